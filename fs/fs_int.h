@@ -1,0 +1,164 @@
+/*
+ * fs_int.h - the FUSE face of metafs, private to fs/.
+ *
+ * Inode numbers.  The inode number *is* the address of the node, so the
+ * daemon keeps no table from inode to node and its memory does not grow
+ * with the catalog (the kernel may hold a million inodes after `stat` of a
+ * million partitions; we hold none of them):
+ *
+ *   bits 63..60  platform index + 1 (0 for the mount's own nodes)
+ *   bits 59..56  node kind (fs_kind)
+ *   bits 55..0   object id: the store's persistent id of the database,
+ *                table, partition directory or file; for the metadata files
+ *                (.schema, .table, .partition) the id of the object they
+ *                describe; for the mount's own nodes a fixed small number.
+ *
+ * Store ids are never reused and survive restarts, so inode numbers are
+ * stable across remounts.  The alternatives were worse: a hash of the path
+ * changes on rename and can collide; a counter handed out at lookup needs a
+ * table that grows with every inode the kernel ever saw.
+ *
+ * Node kinds have one operations table each (fs_kind_ops in fs_node.c);
+ * a NULL member means the operation does not apply to that kind and the
+ * handler answers with the kind's default error.
+ */
+#ifndef METAFS_FS_INT_H
+#define METAFS_FS_INT_H
+
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "manager.h"
+
+typedef enum fs_kind {
+	FS_KIND_GLOBAL = 0,     /* root, /.metafs and its files (platform bits 0) */
+	FS_KIND_PLATFORM = 1,
+	FS_KIND_DATABASE = 2,
+	FS_KIND_TABLE = 3,
+	FS_KIND_PNODE = 4,
+	FS_KIND_FILE = 5,
+	FS_KIND_SCHEMA = 6,     /* TABLE/.schema */
+	FS_KIND_TABLEMETA = 7,  /* TABLE/.table */
+	FS_KIND_PARTMETA = 8,   /* PARTITION/.partition */
+	FS_KIND_COUNT
+} fs_kind;
+
+/* Fixed ids of FS_KIND_GLOBAL nodes. */
+enum {
+	FS_GLOBAL_ROOT = 1,     /* FUSE_ROOT_ID */
+	FS_GLOBAL_METADIR = 2,
+	FS_GLOBAL_VERSION = 3,
+	FS_GLOBAL_METRICS = 4,
+	FS_GLOBAL_EVENTS = 5,
+	FS_GLOBAL_LOG = 6,
+	FS_GLOBAL_COUNT
+};
+
+#define FS_META_DIR_NAME ".metafs"
+#define FS_SCHEMA_NAME ".schema"
+#define FS_TABLEMETA_NAME ".table"
+#define FS_PARTMETA_NAME ".partition"
+#define FS_EVENTS_SHOWN 1000
+
+static inline fuse_ino_t fs_ino_make(unsigned plat_index_plus1, fs_kind kind, uint64_t id)
+{
+	return ((uint64_t)plat_index_plus1 << 60) | ((uint64_t)kind << 56) | (id & STORE_ID_MAX);
+}
+static inline unsigned fs_ino_plat(fuse_ino_t ino) { return (unsigned)(ino >> 60); }
+static inline fs_kind fs_ino_kind(fuse_ino_t ino) { return (fs_kind)((ino >> 56) & 15); }
+static inline uint64_t fs_ino_id(fuse_ino_t ino) { return ino & STORE_ID_MAX; }
+
+/* A node loaded for one request.  The records it holds are copies; the table
+ * (for TABLE, PNODE, FILE in a table, SCHEMA, TABLEMETA, PARTMETA) owns
+ * arrays: fs_node_clear() it. */
+typedef struct fs_node {
+	fuse_ino_t ino;
+	fs_kind kind;
+	mgr_platform *p;         /* NULL for global nodes */
+	uint64_t id;
+	store_database db;
+	store_table table;
+	bool have_table;
+	store_pnode pn;
+	store_file file;
+	bool in_progress;        /* FILE: being written, not yet committed */
+	uint64_t size;           /* FILE: current size; virtual files: rendered size */
+} fs_node;
+
+/* An open file. */
+typedef enum fs_handle_type {
+	FS_HANDLE_READ_FD = 1,   /* a data file opened for reading */
+	FS_HANDLE_WRITER = 2,    /* a data file being written */
+	FS_HANDLE_TEXT = 3,      /* a rendered metadata file (snapshot at open) */
+	FS_HANDLE_SCHEMA_WRITE = 4,
+	FS_HANDLE_DIR = 5,
+} fs_handle_type;
+
+typedef struct fs_handle {
+	fs_handle_type type;
+	fuse_ino_t ino;
+	int fd;                  /* READ_FD */
+	mgr_writer *writer;      /* WRITER */
+	uint64_t container_id;   /* WRITER: where the file lives */
+	char name[STORE_NAME_MAX + 1];
+	textbuf text;            /* TEXT, SCHEMA_WRITE */
+	bool text_dirty;         /* SCHEMA_WRITE: bytes not yet defined */
+	/* DIR: where the last readdir stopped */
+	off_t last_off;
+	char last_name[STORE_NAME_MAX + 1];
+	struct fs_handle *next_writer;   /* fs.writers list */
+} fs_handle;
+
+enum { FS_OP_LOOKUP, FS_OP_GETATTR, FS_OP_READDIR, FS_OP_MKDIR, FS_OP_RMDIR, FS_OP_CREATE,
+       FS_OP_OPEN, FS_OP_READ, FS_OP_WRITE, FS_OP_FLUSH, FS_OP_UNLINK, FS_OP_RENAME,
+       FS_OP_SETATTR, FS_OP_COUNT };
+
+struct fs {
+	mgr *m;
+	struct fuse_session *se;
+	double entry_timeout;
+	uid_t uid;
+	gid_t gid;
+	int64_t started_ns;
+	pthread_mutex_t writers_lock;
+	fs_handle *writers;      /* open writers, so lookup/getattr see files in progress */
+	uint64_t requests[FS_OP_COUNT];
+	uint64_t invalidations;
+	/* cache invalidation from the change log */
+	pthread_t invalidator;
+	bool invalidator_running;
+	pthread_mutex_t inval_lock;
+	pthread_cond_t inval_cond;
+	bool stopping;
+};
+
+extern struct fs fs_state;
+extern const struct fuse_lowlevel_ops fs_ops;
+
+/* fs_node.c */
+int fs_node_load(fuse_ino_t ino, fs_node *n);
+void fs_node_clear(fs_node *n);
+void fs_node_attr(const fs_node *n, struct stat *st);
+/* Look NAME up under PARENT; fills *child (caller clears it). */
+int fs_node_lookup(fs_node *parent, const char *name, fs_node *child);
+/* Render a metadata file's text. */
+int fs_node_render(fs_node *n, textbuf *out);
+/* The writer registry. */
+void fs_writers_add(fs_handle *h);
+void fs_writers_remove(fs_handle *h);
+/* Find an in-progress file by inode or by (container, name); fills size. */
+bool fs_writers_find(fuse_ino_t ino, uint64_t container_id, const char *name, fuse_ino_t *ino_out,
+		     uint64_t *size);
+/* Map a store id of kind KIND on platform P to its inode. */
+fuse_ino_t fs_ino_of(const mgr_platform *p, fs_kind kind, uint64_t id);
+
+/* fs_invalidate.c */
+int fs_invalidator_start(void);
+void fs_invalidator_stop(void);
+void fs_invalidator_kick(void);
+
+#endif

@@ -1,0 +1,940 @@
+/*
+ * fs_ops.c - the FUSE low-level request handlers.  This is the only file
+ * that calls fuse_reply_*: every handler computes an int (0 or -errno) and
+ * replies once, at its end.
+ */
+#include "fs_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#define SCHEMA_TEXT_MAX (1 << 20)
+
+static void count(int op)
+{
+	__atomic_add_fetch(&fs_state.requests[op], 1, __ATOMIC_RELAXED);
+}
+
+static bool is_virtual(const fs_node *n)
+{
+	return n->kind == FS_KIND_SCHEMA || n->kind == FS_KIND_TABLEMETA ||
+	       n->kind == FS_KIND_PARTMETA ||
+	       (n->kind == FS_KIND_GLOBAL && n->id != FS_GLOBAL_ROOT && n->id != FS_GLOBAL_METADIR);
+}
+
+static bool is_dir(const fs_node *n)
+{
+	return n->kind == FS_KIND_PLATFORM || n->kind == FS_KIND_DATABASE ||
+	       n->kind == FS_KIND_TABLE || n->kind == FS_KIND_PNODE ||
+	       (n->kind == FS_KIND_GLOBAL && (n->id == FS_GLOBAL_ROOT || n->id == FS_GLOBAL_METADIR));
+}
+
+/* Metadata files change whenever the catalog does: their attributes are not
+ * cached and their size is that of a fresh rendering. */
+static int node_stat(fs_node *n, struct stat *st, double *timeout)
+{
+	if (is_virtual(n)) {
+		textbuf text = TEXTBUF_INIT;
+		int rc = fs_node_render(n, &text);
+		n->size = text.len;
+		textbuf_free(&text);
+		if (rc)
+			return rc;
+	}
+	fs_node_attr(n, st);
+	*timeout = (is_virtual(n) || n->in_progress) ? 0 : fs_state.entry_timeout;
+	return 0;
+}
+
+static int node_entry(fs_node *n, struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof *e);
+	int rc = node_stat(n, &e->attr, &e->attr_timeout);
+	e->ino = n->ino;
+	e->entry_timeout = fs_state.entry_timeout;
+	return rc;
+}
+
+static void reply_entry_or_err(fuse_req_t req, int rc, fs_node *child)
+{
+	struct fuse_entry_param e;
+	if (rc == 0)
+		rc = node_entry(child, &e);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS;
+	if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO)
+		conn->want |= FUSE_CAP_READDIRPLUS_AUTO;
+	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+		conn->want &= ~FUSE_CAP_CACHE_SYMLINKS;
+	if (fs_invalidator_start())
+		mgr_log(MGR_LOG_ERROR, "cannot start the cache invalidator: changes made by other "
+				       "processes will show only when cached entries expire");
+}
+
+static void op_destroy(void *userdata)
+{
+	(void)userdata;
+	fs_invalidator_stop();
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	count(FS_OP_LOOKUP);
+	fs_node p, child;
+	memset(&child, 0, sizeof child);
+	int rc = fs_node_load(parent, &p);
+	if (rc == 0)
+		rc = fs_node_lookup(&p, name, &child);
+	if (rc == -ENOENT) {
+		/* Negative entry: the kernel remembers the miss until a change
+		 * through the mount or an invalidation from the change log. */
+		struct fuse_entry_param e = {.ino = 0, .entry_timeout = fs_state.entry_timeout};
+		fuse_reply_entry(req, &e);
+	} else {
+		reply_entry_or_err(req, rc, &child);
+	}
+	fs_node_clear(&child);
+	fs_node_clear(&p);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	(void)ino;
+	(void)nlookup;
+	fuse_reply_none(req);   /* nothing to release: inodes are addresses */
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count_, struct fuse_forget_data *forgets)
+{
+	(void)count_;
+	(void)forgets;
+	fuse_reply_none(req);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)fi;
+	count(FS_OP_GETATTR);
+	fs_node n;
+	struct stat st;
+	double timeout = 0;
+	int rc = fs_node_load(ino, &n);
+	if (rc == 0)
+		rc = node_stat(&n, &st, &timeout);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_attr(req, &st, timeout);
+	fs_node_clear(&n);
+}
+
+/* ---- directories ---------------------------------------------------------------- */
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	fs_node n;
+	int rc = fs_node_load(ino, &n);
+	if (rc == 0 && !is_dir(&n))
+		rc = -ENOTDIR;
+	fs_handle *h = NULL;
+	if (rc == 0 && !(h = calloc(1, sizeof *h)))
+		rc = -ENOMEM;
+	fs_node_clear(&n);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	h->type = FS_HANDLE_DIR;
+	h->ino = ino;
+	fi->fh = (uint64_t)(uintptr_t)h;
+	/* Listings are snapshots the kernel may keep: every change either goes
+	 * through the kernel or is invalidated from the change log. */
+	fi->cache_readdir = 1;
+	fi->keep_cache = 1;
+	fuse_reply_open(req, fi);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	free((fs_handle *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+struct dirfill {
+	fuse_req_t req;
+	char *buf;
+	size_t size, used;
+	bool plus;
+	bool full;
+	fs_handle *dh;
+};
+
+/* Add one entry; NODE supplies the attributes.  AFTER is the key this entry
+ * resumes from (the raw name).  Returns false once the buffer is full. */
+static bool dir_add(struct dirfill *df, const char *name, fs_node *node, off_t off,
+		    const char *after)
+{
+	size_t need;
+	if (df->plus) {
+		struct fuse_entry_param e;
+		if (node_entry(node, &e))
+			memset(&e, 0, sizeof e);   /* listed without attributes */
+		need = fuse_add_direntry_plus(df->req, df->buf + df->used, df->size - df->used, name,
+					      &e, off);
+	} else {
+		struct stat st;
+		fs_node_attr(node, &st);
+		need = fuse_add_direntry(df->req, df->buf + df->used, df->size - df->used, name, &st,
+					 off);
+	}
+	if (need > df->size - df->used) {
+		df->full = true;
+		return false;
+	}
+	df->used += need;
+	df->dh->last_off = off;
+	snprintf(df->dh->last_name, sizeof df->dh->last_name, "%s", after ? after : name);
+	return true;
+}
+
+/* The name to resume after when the kernel asks for offset OFF (an object id
+ * + 2) without the handle having stopped there (seekdir, or a new handle). */
+static int resume_name(fs_node *dir, off_t off, char *after, size_t cap)
+{
+	uint64_t id = (uint64_t)off - 2;
+	store_txn *txn = NULL;
+	store_kind kind;
+	store_object obj;
+	int rc = store_read_begin(dir->p->store, &txn);
+	if (rc == 0)
+		rc = store_object_by_id(txn, id, &kind, &obj);
+	store_abort(txn);
+	if (rc)
+		return rc;
+	switch (kind) {
+	case STORE_KIND_DATABASE: snprintf(after, cap, "%s", obj.database.name); break;
+	case STORE_KIND_TABLE:
+		snprintf(after, cap, "%s", obj.table.name);
+		store_table_clear(&obj.table);
+		break;
+	case STORE_KIND_PNODE: snprintf(after, cap, "%s", obj.pnode.value); break;
+	case STORE_KIND_FILE: snprintf(after, cap, "%s", obj.file.name); break;
+	default: return -ENOENT;
+	}
+	return 0;
+}
+
+static int list_catalog(struct dirfill *df, fs_node *dir, const char *after)
+{
+	store_txn *txn = NULL;
+	store_iter *it = NULL;
+	mgr_platform *p = dir->p;
+	int rc = store_read_begin(p->store, &txn);
+	if (rc)
+		return rc;
+	fs_node child;
+	memset(&child, 0, sizeof child);
+	child.p = p;
+	switch (dir->kind) {
+	case FS_KIND_PLATFORM:
+		rc = store_iter_databases(txn, after, &it);
+		child.kind = FS_KIND_DATABASE;
+		while (rc == 0 && (rc = store_iter_next(it, &child.db)) == 0) {
+			child.ino = fs_ino_of(p, FS_KIND_DATABASE, child.db.id);
+			if (!dir_add(df, child.db.name, &child, (off_t)child.db.id + 2, NULL))
+				break;
+		}
+		break;
+	case FS_KIND_DATABASE:
+		rc = store_iter_tables(txn, dir->db.name, after, &it);
+		child.kind = FS_KIND_TABLE;
+		while (rc == 0 && (rc = store_iter_next(it, &child.table)) == 0) {
+			child.ino = fs_ino_of(p, FS_KIND_TABLE, child.table.id);
+			bool more = dir_add(df, child.table.name, &child, (off_t)child.table.id + 2, NULL);
+			store_table_clear(&child.table);
+			if (!more)
+				break;
+		}
+		break;
+	case FS_KIND_TABLE:
+	case FS_KIND_PNODE: {
+		bool files = dir->kind == FS_KIND_TABLE ? dir->table.npartkeys == 0 : dir->pn.leaf;
+		if (dir->kind == FS_KIND_TABLE && !dir->table.has_schema)
+			break;
+		if (files) {
+			rc = store_iter_files(txn, dir->kind == FS_KIND_TABLE ? dir->table.id : dir->pn.id,
+					      after, &it);
+			child.kind = FS_KIND_FILE;
+			while (rc == 0 && (rc = store_iter_next(it, &child.file)) == 0) {
+				child.ino = fs_ino_of(p, FS_KIND_FILE, child.file.id);
+				child.size = child.file.bytes;
+				if (!dir_add(df, child.file.name, &child, (off_t)child.file.id + 2, NULL))
+					break;
+			}
+			break;
+		}
+		rc = store_iter_pnodes(txn, dir->table.id, dir->kind == FS_KIND_TABLE ? 0 : dir->pn.id,
+				       after, &it);
+		child.kind = FS_KIND_PNODE;
+		while (rc == 0 && (rc = store_iter_next(it, &child.pn)) == 0) {
+			char name[STORE_NAME_MAX * 3 + 2];
+			child.ino = fs_ino_of(p, FS_KIND_PNODE, child.pn.id);
+			if (mgr_pnode_name(&dir->table, &child.pn, name, sizeof name))
+				continue;
+			if (!dir_add(df, name, &child, (off_t)child.pn.id + 2, child.pn.value))
+				break;
+		}
+		break;
+	}
+	default:
+		rc = -ENOTDIR;
+	}
+	store_iter_close(it);
+	store_abort(txn);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi, bool plus)
+{
+	count(FS_OP_READDIR);
+	fs_handle *dh = (fs_handle *)(uintptr_t)fi->fh;
+	fs_node dir;
+	struct dirfill df = {req, NULL, size, 0, plus, false, dh};
+	int rc = fs_node_load(ino, &dir);
+	if (rc == 0 && !(df.buf = malloc(size)))
+		rc = -ENOMEM;
+	if (rc)
+		goto out;
+	fs_node dot;
+	memset(&dot, 0, sizeof dot);
+	dot.kind = FS_KIND_GLOBAL;
+	dot.id = FS_GLOBAL_ROOT;
+	dot.ino = ino;
+	if (off < 1 && !dir_add(&df, ".", &dot, 1, NULL))
+		goto out;
+	dot.ino = FUSE_ROOT_ID;
+	if (off < 2 && !dir_add(&df, "..", &dot, 2, NULL))
+		goto out;
+	if (dir.kind == FS_KIND_GLOBAL) {
+		/* The root lists the platforms then .metafs; .metafs its files. */
+		unsigned nplat = mgr_platform_count(fs_state.m);
+		unsigned total = dir.id == FS_GLOBAL_ROOT ? nplat + 1 : FS_GLOBAL_COUNT - FS_GLOBAL_VERSION;
+		for (unsigned i = off < 2 ? 0 : (unsigned)(off - 2); i < total; i++) {
+			fs_node child;
+			const char *name;
+			if (dir.id == FS_GLOBAL_ROOT && i < nplat) {
+				mgr_platform *p = mgr_platform_at(fs_state.m, i);
+				rc = fs_node_load(fs_ino_of(p, FS_KIND_PLATFORM, 0), &child);
+				name = p->name;
+			} else {
+				unsigned gid = dir.id == FS_GLOBAL_ROOT ? FS_GLOBAL_METADIR : FS_GLOBAL_VERSION + i;
+				rc = fs_node_load(fs_ino_make(0, FS_KIND_GLOBAL, gid), &child);
+				name = gid == FS_GLOBAL_METADIR ? FS_META_DIR_NAME
+				       : gid == FS_GLOBAL_VERSION ? "version"
+				       : gid == FS_GLOBAL_METRICS ? "metrics"
+				       : gid == FS_GLOBAL_EVENTS ? "events" : "log";
+			}
+			if (rc || !dir_add(&df, name, &child, (off_t)i + 3, NULL))
+				break;
+		}
+		goto out;
+	}
+	char after_buf[STORE_NAME_MAX + 1];
+	const char *after = NULL;
+	if (off > 2) {
+		if (off == dh->last_off) {
+			after = dh->last_name;
+		} else if (resume_name(&dir, off, after_buf, sizeof after_buf) == 0) {
+			after = after_buf;
+		} else {
+			goto out;    /* the entry we stopped at is gone: end the listing */
+		}
+		snprintf(after_buf, sizeof after_buf, "%s", after);
+		after = after_buf;
+	}
+	rc = list_catalog(&df, &dir, after);
+out:
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_buf(req, df.buf, df.used);
+	free(df.buf);
+	fs_node_clear(&dir);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	do_readdir(req, ino, size, off, fi, false);
+}
+
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			   struct fuse_file_info *fi)
+{
+	do_readdir(req, ino, size, off, fi, true);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	(void)mode;
+	count(FS_OP_MKDIR);
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	fs_node p, child;
+	memset(&child, 0, sizeof child);
+	int rc = fs_node_load(parent, &p);
+	fuse_ino_t ino = 0;
+	if (rc)
+		goto out;
+	switch (p.kind) {
+	case FS_KIND_PLATFORM: {
+		store_database db;
+		rc = mgr_database_create(p.p, name, ctx->uid, ctx->gid, STORE_ORIGIN_FS, &db);
+		ino = fs_ino_of(p.p, FS_KIND_DATABASE, db.id);
+		break;
+	}
+	case FS_KIND_DATABASE: {
+		store_table t = {0};
+		rc = mgr_table_create(p.p, p.db.name, name, ctx->uid, ctx->gid, STORE_ORIGIN_FS, &t);
+		ino = fs_ino_of(p.p, FS_KIND_TABLE, t.id);
+		store_table_clear(&t);
+		break;
+	}
+	case FS_KIND_TABLE:
+	case FS_KIND_PNODE: {
+		store_pnode pn;
+		if (!p.table.has_schema) {
+			mgr_log(MGR_LOG_WARN, "refused mkdir \"%.80s\" in %s.%s.%s: the table has no schema "
+					      "yet (write its .schema first)", name, p.p->name, p.table.db,
+				p.table.name);
+			rc = -EPERM;
+		} else if (p.table.npartkeys == 0 || (p.kind == FS_KIND_PNODE && p.pn.leaf)) {
+			mgr_log(MGR_LOG_WARN, "refused mkdir \"%.80s\" in %s.%s.%s: %s", name, p.p->name,
+				p.table.db, p.table.name,
+				p.table.npartkeys == 0 ? "the table is not partitioned"
+						       : "a partition holds files, not directories");
+			rc = -EPERM;
+		} else {
+			rc = mgr_pnode_create(p.p, &p.table, p.kind == FS_KIND_TABLE ? 0 : p.pn.id, name,
+					      ctx->uid, ctx->gid, STORE_ORIGIN_FS, &pn);
+			ino = fs_ino_of(p.p, FS_KIND_PNODE, pn.id);
+		}
+		break;
+	}
+	case FS_KIND_GLOBAL:
+		rc = p.id == FS_GLOBAL_ROOT ? -EPERM : p.id == FS_GLOBAL_METADIR ? -EACCES : -ENOTDIR;
+		break;
+	default:
+		rc = -ENOTDIR;
+	}
+	if (rc == 0)
+		rc = fs_node_load(ino, &child);
+out:
+	reply_entry_or_err(req, rc, &child);
+	fs_node_clear(&child);
+	fs_node_clear(&p);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	count(FS_OP_RMDIR);
+	fs_node p, child;
+	memset(&child, 0, sizeof child);
+	int rc = fs_node_load(parent, &p);
+	if (rc == 0)
+		rc = fs_node_lookup(&p, name, &child);
+	if (rc == 0) {
+		switch (child.kind) {
+		case FS_KIND_DATABASE:
+			rc = mgr_database_drop(child.p, child.db.name, STORE_ORIGIN_FS);
+			break;
+		case FS_KIND_TABLE:
+			rc = mgr_table_drop(child.p, child.table.db, child.table.name, STORE_ORIGIN_FS);
+			break;
+		case FS_KIND_PNODE:
+			rc = mgr_pnode_drop(child.p, &child.table, child.pn.id, STORE_ORIGIN_FS);
+			break;
+		case FS_KIND_PLATFORM:
+			rc = -EPERM;
+			break;
+		case FS_KIND_GLOBAL:
+			rc = child.id == FS_GLOBAL_METADIR ? -EPERM : -ENOTDIR;
+			break;
+		default:
+			rc = -ENOTDIR;
+		}
+	}
+	fuse_reply_err(req, -rc);
+	fs_node_clear(&child);
+	fs_node_clear(&p);
+}
+
+/* ---- files ---------------------------------------------------------------------- */
+
+/* The container a data file may be created in, or an error saying why not. */
+static int file_container(fs_node *dir, uint64_t *container)
+{
+	switch (dir->kind) {
+	case FS_KIND_TABLE:
+		if (!dir->table.has_schema)
+			return -EPERM;
+		if (dir->table.npartkeys)
+			return -EPERM;
+		*container = dir->table.id;
+		return 0;
+	case FS_KIND_PNODE:
+		if (!dir->pn.leaf)
+			return -EPERM;
+		*container = dir->pn.id;
+		return 0;
+	case FS_KIND_PLATFORM:
+	case FS_KIND_DATABASE:
+		return -EPERM;
+	case FS_KIND_GLOBAL:
+		return dir->id == FS_GLOBAL_ROOT ? -EPERM : -EACCES;
+	default:
+		return -ENOTDIR;
+	}
+}
+
+static bool reserved_name(const char *name)
+{
+	return !strcmp(name, FS_SCHEMA_NAME) || !strcmp(name, FS_TABLEMETA_NAME) ||
+	       !strcmp(name, FS_PARTMETA_NAME);
+}
+
+static int open_writer(fs_node *dir_or_file, uint64_t table_id, uint64_t container,
+		       const char *name, uint64_t file_id, bool keep, const struct fuse_ctx *ctx,
+		       fs_handle **out)
+{
+	fs_handle *h = calloc(1, sizeof *h);
+	if (!h)
+		return -ENOMEM;
+	int rc = mgr_writer_open(dir_or_file->p, table_id, container, name, file_id, keep, ctx->uid,
+				 ctx->gid, &h->writer);
+	if (rc) {
+		free(h);
+		return rc;
+	}
+	h->type = FS_HANDLE_WRITER;
+	h->ino = fs_ino_of(dir_or_file->p, FS_KIND_FILE, mgr_writer_id(h->writer));
+	h->container_id = container;
+	snprintf(h->name, sizeof h->name, "%s", name);
+	fs_writers_add(h);
+	*out = h;
+	return 0;
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		      struct fuse_file_info *fi)
+{
+	(void)mode;
+	count(FS_OP_CREATE);
+	fs_node p, child;
+	memset(&child, 0, sizeof child);
+	uint64_t container = 0;
+	fs_handle *h = NULL;
+	int rc = fs_node_load(parent, &p);
+	if (rc == 0)
+		rc = file_container(&p, &container);
+	if (rc == 0 && reserved_name(name))
+		rc = -EPERM;
+	if (rc == 0)
+		rc = open_writer(&p, p.table.id, container, name, 0, false, fuse_req_ctx(req), &h);
+	if (rc == 0)
+		rc = fs_node_load(h->ino, &child);
+	struct fuse_entry_param e;
+	if (rc == 0)
+		rc = node_entry(&child, &e);
+	if (rc) {
+		if (rc == -EPERM)
+			mgr_log(MGR_LOG_WARN, "refused to create file \"%.80s\": data files live in leaf "
+					      "partitions, or in an unpartitioned table with a schema", name);
+		if (h) {
+			fs_writers_remove(h);
+			mgr_writer_close(h->writer);
+			free(h);
+		}
+		fuse_reply_err(req, -rc);
+	} else {
+		fi->fh = (uint64_t)(uintptr_t)h;
+		if (fuse_reply_create(req, &e, fi) == -ENOENT) {
+			fs_writers_remove(h);   /* the caller was interrupted */
+			mgr_writer_close(h->writer);
+			free(h);
+		}
+	}
+	fs_node_clear(&child);
+	fs_node_clear(&p);
+}
+
+static int open_data_file(fs_node *n, struct fuse_file_info *fi, const struct fuse_ctx *ctx,
+			  fs_handle **out)
+{
+	if (n->in_progress)
+		return -EBUSY;
+	uint64_t container = n->file.pnode_id;
+	if ((fi->flags & O_ACCMODE) != O_RDONLY)
+		return open_writer(n, n->table.id, container, n->file.name, n->file.id,
+				   !(fi->flags & O_TRUNC), ctx, out);
+	char path[PATH_MAX];
+	store_txn *txn = NULL;
+	int rc = store_read_begin(n->p->store, &txn);
+	if (rc == 0)
+		rc = mgr_data_path(n->p, txn, &n->table, container, n->file.name, path, sizeof path);
+	store_abort(txn);
+	if (rc)
+		return rc;
+	fs_handle *h = calloc(1, sizeof *h);
+	if (!h)
+		return -ENOMEM;
+	h->type = FS_HANDLE_READ_FD;
+	h->ino = n->ino;
+	h->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (h->fd < 0) {
+		rc = -errno;
+		mgr_log(MGR_LOG_ERROR, "cannot open data file %s: %s", path, strerror(errno));
+		free(h);
+		return rc;
+	}
+	*out = h;
+	return 0;
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	count(FS_OP_OPEN);
+	fs_node n;
+	fs_handle *h = NULL;
+	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY;
+	int rc = fs_node_load(ino, &n);
+	if (rc)
+		goto out;
+	if (is_dir(&n)) {
+		rc = -EISDIR;
+	} else if (n.kind == FS_KIND_FILE) {
+		rc = open_data_file(&n, fi, fuse_req_ctx(req), &h);
+	} else if (writing && !(n.kind == FS_KIND_SCHEMA && !n.table.has_schema)) {
+		rc = -EACCES;
+	} else if (!(h = calloc(1, sizeof *h))) {
+		rc = -ENOMEM;
+	} else if (writing) {
+		h->type = FS_HANDLE_SCHEMA_WRITE;
+		h->ino = ino;
+	} else {
+		h->type = FS_HANDLE_TEXT;
+		h->ino = ino;
+		rc = fs_node_render(&n, &h->text);
+	}
+	if (rc == 0 && h->type != FS_HANDLE_READ_FD && h->type != FS_HANDLE_WRITER)
+		fi->direct_io = 1;   /* size comes from the rendering, not the kernel's cache */
+out:
+	if (rc) {
+		if (h)
+			textbuf_free(&h->text);
+		free(h);
+		fuse_reply_err(req, -rc);
+	} else {
+		fi->fh = (uint64_t)(uintptr_t)h;
+		fuse_reply_open(req, fi);
+	}
+	fs_node_clear(&n);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	(void)ino;
+	count(FS_OP_READ);
+	fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
+	if (h->type == FS_HANDLE_READ_FD || h->type == FS_HANDLE_WRITER) {
+		struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+		buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+		buf.buf[0].fd = h->type == FS_HANDLE_READ_FD ? h->fd : mgr_writer_fd(h->writer);
+		buf.buf[0].pos = off;
+		fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+		return;
+	}
+	size_t len = h->text.len;
+	if ((uint64_t)off >= len)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_buf(req, h->text.data + off, size < len - (size_t)off ? size : len - (size_t)off);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	(void)ino;
+	count(FS_OP_WRITE);
+	fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
+	if (h->type == FS_HANDLE_WRITER) {
+		ssize_t n = pwrite(mgr_writer_fd(h->writer), data, size, off);
+		if (n < 0) {
+			int e = errno;
+			mgr_log(MGR_LOG_ERROR, "cannot write data file %s: %s", h->name, strerror(e));
+			fuse_reply_err(req, e);
+			return;
+		}
+		mgr_writer_touch(h->writer);
+		fuse_reply_write(req, (size_t)n);
+		return;
+	}
+	if (h->type != FS_HANDLE_SCHEMA_WRITE) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
+	if ((uint64_t)off + size > SCHEMA_TEXT_MAX) {
+		fuse_reply_err(req, EFBIG);
+		return;
+	}
+	if ((size_t)off > h->text.len) {   /* a hole: fill it with blanks */
+		while (h->text.len < (size_t)off)
+			textbuf_append(&h->text, " ", 1);
+	}
+	if ((size_t)off + size <= h->text.len) {
+		memcpy(h->text.data + off, data, size);
+	} else {
+		size_t overlap = h->text.len - (size_t)off;
+		memcpy(h->text.data + off, data, overlap);
+		textbuf_append(&h->text, data + overlap, size - overlap);
+	}
+	h->text_dirty = true;
+	if (textbuf_error(&h->text))
+		fuse_reply_err(req, ENOMEM);
+	else
+		fuse_reply_write(req, size);
+}
+
+/* Make what was written visible.  Called on every close (flush) and fsync. */
+static int handle_commit(fs_handle *h)
+{
+	if (h->type == FS_HANDLE_WRITER)
+		return mgr_writer_commit(h->writer, STORE_ORIGIN_FS);
+	if (h->type != FS_HANDLE_SCHEMA_WRITE || !h->text_dirty)
+		return 0;
+	fs_node n;
+	int rc = fs_node_load(h->ino, &n);
+	if (rc == 0) {
+		char err[256];
+		rc = mgr_table_define(n.p, n.table.db, n.table.name, h->text.data ? h->text.data : "",
+				      h->text.len, STORE_ORIGIN_FS, err, sizeof err);
+		if (rc == -EEXIST)
+			rc = -EACCES;
+		else if (rc)
+			rc = -EINVAL;
+	}
+	fs_node_clear(&n);
+	h->text_dirty = false;    /* reported once; a failed schema is not retried at release */
+	return rc;
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	count(FS_OP_FLUSH);
+	fuse_reply_err(req, -handle_commit((fs_handle *)(uintptr_t)fi->fh));
+}
+
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)datasync;
+	fuse_reply_err(req, -handle_commit((fs_handle *)(uintptr_t)fi->fh));
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
+	if (h->type == FS_HANDLE_WRITER) {
+		if (mgr_writer_dirty(h->writer)) {
+			int rc = mgr_writer_commit(h->writer, STORE_ORIGIN_FS);
+			if (rc)
+				mgr_log(MGR_LOG_ERROR, "file %s was not committed: %s", h->name,
+					store_strerror(rc));
+		}
+		fs_writers_remove(h);
+		mgr_writer_close(h->writer);
+	} else if (h->type == FS_HANDLE_READ_FD) {
+		close(h->fd);
+	} else if (h->type == FS_HANDLE_SCHEMA_WRITE) {
+		handle_commit(h);
+	}
+	textbuf_free(&h->text);
+	free(h);
+	fuse_reply_err(req, 0);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	count(FS_OP_UNLINK);
+	fs_node p, child;
+	memset(&child, 0, sizeof child);
+	int rc = fs_node_load(parent, &p);
+	if (rc == 0)
+		rc = fs_node_lookup(&p, name, &child);
+	if (rc == 0) {
+		if (child.kind == FS_KIND_FILE)
+			rc = child.in_progress ? -EBUSY
+			     : mgr_file_drop(p.p, &p.table, child.file.pnode_id, child.file.name,
+					     STORE_ORIGIN_FS);
+		else if (is_dir(&child))
+			rc = -EISDIR;
+		else
+			rc = -EPERM;   /* metadata files go with their object */
+	}
+	fuse_reply_err(req, -rc);
+	fs_node_clear(&child);
+	fs_node_clear(&p);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		      const char *newname, unsigned int flags)
+{
+	count(FS_OP_RENAME);
+	fs_node from, to, child, target;
+	memset(&to, 0, sizeof to);
+	memset(&child, 0, sizeof child);
+	memset(&target, 0, sizeof target);
+	uint64_t to_container = 0;
+	int rc = fs_node_load(parent, &from);
+	if (rc == 0)
+		rc = fs_node_lookup(&from, name, &child);
+	if (rc == 0)
+		rc = fs_node_load(newparent, &to);
+	if (rc)
+		goto out;
+	if (flags & RENAME_EXCHANGE) {
+		rc = -EINVAL;
+	} else if (is_dir(&child)) {
+		rc = -EXDEV;   /* mv falls back to copy and delete */
+	} else if (child.kind != FS_KIND_FILE) {
+		rc = -EPERM;
+	} else if (child.in_progress) {
+		rc = -EBUSY;
+	} else if (to.p != from.p || !to.have_table || to.table.id != from.table.id) {
+		rc = -EXDEV;
+	} else if ((rc = file_container(&to, &to_container)) == 0 && reserved_name(newname)) {
+		rc = -EPERM;
+	} else if (rc == 0 && (flags & RENAME_NOREPLACE) &&
+		   fs_node_lookup(&to, newname, &target) == 0) {
+		rc = -EEXIST;
+	}
+	if (rc == 0)
+		rc = mgr_file_rename(from.p, &from.table, child.file.pnode_id, name, to_container,
+				     newname, STORE_ORIGIN_FS);
+out:
+	fuse_reply_err(req, -rc);
+	fs_node_clear(&target);
+	fs_node_clear(&child);
+	fs_node_clear(&to);
+	fs_node_clear(&from);
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	count(FS_OP_SETATTR);
+	fs_node n;
+	int rc = fs_node_load(ino, &n);
+	if (rc || !(to_set & FUSE_SET_ATTR_SIZE))
+		goto reply;   /* modes, owners and times are the catalog's: kept as they are */
+	if (n.kind == FS_KIND_SCHEMA && !n.table.has_schema && attr->st_size == 0) {
+		fs_handle *h = fi ? (fs_handle *)(uintptr_t)fi->fh : NULL;
+		if (h && h->type == FS_HANDLE_SCHEMA_WRITE)
+			textbuf_reset(&h->text);
+	} else if (n.kind != FS_KIND_FILE) {
+		rc = is_dir(&n) ? -EISDIR : -EACCES;
+	} else if (fi && ((fs_handle *)(uintptr_t)fi->fh)->type == FS_HANDLE_WRITER) {
+		fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
+		if (ftruncate(mgr_writer_fd(h->writer), attr->st_size))
+			rc = -errno;
+		else
+			mgr_writer_touch(h->writer);
+	} else if (n.in_progress) {
+		rc = -EBUSY;
+	} else {
+		/* truncate(1) on a closed file: rewrite it through a writer. */
+		mgr_writer *w = NULL;
+		const struct fuse_ctx *ctx = fuse_req_ctx(req);
+		rc = mgr_writer_open(n.p, n.table.id, n.file.pnode_id, n.file.name, n.file.id, true,
+				     ctx->uid, ctx->gid, &w);
+		if (rc == 0 && ftruncate(mgr_writer_fd(w), attr->st_size))
+			rc = -errno;
+		if (rc == 0)
+			rc = mgr_writer_commit(w, STORE_ORIGIN_FS);
+		mgr_writer_close(w);
+	}
+	if (rc == 0) {
+		fs_node_clear(&n);
+		rc = fs_node_load(ino, &n);
+	}
+reply:
+	if (rc) {
+		fuse_reply_err(req, -rc);
+	} else {
+		struct stat st;
+		double timeout;
+		rc = node_stat(&n, &st, &timeout);
+		if (rc)
+			fuse_reply_err(req, -rc);
+		else
+			fuse_reply_attr(req, &st, timeout);
+	}
+	fs_node_clear(&n);
+}
+
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	(void)ino;
+	struct statvfs sv;
+	mgr_platform *p = mgr_platform_at(fs_state.m, 0);
+	if (statvfs(p->data_dir, &sv))
+		fuse_reply_err(req, errno);
+	else {
+		sv.f_namemax = STORE_NAME_MAX;
+		fuse_reply_statfs(req, &sv);
+	}
+}
+
+const struct fuse_lowlevel_ops fs_ops = {
+	.init = op_init,
+	.destroy = op_destroy,
+	.lookup = op_lookup,
+	.forget = op_forget,
+	.forget_multi = op_forget_multi,
+	.getattr = op_getattr,
+	.setattr = op_setattr,
+	.opendir = op_opendir,
+	.readdir = op_readdir,
+	.readdirplus = op_readdirplus,
+	.releasedir = op_releasedir,
+	.mkdir = op_mkdir,
+	.rmdir = op_rmdir,
+	.create = op_create,
+	.open = op_open,
+	.read = op_read,
+	.write = op_write,
+	.flush = op_flush,
+	.fsync = op_fsync,
+	.release = op_release,
+	.unlink = op_unlink,
+	.rename = op_rename,
+	.statfs = op_statfs,
+};

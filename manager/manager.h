@@ -1,0 +1,190 @@
+/*
+ * manager.h - the metastore manager: platforms, their data stores and
+ * metastores, and the catalog operations that must keep the two in step.
+ *
+ * A platform is a pair: a data store (a directory of data files in Hive
+ * layout, DATASTORE/db/table/key=value/.../file) and a metastore (a store_env).
+ * Every operation here that changes both follows one protocol, so a crash at
+ * any instant leaves nothing half-visible:
+ *
+ *   creating  - make the data-store directory or file first, then commit the
+ *               metastore transaction.  A crash in between leaves an orphan
+ *               directory or staging file that no listing shows (listings come
+ *               from the metastore) and that the next start cleans up.
+ *   writing   - bytes go to DATASTORE/.metafs-staging/, are fsynced, renamed
+ *               into place (rename is atomic), the directory is fsynced, and
+ *               then one transaction records the file, its checksum and the
+ *               new partition and table statistics.  Only then does close()
+ *               return.
+ *   dropping  - commit the metastore transaction first, then remove the data.
+ *               A crash in between leaves unlisted bytes, never a listed
+ *               object without its data.
+ *
+ * Nothing here includes a FUSE header: the fs/ layer maps these int results
+ * (0 or a negative errno) to replies.  Reasons for refusals are logged with
+ * mgr_log() so a user can read them at /.metafs/log.
+ */
+#ifndef METAFS_MANAGER_H
+#define METAFS_MANAGER_H
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "store.h"
+#include "textbuf.h"
+
+#define MGR_MAX_PLATFORMS 15
+#define MGR_STAGING_DIR ".metafs-staging"
+
+typedef struct mgr mgr;
+
+typedef struct mgr_platform {
+	unsigned index;                 /* 0-based, config order */
+	char name[STORE_NAME_MAX + 1];
+	char data_dir[PATH_MAX];        /* absolute */
+	char meta_dir[PATH_MAX];        /* absolute */
+	store_env *store;
+	struct mgr *mgr;                /* the manager this platform belongs to */
+} mgr_platform;
+
+typedef struct mgr_config {
+	char home[PATH_MAX];
+	size_t map_size;
+	double entry_timeout;           /* seconds */
+	unsigned nplatforms;
+	struct {
+		char name[STORE_NAME_MAX + 1];
+		char data_dir[PATH_MAX];
+		char meta_dir[PATH_MAX];
+	} platforms[MGR_MAX_PLATFORMS];
+} mgr_config;
+
+
+/* ---- configuration and lifetime -------------------------------------------- */
+
+/* Read HOME/metafs.ini.  On failure writes a one-line reason into ERR. */
+int mgr_config_load(const char *home, mgr_config *cfg, char *err, size_t errlen);
+/* Write a new home at HOME with the given platforms (NAMES[i], DATA[i] may be
+ * NULL for the default data/NAME).  -EEXIST if HOME/metafs.ini exists. */
+int mgr_home_init(const char *home, unsigned n, const char *const *names,
+		  const char *const *data, char *err, size_t errlen);
+/* Open every platform's metastore and prepare its data store (staging is
+ * emptied when CLEAN_STAGING).  *out is yours: mgr_close() it. */
+int mgr_open(const char *home, bool clean_staging, mgr **out, char *err, size_t errlen);
+void mgr_close(mgr *m);
+const mgr_config *mgr_get_config(const mgr *m);
+unsigned mgr_platform_count(const mgr *m);
+mgr_platform *mgr_platform_at(mgr *m, unsigned index);
+mgr_platform *mgr_platform_find(mgr *m, const char *name);
+
+/* Count of write transactions committed through the manager (for metrics). */
+uint64_t mgr_commit_count(const mgr *m);
+
+/* ---- logging --------------------------------------------------------------- */
+
+enum { MGR_LOG_ERROR = 0, MGR_LOG_WARN = 1, MGR_LOG_INFO = 2, MGR_LOG_DEBUG = 3 };
+/* Log sinks: stderr (foreground) or syslog, and always an in-memory ring of the
+ * newest lines. */
+void mgr_log_setup(bool to_stderr, int level);
+void mgr_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append the ring's lines, oldest first, to OUT. */
+int mgr_log_render(textbuf *out);
+
+/* ---- catalog operations ------------------------------------------------------- */
+/* UID/GID are the caller's; ORIGIN says who asks.  All return 0 or -errno. */
+
+int mgr_database_create(mgr_platform *p, const char *name, uint32_t uid, uint32_t gid,
+			store_origin origin, store_database *out);
+int mgr_database_drop(mgr_platform *p, const char *name, store_origin origin);
+int mgr_table_create(mgr_platform *p, const char *db, const char *name, uint32_t uid,
+		     uint32_t gid, store_origin origin, store_table *out);
+/* Drops a table with no partitions and no files, and its data directory. */
+int mgr_table_drop(mgr_platform *p, const char *db, const char *name, store_origin origin);
+/* Parse schema TEXT (the .schema format of metafs(5)) and set it on DB.NAME.
+ * On a parse error returns -EINVAL and writes "line N: reason" into ERR. */
+int mgr_table_define(mgr_platform *p, const char *db, const char *name, const char *text,
+		     size_t len, store_origin origin, char *err, size_t errlen);
+
+/* Create the partition directory NAME ("key=escaped-value") under PARENT_ID
+ * (0: the table's first level) of table T. */
+int mgr_pnode_create(mgr_platform *p, const store_table *t, uint64_t parent_id,
+		     const char *name, uint32_t uid, uint32_t gid, store_origin origin,
+		     store_pnode *out);
+/* Split and check a partition directory name against T's key at DEPTH
+ * (1-based); the raw value goes to VALUE.  Logs the reason on -EINVAL. */
+int mgr_pnode_parse_name(const store_table *t, uint32_t depth, const char *name,
+			 char value[STORE_NAME_MAX + 1]);
+/* The directory name of a pnode: "key=escaped". */
+int mgr_pnode_name(const store_table *t, const store_pnode *pn, char *out, size_t cap);
+int mgr_pnode_drop(mgr_platform *p, const store_table *t, uint64_t pnode_id,
+		   store_origin origin);
+
+/* Absolute data-store path of a table, of a pnode (CONTAINER_ID = a pnode id)
+ * or of the table itself (CONTAINER_ID = the table id), optionally with a file
+ * NAME appended.  Uses TXN to read the pnode's values. */
+int mgr_data_path(mgr_platform *p, store_txn *txn, const store_table *t, uint64_t container_id,
+		  const char *name, char *out, size_t cap);
+
+/* ---- data files ---------------------------------------------------------------- */
+
+/* An open data file being written.  Bytes go to a staging file; commit makes
+ * them durable and visible. */
+typedef struct mgr_writer mgr_writer;
+
+/* Start writing file NAME in CONTAINER_ID (a leaf pnode, or the table id of an
+ * unpartitioned table).  FILE_ID: 0 for a new file (an id is reserved), else
+ * the existing file's id; with KEEP the current bytes are copied into the
+ * staging file first (an open without O_TRUNC).  *out is yours. */
+int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
+		    const char *name, uint64_t file_id, bool keep, uint32_t uid, uint32_t gid,
+		    mgr_writer **out);
+uint64_t mgr_writer_id(const mgr_writer *w);
+int mgr_writer_fd(const mgr_writer *w);
+/* Bytes staged so far (the file's current size). */
+int mgr_writer_size(mgr_writer *w, uint64_t *size);
+bool mgr_writer_dirty(const mgr_writer *w);
+void mgr_writer_touch(mgr_writer *w);
+/* Make the staged bytes durable and visible (see the protocol above).  The
+ * writer stays usable: later writes go to the committed file and a further
+ * commit records them again. */
+int mgr_writer_commit(mgr_writer *w, store_origin origin);
+/* Discard uncommitted bytes and free W.  NULL is allowed. */
+void mgr_writer_close(mgr_writer *w);
+
+int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
+		  const char *name, store_origin origin);
+/* Rename a data file within one table (containers may differ). */
+int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_container,
+		    const char *from, uint64_t to_container, const char *to,
+		    store_origin origin);
+
+/* Count data records in a file (csv: RFC 4180 records, minus the header when
+ * HEADER; jsonl: non-blank lines) and its XXH3-128 checksum. */
+int mgr_file_scan(int fd, store_format format, bool header, uint64_t *rows, uint64_t *bytes,
+		  uint8_t checksum[16]);
+
+/* Register partitions and files found in the data store that the metastore
+ * lacks, and drop records of files that are gone (MSCK REPAIR TABLE). */
+typedef struct mgr_repair_stats {
+	uint64_t partitions_added, files_added, files_removed, files_updated;
+} mgr_repair_stats;
+int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_origin origin,
+		     mgr_repair_stats *stats);
+
+/* ---- renderings of the metadata files (formats in metafs(5)) -------------------- */
+
+int mgr_render_schema(const store_table *t, textbuf *out);
+int mgr_render_table(mgr_platform *p, const store_table *t, textbuf *out);
+int mgr_render_partition(mgr_platform *p, store_txn *txn, const store_table *t,
+			 const store_pnode *pn, textbuf *out);
+/* The newest MAX events of every platform. */
+int mgr_render_events(mgr *m, unsigned max, textbuf *out);
+/* RFC 3339 UTC time with nanoseconds. */
+void mgr_format_time(int64_t ns, char out[40]);
+void mgr_format_hex(const uint8_t *bytes, size_t n, char *out);
+
+#endif

@@ -1,0 +1,584 @@
+/*
+ * mgr_catalog.c - databases, tables and partition directories: the
+ * metastore records and the data-store directories that mirror them.
+ */
+#include "manager.h"
+#include "mgr_int.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int mgr_commit(mgr_platform *p, store_txn *txn)
+{
+	int rc = store_commit(txn);
+	if (rc == 0)
+		__atomic_add_fetch(&p->mgr->commits, 1, __ATOMIC_RELAXED);
+	return rc;
+}
+
+int mgr_fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = fsync(fd) ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+static int remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	int rc = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char child[PATH_MAX];
+		if (snprintf(child, sizeof child, "%s/%s", path, de->d_name) >= (int)sizeof child) {
+			rc = -ENAMETOOLONG;
+			continue;
+		}
+		if (de->d_type == DT_DIR) {
+			int r = remove_tree(child);
+			if (r)
+				rc = r;
+		} else if (unlink(child) && errno != ENOENT) {
+			rc = -errno;
+		}
+	}
+	closedir(d);
+	if (rmdir(path) && errno != ENOENT)
+		rc = -errno;
+	return rc;
+}
+
+int mgr_staging_clean(mgr_platform *p)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/%s", p->data_dir, MGR_STAGING_DIR);
+	int rc = remove_tree(path);
+	if (rc == 0 && mkdir(path, 0700) && errno != EEXIST)
+		rc = -errno;
+	return rc;
+}
+
+/* ---- databases ------------------------------------------------------------- */
+
+static int path_join(char *out, size_t cap, const char *a, const char *b, const char *c)
+{
+	int n = c ? snprintf(out, cap, "%s/%s/%s", a, b, c) : snprintf(out, cap, "%s/%s", a, b);
+	return (n < 0 || (size_t)n >= cap) ? -ENAMETOOLONG : 0;
+}
+
+static bool check_name(const char *what, const char *name)
+{
+	const char *why = NULL;
+	if (store_name_valid(name, &why))
+		return true;
+	mgr_log(MGR_LOG_WARN, "refused %s name \"%.80s%s\": %s", what, name,
+		strlen(name) > 80 ? "..." : "", why);
+	return false;
+}
+
+int mgr_database_create(mgr_platform *p, const char *name, uint32_t uid, uint32_t gid,
+			store_origin origin, store_database *out)
+{
+	if (!check_name("database", name))
+		return -EINVAL;
+	char path[PATH_MAX];
+	int rc = path_join(path, sizeof path, p->data_dir, name, NULL);
+	if (rc)
+		return rc;
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	store_txn *txn = NULL;
+	rc = store_write_begin(p->store, &txn);
+	if (rc == 0)
+		rc = store_database_create(txn, name, uid, gid, origin, out);
+	if (rc == 0)
+		rc = mgr_commit(p, txn);
+	else
+		store_abort(txn);
+	return rc;
+}
+
+int mgr_database_drop(mgr_platform *p, const char *name, store_origin origin)
+{
+	store_txn *txn = NULL;
+	int rc = store_write_begin(p->store, &txn);
+	if (rc == 0)
+		rc = store_database_drop(txn, name, origin);
+	if (rc == 0)
+		rc = mgr_commit(p, txn);
+	else
+		store_abort(txn);
+	if (rc)
+		return rc;
+	char path[PATH_MAX];
+	if (path_join(path, sizeof path, p->data_dir, name, NULL) == 0 && rmdir(path) &&
+	    errno != ENOENT)
+		mgr_log(MGR_LOG_WARN, "dropped database %s.%s but kept its directory %s: %s",
+			p->name, name, path, strerror(errno));
+	return 0;
+}
+
+/* ---- tables -------------------------------------------------------------------- */
+
+int mgr_table_create(mgr_platform *p, const char *db, const char *name, uint32_t uid,
+		     uint32_t gid, store_origin origin, store_table *out)
+{
+	if (!check_name("table", name))
+		return -EINVAL;
+	char path[PATH_MAX];
+	int rc = path_join(path, sizeof path, p->data_dir, db, name);
+	if (rc)
+		return rc;
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return errno == ENOENT ? -ENOENT : -errno;
+	store_txn *txn = NULL;
+	rc = store_write_begin(p->store, &txn);
+	if (rc == 0)
+		rc = store_table_create(txn, db, name, uid, gid, origin, out);
+	if (rc == 0)
+		rc = mgr_commit(p, txn);
+	else
+		store_abort(txn);
+	return rc;
+}
+
+static int table_is_empty(store_txn *txn, const store_table *t)
+{
+	store_iter *it = NULL;
+	store_pnode pn;
+	store_file f;
+	int rc;
+	if (t->npartkeys > 0) {
+		rc = store_iter_pnodes(txn, t->id, 0, NULL, &it);
+		if (rc == 0)
+			rc = store_iter_next(it, &pn);
+	} else {
+		rc = store_iter_files(txn, t->id, NULL, &it);
+		if (rc == 0)
+			rc = store_iter_next(it, &f);
+	}
+	store_iter_close(it);
+	if (rc == 0)
+		return -ENOTEMPTY;
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int mgr_table_drop(mgr_platform *p, const char *db, const char *name, store_origin origin)
+{
+	store_txn *txn = NULL;
+	store_table t = {0};
+	int rc = store_write_begin(p->store, &txn);
+	if (rc == 0)
+		rc = store_table_get(txn, db, name, &t);
+	if (rc == 0)
+		rc = table_is_empty(txn, &t);
+	if (rc == 0)
+		rc = store_table_drop(txn, db, name, origin);
+	if (rc == 0)
+		rc = mgr_commit(p, txn);
+	else
+		store_abort(txn);
+	store_table_clear(&t);
+	if (rc)
+		return rc;
+	char path[PATH_MAX];
+	if (path_join(path, sizeof path, p->data_dir, db, name) == 0 && rmdir(path) &&
+	    errno != ENOENT)
+		mgr_log(MGR_LOG_WARN, "dropped table %s.%s.%s but kept its directory %s: %s",
+			p->name, db, name, path, strerror(errno));
+	return 0;
+}
+
+/* ---- schema text ------------------------------------------------------------------ */
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Parse one .schema document into T (format, header, columns, properties). */
+static int schema_parse(const char *text, size_t len, store_table *t, char *err, size_t errlen)
+{
+	int rc = 0;
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	if (memchr(text, '\0', len)) {
+		snprintf(err, errlen, "the schema holds a NUL byte");
+		rc = -EINVAL;
+		goto out;
+	}
+	t->format = STORE_FORMAT_CSV;
+	t->header = false;
+	t->ncolumns = t->npartkeys = 0;
+	t->columns = calloc(STORE_MAX_COLUMNS + STORE_MAX_PARTKEYS, sizeof *t->columns);
+	textbuf props = TEXTBUF_INIT;
+	if (!t->columns) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	unsigned lineno = 0;
+	for (char *line = copy, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		char *s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		char *kw = s;
+		while (*s && !isspace((unsigned char)*s))
+			s++;
+		if (*s)
+			*s++ = '\0';
+		s = trim(s);
+		if (!strcasecmp(kw, "property")) {
+			char *eq = strchr(s, '=');
+			if (!eq) {
+				snprintf(err, errlen, "line %u: expected \"property KEY = VALUE\"", lineno);
+				rc = -EINVAL;
+				goto out_props;
+			}
+			*eq = '\0';
+			char *key = trim(s), *value = trim(eq + 1);
+			if (!*key || strchr(key, '=') || strpbrk(value, "\r")) {
+				snprintf(err, errlen, "line %u: bad property", lineno);
+				rc = -EINVAL;
+				goto out_props;
+			}
+			textbuf_printf(&props, "%s=%s\n", key, value);
+			continue;
+		}
+		char *hash = strstr(s, " #");
+		if (hash)
+			*hash = '\0';
+		hash = strstr(s, "\t#");
+		if (hash)
+			*hash = '\0';
+		s = trim(s);
+		char *arg1 = s, *arg2 = NULL;
+		while (*s && !isspace((unsigned char)*s))
+			s++;
+		if (*s) {
+			*s++ = '\0';
+			arg2 = trim(s);
+			if (!*arg2)
+				arg2 = NULL;
+		}
+		if (!strcasecmp(kw, "format")) {
+			if (!strcasecmp(arg1, "csv") && !arg2)
+				t->format = STORE_FORMAT_CSV;
+			else if (!strcasecmp(arg1, "jsonl") && !arg2)
+				t->format = STORE_FORMAT_JSONL;
+			else {
+				snprintf(err, errlen, "line %u: unknown format \"%.40s\" (csv or jsonl)",
+					 lineno, arg1);
+				rc = -EINVAL;
+				goto out_props;
+			}
+		} else if (!strcasecmp(kw, "header")) {
+			if (!strcasecmp(arg1, "true") && !arg2)
+				t->header = true;
+			else if (!strcasecmp(arg1, "false") && !arg2)
+				t->header = false;
+			else {
+				snprintf(err, errlen, "line %u: header is true or false", lineno);
+				rc = -EINVAL;
+				goto out_props;
+			}
+		} else if (!strcasecmp(kw, "column") || !strcasecmp(kw, "partition")) {
+			bool part = !strcasecmp(kw, "partition");
+			const char *why = NULL;
+			store_type type;
+			if (!*arg1 || !arg2) {
+				snprintf(err, errlen, "line %u: expected \"%s NAME TYPE\"", lineno,
+					 part ? "partition" : "column");
+				rc = -EINVAL;
+				goto out_props;
+			}
+			if (!store_name_valid(arg1, &why) || strchr(arg1, '=')) {
+				snprintf(err, errlen, "line %u: bad column name \"%.40s\": %s", lineno,
+					 arg1, why ? why : "'=' is not allowed");
+				rc = -EINVAL;
+				goto out_props;
+			}
+			if (strpbrk(arg2, " \t") || store_type_parse(arg2, &type)) {
+				snprintf(err, errlen,
+					 "line %u: unknown type \"%.40s\" (string, bigint, int, double, "
+					 "boolean, date, timestamp)", lineno, arg2);
+				rc = -EINVAL;
+				goto out_props;
+			}
+			if (!part && t->npartkeys) {
+				snprintf(err, errlen, "line %u: columns come before partition keys", lineno);
+				rc = -EINVAL;
+				goto out_props;
+			}
+			if (part ? t->npartkeys == STORE_MAX_PARTKEYS : t->ncolumns == STORE_MAX_COLUMNS) {
+				snprintf(err, errlen, "line %u: too many %s (at most %d)", lineno,
+					 part ? "partition keys" : "columns",
+					 part ? STORE_MAX_PARTKEYS : STORE_MAX_COLUMNS);
+				rc = -EINVAL;
+				goto out_props;
+			}
+			for (uint32_t i = 0; i < t->ncolumns + t->npartkeys; i++)
+				if (!strcasecmp(t->columns[i].name, arg1)) {
+					snprintf(err, errlen, "line %u: duplicate column \"%.40s\"", lineno, arg1);
+					rc = -EINVAL;
+					goto out_props;
+				}
+			store_column *c = &t->columns[t->ncolumns + t->npartkeys];
+			snprintf(c->name, sizeof c->name, "%s", arg1);
+			c->type = type;
+			if (part)
+				t->npartkeys++;
+			else
+				t->ncolumns++;
+		} else {
+			snprintf(err, errlen,
+				 "line %u: unknown keyword \"%.40s\" (format, header, column, partition, "
+				 "property)", lineno, kw);
+			rc = -EINVAL;
+			goto out_props;
+		}
+	}
+	if (t->ncolumns == 0) {
+		snprintf(err, errlen, "no columns: a table needs at least one \"column NAME TYPE\" line");
+		rc = -EINVAL;
+		goto out_props;
+	}
+	if ((rc = textbuf_error(&props)))
+		goto out_props;
+	t->properties = props.len ? textbuf_steal(&props, NULL) : NULL;
+out_props:
+	textbuf_free(&props);
+out:
+	free(copy);
+	return rc;
+}
+
+int mgr_table_define(mgr_platform *p, const char *db, const char *name, const char *text,
+		     size_t len, store_origin origin, char *err, size_t errlen)
+{
+	store_table t = {0};
+	snprintf(t.db, sizeof t.db, "%s", db);
+	snprintf(t.name, sizeof t.name, "%s", name);
+	int rc = schema_parse(text, len, &t, err, errlen);
+	if (rc == 0) {
+		store_txn *txn = NULL;
+		rc = store_write_begin(p->store, &txn);
+		if (rc == 0)
+			rc = store_table_set_schema(txn, &t, origin);
+		if (rc == 0)
+			rc = mgr_commit(p, txn);
+		else
+			store_abort(txn);
+		if (rc == -EEXIST)
+			snprintf(err, errlen, "the table already has a schema");
+		else if (rc)
+			snprintf(err, errlen, "%s", store_strerror(rc));
+	}
+	if (rc)
+		mgr_log(MGR_LOG_WARN, "refused .schema of %s.%s.%s: %s", p->name, db, name, err);
+	store_table_clear(&t);
+	return rc;
+}
+
+int mgr_render_schema(const store_table *t, textbuf *out)
+{
+	if (!t->has_schema)
+		return textbuf_error(out);
+	textbuf_printf(out, "format %s\n", t->format == STORE_FORMAT_JSONL ? "jsonl" : "csv");
+	if (t->format == STORE_FORMAT_CSV)
+		textbuf_printf(out, "header %s\n", t->header ? "true" : "false");
+	for (uint32_t i = 0; i < t->ncolumns + t->npartkeys; i++)
+		textbuf_printf(out, "%s %s %s\n", i < t->ncolumns ? "column" : "partition",
+			       t->columns[i].name, store_type_name(t->columns[i].type));
+	for (const char *s = t->properties; s && *s;) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+		const char *eq = memchr(s, '=', n);
+		if (eq)
+			textbuf_printf(out, "property %.*s = %.*s\n", (int)(eq - s), s,
+				       (int)(n - (size_t)(eq - s) - 1), eq + 1);
+		s += n + (nl ? 1 : 0);
+	}
+	return textbuf_error(out);
+}
+
+/* ---- partition directories ----------------------------------------------------------- */
+
+int mgr_pnode_parse_name(const store_table *t, uint32_t depth, const char *name,
+			 char value[STORE_NAME_MAX + 1])
+{
+	if (!check_name("partition", name))
+		return -EINVAL;
+	if (!t->has_schema || depth == 0 || depth > t->npartkeys)
+		return -EINVAL;
+	const char *key = t->columns[t->ncolumns + depth - 1].name;
+	size_t klen = strlen(key);
+	if (strncmp(name, key, klen) != 0 || name[klen] != '=') {
+		mgr_log(MGR_LOG_WARN, "refused partition name \"%.80s\" in %s.%s: expected \"%s=VALUE\"",
+			name, t->db, t->name, key);
+		return -EINVAL;
+	}
+	const char *escaped = name + klen + 1;
+	if (!*escaped) {
+		mgr_log(MGR_LOG_WARN, "refused partition name \"%s\" in %s.%s: empty value", name,
+			t->db, t->name);
+		return -EINVAL;
+	}
+	int rc = store_hive_unescape(escaped, value, STORE_NAME_MAX + 1);
+	if (rc) {
+		mgr_log(MGR_LOG_WARN, "refused partition name \"%.80s\" in %s.%s: malformed %%XX escape",
+			name, t->db, t->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int mgr_pnode_name(const store_table *t, const store_pnode *pn, char *out, size_t cap)
+{
+	if (pn->depth == 0 || pn->depth > t->npartkeys)
+		return -EINVAL;
+	char esc[3 * STORE_NAME_MAX + 1];
+	int rc = store_hive_escape(pn->value, esc, sizeof esc);
+	if (rc)
+		return rc;
+	int n = snprintf(out, cap, "%s=%s", t->columns[t->ncolumns + pn->depth - 1].name, esc);
+	return (n < 0 || (size_t)n >= cap) ? -ENAMETOOLONG : 0;
+}
+
+int mgr_data_path(mgr_platform *p, store_txn *txn, const store_table *t, uint64_t container_id,
+		  const char *name, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s/%s/%s", p->data_dir, t->db, t->name);
+	if (n < 0 || (size_t)n >= cap)
+		return -ENAMETOOLONG;
+	size_t len = (size_t)n;
+	if (container_id != t->id) {
+		char values[STORE_MAX_PARTKEYS][STORE_NAME_MAX + 1];
+		uint32_t nv = 0;
+		int rc = store_pnode_values(txn, container_id, values, STORE_MAX_PARTKEYS, &nv);
+		if (rc)
+			return rc;
+		for (uint32_t i = 0; i < nv && i < t->npartkeys; i++) {
+			char esc[3 * STORE_NAME_MAX + 1];
+			rc = store_hive_escape(values[i], esc, sizeof esc);
+			if (rc)
+				return rc;
+			n = snprintf(out + len, cap - len, "/%s=%s", t->columns[t->ncolumns + i].name, esc);
+			if (n < 0 || (size_t)n >= cap - len)
+				return -ENAMETOOLONG;
+			len += (size_t)n;
+		}
+	}
+	if (name) {
+		n = snprintf(out + len, cap - len, "/%s", name);
+		if (n < 0 || (size_t)n >= cap - len)
+			return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+int mgr_pnode_create(mgr_platform *p, const store_table *t, uint64_t parent_id,
+		     const char *name, uint32_t uid, uint32_t gid, store_origin origin,
+		     store_pnode *out)
+{
+	char value[STORE_NAME_MAX + 1];
+	store_txn *txn = NULL;
+	uint32_t depth = 1;
+	char path[PATH_MAX];
+	int rc = store_write_begin(p->store, &txn);
+	if (rc)
+		return rc;
+	if (parent_id) {
+		store_kind kind;
+		store_object parent;
+		rc = store_object_by_id(txn, parent_id, &kind, &parent);
+		if (rc == 0 && kind != STORE_KIND_PNODE) {
+			if (kind == STORE_KIND_TABLE)
+				store_table_clear(&parent.table);
+			rc = -EINVAL;
+		}
+		if (rc)
+			goto out;
+		depth = parent.pnode.depth + 1;
+	}
+	rc = mgr_pnode_parse_name(t, depth, name, value);
+	if (rc)
+		goto out;
+	/* The directory first: a crash before the commit leaves only an unlisted
+	 * empty directory. */
+	rc = mgr_data_path(p, txn, t, parent_id ? parent_id : t->id, NULL, path, sizeof path);
+	if (rc == 0) {
+		size_t len = strlen(path);
+		rc = snprintf(path + len, sizeof path - len, "/%s", name) >= (int)(sizeof path - len)
+			     ? -ENAMETOOLONG : 0;
+		char esc[STORE_NAME_MAX * 3 + 1];
+		if (rc == 0 && (rc = store_hive_escape(value, esc, sizeof esc)) == 0)
+			/* the canonical spelling, whatever the caller typed */
+			snprintf(path + len, sizeof path - len, "/%s=%s",
+				 t->columns[t->ncolumns + depth - 1].name, esc);
+	}
+	if (rc)
+		goto out;
+	if (mkdir(path, 0755) && errno != EEXIST) {
+		rc = -errno;
+		goto out;
+	}
+	rc = store_pnode_create(txn, t->id, parent_id, value, uid, gid, origin, out);
+	if (rc == 0) {
+		rc = mgr_commit(p, txn);
+		txn = NULL;
+	}
+out:
+	store_abort(txn);
+	if (rc == -ENAMETOOLONG)
+		mgr_log(MGR_LOG_WARN, "refused partition \"%.80s\" in %s.%s: the partition spec is too long",
+			name, t->db, t->name);
+	return rc;
+}
+
+int mgr_pnode_drop(mgr_platform *p, const store_table *t, uint64_t pnode_id,
+		   store_origin origin)
+{
+	char path[PATH_MAX];
+	store_txn *txn = NULL;
+	int rc = store_write_begin(p->store, &txn);
+	if (rc)
+		return rc;
+	rc = mgr_data_path(p, txn, t, pnode_id, NULL, path, sizeof path);
+	if (rc == 0)
+		rc = store_pnode_drop(txn, pnode_id, origin);
+	if (rc == 0) {
+		rc = mgr_commit(p, txn);
+		txn = NULL;
+	}
+	store_abort(txn);
+	if (rc == 0 && rmdir(path) && errno != ENOENT)
+		mgr_log(MGR_LOG_WARN, "dropped partition but kept its directory %s: %s", path,
+			strerror(errno));
+	return rc;
+}

@@ -1,0 +1,382 @@
+/*
+ * mgr_config.c - the home directory: metafs.ini, opening platforms.
+ */
+#include "manager.h"
+#include "mgr_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_MAP_SIZE ((size_t)64 << 30)
+#define DEFAULT_ENTRY_TIMEOUT 3600.0
+
+static const char *const reserved_platform_names[] = {"jobs", "sync", "pipelines"};
+
+struct config_parse {
+	mgr_config *cfg;
+	char *err;
+	size_t errlen;
+	const char *file;
+	int current;        /* platform index of the section, -1 for [metafs] */
+	char section[STORE_NAME_MAX + 16];   /* the section seen last */
+	bool failed;
+	char reason[512];
+};
+
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	unsigned shift = 0;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
+	case 'T': shift = 40; end++; break;
+	default: break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end != '\0' || v == 0 || v > (SIZE_MAX >> shift))
+		return -EINVAL;
+	*out = (size_t)v << shift;
+	return 0;
+}
+
+/* Make PATH absolute relative to HOME. */
+static int resolve_path(const char *home, const char *path, char *out, size_t cap)
+{
+	int n = path[0] == '/' ? snprintf(out, cap, "%s", path)
+			       : snprintf(out, cap, "%s/%s", home, path);
+	return (n < 0 || (size_t)n >= cap) ? -ENAMETOOLONG : 0;
+}
+
+/* Record the first reason; inih reports the line of the first handler error. */
+static int config_fail(struct config_parse *cp, const char *fmt, const char *what)
+{
+	if (!cp->failed)
+		snprintf(cp->reason, sizeof cp->reason, fmt, what);
+	cp->failed = true;
+	return 0;
+}
+
+bool mgr_platform_name_valid(const char *name, const char **why)
+{
+	if (!store_name_valid(name, why))
+		return false;
+	if (name[0] == '.') {
+		if (why)
+			*why = "platform names may not start with '.'";
+		return false;
+	}
+	for (size_t i = 0; i < sizeof reserved_platform_names / sizeof *reserved_platform_names; i++)
+		if (strcmp(name, reserved_platform_names[i]) == 0) {
+			if (why)
+				*why = "the name is reserved for the mount's own directories";
+			return false;
+		}
+	return true;
+}
+
+/* inih calls this once per key; a section starts when its name changes. */
+static int config_section(struct config_parse *cp, const char *section)
+{
+	mgr_config *cfg = cp->cfg;
+	snprintf(cp->section, sizeof cp->section, "%s", section);
+		if (strcmp(section, "metafs") == 0) {
+			cp->current = -1;
+			return 1;
+		}
+		if (strncmp(section, "platform ", 9) != 0)
+			return config_fail(cp, "unknown section [%s]", section);
+		const char *name = section + 9;
+		while (*name == ' ')
+			name++;
+		const char *why = NULL;
+		if (!mgr_platform_name_valid(name, &why)) {
+			char msg[300];
+			snprintf(msg, sizeof msg, "bad platform name \"%s\": %s", name, why);
+			return config_fail(cp, "%s", msg);
+		}
+		for (unsigned i = 0; i < cfg->nplatforms; i++)
+			if (strcmp(cfg->platforms[i].name, name) == 0)
+				return config_fail(cp, "platform \"%s\" defined twice", name);
+		if (cfg->nplatforms == MGR_MAX_PLATFORMS)
+			return config_fail(cp, "%s", "too many platforms (at most 15)");
+		cp->current = (int)cfg->nplatforms++;
+		snprintf(cfg->platforms[cp->current].name, sizeof cfg->platforms[0].name, "%s", name);
+		char rel[PATH_MAX];
+		snprintf(rel, sizeof rel, "data/%s", name);
+		resolve_path(cfg->home, rel, cfg->platforms[cp->current].data_dir, PATH_MAX);
+		snprintf(rel, sizeof rel, "meta/%s", name);
+		resolve_path(cfg->home, rel, cfg->platforms[cp->current].meta_dir, PATH_MAX);
+		return 1;
+}
+
+static int config_handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct config_parse *cp = user;
+	mgr_config *cfg = cp->cfg;
+	if (cp->failed)
+		return 0;
+	if (strcmp(section, cp->section) != 0 && !config_section(cp, section))
+		return 0;
+	if (strcmp(section, "metafs") == 0) {
+		if (strcmp(key, "mapsize") == 0) {
+			if (parse_size(value, &cfg->map_size))
+				return config_fail(cp, "bad mapsize \"%s\" (example: 64G)", value);
+		} else if (strcmp(key, "entry_timeout") == 0) {
+			char *end;
+			cfg->entry_timeout = strtod(value, &end);
+			if (end == value || *end || cfg->entry_timeout < 0)
+				return config_fail(cp, "bad entry_timeout \"%s\" (seconds)", value);
+		} else {
+			return config_fail(cp, "unknown key \"%s\" in [metafs]", key);
+		}
+		return 1;
+	}
+	if (cp->current < 0)
+		return config_fail(cp, "key \"%s\" outside a section", key);
+	char *dst;
+	if (strcmp(key, "data") == 0)
+		dst = cfg->platforms[cp->current].data_dir;
+	else if (strcmp(key, "meta") == 0)
+		dst = cfg->platforms[cp->current].meta_dir;
+	else
+		return config_fail(cp, "unknown key \"%s\" in a platform section", key);
+	if (!*value || resolve_path(cfg->home, value, dst, PATH_MAX))
+		return config_fail(cp, "bad path \"%s\"", value);
+	return 1;
+}
+
+int mgr_config_load(const char *home, mgr_config *cfg, char *err, size_t errlen)
+{
+	memset(cfg, 0, sizeof *cfg);
+	if (!realpath(home, cfg->home)) {
+		snprintf(err, errlen, "cannot open home '%s': %s", home, strerror(errno));
+		return -errno;
+	}
+	char file[PATH_MAX + 16];
+	snprintf(file, sizeof file, "%s/metafs.ini", cfg->home);
+	cfg->map_size = DEFAULT_MAP_SIZE;
+	cfg->entry_timeout = DEFAULT_ENTRY_TIMEOUT;
+	struct config_parse cp = {.cfg = cfg, .current = -1};
+	FILE *f = fopen(file, "r");
+	if (!f) {
+		int e = errno;
+		snprintf(err, errlen, "cannot read '%s': %s%s", file, strerror(e),
+			 e == ENOENT ? " (create a home with 'metafs init DIR')" : "");
+		return -e;
+	}
+	int rc = ini_parse_file(f, config_handler, &cp);
+	fclose(f);
+	if (cp.failed) {
+		snprintf(err, errlen, "%s line %d: %s", file, rc, cp.reason);
+		return -EINVAL;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "%s line %d: syntax error", file, rc);
+		return -EINVAL;
+	}
+	if (cfg->nplatforms == 0) {
+		snprintf(err, errlen, "%s: no [platform NAME] section", file);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int mgr_mkdirs(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int mgr_home_init(const char *home, unsigned n, const char *const *names,
+		  const char *const *data, char *err, size_t errlen)
+{
+	char file[PATH_MAX];
+	int rc = mgr_mkdirs(home, 0755);
+	if (rc) {
+		snprintf(err, errlen, "cannot create '%s': %s", home, strerror(-rc));
+		return rc;
+	}
+	snprintf(file, sizeof file, "%s/metafs.ini", home);
+	if (access(file, F_OK) == 0) {
+		snprintf(err, errlen, "%s already holds a metafs home", home);
+		return -EEXIST;
+	}
+	if (n == 0 || n > MGR_MAX_PLATFORMS) {
+		snprintf(err, errlen, "a home needs 1 to %d platforms", MGR_MAX_PLATFORMS);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const char *why;
+		if (!mgr_platform_name_valid(names[i], &why)) {
+			snprintf(err, errlen, "bad platform name '%s': %s", names[i], why);
+			return -EINVAL;
+		}
+		for (unsigned j = 0; j < i; j++)
+			if (strcmp(names[i], names[j]) == 0) {
+				snprintf(err, errlen, "platform '%s' given twice", names[i]);
+				return -EINVAL;
+			}
+	}
+	textbuf ini = TEXTBUF_INIT;
+	textbuf_puts(&ini, "; metafs home: see metafsd(8) for every key\n"
+			   "[metafs]\n"
+			   "mapsize = 64G          ; LMDB map size of each metastore\n"
+			   "entry_timeout = 3600   ; seconds the kernel caches entries and attributes\n");
+	for (unsigned i = 0; i < n; i++) {
+		textbuf_printf(&ini, "\n[platform %s]\n", names[i]);
+		if (data && data[i])
+			textbuf_printf(&ini, "data = %s\n", data[i]);
+		else
+			textbuf_printf(&ini, "data = data/%s\n", names[i]);
+		textbuf_printf(&ini, "meta = meta/%s\n", names[i]);
+	}
+	rc = textbuf_error(&ini);
+	if (rc == 0) {
+		char tmp[PATH_MAX + 8];
+		snprintf(tmp, sizeof tmp, "%s.tmp", file);
+		FILE *f = fopen(tmp, "w");
+		if (!f || fwrite(ini.data, 1, ini.len, f) != ini.len || fflush(f) ||
+		    fsync(fileno(f))) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
+		}
+		if (f)
+			fclose(f);
+		if (rc == 0 && rename(tmp, file)) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot write '%s': %s", file, strerror(errno));
+		}
+	}
+	textbuf_free(&ini);
+	if (rc)
+		return rc;
+	/* Create the directories and the empty metastores now, so a bad path is
+	 * reported by init rather than by the first mount. */
+	mgr *m = NULL;
+	rc = mgr_open(home, false, &m, err, errlen);
+	mgr_close(m);
+	return rc;
+}
+
+static int open_platform(mgr *m, unsigned i, char *err, size_t errlen)
+{
+	const mgr_config *cfg = &m->cfg;
+	mgr_platform *p = &m->platforms[i];
+	p->index = i;
+	snprintf(p->name, sizeof p->name, "%s", cfg->platforms[i].name);
+	snprintf(p->data_dir, sizeof p->data_dir, "%s", cfg->platforms[i].data_dir);
+	snprintf(p->meta_dir, sizeof p->meta_dir, "%s", cfg->platforms[i].meta_dir);
+	p->mgr = m;
+	int rc = mgr_mkdirs(p->data_dir, 0755);
+	if (rc) {
+		snprintf(err, errlen, "cannot create data store '%s' of '%s': %s", p->data_dir,
+			 p->name, strerror(-rc));
+		return rc;
+	}
+	rc = mgr_mkdirs(p->meta_dir, 0700);
+	if (rc) {
+		snprintf(err, errlen, "cannot create metastore directory '%s': %s", p->meta_dir,
+			 strerror(-rc));
+		return rc;
+	}
+	store_options so = {.map_size = cfg->map_size};
+	rc = store_open(p->meta_dir, &so, &p->store);
+	if (rc) {
+		snprintf(err, errlen, "cannot open metastore '%s': %s", p->name, store_strerror(rc));
+		return rc;
+	}
+	return 0;
+}
+
+int mgr_open(const char *home, bool clean_staging, mgr **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	mgr *m = calloc(1, sizeof *m);
+	if (!m)
+		return -ENOMEM;
+	int rc = mgr_config_load(home, &m->cfg, err, errlen);
+	if (rc)
+		goto out;
+	for (unsigned i = 0; i < m->cfg.nplatforms; i++) {
+		rc = open_platform(m, i, err, errlen);
+		if (rc)
+			goto out;
+		m->nplatforms++;
+		if (clean_staging) {
+			rc = mgr_staging_clean(&m->platforms[i]);
+			if (rc) {
+				snprintf(err, errlen, "cannot clean staging of '%s': %s",
+					 m->platforms[i].name, strerror(-rc));
+				goto out;
+			}
+		}
+	}
+	*out = m;
+	m = NULL;
+out:
+	mgr_close(m);
+	return rc;
+}
+
+void mgr_close(mgr *m)
+{
+	if (!m)
+		return;
+	for (unsigned i = 0; i < m->nplatforms; i++)
+		store_close(m->platforms[i].store);
+	free(m);
+}
+
+const mgr_config *mgr_get_config(const mgr *m)
+{
+	return &m->cfg;
+}
+
+unsigned mgr_platform_count(const mgr *m)
+{
+	return m->nplatforms;
+}
+
+mgr_platform *mgr_platform_at(mgr *m, unsigned index)
+{
+	return index < m->nplatforms ? &m->platforms[index] : NULL;
+}
+
+mgr_platform *mgr_platform_find(mgr *m, const char *name)
+{
+	for (unsigned i = 0; i < m->nplatforms; i++)
+		if (strcmp(m->platforms[i].name, name) == 0)
+			return &m->platforms[i];
+	return NULL;
+}
+
+uint64_t mgr_commit_count(const mgr *m)
+{
+	return __atomic_load_n(&m->commits, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,549 @@
+/*
+ * mgr_file.c - data files: staged writes, the commit protocol (see
+ * manager.h), drops, renames, scanning, and repair from the data store.
+ */
+#include "manager.h"
+#include "mgr_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+struct mgr_writer {
+	mgr_platform *p;
+	uint64_t table_id, container_id, id;
+	char name[STORE_NAME_MAX + 1];
+	uint32_t uid, gid;
+	int fd;
+	bool staged;                /* fd is the staging file, not yet renamed into place */
+	bool dirty;
+	char staging[PATH_MAX];
+};
+
+static uint64_t staging_counter;
+
+int mgr_file_scan(int fd, store_format format, bool header, uint64_t *rows, uint64_t *bytes,
+		  uint8_t checksum[16])
+{
+	enum { CHUNK = 1 << 20 };
+	char *buf = malloc(CHUNK);
+	XXH3_state_t *st = XXH3_createState();
+	int rc = 0;
+	if (!buf || !st) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	XXH3_128bits_reset(st);
+	uint64_t records = 0, total = 0;
+	bool in_quotes = false, line_has_data = false;
+	for (off_t off = 0;;) {
+		ssize_t n = pread(fd, buf, CHUNK, off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		XXH3_128bits_update(st, buf, (size_t)n);
+		for (ssize_t i = 0; i < n; i++) {
+			char c = buf[i];
+			if (format == STORE_FORMAT_CSV) {
+				if (c == '"')
+					in_quotes = !in_quotes;
+				if (c == '\n' && !in_quotes) {
+					records++;
+					line_has_data = false;
+				} else if (c != '\r') {
+					line_has_data = true;
+				}
+			} else {
+				if (c == '\n') {
+					if (line_has_data)
+						records++;
+					line_has_data = false;
+				} else if (c != ' ' && c != '\t' && c != '\r') {
+					line_has_data = true;
+				}
+			}
+		}
+		off += n;
+		total += (uint64_t)n;
+	}
+	if (line_has_data)
+		records++;
+	if (format == STORE_FORMAT_CSV && header && records > 0)
+		records--;
+	XXH128_hash_t h = XXH3_128bits_digest(st);
+	XXH128_canonical_t canon;
+	XXH128_canonicalFromHash(&canon, h);
+	memcpy(checksum, canon.digest, 16);
+	*rows = records;
+	*bytes = total;
+out:
+	free(buf);
+	XXH3_freeState(st);
+	return rc;
+}
+
+static int copy_fd(int from, int to)
+{
+	char buf[1 << 16];
+	for (;;) {
+		ssize_t n = read(from, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = write(to, buf + done, (size_t)(n - done));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				return -errno;
+			done += w;
+		}
+	}
+}
+
+/* Read table TABLE_ID and the data path of NAME in CONTAINER_ID. */
+static int locate(mgr_platform *p, store_txn *txn, uint64_t table_id, uint64_t container_id,
+		  const char *name, store_table *t, char *path, size_t cap)
+{
+	store_kind kind;
+	store_object obj;
+	int rc = store_object_by_id(txn, table_id, &kind, &obj);
+	if (rc)
+		return rc;
+	if (kind != STORE_KIND_TABLE)
+		return -ENOENT;
+	*t = obj.table;
+	return mgr_data_path(p, txn, t, container_id, name, path, cap);
+}
+
+int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
+		    const char *name, uint64_t file_id, bool keep, uint32_t uid, uint32_t gid,
+		    mgr_writer **out)
+{
+	*out = NULL;
+	const char *why = NULL;
+	if (!store_name_valid(name, &why)) {
+		mgr_log(MGR_LOG_WARN, "refused file name \"%.80s\": %s", name, why);
+		return -EINVAL;
+	}
+	mgr_writer *w = calloc(1, sizeof *w);
+	if (!w)
+		return -ENOMEM;
+	w->p = p;
+	w->table_id = table_id;
+	w->container_id = container_id;
+	w->id = file_id;
+	w->uid = uid;
+	w->gid = gid;
+	w->fd = -1;
+	snprintf(w->name, sizeof w->name, "%s", name);
+	int rc = 0;
+	if (w->id == 0) {
+		store_txn *txn = NULL;
+		rc = store_write_begin(p->store, &txn);
+		if (rc == 0)
+			rc = store_id_reserve(txn, &w->id);
+		if (rc == 0)
+			rc = mgr_commit(p, txn);
+		else
+			store_abort(txn);
+		if (rc)
+			goto out;
+	}
+	snprintf(w->staging, sizeof w->staging, "%s/%s/%llu.%d.%llu", p->data_dir, MGR_STAGING_DIR,
+		 (unsigned long long)w->id, (int)getpid(),
+		 (unsigned long long)__atomic_add_fetch(&staging_counter, 1, __ATOMIC_RELAXED));
+	w->fd = open(w->staging, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		rc = -errno;
+		mgr_log(MGR_LOG_ERROR, "cannot create staging file %s: %s", w->staging, strerror(errno));
+		goto out;
+	}
+	w->staged = true;
+	w->dirty = true;   /* even an empty new file is committed on close */
+	if (keep) {
+		store_txn *txn = NULL;
+		store_table t = {0};
+		char path[PATH_MAX];
+		rc = store_read_begin(p->store, &txn);
+		if (rc == 0)
+			rc = locate(p, txn, table_id, container_id, name, &t, path, sizeof path);
+		store_abort(txn);
+		store_table_clear(&t);
+		if (rc == 0) {
+			int src = open(path, O_RDONLY | O_CLOEXEC);
+			if (src < 0) {
+				rc = errno == ENOENT ? 0 : -errno;
+			} else {
+				rc = copy_fd(src, w->fd);
+				close(src);
+			}
+		}
+		if (rc)
+			goto out;
+	}
+	*out = w;
+	w = NULL;
+out:
+	mgr_writer_close(w);
+	return rc;
+}
+
+uint64_t mgr_writer_id(const mgr_writer *w)
+{
+	return w->id;
+}
+
+int mgr_writer_fd(const mgr_writer *w)
+{
+	return w->fd;
+}
+
+int mgr_writer_size(mgr_writer *w, uint64_t *size)
+{
+	struct stat st;
+	if (fstat(w->fd, &st))
+		return -errno;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+bool mgr_writer_dirty(const mgr_writer *w)
+{
+	return w->dirty;
+}
+
+void mgr_writer_touch(mgr_writer *w)
+{
+	w->dirty = true;
+}
+
+int mgr_writer_commit(mgr_writer *w, store_origin origin)
+{
+	if (!w->dirty)
+		return 0;
+	mgr_platform *p = w->p;
+	store_txn *txn = NULL;
+	store_table t = {0};
+	char path[PATH_MAX];
+	store_file f = {0};
+	int rc = store_read_begin(p->store, &txn);
+	if (rc == 0)
+		rc = locate(p, txn, w->table_id, w->container_id, w->name, &t, path, sizeof path);
+	store_abort(txn);
+	txn = NULL;
+	if (rc)
+		goto out;
+	if (fsync(w->fd)) {
+		rc = -errno;
+		mgr_log(MGR_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = mgr_file_scan(w->fd, t.format, t.header, &f.rows, &f.bytes, f.checksum);
+	if (rc)
+		goto out;
+	if (w->staged) {
+		if (rename(w->staging, path)) {
+			rc = -errno;
+			mgr_log(MGR_LOG_ERROR, "cannot move %s into place: %s", path, strerror(errno));
+			goto out;
+		}
+		w->staged = false;
+		char *slash = strrchr(path, '/');
+		*slash = '\0';
+		rc = mgr_fsync_dir(path);
+		*slash = '/';
+		if (rc)
+			goto out;
+	}
+	rc = store_write_begin(p->store, &txn);
+	if (rc)
+		goto out;
+	store_file old;
+	int64_t now = store_now_ns();
+	f.created_ns = now;
+	if (store_file_get(txn, w->container_id, w->name, &old) == 0) {
+		f.created_ns = old.created_ns;
+		if (old.id != w->id) {
+			/* Another file of this name was created meanwhile: the last close wins. */
+			rc = store_file_drop(txn, w->container_id, w->name, origin);
+			if (rc)
+				goto out;
+		}
+	}
+	f.id = w->id;
+	f.pnode_id = w->container_id;
+	snprintf(f.name, sizeof f.name, "%s", w->name);
+	f.owner_uid = w->uid;
+	f.owner_gid = w->gid;
+	f.modified_ns = now;
+	rc = store_file_put(txn, &f, origin);
+	if (rc == 0) {
+		rc = mgr_commit(p, txn);
+		txn = NULL;
+	}
+	if (rc == 0)
+		w->dirty = false;
+out:
+	store_abort(txn);
+	store_table_clear(&t);
+	return rc;
+}
+
+void mgr_writer_close(mgr_writer *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->staged)
+		unlink(w->staging);
+	free(w);
+}
+
+int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
+		  const char *name, store_origin origin)
+{
+	char path[PATH_MAX];
+	store_txn *txn = NULL;
+	int rc = store_write_begin(p->store, &txn);
+	if (rc)
+		return rc;
+	rc = mgr_data_path(p, txn, t, container_id, name, path, sizeof path);
+	if (rc == 0)
+		rc = store_file_drop(txn, container_id, name, origin);
+	if (rc == 0) {
+		rc = mgr_commit(p, txn);
+		txn = NULL;
+	}
+	store_abort(txn);
+	if (rc == 0 && unlink(path) && errno != ENOENT)
+		mgr_log(MGR_LOG_WARN, "dropped file record but kept %s: %s", path, strerror(errno));
+	return rc;
+}
+
+int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_container,
+		    const char *from, uint64_t to_container, const char *to,
+		    store_origin origin)
+{
+	const char *why = NULL;
+	if (!store_name_valid(to, &why)) {
+		mgr_log(MGR_LOG_WARN, "refused file name \"%.80s\": %s", to, why);
+		return -EINVAL;
+	}
+	char src[PATH_MAX], dst[PATH_MAX];
+	store_txn *txn = NULL;
+	store_file f, old;
+	int rc = store_write_begin(p->store, &txn);
+	if (rc)
+		return rc;
+	if ((rc = store_file_get(txn, from_container, from, &f)) ||
+	    (rc = mgr_data_path(p, txn, t, from_container, from, src, sizeof src)) ||
+	    (rc = mgr_data_path(p, txn, t, to_container, to, dst, sizeof dst)))
+		goto out;
+	if (store_file_get(txn, to_container, to, &old) == 0 &&
+	    (rc = store_file_drop(txn, to_container, to, origin)))
+		goto out;
+	if ((rc = store_file_drop(txn, from_container, from, origin)))
+		goto out;
+	f.pnode_id = to_container;
+	snprintf(f.name, sizeof f.name, "%s", to);
+	f.modified_ns = store_now_ns();
+	if ((rc = store_file_put(txn, &f, origin)))
+		goto out;
+	/* Hold the write lock across the rename so no other commit interleaves. */
+	if (rename(src, dst)) {
+		rc = -errno;
+		goto out;
+	}
+	rc = mgr_commit(p, txn);
+	txn = NULL;
+	if (rc)     /* put the bytes back where the metastore still says they are */
+		rename(dst, src);
+out:
+	store_abort(txn);
+	return rc;
+}
+
+/* ---- repair ------------------------------------------------------------------ */
+
+struct repair {
+	mgr_platform *p;
+	store_table *t;
+	store_origin origin;
+	mgr_repair_stats *stats;
+	store_txn *txn;
+	unsigned pending;          /* changes in the open transaction */
+};
+
+/* Commit every few thousand changes: a repair of a huge table never holds one
+ * enormous write transaction. */
+static int repair_step(struct repair *r)
+{
+	if (++r->pending < 5000)
+		return 0;
+	int rc = mgr_commit(r->p, r->txn);
+	r->txn = NULL;
+	r->pending = 0;
+	if (rc == 0)
+		rc = store_write_begin(r->p->store, &r->txn);
+	return rc;
+}
+
+static bool repair_ignored(const char *name)
+{
+	/* Hive and Spark ignore hidden files and markers such as _SUCCESS. */
+	return name[0] == '.' || name[0] == '_';
+}
+
+static int repair_files(struct repair *r, uint64_t container, const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -errno;
+	int rc = 0;
+	struct dirent *de;
+	while (rc == 0 && (de = readdir(d))) {
+		if (repair_ignored(de->d_name) || de->d_type == DT_DIR)
+			continue;
+		char path[PATH_MAX];
+		if (snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= (int)sizeof path)
+			continue;
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		struct stat st;
+		store_file f = {0}, old;
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !store_name_valid(de->d_name, NULL)) {
+			close(fd);
+			continue;
+		}
+		rc = mgr_file_scan(fd, r->t->format, r->t->header, &f.rows, &f.bytes, f.checksum);
+		close(fd);
+		if (rc)
+			break;
+		bool exists = store_file_get(r->txn, container, de->d_name, &old) == 0;
+		if (exists && old.bytes == f.bytes && !memcmp(old.checksum, f.checksum, 16))
+			continue;
+		f.id = exists ? old.id : 0;
+		f.pnode_id = container;
+		snprintf(f.name, sizeof f.name, "%s", de->d_name);
+		f.owner_uid = st.st_uid;
+		f.owner_gid = st.st_gid;
+		f.created_ns = exists ? old.created_ns : store_now_ns();
+		f.modified_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+		rc = store_file_put(r->txn, &f, r->origin);
+		if (rc == 0) {
+			if (exists)
+				r->stats->files_updated++;
+			else
+				r->stats->files_added++;
+			rc = repair_step(r);
+		}
+	}
+	closedir(d);
+	if (rc)
+		return rc;
+	/* Records whose file is gone. */
+	char gone[64][STORE_NAME_MAX + 1];
+	for (;;) {
+		unsigned ngone = 0;
+		store_iter *it = NULL;
+		store_file f;
+		rc = store_iter_files(r->txn, container, NULL, &it);
+		while (rc == 0 && ngone < 64 && (rc = store_iter_next(it, &f)) == 0) {
+			char path[PATH_MAX];
+			snprintf(path, sizeof path, "%s/%s", dir, f.name);
+			if (access(path, F_OK) && errno == ENOENT)
+				memcpy(gone[ngone++], f.name, sizeof gone[0]);
+		}
+		store_iter_close(it);
+		if (rc && rc != -ENOENT)
+			return rc;
+		for (unsigned i = 0; i < ngone; i++) {
+			rc = store_file_drop(r->txn, container, gone[i], r->origin);
+			if (rc)
+				return rc;
+			r->stats->files_removed++;
+		}
+		if (ngone < 64)
+			return 0;
+	}
+}
+
+static int repair_level(struct repair *r, uint64_t parent, uint32_t depth, const char *dir)
+{
+	if (depth > r->t->npartkeys)
+		return repair_files(r, parent ? parent : r->t->id, dir);
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	int rc = 0;
+	struct dirent *de;
+	const char *key = r->t->columns[r->t->ncolumns + depth - 1].name;
+	size_t klen = strlen(key);
+	while (rc == 0 && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || repair_ignored(de->d_name) ||
+		    strncmp(de->d_name, key, klen) || de->d_name[klen] != '=')
+			continue;
+		char value[STORE_NAME_MAX + 1];
+		if (mgr_pnode_parse_name(r->t, depth, de->d_name, value))
+			continue;
+		store_pnode pn;
+		rc = store_pnode_get(r->txn, r->t->id, parent, value, &pn);
+		if (rc == -ENOENT) {
+			rc = store_pnode_create(r->txn, r->t->id, parent, value, 0, 0, r->origin, &pn);
+			if (rc == 0 && pn.leaf)
+				r->stats->partitions_added++;
+			if (rc == 0)
+				rc = repair_step(r);
+		}
+		if (rc)
+			break;
+		char child[PATH_MAX];
+		if (snprintf(child, sizeof child, "%s/%s", dir, de->d_name) >= (int)sizeof child)
+			continue;
+		rc = repair_level(r, pn.id, depth + 1, child);
+	}
+	closedir(d);
+	return rc;
+}
+
+int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_origin origin,
+		     mgr_repair_stats *stats)
+{
+	memset(stats, 0, sizeof *stats);
+	store_table t = {0};
+	struct repair r = {.p = p, .t = &t, .origin = origin, .stats = stats};
+	int rc = store_write_begin(p->store, &r.txn);
+	if (rc == 0)
+		rc = store_table_get(r.txn, db, name, &t);
+	if (rc == 0 && !t.has_schema)
+		rc = -EINVAL;
+	char dir[PATH_MAX];
+	if (rc == 0)
+		rc = mgr_data_path(p, r.txn, &t, t.id, NULL, dir, sizeof dir);
+	if (rc == 0)
+		rc = repair_level(&r, 0, 1, dir);
+	if (rc == 0) {
+		rc = mgr_commit(p, r.txn);
+		r.txn = NULL;
+	}
+	store_abort(r.txn);
+	store_table_clear(&t);
+	return rc;
+}

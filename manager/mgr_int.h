@@ -1,0 +1,24 @@
+/* mgr_int.h - private to manager/. */
+#ifndef METAFS_MGR_INT_H
+#define METAFS_MGR_INT_H
+
+#include "manager.h"
+
+struct mgr {
+	mgr_config cfg;
+	unsigned nplatforms;
+	mgr_platform platforms[MGR_MAX_PLATFORMS];
+	uint64_t commits;
+};
+
+/* mkdir -p. */
+int mgr_mkdirs(const char *path, mode_t mode);
+bool mgr_platform_name_valid(const char *name, const char **why);
+/* Remove everything under DATASTORE/.metafs-staging (left by a crash). */
+int mgr_staging_clean(mgr_platform *p);
+/* Commit TXN and count it. */
+int mgr_commit(mgr_platform *p, store_txn *txn);
+/* fsync a directory so a rename or mkdir in it is durable. */
+int mgr_fsync_dir(const char *path);
+
+#endif

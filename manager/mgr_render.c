@@ -1,0 +1,176 @@
+/*
+ * mgr_render.c - the text of the read-only metadata files (.table,
+ * .partition, /.metafs/events).  Formats are specified in metafs(5); keep
+ * the two in step.
+ */
+#include "manager.h"
+#include "mgr_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void mgr_format_time(int64_t ns, char out[40])
+{
+	time_t secs = (time_t)(ns / 1000000000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 40 - n, ".%09lldZ", (long long)(ns % 1000000000));
+}
+
+void mgr_format_hex(const uint8_t *bytes, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[bytes[i] >> 4];
+		out[2 * i + 1] = digits[bytes[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static void render_columns(textbuf *out, const char *label, const store_table *t, uint32_t from,
+			   uint32_t to)
+{
+	textbuf_printf(out, "%s:", label);
+	for (uint32_t i = from; i < to; i++)
+		textbuf_printf(out, "%s %s %s", i > from ? "," : "", t->columns[i].name,
+			       store_type_name(t->columns[i].type));
+	textbuf_puts(out, "\n");
+}
+
+int mgr_render_table(mgr_platform *p, const store_table *t, textbuf *out)
+{
+	char created[40], modified[40];
+	mgr_format_time(t->created_ns, created);
+	mgr_format_time(t->modified_ns, modified);
+	textbuf_printf(out,
+		       "platform: %s\ndatabase: %s\ntable: %s\nid: %llu\nlocation: %s/%s/%s\n"
+		       "format: %s\nheader: %s\nowner: %u:%u\ncreated: %s\nmodified: %s\n",
+		       p->name, t->db, t->name, (unsigned long long)t->id, p->data_dir, t->db, t->name,
+		       t->format == STORE_FORMAT_JSONL ? "jsonl" : "csv", t->header ? "true" : "false",
+		       t->owner_uid, t->owner_gid, created, modified);
+	render_columns(out, "columns", t, 0, t->has_schema ? t->ncolumns : 0);
+	render_columns(out, "partition_keys", t, t->ncolumns,
+		       t->has_schema ? t->ncolumns + t->npartkeys : t->ncolumns);
+	textbuf_printf(out, "partitions: %llu\nfiles: %llu\nrows: %llu\nbytes: %llu\netag: %016llx\n",
+		       (unsigned long long)t->npartitions, (unsigned long long)t->nfiles,
+		       (unsigned long long)t->rows, (unsigned long long)t->bytes,
+		       (unsigned long long)t->etag);
+	for (const char *s = t->properties; s && *s;) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+		const char *eq = memchr(s, '=', n);
+		if (eq)
+			textbuf_printf(out, "property.%.*s: %.*s\n", (int)(eq - s), s,
+				       (int)(n - (size_t)(eq - s) - 1), eq + 1);
+		s += n + (nl ? 1 : 0);
+	}
+	return textbuf_error(out);
+}
+
+int mgr_render_partition(mgr_platform *p, store_txn *txn, const store_table *t,
+			 const store_pnode *pn, textbuf *out)
+{
+	char values[STORE_MAX_PARTKEYS][STORE_NAME_MAX + 1];
+	uint32_t nv = 0;
+	int rc = store_pnode_values(txn, pn->id, values, STORE_MAX_PARTKEYS, &nv);
+	if (rc)
+		return rc;
+	char location[PATH_MAX];
+	rc = mgr_data_path(p, txn, t, pn->id, NULL, location, sizeof location);
+	if (rc)
+		return rc;
+	textbuf_printf(out, "table: %s.%s.%s\nspec: ", p->name, t->db, t->name);
+	for (uint32_t i = 0; i < nv && i < t->npartkeys; i++) {
+		char esc[3 * STORE_NAME_MAX + 1];
+		if ((rc = store_hive_escape(values[i], esc, sizeof esc)))
+			return rc;
+		textbuf_printf(out, "%s%s=%s", i ? "/" : "", t->columns[t->ncolumns + i].name, esc);
+	}
+	char created[40], modified[40], sum[33];
+	mgr_format_time(pn->created_ns, created);
+	mgr_format_time(pn->modified_ns, modified);
+	mgr_format_hex(pn->checksum, 16, sum);
+	textbuf_printf(out,
+		       "\nid: %llu\nlocation: %s\ncreated: %s\nmodified: %s\nfiles: %llu\nrows: %llu\n"
+		       "bytes: %llu\nchecksum: %s\netag: %016llx\n",
+		       (unsigned long long)pn->id, location, created, modified,
+		       (unsigned long long)pn->nfiles, (unsigned long long)pn->rows,
+		       (unsigned long long)pn->bytes, sum, (unsigned long long)pn->etag);
+	store_iter *it = NULL;
+	store_file f;
+	rc = store_iter_files(txn, pn->id, NULL, &it);
+	while (rc == 0 && (rc = store_iter_next(it, &f)) == 0) {
+		mgr_format_hex(f.checksum, 16, sum);
+		textbuf_printf(out, "file: %s bytes=%llu rows=%llu xxh128=%s\n", f.name,
+			       (unsigned long long)f.bytes, (unsigned long long)f.rows, sum);
+	}
+	store_iter_close(it);
+	if (rc == -ENOENT)
+		rc = 0;
+	return rc ? rc : textbuf_error(out);
+}
+
+static const char *op_name(store_op op)
+{
+	switch (op) {
+	case STORE_OP_CREATE: return "create";
+	case STORE_OP_ALTER: return "alter";
+	case STORE_OP_DROP: return "drop";
+	}
+	return "unknown";
+}
+
+static const char *kind_name(store_kind k)
+{
+	switch (k) {
+	case STORE_KIND_DATABASE: return "database";
+	case STORE_KIND_TABLE: return "table";
+	case STORE_KIND_PNODE: return "partition";
+	case STORE_KIND_FILE: return "file";
+	case STORE_KIND_NONE: break;
+	}
+	return "unknown";
+}
+
+static const char *origin_name(store_origin o)
+{
+	switch (o) {
+	case STORE_ORIGIN_FS: return "fs";
+	case STORE_ORIGIN_JOB: return "job";
+	case STORE_ORIGIN_SYNC: return "sync";
+	case STORE_ORIGIN_TOOL: return "tool";
+	}
+	return "unknown";
+}
+
+int mgr_render_events(mgr *m, unsigned max, textbuf *out)
+{
+	int rc = 0;
+	for (unsigned i = 0; rc == 0 && i < m->nplatforms; i++) {
+		mgr_platform *p = &m->platforms[i];
+		store_txn *txn = NULL;
+		store_iter *it = NULL;
+		uint64_t head = 0;
+		store_event ev;
+		rc = store_read_begin(p->store, &txn);
+		if (rc == 0)
+			rc = store_event_head(txn, &head);
+		if (rc == 0)
+			rc = store_iter_events(txn, head > max ? head - max : 0, &it);
+		while (rc == 0 && (rc = store_iter_next(it, &ev)) == 0) {
+			char when[40];
+			mgr_format_time(ev.time_ns, when);
+			textbuf_printf(out, "%s %llu %s %s %s %s %s etag=%016llx\n", p->name,
+				       (unsigned long long)ev.seq, when, op_name(ev.op), kind_name(ev.kind),
+				       origin_name(ev.origin), ev.path, (unsigned long long)ev.etag);
+		}
+		if (rc == -ENOENT)
+			rc = 0;
+		store_iter_close(it);
+		store_abort(txn);
+	}
+	return rc ? rc : textbuf_error(out);
+}

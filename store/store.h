@@ -1,0 +1,299 @@
+/*
+ * store.h - the metastore: one LMDB environment per platform.
+ *
+ * A metastore holds the catalog of one data platform: databases, tables,
+ * partition directories ("pnodes") and data-file records, plus a change log
+ * of events.  Everything here is plain C over LMDB; nothing knows about
+ * FUSE or SQL.  Errors are ints: 0 is success, a negative errno value is a
+ * failure (-ENOENT, -EEXIST, -ENOTEMPTY, -EINVAL, -ENOSPC, -EIO ...).  LMDB's
+ * own codes are mapped to errno values at this boundary (MDB_MAP_FULL ->
+ * -ENOSPC, MDB_NOTFOUND -> -ENOENT, MDB_KEYEXIST -> -EEXIST, anything else
+ * -> -EIO with the LMDB message logged).
+ *
+ * Identity.  Every database, table, pnode and file gets a 56-bit id from a
+ * per-environment counter when it is created.  Ids are never reused.  The
+ * file system derives inode numbers from (platform, kind, id), so inode
+ * numbers are stable across remounts and no in-memory map from inode to
+ * object is needed: the "ids" sub-database maps an id back to its record.
+ *
+ * Key order is listing order.  Sub-databases and their keys:
+ *   meta        "format" -> u32 format version, "next_id" -> u64
+ *   databases   name                                    -> database record
+ *   tables      db name, NUL, table name                -> table record
+ *   pnodes      table id (u64 BE), values each + NUL     -> pnode record
+ *   files       pnode id (u64 BE), file name            -> file record
+ *   events      seq (u64 BE)                            -> event record
+ *   ids         id (u64 BE)                              -> kind (u8) + primary key
+ * A pnode is one directory level below a table: a table partitioned by
+ * (dt, hour) has pnodes "2024-05-01" (depth 1) and "2024-05-01\0" "03"
+ * (depth 2, a leaf: a partition proper).  Listing one level is a cursor
+ * range that skips deeper levels by seeking, so it never reads them.
+ *
+ * Records are versioned binary encodings (see store_record_*, and metafs(5)
+ * for the byte layout).  Every record's etag is the XXH3-64 of its encoded
+ * payload.
+ *
+ * Transactions.  One writer at a time (LMDB's rule).  Read transactions are
+ * cheap: store_read_begin() reuses a per-thread reader (MDB_NOTLS with
+ * reset/renew).  Every catalog change made through the functions below
+ * appends an event in the same write transaction, so the log and the catalog
+ * can never disagree.
+ */
+#ifndef METAFS_STORE_H
+#define METAFS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_FORMAT_VERSION 1
+#define STORE_NAME_MAX 255          /* bytes in one name, as in a path component */
+#define STORE_MAX_COLUMNS 1024
+#define STORE_MAX_PARTKEYS 16
+#define STORE_PSPEC_MAX 400         /* bytes of all partition values + NULs in one key */
+#define STORE_ID_MAX ((UINT64_C(1) << 56) - 1)
+
+typedef struct store_env store_env;  /* opaque: one LMDB environment */
+typedef struct store_txn store_txn;  /* opaque: one read or write transaction */
+
+typedef enum store_kind {
+	STORE_KIND_NONE = 0,
+	STORE_KIND_DATABASE = 1,
+	STORE_KIND_TABLE = 2,
+	STORE_KIND_PNODE = 3,
+	STORE_KIND_FILE = 4,
+} store_kind;
+
+typedef enum store_type {
+	STORE_TYPE_STRING = 1,
+	STORE_TYPE_BIGINT = 2,
+	STORE_TYPE_DOUBLE = 3,
+	STORE_TYPE_BOOLEAN = 4,
+	STORE_TYPE_DATE = 5,
+	STORE_TYPE_TIMESTAMP = 6,
+} store_type;
+
+typedef enum store_format {
+	STORE_FORMAT_CSV = 1,
+	STORE_FORMAT_JSONL = 2,
+} store_format;
+
+typedef enum store_op {
+	STORE_OP_CREATE = 1,
+	STORE_OP_ALTER = 2,
+	STORE_OP_DROP = 3,
+} store_op;
+
+/* Who made a change: lets the cache invalidator skip changes the kernel saw. */
+typedef enum store_origin {
+	STORE_ORIGIN_FS = 1,      /* a request through the mount */
+	STORE_ORIGIN_JOB = 2,
+	STORE_ORIGIN_SYNC = 3,
+	STORE_ORIGIN_TOOL = 4,    /* the metafs command line, another process */
+} store_origin;
+
+typedef struct store_database {
+	uint64_t id;
+	char name[STORE_NAME_MAX + 1];
+	uint32_t owner_uid, owner_gid;
+	int64_t created_ns;
+	uint64_t etag;            /* filled by get/iterate; ignored by put */
+} store_database;
+
+typedef struct store_column {
+	char name[STORE_NAME_MAX + 1];
+	store_type type;
+} store_column;
+
+typedef struct store_table {
+	uint64_t id;
+	uint64_t db_id;
+	char db[STORE_NAME_MAX + 1];
+	char name[STORE_NAME_MAX + 1];
+	uint32_t owner_uid, owner_gid;
+	int64_t created_ns, modified_ns;
+	bool has_schema;          /* false between mkdir and the first .schema write */
+	store_format format;
+	bool header;              /* csv files start with a header line */
+	uint32_t ncolumns;        /* data columns, then npartkeys partition keys */
+	uint32_t npartkeys;
+	store_column *columns;    /* ncolumns + npartkeys entries; owned by the record */
+	char *properties;         /* "key=value\n" lines, owned, may be NULL */
+	/* statistics, kept by store_file_put/drop and store_pnode_* */
+	uint64_t npartitions, nfiles, rows, bytes;
+	uint64_t etag;
+} store_table;
+
+typedef struct store_pnode {
+	uint64_t id;
+	uint64_t table_id;
+	uint64_t parent_id;       /* the pnode above, 0 at depth 1 */
+	uint32_t depth;           /* number of values, 1..npartkeys */
+	bool leaf;                /* depth == table's npartkeys: a partition */
+	char value[STORE_NAME_MAX + 1];  /* this level's raw (unescaped) value */
+	uint32_t owner_uid, owner_gid;
+	int64_t created_ns, modified_ns;
+	uint64_t nfiles, rows, bytes;
+	uint8_t checksum[16];     /* XXH3-128 over (name, checksum) of its files in name order */
+	uint64_t etag;
+} store_pnode;
+
+typedef struct store_file {
+	uint64_t id;
+	uint64_t pnode_id;
+	char name[STORE_NAME_MAX + 1];
+	uint32_t owner_uid, owner_gid;
+	int64_t created_ns, modified_ns;
+	uint64_t bytes, rows;
+	uint8_t checksum[16];     /* XXH3-128 of the data file's bytes */
+	uint64_t etag;
+} store_file;
+
+typedef struct store_event {
+	uint64_t seq;             /* 1, 2, 3 ... per environment */
+	int64_t time_ns;
+	store_op op;
+	store_kind kind;
+	store_origin origin;
+	uint64_t object_id;
+	uint64_t parent_id;       /* db id for a table, table id or pnode id for a pnode, pnode id for a file; 0 for a database */
+	uint64_t etag;            /* of the record after the change (0 for a drop) */
+	char path[1024];          /* "db", "db/table", "db/table/dt=2024-05-01/hour=03", ".../part-0.csv" (escaped names) */
+} store_event;
+
+typedef struct store_options {
+	size_t map_size;          /* bytes; 0 means the default (64 GiB of address space) */
+	unsigned max_readers;     /* 0 means the default (126) */
+	bool read_only;
+} store_options;
+
+/* ---- environment ---------------------------------------------------------- */
+
+/* Open (creating if needed) the environment in directory DIR, which must exist.
+ * Checks the format version.  On success *out is yours: store_close() it. */
+int store_open(const char *dir, const store_options *opts, store_env **out);
+void store_close(store_env *env);
+/* Human-readable message for a code returned by this module (and errno values). */
+const char *store_strerror(int err);
+
+/* ---- transactions ----------------------------------------------------------- */
+
+/* A write transaction; blocks while another writer holds the lock. */
+int store_write_begin(store_env *env, store_txn **out);
+/* A read snapshot, reusing the calling thread's reader (reset/renew). */
+int store_read_begin(store_env *env, store_txn **out);
+/* Commit a write txn (a read txn is simply ended).  Frees TXN either way. */
+int store_commit(store_txn *txn);
+/* Abandon TXN; frees it.  NULL is allowed. */
+void store_abort(store_txn *txn);
+
+/* ---- records ---------------------------------------------------------------- */
+/* Getters fill caller storage.  For store_table, columns and properties are
+ * allocated: release them with store_table_clear().  Names are validated with
+ * store_name_valid(); a bad one gives -EINVAL. */
+
+int store_database_create(store_txn *txn, const char *name, uint32_t uid, uint32_t gid,
+			  store_origin origin, store_database *out /* may be NULL */);
+int store_database_get(store_txn *txn, const char *name, store_database *out);
+/* -ENOTEMPTY if it still holds tables. */
+int store_database_drop(store_txn *txn, const char *name, store_origin origin);
+
+/* Creates a table without a schema (has_schema false): the state after mkdir. */
+int store_table_create(store_txn *txn, const char *db, const char *name, uint32_t uid,
+		       uint32_t gid, store_origin origin, store_table *out /* may be NULL */);
+int store_table_get(store_txn *txn, const char *db, const char *name, store_table *out);
+/* Set format, header, columns, partition keys and properties of table T->db/T->name
+ * from T (its other fields are ignored).  -EEXIST if the table already has a
+ * schema, -EINVAL if the schema is not valid (no columns, duplicate names, too
+ * many partition keys, bad names). */
+int store_table_set_schema(store_txn *txn, const store_table *t, store_origin origin);
+/* Drops the table and every pnode and file record under it (one event for the
+ * table; the data files are the caller's business). */
+int store_table_drop(store_txn *txn, const char *db, const char *name, store_origin origin);
+void store_table_clear(store_table *t);
+
+/* Create a pnode under PARENT_ID (0: directly under the table).  VALUE is raw.
+ * -ENOENT if the table or parent is missing, -EINVAL if the table has no
+ * schema or is not partitioned, or the depth would exceed npartkeys,
+ * -ENAMETOOLONG if the partition spec exceeds STORE_PSPEC_MAX. */
+int store_pnode_create(store_txn *txn, uint64_t table_id, uint64_t parent_id, const char *value,
+		       uint32_t uid, uint32_t gid, store_origin origin, store_pnode *out);
+/* Look up the child VALUE of PARENT_ID (0: the table's first level). */
+int store_pnode_get(store_txn *txn, uint64_t table_id, uint64_t parent_id, const char *value,
+		    store_pnode *out);
+/* -ENOTEMPTY if it has child pnodes or files. */
+int store_pnode_drop(store_txn *txn, uint64_t pnode_id, store_origin origin);
+/* The raw values from depth 1 down to PNODE (count in *n). */
+int store_pnode_values(store_txn *txn, uint64_t pnode_id, char values[][STORE_NAME_MAX + 1],
+		       uint32_t max, uint32_t *n);
+
+/* Insert or replace the file record F->name in leaf pnode F->pnode_id, keeping
+ * the pnode's and table's statistics and checksum in step.  F->id: 0 to
+ * allocate (a new file), or the existing id (a rewrite keeps its id).  On
+ * success F->id and F->etag are set. */
+int store_file_put(store_txn *txn, store_file *f, store_origin origin);
+int store_file_get(store_txn *txn, uint64_t pnode_id, const char *name, store_file *out);
+int store_file_drop(store_txn *txn, uint64_t pnode_id, const char *name, store_origin origin);
+
+/* Reserve a fresh id (for an object whose record is written later, e.g. a file
+ * being written).  Committed with TXN. */
+int store_id_reserve(store_txn *txn, uint64_t *out);
+
+/* Resolve an id to its kind and record.  OUT must point at the struct matching
+ * the kind found; pass a union store_object. */
+typedef union store_object {
+	store_database database;
+	store_table table;        /* store_table_clear() it */
+	store_pnode pnode;
+	store_file file;
+} store_object;
+int store_object_by_id(store_txn *txn, uint64_t id, store_kind *kind, store_object *out);
+
+/* ---- iteration -------------------------------------------------------------- */
+/* A cursor over one listing, in key order.  AFTER (may be NULL) resumes after
+ * the entry with that name.  Next returns 0 and fills OUT, or -ENOENT at the
+ * end.  The cursor lives within its transaction. */
+typedef struct store_iter store_iter;
+int store_iter_databases(store_txn *txn, const char *after, store_iter **out);
+int store_iter_tables(store_txn *txn, const char *db, const char *after, store_iter **out);
+/* Pnodes directly under PARENT_ID (0: the table's first level), after raw value AFTER. */
+int store_iter_pnodes(store_txn *txn, uint64_t table_id, uint64_t parent_id, const char *after,
+		      store_iter **out);
+int store_iter_files(store_txn *txn, uint64_t pnode_id, const char *after, store_iter **out);
+/* Events with seq > AFTER_SEQ in order. */
+int store_iter_events(store_txn *txn, uint64_t after_seq, store_iter **out);
+/* OUT must be the struct matching the iterator (store_table: clear it after use). */
+int store_iter_next(store_iter *it, void *out);
+void store_iter_close(store_iter *it);
+
+/* Sequence number of the newest event (0 if none). */
+int store_event_head(store_txn *txn, uint64_t *seq);
+
+/* ---- names ------------------------------------------------------------------ */
+/* A name is valid if it is 1..255 bytes, not "." or "..", and holds no '/' or NUL.
+ * On failure returns false and, if WHY is not NULL, points it at a static reason. */
+bool store_name_valid(const char *name, const char **why);
+/* Hive path escaping of a partition value ("a/b" -> "a%2Fb"); writes at most
+ * CAP bytes including NUL; -ENAMETOOLONG if it does not fit. */
+int store_hive_escape(const char *raw, char *out, size_t cap);
+/* Inverse; -EINVAL on a malformed escape. */
+int store_hive_unescape(const char *escaped, char *out, size_t cap);
+
+/* Type names as written in .schema ("string", "bigint", ...); parse accepts
+ * any case and the alias "int".  Parse returns 0 or -EINVAL. */
+const char *store_type_name(store_type t);
+int store_type_parse(const char *s, store_type *out);
+
+/* ---- encoding (exposed for tests and tools) --------------------------------- */
+/* Encode REC of KIND into a buffer you own (free()).  Decode into OUT (a
+ * matching struct; a table's arrays are allocated).  -EINVAL on a malformed or
+ * unknown-version buffer. */
+int store_record_encode(store_kind kind, const void *rec, void **buf, size_t *len);
+int store_record_decode(store_kind kind, const void *buf, size_t len, void *out);
+int store_event_encode(const store_event *ev, void **buf, size_t *len);
+int store_event_decode(const void *buf, size_t len, store_event *out);
+
+/* Current time in ns since the epoch (CLOCK_REALTIME). */
+int64_t store_now_ns(void);
+
+#endif

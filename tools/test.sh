@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Set up and run every metafs test: cmocka units and integration tests that
+# mount a real FUSE file system, first in a normal build, then again in a
+# build with AddressSanitizer and UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/deps.sh
+
+run_suite() {
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" -Dwerror=true "$@"
+  fi
+  ninja -C "$dir"
+  meson test -C "$dir" --print-errorlogs --num-processes 2
+}
+
+echo "== build and test (werror)"
+run_suite build
+echo "== build and test under address and undefined sanitizers"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false
+echo "metafs: all tests passed"
