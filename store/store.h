@@ -156,7 +156,7 @@ typedef struct store_event {
 	store_kind kind;
 	store_origin origin;
 	uint64_t object_id;
-	uint64_t parent_id;       /* db id for a table, table id or pnode id for a pnode, pnode id for a file; 0 for a database */
+	uint64_t parent_id;       /* db id for a table, table id or pnode id for a pnode, pnode id (or unpartitioned table id) for a file; 0 for a database */
 	uint64_t etag;            /* of the record after the change (0 for a drop) */
 	char path[1024];          /* "db", "db/table", "db/table/dt=2024-05-01/hour=03", ".../part-0.csv" (escaped names) */
 } store_event;
@@ -228,7 +228,9 @@ int store_pnode_values(store_txn *txn, uint64_t pnode_id, char values[][STORE_NA
 		       uint32_t max, uint32_t *n);
 
 /* Insert or replace the file record F->name in leaf pnode F->pnode_id, keeping
- * the pnode's and table's statistics and checksum in step.  F->id: 0 to
+ * the pnode's and table's statistics and checksum in step.  A table without
+ * partition keys holds its files directly: there F->pnode_id is the table's id
+ * (likewise for store_file_get/drop and store_iter_files).  F->id: 0 to
  * allocate (a new file), or the existing id (a rewrite keeps its id).  On
  * success F->id and F->etag are set. */
 int store_file_put(store_txn *txn, store_file *f, store_origin origin);

@@ -1,0 +1,147 @@
+/*
+ * store_name.c - names, Hive path escaping, column type names.
+ *
+ * Partition values are stored raw and escaped only where they become a path
+ * component ("dt=2024-05-01").  The escaped set is exactly the one of Hive's
+ * FileUtils.escapePathName, so a directory tree written by metafs reads the
+ * same in Hive or Spark and the other way round: control characters
+ * 0x01-0x1F, DEL, and  " # % ' * / : = ? \ { [ ] ^  become %XX with upper-case
+ * hex.  Bytes from 0x80 up pass through, as Hive passes non-ASCII characters.
+ * Hive's unescape leaves a stray '%' alone; ours refuses it, so that every
+ * path component maps to at most one value and a typo is an error rather
+ * than a different partition.
+ */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "store.h"
+
+bool store_name_valid(const char *name, const char **why)
+{
+	const char *reason = NULL;
+	size_t len = 0;
+
+	if (name == NULL)
+		reason = "name is missing";
+	else if ((len = strnlen(name, STORE_NAME_MAX + 1)) == 0)
+		reason = "name is empty";
+	else if (len > STORE_NAME_MAX)
+		reason = "name is longer than 255 bytes";
+	else if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		reason = "name is . or ..";
+	else if (memchr(name, '/', len))
+		reason = "name contains /";
+	if (reason && why)
+		*why = reason;
+	return reason == NULL;
+}
+
+static bool hive_escaped(unsigned char c)
+{
+	return (c >= 0x01 && c <= 0x1f) || c == 0x7f ||
+	       (c != '\0' && strchr("\"#%'*/:=?\\{[]^", c) != NULL);
+}
+
+int store_hive_escape(const char *raw, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	if (raw == NULL || out == NULL || cap == 0)
+		return -EINVAL;
+	for (const unsigned char *p = (const unsigned char *)raw; *p; p++) {
+		size_t need = hive_escaped(*p) ? 3 : 1;
+
+		if (o + need >= cap) {
+			out[0] = '\0';
+			return -ENAMETOOLONG;
+		}
+		if (need == 3) {
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 0xf];
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int store_hive_unescape(const char *escaped, char *out, size_t cap)
+{
+	size_t o = 0;
+	int rc = 0;
+
+	if (escaped == NULL || out == NULL || cap == 0)
+		return -EINVAL;
+	for (const char *p = escaped; *p; p++) {
+		char c = *p;
+
+		if (c == '%') {
+			int hi = hex_digit(p[1]), lo = hi < 0 ? -1 : hex_digit(p[2]);
+
+			/* %00 would end the string early: no value holds a NUL. */
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+				rc = -EINVAL;
+				goto out;
+			}
+			c = (char)(hi << 4 | lo);
+			p += 2;
+		}
+		if (o + 1 >= cap) {
+			rc = -ENAMETOOLONG;
+			goto out;
+		}
+		out[o++] = c;
+	}
+out:
+	out[rc == 0 ? o : 0] = '\0';
+	return rc;
+}
+
+static const char *const type_names[] = {
+	[STORE_TYPE_STRING] = "string",
+	[STORE_TYPE_BIGINT] = "bigint",
+	[STORE_TYPE_DOUBLE] = "double",
+	[STORE_TYPE_BOOLEAN] = "boolean",
+	[STORE_TYPE_DATE] = "date",
+	[STORE_TYPE_TIMESTAMP] = "timestamp",
+};
+
+/* NULL for a value that is not a store_type. */
+const char *store_type_name(store_type t)
+{
+	if ((unsigned)t >= sizeof type_names / sizeof type_names[0])
+		return NULL;
+	return type_names[t];
+}
+
+int store_type_parse(const char *s, store_type *out)
+{
+	if (s == NULL || out == NULL)
+		return -EINVAL;
+	if (strcasecmp(s, "int") == 0) {
+		*out = STORE_TYPE_BIGINT;
+		return 0;
+	}
+	for (unsigned i = 1; i < sizeof type_names / sizeof type_names[0]; i++) {
+		if (strcasecmp(s, type_names[i]) == 0) {
+			*out = (store_type)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}

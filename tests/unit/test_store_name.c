@@ -1,0 +1,217 @@
+/*
+ * test_store_name.c - names, Hive path escaping and column type names.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "store.h"
+
+/* Hive's FileUtils.escapePathName set, written out independently of the
+ * implementation. */
+static bool hive_escapes(unsigned c)
+{
+	if (c >= 0x01 && c <= 0x1f)
+		return true;
+	switch (c) {
+	case '"': case '#': case '%': case '\'': case '*': case '/': case ':': case '=':
+	case '?': case '\\': case 0x7f: case '{': case '[': case ']': case '^':
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void test_name_accepts_ordinary_names(void **state)
+{
+	char longest[STORE_NAME_MAX + 1];
+	const char *why = NULL;
+
+	(void)state;
+	memset(longest, 'x', STORE_NAME_MAX);
+	longest[STORE_NAME_MAX] = '\0';
+	assert_true(store_name_valid("sales", &why));
+	assert_null(why);
+	assert_true(store_name_valid("...", NULL));
+	assert_true(store_name_valid(".hidden", NULL));
+	assert_true(store_name_valid("a b=c%2F", NULL));
+	assert_true(store_name_valid("caf\xc3\xa9", NULL));
+	assert_true(store_name_valid(longest, NULL));
+}
+
+static void test_name_rejects_dot_dotdot_slash_and_long(void **state)
+{
+	char toolong[STORE_NAME_MAX + 2];
+	const char *bad[] = { "", ".", "..", "a/b", "/", "db/", NULL };
+	const char *why;
+
+	(void)state;
+	memset(toolong, 'x', sizeof toolong - 1);
+	toolong[sizeof toolong - 1] = '\0';
+	for (int i = 0; bad[i]; i++) {
+		why = NULL;
+		assert_false(store_name_valid(bad[i], &why));
+		assert_non_null(why);
+	}
+	why = NULL;
+	assert_false(store_name_valid(toolong, &why));
+	assert_non_null(strstr(why, "255"));
+	assert_false(store_name_valid(NULL, NULL));
+}
+
+static void test_hive_escape_matches_hive_character_set(void **state)
+{
+	char raw[2] = { 0 }, out[8], expect[8];
+
+	(void)state;
+	for (unsigned c = 1; c < 256; c++) {
+		raw[0] = (char)c;
+		assert_int_equal(store_hive_escape(raw, out, sizeof out), 0);
+		if (hive_escapes(c))
+			snprintf(expect, sizeof expect, "%%%02X", c);
+		else
+			memcpy(expect, raw, 2);
+		assert_string_equal(out, expect);
+	}
+	assert_int_equal(store_hive_escape("2024-05-01 03:00", out, sizeof out), -ENAMETOOLONG);
+}
+
+static void test_hive_escape_of_path_like_values(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(store_hive_escape("a/b", out, sizeof out), 0);
+	assert_string_equal(out, "a%2Fb");
+	assert_int_equal(store_hive_escape("2024-05-01 03:00", out, sizeof out), 0);
+	assert_string_equal(out, "2024-05-01 03%3A00");
+	assert_int_equal(store_hive_escape("100%", out, sizeof out), 0);
+	assert_string_equal(out, "100%25");
+	assert_int_equal(store_hive_escape("", out, sizeof out), 0);
+	assert_string_equal(out, "");
+}
+
+static void test_hive_escape_roundtrip_all_bytes(void **state)
+{
+	char raw[256], esc[3 * 255 + 1], back[256];
+
+	(void)state;
+	/* Every byte alone, between ordinary characters. */
+	for (unsigned c = 1; c < 256; c++) {
+		raw[0] = 'a';
+		raw[1] = (char)c;
+		raw[2] = 'z';
+		raw[3] = '\0';
+		assert_int_equal(store_hive_escape(raw, esc, sizeof esc), 0);
+		assert_null(strchr(esc, '/'));
+		assert_int_equal(store_hive_unescape(esc, back, sizeof back), 0);
+		assert_string_equal(back, raw);
+	}
+	/* All of them at once. */
+	for (unsigned c = 1; c < 256; c++)
+		raw[c - 1] = (char)c;
+	raw[255] = '\0';
+	assert_int_equal(store_hive_escape(raw, esc, sizeof esc), 0);
+	assert_int_equal(store_hive_unescape(esc, back, sizeof back), 0);
+	assert_memory_equal(back, raw, 256);
+}
+
+static void test_hive_escape_reports_overflow(void **state)
+{
+	char out[8];
+
+	(void)state;
+	/* "a%2Fb" is 5 bytes: 6 with the NUL fits, 5 does not. */
+	assert_int_equal(store_hive_escape("a/b", out, 6), 0);
+	assert_string_equal(out, "a%2Fb");
+	assert_int_equal(store_hive_escape("a/b", out, 5), -ENAMETOOLONG);
+	assert_int_equal(store_hive_escape("abcdefgh", out, sizeof out), -ENAMETOOLONG);
+	assert_int_equal(store_hive_unescape("abcdefgh", out, sizeof out), -ENAMETOOLONG);
+	assert_int_equal(store_hive_unescape("abc%2F", out, 5), 0);
+	assert_string_equal(out, "abc/");
+}
+
+static void test_hive_unescape_rejects_malformed(void **state)
+{
+	const char *bad[] = { "%", "%2", "a%", "a%2", "%G0", "%0G", "%zz", "%00", "x%%41", NULL };
+	char out[32];
+
+	(void)state;
+	for (int i = 0; bad[i]; i++) {
+		out[0] = 'q';
+		assert_int_equal(store_hive_unescape(bad[i], out, sizeof out), -EINVAL);
+		assert_string_equal(out, "");
+	}
+}
+
+static void test_hive_unescape_accepts_either_hex_case(void **state)
+{
+	char out[32];
+
+	(void)state;
+	assert_int_equal(store_hive_unescape("a%2fb%3A", out, sizeof out), 0);
+	assert_string_equal(out, "a/b:");
+	assert_int_equal(store_hive_unescape("plain", out, sizeof out), 0);
+	assert_string_equal(out, "plain");
+}
+
+static void test_type_parse_accepts_any_case_and_int_alias(void **state)
+{
+	store_type t;
+
+	(void)state;
+	assert_int_equal(store_type_parse("STRING", &t), 0);
+	assert_int_equal(t, STORE_TYPE_STRING);
+	assert_int_equal(store_type_parse("BigInt", &t), 0);
+	assert_int_equal(t, STORE_TYPE_BIGINT);
+	assert_int_equal(store_type_parse("int", &t), 0);
+	assert_int_equal(t, STORE_TYPE_BIGINT);
+	assert_int_equal(store_type_parse("INT", &t), 0);
+	assert_int_equal(t, STORE_TYPE_BIGINT);
+	assert_int_equal(store_type_parse("Timestamp", &t), 0);
+	assert_int_equal(t, STORE_TYPE_TIMESTAMP);
+	assert_int_equal(store_type_parse("varchar", &t), -EINVAL);
+	assert_int_equal(store_type_parse("", &t), -EINVAL);
+	assert_int_equal(store_type_parse("string ", &t), -EINVAL);
+}
+
+static void test_type_name_parses_back_to_the_same_type(void **state)
+{
+	store_type back;
+
+	(void)state;
+	for (int t = STORE_TYPE_STRING; t <= STORE_TYPE_TIMESTAMP; t++) {
+		const char *name = store_type_name((store_type)t);
+
+		assert_non_null(name);
+		assert_int_equal(store_type_parse(name, &back), 0);
+		assert_int_equal(back, t);
+	}
+	assert_string_equal(store_type_name(STORE_TYPE_DOUBLE), "double");
+	assert_null(store_type_name((store_type)0));
+	assert_null(store_type_name((store_type)7));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_name_accepts_ordinary_names),
+		cmocka_unit_test(test_name_rejects_dot_dotdot_slash_and_long),
+		cmocka_unit_test(test_hive_escape_matches_hive_character_set),
+		cmocka_unit_test(test_hive_escape_of_path_like_values),
+		cmocka_unit_test(test_hive_escape_roundtrip_all_bytes),
+		cmocka_unit_test(test_hive_escape_reports_overflow),
+		cmocka_unit_test(test_hive_unescape_rejects_malformed),
+		cmocka_unit_test(test_hive_unescape_accepts_either_hex_case),
+		cmocka_unit_test(test_type_parse_accepts_any_case_and_int_alias),
+		cmocka_unit_test(test_type_name_parses_back_to_the_same_type),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
