@@ -72,9 +72,14 @@ int mgr_config_load(const char *home, mgr_config *cfg, char *err, size_t errlen)
  * NULL for the default data/NAME).  -EEXIST if HOME/metafs.ini exists. */
 int mgr_home_init(const char *home, unsigned n, const char *const *names,
 		  const char *const *data, char *err, size_t errlen);
-/* Open every platform's metastore and prepare its data store (staging is
- * emptied when CLEAN_STAGING).  *out is yours: mgr_close() it. */
-int mgr_open(const char *home, bool clean_staging, mgr **out, char *err, size_t errlen);
+/* Open the manager's environment (HOME/manager) and every platform's
+ * metastore, and prepare each data store.  With DAEMON, take the home's lock
+ * (one daemon per home: a second one fails with -EBUSY) and empty the
+ * staging areas, which only a crashed daemon can have left non-empty.
+ * *out is yours: mgr_close() it. */
+int mgr_open(const char *home, bool daemon, mgr **out, char *err, size_t errlen);
+/* The manager's own environment (jobs, rules, grants in later stages). */
+store_env *mgr_manager_store(mgr *m);
 void mgr_close(mgr *m);
 const mgr_config *mgr_get_config(const mgr *m);
 unsigned mgr_platform_count(const mgr *m);

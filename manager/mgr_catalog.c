@@ -95,6 +95,12 @@ int mgr_database_create(mgr_platform *p, const char *name, uint32_t uid, uint32_
 {
 	if (!check_name("database", name))
 		return -EINVAL;
+	if (name[0] == '.') {
+		/* The data store keeps its own directories (staging) under dot names. */
+		mgr_log(MGR_LOG_WARN, "refused database name \"%.80s\": names starting with '.' are "
+				      "reserved", name);
+		return -EINVAL;
+	}
 	char path[PATH_MAX];
 	int rc = path_join(path, sizeof path, p->data_dir, name, NULL);
 	if (rc)
@@ -253,6 +259,13 @@ static int schema_parse(const char *text, size_t len, store_table *t, char *err,
 		if (*s)
 			*s++ = '\0';
 		s = trim(s);
+		char *hash = strstr(s, " #");
+		if (hash)
+			*hash = '\0';
+		hash = strstr(s, "\t#");
+		if (hash)
+			*hash = '\0';
+		s = trim(s);
 		if (!strcasecmp(kw, "property")) {
 			char *eq = strchr(s, '=');
 			if (!eq) {
@@ -270,13 +283,6 @@ static int schema_parse(const char *text, size_t len, store_table *t, char *err,
 			textbuf_printf(&props, "%s=%s\n", key, value);
 			continue;
 		}
-		char *hash = strstr(s, " #");
-		if (hash)
-			*hash = '\0';
-		hash = strstr(s, "\t#");
-		if (hash)
-			*hash = '\0';
-		s = trim(s);
 		char *arg1 = s, *arg2 = NULL;
 		while (*s && !isspace((unsigned char)*s))
 			s++;

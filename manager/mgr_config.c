@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -314,13 +315,65 @@ static int open_platform(mgr *m, unsigned i, char *err, size_t errlen)
 	return 0;
 }
 
-int mgr_open(const char *home, bool clean_staging, mgr **out, char *err, size_t errlen)
+static int take_lock(mgr *m, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/.metafsd.lock", m->cfg.home);
+	m->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (m->lock_fd < 0) {
+		snprintf(err, errlen, "cannot open lock file '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(m->lock_fd, LOCK_EX | LOCK_NB)) {
+		char pid[32] = "";
+		ssize_t n = pread(m->lock_fd, pid, sizeof pid - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		snprintf(err, errlen, "home '%s' is already mounted by metafsd (pid %s)", m->cfg.home,
+			 pid[0] ? pid : "unknown");
+		return -EBUSY;
+	}
+	char pid[32];
+	int n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+	if (ftruncate(m->lock_fd, 0) || pwrite(m->lock_fd, pid, (size_t)n, 0) != n)
+		mgr_log(MGR_LOG_WARN, "cannot record the daemon's pid in '%s'", path);
+	return 0;
+}
+
+static int open_manager_store(mgr *m, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/manager", m->cfg.home);
+	int rc = mgr_mkdirs(path, 0700);
+	if (rc) {
+		snprintf(err, errlen, "cannot create '%s': %s", path, strerror(-rc));
+		return rc;
+	}
+	store_options so = {.map_size = m->cfg.map_size};
+	rc = store_open(path, &so, &m->manager_store);
+	if (rc)
+		snprintf(err, errlen, "cannot open the manager's store '%s': %s", path, store_strerror(rc));
+	return rc;
+}
+
+store_env *mgr_manager_store(mgr *m)
+{
+	return m->manager_store;
+}
+
+int mgr_open(const char *home, bool daemon, mgr **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	mgr *m = calloc(1, sizeof *m);
 	if (!m)
 		return -ENOMEM;
+	m->lock_fd = -1;
+	bool clean_staging = daemon;
 	int rc = mgr_config_load(home, &m->cfg, err, errlen);
+	if (rc == 0 && daemon)
+		rc = take_lock(m, err, errlen);
+	if (rc == 0)
+		rc = open_manager_store(m, err, errlen);
 	if (rc)
 		goto out;
 	for (unsigned i = 0; i < m->cfg.nplatforms; i++) {
@@ -350,6 +403,9 @@ void mgr_close(mgr *m)
 		return;
 	for (unsigned i = 0; i < m->nplatforms; i++)
 		store_close(m->platforms[i].store);
+	store_close(m->manager_store);
+	if (m->lock_fd >= 0)
+		close(m->lock_fd);   /* releases the lock */
 	free(m);
 }
 

@@ -59,7 +59,8 @@ int mgr_file_scan(int fd, store_format format, bool header, uint64_t *rows, uint
 				if (c == '"')
 					in_quotes = !in_quotes;
 				if (c == '\n' && !in_quotes) {
-					records++;
+					if (line_has_data)
+						records++;
 					line_has_data = false;
 				} else if (c != '\r') {
 					line_has_data = true;

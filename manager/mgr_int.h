@@ -9,6 +9,8 @@ struct mgr {
 	unsigned nplatforms;
 	mgr_platform platforms[MGR_MAX_PLATFORMS];
 	uint64_t commits;
+	store_env *manager_store;   /* the manager's own environment: HOME/manager */
+	int lock_fd;                /* HOME/.metafsd.lock, held by the daemon; -1 */
 };
 
 /* mkdir -p. */

@@ -32,6 +32,13 @@ bool store_name_valid(const char *name, const char **why)
 		reason = "name is . or ..";
 	else if (memchr(name, '/', len))
 		reason = "name contains /";
+	else
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
+				/* they would break the line-oriented files the mount serves */
+				reason = "name contains a control character";
+				break;
+			}
 	if (reason && why)
 		*why = reason;
 	return reason == NULL;

@@ -344,10 +344,9 @@ static void test_repair_registers_and_forgets_files(void **state)
 	make_table(f, "column a int\npartition dt date\n", &t);
 	char cmd[PATH_MAX * 2];
 	snprintf(cmd, sizeof cmd,
-		 "mkdir -p '%1$s/sales/orders/dt=2024-01-01' '%1$s/sales/orders/dt=2024-01-02' && "
-		 "printf '1\\n2\\n' > '%1$s/sales/orders/dt=2024-01-01/a.csv' && "
-		 "printf '3\\n' > '%1$s/sales/orders/dt=2024-01-02/b.csv' && "
-		 "touch '%1$s/sales/orders/dt=2024-01-02/_SUCCESS'",
+		 "cd '%s/sales/orders' && mkdir -p dt=2024-01-01 dt=2024-01-02 && "
+		 "printf '1\\n2\\n' > dt=2024-01-01/a.csv && printf '3\\n' > dt=2024-01-02/b.csv && "
+		 "touch dt=2024-01-02/_SUCCESS",
 		 f->wh->data_dir);
 	assert_int_equal(run(cmd), 0);
 	mgr_repair_stats st;

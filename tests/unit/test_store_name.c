@@ -65,6 +65,20 @@ static void test_name_rejects_dot_dotdot_slash_and_long(void **state)
 	assert_false(store_name_valid(NULL, NULL));
 }
 
+static void test_name_rejects_control_characters(void **state)
+{
+	const char *bad[] = { "a\nb", "tab\there", "\x01", "del\x7f", NULL };
+	const char *why;
+
+	(void)state;
+	for (int i = 0; bad[i]; i++) {
+		why = NULL;
+		assert_false(store_name_valid(bad[i], &why));
+		assert_non_null(strstr(why, "control character"));
+	}
+	assert_true(store_name_valid("a b~!\xc3\xa9", NULL));
+}
+
 static void test_hive_escape_matches_hive_character_set(void **state)
 {
 	char raw[2] = { 0 }, out[8], expect[8];
@@ -203,6 +217,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_accepts_ordinary_names),
 		cmocka_unit_test(test_name_rejects_dot_dotdot_slash_and_long),
+		cmocka_unit_test(test_name_rejects_control_characters),
 		cmocka_unit_test(test_hive_escape_matches_hive_character_set),
 		cmocka_unit_test(test_hive_escape_of_path_like_values),
 		cmocka_unit_test(test_hive_escape_roundtrip_all_bytes),
