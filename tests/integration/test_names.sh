@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# test_names.sh - name validation (EINVAL), Hive escaping of partition values,
+# ENOENT for unknown paths.
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+mf_setup
+
+rep() { # CHAR COUNT : CHAR repeated COUNT times
+	local s=
+	for ((i = 0; i < $2; i++)); do s+=$1; done
+	printf '%s' "$s"
+}
+printf '1\n' >"$SRC/one.csv"
+
+mkdir "$W/n" 2>/dev/null || mf_abort "mkdir $W/n"
+mf_make_table "$W/n/t" $'column id bigint\npartition dt string\n'
+mf_make_table "$W/n/t2" $'column id bigint\npartition dt string\npartition hour int\n'
+mf_make_table "$W/n/u" $'column id bigint\n'
+
+# ---------------------------------------------------------------- length limits
+N255=$(rep a 255)
+N256=$(rep a 256)
+assert_ok "database name of 255 bytes is accepted" mkdir "$W/$N255"
+assert_eq "255-byte database name is listed" "$N255
+n" "$(mf_ls "$W")"
+LOG0=$(mf_log_lines)
+expect_fail_errno "database name of 256 bytes: EINVAL" "Invalid argument" mkdir "$W/$N256"
+assert_eq "refused 256-byte name is not listed" "$N255
+n" "$(mf_ls "$W")"
+LOG1=$(mf_log_lines)
+assert_eq "a refused name logs its reason in /.metafs/log" "yes" "$([ "$LOG1" -gt "$LOG0" ] && echo yes || echo "no ($LOG0 -> $LOG1 lines)")"
+E85=$(rep '€' 85)   # 255 bytes
+E86=$(rep '€' 86)   # 258 bytes
+assert_ok "multibyte name of 255 bytes is accepted" mkdir "$W/n/$E85"
+expect_fail_errno "multibyte name of 258 bytes: EINVAL" "Invalid argument" mkdir "$W/n/$E86"
+expect_fail_errno "table name of 256 bytes: EINVAL" "Invalid argument" mkdir "$W/n/$N256"
+assert_ok "file name of 255 bytes is accepted" cp "$SRC/one.csv" "$W/n/u/$N255"
+expect_fail_errno "file name of 256 bytes: EINVAL" "Invalid argument" cp "$SRC/one.csv" "$W/n/u/$N256"
+V252=$(rep v 252)
+V253=$(rep v 253)
+assert_ok "partition name of 255 bytes (dt= + 252) is accepted" mkdir "$W/n/t/dt=$V252"
+expect_fail_errno "partition name of 256 bytes: EINVAL" "Invalid argument" mkdir "$W/n/t/dt=$V253"
+rmdir "$W/n/t/dt=$V252" "$W/n/$E85" 2>/dev/null
+
+# ---------------------------------------------------------------- partition names
+expect_fail_errno "partition dir with the wrong key: EINVAL" "Invalid argument" mkdir "$W/n/t/hour=1"
+expect_fail_errno "partition dir without '=': EINVAL" "Invalid argument" mkdir "$W/n/t/2024-05-01"
+expect_fail_errno "second-level key in first position: EINVAL" "Invalid argument" mkdir "$W/n/t2/hour=1"
+mkdir "$W/n/t2/dt=x" 2>/dev/null
+expect_fail_errno "first-level key repeated at the second level: EINVAL" "Invalid argument" mkdir "$W/n/t2/dt=x/dt=y"
+mkdir "$W/n/t/dt=1" 2>/dev/null
+ERR=$(mkdir "$W/n/t/dt=1/x=2" 2>&1)
+assert_match "mkdir inside a leaf partition: EPERM or EINVAL" '(Operation not permitted|Invalid argument)$' "$ERR"
+rmdir "$W/n/t/dt=1" 2>/dev/null
+expect_fail_errno "empty partition value: EINVAL" "Invalid argument" mkdir "$W/n/t/dt="
+expect_fail_errno "malformed escape %G1: EINVAL" "Invalid argument" mkdir "$W/n/t/dt=a%G1"
+expect_fail_errno "truncated escape at the end (%4): EINVAL" "Invalid argument" mkdir "$W/n/t/dt=a%4"
+assert_eq "refused partition names left no trace" "" "$(mf_ls "$W/n/t")"
+
+# ---------------------------------------------------------------- Hive escaping round trip
+# mkdir name | listed (canonical) name | another spelling of the same value ('-' none)
+CASES=(
+	'dt=10:00|dt=10%3A00|dt=10%3a00'
+	'dt=a=b|dt=a%3Db|dt=a%3db'
+	'dt=x#y|dt=x%23y|-'
+	'dt=50%25|dt=50%25|-'
+	'dt=a b|dt=a b|dt=a%20b'
+	'dt=café|dt=café|-'
+	'dt=a%2Fb|dt=a%2Fb|dt=a%2fb'
+	'dt=q?*|dt=q%3F%2A|-'
+)
+EXPECT_LIST=()
+for c in "${CASES[@]}"; do
+	IFS='|' read -r made listed alt <<<"$c"
+	EXPECT_LIST+=("$listed")
+	if assert_ok "mkdir '$made'" mkdir "$W/n/t/$made"; then
+		ino_made=$(mf_inode "$W/n/t/$made")
+		ino_listed=$(mf_inode "$W/n/t/$listed")
+		assert_match "'$made' stats as an inode" '^[0-9]+$' "$ino_made"
+		assert_eq "'$made' and '$listed' stat the same inode" "$ino_made" "$ino_listed"
+		if [ "$alt" != - ]; then
+			assert_eq "'$alt' stats the same inode as '$made'" "$ino_made" "$(mf_inode "$W/n/t/$alt")"
+		fi
+		if [ "$made" != "$listed" ]; then
+			expect_fail_errno "mkdir of '$listed' after '$made': EEXIST" "File exists" mkdir "$W/n/t/$listed"
+		fi
+		assert_eq ".partition spec: of '$made' is '$listed'" "$listed" "$(mf_field "$W/n/t/$made/.partition" spec)"
+	fi
+done
+assert_eq "listing shows the canonical escaped names" \
+	"$(printf '%s\n' "${EXPECT_LIST[@]}" | sort)" "$(mf_ls "$W/n/t")"
+assert_eq "readdir of the escaped names via find" \
+	"$(printf '%s\n' "${EXPECT_LIST[@]}" | sort)" "$(find "$W/n/t" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>&1 | sort)"
+assert_ok "cp into the partition made as 'dt=10:00'" cp "$SRC/one.csv" "$W/n/t/dt=10:00/f.csv"
+assert_cmp "file in dt=10:00 reads back through the escaped spelling" "$SRC/one.csv" "$W/n/t/dt=10%3A00/f.csv"
+assert_cmp "data store directory uses the escaped name (dt=10%3A00)" "$SRC/one.csv" "$DS/n/t/dt=10%3A00/f.csv"
+assert_eq ".partition location: ends in the escaped name" "/dt=10%3A00" \
+	"$(mf_field "$W/n/t/dt=10:00/.partition" location | grep -o '/[^/]*$')"
+assert_ok "cp into the partition made as 'dt=a%2Fb' (value a/b)" cp "$SRC/one.csv" "$W/n/t/dt=a%2Fb/g.csv"
+assert_cmp "value with '/' is one directory level in the data store" "$SRC/one.csv" "$DS/n/t/dt=a%2Fb/g.csv"
+assert_eq "events use the escaped partition path" "1" \
+	"$(awk '$4=="create" && $5=="partition" && $7=="n/t/dt=10%3A00"' "$M/.metafs/events" 2>&1 | wc -l)"
+
+# ---------------------------------------------------------------- unknown paths
+for p in "$M/nope" "$W/nope" "$W/n/nope" "$W/n/t/dt=zzz" "$W/n/t/dt=10:00/nofile.csv" \
+	"$W/n/u/nofile.csv" "$L/n" "$M/.metafs/nope" "$W/n/t/dt=zzz/x.csv"; do
+	expect_fail_errno "unknown path ${p#"$M"}: ENOENT" "No such file or directory" stat "$p"
+done
+expect_fail_errno "cat of an unknown file: ENOENT" "No such file or directory" cat "$W/n/u/nofile.csv"
+expect_fail_errno "ls of an unknown table: ENOENT" "No such file or directory" ls "$W/n/nope"
+
+mf_finish
