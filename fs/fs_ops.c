@@ -437,7 +437,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 		break;
 	}
 	case FS_KIND_GLOBAL:
-		rc = p.id == FS_GLOBAL_ROOT ? -EPERM : p.id == FS_GLOBAL_METADIR ? -EACCES : -ENOTDIR;
+		rc = p.id == FS_GLOBAL_ROOT || p.id == FS_GLOBAL_METADIR ? -EACCES : -ENOTDIR;
 		break;
 	default:
 		rc = -ENOTDIR;
@@ -470,10 +470,10 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 			rc = mgr_pnode_drop(child.p, &child.table, child.pn.id, STORE_ORIGIN_FS);
 			break;
 		case FS_KIND_PLATFORM:
-			rc = -EPERM;
+			rc = -EACCES;
 			break;
 		case FS_KIND_GLOBAL:
-			rc = child.id == FS_GLOBAL_METADIR ? -EPERM : -ENOTDIR;
+			rc = child.id == FS_GLOBAL_METADIR ? -EACCES : -ENOTDIR;
 			break;
 		default:
 			rc = -ENOTDIR;
@@ -506,7 +506,7 @@ static int file_container(fs_node *dir, uint64_t *container)
 	case FS_KIND_DATABASE:
 		return -EPERM;
 	case FS_KIND_GLOBAL:
-		return dir->id == FS_GLOBAL_ROOT ? -EPERM : -EACCES;
+		return -EACCES;
 	default:
 		return -ENOTDIR;
 	}
