@@ -383,8 +383,8 @@ assert_eq() {
 		pass "$1"
 	else
 		if [ "$(printf '%s' "$2" | wc -l)" -gt 0 ] || [ "$(printf '%s' "$3" | wc -l)" -gt 0 ]; then
-			fail "$1" "--- expected / +++ actual" \
-				"$(diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | sed -n '3,$p')"
+			fail "$1" "diff -u expected actual:" \
+				"$(diff -u <(printf '%s\n' "$2") <(printf '%s\n' "$3") | sed -n '3,$p')"
 		else
 			fail "$1" "expected: '$2'" "actual:   '$3'"
 		fi

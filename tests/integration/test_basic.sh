@@ -176,6 +176,8 @@ assert_not_exists "moved file is gone from its old partition" "$P2/redir.csv"
 assert_exists "moved file is in its new partition" "$P1/moved.csv"
 assert_eq "source partition's .partition no longer lists the moved file" "0" "$(grep -c '^file: redir.csv ' "$P2/.partition" 2>&1)"
 assert_ok "rm of the moved file" rm "$P1/moved.csv"
+expect_fail_errno "renaming a file to another table: EXDEV" "Invalid cross-device link" \
+	perl -e 'rename($ARGV[0], $ARGV[1]) or die "$!\n"' "$P2/part-00000.csv" "$W/sales/orders_clone/x.csv"
 expect_fail_errno "renaming a directory: EXDEV" "Invalid cross-device link" \
 	perl -e 'rename($ARGV[0], $ARGV[1]) or die "$!\n"' "$P2" "$W/sales/orders/dt=2024-06-01"
 
@@ -222,6 +224,8 @@ assert_cmp "jsonl file is in the data store" "$SRC/logs1.jsonl" "$DS/sales/logs/
 
 # ---------------------------------------------------------------- rm of a file updates stats
 CK_BEFORE=$(mf_field "$PP" checksum)
+MOD_BEFORE=$(mf_field "$T" modified)
+ETAG_BEFORE=$(mf_field "$T" etag)
 assert_ok "rm of a data file" rm "$P1/part-00001.csv"
 assert_eq "removed file is no longer listed" "part-00000.csv" "$(mf_ls "$P1")"
 assert_not_exists "removed file is gone from the data store" "$DS/sales/orders/dt=2024-05-01/part-00001.csv"
@@ -231,6 +235,8 @@ assert_eq ".partition rows: after rm" "3" "$(mf_field "$PP" rows)"
 assert_eq ".partition bytes: after rm" "$(size "$SRC/orders1.csv")" "$(mf_field "$PP" bytes)"
 assert_eq ".partition has no file line for the removed file" "0" "$(grep -c '^file: part-00001.csv ' "$PP" 2>&1)"
 assert_ne ".partition checksum: changes after rm" "$CK_BEFORE" "$(mf_field "$PP" checksum)"
+assert_ne ".table modified: changes after rm" "$MOD_BEFORE" "$(mf_field "$T" modified)"
+assert_ne ".table etag: changes after rm" "$ETAG_BEFORE" "$(mf_field "$T" etag)"
 assert_eq ".table files: after rm" "2" "$(mf_field "$T" files)"
 assert_eq ".table rows: after rm" "7" "$(mf_field "$T" rows)"
 assert_eq ".table bytes: after rm" "$(($(size "$SRC/orders1.csv") + $(size "$SRC/orders3.csv")))" "$(mf_field "$T" bytes)"
@@ -286,6 +292,10 @@ assert_ok ".partition is readable by name" cat "$PP"
 expect_fail_errno "writing .table: EACCES" "Permission denied" sh_c 'echo x > "$1"' _ "$T"
 expect_fail_errno "writing .partition: EACCES" "Permission denied" sh_c 'echo x > "$1"' _ "$PP"
 expect_fail_errno "writing /.metafs/version: EACCES" "Permission denied" sh_c 'echo x > "$1"' _ "$M/.metafs/version"
+expect_fail_errno "mkdir at the mount root: EACCES" "Permission denied" mkdir "$M/newplatform"
+expect_fail_errno "creating a file at the mount root: EACCES" "Permission denied" cp "$SRC/dim.csv" "$M/x.csv"
+ERR=$(cp "$SRC/dim.csv" "$W/x.csv" 2>&1)
+assert_match "creating a file in a platform dir: EACCES or EPERM (the spec names both)" '(Permission denied|Operation not permitted)$' "$ERR"
 printf 'column other string\n' >"$SRC/other.schema"
 expect_fail_errno "rewriting a defined .schema: EACCES" "Permission denied" cp "$SRC/other.schema" "$W/sales/orders/.schema"
 assert_eq "defined .schema is unchanged after the refused rewrite" "$SCHEMA_CANON" "$(cat "$W/sales/orders/.schema" 2>&1)"

@@ -99,6 +99,9 @@ assert_eq "snapshot sees every object (tree entries)" "25" "$(wc -l <"$S0/tree.t
 assert_eq "snapshot sees 7 data files" "7" "$(wc -l <"$S0/sums.txt")"
 assert_eq "snapshot sees 7 .partition files (leaf partitions, empty ones too)" "7" "$(wc -l <"$S0/checksums.txt")"
 assert_eq "inode numbers are unique within the tree" "" "$(cut -d'|' -f2 "$S0/inodes.txt" "$S0/meta_inodes.txt" | sort | uniq -d | head -n 5)"
+assert_eq "events: platforms in config order (no warehouse line after a lake line)" "" \
+	"$(awk '$1=="lake" {seen=1} $1=="warehouse" && seen {print; exit}' "$S0/events.txt")"
+assert_match "events include the lake platform" '(^|'$'\n'')lake [0-9]+ ' "$(cat "$S0/events.txt")"
 assert_match "events were recorded" 'create partition fs sales/esc/k=10%3A00 ' "$(cat "$S0/events.txt")"
 
 # ---------------------------------------------------------------- unmount, remount
