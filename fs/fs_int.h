@@ -124,6 +124,7 @@ struct fs {
 	uid_t uid;
 	gid_t gid;
 	int64_t started_ns;
+	int64_t home_mtime_ns;   /* times of the mount's own directories: stable across remounts */
 	pthread_mutex_t writers_lock;
 	fs_handle *writers;      /* open writers, so lookup/getattr see files in progress */
 	uint64_t requests[FS_OP_COUNT];

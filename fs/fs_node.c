@@ -182,7 +182,7 @@ void fs_node_attr(const fs_node *n, struct stat *st)
 	st->st_gid = fs_state.gid;
 	st->st_nlink = 1;
 	st->st_blksize = 4096;
-	set_times(st, fs_state.started_ns, fs_state.started_ns);
+	set_times(st, fs_state.home_mtime_ns, fs_state.home_mtime_ns);
 	switch (n->kind) {
 	case FS_KIND_GLOBAL:
 		if (n->id == FS_GLOBAL_ROOT || n->id == FS_GLOBAL_METADIR) {

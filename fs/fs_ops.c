@@ -671,10 +671,22 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	size_t len = h->text.len;
-	if ((uint64_t)off >= len)
+	if ((uint64_t)off >= len) {
 		fuse_reply_buf(req, NULL, 0);
-	else
-		fuse_reply_buf(req, h->text.data + off, size < len - (size_t)off ? size : len - (size_t)off);
+		return;
+	}
+	/* Reply from a copy: once the kernel has the bytes the reader may close
+	 * the file, and the release (on another thread) frees the handle's text
+	 * while this thread is still returning from the reply. */
+	size_t n = size < len - (size_t)off ? size : len - (size_t)off;
+	char *copy = malloc(n);
+	if (!copy) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memcpy(copy, h->text.data + off, n);
+	fuse_reply_buf(req, copy, n);
+	free(copy);
 }
 
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_t off,
@@ -711,7 +723,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		memcpy(h->text.data + off, data, size);
 	} else {
 		size_t overlap = h->text.len - (size_t)off;
-		memcpy(h->text.data + off, data, overlap);
+		if (overlap)
+			memcpy(h->text.data + off, data, overlap);
 		textbuf_append(&h->text, data + overlap, size - overlap);
 	}
 	h->text_dirty = true;

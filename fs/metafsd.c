@@ -135,6 +135,10 @@ static int serve(struct options *o, int status_fd)
 	fs_state.uid = getuid();
 	fs_state.gid = getgid();
 	fs_state.started_ns = store_now_ns();
+	char ini[PATH_MAX + 16];
+	snprintf(ini, sizeof ini, "%s/metafs.ini", mgr_get_config(fs_state.m)->home);
+	if (stat(ini, &st) == 0)
+		fs_state.home_mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	pthread_mutex_init(&fs_state.writers_lock, NULL);
 	pthread_mutex_init(&fs_state.inval_lock, NULL);
 	pthread_cond_init(&fs_state.inval_cond, NULL);

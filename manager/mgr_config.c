@@ -290,9 +290,9 @@ static int open_platform(mgr *m, unsigned i, char *err, size_t errlen)
 	const mgr_config *cfg = &m->cfg;
 	mgr_platform *p = &m->platforms[i];
 	p->index = i;
-	snprintf(p->name, sizeof p->name, "%s", cfg->platforms[i].name);
-	snprintf(p->data_dir, sizeof p->data_dir, "%s", cfg->platforms[i].data_dir);
-	snprintf(p->meta_dir, sizeof p->meta_dir, "%s", cfg->platforms[i].meta_dir);
+	memcpy(p->name, cfg->platforms[i].name, sizeof p->name);
+	memcpy(p->data_dir, cfg->platforms[i].data_dir, sizeof p->data_dir);
+	memcpy(p->meta_dir, cfg->platforms[i].meta_dir, sizeof p->meta_dir);
 	p->mgr = m;
 	int rc = mgr_mkdirs(p->data_dir, 0755);
 	if (rc) {

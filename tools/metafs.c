@@ -199,11 +199,11 @@ static int cmd_repair(int argc, char **argv)
 				store_strerror(r));
 		else {
 			printf("repaired %s.%s.%s: %llu partitions added, %llu files added, %llu files "
-			       "updated, %llu files removed\n", spec, db, table,
+			       "removed, %llu files updated\n", spec, db, table,
 			       (unsigned long long)stats.partitions_added,
 			       (unsigned long long)stats.files_added,
-			       (unsigned long long)stats.files_updated,
-			       (unsigned long long)stats.files_removed);
+			       (unsigned long long)stats.files_removed,
+			       (unsigned long long)stats.files_updated);
 			rc = 0;
 		}
 	}
