@@ -373,8 +373,14 @@ static int lookup_in_container(fs_node *parent, uint64_t container_id, const cha
 int fs_node_lookup(fs_node *parent, const char *name, fs_node *child)
 {
 	memset(child, 0, sizeof *child);
-	if (strlen(name) > STORE_NAME_MAX)
-		return -ENAMETOOLONG;
+	const char *why = NULL;
+	if (!store_name_valid(name, &why)) {
+		/* Nothing by this name can exist; say why, so that the mkdir or
+		 * create that looked it up first is refused with the reason. */
+		mgr_log(MGR_LOG_WARN, "refused name \"%.80s%s\": %s", name,
+			strlen(name) > 80 ? "..." : "", why);
+		return -EINVAL;
+	}
 	store_txn *txn = NULL;
 	int rc = 0;
 	switch (parent->kind) {

@@ -198,7 +198,7 @@ assert_eq ".partition spec: of a two-level partition" "dt=2024-05-01/hour=03" "$
 assert_eq ".partition rows: headerless csv" "2" "$(mf_field "$EP/.partition" rows)"
 assert_cmp "two-level partition file is in DATASTORE/db/table/k1=v1/k2=v2/" "$SRC/events.csv" \
 	"$DS/sales/events/dt=2024-05-01/hour=03/part-00000.csv"
-assert_eq ".table partition_keys: of a two-key table" "dt date, hour int" "$(mf_field "$W/sales/events/.table" partition_keys)"
+assert_eq ".table partition_keys: of a two-key table" "dt date, hour bigint" "$(mf_field "$W/sales/events/.table" partition_keys)"
 assert_eq ".table partitions: counts only leaf partitions" "1" "$(mf_field "$W/sales/events/.table" partitions)"
 expect_fail_errno "regular file in a non-leaf partition dir: EPERM" "Operation not permitted" \
 	cp "$SRC/events.csv" "$W/sales/events/dt=2024-05-01/x.csv"

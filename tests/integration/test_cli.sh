@@ -50,7 +50,7 @@ assert_match "metafs init prints the home path" "$HOME1" "$OUT"
 assert_match "metafs init prints the platforms" 'warehouse' "$OUT"
 assert_match "metafs init prints the second platform" 'lake' "$OUT"
 assert_exists "init creates DIR/metafs.ini" "$HOME1/metafs.ini"
-for d in meta/warehouse meta/lake meta/manager data/warehouse data/lake; do
+for d in meta/warehouse meta/lake manager data/warehouse data/lake; do
 	assert_dir "init creates DIR/$d" "$HOME1/$d"
 done
 assert_eq "metafs.ini lists the default platforms in order" "[platform warehouse]
@@ -121,7 +121,7 @@ assert_dir "--platform a=ABSDIR: data store at ABSDIR" "$ABS"
 assert_dir "--platform b=RELDIR: data store at DIR/RELDIR" "$HOME6/rel/bdata"
 assert_dir "--platform a: metastore at DIR/meta/a" "$HOME6/meta/a"
 assert_dir "--platform b: metastore at DIR/meta/b" "$HOME6/meta/b"
-assert_dir "--platform: manager metastore at DIR/meta/manager" "$HOME6/meta/manager"
+assert_dir "--platform: manager metastore at DIR/manager" "$HOME6/manager"
 assert_not_exists "--platform: no default warehouse platform" "$HOME6/meta/warehouse"
 if mf_mount "$HOME6" "$MNT6"; then
 	assert_eq "root listing of --platform a --platform b is 'a b'" "a
@@ -151,6 +151,14 @@ assert_eq "metafs mount: root lists the default platforms" "lake
 warehouse" "$(mf_ls "$MNT7")"
 printf "metafs 0.1.0\nformat 1\n" >"$MF_TMP/version"
 assert_cmp "metafs mount: /.metafs/version" "$MF_TMP/version" "$MNT7/.metafs/version"
+MNT7B=$MF_TMP/m7b
+mkdir -p "$MNT7B"
+mf_register_mount "$MNT7B"
+run_split "$METAFSD" --home "$HOME7" "$MNT7B"
+assert_ne "a second metafsd for a mounted home fails" "0" "$RC"
+assert_match "a second metafsd says the home is already mounted, naming the pid" \
+	"already mounted by metafsd \(pid [0-9]+\)" "$ERR"
+assert_eq "a second metafsd leaves no mount behind" "no" "$(mountpoint -q "$MNT7B" && echo yes || echo no)"
 if mf_umount "$MNT7"; then pass "fusermount3 -u of a metafs mount; daemon exits"; else fail "fusermount3 -u of a metafs mount; daemon exits"; fi
 
 mf_finish

@@ -39,7 +39,7 @@ else
 	fail "metafs repair exits 0 while mounted" "exit status $MF_RC" "$MF_OUT"
 fi
 assert_eq "metafs repair reports what it added" \
-	"repaired warehouse.inv.t: 2 partitions added, 3 files added, 0 files removed" "$MF_OUT"
+	"repaired warehouse.inv.t: 2 partitions added, 3 files added, 0 files removed, 0 files updated" "$MF_OUT"
 
 if mf_poll "$WAIT" sh_c '[ "$(ls -1 "$1")" = "$2" ]' _ "$TBL" $'dt=10%3A00\ndt=a\ndt=new'; then
 	pass "ls of the mounted table shows the new partitions within ${WAIT}s (${MF_POLL_ELAPSED}s)"
@@ -77,7 +77,7 @@ stat "$TBL/dt=a/extra.csv" >/dev/null 2>&1
 rm -f "$DS/inv/t/dt=a/extra.csv"
 mf_run "$METAFS" repair --home "$H" warehouse.inv.t
 assert_eq "metafs repair reports a removed file" \
-	"repaired warehouse.inv.t: 0 partitions added, 0 files added, 1 files removed" "$MF_OUT"
+	"repaired warehouse.inv.t: 0 partitions added, 0 files added, 1 files removed, 0 files updated" "$MF_OUT"
 if mf_poll "$WAIT" sh_c '! stat "$1"' _ "$TBL/dt=a/extra.csv"; then
 	pass "cached entry of a removed file is dropped within ${WAIT}s (${MF_POLL_ELAPSED}s)"
 else
@@ -92,7 +92,7 @@ assert_eq ".partition rows: after the removal" "2" "$(mf_field "$TBL/dt=a/.parti
 
 mf_run "$METAFS" repair --home "$H" warehouse.inv.t
 assert_eq "a second repair finds nothing to do" \
-	"repaired warehouse.inv.t: 0 partitions added, 0 files added, 0 files removed" "$MF_OUT"
+	"repaired warehouse.inv.t: 0 partitions added, 0 files added, 0 files removed, 0 files updated" "$MF_OUT"
 expect_fail_errno "repair of an unknown table fails" "" "$METAFS" repair --home "$H" warehouse.inv.nope
 
 assert_match "metrics: metafs_invalidations_total is positive" \
