@@ -346,11 +346,22 @@ int fs_node_render(fs_node *n, textbuf *out)
 
 /* ---- lookup ------------------------------------------------------------------ */
 
-/* Fill CHILD for an object found during lookup, then reuse fs_node_load so
- * that the attributes come from one place. */
+/* Fill CHILD for one of the mount's own nodes or a metadata file. */
 static int child_of(fs_node *child, fuse_ino_t ino)
 {
 	return fs_node_load(ino, child);
+}
+
+/* Fill CHILD from the record the lookup just read, without reading it again:
+ * lookup is the hottest request (every stat of an uncached name).  Such a
+ * child carries its own record only, not its table (callers use the
+ * parent's). */
+static void child_from_record(fs_node *child, const fs_node *parent, fs_kind kind, uint64_t id)
+{
+	child->ino = fs_ino_of(parent->p, kind, id);
+	child->kind = kind;
+	child->p = parent->p;
+	child->id = id;
 }
 
 static int lookup_in_container(fs_node *parent, uint64_t container_id, const char *name,
@@ -362,8 +373,13 @@ static int lookup_in_container(fs_node *parent, uint64_t container_id, const cha
 	if (rc == 0)
 		rc = store_file_get(txn, container_id, name, &f);
 	store_abort(txn);
-	if (rc == 0)
-		return child_of(child, fs_ino_of(parent->p, FS_KIND_FILE, f.id));
+	if (rc == 0) {
+		uint64_t size;
+		child_from_record(child, parent, FS_KIND_FILE, f.id);
+		child->file = f;
+		child->size = fs_writers_find(child->ino, 0, NULL, NULL, &size) ? size : f.bytes;
+		return 0;
+	}
 	fuse_ino_t ino;
 	if (rc == -ENOENT && fs_writers_find(0, container_id, name, &ino, NULL))
 		return child_of(child, ino);
@@ -404,7 +420,11 @@ int fs_node_lookup(fs_node *parent, const char *name, fs_node *child)
 		if (rc == 0)
 			rc = store_database_get(txn, name, &db);
 		store_abort(txn);
-		return rc ? rc : child_of(child, fs_ino_of(parent->p, FS_KIND_DATABASE, db.id));
+		if (rc == 0) {
+			child_from_record(child, parent, FS_KIND_DATABASE, db.id);
+			child->db = db;
+		}
+		return rc;
 	}
 	case FS_KIND_DATABASE: {
 		store_table t = {0};
@@ -412,9 +432,14 @@ int fs_node_lookup(fs_node *parent, const char *name, fs_node *child)
 		if (rc == 0)
 			rc = store_table_get(txn, parent->db.name, name, &t);
 		store_abort(txn);
-		uint64_t id = t.id;
-		store_table_clear(&t);
-		return rc ? rc : child_of(child, fs_ino_of(parent->p, FS_KIND_TABLE, id));
+		if (rc) {
+			store_table_clear(&t);
+			return rc;
+		}
+		child_from_record(child, parent, FS_KIND_TABLE, t.id);
+		child->table = t;     /* the child owns it now */
+		child->have_table = true;
+		return 0;
 	}
 	case FS_KIND_TABLE:
 		if (!strcmp(name, FS_SCHEMA_NAME))
@@ -451,7 +476,11 @@ int fs_node_lookup(fs_node *parent, const char *name, fs_node *child)
 		rc = store_pnode_get(txn, parent->table.id,
 				     parent->kind == FS_KIND_TABLE ? 0 : parent->pn.id, value, &pn);
 	store_abort(txn);
-	return rc ? rc : child_of(child, fs_ino_of(parent->p, FS_KIND_PNODE, pn.id));
+	if (rc == 0) {
+		child_from_record(child, parent, FS_KIND_PNODE, pn.id);
+		child->pn = pn;
+	}
+	return rc;
 }
 
 /* ---- files being written --------------------------------------------------------- */

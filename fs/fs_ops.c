@@ -466,8 +466,8 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		case FS_KIND_TABLE:
 			rc = mgr_table_drop(child.p, child.table.db, child.table.name, STORE_ORIGIN_FS);
 			break;
-		case FS_KIND_PNODE:
-			rc = mgr_pnode_drop(child.p, &child.table, child.pn.id, STORE_ORIGIN_FS);
+		case FS_KIND_PNODE:   /* the parent (table or partition) carries the table */
+			rc = mgr_pnode_drop(child.p, &p.table, child.pn.id, STORE_ORIGIN_FS);
 			break;
 		case FS_KIND_PLATFORM:
 			rc = -EACCES;

@@ -6,13 +6,25 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh
 
+passed=0
+failed=0
 run_suite() {
   local dir=$1; shift
   if [ ! -f "$dir/build.ninja" ]; then
     meson setup "$dir" -Dwerror=true "$@"
   fi
   ninja -C "$dir"
-  meson test -C "$dir" --print-errorlogs --num-processes 2
+  local rc=0
+  meson test -C "$dir" --print-errorlogs --num-processes 2 | tee "$dir/test-summary.txt" || rc=$?
+  local ok fail
+  ok=$(awk '/^Ok:/ {print $2}' "$dir/test-summary.txt")
+  fail=$(awk '/^Fail:/ {print $2}' "$dir/test-summary.txt")
+  passed=$((passed + ${ok:-0}))
+  failed=$((failed + ${fail:-0}))
+  if [ "$rc" -ne 0 ]; then
+    echo "tests: $passed passed, $failed failed"
+    exit "$rc"
+  fi
 }
 
 echo "== build and test (werror)"
@@ -20,4 +32,4 @@ run_suite build
 echo "== build and test under address and undefined sanitizers"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false
-echo "metafs: all tests passed"
+echo "tests: $passed passed, $failed failed"

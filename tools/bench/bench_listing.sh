@@ -206,6 +206,7 @@ for n in "$SMALL" "$N"; do
 	MDIR=$MNT/warehouse/bench/t
 	TDIR=$TMPFS/n$n/t
 	hwm=0
+	anon=0
 	for op in ls find stat; do
 		case $op in
 		ls) label='ls -f | wc -l'; expect=$((n + 2)) ;;
@@ -222,12 +223,17 @@ for n in "$SMALL" "$N"; do
 		tw=$(best "op_$op" "$TDIR" "$expect")
 		h=$(vm "$DPID" VmHWM)
 		r=$(vm "$DPID" VmRSS)
+		# RssAnon is the daemon's own memory (heap, stacks); RssFile is
+		# mostly LMDB's memory map, pages the kernel can drop at will.
+		a=$(vm "$DPID" RssAnon)
+		f=$(vm "$DPID" RssFile)
 		[ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm=$h
+		[ -n "$a" ] && [ "$a" -gt "$anon" ] && anon=$a
 		umount_metafs
 		printf '%s\t%s\tcold\t%s\t%s\t%s\n' "$n" "$label" "$mc" "$tc" "$(ratio "$mc" "$tc")" >>"$RESULTS"
 		printf '%s\t%s\twarm\t%s\t%s\t%s\n' "$n" "$label" "$mw" "$tw" "$(ratio "$mw" "$tw")" >>"$RESULTS"
 	done
-	printf '%s\t%s\t%s\t%s\n' "$n" "$hwm" "${r:-?}" "$REPAIR_T" >>"$RSS"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$hwm" "${r:-?}" "$anon" "${f:-?}" "$REPAIR_T" >>"$RSS"
 
 	# free the space before the next size
 	rm -rf --one-file-system "$TMPFS/n$n"
@@ -242,9 +248,9 @@ while IFS=$'\t' read -r n label c m t q; do
 	printf '%-10s %-22s %-5s %12s %12s %8s\n' "$n" "$label" "$c" "$m" "$t" "$q"
 done <"$RESULTS"
 echo
-printf '%-10s %18s %18s %14s\n' partitions 'daemon VmHWM (kB)' 'last VmRSS (kB)' 'repair (s)'
-while IFS=$'\t' read -r n h r rt; do
-	printf '%-10s %18s %18s %14s\n' "$n" "$h" "$r" "$rt"
+printf '%-10s %14s %14s %16s %16s %12s\n' partitions 'VmHWM (kB)' 'VmRSS (kB)' 'max RssAnon (kB)' 'RssFile (kB)' 'repair (s)'
+while IFS=$'\t' read -r n h r a f rt; do
+	printf '%-10s %14s %14s %16s %16s %12s\n' "$n" "$h" "$r" "$a" "$f" "$rt"
 done <"$RSS"
 if [ -e "$BADFILE" ]; then
 	echo
