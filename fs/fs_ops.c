@@ -596,7 +596,7 @@ static int open_data_file(fs_node *n, struct fuse_file_info *fi, const struct fu
 	store_txn *txn = NULL;
 	int rc = store_read_begin(n->p->store, &txn);
 	if (rc == 0)
-		rc = mgr_data_path(n->p, txn, &n->table, container, n->file.name, path, sizeof path);
+		rc = store_data_path(txn, n->p->data_dir, &n->table, container, n->file.name, path, sizeof path);
 	store_abort(txn);
 	if (rc)
 		return rc;

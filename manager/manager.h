@@ -35,7 +35,7 @@
 #include <sys/types.h>
 
 #include "store.h"
-#include "textbuf.h"
+#include "textbuf.h"   /* from store/ */
 
 #define MGR_MAX_PLATFORMS 15
 #define MGR_STAGING_DIR ".metafs-staging"
@@ -128,12 +128,6 @@ int mgr_pnode_name(const store_table *t, const store_pnode *pn, char *out, size_
 int mgr_pnode_drop(mgr_platform *p, const store_table *t, uint64_t pnode_id,
 		   store_origin origin);
 
-/* Absolute data-store path of a table, of a pnode (CONTAINER_ID = a pnode id)
- * or of the table itself (CONTAINER_ID = the table id), optionally with a file
- * NAME appended.  Uses TXN to read the pnode's values. */
-int mgr_data_path(mgr_platform *p, store_txn *txn, const store_table *t, uint64_t container_id,
-		  const char *name, char *out, size_t cap);
-
 /* ---- data files ---------------------------------------------------------------- */
 
 /* An open data file being written.  Bytes go to a staging file; commit makes
@@ -166,11 +160,6 @@ int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_container,
 		    const char *from, uint64_t to_container, const char *to,
 		    store_origin origin);
-
-/* Count data records in a file (csv: RFC 4180 records, minus the header when
- * HEADER; jsonl: non-blank lines) and its XXH3-128 checksum. */
-int mgr_file_scan(int fd, store_format format, bool header, uint64_t *rows, uint64_t *bytes,
-		  uint8_t checksum[16]);
 
 /* Register partitions and files found in the data store that the metastore
  * lacks, and drop records of files that are gone (MSCK REPAIR TABLE). */

@@ -476,37 +476,6 @@ int mgr_pnode_name(const store_table *t, const store_pnode *pn, char *out, size_
 	return (n < 0 || (size_t)n >= cap) ? -ENAMETOOLONG : 0;
 }
 
-int mgr_data_path(mgr_platform *p, store_txn *txn, const store_table *t, uint64_t container_id,
-		  const char *name, char *out, size_t cap)
-{
-	int n = snprintf(out, cap, "%s/%s/%s", p->data_dir, t->db, t->name);
-	if (n < 0 || (size_t)n >= cap)
-		return -ENAMETOOLONG;
-	size_t len = (size_t)n;
-	if (container_id != t->id) {
-		char values[STORE_MAX_PARTKEYS][STORE_NAME_MAX + 1];
-		uint32_t nv = 0;
-		int rc = store_pnode_values(txn, container_id, values, STORE_MAX_PARTKEYS, &nv);
-		if (rc)
-			return rc;
-		for (uint32_t i = 0; i < nv && i < t->npartkeys; i++) {
-			char esc[3 * STORE_NAME_MAX + 1];
-			rc = store_hive_escape(values[i], esc, sizeof esc);
-			if (rc)
-				return rc;
-			n = snprintf(out + len, cap - len, "/%s=%s", t->columns[t->ncolumns + i].name, esc);
-			if (n < 0 || (size_t)n >= cap - len)
-				return -ENAMETOOLONG;
-			len += (size_t)n;
-		}
-	}
-	if (name) {
-		n = snprintf(out + len, cap - len, "/%s", name);
-		if (n < 0 || (size_t)n >= cap - len)
-			return -ENAMETOOLONG;
-	}
-	return 0;
-}
 
 int mgr_pnode_create(mgr_platform *p, const store_table *t, uint64_t parent_id,
 		     const char *name, uint32_t uid, uint32_t gid, store_origin origin,
@@ -537,7 +506,7 @@ int mgr_pnode_create(mgr_platform *p, const store_table *t, uint64_t parent_id,
 		goto out;
 	/* The directory first: a crash before the commit leaves only an unlisted
 	 * empty directory. */
-	rc = mgr_data_path(p, txn, t, parent_id ? parent_id : t->id, NULL, path, sizeof path);
+	rc = store_data_path(txn, p->data_dir, t, parent_id ? parent_id : t->id, NULL, path, sizeof path);
 	if (rc == 0) {
 		size_t len = strlen(path);
 		rc = snprintf(path + len, sizeof path - len, "/%s", name) >= (int)(sizeof path - len)
@@ -575,7 +544,7 @@ int mgr_pnode_drop(mgr_platform *p, const store_table *t, uint64_t pnode_id,
 	int rc = store_write_begin(p->store, &txn);
 	if (rc)
 		return rc;
-	rc = mgr_data_path(p, txn, t, pnode_id, NULL, path, sizeof path);
+	rc = store_data_path(txn, p->data_dir, t, pnode_id, NULL, path, sizeof path);
 	if (rc == 0)
 		rc = store_pnode_drop(txn, pnode_id, origin);
 	if (rc == 0) {

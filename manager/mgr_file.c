@@ -28,71 +28,6 @@ struct mgr_writer {
 
 static uint64_t staging_counter;
 
-int mgr_file_scan(int fd, store_format format, bool header, uint64_t *rows, uint64_t *bytes,
-		  uint8_t checksum[16])
-{
-	enum { CHUNK = 1 << 20 };
-	char *buf = malloc(CHUNK);
-	XXH3_state_t *st = XXH3_createState();
-	int rc = 0;
-	if (!buf || !st) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	XXH3_128bits_reset(st);
-	uint64_t records = 0, total = 0;
-	bool in_quotes = false, line_has_data = false;
-	for (off_t off = 0;;) {
-		ssize_t n = pread(fd, buf, CHUNK, off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		XXH3_128bits_update(st, buf, (size_t)n);
-		for (ssize_t i = 0; i < n; i++) {
-			char c = buf[i];
-			if (format == STORE_FORMAT_CSV) {
-				if (c == '"')
-					in_quotes = !in_quotes;
-				if (c == '\n' && !in_quotes) {
-					if (line_has_data)
-						records++;
-					line_has_data = false;
-				} else if (c != '\r') {
-					line_has_data = true;
-				}
-			} else {
-				if (c == '\n') {
-					if (line_has_data)
-						records++;
-					line_has_data = false;
-				} else if (c != ' ' && c != '\t' && c != '\r') {
-					line_has_data = true;
-				}
-			}
-		}
-		off += n;
-		total += (uint64_t)n;
-	}
-	if (line_has_data)
-		records++;
-	if (format == STORE_FORMAT_CSV && header && records > 0)
-		records--;
-	XXH128_hash_t h = XXH3_128bits_digest(st);
-	XXH128_canonical_t canon;
-	XXH128_canonicalFromHash(&canon, h);
-	memcpy(checksum, canon.digest, 16);
-	*rows = records;
-	*bytes = total;
-out:
-	free(buf);
-	XXH3_freeState(st);
-	return rc;
-}
 
 static int copy_fd(int from, int to)
 {
@@ -128,7 +63,7 @@ static int locate(mgr_platform *p, store_txn *txn, uint64_t table_id, uint64_t c
 	if (kind != STORE_KIND_TABLE)
 		return -ENOENT;
 	*t = obj.table;
-	return mgr_data_path(p, txn, t, container_id, name, path, cap);
+	return store_data_path(txn, p->data_dir, t, container_id, name, path, cap);
 }
 
 int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
@@ -254,7 +189,7 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 		mgr_log(MGR_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
-	rc = mgr_file_scan(w->fd, t.format, t.header, &f.rows, &f.bytes, f.checksum);
+	rc = store_file_scan(w->fd, t.format, t.header, &f.rows, &f.bytes, f.checksum);
 	if (rc)
 		goto out;
 	if (w->staged) {
@@ -324,7 +259,7 @@ int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 	int rc = store_write_begin(p->store, &txn);
 	if (rc)
 		return rc;
-	rc = mgr_data_path(p, txn, t, container_id, name, path, sizeof path);
+	rc = store_data_path(txn, p->data_dir, t, container_id, name, path, sizeof path);
 	if (rc == 0)
 		rc = store_file_drop(txn, container_id, name, origin);
 	if (rc == 0) {
@@ -353,8 +288,8 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
 	if (rc)
 		return rc;
 	if ((rc = store_file_get(txn, from_container, from, &f)) ||
-	    (rc = mgr_data_path(p, txn, t, from_container, from, src, sizeof src)) ||
-	    (rc = mgr_data_path(p, txn, t, to_container, to, dst, sizeof dst)))
+	    (rc = store_data_path(txn, p->data_dir, t, from_container, from, src, sizeof src)) ||
+	    (rc = store_data_path(txn, p->data_dir, t, to_container, to, dst, sizeof dst)))
 		goto out;
 	if (store_file_get(txn, to_container, to, &old) == 0 &&
 	    (rc = store_file_drop(txn, to_container, to, origin)))
@@ -433,7 +368,7 @@ static int repair_files(struct repair *r, uint64_t container, const char *dir)
 			close(fd);
 			continue;
 		}
-		rc = mgr_file_scan(fd, r->t->format, r->t->header, &f.rows, &f.bytes, f.checksum);
+		rc = store_file_scan(fd, r->t->format, r->t->header, &f.rows, &f.bytes, f.checksum);
 		close(fd);
 		if (rc)
 			break;
@@ -537,7 +472,7 @@ int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_or
 		rc = -EINVAL;
 	char dir[PATH_MAX];
 	if (rc == 0)
-		rc = mgr_data_path(p, r.txn, &t, t.id, NULL, dir, sizeof dir);
+		rc = store_data_path(r.txn, p->data_dir, &t, t.id, NULL, dir, sizeof dir);
 	if (rc == 0)
 		rc = repair_level(&r, 0, 1, dir);
 	if (rc == 0) {

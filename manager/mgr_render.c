@@ -79,7 +79,7 @@ int mgr_render_partition(mgr_platform *p, store_txn *txn, const store_table *t,
 	if (rc)
 		return rc;
 	char location[PATH_MAX];
-	rc = mgr_data_path(p, txn, t, pn->id, NULL, location, sizeof location);
+	rc = store_data_path(txn, p->data_dir, t, pn->id, NULL, location, sizeof location);
 	if (rc)
 		return rc;
 	textbuf_printf(out, "table: %s.%s.%s\nspec: ", p->name, t->db, t->name);

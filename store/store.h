@@ -295,6 +295,22 @@ int store_record_decode(store_kind kind, const void *buf, size_t len, void *out)
 int store_event_encode(const store_event *ev, void **buf, size_t *len);
 int store_event_decode(const void *buf, size_t len, store_event *out);
 
+/* ---- data store layout (store_layout.c) ------------------------------------- */
+
+/* Absolute path, under the data store DATA_DIR, of table T's directory
+ * (CONTAINER_ID = T->id) or of a partition directory (CONTAINER_ID = a pnode
+ * id: DATA_DIR/db/table/key=escaped/...), with "/NAME" appended when NAME is
+ * not NULL.  Reads the pnode's values through TXN. */
+int store_data_path(store_txn *txn, const char *data_dir, const store_table *t,
+		    uint64_t container_id, const char *name, char *out, size_t cap);
+/* Read the data file FD from offset 0: count its records (csv: RFC 4180
+ * records, newlines inside quotes do not end one, blank lines are not
+ * records, the first record is not counted when HEADER; jsonl: non-blank
+ * lines), its size, and its XXH3-128 checksum (canonical big-endian bytes,
+ * as xxh128sum prints them). */
+int store_file_scan(int fd, store_format format, bool header, uint64_t *rows, uint64_t *bytes,
+		    uint8_t checksum[16]);
+
 /* Current time in ns since the epoch (CLOCK_REALTIME). */
 int64_t store_now_ns(void);
 

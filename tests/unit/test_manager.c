@@ -228,7 +228,7 @@ static void scan_text(const char *text, store_format format, bool header, uint64
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	uint64_t bytes;
 	uint8_t sum[16];
-	assert_int_equal(mgr_file_scan(fd, format, header, rows, &bytes, sum), 0);
+	assert_int_equal(store_file_scan(fd, format, header, rows, &bytes, sum), 0);
 	assert_int_equal(bytes, strlen(text));
 	XXH128_canonical_t c;
 	XXH128_canonicalFromHash(&c, XXH3_128bits(text, strlen(text)));
