@@ -1,0 +1,148 @@
+/*
+ * sql.h - the public face of sql/: SQL text to plans, and the embedded
+ * engine that runs them.  The manager (manager/mgr_job.c) drives a job
+ * through these stages, one statement at a time:
+ *
+ *   sql_parse          text -> statements with unresolved plans   (sql_parse.c)
+ *   sql_analyze        names and types resolved against the metastores
+ *   sql_optimize       rewrite rules, partition pruning           (sql_optimize.c)
+ *   sql_plan_physical  operators, stages and resources            (sql_physical.c)
+ *   engine->run_query  rows out, into a sink                      (sql_exec.c)
+ *   sql_output_*       rows of an INSERT into staged files, then one commit
+ *
+ * sql/ sees the platforms only through sql_catalog: a name, a data store
+ * directory and a metastore (store_env) each.  It reads the metastores with
+ * store/ directly, and never includes anything from manager/ or fs/.
+ *
+ * Errors: functions return 0 or a negative errno value and fill a sql_error
+ * (sql_ir.h) with the place and reason.
+ */
+#ifndef METAFS_SQL_H
+#define METAFS_SQL_H
+
+#include "sql_ir.h"
+#include "store.h"
+#include "textbuf.h"
+
+typedef struct sql_platform {
+	const char *name;
+	const char *data_dir;
+	store_env *store;
+} sql_platform;
+
+typedef struct sql_catalog {
+	const sql_platform *platforms;
+	unsigned nplatforms;
+	unsigned default_platform;   /* what `db.table` means: the first platform */
+} sql_catalog;
+
+/* The daemon's limits, from which the physical planner sizes each stage. */
+typedef struct sql_limits {
+	uint32_t threads;            /* worker threads a job may use */
+	uint64_t memory_per_operator;/* bytes one operator may hold */
+	uint64_t memory_per_job;     /* bytes all operators of a job may hold */
+} sql_limits;
+
+/* ---- compile --------------------------------------------------------------------- */
+
+int sql_parse(sql_arena *a, const char *text, size_t len, sql_script *out, sql_error *err);
+/* Resolve STMT's names against CAT (tables, columns, functions, types); for
+ * INSERT and CREATE TABLE AS also check the query's columns against the target. */
+int sql_analyze(sql_arena *a, const sql_catalog *cat, sql_stmt *stmt, sql_error *err);
+
+/* Which optimizer rules changed the plan, in the order they first fired. */
+typedef struct sql_rule_log {
+	const char *names[32];
+	uint32_t counts[32];
+	uint32_t n;
+} sql_rule_log;
+int sql_optimize(sql_arena *a, const sql_catalog *cat, sql_plan **plan, sql_rule_log *log,
+		 sql_error *err);
+int sql_plan_physical(sql_arena *a, const sql_limits *limits, sql_plan *plan, sql_error *err);
+
+/* Render PLAN as Catalyst's EXPLAIN does: one node a line, children indented
+ * with "+- " and ":  ".  RESOLVED: attributes as name#id and types (the
+ * analyzed and optimized forms); otherwise names as written, with
+ * unresolved nodes and attributes marked by a leading "'" (the parsed
+ * form).  PHYSICAL: operator names, stages (*(N)), resources, and for scans
+ * PartitionFilters: [...], PushedFilters: [...], partitions: N of M. */
+void sql_plan_print(const sql_plan *plan, bool resolved, bool physical, textbuf *out);
+/* The output schema line of the analyzed plan: "region: string, n: bigint". */
+void sql_plan_print_schema(const sql_plan *plan, textbuf *out);
+/* Graphviz of the physical plan. */
+void sql_plan_dot(const sql_plan *plan, textbuf *out);
+
+/* ---- execute ----------------------------------------------------------------------- */
+
+/* Where result rows go.  row() is called with the plan's output columns;
+ * values (strings) are valid only during the call.  Returns 0 or -errno
+ * (which stops the query). */
+typedef struct sql_sink {
+	void *ctx;
+	int (*row)(void *ctx, const sql_value *values, uint32_t n);
+} sql_sink;
+
+typedef enum sql_bad_rows { SQL_BAD_ROWS_FAIL = 0, SQL_BAD_ROWS_SKIP = 1 } sql_bad_rows;
+
+/* Shared between a running query and whoever watches it (counters are
+ * updated with relaxed atomics). */
+typedef struct sql_progress {
+	uint64_t partitions_total, partitions_done;
+	uint64_t bytes_total, bytes_read;
+	uint64_t rows_read, rows_out, rows_skipped;
+	volatile int cancel;         /* set to stop the query: it returns -ECANCELED */
+} sql_progress;
+
+typedef struct sql_exec_ctx {
+	const sql_catalog *catalog;
+	const sql_limits *limits;
+	sql_progress *progress;
+	sql_bad_rows bad_rows;
+	/* Log a line (skipped rows are sampled here); may be NULL. */
+	void (*log)(void *log_ctx, const char *line);
+	void *log_ctx;
+} sql_exec_ctx;
+
+/* The engine interface: narrow and versioned, so an external engine (Spark
+ * through spark-submit, Trino) can stand behind it.  Such an engine gets the
+ * same optimized, annotated plan (or the statement text, in `text`), writes
+ * its output under the target's staging directory, and the manager registers
+ * what it wrote.  Members may be added at the end; version says which exist. */
+#define SQL_ENGINE_VERSION 1
+typedef struct sql_engine_methods {
+	int version;
+	const char *name;            /* "embedded" */
+	/* Run a compiled query plan; rows go to SINK.  PLAN's phys counters are
+	 * filled as it runs. */
+	int (*run_query)(const sql_exec_ctx *ctx, sql_plan *plan, const char *text,
+			 sql_sink *sink, sql_error *err);
+} sql_engine_methods;
+
+extern const sql_engine_methods sql_engine_embedded;
+
+/* ---- output of an INSERT or CREATE TABLE AS ---------------------------------------------- */
+
+/* Rows written to staged files of one target table, partitioned by the
+ * table's partition keys, made visible by sql_output_commit() in one
+ * metastore transaction.  Rows passed to sql_output_row() hold the data
+ * columns then the partition columns, in table order.  STATIC_VALUES: for
+ * each partition key the static value of PARTITION (k=v), or NULL when the
+ * key is dynamic.  OVERWRITE: with no partition keys the table's files are
+ * replaced; otherwise each partition that receives rows (or the static one)
+ * is replaced, and no other. */
+typedef struct sql_output sql_output;
+int sql_output_open(const sql_catalog *cat, unsigned platform, const char *db, const char *table,
+		    bool overwrite, const char *const *static_values, const char *run_tag,
+		    sql_output **out, sql_error *err);
+int sql_output_row(sql_output *o, const sql_value *values, uint32_t n);
+/* What the commit did (for the job's status). */
+typedef struct sql_output_stats {
+	uint64_t rows, files, bytes, partitions_written, partitions_created, files_replaced;
+} sql_output_stats;
+int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stats, sql_error *err);
+/* Discard staged files; frees O.  NULL allowed. */
+void sql_output_abort(sql_output *o);
+/* A sink that feeds sql_output_row(). */
+sql_sink sql_output_sink(sql_output *o);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * sql_int.h - private to sql/: what one stage of sql/ offers another.
+ */
+#ifndef METAFS_SQL_INT_H
+#define METAFS_SQL_INT_H
+
+#include "sql.h"
+
+/* ---- lexer (sql_lex.c) ------------------------------------------------------ */
+
+typedef enum sql_token_type {
+	SQL_TOK_EOF = 0,
+	SQL_TOK_IDENT,           /* name, or `quoted name` (ptr/len exclude the backquotes) */
+	SQL_TOK_KEYWORD,         /* a reserved word; kw says which */
+	SQL_TOK_INTEGER,
+	SQL_TOK_DECIMAL,         /* 1.5, 1e3 */
+	SQL_TOK_STRING,          /* 'text' or "text" (ptr/len exclude quotes; '' and \' are escapes) */
+	SQL_TOK_OP,              /* punctuation and operators: ( ) , . ; * + - / % = <> != < <= > >= || */
+	SQL_TOK_ERROR,           /* unterminated string or comment, stray character */
+} sql_token_type;
+
+typedef struct sql_token {
+	sql_token_type type;
+	const char *ptr;         /* into the job text: no copies */
+	uint32_t len;
+	uint32_t line, col;
+	size_t offset;           /* byte offset in the text */
+} sql_token;
+
+/* ---- values and evaluation (sql_value.c, sql_eval.c) --------------------------------- */
+
+/* Parse a DATE 'YYYY-MM-DD' / TIMESTAMP 'YYYY-MM-DD[ HH:MM:SS[.ffffff]]' text;
+ * 0 or -EINVAL. */
+int sql_date_parse(const char *s, size_t n, int64_t *days);
+int sql_timestamp_parse(const char *s, size_t n, int64_t *micros);
+/* Format into OUT (at least 32 bytes); returns the length. */
+size_t sql_date_format(int64_t days, char *out);
+size_t sql_timestamp_format(int64_t micros, char *out);
+/* Cast V to TYPE.  Strings produced live in A (or in SCRATCH when A is NULL,
+ * see sql_eval.c).  A failed cast of a string yields NULL (Spark's
+ * non-ANSI behaviour).  0 or -EINVAL for an impossible cast. */
+int sql_value_cast(sql_arena *a, const sql_value *v, sql_type type, sql_value *out);
+/* Three-way comparison of two non-NULL values of the same type. */
+int sql_value_compare(const sql_value *a, const sql_value *b);
+/* Render a value as text (CSV output, plan literals): NULL gives "NULL" when
+ * QUOTE_NULL, else "" */
+void sql_value_print(const sql_value *v, textbuf *out);
+/* The common type two operands are coerced to (for =, <, +, IN, CASE
+ * branches, UNION); SQL_TYPE_NULL with a NULL operand gives the other type;
+ * returns -EINVAL when there is none (e.g. boolean and date). */
+int sql_type_common(sql_type a, sql_type b, sql_type *out);
+
+/* Evaluate a resolved expression over ROW (the input row of the node that
+ * owns it).  Strings of the result may point into ROW or into the arena A
+ * (per-row scratch, reset by the caller).  Errors (e.g. division by zero is
+ * NULL in Spark, not an error) are rare: a -errno return stops the query. */
+int sql_eval(sql_arena *a, const sql_expr *e, const sql_value *row, sql_value *out);
+/* Evaluate an expression that references no column (constant folding). */
+int sql_eval_const(sql_arena *a, const sql_expr *e, sql_value *out);
+/* LIKE with % and _ (and \ as escape). */
+bool sql_like(const char *s, size_t n, const char *pattern, size_t pn);
+
+/* ---- functions (sql_value.c) ---------------------------------------------------------- */
+
+typedef struct sql_func_info {
+	const char *name;        /* lower case */
+	sql_func id;
+	int min_args, max_args;  /* -1: any */
+} sql_func_info;
+/* By name, any case; NULL if unknown. */
+const sql_func_info *sql_func_lookup(const char *name);
+/* All of them (for "did you mean" suggestions); count in *n. */
+const sql_func_info *sql_func_all(size_t *n);
+/* Result type of FUNC for argument types ARGS, or -EINVAL with a reason. */
+int sql_func_type(sql_func func, const sql_type *args, uint32_t nargs, sql_type *out,
+		  const char **why);
+
+/* ---- plan helpers (sql_ir.c) ------------------------------------------------------------- */
+
+/* Edit distance, for "did you mean" suggestions. */
+unsigned sql_edit_distance(const char *a, const char *b);
+/* The expression as text, Catalyst style: (a#1 + 1), count(1), 'region (unresolved). */
+void sql_expr_print(const sql_expr *e, bool resolved, textbuf *out);
+
+#endif
