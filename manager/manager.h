@@ -55,6 +55,12 @@ typedef struct mgr_config {
 	char home[PATH_MAX];
 	size_t map_size;
 	double entry_timeout;           /* seconds */
+	/* [jobs] */
+	unsigned job_workers;           /* jobs run at once */
+	unsigned job_threads;           /* worker threads one job may use */
+	size_t memory_per_operator;     /* bytes one operator of a job may hold */
+	size_t memory_per_job;          /* bytes all operators of one job may hold */
+	bool bad_rows_skip;             /* default policy for malformed rows */
 	unsigned nplatforms;
 	struct {
 		char name[STORE_NAME_MAX + 1];
@@ -109,6 +115,10 @@ int mgr_table_create(mgr_platform *p, const char *db, const char *name, uint32_t
 		     uint32_t gid, store_origin origin, store_table *out);
 /* Drops a table with no partitions and no files, and its data directory. */
 int mgr_table_drop(mgr_platform *p, const char *db, const char *name, store_origin origin);
+/* DROP TABLE: the table, all its partitions and files in one transaction,
+ * then its data directory (after the commit, so a crash never leaves a
+ * listed table without its data). */
+int mgr_table_purge(mgr_platform *p, const char *db, const char *name, store_origin origin);
 /* Parse schema TEXT (the .schema format of metafs(5)) and set it on DB.NAME.
  * On a parse error returns -EINVAL and writes "line N: reason" into ERR. */
 int mgr_table_define(mgr_platform *p, const char *db, const char *name, const char *text,
@@ -127,6 +137,10 @@ int mgr_pnode_parse_name(const store_table *t, uint32_t depth, const char *name,
 int mgr_pnode_name(const store_table *t, const store_pnode *pn, char *out, size_t cap);
 int mgr_pnode_drop(mgr_platform *p, const store_table *t, uint64_t pnode_id,
 		   store_origin origin);
+/* ALTER TABLE DROP PARTITION: the leaf partition PNODE_ID and its files in
+ * one transaction, then their bytes. */
+int mgr_pnode_purge(mgr_platform *p, const store_table *t, uint64_t pnode_id,
+		    store_origin origin);
 
 /* ---- data files ---------------------------------------------------------------- */
 

@@ -557,3 +557,65 @@ int mgr_pnode_drop(mgr_platform *p, const store_table *t, uint64_t pnode_id,
 			strerror(errno));
 	return rc;
 }
+
+int mgr_table_purge(mgr_platform *p, const char *db, const char *name, store_origin origin)
+{
+	store_txn *txn = NULL;
+	int rc = store_write_begin(p->store, &txn);
+	if (rc == 0)
+		rc = store_table_drop(txn, db, name, origin);
+	if (rc == 0) {
+		rc = mgr_commit(p, txn);
+		txn = NULL;
+	}
+	store_abort(txn);
+	if (rc)
+		return rc;
+	char path[PATH_MAX];
+	if (path_join(path, sizeof path, p->data_dir, db, name) == 0 && (rc = remove_tree(path)))
+		mgr_log(MGR_LOG_WARN, "dropped table %s.%s.%s but could not remove all of %s: %s", p->name,
+			db, name, path, strerror(-rc));
+	return 0;
+}
+
+int mgr_pnode_purge(mgr_platform *p, const store_table *t, uint64_t pnode_id,
+		    store_origin origin)
+{
+	char path[PATH_MAX];
+	store_txn *txn = NULL;
+	int rc = store_write_begin(p->store, &txn);
+	if (rc)
+		return rc;
+	rc = store_data_path(txn, p->data_dir, t, pnode_id, NULL, path, sizeof path);
+	/* Drop the files first, a batch at a time (the iterator must not see
+	 * its own deletions). */
+	while (rc == 0) {
+		char names[64][STORE_NAME_MAX + 1];
+		unsigned n = 0;
+		store_iter *it = NULL;
+		store_file f;
+		rc = store_iter_files(txn, pnode_id, NULL, &it);
+		while (rc == 0 && n < 64 && (rc = store_iter_next(it, &f)) == 0)
+			memcpy(names[n++], f.name, sizeof names[0]);
+		store_iter_close(it);
+		if (rc == -ENOENT)
+			rc = 0;
+		for (unsigned i = 0; rc == 0 && i < n; i++)
+			rc = store_file_drop(txn, pnode_id, names[i], origin);
+		if (n < 64)
+			break;
+	}
+	if (rc == 0)
+		rc = store_pnode_drop(txn, pnode_id, origin);
+	if (rc == 0) {
+		rc = mgr_commit(p, txn);
+		txn = NULL;
+	}
+	store_abort(txn);
+	if (rc)
+		return rc;
+	if ((rc = remove_tree(path)))
+		mgr_log(MGR_LOG_WARN, "dropped a partition but could not remove all of %s: %s", path,
+			strerror(-rc));
+	return 0;
+}

@@ -94,7 +94,7 @@ static int config_section(struct config_parse *cp, const char *section)
 {
 	mgr_config *cfg = cp->cfg;
 	snprintf(cp->section, sizeof cp->section, "%s", section);
-		if (strcmp(section, "metafs") == 0) {
+		if (strcmp(section, "metafs") == 0 || strcmp(section, "jobs") == 0) {
 			cp->current = -1;
 			return 1;
 		}
@@ -132,6 +132,28 @@ static int config_handler(void *user, const char *section, const char *key, cons
 		return 0;
 	if (strcmp(section, cp->section) != 0 && !config_section(cp, section))
 		return 0;
+	if (strcmp(section, "jobs") == 0) {
+		char *end;
+		if (strcmp(key, "workers") == 0 || strcmp(key, "threads") == 0) {
+			long v = strtol(value, &end, 10);
+			if (end == value || *end || v < 1 || v > 256)
+				return config_fail(cp, "bad number \"%s\" (1 to 256)", value);
+			*(key[0] == 'w' ? &cfg->job_workers : &cfg->job_threads) = (unsigned)v;
+		} else if (strcmp(key, "memory_per_operator") == 0) {
+			if (parse_size(value, &cfg->memory_per_operator))
+				return config_fail(cp, "bad size \"%s\" (example: 256M)", value);
+		} else if (strcmp(key, "memory_per_job") == 0) {
+			if (parse_size(value, &cfg->memory_per_job))
+				return config_fail(cp, "bad size \"%s\" (example: 1G)", value);
+		} else if (strcmp(key, "bad_rows") == 0) {
+			if (strcmp(value, "fail") && strcmp(value, "skip"))
+				return config_fail(cp, "bad_rows is fail or skip, not \"%s\"", value);
+			cfg->bad_rows_skip = strcmp(value, "skip") == 0;
+		} else {
+			return config_fail(cp, "unknown key \"%s\" in [jobs]", key);
+		}
+		return 1;
+	}
 	if (strcmp(section, "metafs") == 0) {
 		if (strcmp(key, "mapsize") == 0) {
 			if (parse_size(value, &cfg->map_size))
@@ -171,6 +193,11 @@ int mgr_config_load(const char *home, mgr_config *cfg, char *err, size_t errlen)
 	snprintf(file, sizeof file, "%s/metafs.ini", cfg->home);
 	cfg->map_size = DEFAULT_MAP_SIZE;
 	cfg->entry_timeout = DEFAULT_ENTRY_TIMEOUT;
+	cfg->job_workers = 2;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg->job_threads = ncpu > 0 ? (unsigned)ncpu : 1;
+	cfg->memory_per_operator = (size_t)256 << 20;
+	cfg->memory_per_job = (size_t)1 << 30;
 	struct config_parse cp = {.cfg = cfg, .current = -1};
 	FILE *f = fopen(file, "r");
 	if (!f) {
@@ -248,7 +275,12 @@ int mgr_home_init(const char *home, unsigned n, const char *const *names,
 	textbuf_puts(&ini, "; metafs home: see metafsd(8) for every key\n"
 			   "[metafs]\n"
 			   "mapsize = 64G          ; LMDB map size of each metastore\n"
-			   "entry_timeout = 3600   ; seconds the kernel caches entries and attributes\n");
+			   "entry_timeout = 3600   ; seconds the kernel caches entries and attributes\n"
+			   "\n[jobs]\n"
+			   "workers = 2                  ; jobs that run at once\n"
+			   "memory_per_operator = 256M   ; what one operator may hold before it fails\n"
+			   "memory_per_job = 1G          ; what all operators of one job may hold\n"
+			   "bad_rows = fail              ; malformed rows: fail the job, or skip and count them\n");
 	for (unsigned i = 0; i < n; i++) {
 		textbuf_printf(&ini, "\n[platform %s]\n", names[i]);
 		if (data && data[i])

@@ -11,6 +11,7 @@ struct mgr {
 	uint64_t commits;
 	store_env *manager_store;   /* the manager's own environment: HOME/manager */
 	int lock_fd;                /* HOME/.metafsd.lock, held by the daemon; -1 */
+	struct mgr_jobs *jobs;      /* the job queue (daemon only), see mgr_job.c */
 };
 
 /* mkdir -p. */

@@ -120,6 +120,13 @@ typedef struct sql_engine_methods {
 
 extern const sql_engine_methods sql_engine_embedded;
 
+/* ---- values the manager needs -------------------------------------------------------- */
+
+/* Render a value as the engine writes it to CSV (NULL: nothing). */
+void sql_value_print(const sql_value *v, textbuf *out);
+/* Evaluate an expression that references no column (a partition value). */
+int sql_eval_const(sql_arena *a, const sql_expr *e, sql_value *out);
+
 /* ---- output of an INSERT or CREATE TABLE AS ---------------------------------------------- */
 
 /* Rows written to staged files of one target table, partitioned by the

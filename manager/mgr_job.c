@@ -1,0 +1,643 @@
+/*
+ * mgr_job.c - the job queue, its workers, and the runs' files (see
+ * mgr_job.h).  Statements are executed by mgr_job_exec.c.
+ */
+#include "mgr_job.h"
+#include "mgr_int.h"
+#include "mgr_job_int.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *const mgr_job_file_names[MGR_JOB_FILE_COUNT] = {
+	"job.sql", "status", "plan", "resources", "progress", "log", "dag.dot", "result",
+};
+
+static const char *const state_names[] = {"queued", "running", "succeeded", "failed"};
+
+struct job_wait {
+	uint64_t token;
+	struct job *job;
+	uint32_t run;
+	mgr_job_done_fn done;
+	void *ctx;
+	struct job_wait *next;
+};
+
+struct queued {
+	struct job *job;
+	uint32_t run;
+};
+
+struct mgr_jobs {
+	mgr *m;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct job **jobs;          /* by id - 1 */
+	uint32_t njobs, capjobs;
+	struct queued *queue;       /* FIFO ring */
+	uint32_t qhead, qlen, qcap;
+	pthread_t *workers;
+	unsigned nworkers;
+	bool stopping;
+	struct job_wait *waits;
+	uint64_t next_token;
+	void (*commit_hook)(void);
+	char dir[PATH_MAX];         /* HOME/manager/jobs */
+};
+
+bool mgr_job_name_valid(const char *name, const char **why)
+{
+	size_t n = strlen(name);
+	const char *reason = NULL;
+	if (n == 0 || n > MGR_JOB_NAME_MAX)
+		reason = "a job name is 1 to 200 bytes";
+	else if (name[0] == '.')
+		reason = "a job name may not start with '.'";
+	else
+		for (size_t i = 0; i < n; i++)
+			if (!isalnum((unsigned char)name[i]) && !strchr("_-.", name[i])) {
+				reason = "a job name holds only letters, digits, '_', '-' and '.'";
+				break;
+			}
+	if (reason && why)
+		*why = reason;
+	return reason == NULL;
+}
+
+/* ---- run files -------------------------------------------------------------------- */
+
+int mgr_job_run_dir(const struct job *job, uint32_t run, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s/%s/%u", job->jobs->dir, job->name, run);
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+/* Replace FILE of a run with TEXT: write a temporary, fsync, rename. */
+int mgr_job_write_file(const struct job *job, uint32_t run, mgr_job_file file, const char *text,
+		       size_t len)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32], tmp[PATH_MAX + 40];
+	int rc = mgr_job_run_dir(job, run, dir, sizeof dir);
+	if (rc)
+		return rc;
+	snprintf(path, sizeof path, "%s/%s", dir, mgr_job_file_names[file]);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(fd, text + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rc = -errno;
+			break;
+		}
+		done += (size_t)w;
+	}
+	if (rc == 0 && fsync(fd))
+		rc = -errno;
+	close(fd);
+	if (rc == 0 && rename(tmp, path))
+		rc = -errno;
+	if (rc) {
+		unlink(tmp);
+		mgr_log(MGR_LOG_ERROR, "cannot write %s: %s", path, strerror(-rc));
+	}
+	return rc;
+}
+
+static int read_file(const char *path, textbuf *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		textbuf_append(out, buf, (size_t)n);
+	int rc = n < 0 ? -errno : textbuf_error(out);
+	close(fd);
+	return rc;
+}
+
+/* ---- the job table ---------------------------------------------------------------- */
+
+static struct job *job_new(struct mgr_jobs *js, const char *name, uint32_t id)
+{
+	if (id > js->capjobs) {
+		uint32_t cap = js->capjobs ? js->capjobs * 2 : 64;
+		while (cap < id)
+			cap *= 2;
+		struct job **p = realloc(js->jobs, cap * sizeof *p);
+		if (!p)
+			return NULL;
+		memset(p + js->capjobs, 0, (cap - js->capjobs) * sizeof *p);
+		js->jobs = p;
+		js->capjobs = cap;
+	}
+	struct job *job = calloc(1, sizeof *job);
+	if (!job)
+		return NULL;
+	snprintf(job->name, sizeof job->name, "%s", name);
+	job->id = id;
+	job->jobs = js;
+	js->jobs[id - 1] = job;
+	if (id > js->njobs)
+		js->njobs = id;
+	return job;
+}
+
+static int job_add_run(struct job *job, mgr_job_state state)
+{
+	if (job->nruns == job->capruns) {
+		uint32_t cap = job->capruns ? job->capruns * 2 : 8;
+		struct job_run *r = realloc(job->runs, cap * sizeof *r);
+		if (!r)
+			return -ENOMEM;
+		job->runs = r;
+		job->capruns = cap;
+	}
+	memset(&job->runs[job->nruns], 0, sizeof job->runs[0]);
+	job->runs[job->nruns].state = state;
+	job->nruns++;
+	return 0;
+}
+
+static struct job *job_by_name(struct mgr_jobs *js, const char *name)
+{
+	for (uint32_t i = 0; i < js->njobs; i++)
+		if (js->jobs[i] && strcmp(js->jobs[i]->name, name) == 0)
+			return js->jobs[i];
+	return NULL;
+}
+
+static int enqueue(struct mgr_jobs *js, struct job *job, uint32_t run)
+{
+	if (js->qlen == js->qcap) {
+		uint32_t cap = js->qcap ? js->qcap * 2 : 64;
+		struct queued *q = malloc(cap * sizeof *q);
+		if (!q)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < js->qlen; i++)
+			q[i] = js->queue[(js->qhead + i) % js->qcap];
+		free(js->queue);
+		js->queue = q;
+		js->qhead = 0;
+		js->qcap = cap;
+	}
+	js->queue[(js->qhead + js->qlen) % js->qcap] = (struct queued){job, run};
+	js->qlen++;
+	pthread_cond_signal(&js->cond);
+	return 0;
+}
+
+/* ---- state changes ----------------------------------------------------------------------- */
+
+void mgr_job_set_state(struct job *job, uint32_t run, mgr_job_state state, const char *details)
+{
+	struct mgr_jobs *js = job->jobs;
+	textbuf text = TEXTBUF_INIT;
+	char when[40];
+	mgr_format_time(store_now_ns(), when);
+	textbuf_printf(&text, "%s\n%s: %s\n", state_names[state],
+		       state == MGR_JOB_QUEUED ? "submitted" : state == MGR_JOB_RUNNING ? "started" : "finished",
+		       when);
+	if (details && *details)
+		textbuf_puts(&text, details);
+	if (textbuf_error(&text) == 0)
+		mgr_job_write_file(job, run, MGR_JOB_FILE_STATUS, text.data, text.len);
+	textbuf_free(&text);
+
+	pthread_mutex_lock(&js->lock);
+	job->runs[run - 1].state = state;
+	/* Fire the waits of a run that ended. */
+	struct job_wait *fire = NULL;
+	if (state == MGR_JOB_SUCCEEDED || state == MGR_JOB_FAILED) {
+		for (struct job_wait **pw = &js->waits; *pw;) {
+			struct job_wait *w = *pw;
+			if (w->job == job && w->run == run) {
+				*pw = w->next;
+				w->next = fire;
+				fire = w;
+			} else {
+				pw = &w->next;
+			}
+		}
+	}
+	pthread_mutex_unlock(&js->lock);
+	while (fire) {
+		struct job_wait *w = fire;
+		fire = w->next;
+		w->done(w->ctx, state);
+		free(w);
+	}
+}
+
+void mgr_job_committed(struct job *job)
+{
+	void (*hook)(void) = job->jobs->commit_hook;
+	if (hook)
+		hook();
+}
+
+void mgr_set_commit_hook(mgr *m, void (*hook)(void))
+{
+	if (m->jobs)
+		m->jobs->commit_hook = hook;
+}
+
+/* ---- workers --------------------------------------------------------------------------- */
+
+static void *worker_main(void *arg)
+{
+	struct mgr_jobs *js = arg;
+	pthread_mutex_lock(&js->lock);
+	for (;;) {
+		while (!js->stopping && js->qlen == 0)
+			pthread_cond_wait(&js->cond, &js->lock);
+		if (js->stopping)
+			break;
+		struct queued q = js->queue[js->qhead];
+		js->qhead = (js->qhead + 1) % js->qcap;
+		js->qlen--;
+		pthread_mutex_unlock(&js->lock);
+		mgr_job_execute(js->m, q.job, q.run);
+		pthread_mutex_lock(&js->lock);
+	}
+	pthread_mutex_unlock(&js->lock);
+	return NULL;
+}
+
+/* ---- loading at start -------------------------------------------------------------------------- */
+
+static int first_line_state(const char *path, mgr_job_state *state)
+{
+	textbuf t = TEXTBUF_INIT;
+	int rc = read_file(path, &t);
+	if (rc == 0) {
+		rc = -EINVAL;
+		for (int s = 0; s < 4; s++) {
+			size_t n = strlen(state_names[s]);
+			if (t.len >= n && !strncmp(t.data, state_names[s], n) &&
+			    (t.data[n] == '\n' || t.data[n] == '\0')) {
+				*state = (mgr_job_state)s;
+				rc = 0;
+			}
+		}
+	}
+	textbuf_free(&t);
+	return rc;
+}
+
+static int load_job(struct mgr_jobs *js, const char *name)
+{
+	char path[PATH_MAX + 300];
+	snprintf(path, sizeof path, "%s/%s/id", js->dir, name);
+	textbuf t = TEXTBUF_INIT;
+	int rc = read_file(path, &t);
+	unsigned long id = rc == 0 ? strtoul(t.data ? t.data : "0", NULL, 10) : 0;
+	textbuf_free(&t);
+	if (rc || id == 0 || id > (1u << 24)) {
+		mgr_log(MGR_LOG_WARN, "ignoring job directory %s/%s: no valid id file", js->dir, name);
+		return 0;
+	}
+	if (id <= js->capjobs && js->jobs[id - 1]) {
+		mgr_log(MGR_LOG_WARN, "ignoring job directory %s/%s: id %lu is taken", js->dir, name, id);
+		return 0;
+	}
+	struct job *job = job_new(js, name, (uint32_t)id);
+	if (!job)
+		return -ENOMEM;
+	for (uint32_t run = 1;; run++) {
+		char dir[PATH_MAX], status[PATH_MAX + 16];
+		mgr_job_run_dir(job, run, dir, sizeof dir);
+		snprintf(status, sizeof status, "%s/status", dir);
+		if (access(dir, F_OK))
+			break;
+		mgr_job_state state = MGR_JOB_FAILED;
+		if (first_line_state(status, &state))
+			state = MGR_JOB_FAILED;
+		if ((rc = job_add_run(job, state)))
+			return rc;
+		if (state == MGR_JOB_RUNNING) {
+			mgr_job_set_state(job, run, MGR_JOB_FAILED,
+					  "error: the daemon stopped while the job ran; nothing it had not "
+					  "committed is visible\n");
+		} else if (state == MGR_JOB_QUEUED) {
+			if ((rc = enqueue(js, job, run)))
+				return rc;
+		}
+	}
+	return 0;
+}
+
+int mgr_jobs_start(mgr *m, unsigned workers)
+{
+	struct mgr_jobs *js = calloc(1, sizeof *js);
+	if (!js)
+		return -ENOMEM;
+	js->m = m;
+	pthread_mutex_init(&js->lock, NULL);
+	pthread_cond_init(&js->cond, NULL);
+	snprintf(js->dir, sizeof js->dir, "%s/manager/jobs", m->cfg.home);
+	int rc = mgr_mkdirs(js->dir, 0755);
+	m->jobs = js;
+	if (rc)
+		return rc;
+	DIR *d = opendir(js->dir);
+	if (!d)
+		return -errno;
+	struct dirent *de;
+	while (rc == 0 && (de = readdir(d)))
+		if (de->d_name[0] != '.' && mgr_job_name_valid(de->d_name, NULL))
+			rc = load_job(js, de->d_name);
+	closedir(d);
+	if (rc)
+		return rc;
+	js->workers = calloc(workers ? workers : 1, sizeof *js->workers);
+	if (!js->workers)
+		return -ENOMEM;
+	for (unsigned i = 0; i < (workers ? workers : 1); i++) {
+		if (pthread_create(&js->workers[i], NULL, worker_main, js))
+			return -EAGAIN;
+		js->nworkers++;
+	}
+	return 0;
+}
+
+void mgr_jobs_stop(mgr *m)
+{
+	struct mgr_jobs *js = m->jobs;
+	if (!js)
+		return;
+	pthread_mutex_lock(&js->lock);
+	js->stopping = true;
+	for (uint32_t i = 0; i < js->njobs; i++) {
+		struct job *job = js->jobs[i];
+		for (uint32_t r = 0; job && r < job->nruns; r++)
+			if (job->runs[r].progress)
+				job->runs[r].progress->cancel = 1;
+	}
+	pthread_cond_broadcast(&js->cond);
+	pthread_mutex_unlock(&js->lock);
+	for (unsigned i = 0; i < js->nworkers; i++)
+		pthread_join(js->workers[i], NULL);
+	free(js->workers);
+	for (uint32_t i = 0; i < js->njobs; i++)
+		if (js->jobs[i]) {
+			free(js->jobs[i]->runs);
+			free(js->jobs[i]);
+		}
+	while (js->waits) {
+		struct job_wait *w = js->waits;
+		js->waits = w->next;
+		free(w);
+	}
+	free(js->jobs);
+	free(js->queue);
+	pthread_mutex_destroy(&js->lock);
+	pthread_cond_destroy(&js->cond);
+	free(js);
+	m->jobs = NULL;
+}
+
+/* ---- submission and queries --------------------------------------------------------------------- */
+
+int mgr_job_submit(mgr *m, const char *name, const char *text, size_t len, uint32_t uid,
+		   uint32_t gid, uint32_t *job_id, uint32_t *run)
+{
+	struct mgr_jobs *js = m->jobs;
+	const char *why = NULL;
+	if (!js)
+		return -ENOTSUP;
+	if (!mgr_job_name_valid(name, &why)) {
+		mgr_log(MGR_LOG_WARN, "refused job \"%.80s\": %s", name, why);
+		return -EINVAL;
+	}
+	if (len > MGR_JOB_TEXT_MAX)
+		return -EFBIG;
+	pthread_mutex_lock(&js->lock);
+	int rc = 0;
+	struct job *job = job_by_name(js, name);
+	bool created = false;
+	if (!job) {
+		job = job_new(js, name, js->njobs + 1);
+		created = true;
+		if (!job)
+			rc = -ENOMEM;
+	}
+	uint32_t r = 0;
+	if (rc == 0) {
+		rc = job_add_run(job, MGR_JOB_QUEUED);
+		r = job->nruns;
+	}
+	if (rc == 0) {
+		job->runs[r - 1].uid = uid;
+		job->runs[r - 1].gid = gid;
+	}
+	pthread_mutex_unlock(&js->lock);
+	if (rc)
+		return rc;
+	/* The run's directory and files, before it can be picked up. */
+	char dir[PATH_MAX];
+	if ((rc = mgr_job_run_dir(job, r, dir, sizeof dir)) == 0)
+		rc = mgr_mkdirs(dir, 0755);
+	if (rc == 0 && created) {
+		char idpath[PATH_MAX + 300], idtext[16];
+		snprintf(idpath, sizeof idpath, "%s/%s/id", js->dir, name);
+		int n = snprintf(idtext, sizeof idtext, "%u\n", job->id);
+		FILE *f = fopen(idpath, "w");
+		if (!f || fwrite(idtext, 1, (size_t)n, f) != (size_t)n)
+			rc = -EIO;
+		if (f)
+			fclose(f);
+	}
+	if (rc == 0)
+		rc = mgr_job_write_file(job, r, MGR_JOB_FILE_SQL, text, len);
+	for (int f = MGR_JOB_FILE_PLAN; rc == 0 && f < MGR_JOB_FILE_COUNT; f++)
+		rc = mgr_job_write_file(job, r, (mgr_job_file)f, "", 0);
+	if (rc == 0) {
+		char owner[64];
+		snprintf(owner, sizeof owner, "owner: %u:%u\n", uid, gid);
+		mgr_job_set_state(job, r, MGR_JOB_QUEUED, owner);
+		mgr_log(MGR_LOG_INFO, "job %s run %u queued", name, r);
+	}
+	pthread_mutex_lock(&js->lock);
+	if (rc == 0)
+		rc = enqueue(js, job, r);
+	else
+		job->runs[r - 1].state = MGR_JOB_FAILED;
+	pthread_mutex_unlock(&js->lock);
+	if (rc == 0) {
+		*job_id = job->id;
+		*run = r;
+	}
+	return rc;
+}
+
+uint32_t mgr_job_count(mgr *m)
+{
+	if (!m->jobs)
+		return 0;
+	pthread_mutex_lock(&m->jobs->lock);
+	uint32_t n = m->jobs->njobs;
+	pthread_mutex_unlock(&m->jobs->lock);
+	return n;
+}
+
+int mgr_job_info(mgr *m, uint32_t job_id, char name[MGR_JOB_NAME_MAX + 1], uint32_t *runs)
+{
+	struct mgr_jobs *js = m->jobs;
+	int rc = -ENOENT;
+	if (!js)
+		return rc;
+	pthread_mutex_lock(&js->lock);
+	if (job_id >= 1 && job_id <= js->njobs && js->jobs[job_id - 1]) {
+		struct job *job = js->jobs[job_id - 1];
+		if (name)
+			memcpy(name, job->name, MGR_JOB_NAME_MAX + 1);
+		if (runs)
+			*runs = job->nruns;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&js->lock);
+	return rc;
+}
+
+int mgr_job_find(mgr *m, const char *name, uint32_t *job_id, uint32_t *runs)
+{
+	struct mgr_jobs *js = m->jobs;
+	if (!js)
+		return -ENOENT;
+	pthread_mutex_lock(&js->lock);
+	struct job *job = job_by_name(js, name);
+	if (job) {
+		*job_id = job->id;
+		if (runs)
+			*runs = job->nruns;
+	}
+	pthread_mutex_unlock(&js->lock);
+	return job ? 0 : -ENOENT;
+}
+
+static struct job *job_run_locked(struct mgr_jobs *js, uint32_t job_id, uint32_t *run)
+{
+	if (job_id < 1 || job_id > js->njobs || !js->jobs[job_id - 1])
+		return NULL;
+	struct job *job = js->jobs[job_id - 1];
+	if (*run == 0)
+		*run = job->nruns;
+	return *run >= 1 && *run <= job->nruns ? job : NULL;
+}
+
+int mgr_job_run_state(mgr *m, uint32_t job_id, uint32_t run, mgr_job_state *state)
+{
+	struct mgr_jobs *js = m->jobs;
+	if (!js)
+		return -ENOENT;
+	pthread_mutex_lock(&js->lock);
+	struct job *job = job_run_locked(js, job_id, &run);
+	if (job)
+		*state = job->runs[run - 1].state;
+	pthread_mutex_unlock(&js->lock);
+	return job ? 0 : -ENOENT;
+}
+
+int mgr_job_read(mgr *m, uint32_t job_id, uint32_t run, mgr_job_file file, textbuf *out)
+{
+	struct mgr_jobs *js = m->jobs;
+	if (!js || file >= MGR_JOB_FILE_COUNT)
+		return -ENOENT;
+	pthread_mutex_lock(&js->lock);
+	struct job *job = job_run_locked(js, job_id, &run);
+	bool live = false;
+	if (job && file == MGR_JOB_FILE_PROGRESS && job->runs[run - 1].progress) {
+		/* While it runs, progress is read from the engine's counters. */
+		mgr_job_render_progress(job, run, out);
+		live = true;
+	}
+	pthread_mutex_unlock(&js->lock);
+	if (!job)
+		return -ENOENT;
+	if (live)
+		return textbuf_error(out);
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	mgr_job_run_dir(job, run, dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/%s", dir, mgr_job_file_names[file]);
+	int rc = read_file(path, out);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int mgr_job_wait(mgr *m, uint32_t job_id, uint32_t run, mgr_job_done_fn done, void *ctx,
+		 uint64_t *token)
+{
+	struct mgr_jobs *js = m->jobs;
+	if (!js)
+		return -ENOENT;
+	struct job_wait *w = calloc(1, sizeof *w);
+	if (!w)
+		return -ENOMEM;
+	pthread_mutex_lock(&js->lock);
+	struct job *job = job_run_locked(js, job_id, &run);
+	mgr_job_state state = job ? job->runs[run - 1].state : MGR_JOB_FAILED;
+	bool ended = state == MGR_JOB_SUCCEEDED || state == MGR_JOB_FAILED;
+	if (job && !ended) {
+		w->token = ++js->next_token;
+		w->job = job;
+		w->run = run;
+		w->done = done;
+		w->ctx = ctx;
+		w->next = js->waits;
+		js->waits = w;
+		*token = w->token;
+	}
+	pthread_mutex_unlock(&js->lock);
+	if (!job) {
+		free(w);
+		return -ENOENT;
+	}
+	if (ended) {
+		free(w);
+		*token = 0;
+		done(ctx, state);
+	}
+	return 0;
+}
+
+bool mgr_job_wait_cancel(mgr *m, uint64_t token)
+{
+	struct mgr_jobs *js = m->jobs;
+	bool found = false;
+	if (!js || !token)
+		return false;
+	pthread_mutex_lock(&js->lock);
+	for (struct job_wait **pw = &js->waits; *pw; pw = &(*pw)->next)
+		if ((*pw)->token == token) {
+			struct job_wait *w = *pw;
+			*pw = w->next;
+			free(w);
+			found = true;
+			break;
+		}
+	pthread_mutex_unlock(&js->lock);
+	return found;
+}
+
+void mgr_job_lock(struct job *job)
+{
+	pthread_mutex_lock(&job->jobs->lock);
+}
+
+void mgr_job_unlock(struct job *job)
+{
+	pthread_mutex_unlock(&job->jobs->lock);
+}

@@ -1,0 +1,91 @@
+/*
+ * mgr_job.h - SQL jobs: submission, the queue, the workers that run them,
+ * and the files each run leaves behind.
+ *
+ * A job is a name (jobs/NAME.sql) and a sequence of runs: every submission
+ * under the same name is a new run, numbered from 1, and earlier runs stay
+ * readable.  A run's artifacts live in HOME/manager/jobs/NAME/RUN/:
+ *
+ *   job.sql      the submitted text
+ *   status       first line queued | running | succeeded | failed, then details
+ *   plan         the four Catalyst sections of every statement
+ *   resources    what the physical planner allocated and what was used
+ *   progress     partitions, bytes and rows done (live while running)
+ *   log          what happened, with times
+ *   dag.dot      graphviz of the physical plans
+ *   result       rows of SELECT / SHOW statements (CSV with a header line)
+ *
+ * Each file is replaced atomically (write, fsync, rename), so a reader sees
+ * a whole old version or a whole new one, and a crash leaves every run
+ * either with its last state or, if it was running, marked failed at the
+ * next start ("the daemon stopped while the job ran"); the engine's staged
+ * output of such a run is removed with the rest of the staging area.
+ */
+#ifndef METAFS_MGR_JOB_H
+#define METAFS_MGR_JOB_H
+
+#include "manager.h"
+
+typedef enum mgr_job_state {
+	MGR_JOB_QUEUED = 0,
+	MGR_JOB_RUNNING = 1,
+	MGR_JOB_SUCCEEDED = 2,
+	MGR_JOB_FAILED = 3,
+} mgr_job_state;
+
+typedef enum mgr_job_file {
+	MGR_JOB_FILE_SQL = 0,
+	MGR_JOB_FILE_STATUS,
+	MGR_JOB_FILE_PLAN,
+	MGR_JOB_FILE_RESOURCES,
+	MGR_JOB_FILE_PROGRESS,
+	MGR_JOB_FILE_LOG,
+	MGR_JOB_FILE_DOT,
+	MGR_JOB_FILE_RESULT,
+	MGR_JOB_FILE_COUNT
+} mgr_job_file;
+
+#define MGR_JOB_NAME_MAX 200
+#define MGR_JOB_TEXT_MAX (16u << 20)
+
+/* The file names, in mgr_job_file order ("job.sql", "status", ...). */
+extern const char *const mgr_job_file_names[MGR_JOB_FILE_COUNT];
+
+/* Load the jobs of the home (runs left running are marked failed) and start
+ * WORKERS worker threads.  Called once by the daemon after mgr_open(). */
+int mgr_jobs_start(mgr *m, unsigned workers);
+/* Stop taking jobs; wait for running ones to finish their current statement. */
+void mgr_jobs_stop(mgr *m);
+
+/* A job name is what precedes ".sql": 1..200 bytes of letters, digits, '_',
+ * '-' and '.', not starting with '.'. */
+bool mgr_job_name_valid(const char *name, const char **why);
+
+/* Queue TEXT as a new run of job NAME; *run is its number. */
+int mgr_job_submit(mgr *m, const char *name, const char *text, size_t len, uint32_t uid,
+		   uint32_t gid, uint32_t *job_id, uint32_t *run);
+
+/* Jobs are numbered from 1 in the order they were first submitted; the
+ * number is stable across restarts (it is part of inode numbers). */
+uint32_t mgr_job_count(mgr *m);
+/* Name and number of runs of job JOB_ID; -ENOENT if there is none. */
+int mgr_job_info(mgr *m, uint32_t job_id, char name[MGR_JOB_NAME_MAX + 1], uint32_t *runs);
+int mgr_job_find(mgr *m, const char *name, uint32_t *job_id, uint32_t *runs);
+int mgr_job_run_state(mgr *m, uint32_t job_id, uint32_t run, mgr_job_state *state);
+/* The text of one file of a run (RUN 0: the latest). */
+int mgr_job_read(mgr *m, uint32_t job_id, uint32_t run, mgr_job_file file, textbuf *out);
+
+/* Call DONE once run RUN of JOB_ID has ended (at once if it has).  DONE runs
+ * on a worker thread; it must not block.  *token identifies the wait for
+ * mgr_job_wait_cancel(). */
+typedef void (*mgr_job_done_fn)(void *ctx, mgr_job_state state);
+int mgr_job_wait(mgr *m, uint32_t job_id, uint32_t run, mgr_job_done_fn done, void *ctx,
+		 uint64_t *token);
+/* Forget a wait that has not fired; true if it was still pending. */
+bool mgr_job_wait_cancel(mgr *m, uint64_t token);
+
+/* Called after every commit a job makes, so the FUSE layer can update the
+ * kernel's caches at once instead of at its next poll. */
+void mgr_set_commit_hook(mgr *m, void (*hook)(void));
+
+#endif

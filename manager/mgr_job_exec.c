@@ -1,0 +1,768 @@
+/*
+ * mgr_job_exec.c - running one job: every statement through the sql/
+ * stages, DDL through the manager's catalog operations, output through the
+ * engine and one commit per statement.
+ *
+ * Each statement is atomic: a query's output is staged and committed in one
+ * metastore transaction at its end (sql_output_commit); a failed statement
+ * commits nothing and stops the job, whose status then names it.
+ * Statements before it stay committed, as in any SQL script run without an
+ * enclosing transaction.
+ */
+#include "mgr_job_int.h"
+#include "mgr_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct run_ctx {
+	mgr *m;
+	struct job *job;
+	uint32_t run;
+	uint32_t uid, gid;
+	const char *text;
+	size_t len;
+	sql_catalog catalog;
+	sql_platform platforms[MGR_MAX_PLATFORMS];
+	sql_limits limits;
+	sql_progress progress;
+	textbuf plan, log, dot, result, resources;
+	uint64_t rows_written, partitions_written;
+	bool result_header_done;
+	sql_error err;
+	sql_arena *arena;
+};
+
+static void run_log(struct run_ctx *rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void run_log(struct run_ctx *rc, const char *fmt, ...)
+{
+	char when[40];
+	mgr_format_time(store_now_ns(), when);
+	textbuf_printf(&rc->log, "%s ", when);
+	va_list ap;
+	va_start(ap, fmt);
+	textbuf_vprintf(&rc->log, fmt, ap);
+	va_end(ap);
+	textbuf_puts(&rc->log, "\n");
+	mgr_job_write_file(rc->job, rc->run, MGR_JOB_FILE_LOG, rc->log.data ? rc->log.data : "",
+			   rc->log.len);
+}
+
+static void engine_log(void *ctx, const char *line)
+{
+	run_log(ctx, "%s", line);
+}
+
+void mgr_job_render_progress(const struct job *job, uint32_t run, textbuf *out)
+{
+	const struct job_run *r = &job->runs[run - 1];
+	const sql_progress *p = r->progress;
+	double elapsed = (double)(store_now_ns() - r->started_ns) / 1e9;
+	textbuf_printf(out,
+		       "partitions: %llu of %llu\nbytes: %llu of %llu\nrows_read: %llu\nrows_written: %llu\n"
+		       "rows_skipped: %llu\nelapsed: %.3f s\n",
+		       (unsigned long long)__atomic_load_n(&p->partitions_done, __ATOMIC_RELAXED),
+		       (unsigned long long)__atomic_load_n(&p->partitions_total, __ATOMIC_RELAXED),
+		       (unsigned long long)__atomic_load_n(&p->bytes_read, __ATOMIC_RELAXED),
+		       (unsigned long long)__atomic_load_n(&p->bytes_total, __ATOMIC_RELAXED),
+		       (unsigned long long)__atomic_load_n(&p->rows_read, __ATOMIC_RELAXED),
+		       (unsigned long long)__atomic_load_n(&p->rows_out, __ATOMIC_RELAXED),
+		       (unsigned long long)__atomic_load_n(&p->rows_skipped, __ATOMIC_RELAXED), elapsed);
+}
+
+/* The statement's first line, shortened, for logs and status. */
+static void stmt_summary(const struct run_ctx *rc, const sql_stmt *s, char *out, size_t cap)
+{
+	size_t start = s->start < rc->len ? s->start : rc->len;
+	size_t end = s->end <= rc->len && s->end > start ? s->end : rc->len;
+	size_t n = 0;
+	for (size_t i = start; i < end && n + 4 < cap; i++) {
+		char c = rc->text[i];
+		if (c == '\n' || c == '\r' || c == '\t')
+			c = ' ';
+		if (c == ' ' && n > 0 && out[n - 1] == ' ')
+			continue;
+		out[n++] = c;
+	}
+	if (n + 4 >= cap && end - start > n)
+		memcpy(out + n - 3, "...", 3);
+	out[n] = '\0';
+}
+
+/* Resolve [platform.]name: the platform named, or the default. */
+static mgr_platform *target_platform(struct run_ctx *rc, const sql_stmt *s, unsigned parts,
+				     const char **names)
+{
+	if (s->ntarget == parts + 1) {
+		mgr_platform *p = mgr_platform_find(rc->m, s->target[0]);
+		if (!p)
+			sql_error_set(&rc->err, s->line, s->col, "unknown platform \"%s\"", s->target[0]);
+		for (unsigned i = 0; i < parts; i++)
+			names[i] = s->target[i + 1];
+		return p;
+	}
+	if (s->ntarget != parts) {
+		sql_error_set(&rc->err, s->line, s->col, "expected %s", parts == 1 ? "[platform.]database"
+							       : "[platform.]database.table");
+		return NULL;
+	}
+	for (unsigned i = 0; i < parts; i++)
+		names[i] = s->target[i];
+	return mgr_platform_at(rc->m, rc->catalog.default_platform);
+}
+
+static int fail_errno(struct run_ctx *rc, const sql_stmt *s, int err, const char *what)
+{
+	sql_error_set(&rc->err, s->line, s->col, "%s: %s", what, store_strerror(err));
+	return err;
+}
+
+/* ---- DDL --------------------------------------------------------------------------- */
+
+static void schema_text(const sql_stmt *s, const sql_plan *query, textbuf *out)
+{
+	textbuf_printf(out, "format %s\n", s->format == STORE_FORMAT_JSONL ? "jsonl" : "csv");
+	for (uint32_t i = 0; i < s->nprops; i++)
+		if (!strcasecmp(s->props[i].key, "header") && s->format != STORE_FORMAT_JSONL)
+			textbuf_printf(out, "header %s\n", !strcasecmp(s->props[i].value, "true") ? "true" : "false");
+	if (query) {
+		/* CREATE TABLE AS: the query's columns; those named in PARTITIONED BY
+		 * become the partition keys, in that order. */
+		for (uint32_t i = 0; i < query->noutput; i++) {
+			bool part = false;
+			for (uint32_t k = 0; k < s->npartcols; k++)
+				part |= !strcasecmp(s->partcols[k].name, query->output[i].name);
+			if (!part)
+				textbuf_printf(out, "column %s %s\n", query->output[i].name,
+					       store_type_name(sql_type_to_store(query->output[i].type)));
+		}
+		for (uint32_t k = 0; k < s->npartcols; k++)
+			for (uint32_t i = 0; i < query->noutput; i++)
+				if (!strcasecmp(s->partcols[k].name, query->output[i].name))
+					textbuf_printf(out, "partition %s %s\n", query->output[i].name,
+						       store_type_name(sql_type_to_store(query->output[i].type)));
+	} else {
+		for (uint32_t i = 0; i < s->ncolumns; i++)
+			textbuf_printf(out, "column %s %s\n", s->columns[i].name,
+				       store_type_name(sql_type_to_store(s->columns[i].type)));
+		for (uint32_t i = 0; i < s->npartcols; i++)
+			textbuf_printf(out, "partition %s %s\n", s->partcols[i].name,
+				       store_type_name(sql_type_to_store(s->partcols[i].type)));
+	}
+	for (uint32_t i = 0; i < s->nprops; i++)
+		if (strcasecmp(s->props[i].key, "header"))
+			textbuf_printf(out, "property %s = %s\n", s->props[i].key, s->props[i].value);
+}
+
+static int create_table(struct run_ctx *rc, const sql_stmt *s, const sql_plan *query,
+			mgr_platform **pout, const char **names)
+{
+	mgr_platform *p = target_platform(rc, s, 2, names);
+	if (!p)
+		return -EINVAL;
+	*pout = p;
+	int err = mgr_table_create(p, names[0], names[1], rc->uid, rc->gid, STORE_ORIGIN_JOB, NULL);
+	if (err == -EEXIST && s->if_not_exists && !query)
+		return 0;
+	if (err == -EEXIST) {
+		sql_error_set(&rc->err, s->line, s->col, "table %s.%s.%s already exists", p->name, names[0],
+			      names[1]);
+		return err;
+	}
+	if (err == -ENOENT) {
+		sql_error_set(&rc->err, s->line, s->col, "unknown database \"%s\" in platform %s", names[0],
+			      p->name);
+		return err;
+	}
+	if (err)
+		return fail_errno(rc, s, err, "cannot create the table");
+	textbuf text = TEXTBUF_INIT;
+	schema_text(s, query, &text);
+	char why[256] = "";
+	err = textbuf_error(&text);
+	if (err == 0)
+		err = mgr_table_define(p, names[0], names[1], text.data, text.len, STORE_ORIGIN_JOB, why,
+				       sizeof why);
+	textbuf_free(&text);
+	if (err) {
+		mgr_table_drop(p, names[0], names[1], STORE_ORIGIN_JOB);
+		sql_error_set(&rc->err, s->line, s->col, "cannot create the table: %s", why);
+	}
+	return err;
+}
+
+/* Find the leaf pnode of a full PARTITION (k=v, ...) spec, creating the
+ * levels when CREATE. */
+static int pspec_pnode(struct run_ctx *rc, mgr_platform *p, const store_table *t,
+		       const sql_stmt *s, const sql_pspec *ps, bool create, uint64_t *leaf)
+{
+	if (ps->nitems != t->npartkeys) {
+		sql_error_set(&rc->err, s->line, s->col, "the partition spec must name all %u partition keys",
+			      t->npartkeys);
+		return -EINVAL;
+	}
+	uint64_t parent = 0;
+	for (uint32_t i = 0; i < ps->nitems; i++) {
+		const sql_pspec_item *it = &ps->items[i];
+		const char *key = t->columns[t->ncolumns + i].name;
+		if (strcasecmp(it->key, key) || !it->value) {
+			sql_error_set(&rc->err, it->line, it->col, "expected %s=VALUE here", key);
+			return -EINVAL;
+		}
+		sql_value v;
+		int err = sql_eval_const(rc->arena, it->value, &v);
+		textbuf raw = TEXTBUF_INIT;
+		if (err == 0)
+			sql_value_print(&v, &raw);
+		if (err || v.null || !raw.data || textbuf_error(&raw)) {
+			textbuf_free(&raw);
+			sql_error_set(&rc->err, it->line, it->col, "partition value of %s must be a non-NULL literal",
+				      key);
+			return -EINVAL;
+		}
+		store_txn *txn = NULL;
+		store_pnode pn;
+		err = store_read_begin(p->store, &txn);
+		if (err == 0)
+			err = store_pnode_get(txn, t->id, parent, raw.data, &pn);
+		store_abort(txn);
+		if (err == -ENOENT && create) {
+			char esc[3 * STORE_NAME_MAX + 1], name[4 * STORE_NAME_MAX];
+			err = store_hive_escape(raw.data, esc, sizeof esc);
+			snprintf(name, sizeof name, "%s=%s", key, esc);
+			if (err == 0)
+				err = mgr_pnode_create(p, t, parent, name, rc->uid, rc->gid, STORE_ORIGIN_JOB, &pn);
+		}
+		textbuf_free(&raw);
+		if (err)
+			return err;
+		parent = pn.id;
+	}
+	*leaf = parent;
+	return 0;
+}
+
+static int load_target(struct run_ctx *rc, const sql_stmt *s, mgr_platform **pout, store_table *t)
+{
+	const char *names[2];
+	mgr_platform *p = target_platform(rc, s, 2, names);
+	if (!p)
+		return -EINVAL;
+	store_txn *txn = NULL;
+	int err = store_read_begin(p->store, &txn);
+	if (err == 0)
+		err = store_table_get(txn, names[0], names[1], t);
+	store_abort(txn);
+	if (err == -ENOENT)
+		sql_error_set(&rc->err, s->line, s->col, "unknown table %s.%s.%s", p->name, names[0], names[1]);
+	else if (err)
+		return fail_errno(rc, s, err, "cannot read the table");
+	*pout = p;
+	return err;
+}
+
+static int partitions_ddl(struct run_ctx *rc, const sql_stmt *s)
+{
+	mgr_platform *p;
+	store_table t = {0};
+	int err = load_target(rc, s, &p, &t);
+	for (uint32_t i = 0; err == 0 && i < s->npspecs; i++) {
+		uint64_t leaf = 0;
+		if (s->kind == SQL_STMT_ADD_PARTITION) {
+			err = pspec_pnode(rc, p, &t, s, &s->pspecs[i], true, &leaf);
+			if (err == -EEXIST && s->if_not_exists)
+				err = 0;
+			continue;
+		}
+		err = pspec_pnode(rc, p, &t, s, &s->pspecs[i], false, &leaf);
+		if (err == -ENOENT && s->if_exists) {
+			err = 0;
+			continue;
+		}
+		if (err == -ENOENT)
+			sql_error_set(&rc->err, s->line, s->col, "no such partition");
+		if (err)
+			break;
+		err = mgr_pnode_purge(p, &t, leaf, STORE_ORIGIN_JOB);
+		if (err)
+			fail_errno(rc, s, err, "cannot drop the partition");
+	}
+	if (err && !rc->err.message[0])
+		fail_errno(rc, s, err, "cannot change partitions");
+	store_table_clear(&t);
+	return err;
+}
+
+static int show_partitions(struct run_ctx *rc, const sql_stmt *s)
+{
+	mgr_platform *p;
+	store_table t = {0};
+	int err = load_target(rc, s, &p, &t);
+	if (err)
+		return err;
+	textbuf_puts(&rc->result, "partition\n");
+	/* Depth-first over the levels, in key order. */
+	store_txn *txn = NULL;
+	err = store_read_begin(p->store, &txn);
+	struct level {
+		store_iter *it;
+		char prefix[1024];
+	} stack[STORE_MAX_PARTKEYS + 1];
+	int depth = 0;
+	if (err == 0 && t.npartkeys) {
+		stack[0].prefix[0] = '\0';
+		err = store_iter_pnodes(txn, t.id, 0, NULL, &stack[0].it);
+	}
+	while (err == 0 && t.npartkeys && depth >= 0) {
+		store_pnode pn;
+		int e = store_iter_next(stack[depth].it, &pn);
+		if (e == -ENOENT) {
+			store_iter_close(stack[depth].it);
+			depth--;
+			continue;
+		}
+		if (e) {
+			err = e;
+			break;
+		}
+		char name[4 * STORE_NAME_MAX];
+		mgr_pnode_name(&t, &pn, name, sizeof name);
+		char path[1024];
+		snprintf(path, sizeof path, "%s%s%s", stack[depth].prefix, depth ? "/" : "", name);
+		if (pn.leaf) {
+			textbuf_printf(&rc->result, "%s\n", path);
+		} else if (depth + 1 < STORE_MAX_PARTKEYS) {
+			depth++;
+			snprintf(stack[depth].prefix, sizeof stack[depth].prefix, "%s", path);
+			err = store_iter_pnodes(txn, t.id, pn.id, NULL, &stack[depth].it);
+		}
+	}
+	if (err)
+		while (depth >= 0)
+			store_iter_close(stack[depth--].it);
+	store_abort(txn);
+	store_table_clear(&t);
+	return err ? fail_errno(rc, s, err, "cannot list partitions") : 0;
+}
+
+static int run_ddl(struct run_ctx *rc, const sql_stmt *s)
+{
+	const char *names[2] = {NULL, NULL};
+	mgr_platform *p = NULL;
+	int err;
+	switch (s->kind) {
+	case SQL_STMT_CREATE_DATABASE:
+		if (!(p = target_platform(rc, s, 1, names)))
+			return -EINVAL;
+		err = mgr_database_create(p, names[0], rc->uid, rc->gid, STORE_ORIGIN_JOB, NULL);
+		if (err == -EEXIST && s->if_not_exists)
+			return 0;
+		if (err == -EEXIST)
+			sql_error_set(&rc->err, s->line, s->col, "database %s.%s already exists", p->name, names[0]);
+		else if (err)
+			fail_errno(rc, s, err, "cannot create the database");
+		return err;
+	case SQL_STMT_DROP_DATABASE:
+		if (!(p = target_platform(rc, s, 1, names)))
+			return -EINVAL;
+		err = mgr_database_drop(p, names[0], STORE_ORIGIN_JOB);
+		if (err == -ENOENT && s->if_exists)
+			return 0;
+		if (err == -ENOTEMPTY)
+			sql_error_set(&rc->err, s->line, s->col, "database %s.%s is not empty: drop its tables first",
+				      p->name, names[0]);
+		else if (err == -ENOENT)
+			sql_error_set(&rc->err, s->line, s->col, "unknown database %s.%s", p->name, names[0]);
+		else if (err)
+			fail_errno(rc, s, err, "cannot drop the database");
+		return err;
+	case SQL_STMT_CREATE_TABLE:
+		return create_table(rc, s, NULL, &p, names);
+	case SQL_STMT_DROP_TABLE:
+		if (!(p = target_platform(rc, s, 2, names)))
+			return -EINVAL;
+		err = mgr_table_purge(p, names[0], names[1], STORE_ORIGIN_JOB);
+		if (err == -ENOENT && s->if_exists)
+			return 0;
+		if (err == -ENOENT)
+			sql_error_set(&rc->err, s->line, s->col, "unknown table %s.%s.%s", p->name, names[0], names[1]);
+		else if (err)
+			fail_errno(rc, s, err, "cannot drop the table");
+		return err;
+	case SQL_STMT_ADD_PARTITION:
+	case SQL_STMT_DROP_PARTITION:
+		return partitions_ddl(rc, s);
+	case SQL_STMT_MSCK_REPAIR: {
+		if (!(p = target_platform(rc, s, 2, names)))
+			return -EINVAL;
+		mgr_repair_stats st;
+		err = mgr_table_repair(p, names[0], names[1], STORE_ORIGIN_JOB, &st);
+		if (err == -ENOENT)
+			sql_error_set(&rc->err, s->line, s->col, "unknown table %s.%s.%s", p->name, names[0], names[1]);
+		else if (err)
+			return fail_errno(rc, s, err, "cannot repair the table");
+		else
+			run_log(rc, "repaired %s.%s.%s: %llu partitions added, %llu files added, %llu files "
+				    "removed, %llu files updated", p->name, names[0], names[1],
+				(unsigned long long)st.partitions_added, (unsigned long long)st.files_added,
+				(unsigned long long)st.files_removed, (unsigned long long)st.files_updated);
+		return err;
+	}
+	case SQL_STMT_SHOW_PARTITIONS:
+		return show_partitions(rc, s);
+	default:
+		sql_error_set(&rc->err, s->line, s->col, "internal error: not a DDL statement");
+		return -EINVAL;
+	}
+}
+
+/* ---- queries ------------------------------------------------------------------------- */
+
+static void csv_field(textbuf *out, const char *s, size_t n)
+{
+	bool quote = n == 0 ? false : memchr(s, ',', n) || memchr(s, '"', n) || memchr(s, '\n', n) ||
+				      memchr(s, '\r', n);
+	if (!quote) {
+		textbuf_append(out, s, n);
+		return;
+	}
+	textbuf_append(out, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			textbuf_append(out, "\"", 1);
+		textbuf_append(out, &s[i], 1);
+	}
+	textbuf_append(out, "\"", 1);
+}
+
+static int result_row(void *ctx, const sql_value *values, uint32_t n)
+{
+	struct run_ctx *rc = ctx;
+	textbuf cell = TEXTBUF_INIT;
+	for (uint32_t i = 0; i < n; i++) {
+		if (i)
+			textbuf_append(&rc->result, ",", 1);
+		if (values[i].null)
+			continue;
+		textbuf_reset(&cell);
+		sql_value_print(&values[i], &cell);
+		csv_field(&rc->result, cell.data ? cell.data : "", cell.len);
+	}
+	textbuf_free(&cell);
+	textbuf_append(&rc->result, "\n", 1);
+	return textbuf_error(&rc->result);
+}
+
+static void append_plan_section(textbuf *plan, const char *title)
+{
+	textbuf_printf(plan, "== %s ==\n", title);
+}
+
+static void record_resources(struct run_ctx *rc, const sql_plan *p, int depth)
+{
+	if (!p)
+		return;
+	if (p->phys.op) {
+		textbuf_printf(&rc->resources, "%*s%s (stage %u): threads=%u parallelism=%u", depth * 2, "",
+			       p->phys.op, p->phys.stage, p->phys.threads, p->phys.parallelism);
+		if (p->phys.memory_budget)
+			textbuf_printf(&rc->resources, " memory_budget=%.1f MiB peak_memory=%.1f MiB",
+				       (double)p->phys.memory_budget / 1048576.0,
+				       (double)p->phys.peak_memory / 1048576.0);
+		textbuf_printf(&rc->resources, " rows_in=%llu rows_out=%llu cpu=%.3f ms\n",
+			       (unsigned long long)p->phys.rows_in, (unsigned long long)p->phys.rows_out,
+			       (double)p->phys.cpu_ns / 1e6);
+	}
+	record_resources(rc, p->child[0], depth + 1);
+	record_resources(rc, p->child[1], depth + 1);
+}
+
+/* Compile QUERY (already parsed and analyzed with its statement) into an
+ * optimized physical plan, writing the plan sections as it goes. */
+static int compile_query(struct run_ctx *rc, sql_arena *a, sql_plan **query)
+{
+	textbuf_puts(&rc->plan, "\n");
+	append_plan_section(&rc->plan, "Analyzed Logical Plan");
+	sql_plan_print_schema(*query, &rc->plan);
+	textbuf_puts(&rc->plan, "\n");
+	sql_plan_print(*query, true, false, &rc->plan);
+	sql_rule_log rules = {0};
+	int err = sql_optimize(a, &rc->catalog, query, &rules, &rc->err);
+	if (err)
+		return err;
+	textbuf_puts(&rc->plan, "\n");
+	append_plan_section(&rc->plan, "Optimized Logical Plan");
+	sql_plan_print(*query, true, false, &rc->plan);
+	textbuf_puts(&rc->plan, "Rules fired:");
+	if (rules.n == 0)
+		textbuf_puts(&rc->plan, " none");
+	for (uint32_t i = 0; i < rules.n; i++)
+		textbuf_printf(&rc->plan, "%s %s (%u)", i ? "," : "", rules.names[i], rules.counts[i]);
+	textbuf_puts(&rc->plan, "\n");
+	err = sql_plan_physical(a, &rc->limits, *query, &rc->err);
+	if (err)
+		return err;
+	textbuf_puts(&rc->plan, "\n");
+	append_plan_section(&rc->plan, "Physical Plan");
+	sql_plan_print(*query, true, true, &rc->plan);
+	sql_plan_dot(*query, &rc->dot);
+	return 0;
+}
+
+static int run_query_to(struct run_ctx *rc, sql_plan *query, sql_sink *sink)
+{
+	const sql_exec_ctx ctx = {
+		.catalog = &rc->catalog,
+		.limits = &rc->limits,
+		.progress = &rc->progress,
+		.bad_rows = rc->m->cfg.bad_rows_skip ? SQL_BAD_ROWS_SKIP : SQL_BAD_ROWS_FAIL,
+		.log = engine_log,
+		.log_ctx = rc,
+	};
+	return sql_engine_embedded.run_query(&ctx, query, rc->text, sink, &rc->err);
+}
+
+static int run_insert(struct run_ctx *rc, const sql_stmt *s, sql_plan *query, unsigned platform,
+		      const char *db, const char *table, bool overwrite, const char *const *statics)
+{
+	char tag[64];
+	snprintf(tag, sizeof tag, "%u-%u-%u", rc->job->id, rc->run, s->index);
+	sql_output *out = NULL;
+	int err = sql_output_open(&rc->catalog, platform, db, table, overwrite, statics, tag, &out,
+				  &rc->err);
+	if (err)
+		return err;
+	sql_sink sink = sql_output_sink(out);
+	err = run_query_to(rc, query, &sink);
+	sql_output_stats st = {0};
+	if (err == 0)
+		err = sql_output_commit(out, STORE_ORIGIN_JOB, &st, &rc->err);
+	else
+		sql_output_abort(out);
+	if (err == 0) {
+		rc->rows_written += st.rows;
+		rc->partitions_written += st.partitions_written;
+		run_log(rc, "committed %llu rows in %llu files to %llu partitions (%llu new, %llu files replaced)",
+			(unsigned long long)st.rows, (unsigned long long)st.files,
+			(unsigned long long)st.partitions_written, (unsigned long long)st.partitions_created,
+			(unsigned long long)st.files_replaced);
+		mgr_job_committed(rc->job);
+	}
+	return err;
+}
+
+/* Static partition values of an INSERT: one per partition key, NULL for a
+ * dynamic key (every key is dynamic when there is no PARTITION clause). */
+static int insert_statics(struct run_ctx *rc, sql_arena *a, const sql_stmt *s, const store_table *t,
+			  const char ***out)
+{
+	const char **v = sql_arena_alloc(a, (t->npartkeys + 1) * sizeof *v);
+	if (s->npspecs) {
+		const sql_pspec *ps = &s->pspecs[0];
+		for (uint32_t i = 0; i < ps->nitems; i++) {
+			uint32_t k = 0;
+			while (k < t->npartkeys && strcasecmp(t->columns[t->ncolumns + k].name, ps->items[i].key))
+				k++;
+			if (k == t->npartkeys) {
+				sql_error_set(&rc->err, ps->items[i].line, ps->items[i].col,
+					      "\"%s\" is not a partition key of %s.%s", ps->items[i].key, t->db, t->name);
+				return -EINVAL;
+			}
+			if (!ps->items[i].value)
+				continue;
+			sql_value val;
+			textbuf raw = TEXTBUF_INIT;
+			int err = sql_eval_const(a, ps->items[i].value, &val);
+			if (err == 0 && !val.null)
+				sql_value_print(&val, &raw);
+			if (err || val.null || !raw.data) {
+				textbuf_free(&raw);
+				sql_error_set(&rc->err, ps->items[i].line, ps->items[i].col,
+					      "partition value of %s must be a non-NULL literal", ps->items[i].key);
+				return -EINVAL;
+			}
+			v[k] = sql_arena_strdup(a, raw.data);
+			textbuf_free(&raw);
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+static int run_statement(struct run_ctx *rc, sql_arena *a, sql_stmt *s)
+{
+	bool explain = s->kind == SQL_STMT_EXPLAIN;
+	sql_stmt *q = explain ? s->inner : s;
+	bool has_query = q->query != NULL;
+	if (has_query) {
+		append_plan_section(&rc->plan, "Parsed Logical Plan");
+		sql_plan_print(q->query, false, false, &rc->plan);
+	}
+	int err = sql_analyze(a, &rc->catalog, q, &rc->err);
+	if (err)
+		return err;
+	if (!has_query) {
+		if (explain) {
+			textbuf_puts(&rc->plan, "== Physical Plan ==\nExecute command (no query plan)\n");
+			return 0;
+		}
+		return run_ddl(rc, q);
+	}
+	if ((err = compile_query(rc, a, &q->query)))
+		return err;
+	if (explain)
+		return 0;
+	switch (q->kind) {
+	case SQL_STMT_SELECT: {
+		if (q->query->noutput && rc->result.len)
+			textbuf_puts(&rc->result, "\n");   /* results of several SELECTs, a blank line apart */
+		for (uint32_t i = 0; i < q->query->noutput; i++) {
+			if (i)
+				textbuf_puts(&rc->result, ",");
+			csv_field(&rc->result, q->query->output[i].name, strlen(q->query->output[i].name));
+		}
+		textbuf_puts(&rc->result, "\n");
+		sql_sink sink = {rc, result_row};
+		err = run_query_to(rc, q->query, &sink);
+		break;
+	}
+	case SQL_STMT_INSERT:
+	case SQL_STMT_CREATE_TABLE_AS: {
+		mgr_platform *p = NULL;
+		store_table t = {0};
+		const char *names[2];
+		if (q->kind == SQL_STMT_CREATE_TABLE_AS)
+			err = create_table(rc, q, q->query, &p, names);
+		if (err == 0)
+			err = load_target(rc, q, &p, &t);
+		const char **statics = NULL;
+		if (err == 0)
+			err = insert_statics(rc, a, q, &t, &statics);
+		if (err == 0)
+			err = run_insert(rc, q, q->query, p->index, t.db, t.name, q->overwrite, statics);
+		store_table_clear(&t);
+		break;
+	}
+	default:
+		sql_error_set(&rc->err, q->line, q->col, "internal error: statement kind %d has a query",
+			      (int)q->kind);
+		err = -EINVAL;
+	}
+	record_resources(rc, q->query, 1);
+	return err;
+}
+
+static void flush_files(struct run_ctx *rc)
+{
+	mgr_job_write_file(rc->job, rc->run, MGR_JOB_FILE_PLAN, rc->plan.data ? rc->plan.data : "",
+			   rc->plan.len);
+	mgr_job_write_file(rc->job, rc->run, MGR_JOB_FILE_DOT, rc->dot.data ? rc->dot.data : "",
+			   rc->dot.len);
+	mgr_job_write_file(rc->job, rc->run, MGR_JOB_FILE_RESULT, rc->result.data ? rc->result.data : "",
+			   rc->result.len);
+	mgr_job_write_file(rc->job, rc->run, MGR_JOB_FILE_RESOURCES,
+			   rc->resources.data ? rc->resources.data : "", rc->resources.len);
+}
+
+void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
+{
+	struct run_ctx *rc = calloc(1, sizeof *rc);
+	textbuf sqltext = TEXTBUF_INIT, details = TEXTBUF_INIT;
+	sql_arena *a = sql_arena_new();
+	if (!rc || !a) {
+		mgr_job_set_state(job, run, MGR_JOB_FAILED, "error: out of memory\n");
+		free(rc);
+		sql_arena_free(a);
+		return;
+	}
+	rc->m = m;
+	rc->arena = a;
+	rc->job = job;
+	rc->run = run;
+	for (unsigned i = 0; i < m->nplatforms; i++)
+		rc->platforms[i] = (sql_platform){m->platforms[i].name, m->platforms[i].data_dir,
+						  m->platforms[i].store};
+	rc->catalog = (sql_catalog){rc->platforms, m->nplatforms, 0};
+	rc->limits = (sql_limits){m->cfg.job_threads, m->cfg.memory_per_operator, m->cfg.memory_per_job};
+	mgr_job_lock(job);
+	rc->uid = job->runs[run - 1].uid;
+	rc->gid = job->runs[run - 1].gid;
+	job->runs[run - 1].started_ns = store_now_ns();
+	job->runs[run - 1].progress = &rc->progress;
+	mgr_job_unlock(job);
+	mgr_job_set_state(job, run, MGR_JOB_RUNNING, NULL);
+	int64_t t0 = store_now_ns();
+	textbuf_printf(&rc->resources, "limits: threads=%u memory_per_operator=%.1f MiB memory_per_job=%.1f MiB\n",
+		       rc->limits.threads, (double)rc->limits.memory_per_operator / 1048576.0,
+		       (double)rc->limits.memory_per_job / 1048576.0);
+
+	int err = mgr_job_read(m, job->id, run, MGR_JOB_FILE_SQL, &sqltext);
+	sql_script script = {0};
+	if (err == 0) {
+		rc->text = sqltext.data ? sqltext.data : "";
+		rc->len = sqltext.len;
+		run_log(rc, "run %u of job %s started", run, job->name);
+		err = sql_parse(a, rc->text, rc->len, &script, &rc->err);
+	} else {
+		sql_error_set(&rc->err, 0, 0, "cannot read the job text: %s", store_strerror(err));
+	}
+	uint32_t failed_at = 0;
+	for (uint32_t i = 0; err == 0 && i < script.nstmts; i++) {
+		sql_stmt *s = script.stmts[i];
+		char summary[120];
+		stmt_summary(rc, s, summary, sizeof summary);
+		run_log(rc, "statement %u (line %u): %s", i + 1, s->line, summary);
+		textbuf_printf(&rc->plan, "%s-- statement %u (line %u): %s\n", i ? "\n" : "", i + 1, s->line,
+			       summary);
+		textbuf_printf(&rc->resources, "statement %u:\n", i + 1);
+		memset(&rc->err, 0, sizeof rc->err);
+		err = run_statement(rc, a, s);
+		if (err) {
+			failed_at = i + 1;
+			if (!rc->err.message[0])
+				sql_error_set(&rc->err, s->line, s->col, "%s", store_strerror(err));
+		}
+		flush_files(rc);
+	}
+	double secs = (double)(store_now_ns() - t0) / 1e9;
+	char msg[700];
+	sql_error_format(&rc->err, msg, sizeof msg);
+	mgr_job_lock(job);
+	job->runs[run - 1].progress = NULL;
+	mgr_job_unlock(job);
+	/* The final progress, frozen. */
+	textbuf prog = TEXTBUF_INIT;
+	struct job_run snapshot = {.progress = &rc->progress, .started_ns = t0};
+	struct job fake = *job;
+	fake.runs = &snapshot;
+	mgr_job_render_progress(&fake, 1, &prog);
+	mgr_job_write_file(job, run, MGR_JOB_FILE_PROGRESS, prog.data ? prog.data : "", prog.len);
+	textbuf_free(&prog);
+	flush_files(rc);
+	if (err) {
+		if (failed_at)
+			textbuf_printf(&details, "statement: %u\n", failed_at);
+		textbuf_printf(&details, "error: %s\nelapsed: %.3f s\n", msg, secs);
+		run_log(rc, "failed: %s%s", failed_at ? "" : "", msg);
+		mgr_log(MGR_LOG_WARN, "job %s run %u failed: %s", job->name, run, msg);
+		mgr_job_set_state(job, run, MGR_JOB_FAILED, details.data);
+	} else {
+		textbuf_printf(&details, "statements: %u\nrows_written: %llu\npartitions_written: %llu\n"
+					 "elapsed: %.3f s\n", script.nstmts, (unsigned long long)rc->rows_written,
+			       (unsigned long long)rc->partitions_written, secs);
+		run_log(rc, "succeeded in %.3f s", secs);
+		mgr_job_set_state(job, run, MGR_JOB_SUCCEEDED, details.data);
+	}
+	textbuf_free(&details);
+	textbuf_free(&sqltext);
+	textbuf_free(&rc->plan);
+	textbuf_free(&rc->log);
+	textbuf_free(&rc->dot);
+	textbuf_free(&rc->result);
+	textbuf_free(&rc->resources);
+	sql_arena_free(a);
+	free(rc);
+}
