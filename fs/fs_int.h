@@ -44,6 +44,11 @@ typedef enum fs_kind {
 	FS_KIND_SCHEMA = 6,     /* TABLE/.schema */
 	FS_KIND_TABLEMETA = 7,  /* TABLE/.table */
 	FS_KIND_PARTMETA = 8,   /* PARTITION/.partition */
+	FS_KIND_JOBDIR = 9,     /* jobs/NAME/ (see fs_jobs.c) */
+	FS_KIND_JOBSQL = 10,    /* jobs/NAME.sql */
+	FS_KIND_JOBFILE = 11,   /* jobs/NAME/status, jobs/NAME/runs/N/plan, ... */
+	FS_KIND_JOBRUNS = 12,   /* jobs/NAME/runs/ */
+	FS_KIND_JOBRUN = 13,    /* jobs/NAME/runs/N/ */
 	FS_KIND_COUNT
 } fs_kind;
 
@@ -55,6 +60,7 @@ enum {
 	FS_GLOBAL_METRICS = 4,
 	FS_GLOBAL_EVENTS = 5,
 	FS_GLOBAL_LOG = 6,
+	FS_GLOBAL_JOBS = 7,     /* jobs/ */
 	FS_GLOBAL_COUNT
 };
 
@@ -96,6 +102,8 @@ typedef enum fs_handle_type {
 	FS_HANDLE_TEXT = 3,      /* a rendered metadata file (snapshot at open) */
 	FS_HANDLE_SCHEMA_WRITE = 4,
 	FS_HANDLE_DIR = 5,
+	FS_HANDLE_JOB_SUBMIT = 6,   /* jobs/NAME.sql being written: submitted on close */
+	FS_HANDLE_JOB_WAIT = 7,     /* jobs/.../wait: the first read blocks */
 } fs_handle_type;
 
 typedef struct fs_handle {
@@ -105,8 +113,10 @@ typedef struct fs_handle {
 	mgr_writer *writer;      /* WRITER */
 	uint64_t container_id;   /* WRITER: where the file lives */
 	char name[STORE_NAME_MAX + 1];
-	textbuf text;            /* TEXT, SCHEMA_WRITE */
-	bool text_dirty;         /* SCHEMA_WRITE: bytes not yet defined */
+	textbuf text;            /* TEXT, SCHEMA_WRITE, JOB_SUBMIT, JOB_WAIT (once ended) */
+	bool text_dirty;         /* SCHEMA_WRITE, JOB_SUBMIT: bytes not yet used */
+	uint32_t job, run;       /* JOB_SUBMIT, JOB_WAIT */
+	bool waited;             /* JOB_WAIT: the run has ended, text holds its status */
 	/* DIR: where the last readdir stopped */
 	off_t last_off;
 	char last_name[STORE_NAME_MAX + 1];
@@ -154,8 +164,23 @@ void fs_writers_remove(fs_handle *h);
 /* Find an in-progress file by inode or by (container, name); fills size. */
 bool fs_writers_find(fuse_ino_t ino, uint64_t container_id, const char *name, fuse_ino_t *ino_out,
 		     uint64_t *size);
+/* The name of a fixed node of the mount (".metafs", "jobs", "version", ...). */
+const char *fs_global_name(unsigned id);
 /* Map a store id of kind KIND on platform P to its inode. */
 fuse_ino_t fs_ino_of(const mgr_platform *p, fs_kind kind, uint64_t id);
+
+/* fs_jobs.c */
+bool fs_jobs_kind(fs_kind kind);
+bool fs_jobs_is_dir(const fs_node *n);
+int fs_jobs_load(fs_node *n);
+void fs_jobs_attr(const fs_node *n, struct stat *st);
+int fs_jobs_lookup(fs_node *parent, const char *name, fs_node *child);
+int fs_jobs_readdir(fs_node *dir, off_t off,
+		    bool (*add)(void *ctx, const char *name, fuse_ino_t ino, off_t off), void *ctx);
+int fs_jobs_create(fs_node *dir, const char *name, fuse_ino_t *ino);
+int fs_jobs_open(fs_node *n, bool writing, fs_handle *h);
+int fs_jobs_wait(fuse_req_t req, fs_handle *h);
+int fs_jobs_submit(fs_handle *h, const struct fuse_ctx *ctx);
 
 /* fs_invalidate.c */
 int fs_invalidator_start(void);

@@ -19,7 +19,13 @@ static const char *const global_names[FS_GLOBAL_COUNT] = {
 	[FS_GLOBAL_METRICS] = "metrics",
 	[FS_GLOBAL_EVENTS] = "events",
 	[FS_GLOBAL_LOG] = "log",
+	[FS_GLOBAL_JOBS] = "jobs",
 };
+
+const char *fs_global_name(unsigned id)
+{
+	return id < FS_GLOBAL_COUNT ? global_names[id] : NULL;
+}
 
 fuse_ino_t fs_ino_of(const mgr_platform *p, fs_kind kind, uint64_t id)
 {
@@ -90,6 +96,8 @@ int fs_node_load(fuse_ino_t ino, fs_node *n)
 	n->id = fs_ino_id(ino);
 	unsigned plat = fs_ino_plat(ino);
 	if (plat == 0) {
+		if (fs_jobs_kind(n->kind))
+			return fs_jobs_load(n);
 		if (n->kind != FS_KIND_GLOBAL || n->id == 0 || n->id >= FS_GLOBAL_COUNT)
 			return -ENOENT;
 		return 0;
@@ -183,6 +191,10 @@ void fs_node_attr(const fs_node *n, struct stat *st)
 	st->st_nlink = 1;
 	st->st_blksize = 4096;
 	set_times(st, fs_state.home_mtime_ns, fs_state.home_mtime_ns);
+	if (fs_jobs_kind(n->kind) || (n->kind == FS_KIND_GLOBAL && n->id == FS_GLOBAL_JOBS)) {
+		fs_jobs_attr(n, st);
+		return;
+	}
 	switch (n->kind) {
 	case FS_KIND_GLOBAL:
 		if (n->id == FS_GLOBAL_ROOT || n->id == FS_GLOBAL_METADIR) {
@@ -243,7 +255,7 @@ void fs_node_attr(const fs_node *n, struct stat *st)
 		st->st_size = (off_t)n->size;
 		set_times(st, n->pn.created_ns, n->pn.modified_ns);
 		break;
-	case FS_KIND_COUNT:
+	default:   /* jobs/ nodes: handled above */
 		break;
 	}
 }
@@ -401,19 +413,27 @@ int fs_node_lookup(fs_node *parent, const char *name, fs_node *child)
 	int rc = 0;
 	switch (parent->kind) {
 	case FS_KIND_GLOBAL:
+		if (parent->id == FS_GLOBAL_JOBS)
+			return fs_jobs_lookup(parent, name, child);
 		if (parent->id == FS_GLOBAL_ROOT) {
 			if (!strcmp(name, FS_META_DIR_NAME))
 				return child_of(child, fs_ino_make(0, FS_KIND_GLOBAL, FS_GLOBAL_METADIR));
+			if (!strcmp(name, "jobs"))
+				return child_of(child, fs_ino_make(0, FS_KIND_GLOBAL, FS_GLOBAL_JOBS));
 			mgr_platform *p = mgr_platform_find(fs_state.m, name);
 			return p ? child_of(child, fs_ino_of(p, FS_KIND_PLATFORM, 0)) : -ENOENT;
 		}
 		if (parent->id == FS_GLOBAL_METADIR) {
-			for (unsigned i = FS_GLOBAL_VERSION; i < FS_GLOBAL_COUNT; i++)
+			for (unsigned i = FS_GLOBAL_VERSION; i <= FS_GLOBAL_LOG; i++)
 				if (!strcmp(name, global_names[i]))
 					return child_of(child, fs_ino_make(0, FS_KIND_GLOBAL, i));
 			return -ENOENT;
 		}
 		return -ENOTDIR;
+	case FS_KIND_JOBDIR:
+	case FS_KIND_JOBRUNS:
+	case FS_KIND_JOBRUN:
+		return fs_jobs_lookup(parent, name, child);
 	case FS_KIND_PLATFORM: {
 		store_database db;
 		rc = store_read_begin(parent->p->store, &txn);

@@ -4,6 +4,7 @@
  * replies once, at its end.
  */
 #include "fs_int.h"
+#include "mgr_job.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,8 +28,16 @@ static bool is_virtual(const fs_node *n)
 	       (n->kind == FS_KIND_GLOBAL && n->id != FS_GLOBAL_ROOT && n->id != FS_GLOBAL_METADIR);
 }
 
+/* Nodes under jobs/ change as jobs run: the kernel caches none of them. */
+static bool is_jobs_node(const fs_node *n)
+{
+	return fs_jobs_kind(n->kind) || (n->kind == FS_KIND_GLOBAL && n->id == FS_GLOBAL_JOBS);
+}
+
 static bool is_dir(const fs_node *n)
 {
+	if (fs_jobs_is_dir(n))
+		return true;
 	return n->kind == FS_KIND_PLATFORM || n->kind == FS_KIND_DATABASE ||
 	       n->kind == FS_KIND_TABLE || n->kind == FS_KIND_PNODE ||
 	       (n->kind == FS_KIND_GLOBAL && (n->id == FS_GLOBAL_ROOT || n->id == FS_GLOBAL_METADIR));
@@ -47,7 +56,7 @@ static int node_stat(fs_node *n, struct stat *st, double *timeout)
 			return rc;
 	}
 	fs_node_attr(n, st);
-	*timeout = (is_virtual(n) || n->in_progress) ? 0 : fs_state.entry_timeout;
+	*timeout = (is_virtual(n) || n->in_progress || is_jobs_node(n)) ? 0 : fs_state.entry_timeout;
 	return 0;
 }
 
@@ -56,7 +65,7 @@ static int node_entry(fs_node *n, struct fuse_entry_param *e)
 	memset(e, 0, sizeof *e);
 	int rc = node_stat(n, &e->attr, &e->attr_timeout);
 	e->ino = n->ino;
-	e->entry_timeout = fs_state.entry_timeout;
+	e->entry_timeout = is_jobs_node(n) ? 0 : fs_state.entry_timeout;
 	return rc;
 }
 
@@ -102,7 +111,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (rc == -ENOENT) {
 		/* Negative entry: the kernel remembers the miss until a change
 		 * through the mount or an invalidation from the change log. */
-		struct fuse_entry_param e = {.ino = 0, .entry_timeout = fs_state.entry_timeout};
+		struct fuse_entry_param e = {.ino = 0,
+					     .entry_timeout = is_jobs_node(&p) ? 0 : fs_state.entry_timeout};
 		fuse_reply_entry(req, &e);
 	} else {
 		reply_entry_or_err(req, rc, &child);
@@ -153,6 +163,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fs_handle *h = NULL;
 	if (rc == 0 && !(h = calloc(1, sizeof *h)))
 		rc = -ENOMEM;
+	bool jobs = rc == 0 && is_jobs_node(&n);
 	fs_node_clear(&n);
 	if (rc) {
 		fuse_reply_err(req, -rc);
@@ -163,8 +174,10 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fi->fh = (uint64_t)(uintptr_t)h;
 	/* Listings are snapshots the kernel may keep: every change either goes
 	 * through the kernel or is invalidated from the change log. */
-	fi->cache_readdir = 1;
-	fi->keep_cache = 1;
+	if (!jobs) {
+		fi->cache_readdir = 1;
+		fi->keep_cache = 1;
+	}
 	fuse_reply_open(req, fi);
 }
 
@@ -309,6 +322,16 @@ static int list_catalog(struct dirfill *df, fs_node *dir, const char *after)
 	return rc == -ENOENT ? 0 : rc;
 }
 
+static bool jobs_add(void *ctx, const char *name, fuse_ino_t ino, off_t off)
+{
+	fs_node child;
+	if (fs_node_load(ino, &child))
+		return true;   /* gone meanwhile: skip it */
+	bool more = dir_add(ctx, name, &child, off, NULL);
+	fs_node_clear(&child);
+	return more;
+}
+
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
@@ -331,24 +354,27 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	dot.ino = FUSE_ROOT_ID;
 	if (off < 2 && !dir_add(&df, "..", &dot, 2, NULL))
 		goto out;
+	if (fs_jobs_is_dir(&dir)) {
+		rc = fs_jobs_readdir(&dir, off, jobs_add, &df);
+		goto out;
+	}
 	if (dir.kind == FS_KIND_GLOBAL) {
-		/* The root lists the platforms then .metafs; .metafs its files. */
+		/* The root lists the platforms, jobs and .metafs; .metafs its files. */
+		static const unsigned root_globals[] = {FS_GLOBAL_JOBS, FS_GLOBAL_METADIR};
+		bool root = dir.id == FS_GLOBAL_ROOT;
 		unsigned nplat = mgr_platform_count(fs_state.m);
-		unsigned total = dir.id == FS_GLOBAL_ROOT ? nplat + 1 : FS_GLOBAL_COUNT - FS_GLOBAL_VERSION;
+		unsigned total = root ? nplat + 2 : FS_GLOBAL_LOG - FS_GLOBAL_VERSION + 1;
 		for (unsigned i = off < 2 ? 0 : (unsigned)(off - 2); i < total; i++) {
 			fs_node child;
 			const char *name;
-			if (dir.id == FS_GLOBAL_ROOT && i < nplat) {
+			if (root && i < nplat) {
 				mgr_platform *p = mgr_platform_at(fs_state.m, i);
 				rc = fs_node_load(fs_ino_of(p, FS_KIND_PLATFORM, 0), &child);
 				name = p->name;
 			} else {
-				unsigned gid = dir.id == FS_GLOBAL_ROOT ? FS_GLOBAL_METADIR : FS_GLOBAL_VERSION + i;
+				unsigned gid = root ? root_globals[i - nplat] : FS_GLOBAL_VERSION + i;
 				rc = fs_node_load(fs_ino_make(0, FS_KIND_GLOBAL, gid), &child);
-				name = gid == FS_GLOBAL_METADIR ? FS_META_DIR_NAME
-				       : gid == FS_GLOBAL_VERSION ? "version"
-				       : gid == FS_GLOBAL_METRICS ? "metrics"
-				       : gid == FS_GLOBAL_EVENTS ? "events" : "log";
+				name = fs_global_name(gid);
 			}
 			if (rc || !dir_add(&df, name, &child, (off_t)i + 3, NULL))
 				break;
@@ -437,7 +463,8 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 		break;
 	}
 	case FS_KIND_GLOBAL:
-		rc = p.id == FS_GLOBAL_ROOT || p.id == FS_GLOBAL_METADIR ? -EACCES : -ENOTDIR;
+		rc = p.id == FS_GLOBAL_ROOT || p.id == FS_GLOBAL_METADIR || p.id == FS_GLOBAL_JOBS
+			     ? -EACCES : -ENOTDIR;
 		break;
 	default:
 		rc = -ENOTDIR;
@@ -470,6 +497,7 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 			rc = mgr_pnode_drop(child.p, &p.table, child.pn.id, STORE_ORIGIN_FS);
 			break;
 		case FS_KIND_PLATFORM:
+		case FS_KIND_JOBDIR:    /* runs are history: kept */
 			rc = -EACCES;
 			break;
 		case FS_KIND_GLOBAL:
@@ -540,6 +568,35 @@ static int open_writer(fs_node *dir_or_file, uint64_t table_id, uint64_t contain
 	return 0;
 }
 
+/* jobs/NAME.sql: a handle that submits what is written when it is closed. */
+static void create_job_file(fuse_req_t req, fs_node *dir, const char *name,
+			    struct fuse_file_info *fi)
+{
+	fuse_ino_t ino = 0;
+	fs_node child;
+	memset(&child, 0, sizeof child);
+	fs_handle *h = calloc(1, sizeof *h);
+	int rc = h ? fs_jobs_create(dir, name, &ino) : -ENOMEM;
+	if (rc == 0)
+		rc = fs_node_load(ino, &child);
+	if (rc == 0)
+		rc = fs_jobs_open(&child, true, h);
+	struct fuse_entry_param e;
+	if (rc == 0)
+		rc = node_entry(&child, &e);
+	if (rc) {
+		free(h);
+		fuse_reply_err(req, -rc);
+	} else {
+		h->ino = ino;
+		fi->fh = (uint64_t)(uintptr_t)h;
+		fi->direct_io = 1;
+		if (fuse_reply_create(req, &e, fi) == -ENOENT)
+			free(h);
+	}
+	fs_node_clear(&child);
+}
+
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		      struct fuse_file_info *fi)
 {
@@ -550,6 +607,11 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	uint64_t container = 0;
 	fs_handle *h = NULL;
 	int rc = fs_node_load(parent, &p);
+	if (rc == 0 && is_jobs_node(&p)) {
+		create_job_file(req, &p, name, fi);
+		fs_node_clear(&p);
+		return;
+	}
 	if (rc == 0)
 		rc = file_container(&p, &container);
 	if (rc == 0 && reserved_name(name))
@@ -627,6 +689,13 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		goto out;
 	if (is_dir(&n)) {
 		rc = -EISDIR;
+	} else if (fs_jobs_kind(n.kind)) {
+		if (!(h = calloc(1, sizeof *h)))
+			rc = -ENOMEM;
+		else {
+			h->ino = ino;
+			rc = fs_jobs_open(&n, writing, h);
+		}
 	} else if (n.kind == FS_KIND_FILE) {
 		rc = open_data_file(&n, fi, fuse_req_ctx(req), &h);
 	} else if (writing && !(n.kind == FS_KIND_SCHEMA && !n.table.has_schema)) {
@@ -670,6 +739,14 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
 		return;
 	}
+	if (h->type == FS_HANDLE_JOB_WAIT) {
+		/* Blocks this request (not the mount) until the run ends. */
+		int rc = fs_jobs_wait(req, h);
+		if (rc) {
+			fuse_reply_err(req, -rc);
+			return;
+		}
+	}
 	size_t len = h->text.len;
 	if ((uint64_t)off >= len) {
 		fuse_reply_buf(req, NULL, 0);
@@ -707,11 +784,11 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		fuse_reply_write(req, (size_t)n);
 		return;
 	}
-	if (h->type != FS_HANDLE_SCHEMA_WRITE) {
+	if (h->type != FS_HANDLE_SCHEMA_WRITE && h->type != FS_HANDLE_JOB_SUBMIT) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	if ((uint64_t)off + size > SCHEMA_TEXT_MAX) {
+	if ((uint64_t)off + size > (h->type == FS_HANDLE_JOB_SUBMIT ? MGR_JOB_TEXT_MAX : SCHEMA_TEXT_MAX)) {
 		fuse_reply_err(req, EFBIG);
 		return;
 	}
@@ -735,10 +812,12 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 }
 
 /* Make what was written visible.  Called on every close (flush) and fsync. */
-static int handle_commit(fs_handle *h)
+static int handle_commit(fs_handle *h, const struct fuse_ctx *ctx)
 {
 	if (h->type == FS_HANDLE_WRITER)
 		return mgr_writer_commit(h->writer, STORE_ORIGIN_FS);
+	if (h->type == FS_HANDLE_JOB_SUBMIT)
+		return fs_jobs_submit(h, ctx);
 	if (h->type != FS_HANDLE_SCHEMA_WRITE || !h->text_dirty)
 		return 0;
 	fs_node n;
@@ -761,14 +840,14 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
 	count(FS_OP_FLUSH);
-	fuse_reply_err(req, -handle_commit((fs_handle *)(uintptr_t)fi->fh));
+	fuse_reply_err(req, -handle_commit((fs_handle *)(uintptr_t)fi->fh, fuse_req_ctx(req)));
 }
 
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
 	(void)ino;
 	(void)datasync;
-	fuse_reply_err(req, -handle_commit((fs_handle *)(uintptr_t)fi->fh));
+	fuse_reply_err(req, -handle_commit((fs_handle *)(uintptr_t)fi->fh, fuse_req_ctx(req)));
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -786,8 +865,8 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		mgr_writer_close(h->writer);
 	} else if (h->type == FS_HANDLE_READ_FD) {
 		close(h->fd);
-	} else if (h->type == FS_HANDLE_SCHEMA_WRITE) {
-		handle_commit(h);
+	} else if (h->type == FS_HANDLE_SCHEMA_WRITE || h->type == FS_HANDLE_JOB_SUBMIT) {
+		handle_commit(h, NULL);
 	}
 	textbuf_free(&h->text);
 	free(h);
@@ -868,7 +947,13 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	int rc = fs_node_load(ino, &n);
 	if (rc || !(to_set & FUSE_SET_ATTR_SIZE))
 		goto reply;   /* modes, owners and times are the catalog's: kept as they are */
-	if (n.kind == FS_KIND_SCHEMA && !n.table.has_schema && attr->st_size == 0) {
+	if (n.kind == FS_KIND_JOBSQL && attr->st_size == 0) {
+		fs_handle *h = fi ? (fs_handle *)(uintptr_t)fi->fh : NULL;
+		if (h && h->type == FS_HANDLE_JOB_SUBMIT) {
+			textbuf_reset(&h->text);
+			h->text_dirty = true;
+		}
+	} else if (n.kind == FS_KIND_SCHEMA && !n.table.has_schema && attr->st_size == 0) {
 		fs_handle *h = fi ? (fs_handle *)(uintptr_t)fi->fh : NULL;
 		if (h && h->type == FS_HANDLE_SCHEMA_WRITE)
 			textbuf_reset(&h->text);

@@ -9,6 +9,7 @@
  * with the child's message on stderr), so `metafsd ... && ls MOUNT` works.
  */
 #include "fs_int.h"
+#include "mgr_job.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -142,6 +143,15 @@ static int serve(struct options *o, int status_fd)
 	pthread_mutex_init(&fs_state.writers_lock, NULL);
 	pthread_mutex_init(&fs_state.inval_lock, NULL);
 	pthread_cond_init(&fs_state.inval_cond, NULL);
+	int jrc = mgr_jobs_start(fs_state.m, mgr_get_config(fs_state.m)->job_workers);
+	if (jrc) {
+		snprintf(err, sizeof err, "cannot start the job workers: %s", store_strerror(jrc));
+		mgr_jobs_stop(fs_state.m);
+		mgr_close(fs_state.m);
+		report(status_fd, 1, err);
+		return 1;
+	}
+	mgr_set_commit_hook(fs_state.m, fs_invalidator_kick);
 
 	char opts[4200];
 	snprintf(opts, sizeof opts, "fsname=metafs,subtype=metafs,default_permissions%s%s",
@@ -177,7 +187,8 @@ static int serve(struct options *o, int status_fd)
 		}
 	}
 	loop = fuse_loop_cfg_create();
-	fuse_loop_cfg_set_max_threads(loop, 16);
+	/* Readers of jobs/.../wait hold a thread each until their job ends. */
+	fuse_loop_cfg_set_max_threads(loop, 64);
 	fuse_loop_cfg_set_idle_threads(loop, 4);
 	rc = fuse_session_loop_mt(se, loop) ? 1 : 0;
 	fuse_loop_cfg_destroy(loop);
@@ -191,6 +202,7 @@ out:
 	if (se)
 		fuse_session_destroy(se);
 	fuse_opt_free_args(&args);
+	mgr_jobs_stop(fs_state.m);
 	mgr_close(fs_state.m);
 	fs_state.m = NULL;
 	return rc;

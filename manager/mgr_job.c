@@ -10,10 +10,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *const mgr_job_file_names[MGR_JOB_FILE_COUNT] = {
@@ -21,15 +23,6 @@ const char *const mgr_job_file_names[MGR_JOB_FILE_COUNT] = {
 };
 
 static const char *const state_names[] = {"queued", "running", "succeeded", "failed"};
-
-struct job_wait {
-	uint64_t token;
-	struct job *job;
-	uint32_t run;
-	mgr_job_done_fn done;
-	void *ctx;
-	struct job_wait *next;
-};
 
 struct queued {
 	struct job *job;
@@ -47,8 +40,7 @@ struct mgr_jobs {
 	pthread_t *workers;
 	unsigned nworkers;
 	bool stopping;
-	struct job_wait *waits;
-	uint64_t next_token;
+	pthread_cond_t ended;       /* broadcast when any run ends */
 	void (*commit_hook)(void);
 	char dir[PATH_MAX];         /* HOME/manager/jobs */
 };
@@ -219,27 +211,9 @@ void mgr_job_set_state(struct job *job, uint32_t run, mgr_job_state state, const
 
 	pthread_mutex_lock(&js->lock);
 	job->runs[run - 1].state = state;
-	/* Fire the waits of a run that ended. */
-	struct job_wait *fire = NULL;
-	if (state == MGR_JOB_SUCCEEDED || state == MGR_JOB_FAILED) {
-		for (struct job_wait **pw = &js->waits; *pw;) {
-			struct job_wait *w = *pw;
-			if (w->job == job && w->run == run) {
-				*pw = w->next;
-				w->next = fire;
-				fire = w;
-			} else {
-				pw = &w->next;
-			}
-		}
-	}
+	if (state == MGR_JOB_SUCCEEDED || state == MGR_JOB_FAILED)
+		pthread_cond_broadcast(&js->ended);
 	pthread_mutex_unlock(&js->lock);
-	while (fire) {
-		struct job_wait *w = fire;
-		fire = w->next;
-		w->done(w->ctx, state);
-		free(w);
-	}
 }
 
 void mgr_job_committed(struct job *job)
@@ -348,6 +322,7 @@ int mgr_jobs_start(mgr *m, unsigned workers)
 	js->m = m;
 	pthread_mutex_init(&js->lock, NULL);
 	pthread_cond_init(&js->cond, NULL);
+	pthread_cond_init(&js->ended, NULL);
 	snprintf(js->dir, sizeof js->dir, "%s/manager/jobs", m->cfg.home);
 	int rc = mgr_mkdirs(js->dir, 0755);
 	m->jobs = js;
@@ -397,23 +372,18 @@ void mgr_jobs_stop(mgr *m)
 			free(js->jobs[i]->runs);
 			free(js->jobs[i]);
 		}
-	while (js->waits) {
-		struct job_wait *w = js->waits;
-		js->waits = w->next;
-		free(w);
-	}
 	free(js->jobs);
 	free(js->queue);
 	pthread_mutex_destroy(&js->lock);
 	pthread_cond_destroy(&js->cond);
+	pthread_cond_destroy(&js->ended);
 	free(js);
 	m->jobs = NULL;
 }
 
 /* ---- submission and queries --------------------------------------------------------------------- */
 
-int mgr_job_submit(mgr *m, const char *name, const char *text, size_t len, uint32_t uid,
-		   uint32_t gid, uint32_t *job_id, uint32_t *run)
+int mgr_job_declare(mgr *m, const char *name, uint32_t *job_id)
 {
 	struct mgr_jobs *js = m->jobs;
 	const char *why = NULL;
@@ -423,18 +393,47 @@ int mgr_job_submit(mgr *m, const char *name, const char *text, size_t len, uint3
 		mgr_log(MGR_LOG_WARN, "refused job \"%.80s\": %s", name, why);
 		return -EINVAL;
 	}
-	if (len > MGR_JOB_TEXT_MAX)
-		return -EFBIG;
-	pthread_mutex_lock(&js->lock);
 	int rc = 0;
+	pthread_mutex_lock(&js->lock);
 	struct job *job = job_by_name(js, name);
-	bool created = false;
 	if (!job) {
 		job = job_new(js, name, js->njobs + 1);
-		created = true;
 		if (!job)
 			rc = -ENOMEM;
+		char dir[PATH_MAX + 300], idtext[16];
+		snprintf(dir, sizeof dir, "%s/%s", js->dir, name);
+		if (rc == 0)
+			rc = mgr_mkdirs(dir, 0755);
+		if (rc == 0) {
+			/* The number goes into a file first so a crash cannot give
+			 * the same job another number (and other inodes) later. */
+			int n = snprintf(idtext, sizeof idtext, "%u\n", job->id);
+			snprintf(dir, sizeof dir, "%s/%s/id", js->dir, name);
+			FILE *f = fopen(dir, "w");
+			if (!f || fwrite(idtext, 1, (size_t)n, f) != (size_t)n || fflush(f) || fsync(fileno(f)))
+				rc = -EIO;
+			if (f)
+				fclose(f);
+		}
 	}
+	if (rc == 0)
+		*job_id = job->id;
+	pthread_mutex_unlock(&js->lock);
+	return rc;
+}
+
+int mgr_job_submit(mgr *m, const char *name, const char *text, size_t len, uint32_t uid,
+		   uint32_t gid, uint32_t *job_id, uint32_t *run)
+{
+	struct mgr_jobs *js = m->jobs;
+	if (len > MGR_JOB_TEXT_MAX)
+		return -EFBIG;
+	uint32_t id;
+	int rc = mgr_job_declare(m, name, &id);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&js->lock);
+	struct job *job = js->jobs[id - 1];
 	uint32_t r = 0;
 	if (rc == 0) {
 		rc = job_add_run(job, MGR_JOB_QUEUED);
@@ -451,16 +450,6 @@ int mgr_job_submit(mgr *m, const char *name, const char *text, size_t len, uint3
 	char dir[PATH_MAX];
 	if ((rc = mgr_job_run_dir(job, r, dir, sizeof dir)) == 0)
 		rc = mgr_mkdirs(dir, 0755);
-	if (rc == 0 && created) {
-		char idpath[PATH_MAX + 300], idtext[16];
-		snprintf(idpath, sizeof idpath, "%s/%s/id", js->dir, name);
-		int n = snprintf(idtext, sizeof idtext, "%u\n", job->id);
-		FILE *f = fopen(idpath, "w");
-		if (!f || fwrite(idtext, 1, (size_t)n, f) != (size_t)n)
-			rc = -EIO;
-		if (f)
-			fclose(f);
-	}
 	if (rc == 0)
 		rc = mgr_job_write_file(job, r, MGR_JOB_FILE_SQL, text, len);
 	for (int f = MGR_JOB_FILE_PLAN; rc == 0 && f < MGR_JOB_FILE_COUNT; f++)
@@ -577,59 +566,40 @@ int mgr_job_read(mgr *m, uint32_t job_id, uint32_t run, mgr_job_file file, textb
 	return rc == -ENOENT ? 0 : rc;
 }
 
-int mgr_job_wait(mgr *m, uint32_t job_id, uint32_t run, mgr_job_done_fn done, void *ctx,
-		 uint64_t *token)
+int mgr_job_wait_end(mgr *m, uint32_t job_id, uint32_t run, bool (*stop)(void *ctx), void *ctx,
+		     mgr_job_state *state)
 {
 	struct mgr_jobs *js = m->jobs;
 	if (!js)
 		return -ENOENT;
-	struct job_wait *w = calloc(1, sizeof *w);
-	if (!w)
-		return -ENOMEM;
+	int rc = 0;
 	pthread_mutex_lock(&js->lock);
 	struct job *job = job_run_locked(js, job_id, &run);
-	mgr_job_state state = job ? job->runs[run - 1].state : MGR_JOB_FAILED;
-	bool ended = state == MGR_JOB_SUCCEEDED || state == MGR_JOB_FAILED;
-	if (job && !ended) {
-		w->token = ++js->next_token;
-		w->job = job;
-		w->run = run;
-		w->done = done;
-		w->ctx = ctx;
-		w->next = js->waits;
-		js->waits = w;
-		*token = w->token;
-	}
-	pthread_mutex_unlock(&js->lock);
-	if (!job) {
-		free(w);
-		return -ENOENT;
-	}
-	if (ended) {
-		free(w);
-		*token = 0;
-		done(ctx, state);
-	}
-	return 0;
-}
-
-bool mgr_job_wait_cancel(mgr *m, uint64_t token)
-{
-	struct mgr_jobs *js = m->jobs;
-	bool found = false;
-	if (!js || !token)
-		return false;
-	pthread_mutex_lock(&js->lock);
-	for (struct job_wait **pw = &js->waits; *pw; pw = &(*pw)->next)
-		if ((*pw)->token == token) {
-			struct job_wait *w = *pw;
-			*pw = w->next;
-			free(w);
-			found = true;
+	if (!job)
+		rc = -ENOENT;
+	while (rc == 0) {
+		mgr_job_state st = job->runs[run - 1].state;
+		if (st == MGR_JOB_SUCCEEDED || st == MGR_JOB_FAILED) {
+			*state = st;
 			break;
 		}
+		if (js->stopping || (stop && stop(ctx))) {
+			rc = -EINTR;
+			break;
+		}
+		/* Woken when any run ends; the timeout only bounds how late an
+		 * interrupted reader is let go. */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&js->ended, &js->lock, &until);
+	}
 	pthread_mutex_unlock(&js->lock);
-	return found;
+	return rc;
 }
 
 void mgr_job_lock(struct job *job)

@@ -61,6 +61,9 @@ void mgr_jobs_stop(mgr *m);
  * '-' and '.', not starting with '.'. */
 bool mgr_job_name_valid(const char *name, const char **why);
 
+/* Find job NAME, or create it with no runs yet (so a file being written
+ * under jobs/ already has its inode number). */
+int mgr_job_declare(mgr *m, const char *name, uint32_t *job_id);
 /* Queue TEXT as a new run of job NAME; *run is its number. */
 int mgr_job_submit(mgr *m, const char *name, const char *text, size_t len, uint32_t uid,
 		   uint32_t gid, uint32_t *job_id, uint32_t *run);
@@ -75,14 +78,11 @@ int mgr_job_run_state(mgr *m, uint32_t job_id, uint32_t run, mgr_job_state *stat
 /* The text of one file of a run (RUN 0: the latest). */
 int mgr_job_read(mgr *m, uint32_t job_id, uint32_t run, mgr_job_file file, textbuf *out);
 
-/* Call DONE once run RUN of JOB_ID has ended (at once if it has).  DONE runs
- * on a worker thread; it must not block.  *token identifies the wait for
- * mgr_job_wait_cancel(). */
-typedef void (*mgr_job_done_fn)(void *ctx, mgr_job_state state);
-int mgr_job_wait(mgr *m, uint32_t job_id, uint32_t run, mgr_job_done_fn done, void *ctx,
-		 uint64_t *token);
-/* Forget a wait that has not fired; true if it was still pending. */
-bool mgr_job_wait_cancel(mgr *m, uint64_t token);
+/* Block until run RUN of JOB_ID (0: the latest) has ended, and give its
+ * final state.  STOP is asked about ten times a second whether to give up
+ * (the reader was interrupted): then -EINTR. */
+int mgr_job_wait_end(mgr *m, uint32_t job_id, uint32_t run, bool (*stop)(void *ctx), void *ctx,
+		     mgr_job_state *state);
 
 /* Called after every commit a job makes, so the FUSE layer can update the
  * kernel's caches at once instead of at its next poll. */
