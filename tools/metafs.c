@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef METAFSD_PATH
@@ -27,6 +29,10 @@ static void usage(FILE *to)
 		"                  mount a home (runs metafsd)\n"
 		"  repair --home DIR PLATFORM.DB.TABLE\n"
 		"                  register partitions and files found in the data store\n"
+		"  submit [--mount DIR] [--name NAME] [--wait] FILE.sql\n"
+		"                  submit a SQL job (copies FILE into MOUNT/jobs/NAME.sql)\n"
+		"  wait [--mount DIR] JOB\n"
+		"                  wait for a job's latest run; exit 0 if it succeeded\n"
 		"\n"
 		"  metafs COMMAND --help   help on one command\n"
 		"  metafs --version        show the version\n"
@@ -211,6 +217,238 @@ static int cmd_repair(int argc, char **argv)
 	return rc;
 }
 
+/* ---- jobs ---------------------------------------------------------------------- */
+
+/* The mount point: --mount, $METAFS_MOUNT, or the only metafs mount there is. */
+static int find_mount(const char *given, char *out, size_t cap)
+{
+	if (!given)
+		given = getenv("METAFS_MOUNT");
+	if (given) {
+		snprintf(out, cap, "%s", given);
+		return 0;
+	}
+	FILE *f = fopen("/proc/self/mounts", "r");
+	if (!f)
+		return -errno;
+	char line[PATH_MAX + 256];
+	int found = 0;
+	while (fgets(line, sizeof line, f)) {
+		char dev[256], dir[PATH_MAX], type[64];
+		if (sscanf(line, "%255s %4095s %63s", dev, dir, type) != 3 || strcmp(type, "fuse.metafs"))
+			continue;
+		/* /proc/mounts escapes spaces and the like as \ooo */
+		char *w = dir;
+		for (char *r = dir; *r; r++) {
+			if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] && r[3]) {
+				*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+				r += 3;
+			} else {
+				*w++ = *r;
+			}
+		}
+		*w = '\0';
+		if (found++ == 0)
+			snprintf(out, cap, "%s", dir);
+	}
+	fclose(f);
+	if (found == 1)
+		return 0;
+	fprintf(stderr, "metafs: %s; say which with --mount DIR or METAFS_MOUNT\n",
+		found ? "several metafs mounts" : "no metafs mount found");
+	return -ENOENT;
+}
+
+static int read_text(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	size_t n = fread(buf, 1, cap - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return 0;
+}
+
+static unsigned long field(const char *text, const char *key, unsigned long *of)
+{
+	const char *p = strstr(text, key);
+	if (!p)
+		return 0;
+	p += strlen(key);
+	unsigned long v = strtoul(p, (char **)&p, 10);
+	if (of) {
+		*of = 0;
+		if (!strncmp(p, " of ", 4))
+			*of = strtoul(p + 4, NULL, 10);
+	}
+	return v;
+}
+
+/* Wait for the run whose directory is DIR (a job or run directory).  On a
+ * terminal, draw its progress; otherwise block in a read of DIR/wait. */
+static int wait_dir(const char *dir, bool bar)
+{
+	char path[PATH_MAX + 16], text[8192];
+	if (bar) {
+		for (;;) {
+			snprintf(path, sizeof path, "%s/status", dir);
+			if (read_text(path, text, sizeof text) == 0 &&
+			    (!strncmp(text, "succeeded", 9) || !strncmp(text, "failed", 6)))
+				break;
+			snprintf(path, sizeof path, "%s/progress", dir);
+			if (read_text(path, text, sizeof text) == 0) {
+				unsigned long total = 0, done = field(text, "partitions: ", &total);
+				unsigned long rows = field(text, "rows_read: ", NULL);
+				int pct = total ? (int)(done * 100 / total) : 0;
+				char barbuf[31];
+				for (int i = 0; i < 30; i++)
+					barbuf[i] = i < pct * 30 / 100 ? '#' : ' ';
+				barbuf[30] = '\0';
+				fprintf(stderr, "\r[%s] %3d%%  partitions %lu/%lu  rows %lu ", barbuf, pct, done,
+					total, rows);
+			}
+			usleep(250000);   /* redraw four times a second: display only */
+		}
+		fprintf(stderr, "\r%*s\r", 79, "");
+	}
+	snprintf(path, sizeof path, "%s/wait", dir);
+	if (read_text(path, text, sizeof text)) {
+		fprintf(stderr, "metafs: cannot read %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	fputs(text, stdout);
+	return strncmp(text, "succeeded", 9) == 0 ? 0 : 1;
+}
+
+static int cmd_wait(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"mount", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *mount = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'm')
+			mount = optarg;
+		else if (c == 'h') {
+			printf("usage: metafs wait [--mount DIR] JOB\n\n"
+			       "Wait until the latest run of JOB has ended and print its status; exit 0\n"
+			       "if it succeeded, 1 if it failed.  JOB is a job directory (MOUNT/jobs/NAME,\n"
+			       "or jobs/NAME from the mount's root), a run directory (.../runs/N), or a\n"
+			       "job name.\n");
+			return 0;
+		} else
+			return 2;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: metafs wait [--mount DIR] JOB\n");
+		return 2;
+	}
+	char dir[PATH_MAX], mnt[PATH_MAX];
+	const char *job = argv[optind];
+	struct stat st;
+	if (stat(job, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(dir, sizeof dir, "%s", job);
+	} else {
+		if (find_mount(mount, mnt, sizeof mnt))
+			return 1;
+		snprintf(dir, sizeof dir, "%s/jobs/%s", mnt, job);
+		if (stat(dir, &st)) {
+			fprintf(stderr, "metafs: no job '%s' in %s/jobs\n", job, mnt);
+			return 1;
+		}
+	}
+	return wait_dir(dir, false);
+}
+
+static int cmd_submit(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"mount", required_argument, NULL, 'm'},
+		{"name", required_argument, NULL, 'n'},
+		{"wait", no_argument, NULL, 'w'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *mount = NULL, *name = NULL;
+	bool wait = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': mount = optarg; break;
+		case 'n': name = optarg; break;
+		case 'w': wait = true; break;
+		case 'h':
+			printf("usage: metafs submit [--mount DIR] [--name NAME] [--wait] FILE.sql\n\n"
+			       "Submit FILE as job NAME (default: FILE's name without .sql) by copying it\n"
+			       "to MOUNT/jobs/NAME.sql.  With --wait, wait for the run (a progress bar on\n"
+			       "a terminal) and exit 0 if it succeeded, 1 if it failed.\n");
+			return 0;
+		default: return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: metafs submit [--mount DIR] [--name NAME] [--wait] FILE.sql\n");
+		return 2;
+	}
+	const char *file = argv[optind];
+	char base[PATH_MAX], mnt[PATH_MAX];
+	const char *slash = strrchr(file, '/');
+	snprintf(base, sizeof base, "%s", name ? name : slash ? slash + 1 : file);
+	size_t bl = strlen(base);
+	if (!name && bl > 4 && !strcmp(base + bl - 4, ".sql"))
+		base[bl - 4] = '\0';
+	if (find_mount(mount, mnt, sizeof mnt))
+		return 1;
+	FILE *in = fopen(file, "r");
+	if (!in) {
+		fprintf(stderr, "metafs: cannot read %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	char dst[PATH_MAX * 2];
+	snprintf(dst, sizeof dst, "%s/jobs/%s.sql", mnt, base);
+	FILE *out = fopen(dst, "w");
+	if (!out) {
+		fprintf(stderr, "metafs: cannot submit to %s: %s\n", dst, strerror(errno));
+		fclose(in);
+		return 1;
+	}
+	char buf[65536];
+	size_t n;
+	int rc = 0;
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -1;
+	fclose(in);
+	if (fclose(out) || rc) {
+		/* The job is submitted when the file is closed: this is its answer. */
+		fprintf(stderr, "metafs: submitting %s failed: %s (see %s/.metafs/log)\n", dst,
+			strerror(errno), mnt);
+		return 1;
+	}
+	/* The run just submitted is the newest in runs/. */
+	char runs[PATH_MAX * 2 + 16];
+	snprintf(runs, sizeof runs, "%s/jobs/%s/runs", mnt, base);
+	unsigned long last = 0;
+	DIR *d = opendir(runs);
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (strtoul(de->d_name, NULL, 10) > last)
+			last = strtoul(de->d_name, NULL, 10);
+	if (d)
+		closedir(d);
+	printf("submitted %s as job %s, run %lu\n", file, base, last);
+	if (!wait)
+		return 0;
+	fflush(stdout);
+	char rundir[PATH_MAX * 2 + 64];
+	snprintf(rundir, sizeof rundir, "%s/%lu", runs, last);
+	return wait_dir(rundir, isatty(STDERR_FILENO));
+}
+
 int main(int argc, char **argv)
 {
 	mgr_log_setup(true, MGR_LOG_WARN);
@@ -233,6 +471,10 @@ int main(int argc, char **argv)
 		return cmd_mount(argc - 1, argv + 1);
 	if (!strcmp(cmd, "repair"))
 		return cmd_repair(argc - 1, argv + 1);
+	if (!strcmp(cmd, "submit"))
+		return cmd_submit(argc - 1, argv + 1);
+	if (!strcmp(cmd, "wait"))
+		return cmd_wait(argc - 1, argv + 1);
 	fprintf(stderr, "metafs: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;
