@@ -82,4 +82,19 @@ unsigned sql_edit_distance(const char *a, const char *b);
 /* The expression as text, Catalyst style: (a#1 + 1), count(1), 'region (unresolved). */
 void sql_expr_print(const sql_expr *e, bool resolved, textbuf *out);
 
+/* ---- analyzer helpers the optimizer shares (sql_analyze.c) ------------------------------- */
+
+/* The conjuncts of E (a AND b AND c -> a, b, c), left to right, in an array
+ * in A (NULL and 0 for a NULL E). */
+void sql_expr_conjuncts(sql_arena *a, sql_expr *e, sql_expr ***out, uint32_t *n);
+/* L AND R (either may be NULL: the other is returned). */
+sql_expr *sql_expr_and(sql_arena *a, sql_expr *l, sql_expr *r);
+/* Structural equality of resolved expressions (columns by attr id; an
+ * ALIAS equals what it names). */
+bool sql_expr_equal(const sql_expr *x, const sql_expr *y);
+/* Recompute P's output attributes from its kind, children and exprs
+ * (SCAN, VALUES and ONE_ROW keep theirs).  -EINVAL if a PROJECT or
+ * AGGREGATE holds an unnamed expression. */
+int sql_plan_compute_output(sql_arena *a, sql_plan *p);
+
 #endif
