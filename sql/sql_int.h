@@ -11,7 +11,7 @@
 typedef enum sql_token_type {
 	SQL_TOK_EOF = 0,
 	SQL_TOK_IDENT,           /* name, or `quoted name` (ptr/len exclude the backquotes) */
-	SQL_TOK_KEYWORD,         /* a reserved word; kw says which */
+	SQL_TOK_KEYWORD,         /* a reserved word; compare with sql_token_is() */
 	SQL_TOK_INTEGER,
 	SQL_TOK_DECIMAL,         /* 1.5, 1e3 */
 	SQL_TOK_STRING,          /* 'text' or "text" (ptr/len exclude quotes; '' and \' are escapes) */
@@ -25,7 +25,29 @@ typedef struct sql_token {
 	uint32_t len;
 	uint32_t line, col;
 	size_t offset;           /* byte offset in the text */
+	bool quoted;             /* IDENT: written `in backquotes` */
 } sql_token;
+
+/* A cursor over a job text; tokens point into the text, which must outlive
+ * them.  Only words that can never be names are KEYWORD tokens (SELECT,
+ * FROM, JOIN, AND, ...); words that are keywords only in one place (TABLE,
+ * PARTITION, DATE, ASC, ...) are IDENT tokens the parser recognises by
+ * position, so they still work as column names. */
+typedef struct sql_lexer {
+	const char *text;
+	size_t len;
+	size_t pos;
+	uint32_t line, col;
+} sql_lexer;
+void sql_lex_init(sql_lexer *lx, const char *text, size_t len);
+/* The next token; at the end, and after an ERROR token, it keeps returning
+ * EOF or the same ERROR. */
+void sql_lex_next(sql_lexer *lx, sql_token *tok);
+/* Whether T is the word WORD (any case): a keyword, or an unquoted
+ * identifier (a `quoted` name never matches, so it can name anything). */
+bool sql_token_is(const sql_token *t, const char *word);
+/* Why an ERROR token is one: "unterminated string literal", ... */
+const char *sql_lex_error_reason(const sql_token *t);
 
 /* ---- values and evaluation (sql_value.c, sql_eval.c) --------------------------------- */
 
