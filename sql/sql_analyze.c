@@ -405,14 +405,26 @@ static bool an_contains_agg(sql_expr *e)
 
 /* ---- names ------------------------------------------------------------------------- */
 
+/* The expression as Spark names it in a select list: its text without
+ * attribute ids, e.g. sum(amount) or (price * 2). */
 static char *an_expr_text(an_ctx *c, const sql_expr *e)
 {
 	textbuf tb = TEXTBUF_INIT;
-	char *s;
+	char *s, *w;
 
-	sql_expr_print(e, false, &tb);
+	sql_expr_print(e, true, &tb);
 	s = sql_arena_strdup(c->a, tb.data ? tb.data : "");
 	textbuf_free(&tb);
+	w = s;
+	for (const char *r = s; *r; r++) {
+		if (*r == '#' && r[1] >= '0' && r[1] <= '9') {
+			while (r[1] >= '0' && r[1] <= '9')
+				r++;
+			continue;
+		}
+		*w++ = *r;
+	}
+	*w = '\0';
 	return s;
 }
 
