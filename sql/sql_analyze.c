@@ -1129,9 +1129,16 @@ static int an_relation(an_ctx *c, sql_plan **slot, const char *alias)
 		c->ctes = saved;
 		if (rc)
 			return rc;
-		al = sql_plan_new(c->a, SQL_PLAN_ALIAS, p->line, p->col);
-		al->alias = alias ? alias : x->name;
-		al->child[0] = body;
+		/* The parser already names a CTE's body with a SubqueryAlias;
+		 * a reference's own alias renames it. */
+		if (body->kind == SQL_PLAN_ALIAS) {
+			al = body;
+			al->alias = alias ? alias : al->alias;
+		} else {
+			al = sql_plan_new(c->a, SQL_PLAN_ALIAS, p->line, p->col);
+			al->alias = alias ? alias : x->name;
+			al->child[0] = body;
+		}
 		sql_plan_compute_output(c->a, al);
 		*slot = al;
 		return 0;
