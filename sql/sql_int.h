@@ -97,6 +97,34 @@ const sql_func_info *sql_func_all(size_t *n);
 int sql_func_type(sql_func func, const sql_type *args, uint32_t nargs, sql_type *out,
 		  const char **why);
 
+/* Apply scalar function FUNC (any but COALESCE, which the evaluator runs
+ * lazily) to evaluated ARGS.  NULL in, NULL out.  Strings produced live in A
+ * (required by lower, upper and concat). */
+int sql_func_apply(sql_arena *a, sql_func func, const sql_value *args, uint32_t nargs,
+		   sql_value *out);
+
+/* ---- data file readers (sql_read.c), used by the engine (sql_exec.c) --------------------- */
+
+/* One open data file of a scan, producing rows of the scan's output columns
+ * (scan->columns): data columns parsed from the file, partition columns from
+ * PARTVALS (the partition's raw values, one per partition key; NULL for an
+ * unpartitioned table).  Malformed rows follow CTX->bad_rows: FAIL makes
+ * next() fail with the file and line in ERR; SKIP counts them in
+ * CTX->progress->rows_skipped and logs the first ten of the query. */
+typedef struct sql_reader sql_reader;
+int sql_reader_open(const sql_exec_ctx *ctx, const sql_scan *scan, const char *path,
+		    const char *const *partvals, sql_reader **out, sql_error *err);
+/* 0 and *ROW (scan->nout values, valid until the next call), 1 at the end of
+ * the file, or a negative errno with ERR filled. */
+int sql_reader_next(sql_reader *r, const sql_value **row, sql_error *err);
+/* Bytes of the file consumed so far. */
+uint64_t sql_reader_offset(const sql_reader *r);
+void sql_reader_close(sql_reader *r);   /* NULL allowed */
+/* A partition directory's raw value as a value of TYPE: Hive's
+ * __HIVE_DEFAULT_PARTITION__ is NULL; a value that does not parse is NULL.
+ * Strings point into RAW. */
+void sql_partition_value(const char *raw, sql_type type, sql_value *out);
+
 /* ---- plan helpers (sql_ir.c) ------------------------------------------------------------- */
 
 /* Edit distance, for "did you mean" suggestions. */
