@@ -1187,20 +1187,48 @@ static int an_expand_stars(an_ctx *c, sql_plan *p, const sql_attr *in, uint32_t 
 	return 0;
 }
 
+/* The names Spark gives unnamed select-list expressions: their text as
+ * written, before implicit casts are added (count(1), (qty + amount)). */
+static const char **an_pre_names(an_ctx *c, const sql_plan *p)
+{
+	const char **names = sql_arena_alloc(c->a, (p->nexprs + 1) * sizeof *names);
+
+	for (uint32_t i = 0; i < p->nexprs; i++) {
+		const sql_expr *e = p->exprs[i];
+		textbuf tb = TEXTBUF_INIT;
+		char *s, *w;
+
+		if (e->kind == SQL_EXPR_COLUMN || e->kind == SQL_EXPR_ALIAS || e->resolved)
+			continue;
+		sql_expr_print(e, false, &tb);
+		s = sql_arena_strdup(c->a, tb.data ? tb.data : "");
+		textbuf_free(&tb);
+		/* drop the printer's unresolved marks */
+		w = s;
+		for (const char *r = s; *r; r++)
+			if (*r != '\'')
+				*w++ = *r;
+		*w = '\0';
+		names[i] = s;
+	}
+	return names;
+}
+
 /* Give every top-level expression that is not a plain column a name. */
-static void an_name_outputs(an_ctx *c, sql_plan *p)
+static void an_name_outputs(an_ctx *c, sql_plan *p, const char **names)
 {
 	for (uint32_t i = 0; i < p->nexprs; i++) {
 		sql_expr *e = p->exprs[i];
 
 		if (e->kind != SQL_EXPR_COLUMN && e->kind != SQL_EXPR_ALIAS)
-			p->exprs[i] = an_alias(c, e, an_auto_name(c, e));
+			p->exprs[i] = an_alias(c, e, names[i] ? names[i] : an_auto_name(c, e));
 	}
 }
 
 static int an_project(an_ctx *c, sql_plan *p)
 {
 	an_scope s = { .clause = "a select list without GROUP BY" };
+	const char **names;
 	int rc;
 
 	s.attrs = p->child[0]->output;
@@ -1208,12 +1236,13 @@ static int an_project(an_ctx *c, sql_plan *p)
 	rc = an_expand_stars(c, p, s.attrs, s.n);
 	if (rc)
 		return rc;
+	names = an_pre_names(c, p);
 	for (uint32_t i = 0; i < p->nexprs; i++) {
 		rc = an_expr(c, &p->exprs[i], &s);
 		if (rc)
 			return rc;
 	}
-	an_name_outputs(c, p);
+	an_name_outputs(c, p, names);
 	return sql_plan_compute_output(c->a, p);
 }
 
@@ -1245,6 +1274,7 @@ static bool an_is_int_literal(const sql_expr *e)
 static int an_aggregate(an_ctx *c, sql_plan *p)
 {
 	an_scope s = { .clause = "GROUP BY" };
+	const char **names;
 	int rc;
 
 	s.attrs = p->child[0]->output;
@@ -1291,6 +1321,7 @@ static int an_aggregate(an_ctx *c, sql_plan *p)
 		if (rc)
 			return rc;
 	}
+	names = an_pre_names(c, p);
 	s.allow_agg = true;
 	s.clause = "the select list";
 	for (uint32_t i = 0; i < p->nexprs; i++) {
@@ -1301,7 +1332,7 @@ static int an_aggregate(an_ctx *c, sql_plan *p)
 		if (rc)
 			return rc;
 	}
-	an_name_outputs(c, p);
+	an_name_outputs(c, p, names);
 	return sql_plan_compute_output(c->a, p);
 }
 

@@ -28,7 +28,6 @@
 #include "sql_int.h"
 
 #define OP_MAX_ITERATIONS 100
-#define OP_HIVE_DEFAULT_PARTITION "__HIVE_DEFAULT_PARTITION__"
 
 typedef struct op_ctx {
 	sql_arena *a;
@@ -992,23 +991,12 @@ static int op_walk_leaf(op_walk *w, const store_pnode *leaf)
 
 	for (uint32_t i = 0; i < s->nout; i++) {
 		uint32_t col = s->columns[i];
-		sql_type t = s->types[col];
-		sql_value raw = { .type = SQL_TYPE_STRING };
-		const char *v;
 
-		row[i].type = t;
-		row[i].null = true;
+		/* Data columns are never read by a partition filter. */
 		if (col < s->ncolumns)
-			continue;
-		v = w->values[col - s->ncolumns];
-		if (strcmp(v, OP_HIVE_DEFAULT_PARTITION) == 0)
-			continue;
-		raw.u.s.ptr = v;
-		raw.u.s.len = (uint32_t)strlen(v);
-		if (sql_value_cast(scratch, &raw, t, &row[i]) != 0) {
-			row[i].type = t;
-			row[i].null = true;
-		}
+			row[i] = (sql_value){ .type = s->types[col], .null = true };
+		else
+			sql_partition_value(w->values[col - s->ncolumns], s->types[col], &row[i]);
 	}
 	rc = sql_eval(scratch, s->partition_filter, row, &out);
 	if (rc == 0 && !out.null && out.type == SQL_TYPE_BOOLEAN && out.u.b) {
