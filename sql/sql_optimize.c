@@ -14,7 +14,8 @@
  * ALIAS, SORT, DISTINCT, UNION, through AGGREGATE on grouping keys, into
  * the sides of a JOIN, and into a SCAN as its pushed filter), ColumnPruning
  * (a SCAN reads only the columns used above it), CollapseProject and
- * PruneFilters.  Each run of a rule that changes the plan is counted in the
+ * PruneFilters, after EliminateSubqueryAliases has removed the analyzer's
+ * SubqueryAliases.  Each run of a rule that changes the plan is counted in the
  * rule log.  PartitionPruning runs once at the end: the partition-only part
  * of a scan's pushed filter decides which partitions are read, with the
  * comparisons on the first partition key as metastore cursor ranges, and
@@ -1154,6 +1155,24 @@ static int op_prune_partitions(op_ctx *c, sql_plan *p, bool *changed)
 	return op_count_partitions(c, p);
 }
 
+/* EliminateSubqueryAliases: names were for the analyzer; attribute ids
+ * carry the meaning from here on, and the aliases would stand between
+ * nodes the rules want to see together. */
+static bool op_eliminate_aliases(op_ctx *c, sql_plan **slot)
+{
+	bool changed = false;
+
+	(void)c;
+	while ((*slot)->kind == SQL_PLAN_ALIAS) {
+		*slot = (*slot)->child[0];
+		changed = true;
+	}
+	for (int i = 0; i < 2; i++)
+		if ((*slot)->child[i])
+			changed |= op_eliminate_aliases(c, &(*slot)->child[i]);
+	return changed;
+}
+
 /* ---- driver -------------------------------------------------------------------------------------------- */
 
 static bool op_rule_constant_folding(op_ctx *c, sql_plan **slot)
@@ -1190,8 +1209,8 @@ static const struct {
 	const char *name;
 	bool (*apply)(op_ctx *c, sql_plan **slot);
 } op_rules[] = {
-	{ "PushDownPredicates", op_rule_push_down },
 	{ "CombineFilters", op_rule_combine_filters },
+	{ "PushDownPredicates", op_rule_push_down },
 	{ "ConstantFolding", op_rule_constant_folding },
 	{ "BooleanSimplification", op_rule_boolean_simplification },
 	{ "PruneFilters", op_rule_prune_filters },
@@ -1206,6 +1225,8 @@ int sql_optimize(sql_arena *a, const sql_catalog *cat, sql_plan **plan, sql_rule
 	bool changed = false;
 	int rc;
 
+	if (op_eliminate_aliases(&c, plan))
+		op_log(&c, "EliminateSubqueryAliases");
 	rc = op_refresh(&c, *plan);
 	if (rc)
 		return rc;
