@@ -1672,11 +1672,14 @@ static int an_with(an_ctx *c, sql_plan **slot)
 	for (uint32_t i = 0; i < p->nctes; i++) {
 		an_cte *x = sql_arena_alloc(c->a, sizeof *x);
 		sql_plan *check = an_copy_plan(c, p->ctes[i]);
+		uint32_t ids = c->next_id;
 
-		/* Analyze each definition once so an unused CTE still reports its errors. */
+		/* Analyze each definition once so an unused CTE still reports its
+		 * errors; the copy is dropped, so its ids may be handed out again. */
 		rc = an_plan(c, &check);
 		if (rc)
 			goto out;
+		c->next_id = ids;
 		x->name = p->cte_names[i];
 		x->def = p->ctes[i];
 		x->scope = c->ctes;

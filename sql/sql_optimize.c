@@ -14,7 +14,7 @@
  * ALIAS, SORT, DISTINCT, UNION, through AGGREGATE on grouping keys, into
  * the sides of a JOIN, and into a SCAN as its pushed filter), ColumnPruning
  * (a SCAN reads only the columns used above it), CollapseProject and
- * PruneFilters, after EliminateSubqueryAliases has removed the analyzer's
+ * PruneFilters and RemoveNoopOperators, after EliminateSubqueryAliases has removed the analyzer's
  * SubqueryAliases.  Each run of a rule that changes the plan is counted in the
  * rule log.  PartitionPruning runs once at the end: the partition-only part
  * of a scan's pushed filter decides which partitions are read, with the
@@ -595,6 +595,22 @@ static bool op_collapse_project(op_ctx *c, sql_plan **slot)
 		}
 	}
 	p->child[0] = ch->child[0];
+	return true;
+}
+
+/* RemoveNoopOperators: a PROJECT that passes its child's columns through
+ * unchanged, in order. */
+static bool op_remove_noop_project(op_ctx *c, sql_plan **slot)
+{
+	sql_plan *p = *slot, *ch = p->child[0];
+
+	(void)c;
+	if (p->kind != SQL_PLAN_PROJECT || p->nexprs != ch->noutput)
+		return false;
+	for (uint32_t i = 0; i < p->nexprs; i++)
+		if (p->exprs[i]->kind != SQL_EXPR_COLUMN || p->exprs[i]->attr_id != ch->output[i].id)
+			return false;
+	*slot = ch;
 	return true;
 }
 
@@ -1200,6 +1216,11 @@ static bool op_rule_collapse_project(op_ctx *c, sql_plan **slot)
 	return op_each_plan(c, slot, op_collapse_project);
 }
 
+static bool op_rule_remove_noop(op_ctx *c, sql_plan **slot)
+{
+	return op_each_plan(c, slot, op_remove_noop_project);
+}
+
 static bool op_rule_prune_filters(op_ctx *c, sql_plan **slot)
 {
 	return op_each_plan(c, slot, op_prune_filters);
@@ -1216,6 +1237,7 @@ static const struct {
 	{ "PruneFilters", op_rule_prune_filters },
 	{ "CollapseProject", op_rule_collapse_project },
 	{ "ColumnPruning", op_column_pruning },
+	{ "RemoveNoopOperators", op_rule_remove_noop },
 };
 
 int sql_optimize(sql_arena *a, const sql_catalog *cat, sql_plan **plan, sql_rule_log *log,

@@ -891,6 +891,55 @@ static void test_analyze_show_partitions_of_unpartitioned_table(void **state)
 	assert_error(f, st, "line 1, column 1: sales.customers is not partitioned");
 }
 
+/* ---- from SQL text: the places the parser gives ------------------------------------------------- */
+
+static void assert_sql_error(struct fixture *f, const char *sql, const char *want)
+{
+	sql_script sc;
+
+	assert_int_equal(sql_parse(f->a, sql, strlen(sql), &sc, &f->err), 0);
+	assert_error(f, sc.stmts[0], want);
+}
+
+static void test_analyze_sql_errors_name_line_and_column(void **state)
+{
+	struct fixture *f = F(state);
+
+	assert_sql_error(f, "SELECT id,\n  regin\nFROM sales.orders",
+			 "line 2, column 3: unknown column \"regin\" (did you mean \"region\"?)");
+	assert_sql_error(f, "SELECT id FROM sales.orders WHERE dt = TRUE",
+			 "line 1, column 35: cannot compare date with boolean");
+	assert_sql_error(f, "SELECT lenght(region) FROM sales.orders",
+			 "line 1, column 8: unknown function \"lenght\" (did you mean \"length\"?)");
+	assert_sql_error(f, "SELECT id FROM sales.orders o JOIN sales.customers c ON o.id = c.id",
+			 "line 1, column 8: ambiguous column \"id\" (in o and c)");
+	assert_sql_error(f, "SELECT region, qty FROM sales.orders GROUP BY region",
+			 "line 1, column 16: expression \"qty\" is neither in GROUP BY nor an aggregate");
+	assert_sql_error(f, "SELECT * FROM orders",
+			 "line 1, column 15: unknown table \"orders\"");
+	assert_sql_error(f, "SELECT * FROM sales.orders o JOIN sales.customers c ON o.id < c.id",
+			 "line 1, column 56: only equi-joins are supported (no equality between the two sides)");
+}
+
+static void test_analyze_sql_order_by_alias_and_group_by_position(void **state)
+{
+	struct fixture *f = F(state);
+	const char *sql = "WITH r AS (SELECT region, amount FROM sales.orders)\n"
+			  "SELECT region AS reg, sum(amount) AS total FROM r GROUP BY 1 ORDER BY total DESC";
+	sql_script sc;
+	sql_plan *q;
+
+	assert_int_equal(sql_parse(f->a, sql, strlen(sql), &sc, &f->err), 0);
+	assert_int_equal(analyze(f, sc.stmts[0]), 0);
+	q = sc.stmts[0]->query;
+	assert_int_equal(q->kind, SQL_PLAN_SORT);
+	assert_int_equal(q->sort[0].expr->ordinal, 1);
+	assert_int_equal(q->child[0]->kind, SQL_PLAN_AGGREGATE);
+	assert_string_equal(q->child[0]->output[0].name, "reg");
+	assert_int_equal(q->child[0]->groups[0]->kind, SQL_EXPR_COLUMN);
+	assert_string_equal(q->child[0]->groups[0]->name, "region");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -931,6 +980,8 @@ int main(void)
 		TEST(test_analyze_create_existing_table_is_an_error),
 		TEST(test_analyze_drop_missing_table_unless_if_exists),
 		TEST(test_analyze_show_partitions_of_unpartitioned_table),
+		TEST(test_analyze_sql_errors_name_line_and_column),
+		TEST(test_analyze_sql_order_by_alias_and_group_by_position),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -731,6 +731,38 @@ static void test_partition_pruning_contradiction_selects_nothing(void **state)
 	assert_int_equal(s->nranges, 1);
 }
 
+/* ---- the whole optimized plan, as EXPLAIN prints it ------------------------------------------------- */
+
+static void test_optimize_plan_text_for_a_pruned_aggregate(void **state)
+{
+	struct fixture *f = F(state);
+	const char *sql = "SELECT region, count(*) AS n FROM (SELECT * FROM sales.orders) s\n"
+			  "WHERE dt BETWEEN DATE '2023-03-01' AND DATE '2023-03-31' AND amount > 1\n"
+			  "GROUP BY region HAVING count(*) > 1 ORDER BY n DESC";
+	const char *want =
+		"Sort [n#6 DESC NULLS LAST], true\n"
+		"+- Filter (n#6 > 1)\n"
+		"   +- Aggregate [region#2], [region#2, count(1) AS n#6]\n"
+		"      +- Project [region#2]\n"
+		"         +- Relation hive.sales.orders[region#2,amount#3,dt#5] csv, "
+		"PartitionFilters: [(dt#5 BETWEEN 2023-03-01 AND 2023-03-31)], "
+		"PushedFilters: [(amount#3 > 1.0)]\n";
+	sql_script sc;
+	textbuf tb = TEXTBUF_INIT;
+	char buf[600];
+
+	assert_int_equal(sql_parse(f->a, sql, strlen(sql), &sc, &f->err), 0);
+	if (sql_analyze(f->a, &f->cat, sc.stmts[0], &f->err) != 0) {
+		sql_error_format(&f->err, buf, sizeof buf);
+		fail_msg("analyze: %s", buf);
+	}
+	assert_int_equal(sql_optimize(f->a, &f->cat, &sc.stmts[0]->query, &f->log, &f->err), 0);
+	sql_plan_print(sc.stmts[0]->query, true, false, &tb);
+	assert_string_equal(tb.data, want);
+	textbuf_free(&tb);
+	assert_int_equal(find(sc.stmts[0]->query, SQL_PLAN_SCAN)->scan->partitions_selected, 31);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -753,6 +785,7 @@ int main(void)
 		TEST(test_partition_pruning_in_list_gives_point_ranges),
 		TEST(test_partition_pruning_function_of_key_filters_without_ranges),
 		TEST(test_partition_pruning_contradiction_selects_nothing),
+		TEST(test_optimize_plan_text_for_a_pruned_aggregate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
