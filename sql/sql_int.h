@@ -11,7 +11,7 @@
 typedef enum sql_token_type {
 	SQL_TOK_EOF = 0,
 	SQL_TOK_IDENT,           /* name, or `quoted name` (ptr/len exclude the backquotes) */
-	SQL_TOK_KEYWORD,         /* a reserved word; kw says which */
+	SQL_TOK_KEYWORD,         /* a reserved word; compare with sql_token_is() */
 	SQL_TOK_INTEGER,
 	SQL_TOK_DECIMAL,         /* 1.5, 1e3 */
 	SQL_TOK_STRING,          /* 'text' or "text" (ptr/len exclude quotes; '' and \' are escapes) */
@@ -25,7 +25,29 @@ typedef struct sql_token {
 	uint32_t len;
 	uint32_t line, col;
 	size_t offset;           /* byte offset in the text */
+	bool quoted;             /* IDENT: written `in backquotes` */
 } sql_token;
+
+/* A cursor over a job text; tokens point into the text, which must outlive
+ * them.  Only words that can never be names are KEYWORD tokens (SELECT,
+ * FROM, JOIN, AND, ...); words that are keywords only in one place (TABLE,
+ * PARTITION, DATE, ASC, ...) are IDENT tokens the parser recognises by
+ * position, so they still work as column names. */
+typedef struct sql_lexer {
+	const char *text;
+	size_t len;
+	size_t pos;
+	uint32_t line, col;
+} sql_lexer;
+void sql_lex_init(sql_lexer *lx, const char *text, size_t len);
+/* The next token; at the end, and after an ERROR token, it keeps returning
+ * EOF or the same ERROR. */
+void sql_lex_next(sql_lexer *lx, sql_token *tok);
+/* Whether T is the word WORD (any case): a keyword, or an unquoted
+ * identifier (a `quoted` name never matches, so it can name anything). */
+bool sql_token_is(const sql_token *t, const char *word);
+/* Why an ERROR token is one: "unterminated string literal", ... */
+const char *sql_lex_error_reason(const sql_token *t);
 
 /* ---- values and evaluation (sql_value.c, sql_eval.c) --------------------------------- */
 
@@ -75,11 +97,54 @@ const sql_func_info *sql_func_all(size_t *n);
 int sql_func_type(sql_func func, const sql_type *args, uint32_t nargs, sql_type *out,
 		  const char **why);
 
+/* Apply scalar function FUNC (any but COALESCE, which the evaluator runs
+ * lazily) to evaluated ARGS.  NULL in, NULL out.  Strings produced live in A
+ * (required by lower, upper and concat). */
+int sql_func_apply(sql_arena *a, sql_func func, const sql_value *args, uint32_t nargs,
+		   sql_value *out);
+
+/* ---- data file readers (sql_read.c), used by the engine (sql_exec.c) --------------------- */
+
+/* One open data file of a scan, producing rows of the scan's output columns
+ * (scan->columns): data columns parsed from the file, partition columns from
+ * PARTVALS (the partition's raw values, one per partition key; NULL for an
+ * unpartitioned table).  Malformed rows follow CTX->bad_rows: FAIL makes
+ * next() fail with the file and line in ERR; SKIP counts them in
+ * CTX->progress->rows_skipped and logs the first ten of the query. */
+typedef struct sql_reader sql_reader;
+int sql_reader_open(const sql_exec_ctx *ctx, const sql_scan *scan, const char *path,
+		    const char *const *partvals, sql_reader **out, sql_error *err);
+/* 0 and *ROW (scan->nout values, valid until the next call), 1 at the end of
+ * the file, or a negative errno with ERR filled. */
+int sql_reader_next(sql_reader *r, const sql_value **row, sql_error *err);
+/* Bytes of the file consumed so far. */
+uint64_t sql_reader_offset(const sql_reader *r);
+void sql_reader_close(sql_reader *r);   /* NULL allowed */
+/* A partition directory's raw value as a value of TYPE: Hive's
+ * __HIVE_DEFAULT_PARTITION__ is NULL; a value that does not parse is NULL.
+ * Strings point into RAW. */
+void sql_partition_value(const char *raw, sql_type type, sql_value *out);
+
 /* ---- plan helpers (sql_ir.c) ------------------------------------------------------------- */
 
 /* Edit distance, for "did you mean" suggestions. */
 unsigned sql_edit_distance(const char *a, const char *b);
 /* The expression as text, Catalyst style: (a#1 + 1), count(1), 'region (unresolved). */
 void sql_expr_print(const sql_expr *e, bool resolved, textbuf *out);
+
+/* ---- analyzer helpers the optimizer shares (sql_analyze.c) ------------------------------- */
+
+/* The conjuncts of E (a AND b AND c -> a, b, c), left to right, in an array
+ * in A (NULL and 0 for a NULL E). */
+void sql_expr_conjuncts(sql_arena *a, sql_expr *e, sql_expr ***out, uint32_t *n);
+/* L AND R (either may be NULL: the other is returned). */
+sql_expr *sql_expr_and(sql_arena *a, sql_expr *l, sql_expr *r);
+/* Structural equality of resolved expressions (columns by attr id; an
+ * ALIAS equals what it names). */
+bool sql_expr_equal(const sql_expr *x, const sql_expr *y);
+/* Recompute P's output attributes from its kind, children and exprs
+ * (SCAN, VALUES and ONE_ROW keep theirs).  -EINVAL if a PROJECT or
+ * AGGREGATE holds an unnamed expression. */
+int sql_plan_compute_output(sql_arena *a, sql_plan *p);
 
 #endif

@@ -343,7 +343,10 @@ sql_expr *sql_expr_new(sql_arena *a, sql_expr_kind kind, uint32_t line, uint32_t
 sql_plan *sql_plan_new(sql_arena *a, sql_plan_kind kind, uint32_t line, uint32_t col);
 /* A deep copy of E into A. */
 sql_expr *sql_expr_copy(sql_arena *a, const sql_expr *e);
-/* Append to a growable arena array (doubling); *cap tracks capacity. */
+/* Append to a growable arena array (doubling); *cap tracks capacity.
+ * Makes room for one more element of ELEM bytes, zeroes it, increments *n
+ * and returns the array, which may have moved: the new element is
+ * array[*n - 1].  Start with array NULL and *n = *cap = 0. */
 void *sql_array_push(sql_arena *a, void *array, uint32_t *n, uint32_t *cap, size_t elem);
 
 #endif

@@ -1,0 +1,1278 @@
+/*
+ * sql_optimize.c - the logical optimizer: Catalyst's rules, to a fixed point,
+ * then partition pruning against the metastore.
+ *
+ * Rules work on attribute ids, never on ordinals: a rule that moves an
+ * expression from one node to another only has to keep the ids right, and
+ * after every change the tree is refreshed bottom-up (outputs recomputed,
+ * every column's ordinal looked up again by id in its node's input).  A
+ * column whose id cannot be found is a bug in a rule and fails the job
+ * rather than reading the wrong column.
+ *
+ * The rules, by Catalyst's names: ConstantFolding, BooleanSimplification,
+ * CombineFilters, PushDownPredicates (a FILTER sinks through PROJECT,
+ * ALIAS, SORT, DISTINCT, UNION, through AGGREGATE on grouping keys, into
+ * the sides of a JOIN, and into a SCAN as its pushed filter), ColumnPruning
+ * (a SCAN reads only the columns used above it), CollapseProject and
+ * PruneFilters and RemoveNoopOperators, after EliminateSubqueryAliases has removed the analyzer's
+ * SubqueryAliases.  Each run of a rule that changes the plan is counted in the
+ * rule log.  PartitionPruning runs once at the end: the partition-only part
+ * of a scan's pushed filter decides which partitions are read, with the
+ * comparisons on the first partition key as metastore cursor ranges, and
+ * the metastore is walked to count what is selected.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql_int.h"
+
+#define OP_MAX_ITERATIONS 100
+
+typedef struct op_ctx {
+	sql_arena *a;
+	const sql_catalog *cat;
+	sql_rule_log *log;
+	sql_error *err;
+} op_ctx;
+
+/* A set of attribute ids (small: a linear array is enough). */
+typedef struct op_ids {
+	uint32_t *v;
+	uint32_t n, cap;
+} op_ids;
+
+static bool op_ids_has(const op_ids *s, uint32_t id)
+{
+	for (uint32_t i = 0; i < s->n; i++)
+		if (s->v[i] == id)
+			return true;
+	return false;
+}
+
+static void op_ids_add(sql_arena *a, op_ids *s, uint32_t id)
+{
+	if (op_ids_has(s, id))
+		return;
+	s->v = sql_array_push(a, s->v, &s->n, &s->cap, sizeof *s->v);
+	s->v[s->n - 1] = id;
+}
+
+static void op_ids_refs(sql_arena *a, op_ids *s, const sql_expr *e)
+{
+	if (e == NULL)
+		return;
+	if (e->kind == SQL_EXPR_COLUMN) {
+		op_ids_add(a, s, e->attr_id);
+		return;
+	}
+	for (uint32_t i = 0; i < e->nargs; i++)
+		op_ids_refs(a, s, e->args[i]);
+}
+
+static bool op_in_attrs(const sql_attr *attrs, uint32_t n, uint32_t id)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (attrs[i].id == id)
+			return true;
+	return false;
+}
+
+/* Do all columns of E come from ATTRS? */
+static bool op_refs_only(const sql_expr *e, const sql_attr *attrs, uint32_t n)
+{
+	if (e->kind == SQL_EXPR_COLUMN)
+		return op_in_attrs(attrs, n, e->attr_id);
+	for (uint32_t i = 0; i < e->nargs; i++)
+		if (!op_refs_only(e->args[i], attrs, n))
+			return false;
+	return true;
+}
+
+static bool op_has_column(const sql_expr *e)
+{
+	if (e->kind == SQL_EXPR_COLUMN)
+		return true;
+	for (uint32_t i = 0; i < e->nargs; i++)
+		if (op_has_column(e->args[i]))
+			return true;
+	return false;
+}
+
+static void op_log(op_ctx *c, const char *rule)
+{
+	sql_rule_log *l = c->log;
+
+	if (l == NULL)
+		return;
+	for (uint32_t i = 0; i < l->n; i++) {
+		if (strcmp(l->names[i], rule) == 0) {
+			l->counts[i]++;
+			return;
+		}
+	}
+	if (l->n < sizeof l->names / sizeof l->names[0]) {
+		l->names[l->n] = rule;
+		l->counts[l->n] = 1;
+		l->n++;
+	}
+}
+
+static sql_expr *op_bool_literal(op_ctx *c, bool v, uint32_t line, uint32_t col)
+{
+	sql_expr *e = sql_expr_new(c->a, SQL_EXPR_LITERAL, line, col);
+
+	e->type = SQL_TYPE_BOOLEAN;
+	e->value.type = SQL_TYPE_BOOLEAN;
+	e->value.u.b = v;
+	e->resolved = true;
+	return e;
+}
+
+static bool op_is_bool(const sql_expr *e, bool v)
+{
+	return e && e->kind == SQL_EXPR_LITERAL && !e->value.null &&
+	       e->value.type == SQL_TYPE_BOOLEAN && e->value.u.b == v;
+}
+
+static bool op_is_null_literal(const sql_expr *e)
+{
+	return e && e->kind == SQL_EXPR_LITERAL && e->value.null;
+}
+
+/* ---- refresh: outputs and ordinals from attribute ids ---------------------------------------- */
+
+static int op_fix(op_ctx *c, sql_expr *e, const sql_attr *attrs, uint32_t n)
+{
+	if (e == NULL)
+		return 0;
+	if (e->kind == SQL_EXPR_COLUMN) {
+		for (uint32_t i = 0; i < n; i++) {
+			if (attrs[i].id == e->attr_id) {
+				e->ordinal = (int32_t)i;
+				return 0;
+			}
+		}
+		sql_error_set(c->err, e->line, e->col,
+			      "internal error: the optimizer lost column %s#%u", e->name, e->attr_id);
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < e->nargs; i++) {
+		int rc = op_fix(c, e->args[i], attrs, n);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int op_refresh(op_ctx *c, sql_plan *p)
+{
+	const sql_attr *in;
+	uint32_t nin;
+	int rc = 0;
+
+	for (int i = 0; i < 2; i++) {
+		if (p->child[i]) {
+			rc = op_refresh(c, p->child[i]);
+			if (rc)
+				return rc;
+		}
+	}
+	rc = sql_plan_compute_output(c->a, p);
+	if (rc)
+		return rc;
+	if (p->kind == SQL_PLAN_SCAN) {
+		rc = op_fix(c, p->scan->data_filter, p->output, p->noutput);
+		if (rc == 0)
+			rc = op_fix(c, p->scan->partition_filter, p->output, p->noutput);
+		return rc;
+	}
+	if (p->child[0] == NULL)
+		return 0;
+	in = p->child[0]->output;
+	nin = p->child[0]->noutput;
+	if (p->kind == SQL_PLAN_JOIN) {
+		const sql_plan *l = p->child[0], *r = p->child[1];
+
+		for (uint32_t i = 0; i < p->nkeys && rc == 0; i++) {
+			rc = op_fix(c, p->lkeys[i], l->output, l->noutput);
+			if (rc == 0)
+				rc = op_fix(c, p->rkeys[i], r->output, r->noutput);
+		}
+		/* The residual reads the left row then the right row: the join's output. */
+		if (rc == 0)
+			rc = op_fix(c, p->cond, p->output, p->noutput);
+		return rc;
+	}
+	if (p->kind == SQL_PLAN_FILTER)
+		rc = op_fix(c, p->cond, in, nin);
+	for (uint32_t i = 0; i < p->nexprs && rc == 0; i++)
+		rc = op_fix(c, p->exprs[i], in, nin);
+	for (uint32_t i = 0; i < p->ngroups && rc == 0; i++)
+		rc = op_fix(c, p->groups[i], in, nin);
+	for (uint32_t i = 0; i < p->nsort && rc == 0; i++)
+		rc = op_fix(c, p->sort[i].expr, in, nin);
+	if (rc == 0)
+		rc = sql_plan_compute_output(c->a, p);
+	return rc;
+}
+
+/* ---- expression rules ----------------------------------------------------------------------------- */
+
+typedef bool (*op_expr_rule)(op_ctx *c, sql_expr **slot);
+
+/* Apply RULE to every expression held by every node of the tree. */
+static bool op_each_expr(op_ctx *c, sql_plan *p, op_expr_rule rule)
+{
+	bool changed = false;
+
+	if (p == NULL)
+		return false;
+	changed |= op_each_expr(c, p->child[0], rule);
+	changed |= op_each_expr(c, p->child[1], rule);
+	if (p->cond)
+		changed |= rule(c, &p->cond);
+	for (uint32_t i = 0; i < p->nexprs; i++)
+		changed |= rule(c, &p->exprs[i]);
+	for (uint32_t i = 0; i < p->ngroups; i++)
+		changed |= rule(c, &p->groups[i]);
+	for (uint32_t i = 0; i < p->nsort; i++)
+		changed |= rule(c, &p->sort[i].expr);
+	for (uint32_t i = 0; i < p->nkeys; i++) {
+		changed |= rule(c, &p->lkeys[i]);
+		changed |= rule(c, &p->rkeys[i]);
+	}
+	for (uint32_t r = 0; r < p->nrows; r++)
+		for (uint32_t k = 0; k < p->ncols; k++)
+			changed |= rule(c, &p->rows[r][k]);
+	if (p->kind == SQL_PLAN_SCAN) {
+		if (p->scan->data_filter)
+			changed |= rule(c, &p->scan->data_filter);
+		if (p->scan->partition_filter)
+			changed |= rule(c, &p->scan->partition_filter);
+	}
+	return changed;
+}
+
+/* ConstantFolding: an expression over literals only becomes a literal. */
+static bool op_fold(op_ctx *c, sql_expr **slot)
+{
+	sql_expr *e = *slot, *lit;
+	sql_value v;
+	bool changed = false, all = true;
+
+	for (uint32_t i = 0; i < e->nargs; i++) {
+		changed |= op_fold(c, &e->args[i]);
+		all &= e->args[i]->kind == SQL_EXPR_LITERAL;
+	}
+	switch (e->kind) {
+	case SQL_EXPR_LITERAL:
+	case SQL_EXPR_COLUMN:
+	case SQL_EXPR_STAR:
+	case SQL_EXPR_AGG:
+	case SQL_EXPR_ALIAS:
+		return changed;
+	default:
+		break;
+	}
+	if (!all || e->nargs == 0)
+		return changed;
+	if (sql_eval_const(c->a, e, &v) != 0)
+		return changed;
+	lit = sql_expr_new(c->a, SQL_EXPR_LITERAL, e->line, e->col);
+	lit->type = e->type;
+	lit->value = v;
+	lit->value.type = e->type;
+	lit->resolved = true;
+	*slot = lit;
+	return true;
+}
+
+/* BooleanSimplification: TRUE/FALSE absorbed by AND and OR, x AND x is x,
+ * NOT NOT x is x.  NULL is left alone (x AND NULL is not x). */
+static bool op_simplify(op_ctx *c, sql_expr **slot)
+{
+	sql_expr *e = *slot;
+	bool changed = false;
+
+	for (uint32_t i = 0; i < e->nargs; i++)
+		changed |= op_simplify(c, &e->args[i]);
+	if (e->kind == SQL_EXPR_BINARY && (e->op == SQL_OP_AND || e->op == SQL_OP_OR)) {
+		bool and = e->op == SQL_OP_AND;
+		sql_expr *l = e->args[0], *r = e->args[1];
+
+		/* AND: FALSE wins, TRUE vanishes; OR: TRUE wins, FALSE vanishes. */
+		if (op_is_bool(l, !and) || op_is_bool(r, !and)) {
+			*slot = op_bool_literal(c, !and, e->line, e->col);
+			return true;
+		}
+		if (op_is_bool(l, and)) {
+			*slot = r;
+			return true;
+		}
+		if (op_is_bool(r, and) || sql_expr_equal(l, r)) {
+			*slot = l;
+			return true;
+		}
+	}
+	if (e->kind == SQL_EXPR_UNARY && e->op == SQL_OP_NOT && e->args[0]->kind == SQL_EXPR_UNARY &&
+	    e->args[0]->op == SQL_OP_NOT) {
+		*slot = e->args[0]->args[0];
+		return true;
+	}
+	return changed;
+}
+
+/* ---- substitution ---------------------------------------------------------------------------------- */
+
+/* E with every column defined by one of EXPRS (a PROJECT's or AGGREGATE's
+ * list) replaced by its definition. */
+static sql_expr *op_subst(op_ctx *c, const sql_expr *e, sql_expr *const *exprs, uint32_t n)
+{
+	sql_expr *x;
+
+	if (e->kind == SQL_EXPR_COLUMN) {
+		for (uint32_t i = 0; i < n; i++) {
+			if (exprs[i]->attr_id != e->attr_id)
+				continue;
+			if (exprs[i]->kind == SQL_EXPR_ALIAS)
+				return sql_expr_copy(c->a, exprs[i]->args[0]);
+			return sql_expr_copy(c->a, exprs[i]);
+		}
+		return sql_expr_copy(c->a, e);
+	}
+	x = sql_arena_alloc(c->a, sizeof *x);
+	*x = *e;
+	if (e->nargs) {
+		x->args = sql_arena_alloc(c->a, e->nargs * sizeof *x->args);
+		for (uint32_t i = 0; i < e->nargs; i++)
+			x->args[i] = op_subst(c, e->args[i], exprs, n);
+	}
+	return x;
+}
+
+/* E with columns of FROM replaced, position by position, by those of TO. */
+static sql_expr *op_remap(op_ctx *c, const sql_expr *e, const sql_attr *from, const sql_attr *to,
+			  uint32_t n)
+{
+	sql_expr *x = sql_arena_alloc(c->a, sizeof *x);
+
+	*x = *e;
+	if (e->kind == SQL_EXPR_COLUMN) {
+		for (uint32_t i = 0; i < n; i++) {
+			if (from[i].id == e->attr_id) {
+				x->attr_id = to[i].id;
+				x->name = to[i].name;
+				x->type = to[i].type;
+				break;
+			}
+		}
+		return x;
+	}
+	if (e->nargs) {
+		x->args = sql_arena_alloc(c->a, e->nargs * sizeof *x->args);
+		for (uint32_t i = 0; i < e->nargs; i++)
+			x->args[i] = op_remap(c, e->args[i], from, to, n);
+	}
+	return x;
+}
+
+static sql_plan *op_filter(op_ctx *c, sql_expr *cond, sql_plan *child)
+{
+	sql_plan *f = sql_plan_new(c->a, SQL_PLAN_FILTER, cond->line, cond->col);
+
+	f->cond = cond;
+	f->child[0] = child;
+	sql_plan_compute_output(c->a, f);
+	return f;
+}
+
+/* ---- plan rules --------------------------------------------------------------------------------------- */
+
+typedef bool (*op_plan_rule)(op_ctx *c, sql_plan **slot);
+
+/* Apply RULE at every node, top-down (a node first, then its new children). */
+static bool op_each_plan(op_ctx *c, sql_plan **slot, op_plan_rule rule)
+{
+	bool changed = rule(c, slot);
+	sql_plan *p = *slot;
+
+	for (int i = 0; i < 2; i++)
+		if (p->child[i])
+			changed |= op_each_plan(c, &p->child[i], rule);
+	return changed;
+}
+
+/* CombineFilters: Filter(Filter(x, a), b) -> Filter(x, a AND b). */
+static bool op_combine_filters(op_ctx *c, sql_plan **slot)
+{
+	sql_plan *p = *slot, *ch = p->child[0];
+
+	if (p->kind != SQL_PLAN_FILTER || ch->kind != SQL_PLAN_FILTER)
+		return false;
+	ch->cond = sql_expr_and(c->a, ch->cond, p->cond);
+	*slot = ch;
+	return true;
+}
+
+/* Push the conjuncts of a FILTER over an AGGREGATE that only use grouping
+ * outputs below it. */
+static bool op_push_through_aggregate(op_ctx *c, sql_plan **slot)
+{
+	sql_plan *p = *slot, *agg = p->child[0];
+	sql_expr **conj, *keep = NULL, *push = NULL;
+	uint32_t n;
+
+	if (agg->ngroups == 0)
+		return false;   /* one row even for no input: a filter below would change it */
+	sql_expr_conjuncts(c->a, p->cond, &conj, &n);
+	for (uint32_t i = 0; i < n; i++) {
+		op_ids ids = { 0 };
+		bool ok = op_has_column(conj[i]);
+
+		op_ids_refs(c->a, &ids, conj[i]);
+		for (uint32_t k = 0; k < ids.n && ok; k++) {
+			ok = false;
+			for (uint32_t j = 0; j < agg->nexprs; j++) {
+				const sql_expr *x = agg->exprs[j];
+
+				if (x->attr_id != ids.v[k])
+					continue;
+				if (x->kind == SQL_EXPR_ALIAS)
+					x = x->args[0];
+				for (uint32_t g = 0; g < agg->ngroups; g++)
+					ok |= sql_expr_equal(x, agg->groups[g]);
+			}
+		}
+		if (ok)
+			push = sql_expr_and(c->a, push, op_subst(c, conj[i], agg->exprs, agg->nexprs));
+		else
+			keep = sql_expr_and(c->a, keep, conj[i]);
+	}
+	if (push == NULL)
+		return false;
+	agg->child[0] = op_filter(c, push, agg->child[0]);
+	*slot = keep ? op_filter(c, keep, agg) : agg;
+	return true;
+}
+
+/* Split COND into conjuncts that only read the left side, only the right
+ * side, and the rest. */
+static void op_split_sides(op_ctx *c, sql_expr *cond, const sql_plan *j, sql_expr **left,
+			   sql_expr **right, sql_expr **rest)
+{
+	sql_expr **conj;
+	uint32_t n;
+	const sql_plan *l = j->child[0], *r = j->child[1];
+
+	*left = *right = *rest = NULL;
+	sql_expr_conjuncts(c->a, cond, &conj, &n);
+	for (uint32_t i = 0; i < n; i++) {
+		if (op_has_column(conj[i]) && op_refs_only(conj[i], l->output, l->noutput))
+			*left = sql_expr_and(c->a, *left, conj[i]);
+		else if (op_has_column(conj[i]) && op_refs_only(conj[i], r->output, r->noutput))
+			*right = sql_expr_and(c->a, *right, conj[i]);
+		else
+			*rest = sql_expr_and(c->a, *rest, conj[i]);
+	}
+}
+
+static bool op_push_into_join(op_ctx *c, sql_plan **slot)
+{
+	sql_plan *p = *slot, *j = p->child[0];
+	sql_expr *left, *right, *rest;
+
+	op_split_sides(c, p->cond, j, &left, &right, &rest);
+	/* Below a LEFT join, a filter on the right side would turn its
+	 * misses into NULL rows instead of removing them: it stays above. */
+	if (j->join_type == SQL_JOIN_LEFT && right) {
+		rest = sql_expr_and(c->a, right, rest);
+		right = NULL;
+	}
+	if (left == NULL && right == NULL)
+		return false;
+	if (left)
+		j->child[0] = op_filter(c, left, j->child[0]);
+	if (right)
+		j->child[1] = op_filter(c, right, j->child[1]);
+	*slot = rest ? op_filter(c, rest, j) : j;
+	return true;
+}
+
+/* A JOIN's own residual condition: for an inner join its one-sided
+ * conjuncts filter that side; for a LEFT join only the right side's. */
+static bool op_push_join_condition(op_ctx *c, sql_plan *j)
+{
+	sql_expr *left, *right, *rest;
+
+	if (j->cond == NULL)
+		return false;
+	op_split_sides(c, j->cond, j, &left, &right, &rest);
+	if (j->join_type == SQL_JOIN_LEFT && left) {
+		rest = sql_expr_and(c->a, left, rest);
+		left = NULL;
+	}
+	if (left == NULL && right == NULL)
+		return false;
+	if (left)
+		j->child[0] = op_filter(c, left, j->child[0]);
+	if (right)
+		j->child[1] = op_filter(c, right, j->child[1]);
+	j->cond = rest;
+	return true;
+}
+
+/* PushDownPredicates. */
+static bool op_push_down(op_ctx *c, sql_plan **slot)
+{
+	sql_plan *p = *slot, *ch;
+	sql_scan *s;
+
+	if (p->kind == SQL_PLAN_JOIN)
+		return op_push_join_condition(c, p);
+	if (p->kind != SQL_PLAN_FILTER)
+		return false;
+	ch = p->child[0];
+	switch (ch->kind) {
+	case SQL_PLAN_PROJECT:
+		/* Every projected expression is deterministic and side-effect
+		 * free, so the condition can read the definitions instead. */
+		p->cond = op_subst(c, p->cond, ch->exprs, ch->nexprs);
+		p->child[0] = ch->child[0];
+		ch->child[0] = p;
+		*slot = ch;
+		return true;
+	case SQL_PLAN_ALIAS:
+	case SQL_PLAN_SORT:
+	case SQL_PLAN_DISTINCT:
+		p->child[0] = ch->child[0];
+		ch->child[0] = p;
+		*slot = ch;
+		return true;
+	case SQL_PLAN_UNION:
+		ch->child[0] = op_filter(c, p->cond, ch->child[0]);
+		ch->child[1] = op_filter(c, op_remap(c, p->cond, ch->output, ch->child[1]->output,
+						     ch->noutput),
+					 ch->child[1]);
+		*slot = ch;
+		return true;
+	case SQL_PLAN_AGGREGATE:
+		return op_push_through_aggregate(c, slot);
+	case SQL_PLAN_JOIN:
+		return op_push_into_join(c, slot);
+	case SQL_PLAN_SCAN:
+		s = ch->scan;
+		s->data_filter = sql_expr_and(c->a, s->data_filter, p->cond);
+		*slot = ch;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* CollapseProject: Project(Project(x)) -> Project(x). */
+static bool op_collapse_project(op_ctx *c, sql_plan **slot)
+{
+	sql_plan *p = *slot, *ch = p->child[0];
+
+	if (p->kind != SQL_PLAN_PROJECT || ch->kind != SQL_PLAN_PROJECT)
+		return false;
+	for (uint32_t i = 0; i < p->nexprs; i++) {
+		sql_expr *e = p->exprs[i];
+
+		if (e->kind == SQL_EXPR_COLUMN) {
+			/* A pass-through of a lower definition is that definition. */
+			for (uint32_t k = 0; k < ch->nexprs; k++) {
+				if (ch->exprs[k]->attr_id == e->attr_id) {
+					p->exprs[i] = ch->exprs[k];
+					break;
+				}
+			}
+		} else {
+			p->exprs[i] = op_subst(c, e, ch->exprs, ch->nexprs);
+		}
+	}
+	p->child[0] = ch->child[0];
+	return true;
+}
+
+/* RemoveNoopOperators: a PROJECT that passes its child's columns through
+ * unchanged, in order. */
+static bool op_remove_noop_project(op_ctx *c, sql_plan **slot)
+{
+	sql_plan *p = *slot, *ch = p->child[0];
+
+	(void)c;
+	if (p->kind != SQL_PLAN_PROJECT || p->nexprs != ch->noutput)
+		return false;
+	for (uint32_t i = 0; i < p->nexprs; i++)
+		if (p->exprs[i]->kind != SQL_EXPR_COLUMN || p->exprs[i]->attr_id != ch->output[i].id)
+			return false;
+	*slot = ch;
+	return true;
+}
+
+static sql_plan *op_empty(op_ctx *c, const sql_plan *like)
+{
+	sql_plan *v = sql_plan_new(c->a, SQL_PLAN_VALUES, like->line, like->col);
+
+	v->output = like->output;
+	v->noutput = like->noutput;
+	v->ncols = like->noutput;
+	return v;
+}
+
+/* PruneFilters: a filter that is always TRUE goes, one that is FALSE or
+ * NULL leaves an empty relation. */
+static bool op_prune_filters(op_ctx *c, sql_plan **slot)
+{
+	sql_plan *p = *slot;
+	sql_scan *s = p->scan;
+
+	if (p->kind == SQL_PLAN_FILTER) {
+		if (op_is_bool(p->cond, true)) {
+			*slot = p->child[0];
+			return true;
+		}
+		if (op_is_bool(p->cond, false) || op_is_null_literal(p->cond)) {
+			*slot = op_empty(c, p);
+			return true;
+		}
+		return false;
+	}
+	if (p->kind != SQL_PLAN_SCAN)
+		return false;
+	if (op_is_bool(s->data_filter, false) || op_is_null_literal(s->data_filter) ||
+	    op_is_bool(s->partition_filter, false) || op_is_null_literal(s->partition_filter)) {
+		*slot = op_empty(c, p);
+		return true;
+	}
+	if (op_is_bool(s->data_filter, true)) {
+		s->data_filter = NULL;
+		return true;
+	}
+	if (op_is_bool(s->partition_filter, true)) {
+		s->partition_filter = NULL;
+		return true;
+	}
+	return false;
+}
+
+/* ---- column pruning ---------------------------------------------------------------------------------- */
+
+static bool op_prune(op_ctx *c, sql_plan *p, op_ids *need);
+
+static void op_need_all(op_ctx *c, const sql_plan *p, op_ids *need)
+{
+	for (uint32_t i = 0; i < p->noutput; i++)
+		op_ids_add(c->a, need, p->output[i].id);
+}
+
+static bool op_prune_scan(op_ctx *c, sql_plan *p, op_ids *need)
+{
+	sql_scan *s = p->scan;
+	uint32_t n = 0, keep = UINT32_MAX;
+
+	op_ids_refs(c->a, need, s->data_filter);
+	op_ids_refs(c->a, need, s->partition_filter);
+	for (uint32_t i = 0; i < s->nout; i++)
+		if (op_ids_has(need, p->output[i].id))
+			n++;
+	if (n == s->nout)
+		return false;
+	if (n == 0) {
+		/* Nothing is read, yet rows must still be counted: keep the
+		 * cheapest column, a partition key (from the path) if there is one. */
+		keep = 0;
+		for (uint32_t i = 0; i < s->nout; i++) {
+			if (s->columns[i] >= s->ncolumns) {
+				keep = i;
+				break;
+			}
+		}
+		if (s->nout == 1)
+			return false;
+	}
+	n = 0;
+	sql_attr *out = sql_arena_alloc(c->a, (s->nout + 1) * sizeof *out);
+	uint32_t *cols = sql_arena_alloc(c->a, (s->nout + 1) * sizeof *cols);
+
+	for (uint32_t i = 0; i < s->nout; i++) {
+		if (i != keep && !op_ids_has(need, p->output[i].id))
+			continue;
+		out[n] = p->output[i];
+		cols[n++] = s->columns[i];
+	}
+	s->columns = cols;
+	s->nout = n;
+	p->output = out;
+	p->noutput = n;
+	return true;
+}
+
+static bool op_prune(op_ctx *c, sql_plan *p, op_ids *need)
+{
+	op_ids down = { 0 }, right = { 0 };
+	bool changed = false;
+
+	switch (p->kind) {
+	case SQL_PLAN_SCAN:
+		return op_prune_scan(c, p, need);
+	case SQL_PLAN_PROJECT: {
+		uint32_t n = 0;
+
+		for (uint32_t i = 0; i < p->nexprs; i++) {
+			/* Keep at least one column so the rows still exist. */
+			if (op_ids_has(need, p->exprs[i]->attr_id) || (n == 0 && i + 1 == p->nexprs))
+				p->exprs[n++] = p->exprs[i];
+		}
+		changed = n != p->nexprs;
+		p->nexprs = n;
+		for (uint32_t i = 0; i < n; i++)
+			op_ids_refs(c->a, &down, p->exprs[i]);
+		break;
+	}
+	case SQL_PLAN_AGGREGATE:
+		for (uint32_t i = 0; i < p->nexprs; i++)
+			op_ids_refs(c->a, &down, p->exprs[i]);
+		for (uint32_t i = 0; i < p->ngroups; i++)
+			op_ids_refs(c->a, &down, p->groups[i]);
+		break;
+	case SQL_PLAN_FILTER:
+		down = *need;
+		op_ids_refs(c->a, &down, p->cond);
+		break;
+	case SQL_PLAN_SORT:
+		down = *need;
+		for (uint32_t i = 0; i < p->nsort; i++)
+			op_ids_refs(c->a, &down, p->sort[i].expr);
+		break;
+	case SQL_PLAN_LIMIT:
+	case SQL_PLAN_ALIAS:
+		down = *need;
+		break;
+	case SQL_PLAN_JOIN:
+		down = *need;
+		op_ids_refs(c->a, &down, p->cond);
+		for (uint32_t i = 0; i < p->nkeys; i++) {
+			op_ids_refs(c->a, &down, p->lkeys[i]);
+			op_ids_refs(c->a, &down, p->rkeys[i]);
+		}
+		for (uint32_t i = 0; i < down.n; i++)
+			op_ids_add(c->a, &right, down.v[i]);
+		changed |= op_prune(c, p->child[1], &right);
+		break;
+	case SQL_PLAN_DISTINCT:
+		op_need_all(c, p->child[0], &down);
+		break;
+	case SQL_PLAN_UNION:
+		/* Columns pair up by position: both sides keep all of theirs. */
+		op_need_all(c, p->child[0], &down);
+		op_need_all(c, p->child[1], &right);
+		changed |= op_prune(c, p->child[1], &right);
+		break;
+	default:
+		return false;
+	}
+	if (p->child[0])
+		changed |= op_prune(c, p->child[0], &down);
+	return changed;
+}
+
+static bool op_column_pruning(op_ctx *c, sql_plan **slot)
+{
+	op_ids need = { 0 };
+
+	op_need_all(c, *slot, &need);
+	return op_prune(c, *slot, &need);
+}
+
+/* ---- partition pruning ---------------------------------------------------------------------------- */
+
+/* Is E a column of S that is a partition key?  Its key index in *K. */
+static bool op_partition_column(const sql_plan *scan, const sql_expr *e, uint32_t *k)
+{
+	const sql_scan *s = scan->scan;
+
+	if (e->kind != SQL_EXPR_COLUMN)
+		return false;
+	for (uint32_t i = 0; i < s->nout; i++) {
+		if (scan->output[i].id == e->attr_id && s->columns[i] >= s->ncolumns) {
+			*k = s->columns[i] - s->ncolumns;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool op_partition_only(const sql_plan *scan, const sql_expr *e)
+{
+	uint32_t k;
+
+	if (e->kind == SQL_EXPR_COLUMN)
+		return op_partition_column(scan, e, &k);
+	for (uint32_t i = 0; i < e->nargs; i++)
+		if (!op_partition_only(scan, e->args[i]))
+			return false;
+	return true;
+}
+
+typedef struct op_ranges {
+	sql_prange *v;
+	uint32_t n, cap;
+} op_ranges;
+
+static const char *op_canonical(op_ctx *c, const sql_value *v)
+{
+	textbuf tb = TEXTBUF_INIT;
+	const char *s;
+
+	sql_value_print(v, &tb);
+	s = sql_arena_strdup(c->a, tb.data ? tb.data : "");
+	textbuf_free(&tb);
+	return s;
+}
+
+static void op_range_push(op_ctx *c, op_ranges *r, const char *lo, bool lo_open, const char *hi,
+			  bool hi_open)
+{
+	r->v = sql_array_push(c->a, r->v, &r->n, &r->cap, sizeof *r->v);
+	r->v[r->n - 1] = (sql_prange){ lo, hi, lo_open, hi_open };
+}
+
+/* The ranges of the first key that conjunct E allows, or false if E says
+ * nothing usable about it. */
+static bool op_conjunct_ranges(op_ctx *c, const sql_plan *scan, const sql_expr *e, op_ranges *out)
+{
+	uint32_t k;
+	sql_op op;
+	const sql_expr *col, *lit;
+
+	memset(out, 0, sizeof *out);
+	if (e->kind == SQL_EXPR_BINARY && e->op >= SQL_OP_EQ && e->op <= SQL_OP_GE &&
+	    e->op != SQL_OP_NE) {
+		op = e->op;
+		col = e->args[0];
+		lit = e->args[1];
+		if (col->kind == SQL_EXPR_LITERAL) {
+			/* 5 > k is k < 5 */
+			col = e->args[1];
+			lit = e->args[0];
+			op = op == SQL_OP_LT ? SQL_OP_GT : op == SQL_OP_LE ? SQL_OP_GE :
+			     op == SQL_OP_GT ? SQL_OP_LT : op == SQL_OP_GE ? SQL_OP_LE : op;
+		}
+		if (!op_partition_column(scan, col, &k) || k != 0 || lit->kind != SQL_EXPR_LITERAL ||
+		    lit->value.null)
+			return false;
+		const char *v = op_canonical(c, &lit->value);
+
+		switch (op) {
+		case SQL_OP_EQ: op_range_push(c, out, v, false, v, false); break;
+		case SQL_OP_LT: op_range_push(c, out, NULL, false, v, true); break;
+		case SQL_OP_LE: op_range_push(c, out, NULL, false, v, false); break;
+		case SQL_OP_GT: op_range_push(c, out, v, true, NULL, false); break;
+		default: op_range_push(c, out, v, false, NULL, false); break;
+		}
+		return true;
+	}
+	if (e->kind == SQL_EXPR_BETWEEN && !e->negated) {
+		if (!op_partition_column(scan, e->args[0], &k) || k != 0)
+			return false;
+		for (int i = 1; i <= 2; i++)
+			if (e->args[i]->kind != SQL_EXPR_LITERAL || e->args[i]->value.null)
+				return false;
+		op_range_push(c, out, op_canonical(c, &e->args[1]->value), false,
+			      op_canonical(c, &e->args[2]->value), false);
+		return true;
+	}
+	if (e->kind == SQL_EXPR_IN && !e->negated) {
+		if (!op_partition_column(scan, e->args[0], &k) || k != 0)
+			return false;
+		for (uint32_t i = 1; i < e->nargs; i++)
+			if (e->args[i]->kind != SQL_EXPR_LITERAL)
+				return false;
+		for (uint32_t i = 1; i < e->nargs; i++) {
+			const char *v;
+
+			if (e->args[i]->value.null)
+				continue;   /* k = NULL is never true */
+			v = op_canonical(c, &e->args[i]->value);
+			op_range_push(c, out, v, false, v, false);
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Compare range bounds: lower bounds (NULL is -inf) or upper (NULL is +inf). */
+static int op_cmp_lo(const char *a, bool ao, const char *b, bool bo)
+{
+	int d;
+
+	if (a == NULL || b == NULL)
+		return (a == NULL) - (b == NULL) ? (a == NULL ? -1 : 1) : 0;
+	d = strcmp(a, b);
+	return d ? d : (int)ao - (int)bo;   /* an open lower bound starts later */
+}
+
+static int op_cmp_hi(const char *a, bool ao, const char *b, bool bo)
+{
+	int d;
+
+	if (a == NULL || b == NULL)
+		return (a == NULL) - (b == NULL) ? (a == NULL ? 1 : -1) : 0;
+	d = strcmp(a, b);
+	return d ? d : (int)bo - (int)ao;   /* an open upper bound ends earlier */
+}
+
+static bool op_range_empty(const sql_prange *r)
+{
+	int d;
+
+	if (r->lo == NULL || r->hi == NULL)
+		return false;
+	d = strcmp(r->lo, r->hi);
+	return d > 0 || (d == 0 && (r->lo_open || r->hi_open));
+}
+
+static int op_range_order(const void *x, const void *y)
+{
+	const sql_prange *a = x, *b = y;
+
+	return op_cmp_lo(a->lo, a->lo_open, b->lo, b->lo_open);
+}
+
+/* A ∩ B, sorted by lower bound, duplicates of points merged. */
+static op_ranges op_intersect(op_ctx *c, const op_ranges *a, const op_ranges *b)
+{
+	op_ranges out = { 0 };
+
+	for (uint32_t i = 0; i < a->n; i++) {
+		for (uint32_t j = 0; j < b->n; j++) {
+			const sql_prange *x = &a->v[i], *y = &b->v[j];
+			sql_prange r;
+
+			if (op_cmp_lo(x->lo, x->lo_open, y->lo, y->lo_open) >= 0) {
+				r.lo = x->lo;
+				r.lo_open = x->lo_open;
+			} else {
+				r.lo = y->lo;
+				r.lo_open = y->lo_open;
+			}
+			if (op_cmp_hi(x->hi, x->hi_open, y->hi, y->hi_open) <= 0) {
+				r.hi = x->hi;
+				r.hi_open = x->hi_open;
+			} else {
+				r.hi = y->hi;
+				r.hi_open = y->hi_open;
+			}
+			if (!op_range_empty(&r))
+				op_range_push(c, &out, r.lo, r.lo_open, r.hi, r.hi_open);
+		}
+	}
+	if (out.n > 1)
+		qsort(out.v, out.n, sizeof *out.v, op_range_order);
+	/* Drop repeated ranges (k IN ('a', 'a')). */
+	uint32_t w = 0;
+
+	for (uint32_t i = 0; i < out.n; i++) {
+		if (w > 0 && op_cmp_lo(out.v[w - 1].lo, out.v[w - 1].lo_open, out.v[i].lo,
+				       out.v[i].lo_open) == 0 &&
+		    op_cmp_hi(out.v[w - 1].hi, out.v[w - 1].hi_open, out.v[i].hi,
+			      out.v[i].hi_open) == 0)
+			continue;
+		out.v[w++] = out.v[i];
+	}
+	out.n = w;
+	return out;
+}
+
+typedef struct op_walk {
+	op_ctx *c;
+	const sql_plan *scan;
+	store_txn *txn;
+	char values[STORE_MAX_PARTKEYS][STORE_NAME_MAX + 1];
+	uint64_t partitions, bytes, rows;
+} op_walk;
+
+/* Does the partition with W->values pass the scan's partition filter? */
+static int op_walk_leaf(op_walk *w, const store_pnode *leaf)
+{
+	const sql_scan *s = w->scan->scan;
+	sql_arena *scratch = sql_arena_new();
+	sql_value *row = sql_arena_alloc(scratch, (s->nout + 1) * sizeof *row);
+	sql_value out;
+	int rc;
+
+	for (uint32_t i = 0; i < s->nout; i++) {
+		uint32_t col = s->columns[i];
+
+		/* Data columns are never read by a partition filter. */
+		if (col < s->ncolumns)
+			row[i] = (sql_value){ .type = s->types[col], .null = true };
+		else
+			sql_partition_value(w->values[col - s->ncolumns], s->types[col], &row[i]);
+	}
+	rc = sql_eval(scratch, s->partition_filter, row, &out);
+	if (rc == 0 && !out.null && out.type == SQL_TYPE_BOOLEAN && out.u.b) {
+		w->partitions++;
+		w->bytes += leaf->bytes;
+		w->rows += leaf->rows;
+	}
+	sql_arena_free(scratch);
+	return rc;
+}
+
+static int op_walk_pnode(op_walk *w, const store_pnode *pn)
+{
+	store_iter *it = NULL;
+	store_pnode child;
+	int rc;
+
+	snprintf(w->values[pn->depth - 1], sizeof w->values[0], "%s", pn->value);
+	if (pn->leaf)
+		return op_walk_leaf(w, pn);
+	rc = store_iter_pnodes(w->txn, w->scan->scan->table_id, pn->id, NULL, &it);
+	if (rc)
+		return rc;
+	while ((rc = store_iter_next(it, &child)) == 0) {
+		rc = op_walk_pnode(w, &child);
+		if (rc)
+			break;
+	}
+	store_iter_close(it);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* Walk the first level within R, descending to the leaves. */
+static int op_walk_range(op_walk *w, const sql_prange *r)
+{
+	uint64_t table = w->scan->scan->table_id;
+	store_iter *it = NULL;
+	store_pnode pn;
+	int rc;
+
+	if (r->lo && !r->lo_open) {
+		/* The cursor resumes after a value: visit the bound itself first. */
+		rc = store_pnode_get(w->txn, table, 0, r->lo, &pn);
+		if (rc == 0 && (r->hi == NULL || strcmp(pn.value, r->hi) <= 0))
+			rc = op_walk_pnode(w, &pn);
+		if (rc && rc != -ENOENT)
+			return rc;
+	}
+	rc = store_iter_pnodes(w->txn, table, 0, r->lo, &it);
+	if (rc)
+		return rc;
+	while ((rc = store_iter_next(it, &pn)) == 0) {
+		if (r->hi) {
+			int d = strcmp(pn.value, r->hi);
+
+			if (d > 0 || (d == 0 && r->hi_open))
+				break;
+		}
+		rc = op_walk_pnode(w, &pn);
+		if (rc)
+			break;
+	}
+	store_iter_close(it);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+static int op_count_partitions(op_ctx *c, sql_plan *scan)
+{
+	sql_scan *s = scan->scan;
+	const sql_platform *pl = &c->cat->platforms[s->platform];
+	op_walk *w = sql_arena_alloc(c->a, sizeof *w);
+	sql_prange all = { 0 };
+	int rc;
+
+	w->c = c;
+	w->scan = scan;
+	rc = store_read_begin(pl->store, &w->txn);
+	if (rc)
+		goto out;
+	if (s->nranges == 0) {
+		rc = op_walk_range(w, &all);
+	} else {
+		for (uint32_t i = 0; i < s->nranges && rc == 0; i++)
+			rc = op_walk_range(w, &s->ranges[i]);
+	}
+	store_commit(w->txn);
+	if (rc == 0) {
+		s->partitions_selected = w->partitions;
+		s->bytes_selected = w->bytes;
+		s->rows_selected = w->rows;
+	}
+out:
+	if (rc)
+		sql_error_set(c->err, scan->line, scan->col,
+			      "cannot list the partitions of %s.%s: %s", s->db, s->table,
+			      store_strerror(rc));
+	return rc;
+}
+
+static int op_prune_partitions(op_ctx *c, sql_plan *p, bool *changed)
+{
+	sql_scan *s;
+	sql_expr **conj, *part = NULL, *data = NULL;
+	uint32_t n;
+	int rc;
+
+	for (int i = 0; i < 2; i++) {
+		if (p->child[i]) {
+			rc = op_prune_partitions(c, p->child[i], changed);
+			if (rc)
+				return rc;
+		}
+	}
+	if (p->kind != SQL_PLAN_SCAN || p->scan->npartkeys == 0)
+		return 0;
+	s = p->scan;
+	sql_expr_conjuncts(c->a, s->data_filter, &conj, &n);
+	for (uint32_t i = 0; i < n; i++) {
+		if (op_has_column(conj[i]) && op_partition_only(p, conj[i]))
+			part = sql_expr_and(c->a, part, conj[i]);
+		else
+			data = sql_expr_and(c->a, data, conj[i]);
+	}
+	if (part == NULL)
+		return 0;
+	s->partition_filter = sql_expr_and(c->a, s->partition_filter, part);
+	s->data_filter = data;
+	*changed = true;
+
+	/* Cursor ranges on the first key, where the raw values sort as the
+	 * values do: strings, and dates in their canonical YYYY-MM-DD. */
+	sql_type t0 = s->types[s->ncolumns];
+
+	if (t0 == SQL_TYPE_STRING || t0 == SQL_TYPE_DATE) {
+		op_ranges acc = { 0 }, one;
+		bool any = false;
+
+		op_range_push(c, &acc, NULL, false, NULL, false);
+		sql_expr_conjuncts(c->a, s->partition_filter, &conj, &n);
+		for (uint32_t i = 0; i < n; i++) {
+			if (!op_conjunct_ranges(c, p, conj[i], &one))
+				continue;
+			any = true;
+			acc = op_intersect(c, &acc, &one);
+		}
+		if (any && acc.n == 0) {
+			/* Contradictory bounds: an empty range, so nothing is listed. */
+			op_range_push(c, &acc, "", true, "", true);
+		}
+		if (any) {
+			s->ranges = acc.v;
+			s->nranges = acc.n;
+		}
+	}
+	return op_count_partitions(c, p);
+}
+
+/* EliminateSubqueryAliases: names were for the analyzer; attribute ids
+ * carry the meaning from here on, and the aliases would stand between
+ * nodes the rules want to see together. */
+static bool op_eliminate_aliases(op_ctx *c, sql_plan **slot)
+{
+	bool changed = false;
+
+	(void)c;
+	while ((*slot)->kind == SQL_PLAN_ALIAS) {
+		*slot = (*slot)->child[0];
+		changed = true;
+	}
+	for (int i = 0; i < 2; i++)
+		if ((*slot)->child[i])
+			changed |= op_eliminate_aliases(c, &(*slot)->child[i]);
+	return changed;
+}
+
+/* ---- driver -------------------------------------------------------------------------------------------- */
+
+static bool op_rule_constant_folding(op_ctx *c, sql_plan **slot)
+{
+	return op_each_expr(c, *slot, op_fold);
+}
+
+static bool op_rule_boolean_simplification(op_ctx *c, sql_plan **slot)
+{
+	return op_each_expr(c, *slot, op_simplify);
+}
+
+static bool op_rule_combine_filters(op_ctx *c, sql_plan **slot)
+{
+	return op_each_plan(c, slot, op_combine_filters);
+}
+
+static bool op_rule_push_down(op_ctx *c, sql_plan **slot)
+{
+	return op_each_plan(c, slot, op_push_down);
+}
+
+static bool op_rule_collapse_project(op_ctx *c, sql_plan **slot)
+{
+	return op_each_plan(c, slot, op_collapse_project);
+}
+
+static bool op_rule_remove_noop(op_ctx *c, sql_plan **slot)
+{
+	return op_each_plan(c, slot, op_remove_noop_project);
+}
+
+static bool op_rule_prune_filters(op_ctx *c, sql_plan **slot)
+{
+	return op_each_plan(c, slot, op_prune_filters);
+}
+
+static const struct {
+	const char *name;
+	bool (*apply)(op_ctx *c, sql_plan **slot);
+} op_rules[] = {
+	{ "CombineFilters", op_rule_combine_filters },
+	{ "PushDownPredicates", op_rule_push_down },
+	{ "ConstantFolding", op_rule_constant_folding },
+	{ "BooleanSimplification", op_rule_boolean_simplification },
+	{ "PruneFilters", op_rule_prune_filters },
+	{ "CollapseProject", op_rule_collapse_project },
+	{ "ColumnPruning", op_column_pruning },
+	{ "RemoveNoopOperators", op_rule_remove_noop },
+};
+
+int sql_optimize(sql_arena *a, const sql_catalog *cat, sql_plan **plan, sql_rule_log *log,
+		 sql_error *err)
+{
+	op_ctx c = { .a = a, .cat = cat, .log = log, .err = err };
+	bool changed = false;
+	int rc;
+
+	if (op_eliminate_aliases(&c, plan))
+		op_log(&c, "EliminateSubqueryAliases");
+	rc = op_refresh(&c, *plan);
+	if (rc)
+		return rc;
+	for (int iter = 0; iter < OP_MAX_ITERATIONS; iter++) {
+		bool any = false;
+
+		for (size_t r = 0; r < sizeof op_rules / sizeof op_rules[0]; r++) {
+			if (!op_rules[r].apply(&c, plan))
+				continue;
+			op_log(&c, op_rules[r].name);
+			any = true;
+			rc = op_refresh(&c, *plan);
+			if (rc)
+				return rc;
+		}
+		if (!any)
+			break;
+	}
+	rc = op_prune_partitions(&c, *plan, &changed);
+	if (rc)
+		return rc;
+	if (changed) {
+		op_log(&c, "PartitionPruning");
+		rc = op_refresh(&c, *plan);
+	}
+	return rc;
+}

@@ -1,0 +1,1906 @@
+/*
+ * sql_parse.c - job text to statements with unresolved plans.
+ *
+ * Recursive descent, one function per clause, over the tokens of
+ * sql_lex.c; expressions by precedence climbing, from loosest to
+ * tightest:
+ *
+ *   OR < AND < NOT < comparison, IS, IN, BETWEEN, LIKE < || < + - < * / % < unary -
+ *
+ * The plans are built as Spark's parser builds them: names as written,
+ * relations unresolved (a one-part name is a CTE_REF, which the analyzer
+ * turns into a CTE or an error), count(*) as an AGG without arguments.
+ * A SELECT becomes Project (or Aggregate, when it groups or aggregates)
+ * over Filter over the FROM relations; HAVING is a Filter above the
+ * Aggregate; Distinct, Sort and Limit stack on top in that order.
+ *
+ * Every nesting construct (parentheses, calls, CASE, subqueries, prefix
+ * operators) counts against SQL_PARSE_MAX_DEPTH, so a hostile job file
+ * gets an error instead of overflowing the stack of the thread that
+ * parses it.
+ *
+ * The first error stops the parse; everything allocated lives in the
+ * arena, so error paths free nothing.
+ */
+#include "sql_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SQL_PARSE_MAX_DEPTH 200
+
+/* Binding strength of the binary and postfix operators. */
+enum {
+	SQL_PREC_OR = 1,
+	SQL_PREC_AND,
+	SQL_PREC_NOT,
+	SQL_PREC_CMP,
+	SQL_PREC_CONCAT,
+	SQL_PREC_ADD,
+	SQL_PREC_MUL,
+	SQL_PREC_UNARY,
+};
+
+typedef struct sql_parser {
+	sql_arena *a;
+	const char *text;
+	size_t len;
+	sql_lexer lx;
+	sql_token tok;           /* the current token, not yet consumed */
+	size_t prev_end;         /* where the last consumed token ends */
+	sql_error *err;
+	unsigned depth;
+	/* The last implicit alias (`expr name`, `table name`): when the next
+	 * token is an error, the alias was more likely a misspelt keyword. */
+	sql_token alias;
+	size_t alias_end;
+	bool alias_in_select;
+} sql_parser;
+
+/* ---- tokens and errors --------------------------------------------------------- */
+
+/* Where token T ends in the text (quotes included). */
+static size_t sql_parse_tok_end(const sql_parser *p, const sql_token *t)
+{
+	size_t end = (size_t)(t->ptr - p->text) + t->len;
+
+	if (t->type == SQL_TOK_STRING || t->quoted)
+		end++;
+	return end;
+}
+
+static void sql_parse_advance(sql_parser *p)
+{
+	if (p->tok.type == SQL_TOK_EOF || p->tok.type == SQL_TOK_ERROR)
+		return;
+	p->prev_end = sql_parse_tok_end(p, &p->tok);
+	sql_lex_next(&p->lx, &p->tok);
+}
+
+/* The token N places after the current one (N >= 1). */
+static void sql_parse_peek(const sql_parser *p, unsigned n, sql_token *out)
+{
+	sql_lexer lx = p->lx;
+
+	*out = p->tok;
+	while (n-- && out->type != SQL_TOK_EOF && out->type != SQL_TOK_ERROR)
+		sql_lex_next(&lx, out);
+}
+
+static bool sql_parse_is(const sql_parser *p, const char *word)
+{
+	return sql_token_is(&p->tok, word);
+}
+
+static bool sql_parse_tok_is_op(const sql_token *t, const char *op)
+{
+	size_t n = strlen(op);
+
+	return t->type == SQL_TOK_OP && t->len == n && memcmp(t->ptr, op, n) == 0;
+}
+
+static bool sql_parse_is_op(const sql_parser *p, const char *op)
+{
+	return sql_parse_tok_is_op(&p->tok, op);
+}
+
+static bool sql_parse_accept(sql_parser *p, const char *word)
+{
+	if (!sql_parse_is(p, word))
+		return false;
+	sql_parse_advance(p);
+	return true;
+}
+
+static bool sql_parse_accept_op(sql_parser *p, const char *op)
+{
+	if (!sql_parse_is_op(p, op))
+		return false;
+	sql_parse_advance(p);
+	return true;
+}
+
+/* Whether WORD is KW mistyped: one letter off, or two neighbours swapped. */
+static bool sql_parse_typo_of(const char *word, size_t n, const char *kw)
+{
+	size_t kn = strlen(kw);
+	char buf[32];
+
+	if (n < 3 || n >= sizeof buf)
+		return false;
+	memcpy(buf, word, n);
+	buf[n] = '\0';
+	if (sql_edit_distance(buf, kw) == 1)
+		return true;
+	if (n != kn)
+		return false;
+	for (size_t i = 0; i + 1 < n; i++) {
+		char t = buf[i];
+
+		buf[i] = buf[i + 1];
+		buf[i + 1] = t;
+		if (strcasecmp(buf, kw) == 0)
+			return true;
+		buf[i + 1] = buf[i];
+		buf[i] = t;
+	}
+	return false;
+}
+
+/* If the token just consumed was an implicit alias that looks like a
+ * misspelt clause keyword, report that instead: `SELECT a FORM t` is far
+ * more likely a typo than a column aliased FORM followed by garbage. */
+static bool sql_parse_alias_typo(sql_parser *p)
+{
+	static const char *const in_select[] = {
+		"FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", NULL };
+	static const char *const in_from[] = {
+		"WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", "JOIN", "LEFT", "INNER",
+		"ON", NULL };
+	const char *const *list = p->alias_in_select ? in_select : in_from;
+
+	if (!p->alias_end || p->alias_end != p->prev_end)
+		return false;
+	for (size_t i = 0; list[i]; i++) {
+		if (sql_parse_typo_of(p->alias.ptr, p->alias.len, list[i])) {
+			sql_error_set(p->err, p->alias.line, p->alias.col, "expected %s, found \"%.*s\"",
+				      list[i], (int)p->alias.len, p->alias.ptr);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* "expected WHAT, found "x"" at the current token.  Always -EINVAL. */
+static int sql_parse_expected(sql_parser *p, const char *what)
+{
+	const sql_token *t = &p->tok;
+	size_t raw, end;
+
+	if (t->type == SQL_TOK_ERROR) {
+		const char *why = sql_lex_error_reason(t);
+
+		if (t->ptr[0] == '\'' || t->ptr[0] == '"' || t->ptr[0] == '`' || t->ptr[0] == '/')
+			sql_error_set(p->err, t->line, t->col, "%s", why);
+		else
+			sql_error_set(p->err, t->line, t->col, "%s \"%.*s\"", why, (int)t->len, t->ptr);
+		return -EINVAL;
+	}
+	if (sql_parse_alias_typo(p))
+		return -EINVAL;
+	if (t->type == SQL_TOK_EOF) {
+		sql_error_set(p->err, t->line, t->col, "unexpected end of input: expected %s", what);
+		return -EINVAL;
+	}
+	raw = t->offset;
+	end = sql_parse_tok_end(p, t);
+	if (end - raw > 40)
+		sql_error_set(p->err, t->line, t->col, "expected %s, found \"%.*s...\"", what, 37,
+			      p->text + raw);
+	else
+		sql_error_set(p->err, t->line, t->col, "expected %s, found \"%.*s\"", what,
+			      (int)(end - raw), p->text + raw);
+	return -EINVAL;
+}
+
+static int sql_parse_expect(sql_parser *p, const char *word)
+{
+	if (sql_parse_accept(p, word))
+		return 0;
+	return sql_parse_expected(p, word);
+}
+
+static int sql_parse_expect_op(sql_parser *p, const char *op)
+{
+	char what[8];
+
+	if (sql_parse_accept_op(p, op))
+		return 0;
+	snprintf(what, sizeof what, "\"%s\"", op);
+	return sql_parse_expected(p, what);
+}
+
+/* Enter one level of nesting; -EINVAL past the cap. */
+static int sql_parse_enter(sql_parser *p)
+{
+	if (p->depth >= SQL_PARSE_MAX_DEPTH) {
+		sql_error_set(p->err, p->tok.line, p->tok.col,
+			      "too deeply nested: more than %d levels", SQL_PARSE_MAX_DEPTH);
+		return -EINVAL;
+	}
+	p->depth++;
+	return 0;
+}
+
+static void sql_parse_leave(sql_parser *p)
+{
+	p->depth--;
+}
+
+/* ---- names and literals ------------------------------------------------------------ */
+
+/* An identifier: an unreserved word or a `quoted name` (`` stands for `). */
+static int sql_parse_ident(sql_parser *p, const char *what, const char **out)
+{
+	const sql_token *t = &p->tok;
+	char *s;
+	size_t n = 0;
+
+	if (t->type != SQL_TOK_IDENT)
+		return sql_parse_expected(p, what);
+	if (t->quoted && t->len == 0) {
+		sql_error_set(p->err, t->line, t->col, "empty quoted name");
+		return -EINVAL;
+	}
+	s = sql_arena_alloc(p->a, (size_t)t->len + 1);
+	for (uint32_t i = 0; i < t->len; i++) {
+		s[n++] = t->ptr[i];
+		if (t->quoted && t->ptr[i] == '`')
+			i++;
+	}
+	s[n] = '\0';
+	*out = s;
+	sql_parse_advance(p);
+	return 0;
+}
+
+/* A dotted name of 1 to MAX parts. */
+static int sql_parse_name(sql_parser *p, unsigned max, const char *what, const char **parts,
+			  uint32_t *n)
+{
+	uint32_t line = p->tok.line, col = p->tok.col;
+	int rc;
+
+	*n = 0;
+	rc = sql_parse_ident(p, what, &parts[0]);
+	if (rc)
+		return rc;
+	*n = 1;
+	while (sql_parse_accept_op(p, ".")) {
+		if (*n == max) {
+			sql_error_set(p->err, line, col, "%s has more than %u parts", what, max);
+			return -EINVAL;
+		}
+		rc = sql_parse_ident(p, what, &parts[*n]);
+		if (rc)
+			return rc;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* A string literal's text: '' (or "") is the quote, and backslash escapes
+ * are Spark's: \n \t \r \b \0 \Z, \% and \_ kept for LIKE, any other \x is x. */
+static char *sql_parse_unescape(sql_parser *p, const sql_token *t, uint32_t *len)
+{
+	char q = t->ptr[-1];
+	char *s = sql_arena_alloc(p->a, (size_t)t->len + 1);
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < t->len; i++) {
+		char c = t->ptr[i];
+
+		if (c == q) {
+			i++;            /* the lexer only lets a doubled quote through */
+		} else if (c == '\\' && i + 1 < t->len) {
+			char e = t->ptr[++i];
+
+			switch (e) {
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case 'r': c = '\r'; break;
+			case 'b': c = '\b'; break;
+			case '0': c = '\0'; break;
+			case 'Z': c = '\032'; break;
+			case '%':
+			case '_':
+				s[n++] = '\\';
+				c = e;
+				break;
+			default: c = e; break;
+			}
+		}
+		s[n++] = c;
+	}
+	s[n] = '\0';
+	*len = n;
+	return s;
+}
+
+static bool sql_parse_leap(int64_t y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Days from 1970-01-01 (Howard Hinnant's days_from_civil). */
+static int64_t sql_parse_days(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* Up to MAX digits at *i; -1 when there are none. */
+static int64_t sql_parse_digits(const char *s, size_t n, size_t *i, unsigned min, unsigned max)
+{
+	int64_t v = 0;
+	unsigned k = 0;
+
+	while (*i < n && k < max && s[*i] >= '0' && s[*i] <= '9') {
+		v = v * 10 + (s[*i] - '0');
+		(*i)++;
+		k++;
+	}
+	return k >= min ? v : -1;
+}
+
+/* YYYY-MM-DD at the start of S; the index after it in *i. */
+static bool sql_parse_date_part(const char *s, size_t n, size_t *i, int64_t *days)
+{
+	static const unsigned mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int64_t y, m, d;
+
+	y = sql_parse_digits(s, n, i, 4, 4);
+	if (y < 0 || *i >= n || s[(*i)++] != '-')
+		return false;
+	m = sql_parse_digits(s, n, i, 1, 2);
+	if (m < 1 || m > 12 || *i >= n || s[(*i)++] != '-')
+		return false;
+	d = sql_parse_digits(s, n, i, 1, 2);
+	if (d < 1 || d > (int64_t)(mdays[m - 1] + (m == 2 && sql_parse_leap(y))))
+		return false;
+	*days = sql_parse_days(y, (unsigned)m, (unsigned)d);
+	return true;
+}
+
+/* DATE 'YYYY-MM-DD' and TIMESTAMP 'YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]]'. */
+static bool sql_parse_datetime(const char *s, size_t n, bool timestamp, int64_t *out)
+{
+	size_t i = 0;
+	int64_t days, h = 0, mi = 0, sec = 0, frac = 0;
+
+	if (!sql_parse_date_part(s, n, &i, &days))
+		return false;
+	if (!timestamp) {
+		*out = days;
+		return i == n;
+	}
+	if (i < n) {
+		if (s[i] != ' ' && s[i] != 'T')
+			return false;
+		i++;
+		h = sql_parse_digits(s, n, &i, 1, 2);
+		if (h < 0 || h > 23 || i >= n || s[i++] != ':')
+			return false;
+		mi = sql_parse_digits(s, n, &i, 2, 2);
+		if (mi < 0 || mi > 59)
+			return false;
+		if (i < n && s[i] == ':') {
+			i++;
+			sec = sql_parse_digits(s, n, &i, 2, 2);
+			if (sec < 0 || sec > 59)
+				return false;
+			if (i < n && s[i] == '.') {
+				size_t from = ++i;
+
+				frac = sql_parse_digits(s, n, &i, 1, 6);
+				if (frac < 0)
+					return false;
+				for (size_t k = i - from; k < 6; k++)
+					frac *= 10;
+			}
+		}
+	}
+	if (i != n)
+		return false;
+	*out = ((days * 86400 + h * 3600 + mi * 60 + sec) * 1000000) + frac;
+	return true;
+}
+
+static int sql_parse_type(sql_parser *p, sql_type *out)
+{
+	static const struct { const char *name; sql_type type; } types[] = {
+		{ "string", SQL_TYPE_STRING }, { "bigint", SQL_TYPE_BIGINT },
+		{ "int", SQL_TYPE_BIGINT }, { "integer", SQL_TYPE_BIGINT },
+		{ "double", SQL_TYPE_DOUBLE }, { "boolean", SQL_TYPE_BOOLEAN },
+		{ "date", SQL_TYPE_DATE }, { "timestamp", SQL_TYPE_TIMESTAMP },
+	};
+	const sql_token *t = &p->tok;
+
+	if (t->type != SQL_TOK_IDENT || t->quoted)
+		return sql_parse_expected(p, "a type");
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		if (sql_token_is(t, types[i].name)) {
+			*out = types[i].type;
+			sql_parse_advance(p);
+			return 0;
+		}
+	}
+	sql_error_set(p->err, t->line, t->col, "unknown type \"%.*s\": expected string, bigint, int, "
+		      "double, boolean, date or timestamp", (int)t->len, t->ptr);
+	return -EINVAL;
+}
+
+/* ---- expressions ----------------------------------------------------------------------- */
+
+static int sql_parse_expr(sql_parser *p, sql_expr **out);
+static int sql_parse_binary(sql_parser *p, int minprec, sql_expr **out);
+static int sql_parse_query(sql_parser *p, sql_plan **out);
+
+static sql_expr *sql_parse_node(sql_parser *p, sql_expr_kind kind, uint32_t line, uint32_t col,
+				uint32_t nargs)
+{
+	sql_expr *e = sql_expr_new(p->a, kind, line, col);
+
+	if (nargs) {
+		e->args = sql_arena_alloc(p->a, nargs * sizeof *e->args);
+		e->nargs = nargs;
+	}
+	return e;
+}
+
+/* Comma-separated expressions up to (not including) the closing ")". */
+static int sql_parse_expr_list(sql_parser *p, sql_expr ***list, uint32_t *n)
+{
+	uint32_t cap = 0;
+	int rc;
+
+	*list = NULL;
+	*n = 0;
+	do {
+		*list = sql_array_push(p->a, *list, n, &cap, sizeof **list);
+		rc = sql_parse_expr(p, &(*list)[*n - 1]);
+		if (rc)
+			return rc;
+	} while (sql_parse_accept_op(p, ","));
+	return 0;
+}
+
+static int sql_parse_number(sql_parser *p, sql_expr **out)
+{
+	const sql_token *t = &p->tok;
+	sql_expr *e = sql_parse_node(p, SQL_EXPR_LITERAL, t->line, t->col, 0);
+	char *s = sql_arena_strndup(p->a, t->ptr, t->len);
+	bool exact = t->type == SQL_TOK_INTEGER;
+
+	if (exact) {
+		char *end;
+
+		errno = 0;
+		e->value.u.i = strtoll(s, &end, 10);
+		/* Spark makes a too-big integer a decimal; a double is the
+		 * nearest we have. */
+		exact = errno != ERANGE;
+	}
+	if (exact) {
+		e->value.type = SQL_TYPE_BIGINT;
+	} else {
+		e->value.type = SQL_TYPE_DOUBLE;
+		e->value.u.d = strtod(s, NULL);
+	}
+	e->resolved = true;
+	e->type = e->value.type;
+	*out = e;
+	sql_parse_advance(p);
+	return 0;
+}
+
+/* DATE '...' or TIMESTAMP '...': the current token is the word. */
+static int sql_parse_typed_literal(sql_parser *p, bool timestamp, sql_expr **out)
+{
+	uint32_t line = p->tok.line, col = p->tok.col;
+	sql_expr *e = sql_parse_node(p, SQL_EXPR_LITERAL, line, col, 0);
+	uint32_t n;
+	char *s;
+
+	sql_parse_advance(p);
+	s = sql_parse_unescape(p, &p->tok, &n);
+	if (!sql_parse_datetime(s, n, timestamp, &e->value.u.i)) {
+		sql_error_set(p->err, line, col, "invalid %s literal '%s'",
+			      timestamp ? "TIMESTAMP" : "DATE", s);
+		return -EINVAL;
+	}
+	e->value.type = timestamp ? SQL_TYPE_TIMESTAMP : SQL_TYPE_DATE;
+	e->type = e->value.type;
+	e->resolved = true;
+	sql_parse_advance(p);
+	*out = e;
+	return 0;
+}
+
+static int sql_parse_case(sql_parser *p, sql_expr **out)
+{
+	uint32_t line = p->tok.line, col = p->tok.col, n = 0, cap = 0;
+	sql_expr *e = sql_parse_node(p, SQL_EXPR_CASE, line, col, 0);
+	sql_expr **args = NULL;
+	int rc;
+
+	sql_parse_advance(p);
+	if (!sql_parse_is(p, "WHEN")) {
+		e->case_operand = true;
+		args = sql_array_push(p->a, args, &n, &cap, sizeof *args);
+		rc = sql_parse_expr(p, &args[n - 1]);
+		if (rc)
+			return rc;
+	}
+	if (!sql_parse_is(p, "WHEN"))
+		return sql_parse_expected(p, "WHEN");
+	while (sql_parse_accept(p, "WHEN")) {
+		args = sql_array_push(p->a, args, &n, &cap, sizeof *args);
+		rc = sql_parse_expr(p, &args[n - 1]);
+		if (rc)
+			return rc;
+		rc = sql_parse_expect(p, "THEN");
+		if (rc)
+			return rc;
+		args = sql_array_push(p->a, args, &n, &cap, sizeof *args);
+		rc = sql_parse_expr(p, &args[n - 1]);
+		if (rc)
+			return rc;
+	}
+	if (sql_parse_accept(p, "ELSE")) {
+		e->case_else = true;
+		args = sql_array_push(p->a, args, &n, &cap, sizeof *args);
+		rc = sql_parse_expr(p, &args[n - 1]);
+		if (rc)
+			return rc;
+	}
+	rc = sql_parse_expect(p, "END");
+	if (rc)
+		return rc;
+	e->args = args;
+	e->nargs = n;
+	*out = e;
+	return 0;
+}
+
+static int sql_parse_cast(sql_parser *p, sql_expr **out)
+{
+	sql_expr *e = sql_parse_node(p, SQL_EXPR_CAST, p->tok.line, p->tok.col, 1);
+	int rc;
+
+	sql_parse_advance(p);
+	rc = sql_parse_expect_op(p, "(");
+	if (!rc)
+		rc = sql_parse_expr(p, &e->args[0]);
+	if (!rc)
+		rc = sql_parse_expect(p, "AS");
+	if (!rc)
+		rc = sql_parse_type(p, &e->cast_type);
+	if (!rc)
+		rc = sql_parse_expect_op(p, ")");
+	*out = e;
+	return rc;
+}
+
+static sql_agg_fn sql_parse_agg_fn(const char *name)
+{
+	static const struct { const char *name; sql_agg_fn fn; } aggs[] = {
+		{ "count", SQL_AGG_COUNT }, { "sum", SQL_AGG_SUM }, { "avg", SQL_AGG_AVG },
+		{ "min", SQL_AGG_MIN }, { "max", SQL_AGG_MAX },
+	};
+
+	for (size_t i = 0; i < sizeof aggs / sizeof aggs[0]; i++)
+		if (strcasecmp(name, aggs[i].name) == 0)
+			return aggs[i].fn;
+	return 0;
+}
+
+/* name(args): the current token is the name, the next "(". */
+static int sql_parse_call(sql_parser *p, sql_expr **out)
+{
+	uint32_t line = p->tok.line, col = p->tok.col;
+	const char *name;
+	sql_agg_fn agg;
+	sql_expr *e;
+	bool distinct;
+	int rc;
+
+	rc = sql_parse_ident(p, "a function name", &name);
+	if (rc)
+		return rc;
+	sql_parse_advance(p);   /* ( */
+	agg = sql_parse_agg_fn(name);
+	e = sql_parse_node(p, agg ? SQL_EXPR_AGG : SQL_EXPR_FUNC, line, col, 0);
+	e->name = name;
+	e->agg = agg;
+	*out = e;
+	distinct = sql_parse_accept(p, "DISTINCT");
+	if (!distinct)
+		sql_parse_accept(p, "ALL");
+	if (distinct && !agg) {
+		sql_error_set(p->err, line, col, "DISTINCT is only allowed in aggregate functions, "
+			      "not in %s()", name);
+		return -EINVAL;
+	}
+	e->distinct = distinct;
+	if (agg == SQL_AGG_COUNT && !distinct && sql_parse_is_op(p, "*")) {
+		sql_parse_advance(p);
+		return sql_parse_expect_op(p, ")");
+	}
+	if (sql_parse_is_op(p, ")")) {
+		if (agg) {
+			sql_error_set(p->err, line, col, "%s() needs an argument", name);
+			return -EINVAL;
+		}
+		sql_parse_advance(p);
+		return 0;
+	}
+	rc = sql_parse_expr_list(p, &e->args, &e->nargs);
+	if (rc)
+		return rc;
+	if (agg && e->nargs != 1) {
+		sql_error_set(p->err, line, col, "%s() takes one argument, not %" PRIu32, name,
+			      e->nargs);
+		return -EINVAL;
+	}
+	return sql_parse_expect_op(p, ")");
+}
+
+/* A column reference: name, or qualifier.name with a dotted qualifier. */
+static int sql_parse_column(sql_parser *p, sql_expr **out)
+{
+	sql_expr *e = sql_parse_node(p, SQL_EXPR_COLUMN, p->tok.line, p->tok.col, 0);
+	const char *name;
+	int rc;
+
+	rc = sql_parse_ident(p, "a column name", &name);
+	if (rc)
+		return rc;
+	while (sql_parse_accept_op(p, ".")) {
+		const char *next;
+
+		if (sql_parse_is_op(p, "*")) {
+			sql_error_set(p->err, p->tok.line, p->tok.col,
+				      "%s.* is only allowed in the select list", name);
+			return -EINVAL;
+		}
+		rc = sql_parse_ident(p, "a column name", &next);
+		if (rc)
+			return rc;
+		e->qualifier = e->qualifier ? sql_arena_printf(p->a, "%s.%s", e->qualifier, name)
+					    : name;
+		name = next;
+	}
+	e->name = name;
+	*out = e;
+	return 0;
+}
+
+static int sql_parse_primary(sql_parser *p, sql_expr **out)
+{
+	const sql_token *t = &p->tok;
+	sql_token next;
+	sql_expr *e;
+	int rc;
+
+	switch (t->type) {
+	case SQL_TOK_INTEGER:
+	case SQL_TOK_DECIMAL:
+		return sql_parse_number(p, out);
+	case SQL_TOK_STRING:
+		e = sql_parse_node(p, SQL_EXPR_LITERAL, t->line, t->col, 0);
+		e->value.type = SQL_TYPE_STRING;
+		e->value.u.s.ptr = sql_parse_unescape(p, t, &e->value.u.s.len);
+		e->type = SQL_TYPE_STRING;
+		e->resolved = true;
+		sql_parse_advance(p);
+		*out = e;
+		return 0;
+	case SQL_TOK_KEYWORD:
+		if (sql_parse_is(p, "TRUE") || sql_parse_is(p, "FALSE") || sql_parse_is(p, "NULL")) {
+			e = sql_parse_node(p, SQL_EXPR_LITERAL, t->line, t->col, 0);
+			if (sql_parse_is(p, "NULL")) {
+				e->value.type = SQL_TYPE_NULL;
+				e->value.null = true;
+			} else {
+				e->value.type = SQL_TYPE_BOOLEAN;
+				e->value.u.b = sql_parse_is(p, "TRUE");
+			}
+			e->type = e->value.type;
+			e->resolved = true;
+			sql_parse_advance(p);
+			*out = e;
+			return 0;
+		}
+		if (sql_parse_is(p, "CASE") || sql_parse_is(p, "CAST")) {
+			bool is_case = sql_parse_is(p, "CASE");
+
+			rc = sql_parse_enter(p);
+			if (rc)
+				return rc;
+			rc = is_case ? sql_parse_case(p, out) : sql_parse_cast(p, out);
+			sql_parse_leave(p);
+			return rc;
+		}
+		break;
+	case SQL_TOK_IDENT:
+		sql_parse_peek(p, 1, &next);
+		if (next.type == SQL_TOK_STRING && (sql_parse_is(p, "DATE") ||
+						    sql_parse_is(p, "TIMESTAMP")))
+			return sql_parse_typed_literal(p, sql_parse_is(p, "TIMESTAMP"), out);
+		if (sql_parse_tok_is_op(&next, "(")) {
+			rc = sql_parse_enter(p);
+			if (rc)
+				return rc;
+			rc = sql_parse_call(p, out);
+			sql_parse_leave(p);
+			return rc;
+		}
+		return sql_parse_column(p, out);
+	case SQL_TOK_OP:
+		if (sql_parse_is_op(p, "(")) {
+			sql_parse_peek(p, 1, &next);
+			if (sql_token_is(&next, "SELECT") || sql_token_is(&next, "WITH")) {
+				sql_error_set(p->err, t->line, t->col,
+					      "subqueries in expressions are not supported");
+				return -EINVAL;
+			}
+			rc = sql_parse_enter(p);
+			if (rc)
+				return rc;
+			sql_parse_advance(p);
+			rc = sql_parse_expr(p, out);
+			if (!rc)
+				rc = sql_parse_expect_op(p, ")");
+			sql_parse_leave(p);
+			return rc;
+		}
+		break;
+	default:
+		break;
+	}
+	return sql_parse_expected(p, "an expression");
+}
+
+/* Prefix operators: NOT (only where a boolean operand may start), unary
+ * minus and plus.  A minus before a number literal folds into it, so
+ * -1 is a literal, as a partition value must be. */
+static int sql_parse_unary(sql_parser *p, int minprec, sql_expr **out)
+{
+	uint32_t line = p->tok.line, col = p->tok.col;
+	bool is_not = sql_parse_is(p, "NOT");
+	bool minus = sql_parse_is_op(p, "-");
+	sql_expr *arg, *e;
+	int rc;
+
+	if (!(is_not && minprec <= SQL_PREC_NOT) && !minus && !sql_parse_is_op(p, "+"))
+		return sql_parse_primary(p, out);
+	rc = sql_parse_enter(p);
+	if (rc)
+		return rc;
+	sql_parse_advance(p);
+	rc = sql_parse_binary(p, is_not ? SQL_PREC_NOT : SQL_PREC_UNARY, &arg);
+	sql_parse_leave(p);
+	if (rc)
+		return rc;
+	if (!is_not && !minus) {
+		*out = arg;
+		return 0;
+	}
+	if (minus && arg->kind == SQL_EXPR_LITERAL && !arg->value.null &&
+	    (arg->value.type == SQL_TYPE_BIGINT || arg->value.type == SQL_TYPE_DOUBLE) &&
+	    !(arg->value.type == SQL_TYPE_BIGINT && arg->value.u.i == INT64_MIN)) {
+		if (arg->value.type == SQL_TYPE_BIGINT)
+			arg->value.u.i = -arg->value.u.i;
+		else
+			arg->value.u.d = -arg->value.u.d;
+		arg->line = line;
+		arg->col = col;
+		*out = arg;
+		return 0;
+	}
+	e = sql_parse_node(p, SQL_EXPR_UNARY, line, col, 1);
+	e->op = is_not ? SQL_OP_NOT : SQL_OP_NEG;
+	e->args[0] = arg;
+	*out = e;
+	return 0;
+}
+
+/* The binary operator at the current token and its precedence; 0 if none. */
+static int sql_parse_binop(const sql_parser *p, sql_op *op)
+{
+	static const struct { const char *text; sql_op op; int prec; } ops[] = {
+		{ "=", SQL_OP_EQ, SQL_PREC_CMP }, { "==", SQL_OP_EQ, SQL_PREC_CMP },
+		{ "<>", SQL_OP_NE, SQL_PREC_CMP }, { "!=", SQL_OP_NE, SQL_PREC_CMP },
+		{ "<", SQL_OP_LT, SQL_PREC_CMP }, { "<=", SQL_OP_LE, SQL_PREC_CMP },
+		{ ">", SQL_OP_GT, SQL_PREC_CMP }, { ">=", SQL_OP_GE, SQL_PREC_CMP },
+		{ "||", SQL_OP_CONCAT, SQL_PREC_CONCAT },
+		{ "+", SQL_OP_ADD, SQL_PREC_ADD }, { "-", SQL_OP_SUB, SQL_PREC_ADD },
+		{ "*", SQL_OP_MUL, SQL_PREC_MUL }, { "/", SQL_OP_DIV, SQL_PREC_MUL },
+		{ "%", SQL_OP_MOD, SQL_PREC_MUL },
+	};
+
+	if (sql_parse_is(p, "OR")) {
+		*op = SQL_OP_OR;
+		return SQL_PREC_OR;
+	}
+	if (sql_parse_is(p, "AND")) {
+		*op = SQL_OP_AND;
+		return SQL_PREC_AND;
+	}
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		if (sql_parse_is_op(p, ops[i].text)) {
+			*op = ops[i].op;
+			return ops[i].prec;
+		}
+	}
+	return 0;
+}
+
+/* IS [NOT] NULL, [NOT] IN (...), [NOT] BETWEEN a AND b, [NOT] LIKE p
+ * after LEFT; the current token is IS, NOT, IN, BETWEEN or LIKE. */
+static int sql_parse_predicate(sql_parser *p, sql_expr *left, sql_expr **out)
+{
+	bool negated = false;
+	sql_expr *e;
+	int rc;
+
+	if (sql_parse_accept(p, "IS")) {
+		e = sql_parse_node(p, SQL_EXPR_IS_NULL, left->line, left->col, 1);
+		e->negated = sql_parse_accept(p, "NOT");
+		e->args[0] = left;
+		*out = e;
+		return sql_parse_expect(p, "NULL");
+	}
+	if (sql_parse_accept(p, "NOT"))
+		negated = true;
+	if (sql_parse_accept(p, "IN")) {
+		sql_token next;
+		sql_expr **list;
+		uint32_t n;
+
+		if (!sql_parse_is_op(p, "("))
+			return sql_parse_expected(p, "\"(\"");
+		sql_parse_peek(p, 1, &next);
+		if (sql_token_is(&next, "SELECT") || sql_token_is(&next, "WITH")) {
+			sql_error_set(p->err, p->tok.line, p->tok.col,
+				      "IN (subquery) is not supported: use a JOIN");
+			return -EINVAL;
+		}
+		rc = sql_parse_enter(p);
+		if (rc)
+			return rc;
+		sql_parse_advance(p);
+		rc = sql_parse_expr_list(p, &list, &n);
+		if (!rc)
+			rc = sql_parse_expect_op(p, ")");
+		sql_parse_leave(p);
+		if (rc)
+			return rc;
+		e = sql_parse_node(p, SQL_EXPR_IN, left->line, left->col, n + 1);
+		e->args[0] = left;
+		memcpy(e->args + 1, list, n * sizeof *list);
+	} else if (sql_parse_accept(p, "BETWEEN")) {
+		e = sql_parse_node(p, SQL_EXPR_BETWEEN, left->line, left->col, 3);
+		e->args[0] = left;
+		rc = sql_parse_binary(p, SQL_PREC_CMP + 1, &e->args[1]);
+		if (!rc)
+			rc = sql_parse_expect(p, "AND");
+		if (!rc)
+			rc = sql_parse_binary(p, SQL_PREC_CMP + 1, &e->args[2]);
+		if (rc)
+			return rc;
+	} else if (sql_parse_accept(p, "LIKE")) {
+		e = sql_parse_node(p, SQL_EXPR_LIKE, left->line, left->col, 2);
+		e->args[0] = left;
+		rc = sql_parse_binary(p, SQL_PREC_CMP + 1, &e->args[1]);
+		if (rc)
+			return rc;
+	} else {
+		return sql_parse_expected(p, "IN, BETWEEN or LIKE");
+	}
+	e->negated = negated;
+	*out = e;
+	return 0;
+}
+
+static bool sql_parse_at_predicate(const sql_parser *p)
+{
+	sql_token next;
+
+	if (sql_parse_is(p, "IS") || sql_parse_is(p, "IN") || sql_parse_is(p, "BETWEEN") ||
+	    sql_parse_is(p, "LIKE"))
+		return true;
+	if (!sql_parse_is(p, "NOT"))
+		return false;
+	sql_parse_peek(p, 1, &next);
+	return sql_token_is(&next, "IN") || sql_token_is(&next, "BETWEEN") ||
+	       sql_token_is(&next, "LIKE");
+}
+
+/* Precedence climbing: operands bind to operators of at least MINPREC;
+ * all binary operators are left-associative. */
+static int sql_parse_binary(sql_parser *p, int minprec, sql_expr **out)
+{
+	sql_expr *left, *right, *e;
+	sql_op op = 0;
+	int prec, rc;
+
+	rc = sql_parse_unary(p, minprec, &left);
+	if (rc)
+		return rc;
+	for (;;) {
+		if (sql_parse_at_predicate(p)) {
+			if (SQL_PREC_CMP < minprec)
+				break;
+			rc = sql_parse_predicate(p, left, &left);
+			if (rc)
+				return rc;
+			continue;
+		}
+		prec = sql_parse_binop(p, &op);
+		if (!prec || prec < minprec)
+			break;
+		sql_parse_advance(p);
+		rc = sql_parse_binary(p, prec + 1, &right);
+		if (rc)
+			return rc;
+		e = sql_parse_node(p, SQL_EXPR_BINARY, left->line, left->col, 2);
+		e->op = op;
+		e->args[0] = left;
+		e->args[1] = right;
+		left = e;
+	}
+	*out = left;
+	return 0;
+}
+
+static int sql_parse_expr(sql_parser *p, sql_expr **out)
+{
+	return sql_parse_binary(p, SQL_PREC_OR, out);
+}
+
+/* ---- queries ------------------------------------------------------------------------------ */
+
+static bool sql_parse_expr_has_agg(const sql_expr *e)
+{
+	if (!e)
+		return false;
+	if (e->kind == SQL_EXPR_AGG)
+		return true;
+	for (uint32_t i = 0; i < e->nargs; i++)
+		if (sql_parse_expr_has_agg(e->args[i]))
+			return true;
+	return false;
+}
+
+/* The word that may follow a relation or a select item instead of an
+ * implicit alias.  Only IDENT tokens can be aliases, so this is short. */
+static bool sql_parse_at_alias(const sql_parser *p)
+{
+	return p->tok.type == SQL_TOK_IDENT;
+}
+
+/* [AS] alias after a select item or relation; *name stays NULL if none. */
+static int sql_parse_alias(sql_parser *p, bool in_select, const char **name)
+{
+	*name = NULL;
+	if (sql_parse_accept(p, "AS"))
+		return sql_parse_ident(p, "an alias", name);
+	if (!sql_parse_at_alias(p))
+		return 0;
+	p->alias = p->tok;
+	p->alias_in_select = in_select;
+	if (sql_parse_ident(p, "an alias", name))
+		return -EINVAL;
+	p->alias_end = p->prev_end;
+	return 0;
+}
+
+static int sql_parse_select_item(sql_parser *p, sql_expr **out)
+{
+	uint32_t line = p->tok.line, col = p->tok.col;
+	sql_token t1, t2;
+	const char *alias;
+	sql_expr *e, *a;
+	int rc;
+
+	if (sql_parse_is_op(p, "*")) {
+		*out = sql_parse_node(p, SQL_EXPR_STAR, line, col, 0);
+		sql_parse_advance(p);
+		return 0;
+	}
+	sql_parse_peek(p, 1, &t1);
+	sql_parse_peek(p, 2, &t2);
+	if (p->tok.type == SQL_TOK_IDENT && sql_parse_tok_is_op(&t1, ".") &&
+	    sql_parse_tok_is_op(&t2, "*")) {
+		e = sql_parse_node(p, SQL_EXPR_STAR, line, col, 0);
+		rc = sql_parse_ident(p, "a table name", &e->qualifier);
+		if (rc)
+			return rc;
+		sql_parse_advance(p);
+		sql_parse_advance(p);
+		*out = e;
+		return 0;
+	}
+	rc = sql_parse_expr(p, &e);
+	if (rc)
+		return rc;
+	rc = sql_parse_alias(p, true, &alias);
+	if (rc)
+		return rc;
+	if (alias) {
+		a = sql_parse_node(p, SQL_EXPR_ALIAS, line, col, 1);
+		a->args[0] = e;
+		a->name = alias;
+		e = a;
+	}
+	*out = e;
+	return 0;
+}
+
+static sql_plan *sql_parse_wrap(sql_parser *p, sql_plan_kind kind, sql_plan *child,
+				uint32_t line, uint32_t col)
+{
+	sql_plan *n = sql_plan_new(p->a, kind, line, col);
+
+	n->child[0] = child;
+	return n;
+}
+
+static int sql_parse_join_chain(sql_parser *p, sql_plan **out);
+
+/* A table name, (subquery) or (join), each with an optional alias. */
+static int sql_parse_relation(sql_parser *p, sql_plan **out)
+{
+	uint32_t line = p->tok.line, col = p->tok.col;
+	const char *alias;
+	sql_plan *r;
+	int rc;
+
+	if (sql_parse_is_op(p, "(")) {
+		sql_token next;
+
+		sql_parse_peek(p, 1, &next);
+		rc = sql_parse_enter(p);
+		if (rc)
+			return rc;
+		sql_parse_advance(p);
+		if (sql_token_is(&next, "SELECT") || sql_token_is(&next, "WITH") ||
+		    sql_token_is(&next, "VALUES") || sql_parse_tok_is_op(&next, "("))
+			rc = sql_parse_query(p, &r);
+		else
+			rc = sql_parse_join_chain(p, &r);
+		if (!rc)
+			rc = sql_parse_expect_op(p, ")");
+		sql_parse_leave(p);
+		if (rc)
+			return rc;
+	} else if (p->tok.type == SQL_TOK_IDENT) {
+		r = sql_plan_new(p->a, SQL_PLAN_UNRESOLVED_RELATION, line, col);
+		rc = sql_parse_name(p, 3, "a table name", r->names, &r->nnames);
+		if (rc)
+			return rc;
+		if (r->nnames == 1)
+			r->kind = SQL_PLAN_CTE_REF;
+	} else {
+		return sql_parse_expected(p, "a table name or subquery");
+	}
+	rc = sql_parse_alias(p, false, &alias);
+	if (rc)
+		return rc;
+	if (alias) {
+		r = sql_parse_wrap(p, SQL_PLAN_ALIAS, r, line, col);
+		r->alias = alias;
+	}
+	*out = r;
+	return 0;
+}
+
+static int sql_parse_join_chain(sql_parser *p, sql_plan **out)
+{
+	sql_plan *left, *j;
+	int rc;
+
+	rc = sql_parse_relation(p, &left);
+	if (rc)
+		return rc;
+	for (;;) {
+		uint32_t line = p->tok.line, col = p->tok.col;
+		sql_join_type type = SQL_JOIN_INNER;
+		bool cross = false;
+
+		if (sql_parse_is(p, "RIGHT") || sql_parse_is(p, "FULL")) {
+			sql_error_set(p->err, line, col, "%.*s JOIN is not supported: only inner and "
+				      "left joins", (int)p->tok.len, p->tok.ptr);
+			return -EINVAL;
+		}
+		if (sql_parse_accept(p, "LEFT")) {
+			type = SQL_JOIN_LEFT;
+			sql_parse_accept(p, "OUTER");
+		} else if (sql_parse_accept(p, "CROSS")) {
+			cross = true;
+		} else if (!sql_parse_accept(p, "INNER") && !sql_parse_is(p, "JOIN")) {
+			break;
+		}
+		rc = sql_parse_expect(p, "JOIN");
+		if (rc)
+			return rc;
+		j = sql_plan_new(p->a, SQL_PLAN_JOIN, line, col);
+		j->join_type = type;
+		j->child[0] = left;
+		rc = sql_parse_relation(p, &j->child[1]);
+		if (rc)
+			return rc;
+		if (!cross) {
+			rc = sql_parse_expect(p, "ON");
+			if (!rc)
+				rc = sql_parse_expr(p, &j->cond);
+			if (rc)
+				return rc;
+		}
+		left = j;
+	}
+	*out = left;
+	return 0;
+}
+
+/* FROM a, b: a join without a condition, which the analyzer refuses
+ * with its own message (cross joins are too easy to write by mistake). */
+static int sql_parse_from(sql_parser *p, sql_plan **out)
+{
+	sql_plan *left, *j;
+	int rc;
+
+	rc = sql_parse_join_chain(p, &left);
+	while (!rc && sql_parse_is_op(p, ",")) {
+		j = sql_plan_new(p->a, SQL_PLAN_JOIN, p->tok.line, p->tok.col);
+		sql_parse_advance(p);
+		j->join_type = SQL_JOIN_INNER;
+		j->child[0] = left;
+		rc = sql_parse_join_chain(p, &j->child[1]);
+		left = j;
+	}
+	*out = left;
+	return rc;
+}
+
+/* What may follow the select list of a SELECT without FROM. */
+static bool sql_parse_at_select_end(const sql_parser *p)
+{
+	static const char *const words[] = {
+		"FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", NULL };
+
+	if (p->tok.type == SQL_TOK_EOF || sql_parse_is_op(p, ";") || sql_parse_is_op(p, ")"))
+		return true;
+	for (size_t i = 0; words[i]; i++)
+		if (sql_parse_is(p, words[i]))
+			return true;
+	return false;
+}
+
+static int sql_parse_select(sql_parser *p, sql_plan **out)
+{
+	uint32_t line = p->tok.line, col = p->tok.col, n = 0, cap = 0;
+	sql_expr **items = NULL, *having = NULL;
+	sql_plan *rel, *top;
+	bool distinct, agg = false;
+	uint32_t hline = 0, hcol = 0;
+	int rc;
+
+	sql_parse_advance(p);   /* SELECT */
+	distinct = sql_parse_accept(p, "DISTINCT");
+	if (!distinct)
+		sql_parse_accept(p, "ALL");
+	do {
+		items = sql_array_push(p->a, items, &n, &cap, sizeof *items);
+		rc = sql_parse_select_item(p, &items[n - 1]);
+		if (rc)
+			return rc;
+		agg = agg || sql_parse_expr_has_agg(items[n - 1]);
+	} while (sql_parse_accept_op(p, ","));
+
+	if (sql_parse_is(p, "FROM")) {
+		sql_parse_advance(p);
+		rc = sql_parse_from(p, &rel);
+		if (rc)
+			return rc;
+	} else {
+		if (!sql_parse_at_select_end(p))
+			return sql_parse_expected(p, "FROM");
+		rel = sql_plan_new(p->a, SQL_PLAN_ONE_ROW, line, col);
+	}
+	top = rel;
+	if (sql_parse_is(p, "WHERE")) {
+		top = sql_parse_wrap(p, SQL_PLAN_FILTER, rel, p->tok.line, p->tok.col);
+		sql_parse_advance(p);
+		rc = sql_parse_expr(p, &top->cond);
+		if (rc)
+			return rc;
+	}
+	if (sql_parse_is(p, "GROUP")) {
+		sql_plan *g = sql_parse_wrap(p, SQL_PLAN_AGGREGATE, top, line, col);
+
+		sql_parse_advance(p);
+		rc = sql_parse_expect(p, "BY");
+		if (!rc)
+			rc = sql_parse_expr_list(p, &g->groups, &g->ngroups);
+		if (rc)
+			return rc;
+		top = g;
+		agg = true;
+	}
+	if (sql_parse_is(p, "HAVING")) {
+		hline = p->tok.line;
+		hcol = p->tok.col;
+		sql_parse_advance(p);
+		rc = sql_parse_expr(p, &having);
+		if (rc)
+			return rc;
+		/* HAVING without GROUP BY aggregates the whole input, as in Spark. */
+		agg = true;
+	}
+	if (agg && top->kind != SQL_PLAN_AGGREGATE)
+		top = sql_parse_wrap(p, SQL_PLAN_AGGREGATE, top, line, col);
+	if (!agg)
+		top = sql_parse_wrap(p, SQL_PLAN_PROJECT, top, line, col);
+	top->exprs = items;
+	top->nexprs = n;
+	if (having) {
+		top = sql_parse_wrap(p, SQL_PLAN_FILTER, top, hline, hcol);
+		top->cond = having;
+	}
+	if (distinct)
+		top = sql_parse_wrap(p, SQL_PLAN_DISTINCT, top, line, col);
+	*out = top;
+	return 0;
+}
+
+static int sql_parse_values(sql_parser *p, sql_plan **out)
+{
+	sql_plan *v = sql_plan_new(p->a, SQL_PLAN_VALUES, p->tok.line, p->tok.col);
+	uint32_t cap = 0;
+	int rc;
+
+	sql_parse_advance(p);   /* VALUES */
+	do {
+		uint32_t line = p->tok.line, col = p->tok.col, n;
+		sql_expr **row;
+
+		if (sql_parse_is_op(p, "(")) {
+			rc = sql_parse_enter(p);
+			if (rc)
+				return rc;
+			sql_parse_advance(p);
+			rc = sql_parse_expr_list(p, &row, &n);
+			if (!rc)
+				rc = sql_parse_expect_op(p, ")");
+			sql_parse_leave(p);
+		} else {
+			/* VALUES 1, 2: one column, one row per value. */
+			n = 1;
+			row = sql_arena_alloc(p->a, sizeof *row);
+			rc = sql_parse_expr(p, &row[0]);
+		}
+		if (rc)
+			return rc;
+		if (v->nrows && n != v->ncols) {
+			sql_error_set(p->err, line, col, "VALUES row %" PRIu32 " has %" PRIu32
+				      " values, expected %" PRIu32 " as in the first row",
+				      v->nrows + 1, n, v->ncols);
+			return -EINVAL;
+		}
+		v->ncols = n;
+		v->rows = sql_array_push(p->a, v->rows, &v->nrows, &cap, sizeof *v->rows);
+		v->rows[v->nrows - 1] = row;
+	} while (sql_parse_accept_op(p, ","));
+	*out = v;
+	return 0;
+}
+
+/* SELECT ..., VALUES ..., or a parenthesised query. */
+static int sql_parse_query_term(sql_parser *p, sql_plan **out)
+{
+	int rc;
+
+	if (sql_parse_is(p, "SELECT"))
+		return sql_parse_select(p, out);
+	if (sql_parse_is(p, "VALUES"))
+		return sql_parse_values(p, out);
+	if (sql_parse_is_op(p, "(")) {
+		rc = sql_parse_enter(p);
+		if (rc)
+			return rc;
+		sql_parse_advance(p);
+		rc = sql_parse_query(p, out);
+		if (!rc)
+			rc = sql_parse_expect_op(p, ")");
+		sql_parse_leave(p);
+		return rc;
+	}
+	return sql_parse_expected(p, "SELECT");
+}
+
+static int sql_parse_order_by(sql_parser *p, sql_plan *sort)
+{
+	uint32_t cap = 0;
+	int rc;
+
+	do {
+		sql_sort_key *k;
+
+		sort->sort = sql_array_push(p->a, sort->sort, &sort->nsort, &cap, sizeof *sort->sort);
+		k = &sort->sort[sort->nsort - 1];
+		rc = sql_parse_expr(p, &k->expr);
+		if (rc)
+			return rc;
+		if (sql_parse_accept(p, "DESC"))
+			k->desc = true;
+		else
+			sql_parse_accept(p, "ASC");
+		k->nulls_first = !k->desc;
+		if (sql_parse_accept(p, "NULLS")) {
+			if (sql_parse_accept(p, "FIRST"))
+				k->nulls_first = true;
+			else if (sql_parse_accept(p, "LAST"))
+				k->nulls_first = false;
+			else
+				return sql_parse_expected(p, "FIRST or LAST");
+		}
+	} while (sql_parse_accept_op(p, ","));
+	return 0;
+}
+
+static int sql_parse_with(sql_parser *p, sql_plan **out)
+{
+	sql_plan *w = sql_plan_new(p->a, SQL_PLAN_WITH, p->tok.line, p->tok.col);
+	uint32_t cap = 0, ncap = 0, nnames = 0;
+	int rc;
+
+	sql_parse_advance(p);   /* WITH */
+	do {
+		uint32_t line = p->tok.line, col = p->tok.col;
+		const char *name;
+		sql_plan *body, *alias;
+
+		rc = sql_parse_ident(p, "a name for the WITH query", &name);
+		if (rc)
+			return rc;
+		for (uint32_t i = 0; i < w->nctes; i++) {
+			if (strcasecmp(w->cte_names[i], name) == 0) {
+				sql_error_set(p->err, line, col, "WITH query \"%s\" is defined twice",
+					      name);
+				return -EINVAL;
+			}
+		}
+		rc = sql_parse_expect(p, "AS");
+		if (rc)
+			return rc;
+		if (!sql_parse_is_op(p, "("))
+			return sql_parse_expected(p, "\"(\"");
+		rc = sql_parse_enter(p);
+		if (rc)
+			return rc;
+		sql_parse_advance(p);
+		rc = sql_parse_query(p, &body);
+		if (!rc)
+			rc = sql_parse_expect_op(p, ")");
+		sql_parse_leave(p);
+		if (rc)
+			return rc;
+		/* Each CTE is a SubqueryAlias of its name, as in Spark, so that
+		 * inlining it yields columns qualified by the CTE's name. */
+		alias = sql_parse_wrap(p, SQL_PLAN_ALIAS, body, line, col);
+		alias->alias = name;
+		w->ctes = sql_array_push(p->a, w->ctes, &w->nctes, &cap, sizeof *w->ctes);
+		w->ctes[w->nctes - 1] = alias;
+		w->cte_names = sql_array_push(p->a, w->cte_names, &nnames, &ncap,
+					      sizeof *w->cte_names);
+		w->cte_names[nnames - 1] = name;
+	} while (sql_parse_accept_op(p, ","));
+	*out = w;
+	return 0;
+}
+
+/* [WITH ...] term [UNION [ALL] term]... [ORDER BY ...] [LIMIT n] */
+static int sql_parse_query(sql_parser *p, sql_plan **out)
+{
+	sql_plan *with = NULL, *top, *right, *u;
+	int rc;
+
+	if (sql_parse_is(p, "WITH")) {
+		rc = sql_parse_with(p, &with);
+		if (rc)
+			return rc;
+	}
+	rc = sql_parse_query_term(p, &top);
+	if (rc)
+		return rc;
+	while (sql_parse_is(p, "UNION")) {
+		uint32_t line = p->tok.line, col = p->tok.col;
+		bool all;
+
+		sql_parse_advance(p);
+		all = sql_parse_accept(p, "ALL");
+		if (!all)
+			sql_parse_accept(p, "DISTINCT");
+		rc = sql_parse_query_term(p, &right);
+		if (rc)
+			return rc;
+		u = sql_parse_wrap(p, SQL_PLAN_UNION, top, line, col);
+		u->child[1] = right;
+		/* UNION without ALL is UNION ALL then Distinct, as Spark plans it. */
+		top = all ? u : sql_parse_wrap(p, SQL_PLAN_DISTINCT, u, line, col);
+	}
+	if (sql_parse_is(p, "ORDER")) {
+		top = sql_parse_wrap(p, SQL_PLAN_SORT, top, p->tok.line, p->tok.col);
+		sql_parse_advance(p);
+		rc = sql_parse_expect(p, "BY");
+		if (!rc)
+			rc = sql_parse_order_by(p, top);
+		if (rc)
+			return rc;
+	}
+	if (sql_parse_is(p, "LIMIT")) {
+		uint32_t line = p->tok.line, col = p->tok.col;
+		char buf[32];
+
+		sql_parse_advance(p);
+		if (p->tok.type != SQL_TOK_INTEGER)
+			return sql_parse_expected(p, "a row count after LIMIT");
+		if (p->tok.len >= sizeof buf) {
+			sql_error_set(p->err, p->tok.line, p->tok.col, "LIMIT is too large");
+			return -EINVAL;
+		}
+		memcpy(buf, p->tok.ptr, p->tok.len);
+		buf[p->tok.len] = '\0';
+		errno = 0;
+		top = sql_parse_wrap(p, SQL_PLAN_LIMIT, top, line, col);
+		top->limit = strtoll(buf, NULL, 10);
+		if (errno == ERANGE) {
+			sql_error_set(p->err, p->tok.line, p->tok.col, "LIMIT is too large");
+			return -EINVAL;
+		}
+		sql_parse_advance(p);
+	}
+	if (with) {
+		with->child[0] = top;
+		top = with;
+	}
+	*out = top;
+	return 0;
+}
+
+static bool sql_parse_at_query(const sql_parser *p)
+{
+	return sql_parse_is(p, "SELECT") || sql_parse_is(p, "WITH") || sql_parse_is(p, "VALUES") ||
+	       sql_parse_is_op(p, "(");
+}
+
+/* ---- statements ------------------------------------------------------------------------------ */
+
+static int sql_parse_if_not_exists(sql_parser *p, bool *out)
+{
+	*out = false;
+	if (!sql_parse_accept(p, "IF"))
+		return 0;
+	*out = true;
+	if (sql_parse_expect(p, "NOT") || sql_parse_expect(p, "EXISTS"))
+		return -EINVAL;
+	return 0;
+}
+
+static int sql_parse_if_exists(sql_parser *p, bool *out)
+{
+	*out = false;
+	if (!sql_parse_accept(p, "IF"))
+		return 0;
+	*out = true;
+	return sql_parse_expect(p, "EXISTS");
+}
+
+/* (name type, ...), or (name, ...) when TYPED is false. */
+static int sql_parse_columns(sql_parser *p, bool typed, sql_column_def **out, uint32_t *n)
+{
+	uint32_t cap = 0;
+	int rc;
+
+	rc = sql_parse_expect_op(p, "(");
+	if (rc)
+		return rc;
+	do {
+		sql_column_def *c;
+
+		*out = sql_array_push(p->a, *out, n, &cap, sizeof **out);
+		c = &(*out)[*n - 1];
+		c->line = p->tok.line;
+		c->col = p->tok.col;
+		rc = sql_parse_ident(p, "a column name", &c->name);
+		if (!rc && typed)
+			rc = sql_parse_type(p, &c->type);
+		if (rc)
+			return rc;
+		for (uint32_t i = 0; i + 1 < *n; i++) {
+			if (strcasecmp((*out)[i].name, c->name) == 0) {
+				sql_error_set(p->err, c->line, c->col,
+					      "column \"%s\" is defined twice", c->name);
+				return -EINVAL;
+			}
+		}
+	} while (sql_parse_accept_op(p, ","));
+	return sql_parse_expect_op(p, ")");
+}
+
+/* PARTITION (k[=v], ...); VALUES_REQUIRED refuses a dynamic key. */
+static int sql_parse_pspec(sql_parser *p, bool values_required, sql_stmt *s)
+{
+	uint32_t cap = 0, scap = s->npspecs;
+	sql_pspec *spec;
+	int rc;
+
+	/* A statement has a handful of specs at most: growing by copying
+	 * each time costs nothing and needs no capacity in sql_stmt. */
+	s->pspecs = sql_array_push(p->a, s->pspecs, &s->npspecs, &scap, sizeof *s->pspecs);
+	spec = &s->pspecs[s->npspecs - 1];
+	sql_parse_advance(p);   /* PARTITION */
+	rc = sql_parse_expect_op(p, "(");
+	if (rc)
+		return rc;
+	do {
+		sql_pspec_item *it;
+
+		spec->items = sql_array_push(p->a, spec->items, &spec->nitems, &cap,
+					     sizeof *spec->items);
+		it = &spec->items[spec->nitems - 1];
+		it->line = p->tok.line;
+		it->col = p->tok.col;
+		rc = sql_parse_ident(p, "a partition key", &it->key);
+		if (rc)
+			return rc;
+		if (sql_parse_accept_op(p, "=")) {
+			uint32_t line = p->tok.line, col = p->tok.col;
+
+			rc = sql_parse_binary(p, SQL_PREC_CMP + 1, &it->value);
+			if (rc)
+				return rc;
+			if (it->value->kind != SQL_EXPR_LITERAL) {
+				sql_error_set(p->err, line, col,
+					      "partition value of \"%s\" must be a literal", it->key);
+				return -EINVAL;
+			}
+		} else if (values_required) {
+			sql_error_set(p->err, it->line, it->col,
+				      "partition key \"%s\" needs a value", it->key);
+			return -EINVAL;
+		}
+		for (uint32_t i = 0; i + 1 < spec->nitems; i++) {
+			if (strcasecmp(spec->items[i].key, it->key) == 0) {
+				sql_error_set(p->err, it->line, it->col,
+					      "partition key \"%s\" is given twice", it->key);
+				return -EINVAL;
+			}
+		}
+	} while (sql_parse_accept_op(p, ","));
+	return sql_parse_expect_op(p, ")");
+}
+
+static int sql_parse_target(sql_parser *p, unsigned max, const char *what, sql_stmt *s)
+{
+	return sql_parse_name(p, max, what, s->target, &s->ntarget);
+}
+
+static int sql_parse_insert(sql_parser *p, sql_stmt *s)
+{
+	int rc;
+
+	s->kind = SQL_STMT_INSERT;
+	sql_parse_advance(p);   /* INSERT */
+	if (sql_parse_accept(p, "OVERWRITE"))
+		s->overwrite = true;
+	else if (!sql_parse_accept(p, "INTO"))
+		return sql_parse_expected(p, "INTO or OVERWRITE");
+	sql_parse_accept(p, "TABLE");
+	rc = sql_parse_target(p, 3, "a table name", s);
+	if (rc)
+		return rc;
+	if (sql_parse_is(p, "PARTITION")) {
+		rc = sql_parse_pspec(p, false, s);
+		if (rc)
+			return rc;
+	}
+	if (!sql_parse_at_query(p))
+		return sql_parse_expected(p, "SELECT or VALUES");
+	return sql_parse_query(p, &s->query);
+}
+
+static int sql_parse_create_table(sql_parser *p, sql_stmt *s)
+{
+	int rc;
+
+	s->kind = SQL_STMT_CREATE_TABLE;
+	rc = sql_parse_if_not_exists(p, &s->if_not_exists);
+	if (!rc)
+		rc = sql_parse_target(p, 3, "a table name", s);
+	if (!rc && sql_parse_is_op(p, "("))
+		rc = sql_parse_columns(p, true, &s->columns, &s->ncolumns);
+	if (rc)
+		return rc;
+	if (sql_parse_is(p, "PARTITIONED")) {
+		sql_parse_advance(p);
+		rc = sql_parse_expect(p, "BY");
+		if (rc)
+			return rc;
+		/* Hive style: typed keys after a column list; a CREATE TABLE AS
+		 * names its keys among the query's columns. */
+		rc = sql_parse_columns(p, s->ncolumns > 0, &s->partcols, &s->npartcols);
+		if (rc)
+			return rc;
+		for (uint32_t i = 0; i < s->npartcols; i++) {
+			for (uint32_t j = 0; j < s->ncolumns; j++) {
+				if (strcasecmp(s->partcols[i].name, s->columns[j].name) == 0) {
+					sql_error_set(p->err, s->partcols[i].line, s->partcols[i].col,
+						      "partition column \"%s\" is also a data column: "
+						      "list it only in PARTITIONED BY",
+						      s->partcols[i].name);
+					return -EINVAL;
+				}
+			}
+		}
+	}
+	if (sql_parse_is(p, "STORED") || sql_parse_is(p, "USING")) {
+		if (sql_parse_accept(p, "STORED")) {
+			rc = sql_parse_expect(p, "AS");
+			if (rc)
+				return rc;
+		} else {
+			sql_parse_advance(p);
+		}
+		if (sql_parse_is(p, "CSV"))
+			s->format = STORE_FORMAT_CSV;
+		else if (sql_parse_is(p, "JSONL") || sql_parse_is(p, "JSON"))
+			s->format = STORE_FORMAT_JSONL;
+		else
+			return sql_parse_expected(p, "CSV or JSONL");
+		s->format_given = true;
+		sql_parse_advance(p);
+	}
+	if (sql_parse_accept(p, "TBLPROPERTIES")) {
+		uint32_t cap = 0;
+
+		rc = sql_parse_expect_op(p, "(");
+		if (rc)
+			return rc;
+		do {
+			sql_property *pr;
+			uint32_t n;
+
+			s->props = sql_array_push(p->a, s->props, &s->nprops, &cap, sizeof *s->props);
+			pr = &s->props[s->nprops - 1];
+			if (p->tok.type != SQL_TOK_STRING)
+				return sql_parse_expected(p, "a property name in quotes");
+			pr->key = sql_parse_unescape(p, &p->tok, &n);
+			sql_parse_advance(p);
+			rc = sql_parse_expect_op(p, "=");
+			if (rc)
+				return rc;
+			if (p->tok.type != SQL_TOK_STRING)
+				return sql_parse_expected(p, "a property value in quotes");
+			pr->value = sql_parse_unescape(p, &p->tok, &n);
+			sql_parse_advance(p);
+		} while (sql_parse_accept_op(p, ","));
+		rc = sql_parse_expect_op(p, ")");
+		if (rc)
+			return rc;
+	}
+	if (sql_parse_is(p, "AS")) {
+		if (s->ncolumns) {
+			sql_error_set(p->err, p->tok.line, p->tok.col, "CREATE TABLE AS SELECT takes "
+				      "its columns from the query: drop the column list");
+			return -EINVAL;
+		}
+		sql_parse_advance(p);
+		s->kind = SQL_STMT_CREATE_TABLE_AS;
+		if (!sql_parse_at_query(p))
+			return sql_parse_expected(p, "SELECT");
+		return sql_parse_query(p, &s->query);
+	}
+	if (!s->ncolumns)
+		return sql_parse_expected(p, s->npartcols ? "AS" : "\"(\" or AS");
+	return 0;
+}
+
+static int sql_parse_create(sql_parser *p, sql_stmt *s)
+{
+	sql_parse_advance(p);   /* CREATE */
+	if (sql_parse_accept(p, "TABLE"))
+		return sql_parse_create_table(p, s);
+	if (sql_parse_accept(p, "DATABASE") || sql_parse_accept(p, "SCHEMA")) {
+		s->kind = SQL_STMT_CREATE_DATABASE;
+		if (sql_parse_if_not_exists(p, &s->if_not_exists))
+			return -EINVAL;
+		return sql_parse_target(p, 2, "a database name", s);
+	}
+	return sql_parse_expected(p, "TABLE or DATABASE");
+}
+
+static int sql_parse_drop(sql_parser *p, sql_stmt *s)
+{
+	unsigned max;
+
+	sql_parse_advance(p);   /* DROP */
+	if (sql_parse_accept(p, "TABLE")) {
+		s->kind = SQL_STMT_DROP_TABLE;
+		max = 3;
+	} else if (sql_parse_accept(p, "DATABASE") || sql_parse_accept(p, "SCHEMA")) {
+		s->kind = SQL_STMT_DROP_DATABASE;
+		max = 2;
+	} else {
+		return sql_parse_expected(p, "TABLE or DATABASE");
+	}
+	if (sql_parse_if_exists(p, &s->if_exists))
+		return -EINVAL;
+	return sql_parse_target(p, max, max == 3 ? "a table name" : "a database name", s);
+}
+
+static int sql_parse_alter(sql_parser *p, sql_stmt *s)
+{
+	int rc;
+
+	sql_parse_advance(p);   /* ALTER */
+	rc = sql_parse_expect(p, "TABLE");
+	if (!rc)
+		rc = sql_parse_target(p, 3, "a table name", s);
+	if (rc)
+		return rc;
+	if (sql_parse_accept(p, "ADD")) {
+		s->kind = SQL_STMT_ADD_PARTITION;
+		rc = sql_parse_if_not_exists(p, &s->if_not_exists);
+	} else if (sql_parse_accept(p, "DROP")) {
+		s->kind = SQL_STMT_DROP_PARTITION;
+		rc = sql_parse_if_exists(p, &s->if_exists);
+	} else {
+		return sql_parse_expected(p, "ADD or DROP");
+	}
+	if (rc)
+		return rc;
+	if (!sql_parse_is(p, "PARTITION"))
+		return sql_parse_expected(p, "PARTITION");
+	do {
+		rc = sql_parse_pspec(p, true, s);
+		if (rc)
+			return rc;
+		/* Hive separates ADD's specs by blanks and DROP's by commas;
+		 * take either. */
+		if (sql_parse_is_op(p, ",")) {
+			sql_parse_advance(p);
+			if (!sql_parse_is(p, "PARTITION"))
+				return sql_parse_expected(p, "PARTITION");
+		}
+	} while (sql_parse_is(p, "PARTITION"));
+	return 0;
+}
+
+static int sql_parse_stmt(sql_parser *p, sql_stmt **out);
+
+static int sql_parse_stmt_body(sql_parser *p, sql_stmt *s)
+{
+	int rc;
+
+	if (sql_parse_is(p, "EXPLAIN")) {
+		s->kind = SQL_STMT_EXPLAIN;
+		sql_parse_advance(p);
+		s->extended = sql_parse_accept(p, "EXTENDED");
+		if (sql_parse_is(p, "EXPLAIN")) {
+			sql_error_set(p->err, p->tok.line, p->tok.col, "EXPLAIN cannot explain EXPLAIN");
+			return -EINVAL;
+		}
+		rc = sql_parse_stmt(p, &s->inner);
+		if (!rc)
+			s->inner->index = s->index;
+		return rc;
+	}
+	if (sql_parse_at_query(p)) {
+		s->kind = SQL_STMT_SELECT;
+		return sql_parse_query(p, &s->query);
+	}
+	if (sql_parse_is(p, "INSERT"))
+		return sql_parse_insert(p, s);
+	if (sql_parse_is(p, "CREATE"))
+		return sql_parse_create(p, s);
+	if (sql_parse_is(p, "DROP"))
+		return sql_parse_drop(p, s);
+	if (sql_parse_is(p, "ALTER"))
+		return sql_parse_alter(p, s);
+	if (sql_parse_accept(p, "MSCK")) {
+		s->kind = SQL_STMT_MSCK_REPAIR;
+		rc = sql_parse_expect(p, "REPAIR");
+		if (!rc)
+			rc = sql_parse_expect(p, "TABLE");
+		if (!rc)
+			rc = sql_parse_target(p, 3, "a table name", s);
+		return rc;
+	}
+	if (sql_parse_accept(p, "SHOW")) {
+		s->kind = SQL_STMT_SHOW_PARTITIONS;
+		rc = sql_parse_expect(p, "PARTITIONS");
+		if (!rc)
+			rc = sql_parse_target(p, 3, "a table name", s);
+		return rc;
+	}
+	return sql_parse_expected(p, "a statement (SELECT, INSERT, CREATE, DROP, ALTER, MSCK, "
+				  "SHOW or EXPLAIN)");
+}
+
+static int sql_parse_stmt(sql_parser *p, sql_stmt **out)
+{
+	sql_stmt *s = sql_arena_alloc(p->a, sizeof *s);
+	int rc;
+
+	s->line = p->tok.line;
+	s->col = p->tok.col;
+	s->start = p->tok.offset;
+	s->format = STORE_FORMAT_CSV;
+	rc = sql_parse_stmt_body(p, s);
+	s->end = p->prev_end;
+	*out = s;
+	return rc;
+}
+
+int sql_parse(sql_arena *a, const char *text, size_t len, sql_script *out, sql_error *err)
+{
+	sql_parser p;
+	uint32_t cap = 0;
+	int rc = 0;
+
+	memset(&p, 0, sizeof p);
+	memset(out, 0, sizeof *out);
+	p.a = a;
+	p.text = text;
+	p.len = len;
+	p.err = err;
+	sql_lex_init(&p.lx, text, len);
+	sql_lex_next(&p.lx, &p.tok);
+	for (;;) {
+		sql_stmt *s;
+
+		while (sql_parse_accept_op(&p, ";"))
+			;
+		if (p.tok.type == SQL_TOK_EOF)
+			break;
+		rc = sql_parse_stmt(&p, &s);
+		if (rc)
+			goto out;
+		out->stmts = sql_array_push(a, out->stmts, &out->nstmts, &cap, sizeof *out->stmts);
+		out->stmts[out->nstmts - 1] = s;
+		s->index = out->nstmts;
+		if (s->inner)
+			s->inner->index = s->index;
+		if (p.tok.type != SQL_TOK_EOF && !sql_parse_is_op(&p, ";")) {
+			rc = sql_parse_expected(&p, "\";\"");
+			goto out;
+		}
+	}
+out:
+	return rc;
+}

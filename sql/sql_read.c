@@ -1,0 +1,569 @@
+/*
+ * sql_read.c - readers of one data file: CSV (RFC 4180) and JSON Lines,
+ * producing rows of a scan's output columns.
+ *
+ * The file is mapped read-only and parsed in place: an unquoted CSV field,
+ * a quoted field without "" escapes, and every number are read straight from
+ * the mapping; only quoted fields holding "" are unescaped into a per-record
+ * scratch buffer.  Only the columns the scan selects are converted, so a
+ * pruned scan of a wide file pays for splitting fields, not for parsing them.
+ *
+ * CSV rules (the same record boundaries store_file_scan() counts):
+ *   - fields separated by ',', records by LF or CRLF; a field starting with '"'
+ *     is quoted and may hold commas, newlines and "" (one quote);
+ *   - blank lines are not records; with sql_scan.header the first record is
+ *     the header and is skipped (columns are matched by position, as Hive does);
+ *   - an empty unquoted field is NULL; an empty quoted field is the empty
+ *     string for a string column and NULL for any other;
+ *   - a record with the wrong number of fields, an unterminated quote, or a
+ *     value that does not parse as its column's type is malformed.
+ * JSON Lines: one object per non-blank line; a missing key or JSON null is
+ * NULL; a value of the wrong JSON type is malformed (a double column takes
+ * integers too, and the strings "NaN", "Infinity", "-Infinity").
+ *
+ * A malformed row fails the query (SQL_BAD_ROWS_FAIL) with
+ *   malformed row at /path/file.csv line 17: column "amount": "abc" is not a double
+ * or is skipped and counted (SQL_BAD_ROWS_SKIP); the first ten skipped rows of
+ * a query are logged, the rest only counted.  Line numbers are the physical
+ * line on which the record starts, counting the header.
+ */
+#include "sql_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SQL_READ_LOGGED_SKIPS 10
+
+/* Where a CSV field's bytes are: in the mapping, or in the scratch buffer
+ * (which may move while the record is parsed, hence offsets). */
+typedef struct sql_field {
+	size_t off;
+	uint32_t len;
+	bool quoted;
+	bool scratch;
+} sql_field;
+
+struct sql_reader {
+	const sql_exec_ctx *ctx;
+	const sql_scan *scan;
+	char *path;
+	int fd;
+	const char *data;
+	size_t size, pos;
+	uint64_t line;            /* physical line at pos, 1-based */
+	bool started;             /* header handled */
+	sql_value *row;           /* scan->nout */
+	char **partraw;           /* owned copies of the partition values */
+	sql_field *fields;        /* ncolumns */
+	textbuf scratch;
+	json_t *json;             /* the current JSONL object, alive until the next row */
+};
+
+void sql_partition_value(const char *raw, sql_type type, sql_value *out)
+{
+	sql_value s = {.type = SQL_TYPE_STRING};
+
+	if (!raw || !strcmp(raw, "__HIVE_DEFAULT_PARTITION__")) {
+		*out = (sql_value){.type = type, .null = true};
+		return;
+	}
+	s.u.s.ptr = raw;
+	s.u.s.len = (uint32_t)strlen(raw);
+	/* A non-string partition value never needs the arena. */
+	if (sql_value_cast(NULL, &s, type, out))
+		*out = (sql_value){.type = type, .null = true};
+}
+
+int sql_reader_open(const sql_exec_ctx *ctx, const sql_scan *scan, const char *path,
+		    const char *const *partvals, sql_reader **out, sql_error *err)
+{
+	sql_reader *r = calloc(1, sizeof *r);
+	struct stat st;
+	int rc = 0;
+
+	if (!r)
+		return -ENOMEM;
+	r->ctx = ctx;
+	r->scan = scan;
+	r->fd = -1;
+	r->line = 1;
+	r->path = strdup(path);
+	r->row = calloc(scan->nout ? scan->nout : 1, sizeof *r->row);
+	r->fields = calloc(scan->ncolumns ? scan->ncolumns : 1, sizeof *r->fields);
+	r->partraw = calloc(scan->npartkeys ? scan->npartkeys : 1, sizeof *r->partraw);
+	if (!r->path || !r->row || !r->fields || !r->partraw) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t k = 0; partvals && k < scan->npartkeys; k++) {
+		if (partvals[k] && !(r->partraw[k] = strdup(partvals[k]))) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	/* Partition columns are the same for every row of the file: set them once. */
+	for (uint32_t j = 0; j < scan->nout; j++) {
+		uint32_t c = scan->columns[j];
+		r->row[j].type = scan->types[c];
+		if (c >= scan->ncolumns)
+			sql_partition_value(r->partraw[c - scan->ncolumns], scan->types[c], &r->row[j]);
+	}
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0 || fstat(r->fd, &st)) {
+		rc = -errno;
+		sql_error_set(err, 0, 0, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	r->size = (size_t)st.st_size;
+	if (r->size) {
+		void *m = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, r->fd, 0);
+		if (m == MAP_FAILED) {
+			rc = -errno;
+			sql_error_set(err, 0, 0, "cannot map %s: %s", path, strerror(errno));
+			goto out;
+		}
+		madvise(m, r->size, MADV_SEQUENTIAL);
+		r->data = m;
+	}
+out:
+	if (rc) {
+		sql_reader_close(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+void sql_reader_close(sql_reader *r)
+{
+	if (!r)
+		return;
+	if (r->data)
+		munmap((void *)r->data, r->size);
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->json)
+		json_decref(r->json);
+	for (uint32_t k = 0; r->partraw && k < r->scan->npartkeys; k++)
+		free(r->partraw[k]);
+	free(r->partraw);
+	free(r->fields);
+	free(r->row);
+	free(r->path);
+	textbuf_free(&r->scratch);
+	free(r);
+}
+
+uint64_t sql_reader_offset(const sql_reader *r)
+{
+	return r->pos;
+}
+
+/* ---- malformed rows ------------------------------------------------------------ */
+
+/* Report a malformed row that starts on LINE: 0 to skip it, or -EINVAL with
+ * ERR filled to fail the query. */
+static int sql_reader_bad_row(sql_reader *r, uint64_t line, sql_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int sql_reader_bad_row(sql_reader *r, uint64_t line, sql_error *err, const char *fmt, ...)
+{
+	char why[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	if (r->ctx->bad_rows != SQL_BAD_ROWS_SKIP) {
+		sql_error_set(err, 0, 0, "malformed row at %s line %llu: %s", r->path,
+			      (unsigned long long)line, why);
+		return -EINVAL;
+	}
+	uint64_t n = 1;
+	if (r->ctx->progress)
+		n = __atomic_add_fetch(&r->ctx->progress->rows_skipped, 1, __ATOMIC_RELAXED);
+	if (n <= SQL_READ_LOGGED_SKIPS && r->ctx->log) {
+		char msg[1024];
+		snprintf(msg, sizeof msg, "skipped malformed row at %s line %llu: %s", r->path,
+			 (unsigned long long)line, why);
+		r->ctx->log(r->ctx->log_ctx, msg);
+	}
+	return 0;
+}
+
+/* ---- typed values from text ------------------------------------------------------ */
+
+static bool sql_read_bigint(const char *s, uint32_t n, int64_t *out)
+{
+	uint32_t i = 0;
+	bool neg = false;
+	uint64_t v = 0;
+
+	if (n && (s[0] == '-' || s[0] == '+')) {
+		neg = s[0] == '-';
+		i++;
+	}
+	if (i == n)
+		return false;
+	uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+		unsigned d = (unsigned)(s[i] - '0');
+		if (v > (limit - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return true;
+}
+
+static bool sql_read_double(const char *s, uint32_t n, double *out)
+{
+	char buf[64];
+
+	if (n == 0 || n >= sizeof buf)
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (!strcmp(buf, "NaN")) {
+		*out = NAN;
+		return true;
+	}
+	if (!strcmp(buf, "Infinity") || !strcmp(buf, "-Infinity")) {
+		*out = buf[0] == '-' ? -INFINITY : INFINITY;
+		return true;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)buf[i]) && !strchr("+-.eE", buf[i]))
+			return false;
+	char *end;
+	*out = strtod(buf, &end);
+	return end == buf + n;
+}
+
+/* Parse text S of column TYPE into V (strings point at S); false if it does not parse. */
+static bool sql_read_text(const char *s, uint32_t n, sql_type type, sql_value *v)
+{
+	v->type = type;
+	v->null = false;
+	switch (type) {
+	case SQL_TYPE_STRING:
+		v->u.s.ptr = s;
+		v->u.s.len = n;
+		return true;
+	case SQL_TYPE_BIGINT:
+		return sql_read_bigint(s, n, &v->u.i);
+	case SQL_TYPE_DOUBLE:
+		return sql_read_double(s, n, &v->u.d);
+	case SQL_TYPE_BOOLEAN:
+		if (n == 4 && !strncasecmp(s, "true", 4))
+			v->u.b = true;
+		else if (n == 5 && !strncasecmp(s, "false", 5))
+			v->u.b = false;
+		else
+			return false;
+		return true;
+	case SQL_TYPE_DATE:
+		return sql_date_parse(s, n, &v->u.i) == 0;
+	case SQL_TYPE_TIMESTAMP:
+		return sql_timestamp_parse(s, n, &v->u.i) == 0;
+	default:
+		return false;
+	}
+}
+
+/* ---- CSV ------------------------------------------------------------------------- */
+
+/* Split the record at r->pos into r->fields.  Returns 1 at the end of the
+ * file, 0 with a record (*NFIELDS fields, *START_LINE its first line), or
+ * -EINVAL for an unterminated quote.  Always leaves r->pos after the record. */
+static int sql_csv_split(sql_reader *r, uint32_t *nfields, uint64_t *start_line, const char **why)
+{
+	const char *d = r->data;
+	size_t n = r->size, p = r->pos;
+	uint32_t nf = 0, cap = r->scan->ncolumns;
+
+	/* Blank lines are not records. */
+	while (p < n && (d[p] == '\n' || (d[p] == '\r' && p + 1 < n && d[p + 1] == '\n'))) {
+		if (d[p] == '\n')
+			r->line++;
+		p++;
+	}
+	if (p >= n) {
+		r->pos = p;
+		return 1;
+	}
+	*start_line = r->line;
+	textbuf_reset(&r->scratch);
+	for (;;) {
+		sql_field f = {0};
+		if (p < n && d[p] == '"') {
+			/* Quoted: up to the closing quote; "" is one quote. */
+			size_t s = ++p;
+			bool escaped = false;
+			for (;;) {
+				if (p >= n) {
+					r->pos = p;
+					*why = "unterminated quoted field";
+					return -EINVAL;
+				}
+				if (d[p] == '"') {
+					if (p + 1 < n && d[p + 1] == '"') {
+						escaped = true;
+						p += 2;
+						continue;
+					}
+					break;
+				}
+				if (d[p] == '\n')
+					r->line++;
+				p++;
+			}
+			f.quoted = true;
+			if (escaped) {
+				f.scratch = true;
+				f.off = r->scratch.len;
+				for (size_t i = s; i < p; i++) {
+					textbuf_append(&r->scratch, d + i, 1);
+					if (d[i] == '"')
+						i++;
+				}
+				f.len = (uint32_t)(r->scratch.len - f.off);
+			} else {
+				f.off = s;
+				f.len = (uint32_t)(p - s);
+			}
+			p++; /* the closing quote */
+			if (p < n && d[p] != ',' && d[p] != '\n' &&
+			    !(d[p] == '\r' && p + 1 < n && d[p + 1] == '\n') && !(d[p] == '\r' && p + 1 == n)) {
+				/* Skip the rest of the line so the next record starts clean. */
+				while (p < n && d[p] != '\n')
+					p++;
+				r->pos = p;
+				*why = "unexpected text after a closing quote";
+				return -EINVAL;
+			}
+		} else {
+			size_t s = p;
+			while (p < n && d[p] != ',' && d[p] != '\n')
+				p++;
+			size_t e = p;
+			if (e > s && d[e - 1] == '\r' && (e == n || d[e] == '\n'))
+				e--;
+			f.off = s;
+			f.len = (uint32_t)(e - s);
+		}
+		if (nf < cap)
+			r->fields[nf] = f;
+		nf++;
+		if (p < n && d[p] == ',') {
+			p++;
+			continue;
+		}
+		if (p < n && d[p] == '\r')
+			p++;
+		if (p < n && d[p] == '\n') {
+			p++;
+			r->line++;
+		}
+		break;
+	}
+	r->pos = p;
+	*nfields = nf;
+	return 0;
+}
+
+static const char *sql_field_ptr(const sql_reader *r, const sql_field *f)
+{
+	return f->scratch ? r->scratch.data + f->off : r->data + f->off;
+}
+
+static int sql_csv_next(sql_reader *r, const sql_value **row, sql_error *err)
+{
+	const sql_scan *sc = r->scan;
+
+	for (;;) {
+		uint32_t nf = 0;
+		uint64_t line = r->line;
+		const char *why = NULL;
+		int rc = sql_csv_split(r, &nf, &line, &why);
+		if (rc == 1)
+			return 1;
+		if (!r->started) {
+			r->started = true;
+			if (sc->header)
+				continue;
+		}
+		if (rc) {
+			if ((rc = sql_reader_bad_row(r, line, err, "%s", why)))
+				return rc;
+			continue;
+		}
+		if (textbuf_error(&r->scratch))
+			return -ENOMEM;
+		if (nf != sc->ncolumns) {
+			if ((rc = sql_reader_bad_row(r, line, err, "expected %u fields, found %u",
+						     sc->ncolumns, nf)))
+				return rc;
+			continue;
+		}
+		bool bad = false;
+		for (uint32_t j = 0; j < sc->nout && !bad; j++) {
+			uint32_t c = sc->columns[j];
+			if (c >= sc->ncolumns)
+				continue;
+			const sql_field *f = &r->fields[c];
+			const char *s = sql_field_ptr(r, f);
+			sql_type t = sc->types[c];
+			if (f->len == 0 && (!f->quoted || t != SQL_TYPE_STRING)) {
+				r->row[j] = (sql_value){.type = t, .null = true};
+				continue;
+			}
+			if (!sql_read_text(s, f->len, t, &r->row[j])) {
+				bad = true;
+				rc = sql_reader_bad_row(r, line, err, "column \"%s\": \"%.*s\" is not a %s",
+							sc->names[c], f->len > 64 ? 64 : (int)f->len, s,
+							sql_type_name(t));
+			}
+		}
+		if (rc)
+			return rc;
+		if (bad)
+			continue;
+		*row = r->row;
+		return 0;
+	}
+}
+
+/* ---- JSON Lines ---------------------------------------------------------------------- */
+
+static int sql_jsonl_value(sql_reader *r, json_t *j, sql_type t, sql_value *v)
+{
+	v->type = t;
+	v->null = false;
+	if (!j || json_is_null(j)) {
+		v->null = true;
+		return 0;
+	}
+	switch (t) {
+	case SQL_TYPE_STRING:
+		if (!json_is_string(j))
+			return -EINVAL;
+		v->u.s.ptr = json_string_value(j);
+		v->u.s.len = (uint32_t)json_string_length(j);
+		return 0;
+	case SQL_TYPE_BIGINT:
+		if (!json_is_integer(j))
+			return -EINVAL;
+		v->u.i = json_integer_value(j);
+		return 0;
+	case SQL_TYPE_DOUBLE:
+		if (json_is_number(j)) {
+			v->u.d = json_number_value(j);
+			return 0;
+		}
+		if (json_is_string(j) && sql_read_double(json_string_value(j),
+							 (uint32_t)json_string_length(j), &v->u.d) &&
+		    (isnan(v->u.d) || isinf(v->u.d)))
+			return 0;
+		return -EINVAL;
+	case SQL_TYPE_BOOLEAN:
+		if (!json_is_boolean(j))
+			return -EINVAL;
+		v->u.b = json_is_true(j);
+		return 0;
+	case SQL_TYPE_DATE:
+	case SQL_TYPE_TIMESTAMP:
+		if (!json_is_string(j))
+			return -EINVAL;
+		(void)r;
+		return sql_read_text(json_string_value(j), (uint32_t)json_string_length(j), t, v)
+			       ? 0
+			       : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int sql_jsonl_next(sql_reader *r, const sql_value **row, sql_error *err)
+{
+	const sql_scan *sc = r->scan;
+
+	if (r->json) {
+		json_decref(r->json);
+		r->json = NULL;
+	}
+	for (;;) {
+		const char *d = r->data;
+		size_t p = r->pos;
+		while (p < r->size && (d[p] == '\n' || d[p] == '\r' || d[p] == ' ' || d[p] == '\t')) {
+			if (d[p] == '\n')
+				r->line++;
+			p++;
+		}
+		if (p >= r->size) {
+			r->pos = p;
+			return 1;
+		}
+		const char *nl = memchr(d + p, '\n', r->size - p);
+		size_t e = nl ? (size_t)(nl - d) : r->size;
+		uint64_t line = r->line;
+		r->pos = nl ? e + 1 : e;
+		if (nl)
+			r->line++;
+		json_error_t jerr;
+		json_t *obj = json_loadb(d + p, e - p, 0, &jerr);
+		int rc = 0;
+		if (!obj || !json_is_object(obj)) {
+			rc = sql_reader_bad_row(r, line, err, "%s", obj ? "not a JSON object" : jerr.text);
+			json_decref(obj);
+			if (rc)
+				return rc;
+			continue;
+		}
+		bool bad = false;
+		for (uint32_t j = 0; j < sc->nout && !bad; j++) {
+			uint32_t c = sc->columns[j];
+			if (c >= sc->ncolumns)
+				continue;
+			json_t *jv = json_object_get(obj, sc->names[c]);
+			if (sql_jsonl_value(r, jv, sc->types[c], &r->row[j])) {
+				char *txt = json_dumps(jv, JSON_ENCODE_ANY | JSON_COMPACT);
+				bad = true;
+				rc = sql_reader_bad_row(r, line, err, "column \"%s\": %.64s is not a %s",
+							sc->names[c], txt ? txt : "?",
+							sql_type_name(sc->types[c]));
+				free(txt);
+			}
+		}
+		if (bad) {
+			json_decref(obj);
+			if (rc)
+				return rc;
+			continue;
+		}
+		/* Strings in the row point into OBJ: keep it until the next call. */
+		r->json = obj;
+		*row = r->row;
+		return 0;
+	}
+}
+
+int sql_reader_next(sql_reader *r, const sql_value **row, sql_error *err)
+{
+	if (!r->data)
+		return 1;
+	if (r->scan->format == STORE_FORMAT_JSONL)
+		return sql_jsonl_next(r, row, err);
+	return sql_csv_next(r, row, err);
+}

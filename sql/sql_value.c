@@ -1,0 +1,1116 @@
+/*
+ * sql_value.c - values: casts, comparison, text rendering, the calendar
+ * (DATE and TIMESTAMP parse and format), the common type of two operands,
+ * and the table of scalar functions with their result types.
+ *
+ * Semantics follow Spark's non-ANSI mode, because jobs are written against
+ * Spark and must give the same answers here:
+ *   - a cast of a string that does not parse yields NULL, not an error;
+ *   - double to bigint truncates toward zero and saturates, as Java's (long);
+ *   - doubles render as Java's Double.toString does (1.0, 1.0E10, NaN);
+ *   - NaN sorts above every other double and equals itself, -0.0 equals 0.0.
+ * Dates are days since 1970-01-01 in the proleptic Gregorian calendar;
+ * timestamps are microseconds since the epoch, always UTC (there is no
+ * session time zone).
+ */
+#include "sql_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SQL_US_PER_DAY INT64_C(86400000000)
+
+/* ---- calendar --------------------------------------------------------------- */
+
+/* Floor division: dates before 1970 have negative day numbers and must still
+ * land on the right day. */
+static int64_t sql_floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	if ((a % b != 0) && ((a < 0) != (b < 0)))
+		q--;
+	return q;
+}
+
+/* Days since the epoch of a civil date (H. Hinnant's days_from_civil). */
+static int64_t sql_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void sql_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static bool sql_leap_year(int64_t y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static unsigned sql_month_days(int64_t y, unsigned m)
+{
+	static const unsigned days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	return m == 2 && sql_leap_year(y) ? 29 : days[m - 1];
+}
+
+/* Read 1..MAX digits at *P (below END) into *OUT. */
+static bool sql_digits(const char **p, const char *end, int max, int64_t *out)
+{
+	int64_t v = 0;
+	int n = 0;
+
+	while (*p < end && n < max && isdigit((unsigned char)**p)) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	*out = v;
+	return n > 0;
+}
+
+static void sql_trim_space(const char **s, const char **end)
+{
+	while (*s < *end && isspace((unsigned char)**s))
+		(*s)++;
+	while (*end > *s && isspace((unsigned char)(*end)[-1]))
+		(*end)--;
+}
+
+/* "YYYY-MM-DD" (month and day may have one digit, as Spark allows); leaves
+ * *P after the day. */
+static int sql_date_parse_prefix(const char **p, const char *end, int64_t *days)
+{
+	int64_t y, m, d;
+	bool neg = false;
+
+	if (*p < end && (**p == '-' || **p == '+')) {
+		neg = **p == '-';
+		(*p)++;
+	}
+	const char *ys = *p;
+	if (!sql_digits(p, end, 6, &y) || *p - ys < 4)
+		return -EINVAL;
+	if (neg)
+		y = -y;
+	if (*p >= end || **p != '-')
+		return -EINVAL;
+	(*p)++;
+	if (!sql_digits(p, end, 2, &m) || m < 1 || m > 12)
+		return -EINVAL;
+	if (*p >= end || **p != '-')
+		return -EINVAL;
+	(*p)++;
+	if (!sql_digits(p, end, 2, &d) || d < 1 || d > sql_month_days(y, (unsigned)m))
+		return -EINVAL;
+	*days = sql_days_from_civil(y, (unsigned)m, (unsigned)d);
+	return 0;
+}
+
+/* A date; like Spark's cast, text after the date that starts with a space or
+ * 'T' (a time of day) is accepted and ignored. */
+int sql_date_parse(const char *s, size_t n, int64_t *days)
+{
+	const char *end = s + n;
+
+	sql_trim_space(&s, &end);
+	int rc = sql_date_parse_prefix(&s, end, days);
+	if (rc)
+		return rc;
+	if (s < end && *s != ' ' && *s != 'T')
+		return -EINVAL;
+	return 0;
+}
+
+int sql_timestamp_parse(const char *s, size_t n, int64_t *micros)
+{
+	const char *end = s + n;
+	int64_t days, h = 0, mi = 0, sec = 0, frac = 0;
+
+	sql_trim_space(&s, &end);
+	int rc = sql_date_parse_prefix(&s, end, &days);
+	if (rc)
+		return rc;
+	if (s < end && (*s == ' ' || *s == 'T')) {
+		s++;
+		if (!sql_digits(&s, end, 2, &h) || h > 23)
+			return -EINVAL;
+		if (s >= end || *s != ':')
+			return -EINVAL;
+		s++;
+		if (!sql_digits(&s, end, 2, &mi) || mi > 59)
+			return -EINVAL;
+		if (s < end && *s == ':') {
+			s++;
+			if (!sql_digits(&s, end, 2, &sec) || sec > 59)
+				return -EINVAL;
+			if (s < end && *s == '.') {
+				s++;
+				int nd = 0;
+				while (s < end && isdigit((unsigned char)*s)) {
+					if (nd < 6) {
+						frac = frac * 10 + (*s - '0');
+						nd++;
+					}
+					s++;
+				}
+				if (nd == 0)
+					return -EINVAL;
+				for (; nd < 6; nd++)
+					frac *= 10;
+			}
+		}
+		/* Only UTC is known; "Z" says so explicitly. */
+		if (s < end && *s == 'Z')
+			s++;
+	}
+	if (s != end)
+		return -EINVAL;
+	*micros = days * SQL_US_PER_DAY + ((h * 60 + mi) * 60 + sec) * 1000000 + frac;
+	return 0;
+}
+
+size_t sql_date_format(int64_t days, char *out)
+{
+	int64_t y;
+	unsigned m, d;
+
+	sql_civil_from_days(days, &y, &m, &d);
+	int n = snprintf(out, 32, y < 0 ? "%05" PRId64 "-%02u-%02u" : "%04" PRId64 "-%02u-%02u",
+			 y, m, d);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t sql_timestamp_format(int64_t micros, char *out)
+{
+	int64_t days = sql_floor_div(micros, SQL_US_PER_DAY);
+	int64_t rest = micros - days * SQL_US_PER_DAY;
+	size_t n = sql_date_format(days, out);
+	int64_t secs = rest / 1000000, frac = rest % 1000000;
+
+	n += (size_t)snprintf(out + n, 32 - n, " %02d:%02d:%02d", (int)(secs / 3600),
+			      (int)(secs / 60 % 60), (int)(secs % 60));
+	if (frac) {
+		/* Spark prints the fraction without trailing zeros. */
+		char f[8];
+		int len = 6;
+		snprintf(f, sizeof f, "%06d", (int)frac);
+		while (len > 0 && f[len - 1] == '0')
+			len--;
+		n += (size_t)snprintf(out + n, 32 - n, ".%.*s", len, f);
+	}
+	return n;
+}
+
+/* ---- doubles as Java prints them ---------------------------------------------- */
+
+/* The shortest decimal digits that read back as D (D finite, > 0): DIGITS
+ * gets them without a point, the return value is the decimal exponent E so
+ * that D = 0.DIGITS x 10^E. */
+static int sql_double_digits(double d, char digits[24])
+{
+	char buf[40];
+	int prec;
+
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	/* buf is "D.DDDDe[+-]XX" */
+	size_t n = 0;
+	const char *p = buf;
+	for (; *p && *p != 'e'; p++)
+		if (isdigit((unsigned char)*p))
+			digits[n++] = *p;
+	while (n > 1 && digits[n - 1] == '0')
+		n--;
+	digits[n] = '\0';
+	return atoi(p + 1) + 1;
+}
+
+static size_t sql_double_format(double d, char *out)
+{
+	char digits[24];
+	size_t n = 0;
+
+	if (isnan(d))
+		return (size_t)snprintf(out, 32, "NaN");
+	if (isinf(d))
+		return (size_t)snprintf(out, 32, d > 0 ? "Infinity" : "-Infinity");
+	if (d == 0)
+		return (size_t)snprintf(out, 32, signbit(d) ? "-0.0" : "0.0");
+	if (d < 0) {
+		out[n++] = '-';
+		d = -d;
+	}
+	int e = sql_double_digits(d, digits);
+	int nd = (int)strlen(digits);
+	if (d >= 1e-3 && d < 1e7) {
+		if (e <= 0) {
+			out[n++] = '0';
+			out[n++] = '.';
+			for (int i = 0; i < -e; i++)
+				out[n++] = '0';
+			memcpy(out + n, digits, (size_t)nd);
+			n += (size_t)nd;
+		} else {
+			for (int i = 0; i < e; i++)
+				out[n++] = i < nd ? digits[i] : '0';
+			out[n++] = '.';
+			if (nd > e) {
+				memcpy(out + n, digits + e, (size_t)(nd - e));
+				n += (size_t)(nd - e);
+			} else {
+				out[n++] = '0';
+			}
+		}
+		out[n] = '\0';
+		return n;
+	}
+	/* Computerized scientific notation: one digit before the point. */
+	out[n++] = digits[0];
+	out[n++] = '.';
+	if (nd > 1) {
+		memcpy(out + n, digits + 1, (size_t)(nd - 1));
+		n += (size_t)(nd - 1);
+	} else {
+		out[n++] = '0';
+	}
+	n += (size_t)snprintf(out + n, 32 - n, "E%d", e - 1);
+	return n;
+}
+
+/* Spark rounds a double by way of its decimal text (BigDecimal(d.toString)),
+ * so round(2.675, 2) is 2.68 even though 2.675 is stored a little below. */
+static double sql_double_round(double d, int64_t scale)
+{
+	char digits[24], text[64];
+
+	if (isnan(d) || isinf(d) || d == 0)
+		return d;
+	if (scale > 300)
+		return d;
+	if (scale < -330)
+		return 0.0 * d;
+	bool neg = d < 0;
+	int e = sql_double_digits(neg ? -d : d, digits);
+	int nd = (int)strlen(digits);
+	/* Keep digits before position KEEP = e + scale (0.DIGITS x 10^e). */
+	int64_t keep = e + scale;
+	if (keep >= nd)
+		return d;
+	if (keep < 0)
+		return neg ? -0.0 : 0.0;
+	int carry = keep < nd && digits[keep] >= '5';
+	char r[26];
+	r[0] = '0';
+	memcpy(r + 1, digits, (size_t)keep);
+	int len = (int)keep + 1;
+	for (int i = len - 1; carry && i >= 0; i--) {
+		if (r[i] == '9') {
+			r[i] = '0';
+		} else {
+			r[i]++;
+			carry = 0;
+		}
+	}
+	r[len] = '\0';
+	/* r holds the kept digits with one leading digit for the carry: the value is
+	 * 0.r x 10^(e+1). */
+	snprintf(text, sizeof text, "%s0.%se%d", neg ? "-" : "", r, e + 1);
+	return strtod(text, NULL);
+}
+
+/* ---- casts ----------------------------------------------------------------------- */
+
+/* Text for a cast to string when the caller gives no arena: a small ring of
+ * per-thread buffers, enough for the few values of one expression.  Only
+ * non-string values render here, and they fit in 32 bytes. */
+static char *sql_scratch_text(void)
+{
+	static _Thread_local char ring[16][40];
+	static _Thread_local unsigned next;
+
+	return ring[next++ % 16];
+}
+
+static size_t sql_value_text(const sql_value *v, char *buf)
+{
+	switch (v->type) {
+	case SQL_TYPE_BIGINT:
+		return (size_t)snprintf(buf, 32, "%" PRId64, v->u.i);
+	case SQL_TYPE_DOUBLE:
+		return sql_double_format(v->u.d, buf);
+	case SQL_TYPE_BOOLEAN:
+		return (size_t)snprintf(buf, 32, "%s", v->u.b ? "true" : "false");
+	case SQL_TYPE_DATE:
+		return sql_date_format(v->u.i, buf);
+	case SQL_TYPE_TIMESTAMP:
+		return sql_timestamp_format(v->u.i, buf);
+	default:
+		buf[0] = '\0';
+		return 0;
+	}
+}
+
+/* Spark's UTF8String.toLong: optional sign, digits, and a fraction that is
+ * dropped ("1.9" is 1); overflow or anything else is not a number. */
+static bool sql_text_to_bigint(const char *s, size_t n, int64_t *out)
+{
+	const char *end = s + n;
+
+	sql_trim_space(&s, &end);
+	if (s == end)
+		return false;
+	bool neg = false;
+	if (*s == '-' || *s == '+') {
+		neg = *s == '-';
+		s++;
+	}
+	uint64_t v = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	bool any = false;
+	for (; s < end && isdigit((unsigned char)*s); s++) {
+		unsigned dg = (unsigned)(*s - '0');
+		if (v > (limit - dg) / 10)
+			return false;
+		v = v * 10 + dg;
+		any = true;
+	}
+	if (s < end && *s == '.') {
+		s++;
+		for (; s < end && isdigit((unsigned char)*s); s++)
+			any = true;
+	}
+	if (!any || s != end)
+		return false;
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return true;
+}
+
+static bool sql_text_to_double(const char *s, size_t n, double *out)
+{
+	const char *end = s + n;
+	char buf[128];
+
+	sql_trim_space(&s, &end);
+	n = (size_t)(end - s);
+	if (n == 0 || n >= sizeof buf)
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (!strcmp(buf, "NaN")) {
+		*out = NAN;
+		return true;
+	}
+	if (!strcmp(buf, "Infinity") || !strcmp(buf, "+Infinity")) {
+		*out = INFINITY;
+		return true;
+	}
+	if (!strcmp(buf, "-Infinity")) {
+		*out = -INFINITY;
+		return true;
+	}
+	/* strtod would take hex floats and "inf"/"nan" words Spark refuses. */
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)buf[i]) && !strchr("+-.eE", buf[i]))
+			return false;
+	char *e;
+	errno = 0;
+	*out = strtod(buf, &e);
+	return *e == '\0' && e != buf;
+}
+
+static bool sql_text_to_boolean(const char *s, size_t n, bool *out)
+{
+	static const char *const yes[] = {"t", "true", "y", "yes", "1"};
+	static const char *const no[] = {"f", "false", "n", "no", "0"};
+	const char *end = s + n;
+
+	sql_trim_space(&s, &end);
+	n = (size_t)(end - s);
+	for (size_t i = 0; i < 5; i++) {
+		if (strlen(yes[i]) == n && !strncasecmp(s, yes[i], n)) {
+			*out = true;
+			return true;
+		}
+		if (strlen(no[i]) == n && !strncasecmp(s, no[i], n)) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Java's (long) of a double: truncation, saturation, NaN is 0. */
+static int64_t sql_double_to_bigint(double d)
+{
+	if (isnan(d))
+		return 0;
+	if (d >= 9223372036854775807.0)
+		return INT64_MAX;
+	if (d <= -9223372036854775808.0)
+		return INT64_MIN;
+	return (int64_t)d;
+}
+
+int sql_value_cast(sql_arena *a, const sql_value *v, sql_type type, sql_value *out)
+{
+	sql_value r = {.type = type};
+
+	if (v->null || v->type == SQL_TYPE_NULL) {
+		r.null = true;
+		*out = r;
+		return 0;
+	}
+	if (v->type == type) {
+		*out = *v;
+		return 0;
+	}
+	switch (type) {
+	case SQL_TYPE_STRING: {
+		char tmp[40];
+		size_t n = sql_value_text(v, tmp);
+		char *s = a ? sql_arena_strndup(a, tmp, n) : memcpy(sql_scratch_text(), tmp, n + 1);
+		r.u.s.ptr = s;
+		r.u.s.len = (uint32_t)n;
+		break;
+	}
+	case SQL_TYPE_BIGINT:
+		switch (v->type) {
+		case SQL_TYPE_STRING:
+			r.null = !sql_text_to_bigint(v->u.s.ptr, v->u.s.len, &r.u.i);
+			break;
+		case SQL_TYPE_DOUBLE:
+			r.u.i = sql_double_to_bigint(v->u.d);
+			break;
+		case SQL_TYPE_BOOLEAN:
+			r.u.i = v->u.b;
+			break;
+		case SQL_TYPE_TIMESTAMP:
+			r.u.i = sql_floor_div(v->u.i, 1000000);
+			break;
+		default:
+			return -EINVAL;
+		}
+		break;
+	case SQL_TYPE_DOUBLE:
+		switch (v->type) {
+		case SQL_TYPE_STRING:
+			r.null = !sql_text_to_double(v->u.s.ptr, v->u.s.len, &r.u.d);
+			break;
+		case SQL_TYPE_BIGINT:
+			r.u.d = (double)v->u.i;
+			break;
+		case SQL_TYPE_BOOLEAN:
+			r.u.d = v->u.b;
+			break;
+		case SQL_TYPE_TIMESTAMP:
+			r.u.d = (double)v->u.i / 1e6;
+			break;
+		default:
+			return -EINVAL;
+		}
+		break;
+	case SQL_TYPE_BOOLEAN:
+		switch (v->type) {
+		case SQL_TYPE_STRING:
+			r.null = !sql_text_to_boolean(v->u.s.ptr, v->u.s.len, &r.u.b);
+			break;
+		case SQL_TYPE_BIGINT:
+		case SQL_TYPE_TIMESTAMP:
+			r.u.b = v->u.i != 0;
+			break;
+		case SQL_TYPE_DOUBLE:
+			r.u.b = v->u.d != 0;
+			break;
+		default:
+			return -EINVAL;
+		}
+		break;
+	case SQL_TYPE_DATE:
+		switch (v->type) {
+		case SQL_TYPE_STRING:
+			r.null = sql_date_parse(v->u.s.ptr, v->u.s.len, &r.u.i) != 0;
+			break;
+		case SQL_TYPE_TIMESTAMP:
+			r.u.i = sql_floor_div(v->u.i, SQL_US_PER_DAY);
+			break;
+		default:
+			return -EINVAL;
+		}
+		break;
+	case SQL_TYPE_TIMESTAMP:
+		switch (v->type) {
+		case SQL_TYPE_STRING:
+			r.null = sql_timestamp_parse(v->u.s.ptr, v->u.s.len, &r.u.i) != 0;
+			break;
+		case SQL_TYPE_DATE:
+			r.u.i = v->u.i * SQL_US_PER_DAY;
+			break;
+		case SQL_TYPE_BIGINT:
+			r.u.i = (int64_t)((uint64_t)v->u.i * 1000000u);
+			break;
+		case SQL_TYPE_DOUBLE:
+			r.u.i = sql_double_to_bigint(v->u.d * 1e6);
+			break;
+		default:
+			return -EINVAL;
+		}
+		break;
+	default:
+		return -EINVAL;
+	}
+	*out = r;
+	return 0;
+}
+
+/* ---- comparison and printing --------------------------------------------------------- */
+
+static int sql_double_compare(double x, double y)
+{
+	bool xn = isnan(x), yn = isnan(y);
+
+	if (xn || yn)
+		return xn - yn;
+	return x < y ? -1 : x > y;
+}
+
+int sql_value_compare(const sql_value *a, const sql_value *b)
+{
+	if (a->type != b->type) {
+		/* Mixed numbers compare by value; the analyzer normally coerces first. */
+		if ((a->type == SQL_TYPE_BIGINT || a->type == SQL_TYPE_DOUBLE) &&
+		    (b->type == SQL_TYPE_BIGINT || b->type == SQL_TYPE_DOUBLE))
+			return sql_double_compare(a->type == SQL_TYPE_DOUBLE ? a->u.d : (double)a->u.i,
+						  b->type == SQL_TYPE_DOUBLE ? b->u.d : (double)b->u.i);
+		return a->type < b->type ? -1 : 1;
+	}
+	switch (a->type) {
+	case SQL_TYPE_STRING: {
+		uint32_t n = a->u.s.len < b->u.s.len ? a->u.s.len : b->u.s.len;
+		int c = n ? memcmp(a->u.s.ptr, b->u.s.ptr, n) : 0;
+		if (c)
+			return c < 0 ? -1 : 1;
+		return a->u.s.len < b->u.s.len ? -1 : a->u.s.len > b->u.s.len;
+	}
+	case SQL_TYPE_DOUBLE:
+		return sql_double_compare(a->u.d, b->u.d);
+	case SQL_TYPE_BOOLEAN:
+		return (int)a->u.b - (int)b->u.b;
+	case SQL_TYPE_BIGINT:
+	case SQL_TYPE_DATE:
+	case SQL_TYPE_TIMESTAMP:
+		return a->u.i < b->u.i ? -1 : a->u.i > b->u.i;
+	default:
+		return 0;
+	}
+}
+
+/* NULL renders as "NULL" (plan literals); the CSV writer writes an empty
+ * field for NULL itself and never calls this for one.  Strings render as
+ * their bytes, unquoted, as Catalyst prints string literals. */
+void sql_value_print(const sql_value *v, textbuf *out)
+{
+	char buf[40];
+
+	if (v->null || v->type == SQL_TYPE_NULL) {
+		textbuf_puts(out, "NULL");
+		return;
+	}
+	if (v->type == SQL_TYPE_STRING) {
+		textbuf_append(out, v->u.s.ptr, v->u.s.len);
+		return;
+	}
+	size_t n = sql_value_text(v, buf);
+	textbuf_append(out, buf, n);
+}
+
+/* Coercion, Spark style:
+ *   same type -> it; NULL and X -> X;
+ *   bigint and double -> double;
+ *   string and date -> date, string and timestamp -> timestamp (so dt = '2024-05-01' compares dates);
+ *   date and timestamp -> timestamp;
+ *   string and bigint/double -> double (a comparison of '1.5' with 1 must not truncate);
+ *   string and boolean -> boolean;
+ *   anything else (boolean with a number, a date with a number) has none. */
+int sql_type_common(sql_type a, sql_type b, sql_type *out)
+{
+	if (a == b) {
+		*out = a;
+		return 0;
+	}
+	if (a == SQL_TYPE_NULL || b == SQL_TYPE_NULL) {
+		*out = a == SQL_TYPE_NULL ? b : a;
+		return 0;
+	}
+	if (a > b) {
+		sql_type t = a;
+		a = b;
+		b = t;
+	}
+	/* now a < b in enum order: STRING < BIGINT < DOUBLE < BOOLEAN < DATE < TIMESTAMP */
+	if (a == SQL_TYPE_BIGINT && b == SQL_TYPE_DOUBLE) {
+		*out = SQL_TYPE_DOUBLE;
+		return 0;
+	}
+	if (a == SQL_TYPE_STRING) {
+		*out = b == SQL_TYPE_BIGINT ? SQL_TYPE_DOUBLE : b;
+		return 0;
+	}
+	if (a == SQL_TYPE_DATE && b == SQL_TYPE_TIMESTAMP) {
+		*out = SQL_TYPE_TIMESTAMP;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* ---- functions ------------------------------------------------------------------------- */
+
+static const sql_func_info sql_funcs[] = {
+	{"abs", SQL_FUNC_ABS, 1, 1},
+	{"coalesce", SQL_FUNC_COALESCE, 1, -1},
+	{"concat", SQL_FUNC_CONCAT, 1, -1},
+	{"date_add", SQL_FUNC_DATE_ADD, 2, 2},
+	{"date_trunc", SQL_FUNC_DATE_TRUNC, 2, 2},
+	{"datediff", SQL_FUNC_DATEDIFF, 2, 2},
+	{"day", SQL_FUNC_DAY, 1, 1},
+	{"dayofmonth", SQL_FUNC_DAY, 1, 1},
+	{"hour", SQL_FUNC_HOUR, 1, 1},
+	{"length", SQL_FUNC_LENGTH, 1, 1},
+	{"lower", SQL_FUNC_LOWER, 1, 1},
+	{"month", SQL_FUNC_MONTH, 1, 1},
+	{"round", SQL_FUNC_ROUND, 1, 2},
+	{"substr", SQL_FUNC_SUBSTR, 2, 3},
+	{"substring", SQL_FUNC_SUBSTR, 2, 3},
+	{"to_date", SQL_FUNC_TO_DATE, 1, 1},
+	{"trim", SQL_FUNC_TRIM, 1, 1},
+	{"upper", SQL_FUNC_UPPER, 1, 1},
+	{"year", SQL_FUNC_YEAR, 1, 1},
+};
+
+const sql_func_info *sql_func_lookup(const char *name)
+{
+	for (size_t i = 0; i < sizeof sql_funcs / sizeof sql_funcs[0]; i++)
+		if (!strcasecmp(sql_funcs[i].name, name))
+			return &sql_funcs[i];
+	return NULL;
+}
+
+const sql_func_info *sql_func_all(size_t *n)
+{
+	*n = sizeof sql_funcs / sizeof sql_funcs[0];
+	return sql_funcs;
+}
+
+static bool sql_type_numeric(sql_type t)
+{
+	return t == SQL_TYPE_BIGINT || t == SQL_TYPE_DOUBLE || t == SQL_TYPE_NULL;
+}
+
+/* Arguments a date function takes: a date, a timestamp, or text that the
+ * engine parses (NULL for a bare NULL). */
+static bool sql_type_datelike(sql_type t)
+{
+	return t == SQL_TYPE_DATE || t == SQL_TYPE_TIMESTAMP || t == SQL_TYPE_STRING ||
+	       t == SQL_TYPE_NULL;
+}
+
+int sql_func_type(sql_func func, const sql_type *args, uint32_t nargs, sql_type *out,
+		  const char **why)
+{
+	const char *reason = NULL;
+	sql_type t = SQL_TYPE_NULL;
+
+	switch (func) {
+	case SQL_FUNC_COALESCE:
+		for (uint32_t i = 0; i < nargs; i++) {
+			if (sql_type_common(t, args[i], &t)) {
+				reason = "coalesce arguments have no common type";
+				break;
+			}
+		}
+		break;
+	case SQL_FUNC_LOWER:
+	case SQL_FUNC_UPPER:
+	case SQL_FUNC_TRIM:
+	case SQL_FUNC_CONCAT:
+		t = SQL_TYPE_STRING;
+		break;
+	case SQL_FUNC_SUBSTR:
+		t = SQL_TYPE_STRING;
+		for (uint32_t i = 1; i < nargs; i++)
+			if (args[i] != SQL_TYPE_BIGINT && args[i] != SQL_TYPE_NULL)
+				reason = "substr position and length must be integers";
+		break;
+	case SQL_FUNC_LENGTH:
+		t = SQL_TYPE_BIGINT;
+		break;
+	case SQL_FUNC_TO_DATE:
+		t = SQL_TYPE_DATE;
+		if (nargs < 1 || !sql_type_datelike(args[0]))
+			reason = "to_date requires a string, date or timestamp";
+		break;
+	case SQL_FUNC_YEAR:
+	case SQL_FUNC_MONTH:
+	case SQL_FUNC_DAY:
+	case SQL_FUNC_HOUR:
+		t = SQL_TYPE_BIGINT;
+		if (nargs < 1 || !sql_type_datelike(args[0]))
+			reason = "requires a date or timestamp argument";
+		break;
+	case SQL_FUNC_DATE_ADD:
+		t = SQL_TYPE_DATE;
+		if (nargs != 2 || !sql_type_datelike(args[0]))
+			reason = "date_add requires a date as its first argument";
+		else if (args[1] != SQL_TYPE_BIGINT && args[1] != SQL_TYPE_NULL)
+			reason = "date_add requires an integer number of days";
+		break;
+	case SQL_FUNC_DATEDIFF:
+		t = SQL_TYPE_BIGINT;
+		if (nargs != 2 || !sql_type_datelike(args[0]) || !sql_type_datelike(args[1]))
+			reason = "datediff requires two dates";
+		break;
+	case SQL_FUNC_DATE_TRUNC:
+		t = SQL_TYPE_TIMESTAMP;
+		if (nargs != 2 || (args[0] != SQL_TYPE_STRING && args[0] != SQL_TYPE_NULL))
+			reason = "date_trunc requires a unit string as its first argument";
+		else if (!sql_type_datelike(args[1]))
+			reason = "date_trunc requires a timestamp as its second argument";
+		break;
+	case SQL_FUNC_ABS:
+		t = nargs ? args[0] : SQL_TYPE_NULL;
+		if (nargs != 1 || !sql_type_numeric(args[0]))
+			reason = "abs requires a numeric argument";
+		break;
+	case SQL_FUNC_ROUND:
+		t = nargs ? args[0] : SQL_TYPE_NULL;
+		if (nargs < 1 || !sql_type_numeric(args[0]))
+			reason = "round requires a numeric argument";
+		else if (nargs == 2 && args[1] != SQL_TYPE_BIGINT)
+			reason = "round requires an integer scale";
+		break;
+	default:
+		reason = "unknown function";
+		break;
+	}
+	if (reason) {
+		if (why)
+			*why = reason;
+		return -EINVAL;
+	}
+	*out = t;
+	return 0;
+}
+
+/* ---- function evaluation ------------------------------------------------------------- */
+
+/* Strings are byte strings: lower/upper/trim act on ASCII only and leave other
+ * bytes alone; length and substr count UTF-8 characters (a byte that is not a
+ * continuation byte starts one), as Spark does. */
+
+static uint32_t sql_utf8_chars(const char *s, uint32_t n)
+{
+	uint32_t c = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* Byte offset of character CH (clamped to N). */
+static uint32_t sql_utf8_offset(const char *s, uint32_t n, int64_t ch)
+{
+	uint32_t i = 0;
+
+	for (int64_t seen = -1; i < n; i++) {
+		if (((unsigned char)s[i] & 0xC0) != 0x80 && ++seen == ch)
+			return i;
+	}
+	return n;
+}
+
+/* Spark's UTF8String.substringSQL. */
+static void sql_substr(const sql_value *s, int64_t pos, int64_t len, sql_value *out)
+{
+	int64_t nch = sql_utf8_chars(s->u.s.ptr, s->u.s.len);
+	int64_t start = pos > 0 ? pos - 1 : pos < 0 ? nch + pos : 0;
+	int64_t end = len > INT64_MAX - start ? INT64_MAX : start + len;
+
+	if (start < 0)
+		start = 0;
+	if (end > nch)
+		end = nch;
+	out->type = SQL_TYPE_STRING;
+	out->null = false;
+	if (start >= end) {
+		out->u.s.ptr = s->u.s.ptr;
+		out->u.s.len = 0;
+		return;
+	}
+	uint32_t b0 = sql_utf8_offset(s->u.s.ptr, s->u.s.len, start);
+	uint32_t b1 = sql_utf8_offset(s->u.s.ptr, s->u.s.len, end);
+	out->u.s.ptr = s->u.s.ptr + b0;
+	out->u.s.len = b1 - b0;
+}
+
+/* A date argument: a date, the day of a timestamp, or text that parses as one. */
+static bool sql_arg_days(const sql_value *v, int64_t *days)
+{
+	switch (v->type) {
+	case SQL_TYPE_DATE:
+		*days = v->u.i;
+		return true;
+	case SQL_TYPE_TIMESTAMP:
+		*days = sql_floor_div(v->u.i, SQL_US_PER_DAY);
+		return true;
+	case SQL_TYPE_STRING:
+		return sql_date_parse(v->u.s.ptr, v->u.s.len, days) == 0;
+	default:
+		return false;
+	}
+}
+
+static bool sql_arg_micros(const sql_value *v, int64_t *us)
+{
+	switch (v->type) {
+	case SQL_TYPE_DATE:
+		*us = v->u.i * SQL_US_PER_DAY;
+		return true;
+	case SQL_TYPE_TIMESTAMP:
+		*us = v->u.i;
+		return true;
+	case SQL_TYPE_STRING:
+		return sql_timestamp_parse(v->u.s.ptr, v->u.s.len, us) == 0;
+	default:
+		return false;
+	}
+}
+
+/* date_trunc: the start of the unit holding US; false for an unknown unit. */
+static bool sql_date_trunc(const char *unit, uint32_t n, int64_t us, int64_t *out)
+{
+	char u[16];
+	int64_t days = sql_floor_div(us, SQL_US_PER_DAY), y;
+	unsigned m, d;
+
+	if (n == 0 || n >= sizeof u)
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		u[i] = (char)tolower((unsigned char)unit[i]);
+	u[n] = '\0';
+	sql_civil_from_days(days, &y, &m, &d);
+	if (!strcmp(u, "year") || !strcmp(u, "yyyy") || !strcmp(u, "yy"))
+		*out = sql_days_from_civil(y, 1, 1) * SQL_US_PER_DAY;
+	else if (!strcmp(u, "quarter"))
+		*out = sql_days_from_civil(y, (m - 1) / 3 * 3 + 1, 1) * SQL_US_PER_DAY;
+	else if (!strcmp(u, "month") || !strcmp(u, "mon") || !strcmp(u, "mm"))
+		*out = sql_days_from_civil(y, m, 1) * SQL_US_PER_DAY;
+	else if (!strcmp(u, "week"))
+		/* Weeks start on Monday; 1970-01-01 was a Thursday (day 0 -> weekday 3). */
+		*out = (days - ((days % 7 + 7 + 3) % 7)) * SQL_US_PER_DAY;
+	else if (!strcmp(u, "day") || !strcmp(u, "dd"))
+		*out = days * SQL_US_PER_DAY;
+	else if (!strcmp(u, "hour"))
+		*out = sql_floor_div(us, INT64_C(3600000000)) * INT64_C(3600000000);
+	else if (!strcmp(u, "minute"))
+		*out = sql_floor_div(us, 60000000) * 60000000;
+	else if (!strcmp(u, "second"))
+		*out = sql_floor_div(us, 1000000) * 1000000;
+	else
+		return false;
+	return true;
+}
+
+int sql_func_apply(sql_arena *a, sql_func func, const sql_value *args, uint32_t nargs,
+		   sql_value *out)
+{
+	sql_value r = {.null = true};
+	int64_t x, y2;
+
+	/* Every function here is NULL when an argument is NULL. */
+	for (uint32_t i = 0; i < nargs; i++)
+		if (args[i].null || args[i].type == SQL_TYPE_NULL)
+			goto done;
+	switch (func) {
+	case SQL_FUNC_LOWER:
+	case SQL_FUNC_UPPER: {
+		sql_value s;
+		int rc = sql_value_cast(a, &args[0], SQL_TYPE_STRING, &s);
+		if (rc)
+			return rc;
+		if (!a)
+			return -EINVAL;
+		char *p = sql_arena_alloc(a, s.u.s.len + 1);
+		for (uint32_t i = 0; i < s.u.s.len; i++) {
+			unsigned char c = (unsigned char)s.u.s.ptr[i];
+			p[i] = (char)(func == SQL_FUNC_LOWER ? (c < 0x80 ? tolower(c) : c)
+							     : (c < 0x80 ? toupper(c) : c));
+		}
+		r = (sql_value){.type = SQL_TYPE_STRING, .u.s = {p, s.u.s.len}};
+		break;
+	}
+	case SQL_FUNC_TRIM: {
+		sql_value s;
+		int rc = sql_value_cast(a, &args[0], SQL_TYPE_STRING, &s);
+		if (rc)
+			return rc;
+		const char *p = s.u.s.ptr, *e = p + s.u.s.len;
+		while (p < e && *p == ' ')
+			p++;
+		while (e > p && e[-1] == ' ')
+			e--;
+		r = (sql_value){.type = SQL_TYPE_STRING, .u.s = {p, (uint32_t)(e - p)}};
+		break;
+	}
+	case SQL_FUNC_LENGTH: {
+		sql_value s;
+		int rc = sql_value_cast(a, &args[0], SQL_TYPE_STRING, &s);
+		if (rc)
+			return rc;
+		r = (sql_value){.type = SQL_TYPE_BIGINT, .u.i = sql_utf8_chars(s.u.s.ptr, s.u.s.len)};
+		break;
+	}
+	case SQL_FUNC_SUBSTR: {
+		sql_value s;
+		int rc = sql_value_cast(a, &args[0], SQL_TYPE_STRING, &s);
+		if (rc)
+			return rc;
+		if (args[1].type != SQL_TYPE_BIGINT || (nargs == 3 && args[2].type != SQL_TYPE_BIGINT))
+			return -EINVAL;
+		sql_substr(&s, args[1].u.i, nargs == 3 ? args[2].u.i : INT64_MAX, &r);
+		break;
+	}
+	case SQL_FUNC_CONCAT: {
+		if (!a)
+			return -EINVAL;
+		sql_value parts[nargs ? nargs : 1];
+		size_t total = 0;
+		for (uint32_t i = 0; i < nargs; i++) {
+			int rc = sql_value_cast(a, &args[i], SQL_TYPE_STRING, &parts[i]);
+			if (rc)
+				return rc;
+			total += parts[i].u.s.len;
+		}
+		if (total > UINT32_MAX)
+			return -E2BIG;
+		char *p = sql_arena_alloc(a, total + 1);
+		size_t off = 0;
+		for (uint32_t i = 0; i < nargs; i++) {
+			if (parts[i].u.s.len)
+				memcpy(p + off, parts[i].u.s.ptr, parts[i].u.s.len);
+			off += parts[i].u.s.len;
+		}
+		r = (sql_value){.type = SQL_TYPE_STRING, .u.s = {p, (uint32_t)total}};
+		break;
+	}
+	case SQL_FUNC_TO_DATE:
+		r.type = SQL_TYPE_DATE;
+		r.null = !sql_arg_days(&args[0], &r.u.i);
+		break;
+	case SQL_FUNC_YEAR:
+	case SQL_FUNC_MONTH:
+	case SQL_FUNC_DAY: {
+		int64_t yy;
+		unsigned m, d;
+		r.type = SQL_TYPE_BIGINT;
+		if (!sql_arg_days(&args[0], &x))
+			break;
+		sql_civil_from_days(x, &yy, &m, &d);
+		r.null = false;
+		r.u.i = func == SQL_FUNC_YEAR ? yy : func == SQL_FUNC_MONTH ? (int64_t)m : (int64_t)d;
+		break;
+	}
+	case SQL_FUNC_HOUR:
+		r.type = SQL_TYPE_BIGINT;
+		if (!sql_arg_micros(&args[0], &x))
+			break;
+		r.null = false;
+		r.u.i = (x - sql_floor_div(x, SQL_US_PER_DAY) * SQL_US_PER_DAY) / INT64_C(3600000000);
+		break;
+	case SQL_FUNC_DATE_ADD:
+		r.type = SQL_TYPE_DATE;
+		if (args[1].type != SQL_TYPE_BIGINT || !sql_arg_days(&args[0], &x))
+			break;
+		r.null = false;
+		r.u.i = (int64_t)((uint64_t)x + (uint64_t)args[1].u.i);
+		break;
+	case SQL_FUNC_DATEDIFF:
+		r.type = SQL_TYPE_BIGINT;
+		if (!sql_arg_days(&args[0], &x) || !sql_arg_days(&args[1], &y2))
+			break;
+		r.null = false;
+		r.u.i = x - y2;
+		break;
+	case SQL_FUNC_DATE_TRUNC:
+		r.type = SQL_TYPE_TIMESTAMP;
+		if (args[0].type != SQL_TYPE_STRING || !sql_arg_micros(&args[1], &x))
+			break;
+		r.null = !sql_date_trunc(args[0].u.s.ptr, args[0].u.s.len, x, &r.u.i);
+		break;
+	case SQL_FUNC_ABS:
+		r = args[0];
+		if (r.type == SQL_TYPE_BIGINT)
+			r.u.i = r.u.i < 0 ? (int64_t)(0 - (uint64_t)r.u.i) : r.u.i; /* abs(MIN) is MIN, as in Java */
+		else if (r.type == SQL_TYPE_DOUBLE)
+			r.u.d = fabs(r.u.d);
+		else
+			return -EINVAL;
+		break;
+	case SQL_FUNC_ROUND: {
+		int64_t scale = nargs == 2 ? args[1].u.i : 0;
+		r = args[0];
+		if (r.type == SQL_TYPE_DOUBLE) {
+			r.u.d = sql_double_round(r.u.d, scale);
+		} else if (r.type == SQL_TYPE_BIGINT) {
+			if (scale < 0) {
+				/* HALF_UP to a power of ten; beyond 10^18 everything rounds to 0. */
+				if (scale < -18) {
+					r.u.i = 0;
+					break;
+				}
+				int64_t p = 1;
+				for (int64_t i = 0; i < -scale; i++)
+					p *= 10;
+				int64_t q = r.u.i / p, rem = r.u.i % p;
+				if (rem >= (p + 1) / 2)
+					q++;
+				else if (rem <= -((p + 1) / 2))
+					q--;
+				r.u.i = (int64_t)((uint64_t)q * (uint64_t)p);
+			}
+		} else {
+			return -EINVAL;
+		}
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+done:
+	*out = r;
+	return 0;
+}

@@ -1,0 +1,988 @@
+/*
+ * test_sql_analyze.c - the analyzer against a metastore in a temporary
+ * directory: relations, columns, types, aggregates, joins, INSERT and DDL
+ * checks, and every error message with its place.
+ *
+ * Plans are built by hand with the IR constructors, shaped as the parser
+ * shapes them (Project/Aggregate over Filter over relations, HAVING as a
+ * Filter over the Aggregate, ORDER BY as a Sort on top).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sql_int.h"
+#include "testdir.h"
+
+struct fixture {
+	char dir[PATH_MAX];
+	store_env *env;
+	sql_platform platform;
+	sql_catalog cat;
+	sql_arena *a;
+	sql_error err;
+};
+
+static uint64_t make_table(store_env *env, const char *db, const char *name,
+			   const store_column *cols, uint32_t ncols, uint32_t nkeys)
+{
+	store_txn *txn = NULL;
+	store_table t;
+
+	assert_int_equal(store_write_begin(env, &txn), 0);
+	if (store_database_get(txn, db, &(store_database){ 0 }) != 0)
+		assert_int_equal(store_database_create(txn, db, 0, 0, STORE_ORIGIN_TOOL, NULL), 0);
+	assert_int_equal(store_table_create(txn, db, name, 0, 0, STORE_ORIGIN_TOOL, &t), 0);
+	t.format = STORE_FORMAT_CSV;
+	t.header = true;
+	t.ncolumns = ncols - nkeys;
+	t.npartkeys = nkeys;
+	t.columns = (store_column *)cols;
+	t.properties = NULL;
+	assert_int_equal(store_table_set_schema(txn, &t, STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(store_commit(txn), 0);
+	return t.id;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	static const store_column orders[] = {
+		{ "id", STORE_TYPE_BIGINT }, { "region", STORE_TYPE_STRING },
+		{ "amount", STORE_TYPE_DOUBLE }, { "qty", STORE_TYPE_BIGINT },
+		{ "dt", STORE_TYPE_DATE },
+	};
+	static const store_column customers[] = {
+		{ "id", STORE_TYPE_BIGINT }, { "name", STORE_TYPE_STRING },
+		{ "region", STORE_TYPE_STRING }, { "active", STORE_TYPE_BOOLEAN },
+	};
+	static const store_column notes[] = { { "text", STORE_TYPE_STRING } };
+	store_txn *txn = NULL;
+
+	if (f == NULL || testdir_make(f->dir) != 0)
+		return -1;
+	if (store_open(f->dir, NULL, &f->env) != 0)
+		return -1;
+	make_table(f->env, "sales", "orders", orders, 5, 1);
+	make_table(f->env, "sales", "customers", customers, 4, 0);
+	make_table(f->env, "sales", "notes", notes, 1, 0);
+	/* A table made by mkdir, before its .schema was written. */
+	if (store_write_begin(f->env, &txn) != 0 ||
+	    store_table_create(txn, "sales", "raw", 0, 0, STORE_ORIGIN_TOOL, NULL) != 0 ||
+	    store_commit(txn) != 0)
+		return -1;
+	f->platform = (sql_platform){ .name = "hive", .data_dir = f->dir, .store = f->env };
+	f->cat = (sql_catalog){ .platforms = &f->platform, .nplatforms = 1, .default_platform = 0 };
+	f->a = sql_arena_new();
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	sql_arena_free(f->a);
+	store_close(f->env);
+	testdir_remove(f->dir);
+	free(f);
+	return 0;
+}
+
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+/* ---- builders ----------------------------------------------------------------------------- */
+
+static sql_arena *A;
+
+static sql_expr *col_at(const char *q, const char *name, uint32_t line, uint32_t c)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_COLUMN, line, c);
+
+	e->qualifier = q;
+	e->name = name;
+	e->ordinal = -1;
+	return e;
+}
+
+static sql_expr *col(const char *name)
+{
+	return col_at(NULL, name, 1, 8);
+}
+
+static sql_expr *qcol(const char *q, const char *name)
+{
+	return col_at(q, name, 1, 8);
+}
+
+static sql_expr *lit_int(int64_t v)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_LITERAL, 1, 1);
+
+	e->value.type = SQL_TYPE_BIGINT;
+	e->value.u.i = v;
+	return e;
+}
+
+static sql_expr *lit_str(const char *s)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_LITERAL, 1, 1);
+
+	e->value.type = SQL_TYPE_STRING;
+	e->value.u.s.ptr = s;
+	e->value.u.s.len = (uint32_t)strlen(s);
+	return e;
+}
+
+static sql_expr *lit_bool(bool b)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_LITERAL, 1, 1);
+
+	e->value.type = SQL_TYPE_BOOLEAN;
+	e->value.u.b = b;
+	return e;
+}
+
+static sql_expr *lit_null(void)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_LITERAL, 1, 1);
+
+	e->value.type = SQL_TYPE_NULL;
+	e->value.null = true;
+	return e;
+}
+
+static sql_expr *nargs(sql_expr *e, uint32_t n, ...)
+{
+	va_list ap;
+
+	e->args = sql_arena_alloc(A, (n + 1) * sizeof *e->args);
+	e->nargs = n;
+	va_start(ap, n);
+	for (uint32_t i = 0; i < n; i++)
+		e->args[i] = va_arg(ap, sql_expr *);
+	va_end(ap);
+	return e;
+}
+
+static sql_expr *bin_at(sql_op op, sql_expr *l, sql_expr *r, uint32_t line, uint32_t c)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_BINARY, line, c);
+
+	e->op = op;
+	return nargs(e, 2, l, r);
+}
+
+static sql_expr *bin(sql_op op, sql_expr *l, sql_expr *r)
+{
+	return bin_at(op, l, r, 1, 1);
+}
+
+static sql_expr *func_at(const char *name, uint32_t line, uint32_t c)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_FUNC, line, c);
+
+	e->name = name;
+	return e;
+}
+
+static sql_expr *agg(sql_agg_fn fn, const char *name, sql_expr *arg)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_AGG, 1, 1);
+
+	e->agg = fn;
+	e->name = name;
+	return arg ? nargs(e, 1, arg) : e;
+}
+
+static sql_expr *as(sql_expr *x, const char *name)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_ALIAS, x->line, x->col);
+
+	e->name = name;
+	return nargs(e, 1, x);
+}
+
+static sql_expr *star(const char *q)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_STAR, 1, 8);
+
+	e->qualifier = q;
+	return e;
+}
+
+static sql_plan *rel_at(const char *a, const char *b, uint32_t line, uint32_t c)
+{
+	sql_plan *p = sql_plan_new(A, b ? SQL_PLAN_UNRESOLVED_RELATION : SQL_PLAN_CTE_REF, line, c);
+
+	p->names[0] = a;
+	p->names[1] = b;
+	p->nnames = b ? 2 : 1;
+	return p;
+}
+
+static sql_plan *rel(const char *a, const char *b)
+{
+	return rel_at(a, b, 1, 15);
+}
+
+static sql_plan *aliased(sql_plan *child, const char *name)
+{
+	sql_plan *p = sql_plan_new(A, SQL_PLAN_ALIAS, child->line, child->col);
+
+	p->alias = name;
+	p->child[0] = child;
+	return p;
+}
+
+static sql_plan *wrap(sql_plan_kind kind, sql_plan *child)
+{
+	sql_plan *p = sql_plan_new(A, kind, 1, 1);
+
+	p->child[0] = child;
+	return p;
+}
+
+static sql_plan *filter(sql_plan *child, sql_expr *cond)
+{
+	sql_plan *p = wrap(SQL_PLAN_FILTER, child);
+
+	p->cond = cond;
+	return p;
+}
+
+static sql_plan *list(sql_plan_kind kind, sql_plan *child, uint32_t n, ...)
+{
+	sql_plan *p = wrap(kind, child);
+	va_list ap;
+
+	p->exprs = sql_arena_alloc(A, (n + 1) * sizeof *p->exprs);
+	p->nexprs = n;
+	va_start(ap, n);
+	for (uint32_t i = 0; i < n; i++)
+		p->exprs[i] = va_arg(ap, sql_expr *);
+	va_end(ap);
+	return p;
+}
+
+static sql_plan *group_by(sql_plan *agg, uint32_t n, ...)
+{
+	va_list ap;
+
+	agg->groups = sql_arena_alloc(A, (n + 1) * sizeof *agg->groups);
+	agg->ngroups = n;
+	va_start(ap, n);
+	for (uint32_t i = 0; i < n; i++)
+		agg->groups[i] = va_arg(ap, sql_expr *);
+	va_end(ap);
+	return agg;
+}
+
+static sql_plan *sort1(sql_plan *child, sql_expr *key, bool desc)
+{
+	sql_plan *p = wrap(SQL_PLAN_SORT, child);
+
+	p->sort = sql_arena_alloc(A, sizeof *p->sort);
+	p->sort[0] = (sql_sort_key){ key, desc, !desc };
+	p->nsort = 1;
+	return p;
+}
+
+static sql_plan *join(sql_join_type type, sql_plan *l, sql_plan *r, sql_expr *cond)
+{
+	sql_plan *p = sql_plan_new(A, SQL_PLAN_JOIN, 1, 20);
+
+	p->join_type = type;
+	p->child[0] = l;
+	p->child[1] = r;
+	p->cond = cond;
+	return p;
+}
+
+static sql_stmt *select_stmt(sql_plan *q)
+{
+	sql_stmt *st = sql_arena_alloc(A, sizeof *st);
+
+	st->kind = SQL_STMT_SELECT;
+	st->line = st->col = 1;
+	st->query = q;
+	return st;
+}
+
+static int analyze(struct fixture *f, sql_stmt *st)
+{
+	return sql_analyze(f->a, &f->cat, st, &f->err);
+}
+
+static void assert_error(struct fixture *f, sql_stmt *st, const char *want)
+{
+	char buf[600];
+
+	assert_int_not_equal(analyze(f, st), 0);
+	sql_error_format(&f->err, buf, sizeof buf);
+	assert_string_equal(buf, want);
+}
+
+static struct fixture *F(void **state)
+{
+	struct fixture *f = *state;
+
+	A = f->a;
+	return f;
+}
+
+/* ---- relations ------------------------------------------------------------------------------ */
+
+static void test_analyze_table_becomes_scan_in_subquery_alias(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = select_stmt(list(SQL_PLAN_PROJECT, rel("sales", "orders"), 1, star(NULL)));
+	sql_plan *al, *scan;
+
+	assert_int_equal(analyze(f, st), 0);
+	al = st->query->child[0];
+	assert_int_equal(al->kind, SQL_PLAN_ALIAS);
+	assert_string_equal(al->alias, "orders");
+	scan = al->child[0];
+	assert_int_equal(scan->kind, SQL_PLAN_SCAN);
+	assert_string_equal(scan->scan->platform_name, "hive");
+	assert_string_equal(scan->scan->db, "sales");
+	assert_string_equal(scan->scan->table, "orders");
+	assert_int_equal(scan->scan->ncolumns, 4);
+	assert_int_equal(scan->scan->npartkeys, 1);
+	assert_int_equal(scan->scan->nout, 5);
+	assert_int_equal(scan->scan->types[4], SQL_TYPE_DATE);
+	assert_string_equal(scan->scan->names[4], "dt");
+	assert_int_equal(scan->scan->format, STORE_FORMAT_CSV);
+	assert_true(scan->scan->header);
+	/* The star expands to every column, partition key last, ids increasing. */
+	assert_int_equal(st->query->noutput, 5);
+	for (uint32_t i = 0; i < 5; i++) {
+		assert_string_equal(st->query->output[i].name, scan->scan->names[i]);
+		assert_int_equal(st->query->exprs[i]->ordinal, (int)i);
+		if (i > 0)
+			assert_true(st->query->output[i].id > st->query->output[i - 1].id);
+	}
+	assert_string_equal(st->query->output[1].qualifier, "orders");
+}
+
+static void test_analyze_three_part_name_and_alias(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *r = sql_plan_new(A, SQL_PLAN_UNRESOLVED_RELATION, 1, 15);
+	sql_stmt *st;
+
+	r->names[0] = "hive";
+	r->names[1] = "sales";
+	r->names[2] = "orders";
+	r->nnames = 3;
+	st = select_stmt(list(SQL_PLAN_PROJECT, aliased(r, "o"), 1, qcol("o", "region")));
+	assert_int_equal(analyze(f, st), 0);
+	assert_string_equal(st->query->child[0]->alias, "o");
+	assert_int_equal(st->query->child[0]->child[0]->kind, SQL_PLAN_SCAN);
+	assert_int_equal(st->query->exprs[0]->ordinal, 1);
+}
+
+static void test_analyze_unknown_table_suggests_nearest(void **state)
+{
+	struct fixture *f = F(state);
+
+	assert_error(f, select_stmt(list(SQL_PLAN_PROJECT, rel_at("sales", "ordrs", 2, 6), 1,
+					 star(NULL))),
+		     "line 2, column 6: unknown table \"sales.ordrs\" (did you mean \"sales.orders\"?)");
+}
+
+static void test_analyze_single_name_without_cte_is_unknown_table(void **state)
+{
+	struct fixture *f = F(state);
+
+	assert_error(f, select_stmt(list(SQL_PLAN_PROJECT, rel_at("orders", NULL, 1, 15), 1,
+					 star(NULL))),
+		     "line 1, column 15: unknown table \"orders\"");
+}
+
+static void test_analyze_table_without_schema_is_refused(void **state)
+{
+	struct fixture *f = F(state);
+
+	assert_error(f, select_stmt(list(SQL_PLAN_PROJECT, rel("sales", "raw"), 1, star(NULL))),
+		     "line 1, column 15: table \"sales.raw\" has no schema yet");
+}
+
+static void test_analyze_inlines_cte_with_its_name_as_qualifier(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *body = list(SQL_PLAN_PROJECT, rel("sales", "orders"), 1, col("region"));
+	sql_plan *w = sql_plan_new(A, SQL_PLAN_WITH, 1, 1);
+	sql_stmt *st;
+
+	w->ctes = sql_arena_alloc(A, sizeof *w->ctes);
+	w->cte_names = sql_arena_alloc(A, sizeof *w->cte_names);
+	w->ctes[0] = aliased(body, "r");
+	w->cte_names[0] = "r";
+	w->nctes = 1;
+	w->child[0] = list(SQL_PLAN_PROJECT, rel("r", NULL), 1, qcol("r", "region"));
+	st = select_stmt(w);
+	assert_int_equal(analyze(f, st), 0);
+	assert_int_equal(st->query->kind, SQL_PLAN_PROJECT);
+	assert_int_equal(st->query->child[0]->kind, SQL_PLAN_ALIAS);
+	assert_string_equal(st->query->child[0]->alias, "r");
+	assert_int_equal(st->query->child[0]->child[0]->kind, SQL_PLAN_PROJECT);
+	assert_string_equal(st->query->output[0].name, "region");
+}
+
+/* ---- columns ------------------------------------------------------------------------------------ */
+
+static void test_analyze_unknown_column_suggests_nearest_with_place(void **state)
+{
+	struct fixture *f = F(state);
+
+	assert_error(f, select_stmt(list(SQL_PLAN_PROJECT, rel("sales", "orders"), 1,
+					 col_at(NULL, "regin", 3, 17))),
+		     "line 3, column 17: unknown column \"regin\" (did you mean \"region\"?)");
+}
+
+static void test_analyze_unknown_column_far_from_any_has_no_suggestion(void **state)
+{
+	struct fixture *f = F(state);
+
+	assert_error(f, select_stmt(list(SQL_PLAN_PROJECT, rel("sales", "orders"), 1,
+					 col_at(NULL, "zzzzzzzz", 1, 8))),
+		     "line 1, column 8: unknown column \"zzzzzzzz\"");
+}
+
+static void test_analyze_ambiguous_column_names_both_relations(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *j = join(SQL_JOIN_INNER, aliased(rel("sales", "orders"), "a"),
+			   aliased(rel("sales", "customers"), "b"),
+			   bin(SQL_OP_EQ, qcol("a", "id"), qcol("b", "id")));
+
+	assert_error(f, select_stmt(list(SQL_PLAN_PROJECT, j, 1, col_at(NULL, "id", 1, 8))),
+		     "line 1, column 8: ambiguous column \"id\" (in a and b)");
+}
+
+static void test_analyze_columns_match_case_insensitively(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = select_stmt(list(SQL_PLAN_PROJECT, rel("sales", "orders"), 1,
+					qcol("ORDERS", "Region")));
+
+	assert_int_equal(analyze(f, st), 0);
+	assert_string_equal(st->query->output[0].name, "region");
+	assert_int_equal(st->query->exprs[0]->type, SQL_TYPE_STRING);
+}
+
+static void test_analyze_qualified_star_expands_one_side(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *j = join(SQL_JOIN_INNER, aliased(rel("sales", "orders"), "o"),
+			   aliased(rel("sales", "customers"), "c"),
+			   bin(SQL_OP_EQ, qcol("o", "id"), qcol("c", "id")));
+	sql_stmt *st = select_stmt(list(SQL_PLAN_PROJECT, j, 1, star("c")));
+
+	assert_int_equal(analyze(f, st), 0);
+	assert_int_equal(st->query->noutput, 4);
+	assert_string_equal(st->query->output[1].name, "name");
+	assert_int_equal(st->query->exprs[0]->ordinal, 5);   /* after orders' 5 columns */
+}
+
+/* ---- types ----------------------------------------------------------------------------------------- */
+
+static void test_analyze_bigint_plus_double_promotes_to_double(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = select_stmt(list(SQL_PLAN_PROJECT, rel("sales", "orders"), 1,
+					bin(SQL_OP_ADD, col("qty"), col("amount"))));
+	sql_expr *e;
+
+	assert_int_equal(analyze(f, st), 0);
+	e = st->query->exprs[0];
+	assert_int_equal(e->kind, SQL_EXPR_ALIAS);
+	assert_int_equal(e->type, SQL_TYPE_DOUBLE);
+	assert_int_equal(e->args[0]->args[0]->kind, SQL_EXPR_CAST);
+	assert_int_equal(e->args[0]->args[0]->cast_type, SQL_TYPE_DOUBLE);
+	assert_string_equal(e->name, "(qty + amount)");
+}
+
+static void test_analyze_string_literal_compares_as_date(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *q = list(SQL_PLAN_PROJECT,
+			   filter(rel("sales", "orders"), bin(SQL_OP_GE, col("dt"), lit_str("2024-05-01"))),
+			   1, col("id"));
+	sql_stmt *st = select_stmt(q);
+	sql_expr *cond;
+
+	assert_int_equal(analyze(f, st), 0);
+	cond = st->query->child[0]->cond;
+	assert_int_equal(cond->type, SQL_TYPE_BOOLEAN);
+	assert_int_equal(cond->args[0]->kind, SQL_EXPR_COLUMN);
+	assert_int_equal(cond->args[1]->kind, SQL_EXPR_CAST);
+	assert_int_equal(cond->args[1]->type, SQL_TYPE_DATE);
+}
+
+static void test_analyze_null_literal_takes_other_side_type(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *q = list(SQL_PLAN_PROJECT,
+			   filter(rel("sales", "orders"), bin(SQL_OP_EQ, col("region"), lit_null())),
+			   1, col("id"));
+	sql_stmt *st = select_stmt(q);
+
+	assert_int_equal(analyze(f, st), 0);
+	assert_int_equal(st->query->child[0]->cond->args[1]->kind, SQL_EXPR_LITERAL);
+	assert_int_equal(st->query->child[0]->cond->args[1]->type, SQL_TYPE_STRING);
+}
+
+static void test_analyze_date_compared_with_boolean_is_a_type_error(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *q = list(SQL_PLAN_PROJECT,
+			   filter(rel("sales", "orders"),
+				  bin_at(SQL_OP_EQ, col("dt"), lit_bool(true), 1, 30)),
+			   1, col("id"));
+
+	assert_error(f, select_stmt(q), "line 1, column 30: cannot compare date with boolean");
+}
+
+static void test_analyze_where_must_be_boolean(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *q = list(SQL_PLAN_PROJECT, filter(rel("sales", "orders"), col_at(NULL, "qty", 1, 33)),
+			   1, col("id"));
+
+	assert_error(f, select_stmt(q), "line 1, column 33: WHERE needs a boolean, not bigint");
+}
+
+static void test_analyze_unknown_function_suggests_nearest(void **state)
+{
+	struct fixture *f = F(state);
+	sql_expr *fn = nargs(func_at("lenght", 1, 8), 1, col("region"));
+
+	assert_error(f, select_stmt(list(SQL_PLAN_PROJECT, rel("sales", "orders"), 1, fn)),
+		     "line 1, column 8: unknown function \"lenght\" (did you mean \"length\"?)");
+}
+
+static void test_analyze_function_gets_its_result_type(void **state)
+{
+	struct fixture *f = F(state);
+	sql_expr *fn = nargs(func_at("LENGTH", 1, 8), 1, col("region"));
+	sql_stmt *st = select_stmt(list(SQL_PLAN_PROJECT, rel("sales", "orders"), 1, fn));
+
+	assert_int_equal(analyze(f, st), 0);
+	assert_int_equal(st->query->exprs[0]->args[0]->func, SQL_FUNC_LENGTH);
+	assert_int_equal(st->query->output[0].type, SQL_TYPE_BIGINT);
+}
+
+static void test_analyze_function_with_wrong_argument_count(void **state)
+{
+	struct fixture *f = F(state);
+	sql_expr *fn = nargs(func_at("upper", 2, 4), 2, col("region"), col("region"));
+
+	assert_error(f, select_stmt(list(SQL_PLAN_PROJECT, rel("sales", "orders"), 1, fn)),
+		     "line 2, column 4: upper takes 1 argument, not 2");
+}
+
+/* ---- aggregates ------------------------------------------------------------------------------------- */
+
+static void test_analyze_group_by_types_aggregates(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *g = group_by(list(SQL_PLAN_AGGREGATE, rel("sales", "orders"), 3, col("region"),
+				    as(agg(SQL_AGG_COUNT, "count", NULL), "n"),
+				    agg(SQL_AGG_SUM, "sum", col("amount"))),
+			       1, col("region"));
+	sql_stmt *st = select_stmt(g);
+
+	assert_int_equal(analyze(f, st), 0);
+	assert_int_equal(st->query->noutput, 3);
+	assert_int_equal(st->query->output[1].type, SQL_TYPE_BIGINT);
+	assert_string_equal(st->query->output[1].name, "n");
+	assert_int_equal(st->query->output[2].type, SQL_TYPE_DOUBLE);
+	assert_string_equal(st->query->output[2].name, "sum(amount)");
+}
+
+static void test_analyze_ungrouped_column_is_an_error(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *g = group_by(list(SQL_PLAN_AGGREGATE, rel("sales", "orders"), 2, col("region"),
+				    col_at(NULL, "qty", 1, 16)),
+			       1, col("region"));
+
+	assert_error(f, select_stmt(g),
+		     "line 1, column 16: expression \"qty\" is neither in GROUP BY nor an aggregate");
+}
+
+static void test_analyze_aggregate_in_select_without_group_by_makes_aggregate(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = select_stmt(list(SQL_PLAN_PROJECT, rel("sales", "orders"), 1,
+					agg(SQL_AGG_COUNT, "count", NULL)));
+
+	assert_int_equal(analyze(f, st), 0);
+	assert_int_equal(st->query->kind, SQL_PLAN_AGGREGATE);
+	assert_int_equal(st->query->ngroups, 0);
+	assert_string_equal(st->query->output[0].name, "count(1)");
+}
+
+static void test_analyze_aggregate_in_where_is_an_error(void **state)
+{
+	struct fixture *f = F(state);
+	sql_expr *c = agg(SQL_AGG_COUNT, "count", NULL);
+	sql_plan *q;
+
+	c->line = 1;
+	c->col = 35;
+	q = list(SQL_PLAN_PROJECT, filter(rel("sales", "orders"), bin(SQL_OP_GT, c, lit_int(1))), 1,
+		 col("id"));
+	assert_error(f, select_stmt(q),
+		     "line 1, column 35: aggregate function count is not allowed in WHERE");
+}
+
+static void test_analyze_having_adds_hidden_aggregate_and_projects_it_away(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *g = group_by(list(SQL_PLAN_AGGREGATE, rel("sales", "orders"), 1, col("region")), 1,
+			       col("region"));
+	sql_plan *h = filter(g, bin(SQL_OP_GT, agg(SQL_AGG_SUM, "sum", col("amount")), lit_int(10)));
+	sql_stmt *st = select_stmt(h);
+	sql_plan *top;
+
+	assert_int_equal(analyze(f, st), 0);
+	top = st->query;
+	assert_int_equal(top->kind, SQL_PLAN_PROJECT);
+	assert_int_equal(top->noutput, 1);
+	assert_int_equal(top->child[0]->kind, SQL_PLAN_FILTER);
+	assert_int_equal(top->child[0]->child[0]->kind, SQL_PLAN_AGGREGATE);
+	assert_int_equal(top->child[0]->child[0]->nexprs, 2);
+	/* (sum(amount) > cast(10 as double)) over the aggregate's second column */
+	assert_int_equal(top->child[0]->cond->args[0]->kind, SQL_EXPR_COLUMN);
+	assert_int_equal(top->child[0]->cond->args[0]->ordinal, 1);
+	assert_int_equal(top->child[0]->cond->args[1]->type, SQL_TYPE_DOUBLE);
+}
+
+static void test_analyze_order_by_select_alias(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *g = group_by(list(SQL_PLAN_AGGREGATE, rel("sales", "orders"), 2, col("region"),
+				    as(agg(SQL_AGG_COUNT, "count", NULL), "n")),
+			       1, col("region"));
+	sql_stmt *st = select_stmt(sort1(g, col("n"), true));
+
+	assert_int_equal(analyze(f, st), 0);
+	assert_int_equal(st->query->kind, SQL_PLAN_SORT);
+	assert_int_equal(st->query->sort[0].expr->ordinal, 1);
+	assert_int_equal(st->query->sort[0].expr->attr_id, st->query->child[0]->output[1].id);
+}
+
+static void test_analyze_order_by_unselected_column_is_hidden(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = list(SQL_PLAN_PROJECT, rel("sales", "orders"), 1, col("region"));
+	sql_stmt *st = select_stmt(sort1(p, col("amount"), false));
+
+	assert_int_equal(analyze(f, st), 0);
+	assert_int_equal(st->query->kind, SQL_PLAN_PROJECT);
+	assert_int_equal(st->query->noutput, 1);
+	assert_int_equal(st->query->child[0]->kind, SQL_PLAN_SORT);
+	assert_int_equal(st->query->child[0]->child[0]->noutput, 2);
+}
+
+/* ---- joins ------------------------------------------------------------------------------------------ */
+
+static void test_analyze_join_splits_equi_keys_and_residual(void **state)
+{
+	struct fixture *f = F(state);
+	sql_expr *on = bin(SQL_OP_AND, bin(SQL_OP_EQ, qcol("c", "id"), qcol("o", "id")),
+			   bin(SQL_OP_GT, qcol("o", "amount"), lit_int(5)));
+	sql_plan *j = join(SQL_JOIN_LEFT, aliased(rel("sales", "orders"), "o"),
+			   aliased(rel("sales", "customers"), "c"), on);
+	sql_stmt *st = select_stmt(list(SQL_PLAN_PROJECT, j, 1, qcol("c", "name")));
+
+	assert_int_equal(analyze(f, st), 0);
+	j = st->query->child[0];
+	assert_int_equal(j->nkeys, 1);
+	assert_int_equal(j->lkeys[0]->attr_id, j->child[0]->output[0].id);
+	assert_int_equal(j->lkeys[0]->ordinal, 0);
+	assert_int_equal(j->rkeys[0]->attr_id, j->child[1]->output[0].id);
+	assert_int_equal(j->rkeys[0]->ordinal, 0);
+	assert_non_null(j->cond);
+	assert_int_equal(j->cond->op, SQL_OP_GT);
+	assert_int_equal(j->noutput, 9);
+	assert_true(j->output[5].nullable);
+	assert_int_equal(st->query->exprs[0]->ordinal, 6);
+}
+
+static void test_analyze_join_without_equality_is_refused(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *j = join(SQL_JOIN_INNER, aliased(rel("sales", "orders"), "o"),
+			   aliased(rel("sales", "customers"), "c"),
+			   bin_at(SQL_OP_LT, qcol("o", "id"), qcol("c", "id"), 2, 9));
+
+	assert_error(f, select_stmt(list(SQL_PLAN_PROJECT, j, 1, star(NULL))),
+		     "line 2, column 9: only equi-joins are supported (no equality between the two sides)");
+}
+
+/* ---- INSERT, CREATE TABLE AS, DDL ---------------------------------------------------------------------- */
+
+static sql_stmt *insert_stmt(const char *db, const char *table, sql_plan *q)
+{
+	sql_stmt *st = sql_arena_alloc(A, sizeof *st);
+
+	st->kind = SQL_STMT_INSERT;
+	st->line = st->col = 1;
+	st->target[0] = db;
+	st->target[1] = table;
+	st->ntarget = 2;
+	st->query = q;
+	return st;
+}
+
+static void test_analyze_insert_casts_to_target_types(void **state)
+{
+	struct fixture *f = F(state);
+	/* orders: id bigint, region string, amount double, qty bigint, dt date (dynamic) */
+	sql_plan *q = list(SQL_PLAN_PROJECT, rel("sales", "orders"), 5, col("id"), col("region"),
+			   col("qty"), col("qty"), col("dt"));
+	sql_stmt *st = insert_stmt("sales", "orders", q);
+
+	assert_int_equal(analyze(f, st), 0);
+	assert_int_equal(st->query->kind, SQL_PLAN_PROJECT);
+	assert_int_equal(st->query->exprs[2]->kind, SQL_EXPR_ALIAS);
+	assert_string_equal(st->query->exprs[2]->name, "amount");
+	assert_int_equal(st->query->exprs[2]->args[0]->kind, SQL_EXPR_CAST);
+	assert_int_equal(st->query->output[2].type, SQL_TYPE_DOUBLE);
+	assert_int_equal(st->query->exprs[0]->kind, SQL_EXPR_COLUMN);
+}
+
+static void test_analyze_insert_with_static_partition_needs_data_columns_only(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *q = list(SQL_PLAN_PROJECT, rel("sales", "orders"), 4, col("id"), col("region"),
+			   col("amount"), col("qty"));
+	sql_stmt *st = insert_stmt("sales", "orders", q);
+	sql_expr *v = lit_str("2024-05-01");
+
+	st->pspecs = sql_arena_alloc(A, sizeof *st->pspecs);
+	st->npspecs = 1;
+	st->pspecs[0].items = sql_arena_alloc(A, sizeof *st->pspecs[0].items);
+	st->pspecs[0].items[0] = (sql_pspec_item){ "dt", v, 1, 40 };
+	st->pspecs[0].nitems = 1;
+	assert_int_equal(analyze(f, st), 0);
+	assert_int_equal(st->query->noutput, 4);
+}
+
+static void test_analyze_insert_column_count_mismatch(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *q = list(SQL_PLAN_PROJECT, rel("sales", "orders"), 2, col("id"), col("region"));
+
+	q->line = 2;
+	q->col = 1;
+	assert_error(f, insert_stmt("sales", "orders", q),
+		     "line 2, column 1: sales.orders needs 5 columns (data columns then dynamic "
+		     "partition columns), the query gives 2");
+}
+
+static void test_analyze_insert_refuses_unsafe_cast(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *q = list(SQL_PLAN_PROJECT, rel("sales", "customers"), 5, col("name"), col("name"),
+			   col("id"), col("id"), col("active"));
+
+	assert_error(f, insert_stmt("sales", "orders", q),
+		     "line 1, column 1: cannot write string into column \"id\" of type bigint "
+		     "(column 1 of the query)");
+}
+
+static void test_analyze_insert_unknown_partition_column(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *q = list(SQL_PLAN_PROJECT, rel("sales", "orders"), 1, star(NULL));
+	sql_stmt *st = insert_stmt("sales", "orders", q);
+
+	st->pspecs = sql_arena_alloc(A, sizeof *st->pspecs);
+	st->npspecs = 1;
+	st->pspecs[0].items = sql_arena_alloc(A, sizeof *st->pspecs[0].items);
+	st->pspecs[0].items[0] = (sql_pspec_item){ "day", NULL, 1, 42 };
+	st->pspecs[0].nitems = 1;
+	assert_error(f, st, "line 1, column 42: \"day\" is not a partition column of sales.orders");
+}
+
+static void test_analyze_create_table_as_puts_partition_columns_last(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *q = list(SQL_PLAN_PROJECT, rel("sales", "orders"), 3, col("dt"), col("region"),
+			   as(bin(SQL_OP_MUL, col("qty"), lit_int(2)), "q2"));
+	sql_stmt *st = sql_arena_alloc(A, sizeof *st);
+
+	st->kind = SQL_STMT_CREATE_TABLE_AS;
+	st->target[0] = "sales";
+	st->target[1] = "daily";
+	st->ntarget = 2;
+	st->partcols = sql_arena_alloc(A, sizeof *st->partcols);
+	st->partcols[0] = (sql_column_def){ "dt", SQL_TYPE_NULL, 1, 30 };
+	st->npartcols = 1;
+	st->query = q;
+	assert_int_equal(analyze(f, st), 0);
+	assert_int_equal(st->ncolumns, 2);
+	assert_string_equal(st->columns[0].name, "region");
+	assert_int_equal(st->columns[1].type, SQL_TYPE_BIGINT);
+	assert_int_equal(st->partcols[0].type, SQL_TYPE_DATE);
+	assert_string_equal(st->query->output[2].name, "dt");
+}
+
+static void test_analyze_create_existing_table_is_an_error(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = sql_arena_alloc(A, sizeof *st);
+
+	st->kind = SQL_STMT_CREATE_TABLE;
+	st->line = 1;
+	st->col = 1;
+	st->target[0] = "sales";
+	st->target[1] = "orders";
+	st->ntarget = 2;
+	assert_error(f, st, "line 1, column 1: table \"sales.orders\" already exists");
+	st->if_not_exists = true;
+	st->columns = sql_arena_alloc(A, sizeof *st->columns);
+	st->columns[0] = (sql_column_def){ "x", SQL_TYPE_BIGINT, 1, 40 };
+	st->ncolumns = 1;
+	assert_int_equal(analyze(f, st), 0);
+}
+
+static void test_analyze_drop_missing_table_unless_if_exists(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = sql_arena_alloc(A, sizeof *st);
+
+	st->kind = SQL_STMT_DROP_TABLE;
+	st->line = 4;
+	st->col = 1;
+	st->target[0] = "sales";
+	st->target[1] = "gone";
+	st->ntarget = 2;
+	assert_error(f, st, "line 4, column 1: unknown table \"sales.gone\"");
+	st->if_exists = true;
+	assert_int_equal(analyze(f, st), 0);
+}
+
+static void test_analyze_show_partitions_of_unpartitioned_table(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = sql_arena_alloc(A, sizeof *st);
+
+	st->kind = SQL_STMT_SHOW_PARTITIONS;
+	st->line = 1;
+	st->col = 1;
+	st->target[0] = "sales";
+	st->target[1] = "customers";
+	st->ntarget = 2;
+	assert_error(f, st, "line 1, column 1: sales.customers is not partitioned");
+}
+
+/* ---- from SQL text: the places the parser gives ------------------------------------------------- */
+
+static void assert_sql_error(struct fixture *f, const char *sql, const char *want)
+{
+	sql_script sc;
+
+	assert_int_equal(sql_parse(f->a, sql, strlen(sql), &sc, &f->err), 0);
+	assert_error(f, sc.stmts[0], want);
+}
+
+static void test_analyze_sql_errors_name_line_and_column(void **state)
+{
+	struct fixture *f = F(state);
+
+	assert_sql_error(f, "SELECT id,\n  regin\nFROM sales.orders",
+			 "line 2, column 3: unknown column \"regin\" (did you mean \"region\"?)");
+	assert_sql_error(f, "SELECT id FROM sales.orders WHERE dt = TRUE",
+			 "line 1, column 35: cannot compare date with boolean");
+	assert_sql_error(f, "SELECT lenght(region) FROM sales.orders",
+			 "line 1, column 8: unknown function \"lenght\" (did you mean \"length\"?)");
+	assert_sql_error(f, "SELECT id FROM sales.orders o JOIN sales.customers c ON o.id = c.id",
+			 "line 1, column 8: ambiguous column \"id\" (in o and c)");
+	assert_sql_error(f, "SELECT region, qty FROM sales.orders GROUP BY region",
+			 "line 1, column 16: expression \"qty\" is neither in GROUP BY nor an aggregate");
+	assert_sql_error(f, "SELECT * FROM orders",
+			 "line 1, column 15: unknown table \"orders\"");
+	assert_sql_error(f, "SELECT * FROM sales.orders o JOIN sales.customers c ON o.id < c.id",
+			 "line 1, column 56: only equi-joins are supported (no equality between the two sides)");
+}
+
+static void test_analyze_sql_order_by_alias_and_group_by_position(void **state)
+{
+	struct fixture *f = F(state);
+	const char *sql = "WITH r AS (SELECT region, amount FROM sales.orders)\n"
+			  "SELECT region AS reg, sum(amount) AS total FROM r GROUP BY 1 ORDER BY total DESC";
+	sql_script sc;
+	sql_plan *q;
+
+	assert_int_equal(sql_parse(f->a, sql, strlen(sql), &sc, &f->err), 0);
+	assert_int_equal(analyze(f, sc.stmts[0]), 0);
+	q = sc.stmts[0]->query;
+	assert_int_equal(q->kind, SQL_PLAN_SORT);
+	assert_int_equal(q->sort[0].expr->ordinal, 1);
+	assert_int_equal(q->child[0]->kind, SQL_PLAN_AGGREGATE);
+	assert_string_equal(q->child[0]->output[0].name, "reg");
+	assert_int_equal(q->child[0]->groups[0]->kind, SQL_EXPR_COLUMN);
+	assert_string_equal(q->child[0]->groups[0]->name, "region");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TEST(test_analyze_table_becomes_scan_in_subquery_alias),
+		TEST(test_analyze_three_part_name_and_alias),
+		TEST(test_analyze_unknown_table_suggests_nearest),
+		TEST(test_analyze_single_name_without_cte_is_unknown_table),
+		TEST(test_analyze_table_without_schema_is_refused),
+		TEST(test_analyze_inlines_cte_with_its_name_as_qualifier),
+		TEST(test_analyze_unknown_column_suggests_nearest_with_place),
+		TEST(test_analyze_unknown_column_far_from_any_has_no_suggestion),
+		TEST(test_analyze_ambiguous_column_names_both_relations),
+		TEST(test_analyze_columns_match_case_insensitively),
+		TEST(test_analyze_qualified_star_expands_one_side),
+		TEST(test_analyze_bigint_plus_double_promotes_to_double),
+		TEST(test_analyze_string_literal_compares_as_date),
+		TEST(test_analyze_null_literal_takes_other_side_type),
+		TEST(test_analyze_date_compared_with_boolean_is_a_type_error),
+		TEST(test_analyze_where_must_be_boolean),
+		TEST(test_analyze_unknown_function_suggests_nearest),
+		TEST(test_analyze_function_gets_its_result_type),
+		TEST(test_analyze_function_with_wrong_argument_count),
+		TEST(test_analyze_group_by_types_aggregates),
+		TEST(test_analyze_ungrouped_column_is_an_error),
+		TEST(test_analyze_aggregate_in_select_without_group_by_makes_aggregate),
+		TEST(test_analyze_aggregate_in_where_is_an_error),
+		TEST(test_analyze_having_adds_hidden_aggregate_and_projects_it_away),
+		TEST(test_analyze_order_by_select_alias),
+		TEST(test_analyze_order_by_unselected_column_is_hidden),
+		TEST(test_analyze_join_splits_equi_keys_and_residual),
+		TEST(test_analyze_join_without_equality_is_refused),
+		TEST(test_analyze_insert_casts_to_target_types),
+		TEST(test_analyze_insert_with_static_partition_needs_data_columns_only),
+		TEST(test_analyze_insert_column_count_mismatch),
+		TEST(test_analyze_insert_refuses_unsafe_cast),
+		TEST(test_analyze_insert_unknown_partition_column),
+		TEST(test_analyze_create_table_as_puts_partition_columns_last),
+		TEST(test_analyze_create_existing_table_is_an_error),
+		TEST(test_analyze_drop_missing_table_unless_if_exists),
+		TEST(test_analyze_show_partitions_of_unpartitioned_table),
+		TEST(test_analyze_sql_errors_name_line_and_column),
+		TEST(test_analyze_sql_order_by_alias_and_group_by_position),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,792 @@
+/*
+ * test_sql_optimize.c - the optimizer's rules, one behaviour each, on plans
+ * analyzed against a metastore in a temporary directory, and partition
+ * pruning over a table with a partition per day of 2023.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sql_int.h"
+#include "testdir.h"
+
+struct fixture {
+	char dir[PATH_MAX];
+	store_env *env;
+	sql_platform platform;
+	sql_catalog cat;
+	sql_arena *a;
+	sql_error err;
+	sql_rule_log log;
+};
+
+static uint64_t make_table(store_env *env, const char *db, const char *name,
+			   const store_column *cols, uint32_t ncols, uint32_t nkeys)
+{
+	store_txn *txn = NULL;
+	store_table t;
+
+	assert_int_equal(store_write_begin(env, &txn), 0);
+	if (store_database_get(txn, db, &(store_database){ 0 }) != 0)
+		assert_int_equal(store_database_create(txn, db, 0, 0, STORE_ORIGIN_TOOL, NULL), 0);
+	assert_int_equal(store_table_create(txn, db, name, 0, 0, STORE_ORIGIN_TOOL, &t), 0);
+	t.format = STORE_FORMAT_CSV;
+	t.header = true;
+	t.ncolumns = ncols - nkeys;
+	t.npartkeys = nkeys;
+	t.columns = (store_column *)cols;
+	t.properties = NULL;
+	assert_int_equal(store_table_set_schema(txn, &t, STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(store_commit(txn), 0);
+	return t.id;
+}
+
+static const int month_days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+/* sales.orders partitioned by dt: one partition per day of 2023, the
+ * partition of day N (1..365) holding one file of N bytes and 10 rows. */
+static void make_days(store_env *env, uint64_t table_id)
+{
+	store_txn *txn = NULL;
+	int day = 0;
+
+	assert_int_equal(store_write_begin(env, &txn), 0);
+	for (int m = 0; m < 12; m++) {
+		for (int d = 1; d <= month_days[m]; d++) {
+			char value[16];
+			store_pnode pn;
+			store_file file = { 0 };
+
+			day++;
+			snprintf(value, sizeof value, "2023-%02d-%02d", m + 1, d);
+			assert_int_equal(store_pnode_create(txn, table_id, 0, value, 0, 0,
+							    STORE_ORIGIN_TOOL, &pn), 0);
+			file.pnode_id = pn.id;
+			snprintf(file.name, sizeof file.name, "part-0.csv");
+			file.bytes = (uint64_t)day;
+			file.rows = 10;
+			assert_int_equal(store_file_put(txn, &file, STORE_ORIGIN_TOOL), 0);
+		}
+	}
+	assert_int_equal(store_commit(txn), 0);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	static const store_column orders[] = {
+		{ "id", STORE_TYPE_BIGINT }, { "region", STORE_TYPE_STRING },
+		{ "amount", STORE_TYPE_DOUBLE }, { "qty", STORE_TYPE_BIGINT },
+		{ "dt", STORE_TYPE_DATE },
+	};
+	static const store_column customers[] = {
+		{ "id", STORE_TYPE_BIGINT }, { "name", STORE_TYPE_STRING },
+		{ "region", STORE_TYPE_STRING }, { "active", STORE_TYPE_BOOLEAN },
+	};
+
+	if (f == NULL || testdir_make(f->dir) != 0)
+		return -1;
+	if (store_open(f->dir, NULL, &f->env) != 0)
+		return -1;
+	make_days(f->env, make_table(f->env, "sales", "orders", orders, 5, 1));
+	make_table(f->env, "sales", "customers", customers, 4, 0);
+	f->platform = (sql_platform){ .name = "hive", .data_dir = f->dir, .store = f->env };
+	f->cat = (sql_catalog){ .platforms = &f->platform, .nplatforms = 1, .default_platform = 0 };
+	f->a = sql_arena_new();
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	sql_arena_free(f->a);
+	store_close(f->env);
+	testdir_remove(f->dir);
+	free(f);
+	return 0;
+}
+
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+/* ---- builders ----------------------------------------------------------------------------- */
+
+static sql_arena *A;
+
+static sql_expr *col_at(const char *q, const char *name, uint32_t line, uint32_t c)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_COLUMN, line, c);
+
+	e->qualifier = q;
+	e->name = name;
+	e->ordinal = -1;
+	return e;
+}
+
+static sql_expr *col(const char *name)
+{
+	return col_at(NULL, name, 1, 8);
+}
+
+static sql_expr *qcol(const char *q, const char *name)
+{
+	return col_at(q, name, 1, 8);
+}
+
+static sql_expr *lit_int(int64_t v)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_LITERAL, 1, 1);
+
+	e->value.type = SQL_TYPE_BIGINT;
+	e->value.u.i = v;
+	return e;
+}
+
+static sql_expr *lit_str(const char *s)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_LITERAL, 1, 1);
+
+	e->value.type = SQL_TYPE_STRING;
+	e->value.u.s.ptr = s;
+	e->value.u.s.len = (uint32_t)strlen(s);
+	return e;
+}
+
+static sql_expr *lit_bool(bool b)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_LITERAL, 1, 1);
+
+	e->value.type = SQL_TYPE_BOOLEAN;
+	e->value.u.b = b;
+	return e;
+}
+
+static sql_expr *lit_null(void)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_LITERAL, 1, 1);
+
+	e->value.type = SQL_TYPE_NULL;
+	e->value.null = true;
+	return e;
+}
+
+static sql_expr *nargs(sql_expr *e, uint32_t n, ...)
+{
+	va_list ap;
+
+	e->args = sql_arena_alloc(A, (n + 1) * sizeof *e->args);
+	e->nargs = n;
+	va_start(ap, n);
+	for (uint32_t i = 0; i < n; i++)
+		e->args[i] = va_arg(ap, sql_expr *);
+	va_end(ap);
+	return e;
+}
+
+static sql_expr *bin_at(sql_op op, sql_expr *l, sql_expr *r, uint32_t line, uint32_t c)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_BINARY, line, c);
+
+	e->op = op;
+	return nargs(e, 2, l, r);
+}
+
+static sql_expr *bin(sql_op op, sql_expr *l, sql_expr *r)
+{
+	return bin_at(op, l, r, 1, 1);
+}
+
+static sql_expr *func_at(const char *name, uint32_t line, uint32_t c)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_FUNC, line, c);
+
+	e->name = name;
+	return e;
+}
+
+static sql_expr *agg(sql_agg_fn fn, const char *name, sql_expr *arg)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_AGG, 1, 1);
+
+	e->agg = fn;
+	e->name = name;
+	return arg ? nargs(e, 1, arg) : e;
+}
+
+static sql_expr *as(sql_expr *x, const char *name)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_ALIAS, x->line, x->col);
+
+	e->name = name;
+	return nargs(e, 1, x);
+}
+
+static sql_expr *star(const char *q)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_STAR, 1, 8);
+
+	e->qualifier = q;
+	return e;
+}
+
+static sql_plan *rel_at(const char *a, const char *b, uint32_t line, uint32_t c)
+{
+	sql_plan *p = sql_plan_new(A, b ? SQL_PLAN_UNRESOLVED_RELATION : SQL_PLAN_CTE_REF, line, c);
+
+	p->names[0] = a;
+	p->names[1] = b;
+	p->nnames = b ? 2 : 1;
+	return p;
+}
+
+static sql_plan *rel(const char *a, const char *b)
+{
+	return rel_at(a, b, 1, 15);
+}
+
+static sql_plan *aliased(sql_plan *child, const char *name)
+{
+	sql_plan *p = sql_plan_new(A, SQL_PLAN_ALIAS, child->line, child->col);
+
+	p->alias = name;
+	p->child[0] = child;
+	return p;
+}
+
+static sql_plan *wrap(sql_plan_kind kind, sql_plan *child)
+{
+	sql_plan *p = sql_plan_new(A, kind, 1, 1);
+
+	p->child[0] = child;
+	return p;
+}
+
+static sql_plan *filter(sql_plan *child, sql_expr *cond)
+{
+	sql_plan *p = wrap(SQL_PLAN_FILTER, child);
+
+	p->cond = cond;
+	return p;
+}
+
+static sql_plan *list(sql_plan_kind kind, sql_plan *child, uint32_t n, ...)
+{
+	sql_plan *p = wrap(kind, child);
+	va_list ap;
+
+	p->exprs = sql_arena_alloc(A, (n + 1) * sizeof *p->exprs);
+	p->nexprs = n;
+	va_start(ap, n);
+	for (uint32_t i = 0; i < n; i++)
+		p->exprs[i] = va_arg(ap, sql_expr *);
+	va_end(ap);
+	return p;
+}
+
+static sql_plan *group_by(sql_plan *agg, uint32_t n, ...)
+{
+	va_list ap;
+
+	agg->groups = sql_arena_alloc(A, (n + 1) * sizeof *agg->groups);
+	agg->ngroups = n;
+	va_start(ap, n);
+	for (uint32_t i = 0; i < n; i++)
+		agg->groups[i] = va_arg(ap, sql_expr *);
+	va_end(ap);
+	return agg;
+}
+
+static sql_plan *sort1(sql_plan *child, sql_expr *key, bool desc)
+{
+	sql_plan *p = wrap(SQL_PLAN_SORT, child);
+
+	p->sort = sql_arena_alloc(A, sizeof *p->sort);
+	p->sort[0] = (sql_sort_key){ key, desc, !desc };
+	p->nsort = 1;
+	return p;
+}
+
+static sql_plan *join(sql_join_type type, sql_plan *l, sql_plan *r, sql_expr *cond)
+{
+	sql_plan *p = sql_plan_new(A, SQL_PLAN_JOIN, 1, 20);
+
+	p->join_type = type;
+	p->child[0] = l;
+	p->child[1] = r;
+	p->cond = cond;
+	return p;
+}
+
+static sql_stmt *select_stmt(sql_plan *q)
+{
+	sql_stmt *st = sql_arena_alloc(A, sizeof *st);
+
+	st->kind = SQL_STMT_SELECT;
+	st->line = st->col = 1;
+	st->query = q;
+	return st;
+}
+
+static struct fixture *F(void **state)
+{
+	struct fixture *f = *state;
+
+	A = f->a;
+	return f;
+}
+
+/* Analyze and optimize Q; returns the optimized plan. */
+static sql_plan *optimize(struct fixture *f, sql_plan *q)
+{
+	sql_stmt *st = select_stmt(q);
+	char buf[600];
+
+	if (sql_analyze(f->a, &f->cat, st, &f->err) != 0) {
+		sql_error_format(&f->err, buf, sizeof buf);
+		fail_msg("analyze: %s", buf);
+	}
+	if (sql_optimize(f->a, &f->cat, &st->query, &f->log, &f->err) != 0) {
+		sql_error_format(&f->err, buf, sizeof buf);
+		fail_msg("optimize: %s", buf);
+	}
+	return st->query;
+}
+
+static bool fired(const struct fixture *f, const char *rule)
+{
+	for (uint32_t i = 0; i < f->log.n; i++)
+		if (strcmp(f->log.names[i], rule) == 0)
+			return true;
+	return false;
+}
+
+static sql_plan *find(sql_plan *p, sql_plan_kind kind)
+{
+	sql_plan *x;
+
+	if (p == NULL)
+		return NULL;
+	if (p->kind == kind)
+		return p;
+	x = find(p->child[0], kind);
+	return x ? x : find(p->child[1], kind);
+}
+
+static char *text(const sql_expr *e)
+{
+	textbuf tb = TEXTBUF_INIT;
+	char *s;
+
+	sql_expr_print(e, true, &tb);
+	s = sql_arena_strdup(A, tb.data ? tb.data : "");
+	textbuf_free(&tb);
+	return s;
+}
+
+static sql_expr *lit_date(const char *s)
+{
+	sql_expr *e = lit_str(s);
+	sql_expr *c = sql_expr_new(A, SQL_EXPR_CAST, 1, 1);
+
+	c->cast_type = SQL_TYPE_DATE;
+	return nargs(c, 1, e);
+}
+
+static sql_expr *in_list(sql_expr *x, uint32_t n, ...)
+{
+	sql_expr *e = sql_expr_new(A, SQL_EXPR_IN, 1, 1);
+	va_list ap;
+
+	e->args = sql_arena_alloc(A, (n + 2) * sizeof *e->args);
+	e->args[0] = x;
+	va_start(ap, n);
+	for (uint32_t i = 0; i < n; i++)
+		e->args[i + 1] = va_arg(ap, sql_expr *);
+	va_end(ap);
+	e->nargs = n + 1;
+	return e;
+}
+
+static sql_expr *between(sql_expr *x, sql_expr *lo, sql_expr *hi)
+{
+	return nargs(sql_expr_new(A, SQL_EXPR_BETWEEN, 1, 1), 3, x, lo, hi);
+}
+
+/* ---- rules ------------------------------------------------------------------------------------ */
+
+static void test_optimize_constant_folding_evaluates_literal_expressions(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize(f, list(SQL_PLAN_PROJECT, rel("sales", "customers"), 2, col("name"),
+				       as(bin(SQL_OP_MUL, bin(SQL_OP_ADD, lit_int(1), lit_int(2)),
+					      lit_int(4)), "x")));
+
+	assert_true(fired(f, "ConstantFolding"));
+	assert_int_equal(p->exprs[1]->kind, SQL_EXPR_ALIAS);
+	assert_int_equal(p->exprs[1]->args[0]->kind, SQL_EXPR_LITERAL);
+	assert_int_equal(p->exprs[1]->args[0]->value.u.i, 12);
+	assert_string_equal(p->output[1].name, "x");
+}
+
+static void test_optimize_boolean_simplification_drops_true_conjunct(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *q = list(SQL_PLAN_PROJECT,
+			   filter(rel("sales", "customers"),
+				  bin(SQL_OP_AND, bin(SQL_OP_EQ, col("region"), lit_str("eu")),
+				      bin(SQL_OP_EQ, lit_int(1), lit_int(1)))),
+			   1, col("name"));
+	sql_plan *scan = find(optimize(f, q), SQL_PLAN_SCAN);
+
+	assert_true(fired(f, "BooleanSimplification"));
+	assert_string_equal(text(scan->scan->data_filter), "(region#3 = eu)");
+}
+
+static void test_optimize_combine_filters_joins_conditions_with_and(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *q = list(SQL_PLAN_PROJECT,
+			   filter(filter(rel("sales", "customers"), bin(SQL_OP_EQ, col("region"),
+									  lit_str("eu"))),
+				  col("active")),
+			   1, col("name"));
+	sql_plan *p = optimize(f, q);
+	sql_plan *scan = find(p, SQL_PLAN_SCAN);
+
+	assert_true(fired(f, "CombineFilters"));
+	assert_null(find(p, SQL_PLAN_FILTER));
+	assert_string_equal(text(scan->scan->data_filter), "((region#3 = eu) AND active#4)");
+}
+
+static void test_optimize_pushes_filter_through_project_into_scan(void **state)
+{
+	struct fixture *f = F(state);
+	/* SELECT * FROM (SELECT id, qty * 2 AS q2 FROM sales.orders) s WHERE q2 > 10 */
+	sql_plan *inner = aliased(list(SQL_PLAN_PROJECT, rel("sales", "orders"), 2, col("id"),
+				       as(bin(SQL_OP_MUL, col("qty"), lit_int(2)), "q2")), "s");
+	sql_plan *q = list(SQL_PLAN_PROJECT, filter(inner, bin(SQL_OP_GT, col("q2"), lit_int(10))),
+			   1, star(NULL));
+	sql_plan *p = optimize(f, q);
+	sql_plan *scan = find(p, SQL_PLAN_SCAN);
+
+	assert_true(fired(f, "PushDownPredicates"));
+	assert_null(find(p, SQL_PLAN_FILTER));
+	assert_string_equal(text(scan->scan->data_filter), "((qty#4 * 2) > 10)");
+	assert_null(scan->scan->partition_filter);
+}
+
+static void test_optimize_pushes_grouping_key_filter_below_aggregate(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *g = group_by(list(SQL_PLAN_AGGREGATE, rel("sales", "customers"), 2, col("region"),
+				    as(agg(SQL_AGG_COUNT, "count", NULL), "n")),
+			       1, col("region"));
+	sql_plan *h = filter(g, bin(SQL_OP_AND, bin(SQL_OP_EQ, col("region"), lit_str("eu")),
+				    bin(SQL_OP_GT, col("n"), lit_int(1))));
+	sql_plan *p = optimize(f, h);
+	sql_plan *scan = find(p, SQL_PLAN_SCAN);
+
+	/* the key's conjunct reaches the scan, the count's stays above the aggregate */
+	assert_int_equal(p->kind, SQL_PLAN_FILTER);
+	assert_string_equal(text(p->cond), "(n#5 > 1)");
+	assert_int_equal(p->child[0]->kind, SQL_PLAN_AGGREGATE);
+	assert_string_equal(text(scan->scan->data_filter), "(region#3 = eu)");
+}
+
+static void test_optimize_pushes_filter_through_sorted_subquery(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *inner = aliased(sort1(list(SQL_PLAN_PROJECT, rel("sales", "customers"), 1,
+					     col("region")), col("region"), false), "s");
+	sql_plan *p = optimize(f, list(SQL_PLAN_PROJECT,
+				       filter(inner, bin(SQL_OP_EQ, col("region"), lit_str("eu"))), 1,
+				       star(NULL)));
+	sql_plan *scan = find(p, SQL_PLAN_SCAN);
+
+	assert_null(find(p, SQL_PLAN_FILTER));
+	assert_non_null(find(p, SQL_PLAN_SORT));
+	assert_string_equal(text(scan->scan->data_filter), "(region#3 = eu)");
+	assert_int_equal(scan->scan->nout, 1);
+}
+
+static sql_plan *orders_join_customers(sql_join_type type, sql_expr *where)
+{
+	sql_plan *j = join(type, aliased(rel("sales", "orders"), "o"),
+			   aliased(rel("sales", "customers"), "c"),
+			   bin(SQL_OP_EQ, qcol("o", "id"), qcol("c", "id")));
+
+	return list(SQL_PLAN_PROJECT, filter(j, where), 2, qcol("c", "name"), qcol("o", "amount"));
+}
+
+static void test_optimize_pushes_one_sided_conjuncts_into_inner_join_sides(void **state)
+{
+	struct fixture *f = F(state);
+	sql_expr *where = bin(SQL_OP_AND, bin(SQL_OP_GT, qcol("o", "qty"), lit_int(5)),
+			      qcol("c", "active"));
+	sql_plan *p = optimize(f, orders_join_customers(SQL_JOIN_INNER, where));
+	sql_plan *j = find(p, SQL_PLAN_JOIN);
+
+	assert_null(find(p, SQL_PLAN_FILTER));
+	assert_int_equal(j->child[0]->kind, SQL_PLAN_SCAN);
+	assert_int_equal(j->child[1]->kind, SQL_PLAN_SCAN);
+	assert_string_equal(text(j->child[0]->scan->data_filter), "(qty#4 > 5)");
+	assert_string_equal(text(j->child[1]->scan->data_filter), "active#9");
+	/* keys still find their columns after pruning */
+	assert_int_equal(j->lkeys[0]->ordinal, 0);
+	assert_int_equal(j->rkeys[0]->ordinal, 0);
+}
+
+static void test_optimize_left_join_keeps_right_side_filter_above(void **state)
+{
+	struct fixture *f = F(state);
+	sql_expr *where = bin(SQL_OP_AND, bin(SQL_OP_GT, qcol("o", "qty"), lit_int(5)),
+			      qcol("c", "active"));
+	sql_plan *p = optimize(f, orders_join_customers(SQL_JOIN_LEFT, where));
+	sql_plan *j = find(p, SQL_PLAN_JOIN);
+	sql_plan *above = find(p, SQL_PLAN_FILTER);
+
+	assert_non_null(above);
+	assert_string_equal(text(above->cond), "active#9");
+	assert_ptr_equal(above->child[0], j);
+	assert_string_equal(text(j->child[0]->scan->data_filter), "(qty#4 > 5)");
+	assert_null(j->child[1]->scan->data_filter);
+}
+
+static void test_optimize_column_pruning_narrows_scan_and_fixes_ordinals(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize(f, list(SQL_PLAN_PROJECT, rel("sales", "orders"), 2, col("qty"),
+				       col("region")));
+	sql_plan *scan = find(p, SQL_PLAN_SCAN);
+
+	assert_true(fired(f, "ColumnPruning"));
+	assert_int_equal(scan->scan->nout, 2);
+	assert_int_equal(scan->scan->columns[0], 1);   /* region */
+	assert_int_equal(scan->scan->columns[1], 3);   /* qty */
+	assert_int_equal(p->exprs[0]->ordinal, 1);
+	assert_int_equal(p->exprs[1]->ordinal, 0);
+}
+
+static void test_optimize_count_star_reads_only_a_partition_key(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize(f, list(SQL_PLAN_PROJECT, rel("sales", "orders"), 1,
+				       agg(SQL_AGG_COUNT, "count", NULL)));
+	sql_plan *scan = find(p, SQL_PLAN_SCAN);
+
+	assert_int_equal(scan->scan->nout, 1);
+	assert_int_equal(scan->scan->columns[0], 4);
+}
+
+static void test_optimize_collapse_project_merges_adjacent_projects(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *inner = aliased(list(SQL_PLAN_PROJECT, rel("sales", "orders"), 2,
+				       as(bin(SQL_OP_MUL, col("qty"), lit_int(2)), "q2"), col("id")), "s");
+	sql_plan *p = optimize(f, list(SQL_PLAN_PROJECT, inner, 1,
+				       as(bin(SQL_OP_ADD, col("q2"), lit_int(1)), "q3")));
+
+	assert_true(fired(f, "CollapseProject"));
+	assert_int_equal(p->kind, SQL_PLAN_PROJECT);
+	assert_int_equal(p->child[0]->kind, SQL_PLAN_SCAN);
+	assert_string_equal(text(p->exprs[0]), "((qty#4 * 2) + 1) AS q3#7");
+	assert_int_equal(p->exprs[0]->args[0]->args[0]->args[0]->ordinal, 0);
+}
+
+static void test_optimize_prune_filters_removes_where_true(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize(f, list(SQL_PLAN_PROJECT, filter(rel("sales", "customers"),
+								lit_bool(true)), 1, col("name")));
+
+	assert_true(fired(f, "PruneFilters"));
+	assert_null(find(p, SQL_PLAN_FILTER));
+	assert_null(find(p, SQL_PLAN_SCAN)->scan->data_filter);
+}
+
+static void test_optimize_prune_filters_where_false_gives_empty_relation(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize(f, list(SQL_PLAN_PROJECT,
+				       filter(rel("sales", "customers"),
+					      bin(SQL_OP_EQ, lit_int(1), lit_int(2))), 1, col("name")));
+	sql_plan *v = find(p, SQL_PLAN_VALUES);
+
+	assert_true(fired(f, "PruneFilters"));
+	assert_null(find(p, SQL_PLAN_SCAN));
+	assert_non_null(v);
+	assert_int_equal(v->nrows, 0);
+	assert_int_equal(p->noutput, 1);
+	assert_string_equal(p->output[0].name, "name");
+}
+
+static void test_optimize_prune_filters_where_null_gives_empty_relation(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize(f, list(SQL_PLAN_PROJECT,
+				       filter(rel("sales", "customers"),
+					      bin(SQL_OP_EQ, col("region"), lit_null())), 1,
+				       col("name")));
+
+	/* region = NULL folds to NULL only through the column: it stays a data filter */
+	assert_non_null(find(p, SQL_PLAN_SCAN));
+	p = optimize(f, list(SQL_PLAN_PROJECT, filter(rel("sales", "customers"), lit_null()), 1,
+			     col("name")));
+	assert_null(find(p, SQL_PLAN_SCAN));
+	assert_int_equal(find(p, SQL_PLAN_VALUES)->nrows, 0);
+}
+
+/* ---- partition pruning ------------------------------------------------------------------------ */
+
+static sql_plan *orders_where(sql_expr *where)
+{
+	return list(SQL_PLAN_PROJECT, filter(rel("sales", "orders"), where), 2, col("id"),
+		    col("amount"));
+}
+
+static void test_partition_pruning_counts_a_month_of_365_partitions(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize(f, orders_where(between(col("dt"), lit_str("2023-03-01"),
+						       lit_str("2023-03-31"))));
+	sql_scan *s = find(p, SQL_PLAN_SCAN)->scan;
+	uint64_t bytes = 0;
+
+	for (int day = 60; day <= 90; day++)   /* March 1 is day 60 of 2023 */
+		bytes += (uint64_t)day;
+	assert_true(fired(f, "PartitionPruning"));
+	assert_int_equal(s->partitions_total, 365);
+	assert_int_equal(s->partitions_selected, 31);
+	assert_int_equal(s->bytes_selected, bytes);
+	assert_int_equal(s->rows_selected, 310);
+	assert_int_equal(s->nranges, 1);
+	assert_string_equal(s->ranges[0].lo, "2023-03-01");
+	assert_string_equal(s->ranges[0].hi, "2023-03-31");
+	assert_false(s->ranges[0].lo_open);
+	assert_false(s->ranges[0].hi_open);
+	assert_null(s->data_filter);
+	assert_non_null(s->partition_filter);
+}
+
+static void test_partition_pruning_open_bounds_and_data_filter_split(void **state)
+{
+	struct fixture *f = F(state);
+	sql_expr *where = bin(SQL_OP_AND,
+			      bin(SQL_OP_AND, bin(SQL_OP_GT, col("dt"), lit_date("2023-12-01")),
+				  bin(SQL_OP_LT, col("dt"), lit_date("2023-12-25"))),
+			      bin(SQL_OP_EQ, col("region"), lit_str("eu")));
+	sql_scan *s = find(optimize(f, orders_where(where)), SQL_PLAN_SCAN)->scan;
+
+	assert_int_equal(s->partitions_selected, 23);   /* Dec 2 .. Dec 24 */
+	assert_int_equal(s->nranges, 1);
+	assert_true(s->ranges[0].lo_open);
+	assert_true(s->ranges[0].hi_open);
+	assert_string_equal(text(s->data_filter), "(region#2 = eu)");
+}
+
+static void test_partition_pruning_in_list_gives_point_ranges(void **state)
+{
+	struct fixture *f = F(state);
+	sql_expr *where = in_list(col("dt"), 4, lit_str("2023-07-04"), lit_str("2023-01-01"),
+				  lit_str("2023-07-04"), lit_str("2024-01-01"));
+	sql_scan *s = find(optimize(f, orders_where(where)), SQL_PLAN_SCAN)->scan;
+
+	assert_int_equal(s->partitions_selected, 2);
+	assert_int_equal(s->nranges, 3);
+	assert_string_equal(s->ranges[0].lo, "2023-01-01");
+	assert_string_equal(s->ranges[0].hi, "2023-01-01");
+	assert_string_equal(s->ranges[1].lo, "2023-07-04");
+	assert_string_equal(s->ranges[2].lo, "2024-01-01");
+}
+
+static void test_partition_pruning_function_of_key_filters_without_ranges(void **state)
+{
+	struct fixture *f = F(state);
+	sql_expr *where = bin(SQL_OP_EQ, nargs(func_at("month", 1, 1), 1, col("dt")), lit_int(2));
+	sql_scan *s = find(optimize(f, orders_where(where)), SQL_PLAN_SCAN)->scan;
+
+	assert_int_equal(s->partitions_selected, 28);
+	assert_int_equal(s->nranges, 0);
+	assert_int_equal(s->rows_selected, 280);
+}
+
+static void test_partition_pruning_contradiction_selects_nothing(void **state)
+{
+	struct fixture *f = F(state);
+	sql_expr *where = bin(SQL_OP_AND, bin(SQL_OP_EQ, col("dt"), lit_str("2023-02-01")),
+			      bin(SQL_OP_EQ, col("dt"), lit_str("2023-02-02")));
+	sql_scan *s = find(optimize(f, orders_where(where)), SQL_PLAN_SCAN)->scan;
+
+	assert_int_equal(s->partitions_selected, 0);
+	assert_int_equal(s->bytes_selected, 0);
+	assert_int_equal(s->nranges, 1);
+}
+
+/* ---- the whole optimized plan, as EXPLAIN prints it ------------------------------------------------- */
+
+static void test_optimize_plan_text_for_a_pruned_aggregate(void **state)
+{
+	struct fixture *f = F(state);
+	const char *sql = "SELECT region, count(*) AS n FROM (SELECT * FROM sales.orders) s\n"
+			  "WHERE dt BETWEEN DATE '2023-03-01' AND DATE '2023-03-31' AND amount > 1\n"
+			  "GROUP BY region HAVING count(*) > 1 ORDER BY n DESC";
+	const char *want =
+		"Sort [n#6 DESC NULLS LAST], true\n"
+		"+- Filter (n#6 > 1)\n"
+		"   +- Aggregate [region#2], [region#2, count(1) AS n#6]\n"
+		"      +- Project [region#2]\n"
+		"         +- Relation hive.sales.orders[region#2,amount#3,dt#5] csv, "
+		"PartitionFilters: [(dt#5 BETWEEN 2023-03-01 AND 2023-03-31)], "
+		"PushedFilters: [(amount#3 > 1.0)]\n";
+	sql_script sc;
+	textbuf tb = TEXTBUF_INIT;
+	char buf[600];
+
+	assert_int_equal(sql_parse(f->a, sql, strlen(sql), &sc, &f->err), 0);
+	if (sql_analyze(f->a, &f->cat, sc.stmts[0], &f->err) != 0) {
+		sql_error_format(&f->err, buf, sizeof buf);
+		fail_msg("analyze: %s", buf);
+	}
+	assert_int_equal(sql_optimize(f->a, &f->cat, &sc.stmts[0]->query, &f->log, &f->err), 0);
+	sql_plan_print(sc.stmts[0]->query, true, false, &tb);
+	assert_string_equal(tb.data, want);
+	textbuf_free(&tb);
+	assert_int_equal(find(sc.stmts[0]->query, SQL_PLAN_SCAN)->scan->partitions_selected, 31);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TEST(test_optimize_constant_folding_evaluates_literal_expressions),
+		TEST(test_optimize_boolean_simplification_drops_true_conjunct),
+		TEST(test_optimize_combine_filters_joins_conditions_with_and),
+		TEST(test_optimize_pushes_filter_through_project_into_scan),
+		TEST(test_optimize_pushes_grouping_key_filter_below_aggregate),
+		TEST(test_optimize_pushes_filter_through_sorted_subquery),
+		TEST(test_optimize_pushes_one_sided_conjuncts_into_inner_join_sides),
+		TEST(test_optimize_left_join_keeps_right_side_filter_above),
+		TEST(test_optimize_column_pruning_narrows_scan_and_fixes_ordinals),
+		TEST(test_optimize_count_star_reads_only_a_partition_key),
+		TEST(test_optimize_collapse_project_merges_adjacent_projects),
+		TEST(test_optimize_prune_filters_removes_where_true),
+		TEST(test_optimize_prune_filters_where_false_gives_empty_relation),
+		TEST(test_optimize_prune_filters_where_null_gives_empty_relation),
+		TEST(test_partition_pruning_counts_a_month_of_365_partitions),
+		TEST(test_partition_pruning_open_bounds_and_data_filter_split),
+		TEST(test_partition_pruning_in_list_gives_point_ranges),
+		TEST(test_partition_pruning_function_of_key_filters_without_ranges),
+		TEST(test_partition_pruning_contradiction_selects_nothing),
+		TEST(test_optimize_plan_text_for_a_pruned_aggregate),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

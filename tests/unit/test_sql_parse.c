@@ -1,0 +1,1012 @@
+/*
+ * test_sql_parse.c - the SQL parser: every statement form, the plan shapes
+ * a SELECT becomes, operator precedence, comments and statement offsets,
+ * and errors that name the line and column.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sql_int.h"
+
+static sql_arena *arena;
+
+static int setup(void **state)
+{
+	(void)state;
+	arena = sql_arena_new();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sql_arena_free(arena);
+	arena = NULL;
+	return 0;
+}
+
+/* Parse TEXT, which must succeed, and return its only statement. */
+static sql_stmt *parse_one(const char *text)
+{
+	sql_script script;
+	sql_error err = { 0 };
+	int rc = sql_parse(arena, text, strlen(text), &script, &err);
+
+	if (rc) {
+		char msg[600];
+
+		sql_error_format(&err, msg, sizeof msg);
+		fail_msg("parse of \"%s\" failed: %s", text, msg);
+	}
+	assert_int_equal(script.nstmts, 1);
+	return script.stmts[0];
+}
+
+/* Parse TEXT, which must fail, and return the formatted error. */
+static const char *parse_error(const char *text)
+{
+	static char msg[600];
+	sql_script script;
+	sql_error err = { 0 };
+	int rc = sql_parse(arena, text, strlen(text), &script, &err);
+
+	assert_int_not_equal(rc, 0);
+	sql_error_format(&err, msg, sizeof msg);
+	return msg;
+}
+
+static const char *expr_text(const sql_expr *e)
+{
+	static char buf[1024];
+	textbuf b = TEXTBUF_INIT;
+
+	sql_expr_print(e, false, &b);
+	snprintf(buf, sizeof buf, "%s", b.data ? b.data : "");
+	textbuf_free(&b);
+	return buf;
+}
+
+/* The first select item of SELECT <EXPR> FROM d.t, as text. */
+static const char *parsed_expr(const char *expr)
+{
+	char text[512];
+	sql_stmt *s;
+
+	snprintf(text, sizeof text, "SELECT %s FROM d.t", expr);
+	s = parse_one(text);
+	assert_int_equal(s->query->kind, SQL_PLAN_PROJECT);
+	return expr_text(s->query->exprs[0]);
+}
+
+static const char *plan_text(const sql_plan *p)
+{
+	static char buf[4096];
+	textbuf b = TEXTBUF_INIT;
+
+	sql_plan_print(p, false, false, &b);
+	snprintf(buf, sizeof buf, "%s", b.data ? b.data : "");
+	textbuf_free(&b);
+	return buf;
+}
+
+/* ---- SELECT shapes ------------------------------------------------------------------- */
+
+static void test_parse_select_stacks_limit_sort_having_aggregate_filter_relation(void **state)
+{
+	sql_stmt *s;
+	sql_plan *p;
+
+	(void)state;
+	s = parse_one("SELECT region, count(*) AS n FROM w.sales.orders o WHERE dt >= '2024-05-01' "
+		      "GROUP BY region HAVING count(*) > 10 ORDER BY n DESC LIMIT 5");
+	assert_int_equal(s->kind, SQL_STMT_SELECT);
+	p = s->query;
+	assert_int_equal(p->kind, SQL_PLAN_LIMIT);
+	assert_int_equal(p->limit, 5);
+	p = p->child[0];
+	assert_int_equal(p->kind, SQL_PLAN_SORT);
+	assert_int_equal(p->nsort, 1);
+	assert_true(p->sort[0].desc);
+	assert_false(p->sort[0].nulls_first);
+	p = p->child[0];
+	assert_int_equal(p->kind, SQL_PLAN_FILTER);
+	assert_string_equal(expr_text(p->cond), "('count(1) > 10)");
+	p = p->child[0];
+	assert_int_equal(p->kind, SQL_PLAN_AGGREGATE);
+	assert_int_equal(p->ngroups, 1);
+	assert_int_equal(p->nexprs, 2);
+	assert_string_equal(expr_text(p->exprs[1]), "'count(1) AS n#?");
+	p = p->child[0];
+	assert_int_equal(p->kind, SQL_PLAN_FILTER);
+	p = p->child[0];
+	assert_int_equal(p->kind, SQL_PLAN_ALIAS);
+	assert_string_equal(p->alias, "o");
+	p = p->child[0];
+	assert_int_equal(p->kind, SQL_PLAN_UNRESOLVED_RELATION);
+	assert_int_equal(p->nnames, 3);
+	assert_string_equal(p->names[0], "w");
+	assert_string_equal(p->names[1], "sales");
+	assert_string_equal(p->names[2], "orders");
+}
+
+static void test_parse_select_without_aggregates_is_a_project(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("SELECT a, b + 1 FROM d.t");
+	assert_int_equal(s->query->kind, SQL_PLAN_PROJECT);
+	assert_int_equal(s->query->nexprs, 2);
+	assert_int_equal(s->query->child[0]->kind, SQL_PLAN_UNRESOLVED_RELATION);
+	assert_int_equal(s->query->child[0]->nnames, 2);
+}
+
+static void test_parse_aggregate_call_without_group_by_makes_an_aggregate(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("SELECT max(x) + 1 FROM d.t");
+	assert_int_equal(s->query->kind, SQL_PLAN_AGGREGATE);
+	assert_int_equal(s->query->ngroups, 0);
+	s = parse_one("SELECT 1 FROM d.t HAVING sum(x) > 0");
+	assert_int_equal(s->query->kind, SQL_PLAN_FILTER);
+	assert_int_equal(s->query->child[0]->kind, SQL_PLAN_AGGREGATE);
+}
+
+static void test_parse_select_without_from_reads_one_row(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("SELECT 1 + 1");
+	assert_int_equal(s->query->kind, SQL_PLAN_PROJECT);
+	assert_int_equal(s->query->child[0]->kind, SQL_PLAN_ONE_ROW);
+}
+
+static void test_parse_one_part_table_name_is_a_cte_reference(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("SELECT * FROM recent");
+	assert_int_equal(s->query->child[0]->kind, SQL_PLAN_CTE_REF);
+	assert_string_equal(s->query->child[0]->names[0], "recent");
+	assert_int_equal(s->query->exprs[0]->kind, SQL_EXPR_STAR);
+	assert_null(s->query->exprs[0]->qualifier);
+}
+
+static void test_parse_four_part_table_name_is_refused(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("SELECT * FROM a.b.c.d"),
+			    "line 1, column 15: a table name has more than 3 parts");
+}
+
+static void test_parse_with_defines_ctes_as_subquery_aliases(void **state)
+{
+	sql_stmt *s;
+	sql_plan *w;
+
+	(void)state;
+	s = parse_one("WITH a AS (SELECT 1 AS x), b AS (SELECT x FROM a) SELECT * FROM b");
+	w = s->query;
+	assert_int_equal(w->kind, SQL_PLAN_WITH);
+	assert_int_equal(w->nctes, 2);
+	assert_string_equal(w->cte_names[0], "a");
+	assert_string_equal(w->cte_names[1], "b");
+	assert_int_equal(w->ctes[1]->kind, SQL_PLAN_ALIAS);
+	assert_string_equal(w->ctes[1]->alias, "b");
+	assert_int_equal(w->ctes[1]->child[0]->child[0]->kind, SQL_PLAN_CTE_REF);
+	assert_int_equal(w->child[0]->kind, SQL_PLAN_PROJECT);
+}
+
+static void test_parse_with_refuses_a_name_defined_twice(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("WITH a AS (SELECT 1), A AS (SELECT 2) SELECT * FROM a"),
+			    "line 1, column 23: WITH query \"A\" is defined twice");
+}
+
+static void test_parse_inner_and_left_joins_keep_their_conditions(void **state)
+{
+	sql_stmt *s;
+	sql_plan *j;
+
+	(void)state;
+	s = parse_one("SELECT * FROM d.a x JOIN d.b y ON x.id = y.id "
+		      "LEFT OUTER JOIN d.c z ON y.k = z.k INNER JOIN d.e ON 1 = 1");
+	j = s->query->child[0];
+	assert_int_equal(j->kind, SQL_PLAN_JOIN);
+	assert_int_equal(j->join_type, SQL_JOIN_INNER);
+	j = j->child[0];
+	assert_int_equal(j->kind, SQL_PLAN_JOIN);
+	assert_int_equal(j->join_type, SQL_JOIN_LEFT);
+	assert_string_equal(expr_text(j->cond), "('y.k = 'z.k)");
+	assert_int_equal(j->child[1]->kind, SQL_PLAN_ALIAS);
+	j = j->child[0];
+	assert_int_equal(j->join_type, SQL_JOIN_INNER);
+	assert_string_equal(expr_text(j->cond), "('x.id = 'y.id)");
+	assert_string_equal(j->child[0]->alias, "x");
+	assert_string_equal(j->child[1]->alias, "y");
+}
+
+static void test_parse_comma_join_has_no_condition(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("SELECT * FROM d.a, d.b");
+	assert_int_equal(s->query->child[0]->kind, SQL_PLAN_JOIN);
+	assert_null(s->query->child[0]->cond);
+}
+
+static void test_parse_right_join_is_refused(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("SELECT * FROM d.a RIGHT JOIN d.b ON a.x = b.x"),
+			    "line 1, column 19: RIGHT JOIN is not supported: only inner and left joins");
+}
+
+static void test_parse_join_needs_on(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("SELECT * FROM d.a JOIN d.b WHERE x = 1"),
+			    "line 1, column 28: expected ON, found \"WHERE\"");
+}
+
+static void test_parse_union_all_and_union_distinct(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("SELECT a FROM d.t UNION ALL SELECT b FROM d.u UNION SELECT c FROM d.v "
+		      "ORDER BY 1 LIMIT 3");
+	assert_int_equal(s->query->kind, SQL_PLAN_LIMIT);
+	assert_int_equal(s->query->child[0]->kind, SQL_PLAN_SORT);
+	assert_int_equal(s->query->child[0]->child[0]->kind, SQL_PLAN_DISTINCT);
+	assert_int_equal(s->query->child[0]->child[0]->child[0]->kind, SQL_PLAN_UNION);
+	assert_int_equal(s->query->child[0]->child[0]->child[0]->child[0]->kind, SQL_PLAN_UNION);
+}
+
+static void test_parse_subquery_in_from_with_alias(void **state)
+{
+	sql_stmt *s;
+	sql_plan *a;
+
+	(void)state;
+	s = parse_one("SELECT q.n FROM (SELECT count(*) n FROM d.t) AS q");
+	a = s->query->child[0];
+	assert_int_equal(a->kind, SQL_PLAN_ALIAS);
+	assert_string_equal(a->alias, "q");
+	assert_int_equal(a->child[0]->kind, SQL_PLAN_AGGREGATE);
+	assert_string_equal(s->query->exprs[0]->qualifier, "q");
+	assert_string_equal(s->query->exprs[0]->name, "n");
+}
+
+static void test_parse_select_distinct_sits_above_the_project(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("SELECT DISTINCT region FROM d.t ORDER BY region");
+	assert_int_equal(s->query->kind, SQL_PLAN_SORT);
+	assert_int_equal(s->query->child[0]->kind, SQL_PLAN_DISTINCT);
+	assert_int_equal(s->query->child[0]->child[0]->kind, SQL_PLAN_PROJECT);
+}
+
+static void test_parse_qualified_star_and_aliases_with_and_without_as(void **state)
+{
+	sql_stmt *s;
+	sql_expr **e;
+
+	(void)state;
+	s = parse_one("SELECT o.*, a AS x, b y, `weird name` FROM d.t o");
+	e = s->query->exprs;
+	assert_int_equal(s->query->nexprs, 4);
+	assert_int_equal(e[0]->kind, SQL_EXPR_STAR);
+	assert_string_equal(e[0]->qualifier, "o");
+	assert_int_equal(e[1]->kind, SQL_EXPR_ALIAS);
+	assert_string_equal(e[1]->name, "x");
+	assert_int_equal(e[2]->kind, SQL_EXPR_ALIAS);
+	assert_string_equal(e[2]->name, "y");
+	assert_int_equal(e[3]->kind, SQL_EXPR_COLUMN);
+	assert_string_equal(e[3]->name, "weird name");
+}
+
+static void test_parse_order_by_nulls_defaults_and_overrides(void **state)
+{
+	sql_stmt *s;
+	sql_plan *p;
+
+	(void)state;
+	s = parse_one("SELECT a FROM d.t ORDER BY a, b DESC, c ASC NULLS LAST, d DESC NULLS FIRST");
+	p = s->query;
+	assert_int_equal(p->nsort, 4);
+	assert_true(p->sort[0].nulls_first);
+	assert_false(p->sort[0].desc);
+	assert_false(p->sort[1].nulls_first);
+	assert_false(p->sort[2].nulls_first);
+	assert_true(p->sort[3].nulls_first);
+	assert_true(p->sort[3].desc);
+}
+
+static void test_parse_values_rows_must_have_equal_widths(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("VALUES (1, 'a'), (2, 'b'), (3, NULL)");
+	assert_int_equal(s->query->kind, SQL_PLAN_VALUES);
+	assert_int_equal(s->query->nrows, 3);
+	assert_int_equal(s->query->ncols, 2);
+	assert_true(s->query->rows[2][1]->value.null);
+	assert_string_equal(parse_error("VALUES (1, 2),\n (3)"),
+			    "line 2, column 2: VALUES row 2 has 1 values, expected 2 as in the first row");
+}
+
+/* ---- expressions ------------------------------------------------------------------------ */
+
+static void test_parse_arithmetic_precedence_and_left_associativity(void **state)
+{
+	(void)state;
+	assert_string_equal(parsed_expr("1 + 2 * 3"), "(1 + (2 * 3))");
+	assert_string_equal(parsed_expr("1 - 2 - 3"), "((1 - 2) - 3)");
+	assert_string_equal(parsed_expr("a / b % c"), "(('a / 'b) % 'c)");
+	assert_string_equal(parsed_expr("(1 + 2) * 3"), "((1 + 2) * 3)");
+	assert_string_equal(parsed_expr("-a * b"), "(-'a * 'b)");
+	assert_string_equal(parsed_expr("a - -b"), "('a - -'b)");
+}
+
+static void test_parse_concat_binds_looser_than_plus_tighter_than_comparison(void **state)
+{
+	(void)state;
+	assert_string_equal(parsed_expr("a + b || c"), "(('a + 'b) || 'c)");
+	assert_string_equal(parsed_expr("a || b = c"), "(('a || 'b) = 'c)");
+}
+
+static void test_parse_boolean_precedence_or_and_not(void **state)
+{
+	(void)state;
+	assert_string_equal(parsed_expr("a OR b AND c"), "('a OR ('b AND 'c))");
+	assert_string_equal(parsed_expr("a AND b OR c"), "(('a AND 'b) OR 'c)");
+	assert_string_equal(parsed_expr("NOT a = b AND c"), "(NOT ('a = 'b) AND 'c)");
+	assert_string_equal(parsed_expr("NOT NOT a"), "NOT NOT 'a");
+	assert_string_equal(parsed_expr("x + 1 > y * 2 OR z IS NULL"),
+			    "((('x + 1) > ('y * 2)) OR isnull('z))");
+}
+
+static void test_parse_predicates_in_between_like_is(void **state)
+{
+	(void)state;
+	assert_string_equal(parsed_expr("a NOT IN (1, 2, 3)"), "NOT 'a IN (1,2,3)");
+	assert_string_equal(parsed_expr("a IN ('x')"), "'a IN (x)");
+	assert_string_equal(parsed_expr("a BETWEEN 1 AND 2 AND b"),
+			    "(('a BETWEEN 1 AND 2) AND 'b)");
+	assert_string_equal(parsed_expr("a NOT BETWEEN b + 1 AND 5"),
+			    "NOT ('a BETWEEN ('b + 1) AND 5)");
+	assert_string_equal(parsed_expr("name NOT LIKE 'x%' OR name LIKE '_y'"),
+			    "(NOT 'name LIKE x% OR 'name LIKE _y)");
+	assert_string_equal(parsed_expr("a IS NOT NULL AND b IS NULL"),
+			    "(isnotnull('a) AND isnull('b))");
+	assert_string_equal(parsed_expr("a + 1 IN (2)"), "('a + 1) IN (2)");
+}
+
+static void test_parse_literals_of_every_type(void **state)
+{
+	sql_stmt *s;
+	sql_expr **e;
+
+	(void)state;
+	s = parse_one("SELECT 42, -7, 1.5, 'it''s', TRUE, false, NULL, DATE '2024-05-01', "
+		      "TIMESTAMP '2024-05-01 12:30:05.25', 99999999999999999999");
+	e = s->query->exprs;
+	assert_int_equal(e[0]->value.type, SQL_TYPE_BIGINT);
+	assert_int_equal(e[0]->value.u.i, 42);
+	assert_int_equal(e[1]->kind, SQL_EXPR_LITERAL);
+	assert_int_equal(e[1]->value.u.i, -7);
+	assert_int_equal(e[2]->value.type, SQL_TYPE_DOUBLE);
+	assert_true(e[2]->value.u.d == 1.5);
+	assert_int_equal(e[3]->value.type, SQL_TYPE_STRING);
+	assert_int_equal(e[3]->value.u.s.len, 4);
+	assert_memory_equal(e[3]->value.u.s.ptr, "it's", 4);
+	assert_true(e[4]->value.u.b);
+	assert_false(e[5]->value.u.b);
+	assert_int_equal(e[5]->value.type, SQL_TYPE_BOOLEAN);
+	assert_true(e[6]->value.null);
+	assert_int_equal(e[7]->value.type, SQL_TYPE_DATE);
+	assert_int_equal(e[7]->value.u.i, 19844);
+	assert_int_equal(e[8]->value.type, SQL_TYPE_TIMESTAMP);
+	assert_int_equal(e[8]->value.u.i, 19844LL * 86400000000LL + 45005250000LL);
+	assert_string_equal(expr_text(e[8]), "2024-05-01 12:30:05.250000");
+	/* Too big for a bigint: a double, as Spark makes it a decimal. */
+	assert_int_equal(e[9]->value.type, SQL_TYPE_DOUBLE);
+}
+
+static void test_parse_string_escapes(void **state)
+{
+	sql_stmt *s;
+	const sql_value *v;
+
+	(void)state;
+	s = parse_one("SELECT 'a\\tb\\'c\\\\d\\%'");
+	v = &s->query->exprs[0]->value;
+	assert_int_equal(v->u.s.len, 9);
+	assert_memory_equal(v->u.s.ptr, "a\tb'c\\d\\%", 9);
+}
+
+static void test_parse_date_column_is_a_column_not_a_literal(void **state)
+{
+	(void)state;
+	assert_string_equal(parsed_expr("date + 1"), "('date + 1)");
+	assert_string_equal(parsed_expr("year(date)"), "'year('date)");
+}
+
+static void test_parse_invalid_date_literal_names_its_place(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("SELECT\n  DATE '2024-02-30'"),
+			    "line 2, column 3: invalid DATE literal '2024-02-30'");
+	assert_string_equal(parse_error("SELECT TIMESTAMP '2024-01-01 25:00:00'"),
+			    "line 1, column 8: invalid TIMESTAMP literal '2024-01-01 25:00:00'");
+}
+
+static void test_parse_case_both_forms_and_cast(void **state)
+{
+	(void)state;
+	assert_string_equal(parsed_expr("CASE WHEN a > 1 THEN 'big' WHEN a > 0 THEN 'small' END"),
+			    "CASE WHEN ('a > 1) THEN big WHEN ('a > 0) THEN small END");
+	assert_string_equal(parsed_expr("CASE region WHEN 'eu' THEN 1 ELSE 0 END"),
+			    "CASE 'region WHEN eu THEN 1 ELSE 0 END");
+	assert_string_equal(parsed_expr("CAST(x AS INT) + CAST('1' AS double)"),
+			    "(cast('x as bigint) + cast(1 as double))");
+}
+
+static void test_parse_aggregate_and_function_calls(void **state)
+{
+	sql_stmt *s;
+	sql_expr **e;
+
+	(void)state;
+	s = parse_one("SELECT count(*), COUNT(DISTINCT x), sum(y), avg(y), min(y), max(y), "
+		      "lower(s), coalesce(a, b, 'c'), o.t.col FROM d.t");
+	e = s->query->exprs;
+	assert_int_equal(e[0]->kind, SQL_EXPR_AGG);
+	assert_int_equal(e[0]->agg, SQL_AGG_COUNT);
+	assert_int_equal(e[0]->nargs, 0);
+	assert_int_equal(e[1]->agg, SQL_AGG_COUNT);
+	assert_true(e[1]->distinct);
+	assert_string_equal(expr_text(e[1]), "'COUNT(distinct 'x)");
+	assert_int_equal(e[2]->agg, SQL_AGG_SUM);
+	assert_int_equal(e[3]->agg, SQL_AGG_AVG);
+	assert_int_equal(e[4]->agg, SQL_AGG_MIN);
+	assert_int_equal(e[5]->agg, SQL_AGG_MAX);
+	assert_int_equal(e[6]->kind, SQL_EXPR_FUNC);
+	assert_string_equal(e[6]->name, "lower");
+	assert_int_equal(e[7]->nargs, 3);
+	assert_string_equal(expr_text(e[7]), "'coalesce('a, 'b, c)");
+	assert_string_equal(e[8]->qualifier, "o.t");
+	assert_string_equal(e[8]->name, "col");
+}
+
+static void test_parse_function_call_errors(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("SELECT lower(DISTINCT a)"),
+			    "line 1, column 8: DISTINCT is only allowed in aggregate functions, "
+			    "not in lower()");
+	assert_string_equal(parse_error("SELECT sum()"), "line 1, column 8: sum() needs an argument");
+	assert_string_equal(parse_error("SELECT sum(*)"),
+			    "line 1, column 12: expected an expression, found \"*\"");
+	assert_string_equal(parse_error("SELECT a + t.* FROM d.t"),
+			    "line 1, column 14: t.* is only allowed in the select list");
+}
+
+static void test_parse_positions_of_expressions(void **state)
+{
+	sql_stmt *s;
+	sql_expr *e;
+
+	(void)state;
+	s = parse_one("SELECT a,\n   b + c FROM d.t");
+	e = s->query->exprs[1];
+	assert_int_equal(e->line, 2);
+	assert_int_equal(e->col, 4);
+	assert_int_equal(e->args[1]->col, 8);
+}
+
+/* ---- statements ------------------------------------------------------------------------- */
+
+static void test_parse_create_database(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("CREATE DATABASE IF NOT EXISTS sales");
+	assert_int_equal(s->kind, SQL_STMT_CREATE_DATABASE);
+	assert_true(s->if_not_exists);
+	assert_int_equal(s->ntarget, 1);
+	assert_string_equal(s->target[0], "sales");
+	s = parse_one("create database lake.raw");
+	assert_false(s->if_not_exists);
+	assert_int_equal(s->ntarget, 2);
+}
+
+static void test_parse_create_table_with_partitions_format_and_properties(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("CREATE TABLE IF NOT EXISTS sales.orders (order_id BIGINT, region STRING, "
+		      "amount DOUBLE, n INT) PARTITIONED BY (dt DATE, hr int) STORED AS JSONL "
+		      "TBLPROPERTIES ('header'='true', 'owner' = 'it''s')");
+	assert_int_equal(s->kind, SQL_STMT_CREATE_TABLE);
+	assert_true(s->if_not_exists);
+	assert_int_equal(s->ntarget, 2);
+	assert_int_equal(s->ncolumns, 4);
+	assert_string_equal(s->columns[1].name, "region");
+	assert_int_equal(s->columns[1].type, SQL_TYPE_STRING);
+	assert_int_equal(s->columns[3].type, SQL_TYPE_BIGINT);
+	assert_int_equal(s->npartcols, 2);
+	assert_string_equal(s->partcols[0].name, "dt");
+	assert_int_equal(s->partcols[0].type, SQL_TYPE_DATE);
+	assert_int_equal(s->format, STORE_FORMAT_JSONL);
+	assert_true(s->format_given);
+	assert_int_equal(s->nprops, 2);
+	assert_string_equal(s->props[0].key, "header");
+	assert_string_equal(s->props[1].value, "it's");
+}
+
+static void test_parse_create_table_defaults_to_csv(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("CREATE TABLE d.t (a string)");
+	assert_int_equal(s->format, STORE_FORMAT_CSV);
+	assert_false(s->format_given);
+	assert_int_equal(s->npartcols, 0);
+}
+
+static void test_parse_create_table_errors(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("CREATE TABLE d.t (a varchar)"),
+			    "line 1, column 21: unknown type \"varchar\": expected string, bigint, "
+			    "int, double, boolean, date or timestamp");
+	assert_string_equal(parse_error("CREATE TABLE d.t (a int, A string)"),
+			    "line 1, column 26: column \"A\" is defined twice");
+	assert_string_equal(parse_error("CREATE TABLE d.t (a int, dt date) PARTITIONED BY (dt date)"),
+			    "line 1, column 51: partition column \"dt\" is also a data column: "
+			    "list it only in PARTITIONED BY");
+	assert_string_equal(parse_error("CREATE TABLE d.t (a int) AS SELECT 1"),
+			    "line 1, column 26: CREATE TABLE AS SELECT takes its columns from the "
+			    "query: drop the column list");
+	assert_string_equal(parse_error("CREATE TABLE d.t"),
+			    "line 1, column 17: unexpected end of input: expected \"(\" or AS");
+	assert_string_equal(parse_error("CREATE TABLE d.t (a int) STORED AS parquet"),
+			    "line 1, column 36: expected CSV or JSONL, found \"parquet\"");
+}
+
+static void test_parse_create_table_as_select_with_partition_names(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("CREATE TABLE d.daily PARTITIONED BY (dt) STORED AS CSV AS "
+		      "SELECT region, count(*) AS n, dt FROM d.t GROUP BY region, dt");
+	assert_int_equal(s->kind, SQL_STMT_CREATE_TABLE_AS);
+	assert_int_equal(s->ncolumns, 0);
+	assert_int_equal(s->npartcols, 1);
+	assert_string_equal(s->partcols[0].name, "dt");
+	assert_int_equal(s->partcols[0].type, SQL_TYPE_NULL);
+	assert_int_equal(s->query->kind, SQL_PLAN_AGGREGATE);
+}
+
+static void test_parse_drop_table_and_database(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("DROP TABLE IF EXISTS p.d.t");
+	assert_int_equal(s->kind, SQL_STMT_DROP_TABLE);
+	assert_true(s->if_exists);
+	assert_int_equal(s->ntarget, 3);
+	s = parse_one("DROP DATABASE d");
+	assert_int_equal(s->kind, SQL_STMT_DROP_DATABASE);
+	assert_false(s->if_exists);
+	assert_string_equal(parse_error("DROP VIEW v"),
+			    "line 1, column 6: expected TABLE or DATABASE, found \"VIEW\"");
+}
+
+static void test_parse_alter_table_add_and_drop_partitions(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("ALTER TABLE d.t ADD IF NOT EXISTS PARTITION (dt='2024-05-01', hr=3) "
+		      "PARTITION (dt='2024-05-02', hr=-1)");
+	assert_int_equal(s->kind, SQL_STMT_ADD_PARTITION);
+	assert_true(s->if_not_exists);
+	assert_int_equal(s->npspecs, 2);
+	assert_int_equal(s->pspecs[0].nitems, 2);
+	assert_string_equal(s->pspecs[0].items[0].key, "dt");
+	assert_int_equal(s->pspecs[0].items[0].value->value.type, SQL_TYPE_STRING);
+	assert_int_equal(s->pspecs[1].items[1].value->value.u.i, -1);
+	s = parse_one("ALTER TABLE d.t DROP IF EXISTS PARTITION (dt='a'), PARTITION (dt='b'), "
+		      "PARTITION (dt='c')");
+	assert_int_equal(s->kind, SQL_STMT_DROP_PARTITION);
+	assert_true(s->if_exists);
+	assert_int_equal(s->npspecs, 3);
+	assert_string_equal(s->pspecs[2].items[0].key, "dt");
+}
+
+static void test_parse_alter_partition_needs_values(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("ALTER TABLE d.t ADD PARTITION (dt)"),
+			    "line 1, column 32: partition key \"dt\" needs a value");
+	assert_string_equal(parse_error("ALTER TABLE d.t ADD PARTITION (dt=a)"),
+			    "line 1, column 35: partition value of \"dt\" must be a literal");
+	assert_string_equal(parse_error("ALTER TABLE d.t ADD PARTITION (dt=1, DT=2)"),
+			    "line 1, column 38: partition key \"DT\" is given twice");
+}
+
+static void test_parse_msck_and_show_partitions(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("MSCK REPAIR TABLE d.t");
+	assert_int_equal(s->kind, SQL_STMT_MSCK_REPAIR);
+	assert_string_equal(s->target[1], "t");
+	s = parse_one("SHOW PARTITIONS d.t");
+	assert_int_equal(s->kind, SQL_STMT_SHOW_PARTITIONS);
+	assert_int_equal(s->ntarget, 2);
+}
+
+static void test_parse_insert_into_with_static_and_dynamic_partitions(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("INSERT INTO TABLE d.t PARTITION (dt='2024-05-01', hr) "
+		      "SELECT a, b, hr FROM d.src");
+	assert_int_equal(s->kind, SQL_STMT_INSERT);
+	assert_false(s->overwrite);
+	assert_int_equal(s->npspecs, 1);
+	assert_int_equal(s->pspecs[0].nitems, 2);
+	assert_non_null(s->pspecs[0].items[0].value);
+	assert_null(s->pspecs[0].items[1].value);
+	assert_int_equal(s->query->kind, SQL_PLAN_PROJECT);
+}
+
+static void test_parse_insert_overwrite_values(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("INSERT OVERWRITE TABLE d.t VALUES (1, 'a'), (2, 'b')");
+	assert_true(s->overwrite);
+	assert_int_equal(s->query->kind, SQL_PLAN_VALUES);
+	assert_int_equal(s->query->nrows, 2);
+	s = parse_one("INSERT INTO d.t WITH x AS (SELECT 1 AS a) SELECT a FROM x");
+	assert_int_equal(s->query->kind, SQL_PLAN_WITH);
+	assert_string_equal(parse_error("INSERT d.t SELECT 1"),
+			    "line 1, column 8: expected INTO or OVERWRITE, found \"d\"");
+}
+
+static void test_parse_explain_extended_wraps_the_statement(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("EXPLAIN EXTENDED SELECT a FROM d.t");
+	assert_int_equal(s->kind, SQL_STMT_EXPLAIN);
+	assert_true(s->extended);
+	assert_non_null(s->inner);
+	assert_int_equal(s->inner->kind, SQL_STMT_SELECT);
+	assert_int_equal(s->inner->start, 17);
+	assert_int_equal(s->inner->index, 1);
+	s = parse_one("explain INSERT INTO d.t SELECT 1");
+	assert_false(s->extended);
+	assert_int_equal(s->inner->kind, SQL_STMT_INSERT);
+}
+
+static void test_parse_script_of_statements_with_comments_offsets_and_indexes(void **state)
+{
+	const char *text =
+		"-- daily job\n"
+		"CREATE DATABASE IF NOT EXISTS d;\n"
+		"/* the table */ CREATE TABLE d.t (a int) ;;\n"
+		"INSERT INTO d.t VALUES (1); -- done\n"
+		"SELECT a FROM d.t -- no semicolon at the end\n";
+	sql_script script;
+	sql_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(sql_parse(arena, text, strlen(text), &script, &err), 0);
+	assert_int_equal(script.nstmts, 4);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(script.stmts[i]->index, i + 1);
+	assert_int_equal(script.stmts[0]->line, 2);
+	assert_int_equal(script.stmts[0]->col, 1);
+	assert_int_equal(script.stmts[1]->kind, SQL_STMT_CREATE_TABLE);
+	assert_int_equal(script.stmts[1]->line, 3);
+	assert_int_equal(script.stmts[1]->col, 17);
+	for (uint32_t i = 0; i < 4; i++) {
+		static const char *const want[] = {
+			"CREATE DATABASE IF NOT EXISTS d", "CREATE TABLE d.t (a int)",
+			"INSERT INTO d.t VALUES (1)", "SELECT a FROM d.t" };
+		const sql_stmt *s = script.stmts[i];
+
+		assert_int_equal(s->end - s->start, strlen(want[i]));
+		assert_memory_equal(text + s->start, want[i], s->end - s->start);
+	}
+}
+
+static void test_parse_empty_script_has_no_statements(void **state)
+{
+	sql_script script;
+	sql_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(sql_parse(arena, " -- nothing\n ; ;", 16, &script, &err), 0);
+	assert_int_equal(script.nstmts, 0);
+}
+
+static void test_parse_statement_end_includes_a_closing_quote(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("SELECT 'x' ; ");
+	assert_int_equal(s->end, 10);
+	s = parse_one("SELECT `a b`");
+	assert_int_equal(s->end, 12);
+}
+
+/* ---- errors -------------------------------------------------------------------------------- */
+
+static void test_parse_reports_line_and_column_of_a_misspelt_from(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("SELECT region,\n       amount FORM sales.orders"),
+			    "line 2, column 15: expected FROM, found \"FORM\"");
+	assert_string_equal(parse_error("SELECT a FROM d.t WHER a > 1"),
+			    "line 1, column 19: expected WHERE, found \"WHER\"");
+}
+
+static void test_parse_reports_unexpected_token_after_statement(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("SELECT a FROM d.t x y"),
+			    "line 1, column 21: expected \";\", found \"y\"");
+	assert_string_equal(parse_error("SELECT a b c"),
+			    "line 1, column 12: expected FROM, found \"c\"");
+}
+
+static void test_parse_reports_unexpected_end_of_input(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("SELECT (a + 1"),
+			    "line 1, column 14: unexpected end of input: expected \")\"");
+	assert_string_equal(parse_error("SELECT a FROM\n"),
+			    "line 2, column 1: unexpected end of input: expected a table name or "
+			    "subquery");
+	assert_string_equal(parse_error("SELECT a +"),
+			    "line 1, column 11: unexpected end of input: expected an expression");
+}
+
+static void test_parse_reports_lexer_errors_at_their_start(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("SELECT a\nFROM d.t WHERE b = 'open"),
+			    "line 2, column 20: unterminated string literal");
+	assert_string_equal(parse_error("SELECT a /* oops\n FROM d.t"),
+			    "line 1, column 10: unterminated comment");
+	assert_string_equal(parse_error("SELECT a @ b"),
+			    "line 1, column 10: unexpected character \"@\"");
+}
+
+static void test_parse_reports_unknown_statement(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("UPDATE d.t SET a = 1"),
+			    "line 1, column 1: expected a statement (SELECT, INSERT, CREATE, DROP, "
+			    "ALTER, MSCK, SHOW or EXPLAIN), found \"UPDATE\"");
+	assert_string_equal(parse_error("SELECT 1;\n  FOO"),
+			    "line 2, column 3: expected a statement (SELECT, INSERT, CREATE, DROP, "
+			    "ALTER, MSCK, SHOW or EXPLAIN), found \"FOO\"");
+}
+
+static void test_parse_keyword_cannot_be_a_column_unless_quoted(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	assert_string_equal(parse_error("SELECT select FROM d.t"),
+			    "line 1, column 8: expected an expression, found \"select\"");
+	s = parse_one("SELECT `select` FROM d.t");
+	assert_string_equal(s->query->exprs[0]->name, "select");
+}
+
+static void test_parse_not_is_refused_as_an_arithmetic_operand(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("SELECT a + NOT b"),
+			    "line 1, column 12: expected an expression, found \"NOT\"");
+}
+
+static void test_parse_subquery_in_expression_is_refused(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("SELECT a FROM d.t WHERE a IN (SELECT b FROM d.u)"),
+			    "line 1, column 30: IN (subquery) is not supported: use a JOIN");
+}
+
+static void test_parse_limit_needs_a_row_count(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("SELECT a FROM d.t LIMIT x"),
+			    "line 1, column 25: expected a row count after LIMIT, found \"x\"");
+}
+
+/* ---- depth ------------------------------------------------------------------------------- */
+
+static char *nested(const char *prefix, const char *open, const char *middle, const char *close,
+		    int depth)
+{
+	size_t n = strlen(prefix) + depth * (strlen(open) + strlen(close)) + strlen(middle) + 1;
+	char *s = malloc(n), *p = s;
+
+	p += sprintf(p, "%s", prefix);
+	for (int i = 0; i < depth; i++)
+		p += sprintf(p, "%s", open);
+	p += sprintf(p, "%s", middle);
+	for (int i = 0; i < depth; i++)
+		p += sprintf(p, "%s", close);
+	return s;
+}
+
+static void test_parse_accepts_nesting_below_the_depth_cap(void **state)
+{
+	char *text = nested("SELECT ", "(", "1", ")", 150);
+	sql_script script;
+	sql_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(sql_parse(arena, text, strlen(text), &script, &err), 0);
+	free(text);
+}
+
+static void test_parse_refuses_nesting_past_the_depth_cap_instead_of_overflowing(void **state)
+{
+	char *text;
+	sql_script script;
+	sql_error err = { 0 };
+
+	(void)state;
+	text = nested("SELECT ", "(", "1", ")", 100000);
+	assert_int_equal(sql_parse(arena, text, strlen(text), &script, &err), -EINVAL);
+	assert_string_equal(err.message, "too deeply nested: more than 200 levels");
+	assert_int_equal(err.line, 1);
+	assert_int_equal(err.col, 8 + 200);
+	free(text);
+
+	text = nested("SELECT ", "NOT ", "a", "", 100000);
+	assert_int_equal(sql_parse(arena, text, strlen(text), &script, &err), -EINVAL);
+	assert_string_equal(err.message, "too deeply nested: more than 200 levels");
+	free(text);
+
+	text = nested("SELECT * FROM ", "(SELECT * FROM ", "d.t", ")", 100000);
+	assert_int_equal(sql_parse(arena, text, strlen(text), &script, &err), -EINVAL);
+	assert_string_equal(err.message, "too deeply nested: more than 200 levels");
+	free(text);
+
+	text = nested("SELECT ", "lower(", "a", ")", 100000);
+	assert_int_equal(sql_parse(arena, text, strlen(text), &script, &err), -EINVAL);
+	free(text);
+}
+
+static void test_parse_long_flat_chains_are_not_nesting(void **state)
+{
+	size_t n = 4 * 20000 + 32;
+	char *text = malloc(n), *p = text;
+	sql_script script;
+	sql_error err = { 0 };
+
+	(void)state;
+	p += sprintf(p, "SELECT 1");
+	for (int i = 0; i < 20000; i++)
+		p += sprintf(p, " + 1");
+	assert_int_equal(sql_parse(arena, text, strlen(text), &script, &err), 0);
+	free(text);
+}
+
+static void test_parse_prints_as_catalyst_parsed_plan(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("SELECT region, count(*) AS n FROM sales.orders WHERE dt >= DATE '2024-05-01' "
+		      "GROUP BY region");
+	assert_string_equal(plan_text(s->query),
+			    "'Aggregate ['region], ['region, 'count(1) AS n#?]\n"
+			    "+- 'Filter ('dt >= 2024-05-01)\n"
+			    "   +- 'UnresolvedRelation [sales, orders], [], false\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_select_stacks_limit_sort_having_aggregate_filter_relation),
+		cmocka_unit_test(test_parse_select_without_aggregates_is_a_project),
+		cmocka_unit_test(test_parse_aggregate_call_without_group_by_makes_an_aggregate),
+		cmocka_unit_test(test_parse_select_without_from_reads_one_row),
+		cmocka_unit_test(test_parse_one_part_table_name_is_a_cte_reference),
+		cmocka_unit_test(test_parse_four_part_table_name_is_refused),
+		cmocka_unit_test(test_parse_with_defines_ctes_as_subquery_aliases),
+		cmocka_unit_test(test_parse_with_refuses_a_name_defined_twice),
+		cmocka_unit_test(test_parse_inner_and_left_joins_keep_their_conditions),
+		cmocka_unit_test(test_parse_comma_join_has_no_condition),
+		cmocka_unit_test(test_parse_right_join_is_refused),
+		cmocka_unit_test(test_parse_join_needs_on),
+		cmocka_unit_test(test_parse_union_all_and_union_distinct),
+		cmocka_unit_test(test_parse_subquery_in_from_with_alias),
+		cmocka_unit_test(test_parse_select_distinct_sits_above_the_project),
+		cmocka_unit_test(test_parse_qualified_star_and_aliases_with_and_without_as),
+		cmocka_unit_test(test_parse_order_by_nulls_defaults_and_overrides),
+		cmocka_unit_test(test_parse_values_rows_must_have_equal_widths),
+		cmocka_unit_test(test_parse_arithmetic_precedence_and_left_associativity),
+		cmocka_unit_test(test_parse_concat_binds_looser_than_plus_tighter_than_comparison),
+		cmocka_unit_test(test_parse_boolean_precedence_or_and_not),
+		cmocka_unit_test(test_parse_predicates_in_between_like_is),
+		cmocka_unit_test(test_parse_literals_of_every_type),
+		cmocka_unit_test(test_parse_string_escapes),
+		cmocka_unit_test(test_parse_date_column_is_a_column_not_a_literal),
+		cmocka_unit_test(test_parse_invalid_date_literal_names_its_place),
+		cmocka_unit_test(test_parse_case_both_forms_and_cast),
+		cmocka_unit_test(test_parse_aggregate_and_function_calls),
+		cmocka_unit_test(test_parse_function_call_errors),
+		cmocka_unit_test(test_parse_positions_of_expressions),
+		cmocka_unit_test(test_parse_create_database),
+		cmocka_unit_test(test_parse_create_table_with_partitions_format_and_properties),
+		cmocka_unit_test(test_parse_create_table_defaults_to_csv),
+		cmocka_unit_test(test_parse_create_table_errors),
+		cmocka_unit_test(test_parse_create_table_as_select_with_partition_names),
+		cmocka_unit_test(test_parse_drop_table_and_database),
+		cmocka_unit_test(test_parse_alter_table_add_and_drop_partitions),
+		cmocka_unit_test(test_parse_alter_partition_needs_values),
+		cmocka_unit_test(test_parse_msck_and_show_partitions),
+		cmocka_unit_test(test_parse_insert_into_with_static_and_dynamic_partitions),
+		cmocka_unit_test(test_parse_insert_overwrite_values),
+		cmocka_unit_test(test_parse_explain_extended_wraps_the_statement),
+		cmocka_unit_test(test_parse_script_of_statements_with_comments_offsets_and_indexes),
+		cmocka_unit_test(test_parse_empty_script_has_no_statements),
+		cmocka_unit_test(test_parse_statement_end_includes_a_closing_quote),
+		cmocka_unit_test(test_parse_reports_line_and_column_of_a_misspelt_from),
+		cmocka_unit_test(test_parse_reports_unexpected_token_after_statement),
+		cmocka_unit_test(test_parse_reports_unexpected_end_of_input),
+		cmocka_unit_test(test_parse_reports_lexer_errors_at_their_start),
+		cmocka_unit_test(test_parse_reports_unknown_statement),
+		cmocka_unit_test(test_parse_keyword_cannot_be_a_column_unless_quoted),
+		cmocka_unit_test(test_parse_not_is_refused_as_an_arithmetic_operand),
+		cmocka_unit_test(test_parse_subquery_in_expression_is_refused),
+		cmocka_unit_test(test_parse_limit_needs_a_row_count),
+		cmocka_unit_test(test_parse_accepts_nesting_below_the_depth_cap),
+		cmocka_unit_test(test_parse_refuses_nesting_past_the_depth_cap_instead_of_overflowing),
+		cmocka_unit_test(test_parse_long_flat_chains_are_not_nesting),
+		cmocka_unit_test(test_parse_prints_as_catalyst_parsed_plan),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
