@@ -146,6 +146,8 @@ int sql_output_row(sql_output *o, const sql_value *values, uint32_t n);
 typedef struct sql_output_stats {
 	uint64_t rows, files, bytes, partitions_written, partitions_created, files_replaced;
 } sql_output_stats;
+/* Frees O, whether it succeeds or not (on failure nothing was committed and
+ * the staged files are gone). */
 int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stats, sql_error *err);
 /* Discard staged files; frees O.  NULL allowed. */
 void sql_output_abort(sql_output *o);

@@ -858,7 +858,10 @@ static void sql_substr(const sql_value *s, int64_t pos, int64_t len, sql_value *
 {
 	int64_t nch = sql_utf8_chars(s->u.s.ptr, s->u.s.len);
 	int64_t start = pos > 0 ? pos - 1 : pos < 0 ? nch + pos : 0;
-	int64_t end = len > INT64_MAX - start ? INT64_MAX : start + len;
+	int64_t end;
+
+	if (__builtin_add_overflow(start, len, &end))
+		end = len > 0 ? INT64_MAX : INT64_MIN;
 
 	if (start < 0)
 		start = 0;

@@ -1,0 +1,745 @@
+/*
+ * sql_output.c - the output of an INSERT or CREATE TABLE AS: rows into
+ * staged data files, partitioned by the target's partition keys, then one
+ * commit that makes them visible.
+ *
+ * Staging.  Rows are written to DATASTORE/.metafs-staging/<run_tag>/, in the
+ * same Hive layout as the table (k=v/k2=v2/), one file per target partition:
+ * part-<run_tag>-00000.csv (or .jsonl).  Each partition buffers up to 64 KiB
+ * and appends it to its file, so any number of partitions costs no open file
+ * descriptors between flushes.
+ *
+ * The commit protocol.  Readers (the engine, the mount, .refresh) see only
+ * the files the metastore lists; a file in a partition directory that the
+ * metastore does not list is invisible.  The visible switch is therefore one
+ * LMDB write transaction, and everything before it only prepares files no
+ * reader looks at:
+ *   1. fsync every staged file;
+ *   2. create each partition directory that is missing, rename each staged
+ *      file into its partition directory under its run-unique name (same file
+ *      system: atomic, no copy), fsync the partition directories and their
+ *      parents, and scan each file for its rows, bytes and checksum;
+ *   3. ONE write transaction: create the missing pnodes (level by level),
+ *      put the new file records, and with OVERWRITE drop the records of the
+ *      files the replaced partitions held before; commit;
+ *   4. delete the replaced files' bytes, then the staging directory.
+ * A crash (or failure) before 3 commits leaves readers on the old contents;
+ * after it, on the new.  What a crash can leave behind:
+ *   - during 1-2: the staging directory (removed when the daemon starts) and
+ *     renamed new files in partition directories that no record lists (they
+ *     are named part-<run_tag>-*, so they are recognisable; note that
+ *     MSCK REPAIR TABLE would register them), and empty new directories;
+ *   - between 3 and 4: the replaced files' bytes, no longer listed.
+ * A failure before the commit removes the files it renamed, best effort.
+ * The run tag must be unique per run: a file is renamed over any file of the
+ * same name, listed or not.
+ */
+#include "sql_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define OUT_FLUSH_BYTES (64 * 1024)
+#define OUT_DEFAULT_PARTITION "__HIVE_DEFAULT_PARTITION__"
+
+typedef struct out_part {
+	char **values;            /* npartkeys raw values */
+	char *rel;                /* "k=v/k2=v2" escaped, "" when unpartitioned */
+	char *stage_path;         /* the staged file */
+	textbuf buf;              /* rows not yet appended to it */
+	uint64_t rows;
+	bool has_file;            /* the staged file exists */
+} out_part;
+
+struct sql_output {
+	const sql_platform *pf;
+	store_table t;
+	bool overwrite;
+	char **static_values;     /* npartkeys: the PARTITION (k=v) values, or NULL (dynamic) */
+	char *run_tag;
+	char staging[PATH_MAX];
+	char table_dir[PATH_MAX];
+	const char *ext;
+	out_part *parts;
+	uint32_t nparts, parts_cap;
+	uint32_t *index;          /* open addressing on rel: part + 1 */
+	uint32_t index_cap;
+	uint64_t rows;
+	textbuf tmp;
+};
+
+static uint64_t out_hash(const char *s)
+{
+	uint64_t h = UINT64_C(1469598103934665603);
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= UINT64_C(1099511628211);
+	}
+	return h;
+}
+
+/* mkdir -p: create PATH and its missing parents. */
+static int out_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof buf)
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int out_fsync_path(const char *path, bool dir)
+{
+	int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_WRONLY) | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	int rc = fsync(fd) ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+static int out_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void out_remove_tree(const char *path)
+{
+	nftw(path, out_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void out_free(sql_output *o)
+{
+	if (!o)
+		return;
+	for (uint32_t i = 0; i < o->nparts; i++) {
+		out_part *p = &o->parts[i];
+		for (uint32_t k = 0; p->values && k < o->t.npartkeys; k++)
+			free(p->values[k]);
+		free(p->values);
+		free(p->rel);
+		free(p->stage_path);
+		textbuf_free(&p->buf);
+	}
+	free(o->parts);
+	free(o->index);
+	for (uint32_t k = 0; o->static_values && k < o->t.npartkeys; k++)
+		free(o->static_values[k]);
+	free(o->static_values);
+	free(o->run_tag);
+	textbuf_free(&o->tmp);
+	store_table_clear(&o->t);
+	free(o);
+}
+
+/* Append V to B as a CSV field: NULL is an empty field; strings are quoted
+ * when they hold a separator, a quote or a line break, or are empty (so the
+ * empty string reads back as itself, not as NULL). */
+static void out_csv_field(textbuf *b, const sql_value *v)
+{
+	if (v->null || v->type == SQL_TYPE_NULL)
+		return;
+	if (v->type != SQL_TYPE_STRING) {
+		sql_value_print(v, b);
+		return;
+	}
+	const char *s = v->u.s.ptr;
+	uint32_t n = v->u.s.len;
+	bool quote = n == 0;
+	for (uint32_t i = 0; i < n && !quote; i++)
+		quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+	if (!quote) {
+		textbuf_append(b, s, n);
+		return;
+	}
+	textbuf_append(b, "\"", 1);
+	for (uint32_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			textbuf_append(b, "\"", 1);
+		textbuf_append(b, s + i, 1);
+	}
+	textbuf_append(b, "\"", 1);
+}
+
+static void out_csv_text(textbuf *b, const char *s)
+{
+	sql_value v = {.type = SQL_TYPE_STRING, .u.s = {s, (uint32_t)strlen(s)}};
+
+	out_csv_field(b, &v);
+}
+
+static int out_json_string(textbuf *b, const char *s, size_t n)
+{
+	json_t *j = json_stringn(s, n);
+
+	if (!j)
+		return -EINVAL;   /* not UTF-8: JSON cannot carry it */
+	char *txt = json_dumps(j, JSON_ENCODE_ANY);
+	json_decref(j);
+	if (!txt)
+		return -ENOMEM;
+	textbuf_puts(b, txt);
+	free(txt);
+	return 0;
+}
+
+/* One JSON object: the data columns, NULLs left out (as Spark writes them);
+ * dates and timestamps as strings, doubles as Java prints them. */
+static int out_json_row(sql_output *o, textbuf *b, const sql_value *v)
+{
+	bool first = true;
+	int rc;
+
+	textbuf_append(b, "{", 1);
+	for (uint32_t i = 0; i < o->t.ncolumns; i++) {
+		if (v[i].null || v[i].type == SQL_TYPE_NULL)
+			continue;
+		if (!first)
+			textbuf_append(b, ",", 1);
+		first = false;
+		if ((rc = out_json_string(b, o->t.columns[i].name, strlen(o->t.columns[i].name))))
+			return rc;
+		textbuf_append(b, ":", 1);
+		switch (v[i].type) {
+		case SQL_TYPE_STRING:
+			rc = out_json_string(b, v[i].u.s.ptr, v[i].u.s.len);
+			break;
+		case SQL_TYPE_DATE:
+		case SQL_TYPE_TIMESTAMP:
+			textbuf_append(b, "\"", 1);
+			sql_value_print(&v[i], b);
+			textbuf_append(b, "\"", 1);
+			break;
+		case SQL_TYPE_DOUBLE:
+			/* NaN and the infinities are not JSON numbers; the reader takes them as strings. */
+			if (v[i].u.d != v[i].u.d || v[i].u.d - v[i].u.d != 0) {
+				textbuf_append(b, "\"", 1);
+				sql_value_print(&v[i], b);
+				textbuf_append(b, "\"", 1);
+			} else {
+				sql_value_print(&v[i], b);
+			}
+			break;
+		default:
+			sql_value_print(&v[i], b);
+			break;
+		}
+		if (rc)
+			return rc;
+	}
+	textbuf_append(b, "}\n", 2);
+	return 0;
+}
+
+static int out_flush(sql_output *o, out_part *p)
+{
+	int rc = 0;
+
+	(void)o;
+	if (!p->buf.len)
+		return 0;
+	if ((rc = textbuf_error(&p->buf)))
+		return rc;
+	int fd = open(p->stage_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	for (size_t off = 0; off < p->buf.len;) {
+		ssize_t w = write(fd, p->buf.data + off, p->buf.len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) && !rc)
+		rc = -errno;
+	p->has_file = true;
+	textbuf_reset(&p->buf);
+	return rc;
+}
+
+static int out_index_add(sql_output *o, uint32_t part)
+{
+	if ((uint64_t)(o->nparts + 1) * 2 > o->index_cap) {
+		uint32_t cap = o->index_cap ? o->index_cap * 2 : 64;
+		uint32_t *ix = calloc(cap, sizeof *ix);
+		if (!ix)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < o->index_cap; i++) {
+			if (!o->index[i])
+				continue;
+			uint32_t s = (uint32_t)out_hash(o->parts[o->index[i] - 1].rel) & (cap - 1);
+			while (ix[s])
+				s = (s + 1) & (cap - 1);
+			ix[s] = o->index[i];
+		}
+		free(o->index);
+		o->index = ix;
+		o->index_cap = cap;
+	}
+	uint32_t s = (uint32_t)out_hash(o->parts[part].rel) & (o->index_cap - 1);
+	while (o->index[s])
+		s = (s + 1) & (o->index_cap - 1);
+	o->index[s] = part + 1;
+	return 0;
+}
+
+/* The part for partition VALUES (raw), created on first use. */
+static int out_part_get(sql_output *o, char **values, out_part **out)
+{
+	char esc[3 * STORE_NAME_MAX + 1];
+	int rc;
+
+	textbuf_reset(&o->tmp);
+	for (uint32_t k = 0; k < o->t.npartkeys; k++) {
+		if ((rc = store_hive_escape(values[k], esc, sizeof esc)))
+			return rc;
+		textbuf_printf(&o->tmp, "%s%s=%s", k ? "/" : "", o->t.columns[o->t.ncolumns + k].name, esc);
+	}
+	const char *rel = o->tmp.data ? o->tmp.data : "";
+	if ((rc = textbuf_error(&o->tmp)))
+		return rc;
+	if (o->index_cap) {
+		for (uint32_t s = (uint32_t)out_hash(rel) & (o->index_cap - 1); o->index[s];
+		     s = (s + 1) & (o->index_cap - 1)) {
+			if (!strcmp(o->parts[o->index[s] - 1].rel, rel)) {
+				*out = &o->parts[o->index[s] - 1];
+				return 0;
+			}
+		}
+	}
+	if (o->nparts == o->parts_cap) {
+		uint32_t c = o->parts_cap ? o->parts_cap * 2 : 16;
+		out_part *np = realloc(o->parts, c * sizeof *np);
+		if (!np)
+			return -ENOMEM;
+		o->parts = np;
+		o->parts_cap = c;
+	}
+	out_part *p = &o->parts[o->nparts];
+	memset(p, 0, sizeof *p);
+	p->rel = strdup(rel);
+	p->values = calloc(o->t.npartkeys ? o->t.npartkeys : 1, sizeof *p->values);
+	if (!p->rel || !p->values)
+		goto nomem;
+	for (uint32_t k = 0; k < o->t.npartkeys; k++)
+		if (!(p->values[k] = strdup(values[k])))
+			goto nomem;
+	char dir[PATH_MAX];
+	if (snprintf(dir, sizeof dir, "%s%s%s", o->staging, rel[0] ? "/" : "", rel) >= (int)sizeof dir)
+		return -ENAMETOOLONG;
+	if ((rc = out_mkdirs(dir)))
+		return rc;
+	if (asprintf(&p->stage_path, "%s/part-%s-00000.%s", dir, o->run_tag, o->ext) < 0) {
+		p->stage_path = NULL;
+		goto nomem;
+	}
+	o->nparts++;
+	if ((rc = out_index_add(o, o->nparts - 1)))
+		return rc;
+	*out = p;
+	return 0;
+nomem:
+	for (uint32_t k = 0; p->values && k < o->t.npartkeys; k++)
+		free(p->values[k]);
+	free(p->values);
+	free(p->rel);
+	memset(p, 0, sizeof *p);
+	return -ENOMEM;
+}
+
+int sql_output_open(const sql_catalog *cat, unsigned platform, const char *db, const char *table,
+		    bool overwrite, const char *const *static_values, const char *run_tag,
+		    sql_output **out, sql_error *err)
+{
+	sql_output *o = calloc(1, sizeof *o);
+	store_txn *txn = NULL;
+	int rc;
+
+	if (!o)
+		return -ENOMEM;
+	if (platform >= cat->nplatforms || !run_tag || !run_tag[0] || strchr(run_tag, '/')) {
+		sql_error_set(err, 0, 0, "bad output target or run tag");
+		rc = -EINVAL;
+		goto out;
+	}
+	o->pf = &cat->platforms[platform];
+	o->overwrite = overwrite;
+	if ((rc = store_read_begin(o->pf->store, &txn)))
+		goto out;
+	rc = store_table_get(txn, db, table, &o->t);
+	if (rc) {
+		sql_error_set(err, 0, 0, "cannot open table %s.%s.%s for writing: %s", o->pf->name, db,
+			      table, store_strerror(rc));
+		goto out;
+	}
+	if (!o->t.has_schema) {
+		sql_error_set(err, 0, 0, "table %s.%s.%s has no schema", o->pf->name, db, table);
+		rc = -EINVAL;
+		goto out;
+	}
+	if ((rc = store_data_path(txn, o->pf->data_dir, &o->t, o->t.id, NULL, o->table_dir,
+				  sizeof o->table_dir)))
+		goto out;
+	o->ext = o->t.format == STORE_FORMAT_JSONL ? "jsonl" : "csv";
+	o->run_tag = strdup(run_tag);
+	o->static_values = calloc(o->t.npartkeys ? o->t.npartkeys : 1, sizeof *o->static_values);
+	if (!o->run_tag || !o->static_values) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	bool all_static = true;
+	for (uint32_t k = 0; k < o->t.npartkeys; k++) {
+		const char *v = static_values ? static_values[k] : NULL;
+		all_static &= v != NULL;
+		if (v && !(o->static_values[k] = strdup(v[0] ? v : OUT_DEFAULT_PARTITION))) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	if (snprintf(o->staging, sizeof o->staging, "%s/.metafs-staging/%s", o->pf->data_dir, run_tag) >=
+	    (int)sizeof o->staging) {
+		rc = -ENAMETOOLONG;
+		goto out;
+	}
+	if ((rc = out_mkdirs(o->staging))) {
+		sql_error_set(err, 0, 0, "cannot create the staging directory %s: %s", o->staging,
+			      strerror(-rc));
+		goto out;
+	}
+	/* The partition a fully static INSERT names is written even when no row
+	 * arrives (an empty result still replaces it under OVERWRITE), and so is
+	 * an unpartitioned table. */
+	if (all_static) {
+		out_part *p;
+		if ((rc = out_part_get(o, o->static_values, &p)))
+			goto out;
+	}
+out:
+	store_abort(txn);
+	if (rc) {
+		if (!err->message[0])
+			sql_error_set(err, 0, 0, "cannot start the output: %s", strerror(-rc));
+		if (o->staging[0] && o->run_tag)
+			out_remove_tree(o->staging);
+		out_free(o);
+		return rc;
+	}
+	*out = o;
+	return 0;
+}
+
+int sql_output_row(sql_output *o, const sql_value *values, uint32_t n)
+{
+	uint32_t nk = o->t.npartkeys;
+	char *pv[STORE_MAX_PARTKEYS];
+	char bufs[STORE_MAX_PARTKEYS][64];
+	textbuf text[STORE_MAX_PARTKEYS];
+	out_part *p;
+	int rc = 0;
+
+	if (n != o->t.ncolumns + nk)
+		return -EINVAL;
+	for (uint32_t k = 0; k < nk; k++) {
+		text[k] = (textbuf)TEXTBUF_INIT;
+		const sql_value *v = &values[o->t.ncolumns + k];
+		if (o->static_values[k]) {
+			pv[k] = o->static_values[k];
+		} else if (v->null || v->type == SQL_TYPE_NULL ||
+			   (v->type == SQL_TYPE_STRING && v->u.s.len == 0)) {
+			pv[k] = strcpy(bufs[k], OUT_DEFAULT_PARTITION);
+		} else {
+			sql_value_print(v, &text[k]);
+			if ((rc = textbuf_error(&text[k])))
+				goto out;
+			pv[k] = text[k].data;
+		}
+	}
+	if ((rc = out_part_get(o, pv, &p)))
+		goto out;
+	if (!p->has_file && p->buf.len == 0 && o->t.format == STORE_FORMAT_CSV && o->t.header) {
+		for (uint32_t i = 0; i < o->t.ncolumns; i++) {
+			if (i)
+				textbuf_append(&p->buf, ",", 1);
+			out_csv_text(&p->buf, o->t.columns[i].name);
+		}
+		textbuf_append(&p->buf, "\n", 1);
+	}
+	if (o->t.format == STORE_FORMAT_JSONL) {
+		if ((rc = out_json_row(o, &p->buf, values)))
+			goto out;
+	} else {
+		for (uint32_t i = 0; i < o->t.ncolumns; i++) {
+			if (i)
+				textbuf_append(&p->buf, ",", 1);
+			out_csv_field(&p->buf, &values[i]);
+		}
+		textbuf_append(&p->buf, "\n", 1);
+	}
+	p->rows++;
+	o->rows++;
+	if (p->buf.len >= OUT_FLUSH_BYTES)
+		rc = out_flush(o, p);
+out:
+	for (uint32_t k = 0; k < nk; k++)
+		if (!o->static_values[k])
+			textbuf_free(&text[k]);
+	return rc;
+}
+
+static int out_sink_row(void *ctx, const sql_value *values, uint32_t n)
+{
+	return sql_output_row(ctx, values, n);
+}
+
+sql_sink sql_output_sink(sql_output *o)
+{
+	return (sql_sink){.ctx = o, .row = out_sink_row};
+}
+
+void sql_output_abort(sql_output *o)
+{
+	if (!o)
+		return;
+	out_remove_tree(o->staging);
+	out_free(o);
+}
+
+/* A file put in place by this commit, or an old one to delete after it. */
+typedef struct out_file {
+	char path[PATH_MAX];
+	uint32_t part;
+	store_file rec;
+} out_file;
+
+/* Resolve (creating when missing) the pnodes of VALUES; *ID is the leaf. */
+static int out_pnodes(sql_output *o, store_txn *txn, char **values, uint64_t *id, uint64_t *created)
+{
+	uint64_t parent = 0;
+
+	for (uint32_t k = 0; k < o->t.npartkeys; k++) {
+		store_pnode p;
+		int rc = store_pnode_get(txn, o->t.id, parent, values[k], &p);
+		if (rc == -ENOENT) {
+			rc = store_pnode_create(txn, o->t.id, parent, values[k], o->t.owner_uid,
+						o->t.owner_gid, STORE_ORIGIN_JOB, &p);
+			if (!rc)
+				(*created)++;
+		}
+		if (rc)
+			return rc;
+		parent = p.id;
+	}
+	*id = o->t.npartkeys ? parent : o->t.id;
+	return 0;
+}
+
+int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stats, sql_error *err)
+{
+	out_file *placed = NULL, *old = NULL;
+	uint32_t nplaced = 0, nold = 0, old_cap = 0;
+	store_txn *txn = NULL;
+	store_table now = {0};
+	sql_output_stats st = {0};
+	const char *step = "stage";
+	int rc = 0;
+
+	/* 1. Everything staged is on disk. */
+	for (uint32_t i = 0; i < o->nparts && !rc; i++) {
+		out_part *p = &o->parts[i];
+		if ((rc = out_flush(o, p)))
+			break;
+		if (p->has_file)
+			rc = out_fsync_path(p->stage_path, false);
+	}
+	if (rc)
+		goto out;
+	/* 2. Into the partition directories, under names no record uses yet. */
+	step = "place";
+	placed = calloc(o->nparts ? o->nparts : 1, sizeof *placed);
+	if (!placed) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < o->nparts; i++) {
+		out_part *p = &o->parts[i];
+		char dir[PATH_MAX];
+		if (!p->has_file)
+			continue;
+		if (snprintf(dir, sizeof dir, "%s%s%s", o->table_dir, p->rel[0] ? "/" : "", p->rel) >=
+		    (int)sizeof dir) {
+			rc = -ENAMETOOLONG;
+			goto out;
+		}
+		if ((rc = out_mkdirs(dir)))
+			goto out;
+		out_file *f = &placed[nplaced];
+		f->part = i;
+		snprintf(f->rec.name, sizeof f->rec.name, "part-%s-00000.%s", o->run_tag, o->ext);
+		if (snprintf(f->path, sizeof f->path, "%s/%s", dir, f->rec.name) >= (int)sizeof f->path) {
+			rc = -ENAMETOOLONG;
+			goto out;
+		}
+		if (rename(p->stage_path, f->path)) {
+			rc = -errno;
+			goto out;
+		}
+		nplaced++;
+		p->has_file = false;
+		/* The rename is durable once the directory is; new directories need
+		 * their parents synced too, up to the table's directory. */
+		for (char *slash = dir + strlen(dir);;) {
+			if ((rc = out_fsync_path(dir, true)))
+				goto out;
+			if (strlen(dir) <= strlen(o->table_dir))
+				break;
+			slash = strrchr(dir, '/');
+			*slash = '\0';
+		}
+		int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			rc = -errno;
+			goto out;
+		}
+		rc = store_file_scan(fd, o->t.format, o->t.header, &f->rec.rows, &f->rec.bytes,
+				     f->rec.checksum);
+		close(fd);
+		if (rc)
+			goto out;
+	}
+	/* 3. One transaction switches readers over. */
+	step = "commit";
+	if ((rc = store_write_begin(o->pf->store, &txn)))
+		goto out;
+	rc = store_table_get(txn, o->t.db, o->t.name, &now);
+	if (rc || now.id != o->t.id) {
+		rc = rc ? rc : -ESTALE;
+		sql_error_set(err, 0, 0, "table %s.%s changed while the job ran", o->t.db, o->t.name);
+		goto out;
+	}
+	int64_t now_ns = store_now_ns();
+	for (uint32_t i = 0; i < o->nparts; i++) {
+		out_part *p = &o->parts[i];
+		uint64_t leaf;
+		if ((rc = out_pnodes(o, txn, p->values, &leaf, &st.partitions_created)))
+			goto out;
+		st.partitions_written++;
+		out_file *mine = NULL;
+		for (uint32_t k = 0; k < nplaced; k++)
+			if (placed[k].part == i)
+				mine = &placed[k];
+		if (o->overwrite) {
+			store_iter *it = NULL;
+			store_file f;
+			if ((rc = store_iter_files(txn, leaf, NULL, &it)))
+				goto out;
+			while ((rc = store_iter_next(it, &f)) == 0) {
+				if (mine && !strcmp(f.name, mine->rec.name))
+					continue;
+				if (nold == old_cap) {
+					old_cap = old_cap ? old_cap * 2 : 16;
+					out_file *no = realloc(old, old_cap * sizeof *no);
+					if (!no) {
+						rc = -ENOMEM;
+						break;
+					}
+					old = no;
+				}
+				memset(&old[nold], 0, sizeof old[nold]);
+				old[nold].rec = f;
+				old[nold].part = i;
+				rc = store_data_path(txn, o->pf->data_dir, &o->t, leaf, f.name,
+						     old[nold].path, sizeof old[nold].path);
+				if (rc)
+					break;
+				nold++;
+			}
+			store_iter_close(it);
+			if (rc != -ENOENT)
+				goto out;
+			rc = 0;
+			for (uint32_t k = 0; k < nold; k++) {
+				if (old[k].part != i)
+					continue;
+				if ((rc = store_file_drop(txn, leaf, old[k].rec.name, origin)))
+					goto out;
+				st.files_replaced++;
+			}
+		}
+		if (mine) {
+			store_file f = {0};
+			store_file existing;
+			/* A rerun with the same tag rewrites the record it left. */
+			if (store_file_get(txn, leaf, mine->rec.name, &existing) == 0)
+				f.id = existing.id;
+			f.pnode_id = leaf;
+			snprintf(f.name, sizeof f.name, "%s", mine->rec.name);
+			f.owner_uid = o->t.owner_uid;
+			f.owner_gid = o->t.owner_gid;
+			f.created_ns = f.modified_ns = now_ns;
+			f.rows = mine->rec.rows;
+			f.bytes = mine->rec.bytes;
+			memcpy(f.checksum, mine->rec.checksum, sizeof f.checksum);
+			if ((rc = store_file_put(txn, &f, origin)))
+				goto out;
+			st.files++;
+			st.bytes += f.bytes;
+			st.rows += f.rows;
+		}
+	}
+	rc = store_commit(txn);
+	txn = NULL;
+	if (rc)
+		goto out;
+	/* 4. The replaced bytes, now unlisted. */
+	step = "clean";
+	for (uint32_t k = 0; k < nold; k++)
+		unlink(old[k].path);
+	out_remove_tree(o->staging);
+	if (stats)
+		*stats = st;
+out:
+	if (rc) {
+		store_abort(txn);
+		/* Nothing was committed: take back the files put in place. */
+		for (uint32_t k = 0; k < nplaced; k++)
+			unlink(placed[k].path);
+		if (!err->message[0])
+			sql_error_set(err, 0, 0, "cannot commit the output to %s.%s (%s step): %s", o->t.db,
+				      o->t.name, step, store_strerror(rc));
+		out_remove_tree(o->staging);
+	}
+	store_table_clear(&now);
+	free(placed);
+	free(old);
+	out_free(o);
+	return rc;
+}
