@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include "sql_int.h"
-#include "sql_ir_fallback.h"
 
 /* Three-valued truth: T, F, N(ULL). */
 enum { F = 0, T = 1, N = 2 };

@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include "sql_int.h"
-#include "sql_ir_fallback.h"
 
 static sql_value str(const char *s)
 {
