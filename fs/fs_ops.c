@@ -25,7 +25,8 @@ static bool is_virtual(const fs_node *n)
 {
 	return n->kind == FS_KIND_SCHEMA || n->kind == FS_KIND_TABLEMETA ||
 	       n->kind == FS_KIND_PARTMETA ||
-	       (n->kind == FS_KIND_GLOBAL && n->id != FS_GLOBAL_ROOT && n->id != FS_GLOBAL_METADIR);
+	       (n->kind == FS_KIND_GLOBAL && n->id != FS_GLOBAL_ROOT && n->id != FS_GLOBAL_METADIR &&
+		n->id != FS_GLOBAL_JOBS);
 }
 
 /* Nodes under jobs/ change as jobs run: the kernel caches none of them. */
