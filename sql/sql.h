@@ -132,7 +132,8 @@ int sql_eval_const(sql_arena *a, const sql_expr *e, sql_value *out);
 /* Rows written to staged files of one target table, partitioned by the
  * table's partition keys, made visible by sql_output_commit() in one
  * metastore transaction.  Rows passed to sql_output_row() hold the data
- * columns then the partition columns, in table order.  STATIC_VALUES: for
+ * columns then the partition columns in table order: all of them, or only
+ * the dynamic ones (those without a static value).  STATIC_VALUES: for
  * each partition key the static value of PARTITION (k=v), or NULL when the
  * key is dynamic.  OVERWRITE: with no partition keys the table's files are
  * replaced; otherwise each partition that receives rows (or the static one)

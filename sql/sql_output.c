@@ -466,11 +466,19 @@ int sql_output_row(sql_output *o, const sql_value *values, uint32_t n)
 	out_part *p;
 	int rc = 0;
 
-	if (n != o->t.ncolumns + nk)
+	/* A row holds the data columns and then either every partition key or,
+	 * as INSERT ... PARTITION (k='v', d) produces, only the dynamic ones. */
+	uint32_t ndynamic = 0;
+	for (uint32_t k = 0; k < nk; k++)
+		ndynamic += o->static_values[k] == NULL;
+	bool full = n == o->t.ncolumns + nk;
+	if (!full && n != o->t.ncolumns + ndynamic)
 		return -EINVAL;
+	uint32_t next_dynamic = o->t.ncolumns;
 	for (uint32_t k = 0; k < nk; k++) {
 		text[k] = (textbuf)TEXTBUF_INIT;
-		const sql_value *v = &values[o->t.ncolumns + k];
+		const sql_value *v = full ? &values[o->t.ncolumns + k]
+				   : o->static_values[k] ? NULL : &values[next_dynamic++];
 		if (o->static_values[k]) {
 			pv[k] = o->static_values[k];
 		} else if (v->null || v->type == SQL_TYPE_NULL ||
