@@ -862,19 +862,20 @@ static void test_parse_limit_needs_a_row_count(void **state)
 
 /* ---- depth ------------------------------------------------------------------------------- */
 
+/* PREFIX, DEPTH times OPEN, MIDDLE, DEPTH times CLOSE; free() it. */
 static char *nested(const char *prefix, const char *open, const char *middle, const char *close,
 		    int depth)
 {
-	size_t n = strlen(prefix) + depth * (strlen(open) + strlen(close)) + strlen(middle) + 1;
-	char *s = malloc(n), *p = s;
+	textbuf b = TEXTBUF_INIT;
 
-	p += sprintf(p, "%s", prefix);
+	textbuf_puts(&b, prefix);
 	for (int i = 0; i < depth; i++)
-		p += sprintf(p, "%s", open);
-	p += sprintf(p, "%s", middle);
+		textbuf_puts(&b, open);
+	textbuf_puts(&b, middle);
 	for (int i = 0; i < depth; i++)
-		p += sprintf(p, "%s", close);
-	return s;
+		textbuf_puts(&b, close);
+	assert_int_equal(textbuf_error(&b), 0);
+	return textbuf_steal(&b, NULL);
 }
 
 static void test_parse_accepts_nesting_below_the_depth_cap(void **state)
@@ -919,15 +920,11 @@ static void test_parse_refuses_nesting_past_the_depth_cap_instead_of_overflowing
 
 static void test_parse_long_flat_chains_are_not_nesting(void **state)
 {
-	size_t n = 4 * 20000 + 32;
-	char *text = malloc(n), *p = text;
+	char *text = nested("SELECT 1", "", "", " + 1", 20000);
 	sql_script script;
 	sql_error err = { 0 };
 
 	(void)state;
-	p += sprintf(p, "SELECT 1");
-	for (int i = 0; i < 20000; i++)
-		p += sprintf(p, " + 1");
 	assert_int_equal(sql_parse(arena, text, strlen(text), &script, &err), 0);
 	free(text);
 }
