@@ -551,10 +551,10 @@ void sql_expr_print(const sql_expr *e, bool resolved, textbuf *out)
 	case SQL_EXPR_FUNC:
 		done = resolved && (e->resolved || e->func != SQL_FUNC_NONE);
 		if (done) {
-			sql_ir_print_lower(e->name, out);
+			sql_ir_print_lower(e->name ? e->name : "?", out);
 		} else {
 			textbuf_puts(out, "'");
-			textbuf_puts(out, e->name);
+			textbuf_puts(out, e->name ? e->name : "?");
 		}
 		textbuf_puts(out, "(");
 		sql_ir_print_args(e, 0, ", ", resolved, out);

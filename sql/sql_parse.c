@@ -32,6 +32,11 @@
 #include <strings.h>
 
 #define SQL_PARSE_MAX_DEPTH 200
+/* Trees the later stages walk recursively grow deep without nesting too:
+ * a OR b OR c ... is a left-deep tree as tall as the chain is long.  Each
+ * link of such a chain counts against this larger budget, with the
+ * nesting levels. */
+#define SQL_PARSE_MAX_TREE 2000
 
 /* Binding strength of the binary and postfix operators. */
 enum {
@@ -53,7 +58,8 @@ typedef struct sql_parser {
 	sql_token tok;           /* the current token, not yet consumed */
 	size_t prev_end;         /* where the last consumed token ends */
 	sql_error *err;
-	unsigned depth;
+	unsigned depth;          /* nesting levels entered */
+	unsigned tree;           /* nesting levels plus links of the chains open */
 	/* The last implicit alias (`expr name`, `table name`): when the next
 	 * token is an error, the alias was more likely a misspelt keyword. */
 	sql_token alias;
@@ -233,12 +239,34 @@ static int sql_parse_enter(sql_parser *p)
 		return -EINVAL;
 	}
 	p->depth++;
+	p->tree++;
 	return 0;
 }
 
 static void sql_parse_leave(sql_parser *p)
 {
 	p->depth--;
+	p->tree--;
+}
+
+/* One more link in a chain of binary operators, unions or joins (each
+ * makes the tree one level taller); the caller gives back what it took
+ * with sql_parse_unchain(). */
+static int sql_parse_chain(sql_parser *p, unsigned *links)
+{
+	if (p->tree >= SQL_PARSE_MAX_TREE) {
+		sql_error_set(p->err, p->tok.line, p->tok.col, "expression too long: more than %d "
+			      "operators deep (use IN (...) for long lists)", SQL_PARSE_MAX_TREE);
+		return -EINVAL;
+	}
+	p->tree++;
+	(*links)++;
+	return 0;
+}
+
+static void sql_parse_unchain(sql_parser *p, unsigned links)
+{
+	p->tree -= links;
 }
 
 /* ---- names and literals ------------------------------------------------------------ */
@@ -945,6 +973,7 @@ static int sql_parse_binary(sql_parser *p, int minprec, sql_expr **out)
 {
 	sql_expr *left, *right, *e;
 	sql_op op = 0;
+	unsigned links = 0;
 	int prec, rc;
 
 	rc = sql_parse_unary(p, minprec, &left);
@@ -954,18 +983,23 @@ static int sql_parse_binary(sql_parser *p, int minprec, sql_expr **out)
 		if (sql_parse_at_predicate(p)) {
 			if (SQL_PREC_CMP < minprec)
 				break;
-			rc = sql_parse_predicate(p, left, &left);
+			rc = sql_parse_chain(p, &links);
+			if (!rc)
+				rc = sql_parse_predicate(p, left, &left);
 			if (rc)
-				return rc;
+				goto out;
 			continue;
 		}
 		prec = sql_parse_binop(p, &op);
 		if (!prec || prec < minprec)
 			break;
+		rc = sql_parse_chain(p, &links);
+		if (rc)
+			goto out;
 		sql_parse_advance(p);
 		rc = sql_parse_binary(p, prec + 1, &right);
 		if (rc)
-			return rc;
+			goto out;
 		e = sql_parse_node(p, SQL_EXPR_BINARY, left->line, left->col, 2);
 		e->op = op;
 		e->args[0] = left;
@@ -973,7 +1007,9 @@ static int sql_parse_binary(sql_parser *p, int minprec, sql_expr **out)
 		left = e;
 	}
 	*out = left;
-	return 0;
+out:
+	sql_parse_unchain(p, links);
+	return rc;
 }
 
 static int sql_parse_expr(sql_parser *p, sql_expr **out)
@@ -1121,6 +1157,7 @@ static int sql_parse_relation(sql_parser *p, sql_plan **out)
 static int sql_parse_join_chain(sql_parser *p, sql_plan **out)
 {
 	sql_plan *left, *j;
+	unsigned links = 0;
 	int rc;
 
 	rc = sql_parse_relation(p, &left);
@@ -1134,7 +1171,8 @@ static int sql_parse_join_chain(sql_parser *p, sql_plan **out)
 		if (sql_parse_is(p, "RIGHT") || sql_parse_is(p, "FULL")) {
 			sql_error_set(p->err, line, col, "%.*s JOIN is not supported: only inner and "
 				      "left joins", (int)p->tok.len, p->tok.ptr);
-			return -EINVAL;
+			rc = -EINVAL;
+			goto out;
 		}
 		if (sql_parse_accept(p, "LEFT")) {
 			type = SQL_JOIN_LEFT;
@@ -1145,25 +1183,29 @@ static int sql_parse_join_chain(sql_parser *p, sql_plan **out)
 			break;
 		}
 		rc = sql_parse_expect(p, "JOIN");
+		if (!rc)
+			rc = sql_parse_chain(p, &links);
 		if (rc)
-			return rc;
+			goto out;
 		j = sql_plan_new(p->a, SQL_PLAN_JOIN, line, col);
 		j->join_type = type;
 		j->child[0] = left;
 		rc = sql_parse_relation(p, &j->child[1]);
 		if (rc)
-			return rc;
+			goto out;
 		if (!cross) {
 			rc = sql_parse_expect(p, "ON");
 			if (!rc)
 				rc = sql_parse_expr(p, &j->cond);
 			if (rc)
-				return rc;
+				goto out;
 		}
 		left = j;
 	}
 	*out = left;
-	return 0;
+out:
+	sql_parse_unchain(p, links);
+	return rc;
 }
 
 /* FROM a, b: a join without a condition, which the analyzer refuses
@@ -1171,10 +1213,11 @@ static int sql_parse_join_chain(sql_parser *p, sql_plan **out)
 static int sql_parse_from(sql_parser *p, sql_plan **out)
 {
 	sql_plan *left, *j;
+	unsigned links = 0;
 	int rc;
 
 	rc = sql_parse_join_chain(p, &left);
-	while (!rc && sql_parse_is_op(p, ",")) {
+	while (!rc && sql_parse_is_op(p, ",") && !(rc = sql_parse_chain(p, &links))) {
 		j = sql_plan_new(p->a, SQL_PLAN_JOIN, p->tok.line, p->tok.col);
 		sql_parse_advance(p);
 		j->join_type = SQL_JOIN_INNER;
@@ -1183,6 +1226,7 @@ static int sql_parse_from(sql_parser *p, sql_plan **out)
 		left = j;
 	}
 	*out = left;
+	sql_parse_unchain(p, links);
 	return rc;
 }
 
@@ -1427,6 +1471,7 @@ static int sql_parse_with(sql_parser *p, sql_plan **out)
 static int sql_parse_query(sql_parser *p, sql_plan **out)
 {
 	sql_plan *with = NULL, *top, *right, *u;
+	unsigned links = 0;
 	int rc;
 
 	if (sql_parse_is(p, "WITH")) {
@@ -1441,18 +1486,24 @@ static int sql_parse_query(sql_parser *p, sql_plan **out)
 		uint32_t line = p->tok.line, col = p->tok.col;
 		bool all;
 
-		sql_parse_advance(p);
-		all = sql_parse_accept(p, "ALL");
-		if (!all)
-			sql_parse_accept(p, "DISTINCT");
-		rc = sql_parse_query_term(p, &right);
-		if (rc)
+		rc = sql_parse_chain(p, &links);
+		if (!rc) {
+			sql_parse_advance(p);
+			all = sql_parse_accept(p, "ALL");
+			if (!all)
+				sql_parse_accept(p, "DISTINCT");
+			rc = sql_parse_query_term(p, &right);
+		}
+		if (rc) {
+			sql_parse_unchain(p, links);
 			return rc;
+		}
 		u = sql_parse_wrap(p, SQL_PLAN_UNION, top, line, col);
 		u->child[1] = right;
 		/* UNION without ALL is UNION ALL then Distinct, as Spark plans it. */
 		top = all ? u : sql_parse_wrap(p, SQL_PLAN_DISTINCT, u, line, col);
 	}
+	sql_parse_unchain(p, links);
 	if (sql_parse_is(p, "ORDER")) {
 		top = sql_parse_wrap(p, SQL_PLAN_SORT, top, p->tok.line, p->tok.col);
 		sql_parse_advance(p);

@@ -862,19 +862,20 @@ static void test_parse_limit_needs_a_row_count(void **state)
 
 /* ---- depth ------------------------------------------------------------------------------- */
 
+/* PREFIX, DEPTH times OPEN, MIDDLE, DEPTH times CLOSE; free() it. */
 static char *nested(const char *prefix, const char *open, const char *middle, const char *close,
 		    int depth)
 {
-	size_t n = strlen(prefix) + depth * (strlen(open) + strlen(close)) + strlen(middle) + 1;
-	char *s = malloc(n), *p = s;
+	textbuf b = TEXTBUF_INIT;
 
-	p += sprintf(p, "%s", prefix);
+	textbuf_puts(&b, prefix);
 	for (int i = 0; i < depth; i++)
-		p += sprintf(p, "%s", open);
-	p += sprintf(p, "%s", middle);
+		textbuf_puts(&b, open);
+	textbuf_puts(&b, middle);
 	for (int i = 0; i < depth; i++)
-		p += sprintf(p, "%s", close);
-	return s;
+		textbuf_puts(&b, close);
+	assert_int_equal(textbuf_error(&b), 0);
+	return textbuf_steal(&b, NULL);
 }
 
 static void test_parse_accepts_nesting_below_the_depth_cap(void **state)
@@ -917,18 +918,36 @@ static void test_parse_refuses_nesting_past_the_depth_cap_instead_of_overflowing
 	free(text);
 }
 
-static void test_parse_long_flat_chains_are_not_nesting(void **state)
+static void test_parse_long_operator_chains_are_accepted_up_to_the_tree_budget(void **state)
 {
-	size_t n = 4 * 20000 + 32;
-	char *text = malloc(n), *p = text;
+	char *text = nested("SELECT 1", "", "", " + 1", 1500);
 	sql_script script;
 	sql_error err = { 0 };
 
 	(void)state;
-	p += sprintf(p, "SELECT 1");
-	for (int i = 0; i < 20000; i++)
-		p += sprintf(p, " + 1");
 	assert_int_equal(sql_parse(arena, text, strlen(text), &script, &err), 0);
+	free(text);
+}
+
+/* A chain makes a left-deep tree that later stages walk recursively, so a
+ * very long one is refused like deep nesting is. */
+static void test_parse_refuses_chains_taller_than_the_tree_budget(void **state)
+{
+	sql_script script;
+	sql_error err = { 0 };
+	char *text;
+
+	(void)state;
+	text = nested("SELECT 1", "", "", " OR a", 100000);
+	assert_int_equal(sql_parse(arena, text, strlen(text), &script, &err), -EINVAL);
+	assert_string_equal(err.message, "expression too long: more than 2000 operators deep "
+			    "(use IN (...) for long lists)");
+	free(text);
+	text = nested("SELECT 1", "", "", " UNION ALL SELECT 1", 100000);
+	assert_int_equal(sql_parse(arena, text, strlen(text), &script, &err), -EINVAL);
+	free(text);
+	text = nested("SELECT 1 FROM d.t", "", "", " JOIN d.t ON 1 = 1", 100000);
+	assert_int_equal(sql_parse(arena, text, strlen(text), &script, &err), -EINVAL);
 	free(text);
 }
 
@@ -1004,7 +1023,8 @@ int main(void)
 		cmocka_unit_test(test_parse_limit_needs_a_row_count),
 		cmocka_unit_test(test_parse_accepts_nesting_below_the_depth_cap),
 		cmocka_unit_test(test_parse_refuses_nesting_past_the_depth_cap_instead_of_overflowing),
-		cmocka_unit_test(test_parse_long_flat_chains_are_not_nesting),
+		cmocka_unit_test(test_parse_long_operator_chains_are_accepted_up_to_the_tree_budget),
+		cmocka_unit_test(test_parse_refuses_chains_taller_than_the_tree_budget),
 		cmocka_unit_test(test_parse_prints_as_catalyst_parsed_plan),
 	};
 
