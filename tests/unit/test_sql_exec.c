@@ -1,0 +1,515 @@
+/*
+ * test_sql_exec.c - the embedded engine over plans built by hand with the
+ * IR constructors, against a temporary metastore and data files.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sql_engine_fixture.h"
+#include "sql_ir_fallback.h"
+
+struct efx {
+	fx f;
+	sql_progress progress;
+	sql_exec_ctx ctx;
+	fx_rows rows;
+	sql_error err;
+};
+
+static int setup(void **state)
+{
+	struct efx *e = calloc(1, sizeof *e);
+
+	if (!e || fx_open(&e->f))
+		return -1;
+	e->ctx.catalog = &e->f.cat;
+	e->ctx.progress = &e->progress;
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct efx *e = *state;
+
+	fx_rows_free(&e->rows);
+	fx_close(&e->f);
+	free(e);
+	return 0;
+}
+
+static int run(struct efx *e, sql_plan *plan)
+{
+	sql_sink sink = {.ctx = &e->rows, .row = fx_rows_add};
+
+	fx_rows_free(&e->rows);
+	memset(&e->err, 0, sizeof e->err);
+	return sql_engine_embedded.run_query(&e->ctx, plan, NULL, &sink, &e->err);
+}
+
+/* sales.orders (id bigint, region string, amount double) PARTITIONED BY (dt string),
+ * three days of two files each... */
+static void make_orders(struct efx *e)
+{
+	fx *f = &e->f;
+	const char *d1[] = {"2024-05-01"}, *d2[] = {"2024-05-02"}, *d3[] = {"2024-05-03"};
+
+	assert_int_equal(fx_table(f, "sales", "orders", STORE_FORMAT_CSV, true,
+				  "id:bigint,region:string,amount:double", "dt:string"), 0);
+	assert_int_equal(fx_add_file(f, "sales", "orders", d1, "part-0.csv",
+				     "id,region,amount\n1,east,10\n2,west,1\n"), 0);
+	assert_int_equal(fx_add_file(f, "sales", "orders", d2, "part-0.csv",
+				     "id,region,amount\n3,east,5\n4,east,0.5\n"), 0);
+	assert_int_equal(fx_add_file(f, "sales", "orders", d2, "part-1.csv",
+				     "id,region,amount\n3,east,2\n5,west,7\n6,,3\n"), 0);
+	assert_int_equal(fx_add_file(f, "sales", "orders", d3, "part-0.csv",
+				     "id,region,amount\n7,west,4\n"), 0);
+}
+
+static sql_expr *alias(fx *f, sql_expr *x, const char *name)
+{
+	sql_expr *a = sql_expr_new(f->a, SQL_EXPR_ALIAS, 1, 1);
+
+	a->name = name;
+	a->type = x->type;
+	a->nargs = 1;
+	a->args = sql_arena_alloc(f->a, sizeof *a->args);
+	a->args[0] = x;
+	return a;
+}
+
+static void test_scan_filter_aggregate_over_selected_partitions(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+
+	make_orders(e);
+	sql_plan *scan = fx_scan(f, "sales", "orders");
+	/* columns: id 0, region 1, amount 2, dt 3 */
+	scan->scan->partition_filter = fx_bin(f, SQL_OP_GE, SQL_TYPE_BOOLEAN, fx_col(f, 3, SQL_TYPE_STRING),
+					      fx_str(f, "2024-05-02"));
+	scan->phys.threads = 3;
+	sql_plan *filter = fx_node(f, SQL_PLAN_FILTER, scan, 3);
+	filter->cond = fx_bin(f, SQL_OP_GT, SQL_TYPE_BOOLEAN, fx_col(f, 2, SQL_TYPE_DOUBLE),
+			      fx_lit(f, (sql_value){.type = SQL_TYPE_DOUBLE, .u.d = 1.0}));
+	sql_plan *agg = fx_node(f, SQL_PLAN_AGGREGATE, filter, 4);
+	agg->ngroups = 1;
+	agg->groups = sql_arena_alloc(f->a, sizeof *agg->groups);
+	agg->groups[0] = fx_col(f, 1, SQL_TYPE_STRING);
+	agg->nexprs = 4;
+	agg->exprs = sql_arena_alloc(f->a, 4 * sizeof *agg->exprs);
+	agg->exprs[0] = fx_col(f, 1, SQL_TYPE_STRING);
+	agg->exprs[1] = alias(f, fx_agg(f, SQL_AGG_COUNT, SQL_TYPE_BIGINT, NULL, false), "n");
+	agg->exprs[2] = alias(f, fx_agg(f, SQL_AGG_SUM, SQL_TYPE_DOUBLE, fx_col(f, 2, SQL_TYPE_DOUBLE), false), "total");
+	agg->exprs[3] = alias(f, fx_agg(f, SQL_AGG_COUNT, SQL_TYPE_BIGINT, fx_col(f, 0, SQL_TYPE_BIGINT), true), "ids");
+
+	assert_int_equal(run(e, agg), 0);
+	fx_rows_sort(&e->rows);
+	/* 2024-05-02 and -03 only; amount > 1: east 5, 2 (id 3 twice); west 7, 4; NULL 3 */
+	assert_int_equal(e->rows.n, 3);
+	assert_string_equal(e->rows.rows[0], "NULL|1|3.0|1");
+	assert_string_equal(e->rows.rows[1], "east|2|7.0|1");
+	assert_string_equal(e->rows.rows[2], "west|2|11.0|2");
+	assert_int_equal(e->progress.partitions_total, 2);
+	assert_int_equal(e->progress.partitions_done, 2);
+	assert_int_equal(e->progress.rows_read, 6);
+	assert_int_equal(e->progress.rows_out, 3);
+	assert_int_equal(scan->phys.rows_out, 6);
+	assert_int_equal(filter->phys.rows_in, 6);
+	assert_int_equal(filter->phys.rows_out, 5);
+	assert_int_equal(agg->phys.rows_out, 3);
+	assert_true(agg->phys.peak_memory > 0);
+}
+
+static void test_data_filter_and_partition_ranges_prune_the_scan(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+
+	make_orders(e);
+	sql_plan *scan = fx_scan(f, "sales", "orders");
+	sql_prange *r = sql_arena_alloc(f->a, sizeof *r);
+	r->lo = "2024-05-01";
+	r->hi = "2024-05-02";
+	r->hi_open = true;
+	scan->scan->ranges = r;
+	scan->scan->nranges = 1;
+	scan->scan->data_filter = fx_bin(f, SQL_OP_EQ, SQL_TYPE_BOOLEAN, fx_col(f, 1, SQL_TYPE_STRING),
+					 fx_str(f, "east"));
+	assert_int_equal(run(e, scan), 0);
+	assert_int_equal(e->rows.n, 1);
+	assert_string_equal(e->rows.rows[0], "1|east|10.0|2024-05-01");
+	assert_int_equal(e->progress.partitions_total, 1);
+	assert_int_equal(e->progress.rows_read, 2);
+}
+
+static void test_global_aggregate_over_no_rows_yields_one_row(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+
+	make_orders(e);
+	sql_plan *scan = fx_scan(f, "sales", "orders");
+	scan->scan->data_filter = fx_lit(f, (sql_value){.type = SQL_TYPE_BOOLEAN, .u.b = false});
+	sql_plan *agg = fx_node(f, SQL_PLAN_AGGREGATE, scan, 1);
+	agg->nexprs = 4;
+	agg->exprs = sql_arena_alloc(f->a, 4 * sizeof *agg->exprs);
+	agg->exprs[0] = fx_agg(f, SQL_AGG_COUNT, SQL_TYPE_BIGINT, NULL, false);
+	agg->exprs[1] = fx_agg(f, SQL_AGG_SUM, SQL_TYPE_BIGINT, fx_col(f, 0, SQL_TYPE_BIGINT), false);
+	agg->exprs[2] = fx_agg(f, SQL_AGG_AVG, SQL_TYPE_DOUBLE, fx_col(f, 2, SQL_TYPE_DOUBLE), false);
+	agg->exprs[3] = fx_agg(f, SQL_AGG_MAX, SQL_TYPE_STRING, fx_col(f, 1, SQL_TYPE_STRING), false);
+	assert_int_equal(run(e, agg), 0);
+	assert_int_equal(e->rows.n, 1);
+	assert_string_equal(e->rows.rows[0], "0|NULL|NULL|NULL");
+}
+
+static void test_aggregates_keep_types_and_skip_nulls(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+
+	make_orders(e);
+	sql_plan *agg = fx_node(f, SQL_PLAN_AGGREGATE, fx_scan(f, "sales", "orders"), 1);
+	agg->nexprs = 6;
+	agg->exprs = sql_arena_alloc(f->a, 6 * sizeof *agg->exprs);
+	agg->exprs[0] = fx_agg(f, SQL_AGG_SUM, SQL_TYPE_BIGINT, fx_col(f, 0, SQL_TYPE_BIGINT), false);
+	agg->exprs[1] = fx_agg(f, SQL_AGG_AVG, SQL_TYPE_DOUBLE, fx_col(f, 0, SQL_TYPE_BIGINT), false);
+	agg->exprs[2] = fx_agg(f, SQL_AGG_MIN, SQL_TYPE_STRING, fx_col(f, 1, SQL_TYPE_STRING), false);
+	agg->exprs[3] = fx_agg(f, SQL_AGG_MAX, SQL_TYPE_DOUBLE, fx_col(f, 2, SQL_TYPE_DOUBLE), false);
+	agg->exprs[4] = fx_agg(f, SQL_AGG_COUNT, SQL_TYPE_BIGINT, fx_col(f, 1, SQL_TYPE_STRING), false);
+	/* count(DISTINCT region) + 1: an expression over an aggregate */
+	agg->exprs[5] = fx_bin(f, SQL_OP_ADD, SQL_TYPE_BIGINT,
+			       fx_agg(f, SQL_AGG_COUNT, SQL_TYPE_BIGINT, fx_col(f, 1, SQL_TYPE_STRING), true),
+			       fx_big(f, 1));
+	assert_int_equal(run(e, agg), 0);
+	assert_int_equal(e->rows.n, 1);
+	/* ids 1,2,3,4,3,5,6,7 = 31; 8 rows; one NULL region */
+	assert_string_equal(e->rows.rows[0], "31|3.875|east|10.0|7|3");
+}
+
+/* VALUES of bigint pairs; INT64_MIN stands for NULL. */
+static sql_plan *values2(fx *f, uint32_t n, const int64_t (*rows)[2])
+{
+	sql_plan *p = sql_plan_new(f->a, SQL_PLAN_VALUES, 1, 1);
+
+	p->nrows = n;
+	p->ncols = 2;
+	p->rows = sql_arena_alloc(f->a, n * sizeof *p->rows);
+	for (uint32_t r = 0; r < n; r++) {
+		p->rows[r] = sql_arena_alloc(f->a, 2 * sizeof **p->rows);
+		for (int c = 0; c < 2; c++)
+			p->rows[r][c] = rows[r][c] == INT64_MIN
+						? fx_lit(f, (sql_value){.type = SQL_TYPE_BIGINT, .null = true})
+						: fx_big(f, rows[r][c]);
+	}
+	return p;
+}
+
+static sql_plan *join(fx *f, sql_join_type type, sql_plan *l, sql_plan *r)
+{
+	sql_plan *j = sql_plan_new(f->a, SQL_PLAN_JOIN, 1, 1);
+
+	j->join_type = type;
+	j->child[0] = l;
+	j->child[1] = r;
+	j->nkeys = 1;
+	j->lkeys = sql_arena_alloc(f->a, sizeof *j->lkeys);
+	j->rkeys = sql_arena_alloc(f->a, sizeof *j->rkeys);
+	j->lkeys[0] = fx_col(f, 0, SQL_TYPE_BIGINT);
+	j->rkeys[0] = fx_col(f, 0, SQL_TYPE_BIGINT);
+	return j;
+}
+
+static const int64_t LEFT[][2] = {{1, 10}, {2, 20}, {INT64_MIN, 30}, {4, 40}};
+static const int64_t RIGHT[][2] = {{1, 100}, {1, 101}, {INT64_MIN, 300}, {4, 400}, {5, 500}};
+
+static void test_inner_join_matches_equal_keys_and_never_null_keys(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+
+	assert_int_equal(run(e, join(f, SQL_JOIN_INNER, values2(f, 4, LEFT), values2(f, 5, RIGHT))), 0);
+	fx_rows_sort(&e->rows);
+	assert_int_equal(e->rows.n, 3);
+	assert_string_equal(e->rows.rows[0], "1|10|1|100");
+	assert_string_equal(e->rows.rows[1], "1|10|1|101");
+	assert_string_equal(e->rows.rows[2], "4|40|4|400");
+}
+
+static void test_left_join_keeps_unmatched_rows_with_nulls(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+
+	assert_int_equal(run(e, join(f, SQL_JOIN_LEFT, values2(f, 4, LEFT), values2(f, 5, RIGHT))), 0);
+	fx_rows_sort(&e->rows);
+	assert_int_equal(e->rows.n, 5);
+	assert_string_equal(e->rows.rows[0], "1|10|1|100");
+	assert_string_equal(e->rows.rows[1], "1|10|1|101");
+	assert_string_equal(e->rows.rows[2], "2|20|NULL|NULL");
+	assert_string_equal(e->rows.rows[3], "4|40|4|400");
+	assert_string_equal(e->rows.rows[4], "NULL|30|NULL|NULL");
+}
+
+static void test_join_residual_condition_filters_matches(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+	sql_plan *j = join(f, SQL_JOIN_LEFT, values2(f, 4, LEFT), values2(f, 5, RIGHT));
+
+	/* ... ON l.k = r.k AND r.v > 100 */
+	j->cond = fx_bin(f, SQL_OP_GT, SQL_TYPE_BOOLEAN, fx_col(f, 3, SQL_TYPE_BIGINT), fx_big(f, 100));
+	assert_int_equal(run(e, j), 0);
+	fx_rows_sort(&e->rows);
+	assert_int_equal(e->rows.n, 4);
+	assert_string_equal(e->rows.rows[0], "1|10|1|101");
+	assert_string_equal(e->rows.rows[1], "2|20|NULL|NULL");
+}
+
+static sql_plan *sort(fx *f, sql_plan *child, bool desc, bool nulls_first)
+{
+	sql_plan *s = fx_node(f, SQL_PLAN_SORT, child, 1);
+
+	s->nsort = 1;
+	s->sort = sql_arena_alloc(f->a, sizeof *s->sort);
+	s->sort[0].expr = fx_col(f, 0, SQL_TYPE_BIGINT);
+	s->sort[0].desc = desc;
+	s->sort[0].nulls_first = nulls_first;
+	return s;
+}
+
+static void test_sort_places_nulls_first_or_last_in_either_direction(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+
+	assert_int_equal(run(e, sort(f, values2(f, 4, LEFT), false, true)), 0);
+	assert_int_equal(e->rows.n, 4);
+	assert_string_equal(e->rows.rows[0], "NULL|30");
+	assert_string_equal(e->rows.rows[1], "1|10");
+	assert_string_equal(e->rows.rows[3], "4|40");
+	assert_int_equal(run(e, sort(f, values2(f, 4, LEFT), false, false)), 0);
+	assert_string_equal(e->rows.rows[0], "1|10");
+	assert_string_equal(e->rows.rows[3], "NULL|30");
+	assert_int_equal(run(e, sort(f, values2(f, 4, LEFT), true, false)), 0);
+	assert_string_equal(e->rows.rows[0], "4|40");
+	assert_string_equal(e->rows.rows[2], "1|10");
+	assert_string_equal(e->rows.rows[3], "NULL|30");
+	assert_int_equal(run(e, sort(f, values2(f, 4, LEFT), true, true)), 0);
+	assert_string_equal(e->rows.rows[0], "NULL|30");
+	assert_string_equal(e->rows.rows[1], "4|40");
+}
+
+static void test_sort_is_stable_for_equal_keys(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+
+	assert_int_equal(run(e, sort(f, values2(f, 5, RIGHT), false, false)), 0);
+	assert_string_equal(e->rows.rows[0], "1|100");
+	assert_string_equal(e->rows.rows[1], "1|101");
+}
+
+static void test_limit_stops_after_n_rows(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+	sql_plan *l = fx_node(f, SQL_PLAN_LIMIT, sort(f, values2(f, 5, RIGHT), true, false), 1);
+
+	l->limit = 2;
+	assert_int_equal(run(e, l), 0);
+	assert_int_equal(e->rows.n, 2);
+	assert_string_equal(e->rows.rows[0], "5|500");
+	l->limit = 0;
+	assert_int_equal(run(e, l), 0);
+	assert_int_equal(e->rows.n, 0);
+}
+
+static void test_limit_over_a_parallel_scan_stops_the_workers(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+	textbuf big = TEXTBUF_INIT;
+
+	assert_int_equal(fx_table(f, "s", "t", STORE_FORMAT_CSV, false, "n:bigint", NULL), 0);
+	for (int i = 0; i < 5000; i++)
+		textbuf_printf(&big, "%d\n", i);
+	for (int i = 0; i < 8; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "f%d.csv", i);
+		assert_int_equal(fx_add_file(f, "s", "t", NULL, name, big.data), 0);
+	}
+	textbuf_free(&big);
+	sql_plan *scan = fx_scan(f, "s", "t");
+	scan->phys.threads = 4;
+	sql_plan *l = fx_node(f, SQL_PLAN_LIMIT, scan, 1);
+	l->limit = 3;
+	assert_int_equal(run(e, l), 0);
+	assert_int_equal(e->rows.n, 3);
+	/* And all of it when nothing stops early. */
+	sql_plan *agg = fx_node(f, SQL_PLAN_AGGREGATE, scan, 1);
+	agg->nexprs = 1;
+	agg->exprs = sql_arena_alloc(f->a, sizeof *agg->exprs);
+	agg->exprs[0] = fx_agg(f, SQL_AGG_SUM, SQL_TYPE_BIGINT, fx_col(f, 0, SQL_TYPE_BIGINT), false);
+	assert_int_equal(run(e, agg), 0);
+	assert_string_equal(e->rows.rows[0], "99980000");
+}
+
+static void test_distinct_removes_duplicate_rows_including_nulls(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+	static const int64_t dup[][2] = {{1, 1}, {INT64_MIN, 2}, {1, 1}, {INT64_MIN, 2}, {1, 2}};
+
+	assert_int_equal(run(e, fx_node(f, SQL_PLAN_DISTINCT, values2(f, 5, dup), 1)), 0);
+	fx_rows_sort(&e->rows);
+	assert_int_equal(e->rows.n, 3);
+	assert_string_equal(e->rows.rows[0], "1|1");
+	assert_string_equal(e->rows.rows[1], "1|2");
+	assert_string_equal(e->rows.rows[2], "NULL|2");
+}
+
+static void test_union_all_keeps_both_sides(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+	sql_plan *u = sql_plan_new(f->a, SQL_PLAN_UNION, 1, 1);
+
+	u->child[0] = values2(f, 4, LEFT);
+	u->child[1] = values2(f, 5, RIGHT);
+	assert_int_equal(run(e, u), 0);
+	assert_int_equal(e->rows.n, 9);
+	assert_string_equal(e->rows.rows[0], "1|10");
+	assert_string_equal(e->rows.rows[4], "1|100");
+}
+
+static void test_project_and_one_row(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+	sql_plan *p = fx_node(f, SQL_PLAN_PROJECT, sql_plan_new(f->a, SQL_PLAN_ONE_ROW, 1, 1), 1);
+
+	p->nexprs = 2;
+	p->exprs = sql_arena_alloc(f->a, 2 * sizeof *p->exprs);
+	p->exprs[0] = alias(f, fx_bin(f, SQL_OP_ADD, SQL_TYPE_BIGINT, fx_big(f, 1), fx_big(f, 2)), "three");
+	p->exprs[1] = fx_bin(f, SQL_OP_CONCAT, SQL_TYPE_STRING, fx_str(f, "a"), fx_str(f, "b"));
+	assert_int_equal(run(e, p), 0);
+	assert_int_equal(e->rows.n, 1);
+	assert_string_equal(e->rows.rows[0], "3|ab");
+}
+
+static void test_aggregate_over_its_memory_budget_fails_with_the_setting_to_raise(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+	textbuf data = TEXTBUF_INIT;
+
+	assert_int_equal(fx_table(f, "s", "wide", STORE_FORMAT_CSV, false, "k:string", NULL), 0);
+	for (int i = 0; i < 40000; i++)
+		textbuf_printf(&data, "key-%08d-padding-padding-padding\n", i);
+	assert_int_equal(fx_add_file(f, "s", "wide", NULL, "a.csv", data.data), 0);
+	textbuf_free(&data);
+	sql_plan *agg = fx_node(f, SQL_PLAN_AGGREGATE, fx_scan(f, "s", "wide"), 7);
+	agg->ngroups = 1;
+	agg->groups = sql_arena_alloc(f->a, sizeof *agg->groups);
+	agg->groups[0] = fx_col(f, 0, SQL_TYPE_STRING);
+	agg->nexprs = 1;
+	agg->exprs = sql_arena_alloc(f->a, sizeof *agg->exprs);
+	agg->exprs[0] = fx_col(f, 0, SQL_TYPE_STRING);
+	agg->phys.op = "HashAggregate";
+	agg->phys.memory_budget = 1 << 20;
+	assert_int_equal(run(e, agg), -ENOMEM);
+	char msg[600];
+	sql_error_format(&e->err, msg, sizeof msg);
+	assert_string_equal(msg, "line 7: HashAggregate needs more than its memory budget of 1 MiB "
+				 "(raise memory_per_operator in metafs.ini)");
+	/* Without a budget the same plan runs. */
+	agg->phys.memory_budget = 0;
+	sql_plan *count = fx_node(f, SQL_PLAN_AGGREGATE, agg, 1);
+	count->nexprs = 1;
+	count->exprs = sql_arena_alloc(f->a, sizeof *count->exprs);
+	count->exprs[0] = fx_agg(f, SQL_AGG_COUNT, SQL_TYPE_BIGINT, NULL, false);
+	assert_int_equal(run(e, count), 0);
+	assert_string_equal(e->rows.rows[0], "40000");
+}
+
+static void test_sort_over_its_memory_budget_fails(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+	textbuf data = TEXTBUF_INIT;
+
+	assert_int_equal(fx_table(f, "s", "nums", STORE_FORMAT_CSV, false, "n:bigint", NULL), 0);
+	for (int i = 0; i < 50000; i++)
+		textbuf_printf(&data, "%d\n", i);
+	assert_int_equal(fx_add_file(f, "s", "nums", NULL, "a.csv", data.data), 0);
+	textbuf_free(&data);
+	sql_plan *s = sort(f, fx_scan(f, "s", "nums"), false, false);
+	s->line = 9;
+	s->phys.memory_budget = 1 << 20;
+	assert_int_equal(run(e, s), -ENOMEM);
+	assert_int_equal(e->err.line, 9);
+	assert_non_null(strstr(e->err.message, "Sort needs more than its memory budget of 1 MiB"));
+}
+
+static void test_bad_rows_fail_the_query_or_are_skipped(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+
+	assert_int_equal(fx_table(f, "s", "dirty", STORE_FORMAT_CSV, false, "n:bigint", NULL), 0);
+	assert_int_equal(fx_add_file(f, "s", "dirty", NULL, "a.csv", "1\n2\nthree\n4\n"), 0);
+	sql_plan *scan = fx_scan(f, "s", "dirty");
+	assert_int_equal(run(e, scan), -EINVAL);
+	assert_non_null(strstr(e->err.message, "/s/dirty/a.csv line 3: column \"n\": \"three\" is not a bigint"));
+	e->ctx.bad_rows = SQL_BAD_ROWS_SKIP;
+	e->progress = (sql_progress){0};
+	assert_int_equal(run(e, scan), 0);
+	assert_int_equal(e->rows.n, 3);
+	assert_int_equal(e->progress.rows_skipped, 1);
+}
+
+static void test_cancel_stops_the_query(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+
+	e->progress.cancel = 1;
+	assert_int_equal(run(e, values2(f, 4, LEFT)), -ECANCELED);
+	assert_string_equal(e->err.message, "query cancelled");
+}
+
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TEST(test_scan_filter_aggregate_over_selected_partitions),
+		TEST(test_data_filter_and_partition_ranges_prune_the_scan),
+		TEST(test_global_aggregate_over_no_rows_yields_one_row),
+		TEST(test_aggregates_keep_types_and_skip_nulls),
+		TEST(test_inner_join_matches_equal_keys_and_never_null_keys),
+		TEST(test_left_join_keeps_unmatched_rows_with_nulls),
+		TEST(test_join_residual_condition_filters_matches),
+		TEST(test_sort_places_nulls_first_or_last_in_either_direction),
+		TEST(test_sort_is_stable_for_equal_keys),
+		TEST(test_limit_stops_after_n_rows),
+		TEST(test_limit_over_a_parallel_scan_stops_the_workers),
+		TEST(test_distinct_removes_duplicate_rows_including_nulls),
+		TEST(test_union_all_keeps_both_sides),
+		TEST(test_project_and_one_row),
+		TEST(test_aggregate_over_its_memory_budget_fails_with_the_setting_to_raise),
+		TEST(test_sort_over_its_memory_budget_fails),
+		TEST(test_bad_rows_fail_the_query_or_are_skipped),
+		TEST(test_cancel_stops_the_query),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

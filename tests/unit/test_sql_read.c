@@ -1,0 +1,377 @@
+/*
+ * test_sql_read.c - the data file readers: CSV edge cases (quotes, embedded
+ * newlines, "" escapes, headers, CRLF, NULLs), JSON Lines, partition values,
+ * and malformed rows failing with file and line or being skipped and counted.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sql_engine_fixture.h"
+#include "sql_ir_fallback.h"
+
+struct rfx {
+	char dir[PATH_MAX];
+	char path[PATH_MAX + 16];
+	sql_scan scan;
+	sql_type types[8];
+	const char *names[8];
+	uint32_t columns[8];
+	sql_progress progress;
+	sql_exec_ctx ctx;
+	char logged[16][512];
+	int nlogged;
+};
+
+static void rfx_log(void *ctx, const char *line)
+{
+	struct rfx *r = ctx;
+
+	if (r->nlogged < 16)
+		snprintf(r->logged[r->nlogged], sizeof r->logged[0], "%s", line);
+	r->nlogged++;
+}
+
+static int setup(void **state)
+{
+	struct rfx *r = calloc(1, sizeof *r);
+
+	if (!r || testdir_make(r->dir))
+		return -1;
+	r->ctx.progress = &r->progress;
+	r->ctx.log = rfx_log;
+	r->ctx.log_ctx = r;
+	*state = r;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct rfx *r = *state;
+
+	testdir_remove(r->dir);
+	free(r);
+	return 0;
+}
+
+/* Data columns "id bigint, name string, amount double", then partition
+ * keys as given (names "dt", "hour"); the scan outputs every column. */
+static void rfx_scan(struct rfx *r, store_format format, bool header, uint32_t npartkeys)
+{
+	static const char *const names[] = {"id", "name", "amount", "dt", "hour"};
+	static const sql_type types[] = {SQL_TYPE_BIGINT, SQL_TYPE_STRING, SQL_TYPE_DOUBLE,
+					 SQL_TYPE_DATE, SQL_TYPE_BIGINT};
+
+	memset(&r->scan, 0, sizeof r->scan);
+	r->scan.format = format;
+	r->scan.header = header;
+	r->scan.ncolumns = 3;
+	r->scan.npartkeys = npartkeys;
+	r->scan.types = r->types;
+	r->scan.names = r->names;
+	r->scan.columns = r->columns;
+	r->scan.nout = 3 + npartkeys;
+	r->scan.db = "sales";
+	r->scan.table = "orders";
+	for (uint32_t i = 0; i < r->scan.nout; i++) {
+		r->types[i] = types[i];
+		r->names[i] = names[i];
+		r->columns[i] = i;
+	}
+}
+
+static void rfx_file(struct rfx *r, const char *name, const char *content)
+{
+	snprintf(r->path, sizeof r->path, "%s/%s", r->dir, name);
+	assert_int_equal(fx_write(r->path, content), 0);
+}
+
+/* Read the whole file into rows of text; returns the reader's final code. */
+static int rfx_read(struct rfx *r, const char *const *partvals, fx_rows *rows, sql_error *err)
+{
+	sql_reader *rd = NULL;
+	const sql_value *row;
+	int rc = sql_reader_open(&r->ctx, &r->scan, r->path, partvals, &rd, err);
+
+	if (rc)
+		return rc;
+	while ((rc = sql_reader_next(rd, &row, err)) == 0)
+		fx_rows_add(rows, row, r->scan.nout);
+	sql_reader_close(rd);
+	return rc == 1 ? 0 : rc;
+}
+
+static void test_csv_reads_typed_columns(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_scan(r, STORE_FORMAT_CSV, false, 0);
+	rfx_file(r, "a.csv", "1,east,2.5\n-2,west,10\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), 0);
+	assert_int_equal(rows.n, 2);
+	assert_string_equal(rows.rows[0], "1|east|2.5");
+	assert_string_equal(rows.rows[1], "-2|west|10.0");
+	fx_rows_free(&rows);
+}
+
+static void test_csv_quoted_fields_hold_commas_newlines_and_quotes(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_scan(r, STORE_FORMAT_CSV, false, 0);
+	rfx_file(r, "q.csv", "1,\"a,b\",1\n2,\"line one\nline two\",2\n3,\"say \"\"hi\"\"\",3\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), 0);
+	assert_int_equal(rows.n, 3);
+	assert_string_equal(rows.rows[0], "1|a,b|1.0");
+	assert_string_equal(rows.rows[1], "2|line one\nline two|2.0");
+	assert_string_equal(rows.rows[2], "3|say \"hi\"|3.0");
+	fx_rows_free(&rows);
+}
+
+static void test_csv_empty_unquoted_field_is_null_and_quoted_empty_is_empty(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_scan(r, STORE_FORMAT_CSV, false, 0);
+	rfx_file(r, "n.csv", ",,\n4,\"\",\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), 0);
+	assert_int_equal(rows.n, 2);
+	assert_string_equal(rows.rows[0], "NULL|NULL|NULL");
+	assert_string_equal(rows.rows[1], "4||NULL");
+	fx_rows_free(&rows);
+}
+
+static void test_csv_header_is_skipped_and_blank_lines_are_not_rows(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_scan(r, STORE_FORMAT_CSV, true, 0);
+	rfx_file(r, "h.csv", "id,name,amount\r\n\r\n5,north,1.5\r\n\n6,south,2\r\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), 0);
+	assert_int_equal(rows.n, 2);
+	assert_string_equal(rows.rows[0], "5|north|1.5");
+	assert_string_equal(rows.rows[1], "6|south|2.0");
+	fx_rows_free(&rows);
+}
+
+static void test_csv_last_line_without_newline_is_a_row(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_scan(r, STORE_FORMAT_CSV, false, 0);
+	rfx_file(r, "e.csv", "7,x,1");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), 0);
+	assert_int_equal(rows.n, 1);
+	assert_string_equal(rows.rows[0], "7|x|1.0");
+	fx_rows_free(&rows);
+}
+
+static void test_malformed_value_fails_naming_file_line_and_column(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+	char want[PATH_MAX + 128];
+
+	rfx_scan(r, STORE_FORMAT_CSV, true, 0);
+	/* The bad record starts on line 4: the header, a record spanning two lines, then it. */
+	rfx_file(r, "bad.csv", "id,name,amount\n1,\"two\nlines\",1\n2,x,abc\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), -EINVAL);
+	snprintf(want, sizeof want, "malformed row at %s line 4: column \"amount\": \"abc\" is not a double",
+		 r->path);
+	assert_string_equal(err.message, want);
+	assert_int_equal(rows.n, 1);
+	fx_rows_free(&rows);
+}
+
+static void test_wrong_field_count_is_malformed(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_scan(r, STORE_FORMAT_CSV, false, 0);
+	rfx_file(r, "short.csv", "1,a,1\n2,b\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), -EINVAL);
+	assert_non_null(strstr(err.message, "line 2: expected 3 fields, found 2"));
+	fx_rows_free(&rows);
+}
+
+static void test_unterminated_quote_is_malformed(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_scan(r, STORE_FORMAT_CSV, false, 0);
+	rfx_file(r, "open.csv", "1,a,1\n2,\"never closed,3\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), -EINVAL);
+	assert_non_null(strstr(err.message, "line 2: unterminated quoted field"));
+	fx_rows_free(&rows);
+}
+
+static void test_skip_mode_counts_bad_rows_and_logs_the_first_ten(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+	textbuf content = TEXTBUF_INIT;
+
+	rfx_scan(r, STORE_FORMAT_CSV, false, 0);
+	r->ctx.bad_rows = SQL_BAD_ROWS_SKIP;
+	for (int i = 0; i < 12; i++)
+		textbuf_printf(&content, "%d,ok,%d\nx%d,bad,1\n", i, i, i);
+	rfx_file(r, "mixed.csv", content.data);
+	textbuf_free(&content);
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), 0);
+	assert_int_equal(rows.n, 12);
+	assert_int_equal(r->progress.rows_skipped, 12);
+	assert_int_equal(r->nlogged, 10);
+	assert_non_null(strstr(r->logged[0], "line 2: column \"id\": \"x0\" is not a bigint"));
+	fx_rows_free(&rows);
+}
+
+static void test_partition_columns_come_from_the_partition_values(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+	const char *const values[] = {"2024-05-01", "__HIVE_DEFAULT_PARTITION__"};
+
+	rfx_scan(r, STORE_FORMAT_CSV, false, 2);
+	rfx_file(r, "p.csv", "1,a,1\n");
+	assert_int_equal(rfx_read(r, values, &rows, &err), 0);
+	assert_int_equal(rows.n, 1);
+	assert_string_equal(rows.rows[0], "1|a|1.0|2024-05-01|NULL");
+	fx_rows_free(&rows);
+}
+
+static void test_pruned_scan_parses_only_its_columns(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_scan(r, STORE_FORMAT_CSV, false, 0);
+	/* Output only "name": a bad amount in an unread column does not matter. */
+	r->columns[0] = 1;
+	r->scan.nout = 1;
+	rfx_file(r, "wide.csv", "1,a,notanumber\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), 0);
+	assert_int_equal(rows.n, 1);
+	assert_string_equal(rows.rows[0], "a");
+	fx_rows_free(&rows);
+}
+
+static void test_jsonl_reads_objects_with_missing_keys_as_null(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_scan(r, STORE_FORMAT_JSONL, false, 0);
+	rfx_file(r, "a.jsonl",
+		 "{\"id\": 1, \"name\": \"east\", \"amount\": 2}\n\n{\"name\": null, \"id\": 2}\n"
+		 "{\"id\":3,\"name\":\"x\\ny\",\"amount\":\"NaN\",\"extra\":[1]}\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), 0);
+	assert_int_equal(rows.n, 3);
+	assert_string_equal(rows.rows[0], "1|east|2.0");
+	assert_string_equal(rows.rows[1], "2|NULL|NULL");
+	assert_string_equal(rows.rows[2], "3|x\ny|NaN");
+	fx_rows_free(&rows);
+}
+
+static void test_jsonl_wrong_type_is_malformed(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_scan(r, STORE_FORMAT_JSONL, false, 0);
+	rfx_file(r, "b.jsonl", "{\"id\": 1}\n{\"id\": 2.5}\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), -EINVAL);
+	assert_non_null(strstr(err.message, "b.jsonl line 2: column \"id\": 2.5 is not a bigint"));
+	fx_rows_free(&rows);
+}
+
+static void test_jsonl_line_that_is_not_an_object_is_malformed(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_scan(r, STORE_FORMAT_JSONL, false, 0);
+	r->ctx.bad_rows = SQL_BAD_ROWS_SKIP;
+	rfx_file(r, "c.jsonl", "[1,2]\n{\"id\": 5}\n{broken\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), 0);
+	assert_int_equal(rows.n, 1);
+	assert_string_equal(rows.rows[0], "5|NULL|NULL");
+	assert_int_equal(r->progress.rows_skipped, 2);
+	fx_rows_free(&rows);
+}
+
+static void test_empty_file_has_no_rows(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_scan(r, STORE_FORMAT_CSV, true, 0);
+	rfx_file(r, "empty.csv", "");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), 0);
+	assert_int_equal(rows.n, 0);
+}
+
+static void test_missing_file_is_an_error_naming_it(void **state)
+{
+	struct rfx *r = *state;
+	sql_reader *rd = NULL;
+	sql_error err = {0};
+
+	rfx_scan(r, STORE_FORMAT_CSV, false, 0);
+	assert_int_equal(sql_reader_open(&r->ctx, &r->scan, "/nonexistent/x.csv", NULL, &rd, &err),
+			 -ENOENT);
+	assert_non_null(strstr(err.message, "/nonexistent/x.csv"));
+}
+
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TEST(test_csv_reads_typed_columns),
+		TEST(test_csv_quoted_fields_hold_commas_newlines_and_quotes),
+		TEST(test_csv_empty_unquoted_field_is_null_and_quoted_empty_is_empty),
+		TEST(test_csv_header_is_skipped_and_blank_lines_are_not_rows),
+		TEST(test_csv_last_line_without_newline_is_a_row),
+		TEST(test_malformed_value_fails_naming_file_line_and_column),
+		TEST(test_wrong_field_count_is_malformed),
+		TEST(test_unterminated_quote_is_malformed),
+		TEST(test_skip_mode_counts_bad_rows_and_logs_the_first_ten),
+		TEST(test_partition_columns_come_from_the_partition_values),
+		TEST(test_pruned_scan_parses_only_its_columns),
+		TEST(test_jsonl_reads_objects_with_missing_keys_as_null),
+		TEST(test_jsonl_wrong_type_is_malformed),
+		TEST(test_jsonl_line_that_is_not_an_object_is_malformed),
+		TEST(test_empty_file_has_no_rows),
+		TEST(test_missing_file_is_an_error_naming_it),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
