@@ -9,6 +9,7 @@
 #define METAFS_SQL_IR_FALLBACK_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
