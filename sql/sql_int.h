@@ -64,8 +64,9 @@ size_t sql_timestamp_format(int64_t micros, char *out);
 int sql_value_cast(sql_arena *a, const sql_value *v, sql_type type, sql_value *out);
 /* Three-way comparison of two non-NULL values of the same type. */
 int sql_value_compare(const sql_value *a, const sql_value *b);
-/* Render a value as text (CSV output, plan literals): NULL gives "NULL" when
- * QUOTE_NULL, else "" */
+/* Render a value as text (CSV fields, plan literals): strings as their bytes
+ * unquoted, doubles as Java prints them, NULL as "NULL" (the CSV writer
+ * writes an empty field for NULL itself). */
 void sql_value_print(const sql_value *v, textbuf *out);
 /* The common type two operands are coerced to (for =, <, +, IN, CASE
  * branches, UNION); SQL_TYPE_NULL with a NULL operand gives the other type;

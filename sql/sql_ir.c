@@ -148,9 +148,11 @@ void sql_error_format(const sql_error *e, char *out, size_t cap)
 {
 	if (!cap)
 		return;
-	if (e->line)
+	if (e->line && e->col)
 		snprintf(out, cap, "line %" PRIu32 ", column %" PRIu32 ": %s", e->line, e->col,
 			 e->message);
+	else if (e->line)   /* a whole statement or operator: no column to point at */
+		snprintf(out, cap, "line %" PRIu32 ": %s", e->line, e->message);
 	else
 		snprintf(out, cap, "%s", e->message);
 }

@@ -56,7 +56,8 @@ typedef struct sql_error {
 } sql_error;
 void sql_error_set(sql_error *e, uint32_t line, uint32_t col, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* "line 3, column 17: unknown column ..." or just the message. */
+/* "line 3, column 17: unknown column ...", "line 3: ..." when there is no
+ * column, or just the message when there is no line. */
 void sql_error_format(const sql_error *e, char *out, size_t cap);
 
 /* ---- types and values ---------------------------------------------------------- */

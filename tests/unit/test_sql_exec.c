@@ -14,7 +14,6 @@
 #include <cmocka.h>
 
 #include "sql_engine_fixture.h"
-#include "sql_ir_fallback.h"
 
 struct efx {
 	fx f;

@@ -17,7 +17,6 @@
 #include <cmocka.h>
 
 #include "sql_engine_fixture.h"
-#include "sql_ir_fallback.h"
 
 static int setup(void **state)
 {

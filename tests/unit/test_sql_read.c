@@ -15,7 +15,6 @@
 #include <cmocka.h>
 
 #include "sql_engine_fixture.h"
-#include "sql_ir_fallback.h"
 
 struct rfx {
 	char dir[PATH_MAX];
