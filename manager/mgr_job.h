@@ -54,7 +54,9 @@ extern const char *const mgr_job_file_names[MGR_JOB_FILE_COUNT];
 /* Load the jobs of the home (runs left running are marked failed) and start
  * WORKERS worker threads.  Called once by the daemon after mgr_open(). */
 int mgr_jobs_start(mgr *m, unsigned workers);
-/* Stop taking jobs; wait for running ones to finish their current statement. */
+/* Stop taking jobs: a running query is cancelled (its run fails and
+ * commits nothing of the statement it was in); queued runs stay queued and
+ * run at the next start. */
 void mgr_jobs_stop(mgr *m);
 
 /* A job name is what precedes ".sql": 1..200 bytes of letters, digits, '_',

@@ -165,8 +165,8 @@ static int create_table(struct run_ctx *rc, const sql_stmt *s, const sql_plan *q
 		return -EINVAL;
 	*pout = p;
 	int err = mgr_table_create(p, names[0], names[1], rc->uid, rc->gid, STORE_ORIGIN_JOB, NULL);
-	if (err == -EEXIST && s->if_not_exists && !query)
-		return 0;
+	if (err == -EEXIST && s->if_not_exists)
+		return -EEXIST;   /* the caller does nothing, as Spark does */
 	if (err == -EEXIST) {
 		sql_error_set(&rc->err, s->line, s->col, "table %s.%s.%s already exists", p->name, names[0],
 			      names[1]);
@@ -195,10 +195,11 @@ static int create_table(struct run_ctx *rc, const sql_stmt *s, const sql_plan *q
 }
 
 /* Find the leaf pnode of a full PARTITION (k=v, ...) spec, creating the
- * levels when CREATE. */
+ * levels when CREATE; then -EEXIST if the leaf was there already. */
 static int pspec_pnode(struct run_ctx *rc, mgr_platform *p, const store_table *t,
 		       const sql_stmt *s, const sql_pspec *ps, bool create, uint64_t *leaf)
 {
+	bool made_leaf = false;
 	if (ps->nitems != t->npartkeys) {
 		sql_error_set(&rc->err, s->line, s->col, "the partition spec must name all %u partition keys",
 			      t->npartkeys);
@@ -235,6 +236,7 @@ static int pspec_pnode(struct run_ctx *rc, mgr_platform *p, const store_table *t
 			snprintf(name, sizeof name, "%s=%s", key, esc);
 			if (err == 0)
 				err = mgr_pnode_create(p, t, parent, name, rc->uid, rc->gid, STORE_ORIGIN_JOB, &pn);
+			made_leaf = err == 0 && i + 1 == ps->nitems;
 		}
 		textbuf_free(&raw);
 		if (err)
@@ -242,7 +244,7 @@ static int pspec_pnode(struct run_ctx *rc, mgr_platform *p, const store_table *t
 		parent = pn.id;
 	}
 	*leaf = parent;
-	return 0;
+	return create && !made_leaf ? -EEXIST : 0;
 }
 
 static int load_target(struct run_ctx *rc, const sql_stmt *s, mgr_platform **pout, store_table *t)
@@ -275,6 +277,9 @@ static int partitions_ddl(struct run_ctx *rc, const sql_stmt *s)
 			err = pspec_pnode(rc, p, &t, s, &s->pspecs[i], true, &leaf);
 			if (err == -EEXIST && s->if_not_exists)
 				err = 0;
+			else if (err == -EEXIST)
+				sql_error_set(&rc->err, s->line, s->col,
+					      "partition %u of the statement already exists (use IF NOT EXISTS)", i + 1);
 			continue;
 		}
 		err = pspec_pnode(rc, p, &t, s, &s->pspecs[i], false, &leaf);
@@ -380,7 +385,8 @@ static int run_ddl(struct run_ctx *rc, const sql_stmt *s)
 			fail_errno(rc, s, err, "cannot drop the database");
 		return err;
 	case SQL_STMT_CREATE_TABLE:
-		return create_table(rc, s, NULL, &p, names);
+		err = create_table(rc, s, NULL, &p, names);
+		return err == -EEXIST && s->if_not_exists ? 0 : err;
 	case SQL_STMT_DROP_TABLE:
 		if (!(p = target_platform(rc, s, 2, names)))
 			return -EINVAL;
@@ -634,8 +640,16 @@ static int run_statement(struct run_ctx *rc, sql_arena *a, sql_stmt *s)
 		mgr_platform *p = NULL;
 		store_table t = {0};
 		const char *names[2];
-		if (q->kind == SQL_STMT_CREATE_TABLE_AS)
+		bool created = false;
+		if (q->kind == SQL_STMT_CREATE_TABLE_AS) {
 			err = create_table(rc, q, q->query, &p, names);
+			if (err == -EEXIST && q->if_not_exists) {
+				run_log(rc, "table exists: nothing to do");
+				err = 0;
+				break;
+			}
+			created = err == 0;
+		}
 		if (err == 0)
 			err = load_target(rc, q, &p, &t);
 		const char **statics = NULL;
@@ -643,6 +657,14 @@ static int run_statement(struct run_ctx *rc, sql_arena *a, sql_stmt *s)
 			err = insert_statics(rc, a, q, &t, &statics);
 		if (err == 0)
 			err = run_insert(rc, q, q->query, p->index, t.db, t.name, q->overwrite, statics);
+		if (err && created) {
+			/* CREATE TABLE AS is one statement: a failed fill takes the new
+			 * table away again, so the failed job leaves nothing behind. */
+			int e = mgr_table_purge(p, names[0], names[1], STORE_ORIGIN_JOB);
+			if (e)
+				run_log(rc, "could not drop the table the failed statement created: %s",
+					store_strerror(e));
+		}
 		store_table_clear(&t);
 		break;
 	}

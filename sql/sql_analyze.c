@@ -1456,8 +1456,23 @@ static int an_over_select(an_ctx *c, sql_plan **slot, sql_plan *below, const cha
 			rc = an_need_boolean(c, &p->cond, "HAVING");
 	} else {
 		rc = 0;
-		for (uint32_t i = 0; i < p->nsort && rc == 0; i++)
+		for (uint32_t i = 0; i < p->nsort && rc == 0; i++) {
+			sql_expr *e = p->sort[i].expr;
+
+			/* ORDER BY 2 names the second select-list column, as in Spark. */
+			if (an_is_int_literal(e)) {
+				int64_t k = e->value.u.i;
+
+				if (k < 1 || (uint64_t)k > visible)
+					return an_fail(c, e->line, e->col,
+						       "ORDER BY position %lld is not in the select list",
+						       (long long)k);
+				p->sort[i].expr = an_column_ref(c, below->output, (uint32_t)(k - 1), e->line,
+								e->col);
+				continue;
+			}
 			rc = an_extra(c, &p->sort[i].expr, below, clause);
+		}
 	}
 	if (rc)
 		return rc;

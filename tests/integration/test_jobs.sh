@@ -119,6 +119,48 @@ assert_eq "a malformed row fails the job" "failed" "$STATE"
 assert_match "the error names the file and line of the malformed row" "part-0.csv line 2" "$STATUS"
 assert_eq "a failed INSERT commits nothing" "0" "$(mf_field "$W/sales/copy/.table" rows)"
 
+# ---------------------------------------------------------------- more DDL
+run_job ctas "CREATE TABLE sales.by_region PARTITIONED BY (region) AS
+SELECT order_id, amount, region FROM sales.orders WHERE dt = DATE '2024-05-01';"
+assert_eq "CREATE TABLE AS SELECT succeeds" "succeeded" "$STATE" || note "$STATUS"
+assert_eq "CREATE TABLE AS partitions by the named column" "region=amer
+region=emea" "$(mf_ls "$W/sales/by_region")"
+run_job ctas_again "CREATE TABLE IF NOT EXISTS sales.by_region AS SELECT 1 AS x;"
+assert_eq "CREATE TABLE IF NOT EXISTS ... AS on an existing table does nothing" "succeeded" "$STATE" || note "$STATUS"
+assert_eq "the existing table is left as it was" "2" "$(mf_field "$W/sales/by_region/.table" partitions)"
+run_job ctas_bad "CREATE TABLE sales.half AS SELECT id, v FROM sales.raw;"
+assert_eq "a CREATE TABLE AS over malformed rows fails" "failed" "$STATE"
+assert_eq "a failed CREATE TABLE AS leaves no table behind" "no" "$([ -e "$W/sales/half" ] && echo yes || echo no)"
+
+run_job parts "ALTER TABLE sales.orders ADD PARTITION (dt='2024-07-01') PARTITION (dt='2024-07-02');
+ALTER TABLE sales.orders DROP PARTITION (dt='2024-07-02');
+SHOW PARTITIONS sales.orders;"
+assert_eq "ALTER TABLE ADD/DROP PARTITION and SHOW PARTITIONS succeed" "succeeded" "$STATE" || note "$STATUS"
+assert_file_contains "SHOW PARTITIONS lists the added partition" "$J/parts/result" "dt=2024-07-01"
+assert_eq "the dropped partition is gone from the mount" "no" "$([ -e "$W/sales/orders/dt=2024-07-02" ] && echo yes || echo no)"
+run_job parts_again "ALTER TABLE sales.orders ADD PARTITION (dt='2024-07-01');"
+assert_eq "adding an existing partition fails" "failed" "$STATE"
+assert_match "the error says it exists" "already exists" "$STATUS"
+run_job parts_ine "ALTER TABLE sales.orders ADD IF NOT EXISTS PARTITION (dt='2024-07-01');"
+assert_eq "ADD IF NOT EXISTS of an existing partition succeeds" "succeeded" "$STATE"
+
+run_job orderpos "SELECT region, count(*) AS n FROM sales.orders GROUP BY region ORDER BY 2 DESC, 1;"
+assert_eq "ORDER BY positions sort by select-list columns" "region,n
+emea,3
+amer,1
+apac,1" "$(cat "$J/orderpos/result" 2>&1)"
+
+mkdir -p "$H/data/warehouse/sales/orders/dt=2024-08-01"
+printf 'order_id,region,amount\n900,emea,9.0\n' >"$H/data/warehouse/sales/orders/dt=2024-08-01/landed.csv"
+run_job msck "MSCK REPAIR TABLE sales.orders; SELECT count(*) AS n FROM sales.orders WHERE dt = DATE '2024-08-01';"
+assert_eq "MSCK REPAIR TABLE registers a partition landed in the data store" "n
+1" "$(cat "$J/msck/result" 2>&1)"
+
+run_job drop "DROP TABLE sales.by_region; DROP TABLE IF EXISTS sales.nothing;"
+assert_eq "DROP TABLE [IF EXISTS] succeeds" "succeeded" "$STATE"
+assert_eq "a dropped table's data is gone from the data store" "no" \
+	"$([ -e "$H/data/warehouse/sales/by_region" ] && echo yes || echo no)"
+
 # ---------------------------------------------------------------- two jobs at once
 printf 'INSERT INTO sales.orders PARTITION (dt=%s) VALUES (%s, %s, 1.0);\n' \
 	"'2024-06-01'" 201 "'emea'" >"$MF_TMP/a.sql"
@@ -131,7 +173,9 @@ assert_eq "two jobs submitted at once both succeed" "succeeded succeeded" "$A $B
 assert_eq "both jobs' partitions exist" "dt=2024-05-01
 dt=2024-05-02
 dt=2024-06-01
-dt=2024-06-02" "$(mf_ls "$W/sales/orders")"
+dt=2024-06-02
+dt=2024-07-01
+dt=2024-08-01" "$(mf_ls "$W/sales/orders")"
 
 # ---------------------------------------------------------------- metafs submit / wait
 printf 'SELECT count(*) AS n FROM sales.orders;\n' >"$MF_TMP/count.sql"

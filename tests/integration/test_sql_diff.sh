@@ -565,6 +565,215 @@ FROM (
 GROUP BY quality
 SQL
 
+# ---------------------------------------------------------------- optimizer traps
+# Rewrites that are easy to get wrong: partition pruning under OR, filters
+# through a LEFT JOIN (a WHERE on the right side must not become a filter of
+# the right input), pushdown through an aggregate, constant folding with NULL.
+
+diffq pruning_under_or <<'SQL'
+SELECT dt, count(*) AS n
+FROM qa.calls
+WHERE dt = DATE '2024-05-01' OR jitter_ms > 70
+GROUP BY dt
+==== sqlite
+SELECT dt, count(*) AS n
+FROM qa.calls
+WHERE dt = '2024-05-01' OR jitter_ms > 70
+GROUP BY dt
+SQL
+
+diffq pruning_forms <<'SQL'
+SELECT dt, count(*) AS n
+FROM qa.calls
+WHERE (dt IN (DATE '2024-05-02', DATE '2024-05-09') OR NOT (dt <> DATE '2024-05-05')
+       OR (year(dt) = 2024 AND day(dt) > 9) OR dt < '2024-05-02')
+  AND region IS NOT NULL
+GROUP BY dt
+==== sqlite
+SELECT dt, count(*) AS n
+FROM qa.calls
+WHERE (dt IN ('2024-05-02', '2024-05-09') OR NOT (dt <> '2024-05-05')
+       OR (CAST(strftime('%Y', dt) AS INTEGER) = 2024 AND CAST(strftime('%d', dt) AS INTEGER) > 9)
+       OR dt < '2024-05-02')
+  AND region IS NOT NULL
+GROUP BY dt
+SQL
+
+diffq left_join_where_on_right_side <<'SQL'
+SELECT c.region, count(*) AS n
+FROM qa.calls c LEFT JOIN qa.regions r ON c.region = r.region
+WHERE r.tier = 'gold'
+GROUP BY c.region
+SQL
+
+diffq left_join_anti_pattern <<'SQL'
+SELECT c.region, c.client_type, count(*) AS n
+FROM qa.calls c LEFT JOIN qa.regions r ON c.region = r.region
+WHERE r.country IS NULL
+GROUP BY c.region, c.client_type
+SQL
+
+diffq left_join_where_on_left_side <<'SQL'
+SELECT r.country, count(*) AS n, count(r.region) AS matched
+FROM qa.calls c LEFT JOIN qa.regions r ON c.region = r.region
+WHERE c.dt >= DATE '2024-05-09' AND c.mos < 2.0
+GROUP BY r.country
+==== sqlite
+SELECT r.country, count(*) AS n, count(r.region) AS matched
+FROM qa.calls c LEFT JOIN qa.regions r ON c.region = r.region
+WHERE c.dt >= '2024-05-09' AND c.mos < 2.0
+GROUP BY r.country
+SQL
+
+diffq filter_above_aggregate <<'SQL'
+SELECT * FROM (
+  SELECT dt, region, count(*) AS n, avg(latency_ms) AS lat
+  FROM qa.calls GROUP BY dt, region
+) d
+WHERE d.dt > DATE '2024-05-07' AND d.n > 20 AND d.region <> 'us-east'
+==== sqlite
+SELECT * FROM (
+  SELECT dt, region, count(*) AS n, avg(latency_ms) AS lat
+  FROM qa.calls GROUP BY dt, region
+) d
+WHERE d.dt > '2024-05-07' AND d.n > 20 AND d.region <> 'us-east'
+SQL
+
+diffq constant_predicates <<'SQL'
+SELECT count(*) AS n,
+  sum(CASE WHEN NULL THEN 1 ELSE 0 END) AS null_true,
+  sum(CASE WHEN NOT (NULL = NULL) THEN 1 ELSE 0 END) AS not_null_eq,
+  sum(CASE WHEN 1 = 1 OR NULL THEN 1 ELSE 0 END) AS or_true
+FROM qa.calls
+WHERE (1 = 1 OR region = 'x') AND NOT (NULL IS NOT NULL) AND 2 > 1
+SQL
+
+diffq self_join_many_to_many <<'SQL'
+SELECT a.dt, count(*) AS pairs, count(DISTINCT a.meeting_id) AS meetings,
+  sum(CASE WHEN a.client_type = b.client_type THEN 1 ELSE 0 END) AS same_client
+FROM qa.calls a JOIN qa.calls b ON a.meeting_id = b.meeting_id AND a.dt = b.dt
+WHERE a.dt <= DATE '2024-05-04'
+GROUP BY a.dt
+==== sqlite
+SELECT a.dt, count(*) AS pairs, count(DISTINCT a.meeting_id) AS meetings,
+  sum(CASE WHEN a.client_type = b.client_type THEN 1 ELSE 0 END) AS same_client
+FROM qa.calls a JOIN qa.calls b ON a.meeting_id = b.meeting_id AND a.dt = b.dt
+WHERE a.dt <= '2024-05-04'
+GROUP BY a.dt
+SQL
+
+# ---------------------------------------------------------------- more semantics
+
+# Spark writes an empty string as "" and NULL as an empty field, so the two
+# stay apart in a result file.
+diffq empty_string_vs_null <<'SQL'
+SELECT DISTINCT region, substr(region, 50) AS past_end, trim(substr(client_type, 1, 1)) AS first_char
+FROM qa.calls WHERE dt = DATE '2024-05-04'
+==== sqlite
+SELECT DISTINCT region, substr(region, 50) AS past_end, trim(substr(client_type, 1, 1)) AS first_char
+FROM qa.calls WHERE dt = '2024-05-04'
+SQL
+
+diffq group_by_boolean --bools dropped <<'SQL'
+SELECT dropped, count(*) AS n, CAST(dropped AS BIGINT) AS as_int, avg(packet_loss_pct) AS loss
+FROM qa.calls GROUP BY dropped
+==== sqlite
+SELECT dropped, count(*) AS n, dropped AS as_int, avg(packet_loss_pct) AS loss
+FROM qa.calls GROUP BY dropped
+SQL
+
+diffq boolean_literals <<'SQL'
+SELECT count(*) AS n FROM qa.calls WHERE dropped = TRUE OR (dropped = FALSE AND mos < 2.0)
+SQL
+
+diffq integer_division_and_modulo <<'SQL'
+SELECT region, count(*) / count(DISTINCT meeting_id) AS legs_per_meeting,
+  sum(duration_s) / 60 AS minutes, min((-duration_s) % 7) AS neg_mod, max(latency_ms % 7) AS pos_mod,
+  avg(latency_ms) AS avg_latency
+FROM qa.calls GROUP BY region
+==== sqlite
+SELECT region, CAST(count(*) AS REAL) / count(DISTINCT meeting_id) AS legs_per_meeting,
+  sum(duration_s) / 60.0 AS minutes, min((-duration_s) % 7) AS neg_mod, max(latency_ms % 7) AS pos_mod,
+  avg(latency_ms) AS avg_latency
+FROM qa.calls GROUP BY region
+SQL
+
+diffq mixed_type_expressions <<'SQL'
+SELECT meeting_id,
+  CASE WHEN dropped THEN participants ELSE mos END AS mixed,
+  coalesce(participants, mos, 0) AS first_num,
+  participants + 0.5 AS half
+FROM qa.calls WHERE dt = DATE '2024-05-08' AND client_type = 'room-system'
+==== sqlite
+SELECT meeting_id,
+  CASE WHEN dropped THEN participants ELSE mos END AS mixed,
+  coalesce(participants, mos, 0) AS first_num,
+  participants + 0.5 AS half
+FROM qa.calls WHERE dt = '2024-05-08' AND client_type = 'room-system'
+SQL
+
+diffq union_all_types <<'SQL'
+SELECT kind, count(*) AS n, sum(v) AS total, min(v) AS lo
+FROM (
+  SELECT 'participants' AS kind, participants AS v FROM qa.calls
+  UNION ALL
+  SELECT 'mos' AS kind, mos AS v FROM qa.calls
+  UNION ALL
+  SELECT 'none' AS kind, NULL AS v FROM qa.regions
+) u
+GROUP BY kind
+SQL
+
+diffq more_date_functions <<'SQL'
+SELECT meeting_id, started_at,
+  datediff(started_at, DATE '2024-05-01') AS days_in,
+  date_add(dt, participants) AS plus_p,
+  year(started_at) AS y, month(started_at) AS m, day(started_at) AS d,
+  to_date('2024-05-03') AS fixed_day, CAST('2024-05-03' AS DATE) AS cast_day
+FROM qa.calls WHERE dt = DATE '2024-05-06'
+==== sqlite
+SELECT meeting_id, started_at,
+  CAST(julianday(date(started_at)) - julianday('2024-05-01') AS INTEGER) AS days_in,
+  date(dt, '+' || participants || ' days') AS plus_p,
+  CAST(strftime('%Y', started_at) AS INTEGER) AS y, CAST(strftime('%m', started_at) AS INTEGER) AS m,
+  CAST(strftime('%d', started_at) AS INTEGER) AS d,
+  '2024-05-03' AS fixed_day, '2024-05-03' AS cast_day
+FROM qa.calls WHERE dt = '2024-05-06'
+SQL
+
+# Spark's WEEK truncates to the Monday; SQLite: 6 days back, then the next Monday.
+diffq date_trunc_units <<'SQL'
+SELECT DISTINCT date_trunc('YEAR', started_at) AS y, date_trunc('WEEK', started_at) AS w,
+  date_trunc('DAY', started_at) AS d, date_trunc('MINUTE', started_at) AS mi
+FROM qa.calls WHERE dt IN (DATE '2024-05-04', DATE '2024-05-05', DATE '2024-05-06') AND latency_ms < 25
+==== sqlite
+SELECT DISTINCT strftime('%Y-01-01 00:00:00', started_at) AS y,
+  strftime('%Y-%m-%d 00:00:00', started_at, '-6 days', 'weekday 1') AS w,
+  strftime('%Y-%m-%d 00:00:00', started_at) AS d, strftime('%Y-%m-%d %H:%M:00', started_at) AS mi
+FROM qa.calls WHERE dt IN ('2024-05-04', '2024-05-05', '2024-05-06') AND latency_ms < 25
+SQL
+
+diffq order_by_expression_nulls_last --ordered <<'SQL'
+SELECT client_type, participants, meeting_id, started_at
+FROM qa.calls
+WHERE dt = DATE '2024-05-05' AND started_at IS NOT NULL
+ORDER BY length(client_type) DESC NULLS LAST, participants ASC NULLS LAST, started_at DESC, meeting_id
+LIMIT 25
+==== sqlite
+SELECT client_type, participants, meeting_id, started_at
+FROM qa.calls
+WHERE dt = '2024-05-05' AND started_at IS NOT NULL
+ORDER BY length(client_type) DESC NULLS LAST, participants ASC NULLS LAST, started_at DESC, meeting_id
+LIMIT 25
+SQL
+
+diffq global_count_distinct <<'SQL'
+SELECT count(DISTINCT meeting_id) AS meetings, count(DISTINCT region) AS regions,
+  count(DISTINCT client_type) AS clients, count(DISTINCT dt) AS days,
+  sum(duration_s * participants) AS leg_seconds, avg(CASE WHEN dropped THEN mos END) AS mos_dropped
+FROM qa.calls
+SQL
+
 # ---------------------------------------------------------------- writes, then queries
 
 diffq ctas_then_query <<'SQL'

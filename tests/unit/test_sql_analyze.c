@@ -940,9 +940,30 @@ static void test_analyze_sql_order_by_alias_and_group_by_position(void **state)
 	assert_string_equal(q->child[0]->groups[0]->name, "region");
 }
 
+static void test_analyze_sql_order_by_position_names_a_select_column(void **state)
+{
+	struct fixture *f = F(state);
+	const char *sql = "SELECT region, amount FROM sales.orders ORDER BY 2 DESC, 1";
+	sql_script sc;
+	sql_plan *q;
+
+	assert_int_equal(sql_parse(f->a, sql, strlen(sql), &sc, &f->err), 0);
+	assert_int_equal(analyze(f, sc.stmts[0]), 0);
+	q = sc.stmts[0]->query;
+	assert_int_equal(q->kind, SQL_PLAN_SORT);
+	assert_int_equal(q->sort[0].expr->kind, SQL_EXPR_COLUMN);
+	assert_string_equal(q->sort[0].expr->name, "amount");
+	assert_int_equal(q->sort[0].expr->ordinal, 1);
+	assert_string_equal(q->sort[1].expr->name, "region");
+	assert_int_equal(q->sort[1].expr->ordinal, 0);
+	assert_sql_error(f, "SELECT region FROM sales.orders ORDER BY 3",
+			 "line 1, column 42: ORDER BY position 3 is not in the select list");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		TEST(test_analyze_sql_order_by_position_names_a_select_column),
 		TEST(test_analyze_table_becomes_scan_in_subquery_alias),
 		TEST(test_analyze_three_part_name_and_alias),
 		TEST(test_analyze_unknown_table_suggests_nearest),
