@@ -41,6 +41,16 @@ static bool origin_ok(store_origin o)
 	return o >= STORE_ORIGIN_FS && o <= STORE_ORIGIN_TOOL;
 }
 
+/* Every catalog change starts here: a write transaction and a known origin. */
+static int change_check(const store_txn *txn, store_origin origin)
+{
+	int rc = require_write(txn);
+
+	if (rc == 0 && !origin_ok(origin))
+		rc = -EINVAL;
+	return rc;
+}
+
 static int kv_get(store_txn *txn, MDB_dbi dbi, const void *key, size_t klen, MDB_val *val)
 {
 	MDB_val k = { klen, (void *)key };
@@ -479,11 +489,9 @@ int store_database_drop(store_txn *txn, const char *name, store_origin origin)
 	size_t len;
 	int rc;
 
-	rc = require_write(txn);
+	rc = change_check(txn, origin);
 	if (rc != 0)
 		return rc;
-	if (!origin_ok(origin))
-		return -EINVAL;
 	rc = store_database_get(txn, name, &d);
 	if (rc != 0)
 		return rc;
@@ -521,11 +529,9 @@ int store_table_create(store_txn *txn, const char *db, const char *name, uint32_
 	size_t klen;
 	int rc;
 
-	rc = require_write(txn);
+	rc = change_check(txn, origin);
 	if (rc != 0)
 		return rc;
-	if (!origin_ok(origin))
-		return -EINVAL;
 	rc = table_key(db, name, key, &klen);
 	if (rc != 0)
 		return rc;
@@ -680,11 +686,9 @@ int store_table_drop(store_txn *txn, const char *db, const char *name, store_ori
 	size_t klen;
 	int rc;
 
-	rc = require_write(txn);
+	rc = change_check(txn, origin);
 	if (rc != 0)
 		return rc;
-	if (!origin_ok(origin))
-		return -EINVAL;
 	rc = store_table_get(txn, db, name, &t);
 	if (rc != 0)
 		goto out;
@@ -885,11 +889,9 @@ int store_pnode_drop(store_txn *txn, uint64_t pnode_id, store_origin origin)
 	MDB_val k, v;
 	int rc;
 
-	rc = require_write(txn);
+	rc = change_check(txn, origin);
 	if (rc != 0)
 		return rc;
-	if (!origin_ok(origin))
-		return -EINVAL;
 	rc = pnode_by_id(txn, pnode_id, &p, key, &klen);
 	if (rc == 0)
 		rc = table_by_id(txn, p.table_id, &t, tkey, &tklen);
@@ -1173,11 +1175,9 @@ int store_file_drop(store_txn *txn, uint64_t pnode_id, const char *name, store_o
 	size_t klen;
 	int rc;
 
-	rc = require_write(txn);
+	rc = change_check(txn, origin);
 	if (rc != 0)
 		return rc;
-	if (!origin_ok(origin))
-		return -EINVAL;
 	rc = file_key(pnode_id, name, key, &klen);
 	if (rc != 0)
 		return rc;
