@@ -757,13 +757,13 @@ diffq order_by_expression_nulls_last --ordered <<'SQL'
 SELECT client_type, participants, meeting_id, started_at
 FROM qa.calls
 WHERE dt = DATE '2024-05-05' AND started_at IS NOT NULL
-ORDER BY length(client_type) DESC NULLS LAST, participants ASC NULLS LAST, started_at DESC, meeting_id
+ORDER BY length(client_type) DESC NULLS LAST, participants ASC NULLS LAST, started_at DESC, meeting_id, client_type
 LIMIT 25
 ==== sqlite
 SELECT client_type, participants, meeting_id, started_at
 FROM qa.calls
 WHERE dt = '2024-05-05' AND started_at IS NOT NULL
-ORDER BY length(client_type) DESC NULLS LAST, participants ASC NULLS LAST, started_at DESC, meeting_id
+ORDER BY length(client_type) DESC NULLS LAST, participants ASC NULLS LAST, started_at DESC, meeting_id, client_type
 LIMIT 25
 SQL
 
