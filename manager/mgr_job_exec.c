@@ -427,10 +427,12 @@ static int run_ddl(struct run_ctx *rc, const sql_stmt *s)
 
 /* ---- queries ------------------------------------------------------------------------- */
 
+/* One CSV field, RFC 4180.  An empty string is written "" so that it
+ * differs from NULL, which is an empty field (as Spark's CSV writer does). */
 static void csv_field(textbuf *out, const char *s, size_t n)
 {
-	bool quote = n == 0 ? false : memchr(s, ',', n) || memchr(s, '"', n) || memchr(s, '\n', n) ||
-				      memchr(s, '\r', n);
+	bool quote = n == 0 || memchr(s, ',', n) || memchr(s, '"', n) || memchr(s, '\n', n) ||
+		     memchr(s, '\r', n);
 	if (!quote) {
 		textbuf_append(out, s, n);
 		return;
