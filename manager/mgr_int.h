@@ -12,6 +12,7 @@ struct mgr {
 	store_env *manager_store;   /* the manager's own environment: HOME/manager */
 	int lock_fd;                /* HOME/.metafsd.lock, held by the daemon; -1 */
 	struct mgr_jobs *jobs;      /* the job queue (daemon only), see mgr_job.c */
+	struct mgr_syncs *syncs;    /* sync rules (daemon only), see mgr_sync.c */
 };
 
 /* mkdir -p. */
