@@ -317,29 +317,6 @@ static void an_coerce(an_ctx *c, sql_expr **slot, sql_type to)
 	*slot = cast;
 }
 
-static const char *an_op_text(sql_op op)
-{
-	switch (op) {
-	case SQL_OP_NOT: return "NOT";
-	case SQL_OP_NEG: return "-";
-	case SQL_OP_ADD: return "+";
-	case SQL_OP_SUB: return "-";
-	case SQL_OP_MUL: return "*";
-	case SQL_OP_DIV: return "/";
-	case SQL_OP_MOD: return "%";
-	case SQL_OP_EQ: return "=";
-	case SQL_OP_NE: return "<>";
-	case SQL_OP_LT: return "<";
-	case SQL_OP_LE: return "<=";
-	case SQL_OP_GT: return ">";
-	case SQL_OP_GE: return ">=";
-	case SQL_OP_AND: return "AND";
-	case SQL_OP_OR: return "OR";
-	case SQL_OP_CONCAT: return "||";
-	}
-	return "?";
-}
-
 static bool an_castable(sql_type from, sql_type to)
 {
 	if (from == to || from == SQL_TYPE_NULL || from == SQL_TYPE_STRING || to == SQL_TYPE_STRING)
@@ -592,7 +569,7 @@ static int an_compare_types(an_ctx *c, sql_expr *e, uint32_t from, uint32_t to, 
 static int an_binary(an_ctx *c, sql_expr *e)
 {
 	sql_type l = e->args[0]->type, r = e->args[1]->type, t;
-	const char *op = an_op_text(e->op);
+	const char *op = sql_op_text(e->op);
 
 	switch (e->op) {
 	case SQL_OP_AND:
@@ -1225,26 +1202,6 @@ static void an_name_outputs(an_ctx *c, sql_plan *p, const char **names)
 	}
 }
 
-static int an_project(an_ctx *c, sql_plan *p)
-{
-	an_scope s = { .clause = "a select list without GROUP BY" };
-	const char **names;
-	int rc;
-
-	s.attrs = p->child[0]->output;
-	s.n = p->child[0]->noutput;
-	rc = an_expand_stars(c, p, s.attrs, s.n);
-	if (rc)
-		return rc;
-	names = an_pre_names(c, p);
-	for (uint32_t i = 0; i < p->nexprs; i++) {
-		rc = an_expr(c, &p->exprs[i], &s);
-		if (rc)
-			return rc;
-	}
-	an_name_outputs(c, p, names);
-	return sql_plan_compute_output(c->a, p);
-}
 
 /* Every column E uses outside an aggregate must be (part of) a group. */
 static int an_check_grouped(an_ctx *c, const sql_expr *e, const sql_plan *p)
@@ -1266,6 +1223,45 @@ static int an_check_grouped(an_ctx *c, const sql_expr *e, const sql_plan *p)
 	return 0;
 }
 
+/* S over the input of P (a PROJECT or an AGGREGATE), whose select list has
+ * its stars expanded against that input. */
+static int an_select_scope(an_ctx *c, sql_plan *p, an_scope *s)
+{
+	s->attrs = p->child[0]->output;
+	s->n = p->child[0]->noutput;
+	return an_expand_stars(c, p, s->attrs, s->n);
+}
+
+/* Resolve the select list of P in S and name its outputs.  Under an
+ * AGGREGATE each expression is checked against the groups as soon as it is
+ * resolved, so the first faulty expression is the one reported. */
+static int an_select_list(an_ctx *c, sql_plan *p, an_scope *s)
+{
+	const char **names = an_pre_names(c, p);
+	int rc;
+
+	for (uint32_t i = 0; i < p->nexprs; i++) {
+		rc = an_expr(c, &p->exprs[i], s);
+		if (rc)
+			return rc;
+		if (p->kind == SQL_PLAN_AGGREGATE) {
+			rc = an_check_grouped(c, p->exprs[i], p);
+			if (rc)
+				return rc;
+		}
+	}
+	an_name_outputs(c, p, names);
+	return sql_plan_compute_output(c->a, p);
+}
+
+static int an_project(an_ctx *c, sql_plan *p)
+{
+	an_scope s = { .clause = "a select list without GROUP BY" };
+	int rc = an_select_scope(c, p, &s);
+
+	return rc ? rc : an_select_list(c, p, &s);
+}
+
 static bool an_is_int_literal(const sql_expr *e)
 {
 	return e->kind == SQL_EXPR_LITERAL && !e->value.null && e->value.type == SQL_TYPE_BIGINT;
@@ -1274,12 +1270,8 @@ static bool an_is_int_literal(const sql_expr *e)
 static int an_aggregate(an_ctx *c, sql_plan *p)
 {
 	an_scope s = { .clause = "GROUP BY" };
-	const char **names;
-	int rc;
+	int rc = an_select_scope(c, p, &s);
 
-	s.attrs = p->child[0]->output;
-	s.n = p->child[0]->noutput;
-	rc = an_expand_stars(c, p, s.attrs, s.n);
 	if (rc)
 		return rc;
 	for (uint32_t g = 0; g < p->ngroups; g++) {
@@ -1321,19 +1313,9 @@ static int an_aggregate(an_ctx *c, sql_plan *p)
 		if (rc)
 			return rc;
 	}
-	names = an_pre_names(c, p);
 	s.allow_agg = true;
 	s.clause = "the select list";
-	for (uint32_t i = 0; i < p->nexprs; i++) {
-		rc = an_expr(c, &p->exprs[i], &s);
-		if (rc)
-			return rc;
-		rc = an_check_grouped(c, p->exprs[i], p);
-		if (rc)
-			return rc;
-	}
-	an_name_outputs(c, p, names);
-	return sql_plan_compute_output(c->a, p);
+	return an_select_list(c, p, &s);
 }
 
 /* ---- HAVING and ORDER BY over a select list --------------------------------------------------- */

@@ -58,6 +58,10 @@ int sql_timestamp_parse(const char *s, size_t n, int64_t *micros);
 /* Format into OUT (at least 32 bytes); returns the length. */
 size_t sql_date_format(int64_t days, char *out);
 size_t sql_timestamp_format(int64_t micros, char *out);
+/* Parse the N bytes at S, all of them, as a double: decimal or exponent
+ * notation, "NaN", "Infinity" or "-Infinity" (no spaces, no hex floats, no
+ * "inf").  False when they are not a number or are 128 bytes or more. */
+bool sql_double_parse(const char *s, size_t n, double *out);
 /* Cast V to TYPE.  Strings produced live in A (or in SCRATCH when A is NULL,
  * see sql_eval.c).  A failed cast of a string yields NULL (Spark's
  * non-ANSI behaviour).  0 or -EINVAL for an impossible cast. */

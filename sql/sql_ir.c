@@ -315,22 +315,6 @@ unsigned sql_edit_distance(const char *a, const char *b)
 
 /* ---- rendering ----------------------------------------------------------------------- */
 
-/* Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).  A
- * copy of what sql_value.c does, so printing plans needs no engine code. */
-static void sql_ir_civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t z = days + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 static void sql_ir_print_double(double v, textbuf *out)
 {
 	char buf[64];
@@ -357,8 +341,8 @@ static void sql_ir_print_double(double v, textbuf *out)
  * null lower case. */
 static void sql_ir_print_literal(const sql_value *v, textbuf *out)
 {
-	int64_t y, t, days, us;
-	unsigned m, d;
+	char buf[32];
+	int64_t us;
 
 	if (v->null || v->type == SQL_TYPE_NULL) {
 		textbuf_puts(out, "null");
@@ -378,29 +362,27 @@ static void sql_ir_print_literal(const sql_value *v, textbuf *out)
 		textbuf_puts(out, v->u.b ? "true" : "false");
 		break;
 	case SQL_TYPE_DATE:
-		sql_ir_civil(v->u.i, &y, &m, &d);
-		textbuf_printf(out, "%04" PRId64 "-%02u-%02u", y, m, d);
+		sql_date_format(v->u.i, buf);
+		textbuf_puts(out, buf);
 		break;
 	case SQL_TYPE_TIMESTAMP:
-		us = v->u.i % 86400000000LL;
-		days = v->u.i / 86400000000LL;
-		if (us < 0) {
-			us += 86400000000LL;
-			days--;
-		}
-		sql_ir_civil(days, &y, &m, &d);
-		t = us / 1000000;
-		textbuf_printf(out, "%04" PRId64 "-%02u-%02u %02" PRId64 ":%02" PRId64 ":%02" PRId64,
-			       y, m, d, t / 3600, t / 60 % 60, t % 60);
-		if (us % 1000000)
-			textbuf_printf(out, ".%06" PRId64, us % 1000000);
+		/* Plans show a fraction with all six digits (12:30:05.250000),
+		 * results only up to the last significant one: the whole seconds
+		 * come from the result format, the fraction is written here. */
+		us = v->u.i % 1000000;
+		if (us < 0)
+			us += 1000000;
+		sql_timestamp_format(v->u.i - us, buf);
+		textbuf_puts(out, buf);
+		if (us)
+			textbuf_printf(out, ".%06" PRId64, us);
 		break;
 	case SQL_TYPE_NULL:
 		break;
 	}
 }
 
-static const char *sql_ir_op_text(sql_op op)
+const char *sql_op_text(sql_op op)
 {
 	switch (op) {
 	case SQL_OP_NOT: return "NOT";
@@ -489,7 +471,7 @@ void sql_expr_print(const sql_expr *e, bool resolved, textbuf *out)
 	case SQL_EXPR_BINARY:
 		textbuf_puts(out, "(");
 		sql_expr_print(e->args[0], resolved, out);
-		textbuf_printf(out, " %s ", sql_ir_op_text(e->op));
+		textbuf_printf(out, " %s ", sql_op_text(e->op));
 		sql_expr_print(e->args[1], resolved, out);
 		textbuf_puts(out, ")");
 		break;

@@ -118,6 +118,8 @@ typedef enum sql_op {
 	SQL_OP_AND, SQL_OP_OR,
 	SQL_OP_CONCAT,           /* || */
 } sql_op;
+/* The operator as plans and error messages write it: "+", "AND", "!=" ... */
+const char *sql_op_text(sql_op op);
 
 typedef enum sql_agg_fn {
 	SQL_AGG_COUNT = 1, SQL_AGG_SUM, SQL_AGG_AVG, SQL_AGG_MIN, SQL_AGG_MAX,

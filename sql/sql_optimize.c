@@ -479,6 +479,19 @@ static void op_split_sides(op_ctx *c, sql_expr *cond, const sql_plan *j, sql_exp
 	}
 }
 
+/* Put LEFT over J's left input and RIGHT over its right one, as filters
+ * (either may be NULL); false when both are. */
+static bool op_filter_sides(op_ctx *c, sql_plan *j, sql_expr *left, sql_expr *right)
+{
+	if (left == NULL && right == NULL)
+		return false;
+	if (left)
+		j->child[0] = op_filter(c, left, j->child[0]);
+	if (right)
+		j->child[1] = op_filter(c, right, j->child[1]);
+	return true;
+}
+
 static bool op_push_into_join(op_ctx *c, sql_plan **slot)
 {
 	sql_plan *p = *slot, *j = p->child[0];
@@ -491,12 +504,8 @@ static bool op_push_into_join(op_ctx *c, sql_plan **slot)
 		rest = sql_expr_and(c->a, right, rest);
 		right = NULL;
 	}
-	if (left == NULL && right == NULL)
+	if (!op_filter_sides(c, j, left, right))
 		return false;
-	if (left)
-		j->child[0] = op_filter(c, left, j->child[0]);
-	if (right)
-		j->child[1] = op_filter(c, right, j->child[1]);
 	*slot = rest ? op_filter(c, rest, j) : j;
 	return true;
 }
@@ -514,12 +523,8 @@ static bool op_push_join_condition(op_ctx *c, sql_plan *j)
 		rest = sql_expr_and(c->a, left, rest);
 		left = NULL;
 	}
-	if (left == NULL && right == NULL)
+	if (!op_filter_sides(c, j, left, right))
 		return false;
-	if (left)
-		j->child[0] = op_filter(c, left, j->child[0]);
-	if (right)
-		j->child[1] = op_filter(c, right, j->child[1]);
 	j->cond = rest;
 	return true;
 }

@@ -359,102 +359,6 @@ static char *sql_parse_unescape(sql_parser *p, const sql_token *t, uint32_t *len
 	return s;
 }
 
-static bool sql_parse_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days from 1970-01-01 (Howard Hinnant's days_from_civil). */
-static int64_t sql_parse_days(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-/* Up to MAX digits at *i; -1 when there are none. */
-static int64_t sql_parse_digits(const char *s, size_t n, size_t *i, unsigned min, unsigned max)
-{
-	int64_t v = 0;
-	unsigned k = 0;
-
-	while (*i < n && k < max && s[*i] >= '0' && s[*i] <= '9') {
-		v = v * 10 + (s[*i] - '0');
-		(*i)++;
-		k++;
-	}
-	return k >= min ? v : -1;
-}
-
-/* YYYY-MM-DD at the start of S; the index after it in *i. */
-static bool sql_parse_date_part(const char *s, size_t n, size_t *i, int64_t *days)
-{
-	static const unsigned mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int64_t y, m, d;
-
-	y = sql_parse_digits(s, n, i, 4, 4);
-	if (y < 0 || *i >= n || s[(*i)++] != '-')
-		return false;
-	m = sql_parse_digits(s, n, i, 1, 2);
-	if (m < 1 || m > 12 || *i >= n || s[(*i)++] != '-')
-		return false;
-	d = sql_parse_digits(s, n, i, 1, 2);
-	if (d < 1 || d > (int64_t)(mdays[m - 1] + (m == 2 && sql_parse_leap(y))))
-		return false;
-	*days = sql_parse_days(y, (unsigned)m, (unsigned)d);
-	return true;
-}
-
-/* DATE 'YYYY-MM-DD' and TIMESTAMP 'YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]]'. */
-static bool sql_parse_datetime(const char *s, size_t n, bool timestamp, int64_t *out)
-{
-	size_t i = 0;
-	int64_t days, h = 0, mi = 0, sec = 0, frac = 0;
-
-	if (!sql_parse_date_part(s, n, &i, &days))
-		return false;
-	if (!timestamp) {
-		*out = days;
-		return i == n;
-	}
-	if (i < n) {
-		if (s[i] != ' ' && s[i] != 'T')
-			return false;
-		i++;
-		h = sql_parse_digits(s, n, &i, 1, 2);
-		if (h < 0 || h > 23 || i >= n || s[i++] != ':')
-			return false;
-		mi = sql_parse_digits(s, n, &i, 2, 2);
-		if (mi < 0 || mi > 59)
-			return false;
-		if (i < n && s[i] == ':') {
-			i++;
-			sec = sql_parse_digits(s, n, &i, 2, 2);
-			if (sec < 0 || sec > 59)
-				return false;
-			if (i < n && s[i] == '.') {
-				size_t from = ++i;
-
-				frac = sql_parse_digits(s, n, &i, 1, 6);
-				if (frac < 0)
-					return false;
-				for (size_t k = i - from; k < 6; k++)
-					frac *= 10;
-			}
-		}
-	}
-	if (i != n)
-		return false;
-	*out = ((days * 86400 + h * 3600 + mi * 60 + sec) * 1000000) + frac;
-	return true;
-}
-
 static int sql_parse_type(sql_parser *p, sql_type *out)
 {
 	static const struct { const char *name; sql_type type; } types[] = {
@@ -553,7 +457,9 @@ static int sql_parse_typed_literal(sql_parser *p, bool timestamp, sql_expr **out
 
 	sql_parse_advance(p);
 	s = sql_parse_unescape(p, &p->tok, &n);
-	if (!sql_parse_datetime(s, n, timestamp, &e->value.u.i)) {
+	/* The literal reads its text as a cast would, as in Spark. */
+	if ((timestamp ? sql_timestamp_parse(s, n, &e->value.u.i)
+		       : sql_date_parse(s, n, &e->value.u.i)) != 0) {
 		sql_error_set(p->err, line, col, "invalid %s literal '%s'",
 			      timestamp ? "TIMESTAMP" : "DATE", s);
 		return -EINVAL;

@@ -411,13 +411,10 @@ static bool sql_text_to_bigint(const char *s, size_t n, int64_t *out)
 	return true;
 }
 
-static bool sql_text_to_double(const char *s, size_t n, double *out)
+bool sql_double_parse(const char *s, size_t n, double *out)
 {
-	const char *end = s + n;
 	char buf[128];
 
-	sql_trim_space(&s, &end);
-	n = (size_t)(end - s);
 	if (n == 0 || n >= sizeof buf)
 		return false;
 	memcpy(buf, s, n);
@@ -426,22 +423,32 @@ static bool sql_text_to_double(const char *s, size_t n, double *out)
 		*out = NAN;
 		return true;
 	}
-	if (!strcmp(buf, "Infinity") || !strcmp(buf, "+Infinity")) {
-		*out = INFINITY;
-		return true;
-	}
-	if (!strcmp(buf, "-Infinity")) {
-		*out = -INFINITY;
+	if (!strcmp(buf, "Infinity") || !strcmp(buf, "-Infinity")) {
+		*out = buf[0] == '-' ? -INFINITY : INFINITY;
 		return true;
 	}
 	/* strtod would take hex floats and "inf"/"nan" words Spark refuses. */
 	for (size_t i = 0; i < n; i++)
 		if (!isdigit((unsigned char)buf[i]) && !strchr("+-.eE", buf[i]))
 			return false;
-	char *e;
-	errno = 0;
-	*out = strtod(buf, &e);
-	return *e == '\0' && e != buf;
+	char *end;
+	*out = strtod(buf, &end);
+	return end == buf + n;
+}
+
+/* A cast from string, like Spark's, ignores spaces around the number and
+ * also takes "+Infinity". */
+static bool sql_text_to_double(const char *s, size_t n, double *out)
+{
+	const char *end = s + n;
+
+	sql_trim_space(&s, &end);
+	n = (size_t)(end - s);
+	if (n == 9 && !memcmp(s, "+Infinity", 9)) {
+		*out = INFINITY;
+		return true;
+	}
+	return sql_double_parse(s, n, out);
 }
 
 static bool sql_text_to_boolean(const char *s, size_t n, bool *out)

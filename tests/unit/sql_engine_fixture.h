@@ -74,36 +74,52 @@ static inline uint32_t fx_columns(const char *spec, store_column *out)
 	return n;
 }
 
-/* Create db (if needed) and table db.name with COLS and PARTKEYS. */
-static inline int fx_table(fx *f, const char *db, const char *name, store_format format,
-			   bool header, const char *cols, const char *partkeys)
+/* Create db (if needed) and table db.name whose schema is the NCOLUMNS data
+ * columns at C followed by its NPARTKEYS partition keys; its id in *ID
+ * (ID may be NULL).  The catalog fixture makes its tables here too. */
+static inline int fx_table_create(store_env *env, const char *db, const char *name,
+				  store_format format, bool header, store_column *c,
+				  uint32_t ncolumns, uint32_t npartkeys, uint64_t *id)
 {
 	store_txn *txn;
-	store_column c[64];
 	store_table t = {0};
-	int rc = store_write_begin(f->env, &txn);
+	int rc = store_write_begin(env, &txn);
 
 	if (rc)
 		return rc;
 	rc = store_database_create(txn, db, 0, 0, STORE_ORIGIN_TOOL, NULL);
 	if (rc && rc != -EEXIST)
 		goto out;
-	if ((rc = store_table_create(txn, db, name, 0, 0, STORE_ORIGIN_TOOL, NULL)))
+	if ((rc = store_table_create(txn, db, name, 0, 0, STORE_ORIGIN_TOOL, &t)))
 		goto out;
 	snprintf(t.db, sizeof t.db, "%s", db);
 	snprintf(t.name, sizeof t.name, "%s", name);
 	t.format = format;
 	t.header = header;
-	t.ncolumns = fx_columns(cols, c);
-	t.npartkeys = fx_columns(partkeys, c + t.ncolumns);
+	t.ncolumns = ncolumns;
+	t.npartkeys = npartkeys;
 	t.columns = c;
+	t.properties = NULL;
 	rc = store_table_set_schema(txn, &t, STORE_ORIGIN_TOOL);
 out:
 	if (rc) {
 		store_abort(txn);
 		return rc;
 	}
-	return store_commit(txn);
+	if ((rc = store_commit(txn)) == 0 && id)
+		*id = t.id;
+	return rc;
+}
+
+/* Create db (if needed) and table db.name with COLS and PARTKEYS. */
+static inline int fx_table(fx *f, const char *db, const char *name, store_format format,
+			   bool header, const char *cols, const char *partkeys)
+{
+	store_column c[64];
+	uint32_t ncolumns = fx_columns(cols, c);
+	uint32_t npartkeys = fx_columns(partkeys, c + ncolumns);
+
+	return fx_table_create(f->env, db, name, format, header, c, ncolumns, npartkeys, NULL);
 }
 
 static inline int fx_mkdirs(const char *path)

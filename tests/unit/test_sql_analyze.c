@@ -19,302 +19,26 @@
 
 #include <cmocka.h>
 
-#include "sql_int.h"
-#include "testdir.h"
-
-struct fixture {
-	char dir[PATH_MAX];
-	store_env *env;
-	sql_platform platform;
-	sql_catalog cat;
-	sql_arena *a;
-	sql_error err;
-};
-
-static uint64_t make_table(store_env *env, const char *db, const char *name,
-			   const store_column *cols, uint32_t ncols, uint32_t nkeys)
-{
-	store_txn *txn = NULL;
-	store_table t;
-
-	assert_int_equal(store_write_begin(env, &txn), 0);
-	if (store_database_get(txn, db, &(store_database){ 0 }) != 0)
-		assert_int_equal(store_database_create(txn, db, 0, 0, STORE_ORIGIN_TOOL, NULL), 0);
-	assert_int_equal(store_table_create(txn, db, name, 0, 0, STORE_ORIGIN_TOOL, &t), 0);
-	t.format = STORE_FORMAT_CSV;
-	t.header = true;
-	t.ncolumns = ncols - nkeys;
-	t.npartkeys = nkeys;
-	t.columns = (store_column *)cols;
-	t.properties = NULL;
-	assert_int_equal(store_table_set_schema(txn, &t, STORE_ORIGIN_TOOL), 0);
-	assert_int_equal(store_commit(txn), 0);
-	return t.id;
-}
+#include "sql_catalog_fixture.h"
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-	static const store_column orders[] = {
-		{ "id", STORE_TYPE_BIGINT }, { "region", STORE_TYPE_STRING },
-		{ "amount", STORE_TYPE_DOUBLE }, { "qty", STORE_TYPE_BIGINT },
-		{ "dt", STORE_TYPE_DATE },
-	};
-	static const store_column customers[] = {
-		{ "id", STORE_TYPE_BIGINT }, { "name", STORE_TYPE_STRING },
-		{ "region", STORE_TYPE_STRING }, { "active", STORE_TYPE_BOOLEAN },
-	};
 	static const store_column notes[] = { { "text", STORE_TYPE_STRING } };
+	struct fixture *f = catalog_fixture_open();
 	store_txn *txn = NULL;
 
-	if (f == NULL || testdir_make(f->dir) != 0)
+	if (f == NULL)
 		return -1;
-	if (store_open(f->dir, NULL, &f->env) != 0)
-		return -1;
-	make_table(f->env, "sales", "orders", orders, 5, 1);
-	make_table(f->env, "sales", "customers", customers, 4, 0);
+	make_table(f->env, "sales", "orders", catalog_fixture_orders, 5, 1);
+	make_table(f->env, "sales", "customers", catalog_fixture_customers, 4, 0);
 	make_table(f->env, "sales", "notes", notes, 1, 0);
 	/* A table made by mkdir, before its .schema was written. */
 	if (store_write_begin(f->env, &txn) != 0 ||
 	    store_table_create(txn, "sales", "raw", 0, 0, STORE_ORIGIN_TOOL, NULL) != 0 ||
 	    store_commit(txn) != 0)
 		return -1;
-	f->platform = (sql_platform){ .name = "hive", .data_dir = f->dir, .store = f->env };
-	f->cat = (sql_catalog){ .platforms = &f->platform, .nplatforms = 1, .default_platform = 0 };
-	f->a = sql_arena_new();
 	*state = f;
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	sql_arena_free(f->a);
-	store_close(f->env);
-	testdir_remove(f->dir);
-	free(f);
-	return 0;
-}
-
-#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-
-/* ---- builders ----------------------------------------------------------------------------- */
-
-static sql_arena *A;
-
-static sql_expr *col_at(const char *q, const char *name, uint32_t line, uint32_t c)
-{
-	sql_expr *e = sql_expr_new(A, SQL_EXPR_COLUMN, line, c);
-
-	e->qualifier = q;
-	e->name = name;
-	e->ordinal = -1;
-	return e;
-}
-
-static sql_expr *col(const char *name)
-{
-	return col_at(NULL, name, 1, 8);
-}
-
-static sql_expr *qcol(const char *q, const char *name)
-{
-	return col_at(q, name, 1, 8);
-}
-
-static sql_expr *lit_int(int64_t v)
-{
-	sql_expr *e = sql_expr_new(A, SQL_EXPR_LITERAL, 1, 1);
-
-	e->value.type = SQL_TYPE_BIGINT;
-	e->value.u.i = v;
-	return e;
-}
-
-static sql_expr *lit_str(const char *s)
-{
-	sql_expr *e = sql_expr_new(A, SQL_EXPR_LITERAL, 1, 1);
-
-	e->value.type = SQL_TYPE_STRING;
-	e->value.u.s.ptr = s;
-	e->value.u.s.len = (uint32_t)strlen(s);
-	return e;
-}
-
-static sql_expr *lit_bool(bool b)
-{
-	sql_expr *e = sql_expr_new(A, SQL_EXPR_LITERAL, 1, 1);
-
-	e->value.type = SQL_TYPE_BOOLEAN;
-	e->value.u.b = b;
-	return e;
-}
-
-static sql_expr *lit_null(void)
-{
-	sql_expr *e = sql_expr_new(A, SQL_EXPR_LITERAL, 1, 1);
-
-	e->value.type = SQL_TYPE_NULL;
-	e->value.null = true;
-	return e;
-}
-
-static sql_expr *nargs(sql_expr *e, uint32_t n, ...)
-{
-	va_list ap;
-
-	e->args = sql_arena_alloc(A, (n + 1) * sizeof *e->args);
-	e->nargs = n;
-	va_start(ap, n);
-	for (uint32_t i = 0; i < n; i++)
-		e->args[i] = va_arg(ap, sql_expr *);
-	va_end(ap);
-	return e;
-}
-
-static sql_expr *bin_at(sql_op op, sql_expr *l, sql_expr *r, uint32_t line, uint32_t c)
-{
-	sql_expr *e = sql_expr_new(A, SQL_EXPR_BINARY, line, c);
-
-	e->op = op;
-	return nargs(e, 2, l, r);
-}
-
-static sql_expr *bin(sql_op op, sql_expr *l, sql_expr *r)
-{
-	return bin_at(op, l, r, 1, 1);
-}
-
-static sql_expr *func_at(const char *name, uint32_t line, uint32_t c)
-{
-	sql_expr *e = sql_expr_new(A, SQL_EXPR_FUNC, line, c);
-
-	e->name = name;
-	return e;
-}
-
-static sql_expr *agg(sql_agg_fn fn, const char *name, sql_expr *arg)
-{
-	sql_expr *e = sql_expr_new(A, SQL_EXPR_AGG, 1, 1);
-
-	e->agg = fn;
-	e->name = name;
-	return arg ? nargs(e, 1, arg) : e;
-}
-
-static sql_expr *as(sql_expr *x, const char *name)
-{
-	sql_expr *e = sql_expr_new(A, SQL_EXPR_ALIAS, x->line, x->col);
-
-	e->name = name;
-	return nargs(e, 1, x);
-}
-
-static sql_expr *star(const char *q)
-{
-	sql_expr *e = sql_expr_new(A, SQL_EXPR_STAR, 1, 8);
-
-	e->qualifier = q;
-	return e;
-}
-
-static sql_plan *rel_at(const char *a, const char *b, uint32_t line, uint32_t c)
-{
-	sql_plan *p = sql_plan_new(A, b ? SQL_PLAN_UNRESOLVED_RELATION : SQL_PLAN_CTE_REF, line, c);
-
-	p->names[0] = a;
-	p->names[1] = b;
-	p->nnames = b ? 2 : 1;
-	return p;
-}
-
-static sql_plan *rel(const char *a, const char *b)
-{
-	return rel_at(a, b, 1, 15);
-}
-
-static sql_plan *aliased(sql_plan *child, const char *name)
-{
-	sql_plan *p = sql_plan_new(A, SQL_PLAN_ALIAS, child->line, child->col);
-
-	p->alias = name;
-	p->child[0] = child;
-	return p;
-}
-
-static sql_plan *wrap(sql_plan_kind kind, sql_plan *child)
-{
-	sql_plan *p = sql_plan_new(A, kind, 1, 1);
-
-	p->child[0] = child;
-	return p;
-}
-
-static sql_plan *filter(sql_plan *child, sql_expr *cond)
-{
-	sql_plan *p = wrap(SQL_PLAN_FILTER, child);
-
-	p->cond = cond;
-	return p;
-}
-
-static sql_plan *list(sql_plan_kind kind, sql_plan *child, uint32_t n, ...)
-{
-	sql_plan *p = wrap(kind, child);
-	va_list ap;
-
-	p->exprs = sql_arena_alloc(A, (n + 1) * sizeof *p->exprs);
-	p->nexprs = n;
-	va_start(ap, n);
-	for (uint32_t i = 0; i < n; i++)
-		p->exprs[i] = va_arg(ap, sql_expr *);
-	va_end(ap);
-	return p;
-}
-
-static sql_plan *group_by(sql_plan *agg, uint32_t n, ...)
-{
-	va_list ap;
-
-	agg->groups = sql_arena_alloc(A, (n + 1) * sizeof *agg->groups);
-	agg->ngroups = n;
-	va_start(ap, n);
-	for (uint32_t i = 0; i < n; i++)
-		agg->groups[i] = va_arg(ap, sql_expr *);
-	va_end(ap);
-	return agg;
-}
-
-static sql_plan *sort1(sql_plan *child, sql_expr *key, bool desc)
-{
-	sql_plan *p = wrap(SQL_PLAN_SORT, child);
-
-	p->sort = sql_arena_alloc(A, sizeof *p->sort);
-	p->sort[0] = (sql_sort_key){ key, desc, !desc };
-	p->nsort = 1;
-	return p;
-}
-
-static sql_plan *join(sql_join_type type, sql_plan *l, sql_plan *r, sql_expr *cond)
-{
-	sql_plan *p = sql_plan_new(A, SQL_PLAN_JOIN, 1, 20);
-
-	p->join_type = type;
-	p->child[0] = l;
-	p->child[1] = r;
-	p->cond = cond;
-	return p;
-}
-
-static sql_stmt *select_stmt(sql_plan *q)
-{
-	sql_stmt *st = sql_arena_alloc(A, sizeof *st);
-
-	st->kind = SQL_STMT_SELECT;
-	st->line = st->col = 1;
-	st->query = q;
-	return st;
 }
 
 static int analyze(struct fixture *f, sql_stmt *st)
@@ -329,14 +53,6 @@ static void assert_error(struct fixture *f, sql_stmt *st, const char *want)
 	assert_int_not_equal(analyze(f, st), 0);
 	sql_error_format(&f->err, buf, sizeof buf);
 	assert_string_equal(buf, want);
-}
-
-static struct fixture *F(void **state)
-{
-	struct fixture *f = *state;
-
-	A = f->a;
-	return f;
 }
 
 /* ---- relations ------------------------------------------------------------------------------ */

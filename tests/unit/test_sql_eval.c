@@ -12,30 +12,14 @@
 
 #include <cmocka.h>
 
-#include "sql_int.h"
+#include "sql_arena_fixture.h"
 
 /* Three-valued truth: T, F, N(ULL). */
 enum { F = 0, T = 1, N = 2 };
 
-static sql_arena *A;
-
-static int setup(void **state)
-{
-	(void)state;
-	A = sql_arena_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sql_arena_free(A);
-	return 0;
-}
-
 static sql_expr *lit(sql_value v)
 {
-	sql_expr *e = sql_expr_new(A, SQL_EXPR_LITERAL, 1, 1);
+	sql_expr *e = sql_expr_new(arena, SQL_EXPR_LITERAL, 1, 1);
 
 	e->value = v;
 	e->type = v.type;
@@ -70,13 +54,13 @@ static sql_expr *str(const char *s)
 
 static sql_expr *node(sql_expr_kind kind, sql_type type, uint32_t nargs, ...)
 {
-	sql_expr *e = sql_expr_new(A, kind, 1, 1);
+	sql_expr *e = sql_expr_new(arena, kind, 1, 1);
 	va_list ap;
 
 	e->type = type;
 	e->resolved = true;
 	e->nargs = nargs;
-	e->args = sql_arena_alloc(A, (nargs + 1) * sizeof *e->args);
+	e->args = sql_arena_alloc(arena, (nargs + 1) * sizeof *e->args);
 	va_start(ap, nargs);
 	for (uint32_t i = 0; i < nargs; i++)
 		e->args[i] = va_arg(ap, sql_expr *);
@@ -96,7 +80,7 @@ static sql_value eval(const sql_expr *e)
 {
 	sql_value v;
 
-	assert_int_equal(sql_eval_const(A, e, &v), 0);
+	assert_int_equal(sql_eval_const(arena, e, &v), 0);
 	return v;
 }
 
@@ -140,7 +124,7 @@ static void test_not_of_null_is_null(void **state)
 static void test_false_and_skips_the_right_side(void **state)
 {
 	/* The right side would fail (a column with no row); FALSE AND x never reads it. */
-	sql_expr *c = sql_expr_new(A, SQL_EXPR_COLUMN, 1, 1);
+	sql_expr *c = sql_expr_new(arena, SQL_EXPR_COLUMN, 1, 1);
 
 	(void)state;
 	c->type = SQL_TYPE_BOOLEAN;
@@ -377,7 +361,7 @@ static void test_arithmetic_with_null_is_null(void **state)
 static void test_columns_read_the_row_by_ordinal(void **state)
 {
 	sql_value row[2] = {{.type = SQL_TYPE_BIGINT, .u.i = 40}, {.type = SQL_TYPE_BIGINT, .u.i = 2}};
-	sql_expr *c0 = sql_expr_new(A, SQL_EXPR_COLUMN, 1, 1), *c1 = sql_expr_new(A, SQL_EXPR_COLUMN, 1, 1);
+	sql_expr *c0 = sql_expr_new(arena, SQL_EXPR_COLUMN, 1, 1), *c1 = sql_expr_new(arena, SQL_EXPR_COLUMN, 1, 1);
 	sql_value v;
 
 	(void)state;
@@ -385,7 +369,7 @@ static void test_columns_read_the_row_by_ordinal(void **state)
 	c0->type = SQL_TYPE_BIGINT;
 	c1->ordinal = 1;
 	c1->type = SQL_TYPE_BIGINT;
-	assert_int_equal(sql_eval(A, bin(SQL_OP_ADD, SQL_TYPE_BIGINT, c0, c1), row, &v), 0);
+	assert_int_equal(sql_eval(arena, bin(SQL_OP_ADD, SQL_TYPE_BIGINT, c0, c1), row, &v), 0);
 	assert_int_equal(v.u.i, 42);
 }
 
@@ -406,7 +390,7 @@ static void test_aggregates_are_not_evaluated_here(void **state)
 	sql_value v;
 
 	(void)state;
-	assert_int_equal(sql_eval_const(A, e, &v), -EINVAL);
+	assert_int_equal(sql_eval_const(arena, e, &v), -EINVAL);
 }
 
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

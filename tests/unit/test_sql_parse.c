@@ -14,24 +14,7 @@
 
 #include <cmocka.h>
 
-#include "sql_int.h"
-
-static sql_arena *arena;
-
-static int setup(void **state)
-{
-	(void)state;
-	arena = sql_arena_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sql_arena_free(arena);
-	arena = NULL;
-	return 0;
-}
+#include "sql_arena_fixture.h"
 
 /* Parse TEXT, which must succeed, and return its only statement. */
 static sql_stmt *parse_one(const char *text)

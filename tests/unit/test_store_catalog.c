@@ -17,36 +17,7 @@
 
 #include "store.h"
 #include "store_int.h"
-#include "testdir.h"
-
-struct fixture {
-	char dir[PATH_MAX];
-	store_env *env;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-
-	if (f == NULL || testdir_make(f->dir) != 0)
-		return -1;
-	if (store_open(f->dir, NULL, &f->env) != 0)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	store_close(f->env);
-	testdir_remove(f->dir);
-	free(f);
-	return 0;
-}
-
-#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#include "store_fixture.h"
 
 static store_txn *wbegin(void **state)
 {

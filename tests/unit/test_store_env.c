@@ -22,36 +22,7 @@
 #include <lmdb.h>
 
 #include "store.h"
-#include "testdir.h"
-
-struct fixture {
-	char dir[PATH_MAX];
-	store_env *env;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-
-	if (f == NULL || testdir_make(f->dir) != 0)
-		return -1;
-	if (store_open(f->dir, NULL, &f->env) != 0)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	store_close(f->env);
-	testdir_remove(f->dir);
-	free(f);
-	return 0;
-}
-
-#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#include "store_fixture.h"
 
 static void create_db(store_env *env, const char *name, uint64_t *id)
 {
