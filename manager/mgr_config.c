@@ -347,6 +347,25 @@ static int open_platform(mgr *m, unsigned i, char *err, size_t errlen)
 	return 0;
 }
 
+/* Is process PID gone, or a zombie whose other threads are still exiting? */
+static bool lock_holder_exiting(const char *pid)
+{
+	char path[64], stat[512];
+	if (!pid[0])
+		return false;
+	snprintf(path, sizeof path, "/proc/%s/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	ssize_t n = read(fd, stat, sizeof stat - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	stat[n] = '\0';
+	const char *state = strrchr(stat, ')');   /* after "pid (comm)" */
+	return state && (state[2] == 'Z' || state[2] == 'X');
+}
+
 static int take_lock(mgr *m, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 32];
@@ -356,11 +375,17 @@ static int take_lock(mgr *m, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot open lock file '%s': %s", path, strerror(errno));
 		return -errno;
 	}
-	if (flock(m->lock_fd, LOCK_EX | LOCK_NB)) {
+	/* A holder that is exiting (killed, its threads still being torn down)
+	 * releases the lock in a moment: wait for that, but not for a live one. */
+	for (int tries = 0; flock(m->lock_fd, LOCK_EX | LOCK_NB); tries++) {
 		char pid[32] = "";
 		ssize_t n = pread(m->lock_fd, pid, sizeof pid - 1, 0);
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
+		if (tries < 100 && lock_holder_exiting(pid)) {
+			usleep(50000);
+			continue;
+		}
 		snprintf(err, errlen, "home '%s' is already mounted by metafsd (pid %s)", m->cfg.home,
 			 pid[0] ? pid : "unknown");
 		return -EBUSY;
