@@ -159,6 +159,8 @@ struct apply {
 	uint64_t cursor;            /* the committed cursor */
 	struct mirror m;
 	struct idmap map;
+	char (*skipped)[2 * STORE_NAME_MAX + 2];  /* "db/table" left alone (on_conflict = skip) */
+	size_t nskipped;
 };
 
 static void note(struct apply *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -381,13 +383,37 @@ static int mirror_build(struct apply *a, const store_table *src, store_table *m,
 	return rc;
 }
 
-/* Is the target record T the mirror M would write, but for the event? */
+/* The next property line at *P that is not one of the lines naming the
+ * source state a mirror reflects (its etag and event), or NULL. */
+static const char *next_content_line(const char **p, size_t *len)
+{
+	static const char *const skip[] = { SYNC_PROP_PREFIX "source_etag=",
+					    SYNC_PROP_PREFIX "event=" };
+	const char *line, *nl;
+	bool skipped;
+
+	while (**p) {
+		line = *p;
+		nl = strchr(line, '\n');
+		*len = nl ? (size_t)(nl - line) : strlen(line);
+		*p = nl ? nl + 1 : line + *len;
+		skipped = false;
+		for (size_t i = 0; i < 2; i++)
+			skipped |= strncmp(line, skip[i], strlen(skip[i])) == 0;
+		if (!skipped)
+			return line;
+	}
+	return NULL;
+}
+
+/* Would writing mirror M change target record T in anything but the
+ * source etag and event it records?  (A source whose statistics moved has a
+ * new etag and nothing to mirror.) */
 static bool mirror_same(const store_table *t, const store_table *m)
 {
-	const char *ev = SYNC_PROP_PREFIX "event=";
-	const char *tp = t->properties ? t->properties : "";
-	const char *mp = m->properties, *cut;
-	size_t n;
+	const char *tp = t->properties ? t->properties : "", *mp = m->properties;
+	const char *a, *b;
+	size_t alen = 0, blen = 0;
 
 	if (!t->has_schema || t->format != m->format || t->header != m->header ||
 	    t->ncolumns != m->ncolumns || t->npartkeys != m->npartkeys)
@@ -396,10 +422,14 @@ static bool mirror_same(const store_table *t, const store_table *m)
 		if (strcmp(t->columns[i].name, m->columns[i].name) != 0 ||
 		    t->columns[i].type != m->columns[i].type)
 			return false;
-	/* The event line comes last in both. */
-	cut = strstr(mp, ev);
-	n = cut ? (size_t)(cut - mp) : strlen(mp);
-	return strncmp(tp, mp, n) == 0 && strncmp(tp + n, ev, strlen(ev)) == 0;
+	for (;;) {
+		a = next_content_line(&tp, &alen);
+		b = next_content_line(&mp, &blen);
+		if (a == NULL || b == NULL)
+			return a == b;
+		if (alen != blen || memcmp(a, b, alen) != 0)
+			return false;
+	}
 }
 
 static int table_create(struct apply *a, const store_table *src, store_table *m)
@@ -423,6 +453,27 @@ static int table_drop(struct apply *a, const char *db, const char *name)
 	idmap_clear(&a->map);
 	mirror_forget(a);
 	return rc;
+}
+
+/* Count and report a skipped conflict once per table, however many events
+ * touch it. */
+static int conflict_skip(struct apply *a, const char *db, const char *name)
+{
+	char key[2 * STORE_NAME_MAX + 2];
+	void *g;
+
+	snprintf(key, sizeof key, "%s/%s", db, name);
+	for (size_t i = 0; i < a->nskipped; i++)
+		if (strcmp(a->skipped[i], key) == 0)
+			return 0;
+	g = realloc(a->skipped, (a->nskipped + 1) * sizeof *a->skipped);
+	if (g == NULL)
+		return -ENOMEM;
+	a->skipped = g;
+	strcpy(a->skipped[a->nskipped++], key);
+	a->res->conflicts_skipped++;
+	note(a, "skip table %s.%s (not created by this rule)", db, name);
+	return 0;
 }
 
 /* Outcome of mirroring one table. */
@@ -458,11 +509,8 @@ static int mirror_table(struct apply *a, const store_table *src, struct mirrored
 				 src->name, a->dst->name, a->rule->name);
 			return -EEXIST;
 		}
-		if (a->rule->on_conflict == SYNC_CONFLICT_SKIP) {
-			a->res->conflicts_skipped++;
-			note(a, "skip table %s.%s (not created by this rule)", src->db, src->name);
-			return 0;
-		}
+		if (a->rule->on_conflict == SYNC_CONFLICT_SKIP)
+			return conflict_skip(a, src->db, src->name);
 	}
 	cols = malloc((STORE_MAX_COLUMNS + STORE_MAX_PARTKEYS) * sizeof *cols);
 	if (cols == NULL)
@@ -1245,6 +1293,7 @@ out:
 	store_abort(a.s);
 	mirror_forget(&a);
 	idmap_free(&a.map);
+	free(a.skipped);
 	result->cursor = a.cursor;
 	return rc;
 }
