@@ -24,6 +24,7 @@
  *   files       pnode id (u64 BE), file name            -> file record
  *   events      seq (u64 BE)                            -> event record
  *   ids         id (u64 BE)                              -> kind (u8) + primary key
+ *   cursors     sync rule name                           -> version (u8) + u64 LE seq
  * A pnode is one directory level below a table: a table partitioned by
  * (dt, hour) has pnodes "2024-05-01" (depth 1) and "2024-05-01\0" "03"
  * (depth 2, a leaf: a partition proper).  Listing one level is a cursor
@@ -207,6 +208,14 @@ int store_table_get(store_txn *txn, const char *db, const char *name, store_tabl
  * schema, -EINVAL if the schema is not valid (no columns, duplicate names, too
  * many partition keys, bad names). */
 int store_table_set_schema(store_txn *txn, const store_table *t, store_origin origin);
+/* Replace format, header, columns, partition keys and properties of the
+ * existing table T->db/T->name with T's (its other fields are ignored),
+ * keeping its id, owner, pnodes, files and statistics; appends an ALTER
+ * event.  Unlike store_table_set_schema this works on a table that has a
+ * schema (a mirror following its source).  -ENOENT if the table is missing,
+ * -EINVAL if the schema is not valid, -ENOTEMPTY if the partition keys would
+ * change while the table holds pnodes or files. */
+int store_table_alter(store_txn *txn, const store_table *t, store_origin origin);
 /* Drops the table and every pnode and file record under it (one event for the
  * table; the data files are the caller's business). */
 int store_table_drop(store_txn *txn, const char *db, const char *name, store_origin origin);
@@ -270,6 +279,20 @@ void store_iter_close(store_iter *it);
 
 /* Sequence number of the newest event (0 if none). */
 int store_event_head(store_txn *txn, uint64_t *seq);
+/* Sequence number of the oldest event still in the log (0 if none). */
+int store_event_first(store_txn *txn, uint64_t *seq);
+/* Log retention: delete the events with seq < BEFORE_SEQ (write txn).  The
+ * newest event is always kept, so sequence numbers never go back. */
+int store_events_trim(store_txn *txn, uint64_t before_seq);
+
+/* ---- sync cursors ----------------------------------------------------------- */
+/* The last source event a sync rule applied into this (the target)
+ * environment, written in the same transaction as the records it covers. */
+
+/* *SEQ = the cursor of RULE, 0 when it has none. */
+int store_cursor_get(store_txn *txn, const char *rule, uint64_t *seq);
+/* Set the cursor of RULE (write txn). */
+int store_cursor_put(store_txn *txn, const char *rule, uint64_t seq);
 
 /* ---- names ------------------------------------------------------------------ */
 /* A name is valid if it is 1..255 bytes, not "." or "..", and holds no '/' or NUL.

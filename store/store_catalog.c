@@ -277,6 +277,114 @@ int store_event_head(store_txn *txn, uint64_t *seq)
 	return last_seq(txn, seq);
 }
 
+int store_event_first(store_txn *txn, uint64_t *seq)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	int rc;
+
+	if (txn == NULL || seq == NULL)
+		return -EINVAL;
+	*seq = 0;
+	rc = cursor_open(txn, txn->env->events, &c);
+	if (rc != 0)
+		return rc;
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	else if (rc == 0 && k.mv_size == 8)
+		*seq = store_be64_get(k.mv_data);
+	else
+		rc = rc == 0 ? -EIO : store_mdb_error(rc, "mdb_cursor_get");
+	mdb_cursor_close(c);
+	return rc;
+}
+
+int store_events_trim(store_txn *txn, uint64_t before_seq)
+{
+	MDB_cursor *c = NULL;
+	uint64_t head, seq;
+	MDB_val k, v;
+	int rc;
+
+	rc = require_write(txn);
+	if (rc == 0)
+		rc = store_event_head(txn, &head);
+	if (rc != 0)
+		return rc;
+	/* The newest event stays: the next sequence number is derived from it. */
+	if (before_seq > head)
+		before_seq = head;
+	rc = cursor_open(txn, txn->env->events, &c);
+	if (rc != 0)
+		return rc;
+	for (;;) {
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0) {
+			rc = store_mdb_error(rc, "mdb_cursor_get");
+			break;
+		}
+		if (k.mv_size != 8) {
+			rc = -EIO;
+			break;
+		}
+		seq = store_be64_get(k.mv_data);
+		if (seq >= before_seq)
+			break;
+		rc = store_mdb_error(mdb_cursor_del(c, 0), "mdb_cursor_del");
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/* ---- sync cursors --------------------------------------------------------------- */
+
+int store_cursor_get(store_txn *txn, const char *rule, uint64_t *seq)
+{
+	const uint8_t *p;
+	MDB_val v;
+	int rc;
+
+	if (txn == NULL || seq == NULL || !store_name_valid(rule, NULL))
+		return -EINVAL;
+	*seq = 0;
+	if (!txn->env->have_cursors)
+		return 0;
+	rc = kv_get(txn, txn->env->cursors, rule, strlen(rule), &v);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc != 0)
+		return rc;
+	p = v.mv_data;
+	if (v.mv_size != 9 || p[0] != STORE_RECORD_VERSION)
+		return -EIO;
+	for (int i = 8; i >= 1; i--)
+		*seq = *seq << 8 | p[i];
+	return 0;
+}
+
+int store_cursor_put(store_txn *txn, const char *rule, uint64_t seq)
+{
+	uint8_t v[9];
+	int rc;
+
+	rc = require_write(txn);
+	if (rc != 0)
+		return rc;
+	if (!store_name_valid(rule, NULL))
+		return -EINVAL;
+	v[0] = STORE_RECORD_VERSION;
+	for (int i = 0; i < 8; i++)
+		v[1 + i] = (uint8_t)(seq >> (8 * i));
+	return kv_put(txn, txn->env->cursors, rule, strlen(rule), v, sizeof v, 0);
+}
+
 static int event_append(store_txn *txn, store_op op, store_kind kind, store_origin origin,
 			uint64_t object_id, uint64_t parent_id, uint64_t etag, const char *path)
 {
@@ -648,6 +756,81 @@ int store_table_set_schema(store_txn *txn, const store_table *t, store_origin or
 		rc = event_append(txn, STORE_OP_ALTER, STORE_KIND_TABLE, origin, rec.id, rec.db_id,
 				  rec.etag, path);
 out:
+	store_table_clear(&cur);
+	return rc;
+}
+
+static bool same_partkeys(const store_table *a, const store_table *b)
+{
+	if (a->npartkeys != b->npartkeys)
+		return false;
+	for (uint32_t i = 0; i < a->npartkeys; i++)
+		if (strcmp(a->columns[a->ncolumns + i].name, b->columns[b->ncolumns + i].name) != 0)
+			return false;
+	return true;
+}
+
+int store_table_alter(store_txn *txn, const store_table *t, store_origin origin)
+{
+	uint8_t key[STORE_KEY_MAX], prefix[8];
+	char path[STORE_EVENT_PATH_MAX + 1];
+	MDB_cursor *c = NULL;
+	store_table cur, rec;
+	MDB_val k, v;
+	size_t klen;
+	int rc;
+
+	rc = change_check(txn, origin);
+	if (rc != 0)
+		return rc;
+	if (t == NULL)
+		return -EINVAL;
+	rc = store_table_get(txn, t->db, t->name, &cur);
+	if (rc != 0)
+		goto out;
+	if (!schema_ok(t)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	/* Pnodes are keyed by the partition values: other keys would leave
+	 * them meaning something else, and files held directly by an
+	 * unpartitioned table would have no partition. */
+	if (cur.has_schema && !same_partkeys(&cur, t)) {
+		store_be64_put(prefix, cur.id);
+		rc = cursor_open(txn, txn->env->pnodes, &c);
+		if (rc == 0)
+			rc = cursor_seek_prefix(c, prefix, 8, 8, &k, &v);
+		if (rc == -ENOENT) {
+			mdb_cursor_close(c);
+			c = NULL;
+			rc = cursor_open(txn, txn->env->files, &c);
+			if (rc == 0)
+				rc = cursor_seek_prefix(c, prefix, 8, 8, &k, &v);
+		}
+		if (rc != -ENOENT) {
+			rc = rc == 0 ? -ENOTEMPTY : rc;
+			goto out;
+		}
+	}
+	table_key(t->db, t->name, key, &klen);
+	rec = cur;
+	rec.has_schema = true;
+	rec.format = t->format;
+	rec.header = t->header;
+	rec.ncolumns = t->ncolumns;
+	rec.npartkeys = t->npartkeys;
+	rec.columns = t->columns;
+	rec.properties = t->properties;
+	rec.modified_ns = store_now_ns();
+	rc = object_path(&rec, NULL, 0, path);
+	if (rc == 0)
+		rc = record_put(txn, txn->env->tables, key, klen, STORE_KIND_TABLE, &rec, 0, &rec.etag);
+	if (rc == 0)
+		rc = event_append(txn, STORE_OP_ALTER, STORE_KIND_TABLE, origin, rec.id, rec.db_id,
+				  rec.etag, path);
+out:
+	if (c)
+		mdb_cursor_close(c);
 	store_table_clear(&cur);
 	return rc;
 }

@@ -165,6 +165,18 @@ static int env_open_dbs(store_env *env, const char *dir)
 			goto out;
 		}
 	}
+	/* "cursors" came after format 1 was fixed: an environment written
+	 * before it gains it on the next read-write open; a read-only open of
+	 * such an environment simply has no cursors (every cursor reads 0). */
+	rc = mdb_dbi_open(txn, "cursors", flags, &env->cursors);
+	if (rc == MDB_NOTFOUND && env->read_only) {
+		rc = 0;
+	} else if (rc != 0) {
+		rc = store_mdb_error(rc, "mdb_dbi_open");
+		goto out;
+	} else {
+		env->have_cursors = true;
+	}
 	rc = meta_get_u32(txn, env->meta, "format", &format);
 	if (rc == -ENOENT && !env->read_only) {
 		rc = meta_init(txn, env->meta);
@@ -212,7 +224,7 @@ int store_open(const char *dir, const store_options *opts, store_env **out)
 		rc = store_mdb_error(rc, "mdb_env_create");
 		goto out;
 	}
-	rc = mdb_env_set_maxdbs(env->mdb, 8);
+	rc = mdb_env_set_maxdbs(env->mdb, 16);
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(env->mdb, o.map_size ? o.map_size : STORE_DEFAULT_MAP_SIZE);
 	if (rc == 0 && o.max_readers)

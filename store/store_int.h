@@ -26,8 +26,9 @@ struct store_reader;
 
 struct store_env {
 	MDB_env *mdb;
-	MDB_dbi meta, databases, tables, pnodes, files, events, ids;
+	MDB_dbi meta, databases, tables, pnodes, files, events, ids, cursors;
 	bool read_only;
+	bool have_cursors;              /* false: a read-only open of an older environment */
 	/* Each thread's reusable read transaction (see store_env.c). */
 	pthread_key_t reader_key;
 	pthread_mutex_t readers_lock;

@@ -1,0 +1,481 @@
+/*
+ * test_sync_apply.c - applying a rule from the warehouse metastore into the
+ * lake metastore: what is mirrored, idempotence, the cursor committing with
+ * its records, drops, re-creates, schema changes, conflicts, the fallback
+ * to a full compare, dry runs and partition mirroring.
+ */
+#include "sync_fixture.h"
+
+#define RULE "source = warehouse.sales.*\ntarget = lake\n"
+#define RULE_PARTS RULE "mirror = schema, properties, partitions\n"
+
+static int apply(struct fixture *f, const char *text, bool full, bool dry, textbuf *diff,
+		 sync_result *res)
+{
+	sync_rule r = rule_of(text);
+
+	return sync_rule_apply(&r, &f->src, &f->dst, full, dry, diff, res);
+}
+
+static uint64_t cursor_of(struct fixture *f)
+{
+	uint64_t seq = 99;
+
+	assert_int_equal(sync_cursor_get(f->dst.store, "r1", &seq), 0);
+	return seq;
+}
+
+static void test_apply_creates_mirror_with_its_properties_and_without_dropped_columns(void **state)
+{
+	struct fixture *f = *state;
+	char want[PATH_MAX + 64], idbuf[32];
+	sync_result res;
+	store_table t;
+	uint64_t id;
+
+	id = make_table(f->src.store, "sales", "orders", "id:bigint,email:string,amount:double", "dt",
+			"owner=team-a\n");
+	make_table(f->src.store, "hr", "people", "id:bigint", "", NULL);
+	assert_int_equal(apply(f, RULE "drop_columns = EMAIL\n", false, false, NULL, &res), 0);
+	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
+	assert_int_equal(t.ncolumns, 2);
+	assert_string_equal(t.columns[0].name, "id");
+	assert_string_equal(t.columns[1].name, "amount");
+	assert_int_equal(t.npartkeys, 1);
+	assert_string_equal(t.columns[2].name, "dt");
+	assert_true(has_property(&t, "owner", "team-a"));
+	assert_true(has_property(&t, "metafs.mirror.rule", "r1"));
+	assert_true(has_property(&t, "metafs.mirror.source", "warehouse.sales.orders"));
+	snprintf(idbuf, sizeof idbuf, "%llu", (unsigned long long)id);
+	assert_true(has_property(&t, "metafs.mirror.source_id", idbuf));
+	snprintf(want, sizeof want, "%s/sales/orders", f->src_data);
+	assert_true(has_property(&t, "metafs.mirror.location", want));
+	assert_non_null(sync_table_property(&t, "metafs.mirror.source_etag", NULL));
+	assert_non_null(sync_table_property(&t, "metafs.mirror.event", NULL));
+	assert_int_equal(t.npartitions, 0);
+	store_table_clear(&t);
+	/* Outside the source glob: not mirrored. */
+	assert_int_equal(target_table(f, "hr", "people", &t), -ENOENT);
+	assert_int_equal(res.cursor, event_head(f->src.store));
+	assert_int_equal(cursor_of(f), res.cursor);
+	assert_false(res.full_compare);
+}
+
+static void test_apply_twice_writes_nothing_the_second_time(void **state)
+{
+	struct fixture *f = *state;
+	sync_result res;
+	uint64_t head;
+
+	make_table(f->src.store, "sales", "orders", "id:bigint", "", NULL);
+	assert_int_equal(apply(f, RULE, false, false, NULL, &res), 0);
+	assert_true(res.applied > 0);
+	head = event_head(f->dst.store);
+	assert_int_equal(apply(f, RULE, false, false, NULL, &res), 0);
+	assert_int_equal(res.applied, 0);
+	assert_int_equal(res.events_read, 0);
+	assert_int_equal(event_head(f->dst.store), head);
+	/* A full compare finds every mirror unchanged by etag. */
+	assert_int_equal(apply(f, RULE, true, false, NULL, &res), 0);
+	assert_true(res.full_compare);
+	assert_int_equal(res.applied, 0);
+	assert_int_equal(res.dropped, 0);
+	assert_true(res.unchanged > 0);
+	assert_int_equal(event_head(f->dst.store), head);
+}
+
+static void test_apply_commits_cursor_and_records_together(void **state)
+{
+	struct fixture *f = *state;
+	sync_result res;
+	store_table t;
+	uint64_t cursor;
+
+	/* The first table mirrors; the second is refused by the target, in the
+	 * same batch: neither it, nor the first table, nor the cursor moves. */
+	make_table(f->src.store, "sales", "a", "id:bigint", "", NULL);
+	make_table(f->src.store, "sales", "b", "id:bigint", "", NULL);
+	make_table(f->dst.store, "sales", "b", "x:string", "", NULL);
+	assert_int_equal(apply(f, RULE, false, false, NULL, &res), -EEXIST);
+	assert_non_null(strstr(res.conflict, "sales.b"));
+	assert_int_equal(target_table(f, "sales", "a", &t), -ENOENT);
+	assert_int_equal(cursor_of(f), 0);
+	assert_int_equal(res.cursor, 0);
+	/* Once the obstacle is gone both land, with the cursor. */
+	{
+		store_txn *txn = wbegin(f->dst.store);
+
+		assert_int_equal(store_table_drop(txn, "sales", "b", STORE_ORIGIN_FS), 0);
+		commit(txn);
+	}
+	assert_int_equal(apply(f, RULE, false, false, NULL, &res), 0);
+	cursor = cursor_of(f);
+	assert_int_equal(cursor, event_head(f->src.store));
+	assert_int_equal(target_table(f, "sales", "a", &t), 0);
+	store_table_clear(&t);
+	assert_int_equal(target_table(f, "sales", "b", &t), 0);
+	store_table_clear(&t);
+}
+
+static void test_apply_commits_each_batch_with_its_cursor(void **state)
+{
+	struct fixture *f = *state;
+	store_txn *txn;
+	sync_result res;
+	store_table t;
+	uint64_t id, cursor;
+	char v[32];
+
+	/* More events than one batch, then a conflict: the first batch stays
+	 * committed with its cursor, the failing one leaves nothing. */
+	id = make_table(f->src.store, "sales", "big", "id:bigint", "dt", NULL);
+	txn = wbegin(f->src.store);
+	for (int i = 0; i < SYNC_BATCH_EVENTS + 100; i++) {
+		snprintf(v, sizeof v, "%06d", i);
+		add_pnode_in(txn, id, 0, v, NULL, 0);
+	}
+	commit(txn);
+	make_table(f->src.store, "sales", "zz", "id:bigint", "", NULL);
+	make_table(f->dst.store, "sales", "zz", "x:string", "", NULL);
+	assert_int_equal(apply(f, RULE_PARTS, false, false, NULL, &res), -EEXIST);
+	cursor = cursor_of(f);
+	assert_int_equal(cursor, SYNC_BATCH_EVENTS);
+	assert_int_equal(res.cursor, cursor);
+	assert_int_equal(target_table(f, "sales", "big", &t), 0);
+	/* Events 1..3 made the database and the table: the rest of the batch
+	 * were partitions. */
+	assert_int_equal(t.npartitions, SYNC_BATCH_EVENTS - 3);
+	store_table_clear(&t);
+}
+
+static void test_apply_propagates_a_table_drop(void **state)
+{
+	struct fixture *f = *state;
+	store_txn *txn;
+	sync_result res;
+	store_table t;
+
+	make_table(f->src.store, "sales", "orders", "id:bigint", "", NULL);
+	assert_int_equal(apply(f, RULE, false, false, NULL, &res), 0);
+	txn = wbegin(f->src.store);
+	assert_int_equal(store_table_drop(txn, "sales", "orders", STORE_ORIGIN_FS), 0);
+	commit(txn);
+	assert_int_equal(apply(f, RULE, false, false, NULL, &res), 0);
+	assert_int_equal(res.dropped, 1);
+	assert_int_equal(target_table(f, "sales", "orders", &t), -ENOENT);
+}
+
+static void test_apply_recognises_a_recreated_source_table_by_id(void **state)
+{
+	struct fixture *f = *state;
+	store_txn *txn;
+	sync_result res;
+	store_table t;
+	uint64_t old_id, new_id, old_mirror;
+	char idbuf[32];
+
+	old_id = make_table(f->src.store, "sales", "orders", "id:bigint", "dt", NULL);
+	add_partition(f->src.store, old_id, "2024-01-01", 5);
+	assert_int_equal(apply(f, RULE_PARTS, false, false, NULL, &res), 0);
+	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
+	old_mirror = t.id;
+	assert_int_equal(t.npartitions, 1);
+	store_table_clear(&t);
+
+	/* Dropped and re-created under the same name, in one go. */
+	txn = wbegin(f->src.store);
+	assert_int_equal(store_table_drop(txn, "sales", "orders", STORE_ORIGIN_FS), 0);
+	new_id = make_table_in(txn, "sales", "orders", "id:bigint,note:string", "dt", NULL);
+	commit(txn);
+	assert_int_equal(apply(f, RULE_PARTS, false, false, NULL, &res), 0);
+	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
+	snprintf(idbuf, sizeof idbuf, "%llu", (unsigned long long)new_id);
+	assert_true(has_property(&t, "metafs.mirror.source_id", idbuf));
+	assert_int_equal(t.ncolumns, 2);
+	assert_int_equal(t.npartitions, 0);      /* nothing of the old table */
+	assert_int_not_equal(t.id, old_mirror);
+	store_table_clear(&t);
+
+	/* A full compare agrees, and sees a mirror of the old id as stale. */
+	assert_int_equal(apply(f, RULE_PARTS, true, false, NULL, &res), 0);
+	assert_int_equal(res.applied, 0);
+	assert_int_equal(res.dropped, 0);
+}
+
+static void test_apply_propagates_a_schema_change(void **state)
+{
+	struct fixture *f = *state;
+	store_column cols[3] = { { "id", STORE_TYPE_BIGINT }, { "total", STORE_TYPE_DOUBLE },
+				 { "dt", STORE_TYPE_STRING } };
+	store_txn *txn;
+	sync_result res;
+	store_table t, s;
+	uint64_t mirror_id;
+
+	make_table(f->src.store, "sales", "orders", "id:bigint", "dt", "a=1\n");
+	assert_int_equal(apply(f, RULE, false, false, NULL, &res), 0);
+	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
+	mirror_id = t.id;
+	store_table_clear(&t);
+
+	txn = wbegin(f->src.store);
+	assert_int_equal(store_table_get(txn, "sales", "orders", &s), 0);
+	s.columns = cols;
+	s.ncolumns = 2;
+	s.npartkeys = 1;
+	s.properties = "a=2\n";
+	assert_int_equal(store_table_alter(txn, &s, STORE_ORIGIN_FS), 0);
+	commit(txn);
+
+	assert_int_equal(apply(f, RULE, false, false, NULL, &res), 0);
+	assert_int_equal(res.applied, 1);
+	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
+	assert_int_equal(t.id, mirror_id);
+	assert_int_equal(t.ncolumns, 2);
+	assert_string_equal(t.columns[1].name, "total");
+	assert_true(has_property(&t, "a", "2"));
+	store_table_clear(&t);
+}
+
+static void test_conflict_fail_stops_and_names_the_object(void **state)
+{
+	struct fixture *f = *state;
+	sync_result res;
+	store_table t;
+
+	make_table(f->src.store, "sales", "orders", "id:bigint", "", NULL);
+	make_table(f->dst.store, "sales", "orders", "x:string", "", "mine=yes\n");
+	assert_int_equal(apply(f, RULE "on_conflict = fail\n", false, false, NULL, &res), -EEXIST);
+	assert_non_null(strstr(res.conflict, "sales.orders"));
+	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
+	assert_true(has_property(&t, "mine", "yes"));
+	assert_string_equal(t.columns[0].name, "x");
+	store_table_clear(&t);
+}
+
+static void test_conflict_skip_leaves_the_object_and_counts_it(void **state)
+{
+	struct fixture *f = *state;
+	sync_result res;
+	store_table t;
+
+	make_table(f->src.store, "sales", "orders", "id:bigint", "", NULL);
+	make_table(f->src.store, "sales", "returns", "id:bigint", "", NULL);
+	make_table(f->dst.store, "sales", "orders", "x:string", "", "mine=yes\n");
+	assert_int_equal(apply(f, RULE "on_conflict = skip\n", false, false, NULL, &res), 0);
+	assert_int_equal(res.conflicts_skipped, 1);
+	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
+	assert_true(has_property(&t, "mine", "yes"));
+	assert_null(sync_table_property(&t, "metafs.mirror.rule", NULL));
+	store_table_clear(&t);
+	assert_int_equal(target_table(f, "sales", "returns", &t), 0);
+	store_table_clear(&t);
+	assert_int_equal(cursor_of(f), event_head(f->src.store));
+}
+
+static void test_conflict_overwrite_takes_the_object(void **state)
+{
+	struct fixture *f = *state;
+	sync_result res;
+	store_table t;
+	uint64_t id;
+
+	make_table(f->src.store, "sales", "orders", "id:bigint", "", NULL);
+	id = make_table(f->dst.store, "sales", "orders", "x:string", "", "mine=yes\n");
+	assert_int_equal(apply(f, RULE "on_conflict = overwrite\n", false, false, NULL, &res), 0);
+	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
+	assert_int_equal(t.id, id);
+	assert_string_equal(t.columns[0].name, "id");
+	assert_true(has_property(&t, "metafs.mirror.rule", "r1"));
+	assert_null(sync_table_property(&t, "mine", NULL));
+	store_table_clear(&t);
+}
+
+static void test_apply_falls_back_to_full_compare_when_the_log_was_trimmed(void **state)
+{
+	struct fixture *f = *state;
+	store_txn *txn;
+	sync_result res;
+	store_table t;
+	uint64_t head, first;
+
+	make_table(f->src.store, "sales", "old", "id:bigint", "", NULL);
+	make_table(f->src.store, "sales", "kept", "id:bigint", "", NULL);
+	assert_int_equal(apply(f, RULE, false, false, NULL, &res), 0);
+	txn = wbegin(f->src.store);
+	assert_int_equal(store_table_drop(txn, "sales", "old", STORE_ORIGIN_FS), 0);
+	make_table_in(txn, "sales", "new", "id:bigint", "", NULL);
+	commit(txn);
+	head = event_head(f->src.store);
+	txn = wbegin(f->src.store);
+	assert_int_equal(store_events_trim(txn, head), 0);
+	assert_int_equal(store_event_first(txn, &first), 0);
+	assert_int_equal(first, head);
+	commit(txn);
+
+	assert_int_equal(apply(f, RULE, false, false, NULL, &res), 0);
+	assert_true(res.full_compare);
+	assert_int_equal(res.cursor, head);
+	assert_int_equal(cursor_of(f), head);
+	assert_int_equal(target_table(f, "sales", "old", &t), -ENOENT);
+	assert_int_equal(target_table(f, "sales", "new", &t), 0);
+	store_table_clear(&t);
+	assert_int_equal(target_table(f, "sales", "kept", &t), 0);
+	store_table_clear(&t);
+	/* Caught up: the next apply is incremental again. */
+	assert_int_equal(apply(f, RULE, false, false, NULL, &res), 0);
+	assert_false(res.full_compare);
+}
+
+static void test_dry_run_writes_nothing_and_lists_the_changes(void **state)
+{
+	struct fixture *f = *state;
+	textbuf diff = TEXTBUF_INIT;
+	sync_result res;
+	store_table t;
+	uint64_t id;
+
+	id = make_table(f->src.store, "sales", "orders", "id:bigint", "dt", NULL);
+	add_partition(f->src.store, id, "2024-05-01", 3);
+	assert_int_equal(apply(f, RULE_PARTS, false, true, &diff, &res), 0);
+	assert_int_equal(textbuf_error(&diff), 0);
+	assert_non_null(diff.data);
+	assert_non_null(strstr(diff.data, "create database sales\n"));
+	assert_non_null(strstr(diff.data, "create table sales.orders\n"));
+	assert_non_null(strstr(diff.data, "create partition sales.orders/dt=2024-05-01\n"));
+	assert_non_null(strstr(diff.data, "put file sales.orders/dt=2024-05-01/part-0.csv\n"));
+	assert_true(res.applied >= 4);
+	assert_int_equal(event_head(f->dst.store), 0);
+	assert_int_equal(cursor_of(f), 0);
+	assert_int_equal(target_table(f, "sales", "orders", &t), -ENOENT);
+	textbuf_free(&diff);
+}
+
+static void test_apply_mirrors_no_partitions_by_default(void **state)
+{
+	struct fixture *f = *state;
+	sync_result res;
+	store_table t;
+	uint64_t id;
+
+	id = make_table(f->src.store, "sales", "orders", "id:bigint", "dt", NULL);
+	add_partition(f->src.store, id, "2024-05-01", 3);
+	assert_int_equal(apply(f, RULE, false, false, NULL, &res), 0);
+	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
+	assert_int_equal(t.npartitions, 0);
+	assert_int_equal(t.nfiles, 0);
+	store_table_clear(&t);
+}
+
+static void test_apply_mirrors_partitions_when_asked(void **state)
+{
+	struct fixture *f = *state;
+	store_file sf = { 0 }, tf;
+	store_pnode p, q;
+	store_txn *txn;
+	sync_result res;
+	store_table t;
+	uint64_t id, day, keep;
+
+	id = make_table(f->src.store, "sales", "orders", "id:bigint", "dt,hour", NULL);
+	txn = wbegin(f->src.store);
+	day = add_pnode_in(txn, id, 0, "2024-05-01", NULL, 0);
+	keep = add_pnode_in(txn, id, day, "03", "part-0.csv", 7);
+	add_pnode_in(txn, id, day, "04", "part-0.csv", 8);
+	commit(txn);
+	assert_int_equal(apply(f, RULE_PARTS, false, false, NULL, &res), 0);
+	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
+	assert_int_equal(t.npartitions, 2);
+	assert_int_equal(t.nfiles, 2);
+	assert_int_equal(t.rows, 15);
+
+	/* A rewrite and a dropped partition follow. */
+	txn = wbegin(f->src.store);
+	sf.pnode_id = keep;
+	strcpy(sf.name, "part-0.csv");
+	assert_int_equal(store_file_get(txn, keep, "part-0.csv", &sf), 0);
+	sf.rows = 70;
+	sf.checksum[3] = 9;
+	assert_int_equal(store_file_put(txn, &sf, STORE_ORIGIN_JOB), 0);
+	assert_int_equal(store_pnode_get(txn, id, day, "04", &p), 0);
+	assert_int_equal(store_file_drop(txn, p.id, "part-0.csv", STORE_ORIGIN_JOB), 0);
+	assert_int_equal(store_pnode_drop(txn, p.id, STORE_ORIGIN_JOB), 0);
+	commit(txn);
+	assert_int_equal(apply(f, RULE_PARTS, false, false, NULL, &res), 0);
+	store_table_clear(&t);
+
+	txn = rbegin(f->dst.store);
+	assert_int_equal(store_table_get(txn, "sales", "orders", &t), 0);
+	assert_int_equal(t.npartitions, 1);
+	assert_int_equal(t.rows, 70);
+	assert_int_equal(store_pnode_get(txn, t.id, 0, "2024-05-01", &p), 0);
+	assert_int_equal(store_pnode_get(txn, t.id, p.id, "03", &q), 0);
+	assert_int_equal(store_file_get(txn, q.id, "part-0.csv", &tf), 0);
+	assert_int_equal(tf.rows, 70);
+	assert_memory_equal(tf.checksum, sf.checksum, 16);
+	assert_int_equal(store_pnode_get(txn, t.id, p.id, "04", &q), -ENOENT);
+	store_abort(txn);
+	store_table_clear(&t);
+
+	/* A full compare finds nothing left to do. */
+	assert_int_equal(apply(f, RULE_PARTS, true, false, NULL, &res), 0);
+	assert_int_equal(res.applied, 0);
+	assert_int_equal(res.dropped, 0);
+}
+
+static void test_full_compare_restores_partitions_changed_on_the_target(void **state)
+{
+	struct fixture *f = *state;
+	store_txn *txn;
+	sync_result res;
+	store_table t;
+	store_pnode p;
+	uint64_t id;
+
+	id = make_table(f->src.store, "sales", "orders", "id:bigint", "dt", NULL);
+	add_partition(f->src.store, id, "a", 1);
+	add_partition(f->src.store, id, "b", 2);
+	assert_int_equal(apply(f, RULE_PARTS, false, false, NULL, &res), 0);
+	/* Someone removes one mirrored partition and adds another. */
+	txn = wbegin(f->dst.store);
+	assert_int_equal(store_table_get(txn, "sales", "orders", &t), 0);
+	assert_int_equal(store_pnode_get(txn, t.id, 0, "a", &p), 0);
+	assert_int_equal(store_file_drop(txn, p.id, "part-0.csv", STORE_ORIGIN_FS), 0);
+	assert_int_equal(store_pnode_drop(txn, p.id, STORE_ORIGIN_FS), 0);
+	add_pnode_in(txn, t.id, 0, "zz", "x.csv", 1);
+	commit(txn);
+	store_table_clear(&t);
+
+	assert_int_equal(apply(f, RULE_PARTS, true, false, NULL, &res), 0);
+	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
+	assert_int_equal(t.npartitions, 2);
+	assert_int_equal(t.rows, 3);
+	txn = rbegin(f->dst.store);
+	assert_int_equal(store_pnode_get(txn, t.id, 0, "a", &p), 0);
+	assert_int_equal(store_pnode_get(txn, t.id, 0, "zz", &p), -ENOENT);
+	store_abort(txn);
+	store_table_clear(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TEST(test_apply_creates_mirror_with_its_properties_and_without_dropped_columns),
+		TEST(test_apply_twice_writes_nothing_the_second_time),
+		TEST(test_apply_commits_cursor_and_records_together),
+		TEST(test_apply_commits_each_batch_with_its_cursor),
+		TEST(test_apply_propagates_a_table_drop),
+		TEST(test_apply_recognises_a_recreated_source_table_by_id),
+		TEST(test_apply_propagates_a_schema_change),
+		TEST(test_conflict_fail_stops_and_names_the_object),
+		TEST(test_conflict_skip_leaves_the_object_and_counts_it),
+		TEST(test_conflict_overwrite_takes_the_object),
+		TEST(test_apply_falls_back_to_full_compare_when_the_log_was_trimmed),
+		TEST(test_dry_run_writes_nothing_and_lists_the_changes),
+		TEST(test_apply_mirrors_no_partitions_by_default),
+		TEST(test_apply_mirrors_partitions_when_asked),
+		TEST(test_full_compare_restores_partitions_changed_on_the_target),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
