@@ -49,6 +49,8 @@ typedef enum fs_kind {
 	FS_KIND_JOBFILE = 11,   /* jobs/NAME/status, jobs/NAME/runs/N/plan, ... */
 	FS_KIND_JOBRUNS = 12,   /* jobs/NAME/runs/ */
 	FS_KIND_JOBRUN = 13,    /* jobs/NAME/runs/N/ */
+	FS_KIND_SYNC = 14,      /* sync/NAME.rule, sync/NAME/, its files (see fs_sync.c) */
+	FS_KIND_VIEW = 15,      /* .refresh, and a mirror's source partitions and files */
 	FS_KIND_COUNT
 } fs_kind;
 
@@ -61,6 +63,7 @@ enum {
 	FS_GLOBAL_EVENTS = 5,
 	FS_GLOBAL_LOG = 6,
 	FS_GLOBAL_JOBS = 7,     /* jobs/ */
+	FS_GLOBAL_SYNC = 8,     /* sync/ */
 	FS_GLOBAL_COUNT
 };
 
@@ -93,6 +96,11 @@ typedef struct fs_node {
 	store_file file;
 	bool in_progress;        /* FILE: being written, not yet committed */
 	uint64_t size;           /* FILE: current size; virtual files: rendered size */
+	/* A view (fs_sync.c): a source partition or file seen from a mirror in
+	 * the target platform VIEW_TARGET (index + 1), read-only; or .refresh. */
+	unsigned view_target;
+	unsigned view_sub;
+	uint64_t since;          /* .refresh@N: N */
 } fs_node;
 
 /* An open file. */
@@ -104,6 +112,8 @@ typedef enum fs_handle_type {
 	FS_HANDLE_DIR = 5,
 	FS_HANDLE_JOB_SUBMIT = 6,   /* jobs/NAME.sql being written: submitted on close */
 	FS_HANDLE_JOB_WAIT = 7,     /* jobs/.../wait: the first read blocks */
+	FS_HANDLE_SYNC_DEFINE = 8,  /* sync/NAME.rule being written: defined on close */
+	FS_HANDLE_SYNC_RUN = 9,     /* sync/NAME/run: the first read runs the rule */
 } fs_handle_type;
 
 typedef struct fs_handle {
@@ -181,6 +191,25 @@ int fs_jobs_create(fs_node *dir, const char *name, fuse_ino_t *ino);
 int fs_jobs_open(fs_node *n, bool writing, fs_handle *h);
 int fs_jobs_wait(fuse_req_t req, fs_handle *h);
 int fs_jobs_submit(fs_handle *h, const struct fuse_ctx *ctx);
+
+/* fs_sync.c */
+bool fs_sync_is_dir(const fs_node *n);
+int fs_sync_load(fs_node *n);
+void fs_sync_attr(const fs_node *n, struct stat *st);
+int fs_sync_lookup(fs_node *parent, const char *name, fs_node *child);
+int fs_sync_readdir(fs_node *dir, off_t off,
+		    bool (*add)(void *ctx, const char *name, fuse_ino_t ino, off_t off), void *ctx);
+int fs_sync_create(fs_node *dir, const char *name, fs_handle *h, fuse_ino_t *ino);
+int fs_sync_open(fs_node *n, bool writing, fs_handle *h);
+int fs_sync_define(fs_handle *h);
+int fs_sync_run(fuse_req_t req, fs_handle *h);
+int fs_sync_unlink(fs_node *child);
+/* The inode of child KIND/ID of DIR: a view inode when DIR is a view. */
+fuse_ino_t fs_view_ino(const fs_node *dir, fs_kind kind, uint64_t id);
+int fs_view_load(fs_node *n);
+void fs_view_attr(const fs_node *n, struct stat *st);
+int fs_view_lookup(fs_node *parent, const char *name, fs_node *child);
+int fs_view_open_refresh(fs_node *n, fs_handle *h);
 
 /* fs_invalidate.c */
 int fs_invalidator_start(void);

@@ -4,6 +4,7 @@
  * being written.
  */
 #include "fs_int.h"
+#include "mgr_sync.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@ static const char *const global_names[FS_GLOBAL_COUNT] = {
 	[FS_GLOBAL_EVENTS] = "events",
 	[FS_GLOBAL_LOG] = "log",
 	[FS_GLOBAL_JOBS] = "jobs",
+	[FS_GLOBAL_SYNC] = "sync",
 };
 
 const char *fs_global_name(unsigned id)
@@ -98,6 +100,8 @@ int fs_node_load(fuse_ino_t ino, fs_node *n)
 	if (plat == 0) {
 		if (fs_jobs_kind(n->kind))
 			return fs_jobs_load(n);
+		if (n->kind == FS_KIND_SYNC)
+			return fs_sync_load(n);
 		if (n->kind != FS_KIND_GLOBAL || n->id == 0 || n->id >= FS_GLOBAL_COUNT)
 			return -ENOENT;
 		return 0;
@@ -105,6 +109,8 @@ int fs_node_load(fuse_ino_t ino, fs_node *n)
 	n->p = mgr_platform_at(fs_state.m, plat - 1);
 	if (!n->p || n->kind == FS_KIND_GLOBAL)
 		return -ENOENT;
+	if (n->kind == FS_KIND_VIEW)
+		return fs_view_load(n);
 	if (n->kind == FS_KIND_PLATFORM)
 		return n->id == 0 ? 0 : -ENOENT;
 	store_txn *txn = NULL;
@@ -195,6 +201,14 @@ void fs_node_attr(const fs_node *n, struct stat *st)
 		fs_jobs_attr(n, st);
 		return;
 	}
+	if (n->kind == FS_KIND_SYNC || (n->kind == FS_KIND_GLOBAL && n->id == FS_GLOBAL_SYNC)) {
+		fs_sync_attr(n, st);
+		return;
+	}
+	if (n->kind == FS_KIND_VIEW) {
+		fs_view_attr(n, st);
+		return;
+	}
 	switch (n->kind) {
 	case FS_KIND_GLOBAL:
 		if (n->id == FS_GLOBAL_ROOT || n->id == FS_GLOBAL_METADIR) {
@@ -258,6 +272,8 @@ void fs_node_attr(const fs_node *n, struct stat *st)
 	default:   /* jobs/ nodes: handled above */
 		break;
 	}
+	if (n->view_target)   /* a mirror's source, seen from the target: read-only */
+		st->st_mode &= ~(mode_t)0222;
 }
 
 /* ---- renderings ------------------------------------------------------------- */
@@ -370,7 +386,8 @@ static int child_of(fs_node *child, fuse_ino_t ino)
  * parent's). */
 static void child_from_record(fs_node *child, const fs_node *parent, fs_kind kind, uint64_t id)
 {
-	child->ino = fs_ino_of(parent->p, kind, id);
+	child->ino = fs_view_ino(parent, kind, id);
+	child->view_target = parent->view_target;
 	child->kind = kind;
 	child->p = parent->p;
 	child->id = id;
@@ -415,11 +432,15 @@ int fs_node_lookup(fs_node *parent, const char *name, fs_node *child)
 	case FS_KIND_GLOBAL:
 		if (parent->id == FS_GLOBAL_JOBS)
 			return fs_jobs_lookup(parent, name, child);
+		if (parent->id == FS_GLOBAL_SYNC)
+			return fs_sync_lookup(parent, name, child);
 		if (parent->id == FS_GLOBAL_ROOT) {
 			if (!strcmp(name, FS_META_DIR_NAME))
 				return child_of(child, fs_ino_make(0, FS_KIND_GLOBAL, FS_GLOBAL_METADIR));
 			if (!strcmp(name, "jobs"))
 				return child_of(child, fs_ino_make(0, FS_KIND_GLOBAL, FS_GLOBAL_JOBS));
+			if (!strcmp(name, "sync"))
+				return child_of(child, fs_ino_make(0, FS_KIND_GLOBAL, FS_GLOBAL_SYNC));
 			mgr_platform *p = mgr_platform_find(fs_state.m, name);
 			return p ? child_of(child, fs_ino_of(p, FS_KIND_PLATFORM, 0)) : -ENOENT;
 		}
@@ -434,6 +455,8 @@ int fs_node_lookup(fs_node *parent, const char *name, fs_node *child)
 	case FS_KIND_JOBRUNS:
 	case FS_KIND_JOBRUN:
 		return fs_jobs_lookup(parent, name, child);
+	case FS_KIND_SYNC:
+		return fs_sync_lookup(parent, name, child);
 	case FS_KIND_PLATFORM: {
 		store_database db;
 		rc = store_read_begin(parent->p->store, &txn);
@@ -466,6 +489,8 @@ int fs_node_lookup(fs_node *parent, const char *name, fs_node *child)
 			return child_of(child, fs_ino_of(parent->p, FS_KIND_SCHEMA, parent->table.id));
 		if (!strcmp(name, FS_TABLEMETA_NAME))
 			return child_of(child, fs_ino_of(parent->p, FS_KIND_TABLEMETA, parent->table.id));
+		if (!strncmp(name, ".refresh", 8) && !parent->view_target)
+			return fs_view_lookup(parent, name, child);
 		if (!parent->table.has_schema)
 			return -ENOENT;
 		if (parent->table.npartkeys == 0)
@@ -499,6 +524,10 @@ int fs_node_lookup(fs_node *parent, const char *name, fs_node *child)
 	if (rc == 0) {
 		child_from_record(child, parent, FS_KIND_PNODE, pn.id);
 		child->pn = pn;
+	} else if (rc == -ENOENT && parent->kind == FS_KIND_TABLE && !parent->view_target &&
+		   mgr_is_mirror(&parent->table)) {
+		/* A path .refresh gave: the source's partition, read-only. */
+		rc = fs_view_lookup(parent, name, child);
 	}
 	return rc;
 }

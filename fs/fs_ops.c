@@ -5,6 +5,7 @@
  */
 #include "fs_int.h"
 #include "mgr_job.h"
+#include "mgr_sync.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,18 +27,20 @@ static bool is_virtual(const fs_node *n)
 	return n->kind == FS_KIND_SCHEMA || n->kind == FS_KIND_TABLEMETA ||
 	       n->kind == FS_KIND_PARTMETA ||
 	       (n->kind == FS_KIND_GLOBAL && n->id != FS_GLOBAL_ROOT && n->id != FS_GLOBAL_METADIR &&
-		n->id != FS_GLOBAL_JOBS);
+		n->id != FS_GLOBAL_JOBS && n->id != FS_GLOBAL_SYNC);
 }
 
-/* Nodes under jobs/ change as jobs run: the kernel caches none of them. */
+/* Nodes under jobs/ and sync/, and .refresh, change as jobs and rules run:
+ * the kernel caches none of them. */
 static bool is_jobs_node(const fs_node *n)
 {
-	return fs_jobs_kind(n->kind) || (n->kind == FS_KIND_GLOBAL && n->id == FS_GLOBAL_JOBS);
+	return fs_jobs_kind(n->kind) || n->kind == FS_KIND_SYNC || n->kind == FS_KIND_VIEW ||
+	       (n->kind == FS_KIND_GLOBAL && (n->id == FS_GLOBAL_JOBS || n->id == FS_GLOBAL_SYNC));
 }
 
 static bool is_dir(const fs_node *n)
 {
-	if (fs_jobs_is_dir(n))
+	if (fs_jobs_is_dir(n) || fs_sync_is_dir(n))
 		return true;
 	return n->kind == FS_KIND_PLATFORM || n->kind == FS_KIND_DATABASE ||
 	       n->kind == FS_KIND_TABLE || n->kind == FS_KIND_PNODE ||
@@ -264,6 +267,7 @@ static int list_catalog(struct dirfill *df, fs_node *dir, const char *after)
 	fs_node child;
 	memset(&child, 0, sizeof child);
 	child.p = p;
+	child.view_target = dir->view_target;
 	switch (dir->kind) {
 	case FS_KIND_PLATFORM:
 		rc = store_iter_databases(txn, after, &it);
@@ -295,7 +299,7 @@ static int list_catalog(struct dirfill *df, fs_node *dir, const char *after)
 					      after, &it);
 			child.kind = FS_KIND_FILE;
 			while (rc == 0 && (rc = store_iter_next(it, &child.file)) == 0) {
-				child.ino = fs_ino_of(p, FS_KIND_FILE, child.file.id);
+				child.ino = fs_view_ino(dir, FS_KIND_FILE, child.file.id);
 				child.size = child.file.bytes;
 				if (!dir_add(df, child.file.name, &child, (off_t)child.file.id + 2, NULL))
 					break;
@@ -307,7 +311,7 @@ static int list_catalog(struct dirfill *df, fs_node *dir, const char *after)
 		child.kind = FS_KIND_PNODE;
 		while (rc == 0 && (rc = store_iter_next(it, &child.pn)) == 0) {
 			char name[STORE_NAME_MAX * 3 + 2];
-			child.ino = fs_ino_of(p, FS_KIND_PNODE, child.pn.id);
+			child.ino = fs_view_ino(dir, FS_KIND_PNODE, child.pn.id);
 			if (mgr_pnode_name(&dir->table, &child.pn, name, sizeof name))
 				continue;
 			if (!dir_add(df, name, &child, (off_t)child.pn.id + 2, child.pn.value))
@@ -359,12 +363,16 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		rc = fs_jobs_readdir(&dir, off, jobs_add, &df);
 		goto out;
 	}
+	if (fs_sync_is_dir(&dir)) {
+		rc = fs_sync_readdir(&dir, off, jobs_add, &df);
+		goto out;
+	}
 	if (dir.kind == FS_KIND_GLOBAL) {
 		/* The root lists the platforms, jobs and .metafs; .metafs its files. */
-		static const unsigned root_globals[] = {FS_GLOBAL_JOBS, FS_GLOBAL_METADIR};
+		static const unsigned root_globals[] = {FS_GLOBAL_JOBS, FS_GLOBAL_SYNC, FS_GLOBAL_METADIR};
 		bool root = dir.id == FS_GLOBAL_ROOT;
 		unsigned nplat = mgr_platform_count(fs_state.m);
-		unsigned total = root ? nplat + 2 : FS_GLOBAL_LOG - FS_GLOBAL_VERSION + 1;
+		unsigned total = root ? nplat + 3 : FS_GLOBAL_LOG - FS_GLOBAL_VERSION + 1;
 		for (unsigned i = off < 2 ? 0 : (unsigned)(off - 2); i < total; i++) {
 			fs_node child;
 			const char *name;
@@ -417,6 +425,13 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 	do_readdir(req, ino, size, off, fi, true);
 }
 
+/* A mirror's source seen from the target, and a mirrored table itself, are
+ * kept by their sync rule: the mount serves them read-only. */
+static bool read_only_node(const fs_node *n)
+{
+	return n->view_target || (n->have_table && mgr_is_mirror(&n->table));
+}
+
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	(void)mode;
@@ -428,6 +443,10 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	fuse_ino_t ino = 0;
 	if (rc)
 		goto out;
+	if (read_only_node(&p)) {
+		rc = -EROFS;
+		goto out;
+	}
 	switch (p.kind) {
 	case FS_KIND_PLATFORM: {
 		store_database db;
@@ -464,8 +483,8 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 		break;
 	}
 	case FS_KIND_GLOBAL:
-		rc = p.id == FS_GLOBAL_ROOT || p.id == FS_GLOBAL_METADIR || p.id == FS_GLOBAL_JOBS
-			     ? -EACCES : -ENOTDIR;
+		rc = p.id == FS_GLOBAL_ROOT || p.id == FS_GLOBAL_METADIR || p.id == FS_GLOBAL_JOBS ||
+		     p.id == FS_GLOBAL_SYNC ? -EACCES : -ENOTDIR;
 		break;
 	default:
 		rc = -ENOTDIR;
@@ -486,7 +505,9 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int rc = fs_node_load(parent, &p);
 	if (rc == 0)
 		rc = fs_node_lookup(&p, name, &child);
-	if (rc == 0) {
+	if (rc == 0 && (read_only_node(&p) || read_only_node(&child)))
+		rc = -EROFS;
+	else if (rc == 0) {
 		switch (child.kind) {
 		case FS_KIND_DATABASE:
 			rc = mgr_database_drop(child.p, child.db.name, STORE_ORIGIN_FS);
@@ -577,14 +598,29 @@ static void create_job_file(fuse_req_t req, fs_node *dir, const char *name,
 	fs_node child;
 	memset(&child, 0, sizeof child);
 	fs_handle *h = calloc(1, sizeof *h);
-	int rc = h ? fs_jobs_create(dir, name, &ino) : -ENOMEM;
-	if (rc == 0)
-		rc = fs_node_load(ino, &child);
-	if (rc == 0)
-		rc = fs_jobs_open(&child, true, h);
+	bool sync = dir->kind == FS_KIND_GLOBAL && dir->id == FS_GLOBAL_SYNC;
+	int rc = !h ? -ENOMEM : sync ? fs_sync_create(dir, name, h, &ino) : fs_jobs_create(dir, name, &ino);
 	struct fuse_entry_param e;
-	if (rc == 0)
-		rc = node_entry(&child, &e);
+	if (rc == 0 && sync) {
+		/* The rule exists only once its definition is written and closed. */
+		memset(&e, 0, sizeof e);
+		e.ino = ino;
+		e.attr.st_ino = ino;
+		e.attr.st_mode = S_IFREG | 0644;
+		e.attr.st_nlink = 1;
+		e.attr.st_uid = fs_state.uid;
+		e.attr.st_gid = fs_state.gid;
+		/* Until it is closed the rule does not exist, and a getattr would say
+		 * so: let the kernel keep these attributes for the open. */
+		e.attr_timeout = 1.0;
+	} else {
+		if (rc == 0)
+			rc = fs_node_load(ino, &child);
+		if (rc == 0)
+			rc = fs_jobs_open(&child, true, h);
+		if (rc == 0)
+			rc = node_entry(&child, &e);
+	}
 	if (rc) {
 		free(h);
 		fuse_reply_err(req, -rc);
@@ -613,6 +649,8 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 		fs_node_clear(&p);
 		return;
 	}
+	if (rc == 0 && read_only_node(&p))
+		rc = -EROFS;
 	if (rc == 0)
 		rc = file_container(&p, &container);
 	if (rc == 0 && reserved_name(name))
@@ -657,9 +695,22 @@ static int open_data_file(fs_node *n, struct fuse_file_info *fi, const struct fu
 				   !(fi->flags & O_TRUNC), ctx, out);
 	char path[PATH_MAX];
 	store_txn *txn = NULL;
+	const char *data_dir = n->p->data_dir;
+	store_table where = n->table;   /* shallow: only db and name may change */
+	mgr_platform *src;
+	store_table st = {0};
+	if (!n->view_target && mgr_is_mirror(&n->table)) {
+		/* A mirrored partition's bytes stay in the source's data store. */
+		if (mgr_mirror_source(fs_state.m, &n->table, &src, &st))
+			return -ENOENT;
+		data_dir = src->data_dir;
+		memcpy(where.db, st.db, sizeof where.db);
+		memcpy(where.name, st.name, sizeof where.name);
+		store_table_clear(&st);
+	}
 	int rc = store_read_begin(n->p->store, &txn);
 	if (rc == 0)
-		rc = store_data_path(txn, n->p->data_dir, &n->table, container, n->file.name, path, sizeof path);
+		rc = store_data_path(txn, data_dir, &where, container, n->file.name, path, sizeof path);
 	store_abort(txn);
 	if (rc)
 		return rc;
@@ -690,13 +741,17 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		goto out;
 	if (is_dir(&n)) {
 		rc = -EISDIR;
-	} else if (fs_jobs_kind(n.kind)) {
+	} else if (fs_jobs_kind(n.kind) || n.kind == FS_KIND_SYNC || n.kind == FS_KIND_VIEW) {
 		if (!(h = calloc(1, sizeof *h)))
 			rc = -ENOMEM;
 		else {
 			h->ino = ino;
-			rc = fs_jobs_open(&n, writing, h);
+			rc = n.kind == FS_KIND_SYNC ? fs_sync_open(&n, writing, h)
+			     : n.kind == FS_KIND_VIEW ? (writing ? -EROFS : fs_view_open_refresh(&n, h))
+						      : fs_jobs_open(&n, writing, h);
 		}
+	} else if (writing && read_only_node(&n)) {
+		rc = -EROFS;
 	} else if (n.kind == FS_KIND_FILE) {
 		rc = open_data_file(&n, fi, fuse_req_ctx(req), &h);
 	} else if (writing && !(n.kind == FS_KIND_SCHEMA && !n.table.has_schema)) {
@@ -740,9 +795,9 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
 		return;
 	}
-	if (h->type == FS_HANDLE_JOB_WAIT) {
+	if (h->type == FS_HANDLE_JOB_WAIT || h->type == FS_HANDLE_SYNC_RUN) {
 		/* Blocks this request (not the mount) until the run ends. */
-		int rc = fs_jobs_wait(req, h);
+		int rc = h->type == FS_HANDLE_JOB_WAIT ? fs_jobs_wait(req, h) : fs_sync_run(req, h);
 		if (rc) {
 			fuse_reply_err(req, -rc);
 			return;
@@ -785,7 +840,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		fuse_reply_write(req, (size_t)n);
 		return;
 	}
-	if (h->type != FS_HANDLE_SCHEMA_WRITE && h->type != FS_HANDLE_JOB_SUBMIT) {
+	if (h->type != FS_HANDLE_SCHEMA_WRITE && h->type != FS_HANDLE_JOB_SUBMIT &&
+	    h->type != FS_HANDLE_SYNC_DEFINE) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
@@ -819,6 +875,10 @@ static int handle_commit(fs_handle *h, const struct fuse_ctx *ctx)
 		return mgr_writer_commit(h->writer, STORE_ORIGIN_FS);
 	if (h->type == FS_HANDLE_JOB_SUBMIT)
 		return fs_jobs_submit(h, ctx);
+	if (h->type == FS_HANDLE_SYNC_DEFINE) {
+		int rc = fs_sync_define(h);
+		return rc == -EINVAL || rc == 0 ? rc : -EIO;
+	}
 	if (h->type != FS_HANDLE_SCHEMA_WRITE || !h->text_dirty)
 		return 0;
 	fs_node n;
@@ -866,7 +926,8 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		mgr_writer_close(h->writer);
 	} else if (h->type == FS_HANDLE_READ_FD) {
 		close(h->fd);
-	} else if (h->type == FS_HANDLE_SCHEMA_WRITE || h->type == FS_HANDLE_JOB_SUBMIT) {
+	} else if (h->type == FS_HANDLE_SCHEMA_WRITE || h->type == FS_HANDLE_JOB_SUBMIT ||
+		   h->type == FS_HANDLE_SYNC_DEFINE) {
 		handle_commit(h, NULL);
 	}
 	textbuf_free(&h->text);
@@ -882,7 +943,11 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int rc = fs_node_load(parent, &p);
 	if (rc == 0)
 		rc = fs_node_lookup(&p, name, &child);
-	if (rc == 0) {
+	if (rc == 0 && child.kind == FS_KIND_SYNC) {
+		rc = fs_sync_unlink(&child);
+	} else if (rc == 0 && (read_only_node(&p) || read_only_node(&child))) {
+		rc = -EROFS;
+	} else if (rc == 0) {
 		if (child.kind == FS_KIND_FILE)
 			rc = child.in_progress ? -EBUSY
 			     : mgr_file_drop(p.p, &p.table, child.file.pnode_id, child.file.name,
@@ -913,7 +978,9 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		rc = fs_node_load(newparent, &to);
 	if (rc)
 		goto out;
-	if (flags & RENAME_EXCHANGE) {
+	if (read_only_node(&from) || read_only_node(&to) || read_only_node(&child)) {
+		rc = -EROFS;
+	} else if (flags & RENAME_EXCHANGE) {
 		rc = -EINVAL;
 	} else if (is_dir(&child)) {
 		rc = -EXDEV;   /* mv falls back to copy and delete */
@@ -958,6 +1025,14 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		fs_handle *h = fi ? (fs_handle *)(uintptr_t)fi->fh : NULL;
 		if (h && h->type == FS_HANDLE_SCHEMA_WRITE)
 			textbuf_reset(&h->text);
+	} else if (n.kind == FS_KIND_SYNC && attr->st_size == 0) {
+		fs_handle *h = fi ? (fs_handle *)(uintptr_t)fi->fh : NULL;
+		if (h && h->type == FS_HANDLE_SYNC_DEFINE) {
+			textbuf_reset(&h->text);
+			h->text_dirty = true;
+		}
+	} else if (read_only_node(&n)) {
+		rc = -EROFS;
 	} else if (n.kind != FS_KIND_FILE) {
 		rc = is_dir(&n) ? -EISDIR : -EACCES;
 	} else if (fi && ((fs_handle *)(uintptr_t)fi->fh)->type == FS_HANDLE_WRITER) {

@@ -10,6 +10,7 @@
  */
 #include "fs_int.h"
 #include "mgr_job.h"
+#include "mgr_sync.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -152,6 +153,15 @@ static int serve(struct options *o, int status_fd)
 		return 1;
 	}
 	mgr_set_commit_hook(fs_state.m, fs_invalidator_kick);
+	jrc = mgr_sync_start(fs_state.m);
+	if (jrc) {
+		snprintf(err, sizeof err, "cannot start the sync scheduler: %s", store_strerror(jrc));
+		mgr_sync_stop(fs_state.m);
+		mgr_jobs_stop(fs_state.m);
+		mgr_close(fs_state.m);
+		report(status_fd, 1, err);
+		return 1;
+	}
 
 	char opts[4200];
 	snprintf(opts, sizeof opts, "fsname=metafs,subtype=metafs,default_permissions%s%s",
@@ -202,6 +212,7 @@ out:
 	if (se)
 		fuse_session_destroy(se);
 	fuse_opt_free_args(&args);
+	mgr_sync_stop(fs_state.m);
 	mgr_jobs_stop(fs_state.m);
 	mgr_close(fs_state.m);
 	fs_state.m = NULL;

@@ -149,9 +149,19 @@ int mgr_table_create(mgr_platform *p, const char *db, const char *name, uint32_t
 	int rc = path_join(path, sizeof path, p->data_dir, db, name);
 	if (rc)
 		return rc;
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return errno == ENOENT ? -ENOENT : -errno;
+	/* A database that a sync rule created has no directory yet: make both.
+	 * An unknown database is refused by the metastore below. */
 	store_txn *txn = NULL;
+	store_database d;
+	rc = store_read_begin(p->store, &txn);
+	if (rc == 0)
+		rc = store_database_get(txn, db, &d);
+	store_abort(txn);
+	txn = NULL;
+	if (rc)
+		return rc;
+	if ((rc = mgr_mkdirs(path, 0755)))
+		return rc;
 	rc = store_write_begin(p->store, &txn);
 	if (rc == 0)
 		rc = store_table_create(txn, db, name, uid, gid, origin, out);

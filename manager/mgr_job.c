@@ -5,6 +5,7 @@
 #include "mgr_job.h"
 #include "mgr_int.h"
 #include "mgr_job_int.h"
+#include "mgr_sync.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -221,6 +222,7 @@ void mgr_job_committed(struct job *job)
 	void (*hook)(void) = job->jobs->commit_hook;
 	if (hook)
 		hook();
+	mgr_sync_kick(job->jobs->m);   /* rules whose source changed run at once */
 }
 
 void mgr_set_commit_hook(mgr *m, void (*hook)(void))

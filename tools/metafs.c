@@ -33,6 +33,10 @@ static void usage(FILE *to)
 		"                  submit a SQL job (copies FILE into MOUNT/jobs/NAME.sql)\n"
 		"  wait [--mount DIR] JOB\n"
 		"                  wait for a job's latest run; exit 0 if it succeeded\n"
+		"  sync now [--mount DIR] RULE\n"
+		"                  run a sync rule now and wait for it\n"
+		"  sync diff [--mount DIR] RULE\n"
+		"                  print what running the rule would change (dry run)\n"
 		"\n"
 		"  metafs COMMAND --help   help on one command\n"
 		"  metafs --version        show the version\n"
@@ -449,6 +453,67 @@ static int cmd_submit(int argc, char **argv)
 	return wait_dir(rundir, isatty(STDERR_FILENO));
 }
 
+/* metafs sync now|diff RULE: read MOUNT/sync/RULE/run or .../diff. */
+static int cmd_sync(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"mount", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *mount = NULL;
+	int c;
+	if (argc < 2 || (strcmp(argv[1], "now") && strcmp(argv[1], "diff"))) {
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			printf("usage: metafs sync now|diff [--mount DIR] RULE\n\n"
+			       "now:  run the rule at once, wait for it, print the result; exit 0 if\n"
+			       "      the rule is idle (not failed) afterwards\n"
+			       "diff: print what a run would change now, changing nothing\n");
+			return 0;
+		}
+		fprintf(stderr, "usage: metafs sync now|diff [--mount DIR] RULE\n");
+		return 2;
+	}
+	const char *what = argv[1];
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'm')
+			mount = optarg;
+		else
+			return 2;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: metafs sync %s [--mount DIR] RULE\n", what);
+		return 2;
+	}
+	char mnt[PATH_MAX], path[PATH_MAX * 2];
+	if (find_mount(mount, mnt, sizeof mnt))
+		return 1;
+	snprintf(path, sizeof path, "%s/sync/%s/%s", mnt, argv[optind], strcmp(what, "now") ? "diff" : "run");
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "metafs: no sync rule '%s' in %s/sync (%s)\n", argv[optind], mnt, strerror(errno));
+		return 1;
+	}
+	char buf[65536];
+	size_t n;
+	bool first = true, failed = false;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+		if (first && n >= 6 && !strncmp(buf, "failed", 6))
+			failed = true;
+		first = false;
+		fwrite(buf, 1, n, stdout);
+	}
+	int err = ferror(f);
+	fclose(f);
+	if (err) {
+		fprintf(stderr, "metafs: reading %s failed\n", path);
+		return 1;
+	}
+	return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	mgr_log_setup(true, MGR_LOG_WARN);
@@ -475,6 +540,8 @@ int main(int argc, char **argv)
 		return cmd_submit(argc - 1, argv + 1);
 	if (!strcmp(cmd, "wait"))
 		return cmd_wait(argc - 1, argv + 1);
+	if (!strcmp(cmd, "sync"))
+		return cmd_sync(argc - 1, argv + 1);
 	fprintf(stderr, "metafs: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -24,15 +24,18 @@ printf 'a,1\nb,2\nc,3\n' >"$SRC/dim.csv"                                        
 size() { stat -c %s -- "$1"; }
 
 # ---------------------------------------------------------------- platforms
-assert_eq "ls of the root lists the platforms and jobs" "jobs
+assert_eq "ls of the root lists the platforms, jobs and sync" "jobs
 lake
+sync
 warehouse" "$(mf_ls "$M")"
-assert_eq "readdir of the root gives platforms in config order, then jobs" "warehouse
+assert_eq "readdir of the root gives platforms in config order, then jobs and sync" "warehouse
 lake
-jobs" "$(ls -1U -- "$M" 2>&1)"
+jobs
+sync" "$(ls -1U -- "$M" 2>&1)"
 assert_eq "ls -A of the root shows .metafs" ".metafs
 jobs
 lake
+sync
 warehouse" "$(ls -1A -- "$M" 2>&1)"
 assert_eq "a new platform lists empty" "" "$(mf_ls "$L")"
 

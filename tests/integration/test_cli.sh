@@ -124,13 +124,15 @@ assert_dir "--platform b: metastore at DIR/meta/b" "$HOME6/meta/b"
 assert_dir "--platform: manager metastore at DIR/manager" "$HOME6/manager"
 assert_not_exists "--platform: no default warehouse platform" "$HOME6/meta/warehouse"
 if mf_mount "$HOME6" "$MNT6"; then
-	assert_eq "root listing of --platform a --platform b is 'a b jobs'" "a
+	assert_eq "root listing of --platform a --platform b is 'a b jobs sync'" "a
 b
-jobs" "$(mf_ls "$MNT6")"
+jobs
+sync" "$(mf_ls "$MNT6")"
 	assert_eq "ls -A of that root also shows .metafs" ".metafs
 a
 b
-jobs" "$(ls -1A "$MNT6" 2>&1)"
+jobs
+sync" "$(ls -1A "$MNT6" 2>&1)"
 	mkdir "$MNT6/a/db" "$MNT6/a/db/t" 2>/dev/null
 	mf_put_schema "$MNT6/a/db/t" $'column x string\n' || fail "schema in platform a" "$MF_OUT"
 	printf 'hello\n' >"$MF_TMP/hello.csv"
@@ -151,6 +153,7 @@ assert_eq "metafs mount: the mount is usable when it returns" "yes" "$(mountpoin
 mf_wait_mounted "$MNT7" 5
 assert_eq "metafs mount: root lists the default platforms and jobs" "jobs
 lake
+sync
 warehouse" "$(mf_ls "$MNT7")"
 printf "metafs 0.1.0\nformat 1\n" >"$MF_TMP/version"
 assert_cmp "metafs mount: /.metafs/version" "$MF_TMP/version" "$MNT7/.metafs/version"

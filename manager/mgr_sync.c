@@ -1,0 +1,624 @@
+/*
+ * mgr_sync.c - sync rules in the daemon (see mgr_sync.h).
+ */
+#include "mgr_sync.h"
+#include "mgr_int.h"
+#include "sync.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define POLL_MS 200
+#define HISTORY_LINES 100
+
+const char *const mgr_sync_file_names[MGR_SYNC_FILE_COUNT] = {
+	"status", "cursor", "lag", "last_run", "history", "diff", "run",
+};
+
+struct rule_entry {
+	uint32_t id;
+	bool deleted;
+	sync_rule rule;
+	char status[16];            /* idle | running | failed */
+	char reason[600];           /* why it failed */
+	char last_run[512];
+	textbuf history;            /* lines, newest last */
+	textbuf last_result;        /* what the last run did (the `run` file) */
+	bool run_requested;
+	uint64_t runs;              /* completed runs */
+	int64_t next_full_ns;       /* next periodic full compare */
+};
+
+struct mgr_syncs {
+	mgr *m;
+	pthread_mutex_t lock;
+	pthread_cond_t wake, done;
+	struct rule_entry **rules;
+	uint32_t nrules, cap;
+	pthread_t thread;
+	bool running, stopping, kicked;
+	char dir[PATH_MAX];
+};
+
+static sync_platform as_sync(const mgr_platform *p)
+{
+	return (sync_platform){p->name, p->data_dir, p->store};
+}
+
+static int write_atomic(const char *path, const char *text, size_t len)
+{
+	char tmp[PATH_MAX + 8];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	int rc = 0;
+	if (len && write(fd, text, len) != (ssize_t)len)
+		rc = -EIO;
+	if (rc == 0 && fsync(fd))
+		rc = -errno;
+	close(fd);
+	if (rc == 0 && rename(tmp, path))
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+static int read_all(const char *path, textbuf *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	char buf[8192];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		textbuf_append(out, buf, (size_t)n);
+	close(fd);
+	return n < 0 ? -EIO : textbuf_error(out);
+}
+
+static void save_state(struct mgr_syncs *ss, struct rule_entry *r)
+{
+	char path[PATH_MAX + 300];
+	snprintf(path, sizeof path, "%s/%s.state", ss->dir, r->rule.name);
+	textbuf t = TEXTBUF_INIT;
+	textbuf_printf(&t, "last_run: %s\n", r->last_run);
+	if (r->history.len)
+		textbuf_append(&t, r->history.data, r->history.len);
+	if (textbuf_error(&t) == 0)
+		write_atomic(path, t.data ? t.data : "", t.len);
+	textbuf_free(&t);
+}
+
+/* Restore the history (and last run) a previous daemon saved. */
+static void load_state(struct mgr_syncs *ss, struct rule_entry *r)
+{
+	char path[PATH_MAX + 300];
+	snprintf(path, sizeof path, "%s/%s.state", ss->dir, r->rule.name);
+	textbuf t = TEXTBUF_INIT;
+	if (read_all(path, &t) == 0 && t.data) {
+		char *nl = strchr(t.data, '\n');
+		if (nl && !strncmp(t.data, "last_run: ", 10)) {
+			snprintf(r->last_run, sizeof r->last_run, "%.*s", (int)(nl - t.data - 10), t.data + 10);
+			textbuf_puts(&r->history, nl + 1);
+		}
+	}
+	textbuf_free(&t);
+}
+
+static struct rule_entry *find_locked(struct mgr_syncs *ss, const char *name)
+{
+	for (uint32_t i = 0; i < ss->nrules; i++)
+		if (!ss->rules[i]->deleted && !strcmp(ss->rules[i]->rule.name, name))
+			return ss->rules[i];
+	return NULL;
+}
+
+static struct rule_entry *by_id_locked(struct mgr_syncs *ss, uint32_t id)
+{
+	return id >= 1 && id <= ss->nrules && !ss->rules[id - 1]->deleted ? ss->rules[id - 1] : NULL;
+}
+
+/* Add or replace rule R (its name) in the table. */
+static int install_locked(struct mgr_syncs *ss, const sync_rule *rule)
+{
+	struct rule_entry *r = find_locked(ss, rule->name);
+	if (r) {
+		r->rule = *rule;
+		r->next_full_ns = 0;
+		return 0;
+	}
+	if (ss->nrules == ss->cap) {
+		uint32_t cap = ss->cap ? ss->cap * 2 : 16;
+		struct rule_entry **p = realloc(ss->rules, cap * sizeof *p);
+		if (!p)
+			return -ENOMEM;
+		ss->rules = p;
+		ss->cap = cap;
+	}
+	r = calloc(1, sizeof *r);
+	if (!r)
+		return -ENOMEM;
+	r->id = ss->nrules + 1;
+	r->rule = *rule;
+	snprintf(r->status, sizeof r->status, "idle");
+	snprintf(r->last_run, sizeof r->last_run, "never");
+	ss->rules[ss->nrules++] = r;
+	load_state(ss, r);
+	return 0;
+}
+
+/* ---- running a rule ---------------------------------------------------------------- */
+
+static void history_add(struct rule_entry *r, const char *line)
+{
+	textbuf_puts(&r->history, line);
+	textbuf_puts(&r->history, "\n");
+	/* Keep the newest HISTORY_LINES lines. */
+	unsigned lines = 0;
+	for (size_t i = 0; i < r->history.len; i++)
+		lines += r->history.data[i] == '\n';
+	while (lines > HISTORY_LINES) {
+		char *nl = memchr(r->history.data, '\n', r->history.len);
+		size_t cut = (size_t)(nl - r->history.data) + 1;
+		memmove(r->history.data, r->history.data + cut, r->history.len - cut + 1);
+		r->history.len -= cut;
+		lines--;
+	}
+}
+
+static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
+{
+	mgr *m = ss->m;
+	sync_rule rule = r->rule;
+	snprintf(r->status, sizeof r->status, "running");
+	pthread_mutex_unlock(&ss->lock);
+
+	mgr_platform *src = mgr_platform_find(m, rule.source_platform);
+	mgr_platform *tgt = mgr_platform_find(m, rule.target_platform);
+	sync_result res;
+	memset(&res, 0, sizeof res);
+	int rc;
+	int64_t t0 = store_now_ns();
+	if (!src || !tgt) {
+		rc = -ENOENT;
+	} else {
+		sync_platform s = as_sync(src), t = as_sync(tgt);
+		rc = sync_rule_apply(&rule, &s, &t, full, false, NULL, &res);
+	}
+	double ms = (double)(store_now_ns() - t0) / 1e6;
+	char when[40];
+	mgr_format_time(t0, when);
+	char line[1024];
+	snprintf(line, sizeof line, "%s %s %s applied=%llu dropped=%llu unchanged=%llu skipped=%llu "
+		 "events=%llu cursor=%llu duration_ms=%.3f%s%s", when, rc ? "failed" : "ok",
+		 res.full_compare ? "full" : "incremental", (unsigned long long)res.applied,
+		 (unsigned long long)res.dropped, (unsigned long long)res.unchanged,
+		 (unsigned long long)res.conflicts_skipped, (unsigned long long)res.events_read,
+		 (unsigned long long)res.cursor, ms, rc ? " error=" : "",
+		 rc ? (res.conflict[0] ? res.conflict : !src || !tgt ? "unknown platform" : store_strerror(rc)) : "");
+
+	pthread_mutex_lock(&ss->lock);
+	if (rc) {
+		snprintf(r->status, sizeof r->status, "failed");
+		snprintf(r->reason, sizeof r->reason, "%s",
+			 res.conflict[0] ? res.conflict
+			 : !src || !tgt ? "the source or target platform is not configured"
+					: store_strerror(rc));
+		mgr_log(MGR_LOG_WARN, "sync rule %s failed: %s", rule.name, r->reason);
+	} else {
+		snprintf(r->status, sizeof r->status, "idle");
+		r->reason[0] = '\0';
+	}
+	snprintf(r->last_run, sizeof r->last_run, "%s", line);
+	history_add(r, line);
+	textbuf_reset(&r->last_result);
+	textbuf_printf(&r->last_result, "%s\n", line);
+	if (res.full_compare && !full)
+		textbuf_puts(&r->last_result, "note: the source log no longer reached the cursor: fell back "
+					      "to a full compare by etag\n");
+	r->runs++;
+	save_state(ss, r);
+	pthread_cond_broadcast(&ss->done);
+}
+
+/* Does R have work: its source log moved past its cursor? */
+static bool has_news(mgr *m, const sync_rule *rule)
+{
+	mgr_platform *src = mgr_platform_find(m, rule->source_platform);
+	mgr_platform *tgt = mgr_platform_find(m, rule->target_platform);
+	if (!src || !tgt)
+		return false;
+	uint64_t head = 0, cursor = 0;
+	store_txn *txn = NULL;
+	if (store_read_begin(src->store, &txn) == 0) {
+		store_event_head(txn, &head);
+		store_abort(txn);
+	}
+	if (sync_cursor_get(tgt->store, rule->name, &cursor))
+		return false;
+	return head > cursor;
+}
+
+static void *scheduler_main(void *arg)
+{
+	struct mgr_syncs *ss = arg;
+	pthread_mutex_lock(&ss->lock);
+	while (!ss->stopping) {
+		int64_t now = store_now_ns();
+		for (uint32_t i = 0; i < ss->nrules && !ss->stopping; i++) {
+			struct rule_entry *r = ss->rules[i];
+			if (r->deleted)
+				continue;
+			bool full = r->rule.interval_ms && now >= r->next_full_ns;
+			bool asked = r->run_requested;
+			sync_rule rule = r->rule;
+			pthread_mutex_unlock(&ss->lock);
+			bool news = !full && !asked && has_news(ss->m, &rule);
+			pthread_mutex_lock(&ss->lock);
+			if (!(full || asked || news) || r->deleted)
+				continue;
+			/* A failed rule is retried when there is something new, not in a loop. */
+			r->run_requested = false;
+			if (full)
+				r->next_full_ns = now + (int64_t)r->rule.interval_ms * 1000000;
+			run_rule(ss, r, full);
+		}
+		if (ss->stopping)
+			break;
+		if (!ss->kicked) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += POLL_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&ss->wake, &ss->lock, &until);
+		}
+		ss->kicked = false;
+	}
+	pthread_mutex_unlock(&ss->lock);
+	return NULL;
+}
+
+/* ---- the interface ------------------------------------------------------------------ */
+
+int mgr_sync_start(mgr *m)
+{
+	struct mgr_syncs *ss = calloc(1, sizeof *ss);
+	if (!ss)
+		return -ENOMEM;
+	ss->m = m;
+	pthread_mutex_init(&ss->lock, NULL);
+	pthread_cond_init(&ss->wake, NULL);
+	pthread_cond_init(&ss->done, NULL);
+	snprintf(ss->dir, sizeof ss->dir, "%s/manager/sync", m->cfg.home);
+	m->syncs = ss;
+	int rc = mgr_mkdirs(ss->dir, 0755);
+	if (rc)
+		return rc;
+	DIR *d = opendir(ss->dir);
+	if (!d)
+		return -errno;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (n <= 5 || strcmp(de->d_name + n - 5, ".rule") || de->d_name[0] == '.')
+			continue;
+		char name[STORE_NAME_MAX + 1], path[PATH_MAX + 300], err[512];
+		snprintf(name, sizeof name, "%.*s", (int)(n - 5), de->d_name);
+		snprintf(path, sizeof path, "%s/%s", ss->dir, de->d_name);
+		textbuf t = TEXTBUF_INIT;
+		sync_rule rule;
+		if (read_all(path, &t) == 0 &&
+		    sync_rule_parse(name, t.data ? t.data : "", t.len, &rule, err, sizeof err) == 0)
+			install_locked(ss, &rule);
+		else
+			mgr_log(MGR_LOG_WARN, "ignoring sync rule %s: %s", path, err);
+		textbuf_free(&t);
+	}
+	closedir(d);
+	if (pthread_create(&ss->thread, NULL, scheduler_main, ss))
+		return -EAGAIN;
+	ss->running = true;
+	return 0;
+}
+
+void mgr_sync_stop(mgr *m)
+{
+	struct mgr_syncs *ss = m->syncs;
+	if (!ss)
+		return;
+	pthread_mutex_lock(&ss->lock);
+	ss->stopping = true;
+	pthread_cond_broadcast(&ss->wake);
+	pthread_cond_broadcast(&ss->done);
+	pthread_mutex_unlock(&ss->lock);
+	if (ss->running)
+		pthread_join(ss->thread, NULL);
+	for (uint32_t i = 0; i < ss->nrules; i++) {
+		textbuf_free(&ss->rules[i]->history);
+		textbuf_free(&ss->rules[i]->last_result);
+		free(ss->rules[i]);
+	}
+	free(ss->rules);
+	pthread_mutex_destroy(&ss->lock);
+	pthread_cond_destroy(&ss->wake);
+	pthread_cond_destroy(&ss->done);
+	free(ss);
+	m->syncs = NULL;
+}
+
+void mgr_sync_kick(mgr *m)
+{
+	struct mgr_syncs *ss = m->syncs;
+	if (!ss)
+		return;
+	pthread_mutex_lock(&ss->lock);
+	ss->kicked = true;
+	pthread_cond_signal(&ss->wake);
+	pthread_mutex_unlock(&ss->lock);
+}
+
+int mgr_sync_define(mgr *m, const char *name, const char *text, size_t len, char *err,
+		    size_t errlen)
+{
+	struct mgr_syncs *ss = m->syncs;
+	sync_rule rule;
+	if (!ss)
+		return -ENOTSUP;
+	int rc = sync_rule_parse(name, text, len, &rule, err, errlen);
+	if (rc == 0 && !mgr_platform_find(m, rule.source_platform)) {
+		snprintf(err, errlen, "unknown source platform \"%s\"", rule.source_platform);
+		rc = -EINVAL;
+	}
+	if (rc == 0 && !mgr_platform_find(m, rule.target_platform)) {
+		snprintf(err, errlen, "unknown target platform \"%s\"", rule.target_platform);
+		rc = -EINVAL;
+	}
+	if (rc) {
+		mgr_log(MGR_LOG_WARN, "refused sync rule %s: %s", name, err);
+		return rc;
+	}
+	char path[PATH_MAX + 300];
+	snprintf(path, sizeof path, "%s/%s.rule", ss->dir, name);
+	if ((rc = write_atomic(path, text, len)))
+		return rc;
+	pthread_mutex_lock(&ss->lock);
+	rc = install_locked(ss, &rule);
+	ss->kicked = true;
+	pthread_cond_signal(&ss->wake);
+	pthread_mutex_unlock(&ss->lock);
+	mgr_log(MGR_LOG_INFO, "sync rule %s defined", name);
+	return rc;
+}
+
+int mgr_sync_delete(mgr *m, const char *name)
+{
+	struct mgr_syncs *ss = m->syncs;
+	if (!ss)
+		return -ENOENT;
+	pthread_mutex_lock(&ss->lock);
+	struct rule_entry *r = find_locked(ss, name);
+	if (r)
+		r->deleted = true;
+	pthread_mutex_unlock(&ss->lock);
+	if (!r)
+		return -ENOENT;
+	char path[PATH_MAX + 300];
+	snprintf(path, sizeof path, "%s/%s.rule", ss->dir, name);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/%s.state", ss->dir, name);
+	unlink(path);
+	return 0;
+}
+
+uint32_t mgr_sync_count(mgr *m)
+{
+	struct mgr_syncs *ss = m->syncs;
+	if (!ss)
+		return 0;
+	pthread_mutex_lock(&ss->lock);
+	uint32_t n = ss->nrules;
+	pthread_mutex_unlock(&ss->lock);
+	return n;
+}
+
+int mgr_sync_info(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1])
+{
+	struct mgr_syncs *ss = m->syncs;
+	if (!ss)
+		return -ENOENT;
+	pthread_mutex_lock(&ss->lock);
+	struct rule_entry *r = by_id_locked(ss, id);
+	if (r && name)
+		memcpy(name, r->rule.name, STORE_NAME_MAX + 1);
+	pthread_mutex_unlock(&ss->lock);
+	return r ? 0 : -ENOENT;
+}
+
+int mgr_sync_find(mgr *m, const char *name, uint32_t *id)
+{
+	struct mgr_syncs *ss = m->syncs;
+	if (!ss)
+		return -ENOENT;
+	pthread_mutex_lock(&ss->lock);
+	struct rule_entry *r = find_locked(ss, name);
+	if (r)
+		*id = r->id;
+	pthread_mutex_unlock(&ss->lock);
+	return r ? 0 : -ENOENT;
+}
+
+int mgr_sync_read_rule(mgr *m, uint32_t id, textbuf *out)
+{
+	struct mgr_syncs *ss = m->syncs;
+	if (!ss)
+		return -ENOENT;
+	pthread_mutex_lock(&ss->lock);
+	struct rule_entry *r = by_id_locked(ss, id);
+	if (r)
+		sync_rule_format(&r->rule, out);
+	pthread_mutex_unlock(&ss->lock);
+	return r ? textbuf_error(out) : -ENOENT;
+}
+
+int mgr_sync_read(mgr *m, uint32_t id, mgr_sync_file file, textbuf *out)
+{
+	struct mgr_syncs *ss = m->syncs;
+	if (!ss)
+		return -ENOENT;
+	pthread_mutex_lock(&ss->lock);
+	struct rule_entry *r = by_id_locked(ss, id);
+	sync_rule rule;
+	if (r) {
+		rule = r->rule;
+		switch (file) {
+		case MGR_SYNC_STATUS:
+			textbuf_printf(out, "%s\n", r->status);
+			if (r->reason[0])
+				textbuf_printf(out, "reason: %s\n", r->reason);
+			textbuf_printf(out, "source: %s.%s.%s\ntarget: %s\nlast_run: %s\n", rule.source_platform,
+				       rule.source_db, rule.source_table, rule.target_platform, r->last_run);
+			break;
+		case MGR_SYNC_LAST_RUN:
+			textbuf_printf(out, "%s\n", r->last_run);
+			break;
+		case MGR_SYNC_HISTORY:
+			if (r->history.len)
+				textbuf_append(out, r->history.data, r->history.len);
+			break;
+		default:
+			break;
+		}
+	}
+	pthread_mutex_unlock(&ss->lock);
+	if (!r)
+		return -ENOENT;
+	mgr_platform *src = mgr_platform_find(m, rule.source_platform);
+	mgr_platform *tgt = mgr_platform_find(m, rule.target_platform);
+	if ((file == MGR_SYNC_CURSOR || file == MGR_SYNC_LAG || file == MGR_SYNC_DIFF) && (!src || !tgt))
+		return -ENOENT;
+	uint64_t cursor = 0, head = 0;
+	if (file == MGR_SYNC_CURSOR || file == MGR_SYNC_LAG) {
+		int rc = sync_cursor_get(tgt->store, rule.name, &cursor);
+		store_txn *txn = NULL;
+		if (rc == 0 && (rc = store_read_begin(src->store, &txn)) == 0) {
+			rc = store_event_head(txn, &head);
+			store_abort(txn);
+		}
+		if (rc)
+			return rc;
+		textbuf_printf(out, "%llu\n", (unsigned long long)(file == MGR_SYNC_CURSOR ? cursor
+							   : head > cursor ? head - cursor : 0));
+	} else if (file == MGR_SYNC_DIFF) {
+		sync_platform s = as_sync(src), t = as_sync(tgt);
+		sync_result res;
+		int rc = sync_rule_apply(&rule, &s, &t, false, true, out, &res);
+		if (rc && res.conflict[0])
+			textbuf_printf(out, "conflict: %s\n", res.conflict);
+		else if (rc)
+			return rc;
+	}
+	return textbuf_error(out);
+}
+
+int mgr_sync_run_now(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, textbuf *out)
+{
+	struct mgr_syncs *ss = m->syncs;
+	if (!ss)
+		return -ENOENT;
+	int rc = 0;
+	pthread_mutex_lock(&ss->lock);
+	struct rule_entry *r = by_id_locked(ss, id);
+	if (!r) {
+		pthread_mutex_unlock(&ss->lock);
+		return -ENOENT;
+	}
+	uint64_t target = r->runs + 1;
+	if (!strcmp(r->status, "running"))
+		target++;   /* the run under way may have started before the request */
+	r->run_requested = true;
+	ss->kicked = true;
+	pthread_cond_signal(&ss->wake);
+	while (r->runs < target) {
+		if (ss->stopping || (stop && stop(ctx))) {
+			rc = -EINTR;
+			break;
+		}
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&ss->done, &ss->lock, &until);
+	}
+	if (rc == 0) {
+		textbuf_printf(out, "%s\n", r->status);
+		if (r->reason[0])
+			textbuf_printf(out, "reason: %s\n", r->reason);
+		if (r->last_result.len)
+			textbuf_append(out, r->last_result.data, r->last_result.len);
+	}
+	pthread_mutex_unlock(&ss->lock);
+	return rc ? rc : textbuf_error(out);
+}
+
+bool mgr_is_mirror(const store_table *t)
+{
+	return sync_table_property(t, SYNC_PROP_PREFIX "rule", NULL) != NULL;
+}
+
+int mgr_mirror_source(mgr *m, const store_table *t, mgr_platform **source, store_table *st)
+{
+	size_t len = 0;
+	const char *src = sync_table_property(t, SYNC_PROP_PREFIX "source", &len);
+	const char *sid = sync_table_property(t, SYNC_PROP_PREFIX "source_id", NULL);
+	if (!src || len >= 3 * (STORE_NAME_MAX + 1))
+		return -ENOENT;
+	char spec[3 * (STORE_NAME_MAX + 1)];
+	snprintf(spec, sizeof spec, "%.*s", (int)len, src);
+	char *db = strchr(spec, '.');
+	char *table = db ? strchr(db + 1, '.') : NULL;
+	if (!db || !table)
+		return -ENOENT;
+	*db++ = '\0';
+	*table++ = '\0';
+	mgr_platform *p = mgr_platform_find(m, spec);
+	if (!p)
+		return -ENOENT;
+	store_txn *txn = NULL;
+	int rc = store_read_begin(p->store, &txn);
+	if (rc == 0)
+		rc = store_table_get(txn, db, table, st);
+	store_abort(txn);
+	if (rc == 0 && sid && strtoull(sid, NULL, 10) != st->id) {
+		store_table_clear(st);
+		rc = -ENOENT;   /* dropped and re-created: not what this mirror reflects */
+	}
+	if (rc == 0)
+		*source = p;
+	return rc;
+}
+
+int mgr_refresh(mgr *m, mgr_platform *p, const store_table *t, uint64_t since, textbuf *out)
+{
+	sync_platform all[MGR_MAX_PLATFORMS];
+	for (unsigned i = 0; i < m->nplatforms; i++)
+		all[i] = as_sync(&m->platforms[i]);
+	const sync_platform *src = sync_source_of(t, all, m->nplatforms);
+	if (!src)
+		return -ENOENT;
+	return sync_refresh(t, p->name, src, since, out);
+}

@@ -1,0 +1,69 @@
+/*
+ * mgr_sync.h - sync rules in the daemon: their definitions and state, the
+ * scheduler that runs them, and the refresh component.
+ *
+ * A rule's definition and state live in HOME/manager/sync/:
+ *   NAME.rule      the definition, as written (replaced atomically)
+ *   NAME.state     status, last run, history (replaced atomically)
+ * Its cursor lives in the target metastore, committed with the records it
+ * covers (see sync.h): the state files only report.
+ *
+ * The scheduler (one thread) runs a rule
+ *   - on demand: when the source's change log has moved past the rule's
+ *     cursor (it is woken after every commit the daemon makes, and looks at
+ *     the logs every POLL interval for changes made by other processes);
+ *   - periodically: every `interval`, with a full compare by etag, which
+ *     also catches what reached the source by other routes;
+ *   - when asked (mgr_sync_run_now).
+ */
+#ifndef METAFS_MGR_SYNC_H
+#define METAFS_MGR_SYNC_H
+
+#include "manager.h"
+
+typedef enum mgr_sync_file {
+	MGR_SYNC_STATUS = 0,  /* idle | running | failed, then details */
+	MGR_SYNC_CURSOR,      /* the last source event applied */
+	MGR_SYNC_LAG,         /* source head - cursor, in events */
+	MGR_SYNC_LAST_RUN,    /* time, duration, objects applied, mode */
+	MGR_SYNC_HISTORY,     /* one line a run, newest last (the last 100) */
+	MGR_SYNC_DIFF,        /* what a run would change now (dry run) */
+	MGR_SYNC_RUN,         /* reading runs the rule now and gives the result */
+	MGR_SYNC_FILE_COUNT
+} mgr_sync_file;
+
+extern const char *const mgr_sync_file_names[MGR_SYNC_FILE_COUNT];
+
+int mgr_sync_start(mgr *m);
+void mgr_sync_stop(mgr *m);
+/* Wake the scheduler (after a commit). */
+void mgr_sync_kick(mgr *m);
+
+/* Define (or redefine) rule NAME from TEXT; on a bad definition -EINVAL with
+ * the reason ("line N: ...") in ERR. */
+int mgr_sync_define(mgr *m, const char *name, const char *text, size_t len, char *err,
+		    size_t errlen);
+/* Forget rule NAME (its mirrored objects stay, no longer maintained). */
+int mgr_sync_delete(mgr *m, const char *name);
+
+/* Rules are numbered from 1 in the order they were defined; the number is
+ * stable for the daemon's lifetime and part of inode numbers. */
+uint32_t mgr_sync_count(mgr *m);
+int mgr_sync_info(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1]);
+int mgr_sync_find(mgr *m, const char *name, uint32_t *id);
+/* The canonical definition, or one of the state files. */
+int mgr_sync_read_rule(mgr *m, uint32_t id, textbuf *out);
+int mgr_sync_read(mgr *m, uint32_t id, mgr_sync_file file, textbuf *out);
+/* Run rule ID now and wait for it; its result text in OUT.  STOP as in
+ * mgr_job_wait_end. */
+int mgr_sync_run_now(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, textbuf *out);
+
+/* The refresh component: the partition list of mirrored table T of platform
+ * P (see sync_refresh); -ENOENT if T is not a mirror. */
+int mgr_refresh(mgr *m, mgr_platform *p, const store_table *t, uint64_t since, textbuf *out);
+/* Is T a table that a sync rule maintains (read-only for everyone else)? */
+bool mgr_is_mirror(const store_table *t);
+/* The source of mirrored table T: its platform and table (a copy: clear it). */
+int mgr_mirror_source(mgr *m, const store_table *t, mgr_platform **source, store_table *st);
+
+#endif

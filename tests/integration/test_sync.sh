@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# test_sync.sh - sync rules through the mount: a rule written into sync/
+# mirrors warehouse tables into lake (schema and properties, a dropped
+# column, no partitions), changes on the source show up within a second,
+# .refresh lists the source's partitions with paths readable read-only in
+# lake's tree, the incremental .refresh@N, drops, conflicts, state files,
+# metafs sync now/diff, and a bad rule.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+mf_setup
+S=$M/sync
+L=$M/lake
+WAIT=3   # seconds: the goal is under one; a loaded machine gets slack
+
+# ---------------------------------------------------------------- source data
+mkdir -p "$W/sales/orders" || mf_abort "mkdir"
+mf_put_schema "$W/sales/orders" $'format csv\nheader true\ncolumn id bigint\ncolumn email string\ncolumn amount double\npartition dt date\nproperty owner = sales-eng\n' ||
+	mf_abort ".schema" "$MF_OUT"
+for d in 01 02 03; do
+	mkdir "$W/sales/orders/dt=2024-05-$d"
+	printf 'id,email,amount\n1,a@example.com,1.5\n2,b@example.com,2.5\n' >"$MF_TMP/p$d.csv"
+	cp "$MF_TMP/p$d.csv" "$W/sales/orders/dt=2024-05-$d/part-0.csv"
+done
+
+# ---------------------------------------------------------------- a rule
+cat >"$MF_TMP/sales.rule" <<'EOF'
+source       = warehouse.sales.*
+target       = lake
+mirror       = schema, properties
+drop_columns = email
+on_conflict  = fail
+EOF
+assert_ok "writing sync/sales.rule defines the rule" cp "$MF_TMP/sales.rule" "$S/sales.rule"
+assert_eq "sync/ lists the rule and its directory" "sales
+sales.rule" "$(mf_ls "$S")"
+if mf_poll "$WAIT" test -e "$L/sales/orders/.schema"; then
+	pass "the mirrored table appears in lake (${MF_POLL_ELAPSED}s)"
+else
+	fail "the mirrored table appears in lake within ${WAIT}s" "$(cat "$S/sales/status" 2>&1)"
+fi
+assert_eq "the mirror's schema lacks the dropped column" "format csv
+header true
+column id bigint
+column amount double
+partition dt date
+property owner = sales-eng" "$(grep -v '^property metafs\.mirror\.' "$L/sales/orders/.schema" 2>&1)"
+assert_eq ".table names the source object" "warehouse.sales.orders" "$(mf_field "$L/sales/orders/.table" property.metafs.mirror.source)"
+assert_eq ".table names the rule" "sales" "$(mf_field "$L/sales/orders/.table" property.metafs.mirror.rule)"
+assert_match ".table carries the source etag" '^[0-9a-f]{16}$' "$(mf_field "$L/sales/orders/.table" property.metafs.mirror.source_etag)"
+assert_match ".table carries the source event id" '^[0-9]+$' "$(mf_field "$L/sales/orders/.table" property.metafs.mirror.event)"
+assert_eq "a mirror without partitions lists none" "" "$(mf_ls "$L/sales/orders")"
+assert_eq "status of an idle rule" "idle" "$(head -n 1 "$S/sales/status")"
+assert_eq "lag is 0 once applied" "0" "$(cat "$S/sales/lag" 2>&1)"
+assert_match "cursor is an event id" '^[0-9]+$' "$(cat "$S/sales/cursor" 2>&1)"
+assert_file_contains "history has a line per run" "$S/sales/history" "applied="
+
+# ---------------------------------------------------------------- .refresh
+R=$(cat "$L/sales/orders/.refresh" 2>&1)
+assert_eq ".refresh lists every partition, then a trailer" "4" "$(printf '%s\n' "$R" | wc -l)"
+assert_match ".refresh gives lake paths" "dt=2024-05-01 lake/sales/orders/dt=2024-05-01 rows=2 bytes=" "$R"
+assert_match ".refresh ends with the snapshot's event id" $'\nsnapshot [0-9]+$' "$R"
+P=$(printf '%s\n' "$R" | awk 'NR==1 {print $2}')
+assert_cmp "a path from .refresh reads the source's bytes" "$MF_TMP/p01.csv" "$M/$P/part-0.csv"
+assert_eq "the view lists the partition's file" "part-0.csv" "$(mf_ls "$M/$P")"
+expect_fail_errno "the view is read-only" "Read-only file system" cp "$MF_TMP/p01.csv" "$M/$P/x.csv"
+expect_fail_errno "the mirrored table is read-only" "Read-only file system" mkdir "$L/sales/orders/dt=2030-01-01"
+
+SNAP=$(printf '%s\n' "$R" | awk '$1 == "snapshot" {print $2}')
+mkdir "$W/sales/orders/dt=2024-05-04" && cp "$MF_TMP/p01.csv" "$W/sales/orders/dt=2024-05-04/part-0.csv"
+printf 'id,email,amount\n9,z@example.com,9.5\n' >"$MF_TMP/re.csv"
+cp "$MF_TMP/re.csv" "$W/sales/orders/dt=2024-05-02/part-0.csv"
+rm "$W/sales/orders/dt=2024-05-03/part-0.csv" && rmdir "$W/sales/orders/dt=2024-05-03"
+INC=$(cat "$L/sales/orders/.refresh@$SNAP" 2>&1)
+assert_match "incremental .refresh shows an added partition" $'(^|\n)\\+ dt=2024-05-04 ' "$INC"
+assert_match "incremental .refresh shows a rewritten partition" $'(^|\n)~ dt=2024-05-02 ' "$INC"
+assert_match "incremental .refresh shows a dropped partition" $'(^|\n)- dt=2024-05-03' "$INC"
+assert_eq "incremental .refresh lists only what changed" "4" "$(printf '%s\n' "$INC" | wc -l)"
+assert_eq "a fresh .refresh reflects the source now" "3" "$(grep -c '^dt=' "$L/sales/orders/.refresh")"
+
+# ---------------------------------------------------------------- on-demand: a job and a mkdir
+printf 'CREATE TABLE sales.returns (id BIGINT, email STRING) STORED AS CSV;\n' >"$MF_TMP/ret.sql"
+cp "$MF_TMP/ret.sql" "$M/jobs/ret.sql" && cat "$M/jobs/ret/wait" >/dev/null
+if mf_poll "$WAIT" test -e "$L/sales/returns/.schema"; then
+	pass "a table created by a job appears in lake (${MF_POLL_ELAPSED}s)"
+else
+	fail "a table created by a job appears in lake within ${WAIT}s"
+fi
+
+# ---------------------------------------------------------------- drops
+rm -r "$W/sales/returns" 2>/dev/null || rmdir "$W/sales/returns"
+if mf_poll "$WAIT" sh_c '! test -e "$1"' _ "$L/sales/returns"; then
+	pass "a dropped source table is dropped from lake"
+else
+	fail "a dropped source table is dropped from lake within ${WAIT}s"
+fi
+
+# ---------------------------------------------------------------- conflicts
+mkdir -p "$L/sales/mine"
+mf_put_schema "$L/sales/mine" $'column x string\n' || fail "lake's own table" "$MF_OUT"
+mkdir -p "$W/sales/mine"
+mf_put_schema "$W/sales/mine" $'column y bigint\n' || fail "warehouse table of the same name" "$MF_OUT"
+mf_run cat "$S/sales/run"
+assert_match "a conflict fails the rule (on_conflict = fail)" "^failed" "$MF_OUT"
+assert_match "the failure names the object" "sales.mine" "$(cat "$S/sales/status")"
+assert_eq "the object the rule did not create is left alone" "column x string" "$(grep '^column' "$L/sales/mine/.schema")"
+sed 's/on_conflict  = fail/on_conflict  = skip/' "$MF_TMP/sales.rule" >"$MF_TMP/skip.rule"
+cp "$MF_TMP/skip.rule" "$S/sales.rule"
+mf_run "$METAFS" sync now --mount "$M" sales
+assert_eq "metafs sync now exits 0 once the conflict is skipped" "0" "$MF_RC"
+assert_match "sync now reports the run" "^idle" "$MF_OUT"
+assert_match "the run that met the conflict under skip counted it" "ok [a-z]+ applied=[0-9]+ dropped=[0-9]+ unchanged=[0-9]+ skipped=[1-9]" "$(cat "$S/sales/history")"
+assert_eq "skip leaves lake's table alone" "column x string" "$(grep '^column' "$L/sales/mine/.schema")"
+mf_run "$METAFS" sync diff --mount "$M" sales
+assert_eq "metafs sync diff exits 0" "0" "$MF_RC"
+
+# ---------------------------------------------------------------- a bad rule
+printf 'source = warehouse\ntarget = lake\n' >"$MF_TMP/bad.rule"
+expect_fail_errno "a malformed rule is refused" "Invalid argument" cp "$MF_TMP/bad.rule" "$S/bad.rule"
+assert_file_contains "the reason is logged" "$M/.metafs/log" "refused sync rule bad"
+expect_fail_errno "a rule file must be NAME.rule" "Invalid argument" cp "$MF_TMP/bad.rule" "$S/bad.txt"
+
+# ---------------------------------------------------------------- removing a rule
+assert_ok "rm sync/NAME.rule removes the rule" rm "$S/sales.rule"
+assert_eq "sync/ is empty again" "" "$(mf_ls "$S")"
+
+mf_finish
