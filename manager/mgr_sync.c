@@ -32,6 +32,7 @@ struct rule_entry {
 	textbuf history;            /* lines, newest last */
 	textbuf last_result;        /* what the last run did (the `run` file) */
 	bool run_requested;
+	bool last_fallback;         /* the last run found a gap in the log */
 	uint64_t runs;              /* completed runs */
 	int64_t next_full_ns;       /* next periodic full compare */
 };
@@ -225,6 +226,9 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 	if (res.full_compare && !full)
 		textbuf_puts(&r->last_result, "note: the source log no longer reached the cursor: fell back "
 					      "to a full compare by etag\n");
+	/* The note stays until a run that had work to do read the log without a gap. */
+	if (rc == 0 && (res.events_read || res.full_compare))
+		r->last_fallback = res.full_compare && !full;
 	r->runs++;
 	save_state(ss, r);
 	pthread_cond_broadcast(&ss->done);
@@ -487,6 +491,9 @@ int mgr_sync_read(mgr *m, uint32_t id, mgr_sync_file file, textbuf *out)
 			textbuf_printf(out, "%s\n", r->status);
 			if (r->reason[0])
 				textbuf_printf(out, "reason: %s\n", r->reason);
+			if (r->last_fallback)
+				textbuf_puts(out, "note: the source log no longer reached the cursor; the last run "
+						  "fell back to a full compare by etag\n");
 			textbuf_printf(out, "source: %s.%s.%s\ntarget: %s\nlast_run: %s\n", rule.source_platform,
 				       rule.source_db, rule.source_table, rule.target_platform, r->last_run);
 			break;

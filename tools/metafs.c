@@ -33,6 +33,8 @@ static void usage(FILE *to)
 		"                  submit a SQL job (copies FILE into MOUNT/jobs/NAME.sql)\n"
 		"  wait [--mount DIR] JOB\n"
 		"                  wait for a job's latest run; exit 0 if it succeeded\n"
+		"  trim-log --home DIR [--keep N] PLATFORM\n"
+		"                  drop all but the newest N events of a platform's change log\n"
 		"  sync now [--mount DIR] RULE\n"
 		"                  run a sync rule now and wait for it\n"
 		"  sync diff [--mount DIR] RULE\n"
@@ -453,6 +455,69 @@ static int cmd_submit(int argc, char **argv)
 	return wait_dir(rundir, isatty(STDERR_FILENO));
 }
 
+/* metafs trim-log: change-log retention.  Sync rules whose cursor falls
+ * before what is kept fall back to a full compare by etag. */
+static int cmd_trim_log(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"home", required_argument, NULL, 'H'},
+		{"keep", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *home = NULL;
+	unsigned long long keep = 100000;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'H')
+			home = optarg;
+		else if (c == 'k') {
+			char *end;
+			keep = strtoull(optarg, &end, 10);
+			if (*end || optarg[0] == '-') {
+				fprintf(stderr, "metafs: --keep takes a number of events\n");
+				return 2;
+			}
+		} else if (c == 'h') {
+			printf("usage: metafs trim-log --home DIR [--keep N] PLATFORM\n\n"
+			       "Delete all but the newest N events (default 100000) of PLATFORM's change\n"
+			       "log.  Safe while mounted.  A sync rule whose cursor is older than what is\n"
+			       "kept falls back to a full compare by etag on its next run.\n");
+			return 0;
+		} else
+			return 2;
+	}
+	if (!home || optind != argc - 1) {
+		fprintf(stderr, "usage: metafs trim-log --home DIR [--keep N] PLATFORM\n");
+		return 2;
+	}
+	char err[PATH_MAX + 256];
+	mgr *m = NULL;
+	if (mgr_open(home, false, &m, err, sizeof err)) {
+		fprintf(stderr, "metafs: %s\n", err);
+		return 1;
+	}
+	mgr_platform *p = mgr_platform_find(m, argv[optind]);
+	int rc = 1;
+	uint64_t head = 0, first = 0;
+	store_txn *txn = NULL;
+	if (!p) {
+		fprintf(stderr, "metafs: no platform '%s' in %s\n", argv[optind], home);
+	} else if (store_write_begin(p->store, &txn) == 0 && store_event_head(txn, &head) == 0 &&
+		   store_events_trim(txn, head > keep ? head - keep + 1 : 0) == 0 &&
+		   store_event_first(txn, &first) == 0 && store_commit(txn) == 0) {
+		txn = NULL;
+		printf("trimmed the change log of %s: events %llu to %llu kept\n", p->name,
+		       (unsigned long long)first, (unsigned long long)head);
+		rc = 0;
+	} else {
+		fprintf(stderr, "metafs: cannot trim the change log of %s\n", p->name);
+	}
+	store_abort(txn);
+	mgr_close(m);
+	return rc;
+}
+
 /* metafs sync now|diff RULE: read MOUNT/sync/RULE/run or .../diff. */
 static int cmd_sync(int argc, char **argv)
 {
@@ -542,6 +607,8 @@ int main(int argc, char **argv)
 		return cmd_wait(argc - 1, argv + 1);
 	if (!strcmp(cmd, "sync"))
 		return cmd_sync(argc - 1, argv + 1);
+	if (!strcmp(cmd, "trim-log"))
+		return cmd_trim_log(argc - 1, argv + 1);
 	fprintf(stderr, "metafs: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -114,6 +114,21 @@ assert_eq "skip leaves lake's table alone" "column x string" "$(grep '^column' "
 mf_run "$METAFS" sync diff --mount "$M" sales
 assert_eq "metafs sync diff exits 0" "0" "$MF_RC"
 
+# ---------------------------------------------------------------- a gap in the log
+# Stop the rule (its cursor stays in lake), change the source, trim the
+# log past the cursor, define the rule again: the log has a gap.
+rm "$S/sales.rule"
+mkdir "$W/sales/late"
+mf_put_schema "$W/sales/late" $'column z bigint\n' || fail "a table while the rule is away" "$MF_OUT"
+mf_run "$METAFS" trim-log --home "$H" --keep 1 warehouse
+assert_eq "metafs trim-log trims a platform's change log" "0" "$MF_RC"
+cp "$MF_TMP/skip.rule" "$S/sales.rule"
+mf_run cat "$S/sales/run"
+assert_match "after a gap in the log the rule says it fell back to a full compare" \
+	"fell back to a full compare" "$(cat "$S/sales/status")"
+assert_eq "the full compare still mirrors the new table" "column z bigint" \
+	"$(grep '^column' "$L/sales/late/.schema" 2>&1)"
+
 # ---------------------------------------------------------------- a bad rule
 printf 'source = warehouse\ntarget = lake\n' >"$MF_TMP/bad.rule"
 expect_fail_errno "a malformed rule is refused" "Invalid argument" cp "$MF_TMP/bad.rule" "$S/bad.rule"
