@@ -129,6 +129,18 @@ assert_match "after a gap in the log the rule says it fell back to a full compar
 assert_eq "the full compare still mirrors the new table" "column z bigint" \
 	"$(grep '^column' "$L/sales/late/.schema" 2>&1)"
 
+# ---------------------------------------------------------------- periodic
+mkdir -p "$W/ops/events"
+mf_put_schema "$W/ops/events" $'column e string\n' || fail "ops.events" "$MF_OUT"
+printf 'source = warehouse.ops.*\ntarget = lake\ninterval = 1s\n' >"$MF_TMP/ops.rule"
+cp "$MF_TMP/ops.rule" "$S/ops.rule"
+if mf_poll 5 sh_c '[ "$(grep -c " ok full " "$1")" -ge 2 ]' _ "$S/ops/history"; then
+	pass "a rule with an interval runs a full compare every interval (${MF_POLL_ELAPSED}s for two)"
+else
+	fail "a rule with an interval runs a full compare every interval" "$(cat "$S/ops/history")"
+fi
+assert_eq "the periodic rule mirrors its table" "column e string" "$(grep '^column' "$L/ops/events/.schema" 2>&1)"
+
 # ---------------------------------------------------------------- a bad rule
 printf 'source = warehouse\ntarget = lake\n' >"$MF_TMP/bad.rule"
 expect_fail_errno "a malformed rule is refused" "Invalid argument" cp "$MF_TMP/bad.rule" "$S/bad.rule"
@@ -137,6 +149,7 @@ expect_fail_errno "a rule file must be NAME.rule" "Invalid argument" cp "$MF_TMP
 
 # ---------------------------------------------------------------- removing a rule
 assert_ok "rm sync/NAME.rule removes the rule" rm "$S/sales.rule"
-assert_eq "sync/ is empty again" "" "$(mf_ls "$S")"
+assert_eq "sync/ lists only the other rule" "ops
+ops.rule" "$(mf_ls "$S")"
 
 mf_finish
