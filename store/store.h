@@ -227,6 +227,16 @@ void store_table_clear(store_table *t);
  * -ENAMETOOLONG if the partition spec exceeds STORE_PSPEC_MAX. */
 int store_pnode_create(store_txn *txn, uint64_t table_id, uint64_t parent_id, const char *value,
 		       uint32_t uid, uint32_t gid, store_origin origin, store_pnode *out);
+/* Create the partition (leaf pnode) VALUE under PARENT_ID holding the N
+ * files FILES (their pnode_id and id are ignored; names must be distinct),
+ * in one step: the same records and events as store_pnode_create followed
+ * by a store_file_put per file, for writers of many partitions (sync).  On
+ * success FILES[i].id, .pnode_id and .etag are set and *OUT (may be NULL)
+ * is the pnode.  -EINVAL if VALUE would not be a leaf or a file name is bad
+ * or repeated; otherwise as store_pnode_create. */
+int store_partition_create(store_txn *txn, uint64_t table_id, uint64_t parent_id,
+			   const char *value, uint32_t uid, uint32_t gid, store_file *files,
+			   uint32_t n, store_origin origin, store_pnode *out);
 /* Look up the child VALUE of PARENT_ID (0: the table's first level). */
 int store_pnode_get(store_txn *txn, uint64_t table_id, uint64_t parent_id, const char *value,
 		    store_pnode *out);

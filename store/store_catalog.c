@@ -1041,6 +1041,157 @@ out:
 	return rc;
 }
 
+static int file_key(uint64_t container, const char *name, uint8_t *key, size_t *klen);
+
+static int file_ptr_cmp(const void *a, const void *b)
+{
+	const store_file *x = *(const store_file *const *)a, *y = *(const store_file *const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+int store_partition_create(store_txn *txn, uint64_t table_id, uint64_t parent_id,
+			   const char *value, uint32_t uid, uint32_t gid, store_file *files,
+			   uint32_t n, store_origin origin, store_pnode *out)
+{
+	uint8_t key[STORE_KEY_MAX], tkey[STORE_KEY_MAX], fkey[8 + STORE_NAME_MAX];
+	char path[STORE_EVENT_PATH_MAX + 1], fpath[STORE_EVENT_PATH_MAX + 1];
+	store_pnode parent = { 0 }, p = { 0 };
+	XXH128_canonical_t canon;
+	XXH3_state_t *st = NULL;
+	store_file **sorted = NULL;
+	store_table t = { 0 };
+	size_t klen, tklen, vlen, fklen;
+	int rc;
+
+	rc = change_check(txn, origin);
+	if (rc != 0)
+		return rc;
+	if (value == NULL || (files == NULL && n > 0))
+		return -EINVAL;
+	vlen = strnlen(value, STORE_NAME_MAX + 1);
+	if (vlen == 0)
+		return -EINVAL;
+	if (vlen > STORE_NAME_MAX)
+		return -ENAMETOOLONG;
+	/* The checksum and the events go in name order. */
+	sorted = malloc((n ? n : 1) * sizeof *sorted);
+	st = XXH3_createState();
+	if (sorted == NULL || st == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (!store_name_valid(files[i].name, NULL)) {
+			rc = -EINVAL;
+			goto out;
+		}
+		sorted[i] = &files[i];
+	}
+	qsort(sorted, n, sizeof *sorted, file_ptr_cmp);
+	for (uint32_t i = 1; i < n; i++) {
+		if (strcmp(sorted[i - 1]->name, sorted[i]->name) == 0) {
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+	rc = table_by_id(txn, table_id, &t, tkey, &tklen);
+	if (rc == 0)
+		rc = level_prefix(txn, table_id, parent_id, key, &klen, &parent);
+	if (rc != 0)
+		goto out;
+	p.depth = parent_id ? parent.depth + 1 : 1;
+	if (!t.has_schema || p.depth != t.npartkeys) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if (klen + vlen + 1 > STORE_PNODE_KEY_MAX) {
+		rc = -ENAMETOOLONG;
+		goto out;
+	}
+	memcpy(key + klen, value, vlen + 1);
+	klen += vlen + 1;
+	rc = object_path(&t, key, klen, path);
+	if (rc != 0)
+		goto out;
+	for (uint32_t i = 0; i < n; i++) {
+		if (strlen(path) + 1 + strlen(sorted[i]->name) > STORE_EVENT_PATH_MAX) {
+			rc = -ENAMETOOLONG;
+			goto out;
+		}
+	}
+	rc = kv_exists(txn, txn->env->pnodes, key, klen);
+	if (rc != -ENOENT) {
+		rc = rc == 0 ? -EEXIST : rc;
+		goto out;
+	}
+
+	rc = id_alloc(txn, &p.id);
+	if (rc != 0)
+		goto out;
+	p.table_id = table_id;
+	p.parent_id = parent_id;
+	p.leaf = true;
+	memcpy(p.value, value, vlen + 1);
+	p.owner_uid = uid;
+	p.owner_gid = gid;
+	p.created_ns = p.modified_ns = store_now_ns();
+	XXH3_128bits_reset(st);
+	for (uint32_t i = 0; i < n && rc == 0; i++) {
+		store_file *f = sorted[i];
+
+		f->pnode_id = p.id;
+		rc = id_alloc(txn, &f->id);
+		if (rc != 0)
+			break;
+		if (f->created_ns == 0)
+			f->created_ns = p.created_ns;
+		if (f->modified_ns == 0)
+			f->modified_ns = p.created_ns;
+		file_key(p.id, f->name, fkey, &fklen);
+		rc = record_put(txn, txn->env->files, fkey, fklen, STORE_KIND_FILE, f, MDB_NOOVERWRITE,
+				&f->etag);
+		if (rc == 0)
+			rc = ids_put(txn, f->id, STORE_KIND_FILE, fkey, fklen);
+		p.nfiles++;
+		p.rows += f->rows;
+		p.bytes += f->bytes;
+		XXH3_128bits_update(st, f->name, strlen(f->name) + 1);
+		XXH3_128bits_update(st, f->checksum, sizeof f->checksum);
+	}
+	if (rc != 0)
+		goto out;
+	XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(st));
+	memcpy(p.checksum, canon.digest, sizeof p.checksum);
+	rc = record_put(txn, txn->env->pnodes, key, klen, STORE_KIND_PNODE, &p, MDB_NOOVERWRITE,
+			&p.etag);
+	if (rc == 0)
+		rc = ids_put(txn, p.id, STORE_KIND_PNODE, key, klen);
+	if (rc == 0) {
+		t.npartitions++;
+		t.nfiles += p.nfiles;
+		t.rows += p.rows;
+		t.bytes += p.bytes;
+		t.modified_ns = p.created_ns;
+		rc = record_put(txn, txn->env->tables, tkey, tklen, STORE_KIND_TABLE, &t, 0, &t.etag);
+	}
+	if (rc == 0)
+		rc = event_append(txn, STORE_OP_CREATE, STORE_KIND_PNODE, origin, p.id,
+				  parent_id ? parent_id : table_id, p.etag, path);
+	for (uint32_t i = 0; i < n && rc == 0; i++) {
+		snprintf(fpath, sizeof fpath, "%s/%s", path, sorted[i]->name);
+		rc = event_append(txn, STORE_OP_CREATE, STORE_KIND_FILE, origin, sorted[i]->id, p.id,
+				  sorted[i]->etag, fpath);
+	}
+	if (rc == 0 && out)
+		*out = p;
+out:
+	XXH3_freeState(st);
+	free(sorted);
+	store_table_clear(&t);
+	return rc;
+}
+
 int store_pnode_get(store_txn *txn, uint64_t table_id, uint64_t parent_id, const char *value,
 		    store_pnode *out)
 {

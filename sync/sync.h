@@ -133,8 +133,12 @@ int sync_rule_apply(const sync_rule *rule, const sync_platform *source,
  * (TARGET_NAME/db/table/key=value/...), then a trailer line
  *   snapshot EVENT-ID
  * With SINCE > 0, only partitions added, changed or dropped after event
- * SINCE, each line starting with "+ ", "~ " or "- ".  -ENOENT if T is not a
- * mirrored table or its source is gone. */
+ * SINCE, each line starting with "+ ", "~ " or "- " ("- " lines carry only
+ * SPEC and PATH).  -ENOENT if T is not a mirrored table or its source is
+ * gone (the source table is found by metafs.mirror.source_id: a source
+ * re-created under the same name is gone until the rule applies it).
+ * -ESTALE with SINCE > 0 when the source log no longer reaches back to
+ * SINCE or the source table is newer than SINCE: read the full list. */
 int sync_refresh(const store_table *t, const char *target_name, const sync_platform *source,
 		 uint64_t since, textbuf *out);
 /* Find the source platform of mirrored table T among PLATFORMS (by the

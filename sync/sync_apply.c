@@ -159,6 +159,9 @@ struct apply {
 	uint64_t cursor;            /* the committed cursor */
 	struct mirror m;
 	struct idmap map;
+	struct idmap copied;        /* source partitions copied whole from the snapshot */
+	store_file *files;          /* a partition's files, being copied */
+	size_t files_cap;
 	char (*skipped)[2 * STORE_NAME_MAX + 2];  /* "db/table" left alone (on_conflict = skip) */
 	size_t nskipped;
 };
@@ -451,6 +454,7 @@ static int table_drop(struct apply *a, const char *db, const char *name)
 
 	/* Its pnodes are gone: forget every target pnode id. */
 	idmap_clear(&a->map);
+	idmap_clear(&a->copied);
 	mirror_forget(a);
 	return rc;
 }
@@ -651,8 +655,53 @@ static int target_pnode_drop(struct apply *a, const store_table *t, uint64_t id)
 	if (rc == 0) {
 		a->res->dropped++;
 		idmap_clear(&a->map);
+		idmap_clear(&a->copied);
 	}
 	return rc;
+}
+
+/* Create in target table T, under DPARENT, the copy of source partition SP
+ * with all its files, in one store call (the bulk of a large sync). */
+static int leaf_create(struct apply *a, const store_table *t, uint64_t dparent,
+		       const store_pnode *sp, store_pnode *dp)
+{
+	store_iter *it = NULL;
+	uint32_t n = 0;
+	int rc;
+
+	rc = store_iter_files(a->s, sp->id, NULL, &it);
+	while (rc == 0) {
+		if (n == a->files_cap) {
+			size_t cap = a->files_cap ? a->files_cap * 2 : 16;
+			store_file *g = realloc(a->files, cap * sizeof *g);
+
+			if (g == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			a->files = g;
+			a->files_cap = cap;
+		}
+		rc = store_iter_next(it, &a->files[n]);
+		if (rc == 0)
+			n++;
+	}
+	store_iter_close(it);
+	if (rc != -ENOENT)
+		return rc;
+	rc = store_partition_create(a->w, t->id, dparent, sp->value, sp->owner_uid, sp->owner_gid,
+				    a->files, n, STORE_ORIGIN_SYNC, dp);
+	if (rc == 0)
+		rc = idmap_put(&a->copied, sp->id, dp->id);
+	if (rc != 0)
+		return rc;
+	a->res->applied += 1 + n;
+	if (a->diff) {
+		pnode_note(a, "create", t, dp->id, NULL);
+		for (uint32_t i = 0; i < n; i++)
+			pnode_note(a, "put", t, dp->id, a->files[i].name);
+	}
+	return 0;
 }
 
 /* The target pnode mirroring source pnode SP (of the table mirrored by
@@ -677,7 +726,9 @@ static int target_chain(struct apply *a, const store_pnode *sp, uint64_t *out)
 			return rc;
 	}
 	rc = store_pnode_get(a->w, a->m.t.id, dparent, sp->value, &dp);
-	if (rc == -ENOENT) {
+	if (rc == -ENOENT && sp->leaf) {
+		rc = leaf_create(a, &a->m.t, dparent, sp, &dp);
+	} else if (rc == -ENOENT) {
 		rc = store_pnode_create(a->w, a->m.t.id, dparent, sp->value, sp->owner_uid,
 					sp->owner_gid, STORE_ORIGIN_SYNC, &dp);
 		if (rc == 0) {
@@ -894,6 +945,12 @@ static int apply_partition_event(struct apply *a, const store_event *ev, const c
 		}
 		return rc;
 	}
+	/* A file of a partition this apply copied whole is already there as
+	 * the snapshot has it. */
+	if (ev->kind == STORE_KIND_FILE && idmap_get(&a->copied, ev->parent_id, &dst)) {
+		a->res->unchanged++;
+		return 0;
+	}
 	rc = store_object_by_id(a->s, ev->object_id, &kind, &o);
 	if (rc == -ENOENT)
 		return 0;
@@ -1061,6 +1118,11 @@ static int compare_level(struct apply *a, const store_table *st, uint64_t src_pa
 			break;
 		created = false;
 		rc = fresh ? -ENOENT : store_pnode_get(a->w, t->id, dst_parent, sp.value, &dp);
+		if (rc == -ENOENT && sp.leaf) {
+			/* A whole partition: nothing left to compare. */
+			rc = leaf_create(a, t, dst_parent, &sp, &dp);
+			continue;
+		}
 		if (rc == -ENOENT) {
 			rc = store_pnode_create(a->w, t->id, dst_parent, sp.value, sp.owner_uid,
 						sp.owner_gid, STORE_ORIGIN_SYNC, &dp);
@@ -1293,7 +1355,9 @@ out:
 	store_abort(a.s);
 	mirror_forget(&a);
 	idmap_free(&a.map);
+	idmap_free(&a.copied);
 	free(a.skipped);
+	free(a.files);
 	result->cursor = a.cursor;
 	return rc;
 }

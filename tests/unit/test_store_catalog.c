@@ -1288,9 +1288,136 @@ static void test_read_snapshot_does_not_see_later_commit(void **state)
 	commit(r);
 }
 
+/* ---- sync support: cursors, the log's tail, alter, bulk partitions ---------- */
+
+static void test_cursor_reads_zero_until_put_then_round_trips(void **state)
+{
+	store_txn *txn = wbegin(state);
+	uint64_t seq = 7;
+
+	assert_int_equal(store_cursor_get(txn, "r1", &seq), 0);
+	assert_int_equal(seq, 0);
+	assert_int_equal(store_cursor_put(txn, "r1", UINT64_C(0x0102030405060708)), 0);
+	assert_int_equal(store_cursor_put(txn, "r2", 5), 0);
+	commit(txn);
+	txn = rbegin(state);
+	assert_int_equal(store_cursor_get(txn, "r1", &seq), 0);
+	assert_int_equal(seq, UINT64_C(0x0102030405060708));
+	assert_int_equal(store_cursor_put(txn, "r1", 1), -EROFS);
+	assert_int_equal(store_cursor_get(txn, "bad/name", &seq), -EINVAL);
+	store_abort(txn);
+}
+
+static void test_events_trim_keeps_the_newest_and_sequence_continues(void **state)
+{
+	store_txn *txn = wbegin(state);
+	uint64_t first, last;
+
+	assert_int_equal(store_event_first(txn, &first), 0);
+	assert_int_equal(first, 0);
+	make_table(txn, "d", "a", 1, NULL, 0);
+	make_table(txn, "d", "b", 1, NULL, 0);
+	last = head(txn);
+	assert_int_equal(store_event_first(txn, &first), 0);
+	assert_int_equal(first, 1);
+	assert_int_equal(store_events_trim(txn, 3), 0);
+	assert_int_equal(store_event_first(txn, &first), 0);
+	assert_int_equal(first, 3);
+	assert_int_equal(store_events_trim(txn, UINT64_MAX), 0);
+	assert_int_equal(store_event_first(txn, &first), 0);
+	assert_int_equal(first, last);
+	commit(txn);
+	txn = wbegin(state);
+	assert_int_equal(store_database_create(txn, "e", 0, 0, STORE_ORIGIN_FS, NULL), 0);
+	assert_int_equal(head(txn), last + 1);
+	commit(txn);
+}
+
+static void test_table_alter_replaces_schema_keeping_id_and_stats(void **state)
+{
+	store_column cols[3] = { { "x", STORE_TYPE_STRING }, { "y", STORE_TYPE_DOUBLE },
+				 { "dt", STORE_TYPE_STRING } };
+	store_column other_key[2] = { { "x", STORE_TYPE_STRING }, { "day", STORE_TYPE_STRING } };
+	store_txn *txn = wbegin(state);
+	static const char *const dt[] = { "dt" };
+	store_table t, a;
+	uint64_t id, seq;
+
+	id = make_table(txn, "d", "t", 1, dt, 1);
+	put_file(txn, make_pnode(txn, id, 0, "2024"), "f", 3, 30);
+	t = get_table(txn, "d", "t");
+	seq = head(txn);
+	a = t;
+	a.columns = cols;
+	a.ncolumns = 2;
+	a.npartkeys = 1;
+	a.properties = "k=v\n";
+	assert_int_equal(store_table_alter(txn, &a, STORE_ORIGIN_SYNC), 0);
+	assert_int_equal(head(txn), seq + 1);
+	store_table_clear(&t);
+	t = get_table(txn, "d", "t");
+	assert_int_equal(t.id, id);
+	assert_int_equal(t.ncolumns, 2);
+	assert_string_equal(t.columns[1].name, "y");
+	assert_string_equal(t.properties, "k=v\n");
+	assert_int_equal(t.npartitions, 1);
+	assert_int_equal(t.rows, 3);
+	/* Other partition keys while partitions exist: refused. */
+	a.columns = other_key;
+	a.ncolumns = 1;
+	assert_int_equal(store_table_alter(txn, &a, STORE_ORIGIN_SYNC), -ENOTEMPTY);
+	store_table_clear(&t);
+	commit(txn);
+}
+
+static void test_partition_create_equals_pnode_create_and_file_puts(void **state)
+{
+	static const char *const dt[] = { "dt" };
+	store_txn *txn = wbegin(state);
+	store_file files[2] = { { 0 }, { 0 } }, got;
+	store_pnode bulk, slow;
+	store_table t;
+	uint64_t id, before;
+
+	id = make_table(txn, "d", "t", 1, dt, 1);
+	/* The slow way, as a reference. */
+	slow.id = make_pnode(txn, id, 0, "a");
+	put_file(txn, slow.id, "p1", 2, 20);
+	put_file(txn, slow.id, "p0", 1, 10);
+	assert_int_equal(store_pnode_get(txn, id, 0, "a", &slow), 0);
+	strcpy(files[0].name, "p1");
+	files[0].rows = 2;
+	files[0].bytes = 20;
+	XXH128_canonicalFromHash((XXH128_canonical_t *)files[0].checksum, XXH3_128bits_withSeed("p1", 2, 20));
+	strcpy(files[1].name, "p0");
+	files[1].rows = 1;
+	files[1].bytes = 10;
+	XXH128_canonicalFromHash((XXH128_canonical_t *)files[1].checksum, XXH3_128bits_withSeed("p0", 2, 10));
+	before = head(txn);
+	assert_int_equal(store_partition_create(txn, id, 0, "b", 0, 0, files, 2, STORE_ORIGIN_SYNC, &bulk), 0);
+	assert_int_equal(head(txn), before + 3);
+	assert_memory_equal(bulk.checksum, slow.checksum, 16);
+	assert_int_equal(bulk.rows, 3);
+	assert_int_equal(bulk.nfiles, 2);
+	assert_int_equal(store_file_get(txn, bulk.id, "p0", &got), 0);
+	assert_int_equal(got.id, files[1].id);
+	t = get_table(txn, "d", "t");
+	assert_int_equal(t.npartitions, 2);
+	assert_int_equal(t.rows, 6);
+	store_table_clear(&t);
+	assert_int_equal(store_partition_create(txn, id, 0, "b", 0, 0, NULL, 0, STORE_ORIGIN_SYNC, NULL), -EEXIST);
+	strcpy(files[1].name, "p1");
+	assert_int_equal(store_partition_create(txn, id, 0, "c", 0, 0, files, 2, STORE_ORIGIN_SYNC, NULL), -EINVAL);
+	commit(txn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		TEST(test_cursor_reads_zero_until_put_then_round_trips),
+		TEST(test_events_trim_keeps_the_newest_and_sequence_continues),
+		TEST(test_table_alter_replaces_schema_keeping_id_and_stats),
+		TEST(test_partition_create_equals_pnode_create_and_file_puts),
 		TEST(test_database_create_get_drop),
 		TEST(test_database_create_refuses_duplicates_and_bad_names),
 		TEST(test_database_drop_refuses_nonempty),

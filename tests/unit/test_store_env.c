@@ -68,6 +68,47 @@ static void test_reopen_keeps_ids_and_data(void **state)
 	assert_int_equal(store_commit(txn), 0);
 }
 
+/* An environment written before the "cursors" sub-database existed. */
+static void test_open_adds_cursors_to_an_older_environment(void **state)
+{
+	struct fixture *f = *state;
+	store_options ro = { .read_only = true };
+	MDB_env *mdb;
+	MDB_txn *mt;
+	MDB_dbi dbi;
+	store_txn *txn;
+	uint64_t seq = 9;
+
+	create_db(f->env, "sales", NULL);
+	store_close(f->env);
+	f->env = NULL;
+	assert_int_equal(mdb_env_create(&mdb), 0);
+	assert_int_equal(mdb_env_set_maxdbs(mdb, 16), 0);
+	assert_int_equal(mdb_env_open(mdb, f->dir, 0, 0644), 0);
+	assert_int_equal(mdb_txn_begin(mdb, NULL, 0, &mt), 0);
+	assert_int_equal(mdb_dbi_open(mt, "cursors", 0, &dbi), 0);
+	assert_int_equal(mdb_drop(mt, dbi, 1), 0);
+	assert_int_equal(mdb_txn_commit(mt), 0);
+	mdb_env_close(mdb);
+
+	/* Read-only: no cursors, every cursor reads 0. */
+	assert_int_equal(store_open(f->dir, &ro, &f->env), 0);
+	assert_int_equal(store_read_begin(f->env, &txn), 0);
+	assert_int_equal(store_cursor_get(txn, "r1", &seq), 0);
+	assert_int_equal(seq, 0);
+	store_abort(txn);
+	store_close(f->env);
+	/* Read-write: created on open. */
+	assert_int_equal(store_open(f->dir, NULL, &f->env), 0);
+	assert_int_equal(store_write_begin(f->env, &txn), 0);
+	assert_int_equal(store_cursor_put(txn, "r1", 42), 0);
+	assert_int_equal(store_commit(txn), 0);
+	assert_int_equal(store_read_begin(f->env, &txn), 0);
+	assert_int_equal(store_cursor_get(txn, "r1", &seq), 0);
+	assert_int_equal(seq, 42);
+	store_abort(txn);
+}
+
 static void test_open_reports_missing_directory(void **state)
 {
 	struct fixture *f = *state;
@@ -349,6 +390,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TEST(test_reopen_keeps_ids_and_data),
+		TEST(test_open_adds_cursors_to_an_older_environment),
 		TEST(test_open_reports_missing_directory),
 		TEST(test_read_only_open_refuses_writes),
 		TEST(test_open_refuses_other_format_version),
