@@ -13,6 +13,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ float pl_value_to_float(const pl_value *v)
 
 	switch (v->kind) {
 	case PL_V_NUMBER:
-		return isfinite(v->number) ? (float)v->number : NAN;
+		return isfinite(v->number) && fabs(v->number) <= FLT_MAX ? (float)v->number : NAN;
 	case PL_V_BOOL:
 		return v->boolean ? 1.0f : 0.0f;
 	case PL_V_TEXT:
@@ -60,7 +61,8 @@ float pl_value_to_float(const pl_value *v)
 	buf[e - b] = '\0';
 	errno = 0;
 	d = strtod(buf, &end);
-	if (*end != '\0' || end == buf || !isfinite(d) || (errno == ERANGE && d != 0))
+	if (*end != '\0' || end == buf || !isfinite(d) || fabs(d) > FLT_MAX ||
+	    (errno == ERANGE && d != 0))
 		return NAN;
 	return (float)d;
 }
