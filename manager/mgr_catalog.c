@@ -4,6 +4,7 @@
  */
 #include "manager.h"
 #include "mgr_int.h"
+#include "mgr_sync.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -18,9 +19,23 @@
 int mgr_commit(mgr_platform *p, store_txn *txn)
 {
 	int rc = store_commit(txn);
-	if (rc == 0)
+	if (rc == 0) {
 		__atomic_add_fetch(&p->mgr->commits, 1, __ATOMIC_RELAXED);
+		mgr_sync_kick(p->mgr);   /* a change through the mount reaches its rules at once */
+	}
 	return rc;
+}
+
+void mgr_set_commit_hook(mgr *m, void (*hook)(void))
+{
+	m->commit_hook = hook;
+}
+
+void mgr_changed(mgr *m)
+{
+	mgr_sync_kick(m);
+	if (m->commit_hook)
+		m->commit_hook();
 }
 
 int mgr_fsync_dir(const char *path)

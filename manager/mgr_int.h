@@ -16,6 +16,7 @@ struct mgr {
 	struct mgr_jobs *jobs;      /* the job queue (daemon only), see mgr_job.c */
 	struct mgr_syncs *syncs;    /* sync rules (daemon only), see mgr_sync.c */
 	struct mgr_pipes *pipes;    /* pipelines (daemon only), see mgr_pipeline.c */
+	void (*commit_hook)(void);  /* see mgr_set_commit_hook */
 };
 
 /* mkdir -p. */
@@ -23,6 +24,9 @@ int mgr_mkdirs(const char *path, mode_t mode);
 bool mgr_platform_name_valid(const char *name, const char **why);
 /* Remove everything under DATASTORE/.metafs-staging (left by a crash). */
 int mgr_staging_clean(mgr_platform *p);
+/* Something committed: wake the sync scheduler (rules whose source changed
+ * run at once) and call the commit hook. */
+void mgr_changed(mgr *m);
 /* Commit TXN and count it. */
 int mgr_commit(mgr_platform *p, store_txn *txn);
 /* State files (mgr_state.c): replace PATH with TEXT atomically; read it whole. */

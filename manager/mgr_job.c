@@ -42,7 +42,6 @@ struct mgr_jobs {
 	unsigned nworkers;
 	bool stopping;
 	pthread_cond_t ended;       /* broadcast when any run ends */
-	void (*commit_hook)(void);
 	char dir[PATH_MAX];         /* HOME/manager/jobs */
 };
 
@@ -182,16 +181,7 @@ void mgr_job_set_state(struct job *job, uint32_t run, mgr_job_state state, const
 
 void mgr_job_committed(struct job *job)
 {
-	void (*hook)(void) = job->jobs->commit_hook;
-	if (hook)
-		hook();
-	mgr_sync_kick(job->jobs->m);   /* rules whose source changed run at once */
-}
-
-void mgr_set_commit_hook(mgr *m, void (*hook)(void))
-{
-	if (m->jobs)
-		m->jobs->commit_hook = hook;
+	mgr_changed(job->jobs->m);
 }
 
 /* ---- workers --------------------------------------------------------------------------- */

@@ -86,8 +86,5 @@ int mgr_job_read(mgr *m, uint32_t job_id, uint32_t run, mgr_job_file file, textb
 int mgr_job_wait_end(mgr *m, uint32_t job_id, uint32_t run, bool (*stop)(void *ctx), void *ctx,
 		     mgr_job_state *state);
 
-/* Called after every commit a job makes, so the FUSE layer can update the
- * kernel's caches at once instead of at its next poll. */
-void mgr_set_commit_hook(mgr *m, void (*hook)(void));
 
 #endif
