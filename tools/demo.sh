@@ -46,7 +46,12 @@ rows=${DEMO_ROWS:-200000}
 mkdir -p "$mnt"
 if mountpoint -q "$mnt"; then fusermount3 -u "$mnt"; fi
 [ -f "$home/metafs.ini" ] || $metafs init "$home"
-$metafsd --home "$home" "$mnt"
+# a daemon unmounted a moment ago may still be closing its home: retry a while
+for try in $(seq 1 50); do
+  if $metafsd --home "$home" "$mnt" 2> "$demo/metafsd.err"; then break; fi
+  if [ "$try" = 50 ]; then cat "$demo/metafsd.err" >&2; exit 1; fi
+  sleep 0.2
+done
 echo "mounted $home on $mnt"
 
 wh=$mnt/warehouse
@@ -195,8 +200,9 @@ step "a new day of calls lands; the daily job adds it to the feature table"
 last=$(find "$calls" -mindepth 1 -maxdepth 1 -name "dt=*" -printf "%f\n" | sed "s/^dt=//" | sort | tail -n 1)
 next=$(date -u -d "$last + 1 day" +%F)
 before=$(grep -c . "$demo/webhook.jsonl" || true)
-echo "\$ metafs gen --rows $((rows / 6)) --days 1 --start $next --seed 8 $calls"
-$metafs gen --rows "$((rows / 6))" --days 1 --start "$next" --seed 8 "$calls" | grep '^wrote' 
+seed=$(($(date -u -d "$next" +%s) / 86400))   # a seed of its own for each day
+echo "\$ metafs gen --rows $((rows / 6)) --days 1 --start $next --seed $seed $calls"
+$metafs gen --rows "$((rows / 6))" --days 1 --start "$next" --seed "$seed" "$calls" | grep '^wrote' 
 cat > "$demo/daily.sql" <<SQL
 INSERT INTO ucaas.call_features
 SELECT meeting_id, region, client_type, participants, duration_s, jitter_ms,

@@ -385,7 +385,9 @@ typedef struct {
 
 static void new_meeting(rng_t *r, const job_t *j, uint64_t serial, meeting_t *m)
 {
-	m->id = mix64(((uint64_t)j->day_index << 44) ^ ((uint64_t)j->file_index << 32) ^ serial ^
+	/* (day < 2^17, file < 2^17, serial < 2^30) packed, then a bijection: unique ids */
+	m->id = mix64((((uint64_t)j->day_index << 47) | ((uint64_t)j->file_index << 30) |
+		       (serial & ((UINT64_C(1) << 30) - 1))) ^
 		      (j->seed * 0x9e3779b97f4a7c15ULL));
 	m->region = pick(r, REGION_CUM, NREGIONS);
 	/* meeting size: mostly 2..6, a long tail of town halls */
