@@ -64,6 +64,7 @@ enum {
 	FS_GLOBAL_LOG = 6,
 	FS_GLOBAL_JOBS = 7,     /* jobs/ */
 	FS_GLOBAL_SYNC = 8,     /* sync/ */
+	FS_GLOBAL_PIPELINES = 9, /* pipelines/ */
 	FS_GLOBAL_COUNT
 };
 

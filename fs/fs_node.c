@@ -22,6 +22,7 @@ static const char *const global_names[FS_GLOBAL_COUNT] = {
 	[FS_GLOBAL_LOG] = "log",
 	[FS_GLOBAL_JOBS] = "jobs",
 	[FS_GLOBAL_SYNC] = "sync",
+	[FS_GLOBAL_PIPELINES] = "pipelines",
 };
 
 const char *fs_global_name(unsigned id)
@@ -201,7 +202,7 @@ void fs_node_attr(const fs_node *n, struct stat *st)
 		fs_jobs_attr(n, st);
 		return;
 	}
-	if (n->kind == FS_KIND_SYNC || (n->kind == FS_KIND_GLOBAL && n->id == FS_GLOBAL_SYNC)) {
+	if (n->kind == FS_KIND_SYNC || fs_sync_is_dir(n)) {
 		fs_sync_attr(n, st);
 		return;
 	}
@@ -432,15 +433,14 @@ int fs_node_lookup(fs_node *parent, const char *name, fs_node *child)
 	case FS_KIND_GLOBAL:
 		if (parent->id == FS_GLOBAL_JOBS)
 			return fs_jobs_lookup(parent, name, child);
-		if (parent->id == FS_GLOBAL_SYNC)
+		if (fs_sync_is_dir(parent))
 			return fs_sync_lookup(parent, name, child);
 		if (parent->id == FS_GLOBAL_ROOT) {
 			if (!strcmp(name, FS_META_DIR_NAME))
 				return child_of(child, fs_ino_make(0, FS_KIND_GLOBAL, FS_GLOBAL_METADIR));
-			if (!strcmp(name, "jobs"))
-				return child_of(child, fs_ino_make(0, FS_KIND_GLOBAL, FS_GLOBAL_JOBS));
-			if (!strcmp(name, "sync"))
-				return child_of(child, fs_ino_make(0, FS_KIND_GLOBAL, FS_GLOBAL_SYNC));
+			for (unsigned g = FS_GLOBAL_JOBS; g < FS_GLOBAL_COUNT; g++)
+				if (!strcmp(name, global_names[g]))
+					return child_of(child, fs_ino_make(0, FS_KIND_GLOBAL, g));
 			mgr_platform *p = mgr_platform_find(fs_state.m, name);
 			return p ? child_of(child, fs_ino_of(p, FS_KIND_PLATFORM, 0)) : -ENOENT;
 		}

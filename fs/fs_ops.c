@@ -26,8 +26,7 @@ static bool is_virtual(const fs_node *n)
 {
 	return n->kind == FS_KIND_SCHEMA || n->kind == FS_KIND_TABLEMETA ||
 	       n->kind == FS_KIND_PARTMETA ||
-	       (n->kind == FS_KIND_GLOBAL && n->id != FS_GLOBAL_ROOT && n->id != FS_GLOBAL_METADIR &&
-		n->id != FS_GLOBAL_JOBS && n->id != FS_GLOBAL_SYNC);
+	       (n->kind == FS_KIND_GLOBAL && n->id >= FS_GLOBAL_VERSION && n->id <= FS_GLOBAL_LOG);
 }
 
 /* Nodes under jobs/ and sync/, and .refresh, change as jobs and rules run:
@@ -35,7 +34,7 @@ static bool is_virtual(const fs_node *n)
 static bool is_jobs_node(const fs_node *n)
 {
 	return fs_jobs_kind(n->kind) || n->kind == FS_KIND_SYNC || n->kind == FS_KIND_VIEW ||
-	       (n->kind == FS_KIND_GLOBAL && (n->id == FS_GLOBAL_JOBS || n->id == FS_GLOBAL_SYNC));
+	       (n->kind == FS_KIND_GLOBAL && n->id >= FS_GLOBAL_JOBS);
 }
 
 static bool is_dir(const fs_node *n)
@@ -369,10 +368,11 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	if (dir.kind == FS_KIND_GLOBAL) {
 		/* The root lists the platforms, jobs and .metafs; .metafs its files. */
-		static const unsigned root_globals[] = {FS_GLOBAL_JOBS, FS_GLOBAL_SYNC, FS_GLOBAL_METADIR};
+		static const unsigned root_globals[] = {FS_GLOBAL_JOBS, FS_GLOBAL_SYNC, FS_GLOBAL_PIPELINES,
+							FS_GLOBAL_METADIR};
 		bool root = dir.id == FS_GLOBAL_ROOT;
 		unsigned nplat = mgr_platform_count(fs_state.m);
-		unsigned total = root ? nplat + 3 : FS_GLOBAL_LOG - FS_GLOBAL_VERSION + 1;
+		unsigned total = root ? nplat + 4 : FS_GLOBAL_LOG - FS_GLOBAL_VERSION + 1;
 		for (unsigned i = off < 2 ? 0 : (unsigned)(off - 2); i < total; i++) {
 			fs_node child;
 			const char *name;
@@ -429,7 +429,7 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
  * kept by their sync rule: the mount serves them read-only. */
 static bool read_only_node(const fs_node *n)
 {
-	return n->view_target || (n->have_table && mgr_is_mirror(&n->table));
+	return n->view_target || (n->have_table && mgr_mirror_maintained(fs_state.m, &n->table));
 }
 
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
@@ -483,8 +483,8 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 		break;
 	}
 	case FS_KIND_GLOBAL:
-		rc = p.id == FS_GLOBAL_ROOT || p.id == FS_GLOBAL_METADIR || p.id == FS_GLOBAL_JOBS ||
-		     p.id == FS_GLOBAL_SYNC ? -EACCES : -ENOTDIR;
+		rc = p.id == FS_GLOBAL_ROOT || p.id == FS_GLOBAL_METADIR || p.id >= FS_GLOBAL_JOBS
+			     ? -EACCES : -ENOTDIR;
 		break;
 	default:
 		rc = -ENOTDIR;
@@ -598,7 +598,7 @@ static void create_job_file(fuse_req_t req, fs_node *dir, const char *name,
 	fs_node child;
 	memset(&child, 0, sizeof child);
 	fs_handle *h = calloc(1, sizeof *h);
-	bool sync = dir->kind == FS_KIND_GLOBAL && dir->id == FS_GLOBAL_SYNC;
+	bool sync = fs_sync_is_dir(dir);
 	int rc = !h ? -ENOMEM : sync ? fs_sync_create(dir, name, h, &ino) : fs_jobs_create(dir, name, &ino);
 	struct fuse_entry_param e;
 	if (rc == 0 && sync) {

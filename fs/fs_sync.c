@@ -1,10 +1,12 @@
 /*
- * fs_sync.c - the sync/ tree (rules and their state), the `.refresh` node of
- * a mirrored table, and the read-only view of a mirror's source partitions.
+ * fs_sync.c - the managed trees (sync/ for rules, pipelines/ for pipelines),
+ * the `.refresh` node of a mirrored table, and the read-only view of a
+ * mirror's source partitions.
  *
- * sync/NAME.rule is a rule's definition: writing it defines or replaces the
- * rule (on close), unlinking it forgets the rule.  sync/NAME/ holds its state
- * files; reading sync/NAME/run runs the rule now and blocks until it is done.
+ * Both managed trees have one shape, described by a table of operations
+ * (struct managed_tree): DIR/NAME.SUFFIX is a definition: writing it defines
+ * or replaces it (on close), unlinking it removes it.  DIR/NAME/ holds its
+ * state files; reading DIR/NAME/run runs it now and blocks until it is done.
  *
  * A mirrored table (in the target platform) lists no partitions unless its
  * rule mirrors them, yet the paths its `.refresh` returns
@@ -16,10 +18,11 @@
  * source object's id.
  *
  * Inode ids (fs_int.h's scheme):
- *   FS_KIND_SYNC  id = sub << 40 | rule << 8 | file
+ *   FS_KIND_SYNC  id = sub << 40 | item << 8 | file   (sub: tree * 3 + what)
  *   FS_KIND_VIEW  id = sub << 52 | source platform + 1 << 48 | object id
  */
 #include "fs_int.h"
+#include "mgr_pipeline.h"
 #include "mgr_sync.h"
 
 #include <errno.h>
@@ -28,7 +31,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum { SYNC_SUB_RULE = 1, SYNC_SUB_DIR = 2, SYNC_SUB_FILE = 3 };
+enum { SYNC_SUB_RULE = 1, SYNC_SUB_DIR = 2, SYNC_SUB_FILE = 3 };   /* + 3 * tree */
 enum { VIEW_SUB_REFRESH = 1, VIEW_SUB_REFRESH_SINCE = 2, VIEW_SUB_PNODE = 3, VIEW_SUB_FILE = 4 };
 #define VIEW_OBJECT_MASK ((UINT64_C(1) << 48) - 1)
 
@@ -86,122 +89,191 @@ static bool since_get(unsigned slot, uint64_t *table, uint64_t *since)
 	return *table != 0;
 }
 
-/* ---- the sync/ tree ------------------------------------------------------------------ */
+/* ---- the managed trees ------------------------------------------------------------------ */
+
+static int sync_read_file(mgr *m, uint32_t id, unsigned f, textbuf *out)
+{
+	return mgr_sync_read(m, id, (mgr_sync_file)f, out);
+}
+
+static int pipeline_read_file(mgr *m, uint32_t id, unsigned f, textbuf *out)
+{
+	return mgr_pipeline_read(m, id, (mgr_pipeline_file)f, out);
+}
+
+struct managed_tree {
+	unsigned global_id;            /* the directory: FS_GLOBAL_SYNC, FS_GLOBAL_PIPELINES */
+	const char *suffix;            /* of a definition's file name */
+	const char *what;              /* for messages */
+	unsigned nfiles, run_file;
+	const char *const *file_names;
+	uint32_t (*count)(mgr *m);
+	int (*info)(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1]);
+	int (*find)(mgr *m, const char *name, uint32_t *id);
+	int (*read_def)(mgr *m, uint32_t id, textbuf *out);
+	int (*read)(mgr *m, uint32_t id, unsigned file, textbuf *out);
+	int (*define)(mgr *m, const char *name, const char *text, size_t len, char *err, size_t errlen);
+	int (*remove)(mgr *m, const char *name);
+	int (*run_now)(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, textbuf *out);
+};
+
+static const struct managed_tree trees[] = {
+	{FS_GLOBAL_SYNC, ".rule", "sync rule", MGR_SYNC_FILE_COUNT, MGR_SYNC_RUN, mgr_sync_file_names,
+	 mgr_sync_count, mgr_sync_info, mgr_sync_find, mgr_sync_read_rule, sync_read_file,
+	 mgr_sync_define, mgr_sync_delete, mgr_sync_run_now},
+	{FS_GLOBAL_PIPELINES, ".ini", "pipeline", MGR_PIPELINE_FILE_COUNT, MGR_PIPELINE_RUN,
+	 mgr_pipeline_file_names, mgr_pipeline_count, mgr_pipeline_info, mgr_pipeline_find,
+	 mgr_pipeline_read_def, pipeline_read_file, mgr_pipeline_define, mgr_pipeline_delete,
+	 mgr_pipeline_run_now},
+};
+#define NTREES (sizeof trees / sizeof trees[0])
+
+/* The tree a node belongs to, and what it is in it (SYNC_SUB_*). */
+static const struct managed_tree *tree_of(const fs_node *n, unsigned *what)
+{
+	if (n->kind == FS_KIND_GLOBAL) {
+		for (unsigned t = 0; t < NTREES; t++)
+			if (trees[t].global_id == n->id) {
+				*what = 0;
+				return &trees[t];
+			}
+		return NULL;
+	}
+	unsigned sub = sync_sub(n->id);
+	if (n->kind != FS_KIND_SYNC || sub < 1 || (sub - 1) / 3 >= NTREES)
+		return NULL;
+	*what = (sub - 1) % 3 + 1;
+	return &trees[(sub - 1) / 3];
+}
+
+static fuse_ino_t tree_ino(const struct managed_tree *t, unsigned what, uint32_t item, unsigned file)
+{
+	return fs_ino_make(0, FS_KIND_SYNC, sync_id((unsigned)(t - trees) * 3 + what, item, file));
+}
 
 bool fs_sync_is_dir(const fs_node *n)
 {
-	return (n->kind == FS_KIND_GLOBAL && n->id == FS_GLOBAL_SYNC) ||
-	       (n->kind == FS_KIND_SYNC && sync_sub(n->id) == SYNC_SUB_DIR);
+	unsigned what;
+	const struct managed_tree *t = tree_of(n, &what);
+	return t && (what == 0 || what == SYNC_SUB_DIR);
 }
 
 static int load_sync(fs_node *n)
 {
-	uint32_t rule = sync_rule_of(n->id);
-	unsigned sub = sync_sub(n->id);
-	if (sub < SYNC_SUB_RULE || sub > SYNC_SUB_FILE)
+	unsigned what;
+	const struct managed_tree *t = tree_of(n, &what);
+	if (!t || what == 0)
 		return -ENOENT;
-	if (sub == SYNC_SUB_FILE && sync_file(n->id) >= MGR_SYNC_FILE_COUNT)
+	if (what == SYNC_SUB_FILE && sync_file(n->id) >= t->nfiles)
 		return -ENOENT;
-	return mgr_sync_info(fs_state.m, rule, NULL);
+	return t->info(fs_state.m, sync_rule_of(n->id), NULL);
 }
 
-static bool split_rule(const char *name, char *base, size_t cap)
+static bool split_def(const struct managed_tree *t, const char *name, char *base, size_t cap)
 {
-	size_t n = strlen(name);
-	if (n <= 5 || strcmp(name + n - 5, ".rule") || n - 5 >= cap || name[0] == '.')
+	size_t n = strlen(name), sl = strlen(t->suffix);
+	if (n <= sl || strcmp(name + n - sl, t->suffix) || n - sl >= cap || name[0] == '.')
 		return false;
-	memcpy(base, name, n - 5);
-	base[n - 5] = '\0';
+	memcpy(base, name, n - sl);
+	base[n - sl] = '\0';
 	return store_name_valid(base, NULL);
 }
 
 static int lookup_sync(fs_node *parent, const char *name, fs_node *child)
 {
-	uint32_t rule;
+	unsigned what;
+	const struct managed_tree *t = tree_of(parent, &what);
+	uint32_t item;
 	char base[STORE_NAME_MAX + 1];
-	if (parent->kind == FS_KIND_GLOBAL) {
-		if (split_rule(name, base, sizeof base)) {
-			if (mgr_sync_find(fs_state.m, base, &rule))
-				return -ENOENT;
-			return fs_node_load(fs_ino_make(0, FS_KIND_SYNC, sync_id(SYNC_SUB_RULE, rule, 0)), child);
-		}
-		if (mgr_sync_find(fs_state.m, name, &rule))
+	if (!t)
+		return -ENOENT;
+	if (what == 0) {
+		bool def = split_def(t, name, base, sizeof base);
+		if (t->find(fs_state.m, def ? base : name, &item))
 			return -ENOENT;
-		return fs_node_load(fs_ino_make(0, FS_KIND_SYNC, sync_id(SYNC_SUB_DIR, rule, 0)), child);
+		return fs_node_load(tree_ino(t, def ? SYNC_SUB_RULE : SYNC_SUB_DIR, item, 0), child);
 	}
-	rule = sync_rule_of(parent->id);
-	for (unsigned f = 0; f < MGR_SYNC_FILE_COUNT; f++)
-		if (!strcmp(name, mgr_sync_file_names[f]))
-			return fs_node_load(fs_ino_make(0, FS_KIND_SYNC, sync_id(SYNC_SUB_FILE, rule, f)), child);
+	item = sync_rule_of(parent->id);
+	for (unsigned f = 0; f < t->nfiles; f++)
+		if (!strcmp(name, t->file_names[f]))
+			return fs_node_load(tree_ino(t, SYNC_SUB_FILE, item, f), child);
 	return -ENOENT;
 }
 
 int fs_sync_readdir(fs_node *dir, off_t off,
 		    bool (*add)(void *ctx, const char *name, fuse_ino_t ino, off_t off), void *ctx)
 {
-	if (dir->kind == FS_KIND_GLOBAL) {
-		uint32_t n = mgr_sync_count(fs_state.m);
+	unsigned what;
+	const struct managed_tree *t = tree_of(dir, &what);
+	if (!t)
+		return -ENOTDIR;
+	if (what == 0) {
+		/* Two entries an item: NAME.SUFFIX and NAME/. */
+		uint32_t n = t->count(fs_state.m);
 		for (uint64_t i = off < 3 ? 0 : (uint64_t)(off - 2); i < 2 * (uint64_t)n; i++) {
-			uint32_t rule = (uint32_t)(i / 2) + 1;
+			uint32_t item = (uint32_t)(i / 2) + 1;
 			char name[STORE_NAME_MAX + 8];
-			if (mgr_sync_info(fs_state.m, rule, name))
-				continue;   /* deleted */
+			if (t->info(fs_state.m, item, name))
+				continue;   /* removed */
 			bool def = i % 2 == 0;
 			if (def)
-				strcat(name, ".rule");
-			if (!add(ctx, name, fs_ino_make(0, FS_KIND_SYNC,
-							sync_id(def ? SYNC_SUB_RULE : SYNC_SUB_DIR, rule, 0)),
-				 (off_t)i + 3))
+				strcat(name, t->suffix);
+			if (!add(ctx, name, tree_ino(t, def ? SYNC_SUB_RULE : SYNC_SUB_DIR, item, 0), (off_t)i + 3))
 				break;
 		}
 		return 0;
 	}
-	uint32_t rule = sync_rule_of(dir->id);
-	for (unsigned f = off < 3 ? 0 : (unsigned)(off - 2); f < MGR_SYNC_FILE_COUNT; f++)
-		if (!add(ctx, mgr_sync_file_names[f],
-			 fs_ino_make(0, FS_KIND_SYNC, sync_id(SYNC_SUB_FILE, rule, f)), (off_t)f + 3))
+	uint32_t item = sync_rule_of(dir->id);
+	for (unsigned f = off < 3 ? 0 : (unsigned)(off - 2); f < t->nfiles; f++)
+		if (!add(ctx, t->file_names[f], tree_ino(t, SYNC_SUB_FILE, item, f), (off_t)f + 3))
 			break;
 	return 0;
 }
 
 int fs_sync_create(fs_node *dir, const char *name, fs_handle *h, fuse_ino_t *ino)
 {
+	unsigned what;
+	const struct managed_tree *t = tree_of(dir, &what);
 	char base[STORE_NAME_MAX + 1];
-	if (dir->kind != FS_KIND_GLOBAL || dir->id != FS_GLOBAL_SYNC)
+	if (!t || what != 0)
 		return -EACCES;
-	if (!split_rule(name, base, sizeof base)) {
-		mgr_log(MGR_LOG_WARN, "refused sync file \"%.80s\": a rule is NAME.rule", name);
+	if (!split_def(t, name, base, sizeof base)) {
+		mgr_log(MGR_LOG_WARN, "refused %s file \"%.80s\": a definition is NAME%s", t->what, name,
+			t->suffix);
 		return -EINVAL;
 	}
 	h->type = FS_HANDLE_SYNC_DEFINE;
+	h->run = (uint32_t)(t - trees);
 	snprintf(h->name, sizeof h->name, "%s", base);
-	uint32_t rule;
-	/* A new rule has no number until it is defined: the file answers with
+	uint32_t item;
+	/* A new item has no number until it is defined: the file answers with
 	 * the number it will get, or its own if it exists. */
-	if (mgr_sync_find(fs_state.m, base, &rule))
-		rule = mgr_sync_count(fs_state.m) + 1;
-	*ino = fs_ino_make(0, FS_KIND_SYNC, sync_id(SYNC_SUB_RULE, rule, 0));
+	if (t->find(fs_state.m, base, &item))
+		item = t->count(fs_state.m) + 1;
+	*ino = tree_ino(t, SYNC_SUB_RULE, item, 0);
 	return 0;
 }
 
 int fs_sync_define(fs_handle *h)
 {
-	if (!h->text_dirty)
+	if (!h->text_dirty || h->run >= NTREES)
 		return 0;
 	char err[512] = "";
-	int rc = mgr_sync_define(fs_state.m, h->name, h->text.data ? h->text.data : "", h->text.len, err,
-				 sizeof err);
+	int rc = trees[h->run].define(fs_state.m, h->name, h->text.data ? h->text.data : "", h->text.len,
+				      err, sizeof err);
 	h->text_dirty = false;
 	return rc;
 }
 
 int fs_sync_unlink(fs_node *child)
 {
+	unsigned what;
+	const struct managed_tree *t = tree_of(child, &what);
 	char name[STORE_NAME_MAX + 1];
-	if (child->kind != FS_KIND_SYNC || sync_sub(child->id) != SYNC_SUB_RULE)
+	if (!t || what != SYNC_SUB_RULE)
 		return -EPERM;
-	int rc = mgr_sync_info(fs_state.m, sync_rule_of(child->id), name);
-	return rc ? rc : mgr_sync_delete(fs_state.m, name);
+	int rc = t->info(fs_state.m, sync_rule_of(child->id), name);
+	return rc ? rc : t->remove(fs_state.m, name);
 }
 
 /* ---- views of a mirror's source ---------------------------------------------------------- */
@@ -329,36 +401,43 @@ int fs_sync_lookup(fs_node *parent, const char *name, fs_node *child)
 
 void fs_sync_attr(const fs_node *n, struct stat *st)
 {
+	unsigned what = 0;
+	tree_of(n, &what);
 	if (fs_sync_is_dir(n)) {
 		st->st_mode = S_IFDIR | (n->kind == FS_KIND_GLOBAL ? (S_ISVTX | 0777) : 0755);
 		st->st_nlink = 2;
 		return;
 	}
-	st->st_mode = S_IFREG | (sync_sub(n->id) == SYNC_SUB_RULE ? 0644 : 0444);
+	st->st_mode = S_IFREG | (what == SYNC_SUB_RULE ? 0644 : 0444);
 	st->st_size = 0;   /* generated at open: read with direct_io */
 }
 
 int fs_sync_open(fs_node *n, bool writing, fs_handle *h)
 {
-	unsigned sub = sync_sub(n->id);
-	uint32_t rule = sync_rule_of(n->id);
-	if (sub == SYNC_SUB_RULE) {
+	unsigned what;
+	const struct managed_tree *t = tree_of(n, &what);
+	uint32_t item = sync_rule_of(n->id);
+	if (!t || what == 0 || what == SYNC_SUB_DIR)
+		return -EISDIR;
+	if (what == SYNC_SUB_RULE) {
 		if (writing) {
 			h->type = FS_HANDLE_SYNC_DEFINE;
-			return mgr_sync_info(fs_state.m, rule, h->name);
+			h->run = (uint32_t)(t - trees);
+			return t->info(fs_state.m, item, h->name);
 		}
 		h->type = FS_HANDLE_TEXT;
-		return mgr_sync_read_rule(fs_state.m, rule, &h->text);
+		return t->read_def(fs_state.m, item, &h->text);
 	}
 	if (writing)
 		return -EACCES;
-	if (sync_file(n->id) == MGR_SYNC_RUN) {
+	if (sync_file(n->id) == t->run_file) {
 		h->type = FS_HANDLE_SYNC_RUN;
-		h->job = rule;
+		h->job = item;
+		h->run = (uint32_t)(t - trees);
 		return 0;
 	}
 	h->type = FS_HANDLE_TEXT;
-	return mgr_sync_read(fs_state.m, rule, (mgr_sync_file)sync_file(n->id), &h->text);
+	return t->read(fs_state.m, item, sync_file(n->id), &h->text);
 }
 
 static bool req_interrupted(void *req)
@@ -370,7 +449,8 @@ int fs_sync_run(fuse_req_t req, fs_handle *h)
 {
 	if (h->waited)
 		return 0;
-	int rc = mgr_sync_run_now(fs_state.m, h->job, req_interrupted, req, &h->text);
+	int rc = h->run < NTREES ? trees[h->run].run_now(fs_state.m, h->job, req_interrupted, req, &h->text)
+				 : -EINVAL;
 	if (rc == 0)
 		h->waited = true;
 	return rc;

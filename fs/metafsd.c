@@ -10,6 +10,7 @@
  */
 #include "fs_int.h"
 #include "mgr_job.h"
+#include "mgr_pipeline.h"
 #include "mgr_sync.h"
 
 #include <errno.h>
@@ -154,8 +155,11 @@ static int serve(struct options *o, int status_fd)
 	}
 	mgr_set_commit_hook(fs_state.m, fs_invalidator_kick);
 	jrc = mgr_sync_start(fs_state.m);
+	if (jrc == 0)
+		jrc = mgr_pipelines_start(fs_state.m, o->mountpoint);
 	if (jrc) {
 		snprintf(err, sizeof err, "cannot start the sync scheduler: %s", store_strerror(jrc));
+		mgr_pipelines_stop(fs_state.m);
 		mgr_sync_stop(fs_state.m);
 		mgr_jobs_stop(fs_state.m);
 		mgr_close(fs_state.m);
@@ -213,6 +217,7 @@ out:
 		fuse_session_destroy(se);
 	fuse_opt_free_args(&args);
 	mgr_sync_stop(fs_state.m);
+	mgr_pipelines_stop(fs_state.m);
 	mgr_jobs_stop(fs_state.m);
 	mgr_close(fs_state.m);
 	fs_state.m = NULL;
@@ -224,14 +229,7 @@ int main(int argc, char **argv)
 	struct options o = {0};
 	if (parse_options(argc, argv, &o))
 		return 2;
-	if (o.foreground)
-		return serve(&o, -1);
-	int pipefd[2];
-	if (pipe(pipefd)) {
-		perror("metafsd: pipe");
-		return 1;
-	}
-	/* Resolve relative paths before the child moves to /. */
+	/* Absolute paths: the child moves to /, and pipelines are given the mount. */
 	char home[PATH_MAX], mnt[PATH_MAX];
 	if (!realpath(o.home, home)) {
 		fprintf(stderr, "metafsd: cannot open home '%s': %s\n", o.home, strerror(errno));
@@ -243,6 +241,13 @@ int main(int argc, char **argv)
 	}
 	o.home = home;
 	o.mountpoint = mnt;
+	if (o.foreground)
+		return serve(&o, -1);
+	int pipefd[2];
+	if (pipe(pipefd)) {
+		perror("metafsd: pipe");
+		return 1;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		perror("metafsd: fork");

@@ -2,6 +2,8 @@
 #ifndef METAFS_MGR_INT_H
 #define METAFS_MGR_INT_H
 
+#include <time.h>
+
 #include "manager.h"
 
 struct mgr {
@@ -13,6 +15,7 @@ struct mgr {
 	int lock_fd;                /* HOME/.metafsd.lock, held by the daemon; -1 */
 	struct mgr_jobs *jobs;      /* the job queue (daemon only), see mgr_job.c */
 	struct mgr_syncs *syncs;    /* sync rules (daemon only), see mgr_sync.c */
+	struct mgr_pipes *pipes;    /* pipelines (daemon only), see mgr_pipeline.c */
 };
 
 /* mkdir -p. */
@@ -22,6 +25,12 @@ bool mgr_platform_name_valid(const char *name, const char **why);
 int mgr_staging_clean(mgr_platform *p);
 /* Commit TXN and count it. */
 int mgr_commit(mgr_platform *p, store_txn *txn);
+/* State files (mgr_state.c): replace PATH with TEXT atomically; read it whole. */
+int mgr_state_replace(const char *path, const char *text, size_t len);
+int mgr_state_read(const char *path, textbuf *out);
+/* An absolute CLOCK_REALTIME deadline MS milliseconds from now, for
+ * pthread_cond_timedwait. */
+void mgr_deadline(struct timespec *ts, long ms);
 /* fsync a directory so a rename or mkdir in it is durable. */
 int mgr_fsync_dir(const char *path);
 

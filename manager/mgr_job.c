@@ -73,53 +73,16 @@ int mgr_job_run_dir(const struct job *job, uint32_t run, char *out, size_t cap)
 	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
 }
 
-/* Replace FILE of a run with TEXT: write a temporary, fsync, rename. */
+/* Replace FILE of a run with TEXT. */
 int mgr_job_write_file(const struct job *job, uint32_t run, mgr_job_file file, const char *text,
 		       size_t len)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 32], tmp[PATH_MAX + 40];
+	char dir[PATH_MAX], path[PATH_MAX + 32];
 	int rc = mgr_job_run_dir(job, run, dir, sizeof dir);
 	if (rc)
 		return rc;
 	snprintf(path, sizeof path, "%s/%s", dir, mgr_job_file_names[file]);
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	for (size_t done = 0; done < len;) {
-		ssize_t w = write(fd, text + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			rc = -errno;
-			break;
-		}
-		done += (size_t)w;
-	}
-	if (rc == 0 && fsync(fd))
-		rc = -errno;
-	close(fd);
-	if (rc == 0 && rename(tmp, path))
-		rc = -errno;
-	if (rc) {
-		unlink(tmp);
-		mgr_log(MGR_LOG_ERROR, "cannot write %s: %s", path, strerror(-rc));
-	}
-	return rc;
-}
-
-static int read_file(const char *path, textbuf *out)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	char buf[65536];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof buf)) > 0)
-		textbuf_append(out, buf, (size_t)n);
-	int rc = n < 0 ? -errno : textbuf_error(out);
-	close(fd);
-	return rc;
+	return mgr_state_replace(path, text, len);
 }
 
 /* ---- the job table ---------------------------------------------------------------- */
@@ -258,7 +221,7 @@ static void *worker_main(void *arg)
 static int first_line_state(const char *path, mgr_job_state *state)
 {
 	textbuf t = TEXTBUF_INIT;
-	int rc = read_file(path, &t);
+	int rc = mgr_state_read(path, &t);
 	if (rc == 0) {
 		rc = -EINVAL;
 		for (int s = 0; s < 4; s++) {
@@ -279,7 +242,7 @@ static int load_job(struct mgr_jobs *js, const char *name)
 	char path[PATH_MAX + 300];
 	snprintf(path, sizeof path, "%s/%s/id", js->dir, name);
 	textbuf t = TEXTBUF_INIT;
-	int rc = read_file(path, &t);
+	int rc = mgr_state_read(path, &t);
 	unsigned long id = rc == 0 ? strtoul(t.data ? t.data : "0", NULL, 10) : 0;
 	textbuf_free(&t);
 	if (rc || id == 0 || id > (1u << 24)) {
@@ -564,7 +527,7 @@ int mgr_job_read(mgr *m, uint32_t job_id, uint32_t run, mgr_job_file file, textb
 	char dir[PATH_MAX], path[PATH_MAX + 32];
 	mgr_job_run_dir(job, run, dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/%s", dir, mgr_job_file_names[file]);
-	int rc = read_file(path, out);
+	int rc = mgr_state_read(path, out);
 	return rc == -ENOENT ? 0 : rc;
 }
 
@@ -592,12 +555,7 @@ int mgr_job_wait_end(mgr *m, uint32_t job_id, uint32_t run, bool (*stop)(void *c
 		/* Woken when any run ends; the timeout only bounds how late an
 		 * interrupted reader is let go. */
 		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 100 * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		mgr_deadline(&until, 100);
 		pthread_cond_timedwait(&js->ended, &js->lock, &until);
 	}
 	pthread_mutex_unlock(&js->lock);

@@ -2,6 +2,7 @@
  * mgr_sync.c - sync rules in the daemon (see mgr_sync.h).
  */
 #include "mgr_sync.h"
+#include "mgr_pipeline.h"
 #include "mgr_int.h"
 #include "sync.h"
 
@@ -33,6 +34,7 @@ struct rule_entry {
 	textbuf last_result;        /* what the last run did (the `run` file) */
 	bool run_requested;
 	bool last_fallback;         /* the last run found a gap in the log */
+	uint64_t failed_head;       /* source head when it last failed: retry only past it */
 	uint64_t runs;              /* completed runs */
 	int64_t next_full_ns;       /* next periodic full compare */
 };
@@ -53,39 +55,6 @@ static sync_platform as_sync(const mgr_platform *p)
 	return (sync_platform){p->name, p->data_dir, p->store};
 }
 
-static int write_atomic(const char *path, const char *text, size_t len)
-{
-	char tmp[PATH_MAX + 8];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	int rc = 0;
-	if (len && write(fd, text, len) != (ssize_t)len)
-		rc = -EIO;
-	if (rc == 0 && fsync(fd))
-		rc = -errno;
-	close(fd);
-	if (rc == 0 && rename(tmp, path))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-	return rc;
-}
-
-static int read_all(const char *path, textbuf *out)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	char buf[8192];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof buf)) > 0)
-		textbuf_append(out, buf, (size_t)n);
-	close(fd);
-	return n < 0 ? -EIO : textbuf_error(out);
-}
-
 static void save_state(struct mgr_syncs *ss, struct rule_entry *r)
 {
 	char path[PATH_MAX + 300];
@@ -95,7 +64,7 @@ static void save_state(struct mgr_syncs *ss, struct rule_entry *r)
 	if (r->history.len)
 		textbuf_append(&t, r->history.data, r->history.len);
 	if (textbuf_error(&t) == 0)
-		write_atomic(path, t.data ? t.data : "", t.len);
+		mgr_state_replace(path, t.data ? t.data : "", t.len);
 	textbuf_free(&t);
 }
 
@@ -105,7 +74,7 @@ static void load_state(struct mgr_syncs *ss, struct rule_entry *r)
 	char path[PATH_MAX + 300];
 	snprintf(path, sizeof path, "%s/%s.state", ss->dir, r->rule.name);
 	textbuf t = TEXTBUF_INIT;
-	if (read_all(path, &t) == 0 && t.data) {
+	if (mgr_state_read(path, &t) == 0 && t.data) {
 		char *nl = strchr(t.data, '\n');
 		if (nl && !strncmp(t.data, "last_run: ", 10)) {
 			snprintf(r->last_run, sizeof r->last_run, "%.*s", (int)(nl - t.data - 10), t.data + 10);
@@ -209,6 +178,7 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 
 	pthread_mutex_lock(&ss->lock);
 	if (rc) {
+		r->failed_head = res.source_head;
 		snprintf(r->status, sizeof r->status, "failed");
 		snprintf(r->reason, sizeof r->reason, "%s",
 			 res.conflict[0] ? res.conflict
@@ -218,6 +188,7 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 	} else {
 		snprintf(r->status, sizeof r->status, "idle");
 		r->reason[0] = '\0';
+		r->failed_head = 0;
 	}
 	snprintf(r->last_run, sizeof r->last_run, "%s", line);
 	history_add(r, line);
@@ -231,11 +202,14 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 		r->last_fallback = res.full_compare && !full;
 	r->runs++;
 	save_state(ss, r);
+	if (rc == 0 && (res.applied || res.dropped || res.events_read))
+		mgr_pipelines_notify(m, rule.target_platform);   /* activation */
 	pthread_cond_broadcast(&ss->done);
 }
 
-/* Does R have work: its source log moved past its cursor? */
-static bool has_news(mgr *m, const sync_rule *rule)
+/* Does R have work: its source log moved past its cursor (and, after a
+ * failure, past where it was then: a failed rule is not retried in a loop)? */
+static bool has_news(mgr *m, const sync_rule *rule, uint64_t failed_head)
 {
 	mgr_platform *src = mgr_platform_find(m, rule->source_platform);
 	mgr_platform *tgt = mgr_platform_find(m, rule->target_platform);
@@ -249,7 +223,7 @@ static bool has_news(mgr *m, const sync_rule *rule)
 	}
 	if (sync_cursor_get(tgt->store, rule->name, &cursor))
 		return false;
-	return head > cursor;
+	return head > cursor && head > failed_head;
 }
 
 static void *scheduler_main(void *arg)
@@ -265,8 +239,9 @@ static void *scheduler_main(void *arg)
 			bool full = r->rule.interval_ms && now >= r->next_full_ns;
 			bool asked = r->run_requested;
 			sync_rule rule = r->rule;
+			uint64_t failed_head = r->failed_head;
 			pthread_mutex_unlock(&ss->lock);
-			bool news = !full && !asked && has_news(ss->m, &rule);
+			bool news = !full && !asked && has_news(ss->m, &rule, failed_head);
 			pthread_mutex_lock(&ss->lock);
 			if (!(full || asked || news) || r->deleted)
 				continue;
@@ -280,12 +255,7 @@ static void *scheduler_main(void *arg)
 			break;
 		if (!ss->kicked) {
 			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += POLL_MS * 1000000L;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
+			mgr_deadline(&until, POLL_MS);
 			pthread_cond_timedwait(&ss->wake, &ss->lock, &until);
 		}
 		ss->kicked = false;
@@ -323,7 +293,7 @@ int mgr_sync_start(mgr *m)
 		snprintf(path, sizeof path, "%s/%s", ss->dir, de->d_name);
 		textbuf t = TEXTBUF_INIT;
 		sync_rule rule;
-		if (read_all(path, &t) == 0 &&
+		if (mgr_state_read(path, &t) == 0 &&
 		    sync_rule_parse(name, t.data ? t.data : "", t.len, &rule, err, sizeof err) == 0)
 			install_locked(ss, &rule);
 		else
@@ -395,7 +365,7 @@ int mgr_sync_define(mgr *m, const char *name, const char *text, size_t len, char
 	}
 	char path[PATH_MAX + 300];
 	snprintf(path, sizeof path, "%s/%s.rule", ss->dir, name);
-	if ((rc = write_atomic(path, text, len)))
+	if ((rc = mgr_state_replace(path, text, len)))
 		return rc;
 	pthread_mutex_lock(&ss->lock);
 	rc = install_locked(ss, &rule);
@@ -563,12 +533,7 @@ int mgr_sync_run_now(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, te
 			break;
 		}
 		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 100 * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		mgr_deadline(&until, 100);
 		pthread_cond_timedwait(&ss->done, &ss->lock, &until);
 	}
 	if (rc == 0) {
@@ -584,7 +549,21 @@ int mgr_sync_run_now(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, te
 
 bool mgr_is_mirror(const store_table *t)
 {
-	return sync_table_property(t, SYNC_PROP_PREFIX "rule", NULL) != NULL;
+	return sync_table_property(t, SYNC_PROP_PREFIX "source", NULL) != NULL;
+}
+
+bool mgr_mirror_maintained(mgr *m, const store_table *t)
+{
+	size_t len = 0;
+	const char *rule = sync_table_property(t, SYNC_PROP_PREFIX "rule", &len);
+	if (!rule || len > STORE_NAME_MAX)
+		return false;
+	/* Only while its rule exists: once the rule is removed, the table is an
+	 * ordinary one again, which its owner may change or drop. */
+	char name[STORE_NAME_MAX + 1];
+	uint32_t id;
+	snprintf(name, sizeof name, "%.*s", (int)len, rule);
+	return mgr_sync_find(m, name, &id) == 0;
 }
 
 int mgr_mirror_source(mgr *m, const store_table *t, mgr_platform **source, store_table *st)

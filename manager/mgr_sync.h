@@ -10,8 +10,9 @@
  *
  * The scheduler (one thread) runs a rule
  *   - on demand: when the source's change log has moved past the rule's
- *     cursor (it is woken after every commit the daemon makes, and looks at
- *     the logs every POLL interval for changes made by other processes);
+ *     cursor (it is woken after every commit a job makes and looks at the
+ *     logs every 200 ms for any other change; a rule that failed is retried
+ *     only once the source has moved on);
  *   - periodically: every `interval`, with a full compare by etag, which
  *     also catches what reached the source by other routes;
  *   - when asked (mgr_sync_run_now).
@@ -61,8 +62,10 @@ int mgr_sync_run_now(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, te
 /* The refresh component: the partition list of mirrored table T of platform
  * P (see sync_refresh); -ENOENT if T is not a mirror. */
 int mgr_refresh(mgr *m, mgr_platform *p, const store_table *t, uint64_t since, textbuf *out);
-/* Is T a table that a sync rule maintains (read-only for everyone else)? */
+/* Is T a mirror (its partitions and bytes are the source's)? */
 bool mgr_is_mirror(const store_table *t);
+/* Is T maintained by a sync rule that exists (read-only for everyone else)? */
+bool mgr_mirror_maintained(mgr *m, const store_table *t);
 /* The source of mirrored table T: its platform and table (a copy: clear it). */
 int mgr_mirror_source(mgr *m, const store_table *t, mgr_platform **source, store_table *st);
 

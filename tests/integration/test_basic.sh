@@ -24,17 +24,20 @@ printf 'a,1\nb,2\nc,3\n' >"$SRC/dim.csv"                                        
 size() { stat -c %s -- "$1"; }
 
 # ---------------------------------------------------------------- platforms
-assert_eq "ls of the root lists the platforms, jobs and sync" "jobs
+assert_eq "ls of the root lists the platforms, jobs, pipelines and sync" "jobs
 lake
+pipelines
 sync
 warehouse" "$(mf_ls "$M")"
-assert_eq "readdir of the root gives platforms in config order, then jobs and sync" "warehouse
+assert_eq "readdir of the root gives platforms in config order, then jobs, sync and pipelines" "warehouse
 lake
 jobs
-sync" "$(ls -1U -- "$M" 2>&1)"
+sync
+pipelines" "$(ls -1U -- "$M" 2>&1)"
 assert_eq "ls -A of the root shows .metafs" ".metafs
 jobs
 lake
+pipelines
 sync
 warehouse" "$(ls -1A -- "$M" 2>&1)"
 assert_eq "a new platform lists empty" "" "$(mf_ls "$L")"

@@ -124,14 +124,16 @@ assert_dir "--platform b: metastore at DIR/meta/b" "$HOME6/meta/b"
 assert_dir "--platform: manager metastore at DIR/manager" "$HOME6/manager"
 assert_not_exists "--platform: no default warehouse platform" "$HOME6/meta/warehouse"
 if mf_mount "$HOME6" "$MNT6"; then
-	assert_eq "root listing of --platform a --platform b is 'a b jobs sync'" "a
+	assert_eq "root listing of --platform a --platform b is 'a b jobs pipelines sync'" "a
 b
 jobs
+pipelines
 sync" "$(mf_ls "$MNT6")"
 	assert_eq "ls -A of that root also shows .metafs" ".metafs
 a
 b
 jobs
+pipelines
 sync" "$(ls -1A "$MNT6" 2>&1)"
 	mkdir "$MNT6/a/db" "$MNT6/a/db/t" 2>/dev/null
 	mf_put_schema "$MNT6/a/db/t" $'column x string\n' || fail "schema in platform a" "$MF_OUT"
@@ -151,8 +153,9 @@ run_split "$METAFS" mount "$HOME7" "$MNT7"
 assert_eq "metafs mount DIR MNT exits 0" "0" "$RC"
 assert_eq "metafs mount: the mount is usable when it returns" "yes" "$(mountpoint -q "$MNT7" && echo yes || echo no)"
 mf_wait_mounted "$MNT7" 5
-assert_eq "metafs mount: root lists the default platforms and jobs" "jobs
+assert_eq "metafs mount: root lists the default platforms and the managed directories" "jobs
 lake
+pipelines
 sync
 warehouse" "$(mf_ls "$MNT7")"
 printf "metafs 0.1.0\nformat 1\n" >"$MF_TMP/version"

@@ -1,0 +1,531 @@
+/*
+ * mgr_pipeline.c - pipeline definitions and their activation (see
+ * mgr_pipeline.h).
+ *
+ * One worker thread runs activations one after the other: a pipeline is a
+ * separate process that reads through the mount, which this daemon serves
+ * from its own FUSE threads, so the worker only waits for it.  Runs of the
+ * same pipeline never overlap; an activation that arrives while it runs
+ * makes it run once more afterwards, not once per activation.
+ */
+#include "mgr_pipeline.h"
+#include "mgr_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_KEEP (64 * 1024)   /* bytes of output kept per pipeline */
+
+const char *const mgr_pipeline_file_names[MGR_PIPELINE_FILE_COUNT] = {
+	"status", "log", "delivered", "run",
+};
+
+struct pipeline {
+	uint32_t id;
+	bool deleted;
+	char name[STORE_NAME_MAX + 1];
+	char platform[STORE_NAME_MAX + 1];   /* of its source table */
+	bool webhook;
+	char status[16];
+	int exit_code;                       /* of the last run; -1: none yet */
+	char last_run[64];
+	uint64_t runs, delivered;
+	bool pending;                        /* activation waiting for the worker */
+	textbuf log;
+};
+
+struct mgr_pipes {
+	mgr *m;
+	char mount[PATH_MAX];
+	char dir[PATH_MAX];                  /* HOME/manager/pipelines */
+	pthread_mutex_t lock;
+	pthread_cond_t wake, done;
+	struct pipeline **p;
+	uint32_t n, cap;
+	pthread_t worker;
+	bool running, stopping;
+};
+
+/* ---- definitions ------------------------------------------------------------------ */
+
+struct def_scan {
+	char source[PATH_MAX];
+	bool webhook;
+};
+
+static int def_handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct def_scan *d = user;
+	if (!strcmp(section, "pipeline") && !strcmp(key, "source"))
+		snprintf(d->source, sizeof d->source, "%s", value);
+	if (!strcmp(section, "output") && !strcmp(key, "webhook_url") && value[0])
+		d->webhook = true;
+	return 1;
+}
+
+/* The daemon needs only the source (to know the platform and to check the
+ * table exists); metafs-pipeline reads the rest and reports its own errors. */
+static int def_check(mgr *m, const char *text, size_t len, char *platform, bool *webhook, char *err,
+		     size_t errlen)
+{
+	struct def_scan d = {{0}, false};
+	char *copy = strndup(text, len);
+	if (!copy)
+		return -ENOMEM;
+	int line = ini_parse_string(copy, def_handler, &d);
+	free(copy);
+	if (line) {
+		snprintf(err, errlen, "line %d: not an ini line", line);
+		return -EINVAL;
+	}
+	char p[STORE_NAME_MAX + 1], db[STORE_NAME_MAX + 1], table[STORE_NAME_MAX + 1];
+	if (!d.source[0] || sscanf(d.source, "%255[^/]/%255[^/]/%255[^/]", p, db, table) != 3) {
+		snprintf(err, errlen, "[pipeline] source must be PLATFORM/db/table inside the mount");
+		return -EINVAL;
+	}
+	mgr_platform *pl = mgr_platform_find(m, p);
+	if (!pl) {
+		snprintf(err, errlen, "source %s: no platform \"%s\"", d.source, p);
+		return -EINVAL;
+	}
+	store_txn *txn = NULL;
+	store_table t = {0};
+	int rc = store_read_begin(pl->store, &txn);
+	if (rc == 0)
+		rc = store_table_get(txn, db, table, &t);
+	store_abort(txn);
+	store_table_clear(&t);
+	if (rc) {
+		snprintf(err, errlen, "source %s: no such table", d.source);
+		return -EINVAL;
+	}
+	snprintf(platform, STORE_NAME_MAX + 1, "%s", p);
+	*webhook = d.webhook;
+	return 0;
+}
+
+static struct pipeline *find_locked(struct mgr_pipes *ps, const char *name)
+{
+	for (uint32_t i = 0; i < ps->n; i++)
+		if (!ps->p[i]->deleted && !strcmp(ps->p[i]->name, name))
+			return ps->p[i];
+	return NULL;
+}
+
+static struct pipeline *by_id_locked(struct mgr_pipes *ps, uint32_t id)
+{
+	return id >= 1 && id <= ps->n && !ps->p[id - 1]->deleted ? ps->p[id - 1] : NULL;
+}
+
+static int install_locked(struct mgr_pipes *ps, const char *name, const char *platform, bool webhook)
+{
+	struct pipeline *p = find_locked(ps, name);
+	if (!p) {
+		if (ps->n == ps->cap) {
+			uint32_t cap = ps->cap ? ps->cap * 2 : 16;
+			struct pipeline **np = realloc(ps->p, cap * sizeof *np);
+			if (!np)
+				return -ENOMEM;
+			ps->p = np;
+			ps->cap = cap;
+		}
+		if (!(p = calloc(1, sizeof *p)))
+			return -ENOMEM;
+		p->id = ps->n + 1;
+		p->exit_code = -1;
+		snprintf(p->name, sizeof p->name, "%s", name);
+		snprintf(p->status, sizeof p->status, "idle");
+		snprintf(p->last_run, sizeof p->last_run, "never");
+		ps->p[ps->n++] = p;
+	}
+	snprintf(p->platform, sizeof p->platform, "%s", platform);
+	p->webhook = webhook;
+	return 0;
+}
+
+/* ---- running ------------------------------------------------------------------------- */
+
+/* The metafs-pipeline to run: $METAFS_PIPELINE, beside this program (an
+ * installed tree or the build tree), or on PATH. */
+static void pipeline_program(char *out, size_t cap)
+{
+	const char *env = getenv("METAFS_PIPELINE");
+	if (env && *env) {
+		snprintf(out, cap, "%s", env);
+		return;
+	}
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			const char *const cand[] = {"%s/metafs-pipeline", "%s/../pipeline/metafs-pipeline",
+						    "%s/../bin/metafs-pipeline"};
+			for (size_t i = 0; i < 3; i++) {
+				snprintf(out, cap, cand[i], self);
+				if (access(out, X_OK) == 0)
+					return;
+			}
+		}
+	}
+	snprintf(out, cap, "metafs-pipeline");
+}
+
+/* Run pipeline NAME once; its output into OUT; returns its exit code or -errno. */
+static int run_process(struct mgr_pipes *ps, const char *name, textbuf *out)
+{
+	char prog[PATH_MAX], def[PATH_MAX + 300], state[PATH_MAX + 16], mountenv[PATH_MAX + 16],
+		stateenv[PATH_MAX + 32];
+	pipeline_program(prog, sizeof prog);
+	snprintf(def, sizeof def, "%s/pipelines/%s.ini", ps->mount, name);
+	snprintf(state, sizeof state, "%s/state", ps->dir);
+	snprintf(mountenv, sizeof mountenv, "METAFS_MOUNT=%s", ps->mount);
+	snprintf(stateenv, sizeof stateenv, "METAFS_STATE_DIR=%s", state);
+	mgr_mkdirs(state, 0755);
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(fds[0]);
+		close(fds[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		/* Only the mount, a state directory, and the usual PATH/HOME. */
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0)
+			dup2(null, 0);
+		if (chdir(ps->mount))
+			_exit(126);
+		const char *home = getenv("HOME");
+		char homeenv[PATH_MAX + 8];
+		snprintf(homeenv, sizeof homeenv, "HOME=%s", home ? home : "/");
+		char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", homeenv, mountenv, stateenv, NULL};
+		char *argv[] = {prog, "--mount", ps->mount, def, NULL};
+		execve(prog, argv, envp);
+		if (!strchr(prog, '/'))
+			execvpe(prog, argv, envp);
+		fprintf(stderr, "metafsd: cannot run %s: %s\n", prog, strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	char buf[4096];
+	ssize_t n;
+	while ((n = read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0)
+			textbuf_append(out, buf, (size_t)n);
+	close(fds[0]);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+static void run_one(struct mgr_pipes *ps, struct pipeline *p)
+{
+	char name[STORE_NAME_MAX + 1];
+	snprintf(name, sizeof name, "%s", p->name);
+	snprintf(p->status, sizeof p->status, "running");
+	p->pending = false;
+	pthread_mutex_unlock(&ps->lock);
+
+	textbuf out = TEXTBUF_INIT;
+	int64_t t0 = store_now_ns();
+	int code = run_process(ps, name, &out);
+	char when[40];
+	mgr_format_time(t0, when);
+	mgr_log(code == 0 ? MGR_LOG_INFO : MGR_LOG_WARN, "pipeline %s exited with %d", name, code);
+
+	pthread_mutex_lock(&ps->lock);
+	p->exit_code = code;
+	p->runs++;
+	if (code == 0 && p->webhook)
+		p->delivered++;
+	snprintf(p->status, sizeof p->status, code == 0 ? "idle" : "failed");
+	snprintf(p->last_run, sizeof p->last_run, "%s", when);
+	textbuf_printf(&p->log, "== %s exit %d (%.3f s)\n", when, code, (double)(store_now_ns() - t0) / 1e9);
+	if (out.len)
+		textbuf_append(&p->log, out.data, out.len);
+	if (p->log.len > LOG_KEEP) {   /* keep the newest output */
+		size_t cut = p->log.len - LOG_KEEP;
+		memmove(p->log.data, p->log.data + cut, LOG_KEEP + 1);
+		p->log.len = LOG_KEEP;
+	}
+	textbuf_free(&out);
+	pthread_cond_broadcast(&ps->done);
+}
+
+static void *worker_main(void *arg)
+{
+	struct mgr_pipes *ps = arg;
+	pthread_mutex_lock(&ps->lock);
+	while (!ps->stopping) {
+		struct pipeline *next = NULL;
+		for (uint32_t i = 0; i < ps->n && !next; i++)
+			if (!ps->p[i]->deleted && ps->p[i]->pending)
+				next = ps->p[i];
+		if (next)
+			run_one(ps, next);
+		else
+			pthread_cond_wait(&ps->wake, &ps->lock);
+	}
+	pthread_mutex_unlock(&ps->lock);
+	return NULL;
+}
+
+/* ---- the interface ------------------------------------------------------------------ */
+
+int mgr_pipelines_start(mgr *m, const char *mountpoint)
+{
+	struct mgr_pipes *ps = calloc(1, sizeof *ps);
+	if (!ps)
+		return -ENOMEM;
+	ps->m = m;
+	snprintf(ps->mount, sizeof ps->mount, "%s", mountpoint);
+	snprintf(ps->dir, sizeof ps->dir, "%s/manager/pipelines", m->cfg.home);
+	pthread_mutex_init(&ps->lock, NULL);
+	pthread_cond_init(&ps->wake, NULL);
+	pthread_cond_init(&ps->done, NULL);
+	m->pipes = ps;
+	int rc = mgr_mkdirs(ps->dir, 0755);
+	if (rc)
+		return rc;
+	DIR *d = opendir(ps->dir);
+	if (!d)
+		return -errno;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (n <= 4 || strcmp(de->d_name + n - 4, ".ini") || de->d_name[0] == '.')
+			continue;
+		char name[STORE_NAME_MAX + 1], path[PATH_MAX + 300], err[512], platform[STORE_NAME_MAX + 1];
+		bool webhook = false;
+		snprintf(name, sizeof name, "%.*s", (int)(n - 4), de->d_name);
+		snprintf(path, sizeof path, "%s/%s", ps->dir, de->d_name);
+		textbuf t = TEXTBUF_INIT;
+		if (mgr_state_read(path, &t) == 0 &&
+		    def_check(m, t.data ? t.data : "", t.len, platform, &webhook, err, sizeof err) == 0)
+			install_locked(ps, name, platform, webhook);
+		else
+			mgr_log(MGR_LOG_WARN, "ignoring pipeline %s: %s", path, err);
+		textbuf_free(&t);
+	}
+	closedir(d);
+	if (pthread_create(&ps->worker, NULL, worker_main, ps))
+		return -EAGAIN;
+	ps->running = true;
+	return 0;
+}
+
+void mgr_pipelines_stop(mgr *m)
+{
+	struct mgr_pipes *ps = m->pipes;
+	if (!ps)
+		return;
+	pthread_mutex_lock(&ps->lock);
+	ps->stopping = true;
+	pthread_cond_broadcast(&ps->wake);
+	pthread_cond_broadcast(&ps->done);
+	pthread_mutex_unlock(&ps->lock);
+	if (ps->running)
+		pthread_join(ps->worker, NULL);
+	for (uint32_t i = 0; i < ps->n; i++) {
+		textbuf_free(&ps->p[i]->log);
+		free(ps->p[i]);
+	}
+	free(ps->p);
+	pthread_mutex_destroy(&ps->lock);
+	pthread_cond_destroy(&ps->wake);
+	pthread_cond_destroy(&ps->done);
+	free(ps);
+	m->pipes = NULL;
+}
+
+void mgr_pipelines_notify(mgr *m, const char *platform)
+{
+	struct mgr_pipes *ps = m->pipes;
+	if (!ps)
+		return;
+	pthread_mutex_lock(&ps->lock);
+	bool any = false;
+	for (uint32_t i = 0; i < ps->n; i++)
+		if (!ps->p[i]->deleted && !strcmp(ps->p[i]->platform, platform)) {
+			ps->p[i]->pending = true;
+			any = true;
+		}
+	if (any)
+		pthread_cond_signal(&ps->wake);
+	pthread_mutex_unlock(&ps->lock);
+}
+
+int mgr_pipeline_define(mgr *m, const char *name, const char *text, size_t len, char *err,
+			size_t errlen)
+{
+	struct mgr_pipes *ps = m->pipes;
+	char platform[STORE_NAME_MAX + 1];
+	bool webhook = false;
+	if (!ps)
+		return -ENOTSUP;
+	int rc = def_check(m, text, len, platform, &webhook, err, errlen);
+	if (rc) {
+		mgr_log(MGR_LOG_WARN, "refused pipeline %s: %s", name, err);
+		return rc;
+	}
+	char path[PATH_MAX + 300];
+	snprintf(path, sizeof path, "%s/%s.ini", ps->dir, name);
+	if ((rc = mgr_state_replace(path, text, len)))
+		return rc;
+	pthread_mutex_lock(&ps->lock);
+	rc = install_locked(ps, name, platform, webhook);
+	pthread_mutex_unlock(&ps->lock);
+	mgr_log(MGR_LOG_INFO, "pipeline %s defined on %s", name, platform);
+	return rc;
+}
+
+int mgr_pipeline_delete(mgr *m, const char *name)
+{
+	struct mgr_pipes *ps = m->pipes;
+	if (!ps)
+		return -ENOENT;
+	pthread_mutex_lock(&ps->lock);
+	struct pipeline *p = find_locked(ps, name);
+	if (p)
+		p->deleted = true;
+	pthread_mutex_unlock(&ps->lock);
+	if (!p)
+		return -ENOENT;
+	char path[PATH_MAX + 300];
+	snprintf(path, sizeof path, "%s/%s.ini", ps->dir, name);
+	unlink(path);
+	return 0;
+}
+
+uint32_t mgr_pipeline_count(mgr *m)
+{
+	struct mgr_pipes *ps = m->pipes;
+	if (!ps)
+		return 0;
+	pthread_mutex_lock(&ps->lock);
+	uint32_t n = ps->n;
+	pthread_mutex_unlock(&ps->lock);
+	return n;
+}
+
+int mgr_pipeline_info(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1])
+{
+	struct mgr_pipes *ps = m->pipes;
+	if (!ps)
+		return -ENOENT;
+	pthread_mutex_lock(&ps->lock);
+	struct pipeline *p = by_id_locked(ps, id);
+	if (p && name)
+		memcpy(name, p->name, STORE_NAME_MAX + 1);
+	pthread_mutex_unlock(&ps->lock);
+	return p ? 0 : -ENOENT;
+}
+
+int mgr_pipeline_find(mgr *m, const char *name, uint32_t *id)
+{
+	struct mgr_pipes *ps = m->pipes;
+	if (!ps)
+		return -ENOENT;
+	pthread_mutex_lock(&ps->lock);
+	struct pipeline *p = find_locked(ps, name);
+	if (p)
+		*id = p->id;
+	pthread_mutex_unlock(&ps->lock);
+	return p ? 0 : -ENOENT;
+}
+
+int mgr_pipeline_read_def(mgr *m, uint32_t id, textbuf *out)
+{
+	struct mgr_pipes *ps = m->pipes;
+	char name[STORE_NAME_MAX + 1], path[PATH_MAX + 300];
+	if (!ps || mgr_pipeline_info(m, id, name))
+		return -ENOENT;
+	snprintf(path, sizeof path, "%s/%s.ini", ps->dir, name);
+	return mgr_state_read(path, out);
+}
+
+static void render_status(const struct pipeline *p, textbuf *out)
+{
+	textbuf_printf(out, "%s\nplatform: %s\nlast_run: %s\n", p->status, p->platform, p->last_run);
+	if (p->exit_code >= 0)
+		textbuf_printf(out, "exit_code: %d\n", p->exit_code);
+	textbuf_printf(out, "runs: %llu\n", (unsigned long long)p->runs);
+}
+
+int mgr_pipeline_read(mgr *m, uint32_t id, mgr_pipeline_file file, textbuf *out)
+{
+	struct mgr_pipes *ps = m->pipes;
+	if (!ps)
+		return -ENOENT;
+	pthread_mutex_lock(&ps->lock);
+	struct pipeline *p = by_id_locked(ps, id);
+	if (p) {
+		if (file == MGR_PIPELINE_STATUS)
+			render_status(p, out);
+		else if (file == MGR_PIPELINE_LOG && p->log.len)
+			textbuf_append(out, p->log.data, p->log.len);
+		else if (file == MGR_PIPELINE_DELIVERED)
+			textbuf_printf(out, "%llu\n", (unsigned long long)p->delivered);
+	}
+	pthread_mutex_unlock(&ps->lock);
+	return p ? textbuf_error(out) : -ENOENT;
+}
+
+int mgr_pipeline_run_now(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, textbuf *out)
+{
+	struct mgr_pipes *ps = m->pipes;
+	if (!ps)
+		return -ENOENT;
+	int rc = 0;
+	pthread_mutex_lock(&ps->lock);
+	struct pipeline *p = by_id_locked(ps, id);
+	if (!p) {
+		pthread_mutex_unlock(&ps->lock);
+		return -ENOENT;
+	}
+	uint64_t target = p->runs + 1 + (!strcmp(p->status, "running") ? 1 : 0);
+	p->pending = true;
+	pthread_cond_signal(&ps->wake);
+	while (p->runs < target) {
+		if (ps->stopping || (stop && stop(ctx))) {
+			rc = -EINTR;
+			break;
+		}
+		struct timespec until;
+		mgr_deadline(&until, 100);
+		pthread_cond_timedwait(&ps->done, &ps->lock, &until);
+	}
+	if (rc == 0) {
+		render_status(p, out);
+		/* The last run's output: what follows the last "== " header. */
+		const char *last = NULL;
+		for (const char *s = p->log.data; s && (s = strstr(s, "== ")); s += 3)
+			if (s == p->log.data || s[-1] == '\n')
+				last = s;
+		if (last)
+			textbuf_puts(out, last);
+	}
+	pthread_mutex_unlock(&ps->lock);
+	return rc ? rc : textbuf_error(out);
+}
