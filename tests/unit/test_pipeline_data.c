@@ -1,0 +1,395 @@
+/*
+ * test_pipeline_data.c - from the mount's files to a model's input: the
+ * .refresh listing (full and incremental), .table and .schema, CSV per
+ * RFC 4180 and JSONL rows, feature extraction (NULLs, empty fields, bad
+ * numbers, booleans), labels, partition values from paths.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pipeline.h"
+
+static char err[PL_ERR_MAX];
+
+/* ---- .refresh ------------------------------------------------------------------------- */
+
+static void test_refresh_full_list_gives_spec_path_and_snapshot(void **state)
+{
+	const char *t = "dt=2024-05-01 lake/ucaas/calls/dt=2024-05-01 rows=2 bytes=40 etag=0123456789abcdef\n"
+			"dt=2024-05-02 lake/ucaas/calls/dt=2024-05-02 rows=3 bytes=50 etag=0123456789abcdee\n"
+			"snapshot 42\n";
+	pl_refresh r;
+
+	(void)state;
+	assert_int_equal(pl_refresh_parse("lake/ucaas/calls", t, strlen(t), false, &r, err, sizeof err), 0);
+	assert_int_equal(r.nparts, 2);
+	assert_string_equal(r.parts[0].spec, "dt=2024-05-01");
+	assert_string_equal(r.parts[0].path, "lake/ucaas/calls/dt=2024-05-01");
+	assert_string_equal(r.parts[1].path, "lake/ucaas/calls/dt=2024-05-02");
+	assert_int_equal(r.snapshot, 42);
+	pl_refresh_free(&r);
+}
+
+static void test_refresh_value_with_spaces_and_several_keys(void **state)
+{
+	const char *t = "city=New York/hour=3 lake/a/b/city=New York/hour=3 rows=1 bytes=1 etag=0000000000000001\n"
+			"snapshot 7\n";
+	pl_refresh r;
+
+	(void)state;
+	assert_int_equal(pl_refresh_parse("lake/a/b", t, strlen(t), false, &r, err, sizeof err), 0);
+	assert_int_equal(r.nparts, 1);
+	assert_string_equal(r.parts[0].spec, "city=New York/hour=3");
+	assert_string_equal(r.parts[0].path, "lake/a/b/city=New York/hour=3");
+	pl_refresh_free(&r);
+}
+
+static void test_refresh_incremental_reads_added_and_changed_ignores_dropped(void **state)
+{
+	const char *t = "+ dt=4 lake/a/b/dt=4 rows=2 bytes=9 etag=0000000000000001\n"
+			"~ dt=2 lake/a/b/dt=2 rows=1 bytes=9 etag=0000000000000002\n"
+			"- dt=3 lake/a/b/dt=3\n"
+			"snapshot 99\n";
+	pl_refresh r;
+
+	(void)state;
+	assert_int_equal(pl_refresh_parse("lake/a/b", t, strlen(t), true, &r, err, sizeof err), 0);
+	assert_int_equal(r.nparts, 2);
+	assert_string_equal(r.parts[0].spec, "dt=4");
+	assert_string_equal(r.parts[1].spec, "dt=2");
+	assert_int_equal(r.ndropped, 1);
+	assert_int_equal(r.snapshot, 99);
+	pl_refresh_free(&r);
+}
+
+static void test_refresh_refuses_paths_outside_the_source(void **state)
+{
+	const char *t1 = "dt=1 warehouse/a/b/dt=1 rows=1 bytes=1 etag=0000000000000001\nsnapshot 1\n";
+	const char *t2 = "dt=1 lake/a/b/../../../etc rows=1 bytes=1 etag=0000000000000001\nsnapshot 1\n";
+	pl_refresh r;
+
+	(void)state;
+	assert_int_equal(pl_refresh_parse("lake/a/b", t1, strlen(t1), false, &r, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "line 1"));
+	assert_int_equal(pl_refresh_parse("lake/a/b", t2, strlen(t2), false, &r, err, sizeof err), -EINVAL);
+}
+
+static void test_refresh_without_trailer_is_refused(void **state)
+{
+	const char *t = "dt=1 lake/a/b/dt=1 rows=1 bytes=1 etag=0000000000000001\n";
+	pl_refresh r;
+
+	(void)state;
+	assert_int_equal(pl_refresh_parse("lake/a/b", t, strlen(t), false, &r, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "trailer"));
+}
+
+static void test_refresh_empty_list_is_just_the_trailer(void **state)
+{
+	pl_refresh r;
+
+	(void)state;
+	assert_int_equal(pl_refresh_parse("lake/a/b", "snapshot 5\n", 11, true, &r, err, sizeof err), 0);
+	assert_int_equal(r.nparts, 0);
+	assert_int_equal(r.snapshot, 5);
+	pl_refresh_free(&r);
+}
+
+/* ---- tables and rows ------------------------------------------------------------------------- */
+
+static pl_def def;
+static pl_table_info info;
+
+static void setup_table(const char *format, const char *header, const char *columns)
+{
+	char table[256], schema[1024];
+
+	snprintf(table, sizeof table, "platform: lake\nformat: %s\nheader: %s\n", format, header);
+	snprintf(schema, sizeof schema, "format %s\n%s", format, columns);
+	assert_int_equal(pl_table_info_parse(table, schema, &info, err, sizeof err), 0);
+}
+
+static void setup_def(const char *text)
+{
+	assert_int_equal(pl_def_parse("t.ini", text, strlen(text), &def, err, sizeof err), 0);
+}
+
+static const char calls_def[] = "[pipeline]\nsource = lake/ucaas/calls\noperation = train\n"
+				"features = jitter, loss, video\nlabel = dropped\n"
+				"id_column = id\ngroup_by = region\n";
+
+static void test_table_info_reads_format_header_columns_and_keys(void **state)
+{
+	(void)state;
+	setup_table("jsonl", "false",
+		    "column id string\ncolumn jitter double\npartition dt date\npartition hour bigint\n"
+		    "property metafs.mirror.rule = r\n");
+	assert_int_equal(info.format, PL_DATA_JSONL);
+	assert_false(info.header);
+	assert_int_equal(info.ncolumns, 2);
+	assert_string_equal(info.columns[1].name, "jitter");
+	assert_string_equal(info.columns[1].type, "double");
+	assert_int_equal(info.nkeys, 2);
+	assert_string_equal(info.keys[1].name, "hour");
+	pl_table_info_free(&info);
+}
+
+static void test_csv_features_nulls_empty_bad_numbers_and_booleans(void **state)
+{
+	/* header maps names (the file's order differs from the features' order) */
+	const char *csv = "id,region,loss,jitter,video,dropped\n"
+			  "a,eu,1.5,20,true,1\n"
+			  "b,us,,abc,FALSE,0\n"
+			  "c,eu,0x10,\"\",1,false\n"
+			  "d,eu,inf,1e3,maybe,true\n";
+	pl_dataset ds;
+
+	(void)state;
+	setup_def(calls_def);
+	setup_table("csv", "true",
+		    "column id string\ncolumn region string\ncolumn loss double\ncolumn jitter double\n"
+		    "column video boolean\ncolumn dropped boolean\n");
+	pl_dataset_init(&ds, def.nfeatures);
+	assert_int_equal(pl_dataset_add_text(&ds, &def, &info, "f.csv", csv, strlen(csv), NULL, 0, true,
+					     err, sizeof err),
+			 0);
+	assert_int_equal(ds.nrows, 4);
+	/* row a: jitter 20, loss 1.5, video true */
+	assert_true(ds.x[0] == 20.0f && ds.x[1] == 1.5f && ds.x[2] == 1.0f);
+	assert_true(ds.y[0] == 1.0f);
+	assert_string_equal(ds.ids[0], "a");
+	assert_string_equal(ds.groups[0], "eu");
+	/* row b: a bad number is NaN, an empty field is NaN, FALSE is 0 */
+	assert_true(isnan(ds.x[3]) && isnan(ds.x[4]) && ds.x[5] == 0.0f);
+	assert_true(ds.y[1] == 0.0f);
+	/* row c: hexadecimal is not a number, "" is not, 1 is 1; label false is 0 */
+	assert_true(isnan(ds.x[6]) && isnan(ds.x[7]) && ds.x[8] == 1.0f);
+	assert_true(ds.y[2] == 0.0f);
+	/* row d: 1e3 parses, inf does not, a word is missing */
+	assert_true(ds.x[9] == 1000.0f && isnan(ds.x[10]) && isnan(ds.x[11]));
+	pl_dataset_free(&ds);
+	pl_table_info_free(&info);
+}
+
+static void test_csv_quoted_fields_with_commas_quotes_and_newlines(void **state)
+{
+	const char *csv = "\"x,1\",eu,1,2,3,1\r\n"
+			  "\"multi\nline \"\"id\"\"\",\"us\",4,5,6,0\n"
+			  "\n"
+			  "last,eu,7,8,9,1";   /* no final newline */
+	pl_dataset ds;
+
+	(void)state;
+	setup_def(calls_def);
+	setup_table("csv", "false",
+		    "column id string\ncolumn region string\ncolumn loss double\ncolumn jitter double\n"
+		    "column video double\ncolumn dropped bigint\n");
+	pl_dataset_init(&ds, def.nfeatures);
+	assert_int_equal(pl_dataset_add_text(&ds, &def, &info, "f.csv", csv, strlen(csv), NULL, 0, true,
+					     err, sizeof err),
+			 0);
+	assert_int_equal(ds.nrows, 3);
+	assert_string_equal(ds.ids[0], "x,1");
+	assert_true(ds.y[0] == 1.0f);   /* the CR of CRLF is not part of the field */
+	assert_string_equal(ds.ids[1], "multi\nline \"id\"");
+	assert_string_equal(ds.groups[1], "us");
+	assert_true(ds.x[3] == 5.0f && ds.x[4] == 4.0f && ds.x[5] == 6.0f);
+	assert_string_equal(ds.ids[2], "last");
+	assert_true(ds.y[2] == 1.0f);
+	pl_dataset_free(&ds);
+	pl_table_info_free(&info);
+}
+
+static void test_csv_unclosed_quote_is_an_error_naming_the_file(void **state)
+{
+	const char *csv = "a,eu,1,2,3,1\n\"b,eu,1,2,3,1\n";
+	pl_dataset ds;
+
+	(void)state;
+	setup_def(calls_def);
+	setup_table("csv", "false",
+		    "column id string\ncolumn region string\ncolumn loss double\ncolumn jitter double\n"
+		    "column video double\ncolumn dropped bigint\n");
+	pl_dataset_init(&ds, def.nfeatures);
+	assert_int_equal(pl_dataset_add_text(&ds, &def, &info, "dt=1/f.csv", csv, strlen(csv), NULL, 0,
+					     true, err, sizeof err),
+			 -EINVAL);
+	assert_non_null(strstr(err, "dt=1/f.csv: record 2"));
+	pl_dataset_free(&ds);
+	pl_table_info_free(&info);
+}
+
+static void test_rows_without_a_label_are_skipped_and_counted_in_training(void **state)
+{
+	const char *csv = "a,eu,1,2,3,1\nb,eu,1,2,3,\nc,eu,1,2,3,unknown\nd,eu,1,2,3,0\n";
+	pl_dataset ds;
+
+	(void)state;
+	setup_def(calls_def);
+	setup_table("csv", "false",
+		    "column id string\ncolumn region string\ncolumn loss double\ncolumn jitter double\n"
+		    "column video double\ncolumn dropped bigint\n");
+	pl_dataset_init(&ds, def.nfeatures);
+	assert_int_equal(pl_dataset_add_text(&ds, &def, &info, "f.csv", csv, strlen(csv), NULL, 0, true,
+					     err, sizeof err),
+			 0);
+	assert_int_equal(ds.nrows, 2);
+	assert_int_equal(ds.skipped, 2);
+	assert_string_equal(ds.ids[1], "d");
+	pl_dataset_free(&ds);
+	/* predict keeps every row, label or not */
+	pl_dataset_init(&ds, def.nfeatures);
+	assert_int_equal(pl_dataset_add_text(&ds, &def, &info, "f.csv", csv, strlen(csv), NULL, 0, false,
+					     err, sizeof err),
+			 0);
+	assert_int_equal(ds.nrows, 4);
+	assert_int_equal(ds.skipped, 0);
+	pl_dataset_free(&ds);
+	pl_table_info_free(&info);
+}
+
+static void test_jsonl_features_nulls_missing_keys_booleans_and_strings(void **state)
+{
+	const char *jsonl = "{\"id\": 17, \"region\": \"eu\", \"jitter\": 20.5, \"loss\": 2, \"video\": true, \"dropped\": true}\n"
+			    "\n"
+			    "{\"id\": \"m2\", \"region\": null, \"jitter\": null, \"video\": false, \"dropped\": 0}\n"
+			    "{\"id\": \"m3\", \"jitter\": \"3.5\", \"loss\": \"n/a\", \"video\": [1], \"dropped\": false}\n";
+	pl_dataset ds;
+
+	(void)state;
+	setup_def(calls_def);
+	setup_table("jsonl", "false",
+		    "column id string\ncolumn region string\ncolumn loss double\ncolumn jitter double\n"
+		    "column video boolean\ncolumn dropped boolean\n");
+	pl_dataset_init(&ds, def.nfeatures);
+	assert_int_equal(pl_dataset_add_text(&ds, &def, &info, "f.jsonl", jsonl, strlen(jsonl), NULL, 0,
+					     true, err, sizeof err),
+			 0);
+	assert_int_equal(ds.nrows, 3);
+	assert_true(ds.x[0] == 20.5f && ds.x[1] == 2.0f && ds.x[2] == 1.0f);
+	assert_true(ds.y[0] == 1.0f);
+	assert_string_equal(ds.ids[0], "17");
+	assert_string_equal(ds.groups[0], "eu");
+	/* null and a missing key are missing values; false is 0 */
+	assert_true(isnan(ds.x[3]) && isnan(ds.x[4]) && ds.x[5] == 0.0f);
+	assert_null(ds.groups[1]);
+	/* numeric text parses; other text and arrays are missing */
+	assert_true(ds.x[6] == 3.5f && isnan(ds.x[7]) && isnan(ds.x[8]));
+	assert_null(ds.groups[2]);
+	pl_dataset_free(&ds);
+	pl_table_info_free(&info);
+}
+
+static void test_jsonl_bad_line_is_an_error_naming_file_and_line(void **state)
+{
+	const char *jsonl = "{\"id\": 1}\n{\"id\": 2\n";
+	pl_dataset ds;
+
+	(void)state;
+	setup_def(calls_def);
+	setup_table("jsonl", "false",
+		    "column id string\ncolumn region string\ncolumn loss double\ncolumn jitter double\n"
+		    "column video boolean\ncolumn dropped boolean\n");
+	pl_dataset_init(&ds, def.nfeatures);
+	assert_int_equal(pl_dataset_add_text(&ds, &def, &info, "f.jsonl", jsonl, strlen(jsonl), NULL, 0,
+					     true, err, sizeof err),
+			 -EINVAL);
+	assert_non_null(strstr(err, "f.jsonl: line 2"));
+	pl_dataset_free(&ds);
+	pl_table_info_free(&info);
+}
+
+static void test_partition_keys_feed_features_and_groups(void **state)
+{
+	const char *csv = "a,1,2,3,1\n";
+	char *keyvals[1] = {"eu/west"};
+	pl_dataset ds;
+
+	(void)state;
+	setup_def(calls_def);
+	setup_table("csv", "false",
+		    "column id string\ncolumn loss double\ncolumn jitter double\n"
+		    "column video double\ncolumn dropped bigint\npartition region string\n");
+	pl_dataset_init(&ds, def.nfeatures);
+	assert_int_equal(pl_dataset_add_text(&ds, &def, &info, "f.csv", csv, strlen(csv), keyvals, 3,
+					     true, err, sizeof err),
+			 0);
+	assert_int_equal(ds.nrows, 1);
+	assert_string_equal(ds.groups[0], "eu/west");
+	assert_int_equal(ds.part[0], 3);
+	pl_dataset_free(&ds);
+	pl_table_info_free(&info);
+}
+
+static void test_hive_unescape(void **state)
+{
+	char a[] = "10%3A00%2Fx", b[] = "a%2fb c", c[] = "bad%G1", d[] = "nul%00", e[] = "end%2";
+
+	(void)state;
+	assert_int_equal(pl_hive_unescape(a), 0);
+	assert_string_equal(a, "10:00/x");
+	assert_int_equal(pl_hive_unescape(b), 0);
+	assert_string_equal(b, "a/b c");
+	assert_int_equal(pl_hive_unescape(c), -EINVAL);
+	assert_int_equal(pl_hive_unescape(d), -EINVAL);
+	assert_int_equal(pl_hive_unescape(e), -EINVAL);
+}
+
+static void test_value_to_float(void **state)
+{
+	pl_value v = {.kind = PL_V_TEXT};
+
+	(void)state;
+	v.text = " 42 ";
+	v.len = 4;
+	assert_true(pl_value_to_float(&v) == 42.0f);
+	v.text = "-1.5e1";
+	v.len = 6;
+	assert_true(pl_value_to_float(&v) == -15.0f);
+	v.text = "nan";
+	v.len = 3;
+	assert_true(isnan(pl_value_to_float(&v)));
+	v.text = "True";
+	v.len = 4;
+	assert_true(pl_value_to_float(&v) == 1.0f);
+	v.text = "1.2.3";
+	v.len = 5;
+	assert_true(isnan(pl_value_to_float(&v)));
+	v.kind = PL_V_NULL;
+	assert_true(isnan(pl_value_to_float(&v)));
+	v.kind = PL_V_NUMBER;
+	v.number = 1e300;   /* not a float: missing, not inf */
+	assert_true(isnan(pl_value_to_float(&v)));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refresh_full_list_gives_spec_path_and_snapshot),
+		cmocka_unit_test(test_refresh_value_with_spaces_and_several_keys),
+		cmocka_unit_test(test_refresh_incremental_reads_added_and_changed_ignores_dropped),
+		cmocka_unit_test(test_refresh_refuses_paths_outside_the_source),
+		cmocka_unit_test(test_refresh_without_trailer_is_refused),
+		cmocka_unit_test(test_refresh_empty_list_is_just_the_trailer),
+		cmocka_unit_test(test_table_info_reads_format_header_columns_and_keys),
+		cmocka_unit_test(test_csv_features_nulls_empty_bad_numbers_and_booleans),
+		cmocka_unit_test(test_csv_quoted_fields_with_commas_quotes_and_newlines),
+		cmocka_unit_test(test_csv_unclosed_quote_is_an_error_naming_the_file),
+		cmocka_unit_test(test_rows_without_a_label_are_skipped_and_counted_in_training),
+		cmocka_unit_test(test_jsonl_features_nulls_missing_keys_booleans_and_strings),
+		cmocka_unit_test(test_jsonl_bad_line_is_an_error_naming_file_and_line),
+		cmocka_unit_test(test_partition_keys_feed_features_and_groups),
+		cmocka_unit_test(test_hive_unescape),
+		cmocka_unit_test(test_value_to_float),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
