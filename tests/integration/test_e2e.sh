@@ -57,7 +57,7 @@ assert_eq "lake's .refresh lists the feature table's seven partitions" "7" \
 assert_match "the demo prints what the channel received" "what the channel received" "$(grep -F '== what the channel received' "$OUT")"
 RECEIVED=$(sed -n '/^== what the channel received/,$p' "$OUT")
 assert_match "the printed messages carry the token" "Authorization: Bearer demo-token" "$RECEIVED"
-assert_match "the printed messages include the trained model and its AUC" "trained" "$RECEIVED"
+assert_match "the printed messages include the trained model and its AUC" "trained.*AUC[: ]+0?\.[0-9]+" "$(printf "%s" "$RECEIVED" | tr "\n" " ")"
 assert_match "the printed messages include the prediction" "rows scored" "$RECEIVED"
 for r in ap-south eu-west sa-east us-east; do
 	assert_match "the prediction has a line for $r" $'\n  [^\n]*'"$r" "$RECEIVED"

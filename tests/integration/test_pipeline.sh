@@ -334,7 +334,7 @@ else
 		"status: $(cat "$M/pipelines/cq_live/status" 2>&1)" \
 		"log: $(tail -n 20 "$M/pipelines/cq_live/log" 2>&1)"
 fi
-assert_match "(g) the activated run scored the new partition" "rows scored" \
-	"$(msgs "$PST/g.jsonl" 'msgs[-1]["body"]["head"]["text"] if msgs else ""')"
+assert_match "(g) the activated run scored the source with the new partition (33000 rows)" "(^|[^0-9])33000 rows scored" \
+	"$(msgs "$PST/g.jsonl" '"|".join(m["body"]["head"]["text"] for m in msgs)')"
 
 mf_finish
