@@ -7,6 +7,7 @@ packages=(
   libfuse3-dev fuse3 liblmdb-dev lmdb-utils libxxhash-dev xxhash
   libcmocka-dev libinih-dev libjansson-dev libcurl4-openssl-dev
   util-linux procps psmisc coreutils findutils python3 sqlite3 strace
+  libxgboost-dev
 )
 missing=()
 for p in "${packages[@]}"; do
