@@ -39,6 +39,8 @@ static void usage(FILE *to)
 		"                  run a sync rule now and wait for it\n"
 		"  sync diff [--mount DIR] RULE\n"
 		"                  print what running the rule would change (dry run)\n"
+		"  gen [--rows N] [--days D] [--start YYYY-MM-DD] [--seed S] [--format csv|jsonl] [--files-per-day K] DIR\n"
+		"                  write a seeded UCaaS call-quality data set (--print-schema: its .schema)\n"
 		"\n"
 		"  metafs COMMAND --help   help on one command\n"
 		"  metafs --version        show the version\n"
@@ -579,6 +581,8 @@ static int cmd_sync(int argc, char **argv)
 	return failed ? 1 : 0;
 }
 
+int cmd_gen(int argc, char **argv); /* metafs_gen.c */
+
 int main(int argc, char **argv)
 {
 	mgr_log_setup(true, MGR_LOG_WARN);
@@ -609,6 +613,8 @@ int main(int argc, char **argv)
 		return cmd_sync(argc - 1, argv + 1);
 	if (!strcmp(cmd, "trim-log"))
 		return cmd_trim_log(argc - 1, argv + 1);
+	if (!strcmp(cmd, "gen"))
+		return cmd_gen(argc - 1, argv + 1);
 	fprintf(stderr, "metafs: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;
