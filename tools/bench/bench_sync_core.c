@@ -1,9 +1,9 @@
 /*
- * bench_sync.c - timings for the sync goals (printed, never asserted):
+ * bench_sync_core.c - timings of the sync library itself for the sync goals (printed, never asserted):
  *   full sync of N partitions (a rule that mirrors partitions), from the
  *   log and by full compare; one incremental change on a table of M
  *   partitions; a .refresh of N partitions.
- * Usage: bench_sync [N [M]]   (defaults 100000 and 1000000)
+ * Usage: bench_sync_core [N [M]]   (defaults 100000 and 1000000)
  */
 #include <errno.h>
 #include <limits.h>
