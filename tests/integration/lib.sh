@@ -541,6 +541,20 @@ mf_put_schema() {
 	mf_run cp -- "$f" "$1/.schema"
 }
 
+# run_job NAME SQL : submit SQL as job NAME through $M/jobs and wait for it
+# (a blocking read of its `wait` file); the final status text in $STATUS,
+# its first line in $STATE.
+run_job() {
+	printf '%s\n' "$2" >"$MF_TMP/$1.sql"
+	if ! timeout -k 5 30 cp "$MF_TMP/$1.sql" "$M/jobs/$1.sql" 2>"$MF_TMP/err"; then
+		STATUS="submit failed: $(cat "$MF_TMP/err")"
+		STATE=none
+		return 1
+	fi
+	STATUS=$(timeout -k 5 300 cat "$M/jobs/$1/wait" 2>&1)
+	STATE=$(printf '%s\n' "$STATUS" | head -n 1)
+}
+
 # mf_realpath PATH
 mf_realpath() { readlink -f -- "$1"; }
 

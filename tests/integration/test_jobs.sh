@@ -10,18 +10,6 @@ mf_setup
 J=$M/jobs
 W=$M/warehouse
 
-# run_job NAME SQL : submit SQL as job NAME and wait for it; the final
-# status text in $STATUS, its first line in $STATE.
-run_job() {
-	printf '%s\n' "$2" >"$MF_TMP/$1.sql"
-	if ! timeout -k 5 30 cp "$MF_TMP/$1.sql" "$J/$1.sql" 2>"$MF_TMP/err"; then
-		STATUS="submit failed: $(cat "$MF_TMP/err")"
-		STATE=none
-		return 1
-	fi
-	STATUS=$(timeout -k 5 120 cat "$J/$1/wait" 2>&1)
-	STATE=$(printf '%s\n' "$STATUS" | head -n 1)
-}
 
 # ---------------------------------------------------------------- DDL and INSERT
 run_job ddl "CREATE DATABASE sales;

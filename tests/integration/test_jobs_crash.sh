@@ -18,15 +18,7 @@ TOTAL=$((NPART * ROWS_PER))
 DELAYS=(0.2 1.5 3.5)   # into reading, writing and committing
 J=$M/jobs
 
-# job NAME SQL: submit and wait; first line of the status in $STATE
-job() {
-	printf '%s\n' "$2" >"$MF_TMP/$1.sql"
-	timeout -k 5 60 cp "$MF_TMP/$1.sql" "$J/$1.sql" 2>/dev/null || { STATE=submit-failed; return 1; }
-	STATUS=$(timeout -k 5 300 cat "$J/$1/wait" 2>&1)
-	STATE=$(printf '%s\n' "$STATUS" | head -n 1)
-}
-
-job setup "CREATE DATABASE c;
+run_job setup "CREATE DATABASE c;
 CREATE TABLE c.src (a BIGINT, b STRING) PARTITIONED BY (p BIGINT);
 CREATE TABLE c.dst (a BIGINT, b STRING) PARTITIONED BY (p BIGINT);"
 assert_eq "setup job succeeds" "succeeded" "$STATE" || mf_abort "setup" "$STATUS"
@@ -37,13 +29,13 @@ for ((p = 0; p < NPART; p++)); do
 	cp "$MF_TMP/src.csv" "$W/c/src/p=$p/part-0.csv" || mf_abort "cp into p=$p"
 done
 assert_eq "source table holds every row" "$TOTAL" "$(mf_field "$W/c/src/.table" rows)"
-job old "INSERT OVERWRITE TABLE c.dst PARTITION (p) SELECT a, 'old', p FROM c.src;"
+run_job old "INSERT OVERWRITE TABLE c.dst PARTITION (p) SELECT a, 'old', p FROM c.src;"
 assert_eq "the first overwrite succeeds" "succeeded" "$STATE" || note "$STATUS"
 
 # check_dst ROUND: the whole table is one generation, all of it
 check_dst() {
 	local r=$1 counts files_rows part_ok=1 d
-	job "check$r" "SELECT b, count(*) AS n FROM c.dst GROUP BY b ORDER BY b;"
+	run_job "check$r" "SELECT b, count(*) AS n FROM c.dst GROUP BY b ORDER BY b;"
 	counts=$(tail -n +2 "$J/check$r/result" 2>&1)
 	case "$counts" in
 	"new,$TOTAL" | "old,$TOTAL") pass "round $r: the table is all old or all new rows ($counts)" ;;

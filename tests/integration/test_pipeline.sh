@@ -116,17 +116,6 @@ mkdef() {
 # run_pl DEF: run metafs-pipeline on DEF; output in $MF_OUT, status in $MF_RC
 run_pl() { mf_run "$METAFS_PIPELINE" --mount "$M" "$@"; }
 
-# run_job NAME SQL: submit a job and wait; first status line in $STATE
-run_job() {
-	printf '%s\n' "$2" >"$MF_TMP/$1.sql"
-	if ! timeout -k 5 30 cp "$MF_TMP/$1.sql" "$J/$1.sql" 2>"$MF_TMP/err"; then
-		STATUS="submit failed: $(cat "$MF_TMP/err")"
-		STATE=none
-		return 1
-	fi
-	STATUS=$(timeout -k 5 120 cat "$J/$1/wait" 2>&1)
-	STATE=$(printf '%s\n' "$STATUS" | head -n 1)
-}
 
 # ---------------------------------------------------------------- metafs gen
 G1=$MF_TMP/gen1
