@@ -62,34 +62,9 @@ mkdir -p "$MNT" "$TMPFS"
 TMPFS_MOUNTED=0
 
 # ---------------------------------------------------------------- helpers
-daemon_pids() { # pids of metafsd processes serving $MNT
-	local p args
-	for p in /proc/[0-9]*; do
-		p=${p#/proc/}
-		args=$(tr '\0' '\n' 2>/dev/null <"/proc/$p/cmdline") || continue
-		case $(basename "$(printf '%s\n' "$args" | head -n 1)") in metafsd | metafs) ;; *) continue ;; esac
-		printf '%s\n' "$args" | grep -qxF -- "$MNT" && echo "$p"
-	done
-}
-
-umount_metafs() {
-	local pids p i
-	mountpoint -q "$MNT" || return 0
-	pids=$(daemon_pids)
-	for ((i = 0; i < 20; i++)); do
-		fusermount3 -u "$MNT" 2>/dev/null && break
-		sleep 0.25
-	done
-	mountpoint -q "$MNT" && fusermount3 -uz "$MNT"
-	for p in $pids; do
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -0 "$p" 2>/dev/null && kill -KILL "$p"
-	done
-	return 0
-}
+# shellcheck source=bench_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
+umount_metafs() { bench_umount; }
 
 cleanup() {
 	cd / || true
@@ -118,7 +93,7 @@ mount_metafs() { # HOME
 		sleep 0.1
 	done
 	mountpoint -q "$MNT" || die "mount did not appear"
-	DPID=$(daemon_pids | head -n 1)
+	DPID=$(bench_daemon_pids | head -n 1)
 	[ -n "$DPID" ] || die "cannot find the daemon's pid"
 }
 

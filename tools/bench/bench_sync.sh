@@ -81,34 +81,9 @@ mkdir -p "$MNT"
 BADFILE=$T/bad
 
 # ---------------------------------------------------------------- helpers
-daemon_pids() { # pids of metafsd processes serving $MNT
-	local p args
-	for p in /proc/[0-9]*; do
-		p=${p#/proc/}
-		args=$(tr '\0' '\n' 2>/dev/null <"/proc/$p/cmdline") || continue
-		case $(basename "$(printf '%s\n' "$args" | head -n 1)") in metafsd | metafs) ;; *) continue ;; esac
-		printf '%s\n' "$args" | grep -qxF -- "$MNT" && echo "$p"
-	done
-}
-
-umount_metafs() {
-	local pids p i
-	mountpoint -q "$MNT" || return 0
-	pids=$(daemon_pids)
-	for ((i = 0; i < 20; i++)); do
-		fusermount3 -u "$MNT" 2>/dev/null && break
-		sleep 0.25
-	done
-	mountpoint -q "$MNT" && fusermount3 -uz "$MNT"
-	for p in $pids; do
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -0 "$p" 2>/dev/null && kill -KILL "$p"
-	done
-	return 0
-}
+# shellcheck source=bench_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
+umount_metafs() { bench_umount; }
 
 cleanup() {
 	cd / || true
