@@ -154,11 +154,14 @@ static int serve(struct options *o, int status_fd)
 		return 1;
 	}
 	mgr_set_commit_hook(fs_state.m, fs_invalidator_kick);
+	const char *what = "the sync scheduler";
 	jrc = mgr_sync_start(fs_state.m);
-	if (jrc == 0)
+	if (jrc == 0) {
+		what = "the pipeline worker";
 		jrc = mgr_pipelines_start(fs_state.m, o->mountpoint);
+	}
 	if (jrc) {
-		snprintf(err, sizeof err, "cannot start the sync scheduler: %s", store_strerror(jrc));
+		snprintf(err, sizeof err, "cannot start %s: %s", what, store_strerror(jrc));
 		mgr_pipelines_stop(fs_state.m);
 		mgr_sync_stop(fs_state.m);
 		mgr_jobs_stop(fs_state.m);

@@ -161,7 +161,9 @@ static void pipeline_program(char *out, size_t cap)
 {
 	const char *env = getenv("METAFS_PIPELINE");
 	if (env && *env) {
-		snprintf(out, cap, "%s", env);
+		/* The child runs in the mount: a relative path must not be looked up there. */
+		char abs[PATH_MAX];
+		snprintf(out, cap, "%s", strchr(env, '/') && realpath(env, abs) ? abs : env);
 		return;
 	}
 	char self[PATH_MAX];
@@ -316,7 +318,8 @@ int mgr_pipelines_start(mgr *m, const char *mountpoint)
 		size_t n = strlen(de->d_name);
 		if (n <= 4 || strcmp(de->d_name + n - 4, ".ini") || de->d_name[0] == '.')
 			continue;
-		char name[STORE_NAME_MAX + 1], path[PATH_MAX + 300], err[512], platform[STORE_NAME_MAX + 1];
+		char name[STORE_NAME_MAX + 1], path[PATH_MAX + 300], err[512] = "cannot read it",
+			platform[STORE_NAME_MAX + 1];
 		bool webhook = false;
 		snprintf(name, sizeof name, "%.*s", (int)(n - 4), de->d_name);
 		snprintf(path, sizeof path, "%s/%s", ps->dir, de->d_name);
