@@ -244,6 +244,12 @@ int main(int argc, char **argv)
 	}
 	o.home = home;
 	o.mountpoint = mnt;
+	/* The program pipelines run from: resolved now, while relative paths
+	 * still mean what the caller meant. */
+	const char *prog = getenv("METAFS_PIPELINE");
+	char progabs[PATH_MAX];
+	if (prog && prog[0] != '/' && strchr(prog, '/') && realpath(prog, progabs))
+		setenv("METAFS_PIPELINE", progabs, 1);
 	if (o.foreground)
 		return serve(&o, -1);
 	int pipefd[2];

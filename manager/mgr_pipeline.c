@@ -160,10 +160,8 @@ static int install_locked(struct mgr_pipes *ps, const char *name, const char *pl
 static void pipeline_program(char *out, size_t cap)
 {
 	const char *env = getenv("METAFS_PIPELINE");
-	if (env && *env) {
-		/* The child runs in the mount: a relative path must not be looked up there. */
-		char abs[PATH_MAX];
-		snprintf(out, cap, "%s", strchr(env, '/') && realpath(env, abs) ? abs : env);
+	if (env && *env) {   /* made absolute by metafsd at start */
+		snprintf(out, cap, "%s", env);
 		return;
 	}
 	char self[PATH_MAX];
