@@ -114,6 +114,8 @@ static int def_check(mgr *m, const char *text, size_t len, char *platform, bool 
 	return 0;
 }
 
+static void load_state(struct mgr_pipes *ps, struct pipeline *p);
+
 static struct pipeline *find_locked(struct mgr_pipes *ps, const char *name)
 {
 	for (uint32_t i = 0; i < ps->n; i++)
@@ -147,10 +149,52 @@ static int install_locked(struct mgr_pipes *ps, const char *name, const char *pl
 		snprintf(p->status, sizeof p->status, "idle");
 		snprintf(p->last_run, sizeof p->last_run, "never");
 		ps->p[ps->n++] = p;
+		load_state(ps, p);
 	}
 	snprintf(p->platform, sizeof p->platform, "%s", platform);
 	p->webhook = webhook;
 	return 0;
+}
+
+/* ---- state kept across restarts ----------------------------------------------------------- */
+
+/* HOME/manager/pipelines/NAME.state: counters and last run, then the log. */
+static void save_state(struct mgr_pipes *ps, const struct pipeline *p)
+{
+	char path[PATH_MAX + 300];
+	snprintf(path, sizeof path, "%s/%s.state", ps->dir, p->name);
+	textbuf t = TEXTBUF_INIT;
+	textbuf_printf(&t, "runs %llu delivered %llu exit_code %d last_run %s\n",
+		       (unsigned long long)p->runs, (unsigned long long)p->delivered, p->exit_code,
+		       p->last_run);
+	if (p->log.len)
+		textbuf_append(&t, p->log.data, p->log.len);
+	if (textbuf_error(&t) == 0)
+		mgr_state_replace(path, t.data, t.len);
+	textbuf_free(&t);
+}
+
+static void load_state(struct mgr_pipes *ps, struct pipeline *p)
+{
+	char path[PATH_MAX + 300];
+	snprintf(path, sizeof path, "%s/%s.state", ps->dir, p->name);
+	textbuf t = TEXTBUF_INIT;
+	unsigned long long runs, delivered;
+	int code;
+	char last[64];
+	if (mgr_state_read(path, &t) == 0 && t.data &&
+	    sscanf(t.data, "runs %llu delivered %llu exit_code %d last_run %63s", &runs, &delivered, &code,
+		   last) == 4) {
+		p->runs = runs;
+		p->delivered = delivered;
+		p->exit_code = code;
+		snprintf(p->last_run, sizeof p->last_run, "%s", last);
+		snprintf(p->status, sizeof p->status, code == 0 || code < 0 ? "idle" : "failed");
+		const char *nl = strchr(t.data, '\n');
+		if (nl)
+			textbuf_puts(&p->log, nl + 1);
+	}
+	textbuf_free(&t);
 }
 
 /* ---- running ------------------------------------------------------------------------- */
@@ -270,6 +314,7 @@ static void run_one(struct mgr_pipes *ps, struct pipeline *p)
 		p->log.len = LOG_KEEP;
 	}
 	textbuf_free(&out);
+	save_state(ps, p);
 	pthread_cond_broadcast(&ps->done);
 }
 
@@ -415,6 +460,8 @@ int mgr_pipeline_delete(mgr *m, const char *name)
 		return -ENOENT;
 	char path[PATH_MAX + 300];
 	snprintf(path, sizeof path, "%s/%s.ini", ps->dir, name);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/%s.state", ps->dir, name);
 	unlink(path);
 	return 0;
 }

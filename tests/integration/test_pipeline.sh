@@ -334,4 +334,14 @@ SCORED=$(printf '%s\n' "$TITLES" | tr '|' '\n' | sed -n 's/.* \([0-9][0-9]*\) ro
 assert_eq "(g) the activated runs scored every row of the source once (33000 rows)" "33000" "$SCORED" || note "$TITLES"
 assert_match "(g) the last activated run scored the new day (3000 rows, or 33000 if it was the only run)" "(^|\|)[^|]* 3{1,2}000 rows scored[^|]*$" "$TITLES"
 
+# ---------------------------------------------------------------- (h) state across a remount
+RUNS_BEFORE=$(awk '$1 == "runs:" {print $2}' "$M/pipelines/cq_live/status")
+mf_umount || fail "(h) unmount"
+mf_mount || mf_abort "(h) remount"
+assert_eq "(h) a pipeline's run count survives a remount" "$RUNS_BEFORE" \
+	"$(awk '$1 == "runs:" {print $2}' "$M/pipelines/cq_live/status")"
+assert_match "(h) its last exit code survives a remount" "exit_code: 0" "$(cat "$M/pipelines/cq_live/status")"
+assert_match "(h) its log survives a remount" "rows scored" "$(cat "$M/pipelines/cq_live/log")"
+
+
 mf_finish
