@@ -714,12 +714,40 @@ static bool schema_ok(const store_table *t)
 	return true;
 }
 
-int store_table_set_schema(store_txn *txn, const store_table *t, store_origin origin)
+/* Write table CUR with the schema and properties of T (its identity and
+ * statistics kept) and log the change: what setting a schema and altering
+ * one have in common. */
+static int table_put_schema(store_txn *txn, const store_table *cur, const store_table *t,
+			    store_origin origin)
 {
 	uint8_t key[STORE_KEY_MAX];
 	char path[STORE_EVENT_PATH_MAX + 1];
-	store_table cur, rec;
 	size_t klen;
+	/* REC borrows T's arrays; CUR keeps its own for store_table_clear. */
+	store_table rec = *cur;
+	int rc;
+
+	table_key(t->db, t->name, key, &klen);
+	rec.has_schema = true;
+	rec.format = t->format;
+	rec.header = t->header;
+	rec.ncolumns = t->ncolumns;
+	rec.npartkeys = t->npartkeys;
+	rec.columns = t->columns;
+	rec.properties = t->properties;
+	rec.modified_ns = store_now_ns();
+	rc = object_path(&rec, NULL, 0, path);
+	if (rc == 0)
+		rc = record_put(txn, txn->env->tables, key, klen, STORE_KIND_TABLE, &rec, 0, &rec.etag);
+	if (rc == 0)
+		rc = event_append(txn, STORE_OP_ALTER, STORE_KIND_TABLE, origin, rec.id, rec.db_id,
+				  rec.etag, path);
+	return rc;
+}
+
+int store_table_set_schema(store_txn *txn, const store_table *t, store_origin origin)
+{
+	store_table cur;
 	int rc;
 
 	rc = require_write(txn);
@@ -738,23 +766,7 @@ int store_table_set_schema(store_txn *txn, const store_table *t, store_origin or
 		rc = -EINVAL;
 		goto out;
 	}
-	table_key(t->db, t->name, key, &klen);
-	/* REC borrows T's arrays; CUR keeps its own for store_table_clear. */
-	rec = cur;
-	rec.has_schema = true;
-	rec.format = t->format;
-	rec.header = t->header;
-	rec.ncolumns = t->ncolumns;
-	rec.npartkeys = t->npartkeys;
-	rec.columns = t->columns;
-	rec.properties = t->properties;
-	rec.modified_ns = store_now_ns();
-	rc = object_path(&rec, NULL, 0, path);
-	if (rc == 0)
-		rc = record_put(txn, txn->env->tables, key, klen, STORE_KIND_TABLE, &rec, 0, &rec.etag);
-	if (rc == 0)
-		rc = event_append(txn, STORE_OP_ALTER, STORE_KIND_TABLE, origin, rec.id, rec.db_id,
-				  rec.etag, path);
+	rc = table_put_schema(txn, &cur, t, origin);
 out:
 	store_table_clear(&cur);
 	return rc;
@@ -772,12 +784,10 @@ static bool same_partkeys(const store_table *a, const store_table *b)
 
 int store_table_alter(store_txn *txn, const store_table *t, store_origin origin)
 {
-	uint8_t key[STORE_KEY_MAX], prefix[8];
-	char path[STORE_EVENT_PATH_MAX + 1];
+	uint8_t prefix[8];
 	MDB_cursor *c = NULL;
-	store_table cur, rec;
+	store_table cur;
 	MDB_val k, v;
-	size_t klen;
 	int rc;
 
 	rc = change_check(txn, origin);
@@ -812,22 +822,7 @@ int store_table_alter(store_txn *txn, const store_table *t, store_origin origin)
 			goto out;
 		}
 	}
-	table_key(t->db, t->name, key, &klen);
-	rec = cur;
-	rec.has_schema = true;
-	rec.format = t->format;
-	rec.header = t->header;
-	rec.ncolumns = t->ncolumns;
-	rec.npartkeys = t->npartkeys;
-	rec.columns = t->columns;
-	rec.properties = t->properties;
-	rec.modified_ns = store_now_ns();
-	rc = object_path(&rec, NULL, 0, path);
-	if (rc == 0)
-		rc = record_put(txn, txn->env->tables, key, klen, STORE_KIND_TABLE, &rec, 0, &rec.etag);
-	if (rc == 0)
-		rc = event_append(txn, STORE_OP_ALTER, STORE_KIND_TABLE, origin, rec.id, rec.db_id,
-				  rec.etag, path);
+	rc = table_put_schema(txn, &cur, t, origin);
 out:
 	if (c)
 		mdb_cursor_close(c);

@@ -1044,6 +1044,23 @@ static int run_incremental(struct apply *a, uint64_t head)
 
 /* ---- full compare ---------------------------------------------------------------- */
 
+/* Append NAME to a growing array of names (collected while an iterator is
+ * open, acted on after it is closed). */
+static int names_push(char (**names)[STORE_NAME_MAX + 1], size_t *n, size_t *cap, const char *name)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		void *g = realloc(*names, c * sizeof **names);
+
+		if (g == NULL)
+			return -ENOMEM;
+		*names = g;
+		*cap = c;
+	}
+	snprintf((*names)[(*n)++], STORE_NAME_MAX + 1, "%s", name);
+	return 0;
+}
+
 /* Files of source container SRC against target container DST (of table T). */
 static int compare_files(struct apply *a, const store_table *t, uint64_t src, uint64_t dst,
 			 bool fresh)
@@ -1073,16 +1090,8 @@ static int compare_files(struct apply *a, const store_table *t, uint64_t src, ui
 		if (rc != -ENOENT)
 			break;
 		rc = 0;
-		if (ngone == cap) {
-			void *g = realloc(gone, (cap = cap ? cap * 2 : 16) * sizeof *gone);
-
-			if (g == NULL) {
-				rc = -ENOMEM;
-				break;
-			}
-			gone = g;
-		}
-		strcpy(gone[ngone++], f.name);
+		if ((rc = names_push(&gone, &ngone, &cap, f.name)))
+			break;
 	}
 	store_iter_close(it);
 	if (rc == -ENOENT)
@@ -1155,16 +1164,8 @@ static int compare_level(struct apply *a, const store_table *st, uint64_t src_pa
 		if (rc != -ENOENT)
 			break;
 		rc = 0;
-		if (ngone == cap) {
-			void *g = realloc(gone, (cap = cap ? cap * 2 : 16) * sizeof *gone);
-
-			if (g == NULL) {
-				rc = -ENOMEM;
-				break;
-			}
-			gone = g;
-		}
-		strcpy(gone[ngone++], dp.value);
+		if ((rc = names_push(&gone, &ngone, &cap, dp.value)))
+			break;
 	}
 	store_iter_close(it);
 	if (rc == -ENOENT)
