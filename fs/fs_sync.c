@@ -158,7 +158,7 @@ bool fs_sync_is_dir(const fs_node *n)
 	return t && (what == 0 || what == SYNC_SUB_DIR);
 }
 
-static int load_sync(fs_node *n)
+int fs_sync_load(fs_node *n)
 {
 	unsigned what;
 	const struct managed_tree *t = tree_of(n, &what);
@@ -179,7 +179,7 @@ static bool split_def(const struct managed_tree *t, const char *name, char *base
 	return store_name_valid(base, NULL);
 }
 
-static int lookup_sync(fs_node *parent, const char *name, fs_node *child)
+int fs_sync_lookup(fs_node *parent, const char *name, fs_node *child)
 {
 	unsigned what;
 	const struct managed_tree *t = tree_of(parent, &what);
@@ -387,17 +387,7 @@ int fs_view_open_refresh(fs_node *n, fs_handle *h)
 	return mgr_refresh(fs_state.m, n->p, &n->table, n->since, &h->text);
 }
 
-/* ---- dispatch helpers for fs_node.c ----------------------------------------------------- */
-
-int fs_sync_load(fs_node *n)
-{
-	return load_sync(n);
-}
-
-int fs_sync_lookup(fs_node *parent, const char *name, fs_node *child)
-{
-	return lookup_sync(parent, name, child);
-}
+/* ---- attributes and opening ------------------------------------------------------------ */
 
 void fs_sync_attr(const fs_node *n, struct stat *st)
 {
