@@ -8,8 +8,10 @@
 # The source table has ~20,000 partitions, made with plain mkdir in the data
 # store and registered with `metafs repair`; every 100th partition holds a
 # small CSV file.  A template home is prepared once and copied for each
-# attempt; each attempt kills the daemon (metafsd -f, so we have its pid) a
-# different delay after the rule is written.
+# attempt; each attempt kills the daemon (metafsd -f, so we have its pid) at
+# a different moment after the rule is written: a fixed delay, or as soon as
+# the rule's cursor shows that its first batch of events was committed (a
+# moment that does not depend on the machine's speed).
 #
 # To look at the target after the crash without the rule touching it, the
 # rule's definition is taken out of HOME/manager/sync/ before the remount
@@ -21,9 +23,12 @@
 P=${MF_SYNC_CRASH_PARTITIONS:-20000}
 FILE_EVERY=100
 RESUME_WAIT=120           # seconds: bounded wait for lag 0 after the restart
-# seconds between the rule's definition and kill -9 (the full sync of 20,000
-# partitions takes about 0.1 to 0.25 s on a 2-core machine)
-read -r -a DELAYS <<<"${MF_SYNC_CRASH_DELAYS:-0.04 0.06 0.08 0.1 0.12 0.005}"
+# when to kill -9 after the rule's definition: a number is seconds (the full
+# sync of 20,000 partitions takes 0.1 to 0.7 s, the latter under ASan);
+# `batch` is as soon as the rule's cursor is past 0, i.e. the first batch of
+# SYNC_BATCH_EVENTS (5,000) events is committed and the rest is not yet.
+read -r -a DELAYS <<<"${MF_SYNC_CRASH_DELAYS:-batch 0.06 batch 0.12 0.005}"
+KILL_WAIT=30              # seconds: bounded wait for the first batch
 LIST_WAIT=5               # seconds: bounded wait for lake's listing to catch up
 
 mf_require_fuse
@@ -84,7 +89,11 @@ MID=0          # attempts whose kill landed while the sync was incomplete
 attempt=0
 for delay in "${DELAYS[@]}"; do
 	attempt=$((attempt + 1))
-	note "attempt $attempt: kill -9 ${delay}s after defining the rule"
+	if [ "$delay" = batch ]; then
+		note "attempt $attempt: kill -9 once the rule's first batch is committed"
+	else
+		note "attempt $attempt: kill -9 ${delay}s after defining the rule"
+	fi
 	H=$MF_TMP/home$attempt
 	cp -a "$TEMPLATE" "$H" || mf_abort "copy the template home"
 	mf_mount_fg "$H" "$M" || mf_abort "mount home$attempt"
@@ -93,7 +102,19 @@ for delay in "${DELAYS[@]}"; do
 	assert_eq "[$attempt] warehouse lists $P partitions" "$P" "$(printf '%s\n' "$WLIST" | grep -c .)"
 
 	cp "$RULE" "$M/sync/crash.rule" || mf_abort "define the rule"
-	sleep "$delay"
+	if [ "$delay" = batch ]; then
+		# poll with the shell's own reads: no fork between two looks
+		t_end=$((SECONDS + KILL_WAIT))
+		cur=0
+		while [ "$SECONDS" -lt "$t_end" ]; do
+			cur=0
+			read -r cur <"$M/sync/crash/cursor" 2>/dev/null
+			[[ $cur =~ ^[0-9]+$ ]] && [ "$cur" -gt 0 ] && break
+		done
+		note "attempt $attempt: cursor $cur when killed"
+	else
+		sleep "$delay"
+	fi
 	{
 		kill -KILL "$DPID"
 		mf_wait_pid_gone "$DPID" 10 || mf_abort "daemon $DPID gone after kill -9"
@@ -211,7 +232,7 @@ done
 if [ "$MID" -gt 0 ]; then
 	pass "$MID of $attempt kills landed in the middle of the sync"
 else
-	fail "some kill landed in the middle of the sync" "none of the delays ${DELAYS[*]} caught the sync running; the test proved less than it should"
+	fail "some kill landed in the middle of the sync" "none of the moments ${DELAYS[*]} caught the sync running; the test proved less than it should"
 fi
 
 mf_finish
