@@ -6,6 +6,7 @@ packages=(
   build-essential meson ninja-build pkg-config
   libfuse3-dev fuse3 liblmdb-dev lmdb-utils libxxhash-dev xxhash
   libcmocka-dev libinih-dev libjansson-dev libcurl4-openssl-dev libxgboost-dev
+  libssl-dev passwd
   util-linux procps psmisc coreutils findutils python3 sqlite3 strace
 )
 missing=()
