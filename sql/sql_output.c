@@ -261,14 +261,13 @@ static int out_flush(sql_output *o, out_part *p)
 {
 	int rc = 0;
 
-	(void)o;
 	if (!p->buf.len)
 		return 0;
 	if ((rc = textbuf_error(&p->buf)))
 		return rc;
-	int fd = open(p->stage_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	int fd = store_data_open_path(o->pf->data_dir, p->stage_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	for (size_t off = 0; off < p->buf.len;) {
 		ssize_t w = write(fd, p->buf.data + off, p->buf.len - off);
 		if (w < 0) {
@@ -616,8 +615,16 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 			rc = -ENAMETOOLONG;
 			goto out;
 		}
-		if (rename(p->stage_path, f->path)) {
+		/* Into the directory as opened without following symlinks: a link
+		 * planted in the data store never receives the output. */
+		int dfd = store_data_open_path(o->pf->data_dir, dir, O_RDONLY | O_DIRECTORY, 0);
+		if (dfd < 0) {
+			rc = dfd;
+			goto out;
+		}
+		if (renameat(AT_FDCWD, p->stage_path, dfd, f->rec.name)) {
 			rc = -errno;
+			close(dfd);
 			goto out;
 		}
 		nplaced++;
@@ -625,14 +632,17 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 		/* The rename is durable once the directory is; new directories need
 		 * their parents synced too, up to the table's directory. */
 		for (char *slash = dir + strlen(dir);;) {
-			if ((rc = out_fsync_path(dir, true)))
+			if ((rc = out_fsync_path(dir, true))) {
+				close(dfd);
 				goto out;
+			}
 			if (strlen(dir) <= strlen(o->table_dir))
 				break;
 			slash = strrchr(dir, '/');
 			*slash = '\0';
 		}
-		int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+		int fd = openat(dfd, f->rec.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		close(dfd);
 		if (fd < 0) {
 			rc = -errno;
 			goto out;

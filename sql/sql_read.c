@@ -118,7 +118,17 @@ int sql_reader_open(const sql_exec_ctx *ctx, const sql_scan *scan, const char *p
 		if (c >= scan->ncolumns)
 			sql_partition_value(r->partraw[c - scan->ncolumns], scan->types[c], &r->row[j]);
 	}
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Below a data store root: no symlink followed (store_data_open). */
+	const char *root = NULL;
+	for (unsigned i = 0; ctx->catalog && i < ctx->catalog->nplatforms && !root; i++)
+		if (store_data_relative(ctx->catalog->platforms[i].data_dir, path))
+			root = ctx->catalog->platforms[i].data_dir;
+	r->fd = root ? store_data_open_path(root, path, O_RDONLY, 0)
+		     : open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (r->fd < -1) {
+		errno = -r->fd;
+		r->fd = -1;
+	}
 	if (r->fd < 0 || fstat(r->fd, &st)) {
 		rc = -errno;
 		sql_error_set(err, 0, 0, "cannot read %s: %s", path, strerror(errno));

@@ -46,6 +46,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define STORE_FORMAT_VERSION 1
 #define STORE_NAME_MAX 255          /* bytes in one name, as in a path component */
@@ -336,6 +337,19 @@ int store_event_decode(const void *buf, size_t len, store_event *out);
  * not NULL.  Reads the pnode's values through TXN. */
 int store_data_path(store_txn *txn, const char *data_dir, const store_table *t,
 		    uint64_t container_id, const char *name, char *out, size_t cap);
+/* Open RELPATH (relative, e.g. "db/table/key=v/file") below the data store
+ * DATA_DIR with open(2) FLAGS and MODE, refusing to follow a symlink in any
+ * component and any path that would leave DATA_DIR (openat2 with
+ * RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS; without
+ * openat2, O_NOFOLLOW on every component and ".." refused).  The fd, or
+ * -ELOOP for a symlink, -EXDEV for an escape, another -errno otherwise.
+ * O_CLOEXEC is always added. */
+int store_data_open(const char *data_dir, const char *relpath, int flags, mode_t mode);
+/* PATH (absolute, from store_data_path) relative to DATA_DIR: a pointer into
+ * PATH, or NULL when PATH is not below DATA_DIR. */
+const char *store_data_relative(const char *data_dir, const char *path);
+/* store_data_open() of an absolute PATH below DATA_DIR; -EXDEV when it is not. */
+int store_data_open_path(const char *data_dir, const char *path, int flags, mode_t mode);
 /* Read the data file FD from offset 0: count its records (csv: RFC 4180
  * records, newlines inside quotes do not end one, blank lines are not
  * records, the first record is not counted when HEADER; jsonl: non-blank
