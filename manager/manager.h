@@ -173,6 +173,13 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin);
 /* Discard uncommitted bytes and free W.  NULL is allowed. */
 void mgr_writer_close(mgr_writer *w);
 
+/* Open PATH (absolute, below DATA_DIR: P's data store, or the source's for
+ * a mirror) with store_data_open(): no symlink is followed anywhere below
+ * DATA_DIR.  A refusal (-ELOOP, -EXDEV) is logged and audited as UID's
+ * (action "open", deny, "symlink in data store").  The fd or -errno. */
+int mgr_data_open(mgr_platform *p, const char *data_dir, const char *path, int flags, mode_t mode,
+		  uint32_t uid);
+
 int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 		  const char *name, store_origin origin);
 /* Rename a data file within one table (containers may differ). */

@@ -1,8 +1,19 @@
 /*
  * mgr_file.c - data files: staged writes, the commit protocol (see
  * manager.h), drops, renames, scanning, and repair from the data store.
+ *
+ * Symlinks.  Every data file and directory is reached through
+ * store_data_open(), which refuses a symlink anywhere below the data store
+ * root: a link planted by someone with a shell on the host never makes the
+ * daemon read, overwrite, rename or unlink anything but the table's own
+ * bytes.  Renames and unlinks act on a directory fd opened that way
+ * (renameat/unlinkat), never on a path the kernel would resolve again.
+ * Repair does not register symlinks (it logs each one it skips).  Every
+ * refusal is logged and audited (action "open", decision deny, detail
+ * "symlink in data store").
  */
 #include "manager.h"
+#include "mgr_access.h"
 #include "mgr_int.h"
 
 #include <dirent.h>
@@ -49,6 +60,47 @@ static int copy_fd(int from, int to)
 			done += w;
 		}
 	}
+}
+
+/* A refusal of a data-store path: log it and audit it.  The object is the
+ * path as the mount shows it (the data store has the mount's layout). */
+static void refuse_link(mgr_platform *p, const char *path, uint32_t uid, const char *action, int err)
+{
+	const char *rel = store_data_relative(p->data_dir, path);
+	char object[PATH_MAX + STORE_NAME_MAX + 2];
+	snprintf(object, sizeof object, "/%s/%s", p->name, rel ? rel : path);
+	const char *detail = err == -EXDEV ? "path leaves the data store" : "symlink in data store";
+	mgr_log(MGR_LOG_WARN, "refused to %s %s: %s (%s)", action, path, detail, store_strerror(err));
+	mgr_audit(p->mgr, uid, action, object, false, 0, detail);
+}
+
+int mgr_data_open(mgr_platform *p, const char *data_dir, const char *path, int flags, mode_t mode,
+		  uint32_t uid)
+{
+	int fd = store_data_open_path(data_dir, path, flags, mode);
+	if (fd == -ELOOP || fd == -EXDEV) {
+		/* A mirror's bytes live in the source's store: name that platform. */
+		mgr_platform *owner = p;
+		for (unsigned i = 0; i < p->mgr->nplatforms; i++)
+			if (!strcmp(p->mgr->platforms[i].data_dir, data_dir))
+				owner = &p->mgr->platforms[i];
+		refuse_link(owner, path, uid, "open", fd);
+	}
+	return fd;
+}
+
+/* Open the directory holding PATH (a data file's path) without following
+ * symlinks; *BASE points at the file's name in PATH. */
+static int parent_open(mgr_platform *p, const char *path, uint32_t uid, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	if (!slash || (size_t)(slash - path) >= sizeof dir)
+		return -EINVAL;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	*base = slash + 1;
+	return mgr_data_open(p, p->data_dir, dir, O_RDONLY | O_DIRECTORY, 0, uid);
 }
 
 /* Read table TABLE_ID and the data path of NAME in CONTAINER_ID. */
@@ -103,7 +155,9 @@ int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
 	snprintf(w->staging, sizeof w->staging, "%s/%s/%llu.%d.%llu", p->data_dir, MGR_STAGING_DIR,
 		 (unsigned long long)w->id, (int)getpid(),
 		 (unsigned long long)__atomic_add_fetch(&staging_counter, 1, __ATOMIC_RELAXED));
-	w->fd = open(w->staging, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	w->fd = mgr_data_open(p, p->data_dir, w->staging, O_RDWR | O_CREAT | O_EXCL, 0644, uid);
+	if (w->fd < 0)
+		errno = -w->fd;
 	if (w->fd < 0) {
 		rc = -errno;
 		mgr_log(MGR_LOG_ERROR, "cannot create staging file %s: %s", w->staging, strerror(errno));
@@ -121,9 +175,9 @@ int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
 		store_abort(txn);
 		store_table_clear(&t);
 		if (rc == 0) {
-			int src = open(path, O_RDONLY | O_CLOEXEC);
+			int src = mgr_data_open(p, p->data_dir, path, O_RDONLY, 0, uid);
 			if (src < 0) {
-				rc = errno == ENOENT ? 0 : -errno;
+				rc = src == -ENOENT ? 0 : src;
 			} else {
 				rc = copy_fd(src, w->fd);
 				close(src);
@@ -193,16 +247,21 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 	if (rc)
 		goto out;
 	if (w->staged) {
-		if (rename(w->staging, path)) {
+		const char *base;
+		int dfd = parent_open(p, path, w->uid, &base);
+		if (dfd < 0) {
+			rc = dfd;
+			goto out;
+		}
+		if (renameat(AT_FDCWD, w->staging, dfd, base)) {
 			rc = -errno;
 			mgr_log(MGR_LOG_ERROR, "cannot move %s into place: %s", path, strerror(errno));
+			close(dfd);
 			goto out;
 		}
 		w->staged = false;
-		char *slash = strrchr(path, '/');
-		*slash = '\0';
-		rc = mgr_fsync_dir(path);
-		*slash = '/';
+		rc = fsync(dfd) ? -errno : 0;
+		close(dfd);
 		if (rc)
 			goto out;
 	}
@@ -267,8 +326,15 @@ int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 		txn = NULL;
 	}
 	store_abort(txn);
-	if (rc == 0 && unlink(path) && errno != ENOENT)
-		mgr_log(MGR_LOG_WARN, "dropped file record but kept %s: %s", path, strerror(errno));
+	if (rc == 0) {
+		const char *base;
+		int dfd = parent_open(p, path, (uint32_t)getuid(), &base);
+		int e = dfd < 0 ? -dfd : unlinkat(dfd, base, 0) ? errno : 0;
+		if (e && e != ENOENT)
+			mgr_log(MGR_LOG_WARN, "dropped file record but kept %s: %s", path, strerror(e));
+		if (dfd >= 0)
+			close(dfd);
+	}
 	return rc;
 }
 
@@ -284,6 +350,7 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
 	char src[PATH_MAX], dst[PATH_MAX];
 	store_txn *txn = NULL;
 	store_file f, old;
+	int sfd = -1, dfd = -1;
 	int rc = store_write_begin(p->store, &txn);
 	if (rc)
 		return rc;
@@ -302,15 +369,25 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
 	if ((rc = store_file_put(txn, &f, origin)))
 		goto out;
 	/* Hold the write lock across the rename so no other commit interleaves. */
-	if (rename(src, dst)) {
+	const char *sbase, *dbase;
+	if ((sfd = parent_open(p, src, (uint32_t)getuid(), &sbase)) < 0 ||
+	    (dfd = parent_open(p, dst, (uint32_t)getuid(), &dbase)) < 0) {
+		rc = sfd < 0 ? sfd : dfd;
+		goto out;
+	}
+	if (renameat(sfd, sbase, dfd, dbase)) {
 		rc = -errno;
 		goto out;
 	}
 	rc = mgr_commit(p, txn);
 	txn = NULL;
 	if (rc)     /* put the bytes back where the metastore still says they are */
-		rename(dst, src);
+		renameat(dfd, dbase, sfd, sbase);
 out:
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
 	store_abort(txn);
 	return rc;
 }
@@ -346,20 +423,45 @@ static bool repair_ignored(const char *name)
 	return name[0] == '.' || name[0] == '_';
 }
 
+/* Open a directory of the table for the scan, without following symlinks. */
+static DIR *repair_opendir(struct repair *r, const char *dir)
+{
+	int fd = mgr_data_open(r->p, r->p->data_dir, dir, O_RDONLY | O_DIRECTORY, 0, (uint32_t)getuid());
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	DIR *d = fdopendir(fd);
+	if (!d)
+		close(fd);
+	return d;
+}
+
+/* A symlink found by the scan: never registered, logged and audited. */
+static bool repair_symlink(struct repair *r, DIR *d, const char *dir, const struct dirent *de)
+{
+	struct stat st;
+	if (de->d_type != DT_LNK &&
+	    (de->d_type != DT_UNKNOWN || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+	     !S_ISLNK(st.st_mode)))
+		return false;
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+	refuse_link(r->p, path, (uint32_t)getuid(), "repair", -ELOOP);
+	return true;
+}
+
 static int repair_files(struct repair *r, uint64_t container, const char *dir)
 {
-	DIR *d = opendir(dir);
+	DIR *d = repair_opendir(r, dir);
 	if (!d)
 		return -errno;
 	int rc = 0;
 	struct dirent *de;
 	while (rc == 0 && (de = readdir(d))) {
-		if (repair_ignored(de->d_name) || de->d_type == DT_DIR)
+		if (repair_ignored(de->d_name) || de->d_type == DT_DIR || repair_symlink(r, d, dir, de))
 			continue;
-		char path[PATH_MAX];
-		if (snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= (int)sizeof path)
-			continue;
-		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
 			continue;
 		struct stat st;
@@ -404,7 +506,9 @@ static int repair_files(struct repair *r, uint64_t container, const char *dir)
 		while (rc == 0 && ngone < 64 && (rc = store_iter_next(it, &f)) == 0) {
 			char path[PATH_MAX];
 			snprintf(path, sizeof path, "%s/%s", dir, f.name);
-			if (access(path, F_OK) && errno == ENOENT)
+			struct stat st;
+			/* A file replaced by a symlink is gone too: links are never data. */
+			if (lstat(path, &st) ? errno == ENOENT : S_ISLNK(st.st_mode))
 				memcpy(gone[ngone++], f.name, sizeof gone[0]);
 		}
 		store_iter_close(it);
@@ -425,7 +529,7 @@ static int repair_level(struct repair *r, uint64_t parent, uint32_t depth, const
 {
 	if (depth > r->t->npartkeys)
 		return repair_files(r, parent ? parent : r->t->id, dir);
-	DIR *d = opendir(dir);
+	DIR *d = repair_opendir(r, dir);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	int rc = 0;
@@ -433,7 +537,9 @@ static int repair_level(struct repair *r, uint64_t parent, uint32_t depth, const
 	const char *key = r->t->columns[r->t->ncolumns + depth - 1].name;
 	size_t klen = strlen(key);
 	while (rc == 0 && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || repair_ignored(de->d_name) ||
+		if (repair_ignored(de->d_name) || repair_symlink(r, d, dir, de))
+			continue;
+		if (de->d_type != DT_DIR ||
 		    strncmp(de->d_name, key, klen) || de->d_name[klen] != '=')
 			continue;
 		char value[STORE_NAME_MAX + 1];
