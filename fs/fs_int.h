@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "manager.h"
+#include "mgr_access.h"
 
 typedef enum fs_kind {
 	FS_KIND_GLOBAL = 0,     /* root, /.metafs and its files (platform bits 0) */
@@ -65,6 +66,9 @@ enum {
 	FS_GLOBAL_JOBS = 7,     /* jobs/ */
 	FS_GLOBAL_SYNC = 8,     /* sync/ */
 	FS_GLOBAL_PIPELINES = 9, /* pipelines/ */
+	FS_GLOBAL_AUDIT = 10,   /* .metafs/audit: the audit log (ADMIN on the metastore) */
+	FS_GLOBAL_GRANTS = 11,  /* .metafs/grants */
+	FS_GLOBAL_ROLES = 12,   /* .metafs/roles */
 	FS_GLOBAL_COUNT
 };
 
@@ -132,6 +136,7 @@ typedef struct fs_handle {
 	off_t last_off;
 	char last_name[STORE_NAME_MAX + 1];
 	struct fs_handle *next_writer;   /* fs.writers list */
+	mgr_principal who;       /* who opened it: a definition is made as them at close */
 } fs_handle;
 
 enum { FS_OP_LOOKUP, FS_OP_GETATTR, FS_OP_READDIR, FS_OP_MKDIR, FS_OP_RMDIR, FS_OP_CREATE,
@@ -144,6 +149,10 @@ struct fs {
 	double entry_timeout;
 	uid_t uid;
 	gid_t gid;
+	/* Mounted with allow_other (or allow_root): several users share the
+	 * kernel's caches, so nothing whose visibility depends on the caller
+	 * is cached (see fs_access.c). */
+	bool shared;
 	int64_t started_ns;
 	int64_t home_mtime_ns;   /* times of the mount's own directories: stable across remounts */
 	pthread_mutex_t writers_lock;
@@ -180,7 +189,31 @@ const char *fs_global_name(unsigned id);
 /* Map a store id of kind KIND on platform P to its inode. */
 fuse_ino_t fs_ino_of(const mgr_platform *p, fs_kind kind, uint64_t id);
 
+/* fs_access.c: access control at the mount (see the comment there). */
+mgr_principal fs_principal(fuse_req_t req);
+/* The catalog object N belongs to; false for the mount's own nodes. */
+bool fs_node_object(const fs_node *n, mgr_object *o);
+bool fs_node_visible(const mgr_principal *who, const fs_node *n);
+/* mgr_authorize() on N's object; 0 for nodes with no object. */
+int fs_node_authorize(const mgr_principal *who, const fs_node *n, unsigned privs,
+		      const char *action);
+/* lookup/getattr: -EACCES (audited as a "lookup" deny) when WHO cannot see N. */
+int fs_check_lookup(const mgr_principal *who, const fs_node *n);
+/* opendir: audited as "list". */
+int fs_check_list(const mgr_principal *who, const fs_node *n);
+/* open: what reading or writing N needs (audited). */
+int fs_check_open(const mgr_principal *who, const fs_node *n, bool writing);
+/* Writing a job file: SUBMIT on at least one platform (audited). */
+int fs_check_submit(const mgr_principal *who);
+/* The FUSE access op: MASK of R_OK, W_OK, X_OK (F_OK: 0).  Not audited. */
+int fs_check_access(const mgr_principal *who, const fs_node *n, int mask);
+/* Is id a file of .metafs/ (version, metrics, ..., audit, grants, roles)? */
+bool fs_global_in_metadir(unsigned id);
+
 /* fs_jobs.c */
+/* The submitter of the job run N shows (the latest run for NAME/ and
+ * NAME.sql); -ENOENT when it has no run yet. */
+int fs_jobs_owner(const fs_node *n, mgr_principal *owner);
 bool fs_jobs_kind(fs_kind kind);
 bool fs_jobs_is_dir(const fs_node *n);
 int fs_jobs_load(fs_node *n);
@@ -203,6 +236,8 @@ int fs_sync_readdir(fs_node *dir, off_t off,
 int fs_sync_create(fs_node *dir, const char *name, fs_handle *h, fuse_ino_t *ino);
 int fs_sync_open(fs_node *n, bool writing, fs_handle *h);
 int fs_sync_define(fs_handle *h);
+/* Unlinking a definition: its owner or ADMIN on the metastore. */
+int fs_sync_may_remove(const mgr_principal *who, fs_node *child);
 int fs_sync_run(fuse_req_t req, fs_handle *h);
 int fs_sync_unlink(fs_node *child);
 /* The inode of child KIND/ID of DIR: a view inode when DIR is a view. */

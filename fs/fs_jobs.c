@@ -68,6 +68,29 @@ int fs_jobs_load(fs_node *n)
 	return 0;
 }
 
+int fs_jobs_owner(const fs_node *n, mgr_principal *owner)
+{
+	uint32_t job, run = 0;
+	switch (n->kind) {
+	case FS_KIND_JOBDIR:
+	case FS_KIND_JOBSQL:
+	case FS_KIND_JOBRUNS:
+		job = (uint32_t)n->id;
+		break;
+	case FS_KIND_JOBRUN:
+		job = id_job(n->id);
+		run = (uint32_t)(n->id & 0xffffffff);
+		break;
+	case FS_KIND_JOBFILE:
+		job = id_job(n->id);
+		run = id_run(n->id);
+		break;
+	default:
+		return -ENOENT;
+	}
+	return mgr_job_run_owner(fs_state.m, job, run, &owner->uid, &owner->gid);
+}
+
 /* Size of a job file: its current text (0 for `wait`, which has none until
  * its run ends). */
 static uint64_t file_size(uint32_t job, uint32_t run, unsigned file)
@@ -276,6 +299,9 @@ int fs_jobs_wait(fuse_req_t req, fs_handle *h)
 
 int fs_jobs_submit(fs_handle *h, const struct fuse_ctx *ctx)
 {
+	/* As who opened the file (checked for SUBMIT then), whoever closes it:
+	 * a close at release has no caller at all. */
+	(void)ctx;
 	if (!h->text_dirty)
 		return 0;
 	char name[MGR_JOB_NAME_MAX + 1];
@@ -283,7 +309,7 @@ int fs_jobs_submit(fs_handle *h, const struct fuse_ctx *ctx)
 	int rc = mgr_job_info(fs_state.m, h->job, name, NULL);
 	if (rc == 0)
 		rc = mgr_job_submit(fs_state.m, name, h->text.data ? h->text.data : "", h->text.len,
-				    ctx ? ctx->uid : fs_state.uid, ctx ? ctx->gid : fs_state.gid, &job, &run);
+				    h->who.uid, h->who.gid, &job, &run);
 	h->text_dirty = false;   /* one submission per close */
 	textbuf_reset(&h->text);
 	return rc;

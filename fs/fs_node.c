@@ -23,6 +23,9 @@ static const char *const global_names[FS_GLOBAL_COUNT] = {
 	[FS_GLOBAL_JOBS] = "jobs",
 	[FS_GLOBAL_SYNC] = "sync",
 	[FS_GLOBAL_PIPELINES] = "pipelines",
+	[FS_GLOBAL_AUDIT] = "audit",
+	[FS_GLOBAL_GRANTS] = "grants",
+	[FS_GLOBAL_ROLES] = "roles",
 };
 
 const char *fs_global_name(unsigned id)
@@ -105,6 +108,10 @@ int fs_node_load(fuse_ino_t ino, fs_node *n)
 			return fs_sync_load(n);
 		if (n->kind != FS_KIND_GLOBAL || n->id == 0 || n->id >= FS_GLOBAL_COUNT)
 			return -ENOENT;
+		if (n->id == FS_GLOBAL_AUDIT) {   /* served from the file: its size */
+			struct stat st;
+			n->size = stat(mgr_audit_path(fs_state.m), &st) == 0 ? (uint64_t)st.st_size : 0;
+		}
 		return 0;
 	}
 	n->p = mgr_platform_at(fs_state.m, plat - 1);
@@ -216,7 +223,7 @@ void fs_node_attr(const fs_node *n, struct stat *st)
 			st->st_mode = S_IFDIR | (n->id == FS_GLOBAL_ROOT ? 0755 : 0555);
 			st->st_nlink = 2;
 		} else {
-			st->st_mode = S_IFREG | 0444;
+			st->st_mode = S_IFREG | (n->id == FS_GLOBAL_AUDIT ? 0400 : 0444);
 			st->st_size = (off_t)n->size;
 		}
 		break;
@@ -353,6 +360,10 @@ int fs_node_render(fs_node *n, textbuf *out)
 			return mgr_render_events(fs_state.m, FS_EVENTS_SHOWN, out);
 		case FS_GLOBAL_LOG:
 			return mgr_log_render(out);
+		case FS_GLOBAL_GRANTS:
+			return mgr_grants_render(fs_state.m, NULL, NULL, out);
+		case FS_GLOBAL_ROLES:
+			return mgr_roles_render(fs_state.m, out);
 		default:
 			return -EISDIR;
 		}
@@ -445,8 +456,8 @@ int fs_node_lookup(fs_node *parent, const char *name, fs_node *child)
 			return p ? child_of(child, fs_ino_of(p, FS_KIND_PLATFORM, 0)) : -ENOENT;
 		}
 		if (parent->id == FS_GLOBAL_METADIR) {
-			for (unsigned i = FS_GLOBAL_VERSION; i <= FS_GLOBAL_LOG; i++)
-				if (!strcmp(name, global_names[i]))
+			for (unsigned i = FS_GLOBAL_VERSION; i < FS_GLOBAL_COUNT; i++)
+				if (fs_global_in_metadir(i) && !strcmp(name, global_names[i]))
 					return child_of(child, fs_ino_make(0, FS_KIND_GLOBAL, i));
 			return -ENOENT;
 		}

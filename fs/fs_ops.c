@@ -26,7 +26,15 @@ static bool is_virtual(const fs_node *n)
 {
 	return n->kind == FS_KIND_SCHEMA || n->kind == FS_KIND_TABLEMETA ||
 	       n->kind == FS_KIND_PARTMETA ||
-	       (n->kind == FS_KIND_GLOBAL && n->id >= FS_GLOBAL_VERSION && n->id <= FS_GLOBAL_LOG);
+	       (n->kind == FS_KIND_GLOBAL && fs_global_in_metadir((unsigned)n->id) &&
+		n->id != FS_GLOBAL_AUDIT);
+}
+
+/* On a shared mount (allow_other) what a caller may see depends on who
+ * asks: the kernel must not answer one user from another's cache. */
+static bool per_caller(const fs_node *n)
+{
+	return fs_state.shared && n->p != NULL;
 }
 
 /* Nodes under jobs/ and sync/, and .refresh, change as jobs and rules run:
@@ -59,7 +67,8 @@ static int node_stat(fs_node *n, struct stat *st, double *timeout)
 			return rc;
 	}
 	fs_node_attr(n, st);
-	*timeout = (is_virtual(n) || n->in_progress || is_jobs_node(n)) ? 0 : fs_state.entry_timeout;
+	*timeout = (is_virtual(n) || n->in_progress || is_jobs_node(n) || per_caller(n))
+			   ? 0 : fs_state.entry_timeout;
 	return 0;
 }
 
@@ -68,7 +77,7 @@ static int node_entry(fs_node *n, struct fuse_entry_param *e)
 	memset(e, 0, sizeof *e);
 	int rc = node_stat(n, &e->attr, &e->attr_timeout);
 	e->ino = n->ino;
-	e->entry_timeout = is_jobs_node(n) ? 0 : fs_state.entry_timeout;
+	e->entry_timeout = is_jobs_node(n) || per_caller(n) ? 0 : fs_state.entry_timeout;
 	return rc;
 }
 
@@ -108,9 +117,12 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	count(FS_OP_LOOKUP);
 	fs_node p, child;
 	memset(&child, 0, sizeof child);
+	mgr_principal who = fs_principal(req);
 	int rc = fs_node_load(parent, &p);
 	if (rc == 0)
 		rc = fs_node_lookup(&p, name, &child);
+	if (rc == 0)
+		rc = fs_check_lookup(&who, &child);
 	if (rc == -ENOENT) {
 		/* Negative entry: the kernel remembers the miss until a change
 		 * through the mount or an invalidation from the change log. */
@@ -145,7 +157,10 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fs_node n;
 	struct stat st;
 	double timeout = 0;
+	mgr_principal who = fs_principal(req);
 	int rc = fs_node_load(ino, &n);
+	if (rc == 0)
+		rc = fs_check_lookup(&who, &n);
 	if (rc == 0)
 		rc = node_stat(&n, &st, &timeout);
 	if (rc)
@@ -160,13 +175,17 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	fs_node n;
+	mgr_principal who = fs_principal(req);
 	int rc = fs_node_load(ino, &n);
 	if (rc == 0 && !is_dir(&n))
 		rc = -ENOTDIR;
+	if (rc == 0)
+		rc = fs_check_list(&who, &n);
 	fs_handle *h = NULL;
 	if (rc == 0 && !(h = calloc(1, sizeof *h)))
 		rc = -ENOMEM;
-	bool jobs = rc == 0 && is_jobs_node(&n);
+	/* A listing filtered for its caller is not kept for the next one. */
+	bool jobs = rc == 0 && (is_jobs_node(&n) || fs_state.shared);
 	fs_node_clear(&n);
 	if (rc) {
 		fuse_reply_err(req, -rc);
@@ -198,6 +217,7 @@ struct dirfill {
 	bool plus;
 	bool full;
 	fs_handle *dh;
+	mgr_principal who;       /* lists only what they can see */
 };
 
 /* Add one entry; NODE supplies the attributes.  AFTER is the key this entry
@@ -272,6 +292,8 @@ static int list_catalog(struct dirfill *df, fs_node *dir, const char *after)
 		rc = store_iter_databases(txn, after, &it);
 		child.kind = FS_KIND_DATABASE;
 		while (rc == 0 && (rc = store_iter_next(it, &child.db)) == 0) {
+			if (!fs_node_visible(&df->who, &child))
+				continue;
 			child.ino = fs_ino_of(p, FS_KIND_DATABASE, child.db.id);
 			if (!dir_add(df, child.db.name, &child, (off_t)child.db.id + 2, NULL))
 				break;
@@ -281,6 +303,13 @@ static int list_catalog(struct dirfill *df, fs_node *dir, const char *after)
 		rc = store_iter_tables(txn, dir->db.name, after, &it);
 		child.kind = FS_KIND_TABLE;
 		while (rc == 0 && (rc = store_iter_next(it, &child.table)) == 0) {
+			child.have_table = true;
+			bool seen = fs_node_visible(&df->who, &child);
+			child.have_table = false;
+			if (!seen) {
+				store_table_clear(&child.table);
+				continue;
+			}
 			child.ino = fs_ino_of(p, FS_KIND_TABLE, child.table.id);
 			bool more = dir_add(df, child.table.name, &child, (off_t)child.table.id + 2, NULL);
 			store_table_clear(&child.table);
@@ -342,7 +371,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	count(FS_OP_READDIR);
 	fs_handle *dh = (fs_handle *)(uintptr_t)fi->fh;
 	fs_node dir;
-	struct dirfill df = {req, NULL, size, 0, plus, false, dh};
+	struct dirfill df = {req, NULL, size, 0, plus, false, dh, fs_principal(req)};
 	int rc = fs_node_load(ino, &dir);
 	if (rc == 0 && !(df.buf = malloc(size)))
 		rc = -ENOMEM;
@@ -370,9 +399,12 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		/* The root lists the platforms, jobs and .metafs; .metafs its files. */
 		static const unsigned root_globals[] = {FS_GLOBAL_JOBS, FS_GLOBAL_SYNC, FS_GLOBAL_PIPELINES,
 							FS_GLOBAL_METADIR};
+		static const unsigned meta_files[] = {FS_GLOBAL_VERSION, FS_GLOBAL_METRICS, FS_GLOBAL_EVENTS,
+						      FS_GLOBAL_LOG, FS_GLOBAL_AUDIT, FS_GLOBAL_GRANTS,
+						      FS_GLOBAL_ROLES};
 		bool root = dir.id == FS_GLOBAL_ROOT;
 		unsigned nplat = mgr_platform_count(fs_state.m);
-		unsigned total = root ? nplat + 4 : FS_GLOBAL_LOG - FS_GLOBAL_VERSION + 1;
+		unsigned total = root ? nplat + 4 : sizeof meta_files / sizeof meta_files[0];
 		for (unsigned i = off < 2 ? 0 : (unsigned)(off - 2); i < total; i++) {
 			fs_node child;
 			const char *name;
@@ -380,8 +412,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 				mgr_platform *p = mgr_platform_at(fs_state.m, i);
 				rc = fs_node_load(fs_ino_of(p, FS_KIND_PLATFORM, 0), &child);
 				name = p->name;
+				if (rc == 0 && !fs_node_visible(&df.who, &child))
+					continue;   /* a platform the caller has nothing on */
 			} else {
-				unsigned gid = root ? root_globals[i - nplat] : FS_GLOBAL_VERSION + i;
+				unsigned gid = root ? root_globals[i - nplat] : meta_files[i];
 				rc = fs_node_load(fs_ino_make(0, FS_KIND_GLOBAL, gid), &child);
 				name = fs_global_name(gid);
 			}
@@ -437,6 +471,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	(void)mode;
 	count(FS_OP_MKDIR);
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	mgr_principal who = fs_principal(req);
 	fs_node p, child;
 	memset(&child, 0, sizeof child);
 	int rc = fs_node_load(parent, &p);
@@ -447,6 +482,14 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 		rc = -EROFS;
 		goto out;
 	}
+	/* A database needs CREATE on the platform, a table CREATE on the
+	 * database, a partition MODIFY on its table. */
+	if (p.kind == FS_KIND_PLATFORM || p.kind == FS_KIND_DATABASE)
+		rc = fs_node_authorize(&who, &p, MGR_PRIV_CREATE, "create");
+	else if (p.kind == FS_KIND_TABLE || p.kind == FS_KIND_PNODE)
+		rc = fs_node_authorize(&who, &p, MGR_PRIV_MODIFY, "create");
+	if (rc)
+		goto out;
 	switch (p.kind) {
 	case FS_KIND_PLATFORM: {
 		store_database db;
@@ -502,21 +545,30 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	count(FS_OP_RMDIR);
 	fs_node p, child;
 	memset(&child, 0, sizeof child);
+	mgr_principal who = fs_principal(req);
 	int rc = fs_node_load(parent, &p);
 	if (rc == 0)
 		rc = fs_node_lookup(&p, name, &child);
+	if (rc == 0)
+		rc = fs_check_lookup(&who, &child);
 	if (rc == 0 && (read_only_node(&p) || read_only_node(&child)))
 		rc = -EROFS;
 	else if (rc == 0) {
 		switch (child.kind) {
-		case FS_KIND_DATABASE:
-			rc = mgr_database_drop(child.p, child.db.name, STORE_ORIGIN_FS);
+		case FS_KIND_DATABASE:   /* dropping: ADMIN on it (owners have it) */
+			rc = fs_node_authorize(&who, &child, MGR_PRIV_ADMIN, "drop");
+			if (rc == 0)
+				rc = mgr_database_drop(child.p, child.db.name, STORE_ORIGIN_FS);
 			break;
 		case FS_KIND_TABLE:
-			rc = mgr_table_drop(child.p, child.table.db, child.table.name, STORE_ORIGIN_FS);
+			rc = fs_node_authorize(&who, &child, MGR_PRIV_ADMIN, "drop");
+			if (rc == 0)
+				rc = mgr_table_drop(child.p, child.table.db, child.table.name, STORE_ORIGIN_FS);
 			break;
 		case FS_KIND_PNODE:   /* the parent (table or partition) carries the table */
-			rc = mgr_pnode_drop(child.p, &p.table, child.pn.id, STORE_ORIGIN_FS);
+			rc = fs_node_authorize(&who, &p, MGR_PRIV_MODIFY, "drop");
+			if (rc == 0)
+				rc = mgr_pnode_drop(child.p, &p.table, child.pn.id, STORE_ORIGIN_FS);
 			break;
 		case FS_KIND_PLATFORM:
 		case FS_KIND_JOBDIR:    /* runs are history: kept */
@@ -599,7 +651,12 @@ static void create_job_file(fuse_req_t req, fs_node *dir, const char *name,
 	memset(&child, 0, sizeof child);
 	fs_handle *h = calloc(1, sizeof *h);
 	bool sync = fs_sync_is_dir(dir);
-	int rc = !h ? -ENOMEM : sync ? fs_sync_create(dir, name, h, &ino) : fs_jobs_create(dir, name, &ino);
+	mgr_principal who = fs_principal(req);
+	int rc = !h ? -ENOMEM : sync ? 0 : fs_check_submit(&who);
+	if (rc == 0)
+		rc = sync ? fs_sync_create(dir, name, h, &ino) : fs_jobs_create(dir, name, &ino);
+	if (h)
+		h->who = who;
 	struct fuse_entry_param e;
 	if (rc == 0 && sync) {
 		/* The rule exists only once its definition is written and closed. */
@@ -649,12 +706,15 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 		fs_node_clear(&p);
 		return;
 	}
+	mgr_principal who = fs_principal(req);
 	if (rc == 0 && read_only_node(&p))
 		rc = -EROFS;
 	if (rc == 0)
 		rc = file_container(&p, &container);
 	if (rc == 0 && reserved_name(name))
 		rc = -EPERM;
+	if (rc == 0)
+		rc = fs_node_authorize(&who, &p, MGR_PRIV_MODIFY, "write");
 	if (rc == 0)
 		rc = open_writer(&p, p.table.id, container, name, 0, false, fuse_req_ctx(req), &h);
 	if (rc == 0)
@@ -719,12 +779,13 @@ static int open_data_file(fs_node *n, struct fuse_file_info *fi, const struct fu
 		return -ENOMEM;
 	h->type = FS_HANDLE_READ_FD;
 	h->ino = n->ino;
-	h->fd = open(path, O_RDONLY | O_CLOEXEC);
+	h->fd = mgr_data_open(n->p, data_dir, path, O_RDONLY, 0, ctx->uid);
 	if (h->fd < 0) {
-		rc = -errno;
-		mgr_log(MGR_LOG_ERROR, "cannot open data file %s: %s", path, strerror(errno));
+		rc = h->fd;
+		if (rc != -ELOOP && rc != -EXDEV)   /* those are logged as refusals */
+			mgr_log(MGR_LOG_ERROR, "cannot open data file %s: %s", path, store_strerror(rc));
 		free(h);
-		return rc;
+		return rc == -ELOOP || rc == -EXDEV ? -EACCES : rc;
 	}
 	*out = h;
 	return 0;
@@ -736,11 +797,29 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fs_node n;
 	fs_handle *h = NULL;
 	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY;
+	mgr_principal who = fs_principal(req);
 	int rc = fs_node_load(ino, &n);
 	if (rc)
 		goto out;
 	if (is_dir(&n)) {
 		rc = -EISDIR;
+	} else if (writing && read_only_node(&n)) {
+		rc = -EROFS;
+	} else if ((rc = fs_check_open(&who, &n, writing))) {
+		/* refused (and audited) */
+	} else if (n.kind == FS_KIND_GLOBAL && n.id == FS_GLOBAL_AUDIT) {
+		/* Served from the file itself, read with direct_io. */
+		if (writing)
+			rc = -EACCES;
+		else if (!(h = calloc(1, sizeof *h)))
+			rc = -ENOMEM;
+		else {
+			h->type = FS_HANDLE_READ_FD;
+			h->ino = ino;
+			h->fd = open(mgr_audit_path(fs_state.m), O_RDONLY | O_CLOEXEC);
+			if (h->fd < 0)
+				rc = -errno;
+		}
 	} else if (fs_jobs_kind(n.kind) || n.kind == FS_KIND_SYNC || n.kind == FS_KIND_VIEW) {
 		if (!(h = calloc(1, sizeof *h)))
 			rc = -ENOMEM;
@@ -766,7 +845,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		h->ino = ino;
 		rc = fs_node_render(&n, &h->text);
 	}
-	if (rc == 0 && h->type != FS_HANDLE_READ_FD && h->type != FS_HANDLE_WRITER)
+	if (rc == 0 && h)
+		h->who = who;
+	if (rc == 0 && ((h->type != FS_HANDLE_READ_FD && h->type != FS_HANDLE_WRITER) ||
+			n.kind == FS_KIND_GLOBAL))
 		fi->direct_io = 1;   /* size comes from the rendering, not the kernel's cache */
 out:
 	if (rc) {
@@ -874,7 +956,7 @@ static int handle_commit(fs_handle *h, const struct fuse_ctx *ctx)
 	if (h->type == FS_HANDLE_WRITER)
 		return mgr_writer_commit(h->writer, STORE_ORIGIN_FS);
 	if (h->type == FS_HANDLE_JOB_SUBMIT)
-		return fs_jobs_submit(h, ctx);
+		return fs_jobs_submit(h, ctx);   /* ctx NULL (release): as h->who */
 	if (h->type == FS_HANDLE_SYNC_DEFINE) {
 		int rc = fs_sync_define(h);
 		return rc == -EINVAL || rc == 0 ? rc : -EIO;
@@ -940,22 +1022,30 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	count(FS_OP_UNLINK);
 	fs_node p, child;
 	memset(&child, 0, sizeof child);
+	mgr_principal who = fs_principal(req);
 	int rc = fs_node_load(parent, &p);
 	if (rc == 0)
 		rc = fs_node_lookup(&p, name, &child);
+	if (rc == 0)
+		rc = fs_check_lookup(&who, &child);
 	if (rc == 0 && child.kind == FS_KIND_SYNC) {
-		rc = fs_sync_unlink(&child);
+		rc = fs_sync_may_remove(&who, &child);
+		if (rc == 0)
+			rc = fs_sync_unlink(&child);
 	} else if (rc == 0 && (read_only_node(&p) || read_only_node(&child))) {
 		rc = -EROFS;
 	} else if (rc == 0) {
-		if (child.kind == FS_KIND_FILE)
+		if (child.kind == FS_KIND_FILE) {
 			rc = child.in_progress ? -EBUSY
-			     : mgr_file_drop(p.p, &p.table, child.file.pnode_id, child.file.name,
-					     STORE_ORIGIN_FS);
-		else if (is_dir(&child))
+			     : fs_node_authorize(&who, &p, MGR_PRIV_MODIFY, "delete");
+			if (rc == 0)
+				rc = mgr_file_drop(p.p, &p.table, child.file.pnode_id, child.file.name,
+						   STORE_ORIGIN_FS);
+		} else if (is_dir(&child)) {
 			rc = -EISDIR;
-		else
+		} else {
 			rc = -EPERM;   /* metadata files go with their object */
+		}
 	}
 	fuse_reply_err(req, -rc);
 	fs_node_clear(&child);
@@ -995,6 +1085,10 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 	} else if (rc == 0 && (flags & RENAME_NOREPLACE) &&
 		   fs_node_lookup(&to, newname, &target) == 0) {
 		rc = -EEXIST;
+	}
+	if (rc == 0) {
+		mgr_principal who = fs_principal(req);
+		rc = fs_node_authorize(&who, &from, MGR_PRIV_MODIFY, "rename");
 	}
 	if (rc == 0)
 		rc = mgr_file_rename(from.p, &from.table, child.file.pnode_id, name, to_container,
@@ -1036,6 +1130,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	} else if (n.kind != FS_KIND_FILE) {
 		rc = is_dir(&n) ? -EISDIR : -EACCES;
 	} else if (fi && ((fs_handle *)(uintptr_t)fi->fh)->type == FS_HANDLE_WRITER) {
+		/* opened for writing: MODIFY was checked at the open */
 		fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
 		if (ftruncate(mgr_writer_fd(h->writer), attr->st_size))
 			rc = -errno;
@@ -1047,8 +1142,11 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		/* truncate(1) on a closed file: rewrite it through a writer. */
 		mgr_writer *w = NULL;
 		const struct fuse_ctx *ctx = fuse_req_ctx(req);
-		rc = mgr_writer_open(n.p, n.table.id, n.file.pnode_id, n.file.name, n.file.id, true,
-				     ctx->uid, ctx->gid, &w);
+		mgr_principal who = fs_principal(req);
+		rc = fs_node_authorize(&who, &n, MGR_PRIV_MODIFY, "write");
+		if (rc == 0)
+			rc = mgr_writer_open(n.p, n.table.id, n.file.pnode_id, n.file.name, n.file.id,
+					     true, ctx->uid, ctx->gid, &w);
 		if (rc == 0 && ftruncate(mgr_writer_fd(w), attr->st_size))
 			rc = -errno;
 		if (rc == 0)
@@ -1072,6 +1170,48 @@ reply:
 			fuse_reply_attr(req, &st, timeout);
 	}
 	fs_node_clear(&n);
+}
+
+/* Links would let a path of the mount lead somewhere else: refused. */
+static void refuse_link(fuse_req_t req, fuse_ino_t parent, const char *name, const char *what)
+{
+	mgr_principal who = fs_principal(req);
+	fs_node p;
+	mgr_object o;
+	char path[3 * (STORE_NAME_MAX + 1) + 2] = "/";
+	if (fs_node_load(parent, &p) == 0 && fs_node_object(&p, &o))
+		mgr_object_path(&o, path, sizeof path);
+	fs_node_clear(&p);
+	mgr_log(MGR_LOG_WARN, "refused %s \"%.80s\" in %s from uid %u: the mount holds no links", what,
+		name, path, who.uid);
+	mgr_audit(fs_state.m, who.uid, what, path, false, 0, "the mount holds no links");
+	fuse_reply_err(req, EPERM);
+}
+
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	(void)link;
+	refuse_link(req, parent, name, "symlink");
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	(void)ino;
+	refuse_link(req, newparent, newname, "link");
+}
+
+/* access(2), test -r/-w/-x, chdir: the answers the operations would give. */
+static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	mgr_principal who = fs_principal(req);
+	fs_node n;
+	int rc = fs_node_load(ino, &n);
+	if (rc == 0 && (mask & W_OK) && read_only_node(&n))
+		rc = -EROFS;
+	if (rc == 0)
+		rc = fs_check_access(&who, &n, mask);
+	fs_node_clear(&n);
+	fuse_reply_err(req, -rc);
 }
 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
@@ -1111,4 +1251,7 @@ const struct fuse_lowlevel_ops fs_ops = {
 	.unlink = op_unlink,
 	.rename = op_rename,
 	.statfs = op_statfs,
+	.symlink = op_symlink,
+	.link = op_link,
+	.access = op_access,
 };

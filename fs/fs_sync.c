@@ -112,7 +112,9 @@ struct managed_tree {
 	int (*find)(mgr *m, const char *name, uint32_t *id);
 	int (*read_def)(mgr *m, uint32_t id, textbuf *out);
 	int (*read)(mgr *m, uint32_t id, unsigned file, textbuf *out);
-	int (*define)(mgr *m, const char *name, const char *text, size_t len, char *err, size_t errlen);
+	int (*define)(mgr *m, const mgr_principal *who, const char *name, const char *text, size_t len,
+		      char *err, size_t errlen);
+	int (*owner)(mgr *m, uint32_t id, mgr_principal *owner);
 	int (*remove)(mgr *m, const char *name);
 	int (*run_now)(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, textbuf *out);
 };
@@ -120,11 +122,11 @@ struct managed_tree {
 static const struct managed_tree trees[] = {
 	{FS_GLOBAL_SYNC, ".rule", "sync rule", MGR_SYNC_FILE_COUNT, MGR_SYNC_RUN, mgr_sync_file_names,
 	 mgr_sync_count, mgr_sync_info, mgr_sync_find, mgr_sync_read_rule, sync_read_file,
-	 mgr_sync_define, mgr_sync_delete, mgr_sync_run_now},
+	 mgr_sync_define_as, mgr_sync_owner, mgr_sync_delete, mgr_sync_run_now},
 	{FS_GLOBAL_PIPELINES, ".ini", "pipeline", MGR_PIPELINE_FILE_COUNT, MGR_PIPELINE_RUN,
 	 mgr_pipeline_file_names, mgr_pipeline_count, mgr_pipeline_info, mgr_pipeline_find,
-	 mgr_pipeline_read_def, pipeline_read_file, mgr_pipeline_define, mgr_pipeline_delete,
-	 mgr_pipeline_run_now},
+	 mgr_pipeline_read_def, pipeline_read_file, mgr_pipeline_define_as, mgr_pipeline_owner,
+	 mgr_pipeline_delete, mgr_pipeline_run_now},
 };
 #define NTREES (sizeof trees / sizeof trees[0])
 
@@ -259,10 +261,26 @@ int fs_sync_define(fs_handle *h)
 	if (!h->text_dirty || h->run >= NTREES)
 		return 0;
 	char err[512] = "";
-	int rc = trees[h->run].define(fs_state.m, h->name, h->text.data ? h->text.data : "", h->text.len,
-				      err, sizeof err);
+	/* As who opened the file: the definition is theirs. */
+	int rc = trees[h->run].define(fs_state.m, &h->who, h->name, h->text.data ? h->text.data : "",
+				      h->text.len, err, sizeof err);
 	h->text_dirty = false;
 	return rc;
+}
+
+int fs_sync_may_remove(const mgr_principal *who, fs_node *child)
+{
+	unsigned what;
+	const struct managed_tree *t = tree_of(child, &what);
+	mgr_principal owner;
+	if (!t || what != SYNC_SUB_RULE || t->owner(fs_state.m, sync_rule_of(child->id), &owner) ||
+	    owner.uid == who->uid)
+		return 0;
+	char name[STORE_NAME_MAX + 1] = "", path[STORE_NAME_MAX + 32];
+	t->info(fs_state.m, sync_rule_of(child->id), name);
+	snprintf(path, sizeof path, "/%s/%s%s", fs_global_name(t->global_id), name, t->suffix);
+	mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
+	return mgr_authorize(fs_state.m, who, MGR_PRIV_ADMIN, &all, "drop", path);
 }
 
 int fs_sync_unlink(fs_node *child)

@@ -80,6 +80,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* Is NAME one of the comma-separated OPTS? */
+static bool mount_option(const char *opts, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *s = opts; *s;) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		if (len == n && !strncmp(s, name, n))
+			return true;
+		s += len + (comma ? 1 : 0);
+	}
+	return false;
+}
+
 /* Tell the waiting parent how the start went: one status byte, then a message. */
 static void report(int fd, int status, const char *msg)
 {
@@ -171,8 +185,12 @@ static int serve(struct options *o, int status_fd)
 	}
 
 	char opts[4200];
-	snprintf(opts, sizeof opts, "fsname=metafs,subtype=metafs,default_permissions%s%s",
-		 o->fuse_opts[0] ? "," : "", o->fuse_opts);
+	/* No default_permissions: the kernel checks no mode bits and every
+	 * decision is the access control list's (fs_access.c). */
+	snprintf(opts, sizeof opts, "fsname=metafs,subtype=metafs%s%s", o->fuse_opts[0] ? "," : "",
+		 o->fuse_opts);
+	fs_state.shared = mount_option(o->fuse_opts, "allow_other") ||
+			  mount_option(o->fuse_opts, "allow_root");
 	char *fargv[] = {"metafsd", "-o", opts, o->debug ? "-d" : NULL, NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(o->debug ? 4 : 3, fargv);
 	se = fuse_session_new(&args, &fs_ops, sizeof fs_ops, NULL);

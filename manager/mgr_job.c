@@ -457,6 +457,26 @@ int mgr_job_info(mgr *m, uint32_t job_id, char name[MGR_JOB_NAME_MAX + 1], uint3
 	return rc;
 }
 
+int mgr_job_run_owner(mgr *m, uint32_t job_id, uint32_t run, uint32_t *uid, uint32_t *gid)
+{
+	struct mgr_jobs *js = m->jobs;
+	int rc = -ENOENT;
+	if (!js)
+		return rc;
+	pthread_mutex_lock(&js->lock);
+	if (job_id >= 1 && job_id <= js->njobs && js->jobs[job_id - 1]) {
+		struct job *job = js->jobs[job_id - 1];
+		uint32_t r = run ? run : job->nruns;
+		if (r >= 1 && r <= job->nruns) {
+			*uid = job->runs[r - 1].uid;
+			*gid = job->runs[r - 1].gid;
+			rc = 0;
+		}
+	}
+	pthread_mutex_unlock(&js->lock);
+	return rc;
+}
+
 int mgr_job_find(mgr *m, const char *name, uint32_t *job_id, uint32_t *runs)
 {
 	struct mgr_jobs *js = m->jobs;

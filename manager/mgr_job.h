@@ -77,6 +77,9 @@ uint32_t mgr_job_count(mgr *m);
 int mgr_job_info(mgr *m, uint32_t job_id, char name[MGR_JOB_NAME_MAX + 1], uint32_t *runs);
 int mgr_job_find(mgr *m, const char *name, uint32_t *job_id, uint32_t *runs);
 int mgr_job_run_state(mgr *m, uint32_t job_id, uint32_t run, mgr_job_state *state);
+/* Who submitted run RUN of JOB_ID (0: the latest); -ENOENT when there is
+ * no such run. */
+int mgr_job_run_owner(mgr *m, uint32_t job_id, uint32_t run, uint32_t *uid, uint32_t *gid);
 /* The text of one file of a run (RUN 0: the latest). */
 int mgr_job_read(mgr *m, uint32_t job_id, uint32_t run, mgr_job_file file, textbuf *out);
 
