@@ -14,7 +14,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <ini.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +44,9 @@ struct pipeline {
 	uint64_t runs, delivered;
 	bool pending;                        /* activation waiting for the worker */
 	textbuf log;
+	mgr_principal owner;                 /* the process runs as this user */
+	char reason[256];                    /* why the last activation could not run */
+	char db[STORE_NAME_MAX + 1], table[STORE_NAME_MAX + 1];   /* the source */
 };
 
 struct mgr_pipes {
@@ -75,8 +80,8 @@ static int def_handler(void *user, const char *section, const char *key, const c
 
 /* The daemon needs only the source (to know the platform and to check the
  * table exists); metafs-pipeline reads the rest and reports its own errors. */
-static int def_check(mgr *m, const char *text, size_t len, char *platform, bool *webhook, char *err,
-		     size_t errlen)
+static int def_check(mgr *m, const char *text, size_t len, char *platform, char *dbo, char *tableo,
+		     bool *webhook, char *err, size_t errlen)
 {
 	struct def_scan d = {{0}, false};
 	char *copy = strndup(text, len);
@@ -110,6 +115,8 @@ static int def_check(mgr *m, const char *text, size_t len, char *platform, bool 
 		return -EINVAL;
 	}
 	snprintf(platform, STORE_NAME_MAX + 1, "%s", p);
+	snprintf(dbo, STORE_NAME_MAX + 1, "%s", db);
+	snprintf(tableo, STORE_NAME_MAX + 1, "%s", table);
 	*webhook = d.webhook;
 	return 0;
 }
@@ -129,7 +136,8 @@ static struct pipeline *by_id_locked(struct mgr_pipes *ps, uint32_t id)
 	return id >= 1 && id <= ps->n && !ps->p[id - 1]->deleted ? ps->p[id - 1] : NULL;
 }
 
-static int install_locked(struct mgr_pipes *ps, const char *name, const char *platform, bool webhook)
+static int install_locked(struct mgr_pipes *ps, const char *name, const char *platform,
+			  const char *db, const char *table, bool webhook)
 {
 	struct pipeline *p = find_locked(ps, name);
 	if (!p) {
@@ -145,6 +153,8 @@ static int install_locked(struct mgr_pipes *ps, const char *name, const char *pl
 			return -ENOMEM;
 		p->id = ps->n + 1;
 		p->exit_code = -1;
+		p->owner.uid = (uint32_t)getuid();   /* until load_state or a definition says */
+		p->owner.gid = (uint32_t)getgid();
 		snprintf(p->name, sizeof p->name, "%s", name);
 		snprintf(p->status, sizeof p->status, "idle");
 		snprintf(p->last_run, sizeof p->last_run, "never");
@@ -152,6 +162,8 @@ static int install_locked(struct mgr_pipes *ps, const char *name, const char *pl
 		load_state(ps, p);
 	}
 	snprintf(p->platform, sizeof p->platform, "%s", platform);
+	snprintf(p->db, sizeof p->db, "%s", db);
+	snprintf(p->table, sizeof p->table, "%s", table);
 	p->webhook = webhook;
 	return 0;
 }
@@ -164,9 +176,9 @@ static void save_state(struct mgr_pipes *ps, const struct pipeline *p)
 	char path[PATH_MAX + 300];
 	snprintf(path, sizeof path, "%s/%s.state", ps->dir, p->name);
 	textbuf t = TEXTBUF_INIT;
-	textbuf_printf(&t, "runs %llu delivered %llu exit_code %d last_run %s\n",
+	textbuf_printf(&t, "runs %llu delivered %llu exit_code %d last_run %s owner %u:%u\n",
 		       (unsigned long long)p->runs, (unsigned long long)p->delivered, p->exit_code,
-		       p->last_run);
+		       p->last_run, p->owner.uid, p->owner.gid);
 	if (p->log.len)
 		textbuf_append(&t, p->log.data, p->log.len);
 	if (textbuf_error(&t) == 0)
@@ -191,6 +203,12 @@ static void load_state(struct mgr_pipes *ps, struct pipeline *p)
 		snprintf(p->last_run, sizeof p->last_run, "%s", last);
 		snprintf(p->status, sizeof p->status, code == 0 || code < 0 ? "idle" : "failed");
 		const char *nl = strchr(t.data, '\n');
+		const char *own = strstr(t.data, " owner ");
+		unsigned uid, gid;
+		if (own && (!nl || own < nl) && sscanf(own, " owner %u:%u", &uid, &gid) == 2) {
+			p->owner.uid = uid;
+			p->owner.gid = gid;
+		}
 		if (nl)
 			textbuf_puts(&p->log, nl + 1);
 	}
@@ -227,17 +245,45 @@ static void pipeline_program(char *out, size_t cap)
 	snprintf(out, cap, "metafs-pipeline");
 }
 
-/* Run pipeline NAME once; its output into OUT; returns its exit code or -errno. */
-static int run_process(struct mgr_pipes *ps, const char *name, textbuf *out)
+/* Run pipeline NAME once as OWNER; its output into OUT; returns its exit
+ * code or -errno (-EPERM with the reason in WHY when it cannot run as
+ * OWNER). */
+static int run_process(struct mgr_pipes *ps, const char *name, const mgr_principal *owner,
+		       textbuf *out, char *why, size_t whycap)
 {
-	char prog[PATH_MAX], def[PATH_MAX + 300], state[PATH_MAX + 16], mountenv[PATH_MAX + 16],
-		stateenv[PATH_MAX + 32];
+	char prog[PATH_MAX], def[PATH_MAX + 300], state[PATH_MAX + 32], mountenv[PATH_MAX + 16],
+		stateenv[PATH_MAX + 48];
+	bool as_other = owner->uid != (uint32_t)getuid();
+	if (as_other && getuid() != 0) {
+		snprintf(why, whycap, "cannot run as its owner (uid %u): the daemon runs as uid %u, "
+				      "not as root", owner->uid, (unsigned)getuid());
+		return -EPERM;
+	}
 	pipeline_program(prog, sizeof prog);
 	snprintf(def, sizeof def, "%s/pipelines/%s.ini", ps->mount, name);
-	snprintf(state, sizeof state, "%s/state", ps->dir);
+	/* The owner's own state directory: a pipeline never sees another
+	 * user's models. */
+	if (as_other)
+		snprintf(state, sizeof state, "%s/state-%u", ps->dir, owner->uid);
+	else
+		snprintf(state, sizeof state, "%s/state", ps->dir);
 	snprintf(mountenv, sizeof mountenv, "METAFS_MOUNT=%s", ps->mount);
 	snprintf(stateenv, sizeof stateenv, "METAFS_STATE_DIR=%s", state);
 	mgr_mkdirs(state, 0755);
+	if (as_other && chown(state, owner->uid, owner->gid)) {
+		snprintf(why, whycap, "cannot give its state directory %s to uid %u: %s", state,
+			 owner->uid, strerror(errno));
+		return -EPERM;
+	}
+	char homeenv[PATH_MAX + 8];
+	const char *home = getenv("HOME");
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[4096];
+	if (as_other && getpwuid_r(owner->uid, &pw, pwbuf, sizeof pwbuf, &pwp) == 0 && pwp)
+		home = pw.pw_dir;
+	else if (as_other)
+		home = "/";
+	snprintf(homeenv, sizeof homeenv, "HOME=%s", home ? home : "/");
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC))
 		return -errno;
@@ -255,11 +301,17 @@ static int run_process(struct mgr_pipes *ps, const char *name, textbuf *out)
 		int null = open("/dev/null", O_RDONLY);
 		if (null >= 0)
 			dup2(null, 0);
-		if (chdir(ps->mount))
+		/* As the owner, with no supplementary groups: what the mount
+		 * lets the owner read is all the pipeline can read. */
+		if (as_other && (setgroups(0, NULL) || setgid(owner->gid) || setuid(owner->uid))) {
+			fprintf(stderr, "metafsd: cannot switch to uid %u: %s\n", owner->uid, strerror(errno));
 			_exit(126);
-		const char *home = getenv("HOME");
-		char homeenv[PATH_MAX + 8];
-		snprintf(homeenv, sizeof homeenv, "HOME=%s", home ? home : "/");
+		}
+		if (chdir(ps->mount)) {
+			fprintf(stderr, "metafsd: cannot enter the mount %s as uid %u: %s (is it mounted "
+					"with allow_other?)\n", ps->mount, owner->uid, strerror(errno));
+			_exit(126);
+		}
 		char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", homeenv, mountenv, stateenv, NULL};
 		char *argv[] = {prog, "--mount", ps->mount, def, NULL};
 		execve(prog, argv, envp);
@@ -293,12 +345,19 @@ static void run_one(struct mgr_pipes *ps, struct pipeline *p)
 
 	textbuf out = TEXTBUF_INIT;
 	int64_t t0 = store_now_ns();
-	int code = run_process(ps, name, &out);
+	mgr_principal owner = p->owner;
+	char why[256] = "";
+	int code = run_process(ps, name, &owner, &out, why, sizeof why);
+	if (why[0]) {
+		mgr_log(MGR_LOG_WARN, "pipeline %s: %s", name, why);
+		textbuf_printf(&out, "metafsd: %s\n", why);
+	}
 	char when[40];
 	mgr_format_time(t0, when);
 	mgr_log(code == 0 ? MGR_LOG_INFO : MGR_LOG_WARN, "pipeline %s exited with %d", name, code);
 
 	pthread_mutex_lock(&ps->lock);
+	snprintf(p->reason, sizeof p->reason, "%s", why);
 	p->exit_code = code;
 	p->runs++;
 	if (code == 0 && p->webhook)
@@ -362,14 +421,15 @@ int mgr_pipelines_start(mgr *m, const char *mountpoint)
 		if (n <= 4 || strcmp(de->d_name + n - 4, ".ini") || de->d_name[0] == '.')
 			continue;
 		char name[STORE_NAME_MAX + 1], path[PATH_MAX + 300], err[512] = "cannot read it",
-			platform[STORE_NAME_MAX + 1];
+			platform[STORE_NAME_MAX + 1], db[STORE_NAME_MAX + 1], table[STORE_NAME_MAX + 1];
 		bool webhook = false;
 		snprintf(name, sizeof name, "%.*s", (int)(n - 4), de->d_name);
 		snprintf(path, sizeof path, "%s/%s", ps->dir, de->d_name);
 		textbuf t = TEXTBUF_INIT;
 		if (mgr_state_read(path, &t) == 0 &&
-		    def_check(m, t.data ? t.data : "", t.len, platform, &webhook, err, sizeof err) == 0)
-			install_locked(ps, name, platform, webhook);
+		    def_check(m, t.data ? t.data : "", t.len, platform, db, table, &webhook, err,
+			      sizeof err) == 0)
+			install_locked(ps, name, platform, db, table, webhook);
 		else
 			mgr_log(MGR_LOG_WARN, "ignoring pipeline %s: %s", path, err);
 		textbuf_free(&t);
@@ -425,22 +485,55 @@ void mgr_pipelines_notify(mgr *m, const char *platform)
 int mgr_pipeline_define(mgr *m, const char *name, const char *text, size_t len, char *err,
 			size_t errlen)
 {
+	mgr_principal self = {(uint32_t)getuid(), (uint32_t)getgid()};
+	return mgr_pipeline_define_as(m, &self, name, text, len, err, errlen);
+}
+
+int mgr_pipeline_define_as(mgr *m, const mgr_principal *who, const char *name, const char *text,
+			   size_t len, char *err, size_t errlen)
+{
 	struct mgr_pipes *ps = m->pipes;
-	char platform[STORE_NAME_MAX + 1];
+	char platform[STORE_NAME_MAX + 1], db[STORE_NAME_MAX + 1], table[STORE_NAME_MAX + 1];
 	bool webhook = false;
 	if (!ps)
 		return -ENOTSUP;
-	int rc = def_check(m, text, len, platform, &webhook, err, errlen);
+	int rc = def_check(m, text, len, platform, db, table, &webhook, err, errlen);
+	char path[PATH_MAX + 300];
+	snprintf(path, sizeof path, "/pipelines/%s.ini", name);
+	if (rc == 0) {
+		/* Someone else's pipeline: ADMIN on the metastore to replace it. */
+		pthread_mutex_lock(&ps->lock);
+		struct pipeline *old = find_locked(ps, name);
+		bool other = old && old->owner.uid != who->uid;
+		pthread_mutex_unlock(&ps->lock);
+		mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
+		if (other && mgr_authorize(m, who, MGR_PRIV_ADMIN, &all, "pipeline", path)) {
+			snprintf(err, errlen, "permission denied: the pipeline belongs to another user");
+			rc = -EACCES;
+		}
+	}
+	if (rc == 0) {
+		mgr_object src = {MGR_OBJ_TABLE, platform, db, table};
+		if (mgr_authorize(m, who, MGR_PRIV_SELECT, &src, "pipeline", NULL)) {
+			snprintf(err, errlen, "permission denied: SELECT is needed on %s/%s/%s", platform, db,
+				 table);
+			rc = -EACCES;
+		}
+	}
 	if (rc) {
 		mgr_log(MGR_LOG_WARN, "refused pipeline %s: %s", name, err);
 		return rc;
 	}
-	char path[PATH_MAX + 300];
 	snprintf(path, sizeof path, "%s/%s.ini", ps->dir, name);
 	if ((rc = mgr_state_replace(path, text, len)))
 		return rc;
 	pthread_mutex_lock(&ps->lock);
-	rc = install_locked(ps, name, platform, webhook);
+	rc = install_locked(ps, name, platform, db, table, webhook);
+	struct pipeline *p = rc == 0 ? find_locked(ps, name) : NULL;
+	if (p) {
+		p->owner = *who;
+		save_state(ps, p);
+	}
 	pthread_mutex_unlock(&ps->lock);
 	mgr_log(MGR_LOG_INFO, "pipeline %s defined on %s", name, platform);
 	return rc;
@@ -490,6 +583,19 @@ int mgr_pipeline_info(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1])
 	return p ? 0 : -ENOENT;
 }
 
+int mgr_pipeline_owner(mgr *m, uint32_t id, mgr_principal *owner)
+{
+	struct mgr_pipes *ps = m->pipes;
+	if (!ps)
+		return -ENOENT;
+	pthread_mutex_lock(&ps->lock);
+	struct pipeline *p = by_id_locked(ps, id);
+	if (p)
+		*owner = p->owner;
+	pthread_mutex_unlock(&ps->lock);
+	return p ? 0 : -ENOENT;
+}
+
 int mgr_pipeline_find(mgr *m, const char *name, uint32_t *id)
 {
 	struct mgr_pipes *ps = m->pipes;
@@ -515,7 +621,11 @@ int mgr_pipeline_read_def(mgr *m, uint32_t id, textbuf *out)
 
 static void render_status(const struct pipeline *p, textbuf *out)
 {
-	textbuf_printf(out, "%s\nplatform: %s\nlast_run: %s\n", p->status, p->platform, p->last_run);
+	textbuf_printf(out, "%s\n", p->status);
+	if (p->reason[0])
+		textbuf_printf(out, "reason: %s\n", p->reason);
+	textbuf_printf(out, "platform: %s\nlast_run: %s\nowner: %u\n", p->platform, p->last_run,
+		       p->owner.uid);
 	if (p->exit_code >= 0)
 		textbuf_printf(out, "exit_code: %d\n", p->exit_code);
 	textbuf_printf(out, "runs: %llu\n", (unsigned long long)p->runs);

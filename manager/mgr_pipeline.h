@@ -11,11 +11,20 @@
  * environment that carries only the mount (and a state directory), so the
  * pipeline sees the second platform through the mount and nothing else.
  * Its output and exit code are kept for MOUNT/pipelines/NAME/.
+ *
+ * Owners.  Defining a pipeline needs SELECT on its source table; the user
+ * who defines it owns it (recorded in its state) and the process runs as
+ * that user: a daemon running as root switches to the owner's uid and gid
+ * (no supplementary groups) in the child; a daemon not running as root
+ * cannot, and an activation of a pipeline owned by someone else fails with
+ * the reason in its status.  The owner needs allow_other on the mount to
+ * read it at all.
  */
 #ifndef METAFS_MGR_PIPELINE_H
 #define METAFS_MGR_PIPELINE_H
 
 #include "manager.h"
+#include "mgr_access.h"
 
 typedef enum mgr_pipeline_file {
 	MGR_PIPELINE_STATUS = 0,   /* idle | running | failed, last_run, exit_code, runs */
@@ -35,6 +44,12 @@ void mgr_pipelines_notify(mgr *m, const char *platform);
 
 int mgr_pipeline_define(mgr *m, const char *name, const char *text, size_t len, char *err,
 			size_t errlen);
+/* The same, as WHO (SELECT on the source table, audited; the reason in
+ * ERR); WHO becomes the owner.  Redefining another user's pipeline needs
+ * ADMIN on the metastore. */
+int mgr_pipeline_define_as(mgr *m, const mgr_principal *who, const char *name, const char *text,
+			   size_t len, char *err, size_t errlen);
+int mgr_pipeline_owner(mgr *m, uint32_t id, mgr_principal *owner);
 int mgr_pipeline_delete(mgr *m, const char *name);
 uint32_t mgr_pipeline_count(mgr *m);
 int mgr_pipeline_info(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1]);

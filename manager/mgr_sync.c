@@ -37,6 +37,7 @@ struct rule_entry {
 	uint64_t failed_head;       /* source head when it last failed: retry only past it */
 	uint64_t runs;              /* completed runs */
 	int64_t next_full_ns;       /* next periodic full compare */
+	mgr_principal owner;        /* who defined it: runs check their SYNC */
 };
 
 struct mgr_syncs {
@@ -60,6 +61,7 @@ static void save_state(struct mgr_syncs *ss, struct rule_entry *r)
 	char path[PATH_MAX + 300];
 	snprintf(path, sizeof path, "%s/%s.state", ss->dir, r->rule.name);
 	textbuf t = TEXTBUF_INIT;
+	textbuf_printf(&t, "owner: %u:%u\n", r->owner.uid, r->owner.gid);
 	textbuf_printf(&t, "last_run: %s\n", r->last_run);
 	if (r->history.len)
 		textbuf_append(&t, r->history.data, r->history.len);
@@ -74,10 +76,19 @@ static void load_state(struct mgr_syncs *ss, struct rule_entry *r)
 	char path[PATH_MAX + 300];
 	snprintf(path, sizeof path, "%s/%s.state", ss->dir, r->rule.name);
 	textbuf t = TEXTBUF_INIT;
+	r->owner.uid = (uint32_t)getuid();   /* older states have no owner: the daemon's */
+	r->owner.gid = (uint32_t)getgid();
 	if (mgr_state_read(path, &t) == 0 && t.data) {
-		char *nl = strchr(t.data, '\n');
-		if (nl && !strncmp(t.data, "last_run: ", 10)) {
-			snprintf(r->last_run, sizeof r->last_run, "%.*s", (int)(nl - t.data - 10), t.data + 10);
+		const char *s = t.data;
+		unsigned uid, gid;
+		if (sscanf(s, "owner: %u:%u", &uid, &gid) == 2 && strchr(s, '\n')) {
+			r->owner.uid = uid;
+			r->owner.gid = gid;
+			s = strchr(s, '\n') + 1;
+		}
+		const char *nl = strchr(s, '\n');
+		if (nl && !strncmp(s, "last_run: ", 10)) {
+			snprintf(r->last_run, sizeof r->last_run, "%.*s", (int)(nl - s - 10), s + 10);
 			textbuf_puts(&r->history, nl + 1);
 		}
 	}
@@ -145,10 +156,41 @@ static void history_add(struct rule_entry *r, const char *line)
 	}
 }
 
+/* The objects a rule needs SYNC on: its source (the database, or the
+ * platform when the database part is a glob) and its target platform. */
+static void rule_objects(const sync_rule *rule, mgr_object *source, mgr_object *target)
+{
+	bool glob = strpbrk(rule->source_db, "*?[") != NULL;
+	*source = (mgr_object){glob ? MGR_OBJ_PLATFORM : MGR_OBJ_DATABASE, rule->source_platform,
+			       glob ? NULL : rule->source_db, NULL};
+	*target = (mgr_object){MGR_OBJ_PLATFORM, rule->target_platform, NULL, NULL};
+}
+
+/* Does the rule's owner still hold SYNC on both ends?  -EACCES with the
+ * reason in WHY otherwise (audited). */
+static int owner_check(mgr *m, const mgr_principal *owner, const sync_rule *rule, char *why,
+		       size_t cap)
+{
+	mgr_object ends[2];
+	rule_objects(rule, &ends[0], &ends[1]);
+	for (int i = 0; i < 2; i++) {
+		if (mgr_access_holds(m, owner, MGR_PRIV_SYNC, &ends[i]))
+			continue;
+		char path[3 * (STORE_NAME_MAX + 1) + 2];
+		mgr_object_path(&ends[i], path, sizeof path);
+		snprintf(why, cap, "permission denied: the rule's owner (uid %u) lacks SYNC on %s",
+			 owner->uid, path);
+		mgr_audit(m, owner->uid, "sync", path, false, MGR_PRIV_SYNC, why);
+		return -EACCES;
+	}
+	return 0;
+}
+
 static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 {
 	mgr *m = ss->m;
 	sync_rule rule = r->rule;
+	mgr_principal owner = r->owner;
 	snprintf(r->status, sizeof r->status, "running");
 	pthread_mutex_unlock(&ss->lock);
 
@@ -160,6 +202,8 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 	int64_t t0 = store_now_ns();
 	if (!src || !tgt) {
 		rc = -ENOENT;
+	} else if ((rc = owner_check(m, &owner, &rule, res.conflict, sizeof res.conflict))) {
+		/* nothing is applied for an owner who lost SYNC */
 	} else {
 		sync_platform s = as_sync(src), t = as_sync(tgt);
 		rc = sync_rule_apply(&rule, &s, &t, full, false, NULL, &res);
@@ -348,6 +392,41 @@ void mgr_sync_kick(mgr *m)
 int mgr_sync_define(mgr *m, const char *name, const char *text, size_t len, char *err,
 		    size_t errlen)
 {
+	mgr_principal self = {(uint32_t)getuid(), (uint32_t)getgid()};
+	return mgr_sync_define_as(m, &self, name, text, len, err, errlen);
+}
+
+/* May WHO define RULE (replacing what NAME is now)?  Audited. */
+static int define_check(struct mgr_syncs *ss, const mgr_principal *who, const sync_rule *rule,
+			char *err, size_t errlen)
+{
+	mgr *m = ss->m;
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "/sync/%s.rule", rule->name);
+	pthread_mutex_lock(&ss->lock);
+	struct rule_entry *old = find_locked(ss, rule->name);
+	bool other = old && old->owner.uid != who->uid;
+	pthread_mutex_unlock(&ss->lock);
+	mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
+	if (other && mgr_authorize(m, who, MGR_PRIV_ADMIN, &all, "sync", path)) {
+		snprintf(err, errlen, "permission denied: the rule belongs to another user");
+		return -EACCES;
+	}
+	mgr_object ends[2];
+	rule_objects(rule, &ends[0], &ends[1]);
+	for (int i = 0; i < 2; i++)
+		if (mgr_authorize(m, who, MGR_PRIV_SYNC, &ends[i], "sync", NULL)) {
+			char obj[3 * (STORE_NAME_MAX + 1) + 2];
+			mgr_object_path(&ends[i], obj, sizeof obj);
+			snprintf(err, errlen, "permission denied: SYNC is needed on %s", obj);
+			return -EACCES;
+		}
+	return 0;
+}
+
+int mgr_sync_define_as(mgr *m, const mgr_principal *who, const char *name, const char *text,
+		       size_t len, char *err, size_t errlen)
+{
 	struct mgr_syncs *ss = m->syncs;
 	sync_rule rule;
 	if (!ss)
@@ -361,6 +440,8 @@ int mgr_sync_define(mgr *m, const char *name, const char *text, size_t len, char
 		snprintf(err, errlen, "unknown target platform \"%s\"", rule.target_platform);
 		rc = -EINVAL;
 	}
+	if (rc == 0)
+		rc = define_check(ss, who, &rule, err, errlen);
 	if (rc) {
 		mgr_log(MGR_LOG_WARN, "refused sync rule %s: %s", name, err);
 		return rc;
@@ -371,6 +452,11 @@ int mgr_sync_define(mgr *m, const char *name, const char *text, size_t len, char
 		return rc;
 	pthread_mutex_lock(&ss->lock);
 	rc = install_locked(ss, &rule);
+	struct rule_entry *r = rc == 0 ? find_locked(ss, name) : NULL;
+	if (r) {
+		r->owner = *who;
+		save_state(ss, r);
+	}
 	ss->kicked = true;
 	pthread_cond_signal(&ss->wake);
 	pthread_mutex_unlock(&ss->lock);
@@ -422,6 +508,19 @@ int mgr_sync_info(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1])
 	return r ? 0 : -ENOENT;
 }
 
+int mgr_sync_owner(mgr *m, uint32_t id, mgr_principal *owner)
+{
+	struct mgr_syncs *ss = m->syncs;
+	if (!ss)
+		return -ENOENT;
+	pthread_mutex_lock(&ss->lock);
+	struct rule_entry *r = by_id_locked(ss, id);
+	if (r)
+		*owner = r->owner;
+	pthread_mutex_unlock(&ss->lock);
+	return r ? 0 : -ENOENT;
+}
+
 int mgr_sync_find(mgr *m, const char *name, uint32_t *id)
 {
 	struct mgr_syncs *ss = m->syncs;
@@ -466,8 +565,9 @@ int mgr_sync_read(mgr *m, uint32_t id, mgr_sync_file file, textbuf *out)
 			if (r->last_fallback)
 				textbuf_puts(out, "note: the source log no longer reached the cursor; the last run "
 						  "fell back to a full compare by etag\n");
-			textbuf_printf(out, "source: %s.%s.%s\ntarget: %s\nlast_run: %s\n", rule.source_platform,
-				       rule.source_db, rule.source_table, rule.target_platform, r->last_run);
+			textbuf_printf(out, "source: %s.%s.%s\ntarget: %s\nlast_run: %s\nowner: %u\n",
+				       rule.source_platform, rule.source_db, rule.source_table,
+				       rule.target_platform, r->last_run, r->owner.uid);
 			break;
 		case MGR_SYNC_LAST_RUN:
 			textbuf_printf(out, "%s\n", r->last_run);

@@ -5,6 +5,11 @@
  * A rule's definition and state live in HOME/manager/sync/:
  *   NAME.rule      the definition, as written (replaced atomically)
  *   NAME.state     status, last run, history (replaced atomically)
+ * NAME.state also records the rule's owner (the user who defined it): the
+ * rule reads and writes as that user.  Defining a rule needs SYNC on its
+ * source (the database, or the platform when the database part is a glob)
+ * and on its target platform; every run checks the owner still holds both
+ * (the run fails with "permission denied: ..." otherwise).
  * Its cursor lives in the target metastore, committed with the records it
  * covers (see sync.h): the state files only report.
  *
@@ -21,6 +26,7 @@
 #define METAFS_MGR_SYNC_H
 
 #include "manager.h"
+#include "mgr_access.h"
 
 typedef enum mgr_sync_file {
 	MGR_SYNC_STATUS = 0,  /* idle | running | failed, then details */
@@ -44,6 +50,14 @@ void mgr_sync_kick(mgr *m);
  * the reason ("line N: ...") in ERR. */
 int mgr_sync_define(mgr *m, const char *name, const char *text, size_t len, char *err,
 		    size_t errlen);
+/* The same, as WHO: WHO needs SYNC on the source and the target (-EACCES
+ * otherwise, audited, the reason in ERR), and to redefine an existing rule
+ * WHO must own it or hold ADMIN on the metastore.  WHO becomes the owner. */
+int mgr_sync_define_as(mgr *m, const mgr_principal *who, const char *name, const char *text,
+		       size_t len, char *err, size_t errlen);
+/* The owner of rule ID (the daemon's user for rules defined before owners
+ * were recorded). */
+int mgr_sync_owner(mgr *m, uint32_t id, mgr_principal *owner);
 /* Forget rule NAME (its mirrored objects stay, no longer maintained). */
 int mgr_sync_delete(mgr *m, const char *name);
 
