@@ -39,6 +39,7 @@
 
 #define MGR_MAX_PLATFORMS 15
 #define MGR_STAGING_DIR ".metafs-staging"
+#define MGR_MAX_ADMINS 64               /* [access] admins */
 
 typedef struct mgr mgr;
 
@@ -61,6 +62,10 @@ typedef struct mgr_config {
 	size_t memory_per_operator;     /* bytes one operator of a job may hold */
 	size_t memory_per_job;          /* bytes all operators of one job may hold */
 	bool bad_rows_skip;             /* default policy for malformed rows */
+	/* [access] */
+	unsigned nadmins;
+	uint32_t admins[MGR_MAX_ADMINS];   /* uids that are superusers besides the daemon's */
+	size_t audit_max_bytes;         /* the audit log rotates past this size */
 	unsigned nplatforms;
 	struct {
 		char name[STORE_NAME_MAX + 1];

@@ -94,6 +94,10 @@ typedef struct mgr_grantee {
  * owners (a missing database or table counts as not owned). */
 bool mgr_access_holds(mgr *m, const mgr_principal *who, unsigned privs, const mgr_object *obj);
 
+/* Every privilege WHO holds on OBJ (MGR_PRIV_ALL for a superuser or an
+ * owner; 0 for a malformed object).  No audit entry. */
+unsigned mgr_access_privs(mgr *m, const mgr_principal *who, const mgr_object *obj);
+
 /* Does WHO hold any privilege on OBJ, on an object above it, or on an
  * object below it?  Decides what a listing shows and which names a lookup
  * resolves.  No audit entry. */

@@ -18,6 +18,7 @@
 
 #define DEFAULT_MAP_SIZE ((size_t)64 << 30)
 #define DEFAULT_ENTRY_TIMEOUT 3600.0
+#define DEFAULT_AUDIT_MAX_BYTES ((size_t)64 << 20)
 
 static const char *const reserved_platform_names[] = {"jobs", "sync", "pipelines"};
 
@@ -95,7 +96,8 @@ static int config_section(struct config_parse *cp, const char *section)
 {
 	mgr_config *cfg = cp->cfg;
 	snprintf(cp->section, sizeof cp->section, "%s", section);
-		if (strcmp(section, "metafs") == 0 || strcmp(section, "jobs") == 0) {
+		if (strcmp(section, "metafs") == 0 || strcmp(section, "jobs") == 0 ||
+		    strcmp(section, "access") == 0) {
 			cp->current = -1;
 			return 1;
 		}
@@ -124,6 +126,43 @@ static int config_section(struct config_parse *cp, const char *section)
 		resolve_path(cfg->home, rel, cfg->platforms[cp->current].meta_dir, PATH_MAX);
 		snprintf(cfg->platforms[cp->current].engine, sizeof cfg->platforms[0].engine, "embedded");
 		return 1;
+}
+
+/* [access] admins = alice, 1001, ...: each a user name or a decimal uid. */
+static int config_admins(struct config_parse *cp, const char *value)
+{
+	mgr_config *cfg = cp->cfg;
+	char list[1024], *save = NULL;
+	if (snprintf(list, sizeof list, "%s", value) >= (int)sizeof list)
+		return config_fail(cp, "%s", "admins: the list is too long");
+	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		while (isspace((unsigned char)*tok))
+			tok++;
+		char *end = tok + strlen(tok);
+		while (end > tok && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		if (!*tok)
+			continue;
+		uint32_t uid;
+		if (mgr_uid_resolve(tok, &uid))
+			return config_fail(cp, "admins: no user \"%s\"", tok);
+		if (cfg->nadmins == MGR_MAX_ADMINS)
+			return config_fail(cp, "admins: more than %s users", "64");
+		cfg->admins[cfg->nadmins++] = uid;
+	}
+	return 1;
+}
+
+static int config_access(struct config_parse *cp, const char *key, const char *value)
+{
+	if (strcmp(key, "admins") == 0)
+		return config_admins(cp, value);
+	if (strcmp(key, "audit_max_bytes") == 0) {
+		if (parse_size(value, &cp->cfg->audit_max_bytes))
+			return config_fail(cp, "bad audit_max_bytes \"%s\" (example: 64M)", value);
+		return 1;
+	}
+	return config_fail(cp, "unknown key \"%s\" in [access]", key);
 }
 
 static int config_handler(void *user, const char *section, const char *key, const char *value)
@@ -156,6 +195,8 @@ static int config_handler(void *user, const char *section, const char *key, cons
 		}
 		return 1;
 	}
+	if (strcmp(section, "access") == 0)
+		return config_access(cp, key, value);
 	if (strcmp(section, "metafs") == 0) {
 		if (strcmp(key, "mapsize") == 0) {
 			if (parse_size(value, &cfg->map_size))
@@ -207,6 +248,7 @@ int mgr_config_load(const char *home, mgr_config *cfg, char *err, size_t errlen)
 	cfg->job_threads = ncpu > 0 ? (unsigned)ncpu : 1;
 	cfg->memory_per_operator = (size_t)256 << 20;
 	cfg->memory_per_job = (size_t)1 << 30;
+	cfg->audit_max_bytes = DEFAULT_AUDIT_MAX_BYTES;
 	struct config_parse cp = {.cfg = cfg, .current = -1};
 	FILE *f = fopen(file, "r");
 	if (!f) {
@@ -289,7 +331,10 @@ int mgr_home_init(const char *home, unsigned n, const char *const *names,
 			   "workers = 2                  ; jobs that run at once\n"
 			   "memory_per_operator = 256M   ; what one operator may hold before it fails\n"
 			   "memory_per_job = 1G          ; what all operators of one job may hold\n"
-			   "bad_rows = fail              ; malformed rows: fail the job, or skip and count them\n");
+			   "bad_rows = fail              ; malformed rows: fail the job, or skip and count them\n"
+			   "\n[access]\n"
+			   "; admins = alice, 1001       ; superusers besides the user the daemon runs as\n"
+			   "audit_max_bytes = 64M        ; the audit log rotates to audit.log.1 past this\n");
 	for (unsigned i = 0; i < n; i++) {
 		textbuf_printf(&ini, "\n[platform %s]\n", names[i]);
 		if (data && data[i])
@@ -417,8 +462,15 @@ static int open_manager_store(mgr *m, char *err, size_t errlen)
 	}
 	store_options so = {.map_size = m->cfg.map_size};
 	rc = store_open(path, &so, &m->manager_store);
-	if (rc)
+	if (rc) {
 		snprintf(err, errlen, "cannot open the manager's store '%s': %s", path, store_strerror(rc));
+		return rc;
+	}
+	rc = mgr_audit_init(m);
+	if (rc == 0)
+		rc = mgr_access_init(m);
+	if (rc)
+		snprintf(err, errlen, "cannot load the grants of '%s': %s", path, store_strerror(rc));
 	return rc;
 }
 
@@ -434,6 +486,7 @@ int mgr_open(const char *home, bool daemon, mgr **out, char *err, size_t errlen)
 	if (!m)
 		return -ENOMEM;
 	m->lock_fd = -1;
+	m->superuser_uid = (uint32_t)getuid();
 	bool clean_staging = daemon;
 	int rc = mgr_config_load(home, &m->cfg, err, errlen);
 	if (rc == 0 && daemon)
@@ -467,6 +520,8 @@ void mgr_close(mgr *m)
 {
 	if (!m)
 		return;
+	mgr_access_fini(m);
+	mgr_audit_fini(m);
 	for (unsigned i = 0; i < m->nplatforms; i++)
 		store_close(m->platforms[i].store);
 	store_close(m->manager_store);

@@ -17,6 +17,9 @@ struct mgr {
 	struct mgr_syncs *syncs;    /* sync rules (daemon only), see mgr_sync.c */
 	struct mgr_pipes *pipes;    /* pipelines (daemon only), see mgr_pipeline.c */
 	void (*commit_hook)(void);  /* see mgr_set_commit_hook */
+	uint32_t superuser_uid;     /* the uid the daemon (the opening process) runs as */
+	struct mgr_access *access;  /* grants, roles and memberships in memory, see mgr_access.c */
+	struct mgr_audit *audit;    /* the audit log, see mgr_audit.c */
 };
 
 /* mkdir -p. */
@@ -37,5 +40,15 @@ int mgr_state_read(const char *path, textbuf *out);
 void mgr_deadline(struct timespec *ts, long ms);
 /* fsync a directory so a rename or mkdir in it is durable. */
 int mgr_fsync_dir(const char *path);
+/* Access control (mgr_access.c) and the audit log (mgr_audit.c): set up by
+ * mgr_open after the manager's environment is open, torn down by mgr_close
+ * (which tolerates a NULL state). */
+int mgr_access_init(mgr *m);
+void mgr_access_fini(mgr *m);
+int mgr_audit_init(mgr *m);
+void mgr_audit_fini(mgr *m);
+/* Resolve a user name or a decimal uid (groups: gid) without a message. */
+int mgr_uid_resolve(const char *name, uint32_t *uid);
+int mgr_gid_resolve(const char *name, uint32_t *gid);
 
 #endif

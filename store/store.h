@@ -25,6 +25,7 @@
  *   events      seq (u64 BE)                            -> event record
  *   ids         id (u64 BE)                              -> kind (u8) + primary key
  *   cursors     sync rule name                           -> version (u8) + u64 LE seq
+ *   roles, members, grants   access control, see store_acl.c (manager's environment)
  * A pnode is one directory level below a table: a table partitioned by
  * (dt, hour) has pnodes "2024-05-01" (depth 1) and "2024-05-01\0" "03"
  * (depth 2, a leaf: a partition proper).  Listing one level is a cursor
@@ -303,6 +304,91 @@ int store_events_trim(store_txn *txn, uint64_t before_seq);
 int store_cursor_get(store_txn *txn, const char *rule, uint64_t *seq);
 /* Set the cursor of RULE (write txn). */
 int store_cursor_put(store_txn *txn, const char *rule, uint64_t seq);
+
+/* ---- access control (store_acl.c) ---------------------------------------------- */
+/* Roles, role memberships and grants, kept in the manager's environment
+ * (sub-databases "roles", "members" and "grants", see metafs(5)).  The
+ * store knows nothing of what a privilege means: a grant carries a u32 bit
+ * set.  An object is named by its level (0 the metastore, 1 a platform, 2 a
+ * database, 3 a table) and that many names; names past the level are
+ * ignored.  Grant keys sort by object (level, then names) and then by
+ * grantee, so the grants on one object are one cursor range.  A key is at
+ * most STORE_KEY_MAX bytes: an object and grantee whose names together do
+ * not fit give -ENAMETOOLONG.  An environment written before these
+ * sub-databases existed gains them on its next read-write open; opened
+ * read-only it simply holds no roles and no grants. */
+
+typedef enum store_grantee_kind {
+	STORE_GRANTEE_USER = 1,     /* by uid */
+	STORE_GRANTEE_GROUP = 2,    /* by gid */
+	STORE_GRANTEE_ROLE = 3,     /* by role name */
+} store_grantee_kind;
+
+#define STORE_ACL_LEVEL_MAX 3
+
+typedef struct store_role {
+	char name[STORE_NAME_MAX + 1];
+	uint32_t creator_uid;
+	int64_t created_ns;
+} store_role;
+
+/* ROLE is granted to a user (KIND user, ID uid) or a group (KIND group, ID gid). */
+typedef struct store_member {
+	char role[STORE_NAME_MAX + 1];
+	store_grantee_kind kind;    /* STORE_GRANTEE_USER or STORE_GRANTEE_GROUP */
+	uint32_t id;
+	uint32_t grantor_uid;
+	int64_t created_ns;
+} store_member;
+
+typedef struct store_grant {
+	uint32_t level;             /* 0..STORE_ACL_LEVEL_MAX */
+	char names[STORE_ACL_LEVEL_MAX][STORE_NAME_MAX + 1];  /* platform, db, table */
+	store_grantee_kind kind;
+	uint32_t id;                /* uid or gid; 0 for a role */
+	char role[STORE_NAME_MAX + 1];   /* the role's name; "" otherwise */
+	uint32_t privs;             /* bit set, never 0 in a stored grant */
+	uint32_t grantor_uid;
+	int64_t created_ns;         /* when the grant last changed */
+} store_grant;
+
+/* Callbacks of the iterators: return 0 to go on, anything else stops the
+ * iteration, which then returns that value. */
+typedef int (*store_role_fn)(const store_role *r, void *arg);
+typedef int (*store_member_fn)(const store_member *m, void *arg);
+typedef int (*store_grant_fn)(const store_grant *g, void *arg);
+
+/* Create role R->name (-EEXIST if it exists). */
+int store_role_put(store_txn *txn, const store_role *r);
+int store_role_get(store_txn *txn, const char *name, store_role *out);
+/* Drop the role, its memberships and every grant to it (-ENOENT if missing). */
+int store_role_drop(store_txn *txn, const char *name);
+/* Every role in name order. */
+int store_role_iter(store_txn *txn, store_role_fn fn, void *arg);
+
+/* Insert or replace the membership (M->role, M->kind, M->id).  The role
+ * must exist (-ENOENT). */
+int store_member_put(store_txn *txn, const store_member *m);
+/* -ENOENT if there is no such membership. */
+int store_member_drop(store_txn *txn, const char *role, store_grantee_kind kind, uint32_t id);
+/* The members of ROLE (NULL: of every role), by role, then kind, then id. */
+int store_member_iter(store_txn *txn, const char *role, store_member_fn fn, void *arg);
+
+/* Insert or replace the grant G (its object and grantee are the key).
+ * -EINVAL if G->privs is 0 or a name is bad; -ENOENT for a role grantee
+ * whose role does not exist. */
+int store_grant_put(store_txn *txn, const store_grant *g);
+/* The grant of KEY's object to KEY's grantee (only those fields of KEY are
+ * read) into OUT; -ENOENT if there is none. */
+int store_grant_get(store_txn *txn, const store_grant *key, store_grant *out);
+int store_grant_drop(store_txn *txn, const store_grant *key);
+/* Every grant, in key order. */
+int store_grant_iter(store_txn *txn, store_grant_fn fn, void *arg);
+
+/* A number that changes whenever a write transaction commits in ENV, from
+ * any process (LMDB's last transaction id): a copy of the grants read while
+ * the stamp was S is current as long as the stamp is still S. */
+uint64_t store_acl_stamp(store_env *env);
 
 /* ---- names ------------------------------------------------------------------ */
 /* A name is valid if it is 1..255 bytes, not "." or "..", and holds no '/' or NUL.

@@ -177,6 +177,22 @@ static int env_open_dbs(store_env *env, const char *dir)
 	} else {
 		env->have_cursors = true;
 	}
+	/* Likewise the access-control sub-databases (roles, members, grants). */
+	rc = 0;
+	for (size_t i = 0; rc == 0 && i < 3; i++) {
+		static const char *const acl_names[] = { "roles", "members", "grants" };
+		MDB_dbi *acl_dbis[] = { &env->roles, &env->members, &env->grants };
+
+		rc = mdb_dbi_open(txn, acl_names[i], flags, acl_dbis[i]);
+	}
+	if (rc == MDB_NOTFOUND && env->read_only) {
+		rc = 0;
+	} else if (rc != 0) {
+		rc = store_mdb_error(rc, "mdb_dbi_open");
+		goto out;
+	} else {
+		env->have_acl = true;
+	}
 	rc = meta_get_u32(txn, env->meta, "format", &format);
 	if (rc == -ENOENT && !env->read_only) {
 		rc = meta_init(txn, env->meta);

@@ -29,6 +29,8 @@ struct store_env {
 	MDB_dbi meta, databases, tables, pnodes, files, events, ids, cursors;
 	bool read_only;
 	bool have_cursors;              /* false: a read-only open of an older environment */
+	MDB_dbi roles, members, grants; /* access control (store_acl.c) */
+	bool have_acl;                  /* false: a read-only open of an older environment */
 	/* Each thread's reusable read transaction (see store_env.c). */
 	pthread_key_t reader_key;
 	pthread_mutex_t readers_lock;
