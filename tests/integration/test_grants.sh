@@ -151,4 +151,65 @@ assert_eq "lake's .table counts them" "3" "$(mf_field "$L/ml/t/.table" rows)"
 assert_match "the lake job's SUBMIT was checked on lake" \
 	$'\tsubmit\t/lake\tallow\tSUBMIT\t' "$(cat "$AUDIT" 2>&1)"
 
+# ---------------------------------------------------------------- a user without privileges
+# Jobs submitted by uid 5151 (no such user is needed: FUSE reports the
+# caller's uid).  The mount is remounted with allow_other for it.
+U=5151
+as_user() { timeout -k 5 60 setpriv --reuid "$U" --regid "$U" --clear-groups "$@"; }
+user_job() {
+	STATUS=$(as_user bash -c 'printf "%s\n" "$2" >"$1/$3.sql" && cat "$1/$3/wait"' _ "$J" "$2" "$1" 2>&1)
+	STATE=$(printf '%s\n' "$STATUS" | head -n 1)
+}
+if command -v setpriv >/dev/null; then
+	chmod 755 "$MF_TMP"
+	mf_umount "$M"
+	mf_mount "$H" "$M" -o allow_other || mf_abort "remount with allow_other"
+	run_job user_setup "CREATE TABLE s.pub (id BIGINT);
+INSERT INTO s.pub VALUES (10), (20);
+CREATE TABLE s.out (id BIGINT);
+GRANT SUBMIT ON PLATFORM warehouse TO USER $U;
+GRANT MODIFY ON TABLE s.out TO USER $U;
+GRANT SELECT ON s.pub TO USER $U;"
+	assert_eq "the grants for uid $U are made" "succeeded" "$STATE" || note "$STATUS"
+
+	user_job denied "INSERT INTO s.out SELECT id FROM s.pub;
+INSERT INTO s.out SELECT id
+FROM s.t;"
+	assert_eq "a job reading a table without SELECT fails" "failed" "$STATE" || note "$STATUS"
+	assert_match "the status names the statement and the denial at the reference" \
+		"statement: 2.*error: line 3, column 6: permission denied: uid $U lacks SELECT on warehouse.s.t" \
+		"$(printf '%s' "$STATUS" | tr '\n' ' ')"
+	assert_eq "the denied job commits nothing, not even its allowed first statement" "0" \
+		"$(mf_field "$W/s/out/.table" rows)"
+	assert_match "the denial is audited" \
+		$'\t'"$U"$'\tread\t/warehouse/s/t\tdeny\tSELECT\t' "$(cat "$AUDIT" 2>&1)"
+
+	run_job user_role "CREATE ROLE readers;
+GRANT SELECT ON DATABASE s TO ROLE readers;
+GRANT ROLE readers TO USER $U;"
+	assert_eq "SELECT on the database is granted to a role of the user" "succeeded" "$STATE" || note "$STATUS"
+	user_job allowed "INSERT INTO s.out SELECT id FROM s.pub;
+INSERT INTO s.out SELECT id
+FROM s.t;"
+	assert_eq "the same job succeeds through the role's grant on the database" "succeeded" "$STATE" ||
+		note "$STATUS"
+	assert_eq "and commits both statements" "5" "$(mf_field "$W/s/out/.table" rows)"
+
+	user_job lake_denied "CREATE TABLE lake.ml.mine (id BIGINT);"
+	assert_match "a job on lake needs SUBMIT on lake" \
+		"line 1, column 1: permission denied: uid $U lacks SUBMIT on lake" "$STATUS"
+	run_job user_lake "GRANT SUBMIT ON PLATFORM lake TO USER $U;
+GRANT CREATE ON DATABASE lake.ml TO USER $U;"
+	user_job lake_owner "CREATE TABLE lake.ml.mine AS SELECT id FROM warehouse.s.pub;
+DROP TABLE lake.ml.mine;"
+	assert_eq "the creator of a table owns it: it may drop it" "succeeded" "$STATE" || note "$STATUS"
+	user_job lake_drop "DROP TABLE lake.ml.t;"
+	assert_match "but not a table another user created" \
+		"permission denied: uid $U lacks ADMIN on lake.ml.t" "$STATUS"
+	user_job user_grant "GRANT SELECT ON s.pub TO USER 4242;"
+	assert_match "GRANT needs ADMIN on the object" "line 1, column 17: .*ADMIN" "$STATUS"
+else
+	note "setpriv missing: the tests as another user are skipped"
+fi
+
 mf_finish
