@@ -71,6 +71,7 @@ typedef struct mgr_config {
 		char name[STORE_NAME_MAX + 1];
 		char data_dir[PATH_MAX];
 		char meta_dir[PATH_MAX];
+		char engine[32];        /* engine = NAME: the engine of its jobs ("embedded") */
 	} platforms[MGR_MAX_PLATFORMS];
 } mgr_config;
 

@@ -3,6 +3,7 @@
  */
 #include "manager.h"
 #include "mgr_int.h"
+#include "mgr_job_int.h"   /* mgr_engine_find */
 
 #include <ctype.h>
 #include <errno.h>
@@ -123,6 +124,7 @@ static int config_section(struct config_parse *cp, const char *section)
 		resolve_path(cfg->home, rel, cfg->platforms[cp->current].data_dir, PATH_MAX);
 		snprintf(rel, sizeof rel, "meta/%s", name);
 		resolve_path(cfg->home, rel, cfg->platforms[cp->current].meta_dir, PATH_MAX);
+		snprintf(cfg->platforms[cp->current].engine, sizeof cfg->platforms[0].engine, "embedded");
 		return 1;
 }
 
@@ -211,6 +213,13 @@ static int config_handler(void *user, const char *section, const char *key, cons
 	}
 	if (cp->current < 0)
 		return config_fail(cp, "key \"%s\" outside a section", key);
+	if (strcmp(key, "engine") == 0) {
+		/* The engine that runs the platform's statements (mgr_job_exec.c). */
+		if (!mgr_engine_find(value))
+			return config_fail(cp, "unknown engine \"%s\" (known: embedded)", value);
+		snprintf(cfg->platforms[cp->current].engine, sizeof cfg->platforms[0].engine, "%s", value);
+		return 1;
+	}
 	char *dst;
 	if (strcmp(key, "data") == 0)
 		dst = cfg->platforms[cp->current].data_dir;

@@ -8,7 +8,31 @@
  * commits nothing and stops the job, whose status then names it.
  * Statements before it stay committed, as in any SQL script run without an
  * enclosing transaction.
+ *
+ * Privileges (mgr_access.h).  Every statement runs as the job's submitter
+ * and needs: SUBMIT on the platform whose engine runs it, SELECT on every
+ * table it reads (each SCAN of the analyzed plan), and for its target
+ * MODIFY (INSERT, ADD/DROP PARTITION, MSCK REPAIR), CREATE on the database
+ * (CREATE TABLE [AS]) or on the platform (CREATE DATABASE), ADMIN (DROP
+ * TABLE, DROP DATABASE) or SELECT (SHOW PARTITIONS).  So that a denial
+ * commits nothing in the common case, the whole job is checked before its
+ * first statement runs: every statement that can be analyzed against the
+ * catalog as it is (in an arena of its own) is checked then, and audited
+ * once; one that cannot (it reads or writes what an earlier statement
+ * creates) is checked, and audited, right before it runs.  A statement
+ * checked up front is checked again before it runs, silently, in case an
+ * earlier statement revoked something.  Access control statements (GRANT,
+ * CREATE ROLE, ...) are checked by the access API itself.
+ *
+ * Engines.  A statement runs on the engine of the platform its output is
+ * on (the target of INSERT, CREATE TABLE [AS] and the DDL statements); a
+ * SELECT on that of the platform of the tables it reads when they are all
+ * on one, else the first platform's.  Each platform names its engine in
+ * metafs.ini (engine = embedded, the default).  The choice is the
+ * catalog's engine_platform: the scans of other platforms' tables then read
+ * through the exchange (see exchange_prepare).
  */
+#include "mgr_access.h"
 #include "mgr_job_int.h"
 #include "mgr_int.h"
 
@@ -16,7 +40,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+
+_Static_assert((unsigned)SQL_PRIV_SELECT == (unsigned)MGR_PRIV_SELECT &&
+	       (unsigned)SQL_PRIV_MODIFY == (unsigned)MGR_PRIV_MODIFY &&
+	       (unsigned)SQL_PRIV_CREATE == (unsigned)MGR_PRIV_CREATE &&
+	       (unsigned)SQL_PRIV_SUBMIT == (unsigned)MGR_PRIV_SUBMIT &&
+	       (unsigned)SQL_PRIV_SYNC == (unsigned)MGR_PRIV_SYNC &&
+	       (unsigned)SQL_PRIV_ADMIN == (unsigned)MGR_PRIV_ADMIN &&
+	       (unsigned)SQL_PRIV_ALL == (unsigned)MGR_PRIV_ALL,
+	       "the privilege bits of sql/ and manager/ differ");
+
+/* The engines a platform may name in metafs.ini. */
+static const sql_engine_methods *const known_engines[] = {&sql_engine_embedded};
+
+const sql_engine_methods *mgr_engine_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof known_engines / sizeof *known_engines; i++)
+		if (strcmp(known_engines[i]->name, name) == 0)
+			return known_engines[i];
+	return NULL;
+}
 
 struct run_ctx {
 	mgr *m;
@@ -34,6 +79,10 @@ struct run_ctx {
 	bool result_header_done;
 	sql_error err;
 	sql_arena *arena;
+	mgr_principal who;          /* the submitter */
+	bool *prechecked;           /* [statement index - 1]: checked and audited up front */
+	const sql_engine_methods *engine;   /* of the current statement */
+	textbuf engine_stmts[MGR_MAX_PLATFORMS];   /* ", 1, 3": statements each engine ran */
 };
 
 static void run_log(struct run_ctx *rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -425,6 +474,504 @@ static int run_ddl(struct run_ctx *rc, const sql_stmt *s)
 	}
 }
 
+/* ---- engines and privileges ------------------------------------------------------------ */
+
+/* The index of platform NAME (any case, as the analyzer compares), or DEF. */
+static unsigned platform_index(const struct run_ctx *rc, const char *name, unsigned def)
+{
+	for (unsigned i = 0; i < rc->catalog.nplatforms; i++)
+		if (strcasecmp(rc->platforms[i].name, name) == 0)
+			return i;
+	return def;
+}
+
+/* The platforms of the tables PLAN reads, a bit each: from the names of a
+ * parsed plan or the scans of an analyzed one. */
+static unsigned plan_platforms(const struct run_ctx *rc, const sql_plan *p)
+{
+	unsigned set = 0;
+	if (!p)
+		return 0;
+	if (p->kind == SQL_PLAN_SCAN && p->scan)
+		set |= 1u << p->scan->platform;
+	else if (p->kind == SQL_PLAN_UNRESOLVED_RELATION && p->nnames == 3)
+		set |= 1u << platform_index(rc, p->names[0], rc->catalog.default_platform);
+	else if (p->kind == SQL_PLAN_UNRESOLVED_RELATION && p->nnames == 2)
+		set |= 1u << rc->catalog.default_platform;
+	set |= plan_platforms(rc, p->child[0]) | plan_platforms(rc, p->child[1]);
+	for (uint32_t i = 0; i < p->nctes; i++)
+		set |= plan_platforms(rc, p->ctes[i]);
+	return set;
+}
+
+static bool is_access_stmt(const sql_stmt *s)
+{
+	switch (s->kind) {
+	case SQL_STMT_CREATE_ROLE:
+	case SQL_STMT_DROP_ROLE:
+	case SQL_STMT_GRANT:
+	case SQL_STMT_REVOKE:
+	case SQL_STMT_GRANT_ROLE:
+	case SQL_STMT_REVOKE_ROLE:
+	case SQL_STMT_SHOW_GRANTS:
+	case SQL_STMT_SHOW_ROLES:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The platform whose engine runs statement S (parsed or analyzed). */
+static unsigned stmt_engine_platform(const struct run_ctx *rc, const sql_stmt *s)
+{
+	unsigned def = rc->catalog.default_platform, set;
+	switch (s->kind) {
+	case SQL_STMT_EXPLAIN:
+		return stmt_engine_platform(rc, s->inner);
+	case SQL_STMT_SELECT:
+		set = plan_platforms(rc, s->query);
+		return set && !(set & (set - 1)) ? (unsigned)__builtin_ctz(set) : def;
+	case SQL_STMT_CREATE_DATABASE:
+	case SQL_STMT_DROP_DATABASE:
+		return s->ntarget == 2 ? platform_index(rc, s->target[0], def) : def;
+	case SQL_STMT_INSERT:
+	case SQL_STMT_CREATE_TABLE:
+	case SQL_STMT_CREATE_TABLE_AS:
+	case SQL_STMT_DROP_TABLE:
+	case SQL_STMT_ADD_PARTITION:
+	case SQL_STMT_DROP_PARTITION:
+	case SQL_STMT_MSCK_REPAIR:
+	case SQL_STMT_SHOW_PARTITIONS:
+		return s->ntarget == 3 ? platform_index(rc, s->target[0], def) : def;
+	default:
+		return def;
+	}
+}
+
+/* Where the exchange plugs in: scans of tables of platforms other than
+ * rc->catalog.engine_platform (and of mirrored tables) read the source's
+ * rows through the rule's masks (sync_mask.h).  manager/mgr_exchange.c
+ * fills the catalog's scan hook for that; until it does, there is
+ * nothing to prepare. */
+static void exchange_prepare(struct run_ctx *rc)
+{
+	(void)rc;
+}
+
+/* One privilege a statement needs on one object. */
+struct need {
+	unsigned priv;              /* one MGR_PRIV_* bit */
+	mgr_object obj;
+	const char *action;         /* mgr_authorize's verb */
+	uint32_t line, col;         /* where the statement names the object */
+};
+
+struct needs {
+	struct need *v;
+	uint32_t n, cap;
+};
+
+static void need_add(sql_arena *a, struct needs *nd, unsigned priv, mgr_object_level level,
+		     const char *platform, const char *db, const char *table, const char *action,
+		     uint32_t line, uint32_t col)
+{
+	for (uint32_t i = 0; i < nd->n; i++) {
+		const struct need *x = &nd->v[i];
+		if (x->priv == priv && x->obj.level == level && !strcmp(x->obj.platform, platform) &&
+		    (level < MGR_OBJ_DATABASE || !strcmp(x->obj.db, db)) &&
+		    (level < MGR_OBJ_TABLE || !strcmp(x->obj.table, table)))
+			return;
+	}
+	nd->v = sql_array_push(a, nd->v, &nd->n, &nd->cap, sizeof *nd->v);
+	nd->v[nd->n - 1] = (struct need){priv, {level, platform, db, table}, action, line, col};
+}
+
+/* SELECT on the table of every scan of P. */
+static void need_reads(const struct run_ctx *rc, sql_arena *a, const sql_plan *p, struct needs *nd)
+{
+	if (!p)
+		return;
+	if (p->kind == SQL_PLAN_SCAN && p->scan)
+		need_add(a, nd, MGR_PRIV_SELECT, MGR_OBJ_TABLE, rc->platforms[p->scan->platform].name,
+			 p->scan->db, p->scan->table, "read", p->line, p->col);
+	need_reads(rc, a, p->child[0], nd);
+	need_reads(rc, a, p->child[1], nd);
+}
+
+/* What analyzed statement S needs (nothing for access control statements,
+ * which the access API checks). */
+static void stmt_needs(const struct run_ctx *rc, sql_arena *a, const sql_stmt *s, struct needs *nd)
+{
+	bool explain = s->kind == SQL_STMT_EXPLAIN;
+	const sql_stmt *q = explain ? s->inner : s;
+	if (is_access_stmt(q))
+		return;
+	if (!explain) {
+		unsigned ep = rc->catalog.engine_platform;
+		unsigned tp = stmt_engine_platform(rc, q);
+		const char *tname = rc->platforms[tp].name;
+		const char *db = NULL, *table = NULL;
+		bool dbstmt = q->kind == SQL_STMT_CREATE_DATABASE || q->kind == SQL_STMT_DROP_DATABASE;
+		if (q->ntarget >= 1) {
+			bool qualified = q->ntarget == (dbstmt ? 2u : 3u);
+			db = q->target[qualified ? 1 : 0];
+			table = q->ntarget >= 2 ? q->target[q->ntarget - 1] : NULL;
+		}
+		need_add(a, nd, MGR_PRIV_SUBMIT, MGR_OBJ_PLATFORM, rc->platforms[ep].name, NULL, NULL,
+			 "submit", q->line, q->col);
+		switch (q->kind) {
+		case SQL_STMT_INSERT:
+		case SQL_STMT_ADD_PARTITION:
+		case SQL_STMT_DROP_PARTITION:
+		case SQL_STMT_MSCK_REPAIR:
+			if (table)
+				need_add(a, nd, MGR_PRIV_MODIFY, MGR_OBJ_TABLE, tname, db, table, "write",
+					 q->line, q->col);
+			break;
+		case SQL_STMT_CREATE_TABLE:
+		case SQL_STMT_CREATE_TABLE_AS:
+			if (db)
+				need_add(a, nd, MGR_PRIV_CREATE, MGR_OBJ_DATABASE, tname, db, NULL, "create",
+					 q->line, q->col);
+			break;
+		case SQL_STMT_CREATE_DATABASE:
+			need_add(a, nd, MGR_PRIV_CREATE, MGR_OBJ_PLATFORM, tname, NULL, NULL, "create",
+				 q->line, q->col);
+			break;
+		case SQL_STMT_DROP_TABLE:
+			if (table)
+				need_add(a, nd, MGR_PRIV_ADMIN, MGR_OBJ_TABLE, tname, db, table, "drop",
+					 q->line, q->col);
+			break;
+		case SQL_STMT_DROP_DATABASE:
+			need_add(a, nd, MGR_PRIV_ADMIN, MGR_OBJ_DATABASE, tname, db, NULL, "drop", q->line,
+				 q->col);
+			break;
+		case SQL_STMT_SHOW_PARTITIONS:
+			if (table)
+				need_add(a, nd, MGR_PRIV_SELECT, MGR_OBJ_TABLE, tname, db, table, "read",
+					 q->line, q->col);
+			break;
+		default:
+			break;
+		}
+	}
+	/* EXPLAIN shows schemas and statistics: it needs SELECT on what it reads. */
+	need_reads(rc, a, q->query, nd);
+}
+
+/* "warehouse.sales.orders", "warehouse.sales", "lake", "the metastore". */
+static void object_display(const mgr_object *o, char *out, size_t cap)
+{
+	switch (o->level) {
+	case MGR_OBJ_METASTORE:
+		snprintf(out, cap, "the metastore");
+		break;
+	case MGR_OBJ_PLATFORM:
+		snprintf(out, cap, "%s", o->platform);
+		break;
+	case MGR_OBJ_DATABASE:
+		snprintf(out, cap, "%s.%s", o->platform, o->db);
+		break;
+	case MGR_OBJ_TABLE:
+		snprintf(out, cap, "%s.%s.%s", o->platform, o->db, o->table);
+		break;
+	}
+}
+
+/* Check what analyzed statement S needs.  SILENT (it was checked and
+ * audited up front): a privilege still held is not audited again. */
+static int stmt_authorize(struct run_ctx *rc, sql_arena *a, const sql_stmt *s, bool silent)
+{
+	struct needs nd = {0};
+	stmt_needs(rc, a, s, &nd);
+	for (uint32_t i = 0; i < nd.n; i++) {
+		const struct need *x = &nd.v[i];
+		if (silent && mgr_access_holds(rc->m, &rc->who, x->priv, &x->obj))
+			continue;
+		int err = mgr_authorize(rc->m, &rc->who, x->priv, &x->obj, x->action, NULL);
+		if (err == 0)
+			continue;
+		char what[3 * STORE_NAME_MAX + 8];
+		object_display(&x->obj, what, sizeof what);
+		if (err == -EACCES)
+			sql_error_set(&rc->err, x->line, x->col, "permission denied: uid %u lacks %s on %s",
+				      rc->who.uid, mgr_priv_name(x->priv), what);
+		else
+			sql_error_set(&rc->err, x->line, x->col, "cannot check %s on %s: %s",
+				      mgr_priv_name(x->priv), what, store_strerror(err));
+		return err;
+	}
+	return 0;
+}
+
+/* Before the first statement runs: check every statement that can be
+ * analyzed now.  Returns 0, or the denial (in rc->err) with *FAILED_AT the
+ * statement's number. */
+static int preflight(struct run_ctx *rc, uint32_t nstmts, uint32_t *failed_at)
+{
+	sql_arena *pa = sql_arena_new();
+	sql_script script = {0};
+	sql_error perr = {0};
+	int err = 0;
+	if (!pa)
+		return 0;   /* every statement is then checked when it runs */
+	if (sql_parse(pa, rc->text, rc->len, &script, &perr) == 0 && script.nstmts == nstmts) {
+		for (uint32_t i = 0; i < script.nstmts; i++) {
+			sql_stmt *s = script.stmts[i];
+			if (is_access_stmt(s) || (s->inner && is_access_stmt(s->inner)))
+				continue;
+			rc->catalog.engine_platform = stmt_engine_platform(rc, s);
+			memset(&perr, 0, sizeof perr);
+			if (sql_analyze(pa, &rc->catalog, s, &perr))
+				continue;   /* depends on an earlier statement: checked when it runs */
+			err = stmt_authorize(rc, pa, s, false);
+			if (err) {
+				*failed_at = i + 1;
+				break;
+			}
+			rc->prechecked[i] = true;
+		}
+	}
+	rc->catalog.engine_platform = rc->catalog.default_platform;
+	sql_arena_free(pa);
+	return err;
+}
+
+/* ---- access control statements ------------------------------------------------------------ */
+
+/* The object as written, resolved (db.table is on the first platform) and
+ * checked to exist; the error names the object's place. */
+static int resolve_object(struct run_ctx *rc, const sql_object *so, mgr_object *o)
+{
+	unsigned def = rc->catalog.default_platform, pi = def;
+	bool qualified;
+	memset(o, 0, sizeof *o);
+	switch (so->kind) {
+	case SQL_OBJECT_NONE:
+	case SQL_OBJECT_METASTORE:
+		o->level = MGR_OBJ_METASTORE;
+		return 0;
+	case SQL_OBJECT_PLATFORM:
+		pi = platform_index(rc, so->names[0], rc->catalog.nplatforms);
+		if (pi == rc->catalog.nplatforms) {
+			sql_error_set(&rc->err, so->line, so->col, "unknown platform \"%s\"", so->names[0]);
+			return -ENOENT;
+		}
+		o->level = MGR_OBJ_PLATFORM;
+		o->platform = rc->platforms[pi].name;
+		return 0;
+	case SQL_OBJECT_DATABASE:
+		o->level = MGR_OBJ_DATABASE;
+		qualified = so->nnames == 2;
+		break;
+	case SQL_OBJECT_TABLE:
+		o->level = MGR_OBJ_TABLE;
+		qualified = so->nnames == 3;
+		break;
+	default:
+		sql_error_set(&rc->err, so->line, so->col, "internal error: object kind %d", (int)so->kind);
+		return -EINVAL;
+	}
+	if (qualified) {
+		pi = platform_index(rc, so->names[0], rc->catalog.nplatforms);
+		if (pi == rc->catalog.nplatforms) {
+			sql_error_set(&rc->err, so->line, so->col, "unknown platform \"%s\"", so->names[0]);
+			return -ENOENT;
+		}
+	}
+	o->platform = rc->platforms[pi].name;
+	o->db = so->names[qualified ? 1 : 0];
+	o->table = o->level == MGR_OBJ_TABLE ? so->names[so->nnames - 1] : NULL;
+	store_txn *txn = NULL;
+	int err = store_read_begin(rc->platforms[pi].store, &txn);
+	if (err == 0 && o->level == MGR_OBJ_DATABASE) {
+		store_database d;
+		err = store_database_get(txn, o->db, &d);
+	} else if (err == 0) {
+		store_table t;
+		err = store_table_get(txn, o->db, o->table, &t);
+		if (err == 0)
+			store_table_clear(&t);
+	}
+	store_abort(txn);
+	char what[3 * STORE_NAME_MAX + 8];
+	object_display(o, what, sizeof what);
+	if (err == -ENOENT || err == -EINVAL)
+		sql_error_set(&rc->err, so->line, so->col, "unknown %s %s",
+			      o->level == MGR_OBJ_TABLE ? "table" : "database", what);
+	else if (err)
+		sql_error_set(&rc->err, so->line, so->col, "cannot read %s: %s", what, store_strerror(err));
+	return err;
+}
+
+static int resolve_grantee(struct run_ctx *rc, const sql_grantee *g, mgr_grantee *out)
+{
+	char why[256] = "";
+	int err = 0;
+	memset(out, 0, sizeof *out);
+	switch (g->kind) {
+	case SQL_GRANTEE_USER:
+		err = mgr_grantee_user(g->name, out, why, sizeof why);
+		break;
+	case SQL_GRANTEE_GROUP:
+		err = mgr_grantee_group(g->name, out, why, sizeof why);
+		break;
+	case SQL_GRANTEE_ROLE:
+		out->kind = MGR_GRANTEE_ROLE;
+		if (strlen(g->name) > STORE_NAME_MAX) {
+			snprintf(why, sizeof why, "role name \"%.40s...\" is too long", g->name);
+			err = -EINVAL;
+		} else {
+			snprintf(out->role, sizeof out->role, "%s", g->name);
+		}
+		break;
+	}
+	if (err)
+		sql_error_set(&rc->err, g->line, g->col, "%s", why[0] ? why : store_strerror(err));
+	return err;
+}
+
+static const char *grantee_kind_word(sql_grantee_kind k)
+{
+	return k == SQL_GRANTEE_USER ? "user" : k == SQL_GRANTEE_GROUP ? "group" : "role";
+}
+
+/* A refusal of the access API at LINE:COL, with its reason. */
+static int access_fail(struct run_ctx *rc, uint32_t line, uint32_t col, int err, const char *why)
+{
+	if (why[0])
+		sql_error_set(&rc->err, line, col, "%s", why);
+	else if (err == -EACCES)
+		sql_error_set(&rc->err, line, col, "permission denied: uid %u", rc->who.uid);
+	else
+		sql_error_set(&rc->err, line, col, "%s", store_strerror(err));
+	return err;
+}
+
+/* "SELECT, MODIFY" */
+static void privs_text(unsigned privs, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	if (privs == MGR_PRIV_ALL) {
+		snprintf(out, cap, "ALL PRIVILEGES");
+		return;
+	}
+	for (unsigned bit = 1; bit & MGR_PRIV_ALL; bit <<= 1)
+		if (privs & bit && n < cap)
+			n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? ", " : "", mgr_priv_name(bit));
+}
+
+/* Tab-separated lines to CSV rows. */
+static void tsv_to_csv(textbuf *out, const char *text, size_t len);
+
+static void result_begin(struct run_ctx *rc, const char *header)
+{
+	if (rc->result.len)
+		textbuf_puts(&rc->result, "\n");   /* results of several statements, a blank line apart */
+	textbuf_printf(&rc->result, "%s\n", header);
+}
+
+static int run_access(struct run_ctx *rc, const sql_stmt *s)
+{
+	char why[512] = "", privs[128];
+	mgr_object o;
+	mgr_grantee g;
+	int err = 0;
+	switch (s->kind) {
+	case SQL_STMT_CREATE_ROLE:
+	case SQL_STMT_DROP_ROLE: {
+		const sql_grantee *r = &s->roles[0];
+		bool create = s->kind == SQL_STMT_CREATE_ROLE;
+		err = create ? mgr_role_create(rc->m, &rc->who, r->name, s->if_not_exists, why, sizeof why)
+			     : mgr_role_drop(rc->m, &rc->who, r->name, s->if_exists, why, sizeof why);
+		if (err)
+			return access_fail(rc, r->line, r->col, err, why);
+		run_log(rc, "%s role %s", create ? "created" : "dropped", r->name);
+		return 0;
+	}
+	case SQL_STMT_GRANT:
+	case SQL_STMT_REVOKE: {
+		bool grant = s->kind == SQL_STMT_GRANT;
+		if ((err = resolve_object(rc, &s->object, &o)))
+			return err;
+		char what[3 * STORE_NAME_MAX + 8];
+		object_display(&o, what, sizeof what);
+		privs_text(s->privs, privs, sizeof privs);
+		for (uint32_t i = 0; i < s->ngrantees; i++) {
+			const sql_grantee *x = &s->grantees[i];
+			if ((err = resolve_grantee(rc, x, &g)))
+				return err;
+			why[0] = '\0';
+			err = grant ? mgr_grant(rc->m, &rc->who, s->privs, &o, &g, why, sizeof why)
+				    : mgr_revoke(rc->m, &rc->who, s->privs, &o, &g, why, sizeof why);
+			if (err) {
+				/* The object exists (resolved above): an unknown name is the role. */
+				bool at_grantee = err != -EACCES && (err != -ENOENT || x->kind == SQL_GRANTEE_ROLE);
+				return access_fail(rc, at_grantee ? x->line : s->object.line,
+						   at_grantee ? x->col : s->object.col, err, why);
+			}
+			run_log(rc, "%s %s on %s %s %s %s", grant ? "granted" : "revoked", privs, what,
+				grant ? "to" : "from", grantee_kind_word(x->kind), x->name);
+		}
+		return 0;
+	}
+	case SQL_STMT_GRANT_ROLE:
+	case SQL_STMT_REVOKE_ROLE: {
+		bool grant = s->kind == SQL_STMT_GRANT_ROLE;
+		for (uint32_t i = 0; i < s->ngrantees; i++) {
+			const sql_grantee *x = &s->grantees[i];
+			if ((err = resolve_grantee(rc, x, &g)))
+				return err;
+			for (uint32_t r = 0; r < s->nroles; r++) {
+				why[0] = '\0';
+				err = grant ? mgr_role_grant(rc->m, &rc->who, s->roles[r].name, &g, why, sizeof why)
+					    : mgr_role_revoke(rc->m, &rc->who, s->roles[r].name, &g, why, sizeof why);
+				if (err)
+					return access_fail(rc, s->roles[r].line, s->roles[r].col, err, why);
+				run_log(rc, "%s role %s %s %s %s", grant ? "granted" : "revoked", s->roles[r].name,
+					grant ? "to" : "from", grantee_kind_word(x->kind), x->name);
+			}
+		}
+		return 0;
+	}
+	case SQL_STMT_SHOW_GRANTS:
+	case SQL_STMT_SHOW_ROLES: {
+		textbuf t = TEXTBUF_INIT;
+		if (s->kind == SQL_STMT_SHOW_ROLES) {
+			err = mgr_roles_render(rc->m, &t);
+		} else {
+			bool on = s->object.kind != SQL_OBJECT_NONE, to = s->ngrantees > 0;
+			if (on)
+				err = resolve_object(rc, &s->object, &o);
+			if (!err && to)
+				err = resolve_grantee(rc, &s->grantees[0], &g);
+			if (err) {
+				textbuf_free(&t);
+				return err;
+			}
+			err = mgr_grants_render(rc->m, on ? &o : NULL, to ? &g : NULL, &t);
+		}
+		if (err == 0)
+			err = textbuf_error(&t);
+		if (err) {
+			textbuf_free(&t);
+			return fail_errno(rc, s, err, "cannot list grants");
+		}
+		result_begin(rc, s->kind == SQL_STMT_SHOW_ROLES
+					 ? "role,members"
+					 : "object,grantee_kind,grantee,privileges,grantor_uid,time");
+		tsv_to_csv(&rc->result, t.data ? t.data : "", t.len);
+		textbuf_free(&t);
+		return textbuf_error(&rc->result);
+	}
+	default:
+		sql_error_set(&rc->err, s->line, s->col, "internal error: not an access control statement");
+		return -EINVAL;
+	}
+}
+
 /* ---- queries ------------------------------------------------------------------------- */
 
 /* One CSV field, RFC 4180.  An empty string is written "" so that it
@@ -444,6 +991,25 @@ static void csv_field(textbuf *out, const char *s, size_t n)
 		textbuf_append(out, &s[i], 1);
 	}
 	textbuf_append(out, "\"", 1);
+}
+
+static void tsv_to_csv(textbuf *out, const char *text, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		for (size_t f = i; f <= end;) {
+			const char *tab = memchr(text + f, '\t', end - f);
+			size_t fe = tab ? (size_t)(tab - text) : end;
+			if (f > i)
+				textbuf_append(out, ",", 1);
+			csv_field(out, text + f, fe - f);
+			f = fe + 1;
+		}
+		textbuf_append(out, "\n", 1);
+		i = end + 1;
+	}
 }
 
 static int result_row(void *ctx, const sql_value *values, uint32_t n)
@@ -515,6 +1081,8 @@ static int compile_query(struct run_ctx *rc, sql_arena *a, sql_plan **query)
 		return err;
 	textbuf_puts(&rc->plan, "\n");
 	append_plan_section(&rc->plan, "Physical Plan");
+	textbuf_printf(&rc->plan, "Engine: %s on %s\n", rc->engine->name,
+		       rc->platforms[rc->catalog.engine_platform].name);
 	sql_plan_print(*query, true, true, &rc->plan);
 	sql_plan_dot(*query, &rc->dot);
 	return 0;
@@ -530,7 +1098,7 @@ static int run_query_to(struct run_ctx *rc, sql_plan *query, sql_sink *sink)
 		.log = engine_log,
 		.log_ctx = rc,
 	};
-	return sql_engine_embedded.run_query(&ctx, query, rc->text, sink, &rc->err);
+	return rc->engine->run_query(&ctx, query, rc->text, sink, &rc->err);
 }
 
 static int run_insert(struct run_ctx *rc, const sql_stmt *s, sql_plan *query, unsigned platform,
@@ -612,12 +1180,15 @@ static int run_statement(struct run_ctx *rc, sql_arena *a, sql_stmt *s)
 	int err = sql_analyze(a, &rc->catalog, q, &rc->err);
 	if (err)
 		return err;
+	err = stmt_authorize(rc, a, s, rc->prechecked[s->index - 1]);
+	if (err)
+		return err;
 	if (!has_query) {
 		if (explain) {
 			textbuf_puts(&rc->plan, "== Physical Plan ==\nExecute command (no query plan)\n");
 			return 0;
 		}
-		return run_ddl(rc, q);
+		return is_access_stmt(q) ? run_access(rc, q) : run_ddl(rc, q);
 	}
 	if ((err = compile_query(rc, a, &q->query)))
 		return err;
@@ -691,6 +1262,20 @@ static void flush_files(struct run_ctx *rc)
 			   rc->resources.data ? rc->resources.data : "", rc->resources.len);
 }
 
+/* "engine: embedded on lake (statements 2, 3)", a line for each platform
+ * whose engine ran statements of the job. */
+static void engines_status(struct run_ctx *rc, textbuf *out)
+{
+	for (unsigned i = 0; i < rc->catalog.nplatforms; i++) {
+		const textbuf *t = &rc->engine_stmts[i];
+		if (!t->len)
+			continue;
+		const sql_engine_methods *e = mgr_engine_find(rc->m->cfg.platforms[i].engine);
+		textbuf_printf(out, "engine: %s on %s (statement%s %s)\n", e ? e->name : "embedded",
+			       rc->platforms[i].name, strchr(t->data + 2, ',') ? "s" : "", t->data + 2);
+	}
+}
+
 void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 {
 	struct run_ctx *rc = calloc(1, sizeof *rc);
@@ -709,11 +1294,13 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 	for (unsigned i = 0; i < m->nplatforms; i++)
 		rc->platforms[i] = (sql_platform){m->platforms[i].name, m->platforms[i].data_dir,
 						  m->platforms[i].store};
-	rc->catalog = (sql_catalog){rc->platforms, m->nplatforms, 0};
+	rc->catalog = (sql_catalog){.platforms = rc->platforms, .nplatforms = m->nplatforms,
+				    .default_platform = 0, .engine_platform = 0};
 	rc->limits = (sql_limits){m->cfg.job_threads, m->cfg.memory_per_operator, m->cfg.memory_per_job};
 	mgr_job_lock(job);
 	rc->uid = job->runs[run - 1].uid;
 	rc->gid = job->runs[run - 1].gid;
+	rc->who = (mgr_principal){rc->uid, rc->gid};
 	job->runs[run - 1].started_ns = store_now_ns();
 	job->runs[run - 1].progress = &rc->progress;
 	mgr_job_unlock(job);
@@ -734,6 +1321,16 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 		sql_error_set(&rc->err, 0, 0, "cannot read the job text: %s", store_strerror(err));
 	}
 	uint32_t failed_at = 0;
+	if (err == 0) {
+		rc->prechecked = sql_arena_alloc(a, (script.nstmts + 1) * sizeof *rc->prechecked);
+		err = preflight(rc, script.nstmts, &failed_at);
+		if (err) {
+			char summary[120];
+			stmt_summary(rc, script.stmts[failed_at - 1], summary, sizeof summary);
+			run_log(rc, "statement %u (line %u) refused before the job ran: %s", failed_at,
+				script.stmts[failed_at - 1]->line, summary);
+		}
+	}
 	for (uint32_t i = 0; err == 0 && i < script.nstmts; i++) {
 		sql_stmt *s = script.stmts[i];
 		char summary[120];
@@ -741,7 +1338,20 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 		run_log(rc, "statement %u (line %u): %s", i + 1, s->line, summary);
 		textbuf_printf(&rc->plan, "%s-- statement %u (line %u): %s\n", i ? "\n" : "", i + 1, s->line,
 			       summary);
-		textbuf_printf(&rc->resources, "statement %u:\n", i + 1);
+		/* The engine of the platform of the statement's output. */
+		unsigned ep = stmt_engine_platform(rc, s);
+		rc->catalog.engine_platform = ep;
+		rc->engine = mgr_engine_find(m->cfg.platforms[ep].engine);
+		if (!rc->engine)
+			rc->engine = &sql_engine_embedded;
+		exchange_prepare(rc);
+		if (is_access_stmt(s) || (s->inner && is_access_stmt(s->inner))) {
+			textbuf_printf(&rc->resources, "statement %u: access control (no engine)\n", i + 1);
+		} else {
+			textbuf_printf(&rc->resources, "statement %u: engine: %s on %s\n", i + 1,
+				       rc->engine->name, rc->platforms[ep].name);
+			textbuf_printf(&rc->engine_stmts[ep], ", %u", i + 1);
+		}
 		memset(&rc->err, 0, sizeof rc->err);
 		err = run_statement(rc, a, s);
 		if (err) {
@@ -769,14 +1379,18 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 	if (err) {
 		if (failed_at)
 			textbuf_printf(&details, "statement: %u\n", failed_at);
-		textbuf_printf(&details, "error: %s\nelapsed: %.3f s\n", msg, secs);
+		textbuf_printf(&details, "error: %s\n", msg);
+		engines_status(rc, &details);
+		textbuf_printf(&details, "elapsed: %.3f s\n", secs);
 		run_log(rc, "failed: %s%s", failed_at ? "" : "", msg);
 		mgr_log(MGR_LOG_WARN, "job %s run %u failed: %s", job->name, run, msg);
 		mgr_job_set_state(job, run, MGR_JOB_FAILED, details.data);
 	} else {
-		textbuf_printf(&details, "statements: %u\nrows_written: %llu\npartitions_written: %llu\n"
-					 "elapsed: %.3f s\n", script.nstmts, (unsigned long long)rc->rows_written,
-			       (unsigned long long)rc->partitions_written, secs);
+		textbuf_printf(&details, "statements: %u\nrows_written: %llu\npartitions_written: %llu\n",
+			       script.nstmts, (unsigned long long)rc->rows_written,
+			       (unsigned long long)rc->partitions_written);
+		engines_status(rc, &details);
+		textbuf_printf(&details, "elapsed: %.3f s\n", secs);
 		run_log(rc, "succeeded in %.3f s", secs);
 		mgr_job_set_state(job, run, MGR_JOB_SUCCEEDED, details.data);
 	}
@@ -787,6 +1401,8 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 	textbuf_free(&rc->dot);
 	textbuf_free(&rc->result);
 	textbuf_free(&rc->resources);
+	for (unsigned i = 0; i < MGR_MAX_PLATFORMS; i++)
+		textbuf_free(&rc->engine_stmts[i]);
 	sql_arena_free(a);
 	free(rc);
 }

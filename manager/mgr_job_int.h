@@ -34,6 +34,8 @@ void mgr_job_committed(struct job *job);
 void mgr_job_lock(struct job *job);
 void mgr_job_unlock(struct job *job);
 
+/* mgr_job_exec.c: the engine called NAME ("embedded"), or NULL. */
+const sql_engine_methods *mgr_engine_find(const char *name);
 /* mgr_job_exec.c: run every statement of one run; sets the final state. */
 void mgr_job_execute(mgr *m, struct job *job, uint32_t run);
 /* The progress text of a running run (called with the jobs lock held). */

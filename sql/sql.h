@@ -34,6 +34,10 @@ typedef struct sql_catalog {
 	const sql_platform *platforms;
 	unsigned nplatforms;
 	unsigned default_platform;   /* what `db.table` means: the first platform */
+	/* The platform whose engine runs the statement (the manager sets it
+	 * per statement; 0, the first platform, by default): scans of other
+	 * platforms' tables read through the exchange. */
+	unsigned engine_platform;
 } sql_catalog;
 
 /* The daemon's limits, from which the physical planner sizes each stage. */

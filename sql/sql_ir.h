@@ -287,7 +287,64 @@ typedef enum sql_stmt_kind {
 	SQL_STMT_MSCK_REPAIR,        /* MSCK REPAIR TABLE t */
 	SQL_STMT_SHOW_PARTITIONS,    /* SHOW PARTITIONS t */
 	SQL_STMT_EXPLAIN,            /* EXPLAIN [EXTENDED] inner */
+	/* Access control: executed by the manager (manager/mgr_access.h);
+	 * the analyzer passes them through unchanged. */
+	SQL_STMT_CREATE_ROLE,        /* CREATE ROLE [IF NOT EXISTS] roles[0] */
+	SQL_STMT_DROP_ROLE,          /* DROP ROLE [IF EXISTS] roles[0] */
+	SQL_STMT_GRANT,              /* GRANT privs ON object TO grantees */
+	SQL_STMT_REVOKE,             /* REVOKE privs ON object FROM grantees */
+	SQL_STMT_GRANT_ROLE,         /* GRANT ROLE roles TO grantees (users, groups) */
+	SQL_STMT_REVOKE_ROLE,        /* REVOKE ROLE roles FROM grantees */
+	SQL_STMT_SHOW_GRANTS,        /* SHOW GRANTS [ON object] [FOR grantees[0]] */
+	SQL_STMT_SHOW_ROLES,         /* SHOW ROLES */
 } sql_stmt_kind;
+
+/* Privileges of GRANT and REVOKE, a bit set.  The bits are those of
+ * mgr_priv (manager/mgr_access.h), which the manager checks at compile
+ * time; INSERT is parsed as MODIFY, ALL [PRIVILEGES] as SQL_PRIV_ALL. */
+enum {
+	SQL_PRIV_SELECT = 1u << 0,
+	SQL_PRIV_MODIFY = 1u << 1,
+	SQL_PRIV_CREATE = 1u << 2,
+	SQL_PRIV_SUBMIT = 1u << 3,
+	SQL_PRIV_SYNC = 1u << 4,
+	SQL_PRIV_ADMIN = 1u << 5,
+	SQL_PRIV_ALL = (1u << 6) - 1,
+};
+
+/* The object of GRANT, REVOKE and SHOW GRANTS ON, names as written:
+ * METASTORE (no name), PLATFORM|CATALOG p, DATABASE|SCHEMA [p.]d,
+ * [TABLE] [[p.]d.]t.  Missing parts are resolved by the manager as
+ * everywhere in the dialect (db.table is on the first platform). */
+typedef enum sql_object_kind {
+	SQL_OBJECT_NONE = 0,         /* no ON clause (SHOW GRANTS) */
+	SQL_OBJECT_METASTORE = 1,
+	SQL_OBJECT_PLATFORM = 2,
+	SQL_OBJECT_DATABASE = 3,
+	SQL_OBJECT_TABLE = 4,
+} sql_object_kind;
+
+typedef struct sql_object {
+	sql_object_kind kind;
+	const char *names[3];
+	uint32_t nnames;
+	uint32_t line, col;          /* of the first name (of METASTORE for it) */
+} sql_object;
+
+/* USER u | GROUP g | ROLE r.  User and group names may have been written
+ * as identifiers, quoted strings or numbers (a uid or gid); the text is
+ * kept as written, unquoted. */
+typedef enum sql_grantee_kind {
+	SQL_GRANTEE_USER = 1,
+	SQL_GRANTEE_GROUP = 2,
+	SQL_GRANTEE_ROLE = 3,
+} sql_grantee_kind;
+
+typedef struct sql_grantee {
+	sql_grantee_kind kind;
+	const char *name;
+	uint32_t line, col;          /* of the name */
+} sql_grantee;
 
 typedef struct sql_column_def {
 	const char *name;
@@ -332,6 +389,13 @@ struct sql_stmt {
 	uint32_t npspecs;
 	sql_plan *query;             /* SELECT, INSERT, CREATE TABLE AS */
 	sql_stmt *inner;             /* EXPLAIN */
+	/* Access control statements. */
+	unsigned privs;              /* GRANT, REVOKE: SQL_PRIV_* bits */
+	sql_object object;           /* GRANT, REVOKE, SHOW GRANTS ON */
+	sql_grantee *grantees;       /* TO / FROM / FOR, in order */
+	uint32_t ngrantees;
+	sql_grantee *roles;          /* CREATE/DROP ROLE, GRANT/REVOKE ROLE (kind ROLE) */
+	uint32_t nroles;
 };
 
 /* A parsed job file: its statements in order. */

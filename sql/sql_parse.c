@@ -1687,18 +1687,28 @@ static int sql_parse_create_table(sql_parser *p, sql_stmt *s)
 	return 0;
 }
 
+static int sql_parse_role_name(sql_parser *p, sql_stmt *s, uint32_t *cap);
+
 static int sql_parse_create(sql_parser *p, sql_stmt *s)
 {
 	sql_parse_advance(p);   /* CREATE */
 	if (sql_parse_accept(p, "TABLE"))
 		return sql_parse_create_table(p, s);
+	if (sql_parse_accept(p, "ROLE")) {
+		uint32_t cap = 0;
+
+		s->kind = SQL_STMT_CREATE_ROLE;
+		if (sql_parse_if_not_exists(p, &s->if_not_exists))
+			return -EINVAL;
+		return sql_parse_role_name(p, s, &cap);
+	}
 	if (sql_parse_accept(p, "DATABASE") || sql_parse_accept(p, "SCHEMA")) {
 		s->kind = SQL_STMT_CREATE_DATABASE;
 		if (sql_parse_if_not_exists(p, &s->if_not_exists))
 			return -EINVAL;
 		return sql_parse_target(p, 2, "a database name", s);
 	}
-	return sql_parse_expected(p, "TABLE or DATABASE");
+	return sql_parse_expected(p, "TABLE, DATABASE or ROLE");
 }
 
 static int sql_parse_drop(sql_parser *p, sql_stmt *s)
@@ -1706,6 +1716,14 @@ static int sql_parse_drop(sql_parser *p, sql_stmt *s)
 	unsigned max;
 
 	sql_parse_advance(p);   /* DROP */
+	if (sql_parse_accept(p, "ROLE")) {
+		uint32_t cap = 0;
+
+		s->kind = SQL_STMT_DROP_ROLE;
+		if (sql_parse_if_exists(p, &s->if_exists))
+			return -EINVAL;
+		return sql_parse_role_name(p, s, &cap);
+	}
 	if (sql_parse_accept(p, "TABLE")) {
 		s->kind = SQL_STMT_DROP_TABLE;
 		max = 3;
@@ -1713,7 +1731,7 @@ static int sql_parse_drop(sql_parser *p, sql_stmt *s)
 		s->kind = SQL_STMT_DROP_DATABASE;
 		max = 2;
 	} else {
-		return sql_parse_expected(p, "TABLE or DATABASE");
+		return sql_parse_expected(p, "TABLE, DATABASE or ROLE");
 	}
 	if (sql_parse_if_exists(p, &s->if_exists))
 		return -EINVAL;
@@ -1758,6 +1776,248 @@ static int sql_parse_alter(sql_parser *p, sql_stmt *s)
 	return 0;
 }
 
+/* ---- access control -------------------------------------------------------------------------- */
+
+/* Whether the current token is the word WORD used as a keyword: not the
+ * first part of a dotted name (`table`.x.y names a platform "table"). */
+static bool sql_parse_is_kw(const sql_parser *p, const char *word)
+{
+	sql_token next;
+
+	if (!sql_parse_is(p, word))
+		return false;
+	sql_parse_peek(p, 1, &next);
+	return !sql_parse_tok_is_op(&next, ".");
+}
+
+/* A role name, appended to S's roles. */
+static int sql_parse_role_name(sql_parser *p, sql_stmt *s, uint32_t *cap)
+{
+	sql_grantee *g;
+
+	s->roles = sql_array_push(p->a, s->roles, &s->nroles, cap, sizeof *s->roles);
+	g = &s->roles[s->nroles - 1];
+	g->kind = SQL_GRANTEE_ROLE;
+	g->line = p->tok.line;
+	g->col = p->tok.col;
+	return sql_parse_ident(p, "a role name", &g->name);
+}
+
+/* One privilege of GRANT or REVOKE, ORed into *PRIVS. */
+static int sql_parse_privilege(sql_parser *p, unsigned *privs)
+{
+	static const struct { const char *name; unsigned bit; } privileges[] = {
+		{ "SELECT", SQL_PRIV_SELECT }, { "MODIFY", SQL_PRIV_MODIFY },
+		{ "INSERT", SQL_PRIV_MODIFY }, { "CREATE", SQL_PRIV_CREATE },
+		{ "SUBMIT", SQL_PRIV_SUBMIT }, { "SYNC", SQL_PRIV_SYNC },
+		{ "ADMIN", SQL_PRIV_ADMIN },
+	};
+	const sql_token *t = &p->tok;
+
+	if (sql_parse_accept(p, "ALL")) {
+		sql_parse_accept(p, "PRIVILEGES");
+		*privs |= SQL_PRIV_ALL;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof privileges / sizeof privileges[0]; i++) {
+		if (sql_token_is(t, privileges[i].name)) {
+			*privs |= privileges[i].bit;
+			sql_parse_advance(p);
+			return 0;
+		}
+	}
+	if ((t->type == SQL_TOK_IDENT || t->type == SQL_TOK_KEYWORD) && !sql_parse_is(p, "ON")) {
+		sql_error_set(p->err, t->line, t->col, "unknown privilege \"%.*s\": expected SELECT, "
+			      "MODIFY, CREATE, SUBMIT, SYNC, ADMIN, INSERT or ALL [PRIVILEGES]",
+			      (int)t->len, t->ptr);
+		return -EINVAL;
+	}
+	return sql_parse_expected(p, "a privilege");
+}
+
+/* The object after ON. */
+static int sql_parse_object(sql_parser *p, sql_object *o)
+{
+	unsigned max = 3;
+	const char *what = "a table name";
+	int rc;
+
+	memset(o, 0, sizeof *o);
+	o->line = p->tok.line;
+	o->col = p->tok.col;
+	if (sql_parse_is_kw(p, "METASTORE")) {
+		sql_parse_advance(p);
+		o->kind = SQL_OBJECT_METASTORE;
+		return 0;
+	}
+	if (sql_parse_is_kw(p, "PLATFORM") || sql_parse_is_kw(p, "CATALOG")) {
+		o->kind = SQL_OBJECT_PLATFORM;
+		max = 1;
+		what = "a platform name";
+	} else if (sql_parse_is_kw(p, "DATABASE") || sql_parse_is_kw(p, "SCHEMA")) {
+		o->kind = SQL_OBJECT_DATABASE;
+		max = 2;
+		what = "a database name";
+	} else {
+		o->kind = SQL_OBJECT_TABLE;
+	}
+	if (o->kind != SQL_OBJECT_TABLE || sql_parse_is_kw(p, "TABLE"))
+		sql_parse_advance(p);
+	o->line = p->tok.line;
+	o->col = p->tok.col;
+	rc = sql_parse_name(p, max, what, o->names, &o->nnames);
+	if (rc)
+		return rc;
+	if (o->kind == SQL_OBJECT_TABLE && o->nnames == 1) {
+		sql_error_set(p->err, o->line, o->col, "table name \"%s\" needs a database (db.table)",
+			      o->names[0]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The name of a grantee of kind KIND: a role is an identifier; a user or a
+ * group may also be a quoted string or a number. */
+static int sql_parse_grantee_name(sql_parser *p, sql_grantee *g)
+{
+	const sql_token *t = &p->tok;
+	uint32_t n;
+
+	g->line = t->line;
+	g->col = t->col;
+	if (g->kind == SQL_GRANTEE_ROLE)
+		return sql_parse_ident(p, "a role name", &g->name);
+	if (t->type == SQL_TOK_STRING) {
+		g->name = sql_parse_unescape(p, t, &n);
+		if (n == 0 || strlen(g->name) != n) {
+			sql_error_set(p->err, t->line, t->col, "empty or invalid %s name",
+				      g->kind == SQL_GRANTEE_USER ? "user" : "group");
+			return -EINVAL;
+		}
+		sql_parse_advance(p);
+		return 0;
+	}
+	if (t->type == SQL_TOK_INTEGER) {
+		g->name = sql_arena_strndup(p->a, t->ptr, t->len);
+		sql_parse_advance(p);
+		return 0;
+	}
+	return sql_parse_ident(p, g->kind == SQL_GRANTEE_USER ? "a user name" : "a group name",
+			       &g->name);
+}
+
+static bool sql_parse_tok_is_name(const sql_token *t)
+{
+	return t->type == SQL_TOK_IDENT || t->type == SQL_TOK_STRING || t->type == SQL_TOK_INTEGER;
+}
+
+/* USER|GROUP|ROLE name; KIND (0: none yet) is the kind of the previous
+ * grantee of the list, which a name without a kind word keeps. */
+static int sql_parse_grantee(sql_parser *p, sql_grantee_kind kind, sql_grantee *g)
+{
+	static const struct { const char *word; sql_grantee_kind kind; } kinds[] = {
+		{ "USER", SQL_GRANTEE_USER }, { "GROUP", SQL_GRANTEE_GROUP },
+		{ "ROLE", SQL_GRANTEE_ROLE },
+	};
+	sql_token next;
+
+	sql_parse_peek(p, 1, &next);
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		if (sql_parse_is(p, kinds[i].word) && sql_parse_tok_is_name(&next)) {
+			kind = kinds[i].kind;
+			sql_parse_advance(p);
+			break;
+		}
+	}
+	if (!kind)
+		return sql_parse_expected(p, "USER, GROUP or ROLE");
+	g->kind = kind;
+	return sql_parse_grantee_name(p, g);
+}
+
+/* grantee [, grantee ...] into S; ROLES_ALLOWED false refuses ROLE. */
+static int sql_parse_grantees(sql_parser *p, sql_stmt *s, bool roles_allowed)
+{
+	uint32_t cap = 0;
+	sql_grantee_kind kind = 0;
+	int rc;
+
+	do {
+		sql_grantee *g;
+		uint32_t line = p->tok.line, col = p->tok.col;
+
+		s->grantees = sql_array_push(p->a, s->grantees, &s->ngrantees, &cap,
+					     sizeof *s->grantees);
+		g = &s->grantees[s->ngrantees - 1];
+		rc = sql_parse_grantee(p, kind, g);
+		if (rc)
+			return rc;
+		if (g->kind == SQL_GRANTEE_ROLE && !roles_allowed) {
+			sql_error_set(p->err, line, col, "a role is granted to users and groups, not to "
+				      "a role");
+			return -EINVAL;
+		}
+		kind = g->kind;
+	} while (sql_parse_accept_op(p, ","));
+	return 0;
+}
+
+/* GRANT ... TO ... and REVOKE ... FROM ... (the first word consumed). */
+static int sql_parse_grant(sql_parser *p, sql_stmt *s, bool revoke)
+{
+	int rc;
+
+	if (sql_parse_is(p, "ROLE")) {
+		uint32_t cap = 0;
+
+		sql_parse_advance(p);
+		s->kind = revoke ? SQL_STMT_REVOKE_ROLE : SQL_STMT_GRANT_ROLE;
+		do {
+			rc = sql_parse_role_name(p, s, &cap);
+			if (rc)
+				return rc;
+		} while (sql_parse_accept_op(p, ","));
+	} else {
+		s->kind = revoke ? SQL_STMT_REVOKE : SQL_STMT_GRANT;
+		do {
+			rc = sql_parse_privilege(p, &s->privs);
+			if (rc)
+				return rc;
+		} while (sql_parse_accept_op(p, ","));
+		rc = sql_parse_expect(p, "ON");
+		if (!rc)
+			rc = sql_parse_object(p, &s->object);
+		if (rc)
+			return rc;
+	}
+	rc = sql_parse_expect(p, revoke ? "FROM" : "TO");
+	if (rc)
+		return rc;
+	return sql_parse_grantees(p, s, s->kind == SQL_STMT_GRANT || s->kind == SQL_STMT_REVOKE);
+}
+
+/* SHOW GRANTS [ON object] [FOR|TO grantee], the clauses in either order. */
+static int sql_parse_show_grants(sql_parser *p, sql_stmt *s)
+{
+	int rc;
+
+	s->kind = SQL_STMT_SHOW_GRANTS;
+	for (;;) {
+		if (!s->object.kind && sql_parse_accept(p, "ON")) {
+			rc = sql_parse_object(p, &s->object);
+		} else if (!s->ngrantees && (sql_parse_accept(p, "FOR") ||
+					     sql_parse_accept(p, "TO"))) {
+			s->grantees = sql_arena_alloc(p->a, sizeof *s->grantees);
+			s->ngrantees = 1;
+			rc = sql_parse_grantee(p, 0, &s->grantees[0]);
+		} else {
+			return 0;
+		}
+		if (rc)
+			return rc;
+	}
+}
+
 static int sql_parse_stmt(sql_parser *p, sql_stmt **out);
 
 static int sql_parse_stmt_body(sql_parser *p, sql_stmt *s)
@@ -1799,14 +2059,23 @@ static int sql_parse_stmt_body(sql_parser *p, sql_stmt *s)
 		return rc;
 	}
 	if (sql_parse_accept(p, "SHOW")) {
+		if (sql_parse_accept(p, "GRANTS") || sql_parse_accept(p, "GRANT"))
+			return sql_parse_show_grants(p, s);
+		if (sql_parse_accept(p, "ROLES")) {
+			s->kind = SQL_STMT_SHOW_ROLES;
+			return 0;
+		}
 		s->kind = SQL_STMT_SHOW_PARTITIONS;
-		rc = sql_parse_expect(p, "PARTITIONS");
-		if (!rc)
-			rc = sql_parse_target(p, 3, "a table name", s);
-		return rc;
+		if (!sql_parse_accept(p, "PARTITIONS"))
+			return sql_parse_expected(p, "PARTITIONS, GRANTS or ROLES");
+		return sql_parse_target(p, 3, "a table name", s);
 	}
+	if (sql_parse_accept(p, "GRANT"))
+		return sql_parse_grant(p, s, false);
+	if (sql_parse_accept(p, "REVOKE"))
+		return sql_parse_grant(p, s, true);
 	return sql_parse_expected(p, "a statement (SELECT, INSERT, CREATE, DROP, ALTER, MSCK, "
-				  "SHOW or EXPLAIN)");
+				  "SHOW, GRANT, REVOKE or EXPLAIN)");
 }
 
 static int sql_parse_stmt(sql_parser *p, sql_stmt **out)

@@ -607,7 +607,7 @@ static void test_parse_drop_table_and_database(void **state)
 	assert_int_equal(s->kind, SQL_STMT_DROP_DATABASE);
 	assert_false(s->if_exists);
 	assert_string_equal(parse_error("DROP VIEW v"),
-			    "line 1, column 6: expected TABLE or DATABASE, found \"VIEW\"");
+			    "line 1, column 6: expected TABLE, DATABASE or ROLE, found \"VIEW\"");
 }
 
 static void test_parse_alter_table_add_and_drop_partitions(void **state)
@@ -805,10 +805,10 @@ static void test_parse_reports_unknown_statement(void **state)
 	(void)state;
 	assert_string_equal(parse_error("UPDATE d.t SET a = 1"),
 			    "line 1, column 1: expected a statement (SELECT, INSERT, CREATE, DROP, "
-			    "ALTER, MSCK, SHOW or EXPLAIN), found \"UPDATE\"");
+			    "ALTER, MSCK, SHOW, GRANT, REVOKE or EXPLAIN), found \"UPDATE\"");
 	assert_string_equal(parse_error("SELECT 1;\n  FOO"),
 			    "line 2, column 3: expected a statement (SELECT, INSERT, CREATE, DROP, "
-			    "ALTER, MSCK, SHOW or EXPLAIN), found \"FOO\"");
+			    "ALTER, MSCK, SHOW, GRANT, REVOKE or EXPLAIN), found \"FOO\"");
 }
 
 static void test_parse_keyword_cannot_be_a_column_unless_quoted(void **state)
@@ -947,6 +947,193 @@ static void test_parse_prints_as_catalyst_parsed_plan(void **state)
 			    "   +- 'UnresolvedRelation [sales, orders], [], false\n");
 }
 
+
+/* ---- access control ------------------------------------------------------------------------- */
+
+static void test_parse_create_and_drop_role(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("CREATE ROLE IF NOT EXISTS analysts");
+	assert_int_equal(s->kind, SQL_STMT_CREATE_ROLE);
+	assert_true(s->if_not_exists);
+	assert_int_equal(s->nroles, 1);
+	assert_string_equal(s->roles[0].name, "analysts");
+	assert_int_equal(s->roles[0].col, 27);
+	s = parse_one("create role `data eng`");
+	assert_false(s->if_not_exists);
+	assert_string_equal(s->roles[0].name, "data eng");
+	s = parse_one("DROP ROLE IF EXISTS analysts");
+	assert_int_equal(s->kind, SQL_STMT_DROP_ROLE);
+	assert_true(s->if_exists);
+	assert_string_equal(s->roles[0].name, "analysts");
+	assert_string_equal(parse_error("CREATE ROLE 'x'"),
+			    "line 1, column 13: expected a role name, found \"'x'\"");
+	assert_string_equal(parse_error("DROP ROLE"),
+			    "line 1, column 10: unexpected end of input: expected a role name");
+}
+
+static void test_parse_grant_privileges_on_every_object_kind(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("GRANT SELECT, MODIFY ON TABLE warehouse.sales.orders TO ROLE analysts");
+	assert_int_equal(s->kind, SQL_STMT_GRANT);
+	assert_int_equal(s->privs, SQL_PRIV_SELECT | SQL_PRIV_MODIFY);
+	assert_int_equal(s->object.kind, SQL_OBJECT_TABLE);
+	assert_int_equal(s->object.nnames, 3);
+	assert_string_equal(s->object.names[2], "orders");
+	assert_int_equal(s->object.col, 31);
+	assert_int_equal(s->ngrantees, 1);
+	assert_int_equal(s->grantees[0].kind, SQL_GRANTEE_ROLE);
+	assert_string_equal(s->grantees[0].name, "analysts");
+	assert_int_equal(s->grantees[0].col, 62);
+
+	s = parse_one("GRANT insert ON sales.orders TO USER alice");
+	assert_int_equal(s->privs, SQL_PRIV_MODIFY);
+	assert_int_equal(s->object.kind, SQL_OBJECT_TABLE);
+	assert_int_equal(s->object.nnames, 2);
+
+	s = parse_one("GRANT ALL PRIVILEGES ON METASTORE TO GROUP 'data ops'");
+	assert_int_equal(s->privs, SQL_PRIV_ALL);
+	assert_int_equal(s->object.kind, SQL_OBJECT_METASTORE);
+	assert_int_equal(s->object.nnames, 0);
+	assert_int_equal(s->grantees[0].kind, SQL_GRANTEE_GROUP);
+	assert_string_equal(s->grantees[0].name, "data ops");
+
+	s = parse_one("GRANT CREATE, SUBMIT ON PLATFORM lake TO USER 1001");
+	assert_int_equal(s->privs, SQL_PRIV_CREATE | SQL_PRIV_SUBMIT);
+	assert_int_equal(s->object.kind, SQL_OBJECT_PLATFORM);
+	assert_string_equal(s->object.names[0], "lake");
+	assert_string_equal(s->grantees[0].name, "1001");
+	s = parse_one("GRANT SYNC ON CATALOG lake TO USER bob");
+	assert_int_equal(s->object.kind, SQL_OBJECT_PLATFORM);
+
+	s = parse_one("GRANT ADMIN ON SCHEMA lake.ml TO USER bob");
+	assert_int_equal(s->privs, SQL_PRIV_ADMIN);
+	assert_int_equal(s->object.kind, SQL_OBJECT_DATABASE);
+	assert_int_equal(s->object.nnames, 2);
+	s = parse_one("GRANT ALL ON DATABASE sales TO USER bob");
+	assert_int_equal(s->privs, SQL_PRIV_ALL);
+	assert_int_equal(s->object.kind, SQL_OBJECT_DATABASE);
+	assert_int_equal(s->object.nnames, 1);
+
+	/* A kind word followed by a dot starts a dotted name. */
+	s = parse_one("GRANT SELECT ON platform.d.t TO USER bob");
+	assert_int_equal(s->object.kind, SQL_OBJECT_TABLE);
+	assert_string_equal(s->object.names[0], "platform");
+}
+
+static void test_parse_grantee_lists_keep_the_previous_kind(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("GRANT SELECT ON d.t TO USER alice, bob, GROUP staff, ROLE r, `user`");
+	assert_int_equal(s->ngrantees, 5);
+	assert_int_equal(s->grantees[0].kind, SQL_GRANTEE_USER);
+	assert_int_equal(s->grantees[1].kind, SQL_GRANTEE_USER);
+	assert_string_equal(s->grantees[1].name, "bob");
+	assert_int_equal(s->grantees[2].kind, SQL_GRANTEE_GROUP);
+	assert_int_equal(s->grantees[3].kind, SQL_GRANTEE_ROLE);
+	assert_int_equal(s->grantees[4].kind, SQL_GRANTEE_ROLE);
+	assert_string_equal(s->grantees[4].name, "user");
+	/* A user may be called "role". */
+	s = parse_one("GRANT SELECT ON d.t TO USER alice, role");
+	assert_int_equal(s->grantees[1].kind, SQL_GRANTEE_USER);
+	assert_string_equal(s->grantees[1].name, "role");
+}
+
+static void test_parse_revoke_privileges(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("REVOKE SELECT ON TABLE sales.orders FROM ROLE analysts");
+	assert_int_equal(s->kind, SQL_STMT_REVOKE);
+	assert_int_equal(s->privs, SQL_PRIV_SELECT);
+	assert_int_equal(s->grantees[0].kind, SQL_GRANTEE_ROLE);
+	assert_string_equal(parse_error("REVOKE SELECT ON d.t TO USER a"),
+			    "line 1, column 22: expected FROM, found \"TO\"");
+}
+
+static void test_parse_grant_and_revoke_role(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("GRANT ROLE analysts, eng TO USER alice, GROUP staff");
+	assert_int_equal(s->kind, SQL_STMT_GRANT_ROLE);
+	assert_int_equal(s->nroles, 2);
+	assert_string_equal(s->roles[1].name, "eng");
+	assert_int_equal(s->ngrantees, 2);
+	assert_int_equal(s->grantees[1].kind, SQL_GRANTEE_GROUP);
+	s = parse_one("REVOKE ROLE analysts FROM USER \"alice\"");
+	assert_int_equal(s->kind, SQL_STMT_REVOKE_ROLE);
+	assert_string_equal(s->grantees[0].name, "alice");
+	assert_string_equal(parse_error("GRANT ROLE a TO ROLE b"),
+			    "line 1, column 17: a role is granted to users and groups, not to a role");
+}
+
+static void test_parse_show_grants_and_roles(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("SHOW GRANTS");
+	assert_int_equal(s->kind, SQL_STMT_SHOW_GRANTS);
+	assert_int_equal(s->object.kind, SQL_OBJECT_NONE);
+	assert_int_equal(s->ngrantees, 0);
+	s = parse_one("SHOW GRANTS ON TABLE lake.ml.t FOR ROLE analysts");
+	assert_int_equal(s->object.kind, SQL_OBJECT_TABLE);
+	assert_int_equal(s->ngrantees, 1);
+	assert_int_equal(s->grantees[0].kind, SQL_GRANTEE_ROLE);
+	s = parse_one("SHOW GRANT TO USER 0 ON METASTORE");
+	assert_int_equal(s->object.kind, SQL_OBJECT_METASTORE);
+	assert_string_equal(s->grantees[0].name, "0");
+	s = parse_one("show roles");
+	assert_int_equal(s->kind, SQL_STMT_SHOW_ROLES);
+	assert_string_equal(parse_error("SHOW GRANTS FOR alice"),
+			    "line 1, column 17: expected USER, GROUP or ROLE, found \"alice\"");
+	assert_string_equal(parse_error("SHOW TABLES"),
+			    "line 1, column 6: expected PARTITIONS, GRANTS or ROLES, found \"TABLES\"");
+}
+
+static void test_parse_access_control_errors_name_line_and_column(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("GRANT SELECT,\n  UPDATE ON d.t TO USER a"),
+			    "line 2, column 3: unknown privilege \"UPDATE\": expected SELECT, MODIFY, "
+			    "CREATE, SUBMIT, SYNC, ADMIN, INSERT or ALL [PRIVILEGES]");
+	assert_string_equal(parse_error("GRANT ON d.t TO USER a"),
+			    "line 1, column 7: expected a privilege, found \"ON\"");
+	assert_string_equal(parse_error("GRANT SELECT d.t TO USER a"),
+			    "line 1, column 14: expected ON, found \"d\"");
+	assert_string_equal(parse_error("GRANT SELECT ON TABLE t TO USER a"),
+			    "line 1, column 23: table name \"t\" needs a database (db.table)");
+	assert_string_equal(parse_error("GRANT SELECT ON DATABASE a.b.c TO USER a"),
+			    "line 1, column 26: a database name has more than 2 parts");
+	assert_string_equal(parse_error("GRANT SELECT ON d.t TO alice"),
+			    "line 1, column 24: expected USER, GROUP or ROLE, found \"alice\"");
+	assert_string_equal(parse_error("GRANT SELECT ON d.t TO USER ''"),
+			    "line 1, column 29: empty or invalid user name");
+	assert_string_equal(parse_error("GRANT SELECT ON d.t TO ROLE 'r'"),
+			    "line 1, column 29: expected a role name, found \"'r'\"");
+}
+
+static void test_parse_explain_of_a_grant_wraps_it(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one("EXPLAIN GRANT SELECT ON d.t TO USER a");
+	assert_int_equal(s->kind, SQL_STMT_EXPLAIN);
+	assert_int_equal(s->inner->kind, SQL_STMT_GRANT);
+	assert_null(s->inner->query);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1009,6 +1196,14 @@ int main(void)
 		cmocka_unit_test(test_parse_long_operator_chains_are_accepted_up_to_the_tree_budget),
 		cmocka_unit_test(test_parse_refuses_chains_taller_than_the_tree_budget),
 		cmocka_unit_test(test_parse_prints_as_catalyst_parsed_plan),
+		cmocka_unit_test(test_parse_create_and_drop_role),
+		cmocka_unit_test(test_parse_grant_privileges_on_every_object_kind),
+		cmocka_unit_test(test_parse_grantee_lists_keep_the_previous_kind),
+		cmocka_unit_test(test_parse_revoke_privileges),
+		cmocka_unit_test(test_parse_grant_and_revoke_role),
+		cmocka_unit_test(test_parse_show_grants_and_roles),
+		cmocka_unit_test(test_parse_access_control_errors_name_line_and_column),
+		cmocka_unit_test(test_parse_explain_of_a_grant_wraps_it),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
