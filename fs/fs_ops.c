@@ -959,7 +959,7 @@ static int handle_commit(fs_handle *h, const struct fuse_ctx *ctx)
 		return fs_jobs_submit(h, ctx);   /* ctx NULL (release): as h->who */
 	if (h->type == FS_HANDLE_SYNC_DEFINE) {
 		int rc = fs_sync_define(h);
-		return rc == -EINVAL || rc == 0 ? rc : -EIO;
+		return rc == -EINVAL || rc == -EACCES || rc == 0 ? rc : -EIO;
 	}
 	if (h->type != FS_HANDLE_SCHEMA_WRITE || !h->text_dirty)
 		return 0;

@@ -305,6 +305,7 @@ mf_cleanup() {
 	for m in "${MF_MOUNTS[@]}"; do
 		mountpoint -q "$m" 2>/dev/null && fusermount3 -uz "$m" 2>/dev/null
 	done
+	mf_users_remove
 	if [ -n "$MF_TMP" ] && [ -d "$MF_TMP" ]; then
 		if [ "${MF_KEEP:-0}" = 1 ]; then
 			note "kept $MF_TMP"
@@ -575,3 +576,46 @@ mf_make_table() {
 	mf_run mkdir -- "$1" || mf_abort "mkdir $1" "$MF_OUT"
 	mf_put_schema "$1" "$2" || mf_abort "write $1/.schema" "$MF_OUT"
 }
+
+# ---------------------------------------------------------------------------
+# several users (tests of access control; they need root)
+
+MF_USERS=()         # users this test created: removed by mf_cleanup
+
+# mf_require_root : skip unless the test runs as root with useradd and setpriv
+mf_require_root() {
+	[ "$(id -u)" = 0 ] || mf_skip "needs root (creates users)"
+	command -v useradd >/dev/null || mf_skip "useradd is missing"
+	command -v setpriv >/dev/null || mf_skip "setpriv is missing"
+}
+
+# mf_add_user NAME : a user with a group of its own and no home; removed at exit
+mf_add_user() {
+	local out
+	if ! out=$(useradd -M -N -s /usr/sbin/nologin "$1" 2>&1 && groupadd -f "$1" 2>&1 &&
+		usermod -g "$1" "$1" 2>&1); then
+		mf_abort "useradd $1" "$out"
+	fi
+	MF_USERS+=("$1")
+}
+
+mf_users_remove() {
+	local u
+	for u in "${MF_USERS[@]}"; do
+		userdel "$u" 2>/dev/null
+		groupdel "$u" 2>/dev/null
+	done
+	MF_USERS=()
+}
+
+# mf_as USER CMD... : run CMD as USER (its uid and primary gid, no other
+# groups), with the command timeout
+mf_as() {
+	local u=$1
+	shift
+	timeout -k 5 "$MF_CMD_TIMEOUT" setpriv --reuid "$(id -u "$u")" --regid "$(id -g "$u")" \
+		--clear-groups -- "$@"
+}
+
+# mf_as_sh USER 'SCRIPT' : a bash snippet as USER
+mf_as_sh() { mf_as "$1" bash -c "$2"; }
