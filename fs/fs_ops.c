@@ -614,6 +614,13 @@ static int file_container(fs_node *dir, uint64_t *container)
 	}
 }
 
+/* A symlink in the data store, or a path leaving it (refused, logged and
+ * audited by the manager), is a permission error to the caller. */
+static int refusal_errno(int rc)
+{
+	return rc == -ELOOP || rc == -EXDEV ? -EACCES : rc;
+}
+
 static bool reserved_name(const char *name)
 {
 	return !strcmp(name, FS_SCHEMA_NAME) || !strcmp(name, FS_TABLEMETA_NAME) ||
@@ -631,7 +638,7 @@ static int open_writer(fs_node *dir_or_file, uint64_t table_id, uint64_t contain
 				 ctx->gid, &h->writer);
 	if (rc) {
 		free(h);
-		return rc;
+		return refusal_errno(rc);
 	}
 	h->type = FS_HANDLE_WRITER;
 	h->ino = fs_ino_of(dir_or_file->p, FS_KIND_FILE, mgr_writer_id(h->writer));
@@ -785,7 +792,7 @@ static int open_data_file(fs_node *n, struct fuse_file_info *fi, const struct fu
 		if (rc != -ELOOP && rc != -EXDEV)   /* those are logged as refusals */
 			mgr_log(MGR_LOG_ERROR, "cannot open data file %s: %s", path, store_strerror(rc));
 		free(h);
-		return rc == -ELOOP || rc == -EXDEV ? -EACCES : rc;
+		return refusal_errno(rc);
 	}
 	*out = h;
 	return 0;
@@ -954,7 +961,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 static int handle_commit(fs_handle *h, const struct fuse_ctx *ctx)
 {
 	if (h->type == FS_HANDLE_WRITER)
-		return mgr_writer_commit(h->writer, STORE_ORIGIN_FS);
+		return refusal_errno(mgr_writer_commit(h->writer, STORE_ORIGIN_FS));
 	if (h->type == FS_HANDLE_JOB_SUBMIT)
 		return fs_jobs_submit(h, ctx);   /* ctx NULL (release): as h->who */
 	if (h->type == FS_HANDLE_SYNC_DEFINE) {
