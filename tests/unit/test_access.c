@@ -15,11 +15,13 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mgr_access.h"
@@ -429,19 +431,29 @@ static void test_persistence(void **state)
 	assert_false(mgr_access_holds(f->m, &f->other, MGR_PRIV_SELECT, &o_wh));
 }
 
-/* A change committed by another opener of the home (the metafs tool) is
+/* A change committed by another process of the home (the metafs tool) is
  * seen by the next check. */
 static void test_other_process_change(void **state)
 {
 	struct fixture *f = *state;
-	char err[256] = "";
-	mgr *tool = NULL;
-	mgr_grantee g = user(U_OTHER);
-	assert_int_equal(mgr_open(f->home, false, &tool, err, sizeof err), 0);
 	assert_false(mgr_access_holds(f->m, &f->other, MGR_PRIV_SELECT, &o_hr));
-	assert_int_equal(mgr_grant(tool, &f->su, MGR_PRIV_SELECT, &o_hr, &g, err, sizeof err), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char err[256] = "";
+		mgr *tool = NULL;
+		mgr_grantee g = user(U_OTHER);
+		int rc = mgr_open(f->home, false, &tool, err, sizeof err);
+		if (rc == 0)
+			rc = mgr_grant(tool, &f->su, MGR_PRIV_SELECT, &o_hr, &g, err, sizeof err);
+		mgr_close(tool);
+		_exit(rc == 0 ? 0 : 1);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_true(mgr_access_holds(f->m, &f->other, MGR_PRIV_SELECT, &o_hr));
-	mgr_close(tool);
+	assert_true(mgr_access_holds(f->m, &f->other, MGR_PRIV_SELECT, &o_people));
 }
 
 static void test_visible(void **state)
@@ -569,6 +581,55 @@ static void test_audit_rotation(void **state)
 					       NULL), -EACCES);
 	audit_read(f, ".1", old, sizeof old);
 	assert_non_null(strstr(old, "\tdeny\t"));
+}
+
+/* Checks from many threads while grants change, and audit lines from many
+ * threads: every line whole. */
+struct checker {
+	struct fixture *f;
+	unsigned allowed, denied;
+};
+
+static void *checker_run(void *arg)
+{
+	struct checker *c = arg;
+	for (int i = 0; i < 200; i++) {
+		if (mgr_authorize(c->f->m, &c->f->other, MGR_PRIV_SELECT, &o_people, "read", NULL) == 0)
+			c->allowed++;
+		else
+			c->denied++;
+	}
+	return NULL;
+}
+
+static void test_concurrent(void **state)
+{
+	struct fixture *f = *state;
+	enum { NTHREADS = 8 };
+	pthread_t th[NTHREADS];
+	struct checker c[NTHREADS];
+	char err[256] = "";
+	mgr_grantee g = user(U_OTHER);
+	for (int i = 0; i < NTHREADS; i++) {
+		c[i] = (struct checker){.f = f};
+		assert_int_equal(pthread_create(&th[i], NULL, checker_run, &c[i]), 0);
+	}
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(mgr_grant(f->m, &f->su, MGR_PRIV_SELECT, &o_hr, &g, err, sizeof err), 0);
+		assert_int_equal(mgr_revoke(f->m, &f->su, MGR_PRIV_SELECT, &o_hr, &g, err, sizeof err), 0);
+	}
+	assert_int_equal(mgr_grant(f->m, &f->su, MGR_PRIV_SELECT, &o_hr, &g, err, sizeof err), 0);
+	unsigned total = 0;
+	for (int i = 0; i < NTHREADS; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		total += c[i].allowed + c[i].denied;
+	}
+	assert_int_equal(total, NTHREADS * 200);
+	assert_true(mgr_access_holds(f->m, &f->other, MGR_PRIV_SELECT, &o_people));
+	/* 1600 checks and 41 management calls, each one whole line. */
+	static char text[1 << 20];
+	audit_read(f, "", text, sizeof text);
+	assert_int_equal(audit_lines_check(text), NTHREADS * 200 + 41);
 }
 
 /* ---- names and renderings ------------------------------------------------------------- */
@@ -709,6 +770,7 @@ int main(void)
 		TEST(test_visible),
 		TEST(test_audit_lines),
 		TEST(test_audit_rotation),
+		TEST(test_concurrent),
 		TEST(test_priv_names),
 		TEST(test_grantee_names),
 		TEST(test_render),
