@@ -586,20 +586,32 @@ static void need_add(sql_arena *a, struct needs *nd, unsigned priv, mgr_object_l
 	nd->v[nd->n - 1] = (struct need){priv, {level, platform, db, table}, action, line, col};
 }
 
-/* SELECT on the table of every scan of P. */
+/* SELECT on every table plan P reads, as written: taken from the parsed
+ * plan, before the analyzer resolves names (it may resolve a table of
+ * another platform to the mirror the exchange reads it through; the
+ * privilege is still needed on the table named). */
 static void need_reads(const struct run_ctx *rc, sql_arena *a, const sql_plan *p, struct needs *nd)
 {
 	if (!p)
 		return;
-	if (p->kind == SQL_PLAN_SCAN && p->scan)
+	if (p->kind == SQL_PLAN_UNRESOLVED_RELATION && (p->nnames == 2 || p->nnames == 3)) {
+		unsigned pi = p->nnames == 3 ? platform_index(rc, p->names[0], rc->catalog.default_platform)
+					     : rc->catalog.default_platform;
+		need_add(a, nd, MGR_PRIV_SELECT, MGR_OBJ_TABLE, rc->platforms[pi].name,
+			 p->names[p->nnames - 2], p->names[p->nnames - 1], "read", p->line, p->col);
+	} else if (p->kind == SQL_PLAN_SCAN && p->scan) {
 		need_add(a, nd, MGR_PRIV_SELECT, MGR_OBJ_TABLE, rc->platforms[p->scan->platform].name,
 			 p->scan->db, p->scan->table, "read", p->line, p->col);
+	}
 	need_reads(rc, a, p->child[0], nd);
 	need_reads(rc, a, p->child[1], nd);
+	for (uint32_t i = 0; i < p->nctes; i++)
+		need_reads(rc, a, p->ctes[i], nd);
 }
 
-/* What analyzed statement S needs (nothing for access control statements,
- * which the access API checks). */
+/* What statement S needs, but for its reads (need_reads, on the parsed
+ * plan): nothing for access control statements, which the access API
+ * checks. */
 static void stmt_needs(const struct run_ctx *rc, sql_arena *a, const sql_stmt *s, struct needs *nd)
 {
 	bool explain = s->kind == SQL_STMT_EXPLAIN;
@@ -656,8 +668,8 @@ static void stmt_needs(const struct run_ctx *rc, sql_arena *a, const sql_stmt *s
 			break;
 		}
 	}
-	/* EXPLAIN shows schemas and statistics: it needs SELECT on what it reads. */
-	need_reads(rc, a, q->query, nd);
+	/* EXPLAIN shows schemas and statistics: it needs SELECT on what it reads
+	 * (READS, which the caller collected). */
 }
 
 /* "warehouse.sales.orders", "warehouse.sales", "lake", "the metastore". */
@@ -679,12 +691,18 @@ static void object_display(const mgr_object *o, char *out, size_t cap)
 	}
 }
 
-/* Check what analyzed statement S needs.  SILENT (it was checked and
- * audited up front): a privilege still held is not audited again. */
-static int stmt_authorize(struct run_ctx *rc, sql_arena *a, const sql_stmt *s, bool silent)
+/* Check what analyzed statement S needs, READS (from need_reads) last.
+ * SILENT (it was checked and audited up front): a privilege still held is
+ * not audited again. */
+static int stmt_authorize(struct run_ctx *rc, sql_arena *a, const sql_stmt *s,
+			  const struct needs *reads, bool silent)
 {
 	struct needs nd = {0};
 	stmt_needs(rc, a, s, &nd);
+	for (uint32_t i = 0; i < reads->n; i++) {
+		nd.v = sql_array_push(a, nd.v, &nd.n, &nd.cap, sizeof *nd.v);
+		nd.v[nd.n - 1] = reads->v[i];
+	}
 	for (uint32_t i = 0; i < nd.n; i++) {
 		const struct need *x = &nd.v[i];
 		if (silent && mgr_access_holds(rc->m, &rc->who, x->priv, &x->obj))
@@ -721,11 +739,14 @@ static int preflight(struct run_ctx *rc, uint32_t nstmts, uint32_t *failed_at)
 			sql_stmt *s = script.stmts[i];
 			if (is_access_stmt(s) || (s->inner && is_access_stmt(s->inner)))
 				continue;
+			const sql_stmt *q = s->inner ? s->inner : s;
+			struct needs reads = {0};
+			need_reads(rc, pa, q->query, &reads);
 			rc->catalog.engine_platform = stmt_engine_platform(rc, s);
 			memset(&perr, 0, sizeof perr);
 			if (sql_analyze(pa, &rc->catalog, s, &perr))
 				continue;   /* depends on an earlier statement: checked when it runs */
-			err = stmt_authorize(rc, pa, s, false);
+			err = stmt_authorize(rc, pa, s, &reads, false);
 			if (err) {
 				*failed_at = i + 1;
 				break;
@@ -1177,10 +1198,12 @@ static int run_statement(struct run_ctx *rc, sql_arena *a, sql_stmt *s)
 		append_plan_section(&rc->plan, "Parsed Logical Plan");
 		sql_plan_print(q->query, false, false, &rc->plan);
 	}
+	struct needs reads = {0};
+	need_reads(rc, a, q->query, &reads);
 	int err = sql_analyze(a, &rc->catalog, q, &rc->err);
 	if (err)
 		return err;
-	err = stmt_authorize(rc, a, s, rc->prechecked[s->index - 1]);
+	err = stmt_authorize(rc, a, s, &reads, rc->prechecked[s->index - 1]);
 	if (err)
 		return err;
 	if (!has_query) {

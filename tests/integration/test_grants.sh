@@ -163,6 +163,8 @@ user_job() {
 if command -v setpriv >/dev/null; then
 	chmod 755 "$MF_TMP"
 	mf_umount "$M"
+	# lake's section is the last of the file: name its engine explicitly.
+	printf 'engine = embedded\n' >>"$H/metafs.ini"
 	mf_mount "$H" "$M" -o allow_other || mf_abort "remount with allow_other"
 	run_job user_setup "CREATE TABLE s.pub (id BIGINT);
 INSERT INTO s.pub VALUES (10), (20);
@@ -211,5 +213,17 @@ DROP TABLE lake.ml.mine;"
 else
 	note "setpriv missing: the tests as another user are skipped"
 fi
+
+# ---------------------------------------------------------------- engine = in metafs.ini
+H2=$MF_TMP/home2
+M2=$MF_TMP/mnt2
+mkdir -p "$M2"
+mf_register_mount "$M2"
+"$METAFS" init "$H2" >/dev/null 2>&1 || mf_abort "metafs init $H2"
+printf 'engine = spark\n' >>"$H2/metafs.ini"
+out=$(timeout -k 5 "$MF_CMD_TIMEOUT" "$METAFSD" --home "$H2" "$M2" 2>&1 </dev/null)
+rc=$?
+assert_ne "a platform naming an unknown engine stops the daemon" "0" "$rc"
+assert_match "the error names the engine" 'unknown engine "spark"' "$out"
 
 mf_finish
