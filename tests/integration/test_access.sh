@@ -102,6 +102,16 @@ check_audit "the read is audited as allowed" "$BUID" read /warehouse/sales/order
 assert_ok "test -r says bob can read .schema now" mf_as "$BOB" test -r "$W/sales/orders/.schema"
 assert_fails "test -w says bob cannot write into the partition" \
 	mf_as "$BOB" test -w "$W/sales/orders/dt=2024-05-01"
+# SELECT on a mirror's .refresh: the lake table decides
+printf 'source = warehouse.sales.orders\ntarget = lake\nmirror = schema, properties\n' >"$MF_TMP/m.rule"
+cp "$MF_TMP/m.rule" "$M/sync/m.rule" || fail "root defines a rule" "$(cat "$M/.metafs/log" | tail -3)"
+cat "$M/sync/m/run" >/dev/null
+expect_fail_errno "bob cannot read lake's .refresh (no SELECT on the lake table)" "Permission denied" \
+	mf_as "$BOB" cat "$L/sales/orders/.refresh"
+run_job g_lake "GRANT SELECT ON TABLE lake.sales.orders TO USER $BOB;"
+assert_match "with SELECT on the lake table bob reads .refresh" "dt=2024-05-01" \
+	"$(mf_as "$BOB" cat "$L/sales/orders/.refresh" 2>&1)"
+check_audit "the .refresh read is audited" "$BUID" read /lake/sales/orders allow
 # MODIFY denied
 chmod 644 "$MF_TMP/p.csv"
 expect_fail_errno "bob cannot add a file (MODIFY)" "Permission denied" \
