@@ -4,6 +4,7 @@
  * replies once, at its end.
  */
 #include "fs_int.h"
+#include "mgr_exchange.h"
 #include "mgr_job.h"
 #include "mgr_sync.h"
 
@@ -719,13 +720,15 @@ static int open_data_file(fs_node *n, struct fuse_file_info *fi, const struct fu
 		return -ENOMEM;
 	h->type = FS_HANDLE_READ_FD;
 	h->ino = n->ino;
-	h->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (h->fd < 0) {
-		rc = -errno;
-		mgr_log(MGR_LOG_ERROR, "cannot open data file %s: %s", path, strerror(errno));
+	/* A mirror's data goes through its exchange (masks, dropped columns). */
+	bool masked = false;
+	rc = mgr_exchange_open_data(fs_state.m, n->p, &n->table, n->view_target, &n->file, path,
+				    &h->fd, &masked);
+	if (rc) {
 		free(h);
 		return rc;
 	}
+	fi->direct_io = masked;   /* its size is the transform's, not the record's */
 	*out = h;
 	return 0;
 }

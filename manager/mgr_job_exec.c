@@ -11,6 +11,7 @@
  */
 #include "mgr_job_int.h"
 #include "mgr_int.h"
+#include "mgr_exchange.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -609,6 +610,7 @@ static int run_statement(struct run_ctx *rc, sql_arena *a, sql_stmt *s)
 		append_plan_section(&rc->plan, "Parsed Logical Plan");
 		sql_plan_print(q->query, false, false, &rc->plan);
 	}
+	rc->catalog.engine_platform = mgr_exchange_engine(&rc->catalog, q);
 	int err = sql_analyze(a, &rc->catalog, q, &rc->err);
 	if (err)
 		return err;
@@ -709,7 +711,8 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 	for (unsigned i = 0; i < m->nplatforms; i++)
 		rc->platforms[i] = (sql_platform){m->platforms[i].name, m->platforms[i].data_dir,
 						  m->platforms[i].store};
-	rc->catalog = (sql_catalog){rc->platforms, m->nplatforms, 0};
+	rc->catalog = (sql_catalog){.platforms = rc->platforms, .nplatforms = m->nplatforms};
+	mgr_exchange_catalog(m, &rc->catalog);
 	rc->limits = (sql_limits){m->cfg.job_threads, m->cfg.memory_per_operator, m->cfg.memory_per_job};
 	mgr_job_lock(job);
 	rc->uid = job->runs[run - 1].uid;

@@ -2,6 +2,7 @@
  * mgr_sync.c - sync rules in the daemon (see mgr_sync.h).
  */
 #include "mgr_sync.h"
+#include "mgr_exchange.h"
 #include "mgr_pipeline.h"
 #include "mgr_int.h"
 #include "sync.h"
@@ -296,7 +297,8 @@ int mgr_sync_start(mgr *m)
 	if (rc)
 		return rc;
 	char keypath[PATH_MAX + 32], kerr[512] = "";
-	snprintf(keypath, sizeof keypath, "%s/manager/exchange.key", m->cfg.home);
+	snprintf(keypath, sizeof keypath, "%s/" MGR_EXCHANGE_KEY, m->cfg.home);
+	mgr_exchange_clean(m);
 	if (sync_mask_key_load(keypath, ss->key, ss->key_id, kerr, sizeof kerr) == 0)
 		ss->have_key = true;
 	else
@@ -628,4 +630,25 @@ int mgr_refresh(mgr *m, mgr_platform *p, const store_table *t, uint64_t since, t
 	if (!src)
 		return -ENOENT;
 	return sync_refresh(t, p->name, src, since, out);
+}
+
+int mgr_sync_exchange_rule(mgr *m, const char *source, const char *target, const char *db,
+			   const char *table, char name[STORE_NAME_MAX + 1])
+{
+	struct mgr_syncs *ss = m->syncs;
+	int rc = -ENOENT;
+	if (!ss)
+		return rc;
+	pthread_mutex_lock(&ss->lock);
+	for (uint32_t i = 0; i < ss->nrules && rc; i++) {
+		const sync_rule *r = &ss->rules[i]->rule;
+		if (ss->rules[i]->deleted || (!r->masks.n && !r->ndrop) ||
+		    strcmp(r->source_platform, source) || strcmp(r->target_platform, target) ||
+		    !sync_rule_matches(r, db, table))
+			continue;
+		memcpy(name, r->name, STORE_NAME_MAX + 1);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&ss->lock);
+	return rc;
 }
