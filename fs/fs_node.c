@@ -4,6 +4,7 @@
  * being written.
  */
 #include "fs_int.h"
+#include "mgr_exchange.h"
 #include "mgr_sync.h"
 
 #include <errno.h>
@@ -196,6 +197,18 @@ static void set_times(struct stat *st, int64_t created, int64_t modified)
 	(void)created;
 }
 
+/* A data file served masked (mgr_exchange.h) has the transform's size: the
+ * materialized file's, or 0 until it is (reads use direct_io). */
+static void fs_exchange_attr(const fs_node *n, struct stat *st)
+{
+	uint64_t size = 0;
+
+	if (mgr_exchange_data_size(fs_state.m, n->p, &n->table, n->view_target, &n->file, &size) > 0) {
+		st->st_size = (off_t)size;
+		st->st_blocks = (blkcnt_t)((size + 511) / 512);
+	}
+}
+
 void fs_node_attr(const fs_node *n, struct stat *st)
 {
 	memset(st, 0, sizeof *st);
@@ -259,6 +272,8 @@ void fs_node_attr(const fs_node *n, struct stat *st)
 		st->st_uid = n->file.owner_uid;
 		st->st_gid = n->file.owner_gid;
 		set_times(st, n->file.created_ns, n->file.modified_ns);
+		if (n->have_table && (n->view_target || mgr_is_mirror(&n->table)))
+			fs_exchange_attr(n, st);
 		break;
 	case FS_KIND_SCHEMA:
 		st->st_mode = S_IFREG | (n->table.has_schema ? 0444 : 0644);

@@ -4,6 +4,7 @@
  * replies once, at its end.
  */
 #include "fs_int.h"
+#include "mgr_exchange.h"
 #include "mgr_job.h"
 #include "mgr_sync.h"
 
@@ -786,14 +787,15 @@ static int open_data_file(fs_node *n, struct fuse_file_info *fi, const struct fu
 		return -ENOMEM;
 	h->type = FS_HANDLE_READ_FD;
 	h->ino = n->ino;
-	h->fd = mgr_data_open(n->p, data_dir, path, O_RDONLY, 0, ctx->uid);
-	if (h->fd < 0) {
-		rc = h->fd;
-		if (rc != -ELOOP && rc != -EXDEV)   /* those are logged as refusals */
-			mgr_log(MGR_LOG_ERROR, "cannot open data file %s: %s", path, store_strerror(rc));
+	/* A mirror's data goes through its exchange (masks, dropped columns). */
+	bool masked = false;
+	rc = mgr_exchange_open_data(fs_state.m, n->p, &n->table, n->view_target, &n->file, path,
+				    ctx->uid, &h->fd, &masked);
+	if (rc) {
 		free(h);
 		return refusal_errno(rc);
 	}
+	fi->direct_io = masked;   /* its size is the transform's, not the record's */
 	*out = h;
 	return 0;
 }

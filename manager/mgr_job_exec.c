@@ -30,11 +30,12 @@
  * on one, else the first platform's.  Each platform names its engine in
  * metafs.ini (engine = embedded, the default).  The choice is the
  * catalog's engine_platform: the scans of other platforms' tables then read
- * through the exchange (see exchange_prepare).
+ * through the exchange (mgr_exchange_catalog).
  */
 #include "mgr_access.h"
 #include "mgr_job_int.h"
 #include "mgr_int.h"
+#include "mgr_exchange.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -546,16 +547,6 @@ static unsigned stmt_engine_platform(const struct run_ctx *rc, const sql_stmt *s
 	default:
 		return def;
 	}
-}
-
-/* Where the exchange plugs in: scans of tables of platforms other than
- * rc->catalog.engine_platform (and of mirrored tables) read the source's
- * rows through the rule's masks (sync_mask.h).  manager/mgr_exchange.c
- * fills the catalog's scan hook for that; until it does, there is
- * nothing to prepare. */
-static void exchange_prepare(struct run_ctx *rc)
-{
-	(void)rc;
 }
 
 /* One privilege a statement needs on one object. */
@@ -1319,6 +1310,7 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 						  m->platforms[i].store};
 	rc->catalog = (sql_catalog){.platforms = rc->platforms, .nplatforms = m->nplatforms,
 				    .default_platform = 0, .engine_platform = 0};
+	mgr_exchange_catalog(m, &rc->catalog);
 	rc->limits = (sql_limits){m->cfg.job_threads, m->cfg.memory_per_operator, m->cfg.memory_per_job};
 	mgr_job_lock(job);
 	rc->uid = job->runs[run - 1].uid;
@@ -1367,7 +1359,6 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 		rc->engine = mgr_engine_find(m->cfg.platforms[ep].engine);
 		if (!rc->engine)
 			rc->engine = &sql_engine_embedded;
-		exchange_prepare(rc);
 		if (is_access_stmt(s) || (s->inner && is_access_stmt(s->inner))) {
 			textbuf_printf(&rc->resources, "statement %u: access control (no engine)\n", i + 1);
 		} else {

@@ -2,6 +2,7 @@
  * mgr_sync.c - sync rules in the daemon (see mgr_sync.h).
  */
 #include "mgr_sync.h"
+#include "mgr_exchange.h"
 #include "mgr_pipeline.h"
 #include "mgr_int.h"
 #include "sync.h"
@@ -33,6 +34,7 @@ struct rule_entry {
 	textbuf history;            /* lines, newest last */
 	textbuf last_result;        /* what the last run did (the `run` file) */
 	bool run_requested;
+	bool full_requested;        /* redefined (masks may differ): compare everything once */
 	bool last_fallback;         /* the last run found a gap in the log */
 	uint64_t failed_head;       /* source head when it last failed: retry only past it */
 	uint64_t runs;              /* completed runs */
@@ -49,11 +51,18 @@ struct mgr_syncs {
 	pthread_t thread;
 	bool running, stopping, kicked;
 	char dir[PATH_MAX];
+	bool have_key;              /* the exchange key, for rules with masks */
+	uint8_t key[SYNC_MASK_KEY_BYTES];
+	char key_id[9];
 };
 
-static sync_platform as_sync(const mgr_platform *p)
+/* P as sync sees it; with SS, carrying the exchange key (for apply). */
+static sync_platform as_sync(const struct mgr_syncs *ss, const mgr_platform *p)
 {
-	return (sync_platform){p->name, p->data_dir, p->store};
+	bool key = ss && ss->have_key;
+
+	return (sync_platform){p->name, p->data_dir, p->store, key ? ss->key : NULL,
+			       key ? ss->key_id : NULL};
 }
 
 static void save_state(struct mgr_syncs *ss, struct rule_entry *r)
@@ -115,6 +124,9 @@ static int install_locked(struct mgr_syncs *ss, const sync_rule *rule)
 	if (r) {
 		r->rule = *rule;
 		r->next_full_ns = 0;
+		/* The mirrors' schemas and mask properties may have to change
+		 * although the source did not. */
+		r->full_requested = true;
 		return 0;
 	}
 	if (ss->nrules == ss->cap) {
@@ -130,6 +142,7 @@ static int install_locked(struct mgr_syncs *ss, const sync_rule *rule)
 		return -ENOMEM;
 	r->id = ss->nrules + 1;
 	r->rule = *rule;
+	r->full_requested = rule->masks.n > 0;   /* the key or policy may differ from the mirrors' */
 	snprintf(r->status, sizeof r->status, "idle");
 	snprintf(r->last_run, sizeof r->last_run, "never");
 	ss->rules[ss->nrules++] = r;
@@ -205,7 +218,7 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 	} else if ((rc = owner_check(m, &owner, &rule, res.conflict, sizeof res.conflict))) {
 		/* nothing is applied for an owner who lost SYNC */
 	} else {
-		sync_platform s = as_sync(src), t = as_sync(tgt);
+		sync_platform s = as_sync(ss, src), t = as_sync(ss, tgt);
 		rc = sync_rule_apply(&rule, &s, &t, full, false, NULL, &res);
 	}
 	double ms = (double)(store_now_ns() - t0) / 1e6;
@@ -282,7 +295,7 @@ static void *scheduler_main(void *arg)
 			struct rule_entry *r = ss->rules[i];
 			if (r->deleted)
 				continue;
-			bool full = r->rule.interval_ms && now >= r->next_full_ns;
+			bool full = (r->rule.interval_ms && now >= r->next_full_ns) || r->full_requested;
 			bool asked = r->run_requested;
 			sync_rule rule = r->rule;
 			uint64_t failed_head = r->failed_head;
@@ -293,6 +306,7 @@ static void *scheduler_main(void *arg)
 				continue;
 			/* A failed rule is retried when there is something new, not in a loop. */
 			r->run_requested = false;
+			r->full_requested = false;
 			if (full)
 				r->next_full_ns = now + (int64_t)r->rule.interval_ms * 1000000;
 			run_rule(ss, r, full);
@@ -326,6 +340,13 @@ int mgr_sync_start(mgr *m)
 	int rc = mgr_mkdirs(ss->dir, 0755);
 	if (rc)
 		return rc;
+	char keypath[PATH_MAX + 32], kerr[512] = "";
+	snprintf(keypath, sizeof keypath, "%s/" MGR_EXCHANGE_KEY, m->cfg.home);
+	mgr_exchange_clean(m);
+	if (sync_mask_key_load(keypath, ss->key, ss->key_id, kerr, sizeof kerr) == 0)
+		ss->have_key = true;
+	else
+		mgr_log(MGR_LOG_WARN, "no exchange key: rules with masks will fail: %s", kerr);
 	DIR *d = opendir(ss->dir);
 	if (!d)
 		return -errno;
@@ -600,7 +621,7 @@ int mgr_sync_read(mgr *m, uint32_t id, mgr_sync_file file, textbuf *out)
 		textbuf_printf(out, "%llu\n", (unsigned long long)(file == MGR_SYNC_CURSOR ? cursor
 							   : head > cursor ? head - cursor : 0));
 	} else if (file == MGR_SYNC_DIFF) {
-		sync_platform s = as_sync(src), t = as_sync(tgt);
+		sync_platform s = as_sync(ss, src), t = as_sync(ss, tgt);
 		sync_result res;
 		int rc = sync_rule_apply(&rule, &s, &t, false, true, out, &res);
 		if (rc && res.conflict[0])
@@ -704,9 +725,30 @@ int mgr_refresh(mgr *m, mgr_platform *p, const store_table *t, uint64_t since, t
 {
 	sync_platform all[MGR_MAX_PLATFORMS];
 	for (unsigned i = 0; i < m->nplatforms; i++)
-		all[i] = as_sync(&m->platforms[i]);
+		all[i] = as_sync(NULL, &m->platforms[i]);
 	const sync_platform *src = sync_source_of(t, all, m->nplatforms);
 	if (!src)
 		return -ENOENT;
 	return sync_refresh(t, p->name, src, since, out);
+}
+
+int mgr_sync_exchange_rule(mgr *m, const char *source, const char *target, const char *db,
+			   const char *table, char name[STORE_NAME_MAX + 1])
+{
+	struct mgr_syncs *ss = m->syncs;
+	int rc = -ENOENT;
+	if (!ss)
+		return rc;
+	pthread_mutex_lock(&ss->lock);
+	for (uint32_t i = 0; i < ss->nrules && rc; i++) {
+		const sync_rule *r = &ss->rules[i]->rule;
+		if (ss->rules[i]->deleted || (!r->masks.n && !r->ndrop) ||
+		    strcmp(r->source_platform, source) || strcmp(r->target_platform, target) ||
+		    !sync_rule_matches(r, db, table))
+			continue;
+		memcpy(name, r->name, STORE_NAME_MAX + 1);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&ss->lock);
+	return rc;
 }

@@ -30,14 +30,49 @@ typedef struct sql_platform {
 	store_env *store;
 } sql_platform;
 
+/* Where the rows of a scanned table come from, when not simply from its own
+ * platform's data store (see sql_catalog.scan_source). */
+typedef struct sql_scan_source {
+	/* Analysis: resolve the name to this table instead (platform index,
+	 * db, table): a second-platform statement reading a first-platform
+	 * table sees it as the second platform's mirror, with the mirror's
+	 * schema. */
+	bool redirect;
+	unsigned platform;
+	char db[STORE_NAME_MAX + 1], table[STORE_NAME_MAX + 1];
+	/* Execution: list the partitions and files of table DB.TABLE (id
+	 * TABLE_ID, 0: any) of platform PLATFORM, under that platform's data
+	 * store, instead of the scanned table's (a mirror reads its source's
+	 * files). */
+	bool from_source;
+	uint64_t table_id;
+	/* Open one of those data files (F its record, PATH its path): the
+	 * rows the scan sees are that fd's, already transformed (masks
+	 * applied, dropped columns gone) before any operator sees a row.  *FD
+	 * is the reader's to close.  NULL: open PATH.  Called from the scan's
+	 * worker threads; on failure a reason in ERR. */
+	int (*open_file)(void *open_ctx, const store_file *f, const char *path, int *fd,
+			 char *err, size_t errlen);
+	void *open_ctx;
+	/* Called once when the scan is done with OPEN_CTX (may be NULL). */
+	void (*release)(void *open_ctx);
+} sql_scan_source;
+
 typedef struct sql_catalog {
 	const sql_platform *platforms;
 	unsigned nplatforms;
 	unsigned default_platform;   /* what `db.table` means: the first platform */
-	/* The platform whose engine runs the statement (the manager sets it
-	 * per statement; 0, the first platform, by default): scans of other
-	 * platforms' tables read through the exchange. */
+	/* The platform whose engine runs the statement (its output table's
+	 * platform; default_platform when it has none).  Set per statement. */
 	unsigned engine_platform;
+	/* Optional: where table T of platform TABLE_PLATFORM is read from.
+	 * Called by the analyzer for every table a statement reads (REDIRECT
+	 * may be set) and when a scan starts (FROM_SOURCE and OPEN_FILE may be
+	 * set).  OUT is zeroed by the caller; returns 0 (nothing set: read T
+	 * as it is) or a negative errno with ERR filled. */
+	int (*scan_source)(void *ctx, const struct sql_catalog *cat, unsigned table_platform,
+			   const store_table *t, sql_scan_source *out, sql_error *err);
+	void *scan_source_ctx;
 } sql_catalog;
 
 /* The daemon's limits, from which the physical planner sizes each stage. */

@@ -1126,6 +1126,28 @@ static int an_relation(an_ctx *c, sql_plan **slot, const char *alias)
 	rc = an_table_get(c, platform, db, table, written, p->line, p->col, &t);
 	if (rc)
 		return rc;
+	/* The catalog may resolve the name to another table (a first-platform
+	 * table read by a second-platform statement: its mirror). */
+	if (c->cat->scan_source) {
+		sql_scan_source src = {0};
+
+		rc = c->cat->scan_source(c->cat->scan_source_ctx, c->cat, platform, &t, &src, c->err);
+		if (src.release)
+			src.release(src.open_ctx);
+		if (rc == 0 && src.redirect && src.platform < c->cat->nplatforms) {
+			store_table_clear(&t);
+			platform = src.platform;
+			rc = an_table_get(c, platform, src.db, src.table, written, p->line, p->col, &t);
+			if (rc)
+				return rc;
+		}
+		if (rc) {
+			c->err->line = p->line;
+			c->err->col = p->col;
+			store_table_clear(&t);
+			return rc;
+		}
+	}
 	*slot = an_scan_node(c, platform, &t, alias, p->line, p->col);
 	store_table_clear(&t);
 	return 0;

@@ -320,6 +320,8 @@ typedef struct exec_work {
 	char *path;
 	uint64_t bytes;
 	uint32_t part;            /* index into the scan's partitions */
+	uint64_t file_id;         /* the file record, for the catalog's open_file */
+	uint8_t checksum[16];
 } exec_work;
 
 typedef struct exec_part {
@@ -356,6 +358,7 @@ typedef struct exec_scan {
 	exec_qbatch *current;
 	uint64_t rows_read;       /* atomic */
 	bool started;
+	sql_scan_source source;   /* where the catalog says the files come from */
 } exec_scan;
 
 static void exec_qbatch_free(exec_qbatch *b)
@@ -453,6 +456,8 @@ static int exec_scan_list_files(exec_scan *s, store_txn *txn, const char *data_d
 		if ((rc = store_data_path(txn, data_dir, t, id, f.name, path, sizeof path)) ||
 		    (rc = exec_scan_add_work(s, path, f.bytes, part)))
 			break;
+		s->work[s->nwork - 1].file_id = f.id;
+		memcpy(s->work[s->nwork - 1].checksum, f.checksum, sizeof f.checksum);
 		s->parts[part].files_left++;
 		if (s->base.run->ctx->progress)
 			__atomic_add_fetch(&s->base.run->ctx->progress->bytes_total, f.bytes,
@@ -618,6 +623,44 @@ static int exec_scan_plan(exec_scan *s)
 	}
 	if (rc)
 		goto out;
+	/* The catalog may say the files are another table's (a mirror reads its
+	 * source's), read through a transform. */
+	if (ctx->catalog->scan_source) {
+		rc = ctx->catalog->scan_source(ctx->catalog->scan_source_ctx, ctx->catalog,
+					       sc->platform, &t, &s->source, s->base.run->err);
+		if (rc)
+			goto out;
+	}
+	if (s->source.from_source) {
+		if (s->source.platform >= ctx->catalog->nplatforms) {
+			rc = -EINVAL;
+			goto out;
+		}
+		store_table_clear(&t);
+		store_abort(txn);
+		txn = NULL;
+		pf = &ctx->catalog->platforms[s->source.platform];
+		if ((rc = store_read_begin(pf->store, &txn)))
+			goto out;
+		rc = store_table_get(txn, s->source.db, s->source.table, &t);
+		if (rc == 0 && s->source.table_id && t.id != s->source.table_id)
+			rc = -ENOENT;
+		if (rc == -ENOENT) {
+			sql_error_set(s->base.run->err, s->base.plan->line, s->base.plan->col,
+				      "the source %s.%s.%s of %s.%s is gone", pf->name, s->source.db,
+				      s->source.table, sc->db, sc->table);
+			goto out;
+		}
+		if (rc)
+			goto out;
+		if (t.npartkeys != sc->npartkeys) {
+			rc = -ESTALE;
+			sql_error_set(s->base.run->err, s->base.plan->line, s->base.plan->col,
+				      "the source %s.%s.%s of %s.%s has other partition keys than its mirror",
+				      pf->name, s->source.db, s->source.table, sc->db, sc->table);
+			goto out;
+		}
+	}
 	if (t.npartkeys == 0) {
 		rc = exec_scan_list_files(s, txn, pf->data_dir, &t, t.id, values, 0);
 	} else if (sc->nranges == 0) {
@@ -723,8 +766,26 @@ static void *exec_scan_worker(void *arg)
 			break;
 		exec_work *wk = &s->work[w];
 		sql_reader *r = NULL;
-		if ((rc = sql_reader_open(ctx, sc, wk->path,
-					  (const char *const *)s->parts[wk->part].values, &r, &err)))
+		if (s->source.open_file) {
+			store_file f = {.id = wk->file_id, .bytes = wk->bytes};
+			char why[400] = "";
+			int fd = -1;
+			const char *slash = strrchr(wk->path, '/');
+			memcpy(f.checksum, wk->checksum, sizeof f.checksum);
+			snprintf(f.name, sizeof f.name, "%s", slash ? slash + 1 : wk->path);
+			if ((rc = s->source.open_file(s->source.open_ctx, &f, wk->path, &fd, why,
+						      sizeof why))) {
+				sql_error_set(&err, 0, 0, "cannot read %s: %s", wk->path,
+					      why[0] ? why : strerror(-rc));
+				break;
+			}
+			rc = sql_reader_open_fd(ctx, sc, wk->path, fd,
+						(const char *const *)s->parts[wk->part].values, &r, &err);
+		} else {
+			rc = sql_reader_open(ctx, sc, wk->path,
+					     (const char *const *)s->parts[wk->part].values, &r, &err);
+		}
+		if (rc)
 			break;
 		uint64_t last_off = 0, rows = 0;
 		for (;;) {
@@ -897,6 +958,9 @@ static void exec_scan_close(exec_node *n)
 	for (uint32_t i = 0; i < s->nwork; i++)
 		free(s->work[i].path);
 	free(s->work);
+	if (s->source.release)
+		s->source.release(s->source.open_ctx);
+	memset(&s->source, 0, sizeof s->source);
 	for (uint32_t i = 0; i < s->nparts; i++) {
 		for (uint32_t k = 0; s->parts[i].values && k < s->scan->npartkeys; k++)
 			free(s->parts[i].values[k]);

@@ -119,6 +119,10 @@ int sql_func_apply(sql_arena *a, sql_func func, const sql_value *args, uint32_t 
 typedef struct sql_reader sql_reader;
 int sql_reader_open(const sql_exec_ctx *ctx, const sql_scan *scan, const char *path,
 		    const char *const *partvals, sql_reader **out, sql_error *err);
+/* The same over an open FD (the reader owns it, even on failure); PATH names
+ * it in messages.  For files a catalog's scan_source opens (the exchange). */
+int sql_reader_open_fd(const sql_exec_ctx *ctx, const sql_scan *scan, const char *path, int fd,
+		       const char *const *partvals, sql_reader **out, sql_error *err);
 /* 0 and *ROW (scan->nout values, valid until the next call), 1 at the end of
  * the file, or a negative errno with ERR filled. */
 int sql_reader_next(sql_reader *r, const sql_value **row, sql_error *err);

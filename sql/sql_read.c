@@ -87,15 +87,36 @@ void sql_partition_value(const char *raw, sql_type type, sql_value *out)
 int sql_reader_open(const sql_exec_ctx *ctx, const sql_scan *scan, const char *path,
 		    const char *const *partvals, sql_reader **out, sql_error *err)
 {
+	/* Below a data store root: no symlink followed (store_data_open). */
+	const char *root = NULL;
+	for (unsigned i = 0; ctx->catalog && i < ctx->catalog->nplatforms && !root; i++)
+		if (store_data_relative(ctx->catalog->platforms[i].data_dir, path))
+			root = ctx->catalog->platforms[i].data_dir;
+	int fd = root ? store_data_open_path(root, path, O_RDONLY, 0)
+		      : open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0) {
+		int rc = fd < -1 ? fd : -errno;
+		sql_error_set(err, 0, 0, "cannot read %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	return sql_reader_open_fd(ctx, scan, path, fd, partvals, out, err);
+}
+
+int sql_reader_open_fd(const sql_exec_ctx *ctx, const sql_scan *scan, const char *path, int fd,
+		       const char *const *partvals, sql_reader **out, sql_error *err)
+{
 	sql_reader *r = calloc(1, sizeof *r);
 	struct stat st;
 	int rc = 0;
 
-	if (!r)
+	if (!r) {
+		close(fd);
 		return -ENOMEM;
+	}
 	r->ctx = ctx;
 	r->scan = scan;
-	r->fd = -1;
+	r->fd = fd;
 	r->line = 1;
 	r->path = strdup(path);
 	r->row = calloc(scan->nout ? scan->nout : 1, sizeof *r->row);
@@ -118,18 +139,7 @@ int sql_reader_open(const sql_exec_ctx *ctx, const sql_scan *scan, const char *p
 		if (c >= scan->ncolumns)
 			sql_partition_value(r->partraw[c - scan->ncolumns], scan->types[c], &r->row[j]);
 	}
-	/* Below a data store root: no symlink followed (store_data_open). */
-	const char *root = NULL;
-	for (unsigned i = 0; ctx->catalog && i < ctx->catalog->nplatforms && !root; i++)
-		if (store_data_relative(ctx->catalog->platforms[i].data_dir, path))
-			root = ctx->catalog->platforms[i].data_dir;
-	r->fd = root ? store_data_open_path(root, path, O_RDONLY, 0)
-		     : open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (r->fd < -1) {
-		errno = -r->fd;
-		r->fd = -1;
-	}
-	if (r->fd < 0 || fstat(r->fd, &st)) {
+	if (fstat(r->fd, &st)) {
 		rc = -errno;
 		sql_error_set(err, 0, 0, "cannot read %s: %s", path, strerror(errno));
 		goto out;

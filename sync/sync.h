@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "sync_mask.h"
 #include "textbuf.h"
 
 #define SYNC_BATCH_EVENTS 5000
@@ -76,6 +77,7 @@ typedef struct sync_rule {
 	unsigned ndrop;
 	uint64_t interval_ms;                     /* 0: on demand only */
 	sync_conflict on_conflict;
+	sync_mask_policy masks;                   /* `mask =` (sync_mask.h) */
 } sync_rule;
 
 /* A platform as sync sees it: a name, its data store, its metastore. */
@@ -83,6 +85,11 @@ typedef struct sync_platform {
 	const char *name;
 	const char *data_dir;
 	store_env *store;
+	/* The home's exchange key and its id (sync_mask_key_load), needed by
+	 * apply when the platform is the TARGET of a rule with masks; NULL
+	 * otherwise (such a rule then fails). */
+	const uint8_t *mask_key;
+	const char *mask_key_id;
 } sync_platform;
 
 /* Parse a rule definition (the text written to sync/NAME.rule; format in

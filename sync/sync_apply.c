@@ -330,6 +330,118 @@ static bool dropped_column(const sync_rule *r, const char *name)
 	return false;
 }
 
+/* ---- masks ------------------------------------------------------------------------ */
+
+#define MASK_PROP_PREFIX "metafs.mask."
+
+/* Does the rule's mask policy fit SRC?  Masks name data columns of the
+ * source; partition keys cannot be masked (their values are in the paths). */
+static int mask_check(struct apply *a, const store_table *src)
+{
+	const sync_mask_policy *pol = &a->rule->masks;
+
+	for (unsigned i = 0; i < pol->n; i++) {
+		const char *c = pol->masks[i].column;
+		bool found = false;
+
+		for (uint32_t k = 0; k < src->npartkeys; k++) {
+			if (strcasecmp(src->columns[src->ncolumns + k].name, c) == 0) {
+				snprintf(a->res->conflict, sizeof a->res->conflict,
+					 "table %s.%s: mask on partition key '%s' (its values are in the "
+					 "paths; a partition key cannot be masked)",
+					 src->db, src->name, c);
+				return -EINVAL;
+			}
+		}
+		for (uint32_t k = 0; k < src->ncolumns && !found; k++)
+			found = strcasecmp(src->columns[k].name, c) == 0;
+		if (!found) {
+			snprintf(a->res->conflict, sizeof a->res->conflict,
+				 "table %s.%s: mask on column '%s', which the table does not have",
+				 src->db, src->name, c);
+			return -EINVAL;
+		}
+	}
+	if (pol->n && (a->dst->mask_key == NULL || a->dst->mask_key_id == NULL)) {
+		snprintf(a->res->conflict, sizeof a->res->conflict,
+			 "rule %s has masks but platform %s has no exchange key", a->rule->name,
+			 a->dst->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The policy, its version and the key id the mirror T records (version 0
+ * and "" when it records none). */
+static void mask_recorded(const store_table *t, textbuf *policy, uint64_t *version,
+			  textbuf *key_id)
+{
+	size_t len = 0;
+	const char *v;
+
+	*version = 0;
+	if (t == NULL)
+		return;
+	v = sync_table_property(t, SYNC_PROP_MASK_POLICY, &len);
+	if (v)
+		textbuf_append(policy, v, len);
+	if (!sync_property_u64(t, SYNC_PROP_MASK_VERSION, 10, version))
+		*version = 0;
+	v = sync_table_property(t, SYNC_PROP_MASK_KEY, &len);
+	if (v && key_id)
+		textbuf_append(key_id, v, len);
+}
+
+/* Are the masks the mirror T records those of the rule (and key) now? */
+static bool mask_current(const struct apply *a, const store_table *t)
+{
+	textbuf want = TEXTBUF_INIT, have = TEXTBUF_INIT, key = TEXTBUF_INIT;
+	uint64_t version;
+	bool same;
+
+	sync_mask_format(&a->rule->masks, &want);
+	mask_recorded(t, &have, &version, &key);
+	if (version == 0)
+		same = a->rule->masks.n == 0;
+	else
+		same = have.len == want.len && (want.len == 0 || !memcmp(have.data, want.data, want.len)) &&
+		       (a->rule->masks.n == 0 || (a->dst->mask_key_id &&
+						   key.len == strlen(a->dst->mask_key_id) &&
+						   !memcmp(key.data, a->dst->mask_key_id, key.len)));
+	textbuf_free(&want);
+	textbuf_free(&have);
+	textbuf_free(&key);
+	return same;
+}
+
+/* The metafs.mask.* lines of the mirror being built: the rule's policy, its
+ * version (1 for the first, +1 whenever the text differs from what the
+ * target records) and the key's id.  A rule without masks writes them only
+ * over a mirror that recorded a policy (so removing the masks is a new
+ * version too). */
+static void mask_properties(struct apply *a, textbuf *props)
+{
+	textbuf want = TEXTBUF_INIT, have = TEXTBUF_INIT;
+	const store_table *old = a->m.exists && a->m.ours ? &a->m.t : NULL;
+	uint64_t version = 0;
+
+	sync_mask_format(&a->rule->masks, &want);
+	mask_recorded(old, &have, &version, NULL);
+	if (a->rule->masks.n || version) {
+		if (version == 0 || have.len != want.len ||
+		    (want.len && memcmp(have.data, want.data, want.len) != 0))
+			version++;
+		textbuf_printf(props, SYNC_PROP_MASK_POLICY "=%s\n" SYNC_PROP_MASK_VERSION "=%" PRIu64 "\n",
+			       want.data ? want.data : "", version);
+		if (a->rule->masks.n && a->dst->mask_key_id)
+			textbuf_printf(props, SYNC_PROP_MASK_KEY "=%s\n", a->dst->mask_key_id);
+	}
+	if (textbuf_error(&want))
+		props->failed = true;
+	textbuf_free(&want);
+	textbuf_free(&have);
+}
+
 /* The mirror of SRC: M borrows COLS (STORE_MAX_COLUMNS + STORE_MAX_PARTKEYS
  * entries) and PROPS's bytes. */
 static int mirror_build(struct apply *a, const store_table *src, store_table *m,
@@ -346,9 +458,20 @@ static int mirror_build(struct apply *a, const store_table *src, store_table *m,
 	m->has_schema = true;
 	m->format = src->format;
 	m->header = src->header;
-	for (uint32_t i = 0; i < src->ncolumns; i++)
-		if (!dropped_column(a->rule, src->columns[i].name))
-			cols[n++] = src->columns[i];
+	rc = mask_check(a, src);
+	if (rc != 0)
+		return rc;
+	for (uint32_t i = 0; i < src->ncolumns; i++) {
+		const sync_mask *mk = sync_mask_find(&a->rule->masks, src->columns[i].name);
+
+		if (dropped_column(a->rule, src->columns[i].name))
+			continue;
+		cols[n] = src->columns[i];
+		/* A masked value is text now; a null mask keeps the type. */
+		if (mk && mk->kind != SYNC_MASK_NULL)
+			cols[n].type = STORE_TYPE_STRING;
+		n++;
+	}
 	if (n == 0) {
 		snprintf(a->res->conflict, sizeof a->res->conflict,
 			 "table %s.%s: drop_columns leaves no column to mirror", src->db, src->name);
@@ -364,7 +487,8 @@ static int mirror_build(struct apply *a, const store_table *src, store_table *m,
 	if ((a->rule->mirror & SYNC_MIRROR_PROPERTIES) && src->properties) {
 		for (p = src->properties; *p; p = nl ? nl + 1 : p + strlen(p)) {
 			nl = strchr(p, '\n');
-			if (strncmp(p, SYNC_PROP_PREFIX, strlen(SYNC_PROP_PREFIX)) == 0)
+			if (strncmp(p, SYNC_PROP_PREFIX, strlen(SYNC_PROP_PREFIX)) == 0 ||
+			    strncmp(p, MASK_PROP_PREFIX, strlen(MASK_PROP_PREFIX)) == 0)
 				continue;
 			textbuf_append(props, p, nl ? (size_t)(nl - p) : strlen(p));
 			textbuf_append(props, "\n", 1);
@@ -380,6 +504,7 @@ static int mirror_build(struct apply *a, const store_table *src, store_table *m,
 		       SYNC_PROP_PREFIX "location=%s\n" SYNC_PROP_PREFIX "event=%" PRIu64 "\n",
 		       a->rule->name, a->src->name, src->db, src->name, src->id, src->etag, location,
 		       a->event);
+	mask_properties(a, props);
 	rc = textbuf_error(props);
 	if (rc == 0)
 		m->properties = props->data;
@@ -501,7 +626,7 @@ static int mirror_table(struct apply *a, const store_table *src, struct mirrored
 	if (rc != 0)
 		return rc;
 	if (a->m.exists && a->m.ours && a->m.source_id == src->id &&
-	    a->m.source_etag == src->etag) {
+	    a->m.source_etag == src->etag && mask_current(a, &a->m.t)) {
 		a->res->unchanged++;
 		out->ours = true;
 		return 0;

@@ -177,11 +177,20 @@ static int parse_conflict(struct parse *p, const char *v)
 	return 0;
 }
 
-enum { K_SOURCE, K_TARGET, K_MIRROR, K_DROP, K_INTERVAL, K_CONFLICT, K_COUNT };
+enum { K_SOURCE, K_TARGET, K_MIRROR, K_DROP, K_INTERVAL, K_CONFLICT, K_MASK, K_COUNT };
 
 static const char *const key_names[K_COUNT] = {
-	"source", "target", "mirror", "drop_columns", "interval", "on_conflict",
+	"source", "target", "mirror", "drop_columns", "interval", "on_conflict", "mask",
 };
+
+static int parse_mask(struct parse *p, const char *v)
+{
+	char reason[400] = "";
+
+	if (sync_mask_parse(v, &p->rule->masks, reason, sizeof reason) != 0)
+		return fail(p, "%s", reason[0] ? reason : "bad mask");
+	return 0;
+}
 
 static int parse_line(struct parse *p, char *line, bool seen[K_COUNT])
 {
@@ -225,6 +234,8 @@ static int parse_line(struct parse *p, char *line, bool seen[K_COUNT])
 		return each_item(p, val, "drop_columns", drop_item);
 	case K_INTERVAL:
 		return parse_interval(p, val);
+	case K_MASK:
+		return parse_mask(p, val);
 	default:
 		return parse_conflict(p, val);
 	}
@@ -279,6 +290,11 @@ int sync_rule_parse(const char *name, const char *text, size_t len, sync_rule *r
 	 * partitions cannot hang on a table without a schema. */
 	if (!(rule->mirror & SYNC_MIRROR_SCHEMA))
 		return fail(&p, "mirror must include schema");
+	for (unsigned i = 0; i < rule->masks.n; i++)
+		for (unsigned j = 0; j < rule->ndrop; j++)
+			if (strcasecmp(rule->masks.masks[i].column, rule->drop_columns[j]) == 0)
+				return fail(&p, "column '%s' is both masked and dropped",
+					    rule->drop_columns[j]);
 	return 0;
 }
 
@@ -322,6 +338,17 @@ void sync_rule_format(const sync_rule *rule, textbuf *out)
 		textbuf_puts(out, "drop_columns = ");
 		for (unsigned i = 0; i < rule->ndrop; i++)
 			textbuf_printf(out, "%s%s", i ? ", " : "", rule->drop_columns[i]);
+		textbuf_puts(out, "\n");
+	}
+	if (rule->masks.n) {
+		textbuf_puts(out, "mask = ");
+		for (unsigned i = 0; i < rule->masks.n; i++) {
+			sync_mask_policy one = { .n = 1 };
+
+			one.masks[0] = rule->masks.masks[i];
+			textbuf_puts(out, i ? ", " : "");
+			sync_mask_format(&one, out);
+		}
 		textbuf_puts(out, "\n");
 	}
 	if (rule->interval_ms) {

@@ -182,13 +182,17 @@ assert_eq "a SQL job builds the partitioned feature table" "succeeded" "$STATE" 
 assert_eq "the feature table has the six partitions" "6" "$(mf_field "$W/ucaas/call_features/.table" partitions)"
 assert_eq "the feature table has every row" "30000" "$(mf_field "$W/ucaas/call_features/.table" rows)"
 
-printf 'source = warehouse.ucaas.call_features\ntarget = lake\n' >"$MF_TMP/ucaas.rule"
+# Columns the pipelines do not use are masked: they read the masked views.
+printf 'source = warehouse.ucaas.call_features\ntarget = lake\nmask = client_type:redact, mos:null\n' >"$MF_TMP/ucaas.rule"
 assert_ok "a sync rule mirrors the feature table to lake" cp "$MF_TMP/ucaas.rule" "$M/sync/ucaas.rule"
 if mf_poll "$WAIT_SYNC" test -e "$L/ucaas/call_features/.schema"; then
 	pass "the mirror appears in lake (${MF_POLL_ELAPSED}s)"
 else
 	mf_abort "the mirror appears in lake within ${WAIT_SYNC}s" "$(cat "$M/sync/ucaas/status" 2>&1)"
 fi
+F1=$(awk 'NR==1 {print $2}' "$L/ucaas/call_features/.refresh")
+F1=$(find "$M/$F1" -type f | head -n 1)
+assert_match "the pipelines' source is masked (client_type redacted, mos null)" $'\n[^,]*,[^,]*,REDACTED,([^,]*,){5},[0-9]' "$(head -n 3 "$F1" 2>&1)"
 assert_eq ".refresh of the mirror lists the six partitions" "6" "$(grep -c '^dt=' "$L/ucaas/call_features/.refresh" 2>&1)"
 
 # ---------------------------------------------------------------- the pipeline program

@@ -27,6 +27,7 @@ struct fixture {
 	char src_dir[PATH_MAX + 16], dst_dir[PATH_MAX + 16];
 	char src_data[PATH_MAX + 16], dst_data[PATH_MAX + 16];
 	sync_platform src, dst;
+	uint8_t key[SYNC_MASK_KEY_BYTES];
 };
 
 static int setup(void **state)
@@ -41,8 +42,12 @@ static int setup(void **state)
 	snprintf(f->dst_data, sizeof f->dst_data, "%s/lake-data", f->dir);
 	if (mkdir(f->src_dir, 0755) || mkdir(f->dst_dir, 0755))
 		return -1;
-	f->src = (sync_platform){ "warehouse", f->src_data, NULL };
-	f->dst = (sync_platform){ "lake", f->dst_data, NULL };
+	f->src = (sync_platform){ .name = "warehouse", .data_dir = f->src_data };
+	/* The target holds a fixed exchange key, for rules with masks. */
+	for (int i = 0; i < SYNC_MASK_KEY_BYTES; i++)
+		f->key[i] = (uint8_t)(i * 7 + 1);
+	f->dst = (sync_platform){ .name = "lake", .data_dir = f->dst_data, .mask_key = f->key,
+				  .mask_key_id = "0badcafe" };
 	if (store_open(f->src_dir, NULL, &f->src.store) || store_open(f->dst_dir, NULL, &f->dst.store))
 		return -1;
 	*state = f;

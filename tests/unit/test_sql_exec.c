@@ -486,6 +486,98 @@ static void test_cancel_stops_the_query(void **state)
 	assert_string_equal(e->err.message, "query cancelled");
 }
 
+/* ---- the catalog's scan_source hook (the exchange) ------------------------------- */
+
+struct hook_state {
+	unsigned opens, releases;
+	char paths[8][PATH_MAX];
+};
+
+/* Every file reads as one transformed row: its id kept, region masked. */
+static int hook_open(void *ctx, const store_file *f, const char *path, int *fd, char *err,
+		     size_t errlen)
+{
+	struct hook_state *h = ctx;
+	FILE *tmp = tmpfile();
+
+	(void)err;
+	(void)errlen;
+	assert_non_null(f);
+	if (h->opens < 8)
+		snprintf(h->paths[h->opens], sizeof h->paths[0], "%s", path);
+	h->opens++;
+	if (!tmp)
+		return -errno;
+	fprintf(tmp, "id,region,amount\n%u,masked,1\n", h->opens);
+	fflush(tmp);
+	*fd = dup(fileno(tmp));
+	fclose(tmp);
+	lseek(*fd, 0, SEEK_SET);
+	return 0;
+}
+
+static void hook_release(void *ctx)
+{
+	((struct hook_state *)ctx)->releases++;
+}
+
+static int hook_source(void *ctx, const sql_catalog *cat, unsigned table_platform,
+		       const store_table *t, sql_scan_source *out, sql_error *err)
+{
+	(void)cat;
+	(void)err;
+	if (table_platform != 0 || strcmp(t->name, "mirror") != 0)
+		return 0;
+	out->from_source = true;
+	out->platform = 0;
+	strcpy(out->db, "sales");
+	strcpy(out->table, "orders");
+	out->open_file = hook_open;
+	out->open_ctx = ctx;
+	out->release = hook_release;
+	return 0;
+}
+
+static void test_scan_source_reads_another_tables_files_through_open_file(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+	struct hook_state h = {0};
+
+	make_orders(e);
+	assert_int_equal(fx_table(f, "sales", "mirror", STORE_FORMAT_CSV, true,
+				  "id:bigint,region:string,amount:double", "dt:string"), 0);
+	f->cat.scan_source = hook_source;
+	f->cat.scan_source_ctx = &h;
+	assert_int_equal(run(e, fx_scan(f, "sales", "mirror")), 0);
+	/* The mirror has no files of its own: the source's four, each through
+	 * the hook, and only its rows. */
+	assert_int_equal(h.opens, 4);
+	assert_int_equal(h.releases, 1);
+	assert_int_equal(e->rows.n, 4);
+	for (uint32_t i = 0; i < e->rows.n; i++)
+		assert_non_null(strstr(e->rows.rows[i], "|masked|1.0|2024-05-0"));
+	assert_non_null(strstr(h.paths[0], "/sales/orders/dt="));
+	/* A table the hook leaves alone reads its own files. */
+	assert_int_equal(run(e, fx_scan(f, "sales", "orders")), 0);
+	assert_int_equal(e->rows.n, 8);
+	assert_int_equal(h.opens, 4);
+}
+
+static void test_scan_without_a_source_hook_reads_only_its_own_files(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+
+	make_orders(e);
+	assert_int_equal(fx_table(f, "sales", "mirror", STORE_FORMAT_CSV, true,
+				  "id:bigint,region:string,amount:double", "dt:string"), 0);
+	/* Without the hook, a table with no files reads nothing: never
+	 * another table's bytes by accident. */
+	assert_int_equal(run(e, fx_scan(f, "sales", "mirror")), 0);
+	assert_int_equal(e->rows.n, 0);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -509,6 +601,8 @@ int main(void)
 		TEST(test_sort_over_its_memory_budget_fails),
 		TEST(test_bad_rows_fail_the_query_or_are_skipped),
 		TEST(test_cancel_stops_the_query),
+		TEST(test_scan_source_reads_another_tables_files_through_open_file),
+		TEST(test_scan_without_a_source_hook_reads_only_its_own_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

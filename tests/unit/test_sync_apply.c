@@ -458,6 +458,78 @@ static void test_full_compare_restores_partitions_changed_on_the_target(void **s
 	store_table_clear(&t);
 }
 
+#define RULE_MASK RULE "mask = email:hash, amount:null, note:truncate(2)\ndrop_columns = ssn\n"
+
+static void test_apply_masks_type_masked_columns_and_record_the_policy(void **state)
+{
+	struct fixture *f = *state;
+	sync_result res;
+	store_table t;
+
+	make_table(f->src.store, "sales", "orders",
+		   "id:bigint,email:string,amount:double,note:string,ssn:string", "dt", NULL);
+	assert_int_equal(apply(f, RULE_MASK, false, false, NULL, &res), 0);
+	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
+	assert_int_equal(t.ncolumns, 4);
+	assert_string_equal(t.columns[1].name, "email");
+	assert_int_equal(t.columns[1].type, STORE_TYPE_STRING);
+	assert_string_equal(t.columns[2].name, "amount");
+	assert_int_equal(t.columns[2].type, STORE_TYPE_DOUBLE);   /* a null mask keeps the type */
+	assert_string_equal(t.columns[3].name, "note");
+	assert_true(has_property(&t, "metafs.mask.policy", "email:hash,amount:null,note:truncate(2)"));
+	assert_true(has_property(&t, "metafs.mask.version", "1"));
+	assert_true(has_property(&t, "metafs.mask.key", "0badcafe"));
+	store_table_clear(&t);
+	/* The same policy again: nothing to write, the same version. */
+	assert_int_equal(apply(f, RULE_MASK, true, false, NULL, &res), 0);
+	assert_int_equal(res.applied, 0);
+	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
+	assert_true(has_property(&t, "metafs.mask.version", "1"));
+	store_table_clear(&t);
+}
+
+static void test_apply_a_new_policy_bumps_the_version(void **state)
+{
+	struct fixture *f = *state;
+	sync_result res;
+	store_table t;
+
+	make_table(f->src.store, "sales", "orders", "id:bigint,email:string,amount:double", "", NULL);
+	assert_int_equal(apply(f, RULE "mask = email:hash\n", false, false, NULL, &res), 0);
+	/* The source did not change: a full compare still sees the new policy. */
+	assert_int_equal(apply(f, RULE "mask = email:redact\n", true, false, NULL, &res), 0);
+	assert_int_equal(res.applied, 1);
+	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
+	assert_true(has_property(&t, "metafs.mask.policy", "email:redact"));
+	assert_true(has_property(&t, "metafs.mask.version", "2"));
+	store_table_clear(&t);
+	/* Removing the masks is a new version too, with an empty policy. */
+	assert_int_equal(apply(f, RULE, true, false, NULL, &res), 0);
+	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
+	assert_true(has_property(&t, "metafs.mask.policy", ""));
+	assert_true(has_property(&t, "metafs.mask.version", "3"));
+	store_table_clear(&t);
+}
+
+static void test_apply_refuses_masks_on_partition_keys_and_missing_columns(void **state)
+{
+	struct fixture *f = *state;
+	sync_result res;
+	store_table t;
+
+	make_table(f->src.store, "sales", "orders", "id:bigint,email:string", "dt", NULL);
+	assert_int_equal(apply(f, RULE "mask = dt:hash\n", false, false, NULL, &res), -EINVAL);
+	assert_non_null(strstr(res.conflict, "partition key 'dt'"));
+	assert_int_equal(target_table(f, "sales", "orders", &t), -ENOENT);
+	assert_int_equal(apply(f, RULE "mask = phone:redact\n", false, false, NULL, &res), -EINVAL);
+	assert_non_null(strstr(res.conflict, "'phone'"));
+	assert_non_null(strstr(res.conflict, "sales.orders"));
+	/* Without a key on the target, a rule with masks fails and says why. */
+	f->dst.mask_key = NULL;
+	assert_int_equal(apply(f, RULE "mask = email:hash\n", false, false, NULL, &res), -EINVAL);
+	assert_non_null(strstr(res.conflict, "exchange key"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +548,9 @@ int main(void)
 		TEST(test_apply_mirrors_no_partitions_by_default),
 		TEST(test_apply_mirrors_partitions_when_asked),
 		TEST(test_full_compare_restores_partitions_changed_on_the_target),
+		TEST(test_apply_masks_type_masked_columns_and_record_the_policy),
+		TEST(test_apply_a_new_policy_bumps_the_version),
+		TEST(test_apply_refuses_masks_on_partition_keys_and_missing_columns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

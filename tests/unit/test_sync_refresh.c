@@ -184,7 +184,8 @@ static void test_refresh_of_a_table_that_is_not_a_mirror_is_enoent(void **state)
 static void test_source_of_picks_the_platform_named_in_the_mirror(void **state)
 {
 	struct fixture *f = *state;
-	sync_platform ps[3] = { { "ware", "/x", NULL }, f->src, { "warehouse.old", "/y", NULL } };
+	sync_platform ps[3] = { { .name = "ware", .data_dir = "/x" }, f->src,
+				{ .name = "warehouse.old", .data_dir = "/y" } };
 	store_table t;
 
 	make_table(f->src.store, "sales", "orders", "id:bigint", "", NULL);

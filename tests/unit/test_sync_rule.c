@@ -144,6 +144,51 @@ static void test_rule_format_parses_back_to_the_same_rule(void **state)
 	textbuf_free(&out);
 }
 
+static void test_rule_masks_parse_and_format_back(void **state)
+{
+	const char *text = "source = w.s.t\ntarget = lake\n"
+			   "mask = email:hash, phone : redact,name:truncate(2)\ndrop_columns = ssn\n";
+	textbuf out = TEXTBUF_INIT;
+	sync_rule r, back;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(text, &r, err), 0);
+	assert_int_equal(r.masks.n, 3);
+	assert_string_equal(r.masks.masks[0].column, "email");
+	assert_int_equal(r.masks.masks[0].kind, SYNC_MASK_HASH);
+	assert_int_equal(r.masks.masks[1].kind, SYNC_MASK_REDACT);
+	assert_int_equal(r.masks.masks[2].kind, SYNC_MASK_TRUNCATE);
+	assert_int_equal(r.masks.masks[2].keep, 2);
+	sync_rule_format(&r, &out);
+	assert_string_equal(out.data, "source = w.s.t\ntarget = lake\nmirror = schema, properties\n"
+				      "drop_columns = ssn\nmask = email:hash, phone:redact, name:truncate(2)\n"
+				      "on_conflict = fail\n");
+	assert_int_equal(sync_rule_parse("r1", out.data, out.len, &back, err, sizeof err), 0);
+	assert_memory_equal(&r, &back, sizeof r);
+	textbuf_free(&out);
+}
+
+static void test_rule_mask_errors_name_the_line(void **state)
+{
+	sync_rule r;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("source = w.s.t\ntarget = lake\nmask = email:md5\n", &r, err), -EINVAL);
+	assert_non_null(strstr(err, "line 3:"));
+	assert_non_null(strstr(err, "md5"));
+	assert_int_equal(parse("source = w.s.t\ntarget = lake\nmask = email\n", &r, err), -EINVAL);
+	assert_non_null(strstr(err, "line 3:"));
+	assert_int_equal(parse("source = w.s.t\nmask = a:hash\nmask = b:hash\ntarget = lake\n", &r, err),
+			 -EINVAL);
+	assert_non_null(strstr(err, "line 3:"));
+	assert_int_equal(parse("source = w.s.t\ntarget = lake\nmask = ssn:hash\ndrop_columns = ssn\n", &r,
+			       err),
+			 -EINVAL);
+	assert_non_null(strstr(err, "both masked and dropped"));
+}
+
 static void test_rule_matches_globs_on_database_and_table(void **state)
 {
 	sync_rule r;
@@ -169,6 +214,8 @@ int main(void)
 		cmocka_unit_test(test_rule_mirror_partitions_and_conflict_policies),
 		cmocka_unit_test(test_rule_errors_name_the_line),
 		cmocka_unit_test(test_rule_format_parses_back_to_the_same_rule),
+		cmocka_unit_test(test_rule_masks_parse_and_format_back),
+		cmocka_unit_test(test_rule_mask_errors_name_the_line),
 		cmocka_unit_test(test_rule_matches_globs_on_database_and_table),
 	};
 

@@ -47,8 +47,8 @@ static void pair_open(struct pair *p)
 	snprintf(b, sizeof b, "%s/lk", p->dir);
 	mkdir(a, 0755);
 	mkdir(b, 0755);
-	p->src = (sync_platform){ "warehouse", "/data/wh", NULL };
-	p->dst = (sync_platform){ "lake", "/data/lake", NULL };
+	p->src = (sync_platform){ .name = "warehouse", .data_dir = "/data/wh" };
+	p->dst = (sync_platform){ .name = "lake", .data_dir = "/data/lake" };
 	check(store_open(a, NULL, &p->src.store), "open");
 	check(store_open(b, NULL, &p->dst.store), "open");
 }

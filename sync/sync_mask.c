@@ -1,0 +1,862 @@
+/*
+ * sync_mask.c - column masks and the exchange transform (see sync_mask.h).
+ *
+ * The key.  32 random bytes in one file of mode 0600.  Two processes (or
+ * threads) asking for a missing key at once must end up with the same one:
+ * each writes its candidate into a private temporary file, fsyncs it and
+ * link()s it to the final name; link fails with EEXIST for everyone but the
+ * first, who then read the winner's file.  The final name never holds a
+ * partly written key.
+ *
+ * The transform reads the whole source file (mapped) and writes the
+ * transformed one.  CSV records are split with the reader's rules (sql_read.c,
+ * store_file_scan): fields separated by ',', records by LF or CRLF, a field
+ * starting with '"' is quoted and may hold commas, newlines and "" (one
+ * quote), blank lines are not records.  An unmasked kept field is copied byte
+ * for byte (its quoting included); a masked field is written unquoted when it
+ * can be, quoted otherwise, and a NULL result is an empty unquoted field.  The
+ * value a mask sees is the field's unescaped text; a field is NULL when it is
+ * empty and unquoted, or empty and quoted in a column that is not a string
+ * (the reader's rule).  Records are written with LF.
+ *
+ * JSONL: every non-blank line must be a JSON object; keys that are not kept
+ * columns of the mirror (dropped columns, and keys the schema does not name)
+ * are removed when the exchange is active, masked keys carry the masked text
+ * (or null), and the object is written back compactly, one a line.  A masked
+ * value that is not a JSON string is masked through its JSON text (123,
+ * true).
+ *
+ * Any malformed record fails the whole transform: the caller discards the
+ * output, so no half-transformed file is ever served.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sync_mask.h"
+
+#define FLUSH_BYTES (1u << 20)
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the key ----------------------------------------------------------------------- */
+
+static void key_id_of(const uint8_t key[SYNC_MASK_KEY_BYTES], char key_id[9])
+{
+	uint8_t d[SHA256_DIGEST_LENGTH];
+
+	SHA256(key, SYNC_MASK_KEY_BYTES, d);
+	for (int i = 0; i < 4; i++)
+		snprintf(key_id + 2 * i, 3, "%02x", d[i]);
+}
+
+static int key_read(const char *path, uint8_t key[SYNC_MASK_KEY_BYTES], char *err, size_t errlen)
+{
+	uint8_t buf[SYNC_MASK_KEY_BYTES + 1];
+	ssize_t n;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return -errno;
+	while (got < sizeof buf) {
+		n = read(fd, buf + got, sizeof buf - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got != SYNC_MASK_KEY_BYTES) {
+		set_err(err, errlen, "exchange key %s is not %d bytes", path, SYNC_MASK_KEY_BYTES);
+		return -EINVAL;
+	}
+	memcpy(key, buf, SYNC_MASK_KEY_BYTES);
+	return 0;
+}
+
+static int key_create(const char *path, char *err, size_t errlen)
+{
+	uint8_t key[SYNC_MASK_KEY_BYTES];
+	char tmp[PATH_MAX];
+	size_t got = 0;
+	int fd, rc = 0;
+
+	while (got < sizeof key) {
+		ssize_t n = getrandom(key + got, sizeof key - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			set_err(err, errlen, "getrandom: %s", strerror(errno));
+			return rc;
+		}
+		got += (size_t)n;
+	}
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%08x", path, (long)getpid(),
+		     (unsigned)key[0] << 24 | (unsigned)key[1] << 16 | (unsigned)key[2] << 8 |
+			     key[3]) >= (int)sizeof tmp)
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		set_err(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+		return rc;
+	}
+	if (write(fd, key, sizeof key) != (ssize_t)sizeof key || fsync(fd) != 0)
+		rc = errno ? -errno : -EIO;
+	if (close(fd) != 0 && rc == 0)
+		rc = -errno;
+	/* link() refuses to replace: the first key written wins. */
+	if (rc == 0 && link(tmp, path) != 0 && errno != EEXIST)
+		rc = -errno;
+	if (rc != 0)
+		set_err(err, errlen, "cannot write exchange key %s: %s", path, strerror(-rc));
+	unlink(tmp);
+	explicit_bzero(key, sizeof key);
+	return rc;
+}
+
+int sync_mask_key_load(const char *path, uint8_t key[SYNC_MASK_KEY_BYTES], char key_id[9],
+		       char *err, size_t errlen)
+{
+	int rc;
+
+	if (path == NULL || key == NULL)
+		return -EINVAL;
+	rc = key_read(path, key, err, errlen);
+	if (rc == -ENOENT) {
+		rc = key_create(path, err, errlen);
+		if (rc == 0)
+			rc = key_read(path, key, err, errlen);
+	} else if (rc < 0 && rc != -EINVAL) {
+		set_err(err, errlen, "cannot read exchange key %s: %s", path, strerror(-rc));
+	}
+	if (rc == 0 && key_id)
+		key_id_of(key, key_id);
+	return rc;
+}
+
+/* ---- policies ------------------------------------------------------------------------ */
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		*--e = '\0';
+	return s;
+}
+
+static int parse_item(char *item, sync_mask_policy *policy, char *err, size_t errlen)
+{
+	char *colon = strchr(item, ':'), *col, *kind;
+	sync_mask m;
+
+	memset(&m, 0, sizeof m);
+	if (colon == NULL) {
+		set_err(err, errlen, "mask '%s' is not column:kind", item);
+		return -EINVAL;
+	}
+	*colon = '\0';
+	col = trim(item);
+	kind = trim(colon + 1);
+	if (!store_name_valid(col, NULL) || strpbrk(col, "=:(),") != NULL) {
+		set_err(err, errlen, "mask: '%s' is not a column name", col);
+		return -EINVAL;
+	}
+	if (strcmp(kind, "hash") == 0) {
+		m.kind = SYNC_MASK_HASH;
+	} else if (strcmp(kind, "redact") == 0) {
+		m.kind = SYNC_MASK_REDACT;
+	} else if (strcmp(kind, "null") == 0) {
+		m.kind = SYNC_MASK_NULL;
+	} else if (strncmp(kind, "truncate", 8) == 0) {
+		char *p = trim(kind + 8), *end;
+		unsigned long n;
+
+		if (*p != '(') {
+			set_err(err, errlen, "mask %s: truncate needs a length, e.g. truncate(3)", col);
+			return -EINVAL;
+		}
+		p = trim(p + 1);
+		if (*p < '0' || *p > '9') {
+			set_err(err, errlen, "mask %s: truncate needs a length, e.g. truncate(3)", col);
+			return -EINVAL;
+		}
+		errno = 0;
+		n = strtoul(p, &end, 10);
+		end = trim(end);
+		if (errno || n > UINT32_MAX || *end != ')' || end[1] != '\0') {
+			set_err(err, errlen, "mask %s: '%s' is not truncate(N)", col, kind);
+			return -EINVAL;
+		}
+		m.kind = SYNC_MASK_TRUNCATE;
+		m.keep = (uint32_t)n;
+	} else {
+		set_err(err, errlen,
+			"mask %s: unknown kind '%s' (expected hash, redact, truncate(N) or null)", col,
+			kind);
+		return -EINVAL;
+	}
+	if (sync_mask_find(policy, col)) {
+		set_err(err, errlen, "mask: column '%s' is masked twice", col);
+		return -EINVAL;
+	}
+	if (policy->n >= SYNC_MAX_MASKS) {
+		set_err(err, errlen, "mask: more than %d columns", SYNC_MAX_MASKS);
+		return -EINVAL;
+	}
+	strcpy(m.column, col);
+	policy->masks[policy->n++] = m;
+	return 0;
+}
+
+int sync_mask_parse(const char *value, sync_mask_policy *policy, char *err, size_t errlen)
+{
+	char *copy, *p, *comma;
+	int rc = 0;
+
+	if (value == NULL || policy == NULL)
+		return -EINVAL;
+	copy = strdup(value);
+	if (copy == NULL)
+		return -ENOMEM;
+	for (p = copy;; p = comma + 1) {
+		comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		char *item = trim(p);
+		if (item[0] == '\0') {
+			set_err(err, errlen, "empty item in mask");
+			rc = -EINVAL;
+			break;
+		}
+		if ((rc = parse_item(item, policy, err, errlen)) != 0)
+			break;
+		if (comma == NULL)
+			break;
+	}
+	free(copy);
+	return rc;
+}
+
+void sync_mask_format(const sync_mask_policy *policy, textbuf *out)
+{
+	static const char *const names[] = { "", "hash", "redact", "truncate", "null" };
+
+	for (unsigned i = 0; policy && i < policy->n; i++) {
+		const sync_mask *m = &policy->masks[i];
+
+		textbuf_printf(out, "%s%s:%s", i ? "," : "", m->column,
+			       (unsigned)m->kind < 5 ? names[m->kind] : "?");
+		if (m->kind == SYNC_MASK_TRUNCATE)
+			textbuf_printf(out, "(%u)", m->keep);
+	}
+}
+
+const sync_mask *sync_mask_find(const sync_mask_policy *policy, const char *column)
+{
+	for (unsigned i = 0; policy && column && i < policy->n; i++)
+		if (strcasecmp(policy->masks[i].column, column) == 0)
+			return &policy->masks[i];
+	return NULL;
+}
+
+/* ---- one value ------------------------------------------------------------------------ */
+
+void sync_mask_value(const sync_mask *mask, const uint8_t key[SYNC_MASK_KEY_BYTES],
+		     const char *value, size_t len, bool is_null, textbuf *out, bool *out_null)
+{
+	textbuf_reset(out);
+	*out_null = false;
+	if (is_null || mask->kind == SYNC_MASK_NULL) {
+		*out_null = true;
+		return;
+	}
+	switch (mask->kind) {
+	case SYNC_MASK_HASH: {
+		uint8_t md[EVP_MAX_MD_SIZE];
+		unsigned mdlen = 0;
+		char hex[SYNC_MASK_HASH_HEX + 1];
+
+		HMAC(EVP_sha256(), key, SYNC_MASK_KEY_BYTES, (const unsigned char *)value, len, md,
+		     &mdlen);
+		for (unsigned i = 0; i < SYNC_MASK_HASH_HEX / 2; i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		textbuf_append(out, hex, SYNC_MASK_HASH_HEX);
+		break;
+	}
+	case SYNC_MASK_REDACT:
+		textbuf_puts(out, "REDACTED");
+		break;
+	case SYNC_MASK_TRUNCATE: {
+		size_t i = 0;
+		uint32_t cps = 0;
+
+		/* Count code points by their lead bytes: continuation bytes
+		 * (10xxxxxx) belong to the one before. */
+		while (i < len) {
+			if (((unsigned char)value[i] & 0xC0) != 0x80) {
+				if (cps == mask->keep)
+					break;
+				cps++;
+			}
+			i++;
+		}
+		textbuf_append(out, value, i);
+		break;
+	}
+	default:
+		*out_null = true;
+		break;
+	}
+}
+
+/* ---- the exchange ---------------------------------------------------------------------- */
+
+enum { ACT_KEEP = 0, ACT_DROP = -1 };
+
+struct sync_exchange {
+	store_format format;
+	bool header;
+	bool active;
+	uint32_t ncolumns;          /* the source's data columns */
+	store_column *columns;      /* copies */
+	int *action;                /* per column: ACT_DROP, ACT_KEEP, or mask index + 1 */
+	sync_mask_policy policy;
+	uint8_t key[SYNC_MASK_KEY_BYTES];
+	textbuf *scratch;           /* per column, for sync_exchange_row */
+	textbuf field;              /* one unescaped field */
+	textbuf masked;
+};
+
+static bool dropped(const char *const *drop, unsigned ndrop, const char *name)
+{
+	for (unsigned i = 0; i < ndrop; i++)
+		if (drop[i] && strcasecmp(drop[i], name) == 0)
+			return true;
+	return false;
+}
+
+int sync_exchange_new(const store_table *source, const char *const *drop, unsigned ndrop,
+		      const sync_mask_policy *policy, const uint8_t key[SYNC_MASK_KEY_BYTES],
+		      sync_exchange **out, char *err, size_t errlen)
+{
+	sync_exchange *x;
+	unsigned kept = 0;
+
+	if (source == NULL || out == NULL || (policy && policy->n && key == NULL))
+		return -EINVAL;
+	*out = NULL;
+	if (policy) {
+		for (unsigned i = 0; i < policy->n; i++) {
+			const char *c = policy->masks[i].column;
+			bool found = false;
+
+			for (uint32_t k = 0; k < source->npartkeys; k++) {
+				if (strcasecmp(source->columns[source->ncolumns + k].name, c) == 0) {
+					set_err(err, errlen,
+						"table %s.%s: cannot mask partition key '%s' (its values are in the paths)",
+						source->db, source->name, c);
+					return -EINVAL;
+				}
+			}
+			for (uint32_t k = 0; k < source->ncolumns && !found; k++)
+				found = strcasecmp(source->columns[k].name, c) == 0;
+			if (!found) {
+				set_err(err, errlen, "table %s.%s: masked column '%s' is not a column of it",
+					source->db, source->name, c);
+				return -EINVAL;
+			}
+			if (dropped(drop, ndrop, c)) {
+				set_err(err, errlen, "table %s.%s: column '%s' is both masked and dropped",
+					source->db, source->name, c);
+				return -EINVAL;
+			}
+		}
+	}
+	x = calloc(1, sizeof *x);
+	if (x == NULL)
+		return -ENOMEM;
+	x->format = source->format;
+	x->header = source->header;
+	x->ncolumns = source->ncolumns;
+	x->columns = calloc(source->ncolumns ? source->ncolumns : 1, sizeof *x->columns);
+	x->action = calloc(source->ncolumns ? source->ncolumns : 1, sizeof *x->action);
+	x->scratch = calloc(source->ncolumns ? source->ncolumns : 1, sizeof *x->scratch);
+	if (x->columns == NULL || x->action == NULL || x->scratch == NULL) {
+		sync_exchange_free(x);
+		return -ENOMEM;
+	}
+	if (policy)
+		x->policy = *policy;
+	if (key)
+		memcpy(x->key, key, SYNC_MASK_KEY_BYTES);
+	for (uint32_t i = 0; i < source->ncolumns; i++) {
+		const sync_mask *m = sync_mask_find(&x->policy, source->columns[i].name);
+
+		x->columns[i] = source->columns[i];
+		if (dropped(drop, ndrop, source->columns[i].name)) {
+			x->action[i] = ACT_DROP;
+			x->active = true;
+		} else if (m) {
+			x->action[i] = (int)(m - x->policy.masks) + 1;
+			x->active = true;
+			kept++;
+		} else {
+			x->action[i] = ACT_KEEP;
+			kept++;
+		}
+	}
+	if (kept == 0) {
+		set_err(err, errlen, "table %s.%s: drop_columns leaves no column", source->db,
+			source->name);
+		sync_exchange_free(x);
+		return -EINVAL;
+	}
+	*out = x;
+	return 0;
+}
+
+void sync_exchange_free(sync_exchange *x)
+{
+	if (x == NULL)
+		return;
+	for (uint32_t i = 0; x->scratch && i < x->ncolumns; i++)
+		textbuf_free(&x->scratch[i]);
+	free(x->scratch);
+	free(x->columns);
+	free(x->action);
+	textbuf_free(&x->field);
+	textbuf_free(&x->masked);
+	explicit_bzero(x->key, sizeof x->key);
+	free(x);
+}
+
+bool sync_exchange_active(const sync_exchange *x)
+{
+	return x && x->active;
+}
+
+unsigned sync_exchange_row(sync_exchange *x, const char *const *values, const size_t *lens,
+			   const char **out_values, size_t *out_lens)
+{
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < x->ncolumns; i++) {
+		int act = x->action[i];
+		bool is_null;
+
+		if (act == ACT_DROP)
+			continue;
+		if (act == ACT_KEEP) {
+			out_values[n] = values[i];
+			out_lens[n++] = values[i] ? lens[i] : 0;
+			continue;
+		}
+		sync_mask_value(&x->policy.masks[act - 1], x->key, values[i] ? values[i] : "",
+				values[i] ? lens[i] : 0, values[i] == NULL, &x->scratch[i], &is_null);
+		out_values[n] = is_null ? NULL : x->scratch[i].data ? x->scratch[i].data : "";
+		out_lens[n++] = is_null ? 0 : x->scratch[i].len;
+	}
+	return n;
+}
+
+/* ---- file transform: output --------------------------------------------------------------- */
+
+struct out {
+	int fd;
+	textbuf buf;
+	int rc;
+};
+
+static void out_flush(struct out *o)
+{
+	size_t done = 0;
+
+	if (o->rc == 0)
+		o->rc = textbuf_error(&o->buf);
+	while (o->rc == 0 && done < o->buf.len) {
+		ssize_t n = write(o->fd, o->buf.data + done, o->buf.len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			o->rc = n < 0 ? -errno : -EIO;
+			break;
+		}
+		done += (size_t)n;
+	}
+	textbuf_reset(&o->buf);
+}
+
+static void out_put(struct out *o, const char *s, size_t n)
+{
+	textbuf_append(&o->buf, s, n);
+	if (o->buf.len >= FLUSH_BYTES)
+		out_flush(o);
+}
+
+/* ---- file transform: CSV ------------------------------------------------------------------ */
+
+struct csv_field {
+	size_t start, end;      /* raw bytes, quotes included */
+	bool quoted;
+};
+
+struct csv {
+	const char *d;
+	size_t n, p;
+	uint64_t line;
+	struct csv_field *f;
+	uint32_t cap;
+};
+
+/* Split the record at c->p.  1 at the end, 0 with *NF fields, -EINVAL with
+ * *WHY on a malformed record. */
+static int csv_split(struct csv *c, uint32_t *nf, uint64_t *start_line, const char **why)
+{
+	const char *d = c->d;
+	size_t n = c->n, p = c->p;
+	uint32_t k = 0;
+
+	while (p < n && (d[p] == '\n' || (d[p] == '\r' && p + 1 < n && d[p + 1] == '\n'))) {
+		if (d[p] == '\n')
+			c->line++;
+		p++;
+	}
+	if (p >= n) {
+		c->p = p;
+		return 1;
+	}
+	*start_line = c->line;
+	for (;;) {
+		struct csv_field f = { p, p, false };
+
+		if (p < n && d[p] == '"') {
+			p++;
+			for (;;) {
+				if (p >= n) {
+					*why = "unterminated quoted field";
+					return -EINVAL;
+				}
+				if (d[p] == '"') {
+					if (p + 1 < n && d[p + 1] == '"') {
+						p += 2;
+						continue;
+					}
+					break;
+				}
+				if (d[p] == '\n')
+					c->line++;
+				p++;
+			}
+			p++;
+			f.quoted = true;
+			f.end = p;
+			if (p < n && d[p] != ',' && d[p] != '\n' &&
+			    !(d[p] == '\r' && (p + 1 == n || d[p + 1] == '\n'))) {
+				*why = "unexpected text after a closing quote";
+				return -EINVAL;
+			}
+		} else {
+			while (p < n && d[p] != ',' && d[p] != '\n')
+				p++;
+			f.end = p;
+			if (f.end > f.start && d[f.end - 1] == '\r' && (f.end == n || d[f.end] == '\n'))
+				f.end--;
+		}
+		if (k < c->cap)
+			c->f[k] = f;
+		k++;
+		if (p < n && d[p] == ',') {
+			p++;
+			continue;
+		}
+		if (p < n && d[p] == '\r')
+			p++;
+		if (p < n && d[p] == '\n') {
+			p++;
+			c->line++;
+		}
+		break;
+	}
+	c->p = p;
+	*nf = k;
+	return 0;
+}
+
+/* The unescaped text of quoted field F into B. */
+static void csv_unquote(const struct csv *c, const struct csv_field *f, textbuf *b)
+{
+	textbuf_reset(b);
+	for (size_t i = f->start + 1; i + 1 < f->end; i++) {
+		textbuf_append(b, c->d + i, 1);
+		if (c->d[i] == '"')
+			i++;
+	}
+	textbuf_append(b, "", 0);
+}
+
+static void csv_put_value(struct out *o, const char *s, size_t len)
+{
+	bool quote = len == 0 || memchr(s, ',', len) || memchr(s, '"', len) ||
+		     memchr(s, '\n', len) || memchr(s, '\r', len);
+
+	if (!quote) {
+		out_put(o, s, len);
+		return;
+	}
+	out_put(o, "\"", 1);
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '"')
+			out_put(o, "\"", 1);
+		out_put(o, s + i, 1);
+	}
+	out_put(o, "\"", 1);
+}
+
+static int csv_transform(sync_exchange *x, const char *data, size_t size, struct out *o,
+			 uint64_t *rows, char *err, size_t errlen)
+{
+	struct csv c = { data, size, 0, 1, NULL, x->ncolumns };
+	uint64_t row = 0;
+	bool first = true;
+	int rc = 0;
+
+	c.f = calloc(x->ncolumns ? x->ncolumns : 1, sizeof *c.f);
+	if (c.f == NULL)
+		return -ENOMEM;
+	for (;;) {
+		uint32_t nf = 0;
+		uint64_t line = c.line;
+		const char *why = NULL;
+		bool header = first && x->header, sep = false;
+
+		rc = csv_split(&c, &nf, &line, &why);
+		if (rc == 1) {
+			rc = 0;
+			break;
+		}
+		first = false;
+		if (!header)
+			row++;
+		if (rc == 0 && nf != x->ncolumns) {
+			set_err(err, errlen, "row %llu (line %llu): expected %u fields, found %u",
+				(unsigned long long)row, (unsigned long long)line, x->ncolumns, nf);
+			rc = -EINVAL;
+			break;
+		}
+		if (rc != 0) {
+			set_err(err, errlen, "row %llu (line %llu): %s", (unsigned long long)row,
+				(unsigned long long)line, why);
+			break;
+		}
+		for (uint32_t i = 0; i < x->ncolumns; i++) {
+			const struct csv_field *f = &c.f[i];
+			int act = x->action[i];
+
+			if (act == ACT_DROP)
+				continue;
+			if (sep)
+				out_put(o, ",", 1);
+			sep = true;
+			if (act == ACT_KEEP || header) {
+				out_put(o, data + f->start, f->end - f->start);
+				continue;
+			}
+			size_t flen = f->end - f->start;
+			bool is_null = flen == 0 ||
+				       (f->quoted && flen == 2 && x->columns[i].type != STORE_TYPE_STRING);
+			bool out_null;
+			const char *val = data + f->start;
+
+			if (f->quoted) {
+				csv_unquote(&c, f, &x->field);
+				val = x->field.data;
+				flen = x->field.len;
+			}
+			sync_mask_value(&x->policy.masks[act - 1], x->key, val, flen, is_null, &x->masked,
+					&out_null);
+			if (!out_null)
+				csv_put_value(o, x->masked.data ? x->masked.data : "", x->masked.len);
+		}
+		out_put(o, "\n", 1);
+		if (o->rc)
+			break;
+	}
+	free(c.f);
+	if (rc == 0 && rows)
+		*rows = row;
+	return rc ? rc : o->rc;
+}
+
+/* ---- file transform: JSON Lines ------------------------------------------------------------- */
+
+static bool kept_column(const sync_exchange *x, const char *name, int *act)
+{
+	for (uint32_t i = 0; i < x->ncolumns; i++) {
+		if (strcmp(x->columns[i].name, name) == 0) {
+			*act = x->action[i];
+			return x->action[i] != ACT_DROP;
+		}
+	}
+	return false;
+}
+
+static int jsonl_transform(sync_exchange *x, const char *d, size_t size, struct out *o,
+			   uint64_t *rows, char *err, size_t errlen)
+{
+	size_t p = 0;
+	uint64_t line = 1, row = 0;
+
+	while (p < size) {
+		while (p < size && (d[p] == '\n' || d[p] == '\r' || d[p] == ' ' || d[p] == '\t')) {
+			if (d[p] == '\n')
+				line++;
+			p++;
+		}
+		if (p >= size)
+			break;
+		const char *nl = memchr(d + p, '\n', size - p);
+		size_t e = nl ? (size_t)(nl - d) : size;
+		json_error_t jerr;
+		json_t *obj = json_loadb(d + p, e - p, 0, &jerr);
+
+		row++;
+		if (obj == NULL || !json_is_object(obj)) {
+			set_err(err, errlen, "row %llu (line %llu): %s", (unsigned long long)row,
+				(unsigned long long)line, obj ? "not a JSON object" : jerr.text);
+			json_decref(obj);
+			return -EINVAL;
+		}
+		if (x->active) {
+			const char *k;
+			json_t *v;
+			void *tmp;
+			int act = ACT_KEEP;
+
+			json_object_foreach_safe(obj, tmp, k, v) {
+				if (!kept_column(x, k, &act)) {
+					json_object_del(obj, k);
+					continue;
+				}
+				if (act <= 0 || json_is_null(v))
+					continue;
+				char *text = NULL;
+				const char *s;
+				size_t len;
+				bool out_null;
+
+				if (json_is_string(v)) {
+					s = json_string_value(v);
+					len = json_string_length(v);
+				} else {
+					text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+					if (text == NULL) {
+						json_decref(obj);
+						return -ENOMEM;
+					}
+					s = text;
+					len = strlen(text);
+				}
+				sync_mask_value(&x->policy.masks[act - 1], x->key, s, len, false,
+						&x->masked, &out_null);
+				free(text);
+				if (textbuf_error(&x->masked)) {
+					json_decref(obj);
+					return -ENOMEM;
+				}
+				json_object_set_new(obj, k,
+						    out_null ? json_null()
+							     : json_stringn(x->masked.data ? x->masked.data : "",
+									    x->masked.len));
+			}
+		}
+		char *txt = json_dumps(obj, JSON_COMPACT);
+		json_decref(obj);
+		if (txt == NULL)
+			return -ENOMEM;
+		out_put(o, txt, strlen(txt));
+		out_put(o, "\n", 1);
+		free(txt);
+		if (o->rc)
+			return o->rc;
+		p = nl ? e + 1 : e;
+		if (nl)
+			line++;
+	}
+	if (rows)
+		*rows = row;
+	return 0;
+}
+
+int sync_exchange_file(const sync_exchange *cx, int in_fd, int out_fd, uint64_t *rows, char *err,
+		       size_t errlen)
+{
+	sync_exchange *x = (sync_exchange *)cx;   /* scratch buffers only */
+	struct out o = { out_fd, TEXTBUF_INIT, 0 };
+	struct stat st;
+	void *map = NULL;
+	size_t size;
+	int rc;
+
+	if (x == NULL || in_fd < 0 || out_fd < 0)
+		return -EINVAL;
+	if (rows)
+		*rows = 0;
+	if (fstat(in_fd, &st) != 0)
+		return -errno;
+	size = (size_t)st.st_size;
+	if (size > 0) {
+		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, in_fd, 0);
+		if (map == MAP_FAILED) {
+			rc = -errno;
+			set_err(err, errlen, "cannot map the source file: %s", strerror(errno));
+			return rc;
+		}
+	}
+	if (x->format == STORE_FORMAT_JSONL)
+		rc = jsonl_transform(x, map, size, &o, rows, err, errlen);
+	else
+		rc = csv_transform(x, map, size, &o, rows, err, errlen);
+	if (rc == 0)
+		out_flush(&o);
+	if (rc == 0)
+		rc = o.rc;
+	if (rc == -ENOMEM)
+		set_err(err, errlen, "out of memory");
+	textbuf_free(&o.buf);
+	if (map)
+		munmap(map, size);
+	return rc;
+}
