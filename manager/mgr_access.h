@@ -48,7 +48,8 @@ typedef enum mgr_priv {
 	MGR_PRIV_ALL = (1u << 6) - 1,
 } mgr_priv;
 
-/* "SELECT", "MODIFY", ... for one bit; "SELECT, MODIFY" style for a set. */
+/* "SELECT", "MODIFY", ... for one bit; "SELECT, MODIFY" style for a set
+ * (in bit order; "" for none).  Static strings: safe from any thread. */
 const char *mgr_priv_name(unsigned one_priv);
 /* Parse one privilege name (case-insensitive; ALL and ALL PRIVILEGES give
  * MGR_PRIV_ALL).  -EINVAL when unknown. */

@@ -113,7 +113,7 @@ static int acl_walk(store_txn *txn, MDB_dbi dbi, const uint8_t *prefix, size_t p
 		return rc;
 	mrc = mdb_cursor_get(c, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
 	while (mrc == 0) {
-		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+		if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0))
 			break;
 		rc = step(&k, &v, arg);
 		if (rc == 1) {
