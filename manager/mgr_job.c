@@ -257,7 +257,21 @@ static int load_job(struct mgr_jobs *js, const char *name)
 			state = MGR_JOB_FAILED;
 		if ((rc = job_add_run(job, state)))
 			return rc;
-		if (state == MGR_JOB_RUNNING) {
+		/* The submitter.  A run recorded without one is the superuser's to
+		 * read, and is not run: it would run with nobody's privileges. */
+		char opath[PATH_MAX + 16];
+		textbuf o = TEXTBUF_INIT;
+		unsigned ouid, ogid;
+		snprintf(opath, sizeof opath, "%s/owner", dir);
+		bool owned = mgr_state_read(opath, &o) == 0 && o.data &&
+			     sscanf(o.data, "%u:%u", &ouid, &ogid) == 2;
+		textbuf_free(&o);
+		job->runs[run - 1].uid = owned ? ouid : js->m->superuser_uid;
+		job->runs[run - 1].gid = owned ? ogid : (uint32_t)getgid();
+		if (state == MGR_JOB_QUEUED && !owned) {
+			mgr_job_set_state(job, run, MGR_JOB_FAILED,
+					  "error: no submitter recorded for this run; submit it again\n");
+		} else if (state == MGR_JOB_RUNNING) {
 			mgr_job_set_state(job, run, MGR_JOB_FAILED,
 					  "error: the daemon stopped while the job ran; nothing it had not "
 					  "committed is visible\n");
@@ -409,8 +423,15 @@ int mgr_job_submit(mgr *m, const char *name, const char *text, size_t len, uint3
 		rc = mgr_job_write_file(job, r, MGR_JOB_FILE_SQL, text, len);
 	for (int f = MGR_JOB_FILE_PLAN; rc == 0 && f < MGR_JOB_FILE_COUNT; f++)
 		rc = mgr_job_write_file(job, r, (mgr_job_file)f, "", 0);
+	char owner[64], opath[PATH_MAX + 16];
 	if (rc == 0) {
-		char owner[64];
+		/* Who submitted the run, kept beside it: the run executes as that
+		 * user, also when it is picked up again after a restart. */
+		int n = snprintf(owner, sizeof owner, "%u:%u\n", uid, gid);
+		snprintf(opath, sizeof opath, "%s/owner", dir);
+		rc = mgr_state_replace(opath, owner, (size_t)n);
+	}
+	if (rc == 0) {
 		snprintf(owner, sizeof owner, "owner: %u:%u\n", uid, gid);
 		mgr_job_set_state(job, r, MGR_JOB_QUEUED, owner);
 		mgr_log(MGR_LOG_INFO, "job %s run %u queued", name, r);
