@@ -106,13 +106,4 @@ bool sync_exchange_active(const sync_exchange *x);
  * served.  *ROWS counts the data rows written. */
 int sync_exchange_file(const sync_exchange *x, int in_fd, int out_fd, uint64_t *rows, char *err,
 		       size_t errlen);
-/* Transform one row given as values in source column order (data columns
- * only; VALUES[i] NULL for SQL NULL, LENS[i] its length): for a
- * second-platform job reading through the exchange.  Fills OUT_VALUES /
- * OUT_LENS (pointers into X's per-call scratch, valid until the next call
- * on X from the same thread; X is not shared between threads) for the
- * columns the mirror keeps, in order; returns their number. */
-unsigned sync_exchange_row(sync_exchange *x, const char *const *values, const size_t *lens,
-			   const char **out_values, size_t *out_lens);
-
 #endif
