@@ -127,6 +127,7 @@ typedef struct fs_handle {
 	int fd;                  /* READ_FD */
 	mgr_writer *writer;      /* WRITER */
 	uint64_t container_id;   /* WRITER: where the file lives */
+	fuse_ino_t parent;       /* WRITER: that directory's inode */
 	char name[STORE_NAME_MAX + 1];
 	textbuf text;            /* TEXT, SCHEMA_WRITE, JOB_SUBMIT, JOB_WAIT (once ended) */
 	bool text_dirty;         /* SCHEMA_WRITE, JOB_SUBMIT: bytes not yet used */

@@ -644,6 +644,8 @@ static int open_writer(fs_node *dir_or_file, uint64_t table_id, uint64_t contain
 	h->type = FS_HANDLE_WRITER;
 	h->ino = fs_ino_of(dir_or_file->p, FS_KIND_FILE, mgr_writer_id(h->writer));
 	h->container_id = container;
+	h->parent = fs_ino_of(dir_or_file->p, container == table_id ? FS_KIND_TABLE : FS_KIND_PNODE,
+			      container);
 	snprintf(h->name, sizeof h->name, "%s", name);
 	fs_writers_add(h);
 	*out = h;
@@ -988,11 +990,27 @@ static int handle_commit(fs_handle *h, const struct fuse_ctx *ctx)
 	return rc;
 }
 
+/* A data file's commit makes it part of its directory's listing.  The
+ * kernel dropped its cached listing when the file was created, but a
+ * listing read between the create and this commit was cached without the
+ * file: drop it again.  Called after the reply (never inside a handler's
+ * exchange with the kernel), with the directory's inode. */
+static void listing_changed(fuse_ino_t dir)
+{
+	if (dir)
+		fuse_lowlevel_notify_inval_inode(fs_state.se, dir, 0, 0);
+}
+
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
 	count(FS_OP_FLUSH);
-	fuse_reply_err(req, -handle_commit((fs_handle *)(uintptr_t)fi->fh, fuse_req_ctx(req)));
+	fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
+	bool wrote = h->type == FS_HANDLE_WRITER && mgr_writer_dirty(h->writer);
+	int rc = handle_commit(h, fuse_req_ctx(req));
+	fuse_reply_err(req, -rc);
+	if (wrote && rc == 0)
+		listing_changed(h->parent);
 }
 
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
@@ -1006,12 +1024,15 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	(void)ino;
 	fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
+	fuse_ino_t changed = 0;
 	if (h->type == FS_HANDLE_WRITER) {
 		if (mgr_writer_dirty(h->writer)) {
 			int rc = mgr_writer_commit(h->writer, STORE_ORIGIN_FS);
 			if (rc)
 				mgr_log(MGR_LOG_ERROR, "file %s was not committed: %s", h->name,
 					store_strerror(rc));
+			else
+				changed = h->parent;
 		}
 		fs_writers_remove(h);
 		mgr_writer_close(h->writer);
@@ -1024,6 +1045,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	textbuf_free(&h->text);
 	free(h);
 	fuse_reply_err(req, 0);
+	listing_changed(changed);
 }
 
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
