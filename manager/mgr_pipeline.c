@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -261,16 +262,24 @@ static int run_process(struct mgr_pipes *ps, const char *name, const mgr_princip
 	}
 	pipeline_program(prog, sizeof prog);
 	snprintf(def, sizeof def, "%s/pipelines/%s.ini", ps->mount, name);
-	/* The owner's own state directory: a pipeline never sees another
-	 * user's models. */
-	if (as_other)
-		snprintf(state, sizeof state, "%s/state-%u", ps->dir, owner->uid);
-	else
+	/* The owner's own state directory, HOME/pipeline-state/UID (0700, the
+	 * owner's): a pipeline never sees another user's models.  It is not
+	 * under HOME/manager, which is the daemon's alone (0700) and which
+	 * the owner could not traverse; HOME/pipeline-state is 0711. */
+	if (as_other) {
+		snprintf(state, sizeof state, "%s/pipeline-state", ps->m->cfg.home);
+		if (mgr_mkdirs(state, 0711) || chmod(state, 0711)) {
+			snprintf(why, whycap, "cannot create %s: %s", state, strerror(errno));
+			return -EPERM;
+		}
+		snprintf(state, sizeof state, "%s/pipeline-state/%u", ps->m->cfg.home, owner->uid);
+	} else {
 		snprintf(state, sizeof state, "%s/state", ps->dir);
+	}
 	snprintf(mountenv, sizeof mountenv, "METAFS_MOUNT=%s", ps->mount);
 	snprintf(stateenv, sizeof stateenv, "METAFS_STATE_DIR=%s", state);
-	mgr_mkdirs(state, 0755);
-	if (as_other && chown(state, owner->uid, owner->gid)) {
+	mgr_mkdirs(state, as_other ? 0700 : 0755);
+	if (as_other && (chown(state, owner->uid, owner->gid) || chmod(state, 0700))) {
 		snprintf(why, whycap, "cannot give its state directory %s to uid %u: %s", state,
 			 owner->uid, strerror(errno));
 		return -EPERM;
