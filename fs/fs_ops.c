@@ -1007,10 +1007,12 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	count(FS_OP_FLUSH);
 	fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
 	bool wrote = h->type == FS_HANDLE_WRITER && mgr_writer_dirty(h->writer);
+	fuse_ino_t dir = h->type == FS_HANDLE_WRITER ? h->parent : 0;
 	int rc = handle_commit(h, fuse_req_ctx(req));
+	/* Once replied to, the release may free H: nothing of it after. */
 	fuse_reply_err(req, -rc);
 	if (wrote && rc == 0)
-		listing_changed(h->parent);
+		listing_changed(dir);
 }
 
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
