@@ -648,13 +648,24 @@ static void grantee_text(const mgr_grantee *g, char *out, size_t cap)
 }
 
 /* Start a management call: the mutex, then a write transaction. */
-static int manage_begin(mgr *m, store_txn **txn)
+static int manage_begin(mgr *m, store_txn **txn, char *err, size_t errlen)
 {
 	pthread_mutex_lock(&m->access->manage);
 	int rc = store_write_begin(m->manager_store, txn);
-	if (rc)
+	if (rc) {
 		pthread_mutex_unlock(&m->access->manage);
+		set_err(err, errlen, "cannot write the grants: %s", store_strerror(rc));
+	}
 	return rc;
+}
+
+/* End it when nothing changes (IF [NOT] EXISTS, a revoke of what was not
+ * granted): abort, release the mutex, 0. */
+static int manage_skip(mgr *m, store_txn *txn)
+{
+	store_abort(txn);
+	pthread_mutex_unlock(&m->access->manage);
+	return 0;
 }
 
 /* End it: commit when RC is 0 (else abort), reload, release the mutex. */
@@ -677,70 +688,54 @@ static int manage_end(mgr *m, store_txn *txn, int rc, char *err, size_t errlen)
 	return rc;
 }
 
-int mgr_role_create(mgr *m, const mgr_principal *who, const char *role, bool if_not_exists,
-		    char *err, size_t errlen)
+/* CREATE ROLE (CREATE true) or DROP ROLE; QUIET: IF NOT EXISTS / IF EXISTS. */
+static int role_change(mgr *m, const mgr_principal *who, const char *role, bool create, bool quiet,
+		       char *err, size_t errlen)
 {
 	int rc = role_name_check(role, err, errlen);
 	if (rc)
 		return rc;
 	char detail[STORE_NAME_MAX + 16];
 	snprintf(detail, sizeof detail, "role %s", role);
-	rc = authorize(m, who, MGR_PRIV_ADMIN, &metastore_object, "create-role", NULL, detail);
+	rc = authorize(m, who, MGR_PRIV_ADMIN, &metastore_object, create ? "create-role" : "drop-role",
+		       NULL, detail);
 	if (rc) {
-		set_err(err, errlen, "creating roles needs ADMIN on the metastore");
+		set_err(err, errlen, "%s roles needs ADMIN on the metastore",
+			create ? "creating" : "dropping");
 		return rc;
 	}
 	store_txn *txn;
-	rc = manage_begin(m, &txn);
-	if (rc) {
-		set_err(err, errlen, "cannot write the grants: %s", store_strerror(rc));
+	rc = manage_begin(m, &txn, err, errlen);
+	if (rc)
 		return rc;
+	if (create) {
+		store_role r = {.creator_uid = who->uid, .created_ns = store_now_ns()};
+		snprintf(r.name, sizeof r.name, "%s", role);
+		rc = store_role_put(txn, &r);
+	} else {
+		rc = store_role_drop(txn, role);
 	}
-	store_role r = {.creator_uid = who->uid, .created_ns = store_now_ns()};
-	snprintf(r.name, sizeof r.name, "%s", role);
-	rc = store_role_put(txn, &r);
-	if (rc == -EEXIST && if_not_exists) {
-		store_abort(txn);
-		pthread_mutex_unlock(&m->access->manage);
-		return 0;
-	}
-	if (rc == -EEXIST)
-		set_err(err, errlen, "role \"%s\" exists", role);
+	int none = create ? -EEXIST : -ENOENT;   /* what IF [NOT] EXISTS forgives */
+	if (rc == none && quiet)
+		return manage_skip(m, txn);
+	if (rc == none)
+		set_err(err, errlen, create ? "role \"%s\" exists" : "no role \"%s\"", role);
 	else if (rc)
-		set_err(err, errlen, "cannot create role \"%s\": %s", role, store_strerror(rc));
+		set_err(err, errlen, "cannot %s role \"%s\": %s", create ? "create" : "drop", role,
+			store_strerror(rc));
 	return manage_end(m, txn, rc, err, errlen);
+}
+
+int mgr_role_create(mgr *m, const mgr_principal *who, const char *role, bool if_not_exists,
+		    char *err, size_t errlen)
+{
+	return role_change(m, who, role, true, if_not_exists, err, errlen);
 }
 
 int mgr_role_drop(mgr *m, const mgr_principal *who, const char *role, bool if_exists,
 		  char *err, size_t errlen)
 {
-	int rc = role_name_check(role, err, errlen);
-	if (rc)
-		return rc;
-	char detail[STORE_NAME_MAX + 16];
-	snprintf(detail, sizeof detail, "role %s", role);
-	rc = authorize(m, who, MGR_PRIV_ADMIN, &metastore_object, "drop-role", NULL, detail);
-	if (rc) {
-		set_err(err, errlen, "dropping roles needs ADMIN on the metastore");
-		return rc;
-	}
-	store_txn *txn;
-	rc = manage_begin(m, &txn);
-	if (rc) {
-		set_err(err, errlen, "cannot write the grants: %s", store_strerror(rc));
-		return rc;
-	}
-	rc = store_role_drop(txn, role);
-	if (rc == -ENOENT && if_exists) {
-		store_abort(txn);
-		pthread_mutex_unlock(&m->access->manage);
-		return 0;
-	}
-	if (rc == -ENOENT)
-		set_err(err, errlen, "no role \"%s\"", role);
-	else if (rc)
-		set_err(err, errlen, "cannot drop role \"%s\": %s", role, store_strerror(rc));
-	return manage_end(m, txn, rc, err, errlen);
+	return role_change(m, who, role, false, if_exists, err, errlen);
 }
 
 /* GRANT or REVOKE ROLE (GRANT true: grant). */
@@ -765,11 +760,9 @@ static int role_member_change(mgr *m, const mgr_principal *who, const char *role
 		return rc;
 	}
 	store_txn *txn;
-	rc = manage_begin(m, &txn);
-	if (rc) {
-		set_err(err, errlen, "cannot write the grants: %s", store_strerror(rc));
+	rc = manage_begin(m, &txn, err, errlen);
+	if (rc)
 		return rc;
-	}
 	store_grantee_kind kind = g->kind == MGR_GRANTEE_USER ? STORE_GRANTEE_USER
 							       : STORE_GRANTEE_GROUP;
 	store_role r;
@@ -781,11 +774,8 @@ static int role_member_change(mgr *m, const mgr_principal *who, const char *role
 		rc = store_member_put(txn, &mb);
 	} else if (rc == 0) {
 		rc = store_member_drop(txn, role, kind, g->id);
-		if (rc == -ENOENT) {   /* revoking what was not granted */
-			store_abort(txn);
-			pthread_mutex_unlock(&m->access->manage);
-			return 0;
-		}
+		if (rc == -ENOENT)   /* revoking what was not granted */
+			return manage_skip(m, txn);
 	} else if (rc == -ENOENT) {
 		set_err(err, errlen, "no role \"%s\"", role);
 	}
@@ -904,11 +894,9 @@ static int privs_change(mgr *m, const mgr_principal *who, unsigned privs, const 
 			return rc;
 	}
 	store_txn *txn;
-	rc = manage_begin(m, &txn);
-	if (rc) {
-		set_err(err, errlen, "cannot write the grants: %s", store_strerror(rc));
+	rc = manage_begin(m, &txn, err, errlen);
+	if (rc)
 		return rc;
-	}
 	store_role r;
 	if (g->kind == MGR_GRANTEE_ROLE && store_role_get(txn, g->role, &r) == -ENOENT) {
 		set_err(err, errlen, "no role \"%s\"", g->role);
@@ -923,9 +911,7 @@ static int privs_change(mgr *m, const mgr_principal *who, unsigned privs, const 
 	unsigned now = grant ? had | privs : had & ~privs;
 	if (rc == 0 && !grant && now == had) {
 		/* A revoke of what was not granted: nothing changes. */
-		store_abort(txn);
-		pthread_mutex_unlock(&m->access->manage);
-		return 0;
+		return manage_skip(m, txn);
 	}
 	if (rc == 0 && now) {
 		key.privs = now;
@@ -1014,24 +1000,25 @@ int mgr_gid_resolve(const char *name, uint32_t *gid)
 	return rc ? -rc : res ? 0 : -ENOENT;
 }
 
-int mgr_grantee_user(const char *name, mgr_grantee *out, char *err, size_t errlen)
+/* A user (GROUP false) or group grantee by NAME or number. */
+static int grantee_named(const char *name, bool group, mgr_grantee *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	out->kind = MGR_GRANTEE_USER;
-	int rc = mgr_uid_resolve(name, &out->id);
+	out->kind = group ? MGR_GRANTEE_GROUP : MGR_GRANTEE_USER;
+	int rc = group ? mgr_gid_resolve(name, &out->id) : mgr_uid_resolve(name, &out->id);
 	if (rc)
-		set_err(err, errlen, "no user \"%.80s\"", name ? name : "");
+		set_err(err, errlen, "no %s \"%.80s\"", group ? "group" : "user", name ? name : "");
 	return rc == -EINVAL || rc == -ENOENT ? -ENOENT : rc;
+}
+
+int mgr_grantee_user(const char *name, mgr_grantee *out, char *err, size_t errlen)
+{
+	return grantee_named(name, false, out, err, errlen);
 }
 
 int mgr_grantee_group(const char *name, mgr_grantee *out, char *err, size_t errlen)
 {
-	memset(out, 0, sizeof *out);
-	out->kind = MGR_GRANTEE_GROUP;
-	int rc = mgr_gid_resolve(name, &out->id);
-	if (rc)
-		set_err(err, errlen, "no group \"%.80s\"", name ? name : "");
-	return rc == -EINVAL || rc == -ENOENT ? -ENOENT : rc;
+	return grantee_named(name, true, out, err, errlen);
 }
 
 /* The name of uid ID (or of gid ID with GROUP), or the number. */

@@ -459,43 +459,51 @@ uint32_t mgr_job_count(mgr *m)
 	return n;
 }
 
+/* Job JOB_ID, or NULL. */
+static struct job *job_by_id_locked(struct mgr_jobs *js, uint32_t job_id)
+{
+	return job_id >= 1 && job_id <= js->njobs ? js->jobs[job_id - 1] : NULL;
+}
+
+/* Job JOB_ID when it has run *RUN (0: its last run, set in *RUN), or NULL. */
+static struct job *job_run_locked(struct mgr_jobs *js, uint32_t job_id, uint32_t *run)
+{
+	struct job *job = job_by_id_locked(js, job_id);
+	if (!job)
+		return NULL;
+	if (*run == 0)
+		*run = job->nruns;
+	return *run >= 1 && *run <= job->nruns ? job : NULL;
+}
+
 int mgr_job_info(mgr *m, uint32_t job_id, char name[MGR_JOB_NAME_MAX + 1], uint32_t *runs)
 {
 	struct mgr_jobs *js = m->jobs;
-	int rc = -ENOENT;
 	if (!js)
-		return rc;
+		return -ENOENT;
 	pthread_mutex_lock(&js->lock);
-	if (job_id >= 1 && job_id <= js->njobs && js->jobs[job_id - 1]) {
-		struct job *job = js->jobs[job_id - 1];
-		if (name)
-			memcpy(name, job->name, MGR_JOB_NAME_MAX + 1);
-		if (runs)
-			*runs = job->nruns;
-		rc = 0;
-	}
+	struct job *job = job_by_id_locked(js, job_id);
+	if (job && name)
+		memcpy(name, job->name, MGR_JOB_NAME_MAX + 1);
+	if (job && runs)
+		*runs = job->nruns;
 	pthread_mutex_unlock(&js->lock);
-	return rc;
+	return job ? 0 : -ENOENT;
 }
 
 int mgr_job_run_owner(mgr *m, uint32_t job_id, uint32_t run, uint32_t *uid, uint32_t *gid)
 {
 	struct mgr_jobs *js = m->jobs;
-	int rc = -ENOENT;
 	if (!js)
-		return rc;
+		return -ENOENT;
 	pthread_mutex_lock(&js->lock);
-	if (job_id >= 1 && job_id <= js->njobs && js->jobs[job_id - 1]) {
-		struct job *job = js->jobs[job_id - 1];
-		uint32_t r = run ? run : job->nruns;
-		if (r >= 1 && r <= job->nruns) {
-			*uid = job->runs[r - 1].uid;
-			*gid = job->runs[r - 1].gid;
-			rc = 0;
-		}
+	struct job *job = job_run_locked(js, job_id, &run);
+	if (job) {
+		*uid = job->runs[run - 1].uid;
+		*gid = job->runs[run - 1].gid;
 	}
 	pthread_mutex_unlock(&js->lock);
-	return rc;
+	return job ? 0 : -ENOENT;
 }
 
 int mgr_job_find(mgr *m, const char *name, uint32_t *job_id, uint32_t *runs)
@@ -512,16 +520,6 @@ int mgr_job_find(mgr *m, const char *name, uint32_t *job_id, uint32_t *runs)
 	}
 	pthread_mutex_unlock(&js->lock);
 	return job ? 0 : -ENOENT;
-}
-
-static struct job *job_run_locked(struct mgr_jobs *js, uint32_t job_id, uint32_t *run)
-{
-	if (job_id < 1 || job_id > js->njobs || !js->jobs[job_id - 1])
-		return NULL;
-	struct job *job = js->jobs[job_id - 1];
-	if (*run == 0)
-		*run = job->nruns;
-	return *run >= 1 && *run <= job->nruns ? job : NULL;
 }
 
 int mgr_job_run_state(mgr *m, uint32_t job_id, uint32_t run, mgr_job_state *state)

@@ -505,23 +505,6 @@ static unsigned plan_platforms(const struct run_ctx *rc, const sql_plan *p)
 	return set;
 }
 
-static bool is_access_stmt(const sql_stmt *s)
-{
-	switch (s->kind) {
-	case SQL_STMT_CREATE_ROLE:
-	case SQL_STMT_DROP_ROLE:
-	case SQL_STMT_GRANT:
-	case SQL_STMT_REVOKE:
-	case SQL_STMT_GRANT_ROLE:
-	case SQL_STMT_REVOKE_ROLE:
-	case SQL_STMT_SHOW_GRANTS:
-	case SQL_STMT_SHOW_ROLES:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* The platform whose engine runs statement S (parsed or analyzed). */
 static unsigned stmt_engine_platform(const struct run_ctx *rc, const sql_stmt *s)
 {
@@ -607,7 +590,7 @@ static void stmt_needs(const struct run_ctx *rc, sql_arena *a, const sql_stmt *s
 {
 	bool explain = s->kind == SQL_STMT_EXPLAIN;
 	const sql_stmt *q = explain ? s->inner : s;
-	if (is_access_stmt(q))
+	if (sql_stmt_is_access(q))
 		return;
 	if (!explain) {
 		unsigned ep = rc->catalog.engine_platform;
@@ -728,7 +711,7 @@ static int preflight(struct run_ctx *rc, uint32_t nstmts, uint32_t *failed_at)
 	if (sql_parse(pa, rc->text, rc->len, &script, &perr) == 0 && script.nstmts == nstmts) {
 		for (uint32_t i = 0; i < script.nstmts; i++) {
 			sql_stmt *s = script.stmts[i];
-			if (is_access_stmt(s) || (s->inner && is_access_stmt(s->inner)))
+			if (sql_stmt_is_access(s) || (s->inner && sql_stmt_is_access(s->inner)))
 				continue;
 			const sql_stmt *q = s->inner ? s->inner : s;
 			struct needs reads = {0};
@@ -1202,7 +1185,7 @@ static int run_statement(struct run_ctx *rc, sql_arena *a, sql_stmt *s)
 			textbuf_puts(&rc->plan, "== Physical Plan ==\nExecute command (no query plan)\n");
 			return 0;
 		}
-		return is_access_stmt(q) ? run_access(rc, q) : run_ddl(rc, q);
+		return sql_stmt_is_access(q) ? run_access(rc, q) : run_ddl(rc, q);
 	}
 	if ((err = compile_query(rc, a, &q->query)))
 		return err;
@@ -1359,7 +1342,7 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 		rc->engine = mgr_engine_find(m->cfg.platforms[ep].engine);
 		if (!rc->engine)
 			rc->engine = &sql_engine_embedded;
-		if (is_access_stmt(s) || (s->inner && is_access_stmt(s->inner))) {
+		if (sql_stmt_is_access(s) || (s->inner && sql_stmt_is_access(s->inner))) {
 			textbuf_printf(&rc->resources, "statement %u: access control (no engine)\n", i + 1);
 		} else {
 			textbuf_printf(&rc->resources, "statement %u: engine: %s on %s\n", i + 1,

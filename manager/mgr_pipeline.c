@@ -579,7 +579,8 @@ uint32_t mgr_pipeline_count(mgr *m)
 	return n;
 }
 
-int mgr_pipeline_info(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1])
+/* The name and the owner (each when not NULL) of pipeline ID. */
+static int lookup_by_id(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1], mgr_principal *owner)
 {
 	struct mgr_pipes *ps = m->pipes;
 	if (!ps)
@@ -588,21 +589,20 @@ int mgr_pipeline_info(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1])
 	struct pipeline *p = by_id_locked(ps, id);
 	if (p && name)
 		memcpy(name, p->name, STORE_NAME_MAX + 1);
+	if (p && owner)
+		*owner = p->owner;
 	pthread_mutex_unlock(&ps->lock);
 	return p ? 0 : -ENOENT;
 }
 
+int mgr_pipeline_info(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1])
+{
+	return lookup_by_id(m, id, name, NULL);
+}
+
 int mgr_pipeline_owner(mgr *m, uint32_t id, mgr_principal *owner)
 {
-	struct mgr_pipes *ps = m->pipes;
-	if (!ps)
-		return -ENOENT;
-	pthread_mutex_lock(&ps->lock);
-	struct pipeline *p = by_id_locked(ps, id);
-	if (p)
-		*owner = p->owner;
-	pthread_mutex_unlock(&ps->lock);
-	return p ? 0 : -ENOENT;
+	return lookup_by_id(m, id, NULL, owner);
 }
 
 int mgr_pipeline_find(mgr *m, const char *name, uint32_t *id)

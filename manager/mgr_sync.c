@@ -516,7 +516,8 @@ uint32_t mgr_sync_count(mgr *m)
 	return n;
 }
 
-int mgr_sync_info(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1])
+/* The name and the owner (each when not NULL) of rule ID. */
+static int lookup_by_id(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1], mgr_principal *owner)
 {
 	struct mgr_syncs *ss = m->syncs;
 	if (!ss)
@@ -525,21 +526,20 @@ int mgr_sync_info(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1])
 	struct rule_entry *r = by_id_locked(ss, id);
 	if (r && name)
 		memcpy(name, r->rule.name, STORE_NAME_MAX + 1);
+	if (r && owner)
+		*owner = r->owner;
 	pthread_mutex_unlock(&ss->lock);
 	return r ? 0 : -ENOENT;
 }
 
+int mgr_sync_info(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1])
+{
+	return lookup_by_id(m, id, name, NULL);
+}
+
 int mgr_sync_owner(mgr *m, uint32_t id, mgr_principal *owner)
 {
-	struct mgr_syncs *ss = m->syncs;
-	if (!ss)
-		return -ENOENT;
-	pthread_mutex_lock(&ss->lock);
-	struct rule_entry *r = by_id_locked(ss, id);
-	if (r)
-		*owner = r->owner;
-	pthread_mutex_unlock(&ss->lock);
-	return r ? 0 : -ENOENT;
+	return lookup_by_id(m, id, NULL, owner);
 }
 
 int mgr_sync_find(mgr *m, const char *name, uint32_t *id)

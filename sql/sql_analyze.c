@@ -2155,6 +2155,9 @@ int sql_analyze(sql_arena *a, const sql_catalog *cat, sql_stmt *stmt, sql_error 
 	bool exists = false;
 	int rc = 0;
 
+	/* Access control: names are resolved by the manager, which runs them. */
+	if (sql_stmt_is_access(stmt))
+		return 0;
 	switch (stmt->kind) {
 	case SQL_STMT_EXPLAIN:
 		return sql_analyze(a, cat, stmt->inner, err);
@@ -2202,16 +2205,8 @@ int sql_analyze(sql_arena *a, const sql_catalog *cat, sql_stmt *stmt, sql_error 
 		}
 		store_table_clear(&t);
 		return rc;
-	case SQL_STMT_CREATE_ROLE:
-	case SQL_STMT_DROP_ROLE:
-	case SQL_STMT_GRANT:
-	case SQL_STMT_REVOKE:
-	case SQL_STMT_GRANT_ROLE:
-	case SQL_STMT_REVOKE_ROLE:
-	case SQL_STMT_SHOW_GRANTS:
-	case SQL_STMT_SHOW_ROLES:
-		/* Access control: names are resolved by the manager, which runs them. */
-		return 0;
+	default:   /* the access-control statements, returned above */
+		break;
 	}
 	return an_fail(&c, stmt->line, stmt->col, "unknown statement kind %d", (int)stmt->kind);
 }

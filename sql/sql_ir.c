@@ -273,6 +273,23 @@ void *sql_array_push(sql_arena *a, void *array, uint32_t *n, uint32_t *cap, size
 	return array;
 }
 
+bool sql_stmt_is_access(const sql_stmt *s)
+{
+	switch (s->kind) {
+	case SQL_STMT_CREATE_ROLE:
+	case SQL_STMT_DROP_ROLE:
+	case SQL_STMT_GRANT:
+	case SQL_STMT_REVOKE:
+	case SQL_STMT_GRANT_ROLE:
+	case SQL_STMT_REVOKE_ROLE:
+	case SQL_STMT_SHOW_GRANTS:
+	case SQL_STMT_SHOW_ROLES:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* ---- suggestions ------------------------------------------------------------------ */
 
 /* Levenshtein distance, ignoring case, as identifiers are compared that way. */

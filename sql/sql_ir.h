@@ -416,4 +416,9 @@ sql_expr *sql_expr_copy(sql_arena *a, const sql_expr *e);
  * array[*n - 1].  Start with array NULL and *n = *cap = 0. */
 void *sql_array_push(sql_arena *a, void *array, uint32_t *n, uint32_t *cap, size_t elem);
 
+/* An access-control statement (CREATE/DROP ROLE, GRANT, REVOKE, GRANT/REVOKE
+ * ROLE, SHOW GRANTS/ROLES): the analyzer leaves its names to the manager,
+ * which runs it. */
+bool sql_stmt_is_access(const sql_stmt *s);
+
 #endif

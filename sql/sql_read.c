@@ -4,11 +4,12 @@
  *
  * The file is mapped read-only and parsed in place: an unquoted CSV field,
  * a quoted field without "" escapes, and every number are read straight from
- * the mapping; only quoted fields holding "" are unescaped into a per-record
+ * the mapping; only selected quoted fields holding "" are unescaped into a per-record
  * scratch buffer.  Only the columns the scan selects are converted, so a
  * pruned scan of a wide file pays for splitting fields, not for parsing them.
  *
- * CSV rules (the same record boundaries store_file_scan() counts):
+ * CSV rules (store_csv_next() splits the records, the same boundaries
+ * store_file_scan() counts):
  *   - fields separated by ',', records by LF or CRLF; a field starting with '"'
  *     is quoted and may hold commas, newlines and "" (one quote);
  *   - blank lines are not records; with sql_scan.header the first record is
@@ -28,6 +29,7 @@
  * line on which the record starts, counting the header.
  */
 #include "sql_int.h"
+#include "store_csv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -44,15 +46,6 @@
 
 #define SQL_READ_LOGGED_SKIPS 10
 
-/* Where a CSV field's bytes are: in the mapping, or in the scratch buffer
- * (which may move while the record is parsed, hence offsets). */
-typedef struct sql_field {
-	size_t off;
-	uint32_t len;
-	bool quoted;
-	bool scratch;
-} sql_field;
-
 struct sql_reader {
 	const sql_exec_ctx *ctx;
 	const sql_scan *scan;
@@ -64,7 +57,11 @@ struct sql_reader {
 	bool started;             /* header handled */
 	sql_value *row;           /* scan->nout */
 	char **partraw;           /* owned copies of the partition values */
-	sql_field *fields;        /* ncolumns */
+	store_csv csv;            /* the CSV splitter over the mapping */
+	store_csv_field *fields;  /* ncolumns */
+	struct sql_unquoted {     /* ncolumns: where an escaped field's text is in scratch */
+		size_t off, len;
+	} *unq;
 	textbuf scratch;
 	json_t *json;             /* the current JSONL object, alive until the next row */
 };
@@ -121,8 +118,9 @@ int sql_reader_open_fd(const sql_exec_ctx *ctx, const sql_scan *scan, const char
 	r->path = strdup(path);
 	r->row = calloc(scan->nout ? scan->nout : 1, sizeof *r->row);
 	r->fields = calloc(scan->ncolumns ? scan->ncolumns : 1, sizeof *r->fields);
+	r->unq = calloc(scan->ncolumns ? scan->ncolumns : 1, sizeof *r->unq);
 	r->partraw = calloc(scan->npartkeys ? scan->npartkeys : 1, sizeof *r->partraw);
-	if (!r->path || !r->row || !r->fields || !r->partraw) {
+	if (!r->path || !r->row || !r->fields || !r->unq || !r->partraw) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -155,6 +153,7 @@ int sql_reader_open_fd(const sql_exec_ctx *ctx, const sql_scan *scan, const char
 		madvise(m, r->size, MADV_SEQUENTIAL);
 		r->data = m;
 	}
+	store_csv_init(&r->csv, r->data, r->size, r->fields, scan->ncolumns);
 out:
 	if (rc) {
 		sql_reader_close(r);
@@ -178,6 +177,7 @@ void sql_reader_close(sql_reader *r)
 		free(r->partraw[k]);
 	free(r->partraw);
 	free(r->fields);
+	free(r->unq);
 	free(r->row);
 	free(r->path);
 	textbuf_free(&r->scratch);
@@ -288,119 +288,16 @@ static bool sql_read_text(const char *s, uint32_t n, sql_type type, sql_value *v
 
 /* ---- CSV ------------------------------------------------------------------------- */
 
-/* Split the record at r->pos into r->fields.  Returns 1 at the end of the
- * file, 0 with a record (*NFIELDS fields, *START_LINE its first line), or
- * -EINVAL for an unterminated quote.  Always leaves r->pos after the record. */
-static int sql_csv_split(sql_reader *r, uint32_t *nfields, uint64_t *start_line, const char **why)
-{
-	const char *d = r->data;
-	size_t n = r->size, p = r->pos;
-	uint32_t nf = 0, cap = r->scan->ncolumns;
-
-	/* Blank lines are not records. */
-	while (p < n && (d[p] == '\n' || (d[p] == '\r' && p + 1 < n && d[p + 1] == '\n'))) {
-		if (d[p] == '\n')
-			r->line++;
-		p++;
-	}
-	if (p >= n) {
-		r->pos = p;
-		return 1;
-	}
-	*start_line = r->line;
-	textbuf_reset(&r->scratch);
-	for (;;) {
-		sql_field f = {0};
-		if (p < n && d[p] == '"') {
-			/* Quoted: up to the closing quote; "" is one quote. */
-			size_t s = ++p;
-			bool escaped = false;
-			for (;;) {
-				if (p >= n) {
-					r->pos = p;
-					*why = "unterminated quoted field";
-					return -EINVAL;
-				}
-				if (d[p] == '"') {
-					if (p + 1 < n && d[p + 1] == '"') {
-						escaped = true;
-						p += 2;
-						continue;
-					}
-					break;
-				}
-				if (d[p] == '\n')
-					r->line++;
-				p++;
-			}
-			f.quoted = true;
-			if (escaped) {
-				f.scratch = true;
-				f.off = r->scratch.len;
-				for (size_t i = s; i < p; i++) {
-					textbuf_append(&r->scratch, d + i, 1);
-					if (d[i] == '"')
-						i++;
-				}
-				f.len = (uint32_t)(r->scratch.len - f.off);
-			} else {
-				f.off = s;
-				f.len = (uint32_t)(p - s);
-			}
-			p++; /* the closing quote */
-			if (p < n && d[p] != ',' && d[p] != '\n' &&
-			    !(d[p] == '\r' && p + 1 < n && d[p + 1] == '\n') && !(d[p] == '\r' && p + 1 == n)) {
-				/* Skip the rest of the line so the next record starts clean. */
-				while (p < n && d[p] != '\n')
-					p++;
-				r->pos = p;
-				*why = "unexpected text after a closing quote";
-				return -EINVAL;
-			}
-		} else {
-			size_t s = p;
-			while (p < n && d[p] != ',' && d[p] != '\n')
-				p++;
-			size_t e = p;
-			if (e > s && d[e - 1] == '\r' && (e == n || d[e] == '\n'))
-				e--;
-			f.off = s;
-			f.len = (uint32_t)(e - s);
-		}
-		if (nf < cap)
-			r->fields[nf] = f;
-		nf++;
-		if (p < n && d[p] == ',') {
-			p++;
-			continue;
-		}
-		if (p < n && d[p] == '\r')
-			p++;
-		if (p < n && d[p] == '\n') {
-			p++;
-			r->line++;
-		}
-		break;
-	}
-	r->pos = p;
-	*nfields = nf;
-	return 0;
-}
-
-static const char *sql_field_ptr(const sql_reader *r, const sql_field *f)
-{
-	return f->scratch ? r->scratch.data + f->off : r->data + f->off;
-}
-
 static int sql_csv_next(sql_reader *r, const sql_value **row, sql_error *err)
 {
 	const sql_scan *sc = r->scan;
 
 	for (;;) {
 		uint32_t nf = 0;
-		uint64_t line = r->line;
-		const char *why = NULL;
-		int rc = sql_csv_split(r, &nf, &line, &why);
+		uint64_t line = r->csv.line;
+		int rc = store_csv_next(&r->csv, &nf, &line);
+		r->pos = r->csv.pos;
+		r->line = r->csv.line;
 		if (rc == 1)
 			return 1;
 		if (!r->started) {
@@ -409,34 +306,50 @@ static int sql_csv_next(sql_reader *r, const sql_value **row, sql_error *err)
 				continue;
 		}
 		if (rc) {
-			if ((rc = sql_reader_bad_row(r, line, err, "%s", why)))
+			if ((rc = sql_reader_bad_row(r, line, err, "%s", r->csv.why)))
 				return rc;
 			continue;
 		}
-		if (textbuf_error(&r->scratch))
-			return -ENOMEM;
 		if (nf != sc->ncolumns) {
 			if ((rc = sql_reader_bad_row(r, line, err, "expected %u fields, found %u",
 						     sc->ncolumns, nf)))
 				return rc;
 			continue;
 		}
+		/* The text of quoted fields holding "" goes to the scratch buffer,
+		 * all of it before any value points there (appending may move it). */
+		textbuf_reset(&r->scratch);
+		for (uint32_t j = 0; j < sc->nout; j++) {
+			uint32_t c = sc->columns[j];
+			if (c < sc->ncolumns && r->fields[c].escaped) {
+				r->unq[c].off = r->scratch.len;
+				store_csv_unquote(r->data + r->fields[c].off, r->fields[c].len, &r->scratch);
+				r->unq[c].len = r->scratch.len - r->unq[c].off;
+			}
+		}
+		if (textbuf_error(&r->scratch))
+			return -ENOMEM;
 		bool bad = false;
 		for (uint32_t j = 0; j < sc->nout && !bad; j++) {
 			uint32_t c = sc->columns[j];
 			if (c >= sc->ncolumns)
 				continue;
-			const sql_field *f = &r->fields[c];
-			const char *s = sql_field_ptr(r, f);
+			const store_csv_field *f = &r->fields[c];
+			const char *s = r->data + f->off;
+			uint32_t len = (uint32_t)f->len;
 			sql_type t = sc->types[c];
-			if (f->len == 0 && (!f->quoted || t != SQL_TYPE_STRING)) {
+			if (f->escaped) {
+				s = r->scratch.data + r->unq[c].off;
+				len = (uint32_t)r->unq[c].len;
+			}
+			if (len == 0 && (!f->quoted || t != SQL_TYPE_STRING)) {
 				r->row[j] = (sql_value){.type = t, .null = true};
 				continue;
 			}
-			if (!sql_read_text(s, f->len, t, &r->row[j])) {
+			if (!sql_read_text(s, len, t, &r->row[j])) {
 				bad = true;
 				rc = sql_reader_bad_row(r, line, err, "column \"%s\": \"%.*s\" is not a %s",
-							sc->names[c], f->len > 64 ? 64 : (int)f->len, s,
+							sc->names[c], len > 64 ? 64 : (int)len, s,
 							sql_type_name(t));
 			}
 		}

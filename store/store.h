@@ -436,11 +436,11 @@ int store_data_open(const char *data_dir, const char *relpath, int flags, mode_t
 const char *store_data_relative(const char *data_dir, const char *path);
 /* store_data_open() of an absolute PATH below DATA_DIR; -EXDEV when it is not. */
 int store_data_open_path(const char *data_dir, const char *path, int flags, mode_t mode);
-/* Read the data file FD from offset 0: count its records (csv: RFC 4180
- * records, newlines inside quotes do not end one, blank lines are not
- * records, the first record is not counted when HEADER; jsonl: non-blank
- * lines), its size, and its XXH3-128 checksum (canonical big-endian bytes,
- * as xxh128sum prints them). */
+/* Read the data file FD (mapped; a regular file opened for reading): count
+ * its records (csv: the records store_csv_next() splits, see store_csv.h,
+ * a malformed one counting as one, the first record not counted when
+ * HEADER; jsonl: non-blank lines), its size, and its XXH3-128 checksum
+ * (canonical big-endian bytes, as xxh128sum prints them). */
 int store_file_scan(int fd, store_format format, bool header, uint64_t *rows, uint64_t *bytes,
 		    uint8_t checksum[16]);
 

@@ -208,6 +208,14 @@ int store_role_get(store_txn *txn, const char *name, store_role *out)
 	return role_decode(&k, &v, out);
 }
 
+/* 0 when role NAME exists, -ENOENT when not. */
+static int role_present(store_txn *txn, const char *name)
+{
+	MDB_val v;
+
+	return acl_get(txn, txn->env->roles, name, strlen(name), &v);
+}
+
 struct role_iter {
 	store_role_fn fn;
 	void *arg;
@@ -277,7 +285,6 @@ bad:
 int store_member_put(store_txn *txn, const store_member *m)
 {
 	uint8_t key[MEMBER_KEY_MAX], v[MEMBER_VALUE_LEN];
-	MDB_val rv;
 	size_t klen;
 	int rc;
 
@@ -286,7 +293,7 @@ int store_member_put(store_txn *txn, const store_member *m)
 		return rc;
 	if (m == NULL || !store_name_valid(m->role, NULL) || !kind_ok(m->kind, false))
 		return -EINVAL;
-	rc = acl_get(txn, txn->env->roles, m->role, strlen(m->role), &rv);
+	rc = role_present(txn, m->role);
 	if (rc != 0)
 		return rc;
 	klen = member_key(key, m->role, m->kind, m->id);
@@ -431,7 +438,6 @@ bad:
 int store_grant_put(store_txn *txn, const store_grant *g)
 {
 	uint8_t key[STORE_KEY_MAX], v[GRANT_VALUE_LEN];
-	MDB_val rv;
 	size_t klen;
 	int rc;
 
@@ -444,7 +450,7 @@ int store_grant_put(store_txn *txn, const store_grant *g)
 	if (g->privs == 0)
 		return -EINVAL;
 	if (g->kind == STORE_GRANTEE_ROLE) {
-		rc = acl_get(txn, txn->env->roles, g->role, strlen(g->role), &rv);
+		rc = role_present(txn, g->role);
 		if (rc != 0)
 			return rc;
 	}
@@ -533,7 +539,6 @@ int store_role_drop(store_txn *txn, const char *name)
 	struct grant_iter gi = { NULL, NULL, name };
 	uint8_t prefix[STORE_NAME_MAX + 1];
 	size_t plen;
-	MDB_val v;
 	int rc;
 
 	rc = acl_txn_check(txn, true);
@@ -542,7 +547,7 @@ int store_role_drop(store_txn *txn, const char *name)
 	if (name == NULL || !store_name_valid(name, NULL))
 		return -EINVAL;
 	plen = strlen(name);
-	rc = acl_get(txn, txn->env->roles, name, plen, &v);
+	rc = role_present(txn, name);
 	if (rc != 0)
 		return rc;
 	memcpy(prefix, name, plen);

@@ -139,6 +139,24 @@ static int meta_init(MDB_txn *txn, MDB_dbi dbi)
 	return store_mdb_error(rc, "mdb_put meta next_id");
 }
 
+/* Open the sub-databases NAMES that came after format 1 (created on a
+ * read-write open).  On a read-only open of an environment written before
+ * them, *HAVE stays false and 0 is returned; else *HAVE is set. */
+static int open_later_dbs(store_env *env, MDB_txn *txn, const char *const *names, MDB_dbi **dbis,
+			  size_t n, bool *have)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = mdb_dbi_open(txn, names[i], env->read_only ? 0 : MDB_CREATE, dbis[i]);
+	if (rc == MDB_NOTFOUND && env->read_only)
+		return 0;
+	if (rc != 0)
+		return store_mdb_error(rc, "mdb_dbi_open");
+	*have = true;
+	return 0;
+}
+
 static int env_open_dbs(store_env *env, const char *dir)
 {
 	static const char *const names[] = {
@@ -168,31 +186,17 @@ static int env_open_dbs(store_env *env, const char *dir)
 	/* "cursors" came after format 1 was fixed: an environment written
 	 * before it gains it on the next read-write open; a read-only open of
 	 * such an environment simply has no cursors (every cursor reads 0). */
-	rc = mdb_dbi_open(txn, "cursors", flags, &env->cursors);
-	if (rc == MDB_NOTFOUND && env->read_only) {
-		rc = 0;
-	} else if (rc != 0) {
-		rc = store_mdb_error(rc, "mdb_dbi_open");
+	static const char *const cursor_names[] = { "cursors" };
+	MDB_dbi *cursor_dbis[] = { &env->cursors };
+	rc = open_later_dbs(env, txn, cursor_names, cursor_dbis, 1, &env->have_cursors);
+	if (rc != 0)
 		goto out;
-	} else {
-		env->have_cursors = true;
-	}
 	/* Likewise the access-control sub-databases (roles, members, grants). */
-	rc = 0;
-	for (size_t i = 0; rc == 0 && i < 3; i++) {
-		static const char *const acl_names[] = { "roles", "members", "grants" };
-		MDB_dbi *acl_dbis[] = { &env->roles, &env->members, &env->grants };
-
-		rc = mdb_dbi_open(txn, acl_names[i], flags, acl_dbis[i]);
-	}
-	if (rc == MDB_NOTFOUND && env->read_only) {
-		rc = 0;
-	} else if (rc != 0) {
-		rc = store_mdb_error(rc, "mdb_dbi_open");
+	static const char *const acl_names[] = { "roles", "members", "grants" };
+	MDB_dbi *acl_dbis[] = { &env->roles, &env->members, &env->grants };
+	rc = open_later_dbs(env, txn, acl_names, acl_dbis, 3, &env->have_acl);
+	if (rc != 0)
 		goto out;
-	} else {
-		env->have_acl = true;
-	}
 	rc = meta_get_u32(txn, env->meta, "format", &format);
 	if (rc == -ENOENT && !env->read_only) {
 		rc = meta_init(txn, env->meta);

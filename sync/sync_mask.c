@@ -9,8 +9,8 @@
  * partly written key.
  *
  * The transform reads the whole source file (mapped) and writes the
- * transformed one.  CSV records are split with the reader's rules (sql_read.c,
- * store_file_scan): fields separated by ',', records by LF or CRLF, a field
+ * transformed one.  CSV records are split by store_csv_next() (the reader's
+ * and store_file_scan's rules): fields separated by ',', records by LF or CRLF, a field
  * starting with '"' is quoted and may hold commas, newlines and "" (one
  * quote), blank lines are not records.  An unmasked kept field is copied byte
  * for byte (its quoting included); a masked field is written unquoted when it
@@ -47,6 +47,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store_csv.h"
 #include "sync_mask.h"
 
 #define FLUSH_BYTES (1u << 20)
@@ -583,102 +584,11 @@ static void out_put(struct out *o, const char *s, size_t n)
 
 /* ---- file transform: CSV ------------------------------------------------------------------ */
 
-struct csv_field {
-	size_t start, end;      /* raw bytes, quotes included */
-	bool quoted;
-};
-
-struct csv {
-	const char *d;
-	size_t n, p;
-	uint64_t line;
-	struct csv_field *f;
-	uint32_t cap;
-};
-
-/* Split the record at c->p.  1 at the end, 0 with *NF fields, -EINVAL with
- * *WHY on a malformed record. */
-static int csv_split(struct csv *c, uint32_t *nf, uint64_t *start_line, const char **why)
-{
-	const char *d = c->d;
-	size_t n = c->n, p = c->p;
-	uint32_t k = 0;
-
-	while (p < n && (d[p] == '\n' || (d[p] == '\r' && p + 1 < n && d[p + 1] == '\n'))) {
-		if (d[p] == '\n')
-			c->line++;
-		p++;
-	}
-	if (p >= n) {
-		c->p = p;
-		return 1;
-	}
-	*start_line = c->line;
-	for (;;) {
-		struct csv_field f = { p, p, false };
-
-		if (p < n && d[p] == '"') {
-			p++;
-			for (;;) {
-				if (p >= n) {
-					*why = "unterminated quoted field";
-					return -EINVAL;
-				}
-				if (d[p] == '"') {
-					if (p + 1 < n && d[p + 1] == '"') {
-						p += 2;
-						continue;
-					}
-					break;
-				}
-				if (d[p] == '\n')
-					c->line++;
-				p++;
-			}
-			p++;
-			f.quoted = true;
-			f.end = p;
-			if (p < n && d[p] != ',' && d[p] != '\n' &&
-			    !(d[p] == '\r' && (p + 1 == n || d[p + 1] == '\n'))) {
-				*why = "unexpected text after a closing quote";
-				return -EINVAL;
-			}
-		} else {
-			while (p < n && d[p] != ',' && d[p] != '\n')
-				p++;
-			f.end = p;
-			if (f.end > f.start && d[f.end - 1] == '\r' && (f.end == n || d[f.end] == '\n'))
-				f.end--;
-		}
-		if (k < c->cap)
-			c->f[k] = f;
-		k++;
-		if (p < n && d[p] == ',') {
-			p++;
-			continue;
-		}
-		if (p < n && d[p] == '\r')
-			p++;
-		if (p < n && d[p] == '\n') {
-			p++;
-			c->line++;
-		}
-		break;
-	}
-	c->p = p;
-	*nf = k;
-	return 0;
-}
-
-/* The unescaped text of quoted field F into B. */
-static void csv_unquote(const struct csv *c, const struct csv_field *f, textbuf *b)
+/* The unescaped text of quoted field F into B (NUL-terminated). */
+static void csv_unquote(const store_csv *c, const store_csv_field *f, textbuf *b)
 {
 	textbuf_reset(b);
-	for (size_t i = f->start + 1; i + 1 < f->end; i++) {
-		textbuf_append(b, c->d + i, 1);
-		if (c->d[i] == '"')
-			i++;
-	}
+	store_csv_unquote(c->data + f->off, f->len, b);
 	textbuf_append(b, "", 0);
 }
 
@@ -703,21 +613,21 @@ static void csv_put_value(struct out *o, const char *s, size_t len)
 static int csv_transform(sync_exchange *x, const char *data, size_t size, struct out *o,
 			 uint64_t *rows, char *err, size_t errlen)
 {
-	struct csv c = { data, size, 0, 1, NULL, x->ncolumns };
+	store_csv c;
+	store_csv_field *fields = calloc(x->ncolumns ? x->ncolumns : 1, sizeof *fields);
 	uint64_t row = 0;
 	bool first = true;
 	int rc = 0;
 
-	c.f = calloc(x->ncolumns ? x->ncolumns : 1, sizeof *c.f);
-	if (c.f == NULL)
+	if (fields == NULL)
 		return -ENOMEM;
+	store_csv_init(&c, data, size, fields, x->ncolumns);
 	for (;;) {
 		uint32_t nf = 0;
 		uint64_t line = c.line;
-		const char *why = NULL;
 		bool header = first && x->header, sep = false;
 
-		rc = csv_split(&c, &nf, &line, &why);
+		rc = store_csv_next(&c, &nf, &line);
 		if (rc == 1) {
 			rc = 0;
 			break;
@@ -733,11 +643,11 @@ static int csv_transform(sync_exchange *x, const char *data, size_t size, struct
 		}
 		if (rc != 0) {
 			set_err(err, errlen, "row %llu (line %llu): %s", (unsigned long long)row,
-				(unsigned long long)line, why);
+				(unsigned long long)line, c.why);
 			break;
 		}
 		for (uint32_t i = 0; i < x->ncolumns; i++) {
-			const struct csv_field *f = &c.f[i];
+			const store_csv_field *f = &fields[i];
 			int act = x->action[i];
 
 			if (act == ACT_DROP)
@@ -746,16 +656,17 @@ static int csv_transform(sync_exchange *x, const char *data, size_t size, struct
 				out_put(o, ",", 1);
 			sep = true;
 			if (act == ACT_KEEP || header) {
-				out_put(o, data + f->start, f->end - f->start);
+				size_t rawlen;
+				const char *raw = store_csv_raw(&c, f, &rawlen);
+				out_put(o, raw, rawlen);
 				continue;
 			}
-			size_t flen = f->end - f->start;
-			bool is_null = flen == 0 ||
-				       (f->quoted && flen == 2 && x->columns[i].type != STORE_TYPE_STRING);
+			size_t flen = f->len;
+			bool is_null = flen == 0 && (!f->quoted || x->columns[i].type != STORE_TYPE_STRING);
 			bool out_null;
-			const char *val = data + f->start;
+			const char *val = data + f->off;
 
-			if (f->quoted) {
+			if (f->escaped) {
 				csv_unquote(&c, f, &x->field);
 				val = x->field.data;
 				flen = x->field.len;
@@ -769,7 +680,7 @@ static int csv_transform(sync_exchange *x, const char *data, size_t size, struct
 		if (o->rc)
 			break;
 	}
-	free(c.f);
+	free(fields);
 	if (rc == 0 && rows)
 		*rows = row;
 	return rc ? rc : o->rc;
