@@ -429,18 +429,43 @@ int mgr_exchange_data_size(mgr *m, mgr_platform *p, const store_table *t, unsign
 
 struct scan_open {
 	mgr *m;
+	uint32_t uid;
 	struct exchange e;
 };
+
+/* Why a data file could not be opened, for the job's error. */
+static void open_refusal(int rc, char *err, size_t errlen)
+{
+	if (rc == -EIO)
+		snprintf(err, errlen, "cannot be read through the exchange (see the daemon's log)");
+	else if (rc == -ELOOP || rc == -EXDEV)
+		snprintf(err, errlen, "refused: a symlink or a path leaving the data store (audited)");
+}
 
 static int scan_open_file(void *ctx, const store_file *f, const char *path, int *fd, char *err,
 			  size_t errlen)
 {
 	struct scan_open *so = ctx;
-	int rc = exchange_fd(so->m, &so->e, f, path, so->m->superuser_uid, fd);
+	int rc = exchange_fd(so->m, &so->e, f, path, so->uid, fd);
 
-	if (rc == -EIO)
-		snprintf(err, errlen, "cannot be read through the exchange (see the daemon's log)");
+	open_refusal(rc, err, errlen);
 	return rc;
+}
+
+/* An ordinary table's file: opened as it is, without following symlinks. */
+static int scan_open_plain(void *ctx, const store_file *f, const char *path, int *fd, char *err,
+			   size_t errlen)
+{
+	const mgr_exchange_scan *xs = ctx;
+	int rc = source_open(xs->m, path, xs->uid);
+
+	(void)f;
+	if (rc < 0) {
+		open_refusal(rc, err, errlen);
+		return rc;
+	}
+	*fd = rc;
+	return 0;
 }
 
 static void scan_release(void *ctx)
@@ -464,10 +489,14 @@ static int catalog_index(const sql_catalog *cat, const char *name)
 static int scan_source(void *ctx, const sql_catalog *cat, unsigned table_platform,
 		       const store_table *t, sql_scan_source *out, sql_error *err)
 {
-	mgr *m = ctx;
+	mgr_exchange_scan *xs = ctx;
+	mgr *m = xs->m;
 	mgr_platform *p, *ep;
 	int rc;
 
+	/* Unless said otherwise below: the table's own files, opened safely. */
+	out->open_file = scan_open_plain;
+	out->open_ctx = xs;
 	if (table_platform >= cat->nplatforms)
 		return 0;
 	p = mgr_platform_find(m, cat->platforms[table_platform].name);
@@ -507,6 +536,7 @@ static int scan_source(void *ctx, const sql_catalog *cat, unsigned table_platfor
 			return 0;
 		}
 		so->m = m;
+		so->uid = xs->uid;
 		out->open_file = scan_open_file;
 		out->open_ctx = so;
 		out->release = scan_release;
@@ -558,10 +588,10 @@ static int scan_source(void *ctx, const sql_catalog *cat, unsigned table_platfor
 	return 0;
 }
 
-void mgr_exchange_catalog(mgr *m, sql_catalog *cat)
+void mgr_exchange_catalog(mgr_exchange_scan *xs, sql_catalog *cat)
 {
 	cat->scan_source = scan_source;
-	cat->scan_source_ctx = m;
+	cat->scan_source_ctx = xs;
 }
 
 /* ---- cleaning ---------------------------------------------------------------------------- */

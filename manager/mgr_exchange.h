@@ -68,11 +68,20 @@ int mgr_sync_exchange_rule(mgr *m, const char *source, const char *target, const
  * temporary files a crash left (the daemon, at start). */
 int mgr_exchange_clean(mgr *m);
 
-/* Make CAT's scans go through the exchange (sql_catalog.scan_source): a
+/* Who a job's scans read for: the manager and the job's submitter. */
+typedef struct mgr_exchange_scan {
+	mgr *m;
+	uint32_t uid;
+} mgr_exchange_scan;
+
+/* Make CAT's scans go through the manager (sql_catalog.scan_source): a
  * mirror reads its source's files through the mirror's exchange; a table of
  * another platform read by a statement whose engine_platform has a mirror
- * of it with an active exchange reads that mirror instead.  The engine
- * platform is chosen per statement by the job runner (mgr_job_exec.c). */
-void mgr_exchange_catalog(mgr *m, struct sql_catalog *cat);
+ * of it with an active exchange reads that mirror instead; every data file
+ * is opened with mgr_data_open() as XS->uid, so a symlink planted in a data
+ * store is refused and audited for the job's submitter.  XS must outlive
+ * CAT's use.  The engine platform is chosen per statement by the job
+ * runner (mgr_job_exec.c). */
+void mgr_exchange_catalog(mgr_exchange_scan *xs, struct sql_catalog *cat);
 
 #endif

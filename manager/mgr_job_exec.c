@@ -72,6 +72,7 @@ struct run_ctx {
 	const char *text;
 	size_t len;
 	sql_catalog catalog;
+	mgr_exchange_scan scans;    /* the catalog's scan hook: as the submitter */
 	sql_platform platforms[MGR_MAX_PLATFORMS];
 	sql_limits limits;
 	sql_progress progress;
@@ -1293,11 +1294,12 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 						  m->platforms[i].store};
 	rc->catalog = (sql_catalog){.platforms = rc->platforms, .nplatforms = m->nplatforms,
 				    .default_platform = 0, .engine_platform = 0};
-	mgr_exchange_catalog(m, &rc->catalog);
 	rc->limits = (sql_limits){m->cfg.job_threads, m->cfg.memory_per_operator, m->cfg.memory_per_job};
 	mgr_job_lock(job);
 	rc->uid = job->runs[run - 1].uid;
 	rc->gid = job->runs[run - 1].gid;
+	rc->scans = (mgr_exchange_scan){m, rc->uid};
+	mgr_exchange_catalog(&rc->scans, &rc->catalog);
 	rc->who = (mgr_principal){rc->uid, rc->gid};
 	job->runs[run - 1].started_ns = store_now_ns();
 	job->runs[run - 1].progress = &rc->progress;

@@ -87,11 +87,15 @@ expect_fail_errno "nor written" "" cp "$MF_TMP/p.csv" "$T/dt=b/new.csv"
 assert_not_exists "nothing was written where the link points" "$MF_TMP/elsewhere/new.csv"
 
 # a job reading the table refuses the links too
+job_refusals() { awk -F'\t' '$3 == "open" && $5 == "deny" && $7 ~ /symlink in data store/ { n++ } END { print n + 0 }' "$AUDIT"; }
+n0=$(job_refusals)
 run_job sel "SELECT count(*) FROM sales.orders WHERE dt = 'a';"
 assert_eq "a job reading a symlinked file fails" "failed" "$STATE"
 assert_match "and says why" "symbolic links|symlink" "$STATUS"
+assert_eq "the job's refusal is audited" "$((n0 + 1))" "$(job_refusals)"
 run_job sel2 "SELECT count(*) FROM sales.orders WHERE dt = 'b';"
 assert_eq "a job reading under a symlinked partition directory fails" "failed" "$STATE"
+assert_eq "that refusal is audited too" "$((n0 + 2))" "$(job_refusals)"
 run_job sel3 "SELECT count(*) FROM sales.orders WHERE dt = 'c';"
 assert_eq "a job reading an ordinary partition succeeds" "succeeded" "$STATE" || note "$STATUS"
 
