@@ -619,3 +619,32 @@ mf_as() {
 
 # mf_as_sh USER 'SCRIPT' : a bash snippet as USER
 mf_as_sh() { mf_as "$1" bash -c "$2"; }
+
+# ---------------------------------------------------------------- the audit log
+
+# mf_audit_count UID ACTION OBJECT DECISION [DETAIL-REGEX] : lines of the audit
+# log ($AUDIT, default $H/manager/audit.log) with these fields; "*" matches
+# any value, an OBJECT ending in "*" matches that prefix.
+mf_audit_count() {
+	awk -F'\t' -v u="$1" -v a="$2" -v o="$3" -v d="$4" -v x="${5:-}" '
+		function ok(want, have) {
+			if (want == "*") return 1
+			if (substr(want, length(want)) == "*") return index(have, substr(want, 1, length(want) - 1)) == 1
+			return have == want
+		}
+		ok(u, $2) && ok(a, $3) && ok(o, $4) && ok(d, $5) && (x == "" || $7 ~ x) { n++ }
+		END { print n + 0 }' "${AUDIT:-$H/manager/audit.log}"
+}
+
+# mf_check_audit NAME UID ACTION OBJECT DECISION [DETAIL-REGEX] : pass NAME when
+# the audit log has such a line, else fail it showing the log's end.
+mf_check_audit() {
+	local name=$1
+	shift
+	if [ "$(mf_audit_count "$@")" -gt 0 ]; then
+		pass "$name"
+	else
+		fail "$name" "no audit line uid=$1 action=$2 object=$3 decision=$4 detail~${5:-}; the log's end:" \
+			"$(tail -n 15 "${AUDIT:-$H/manager/audit.log}" 2>&1)"
+	fi
+}

@@ -27,21 +27,6 @@ mf_mount "$H" "$M" -o allow_other || mf_abort "mount with -o allow_other"
 AUDIT=$H/manager/audit.log
 J=$M/jobs
 
-# audit_has UID ACTION OBJECT DECISION : a line of the audit log with these fields
-audit_has() {
-	awk -F'\t' -v u="$1" -v a="$2" -v o="$3" -v d="$4" \
-		'$2 == u && $3 == a && $4 == o && $5 == d { found = 1 } END { exit !found }' "$AUDIT"
-}
-# check_audit NAME UID ACTION OBJECT DECISION
-check_audit() {
-	if audit_has "$2" "$3" "$4" "$5"; then
-		pass "$1"
-	else
-		fail "$1" "no audit line uid=$2 action=$3 object=$4 decision=$5; the log's end:" \
-			"$(tail -n 15 "$AUDIT" 2>&1)"
-	fi
-}
-
 # ---------------------------------------------------------------- the superuser's data
 mkdir -p "$W/sales/orders" || mf_abort "mkdir sales/orders"
 mf_put_schema "$W/sales/orders" $'format csv\nheader true\ncolumn id bigint\ncolumn amount double\npartition dt date\n' ||
@@ -53,7 +38,7 @@ cp "$MF_TMP/p.csv" "$W/sales/orders/dt=2024-05-01/part-0.csv" || mf_abort "cp a 
 # ---------------------------------------------------------------- nothing granted
 expect_fail_errno "bob cannot see a platform he holds nothing on" "Permission denied" \
 	mf_as "$BOB" stat "$W"
-check_audit "the refused lookup is audited" "$BUID" lookup /warehouse deny
+mf_check_audit "the refused lookup is audited" "$BUID" lookup /warehouse deny
 assert_eq "bob's listing of the root leaves the platforms out" ".metafs
 jobs
 pipelines
@@ -68,7 +53,7 @@ expect_fail_errno "bob cannot read a data file" "Permission denied" \
 	mf_as "$BOB" cat "$W/sales/orders/dt=2024-05-01/part-0.csv"
 expect_fail_errno "bob cannot submit a job (SUBMIT on no platform)" "Permission denied" \
 	mf_as_sh "$BOB" "printf 'SHOW DATABASES;\n' >'$J/bobjob.sql'"
-check_audit "the refused submission is audited" "$BUID" submit /jobs deny
+mf_check_audit "the refused submission is audited" "$BUID" submit /jobs deny
 expect_fail_errno "bob cannot read the audit log (ADMIN on the metastore)" "Permission denied" \
 	mf_as "$BOB" cat "$M/.metafs/audit"
 assert_ok "everyone may read /.metafs/grants" mf_as "$BOB" cat "$M/.metafs/grants"
@@ -94,11 +79,11 @@ assert_match "/.metafs/roles shows bob in readers" "readers.*user:$BOB" "$(cat "
 assert_eq "bob now sees the database" "sales" "$(mf_as "$BOB" ls "$W" 2>&1)"
 expect_fail_errno "bob cannot create a database (CREATE on the platform)" "Permission denied" \
 	mf_as "$BOB" mkdir "$W/bobdb"
-check_audit "the refused mkdir is audited" "$BUID" create /warehouse deny
+mf_check_audit "the refused mkdir is audited" "$BUID" create /warehouse deny
 assert_eq "bob lists the table's partitions" "dt=2024-05-01" "$(mf_as "$BOB" ls "$W/sales/orders" 2>&1)"
 assert_eq "bob reads a data file" "$(cat "$MF_TMP/p.csv")" \
 	"$(mf_as "$BOB" cat "$W/sales/orders/dt=2024-05-01/part-0.csv" 2>&1)"
-check_audit "the read is audited as allowed" "$BUID" read /warehouse/sales/orders allow
+mf_check_audit "the read is audited as allowed" "$BUID" read /warehouse/sales/orders allow
 assert_ok "test -r says bob can read .schema now" mf_as "$BOB" test -r "$W/sales/orders/.schema"
 assert_fails "test -w says bob cannot write into the partition" \
 	mf_as "$BOB" test -w "$W/sales/orders/dt=2024-05-01"
@@ -111,21 +96,21 @@ expect_fail_errno "bob cannot read lake's .refresh (no SELECT on the lake table)
 run_job g_lake "GRANT SELECT ON TABLE lake.sales.orders TO USER $BOB;"
 assert_match "with SELECT on the lake table bob reads .refresh" "dt=2024-05-01" \
 	"$(mf_as "$BOB" cat "$L/sales/orders/.refresh" 2>&1)"
-check_audit "the .refresh read is audited" "$BUID" read /lake/sales/orders allow
+mf_check_audit "the .refresh read is audited" "$BUID" read /lake/sales/orders allow
 # MODIFY denied
 chmod 644 "$MF_TMP/p.csv"
 expect_fail_errno "bob cannot add a file (MODIFY)" "Permission denied" \
 	mf_as "$BOB" cp "$MF_TMP/p.csv" "$W/sales/orders/dt=2024-05-01/bob.csv"
-check_audit "the refused write is audited" "$BUID" write /warehouse/sales/orders deny
+mf_check_audit "the refused write is audited" "$BUID" write /warehouse/sales/orders deny
 expect_fail_errno "bob cannot remove a file (MODIFY)" "Permission denied" \
 	mf_as "$BOB" rm "$W/sales/orders/dt=2024-05-01/part-0.csv"
 expect_fail_errno "bob cannot drop the table (ADMIN)" "Permission denied" \
 	mf_as "$BOB" rmdir "$W/sales/orders"
-check_audit "the refused drop is audited" "$BUID" drop /warehouse/sales/orders deny
+mf_check_audit "the refused drop is audited" "$BUID" drop /warehouse/sales/orders deny
 
 # ---------------------------------------------------------------- ownership
 assert_ok "alice creates a database (CREATE on warehouse)" mf_as "$ALICE" mkdir "$W/adb"
-check_audit "the create is audited as allowed" "$AUID" create /warehouse allow
+mf_check_audit "the create is audited as allowed" "$AUID" create /warehouse allow
 assert_eq "the database is hers" "$AUID" "$(stat -c %u "$W/adb")"
 assert_ok "alice creates a table in it (she owns the database)" mf_as "$ALICE" mkdir "$W/adb/t"
 mf_run mf_as_sh "$ALICE" "printf 'column id bigint\ncolumn v string\npartition k string\n' >'$W/adb/t/.schema'"
@@ -148,7 +133,7 @@ run_job a_grant_setup "GRANT SUBMIT, CREATE ON PLATFORM warehouse TO USER $BOB;"
 printf 'GRANT SELECT ON TABLE warehouse.adb.t TO USER %s;\n' "$BOB" >"$MF_TMP/ag.sql"
 chmod 644 "$MF_TMP/ag.sql"
 assert_ok "alice submits a job (SUBMIT on warehouse)" mf_as "$ALICE" cp "$MF_TMP/ag.sql" "$J/ag.sql"
-check_audit "the submission is audited" "$AUID" submit /jobs allow
+mf_check_audit "the submission is audited" "$AUID" submit /jobs allow
 assert_eq "alice's GRANT job succeeds" "succeeded" "$(mf_as "$ALICE" cat "$J/ag/wait" 2>&1 | head -n 1)"
 expect_fail_errno "bob cannot read alice's job" "Permission denied" mf_as "$BOB" cat "$J/ag/status"
 assert_eq "bob now reads alice's table" "$(cat "$MF_TMP/a.csv")" \
@@ -183,12 +168,12 @@ chmod 644 "$MF_TMP/r.rule"
 expect_fail_errno "alice cannot define a rule without SYNC" "Permission denied" \
 	mf_as "$ALICE" cp "$MF_TMP/r.rule" "$M/sync/ar.rule"
 assert_not_exists "the refused rule does not exist" "$M/sync/ar.rule"
-check_audit "the refused rule is audited (her database is hers, lake is not)" "$AUID" sync /lake deny
+mf_check_audit "the refused rule is audited (her database is hers, lake is not)" "$AUID" sync /lake deny
 run_job g_sync "GRANT SYNC ON DATABASE warehouse.adb TO USER $ALICE;
 GRANT SYNC ON PLATFORM lake TO USER $ALICE;"
 assert_eq "granting SYNC succeeds" "succeeded" "$STATE" || note "$STATUS"
 assert_ok "with SYNC on both ends alice defines the rule" mf_as "$ALICE" cp "$MF_TMP/r.rule" "$M/sync/ar.rule"
-check_audit "the rule's definition is audited" "$AUID" sync /lake allow
+mf_check_audit "the rule's definition is audited" "$AUID" sync /lake allow
 assert_match "the rule's status names its owner" "owner: $AUID" "$(cat "$M/sync/ar/status")"
 assert_match "a run as the owner succeeds" "^idle" "$(cat "$M/sync/ar/run")"
 run_job r_sync "REVOKE SYNC ON PLATFORM lake FROM USER $ALICE;"
@@ -204,11 +189,11 @@ expect_fail_errno "alice cannot drop the sales database" "Permission denied" \
 	mf_as "$ALICE" rmdir "$W/sales"
 run_job g_admin "GRANT ADMIN ON METASTORE TO USER $ALICE;"
 assert_ok "with ADMIN on the metastore alice reads the audit log" mf_as "$ALICE" cat "$M/.metafs/audit"
-check_audit "the read is audited" "$AUID" read /.metafs/audit allow
+mf_check_audit "the read is audited" "$AUID" read /.metafs/audit allow
 assert_ok "alice (ADMIN) drops bob's table file" mf_as "$ALICE" rm "$W/sales/orders/dt=2024-05-01/part-0.csv"
 assert_ok "alice drops the partition" mf_as "$ALICE" rmdir "$W/sales/orders/dt=2024-05-01"
 assert_ok "and the table" mf_as "$ALICE" rmdir "$W/sales/orders"
-check_audit "the drop is audited as allowed" "$AUID" drop /warehouse/sales/orders allow
+mf_check_audit "the drop is audited as allowed" "$AUID" drop /warehouse/sales/orders allow
 assert_ok "an owner drops what it owns" mf_as "$ALICE" rm "$W/adb/t/k=a/a.csv"
 
 mf_finish

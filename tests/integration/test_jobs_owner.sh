@@ -33,9 +33,7 @@ J=$M/jobs
 JD=$H/manager/jobs
 
 # deny_count : audit lines denying U anything on warehouse.s.secret
-deny_count() {
-	awk -F'\t' -v u="$UUID_" '$2 == u && $4 == "/warehouse/s/secret" && $5 == "deny" { n++ } END { print n + 0 }' "$AUDIT"
-}
+deny_count() { mf_audit_count "$UUID_" "*" /warehouse/s/secret deny; }
 # first_line FILE
 first_line() { timeout -k 5 "$MF_CMD_TIMEOUT" head -n 1 "$1" 2>&1; }
 

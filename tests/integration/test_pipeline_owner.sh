@@ -41,22 +41,6 @@ PL=$M/pipelines
 PSTATE=$H/pipeline-state/$UUID_/calls_u
 OUTBOX=$PSTATE/outbox
 
-# audit_count UID ACTION OBJECT DECISION : lines of the audit log with these
-# fields (ACTION "*": any; OBJECT ending in "*": that prefix)
-audit_count() {
-	awk -F'\t' -v u="$1" -v a="$2" -v o="$3" -v d="$4" '
-		function obj_ok(x) { return substr(o, length(o)) == "*" ? index(x, substr(o, 1, length(o) - 1)) == 1 : x == o }
-		$2 == u && (a == "*" || $3 == a) && obj_ok($4) && $5 == d { n++ } END { print n + 0 }' "$AUDIT"
-}
-# check_audit NAME UID ACTION OBJECT DECISION
-check_audit() {
-	if [ "$(audit_count "$2" "$3" "$4" "$5")" -gt 0 ]; then
-		pass "$1"
-	else
-		fail "$1" "no audit line uid=$2 action=$3 object=$4 decision=$5; the log's end:" \
-			"$(tail -n 15 "$AUDIT" 2>&1)"
-	fi
-}
 # outbox_count : messages in U's outbox
 outbox_count() { find "$OUTBOX" -maxdepth 1 -name '*.json' 2>/dev/null | wc -l; }
 # runs : the runs: line of the pipeline's status
@@ -95,14 +79,14 @@ expect_fail_errno "V (no SELECT on the source) cannot define the pipeline" "Perm
 	mf_as_sh "$V" "cat '$MF_TMP/calls_v.ini' >'$PL/calls_v.ini'"
 assert_not_exists "the refused definition does not exist" "$PL/calls_v.ini"
 assert_not_exists "nor does its pipeline" "$PL/calls_v"
-check_audit "the refusal is audited as denied with V's uid" "$VUID" pipeline /lake/ucaas/calls deny
+mf_check_audit "the refusal is audited as denied with V's uid" "$VUID" pipeline /lake/ucaas/calls deny
 
 # ---------------------------------------------------------------- U defines and runs it
 mf_run mf_as_sh "$U" "cat '$MF_TMP/calls_u.ini' >'$PL/calls_u.ini'"
 assert_eq "U writes the definition into pipelines/" 0 "$MF_RC" || note "$MF_OUT"
-check_audit "the definition is audited as allowed with U's uid" "$UUID_" pipeline /lake/ucaas/calls allow
+mf_check_audit "the definition is audited as allowed with U's uid" "$UUID_" pipeline /lake/ucaas/calls allow
 assert_match "the status names U as the owner" "owner: $UUID_" "$(cat "$PL/calls_u/status" 2>&1)"
-READS0=$(audit_count "$UUID_" read /lake/ucaas/calls allow)
+READS0=$(mf_audit_count "$UUID_" read /lake/ucaas/calls allow)
 # Activations may already be under way (the rule's runs): reading run waits
 # for a run that starts after it.
 RUN=$(timeout -k 5 300 cat "$PL/calls_u/run" 2>&1)
@@ -115,14 +99,14 @@ assert_eq "the outbox file is U's (uid:gid)" "$UUID_:$UGID" "$(stat -c %u:%g "${
 assert_eq "U's state directory is U's, private" "$UUID_ 700" "$(stat -c '%u %a' "$H/pipeline-state/$UUID_" 2>&1)"
 assert_eq "the model it saved is U's" "$UUID_" "$(stat -c %u "$PSTATE/model.json" 2>&1)"
 # its .refresh and each data file (two days) at least: more reads than before the run
-READS1=$(audit_count "$UUID_" read /lake/ucaas/calls allow)
+READS1=$(mf_audit_count "$UUID_" read /lake/ucaas/calls allow)
 if [ "$READS1" -ge $((READS0 + 3)) ]; then
 	pass "its reads of the lake table are audited with U's uid, allowed ($READS0 -> $READS1)"
 else
 	fail "its reads of the lake table are audited with U's uid, allowed" "allowed reads before: $READS0, after: $READS1" \
 		"$(tail -n 15 "$AUDIT" 2>&1)"
 fi
-assert_eq "no read of U's was denied so far" "0" "$(audit_count "$UUID_" "*" "/lake*" deny)"
+assert_eq "no read of U's was denied so far" "0" "$(mf_audit_count "$UUID_" "*" "/lake*" deny)"
 
 # ---------------------------------------------------------------- after REVOKE
 run_job revoke_u "REVOKE SELECT ON TABLE lake.ucaas.calls FROM USER $U;"
@@ -130,7 +114,7 @@ assert_eq "root's REVOKE succeeds" "succeeded" "$STATE" || note "$STATUS"
 expect_fail_errno "U can no longer read the lake table's .refresh" "Permission denied" \
 	mf_as "$U" cat "$L/ucaas/calls/.refresh"
 RUNS0=$(runs)
-DENY0=$(audit_count "$UUID_" "*" "/lake*" deny)   # the check above's included
+DENY0=$(mf_audit_count "$UUID_" "*" "/lake*" deny)   # the check above's included
 # a new day arrives: a run allowed to read would train on it and spool a new message
 mf_run "$METAFS" gen --rows 1000 --days 1 --start 2024-05-07 --seed 43 "$W/ucaas/calls" ||
 	fail "a new day lands in warehouse" "$MF_OUT"
@@ -146,8 +130,8 @@ if [ "$(runs)" -gt "$RUNS0" ] 2>/dev/null; then
 else
 	fail "the pipeline did run again" "runs before: $RUNS0, after: $(runs)"
 fi
-if [ "$(audit_count "$UUID_" "*" "/lake*" deny)" -gt "$DENY0" ]; then
-	pass "its refused read is audited as denied with U's uid ($DENY0 -> $(audit_count "$UUID_" "*" "/lake*" deny))"
+if [ "$(mf_audit_count "$UUID_" "*" "/lake*" deny)" -gt "$DENY0" ]; then
+	pass "its refused read is audited as denied with U's uid ($DENY0 -> $(mf_audit_count "$UUID_" "*" "/lake*" deny))"
 else
 	fail "its refused read is audited as denied with U's uid" "$(tail -n 15 "$AUDIT" 2>&1)"
 fi
