@@ -269,15 +269,19 @@ static int exchange_fd(mgr *m, const struct exchange *e, const store_file *f, co
 	return rc;
 }
 
-int mgr_exchange_open(mgr *m, mgr_platform *target, const store_table *mirror,
-		      mgr_platform *source, const store_table *src_table, const store_file *f,
-		      const char *src_path, uint32_t uid, int *fd_out, bool *transformed)
+/* Open source file SRC_PATH (record F, of table SRC_TABLE) as MIRROR shows
+ * it: when the mirror has an active exchange, an fd (read-only) of the
+ * materialized transform and *TRANSFORMED true; otherwise the source file
+ * itself.  -EIO when the source cannot be transformed (a malformed row: the
+ * reason is logged), never the raw bytes.  The source is opened without
+ * following symlinks (a refusal is audited as UID's). */
+static int exchange_open(mgr *m, const store_table *mirror, const store_table *src_table,
+			 const store_file *f, const char *src_path, uint32_t uid, int *fd_out,
+			 bool *transformed)
 {
 	struct exchange e;
 	int rc;
 
-	(void)target;
-	(void)source;
 	if (transformed)
 		*transformed = false;
 	rc = exchange_build(m, mirror, src_table, &e);
@@ -374,9 +378,8 @@ int mgr_exchange_open_data(mgr *m, mgr_platform *p, const store_table *t, unsign
 		return 0;
 	}
 	if (rc == 0)
-		rc = mgr_exchange_open(m, view_target ? mgr_platform_at(m, view_target - 1) : p,
-				       view_target ? &mirror : t, sp, view_target ? t : &src, f, path,
-				       uid, fd_out, transformed);
+		rc = exchange_open(m, view_target ? &mirror : t, view_target ? t : &src, f, path, uid,
+				   fd_out, transformed);
 	store_table_clear(&mirror);
 	store_table_clear(&src);
 	return rc;

@@ -33,17 +33,6 @@ struct sql_stmt;
 #define MGR_EXCHANGE_KEY "manager/exchange.key"
 #define MGR_EXCHANGE_MAX_AGE_S (24 * 3600)
 
-/* Open source file SRC_PATH (record F, of table SRC_TABLE of platform
- * SOURCE) as the mirror MIRROR of platform TARGET shows it: when the mirror
- * has an active exchange, an fd (read-only) of the materialized transform
- * and *TRANSFORMED true; otherwise the source file itself.  -EIO when the
- * source cannot be transformed (a malformed row: the reason is logged),
- * never the raw bytes.  The source is opened without following symlinks
- * (mgr_data_open; a refusal is audited as UID's). */
-int mgr_exchange_open(mgr *m, mgr_platform *target, const store_table *mirror,
-		      mgr_platform *source, const store_table *src_table, const store_file *f,
-		      const char *src_path, uint32_t uid, int *fd_out, bool *transformed);
-
 /* For the file system: data file F of table T of platform P at PATH (in the
  * source's data store), seen through a mirror: VIEW_TARGET is the target
  * platform's index + 1 when T is the source table seen from the target's

@@ -491,13 +491,6 @@ void mgr_pipelines_notify(mgr *m, const char *platform)
 	pthread_mutex_unlock(&ps->lock);
 }
 
-int mgr_pipeline_define(mgr *m, const char *name, const char *text, size_t len, char *err,
-			size_t errlen)
-{
-	mgr_principal self = {(uint32_t)getuid(), (uint32_t)getgid()};
-	return mgr_pipeline_define_as(m, &self, name, text, len, err, errlen);
-}
-
 int mgr_pipeline_define_as(mgr *m, const mgr_principal *who, const char *name, const char *text,
 			   size_t len, char *err, size_t errlen)
 {

@@ -42,10 +42,8 @@ void mgr_pipelines_stop(mgr *m);
 /* A sync run brought changes into PLATFORM: activate its pipelines. */
 void mgr_pipelines_notify(mgr *m, const char *platform);
 
-int mgr_pipeline_define(mgr *m, const char *name, const char *text, size_t len, char *err,
-			size_t errlen);
-/* The same, as WHO (SELECT on the source table, audited; the reason in
- * ERR); WHO becomes the owner.  Redefining another user's pipeline needs
+/* Define (or redefine) pipeline NAME from TEXT, as WHO (SELECT on the
+ * source table, audited; the reason in ERR); WHO becomes the owner.  Redefining another user's pipeline needs
  * ADMIN on the metastore. */
 int mgr_pipeline_define_as(mgr *m, const mgr_principal *who, const char *name, const char *text,
 			   size_t len, char *err, size_t errlen);

@@ -410,13 +410,6 @@ void mgr_sync_kick(mgr *m)
 	pthread_mutex_unlock(&ss->lock);
 }
 
-int mgr_sync_define(mgr *m, const char *name, const char *text, size_t len, char *err,
-		    size_t errlen)
-{
-	mgr_principal self = {(uint32_t)getuid(), (uint32_t)getgid()};
-	return mgr_sync_define_as(m, &self, name, text, len, err, errlen);
-}
-
 /* May WHO define RULE (replacing what NAME is now)?  Audited. */
 static int define_check(struct mgr_syncs *ss, const mgr_principal *who, const sync_rule *rule,
 			char *err, size_t errlen)

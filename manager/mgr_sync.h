@@ -46,13 +46,11 @@ void mgr_sync_stop(mgr *m);
 /* Wake the scheduler (after a commit). */
 void mgr_sync_kick(mgr *m);
 
-/* Define (or redefine) rule NAME from TEXT; on a bad definition -EINVAL with
- * the reason ("line N: ...") in ERR. */
-int mgr_sync_define(mgr *m, const char *name, const char *text, size_t len, char *err,
-		    size_t errlen);
-/* The same, as WHO: WHO needs SYNC on the source and the target (-EACCES
- * otherwise, audited, the reason in ERR), and to redefine an existing rule
- * WHO must own it or hold ADMIN on the metastore.  WHO becomes the owner. */
+/* Define (or redefine) rule NAME from TEXT, as WHO; on a bad definition
+ * -EINVAL with the reason ("line N: ...") in ERR.  WHO needs SYNC on the
+ * source and the target (-EACCES otherwise, audited, the reason in ERR), and
+ * to redefine an existing rule WHO must own it or hold ADMIN on the
+ * metastore.  WHO becomes the owner. */
 int mgr_sync_define_as(mgr *m, const mgr_principal *who, const char *name, const char *text,
 		       size_t len, char *err, size_t errlen);
 /* The owner of rule ID (the daemon's user for rules defined before owners
