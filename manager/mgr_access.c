@@ -6,7 +6,7 @@
  * from up to 64 threads, so it must not touch the manager's environment.
  * All roles, memberships and grants are held in memory in one immutable
  * snapshot, read under a read lock.  Each snapshot remembers the stamp of
- * the manager's environment it was read at (store_acl_stamp: LMDB's last
+ * the manager's environment it was read at (store_stamp: LMDB's last
  * transaction id); a check that sees a newer stamp reloads first, so a
  * change committed by another process (the metafs tool) is seen at the
  * next check, and a management call here reloads before it returns.  Jobs
@@ -21,6 +21,12 @@
  * when that is not enough are the owners looked up, in a read transaction
  * of the object's platform: the owner of the database (or of the table)
  * holds everything on it and below.
+ *
+ * Visibility.  A platform or a database is visible to whoever owns a
+ * database or table in it, which a lookup or a listing must not find by
+ * reading the platform's catalog each time: each platform keeps an index of
+ * (owner uid, database) pairs, rebuilt the first time it is needed after
+ * the platform's metastore committed (its stamp moved).
  *
  * Management calls (roles, grants) are serialised by one mutex, which
  * covers the write transaction and the reload after it, so snapshots are
@@ -53,10 +59,25 @@ struct acl_snap {
 	long *grant_role;           /* per grant: the role's index, -1 when not a role */
 };
 
+/* Who owns something where, in one platform (see "Visibility"). */
+struct owner_pair {
+	uint32_t uid;
+	char db[STORE_NAME_MAX + 1];
+};
+
+struct owner_index {
+	pthread_mutex_t lock;
+	bool built;
+	uint64_t stamp;             /* the platform's store_stamp it was built at */
+	struct owner_pair *v;
+	size_t n, cap;
+};
+
 struct mgr_access {
 	pthread_rwlock_t lock;      /* guards the pointer SNAP */
 	pthread_mutex_t manage;     /* one management call or reload at a time */
 	struct acl_snap *snap;
+	struct owner_index owners[MGR_MAX_PLATFORMS];
 };
 
 /* ---- privileges --------------------------------------------------------------------- */
@@ -272,7 +293,7 @@ static int snap_load(mgr *m, struct acl_snap **out)
 	struct acl_snap *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
-	s->stamp = store_acl_stamp(m->manager_store);
+	s->stamp = store_stamp(m->manager_store);
 	struct snap_load l = {.s = s};
 	store_txn *txn;
 	int rc = store_read_begin(m->manager_store, &txn);
@@ -336,7 +357,7 @@ static int access_reload(mgr *m)
 static const struct acl_snap *snap_acquire(mgr *m)
 {
 	struct mgr_access *a = m->access;
-	uint64_t stamp = store_acl_stamp(m->manager_store);
+	uint64_t stamp = store_stamp(m->manager_store);
 	pthread_rwlock_rdlock(&a->lock);
 	if (a->snap->stamp == stamp)
 		return a->snap;
@@ -382,6 +403,8 @@ int mgr_access_init(mgr *m)
 		free(a);
 		return rc;
 	}
+	for (unsigned i = 0; i < MGR_MAX_PLATFORMS; i++)
+		pthread_mutex_init(&a->owners[i].lock, NULL);
 	m->access = a;
 	return 0;
 }
@@ -392,6 +415,10 @@ void mgr_access_fini(mgr *m)
 	if (!a)
 		return;
 	snap_free(a->snap);
+	for (unsigned i = 0; i < MGR_MAX_PLATFORMS; i++) {
+		free(a->owners[i].v);
+		pthread_mutex_destroy(&a->owners[i].lock);
+	}
 	pthread_mutex_destroy(&a->manage);
 	pthread_rwlock_destroy(&a->lock);
 	free(a);
@@ -473,40 +500,71 @@ static bool owns(mgr *m, const mgr_principal *who, const mgr_object *obj)
 	return owner;
 }
 
-/* Does WHO own a database or table of P (DB: a table of DB)? */
-static bool owns_below_platform(mgr_platform *p, const mgr_principal *who, const char *db)
+/* Add (UID, DB) to X unless the pair is there already. */
+static int owner_add(struct owner_index *x, uint32_t uid, const char *db)
 {
-	store_txn *txn;
-	if (store_read_begin(p->store, &txn) != 0)
-		return false;
-	bool found = false;
+	for (size_t i = x->n; i-- > 0 && strcmp(x->v[i].db, db) == 0;)
+		if (x->v[i].uid == uid)
+			return 0;   /* pairs of one database are adjacent */
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 16;
+		struct owner_pair *v = realloc(x->v, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		x->v = v;
+		x->cap = cap;
+	}
+	x->v[x->n].uid = uid;
+	snprintf(x->v[x->n].db, sizeof x->v[x->n].db, "%s", db);
+	x->n++;
+	return 0;
+}
+
+/* Rebuild X from P's catalog: one pair per owner of a database or of a
+ * table in it. */
+static int owner_index_build(struct owner_index *x, mgr_platform *p, uint64_t stamp)
+{
+	store_txn *txn = NULL;
 	store_iter *dbs = NULL;
 	store_database d;
-	if (db) {
-		snprintf(d.name, sizeof d.name, "%s", db);
-	} else if (store_iter_databases(txn, NULL, &dbs) != 0) {
-		store_abort(txn);
-		return false;
-	}
-	while (!found && (db || store_iter_next(dbs, &d) == 0)) {
-		if (!db && d.owner_uid == who->uid) {
-			found = true;
-			break;
+	int rc = store_read_begin(p->store, &txn);
+	x->n = 0;
+	x->built = false;
+	if (rc == 0)
+		rc = store_iter_databases(txn, NULL, &dbs);
+	while (rc == 0 && store_iter_next(dbs, &d) == 0) {
+		store_iter *tables = NULL;
+		store_table t = {0};
+		rc = owner_add(x, d.owner_uid, d.name);
+		if (rc == 0)
+			rc = store_iter_tables(txn, d.name, NULL, &tables);
+		while (rc == 0 && store_iter_next(tables, &t) == 0) {
+			rc = owner_add(x, t.owner_uid, d.name);
+			store_table_clear(&t);
 		}
-		store_iter *tables;
-		if (store_iter_tables(txn, d.name, NULL, &tables) == 0) {
-			store_table t = {0};
-			while (!found && store_iter_next(tables, &t) == 0) {
-				found = t.owner_uid == who->uid;
-				store_table_clear(&t);
-			}
-			store_iter_close(tables);
-		}
-		if (db)
-			break;
+		store_iter_close(tables);
 	}
 	store_iter_close(dbs);
-	store_abort(txn);
+	if (txn)
+		store_abort(txn);
+	if (rc == 0) {
+		x->built = true;
+		x->stamp = stamp;
+	}
+	return rc;
+}
+
+/* Does WHO own a database or table of P (DB: a table of DB, or DB)? */
+static bool owns_below_platform(mgr *m, mgr_platform *p, const mgr_principal *who, const char *db)
+{
+	struct owner_index *x = &m->access->owners[p->index];
+	uint64_t stamp = store_stamp(p->store);
+	bool found = false;
+	pthread_mutex_lock(&x->lock);
+	if ((x->built && x->stamp == stamp) || owner_index_build(x, p, stamp) == 0)
+		for (size_t i = 0; i < x->n && !found; i++)
+			found = x->v[i].uid == who->uid && (!db || strcmp(x->v[i].db, db) == 0);
+	pthread_mutex_unlock(&x->lock);
 	return found;
 }
 
@@ -555,13 +613,13 @@ bool mgr_access_visible(mgr *m, const mgr_principal *who, const mgr_object *obj)
 	switch (obj->level) {
 	case MGR_OBJ_METASTORE:
 		for (unsigned i = 0; i < m->nplatforms; i++)
-			if (owns_below_platform(&m->platforms[i], who, NULL))
+			if (owns_below_platform(m, &m->platforms[i], who, NULL))
 				return true;
 		return false;
 	case MGR_OBJ_PLATFORM:
 	case MGR_OBJ_DATABASE: {
 		mgr_platform *p = mgr_platform_find(m, obj->platform);
-		return p && owns_below_platform(p, who, obj->level == MGR_OBJ_DATABASE ? obj->db : NULL);
+		return p && owns_below_platform(m, p, who, obj->level == MGR_OBJ_DATABASE ? obj->db : NULL);
 	}
 	case MGR_OBJ_TABLE:
 		break;

@@ -185,6 +185,11 @@ const char *store_strerror(int err);
 int store_write_begin(store_env *env, store_txn **out);
 /* A read snapshot, reusing the calling thread's reader (reset/renew). */
 int store_read_begin(store_env *env, store_txn **out);
+/* A number that changes whenever a write transaction commits in ENV, from
+ * any process (LMDB's last transaction id): anything read from ENV while
+ * the stamp was S (a copy of the grants, an index of owners) is current as
+ * long as the stamp is still S. */
+uint64_t store_stamp(store_env *env);
 /* Commit a write txn (a read txn is simply ended).  Frees TXN either way. */
 int store_commit(store_txn *txn);
 /* Abandon TXN; frees it.  NULL is allowed. */
@@ -386,10 +391,6 @@ int store_grant_drop(store_txn *txn, const store_grant *key);
 /* Every grant, in key order. */
 int store_grant_iter(store_txn *txn, store_grant_fn fn, void *arg);
 
-/* A number that changes whenever a write transaction commits in ENV, from
- * any process (LMDB's last transaction id): a copy of the grants read while
- * the stamp was S is current as long as the stamp is still S. */
-uint64_t store_acl_stamp(store_env *env);
 
 /* ---- names ------------------------------------------------------------------ */
 /* A name is valid if it is 1..255 bytes, not "." or "..", and holds no '/' or NUL.

@@ -559,12 +559,3 @@ int store_role_drop(store_txn *txn, const char *name)
 		rc = acl_del(txn, txn->env->roles, name, plen);
 	return rc;
 }
-
-uint64_t store_acl_stamp(store_env *env)
-{
-	MDB_envinfo info;
-
-	if (env == NULL || mdb_env_info(env->mdb, &info) != 0)
-		return 0;
-	return (uint64_t)info.me_last_txnid;
-}

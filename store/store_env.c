@@ -385,6 +385,15 @@ static int reader_create(store_env *env, struct store_reader **out)
 	return 0;
 }
 
+uint64_t store_stamp(store_env *env)
+{
+	MDB_envinfo info;
+
+	if (env == NULL || mdb_env_info(env->mdb, &info) != 0)
+		return 0;
+	return (uint64_t)info.me_last_txnid;
+}
+
 int store_read_begin(store_env *env, store_txn **out)
 {
 	struct store_reader *r;

@@ -488,6 +488,11 @@ static void test_visible(void **state)
 	assert_true(mgr_access_visible(f->m, &tabowner, &o_hr));
 	assert_true(mgr_access_visible(f->m, &tabowner, &o_wh));
 	assert_false(mgr_access_visible(f->m, &tabowner, &o_people));
+	/* The answer follows the catalog: once the table is gone, so is what
+	 * it showed. */
+	assert_int_equal(mgr_table_drop(f->wh, "hr", "t2", STORE_ORIGIN_TOOL), 0);
+	assert_false(mgr_access_visible(f->m, &tabowner, &o_hr));
+	assert_false(mgr_access_visible(f->m, &tabowner, &o_wh));
 }
 
 /* ---- the audit log ---------------------------------------------------------------- */

@@ -296,14 +296,14 @@ static void test_role_drop_cascades(void **state)
 static void test_persist_and_stamp(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t s0 = store_acl_stamp(f->env);
+	uint64_t s0 = store_stamp(f->env);
 	store_txn *txn = wbegin(f->env);
 	store_role r;
 
 	role_add(txn, "keep");
-	assert_int_equal(store_acl_stamp(f->env), s0);   /* not before the commit */
+	assert_int_equal(store_stamp(f->env), s0);   /* not before the commit */
 	assert_int_equal(store_commit(txn), 0);
-	assert_true(store_acl_stamp(f->env) != s0);
+	assert_true(store_stamp(f->env) != s0);
 	store_close(f->env);
 	f->env = NULL;
 	assert_int_equal(store_open(f->dir, NULL, &f->env), 0);
