@@ -38,10 +38,8 @@ set -u
 set -o pipefail
 export LC_ALL=C
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRCDIR=${METAFS_SRCDIR:-$(cd "$HERE/../.." && pwd)}
-METAFSD=${METAFSD:-$SRCDIR/build/fs/metafsd}
-METAFS=${METAFS:-$SRCDIR/build/tools/metafs}
+# shellcheck source=bench_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
 ROWS=10000000
 PARTS=100
@@ -78,12 +76,7 @@ for v in ROWS PARTS RUNS; do
 	[ "${!v}" -ge 1 ] || { echo "bench_engine.sh: --${v,,} needs a positive number" >&2; exit 2; }
 done
 [ "$PARTS" -le 10000 ] || { echo "bench_engine.sh: at most 10000 partitions" >&2; exit 2; }
-for b in "$METAFSD" "$METAFS"; do
-	[ -x "$b" ] || { echo "bench_engine.sh: $b not found; build first (meson setup build && ninja -C build)" >&2; exit 2; }
-done
-for c in cc python3 fusermount3; do
-	command -v "$c" >/dev/null || { echo "bench_engine.sh: $c is missing" >&2; exit 2; }
-done
+bench_preflight cc python3
 if [ "$DO_SQLITE" = 1 ] && ! command -v sqlite3 >/dev/null; then
 	echo "bench_engine.sh: sqlite3 is missing (or use --no-sqlite)" >&2
 	exit 2
@@ -94,35 +87,11 @@ if [ "$DO_DUCKDB" = 1 ] && { ! command -v node >/dev/null || ! command -v npm >/
 fi
 
 mkdir -p "$CACHE" || exit 1
-T=$(mktemp -d "$BASE/metafs-bench-engine.XXXXXX") || exit 1
+bench_workdir metafs-bench-engine
 H=$T/home
-MNT=$T/mnt
 DS=$H/data/warehouse/bench/calls     # the table's directory in the data store
-mkdir -p "$MNT"
 
 # ---------------------------------------------------------------- helpers
-# shellcheck source=bench_lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
-umount_metafs() { bench_umount; }
-
-# shellcheck disable=SC2317 # called from the EXIT trap
-cleanup() {
-	cd / || true
-	umount_metafs
-	if [ "$KEEP" = 1 ]; then
-		echo "kept $T" >&2
-	else
-		rm -rf --one-file-system "$T"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-die() {
-	echo "bench_engine.sh: $*" >&2
-	exit 1
-}
 
 mount_metafs() {
 	"$METAFSD" --home "$H" "$MNT" >"$T/metafsd.out" 2>&1 </dev/null || die "metafsd failed: $(cat "$T/metafsd.out")"
@@ -384,7 +353,7 @@ column started_at timestamp
 partition dt date
 EOF
 cp "$T/schema" "$MNT/warehouse/bench/calls/.schema" || die "writing .schema"
-umount_metafs
+bench_umount
 
 echo "== generating $ROWS rows in $PARTS partitions" >&2
 mkdir -p "$DS"
@@ -425,7 +394,7 @@ for ((i = 1; i <= RUNS; i++)); do
 done
 cat "$MNT/jobs/engine$RUNS/result" >"$T/metafs.csv" || die "cannot read the job's result"
 cp "$MNT/jobs/engine$RUNS/resources" "$T/metafs.resources" 2>/dev/null
-umount_metafs
+bench_umount
 
 # ---------------------------------------------------------------- SQLite
 SQ_IMPORT_T=''

@@ -23,10 +23,8 @@ set -u
 set -o pipefail
 export LC_ALL=C
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRCDIR=${METAFS_SRCDIR:-$(cd "$HERE/../.." && pwd)}
-METAFSD=${METAFSD:-$SRCDIR/build/fs/metafsd}
-METAFS=${METAFS:-$SRCDIR/build/tools/metafs}
+# shellcheck source=bench_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
 N=2000000
 P=8
@@ -52,29 +50,12 @@ num --rows "$N"
 num --partitions "$P"
 num --runs "$RUNS"
 [ "$P" -ge 1 ] && [ "$N" -ge "$P" ] && [ "$RUNS" -ge 1 ] || { echo "bench_exchange.sh: need rows >= partitions >= 1, runs >= 1" >&2; exit 2; }
-for b in "$METAFSD" "$METAFS"; do
-	[ -x "$b" ] || { echo "bench_exchange.sh: $b not found; build first (meson setup build && ninja -C build)" >&2; exit 2; }
-done
-command -v fusermount3 >/dev/null || { echo "bench_exchange.sh: fusermount3 missing" >&2; exit 2; }
-[ -c /dev/fuse ] || { echo "bench_exchange.sh: /dev/fuse missing" >&2; exit 2; }
-[ -n "${EPOCHREALTIME:-}" ] || { echo "bench_exchange.sh: needs bash 5 (EPOCHREALTIME)" >&2; exit 2; }
-
-T=$(mktemp -d "$BASE/metafs-bench-exchange.XXXXXX") || exit 1
-MNT=$T/mnt
+bench_preflight
+bench_workdir metafs-bench-exchange
 TMPFS=$T/tmpfs
-mkdir -p "$MNT" "$TMPFS"
-. "$HERE/bench_lib.sh"
-
-cleanup() {
-	cd / || true
-	bench_umount
-	mountpoint -q "$TMPFS" && umount "$TMPFS"
-	if [ "$KEEP" = 1 ]; then echo "kept $T"; else rm -rf --one-file-system "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-die() { echo "bench_exchange.sh: $*" >&2; exit 1; }
+mkdir -p "$TMPFS"
+# shellcheck disable=SC2317 # called at exit
+bench_cleanup_more() { if mountpoint -q "$TMPFS"; then umount "$TMPFS"; fi; }
 
 now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "$t"; }
 secs() { awk -v us="$1" 'BEGIN { printf "%.3f", us / 1e6 }'; }

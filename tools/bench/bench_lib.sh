@@ -1,6 +1,58 @@
 # shellcheck shell=bash
-# bench_lib.sh - what the benchmarks share: finding the daemon that serves a
-# mount point, and taking a mount down for good.  Source it; set MNT first.
+# bench_lib.sh - what the benchmarks share: where the programs are, the
+# checks before a run, the temporary directory and its clean-up, finding the
+# daemon that serves a mount point and taking a mount down for good.  Source
+# it first thing (after `set -u`).
+
+BENCH_NAME=$(basename "$0")
+# The programs: METAFSD and METAFS, else this repository's build tree.
+SRCDIR=${METAFS_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+METAFSD=${METAFSD:-$SRCDIR/build/fs/metafsd}
+METAFS=${METAFS:-$SRCDIR/build/tools/metafs}
+
+die() {
+	echo "$BENCH_NAME: $*" >&2
+	exit 1
+}
+
+# bench_preflight [COMMAND...] : the built programs, fusermount3, /dev/fuse,
+# bash 5 (EPOCHREALTIME) and each COMMAND are there; exit 2 saying what is
+# missing otherwise.
+bench_preflight() {
+	local b c
+	for b in "$METAFSD" "$METAFS"; do
+		[ -x "$b" ] || { echo "$BENCH_NAME: $b not found; build first (meson setup build && ninja -C build)" >&2; exit 2; }
+	done
+	for c in fusermount3 "$@"; do
+		command -v "$c" >/dev/null || { echo "$BENCH_NAME: $c is missing" >&2; exit 2; }
+	done
+	[ -c /dev/fuse ] || { echo "$BENCH_NAME: /dev/fuse missing" >&2; exit 2; }
+	[ -n "${EPOCHREALTIME:-}" ] || { echo "$BENCH_NAME: needs bash 5 (EPOCHREALTIME)" >&2; exit 2; }
+}
+
+# bench_workdir PREFIX : T, a new directory under $BASE, and MNT=$T/mnt.  At
+# exit the mount is taken down, bench_cleanup_more runs when the script
+# defines it, and T is removed unless KEEP=1.
+bench_workdir() {
+	T=$(mktemp -d "$BASE/$1.XXXXXX") || exit 1
+	MNT=$T/mnt
+	mkdir -p "$MNT" || exit 1
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+# shellcheck disable=SC2317 # called from the EXIT trap
+bench_cleanup() {
+	cd / || true
+	bench_umount
+	declare -F bench_cleanup_more >/dev/null && bench_cleanup_more
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "kept $T" >&2
+	else
+		rm -rf --one-file-system "$T"
+	fi
+}
 
 # bench_daemon_pids: pids of metafsd processes serving $MNT
 bench_daemon_pids() {

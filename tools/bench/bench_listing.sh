@@ -21,10 +21,8 @@ set -u
 set -o pipefail
 export LC_ALL=C
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRCDIR=${METAFS_SRCDIR:-$(cd "$HERE/../.." && pwd)}
-METAFSD=${METAFSD:-$SRCDIR/build/fs/metafsd}
-METAFS=${METAFS:-$SRCDIR/build/tools/metafs}
+# shellcheck source=bench_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
 N=10000
 RUNS=3
@@ -50,40 +48,15 @@ done
 case $N in '' | *[!0-9]*) echo "bench_listing.sh: --partitions needs a number" >&2; exit 2 ;; esac
 [ "$N" -ge 10 ] || { echo "bench_listing.sh: need at least 10 partitions" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "bench_listing.sh: run as root (tmpfs mount, drop_caches)" >&2; exit 2; }
-for b in "$METAFSD" "$METAFS"; do
-	[ -x "$b" ] || { echo "bench_listing.sh: $b not found; build first (meson setup build && ninja -C build)" >&2; exit 2; }
-done
-command -v fusermount3 >/dev/null || { echo "bench_listing.sh: fusermount3 missing" >&2; exit 2; }
-
-T=$(mktemp -d "$BASE/metafs-bench.XXXXXX") || exit 1
-MNT=$T/mnt
+bench_preflight
+bench_workdir metafs-bench
 TMPFS=$T/tmpfs
-mkdir -p "$MNT" "$TMPFS"
+mkdir -p "$TMPFS"
 TMPFS_MOUNTED=0
+# shellcheck disable=SC2317 # called at exit
+bench_cleanup_more() { [ "$TMPFS_MOUNTED" = 1 ] && umount "$TMPFS" 2>/dev/null; }
 
 # ---------------------------------------------------------------- helpers
-# shellcheck source=bench_lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
-umount_metafs() { bench_umount; }
-
-cleanup() {
-	cd / || true
-	umount_metafs
-	[ "$TMPFS_MOUNTED" = 1 ] && umount "$TMPFS" 2>/dev/null
-	if [ "$KEEP" = 1 ]; then
-		echo "kept $T"
-	else
-		rm -rf --one-file-system "$T"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-die() {
-	echo "bench_listing.sh: $*" >&2
-	exit 1
-}
 
 mount_metafs() { # HOME
 	"$METAFSD" --home "$1" "$MNT" >"$T/metafsd.out" 2>&1 </dev/null || die "metafsd failed: $(cat "$T/metafsd.out")"
@@ -161,7 +134,7 @@ for n in "$SMALL" "$N"; do
 	mkdir "$MNT/warehouse/bench" "$MNT/warehouse/bench/t" || die "mkdir db/table"
 	printf 'column v string\npartition dt string\n' >"$T/schema"
 	cp "$T/schema" "$MNT/warehouse/bench/t/.schema" || die "writing .schema"
-	umount_metafs
+	bench_umount
 
 	# the partition directories: plain mkdir in the data store and on tmpfs
 	NAMES=$T/names-$n
@@ -204,7 +177,7 @@ for n in "$SMALL" "$N"; do
 		f=$(vm "$DPID" RssFile)
 		[ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm=$h
 		[ -n "$a" ] && [ "$a" -gt "$anon" ] && anon=$a
-		umount_metafs
+		bench_umount
 		printf '%s\t%s\tcold\t%s\t%s\t%s\n' "$n" "$label" "$mc" "$tc" "$(ratio "$mc" "$tc")" >>"$RESULTS"
 		printf '%s\t%s\twarm\t%s\t%s\t%s\n' "$n" "$label" "$mw" "$tw" "$(ratio "$mw" "$tw")" >>"$RESULTS"
 	done

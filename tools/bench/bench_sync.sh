@@ -27,10 +27,8 @@ set -u
 set -o pipefail
 export LC_ALL=C
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRCDIR=${METAFS_SRCDIR:-$(cd "$HERE/../.." && pwd)}
-METAFSD=${METAFSD:-$SRCDIR/build/fs/metafsd}
-METAFS=${METAFS:-$SRCDIR/build/tools/metafs}
+# shellcheck source=bench_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
 N=100000        # (b): partitions of the table that gets one change
 F=100000        # (a), (c): partitions of the full sync and the .refresh
@@ -68,40 +66,11 @@ num --changes "$K"
 num --runs "$RUNS"
 [ "$N" -ge 10 ] && [ "$F" -ge 10 ] || { echo "bench_sync.sh: need at least 10 partitions" >&2; exit 2; }
 [ "$K" -ge 1 ] && [ "$RUNS" -ge 1 ] || { echo "bench_sync.sh: --changes and --runs must be at least 1" >&2; exit 2; }
-for b in "$METAFSD" "$METAFS"; do
-	[ -x "$b" ] || { echo "bench_sync.sh: $b not found; build first (meson setup build && ninja -C build)" >&2; exit 2; }
-done
-command -v fusermount3 >/dev/null || { echo "bench_sync.sh: fusermount3 missing" >&2; exit 2; }
-[ -c /dev/fuse ] || { echo "bench_sync.sh: /dev/fuse missing" >&2; exit 2; }
-[ -n "${EPOCHREALTIME:-}" ] || { echo "bench_sync.sh: needs bash 5 (EPOCHREALTIME)" >&2; exit 2; }
-
-T=$(mktemp -d "$BASE/metafs-bench-sync.XXXXXX") || exit 1
-MNT=$T/mnt
-mkdir -p "$MNT"
+bench_preflight
+bench_workdir metafs-bench-sync
 BADFILE=$T/bad
 
 # ---------------------------------------------------------------- helpers
-# shellcheck source=bench_lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
-umount_metafs() { bench_umount; }
-
-cleanup() {
-	cd / || true
-	umount_metafs
-	if [ "$KEEP" = 1 ]; then
-		echo "kept $T"
-	else
-		rm -rf --one-file-system "$T"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-die() {
-	echo "bench_sync.sh: $*" >&2
-	exit 1
-}
 
 bad() {
 	echo "bench_sync.sh: CHECK FAILED: $*" >&2
@@ -137,7 +106,7 @@ prepare() {
 	mkdir "$MNT/warehouse/bench" "$MNT/warehouse/bench/t" || die "mkdir db/table"
 	printf 'format csv\ncolumn v string\npartition dt string\n' >"$T/schema"
 	cp "$T/schema" "$MNT/warehouse/bench/t/.schema" || die "writing .schema"
-	umount_metafs
+	bench_umount
 	mkdir -p "$ds/bench/t"
 	t0=$(now_us)
 	seq -f 'dt=%07.0f' 0 $((n - 1)) >"$T/names"
@@ -289,16 +258,16 @@ if [ "$N" = "$F" ]; then
 	echo "== (b) incremental apply: $N partitions (same table)" >&2
 	B_FULL=
 	incremental "$N"
-	umount_metafs
+	bench_umount
 else
-	umount_metafs
+	bench_umount
 	rm -rf --one-file-system "$T/home-f"
 	echo "== (b) incremental apply: $N partitions" >&2
 	prepare "$T/home-n" "$N"
 	full_sync "$N"
 	B_FULL="$FS_WALL_MS ms wall, rule's duration_ms $FS_RULE_MS over $FS_RUNS run(s)"
 	incremental "$N"
-	umount_metafs
+	bench_umount
 fi
 
 # ---------------------------------------------------------------- report
