@@ -1,6 +1,9 @@
 #include "textbuf.h"
 
+#include "base_array.h"
+
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,18 +12,11 @@ static bool textbuf_reserve(textbuf *b, size_t extra)
 {
 	if (b->failed)
 		return false;
-	if (b->len + extra + 1 <= b->cap)
-		return true;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < b->len + extra + 1)
-		cap *= 2;
-	char *p = realloc(b->data, cap);
-	if (!p) {
+	if (extra >= SIZE_MAX - b->len ||
+	    base_array_reserve((void **)&b->data, &b->cap, b->len + extra + 1, 1)) {
 		b->failed = true;
 		return false;
 	}
-	b->data = p;
-	b->cap = cap;
 	return true;
 }
 

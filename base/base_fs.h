@@ -1,0 +1,32 @@
+/*
+ * base_fs.h - directory trees and durable writes, by path.
+ *
+ * The daemon, the CLI and metafs-pipeline all create nested directories
+ * (homes, data stores, job and state folders), make renames durable and
+ * clear staging trees; these are the one definition of each.  Paths are
+ * limited to PATH_MAX bytes.
+ */
+#ifndef METAFS_BASE_FS_H
+#define METAFS_BASE_FS_H
+
+#include <sys/types.h>
+
+/* mkdir -p: create PATH and its missing parents with MODE (before the umask).
+ * An existing directory is not an error.  0 or -errno (-ENAMETOOLONG for a
+ * path longer than PATH_MAX, -ENOENT for an empty one). */
+int base_fs_mkdirs(const char *path, mode_t mode);
+
+/* fsync the regular file PATH, so that its bytes are on disk before a rename
+ * publishes it.  0 or -errno. */
+int base_fs_file_sync(const char *path);
+
+/* fsync the directory PATH, so that a rename, create or mkdir in it is
+ * durable.  0 or -errno. */
+int base_fs_dir_sync(const char *path);
+
+/* rm -rf: remove PATH and everything below it; symbolic links are removed,
+ * never followed.  A missing PATH is not an error.  Goes on after a failure
+ * and returns the last one (-errno), or 0. */
+int base_fs_tree_remove(const char *path);
+
+#endif
