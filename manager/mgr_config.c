@@ -274,29 +274,11 @@ int mgr_config_load(const char *home, mgr_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-int mgr_mkdirs(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int mgr_home_init(const char *home, unsigned n, const char *const *names,
 		  const char *const *data, char *err, size_t errlen)
 {
 	char file[PATH_MAX];
-	int rc = mgr_mkdirs(home, 0755);
+	int rc = base_fs_mkdirs(home, 0755);
 	if (rc) {
 		snprintf(err, errlen, "cannot create '%s': %s", home, strerror(-rc));
 		return rc;
@@ -380,13 +362,13 @@ static int open_platform(mgr *m, unsigned i, char *err, size_t errlen)
 	memcpy(p->data_dir, cfg->platforms[i].data_dir, sizeof p->data_dir);
 	memcpy(p->meta_dir, cfg->platforms[i].meta_dir, sizeof p->meta_dir);
 	p->mgr = m;
-	int rc = mgr_mkdirs(p->data_dir, 0755);
+	int rc = base_fs_mkdirs(p->data_dir, 0755);
 	if (rc) {
 		snprintf(err, errlen, "cannot create data store '%s' of '%s': %s", p->data_dir,
 			 p->name, strerror(-rc));
 		return rc;
 	}
-	rc = mgr_mkdirs(p->meta_dir, 0700);
+	rc = base_fs_mkdirs(p->meta_dir, 0700);
 	if (rc) {
 		snprintf(err, errlen, "cannot create metastore directory '%s': %s", p->meta_dir,
 			 strerror(-rc));
@@ -455,7 +437,7 @@ static int open_manager_store(mgr *m, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 16];
 	snprintf(path, sizeof path, "%s/manager", m->cfg.home);
-	int rc = mgr_mkdirs(path, 0700);
+	int rc = base_fs_mkdirs(path, 0700);
 	if (rc) {
 		snprintf(err, errlen, "cannot create '%s': %s", path, strerror(-rc));
 		return rc;

@@ -194,7 +194,7 @@ static int materialize(mgr *m, const struct exchange *e, int src_fd, const char 
 	int fd, rc;
 
 	snprintf(dir, sizeof dir, "%s/" MGR_EXCHANGE_DIR, m->cfg.home);
-	if ((rc = mgr_mkdirs(dir, 0700)) != 0)
+	if ((rc = base_fs_mkdirs(dir, 0700)) != 0)
 		return rc;
 	snprintf(tmp, sizeof tmp, "%s/tmp.XXXXXX", dir);
 	fd = mkostemp(tmp, O_CLOEXEC);

@@ -4,6 +4,7 @@
 
 #include <time.h>
 
+#include "base_fs.h"
 #include "manager.h"
 
 struct mgr {
@@ -22,8 +23,12 @@ struct mgr {
 	struct mgr_audit *audit;    /* the audit log, see mgr_audit.c */
 };
 
-/* mkdir -p. */
-int mgr_mkdirs(const char *path, mode_t mode);
+/* mkdir -p: the old name of base_fs_mkdirs, kept while mgr_catalog.c,
+ * mgr_pipeline.c and mgr_sync.c still call it. */
+static inline int mgr_mkdirs(const char *path, mode_t mode)
+{
+	return base_fs_mkdirs(path, mode);
+}
 bool mgr_platform_name_valid(const char *name, const char **why);
 /* Remove everything under DATASTORE/.metafs-staging (left by a crash). */
 int mgr_staging_clean(mgr_platform *p);

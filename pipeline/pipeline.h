@@ -105,8 +105,6 @@ int pl_def_load(const char *path, pl_def *def, char *err, size_t errlen);
 int pl_read_file(const char *path, char **out, size_t *len);
 /* Write LEN bytes to PATH atomically: PATH.tmp.PID, fsync, rename. */
 int pl_write_file_atomic(const char *path, const void *data, size_t len);
-/* mkdir -p of an absolute or relative path (mode 0755). */
-int pl_mkdirs(const char *path);
 /* Hive's path unescaping of S in place (%XX -> byte); -EINVAL on a bad escape. */
 int pl_hive_unescape(char *s);
 /* Join DIR and REL into OUT (PATH_MAX) unless REL is absolute. */

@@ -31,6 +31,7 @@
 #include <jansson.h>
 #include <xxhash.h>
 
+#include "base_fs.h"
 #include "pipeline.h"
 
 /* ---- the message -------------------------------------------------------------------- */
@@ -351,7 +352,7 @@ int pl_outbox_spool(const char *outbox, const char *key, const char *body, bool 
 		return -ENAMETOOLONG;
 	if (access(path, F_OK) == 0)
 		return 0;
-	rc = pl_mkdirs(outbox);
+	rc = base_fs_mkdirs(outbox, 0755);
 	if (rc == 0)
 		rc = pl_write_file_atomic(path, body, strlen(body));
 	if (rc == 0)

@@ -24,6 +24,7 @@
 
 #include <curl/curl.h>
 
+#include "base_fs.h"
 #include "pipeline.h"
 
 #define PROG "metafs-pipeline"
@@ -430,7 +431,7 @@ static int ensure_output_table(struct run *r)
 	FILE *f;
 
 	snprintf(dir, sizeof dir, "%s/%s", r->mount, r->def.table);
-	rc = pl_mkdirs(dir);
+	rc = base_fs_mkdirs(dir, 0755);
 	if (rc != 0) {
 		fprintf(stderr, PROG ": cannot create table %s: %s\n", r->def.table, strerror(-rc));
 		return rc;
@@ -504,7 +505,7 @@ static int write_output_table(struct run *r, const float *scores)
 			continue;
 		if (snprintf(dir, sizeof dir, "%s/%s%s", r->mount, r->def.table, rel) >= (int)sizeof dir)
 			return -ENAMETOOLONG;
-		rc = pl_mkdirs(dir);
+		rc = base_fs_mkdirs(dir, 0755);
 		if (rc != 0) {
 			fprintf(stderr, PROG ": cannot create %s%s: %s\n", r->def.table, rel, strerror(-rc));
 			return rc;
@@ -721,7 +722,7 @@ int main(int argc, char **argv)
 	}
 	say(r, "pipeline %s: mount %s, state %s", r->def.name, r->mount, r->state);
 	if (!r->dry_run) {
-		int rc = pl_mkdirs(r->state);
+		int rc = base_fs_mkdirs(r->state, 0755);
 
 		if (rc != 0) {
 			fprintf(stderr, PROG ": cannot create state directory %s: %s\n", r->state,

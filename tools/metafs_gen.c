@@ -44,6 +44,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base_fs.h"
+
 int cmd_gen(int argc, char **argv);
 
 #define GEN_USAGE                                                                              \
@@ -592,24 +594,6 @@ static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return true;
 }
 
-static int mkdir_p(const char *path)
-{
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
-		return ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-			return errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-		return errno;
-	return 0;
-}
-
 int cmd_gen(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -745,9 +729,9 @@ int cmd_gen(int argc, char **argv)
 			rc = 1;
 			goto out;
 		}
-		int e = mkdir_p(pdir);
+		int e = base_fs_mkdirs(pdir, 0755);
 		if (e) {
-			fprintf(stderr, "metafs gen: cannot create %s: %s\n", pdir, strerror(e));
+			fprintf(stderr, "metafs gen: cannot create %s: %s\n", pdir, strerror(-e));
 			rc = 1;
 			goto out;
 		}
