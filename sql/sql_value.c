@@ -13,6 +13,7 @@
  * timestamps are microseconds since the epoch, always UTC (there is no
  * session time zone).
  */
+#include "base_date.h"
 #include "sql_int.h"
 
 #include <ctype.h>
@@ -37,44 +38,6 @@ static int64_t sql_floor_div(int64_t a, int64_t b)
 	if ((a % b != 0) && ((a < 0) != (b < 0)))
 		q--;
 	return q;
-}
-
-/* Days since the epoch of a civil date (H. Hinnant's days_from_civil). */
-static int64_t sql_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void sql_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-static bool sql_leap_year(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static unsigned sql_month_days(int64_t y, unsigned m)
-{
-	static const unsigned days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-	return m == 2 && sql_leap_year(y) ? 29 : days[m - 1];
 }
 
 /* Read 1..MAX digits at *P (below END) into *OUT. */
@@ -124,9 +87,9 @@ static int sql_date_parse_prefix(const char **p, const char *end, int64_t *days)
 	if (*p >= end || **p != '-')
 		return -EINVAL;
 	(*p)++;
-	if (!sql_digits(p, end, 2, &d) || d < 1 || d > sql_month_days(y, (unsigned)m))
+	if (!sql_digits(p, end, 2, &d) || d < 1 || d > base_date_month_days(y, (unsigned)m))
 		return -EINVAL;
-	*days = sql_days_from_civil(y, (unsigned)m, (unsigned)d);
+	*days = base_date_to_days(y, (unsigned)m, (unsigned)d);
 	return 0;
 }
 
@@ -198,7 +161,7 @@ size_t sql_date_format(int64_t days, char *out)
 	int64_t y;
 	unsigned m, d;
 
-	sql_civil_from_days(days, &y, &m, &d);
+	base_date_from_days(days, &y, &m, &d);
 	int n = snprintf(out, 32, y < 0 ? "%05" PRId64 "-%02u-%02u" : "%04" PRId64 "-%02u-%02u",
 			 y, m, d);
 	return n < 0 ? 0 : (size_t)n;
@@ -932,13 +895,13 @@ static bool sql_date_trunc(const char *unit, uint32_t n, int64_t us, int64_t *ou
 	for (uint32_t i = 0; i < n; i++)
 		u[i] = (char)tolower((unsigned char)unit[i]);
 	u[n] = '\0';
-	sql_civil_from_days(days, &y, &m, &d);
+	base_date_from_days(days, &y, &m, &d);
 	if (!strcmp(u, "year") || !strcmp(u, "yyyy") || !strcmp(u, "yy"))
-		*out = sql_days_from_civil(y, 1, 1) * SQL_US_PER_DAY;
+		*out = base_date_to_days(y, 1, 1) * SQL_US_PER_DAY;
 	else if (!strcmp(u, "quarter"))
-		*out = sql_days_from_civil(y, (m - 1) / 3 * 3 + 1, 1) * SQL_US_PER_DAY;
+		*out = base_date_to_days(y, (m - 1) / 3 * 3 + 1, 1) * SQL_US_PER_DAY;
 	else if (!strcmp(u, "month") || !strcmp(u, "mon") || !strcmp(u, "mm"))
-		*out = sql_days_from_civil(y, m, 1) * SQL_US_PER_DAY;
+		*out = base_date_to_days(y, m, 1) * SQL_US_PER_DAY;
 	else if (!strcmp(u, "week"))
 		/* Weeks start on Monday; 1970-01-01 was a Thursday (day 0 -> weekday 3). */
 		*out = (days - ((days % 7 + 7 + 3) % 7)) * SQL_US_PER_DAY;
@@ -1049,7 +1012,7 @@ int sql_func_apply(sql_arena *a, sql_func func, const sql_value *args, uint32_t 
 		r.type = SQL_TYPE_BIGINT;
 		if (!sql_arg_days(&args[0], &x))
 			break;
-		sql_civil_from_days(x, &yy, &m, &d);
+		base_date_from_days(x, &yy, &m, &d);
 		r.null = false;
 		r.u.i = func == SQL_FUNC_YEAR ? yy : func == SQL_FUNC_MONTH ? (int64_t)m : (int64_t)d;
 		break;

@@ -44,6 +44,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base_date.h"
 #include "base_fs.h"
 
 int cmd_gen(int argc, char **argv);
@@ -188,31 +189,6 @@ static const char *const COLUMNS[][2] = {
 
 /* ---- dates ---------------------------------------------------------------------------- */
 
-/* days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm) */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t yy = (int64_t)yoe + era * 400;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int)(yy + (*m <= 2));
-}
-
 static bool parse_date(const char *s, int64_t *days)
 {
 	int y;
@@ -223,20 +199,18 @@ static bool parse_date(const char *s, int64_t *days)
 		return false;
 	if (y < 1 || m < 1 || m > 12 || d < 1)
 		return false;
-	static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	unsigned max = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-	if (d > max)
+	if (d > base_date_month_days(y, m))
 		return false;
-	*days = days_from_civil(y, m, d);
+	*days = base_date_to_days(y, m, d);
 	return true;
 }
 
 static void format_date(int64_t days, char out[11])
 {
-	int y;
+	int64_t y;
 	unsigned m, d;
-	civil_from_days(days, &y, &m, &d);
-	snprintf(out, 11, "%04d-%02u-%02u", y, m, d);
+	base_date_from_days(days, &y, &m, &d);
+	snprintf(out, 11, "%04" PRId64 "-%02u-%02u", y, m, d);
 }
 
 /* ---- output buffer and number formatting ------------------------------------------------ */
@@ -688,7 +662,7 @@ int cmd_gen(int argc, char **argv)
 			start_text);
 		return 2;
 	}
-	if (start + (int64_t)days > days_from_civil(9999, 12, 31) + 1) {
+	if (start + (int64_t)days > base_date_to_days(9999, 12, 31) + 1) {
 		fprintf(stderr, "metafs gen: the last day is after 9999-12-31\n");
 		return 2;
 	}
