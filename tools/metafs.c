@@ -2,6 +2,7 @@
  * metafs.c - the metafs command line: create a home, mount it, repair a
  * table from its data store.
  */
+#include "base_prog.h"
 #include "manager.h"
 
 #include <errno.h>
@@ -137,21 +138,10 @@ static int cmd_mount(int argc, char **argv)
 	args[n++] = argv[2];
 	args[n] = NULL;
 	/* Prefer the metafsd installed or built beside this program. */
-	char self[PATH_MAX], sibling[PATH_MAX + 32];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (len > 0) {
-		self[len] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			const char *const candidates[] = {"%s/metafsd", "%s/../fs/metafsd", "%s/../sbin/metafsd"};
-			for (size_t i = 0; i < 3; i++) {
-				snprintf(sibling, sizeof sibling, candidates[i], self);
-				if (access(sibling, X_OK) == 0)
-					execv(sibling, args);
-			}
-		}
-	}
+	static const char *const siblings[] = {"metafsd", "../fs/metafsd", "../sbin/metafsd"};
+	char sibling[PATH_MAX + 32];
+	if (base_prog_sibling_find(siblings, 3, sibling, sizeof sibling) == 0)
+		execv(sibling, args);
 	execvp(METAFSD_PATH, args);
 	fprintf(stderr, "metafs: cannot run metafsd: %s\n", strerror(errno));
 	free(args);
