@@ -30,6 +30,7 @@
  * no input; count(x) counts non-NULL x; sum/min/max of only NULLs is NULL;
  * sum keeps bigint as bigint (wrapping) and double as double; avg is a double.
  */
+#include "base_array.h"
 #include "sql_int.h"
 
 #include <errno.h>
@@ -53,18 +54,9 @@ typedef struct exec_batch {
 
 static int exec_batch_reserve(exec_batch *b, uint32_t rows)
 {
-	if (rows <= b->cap)
-		return 0;
-	uint32_t cap = b->cap ? b->cap : 16;
-	while (cap < rows)
-		cap *= 2;
 	size_t cols = b->ncols ? b->ncols : 1;
-	sql_value *v = realloc(b->v, (size_t)cap * cols * sizeof *v);
-	if (!v)
-		return -ENOMEM;
-	b->v = v;
-	b->cap = cap;
-	return 0;
+
+	return base_array_reserve_u32((void **)&b->v, &b->cap, rows, cols * sizeof *b->v);
 }
 
 /* Copy N values into DST, strings into A: for rows an operator keeps. */
@@ -205,18 +197,12 @@ static int exec_hash_insert(exec_hash *h, uint64_t hash, const sql_value *key, u
 
 	if ((uint64_t)(h->n + 1) * 2 > h->cap && (rc = exec_hash_grow(h)))
 		return rc;
-	if (h->n == h->items_cap) {
-		uint32_t c = h->items_cap ? h->items_cap * 2 : 1024;
-		uint64_t *hs = realloc(h->hashes, c * sizeof *hs);
-		if (!hs)
-			return -ENOMEM;
-		h->hashes = hs;
-		const sql_value **ks = realloc(h->keys, c * sizeof *ks);
-		if (!ks)
-			return -ENOMEM;
-		h->keys = ks;
-		h->items_cap = c;
-	}
+	/* Parallel arrays: both grow from the same capacity to the same one. */
+	uint32_t hcap = h->items_cap, kcap = h->items_cap;
+	if ((rc = BASE_ARRAY_RESERVE(h->hashes, hcap, (size_t)h->n + 1)) ||
+	    (rc = BASE_ARRAY_RESERVE(h->keys, kcap, (size_t)h->n + 1)))
+		return rc;
+	h->items_cap = hcap;
 	uint32_t s = (uint32_t)hash & (h->cap - 1);
 	while (h->slots[s])
 		s = (s + 1) & (h->cap - 1);
@@ -373,14 +359,10 @@ static void exec_qbatch_free(exec_qbatch *b)
 static int exec_scan_add_part(exec_scan *s, char values[][STORE_NAME_MAX + 1], uint32_t nv,
 			      uint32_t *idx)
 {
-	if (s->nparts == s->parts_cap) {
-		uint32_t c = s->parts_cap ? s->parts_cap * 2 : 64;
-		exec_part *p = realloc(s->parts, c * sizeof *p);
-		if (!p)
-			return -ENOMEM;
-		s->parts = p;
-		s->parts_cap = c;
-	}
+	int rc = BASE_ARRAY_RESERVE(s->parts, s->parts_cap, (size_t)s->nparts + 1);
+
+	if (rc)
+		return rc;
 	exec_part *p = &s->parts[s->nparts];
 	memset(p, 0, sizeof *p);
 	if (nv) {
@@ -397,14 +379,10 @@ static int exec_scan_add_part(exec_scan *s, char values[][STORE_NAME_MAX + 1], u
 
 static int exec_scan_add_work(exec_scan *s, const char *path, uint64_t bytes, uint32_t part)
 {
-	if (s->nwork == s->work_cap) {
-		uint32_t c = s->work_cap ? s->work_cap * 2 : 64;
-		exec_work *w = realloc(s->work, c * sizeof *w);
-		if (!w)
-			return -ENOMEM;
-		s->work = w;
-		s->work_cap = c;
-	}
+	int rc = BASE_ARRAY_RESERVE(s->work, s->work_cap, (size_t)s->nwork + 1);
+
+	if (rc)
+		return rc;
 	if (!(s->work[s->nwork].path = strdup(path)))
 		return -ENOMEM;
 	s->work[s->nwork].bytes = bytes;
@@ -554,15 +532,8 @@ static int exec_scan_first_level(exec_scan *s, store_txn *txn, uint64_t table_id
 			break;
 		for (;;) {
 			if (have) {
-				if (n == cap) {
-					cap = cap ? cap * 2 : 64;
-					exec_first *nv = realloc(v, cap * sizeof *nv);
-					if (!nv) {
-						rc = -ENOMEM;
-						break;
-					}
-					v = nv;
-				}
+				if ((rc = BASE_ARRAY_RESERVE(v, cap, (size_t)n + 1)))
+					break;
 				v[n].id = p.id;
 				memcpy(v[n].value, p.value, sizeof p.value);
 				n++;
@@ -1186,18 +1157,11 @@ static int exec_agg_new_group(exec_agg *g, const sql_value *key, uint64_t hash, 
 
 	if (rc)
 		return rc;
-	if (*idx >= g->reps_cap) {
-		uint32_t c = g->reps_cap ? g->reps_cap * 2 : 1024;
-		sql_value **r = realloc(g->reps, c * sizeof *r);
-		if (!r)
-			return -ENOMEM;
-		g->reps = r;
-		exec_agg_state **s = realloc(g->states, c * sizeof *s);
-		if (!s)
-			return -ENOMEM;
-		g->states = s;
-		g->reps_cap = c;
-	}
+	uint32_t rcap = g->reps_cap, scap = g->reps_cap;
+	if ((rc = BASE_ARRAY_RESERVE(g->reps, rcap, (size_t)*idx + 1)) ||
+	    (rc = BASE_ARRAY_RESERVE(g->states, scap, (size_t)*idx + 1)))
+		return rc;
+	g->reps_cap = rcap;
 	g->reps[*idx] = NULL;
 	if (row && !g->distinct_node) {
 		sql_value *rep = sql_arena_alloc(a, (g->child_cols ? g->child_cols : 1) * sizeof *rep);
@@ -1475,18 +1439,11 @@ static int exec_join_build(exec_join *j)
 			/* A NULL key matches nothing: the row can never join. */
 			if (has_null)
 				continue;
-			if (j->nrows == j->rows_cap) {
-				uint32_t c = j->rows_cap ? j->rows_cap * 2 : 1024;
-				sql_value **rs = realloc(j->rows, c * sizeof *rs);
-				if (!rs)
-					return -ENOMEM;
-				j->rows = rs;
-				uint32_t *nx = realloc(j->next, c * sizeof *nx);
-				if (!nx)
-					return -ENOMEM;
-				j->next = nx;
-				j->rows_cap = c;
-			}
+			uint32_t rcap = j->rows_cap, ncap = j->rows_cap;
+			if ((rc = BASE_ARRAY_RESERVE(j->rows, rcap, (size_t)j->nrows + 1)) ||
+			    (rc = BASE_ARRAY_RESERVE(j->next, ncap, (size_t)j->nrows + 1)))
+				return rc;
+			j->rows_cap = rcap;
 			sql_value *kept = sql_arena_alloc(n->arena, (j->rcols + nk + 1) * sizeof *kept);
 			exec_copy_values(n->arena, kept, row, j->rcols);
 			exec_copy_values(n->arena, kept + j->rcols, key, nk);
@@ -1497,14 +1454,8 @@ static int exec_join_build(exec_join *j)
 			if (item == UINT32_MAX) {
 				if ((rc = exec_hash_insert(&j->table, h, kept + j->rcols, &item)))
 					return rc;
-				if (item >= j->items_cap) {
-					uint32_t c = j->items_cap ? j->items_cap * 2 : 1024;
-					uint32_t *hd = realloc(j->head, c * sizeof *hd);
-					if (!hd)
-						return -ENOMEM;
-					j->head = hd;
-					j->items_cap = c;
-				}
+				if ((rc = BASE_ARRAY_RESERVE(j->head, j->items_cap, (size_t)item + 1)))
+					return rc;
 				j->head[item] = 0;
 			}
 			/* Prepend; the probe walks the chain backwards, so rows of one key
@@ -1611,7 +1562,8 @@ typedef struct exec_sort_row {
 typedef struct exec_sort {
 	exec_node base;
 	exec_sort_row *rows;
-	uint64_t nrows, cap, emitted;
+	size_t cap;
+	uint64_t nrows, emitted;
 	bool built;
 } exec_sort;
 
@@ -1659,14 +1611,8 @@ static int exec_sort_next(exec_node *n, exec_batch **out)
 				for (uint32_t k = 0; k < n->plan->nsort; k++)
 					if ((rc = sql_eval(n->scratch, n->plan->sort[k].expr, row, &keys[k])))
 						return exec_eval_error(n, n->plan->sort[k].expr, rc);
-				if (s->nrows == s->cap) {
-					uint64_t c = s->cap ? s->cap * 2 : 1024;
-					exec_sort_row *nr = realloc(s->rows, c * sizeof *nr);
-					if (!nr)
-						return -ENOMEM;
-					s->rows = nr;
-					s->cap = c;
-				}
+				if ((rc = BASE_ARRAY_RESERVE(s->rows, s->cap, (size_t)s->nrows + 1)))
+					return rc;
 				exec_sort_row *sr = &s->rows[s->nrows];
 				sr->row = sql_arena_alloc(n->arena, (n->ncols + n->plan->nsort + 1) * sizeof(sql_value));
 				sr->keys = sr->row + n->ncols;
