@@ -32,6 +32,7 @@
  * covers the write transaction and the reload after it, so snapshots are
  * installed in commit order.
  */
+#include "base_array.h"
 #include "mgr_access.h"
 #include "mgr_int.h"
 
@@ -235,14 +236,10 @@ static void snap_free(struct acl_snap *s)
 /* Append one element of SIZE bytes to *ARR (N used, *CAP allocated). */
 static int arr_push(void **arr, size_t *n, size_t *cap, size_t size, const void *elem)
 {
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		void *na = realloc(*arr, nc * size);
-		if (!na)
-			return -ENOMEM;
-		*arr = na;
-		*cap = nc;
-	}
+	int rc = base_array_reserve(arr, cap, *n + 1, size);
+
+	if (rc)
+		return rc;
 	memcpy((char *)*arr + *n * size, elem, size);
 	(*n)++;
 	return 0;
@@ -506,14 +503,10 @@ static int owner_add(struct owner_index *x, uint32_t uid, const char *db)
 	for (size_t i = x->n; i-- > 0 && strcmp(x->v[i].db, db) == 0;)
 		if (x->v[i].uid == uid)
 			return 0;   /* pairs of one database are adjacent */
-	if (x->n == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 16;
-		struct owner_pair *v = realloc(x->v, cap * sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		x->v = v;
-		x->cap = cap;
-	}
+	int rc = BASE_ARRAY_RESERVE(x->v, x->cap, x->n + 1);
+
+	if (rc)
+		return rc;
 	x->v[x->n].uid = uid;
 	snprintf(x->v[x->n].db, sizeof x->v[x->n].db, "%s", db);
 	x->n++;

@@ -2,6 +2,7 @@
  * mgr_job.c - the job queue, its workers, and the runs' files (see
  * mgr_job.h).  Statements are executed by mgr_job_exec.c.
  */
+#include "base_array.h"
 #include "mgr_job.h"
 #include "mgr_int.h"
 #include "mgr_job_int.h"
@@ -88,17 +89,11 @@ int mgr_job_write_file(const struct job *job, uint32_t run, mgr_job_file file, c
 
 static struct job *job_new(struct mgr_jobs *js, const char *name, uint32_t id)
 {
-	if (id > js->capjobs) {
-		uint32_t cap = js->capjobs ? js->capjobs * 2 : 64;
-		while (cap < id)
-			cap *= 2;
-		struct job **p = realloc(js->jobs, cap * sizeof *p);
-		if (!p)
-			return NULL;
-		memset(p + js->capjobs, 0, (cap - js->capjobs) * sizeof *p);
-		js->jobs = p;
-		js->capjobs = cap;
-	}
+	uint32_t old = js->capjobs;
+	if (BASE_ARRAY_RESERVE(js->jobs, js->capjobs, id))
+		return NULL;
+	/* A job sits at index id - 1 and ids may skip: new slots start empty. */
+	memset(js->jobs + old, 0, (js->capjobs - old) * sizeof *js->jobs);
 	struct job *job = calloc(1, sizeof *job);
 	if (!job)
 		return NULL;
@@ -113,14 +108,10 @@ static struct job *job_new(struct mgr_jobs *js, const char *name, uint32_t id)
 
 static int job_add_run(struct job *job, mgr_job_state state)
 {
-	if (job->nruns == job->capruns) {
-		uint32_t cap = job->capruns ? job->capruns * 2 : 8;
-		struct job_run *r = realloc(job->runs, cap * sizeof *r);
-		if (!r)
-			return -ENOMEM;
-		job->runs = r;
-		job->capruns = cap;
-	}
+	int rc = BASE_ARRAY_RESERVE(job->runs, job->capruns, (size_t)job->nruns + 1);
+
+	if (rc)
+		return rc;
 	memset(&job->runs[job->nruns], 0, sizeof job->runs[0]);
 	job->runs[job->nruns].state = state;
 	job->nruns++;
