@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base_array.h"
 #include "sync_int.h"
 
 #define SPEC_MAX (STORE_MAX_PARTKEYS * (STORE_NAME_MAX + 2) + 3 * STORE_PSPEC_MAX)
@@ -271,15 +272,8 @@ static int list_changes(struct listing *l, store_txn *s, uint64_t since, uint64_
 		/* Partitions only: inner levels come and go with their leaves. */
 		if (l->st->npartkeys == 0 || components(rest, rlen) != l->st->npartkeys)
 			continue;
-		if (nt == cap) {
-			void *g = realloc(tv, (cap = cap ? cap * 2 : 64) * sizeof *tv);
-
-			if (g == NULL) {
-				rc = -ENOMEM;
-				break;
-			}
-			tv = g;
-		}
+		if ((rc = BASE_ARRAY_RESERVE(tv, cap, nt + 1)))
+			break;
 		tv[nt].spec = strndup(rest, rlen);
 		if (tv[nt].spec == NULL) {
 			rc = -ENOMEM;
