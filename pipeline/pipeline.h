@@ -143,9 +143,9 @@ typedef struct pl_table_info {
 	pl_data_format format;
 	bool header;
 	pl_column *columns;           /* data columns, in order */
-	unsigned ncolumns;
+	unsigned ncolumns, capcolumns;
 	pl_column *keys;              /* partition keys, in key order */
-	unsigned nkeys;
+	unsigned nkeys, capkeys;
 } pl_table_info;
 
 /* Fill INFO from the text of .table (format, header) and .schema (column and
@@ -248,7 +248,7 @@ int pl_model_predict(const char *model_path, const pl_dataset *ds, float **score
 typedef struct pl_message {
 	char *title;
 	char **lines;
-	size_t nlines;
+	size_t nlines, caplines;
 	char key[17];                 /* idempotency key: 16 hex digits */
 } pl_message;
 

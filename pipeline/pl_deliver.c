@@ -31,6 +31,7 @@
 #include <jansson.h>
 #include <xxhash.h>
 
+#include "base_array.h"
 #include "base_fs.h"
 #include "pipeline.h"
 
@@ -77,19 +78,18 @@ int pl_message_title(pl_message *m, const char *fmt, ...)
 int pl_message_line(pl_message *m, const char *fmt, ...)
 {
 	va_list ap;
-	char *s, **nl;
+	char *s;
+	int rc;
 
 	va_start(ap, fmt);
 	s = vformat(fmt, ap);
 	va_end(ap);
 	if (s == NULL)
 		return -ENOMEM;
-	nl = realloc(m->lines, (m->nlines + 1) * sizeof *nl);
-	if (nl == NULL) {
+	if ((rc = BASE_ARRAY_RESERVE(m->lines, m->caplines, m->nlines + 1))) {
 		free(s);
-		return -ENOMEM;
+		return rc;
 	}
-	m->lines = nl;
 	m->lines[m->nlines++] = s;
 	return 0;
 }
@@ -401,17 +401,8 @@ int pl_outbox_replay(const char *outbox, pl_sender *s, unsigned *sent, unsigned 
 		snprintf(path, sizeof path, "%s/%s", outbox, de->d_name);
 		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 			continue;
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct spooled *nl = realloc(list, nc * sizeof *nl);
-
-			if (nl == NULL) {
-				rc = -ENOMEM;
-				break;
-			}
-			list = nl;
-			cap = nc;
-		}
+		if ((rc = BASE_ARRAY_RESERVE(list, cap, n + 1)))
+			break;
 		memcpy(list[n].name, de->d_name, len + 1);
 		list[n].mtime = st.st_mtim;
 		n++;

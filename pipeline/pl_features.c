@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "base_array.h"
 #include "pipeline.h"
 
 float pl_value_to_float(const pl_value *v)
@@ -112,29 +113,19 @@ void pl_dataset_free(pl_dataset *ds)
 
 static int ds_grow(pl_dataset *ds)
 {
-	size_t nc = ds->cap ? ds->cap * 2 : 1024;
-	float *x = realloc(ds->x, nc * ds->nfeatures * sizeof *x);
+	/* Parallel arrays: each grows from the same capacity to the same one. */
+	size_t need = ds->nrows + 1, xcap = ds->cap, ycap = ds->cap, icap = ds->cap,
+	       gcap = ds->cap, pcap = ds->cap;
+	size_t row = (ds->nfeatures ? ds->nfeatures : 1) * sizeof *ds->x;
+	int rc;
 
-	if (x == NULL)
-		return -ENOMEM;
-	ds->x = x;
-	float *y = realloc(ds->y, nc * sizeof *y);
-	if (y == NULL)
-		return -ENOMEM;
-	ds->y = y;
-	char **ids = realloc(ds->ids, nc * sizeof *ids);
-	if (ids == NULL)
-		return -ENOMEM;
-	ds->ids = ids;
-	char **groups = realloc(ds->groups, nc * sizeof *groups);
-	if (groups == NULL)
-		return -ENOMEM;
-	ds->groups = groups;
-	unsigned *part = realloc(ds->part, nc * sizeof *part);
-	if (part == NULL)
-		return -ENOMEM;
-	ds->part = part;
-	ds->cap = nc;
+	if ((rc = base_array_reserve((void **)&ds->x, &xcap, need, row)) ||
+	    (rc = BASE_ARRAY_RESERVE(ds->y, ycap, need)) ||
+	    (rc = BASE_ARRAY_RESERVE(ds->ids, icap, need)) ||
+	    (rc = BASE_ARRAY_RESERVE(ds->groups, gcap, need)) ||
+	    (rc = BASE_ARRAY_RESERVE(ds->part, pcap, need)))
+		return rc;
+	ds->cap = xcap;
 	return 0;
 }
 
@@ -273,17 +264,8 @@ int pl_dataset_load(const char *mount, const pl_def *def, const pl_table_info *i
 		while (d && (de = readdir(d)) != NULL) {
 			if (de->d_name[0] == '.' || de->d_name[0] == '_')
 				continue;
-			if (nnames == cap) {
-				size_t nc = cap ? cap * 2 : 8;
-				char **nn = realloc(names, nc * sizeof *nn);
-
-				if (nn == NULL) {
-					rc = -ENOMEM;
-					break;
-				}
-				names = nn;
-				cap = nc;
-			}
+			if ((rc = BASE_ARRAY_RESERVE(names, cap, nnames + 1)))
+				break;
 			if ((names[nnames] = strdup(de->d_name)) == NULL) {
 				rc = -ENOMEM;
 				break;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base_array.h"
 #include "pipeline.h"
 
 int pl_read_file(const char *path, char **out, size_t *len)
@@ -31,16 +32,9 @@ int pl_read_file(const char *path, char **out, size_t *len)
 	for (;;) {
 		ssize_t r;
 
-		if (n + 1 >= cap) {
-			char *nb = realloc(buf, cap * 2);
-
-			if (nb == NULL) {
-				rc = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
+		/* Full up to the byte kept for the final NUL: double. */
+		if (n + 1 >= cap && (rc = BASE_ARRAY_RESERVE(buf, cap, cap + 1)))
+			break;
 		r = read(fd, buf + n, cap - n - 1);
 		if (r < 0) {
 			if (errno == EINTR)

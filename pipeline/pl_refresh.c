@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "base_array.h"
 #include "pipeline.h"
 
 /* ---- .refresh ------------------------------------------------------------------------- */
@@ -151,17 +152,8 @@ int pl_refresh_parse(const char *source, const char *text, size_t len, bool incr
 			line += 2;
 			n -= 2;
 		}
-		if (r->nparts == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			pl_part *np = realloc(r->parts, nc * sizeof *np);
-
-			if (np == NULL) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			r->parts = np;
-			cap = nc;
-		}
+		if ((rc = BASE_ARRAY_RESERVE(r->parts, cap, r->nparts + 1)))
+			goto out;
 		if (parse_line(source, line, n, &r->parts[r->nparts]) != 0)
 			goto bad;
 		r->nparts++;
@@ -191,14 +183,14 @@ void pl_refresh_free(pl_refresh *r)
 
 /* ---- .table and .schema ------------------------------------------------------------------ */
 
-static int add_column(pl_column **cols, unsigned *n, const char *name, size_t nlen,
+static int add_column(pl_column **cols, unsigned *n, unsigned *cap, const char *name, size_t nlen,
 		      const char *type, size_t tlen)
 {
-	pl_column *nc = realloc(*cols, (*n + 1) * sizeof *nc);
+	int rc = BASE_ARRAY_RESERVE(*cols, *cap, (size_t)*n + 1);
 
-	if (nc == NULL)
-		return -ENOMEM;
-	*cols = nc;
+	if (rc)
+		return rc;
+	pl_column *nc = *cols;
 	if (nlen >= sizeof nc->name || tlen >= sizeof nc->type)
 		return -ENAMETOOLONG;
 	memcpy(nc[*n].name, name, nlen);
@@ -272,9 +264,9 @@ int pl_table_info_parse(const char *table_text, const char *schema_text, pl_tabl
 				goto fail;
 			}
 			if (kwlen == 6)
-				rc = add_column(&info->columns, &info->ncolumns, name, nlen, type, tlen);
+				rc = add_column(&info->columns, &info->ncolumns, &info->capcolumns, name, nlen, type, tlen);
 			else
-				rc = add_column(&info->keys, &info->nkeys, name, nlen, type, tlen);
+				rc = add_column(&info->keys, &info->nkeys, &info->capkeys, name, nlen, type, tlen);
 			if (rc != 0) {
 				snprintf(err, errlen, ".schema: %s", strerror(-rc));
 				goto fail;
@@ -304,6 +296,7 @@ void pl_table_info_free(pl_table_info *info)
 	free(info->keys);
 	info->columns = info->keys = NULL;
 	info->ncolumns = info->nkeys = 0;
+	info->capcolumns = info->capkeys = 0;
 }
 
 /* ---- CSV ------------------------------------------------------------------------------------ */
@@ -322,30 +315,20 @@ struct record {
 
 static int rec_putc(struct record *r, char c)
 {
-	if (r->len == r->cap) {
-		size_t nc = r->cap ? r->cap * 2 : 256;
-		char *nb = realloc(r->buf, nc);
+	int rc = BASE_ARRAY_RESERVE(r->buf, r->cap, r->len + 1);
 
-		if (nb == NULL)
-			return -ENOMEM;
-		r->buf = nb;
-		r->cap = nc;
-	}
+	if (rc)
+		return rc;
 	r->buf[r->len++] = c;
 	return 0;
 }
 
 static int rec_field(struct record *r, size_t off, bool quoted)
 {
-	if (r->n == r->fcap) {
-		unsigned nc = r->fcap ? r->fcap * 2 : 16;
-		struct field *nf = realloc(r->fields, nc * sizeof *nf);
+	int rc = BASE_ARRAY_RESERVE(r->fields, r->fcap, (size_t)r->n + 1);
 
-		if (nf == NULL)
-			return -ENOMEM;
-		r->fields = nf;
-		r->fcap = nc;
-	}
+	if (rc)
+		return rc;
 	r->fields[r->n].off = off;
 	r->fields[r->n].len = r->len - off;
 	r->fields[r->n].quoted = quoted;
