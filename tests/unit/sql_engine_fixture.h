@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base_fs.h"
 #include "sql_int.h"
 #include "testdir.h"
 
@@ -122,28 +123,13 @@ static inline int fx_table(fx *f, const char *db, const char *name, store_format
 	return fx_table_create(f->env, db, name, format, header, c, ncolumns, npartkeys, NULL);
 }
 
-static inline int fx_mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	}
-	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
-}
-
 static inline int fx_write(const char *path, const char *content)
 {
 	char dir[PATH_MAX];
 
 	snprintf(dir, sizeof dir, "%s", path);
 	*strrchr(dir, '/') = '\0';
-	fx_mkdirs(dir);
+	base_fs_mkdirs(dir, 0755);
 	FILE *fp = fopen(path, "w");
 	if (!fp)
 		return -errno;

@@ -4,19 +4,12 @@
 #ifndef METAFS_TESTDIR_H
 #define METAFS_TESTDIR_H
 
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-static int testdir_unlink(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
+#include "base_fs.h"
 
 /* Create a directory under $TMPDIR (or /tmp) into BUF (PATH_MAX bytes). */
 static inline int testdir_make(char *buf)
@@ -29,7 +22,7 @@ static inline int testdir_make(char *buf)
 
 static inline int testdir_remove(const char *path)
 {
-	return nftw(path, testdir_unlink, 16, FTW_DEPTH | FTW_PHYS);
+	return base_fs_tree_remove(path);
 }
 
 #endif
