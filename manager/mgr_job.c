@@ -3,6 +3,7 @@
  * mgr_job.h).  Statements are executed by mgr_job_exec.c.
  */
 #include "base_array.h"
+#include "base_path.h"
 #include "mgr_job.h"
 #include "mgr_int.h"
 #include "mgr_job_int.h"
@@ -283,8 +284,9 @@ int mgr_jobs_start(mgr *m, unsigned workers)
 	pthread_mutex_init(&js->lock, NULL);
 	pthread_cond_init(&js->cond, NULL);
 	pthread_cond_init(&js->ended, NULL);
-	snprintf(js->dir, sizeof js->dir, "%s/manager/jobs", m->cfg.home);
-	int rc = base_fs_mkdirs(js->dir, 0755);
+	int rc = base_path_format(js->dir, sizeof js->dir, "%s/manager/jobs", m->cfg.home);
+	if (rc == 0)
+		rc = base_fs_mkdirs(js->dir, 0755);
 	m->jobs = js;
 	if (rc)
 		return rc;

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "base_array.h"
+#include "base_path.h"
 #include "pipeline.h"
 
 float pl_value_to_float(const pl_value *v)
@@ -254,8 +255,11 @@ int pl_dataset_load(const char *mount, const pl_def *def, const pl_table_info *i
 		keyvals = calloc(info->nkeys ? info->nkeys : 1, sizeof *keyvals);
 		if (keyvals == NULL)
 			return -ENOMEM;
-		snprintf(dir, sizeof dir, "%s/%s", mount, part->path);
-		rc = key_values(info, part->path + strlen(def->source), keyvals, err, errlen);
+		rc = base_path_format(dir, sizeof dir, "%s/%s", mount, part->path);
+		if (rc)
+			snprintf(err, errlen, "partition path too long: '%s'", part->path);
+		else
+			rc = key_values(info, part->path + strlen(def->source), keyvals, err, errlen);
 		d = rc == 0 ? opendir(dir) : NULL;
 		if (rc == 0 && d == NULL) {
 			rc = -errno;
@@ -281,8 +285,8 @@ int pl_dataset_load(const char *mount, const pl_def *def, const pl_table_info *i
 			char *text;
 			size_t len;
 
-			snprintf(file, sizeof file, "%s/%s", dir, names[f]);
-			if (stat(file, &st) != 0 || !S_ISREG(st.st_mode))
+			if (base_path_format(file, sizeof file, "%s/%s", dir, names[f]) ||
+			    stat(file, &st) != 0 || !S_ISREG(st.st_mode))
 				continue;
 			rc = pl_read_file(file, &text, &len);
 			if (rc != 0) {
@@ -290,9 +294,10 @@ int pl_dataset_load(const char *mount, const pl_def *def, const pl_table_info *i
 					 strerror(-rc));
 				break;
 			}
-			snprintf(file, sizeof file, "%s/%s", part->path, names[f]);
-			rc = pl_dataset_add_text(ds, def, info, file, text, len, keyvals, (unsigned)p,
-						 need_label, err, errlen);
+			rc = base_path_format(file, sizeof file, "%s/%s", part->path, names[f]);
+			if (rc == 0)
+				rc = pl_dataset_add_text(ds, def, info, file, text, len, keyvals,
+							 (unsigned)p, need_label, err, errlen);
 			free(text);
 		}
 		for (size_t f = 0; f < nnames; f++)

@@ -25,6 +25,7 @@
 #include <curl/curl.h>
 
 #include "base_fs.h"
+#include "base_path.h"
 #include "pipeline.h"
 
 #define PROG "metafs-pipeline"
@@ -126,8 +127,8 @@ static uint64_t state_snapshot(const struct run *r)
 	unsigned long long v;
 	size_t len;
 
-	snprintf(path, sizeof path, "%s/snapshot", r->state);
-	if (pl_read_file(path, &text, &len) != 0)
+	if (base_path_format(path, sizeof path, "%s/snapshot", r->state) ||
+	    pl_read_file(path, &text, &len) != 0)
 		return 0;
 	errno = 0;
 	v = strtoull(text, &end, 10);
@@ -144,9 +145,10 @@ static int state_record(struct run *r, uint64_t snapshot)
 	char path[PATH_MAX], text[32];
 	int rc;
 
-	snprintf(path, sizeof path, "%s/snapshot", r->state);
 	snprintf(text, sizeof text, "%llu\n", (unsigned long long)snapshot);
-	rc = pl_write_file_atomic(path, text, strlen(text));
+	rc = base_path_format(path, sizeof path, "%s/snapshot", r->state);
+	if (rc == 0)
+		rc = pl_write_file_atomic(path, text, strlen(text));
 	if (rc != 0)
 		fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(-rc));
 	return rc;
@@ -430,8 +432,9 @@ static int ensure_output_table(struct run *r)
 	int rc;
 	FILE *f;
 
-	snprintf(dir, sizeof dir, "%s/%s", r->mount, r->def.table);
-	rc = base_fs_mkdirs(dir, 0755);
+	rc = base_path_format(dir, sizeof dir, "%s/%s", r->mount, r->def.table);
+	if (rc == 0)
+		rc = base_fs_mkdirs(dir, 0755);
 	if (rc != 0) {
 		fprintf(stderr, PROG ": cannot create table %s: %s\n", r->def.table, strerror(-rc));
 		return rc;

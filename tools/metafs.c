@@ -2,6 +2,7 @@
  * metafs.c - the metafs command line: create a home, mount it, repair a
  * table from its data store.
  */
+#include "base_path.h"
 #include "base_prog.h"
 #include "manager.h"
 
@@ -349,12 +350,14 @@ static int cmd_wait(int argc, char **argv)
 	const char *job = argv[optind];
 	struct stat st;
 	if (stat(job, &st) == 0 && S_ISDIR(st.st_mode)) {
-		snprintf(dir, sizeof dir, "%s", job);
+		if (base_path_format(dir, sizeof dir, "%s", job)) {
+			fprintf(stderr, "metafs: job path too long: '%s'\n", job);
+			return 1;
+		}
 	} else {
 		if (find_mount(mount, mnt, sizeof mnt))
 			return 1;
-		snprintf(dir, sizeof dir, "%s/jobs/%s", mnt, job);
-		if (stat(dir, &st)) {
+		if (base_path_format(dir, sizeof dir, "%s/jobs/%s", mnt, job) || stat(dir, &st)) {
 			fprintf(stderr, "metafs: no job '%s' in %s/jobs\n", job, mnt);
 			return 1;
 		}

@@ -46,6 +46,7 @@
 
 #include "base_date.h"
 #include "base_fs.h"
+#include "base_path.h"
 
 int cmd_gen(int argc, char **argv);
 
@@ -698,7 +699,7 @@ int cmd_gen(int argc, char **argv)
 		given += day_rows;
 		char date[11], pdir[PATH_MAX];
 		format_date(start + (int64_t)d, date);
-		if (snprintf(pdir, sizeof pdir, "%s/dt=%s", dir, date) >= (int)sizeof pdir) {
+		if (base_path_format(pdir, sizeof pdir, "%s/dt=%s", dir, date)) {
 			fprintf(stderr, "metafs gen: %s: path too long\n", dir);
 			rc = 1;
 			goto out;
@@ -718,8 +719,12 @@ int cmd_gen(int argc, char **argv)
 			j->rows = day_rows / files + (k < day_rows % files);
 			j->jsonl = jsonl;
 			j->incident_region = d == incident_day ? incident_region : -1;
-			snprintf(j->path, sizeof j->path, "%s/part-%05u.%s", pdir, (unsigned)k,
-				 jsonl ? "jsonl" : "csv");
+			if (base_path_format(j->path, sizeof j->path, "%s/part-%05u.%s", pdir,
+					     (unsigned)k, jsonl ? "jsonl" : "csv")) {
+				fprintf(stderr, "metafs gen: %s: path too long\n", pdir);
+				rc = 1;
+				goto out;
+			}
 		}
 	}
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base_fs.h"
+#include "base_path.h"
 #include "sql_int.h"
 #include "testdir.h"
 
@@ -36,9 +37,9 @@ static inline int fx_open(fx *f)
 	memset(f, 0, sizeof *f);
 	if (testdir_make(f->dir))
 		return -1;
-	snprintf(meta, sizeof meta, "%s/meta", f->dir);
-	snprintf(f->data, sizeof f->data, "%s/data", f->dir);
-	if (mkdir(meta, 0755) || mkdir(f->data, 0755))
+	if (base_path_format(meta, sizeof meta, "%s/meta", f->dir) ||
+	    base_path_format(f->data, sizeof f->data, "%s/data", f->dir) ||
+	    mkdir(meta, 0755) || mkdir(f->data, 0755))
 		return -1;
 	if (store_open(meta, NULL, &f->env))
 		return -1;
@@ -127,7 +128,8 @@ static inline int fx_write(const char *path, const char *content)
 {
 	char dir[PATH_MAX];
 
-	snprintf(dir, sizeof dir, "%s", path);
+	if (base_path_format(dir, sizeof dir, "%s", path))
+		return -ENAMETOOLONG;
 	*strrchr(dir, '/') = '\0';
 	base_fs_mkdirs(dir, 0755);
 	FILE *fp = fopen(path, "w");

@@ -205,6 +205,26 @@ static void test_fs_sync_of_file_and_dir(void **state)
 
 /* ---- programs ------------------------------------------------------------------------- */
 
+static void test_path_format_fits_exactly(void **state)
+{
+	(void)state;
+	char buf[8];
+	assert_int_equal(base_path_format(buf, sizeof buf, "%s/%s", "abc", "def"), 0);
+	assert_string_equal(buf, "abc/def");
+}
+
+static void test_path_format_refuses_a_cut_path(void **state)
+{
+	(void)state;
+	char buf[8];
+	assert_int_equal(base_path_format(buf, sizeof buf, "%s/%s", "abc", "defg"), -ENAMETOOLONG);
+	char big[PATH_MAX];
+	char name[PATH_MAX + 1];
+	memset(name, 'x', sizeof name - 1);
+	name[sizeof name - 1] = '\0';
+	assert_int_equal(base_path_format(big, sizeof big, "/%s", name), -ENAMETOOLONG);
+}
+
 static void test_prog_sibling_find_finds_this_program(void **state)
 {
 	(void)state;
@@ -269,6 +289,8 @@ int main(void)
 		cmocka_unit_test(test_fs_tree_remove_leaves_a_link_target),
 		cmocka_unit_test(test_fs_tree_remove_of_missing_path_succeeds),
 		cmocka_unit_test(test_fs_sync_of_file_and_dir),
+		cmocka_unit_test(test_path_format_fits_exactly),
+		cmocka_unit_test(test_path_format_refuses_a_cut_path),
 		cmocka_unit_test(test_prog_sibling_find_finds_this_program),
 		cmocka_unit_test(test_date_known_days),
 		cmocka_unit_test(test_date_round_trip_over_range),

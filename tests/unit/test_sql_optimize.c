@@ -29,7 +29,7 @@ static void make_days(store_env *env, uint64_t table_id)
 	assert_int_equal(store_write_begin(env, &txn), 0);
 	for (int m = 0; m < 12; m++) {
 		for (int d = 1; d <= month_days[m]; d++) {
-			char value[16];
+			char value[32];
 			store_pnode pn;
 			store_file file = { 0 };
 
