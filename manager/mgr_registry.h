@@ -5,7 +5,7 @@
  *
  * Every kind keeps the same things the same way:
  *   HOME/manager/DIR/NAME.SUFFIX   the definition, as written (replaced atomically)
- *   HOME/manager/DIR/NAME.STATE    the kind's state and the owner (replaced atomically)
+ *   HOME/manager/DIR/NAME.state    the kind's state and the owner (replaced atomically)
  * and serves them at MOUNT/DIR/.  Entries are numbered from 1 in the order
  * they were defined; a deleted entry keeps its number (marked deleted), so
  * a number is stable for the daemon's lifetime and can be part of inode
@@ -109,12 +109,14 @@ struct mgr_registry {
 	uint32_t n, cap;
 };
 
-/* Set REG up for TYPE in M's home and create its directory.  LOCK, DONE
- * and STOPPING stay the caller's and must outlive REG; OWNER is handed to
- * the callbacks as reg->owner. */
+/* Set REG (the caller's storage) up for TYPE in M's home and create its
+ * directory.  TYPE, LOCK, DONE and STOPPING are borrowed and must outlive
+ * REG; OWNER is handed to the callbacks as reg->owner.  Whatever this
+ * returns, mgr_registry_fini may be called. */
 int mgr_registry_init(mgr_registry *reg, const mgr_reg_type *type, mgr *m, void *owner,
 		      pthread_mutex_t *lock, pthread_cond_t *done, const bool *stopping);
-/* Free every entry.  The kind's worker must have stopped. */
+/* Free every entry (the registry owns them).  The kind's worker must have
+ * stopped: no pointer to an entry survives this. */
 void mgr_registry_fini(mgr_registry *reg);
 /* Install every definition in the directory (those that do not parse are
  * logged and skipped), with their saved state. */
@@ -147,7 +149,8 @@ int mgr_registry_run_now(mgr_registry *reg, uint32_t id, bool (*stop)(void *ctx)
  * valid while the lock is held and until mgr_registry_fini. */
 mgr_reg_entry *mgr_registry_get_locked(mgr_registry *reg, uint32_t id);
 mgr_reg_entry *mgr_registry_find_locked(mgr_registry *reg, const char *name);
-/* Replace ID's state file from its entry; failures are logged. */
+/* Replace E's state file from the entry; a failure is logged and the
+ * previous file stays (the state files only report). */
 void mgr_registry_save_locked(mgr_registry *reg, const mgr_reg_entry *e);
 
 #endif
