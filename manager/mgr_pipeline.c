@@ -10,8 +10,8 @@
  */
 #include "mgr_pipeline.h"
 #include "mgr_int.h"
+#include "mgr_registry.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -33,31 +33,30 @@ const char *const mgr_pipeline_file_names[MGR_PIPELINE_FILE_COUNT] = {
 	"status", "log", "delivered", "run",
 };
 
-struct pipeline {
-	uint32_t id;
-	bool deleted;
-	char name[STORE_NAME_MAX + 1];
+/* What the daemon keeps of a definition. */
+struct pipe_def {
 	char platform[STORE_NAME_MAX + 1];   /* of its source table */
+	char db[STORE_NAME_MAX + 1], table[STORE_NAME_MAX + 1];
 	bool webhook;
-	char status[16];
+};
+
+struct pipeline {
+	mgr_reg_entry base;                  /* first: name, state, runs and owner (the process runs as it) */
+	struct pipe_def def;
 	int exit_code;                       /* of the last run; -1: none yet */
 	char last_run[64];
-	uint64_t runs, delivered;
+	uint64_t delivered;
 	bool pending;                        /* activation waiting for the worker */
 	textbuf log;
-	mgr_principal owner;                 /* the process runs as this user */
 	char reason[256];                    /* why the last activation could not run */
-	char db[STORE_NAME_MAX + 1], table[STORE_NAME_MAX + 1];   /* the source */
 };
 
 struct mgr_pipes {
 	mgr *m;
 	char mount[PATH_MAX];
-	char dir[PATH_MAX];                  /* HOME/manager/pipelines */
 	pthread_mutex_t lock;
 	pthread_cond_t wake, done;
-	struct pipeline **p;
-	uint32_t n, cap;
+	mgr_registry reg;                    /* the pipelines, under LOCK; its dir: HOME/manager/pipelines */
 	pthread_t worker;
 	bool running, stopping;
 };
@@ -81,8 +80,8 @@ static int def_handler(void *user, const char *section, const char *key, const c
 
 /* The daemon needs only the source (to know the platform and to check the
  * table exists); metafs-pipeline reads the rest and reports its own errors. */
-static int def_check(mgr *m, const char *text, size_t len, char *platform, char *dbo, char *tableo,
-		     bool *webhook, char *err, size_t errlen)
+static int def_check(mgr *m, const char *text, size_t len, struct pipe_def *def, char *err,
+		     size_t errlen)
 {
 	struct def_scan d = {{0}, false};
 	char *copy = strndup(text, len);
@@ -115,106 +114,146 @@ static int def_check(mgr *m, const char *text, size_t len, char *platform, char 
 		snprintf(err, errlen, "source %s: no such table", d.source);
 		return -EINVAL;
 	}
-	snprintf(platform, STORE_NAME_MAX + 1, "%s", p);
-	snprintf(dbo, STORE_NAME_MAX + 1, "%s", db);
-	snprintf(tableo, STORE_NAME_MAX + 1, "%s", table);
-	*webhook = d.webhook;
+	snprintf(def->platform, sizeof def->platform, "%s", p);
+	snprintf(def->db, sizeof def->db, "%s", db);
+	snprintf(def->table, sizeof def->table, "%s", table);
+	def->webhook = d.webhook;
 	return 0;
 }
 
-static void load_state(struct mgr_pipes *ps, struct pipeline *p);
-
-static struct pipeline *find_locked(struct mgr_pipes *ps, const char *name)
+/* Pipeline number I + 1, deleted or not (the lock held). */
+static struct pipeline *pipe_at(struct mgr_pipes *ps, uint32_t i)
 {
-	for (uint32_t i = 0; i < ps->n; i++)
-		if (!ps->p[i]->deleted && !strcmp(ps->p[i]->name, name))
-			return ps->p[i];
-	return NULL;
+	return (struct pipeline *)ps->reg.entries[i];
 }
 
-static struct pipeline *by_id_locked(struct mgr_pipes *ps, uint32_t id)
+/* ---- pipelines as a kind of the registry ---------------------------------------------------- */
+
+static int pipe_parse(mgr_registry *reg, const char *name, const char *text, size_t len, void *def,
+		      char *err, size_t errlen)
 {
-	return id >= 1 && id <= ps->n && !ps->p[id - 1]->deleted ? ps->p[id - 1] : NULL;
+	(void)name;
+	return def_check(reg->m, text, len, def, err, errlen);
 }
 
-static int install_locked(struct mgr_pipes *ps, const char *name, const char *platform,
-			  const char *db, const char *table, bool webhook)
+/* WHO needs SELECT on the source table.  Audited. */
+static int pipe_authorize(mgr_registry *reg, const mgr_principal *who, const void *def, char *err,
+			  size_t errlen)
 {
-	struct pipeline *p = find_locked(ps, name);
-	if (!p) {
-		if (ps->n == ps->cap) {
-			uint32_t cap = ps->cap ? ps->cap * 2 : 16;
-			struct pipeline **np = realloc(ps->p, cap * sizeof *np);
-			if (!np)
-				return -ENOMEM;
-			ps->p = np;
-			ps->cap = cap;
-		}
-		if (!(p = calloc(1, sizeof *p)))
-			return -ENOMEM;
-		p->id = ps->n + 1;
-		p->exit_code = -1;
-		p->owner.uid = (uint32_t)getuid();   /* until load_state or a definition says */
-		p->owner.gid = (uint32_t)getgid();
-		snprintf(p->name, sizeof p->name, "%s", name);
-		snprintf(p->status, sizeof p->status, "idle");
-		snprintf(p->last_run, sizeof p->last_run, "never");
-		ps->p[ps->n++] = p;
-		load_state(ps, p);
-	}
-	snprintf(p->platform, sizeof p->platform, "%s", platform);
-	snprintf(p->db, sizeof p->db, "%s", db);
-	snprintf(p->table, sizeof p->table, "%s", table);
-	p->webhook = webhook;
-	return 0;
+	const struct pipe_def *d = def;
+	mgr_object src = {MGR_OBJ_TABLE, d->platform, d->db, d->table};
+	if (mgr_authorize(reg->m, who, MGR_PRIV_SELECT, &src, "pipeline", NULL) == 0)
+		return 0;
+	snprintf(err, errlen, "permission denied: SELECT is needed on %s/%s/%s", d->platform, d->db,
+		 d->table);
+	return -EACCES;
 }
 
-/* ---- state kept across restarts ----------------------------------------------------------- */
-
-/* HOME/manager/pipelines/NAME.state: counters and last run, then the log. */
-static void save_state(struct mgr_pipes *ps, const struct pipeline *p)
+static void pipe_init(mgr_reg_entry *e)
 {
-	char path[PATH_MAX + 300];
-	snprintf(path, sizeof path, "%s/%s.state", ps->dir, p->name);
-	textbuf t = TEXTBUF_INIT;
-	textbuf_printf(&t, "runs %llu delivered %llu exit_code %d last_run %s owner %u:%u\n",
-		       (unsigned long long)p->runs, (unsigned long long)p->delivered, p->exit_code,
-		       p->last_run, p->owner.uid, p->owner.gid);
+	struct pipeline *p = (struct pipeline *)e;
+	p->exit_code = -1;
+	snprintf(p->last_run, sizeof p->last_run, "never");
+}
+
+static void pipe_assign(mgr_reg_entry *e, const void *def, bool fresh)
+{
+	(void)fresh;
+	((struct pipeline *)e)->def = *(const struct pipe_def *)def;
+}
+
+/* NAME.state: counters, last run and owner on one line, then the log. */
+static void pipe_state_format(const mgr_reg_entry *e, textbuf *out)
+{
+	const struct pipeline *p = (const struct pipeline *)e;
+	textbuf_printf(out, "runs %llu delivered %llu exit_code %d last_run %s owner %u:%u\n",
+		       (unsigned long long)e->runs, (unsigned long long)p->delivered, p->exit_code,
+		       p->last_run, e->owner.uid, e->owner.gid);
 	if (p->log.len)
-		textbuf_append(&t, p->log.data, p->log.len);
-	if (textbuf_error(&t) == 0)
-		mgr_state_replace(path, t.data, t.len);
-	textbuf_free(&t);
+		textbuf_append(out, p->log.data, p->log.len);
 }
 
-static void load_state(struct mgr_pipes *ps, struct pipeline *p)
+static void pipe_state_parse(mgr_reg_entry *e, const char *text)
 {
-	char path[PATH_MAX + 300];
-	snprintf(path, sizeof path, "%s/%s.state", ps->dir, p->name);
-	textbuf t = TEXTBUF_INIT;
+	struct pipeline *p = (struct pipeline *)e;
 	unsigned long long runs, delivered;
 	int code;
 	char last[64];
-	if (mgr_state_read(path, &t) == 0 && t.data &&
-	    sscanf(t.data, "runs %llu delivered %llu exit_code %d last_run %63s", &runs, &delivered, &code,
-		   last) == 4) {
-		p->runs = runs;
-		p->delivered = delivered;
-		p->exit_code = code;
-		snprintf(p->last_run, sizeof p->last_run, "%s", last);
-		snprintf(p->status, sizeof p->status, code == 0 || code < 0 ? "idle" : "failed");
-		const char *nl = strchr(t.data, '\n');
-		const char *own = strstr(t.data, " owner ");
-		unsigned uid, gid;
-		if (own && (!nl || own < nl) && sscanf(own, " owner %u:%u", &uid, &gid) == 2) {
-			p->owner.uid = uid;
-			p->owner.gid = gid;
-		}
-		if (nl)
-			textbuf_puts(&p->log, nl + 1);
+	if (sscanf(text, "runs %llu delivered %llu exit_code %d last_run %63s", &runs, &delivered, &code,
+		   last) != 4)
+		return;
+	e->runs = runs;
+	p->delivered = delivered;
+	p->exit_code = code;
+	snprintf(p->last_run, sizeof p->last_run, "%s", last);
+	e->state = code == 0 || code < 0 ? MGR_REG_IDLE : MGR_REG_FAILED;
+	const char *nl = strchr(text, '\n');
+	const char *own = strstr(text, " owner ");
+	unsigned uid, gid;
+	if (own && (!nl || own < nl) && sscanf(own, " owner %u:%u", &uid, &gid) == 2) {
+		e->owner.uid = uid;
+		e->owner.gid = gid;
 	}
-	textbuf_free(&t);
+	if (nl)
+		textbuf_puts(&p->log, nl + 1);
 }
+
+static void pipe_request_locked(mgr_registry *reg, mgr_reg_entry *e)
+{
+	struct mgr_pipes *ps = reg->owner;
+	((struct pipeline *)e)->pending = true;
+	pthread_cond_signal(&ps->wake);
+}
+
+static void render_status(const struct pipeline *p, textbuf *out)
+{
+	textbuf_printf(out, "%s\n", mgr_reg_state_name(p->base.state));
+	if (p->reason[0])
+		textbuf_printf(out, "reason: %s\n", p->reason);
+	textbuf_printf(out, "platform: %s\nlast_run: %s\nowner: %u\n", p->def.platform, p->last_run,
+		       p->base.owner.uid);
+	if (p->exit_code >= 0)
+		textbuf_printf(out, "exit_code: %d\n", p->exit_code);
+	textbuf_printf(out, "runs: %llu\n", (unsigned long long)p->base.runs);
+}
+
+/* The status, then the last run's output: what follows the last "== " header. */
+static void pipe_result_locked(const mgr_reg_entry *e, textbuf *out)
+{
+	const struct pipeline *p = (const struct pipeline *)e;
+	render_status(p, out);
+	const char *last = NULL;
+	for (const char *s = p->log.data; s && (s = strstr(s, "== ")); s += 3)
+		if (s == p->log.data || s[-1] == '\n')
+			last = s;
+	if (last)
+		textbuf_puts(out, last);
+}
+
+static void pipe_fini(mgr_reg_entry *e)
+{
+	textbuf_free(&((struct pipeline *)e)->log);
+}
+
+/* The definition is served as written: metafs-pipeline reads all of it. */
+static const mgr_reg_type pipe_type = {
+	.dir = "pipelines",
+	.suffix = ".ini",
+	.noun = "pipeline",
+	.short_noun = "pipeline",
+	.action = "pipeline",
+	.entry_size = sizeof(struct pipeline),
+	.def_size = sizeof(struct pipe_def),
+	.parse = pipe_parse,
+	.authorize = pipe_authorize,
+	.init = pipe_init,
+	.assign = pipe_assign,
+	.state_format = pipe_state_format,
+	.state_parse = pipe_state_parse,
+	.request_locked = pipe_request_locked,
+	.result_locked = pipe_result_locked,
+	.fini = pipe_fini,
+};
 
 /* ---- running ------------------------------------------------------------------------- */
 
@@ -274,7 +313,7 @@ static int run_process(struct mgr_pipes *ps, const char *name, const mgr_princip
 		}
 		snprintf(state, sizeof state, "%s/pipeline-state/%u", ps->m->cfg.home, owner->uid);
 	} else {
-		snprintf(state, sizeof state, "%s/state", ps->dir);
+		snprintf(state, sizeof state, "%s/state", ps->reg.dir);
 	}
 	snprintf(mountenv, sizeof mountenv, "METAFS_MOUNT=%s", ps->mount);
 	snprintf(stateenv, sizeof stateenv, "METAFS_STATE_DIR=%s", state);
@@ -347,14 +386,14 @@ static int run_process(struct mgr_pipes *ps, const char *name, const mgr_princip
 static void run_one(struct mgr_pipes *ps, struct pipeline *p)
 {
 	char name[STORE_NAME_MAX + 1];
-	snprintf(name, sizeof name, "%s", p->name);
-	snprintf(p->status, sizeof p->status, "running");
+	snprintf(name, sizeof name, "%s", p->base.name);
+	p->base.state = MGR_REG_RUNNING;
 	p->pending = false;
 	pthread_mutex_unlock(&ps->lock);
 
 	textbuf out = TEXTBUF_INIT;
 	int64_t t0 = store_now_ns();
-	mgr_principal owner = p->owner;
+	mgr_principal owner = p->base.owner;
 	char why[256] = "";
 	int code = run_process(ps, name, &owner, &out, why, sizeof why);
 	if (why[0]) {
@@ -368,10 +407,10 @@ static void run_one(struct mgr_pipes *ps, struct pipeline *p)
 	pthread_mutex_lock(&ps->lock);
 	snprintf(p->reason, sizeof p->reason, "%s", why);
 	p->exit_code = code;
-	p->runs++;
-	if (code == 0 && p->webhook)
+	p->base.runs++;
+	if (code == 0 && p->def.webhook)
 		p->delivered++;
-	snprintf(p->status, sizeof p->status, code == 0 ? "idle" : "failed");
+	p->base.state = code == 0 ? MGR_REG_IDLE : MGR_REG_FAILED;
 	snprintf(p->last_run, sizeof p->last_run, "%s", when);
 	textbuf_printf(&p->log, "== %s exit %d (%.3f s)\n", when, code, (double)(store_now_ns() - t0) / 1e9);
 	if (out.len)
@@ -382,7 +421,7 @@ static void run_one(struct mgr_pipes *ps, struct pipeline *p)
 		p->log.len = LOG_KEEP;
 	}
 	textbuf_free(&out);
-	save_state(ps, p);
+	mgr_registry_save_locked(&ps->reg, &p->base);
 	pthread_cond_broadcast(&ps->done);
 }
 
@@ -392,9 +431,9 @@ static void *worker_main(void *arg)
 	pthread_mutex_lock(&ps->lock);
 	while (!ps->stopping) {
 		struct pipeline *next = NULL;
-		for (uint32_t i = 0; i < ps->n && !next; i++)
-			if (!ps->p[i]->deleted && ps->p[i]->pending)
-				next = ps->p[i];
+		for (uint32_t i = 0; i < ps->reg.n && !next; i++)
+			if (!pipe_at(ps, i)->base.deleted && pipe_at(ps, i)->pending)
+				next = pipe_at(ps, i);
 		if (next)
 			run_one(ps, next);
 		else
@@ -413,37 +452,15 @@ int mgr_pipelines_start(mgr *m, const char *mountpoint)
 		return -ENOMEM;
 	ps->m = m;
 	snprintf(ps->mount, sizeof ps->mount, "%s", mountpoint);
-	snprintf(ps->dir, sizeof ps->dir, "%s/manager/pipelines", m->cfg.home);
 	pthread_mutex_init(&ps->lock, NULL);
 	pthread_cond_init(&ps->wake, NULL);
 	pthread_cond_init(&ps->done, NULL);
 	m->pipes = ps;
-	int rc = mgr_mkdirs(ps->dir, 0755);
+	int rc = mgr_registry_init(&ps->reg, &pipe_type, m, ps, &ps->lock, &ps->done, &ps->stopping);
+	if (rc == 0)
+		rc = mgr_registry_load(&ps->reg);
 	if (rc)
 		return rc;
-	DIR *d = opendir(ps->dir);
-	if (!d)
-		return -errno;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-		if (n <= 4 || strcmp(de->d_name + n - 4, ".ini") || de->d_name[0] == '.')
-			continue;
-		char name[STORE_NAME_MAX + 1], path[PATH_MAX + 300], err[512] = "cannot read it",
-			platform[STORE_NAME_MAX + 1], db[STORE_NAME_MAX + 1], table[STORE_NAME_MAX + 1];
-		bool webhook = false;
-		snprintf(name, sizeof name, "%.*s", (int)(n - 4), de->d_name);
-		snprintf(path, sizeof path, "%s/%s", ps->dir, de->d_name);
-		textbuf t = TEXTBUF_INIT;
-		if (mgr_state_read(path, &t) == 0 &&
-		    def_check(m, t.data ? t.data : "", t.len, platform, db, table, &webhook, err,
-			      sizeof err) == 0)
-			install_locked(ps, name, platform, db, table, webhook);
-		else
-			mgr_log(MGR_LOG_WARN, "ignoring pipeline %s: %s", path, err);
-		textbuf_free(&t);
-	}
-	closedir(d);
 	if (pthread_create(&ps->worker, NULL, worker_main, ps))
 		return -EAGAIN;
 	ps->running = true;
@@ -462,11 +479,7 @@ void mgr_pipelines_stop(mgr *m)
 	pthread_mutex_unlock(&ps->lock);
 	if (ps->running)
 		pthread_join(ps->worker, NULL);
-	for (uint32_t i = 0; i < ps->n; i++) {
-		textbuf_free(&ps->p[i]->log);
-		free(ps->p[i]);
-	}
-	free(ps->p);
+	mgr_registry_fini(&ps->reg);
 	pthread_mutex_destroy(&ps->lock);
 	pthread_cond_destroy(&ps->wake);
 	pthread_cond_destroy(&ps->done);
@@ -481,9 +494,9 @@ void mgr_pipelines_notify(mgr *m, const char *platform)
 		return;
 	pthread_mutex_lock(&ps->lock);
 	bool any = false;
-	for (uint32_t i = 0; i < ps->n; i++)
-		if (!ps->p[i]->deleted && !strcmp(ps->p[i]->platform, platform)) {
-			ps->p[i]->pending = true;
+	for (uint32_t i = 0; i < ps->reg.n; i++)
+		if (!pipe_at(ps, i)->base.deleted && !strcmp(pipe_at(ps, i)->def.platform, platform)) {
+			pipe_at(ps, i)->pending = true;
 			any = true;
 		}
 	if (any)
@@ -495,142 +508,43 @@ int mgr_pipeline_define_as(mgr *m, const mgr_principal *who, const char *name, c
 			   size_t len, char *err, size_t errlen)
 {
 	struct mgr_pipes *ps = m->pipes;
-	char platform[STORE_NAME_MAX + 1], db[STORE_NAME_MAX + 1], table[STORE_NAME_MAX + 1];
-	bool webhook = false;
+	struct pipe_def def;
 	if (!ps)
 		return -ENOTSUP;
-	int rc = def_check(m, text, len, platform, db, table, &webhook, err, errlen);
-	char path[PATH_MAX + 300];
-	snprintf(path, sizeof path, "/pipelines/%s.ini", name);
-	if (rc == 0) {
-		/* Someone else's pipeline: ADMIN on the metastore to replace it. */
-		pthread_mutex_lock(&ps->lock);
-		struct pipeline *old = find_locked(ps, name);
-		bool other = old && old->owner.uid != who->uid;
-		pthread_mutex_unlock(&ps->lock);
-		mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
-		if (other && mgr_authorize(m, who, MGR_PRIV_ADMIN, &all, "pipeline", path)) {
-			snprintf(err, errlen, "permission denied: the pipeline belongs to another user");
-			rc = -EACCES;
-		}
-	}
-	if (rc == 0) {
-		mgr_object src = {MGR_OBJ_TABLE, platform, db, table};
-		if (mgr_authorize(m, who, MGR_PRIV_SELECT, &src, "pipeline", NULL)) {
-			snprintf(err, errlen, "permission denied: SELECT is needed on %s/%s/%s", platform, db,
-				 table);
-			rc = -EACCES;
-		}
-	}
-	if (rc) {
-		mgr_log(MGR_LOG_WARN, "refused pipeline %s: %s", name, err);
-		return rc;
-	}
-	snprintf(path, sizeof path, "%s/%s.ini", ps->dir, name);
-	if ((rc = mgr_state_replace(path, text, len)))
-		return rc;
-	pthread_mutex_lock(&ps->lock);
-	rc = install_locked(ps, name, platform, db, table, webhook);
-	struct pipeline *p = rc == 0 ? find_locked(ps, name) : NULL;
-	if (p) {
-		p->owner = *who;
-		save_state(ps, p);
-	}
-	pthread_mutex_unlock(&ps->lock);
-	mgr_log(MGR_LOG_INFO, "pipeline %s defined on %s", name, platform);
+	int rc = mgr_registry_define(&ps->reg, who, name, text, len, &def, err, errlen);
+	if (rc == 0)
+		mgr_log(MGR_LOG_INFO, "pipeline %s defined on %s", name, def.platform);
 	return rc;
 }
 
 int mgr_pipeline_delete(mgr *m, const char *name)
 {
-	struct mgr_pipes *ps = m->pipes;
-	if (!ps)
-		return -ENOENT;
-	pthread_mutex_lock(&ps->lock);
-	struct pipeline *p = find_locked(ps, name);
-	if (p)
-		p->deleted = true;
-	pthread_mutex_unlock(&ps->lock);
-	if (!p)
-		return -ENOENT;
-	char path[PATH_MAX + 300];
-	snprintf(path, sizeof path, "%s/%s.ini", ps->dir, name);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/%s.state", ps->dir, name);
-	unlink(path);
-	return 0;
+	return m->pipes ? mgr_registry_delete(&m->pipes->reg, name) : -ENOENT;
 }
 
 uint32_t mgr_pipeline_count(mgr *m)
 {
-	struct mgr_pipes *ps = m->pipes;
-	if (!ps)
-		return 0;
-	pthread_mutex_lock(&ps->lock);
-	uint32_t n = ps->n;
-	pthread_mutex_unlock(&ps->lock);
-	return n;
-}
-
-/* The name and the owner (each when not NULL) of pipeline ID. */
-static int lookup_by_id(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1], mgr_principal *owner)
-{
-	struct mgr_pipes *ps = m->pipes;
-	if (!ps)
-		return -ENOENT;
-	pthread_mutex_lock(&ps->lock);
-	struct pipeline *p = by_id_locked(ps, id);
-	if (p && name)
-		memcpy(name, p->name, STORE_NAME_MAX + 1);
-	if (p && owner)
-		*owner = p->owner;
-	pthread_mutex_unlock(&ps->lock);
-	return p ? 0 : -ENOENT;
+	return m->pipes ? mgr_registry_count(&m->pipes->reg) : 0;
 }
 
 int mgr_pipeline_info(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1])
 {
-	return lookup_by_id(m, id, name, NULL);
+	return m->pipes ? mgr_registry_lookup(&m->pipes->reg, id, name, NULL) : -ENOENT;
 }
 
 int mgr_pipeline_owner(mgr *m, uint32_t id, mgr_principal *owner)
 {
-	return lookup_by_id(m, id, NULL, owner);
+	return m->pipes ? mgr_registry_lookup(&m->pipes->reg, id, NULL, owner) : -ENOENT;
 }
 
 int mgr_pipeline_find(mgr *m, const char *name, uint32_t *id)
 {
-	struct mgr_pipes *ps = m->pipes;
-	if (!ps)
-		return -ENOENT;
-	pthread_mutex_lock(&ps->lock);
-	struct pipeline *p = find_locked(ps, name);
-	if (p)
-		*id = p->id;
-	pthread_mutex_unlock(&ps->lock);
-	return p ? 0 : -ENOENT;
+	return m->pipes ? mgr_registry_find(&m->pipes->reg, name, id) : -ENOENT;
 }
 
 int mgr_pipeline_read_def(mgr *m, uint32_t id, textbuf *out)
 {
-	struct mgr_pipes *ps = m->pipes;
-	char name[STORE_NAME_MAX + 1], path[PATH_MAX + 300];
-	if (!ps || mgr_pipeline_info(m, id, name))
-		return -ENOENT;
-	snprintf(path, sizeof path, "%s/%s.ini", ps->dir, name);
-	return mgr_state_read(path, out);
-}
-
-static void render_status(const struct pipeline *p, textbuf *out)
-{
-	textbuf_printf(out, "%s\n", p->status);
-	if (p->reason[0])
-		textbuf_printf(out, "reason: %s\n", p->reason);
-	textbuf_printf(out, "platform: %s\nlast_run: %s\nowner: %u\n", p->platform, p->last_run,
-		       p->owner.uid);
-	if (p->exit_code >= 0)
-		textbuf_printf(out, "exit_code: %d\n", p->exit_code);
-	textbuf_printf(out, "runs: %llu\n", (unsigned long long)p->runs);
+	return m->pipes ? mgr_registry_read_def(&m->pipes->reg, id, out) : -ENOENT;
 }
 
 int mgr_pipeline_read(mgr *m, uint32_t id, mgr_pipeline_file file, textbuf *out)
@@ -639,7 +553,7 @@ int mgr_pipeline_read(mgr *m, uint32_t id, mgr_pipeline_file file, textbuf *out)
 	if (!ps)
 		return -ENOENT;
 	pthread_mutex_lock(&ps->lock);
-	struct pipeline *p = by_id_locked(ps, id);
+	struct pipeline *p = (struct pipeline *)mgr_registry_get_locked(&ps->reg, id);
 	if (p) {
 		if (file == MGR_PIPELINE_STATUS)
 			render_status(p, out);
@@ -654,38 +568,5 @@ int mgr_pipeline_read(mgr *m, uint32_t id, mgr_pipeline_file file, textbuf *out)
 
 int mgr_pipeline_run_now(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, textbuf *out)
 {
-	struct mgr_pipes *ps = m->pipes;
-	if (!ps)
-		return -ENOENT;
-	int rc = 0;
-	pthread_mutex_lock(&ps->lock);
-	struct pipeline *p = by_id_locked(ps, id);
-	if (!p) {
-		pthread_mutex_unlock(&ps->lock);
-		return -ENOENT;
-	}
-	uint64_t target = p->runs + 1 + (!strcmp(p->status, "running") ? 1 : 0);
-	p->pending = true;
-	pthread_cond_signal(&ps->wake);
-	while (p->runs < target) {
-		if (ps->stopping || (stop && stop(ctx))) {
-			rc = -EINTR;
-			break;
-		}
-		struct timespec until;
-		mgr_deadline(&until, 100);
-		pthread_cond_timedwait(&ps->done, &ps->lock, &until);
-	}
-	if (rc == 0) {
-		render_status(p, out);
-		/* The last run's output: what follows the last "== " header. */
-		const char *last = NULL;
-		for (const char *s = p->log.data; s && (s = strstr(s, "== ")); s += 3)
-			if (s == p->log.data || s[-1] == '\n')
-				last = s;
-		if (last)
-			textbuf_puts(out, last);
-	}
-	pthread_mutex_unlock(&ps->lock);
-	return rc ? rc : textbuf_error(out);
+	return m->pipes ? mgr_registry_run_now(&m->pipes->reg, id, stop, ctx, out) : -ENOENT;
 }

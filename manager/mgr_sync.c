@@ -5,9 +5,9 @@
 #include "mgr_exchange.h"
 #include "mgr_pipeline.h"
 #include "mgr_int.h"
+#include "mgr_registry.h"
 #include "sync.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -25,10 +25,8 @@ const char *const mgr_sync_file_names[MGR_SYNC_FILE_COUNT] = {
 };
 
 struct rule_entry {
-	uint32_t id;
-	bool deleted;
+	mgr_reg_entry base;         /* first: name, state, runs and owner, kept by the registry */
 	sync_rule rule;
-	char status[16];            /* idle | running | failed */
 	char reason[600];           /* why it failed */
 	char last_run[512];
 	textbuf history;            /* lines, newest last */
@@ -37,20 +35,16 @@ struct rule_entry {
 	bool full_requested;        /* redefined (masks may differ): compare everything once */
 	bool last_fallback;         /* the last run found a gap in the log */
 	uint64_t failed_head;       /* source head when it last failed: retry only past it */
-	uint64_t runs;              /* completed runs */
 	int64_t next_full_ns;       /* next periodic full compare */
-	mgr_principal owner;        /* who defined it: runs check their SYNC */
 };
 
 struct mgr_syncs {
 	mgr *m;
 	pthread_mutex_t lock;
 	pthread_cond_t wake, done;
-	struct rule_entry **rules;
-	uint32_t nrules, cap;
+	mgr_registry reg;           /* the rules, under LOCK */
 	pthread_t thread;
 	bool running, stopping, kicked;
-	char dir[PATH_MAX];
 	bool have_key;              /* the exchange key, for rules with masks */
 	uint8_t key[SYNC_MASK_KEY_BYTES];
 	char key_id[9];
@@ -65,89 +59,10 @@ static sync_platform as_sync(const struct mgr_syncs *ss, const mgr_platform *p)
 			       key ? ss->key_id : NULL};
 }
 
-static void save_state(struct mgr_syncs *ss, struct rule_entry *r)
+/* Rule number I + 1, deleted or not (the lock held). */
+static struct rule_entry *rule_at(struct mgr_syncs *ss, uint32_t i)
 {
-	char path[PATH_MAX + 300];
-	snprintf(path, sizeof path, "%s/%s.state", ss->dir, r->rule.name);
-	textbuf t = TEXTBUF_INIT;
-	textbuf_printf(&t, "owner: %u:%u\n", r->owner.uid, r->owner.gid);
-	textbuf_printf(&t, "last_run: %s\n", r->last_run);
-	if (r->history.len)
-		textbuf_append(&t, r->history.data, r->history.len);
-	if (textbuf_error(&t) == 0)
-		mgr_state_replace(path, t.data ? t.data : "", t.len);
-	textbuf_free(&t);
-}
-
-/* Restore the history (and last run) a previous daemon saved. */
-static void load_state(struct mgr_syncs *ss, struct rule_entry *r)
-{
-	char path[PATH_MAX + 300];
-	snprintf(path, sizeof path, "%s/%s.state", ss->dir, r->rule.name);
-	textbuf t = TEXTBUF_INIT;
-	r->owner.uid = (uint32_t)getuid();   /* older states have no owner: the daemon's */
-	r->owner.gid = (uint32_t)getgid();
-	if (mgr_state_read(path, &t) == 0 && t.data) {
-		const char *s = t.data;
-		unsigned uid, gid;
-		if (sscanf(s, "owner: %u:%u", &uid, &gid) == 2 && strchr(s, '\n')) {
-			r->owner.uid = uid;
-			r->owner.gid = gid;
-			s = strchr(s, '\n') + 1;
-		}
-		const char *nl = strchr(s, '\n');
-		if (nl && !strncmp(s, "last_run: ", 10)) {
-			snprintf(r->last_run, sizeof r->last_run, "%.*s", (int)(nl - s - 10), s + 10);
-			textbuf_puts(&r->history, nl + 1);
-		}
-	}
-	textbuf_free(&t);
-}
-
-static struct rule_entry *find_locked(struct mgr_syncs *ss, const char *name)
-{
-	for (uint32_t i = 0; i < ss->nrules; i++)
-		if (!ss->rules[i]->deleted && !strcmp(ss->rules[i]->rule.name, name))
-			return ss->rules[i];
-	return NULL;
-}
-
-static struct rule_entry *by_id_locked(struct mgr_syncs *ss, uint32_t id)
-{
-	return id >= 1 && id <= ss->nrules && !ss->rules[id - 1]->deleted ? ss->rules[id - 1] : NULL;
-}
-
-/* Add or replace rule R (its name) in the table. */
-static int install_locked(struct mgr_syncs *ss, const sync_rule *rule)
-{
-	struct rule_entry *r = find_locked(ss, rule->name);
-	if (r) {
-		r->rule = *rule;
-		r->next_full_ns = 0;
-		/* The mirrors' schemas and mask properties may have to change
-		 * although the source did not. */
-		r->full_requested = true;
-		return 0;
-	}
-	if (ss->nrules == ss->cap) {
-		uint32_t cap = ss->cap ? ss->cap * 2 : 16;
-		struct rule_entry **p = realloc(ss->rules, cap * sizeof *p);
-		if (!p)
-			return -ENOMEM;
-		ss->rules = p;
-		ss->cap = cap;
-	}
-	r = calloc(1, sizeof *r);
-	if (!r)
-		return -ENOMEM;
-	r->id = ss->nrules + 1;
-	r->rule = *rule;
-	r->full_requested = rule->masks.n > 0;   /* the key or policy may differ from the mirrors' */
-	snprintf(r->status, sizeof r->status, "idle");
-	snprintf(r->last_run, sizeof r->last_run, "never");
-	ss->rules[ss->nrules++] = r;
-	load_state(ss, r);
-	return 0;
+	return (struct rule_entry *)ss->reg.entries[i];
 }
 
 /* ---- running a rule ---------------------------------------------------------------- */
@@ -203,8 +118,8 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 {
 	mgr *m = ss->m;
 	sync_rule rule = r->rule;
-	mgr_principal owner = r->owner;
-	snprintf(r->status, sizeof r->status, "running");
+	mgr_principal owner = r->base.owner;
+	r->base.state = MGR_REG_RUNNING;
 	pthread_mutex_unlock(&ss->lock);
 
 	mgr_platform *src = mgr_platform_find(m, rule.source_platform);
@@ -236,14 +151,14 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 	pthread_mutex_lock(&ss->lock);
 	if (rc) {
 		r->failed_head = res.source_head;
-		snprintf(r->status, sizeof r->status, "failed");
+		r->base.state = MGR_REG_FAILED;
 		snprintf(r->reason, sizeof r->reason, "%s",
 			 res.conflict[0] ? res.conflict
 			 : !src || !tgt ? "the source or target platform is not configured"
 					: store_strerror(rc));
 		mgr_log(MGR_LOG_WARN, "sync rule %s failed: %s", rule.name, r->reason);
 	} else {
-		snprintf(r->status, sizeof r->status, "idle");
+		r->base.state = MGR_REG_IDLE;
 		r->reason[0] = '\0';
 		r->failed_head = 0;
 	}
@@ -257,8 +172,8 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 	/* The note stays until a run that had work to do read the log without a gap. */
 	if (rc == 0 && (res.events_read || res.full_compare))
 		r->last_fallback = res.full_compare && !full;
-	r->runs++;
-	save_state(ss, r);
+	r->base.runs++;
+	mgr_registry_save_locked(&ss->reg, &r->base);
 	if (rc == 0 && (res.applied || res.dropped) && m->commit_hook)
 		m->commit_hook();   /* the target's listings in the kernel, now */
 	if (rc == 0 && (res.applied || res.dropped || res.events_read))
@@ -291,9 +206,9 @@ static void *scheduler_main(void *arg)
 	pthread_mutex_lock(&ss->lock);
 	while (!ss->stopping) {
 		int64_t now = store_now_ns();
-		for (uint32_t i = 0; i < ss->nrules && !ss->stopping; i++) {
-			struct rule_entry *r = ss->rules[i];
-			if (r->deleted)
+		for (uint32_t i = 0; i < ss->reg.n && !ss->stopping; i++) {
+			struct rule_entry *r = rule_at(ss, i);
+			if (r->base.deleted)
 				continue;
 			bool full = (r->rule.interval_ms && now >= r->next_full_ns) || r->full_requested;
 			bool asked = r->run_requested;
@@ -302,7 +217,7 @@ static void *scheduler_main(void *arg)
 			pthread_mutex_unlock(&ss->lock);
 			bool news = !full && !asked && has_news(ss->m, &rule, failed_head);
 			pthread_mutex_lock(&ss->lock);
-			if (!(full || asked || news) || r->deleted)
+			if (!(full || asked || news) || r->base.deleted)
 				continue;
 			/* A failed rule is retried when there is something new, not in a loop. */
 			r->run_requested = false;
@@ -324,6 +239,152 @@ static void *scheduler_main(void *arg)
 	return NULL;
 }
 
+/* ---- rules as a kind of the registry ------------------------------------------------------ */
+
+static int rule_parse(mgr_registry *reg, const char *name, const char *text, size_t len, void *def,
+		      char *err, size_t errlen)
+{
+	(void)reg;
+	return sync_rule_parse(name, text, len, def, err, errlen);
+}
+
+static int rule_validate(mgr_registry *reg, const void *def, char *err, size_t errlen)
+{
+	const sync_rule *rule = def;
+	if (!mgr_platform_find(reg->m, rule->source_platform)) {
+		snprintf(err, errlen, "unknown source platform \"%s\"", rule->source_platform);
+		return -EINVAL;
+	}
+	if (!mgr_platform_find(reg->m, rule->target_platform)) {
+		snprintf(err, errlen, "unknown target platform \"%s\"", rule->target_platform);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* WHO needs SYNC on both ends of the rule.  Audited. */
+static int rule_authorize(mgr_registry *reg, const mgr_principal *who, const void *def, char *err,
+			  size_t errlen)
+{
+	mgr_object ends[2];
+	rule_objects(def, &ends[0], &ends[1]);
+	for (int i = 0; i < 2; i++)
+		if (mgr_authorize(reg->m, who, MGR_PRIV_SYNC, &ends[i], "sync", NULL)) {
+			char obj[3 * (STORE_NAME_MAX + 1) + 2];
+			mgr_object_path(&ends[i], obj, sizeof obj);
+			snprintf(err, errlen, "permission denied: SYNC is needed on %s", obj);
+			return -EACCES;
+		}
+	return 0;
+}
+
+static void rule_init(mgr_reg_entry *e)
+{
+	struct rule_entry *r = (struct rule_entry *)e;
+	snprintf(r->last_run, sizeof r->last_run, "never");
+}
+
+static void rule_assign(mgr_reg_entry *e, const void *def, bool fresh)
+{
+	struct rule_entry *r = (struct rule_entry *)e;
+	r->rule = *(const sync_rule *)def;
+	if (fresh) {
+		/* The key or policy may differ from what the mirrors were made with. */
+		r->full_requested = r->rule.masks.n > 0;
+		return;
+	}
+	r->next_full_ns = 0;
+	/* The mirrors' schemas and mask properties may have to change although
+	 * the source did not. */
+	r->full_requested = true;
+}
+
+/* NAME.state: the owner, the last run, then the history. */
+static void rule_state_format(const mgr_reg_entry *e, textbuf *out)
+{
+	const struct rule_entry *r = (const struct rule_entry *)e;
+	textbuf_printf(out, "owner: %u:%u\n", e->owner.uid, e->owner.gid);
+	textbuf_printf(out, "last_run: %s\n", r->last_run);
+	if (r->history.len)
+		textbuf_append(out, r->history.data, r->history.len);
+}
+
+static void rule_state_parse(mgr_reg_entry *e, const char *s)
+{
+	struct rule_entry *r = (struct rule_entry *)e;
+	unsigned uid, gid;
+	if (sscanf(s, "owner: %u:%u", &uid, &gid) == 2 && strchr(s, '\n')) {
+		e->owner.uid = uid;
+		e->owner.gid = gid;
+		s = strchr(s, '\n') + 1;
+	}
+	const char *nl = strchr(s, '\n');
+	if (nl && !strncmp(s, "last_run: ", 10)) {
+		snprintf(r->last_run, sizeof r->last_run, "%.*s", (int)(nl - s - 10), s + 10);
+		textbuf_puts(&r->history, nl + 1);
+	}
+}
+
+/* The canonical form, not the text as written. */
+static int rule_format(const mgr_reg_entry *e, textbuf *out)
+{
+	sync_rule_format(&((const struct rule_entry *)e)->rule, out);
+	return textbuf_error(out);
+}
+
+static void rule_defined_locked(mgr_registry *reg, mgr_reg_entry *e)
+{
+	struct mgr_syncs *ss = reg->owner;
+	(void)e;
+	ss->kicked = true;
+	pthread_cond_signal(&ss->wake);
+}
+
+static void rule_request_locked(mgr_registry *reg, mgr_reg_entry *e)
+{
+	((struct rule_entry *)e)->run_requested = true;
+	rule_defined_locked(reg, e);
+}
+
+static void rule_result_locked(const mgr_reg_entry *e, textbuf *out)
+{
+	const struct rule_entry *r = (const struct rule_entry *)e;
+	textbuf_printf(out, "%s\n", mgr_reg_state_name(e->state));
+	if (r->reason[0])
+		textbuf_printf(out, "reason: %s\n", r->reason);
+	if (r->last_result.len)
+		textbuf_append(out, r->last_result.data, r->last_result.len);
+}
+
+static void rule_fini(mgr_reg_entry *e)
+{
+	struct rule_entry *r = (struct rule_entry *)e;
+	textbuf_free(&r->history);
+	textbuf_free(&r->last_result);
+}
+
+static const mgr_reg_type rule_type = {
+	.dir = "sync",
+	.suffix = ".rule",
+	.noun = "sync rule",
+	.short_noun = "rule",
+	.action = "sync",
+	.entry_size = sizeof(struct rule_entry),
+	.def_size = sizeof(sync_rule),
+	.parse = rule_parse,
+	.validate = rule_validate,
+	.authorize = rule_authorize,
+	.init = rule_init,
+	.assign = rule_assign,
+	.state_format = rule_state_format,
+	.state_parse = rule_state_parse,
+	.format = rule_format,
+	.defined_locked = rule_defined_locked,
+	.request_locked = rule_request_locked,
+	.result_locked = rule_result_locked,
+	.fini = rule_fini,
+};
+
 /* ---- the interface ------------------------------------------------------------------ */
 
 int mgr_sync_start(mgr *m)
@@ -335,9 +396,8 @@ int mgr_sync_start(mgr *m)
 	pthread_mutex_init(&ss->lock, NULL);
 	pthread_cond_init(&ss->wake, NULL);
 	pthread_cond_init(&ss->done, NULL);
-	snprintf(ss->dir, sizeof ss->dir, "%s/manager/sync", m->cfg.home);
 	m->syncs = ss;
-	int rc = mgr_mkdirs(ss->dir, 0755);
+	int rc = mgr_registry_init(&ss->reg, &rule_type, m, ss, &ss->lock, &ss->done, &ss->stopping);
 	if (rc)
 		return rc;
 	char keypath[PATH_MAX + 32], kerr[512] = "";
@@ -347,27 +407,8 @@ int mgr_sync_start(mgr *m)
 		ss->have_key = true;
 	else
 		mgr_log(MGR_LOG_WARN, "no exchange key: rules with masks will fail: %s", kerr);
-	DIR *d = opendir(ss->dir);
-	if (!d)
-		return -errno;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-		if (n <= 5 || strcmp(de->d_name + n - 5, ".rule") || de->d_name[0] == '.')
-			continue;
-		char name[STORE_NAME_MAX + 1], path[PATH_MAX + 300], err[512];
-		snprintf(name, sizeof name, "%.*s", (int)(n - 5), de->d_name);
-		snprintf(path, sizeof path, "%s/%s", ss->dir, de->d_name);
-		textbuf t = TEXTBUF_INIT;
-		sync_rule rule;
-		if (mgr_state_read(path, &t) == 0 &&
-		    sync_rule_parse(name, t.data ? t.data : "", t.len, &rule, err, sizeof err) == 0)
-			install_locked(ss, &rule);
-		else
-			mgr_log(MGR_LOG_WARN, "ignoring sync rule %s: %s", path, err);
-		textbuf_free(&t);
-	}
-	closedir(d);
+	if ((rc = mgr_registry_load(&ss->reg)))
+		return rc;
 	if (pthread_create(&ss->thread, NULL, scheduler_main, ss))
 		return -EAGAIN;
 	ss->running = true;
@@ -386,12 +427,7 @@ void mgr_sync_stop(mgr *m)
 	pthread_mutex_unlock(&ss->lock);
 	if (ss->running)
 		pthread_join(ss->thread, NULL);
-	for (uint32_t i = 0; i < ss->nrules; i++) {
-		textbuf_free(&ss->rules[i]->history);
-		textbuf_free(&ss->rules[i]->last_result);
-		free(ss->rules[i]);
-	}
-	free(ss->rules);
+	mgr_registry_fini(&ss->reg);
 	pthread_mutex_destroy(&ss->lock);
 	pthread_cond_destroy(&ss->wake);
 	pthread_cond_destroy(&ss->done);
@@ -410,34 +446,6 @@ void mgr_sync_kick(mgr *m)
 	pthread_mutex_unlock(&ss->lock);
 }
 
-/* May WHO define RULE (replacing what NAME is now)?  Audited. */
-static int define_check(struct mgr_syncs *ss, const mgr_principal *who, const sync_rule *rule,
-			char *err, size_t errlen)
-{
-	mgr *m = ss->m;
-	char path[PATH_MAX];
-	snprintf(path, sizeof path, "/sync/%s.rule", rule->name);
-	pthread_mutex_lock(&ss->lock);
-	struct rule_entry *old = find_locked(ss, rule->name);
-	bool other = old && old->owner.uid != who->uid;
-	pthread_mutex_unlock(&ss->lock);
-	mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
-	if (other && mgr_authorize(m, who, MGR_PRIV_ADMIN, &all, "sync", path)) {
-		snprintf(err, errlen, "permission denied: the rule belongs to another user");
-		return -EACCES;
-	}
-	mgr_object ends[2];
-	rule_objects(rule, &ends[0], &ends[1]);
-	for (int i = 0; i < 2; i++)
-		if (mgr_authorize(m, who, MGR_PRIV_SYNC, &ends[i], "sync", NULL)) {
-			char obj[3 * (STORE_NAME_MAX + 1) + 2];
-			mgr_object_path(&ends[i], obj, sizeof obj);
-			snprintf(err, errlen, "permission denied: SYNC is needed on %s", obj);
-			return -EACCES;
-		}
-	return 0;
-}
-
 int mgr_sync_define_as(mgr *m, const mgr_principal *who, const char *name, const char *text,
 		       size_t len, char *err, size_t errlen)
 {
@@ -445,120 +453,40 @@ int mgr_sync_define_as(mgr *m, const mgr_principal *who, const char *name, const
 	sync_rule rule;
 	if (!ss)
 		return -ENOTSUP;
-	int rc = sync_rule_parse(name, text, len, &rule, err, errlen);
-	if (rc == 0 && !mgr_platform_find(m, rule.source_platform)) {
-		snprintf(err, errlen, "unknown source platform \"%s\"", rule.source_platform);
-		rc = -EINVAL;
-	}
-	if (rc == 0 && !mgr_platform_find(m, rule.target_platform)) {
-		snprintf(err, errlen, "unknown target platform \"%s\"", rule.target_platform);
-		rc = -EINVAL;
-	}
+	int rc = mgr_registry_define(&ss->reg, who, name, text, len, &rule, err, errlen);
 	if (rc == 0)
-		rc = define_check(ss, who, &rule, err, errlen);
-	if (rc) {
-		mgr_log(MGR_LOG_WARN, "refused sync rule %s: %s", name, err);
-		return rc;
-	}
-	char path[PATH_MAX + 300];
-	snprintf(path, sizeof path, "%s/%s.rule", ss->dir, name);
-	if ((rc = mgr_state_replace(path, text, len)))
-		return rc;
-	pthread_mutex_lock(&ss->lock);
-	rc = install_locked(ss, &rule);
-	struct rule_entry *r = rc == 0 ? find_locked(ss, name) : NULL;
-	if (r) {
-		r->owner = *who;
-		save_state(ss, r);
-	}
-	ss->kicked = true;
-	pthread_cond_signal(&ss->wake);
-	pthread_mutex_unlock(&ss->lock);
-	mgr_log(MGR_LOG_INFO, "sync rule %s defined", name);
+		mgr_log(MGR_LOG_INFO, "sync rule %s defined", name);
 	return rc;
 }
 
 int mgr_sync_delete(mgr *m, const char *name)
 {
-	struct mgr_syncs *ss = m->syncs;
-	if (!ss)
-		return -ENOENT;
-	pthread_mutex_lock(&ss->lock);
-	struct rule_entry *r = find_locked(ss, name);
-	if (r)
-		r->deleted = true;
-	pthread_mutex_unlock(&ss->lock);
-	if (!r)
-		return -ENOENT;
-	char path[PATH_MAX + 300];
-	snprintf(path, sizeof path, "%s/%s.rule", ss->dir, name);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/%s.state", ss->dir, name);
-	unlink(path);
-	return 0;
+	return m->syncs ? mgr_registry_delete(&m->syncs->reg, name) : -ENOENT;
 }
 
 uint32_t mgr_sync_count(mgr *m)
 {
-	struct mgr_syncs *ss = m->syncs;
-	if (!ss)
-		return 0;
-	pthread_mutex_lock(&ss->lock);
-	uint32_t n = ss->nrules;
-	pthread_mutex_unlock(&ss->lock);
-	return n;
-}
-
-/* The name and the owner (each when not NULL) of rule ID. */
-static int lookup_by_id(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1], mgr_principal *owner)
-{
-	struct mgr_syncs *ss = m->syncs;
-	if (!ss)
-		return -ENOENT;
-	pthread_mutex_lock(&ss->lock);
-	struct rule_entry *r = by_id_locked(ss, id);
-	if (r && name)
-		memcpy(name, r->rule.name, STORE_NAME_MAX + 1);
-	if (r && owner)
-		*owner = r->owner;
-	pthread_mutex_unlock(&ss->lock);
-	return r ? 0 : -ENOENT;
+	return m->syncs ? mgr_registry_count(&m->syncs->reg) : 0;
 }
 
 int mgr_sync_info(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1])
 {
-	return lookup_by_id(m, id, name, NULL);
+	return m->syncs ? mgr_registry_lookup(&m->syncs->reg, id, name, NULL) : -ENOENT;
 }
 
 int mgr_sync_owner(mgr *m, uint32_t id, mgr_principal *owner)
 {
-	return lookup_by_id(m, id, NULL, owner);
+	return m->syncs ? mgr_registry_lookup(&m->syncs->reg, id, NULL, owner) : -ENOENT;
 }
 
 int mgr_sync_find(mgr *m, const char *name, uint32_t *id)
 {
-	struct mgr_syncs *ss = m->syncs;
-	if (!ss)
-		return -ENOENT;
-	pthread_mutex_lock(&ss->lock);
-	struct rule_entry *r = find_locked(ss, name);
-	if (r)
-		*id = r->id;
-	pthread_mutex_unlock(&ss->lock);
-	return r ? 0 : -ENOENT;
+	return m->syncs ? mgr_registry_find(&m->syncs->reg, name, id) : -ENOENT;
 }
 
 int mgr_sync_read_rule(mgr *m, uint32_t id, textbuf *out)
 {
-	struct mgr_syncs *ss = m->syncs;
-	if (!ss)
-		return -ENOENT;
-	pthread_mutex_lock(&ss->lock);
-	struct rule_entry *r = by_id_locked(ss, id);
-	if (r)
-		sync_rule_format(&r->rule, out);
-	pthread_mutex_unlock(&ss->lock);
-	return r ? textbuf_error(out) : -ENOENT;
+	return m->syncs ? mgr_registry_read_def(&m->syncs->reg, id, out) : -ENOENT;
 }
 
 int mgr_sync_read(mgr *m, uint32_t id, mgr_sync_file file, textbuf *out)
@@ -567,13 +495,13 @@ int mgr_sync_read(mgr *m, uint32_t id, mgr_sync_file file, textbuf *out)
 	if (!ss)
 		return -ENOENT;
 	pthread_mutex_lock(&ss->lock);
-	struct rule_entry *r = by_id_locked(ss, id);
+	struct rule_entry *r = (struct rule_entry *)mgr_registry_get_locked(&ss->reg, id);
 	sync_rule rule;
 	if (r) {
 		rule = r->rule;
 		switch (file) {
 		case MGR_SYNC_STATUS:
-			textbuf_printf(out, "%s\n", r->status);
+			textbuf_printf(out, "%s\n", mgr_reg_state_name(r->base.state));
 			if (r->reason[0])
 				textbuf_printf(out, "reason: %s\n", r->reason);
 			if (r->last_fallback)
@@ -581,7 +509,7 @@ int mgr_sync_read(mgr *m, uint32_t id, mgr_sync_file file, textbuf *out)
 						  "fell back to a full compare by etag\n");
 			textbuf_printf(out, "source: %s.%s.%s\ntarget: %s\nlast_run: %s\nowner: %u\n",
 				       rule.source_platform, rule.source_db, rule.source_table,
-				       rule.target_platform, r->last_run, r->owner.uid);
+				       rule.target_platform, r->last_run, r->base.owner.uid);
 			break;
 		case MGR_SYNC_LAST_RUN:
 			textbuf_printf(out, "%s\n", r->last_run);
@@ -627,40 +555,7 @@ int mgr_sync_read(mgr *m, uint32_t id, mgr_sync_file file, textbuf *out)
 
 int mgr_sync_run_now(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, textbuf *out)
 {
-	struct mgr_syncs *ss = m->syncs;
-	if (!ss)
-		return -ENOENT;
-	int rc = 0;
-	pthread_mutex_lock(&ss->lock);
-	struct rule_entry *r = by_id_locked(ss, id);
-	if (!r) {
-		pthread_mutex_unlock(&ss->lock);
-		return -ENOENT;
-	}
-	uint64_t target = r->runs + 1;
-	if (!strcmp(r->status, "running"))
-		target++;   /* the run under way may have started before the request */
-	r->run_requested = true;
-	ss->kicked = true;
-	pthread_cond_signal(&ss->wake);
-	while (r->runs < target) {
-		if (ss->stopping || (stop && stop(ctx))) {
-			rc = -EINTR;
-			break;
-		}
-		struct timespec until;
-		mgr_deadline(&until, 100);
-		pthread_cond_timedwait(&ss->done, &ss->lock, &until);
-	}
-	if (rc == 0) {
-		textbuf_printf(out, "%s\n", r->status);
-		if (r->reason[0])
-			textbuf_printf(out, "reason: %s\n", r->reason);
-		if (r->last_result.len)
-			textbuf_append(out, r->last_result.data, r->last_result.len);
-	}
-	pthread_mutex_unlock(&ss->lock);
-	return rc ? rc : textbuf_error(out);
+	return m->syncs ? mgr_registry_run_now(&m->syncs->reg, id, stop, ctx, out) : -ENOENT;
 }
 
 bool mgr_is_mirror(const store_table *t)
@@ -733,9 +628,9 @@ int mgr_sync_exchange_rule(mgr *m, const char *source, const char *target, const
 	if (!ss)
 		return rc;
 	pthread_mutex_lock(&ss->lock);
-	for (uint32_t i = 0; i < ss->nrules && rc; i++) {
-		const sync_rule *r = &ss->rules[i]->rule;
-		if (ss->rules[i]->deleted || (!r->masks.n && !r->ndrop) ||
+	for (uint32_t i = 0; i < ss->reg.n && rc; i++) {
+		const sync_rule *r = &rule_at(ss, i)->rule;
+		if (rule_at(ss, i)->base.deleted || (!r->masks.n && !r->ndrop) ||
 		    strcmp(r->source_platform, source) || strcmp(r->target_platform, target) ||
 		    !sync_rule_matches(r, db, table))
 			continue;

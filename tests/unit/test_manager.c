@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,9 @@
 #include <xxhash.h>
 
 #include "manager.h"
+#include "mgr_pipeline.h"
+#include "mgr_registry.h"
+#include "mgr_sync.h"
 
 struct fixture {
 	char home[64];
@@ -403,6 +407,453 @@ static void test_textbuf_grows_and_steals(void **state)
 	free(s);
 }
 
+/* ---- the registry of named definitions ---------------------------------------------------- */
+
+/* A kind for the registry's own tests: a one-line definition, and a state
+ * file holding the owner and the run count. */
+struct note_def {
+	char text[64];
+};
+
+struct note {
+	mgr_reg_entry base;
+	struct note_def def;
+	int assigned_fresh;     /* how the last assign was called: 1 fresh, 0 not, -1 never */
+	bool requested;
+};
+
+static int note_parse(mgr_registry *reg, const char *name, const char *text, size_t len, void *def,
+		      char *err, size_t errlen)
+{
+	(void)reg;
+	(void)name;
+	if (len >= 3 && !memcmp(text, "bad", 3)) {
+		snprintf(err, errlen, "line 1: bad note");
+		return -EINVAL;
+	}
+	snprintf(((struct note_def *)def)->text, sizeof ((struct note_def *)def)->text, "%.*s", (int)len,
+		 text);
+	return 0;
+}
+
+static void note_init(mgr_reg_entry *e)
+{
+	((struct note *)e)->assigned_fresh = -1;
+}
+
+static void note_assign(mgr_reg_entry *e, const void *def, bool fresh)
+{
+	struct note *n = (struct note *)e;
+	n->def = *(const struct note_def *)def;
+	n->assigned_fresh = fresh;
+}
+
+static void note_state_format(const mgr_reg_entry *e, textbuf *out)
+{
+	textbuf_printf(out, "owner %u:%u runs %llu\n", e->owner.uid, e->owner.gid,
+		       (unsigned long long)e->runs);
+}
+
+static void note_state_parse(mgr_reg_entry *e, const char *text)
+{
+	unsigned uid, gid;
+	unsigned long long runs;
+	if (sscanf(text, "owner %u:%u runs %llu", &uid, &gid, &runs) == 3) {
+		e->owner = (mgr_principal){uid, gid};
+		e->runs = runs;
+	}
+}
+
+/* A worker that runs at once: the run is over when the request returns. */
+static void note_request_locked(mgr_registry *reg, mgr_reg_entry *e)
+{
+	(void)reg;
+	((struct note *)e)->requested = true;
+	if (e->state != MGR_REG_RUNNING)
+		e->runs++;
+}
+
+static void note_result_locked(const mgr_reg_entry *e, textbuf *out)
+{
+	textbuf_printf(out, "%s runs=%llu\n", mgr_reg_state_name(e->state), (unsigned long long)e->runs);
+}
+
+static const mgr_reg_type note_type = {
+	.dir = "notes",
+	.suffix = ".note",
+	.noun = "note",
+	.short_noun = "note",
+	.action = "note",
+	.entry_size = sizeof(struct note),
+	.def_size = sizeof(struct note_def),
+	.parse = note_parse,
+	.init = note_init,
+	.assign = note_assign,
+	.state_format = note_state_format,
+	.state_parse = note_state_parse,
+	.request_locked = note_request_locked,
+	.result_locked = note_result_locked,
+};
+
+struct notes {
+	mgr_registry reg;
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	bool stopping;
+};
+
+static void notes_open(struct fixture *f, struct notes *n)
+{
+	memset(n, 0, sizeof *n);
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_cond_init(&n->done, NULL);
+	assert_int_equal(mgr_registry_init(&n->reg, &note_type, f->m, n, &n->lock, &n->done, &n->stopping),
+			 0);
+	assert_int_equal(mgr_registry_load(&n->reg), 0);
+}
+
+static void notes_close(struct notes *n)
+{
+	mgr_registry_fini(&n->reg);
+	pthread_mutex_destroy(&n->lock);
+	pthread_cond_destroy(&n->done);
+}
+
+static int note_define(struct notes *n, const mgr_principal *who, const char *name, const char *text)
+{
+	struct note_def def;
+	char err[256] = "";
+	return mgr_registry_define(&n->reg, who, name, text, strlen(text), &def, err, sizeof err);
+}
+
+static mgr_principal daemon_user(void)
+{
+	return (mgr_principal){(uint32_t)getuid(), (uint32_t)getgid()};
+}
+
+static bool exists(const char *home, const char *rel)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/manager/%s", home, rel);
+	return access(path, F_OK) == 0;
+}
+
+static void test_registry_state_names_are_the_words_status_files_show(void **state)
+{
+	(void)state;
+	assert_string_equal(mgr_reg_state_name(MGR_REG_IDLE), "idle");
+	assert_string_equal(mgr_reg_state_name(MGR_REG_RUNNING), "running");
+	assert_string_equal(mgr_reg_state_name(MGR_REG_FAILED), "failed");
+}
+
+static void test_registry_define_numbers_entries_from_one_in_order(void **state)
+{
+	struct fixture *f = *state;
+	struct notes n;
+	mgr_principal me = daemon_user();
+	notes_open(f, &n);
+	assert_int_equal(mgr_registry_count(&n.reg), 0);
+	assert_int_equal(note_define(&n, &me, "a", "first"), 0);
+	assert_int_equal(note_define(&n, &me, "b", "second"), 0);
+	uint32_t id = 0;
+	assert_int_equal(mgr_registry_find(&n.reg, "b", &id), 0);
+	assert_int_equal(id, 2);
+	assert_int_equal(mgr_registry_count(&n.reg), 2);
+	char name[STORE_NAME_MAX + 1];
+	assert_int_equal(mgr_registry_lookup(&n.reg, 1, name, NULL), 0);
+	assert_string_equal(name, "a");
+	assert_true(exists(f->home, "notes/a.note"));
+	assert_true(exists(f->home, "notes/a.state"));
+	notes_close(&n);
+}
+
+static void test_registry_redefinition_keeps_the_number_and_replaces_the_definition(void **state)
+{
+	struct fixture *f = *state;
+	struct notes n;
+	mgr_principal me = daemon_user();
+	notes_open(f, &n);
+	assert_int_equal(note_define(&n, &me, "a", "first"), 0);
+	assert_int_equal(note_define(&n, &me, "a", "again"), 0);
+	assert_int_equal(mgr_registry_count(&n.reg), 1);
+	pthread_mutex_lock(&n.lock);
+	struct note *e = (struct note *)mgr_registry_get_locked(&n.reg, 1);
+	assert_non_null(e);
+	assert_string_equal(e->def.text, "again");
+	assert_int_equal(e->assigned_fresh, 0);
+	pthread_mutex_unlock(&n.lock);
+	textbuf t = TEXTBUF_INIT;
+	assert_int_equal(mgr_registry_read_def(&n.reg, 1, &t), 0);
+	assert_string_equal(t.data, "again");   /* no format callback: the file as written */
+	textbuf_free(&t);
+	notes_close(&n);
+}
+
+static void test_registry_refuses_a_definition_that_does_not_parse(void **state)
+{
+	struct fixture *f = *state;
+	struct notes n;
+	mgr_principal me = daemon_user();
+	notes_open(f, &n);
+	struct note_def def;
+	char err[256] = "";
+	assert_int_equal(mgr_registry_define(&n.reg, &me, "a", "bad", 3, &def, err, sizeof err), -EINVAL);
+	assert_string_equal(err, "line 1: bad note");
+	assert_int_equal(mgr_registry_count(&n.reg), 0);
+	assert_false(exists(f->home, "notes/a.note"));
+	notes_close(&n);
+}
+
+static void test_registry_delete_forgets_the_name_but_not_the_number(void **state)
+{
+	struct fixture *f = *state;
+	struct notes n;
+	mgr_principal me = daemon_user();
+	notes_open(f, &n);
+	assert_int_equal(note_define(&n, &me, "a", "first"), 0);
+	assert_int_equal(mgr_registry_delete(&n.reg, "a"), 0);
+	uint32_t id;
+	assert_int_equal(mgr_registry_find(&n.reg, "a", &id), -ENOENT);
+	assert_int_equal(mgr_registry_lookup(&n.reg, 1, NULL, NULL), -ENOENT);
+	assert_int_equal(mgr_registry_delete(&n.reg, "a"), -ENOENT);
+	assert_false(exists(f->home, "notes/a.note"));
+	assert_false(exists(f->home, "notes/a.state"));
+	assert_int_equal(mgr_registry_count(&n.reg), 1);
+	assert_int_equal(note_define(&n, &me, "a", "anew"), 0);
+	assert_int_equal(mgr_registry_find(&n.reg, "a", &id), 0);
+	assert_int_equal(id, 2);
+	notes_close(&n);
+}
+
+static void test_registry_definer_becomes_the_owner(void **state)
+{
+	struct fixture *f = *state;
+	struct notes n;
+	mgr_principal me = daemon_user(), owner = {0, 0};
+	notes_open(f, &n);
+	assert_int_equal(note_define(&n, &me, "a", "first"), 0);
+	assert_int_equal(mgr_registry_lookup(&n.reg, 1, NULL, &owner), 0);
+	assert_int_equal(owner.uid, me.uid);
+	assert_int_equal(owner.gid, me.gid);
+	notes_close(&n);
+}
+
+static void test_registry_another_users_entry_needs_admin_to_redefine(void **state)
+{
+	struct fixture *f = *state;
+	struct notes n;
+	mgr_principal me = daemon_user(), other = {me.uid + 4242, me.gid};
+	notes_open(f, &n);
+	assert_int_equal(note_define(&n, &me, "a", "first"), 0);
+	struct note_def def;
+	char err[256] = "";
+	assert_int_equal(mgr_registry_define(&n.reg, &other, "a", "mine", 4, &def, err, sizeof err),
+			 -EACCES);
+	assert_string_equal(err, "permission denied: the note belongs to another user");
+	textbuf t = TEXTBUF_INIT;
+	assert_int_equal(mgr_registry_read_def(&n.reg, 1, &t), 0);
+	assert_string_equal(t.data, "first");
+	textbuf_free(&t);
+	notes_close(&n);
+}
+
+static void test_registry_load_restores_entries_with_their_state(void **state)
+{
+	struct fixture *f = *state;
+	struct notes n;
+	mgr_principal me = daemon_user();
+	notes_open(f, &n);
+	assert_int_equal(note_define(&n, &me, "a", "first"), 0);
+	notes_close(&n);
+	char path[256];
+	snprintf(path, sizeof path, "%s/manager/notes/a.state", f->home);
+	write_file(path, "owner 4242:77 runs 9\n");
+	snprintf(path, sizeof path, "%s/manager/notes/b.note", f->home);
+	write_file(path, "bad one");
+	notes_open(f, &n);
+	assert_int_equal(mgr_registry_count(&n.reg), 1);   /* b does not parse: skipped */
+	mgr_principal owner;
+	assert_int_equal(mgr_registry_lookup(&n.reg, 1, NULL, &owner), 0);
+	assert_int_equal(owner.uid, 4242);
+	assert_int_equal(owner.gid, 77);
+	pthread_mutex_lock(&n.lock);
+	struct note *e = (struct note *)mgr_registry_get_locked(&n.reg, 1);
+	assert_int_equal(e->base.runs, 9);
+	assert_int_equal(e->assigned_fresh, 1);
+	assert_string_equal(e->def.text, "first");
+	pthread_mutex_unlock(&n.lock);
+	notes_close(&n);
+}
+
+static void test_registry_run_now_returns_the_result_of_the_requested_run(void **state)
+{
+	struct fixture *f = *state;
+	struct notes n;
+	mgr_principal me = daemon_user();
+	notes_open(f, &n);
+	assert_int_equal(note_define(&n, &me, "a", "first"), 0);
+	textbuf t = TEXTBUF_INIT;
+	assert_int_equal(mgr_registry_run_now(&n.reg, 1, NULL, NULL, &t), 0);
+	assert_string_equal(t.data, "idle runs=1\n");
+	textbuf_free(&t);
+	assert_int_equal(mgr_registry_run_now(&n.reg, 2, NULL, NULL, &t), -ENOENT);
+	notes_close(&n);
+}
+
+static bool stop_after_a_few(void *ctx)
+{
+	return ++*(int *)ctx > 3;
+}
+
+static void test_registry_run_now_during_a_run_waits_for_the_next_one(void **state)
+{
+	struct fixture *f = *state;
+	struct notes n;
+	mgr_principal me = daemon_user();
+	notes_open(f, &n);
+	assert_int_equal(note_define(&n, &me, "a", "first"), 0);
+	pthread_mutex_lock(&n.lock);
+	mgr_reg_entry *e = mgr_registry_get_locked(&n.reg, 1);
+	e->state = MGR_REG_RUNNING;   /* a run began before the request: it does not count */
+	pthread_mutex_unlock(&n.lock);
+	textbuf t = TEXTBUF_INIT;
+	int calls = 0;
+	assert_int_equal(mgr_registry_run_now(&n.reg, 1, stop_after_a_few, &calls, &t), -EINTR);
+	assert_true(((struct note *)e)->requested);
+	assert_int_equal(t.len, 0);
+	textbuf_free(&t);
+	notes_close(&n);
+}
+
+/* The two kinds the daemon has, through their own interfaces. */
+
+static void test_sync_rules_are_defined_found_owned_and_deleted(void **state)
+{
+	struct fixture *f = *state;
+	mgr_principal me = daemon_user(), owner;
+	assert_int_equal(mgr_sync_start(f->m), 0);
+	const char *text = "source = warehouse.sales.*\ntarget = lake\n";
+	char err[256] = "", name[STORE_NAME_MAX + 1];
+	assert_int_equal(mgr_sync_define_as(f->m, &me, "r1", text, strlen(text), err, sizeof err), 0);
+	uint32_t id = 0;
+	assert_int_equal(mgr_sync_find(f->m, "r1", &id), 0);
+	assert_int_equal(id, 1);
+	assert_int_equal(mgr_sync_count(f->m), 1);
+	assert_int_equal(mgr_sync_info(f->m, 1, name), 0);
+	assert_string_equal(name, "r1");
+	assert_int_equal(mgr_sync_owner(f->m, 1, &owner), 0);
+	assert_int_equal(owner.uid, me.uid);
+	textbuf t = TEXTBUF_INIT;
+	assert_int_equal(mgr_sync_read_rule(f->m, 1, &t), 0);
+	assert_non_null(strstr(t.data, "warehouse.sales.*"));
+	textbuf_free(&t);
+	assert_true(exists(f->home, "sync/r1.rule"));
+	assert_int_equal(mgr_sync_delete(f->m, "r1"), 0);
+	assert_int_equal(mgr_sync_find(f->m, "r1", &id), -ENOENT);
+	assert_int_equal(mgr_sync_count(f->m), 1);
+	assert_false(exists(f->home, "sync/r1.rule"));
+	mgr_sync_stop(f->m);
+}
+
+static void test_sync_rule_with_an_unknown_platform_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	mgr_principal me = daemon_user();
+	assert_int_equal(mgr_sync_start(f->m), 0);
+	const char *text = "source = warehouse.sales.*\ntarget = nowhere\n";
+	char err[256] = "";
+	assert_int_equal(mgr_sync_define_as(f->m, &me, "r1", text, strlen(text), err, sizeof err),
+			 -EINVAL);
+	assert_string_equal(err, "unknown target platform \"nowhere\"");
+	assert_int_equal(mgr_sync_count(f->m), 0);
+	mgr_sync_stop(f->m);
+}
+
+static void test_sync_rule_owner_is_read_from_its_state_file(void **state)
+{
+	struct fixture *f = *state;
+	char path[256];
+	snprintf(path, sizeof path, "%s/manager/sync", f->home);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof path, "%s/manager/sync/r1.rule", f->home);
+	write_file(path, "source = warehouse.sales.*\ntarget = lake\n");
+	snprintf(path, sizeof path, "%s/manager/sync/r1.state", f->home);
+	write_file(path, "owner: 4242:77\nlast_run: never\n");
+	assert_int_equal(mgr_sync_start(f->m), 0);
+	mgr_principal owner;
+	assert_int_equal(mgr_sync_owner(f->m, 1, &owner), 0);
+	assert_int_equal(owner.uid, 4242);
+	assert_int_equal(owner.gid, 77);
+	mgr_sync_stop(f->m);
+}
+
+static const char pipeline_text[] = "[pipeline]\nname = p\nsource = warehouse/sales/orders\n";
+
+static void test_pipelines_are_defined_found_owned_and_deleted(void **state)
+{
+	struct fixture *f = *state;
+	store_table t0;
+	make_table(f, "column a int\n", &t0);
+	store_table_clear(&t0);
+	mgr_principal me = daemon_user(), owner;
+	assert_int_equal(mgr_pipelines_start(f->m, "/nonexistent"), 0);
+	char err[256] = "", name[STORE_NAME_MAX + 1];
+	assert_int_equal(mgr_pipeline_define_as(f->m, &me, "p1", pipeline_text, strlen(pipeline_text),
+						err, sizeof err), 0);
+	uint32_t id = 0;
+	assert_int_equal(mgr_pipeline_find(f->m, "p1", &id), 0);
+	assert_int_equal(id, 1);
+	assert_int_equal(mgr_pipeline_count(f->m), 1);
+	assert_int_equal(mgr_pipeline_info(f->m, 1, name), 0);
+	assert_string_equal(name, "p1");
+	assert_int_equal(mgr_pipeline_owner(f->m, 1, &owner), 0);
+	assert_int_equal(owner.uid, me.uid);
+	textbuf t = TEXTBUF_INIT;
+	assert_int_equal(mgr_pipeline_read_def(f->m, 1, &t), 0);
+	assert_string_equal(t.data, pipeline_text);
+	textbuf_reset(&t);
+	assert_int_equal(mgr_pipeline_read(f->m, 1, MGR_PIPELINE_STATUS, &t), 0);
+	char status[128];
+	snprintf(status, sizeof status, "idle\nplatform: warehouse\nlast_run: never\nowner: %u\nruns: 0\n",
+		 me.uid);
+	assert_string_equal(t.data, status);
+	textbuf_free(&t);
+	assert_int_equal(mgr_pipeline_delete(f->m, "p1"), 0);
+	assert_int_equal(mgr_pipeline_find(f->m, "p1", &id), -ENOENT);
+	assert_int_equal(mgr_pipeline_count(f->m), 1);
+	assert_false(exists(f->home, "pipelines/p1.ini"));
+	assert_false(exists(f->home, "pipelines/p1.state"));
+	mgr_pipelines_stop(f->m);
+}
+
+static void test_pipeline_owner_and_counters_are_read_from_its_state_file(void **state)
+{
+	struct fixture *f = *state;
+	store_table t0;
+	make_table(f, "column a int\n", &t0);
+	store_table_clear(&t0);
+	char path[256];
+	snprintf(path, sizeof path, "%s/manager/pipelines", f->home);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof path, "%s/manager/pipelines/p1.ini", f->home);
+	write_file(path, pipeline_text);
+	snprintf(path, sizeof path, "%s/manager/pipelines/p1.state", f->home);
+	write_file(path, "runs 3 delivered 1 exit_code 2 last_run 2026-01-01T00:00:00Z owner 4242:77\nout\n");
+	assert_int_equal(mgr_pipelines_start(f->m, "/nonexistent"), 0);
+	mgr_principal owner;
+	assert_int_equal(mgr_pipeline_owner(f->m, 1, &owner), 0);
+	assert_int_equal(owner.uid, 4242);
+	textbuf t = TEXTBUF_INIT;
+	assert_int_equal(mgr_pipeline_read(f->m, 1, MGR_PIPELINE_STATUS, &t), 0);
+	assert_string_equal(t.data, "failed\nplatform: warehouse\nlast_run: 2026-01-01T00:00:00Z\n"
+				    "owner: 4242\nexit_code: 2\nruns: 3\n");
+	textbuf_reset(&t);
+	assert_int_equal(mgr_pipeline_read(f->m, 1, MGR_PIPELINE_LOG, &t), 0);
+	assert_string_equal(t.data, "out\n");
+	textbuf_free(&t);
+	mgr_pipelines_stop(f->m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -422,6 +873,21 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_repair_registers_and_forgets_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_drop_refuses_partitions, setup, teardown),
 		cmocka_unit_test(test_textbuf_grows_and_steals),
+		cmocka_unit_test(test_registry_state_names_are_the_words_status_files_show),
+		cmocka_unit_test_setup_teardown(test_registry_define_numbers_entries_from_one_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_redefinition_keeps_the_number_and_replaces_the_definition, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_refuses_a_definition_that_does_not_parse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_delete_forgets_the_name_but_not_the_number, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_definer_becomes_the_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_another_users_entry_needs_admin_to_redefine, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_load_restores_entries_with_their_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_run_now_returns_the_result_of_the_requested_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_run_now_during_a_run_waits_for_the_next_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_rules_are_defined_found_owned_and_deleted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_rule_with_an_unknown_platform_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_rule_owner_is_read_from_its_state_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipelines_are_defined_found_owned_and_deleted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipeline_owner_and_counters_are_read_from_its_state_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
