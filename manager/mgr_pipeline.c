@@ -11,6 +11,7 @@
 #include "mgr_pipeline.h"
 #include "mgr_int.h"
 #include "mgr_registry.h"
+#include "base_prog.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -266,23 +267,10 @@ static void pipeline_program(char *out, size_t cap)
 		snprintf(out, cap, "%s", env);
 		return;
 	}
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			const char *const cand[] = {"%s/metafs-pipeline", "%s/../pipeline/metafs-pipeline",
-						    "%s/../bin/metafs-pipeline"};
-			for (size_t i = 0; i < 3; i++) {
-				snprintf(out, cap, cand[i], self);
-				if (access(out, X_OK) == 0)
-					return;
-			}
-		}
-	}
-	snprintf(out, cap, "metafs-pipeline");
+	static const char *const beside[] = {"metafs-pipeline", "../pipeline/metafs-pipeline",
+					     "../bin/metafs-pipeline"};
+	if (base_prog_sibling_find(beside, sizeof beside / sizeof beside[0], out, cap))
+		snprintf(out, cap, "metafs-pipeline");
 }
 
 /* Run pipeline NAME once as OWNER; its output into OUT; returns its exit

@@ -3,6 +3,7 @@
  * mgr_registry.h).
  */
 #include "mgr_registry.h"
+#include "base_array.h"
 #include "mgr_int.h"
 
 #include <dirent.h>
@@ -108,14 +109,9 @@ static int install_locked(mgr_registry *reg, const char *name, const void *def)
 		reg->type->assign(e, def, false);
 		return 0;
 	}
-	if (reg->n == reg->cap) {
-		uint32_t cap = reg->cap ? reg->cap * 2 : 16;
-		mgr_reg_entry **grown = realloc(reg->entries, cap * sizeof *grown);
-		if (!grown)
-			return -ENOMEM;
-		reg->entries = grown;
-		reg->cap = cap;
-	}
+	int rc = BASE_ARRAY_RESERVE(reg->entries, reg->cap, (size_t)reg->n + 1);
+	if (rc)
+		return rc;
 	if (!(e = calloc(1, reg->type->entry_size)))
 		return -ENOMEM;
 	e->id = reg->n + 1;
