@@ -1187,6 +1187,22 @@ out:
 	return rc;
 }
 
+int store_pnode_ensure(store_txn *txn, uint64_t table_id, uint64_t parent_id, const char *value,
+		       uint32_t uid, uint32_t gid, store_origin origin, store_pnode *out,
+		       bool *created)
+{
+	int rc = store_pnode_get(txn, table_id, parent_id, value, out);
+
+	if (created)
+		*created = false;
+	if (rc != -ENOENT)
+		return rc;
+	rc = store_pnode_create(txn, table_id, parent_id, value, uid, gid, origin, out);
+	if (rc == 0 && created)
+		*created = true;
+	return rc;
+}
+
 int store_pnode_get(store_txn *txn, uint64_t table_id, uint64_t parent_id, const char *value,
 		    store_pnode *out)
 {

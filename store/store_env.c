@@ -20,6 +20,13 @@
  * After store_close deletes the key, those threads' stale key values are
  * unreachable and their destructors do not run.
  *
+ * Commit observer.  sql/ and sync/ commit straight to the store, below the
+ * manager, so the manager cannot wrap their commits; instead each
+ * environment carries one observer that store_commit calls after every
+ * write transaction it committed.  That gives the manager one place that
+ * sees every in-process commit (counting, waking the change-log follower),
+ * without the store knowing what is done there.
+ *
  * Durability.  No MDB_NOSYNC or MDB_NOMETASYNC: a store_commit that returned
  * 0 survives kill -9 and power loss.
  */
@@ -446,9 +453,21 @@ int store_commit(store_txn *txn)
 		read_end(txn);
 		return 0;
 	}
+	store_env *env = txn->env;
 	rc = mdb_txn_commit(txn->mdb);
 	free(txn);
-	return store_mdb_error(rc, "mdb_txn_commit");
+	rc = store_mdb_error(rc, "mdb_txn_commit");
+	if (rc == 0 && env->observer)
+		env->observer(env, env->observer_arg);
+	return rc;
+}
+
+void store_env_set_commit_observer(store_env *env, store_commit_observer fn, void *arg)
+{
+	if (env == NULL)
+		return;
+	env->observer = fn;
+	env->observer_arg = arg;
 }
 
 void store_abort(store_txn *txn)

@@ -35,6 +35,8 @@ struct store_env {
 	pthread_key_t reader_key;
 	pthread_mutex_t readers_lock;
 	struct store_reader *readers;   /* all of them, so store_close can end them */
+	store_commit_observer observer; /* see store_env_set_commit_observer */
+	void *observer_arg;
 };
 
 struct store_txn {
