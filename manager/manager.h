@@ -98,12 +98,14 @@ unsigned mgr_platform_count(const mgr *m);
 mgr_platform *mgr_platform_at(mgr *m, unsigned index);
 mgr_platform *mgr_platform_find(mgr *m, const char *name);
 
-/* HOOK is called after every commit made by a job or a sync rule, so the
- * FUSE layer updates the kernel's caches at once rather than at its next
- * poll.  It must not block. */
+/* HOOK is called after every write transaction committed in this process
+ * (through the manager, by a job, by a sync rule, by an access change), so
+ * the FUSE layer updates the kernel's caches at once rather than at its next
+ * poll.  It runs on the committing thread: it must not block. */
 void mgr_set_commit_hook(mgr *m, void (*hook)(void));
 
-/* Count of write transactions committed through the manager (for metrics). */
+/* Count of write transactions committed in this process to the metastores
+ * and the manager's environment, whoever made them (for metrics). */
 uint64_t mgr_commit_count(const mgr *m);
 
 /* ---- logging --------------------------------------------------------------- */

@@ -27,11 +27,10 @@ int mgr_mkdirs(const char *path, mode_t mode);
 bool mgr_platform_name_valid(const char *name, const char **why);
 /* Remove everything under DATASTORE/.metafs-staging (left by a crash). */
 int mgr_staging_clean(mgr_platform *p);
-/* Something committed: wake the sync scheduler (rules whose source changed
- * run at once) and call the commit hook. */
-void mgr_changed(mgr *m);
-/* Commit TXN and count it. */
-int mgr_commit(mgr_platform *p, store_txn *txn);
+/* Install the manager's commit observer on every environment M has open
+ * (see mgr_catalog.c): from then on every store_commit in this process is
+ * counted and followed up in one place. */
+void mgr_commit_observe(mgr *m);
 /* State files (mgr_state.c): replace PATH with TEXT atomically; read it whole. */
 int mgr_state_replace(const char *path, const char *text, size_t len);
 int mgr_state_read(const char *path, textbuf *out);

@@ -259,8 +259,6 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 		r->last_fallback = res.full_compare && !full;
 	r->runs++;
 	save_state(ss, r);
-	if (rc == 0 && (res.applied || res.dropped) && m->commit_hook)
-		m->commit_hook();   /* the target's listings in the kernel, now */
 	if (rc == 0 && (res.applied || res.dropped || res.events_read))
 		mgr_pipelines_notify(m, rule.target_platform);   /* activation */
 	pthread_cond_broadcast(&ss->done);
