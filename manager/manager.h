@@ -112,7 +112,8 @@ uint64_t mgr_commit_count(const mgr *m);
 
 enum { MGR_LOG_ERROR = 0, MGR_LOG_WARN = 1, MGR_LOG_INFO = 2, MGR_LOG_DEBUG = 3 };
 /* Log sinks: stderr (foreground) or syslog, and always an in-memory ring of the
- * newest lines. */
+ * newest lines.  From the first call on, the store's messages (see
+ * store_log_set_sink) are logged here too, as errors. */
 void mgr_log_setup(bool to_stderr, int level);
 void mgr_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append the ring's lines, oldest first, to OUT. */

@@ -178,6 +178,14 @@ int store_open(const char *dir, const store_options *opts, store_env **out);
 void store_close(store_env *env);
 /* Human-readable message for a code returned by this module (and errno values). */
 const char *store_strerror(int err);
+/* Where the store's own messages go (an undecodable record, an LMDB error
+ * with no errno meaning, a format version it cannot read): FN(MSG), MSG one
+ * line without a newline.  NULL, the default, writes "metafs: store: MSG"
+ * to stderr, which suits a command-line tool; a daemon, whose stderr is
+ * /dev/null once it runs in the background, sends them to its log.
+ * Process-wide; FN may be called from any thread. */
+typedef void (*store_log_sink)(const char *msg);
+void store_log_set_sink(store_log_sink fn);
 
 /* ---- transactions ----------------------------------------------------------- */
 

@@ -109,7 +109,7 @@ static int record_decode_stored(store_kind kind, const MDB_val *v, void *out)
 	int rc = store_record_decode(kind, v->mv_data, v->mv_size, out);
 
 	if (rc == -EINVAL) {
-		fprintf(stderr, "metafs: store: undecodable record of kind %d\n", (int)kind);
+		store_log("undecodable record of kind %d", (int)kind);
 		rc = -EIO;
 	}
 	return rc;

@@ -31,6 +31,7 @@
  * 0 survives kill -9 and power loss.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,28 @@
 #include "store_int.h"
 
 #define STORE_DEFAULT_MAP_SIZE ((size_t)64 << 30)
+
+static store_log_sink log_sink;
+
+void store_log_set_sink(store_log_sink fn)
+{
+	__atomic_store_n(&log_sink, fn, __ATOMIC_RELEASE);
+}
+
+void store_log(const char *fmt, ...)
+{
+	store_log_sink fn = __atomic_load_n(&log_sink, __ATOMIC_ACQUIRE);
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (fn)
+		fn(msg);
+	else
+		fprintf(stderr, "metafs: store: %s\n", msg);
+}
 
 int store_mdb_error(int rc, const char *what)
 {
@@ -57,7 +80,7 @@ int store_mdb_error(int rc, const char *what)
 	/* LMDB passes system errors through as positive errno values. */
 	if (rc > 0)
 		return -rc;
-	fprintf(stderr, "metafs: store: %s: %s\n", what, mdb_strerror(rc));
+	store_log("%s: %s", what, mdb_strerror(rc));
 	return -EIO;
 }
 
@@ -212,8 +235,8 @@ static int env_open_dbs(store_env *env, const char *dir)
 	if (rc != 0)
 		goto out;
 	if (format != STORE_FORMAT_VERSION) {
-		fprintf(stderr, "metafs: store: metastore '%s' has format version %u, this build reads %u\n",
-			dir, (unsigned)format, (unsigned)STORE_FORMAT_VERSION);
+		store_log("metastore '%s' has format version %u, this build reads %u", dir,
+			  (unsigned)format, (unsigned)STORE_FORMAT_VERSION);
 		rc = -EPROTO;
 		goto out;
 	}
@@ -265,8 +288,8 @@ int store_open(const char *dir, const store_options *opts, store_env **out)
 	/* Table keys ("db" NUL "table") reach 511 bytes: an LMDB built with a
 	 * smaller key limit could not store every valid name. */
 	if (mdb_env_get_maxkeysize(env->mdb) < STORE_KEY_MAX) {
-		fprintf(stderr, "metafs: store: liblmdb key size limit %d is below %d\n",
-			mdb_env_get_maxkeysize(env->mdb), STORE_KEY_MAX);
+		store_log("liblmdb key size limit %d is below %d", mdb_env_get_maxkeysize(env->mdb),
+			  STORE_KEY_MAX);
 		rc = -ENOTSUP;
 		goto out;
 	}

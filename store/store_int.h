@@ -61,6 +61,9 @@ struct store_reader {
  * have no errno meaning are logged with WHAT and become -EIO. */
 int store_mdb_error(int rc, const char *what);
 
+/* A message of the store, to the sink set by store_log_set_sink. */
+void store_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Called by store_commit/store_abort: closes the cursors of TXN's open
  * iterators, which stay allocated until store_iter_close. */
 void store_txn_detach_iters(store_txn *txn);
