@@ -98,15 +98,35 @@ unsigned mgr_platform_count(const mgr *m);
 mgr_platform *mgr_platform_at(mgr *m, unsigned index);
 mgr_platform *mgr_platform_find(mgr *m, const char *name);
 
-/* HOOK is called after every write transaction committed in this process
- * (through the manager, by a job, by a sync rule, by an access change), so
- * the FUSE layer updates the kernel's caches at once rather than at its next
- * poll.  It runs on the committing thread: it must not block. */
-void mgr_set_commit_hook(mgr *m, void (*hook)(void));
-
 /* Count of write transactions committed in this process to the metastores
  * and the manager's environment, whoever made them (for metrics). */
 uint64_t mgr_commit_count(const mgr *m);
+
+/* ---- the daemon's threads ---------------------------------------------------- */
+
+/* Start the daemon's threads: the pipeline worker (pipelines see the mount at
+ * MOUNTPOINT), the sync scheduler, the job workers and the change-log
+ * follower, in that order (see mgr_daemon.c).  On failure everything started
+ * is stopped again and ERR names the part that failed. */
+int mgr_start(mgr *m, const char *mountpoint, char *err, size_t errlen);
+/* Stop them in the reverse order.  Safe after a failed or partial start,
+ * and when called again. */
+void mgr_stop(mgr *m);
+
+/* A subscriber of the change-log follower.  Both are called on the
+ * follower's thread, never on a caller's (so a FUSE layer may send kernel
+ * notifications from them); either may be NULL.  EVENT: one event of P's
+ * log, in order, from the daemon's start on (or from the subscription on).
+ * MOVED: P's log moved past where it was (after its events). */
+typedef struct mgr_follower_ops {
+	void (*event)(void *arg, mgr_platform *p, const store_event *ev);
+	void (*moved)(void *arg, mgr_platform *p);
+} mgr_follower_ops;
+/* Subscribe (OPS and ARG are borrowed until mgr_unfollow).  -ENOTSUP when the
+ * daemon's threads are not started. */
+int mgr_follow(mgr *m, const mgr_follower_ops *ops, void *arg);
+/* Unsubscribe; when it returns, OPS is not being called and will not be. */
+void mgr_unfollow(mgr *m, const mgr_follower_ops *ops, void *arg);
 
 /* ---- logging --------------------------------------------------------------- */
 

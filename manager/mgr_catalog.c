@@ -4,7 +4,6 @@
  */
 #include "manager.h"
 #include "mgr_int.h"
-#include "mgr_sync.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -25,23 +24,22 @@
  * manager registers one observer on every environment it opens (each
  * platform's metastore and its own), and store_commit calls it after each
  * successful write transaction, whoever made it.  The observer counts the
- * commit (/.metafs/metrics), wakes the sync scheduler (a rule whose source
- * moved runs at once) and calls the commit hook (the mount's cache
- * invalidator), so every writer ends in the same place.
+ * commit (/.metafs/metrics) and wakes the change-log follower
+ * (mgr_daemon.c), which reads what the commit appended to the log and hands
+ * it to its subscribers: the sync scheduler (a rule whose source moved runs
+ * at once) and the mount's cache invalidator.  So every writer ends in the
+ * same place, and the follow-up runs on one thread of its own.
  *
- * It runs on the committing thread, possibly with the committer's locks
- * held (an access change holds the management mutex), so it only signals
- * threads and never waits for one.
+ * The observer runs on the committing thread, possibly with the
+ * committer's locks held (an access change holds the management mutex),
+ * so it only counts and signals: it never waits for another thread.
  */
 static void commit_observed(store_env *env, void *arg)
 {
 	mgr *m = arg;
 	(void)env;
 	__atomic_add_fetch(&m->commits, 1, __ATOMIC_RELAXED);
-	mgr_sync_kick(m);
-	void (*hook)(void) = __atomic_load_n(&m->commit_hook, __ATOMIC_ACQUIRE);
-	if (hook)
-		hook();
+	mgr_follower_wake(m);
 }
 
 void mgr_commit_observe(mgr *m)
@@ -49,11 +47,6 @@ void mgr_commit_observe(mgr *m)
 	store_env_set_commit_observer(m->manager_store, commit_observed, m);
 	for (unsigned i = 0; i < m->nplatforms; i++)
 		store_env_set_commit_observer(m->platforms[i].store, commit_observed, m);
-}
-
-void mgr_set_commit_hook(mgr *m, void (*hook)(void))
-{
-	__atomic_store_n(&m->commit_hook, hook, __ATOMIC_RELEASE);
 }
 
 int mgr_fsync_dir(const char *path)

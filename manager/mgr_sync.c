@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define POLL_MS 200
+#define IDLE_MS 60000
 #define HISTORY_LINES 100
 
 const char *const mgr_sync_file_names[MGR_SYNC_FILE_COUNT] = {
@@ -283,6 +283,19 @@ static bool has_news(mgr *m, const sync_rule *rule, uint64_t failed_head)
 	return head > cursor && head > failed_head;
 }
 
+/* Milliseconds until the next periodic full compare is due (at most
+ * IDLE_MS, a safety net: nothing is expected to need it). */
+static long next_full_ms(struct mgr_syncs *ss)
+{
+	int64_t now = store_now_ns(), wait = (int64_t)IDLE_MS * 1000000;
+	for (uint32_t i = 0; i < ss->nrules; i++) {
+		struct rule_entry *r = ss->rules[i];
+		if (!r->deleted && r->rule.interval_ms && r->next_full_ns - now < wait)
+			wait = r->next_full_ns - now;
+	}
+	return wait <= 0 ? 1 : (long)((wait + 999999) / 1000000);
+}
+
 static void *scheduler_main(void *arg)
 {
 	struct mgr_syncs *ss = arg;
@@ -312,8 +325,11 @@ static void *scheduler_main(void *arg)
 		if (ss->stopping)
 			break;
 		if (!ss->kicked) {
+			/* Woken when a log moves (the change-log follower, mgr_daemon.c), a
+			 * rule is defined or a run is asked for; otherwise only a periodic
+			 * full compare can be due. */
 			struct timespec until;
-			mgr_deadline(&until, POLL_MS);
+			mgr_deadline(&until, next_full_ms(ss));
 			pthread_cond_timedwait(&ss->wake, &ss->lock, &until);
 		}
 		ss->kicked = false;
