@@ -20,6 +20,40 @@
  *               A crash in between leaves unlisted bytes, never a listed
  *               object without its data.
  *
+ * Locks, and the order they are taken in.  A thread may take a lock further
+ * down this list while holding one further up, never the other way round;
+ * locks marked "leaf" are held only around their own data, with no other
+ * lock taken and no waiting (beyond the lock itself) inside.
+ *
+ *   1. fs/: FUSE request handlers hold no lock across calls into the
+ *      manager; fs_state.writers_lock and fs_sync.c's since_ring.lock are
+ *      leaves.
+ *   2. the access management mutex (mgr_access.c "manage": one grant
+ *      change or reload at a time) - held across the manager environment's
+ *      write transaction (so across LMDB's writer lock and the commit
+ *      observer, 6) and the snapshot's rwlock (5).
+ *   3. the change-log follower's subs_lock (mgr_daemon.c) - held while
+ *      subscribers run: the sync scheduler's kick takes the sync lock (4);
+ *      the mount's invalidator sends kernel notifications, which may wait
+ *      for FUSE requests in progress, so no request handler may ever wait
+ *      for subs_lock (only FUSE init/destroy subscribe and unsubscribe).
+ *   4. the sync lock (mgr_sync.c), the pipelines' lock (mgr_pipeline.c),
+ *      the job queue's lock (mgr_job.c) - each held only around its own
+ *      tables and state files, with the log (7) below; none of them is held
+ *      while taking another of the three.  A sync run drops the sync lock
+ *      before it applies (LMDB writes, access checks, audit) and before it
+ *      activates pipelines (the pipelines' lock), so the three stay peers
+ *      with no order among them.
+ *   5. the access snapshot's rwlock and the per-platform owner index locks
+ *      (mgr_access.c); the audit lock (mgr_audit.c), held while one entry
+ *      is written.
+ *   6. LMDB's writer lock (store_write_begin to commit or abort), then,
+ *      after it is released inside store_commit, the commit observer, which
+ *      takes only the follower's wake_lock (a leaf).  No manager lock of 4
+ *      is held across a write transaction.
+ *   7. leaves: the log ring (mgr_log.c), the follower's wake_lock, the
+ *      exchange key lock (mgr_exchange.c), the store's readers_lock.
+ *
  * Nothing here includes a FUSE header: the fs/ layer maps these int results
  * (0 or a negative errno) to replies.  Reasons for refusals are logged with
  * mgr_log() so a user can read them at /.metafs/log.

@@ -259,9 +259,14 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 		r->last_fallback = res.full_compare && !full;
 	r->runs++;
 	save_state(ss, r);
-	if (rc == 0 && (res.applied || res.dropped || res.events_read))
-		mgr_pipelines_notify(m, rule.target_platform);   /* activation */
 	pthread_cond_broadcast(&ss->done);
+	if (rc == 0 && (res.applied || res.dropped || res.events_read)) {
+		/* Activation, without the sync lock: the pipelines' lock is never
+		 * taken under it (see the lock order in manager.h). */
+		pthread_mutex_unlock(&ss->lock);
+		mgr_pipelines_notify(m, rule.target_platform);
+		pthread_mutex_lock(&ss->lock);
+	}
 }
 
 /* Does R have work: its source log moved past its cursor (and, after a
