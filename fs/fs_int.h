@@ -160,12 +160,8 @@ struct fs {
 	fs_handle *writers;      /* open writers, so lookup/getattr see files in progress */
 	uint64_t requests[FS_OP_COUNT];
 	uint64_t invalidations;
-	/* cache invalidation from the change log */
-	pthread_t invalidator;
-	bool invalidator_running;
-	pthread_mutex_t inval_lock;
-	pthread_cond_t inval_cond;
-	bool stopping;
+	/* cache invalidation: a subscriber of the manager's change-log follower */
+	bool invalidator_subscribed;
 };
 
 extern struct fs fs_state;
@@ -248,9 +244,9 @@ void fs_view_attr(const fs_node *n, struct stat *st);
 int fs_view_lookup(fs_node *parent, const char *name, fs_node *child);
 int fs_view_open_refresh(fs_node *n, fs_handle *h);
 
-/* fs_invalidate.c */
+/* fs_invalidate.c: subscribe to the change-log follower (at FUSE init) and
+ * unsubscribe (at destroy). */
 int fs_invalidator_start(void);
 void fs_invalidator_stop(void);
-void fs_invalidator_kick(void);
 
 #endif

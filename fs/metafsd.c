@@ -9,9 +9,6 @@
  * with the child's message on stderr), so `metafsd ... && ls MOUNT` works.
  */
 #include "fs_int.h"
-#include "mgr_job.h"
-#include "mgr_pipeline.h"
-#include "mgr_sync.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -157,28 +154,7 @@ static int serve(struct options *o, int status_fd)
 	if (stat(ini, &st) == 0)
 		fs_state.home_mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	pthread_mutex_init(&fs_state.writers_lock, NULL);
-	pthread_mutex_init(&fs_state.inval_lock, NULL);
-	pthread_cond_init(&fs_state.inval_cond, NULL);
-	int jrc = mgr_jobs_start(fs_state.m, mgr_get_config(fs_state.m)->job_workers);
-	if (jrc) {
-		snprintf(err, sizeof err, "cannot start the job workers: %s", store_strerror(jrc));
-		mgr_jobs_stop(fs_state.m);
-		mgr_close(fs_state.m);
-		report(status_fd, 1, err);
-		return 1;
-	}
-	mgr_set_commit_hook(fs_state.m, fs_invalidator_kick);
-	const char *what = "the sync scheduler";
-	jrc = mgr_sync_start(fs_state.m);
-	if (jrc == 0) {
-		what = "the pipeline worker";
-		jrc = mgr_pipelines_start(fs_state.m, o->mountpoint);
-	}
-	if (jrc) {
-		snprintf(err, sizeof err, "cannot start %s: %s", what, store_strerror(jrc));
-		mgr_pipelines_stop(fs_state.m);
-		mgr_sync_stop(fs_state.m);
-		mgr_jobs_stop(fs_state.m);
+	if (mgr_start(fs_state.m, o->mountpoint, err, sizeof err)) {
 		mgr_close(fs_state.m);
 		report(status_fd, 1, err);
 		return 1;
@@ -237,9 +213,7 @@ out:
 	if (se)
 		fuse_session_destroy(se);
 	fuse_opt_free_args(&args);
-	mgr_sync_stop(fs_state.m);
-	mgr_pipelines_stop(fs_state.m);
-	mgr_jobs_stop(fs_state.m);
+	mgr_stop(fs_state.m);
 	mgr_close(fs_state.m);
 	fs_state.m = NULL;
 	return rc;

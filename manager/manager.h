@@ -20,6 +20,40 @@
  *               A crash in between leaves unlisted bytes, never a listed
  *               object without its data.
  *
+ * Locks, and the order they are taken in.  A thread may take a lock further
+ * down this list while holding one further up, never the other way round;
+ * locks marked "leaf" are held only around their own data, with no other
+ * lock taken and no waiting (beyond the lock itself) inside.
+ *
+ *   1. fs/: FUSE request handlers hold no lock across calls into the
+ *      manager; fs_state.writers_lock and fs_sync.c's since_ring.lock are
+ *      leaves.
+ *   2. the access management mutex (mgr_access.c "manage": one grant
+ *      change or reload at a time) - held across the manager environment's
+ *      write transaction (so across LMDB's writer lock and the commit
+ *      observer, 6) and the snapshot's rwlock (5).
+ *   3. the change-log follower's subs_lock (mgr_daemon.c) - held while
+ *      subscribers run: the sync scheduler's kick takes the sync lock (4);
+ *      the mount's invalidator sends kernel notifications, which may wait
+ *      for FUSE requests in progress, so no request handler may ever wait
+ *      for subs_lock (only FUSE init/destroy subscribe and unsubscribe).
+ *   4. the sync lock (mgr_sync.c), the pipelines' lock (mgr_pipeline.c),
+ *      the job queue's lock (mgr_job.c) - each held only around its own
+ *      tables and state files, with the log (7) below; none of them is held
+ *      while taking another of the three.  A sync run drops the sync lock
+ *      before it applies (LMDB writes, access checks, audit) and before it
+ *      activates pipelines (the pipelines' lock), so the three stay peers
+ *      with no order among them.
+ *   5. the access snapshot's rwlock and the per-platform owner index locks
+ *      (mgr_access.c); the audit lock (mgr_audit.c), held while one entry
+ *      is written.
+ *   6. LMDB's writer lock (store_write_begin to commit or abort), then,
+ *      after it is released inside store_commit, the commit observer, which
+ *      takes only the follower's wake_lock (a leaf).  No manager lock of 4
+ *      is held across a write transaction.
+ *   7. leaves: the log ring (mgr_log.c), the follower's wake_lock, the
+ *      exchange key lock (mgr_exchange.c), the store's readers_lock.
+ *
  * Nothing here includes a FUSE header: the fs/ layer maps these int results
  * (0 or a negative errno) to replies.  Reasons for refusals are logged with
  * mgr_log() so a user can read them at /.metafs/log.
@@ -98,19 +132,42 @@ unsigned mgr_platform_count(const mgr *m);
 mgr_platform *mgr_platform_at(mgr *m, unsigned index);
 mgr_platform *mgr_platform_find(mgr *m, const char *name);
 
-/* HOOK is called after every commit made by a job or a sync rule, so the
- * FUSE layer updates the kernel's caches at once rather than at its next
- * poll.  It must not block. */
-void mgr_set_commit_hook(mgr *m, void (*hook)(void));
-
-/* Count of write transactions committed through the manager (for metrics). */
+/* Count of write transactions committed in this process to the metastores
+ * and the manager's environment, whoever made them (for metrics). */
 uint64_t mgr_commit_count(const mgr *m);
+
+/* ---- the daemon's threads ---------------------------------------------------- */
+
+/* Start the daemon's threads: the pipeline worker (pipelines see the mount at
+ * MOUNTPOINT), the sync scheduler, the job workers and the change-log
+ * follower, in that order (see mgr_daemon.c).  On failure everything started
+ * is stopped again and ERR names the part that failed. */
+int mgr_start(mgr *m, const char *mountpoint, char *err, size_t errlen);
+/* Stop them in the reverse order.  Safe after a failed or partial start,
+ * and when called again. */
+void mgr_stop(mgr *m);
+
+/* A subscriber of the change-log follower.  Both are called on the
+ * follower's thread, never on a caller's (so a FUSE layer may send kernel
+ * notifications from them); either may be NULL.  EVENT: one event of P's
+ * log, in order, from the daemon's start on (or from the subscription on).
+ * MOVED: P's log moved past where it was (after its events). */
+typedef struct mgr_follower_ops {
+	void (*event)(void *arg, mgr_platform *p, const store_event *ev);
+	void (*moved)(void *arg, mgr_platform *p);
+} mgr_follower_ops;
+/* Subscribe (OPS and ARG are borrowed until mgr_unfollow).  -ENOTSUP when the
+ * daemon's threads are not started. */
+int mgr_follow(mgr *m, const mgr_follower_ops *ops, void *arg);
+/* Unsubscribe; when it returns, OPS is not being called and will not be. */
+void mgr_unfollow(mgr *m, const mgr_follower_ops *ops, void *arg);
 
 /* ---- logging --------------------------------------------------------------- */
 
 enum { MGR_LOG_ERROR = 0, MGR_LOG_WARN = 1, MGR_LOG_INFO = 2, MGR_LOG_DEBUG = 3 };
 /* Log sinks: stderr (foreground) or syslog, and always an in-memory ring of the
- * newest lines. */
+ * newest lines.  From the first call on, the store's messages (see
+ * store_log_set_sink) are logged here too, as errors. */
 void mgr_log_setup(bool to_stderr, int level);
 void mgr_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append the ring's lines, oldest first, to OUT. */

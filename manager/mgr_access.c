@@ -729,13 +729,11 @@ static int manage_end(mgr *m, store_txn *txn, int rc, char *err, size_t errlen)
 	} else {
 		store_abort(txn);
 	}
-	if (rc == 0) {
-		__atomic_add_fetch(&m->commits, 1, __ATOMIC_RELAXED);
-		access_reload(m);
-	}
-	pthread_mutex_unlock(&m->access->manage);
+	/* The commit was counted, and the kernel's caches told, by the
+	 * manager's commit observer (mgr_catalog.c). */
 	if (rc == 0)
-		mgr_changed(m);   /* what a user may see changed: refresh the kernel's caches */
+		access_reload(m);
+	pthread_mutex_unlock(&m->access->manage);
 	return rc;
 }
 

@@ -4,7 +4,6 @@
  */
 #include "manager.h"
 #include "mgr_int.h"
-#include "mgr_sync.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -16,26 +15,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int mgr_commit(mgr_platform *p, store_txn *txn)
+/*
+ * The end of every commit.  Writers live at three levels: the manager's own
+ * catalog and file operations, the job engine's output (sql/) and sync
+ * apply (sync/); the last two sit below manager/ and commit straight to the
+ * store, so wrapping store_commit in a manager function could never catch
+ * them, and each new writer would be one more place to forget.  Instead the
+ * manager registers one observer on every environment it opens (each
+ * platform's metastore and its own), and store_commit calls it after each
+ * successful write transaction, whoever made it.  The observer counts the
+ * commit (/.metafs/metrics) and wakes the change-log follower
+ * (mgr_daemon.c), which reads what the commit appended to the log and hands
+ * it to its subscribers: the sync scheduler (a rule whose source moved runs
+ * at once) and the mount's cache invalidator.  So every writer ends in the
+ * same place, and the follow-up runs on one thread of its own.
+ *
+ * The observer runs on the committing thread, possibly with the
+ * committer's locks held (an access change holds the management mutex),
+ * so it only counts and signals: it never waits for another thread.
+ */
+static void commit_observed(store_env *env, void *arg)
 {
-	int rc = store_commit(txn);
-	if (rc == 0) {
-		__atomic_add_fetch(&p->mgr->commits, 1, __ATOMIC_RELAXED);
-		mgr_sync_kick(p->mgr);   /* a change through the mount reaches its rules at once */
-	}
-	return rc;
+	mgr *m = arg;
+	(void)env;
+	__atomic_add_fetch(&m->commits, 1, __ATOMIC_RELAXED);
+	mgr_follower_wake(m);
 }
 
-void mgr_set_commit_hook(mgr *m, void (*hook)(void))
+void mgr_commit_observe(mgr *m)
 {
-	m->commit_hook = hook;
-}
-
-void mgr_changed(mgr *m)
-{
-	mgr_sync_kick(m);
-	if (m->commit_hook)
-		m->commit_hook();
+	store_env_set_commit_observer(m->manager_store, commit_observed, m);
+	for (unsigned i = 0; i < m->nplatforms; i++)
+		store_env_set_commit_observer(m->platforms[i].store, commit_observed, m);
 }
 
 int mgr_fsync_dir(const char *path)
@@ -127,7 +138,7 @@ int mgr_database_create(mgr_platform *p, const char *name, uint32_t uid, uint32_
 	if (rc == 0)
 		rc = store_database_create(txn, name, uid, gid, origin, out);
 	if (rc == 0)
-		rc = mgr_commit(p, txn);
+		rc = store_commit(txn);
 	else
 		store_abort(txn);
 	return rc;
@@ -140,7 +151,7 @@ int mgr_database_drop(mgr_platform *p, const char *name, store_origin origin)
 	if (rc == 0)
 		rc = store_database_drop(txn, name, origin);
 	if (rc == 0)
-		rc = mgr_commit(p, txn);
+		rc = store_commit(txn);
 	else
 		store_abort(txn);
 	if (rc)
@@ -181,7 +192,7 @@ int mgr_table_create(mgr_platform *p, const char *db, const char *name, uint32_t
 	if (rc == 0)
 		rc = store_table_create(txn, db, name, uid, gid, origin, out);
 	if (rc == 0)
-		rc = mgr_commit(p, txn);
+		rc = store_commit(txn);
 	else
 		store_abort(txn);
 	return rc;
@@ -220,7 +231,7 @@ int mgr_table_drop(mgr_platform *p, const char *db, const char *name, store_orig
 	if (rc == 0)
 		rc = store_table_drop(txn, db, name, origin);
 	if (rc == 0)
-		rc = mgr_commit(p, txn);
+		rc = store_commit(txn);
 	else
 		store_abort(txn);
 	store_table_clear(&t);
@@ -422,7 +433,7 @@ int mgr_table_define(mgr_platform *p, const char *db, const char *name, const ch
 		if (rc == 0)
 			rc = store_table_set_schema(txn, &t, origin);
 		if (rc == 0)
-			rc = mgr_commit(p, txn);
+			rc = store_commit(txn);
 		else
 			store_abort(txn);
 		if (rc == -EEXIST)
@@ -550,7 +561,7 @@ int mgr_pnode_create(mgr_platform *p, const store_table *t, uint64_t parent_id,
 	}
 	rc = store_pnode_create(txn, t->id, parent_id, value, uid, gid, origin, out);
 	if (rc == 0) {
-		rc = mgr_commit(p, txn);
+		rc = store_commit(txn);
 		txn = NULL;
 	}
 out:
@@ -573,7 +584,7 @@ int mgr_pnode_drop(mgr_platform *p, const store_table *t, uint64_t pnode_id,
 	if (rc == 0)
 		rc = store_pnode_drop(txn, pnode_id, origin);
 	if (rc == 0) {
-		rc = mgr_commit(p, txn);
+		rc = store_commit(txn);
 		txn = NULL;
 	}
 	store_abort(txn);
@@ -590,7 +601,7 @@ int mgr_table_purge(mgr_platform *p, const char *db, const char *name, store_ori
 	if (rc == 0)
 		rc = store_table_drop(txn, db, name, origin);
 	if (rc == 0) {
-		rc = mgr_commit(p, txn);
+		rc = store_commit(txn);
 		txn = NULL;
 	}
 	store_abort(txn);
@@ -633,7 +644,7 @@ int mgr_pnode_purge(mgr_platform *p, const store_table *t, uint64_t pnode_id,
 	if (rc == 0)
 		rc = store_pnode_drop(txn, pnode_id, origin);
 	if (rc == 0) {
-		rc = mgr_commit(p, txn);
+		rc = store_commit(txn);
 		txn = NULL;
 	}
 	store_abort(txn);

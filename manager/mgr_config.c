@@ -491,6 +491,7 @@ int mgr_open(const char *home, bool daemon, mgr **out, char *err, size_t errlen)
 			}
 		}
 	}
+	mgr_commit_observe(m);
 	*out = m;
 	m = NULL;
 out:

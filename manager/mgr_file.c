@@ -146,7 +146,7 @@ int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
 		if (rc == 0)
 			rc = store_id_reserve(txn, &w->id);
 		if (rc == 0)
-			rc = mgr_commit(p, txn);
+			rc = store_commit(txn);
 		else
 			store_abort(txn);
 		if (rc)
@@ -238,32 +238,26 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 	txn = NULL;
 	if (rc)
 		goto out;
-	if (fsync(w->fd)) {
-		rc = -errno;
-		mgr_log(MGR_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
-		goto out;
-	}
 	rc = store_file_scan(w->fd, t.format, t.header, &f.rows, &f.bytes, f.checksum);
 	if (rc)
 		goto out;
 	if (w->staged) {
-		const char *base;
-		int dfd = parent_open(p, path, w->uid, &base);
-		if (dfd < 0) {
-			rc = dfd;
-			goto out;
+		rc = store_data_place(p->data_dir, w->staging, w->fd, path, NULL);
+		if (rc == -ELOOP || rc == -EXDEV) {
+			/* The file's directory was refused: audited like any open. */
+			char dir[PATH_MAX];
+			snprintf(dir, sizeof dir, "%.*s", (int)(strrchr(path, '/') - path), path);
+			refuse_link(p, dir, w->uid, "open", rc);
+		} else if (rc) {
+			mgr_log(MGR_LOG_ERROR, "cannot move %s into place: %s", path, strerror(-rc));
 		}
-		if (renameat(AT_FDCWD, w->staging, dfd, base)) {
-			rc = -errno;
-			mgr_log(MGR_LOG_ERROR, "cannot move %s into place: %s", path, strerror(errno));
-			close(dfd);
-			goto out;
-		}
-		w->staged = false;
-		rc = fsync(dfd) ? -errno : 0;
-		close(dfd);
 		if (rc)
 			goto out;
+		w->staged = false;
+	} else if (fsync(w->fd)) {
+		rc = -errno;
+		mgr_log(MGR_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
+		goto out;
 	}
 	rc = store_write_begin(p->store, &txn);
 	if (rc)
@@ -288,7 +282,7 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 	f.modified_ns = now;
 	rc = store_file_put(txn, &f, origin);
 	if (rc == 0) {
-		rc = mgr_commit(p, txn);
+		rc = store_commit(txn);
 		txn = NULL;
 	}
 	if (rc == 0)
@@ -322,7 +316,7 @@ int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 	if (rc == 0)
 		rc = store_file_drop(txn, container_id, name, origin);
 	if (rc == 0) {
-		rc = mgr_commit(p, txn);
+		rc = store_commit(txn);
 		txn = NULL;
 	}
 	store_abort(txn);
@@ -379,7 +373,7 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
 		rc = -errno;
 		goto out;
 	}
-	rc = mgr_commit(p, txn);
+	rc = store_commit(txn);
 	txn = NULL;
 	if (rc)     /* put the bytes back where the metastore still says they are */
 		renameat(dfd, dbase, sfd, sbase);
@@ -409,7 +403,7 @@ static int repair_step(struct repair *r)
 {
 	if (++r->pending < 5000)
 		return 0;
-	int rc = mgr_commit(r->p, r->txn);
+	int rc = store_commit(r->txn);
 	r->txn = NULL;
 	r->pending = 0;
 	if (rc == 0)
@@ -546,13 +540,12 @@ static int repair_level(struct repair *r, uint64_t parent, uint32_t depth, const
 		if (mgr_pnode_parse_name(r->t, depth, de->d_name, value))
 			continue;
 		store_pnode pn;
-		rc = store_pnode_get(r->txn, r->t->id, parent, value, &pn);
-		if (rc == -ENOENT) {
-			rc = store_pnode_create(r->txn, r->t->id, parent, value, 0, 0, r->origin, &pn);
-			if (rc == 0 && pn.leaf)
+		bool created;
+		rc = store_pnode_ensure(r->txn, r->t->id, parent, value, 0, 0, r->origin, &pn, &created);
+		if (rc == 0 && created) {
+			if (pn.leaf)
 				r->stats->partitions_added++;
-			if (rc == 0)
-				rc = repair_step(r);
+			rc = repair_step(r);
 		}
 		if (rc)
 			break;
@@ -582,7 +575,7 @@ int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_or
 	if (rc == 0)
 		rc = repair_level(&r, 0, 1, dir);
 	if (rc == 0) {
-		rc = mgr_commit(p, r.txn);
+		rc = store_commit(r.txn);
 		r.txn = NULL;
 	}
 	store_abort(r.txn);

@@ -17,7 +17,7 @@ struct mgr {
 	struct mgr_jobs *jobs;      /* the job queue (daemon only), see mgr_job.c */
 	struct mgr_syncs *syncs;    /* sync rules (daemon only), see mgr_sync.c */
 	struct mgr_pipes *pipes;    /* pipelines (daemon only), see mgr_pipeline.c */
-	void (*commit_hook)(void);  /* see mgr_set_commit_hook */
+	struct mgr_follower *follower;  /* the change-log follower (daemon only), see mgr_daemon.c */
 	uint32_t superuser_uid;     /* the uid the daemon (the opening process) runs as */
 	struct mgr_access *access;  /* grants, roles and memberships in memory, see mgr_access.c */
 	struct mgr_audit *audit;    /* the audit log, see mgr_audit.c */
@@ -32,11 +32,13 @@ static inline int mgr_mkdirs(const char *path, mode_t mode)
 bool mgr_platform_name_valid(const char *name, const char **why);
 /* Remove everything under DATASTORE/.metafs-staging (left by a crash). */
 int mgr_staging_clean(mgr_platform *p);
-/* Something committed: wake the sync scheduler (rules whose source changed
- * run at once) and call the commit hook. */
-void mgr_changed(mgr *m);
-/* Commit TXN and count it. */
-int mgr_commit(mgr_platform *p, store_txn *txn);
+/* Install the manager's commit observer on every environment M has open
+ * (see mgr_catalog.c): from then on every store_commit in this process is
+ * counted and followed up in one place. */
+void mgr_commit_observe(mgr *m);
+/* Wake the change-log follower (mgr_daemon.c): something committed.  Takes
+ * only a leaf lock; a no-op when the follower is not running. */
+void mgr_follower_wake(mgr *m);
 /* State files (mgr_state.c): replace PATH with TEXT atomically; read it whole. */
 int mgr_state_replace(const char *path, const char *text, size_t len);
 int mgr_state_read(const char *path, textbuf *out);

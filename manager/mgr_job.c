@@ -171,11 +171,6 @@ void mgr_job_set_state(struct job *job, uint32_t run, mgr_job_state state, const
 	pthread_mutex_unlock(&js->lock);
 }
 
-void mgr_job_committed(struct job *job)
-{
-	mgr_changed(job->jobs->m);
-}
-
 /* ---- workers --------------------------------------------------------------------------- */
 
 static void *worker_main(void *arg)

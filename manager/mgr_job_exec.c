@@ -1121,7 +1121,6 @@ static int run_insert(struct run_ctx *rc, const sql_stmt *s, sql_plan *query, un
 			(unsigned long long)st.rows, (unsigned long long)st.files,
 			(unsigned long long)st.partitions_written, (unsigned long long)st.partitions_created,
 			(unsigned long long)st.files_replaced);
-		mgr_job_committed(rc->job);
 	}
 	return err;
 }

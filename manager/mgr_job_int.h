@@ -29,8 +29,6 @@ int mgr_job_write_file(const struct job *job, uint32_t run, mgr_job_file file, c
 		       size_t len);
 /* Record a new state (status file, waits fired when the run ended). */
 void mgr_job_set_state(struct job *job, uint32_t run, mgr_job_state state, const char *details);
-/* Tell the FUSE layer a job committed catalog changes. */
-void mgr_job_committed(struct job *job);
 void mgr_job_lock(struct job *job);
 void mgr_job_unlock(struct job *job);
 

@@ -24,6 +24,12 @@ static struct {
 
 static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
+/* The store's messages (store/ cannot call the manager) join the log. */
+static void store_message(const char *msg)
+{
+	mgr_log(MGR_LOG_ERROR, "store: %s", msg);
+}
+
 void mgr_log_setup(bool to_stderr, int level)
 {
 	pthread_mutex_lock(&mgr_log_state.lock);
@@ -32,6 +38,7 @@ void mgr_log_setup(bool to_stderr, int level)
 	pthread_mutex_unlock(&mgr_log_state.lock);
 	if (!to_stderr)
 		openlog("metafsd", LOG_PID, LOG_DAEMON);
+	store_log_set_sink(store_message);
 }
 
 void mgr_log(int level, const char *fmt, ...)

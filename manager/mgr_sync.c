@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define POLL_MS 200
+#define IDLE_MS 60000
 #define HISTORY_LINES 100
 
 const char *const mgr_sync_file_names[MGR_SYNC_FILE_COUNT] = {
@@ -174,11 +174,14 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 		r->last_fallback = res.full_compare && !full;
 	r->base.runs++;
 	mgr_registry_save_locked(&ss->reg, &r->base);
-	if (rc == 0 && (res.applied || res.dropped) && m->commit_hook)
-		m->commit_hook();   /* the target's listings in the kernel, now */
-	if (rc == 0 && (res.applied || res.dropped || res.events_read))
-		mgr_pipelines_notify(m, rule.target_platform);   /* activation */
 	pthread_cond_broadcast(&ss->done);
+	if (rc == 0 && (res.applied || res.dropped || res.events_read)) {
+		/* Activation, without the sync lock: the pipelines' lock is never
+		 * taken under it (see the lock order in manager.h). */
+		pthread_mutex_unlock(&ss->lock);
+		mgr_pipelines_notify(m, rule.target_platform);
+		pthread_mutex_lock(&ss->lock);
+	}
 }
 
 /* Does R have work: its source log moved past its cursor (and, after a
@@ -198,6 +201,19 @@ static bool has_news(mgr *m, const sync_rule *rule, uint64_t failed_head)
 	if (sync_cursor_get(tgt->store, rule->name, &cursor))
 		return false;
 	return head > cursor && head > failed_head;
+}
+
+/* Milliseconds until the next periodic full compare is due (at most
+ * IDLE_MS, a safety net: nothing is expected to need it). */
+static long next_full_ms(struct mgr_syncs *ss)
+{
+	int64_t now = store_now_ns(), wait = (int64_t)IDLE_MS * 1000000;
+	for (uint32_t i = 0; i < ss->reg.n; i++) {
+		struct rule_entry *r = rule_at(ss, i);
+		if (!r->base.deleted && r->rule.interval_ms && r->next_full_ns - now < wait)
+			wait = r->next_full_ns - now;
+	}
+	return wait <= 0 ? 1 : (long)((wait + 999999) / 1000000);
 }
 
 static void *scheduler_main(void *arg)
@@ -229,8 +245,11 @@ static void *scheduler_main(void *arg)
 		if (ss->stopping)
 			break;
 		if (!ss->kicked) {
+			/* Woken when a log moves (the change-log follower, mgr_daemon.c), a
+			 * rule is defined or a run is asked for; otherwise only a periodic
+			 * full compare can be due. */
 			struct timespec until;
-			mgr_deadline(&until, POLL_MS);
+			mgr_deadline(&until, next_full_ms(ss));
 			pthread_cond_timedwait(&ss->wake, &ss->lock, &until);
 		}
 		ss->kicked = false;

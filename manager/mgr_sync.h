@@ -15,9 +15,9 @@
  *
  * The scheduler (one thread) runs a rule
  *   - on demand: when the source's change log has moved past the rule's
- *     cursor (it is woken after every commit a job makes and looks at the
- *     logs every 200 ms for any other change; a rule that failed is retried
- *     only once the source has moved on);
+ *     cursor (the change-log follower wakes it whenever a platform's log
+ *     moves, by a commit in the daemon or another process; a rule that
+ *     failed is retried only once the source has moved on);
  *   - periodically: every `interval`, with a full compare by etag, which
  *     also catches what reached the source by other routes;
  *   - when asked (mgr_sync_run_now).

@@ -14,11 +14,12 @@
  * metastore does not list is invisible.  The visible switch is therefore one
  * LMDB write transaction, and everything before it only prepares files no
  * reader looks at:
- *   1. fsync every staged file;
- *   2. create each partition directory that is missing, rename each staged
- *      file into its partition directory under its run-unique name (same file
- *      system: atomic, no copy), fsync the partition directories and their
- *      parents, and scan each file for its rows, bytes and checksum;
+ *   1. write out every staged file's buffered rows;
+ *   2. create each partition directory that is missing, and put each staged
+ *      file in its partition directory under its run-unique name with
+ *      store_data_place (fsync the file, rename: same file system, atomic,
+ *      no copy; fsync the partition directory and its new parents), then
+ *      scan each file for its rows, bytes and checksum;
  *   3. ONE write transaction: create the missing pnodes (level by level),
  *      put the new file records, and with OVERWRITE drop the records of the
  *      files the replaced partitions held before; commit;
@@ -107,17 +108,6 @@ static int out_mkdirs(const char *path)
 	if (mkdir(buf, 0755) && errno != EEXIST)
 		return -errno;
 	return 0;
-}
-
-static int out_fsync_path(const char *path, bool dir)
-{
-	int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_WRONLY) | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	int rc = fsync(fd) ? -errno : 0;
-	close(fd);
-	return rc;
 }
 
 static int out_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -554,15 +544,12 @@ static int out_pnodes(sql_output *o, store_txn *txn, char **values, uint64_t *id
 
 	for (uint32_t k = 0; k < o->t.npartkeys; k++) {
 		store_pnode p;
-		int rc = store_pnode_get(txn, o->t.id, parent, values[k], &p);
-		if (rc == -ENOENT) {
-			rc = store_pnode_create(txn, o->t.id, parent, values[k], o->t.owner_uid,
-						o->t.owner_gid, STORE_ORIGIN_JOB, &p);
-			if (!rc)
-				(*created)++;
-		}
+		bool made;
+		int rc = store_pnode_ensure(txn, o->t.id, parent, values[k], o->t.owner_uid,
+					    o->t.owner_gid, STORE_ORIGIN_JOB, &p, &made);
 		if (rc)
 			return rc;
+		*created += made;
 		parent = p.id;
 	}
 	*id = o->t.npartkeys ? parent : o->t.id;
@@ -579,14 +566,9 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 	const char *step = "stage";
 	int rc = 0;
 
-	/* 1. Everything staged is on disk. */
-	for (uint32_t i = 0; i < o->nparts && !rc; i++) {
-		out_part *p = &o->parts[i];
-		if ((rc = out_flush(o, p)))
-			break;
-		if (p->has_file)
-			rc = out_fsync_path(p->stage_path, false);
-	}
+	/* 1. Everything staged is written (store_data_place syncs each file). */
+	for (uint32_t i = 0; i < o->nparts && !rc; i++)
+		rc = out_flush(o, &o->parts[i]);
 	if (rc)
 		goto out;
 	/* 2. Into the partition directories, under names no record uses yet. */
@@ -615,36 +597,17 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 			rc = -ENAMETOOLONG;
 			goto out;
 		}
-		/* Into the directory as opened without following symlinks: a link
-		 * planted in the data store never receives the output. */
-		int dfd = store_data_open_path(o->pf->data_dir, dir, O_RDONLY | O_DIRECTORY, 0);
-		if (dfd < 0) {
-			rc = dfd;
+		/* Into the directory as opened without following symlinks (a link
+		 * planted in the data store never receives the output), durably:
+		 * new directories need their parents synced too, up to the
+		 * table's directory.  store_data_place syncs the file first. */
+		if ((rc = store_data_place(o->pf->data_dir, p->stage_path, -1, f->path, o->table_dir)))
 			goto out;
-		}
-		if (renameat(AT_FDCWD, p->stage_path, dfd, f->rec.name)) {
-			rc = -errno;
-			close(dfd);
-			goto out;
-		}
 		nplaced++;
 		p->has_file = false;
-		/* The rename is durable once the directory is; new directories need
-		 * their parents synced too, up to the table's directory. */
-		for (char *slash = dir + strlen(dir);;) {
-			if ((rc = out_fsync_path(dir, true))) {
-				close(dfd);
-				goto out;
-			}
-			if (strlen(dir) <= strlen(o->table_dir))
-				break;
-			slash = strrchr(dir, '/');
-			*slash = '\0';
-		}
-		int fd = openat(dfd, f->rec.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		close(dfd);
+		int fd = store_data_open_path(o->pf->data_dir, f->path, O_RDONLY, 0);
 		if (fd < 0) {
-			rc = -errno;
+			rc = fd;
 			goto out;
 		}
 		rc = store_file_scan(fd, o->t.format, o->t.header, &f->rec.rows, &f->rec.bytes,

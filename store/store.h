@@ -178,6 +178,14 @@ int store_open(const char *dir, const store_options *opts, store_env **out);
 void store_close(store_env *env);
 /* Human-readable message for a code returned by this module (and errno values). */
 const char *store_strerror(int err);
+/* Where the store's own messages go (an undecodable record, an LMDB error
+ * with no errno meaning, a format version it cannot read): FN(MSG), MSG one
+ * line without a newline.  NULL, the default, writes "metafs: store: MSG"
+ * to stderr, which suits a command-line tool; a daemon, whose stderr is
+ * /dev/null once it runs in the background, sends them to its log.
+ * Process-wide; FN may be called from any thread. */
+typedef void (*store_log_sink)(const char *msg);
+void store_log_set_sink(store_log_sink fn);
 
 /* ---- transactions ----------------------------------------------------------- */
 
@@ -190,8 +198,20 @@ int store_read_begin(store_env *env, store_txn **out);
  * the stamp was S (a copy of the grants, an index of owners) is current as
  * long as the stamp is still S. */
 uint64_t store_stamp(store_env *env);
-/* Commit a write txn (a read txn is simply ended).  Frees TXN either way. */
+/* Commit a write txn (a read txn is simply ended).  Frees TXN either way.
+ * After a write txn commits, ENV's commit observer (if any) is called. */
 int store_commit(store_txn *txn);
+/* The commit observer of ENV: FN(ENV, ARG) is called by store_commit after
+ * every write transaction it committed successfully in ENV, on the
+ * committing thread, after LMDB's writer lock is released (FN may begin a
+ * read, or even another write, transaction).  It is not called for aborts,
+ * failed commits, read transactions or other processes' commits.  It is how
+ * a layer above learns of every commit, whoever made it (sql/ and sync/
+ * commit directly to the store): FN must be quick and must not wait for
+ * anything that a committer may be holding.  Set it before ENV is shared
+ * between threads; NULL removes it. */
+typedef void (*store_commit_observer)(store_env *env, void *arg);
+void store_env_set_commit_observer(store_env *env, store_commit_observer fn, void *arg);
 /* Abandon TXN; frees it.  NULL is allowed. */
 void store_abort(store_txn *txn);
 
@@ -244,6 +264,13 @@ int store_pnode_create(store_txn *txn, uint64_t table_id, uint64_t parent_id, co
 int store_partition_create(store_txn *txn, uint64_t table_id, uint64_t parent_id,
 			   const char *value, uint32_t uid, uint32_t gid, store_file *files,
 			   uint32_t n, store_origin origin, store_pnode *out);
+/* Get or create: the child VALUE of PARENT_ID as store_pnode_get finds it,
+ * or, when there is none, created as store_pnode_create does (owner UID/GID,
+ * ORIGIN).  *CREATED (may be NULL) tells which.  The one way every writer
+ * that fills partitions (job output, repair, sync) reaches a pnode. */
+int store_pnode_ensure(store_txn *txn, uint64_t table_id, uint64_t parent_id, const char *value,
+		       uint32_t uid, uint32_t gid, store_origin origin, store_pnode *out,
+		       bool *created);
 /* Look up the child VALUE of PARENT_ID (0: the table's first level). */
 int store_pnode_get(store_txn *txn, uint64_t table_id, uint64_t parent_id, const char *value,
 		    store_pnode *out);
@@ -437,6 +464,17 @@ int store_data_open(const char *data_dir, const char *relpath, int flags, mode_t
 const char *store_data_relative(const char *data_dir, const char *path);
 /* store_data_open() of an absolute PATH below DATA_DIR; -EXDEV when it is not. */
 int store_data_open_path(const char *data_dir, const char *path, int flags, mode_t mode);
+/* Put the staged file STAGED (absolute; FD, when not -1, an open descriptor
+ * of it) in place as PATH (absolute, below DATA_DIR), durably: fsync the
+ * file, rename it into PATH's directory as opened by store_data_open (no
+ * symlink followed below DATA_DIR), fsync that directory and, when TOP is
+ * not NULL, each directory above it up to TOP (new directories need their
+ * parents synced for their entries to last).  The file is replaced if it
+ * exists.  -ELOOP or -EXDEV when PATH's directory is refused (nothing was
+ * moved); another -errno otherwise.  Every writer of data files (the
+ * mount's file commit, job output) places its bytes through this. */
+int store_data_place(const char *data_dir, const char *staged, int fd, const char *path,
+		     const char *top);
 /* Read the data file FD (mapped; a regular file opened for reading): count
  * its records (csv: the records store_csv_next() splits, see store_csv.h,
  * a malformed one counting as one, the first record not counted when

@@ -166,7 +166,7 @@ static int role_decode(const MDB_val *k, const MDB_val *v, store_role *out)
 	memset(out, 0, sizeof *out);
 	if (key_name(k->mv_data, k->mv_size, out->name) != 0 || v->mv_size != ROLE_VALUE_LEN ||
 	    p[0] != STORE_RECORD_VERSION) {
-		fprintf(stderr, "metafs: store: undecodable role record\n");
+		store_log("undecodable role record");
 		return -EIO;
 	}
 	out->creator_uid = (uint32_t)le_get(p + 1, 4);
@@ -278,7 +278,7 @@ static int member_decode(const MDB_val *k, const MDB_val *v, store_member *out)
 	out->created_ns = (int64_t)le_get(p + 5, 8);
 	return 0;
 bad:
-	fprintf(stderr, "metafs: store: undecodable role membership record\n");
+	store_log("undecodable role membership record");
 	return -EIO;
 }
 
@@ -431,7 +431,7 @@ static int grant_decode(const MDB_val *k, const MDB_val *v, store_grant *out)
 		goto bad;
 	return 0;
 bad:
-	fprintf(stderr, "metafs: store: undecodable grant record\n");
+	store_log("undecodable grant record");
 	return -EIO;
 }
 

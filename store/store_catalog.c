@@ -109,7 +109,7 @@ static int record_decode_stored(store_kind kind, const MDB_val *v, void *out)
 	int rc = store_record_decode(kind, v->mv_data, v->mv_size, out);
 
 	if (rc == -EINVAL) {
-		fprintf(stderr, "metafs: store: undecodable record of kind %d\n", (int)kind);
+		store_log("undecodable record of kind %d", (int)kind);
 		rc = -EIO;
 	}
 	return rc;
@@ -1184,6 +1184,22 @@ out:
 	XXH3_freeState(st);
 	free(sorted);
 	store_table_clear(&t);
+	return rc;
+}
+
+int store_pnode_ensure(store_txn *txn, uint64_t table_id, uint64_t parent_id, const char *value,
+		       uint32_t uid, uint32_t gid, store_origin origin, store_pnode *out,
+		       bool *created)
+{
+	int rc = store_pnode_get(txn, table_id, parent_id, value, out);
+
+	if (created)
+		*created = false;
+	if (rc != -ENOENT)
+		return rc;
+	rc = store_pnode_create(txn, table_id, parent_id, value, uid, gid, origin, out);
+	if (rc == 0 && created)
+		*created = true;
 	return rc;
 }
 

@@ -124,3 +124,69 @@ int store_data_open_path(const char *data_dir, const char *path, int flags, mode
 	const char *rel = store_data_relative(data_dir, path);
 	return rel ? store_data_open(data_dir, rel, flags, mode) : -EXDEV;
 }
+
+/* fsync the directory DIR (absolute, below DATA_DIR or DATA_DIR itself). */
+static int fsync_data_dir(const char *data_dir, const char *dir)
+{
+	int fd;
+
+	if (store_data_relative(data_dir, dir)) {
+		fd = store_data_open_path(data_dir, dir, O_RDONLY | O_DIRECTORY, 0);
+	} else {
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			fd = -errno;
+	}
+	if (fd < 0)
+		return fd;
+	int rc = fsync(fd) ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+int store_data_place(const char *data_dir, const char *staged, int fd, const char *path,
+		     const char *top)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int dfd = -1, rc = 0;
+
+	if (!slash || slash == path || (size_t)(slash - path) >= sizeof dir)
+		return -EINVAL;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	/* The bytes first: a rename that reached the disk before them would
+	 * show an empty or partial file after a crash. */
+	int own = fd < 0 ? store_data_open_path(data_dir, staged, O_RDONLY, 0) : -1;
+	if (fd < 0 && own < 0)
+		return own;
+	if (fsync(fd < 0 ? own : fd))
+		rc = -errno;
+	if (own >= 0)
+		close(own);
+	if (rc)
+		return rc;
+	dfd = store_data_open_path(data_dir, dir, O_RDONLY | O_DIRECTORY, 0);
+	if (dfd < 0)
+		return dfd;
+	if (renameat(AT_FDCWD, staged, dfd, slash + 1)) {
+		rc = -errno;
+		goto out;
+	}
+	if (fsync(dfd)) {
+		rc = -errno;
+		goto out;
+	}
+	/* New directories between TOP and DIR: their entries in their parents. */
+	while (top && strlen(dir) > strlen(top)) {
+		char *up = strrchr(dir, '/');
+		if (!up || up == dir)
+			break;
+		*up = '\0';
+		if ((rc = fsync_data_dir(data_dir, dir)))
+			goto out;
+	}
+out:
+	close(dfd);
+	return rc;
+}

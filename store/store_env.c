@@ -20,10 +20,18 @@
  * After store_close deletes the key, those threads' stale key values are
  * unreachable and their destructors do not run.
  *
+ * Commit observer.  sql/ and sync/ commit straight to the store, below the
+ * manager, so the manager cannot wrap their commits; instead each
+ * environment carries one observer that store_commit calls after every
+ * write transaction it committed.  That gives the manager one place that
+ * sees every in-process commit (counting, waking the change-log follower),
+ * without the store knowing what is done there.
+ *
  * Durability.  No MDB_NOSYNC or MDB_NOMETASYNC: a store_commit that returned
  * 0 survives kill -9 and power loss.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +40,28 @@
 #include "store_int.h"
 
 #define STORE_DEFAULT_MAP_SIZE ((size_t)64 << 30)
+
+static store_log_sink log_sink;
+
+void store_log_set_sink(store_log_sink fn)
+{
+	__atomic_store_n(&log_sink, fn, __ATOMIC_RELEASE);
+}
+
+void store_log(const char *fmt, ...)
+{
+	store_log_sink fn = __atomic_load_n(&log_sink, __ATOMIC_ACQUIRE);
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (fn)
+		fn(msg);
+	else
+		fprintf(stderr, "metafs: store: %s\n", msg);
+}
 
 int store_mdb_error(int rc, const char *what)
 {
@@ -50,7 +80,7 @@ int store_mdb_error(int rc, const char *what)
 	/* LMDB passes system errors through as positive errno values. */
 	if (rc > 0)
 		return -rc;
-	fprintf(stderr, "metafs: store: %s: %s\n", what, mdb_strerror(rc));
+	store_log("%s: %s", what, mdb_strerror(rc));
 	return -EIO;
 }
 
@@ -205,8 +235,8 @@ static int env_open_dbs(store_env *env, const char *dir)
 	if (rc != 0)
 		goto out;
 	if (format != STORE_FORMAT_VERSION) {
-		fprintf(stderr, "metafs: store: metastore '%s' has format version %u, this build reads %u\n",
-			dir, (unsigned)format, (unsigned)STORE_FORMAT_VERSION);
+		store_log("metastore '%s' has format version %u, this build reads %u", dir,
+			  (unsigned)format, (unsigned)STORE_FORMAT_VERSION);
 		rc = -EPROTO;
 		goto out;
 	}
@@ -258,8 +288,8 @@ int store_open(const char *dir, const store_options *opts, store_env **out)
 	/* Table keys ("db" NUL "table") reach 511 bytes: an LMDB built with a
 	 * smaller key limit could not store every valid name. */
 	if (mdb_env_get_maxkeysize(env->mdb) < STORE_KEY_MAX) {
-		fprintf(stderr, "metafs: store: liblmdb key size limit %d is below %d\n",
-			mdb_env_get_maxkeysize(env->mdb), STORE_KEY_MAX);
+		store_log("liblmdb key size limit %d is below %d", mdb_env_get_maxkeysize(env->mdb),
+			  STORE_KEY_MAX);
 		rc = -ENOTSUP;
 		goto out;
 	}
@@ -446,9 +476,21 @@ int store_commit(store_txn *txn)
 		read_end(txn);
 		return 0;
 	}
+	store_env *env = txn->env;
 	rc = mdb_txn_commit(txn->mdb);
 	free(txn);
-	return store_mdb_error(rc, "mdb_txn_commit");
+	rc = store_mdb_error(rc, "mdb_txn_commit");
+	if (rc == 0 && env->observer)
+		env->observer(env, env->observer_arg);
+	return rc;
+}
+
+void store_env_set_commit_observer(store_env *env, store_commit_observer fn, void *arg)
+{
+	if (env == NULL)
+		return;
+	env->observer = fn;
+	env->observer_arg = arg;
 }
 
 void store_abort(store_txn *txn)

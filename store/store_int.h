@@ -35,6 +35,8 @@ struct store_env {
 	pthread_key_t reader_key;
 	pthread_mutex_t readers_lock;
 	struct store_reader *readers;   /* all of them, so store_close can end them */
+	store_commit_observer observer; /* see store_env_set_commit_observer */
+	void *observer_arg;
 };
 
 struct store_txn {
@@ -58,6 +60,9 @@ struct store_reader {
 /* Map an LMDB (or errno) return code to 0 or a negative errno; codes that
  * have no errno meaning are logged with WHAT and become -EIO. */
 int store_mdb_error(int rc, const char *what);
+
+/* A message of the store, to the sink set by store_log_set_sink. */
+void store_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Called by store_commit/store_abort: closes the cursors of TXN's open
  * iterators, which stay allocated until store_iter_close. */

@@ -850,16 +850,16 @@ static int target_chain(struct apply *a, const store_pnode *sp, uint64_t *out)
 		if (rc != 0)
 			return rc;
 	}
-	rc = store_pnode_get(a->w, a->m.t.id, dparent, sp->value, &dp);
+	bool created = false;
+	/* A missing leaf is copied whole with its files (leaf_create). */
+	rc = sp->leaf ? store_pnode_get(a->w, a->m.t.id, dparent, sp->value, &dp)
+		      : store_pnode_ensure(a->w, a->m.t.id, dparent, sp->value, sp->owner_uid,
+					   sp->owner_gid, STORE_ORIGIN_SYNC, &dp, &created);
 	if (rc == -ENOENT && sp->leaf) {
 		rc = leaf_create(a, &a->m.t, dparent, sp, &dp);
-	} else if (rc == -ENOENT) {
-		rc = store_pnode_create(a->w, a->m.t.id, dparent, sp->value, sp->owner_uid,
-					sp->owner_gid, STORE_ORIGIN_SYNC, &dp);
-		if (rc == 0) {
-			a->res->applied++;
-			pnode_note(a, "create", &a->m.t, dp.id, NULL);
-		}
+	} else if (rc == 0 && created) {
+		a->res->applied++;
+		pnode_note(a, "create", &a->m.t, dp.id, NULL);
 	} else if (rc == 0) {
 		a->res->unchanged++;
 	}
@@ -1251,20 +1251,20 @@ static int compare_level(struct apply *a, const store_table *st, uint64_t src_pa
 		if (rc != 0)
 			break;
 		created = false;
-		rc = fresh ? -ENOENT : store_pnode_get(a->w, t->id, dst_parent, sp.value, &dp);
-		if (rc == -ENOENT && sp.leaf) {
-			/* A whole partition: nothing left to compare. */
-			rc = leaf_create(a, t, dst_parent, &sp, &dp);
-			continue;
-		}
-		if (rc == -ENOENT) {
-			rc = store_pnode_create(a->w, t->id, dst_parent, sp.value, sp.owner_uid,
-						sp.owner_gid, STORE_ORIGIN_SYNC, &dp);
-			if (rc != 0)
-				break;
-			created = true;
-			a->res->applied++;
-			pnode_note(a, "create", t, dp.id, NULL);
+		if (sp.leaf) {
+			rc = fresh ? -ENOENT : store_pnode_get(a->w, t->id, dst_parent, sp.value, &dp);
+			if (rc == -ENOENT) {
+				/* A whole partition: nothing left to compare. */
+				rc = leaf_create(a, t, dst_parent, &sp, &dp);
+				continue;
+			}
+		} else {
+			rc = store_pnode_ensure(a->w, t->id, dst_parent, sp.value, sp.owner_uid,
+						sp.owner_gid, STORE_ORIGIN_SYNC, &dp, &created);
+			if (rc == 0 && created) {
+				a->res->applied++;
+				pnode_note(a, "create", t, dp.id, NULL);
+			}
 		}
 		if (rc != 0)
 			break;

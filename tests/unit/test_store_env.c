@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -386,6 +387,87 @@ static void test_now_ns_is_wall_clock(void **state)
 	assert_true(a / 1000000000 >= t - 1 && a / 1000000000 <= t + 1);
 }
 
+struct observed {
+	store_env *env;
+	unsigned calls;
+	bool could_write;         /* a write txn could begin inside the observer */
+};
+
+static void observe(store_env *env, void *arg)
+{
+	struct observed *o = arg;
+	store_txn *txn = NULL;
+
+	o->env = env;
+	o->calls++;
+	/* LMDB's writer lock is released before the observer runs. */
+	if (store_write_begin(env, &txn) == 0) {
+		o->could_write = true;
+		store_abort(txn);
+	}
+}
+
+static void test_commit_observer_sees_each_write_commit(void **state)
+{
+	struct fixture *f = *state;
+	struct observed o = { 0 };
+	store_txn *txn;
+
+	store_env_set_commit_observer(f->env, observe, &o);
+	create_db(f->env, "a", NULL);
+	create_db(f->env, "b", NULL);
+	assert_int_equal(o.calls, 2);
+	assert_ptr_equal(o.env, f->env);
+	assert_true(o.could_write);
+	/* A committed write txn that changed nothing is still a commit. */
+	assert_int_equal(store_write_begin(f->env, &txn), 0);
+	assert_int_equal(store_commit(txn), 0);
+	assert_int_equal(o.calls, 3);
+	store_env_set_commit_observer(f->env, NULL, NULL);
+	create_db(f->env, "c", NULL);
+	assert_int_equal(o.calls, 3);
+}
+
+static void test_commit_observer_ignores_reads_aborts_and_failures(void **state)
+{
+	struct fixture *f = *state;
+	struct observed o = { 0 };
+	store_database d;
+	store_txn *txn;
+
+	create_db(f->env, "sales", NULL);
+	store_env_set_commit_observer(f->env, observe, &o);
+	assert_int_equal(db_get(f->env, "sales", &d), 0);
+	assert_int_equal(store_write_begin(f->env, &txn), 0);
+	assert_int_equal(store_database_create(txn, "x", 0, 0, STORE_ORIGIN_TOOL, NULL), 0);
+	store_abort(txn);
+	/* A failed operation aborted by its caller commits nothing either. */
+	assert_int_equal(store_write_begin(f->env, &txn), 0);
+	assert_int_equal(store_database_create(txn, "sales", 0, 0, STORE_ORIGIN_TOOL, NULL), -EEXIST);
+	store_abort(txn);
+	assert_int_equal(o.calls, 0);
+	assert_int_equal(db_get(f->env, "x", &d), -ENOENT);
+}
+
+static void test_commit_observer_is_per_environment(void **state)
+{
+	struct fixture *f = *state;
+	struct observed o = { 0 };
+	char dir[PATH_MAX];
+	store_env *other;
+
+	snprintf(dir, sizeof dir, "%s/other", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(store_open(dir, NULL, &other), 0);
+	store_env_set_commit_observer(other, observe, &o);
+	create_db(f->env, "mine", NULL);
+	assert_int_equal(o.calls, 0);
+	create_db(other, "theirs", NULL);
+	assert_int_equal(o.calls, 1);
+	assert_ptr_equal(o.env, other);
+	store_close(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +484,9 @@ int main(void)
 		TEST(test_commit_survives_kill),
 		TEST(test_strerror_names_store_codes),
 		TEST(test_now_ns_is_wall_clock),
+		TEST(test_commit_observer_sees_each_write_commit),
+		TEST(test_commit_observer_ignores_reads_aborts_and_failures),
+		TEST(test_commit_observer_is_per_environment),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
