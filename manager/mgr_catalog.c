@@ -6,7 +6,6 @@
 #include "mgr_int.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -49,50 +48,11 @@ void mgr_commit_observe(mgr *m)
 		store_env_set_commit_observer(m->platforms[i].store, commit_observed, m);
 }
 
-int mgr_fsync_dir(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int rc = fsync(fd) ? -errno : 0;
-	close(fd);
-	return rc;
-}
-
-static int remove_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	int rc = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		char child[PATH_MAX];
-		if (snprintf(child, sizeof child, "%s/%s", path, de->d_name) >= (int)sizeof child) {
-			rc = -ENAMETOOLONG;
-			continue;
-		}
-		if (de->d_type == DT_DIR) {
-			int r = remove_tree(child);
-			if (r)
-				rc = r;
-		} else if (unlink(child) && errno != ENOENT) {
-			rc = -errno;
-		}
-	}
-	closedir(d);
-	if (rmdir(path) && errno != ENOENT)
-		rc = -errno;
-	return rc;
-}
-
 int mgr_staging_clean(mgr_platform *p)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/%s", p->data_dir, MGR_STAGING_DIR);
-	int rc = remove_tree(path);
+	int rc = base_fs_tree_remove(path);
 	if (rc == 0 && mkdir(path, 0700) && errno != EEXIST)
 		rc = -errno;
 	return rc;
@@ -186,7 +146,7 @@ int mgr_table_create(mgr_platform *p, const char *db, const char *name, uint32_t
 	txn = NULL;
 	if (rc)
 		return rc;
-	if ((rc = mgr_mkdirs(path, 0755)))
+	if ((rc = base_fs_mkdirs(path, 0755)))
 		return rc;
 	rc = store_write_begin(p->store, &txn);
 	if (rc == 0)
@@ -608,7 +568,7 @@ int mgr_table_purge(mgr_platform *p, const char *db, const char *name, store_ori
 	if (rc)
 		return rc;
 	char path[PATH_MAX];
-	if (path_join(path, sizeof path, p->data_dir, db, name) == 0 && (rc = remove_tree(path)))
+	if (path_join(path, sizeof path, p->data_dir, db, name) == 0 && (rc = base_fs_tree_remove(path)))
 		mgr_log(MGR_LOG_WARN, "dropped table %s.%s.%s but could not remove all of %s: %s", p->name,
 			db, name, path, strerror(-rc));
 	return 0;
@@ -650,7 +610,7 @@ int mgr_pnode_purge(mgr_platform *p, const store_table *t, uint64_t pnode_id,
 	store_abort(txn);
 	if (rc)
 		return rc;
-	if ((rc = remove_tree(path)))
+	if ((rc = base_fs_tree_remove(path)))
 		mgr_log(MGR_LOG_WARN, "dropped a partition but could not remove all of %s: %s", path,
 			strerror(-rc));
 	return 0;

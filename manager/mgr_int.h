@@ -23,12 +23,6 @@ struct mgr {
 	struct mgr_audit *audit;    /* the audit log, see mgr_audit.c */
 };
 
-/* mkdir -p: the old name of base_fs_mkdirs, kept while mgr_catalog.c,
- * mgr_pipeline.c and mgr_sync.c still call it. */
-static inline int mgr_mkdirs(const char *path, mode_t mode)
-{
-	return base_fs_mkdirs(path, mode);
-}
 bool mgr_platform_name_valid(const char *name, const char **why);
 /* Remove everything under DATASTORE/.metafs-staging (left by a crash). */
 int mgr_staging_clean(mgr_platform *p);
@@ -45,8 +39,6 @@ int mgr_state_read(const char *path, textbuf *out);
 /* An absolute CLOCK_REALTIME deadline MS milliseconds from now, for
  * pthread_cond_timedwait. */
 void mgr_deadline(struct timespec *ts, long ms);
-/* fsync a directory so a rename or mkdir in it is durable. */
-int mgr_fsync_dir(const char *path);
 /* Access control (mgr_access.c) and the audit log (mgr_audit.c): set up by
  * mgr_open after the manager's environment is open, torn down by mgr_close
  * (which tolerates a NULL state). */

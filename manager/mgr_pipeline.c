@@ -295,7 +295,7 @@ static int run_process(struct mgr_pipes *ps, const char *name, const mgr_princip
 	 * the owner could not traverse; HOME/pipeline-state is 0711. */
 	if (as_other) {
 		snprintf(state, sizeof state, "%s/pipeline-state", ps->m->cfg.home);
-		if (mgr_mkdirs(state, 0711) || chmod(state, 0711)) {
+		if (base_fs_mkdirs(state, 0711) || chmod(state, 0711)) {
 			snprintf(why, whycap, "cannot create %s: %s", state, strerror(errno));
 			return -EPERM;
 		}
@@ -305,7 +305,7 @@ static int run_process(struct mgr_pipes *ps, const char *name, const mgr_princip
 	}
 	snprintf(mountenv, sizeof mountenv, "METAFS_MOUNT=%s", ps->mount);
 	snprintf(stateenv, sizeof stateenv, "METAFS_STATE_DIR=%s", state);
-	mgr_mkdirs(state, as_other ? 0700 : 0755);
+	base_fs_mkdirs(state, as_other ? 0700 : 0755);
 	if (as_other && (chown(state, owner->uid, owner->gid) || chmod(state, 0700))) {
 		snprintf(why, whycap, "cannot give its state directory %s to uid %u: %s", state,
 			 owner->uid, strerror(errno));

@@ -45,7 +45,7 @@ int mgr_registry_init(mgr_registry *reg, const mgr_reg_type *type, mgr *m, void 
 	reg->done = done;
 	reg->stopping = stopping;
 	snprintf(reg->dir, sizeof reg->dir, "%s/manager/%s", m->cfg.home, type->dir);
-	return mgr_mkdirs(reg->dir, 0755);
+	return base_fs_mkdirs(reg->dir, 0755);
 }
 
 void mgr_registry_fini(mgr_registry *reg)

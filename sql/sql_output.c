@@ -37,9 +37,11 @@
  */
 #include "sql_int.h"
 
+#include "base_array.h"
+#include "base_fs.h"
+
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -86,42 +88,6 @@ static uint64_t out_hash(const char *s)
 		h *= UINT64_C(1099511628211);
 	}
 	return h;
-}
-
-/* mkdir -p: create PATH and its missing parents. */
-static int out_mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof buf)
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int out_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void out_remove_tree(const char *path)
-{
-	nftw(path, out_rm, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void out_free(sql_output *o)
@@ -325,14 +291,8 @@ static int out_part_get(sql_output *o, char **values, out_part **out)
 			}
 		}
 	}
-	if (o->nparts == o->parts_cap) {
-		uint32_t c = o->parts_cap ? o->parts_cap * 2 : 16;
-		out_part *np = realloc(o->parts, c * sizeof *np);
-		if (!np)
-			return -ENOMEM;
-		o->parts = np;
-		o->parts_cap = c;
-	}
+	if ((rc = BASE_ARRAY_RESERVE(o->parts, o->parts_cap, (size_t)o->nparts + 1)))
+		return rc;
 	out_part *p = &o->parts[o->nparts];
 	memset(p, 0, sizeof *p);
 	p->rel = strdup(rel);
@@ -345,7 +305,7 @@ static int out_part_get(sql_output *o, char **values, out_part **out)
 	char dir[PATH_MAX];
 	if (snprintf(dir, sizeof dir, "%s%s%s", o->staging, rel[0] ? "/" : "", rel) >= (int)sizeof dir)
 		return -ENAMETOOLONG;
-	if ((rc = out_mkdirs(dir)))
+	if ((rc = base_fs_mkdirs(dir, 0755)))
 		return rc;
 	if (asprintf(&p->stage_path, "%s/part-%s-00000.%s", dir, o->run_tag, o->ext) < 0) {
 		p->stage_path = NULL;
@@ -419,7 +379,7 @@ int sql_output_open(const sql_catalog *cat, unsigned platform, const char *db, c
 		rc = -ENAMETOOLONG;
 		goto out;
 	}
-	if ((rc = out_mkdirs(o->staging))) {
+	if ((rc = base_fs_mkdirs(o->staging, 0755))) {
 		sql_error_set(err, 0, 0, "cannot create the staging directory %s: %s", o->staging,
 			      strerror(-rc));
 		goto out;
@@ -438,7 +398,7 @@ out:
 		if (!err->message[0])
 			sql_error_set(err, 0, 0, "cannot start the output: %s", strerror(-rc));
 		if (o->staging[0] && o->run_tag)
-			out_remove_tree(o->staging);
+			base_fs_tree_remove(o->staging);
 		out_free(o);
 		return rc;
 	}
@@ -526,7 +486,7 @@ void sql_output_abort(sql_output *o)
 {
 	if (!o)
 		return;
-	out_remove_tree(o->staging);
+	base_fs_tree_remove(o->staging);
 	out_free(o);
 }
 
@@ -588,7 +548,7 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 			rc = -ENAMETOOLONG;
 			goto out;
 		}
-		if ((rc = out_mkdirs(dir)))
+		if ((rc = base_fs_mkdirs(dir, 0755)))
 			goto out;
 		out_file *f = &placed[nplaced];
 		f->part = i;
@@ -645,15 +605,8 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 			while ((rc = store_iter_next(it, &f)) == 0) {
 				if (mine && !strcmp(f.name, mine->rec.name))
 					continue;
-				if (nold == old_cap) {
-					old_cap = old_cap ? old_cap * 2 : 16;
-					out_file *no = realloc(old, old_cap * sizeof *no);
-					if (!no) {
-						rc = -ENOMEM;
-						break;
-					}
-					old = no;
-				}
+				if ((rc = BASE_ARRAY_RESERVE(old, old_cap, (size_t)nold + 1)))
+					break;
 				memset(&old[nold], 0, sizeof old[nold]);
 				old[nold].rec = f;
 				old[nold].part = i;
@@ -704,7 +657,7 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 	step = "clean";
 	for (uint32_t k = 0; k < nold; k++)
 		unlink(old[k].path);
-	out_remove_tree(o->staging);
+	base_fs_tree_remove(o->staging);
 	if (stats)
 		*stats = st;
 out:
@@ -716,7 +669,7 @@ out:
 		if (!err->message[0])
 			sql_error_set(err, 0, 0, "cannot commit the output to %s.%s (%s step): %s", o->t.db,
 				      o->t.name, step, store_strerror(rc));
-		out_remove_tree(o->staging);
+		base_fs_tree_remove(o->staging);
 	}
 	store_table_clear(&now);
 	free(placed);

@@ -51,6 +51,8 @@
 
 #include "sync_int.h"
 
+#include "base_array.h"
+
 /* ---- source pnode id -> target pnode id ------------------------------------------ */
 
 /* The target pnodes this apply has resolved, so that a partition's files and
@@ -163,7 +165,7 @@ struct apply {
 	store_file *files;          /* a partition's files, being copied */
 	size_t files_cap;
 	char (*skipped)[2 * STORE_NAME_MAX + 2];  /* "db/table" left alone (on_conflict = skip) */
-	size_t nskipped;
+	size_t nskipped, skipped_cap;
 };
 
 static void note(struct apply *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -589,16 +591,14 @@ static int table_drop(struct apply *a, const char *db, const char *name)
 static int conflict_skip(struct apply *a, const char *db, const char *name)
 {
 	char key[2 * STORE_NAME_MAX + 2];
-	void *g;
+	int rc;
 
 	snprintf(key, sizeof key, "%s/%s", db, name);
 	for (size_t i = 0; i < a->nskipped; i++)
 		if (strcmp(a->skipped[i], key) == 0)
 			return 0;
-	g = realloc(a->skipped, (a->nskipped + 1) * sizeof *a->skipped);
-	if (g == NULL)
-		return -ENOMEM;
-	a->skipped = g;
+	if ((rc = BASE_ARRAY_RESERVE(a->skipped, a->skipped_cap, a->nskipped + 1)))
+		return rc;
 	strcpy(a->skipped[a->nskipped++], key);
 	a->res->conflicts_skipped++;
 	note(a, "skip table %s.%s (not created by this rule)", db, name);
@@ -758,15 +758,8 @@ static int target_pnode_drop(struct apply *a, const store_table *t, uint64_t id)
 	}
 	rc = store_iter_pnodes(a->w, t->id, id, NULL, &it);
 	while (rc == 0 && (rc = store_iter_next(it, &p)) == 0) {
-		if (nkids == cap) {
-			uint64_t *g = realloc(kids, (cap = cap ? cap * 2 : 64) * sizeof *kids);
-
-			if (g == NULL) {
-				rc = -ENOMEM;
-				break;
-			}
-			kids = g;
-		}
+		if ((rc = BASE_ARRAY_RESERVE(kids, cap, nkids + 1)))
+			break;
 		kids[nkids++] = p.id;
 	}
 	store_iter_close(it);
@@ -796,17 +789,8 @@ static int leaf_create(struct apply *a, const store_table *t, uint64_t dparent,
 
 	rc = store_iter_files(a->s, sp->id, NULL, &it);
 	while (rc == 0) {
-		if (n == a->files_cap) {
-			size_t cap = a->files_cap ? a->files_cap * 2 : 16;
-			store_file *g = realloc(a->files, cap * sizeof *g);
-
-			if (g == NULL) {
-				rc = -ENOMEM;
-				break;
-			}
-			a->files = g;
-			a->files_cap = cap;
-		}
+		if ((rc = BASE_ARRAY_RESERVE(a->files, a->files_cap, n + 1)))
+			break;
 		rc = store_iter_next(it, &a->files[n]);
 		if (rc == 0)
 			n++;
@@ -1173,15 +1157,10 @@ static int run_incremental(struct apply *a, uint64_t head)
  * open, acted on after it is closed). */
 static int names_push(char (**names)[STORE_NAME_MAX + 1], size_t *n, size_t *cap, const char *name)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		void *g = realloc(*names, c * sizeof **names);
+	int rc = BASE_ARRAY_RESERVE(*names, *cap, *n + 1);
 
-		if (g == NULL)
-			return -ENOMEM;
-		*names = g;
-		*cap = c;
-	}
+	if (rc)
+		return rc;
 	snprintf((*names)[(*n)++], STORE_NAME_MAX + 1, "%s", name);
 	return 0;
 }
@@ -1350,14 +1329,8 @@ static int drop_orphans(struct apply *a, const char *db)
 				store_table_clear(&o.table);
 			}
 		}
-		if (!keep && ngone == cap) {
-			void *g = realloc(gone, (cap = cap ? cap * 2 : 16) * sizeof *gone);
-
-			if (g == NULL)
-				rc = -ENOMEM;
-			else
-				gone = g;
-		}
+		if (!keep)
+			rc = BASE_ARRAY_RESERVE(gone, cap, ngone + 1);
 		if (!keep && rc == 0)
 			strcpy(gone[ngone++], t.name);
 		store_table_clear(&t);
