@@ -2,7 +2,8 @@
  * base/ - the few helpers every folder of metafs needs and none of them owns:
  * text buffers (textbuf.h), the CSV record splitter (store_csv.h), growth of
  * arrays (base_array.h), directory trees and durable writes (base_fs.h),
- * checked path building (base_path.h), finding a sibling program (base_prog.h) and calendar dates (base_date.h).
+ * checked path building (base_path.h), messages cut
+ * visibly (base_msg.h), finding a sibling program (base_prog.h) and calendar dates (base_date.h).
  *
  * The folder sits below store/ and uses only the C library, so that store,
  * sql, sync, manager, fs, pipeline and tools may all use it without
@@ -19,6 +20,7 @@
 #include "base_array.h"
 #include "base_date.h"
 #include "base_fs.h"
+#include "base_msg.h"
 #include "base_path.h"
 #include "base_prog.h"
 #include "store_csv.h"

@@ -51,8 +51,9 @@ void mgr_commit_observe(mgr *m)
 int mgr_staging_clean(mgr_platform *p)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s/%s", p->data_dir, MGR_STAGING_DIR);
-	int rc = base_fs_tree_remove(path);
+	int rc = base_path_format(path, sizeof path, "%s/%s", p->data_dir, MGR_STAGING_DIR);
+	if (rc == 0)
+		rc = base_fs_tree_remove(path);
 	if (rc == 0 && mkdir(path, 0700) && errno != EEXIST)
 		rc = -errno;
 	return rc;

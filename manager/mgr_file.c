@@ -152,9 +152,12 @@ int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
 		if (rc)
 			goto out;
 	}
-	snprintf(w->staging, sizeof w->staging, "%s/%s/%llu.%d.%llu", p->data_dir, MGR_STAGING_DIR,
-		 (unsigned long long)w->id, (int)getpid(),
-		 (unsigned long long)__atomic_add_fetch(&staging_counter, 1, __ATOMIC_RELAXED));
+	rc = base_path_format(w->staging, sizeof w->staging, "%s/%s/%llu.%d.%llu", p->data_dir,
+			      MGR_STAGING_DIR, (unsigned long long)w->id, (int)getpid(),
+			      (unsigned long long)__atomic_add_fetch(&staging_counter, 1,
+								     __ATOMIC_RELAXED));
+	if (rc)
+		goto out;
 	w->fd = mgr_data_open(p, p->data_dir, w->staging, O_RDWR | O_CREAT | O_EXCL, 0644, uid);
 	if (w->fd < 0)
 		errno = -w->fd;

@@ -5,6 +5,8 @@
 #include <time.h>
 
 #include "base_fs.h"
+#include "base_msg.h"
+#include "base_path.h"
 #include "manager.h"
 
 struct mgr {

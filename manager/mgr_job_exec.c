@@ -284,7 +284,8 @@ static int pspec_pnode(struct run_ctx *rc, mgr_platform *p, const store_table *t
 		if (err == -ENOENT && create) {
 			char esc[3 * STORE_NAME_MAX + 1], name[4 * STORE_NAME_MAX];
 			err = store_hive_escape(raw.data, esc, sizeof esc);
-			snprintf(name, sizeof name, "%s=%s", key, esc);
+			if (err == 0)
+				err = base_path_format(name, sizeof name, "%s=%s", key, esc);
 			if (err == 0)
 				err = mgr_pnode_create(p, t, parent, name, rc->uid, rc->gid, STORE_ORIGIN_JOB, &pn);
 			made_leaf = err == 0 && i + 1 == ps->nitems;

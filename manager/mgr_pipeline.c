@@ -293,22 +293,32 @@ static int run_process(struct mgr_pipes *ps, const char *name, const mgr_princip
 	 * owner's): a pipeline never sees another user's models.  It is not
 	 * under HOME/manager, which is the daemon's alone (0700) and which
 	 * the owner could not traverse; HOME/pipeline-state is 0711. */
+	int rc = 0;
 	if (as_other) {
-		snprintf(state, sizeof state, "%s/pipeline-state", ps->m->cfg.home);
-		if (base_fs_mkdirs(state, 0711) || chmod(state, 0711)) {
-			snprintf(why, whycap, "cannot create %s: %s", state, strerror(errno));
+		rc = base_path_format(state, sizeof state, "%s/pipeline-state", ps->m->cfg.home);
+		if (rc == 0)
+			rc = base_fs_mkdirs(state, 0711);
+		if (rc == 0 && chmod(state, 0711))
+			rc = -errno;
+		if (rc) {
+			base_msg_format(why, whycap, "cannot create %s: %s", state, strerror(-rc));
 			return -EPERM;
 		}
-		snprintf(state, sizeof state, "%s/pipeline-state/%u", ps->m->cfg.home, owner->uid);
+		rc = base_path_format(state, sizeof state, "%s/pipeline-state/%u", ps->m->cfg.home,
+				      owner->uid);
 	} else {
-		snprintf(state, sizeof state, "%s/state", ps->reg.dir);
+		rc = base_path_format(state, sizeof state, "%s/state", ps->reg.dir);
 	}
-	snprintf(mountenv, sizeof mountenv, "METAFS_MOUNT=%s", ps->mount);
-	snprintf(stateenv, sizeof stateenv, "METAFS_STATE_DIR=%s", state);
+	if (rc == 0)
+		rc = base_path_format(mountenv, sizeof mountenv, "METAFS_MOUNT=%s", ps->mount);
+	if (rc == 0)
+		rc = base_path_format(stateenv, sizeof stateenv, "METAFS_STATE_DIR=%s", state);
+	if (rc)
+		return rc;
 	base_fs_mkdirs(state, as_other ? 0700 : 0755);
 	if (as_other && (chown(state, owner->uid, owner->gid) || chmod(state, 0700))) {
-		snprintf(why, whycap, "cannot give its state directory %s to uid %u: %s", state,
-			 owner->uid, strerror(errno));
+		base_msg_format(why, whycap, "cannot give its state directory %s to uid %u: %s", state,
+				owner->uid, strerror(errno));
 		return -EPERM;
 	}
 	char homeenv[PATH_MAX + 8];

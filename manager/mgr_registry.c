@@ -44,8 +44,8 @@ int mgr_registry_init(mgr_registry *reg, const mgr_reg_type *type, mgr *m, void 
 	reg->lock = lock;
 	reg->done = done;
 	reg->stopping = stopping;
-	snprintf(reg->dir, sizeof reg->dir, "%s/manager/%s", m->cfg.home, type->dir);
-	return base_fs_mkdirs(reg->dir, 0755);
+	int rc = base_path_format(reg->dir, sizeof reg->dir, "%s/manager/%s", m->cfg.home, type->dir);
+	return rc ? rc : base_fs_mkdirs(reg->dir, 0755);
 }
 
 void mgr_registry_fini(mgr_registry *reg)

@@ -106,7 +106,7 @@ static int owner_check(mgr *m, const mgr_principal *owner, const sync_rule *rule
 			continue;
 		char path[3 * (STORE_NAME_MAX + 1) + 2];
 		mgr_object_path(&ends[i], path, sizeof path);
-		snprintf(why, cap, "permission denied: the rule's owner (uid %u) lacks SYNC on %s",
+		base_msg_format(why, cap, "permission denied: the rule's owner (uid %u) lacks SYNC on %s",
 			 owner->uid, path);
 		mgr_audit(m, owner->uid, "sync", path, false, MGR_PRIV_SYNC, why);
 		return -EACCES;
@@ -162,7 +162,7 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 		r->reason[0] = '\0';
 		r->failed_head = 0;
 	}
-	snprintf(r->last_run, sizeof r->last_run, "%s", line);
+	base_msg_format(r->last_run, sizeof r->last_run, "%s", line);
 	history_add(r, line);
 	textbuf_reset(&r->last_result);
 	textbuf_printf(&r->last_result, "%s\n", line);

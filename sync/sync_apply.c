@@ -52,6 +52,7 @@
 #include "sync_int.h"
 
 #include "base_array.h"
+#include "base_msg.h"
 
 /* ---- source pnode id -> target pnode id ------------------------------------------ */
 
@@ -348,7 +349,7 @@ static int mask_check(struct apply *a, const store_table *src)
 
 		for (uint32_t k = 0; k < src->npartkeys; k++) {
 			if (strcasecmp(src->columns[src->ncolumns + k].name, c) == 0) {
-				snprintf(a->res->conflict, sizeof a->res->conflict,
+				base_msg_format(a->res->conflict, sizeof a->res->conflict,
 					 "table %s.%s: mask on partition key '%s' (its values are in the "
 					 "paths; a partition key cannot be masked)",
 					 src->db, src->name, c);
@@ -358,14 +359,14 @@ static int mask_check(struct apply *a, const store_table *src)
 		for (uint32_t k = 0; k < src->ncolumns && !found; k++)
 			found = strcasecmp(src->columns[k].name, c) == 0;
 		if (!found) {
-			snprintf(a->res->conflict, sizeof a->res->conflict,
+			base_msg_format(a->res->conflict, sizeof a->res->conflict,
 				 "table %s.%s: mask on column '%s', which the table does not have",
 				 src->db, src->name, c);
 			return -EINVAL;
 		}
 	}
 	if (pol->n && (a->dst->mask_key == NULL || a->dst->mask_key_id == NULL)) {
-		snprintf(a->res->conflict, sizeof a->res->conflict,
+		base_msg_format(a->res->conflict, sizeof a->res->conflict,
 			 "rule %s has masks but platform %s has no exchange key", a->rule->name,
 			 a->dst->name);
 		return -EINVAL;
@@ -475,7 +476,7 @@ static int mirror_build(struct apply *a, const store_table *src, store_table *m,
 		n++;
 	}
 	if (n == 0) {
-		snprintf(a->res->conflict, sizeof a->res->conflict,
+		base_msg_format(a->res->conflict, sizeof a->res->conflict,
 			 "table %s.%s: drop_columns leaves no column to mirror", src->db, src->name);
 		return -EINVAL;
 	}
@@ -633,7 +634,7 @@ static int mirror_table(struct apply *a, const store_table *src, struct mirrored
 	}
 	if (a->m.exists && !a->m.ours) {
 		if (a->rule->on_conflict == SYNC_CONFLICT_FAIL) {
-			snprintf(a->res->conflict, sizeof a->res->conflict,
+			base_msg_format(a->res->conflict, sizeof a->res->conflict,
 				 "table %s.%s exists on %s and was not created by rule %s", src->db,
 				 src->name, a->dst->name, a->rule->name);
 			return -EEXIST;

@@ -225,6 +225,22 @@ static void test_path_format_refuses_a_cut_path(void **state)
 	assert_int_equal(base_path_format(big, sizeof big, "/%s", name), -ENAMETOOLONG);
 }
 
+static void test_msg_format_that_fits_is_whole(void **state)
+{
+	(void)state;
+	char buf[16];
+	assert_int_equal(base_msg_format(buf, sizeof buf, "rule %s", "abc"), 8);
+	assert_string_equal(buf, "rule abc");
+}
+
+static void test_msg_format_marks_a_cut(void **state)
+{
+	(void)state;
+	char buf[12];
+	assert_int_equal(base_msg_format(buf, sizeof buf, "table %s.%s", "sales", "orders"), 11);
+	assert_string_equal(buf, "table sa...");
+}
+
 static void test_prog_sibling_find_finds_this_program(void **state)
 {
 	(void)state;
@@ -291,6 +307,8 @@ int main(void)
 		cmocka_unit_test(test_fs_sync_of_file_and_dir),
 		cmocka_unit_test(test_path_format_fits_exactly),
 		cmocka_unit_test(test_path_format_refuses_a_cut_path),
+		cmocka_unit_test(test_msg_format_that_fits_is_whole),
+		cmocka_unit_test(test_msg_format_marks_a_cut),
 		cmocka_unit_test(test_prog_sibling_find_finds_this_program),
 		cmocka_unit_test(test_date_known_days),
 		cmocka_unit_test(test_date_round_trip_over_range),

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "base_path.h"
 #include "manager.h"
 #include "mgr_pipeline.h"
 #include "mgr_registry.h"
@@ -277,7 +278,8 @@ static void test_writer_commit_records_file_and_stats(void **state)
 	mgr_writer_touch(w);
 	/* Nothing is visible before the commit. */
 	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s/sales/orders/dt=2024-05-01/part-0.csv", f->wh->data_dir);
+	assert_int_equal(base_path_format(path, sizeof path, "%s/sales/orders/dt=2024-05-01/part-0.csv",
+					  f->wh->data_dir), 0);
 	assert_int_equal(access(path, F_OK), -1);
 	assert_int_equal(mgr_writer_commit(w, STORE_ORIGIN_TOOL), 0);
 	assert_int_equal(access(path, F_OK), 0);

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <lmdb.h>
 
+#include "base_path.h"
 #include "store.h"
 #include "store_fixture.h"
 
@@ -456,7 +457,7 @@ static void test_commit_observer_is_per_environment(void **state)
 	char dir[PATH_MAX];
 	store_env *other;
 
-	snprintf(dir, sizeof dir, "%s/other", f->dir);
+	assert_int_equal(base_path_format(dir, sizeof dir, "%s/other", f->dir), 0);
 	assert_int_equal(mkdir(dir, 0700), 0);
 	assert_int_equal(store_open(dir, NULL, &other), 0);
 	store_env_set_commit_observer(other, observe, &o);
