@@ -54,6 +54,41 @@ int base_fs_dir_sync(const char *path)
 	return fs_sync(path, O_RDONLY | O_DIRECTORY);
 }
 
+int base_fs_file_replace(const char *path, const void *data, size_t len, mode_t mode)
+{
+	static unsigned counter;
+	char tmp[PATH_MAX];
+	const char *p = data;
+	int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", path, (long)getpid(),
+			 __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		return -ENAMETOOLONG;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	int rc = 0;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rc = -errno;
+			break;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (rc == 0 && fsync(fd))
+		rc = -errno;
+	if (close(fd) && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path))
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
 int base_fs_tree_remove(const char *path)
 {
 	/* O_NOFOLLOW: a link to a directory is removed, its target left alone. */

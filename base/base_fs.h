@@ -24,6 +24,15 @@ int base_fs_file_sync(const char *path);
  * durable.  0 or -errno. */
 int base_fs_dir_sync(const char *path);
 
+/* Replace the file PATH with the LEN bytes of DATA, atomically: they are
+ * written to a temporary file beside PATH (PATH.tmp.PID.N, created with
+ * MODE before the umask), fsynced and renamed over PATH, so that a reader or
+ * a crash sees the old file or the new one whole, never a mix.  The
+ * directory is not fsynced: after a crash the rename may be lost, never
+ * half done.  On failure the temporary file is removed and PATH is
+ * untouched.  0 or -errno. */
+int base_fs_file_replace(const char *path, const void *data, size_t len, mode_t mode);
+
 /* rm -rf: remove PATH and everything below it; symbolic links are removed,
  * never followed.  A missing PATH is not an error.  Goes on after a failure
  * and returns the last one (-errno), or 0. */

@@ -327,20 +327,9 @@ int mgr_home_init(const char *home, unsigned n, const char *const *names,
 	}
 	rc = textbuf_error(&ini);
 	if (rc == 0) {
-		char tmp[PATH_MAX + 8];
-		snprintf(tmp, sizeof tmp, "%s.tmp", file);
-		FILE *f = fopen(tmp, "w");
-		if (!f || fwrite(ini.data, 1, ini.len, f) != ini.len || fflush(f) ||
-		    fsync(fileno(f))) {
-			rc = -errno;
-			snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
-		}
-		if (f)
-			fclose(f);
-		if (rc == 0 && rename(tmp, file)) {
-			rc = -errno;
-			snprintf(err, errlen, "cannot write '%s': %s", file, strerror(errno));
-		}
+		rc = base_fs_file_replace(file, ini.data, ini.len, 0644);
+		if (rc)
+			base_msg_format(err, errlen, "cannot write '%s': %s", file, strerror(-rc));
 	}
 	textbuf_free(&ini);
 	if (rc)

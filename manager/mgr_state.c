@@ -13,32 +13,9 @@
 
 int mgr_state_replace(const char *path, const char *text, size_t len)
 {
-	char tmp[PATH_MAX + 8];
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return -ENAMETOOLONG;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	int rc = 0;
-	for (size_t done = 0; done < len;) {
-		ssize_t w = write(fd, text + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			rc = -errno;
-			break;
-		}
-		done += (size_t)w;
-	}
-	if (rc == 0 && fsync(fd))
-		rc = -errno;
-	close(fd);
-	if (rc == 0 && rename(tmp, path))
-		rc = -errno;
-	if (rc) {
-		unlink(tmp);
+	int rc = base_fs_file_replace(path, text, len, 0644);
+	if (rc)
 		mgr_log(MGR_LOG_ERROR, "cannot write %s: %s", path, strerror(-rc));
-	}
 	return rc;
 }
 

@@ -103,8 +103,6 @@ int pl_def_load(const char *path, pl_def *def, char *err, size_t errlen);
 
 /* Read the whole file at PATH; *OUT (NUL-terminated, you own it), *LEN. */
 int pl_read_file(const char *path, char **out, size_t *len);
-/* Write LEN bytes to PATH atomically: PATH.tmp.PID, fsync, rename. */
-int pl_write_file_atomic(const char *path, const void *data, size_t len);
 /* Hive's path unescaping of S in place (%XX -> byte); -EINVAL on a bad escape. */
 int pl_hive_unescape(char *s);
 /* Join DIR and REL into OUT (PATH_MAX) unless REL is absolute. */

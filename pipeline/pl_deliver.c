@@ -354,7 +354,7 @@ int pl_outbox_spool(const char *outbox, const char *key, const char *body, bool 
 		return 0;
 	rc = base_fs_mkdirs(outbox, 0755);
 	if (rc == 0)
-		rc = pl_write_file_atomic(path, body, strlen(body));
+		rc = base_fs_file_replace(path, body, strlen(body), 0644);
 	if (rc == 0)
 		*written = true;
 	return rc;

@@ -57,40 +57,6 @@ int pl_read_file(const char *path, char **out, size_t *len)
 	return 0;
 }
 
-int pl_write_file_atomic(const char *path, const void *data, size_t len)
-{
-	char tmp[PATH_MAX];
-	const char *p = data;
-	int fd, rc = 0;
-
-	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (rc == 0 && fsync(fd) != 0)
-		rc = -errno;
-	if (close(fd) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-	if (rc != 0)
-		unlink(tmp);
-	return rc;
-}
-
 int pl_path_resolve(const char *dir, const char *rel, char *out)
 {
 	int n;

@@ -148,7 +148,7 @@ static int state_record(struct run *r, uint64_t snapshot)
 	snprintf(text, sizeof text, "%llu\n", (unsigned long long)snapshot);
 	rc = base_path_format(path, sizeof path, "%s/snapshot", r->state);
 	if (rc == 0)
-		rc = pl_write_file_atomic(path, text, strlen(text));
+		rc = base_fs_file_replace(path, text, strlen(text), 0644);
 	if (rc != 0)
 		fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(-rc));
 	return rc;

@@ -16,6 +16,7 @@
 
 #include <xgboost/c_api.h>
 
+#include "base_fs.h"
 #include "pipeline.h"
 
 static uint64_t splitmix64(uint64_t x)
@@ -251,7 +252,7 @@ int pl_model_train(const pl_def *def, const pl_dataset *ds, const char *model_pa
 			rc = xgb_fail(err, errlen, "cannot serialise the model");
 			goto out;
 		}
-		rc = pl_write_file_atomic(model_path, buf, (size_t)len);
+		rc = base_fs_file_replace(model_path, buf, (size_t)len, 0644);
 		if (rc != 0)
 			snprintf(err, errlen, "cannot write model '%s': %s", model_path, strerror(-rc));
 	}

@@ -241,6 +241,33 @@ static void test_msg_format_marks_a_cut(void **state)
 	assert_string_equal(buf, "table sa...");
 }
 
+static void test_fs_file_replace_swaps_whole_and_leaves_no_temporary(void **state)
+{
+	(void)state;
+	char dir[PATH_MAX], path[PATH_MAX + 8], got[16] = "";
+	assert_int_equal(testdir_make(dir), 0);
+	assert_int_equal(base_path_format(path, sizeof path, "%s/f", dir), 0);
+	assert_int_equal(base_fs_file_replace(path, "old", 3, 0600), 0);
+	assert_int_equal(base_fs_file_replace(path, "newer", 5, 0600), 0);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fread(got, 1, sizeof got - 1, f), 5);
+	fclose(f);
+	assert_string_equal(got, "newer");
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* Only the file itself is left in the directory. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_fs_file_replace_into_missing_dir_fails_cleanly(void **state)
+{
+	(void)state;
+	assert_int_equal(base_fs_file_replace("/nonexistent-metafs-dir/f", "x", 1, 0644), -ENOENT);
+}
+
 static void test_prog_sibling_find_finds_this_program(void **state)
 {
 	(void)state;
@@ -309,6 +336,8 @@ int main(void)
 		cmocka_unit_test(test_path_format_refuses_a_cut_path),
 		cmocka_unit_test(test_msg_format_that_fits_is_whole),
 		cmocka_unit_test(test_msg_format_marks_a_cut),
+		cmocka_unit_test(test_fs_file_replace_swaps_whole_and_leaves_no_temporary),
+		cmocka_unit_test(test_fs_file_replace_into_missing_dir_fails_cleanly),
 		cmocka_unit_test(test_prog_sibling_find_finds_this_program),
 		cmocka_unit_test(test_date_known_days),
 		cmocka_unit_test(test_date_round_trip_over_range),
