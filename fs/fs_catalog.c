@@ -264,18 +264,21 @@ static int lookup_in_container(fs_node *parent, uint64_t container_id, const cha
 	return rc;
 }
 
-/* A partition directory of PARENT (the table, or the partition PARENT_PN at
- * DEPTH - 1): any spelling that unescapes to the value. */
+/* A partition directory of PARENT (the table, or the partition PARENT_PN
+ * at DEPTH - 1): any spelling that unescapes to the value.  *IN_STORE says
+ * whether NAME had the form KEY=VALUE and the store was asked. */
 static int lookup_partition(fs_node *parent, uint32_t depth, uint64_t parent_pn, const char *name,
-			    fs_node *child, int *rc_out)
+			    fs_node *child, bool *in_store)
 {
+	*in_store = false;
 	const char *key = parent->table.columns[parent->table.ncolumns + depth - 1].name;
 	size_t klen = strlen(key);
 	if (strncmp(name, key, klen) || name[klen] != '=')
-		return *rc_out = -ENOENT;
+		return -ENOENT;
 	char value[STORE_NAME_MAX + 1];
 	if (store_hive_unescape(name + klen + 1, value, sizeof value))
-		return *rc_out = -ENOENT;
+		return -ENOENT;
+	*in_store = true;
 	store_pnode pn;
 	store_txn *txn = NULL;
 	int rc = store_read_begin(parent->p->store, &txn);
@@ -286,8 +289,7 @@ static int lookup_partition(fs_node *parent, uint32_t depth, uint64_t parent_pn,
 		child_from_record(child, parent, FS_KIND_PNODE, pn.id);
 		child->pn = pn;
 	}
-	*rc_out = rc;
-	return 0;
+	return rc;
 }
 
 static int platform_lookup(fs_node *parent, const char *name, fs_node *child)
@@ -335,9 +337,9 @@ static int table_lookup(fs_node *parent, const char *name, fs_node *child)
 		return -ENOENT;
 	if (parent->table.npartkeys == 0)
 		return lookup_in_container(parent, parent->table.id, name, child);
-	int rc;
-	if (lookup_partition(parent, 1, 0, name, child, &rc) == 0 && rc == -ENOENT &&
-	    !parent->view_target && mgr_is_mirror(&parent->table)) {
+	bool in_store;
+	int rc = lookup_partition(parent, 1, 0, name, child, &in_store);
+	if (rc == -ENOENT && in_store && !parent->view_target && mgr_is_mirror(&parent->table)) {
 		/* A path .refresh gave: the source's partition, read-only. */
 		rc = fs_view_lookup(parent, name, child);
 	}
@@ -351,9 +353,8 @@ static int pnode_lookup(fs_node *parent, const char *name, fs_node *child)
 			return fs_node_load(fs_ino_of(parent->p, FS_KIND_PARTMETA, parent->pn.id), child);
 		return lookup_in_container(parent, parent->pn.id, name, child);
 	}
-	int rc;
-	lookup_partition(parent, parent->pn.depth + 1, parent->pn.id, name, child, &rc);
-	return rc;
+	bool in_store;
+	return lookup_partition(parent, parent->pn.depth + 1, parent->pn.id, name, child, &in_store);
 }
 
 /* ---- listing ------------------------------------------------------------------------- */
@@ -601,14 +602,6 @@ static int table_mkdir(fs_node *dir, const char *name, const mgr_principal *who,
 static int pnode_mkdir(fs_node *dir, const char *name, const mgr_principal *who, fuse_ino_t *ino)
 {
 	return partition_mkdir(dir, dir->pn.id, dir->pn.leaf, name, who, ino);
-}
-
-static int platform_rmdir(fs_node *dir, fs_node *child, const mgr_principal *who)
-{
-	(void)dir;
-	(void)child;
-	(void)who;
-	return -EACCES;
 }
 
 /* Dropping a database or a table: ADMIN on it (owners have it). */
@@ -861,7 +854,7 @@ const struct fs_kind_ops fs_platform_ops = {
 	.container = platform_container,
 	.create = catalog_create,
 	.mkdir = platform_mkdir,
-	.rmdir = platform_rmdir,
+	.rmdir = fs_rmdir_refused,
 	.check_access = container_check_access,
 };
 

@@ -233,11 +233,8 @@ static int global_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_
 static int global_create(fs_node *dir, const char *name, const mgr_principal *who, fs_handle *h,
 			 struct fuse_entry_param *e)
 {
-	(void)name;
-	(void)h;
-	(void)e;
 	/* .metafs/audit, grants and roles are refused as a job file would be. */
-	return dir->id >= FS_GLOBAL_JOBS ? fs_create_refused(who) : -EACCES;
+	return dir->id >= FS_GLOBAL_JOBS ? fs_create_refused(dir, name, who, h, e) : -EACCES;
 }
 
 static int global_mkdir(fs_node *dir, const char *name, const mgr_principal *who, fuse_ino_t *ino)

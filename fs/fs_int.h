@@ -31,11 +31,17 @@
  *   fs_sync.c      sync/ and pipelines/ (the managed trees)
  *   fs_view.c      .refresh and a mirror's source seen from the target
  *
- * and the table from kind to row is in fs_kinds.c.  Adding a kind means one
- * family file and one line there.  The layers call one way: fs_ops.c calls
- * fs_node.c (loading, attributes, lookup, listing: the dispatch through the
- * rows) and fs_access.c (the common access checks); the family files call
- * those two and nothing of fs_ops.c; fs_access.c calls no family.
+ * and the table from kind to row is in fs_kinds.c.  Adding a kind means its
+ * value in fs_kind, its row in the family's file (declared below) and one
+ * line in that table; no handler changes.
+ *
+ * Calls go one way.  fs_ops.c calls fs_node.c (loading, attributes, lookup,
+ * listing) and fs_access.c (the checks common to every kind).  The family
+ * files call those two and never fs_ops.c; between families only the few
+ * helpers declared at the end of this file are shared (the metadata files
+ * load their table as the catalog does, the catalog asks fs_view.c for the
+ * names only a mirror has).  fs_node.c and fs_access.c reach a family only
+ * through the table.
  */
 #ifndef METAFS_FS_INT_H
 #define METAFS_FS_INT_H
@@ -66,7 +72,7 @@ typedef enum fs_kind {
 	FS_KIND_JOBRUNS = 12,   /* jobs/NAME/runs/ */
 	FS_KIND_JOBRUN = 13,    /* jobs/NAME/runs/N/ */
 	FS_KIND_SYNC = 14,      /* sync/NAME.rule, sync/NAME/, its files (see fs_sync.c) */
-	FS_KIND_VIEW = 15,      /* .refresh, and a mirror's source partitions and files */
+	FS_KIND_VIEW = 15,      /* .refresh, and a mirror's source partitions and files (fs_view.c) */
 	FS_KIND_COUNT
 } fs_kind;
 
@@ -116,7 +122,7 @@ typedef struct fs_node {
 	store_file file;
 	bool in_progress;        /* FILE: being written, not yet committed */
 	uint64_t size;           /* FILE: current size; virtual files: rendered size */
-	/* A view (fs_sync.c): a source partition or file seen from a mirror in
+	/* A view (fs_view.c): a source partition or file seen from a mirror in
 	 * the target platform VIEW_TARGET (index + 1), read-only; or .refresh. */
 	unsigned view_target;
 	unsigned view_sub;
@@ -326,10 +332,6 @@ bool fs_writers_find(fuse_ino_t ino, uint64_t container_id, const char *name, fu
 /* Map a store id of kind KIND on platform P to its inode. */
 fuse_ino_t fs_ino_of(const mgr_platform *p, fs_kind kind, uint64_t id);
 
-/* fs_global.c */
-/* The name of a fixed node of the mount (".metafs", "jobs", "version", ...). */
-const char *fs_global_name(unsigned id);
-
 /* fs_access.c: access control at the mount (see the comment there). */
 mgr_principal fs_principal(fuse_req_t req);
 /* The catalog object N belongs to; false for the mount's own nodes. */
@@ -352,18 +354,27 @@ int fs_check_open(const mgr_principal *who, const fs_node *n, bool writing);
 int fs_check_submit(const mgr_principal *who);
 /* Is SUBMIT held on at least one platform (no audit)? */
 bool fs_submit_holds(const mgr_principal *who);
-/* A create in the mount's own trees where no file can be made: asked for
- * SUBMIT first (audited, as a job file would be), then refused. */
-int fs_create_refused(const mgr_principal *who);
+/* Members for rows that refuse, where the default answers otherwise: a
+ * create in the mount's own trees (asked for SUBMIT first, audited as a job
+ * file would be, then -EACCES); a mkdir or rmdir (-EACCES); access(2) on a
+ * directory anyone may use (01777: 0). */
+int fs_create_refused(fs_node *dir, const char *name, const mgr_principal *who, fs_handle *h,
+		      struct fuse_entry_param *e);
+int fs_mkdir_refused(fs_node *dir, const char *name, const mgr_principal *who, fuse_ino_t *ino);
+int fs_rmdir_refused(fs_node *dir, fs_node *child, const mgr_principal *who);
+int fs_access_anyone(const mgr_principal *who, const fs_node *n, int mask);
 /* The FUSE access op (MASK of R_OK, W_OK, X_OK; not audited) for a file of
  * the catalog: seen, SELECT to read, never executed, MODIFY to write where
  * WRITABLE and not a view. */
 int fs_check_access_file(const mgr_principal *who, const fs_node *n, int mask, bool writable);
 
-/* fs_catalog.c: loading helpers the metadata files and views share. */
+/* The few helpers families share. */
+/* fs_global.c: the name of a fixed node of the mount (".metafs", "jobs", ...). */
+const char *fs_global_name(unsigned id);
+/* fs_catalog.c: load N's table, or its partition and table (the metadata
+ * files load as the objects they describe). */
 int fs_catalog_load_table(fs_node *n);
 int fs_catalog_load_pnode(fs_node *n);
-
 /* fs_view.c: the inode of child KIND/ID of DIR, a view inode when DIR is a view. */
 fuse_ino_t fs_view_ino(const fs_node *dir, fs_kind kind, uint64_t id);
 /* In a mirrored table: .refresh, .refresh@N, or a partition of the source. */

@@ -339,35 +339,6 @@ static int root_create(fs_node *dir, const char *name, const mgr_principal *who,
 	return rc;
 }
 
-/* In the other directories of jobs/ nothing is created. */
-static int dir_create(fs_node *dir, const char *name, const mgr_principal *who, fs_handle *h,
-		      struct fuse_entry_param *e)
-{
-	(void)dir;
-	(void)name;
-	(void)h;
-	(void)e;
-	return fs_create_refused(who);
-}
-
-static int root_mkdir(fs_node *dir, const char *name, const mgr_principal *who, fuse_ino_t *ino)
-{
-	(void)dir;
-	(void)name;
-	(void)who;
-	(void)ino;
-	return -EACCES;
-}
-
-/* Runs are history: kept. */
-static int dir_rmdir(fs_node *dir, fs_node *child, const mgr_principal *who)
-{
-	(void)dir;
-	(void)child;
-	(void)who;
-	return -EACCES;
-}
-
 /* ---- access -------------------------------------------------------------------------- */
 
 /* A job's files: the run's submitter, or ADMIN on the metastore.  A job
@@ -382,14 +353,6 @@ static int check_job(const mgr_principal *who, const fs_node *n, bool audit, con
 		return fs_metastore_admin(who) ? 0 : -EACCES;
 	mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
 	return mgr_authorize(fs_state.m, who, MGR_PRIV_ADMIN, &all, action, "/jobs");
-}
-
-static int root_check_access(const mgr_principal *who, const fs_node *n, int mask)
-{
-	(void)who;
-	(void)n;
-	(void)mask;
-	return 0;   /* 01777 */
 }
 
 static int job_check_list(const mgr_principal *who, const fs_node *n)
@@ -438,8 +401,8 @@ const struct fs_kind_ops fs_jobs_root_ops = {
 	.lookup = root_lookup,
 	.readdir = root_readdir,
 	.create = root_create,
-	.mkdir = root_mkdir,
-	.check_access = root_check_access,
+	.mkdir = fs_mkdir_refused,
+	.check_access = fs_access_anyone,   /* 01777 */
 };
 
 const struct fs_kind_ops fs_jobdir_ops = {
@@ -449,8 +412,8 @@ const struct fs_kind_ops fs_jobdir_ops = {
 	.attr = dir_attr,
 	.lookup = dir_lookup,
 	.readdir = dir_readdir,
-	.create = dir_create,
-	.rmdir = dir_rmdir,
+	.create = fs_create_refused,
+	.rmdir = fs_rmdir_refused,   /* runs are history: kept */
 	.check_list = job_check_list,
 	.check_open = job_check_open,
 	.check_access = dir_check_access,
@@ -463,7 +426,7 @@ const struct fs_kind_ops fs_jobsql_ops = {
 	.attr = sql_attr,
 	.open = sql_open,
 	.truncate = sql_truncate,
-	.create = dir_create,
+	.create = fs_create_refused,
 	.check_list = job_check_list,
 	.check_open = sql_check_open,
 	.check_access = sql_check_access,
@@ -475,7 +438,7 @@ const struct fs_kind_ops fs_jobfile_ops = {
 	.load = file_load,
 	.attr = file_attr,
 	.open = file_open,
-	.create = dir_create,
+	.create = fs_create_refused,
 	.check_list = job_check_list,
 	.check_open = job_check_open,
 	.check_access = file_check_access,
@@ -488,7 +451,7 @@ const struct fs_kind_ops fs_jobruns_ops = {
 	.attr = dir_attr,
 	.lookup = runs_lookup,
 	.readdir = runs_readdir,
-	.create = dir_create,
+	.create = fs_create_refused,
 	.check_list = job_check_list,
 	.check_open = job_check_open,
 	.check_access = dir_check_access,
@@ -501,7 +464,7 @@ const struct fs_kind_ops fs_jobrun_ops = {
 	.attr = dir_attr,
 	.lookup = dir_lookup,
 	.readdir = dir_readdir,
-	.create = dir_create,
+	.create = fs_create_refused,
 	.check_list = job_check_list,
 	.check_open = job_check_open,
 	.check_access = dir_check_access,

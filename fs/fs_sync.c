@@ -217,23 +217,6 @@ static int root_create(fs_node *dir, const char *name, const mgr_principal *who,
 	return 0;
 }
 
-static int root_mkdir(fs_node *dir, const char *name, const mgr_principal *who, fuse_ino_t *ino)
-{
-	(void)dir;
-	(void)name;
-	(void)who;
-	(void)ino;
-	return -EACCES;
-}
-
-static int root_check_access(const mgr_principal *who, const fs_node *n, int mask)
-{
-	(void)who;
-	(void)n;
-	(void)mask;
-	return 0;   /* 01777 */
-}
-
 const struct fs_kind_ops fs_tree_root_ops = {
 	.name = "managed tree",
 	.flags = FS_NODE_DIR | FS_NODE_UNCACHED,
@@ -241,8 +224,8 @@ const struct fs_kind_ops fs_tree_root_ops = {
 	.lookup = root_lookup,
 	.readdir = root_readdir,
 	.create = root_create,
-	.mkdir = root_mkdir,
-	.check_access = root_check_access,
+	.mkdir = fs_mkdir_refused,
+	.check_access = fs_access_anyone,   /* 01777 */
 };
 
 /* ---- their definitions, directories and files ---------------------------------------- */
@@ -352,12 +335,9 @@ static int item_truncate(fs_node *n, off_t size, fs_handle *h, const mgr_princip
 static int item_create(fs_node *dir, const char *name, const mgr_principal *who, fs_handle *h,
 		       struct fuse_entry_param *e)
 {
-	(void)name;
-	(void)h;
-	(void)e;
 	unsigned what = 0;
 	item_tree(dir, &what);
-	return what == SYNC_SUB_DIR ? -EACCES : fs_create_refused(who);
+	return what == SYNC_SUB_DIR ? -EACCES : fs_create_refused(dir, name, who, h, e);
 }
 
 /* Unlinking a definition removes the item: its owner or ADMIN on the

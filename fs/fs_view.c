@@ -182,17 +182,6 @@ static int view_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_in
 }
 
 
-/* Nothing is made beside .refresh: refused as a job file would be. */
-static int view_create(fs_node *dir, const char *name, const mgr_principal *who, fs_handle *h,
-		       struct fuse_entry_param *e)
-{
-	(void)dir;
-	(void)name;
-	(void)h;
-	(void)e;
-	return fs_create_refused(who);
-}
-
 static int view_check_access(const mgr_principal *who, const fs_node *n, int mask)
 {
 	return fs_check_access_file(who, n, mask, false);
@@ -205,6 +194,6 @@ const struct fs_kind_ops fs_view_ops = {
 	.load = view_load,
 	.attr = view_attr,
 	.open = view_open,
-	.create = view_create,
+	.create = fs_create_refused,   /* as beside a job file */
 	.check_access = view_check_access,
 };
