@@ -168,7 +168,11 @@ struct fs_handle {
 	 * bytes written, and what the first read waits for.  NULL: nothing. */
 	int (*commit)(fs_handle *h);
 	int (*prepare_read)(fuse_req_t req, fs_handle *h);
+	size_t text_max;         /* a text being written (a definition): at most this long */
 };
+
+/* The longest definition (schema, sync rule, pipeline) written through the mount. */
+#define FS_DEFINITION_MAX (1 << 20)
 
 enum { FS_OP_LOOKUP, FS_OP_GETATTR, FS_OP_READDIR, FS_OP_MKDIR, FS_OP_RMDIR, FS_OP_CREATE,
        FS_OP_OPEN, FS_OP_READ, FS_OP_WRITE, FS_OP_FLUSH, FS_OP_UNLINK, FS_OP_RENAME,

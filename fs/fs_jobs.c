@@ -248,6 +248,7 @@ static int sql_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_inf
 	(void)fi;
 	if (writing) {
 		h->type = FS_HANDLE_JOB_SUBMIT;
+		h->text_max = MGR_JOB_TEXT_MAX;
 		h->job = n->job;
 		h->commit = submit_commit;
 		return 0;

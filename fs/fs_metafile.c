@@ -68,6 +68,7 @@ static int schema_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_
 	if (n->table.has_schema)
 		return -EACCES;
 	h->type = FS_HANDLE_SCHEMA_WRITE;
+	h->text_max = FS_DEFINITION_MAX;
 	h->commit = schema_commit;
 	return 0;
 }

@@ -5,7 +5,6 @@
  * and replies once, at its end; what differs between kinds is in the rows.
  */
 #include "fs_int.h"
-#include "mgr_job.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +13,6 @@
 #include <string.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
-
-#define SCHEMA_TEXT_MAX (1 << 20)
 
 static void count(int op)
 {
@@ -387,12 +384,11 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		fuse_reply_write(req, (size_t)n);
 		return;
 	}
-	if (h->type != FS_HANDLE_SCHEMA_WRITE && h->type != FS_HANDLE_JOB_SUBMIT &&
-	    h->type != FS_HANDLE_SYNC_DEFINE) {
+	if (h->text_max == 0) {   /* not a text being written */
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	if ((uint64_t)off + size > (h->type == FS_HANDLE_JOB_SUBMIT ? MGR_JOB_TEXT_MAX : SCHEMA_TEXT_MAX)) {
+	if ((uint64_t)off + size > h->text_max) {
 		fuse_reply_err(req, EFBIG);
 		return;
 	}

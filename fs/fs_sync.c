@@ -195,6 +195,7 @@ static int root_create(fs_node *dir, const char *name, const mgr_principal *who,
 		return -EINVAL;
 	}
 	h->type = FS_HANDLE_SYNC_DEFINE;
+	h->text_max = FS_DEFINITION_MAX;
 	h->commit = define_commit;
 	h->run = (uint32_t)(t - trees);
 	snprintf(h->name, sizeof h->name, "%s", base);
@@ -298,6 +299,7 @@ static int item_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_in
 	if (what == SYNC_SUB_RULE) {
 		if (writing) {
 			h->type = FS_HANDLE_SYNC_DEFINE;
+			h->text_max = FS_DEFINITION_MAX;
 			h->commit = define_commit;
 			h->run = (uint32_t)(t - trees);
 			return t->info(fs_state.m, item, h->name);
