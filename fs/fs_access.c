@@ -25,13 +25,15 @@
  *   .metafs/audit               ADMIN on the metastore
  *   everything else of the      everyone
  *   mount's own (the .metafs files, listing jobs/, sync/ and pipelines/)
- * Directory operations (mkdir, rmdir) are checked in fs_ops.c, sync rules
- * and pipelines in the manager (they are checked again at every run).
+ * This file holds the checks common to every kind; what a kind needs beyond
+ * them is its row's (fs_int.h: check_list, check_open, check_access, and
+ * the directory operations, which authorize themselves).  Sync rules and
+ * pipelines are checked in the manager (again at every run).
  *
  * The kernel's caches are shared by every user of a mount.  With
  * allow_other several users share them, so then nothing whose visibility
  * depends on the caller is cached: entries and attributes of catalog nodes
- * have timeout 0 and listings are not kept (fs_ops.c).  Opens are always
+ * have timeout 0 (fs_node.c) and listings are not kept (fs_ops.c).  Opens are always
  * sent to the daemon, so data is never served to a user who was not
  * checked.
  */
@@ -49,29 +51,15 @@ mgr_principal fs_principal(fuse_req_t req)
 	return who;
 }
 
-bool fs_global_in_metadir(unsigned id)
-{
-	return (id >= FS_GLOBAL_VERSION && id <= FS_GLOBAL_LOG) ||
-	       (id >= FS_GLOBAL_AUDIT && id < FS_GLOBAL_COUNT);
-}
-
 bool fs_node_object(const fs_node *n, mgr_object *o)
 {
 	memset(o, 0, sizeof *o);
 	if (!n->p)
 		return false;
 	o->platform = n->p->name;
-	switch (n->kind) {
-	case FS_KIND_PLATFORM:
-		o->level = MGR_OBJ_PLATFORM;
-		return true;
-	case FS_KIND_DATABASE:
-		o->level = MGR_OBJ_DATABASE;
-		o->db = n->db.name;
-		return true;
-	default:
-		break;
-	}
+	const struct fs_kind_ops *ops = fs_node_ops(n);
+	if (ops->object)
+		return ops->object(n, o);
 	if (!n->have_table)
 		return false;   /* a file being created: its table was checked at create */
 	o->level = MGR_OBJ_TABLE;
@@ -104,6 +92,12 @@ int fs_node_authorize(const mgr_principal *who, const fs_node *n, unsigned privs
 	return mgr_authorize(fs_state.m, who, privs, &o, action, NULL);
 }
 
+bool fs_node_holds(const mgr_principal *who, const fs_node *n, unsigned privs)
+{
+	mgr_object o;
+	return !fs_node_object(n, &o) || mgr_access_holds(fs_state.m, who, privs, &o);
+}
+
 int fs_check_lookup(const mgr_principal *who, const fs_node *n)
 {
 	mgr_object o;
@@ -115,28 +109,14 @@ int fs_check_lookup(const mgr_principal *who, const fs_node *n)
 	return -EACCES;
 }
 
-static bool metastore_admin(const mgr_principal *who)
+bool fs_metastore_admin(const mgr_principal *who)
 {
 	mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
 	return mgr_access_holds(fs_state.m, who, MGR_PRIV_ADMIN, &all);
 }
 
-/* A job's files: the run's submitter, or ADMIN on the metastore. */
-static int check_job(const mgr_principal *who, const fs_node *n, bool audit, const char *action)
-{
-	mgr_principal owner;
-	if (fs_jobs_owner(n, &owner) || owner.uid == who->uid || mgr_access_superuser(fs_state.m, who))
-		return 0;
-	if (!audit)
-		return metastore_admin(who) ? 0 : -EACCES;
-	mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
-	return mgr_authorize(fs_state.m, who, MGR_PRIV_ADMIN, &all, action, "/jobs");
-}
-
 int fs_check_list(const mgr_principal *who, const fs_node *n)
 {
-	if (fs_jobs_kind(n->kind))
-		return check_job(who, n, true, "list");
 	mgr_object o;
 	if (!fs_node_object(n, &o))
 		return 0;
@@ -150,7 +130,7 @@ int fs_check_list(const mgr_principal *who, const fs_node *n)
 	return ok ? 0 : -EACCES;
 }
 
-static bool submit_holds(const mgr_principal *who)
+bool fs_submit_holds(const mgr_principal *who)
 {
 	for (unsigned i = 0; i < mgr_platform_count(fs_state.m); i++) {
 		mgr_object o = {MGR_OBJ_PLATFORM, mgr_platform_at(fs_state.m, i)->name, NULL, NULL};
@@ -162,7 +142,7 @@ static bool submit_holds(const mgr_principal *who)
 
 int fs_check_submit(const mgr_principal *who)
 {
-	if (submit_holds(who)) {
+	if (fs_submit_holds(who)) {
 		mgr_audit(fs_state.m, who->uid, "submit", "/jobs", true, MGR_PRIV_SUBMIT, NULL);
 		return 0;
 	}
@@ -172,109 +152,56 @@ int fs_check_submit(const mgr_principal *who)
 	return -EACCES;
 }
 
+int fs_create_refused(fs_node *dir, const char *name, const mgr_principal *who, fs_handle *h,
+		      struct fuse_entry_param *e)
+{
+	(void)dir;
+	(void)name;
+	(void)h;
+	(void)e;
+	int rc = fs_check_submit(who);
+	return rc ? rc : -EACCES;
+}
+
+int fs_mkdir_refused(fs_node *dir, const char *name, const mgr_principal *who, fuse_ino_t *ino)
+{
+	(void)dir;
+	(void)name;
+	(void)who;
+	(void)ino;
+	return -EACCES;
+}
+
+int fs_rmdir_refused(fs_node *dir, fs_node *child, const mgr_principal *who)
+{
+	(void)dir;
+	(void)child;
+	(void)who;
+	return -EACCES;
+}
+
+int fs_access_anyone(const mgr_principal *who, const fs_node *n, int mask)
+{
+	(void)who;
+	(void)n;
+	(void)mask;
+	return 0;
+}
+
 int fs_check_open(const mgr_principal *who, const fs_node *n, bool writing)
 {
-	if (n->kind == FS_KIND_GLOBAL) {
-		if (n->id != FS_GLOBAL_AUDIT)
-			return 0;
-		mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
-		return mgr_authorize(fs_state.m, who, MGR_PRIV_ADMIN, &all, "read", "/.metafs/audit");
-	}
-	if (fs_jobs_kind(n->kind)) {
-		if (n->kind == FS_KIND_JOBSQL && writing)
-			return fs_check_submit(who);
-		return check_job(who, n, true, "read");
-	}
-	if (n->kind == FS_KIND_SYNC)
-		return 0;   /* definitions are checked when they are made (the manager) */
 	if (!writing)
 		return fs_node_authorize(who, n, MGR_PRIV_SELECT, "read");
-	if (n->kind == FS_KIND_SCHEMA) {
-		/* The first schema makes the table: CREATE on its database. */
-		mgr_object o = {MGR_OBJ_DATABASE, n->p->name, n->table.db, NULL};
-		return mgr_authorize(fs_state.m, who, MGR_PRIV_CREATE, &o, "create", NULL);
-	}
 	return fs_node_authorize(who, n, MGR_PRIV_MODIFY, "write");
 }
 
-/* Does WHO hold PRIVS on N's object (no audit)? */
-static bool holds(const mgr_principal *who, const fs_node *n, unsigned privs)
+int fs_check_access_file(const mgr_principal *who, const fs_node *n, int mask, bool writable)
 {
-	mgr_object o;
-	return !fs_node_object(n, &o) || mgr_access_holds(fs_state.m, who, privs, &o);
-}
-
-int fs_check_access(const mgr_principal *who, const fs_node *n, int mask)
-{
-	bool r = mask & R_OK, w = mask & W_OK, x = mask & X_OK;
-	switch (n->kind) {
-	case FS_KIND_GLOBAL:
-		if (n->id == FS_GLOBAL_AUDIT)
-			return !w && !x && metastore_admin(who) ? 0 : -EACCES;
-		if (n->id == FS_GLOBAL_ROOT || n->id == FS_GLOBAL_METADIR)
-			return w ? -EACCES : 0;
-		if (n->id == FS_GLOBAL_JOBS || fs_sync_is_dir(n))
-			return 0;   /* 01777 */
-		return w || x ? -EACCES : 0;
-	case FS_KIND_JOBSQL:
-		if (x)
-			return -EACCES;
-		if (w && !submit_holds(who))
-			return -EACCES;
-		return r ? check_job(who, n, false, NULL) : 0;
-	case FS_KIND_JOBFILE:
-		if (w || x)
-			return -EACCES;
-		return check_job(who, n, false, NULL);
-	case FS_KIND_JOBDIR:
-	case FS_KIND_JOBRUNS:
-	case FS_KIND_JOBRUN:
-		return w ? -EACCES : check_job(who, n, false, NULL);
-	case FS_KIND_SYNC:
-		if (fs_sync_is_dir(n))
-			return w ? -EACCES : 0;
-		return x ? -EACCES : 0;
-	case FS_KIND_PLATFORM:
-		if (!fs_node_visible(who, n))
-			return -EACCES;
-		return w && !holds(who, n, MGR_PRIV_CREATE) ? -EACCES : 0;
-	case FS_KIND_DATABASE:
-		if (!fs_node_visible(who, n))
-			return -EACCES;
-		return w && !holds(who, n, MGR_PRIV_CREATE) ? -EACCES : 0;
-	case FS_KIND_TABLE:
-	case FS_KIND_PNODE:
-		if (!fs_node_visible(who, n))
-			return -EACCES;
-		if ((r || x) && !holds(who, n, MGR_PRIV_SELECT))
-			return -EACCES;
-		if (w && (n->view_target || !holds(who, n, MGR_PRIV_MODIFY)))
-			return -EACCES;
-		return 0;
-	case FS_KIND_FILE:
-	case FS_KIND_TABLEMETA:
-	case FS_KIND_PARTMETA:
-	case FS_KIND_VIEW:
-		if (!fs_node_visible(who, n) || x)
-			return -EACCES;
-		if (r && !holds(who, n, MGR_PRIV_SELECT))
-			return -EACCES;
-		if (w && (n->kind != FS_KIND_FILE || n->view_target || !holds(who, n, MGR_PRIV_MODIFY)))
-			return -EACCES;
-		return 0;
-	case FS_KIND_SCHEMA: {
-		if (!fs_node_visible(who, n) || x)
-			return -EACCES;
-		if (r && !holds(who, n, MGR_PRIV_SELECT))
-			return -EACCES;
-		if (w) {
-			mgr_object o = {MGR_OBJ_DATABASE, n->p->name, n->table.db, NULL};
-			if (n->table.has_schema || !mgr_access_holds(fs_state.m, who, MGR_PRIV_CREATE, &o))
-				return -EACCES;
-		}
-		return 0;
-	}
-	default:
+	if (!fs_node_visible(who, n) || (mask & X_OK))
 		return -EACCES;
-	}
+	if ((mask & R_OK) && !fs_node_holds(who, n, MGR_PRIV_SELECT))
+		return -EACCES;
+	if ((mask & W_OK) && (!writable || n->view_target || !fs_node_holds(who, n, MGR_PRIV_MODIFY)))
+		return -EACCES;
+	return 0;
 }

@@ -10,6 +10,8 @@
  *   JOBFILE                   id = job << 32 | run << 8 | file   (run 0: the latest)
  * Everything here changes while jobs run, so nothing is cached by the kernel:
  * entries and attributes have timeout 0 and files are read with direct_io.
+ * Loading a node decodes its id into fs_node's job, run and job_file, so the
+ * rows below share most of their members.
  */
 #include "fs_int.h"
 #include "mgr_job.h"
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define WAIT_FILE MGR_JOB_FILE_COUNT     /* the file index of `wait` */
 #define NFILES (MGR_JOB_FILE_COUNT + 1)
@@ -37,59 +40,45 @@ static fuse_ino_t ino_file(uint32_t job, uint32_t run, unsigned file)
 	return fs_ino_make(0, FS_KIND_JOBFILE, ((uint64_t)job << 32) | ((uint64_t)run << 8) | file);
 }
 
-bool fs_jobs_kind(fs_kind kind)
+/* ---- loading ------------------------------------------------------------------------- */
+
+/* NAME/, NAME.sql and NAME/runs/: the id is the job. */
+static int job_load(fs_node *n)
 {
-	return kind >= FS_KIND_JOBDIR && kind <= FS_KIND_JOBRUN;
+	n->job = (uint32_t)n->id;
+	return mgr_job_info(fs_state.m, n->job, NULL, NULL);
 }
 
-bool fs_jobs_is_dir(const fs_node *n)
+static int run_load(fs_node *n)
 {
-	return n->kind == FS_KIND_JOBDIR || n->kind == FS_KIND_JOBRUNS || n->kind == FS_KIND_JOBRUN ||
-	       (n->kind == FS_KIND_GLOBAL && n->id == FS_GLOBAL_JOBS);
-}
-
-int fs_jobs_load(fs_node *n)
-{
-	uint32_t job = n->kind == FS_KIND_JOBRUN || n->kind == FS_KIND_JOBFILE ? id_job(n->id)
-										 : (uint32_t)n->id;
 	uint32_t runs = 0;
-	int rc = mgr_job_info(fs_state.m, job, NULL, &runs);
+	n->job = id_job(n->id);
+	n->run = (uint32_t)(n->id & 0xffffffff);
+	int rc = mgr_job_info(fs_state.m, n->job, NULL, &runs);
 	if (rc)
 		return rc;
-	if (n->kind == FS_KIND_JOBRUN && ((n->id & 0xffffffff) == 0 || (n->id & 0xffffffff) > runs))
+	return n->run == 0 || n->run > runs ? -ENOENT : 0;
+}
+
+/* NAME/FILE (run 0: the latest run's) and NAME/runs/N/FILE; NAME/ shows no
+ * copy of the SQL (that is NAME.sql). */
+static int file_load(fs_node *n)
+{
+	uint32_t runs = 0;
+	n->job = id_job(n->id);
+	n->run = id_run(n->id);
+	n->job_file = id_file(n->id);
+	int rc = mgr_job_info(fs_state.m, n->job, NULL, &runs);
+	if (rc)
+		return rc;
+	if (n->job_file >= NFILES || n->run > runs || runs == 0)
 		return -ENOENT;
-	if (n->kind == FS_KIND_JOBFILE) {
-		uint32_t run = id_run(n->id);
-		if (id_file(n->id) >= NFILES || run > runs || runs == 0)
-			return -ENOENT;
-		if (id_file(n->id) == MGR_JOB_FILE_SQL && run == 0)
-			return -ENOENT;
-	}
+	if (n->job_file == MGR_JOB_FILE_SQL && n->run == 0)
+		return -ENOENT;
 	return 0;
 }
 
-int fs_jobs_owner(const fs_node *n, mgr_principal *owner)
-{
-	uint32_t job, run = 0;
-	switch (n->kind) {
-	case FS_KIND_JOBDIR:
-	case FS_KIND_JOBSQL:
-	case FS_KIND_JOBRUNS:
-		job = (uint32_t)n->id;
-		break;
-	case FS_KIND_JOBRUN:
-		job = id_job(n->id);
-		run = (uint32_t)(n->id & 0xffffffff);
-		break;
-	case FS_KIND_JOBFILE:
-		job = id_job(n->id);
-		run = id_run(n->id);
-		break;
-	default:
-		return -ENOENT;
-	}
-	return mgr_job_run_owner(fs_state.m, job, run, &owner->uid, &owner->gid);
-}
+/* ---- attributes ---------------------------------------------------------------------- */
 
 /* Size of a job file: its current text (0 for `wait`, which has none until
  * its run ends). */
@@ -103,24 +92,34 @@ static uint64_t file_size(uint32_t job, uint32_t run, unsigned file)
 	return size;
 }
 
-void fs_jobs_attr(const fs_node *n, struct stat *st)
+/* jobs/: anyone may drop a job (like /tmp). */
+static void root_attr(const fs_node *n, struct stat *st)
 {
-	switch (n->kind) {
-	case FS_KIND_JOBSQL:
-		st->st_mode = S_IFREG | 0644;
-		st->st_size = (off_t)file_size((uint32_t)n->id, 0, MGR_JOB_FILE_SQL);
-		break;
-	case FS_KIND_JOBFILE:
-		st->st_mode = S_IFREG | 0444;
-		st->st_size = (off_t)file_size(id_job(n->id), id_run(n->id), id_file(n->id));
-		break;
-	default:
-		st->st_mode = S_IFDIR | 0755;
-		st->st_nlink = 2;
-		if (n->kind == FS_KIND_GLOBAL)   /* jobs/: anyone may drop a job (like /tmp) */
-			st->st_mode = S_IFDIR | S_ISVTX | 0777;
-	}
+	(void)n;
+	st->st_mode = S_IFDIR | S_ISVTX | 0777;
+	st->st_nlink = 2;
 }
+
+static void dir_attr(const fs_node *n, struct stat *st)
+{
+	(void)n;
+	st->st_mode = S_IFDIR | 0755;
+	st->st_nlink = 2;
+}
+
+static void sql_attr(const fs_node *n, struct stat *st)
+{
+	st->st_mode = S_IFREG | 0644;
+	st->st_size = (off_t)file_size(n->job, 0, MGR_JOB_FILE_SQL);
+}
+
+static void file_attr(const fs_node *n, struct stat *st)
+{
+	st->st_mode = S_IFREG | 0444;
+	st->st_size = (off_t)file_size(n->job, n->run, n->job_file);
+}
+
+/* ---- lookup and listing -------------------------------------------------------------- */
 
 /* NAME.sql -> NAME; false if NAME is not a job name. */
 static bool split_sql(const char *name, char *base, size_t cap)
@@ -133,149 +132,129 @@ static bool split_sql(const char *name, char *base, size_t cap)
 	return mgr_job_name_valid(base, NULL);
 }
 
-int fs_jobs_lookup(fs_node *parent, const char *name, fs_node *child)
+static int root_lookup(fs_node *parent, const char *name, fs_node *child)
 {
+	(void)parent;
 	uint32_t job, runs = 0;
-	fuse_ino_t ino = 0;
 	char base[MGR_JOB_NAME_MAX + 1];
-	switch (parent->kind) {
-	case FS_KIND_GLOBAL:    /* jobs/ */
-		if (split_sql(name, base, sizeof base)) {
-			if (mgr_job_find(fs_state.m, base, &job, &runs))
-				return -ENOENT;
-			ino = fs_ino_make(0, FS_KIND_JOBSQL, job);
-		} else {
-			if (mgr_job_find(fs_state.m, name, &job, &runs))
-				return -ENOENT;
-			ino = fs_ino_make(0, FS_KIND_JOBDIR, job);
-		}
-		break;
-	case FS_KIND_JOBDIR:
-	case FS_KIND_JOBRUN: {
-		job = parent->kind == FS_KIND_JOBDIR ? (uint32_t)parent->id : id_job(parent->id);
-		uint32_t run = parent->kind == FS_KIND_JOBDIR ? 0 : (uint32_t)(parent->id & 0xffffffff);
-		if (parent->kind == FS_KIND_JOBDIR && !strcmp(name, "runs")) {
-			ino = fs_ino_make(0, FS_KIND_JOBRUNS, job);
-			break;
-		}
-		for (unsigned f = run ? 0 : 1; f < NFILES; f++)
-			if (!strcmp(name, file_name(f)))
-				ino = ino_file(job, run, f);
-		if (!ino)
+	if (split_sql(name, base, sizeof base)) {
+		if (mgr_job_find(fs_state.m, base, &job, &runs))
 			return -ENOENT;
-		break;
+		return fs_node_load(fs_ino_make(0, FS_KIND_JOBSQL, job), child);
 	}
-	case FS_KIND_JOBRUNS: {
-		char *end;
-		unsigned long run = strtoul(name, &end, 10);
-		if (*end || run == 0 || name[0] == '0' || mgr_job_info(fs_state.m, (uint32_t)parent->id, NULL, &runs) ||
-		    run > runs)
-			return -ENOENT;
-		ino = fs_ino_make(0, FS_KIND_JOBRUN, (parent->id << 32) | run);
-		break;
-	}
-	default:
-		return -ENOTDIR;
-	}
-	return fs_node_load(ino, child);
+	if (mgr_job_find(fs_state.m, name, &job, &runs))
+		return -ENOENT;
+	return fs_node_load(fs_ino_make(0, FS_KIND_JOBDIR, job), child);
 }
 
-int fs_jobs_readdir(fs_node *dir, off_t off, bool (*add)(void *ctx, const char *name, fuse_ino_t ino,
-							 off_t off), void *ctx)
+/* NAME/ (run 0) and NAME/runs/N/: the run's files; NAME/ also runs/. */
+static int dir_lookup(fs_node *parent, const char *name, fs_node *child)
 {
-	if (dir->kind == FS_KIND_GLOBAL) {
-		/* Two entries a job: NAME.sql and NAME/. */
-		uint32_t n = mgr_job_count(fs_state.m);
-		for (uint64_t i = off < 3 ? 0 : (uint64_t)(off - 2); i < 2 * (uint64_t)n; i++) {
-			uint32_t job = (uint32_t)(i / 2) + 1;
-			char name[MGR_JOB_NAME_MAX + 8];
-			uint32_t runs;
-			if (mgr_job_info(fs_state.m, job, name, &runs))
-				continue;
-			bool sql = i % 2 == 0;
-			if (sql)
-				strcat(name, ".sql");
-			if (sql && runs == 0)
-				continue;   /* being written: shown once submitted */
-			if (!add(ctx, name, fs_ino_make(0, sql ? FS_KIND_JOBSQL : FS_KIND_JOBDIR, job), (off_t)i + 3))
-				break;
-		}
-		return 0;
+	fuse_ino_t ino = 0;
+	if (parent->run == 0 && !strcmp(name, "runs"))
+		return fs_node_load(fs_ino_make(0, FS_KIND_JOBRUNS, parent->job), child);
+	for (unsigned f = parent->run ? 0 : 1; f < NFILES; f++)
+		if (!strcmp(name, file_name(f)))
+			ino = ino_file(parent->job, parent->run, f);
+	return ino ? fs_node_load(ino, child) : -ENOENT;
+}
+
+static int runs_lookup(fs_node *parent, const char *name, fs_node *child)
+{
+	char *end;
+	uint32_t runs = 0;
+	unsigned long run = strtoul(name, &end, 10);
+	if (*end || run == 0 || name[0] == '0' || mgr_job_info(fs_state.m, parent->job, NULL, &runs) ||
+	    run > runs)
+		return -ENOENT;
+	return fs_node_load(fs_ino_make(0, FS_KIND_JOBRUN, ((uint64_t)parent->job << 32) | run), child);
+}
+
+/* Two entries a job: NAME.sql and NAME/. */
+static int root_readdir(fs_node *dir, off_t off, fs_dirfill *df)
+{
+	(void)dir;
+	uint32_t n = mgr_job_count(fs_state.m);
+	for (uint64_t i = off < 3 ? 0 : (uint64_t)(off - 2); i < 2 * (uint64_t)n; i++) {
+		uint32_t job = (uint32_t)(i / 2) + 1;
+		char name[MGR_JOB_NAME_MAX + 8];
+		uint32_t runs;
+		if (mgr_job_info(fs_state.m, job, name, &runs))
+			continue;
+		bool sql = i % 2 == 0;
+		if (sql)
+			strcat(name, ".sql");
+		if (sql && runs == 0)
+			continue;   /* being written: shown once submitted */
+		if (!fs_dir_add_ino(df, name, fs_ino_make(0, sql ? FS_KIND_JOBSQL : FS_KIND_JOBDIR, job),
+				    (off_t)i + 3))
+			break;
 	}
-	if (dir->kind == FS_KIND_JOBRUNS) {
-		uint32_t runs = 0;
-		mgr_job_info(fs_state.m, (uint32_t)dir->id, NULL, &runs);
-		for (uint32_t run = off < 3 ? 1 : (uint32_t)(off - 1); run <= runs; run++) {
-			char name[16];
-			snprintf(name, sizeof name, "%u", run);
-			if (!add(ctx, name, fs_ino_make(0, FS_KIND_JOBRUN, (dir->id << 32) | run), (off_t)run + 2))
-				break;
-		}
-		return 0;
+	return 0;
+}
+
+static int runs_readdir(fs_node *dir, off_t off, fs_dirfill *df)
+{
+	uint32_t runs = 0;
+	mgr_job_info(fs_state.m, dir->job, NULL, &runs);
+	for (uint32_t run = off < 3 ? 1 : (uint32_t)(off - 1); run <= runs; run++) {
+		char name[16];
+		snprintf(name, sizeof name, "%u", run);
+		if (!fs_dir_add_ino(df, name, fs_ino_make(0, FS_KIND_JOBRUN, ((uint64_t)dir->job << 32) | run),
+				    (off_t)run + 2))
+			break;
 	}
-	uint32_t job = dir->kind == FS_KIND_JOBDIR ? (uint32_t)dir->id : id_job(dir->id);
-	uint32_t run = dir->kind == FS_KIND_JOBDIR ? 0 : (uint32_t)(dir->id & 0xffffffff);
-	unsigned first = run ? 0 : 1;
-	unsigned total = NFILES - first + (run ? 0 : 1);    /* + runs/ in NAME/ */
+	return 0;
+}
+
+static int dir_readdir(fs_node *dir, off_t off, fs_dirfill *df)
+{
+	unsigned first = dir->run ? 0 : 1;
+	unsigned total = NFILES - first + (dir->run ? 0 : 1);    /* + runs/ in NAME/ */
 	for (unsigned i = off < 3 ? 0 : (unsigned)(off - 2); i < total; i++) {
 		unsigned f = first + i;
-		bool more = f < NFILES ? add(ctx, file_name(f), ino_file(job, run, f), (off_t)i + 3)
-				       : add(ctx, "runs", fs_ino_make(0, FS_KIND_JOBRUNS, job), (off_t)i + 3);
+		bool more = f < NFILES
+				    ? fs_dir_add_ino(df, file_name(f), ino_file(dir->job, dir->run, f), (off_t)i + 3)
+				    : fs_dir_add_ino(df, "runs", fs_ino_make(0, FS_KIND_JOBRUNS, dir->job),
+						     (off_t)i + 3);
 		if (!more)
 			break;
 	}
 	return 0;
 }
 
-/* ---- files -------------------------------------------------------------------- */
+/* ---- files --------------------------------------------------------------------------- */
 
-int fs_jobs_create(fs_node *dir, const char *name, fuse_ino_t *ino)
+/* One submission per close, as who opened the file (checked for SUBMIT
+ * then), whoever closes it: a close at release has no caller at all. */
+static int submit_commit(fs_handle *h)
 {
-	char base[MGR_JOB_NAME_MAX + 1];
-	if (dir->kind != FS_KIND_GLOBAL || dir->id != FS_GLOBAL_JOBS)
-		return -EACCES;
-	if (!split_sql(name, base, sizeof base)) {
-		mgr_log(MGR_LOG_WARN, "refused job file \"%.80s\": a job file is NAME.sql, NAME of letters, "
-				      "digits, '_', '-' and '.'", name);
-		return -EINVAL;
-	}
-	uint32_t job;
-	int rc = mgr_job_declare(fs_state.m, base, &job);
+	if (!h->text_dirty)
+		return 0;
+	char name[MGR_JOB_NAME_MAX + 1];
+	uint32_t job, run;
+	int rc = mgr_job_info(fs_state.m, h->job, name, NULL);
 	if (rc == 0)
-		*ino = fs_ino_make(0, FS_KIND_JOBSQL, job);
+		rc = mgr_job_submit(fs_state.m, name, h->text.data ? h->text.data : "", h->text.len,
+				    h->who.uid, h->who.gid, &job, &run);
+	h->text_dirty = false;
+	textbuf_reset(&h->text);
 	return rc;
 }
 
-/* Open a job node's file; a writable JOBSQL collects a submission. */
-int fs_jobs_open(fs_node *n, bool writing, fs_handle *h)
+/* A writable NAME.sql collects a submission. */
+static int sql_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_info *fi)
 {
-	if (n->kind == FS_KIND_JOBSQL) {
-		if (writing) {
-			h->type = FS_HANDLE_JOB_SUBMIT;
-			h->job = (uint32_t)n->id;
-			return 0;
-		}
-		h->type = FS_HANDLE_TEXT;
-		return mgr_job_read(fs_state.m, (uint32_t)n->id, 0, MGR_JOB_FILE_SQL, &h->text);
-	}
-	if (n->kind != FS_KIND_JOBFILE)
-		return -EISDIR;
-	if (writing)
-		return -EACCES;
-	h->job = id_job(n->id);
-	h->run = id_run(n->id);
-	if (id_file(n->id) == WAIT_FILE) {
-		/* Pin the run now: a later submission must not change what this
-		 * reader waits for. */
-		uint32_t runs = 0;
-		mgr_job_info(fs_state.m, h->job, NULL, &runs);
-		if (h->run == 0)
-			h->run = runs;
-		h->type = FS_HANDLE_JOB_WAIT;
+	(void)fi;
+	if (writing) {
+		h->type = FS_HANDLE_JOB_SUBMIT;
+		h->text_max = MGR_JOB_TEXT_MAX;
+		h->job = n->job;
+		h->commit = submit_commit;
 		return 0;
 	}
 	h->type = FS_HANDLE_TEXT;
-	return mgr_job_read(fs_state.m, h->job, h->run, (mgr_job_file)id_file(n->id), &h->text);
+	return mgr_job_read(fs_state.m, n->job, 0, MGR_JOB_FILE_SQL, &h->text);
 }
 
 static bool req_interrupted(void *req)
@@ -284,7 +263,7 @@ static bool req_interrupted(void *req)
 }
 
 /* The first read of `wait` blocks until the run ends, then serves its status. */
-int fs_jobs_wait(fuse_req_t req, fs_handle *h)
+static int wait_prepare_read(fuse_req_t req, fs_handle *h)
 {
 	if (h->waited)
 		return 0;
@@ -297,20 +276,197 @@ int fs_jobs_wait(fuse_req_t req, fs_handle *h)
 	return rc;
 }
 
-int fs_jobs_submit(fs_handle *h, const struct fuse_ctx *ctx)
+static int file_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_info *fi)
 {
-	/* As who opened the file (checked for SUBMIT then), whoever closes it:
-	 * a close at release has no caller at all. */
-	(void)ctx;
-	if (!h->text_dirty)
+	(void)fi;
+	if (writing)
+		return -EACCES;
+	h->job = n->job;
+	h->run = n->run;
+	if (n->job_file == WAIT_FILE) {
+		/* Pin the run now: a later submission must not change what this
+		 * reader waits for. */
+		uint32_t runs = 0;
+		mgr_job_info(fs_state.m, h->job, NULL, &runs);
+		if (h->run == 0)
+			h->run = runs;
+		h->type = FS_HANDLE_JOB_WAIT;
+		h->prepare_read = wait_prepare_read;
 		return 0;
-	char name[MGR_JOB_NAME_MAX + 1];
-	uint32_t job, run;
-	int rc = mgr_job_info(fs_state.m, h->job, name, NULL);
+	}
+	h->type = FS_HANDLE_TEXT;
+	return mgr_job_read(fs_state.m, h->job, h->run, (mgr_job_file)n->job_file, &h->text);
+}
+
+static int sql_truncate(fs_node *n, off_t size, fs_handle *h, const mgr_principal *who)
+{
+	(void)who;
+	if (size != 0)
+		return fs_node_truncate_refused(n);
+	if (h && h->type == FS_HANDLE_JOB_SUBMIT) {
+		textbuf_reset(&h->text);
+		h->text_dirty = true;
+	}
+	return 0;
+}
+
+/* jobs/NAME.sql: a handle that submits what is written when it is closed. */
+static int root_create(fs_node *dir, const char *name, const mgr_principal *who, fs_handle *h,
+		       struct fuse_entry_param *e)
+{
+	(void)dir;
+	char base[MGR_JOB_NAME_MAX + 1];
+	uint32_t job;
+	fs_node child;
+	memset(&child, 0, sizeof child);
+	int rc = fs_check_submit(who);
+	if (rc)
+		return rc;
+	if (!split_sql(name, base, sizeof base)) {
+		mgr_log(MGR_LOG_WARN, "refused job file \"%.80s\": a job file is NAME.sql, NAME of letters, "
+				      "digits, '_', '-' and '.'", name);
+		return -EINVAL;
+	}
+	rc = mgr_job_declare(fs_state.m, base, &job);
 	if (rc == 0)
-		rc = mgr_job_submit(fs_state.m, name, h->text.data ? h->text.data : "", h->text.len,
-				    h->who.uid, h->who.gid, &job, &run);
-	h->text_dirty = false;   /* one submission per close */
-	textbuf_reset(&h->text);
+		rc = fs_node_load(fs_ino_make(0, FS_KIND_JOBSQL, job), &child);
+	if (rc == 0)
+		rc = sql_open(&child, true, h, NULL);
+	if (rc == 0)
+		rc = fs_node_entry(&child, e);
+	if (rc == 0)
+		h->ino = child.ino;
+	fs_node_clear(&child);
 	return rc;
 }
+
+/* ---- access -------------------------------------------------------------------------- */
+
+/* A job's files: the run's submitter, or ADMIN on the metastore.  A job
+ * without a run yet is anyone's. */
+static int check_job(const mgr_principal *who, const fs_node *n, bool audit, const char *action)
+{
+	mgr_principal owner;
+	if (mgr_job_run_owner(fs_state.m, n->job, n->run, &owner.uid, &owner.gid) ||
+	    owner.uid == who->uid || mgr_access_superuser(fs_state.m, who))
+		return 0;
+	if (!audit)
+		return fs_metastore_admin(who) ? 0 : -EACCES;
+	mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
+	return mgr_authorize(fs_state.m, who, MGR_PRIV_ADMIN, &all, action, "/jobs");
+}
+
+static int job_check_list(const mgr_principal *who, const fs_node *n)
+{
+	return check_job(who, n, true, "list");
+}
+
+static int job_check_open(const mgr_principal *who, const fs_node *n, bool writing)
+{
+	(void)writing;
+	return check_job(who, n, true, "read");
+}
+
+static int sql_check_open(const mgr_principal *who, const fs_node *n, bool writing)
+{
+	return writing ? fs_check_submit(who) : check_job(who, n, true, "read");
+}
+
+static int dir_check_access(const mgr_principal *who, const fs_node *n, int mask)
+{
+	return mask & W_OK ? -EACCES : check_job(who, n, false, NULL);
+}
+
+static int sql_check_access(const mgr_principal *who, const fs_node *n, int mask)
+{
+	if (mask & X_OK)
+		return -EACCES;
+	if ((mask & W_OK) && !fs_submit_holds(who))
+		return -EACCES;
+	return mask & R_OK ? check_job(who, n, false, NULL) : 0;
+}
+
+static int file_check_access(const mgr_principal *who, const fs_node *n, int mask)
+{
+	if (mask & (W_OK | X_OK))
+		return -EACCES;
+	return check_job(who, n, false, NULL);
+}
+
+/* ---- the rows ------------------------------------------------------------------------ */
+
+const struct fs_kind_ops fs_jobs_root_ops = {
+	.name = "jobs",
+	.flags = FS_NODE_DIR | FS_NODE_UNCACHED,
+	.attr = root_attr,
+	.lookup = root_lookup,
+	.readdir = root_readdir,
+	.create = root_create,
+	.mkdir = fs_mkdir_refused,
+	.check_access = fs_access_anyone,   /* 01777 */
+};
+
+const struct fs_kind_ops fs_jobdir_ops = {
+	.name = "job directory",
+	.flags = FS_NODE_DIR | FS_NODE_UNCACHED,
+	.load = job_load,
+	.attr = dir_attr,
+	.lookup = dir_lookup,
+	.readdir = dir_readdir,
+	.create = fs_create_refused,
+	.rmdir = fs_rmdir_refused,   /* runs are history: kept */
+	.check_list = job_check_list,
+	.check_open = job_check_open,
+	.check_access = dir_check_access,
+};
+
+const struct fs_kind_ops fs_jobsql_ops = {
+	.name = "job file",
+	.flags = FS_NODE_UNCACHED,
+	.load = job_load,
+	.attr = sql_attr,
+	.open = sql_open,
+	.truncate = sql_truncate,
+	.create = fs_create_refused,
+	.check_list = job_check_list,
+	.check_open = sql_check_open,
+	.check_access = sql_check_access,
+};
+
+const struct fs_kind_ops fs_jobfile_ops = {
+	.name = "job run file",
+	.flags = FS_NODE_UNCACHED,
+	.load = file_load,
+	.attr = file_attr,
+	.open = file_open,
+	.create = fs_create_refused,
+	.check_list = job_check_list,
+	.check_open = job_check_open,
+	.check_access = file_check_access,
+};
+
+const struct fs_kind_ops fs_jobruns_ops = {
+	.name = "job runs",
+	.flags = FS_NODE_DIR | FS_NODE_UNCACHED,
+	.load = job_load,
+	.attr = dir_attr,
+	.lookup = runs_lookup,
+	.readdir = runs_readdir,
+	.create = fs_create_refused,
+	.check_list = job_check_list,
+	.check_open = job_check_open,
+	.check_access = dir_check_access,
+};
+
+const struct fs_kind_ops fs_jobrun_ops = {
+	.name = "job run",
+	.flags = FS_NODE_DIR | FS_NODE_UNCACHED,
+	.load = run_load,
+	.attr = dir_attr,
+	.lookup = dir_lookup,
+	.readdir = dir_readdir,
+	.create = fs_create_refused,
+	.check_list = job_check_list,
+	.check_open = job_check_open,
+	.check_access = dir_check_access,
+};

@@ -1,25 +1,16 @@
 /*
- * fs_sync.c - the managed trees (sync/ for rules, pipelines/ for pipelines),
- * the `.refresh` node of a mirrored table, and the read-only view of a
- * mirror's source partitions.
+ * fs_sync.c - the managed trees: sync/ for rules, pipelines/ for pipelines.
  *
  * Both managed trees have one shape, described by a table of operations
  * (struct managed_tree): DIR/NAME.SUFFIX is a definition: writing it defines
  * or replaces it (on close), unlinking it removes it.  DIR/NAME/ holds its
  * state files; reading DIR/NAME/run runs it now and blocks until it is done.
  *
- * A mirrored table (in the target platform) lists no partitions unless its
- * rule mirrors them, yet the paths its `.refresh` returns
- * (TARGET/db/table/key=value/...) must be readable: such a name is looked up
- * in the source metastore, through the manager, and served as a read-only
- * "view" node whose files are read from the source's data store.  A view has
- * inode numbers of its own (never the source's: a directory must not have two
- * parents), built from the target platform, the source platform and the
- * source object's id.
+ * The directories sync/ and pipelines/ have the row fs_tree_root_ops, every
+ * node in them the row fs_sync_ops (FS_KIND_SYNC).
  *
  * Inode ids (fs_int.h's scheme):
  *   FS_KIND_SYNC  id = sub << 40 | item << 8 | file   (sub: tree * 3 + what)
- *   FS_KIND_VIEW  id = sub << 52 | source platform + 1 << 48 | object id
  */
 #include "fs_int.h"
 #include "mgr_pipeline.h"
@@ -32,8 +23,6 @@
 #include <sys/stat.h>
 
 enum { SYNC_SUB_RULE = 1, SYNC_SUB_DIR = 2, SYNC_SUB_FILE = 3 };   /* + 3 * tree */
-enum { VIEW_SUB_REFRESH = 1, VIEW_SUB_REFRESH_SINCE = 2, VIEW_SUB_PNODE = 3, VIEW_SUB_FILE = 4 };
-#define VIEW_OBJECT_MASK ((UINT64_C(1) << 48) - 1)
 
 static uint64_t sync_id(unsigned sub, uint32_t rule, unsigned file)
 {
@@ -42,52 +31,6 @@ static uint64_t sync_id(unsigned sub, uint32_t rule, unsigned file)
 static unsigned sync_sub(uint64_t id) { return (unsigned)(id >> 40) & 0xff; }
 static uint32_t sync_rule_of(uint64_t id) { return (uint32_t)(id >> 8) & 0xffffffff; }
 static unsigned sync_file(uint64_t id) { return (unsigned)(id & 0xff); }
-
-static uint64_t view_id(unsigned sub, unsigned src_plus1, uint64_t object)
-{
-	return ((uint64_t)sub << 52) | ((uint64_t)src_plus1 << 48) | (object & VIEW_OBJECT_MASK);
-}
-static unsigned view_sub(uint64_t id) { return (unsigned)(id >> 52) & 0xf; }
-static unsigned view_src(uint64_t id) { return (unsigned)(id >> 48) & 0xf; }
-static uint64_t view_object(uint64_t id) { return id & VIEW_OBJECT_MASK; }
-
-/* `.refresh@N` needs N in its inode: the pairs (table, N) looked up lately
- * get a slot each, in a small ring (a slot reused while the kernel still
- * holds its inode makes that inode answer ENOENT: read it again by name). */
-#define SINCE_SLOTS 1024
-static struct {
-	pthread_mutex_t lock;
-	uint64_t table[SINCE_SLOTS], since[SINCE_SLOTS];
-	unsigned next;
-} since_ring = {PTHREAD_MUTEX_INITIALIZER, {0}, {0}, 0};
-
-static unsigned since_slot(uint64_t table, uint64_t since)
-{
-	pthread_mutex_lock(&since_ring.lock);
-	unsigned slot = SINCE_SLOTS;
-	for (unsigned i = 0; i < SINCE_SLOTS; i++)
-		if (since_ring.table[i] == table && since_ring.since[i] == since)
-			slot = i;
-	if (slot == SINCE_SLOTS) {
-		slot = since_ring.next;
-		since_ring.next = (since_ring.next + 1) % SINCE_SLOTS;
-		since_ring.table[slot] = table;
-		since_ring.since[slot] = since;
-	}
-	pthread_mutex_unlock(&since_ring.lock);
-	return slot;
-}
-
-static bool since_get(unsigned slot, uint64_t *table, uint64_t *since)
-{
-	if (slot >= SINCE_SLOTS)
-		return false;
-	pthread_mutex_lock(&since_ring.lock);
-	*table = since_ring.table[slot];
-	*since = since_ring.since[slot];
-	pthread_mutex_unlock(&since_ring.lock);
-	return *table != 0;
-}
 
 /* ---- the managed trees ------------------------------------------------------------------ */
 
@@ -130,19 +73,20 @@ static const struct managed_tree trees[] = {
 };
 #define NTREES (sizeof trees / sizeof trees[0])
 
-/* The tree a node belongs to, and what it is in it (SYNC_SUB_*). */
-static const struct managed_tree *tree_of(const fs_node *n, unsigned *what)
+/* The tree whose directory (sync/, pipelines/) N is. */
+static const struct managed_tree *root_tree(const fs_node *n)
 {
-	if (n->kind == FS_KIND_GLOBAL) {
-		for (unsigned t = 0; t < NTREES; t++)
-			if (trees[t].global_id == n->id) {
-				*what = 0;
-				return &trees[t];
-			}
-		return NULL;
-	}
+	for (unsigned t = 0; t < NTREES; t++)
+		if (trees[t].global_id == n->id)
+			return &trees[t];
+	return NULL;
+}
+
+/* The tree a node in it belongs to, and what it is there (SYNC_SUB_*). */
+static const struct managed_tree *item_tree(const fs_node *n, unsigned *what)
+{
 	unsigned sub = sync_sub(n->id);
-	if (n->kind != FS_KIND_SYNC || sub < 1 || (sub - 1) / 3 >= NTREES)
+	if (sub < 1 || (sub - 1) / 3 >= NTREES)
 		return NULL;
 	*what = (sub - 1) % 3 + 1;
 	return &trees[(sub - 1) / 3];
@@ -151,24 +95,6 @@ static const struct managed_tree *tree_of(const fs_node *n, unsigned *what)
 static fuse_ino_t tree_ino(const struct managed_tree *t, unsigned what, uint32_t item, unsigned file)
 {
 	return fs_ino_make(0, FS_KIND_SYNC, sync_id((unsigned)(t - trees) * 3 + what, item, file));
-}
-
-bool fs_sync_is_dir(const fs_node *n)
-{
-	unsigned what;
-	const struct managed_tree *t = tree_of(n, &what);
-	return t && (what == 0 || what == SYNC_SUB_DIR);
-}
-
-int fs_sync_load(fs_node *n)
-{
-	unsigned what;
-	const struct managed_tree *t = tree_of(n, &what);
-	if (!t || what == 0)
-		return -ENOENT;
-	if (what == SYNC_SUB_FILE && sync_file(n->id) >= t->nfiles)
-		return -ENOENT;
-	return t->info(fs_state.m, sync_rule_of(n->id), NULL);
 }
 
 static bool split_def(const struct managed_tree *t, const char *name, char *base, size_t cap)
@@ -181,63 +107,87 @@ static bool split_def(const struct managed_tree *t, const char *name, char *base
 	return store_name_valid(base, NULL);
 }
 
-int fs_sync_lookup(fs_node *parent, const char *name, fs_node *child)
+static bool req_interrupted(void *req)
 {
-	unsigned what;
-	const struct managed_tree *t = tree_of(parent, &what);
+	return fuse_req_interrupted(req);
+}
+
+/* Reading DIR/NAME/run runs the item, once per open. */
+static int run_prepare_read(fuse_req_t req, fs_handle *h)
+{
+	if (h->waited)
+		return 0;
+	int rc = h->run < NTREES ? trees[h->run].run_now(fs_state.m, h->job, req_interrupted, req, &h->text)
+				 : -EINVAL;
+	if (rc == 0)
+		h->waited = true;
+	return rc;
+}
+
+/* A definition written: defined (or replaced) as who opened the file. */
+static int define_commit(fs_handle *h)
+{
+	if (!h->text_dirty || h->run >= NTREES)
+		return 0;
+	char err[512] = "";
+	int rc = trees[h->run].define(fs_state.m, &h->who, h->name, h->text.data ? h->text.data : "",
+				      h->text.len, err, sizeof err);
+	h->text_dirty = false;
+	return rc == -EINVAL || rc == -EACCES || rc == 0 ? rc : -EIO;
+}
+
+/* ---- sync/ and pipelines/ ------------------------------------------------------------ */
+
+static void root_attr(const fs_node *n, struct stat *st)
+{
+	(void)n;
+	st->st_mode = S_IFDIR | S_ISVTX | 0777;
+	st->st_nlink = 2;
+}
+
+static int root_lookup(fs_node *parent, const char *name, fs_node *child)
+{
+	const struct managed_tree *t = root_tree(parent);
 	uint32_t item;
 	char base[STORE_NAME_MAX + 1];
 	if (!t)
 		return -ENOENT;
-	if (what == 0) {
-		bool def = split_def(t, name, base, sizeof base);
-		if (t->find(fs_state.m, def ? base : name, &item))
-			return -ENOENT;
-		return fs_node_load(tree_ino(t, def ? SYNC_SUB_RULE : SYNC_SUB_DIR, item, 0), child);
-	}
-	item = sync_rule_of(parent->id);
-	for (unsigned f = 0; f < t->nfiles; f++)
-		if (!strcmp(name, t->file_names[f]))
-			return fs_node_load(tree_ino(t, SYNC_SUB_FILE, item, f), child);
-	return -ENOENT;
+	bool def = split_def(t, name, base, sizeof base);
+	if (t->find(fs_state.m, def ? base : name, &item))
+		return -ENOENT;
+	return fs_node_load(tree_ino(t, def ? SYNC_SUB_RULE : SYNC_SUB_DIR, item, 0), child);
 }
 
-int fs_sync_readdir(fs_node *dir, off_t off,
-		    bool (*add)(void *ctx, const char *name, fuse_ino_t ino, off_t off), void *ctx)
+/* Two entries an item: NAME.SUFFIX and NAME/. */
+static int root_readdir(fs_node *dir, off_t off, fs_dirfill *df)
 {
-	unsigned what;
-	const struct managed_tree *t = tree_of(dir, &what);
+	const struct managed_tree *t = root_tree(dir);
 	if (!t)
 		return -ENOTDIR;
-	if (what == 0) {
-		/* Two entries an item: NAME.SUFFIX and NAME/. */
-		uint32_t n = t->count(fs_state.m);
-		for (uint64_t i = off < 3 ? 0 : (uint64_t)(off - 2); i < 2 * (uint64_t)n; i++) {
-			uint32_t item = (uint32_t)(i / 2) + 1;
-			char name[STORE_NAME_MAX + 8];
-			if (t->info(fs_state.m, item, name))
-				continue;   /* removed */
-			bool def = i % 2 == 0;
-			if (def)
-				strcat(name, t->suffix);
-			if (!add(ctx, name, tree_ino(t, def ? SYNC_SUB_RULE : SYNC_SUB_DIR, item, 0), (off_t)i + 3))
-				break;
-		}
-		return 0;
-	}
-	uint32_t item = sync_rule_of(dir->id);
-	for (unsigned f = off < 3 ? 0 : (unsigned)(off - 2); f < t->nfiles; f++)
-		if (!add(ctx, t->file_names[f], tree_ino(t, SYNC_SUB_FILE, item, f), (off_t)f + 3))
+	uint32_t n = t->count(fs_state.m);
+	for (uint64_t i = off < 3 ? 0 : (uint64_t)(off - 2); i < 2 * (uint64_t)n; i++) {
+		uint32_t item = (uint32_t)(i / 2) + 1;
+		char name[STORE_NAME_MAX + 8];
+		if (t->info(fs_state.m, item, name))
+			continue;   /* removed */
+		bool def = i % 2 == 0;
+		if (def)
+			strcat(name, t->suffix);
+		if (!fs_dir_add_ino(df, name, tree_ino(t, def ? SYNC_SUB_RULE : SYNC_SUB_DIR, item, 0),
+				    (off_t)i + 3))
 			break;
+	}
 	return 0;
 }
 
-int fs_sync_create(fs_node *dir, const char *name, fs_handle *h, fuse_ino_t *ino)
+/* DIR/NAME.SUFFIX: a handle that defines the item when it is closed. */
+static int root_create(fs_node *dir, const char *name, const mgr_principal *who, fs_handle *h,
+		       struct fuse_entry_param *e)
 {
-	unsigned what;
-	const struct managed_tree *t = tree_of(dir, &what);
+	(void)who;
+	const struct managed_tree *t = root_tree(dir);
 	char base[STORE_NAME_MAX + 1];
-	if (!t || what != 0)
+	if (!t)
 		return -EACCES;
 	if (!split_def(t, name, base, sizeof base)) {
 		mgr_log(MGR_LOG_WARN, "refused %s file \"%.80s\": a definition is NAME%s", t->what, name,
@@ -245,6 +195,8 @@ int fs_sync_create(fs_node *dir, const char *name, fs_handle *h, fuse_ino_t *ino
 		return -EINVAL;
 	}
 	h->type = FS_HANDLE_SYNC_DEFINE;
+	h->text_max = FS_DEFINITION_MAX;
+	h->commit = define_commit;
 	h->run = (uint32_t)(t - trees);
 	snprintf(h->name, sizeof h->name, "%s", base);
 	uint32_t item;
@@ -252,167 +204,57 @@ int fs_sync_create(fs_node *dir, const char *name, fs_handle *h, fuse_ino_t *ino
 	 * the number it will get, or its own if it exists. */
 	if (t->find(fs_state.m, base, &item))
 		item = t->count(fs_state.m) + 1;
-	*ino = tree_ino(t, SYNC_SUB_RULE, item, 0);
+	h->ino = tree_ino(t, SYNC_SUB_RULE, item, 0);
+	memset(e, 0, sizeof *e);
+	e->ino = h->ino;
+	e->attr.st_ino = h->ino;
+	e->attr.st_mode = S_IFREG | 0644;
+	e->attr.st_nlink = 1;
+	e->attr.st_uid = fs_state.uid;
+	e->attr.st_gid = fs_state.gid;
+	/* Until it is closed the item does not exist, and a getattr would say
+	 * so: let the kernel keep these attributes for the open. */
+	e->attr_timeout = 1.0;
 	return 0;
 }
 
-int fs_sync_define(fs_handle *h)
-{
-	if (!h->text_dirty || h->run >= NTREES)
-		return 0;
-	char err[512] = "";
-	/* As who opened the file: the definition is theirs. */
-	int rc = trees[h->run].define(fs_state.m, &h->who, h->name, h->text.data ? h->text.data : "",
-				      h->text.len, err, sizeof err);
-	h->text_dirty = false;
-	return rc;
-}
+const struct fs_kind_ops fs_tree_root_ops = {
+	.name = "managed tree",
+	.flags = FS_NODE_DIR | FS_NODE_UNCACHED,
+	.attr = root_attr,
+	.lookup = root_lookup,
+	.readdir = root_readdir,
+	.create = root_create,
+	.mkdir = fs_mkdir_refused,
+	.check_access = fs_access_anyone,   /* 01777 */
+};
 
-int fs_sync_may_remove(const mgr_principal *who, fs_node *child)
-{
-	unsigned what;
-	const struct managed_tree *t = tree_of(child, &what);
-	mgr_principal owner;
-	if (!t || what != SYNC_SUB_RULE || t->owner(fs_state.m, sync_rule_of(child->id), &owner) ||
-	    owner.uid == who->uid)
-		return 0;
-	char name[STORE_NAME_MAX + 1] = "", path[STORE_NAME_MAX + 32];
-	t->info(fs_state.m, sync_rule_of(child->id), name);
-	snprintf(path, sizeof path, "/%s/%s%s", fs_global_name(t->global_id), name, t->suffix);
-	mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
-	return mgr_authorize(fs_state.m, who, MGR_PRIV_ADMIN, &all, "drop", path);
-}
+/* ---- their definitions, directories and files ---------------------------------------- */
 
-int fs_sync_unlink(fs_node *child)
-{
-	unsigned what;
-	const struct managed_tree *t = tree_of(child, &what);
-	char name[STORE_NAME_MAX + 1];
-	if (!t || what != SYNC_SUB_RULE)
-		return -EPERM;
-	int rc = t->info(fs_state.m, sync_rule_of(child->id), name);
-	return rc ? rc : t->remove(fs_state.m, name);
-}
-
-/* ---- views of a mirror's source ---------------------------------------------------------- */
-
-fuse_ino_t fs_view_ino(const fs_node *dir, fs_kind kind, uint64_t id)
-{
-	if (!dir->view_target)
-		return fs_ino_of(dir->p, kind, id);
-	return fs_ino_make(dir->view_target, FS_KIND_VIEW,
-			   view_id(kind == FS_KIND_PNODE ? VIEW_SUB_PNODE : VIEW_SUB_FILE, dir->p->index + 1, id));
-}
-
-
-/* Load a view node: its object from the source platform. */
-static int load_view(fs_node *n, unsigned target_plus1)
-{
-	unsigned sub = view_sub(n->id);
-	mgr_platform *target = mgr_platform_at(fs_state.m, target_plus1 - 1);
-	if (!target)
-		return -ENOENT;
-	if (sub == VIEW_SUB_REFRESH || sub == VIEW_SUB_REFRESH_SINCE) {
-		uint64_t table = view_object(n->id), since = 0;
-		if (sub == VIEW_SUB_REFRESH_SINCE && !since_get((unsigned)table, &table, &since))
-			return -ENOENT;
-		fs_node t;
-		int rc = fs_node_load(fs_ino_of(target, FS_KIND_TABLE, table), &t);
-		if (rc)
-			return rc;
-		n->p = target;
-		n->table = t.table;   /* the node owns it now */
-		n->have_table = true;
-		n->since = since;
-		n->view_sub = sub;
-		return 0;
-	}
-	mgr_platform *src = mgr_platform_at(fs_state.m, view_src(n->id) - 1);
-	if (!src || (sub != VIEW_SUB_PNODE && sub != VIEW_SUB_FILE))
-		return -ENOENT;
-	fs_node s;
-	int rc = fs_node_load(fs_ino_of(src, sub == VIEW_SUB_PNODE ? FS_KIND_PNODE : FS_KIND_FILE,
-					view_object(n->id)), &s);
-	if (rc)
-		return rc;
-	fuse_ino_t ino = n->ino;
-	*n = s;   /* the source's partition or file, seen from the target's tree */
-	n->ino = ino;
-	n->view_sub = sub;
-	n->view_target = target_plus1;
-	return 0;
-}
-
-int fs_view_load(fs_node *n)
-{
-	return load_view(n, fs_ino_plat(n->ino));
-}
-
-/* .refresh: generated at open, read with direct_io. */
-void fs_view_attr(const fs_node *n, struct stat *st)
-{
-	(void)n;
-	st->st_mode = S_IFREG | 0444;
-	st->st_size = 0;
-	st->st_nlink = 1;
-}
-
-/* Lookup in a mirrored table (or a view partition) of a name the target
- * does not have: `.refresh`, `.refresh@N`, or a partition of the source. */
-int fs_view_lookup(fs_node *parent, const char *name, fs_node *child)
-{
-	bool in_table = parent->kind == FS_KIND_TABLE;
-	if (in_table && !mgr_is_mirror(&parent->table))
-		return -ENOENT;
-	unsigned target = in_table ? parent->p->index + 1 : parent->view_target;
-	if (in_table && !strcmp(name, ".refresh"))
-		return fs_node_load(fs_ino_make(target, FS_KIND_VIEW,
-						view_id(VIEW_SUB_REFRESH, 0, parent->table.id)), child);
-	if (in_table && !strncmp(name, ".refresh@", 9)) {
-		char *end;
-		unsigned long long since = strtoull(name + 9, &end, 10);
-		if (*end || name[9] == '\0')
-			return -ENOENT;
-		unsigned slot = since_slot(parent->table.id, since);
-		return fs_node_load(fs_ino_make(target, FS_KIND_VIEW, view_id(VIEW_SUB_REFRESH_SINCE, 0, slot)),
-				    child);
-	}
-	/* A partition of the source table: look it up there. */
-	fs_node src;
-	memset(&src, 0, sizeof src);
-	int rc;
-	if (in_table) {
-		mgr_platform *sp;
-		store_table st = {0};
-		rc = mgr_mirror_source(fs_state.m, &parent->table, &sp, &st);
-		if (rc)
-			return -ENOENT;
-		src.kind = FS_KIND_TABLE;
-		src.p = sp;
-		src.table = st;
-		src.have_table = true;
-		src.view_target = target;
-		rc = fs_node_lookup(&src, name, child);
-		fs_node_clear(&src);
-		return rc;
-	}
-	return -ENOENT;
-}
-
-int fs_view_open_refresh(fs_node *n, fs_handle *h)
-{
-	h->type = FS_HANDLE_TEXT;
-	return mgr_refresh(fs_state.m, n->p, &n->table, n->since, &h->text);
-}
-
-/* ---- attributes and opening ------------------------------------------------------------ */
-
-void fs_sync_attr(const fs_node *n, struct stat *st)
+static unsigned item_flags(const fs_node *n)
 {
 	unsigned what = 0;
-	tree_of(n, &what);
-	if (fs_sync_is_dir(n)) {
-		st->st_mode = S_IFDIR | (n->kind == FS_KIND_GLOBAL ? (S_ISVTX | 0777) : 0755);
+	const struct managed_tree *t = item_tree(n, &what);
+	return FS_NODE_UNCACHED | (t && what == SYNC_SUB_DIR ? FS_NODE_DIR : 0);
+}
+
+static int item_load(fs_node *n)
+{
+	unsigned what;
+	const struct managed_tree *t = item_tree(n, &what);
+	if (!t)
+		return -ENOENT;
+	if (what == SYNC_SUB_FILE && sync_file(n->id) >= t->nfiles)
+		return -ENOENT;
+	return t->info(fs_state.m, sync_rule_of(n->id), NULL);
+}
+
+static void item_attr(const fs_node *n, struct stat *st)
+{
+	unsigned what = 0;
+	item_tree(n, &what);
+	if (what == SYNC_SUB_DIR) {
+		st->st_mode = S_IFDIR | 0755;
 		st->st_nlink = 2;
 		return;
 	}
@@ -420,16 +262,45 @@ void fs_sync_attr(const fs_node *n, struct stat *st)
 	st->st_size = 0;   /* generated at open: read with direct_io */
 }
 
-int fs_sync_open(fs_node *n, bool writing, fs_handle *h)
+static int item_lookup(fs_node *parent, const char *name, fs_node *child)
 {
 	unsigned what;
-	const struct managed_tree *t = tree_of(n, &what);
+	const struct managed_tree *t = item_tree(parent, &what);
+	if (!t)
+		return -ENOENT;
+	uint32_t item = sync_rule_of(parent->id);
+	for (unsigned f = 0; f < t->nfiles; f++)
+		if (!strcmp(name, t->file_names[f]))
+			return fs_node_load(tree_ino(t, SYNC_SUB_FILE, item, f), child);
+	return -ENOENT;
+}
+
+static int item_readdir(fs_node *dir, off_t off, fs_dirfill *df)
+{
+	unsigned what;
+	const struct managed_tree *t = item_tree(dir, &what);
+	if (!t)
+		return -ENOTDIR;
+	uint32_t item = sync_rule_of(dir->id);
+	for (unsigned f = off < 3 ? 0 : (unsigned)(off - 2); f < t->nfiles; f++)
+		if (!fs_dir_add_ino(df, t->file_names[f], tree_ino(t, SYNC_SUB_FILE, item, f), (off_t)f + 3))
+			break;
+	return 0;
+}
+
+static int item_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_info *fi)
+{
+	(void)fi;
+	unsigned what;
+	const struct managed_tree *t = item_tree(n, &what);
 	uint32_t item = sync_rule_of(n->id);
-	if (!t || what == 0 || what == SYNC_SUB_DIR)
+	if (!t || what == SYNC_SUB_DIR)
 		return -EISDIR;
 	if (what == SYNC_SUB_RULE) {
 		if (writing) {
 			h->type = FS_HANDLE_SYNC_DEFINE;
+			h->text_max = FS_DEFINITION_MAX;
+			h->commit = define_commit;
 			h->run = (uint32_t)(t - trees);
 			return t->info(fs_state.m, item, h->name);
 		}
@@ -440,6 +311,7 @@ int fs_sync_open(fs_node *n, bool writing, fs_handle *h)
 		return -EACCES;
 	if (sync_file(n->id) == t->run_file) {
 		h->type = FS_HANDLE_SYNC_RUN;
+		h->prepare_read = run_prepare_read;
 		h->job = item;
 		h->run = (uint32_t)(t - trees);
 		return 0;
@@ -448,18 +320,81 @@ int fs_sync_open(fs_node *n, bool writing, fs_handle *h)
 	return t->read(fs_state.m, item, sync_file(n->id), &h->text);
 }
 
-static bool req_interrupted(void *req)
+static int item_truncate(fs_node *n, off_t size, fs_handle *h, const mgr_principal *who)
 {
-	return fuse_req_interrupted(req);
+	(void)who;
+	if (size != 0)
+		return fs_node_truncate_refused(n);
+	if (h && h->type == FS_HANDLE_SYNC_DEFINE) {
+		textbuf_reset(&h->text);
+		h->text_dirty = true;
+	}
+	return 0;
 }
 
-int fs_sync_run(fuse_req_t req, fs_handle *h)
+/* In an item's directory nothing is created; beside a file, refused as a
+ * job file would be. */
+static int item_create(fs_node *dir, const char *name, const mgr_principal *who, fs_handle *h,
+		       struct fuse_entry_param *e)
 {
-	if (h->waited)
-		return 0;
-	int rc = h->run < NTREES ? trees[h->run].run_now(fs_state.m, h->job, req_interrupted, req, &h->text)
-				 : -EINVAL;
-	if (rc == 0)
-		h->waited = true;
-	return rc;
+	unsigned what = 0;
+	item_tree(dir, &what);
+	return what == SYNC_SUB_DIR ? -EACCES : fs_create_refused(dir, name, who, h, e);
 }
+
+/* Unlinking a definition removes the item: its owner or ADMIN on the
+ * metastore. */
+static int item_unlink(fs_node *dir, fs_node *child, const mgr_principal *who)
+{
+	(void)dir;
+	unsigned what;
+	const struct managed_tree *t = item_tree(child, &what);
+	mgr_principal owner;
+	char name[STORE_NAME_MAX + 1] = "";
+	if (!t || what != SYNC_SUB_RULE)
+		return -EPERM;
+	uint32_t item = sync_rule_of(child->id);
+	if (t->owner(fs_state.m, item, &owner) == 0 && owner.uid != who->uid) {
+		char path[STORE_NAME_MAX + 32];
+		t->info(fs_state.m, item, name);
+		snprintf(path, sizeof path, "/%s/%s%s", fs_global_name(t->global_id), name, t->suffix);
+		mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
+		int rc = mgr_authorize(fs_state.m, who, MGR_PRIV_ADMIN, &all, "drop", path);
+		if (rc)
+			return rc;
+	}
+	int rc = t->info(fs_state.m, item, name);
+	return rc ? rc : t->remove(fs_state.m, name);
+}
+
+/* Definitions are checked when they are made (the manager). */
+static int item_check_open(const mgr_principal *who, const fs_node *n, bool writing)
+{
+	(void)who;
+	(void)n;
+	(void)writing;
+	return 0;
+}
+
+static int item_check_access(const mgr_principal *who, const fs_node *n, int mask)
+{
+	(void)who;
+	if (item_flags(n) & FS_NODE_DIR)
+		return mask & W_OK ? -EACCES : 0;
+	return mask & X_OK ? -EACCES : 0;
+}
+
+const struct fs_kind_ops fs_sync_ops = {
+	.name = "managed item",
+	.node_flags = item_flags,
+	.load = item_load,
+	.attr = item_attr,
+	.lookup = item_lookup,
+	.readdir = item_readdir,
+	.open = item_open,
+	.truncate = item_truncate,
+	.create = item_create,
+	.unlink = item_unlink,
+	.check_open = item_check_open,
+	.check_access = item_check_access,
+};

@@ -1,0 +1,917 @@
+/*
+ * fs_catalog.c - the catalog's nodes: platform, database, table, partition
+ * directory (pnode) and data file.  Their inode ids are the store's ids
+ * (fs_int.h); a view of a mirror's source (fs_view.c) loads as the source's
+ * partition or file with view_target set, and is served by these rows
+ * read-only.
+ */
+#include "fs_int.h"
+#include "mgr_exchange.h"
+#include "mgr_sync.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- loading ------------------------------------------------------------------------- */
+
+static int load_table(store_txn *txn, uint64_t id, fs_node *n)
+{
+	store_kind kind;
+	store_object obj;
+	int rc = store_object_by_id(txn, id, &kind, &obj);
+	if (rc)
+		return rc;
+	if (kind != STORE_KIND_TABLE)
+		return -ENOENT;
+	n->table = obj.table;
+	n->have_table = true;
+	return 0;
+}
+
+static int load_pnode(store_txn *txn, uint64_t id, fs_node *n)
+{
+	store_kind kind;
+	store_object obj;
+	int rc = store_object_by_id(txn, id, &kind, &obj);
+	if (rc)
+		return rc;
+	if (kind != STORE_KIND_PNODE) {
+		if (kind == STORE_KIND_TABLE)
+			store_table_clear(&obj.table);
+		return -ENOENT;
+	}
+	n->pn = obj.pnode;
+	return load_table(txn, n->pn.table_id, n);
+}
+
+/* A file's container is a leaf pnode or, in an unpartitioned table, the
+ * table itself; load the table either way. */
+static int load_container(store_txn *txn, uint64_t container_id, fs_node *n)
+{
+	store_kind kind;
+	store_object obj;
+	int rc = store_object_by_id(txn, container_id, &kind, &obj);
+	if (rc)
+		return rc;
+	if (kind == STORE_KIND_TABLE) {
+		n->table = obj.table;
+		n->have_table = true;
+		return 0;
+	}
+	if (kind != STORE_KIND_PNODE)
+		return -ENOENT;
+	n->pn = obj.pnode;
+	return load_table(txn, n->pn.table_id, n);
+}
+
+int fs_catalog_load_table(fs_node *n)
+{
+	store_txn *txn = NULL;
+	int rc = store_read_begin(n->p->store, &txn);
+	if (rc == 0)
+		rc = load_table(txn, n->id, n);
+	store_abort(txn);
+	return rc;
+}
+
+int fs_catalog_load_pnode(fs_node *n)
+{
+	store_txn *txn = NULL;
+	int rc = store_read_begin(n->p->store, &txn);
+	if (rc == 0)
+		rc = load_pnode(txn, n->id, n);
+	store_abort(txn);
+	return rc;
+}
+
+static int platform_load(fs_node *n)
+{
+	return n->id == 0 ? 0 : -ENOENT;
+}
+
+static int database_load(fs_node *n)
+{
+	store_txn *txn = NULL;
+	store_kind kind;
+	store_object obj;
+	int rc = store_read_begin(n->p->store, &txn);
+	if (rc)
+		return rc;
+	rc = store_object_by_id(txn, n->id, &kind, &obj);
+	if (rc == 0 && kind != STORE_KIND_DATABASE) {
+		if (kind == STORE_KIND_TABLE)
+			store_table_clear(&obj.table);
+		rc = -ENOENT;
+	}
+	if (rc == 0)
+		n->db = obj.database;
+	store_abort(txn);
+	return rc;
+}
+
+static int file_load(fs_node *n)
+{
+	store_txn *txn = NULL;
+	store_kind kind;
+	store_object obj;
+	int rc = store_read_begin(n->p->store, &txn);
+	if (rc)
+		return rc;
+	rc = store_object_by_id(txn, n->id, &kind, &obj);
+	if (rc == 0 && kind != STORE_KIND_FILE) {
+		if (kind == STORE_KIND_TABLE)
+			store_table_clear(&obj.table);
+		rc = -ENOENT;
+	}
+	if (rc == 0) {
+		uint64_t size;
+		n->file = obj.file;
+		/* A rewrite in progress: the writer has the current size. */
+		n->size = fs_writers_find(n->ino, 0, NULL, NULL, &size) ? size : n->file.bytes;
+		rc = load_container(txn, n->file.pnode_id, n);
+	} else if (rc == -ENOENT) {
+		/* Created but not yet closed: only the writer knows it. */
+		uint64_t size;
+		if (fs_writers_find(n->ino, 0, NULL, NULL, &size)) {
+			n->in_progress = true;
+			n->size = size;
+			n->file.id = n->id;
+			n->file.owner_uid = fs_state.uid;
+			n->file.owner_gid = fs_state.gid;
+			n->file.created_ns = n->file.modified_ns = store_now_ns();
+			rc = 0;
+		}
+	}
+	store_abort(txn);
+	return rc;
+}
+
+/* ---- attributes ---------------------------------------------------------------------- */
+
+static void set_times(struct stat *st, int64_t modified)
+{
+	st->st_mtim.tv_sec = modified / 1000000000;
+	st->st_mtim.tv_nsec = modified % 1000000000;
+	st->st_ctim = st->st_mtim;
+	st->st_atim = st->st_mtim;
+}
+
+static void platform_attr(const fs_node *n, struct stat *st)
+{
+	(void)n;
+	st->st_mode = S_IFDIR | 0755;
+	st->st_nlink = 2;
+}
+
+static void database_attr(const fs_node *n, struct stat *st)
+{
+	st->st_mode = S_IFDIR | 0755;
+	st->st_nlink = 2;
+	st->st_uid = n->db.owner_uid;
+	st->st_gid = n->db.owner_gid;
+	set_times(st, n->db.created_ns);
+}
+
+static void table_attr(const fs_node *n, struct stat *st)
+{
+	st->st_mode = S_IFDIR | 0755;
+	st->st_nlink = 2;
+	st->st_uid = n->table.owner_uid;
+	st->st_gid = n->table.owner_gid;
+	set_times(st, n->table.modified_ns);
+}
+
+static void pnode_attr(const fs_node *n, struct stat *st)
+{
+	st->st_mode = S_IFDIR | 0755;
+	st->st_nlink = 2;
+	st->st_uid = n->pn.owner_uid;
+	st->st_gid = n->pn.owner_gid;
+	set_times(st, n->pn.modified_ns);
+}
+
+static void file_attr(const fs_node *n, struct stat *st)
+{
+	st->st_mode = S_IFREG | 0644;
+	st->st_size = (off_t)n->size;
+	st->st_blocks = (blkcnt_t)((n->size + 511) / 512);
+	st->st_uid = n->file.owner_uid;
+	st->st_gid = n->file.owner_gid;
+	set_times(st, n->file.modified_ns);
+	/* A data file served masked (mgr_exchange.h) has the transform's size:
+	 * the materialized file's, or 0 until it is (reads use direct_io). */
+	uint64_t size = 0;
+	if (n->have_table && (n->view_target || mgr_is_mirror(&n->table)) &&
+	    mgr_exchange_data_size(fs_state.m, n->p, &n->table, n->view_target, &n->file, &size) > 0) {
+		st->st_size = (off_t)size;
+		st->st_blocks = (blkcnt_t)((size + 511) / 512);
+	}
+}
+
+static bool platform_object(const fs_node *n, mgr_object *o)
+{
+	(void)n;
+	o->level = MGR_OBJ_PLATFORM;
+	return true;
+}
+
+static bool database_object(const fs_node *n, mgr_object *o)
+{
+	o->level = MGR_OBJ_DATABASE;
+	o->db = n->db.name;
+	return true;
+}
+
+/* ---- lookup -------------------------------------------------------------------------- */
+
+/* Fill CHILD from the record the lookup just read, without reading it again:
+ * lookup is the hottest request (every stat of an uncached name).  Such a
+ * child carries its own record only, not its table (callers use the
+ * parent's). */
+static void child_from_record(fs_node *child, const fs_node *parent, fs_kind kind, uint64_t id)
+{
+	child->ino = fs_view_ino(parent, kind, id);
+	child->view_target = parent->view_target;
+	child->kind = kind;
+	child->p = parent->p;
+	child->id = id;
+}
+
+static int lookup_in_container(fs_node *parent, uint64_t container_id, const char *name,
+			       fs_node *child)
+{
+	store_txn *txn = NULL;
+	store_file f;
+	int rc = store_read_begin(parent->p->store, &txn);
+	if (rc == 0)
+		rc = store_file_get(txn, container_id, name, &f);
+	store_abort(txn);
+	if (rc == 0) {
+		uint64_t size;
+		child_from_record(child, parent, FS_KIND_FILE, f.id);
+		child->file = f;
+		child->size = fs_writers_find(child->ino, 0, NULL, NULL, &size) ? size : f.bytes;
+		return 0;
+	}
+	fuse_ino_t ino;
+	if (rc == -ENOENT && fs_writers_find(0, container_id, name, &ino, NULL))
+		return fs_node_load(ino, child);
+	return rc;
+}
+
+/* A partition directory of PARENT (the table, or the partition PARENT_PN
+ * at DEPTH - 1): any spelling that unescapes to the value.  *IN_STORE says
+ * whether NAME had the form KEY=VALUE and the store was asked. */
+static int lookup_partition(fs_node *parent, uint32_t depth, uint64_t parent_pn, const char *name,
+			    fs_node *child, bool *in_store)
+{
+	*in_store = false;
+	const char *key = parent->table.columns[parent->table.ncolumns + depth - 1].name;
+	size_t klen = strlen(key);
+	if (strncmp(name, key, klen) || name[klen] != '=')
+		return -ENOENT;
+	char value[STORE_NAME_MAX + 1];
+	if (store_hive_unescape(name + klen + 1, value, sizeof value))
+		return -ENOENT;
+	*in_store = true;
+	store_pnode pn;
+	store_txn *txn = NULL;
+	int rc = store_read_begin(parent->p->store, &txn);
+	if (rc == 0)
+		rc = store_pnode_get(txn, parent->table.id, parent_pn, value, &pn);
+	store_abort(txn);
+	if (rc == 0) {
+		child_from_record(child, parent, FS_KIND_PNODE, pn.id);
+		child->pn = pn;
+	}
+	return rc;
+}
+
+static int platform_lookup(fs_node *parent, const char *name, fs_node *child)
+{
+	store_txn *txn = NULL;
+	store_database db;
+	int rc = store_read_begin(parent->p->store, &txn);
+	if (rc == 0)
+		rc = store_database_get(txn, name, &db);
+	store_abort(txn);
+	if (rc == 0) {
+		child_from_record(child, parent, FS_KIND_DATABASE, db.id);
+		child->db = db;
+	}
+	return rc;
+}
+
+static int database_lookup(fs_node *parent, const char *name, fs_node *child)
+{
+	store_txn *txn = NULL;
+	store_table t = {0};
+	int rc = store_read_begin(parent->p->store, &txn);
+	if (rc == 0)
+		rc = store_table_get(txn, parent->db.name, name, &t);
+	store_abort(txn);
+	if (rc) {
+		store_table_clear(&t);
+		return rc;
+	}
+	child_from_record(child, parent, FS_KIND_TABLE, t.id);
+	child->table = t;     /* the child owns it now */
+	child->have_table = true;
+	return 0;
+}
+
+static int table_lookup(fs_node *parent, const char *name, fs_node *child)
+{
+	if (!strcmp(name, FS_SCHEMA_NAME))
+		return fs_node_load(fs_ino_of(parent->p, FS_KIND_SCHEMA, parent->table.id), child);
+	if (!strcmp(name, FS_TABLEMETA_NAME))
+		return fs_node_load(fs_ino_of(parent->p, FS_KIND_TABLEMETA, parent->table.id), child);
+	if (!strncmp(name, ".refresh", 8) && !parent->view_target)
+		return fs_view_lookup(parent, name, child);
+	if (!parent->table.has_schema)
+		return -ENOENT;
+	if (parent->table.npartkeys == 0)
+		return lookup_in_container(parent, parent->table.id, name, child);
+	bool in_store;
+	int rc = lookup_partition(parent, 1, 0, name, child, &in_store);
+	if (rc == -ENOENT && in_store && !parent->view_target && mgr_is_mirror(&parent->table)) {
+		/* A path .refresh gave: the source's partition, read-only. */
+		rc = fs_view_lookup(parent, name, child);
+	}
+	return rc;
+}
+
+static int pnode_lookup(fs_node *parent, const char *name, fs_node *child)
+{
+	if (parent->pn.leaf) {
+		if (!strcmp(name, FS_PARTMETA_NAME))
+			return fs_node_load(fs_ino_of(parent->p, FS_KIND_PARTMETA, parent->pn.id), child);
+		return lookup_in_container(parent, parent->pn.id, name, child);
+	}
+	bool in_store;
+	return lookup_partition(parent, parent->pn.depth + 1, parent->pn.id, name, child, &in_store);
+}
+
+/* ---- listing ------------------------------------------------------------------------- */
+
+/* The name to resume after when the kernel asks for offset OFF (an object id
+ * + 2) without the handle having stopped there (seekdir, or a new handle). */
+static int resume_name(fs_node *dir, off_t off, char *after, size_t cap)
+{
+	uint64_t id = (uint64_t)off - 2;
+	store_txn *txn = NULL;
+	store_kind kind;
+	store_object obj;
+	int rc = store_read_begin(dir->p->store, &txn);
+	if (rc == 0)
+		rc = store_object_by_id(txn, id, &kind, &obj);
+	store_abort(txn);
+	if (rc)
+		return rc;
+	switch (kind) {
+	case STORE_KIND_DATABASE: snprintf(after, cap, "%s", obj.database.name); break;
+	case STORE_KIND_TABLE:
+		snprintf(after, cap, "%s", obj.table.name);
+		store_table_clear(&obj.table);
+		break;
+	case STORE_KIND_PNODE: snprintf(after, cap, "%s", obj.pnode.value); break;
+	case STORE_KIND_FILE: snprintf(after, cap, "%s", obj.file.name); break;
+	default: return -ENOENT;
+	}
+	return 0;
+}
+
+/* Where a listing from OFF resumes: *AFTER is NULL from the start, else the
+ * key to continue after (in BUF).  False when the entry it stopped at is
+ * gone: the listing ends there. */
+static bool resume_after(fs_node *dir, off_t off, fs_dirfill *df, char *buf, size_t cap,
+			 const char **after)
+{
+	*after = NULL;
+	if (off <= 2)
+		return true;
+	if (off == df->dh->last_off)
+		*after = df->dh->last_name;
+	else if (resume_name(dir, off, buf, cap) == 0)
+		*after = buf;
+	else
+		return false;
+	snprintf(buf, cap, "%s", *after);
+	*after = buf;
+	return true;
+}
+
+/* One catalog listing: LIST iterates in a read transaction of DIR's store
+ * after the key AFTER, adding entries for CHILD (its platform and view
+ * already set). */
+typedef int list_fn(fs_dirfill *df, fs_node *dir, store_txn *txn, const char *after,
+		    store_iter **it, fs_node *child);
+
+static int catalog_list(fs_node *dir, off_t off, fs_dirfill *df, list_fn *list)
+{
+	char after_buf[STORE_NAME_MAX + 1];
+	const char *after;
+	if (!resume_after(dir, off, df, after_buf, sizeof after_buf, &after))
+		return 0;
+	store_txn *txn = NULL;
+	store_iter *it = NULL;
+	int rc = store_read_begin(dir->p->store, &txn);
+	if (rc)
+		return rc;
+	fs_node child;
+	memset(&child, 0, sizeof child);
+	child.p = dir->p;
+	child.view_target = dir->view_target;
+	rc = list(df, dir, txn, after, &it, &child);
+	store_iter_close(it);
+	store_abort(txn);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+static int list_databases(fs_dirfill *df, fs_node *dir, store_txn *txn, const char *after,
+			  store_iter **it, fs_node *child)
+{
+	int rc = store_iter_databases(txn, after, it);
+	child->kind = FS_KIND_DATABASE;
+	while (rc == 0 && (rc = store_iter_next(*it, &child->db)) == 0) {
+		if (!fs_node_visible(&df->who, child))
+			continue;
+		child->ino = fs_ino_of(dir->p, FS_KIND_DATABASE, child->db.id);
+		if (!fs_dir_add(df, child->db.name, child, (off_t)child->db.id + 2, NULL))
+			break;
+	}
+	return rc;
+}
+
+static int list_tables(fs_dirfill *df, fs_node *dir, store_txn *txn, const char *after,
+		       store_iter **it, fs_node *child)
+{
+	int rc = store_iter_tables(txn, dir->db.name, after, it);
+	child->kind = FS_KIND_TABLE;
+	while (rc == 0 && (rc = store_iter_next(*it, &child->table)) == 0) {
+		child->have_table = true;
+		bool seen = fs_node_visible(&df->who, child);
+		child->have_table = false;
+		if (!seen) {
+			store_table_clear(&child->table);
+			continue;
+		}
+		child->ino = fs_ino_of(dir->p, FS_KIND_TABLE, child->table.id);
+		bool more = fs_dir_add(df, child->table.name, child, (off_t)child->table.id + 2, NULL);
+		store_table_clear(&child->table);
+		if (!more)
+			break;
+	}
+	return rc;
+}
+
+static int list_files(fs_dirfill *df, fs_node *dir, store_txn *txn, uint64_t container,
+		      const char *after, store_iter **it, fs_node *child)
+{
+	int rc = store_iter_files(txn, container, after, it);
+	child->kind = FS_KIND_FILE;
+	while (rc == 0 && (rc = store_iter_next(*it, &child->file)) == 0) {
+		child->ino = fs_view_ino(dir, FS_KIND_FILE, child->file.id);
+		child->size = child->file.bytes;
+		if (!fs_dir_add(df, child->file.name, child, (off_t)child->file.id + 2, NULL))
+			break;
+	}
+	return rc;
+}
+
+static int list_pnodes(fs_dirfill *df, fs_node *dir, store_txn *txn, uint64_t parent_pn,
+		       const char *after, store_iter **it, fs_node *child)
+{
+	int rc = store_iter_pnodes(txn, dir->table.id, parent_pn, after, it);
+	child->kind = FS_KIND_PNODE;
+	while (rc == 0 && (rc = store_iter_next(*it, &child->pn)) == 0) {
+		char name[STORE_NAME_MAX * 3 + 2];
+		child->ino = fs_view_ino(dir, FS_KIND_PNODE, child->pn.id);
+		if (mgr_pnode_name(&dir->table, &child->pn, name, sizeof name))
+			continue;
+		if (!fs_dir_add(df, name, child, (off_t)child->pn.id + 2, child->pn.value))
+			break;
+	}
+	return rc;
+}
+
+static int list_table(fs_dirfill *df, fs_node *dir, store_txn *txn, const char *after,
+		      store_iter **it, fs_node *child)
+{
+	if (!dir->table.has_schema)
+		return 0;
+	if (dir->table.npartkeys == 0)
+		return list_files(df, dir, txn, dir->table.id, after, it, child);
+	return list_pnodes(df, dir, txn, 0, after, it, child);
+}
+
+static int list_pnode(fs_dirfill *df, fs_node *dir, store_txn *txn, const char *after,
+		      store_iter **it, fs_node *child)
+{
+	if (dir->pn.leaf)
+		return list_files(df, dir, txn, dir->pn.id, after, it, child);
+	return list_pnodes(df, dir, txn, dir->pn.id, after, it, child);
+}
+
+static int platform_readdir(fs_node *dir, off_t off, fs_dirfill *df)
+{
+	return catalog_list(dir, off, df, list_databases);
+}
+
+static int database_readdir(fs_node *dir, off_t off, fs_dirfill *df)
+{
+	return catalog_list(dir, off, df, list_tables);
+}
+
+static int table_readdir(fs_node *dir, off_t off, fs_dirfill *df)
+{
+	return catalog_list(dir, off, df, list_table);
+}
+
+static int pnode_readdir(fs_node *dir, off_t off, fs_dirfill *df)
+{
+	return catalog_list(dir, off, df, list_pnode);
+}
+
+/* ---- directories ----------------------------------------------------------------------- */
+
+/* A database needs CREATE on the platform, a table CREATE on the database,
+ * a partition MODIFY on its table. */
+static int platform_mkdir(fs_node *dir, const char *name, const mgr_principal *who, fuse_ino_t *ino)
+{
+	store_database db;
+	int rc = fs_node_authorize(who, dir, MGR_PRIV_CREATE, "create");
+	if (rc == 0)
+		rc = mgr_database_create(dir->p, name, who->uid, who->gid, STORE_ORIGIN_FS, &db);
+	if (rc == 0)
+		*ino = fs_ino_of(dir->p, FS_KIND_DATABASE, db.id);
+	return rc;
+}
+
+static int database_mkdir(fs_node *dir, const char *name, const mgr_principal *who, fuse_ino_t *ino)
+{
+	store_table t = {0};
+	int rc = fs_node_authorize(who, dir, MGR_PRIV_CREATE, "create");
+	if (rc)
+		return rc;
+	rc = mgr_table_create(dir->p, dir->db.name, name, who->uid, who->gid, STORE_ORIGIN_FS, &t);
+	if (rc == 0)
+		*ino = fs_ino_of(dir->p, FS_KIND_TABLE, t.id);
+	store_table_clear(&t);
+	return rc;
+}
+
+/* A partition directory in DIR, under the partition PARENT_PN (0: the table);
+ * LEAF: DIR holds files, not directories. */
+static int partition_mkdir(fs_node *dir, uint64_t parent_pn, bool leaf, const char *name,
+			   const mgr_principal *who, fuse_ino_t *ino)
+{
+	int rc = fs_node_authorize(who, dir, MGR_PRIV_MODIFY, "create");
+	if (rc)
+		return rc;
+	if (!dir->table.has_schema) {
+		mgr_log(MGR_LOG_WARN, "refused mkdir \"%.80s\" in %s.%s.%s: the table has no schema "
+				      "yet (write its .schema first)", name, dir->p->name, dir->table.db,
+			dir->table.name);
+		return -EPERM;
+	}
+	if (dir->table.npartkeys == 0 || leaf) {
+		mgr_log(MGR_LOG_WARN, "refused mkdir \"%.80s\" in %s.%s.%s: %s", name, dir->p->name,
+			dir->table.db, dir->table.name,
+			dir->table.npartkeys == 0 ? "the table is not partitioned"
+						  : "a partition holds files, not directories");
+		return -EPERM;
+	}
+	store_pnode pn;
+	rc = mgr_pnode_create(dir->p, &dir->table, parent_pn, name, who->uid, who->gid,
+			      STORE_ORIGIN_FS, &pn);
+	*ino = fs_ino_of(dir->p, FS_KIND_PNODE, pn.id);
+	return rc;
+}
+
+static int table_mkdir(fs_node *dir, const char *name, const mgr_principal *who, fuse_ino_t *ino)
+{
+	return partition_mkdir(dir, 0, false, name, who, ino);
+}
+
+static int pnode_mkdir(fs_node *dir, const char *name, const mgr_principal *who, fuse_ino_t *ino)
+{
+	return partition_mkdir(dir, dir->pn.id, dir->pn.leaf, name, who, ino);
+}
+
+/* Dropping a database or a table: ADMIN on it (owners have it). */
+static int database_rmdir(fs_node *dir, fs_node *child, const mgr_principal *who)
+{
+	(void)dir;
+	int rc = fs_node_authorize(who, child, MGR_PRIV_ADMIN, "drop");
+	return rc ? rc : mgr_database_drop(child->p, child->db.name, STORE_ORIGIN_FS);
+}
+
+static int table_rmdir(fs_node *dir, fs_node *child, const mgr_principal *who)
+{
+	(void)dir;
+	int rc = fs_node_authorize(who, child, MGR_PRIV_ADMIN, "drop");
+	return rc ? rc : mgr_table_drop(child->p, child->table.db, child->table.name, STORE_ORIGIN_FS);
+}
+
+/* The parent (table or partition) carries the table. */
+static int pnode_rmdir(fs_node *dir, fs_node *child, const mgr_principal *who)
+{
+	int rc = fs_node_authorize(who, dir, MGR_PRIV_MODIFY, "drop");
+	return rc ? rc : mgr_pnode_drop(child->p, &dir->table, child->pn.id, STORE_ORIGIN_FS);
+}
+
+/* ---- data files ---------------------------------------------------------------------- */
+
+/* The container data files of DIR live in, or an error saying why not. */
+static int platform_container(const fs_node *dir, uint64_t *container)
+{
+	(void)dir;
+	(void)container;
+	return -EPERM;
+}
+
+static int table_container(const fs_node *dir, uint64_t *container)
+{
+	if (!dir->table.has_schema || dir->table.npartkeys)
+		return -EPERM;
+	*container = dir->table.id;
+	return 0;
+}
+
+static int pnode_container(const fs_node *dir, uint64_t *container)
+{
+	if (!dir->pn.leaf)
+		return -EPERM;
+	*container = dir->pn.id;
+	return 0;
+}
+
+static int file_container(const fs_node *dir, uint64_t *container)
+{
+	const struct fs_kind_ops *ops = fs_node_ops(dir);
+	return ops->container ? ops->container(dir, container) : -ENOTDIR;
+}
+
+static bool reserved_name(const char *name)
+{
+	return !strcmp(name, FS_SCHEMA_NAME) || !strcmp(name, FS_TABLEMETA_NAME) ||
+	       !strcmp(name, FS_PARTMETA_NAME);
+}
+
+static int writer_commit(fs_handle *h)
+{
+	return fs_refusal_errno(mgr_writer_commit(h->writer, STORE_ORIGIN_FS));
+}
+
+/* Open H as the writer of NAME in CONTAINER of the table of DIR_OR_FILE. */
+static int open_writer(fs_node *dir_or_file, uint64_t table_id, uint64_t container,
+		       const char *name, uint64_t file_id, bool keep, fs_handle *h)
+{
+	int rc = mgr_writer_open(dir_or_file->p, table_id, container, name, file_id, keep, h->who.uid,
+				 h->who.gid, &h->writer);
+	if (rc)
+		return fs_refusal_errno(rc);
+	h->type = FS_HANDLE_WRITER;
+	h->commit = writer_commit;
+	h->ino = fs_ino_of(dir_or_file->p, FS_KIND_FILE, mgr_writer_id(h->writer));
+	h->container_id = container;
+	h->parent = fs_ino_of(dir_or_file->p, container == table_id ? FS_KIND_TABLE : FS_KIND_PNODE,
+			      container);
+	snprintf(h->name, sizeof h->name, "%s", name);
+	fs_writers_add(h);
+	return 0;
+}
+
+static int catalog_create(fs_node *dir, const char *name, const mgr_principal *who, fs_handle *h,
+			  struct fuse_entry_param *e)
+{
+	uint64_t container = 0;
+	fs_node child;
+	memset(&child, 0, sizeof child);
+	int rc = fs_node_read_only(dir) ? -EROFS : file_container(dir, &container);
+	if (rc == 0 && reserved_name(name))
+		rc = -EPERM;
+	if (rc == 0)
+		rc = fs_node_authorize(who, dir, MGR_PRIV_MODIFY, "write");
+	if (rc == 0)
+		rc = open_writer(dir, dir->table.id, container, name, 0, false, h);
+	if (rc == 0)
+		rc = fs_node_load(h->ino, &child);
+	if (rc == 0)
+		rc = fs_node_entry(&child, e);
+	if (rc == -EPERM)
+		mgr_log(MGR_LOG_WARN, "refused to create file \"%.80s\": data files live in leaf "
+				      "partitions, or in an unpartitioned table with a schema", name);
+	fs_node_clear(&child);
+	return rc;
+}
+
+static int file_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_info *fi)
+{
+	if (n->in_progress)
+		return -EBUSY;
+	uint64_t container = n->file.pnode_id;
+	if (writing)
+		return open_writer(n, n->table.id, container, n->file.name, n->file.id,
+				   !(fi->flags & O_TRUNC), h);
+	char path[PATH_MAX];
+	store_txn *txn = NULL;
+	const char *data_dir = n->p->data_dir;
+	store_table where = n->table;   /* shallow: only db and name may change */
+	mgr_platform *src;
+	store_table st = {0};
+	if (!n->view_target && mgr_is_mirror(&n->table)) {
+		/* A mirrored partition's bytes stay in the source's data store. */
+		if (mgr_mirror_source(fs_state.m, &n->table, &src, &st))
+			return -ENOENT;
+		data_dir = src->data_dir;
+		memcpy(where.db, st.db, sizeof where.db);
+		memcpy(where.name, st.name, sizeof where.name);
+		store_table_clear(&st);
+	}
+	int rc = store_read_begin(n->p->store, &txn);
+	if (rc == 0)
+		rc = store_data_path(txn, data_dir, &where, container, n->file.name, path, sizeof path);
+	store_abort(txn);
+	if (rc)
+		return rc;
+	/* A mirror's data goes through its exchange (masks, dropped columns). */
+	bool masked = false;
+	int fd = -1;
+	rc = mgr_exchange_open_data(fs_state.m, n->p, &n->table, n->view_target, &n->file, path,
+				    h->who.uid, &fd, &masked);
+	if (rc)
+		return fs_refusal_errno(rc);
+	h->type = FS_HANDLE_READ_FD;
+	h->fd = fd;
+	fi->direct_io = masked;   /* its size is the transform's, not the record's */
+	return 0;
+}
+
+static int file_truncate(fs_node *n, off_t size, fs_handle *h, const mgr_principal *who)
+{
+	if (fs_node_read_only(n))
+		return -EROFS;
+	if (h && h->type == FS_HANDLE_WRITER) {
+		/* opened for writing: MODIFY was checked at the open */
+		if (ftruncate(mgr_writer_fd(h->writer), size))
+			return -errno;
+		mgr_writer_touch(h->writer);
+		return 0;
+	}
+	if (n->in_progress)
+		return -EBUSY;
+	/* truncate(1) on a closed file: rewrite it through a writer. */
+	mgr_writer *w = NULL;
+	int rc = fs_node_authorize(who, n, MGR_PRIV_MODIFY, "write");
+	if (rc == 0)
+		rc = mgr_writer_open(n->p, n->table.id, n->file.pnode_id, n->file.name, n->file.id,
+				     true, who->uid, who->gid, &w);
+	if (rc == 0 && ftruncate(mgr_writer_fd(w), size))
+		rc = -errno;
+	if (rc == 0)
+		rc = mgr_writer_commit(w, STORE_ORIGIN_FS);
+	mgr_writer_close(w);
+	return rc;
+}
+
+static int file_unlink(fs_node *dir, fs_node *child, const mgr_principal *who)
+{
+	int rc = child->in_progress ? -EBUSY : fs_node_authorize(who, dir, MGR_PRIV_MODIFY, "delete");
+	if (rc == 0)
+		rc = mgr_file_drop(dir->p, &dir->table, child->file.pnode_id, child->file.name,
+				   STORE_ORIGIN_FS);
+	return rc;
+}
+
+static int file_rename(fs_node *from, const char *name, fs_node *child, fs_node *to,
+		       const char *newname, unsigned flags, const mgr_principal *who)
+{
+	uint64_t to_container = 0;
+	fs_node target;
+	memset(&target, 0, sizeof target);
+	int rc;
+	if (child->in_progress)
+		rc = -EBUSY;
+	else if (to->p != from->p || !to->have_table || to->table.id != from->table.id)
+		rc = -EXDEV;
+	else if ((rc = file_container(to, &to_container)) == 0 && reserved_name(newname))
+		rc = -EPERM;
+	else if (rc == 0 && (flags & RENAME_NOREPLACE) && fs_node_lookup(to, newname, &target) == 0)
+		rc = -EEXIST;
+	if (rc == 0)
+		rc = fs_node_authorize(who, from, MGR_PRIV_MODIFY, "rename");
+	if (rc == 0)
+		rc = mgr_file_rename(from->p, &from->table, child->file.pnode_id, name, to_container,
+				     newname, STORE_ORIGIN_FS);
+	fs_node_clear(&target);
+	return rc;
+}
+
+/* ---- access -------------------------------------------------------------------------- */
+
+/* A platform or a database: CREATE makes what is in it. */
+static int container_check_access(const mgr_principal *who, const fs_node *n, int mask)
+{
+	if (!fs_node_visible(who, n))
+		return -EACCES;
+	return (mask & W_OK) && !fs_node_holds(who, n, MGR_PRIV_CREATE) ? -EACCES : 0;
+}
+
+static int table_check_access(const mgr_principal *who, const fs_node *n, int mask)
+{
+	if (!fs_node_visible(who, n))
+		return -EACCES;
+	if ((mask & (R_OK | X_OK)) && !fs_node_holds(who, n, MGR_PRIV_SELECT))
+		return -EACCES;
+	if ((mask & W_OK) && (n->view_target || !fs_node_holds(who, n, MGR_PRIV_MODIFY)))
+		return -EACCES;
+	return 0;
+}
+
+static int file_check_access(const mgr_principal *who, const fs_node *n, int mask)
+{
+	return fs_check_access_file(who, n, mask, true);
+}
+
+/* ---- the rows ------------------------------------------------------------------------ */
+
+const struct fs_kind_ops fs_platform_ops = {
+	.name = "platform",
+	.in_platform = true,
+	.flags = FS_NODE_DIR,
+	.load = platform_load,
+	.attr = platform_attr,
+	.object = platform_object,
+	.lookup = platform_lookup,
+	.readdir = platform_readdir,
+	.container = platform_container,
+	.create = catalog_create,
+	.mkdir = platform_mkdir,
+	.rmdir = fs_rmdir_refused,
+	.check_access = container_check_access,
+};
+
+const struct fs_kind_ops fs_database_ops = {
+	.name = "database",
+	.in_platform = true,
+	.flags = FS_NODE_DIR,
+	.load = database_load,
+	.attr = database_attr,
+	.object = database_object,
+	.lookup = database_lookup,
+	.readdir = database_readdir,
+	.container = platform_container,
+	.create = catalog_create,
+	.mkdir = database_mkdir,
+	.rmdir = database_rmdir,
+	.check_access = container_check_access,
+};
+
+const struct fs_kind_ops fs_table_ops = {
+	.name = "table",
+	.in_platform = true,
+	.flags = FS_NODE_DIR,
+	.load = fs_catalog_load_table,
+	.attr = table_attr,
+	.lookup = table_lookup,
+	.readdir = table_readdir,
+	.container = table_container,
+	.create = catalog_create,
+	.mkdir = table_mkdir,
+	.rmdir = table_rmdir,
+	.check_access = table_check_access,
+};
+
+const struct fs_kind_ops fs_pnode_ops = {
+	.name = "partition",
+	.in_platform = true,
+	.flags = FS_NODE_DIR,
+	.load = fs_catalog_load_pnode,
+	.attr = pnode_attr,
+	.lookup = pnode_lookup,
+	.readdir = pnode_readdir,
+	.container = pnode_container,
+	.create = catalog_create,
+	.mkdir = pnode_mkdir,
+	.rmdir = pnode_rmdir,
+	.check_access = table_check_access,
+};
+
+const struct fs_kind_ops fs_file_ops = {
+	.name = "file",
+	.in_platform = true,
+	.load = file_load,
+	.attr = file_attr,
+	.open = file_open,
+	.truncate = file_truncate,
+	.unlink = file_unlink,
+	.rename = file_rename,
+	.check_access = file_check_access,
+};
