@@ -168,31 +168,29 @@ static void platform_attr(const fs_node *n, struct stat *st)
 	st->st_nlink = 2;
 }
 
-static void database_attr(const fs_node *n, struct stat *st)
+/* A catalog directory: its owner's and its time. */
+static void dir_attr(struct stat *st, uint32_t uid, uint32_t gid, int64_t modified)
 {
 	st->st_mode = S_IFDIR | 0755;
 	st->st_nlink = 2;
-	st->st_uid = n->db.owner_uid;
-	st->st_gid = n->db.owner_gid;
-	set_times(st, n->db.created_ns);
+	st->st_uid = uid;
+	st->st_gid = gid;
+	set_times(st, modified);
+}
+
+static void database_attr(const fs_node *n, struct stat *st)
+{
+	dir_attr(st, n->db.owner_uid, n->db.owner_gid, n->db.created_ns);
 }
 
 static void table_attr(const fs_node *n, struct stat *st)
 {
-	st->st_mode = S_IFDIR | 0755;
-	st->st_nlink = 2;
-	st->st_uid = n->table.owner_uid;
-	st->st_gid = n->table.owner_gid;
-	set_times(st, n->table.modified_ns);
+	dir_attr(st, n->table.owner_uid, n->table.owner_gid, n->table.modified_ns);
 }
 
 static void pnode_attr(const fs_node *n, struct stat *st)
 {
-	st->st_mode = S_IFDIR | 0755;
-	st->st_nlink = 2;
-	st->st_uid = n->pn.owner_uid;
-	st->st_gid = n->pn.owner_gid;
-	set_times(st, n->pn.modified_ns);
+	dir_attr(st, n->pn.owner_uid, n->pn.owner_gid, n->pn.modified_ns);
 }
 
 static void file_attr(const fs_node *n, struct stat *st)

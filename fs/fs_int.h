@@ -314,6 +314,10 @@ int fs_node_render(fs_node *n, textbuf *out);
 bool fs_node_read_only(const fs_node *n);
 /* The default truncate: -EROFS, -EISDIR or -EACCES. */
 int fs_node_truncate_refused(const fs_node *n);
+/* The truncate of a definition (a job's SQL, a rule, a pipeline): to 0
+ * only; when H is the handle writing it (of type WRITING), what it holds is
+ * dropped so that the close defines what is written after. */
+int fs_node_truncate_definition(fs_node *n, off_t size, fs_handle *h, fs_handle_type writing);
 /* A symlink in the data store, or a path leaving it, refused by the manager. */
 int fs_refusal_errno(int rc);
 /* Add one entry of a listing; NODE supplies the attributes, AFTER is the key

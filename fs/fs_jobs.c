@@ -301,13 +301,7 @@ static int file_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_in
 static int sql_truncate(fs_node *n, off_t size, fs_handle *h, const mgr_principal *who)
 {
 	(void)who;
-	if (size != 0)
-		return fs_node_truncate_refused(n);
-	if (h && h->type == FS_HANDLE_JOB_SUBMIT) {
-		textbuf_reset(&h->text);
-		h->text_dirty = true;
-	}
-	return 0;
+	return fs_node_truncate_definition(n, size, h, FS_HANDLE_JOB_SUBMIT);
 }
 
 /* jobs/NAME.sql: a handle that submits what is written when it is closed. */

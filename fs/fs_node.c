@@ -63,6 +63,17 @@ int fs_node_truncate_refused(const fs_node *n)
 	return fs_node_is_dir(n) ? -EISDIR : -EACCES;
 }
 
+int fs_node_truncate_definition(fs_node *n, off_t size, fs_handle *h, fs_handle_type writing)
+{
+	if (size != 0)
+		return fs_node_truncate_refused(n);
+	if (h && h->type == writing) {
+		textbuf_reset(&h->text);
+		h->text_dirty = true;
+	}
+	return 0;
+}
+
 int fs_refusal_errno(int rc)
 {
 	return rc == -ELOOP || rc == -EXDEV ? -EACCES : rc;

@@ -222,19 +222,29 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	fs_node_clear(&p);
 }
 
+/* rmdir and unlink: load PARENT and its child NAME, which WHO must be able
+ * to see and which must not be read-only.  The caller clears both nodes,
+ * whatever the result. */
+static int load_removable(fuse_ino_t parent, const char *name, const mgr_principal *who,
+			  fs_node *p, fs_node *child)
+{
+	memset(child, 0, sizeof *child);
+	int rc = fs_node_load(parent, p);
+	if (rc == 0)
+		rc = fs_node_lookup(p, name, child);
+	if (rc == 0)
+		rc = fs_check_lookup(who, child);
+	if (rc == 0 && (fs_node_read_only(p) || fs_node_read_only(child)))
+		rc = -EROFS;
+	return rc;
+}
+
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	count(FS_OP_RMDIR);
 	fs_node p, child;
-	memset(&child, 0, sizeof child);
 	mgr_principal who = fs_principal(req);
-	int rc = fs_node_load(parent, &p);
-	if (rc == 0)
-		rc = fs_node_lookup(&p, name, &child);
-	if (rc == 0)
-		rc = fs_check_lookup(&who, &child);
-	if (rc == 0 && (fs_node_read_only(&p) || fs_node_read_only(&child)))
-		rc = -EROFS;
+	int rc = load_removable(parent, name, &who, &p, &child);
 	if (rc == 0) {
 		const struct fs_kind_ops *ops = fs_node_ops(&child);
 		rc = ops->rmdir ? ops->rmdir(&p, &child, &who) : -ENOTDIR;
@@ -475,15 +485,8 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	count(FS_OP_UNLINK);
 	fs_node p, child;
-	memset(&child, 0, sizeof child);
 	mgr_principal who = fs_principal(req);
-	int rc = fs_node_load(parent, &p);
-	if (rc == 0)
-		rc = fs_node_lookup(&p, name, &child);
-	if (rc == 0)
-		rc = fs_check_lookup(&who, &child);
-	if (rc == 0 && (fs_node_read_only(&p) || fs_node_read_only(&child)))
-		rc = -EROFS;
+	int rc = load_removable(parent, name, &who, &p, &child);
 	if (rc == 0) {
 		const struct fs_kind_ops *ops = fs_node_ops(&child);
 		if (ops->unlink)

@@ -323,13 +323,7 @@ static int item_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_in
 static int item_truncate(fs_node *n, off_t size, fs_handle *h, const mgr_principal *who)
 {
 	(void)who;
-	if (size != 0)
-		return fs_node_truncate_refused(n);
-	if (h && h->type == FS_HANDLE_SYNC_DEFINE) {
-		textbuf_reset(&h->text);
-		h->text_dirty = true;
-	}
-	return 0;
+	return fs_node_truncate_definition(n, size, h, FS_HANDLE_SYNC_DEFINE);
 }
 
 /* In an item's directory nothing is created; beside a file, refused as a
