@@ -138,6 +138,14 @@ static void test_read_only_open_refuses_writes(void **state)
 	store_close(env);
 }
 
+/* The last store message, caught by a log sink. */
+static char logged[512];
+
+static void catch_log(const char *msg)
+{
+	snprintf(logged, sizeof logged, "%s", msg);
+}
+
 static void test_open_refuses_other_format_version(void **state)
 {
 	struct fixture *f = *state;
@@ -159,7 +167,13 @@ static void test_open_refuses_other_format_version(void **state)
 	assert_int_equal(mdb_txn_commit(mtxn), 0);
 	mdb_env_close(menv);
 
+	/* The refusal's reason goes to the log sink the daemon sets (its own
+	 * log), not to stderr. */
+	logged[0] = '\0';
+	store_log_set_sink(catch_log);
 	assert_int_equal(store_open(f->dir, NULL, &env), -EPROTO);
+	store_log_set_sink(NULL);
+	assert_non_null(strstr(logged, "has format version 2"));
 	assert_non_null(strstr(store_strerror(-EPROTO), "format"));
 }
 
