@@ -19,15 +19,26 @@
 
 /* ---- loading ------------------------------------------------------------------------- */
 
-static int load_table(store_txn *txn, uint64_t id, fs_node *n)
+/* The object ID if it is of kind WANT; -ENOENT for another kind (an inode
+ * number from a stale cache can name anything). */
+static int object_of_kind(store_txn *txn, uint64_t id, store_kind want, store_object *obj)
 {
 	store_kind kind;
+	int rc = store_object_by_id(txn, id, &kind, obj);
+	if (rc == 0 && kind != want) {
+		if (kind == STORE_KIND_TABLE)
+			store_table_clear(&obj->table);
+		rc = -ENOENT;
+	}
+	return rc;
+}
+
+static int load_table(store_txn *txn, uint64_t id, fs_node *n)
+{
 	store_object obj;
-	int rc = store_object_by_id(txn, id, &kind, &obj);
+	int rc = object_of_kind(txn, id, STORE_KIND_TABLE, &obj);
 	if (rc)
 		return rc;
-	if (kind != STORE_KIND_TABLE)
-		return -ENOENT;
 	n->table = obj.table;
 	n->have_table = true;
 	return 0;
@@ -35,16 +46,10 @@ static int load_table(store_txn *txn, uint64_t id, fs_node *n)
 
 static int load_pnode(store_txn *txn, uint64_t id, fs_node *n)
 {
-	store_kind kind;
 	store_object obj;
-	int rc = store_object_by_id(txn, id, &kind, &obj);
+	int rc = object_of_kind(txn, id, STORE_KIND_PNODE, &obj);
 	if (rc)
 		return rc;
-	if (kind != STORE_KIND_PNODE) {
-		if (kind == STORE_KIND_TABLE)
-			store_table_clear(&obj.table);
-		return -ENOENT;
-	}
 	n->pn = obj.pnode;
 	return load_table(txn, n->pn.table_id, n);
 }
@@ -97,17 +102,11 @@ static int platform_load(fs_node *n)
 static int database_load(fs_node *n)
 {
 	store_txn *txn = NULL;
-	store_kind kind;
 	store_object obj;
 	int rc = store_read_begin(n->p->store, &txn);
 	if (rc)
 		return rc;
-	rc = store_object_by_id(txn, n->id, &kind, &obj);
-	if (rc == 0 && kind != STORE_KIND_DATABASE) {
-		if (kind == STORE_KIND_TABLE)
-			store_table_clear(&obj.table);
-		rc = -ENOENT;
-	}
+	rc = object_of_kind(txn, n->id, STORE_KIND_DATABASE, &obj);
 	if (rc == 0)
 		n->db = obj.database;
 	store_abort(txn);
@@ -117,17 +116,11 @@ static int database_load(fs_node *n)
 static int file_load(fs_node *n)
 {
 	store_txn *txn = NULL;
-	store_kind kind;
 	store_object obj;
 	int rc = store_read_begin(n->p->store, &txn);
 	if (rc)
 		return rc;
-	rc = store_object_by_id(txn, n->id, &kind, &obj);
-	if (rc == 0 && kind != STORE_KIND_FILE) {
-		if (kind == STORE_KIND_TABLE)
-			store_table_clear(&obj.table);
-		rc = -ENOENT;
-	}
+	rc = object_of_kind(txn, n->id, STORE_KIND_FILE, &obj);
 	if (rc == 0) {
 		uint64_t size;
 		n->file = obj.file;
