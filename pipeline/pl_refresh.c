@@ -458,8 +458,10 @@ static int read_csv(const pl_table_info *info, const char *file, const char *tex
 
 			if (f->len == 0 && !f->quoted)
 				continue;   /* NULL */
+			/* The record buffer is still NULL when no field so far had a byte
+			 * (",\n\"\""), and NULL + 0 is undefined: an empty text points at "". */
 			v->kind = PL_V_TEXT;
-			v->text = rec.buf + f->off;
+			v->text = f->len ? rec.buf + f->off : "";
 			v->len = f->len;
 		}
 		if (fn(ctx, vals, nwanted) != 0) {

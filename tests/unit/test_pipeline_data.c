@@ -228,6 +228,44 @@ static void test_csv_unclosed_quote_is_an_error_naming_the_file(void **state)
 	pl_table_info_free(&info);
 }
 
+/* A quoted empty field is text of length 0, not NULL, even when no earlier field
+ * in the file had any bytes: its pointer must be a real one, so that copying it
+ * (memcpy of 0 bytes) is defined. */
+static int collect_texts(void *ctx, const pl_value *vals, unsigned n)
+{
+	char **out = ctx;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (vals[i].kind != PL_V_TEXT)
+			continue;
+		assert_non_null(vals[i].text);
+		for (unsigned k = 0; k < 4; k++)
+			if (out[k] == NULL) {
+				out[k] = pl_value_to_text(&vals[i]);
+				break;
+			}
+	}
+	return 0;
+}
+
+static void test_csv_empty_quoted_field_after_empty_fields_is_empty_text(void **state)
+{
+	const char csv[] = ",\n\"\"";
+	pl_wanted wanted[] = {{.name = "id", .key = -1}, {.name = "region", .key = -1}};
+	char *texts[4] = {0};
+
+	(void)state;
+	setup_table("csv", "false", "column id string\ncolumn region string\n");
+	assert_int_equal(pl_read_rows(&info, "f.csv", csv, strlen(csv), wanted, 2, NULL, collect_texts,
+				      texts, err, sizeof err),
+			 0);
+	assert_non_null(texts[0]);
+	assert_string_equal(texts[0], "");
+	assert_null(texts[1]);
+	free(texts[0]);
+	pl_table_info_free(&info);
+}
+
 static void test_rows_without_a_label_are_skipped_and_counted_in_training(void **state)
 {
 	const char *csv = "a,eu,1,2,3,1\nb,eu,1,2,3,\nc,eu,1,2,3,unknown\nd,eu,1,2,3,0\n";
@@ -384,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_csv_features_nulls_empty_bad_numbers_and_booleans),
 		cmocka_unit_test(test_csv_quoted_fields_with_commas_quotes_and_newlines),
 		cmocka_unit_test(test_csv_unclosed_quote_is_an_error_naming_the_file),
+		cmocka_unit_test(test_csv_empty_quoted_field_after_empty_fields_is_empty_text),
 		cmocka_unit_test(test_rows_without_a_label_are_skipped_and_counted_in_training),
 		cmocka_unit_test(test_jsonl_features_nulls_missing_keys_booleans_and_strings),
 		cmocka_unit_test(test_jsonl_bad_line_is_an_error_naming_file_and_line),
