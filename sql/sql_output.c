@@ -297,32 +297,39 @@ static int out_part_get(sql_output *o, char **values, out_part **out)
 	memset(p, 0, sizeof *p);
 	p->rel = strdup(rel);
 	p->values = calloc(o->t.npartkeys ? o->t.npartkeys : 1, sizeof *p->values);
+	rc = -ENOMEM;
 	if (!p->rel || !p->values)
-		goto nomem;
+		goto fail;
 	for (uint32_t k = 0; k < o->t.npartkeys; k++)
 		if (!(p->values[k] = strdup(values[k])))
-			goto nomem;
+			goto fail;
+	/* Until nparts counts it, the partition is not the output's to free: every
+	 * failure from here on (a value too long for a directory name, above all)
+	 * frees it below. */
 	char dir[PATH_MAX];
-	if (snprintf(dir, sizeof dir, "%s%s%s", o->staging, rel[0] ? "/" : "", rel) >= (int)sizeof dir)
-		return -ENAMETOOLONG;
+	if (snprintf(dir, sizeof dir, "%s%s%s", o->staging, rel[0] ? "/" : "", rel) >= (int)sizeof dir) {
+		rc = -ENAMETOOLONG;
+		goto fail;
+	}
 	if ((rc = base_fs_mkdirs(dir, 0755)))
-		return rc;
+		goto fail;
 	if (asprintf(&p->stage_path, "%s/part-%s-00000.%s", dir, o->run_tag, o->ext) < 0) {
 		p->stage_path = NULL;
-		goto nomem;
+		rc = -ENOMEM;
+		goto fail;
 	}
 	o->nparts++;
 	if ((rc = out_index_add(o, o->nparts - 1)))
 		return rc;
 	*out = p;
 	return 0;
-nomem:
+fail:
 	for (uint32_t k = 0; p->values && k < o->t.npartkeys; k++)
 		free(p->values[k]);
 	free(p->values);
 	free(p->rel);
 	memset(p, 0, sizeof *p);
-	return -ENOMEM;
+	return rc;
 }
 
 int sql_output_open(const sql_catalog *cat, unsigned platform, const char *db, const char *table,

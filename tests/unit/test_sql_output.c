@@ -338,6 +338,28 @@ static void test_open_of_a_missing_table_fails_naming_it(void **state)
 	assert_null(o);
 }
 
+/* A static partition value too long for a directory name fails the open; the
+ * partition being prepared is freed with the output (LeakSanitizer watches this
+ * one) and the staging directory is gone. */
+static void test_open_with_a_partition_value_too_long_fails_and_frees_it(void **state)
+{
+	fx *f = *state;
+	sql_output *o = NULL;
+	sql_error err = {0};
+	char value[451], path[PATH_MAX + 64];
+	const char *const statics[] = {value};
+
+	memset(value, 'v', sizeof value - 1);
+	value[sizeof value - 1] = '\0';
+	make_daily(f, STORE_FORMAT_CSV, false);
+	assert_int_equal(sql_output_open(&f->cat, 0, "sales", "daily", true, statics, "long", &o, &err),
+			 -ENAMETOOLONG);
+	assert_null(o);
+	assert_true(err.message[0] != '\0');
+	snprintf(path, sizeof path, "%s/.metafs-staging/long", f->data);
+	assert_false(exists(path));
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -353,6 +375,7 @@ int main(void)
 		TEST(test_abort_leaves_nothing_behind),
 		TEST(test_unpartitioned_overwrite_replaces_every_file),
 		TEST(test_open_of_a_missing_table_fails_naming_it),
+		TEST(test_open_with_a_partition_value_too_long_fails_and_frees_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
