@@ -227,11 +227,7 @@ static int schema_parse(const char *text, size_t len, store_table *t, char *err,
 		return -ENOMEM;
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	if (memchr(text, '\0', len)) {
-		snprintf(err, errlen, "the schema holds a NUL byte");
-		rc = -EINVAL;
-		goto out;
-	}
+	/* A NUL byte was refused by mgr_table_define, which names its place. */
 	t->format = STORE_FORMAT_CSV;
 	t->header = false;
 	t->ncolumns = t->npartkeys = 0;
@@ -387,7 +383,9 @@ int mgr_table_define(mgr_platform *p, const char *db, const char *name, const ch
 	store_table t = {0};
 	snprintf(t.db, sizeof t.db, "%s", db);
 	snprintf(t.name, sizeof t.name, "%s", name);
-	int rc = schema_parse(text, len, &t, err, errlen);
+	int rc = mgr_definition_check_text(text, len, err, errlen);
+	if (rc == 0)
+		rc = schema_parse(text, len, &t, err, errlen);
 	if (rc == 0) {
 		store_txn *txn = NULL;
 		rc = store_write_begin(p->store, &txn);

@@ -38,6 +38,9 @@ void mgr_follower_wake(mgr *m);
 /* State files (mgr_state.c): replace PATH with TEXT atomically; read it whole. */
 int mgr_state_replace(const char *path, const char *text, size_t len);
 int mgr_state_read(const char *path, textbuf *out);
+/* A definition (rule, pipeline, .schema) is text: -EINVAL, with the line and
+ * column of the first NUL byte in ERR, when TEXT holds one. */
+int mgr_definition_check_text(const char *text, size_t len, char *err, size_t errlen);
 /* An absolute CLOCK_REALTIME deadline MS milliseconds from now, for
  * pthread_cond_timedwait. */
 void mgr_deadline(struct timespec *ts, long ms);

@@ -194,7 +194,9 @@ int mgr_registry_define(mgr_registry *reg, const mgr_principal *who, const char 
 			const char *text, size_t len, void *def, char *err, size_t errlen)
 {
 	const mgr_reg_type *type = reg->type;
-	int rc = type->parse(reg, name, text, len, def, err, errlen);
+	int rc = mgr_definition_check_text(text, len, err, errlen);
+	if (rc == 0)
+		rc = type->parse(reg, name, text, len, def, err, errlen);
 	if (rc == 0 && type->validate)
 		rc = type->validate(reg, def, err, errlen);
 	if (rc == 0)

@@ -33,6 +33,26 @@ int mgr_state_read(const char *path, textbuf *out)
 	return rc;
 }
 
+int mgr_definition_check_text(const char *text, size_t len, char *err, size_t errlen)
+{
+	/* The parsers read lines as C strings, so a NUL would silently cut the
+	 * definition short there: refuse it instead, saying where it is. */
+	const char *nul = memchr(text, '\0', len);
+	if (!nul)
+		return 0;
+	unsigned line = 1, col = 1;
+	for (const char *p = text; p < nul; p++) {
+		if (*p == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+	}
+	snprintf(err, errlen, "line %u, column %u: a NUL byte (a definition is text)", line, col);
+	return -EINVAL;
+}
+
 void mgr_deadline(struct timespec *ts, long ms)
 {
 	clock_gettime(CLOCK_REALTIME, ts);

@@ -2105,6 +2105,19 @@ int sql_parse(sql_arena *a, const char *text, size_t len, sql_script *out, sql_e
 	p.text = text;
 	p.len = len;
 	p.err = err;
+	/* SQL text never holds a NUL byte, not even in a literal; one there is a
+	 * file that is not the SQL it seems, and anything read past it would run
+	 * as something other than what the writer sees. */
+	const char *nul = memchr(text, '\0', len);
+	if (nul) {
+		uint32_t line = 1, col = 1;
+		for (const char *c = text; c < nul; c++) {
+			line += *c == '\n';
+			col = *c == '\n' ? 1 : col + 1;
+		}
+		sql_error_set(err, line, col, "a NUL byte in the SQL text");
+		return -EINVAL;
+	}
 	sql_lex_init(&p.lx, text, len);
 	sql_lex_next(&p.lx, &p.tok);
 	for (;;) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_names.sh - name validation (EINVAL), Hive escaping of partition values,
-# ENOENT for unknown paths.
+# definitions holding a NUL byte, ENOENT for unknown paths.
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -101,6 +101,32 @@ assert_ok "cp into the partition made as 'dt=a%2Fb' (value a/b)" cp "$SRC/one.cs
 assert_cmp "value with '/' is one directory level in the data store" "$SRC/one.csv" "$DS/n/t/dt=a%2Fb/g.csv"
 assert_eq "events use the escaped partition path" "1" \
 	"$(awk '$4=="create" && $5=="partition" && $7=="n/t/dt=10%3A00"' "$M/.metafs/events" 2>&1 | wc -l)"
+
+# ---------------------------------------------------------------- definitions holding a NUL byte
+# A definition is text: a NUL byte in it is refused at close (EINVAL, with the
+# place in the log), never cut short silently.  A job with one fails naming it.
+mf_run mkdir "$W/n/z"
+printf 'column id bigint\npartition dt string\n# a\0b\n' >"$MF_TMP/nul.schema"
+expect_fail_errno ".schema holding a NUL byte: EINVAL" "Invalid argument" cp "$MF_TMP/nul.schema" "$W/n/z/.schema"
+assert_eq "the refused .schema defined nothing" "" "$(cat "$W/n/z/.schema" 2>&1)"
+printf 'source = warehouse.n.t\ntarget = lake\n# a\0b\n' >"$MF_TMP/nul.rule"
+expect_fail_errno "sync rule holding a NUL byte: EINVAL" "Invalid argument" cp "$MF_TMP/nul.rule" "$M/sync/nul.rule"
+assert_not_exists "the refused rule does not exist" "$M/sync/nul.rule"
+{
+	printf '[pipeline]\nname = nul\nsource = warehouse/n/t\noperation = train\nfeatures = id\nlabel = id\n'
+	printf '# a\0b\n'
+} >"$MF_TMP/nul.ini"
+expect_fail_errno "pipeline holding a NUL byte: EINVAL" "Invalid argument" cp "$MF_TMP/nul.ini" "$M/pipelines/nul.ini"
+assert_not_exists "the refused pipeline does not exist" "$M/pipelines/nul.ini"
+LOG=$(cat "$M/.metafs/log" 2>&1)
+assert_match "the log names the NUL byte of the .schema" "refused \.schema of warehouse\.n\.z: line 3, column 4: a NUL byte" "$LOG"
+assert_match "the log names the NUL byte of the rule" "refused [a-z ]*nul: line 3, column 4: a NUL byte" "$LOG"
+assert_match "the log names the NUL byte of the pipeline" "refused pipeline[a-z ]* nul: line 7, column 4: a NUL byte" "$LOG"
+printf 'SELECT 1;\n-- a\0b\n' >"$MF_TMP/nul.sql"
+assert_ok "a job holding a NUL byte is submitted" cp "$MF_TMP/nul.sql" "$M/jobs/nul.sql"
+STATUS=$(timeout -k 5 60 cat "$M/jobs/nul/wait" 2>&1)
+assert_eq "the job holding a NUL byte fails" "failed" "$(printf '%s\n' "$STATUS" | head -n 1)" || note "$STATUS"
+assert_match "its status names the NUL byte and where it is" "line 2, column 5: a NUL byte" "$STATUS"
 
 # ---------------------------------------------------------------- unknown paths
 for p in "$M/nope" "$W/nope" "$W/n/nope" "$W/n/t/dt=zzz" "$W/n/t/dt=10:00/nofile.csv" \
