@@ -4,6 +4,7 @@
  */
 #include "manager.h"
 #include "mgr_int.h"
+#include "sql.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -499,6 +500,17 @@ int mgr_pnode_create(mgr_platform *p, const store_table *t, uint64_t parent_id,
 	rc = mgr_pnode_parse_name(t, depth, name, value);
 	if (rc)
 		goto out;
+	/* A mkdir through the mount names a new value, which must read back as
+	 * itself: the engine would read "dt=notadate" of a DATE key as NULL.
+	 * Jobs, repair and sync register what the data store holds and keep
+	 * their own rules, so only the mount's requests are checked here. */
+	store_type type = t->columns[t->ncolumns + depth - 1].type;
+	if (origin == STORE_ORIGIN_FS && sql_partition_value_check(value, type)) {
+		mgr_log(MGR_LOG_WARN, "refused partition name \"%.80s\" in %s.%s: \"%.80s\" is not a %s",
+			name, t->db, t->name, value, store_type_name(type));
+		rc = -EINVAL;
+		goto out;
+	}
 	/* The directory first: a crash before the commit leaves only an unlisted
 	 * empty directory. */
 	rc = store_data_path(txn, p->data_dir, t, parent_id ? parent_id : t->id, NULL, path, sizeof path);

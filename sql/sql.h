@@ -194,4 +194,10 @@ void sql_output_abort(sql_output *o);
 /* A sink that feeds sql_output_row(). */
 sql_sink sql_output_sink(sql_output *o);
 
+/* Whether RAW (an unescaped partition value) reads as a value of TYPE, the
+ * way the engine reads partition directories: 0, or -EINVAL when the engine
+ * would read it as NULL although it is not __HIVE_DEFAULT_PARTITION__
+ * ("notadate" for a DATE key, "1x" for a BIGINT one). */
+int sql_partition_value_check(const char *raw, store_type type);
+
 #endif

@@ -81,6 +81,16 @@ void sql_partition_value(const char *raw, sql_type type, sql_value *out)
 		*out = (sql_value){.type = type, .null = true};
 }
 
+int sql_partition_value_check(const char *raw, store_type type)
+{
+	sql_value v;
+
+	if (!strcmp(raw, "__HIVE_DEFAULT_PARTITION__"))
+		return 0;
+	sql_partition_value(raw, sql_type_from_store(type), &v);
+	return v.null ? -EINVAL : 0;
+}
+
 int sql_reader_open(const sql_exec_ctx *ctx, const sql_scan *scan, const char *path,
 		    const char *const *partvals, sql_reader **out, sql_error *err)
 {

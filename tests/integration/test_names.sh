@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_names.sh - name validation (EINVAL), Hive escaping of partition values,
-# definitions holding a NUL byte, ENOENT for unknown paths.
+# partition values checked against their key's type, definitions holding a NUL byte, ENOENT for unknown paths.
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -101,6 +101,37 @@ assert_ok "cp into the partition made as 'dt=a%2Fb' (value a/b)" cp "$SRC/one.cs
 assert_cmp "value with '/' is one directory level in the data store" "$SRC/one.csv" "$DS/n/t/dt=a%2Fb/g.csv"
 assert_eq "events use the escaped partition path" "1" \
 	"$(awk '$4=="create" && $5=="partition" && $7=="n/t/dt=10%3A00"' "$M/.metafs/events" 2>&1 | wc -l)"
+
+# ---------------------------------------------------------------- partition values of typed keys
+# mkdir checks a value against its key's type the way the engine reads it;
+# repair and jobs register what the data store holds as before.
+mf_make_table "$W/n/ty" $'column id bigint\npartition d date\npartition h int\npartition b boolean\npartition x double\npartition ts timestamp\n'
+TY=$W/n/ty
+expect_fail_errno "a DATE key refuses 'notadate': EINVAL" "Invalid argument" mkdir "$TY/d=notadate"
+assert_match "the log says why" 'refused partition name "d=notadate" in n\.ty: "notadate" is not a date' \
+	"$(tail -n 1 "$M/.metafs/log" 2>&1)"
+expect_fail_errno "a DATE key refuses '2024-13-01': EINVAL" "Invalid argument" mkdir "$TY/d=2024-13-01"
+assert_ok "a DATE key takes 2024-05-01" mkdir "$TY/d=2024-05-01"
+assert_ok "any key takes __HIVE_DEFAULT_PARTITION__" mkdir "$TY/d=__HIVE_DEFAULT_PARTITION__"
+expect_fail_errno "an INT key refuses '1x': EINVAL" "Invalid argument" mkdir "$TY/d=2024-05-01/h=1x"
+assert_ok "an INT key takes -7" mkdir "$TY/d=2024-05-01/h=-7"
+expect_fail_errno "a BOOLEAN key refuses 'maybe': EINVAL" "Invalid argument" mkdir "$TY/d=2024-05-01/h=-7/b=maybe"
+assert_ok "a BOOLEAN key takes true" mkdir "$TY/d=2024-05-01/h=-7/b=true"
+expect_fail_errno "a DOUBLE key refuses 'abc': EINVAL" "Invalid argument" mkdir "$TY/d=2024-05-01/h=-7/b=true/x=abc"
+assert_ok "a DOUBLE key takes 1.5e3" mkdir "$TY/d=2024-05-01/h=-7/b=true/x=1.5e3"
+expect_fail_errno "a TIMESTAMP key refuses 'noon': EINVAL" "Invalid argument" \
+	mkdir "$TY/d=2024-05-01/h=-7/b=true/x=1.5e3/ts=noon"
+assert_ok "a TIMESTAMP key takes '2024-05-01 10:00:00'" mkdir "$TY/d=2024-05-01/h=-7/b=true/x=1.5e3/ts=2024-05-01 10:00:00"
+assert_eq "the refused values left no trace" $'d=2024-05-01\nd=__HIVE_DEFAULT_PARTITION__' "$(mf_ls "$TY")"
+mf_make_table "$W/n/ty2" $'column id bigint\npartition d date\n'
+mkdir -p "$DS/n/ty2/d=notadate"
+printf '1\n' >"$DS/n/ty2/d=notadate/f.csv"
+assert_ok "repair still registers an existing d=notadate" "$METAFS" repair --home "$H" warehouse.n.ty2
+mf_poll 10 test -e "$W/n/ty2/d=notadate" || true
+assert_eq "the repaired partition is listed" "d=notadate" "$(mf_ls "$W/n/ty2")"
+run_job ty "INSERT INTO n.ty2 PARTITION (d) SELECT 1, DATE '2024-05-02';"
+assert_eq "a job still creates the partitions it writes" "succeeded" "$STATE" || note "$STATUS"
+assert_eq "beside the repaired one" $'d=2024-05-02\nd=notadate' "$(mf_ls "$W/n/ty2")"
 
 # ---------------------------------------------------------------- definitions holding a NUL byte
 # A definition is text: a NUL byte in it is refused at close (EINVAL, with the

@@ -350,12 +350,33 @@ static void test_missing_file_is_an_error_naming_it(void **state)
 	assert_non_null(strstr(err.message, "/nonexistent/x.csv"));
 }
 
+/* The check mkdir makes: a partition value is one the engine reads as a value
+ * of its key's type, not as NULL. */
+static void test_partition_value_check_follows_the_engine(void **state)
+{
+	(void)state;
+	assert_int_equal(sql_partition_value_check("2024-05-01", STORE_TYPE_DATE), 0);
+	assert_int_equal(sql_partition_value_check("notadate", STORE_TYPE_DATE), -EINVAL);
+	assert_int_equal(sql_partition_value_check("2024-02-30", STORE_TYPE_DATE), -EINVAL);
+	assert_int_equal(sql_partition_value_check("-12", STORE_TYPE_BIGINT), 0);
+	assert_int_equal(sql_partition_value_check("12x", STORE_TYPE_BIGINT), -EINVAL);
+	assert_int_equal(sql_partition_value_check("yes", STORE_TYPE_BOOLEAN), 0);
+	assert_int_equal(sql_partition_value_check("maybe", STORE_TYPE_BOOLEAN), -EINVAL);
+	assert_int_equal(sql_partition_value_check("1.5e3", STORE_TYPE_DOUBLE), 0);
+	assert_int_equal(sql_partition_value_check("0x10", STORE_TYPE_DOUBLE), -EINVAL);
+	assert_int_equal(sql_partition_value_check("2024-05-01 10:00:00", STORE_TYPE_TIMESTAMP), 0);
+	assert_int_equal(sql_partition_value_check("noon", STORE_TYPE_TIMESTAMP), -EINVAL);
+	assert_int_equal(sql_partition_value_check("anything", STORE_TYPE_STRING), 0);
+	assert_int_equal(sql_partition_value_check("__HIVE_DEFAULT_PARTITION__", STORE_TYPE_DATE), 0);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TEST(test_csv_reads_typed_columns),
+		cmocka_unit_test(test_partition_value_check_follows_the_engine),
 		TEST(test_csv_quoted_fields_hold_commas_newlines_and_quotes),
 		TEST(test_csv_empty_unquoted_field_is_null_and_quoted_empty_is_empty),
 		TEST(test_csv_header_is_skipped_and_blank_lines_are_not_rows),
