@@ -133,7 +133,22 @@ static int define_commit(fs_handle *h)
 	int rc = trees[h->run].define(fs_state.m, &h->who, h->name, h->text.data ? h->text.data : "",
 				      h->text.len, err, sizeof err);
 	h->text_dirty = false;
-	return rc == -EINVAL || rc == -EACCES || rc == 0 ? rc : -EIO;
+	/* A definition that could not be stored says why the way a file would
+	 * (a full or read-only disk, a quota); only failures that have no
+	 * meaning for a close become EIO. */
+	switch (rc) {
+	case 0:
+	case -EINVAL:
+	case -EACCES:
+	case -ENOSPC:
+	case -EDQUOT:
+	case -EROFS:
+	case -EFBIG:
+	case -ENOMEM:
+		return rc;
+	default:
+		return -EIO;
+	}
 }
 
 /* ---- sync/ and pipelines/ ------------------------------------------------------------ */

@@ -366,11 +366,7 @@ int mgr_job_declare(mgr *m, const char *name, uint32_t *job_id)
 			 * the same job another number (and other inodes) later. */
 			int n = snprintf(idtext, sizeof idtext, "%u\n", job->id);
 			snprintf(dir, sizeof dir, "%s/%s/id", js->dir, name);
-			FILE *f = fopen(dir, "w");
-			if (!f || fwrite(idtext, 1, (size_t)n, f) != (size_t)n || fflush(f) || fsync(fileno(f)))
-				rc = -EIO;
-			if (f)
-				fclose(f);
+			rc = mgr_state_replace(dir, idtext, (size_t)n);
 		}
 	}
 	if (rc == 0)
