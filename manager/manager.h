@@ -15,7 +15,14 @@
  *               into place (rename is atomic), the directory is fsynced, and
  *               then one transaction records the file, its checksum and the
  *               new partition and table statistics.  Only then does close()
- *               return.
+ *               return.  A write that fails (ENOSPC, EIO, a failed fsync or
+ *               rename) fails the writer: it commits nothing, its staging
+ *               file is removed, and every later close or fsync returns that
+ *               error.  A new file is then neither recorded nor listed; an
+ *               overwritten one keeps its old bytes and record.  (After a
+ *               commit a writer writes in place, so a failure after an
+ *               fsync in the middle of writing keeps the committed record
+ *               but cannot take back the bytes written since.)
  *   dropping  - commit the metastore transaction first, then remove the data.
  *               A crash in between leaves unlisted bytes, never a listed
  *               object without its data.
@@ -229,9 +236,18 @@ int mgr_writer_fd(const mgr_writer *w);
 int mgr_writer_size(mgr_writer *w, uint64_t *size);
 bool mgr_writer_dirty(const mgr_writer *w);
 void mgr_writer_touch(mgr_writer *w);
+/* Record that a write or size change through W's fd failed with ERR (a
+ * negative errno; the first one is kept): the caller's bytes are not whole,
+ * so W never commits again.  The file's last committed bytes and record
+ * stay as they were. */
+void mgr_writer_fail(mgr_writer *w, int err);
+/* The error W failed with (see mgr_writer_fail), or 0. */
+int mgr_writer_failed(const mgr_writer *w);
 /* Make the staged bytes durable and visible (see the protocol above).  The
  * writer stays usable: later writes go to the committed file and a further
- * commit records them again. */
+ * commit records them again.  A failed writer (a failed write, or a failed
+ * fsync or rename in an earlier commit) commits nothing: its staging file is
+ * removed and its error returned, every time it is asked. */
 int mgr_writer_commit(mgr_writer *w, store_origin origin);
 /* Discard uncommitted bytes and free W.  NULL is allowed. */
 void mgr_writer_close(mgr_writer *w);

@@ -34,6 +34,7 @@ struct mgr_writer {
 	int fd;
 	bool staged;                /* fd is the staging file, not yet renamed into place */
 	bool dirty;
+	int failed;                 /* the first failed write or flush (-errno): never committed */
 	char staging[PATH_MAX];
 };
 
@@ -225,8 +226,33 @@ void mgr_writer_touch(mgr_writer *w)
 	w->dirty = true;
 }
 
+void mgr_writer_fail(mgr_writer *w, int err)
+{
+	if (w->failed == 0)
+		w->failed = err < 0 ? err : -EIO;
+}
+
+int mgr_writer_failed(const mgr_writer *w)
+{
+	return w->failed;
+}
+
+/* A failed writer's staging file goes at once, not at the close: after
+ * ENOSPC its bytes are the space the next writer needs. */
+static void writer_discard(mgr_writer *w)
+{
+	if (!w->staged)
+		return;
+	if (ftruncate(w->fd, 0) == 0 && unlink(w->staging) == 0)
+		w->staged = false;
+}
+
 int mgr_writer_commit(mgr_writer *w, store_origin origin)
 {
+	if (w->failed) {
+		writer_discard(w);
+		return w->failed;
+	}
 	if (!w->dirty)
 		return 0;
 	mgr_platform *p = w->p;
@@ -242,8 +268,11 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 	if (rc)
 		goto out;
 	rc = store_file_scan(w->fd, t.format, t.header, &f.rows, &f.bytes, f.checksum);
-	if (rc)
+	if (rc) {
+		mgr_log(MGR_LOG_ERROR, "cannot read back %s: %s", path, strerror(-rc));
+		mgr_writer_fail(w, rc);
 		goto out;
+	}
 	if (w->staged) {
 		rc = store_data_place(p->data_dir, w->staging, w->fd, path, NULL);
 		if (rc == -ELOOP || rc == -EXDEV) {
@@ -252,7 +281,11 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 			snprintf(dir, sizeof dir, "%.*s", (int)(strrchr(path, '/') - path), path);
 			refuse_link(p, dir, w->uid, "open", rc);
 		} else if (rc) {
+			/* The staged bytes may not be on disk (a failed fsync):
+			 * they are never committed, not even by a later retry. */
 			mgr_log(MGR_LOG_ERROR, "cannot move %s into place: %s", path, strerror(-rc));
+			mgr_writer_fail(w, rc);
+			writer_discard(w);
 		}
 		if (rc)
 			goto out;
@@ -260,6 +293,7 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 	} else if (fsync(w->fd)) {
 		rc = -errno;
 		mgr_log(MGR_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
+		mgr_writer_fail(w, rc);
 		goto out;
 	}
 	rc = store_write_begin(p->store, &txn);
