@@ -751,8 +751,11 @@ static int file_truncate(fs_node *n, off_t size, fs_handle *h, const mgr_princip
 		return -EROFS;
 	if (h && h->type == FS_HANDLE_WRITER) {
 		/* opened for writing: MODIFY was checked at the open */
-		if (ftruncate(mgr_writer_fd(h->writer), size))
-			return -errno;
+		if (ftruncate(mgr_writer_fd(h->writer), size)) {
+			int rc = -errno;
+			mgr_writer_fail(h->writer, rc);
+			return rc;
+		}
 		mgr_writer_touch(h->writer);
 		return 0;
 	}

@@ -387,6 +387,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		if (n < 0) {
 			int e = errno;
 			mgr_log(MGR_LOG_ERROR, "cannot write data file %s: %s", h->name, strerror(e));
+			/* The file lacks bytes its writer meant it to have: never commit it. */
+			mgr_writer_fail(h->writer, -e);
 			fuse_reply_err(req, e);
 			return;
 		}
@@ -463,15 +465,22 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	(void)ino;
 	fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
-	fuse_ino_t changed = 0;
+	fuse_ino_t changed = 0, dropped = 0, file = 0;
+	char name[STORE_NAME_MAX + 1] = "";
 	if (h->type == FS_HANDLE_WRITER) {
-		if (mgr_writer_dirty(h->writer)) {
+		if (mgr_writer_dirty(h->writer) || mgr_writer_failed(h->writer)) {
 			int rc = mgr_writer_commit(h->writer, STORE_ORIGIN_FS);
-			if (rc)
+			if (rc) {
 				mgr_log(MGR_LOG_ERROR, "file %s was not committed: %s", h->name,
 					store_strerror(rc));
-			else
+				/* The kernel knows the name and size of the file in
+				 * progress: it must look them up again. */
+				dropped = h->parent;
+				file = h->ino;
+				snprintf(name, sizeof name, "%s", h->name);
+			} else {
 				changed = h->parent;
+			}
 		}
 	} else {
 		handle_commit(h);   /* a close with no caller: committed as who opened it */
@@ -479,6 +488,11 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fs_handle_discard(h);
 	fuse_reply_err(req, 0);
 	listing_changed(changed);
+	if (dropped) {
+		listing_changed(dropped);
+		fuse_lowlevel_notify_inval_entry(fs_state.se, dropped, name, strlen(name));
+		fuse_lowlevel_notify_inval_inode(fs_state.se, file, 0, 0);
+	}
 }
 
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)

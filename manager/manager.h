@@ -15,7 +15,26 @@
  *               into place (rename is atomic), the directory is fsynced, and
  *               then one transaction records the file, its checksum and the
  *               new partition and table statistics.  Only then does close()
- *               return.
+ *               return.  A write that fails (ENOSPC, EIO, a failed fsync or
+ *               rename) fails the writer: it commits nothing, its staging
+ *               file is removed, and every later close or fsync returns that
+ *               error.  A new file is then neither recorded nor listed; an
+ *               overwritten one keeps its old bytes and record.  (After a
+ *               commit a writer writes in place, so a failure after an
+ *               fsync in the middle of writing keeps the committed record
+ *               but cannot take back the bytes written since.)
+ *   job output - an INSERT or CREATE TABLE AS stages its files, renames
+ *               them into their partition directories as
+ *               part-JOB-RUN-STATEMENT-NNNNN.EXT, then one transaction lists
+ *               them (sql_output.c).  Until that commit no listing shows
+ *               them; the run's state says whether it committed.  A run the
+ *               daemon stopped in the middle of (found running at start-up)
+ *               is failed, and its unlisted output files (and the partition
+ *               directories they alone made) are removed before any run
+ *               starts (mgr_output_sweep).  Repair never registers an
+ *               unlisted file so named unless its run is recorded as
+ *               succeeded: it leaves it in place (a run in progress may be
+ *               about to commit it) and reports it.
  *   dropping  - commit the metastore transaction first, then remove the data.
  *               A crash in between leaves unlisted bytes, never a listed
  *               object without its data.
@@ -229,9 +248,18 @@ int mgr_writer_fd(const mgr_writer *w);
 int mgr_writer_size(mgr_writer *w, uint64_t *size);
 bool mgr_writer_dirty(const mgr_writer *w);
 void mgr_writer_touch(mgr_writer *w);
+/* Record that a write or size change through W's fd failed with ERR (a
+ * negative errno; the first one is kept): the caller's bytes are not whole,
+ * so W never commits again.  The file's last committed bytes and record
+ * stay as they were. */
+void mgr_writer_fail(mgr_writer *w, int err);
+/* The error W failed with (see mgr_writer_fail), or 0. */
+int mgr_writer_failed(const mgr_writer *w);
 /* Make the staged bytes durable and visible (see the protocol above).  The
  * writer stays usable: later writes go to the committed file and a further
- * commit records them again. */
+ * commit records them again.  A failed writer (a failed write, or a failed
+ * fsync or rename in an earlier commit) commits nothing: its staging file is
+ * removed and its error returned, every time it is asked. */
 int mgr_writer_commit(mgr_writer *w, store_origin origin);
 /* Discard uncommitted bytes and free W.  NULL is allowed. */
 void mgr_writer_close(mgr_writer *w);
@@ -250,10 +278,21 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
 		    const char *from, uint64_t to_container, const char *to,
 		    store_origin origin);
 
+/* One run of a job (ids as in mgr_job.h). */
+typedef struct mgr_job_run_ref {
+	uint32_t job, run;
+} mgr_job_run_ref;
+
 /* Register partitions and files found in the data store that the metastore
- * lacks, and drop records of files that are gone (MSCK REPAIR TABLE). */
+ * lacks, and drop records of files that are gone (MSCK REPAIR TABLE).
+ * A file named as a job run's output (part-JOB-RUN-STATEMENT-NNNNN.EXT) that
+ * no record lists is registered only when that run is recorded as
+ * succeeded: the output of a run that failed, was interrupted or is still
+ * running was never committed.  Such a file is left where it is (a run in
+ * progress may be about to commit it), logged and counted as skipped. */
 typedef struct mgr_repair_stats {
 	uint64_t partitions_added, files_added, files_removed, files_updated;
+	uint64_t files_skipped;
 } mgr_repair_stats;
 int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_origin origin,
 		     mgr_repair_stats *stats);

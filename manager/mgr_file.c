@@ -15,6 +15,7 @@
 #include "manager.h"
 #include "mgr_access.h"
 #include "mgr_int.h"
+#include "mgr_job.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -34,6 +35,7 @@ struct mgr_writer {
 	int fd;
 	bool staged;                /* fd is the staging file, not yet renamed into place */
 	bool dirty;
+	int failed;                 /* the first failed write or flush (-errno): never committed */
 	char staging[PATH_MAX];
 };
 
@@ -225,8 +227,33 @@ void mgr_writer_touch(mgr_writer *w)
 	w->dirty = true;
 }
 
+void mgr_writer_fail(mgr_writer *w, int err)
+{
+	if (w->failed == 0)
+		w->failed = err < 0 ? err : -EIO;
+}
+
+int mgr_writer_failed(const mgr_writer *w)
+{
+	return w->failed;
+}
+
+/* A failed writer's staging file goes at once, not at the close: after
+ * ENOSPC its bytes are the space the next writer needs. */
+static void writer_discard(mgr_writer *w)
+{
+	if (!w->staged)
+		return;
+	if (ftruncate(w->fd, 0) == 0 && unlink(w->staging) == 0)
+		w->staged = false;
+}
+
 int mgr_writer_commit(mgr_writer *w, store_origin origin)
 {
+	if (w->failed) {
+		writer_discard(w);
+		return w->failed;
+	}
 	if (!w->dirty)
 		return 0;
 	mgr_platform *p = w->p;
@@ -242,8 +269,11 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 	if (rc)
 		goto out;
 	rc = store_file_scan(w->fd, t.format, t.header, &f.rows, &f.bytes, f.checksum);
-	if (rc)
+	if (rc) {
+		mgr_log(MGR_LOG_ERROR, "cannot read back %s: %s", path, strerror(-rc));
+		mgr_writer_fail(w, rc);
 		goto out;
+	}
 	if (w->staged) {
 		rc = store_data_place(p->data_dir, w->staging, w->fd, path, NULL);
 		if (rc == -ELOOP || rc == -EXDEV) {
@@ -252,7 +282,11 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 			snprintf(dir, sizeof dir, "%.*s", (int)(strrchr(path, '/') - path), path);
 			refuse_link(p, dir, w->uid, "open", rc);
 		} else if (rc) {
+			/* The staged bytes may not be on disk (a failed fsync):
+			 * they are never committed, not even by a later retry. */
 			mgr_log(MGR_LOG_ERROR, "cannot move %s into place: %s", path, strerror(-rc));
+			mgr_writer_fail(w, rc);
+			writer_discard(w);
 		}
 		if (rc)
 			goto out;
@@ -260,6 +294,7 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 	} else if (fsync(w->fd)) {
 		rc = -errno;
 		mgr_log(MGR_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
+		mgr_writer_fail(w, rc);
 		goto out;
 	}
 	rc = store_write_begin(p->store, &txn);
@@ -448,6 +483,63 @@ static bool repair_symlink(struct repair *r, DIR *d, const char *dir, const stru
 	return true;
 }
 
+/* Whether NAME is output of a run not recorded as succeeded: that run never
+ * committed it (see manager.h).  *RC is the state lookup's result. */
+static bool uncommitted_output(mgr *m, const char *name, mgr_job_run_ref *ref,
+			       mgr_job_state *state, int *rc)
+{
+	if (!mgr_job_output_name(name, ref))
+		return false;
+	*rc = mgr_job_run_recorded_state(m, ref->job, ref->run, state);
+	return *rc || *state != MGR_JOB_SUCCEEDED;
+}
+
+/* An unlisted file named as a job run's output is that run's to commit: it
+ * is registered only when the run succeeded. */
+static bool repair_uncommitted_output(struct repair *r, const char *dir, const char *name)
+{
+	mgr_job_run_ref ref;
+	mgr_job_state state = MGR_JOB_FAILED;
+	int rc = 0;
+	if (!uncommitted_output(r->p->mgr, name, &ref, &state, &rc))
+		return false;
+	mgr_log(MGR_LOG_WARN, "repair skipped %s/%s: output of job %u run %u, which %s", dir, name,
+		ref.job, ref.run, rc ? "is not recorded" :
+		state == MGR_JOB_FAILED ? "failed before committing it" : "has not committed it");
+	r->stats->files_skipped++;
+	return true;
+}
+
+/* Whether the partition directory DIR (DEPTH as in repair_level) holds
+ * uncommitted job output and nothing else: a run made it for output it
+ * never committed, so repair does not make it a partition.  Counts the
+ * files in *N. */
+static bool repair_only_uncommitted(struct repair *r, uint32_t depth, const char *dir, uint64_t *n)
+{
+	DIR *d = repair_opendir(r, dir);
+	if (!d)
+		return false;
+	bool only = true;
+	struct dirent *de;
+	while (only && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char child[PATH_MAX];
+		mgr_job_run_ref ref;
+		mgr_job_state state;
+		int rc = 0;
+		if (depth <= r->t->npartkeys)
+			only = de->d_type == DT_DIR &&
+			       snprintf(child, sizeof child, "%s/%s", dir, de->d_name) < (int)sizeof child &&
+			       repair_only_uncommitted(r, depth + 1, child, n);
+		else if ((only = de->d_type == DT_REG &&
+				 uncommitted_output(r->p->mgr, de->d_name, &ref, &state, &rc)))
+			++*n;
+	}
+	closedir(d);
+	return only && *n > 0;
+}
+
 static int repair_files(struct repair *r, uint64_t container, const char *dir)
 {
 	DIR *d = repair_opendir(r, dir);
@@ -473,6 +565,8 @@ static int repair_files(struct repair *r, uint64_t container, const char *dir)
 			break;
 		bool exists = store_file_get(r->txn, container, de->d_name, &old) == 0;
 		if (exists && old.bytes == f.bytes && !memcmp(old.checksum, f.checksum, 16))
+			continue;
+		if (!exists && repair_uncommitted_output(r, dir, de->d_name))
 			continue;
 		f.id = exists ? old.id : 0;
 		f.pnode_id = container;
@@ -539,11 +633,21 @@ static int repair_level(struct repair *r, uint64_t parent, uint32_t depth, const
 		if (de->d_type != DT_DIR ||
 		    strncmp(de->d_name, key, klen) || de->d_name[klen] != '=')
 			continue;
-		char value[STORE_NAME_MAX + 1];
+		char value[STORE_NAME_MAX + 1], child[PATH_MAX];
 		if (mgr_pnode_parse_name(r->t, depth, de->d_name, value))
 			continue;
 		store_pnode pn;
 		bool created;
+		uint64_t skipped = 0;
+		if (snprintf(child, sizeof child, "%s/%s", dir, de->d_name) >= (int)sizeof child)
+			continue;
+		if (store_pnode_get(r->txn, r->t->id, parent, value, &pn) &&
+		    repair_only_uncommitted(r, depth + 1, child, &skipped)) {
+			mgr_log(MGR_LOG_WARN, "repair skipped %s: it holds only output of job runs that "
+					      "did not commit it", child);
+			r->stats->files_skipped += skipped;
+			continue;
+		}
 		rc = store_pnode_ensure(r->txn, r->t->id, parent, value, 0, 0, r->origin, &pn, &created);
 		if (rc == 0 && created) {
 			if (pn.leaf)
@@ -552,9 +656,6 @@ static int repair_level(struct repair *r, uint64_t parent, uint32_t depth, const
 		}
 		if (rc)
 			break;
-		char child[PATH_MAX];
-		if (snprintf(child, sizeof child, "%s/%s", dir, de->d_name) >= (int)sizeof child)
-			continue;
 		rc = repair_level(r, pn.id, depth + 1, child);
 	}
 	closedir(d);
@@ -584,4 +685,133 @@ int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_or
 	store_abort(r.txn);
 	store_table_clear(&t);
 	return rc;
+}
+
+/* ---- output of interrupted runs ----------------------------------------------- */
+
+struct sweep {
+	mgr_platform *p;
+	store_txn *txn;
+	const store_table *t;
+	const mgr_job_run_ref *runs;
+	size_t nruns;
+	uint64_t removed;
+};
+
+static bool sweep_interrupted(const struct sweep *s, const char *name, mgr_job_run_ref *ref)
+{
+	if (!mgr_job_output_name(name, ref))
+		return false;
+	for (size_t i = 0; i < s->nruns; i++)
+		if (s->runs[i].job == ref->job && s->runs[i].run == ref->run)
+			return true;
+	return false;
+}
+
+/* CONTAINER 0: a directory the metastore does not know, so nothing in it
+ * is listed. */
+static void sweep_files(struct sweep *s, uint64_t container, int dfd, const char *dir)
+{
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		mgr_job_run_ref ref;
+		store_file f;
+		struct stat st;
+		if (!sweep_interrupted(s, de->d_name, &ref) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+			continue;
+		if (container && store_file_get(s->txn, container, de->d_name, &f) == 0)
+			continue;   /* committed by an earlier statement of the run */
+		if (unlinkat(dirfd(d), de->d_name, 0)) {
+			mgr_log(MGR_LOG_WARN, "cannot remove %s/%s, uncommitted output of job %u run %u: %s",
+				dir, de->d_name, ref.job, ref.run, strerror(errno));
+			continue;
+		}
+		mgr_log(MGR_LOG_INFO, "removed %s/%s: output of job %u run %u, which the daemon "
+				      "stopped before it committed", dir, de->d_name, ref.job, ref.run);
+		s->removed++;
+	}
+	closedir(d);
+}
+
+static void sweep_level(struct sweep *s, uint64_t parent, bool known, uint32_t depth,
+			const char *dir)
+{
+	int dfd = mgr_data_open(s->p, s->p->data_dir, dir, O_RDONLY | O_DIRECTORY, 0,
+				(uint32_t)getuid());
+	if (dfd < 0)
+		return;
+	if (depth > s->t->npartkeys) {
+		sweep_files(s, known ? (parent ? parent : s->t->id) : 0, dfd, dir);
+		return;
+	}
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	const char *key = s->t->columns[s->t->ncolumns + depth - 1].name;
+	size_t klen = strlen(key);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char value[STORE_NAME_MAX + 1], child[PATH_MAX];
+		store_pnode pn = {0};
+		if (de->d_type != DT_DIR || strncmp(de->d_name, key, klen) || de->d_name[klen] != '=' ||
+		    mgr_pnode_parse_name(s->t, depth, de->d_name, value) ||
+		    snprintf(child, sizeof child, "%s/%s", dir, de->d_name) >= (int)sizeof child)
+			continue;
+		bool found = known && store_pnode_get(s->txn, s->t->id, parent, value, &pn) == 0;
+		sweep_level(s, pn.id, found, depth + 1, child);
+		/* A directory no record knows, made by the run for its output:
+		 * gone with it when nothing else is in it (ENOTEMPTY otherwise). */
+		if (!found)
+			unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+}
+
+static void sweep_platform(struct sweep *s)
+{
+	store_iter *dbs = NULL;
+	store_database db;
+	int rc = store_iter_databases(s->txn, NULL, &dbs);
+	while (rc == 0 && store_iter_next(dbs, &db) == 0) {
+		store_iter *tables = NULL;
+		store_table t;
+		rc = store_iter_tables(s->txn, db.name, NULL, &tables);
+		while (rc == 0 && store_iter_next(tables, &t) == 0) {
+			char dir[PATH_MAX];
+			s->t = &t;
+			if (t.has_schema &&
+			    store_data_path(s->txn, s->p->data_dir, &t, t.id, NULL, dir, sizeof dir) == 0)
+				sweep_level(s, 0, true, 1, dir);
+			store_table_clear(&t);
+		}
+		store_iter_close(tables);
+		rc = 0;
+	}
+	store_iter_close(dbs);
+}
+
+void mgr_output_sweep(mgr *m, const mgr_job_run_ref *runs, size_t n)
+{
+	for (unsigned i = 0; i < m->nplatforms; i++) {
+		struct sweep s = {.p = &m->platforms[i], .runs = runs, .nruns = n};
+		if (store_read_begin(s.p->store, &s.txn)) {
+			mgr_log(MGR_LOG_WARN, "cannot look for uncommitted job output in platform %s",
+				s.p->name);
+			continue;
+		}
+		sweep_platform(&s);
+		store_abort(s.txn);
+		if (s.removed)
+			mgr_log(MGR_LOG_INFO, "removed %llu uncommitted output files of interrupted job "
+					      "runs from platform %s", (unsigned long long)s.removed,
+				s.p->name);
+	}
 }

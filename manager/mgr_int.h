@@ -28,6 +28,11 @@ struct mgr {
 bool mgr_platform_name_valid(const char *name, const char **why);
 /* Remove everything under DATASTORE/.metafs-staging (left by a crash). */
 int mgr_staging_clean(mgr_platform *p);
+/* Remove, from every table of every platform, the files named as output of
+ * one of the N RUNS (runs the daemon stopped while they ran) that no record
+ * lists: bytes such a run renamed into place before its commit (mgr_file.c).
+ * Best effort: failures are logged. */
+void mgr_output_sweep(mgr *m, const mgr_job_run_ref *runs, size_t n);
 /* Install the manager's commit observer on every environment M has open
  * (see mgr_catalog.c): from then on every store_commit in this process is
  * counted and followed up in one place. */

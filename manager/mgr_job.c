@@ -45,6 +45,8 @@ struct mgr_jobs {
 	bool stopping;
 	pthread_cond_t ended;       /* broadcast when any run ends */
 	char dir[PATH_MAX];         /* HOME/manager/jobs */
+	mgr_job_run_ref *interrupted;   /* runs found running at start-up (see load_job) */
+	size_t ninterrupted, capinterrupted;
 };
 
 bool mgr_job_name_valid(const char *name, const char **why)
@@ -262,6 +264,12 @@ static int load_job(struct mgr_jobs *js, const char *name)
 			mgr_job_set_state(job, run, MGR_JOB_FAILED,
 					  "error: the daemon stopped while the job ran; nothing it had not "
 					  "committed is visible\n");
+			/* It may have renamed output into partition directories
+			 * before its commit: mgr_jobs_start removes that. */
+			if ((rc = BASE_ARRAY_RESERVE(js->interrupted, js->capinterrupted,
+						     js->ninterrupted + 1)))
+				return rc;
+			js->interrupted[js->ninterrupted++] = (mgr_job_run_ref){job->id, run};
 		} else if (state == MGR_JOB_QUEUED) {
 			if ((rc = enqueue(js, job, run)))
 				return rc;
@@ -293,6 +301,12 @@ int mgr_jobs_start(mgr *m, unsigned workers)
 		if (de->d_name[0] != '.' && mgr_job_name_valid(de->d_name, NULL))
 			rc = load_job(js, de->d_name);
 	closedir(d);
+	/* Before any run starts: an interrupted run's uncommitted output goes. */
+	if (rc == 0 && js->ninterrupted)
+		mgr_output_sweep(m, js->interrupted, js->ninterrupted);
+	free(js->interrupted);
+	js->interrupted = NULL;
+	js->ninterrupted = js->capinterrupted = 0;
 	if (rc)
 		return rc;
 	js->workers = calloc(workers ? workers : 1, sizeof *js->workers);
@@ -517,6 +531,78 @@ int mgr_job_run_state(mgr *m, uint32_t job_id, uint32_t run, mgr_job_state *stat
 		*state = job->runs[run - 1].state;
 	pthread_mutex_unlock(&js->lock);
 	return job ? 0 : -ENOENT;
+}
+
+/* Without the daemon's threads (metafs repair) the run's status file is
+ * the record: find the job whose id file says JOB_ID. */
+static int run_state_stored(mgr *m, uint32_t job_id, uint32_t run, mgr_job_state *state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 2 * (MGR_JOB_NAME_MAX + 16)];
+	int rc = base_path_format(dir, sizeof dir, "%s/manager/jobs", m->cfg.home);
+	if (rc)
+		return rc;
+	DIR *d = opendir(dir);
+	if (!d)
+		return -errno;
+	rc = -ENOENT;
+	struct dirent *de;
+	while (rc == -ENOENT && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || !mgr_job_name_valid(de->d_name, NULL))
+			continue;
+		snprintf(path, sizeof path, "%s/%s/id", dir, de->d_name);
+		textbuf t = TEXTBUF_INIT;
+		unsigned long id = mgr_state_read(path, &t) == 0 && t.data ?
+					   strtoul(t.data, NULL, 10) : 0;
+		textbuf_free(&t);
+		if (id != job_id)
+			continue;
+		snprintf(path, sizeof path, "%s/%s/%u/status", dir, de->d_name, run);
+		rc = first_line_state(path, state);
+		if (rc && rc != -ENOENT)
+			rc = -ENOENT;
+	}
+	closedir(d);
+	return rc;
+}
+
+int mgr_job_run_recorded_state(mgr *m, uint32_t job_id, uint32_t run, mgr_job_state *state)
+{
+	if (job_id == 0 || run == 0)
+		return -ENOENT;
+	return m->jobs ? mgr_job_run_state(m, job_id, run, state)
+		       : run_state_stored(m, job_id, run, state);
+}
+
+/* Each part a decimal number without leading zeros; the whole is what
+ * mgr_job_exec.c's run_insert and sql_output.c make of a run tag. */
+static bool output_number(const char **s, uint32_t *out)
+{
+	const char *p = *s;
+	unsigned long v = 0;
+	if (!isdigit((unsigned char)*p) || (*p == '0' && isdigit((unsigned char)p[1])))
+		return false;
+	for (; isdigit((unsigned char)*p); p++) {
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v > UINT32_MAX)
+			return false;
+	}
+	*out = (uint32_t)v;
+	*s = p;
+	return true;
+}
+
+bool mgr_job_output_name(const char *name, mgr_job_run_ref *ref)
+{
+	uint32_t stmt;
+	const char *p = name;
+	if (strncmp(p, "part-", 5))
+		return false;
+	p += 5;
+	if (!output_number(&p, &ref->job) || *p++ != '-' || !output_number(&p, &ref->run) ||
+	    *p++ != '-' || !output_number(&p, &stmt) || *p++ != '-')
+		return false;
+	size_t digits = strspn(p, "0123456789");
+	return digits == 5 && p[digits] == '.';
 }
 
 int mgr_job_read(mgr *m, uint32_t job_id, uint32_t run, mgr_job_file file, textbuf *out)

@@ -77,6 +77,13 @@ uint32_t mgr_job_count(mgr *m);
 int mgr_job_info(mgr *m, uint32_t job_id, char name[MGR_JOB_NAME_MAX + 1], uint32_t *runs);
 int mgr_job_find(mgr *m, const char *name, uint32_t *job_id, uint32_t *runs);
 int mgr_job_run_state(mgr *m, uint32_t job_id, uint32_t run, mgr_job_state *state);
+/* The same, also without the daemon's threads (metafs repair reads the
+ * run's status file).  -ENOENT for a run that is not recorded. */
+int mgr_job_run_recorded_state(mgr *m, uint32_t job_id, uint32_t run, mgr_job_state *state);
+/* Whether NAME is how an INSERT or CREATE TABLE AS of a run names its output
+ * file in a partition directory: part-JOB-RUN-STATEMENT-NNNNN.EXT.  Sets
+ * *REF to that run. */
+bool mgr_job_output_name(const char *name, mgr_job_run_ref *ref);
 /* Who submitted run RUN of JOB_ID (0: the latest); -ENOENT when there is
  * no such run. */
 int mgr_job_run_owner(mgr *m, uint32_t job_id, uint32_t run, uint32_t *uid, uint32_t *gid);

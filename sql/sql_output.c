@@ -28,8 +28,10 @@
  * after it, on the new.  What a crash can leave behind:
  *   - during 1-2: the staging directory (removed when the daemon starts) and
  *     renamed new files in partition directories that no record lists (they
- *     are named part-<run_tag>-*, so they are recognisable; note that
- *     MSCK REPAIR TABLE would register them), and empty new directories;
+ *     are named part-<run_tag>-*, so they are recognisable: the daemon
+ *     removes them when it starts, and repair does not register them while
+ *     their run is not recorded as succeeded; see manager.h), and empty new
+ *     directories;
  *   - between 3 and 4: the replaced files' bytes, no longer listed.
  * A failure before the commit removes the files it renamed, best effort.
  * The run tag must be unique per run: a file is renamed over any file of the

@@ -165,7 +165,9 @@ static int cmd_repair(int argc, char **argv)
 			printf("usage: metafs repair --home DIR PLATFORM.DB.TABLE\n\n"
 			       "Register partition directories and data files found in the table's\n"
 			       "data-store directory that the metastore lacks, and drop records of\n"
-			       "files that are gone (like MSCK REPAIR TABLE).  Safe while mounted.\n");
+			       "files that are gone (like MSCK REPAIR TABLE).  Safe while mounted.\n"
+			       "Files named as a job run's output (part-JOB-RUN-STMT-NNNNN.EXT) are\n"
+			       "registered only if that run succeeded; others are left and reported.\n");
 			return 0;
 		} else
 			return 2;
@@ -209,6 +211,10 @@ static int cmd_repair(int argc, char **argv)
 			       (unsigned long long)stats.files_added,
 			       (unsigned long long)stats.files_removed,
 			       (unsigned long long)stats.files_updated);
+			if (stats.files_skipped)
+				printf("skipped %llu files named as output of job runs that did not "
+				       "commit them (left in place)\n",
+				       (unsigned long long)stats.files_skipped);
 			rc = 0;
 		}
 	}
