@@ -703,6 +703,39 @@ static int catalog_create(fs_node *dir, const char *name, const mgr_principal *w
 	return rc;
 }
 
+/*
+ * Readers of a data file use direct_io: every read(2) is served from the
+ * reader's own fd in the data store, never from the kernel's page cache.
+ *
+ * Why.  A data file keeps one inode number across versions (the number is
+ * the file's store id, fs_int.h), and the kernel keeps one page cache and
+ * one size per inode, shared by every open of it.  An overwrite is staged
+ * and renamed into place, so the daemon's fd of a reader that opened before
+ * the commit still holds the old bytes; but through the page cache:
+ *  - the writer's open with O_TRUNC sets the shared size to 0 and drops the
+ *    pages, so a reader in the middle of the old file meets an early end
+ *    (an empty file or a prefix);
+ *  - the writer's sizes (getattr reports the file in progress) reach the
+ *    old reader's read(2) limit, and pages filled by an old reader's fd and
+ *    by a new reader's fd serve each other: old and new bytes mixed.
+ * With direct_io the size and pages of the inode play no part in a read:
+ * an old reader reads its old file to the end, a reader that opens after
+ * the commit reads the new file whole.
+ *
+ * What else was weighed.  A new inode number for each version (with
+ * keep_cache) would keep warm reads in the page cache, but the writer still
+ * opens and truncates the inode the name leads to - the old readers' - and
+ * every overwrite would change the file's id, which the change log, sync
+ * and jobs rely on.  Invalidating the inode's pages at each commit (from
+ * the change-log follower) leaves a window in which pages of both versions
+ * are cached for the same inode.  Neither is a rename-over.
+ *
+ * The cost is small: the page cache never kept a data file across opens
+ * (opens do not set keep_cache, so the kernel drops the pages at each
+ * open), and replies are spliced from the fd.  What is lost is mmap(2) of a
+ * data file through the mount (ENODEV with this libfuse), and readahead
+ * within one open.
+ */
 static int file_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_info *fi)
 {
 	if (n->in_progress)
@@ -741,7 +774,8 @@ static int file_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_in
 		return fs_refusal_errno(rc);
 	h->type = FS_HANDLE_READ_FD;
 	h->fd = fd;
-	fi->direct_io = masked;   /* its size is the transform's, not the record's */
+	(void)masked;   /* a masked file's size is the transform's: direct_io covers it too */
+	fi->direct_io = 1;   /* see the comment above file_open */
 	return 0;
 }
 
