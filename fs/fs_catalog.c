@@ -785,8 +785,11 @@ static int file_truncate(fs_node *n, off_t size, fs_handle *h, const mgr_princip
 		return -EROFS;
 	if (h && h->type == FS_HANDLE_WRITER) {
 		/* opened for writing: MODIFY was checked at the open */
+		int rc = mgr_writer_stage(h->writer);
+		if (rc)
+			return rc;
 		if (ftruncate(mgr_writer_fd(h->writer), size)) {
-			int rc = -errno;
+			rc = -errno;
 			mgr_writer_fail(h->writer, rc);
 			return rc;
 		}

@@ -383,6 +383,11 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 	count(FS_OP_WRITE);
 	fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
 	if (h->type == FS_HANDLE_WRITER) {
+		int rc = mgr_writer_stage(h->writer);
+		if (rc) {
+			fuse_reply_err(req, -rc);
+			return;
+		}
 		ssize_t n = pwrite(mgr_writer_fd(h->writer), data, size, off);
 		if (n < 0) {
 			int e = errno;

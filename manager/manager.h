@@ -19,10 +19,13 @@
  *               rename) fails the writer: it commits nothing, its staging
  *               file is removed, and every later close or fsync returns that
  *               error.  A new file is then neither recorded nor listed; an
- *               overwritten one keeps its old bytes and record.  (After a
- *               commit a writer writes in place, so a failure after an
- *               fsync in the middle of writing keeps the committed record
- *               but cannot take back the bytes written since.)
+ *               overwritten one keeps its old bytes and record.  A writer
+ *               that goes on writing after a commit (an fsync, or a close
+ *               of one of several descriptors) first copies the committed
+ *               bytes to a new staging file (mgr_writer_stage): bytes never
+ *               land in a committed file, so a reader sees one whole
+ *               version or the next, never a mix, and a failure after
+ *               that commit keeps the committed bytes and record.
  *   job output - an INSERT or CREATE TABLE AS stages its files, renames
  *               them into their partition directories as
  *               part-JOB-RUN-STATEMENT-NNNNN.EXT, then one transaction lists
@@ -248,6 +251,11 @@ int mgr_writer_fd(const mgr_writer *w);
 int mgr_writer_size(mgr_writer *w, uint64_t *size);
 bool mgr_writer_dirty(const mgr_writer *w);
 void mgr_writer_touch(mgr_writer *w);
+/* Call before every write or size change through mgr_writer_fd(W): after a
+ * commit, it copies the committed bytes to a new staging file (the fd keeps
+ * its number), so new bytes never land in the committed file.  0, or
+ * -errno (W's failure, or a failed copy; W is then unchanged). */
+int mgr_writer_stage(mgr_writer *w);
 /* Record that a write or size change through W's fd failed with ERR (a
  * negative errno; the first one is kept): the caller's bytes are not whole,
  * so W never commits again.  The file's last committed bytes and record
@@ -256,8 +264,8 @@ void mgr_writer_fail(mgr_writer *w, int err);
 /* The error W failed with (see mgr_writer_fail), or 0. */
 int mgr_writer_failed(const mgr_writer *w);
 /* Make the staged bytes durable and visible (see the protocol above).  The
- * writer stays usable: later writes go to the committed file and a further
- * commit records them again.  A failed writer (a failed write, or a failed
+ * writer stays usable: later writes go to a new staging file (see
+ * mgr_writer_stage) and a further commit records them again.  A failed writer (a failed write, or a failed
  * fsync or rename in an earlier commit) commits nothing: its staging file is
  * removed and its error returned, every time it is asked. */
 int mgr_writer_commit(mgr_writer *w, store_origin origin);

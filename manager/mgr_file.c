@@ -18,6 +18,7 @@
 #include "mgr_job.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@ struct mgr_writer {
 	uint32_t uid, gid;
 	int fd;
 	bool staged;                /* fd is the staging file, not yet renamed into place */
+	pthread_mutex_t stage_lock; /* one thread at a time makes a new staging file */
 	bool dirty;
 	int failed;                 /* the first failed write or flush (-errno): never committed */
 	char staging[PATH_MAX];
@@ -120,6 +122,22 @@ static int locate(mgr_platform *p, store_txn *txn, uint64_t table_id, uint64_t c
 	return store_data_path(txn, p->data_dir, t, container_id, name, path, cap);
 }
 
+/* Create a new staging file for W, its name in PATH; the fd or -errno. */
+static int staging_create(mgr_writer *w, char *path, size_t cap)
+{
+	mgr_platform *p = w->p;
+	int rc = base_path_format(path, cap, "%s/%s/%llu.%d.%llu", p->data_dir, MGR_STAGING_DIR,
+				  (unsigned long long)w->id, (int)getpid(),
+				  (unsigned long long)__atomic_add_fetch(&staging_counter, 1,
+									 __ATOMIC_RELAXED));
+	if (rc)
+		return rc;
+	int fd = mgr_data_open(p, p->data_dir, path, O_RDWR | O_CREAT | O_EXCL, 0644, w->uid);
+	if (fd < 0)
+		mgr_log(MGR_LOG_ERROR, "cannot create staging file %s: %s", path, strerror(-fd));
+	return fd;
+}
+
 int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
 		    const char *name, uint64_t file_id, bool keep, uint32_t uid, uint32_t gid,
 		    mgr_writer **out)
@@ -133,6 +151,7 @@ int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
 	mgr_writer *w = calloc(1, sizeof *w);
 	if (!w)
 		return -ENOMEM;
+	pthread_mutex_init(&w->stage_lock, NULL);
 	w->p = p;
 	w->table_id = table_id;
 	w->container_id = container_id;
@@ -154,18 +173,9 @@ int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
 		if (rc)
 			goto out;
 	}
-	rc = base_path_format(w->staging, sizeof w->staging, "%s/%s/%llu.%d.%llu", p->data_dir,
-			      MGR_STAGING_DIR, (unsigned long long)w->id, (int)getpid(),
-			      (unsigned long long)__atomic_add_fetch(&staging_counter, 1,
-								     __ATOMIC_RELAXED));
-	if (rc)
-		goto out;
-	w->fd = mgr_data_open(p, p->data_dir, w->staging, O_RDWR | O_CREAT | O_EXCL, 0644, uid);
-	if (w->fd < 0)
-		errno = -w->fd;
+	w->fd = staging_create(w, w->staging, sizeof w->staging);
 	if (w->fd < 0) {
-		rc = -errno;
-		mgr_log(MGR_LOG_ERROR, "cannot create staging file %s: %s", w->staging, strerror(errno));
+		rc = w->fd;
 		goto out;
 	}
 	w->staged = true;
@@ -220,6 +230,49 @@ int mgr_writer_size(mgr_writer *w, uint64_t *size)
 bool mgr_writer_dirty(const mgr_writer *w)
 {
 	return w->dirty;
+}
+
+/* After a commit W's fd is the committed file itself, which readers open.
+ * The first write or size change after that copies the committed bytes to a
+ * new staging file and goes on there, so the next commit is again a
+ * rename-over: a reader never sees the file half rewritten.  dup2() keeps
+ * the fd's number, so a read or write in flight on another thread uses
+ * either file, never a closed or reused descriptor. */
+int mgr_writer_stage(mgr_writer *w)
+{
+	char path[PATH_MAX];
+	int rc = 0, fd = -1;
+	pthread_mutex_lock(&w->stage_lock);
+	if (w->failed) {
+		rc = w->failed;
+		goto out;
+	}
+	if (w->staged)
+		goto out;
+	fd = staging_create(w, path, sizeof path);
+	if (fd < 0) {
+		rc = fd;
+		goto out;
+	}
+	if (lseek(w->fd, 0, SEEK_SET) < 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = copy_fd(w->fd, fd);
+	if (rc == 0 && dup2(fd, w->fd) < 0)
+		rc = -errno;
+	if (rc) {
+		mgr_log(MGR_LOG_ERROR, "cannot copy %s to staging file %s: %s", w->name, path,
+			strerror(-rc));
+		unlink(path);
+		goto out;
+	}
+	snprintf(w->staging, sizeof w->staging, "%s", path);
+	w->staged = true;
+out:
+	if (fd >= 0)
+		close(fd);
+	pthread_mutex_unlock(&w->stage_lock);
+	return rc;
 }
 
 void mgr_writer_touch(mgr_writer *w)
@@ -339,6 +392,7 @@ void mgr_writer_close(mgr_writer *w)
 		close(w->fd);
 	if (w->staged)
 		unlink(w->staging);
+	pthread_mutex_destroy(&w->stage_lock);
 	free(w);
 }
 
