@@ -670,6 +670,7 @@ static int open_writer(fs_node *dir_or_file, uint64_t table_id, uint64_t contain
 		return fs_refusal_errno(rc);
 	h->type = FS_HANDLE_WRITER;
 	h->commit = writer_commit;
+	h->overwrite = file_id != 0;
 	h->ino = fs_ino_of(dir_or_file->p, FS_KIND_FILE, mgr_writer_id(h->writer));
 	h->container_id = container;
 	h->parent = fs_ino_of(dir_or_file->p, container == table_id ? FS_KIND_TABLE : FS_KIND_PNODE,
@@ -794,6 +795,7 @@ static int file_truncate(fs_node *n, off_t size, fs_handle *h, const mgr_princip
 			return rc;
 		}
 		mgr_writer_touch(h->writer);
+		h->wrote = h->wrote || size > 0;
 		return 0;
 	}
 	if (n->in_progress)

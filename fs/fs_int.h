@@ -152,6 +152,8 @@ struct fs_handle {
 	fuse_ino_t ino;
 	int fd;                  /* READ_FD */
 	mgr_writer *writer;      /* WRITER */
+	bool overwrite;          /* WRITER: of a file already committed */
+	bool wrote;              /* WRITER: a write or a size change came through it */
 	uint64_t container_id;   /* WRITER: where the file lives */
 	fuse_ino_t parent;       /* WRITER: that directory's inode */
 	char name[STORE_NAME_MAX + 1];

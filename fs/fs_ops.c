@@ -398,6 +398,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 			return;
 		}
 		mgr_writer_touch(h->writer);
+		h->wrote = true;
 		fuse_reply_write(req, (size_t)n);
 		return;
 	}
@@ -450,6 +451,17 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	(void)ino;
 	count(FS_OP_FLUSH);
 	fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
+	/* A shell opens a redirection's file, moves it to its descriptor and
+	 * closes the first one: a flush before any byte is written.  An
+	 * overwrite committed then would show readers an empty file before the
+	 * new one; it waits for bytes, or for the release (the last close),
+	 * which commits it whatever was written.  A new file is committed at
+	 * once: no reader can have seen an older version of it. */
+	if (h->type == FS_HANDLE_WRITER && h->overwrite && !h->wrote &&
+	    !mgr_writer_failed(h->writer)) {
+		fuse_reply_err(req, 0);
+		return;
+	}
 	bool wrote = h->type == FS_HANDLE_WRITER && mgr_writer_dirty(h->writer);
 	fuse_ino_t dir = h->type == FS_HANDLE_WRITER ? h->parent : 0;
 	int rc = handle_commit(h);
