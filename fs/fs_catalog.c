@@ -733,9 +733,11 @@ static int catalog_create(fs_node *dir, const char *name, const mgr_principal *w
  *
  * The cost is small: the page cache never kept a data file across opens
  * (opens do not set keep_cache, so the kernel drops the pages at each
- * open), and replies are spliced from the fd.  What is lost is mmap(2) of a
- * data file through the mount (ENODEV with this libfuse), and readahead
- * within one open.
+ * open), and replies are spliced from the fd; a warm `cat` of 88 MB took
+ * 0.04-0.10 s with direct_io against 0.07-0.12 s through the page cache.
+ * What is lost is a shared mmap(2) (MAP_SHARED fails with ENODEV: the
+ * kernel allows it with direct_io only when asked at init, which libfuse
+ * 3.14 cannot do); private maps work.
  */
 static int file_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_info *fi)
 {
