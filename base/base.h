@@ -1,7 +1,8 @@
 /*
  * base/ - the few helpers every folder of metafs needs and none of them owns:
  * text buffers (textbuf.h), the CSV record splitter (store_csv.h), growth of
- * arrays (base_array.h), directory trees and durable writes (base_fs.h),
+ * arrays (base_array.h), deterministic crash points for the crash tests
+ * (base_crash.h), directory trees and durable writes (base_fs.h),
  * checked path building (base_path.h), messages cut
  * visibly (base_msg.h), finding a sibling program (base_prog.h) and calendar dates (base_date.h).
  *
@@ -18,6 +19,7 @@
 #define METAFS_BASE_H
 
 #include "base_array.h"
+#include "base_crash.h"
 #include "base_date.h"
 #include "base_fs.h"
 #include "base_msg.h"

@@ -20,6 +20,8 @@
  */
 #include "store.h"
 
+#include "base_crash.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -166,6 +168,7 @@ int store_data_place(const char *data_dir, const char *staged, int fd, const cha
 		close(own);
 	if (rc)
 		return rc;
+	base_crash_point("data.synced");
 	dfd = store_data_open_path(data_dir, dir, O_RDONLY | O_DIRECTORY, 0);
 	if (dfd < 0)
 		return dfd;
@@ -173,6 +176,7 @@ int store_data_place(const char *data_dir, const char *staged, int fd, const cha
 		rc = -errno;
 		goto out;
 	}
+	base_crash_point("data.renamed");
 	if (fsync(dfd)) {
 		rc = -errno;
 		goto out;

@@ -39,6 +39,8 @@
 
 #include "store_int.h"
 
+#include "base_crash.h"
+
 #define STORE_DEFAULT_MAP_SIZE ((size_t)64 << 30)
 
 static store_log_sink log_sink;
@@ -477,9 +479,11 @@ int store_commit(store_txn *txn)
 		return 0;
 	}
 	store_env *env = txn->env;
+	base_crash_point("store.commit");
 	rc = mdb_txn_commit(txn->mdb);
 	free(txn);
 	rc = store_mdb_error(rc, "mdb_txn_commit");
+	base_crash_point("store.committed");
 	if (rc == 0 && env->observer)
 		env->observer(env, env->observer_arg);
 	return rc;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -268,6 +269,36 @@ static void test_fs_file_replace_into_missing_dir_fails_cleanly(void **state)
 	assert_int_equal(base_fs_file_replace("/nonexistent-metafs-dir/f", "x", 1, 0644), -ENOENT);
 }
 
+/* In a child (the point ends the process): METAFS_CRASH_AT=2 passes the
+ * first point, logs both and exits at the second. */
+static void test_crash_point_exits_at_the_nth_point_and_logs_them(void **state)
+{
+	(void)state;
+	char dir[PATH_MAX], log[PATH_MAX + 8], text[128] = "";
+	assert_int_equal(testdir_make(dir), 0);
+	assert_int_equal(base_path_format(log, sizeof log, "%s/log", dir), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setenv("METAFS_CRASH_AT", "2", 1);
+		setenv("METAFS_CRASH_LOG", log, 1);
+		base_crash_point("first");
+		base_crash_point("second");
+		_exit(0);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), BASE_CRASH_EXIT);
+	FILE *f = fopen(log, "r");
+	assert_non_null(f);
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	assert_string_equal(text, "1 first\n2 second\n");
+	assert_int_equal(base_fs_tree_remove(dir), 0);
+}
+
 static void test_prog_sibling_find_finds_this_program(void **state)
 {
 	(void)state;
@@ -338,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_msg_format_marks_a_cut),
 		cmocka_unit_test(test_fs_file_replace_swaps_whole_and_leaves_no_temporary),
 		cmocka_unit_test(test_fs_file_replace_into_missing_dir_fails_cleanly),
+		cmocka_unit_test(test_crash_point_exits_at_the_nth_point_and_logs_them),
 		cmocka_unit_test(test_prog_sibling_find_finds_this_program),
 		cmocka_unit_test(test_date_known_days),
 		cmocka_unit_test(test_date_round_trip_over_range),
