@@ -478,6 +478,12 @@ int mgr_open(const char *home, bool daemon, mgr **out, char *err, size_t errlen)
 					 m->platforms[i].name, strerror(-rc));
 				goto out;
 			}
+			rc = mgr_intents_resolve(&m->platforms[i]);
+			if (rc) {
+				snprintf(err, errlen, "cannot finish the commits a crash cut short on '%s': %s",
+					 m->platforms[i].name, strerror(-rc));
+				goto out;
+			}
 		}
 	}
 	mgr_commit_observe(m);

@@ -328,6 +328,27 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 		goto out;
 	}
 	if (w->staged) {
+		/* The intent first: from the rename on, a crash must find out at
+		 * start-up that these bytes were meant to be recorded. */
+		store_intent in = {.file_id = w->id, .table_id = w->table_id,
+				   .container_id = w->container_id, .bytes = f.bytes, .rows = f.rows,
+				   .uid = w->uid, .gid = w->gid};
+		memcpy(in.checksum, f.checksum, sizeof in.checksum);
+		snprintf(in.name, sizeof in.name, "%s", w->name);
+		rc = store_write_begin(p->store, &txn);
+		if (rc == 0)
+			rc = store_intent_put(txn, &in);
+		if (rc == 0) {
+			rc = store_commit(txn);
+			txn = NULL;
+		}
+		store_abort(txn);
+		txn = NULL;
+		if (rc) {
+			mgr_log(MGR_LOG_ERROR, "cannot record the intent to commit %s: %s", path,
+				strerror(-rc));
+			goto out;
+		}
 		rc = store_data_place(p->data_dir, w->staging, w->fd, path, NULL);
 		if (rc == -ELOOP || rc == -EXDEV) {
 			/* The file's directory was refused: audited like any open. */
@@ -372,6 +393,8 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 	f.owner_gid = w->gid;
 	f.modified_ns = now;
 	rc = store_file_put(txn, &f, origin);
+	if (rc == 0)
+		rc = store_intent_clear(txn, w->id);
 	if (rc == 0) {
 		rc = store_commit(txn);
 		txn = NULL;
@@ -868,4 +891,94 @@ void mgr_output_sweep(mgr *m, const mgr_job_run_ref *runs, size_t n)
 					      "runs from platform %s", (unsigned long long)s.removed,
 				s.p->name);
 	}
+}
+
+/* ---- intents left by a crash ------------------------------------------------------- */
+
+/* Finish or undo the intent IN of platform P (see store_intent in store.h):
+ * if the file in place has exactly the bytes the intent names, the rename
+ * happened and only the record is missing, so the commit is finished;
+ * otherwise the rename never happened (the staged bytes went with the
+ * staging area) and the intent is dropped.  Either way the data store and
+ * the metastore agree afterwards. */
+static int intent_resolve(mgr_platform *p, const store_intent *in)
+{
+	store_txn *txn = NULL;
+	store_table t = {0};
+	char path[PATH_MAX];
+	bool finish = false;
+	int rc = store_read_begin(p->store, &txn);
+	if (rc == 0)
+		rc = locate(p, txn, in->table_id, in->container_id, in->name, &t, path, sizeof path);
+	store_abort(txn);
+	txn = NULL;
+	if (rc == 0) {
+		int fd = store_data_open_path(p->data_dir, path, O_RDONLY, 0);
+		uint64_t rows = 0, bytes = 0;
+		uint8_t sum[16];
+		if (fd >= 0) {
+			finish = store_file_scan(fd, t.format, t.header, &rows, &bytes, sum) == 0 &&
+				 bytes == in->bytes && memcmp(sum, in->checksum, sizeof sum) == 0;
+			close(fd);
+		}
+	} else if (rc != -ENOENT) {
+		goto out;
+	}
+	rc = store_write_begin(p->store, &txn);
+	if (rc)
+		goto out;
+	store_file old, f = {0};
+	bool recorded = false;
+	if (finish && store_file_get(txn, in->container_id, in->name, &old) == 0) {
+		recorded = old.id == in->file_id && old.bytes == in->bytes &&
+			   memcmp(old.checksum, in->checksum, sizeof old.checksum) == 0;
+		f.created_ns = old.created_ns;
+		if (!recorded && old.id != in->file_id)
+			rc = store_file_drop(txn, in->container_id, in->name, STORE_ORIGIN_FS);
+	}
+	if (rc == 0 && finish && !recorded) {
+		f.id = in->file_id;
+		f.pnode_id = in->container_id;
+		snprintf(f.name, sizeof f.name, "%s", in->name);
+		f.owner_uid = in->uid;
+		f.owner_gid = in->gid;
+		f.modified_ns = store_now_ns();
+		if (!f.created_ns)
+			f.created_ns = f.modified_ns;
+		f.rows = in->rows;
+		f.bytes = in->bytes;
+		memcpy(f.checksum, in->checksum, sizeof f.checksum);
+		rc = store_file_put(txn, &f, STORE_ORIGIN_FS);
+	}
+	if (rc == 0)
+		rc = store_intent_clear(txn, in->file_id);
+	if (rc == 0) {
+		rc = store_commit(txn);
+		txn = NULL;
+	}
+	if (rc == 0 && finish && !recorded)
+		mgr_log(MGR_LOG_INFO, "finished the commit of %s, cut short by a crash after its rename",
+			path);
+	else if (rc == 0 && !finish)
+		mgr_log(MGR_LOG_INFO, "dropped the intent to commit %s.%s file %s: it never reached "
+				      "its place", t.db, t.name, in->name);
+out:
+	store_abort(txn);
+	store_table_clear(&t);
+	return rc;
+}
+
+int mgr_intents_resolve(mgr_platform *p)
+{
+	store_txn *txn = NULL;
+	store_intent *in = NULL;
+	size_t n = 0;
+	int rc = store_read_begin(p->store, &txn);
+	if (rc == 0)
+		rc = store_intent_list(txn, &in, &n);
+	store_abort(txn);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = intent_resolve(p, &in[i]);
+	free(in);
+	return rc;
 }

@@ -338,6 +338,31 @@ int store_cursor_get(store_txn *txn, const char *rule, uint64_t *seq);
 /* Set the cursor of RULE (write txn). */
 int store_cursor_put(store_txn *txn, const char *rule, uint64_t seq);
 
+/* ---- intents ------------------------------------------------------------------ */
+/* A data file about to be moved into the data store, recorded (in its own
+ * committed transaction) before the rename, and cleared in the transaction
+ * that records the file.  After a crash an intent still present says the
+ * rename may have happened without its record: the daemon finishes the
+ * commit if the file in place has the intent's bytes, and drops the intent
+ * otherwise (see the commit protocol in manager.h).  Sub-database
+ * "intents", key the file's id (8 bytes big-endian). */
+typedef struct store_intent {
+	uint64_t file_id;        /* the id the file's record will have */
+	uint64_t table_id;
+	uint64_t container_id;   /* leaf pnode, or the table when unpartitioned */
+	uint64_t bytes, rows;
+	uint8_t checksum[16];    /* XXH3-128 of the bytes */
+	uint32_t uid, gid;
+	char name[STORE_NAME_MAX + 1];
+} store_intent;
+
+/* Record IN (write txn); replaces an intent of the same file id. */
+int store_intent_put(store_txn *txn, const store_intent *in);
+/* Clear the intent of FILE_ID (write txn); 0 when there is none. */
+int store_intent_clear(store_txn *txn, uint64_t file_id);
+/* Every pending intent: *OUT (you own it, free()) of *N. */
+int store_intent_list(store_txn *txn, store_intent **out, size_t *n);
+
 /* ---- access control (store_acl.c) ---------------------------------------------- */
 /* Roles, role memberships and grants, kept in the manager's environment
  * (sub-databases "roles", "members" and "grants", see metafs(5)).  The

@@ -27,6 +27,8 @@
 
 #include "store_int.h"
 
+#include "base_array.h"
+
 /* ---- LMDB access -------------------------------------------------------------- */
 
 static int require_write(const store_txn *txn)
@@ -383,6 +385,126 @@ int store_cursor_put(store_txn *txn, const char *rule, uint64_t seq)
 	for (int i = 0; i < 8; i++)
 		v[1 + i] = (uint8_t)(seq >> (8 * i));
 	return kv_put(txn, txn->env->cursors, rule, strlen(rule), v, sizeof v, 0);
+}
+
+/* ---- intents ------------------------------------------------------------------ */
+
+/* Encoding: version, file id, table id, container id, bytes, rows (u64 LE
+ * each), checksum (16), uid, gid (u32 LE), name (its bytes, no NUL). */
+#define INTENT_FIXED (1 + 5 * 8 + 16 + 2 * 4)
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void intent_key(uint64_t id, uint8_t k[8])
+{
+	for (int i = 0; i < 8; i++)
+		k[i] = (uint8_t)(id >> (56 - 8 * i));
+}
+
+int store_intent_put(store_txn *txn, const store_intent *in)
+{
+	uint8_t v[INTENT_FIXED + STORE_NAME_MAX], k[8], *p = v;
+	int rc = require_write(txn);
+	if (rc != 0)
+		return rc;
+	size_t nlen = strnlen(in->name, STORE_NAME_MAX + 1);
+	if (in->file_id == 0 || nlen == 0 || nlen > STORE_NAME_MAX)
+		return -EINVAL;
+	if (!txn->env->have_intents)
+		return -EROFS;
+	*p++ = STORE_RECORD_VERSION;
+	put_u64(p, in->file_id), p += 8;
+	put_u64(p, in->table_id), p += 8;
+	put_u64(p, in->container_id), p += 8;
+	put_u64(p, in->bytes), p += 8;
+	put_u64(p, in->rows), p += 8;
+	memcpy(p, in->checksum, 16), p += 16;
+	for (int i = 0; i < 4; i++)
+		*p++ = (uint8_t)(in->uid >> (8 * i));
+	for (int i = 0; i < 4; i++)
+		*p++ = (uint8_t)(in->gid >> (8 * i));
+	memcpy(p, in->name, nlen);
+	intent_key(in->file_id, k);
+	return kv_put(txn, txn->env->intents, k, sizeof k, v, INTENT_FIXED + nlen, 0);
+}
+
+int store_intent_clear(store_txn *txn, uint64_t file_id)
+{
+	uint8_t k[8];
+	int rc = require_write(txn);
+	if (rc != 0 || !txn->env->have_intents)
+		return rc;
+	intent_key(file_id, k);
+	rc = kv_del(txn, txn->env->intents, k, sizeof k);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+static int intent_decode(const MDB_val *v, store_intent *out)
+{
+	const uint8_t *p = v->mv_data;
+	if (v->mv_size < INTENT_FIXED + 1 || v->mv_size > INTENT_FIXED + STORE_NAME_MAX ||
+	    p[0] != STORE_RECORD_VERSION)
+		return -EIO;
+	memset(out, 0, sizeof *out);
+	p++;
+	out->file_id = get_u64(p), p += 8;
+	out->table_id = get_u64(p), p += 8;
+	out->container_id = get_u64(p), p += 8;
+	out->bytes = get_u64(p), p += 8;
+	out->rows = get_u64(p), p += 8;
+	memcpy(out->checksum, p, 16), p += 16;
+	out->uid = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	p += 4;
+	out->gid = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	p += 4;
+	memcpy(out->name, p, v->mv_size - INTENT_FIXED);
+	return 0;
+}
+
+int store_intent_list(store_txn *txn, store_intent **out, size_t *n)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (txn == NULL)
+		return -EINVAL;
+	if (!txn->env->have_intents)
+		return 0;
+	rc = mdb_cursor_open(txn->mdb, txn->env->intents, &c);
+	if (rc != 0)
+		return store_mdb_error(rc, "mdb_cursor_open");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		int e = BASE_ARRAY_RESERVE(*out, cap, *n + 1);
+		if (e == 0)
+			e = intent_decode(&v, &(*out)[*n]);
+		if (e != 0) {
+			mdb_cursor_close(c);
+			free(*out);
+			*out = NULL;
+			*n = 0;
+			return e;
+		}
+		(*n)++;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : store_mdb_error(rc, "mdb_cursor_get");
 }
 
 static int event_append(store_txn *txn, store_op op, store_kind kind, store_origin origin,

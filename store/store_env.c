@@ -229,6 +229,12 @@ static int env_open_dbs(store_env *env, const char *dir)
 	rc = open_later_dbs(env, txn, acl_names, acl_dbis, 3, &env->have_acl);
 	if (rc != 0)
 		goto out;
+	/* And the intents of data files being moved into place. */
+	static const char *const intent_names[] = { "intents" };
+	MDB_dbi *intent_dbis[] = { &env->intents };
+	rc = open_later_dbs(env, txn, intent_names, intent_dbis, 1, &env->have_intents);
+	if (rc != 0)
+		goto out;
 	rc = meta_get_u32(txn, env->meta, "format", &format);
 	if (rc == -ENOENT && !env->read_only) {
 		rc = meta_init(txn, env->meta);

@@ -31,6 +31,8 @@ struct store_env {
 	bool have_cursors;              /* false: a read-only open of an older environment */
 	MDB_dbi roles, members, grants; /* access control (store_acl.c) */
 	bool have_acl;                  /* false: a read-only open of an older environment */
+	MDB_dbi intents;                /* data files being moved into place (store_intent_*) */
+	bool have_intents;              /* false: a read-only open of an older environment */
 	/* Each thread's reusable read transaction (see store_env.c). */
 	pthread_key_t reader_key;
 	pthread_mutex_t readers_lock;
