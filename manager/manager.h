@@ -11,11 +11,21 @@
  *               metastore transaction.  A crash in between leaves an orphan
  *               directory or staging file that no listing shows (listings come
  *               from the metastore) and that the next start cleans up.
- *   writing   - bytes go to DATASTORE/.metafs-staging/, are fsynced, renamed
- *               into place (rename is atomic), the directory is fsynced, and
- *               then one transaction records the file, its checksum and the
- *               new partition and table statistics.  Only then does close()
- *               return.  A write that fails (ENOSPC, EIO, a failed fsync or
+ *   writing   - bytes go to DATASTORE/.metafs-staging/ and are fsynced; an
+ *               intent (the file's id, table, partition, name, size, rows
+ *               and XXH3-128) is committed to the metastore; the file is
+ *               renamed into place (rename is atomic) and the directory
+ *               fsynced; then one transaction records the file, its
+ *               checksum and the new partition and table statistics and
+ *               clears the intent.  Only then does close() return.  At
+ *               start the daemon resolves every intent a crash left
+ *               (mgr_intents_resolve): a file in place with exactly the
+ *               intent's bytes was renamed but not recorded, and its commit
+ *               is finished; anything else means the rename never happened
+ *               (the staged bytes went with the staging area) and the intent
+ *               is dropped.  So no crash point leaves a recorded file whose
+ *               bytes differ from its record, nor an unrecorded file in a
+ *               listed partition.  A write that fails (ENOSPC, EIO, a failed fsync or
  *               rename) fails the writer: it commits nothing, its staging
  *               file is removed, and every later close or fsync returns that
  *               error.  A new file is then neither recorded nor listed; an

@@ -1411,6 +1411,70 @@ static void test_partition_create_equals_pnode_create_and_file_puts(void **state
 	commit(txn);
 }
 
+/* An intent survives its transaction, round-trips every field, lists in id
+ * order and is gone once cleared (clearing twice is not an error). */
+static void test_intents_round_trip_list_and_clear(void **state)
+{
+	struct fixture *f = *state;
+	store_txn *txn = NULL;
+	store_intent a = {.file_id = 9, .table_id = 2, .container_id = 3, .bytes = 1234,
+			  .rows = 56, .uid = 1001, .gid = 1002};
+	store_intent b = a;
+	for (int i = 0; i < 16; i++)
+		a.checksum[i] = (uint8_t)(i * 7);
+	snprintf(a.name, sizeof a.name, "part-0.csv");
+	b.file_id = 4;
+	snprintf(b.name, sizeof b.name, "part-1.csv");
+	assert_int_equal(store_write_begin(f->env, &txn), 0);
+	assert_int_equal(store_intent_put(txn, &a), 0);
+	assert_int_equal(store_intent_put(txn, &b), 0);
+	assert_int_equal(store_commit(txn), 0);
+
+	store_intent *in = NULL;
+	size_t n = 0;
+	assert_int_equal(store_read_begin(f->env, &txn), 0);
+	assert_int_equal(store_intent_list(txn, &in, &n), 0);
+	store_abort(txn);
+	assert_int_equal(n, 2);
+	assert_true(in[0].file_id == 4 && in[1].file_id == 9);
+	assert_true(in[1].table_id == 2 && in[1].container_id == 3);
+	assert_true(in[1].bytes == 1234 && in[1].rows == 56);
+	assert_int_equal(in[1].uid, 1001);
+	assert_int_equal(in[1].gid, 1002);
+	assert_memory_equal(in[1].checksum, a.checksum, 16);
+	assert_string_equal(in[1].name, "part-0.csv");
+	free(in);
+
+	assert_int_equal(store_write_begin(f->env, &txn), 0);
+	assert_int_equal(store_intent_clear(txn, 9), 0);
+	assert_int_equal(store_intent_clear(txn, 9), 0);
+	assert_int_equal(store_commit(txn), 0);
+	assert_int_equal(store_read_begin(f->env, &txn), 0);
+	assert_int_equal(store_intent_list(txn, &in, &n), 0);
+	store_abort(txn);
+	assert_int_equal(n, 1);
+	assert_true(in[0].file_id == 4);
+	free(in);
+}
+
+static void test_intent_needs_a_write_txn_an_id_and_a_name(void **state)
+{
+	struct fixture *f = *state;
+	store_txn *txn = NULL;
+	store_intent a = {.file_id = 1};
+	snprintf(a.name, sizeof a.name, "x.csv");
+	assert_int_equal(store_read_begin(f->env, &txn), 0);
+	assert_int_equal(store_intent_put(txn, &a), -EROFS);
+	store_abort(txn);
+	assert_int_equal(store_write_begin(f->env, &txn), 0);
+	a.file_id = 0;
+	assert_int_equal(store_intent_put(txn, &a), -EINVAL);
+	a.file_id = 1;
+	a.name[0] = '\0';
+	assert_int_equal(store_intent_put(txn, &a), -EINVAL);
+	store_abort(txn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1451,6 +1515,8 @@ int main(void)
 		TEST(test_iterators_resume_strictly_after_name),
 		TEST(test_iterator_outliving_its_txn_is_refused),
 		TEST(test_read_snapshot_does_not_see_later_commit),
+		TEST(test_intents_round_trip_list_and_clear),
+		TEST(test_intent_needs_a_write_txn_an_id_and_a_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
