@@ -1567,10 +1567,9 @@ static int run_full(struct apply *a, uint64_t head)
 	for (size_t i = 0; rc == 0 && i < ndbs; i++)
 		rc = drop_orphans(a, dbs[i]);
 	free(dbs);
+	/* The last transaction moves the cursor and records the definition:
+	 * until it commits, a redefinition or a gap is seen again. */
 	if (rc == 0)
-		rc = -ENOENT;
-	store_iter_close(dit);
-	if (rc == -ENOENT)
 		rc = batch_commit(a, true, head);
 	return rc;
 }
