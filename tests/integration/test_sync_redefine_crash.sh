@@ -14,7 +14,10 @@
 # whose full compare removes m's partitions (in bounded transactions, one
 # pnode a step), creates n's mirror and drops a's, and kills the daemon as
 # soon as lake's m/.table shows that a given number of those transactions
-# committed (a moment that does not depend on the machine's speed).
+# committed (a moment that does not depend on the machine's speed).  Under
+# load a kill may still land after the last, small transaction: what the
+# diff must list is taken from what lake showed after the crash, and at
+# least one kill must have landed in the middle.
 #
 # After the crash the daemon is restarted with the rule's definition taken
 # out of HOME/manager/sync/, to look at lake untouched.  Then a table k of
@@ -115,7 +118,11 @@ for below in "${BELOW[@]}"; do
 	C=$(partitions_of "$L/crash/m/.table")
 	LS=$(mf_ls "$L/crash")
 	note "attempt $attempt: after the crash lake lists $(echo $LS) and m has $C partitions"
-	if [[ $C =~ ^[0-9]+$ ]] && [ "$C" -gt 0 ] && [ "$C" -lt "$P" ]; then MID=$((MID + 1)); fi
+	if [[ $C =~ ^[0-9]+$ ]] && [ "$C" -gt 0 ] && [ "$C" -lt "$P" ]; then
+		MID=$((MID + 1))
+		assert_eq "[$attempt] cut short: lake still holds the stale mirror a and not yet n" "a
+m" "$LS"
+	fi
 	assert_eq "[$attempt] after the crash m lists what its .table counts" "$C" \
 		"$(timeout -k 5 "$MF_CMD_TIMEOUT" ls -1f -- "$L/crash/m" | grep -vc '^\.\{1,2\}$')"
 
@@ -134,8 +141,14 @@ for below in "${BELOW[@]}"; do
 	assert_eq "[$attempt] sync diff after the crash: exit 0" "0" "$MF_RC"
 	assert_eq "[$attempt] sync diff drops each of m's $C remaining partitions" "$C" \
 		"$(printf '%s\n' "$DIFF" | grep -c '^drop partition crash\.m/dt=')"
-	assert_match "[$attempt] sync diff drops the stale mirror a" $'(^|\n)drop table crash\\.a(\n|$)' "$DIFF"
-	assert_match "[$attempt] sync diff creates the new mirror n" $'(^|\n)create table crash\\.n(\n|$)' "$DIFF"
+	# what the crash left undone, as lake showed it (a kill under load may
+	# land after the last transaction)
+	if printf '%s\n' "$LS" | grep -qx a; then
+		assert_match "[$attempt] sync diff drops the stale mirror a" $'(^|\n)drop table crash\\.a(\n|$)' "$DIFF"
+	fi
+	if ! printf '%s\n' "$LS" | grep -qx n; then
+		assert_match "[$attempt] sync diff creates the new mirror n" $'(^|\n)create table crash\\.n(\n|$)' "$DIFF"
+	fi
 	assert_match "[$attempt] sync diff creates the mirror of k" $'(^|\n)create table crash\\.k(\n|$)' "$DIFF"
 
 	# -- resumed: lake converges to the new definition
