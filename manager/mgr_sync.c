@@ -166,12 +166,16 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 	history_add(r, line);
 	textbuf_reset(&r->last_result);
 	textbuf_printf(&r->last_result, "%s\n", line);
-	if (res.full_compare && !full)
+	bool fell_back = res.full_compare && !full && !res.redefined;
+	if (fell_back)
 		textbuf_puts(&r->last_result, "note: the source log no longer reached the cursor: fell back "
 					      "to a full compare by etag\n");
+	if (res.redefined)
+		textbuf_puts(&r->last_result, "note: the rule's definition changed: a full compare applied "
+					      "it\n");
 	/* The note stays until a run that had work to do read the log without a gap. */
 	if (rc == 0 && (res.events_read || res.full_compare))
-		r->last_fallback = res.full_compare && !full;
+		r->last_fallback = fell_back;
 	r->base.runs++;
 	mgr_registry_save_locked(&ss->reg, &r->base);
 	pthread_cond_broadcast(&ss->done);
@@ -200,7 +204,12 @@ static bool has_news(mgr *m, const sync_rule *rule, uint64_t failed_head)
 	}
 	if (sync_cursor_get(tgt->store, rule->name, &cursor))
 		return false;
-	return head > cursor && head > failed_head;
+	if (head > cursor && head > failed_head)
+		return true;
+	/* A changed definition not yet applied (one cut short by a crash, say)
+	 * is work although the source did not move. */
+	bool pending = false;
+	return failed_head == 0 && sync_rule_pending(rule, tgt->store, &pending) == 0 && pending;
 }
 
 /* Milliseconds until the next periodic full compare is due (at most
@@ -556,10 +565,17 @@ int mgr_sync_read(mgr *m, uint32_t id, mgr_sync_file file, textbuf *out)
 			rc = store_event_head(txn, &head);
 			store_abort(txn);
 		}
+		/* A changed definition not yet applied is work left: the lag is
+		 * not 0 until the run that applies it commits. */
+		bool pending = false;
+		if (rc == 0 && file == MGR_SYNC_LAG)
+			rc = sync_rule_pending(&rule, tgt->store, &pending);
 		if (rc)
 			return rc;
-		textbuf_printf(out, "%llu\n", (unsigned long long)(file == MGR_SYNC_CURSOR ? cursor
-							   : head > cursor ? head - cursor : 0));
+		uint64_t lag = head > cursor ? head - cursor : 0;
+		if (pending && lag == 0)
+			lag = 1;
+		textbuf_printf(out, "%llu\n", (unsigned long long)(file == MGR_SYNC_CURSOR ? cursor : lag));
 	} else if (file == MGR_SYNC_DIFF) {
 		sync_platform s = as_sync(ss, src), t = as_sync(ss, tgt);
 		sync_result res;

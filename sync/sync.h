@@ -106,6 +106,12 @@ bool sync_rule_matches(const sync_rule *rule, const char *db, const char *table)
  * (0: none yet). */
 int sync_cursor_get(store_env *target, const char *rule, uint64_t *seq);
 
+/* Is a change of RULE's definition not yet applied to TARGET?  The target
+ * records, with the cursor, the etag of the definition its mirrors were made
+ * with (see sync_apply.c); *PENDING is true when that is another one, until
+ * the run that finishes the full compare of the new definition commits. */
+int sync_rule_pending(const sync_rule *rule, store_env *target, bool *pending);
+
 /* What one apply did. */
 typedef struct sync_result {
 	uint64_t events_read;         /* source events looked at */
@@ -116,6 +122,7 @@ typedef struct sync_result {
 	uint64_t cursor;              /* the cursor after the apply */
 	uint64_t source_head;         /* the source log's head when it ran */
 	bool full_compare;            /* fell back (or asked) to compare by etag */
+	bool redefined;               /* applied a changed definition (a full compare) */
 	char conflict[512];           /* on failure by conflict: which object, and why */
 } sync_result;
 

@@ -35,6 +35,24 @@
  * one moves the cursor, so a crash in the middle leaves the gap in place and
  * the next apply compares again, finding the work done so far unchanged.
  *
+ * Redefinitions.  What a rule mirrors depends on its definition as much as
+ * on the source: a new source glob, a column newly dropped, partitions no
+ * longer mirrored change the target although no source event says so.  The
+ * target therefore records, next to the cursor and in the same
+ * transactions, the etag of the definition its mirrors were made with (the
+ * rule's canonical text, without the interval, which changes nothing that
+ * is mirrored).  A run that finds another etag recorded is a redefinition:
+ * a full compare that does not trust the source etags the mirrors record,
+ * that removes what the rule owns and no longer mirrors (partitions of a
+ * rule that no longer mirrors them, mirrors of tables the source globs no
+ * longer match, in any target database), and whose last transaction writes
+ * the new etag with the cursor.  A crash in the middle leaves the old etag
+ * in place, so the next run (or a dry run) sees the difference and compares
+ * again, finding the work already done unchanged: the change of definition
+ * converges as one operation however often it is cut short.  A target
+ * holding a cursor but no etag (one written before etags were recorded) is
+ * treated as a redefinition once.
+ *
  * Dry runs take the same decisions in one target write transaction that is
  * aborted at the end: every decision sees the effect of the ones before it
  * (a partition under a table the same run creates) and nothing is written.
@@ -124,7 +142,7 @@ static int idmap_put(struct idmap *m, uint64_t key, uint64_t val)
 
 static void idmap_clear(struct idmap *m)
 {
-	if (m->cap) {
+	if (m->n) {
 		memset(m->keys, 0, m->cap * sizeof *m->keys);
 		m->n = 0;
 	}
@@ -153,6 +171,8 @@ struct apply {
 	const sync_rule *rule;
 	const sync_platform *src, *dst;
 	bool dry_run;
+	bool redefine;              /* the target's mirrors were made by another definition */
+	uint64_t definition;        /* the etag of the rule's definition */
 	textbuf *diff;
 	sync_result *res;
 	store_txn *s;               /* the source snapshot */
@@ -189,6 +209,93 @@ static void mirror_forget(struct apply *a)
 	memset(&a->m, 0, sizeof a->m);
 }
 
+/* ---- the applied definition --------------------------------------------------------- */
+
+#define DEFINITION_KEY ".definition:"
+
+/* FNV-1a 64 of LEN bytes at P, never 0 (0 says "none recorded"). */
+static uint64_t hash64(const char *p, size_t len)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)p[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h ? h : 1;
+}
+
+/* The key under which the target records RULE's definition, in the
+ * cursors' sub-database: no rule is named with a leading '.', so it meets
+ * no cursor.  A name too long for the prefix is keyed by its hash. */
+static void definition_key(const char *rule, char key[STORE_NAME_MAX + 1])
+{
+	size_t n = strlen(rule);
+
+	if (n + strlen(DEFINITION_KEY) <= STORE_NAME_MAX)
+		snprintf(key, STORE_NAME_MAX + 1, DEFINITION_KEY "%s", rule);
+	else
+		snprintf(key, STORE_NAME_MAX + 1, DEFINITION_KEY "#%016" PRIx64, hash64(rule, n));
+}
+
+/* The etag of what RULE mirrors: its canonical text less the interval. */
+static int definition_etag(const sync_rule *rule, uint64_t *etag)
+{
+	textbuf t = TEXTBUF_INIT, kept = TEXTBUF_INIT;
+	const char *p, *nl;
+	int rc;
+
+	sync_rule_format(rule, &t);
+	for (p = t.data ? t.data : ""; *p; p = nl ? nl + 1 : p + strlen(p)) {
+		nl = strchr(p, '\n');
+		if (strncmp(p, "interval ", 9) != 0)
+			textbuf_append(&kept, p, nl ? (size_t)(nl - p + 1) : strlen(p));
+	}
+	rc = textbuf_error(&t);
+	if (rc == 0)
+		rc = textbuf_error(&kept);
+	if (rc == 0)
+		*etag = hash64(kept.data ? kept.data : "", kept.len);
+	textbuf_free(&t);
+	textbuf_free(&kept);
+	return rc;
+}
+
+static int definition_put(store_txn *w, const char *rule, uint64_t etag)
+{
+	char key[STORE_NAME_MAX + 1];
+
+	definition_key(rule, key);
+	return store_cursor_put(w, key, etag);
+}
+
+/* The cursor of RULE and the etag of the definition it was applied with
+ * (0: none recorded), from one snapshot of TARGET. */
+static int applied_state(store_env *target, const char *rule, uint64_t *cursor, uint64_t *etag)
+{
+	char key[STORE_NAME_MAX + 1];
+	store_txn *txn = NULL;
+	int rc;
+
+	*cursor = *etag = 0;
+	rc = store_read_begin(target, &txn);
+	if (rc != 0)
+		return rc;
+	definition_key(rule, key);
+	rc = store_cursor_get(txn, rule, cursor);
+	if (rc == 0)
+		rc = store_cursor_get(txn, key, etag);
+	store_abort(txn);
+	return rc;
+}
+
+/* Were the target's mirrors made by another definition than ETAG's?  A
+ * target with neither a cursor nor an etag has none of the rule's work. */
+static bool definition_differs(uint64_t cursor, uint64_t recorded, uint64_t etag)
+{
+	return recorded != etag && (recorded != 0 || cursor != 0);
+}
+
 static int txn_need(struct apply *a)
 {
 	if (a->w)
@@ -206,6 +313,8 @@ static int batch_commit(struct apply *a, bool with_cursor, uint64_t cursor)
 	if (a->dry_run || a->w == NULL)
 		return 0;
 	rc = with_cursor ? store_cursor_put(a->w, a->rule->name, cursor) : 0;
+	if (rc == 0 && with_cursor)
+		rc = definition_put(a->w, a->rule->name, a->definition);
 	if (rc != 0) {
 		store_abort(a->w);
 		a->w = NULL;
@@ -626,7 +735,9 @@ static int mirror_table(struct apply *a, const store_table *src, struct mirrored
 	rc = mirror_load(a, src->db, src->name);
 	if (rc != 0)
 		return rc;
-	if (a->m.exists && a->m.ours && a->m.source_id == src->id &&
+	/* Under a new definition the recorded etag says nothing about what
+	 * the mirror should be: build it and compare. */
+	if (!a->redefine && a->m.exists && a->m.ours && a->m.source_id == src->id &&
 	    a->m.source_etag == src->etag && mask_current(a, &a->m.t)) {
 		a->res->unchanged++;
 		out->ours = true;
@@ -1284,6 +1395,52 @@ static int compare_level(struct apply *a, const store_table *st, uint64_t src_pa
 	return rc;
 }
 
+/* The mirror T of a rule that does not mirror partitions holds none: a
+ * rule that did (before a redefinition) leaves them behind otherwise.  One
+ * top-level pnode at a time, each a step, so the drop of a large table is
+ * bounded like any other batch. */
+static int unmirror_partitions(struct apply *a, const store_table *t)
+{
+	store_iter *it = NULL;
+	store_pnode p;
+	store_file f;
+	int rc;
+
+	for (;;) {
+		rc = store_iter_pnodes(a->w, t->id, 0, NULL, &it);
+		if (rc == 0)
+			rc = store_iter_next(it, &p);
+		store_iter_close(it);
+		it = NULL;
+		if (rc == 0)
+			rc = target_pnode_drop(a, t, p.id);
+		if (rc == 0)
+			rc = step(a);
+		if (rc != 0)
+			break;
+	}
+	/* Files of a table without partition keys sit on the table itself. */
+	while (rc == -ENOENT) {
+		rc = store_iter_files(a->w, t->id, NULL, &it);
+		if (rc == 0)
+			rc = store_iter_next(it, &f);
+		store_iter_close(it);
+		it = NULL;
+		if (rc == 0)
+			rc = store_file_drop(a->w, t->id, f.name, STORE_ORIGIN_SYNC);
+		if (rc == 0) {
+			a->res->dropped++;
+			pnode_note(a, "drop", t, t->id, f.name);
+			rc = step(a);
+			if (rc == 0)
+				rc = -ENOENT;
+		} else if (rc == -ENOENT) {
+			return 0;
+		}
+	}
+	return rc;
+}
+
 static int compare_table(struct apply *a, const store_table *st)
 {
 	struct mirrored mr;
@@ -1293,10 +1450,12 @@ static int compare_table(struct apply *a, const store_table *st)
 	rc = step(a);
 	if (rc == 0)
 		rc = mirror_table(a, st, &mr);
-	if (rc != 0 || !mr.ours || !(a->rule->mirror & SYNC_MIRROR_PARTITIONS))
+	if (rc != 0 || !mr.ours)
 		return rc;
 	rc = store_table_get(a->w, st->db, st->name, &t);
-	if (rc == 0 && st->npartkeys)
+	if (rc == 0 && !(a->rule->mirror & SYNC_MIRROR_PARTITIONS))
+		rc = t.npartitions || t.nfiles ? unmirror_partitions(a, &t) : 0;
+	else if (rc == 0 && st->npartkeys)
 		rc = compare_level(a, st, 0, &t, 0, mr.fresh);
 	else if (rc == 0)
 		rc = compare_files(a, &t, st->id, t.id, mr.fresh);
@@ -1304,7 +1463,20 @@ static int compare_table(struct apply *a, const store_table *st)
 	return rc;
 }
 
-/* Mirrors of this rule in target database DB whose source is gone. */
+/* Does mirror T name, as its source, a table of the rule's source platform
+ * under its own name?  (A redefinition may name another platform.) */
+static bool source_is(const struct apply *a, const store_table *t)
+{
+	char want[3 * (STORE_NAME_MAX + 1)];
+	size_t len;
+	const char *v = sync_table_property(t, SYNC_PROP_PREFIX "source", &len);
+
+	snprintf(want, sizeof want, "%s.%s.%s", a->src->name, t->db, t->name);
+	return v && len == strlen(want) && memcmp(v, want, len) == 0;
+}
+
+/* Mirrors of this rule in target database DB whose source is gone or no
+ * longer matches the rule. */
 static int drop_orphans(struct apply *a, const char *db)
 {
 	char (*gone)[STORE_NAME_MAX + 1] = NULL;
@@ -1322,7 +1494,8 @@ static int drop_orphans(struct apply *a, const char *db)
 		keep = true;
 		if (is_ours(a, &t)) {
 			keep = false;
-			if (sync_property_u64(&t, SYNC_PROP_PREFIX "source_id", 10, &sid) &&
+			if (source_is(a, &t) &&
+			    sync_property_u64(&t, SYNC_PROP_PREFIX "source_id", 10, &sid) &&
 			    store_object_by_id(a->s, sid, &kind, &o) == 0 && kind == STORE_KIND_TABLE) {
 				keep = strcmp(o.table.db, t.db) == 0 &&
 				       strcmp(o.table.name, t.name) == 0 &&
@@ -1339,8 +1512,11 @@ static int drop_orphans(struct apply *a, const char *db)
 	store_iter_close(it);
 	if (rc == -ENOENT)
 		rc = 0;
-	for (size_t i = 0; rc == 0 && i < ngone; i++)
+	for (size_t i = 0; rc == 0 && i < ngone; i++) {
 		rc = drop_mirror(a, db, gone[i], 0);
+		if (rc == 0)
+			rc = step(a);
+	}
 	free(gone);
 	return rc;
 }
@@ -1374,14 +1550,26 @@ static int run_full(struct apply *a, uint64_t head)
 	}
 	store_iter_close(dit);
 	dit = NULL;
+	/* Every target database: a database the rule no longer matches may
+	 * still hold its mirrors.  Names are collected first, as drops move
+	 * the target under an open iterator. */
+	char (*dbs)[STORE_NAME_MAX + 1] = NULL;
+	size_t ndbs = 0, cap = 0;
+
 	if (rc == -ENOENT)
 		rc = store_iter_databases(a->w, NULL, &dit);
-	while (rc == 0 && (rc = store_iter_next(dit, &d)) == 0) {
-		if (fnmatch_db(a->rule, d.name))
-			rc = drop_orphans(a, d.name);
-	}
+	while (rc == 0 && (rc = store_iter_next(dit, &d)) == 0)
+		rc = names_push(&dbs, &ndbs, &cap, d.name);
 	store_iter_close(dit);
+	dit = NULL;
 	if (rc == -ENOENT)
+		rc = 0;
+	for (size_t i = 0; rc == 0 && i < ndbs; i++)
+		rc = drop_orphans(a, dbs[i]);
+	free(dbs);
+	/* The last transaction moves the cursor and records the definition:
+	 * until it commits, a redefinition or a gap is seen again. */
+	if (rc == 0)
 		rc = batch_commit(a, true, head);
 	return rc;
 }
@@ -1404,13 +1592,29 @@ int sync_cursor_get(store_env *target, const char *rule, uint64_t *seq)
 	return rc;
 }
 
+int sync_rule_pending(const sync_rule *rule, store_env *target, bool *pending)
+{
+	uint64_t etag = 0, cursor = 0, recorded = 0;
+	int rc;
+
+	if (rule == NULL || target == NULL || pending == NULL)
+		return -EINVAL;
+	*pending = false;
+	rc = definition_etag(rule, &etag);
+	if (rc == 0)
+		rc = applied_state(target, rule->name, &cursor, &recorded);
+	if (rc == 0)
+		*pending = definition_differs(cursor, recorded, etag);
+	return rc;
+}
+
 int sync_rule_apply(const sync_rule *rule, const sync_platform *source,
 		    const sync_platform *target, bool full, bool dry_run, textbuf *diff,
 		    sync_result *result)
 {
 	struct apply a = { 0 };
 	sync_result scratch;
-	uint64_t head = 0, first = 0;
+	uint64_t head = 0, first = 0, recorded = 0;
 	int rc;
 
 	if (result == NULL)
@@ -1426,9 +1630,12 @@ int sync_rule_apply(const sync_rule *rule, const sync_platform *source,
 	a.dry_run = dry_run;
 	a.diff = diff;
 	a.res = result;
-	rc = sync_cursor_get(target->store, rule->name, &a.cursor);
+	rc = definition_etag(rule, &a.definition);
+	if (rc == 0)
+		rc = applied_state(target->store, rule->name, &a.cursor, &recorded);
 	if (rc != 0)
 		return rc;
+	a.redefine = definition_differs(a.cursor, recorded, a.definition);
 	rc = store_read_begin(source->store, &a.s);
 	if (rc == 0)
 		rc = store_event_head(a.s, &head);
@@ -1443,6 +1650,9 @@ int sync_rule_apply(const sync_rule *rule, const sync_platform *source,
 		full = true;
 	if (!full && a.cursor > head)
 		full = true;
+	if (a.redefine)
+		full = true;
+	result->redefined = a.redefine;
 	result->full_compare = full;
 	if (full)
 		rc = run_full(&a, head);

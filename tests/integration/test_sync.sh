@@ -3,7 +3,8 @@
 # mirrors warehouse tables into lake (schema and properties, a dropped
 # column, no partitions), changes on the source show up within a second,
 # .refresh lists the source's partitions with paths readable read-only in
-# lake's tree, the incremental .refresh@N, drops, conflicts, state files,
+# lake's tree, the incremental .refresh@N, drops, narrowing a rule (what it
+# no longer mirrors is removed), conflicts, state files,
 # metafs sync now/diff, and a bad rule.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -95,6 +96,37 @@ if mf_poll "$WAIT" sh_c '! test -e "$1"' _ "$L/sales/returns"; then
 else
 	fail "a dropped source table is dropped from lake within ${WAIT}s"
 fi
+
+# ---------------------------------------------------------------- narrowing a rule
+# A rule mirroring two tables with partitions is redefined to one table,
+# schema only, one column dropped: lake keeps exactly what it now mirrors.
+mkdir -p "$W/narrow/n1" "$W/narrow/n2" || mf_abort "mkdir narrow"
+mf_put_schema "$W/narrow/n1" $'column a bigint\ncolumn b string\npartition dt string\n' || mf_abort "n1" "$MF_OUT"
+mf_put_schema "$W/narrow/n2" $'column c bigint\n' || mf_abort "n2" "$MF_OUT"
+mkdir "$W/narrow/n1/dt=1" "$W/narrow/n1/dt=2"
+printf 'source = warehouse.narrow.*\ntarget = lake\nmirror = schema, partitions\n' >"$MF_TMP/narrow.rule"
+cp "$MF_TMP/narrow.rule" "$S/narrow.rule" || fail "define the rule narrow"
+if mf_poll "$WAIT" sh_c '[ "$(ls "$1" 2>/dev/null | wc -l)" = 2 ] && [ -e "$2" ]' _ "$L/narrow/n1" "$L/narrow/n2/.schema"; then
+	pass "the wide rule mirrors both tables and the partitions (${MF_POLL_ELAPSED}s)"
+else
+	fail "the wide rule mirrors both tables and the partitions" "$(ls -R "$L/narrow" 2>&1)"
+fi
+printf 'source = warehouse.narrow.n1\ntarget = lake\nmirror = schema\ndrop_columns = b\n' >"$MF_TMP/narrow.rule"
+cp "$MF_TMP/narrow.rule" "$S/narrow.rule" || fail "redefine the rule narrow"
+if mf_poll "$WAIT" sh_c '[ -z "$(ls "$1" 2>&1)" ] && ! [ -e "$2" ] && [ "$(cat "$3")" = 0 ]' _ \
+	"$L/narrow/n1" "$L/narrow/n2" "$S/narrow/lag"; then
+	pass "narrowing the rule removes what it no longer mirrors (${MF_POLL_ELAPSED}s)"
+else
+	fail "narrowing the rule removes what it no longer mirrors within ${WAIT}s" "$(ls -R "$L/narrow" 2>&1)" \
+		"$(cat "$S/narrow/history" 2>&1)"
+fi
+assert_eq "the narrowed mirror lists no partitions" "" "$(mf_ls "$L/narrow/n1")"
+assert_eq "the narrowed mirror's .table counts none" "0" "$(mf_field "$L/narrow/n1/.table" partitions)"
+assert_eq "the table the rule no longer matches is gone from lake" "n1" "$(mf_ls "$L/narrow")"
+assert_eq "the newly dropped column is gone from the mirror" "column a bigint" "$(grep '^column' "$L/narrow/n1/.schema" 2>&1)"
+mf_run "$METAFS" sync diff --mount "$M" narrow
+assert_eq "sync diff of the narrowed rule is empty" "" "$MF_OUT"
+rm "$S/narrow.rule"
 
 # ---------------------------------------------------------------- conflicts
 mkdir -p "$L/sales/mine"
