@@ -570,6 +570,58 @@ mf_ls_a() { timeout -k 5 "$MF_CMD_TIMEOUT" ls -1a --quoting-style=literal -- "$1
 # mf_log_lines : number of lines in /.metafs/log
 mf_log_lines() { timeout -k 5 "$MF_CMD_TIMEOUT" cat "$M/.metafs/log" 2>/dev/null | wc -l; }
 
+# mf_check_agree TABLE DATADIR : the data store and the metastore agree for
+# a table with one partition level, as the mounted daemon shows it.  TABLE
+# is the table's directory in the mount, DATADIR its directory in the data
+# store.  Prints one line per violation (nothing when they agree): a data
+# file the metastore does not list, a recorded file missing from the data
+# store, or a recorded file whose size, rows (CSV: its lines), xxh128 or
+# bytes read through the mount differ from its record.
+mf_check_agree() {
+	local tbl=$1 data=$2 part name rec got f fname fbytes frows fxxh
+	for part in "$data"/*=*; do
+		[ -d "$part" ] || continue
+		name=${part##*/}
+		if [ ! -d "$tbl/$name" ]; then
+			# An unlisted directory is fine only if it holds no data file.
+			if [ -n "$(find "$part" -maxdepth 1 -type f ! -name '.*' 2>/dev/null)" ]; then
+				echo "$name: data files in a partition the metastore does not list"
+			fi
+			continue
+		fi
+		rec=$(timeout 10 cat "$tbl/$name/.partition" 2>&1) || {
+			echo "$name: .partition unreadable: $rec"
+			continue
+		}
+		for f in "$part"/*; do
+			[ -f "$f" ] || continue
+			case ${f##*/} in .* | _*) continue ;; esac
+			if ! printf '%s\n' "$rec" | grep -q "^file: ${f##*/} "; then
+				echo "$name/${f##*/}: in the data store, not recorded"
+			fi
+		done
+		while read -r _ fname fbytes frows fxxh; do
+			fbytes=${fbytes#bytes=}
+			frows=${frows#rows=}
+			fxxh=${fxxh#xxh128=}
+			if [ ! -f "$part/$fname" ]; then
+				echo "$name/$fname: recorded, missing from the data store"
+				continue
+			fi
+			got=$(stat -c %s "$part/$fname")
+			[ "$got" = "$fbytes" ] || echo "$name/$fname: $got bytes, recorded $fbytes"
+			if [ "${fname##*.}" = csv ]; then
+				got=$(awk 'END { print NR }' "$part/$fname")
+				[ "$got" = "$frows" ] || echo "$name/$fname: $got rows, recorded $frows"
+			fi
+			got=$(mf_xxh128 "$part/$fname")
+			[ "$got" = "$fxxh" ] || echo "$name/$fname: xxh128 $got, recorded $fxxh"
+			got=$(timeout 10 cat "$tbl/$name/$fname" | mf_xxh128 /dev/stdin)
+			[ "$got" = "$fxxh" ] || echo "$name/$fname: read through the mount as $got, recorded $fxxh"
+		done < <(printf '%s\n' "$rec" | grep '^file: ')
+	done
+}
+
 # mf_make_table DIR SCHEMA-TEXT : mkdir DIR and define its schema; aborts on failure
 mf_make_table() {
 	mf_run mkdir -p -- "$(dirname "$1")" || mf_abort "mkdir $(dirname "$1")" "$MF_OUT"

@@ -62,46 +62,7 @@ drop_mount() {
 	mf_wait_unmounted "$M" 5
 }
 
-# Violations of the home as the restarted daemon shows it: one line each.
-check_home() {
-	local part name rec bytes xxh got
-	for part in "$TDS"/dt=*; do
-		[ -d "$part" ] || continue
-		name=${part##*/}
-		if [ ! -d "$T/$name" ]; then
-			# An unlisted directory is fine only if it holds no data file.
-			if [ -n "$(find "$part" -maxdepth 1 -type f ! -name '.*' 2>/dev/null)" ]; then
-				echo "$name: data files in a partition the metastore does not list"
-			fi
-			continue
-		fi
-		rec=$(timeout 10 cat "$T/$name/.partition" 2>&1) || {
-			echo "$name: .partition unreadable: $rec"
-			continue
-		}
-		for f in "$part"/*; do
-			[ -f "$f" ] || continue
-			case ${f##*/} in .* | _*) continue ;; esac
-			if ! printf '%s\n' "$rec" | grep -q "^file: ${f##*/} "; then
-				echo "$name/${f##*/}: in the data store, not recorded"
-			fi
-		done
-		while read -r _ fname fbytes _ fxxh; do
-			bytes=${fbytes#bytes=}
-			xxh=${fxxh#xxh128=}
-			if [ ! -f "$part/$fname" ]; then
-				echo "$name/$fname: recorded, missing from the data store"
-				continue
-			fi
-			got=$(stat -c %s "$part/$fname")
-			[ "$got" = "$bytes" ] || echo "$name/$fname: $got bytes, recorded $bytes"
-			got=$(mf_xxh128 "$part/$fname")
-			[ "$got" = "$xxh" ] || echo "$name/$fname: xxh128 $got, recorded $xxh"
-			got=$(timeout 10 cat "$T/$name/$fname" | mf_xxh128 /dev/stdin)
-			[ "$got" = "$xxh" ] || echo "$name/$fname: read through the mount as $got, recorded $xxh"
-		done < <(printf '%s\n' "$rec" | grep '^file: ')
-	done
-}
+check_home() { mf_check_agree "$T" "$TDS"; }
 
 TOTAL_POINTS=0
 TOTAL_VIOLATIONS=0
