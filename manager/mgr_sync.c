@@ -179,19 +179,19 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 		rc = -ENOENT;
 	} else if ((rc = owner_check(m, &owner, &rule, res.conflict, sizeof res.conflict))) {
 		/* nothing is applied for an owner who lost SYNC */
-	} else if ((stale = stale_targets(m, &rule)) &&
-		   (rc = retire_stale(ss, &rule, stale, false, NULL, &retired, res.conflict,
-				      sizeof res.conflict))) {
-		/* the former target first: nothing is applied until it is done */
 	} else {
 		sync_platform s = as_sync(ss, src), t = as_sync(ss, tgt);
 		rc = sync_rule_apply(&rule, &s, &t, full, false, NULL, &res);
-		res.dropped += retired;
 		if (res.kept_dbs)
 			mgr_log(MGR_LOG_WARN, "sync rule %s: database%s %s on %s, made by the rule, "
 				"hold%s tables it did not make: left in place", rule.name,
 				res.kept_dbs > 1 ? "s" : "", res.kept, tgt->name,
 				res.kept_dbs > 1 ? "" : "s");
+		/* A former target is emptied once the target holds the mirrors. */
+		if (rc == 0 && (stale = stale_targets(m, &rule)))
+			rc = retire_stale(ss, &rule, stale, false, NULL, &retired, res.conflict,
+					  sizeof res.conflict);
+		res.dropped += retired;
 	}
 	double ms = (double)(store_now_ns() - t0) / 1e6;
 	char when[40];
@@ -648,7 +648,7 @@ int mgr_sync_read(mgr *m, uint32_t id, mgr_sync_file file, textbuf *out)
 		sync_platform s = as_sync(ss, src), t = as_sync(ss, tgt);
 		sync_result res;
 		unsigned stale = stale_targets(m, &rule);
-		/* What a run would remove from a former target comes first. */
+		/* What a run would remove from a former target is listed first. */
 		if (stale) {
 			int rc = retire_stale(ss, &rule, stale, true, out, NULL, NULL, 0);
 			if (rc)
