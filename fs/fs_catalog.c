@@ -387,12 +387,9 @@ static bool resume_after(fs_node *dir, off_t off, fs_dirfill *df, char *buf, siz
 	if (off <= 2)
 		return true;
 	if (off == df->dh->last_off)
-		*after = df->dh->last_name;
-	else if (resume_name(dir, off, buf, cap) == 0)
-		*after = buf;
-	else
+		snprintf(buf, cap, "%s", df->dh->last_name);
+	else if (resume_name(dir, off, buf, cap) != 0)
 		return false;
-	snprintf(buf, cap, "%s", *after);
 	*after = buf;
 	return true;
 }

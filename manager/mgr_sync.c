@@ -67,6 +67,51 @@ static struct rule_entry *rule_at(struct mgr_syncs *ss, uint32_t i)
 
 /* ---- running a rule ---------------------------------------------------------------- */
 
+/* The platforms other than RULE's target that still hold its work (its
+ * targets before `target` changed): bit I for m->platforms[I]. */
+static unsigned stale_targets(mgr *m, const sync_rule *rule)
+{
+	unsigned bits = 0;
+	for (unsigned i = 0; i < m->nplatforms; i++) {
+		bool stale = false;
+		if (strcmp(m->platforms[i].name, rule->target_platform) != 0 &&
+		    sync_rule_stale(m->platforms[i].store, rule->name, &stale) == 0 && stale)
+			bits |= 1u << i;
+	}
+	return bits;
+}
+
+/* Retire RULE from the platforms in STALE (with DRY_RUN, what it would do
+ * into DIFF); the objects dropped are added to *DROPPED.  Databases the rule
+ * made that hold others' tables are logged. */
+static int retire_stale(struct mgr_syncs *ss, const sync_rule *rule, unsigned stale, bool dry_run,
+			textbuf *diff, uint64_t *dropped, char *why, size_t cap)
+{
+	mgr *m = ss->m;
+	int rc = 0;
+	for (unsigned i = 0; i < m->nplatforms && rc == 0; i++) {
+		if (!(stale & 1u << i))
+			continue;
+		sync_platform old = as_sync(ss, &m->platforms[i]);
+		sync_result res;
+		rc = sync_rule_retire(rule, &old, dry_run, diff, &res);
+		if (dropped)
+			*dropped += res.dropped;
+		if (rc && why)
+			base_msg_format(why, cap, "removing the rule's mirrors from %s, its former "
+				 "target: %s", old.name, store_strerror(rc));
+		if (!dry_run && res.kept_dbs)
+			mgr_log(MGR_LOG_WARN, "sync rule %s: database%s %s on %s, made by the rule, "
+				"hold%s tables it did not make: left in place", rule->name,
+				res.kept_dbs > 1 ? "s" : "", res.kept, old.name, res.kept_dbs > 1 ? "" : "s");
+		if (rc == 0 && !dry_run)
+			mgr_log(MGR_LOG_INFO, "sync rule %s: its mirrors on %s, its former target, "
+				"are removed (%llu objects)", rule->name, old.name,
+				(unsigned long long)res.dropped);
+	}
+	return rc;
+}
+
 static void history_add(struct rule_entry *r, const char *line)
 {
 	textbuf_puts(&r->history, line);
@@ -128,6 +173,8 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 	memset(&res, 0, sizeof res);
 	int rc;
 	int64_t t0 = store_now_ns();
+	unsigned stale = 0;
+	uint64_t retired = 0;
 	if (!src || !tgt) {
 		rc = -ENOENT;
 	} else if ((rc = owner_check(m, &owner, &rule, res.conflict, sizeof res.conflict))) {
@@ -135,6 +182,16 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 	} else {
 		sync_platform s = as_sync(ss, src), t = as_sync(ss, tgt);
 		rc = sync_rule_apply(&rule, &s, &t, full, false, NULL, &res);
+		if (res.kept_dbs)
+			mgr_log(MGR_LOG_WARN, "sync rule %s: database%s %s on %s, made by the rule, "
+				"hold%s tables it did not make: left in place", rule.name,
+				res.kept_dbs > 1 ? "s" : "", res.kept, tgt->name,
+				res.kept_dbs > 1 ? "" : "s");
+		/* A former target is emptied once the target holds the mirrors. */
+		if (rc == 0 && (stale = stale_targets(m, &rule)))
+			rc = retire_stale(ss, &rule, stale, false, NULL, &retired, res.conflict,
+					  sizeof res.conflict);
+		res.dropped += retired;
 	}
 	double ms = (double)(store_now_ns() - t0) / 1e6;
 	char when[40];
@@ -173,6 +230,9 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 	if (res.redefined)
 		textbuf_puts(&r->last_result, "note: the rule's definition changed: a full compare applied "
 					      "it\n");
+	if (stale && rc == 0)
+		textbuf_puts(&r->last_result, "note: the rule's target changed: its mirrors on the former "
+					      "target were removed\n");
 	/* The note stays until a run that had work to do read the log without a gap. */
 	if (rc == 0 && (res.events_read || res.full_compare))
 		r->last_fallback = fell_back;
@@ -206,10 +266,15 @@ static bool has_news(mgr *m, const sync_rule *rule, uint64_t failed_head)
 		return false;
 	if (head > cursor && head > failed_head)
 		return true;
-	/* A changed definition not yet applied (one cut short by a crash, say)
-	 * is work although the source did not move. */
+	/* A changed definition not yet applied (one cut short by a crash, say),
+	 * or mirrors left on a former target, is work although the source did
+	 * not move. */
 	bool pending = false;
-	return failed_head == 0 && sync_rule_pending(rule, tgt->store, &pending) == 0 && pending;
+	if (failed_head != 0)
+		return false;
+	if (sync_rule_pending(rule, tgt->store, &pending) == 0 && pending)
+		return true;
+	return stale_targets(m, rule) != 0;
 }
 
 /* Milliseconds until the next periodic full compare is due (at most
@@ -572,6 +637,9 @@ int mgr_sync_read(mgr *m, uint32_t id, mgr_sync_file file, textbuf *out)
 			rc = sync_rule_pending(&rule, tgt->store, &pending);
 		if (rc)
 			return rc;
+		/* So are mirrors left on a former target. */
+		if (file == MGR_SYNC_LAG && stale_targets(m, &rule))
+			pending = true;
 		uint64_t lag = head > cursor ? head - cursor : 0;
 		if (pending && lag == 0)
 			lag = 1;
@@ -579,6 +647,13 @@ int mgr_sync_read(mgr *m, uint32_t id, mgr_sync_file file, textbuf *out)
 	} else if (file == MGR_SYNC_DIFF) {
 		sync_platform s = as_sync(ss, src), t = as_sync(ss, tgt);
 		sync_result res;
+		unsigned stale = stale_targets(m, &rule);
+		/* What a run would remove from a former target is listed first. */
+		if (stale) {
+			int rc = retire_stale(ss, &rule, stale, true, out, NULL, NULL, 0);
+			if (rc)
+				return rc;
+		}
 		int rc = sync_rule_apply(&rule, &s, &t, false, true, out, &res);
 		if (rc && res.conflict[0])
 			textbuf_printf(out, "conflict: %s\n", res.conflict);

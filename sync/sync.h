@@ -36,6 +36,13 @@
  * it: on_conflict decides (fail: the rule fails and says which object;
  * skip: the object is left alone and counted; overwrite: the rule takes it).
  *
+ * A target database the rule creates is recorded as the rule's in the
+ * target's cursors sub-database (a ".db:" key of the rule and the database
+ * name, holding the database's id), in the transaction that creates it.  A
+ * full compare drops such a database once it no longer holds anything the
+ * rule mirrors and is empty; one that holds tables the rule did not make is
+ * left in place, reported in sync_result.kept and no longer the rule's.
+ *
  * Nothing here knows about FUSE; sync/ uses store/ only.
  */
 #ifndef METAFS_SYNC_H
@@ -123,6 +130,8 @@ typedef struct sync_result {
 	uint64_t source_head;         /* the source log's head when it ran */
 	bool full_compare;            /* fell back (or asked) to compare by etag */
 	bool redefined;               /* applied a changed definition (a full compare) */
+	uint64_t kept_dbs;            /* databases of the rule's left, holding others' tables */
+	char kept[512];               /* their names, ", " between ("..." when cut short) */
 	char conflict[512];           /* on failure by conflict: which object, and why */
 } sync_result;
 
@@ -136,6 +145,24 @@ typedef struct sync_result {
 int sync_rule_apply(const sync_rule *rule, const sync_platform *source,
 		    const sync_platform *target, bool full, bool dry_run, textbuf *diff,
 		    sync_result *result);
+
+/* Does platform ENV hold the work of a rule named RULE: its cursor, a
+ * recorded definition?  For a platform that is not the rule's target (its
+ * target before `target` changed), *STALE says its mirrors there are yet to
+ * be retired. */
+int sync_rule_stale(store_env *env, const char *rule, bool *stale);
+
+/* Retire RULE from OLD, a platform that is no longer its target: drop every
+ * table whose metafs.mirror.rule is the rule, in any database, then the
+ * databases the rule created that are left empty; a database of the rule's
+ * holding other tables is left (result->kept).  Bounded transactions; the
+ * last one clears the rule's cursor and recorded definition on OLD, so a
+ * retirement cut short is seen (sync_rule_stale) and done again.  Objects
+ * without metafs.mirror.rule = the rule are never touched.  DRY_RUN and
+ * DIFF as for sync_rule_apply; diff lines name OLD ("drop table db.t on
+ * lake"). */
+int sync_rule_retire(const sync_rule *rule, const sync_platform *old, bool dry_run, textbuf *diff,
+		     sync_result *result);
 
 /* ---- refresh ------------------------------------------------------------------- */
 

@@ -53,6 +53,27 @@
  * holding a cursor but no etag (one written before etags were recorded) is
  * treated as a redefinition once.
  *
+ * Databases.  A target database the rule creates is recorded as the
+ * rule's, in the transaction that creates it: a key of the cursors
+ * sub-database made of the hashes of the rule's and the database's names
+ * (db_mark_key), holding the database's id, so a database dropped and
+ * re-created by someone else is not taken for the rule's.  A full compare
+ * ends with the target databases the rule no longer mirrors into (their
+ * source database is gone or no longer matches the rule): one of the rule's
+ * that is empty then is dropped; one that holds tables the rule did not
+ * make is left in place, reported (sync_result.kept) and no longer the
+ * rule's.  A database the rule did not create is never dropped, nor one
+ * created before databases were recorded.  The drop event of a source
+ * database does the same for that database in an incremental run.
+ *
+ * Retirement.  A rule whose target changed leaves its work on the old
+ * target: mirrors, databases, its cursor and recorded definition.  The
+ * cursor or definition still there says so (sync_rule_stale), and
+ * sync_rule_retire removes the rest: every table that names the rule in
+ * metafs.mirror.rule, in any database, then the databases as above, in
+ * bounded transactions, the last of which clears the cursor and the
+ * definition.  Cut short, it is seen and done again, like a redefinition.
+ *
  * Dry runs take the same decisions in one target write transaction that is
  * aborted at the end: every decision sees the effect of the ones before it
  * (a partition under a table the same run creates) and nothing is written.
@@ -172,6 +193,7 @@ struct apply {
 	const sync_platform *src, *dst;
 	bool dry_run;
 	bool redefine;              /* the target's mirrors were made by another definition */
+	const char *where;          /* appended to diff lines: "" or " on PLATFORM" (retiring) */
 	uint64_t definition;        /* the etag of the rule's definition */
 	textbuf *diff;
 	sync_result *res;
@@ -258,6 +280,37 @@ static int definition_etag(const sync_rule *rule, uint64_t *etag)
 		*etag = hash64(kept.data ? kept.data : "", kept.len);
 	textbuf_free(&t);
 	textbuf_free(&kept);
+	return rc;
+}
+
+/* The key under which the target records that RULE created database DB:
+ * both names hashed, so any pair fits a name. */
+#define DB_MARK_KEY ".db:"
+
+static void db_mark_key(const char *rule, const char *db, char key[STORE_NAME_MAX + 1])
+{
+	snprintf(key, STORE_NAME_MAX + 1, DB_MARK_KEY "%016" PRIx64 "%016" PRIx64,
+		 hash64(rule, strlen(rule)), hash64(db, strlen(db)));
+}
+
+static int db_mark_put(store_txn *w, const char *rule, const char *db, uint64_t id)
+{
+	char key[STORE_NAME_MAX + 1];
+
+	db_mark_key(rule, db, key);
+	return store_cursor_put(w, key, id);
+}
+
+/* Did RULE create target database D (the one of that name now)? */
+static int db_made(store_txn *txn, const char *rule, const store_database *d, bool *made)
+{
+	char key[STORE_NAME_MAX + 1];
+	uint64_t id = 0;
+	int rc;
+
+	db_mark_key(rule, d->name, key);
+	rc = store_cursor_get(txn, key, &id);
+	*made = rc == 0 && id != 0 && id == d->id;
 	return rc;
 }
 
@@ -426,10 +479,63 @@ static int ensure_db(struct apply *a, const char *db, uint32_t uid, uint32_t gid
 	rc = store_database_get(a->w, db, &d);
 	if (rc != -ENOENT)
 		return rc;
-	rc = store_database_create(a->w, db, uid, gid, STORE_ORIGIN_SYNC, NULL);
+	rc = store_database_create(a->w, db, uid, gid, STORE_ORIGIN_SYNC, &d);
+	if (rc == 0)
+		rc = db_mark_put(a->w, a->rule->name, db, d.id);
 	if (rc == 0) {
 		a->res->applied++;
 		note(a, "create database %s", db);
+	}
+	return rc;
+}
+
+static void kept_add(sync_result *res, const char *name)
+{
+	size_t n = strlen(res->kept), len = strlen(name), cap = sizeof res->kept;
+
+	res->kept_dbs++;
+	if (n + 2 + len + 4 < cap)
+		snprintf(res->kept + n, cap - n, "%s%s", n ? ", " : "", name);
+	else if (n + 5 <= cap && (n < 3 || strcmp(res->kept + n - 3, "...") != 0))
+		snprintf(res->kept + n, cap - n, ", ...");
+}
+
+/* Target database DB, which the rule no longer mirrors into: dropped if the
+ * rule created it and it is empty; if the rule created it and it holds
+ * tables (none of them the rule's by now), left in place, reported, and no
+ * longer the rule's. */
+static int db_release(struct apply *a, const char *db)
+{
+	store_iter *it = NULL;
+	store_database d;
+	store_table t;
+	bool made;
+	int rc;
+
+	rc = store_database_get(a->w, db, &d);
+	if (rc == 0)
+		rc = db_made(a->w, a->rule->name, &d, &made);
+	if (rc != 0 || !made)
+		return rc == -ENOENT ? 0 : rc;
+	rc = store_iter_tables(a->w, db, NULL, &it);
+	if (rc == 0)
+		rc = store_iter_next(it, &t);
+	store_iter_close(it);
+	if (rc == 0) {
+		store_table_clear(&t);
+		kept_add(a->res, db);
+		note(a, "keep database %s%s (holds tables not created by rule %s)", db, a->where,
+		     a->rule->name);
+		return db_mark_put(a->w, a->rule->name, db, 0);
+	}
+	if (rc != -ENOENT)
+		return rc;
+	rc = store_database_drop(a->w, db, STORE_ORIGIN_SYNC);
+	if (rc == 0)
+		rc = db_mark_put(a->w, a->rule->name, db, 0);
+	if (rc == 0) {
+		a->res->dropped++;
+		note(a, "drop database %s%s", db, a->where);
 	}
 	return rc;
 }
@@ -1206,9 +1312,17 @@ static int apply_event(struct apply *a, const store_event *ev)
 	a->event = ev->seq;
 	switch (ev->kind) {
 	case STORE_KIND_DATABASE:
-		if (ev->op != STORE_OP_CREATE || !fnmatch_db(a->rule, db))
+		if (!fnmatch_db(a->rule, db))
 			return 0;
 		rc = store_database_get(a->s, db, &d);
+		if (ev->op == STORE_OP_DROP) {
+			/* Its tables' drops came first.  Re-created since: kept. */
+			if (rc != -ENOENT)
+				return rc;
+			return db_release(a, db);
+		}
+		if (ev->op != STORE_OP_CREATE)
+			return 0;
 		if (rc == -ENOENT || (rc == 0 && d.id != ev->object_id))
 			return 0;
 		return rc == 0 ? ensure_db(a, db, d.owner_uid, d.owner_gid) : rc;
@@ -1566,6 +1680,19 @@ static int run_full(struct apply *a, uint64_t head)
 		rc = 0;
 	for (size_t i = 0; rc == 0 && i < ndbs; i++)
 		rc = drop_orphans(a, dbs[i]);
+	/* Then the databases the rule no longer mirrors into. */
+	for (size_t i = 0; rc == 0 && i < ndbs; i++) {
+		if (fnmatch_db(a->rule, dbs[i])) {
+			rc = store_database_get(a->s, dbs[i], &d);
+			if (rc == 0)
+				continue;
+			if (rc != -ENOENT)
+				break;
+		}
+		rc = db_release(a, dbs[i]);
+		if (rc == 0)
+			rc = step(a);
+	}
 	free(dbs);
 	/* The last transaction moves the cursor and records the definition:
 	 * until it commits, a redefinition or a gap is seen again. */
@@ -1630,6 +1757,7 @@ int sync_rule_apply(const sync_rule *rule, const sync_platform *source,
 	a.dry_run = dry_run;
 	a.diff = diff;
 	a.res = result;
+	a.where = "";
 	rc = definition_etag(rule, &a.definition);
 	if (rc == 0)
 		rc = applied_state(target->store, rule->name, &a.cursor, &recorded);
@@ -1669,5 +1797,103 @@ out:
 	free(a.skipped);
 	free(a.files);
 	result->cursor = a.cursor;
+	return rc;
+}
+
+/* ---- retirement ------------------------------------------------------------------ */
+
+int sync_rule_stale(store_env *env, const char *rule, bool *stale)
+{
+	uint64_t cursor = 0, etag = 0;
+	int rc;
+
+	if (env == NULL || rule == NULL || stale == NULL)
+		return -EINVAL;
+	*stale = false;
+	rc = applied_state(env, rule, &cursor, &etag);
+	if (rc == 0)
+		*stale = cursor != 0 || etag != 0;
+	return rc;
+}
+
+/* The rule's tables in database DB of the old target, dropped. */
+static int retire_tables(struct apply *a, const char *db)
+{
+	char (*ours)[STORE_NAME_MAX + 1] = NULL;
+	size_t n = 0, cap = 0;
+	store_iter *it = NULL;
+	store_table t;
+	int rc;
+
+	rc = store_iter_tables(a->w, db, NULL, &it);
+	while (rc == 0 && (rc = store_iter_next(it, &t)) == 0) {
+		if (is_ours(a, &t))
+			rc = names_push(&ours, &n, &cap, t.name);
+		store_table_clear(&t);
+	}
+	store_iter_close(it);
+	if (rc == -ENOENT)
+		rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = table_drop(a, db, ours[i]);
+		if (rc == 0) {
+			a->res->dropped++;
+			note(a, "drop table %s.%s%s", db, ours[i], a->where);
+			rc = step(a);
+		}
+	}
+	free(ours);
+	return rc;
+}
+
+int sync_rule_retire(const sync_rule *rule, const sync_platform *old, bool dry_run, textbuf *diff,
+		     sync_result *result)
+{
+	char (*dbs)[STORE_NAME_MAX + 1] = NULL, where[STORE_NAME_MAX + 8];
+	size_t ndbs = 0, cap = 0;
+	struct apply a = { 0 };
+	sync_result scratch;
+	store_iter *it = NULL;
+	store_database d;
+	int rc;
+
+	if (result == NULL)
+		result = &scratch;
+	memset(result, 0, sizeof *result);
+	if (rule == NULL || old == NULL || old->store == NULL || old->name == NULL)
+		return -EINVAL;
+	snprintf(where, sizeof where, " on %s", old->name);
+	a.rule = rule;
+	a.dst = old;
+	a.dry_run = dry_run;
+	a.diff = diff;
+	a.res = result;
+	a.where = where;
+	/* The definition recorded by the last commit: none. */
+	a.definition = 0;
+	rc = txn_need(&a);
+	if (rc == 0)
+		rc = store_iter_databases(a.w, NULL, &it);
+	while (rc == 0 && (rc = store_iter_next(it, &d)) == 0)
+		rc = names_push(&dbs, &ndbs, &cap, d.name);
+	store_iter_close(it);
+	if (rc == -ENOENT)
+		rc = 0;
+	for (size_t i = 0; rc == 0 && i < ndbs; i++)
+		rc = retire_tables(&a, dbs[i]);
+	for (size_t i = 0; rc == 0 && i < ndbs; i++) {
+		rc = db_release(&a, dbs[i]);
+		if (rc == 0)
+			rc = step(&a);
+	}
+	free(dbs);
+	/* The last transaction clears the cursor and the definition: until
+	 * it commits, the platform still shows the rule's work. */
+	if (rc == 0)
+		rc = batch_commit(&a, true, 0);
+	store_abort(a.w);
+	mirror_forget(&a);
+	idmap_free(&a.map);
+	idmap_free(&a.copied);
 	return rc;
 }

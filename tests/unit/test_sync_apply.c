@@ -672,6 +672,252 @@ static void test_an_interrupted_redefinition_is_finished_by_the_next_apply(void 
 #undef NEW_RULE
 }
 
+static bool target_db(store_env *env, const char *db)
+{
+	store_txn *txn = rbegin(env);
+	store_database d;
+	int rc = store_database_get(txn, db, &d);
+
+	store_abort(txn);
+	assert_true(rc == 0 || rc == -ENOENT);
+	return rc == 0;
+}
+
+static bool stale(store_env *env)
+{
+	bool st = false;
+
+	assert_int_equal(sync_rule_stale(env, "r1", &st), 0);
+	return st;
+}
+
+static void test_narrowing_drops_the_databases_the_rule_made_and_no_longer_fills(void **state)
+{
+	struct fixture *f = *state;
+	textbuf diff = TEXTBUF_INIT;
+	store_txn *txn;
+	sync_result res;
+	store_table t;
+
+	make_table(f->src.store, "sales", "orders", "id:bigint", "", NULL);
+	make_table(f->src.store, "hr", "people", "id:bigint", "", NULL);
+	make_table(f->src.store, "ops", "events", "id:bigint", "", NULL);
+	make_table(f->src.store, "fin", "ledger", "id:bigint", "", NULL);
+	/* lake's own database fin was there first: the rule uses it. */
+	txn = wbegin(f->dst.store);
+	assert_int_equal(store_database_create(txn, "fin", 0, 0, STORE_ORIGIN_FS, NULL), 0);
+	commit(txn);
+	assert_int_equal(apply(f, "source = warehouse.*.*\ntarget = lake\n", false, false, NULL, &res), 0);
+	assert_int_equal(target_table(f, "ops", "events", &t), 0);
+	store_table_clear(&t);
+	/* A table of lake's own in ops, which the rule created. */
+	make_table(f->dst.store, "ops", "mine", "x:string", "", NULL);
+
+	/* A dry run lists the databases and changes nothing. */
+	assert_int_equal(apply(f, "source = warehouse.sales.*\ntarget = lake\n", false, true, &diff,
+			       &res), 0);
+	assert_non_null(diff.data);
+	assert_non_null(strstr(diff.data, "drop table hr.people\n"));
+	assert_non_null(strstr(diff.data, "drop database hr\n"));
+	assert_non_null(strstr(diff.data, "keep database ops (holds tables not created by rule r1)\n"));
+	assert_null(strstr(diff.data, "database fin"));
+	assert_null(strstr(diff.data, "database sales"));
+	textbuf_free(&diff);
+	assert_true(target_db(f->dst.store, "hr"));
+
+	assert_int_equal(apply(f, "source = warehouse.sales.*\ntarget = lake\n", false, false, NULL,
+			       &res), 0);
+	assert_true(res.redefined);
+	assert_false(target_db(f->dst.store, "hr"));
+	assert_true(target_db(f->dst.store, "ops"));
+	assert_int_equal(res.kept_dbs, 1);
+	assert_string_equal(res.kept, "ops");
+	assert_int_equal(target_table(f, "ops", "events", &t), -ENOENT);
+	assert_int_equal(target_table(f, "ops", "mine", &t), 0);
+	store_table_clear(&t);
+	/* Not made by the rule: left although empty. */
+	assert_true(target_db(f->dst.store, "fin"));
+	assert_int_equal(target_table(f, "fin", "ledger", &t), -ENOENT);
+	assert_true(target_db(f->dst.store, "sales"));
+	/* ops is no longer the rule's: not reported again. */
+	assert_int_equal(apply(f, "source = warehouse.sales.*\ntarget = lake\n", true, false, NULL,
+			       &res), 0);
+	assert_int_equal(res.kept_dbs, 0);
+	assert_int_equal(res.dropped, 0);
+	assert_true(target_db(f->dst.store, "ops"));
+}
+
+static void test_a_database_recreated_on_the_target_is_not_the_rules(void **state)
+{
+	struct fixture *f = *state;
+	store_txn *txn;
+	sync_result res;
+
+	make_table(f->src.store, "sales", "orders", "id:bigint", "", NULL);
+	make_table(f->src.store, "hr", "people", "id:bigint", "", NULL);
+	assert_int_equal(apply(f, "source = warehouse.*.*\ntarget = lake\n", false, false, NULL, &res), 0);
+	/* lake's hr dropped and made again by someone else. */
+	txn = wbegin(f->dst.store);
+	assert_int_equal(store_table_drop(txn, "hr", "people", STORE_ORIGIN_FS), 0);
+	assert_int_equal(store_database_drop(txn, "hr", STORE_ORIGIN_FS), 0);
+	assert_int_equal(store_database_create(txn, "hr", 0, 0, STORE_ORIGIN_FS, NULL), 0);
+	commit(txn);
+	assert_int_equal(apply(f, "source = warehouse.sales.*\ntarget = lake\n", false, false, NULL,
+			       &res), 0);
+	assert_true(target_db(f->dst.store, "hr"));
+	assert_int_equal(res.kept_dbs, 0);
+}
+
+static void test_a_dropped_source_database_drops_the_rules_empty_database(void **state)
+{
+	struct fixture *f = *state;
+	store_txn *txn;
+	sync_result res;
+
+	make_table(f->src.store, "hr", "people", "id:bigint", "", NULL);
+	assert_int_equal(apply(f, "source = warehouse.*.*\ntarget = lake\n", false, false, NULL, &res), 0);
+	assert_true(target_db(f->dst.store, "hr"));
+	txn = wbegin(f->src.store);
+	assert_int_equal(store_table_drop(txn, "hr", "people", STORE_ORIGIN_FS), 0);
+	assert_int_equal(store_database_drop(txn, "hr", STORE_ORIGIN_FS), 0);
+	commit(txn);
+	assert_int_equal(apply(f, "source = warehouse.*.*\ntarget = lake\n", false, false, NULL, &res), 0);
+	assert_false(res.full_compare);
+	assert_false(target_db(f->dst.store, "hr"));
+}
+
+static void test_an_interrupted_narrowing_still_shows_the_database_to_drop(void **state)
+{
+	struct fixture *f = *state;
+	textbuf diff = TEXTBUF_INIT;
+	store_txn *txn;
+	sync_result res;
+	uint64_t head;
+
+	make_table(f->src.store, "sales", "orders", "id:bigint", "", NULL);
+	make_table(f->src.store, "hr", "people", "id:bigint", "", NULL);
+	assert_int_equal(apply(f, "source = warehouse.*.orders\ntarget = lake\n", false, false, NULL,
+			       &res), 0);
+	assert_true(target_db(f->dst.store, "hr"));
+	head = cursor_of(f);
+	/* The narrowed rule meets a table of lake's own in its way: it stops
+	 * before it gets to the databases (the stand-in for a crash). */
+	make_table(f->src.store, "sales", "zz", "id:bigint", "", NULL);
+	make_table(f->dst.store, "sales", "zz", "x:string", "", NULL);
+#define NARROW "source = warehouse.sales.*\ntarget = lake\n"
+	assert_int_equal(apply(f, NARROW, false, false, NULL, &res), -EEXIST);
+	assert_true(target_db(f->dst.store, "hr"));
+	assert_int_equal(cursor_of(f), head);
+	assert_int_equal(apply(f, NARROW "on_conflict = overwrite\n", false, true, &diff, &res), 0);
+	assert_non_null(diff.data);
+	assert_non_null(strstr(diff.data, "drop database hr\n"));
+	textbuf_free(&diff);
+	txn = wbegin(f->dst.store);
+	assert_int_equal(store_table_drop(txn, "sales", "zz", STORE_ORIGIN_FS), 0);
+	commit(txn);
+	assert_int_equal(apply(f, NARROW, false, false, NULL, &res), 0);
+	assert_true(res.redefined);
+	assert_false(target_db(f->dst.store, "hr"));
+	assert_int_equal(apply(f, NARROW, false, false, NULL, &res), 0);
+	assert_int_equal(res.applied + res.dropped, 0);
+#undef NARROW
+}
+
+/* A third platform, lake2, in the fixture's directory. */
+static sync_platform open_lake2(struct fixture *f, char *dir, size_t cap)
+{
+	sync_platform p = { .name = "lake2", .data_dir = f->dst_data };
+
+	snprintf(dir, cap, "%s/lake2", f->dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(store_open(dir, NULL, &p.store), 0);
+	return p;
+}
+
+static void test_changing_the_target_retires_the_mirrors_on_the_former_one(void **state)
+{
+	struct fixture *f = *state;
+	textbuf diff = TEXTBUF_INIT;
+	char dir[PATH_MAX + 16];
+	sync_platform lake2;
+	sync_rule r;
+	sync_result res;
+	store_table t;
+	uint64_t head;
+
+	make_table(f->src.store, "sales", "orders", "id:bigint", "", NULL);
+	make_table(f->src.store, "hr", "people", "id:bigint", "", NULL);
+	assert_int_equal(apply(f, "source = warehouse.*.*\ntarget = lake\n", false, false, NULL, &res), 0);
+	/* lake's own objects: a table in sales (made by the rule), a database
+	 * of its own, a mirror of another rule. */
+	make_table(f->dst.store, "sales", "mine", "x:string", "", NULL);
+	make_table(f->dst.store, "own", "t", "x:string", "", NULL);
+	make_table(f->dst.store, "other", "m", "x:string", "", "metafs.mirror.rule=r2\n");
+	/* lake holds the rule's work (it is its target); lake2 none yet. */
+	assert_true(stale(f->dst.store));
+
+	lake2 = open_lake2(f, dir, sizeof dir);
+	assert_false(stale(lake2.store));
+	r = rule_of("source = warehouse.*.*\ntarget = lake2\n");
+	assert_int_equal(sync_rule_apply(&r, &f->src, &lake2, false, false, NULL, &res), 0);
+	assert_int_equal(sync_cursor_get(lake2.store, "r1", &head), 0);
+	assert_true(head > 0);
+	assert_true(stale(lake2.store));
+	/* lake still holds the rule's work. */
+	assert_true(stale(f->dst.store));
+
+	/* A dry run lists what goes, and changes nothing. */
+	assert_int_equal(sync_rule_retire(&r, &f->dst, true, &diff, &res), 0);
+	assert_non_null(diff.data);
+	assert_non_null(strstr(diff.data, "drop table sales.orders on lake\n"));
+	assert_non_null(strstr(diff.data, "drop table hr.people on lake\n"));
+	assert_non_null(strstr(diff.data, "drop database hr on lake\n"));
+	assert_non_null(strstr(diff.data, "keep database sales on lake (holds tables not created by rule r1)\n"));
+	assert_null(strstr(diff.data, "own"));
+	assert_null(strstr(diff.data, "other"));
+	textbuf_free(&diff);
+	assert_true(stale(f->dst.store));
+	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
+	store_table_clear(&t);
+
+	/* Part of it done (what a retirement cut short committed): still
+	 * stale, and the rest is finished by the next one. */
+	store_txn *txn = wbegin(f->dst.store);
+	assert_int_equal(store_table_drop(txn, "hr", "people", STORE_ORIGIN_SYNC), 0);
+	commit(txn);
+	assert_true(stale(f->dst.store));
+	assert_int_equal(sync_rule_retire(&r, &f->dst, false, NULL, &res), 0);
+	assert_int_equal(res.dropped, 2);   /* sales.orders and the database hr */
+	assert_int_equal(res.kept_dbs, 1);
+	assert_string_equal(res.kept, "sales");
+	assert_false(stale(f->dst.store));
+	assert_int_equal(cursor_of(f), 0);
+	assert_int_equal(target_table(f, "sales", "orders", &t), -ENOENT);
+	assert_false(target_db(f->dst.store, "hr"));
+	assert_int_equal(target_table(f, "sales", "mine", &t), 0);
+	store_table_clear(&t);
+	assert_int_equal(target_table(f, "own", "t", &t), 0);
+	store_table_clear(&t);
+	assert_int_equal(target_table(f, "other", "m", &t), 0);
+	store_table_clear(&t);
+	/* lake2 is untouched by it. */
+	assert_int_equal(sync_rule_apply(&r, &f->src, &lake2, false, false, NULL, &res), 0);
+	assert_int_equal(res.applied + res.dropped, 0);
+
+	/* Back to lake: a rule starting afresh there. */
+	r = rule_of("source = warehouse.*.*\ntarget = lake\n");
+	assert_int_equal(apply(f, "source = warehouse.*.*\ntarget = lake\n", false, false, NULL, &res), 0);
+	assert_false(res.redefined);
+	assert_int_equal(target_table(f, "hr", "people", &t), 0);
+	store_table_clear(&t);
+	assert_true(stale(lake2.store));
+	assert_int_equal(sync_rule_retire(&r, &lake2, false, NULL, &res), 0);
+	assert_false(target_db(lake2.store, "hr"));
+	assert_false(target_db(lake2.store, "sales"));
+	assert_false(stale(lake2.store));
+	store_close(lake2.store);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -697,6 +943,11 @@ int main(void)
 		TEST(test_redefining_a_narrower_source_drops_the_mirrors_it_no_longer_matches),
 		TEST(test_redefining_drop_columns_removes_the_column_from_the_mirror),
 		TEST(test_an_interrupted_redefinition_is_finished_by_the_next_apply),
+		TEST(test_narrowing_drops_the_databases_the_rule_made_and_no_longer_fills),
+		TEST(test_a_database_recreated_on_the_target_is_not_the_rules),
+		TEST(test_a_dropped_source_database_drops_the_rules_empty_database),
+		TEST(test_an_interrupted_narrowing_still_shows_the_database_to_drop),
+		TEST(test_changing_the_target_retires_the_mirrors_on_the_former_one),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
