@@ -14,11 +14,12 @@
  * next line would then start in the middle of this one ("20" + "2026-...").
  * So every entry is appended under an exclusive flock(2) of the file (held
  * by every process of the home that audits), after an fstat that gives the
- * size the entry starts at, and a short write is undone with ftruncate(2)
- * back to that size.  Then the whole line is tried once more (a signal may
- * have cut the first write; on a full disk the second one tells the errno).
- * Should the truncation itself fail, a newline ends the fragment so the
- * lines after it are whole; that is logged.
+ * size the entry starts at.  After a short write the rest is written (a
+ * signal may have cut the first write); when that fails (on a full disk,
+ * with the errno that tells why) the part already written is cut off with
+ * ftruncate(2) back to the starting size.  Should the truncation itself
+ * fail, a newline ends the fragment so the lines after it are whole; that
+ * is logged.
  *
  * Failing closed.  mgr_audit() returns 0 only when the line was written
  * whole.  The checks that allow an action (mgr_access.c's authorize,
@@ -168,23 +169,25 @@ static int audit_lock_file(struct mgr_audit *a, uint64_t *size)
 static int audit_append(struct mgr_audit *a, const char *line, size_t len, uint64_t size,
 			bool *broken)
 {
-	int rc = -EIO;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		ssize_t n = write(a->fd, line, len);
-		if (n >= 0 && (size_t)n == len)
-			return 0;
-		rc = n < 0 ? -errno : -EIO;
-		if (n < 0 && rc != -EINTR)
-			return rc;
-		if (n <= 0)
+	size_t done = 0;
+	int rc = 0;
+	while (done < len) {
+		ssize_t n = write(a->fd, line + done, len - done);
+		if (n < 0 && errno == EINTR)
 			continue;
-		/* A short write: part of the line is in the file. */
-		if (ftruncate(a->fd, (off_t)size) != 0) {
-			*broken = true;
-			if (write(a->fd, "\n", 1) != 1)
-				audit_close(a);   /* reopened at the next entry */
-			return rc;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			break;
 		}
+		done += (size_t)n;
+	}
+	if (rc == 0 || done == 0)
+		return rc;
+	/* Part of the line is in the file: cut it off again. */
+	if (ftruncate(a->fd, (off_t)size) != 0) {
+		*broken = true;
+		if (write(a->fd, "\n", 1) != 1)
+			audit_close(a);   /* reopened at the next entry */
 	}
 	return rc;
 }
