@@ -20,11 +20,14 @@
  *   writing a data file         MODIFY on the table ("write"; create,
  *                               truncate, rename and unlink too)
  *   the first .schema           CREATE on the database ("create")
- *   jobs/NAME.sql (writing)     SUBMIT on at least one platform ("submit")
+ *   jobs/NAME.sql (writing)     SUBMIT on at least one platform ("submit"),
+ *                               and job NAME is the caller's (fs_jobs.c)
  *   jobs/NAME/ (reading)        the run's submitter, or ADMIN on the metastore
  *   .metafs/audit               ADMIN on the metastore
  *   everything else of the      everyone
  *   mount's own (the .metafs files, listing jobs/, sync/ and pipelines/)
+ * An allowed check whose audit entry cannot be written is a denial, except
+ * for superusers (mgr_authorize, mgr_audit_decision).
  * This file holds the checks common to every kind; what a kind needs beyond
  * them is its row's (fs_int.h: check_list, check_open, check_access, and
  * the directory operations, which authorize themselves).  Sync rules and

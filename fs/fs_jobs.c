@@ -1,7 +1,9 @@
 /*
  * fs_jobs.c - the jobs/ tree: dropping NAME.sql submits a run, NAME/ shows
  * the latest run's files, NAME/runs/N/ every run's, and reading a `wait`
- * file blocks until its run has ended.
+ * file blocks until its run has ended.  Job names are per submitter
+ * (mgr_job.h): writing NAME.sql of another user's job is refused at open,
+ * at create and again at the submission, audited and logged.
  *
  * Inode numbers follow fs_int.h's scheme with kinds of their own and the
  * job's number (stable across restarts, see mgr_job.h) in the id:
