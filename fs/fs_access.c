@@ -20,11 +20,14 @@
  *   writing a data file         MODIFY on the table ("write"; create,
  *                               truncate, rename and unlink too)
  *   the first .schema           CREATE on the database ("create")
- *   jobs/NAME.sql (writing)     SUBMIT on at least one platform ("submit")
+ *   jobs/NAME.sql (writing)     SUBMIT on at least one platform ("submit"),
+ *                               and job NAME is the caller's (fs_jobs.c)
  *   jobs/NAME/ (reading)        the run's submitter, or ADMIN on the metastore
  *   .metafs/audit               ADMIN on the metastore
  *   everything else of the      everyone
  *   mount's own (the .metafs files, listing jobs/, sync/ and pipelines/)
+ * An allowed check whose audit entry cannot be written is a denial, except
+ * for superusers (mgr_authorize, mgr_audit_decision).
  * This file holds the checks common to every kind; what a kind needs beyond
  * them is its row's (fs_int.h: check_list, check_open, check_access, and
  * the directory operations, which authorize themselves).  Sync rules and
@@ -126,8 +129,8 @@ int fs_check_list(const mgr_principal *who, const fs_node *n)
 	bool ok = mgr_access_visible(fs_state.m, who, &o);
 	char path[3 * (STORE_NAME_MAX + 1) + 2];
 	mgr_object_path(&o, path, sizeof path);
-	mgr_audit(fs_state.m, who->uid, "list", path, ok, 0, ok ? NULL : "not visible to the caller");
-	return ok ? 0 : -EACCES;
+	return mgr_audit_decision(fs_state.m, who, "list", path, ok, 0,
+				  ok ? NULL : "not visible to the caller");
 }
 
 bool fs_submit_holds(const mgr_principal *who)
@@ -142,10 +145,9 @@ bool fs_submit_holds(const mgr_principal *who)
 
 int fs_check_submit(const mgr_principal *who)
 {
-	if (fs_submit_holds(who)) {
-		mgr_audit(fs_state.m, who->uid, "submit", "/jobs", true, MGR_PRIV_SUBMIT, NULL);
-		return 0;
-	}
+	if (fs_submit_holds(who))
+		return mgr_audit_decision(fs_state.m, who, "submit", "/jobs", true, MGR_PRIV_SUBMIT,
+					  NULL);
 	mgr_audit(fs_state.m, who->uid, "submit", "/jobs", false, MGR_PRIV_SUBMIT,
 		  "SUBMIT is held on no platform");
 	mgr_log(MGR_LOG_WARN, "refused a job from uid %u: SUBMIT is held on no platform", who->uid);

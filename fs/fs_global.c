@@ -132,11 +132,15 @@ static int render_metrics(textbuf *out)
 		       "# HELP metafs_invalidations_total Kernel cache invalidations sent.\n"
 		       "# TYPE metafs_invalidations_total counter\n"
 		       "metafs_invalidations_total %llu\n"
+		       "# HELP metafs_audit_failures_total Audit entries that could not be written.\n"
+		       "# TYPE metafs_audit_failures_total counter\n"
+		       "metafs_audit_failures_total %llu\n"
 		       "# HELP metafs_uptime_seconds Seconds since the mount.\n"
 		       "# TYPE metafs_uptime_seconds gauge\n"
 		       "metafs_uptime_seconds %lld\n",
 		       (unsigned long long)mgr_commit_count(fs_state.m),
 		       (unsigned long long)__atomic_load_n(&fs_state.invalidations, __ATOMIC_RELAXED),
+		       (unsigned long long)mgr_audit_failures(fs_state.m),
 		       (long long)((store_now_ns() - fs_state.started_ns) / 1000000000));
 	return textbuf_error(out);
 }

@@ -1,7 +1,9 @@
 /*
  * fs_jobs.c - the jobs/ tree: dropping NAME.sql submits a run, NAME/ shows
  * the latest run's files, NAME/runs/N/ every run's, and reading a `wait`
- * file blocks until its run has ended.
+ * file blocks until its run has ended.  Job names are per submitter
+ * (mgr_job.h): writing NAME.sql of another user's job is refused at open,
+ * at create and again at the submission, audited and logged.
  *
  * Inode numbers follow fs_int.h's scheme with kinds of their own and the
  * job's number (stable across restarts, see mgr_job.h) in the id:
@@ -225,6 +227,30 @@ static int dir_readdir(fs_node *dir, off_t off, fs_dirfill *df)
 
 /* ---- files --------------------------------------------------------------------------- */
 
+/* WHO may not submit to job NAME, which OWNER holds (see mgr_job.h):
+ * audited as a denied submit of jobs/NAME.sql, logged naming the owner. */
+static int refuse_foreign(const mgr_principal *who, const char *name, uint32_t owner)
+{
+	char path[MGR_JOB_NAME_MAX + 16], detail[MGR_JOB_NAME_MAX + 64];
+	snprintf(path, sizeof path, "/jobs/%s.sql", name);
+	snprintf(detail, sizeof detail, "job %s belongs to uid %u", name, (unsigned)owner);
+	mgr_audit(fs_state.m, who->uid, "submit", path, false, MGR_PRIV_SUBMIT, detail);
+	mgr_log(MGR_LOG_WARN, "refused job file \"%s.sql\" from uid %u: job %s belongs to uid %u",
+		name, (unsigned)who->uid, name, (unsigned)owner);
+	return -EACCES;
+}
+
+/* May WHO submit runs of job JOB?  0, or the refusal. */
+static int check_job_owner(const mgr_principal *who, uint32_t job)
+{
+	char name[MGR_JOB_NAME_MAX + 1];
+	uint32_t owner;
+	if (mgr_job_owner(fs_state.m, job, &owner) || owner == who->uid ||
+	    mgr_job_info(fs_state.m, job, name, NULL))
+		return 0;
+	return refuse_foreign(who, name, owner);
+}
+
 /* One submission per close, as who opened the file (checked for SUBMIT
  * then), whoever closes it: a close at release has no caller at all. */
 static int submit_commit(fs_handle *h)
@@ -232,11 +258,13 @@ static int submit_commit(fs_handle *h)
 	if (!h->text_dirty)
 		return 0;
 	char name[MGR_JOB_NAME_MAX + 1];
-	uint32_t job, run;
+	uint32_t job, run, owner = 0;
 	int rc = mgr_job_info(fs_state.m, h->job, name, NULL);
 	if (rc == 0)
 		rc = mgr_job_submit(fs_state.m, name, h->text.data ? h->text.data : "", h->text.len,
-				    h->who.uid, h->who.gid, &job, &run);
+				    h->who.uid, h->who.gid, &job, &run, &owner);
+	if (rc == -EACCES)
+		refuse_foreign(&h->who, name, owner);
 	h->text_dirty = false;
 	textbuf_reset(&h->text);
 	return rc;
@@ -310,7 +338,7 @@ static int root_create(fs_node *dir, const char *name, const mgr_principal *who,
 {
 	(void)dir;
 	char base[MGR_JOB_NAME_MAX + 1];
-	uint32_t job;
+	uint32_t job, owner = 0;
 	fs_node child;
 	memset(&child, 0, sizeof child);
 	int rc = fs_check_submit(who);
@@ -321,7 +349,9 @@ static int root_create(fs_node *dir, const char *name, const mgr_principal *who,
 				      "digits, '_', '-' and '.'", name);
 		return -EINVAL;
 	}
-	rc = mgr_job_declare(fs_state.m, base, &job);
+	rc = mgr_job_declare(fs_state.m, base, who->uid, &job, &owner);
+	if (rc == -EACCES)
+		return refuse_foreign(who, base, owner);
 	if (rc == 0)
 		rc = fs_node_load(fs_ino_make(0, FS_KIND_JOBSQL, job), &child);
 	if (rc == 0)
@@ -361,9 +391,13 @@ static int job_check_open(const mgr_principal *who, const fs_node *n, bool writi
 	return check_job(who, n, true, "read");
 }
 
+/* Writing NAME.sql: SUBMIT somewhere, and NAME must be the writer's. */
 static int sql_check_open(const mgr_principal *who, const fs_node *n, bool writing)
 {
-	return writing ? fs_check_submit(who) : check_job(who, n, true, "read");
+	if (!writing)
+		return check_job(who, n, true, "read");
+	int rc = check_job_owner(who, n->job);
+	return rc ? rc : fs_check_submit(who);
 }
 
 static int dir_check_access(const mgr_principal *who, const fs_node *n, int mask)
@@ -375,7 +409,9 @@ static int sql_check_access(const mgr_principal *who, const fs_node *n, int mask
 {
 	if (mask & X_OK)
 		return -EACCES;
-	if ((mask & W_OK) && !fs_submit_holds(who))
+	uint32_t owner;
+	if ((mask & W_OK) && (!fs_submit_holds(who) ||
+			      (mgr_job_owner(fs_state.m, n->job, &owner) == 0 && owner != who->uid)))
 		return -EACCES;
 	return mask & R_OK ? check_job(who, n, false, NULL) : 0;
 }

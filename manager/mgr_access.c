@@ -620,6 +620,28 @@ bool mgr_access_visible(mgr *m, const mgr_principal *who, const mgr_object *obj)
 	return false;
 }
 
+/* Turn the audit entry of a decision into the result: an allowed action
+ * whose entry was not written (AUDIT_RC) is denied to all but superusers. */
+static int decided(mgr *m, const mgr_principal *who, const char *action, const char *path,
+		   bool allowed, int audit_rc)
+{
+	if (!allowed)
+		return -EACCES;
+	if (audit_rc == 0 || mgr_access_superuser(m, who))
+		return 0;
+	mgr_log(MGR_LOG_WARN, "access: uid %u denied %s on %s: the audit log cannot be written (%s)",
+		who ? (unsigned)who->uid : 0u, action ? action : "access", path ? path : "-",
+		strerror(-audit_rc));
+	return -EACCES;
+}
+
+int mgr_audit_decision(mgr *m, const mgr_principal *who, const char *action, const char *object,
+		       bool allowed, unsigned privs, const char *detail)
+{
+	int rc = mgr_audit(m, who ? who->uid : UINT32_MAX, action, object, allowed, privs, detail);
+	return decided(m, who, action, object, allowed, rc);
+}
+
 /* mgr_authorize with a DETAIL for the audit entry. */
 static int authorize(mgr *m, const mgr_principal *who, unsigned privs, const mgr_object *obj,
 		     const char *action, const char *path, const char *detail)
@@ -631,9 +653,9 @@ static int authorize(mgr *m, const mgr_principal *who, unsigned privs, const mgr
 		path = objpath;
 	unsigned held = privs_held(m, who, obj, privs);
 	bool allowed = who && object_ok(obj) && (held & privs) == privs;
-	mgr_audit(m, who ? who->uid : UINT32_MAX, action, path, allowed, privs, detail);
+	int rc = mgr_audit(m, who ? who->uid : UINT32_MAX, action, path, allowed, privs, detail);
 	if (allowed)
-		return 0;
+		return decided(m, who, action, path, allowed, rc);
 	mgr_log(MGR_LOG_WARN, "access: uid %u denied %s on %s: needs %s", who ? (unsigned)who->uid : 0u,
 		action ? action : "access", path,
 		privs & ~held ? mgr_priv_name(privs & ~held) : "a known object");

@@ -109,7 +109,8 @@ bool mgr_access_visible(mgr *m, const mgr_principal *who, const mgr_object *obj)
  * "drop", "submit", "sync", "refresh", "grant", ...) on PATH (what was
  * acted on, a mount path; NULL: OBJ's path).  Appends an audit entry either
  * way; a denial is also logged with mgr_log() naming the missing
- * privilege.  0 or -EACCES. */
+ * privilege.  0 or -EACCES; also -EACCES when the audit entry of an
+ * allowed action cannot be written and WHO is not a superuser. */
 int mgr_authorize(mgr *m, const mgr_principal *who, unsigned privs, const mgr_object *obj,
 		  const char *action, const char *path);
 
@@ -167,10 +168,25 @@ int mgr_roles_render(mgr *m, textbuf *out);
  * TIME RFC 3339 UTC with nanoseconds; DECISION "allow" or "deny";
  * PRIVILEGES the ones required ("-" when none); DETAIL free text without
  * tabs or newlines ("-" when none).  Names never hold tabs or newlines
- * (control characters are refused in names), so the fields split safely. */
-void mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, bool allowed,
-	       unsigned privs, const char *detail);
+ * (control characters are refused in names), so the fields split safely.
+ *
+ * The audit fails closed.  mgr_audit returns 0 when the line was written
+ * whole, else a negative errno; a line is never left in part (a short
+ * write is cut off again), the failure is counted (mgr_audit_failures) and
+ * logged.  What allows an action on the strength of an entry must not go
+ * on when the entry was not written: mgr_authorize and mgr_audit_decision
+ * then deny, except to a superuser. */
+int mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, bool allowed,
+	      unsigned privs, const char *detail);
+/* Audit a decision taken by the caller (ALLOWED) and give the result: 0
+ * when allowed and audited (or allowed to a superuser whose entry could
+ * not be written), else -EACCES.  A denial for want of the audit is also
+ * logged, like every denial this returns for an allowed decision. */
+int mgr_audit_decision(mgr *m, const mgr_principal *who, const char *action, const char *object,
+		       bool allowed, unsigned privs, const char *detail);
 /* The current audit file's path (for the /.metafs/audit node). */
 const char *mgr_audit_path(const mgr *m);
+/* Entries that could not be written since the manager was opened. */
+uint64_t mgr_audit_failures(const mgr *m);
 
 #endif

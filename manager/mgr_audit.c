@@ -9,14 +9,35 @@
  * and other control characters in the inputs become spaces and an empty
  * field becomes "-", so a line always splits into exactly seven fields.
  *
+ * Whole lines.  A write(2) that runs out of room (a full file system, a
+ * file size limit) may store part of a line and return a short count; the
+ * next line would then start in the middle of this one ("20" + "2026-...").
+ * So every entry is appended under an exclusive flock(2) of the file (held
+ * by every process of the home that audits), after an fstat that gives the
+ * size the entry starts at.  After a short write the rest is written (a
+ * signal may have cut the first write); when that fails (on a full disk,
+ * with the errno that tells why) the part already written is cut off with
+ * ftruncate(2) back to the starting size.  Should the truncation itself
+ * fail, a newline ends the fragment so the lines after it are whole; that
+ * is logged.
+ *
+ * Failing closed.  mgr_audit() returns 0 only when the line was written
+ * whole.  The checks that allow an action (mgr_access.c's authorize,
+ * mgr_audit_decision) turn a failed entry into a denial unless the caller
+ * is a superuser, who is let through; either way the failure is counted
+ * (mgr_audit_failures, /.metafs/metrics) and logged with mgr_log: the
+ * first failure after a success, and the first success after failures
+ * with how many entries were lost, so a full disk logs two lines, not one
+ * per request.
+ *
  * Rotation.  When the file passes [access] audit_max_bytes it is renamed to
  * audit.log.1 (replacing the previous one) and a fresh audit.log is opened.
- * The size is tracked in memory from the file's size at open plus what this
- * process wrote; the mutex covers the write, the size and the rotation, so
- * no thread writes into a descriptor that another is closing.  The file is
- * opened on the first entry, so a process that audits nothing creates
- * nothing.  An entry that cannot be written is reported once with mgr_log
- * and otherwise dropped: the audit log never makes an action fail.
+ * The size is the file's, read under the flock before each entry; the
+ * mutex covers the descriptor, the write and the rotation, so no thread
+ * writes into a descriptor that another is closing.  A process whose file
+ * was rotated by another one sees that under the flock (the path names
+ * another inode) and reopens before it writes.  The file is opened on the
+ * first entry, so a process that audits nothing creates nothing.
  */
 #include "manager.h"
 #include "mgr_access.h"
@@ -28,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,9 +59,9 @@
 struct mgr_audit {
 	pthread_mutex_t lock;
 	int fd;                     /* -1 until the first entry, or after a failure */
-	uint64_t size;              /* of the current file */
 	uint64_t max;
-	bool complained;            /* a failure was logged already */
+	uint64_t failures;          /* entries not written, since the open (atomic reads) */
+	uint64_t lost;              /* of them, since the last entry that was written */
 	char path[PATH_MAX];
 	char rotated[PATH_MAX];
 };
@@ -84,29 +106,100 @@ const char *mgr_audit_path(const mgr *m)
 	return m->audit ? m->audit->path : "";
 }
 
+uint64_t mgr_audit_failures(const mgr *m)
+{
+	return m && m->audit ? __atomic_load_n(&m->audit->failures, __ATOMIC_RELAXED) : 0;
+}
+
+/* With the lock held: drop the descriptor (after a failure, a rotation). */
+static void audit_close(struct mgr_audit *a)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = -1;
+}
+
 /* With the lock held: make sure a file is open. */
 static int audit_open(struct mgr_audit *a)
 {
 	if (a->fd >= 0)
 		return 0;
 	a->fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (a->fd < 0)
-		return -errno;
-	struct stat st;
-	a->size = fstat(a->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	return a->fd < 0 ? -errno : 0;
+}
+
+static int audit_flock(int fd, int op)
+{
+	while (flock(fd, op) != 0)
+		if (errno != EINTR)
+			return -errno;
 	return 0;
 }
 
-/* With the lock held: the file passed its size; start a new one. */
-static int audit_rotate(struct mgr_audit *a)
+/* With the lock held: open the file and flock it; *SIZE is where the next
+ * line starts.  Reopens first when another process rotated the file. */
+static int audit_lock_file(struct mgr_audit *a, uint64_t *size)
 {
-	if (rename(a->path, a->rotated) != 0)
-		return -errno;
-	close(a->fd);
-	a->fd = -1;
-	return audit_open(a);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		int rc = audit_open(a);
+		if (rc == 0)
+			rc = audit_flock(a->fd, LOCK_EX);
+		if (rc) {
+			audit_close(a);
+			return rc;
+		}
+		struct stat fst, pst;
+		if (fstat(a->fd, &fst) != 0) {
+			rc = -errno;
+			audit_close(a);
+			return rc;
+		}
+		if (stat(a->path, &pst) == 0 && pst.st_ino == fst.st_ino && pst.st_dev == fst.st_dev) {
+			*size = (uint64_t)fst.st_size;
+			return 0;
+		}
+		audit_close(a);   /* rotated (or removed) under us: the lock goes with it */
+	}
+	return -ESTALE;
 }
 
+/* With the lock and the flock held: append LEN bytes of LINE at SIZE,
+ * whole or not at all (see "Whole lines").  *BROKEN: a fragment could not
+ * be removed. */
+static int audit_append(struct mgr_audit *a, const char *line, size_t len, uint64_t size,
+			bool *broken)
+{
+	size_t done = 0;
+	int rc = 0;
+	while (done < len) {
+		ssize_t n = write(a->fd, line + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (rc == 0 || done == 0)
+		return rc;
+	/* Part of the line is in the file: cut it off again. */
+	if (ftruncate(a->fd, (off_t)size) != 0) {
+		*broken = true;
+		if (write(a->fd, "\n", 1) != 1)
+			audit_close(a);   /* reopened at the next entry */
+	}
+	return rc;
+}
+
+/* With the lock and the flock held: the file passed its size; start a new
+ * one (the next entry opens it). */
+static int audit_rotate(struct mgr_audit *a)
+{
+	int rc = rename(a->path, a->rotated) != 0 ? -errno : 0;
+	audit_close(a);
+	return rc;
+}
 /* Append S (NULL or empty: "-") as one field, control characters made
  * spaces, at most AUDIT_FIELD_MAX bytes. */
 static void audit_field(textbuf *line, const char *s)
@@ -124,12 +217,12 @@ static void audit_field(textbuf *line, const char *s)
 	textbuf_append(line, buf, n);
 }
 
-void mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, bool allowed,
-	       unsigned privs, const char *detail)
+int mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, bool allowed,
+	      unsigned privs, const char *detail)
 {
 	struct mgr_audit *a = m ? m->audit : NULL;
 	if (!a)
-		return;
+		return 0;   /* no audit log at all (not opened through mgr_open) */
 	char when[40];
 	mgr_format_time(store_now_ns(), when);
 	textbuf line = TEXTBUF_INIT;
@@ -144,25 +237,38 @@ void mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, boo
 	textbuf_append(&line, "\n", 1);
 	int rc = textbuf_error(&line);
 
+	uint64_t size = 0, lost = 0;
+	bool broken = false;
+	int rrc = 0;
 	pthread_mutex_lock(&a->lock);
 	if (rc == 0)
-		rc = audit_open(a);
+		rc = audit_lock_file(a, &size);
 	if (rc == 0) {
-		ssize_t n = write(a->fd, line.data, line.len);
-		if (n < 0)
-			rc = -errno;
-		else if ((size_t)n != line.len)
-			rc = -EIO;
-		if (n > 0)
-			a->size += (uint64_t)n;
+		rc = audit_append(a, line.data, line.len, size, &broken);
+		if (rc == 0 && size + line.len >= a->max)
+			rrc = audit_rotate(a);
+		if (a->fd >= 0)
+			audit_flock(a->fd, LOCK_UN);
 	}
-	if (rc == 0 && a->size >= a->max)
-		rc = audit_rotate(a);
-	bool complain = rc != 0 && !a->complained;
-	if (complain)
-		a->complained = true;
+	bool first = false;
+	if (rc) {
+		__atomic_add_fetch(&a->failures, 1, __ATOMIC_RELAXED);
+		first = a->lost++ == 0;
+	} else if (a->lost) {
+		lost = a->lost;
+		a->lost = 0;
+	}
 	pthread_mutex_unlock(&a->lock);
-	if (complain)
-		mgr_log(MGR_LOG_ERROR, "audit: cannot write '%s': %s", a->path, strerror(-rc));
+	if (rrc)
+		mgr_log(MGR_LOG_ERROR, "audit: cannot rotate '%s': %s", a->path, strerror(-rrc));
+	if (broken)
+		mgr_log(MGR_LOG_ERROR, "audit: cannot remove a partial line from '%s'", a->path);
+	if (first)
+		mgr_log(MGR_LOG_ERROR, "audit: cannot write '%s': %s; decisions are denied to all but "
+				       "superusers until it can", a->path, strerror(-rc));
+	if (lost)
+		mgr_log(MGR_LOG_WARN, "audit: writing '%s' again; %llu entries could not be written",
+			a->path, (unsigned long long)lost);
 	textbuf_free(&line);
+	return rc;
 }

@@ -275,6 +275,19 @@ static int load_job(struct mgr_jobs *js, const char *name)
 				return rc;
 		}
 	}
+	/* The name's owner; a job from before owners were recorded is its
+	 * first run's submitter's. */
+	snprintf(path, sizeof path, "%s/%s/owner", js->dir, name);
+	textbuf o = TEXTBUF_INIT;
+	unsigned ouid;
+	if (mgr_state_read(path, &o) == 0 && o.data && sscanf(o.data, "%u", &ouid) == 1) {
+		job->owned = true;
+		job->owner_uid = ouid;
+	} else if (job->nruns) {
+		job->owned = true;
+		job->owner_uid = job->runs[0].uid;
+	}
+	textbuf_free(&o);
 	return 0;
 }
 
@@ -354,7 +367,21 @@ void mgr_jobs_stop(mgr *m)
 
 /* ---- submission and queries --------------------------------------------------------------------- */
 
-int mgr_job_declare(mgr *m, const char *name, uint32_t *job_id)
+/* With the jobs lock held: record UID as the owner of JOB. */
+static int job_claim(struct mgr_jobs *js, struct job *job, uint32_t uid)
+{
+	char path[PATH_MAX + 300], text[16];
+	int n = snprintf(text, sizeof text, "%u\n", uid);
+	snprintf(path, sizeof path, "%s/%s/owner", js->dir, job->name);
+	int rc = mgr_state_replace(path, text, (size_t)n);
+	if (rc == 0) {
+		job->owned = true;
+		job->owner_uid = uid;
+	}
+	return rc;
+}
+
+int mgr_job_declare(mgr *m, const char *name, uint32_t uid, uint32_t *job_id, uint32_t *owner)
 {
 	struct mgr_jobs *js = m->jobs;
 	const char *why = NULL;
@@ -383,20 +410,41 @@ int mgr_job_declare(mgr *m, const char *name, uint32_t *job_id)
 			rc = mgr_state_replace(dir, idtext, (size_t)n);
 		}
 	}
+	if (rc == 0 && job->owned && job->owner_uid != uid) {
+		rc = -EACCES;
+		if (owner)
+			*owner = job->owner_uid;
+	} else if (rc == 0 && !job->owned) {
+		rc = job_claim(js, job, uid);
+	}
 	if (rc == 0)
 		*job_id = job->id;
 	pthread_mutex_unlock(&js->lock);
 	return rc;
 }
 
+int mgr_job_owner(mgr *m, uint32_t job_id, uint32_t *uid)
+{
+	struct mgr_jobs *js = m->jobs;
+	if (!js)
+		return -ENOENT;
+	pthread_mutex_lock(&js->lock);
+	struct job *job = job_id >= 1 && job_id <= js->njobs ? js->jobs[job_id - 1] : NULL;
+	bool owned = job && job->owned;
+	if (owned)
+		*uid = job->owner_uid;
+	pthread_mutex_unlock(&js->lock);
+	return owned ? 0 : -ENOENT;
+}
+
 int mgr_job_submit(mgr *m, const char *name, const char *text, size_t len, uint32_t uid,
-		   uint32_t gid, uint32_t *job_id, uint32_t *run)
+		   uint32_t gid, uint32_t *job_id, uint32_t *run, uint32_t *holder)
 {
 	struct mgr_jobs *js = m->jobs;
 	if (len > MGR_JOB_TEXT_MAX)
 		return -EFBIG;
 	uint32_t id;
-	int rc = mgr_job_declare(m, name, &id);
+	int rc = mgr_job_declare(m, name, uid, &id, holder);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&js->lock);

@@ -63,12 +63,25 @@ void mgr_jobs_stop(mgr *m);
  * '-' and '.', not starting with '.'. */
 bool mgr_job_name_valid(const char *name, const char **why);
 
-/* Find job NAME, or create it with no runs yet (so a file being written
- * under jobs/ already has its inode number). */
-int mgr_job_declare(mgr *m, const char *name, uint32_t *job_id);
-/* Queue TEXT as a new run of job NAME; *run is its number. */
+/* Job names are per submitter.  The user who first declares a name owns
+ * the job for good (HOME/manager/jobs/NAME/owner holds the uid; a job kept
+ * from before owners were recorded belongs to the submitter of its first
+ * run), and only that user may submit runs of it: every run of a job is
+ * its owner's, so NAME.sql and NAME/ never show another user's run.  No
+ * exception is made for superusers, who read every run but submit under
+ * names of their own. */
+
+/* Find job NAME for UID, or create it for UID with no runs yet (so a file
+ * being written under jobs/ already has its inode number).  -EACCES when
+ * NAME belongs to another user; *OWNER (when given) is that user. */
+int mgr_job_declare(mgr *m, const char *name, uint32_t uid, uint32_t *job_id, uint32_t *owner);
+/* Queue TEXT as a new run of job NAME, submitted by UID:GID; *run is its
+ * number.  -EACCES (and the owner in *HOLDER) as mgr_job_declare. */
 int mgr_job_submit(mgr *m, const char *name, const char *text, size_t len, uint32_t uid,
-		   uint32_t gid, uint32_t *job_id, uint32_t *run);
+		   uint32_t gid, uint32_t *job_id, uint32_t *run, uint32_t *holder);
+/* The owner of job JOB_ID: -ENOENT when there is no such job or nobody
+ * holds it yet (a job kept from before owners, without runs). */
+int mgr_job_owner(mgr *m, uint32_t job_id, uint32_t *uid);
 
 /* Jobs are numbered from 1 in the order they were first submitted; the
  * number is stable across restarts (it is part of inode numbers). */

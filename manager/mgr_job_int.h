@@ -19,6 +19,8 @@ struct job_run {
 struct job {
 	char name[MGR_JOB_NAME_MAX + 1];
 	uint32_t id;
+	bool owned;                 /* OWNER_UID holds the name (see mgr_job_declare) */
+	uint32_t owner_uid;
 	struct job_run *runs;
 	uint32_t nruns, capruns;
 	struct mgr_jobs *jobs;

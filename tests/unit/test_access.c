@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -588,6 +590,66 @@ static void test_audit_rotation(void **state)
 	assert_non_null(strstr(old, "\tdeny\t"));
 }
 
+/* An entry that cannot be written whole: the file size limit lets a write
+ * store only part of a line (as a full disk does).  No fragment may stay
+ * for the next line to join, the check fails closed for everyone but a
+ * superuser, and the failures are counted. */
+static void test_audit_fails_closed(void **state)
+{
+	struct fixture *f = *state;
+	char text[16384];
+	struct stat st;
+	struct rlimit old, small;
+	grant_ok(f, MGR_PRIV_SELECT, &o_people, user(U_OTHER));
+	assert_int_equal(mgr_authorize(f->m, &f->other, MGR_PRIV_SELECT, &o_people, "read", NULL), 0);
+	assert_int_equal(mgr_audit_failures(f->m), 0);
+	assert_int_equal(stat(mgr_audit_path(f->m), &st), 0);
+	off_t before = st.st_size;
+
+	/* Room for 20 more bytes: a write stops inside the time field. */
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small = old;
+	small.rlim_cur = (rlim_t)before + 20;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	int denied = mgr_authorize(f->m, &f->other, MGR_PRIV_SELECT, &o_people, "read", NULL);
+	int su = mgr_authorize(f->m, &f->su, MGR_PRIV_SELECT, &o_people, "read", NULL);
+	int direct = mgr_audit(f->m, U_OTHER, "read", "/warehouse/hr/people", true, 0, NULL);
+	int decision = mgr_audit_decision(f->m, &f->other, "list", "/warehouse", true, 0, NULL);
+	int rc = stat(mgr_audit_path(f->m), &st);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+
+	assert_int_equal(denied, -EACCES);   /* allowed, but not audited: denied */
+	assert_int_equal(su, 0);             /* a superuser goes on */
+	assert_true(direct < 0);
+	assert_int_equal(decision, -EACCES);
+	assert_int_equal(rc, 0);
+	assert_int_equal(st.st_size, before);   /* no part of a line stayed */
+	assert_int_equal(mgr_audit_failures(f->m), 4);
+
+	/* With room again the same check is allowed, and every line is whole. */
+	assert_int_equal(mgr_authorize(f->m, &f->other, MGR_PRIV_SELECT, &o_people, "read", NULL), 0);
+	assert_int_equal(mgr_audit_decision(f->m, &f->other, "list", "/warehouse", true, 0, NULL), 0);
+	assert_int_equal(mgr_audit_failures(f->m), 4);
+	audit_read(f, "", text, sizeof text);
+	unsigned lines = audit_lines_check(text);
+	regex_t re;
+	assert_int_equal(regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z\t"
+				      "[0-9]+\t[^\t]+\t[^\t]+\t(allow|deny)\t[^\t]+\t[^\t]+$",
+			     REG_EXTENDED | REG_NEWLINE), 0);
+	unsigned good = 0;
+	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+		if (regexec(&re, l, 0, NULL, 0) == 0)
+			good++;
+		else
+			print_error("malformed audit line: %s\n", l);
+	}
+	regfree(&re);
+	assert_int_equal(good, lines);
+	assert_int_equal(lines, 4);   /* the grant, a read, a read, a list */
+}
+
 /* Checks from many threads while grants change, and audit lines from many
  * threads: every line whole. */
 struct checker {
@@ -775,6 +837,7 @@ int main(void)
 		TEST(test_visible),
 		TEST(test_audit_lines),
 		TEST(test_audit_rotation),
+		TEST(test_audit_fails_closed),
 		TEST(test_concurrent),
 		TEST(test_priv_names),
 		TEST(test_grantee_names),
