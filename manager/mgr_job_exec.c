@@ -24,6 +24,22 @@
  * earlier statement revoked something.  Access control statements (GRANT,
  * CREATE ROLE, ...) are checked by the access API itself.
  *
+ * Names (job_access, the catalog's access hook).  The analyzer resolves
+ * every name a statement writes as the submitter sees the catalog, by the
+ * rule of the mount's listings (mgr_access_visible): a platform, database
+ * or table the submitter holds no privilege on, above or below, is
+ * answered exactly as one that does not exist ("unknown table ..."), and
+ * "did you mean" offers only visible names.  A visible table the statement
+ * reads without SELECT (or writes without MODIFY, ...) is refused during
+ * analysis, before its columns are resolved, with the message and audit
+ * entry the check below would give.  A hidden name is audited (its action,
+ * "deny", "not visible to the caller"); a missing one writes nothing: the
+ * audit log is read only with ADMIN on the metastore, which sees every
+ * name anyway.  Up front, a hidden name is treated as a missing one (the
+ * statement is left to be checked when it runs, as it may read what an
+ * earlier statement creates) and audited only then, so that what the job
+ * commits before failing does not tell the two apart either.
+ *
  * Engines.  A statement runs on the engine of the platform its output is
  * on (the target of INSERT, CREATE TABLE [AS] and the DDL statements); a
  * SELECT on that of the platform of the tables it reads when they are all
@@ -83,6 +99,7 @@ struct run_ctx {
 	sql_arena *arena;
 	mgr_principal who;          /* the submitter */
 	bool *prechecked;           /* [statement index - 1]: checked and audited up front */
+	bool preflight;             /* analyzing up front: hidden names are not audited yet */
 	const sql_engine_methods *engine;   /* of the current statement */
 	textbuf engine_stmts[MGR_MAX_PLATFORMS];   /* ", 1, 3": statements each engine ran */
 };
@@ -668,6 +685,54 @@ static void object_display(const mgr_object *o, char *out, size_t cap)
 	}
 }
 
+/* mgr_authorize's verb for a privilege the analyzer asks about. */
+static const char *priv_action(unsigned privs)
+{
+	if (privs & MGR_PRIV_ADMIN)
+		return "drop";
+	if (privs & MGR_PRIV_CREATE)
+		return "create";
+	if (privs & MGR_PRIV_MODIFY)
+		return "write";
+	if (privs & MGR_PRIV_SELECT)
+		return "read";
+	return "lookup";
+}
+
+/* The catalog's access hook (sql_catalog.access): names as the submitter
+ * sees them (see "Names" above). */
+static sql_access job_access(void *ctx, const sql_catalog *cat, unsigned platform, const char *db,
+			     const char *table, unsigned privs, unsigned flags, sql_error *err)
+{
+	struct run_ctx *rc = ctx;
+	if (platform >= cat->nplatforms)
+		return SQL_ACCESS_HIDDEN;
+	mgr_object o = {table ? MGR_OBJ_TABLE : db ? MGR_OBJ_DATABASE : MGR_OBJ_PLATFORM,
+			rc->platforms[platform].name, db, table};
+	privs &= MGR_PRIV_ALL;
+	if (!mgr_access_visible(rc->m, &rc->who, &o)) {
+		if (!(flags & SQL_ACCESS_PROBE) && !rc->preflight) {
+			char path[3 * (STORE_NAME_MAX + 1) + 2];
+			mgr_object_path(&o, path, sizeof path);
+			mgr_audit(rc->m, rc->who.uid, priv_action(privs), path, false, privs,
+				  "not visible to the caller");
+		}
+		return SQL_ACCESS_HIDDEN;
+	}
+	if (!privs || mgr_access_holds(rc->m, &rc->who, privs, &o))
+		return SQL_ACCESS_OK;
+	if (flags & SQL_ACCESS_PROBE)
+		return SQL_ACCESS_DENIED;
+	/* Audited and logged as the check before a statement runs does it. */
+	mgr_authorize(rc->m, &rc->who, privs, &o, priv_action(privs), NULL);
+	unsigned missing = privs & ~mgr_access_privs(rc->m, &rc->who, &o);
+	char what[3 * STORE_NAME_MAX + 8];
+	object_display(&o, what, sizeof what);
+	sql_error_set(err, 0, 0, "permission denied: uid %u lacks %s on %s", rc->who.uid,
+		      mgr_priv_name(missing ? missing & -missing : privs & -privs), what);
+	return SQL_ACCESS_DENIED;
+}
+
 /* Check what analyzed statement S needs, READS (from need_reads) last.
  * SILENT (it was checked and audited up front): a privilege still held is
  * not audited again. */
@@ -721,7 +786,17 @@ static int preflight(struct run_ctx *rc, uint32_t nstmts, uint32_t *failed_at)
 			need_reads(rc, pa, q->query, &reads);
 			rc->catalog.engine_platform = stmt_engine_platform(rc, s);
 			memset(&perr, 0, sizeof perr);
-			if (sql_analyze(pa, &rc->catalog, s, &perr))
+			rc->preflight = true;
+			int aerr = sql_analyze(pa, &rc->catalog, s, &perr);
+			rc->preflight = false;
+			if (aerr == -EACCES) {
+				/* A visible name without the privilege: refused now. */
+				rc->err = perr;
+				*failed_at = i + 1;
+				err = aerr;
+				break;
+			}
+			if (aerr)
 				continue;   /* depends on an earlier statement: checked when it runs */
 			err = stmt_authorize(rc, pa, s, &reads, false);
 			if (err) {
@@ -738,8 +813,29 @@ static int preflight(struct run_ctx *rc, uint32_t nstmts, uint32_t *failed_at)
 
 /* ---- access control statements ------------------------------------------------------------ */
 
+/* Is O hidden from the submitter (see "Names")?  Audited when it is. */
+static bool object_hidden(struct run_ctx *rc, const mgr_object *o)
+{
+	if (mgr_access_visible(rc->m, &rc->who, o))
+		return false;
+	char path[3 * (STORE_NAME_MAX + 1) + 2];
+	mgr_object_path(o, path, sizeof path);
+	mgr_audit(rc->m, rc->who.uid, "lookup", path, false, 0, "not visible to the caller");
+	return true;
+}
+
+/* Is platform index PI unknown to the submitter: missing, or hidden? */
+static bool platform_unknown(struct run_ctx *rc, unsigned pi)
+{
+	if (pi >= rc->catalog.nplatforms)
+		return true;
+	mgr_object p = {MGR_OBJ_PLATFORM, rc->platforms[pi].name, NULL, NULL};
+	return object_hidden(rc, &p);
+}
+
 /* The object as written, resolved (db.table is on the first platform) and
- * checked to exist; the error names the object's place. */
+ * checked to exist; the error names the object's place.  An object the
+ * submitter may not see is unknown, as a missing one. */
 static int resolve_object(struct run_ctx *rc, const sql_object *so, mgr_object *o)
 {
 	unsigned def = rc->catalog.default_platform, pi = def;
@@ -752,7 +848,7 @@ static int resolve_object(struct run_ctx *rc, const sql_object *so, mgr_object *
 		return 0;
 	case SQL_OBJECT_PLATFORM:
 		pi = platform_index(rc, so->names[0], rc->catalog.nplatforms);
-		if (pi == rc->catalog.nplatforms) {
+		if (platform_unknown(rc, pi)) {
 			sql_error_set(&rc->err, so->line, so->col, "unknown platform \"%s\"", so->names[0]);
 			return -ENOENT;
 		}
@@ -773,7 +869,7 @@ static int resolve_object(struct run_ctx *rc, const sql_object *so, mgr_object *
 	}
 	if (qualified) {
 		pi = platform_index(rc, so->names[0], rc->catalog.nplatforms);
-		if (pi == rc->catalog.nplatforms) {
+		if (platform_unknown(rc, pi)) {
 			sql_error_set(&rc->err, so->line, so->col, "unknown platform \"%s\"", so->names[0]);
 			return -ENOENT;
 		}
@@ -793,6 +889,8 @@ static int resolve_object(struct run_ctx *rc, const sql_object *so, mgr_object *
 			store_table_clear(&t);
 	}
 	store_abort(txn);
+	if (err == 0 && object_hidden(rc, o))
+		err = -ENOENT;
 	char what[3 * STORE_NAME_MAX + 8];
 	object_display(o, what, sizeof what);
 	if (err == -ENOENT || err == -EINVAL)
@@ -1301,6 +1399,8 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 	rc->gid = job->runs[run - 1].gid;
 	rc->scans = (mgr_exchange_scan){m, rc->uid};
 	mgr_exchange_catalog(&rc->scans, &rc->catalog);
+	rc->catalog.access = job_access;
+	rc->catalog.access_ctx = rc;
 	rc->who = (mgr_principal){rc->uid, rc->gid};
 	job->runs[run - 1].started_ns = store_now_ns();
 	job->runs[run - 1].progress = &rc->progress;

@@ -58,6 +58,16 @@ typedef struct sql_scan_source {
 	void (*release)(void *open_ctx);
 } sql_scan_source;
 
+/* What a statement's principal may do with a name (sql_catalog.access). */
+typedef enum sql_access {
+	SQL_ACCESS_OK = 0,           /* visible, and every privilege asked for is held */
+	SQL_ACCESS_HIDDEN = 1,       /* not visible: resolved exactly as a name that does not exist */
+	SQL_ACCESS_DENIED = 2,       /* visible, a privilege is missing: the reason in ERR */
+} sql_access;
+
+/* sql_catalog.access flags. */
+#define SQL_ACCESS_PROBE 1u      /* a "did you mean" candidate: decide only, record nothing */
+
 typedef struct sql_catalog {
 	const sql_platform *platforms;
 	unsigned nplatforms;
@@ -73,6 +83,25 @@ typedef struct sql_catalog {
 	int (*scan_source)(void *ctx, const struct sql_catalog *cat, unsigned table_platform,
 			   const store_table *t, sql_scan_source *out, sql_error *err);
 	void *scan_source_ctx;
+	/* Optional (NULL: every name is visible; privileges are the caller's
+	 * business after analysis).  Whether the statement's principal may see
+	 * an object that exists, and hold PRIVS (SQL_PRIV_* bits, 0: only see
+	 * it) on it: platform PLATFORM (DB NULL), its database DB (TABLE
+	 * NULL), or table DB.TABLE.  The analyzer asks before an object's
+	 * existence, schema or columns show in any message or plan: for every
+	 * table a statement reads (SELECT), the target of INSERT, ADD/DROP
+	 * PARTITION and MSCK REPAIR (MODIFY), of SHOW PARTITIONS (SELECT), the
+	 * database of CREATE TABLE [AS] (CREATE), the table of DROP TABLE
+	 * (ADMIN), every platform named explicitly (0), and, with
+	 * SQL_ACCESS_PROBE, every name it would offer after "did you mean".
+	 * HIDDEN names are answered as missing ones, byte for byte; DENIED ones
+	 * with ERR's message (the analyzer sets the place).  Without
+	 * SQL_ACCESS_PROBE the callee records its refusals (the manager's
+	 * audit log). */
+	sql_access (*access)(void *ctx, const struct sql_catalog *cat, unsigned platform,
+			     const char *db, const char *table, unsigned privs, unsigned flags,
+			     sql_error *err);
+	void *access_ctx;
 } sql_catalog;
 
 /* The daemon's limits, from which the physical planner sizes each stage. */

@@ -22,6 +22,19 @@
  *   - a JOIN's ON condition is split into equi keys and a residual.
  *
  * The first error stops the analysis and names the place.
+ *
+ * Names the caller may not see.  When the catalog has an access hook
+ * (sql_catalog.access: the manager's privileges, for the job's submitter),
+ * every platform, database and table a statement names is resolved through
+ * it, right after the metastore says the object exists and before anything
+ * of it (its schema, its columns, whether it has a schema) can show in a
+ * message: an object the caller may not see is resolved exactly as one
+ * that does not exist, down to the byte of the message; one it sees but
+ * lacks the statement's privilege on fails with the hook's "permission
+ * denied" before its columns are looked at, so a column error ("unknown
+ * column ... did you mean ...") only ever names columns of tables the
+ * caller may read.  "Did you mean" offers only names the hook calls
+ * visible.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -61,6 +74,10 @@ typedef struct an_scope {
 } an_scope;
 
 static int an_plan(an_ctx *c, sql_plan **slot);
+
+/* an_table_get's PRIVS for a table that is not asked about (the mirror a
+ * name is redirected to: the privilege is needed on the name written). */
+#define AN_UNCHECKED (~0u)
 
 /* ---- shared helpers (declared in sql_int.h) --------------------------------------- */
 
@@ -880,12 +897,49 @@ out:
 	return rc;
 }
 
+/* ---- what the caller may see (sql_catalog.access) ------------------------------------- */
+
+/* May the caller see the existing object (PLATFORM; DB; DB.TABLE) and hold
+ * PRIVS on it?  0; -ENOENT when it may not see it (nothing is set: the
+ * caller answers as for a missing name); -EACCES with the error set at
+ * LINE:COL when it sees it but a privilege is missing. */
+static int an_access(an_ctx *c, unsigned platform, const char *db, const char *table,
+		     unsigned privs, uint32_t line, uint32_t col)
+{
+	sql_error why = { 0 };
+
+	if (c->cat->access == NULL)
+		return 0;
+	switch (c->cat->access(c->cat->access_ctx, c->cat, platform, db, table, privs, 0, &why)) {
+	case SQL_ACCESS_OK:
+		return 0;
+	case SQL_ACCESS_HIDDEN:
+		return -ENOENT;
+	default:
+		sql_error_set(c->err, line, col, "%s",
+			      why.message[0] ? why.message : "permission denied");
+		return -EACCES;
+	}
+}
+
+/* May a "did you mean" name the object? */
+static bool an_visible(an_ctx *c, unsigned platform, const char *db, const char *table)
+{
+	return c->cat->access == NULL ||
+	       c->cat->access(c->cat->access_ctx, c->cat, platform, db, table, 0, SQL_ACCESS_PROBE,
+			      NULL) == SQL_ACCESS_OK;
+}
+
 /* ---- relations ---------------------------------------------------------------------- */
 
+/* Platform NAME, when it exists and the caller may see it: a hidden one is
+ * as unknown as a missing one (and the access hook records the refusal). */
 static const sql_platform *an_platform(an_ctx *c, const char *name, unsigned *index)
 {
 	for (unsigned i = 0; i < c->cat->nplatforms; i++) {
 		if (strcasecmp(c->cat->platforms[i].name, name) == 0) {
+			if (an_access(c, i, NULL, NULL, 0, 0, 0) != 0)
+				return NULL;
 			*index = i;
 			return &c->cat->platforms[i];
 		}
@@ -926,11 +980,14 @@ static char *an_joined_name(an_ctx *c, const char *const *names, uint32_t n)
 	return sql_arena_strdup(c->a, n ? names[0] : "");
 }
 
-/* Read table DB.TABLE of PLATFORM into *T (store_table_clear() it).
- * Errors: unknown table (with a suggestion from the same database), or a
- * table without a schema. */
+/* Read table DB.TABLE of PLATFORM into *T (store_table_clear() it), which
+ * the caller needs PRIVS on (AN_UNCHECKED: not asked).  Errors: unknown
+ * table (with a suggestion from the same database, among the tables the
+ * caller may see), which is also the answer for a table the caller may not
+ * see; permission denied; or a table without a schema. */
 static int an_table_get(an_ctx *c, unsigned platform, const char *db, const char *table,
-			const char *written, uint32_t line, uint32_t col, store_table *t)
+			unsigned privs, const char *written, uint32_t line, uint32_t col,
+			store_table *t)
 {
 	store_env *env = c->cat->platforms[platform].store;
 	store_txn *txn = NULL;
@@ -948,6 +1005,13 @@ static int an_table_get(an_ctx *c, unsigned platform, const char *db, const char
 		return rc;
 	}
 	rc = store_table_get(txn, db, table, t);
+	if (rc == 0 && privs != AN_UNCHECKED) {
+		rc = an_access(c, platform, t->db, t->name, privs, line, col);
+		if (rc == -EACCES)
+			goto out;
+		if (rc)
+			store_table_clear(t);   /* hidden: answered as missing, below */
+	}
 	if (rc == 0 && !t->has_schema) {
 		rc = an_fail(c, line, col, "table \"%s\" has no schema yet", written);
 		goto out;
@@ -964,7 +1028,8 @@ static int an_table_get(an_ctx *c, unsigned platform, const char *db, const char
 		while (store_iter_next(it, &cand) == 0) {
 			unsigned d = sql_edit_distance(table, cand.name);
 
-			if (d <= limit && (best[0] == '\0' || d < bestd)) {
+			if (d <= limit && (best[0] == '\0' || d < bestd) &&
+			    (privs == AN_UNCHECKED || an_visible(c, platform, cand.db, cand.name))) {
 				snprintf(best, sizeof best, "%s.%s", db, cand.name);
 				bestd = d;
 			}
@@ -1123,7 +1188,7 @@ static int an_relation(an_ctx *c, sql_plan **slot, const char *alias)
 	rc = an_table_name(c, p->names, p->nnames, p->line, p->col, &platform, &db, &table);
 	if (rc)
 		return rc;
-	rc = an_table_get(c, platform, db, table, written, p->line, p->col, &t);
+	rc = an_table_get(c, platform, db, table, SQL_PRIV_SELECT, written, p->line, p->col, &t);
 	if (rc)
 		return rc;
 	/* The catalog may resolve the name to another table (a first-platform
@@ -1137,7 +1202,8 @@ static int an_relation(an_ctx *c, sql_plan **slot, const char *alias)
 		if (rc == 0 && src.redirect && src.platform < c->cat->nplatforms) {
 			store_table_clear(&t);
 			platform = src.platform;
-			rc = an_table_get(c, platform, src.db, src.table, written, p->line, p->col, &t);
+			rc = an_table_get(c, platform, src.db, src.table, AN_UNCHECKED, written,
+					  p->line, p->col, &t);
 			if (rc)
 				return rc;
 		}
@@ -1856,20 +1922,26 @@ static int an_target(an_ctx *c, const sql_stmt *st, unsigned *platform, const ch
 	return an_table_name(c, st->target, st->ntarget, st->line, st->col, platform, db, table);
 }
 
-static int an_target_table(an_ctx *c, const sql_stmt *st, unsigned *platform, store_table *t)
+/* The target table of ST, which the caller needs PRIVS on. */
+static int an_target_table(an_ctx *c, const sql_stmt *st, unsigned privs, unsigned *platform,
+			   store_table *t)
 {
 	const char *db, *table;
 	int rc = an_target(c, st, platform, &db, &table);
 
 	if (rc)
 		return rc;
-	return an_table_get(c, *platform, db, table, an_joined_name(c, st->target, st->ntarget),
-			    st->line, st->col, t);
+	return an_table_get(c, *platform, db, table, privs,
+			    an_joined_name(c, st->target, st->ntarget), st->line, st->col, t);
 }
 
-/* 0 if the table exists, -ENOENT if not (no error set), else an error. */
+/* Whether the target of CREATE TABLE [AS] or DROP TABLE exists: 0 and
+ * *EXISTS, or an error (unknown database).  CREATE needs CREATE on the
+ * database, DROP ADMIN on the table; a database or a table the caller may
+ * not see is answered as missing. */
 static int an_table_exists(an_ctx *c, const sql_stmt *st, bool *exists)
 {
+	bool drop = st->kind == SQL_STMT_DROP_TABLE;
 	const char *db, *table;
 	unsigned platform = 0;
 	store_txn *txn = NULL;
@@ -1885,12 +1957,27 @@ static int an_table_exists(an_ctx *c, const sql_stmt *st, bool *exists)
 			      store_strerror(rc));
 		return rc;
 	}
-	if (store_database_get(txn, db, &d) != 0) {
+	rc = store_database_get(txn, db, &d);
+	if (rc == 0)
+		rc = an_access(c, platform, d.name, NULL, drop ? 0 : SQL_PRIV_CREATE, st->line,
+			       st->col);
+	if (rc == -EACCES) {
+		store_commit(txn);
+		return rc;
+	}
+	if (rc != 0) {
 		store_commit(txn);
 		return an_fail(c, st->line, st->col, "unknown database \"%s\"", db);
 	}
 	rc = store_table_get(txn, db, table, &t);
 	store_commit(txn);
+	if (rc == 0 && drop) {
+		rc = an_access(c, platform, t.db, t.name, SQL_PRIV_ADMIN, st->line, st->col);
+		if (rc)
+			store_table_clear(&t);
+		if (rc == -EACCES)
+			return rc;
+	}
 	*exists = rc == 0;
 	if (rc == 0)
 		store_table_clear(&t);
@@ -1955,7 +2042,7 @@ static int an_insert(an_ctx *c, sql_stmt *st)
 	if (st->npspecs > 1)
 		return an_fail(c, st->pspecs[1].items[0].line, st->pspecs[1].items[0].col,
 			       "INSERT takes one PARTITION clause");
-	rc = an_target_table(c, st, &platform, &t);
+	rc = an_target_table(c, st, SQL_PRIV_MODIFY, &platform, &t);
 	if (rc)
 		return rc;
 	if (ps && ps->nitems && t.npartkeys == 0) {
@@ -2192,7 +2279,10 @@ int sql_analyze(sql_arena *a, const sql_catalog *cat, sql_stmt *stmt, sql_error 
 	case SQL_STMT_DROP_PARTITION:
 	case SQL_STMT_MSCK_REPAIR:
 	case SQL_STMT_SHOW_PARTITIONS:
-		rc = an_target_table(&c, stmt, &platform, &t);
+		rc = an_target_table(&c, stmt,
+				     stmt->kind == SQL_STMT_SHOW_PARTITIONS ? SQL_PRIV_SELECT
+									  : SQL_PRIV_MODIFY,
+				     &platform, &t);
 		if (rc)
 			return rc;
 		if (t.npartkeys == 0 && stmt->kind != SQL_STMT_MSCK_REPAIR) {

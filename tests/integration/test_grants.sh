@@ -198,6 +198,10 @@ FROM s.t;"
 	assert_eq "and commits both statements" "5" "$(mf_field "$W/s/out/.table" rows)"
 
 	user_job lake_denied "CREATE TABLE lake.ml.mine (id BIGINT);"
+	assert_match "a platform the user holds nothing on is unknown to its jobs, as to its listings" \
+		'line 1, column 1: unknown platform "lake" in "lake.ml.mine"' "$STATUS"
+	run_job user_lake_db "GRANT CREATE ON DATABASE lake.ml TO USER $U;"
+	user_job lake_denied2 "CREATE TABLE lake.ml.mine (id BIGINT);"
 	assert_match "a job on lake needs SUBMIT on lake" \
 		"line 1, column 1: permission denied: uid $U lacks SUBMIT on lake" "$STATUS"
 	run_job user_lake "GRANT SUBMIT ON PLATFORM lake TO USER $U;

@@ -1,7 +1,8 @@
 /*
  * test_sql_analyze.c - the analyzer against a metastore in a temporary
  * directory: relations, columns, types, aggregates, joins, INSERT and DDL
- * checks, and every error message with its place.
+ * checks, every error message with its place, and names the caller may not
+ * see (answered as missing ones, never suggested).
  *
  * Plans are built by hand with the IR constructors, shaped as the parser
  * shapes them (Project/Aggregate over Filter over relations, HAVING as a
@@ -607,6 +608,148 @@ static void test_analyze_show_partitions_of_unpartitioned_table(void **state)
 	assert_error(f, st, "line 1, column 1: sales.customers is not partitioned");
 }
 
+/* ---- names the caller may not see (sql_catalog.access) ------------------------------------------ */
+
+/* The access hook of these tests: sales.secret and the database vault are
+ * hidden, sales.notes is visible but not readable; REFUSALS counts what the
+ * hook would record (every answer but OK, probes left out). */
+static unsigned refusals;
+
+static sql_access hide_secret(void *ctx, const sql_catalog *cat, unsigned platform, const char *db,
+			      const char *table, unsigned privs, unsigned flags, sql_error *err)
+{
+	bool probe = flags & SQL_ACCESS_PROBE;
+
+	(void)ctx;
+	(void)cat;
+	(void)platform;
+	if ((db && strcmp(db, "vault") == 0) || (table && strcmp(table, "secret") == 0)) {
+		refusals += !probe;
+		return SQL_ACCESS_HIDDEN;
+	}
+	if (table && strcmp(table, "notes") == 0 && (privs & ~SQL_PRIV_MODIFY)) {
+		refusals += !probe;
+		if (err)
+			sql_error_set(err, 0, 0, "permission denied: no %s on %s.%s",
+				      privs & SQL_PRIV_SELECT ? "SELECT" : "ADMIN", db, table);
+		return SQL_ACCESS_DENIED;
+	}
+	return SQL_ACCESS_OK;
+}
+
+static int setup_hidden(void **state)
+{
+	static const store_column secret[] = { { "id", STORE_TYPE_BIGINT },
+					       { "ssn_col", STORE_TYPE_STRING } };
+	struct fixture *f;
+
+	if (setup(state) != 0)
+		return -1;
+	f = *state;
+	make_table(f->env, "sales", "secret", secret, 2, 0);
+	make_table(f->env, "vault", "box", secret, 2, 0);
+	f->cat.access = hide_secret;
+	refusals = 0;
+	return 0;
+}
+
+/* The error of SQL's first statement ("" when it analyzes). */
+static void sql_error_of(struct fixture *f, const char *sql, char *out, size_t cap)
+{
+	sql_script sc;
+
+	memset(&f->err, 0, sizeof f->err);
+	assert_int_equal(sql_parse(f->a, sql, strlen(sql), &sc, &f->err), 0);
+	out[0] = '\0';
+	if (analyze(f, sc.stmts[0]) != 0)
+		sql_error_format(&f->err, out, cap);
+}
+
+static const char *const hidden_refs[] = {
+	"SELECT ssn_co FROM sales.secret",
+	"SELECT * FROM hive.sales.secret",
+	"SELECT o.id FROM sales.orders o JOIN sales.secret s ON o.id = s.id",
+	"SELECT n FROM (SELECT ssn_co AS n FROM sales.secret) q",
+	"WITH c AS (SELECT ssn_co FROM sales.secret) SELECT id FROM sales.orders",
+	"SELECT id FROM sales.orders UNION ALL SELECT ssn_co FROM sales.secret",
+	"INSERT INTO sales.secret VALUES (1)",
+	"INSERT INTO sales.customers SELECT ssn_co, 'x', 'y', true FROM sales.secret",
+	"CREATE TABLE sales.copy AS SELECT ssn_co FROM sales.secret",
+	"SHOW PARTITIONS sales.secret",
+	"DROP TABLE sales.secret",
+	"EXPLAIN SELECT ssn_co FROM sales.secret",
+	"SELECT * FROM sales.secre",
+	"CREATE TABLE vault.mine (id BIGINT)",
+	"DROP TABLE vault.box",
+	"SELECT * FROM vault.box",
+};
+
+static void test_analyze_hidden_table_answers_as_missing_byte_for_byte(void **state)
+{
+	struct fixture *f = F(state);
+	size_t n = sizeof hidden_refs / sizeof hidden_refs[0];
+	char (*hidden)[600] = calloc(n, sizeof *hidden);
+	char missing[600];
+	store_txn *txn = NULL;
+
+	assert_non_null(hidden);
+	for (size_t i = 0; i < n; i++) {
+		unsigned before = refusals;
+
+		sql_error_of(f, hidden_refs[i], hidden[i], sizeof hidden[i]);
+		assert_true(hidden[i][0] != '\0');
+		assert_null(strstr(hidden[i], "ssn_col"));
+		assert_null(strstr(hidden[i], "did you mean"));
+		/* Each refusal recorded once, probes for suggestions not at all
+		 * (sales.secre does not exist: nothing to refuse). */
+		assert_int_equal(refusals, before + (strstr(hidden_refs[i], "secret") ||
+						     strstr(hidden_refs[i], "vault")));
+	}
+	assert_string_equal(hidden[0], "line 1, column 20: unknown table \"sales.secret\"");
+	assert_string_equal(hidden[13], "line 1, column 1: unknown database \"vault\"");
+	/* The same statements once the objects are really gone. */
+	assert_int_equal(store_write_begin(f->env, &txn), 0);
+	assert_int_equal(store_table_drop(txn, "sales", "secret", STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(store_table_drop(txn, "vault", "box", STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(store_database_drop(txn, "vault", STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(store_commit(txn), 0);
+	for (size_t i = 0; i < n; i++) {
+		sql_error_of(f, hidden_refs[i], missing, sizeof missing);
+		assert_string_equal(hidden[i], missing);
+	}
+	free(hidden);
+}
+
+static void test_analyze_did_you_mean_offers_only_visible_tables(void **state)
+{
+	struct fixture *f = F(state);
+	char msg[600];
+
+	sql_error_of(f, "SELECT * FROM sales.secre", msg, sizeof msg);
+	assert_string_equal(msg, "line 1, column 15: unknown table \"sales.secre\"");
+	sql_error_of(f, "SELECT * FROM sales.ordrs", msg, sizeof msg);
+	assert_string_equal(msg, "line 1, column 15: unknown table \"sales.ordrs\" (did you mean \"sales.orders\"?)");
+	f->cat.access = NULL;
+	sql_error_of(f, "SELECT * FROM sales.secre", msg, sizeof msg);
+	assert_string_equal(msg, "line 1, column 15: unknown table \"sales.secre\" (did you mean \"sales.secret\"?)");
+}
+
+static void test_analyze_column_error_only_after_select_check(void **state)
+{
+	struct fixture *f = F(state);
+	char msg[600];
+
+	sql_error_of(f, "SELECT txt FROM sales.notes", msg, sizeof msg);
+	assert_string_equal(msg, "line 1, column 17: permission denied: no SELECT on sales.notes");
+	assert_int_equal(refusals, 1);
+	sql_error_of(f, "DROP TABLE sales.notes", msg, sizeof msg);
+	assert_string_equal(msg, "line 1, column 1: permission denied: no ADMIN on sales.notes");
+	/* A readable table still says what it has. */
+	sql_error_of(f, "SELECT regin FROM sales.orders", msg, sizeof msg);
+	assert_string_equal(msg, "line 1, column 8: unknown column \"regin\" (did you mean \"region\"?)");
+	assert_int_equal(refusals, 2);
+}
+
 /* ---- from SQL text: the places the parser gives ------------------------------------------------- */
 
 static void assert_sql_error(struct fixture *f, const char *sql, const char *want)
@@ -719,6 +862,12 @@ int main(void)
 		TEST(test_analyze_show_partitions_of_unpartitioned_table),
 		TEST(test_analyze_sql_errors_name_line_and_column),
 		TEST(test_analyze_sql_order_by_alias_and_group_by_position),
+		cmocka_unit_test_setup_teardown(test_analyze_hidden_table_answers_as_missing_byte_for_byte,
+						setup_hidden, teardown),
+		cmocka_unit_test_setup_teardown(test_analyze_did_you_mean_offers_only_visible_tables,
+						setup_hidden, teardown),
+		cmocka_unit_test_setup_teardown(test_analyze_column_error_only_after_select_check,
+						setup_hidden, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
