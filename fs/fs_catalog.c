@@ -197,7 +197,7 @@ static void file_attr(const fs_node *n, struct stat *st)
 	/* A data file served masked (mgr_exchange.h) has the transform's size:
 	 * the materialized file's, or 0 until it is (reads use direct_io). */
 	uint64_t size = 0;
-	if (n->have_table && (n->view_target || mgr_is_mirror(&n->table)) &&
+	if (n->have_table && (n->view_target || mgr_is_mirror(fs_state.m, n->p, &n->table)) &&
 	    mgr_exchange_data_size(fs_state.m, n->p, &n->table, n->view_target, &n->file, &size) > 0) {
 		st->st_size = (off_t)size;
 		st->st_blocks = (blkcnt_t)((size + 511) / 512);
@@ -330,7 +330,8 @@ static int table_lookup(fs_node *parent, const char *name, fs_node *child)
 		return lookup_in_container(parent, parent->table.id, name, child);
 	bool in_store;
 	int rc = lookup_partition(parent, 1, 0, name, child, &in_store);
-	if (rc == -ENOENT && in_store && !parent->view_target && mgr_is_mirror(&parent->table)) {
+	if (rc == -ENOENT && in_store && !parent->view_target &&
+	    mgr_is_mirror(fs_state.m, parent->p, &parent->table)) {
 		/* A path .refresh gave: the source's partition, read-only. */
 		rc = fs_view_lookup(parent, name, child);
 	}
@@ -750,9 +751,9 @@ static int file_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_in
 	store_table where = n->table;   /* shallow: only db and name may change */
 	mgr_platform *src;
 	store_table st = {0};
-	if (!n->view_target && mgr_is_mirror(&n->table)) {
+	if (!n->view_target && mgr_is_mirror(fs_state.m, n->p, &n->table)) {
 		/* A mirrored partition's bytes stay in the source's data store. */
-		if (mgr_mirror_source(fs_state.m, &n->table, &src, &st))
+		if (mgr_mirror_source(fs_state.m, n->p, &n->table, &src, &st))
 			return -ENOENT;
 		data_dir = src->data_dir;
 		memcpy(where.db, st.db, sizeof where.db);

@@ -47,6 +47,13 @@ static int schema_commit(fs_handle *h)
 		char err[256];
 		rc = mgr_table_define(n.p, n.table.db, n.table.name, h->text.data ? h->text.data : "",
 				      h->text.len, STORE_ORIGIN_FS, err, sizeof err);
+		if (rc == -EPERM) {
+			/* A metafs.* property: refused to everyone, and audited. */
+			char path[3 * (STORE_NAME_MAX + 1) + 2];
+			mgr_object o = {MGR_OBJ_TABLE, n.p->name, n.table.db, n.table.name};
+			mgr_object_path(&o, path, sizeof path);
+			mgr_audit(fs_state.m, h->who.uid, "create", path, false, MGR_PRIV_CREATE, err);
+		}
 		if (rc == -EEXIST)
 			rc = -EACCES;
 		else if (rc)

@@ -140,7 +140,7 @@ static void view_attr(const fs_node *n, struct stat *st)
  * source. */
 int fs_view_lookup(fs_node *parent, const char *name, fs_node *child)
 {
-	if (!mgr_is_mirror(&parent->table))
+	if (!mgr_is_mirror(fs_state.m, parent->p, &parent->table))
 		return -ENOENT;
 	unsigned target = parent->p->index + 1;
 	if (!strcmp(name, ".refresh"))
@@ -160,7 +160,7 @@ int fs_view_lookup(fs_node *parent, const char *name, fs_node *child)
 	memset(&src, 0, sizeof src);
 	mgr_platform *sp;
 	store_table st = {0};
-	if (mgr_mirror_source(fs_state.m, &parent->table, &sp, &st))
+	if (mgr_mirror_source(fs_state.m, parent->p, &parent->table, &sp, &st))
 		return -ENOENT;
 	src.kind = FS_KIND_TABLE;
 	src.p = sp;

@@ -220,7 +220,9 @@ int mgr_table_drop(mgr_platform *p, const char *db, const char *name, store_orig
  * listed table without its data). */
 int mgr_table_purge(mgr_platform *p, const char *db, const char *name, store_origin origin);
 /* Parse schema TEXT (the .schema format of metafs(5)) and set it on DB.NAME.
- * On a parse error returns -EINVAL and writes "line N: reason" into ERR. */
+ * On a parse error returns -EINVAL and writes "line N: reason" into ERR;
+ * -EPERM (the same) for a property whose name is reserved for metafs
+ * (sync_property_reserved), whoever asks. */
 int mgr_table_define(mgr_platform *p, const char *db, const char *name, const char *text,
 		     size_t len, store_origin origin, char *err, size_t errlen);
 

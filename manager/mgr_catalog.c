@@ -5,6 +5,7 @@
 #include "manager.h"
 #include "mgr_int.h"
 #include "sql.h"
+#include "sync.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -272,6 +273,14 @@ static int schema_parse(const char *text, size_t len, store_table *t, char *err,
 			if (!*key || strchr(key, '=') || strpbrk(value, "\r")) {
 				snprintf(err, errlen, "line %u: bad property", lineno);
 				rc = -EINVAL;
+				goto out_props;
+			}
+			/* metafs.* properties are the daemon's: sync apply writes
+			 * them, nothing written here may. */
+			if (sync_property_reserved(key, strlen(key))) {
+				snprintf(err, errlen, "line %u: property %.128s is reserved for metafs",
+					 lineno, key);
+				rc = -EPERM;
 				goto out_props;
 			}
 			textbuf_printf(&props, "%s=%s\n", key, value);

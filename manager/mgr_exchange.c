@@ -304,8 +304,10 @@ static int exchange_open(mgr *m, const store_table *mirror, const store_table *s
 /* ---- the file system's side ------------------------------------------------------------- */
 
 /* The mirror of source table T (platform SP) on platform TP, if it is one:
- * same db and name, and its metafs.mirror.source_id is T's id. */
-static int mirror_of(mgr_platform *tp, mgr_platform *sp, const store_table *t, store_table *out)
+ * same db and name, its metafs.mirror.source_id is T's id, and a rule made
+ * it (mgr_is_mirror). */
+static int mirror_of(mgr *m, mgr_platform *tp, mgr_platform *sp, const store_table *t,
+		     store_table *out)
 {
 	store_txn *txn = NULL;
 	uint64_t sid = 0;
@@ -323,7 +325,7 @@ static int mirror_of(mgr_platform *tp, mgr_platform *sp, const store_table *t, s
 	v = sync_table_property(out, SYNC_PROP_PREFIX "source", &len);
 	if (v == NULL || len != strlen(want) || memcmp(v, want, len) != 0 ||
 	    (v = sync_table_property(out, SYNC_PROP_PREFIX "source_id", &len)) == NULL ||
-	    (sid = strtoull(v, NULL, 10)) != t->id) {
+	    (sid = strtoull(v, NULL, 10)) != t->id || !mgr_is_mirror(m, tp, out)) {
 		store_table_clear(out);
 		return -ENOENT;
 	}
@@ -345,17 +347,17 @@ static int resolve(mgr *m, mgr_platform *p, const store_table *t, unsigned view_
 
 		if (tp == NULL)
 			return -ENOENT;
-		rc = mirror_of(tp, p, t, mirror);
+		rc = mirror_of(m, tp, p, t, mirror);
 		if (rc)
 			return rc;
 		*sp = p;
 		return 0;
 	}
-	if (!mgr_is_mirror(t)) {
+	if (!mgr_is_mirror(m, p, t)) {
 		*none = true;
 		return 0;
 	}
-	return mgr_mirror_source(m, t, sp, src);
+	return mgr_mirror_source(m, p, t, sp, src);
 }
 
 int mgr_exchange_open_data(mgr *m, mgr_platform *p, const store_table *t, unsigned view_target,
@@ -505,14 +507,14 @@ static int scan_source(void *ctx, const sql_catalog *cat, unsigned table_platfor
 	p = mgr_platform_find(m, cat->platforms[table_platform].name);
 	if (p == NULL)
 		return 0;
-	if (mgr_is_mirror(t)) {
+	if (mgr_is_mirror(m, p, t)) {
 		/* A mirror's rows are its source's, through the mirror's exchange. */
 		mgr_platform *sp = NULL;
 		store_table src;
 		struct scan_open *so;
 		int idx;
 
-		rc = mgr_mirror_source(m, t, &sp, &src);
+		rc = mgr_mirror_source(m, p, t, &sp, &src);
 		if (rc) {
 			sql_error_set(err, 0, 0, "the source of mirror %s.%s.%s is gone", p->name, t->db,
 				      t->name);
@@ -556,7 +558,7 @@ static int scan_source(void *ctx, const sql_catalog *cat, unsigned table_platfor
 		return 0;
 	store_table mirror;
 	char rule[STORE_NAME_MAX + 1] = "";
-	rc = mirror_of(ep, p, t, &mirror);
+	rc = mirror_of(m, ep, p, t, &mirror);
 	if (rc == 0) {
 		store_table src;
 		struct exchange e;

@@ -50,6 +50,7 @@
  */
 #include "mgr_access.h"
 #include "mgr_job_int.h"
+#include "sync.h"
 #include "mgr_int.h"
 #include "mgr_exchange.h"
 
@@ -470,6 +471,11 @@ static int run_ddl(struct run_ctx *rc, const sql_stmt *s)
 	case SQL_STMT_ADD_PARTITION:
 	case SQL_STMT_DROP_PARTITION:
 		return partitions_ddl(rc, s);
+	case SQL_STMT_SET_PROPERTIES:
+		/* Reserved names were refused before (stmt_authorize). */
+		sql_error_set(&rc->err, s->line, s->col, "ALTER TABLE ... SET TBLPROPERTIES is not "
+			      "supported: give the properties in CREATE TABLE ... TBLPROPERTIES");
+		return -ENOTSUP;
 	case SQL_STMT_MSCK_REPAIR: {
 		if (!(p = target_platform(rc, s, 2, names)))
 			return -EINVAL;
@@ -544,6 +550,7 @@ static unsigned stmt_engine_platform(const struct run_ctx *rc, const sql_stmt *s
 	case SQL_STMT_DROP_TABLE:
 	case SQL_STMT_ADD_PARTITION:
 	case SQL_STMT_DROP_PARTITION:
+	case SQL_STMT_SET_PROPERTIES:
 	case SQL_STMT_MSCK_REPAIR:
 	case SQL_STMT_SHOW_PARTITIONS:
 		return s->ntarget == 3 ? platform_index(rc, s->target[0], def) : def;
@@ -629,6 +636,7 @@ static void stmt_needs(const struct run_ctx *rc, sql_arena *a, const sql_stmt *s
 		case SQL_STMT_INSERT:
 		case SQL_STMT_ADD_PARTITION:
 		case SQL_STMT_DROP_PARTITION:
+		case SQL_STMT_SET_PROPERTIES:
 		case SQL_STMT_MSCK_REPAIR:
 			if (table)
 				need_add(a, nd, MGR_PRIV_MODIFY, MGR_OBJ_TABLE, tname, db, table, "write",
@@ -736,10 +744,46 @@ static sql_access job_access(void *ctx, const sql_catalog *cat, unsigned platfor
 /* Check what analyzed statement S needs, READS (from need_reads) last.
  * SILENT (it was checked and audited up front): a privilege still held is
  * not audited again. */
+/* Does statement S (analyzed) set a property reserved for metafs?  Refused
+ * to everyone, superusers included: only sync apply writes metafs.*
+ * properties.  Audited as a denial, the reason in rc->err. */
+static int stmt_reserved(struct run_ctx *rc, const sql_stmt *s)
+{
+	if (s->kind != SQL_STMT_CREATE_TABLE && s->kind != SQL_STMT_CREATE_TABLE_AS &&
+	    s->kind != SQL_STMT_SET_PROPERTIES)
+		return 0;
+	for (uint32_t i = 0; i < s->nprops; i++) {
+		const char *key = s->props[i].key ? s->props[i].key : "";
+		if (!sync_property_reserved(key, strlen(key)))
+			continue;
+		while (*key == ' ' || *key == '\t' || *key == '\r' || *key == '\n' || *key == '\v' ||
+		       *key == '\f')
+			key++;
+		unsigned tp = stmt_engine_platform(rc, s);
+		const char *db = s->ntarget >= 2 ? s->target[s->ntarget - 2] : NULL;
+		const char *table = s->ntarget >= 2 ? s->target[s->ntarget - 1] : NULL;
+		mgr_object o = {MGR_OBJ_TABLE, rc->platforms[tp].name, db, table};
+		char path[3 * (STORE_NAME_MAX + 1) + 2], why[300];
+		if (!db)
+			o.level = MGR_OBJ_PLATFORM;
+		mgr_object_path(&o, path, sizeof path);
+		snprintf(why, sizeof why, "property %.200s is reserved for metafs", key);
+		mgr_audit(rc->m, rc->who.uid, s->kind == SQL_STMT_SET_PROPERTIES ? "write" : "create",
+			  path, false, s->kind == SQL_STMT_SET_PROPERTIES ? MGR_PRIV_MODIFY : MGR_PRIV_CREATE,
+			  why);
+		sql_error_set(&rc->err, s->line, s->col, "%s", why);
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int stmt_authorize(struct run_ctx *rc, sql_arena *a, const sql_stmt *s,
 			  const struct needs *reads, bool silent)
 {
 	struct needs nd = {0};
+	int rerr = stmt_reserved(rc, s->kind == SQL_STMT_EXPLAIN ? s->inner : s);
+	if (rerr)
+		return rerr;
 	stmt_needs(rc, a, s, &nd);
 	for (uint32_t i = 0; i < reads->n; i++) {
 		nd.v = sql_array_push(a, nd.v, &nd.n, &nd.cap, sizeof *nd.v);

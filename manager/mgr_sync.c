@@ -668,9 +668,46 @@ int mgr_sync_run_now(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, te
 	return m->syncs ? mgr_registry_run_now(&m->syncs->reg, id, stop, ctx, out) : -ENOENT;
 }
 
-bool mgr_is_mirror(const store_table *t)
+/* The rule T's metafs.mirror.rule names, copied into *RULE: -ENOENT when
+ * there is none (or it is deleted). */
+static int mirror_rule(mgr *m, const store_table *t, sync_rule *rule)
 {
-	return sync_table_property(t, SYNC_PROP_PREFIX "source", NULL) != NULL;
+	struct mgr_syncs *ss = m->syncs;
+	char name[STORE_NAME_MAX + 1];
+	size_t len = 0;
+	const char *v = sync_table_property(t, SYNC_PROP_PREFIX "rule", &len);
+	int rc = -ENOENT;
+
+	if (!ss || !v || len == 0 || len > STORE_NAME_MAX)
+		return -ENOENT;
+	snprintf(name, sizeof name, "%.*s", (int)len, v);
+	pthread_mutex_lock(&ss->lock);
+	mgr_reg_entry *e = mgr_registry_find_locked(&ss->reg, name);
+	if (e) {
+		*rule = ((struct rule_entry *)e)->rule;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&ss->lock);
+	return rc;
+}
+
+bool mgr_is_mirror(mgr *m, const mgr_platform *p, const store_table *t)
+{
+	sync_rule *rule;
+	bool ok, held = false;
+
+	/* Cheap first: a table without the property is no mirror. */
+	if (!m || !p || !sync_table_property(t, SYNC_PROP_PREFIX "rule", NULL))
+		return false;
+	rule = malloc(sizeof *rule);
+	if (!rule)
+		return false;
+	/* A rule of the registry that agrees with T, and whose work the target
+	 * holds (its cursor or recorded definition, written by apply only). */
+	ok = mirror_rule(m, t, rule) == 0 && sync_mirror_valid(rule, p->name, t) &&
+	     sync_rule_stale(p->store, rule->name, &held) == 0 && held;
+	free(rule);
+	return ok;
 }
 
 bool mgr_mirror_maintained(mgr *m, const store_table *t)
@@ -687,30 +724,30 @@ bool mgr_mirror_maintained(mgr *m, const store_table *t)
 	return mgr_sync_find(m, name, &id) == 0;
 }
 
-int mgr_mirror_source(mgr *m, const store_table *t, mgr_platform **source, store_table *st)
+int mgr_mirror_source(mgr *m, const mgr_platform *tp, const store_table *t,
+		      mgr_platform **source, store_table *st)
 {
 	size_t len = 0;
 	const char *src = sync_table_property(t, SYNC_PROP_PREFIX "source", &len);
 	const char *sid = sync_table_property(t, SYNC_PROP_PREFIX "source_id", NULL);
-	if (!src || len >= 3 * (STORE_NAME_MAX + 1))
+	if (!mgr_is_mirror(m, tp, t) || !src || !sid || len >= 3 * (STORE_NAME_MAX + 1))
 		return -ENOENT;
 	char spec[3 * (STORE_NAME_MAX + 1)];
 	snprintf(spec, sizeof spec, "%.*s", (int)len, src);
-	char *db = strchr(spec, '.');
-	char *table = db ? strchr(db + 1, '.') : NULL;
-	if (!db || !table)
+	/* sync_mirror_valid checked it is the rule's platform, T's db and name. */
+	char *dot = strchr(spec, '.');
+	if (!dot)
 		return -ENOENT;
-	*db++ = '\0';
-	*table++ = '\0';
+	*dot = '\0';
 	mgr_platform *p = mgr_platform_find(m, spec);
-	if (!p)
+	if (!p || p == tp)
 		return -ENOENT;
 	store_txn *txn = NULL;
 	int rc = store_read_begin(p->store, &txn);
 	if (rc == 0)
-		rc = store_table_get(txn, db, table, st);
+		rc = store_table_get(txn, t->db, t->name, st);
 	store_abort(txn);
-	if (rc == 0 && sid && strtoull(sid, NULL, 10) != st->id) {
+	if (rc == 0 && strtoull(sid, NULL, 10) != st->id) {
 		store_table_clear(st);
 		rc = -ENOENT;   /* dropped and re-created: not what this mirror reflects */
 	}
@@ -721,13 +758,14 @@ int mgr_mirror_source(mgr *m, const store_table *t, mgr_platform **source, store
 
 int mgr_refresh(mgr *m, mgr_platform *p, const store_table *t, uint64_t since, textbuf *out)
 {
-	sync_platform all[MGR_MAX_PLATFORMS];
-	for (unsigned i = 0; i < m->nplatforms; i++)
-		all[i] = as_sync(NULL, &m->platforms[i]);
-	const sync_platform *src = sync_source_of(t, all, m->nplatforms);
-	if (!src)
-		return -ENOENT;
-	return sync_refresh(t, p->name, src, since, out);
+	mgr_platform *sp = NULL;
+	store_table st = {0};
+	int rc = mgr_mirror_source(m, p, t, &sp, &st);
+	if (rc)
+		return rc;
+	store_table_clear(&st);
+	sync_platform src = as_sync(NULL, sp);
+	return sync_refresh(t, p->name, &src, since, out);
 }
 
 int mgr_sync_exchange_rule(mgr *m, const char *source, const char *target, const char *db,

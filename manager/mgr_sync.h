@@ -72,13 +72,22 @@ int mgr_sync_read(mgr *m, uint32_t id, mgr_sync_file file, textbuf *out);
 int mgr_sync_run_now(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, textbuf *out);
 
 /* The refresh component: the partition list of mirrored table T of platform
- * P (see sync_refresh); -ENOENT if T is not a mirror. */
+ * P (see sync_refresh); -ENOENT if T is not a mirror (mgr_is_mirror). */
 int mgr_refresh(mgr *m, mgr_platform *p, const store_table *t, uint64_t since, textbuf *out);
-/* Is T a mirror (its partitions and bytes are the source's)? */
-bool mgr_is_mirror(const store_table *t);
+/* Is T, a table of platform P, a mirror (its partitions and bytes are the
+ * source's)?  Only when a rule of the registry made it: the rule its
+ * metafs.mirror.rule names exists, targets P, agrees with T's properties
+ * (sync_mirror_valid: source, masks, dropped columns) and P holds the
+ * rule's work (its cursor or recorded definition).  A table that only
+ * carries metafs.mirror.* properties is a plain table.  Who reads through
+ * a mirror needs SELECT on the mirror (the caller checks it). */
+bool mgr_is_mirror(mgr *m, const mgr_platform *p, const store_table *t);
 /* Is T maintained by a sync rule that exists (read-only for everyone else)? */
 bool mgr_mirror_maintained(mgr *m, const store_table *t);
-/* The source of mirrored table T: its platform and table (a copy: clear it). */
-int mgr_mirror_source(mgr *m, const store_table *t, mgr_platform **source, store_table *st);
+/* The source of mirrored table T of platform P: its platform and table (a
+ * copy: clear it).  -ENOENT unless mgr_is_mirror, or when the source is
+ * gone (or re-created: another id). */
+int mgr_mirror_source(mgr *m, const mgr_platform *p, const store_table *t, mgr_platform **source,
+		      store_table *st);
 
 #endif

@@ -2277,6 +2277,7 @@ int sql_analyze(sql_arena *a, const sql_catalog *cat, sql_stmt *stmt, sql_error 
 	}
 	case SQL_STMT_ADD_PARTITION:
 	case SQL_STMT_DROP_PARTITION:
+	case SQL_STMT_SET_PROPERTIES:
 	case SQL_STMT_MSCK_REPAIR:
 	case SQL_STMT_SHOW_PARTITIONS:
 		rc = an_target_table(&c, stmt,
@@ -2285,7 +2286,9 @@ int sql_analyze(sql_arena *a, const sql_catalog *cat, sql_stmt *stmt, sql_error 
 				     &platform, &t);
 		if (rc)
 			return rc;
-		if (t.npartkeys == 0 && stmt->kind != SQL_STMT_MSCK_REPAIR) {
+		if (stmt->kind == SQL_STMT_SET_PROPERTIES) {
+			/* Nothing to resolve: the properties are checked when it runs. */
+		} else if (t.npartkeys == 0 && stmt->kind != SQL_STMT_MSCK_REPAIR) {
 			rc = an_fail(&c, stmt->line, stmt->col, "%s.%s is not partitioned", t.db,
 				     t.name);
 		} else {

@@ -284,6 +284,7 @@ typedef enum sql_stmt_kind {
 	SQL_STMT_DROP_DATABASE,
 	SQL_STMT_ADD_PARTITION,      /* ALTER TABLE t ADD [IF NOT EXISTS] PARTITION (k=v, ...) ... */
 	SQL_STMT_DROP_PARTITION,     /* ALTER TABLE t DROP [IF EXISTS] PARTITION (k=v, ...) ... */
+	SQL_STMT_SET_PROPERTIES,     /* ALTER TABLE t SET TBLPROPERTIES ('k'='v', ...): props */
 	SQL_STMT_MSCK_REPAIR,        /* MSCK REPAIR TABLE t */
 	SQL_STMT_SHOW_PARTITIONS,    /* SHOW PARTITIONS t */
 	SQL_STMT_EXPLAIN,            /* EXPLAIN [EXTENDED] inner */
@@ -383,7 +384,7 @@ struct sql_stmt {
 	uint32_t npartcols;
 	store_format format;         /* STORED AS (default csv) */
 	bool format_given;
-	sql_property *props;         /* TBLPROPERTIES */
+	sql_property *props;         /* TBLPROPERTIES (CREATE TABLE, ALTER TABLE SET) */
 	uint32_t nprops;
 	sql_pspec *pspecs;           /* INSERT: at most one; ADD/DROP PARTITION: one or more */
 	uint32_t npspecs;

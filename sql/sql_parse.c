@@ -1591,6 +1591,36 @@ static int sql_parse_insert(sql_parser *p, sql_stmt *s)
 	return sql_parse_query(p, &s->query);
 }
 
+/* ('k'='v', ...) after TBLPROPERTIES, appended to S's properties. */
+static int sql_parse_props(sql_parser *p, sql_stmt *s)
+{
+	uint32_t cap = 0;
+	int rc;
+
+	rc = sql_parse_expect_op(p, "(");
+	if (rc)
+		return rc;
+	do {
+		sql_property *pr;
+		uint32_t n;
+
+		s->props = sql_array_push(p->a, s->props, &s->nprops, &cap, sizeof *s->props);
+		pr = &s->props[s->nprops - 1];
+		if (p->tok.type != SQL_TOK_STRING)
+			return sql_parse_expected(p, "a property name in quotes");
+		pr->key = sql_parse_unescape(p, &p->tok, &n);
+		sql_parse_advance(p);
+		rc = sql_parse_expect_op(p, "=");
+		if (rc)
+			return rc;
+		if (p->tok.type != SQL_TOK_STRING)
+			return sql_parse_expected(p, "a property value in quotes");
+		pr->value = sql_parse_unescape(p, &p->tok, &n);
+		sql_parse_advance(p);
+	} while (sql_parse_accept_op(p, ","));
+	return sql_parse_expect_op(p, ")");
+}
+
 static int sql_parse_create_table(sql_parser *p, sql_stmt *s)
 {
 	int rc;
@@ -1643,30 +1673,7 @@ static int sql_parse_create_table(sql_parser *p, sql_stmt *s)
 		sql_parse_advance(p);
 	}
 	if (sql_parse_accept(p, "TBLPROPERTIES")) {
-		uint32_t cap = 0;
-
-		rc = sql_parse_expect_op(p, "(");
-		if (rc)
-			return rc;
-		do {
-			sql_property *pr;
-			uint32_t n;
-
-			s->props = sql_array_push(p->a, s->props, &s->nprops, &cap, sizeof *s->props);
-			pr = &s->props[s->nprops - 1];
-			if (p->tok.type != SQL_TOK_STRING)
-				return sql_parse_expected(p, "a property name in quotes");
-			pr->key = sql_parse_unescape(p, &p->tok, &n);
-			sql_parse_advance(p);
-			rc = sql_parse_expect_op(p, "=");
-			if (rc)
-				return rc;
-			if (p->tok.type != SQL_TOK_STRING)
-				return sql_parse_expected(p, "a property value in quotes");
-			pr->value = sql_parse_unescape(p, &p->tok, &n);
-			sql_parse_advance(p);
-		} while (sql_parse_accept_op(p, ","));
-		rc = sql_parse_expect_op(p, ")");
+		rc = sql_parse_props(p, s);
 		if (rc)
 			return rc;
 	}
@@ -1754,8 +1761,12 @@ static int sql_parse_alter(sql_parser *p, sql_stmt *s)
 	} else if (sql_parse_accept(p, "DROP")) {
 		s->kind = SQL_STMT_DROP_PARTITION;
 		rc = sql_parse_if_exists(p, &s->if_exists);
+	} else if (sql_parse_accept(p, "SET")) {
+		s->kind = SQL_STMT_SET_PROPERTIES;
+		rc = sql_parse_expect(p, "TBLPROPERTIES");
+		return rc ? rc : sql_parse_props(p, s);
 	} else {
-		return sql_parse_expected(p, "ADD or DROP");
+		return sql_parse_expected(p, "ADD, DROP or SET");
 	}
 	if (rc)
 		return rc;

@@ -59,6 +59,9 @@
 #define SYNC_BATCH_EVENTS 5000
 #define SYNC_MAX_DROP_COLUMNS 64
 #define SYNC_PROP_PREFIX "metafs.mirror."
+/* Every property whose name starts with this, in any case, is the daemon's:
+ * only sync apply writes one (sync_property_reserved). */
+#define SYNC_PROP_RESERVED "metafs."
 
 typedef enum sync_conflict {
 	SYNC_CONFLICT_FAIL = 0,
@@ -188,5 +191,19 @@ const sync_platform *sync_source_of(const store_table *t, const sync_platform *p
 				    unsigned n);
 /* The value of property KEY of T, or NULL; valid while T lives. */
 const char *sync_table_property(const store_table *t, const char *key, size_t *len);
+
+/* Is property name KEY (LEN bytes) reserved for metafs: does it start, after
+ * any blanks, with "metafs." in any case?  Such a property is written by
+ * sync apply only; .schema, TBLPROPERTIES and ALTER refuse it to everyone. */
+bool sync_property_reserved(const char *key, size_t len);
+/* Is T, a table of platform TARGET, the mirror RULE made?  RULE is the
+ * registry's rule named by T's metafs.mirror.rule (NULL: there is none).
+ * T's properties must agree with the rule: metafs.mirror.rule is its name,
+ * the rule targets TARGET, metafs.mirror.source is the rule's source
+ * platform and T's own db.table, which the rule's globs match,
+ * metafs.mirror.source_id is a number, the recorded masks
+ * (metafs.mask.policy) are the rule's, and no column of T is one the rule
+ * drops.  Properties alone never make a table a mirror. */
+bool sync_mirror_valid(const sync_rule *rule, const char *target, const store_table *t);
 
 #endif

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base_array.h"
 #include "sync_int.h"
@@ -45,6 +46,68 @@ const char *sync_table_property(const store_table *t, const char *key, size_t *l
 			break;
 	}
 	return NULL;
+}
+
+bool sync_property_reserved(const char *key, size_t len)
+{
+	static const char prefix[] = SYNC_PROP_RESERVED;
+	size_t n = sizeof prefix - 1;
+
+	while (len && (*key == ' ' || *key == '\t' || *key == '\r' || *key == '\n' ||
+		       *key == '\v' || *key == '\f')) {
+		key++;
+		len--;
+	}
+	return len >= n && strncasecmp(key, prefix, n) == 0;
+}
+
+/* Is property KEY of T exactly VALUE (LEN bytes)? */
+static bool property_is(const store_table *t, const char *key, const char *value, size_t len)
+{
+	size_t have = 0;
+	const char *v = sync_table_property(t, key, &have);
+
+	return v && have == len && memcmp(v, value, len) == 0;
+}
+
+bool sync_mirror_valid(const sync_rule *rule, const char *target, const store_table *t)
+{
+	char want[3 * (STORE_NAME_MAX + 1) + 1];
+	textbuf policy = TEXTBUF_INIT;
+	uint64_t sid, version;
+	size_t plen = 0;
+	const char *p;
+	bool ok;
+	int n;
+
+	if (rule == NULL || target == NULL || t == NULL || !t->has_schema)
+		return false;
+	if (!property_is(t, SYNC_PROP_PREFIX "rule", rule->name, strlen(rule->name)) ||
+	    strcmp(rule->target_platform, target) != 0 ||
+	    strcmp(rule->source_platform, target) == 0 ||
+	    !sync_rule_matches(rule, t->db, t->name))
+		return false;
+	n = snprintf(want, sizeof want, "%s.%s.%s", rule->source_platform, t->db, t->name);
+	if (n < 0 || (size_t)n >= sizeof want ||
+	    !property_is(t, SYNC_PROP_PREFIX "source", want, (size_t)n) ||
+	    !sync_property_u64(t, SYNC_PROP_PREFIX "source_id", 10, &sid) || sid == 0)
+		return false;
+	for (uint32_t i = 0; i < t->ncolumns + t->npartkeys; i++)
+		for (unsigned k = 0; k < rule->ndrop; k++)
+			if (strcasecmp(t->columns[i].name, rule->drop_columns[k]) == 0)
+				return false;
+	/* The masks read through T are the ones it records: the rule's. */
+	p = sync_table_property(t, SYNC_PROP_MASK_POLICY, &plen);
+	if (!sync_property_u64(t, SYNC_PROP_MASK_VERSION, 10, &version))
+		version = 0;
+	if (rule->masks.n == 0)
+		return p == NULL || plen == 0;
+	if (p == NULL || version == 0)
+		return false;
+	sync_mask_format(&rule->masks, &policy);
+	ok = !textbuf_error(&policy) && policy.len == plen && memcmp(policy.data, p, plen) == 0;
+	textbuf_free(&policy);
+	return ok;
 }
 
 const sync_platform *sync_source_of(const store_table *t, const sync_platform *platforms,
