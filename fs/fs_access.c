@@ -23,9 +23,13 @@
  *   jobs/NAME.sql (writing)     SUBMIT on at least one platform ("submit"),
  *                               and job NAME is the caller's (fs_jobs.c)
  *   jobs/NAME/ (reading)        the run's submitter, or ADMIN on the metastore
- *   .metafs/audit               ADMIN on the metastore
+ *   pipelines/NAME.ini and      the pipeline's owner, or ADMIN on the
+ *   pipelines/NAME/log (reading) metastore (fs_sync.c)
+ *   .metafs/audit, .metafs/log  ADMIN on the metastore
+ *   .metafs/events, grants      everyone, each seeing only the lines about
+ *                               what they may see (rendered per caller)
  *   everything else of the      everyone
- *   mount's own (the .metafs files, listing jobs/, sync/ and pipelines/)
+ *   mount's own (the other .metafs files, listing jobs/, sync/ and pipelines/)
  * An allowed check whose audit entry cannot be written is a denial, except
  * for superusers (mgr_authorize, mgr_audit_decision).
  * This file holds the checks common to every kind; what a kind needs beyond

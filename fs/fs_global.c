@@ -3,6 +3,10 @@
  * (version, metrics, events, log, audit, grants, roles).  The root lists the
  * platforms and the mount's own directories; jobs/, sync/ and pipelines/
  * have their families' rows (fs_kinds.c).
+ *
+ * events and grants are rendered for who opens them (the entries about
+ * what that user may see), log and audit need ADMIN on the metastore; the
+ * per-caller files have size 0, are read with direct_io and never cached.
  */
 #include "fs_int.h"
 
@@ -45,16 +49,24 @@ static bool is_dir_id(uint64_t id)
 	return id == FS_GLOBAL_ROOT || id == FS_GLOBAL_METADIR;
 }
 
+/* Files whose text depends on who reads them (or who may read them):
+ * rendered at open for the caller, never for a stat. */
+static bool per_caller(uint64_t id)
+{
+	return id == FS_GLOBAL_EVENTS || id == FS_GLOBAL_LOG || id == FS_GLOBAL_GRANTS;
+}
+
 static unsigned global_flags(const fs_node *n)
 {
 	unsigned flags = 0;
 	if (is_dir_id(n->id))
 		flags |= FS_NODE_DIR;
-	/* The audit log is served from its file, the others rendered. */
-	if (in_metadir((unsigned)n->id) && n->id != FS_GLOBAL_AUDIT)
+	/* The audit log is served from its file, the per-caller files rendered
+	 * at open, the others rendered. */
+	if (in_metadir((unsigned)n->id) && n->id != FS_GLOBAL_AUDIT && !per_caller(n->id))
 		flags |= FS_NODE_RENDERED;
 	/* Who may read these depends on grants that change at any time. */
-	if (n->id >= FS_GLOBAL_JOBS)
+	if (n->id >= FS_GLOBAL_JOBS || per_caller(n->id))
 		flags |= FS_NODE_UNCACHED;
 	return flags;
 }
@@ -76,7 +88,8 @@ static void global_attr(const fs_node *n, struct stat *st)
 		st->st_mode = S_IFDIR | (n->id == FS_GLOBAL_ROOT ? 0755 : 0555);
 		st->st_nlink = 2;
 	} else {
-		st->st_mode = S_IFREG | (n->id == FS_GLOBAL_AUDIT ? 0400 : 0444);
+		st->st_mode = S_IFREG |
+			      (n->id == FS_GLOBAL_AUDIT || n->id == FS_GLOBAL_LOG ? 0400 : 0444);
 		st->st_size = (off_t)n->size;
 	}
 }
@@ -153,12 +166,6 @@ static int global_render(fs_node *n, textbuf *out)
 		return textbuf_error(out);
 	case FS_GLOBAL_METRICS:
 		return render_metrics(out);
-	case FS_GLOBAL_EVENTS:
-		return mgr_render_events(fs_state.m, FS_EVENTS_SHOWN, out);
-	case FS_GLOBAL_LOG:
-		return mgr_log_render(out);
-	case FS_GLOBAL_GRANTS:
-		return mgr_grants_render(fs_state.m, NULL, NULL, out);
 	case FS_GLOBAL_ROLES:
 		return mgr_roles_render(fs_state.m, out);
 	default:
@@ -219,6 +226,20 @@ static int global_readdir(fs_node *dir, off_t off, fs_dirfill *df)
 	return rc;
 }
 
+/* The text of a per-caller file, as H's opener may see it (the log: its
+ * opener was checked for ADMIN). */
+static int render_for(const fs_node *n, fs_handle *h)
+{
+	switch (n->id) {
+	case FS_GLOBAL_EVENTS:
+		return mgr_render_events(fs_state.m, &h->who, FS_EVENTS_SHOWN, &h->text);
+	case FS_GLOBAL_LOG:
+		return mgr_log_render(&h->text);
+	default:
+		return mgr_grants_render_as(fs_state.m, &h->who, NULL, NULL, &h->text);
+	}
+}
+
 /* The audit log is served from its file itself, read with direct_io. */
 static int global_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_info *fi)
 {
@@ -227,7 +248,7 @@ static int global_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_
 		return -EACCES;
 	if (n->id != FS_GLOBAL_AUDIT) {
 		h->type = FS_HANDLE_TEXT;
-		return fs_node_render(n, &h->text);
+		return per_caller(n->id) ? render_for(n, h) : fs_node_render(n, &h->text);
 	}
 	h->type = FS_HANDLE_READ_FD;
 	h->fd = open(mgr_audit_path(fs_state.m), O_RDONLY | O_CLOEXEC);
@@ -256,19 +277,22 @@ static int global_rmdir(fs_node *dir, fs_node *child, const mgr_principal *who)
 	return child->id == FS_GLOBAL_METADIR ? -EACCES : -ENOTDIR;
 }
 
+/* The audit log and the daemon's log (which names any user's objects,
+ * values and paths): ADMIN on the metastore. */
 static int global_check_open(const mgr_principal *who, const fs_node *n, bool writing)
 {
 	(void)writing;
-	if (n->id != FS_GLOBAL_AUDIT)
+	if (n->id != FS_GLOBAL_AUDIT && n->id != FS_GLOBAL_LOG)
 		return 0;
 	mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
-	return mgr_authorize(fs_state.m, who, MGR_PRIV_ADMIN, &all, "read", "/.metafs/audit");
+	return mgr_authorize(fs_state.m, who, MGR_PRIV_ADMIN, &all, "read",
+			     n->id == FS_GLOBAL_AUDIT ? "/.metafs/audit" : "/.metafs/log");
 }
 
 static int global_check_access(const mgr_principal *who, const fs_node *n, int mask)
 {
 	bool w = mask & W_OK, x = mask & X_OK;
-	if (n->id == FS_GLOBAL_AUDIT)
+	if (n->id == FS_GLOBAL_AUDIT || n->id == FS_GLOBAL_LOG)
 		return !w && !x && fs_metastore_admin(who) ? 0 : -EACCES;
 	if (is_dir_id(n->id))
 		return w ? -EACCES : 0;

@@ -6,6 +6,7 @@
  * object they describe.
  */
 #include "fs_int.h"
+#include "mgr_sync.h"
 
 #include <errno.h>
 #include <string.h>
@@ -132,9 +133,37 @@ static void tablemeta_attr(const fs_node *n, struct stat *st)
 	set_times(st, n->table.modified_ns);
 }
 
+/* A stat's rendering: without a mirror's source properties, so that its
+ * size tells nothing of them. */
 static int tablemeta_render(fs_node *n, textbuf *out)
 {
-	return mgr_render_table(n->p, &n->table, out);
+	return mgr_render_table(n->p, &n->table, !mgr_is_mirror(&n->table), out);
+}
+
+/* A mirror's properties that describe its source (where it is, its ids,
+ * its data directory) are shown to who holds SELECT on the source only:
+ * nothing the reader could not read at the source itself. */
+static bool source_readable(const mgr_principal *who, const fs_node *n)
+{
+	if (!mgr_is_mirror(&n->table))
+		return true;
+	mgr_platform *src = NULL;
+	store_table st = {0};
+	if (mgr_mirror_source(fs_state.m, &n->table, &src, &st))
+		return false;   /* gone: nobody reads it there */
+	mgr_object o = {MGR_OBJ_TABLE, src->name, st.db, st.name};
+	bool ok = mgr_access_holds(fs_state.m, who, MGR_PRIV_SELECT, &o);
+	store_table_clear(&st);
+	return ok;
+}
+
+static int tablemeta_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_info *fi)
+{
+	(void)fi;
+	if (writing)
+		return -EACCES;
+	h->type = FS_HANDLE_TEXT;
+	return mgr_render_table(n->p, &n->table, source_readable(&h->who, n), &h->text);
 }
 
 static int metafile_check_access(const mgr_principal *who, const fs_node *n, int mask)
@@ -149,6 +178,7 @@ const struct fs_kind_ops fs_tablemeta_ops = {
 	.load = fs_catalog_load_table,
 	.attr = tablemeta_attr,
 	.render = tablemeta_render,
+	.open = tablemeta_open,
 	.check_access = metafile_check_access,
 };
 

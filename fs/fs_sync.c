@@ -376,21 +376,54 @@ static int item_unlink(fs_node *dir, fs_node *child, const mgr_principal *who)
 	return rc ? rc : t->remove(fs_state.m, name);
 }
 
-/* Definitions are checked when they are made (the manager). */
+/* A pipeline's definition (which may hold secrets, such as webhook_token)
+ * and its log (its runs' output, with the owner's data in errors) are its
+ * owner's and ADMIN's to read. */
+static bool owner_only(const fs_node *n, const struct managed_tree **tp, unsigned *what)
+{
+	const struct managed_tree *t = item_tree(n, what);
+	*tp = t;
+	return t && t->global_id == FS_GLOBAL_PIPELINES &&
+	       (*what == SYNC_SUB_RULE || (*what == SYNC_SUB_FILE && sync_file(n->id) == MGR_PIPELINE_LOG));
+}
+
+/* May WHO read N?  Audited when AUDIT (the open), not for access(2). */
+static int item_check_read(const mgr_principal *who, const fs_node *n, bool audit)
+{
+	const struct managed_tree *t;
+	unsigned what = 0;
+	mgr_principal owner;
+	if (!owner_only(n, &t, &what))
+		return 0;
+	uint32_t item = sync_rule_of(n->id);
+	if (t->owner(fs_state.m, item, &owner) == 0 && owner.uid == who->uid)
+		return 0;
+	if (!audit)
+		return fs_metastore_admin(who) ? 0 : -EACCES;
+	char name[STORE_NAME_MAX + 1] = "", path[2 * STORE_NAME_MAX + 32];
+	t->info(fs_state.m, item, name);
+	if (what == SYNC_SUB_RULE)
+		snprintf(path, sizeof path, "/%s/%s%s", fs_global_name(t->global_id), name, t->suffix);
+	else
+		snprintf(path, sizeof path, "/%s/%s/%s", fs_global_name(t->global_id), name,
+			 t->file_names[sync_file(n->id)]);
+	mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
+	return mgr_authorize(fs_state.m, who, MGR_PRIV_ADMIN, &all, "read", path);
+}
+
+/* Definitions written are checked when they are made (the manager). */
 static int item_check_open(const mgr_principal *who, const fs_node *n, bool writing)
 {
-	(void)who;
-	(void)n;
-	(void)writing;
-	return 0;
+	return writing ? 0 : item_check_read(who, n, true);
 }
 
 static int item_check_access(const mgr_principal *who, const fs_node *n, int mask)
 {
-	(void)who;
 	if (item_flags(n) & FS_NODE_DIR)
 		return mask & W_OK ? -EACCES : 0;
-	return mask & X_OK ? -EACCES : 0;
+	if (mask & X_OK)
+		return -EACCES;
+	return mask & R_OK ? item_check_read(who, n, false) : 0;
 }
 
 const struct fs_kind_ops fs_sync_ops = {

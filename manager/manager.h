@@ -320,11 +320,15 @@ int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_or
 /* ---- renderings of the metadata files (formats in metafs(5)) -------------------- */
 
 int mgr_render_schema(const store_table *t, textbuf *out);
-int mgr_render_table(mgr_platform *p, const store_table *t, textbuf *out);
+/* A table's .table; SHOW_SOURCE false leaves out the properties of a
+ * mirror that describe its source (metafs.mirror.* but .rule). */
+int mgr_render_table(mgr_platform *p, const store_table *t, bool show_source, textbuf *out);
 int mgr_render_partition(mgr_platform *p, store_txn *txn, const store_table *t,
 			 const store_pnode *pn, textbuf *out);
-/* The newest MAX events of every platform. */
-int mgr_render_events(mgr *m, unsigned max, textbuf *out);
+/* The newest MAX events of every platform; with WHO, only those about what
+ * WHO may see (metafs(5)); NULL: all of them. */
+struct mgr_principal;
+int mgr_render_events(mgr *m, const struct mgr_principal *who, unsigned max, textbuf *out);
 /* RFC 3339 UTC time with nanoseconds. */
 void mgr_format_time(int64_t ns, char out[40]);
 void mgr_format_hex(const uint8_t *bytes, size_t n, char *out);

@@ -1128,7 +1128,8 @@ static bool user_gid(uint32_t id, uint32_t *gid)
 
 struct grant_row {
 	char path[3 * (STORE_NAME_MAX + 1) + 2];
-	const store_grant *g;
+	store_grant g;           /* a copy: visibility is decided outside the snapshot */
+	bool mine;               /* to the viewer (directly, by group, through a role) */
 };
 
 static int grant_row_cmp(const void *a, const void *b)
@@ -1137,11 +1138,11 @@ static int grant_row_cmp(const void *a, const void *b)
 	int c = strcmp(x->path, y->path);
 	if (c)
 		return c;
-	if (x->g->kind != y->g->kind)
-		return x->g->kind < y->g->kind ? -1 : 1;
-	if (x->g->kind == STORE_GRANTEE_ROLE)
-		return strcmp(x->g->role, y->g->role);
-	return x->g->id < y->g->id ? -1 : x->g->id > y->g->id;
+	if (x->g.kind != y->g.kind)
+		return x->g.kind < y->g.kind ? -1 : 1;
+	if (x->g.kind == STORE_GRANTEE_ROLE)
+		return strcmp(x->g.role, y->g.role);
+	return x->g.id < y->g.id ? -1 : x->g.id > y->g.id;
 }
 
 /* Is grant I of S for the grantee F (a user: also through the user's roles,
@@ -1165,8 +1166,17 @@ static bool grant_for(const struct acl_snap *s, size_t i, const mgr_grantee *f,
 
 int mgr_grants_render(mgr *m, const mgr_object *on, const mgr_grantee *for_, textbuf *out)
 {
+	return mgr_grants_render_as(m, NULL, on, for_, out);
+}
+
+int mgr_grants_render_as(mgr *m, const mgr_principal *viewer, const mgr_object *on,
+			 const mgr_grantee *for_, textbuf *out)
+{
 	if (on && !object_ok(on))
 		return -EINVAL;
+	mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
+	if (viewer && mgr_access_holds(m, viewer, MGR_PRIV_ADMIN, &all))
+		viewer = NULL;   /* ADMIN on the metastore sees every grant */
 	/* A user's roles come through the uid and, when known, the primary
 	 * gid; a gid nobody has stands for "no group". */
 	mgr_principal as_user = {.uid = for_ ? for_->id : 0, .gid = UINT32_MAX};
@@ -1183,12 +1193,18 @@ int mgr_grants_render(mgr *m, const mgr_object *on, const mgr_grantee *for_, tex
 		mgr_object o;
 		grant_object(&s->grants[i], &o);
 		mgr_object_path(&o, rows[n].path, sizeof rows[n].path);
-		rows[n++].g = &s->grants[i];
+		rows[n].g = s->grants[i];
+		rows[n++].mine = viewer && grant_to(s, i, viewer);
 	}
+	snap_release(m);
 	if (rows) {
 		qsort(rows, n, sizeof *rows, grant_row_cmp);
 		for (size_t i = 0; i < n; i++) {
-			const store_grant *g = rows[i].g;
+			const store_grant *g = &rows[i].g;
+			mgr_object o;
+			grant_object(g, &o);
+			if (viewer && !rows[i].mine && !mgr_access_visible(m, viewer, &o))
+				continue;   /* on something the viewer cannot see */
 			char who[STORE_NAME_MAX + 1], when[40];
 			const char *kind = g->kind == STORE_GRANTEE_USER    ? "user"
 					   : g->kind == STORE_GRANTEE_GROUP ? "group"
@@ -1202,7 +1218,6 @@ int mgr_grants_render(mgr *m, const mgr_object *on, const mgr_grantee *for_, tex
 				       mgr_priv_name(g->privs), (unsigned)g->grantor_uid, when);
 		}
 	}
-	snap_release(m);
 	free(rows);
 	return rows ? textbuf_error(out) : -ENOMEM;
 }

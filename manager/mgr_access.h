@@ -155,6 +155,12 @@ int mgr_grantee_group(const char *name, mgr_grantee *out, char *err, size_t errl
  * grantee (for a user, also through the user's roles).  Either may be NULL.
  * Format in metafs(5). */
 int mgr_grants_render(mgr *m, const mgr_object *on, const mgr_grantee *for_, textbuf *out);
+/* The same as VIEWER may see it: the grants on objects VIEWER can see
+ * (mgr_access_visible) and the grants to VIEWER (directly, by the primary
+ * group, through a role); all of them for ADMIN on the metastore or a NULL
+ * VIEWER. */
+int mgr_grants_render_as(mgr *m, const mgr_principal *viewer, const mgr_object *on,
+			 const mgr_grantee *for_, textbuf *out);
 /* SHOW ROLES and the /.metafs/roles node: "ROLE\tMEMBERS" a line, members
  * as user:NAME or group:NAME (numeric when the name is unknown). */
 int mgr_roles_render(mgr *m, textbuf *out);

@@ -1091,7 +1091,7 @@ static int run_access(struct run_ctx *rc, const sql_stmt *s)
 				textbuf_free(&t);
 				return err;
 			}
-			err = mgr_grants_render(rc->m, on ? &o : NULL, to ? &g : NULL, &t);
+			err = mgr_grants_render_as(rc->m, &rc->who, on ? &o : NULL, to ? &g : NULL, &t);
 		}
 		if (err == 0)
 			err = textbuf_error(&t);

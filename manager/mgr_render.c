@@ -4,6 +4,7 @@
  * the two in step.
  */
 #include "manager.h"
+#include "mgr_access.h"
 #include "mgr_int.h"
 
 #include <errno.h>
@@ -40,7 +41,17 @@ static void render_columns(textbuf *out, const char *label, const store_table *t
 	textbuf_puts(out, "\n");
 }
 
-int mgr_render_table(mgr_platform *p, const store_table *t, textbuf *out)
+/* Is property KEY (N bytes) of a mirror about its source (metafs.mirror.*
+ * but the rule's name)? */
+static bool source_property(const char *key, size_t n)
+{
+	static const char prefix[] = "metafs.mirror.";
+	static const char rule[] = "metafs.mirror.rule";
+	return n >= sizeof prefix - 1 && !memcmp(key, prefix, sizeof prefix - 1) &&
+	       !(n == sizeof rule - 1 && !memcmp(key, rule, n));
+}
+
+int mgr_render_table(mgr_platform *p, const store_table *t, bool show_source, textbuf *out)
 {
 	char created[40], modified[40];
 	mgr_format_time(t->created_ns, created);
@@ -62,7 +73,7 @@ int mgr_render_table(mgr_platform *p, const store_table *t, textbuf *out)
 		const char *nl = strchr(s, '\n');
 		size_t n = nl ? (size_t)(nl - s) : strlen(s);
 		const char *eq = memchr(s, '=', n);
-		if (eq)
+		if (eq && (show_source || !source_property(s, (size_t)(eq - s))))
 			textbuf_printf(out, "property.%.*s: %.*s\n", (int)(eq - s), s,
 				       (int)(n - (size_t)(eq - s) - 1), eq + 1);
 		s += n + (nl ? 1 : 0);
@@ -146,7 +157,38 @@ static const char *origin_name(store_origin o)
 	return "unknown";
 }
 
-int mgr_render_events(mgr *m, unsigned max, textbuf *out)
+/* May WHO see event EV: a database's if WHO sees the database, a table's
+ * if WHO sees the table, a partition's or a file's (which name partition
+ * values) if WHO holds SELECT on the table, as a listing would need. */
+static bool event_visible(mgr *m, const mgr_principal *who, const mgr_platform *p,
+			  const store_event *ev)
+{
+	char db[STORE_NAME_MAX + 1], table[STORE_NAME_MAX + 1];
+	mgr_object o = {MGR_OBJ_DATABASE, p->name, db, NULL};
+	const char *slash = strchr(ev->path, '/');
+	size_t n = slash ? (size_t)(slash - ev->path) : strlen(ev->path);
+	if (n > STORE_NAME_MAX)
+		return false;
+	memcpy(db, ev->path, n);
+	db[n] = '\0';
+	if (ev->kind == STORE_KIND_DATABASE)
+		return mgr_access_visible(m, who, &o);
+	if (!slash)
+		return false;
+	const char *end = strchr(slash + 1, '/');
+	n = end ? (size_t)(end - slash - 1) : strlen(slash + 1);
+	if (n > STORE_NAME_MAX)
+		return false;
+	memcpy(table, slash + 1, n);
+	table[n] = '\0';
+	o.level = MGR_OBJ_TABLE;
+	o.table = table;
+	if (ev->kind == STORE_KIND_TABLE)
+		return mgr_access_visible(m, who, &o);
+	return mgr_access_holds(m, who, MGR_PRIV_SELECT, &o);
+}
+
+int mgr_render_events(mgr *m, const mgr_principal *who, unsigned max, textbuf *out)
 {
 	int rc = 0;
 	for (unsigned i = 0; rc == 0 && i < m->nplatforms; i++) {
@@ -161,6 +203,8 @@ int mgr_render_events(mgr *m, unsigned max, textbuf *out)
 		if (rc == 0)
 			rc = store_iter_events(txn, head > max ? head - max : 0, &it);
 		while (rc == 0 && (rc = store_iter_next(it, &ev)) == 0) {
+			if (who && !event_visible(m, who, p, &ev))
+				continue;
 			char when[40];
 			mgr_format_time(ev.time_ns, when);
 			textbuf_printf(out, "%s %llu %s %s %s %s %s etag=%016llx\n", p->name,

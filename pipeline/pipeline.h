@@ -82,7 +82,8 @@ typedef struct pl_def {
 
 	/* [output] */
 	char webhook_url[PL_URL_MAX];
-	char webhook_token[512];
+	char webhook_token[512];      /* as written, or read from webhook_token_file */
+	char webhook_token_file[PATH_MAX];   /* absolute, or "" */
 	pl_format format;
 	char outbox[PATH_MAX];        /* as written; default "outbox" */
 	char table[PATH_MAX];         /* platform/db/table or "" */
@@ -96,8 +97,14 @@ typedef struct pl_def {
  * line and key) when it is not a valid definition. */
 int pl_def_parse(const char *file, const char *text, size_t len, pl_def *def, char *err,
 		 size_t errlen);
-/* Read and parse the definition at PATH. */
+/* Read and parse the definition at PATH; then, with webhook_token_file
+ * set, read the token from that file (pl_def_read_token). */
 int pl_def_load(const char *path, pl_def *def, char *err, size_t errlen);
+/* The token of DEF's webhook_token_file into webhook_token: one line (a
+ * final line break is dropped), not empty; the file must be a regular file
+ * that others (neither its owner nor its group) can neither read nor
+ * write.  -EINVAL, -EACCES or -errno with ERR set. */
+int pl_def_read_token(pl_def *def, char *err, size_t errlen);
 
 /* ---- small helpers shared by the parts ----------------------------------------- */
 

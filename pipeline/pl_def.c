@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
@@ -279,6 +280,11 @@ static int on_output(struct parse *p, const char *name, const char *value)
 			return fail(p, "key 'webhook_token': a line break");
 		COPY_KEY(webhook_token);
 	}
+	if (strcmp(name, "webhook_token_file") == 0) {
+		if (value[0] != '/')
+			return fail(p, "key 'webhook_token_file': '%s' is not an absolute path", value);
+		COPY_KEY(webhook_token_file);
+	}
 	if (strcmp(name, "webhook_format") == 0) {
 		if (strcmp(value, "full") == 0)
 			d->format = PL_FORMAT_FULL;
@@ -407,6 +413,11 @@ int pl_def_parse(const char *file, const char *text, size_t len, pl_def *def, ch
 		snprintf(err, errlen, "%s: missing key 'label' in [pipeline] (train needs it)", file);
 		return -EINVAL;
 	}
+	if (def->webhook_token[0] != '\0' && def->webhook_token_file[0] != '\0') {
+		snprintf(err, errlen, "%s: keys 'webhook_token' and 'webhook_token_file' are both set",
+			 file);
+		return -EINVAL;
+	}
 	if (def->table[0] != '\0') {
 		size_t n = strlen(def->platform);
 
@@ -437,5 +448,50 @@ int pl_def_load(const char *path, pl_def *def, char *err, size_t errlen)
 	}
 	rc = pl_def_parse(path, text, len, def, err, errlen);
 	free(text);
+	if (rc == 0 && def->webhook_token_file[0] != '\0')
+		rc = pl_def_read_token(def, err, errlen);
 	return rc;
+}
+
+int pl_def_read_token(pl_def *def, char *err, size_t errlen)
+{
+	const char *path = def->webhook_token_file;
+	struct stat st;
+	char *text;
+	size_t len;
+	int rc;
+
+	if (stat(path, &st) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "webhook_token_file '%s': %s", path, strerror(-rc));
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "webhook_token_file '%s': not a regular file", path);
+		return -EINVAL;
+	}
+	if (st.st_mode & S_IRWXO) {
+		snprintf(err, errlen, "webhook_token_file '%s': others may read or write it (mode %04o)",
+			 path, (unsigned)(st.st_mode & 07777));
+		return -EACCES;
+	}
+	rc = pl_read_file(path, &text, &len);
+	if (rc != 0) {
+		snprintf(err, errlen, "webhook_token_file '%s': %s", path, strerror(-rc));
+		return rc;
+	}
+	if (len > 0 && text[len - 1] == '\n')
+		text[--len] = '\0';
+	if (len > 0 && text[len - 1] == '\r')
+		text[--len] = '\0';
+	if (len == 0 || memchr(text, '\0', len) || strpbrk(text, "\r\n") ||
+	    len >= sizeof def->webhook_token) {
+		snprintf(err, errlen, "webhook_token_file '%s': not one line of 1 to %zu bytes", path,
+			 sizeof def->webhook_token - 1);
+		free(text);
+		return -EINVAL;
+	}
+	memcpy(def->webhook_token, text, len + 1);
+	free(text);
+	return 0;
 }

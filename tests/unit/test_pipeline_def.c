@@ -11,9 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <cmocka.h>
 
 #include "pipeline.h"
+#include "testdir.h"
 
 static pl_def def;
 static char err[PL_ERR_MAX];
@@ -213,6 +216,62 @@ static void test_def_syntax_error_names_the_line(void **state)
 	assert_non_null(strstr(err, ":3: "));
 }
 
+static const char minimal[] =
+	"[pipeline]\nsource = lake/a/b\noperation = predict\nfeatures = a\n[output]\n";
+
+/* A definition with "webhook_token_file = PATH" and the token file at PATH
+ * holding TEXT with MODE; pl_def_load's result. */
+static int load_with_token_file(const char *dir, const char *text, mode_t mode)
+{
+	char token[PATH_MAX], ini[PATH_MAX];
+	FILE *f;
+
+	snprintf(token, sizeof token, "%s/token", dir);
+	snprintf(ini, sizeof ini, "%s/p.ini", dir);
+	f = fopen(token, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(token, mode), 0);
+	f = fopen(ini, "w");
+	assert_non_null(f);
+	fprintf(f, "%swebhook_token_file = %s\n", minimal, token);
+	fclose(f);
+	err[0] = '\0';
+	return pl_def_load(ini, &def, err, sizeof err);
+}
+
+static void test_def_webhook_token_file(void **state)
+{
+	char dir[PATH_MAX];
+
+	(void)state;
+	assert_int_equal(testdir_make(dir), 0);
+	assert_int_equal(load_with_token_file(dir, "t0k3n\n", 0600), 0);
+	assert_string_equal(def.webhook_token, "t0k3n");
+	assert_int_equal(load_with_token_file(dir, "t0k3n", 0640), 0);
+	assert_string_equal(def.webhook_token, "t0k3n");
+	/* others may read it: refused, and the token is not repeated */
+	assert_int_equal(load_with_token_file(dir, "t0k3n\n", 0644), -EACCES);
+	assert_non_null(strstr(err, "others may read or write it"));
+	assert_null(strstr(err, "t0k3n"));
+	assert_int_equal(load_with_token_file(dir, "a\nb\n", 0600), -EINVAL);
+	assert_int_equal(load_with_token_file(dir, "", 0600), -EINVAL);
+	testdir_remove(dir);
+	/* parsed only: an absolute path, and not beside webhook_token */
+	char text[512];
+	snprintf(text, sizeof text, "%swebhook_token_file = token\n", minimal);
+	assert_int_equal(parse(text), -EINVAL);
+	assert_non_null(strstr(err, "key 'webhook_token_file'"));
+	snprintf(text, sizeof text, "%swebhook_token = x\nwebhook_token_file = /t\n", minimal);
+	assert_int_equal(parse(text), -EINVAL);
+	assert_non_null(strstr(err, "are both set"));
+	snprintf(text, sizeof text, "%swebhook_token_file = /t\n", minimal);
+	assert_int_equal(parse(text), 0);
+	assert_string_equal(def.webhook_token_file, "/t");
+	assert_string_equal(def.webhook_token, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_def_output_table_stays_in_the_source_platform),
 		cmocka_unit_test(test_def_features_list_is_trimmed_and_checked),
 		cmocka_unit_test(test_def_syntax_error_names_the_line),
+		cmocka_unit_test(test_def_webhook_token_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
