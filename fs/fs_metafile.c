@@ -137,7 +137,7 @@ static void tablemeta_attr(const fs_node *n, struct stat *st)
  * size tells nothing of them. */
 static int tablemeta_render(fs_node *n, textbuf *out)
 {
-	return mgr_render_table(n->p, &n->table, !mgr_is_mirror(&n->table), out);
+	return mgr_render_table(n->p, &n->table, !mgr_is_mirror(fs_state.m, n->p, &n->table), out);
 }
 
 /* A mirror's properties that describe its source (where it is, its ids,
@@ -145,11 +145,11 @@ static int tablemeta_render(fs_node *n, textbuf *out)
  * nothing the reader could not read at the source itself. */
 static bool source_readable(const mgr_principal *who, const fs_node *n)
 {
-	if (!mgr_is_mirror(&n->table))
+	if (!mgr_is_mirror(fs_state.m, n->p, &n->table))
 		return true;
 	mgr_platform *src = NULL;
 	store_table st = {0};
-	if (mgr_mirror_source(fs_state.m, &n->table, &src, &st))
+	if (mgr_mirror_source(fs_state.m, n->p, &n->table, &src, &st))
 		return false;   /* gone: nobody reads it there */
 	mgr_object o = {MGR_OBJ_TABLE, src->name, st.db, st.name};
 	bool ok = mgr_access_holds(fs_state.m, who, MGR_PRIV_SELECT, &o);
