@@ -89,7 +89,7 @@ static int audit_open(struct mgr_audit *a)
 {
 	if (a->fd >= 0)
 		return 0;
-	a->fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	a->fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, BASE_MODE_FILE);
 	if (a->fd < 0)
 		return -errno;
 	struct stat st;
