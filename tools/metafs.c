@@ -203,8 +203,12 @@ static int cmd_repair(int argc, char **argv)
 		} else
 			return 2;
 	}
-	if (fix_permissions && home && optind == argc)
-		return repair_permissions(home);
+	if (fix_permissions) {
+		if (home && optind == argc)
+			return repair_permissions(home);
+		fprintf(stderr, "usage: metafs repair --fix-permissions --home DIR\n");
+		return 2;
+	}
 	if (!home || optind != argc - 1) {
 		fprintf(stderr, "usage: metafs repair --home DIR PLATFORM.DB.TABLE\n");
 		return 2;

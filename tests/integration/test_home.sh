@@ -163,6 +163,9 @@ assert_eq "the repair followed no symlink" "644" "$(stat -c %a "$MF_TMP/outside"
 rm -f "$H/data/warehouse/link"
 mf_run "$METAFS" repair --fix-permissions --home "$H"
 assert_match "a second repair changes nothing" " 0 paths changed" "$MF_OUT"
+mf_run "$METAFS" repair --fix-permissions "$H"
+assert_eq "repair --fix-permissions without --home is a usage error" "2" "$MF_RC"
+assert_match "which names the form" "usage: metafs repair --fix-permissions --home DIR" "$MF_OUT"
 
 # ---------------------------------------------------------------- the home's group
 H2=$MF_TMP/home2
