@@ -1,5 +1,6 @@
 /* base_crash.c - see base_crash.h. */
 #include "base_crash.h"
+#include "base_fs.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -20,7 +21,7 @@ static void crash_setup(void)
 	if (at && *at)
 		crash_at = strtoul(at, NULL, 10);
 	if (log && *log)
-		log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, BASE_MODE_FILE);
 }
 
 void base_crash_point(const char *name)

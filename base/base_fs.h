@@ -11,6 +11,17 @@
 
 #include <sys/types.h>
 
+/* The modes of everything metafs creates in a home (and metafs-pipeline in
+ * its state): nothing for other users, read for the group.  The group bits
+ * survive only where a home's group is configured: otherwise the process's
+ * umask, BASE_UMASK_PRIVATE, removes them; with a group it is
+ * BASE_UMASK_GROUP and the directories' set-group-ID bit hands the group on
+ * (see metafs(5), SECURITY MODEL). */
+#define BASE_MODE_DIR 0750
+#define BASE_MODE_FILE 0640
+#define BASE_UMASK_PRIVATE 0077
+#define BASE_UMASK_GROUP 0027
+
 /* mkdir -p: create PATH and its missing parents with MODE (before the umask).
  * An existing directory is not an error.  0 or -errno (-ENAMETOOLONG for a
  * path longer than PATH_MAX, -ENOENT for an empty one). */

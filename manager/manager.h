@@ -132,6 +132,9 @@ typedef struct mgr_config {
 	unsigned nadmins;
 	uint32_t admins[MGR_MAX_ADMINS];   /* uids that are superusers besides the daemon's */
 	size_t audit_max_bytes;         /* the audit log rotates past this size */
+	bool has_home_group;            /* home_group = NAME: the group that may read the home */
+	uint32_t home_gid;
+	char home_group[64];            /* as written */
 	unsigned nplatforms;
 	struct {
 		char name[STORE_NAME_MAX + 1];
@@ -150,6 +153,24 @@ int mgr_config_load(const char *home, mgr_config *cfg, char *err, size_t errlen)
  * NULL for the default data/NAME).  -EEXIST if HOME/metafs.ini exists. */
 int mgr_home_init(const char *home, unsigned n, const char *const *names,
 		  const char *const *data, char *err, size_t errlen);
+/* The same, with GROUP (a name or a gid; NULL for none) as the home's group
+ * ([access] home_group): the group may read the home, others nothing. */
+int mgr_home_init_group(const char *home, unsigned n, const char *const *names,
+			const char *const *data, const char *group, char *err, size_t errlen);
+/* Is the home private?  0, or -EACCES with ERR naming the first path of
+ * HOME's own (the home, data stores, metastores, the manager's directory,
+ * exchange cache, jobs, logs, pipeline state) that users other than the
+ * daemon's (and the home's group, for reading) may use, its mode and the
+ * command that fixes it.  A few stat calls: no walk. */
+int mgr_home_check(const mgr_config *cfg, char *err, size_t errlen);
+/* metafs repair --fix-permissions: make every file and directory of the
+ * home (and of data stores and metastores outside it) private: group and
+ * other bits cleared, the home's group given read (directories: read,
+ * search and set-group-ID) where one is configured; pipelines' own state
+ * directories stay their owners' alone.  Symbolic links are never followed
+ * and mounts inside the home not entered.  *CHANGED counts the paths whose
+ * mode or group changed.  0 or -errno with ERR. */
+int mgr_home_fix_permissions(const char *home, uint64_t *changed, char *err, size_t errlen);
 /* Open the manager's environment (HOME/manager) and every platform's
  * metastore, and prepare each data store.  With DAEMON, take the home's lock
  * (one daemon per home: a second one fails with -EBUSY) and empty the

@@ -56,7 +56,7 @@ int mgr_staging_clean(mgr_platform *p)
 	int rc = base_path_format(path, sizeof path, "%s/%s", p->data_dir, MGR_STAGING_DIR);
 	if (rc == 0)
 		rc = base_fs_tree_remove(path);
-	if (rc == 0 && mkdir(path, 0700) && errno != EEXIST)
+	if (rc == 0 && mkdir(path, BASE_MODE_DIR) && errno != EEXIST)
 		rc = -errno;
 	return rc;
 }
@@ -94,7 +94,7 @@ int mgr_database_create(mgr_platform *p, const char *name, uint32_t uid, uint32_
 	int rc = path_join(path, sizeof path, p->data_dir, name, NULL);
 	if (rc)
 		return rc;
-	if (mkdir(path, 0755) && errno != EEXIST)
+	if (mkdir(path, BASE_MODE_DIR) && errno != EEXIST)
 		return -errno;
 	store_txn *txn = NULL;
 	rc = store_write_begin(p->store, &txn);
@@ -149,7 +149,7 @@ int mgr_table_create(mgr_platform *p, const char *db, const char *name, uint32_t
 	txn = NULL;
 	if (rc)
 		return rc;
-	if ((rc = base_fs_mkdirs(path, 0755)))
+	if ((rc = base_fs_mkdirs(path, BASE_MODE_DIR)))
 		return rc;
 	rc = store_write_begin(p->store, &txn);
 	if (rc == 0)
@@ -535,7 +535,7 @@ int mgr_pnode_create(mgr_platform *p, const store_table *t, uint64_t parent_id,
 	}
 	if (rc)
 		goto out;
-	if (mkdir(path, 0755) && errno != EEXIST) {
+	if (mkdir(path, BASE_MODE_DIR) && errno != EEXIST) {
 		rc = -errno;
 		goto out;
 	}

@@ -157,6 +157,15 @@ static int config_access(struct config_parse *cp, const char *key, const char *v
 {
 	if (strcmp(key, "admins") == 0)
 		return config_admins(cp, value);
+	if (strcmp(key, "home_group") == 0) {
+		if (mgr_gid_resolve(value, &cp->cfg->home_gid))
+			return config_fail(cp, "home_group: no group \"%s\"", value);
+		if (snprintf(cp->cfg->home_group, sizeof cp->cfg->home_group, "%s", value) >=
+		    (int)sizeof cp->cfg->home_group)
+			return config_fail(cp, "%s", "home_group: the name is too long");
+		cp->cfg->has_home_group = true;
+		return 1;
+	}
 	if (strcmp(key, "audit_max_bytes") == 0) {
 		if (parse_size(value, &cp->cfg->audit_max_bytes))
 			return config_fail(cp, "bad audit_max_bytes \"%s\" (example: 64M)", value);
@@ -277,7 +286,23 @@ int mgr_config_load(const char *home, mgr_config *cfg, char *err, size_t errlen)
 int mgr_home_init(const char *home, unsigned n, const char *const *names,
 		  const char *const *data, char *err, size_t errlen)
 {
+	return mgr_home_init_group(home, n, names, data, NULL, err, errlen);
+}
+
+int mgr_home_init_group(const char *home, unsigned n, const char *const *names,
+			const char *const *data, const char *group, char *err, size_t errlen)
+{
 	char file[PATH_MAX];
+	mgr_config modes = {.has_home_group = group != NULL};
+	if (group && mgr_gid_resolve(group, &modes.home_gid)) {
+		snprintf(err, errlen, "no group '%s'", group);
+		return -EINVAL;
+	}
+	if (group && (strlen(group) >= sizeof modes.home_group || strpbrk(group, ";#\n"))) {
+		snprintf(err, errlen, "bad group name '%s'", group);
+		return -EINVAL;
+	}
+	/* Its parents as mkdir -p makes them; the home itself private. */
 	int rc = base_fs_mkdirs(home, 0755);
 	if (rc) {
 		snprintf(err, errlen, "cannot create '%s': %s", home, strerror(-rc));
@@ -287,6 +312,14 @@ int mgr_home_init(const char *home, unsigned n, const char *const *names,
 	if (access(file, F_OK) == 0) {
 		snprintf(err, errlen, "%s already holds a metafs home", home);
 		return -EEXIST;
+	}
+	mgr_home_umask(&modes);
+	if ((group && chown(home, (uid_t)-1, (gid_t)modes.home_gid)) ||
+	    chmod(home, group ? (S_ISGID | (BASE_MODE_DIR & ~(mode_t)BASE_UMASK_GROUP))
+			      : (BASE_MODE_DIR & ~(mode_t)BASE_UMASK_PRIVATE))) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot make '%s' private: %s", home, strerror(-rc));
+		return rc;
 	}
 	if (n == 0 || n > MGR_MAX_PLATFORMS) {
 		snprintf(err, errlen, "a home needs 1 to %d platforms", MGR_MAX_PLATFORMS);
@@ -317,6 +350,10 @@ int mgr_home_init(const char *home, unsigned n, const char *const *names,
 			   "\n[access]\n"
 			   "; admins = alice, 1001       ; superusers besides the user the daemon runs as\n"
 			   "audit_max_bytes = 64M        ; the audit log rotates to audit.log.1 past this\n");
+	if (group)
+		textbuf_printf(&ini, "home_group = %s    ; may read the home; others may not\n", group);
+	else
+		textbuf_puts(&ini, "; home_group = metafs        ; may read the home; others may not\n");
 	for (unsigned i = 0; i < n; i++) {
 		textbuf_printf(&ini, "\n[platform %s]\n", names[i]);
 		if (data && data[i])
@@ -327,7 +364,7 @@ int mgr_home_init(const char *home, unsigned n, const char *const *names,
 	}
 	rc = textbuf_error(&ini);
 	if (rc == 0) {
-		rc = base_fs_file_replace(file, ini.data, ini.len, 0644);
+		rc = base_fs_file_replace(file, ini.data, ini.len, BASE_MODE_FILE);
 		if (rc)
 			base_msg_format(err, errlen, "cannot write '%s': %s", file, strerror(-rc));
 	}
@@ -351,13 +388,13 @@ static int open_platform(mgr *m, unsigned i, char *err, size_t errlen)
 	memcpy(p->data_dir, cfg->platforms[i].data_dir, sizeof p->data_dir);
 	memcpy(p->meta_dir, cfg->platforms[i].meta_dir, sizeof p->meta_dir);
 	p->mgr = m;
-	int rc = base_fs_mkdirs(p->data_dir, 0755);
+	int rc = mgr_home_mkdir(cfg, p->data_dir);
 	if (rc) {
 		snprintf(err, errlen, "cannot create data store '%s' of '%s': %s", p->data_dir,
 			 p->name, strerror(-rc));
 		return rc;
 	}
-	rc = base_fs_mkdirs(p->meta_dir, 0700);
+	rc = mgr_home_mkdir(cfg, p->meta_dir);
 	if (rc) {
 		snprintf(err, errlen, "cannot create metastore directory '%s': %s", p->meta_dir,
 			 strerror(-rc));
@@ -395,7 +432,7 @@ static int take_lock(mgr *m, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 32];
 	snprintf(path, sizeof path, "%s/.metafsd.lock", m->cfg.home);
-	m->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	m->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, BASE_MODE_FILE);
 	if (m->lock_fd < 0) {
 		snprintf(err, errlen, "cannot open lock file '%s': %s", path, strerror(errno));
 		return -errno;
@@ -426,7 +463,7 @@ static int open_manager_store(mgr *m, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 16];
 	snprintf(path, sizeof path, "%s/manager", m->cfg.home);
-	int rc = base_fs_mkdirs(path, 0700);
+	int rc = mgr_home_mkdir(&m->cfg, path);
 	if (rc) {
 		snprintf(err, errlen, "cannot create '%s': %s", path, strerror(-rc));
 		return rc;
@@ -460,6 +497,11 @@ int mgr_open(const char *home, bool daemon, mgr **out, char *err, size_t errlen)
 	m->superuser_uid = (uint32_t)getuid();
 	bool clean_staging = daemon;
 	int rc = mgr_config_load(home, &m->cfg, err, errlen);
+	if (rc == 0)
+		mgr_home_umask(&m->cfg);
+	/* A daemon serves the home to other users through the mount only. */
+	if (rc == 0 && daemon)
+		rc = mgr_home_check(&m->cfg, err, errlen);
 	if (rc == 0 && daemon)
 		rc = take_lock(m, err, errlen);
 	if (rc == 0)

@@ -194,12 +194,19 @@ static int materialize(mgr *m, const struct exchange *e, int src_fd, const char 
 	int fd, rc;
 
 	snprintf(dir, sizeof dir, "%s/" MGR_EXCHANGE_DIR, m->cfg.home);
-	if ((rc = base_fs_mkdirs(dir, 0700)) != 0)
+	if ((rc = base_fs_mkdirs(dir, BASE_MODE_DIR)) != 0)
 		return rc;
 	snprintf(tmp, sizeof tmp, "%s/tmp.XXXXXX", dir);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* mkostemp makes it 0600: the home's group may read it too. */
+	if (m->cfg.has_home_group && fchmod(fd, BASE_MODE_FILE & ~(mode_t)BASE_UMASK_GROUP)) {
+		rc = -errno;
+		close(fd);
+		unlink(tmp);
+		return rc;
+	}
 	rc = sync_exchange_file(e->x, src_fd, fd, &rows, err, sizeof err);
 	if (rc == 0 && fsync(fd) != 0)
 		rc = -errno;

@@ -132,7 +132,7 @@ static int staging_create(mgr_writer *w, char *path, size_t cap)
 									 __ATOMIC_RELAXED));
 	if (rc)
 		return rc;
-	int fd = mgr_data_open(p, p->data_dir, path, O_RDWR | O_CREAT | O_EXCL, 0644, w->uid);
+	int fd = mgr_data_open(p, p->data_dir, path, O_RDWR | O_CREAT | O_EXCL, BASE_MODE_FILE, w->uid);
 	if (fd < 0)
 		mgr_log(MGR_LOG_ERROR, "cannot create staging file %s: %s", path, strerror(-fd));
 	return fd;

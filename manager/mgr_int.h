@@ -63,4 +63,10 @@ void mgr_audit_fini(mgr *m);
 int mgr_uid_resolve(const char *name, uint32_t *uid);
 int mgr_gid_resolve(const char *name, uint32_t *gid);
 
+/* mgr_home.c: set the process's umask for the home CFG (see base_fs.h). */
+void mgr_home_umask(const mgr_config *cfg);
+/* mkdir -p PATH for the home CFG; a directory made now gets the home's
+ * group and mode.  0 or -errno. */
+int mgr_home_mkdir(const mgr_config *cfg, const char *path);
+
 #endif

@@ -302,7 +302,7 @@ int mgr_jobs_start(mgr *m, unsigned workers)
 	pthread_cond_init(&js->ended, NULL);
 	int rc = base_path_format(js->dir, sizeof js->dir, "%s/manager/jobs", m->cfg.home);
 	if (rc == 0)
-		rc = base_fs_mkdirs(js->dir, 0755);
+		rc = base_fs_mkdirs(js->dir, BASE_MODE_DIR);
 	m->jobs = js;
 	if (rc)
 		return rc;
@@ -401,7 +401,7 @@ int mgr_job_declare(mgr *m, const char *name, uint32_t uid, uint32_t *job_id, ui
 		char dir[PATH_MAX + 300], idtext[16];
 		snprintf(dir, sizeof dir, "%s/%s", js->dir, name);
 		if (rc == 0)
-			rc = base_fs_mkdirs(dir, 0755);
+			rc = base_fs_mkdirs(dir, BASE_MODE_DIR);
 		if (rc == 0) {
 			/* The number goes into a file first so a crash cannot give
 			 * the same job another number (and other inodes) later. */
@@ -464,7 +464,7 @@ int mgr_job_submit(mgr *m, const char *name, const char *text, size_t len, uint3
 	/* The run's directory and files, before it can be picked up. */
 	char dir[PATH_MAX];
 	if ((rc = mgr_job_run_dir(job, r, dir, sizeof dir)) == 0)
-		rc = base_fs_mkdirs(dir, 0755);
+		rc = base_fs_mkdirs(dir, BASE_MODE_DIR);
 	if (rc == 0)
 		rc = mgr_job_write_file(job, r, MGR_JOB_FILE_SQL, text, len);
 	for (int f = MGR_JOB_FILE_PLAN; rc == 0 && f < MGR_JOB_FILE_COUNT; f++)

@@ -290,20 +290,12 @@ static int run_process(struct mgr_pipes *ps, const char *name, const mgr_princip
 	pipeline_program(prog, sizeof prog);
 	snprintf(def, sizeof def, "%s/pipelines/%s.ini", ps->mount, name);
 	/* The owner's own state directory, HOME/pipeline-state/UID (0700, the
-	 * owner's): a pipeline never sees another user's models.  It is not
-	 * under HOME/manager, which is the daemon's alone (0700) and which
-	 * the owner could not traverse; HOME/pipeline-state is 0711. */
+	 * owner's): a pipeline never sees another user's models.  The home
+	 * is private, so the owner could not reach it by its path: the
+	 * process starts in it (entered before it becomes the owner) and
+	 * METAFS_STATE_DIR is ".". */
 	int rc = 0;
 	if (as_other) {
-		rc = base_path_format(state, sizeof state, "%s/pipeline-state", ps->m->cfg.home);
-		if (rc == 0)
-			rc = base_fs_mkdirs(state, 0711);
-		if (rc == 0 && chmod(state, 0711))
-			rc = -errno;
-		if (rc) {
-			base_msg_format(why, whycap, "cannot create %s: %s", state, strerror(-rc));
-			return -EPERM;
-		}
 		rc = base_path_format(state, sizeof state, "%s/pipeline-state/%u", ps->m->cfg.home,
 				      owner->uid);
 	} else {
@@ -312,13 +304,24 @@ static int run_process(struct mgr_pipes *ps, const char *name, const mgr_princip
 	if (rc == 0)
 		rc = base_path_format(mountenv, sizeof mountenv, "METAFS_MOUNT=%s", ps->mount);
 	if (rc == 0)
-		rc = base_path_format(stateenv, sizeof stateenv, "METAFS_STATE_DIR=%s", state);
+		rc = base_path_format(stateenv, sizeof stateenv, "METAFS_STATE_DIR=%s",
+				      as_other ? "." : state);
 	if (rc)
 		return rc;
-	base_fs_mkdirs(state, as_other ? 0700 : 0755);
+	rc = base_fs_mkdirs(state, BASE_MODE_DIR);
+	if (rc) {
+		base_msg_format(why, whycap, "cannot create %s: %s", state, strerror(-rc));
+		return -EPERM;
+	}
 	if (as_other && (chown(state, owner->uid, owner->gid) || chmod(state, 0700))) {
 		base_msg_format(why, whycap, "cannot give its state directory %s to uid %u: %s", state,
 				owner->uid, strerror(errno));
+		return -EPERM;
+	}
+	int statefd = -1;
+	if (as_other && (statefd = open(state, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		base_msg_format(why, whycap, "cannot open its state directory %s: %s", state,
+				strerror(errno));
 		return -EPERM;
 	}
 	char homeenv[PATH_MAX + 8];
@@ -331,13 +334,19 @@ static int run_process(struct mgr_pipes *ps, const char *name, const mgr_princip
 		home = "/";
 	snprintf(homeenv, sizeof homeenv, "HOME=%s", home ? home : "/");
 	int fds[2];
-	if (pipe2(fds, O_CLOEXEC))
-		return -errno;
+	if (pipe2(fds, O_CLOEXEC)) {
+		int e = errno;
+		if (statefd >= 0)
+			close(statefd);
+		return -e;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
 		close(fds[0]);
 		close(fds[1]);
+		if (statefd >= 0)
+			close(statefd);
 		return -e;
 	}
 	if (pid == 0) {
@@ -358,6 +367,11 @@ static int run_process(struct mgr_pipes *ps, const char *name, const mgr_princip
 					"with allow_other?)\n", ps->mount, owner->uid, strerror(errno));
 			_exit(126);
 		}
+		if (statefd >= 0 && fchdir(statefd)) {
+			fprintf(stderr, "metafsd: cannot enter the state directory %s as uid %u: %s\n",
+				state, owner->uid, strerror(errno));
+			_exit(126);
+		}
 		char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", homeenv, mountenv, stateenv, NULL};
 		char *argv[] = {prog, "--mount", ps->mount, def, NULL};
 		execve(prog, argv, envp);
@@ -367,6 +381,8 @@ static int run_process(struct mgr_pipes *ps, const char *name, const mgr_princip
 		_exit(127);
 	}
 	close(fds[1]);
+	if (statefd >= 0)
+		close(statefd);
 	char buf[4096];
 	ssize_t n;
 	while ((n = read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))

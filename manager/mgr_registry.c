@@ -45,7 +45,7 @@ int mgr_registry_init(mgr_registry *reg, const mgr_reg_type *type, mgr *m, void 
 	reg->done = done;
 	reg->stopping = stopping;
 	int rc = base_path_format(reg->dir, sizeof reg->dir, "%s/manager/%s", m->cfg.home, type->dir);
-	return rc ? rc : base_fs_mkdirs(reg->dir, 0755);
+	return rc ? rc : base_fs_mkdirs(reg->dir, BASE_MODE_DIR);
 }
 
 void mgr_registry_fini(mgr_registry *reg)

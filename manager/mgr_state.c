@@ -13,7 +13,7 @@
 
 int mgr_state_replace(const char *path, const char *text, size_t len)
 {
-	int rc = base_fs_file_replace(path, text, len, 0644);
+	int rc = base_fs_file_replace(path, text, len, BASE_MODE_FILE);
 	if (rc)
 		mgr_log(MGR_LOG_ERROR, "cannot write %s: %s", path, strerror(-rc));
 	return rc;

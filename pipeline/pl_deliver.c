@@ -352,9 +352,9 @@ int pl_outbox_spool(const char *outbox, const char *key, const char *body, bool 
 		return -ENAMETOOLONG;
 	if (access(path, F_OK) == 0)
 		return 0;
-	rc = base_fs_mkdirs(outbox, 0755);
+	rc = base_fs_mkdirs(outbox, BASE_MODE_DIR);
 	if (rc == 0)
-		rc = base_fs_file_replace(path, body, strlen(body), 0644);
+		rc = base_fs_file_replace(path, body, strlen(body), BASE_MODE_FILE);
 	if (rc == 0)
 		*written = true;
 	return rc;

@@ -148,7 +148,7 @@ static int state_record(struct run *r, uint64_t snapshot)
 	snprintf(text, sizeof text, "%llu\n", (unsigned long long)snapshot);
 	rc = base_path_format(path, sizeof path, "%s/snapshot", r->state);
 	if (rc == 0)
-		rc = base_fs_file_replace(path, text, strlen(text), 0644);
+		rc = base_fs_file_replace(path, text, strlen(text), BASE_MODE_FILE);
 	if (rc != 0)
 		fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(-rc));
 	return rc;
@@ -434,7 +434,7 @@ static int ensure_output_table(struct run *r)
 
 	rc = base_path_format(dir, sizeof dir, "%s/%s", r->mount, r->def.table);
 	if (rc == 0)
-		rc = base_fs_mkdirs(dir, 0755);
+		rc = base_fs_mkdirs(dir, BASE_MODE_DIR);
 	if (rc != 0) {
 		fprintf(stderr, PROG ": cannot create table %s: %s\n", r->def.table, strerror(-rc));
 		return rc;
@@ -508,7 +508,7 @@ static int write_output_table(struct run *r, const float *scores)
 			continue;
 		if (snprintf(dir, sizeof dir, "%s/%s%s", r->mount, r->def.table, rel) >= (int)sizeof dir)
 			return -ENAMETOOLONG;
-		rc = base_fs_mkdirs(dir, 0755);
+		rc = base_fs_mkdirs(dir, BASE_MODE_DIR);
 		if (rc != 0) {
 			fprintf(stderr, PROG ": cannot create %s%s: %s\n", r->def.table, rel, strerror(-rc));
 			return rc;
@@ -725,7 +725,7 @@ int main(int argc, char **argv)
 	}
 	say(r, "pipeline %s: mount %s, state %s", r->def.name, r->mount, r->state);
 	if (!r->dry_run) {
-		int rc = base_fs_mkdirs(r->state, 0755);
+		int rc = base_fs_mkdirs(r->state, BASE_MODE_DIR);
 
 		if (rc != 0) {
 			fprintf(stderr, PROG ": cannot create state directory %s: %s\n", r->state,
@@ -735,7 +735,7 @@ int main(int argc, char **argv)
 		}
 		/* One run of a pipeline at a time (activation and a manual run). */
 		snprintf(lockpath, sizeof lockpath, "%s/lock", r->state);
-		lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, BASE_MODE_FILE);
 		if (lockfd < 0 || flock(lockfd, LOCK_EX) != 0) {
 			fprintf(stderr, PROG ": cannot lock %s: %s\n", lockpath, strerror(errno));
 			if (lockfd >= 0)

@@ -252,7 +252,7 @@ int pl_model_train(const pl_def *def, const pl_dataset *ds, const char *model_pa
 			rc = xgb_fail(err, errlen, "cannot serialise the model");
 			goto out;
 		}
-		rc = base_fs_file_replace(model_path, buf, (size_t)len, 0644);
+		rc = base_fs_file_replace(model_path, buf, (size_t)len, BASE_MODE_FILE);
 		if (rc != 0)
 			snprintf(err, errlen, "cannot write model '%s': %s", model_path, strerror(-rc));
 	}

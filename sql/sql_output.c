@@ -223,7 +223,7 @@ static int out_flush(sql_output *o, out_part *p)
 		return 0;
 	if ((rc = textbuf_error(&p->buf)))
 		return rc;
-	int fd = store_data_open_path(o->pf->data_dir, p->stage_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	int fd = store_data_open_path(o->pf->data_dir, p->stage_path, O_WRONLY | O_CREAT | O_APPEND, BASE_MODE_FILE);
 	if (fd < 0)
 		return fd;
 	for (size_t off = 0; off < p->buf.len;) {
@@ -313,7 +313,7 @@ static int out_part_get(sql_output *o, char **values, out_part **out)
 		rc = -ENAMETOOLONG;
 		goto fail;
 	}
-	if ((rc = base_fs_mkdirs(dir, 0755)))
+	if ((rc = base_fs_mkdirs(dir, BASE_MODE_DIR)))
 		goto fail;
 	if (asprintf(&p->stage_path, "%s/part-%s-00000.%s", dir, o->run_tag, o->ext) < 0) {
 		p->stage_path = NULL;
@@ -388,7 +388,7 @@ int sql_output_open(const sql_catalog *cat, unsigned platform, const char *db, c
 		rc = -ENAMETOOLONG;
 		goto out;
 	}
-	if ((rc = base_fs_mkdirs(o->staging, 0755))) {
+	if ((rc = base_fs_mkdirs(o->staging, BASE_MODE_DIR))) {
 		sql_error_set(err, 0, 0, "cannot create the staging directory %s: %s", o->staging,
 			      strerror(-rc));
 		goto out;
@@ -557,7 +557,7 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 			rc = -ENAMETOOLONG;
 			goto out;
 		}
-		if ((rc = base_fs_mkdirs(dir, 0755)))
+		if ((rc = base_fs_mkdirs(dir, BASE_MODE_DIR)))
 			goto out;
 		out_file *f = &placed[nplaced];
 		f->part = i;

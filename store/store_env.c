@@ -40,6 +40,7 @@
 #include "store_int.h"
 
 #include "base_crash.h"
+#include "base_fs.h"
 
 #define STORE_DEFAULT_MAP_SIZE ((size_t)64 << 30)
 
@@ -288,7 +289,7 @@ int store_open(const char *dir, const store_options *opts, store_env **out)
 	if (rc == 0 && o.max_readers)
 		rc = mdb_env_set_maxreaders(env->mdb, o.max_readers);
 	if (rc == 0)
-		rc = mdb_env_open(env->mdb, dir, MDB_NOTLS | (o.read_only ? MDB_RDONLY : 0), 0644);
+		rc = mdb_env_open(env->mdb, dir, MDB_NOTLS | (o.read_only ? MDB_RDONLY : 0), BASE_MODE_FILE);
 	if (rc != 0) {
 		rc = store_mdb_error(rc, "mdb_env_open");
 		goto out;

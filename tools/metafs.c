@@ -25,12 +25,14 @@ static void usage(FILE *to)
 		"usage: metafs COMMAND [ARGS]\n"
 		"\n"
 		"commands:\n"
-		"  init [--platform NAME[=DATADIR]]... DIR\n"
+		"  init [--platform NAME[=DATADIR]]... [--group GROUP] DIR\n"
 		"                  create a home (default platforms: warehouse, lake)\n"
 		"  mount DIR MOUNTPOINT [-f] [-o OPTIONS]\n"
 		"                  mount a home (runs metafsd)\n"
 		"  repair --home DIR PLATFORM.DB.TABLE\n"
 		"                  register partitions and files found in the data store\n"
+		"  repair --fix-permissions --home DIR\n"
+		"                  make an older home private\n"
 		"  submit [--mount DIR] [--name NAME] [--wait] FILE.sql\n"
 		"                  submit a SQL job (copies FILE into MOUNT/jobs/NAME.sql)\n"
 		"  wait [--mount DIR] JOB\n"
@@ -54,20 +56,28 @@ static int cmd_init(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"platform", required_argument, NULL, 'p'},
+		{"group", required_argument, NULL, 'g'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *names[MGR_MAX_PLATFORMS], *data[MGR_MAX_PLATFORMS];
 	char *owned[MGR_MAX_PLATFORMS];
+	const char *group = NULL;
 	unsigned n = 0;
 	int c, rc = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'h') {
-			printf("usage: metafs init [--platform NAME[=DATADIR]]... DIR\n\n"
+			printf("usage: metafs init [--platform NAME[=DATADIR]]... [--group GROUP] DIR\n\n"
 			       "Create a metafs home in DIR: metafs.ini, one metastore per platform\n"
 			       "under DIR/meta/, and data stores under DIR/data/ (or DATADIR).\n"
-			       "Without --platform the home has 'warehouse' and 'lake'.\n");
+			       "Without --platform the home has 'warehouse' and 'lake'.  The home is\n"
+			       "private to you (mode 0700); with --group, GROUP may read it too\n"
+			       "([access] home_group).\n");
 			return 0;
+		}
+		if (c == 'g') {
+			group = optarg;
+			continue;
 		}
 		if (c != 'p')
 			return 2;
@@ -86,7 +96,7 @@ static int cmd_init(int argc, char **argv)
 		n++;
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: metafs init [--platform NAME[=DATADIR]]... DIR\n");
+		fprintf(stderr, "usage: metafs init [--platform NAME[=DATADIR]]... [--group GROUP] DIR\n");
 		rc = 2;
 		goto out;
 	}
@@ -100,7 +110,7 @@ static int cmd_init(int argc, char **argv)
 	}
 	char err[PATH_MAX + 256];
 	const char *home = argv[optind];
-	if (mgr_home_init(home, n, names, data, err, sizeof err)) {
+	if (mgr_home_init_group(home, n, names, data, group, err, sizeof err)) {
 		fprintf(stderr, "metafs: %s\n", err);
 		goto out;
 	}
@@ -149,28 +159,55 @@ static int cmd_mount(int argc, char **argv)
 	return 1;
 }
 
+/* metafs repair --fix-permissions --home DIR: make an older home private. */
+static int repair_permissions(const char *home)
+{
+	char err[PATH_MAX + 256] = "";
+	uint64_t changed = 0;
+	int rc = mgr_home_fix_permissions(home, &changed, err, sizeof err);
+	printf("fixed the permissions of %s: %llu paths changed\n", home, (unsigned long long)changed);
+	if (rc) {
+		fprintf(stderr, "metafs: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_repair(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"home", required_argument, NULL, 'H'},
+		{"fix-permissions", no_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *home = NULL;
+	bool fix_permissions = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'H')
 			home = optarg;
+		else if (c == 'P')
+			fix_permissions = true;
 		else if (c == 'h') {
-			printf("usage: metafs repair --home DIR PLATFORM.DB.TABLE\n\n"
+			printf("usage: metafs repair --home DIR PLATFORM.DB.TABLE\n"
+			       "       metafs repair --fix-permissions --home DIR\n\n"
 			       "Register partition directories and data files found in the table's\n"
 			       "data-store directory that the metastore lacks, and drop records of\n"
 			       "files that are gone (like MSCK REPAIR TABLE).  Safe while mounted.\n"
 			       "Files named as a job run's output (part-JOB-RUN-STMT-NNNNN.EXT) are\n"
-			       "registered only if that run succeeded; others are left and reported.\n");
+			       "registered only if that run succeeded; others are left and reported.\n"
+			       "With --fix-permissions, make every file of the home private instead\n"
+			       "(the daemon's user, and the home's group for reading).\n");
 			return 0;
 		} else
 			return 2;
+	}
+	if (fix_permissions) {
+		if (home && optind == argc)
+			return repair_permissions(home);
+		fprintf(stderr, "usage: metafs repair --fix-permissions --home DIR\n");
+		return 2;
 	}
 	if (!home || optind != argc - 1) {
 		fprintf(stderr, "usage: metafs repair --home DIR PLATFORM.DB.TABLE\n");

@@ -400,7 +400,7 @@ static void *run_job(void *arg)
 		j->what = "allocate";
 		return NULL;
 	}
-	o.fd = open(j->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	o.fd = open(j->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, BASE_MODE_FILE);
 	if (o.fd < 0) {
 		j->err = errno;
 		j->what = "create";
@@ -704,7 +704,7 @@ int cmd_gen(int argc, char **argv)
 			rc = 1;
 			goto out;
 		}
-		int e = base_fs_mkdirs(pdir, 0755);
+		int e = base_fs_mkdirs(pdir, BASE_MODE_DIR);
 		if (e) {
 			fprintf(stderr, "metafs gen: cannot create %s: %s\n", pdir, strerror(-e));
 			rc = 1;

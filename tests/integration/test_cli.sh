@@ -91,6 +91,7 @@ HOME3=$MF_TMP/h3
 "$METAFS" init "$HOME3" >/dev/null 2>&1 || fail "init $HOME3"
 rm -rf "$HOME3/meta/lake"
 printf 'not a directory\n' >"$HOME3/meta/lake"
+chmod 600 "$HOME3/meta/lake"   # private, or the daemon refuses the home before it opens anything
 run_split "$METAFSD" --home "$HOME3" "$MNT1"
 assert_eq "metafsd with an unopenable metastore exits 1" "1" "$RC"
 assert_match "unopenable metastore: \"metafsd: cannot open metastore 'lake': ...\"" "metafsd: cannot open metastore 'lake': " "$ERR"

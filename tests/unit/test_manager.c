@@ -331,6 +331,54 @@ static void test_writer_closed_without_commit_leaves_nothing(void **state)
 	store_table_clear(&t);
 }
 
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+	assert_int_equal(lstat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+static void test_home_is_private_and_a_readable_one_is_refused_then_fixed(void **state)
+{
+	struct fixture *f = *state;
+	char path[PATH_MAX + 64], file[PATH_MAX + 128], err[PATH_MAX + 256];
+	assert_int_equal(mode_of(f->home), 0700);
+	snprintf(path, sizeof path, "%s/metafs.ini", f->home);
+	assert_int_equal(mode_of(path), 0600);
+	snprintf(path, sizeof path, "%s/manager/data.mdb", f->home);
+	assert_int_equal(mode_of(path), 0600);
+	assert_int_equal(mode_of(f->wh->data_dir), 0700);
+	/* what the manager creates is private too (mgr_open set the umask) */
+	store_database d;
+	assert_int_equal(mgr_database_create(f->wh, "db", 0, 0, STORE_ORIGIN_TOOL, &d), 0);
+	snprintf(path, sizeof path, "%s/db", f->wh->data_dir);
+	assert_int_equal(mode_of(path), 0700);
+	snprintf(file, sizeof file, "%s/x.csv", path);
+	write_file(file, "a\n");
+	assert_int_equal(chmod(file, 0644), 0);
+	char data_dir[PATH_MAX];
+	snprintf(data_dir, sizeof data_dir, "%s", f->wh->data_dir);
+	mgr_close(f->m);
+	f->m = NULL;
+	f->wh = NULL;
+	static mgr_config cfg;
+	assert_int_equal(mgr_config_load(f->home, &cfg, err, sizeof err), 0);
+	assert_int_equal(mgr_home_check(&cfg, err, sizeof err), 0);
+	assert_int_equal(chmod(data_dir, 0755), 0);
+	assert_int_equal(mgr_open(f->home, true, &f->m, err, sizeof err), -EACCES);
+	assert_null(f->m);
+	assert_non_null(strstr(err, "/data/warehouse is readable by other users (mode 0755); run "
+				    "`metafs repair --fix-permissions --home "));
+	uint64_t changed = 0;
+	assert_int_equal(mgr_home_fix_permissions(f->home, &changed, err, sizeof err), 0);
+	assert_int_equal(changed, 2);   /* the data store and x.csv */
+	assert_int_equal(mode_of(file), 0600);
+	assert_int_equal(mgr_home_fix_permissions(f->home, &changed, err, sizeof err), 0);
+	assert_int_equal(changed, 0);
+	assert_int_equal(mgr_open(f->home, true, &f->m, err, sizeof err), 0);
+	f->wh = mgr_platform_find(f->m, "warehouse");
+}
+
 static void test_open_cleans_staging_left_by_a_crash(void **state)
 {
 	struct fixture *f = *state;
@@ -872,6 +920,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_writer_commit_records_file_and_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_closed_without_commit_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_cleans_staging_left_by_a_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_home_is_private_and_a_readable_one_is_refused_then_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repair_registers_and_forgets_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_drop_refuses_partitions, setup, teardown),
 		cmocka_unit_test(test_textbuf_grows_and_steals),
