@@ -45,7 +45,12 @@ pipeline=${METAFS_PIPELINE:-build/pipeline/metafs-pipeline}
 rows=${DEMO_ROWS:-200000}
 mkdir -p "$mnt"
 if mountpoint -q "$mnt"; then fusermount3 -u "$mnt"; fi
-[ -f "$home/metafs.ini" ] || $metafs init "$home"
+if [ -f "$home/metafs.ini" ]; then
+	# a demo home made by an older metafs: make it private as metafsd requires
+	$metafs repair --fix-permissions --home "$home" >/dev/null
+else
+	$metafs init "$home"
+fi
 # a daemon unmounted a moment ago may still be closing its home: retry a while
 for try in $(seq 1 50); do
   if $metafsd --home "$home" "$mnt" 2> "$demo/metafsd.err"; then break; fi
