@@ -52,6 +52,13 @@
  *               unlisted file so named unless its run is recorded as
  *               succeeded: it leaves it in place (a run in progress may be
  *               about to commit it) and reports it.
+ *               The files an INSERT OVERWRITE replaces lose their records
+ *               in that transaction, which also records a removal intent
+ *               for each; their bytes are removed after the commit and the
+ *               intents cleared.  A crash in between leaves the intents,
+ *               and the next start (or repair with no daemon) removes the
+ *               bytes: never old and new files listed together, nor an
+ *               unlisted file left in a listed partition.
  *   dropping  - commit the metastore transaction first, then remove the data.
  *               A crash in between leaves unlisted bytes, never a listed
  *               object without its data.
@@ -308,12 +315,14 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
 /* Finish or undo every data-file commit of P that a crash left between its
  * intent and its record (see "writing" above): a file in place with exactly
  * the intent's bytes is recorded (finished), any other intent is cleared
- * (dropped).  Only for a process that holds the home's lock (the daemon at
+ * (dropped); the bytes a removal intent names (files an INSERT OVERWRITE
+ * replaced) are removed if still in place and unlisted (removed).  Only
+ * for a process that holds the home's lock (the daemon at
  * start, after emptying the staging areas; metafs repair when no daemon
  * runs): a running daemon's pending intents are commits in progress.
  * STATS may be NULL. */
 typedef struct mgr_intent_stats {
-	uint64_t finished, dropped;
+	uint64_t finished, dropped, removed;
 } mgr_intent_stats;
 int mgr_intents_resolve(mgr_platform *p, mgr_intent_stats *stats);
 

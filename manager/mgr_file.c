@@ -941,8 +941,54 @@ void mgr_output_sweep(mgr *m, const mgr_job_run_ref *runs, size_t n)
  * otherwise the rename never happened (the staged bytes went with the
  * staging area) and the intent is dropped.  Either way the data store and
  * the metastore agree afterwards. */
+/* A removal intent (see store_intent): the record went in a committed
+ * transaction, the bytes may still be in place.  They are removed when no
+ * record of that name came back and they are still the intent's bytes. */
+static int intent_remove(mgr_platform *p, const store_intent *in, mgr_intent_stats *stats)
+{
+	store_txn *txn = NULL;
+	store_table t = {0};
+	char path[PATH_MAX];
+	store_file rec;
+	bool removed = false;
+	int rc = store_write_begin(p->store, &txn);
+	if (rc)
+		return rc;
+	int e = locate(p, txn, in->table_id, in->container_id, in->name, &t, path, sizeof path);
+	if (e == 0 && store_file_get(txn, in->container_id, in->name, &rec) == -ENOENT) {
+		int fd = store_data_open_path(p->data_dir, path, O_RDONLY, 0);
+		uint64_t rows = 0, bytes = 0;
+		uint8_t sum[16];
+		if (fd >= 0) {
+			bool same = store_file_scan(fd, t.format, t.header, &rows, &bytes, sum) == 0 &&
+				    bytes == in->bytes && memcmp(sum, in->checksum, sizeof sum) == 0;
+			close(fd);
+			const char *base;
+			int dfd = same ? parent_open(p, path, (uint32_t)getuid(), &base) : -1;
+			removed = dfd >= 0 && unlinkat(dfd, base, 0) == 0;
+			if (dfd >= 0)
+				close(dfd);
+		}
+	}
+	rc = store_intent_clear(txn, in->file_id);
+	if (rc == 0) {
+		rc = store_commit(txn);
+		txn = NULL;
+	}
+	store_abort(txn);
+	if (rc == 0 && removed) {
+		mgr_log(MGR_LOG_INFO, "removed %s: replaced by a commit a crash cut short before "
+				      "it removed the bytes", path);
+		stats->removed++;
+	}
+	store_table_clear(&t);
+	return rc;
+}
+
 static int intent_resolve(mgr_platform *p, const store_intent *in, mgr_intent_stats *stats)
 {
+	if (in->remove)
+		return intent_remove(p, in, stats);
 	store_txn *txn = NULL;
 	store_table t = {0};
 	char path[PATH_MAX];

@@ -214,10 +214,11 @@ static int cmd_repair(int argc, char **argv)
 		fprintf(stderr, "metafs: cannot finish the commits a crash cut short on '%s': %s\n",
 			spec, store_strerror(r));
 	} else {
-		if (istats.finished || istats.dropped)
+		if (istats.finished || istats.dropped || istats.removed)
 			printf("resolved the pending commits of %s a crash cut short: %llu finished, "
-			       "%llu dropped\n", spec, (unsigned long long)istats.finished,
-			       (unsigned long long)istats.dropped);
+			       "%llu dropped, %llu replaced files removed\n", spec,
+			       (unsigned long long)istats.finished, (unsigned long long)istats.dropped,
+			       (unsigned long long)istats.removed);
 		r = mgr_table_repair(p, db, table, STORE_ORIGIN_TOOL, &stats);
 		if (r == -EINVAL)
 			fprintf(stderr, "metafs: cannot repair %s.%s.%s: the table has no schema\n", spec, db, table);

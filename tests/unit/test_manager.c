@@ -446,6 +446,41 @@ static void test_repair_leaves_files_of_pending_intents(void **state)
 	assert_int_equal(mgr_table_repair(f->wh, "sales", "orders", STORE_ORIGIN_TOOL, &st), 0);
 	assert_int_equal(st.files_updated, 1);
 	assert_int_equal(st.files_in_commit, 0);
+
+	/* A removal intent (an INSERT OVERWRITE dropped the record of b.csv and
+	 * died before removing its bytes): repair leaves b.csv unregistered,
+	 * resolving removes it.  a.csv, recorded, is never removed. */
+	char bpath[PATH_MAX + 64];
+	snprintf(bpath, sizeof bpath, "%s/sales/orders/dt=2024-01-01/b.csv", f->wh->data_dir);
+	write_file(bpath, "7\n");
+	fd = open(bpath, O_RDONLY);
+	assert_true(fd >= 0);
+	store_intent rm = {.table_id = t.id, .container_id = pn.id, .remove = true};
+	assert_int_equal(store_file_scan(fd, t.format, t.header, &rm.rows, &rm.bytes, rm.checksum), 0);
+	close(fd);
+	snprintf(rm.name, sizeof rm.name, "b.csv");
+	store_intent keep = rm;
+	snprintf(keep.name, sizeof keep.name, "a.csv");
+	assert_int_equal(store_write_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_id_reserve(txn, &rm.file_id), 0);
+	assert_int_equal(store_id_reserve(txn, &keep.file_id), 0);
+	assert_int_equal(store_intent_put(txn, &rm), 0);
+	assert_int_equal(store_intent_put(txn, &keep), 0);
+	assert_int_equal(store_commit(txn), 0);
+	assert_int_equal(mgr_table_repair(f->wh, "sales", "orders", STORE_ORIGIN_TOOL, &st), 0);
+	assert_int_equal(st.files_added, 0);
+	assert_int_equal(st.files_in_commit, 1);
+	assert_int_equal(mgr_intents_resolve(f->wh, &is), 0);
+	assert_int_equal(is.removed, 1);
+	assert_int_equal(access(bpath, F_OK), -1);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	store_intent *left = NULL;
+	size_t nleft = 1;
+	assert_int_equal(store_intent_list(txn, &left, &nleft), 0);
+	store_abort(txn);
+	assert_int_equal(nleft, 0);
+	free(left);
 	store_table_clear(&t);
 }
 
