@@ -510,7 +510,22 @@ struct repair {
 	mgr_repair_stats *stats;
 	store_txn *txn;
 	unsigned pending;          /* changes in the open transaction */
+	store_intent *intents;     /* the pending intents as TXN sees them */
+	size_t nintents;
 };
+
+/* Read the pending intents into R as the open write transaction sees them.
+ * A commit records its intent (in a transaction of its own) before it
+ * renames the file into place, and the write transaction keeps any other
+ * commit out while it is open: a file the scan finds in place whose commit
+ * is in progress is named by one of these. */
+static int repair_intents_load(struct repair *r)
+{
+	free(r->intents);
+	r->intents = NULL;
+	r->nintents = 0;
+	return store_intent_list(r->txn, &r->intents, &r->nintents);
+}
 
 /* Commit every few thousand changes: a repair of a huge table never holds one
  * enormous write transaction. */
@@ -523,7 +538,27 @@ static int repair_step(struct repair *r)
 	r->pending = 0;
 	if (rc == 0)
 		rc = store_write_begin(r->p->store, &r->txn);
+	if (rc == 0)
+		rc = repair_intents_load(r);
 	return rc;
+}
+
+/* Whether a pending intent names NAME in CONTAINER: a commit of that file
+ * is in progress (the daemon's, or one a crash cut short that the daemon
+ * resolves at its next start), and it records the file, not repair. */
+static bool repair_in_commit(struct repair *r, uint64_t container, const char *dir,
+			     const char *name)
+{
+	for (size_t i = 0; i < r->nintents; i++) {
+		if (r->intents[i].container_id != container || strcmp(r->intents[i].name, name))
+			continue;
+		mgr_log(MGR_LOG_WARN, "repair left %s/%s alone: a commit of it is in progress "
+				      "(pending intent of file %llu)", dir, name,
+			(unsigned long long)r->intents[i].file_id);
+		r->stats->files_in_commit++;
+		return true;
+	}
+	return false;
 }
 
 static bool repair_ignored(const char *name)
@@ -643,6 +678,8 @@ static int repair_files(struct repair *r, uint64_t container, const char *dir)
 		bool exists = store_file_get(r->txn, container, de->d_name, &old) == 0;
 		if (exists && old.bytes == f.bytes && !memcmp(old.checksum, f.checksum, 16))
 			continue;
+		if (repair_in_commit(r, container, dir, de->d_name))
+			continue;
 		if (!exists && repair_uncommitted_output(r, dir, de->d_name))
 			continue;
 		f.id = exists ? old.id : 0;
@@ -754,6 +791,8 @@ int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_or
 	if (rc == 0)
 		rc = store_data_path(r.txn, p->data_dir, &t, t.id, NULL, dir, sizeof dir);
 	if (rc == 0)
+		rc = repair_intents_load(&r);
+	if (rc == 0)
 		rc = repair_level(&r, 0, 1, dir);
 	if (rc == 0) {
 		rc = store_commit(r.txn);
@@ -761,6 +800,7 @@ int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_or
 	}
 	store_abort(r.txn);
 	store_table_clear(&t);
+	free(r.intents);
 	return rc;
 }
 
@@ -901,8 +941,54 @@ void mgr_output_sweep(mgr *m, const mgr_job_run_ref *runs, size_t n)
  * otherwise the rename never happened (the staged bytes went with the
  * staging area) and the intent is dropped.  Either way the data store and
  * the metastore agree afterwards. */
-static int intent_resolve(mgr_platform *p, const store_intent *in)
+/* A removal intent (see store_intent): the record went in a committed
+ * transaction, the bytes may still be in place.  They are removed when no
+ * record of that name came back and they are still the intent's bytes. */
+static int intent_remove(mgr_platform *p, const store_intent *in, mgr_intent_stats *stats)
 {
+	store_txn *txn = NULL;
+	store_table t = {0};
+	char path[PATH_MAX];
+	store_file rec;
+	bool removed = false;
+	int rc = store_write_begin(p->store, &txn);
+	if (rc)
+		return rc;
+	int e = locate(p, txn, in->table_id, in->container_id, in->name, &t, path, sizeof path);
+	if (e == 0 && store_file_get(txn, in->container_id, in->name, &rec) == -ENOENT) {
+		int fd = store_data_open_path(p->data_dir, path, O_RDONLY, 0);
+		uint64_t rows = 0, bytes = 0;
+		uint8_t sum[16];
+		if (fd >= 0) {
+			bool same = store_file_scan(fd, t.format, t.header, &rows, &bytes, sum) == 0 &&
+				    bytes == in->bytes && memcmp(sum, in->checksum, sizeof sum) == 0;
+			close(fd);
+			const char *base;
+			int dfd = same ? parent_open(p, path, (uint32_t)getuid(), &base) : -1;
+			removed = dfd >= 0 && unlinkat(dfd, base, 0) == 0;
+			if (dfd >= 0)
+				close(dfd);
+		}
+	}
+	rc = store_intent_clear(txn, in->file_id);
+	if (rc == 0) {
+		rc = store_commit(txn);
+		txn = NULL;
+	}
+	store_abort(txn);
+	if (rc == 0 && removed) {
+		mgr_log(MGR_LOG_INFO, "removed %s: replaced by a commit a crash cut short before "
+				      "it removed the bytes", path);
+		stats->removed++;
+	}
+	store_table_clear(&t);
+	return rc;
+}
+
+static int intent_resolve(mgr_platform *p, const store_intent *in, mgr_intent_stats *stats)
+{
+	if (in->remove)
+		return intent_remove(p, in, stats);
 	store_txn *txn = NULL;
 	store_table t = {0};
 	char path[PATH_MAX];
@@ -956,20 +1042,29 @@ static int intent_resolve(mgr_platform *p, const store_intent *in)
 		rc = store_commit(txn);
 		txn = NULL;
 	}
-	if (rc == 0 && finish && !recorded)
+	if (rc == 0 && finish && !recorded) {
 		mgr_log(MGR_LOG_INFO, "finished the commit of %s, cut short by a crash after its rename",
 			path);
-	else if (rc == 0 && !finish)
+		stats->finished++;
+	} else if (rc == 0 && !finish) {
 		mgr_log(MGR_LOG_INFO, "dropped the intent to commit %s.%s file %s: it never reached "
 				      "its place", t.db, t.name, in->name);
+		stats->dropped++;
+	} else if (rc == 0) {
+		stats->finished++;   /* already recorded: only the intent was left */
+	}
 out:
 	store_abort(txn);
 	store_table_clear(&t);
 	return rc;
 }
 
-int mgr_intents_resolve(mgr_platform *p)
+int mgr_intents_resolve(mgr_platform *p, mgr_intent_stats *stats)
 {
+	mgr_intent_stats ignored;
+	if (!stats)
+		stats = &ignored;
+	memset(stats, 0, sizeof *stats);
 	store_txn *txn = NULL;
 	store_intent *in = NULL;
 	size_t n = 0;
@@ -978,7 +1073,7 @@ int mgr_intents_resolve(mgr_platform *p)
 		rc = store_intent_list(txn, &in, &n);
 	store_abort(txn);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = intent_resolve(p, &in[i]);
+		rc = intent_resolve(p, &in[i], stats);
 	free(in);
 	return rc;
 }
