@@ -61,7 +61,19 @@
  *               unlisted file left in a listed partition.
  *   dropping  - commit the metastore transaction first, then remove the data.
  *               A crash in between leaves unlisted bytes, never a listed
- *               object without its data.
+ *               object without its data.  A data file's drop commits, with
+ *               the record's removal, an intent that still describes the
+ *               file, and clears it after the unlink: a crash in between
+ *               leaves the bytes in place and the daemon's start records
+ *               them again (the rm never returned), so a listed partition
+ *               never holds a data file it does not list.
+ *   one name  - a file's commit (intent, rename, record), its drop (record,
+ *               unlink) and a rename hold the manager's lock of the file's
+ *               name (mgr_file.c, striped by a hash) from their first
+ *               metastore change to their last, so concurrent writers and
+ *               removers of one name never interleave: the record always
+ *               names the bytes in place, and each intent is the one its
+ *               own rename needs.
  *
  * Locks, and the order they are taken in.  A thread may take a lock further
  * down this list while holding one further up, never the other way round;
@@ -90,6 +102,10 @@
  *   5. the access snapshot's rwlock and the per-platform owner index locks
  *      (mgr_access.c); the audit lock (mgr_audit.c), held while one entry
  *      is written.
+ *   5a. the name locks of data files (mgr_file.c), one or two (a
+ *      rename's, taken in index order) - held across a file's write
+ *      transactions, its rename or unlink and its fsyncs; nothing of 2-5
+ *      is held while taking them.
  *   6. LMDB's writer lock (store_write_begin to commit or abort), then,
  *      after it is released inside store_commit, the commit observer, which
  *      takes only the follower's wake_lock (a leaf).  No manager lock of 4

@@ -43,6 +43,57 @@ struct mgr_writer {
 
 static uint64_t staging_counter;
 
+/* Name locks.  A file's commit (intent, rename into place, record), its drop
+ * (record, unlink) and its rename each hold the lock of the file's name from
+ * their first metastore change to their last, so they never interleave on
+ * one name: two writers of a name cannot rename in one order and record in
+ * the other (the record naming bytes that are not in place), one writer
+ * cannot clear the intent of another's rename, and a drop cannot unlink
+ * bytes a writer has just put in place but not yet recorded.  Locks are
+ * striped by a hash of the platform, container and name; commits of other
+ * names go on in parallel.  Taken before LMDB's writer lock, never while a
+ * write transaction is open. */
+#define NAME_LOCKS 64
+static pthread_mutex_t name_locks[NAME_LOCKS];
+static pthread_once_t name_locks_once = PTHREAD_ONCE_INIT;
+
+static void name_locks_init(void)
+{
+	for (unsigned i = 0; i < NAME_LOCKS; i++)
+		pthread_mutex_init(&name_locks[i], NULL);
+}
+
+static unsigned name_lock_index(const mgr_platform *p, uint64_t container_id, const char *name)
+{
+	uint64_t h = XXH3_64bits_withSeed(name, strlen(name), container_id * NAME_LOCKS + p->index);
+	return (unsigned)(h % NAME_LOCKS);
+}
+
+/* Lock the names A (and B, when not NULL) in CONTAINER_A (CONTAINER_B); the
+ * stripes in index order, so two renames never deadlock. */
+static void names_lock(const mgr_platform *p, uint64_t container_a, const char *a,
+		       uint64_t container_b, const char *b, unsigned idx[2])
+{
+	pthread_once(&name_locks_once, name_locks_init);
+	idx[0] = name_lock_index(p, container_a, a);
+	idx[1] = b ? name_lock_index(p, container_b, b) : idx[0];
+	if (idx[0] > idx[1]) {
+		unsigned t = idx[0];
+		idx[0] = idx[1];
+		idx[1] = t;
+	}
+	pthread_mutex_lock(&name_locks[idx[0]]);
+	if (idx[1] != idx[0])
+		pthread_mutex_lock(&name_locks[idx[1]]);
+}
+
+static void names_unlock(const unsigned idx[2])
+{
+	if (idx[1] != idx[0])
+		pthread_mutex_unlock(&name_locks[idx[1]]);
+	pthread_mutex_unlock(&name_locks[idx[0]]);
+}
+
 
 static int copy_fd(int from, int to)
 {
@@ -327,6 +378,8 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 		mgr_writer_fail(w, rc);
 		goto out;
 	}
+	unsigned lk[2];
+	names_lock(p, w->container_id, w->name, 0, NULL, lk);
 	if (w->staged) {
 		/* The intent first: from the rename on, a crash must find out at
 		 * start-up that these bytes were meant to be recorded. */
@@ -347,7 +400,7 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 		if (rc) {
 			mgr_log(MGR_LOG_ERROR, "cannot record the intent to commit %s: %s", path,
 				strerror(-rc));
-			goto out;
+			goto unlock;
 		}
 		rc = store_data_place(p->data_dir, w->staging, w->fd, path, NULL);
 		if (rc == -ELOOP || rc == -EXDEV) {
@@ -363,17 +416,17 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 			writer_discard(w);
 		}
 		if (rc)
-			goto out;
+			goto unlock;
 		w->staged = false;
 	} else if (fsync(w->fd)) {
 		rc = -errno;
 		mgr_log(MGR_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
 		mgr_writer_fail(w, rc);
-		goto out;
+		goto unlock;
 	}
 	rc = store_write_begin(p->store, &txn);
 	if (rc)
-		goto out;
+		goto unlock;
 	store_file old;
 	int64_t now = store_now_ns();
 	f.created_ns = now;
@@ -383,7 +436,7 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 			/* Another file of this name was created meanwhile: the last close wins. */
 			rc = store_file_drop(txn, w->container_id, w->name, origin);
 			if (rc)
-				goto out;
+				goto unlock;
 		}
 	}
 	f.id = w->id;
@@ -401,6 +454,10 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 	}
 	if (rc == 0)
 		w->dirty = false;
+unlock:
+	store_abort(txn);
+	txn = NULL;
+	names_unlock(lk);
 out:
 	store_abort(txn);
 	store_table_clear(&t);
@@ -419,31 +476,62 @@ void mgr_writer_close(mgr_writer *w)
 	free(w);
 }
 
+/* The record goes first, with an intent that still describes the file: a
+ * crash before the unlink leaves the bytes in place and the intent, and the
+ * daemon's start records them again (the drop never returned), so a listed
+ * partition never keeps bytes its listing lacks.  A crash after the unlink
+ * leaves no file, and the start drops the intent. */
 int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 		  const char *name, store_origin origin)
 {
 	char path[PATH_MAX];
 	store_txn *txn = NULL;
+	store_file old;
+	unsigned lk[2];
+	names_lock(p, container_id, name, 0, NULL, lk);
 	int rc = store_write_begin(p->store, &txn);
 	if (rc)
-		return rc;
+		goto out;
 	rc = store_data_path(txn, p->data_dir, t, container_id, name, path, sizeof path);
 	if (rc == 0)
+		rc = store_file_get(txn, container_id, name, &old);
+	if (rc == 0)
 		rc = store_file_drop(txn, container_id, name, origin);
+	if (rc == 0) {
+		store_intent in = {.file_id = old.id, .table_id = t->id,
+				   .container_id = container_id, .bytes = old.bytes,
+				   .rows = old.rows, .uid = old.owner_uid, .gid = old.owner_gid};
+		memcpy(in.checksum, old.checksum, sizeof in.checksum);
+		snprintf(in.name, sizeof in.name, "%s", name);
+		rc = store_intent_put(txn, &in);
+	}
 	if (rc == 0) {
 		rc = store_commit(txn);
 		txn = NULL;
 	}
 	store_abort(txn);
-	if (rc == 0) {
-		const char *base;
-		int dfd = parent_open(p, path, (uint32_t)getuid(), &base);
-		int e = dfd < 0 ? -dfd : unlinkat(dfd, base, 0) ? errno : 0;
-		if (e && e != ENOENT)
-			mgr_log(MGR_LOG_WARN, "dropped file record but kept %s: %s", path, strerror(e));
-		if (dfd >= 0)
-			close(dfd);
+	txn = NULL;
+	if (rc)
+		goto out;
+	const char *base;
+	int dfd = parent_open(p, path, (uint32_t)getuid(), &base);
+	int e = dfd < 0 ? -dfd : unlinkat(dfd, base, 0) ? errno : 0;
+	if (dfd >= 0)
+		close(dfd);
+	if (e && e != ENOENT) {
+		/* The intent stays: the next start records the kept bytes again. */
+		mgr_log(MGR_LOG_WARN, "dropped file record but kept %s: %s", path, strerror(e));
+		goto out;
 	}
+	/* The drop is done whether or not this commit is: a later start finds
+	 * no file for the intent and drops it. */
+	if (store_write_begin(p->store, &txn) == 0) {
+		if (store_intent_clear(txn, old.id) == 0 && store_commit(txn) == 0)
+			txn = NULL;
+		store_abort(txn);
+	}
+out:
+	names_unlock(lk);
 	return rc;
 }
 
@@ -460,9 +548,13 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
 	store_txn *txn = NULL;
 	store_file f, old;
 	int sfd = -1, dfd = -1;
+	unsigned lk[2];
+	names_lock(p, from_container, from, to_container, to, lk);
 	int rc = store_write_begin(p->store, &txn);
-	if (rc)
+	if (rc) {
+		names_unlock(lk);
 		return rc;
+	}
 	if ((rc = store_file_get(txn, from_container, from, &f)) ||
 	    (rc = store_data_path(txn, p->data_dir, t, from_container, from, src, sizeof src)) ||
 	    (rc = store_data_path(txn, p->data_dir, t, to_container, to, dst, sizeof dst)))
@@ -498,6 +590,7 @@ out:
 	if (dfd >= 0)
 		close(dfd);
 	store_abort(txn);
+	names_unlock(lk);
 	return rc;
 }
 
