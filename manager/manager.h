@@ -62,11 +62,11 @@
  *   dropping  - commit the metastore transaction first, then remove the data.
  *               A crash in between leaves unlisted bytes, never a listed
  *               object without its data.  A data file's drop commits, with
- *               the record's removal, an intent that still describes the
+ *               the record's removal, a removal intent that describes the
  *               file, and clears it after the unlink: a crash in between
- *               leaves the bytes in place and the daemon's start records
- *               them again (the rm never returned), so a listed partition
- *               never holds a data file it does not list.
+ *               leaves the bytes in place and the daemon's start removes
+ *               them (the drop was committed), so a listed partition never
+ *               holds a data file it does not list.
  *   one name  - a file's commit (intent, rename, record), its drop (record,
  *               unlink) and a rename hold the manager's lock of the file's
  *               name (mgr_file.c, striped by a hash) from their first
@@ -331,8 +331,9 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
 /* Finish or undo every data-file commit of P that a crash left between its
  * intent and its record (see "writing" above): a file in place with exactly
  * the intent's bytes is recorded (finished), any other intent is cleared
- * (dropped); the bytes a removal intent names (files an INSERT OVERWRITE
- * replaced) are removed if still in place and unlisted (removed).  Only
+ * (dropped); the bytes a removal intent names (a dropped file, the files
+ * an INSERT OVERWRITE replaced) are removed if still in place and unlisted
+ * (removed).  Only
  * for a process that holds the home's lock (the daemon at
  * start, after emptying the staging areas; metafs repair when no daemon
  * runs): a running daemon's pending intents are commits in progress.

@@ -476,11 +476,12 @@ void mgr_writer_close(mgr_writer *w)
 	free(w);
 }
 
-/* The record goes first, with an intent that still describes the file: a
- * crash before the unlink leaves the bytes in place and the intent, and the
- * daemon's start records them again (the drop never returned), so a listed
- * partition never keeps bytes its listing lacks.  A crash after the unlink
- * leaves no file, and the start drops the intent. */
+/* The record goes first, with a removal intent that describes the file (as
+ * an INSERT OVERWRITE's replaced files have): a crash before the unlink
+ * leaves the bytes in place and the intent, and the next start (or repair
+ * with no daemon) removes them, so a listed partition never keeps bytes its
+ * listing lacks and a committed drop is never undone.  A crash after the
+ * unlink leaves no file, and the start drops the intent. */
 int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 		  const char *name, store_origin origin)
 {
@@ -500,7 +501,8 @@ int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 	if (rc == 0) {
 		store_intent in = {.file_id = old.id, .table_id = t->id,
 				   .container_id = container_id, .bytes = old.bytes,
-				   .rows = old.rows, .uid = old.owner_uid, .gid = old.owner_gid};
+				   .rows = old.rows, .uid = old.owner_uid, .gid = old.owner_gid,
+				   .remove = true};
 		memcpy(in.checksum, old.checksum, sizeof in.checksum);
 		snprintf(in.name, sizeof in.name, "%s", name);
 		rc = store_intent_put(txn, &in);
@@ -519,7 +521,7 @@ int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 	if (dfd >= 0)
 		close(dfd);
 	if (e && e != ENOENT) {
-		/* The intent stays: the next start records the kept bytes again. */
+		/* The intent stays: the next start removes the kept bytes. */
 		mgr_log(MGR_LOG_WARN, "dropped file record but kept %s: %s", path, strerror(e));
 		goto out;
 	}
@@ -1070,8 +1072,8 @@ static int intent_remove(mgr_platform *p, const store_intent *in, mgr_intent_sta
 	}
 	store_abort(txn);
 	if (rc == 0 && removed) {
-		mgr_log(MGR_LOG_INFO, "removed %s: replaced by a commit a crash cut short before "
-				      "it removed the bytes", path);
+		mgr_log(MGR_LOG_INFO, "removed %s: dropped or replaced by a commit a crash cut "
+				      "short before it removed the bytes", path);
 		stats->removed++;
 	}
 	store_table_clear(&t);
