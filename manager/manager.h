@@ -19,7 +19,11 @@
  *               checksum and the new partition and table statistics and
  *               clears the intent.  Only then does close() return.  At
  *               start the daemon resolves every intent a crash left
- *               (mgr_intents_resolve): a file in place with exactly the
+ *               (mgr_intents_resolve; so does metafs repair when it can
+ *               take the home's lock, i.e. no daemon runs, while with a
+ *               daemon running it leaves the intents, commits in
+ *               progress, to it and registers no file one of them
+ *               names): a file in place with exactly the
  *               intent's bytes was renamed but not recorded, and its commit
  *               is finished; anything else means the rename never happened
  *               (the staged bytes went with the staging area) and the intent
@@ -48,9 +52,28 @@
  *               unlisted file so named unless its run is recorded as
  *               succeeded: it leaves it in place (a run in progress may be
  *               about to commit it) and reports it.
+ *               The files an INSERT OVERWRITE replaces lose their records
+ *               in that transaction, which also records a removal intent
+ *               for each; their bytes are removed after the commit and the
+ *               intents cleared.  A crash in between leaves the intents,
+ *               and the next start (or repair with no daemon) removes the
+ *               bytes: never old and new files listed together, nor an
+ *               unlisted file left in a listed partition.
  *   dropping  - commit the metastore transaction first, then remove the data.
  *               A crash in between leaves unlisted bytes, never a listed
- *               object without its data.
+ *               object without its data.  A data file's drop commits, with
+ *               the record's removal, a removal intent that describes the
+ *               file, and clears it after the unlink: a crash in between
+ *               leaves the bytes in place and the daemon's start removes
+ *               them (the drop was committed), so a listed partition never
+ *               holds a data file it does not list.
+ *   one name  - a file's commit (intent, rename, record), its drop (record,
+ *               unlink) and a rename hold the manager's lock of the file's
+ *               name (mgr_file.c, striped by a hash) from their first
+ *               metastore change to their last, so concurrent writers and
+ *               removers of one name never interleave: the record always
+ *               names the bytes in place, and each intent is the one its
+ *               own rename needs.
  *
  * Locks, and the order they are taken in.  A thread may take a lock further
  * down this list while holding one further up, never the other way round;
@@ -79,6 +102,10 @@
  *   5. the access snapshot's rwlock and the per-platform owner index locks
  *      (mgr_access.c); the audit lock (mgr_audit.c), held while one entry
  *      is written.
+ *   5a. the name locks of data files (mgr_file.c), one or two (a
+ *      rename's, taken in index order) - held across a file's write
+ *      transactions, its rename or unlink and its fsyncs; nothing of 2-5
+ *      is held while taking them.
  *   6. LMDB's writer lock (store_write_begin to commit or abort), then,
  *      after it is released inside store_commit, the commit observer, which
  *      takes only the follower's wake_lock (a leaf).  No manager lock of 4
@@ -177,6 +204,11 @@ int mgr_home_fix_permissions(const char *home, uint64_t *changed, char *err, siz
  * staging areas, which only a crashed daemon can have left non-empty.
  * *out is yours: mgr_close() it. */
 int mgr_open(const char *home, bool daemon, mgr **out, char *err, size_t errlen);
+/* Take the home's lock (HOME/.metafsd.lock) for M, opened without DAEMON:
+ * 0 when no daemon holds it (M then holds it until mgr_close, and a daemon
+ * started meanwhile fails with -EBUSY), -EBUSY with the reason in ERR when
+ * a daemon runs.  A tool that holds it knows no commit is in progress. */
+int mgr_home_lock(mgr *m, char *err, size_t errlen);
 /* The manager's own environment (jobs, rules, grants in later stages). */
 store_env *mgr_manager_store(mgr *m);
 void mgr_close(mgr *m);
@@ -319,6 +351,21 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
 		    const char *from, uint64_t to_container, const char *to,
 		    store_origin origin);
 
+/* Finish or undo every data-file commit of P that a crash left between its
+ * intent and its record (see "writing" above): a file in place with exactly
+ * the intent's bytes is recorded (finished), any other intent is cleared
+ * (dropped); the bytes a removal intent names (a dropped file, the files
+ * an INSERT OVERWRITE replaced) are removed if still in place and unlisted
+ * (removed).  Only
+ * for a process that holds the home's lock (the daemon at
+ * start, after emptying the staging areas; metafs repair when no daemon
+ * runs): a running daemon's pending intents are commits in progress.
+ * STATS may be NULL. */
+typedef struct mgr_intent_stats {
+	uint64_t finished, dropped, removed;
+} mgr_intent_stats;
+int mgr_intents_resolve(mgr_platform *p, mgr_intent_stats *stats);
+
 /* One run of a job (ids as in mgr_job.h). */
 typedef struct mgr_job_run_ref {
 	uint32_t job, run;
@@ -330,10 +377,17 @@ typedef struct mgr_job_run_ref {
  * no record lists is registered only when that run is recorded as
  * succeeded: the output of a run that failed, was interrupted or is still
  * running was never committed.  Such a file is left where it is (a run in
- * progress may be about to commit it), logged and counted as skipped. */
+ * progress may be about to commit it), logged and counted as skipped.  A
+ * file that a pending intent names is never registered nor updated: its
+ * commit is in progress (a running daemon's) or is resolved by
+ * mgr_intents_resolve; it is logged and counted in files_in_commit.  The
+ * scan commits every few thousand changes; a crash between those commits
+ * leaves what was committed, every record true to its bytes, and a repair
+ * run again finishes the rest. */
 typedef struct mgr_repair_stats {
 	uint64_t partitions_added, files_added, files_removed, files_updated;
 	uint64_t files_skipped;
+	uint64_t files_in_commit;
 } mgr_repair_stats;
 int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_origin origin,
 		     mgr_repair_stats *stats);

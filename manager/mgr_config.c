@@ -459,6 +459,18 @@ static int take_lock(mgr *m, char *err, size_t errlen)
 	return 0;
 }
 
+int mgr_home_lock(mgr *m, char *err, size_t errlen)
+{
+	if (m->lock_fd >= 0)
+		return 0;
+	int rc = take_lock(m, err, errlen);
+	if (rc && m->lock_fd >= 0) {
+		close(m->lock_fd);
+		m->lock_fd = -1;
+	}
+	return rc;
+}
+
 static int open_manager_store(mgr *m, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 16];
@@ -520,7 +532,7 @@ int mgr_open(const char *home, bool daemon, mgr **out, char *err, size_t errlen)
 					 m->platforms[i].name, strerror(-rc));
 				goto out;
 			}
-			rc = mgr_intents_resolve(&m->platforms[i]);
+			rc = mgr_intents_resolve(&m->platforms[i], NULL);
 			if (rc) {
 				snprintf(err, errlen, "cannot finish the commits a crash cut short on '%s': %s",
 					 m->platforms[i].name, strerror(-rc));

@@ -43,6 +43,57 @@ struct mgr_writer {
 
 static uint64_t staging_counter;
 
+/* Name locks.  A file's commit (intent, rename into place, record), its drop
+ * (record, unlink) and its rename each hold the lock of the file's name from
+ * their first metastore change to their last, so they never interleave on
+ * one name: two writers of a name cannot rename in one order and record in
+ * the other (the record naming bytes that are not in place), one writer
+ * cannot clear the intent of another's rename, and a drop cannot unlink
+ * bytes a writer has just put in place but not yet recorded.  Locks are
+ * striped by a hash of the platform, container and name; commits of other
+ * names go on in parallel.  Taken before LMDB's writer lock, never while a
+ * write transaction is open. */
+#define NAME_LOCKS 64
+static pthread_mutex_t name_locks[NAME_LOCKS];
+static pthread_once_t name_locks_once = PTHREAD_ONCE_INIT;
+
+static void name_locks_init(void)
+{
+	for (unsigned i = 0; i < NAME_LOCKS; i++)
+		pthread_mutex_init(&name_locks[i], NULL);
+}
+
+static unsigned name_lock_index(const mgr_platform *p, uint64_t container_id, const char *name)
+{
+	uint64_t h = XXH3_64bits_withSeed(name, strlen(name), container_id * NAME_LOCKS + p->index);
+	return (unsigned)(h % NAME_LOCKS);
+}
+
+/* Lock the names A (and B, when not NULL) in CONTAINER_A (CONTAINER_B); the
+ * stripes in index order, so two renames never deadlock. */
+static void names_lock(const mgr_platform *p, uint64_t container_a, const char *a,
+		       uint64_t container_b, const char *b, unsigned idx[2])
+{
+	pthread_once(&name_locks_once, name_locks_init);
+	idx[0] = name_lock_index(p, container_a, a);
+	idx[1] = b ? name_lock_index(p, container_b, b) : idx[0];
+	if (idx[0] > idx[1]) {
+		unsigned t = idx[0];
+		idx[0] = idx[1];
+		idx[1] = t;
+	}
+	pthread_mutex_lock(&name_locks[idx[0]]);
+	if (idx[1] != idx[0])
+		pthread_mutex_lock(&name_locks[idx[1]]);
+}
+
+static void names_unlock(const unsigned idx[2])
+{
+	if (idx[1] != idx[0])
+		pthread_mutex_unlock(&name_locks[idx[1]]);
+	pthread_mutex_unlock(&name_locks[idx[0]]);
+}
+
 
 static int copy_fd(int from, int to)
 {
@@ -327,6 +378,8 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 		mgr_writer_fail(w, rc);
 		goto out;
 	}
+	unsigned lk[2];
+	names_lock(p, w->container_id, w->name, 0, NULL, lk);
 	if (w->staged) {
 		/* The intent first: from the rename on, a crash must find out at
 		 * start-up that these bytes were meant to be recorded. */
@@ -347,7 +400,7 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 		if (rc) {
 			mgr_log(MGR_LOG_ERROR, "cannot record the intent to commit %s: %s", path,
 				strerror(-rc));
-			goto out;
+			goto unlock;
 		}
 		rc = store_data_place(p->data_dir, w->staging, w->fd, path, NULL);
 		if (rc == -ELOOP || rc == -EXDEV) {
@@ -363,17 +416,17 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 			writer_discard(w);
 		}
 		if (rc)
-			goto out;
+			goto unlock;
 		w->staged = false;
 	} else if (fsync(w->fd)) {
 		rc = -errno;
 		mgr_log(MGR_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
 		mgr_writer_fail(w, rc);
-		goto out;
+		goto unlock;
 	}
 	rc = store_write_begin(p->store, &txn);
 	if (rc)
-		goto out;
+		goto unlock;
 	store_file old;
 	int64_t now = store_now_ns();
 	f.created_ns = now;
@@ -383,7 +436,7 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 			/* Another file of this name was created meanwhile: the last close wins. */
 			rc = store_file_drop(txn, w->container_id, w->name, origin);
 			if (rc)
-				goto out;
+				goto unlock;
 		}
 	}
 	f.id = w->id;
@@ -401,6 +454,10 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 	}
 	if (rc == 0)
 		w->dirty = false;
+unlock:
+	store_abort(txn);
+	txn = NULL;
+	names_unlock(lk);
 out:
 	store_abort(txn);
 	store_table_clear(&t);
@@ -419,31 +476,64 @@ void mgr_writer_close(mgr_writer *w)
 	free(w);
 }
 
+/* The record goes first, with a removal intent that describes the file (as
+ * an INSERT OVERWRITE's replaced files have): a crash before the unlink
+ * leaves the bytes in place and the intent, and the next start (or repair
+ * with no daemon) removes them, so a listed partition never keeps bytes its
+ * listing lacks and a committed drop is never undone.  A crash after the
+ * unlink leaves no file, and the start drops the intent. */
 int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 		  const char *name, store_origin origin)
 {
 	char path[PATH_MAX];
 	store_txn *txn = NULL;
+	store_file old;
+	unsigned lk[2];
+	names_lock(p, container_id, name, 0, NULL, lk);
 	int rc = store_write_begin(p->store, &txn);
 	if (rc)
-		return rc;
+		goto out;
 	rc = store_data_path(txn, p->data_dir, t, container_id, name, path, sizeof path);
 	if (rc == 0)
+		rc = store_file_get(txn, container_id, name, &old);
+	if (rc == 0)
 		rc = store_file_drop(txn, container_id, name, origin);
+	if (rc == 0) {
+		store_intent in = {.file_id = old.id, .table_id = t->id,
+				   .container_id = container_id, .bytes = old.bytes,
+				   .rows = old.rows, .uid = old.owner_uid, .gid = old.owner_gid,
+				   .remove = true};
+		memcpy(in.checksum, old.checksum, sizeof in.checksum);
+		snprintf(in.name, sizeof in.name, "%s", name);
+		rc = store_intent_put(txn, &in);
+	}
 	if (rc == 0) {
 		rc = store_commit(txn);
 		txn = NULL;
 	}
 	store_abort(txn);
-	if (rc == 0) {
-		const char *base;
-		int dfd = parent_open(p, path, (uint32_t)getuid(), &base);
-		int e = dfd < 0 ? -dfd : unlinkat(dfd, base, 0) ? errno : 0;
-		if (e && e != ENOENT)
-			mgr_log(MGR_LOG_WARN, "dropped file record but kept %s: %s", path, strerror(e));
-		if (dfd >= 0)
-			close(dfd);
+	txn = NULL;
+	if (rc)
+		goto out;
+	const char *base;
+	int dfd = parent_open(p, path, (uint32_t)getuid(), &base);
+	int e = dfd < 0 ? -dfd : unlinkat(dfd, base, 0) ? errno : 0;
+	if (dfd >= 0)
+		close(dfd);
+	if (e && e != ENOENT) {
+		/* The intent stays: the next start removes the kept bytes. */
+		mgr_log(MGR_LOG_WARN, "dropped file record but kept %s: %s", path, strerror(e));
+		goto out;
 	}
+	/* The drop is done whether or not this commit is: a later start finds
+	 * no file for the intent and drops it. */
+	if (store_write_begin(p->store, &txn) == 0) {
+		if (store_intent_clear(txn, old.id) == 0 && store_commit(txn) == 0)
+			txn = NULL;
+		store_abort(txn);
+	}
+out:
+	names_unlock(lk);
 	return rc;
 }
 
@@ -460,9 +550,13 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
 	store_txn *txn = NULL;
 	store_file f, old;
 	int sfd = -1, dfd = -1;
+	unsigned lk[2];
+	names_lock(p, from_container, from, to_container, to, lk);
 	int rc = store_write_begin(p->store, &txn);
-	if (rc)
+	if (rc) {
+		names_unlock(lk);
 		return rc;
+	}
 	if ((rc = store_file_get(txn, from_container, from, &f)) ||
 	    (rc = store_data_path(txn, p->data_dir, t, from_container, from, src, sizeof src)) ||
 	    (rc = store_data_path(txn, p->data_dir, t, to_container, to, dst, sizeof dst)))
@@ -498,6 +592,7 @@ out:
 	if (dfd >= 0)
 		close(dfd);
 	store_abort(txn);
+	names_unlock(lk);
 	return rc;
 }
 
@@ -510,7 +605,22 @@ struct repair {
 	mgr_repair_stats *stats;
 	store_txn *txn;
 	unsigned pending;          /* changes in the open transaction */
+	store_intent *intents;     /* the pending intents as TXN sees them */
+	size_t nintents;
 };
+
+/* Read the pending intents into R as the open write transaction sees them.
+ * A commit records its intent (in a transaction of its own) before it
+ * renames the file into place, and the write transaction keeps any other
+ * commit out while it is open: a file the scan finds in place whose commit
+ * is in progress is named by one of these. */
+static int repair_intents_load(struct repair *r)
+{
+	free(r->intents);
+	r->intents = NULL;
+	r->nintents = 0;
+	return store_intent_list(r->txn, &r->intents, &r->nintents);
+}
 
 /* Commit every few thousand changes: a repair of a huge table never holds one
  * enormous write transaction. */
@@ -523,7 +633,27 @@ static int repair_step(struct repair *r)
 	r->pending = 0;
 	if (rc == 0)
 		rc = store_write_begin(r->p->store, &r->txn);
+	if (rc == 0)
+		rc = repair_intents_load(r);
 	return rc;
+}
+
+/* Whether a pending intent names NAME in CONTAINER: a commit of that file
+ * is in progress (the daemon's, or one a crash cut short that the daemon
+ * resolves at its next start), and it records the file, not repair. */
+static bool repair_in_commit(struct repair *r, uint64_t container, const char *dir,
+			     const char *name)
+{
+	for (size_t i = 0; i < r->nintents; i++) {
+		if (r->intents[i].container_id != container || strcmp(r->intents[i].name, name))
+			continue;
+		mgr_log(MGR_LOG_WARN, "repair left %s/%s alone: a commit of it is in progress "
+				      "(pending intent of file %llu)", dir, name,
+			(unsigned long long)r->intents[i].file_id);
+		r->stats->files_in_commit++;
+		return true;
+	}
+	return false;
 }
 
 static bool repair_ignored(const char *name)
@@ -643,6 +773,8 @@ static int repair_files(struct repair *r, uint64_t container, const char *dir)
 		bool exists = store_file_get(r->txn, container, de->d_name, &old) == 0;
 		if (exists && old.bytes == f.bytes && !memcmp(old.checksum, f.checksum, 16))
 			continue;
+		if (repair_in_commit(r, container, dir, de->d_name))
+			continue;
 		if (!exists && repair_uncommitted_output(r, dir, de->d_name))
 			continue;
 		f.id = exists ? old.id : 0;
@@ -754,6 +886,8 @@ int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_or
 	if (rc == 0)
 		rc = store_data_path(r.txn, p->data_dir, &t, t.id, NULL, dir, sizeof dir);
 	if (rc == 0)
+		rc = repair_intents_load(&r);
+	if (rc == 0)
 		rc = repair_level(&r, 0, 1, dir);
 	if (rc == 0) {
 		rc = store_commit(r.txn);
@@ -761,6 +895,7 @@ int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_or
 	}
 	store_abort(r.txn);
 	store_table_clear(&t);
+	free(r.intents);
 	return rc;
 }
 
@@ -901,8 +1036,54 @@ void mgr_output_sweep(mgr *m, const mgr_job_run_ref *runs, size_t n)
  * otherwise the rename never happened (the staged bytes went with the
  * staging area) and the intent is dropped.  Either way the data store and
  * the metastore agree afterwards. */
-static int intent_resolve(mgr_platform *p, const store_intent *in)
+/* A removal intent (see store_intent): the record went in a committed
+ * transaction, the bytes may still be in place.  They are removed when no
+ * record of that name came back and they are still the intent's bytes. */
+static int intent_remove(mgr_platform *p, const store_intent *in, mgr_intent_stats *stats)
 {
+	store_txn *txn = NULL;
+	store_table t = {0};
+	char path[PATH_MAX];
+	store_file rec;
+	bool removed = false;
+	int rc = store_write_begin(p->store, &txn);
+	if (rc)
+		return rc;
+	int e = locate(p, txn, in->table_id, in->container_id, in->name, &t, path, sizeof path);
+	if (e == 0 && store_file_get(txn, in->container_id, in->name, &rec) == -ENOENT) {
+		int fd = store_data_open_path(p->data_dir, path, O_RDONLY, 0);
+		uint64_t rows = 0, bytes = 0;
+		uint8_t sum[16];
+		if (fd >= 0) {
+			bool same = store_file_scan(fd, t.format, t.header, &rows, &bytes, sum) == 0 &&
+				    bytes == in->bytes && memcmp(sum, in->checksum, sizeof sum) == 0;
+			close(fd);
+			const char *base;
+			int dfd = same ? parent_open(p, path, (uint32_t)getuid(), &base) : -1;
+			removed = dfd >= 0 && unlinkat(dfd, base, 0) == 0;
+			if (dfd >= 0)
+				close(dfd);
+		}
+	}
+	rc = store_intent_clear(txn, in->file_id);
+	if (rc == 0) {
+		rc = store_commit(txn);
+		txn = NULL;
+	}
+	store_abort(txn);
+	if (rc == 0 && removed) {
+		mgr_log(MGR_LOG_INFO, "removed %s: dropped or replaced by a commit a crash cut "
+				      "short before it removed the bytes", path);
+		stats->removed++;
+	}
+	store_table_clear(&t);
+	return rc;
+}
+
+static int intent_resolve(mgr_platform *p, const store_intent *in, mgr_intent_stats *stats)
+{
+	if (in->remove)
+		return intent_remove(p, in, stats);
 	store_txn *txn = NULL;
 	store_table t = {0};
 	char path[PATH_MAX];
@@ -956,20 +1137,29 @@ static int intent_resolve(mgr_platform *p, const store_intent *in)
 		rc = store_commit(txn);
 		txn = NULL;
 	}
-	if (rc == 0 && finish && !recorded)
+	if (rc == 0 && finish && !recorded) {
 		mgr_log(MGR_LOG_INFO, "finished the commit of %s, cut short by a crash after its rename",
 			path);
-	else if (rc == 0 && !finish)
+		stats->finished++;
+	} else if (rc == 0 && !finish) {
 		mgr_log(MGR_LOG_INFO, "dropped the intent to commit %s.%s file %s: it never reached "
 				      "its place", t.db, t.name, in->name);
+		stats->dropped++;
+	} else if (rc == 0) {
+		stats->finished++;   /* already recorded: only the intent was left */
+	}
 out:
 	store_abort(txn);
 	store_table_clear(&t);
 	return rc;
 }
 
-int mgr_intents_resolve(mgr_platform *p)
+int mgr_intents_resolve(mgr_platform *p, mgr_intent_stats *stats)
 {
+	mgr_intent_stats ignored;
+	if (!stats)
+		stats = &ignored;
+	memset(stats, 0, sizeof *stats);
 	store_txn *txn = NULL;
 	store_intent *in = NULL;
 	size_t n = 0;
@@ -978,7 +1168,7 @@ int mgr_intents_resolve(mgr_platform *p)
 		rc = store_intent_list(txn, &in, &n);
 	store_abort(txn);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = intent_resolve(p, &in[i]);
+		rc = intent_resolve(p, &in[i], stats);
 	free(in);
 	return rc;
 }

@@ -28,9 +28,6 @@ struct mgr {
 bool mgr_platform_name_valid(const char *name, const char **why);
 /* Remove everything under DATASTORE/.metafs-staging (left by a crash). */
 int mgr_staging_clean(mgr_platform *p);
-/* Finish or undo every data-file commit a crash left between its intent
- * and its record (mgr_file.c; daemon start, after mgr_staging_clean). */
-int mgr_intents_resolve(mgr_platform *p);
 /* Remove, from every table of every platform, the files named as output of
  * one of the N RUNS (runs the daemon stopped while they ran) that no record
  * lists: bytes such a run renamed into place before its commit (mgr_file.c).

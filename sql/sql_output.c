@@ -22,8 +22,10 @@
  *      scan each file for its rows, bytes and checksum;
  *   3. ONE write transaction: create the missing pnodes (level by level),
  *      put the new file records, and with OVERWRITE drop the records of the
- *      files the replaced partitions held before; commit;
- *   4. delete the replaced files' bytes, then the staging directory.
+ *      files the replaced partitions held before, with a removal intent for
+ *      each (store_intent); commit;
+ *   4. delete the replaced files' bytes, clear their intents, then the
+ *      staging directory.
  * A crash (or failure) before 3 commits leaves readers on the old contents;
  * after it, on the new.  What a crash can leave behind:
  *   - during 1-2: the staging directory (removed when the daemon starts) and
@@ -32,7 +34,9 @@
  *     removes them when it starts, and repair does not register them while
  *     their run is not recorded as succeeded; see manager.h), and empty new
  *     directories;
- *   - between 3 and 4: the replaced files' bytes, no longer listed.
+ *   - between 3 and 4: the replaced files' bytes, no longer listed, and
+ *     their removal intents: the daemon removes them when it starts, and
+ *     repair does not register them (manager.h).
  * A failure before the commit removes the files it renamed, best effort.
  * The run tag must be unique per run: a file is renamed over any file of the
  * same name, listed or not.
@@ -525,6 +529,21 @@ static int out_pnodes(sql_output *o, store_txn *txn, char **values, uint64_t *id
 	return 0;
 }
 
+
+/* In the transaction that drops the record of REC, a replaced file of T in
+ * LEAF: its bytes are removed after the commit, and a crash before that
+ * leaves them to the daemon's start (see store_intent). */
+static int out_removal_intent(store_txn *txn, const store_table *t, uint64_t leaf,
+			      const store_file *rec)
+{
+	store_intent in = {.file_id = rec->id, .table_id = t->id, .container_id = leaf,
+			   .bytes = rec->bytes, .rows = rec->rows, .uid = rec->owner_uid,
+			   .gid = rec->owner_gid, .remove = true};
+	memcpy(in.checksum, rec->checksum, sizeof in.checksum);
+	snprintf(in.name, sizeof in.name, "%s", rec->name);
+	return store_intent_put(txn, &in);
+}
+
 int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stats, sql_error *err)
 {
 	out_file *placed = NULL, *old = NULL;
@@ -632,7 +651,8 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 			for (uint32_t k = 0; k < nold; k++) {
 				if (old[k].part != i)
 					continue;
-				if ((rc = store_file_drop(txn, leaf, old[k].rec.name, origin)))
+				if ((rc = store_file_drop(txn, leaf, old[k].rec.name, origin)) ||
+				    (rc = out_removal_intent(txn, &o->t, leaf, &old[k].rec)))
 					goto out;
 				st.files_replaced++;
 			}
@@ -662,10 +682,21 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 	txn = NULL;
 	if (rc)
 		goto out;
-	/* 4. The replaced bytes, now unlisted. */
+	/* 4. The replaced bytes, now unlisted, then their removal intents (a
+	 * crash before that leaves them to the daemon's start). */
 	step = "clean";
 	for (uint32_t k = 0; k < nold; k++)
 		unlink(old[k].path);
+	if (nold && store_write_begin(o->pf->store, &txn) == 0) {
+		int e = 0;
+		for (uint32_t k = 0; e == 0 && k < nold; k++)
+			e = store_intent_clear(txn, old[k].rec.id);
+		if (e == 0)
+			store_commit(txn);
+		else
+			store_abort(txn);
+		txn = NULL;
+	}
 	base_fs_tree_remove(o->staging);
 	if (stats)
 		*stats = st;

@@ -344,8 +344,12 @@ int store_cursor_put(store_txn *txn, const char *rule, uint64_t seq);
  * that records the file.  After a crash an intent still present says the
  * rename may have happened without its record: the daemon finishes the
  * commit if the file in place has the intent's bytes, and drops the intent
- * otherwise (see the commit protocol in manager.h).  Sub-database
- * "intents", key the file's id (8 bytes big-endian). */
+ * otherwise (see the commit protocol in manager.h).  A removal intent
+ * (REMOVE) is written instead in the transaction that drops the record of a
+ * file whose bytes are removed after the commit (the files an INSERT
+ * OVERWRITE replaces), and cleared once they are: after a crash the daemon
+ * removes the bytes still in place.  Sub-database "intents", key the
+ * file's id (8 bytes big-endian). */
 typedef struct store_intent {
 	uint64_t file_id;        /* the id the file's record will have */
 	uint64_t table_id;
@@ -354,6 +358,7 @@ typedef struct store_intent {
 	uint8_t checksum[16];    /* XXH3-128 of the bytes */
 	uint32_t uid, gid;
 	char name[STORE_NAME_MAX + 1];
+	bool remove;             /* the record is dropped: the bytes go */
 } store_intent;
 
 /* Record IN (write txn); replaces an intent of the same file id. */

@@ -390,7 +390,8 @@ int store_cursor_put(store_txn *txn, const char *rule, uint64_t seq)
 /* ---- intents ------------------------------------------------------------------ */
 
 /* Encoding: version, file id, table id, container id, bytes, rows (u64 LE
- * each), checksum (16), uid, gid (u32 LE), name (its bytes, no NUL). */
+ * each), checksum (16), uid, gid (u32 LE), name (its bytes, no NUL); a
+ * removal intent has a NUL and 'r' after the name. */
 #define INTENT_FIXED (1 + 5 * 8 + 16 + 2 * 4)
 
 static void put_u64(uint8_t *p, uint64_t v)
@@ -415,7 +416,7 @@ static void intent_key(uint64_t id, uint8_t k[8])
 
 int store_intent_put(store_txn *txn, const store_intent *in)
 {
-	uint8_t v[INTENT_FIXED + STORE_NAME_MAX], k[8], *p = v;
+	uint8_t v[INTENT_FIXED + STORE_NAME_MAX + 2], k[8], *p = v;
 	int rc = require_write(txn);
 	if (rc != 0)
 		return rc;
@@ -436,8 +437,13 @@ int store_intent_put(store_txn *txn, const store_intent *in)
 	for (int i = 0; i < 4; i++)
 		*p++ = (uint8_t)(in->gid >> (8 * i));
 	memcpy(p, in->name, nlen);
+	size_t len = INTENT_FIXED + nlen;
+	if (in->remove) {
+		v[len++] = '\0';
+		v[len++] = 'r';
+	}
 	intent_key(in->file_id, k);
-	return kv_put(txn, txn->env->intents, k, sizeof k, v, INTENT_FIXED + nlen, 0);
+	return kv_put(txn, txn->env->intents, k, sizeof k, v, len, 0);
 }
 
 int store_intent_clear(store_txn *txn, uint64_t file_id)
@@ -454,8 +460,19 @@ int store_intent_clear(store_txn *txn, uint64_t file_id)
 static int intent_decode(const MDB_val *v, store_intent *out)
 {
 	const uint8_t *p = v->mv_data;
-	if (v->mv_size < INTENT_FIXED + 1 || v->mv_size > INTENT_FIXED + STORE_NAME_MAX ||
+	if (v->mv_size < INTENT_FIXED + 1 || v->mv_size > INTENT_FIXED + STORE_NAME_MAX + 2 ||
 	    p[0] != STORE_RECORD_VERSION)
+		return -EIO;
+	size_t nlen = v->mv_size - INTENT_FIXED;
+	const uint8_t *nul = memchr(p + INTENT_FIXED, '\0', nlen);
+	bool remove = false;
+	if (nul) {
+		if (nul == p + INTENT_FIXED || v->mv_size - (size_t)(nul - p) != 2 || nul[1] != 'r')
+			return -EIO;
+		nlen = (size_t)(nul - (p + INTENT_FIXED));
+		remove = true;
+	}
+	if (nlen > STORE_NAME_MAX)
 		return -EIO;
 	memset(out, 0, sizeof *out);
 	p++;
@@ -469,7 +486,8 @@ static int intent_decode(const MDB_val *v, store_intent *out)
 	p += 4;
 	out->gid = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 	p += 4;
-	memcpy(out->name, p, v->mv_size - INTENT_FIXED);
+	memcpy(out->name, p, nlen);
+	out->remove = remove;
 	return 0;
 }
 

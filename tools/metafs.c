@@ -197,6 +197,13 @@ static int cmd_repair(int argc, char **argv)
 			       "files that are gone (like MSCK REPAIR TABLE).  Safe while mounted.\n"
 			       "Files named as a job run's output (part-JOB-RUN-STMT-NNNNN.EXT) are\n"
 			       "registered only if that run succeeded; others are left and reported.\n"
+			       "\n"
+			       "When no daemon has the home mounted, repair first finishes or undoes\n"
+			       "the platform's file commits that a crash cut short (pending intents),\n"
+			       "as the daemon does when it starts, holding the home's lock meanwhile.\n"
+			       "When a daemon runs, its pending intents are commits in progress: they\n"
+			       "are left to it, and no file one of them names is registered.\n"
+			       "\n"
 			       "With --fix-permissions, make every file of the home private instead\n"
 			       "(the daemon's user, and the home's group for reading).\n");
 			return 0;
@@ -232,10 +239,25 @@ static int cmd_repair(int argc, char **argv)
 	int rc = 1;
 	mgr_platform *p = mgr_platform_find(m, spec);
 	mgr_repair_stats stats;
+	mgr_intent_stats istats = {0};
+	int r = 0;
+	/* With the home's lock (held until mgr_close) no daemon runs: every
+	 * pending intent is a commit a crash cut short.  Without it they are
+	 * the daemon's commits in progress, and repair leaves them alone. */
+	if (p && mgr_home_lock(m, err, sizeof err) == 0)
+		r = mgr_intents_resolve(p, &istats);
 	if (!p) {
 		fprintf(stderr, "metafs: no platform '%s' in %s\n", spec, home);
+	} else if (r) {
+		fprintf(stderr, "metafs: cannot finish the commits a crash cut short on '%s': %s\n",
+			spec, store_strerror(r));
 	} else {
-		int r = mgr_table_repair(p, db, table, STORE_ORIGIN_TOOL, &stats);
+		if (istats.finished || istats.dropped || istats.removed)
+			printf("resolved the pending commits of %s a crash cut short: %llu finished, "
+			       "%llu dropped, %llu replaced files removed\n", spec,
+			       (unsigned long long)istats.finished, (unsigned long long)istats.dropped,
+			       (unsigned long long)istats.removed);
+		r = mgr_table_repair(p, db, table, STORE_ORIGIN_TOOL, &stats);
 		if (r == -EINVAL)
 			fprintf(stderr, "metafs: cannot repair %s.%s.%s: the table has no schema\n", spec, db, table);
 		else if (r)
@@ -252,6 +274,9 @@ static int cmd_repair(int argc, char **argv)
 				printf("skipped %llu files named as output of job runs that did not "
 				       "commit them (left in place)\n",
 				       (unsigned long long)stats.files_skipped);
+			if (stats.files_in_commit)
+				printf("left %llu files whose commit is in progress to the daemon\n",
+				       (unsigned long long)stats.files_in_commit);
 			rc = 0;
 		}
 	}

@@ -425,6 +425,132 @@ static void test_repair_registers_and_forgets_files(void **state)
 	store_table_clear(&t);
 }
 
+/* A file renamed into place whose intent is pending: repair leaves it to
+ * its commit (a daemon's in progress), an overwrite too; resolving the
+ * intents finishes the commit, and a second repair changes nothing. */
+static void test_repair_leaves_files_of_pending_intents(void **state)
+{
+	struct fixture *f = *state;
+	store_table t = {0};
+	make_table(f, "column a int\npartition dt date\n", &t);
+	store_pnode pn;
+	assert_int_equal(mgr_pnode_create(f->wh, &t, 0, "dt=2024-01-01", 0, 0, STORE_ORIGIN_TOOL, &pn), 0);
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof path, "%s/sales/orders/dt=2024-01-01/a.csv", f->wh->data_dir);
+	write_file(path, "1\n2\n3\n");
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	store_intent in = {.table_id = t.id, .container_id = pn.id, .uid = 0, .gid = 0};
+	assert_int_equal(store_file_scan(fd, t.format, t.header, &in.rows, &in.bytes, in.checksum), 0);
+	close(fd);
+	snprintf(in.name, sizeof in.name, "a.csv");
+	store_txn *txn;
+	assert_int_equal(store_write_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_id_reserve(txn, &in.file_id), 0);
+	assert_int_equal(store_intent_put(txn, &in), 0);
+	assert_int_equal(store_commit(txn), 0);
+
+	mgr_repair_stats st;
+	assert_int_equal(mgr_table_repair(f->wh, "sales", "orders", STORE_ORIGIN_TOOL, &st), 0);
+	assert_int_equal(st.files_added, 0);
+	assert_int_equal(st.files_in_commit, 1);
+	store_file rec;
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_file_get(txn, pn.id, "a.csv", &rec), -ENOENT);
+	store_abort(txn);
+
+	mgr_intent_stats is;
+	assert_int_equal(mgr_intents_resolve(f->wh, &is), 0);
+	assert_int_equal(is.finished, 1);
+	assert_int_equal(is.dropped, 0);
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_file_get(txn, pn.id, "a.csv", &rec), 0);
+	store_abort(txn);
+	assert_int_equal(rec.id, in.file_id);
+	assert_int_equal(rec.rows, 3);
+	assert_int_equal(mgr_table_repair(f->wh, "sales", "orders", STORE_ORIGIN_TOOL, &st), 0);
+	assert_int_equal(st.partitions_added + st.files_added + st.files_removed + st.files_updated +
+			 st.files_in_commit, 0);
+
+	/* An overwrite in progress: the new bytes are in place, the record
+	 * still has the old ones.  Repair does not update it. */
+	write_file(path, "4\n");
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(store_file_scan(fd, t.format, t.header, &in.rows, &in.bytes, in.checksum), 0);
+	close(fd);
+	assert_int_equal(store_write_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_intent_put(txn, &in), 0);
+	assert_int_equal(store_commit(txn), 0);
+	assert_int_equal(mgr_table_repair(f->wh, "sales", "orders", STORE_ORIGIN_TOOL, &st), 0);
+	assert_int_equal(st.files_updated, 0);
+	assert_int_equal(st.files_in_commit, 1);
+
+	/* An intent whose bytes never reached their place is dropped. */
+	write_file(path, "5\n6\n");
+	assert_int_equal(mgr_intents_resolve(f->wh, &is), 0);
+	assert_int_equal(is.finished, 0);
+	assert_int_equal(is.dropped, 1);
+	assert_int_equal(mgr_table_repair(f->wh, "sales", "orders", STORE_ORIGIN_TOOL, &st), 0);
+	assert_int_equal(st.files_updated, 1);
+	assert_int_equal(st.files_in_commit, 0);
+
+	/* A removal intent (an INSERT OVERWRITE dropped the record of b.csv and
+	 * died before removing its bytes): repair leaves b.csv unregistered,
+	 * resolving removes it.  a.csv, recorded, is never removed. */
+	char bpath[PATH_MAX + 64];
+	snprintf(bpath, sizeof bpath, "%s/sales/orders/dt=2024-01-01/b.csv", f->wh->data_dir);
+	write_file(bpath, "7\n");
+	fd = open(bpath, O_RDONLY);
+	assert_true(fd >= 0);
+	store_intent rm = {.table_id = t.id, .container_id = pn.id, .remove = true};
+	assert_int_equal(store_file_scan(fd, t.format, t.header, &rm.rows, &rm.bytes, rm.checksum), 0);
+	close(fd);
+	snprintf(rm.name, sizeof rm.name, "b.csv");
+	store_intent keep = rm;
+	snprintf(keep.name, sizeof keep.name, "a.csv");
+	assert_int_equal(store_write_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_id_reserve(txn, &rm.file_id), 0);
+	assert_int_equal(store_id_reserve(txn, &keep.file_id), 0);
+	assert_int_equal(store_intent_put(txn, &rm), 0);
+	assert_int_equal(store_intent_put(txn, &keep), 0);
+	assert_int_equal(store_commit(txn), 0);
+	assert_int_equal(mgr_table_repair(f->wh, "sales", "orders", STORE_ORIGIN_TOOL, &st), 0);
+	assert_int_equal(st.files_added, 0);
+	assert_int_equal(st.files_in_commit, 1);
+	assert_int_equal(mgr_intents_resolve(f->wh, &is), 0);
+	assert_int_equal(is.removed, 1);
+	assert_int_equal(access(bpath, F_OK), -1);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	store_intent *left = NULL;
+	size_t nleft = 1;
+	assert_int_equal(store_intent_list(txn, &left, &nleft), 0);
+	store_abort(txn);
+	assert_int_equal(nleft, 0);
+	free(left);
+	store_table_clear(&t);
+}
+
+/* The home's lock: a tool gets it only when no daemon holds it. */
+static void test_home_lock_is_refused_while_a_daemon_holds_it(void **state)
+{
+	struct fixture *f = *state;
+	char err[512] = "";
+	mgr *tool = NULL;
+	assert_int_equal(mgr_open(f->home, false, &tool, err, sizeof err), 0);
+	assert_int_equal(mgr_home_lock(tool, err, sizeof err), -EBUSY);
+	assert_non_null(strstr(err, "already mounted"));
+	mgr_close(f->m);
+	f->m = NULL;
+	assert_int_equal(mgr_home_lock(tool, err, sizeof err), 0);
+	assert_int_equal(mgr_home_lock(tool, err, sizeof err), 0);
+	assert_int_equal(mgr_open(f->home, true, &f->m, err, sizeof err), -EBUSY);
+	mgr_close(tool);
+	assert_int_equal(mgr_open(f->home, true, &f->m, err, sizeof err), 0);
+	f->wh = mgr_platform_find(f->m, "warehouse");
+}
+
 static void test_table_drop_refuses_partitions(void **state)
 {
 	struct fixture *f = *state;
@@ -922,6 +1048,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_cleans_staging_left_by_a_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_home_is_private_and_a_readable_one_is_refused_then_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repair_registers_and_forgets_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repair_leaves_files_of_pending_intents, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_home_lock_is_refused_while_a_daemon_holds_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_drop_refuses_partitions, setup, teardown),
 		cmocka_unit_test(test_textbuf_grows_and_steals),
 		cmocka_unit_test(test_registry_state_names_are_the_words_status_files_show),

@@ -1424,6 +1424,7 @@ static void test_intents_round_trip_list_and_clear(void **state)
 		a.checksum[i] = (uint8_t)(i * 7);
 	snprintf(a.name, sizeof a.name, "part-0.csv");
 	b.file_id = 4;
+	b.remove = true;
 	snprintf(b.name, sizeof b.name, "part-1.csv");
 	assert_int_equal(store_write_begin(f->env, &txn), 0);
 	assert_int_equal(store_intent_put(txn, &a), 0);
@@ -1443,6 +1444,9 @@ static void test_intents_round_trip_list_and_clear(void **state)
 	assert_int_equal(in[1].gid, 1002);
 	assert_memory_equal(in[1].checksum, a.checksum, 16);
 	assert_string_equal(in[1].name, "part-0.csv");
+	assert_false(in[1].remove);
+	assert_string_equal(in[0].name, "part-1.csv");
+	assert_true(in[0].remove);
 	free(in);
 
 	assert_int_equal(store_write_begin(f->env, &txn), 0);
