@@ -890,7 +890,8 @@ static int mirror_table(struct apply *a, const store_table *src, struct mirrored
 		out->ours = true;
 		return 0;
 	}
-	if (!a->m.exists || !a->m.ours) {
+	/* Whatever the table: the database it is in must be the rule's. */
+	{
 		bool skip;
 
 		rc = db_usable(a, src->db, &skip);

@@ -977,6 +977,12 @@ static void test_a_database_the_rule_did_not_create_is_a_conflict(void **state)
 	assert_int_equal(d.owner_uid, 4242);
 	store_abort(txn);
 #undef SEC
+	/* A table that names the rule does not make its database the rule's. */
+	make_table(f->src.store, "sec2", "t", "id:bigint", "", NULL);
+	make_table(f->dst.store, "sec2", "t", "id:bigint", "", "metafs.mirror.rule=r1\n");
+	assert_int_equal(apply(f, "source = warehouse.sec2.*\ntarget = lake\n", false, false, NULL, &res),
+			 -EEXIST);
+	assert_string_equal(res.conflict, "database sec2 exists on lake and was not created by rule r1");
 }
 
 static void test_what_the_rule_creates_is_owned_by_the_process_user(void **state)
