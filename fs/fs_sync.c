@@ -4,7 +4,8 @@
  * Both managed trees have one shape, described by a table of operations
  * (struct managed_tree): DIR/NAME.SUFFIX is a definition: writing it defines
  * or replaces it (on close), unlinking it removes it.  DIR/NAME/ holds its
- * state files; reading DIR/NAME/run runs it now and blocks until it is done.
+ * state files; reading DIR/NAME/run runs it now and blocks until it is done
+ * (opening it is refused, EACCES, to whom the kind does not let run it).
  *
  * The directories sync/ and pipelines/ have the row fs_tree_root_ops, every
  * node in them the row fs_sync_ops (FS_KIND_SYNC).
@@ -60,16 +61,17 @@ struct managed_tree {
 	int (*owner)(mgr *m, uint32_t id, mgr_principal *owner);
 	int (*remove)(mgr *m, const char *name);
 	int (*run_now)(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, textbuf *out);
+	int (*may_run)(mgr *m, const mgr_principal *who, uint32_t id);   /* audited */
 };
 
 static const struct managed_tree trees[] = {
 	{FS_GLOBAL_SYNC, ".rule", "sync rule", MGR_SYNC_FILE_COUNT, MGR_SYNC_RUN, mgr_sync_file_names,
 	 mgr_sync_count, mgr_sync_info, mgr_sync_find, mgr_sync_read_rule, sync_read_file,
-	 mgr_sync_define_as, mgr_sync_owner, mgr_sync_delete, mgr_sync_run_now},
+	 mgr_sync_define_as, mgr_sync_owner, mgr_sync_delete, mgr_sync_run_now, mgr_sync_may_run},
 	{FS_GLOBAL_PIPELINES, ".ini", "pipeline", MGR_PIPELINE_FILE_COUNT, MGR_PIPELINE_RUN,
 	 mgr_pipeline_file_names, mgr_pipeline_count, mgr_pipeline_info, mgr_pipeline_find,
 	 mgr_pipeline_read_def, pipeline_read_file, mgr_pipeline_define_as, mgr_pipeline_owner,
-	 mgr_pipeline_delete, mgr_pipeline_run_now},
+	 mgr_pipeline_delete, mgr_pipeline_run_now, mgr_pipeline_may_run},
 };
 #define NTREES (sizeof trees / sizeof trees[0])
 
@@ -325,6 +327,10 @@ static int item_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_in
 	if (writing)
 		return -EACCES;
 	if (sync_file(n->id) == t->run_file) {
+		/* Running is for the owner and the few the kind names. */
+		int rc = t->may_run(fs_state.m, &h->who, item);
+		if (rc)
+			return rc;
 		h->type = FS_HANDLE_SYNC_RUN;
 		h->prepare_read = run_prepare_read;
 		h->job = item;

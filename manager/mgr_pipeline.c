@@ -580,6 +580,22 @@ int mgr_pipeline_read(mgr *m, uint32_t id, mgr_pipeline_file file, textbuf *out)
 	return p ? textbuf_error(out) : -ENOENT;
 }
 
+int mgr_pipeline_may_run(mgr *m, const mgr_principal *who, uint32_t id)
+{
+	char name[STORE_NAME_MAX + 1], path[STORE_NAME_MAX + 24];
+	mgr_principal owner;
+	mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
+	int rc = m->pipes ? mgr_registry_lookup(&m->pipes->reg, id, name, &owner) : -ENOENT;
+	if (rc)
+		return rc;
+	snprintf(path, sizeof path, "/pipelines/%s/run", name);
+	bool own = owner.uid == who->uid;
+	bool admin = !own && mgr_access_holds(m, who, MGR_PRIV_ADMIN, &all);
+	return mgr_audit_decision(m, who, "pipeline", path, own || admin, own ? 0 : MGR_PRIV_ADMIN,
+				  own ? "the pipeline's owner" : admin ? "ADMIN on the metastore"
+				      : "runs by its owner or ADMIN on the metastore");
+}
+
 int mgr_pipeline_run_now(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, textbuf *out)
 {
 	return m->pipes ? mgr_registry_run_now(&m->pipes->reg, id, stop, ctx, out) : -ENOENT;

@@ -54,6 +54,10 @@ int mgr_pipeline_info(mgr *m, uint32_t id, char name[STORE_NAME_MAX + 1]);
 int mgr_pipeline_find(mgr *m, const char *name, uint32_t *id);
 int mgr_pipeline_read_def(mgr *m, uint32_t id, textbuf *out);
 int mgr_pipeline_read(mgr *m, uint32_t id, mgr_pipeline_file file, textbuf *out);
+/* May WHO run pipeline ID now (a read of pipelines/NAME/run)?  Its owner
+ * or ADMIN on the metastore.  Audited (action pipeline, object
+ * /pipelines/NAME/run); 0, -EACCES or -ENOENT. */
+int mgr_pipeline_may_run(mgr *m, const mgr_principal *who, uint32_t id);
 int mgr_pipeline_run_now(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, textbuf *out);
 
 #endif

@@ -139,21 +139,55 @@ static void rule_objects(const sync_rule *rule, mgr_object *source, mgr_object *
 	*target = (mgr_object){MGR_OBJ_PLATFORM, rule->target_platform, NULL, NULL};
 }
 
-/* Does the rule's owner still hold SYNC on both ends?  -EACCES with the
- * reason in WHY otherwise (audited). */
+/* What a rule's owner must hold, on what: SYNC on both ends; to adopt a
+ * target database, ADMIN on it, then SELECT on the source (the mirrors in
+ * it are open to the database's owner and admins); for on_conflict =
+ * overwrite, which takes tables of others, ADMIN on the target platform.
+ * OUT has room for 3 + SYNC_MAX_ADOPT; returns how many. */
+static unsigned rule_needs(const sync_rule *rule, unsigned *privs, mgr_object *out,
+			   const char **what)
+{
+	unsigned n = 2;
+	rule_objects(rule, &out[0], &out[1]);
+	privs[0] = privs[1] = MGR_PRIV_SYNC;
+	what[0] = what[1] = "";
+	for (unsigned i = 0; i < rule->nadopt; i++) {
+		privs[n] = MGR_PRIV_ADMIN;
+		what[n] = " to adopt it";
+		out[n++] = (mgr_object){MGR_OBJ_DATABASE, rule->target_platform, rule->adopt[i], NULL};
+	}
+	if (rule->nadopt) {
+		privs[n] = MGR_PRIV_SELECT;
+		what[n] = " to adopt a target database";
+		out[n++] = out[0];
+	}
+	if (rule->on_conflict == SYNC_CONFLICT_OVERWRITE) {
+		privs[n] = MGR_PRIV_ADMIN;
+		what[n] = " for on_conflict = overwrite";
+		out[n++] = out[1];
+	}
+	return n;
+}
+
+#define RULE_NEEDS_MAX (3 + SYNC_MAX_ADOPT)
+
+/* Does the rule's owner still hold what the rule needs (rule_needs)?
+ * -EACCES with the reason in WHY otherwise (audited). */
 static int owner_check(mgr *m, const mgr_principal *owner, const sync_rule *rule, char *why,
 		       size_t cap)
 {
-	mgr_object ends[2];
-	rule_objects(rule, &ends[0], &ends[1]);
-	for (int i = 0; i < 2; i++) {
-		if (mgr_access_holds(m, owner, MGR_PRIV_SYNC, &ends[i]))
+	mgr_object need[RULE_NEEDS_MAX];
+	unsigned privs[RULE_NEEDS_MAX];
+	const char *what[RULE_NEEDS_MAX];
+	unsigned n = rule_needs(rule, privs, need, what);
+	for (unsigned i = 0; i < n; i++) {
+		if (mgr_access_holds(m, owner, privs[i], &need[i]))
 			continue;
 		char path[3 * (STORE_NAME_MAX + 1) + 2];
-		mgr_object_path(&ends[i], path, sizeof path);
-		base_msg_format(why, cap, "permission denied: the rule's owner (uid %u) lacks SYNC on %s",
-			 owner->uid, path);
-		mgr_audit(m, owner->uid, "sync", path, false, MGR_PRIV_SYNC, why);
+		mgr_object_path(&need[i], path, sizeof path);
+		base_msg_format(why, cap, "permission denied: the rule's owner (uid %u) lacks %s on %s%s",
+			 owner->uid, mgr_priv_name(privs[i]), path, what[i]);
+		mgr_audit(m, owner->uid, "sync", path, false, privs[i], why);
 		return -EACCES;
 	}
 	return 0;
@@ -355,17 +389,20 @@ static int rule_validate(mgr_registry *reg, const void *def, char *err, size_t e
 	return 0;
 }
 
-/* WHO needs SYNC on both ends of the rule.  Audited. */
+/* WHO needs what the rule needs (rule_needs).  Audited. */
 static int rule_authorize(mgr_registry *reg, const mgr_principal *who, const void *def, char *err,
 			  size_t errlen)
 {
-	mgr_object ends[2];
-	rule_objects(def, &ends[0], &ends[1]);
-	for (int i = 0; i < 2; i++)
-		if (mgr_authorize(reg->m, who, MGR_PRIV_SYNC, &ends[i], "sync", NULL)) {
+	mgr_object need[RULE_NEEDS_MAX];
+	unsigned privs[RULE_NEEDS_MAX];
+	const char *what[RULE_NEEDS_MAX];
+	unsigned n = rule_needs(def, privs, need, what);
+	for (unsigned i = 0; i < n; i++)
+		if (mgr_authorize(reg->m, who, privs[i], &need[i], "sync", NULL)) {
 			char obj[3 * (STORE_NAME_MAX + 1) + 2];
-			mgr_object_path(&ends[i], obj, sizeof obj);
-			snprintf(err, errlen, "permission denied: SYNC is needed on %s", obj);
+			mgr_object_path(&need[i], obj, sizeof obj);
+			snprintf(err, errlen, "permission denied: %s is needed on %s%s",
+				 mgr_priv_name(privs[i]), obj, what[i]);
 			return -EACCES;
 		}
 	return 0;
@@ -661,6 +698,40 @@ int mgr_sync_read(mgr *m, uint32_t id, mgr_sync_file file, textbuf *out)
 			return rc;
 	}
 	return textbuf_error(out);
+}
+
+int mgr_sync_may_run(mgr *m, const mgr_principal *who, uint32_t id)
+{
+	struct mgr_syncs *ss = m->syncs;
+	if (!ss)
+		return -ENOENT;
+	pthread_mutex_lock(&ss->lock);
+	struct rule_entry *r = (struct rule_entry *)mgr_registry_get_locked(&ss->reg, id);
+	sync_rule rule;
+	mgr_principal owner = {0, 0};
+	if (r) {
+		rule = r->rule;
+		owner = r->base.owner;
+	}
+	pthread_mutex_unlock(&ss->lock);
+	if (!r)
+		return -ENOENT;
+	char path[STORE_NAME_MAX + 16];
+	snprintf(path, sizeof path, "/sync/%s/run", rule.name);
+	mgr_object ends[2], all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
+	rule_objects(&rule, &ends[0], &ends[1]);
+	const char *how = NULL;
+	if (owner.uid == who->uid)
+		how = "the rule's owner";
+	else if (mgr_access_holds(m, who, MGR_PRIV_SYNC, &ends[0]) &&
+		 mgr_access_holds(m, who, MGR_PRIV_SYNC, &ends[1]))
+		how = "SYNC on the rule's source and target";
+	else if (mgr_access_holds(m, who, MGR_PRIV_ADMIN, &all))
+		how = "ADMIN on the metastore";
+	char detail[200];
+	snprintf(detail, sizeof detail, "%s", how ? how : "runs by its owner, SYNC on its source and "
+				 "target, or ADMIN on the metastore");
+	return mgr_audit_decision(m, who, "sync", path, how != NULL, MGR_PRIV_SYNC, detail);
 }
 
 int mgr_sync_run_now(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, textbuf *out)

@@ -8,8 +8,10 @@
  * NAME.state also records the rule's owner (the user who defined it): the
  * rule reads and writes as that user.  Defining a rule needs SYNC on its
  * source (the database, or the platform when the database part is a glob)
- * and on its target platform; every run checks the owner still holds both
- * (the run fails with "permission denied: ..." otherwise).
+ * and on its target platform; `adopt = DB` also ADMIN on each target
+ * database named and SELECT on the source; `on_conflict = overwrite` also
+ * ADMIN on the target platform.  Every run checks the owner still holds
+ * them all (the run fails with "permission denied: ..." otherwise).
  * Its cursor lives in the target metastore, committed with the records it
  * covers (see sync.h): the state files only report.
  *
@@ -67,6 +69,10 @@ int mgr_sync_find(mgr *m, const char *name, uint32_t *id);
 /* The canonical definition, or one of the state files. */
 int mgr_sync_read_rule(mgr *m, uint32_t id, textbuf *out);
 int mgr_sync_read(mgr *m, uint32_t id, mgr_sync_file file, textbuf *out);
+/* May WHO run rule ID now (a read of sync/NAME/run)?  Its owner, a user
+ * holding SYNC on its source and its target, or ADMIN on the metastore.
+ * Audited (action sync, object /sync/NAME/run); 0, -EACCES or -ENOENT. */
+int mgr_sync_may_run(mgr *m, const mgr_principal *who, uint32_t id);
 /* Run rule ID now and wait for it; its result text in OUT.  STOP as in
  * mgr_job_wait_end. */
 int mgr_sync_run_now(mgr *m, uint32_t id, bool (*stop)(void *ctx), void *ctx, textbuf *out);

@@ -38,7 +38,15 @@
  *
  * A target database the rule creates is recorded as the rule's in the
  * target's cursors sub-database (a ".db:" key of the rule and the database
- * name, holding the database's id), in the transaction that creates it.  A
+ * name, holding the database's id), in the transaction that creates it.
+ * The databases and tables a rule creates belong to the user the process
+ * runs as (the daemon), never to the source's or the rule's owner.  A
+ * target database that exists and is not recorded as the rule's is a
+ * conflict under every on_conflict (fail and overwrite: the rule fails and
+ * says which database; skip: its tables are skipped and counted), unless
+ * the rule names it in `adopt`: then it is recorded as the rule's in the
+ * transaction that first mirrors into it, and is the rule's from then on
+ * (who may adopt is the caller's to check).  A
  * full compare drops such a database once it no longer holds anything the
  * rule mirrors and is empty; one that holds tables the rule did not make is
  * left in place, reported in sync_result.kept and no longer the rule's.
@@ -58,6 +66,9 @@
 
 #define SYNC_BATCH_EVENTS 5000
 #define SYNC_MAX_DROP_COLUMNS 64
+#define SYNC_MAX_ADOPT 64
+/* The shortest `interval` a rule may have (0, none, aside). */
+#define SYNC_MIN_INTERVAL_MS 1000
 #define SYNC_PROP_PREFIX "metafs.mirror."
 /* Every property whose name starts with this, in any case, is the daemon's:
  * only sync apply writes one (sync_property_reserved). */
@@ -85,6 +96,8 @@ typedef struct sync_rule {
 	unsigned mirror;                          /* SYNC_MIRROR_* bits */
 	char drop_columns[SYNC_MAX_DROP_COLUMNS][STORE_NAME_MAX + 1];
 	unsigned ndrop;
+	char adopt[SYNC_MAX_ADOPT][STORE_NAME_MAX + 1];  /* target databases to take over */
+	unsigned nadopt;
 	uint64_t interval_ms;                     /* 0: on demand only */
 	sync_conflict on_conflict;
 	sync_mask_policy masks;                   /* `mask =` (sync_mask.h) */
@@ -109,6 +122,8 @@ int sync_rule_parse(const char *name, const char *text, size_t len, sync_rule *r
 		    size_t errlen);
 /* The canonical text of RULE (what reading the definition shows). */
 void sync_rule_format(const sync_rule *rule, textbuf *out);
+/* Does RULE name target database DB in `adopt`? */
+bool sync_rule_adopts(const sync_rule *rule, const char *db);
 /* Does db.table match the rule's source globs? */
 bool sync_rule_matches(const sync_rule *rule, const char *db, const char *table);
 

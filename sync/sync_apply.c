@@ -87,6 +87,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "sync_int.h"
 
@@ -471,7 +472,10 @@ static int mirror_load(struct apply *a, const char *db, const char *name)
 
 /* ---- tables -------------------------------------------------------------------- */
 
-static int ensure_db(struct apply *a, const char *db, uint32_t uid, uint32_t gid)
+/* Create target database DB, the rule's (recorded as such), owned by the
+ * user this process runs as; one that exists is left as it is (db_usable
+ * decides whether the rule may mirror into it). */
+static int ensure_db(struct apply *a, const char *db)
 {
 	store_database d;
 	int rc;
@@ -479,7 +483,8 @@ static int ensure_db(struct apply *a, const char *db, uint32_t uid, uint32_t gid
 	rc = store_database_get(a->w, db, &d);
 	if (rc != -ENOENT)
 		return rc;
-	rc = store_database_create(a->w, db, uid, gid, STORE_ORIGIN_SYNC, &d);
+	rc = store_database_create(a->w, db, (uint32_t)getuid(), (uint32_t)getgid(),
+				   STORE_ORIGIN_SYNC, &d);
 	if (rc == 0)
 		rc = db_mark_put(a->w, a->rule->name, db, d.id);
 	if (rc == 0) {
@@ -487,6 +492,41 @@ static int ensure_db(struct apply *a, const char *db, uint32_t uid, uint32_t gid
 		note(a, "create database %s", db);
 	}
 	return rc;
+}
+
+/* May the rule mirror into target database DB?  Yes when it does not exist
+ * (the rule creates it) or the rule created it; one the rule names in
+ * `adopt` is recorded as the rule's now.  Any other is a conflict, whatever
+ * on_conflict says: skip leaves its tables alone (*SKIP), fail and
+ * overwrite stop the rule (-EEXIST, the reason in res->conflict). */
+static int db_usable(struct apply *a, const char *db, bool *skip)
+{
+	store_database d;
+	bool made;
+	int rc;
+
+	*skip = false;
+	rc = store_database_get(a->w, db, &d);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc == 0)
+		rc = db_made(a->w, a->rule->name, &d, &made);
+	if (rc != 0 || made)
+		return rc;
+	if (sync_rule_adopts(a->rule, db)) {
+		rc = db_mark_put(a->w, a->rule->name, db, d.id);
+		if (rc == 0)
+			note(a, "adopt database %s", db);
+		return rc;
+	}
+	if (a->rule->on_conflict == SYNC_CONFLICT_SKIP) {
+		*skip = true;
+		return 0;
+	}
+	base_msg_format(a->res->conflict, sizeof a->res->conflict,
+			"database %s exists on %s and was not created by rule %s", db, a->dst->name,
+			a->rule->name);
+	return -EEXIST;
 }
 
 static void kept_add(sync_result *res, const char *name)
@@ -782,9 +822,9 @@ static int table_create(struct apply *a, const store_table *src, store_table *m)
 {
 	int rc;
 
-	rc = ensure_db(a, src->db, src->owner_uid, src->owner_gid);
+	rc = ensure_db(a, src->db);
 	if (rc == 0)
-		rc = store_table_create(a->w, m->db, m->name, src->owner_uid, src->owner_gid,
+		rc = store_table_create(a->w, m->db, m->name, (uint32_t)getuid(), (uint32_t)getgid(),
 					STORE_ORIGIN_SYNC, NULL);
 	if (rc == 0)
 		rc = store_table_set_schema(a->w, m, STORE_ORIGIN_SYNC);
@@ -804,7 +844,7 @@ static int table_drop(struct apply *a, const char *db, const char *name)
 
 /* Count and report a skipped conflict once per table, however many events
  * touch it. */
-static int conflict_skip(struct apply *a, const char *db, const char *name)
+static int conflict_skip(struct apply *a, const char *db, const char *name, const char *why)
 {
 	char key[2 * STORE_NAME_MAX + 2];
 	int rc;
@@ -817,7 +857,8 @@ static int conflict_skip(struct apply *a, const char *db, const char *name)
 		return rc;
 	strcpy(a->skipped[a->nskipped++], key);
 	a->res->conflicts_skipped++;
-	note(a, "skip table %s.%s (not created by this rule)", db, name);
+	note(a, "skip table %s.%s (%s not created by this rule)", db, name,
+	     why ? why : "table");
 	return 0;
 }
 
@@ -849,6 +890,16 @@ static int mirror_table(struct apply *a, const store_table *src, struct mirrored
 		out->ours = true;
 		return 0;
 	}
+	/* Whatever the table: the database it is in must be the rule's. */
+	{
+		bool skip;
+
+		rc = db_usable(a, src->db, &skip);
+		if (rc != 0)
+			return rc;
+		if (skip)
+			return conflict_skip(a, src->db, src->name, "database");
+	}
 	if (a->m.exists && !a->m.ours) {
 		if (a->rule->on_conflict == SYNC_CONFLICT_FAIL) {
 			base_msg_format(a->res->conflict, sizeof a->res->conflict,
@@ -857,7 +908,7 @@ static int mirror_table(struct apply *a, const store_table *src, struct mirrored
 			return -EEXIST;
 		}
 		if (a->rule->on_conflict == SYNC_CONFLICT_SKIP)
-			return conflict_skip(a, src->db, src->name);
+			return conflict_skip(a, src->db, src->name, NULL);
 	}
 	cols = malloc((STORE_MAX_COLUMNS + STORE_MAX_PARTKEYS) * sizeof *cols);
 	if (cols == NULL)
@@ -869,7 +920,16 @@ static int mirror_table(struct apply *a, const store_table *src, struct mirrored
 		rc = table_create(a, src, &m);
 		out->fresh = true;
 		note(a, "create table %s.%s", m.db, m.name);
-	} else if (a->m.ours && a->m.source_id != src->id) {
+	} else if (!a->m.ours) {
+		/* on_conflict = overwrite: the table is made again, the rule's
+		 * and the process user's; nothing of it (its owner, partitions
+		 * and files) is kept. */
+		rc = table_drop(a, m.db, m.name);
+		if (rc == 0)
+			rc = table_create(a, src, &m);
+		out->fresh = true;
+		note(a, "overwrite table %s.%s", m.db, m.name);
+	} else if (a->m.source_id != src->id) {
 		/* The source was dropped and re-created: a different table. */
 		rc = table_drop(a, m.db, m.name);
 		if (rc == 0)
@@ -878,7 +938,7 @@ static int mirror_table(struct apply *a, const store_table *src, struct mirrored
 		a->res->dropped++;
 		note(a, "drop table %s.%s (source re-created)", m.db, m.name);
 		note(a, "create table %s.%s", m.db, m.name);
-	} else if (a->m.ours && mirror_same(&a->m.t, &m)) {
+	} else if (mirror_same(&a->m.t, &m)) {
 		/* Only the source's statistics moved: nothing to write. */
 		a->res->unchanged++;
 		out->ours = true;
@@ -892,7 +952,7 @@ static int mirror_table(struct apply *a, const store_table *src, struct mirrored
 				rc = table_create(a, src, &m);
 			out->fresh = true;
 		}
-		note(a, "%s table %s.%s", a->m.ours ? "alter" : "overwrite", m.db, m.name);
+		note(a, "alter table %s.%s", m.db, m.name);
 	}
 	if (rc == 0) {
 		a->res->applied++;
@@ -1325,7 +1385,7 @@ static int apply_event(struct apply *a, const store_event *ev)
 			return 0;
 		if (rc == -ENOENT || (rc == 0 && d.id != ev->object_id))
 			return 0;
-		return rc == 0 ? ensure_db(a, db, d.owner_uid, d.owner_gid) : rc;
+		return rc == 0 ? ensure_db(a, db) : rc;
 	case STORE_KIND_TABLE:
 		if (!sync_rule_matches(a->rule, db, table))
 			return 0;
@@ -1649,7 +1709,7 @@ static int run_full(struct apply *a, uint64_t head)
 	while (rc == 0 && (rc = store_iter_next(dit, &d)) == 0) {
 		if (!fnmatch_db(a->rule, d.name))
 			continue;
-		rc = ensure_db(a, d.name, d.owner_uid, d.owner_gid);
+		rc = ensure_db(a, d.name);
 		if (rc == 0)
 			rc = store_iter_tables(a->s, d.name, NULL, &tit);
 		while (rc == 0 && (rc = store_iter_next(tit, &st)) == 0) {

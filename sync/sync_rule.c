@@ -132,6 +132,21 @@ static int drop_item(struct parse *p, const char *s)
 	return 0;
 }
 
+static int adopt_item(struct parse *p, const char *s)
+{
+	sync_rule *r = p->rule;
+
+	if (!store_name_valid(s, NULL) || strpbrk(s, "*?[]") != NULL || strchr(s, '.') != NULL)
+		return fail(p, "adopt: '%s' is not a database name", s);
+	for (unsigned i = 0; i < r->nadopt; i++)
+		if (strcmp(r->adopt[i], s) == 0)
+			return fail(p, "adopt: '%s' is listed twice", s);
+	if (r->nadopt >= SYNC_MAX_ADOPT)
+		return fail(p, "adopt: more than %d databases", SYNC_MAX_ADOPT);
+	strcpy(r->adopt[r->nadopt++], s);
+	return 0;
+}
+
 static int parse_interval(struct parse *p, const char *v)
 {
 	static const struct {
@@ -158,6 +173,9 @@ static int parse_interval(struct parse *p, const char *v)
 			continue;
 		if (n > UINT64_MAX / units[i].ms)
 			return fail(p, "interval '%s' is too long", v);
+		if (n && n * units[i].ms < SYNC_MIN_INTERVAL_MS)
+			return fail(p, "interval '%s' is shorter than %ds (0 for none)", v,
+				    SYNC_MIN_INTERVAL_MS / 1000);
 		p->rule->interval_ms = n * units[i].ms;
 		return 0;
 	}
@@ -177,10 +195,10 @@ static int parse_conflict(struct parse *p, const char *v)
 	return 0;
 }
 
-enum { K_SOURCE, K_TARGET, K_MIRROR, K_DROP, K_INTERVAL, K_CONFLICT, K_MASK, K_COUNT };
+enum { K_SOURCE, K_TARGET, K_MIRROR, K_DROP, K_INTERVAL, K_CONFLICT, K_MASK, K_ADOPT, K_COUNT };
 
 static const char *const key_names[K_COUNT] = {
-	"source", "target", "mirror", "drop_columns", "interval", "on_conflict", "mask",
+	"source", "target", "mirror", "drop_columns", "interval", "on_conflict", "mask", "adopt",
 };
 
 static int parse_mask(struct parse *p, const char *v)
@@ -236,6 +254,8 @@ static int parse_line(struct parse *p, char *line, bool seen[K_COUNT])
 		return parse_interval(p, val);
 	case K_MASK:
 		return parse_mask(p, val);
+	case K_ADOPT:
+		return each_item(p, val, "adopt", adopt_item);
 	default:
 		return parse_conflict(p, val);
 	}
@@ -351,6 +371,12 @@ void sync_rule_format(const sync_rule *rule, textbuf *out)
 		}
 		textbuf_puts(out, "\n");
 	}
+	if (rule->nadopt) {
+		textbuf_puts(out, "adopt = ");
+		for (unsigned i = 0; i < rule->nadopt; i++)
+			textbuf_printf(out, "%s%s", i ? ", " : "", rule->adopt[i]);
+		textbuf_puts(out, "\n");
+	}
 	if (rule->interval_ms) {
 		textbuf_puts(out, "interval = ");
 		format_interval(rule->interval_ms, out);
@@ -358,6 +384,14 @@ void sync_rule_format(const sync_rule *rule, textbuf *out)
 	}
 	textbuf_printf(out, "on_conflict = %s\n",
 		       (unsigned)rule->on_conflict < 3 ? conflict[rule->on_conflict] : "fail");
+}
+
+bool sync_rule_adopts(const sync_rule *rule, const char *db)
+{
+	for (unsigned i = 0; rule && db && i < rule->nadopt; i++)
+		if (strcmp(rule->adopt[i], db) == 0)
+			return true;
+	return false;
 }
 
 bool sync_rule_matches(const sync_rule *rule, const char *db, const char *table)

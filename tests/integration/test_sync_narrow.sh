@@ -68,8 +68,8 @@ mf_run "$METAFS" sync diff --mount "$M" wide
 assert_eq "sync diff of the narrowed rule is empty" "" "$MF_OUT"
 
 # ---------------------------------------------------------------- a new target, held up
-# lake2 has a table of its own where the rule's mirror would go: the run
-# fails on the conflict before it touches lake.
+# lake2 has a database and a table of its own where the rule's mirror would
+# go: the run fails on the conflict before it touches lake.
 mkdir -p "$L2/sales/orders" || fail "mkdir lake2's own sales.orders"
 mf_put_schema "$L2/sales/orders" $'column y string\n' || fail "lake2's own table" "$MF_OUT"
 define warehouse.sales.orders lake2 || fail "change the target"
@@ -81,7 +81,7 @@ mf_run "$METAFS" sync diff --mount "$M" wide
 assert_eq "sync diff exits 0" "0" "$MF_RC"
 assert_match "sync diff lists the mirror to drop from lake" $'(^|\n)drop table sales\\.orders on lake(\n|$)' "$MF_OUT"
 assert_match "sync diff lists the database to drop from lake" $'(^|\n)drop database sales on lake(\n|$)' "$MF_OUT"
-assert_match "sync diff names the conflict" "conflict: table sales.orders exists on lake2" "$MF_OUT"
+assert_match "sync diff names the conflict" "conflict: database sales exists on lake2" "$MF_OUT"
 
 # ---------------------------------------------------------------- the new target, applied
 rm -r "$L2/sales/orders" 2>/dev/null || rmdir "$L2/sales/orders" || fail "remove lake2's own table"

@@ -6,7 +6,11 @@
  */
 #include "sync_fixture.h"
 
-#define RULE "source = warehouse.sales.*\ntarget = lake\n"
+#include <unistd.h>
+
+/* Tables of the target's own in sales meet the rules of most tests, which
+ * therefore adopt the database (a conflict otherwise). */
+#define RULE "source = warehouse.sales.*\ntarget = lake\nadopt = sales\n"
 #define RULE_PARTS RULE "mirror = schema, properties, partitions\n"
 
 static int apply(struct fixture *f, const char *text, bool full, bool dry, textbuf *diff,
@@ -285,7 +289,9 @@ static void test_conflict_overwrite_takes_the_object(void **state)
 	id = make_table(f->dst.store, "sales", "orders", "x:string", "", "mine=yes\n");
 	assert_int_equal(apply(f, RULE "on_conflict = overwrite\n", false, false, NULL, &res), 0);
 	assert_int_equal(target_table(f, "sales", "orders", &t), 0);
-	assert_int_equal(t.id, id);
+	/* Made again: none of the old table (its owner) is kept. */
+	assert_int_not_equal(t.id, id);
+	assert_int_equal(t.owner_uid, (uint32_t)getuid());
 	assert_string_equal(t.columns[0].name, "id");
 	assert_true(has_property(&t, "metafs.mirror.rule", "r1"));
 	assert_null(sync_table_property(&t, "mine", NULL));
@@ -703,11 +709,13 @@ static void test_narrowing_drops_the_databases_the_rule_made_and_no_longer_fills
 	make_table(f->src.store, "hr", "people", "id:bigint", "", NULL);
 	make_table(f->src.store, "ops", "events", "id:bigint", "", NULL);
 	make_table(f->src.store, "fin", "ledger", "id:bigint", "", NULL);
-	/* lake's own database fin was there first: the rule uses it. */
+	/* lake's own database fin was there first: the rule skips it. */
 	txn = wbegin(f->dst.store);
 	assert_int_equal(store_database_create(txn, "fin", 0, 0, STORE_ORIGIN_FS, NULL), 0);
 	commit(txn);
-	assert_int_equal(apply(f, "source = warehouse.*.*\ntarget = lake\n", false, false, NULL, &res), 0);
+	assert_int_equal(apply(f, "source = warehouse.*.*\ntarget = lake\non_conflict = skip\n", false,
+			       false, NULL, &res), 0);
+	assert_int_equal(res.conflicts_skipped, 1);
 	assert_int_equal(target_table(f, "ops", "events", &t), 0);
 	store_table_clear(&t);
 	/* A table of lake's own in ops, which the rule created. */
@@ -904,9 +912,15 @@ static void test_changing_the_target_retires_the_mirrors_on_the_former_one(void 
 	assert_int_equal(sync_rule_apply(&r, &f->src, &lake2, false, false, NULL, &res), 0);
 	assert_int_equal(res.applied + res.dropped, 0);
 
-	/* Back to lake: a rule starting afresh there. */
+	/* Back to lake: a rule starting afresh there, where sales is no longer
+	 * its own (it holds mine): a conflict unless adopted. */
 	r = rule_of("source = warehouse.*.*\ntarget = lake\n");
-	assert_int_equal(apply(f, "source = warehouse.*.*\ntarget = lake\n", false, false, NULL, &res), 0);
+	assert_int_equal(apply(f, "source = warehouse.*.*\ntarget = lake\n", false, false, NULL, &res),
+			 -EEXIST);
+	assert_string_equal(res.conflict, "database sales exists on lake and was not created by rule r1");
+	r = rule_of("source = warehouse.*.*\ntarget = lake\nadopt = sales\n");
+	assert_int_equal(apply(f, "source = warehouse.*.*\ntarget = lake\nadopt = sales\n", false, false,
+			       NULL, &res), 0);
 	assert_false(res.redefined);
 	assert_int_equal(target_table(f, "hr", "people", &t), 0);
 	store_table_clear(&t);
@@ -916,6 +930,82 @@ static void test_changing_the_target_retires_the_mirrors_on_the_former_one(void 
 	assert_false(target_db(lake2.store, "sales"));
 	assert_false(stale(lake2.store));
 	store_close(lake2.store);
+}
+
+static void test_a_database_the_rule_did_not_create_is_a_conflict(void **state)
+{
+	struct fixture *f = *state;
+	textbuf diff = TEXTBUF_INIT;
+	store_database d;
+	store_txn *txn;
+	sync_result res;
+	store_table t;
+
+	make_table(f->src.store, "sec", "secret", "id:bigint", "", NULL);
+	/* Someone made lake's sec first (owned by uid 4242). */
+	txn = wbegin(f->dst.store);
+	assert_int_equal(store_database_create(txn, "sec", 4242, 4242, STORE_ORIGIN_FS, NULL), 0);
+	commit(txn);
+#define SEC "source = warehouse.sec.*\ntarget = lake\n"
+	/* fail, and overwrite alike: nothing is mirrored there. */
+	assert_int_equal(apply(f, SEC, false, true, &diff, &res), -EEXIST);
+	assert_string_equal(res.conflict, "database sec exists on lake and was not created by rule r1");
+	textbuf_free(&diff);
+	assert_int_equal(apply(f, SEC "on_conflict = overwrite\n", false, false, NULL, &res), -EEXIST);
+	assert_string_equal(res.conflict, "database sec exists on lake and was not created by rule r1");
+	assert_int_equal(target_table(f, "sec", "secret", &t), -ENOENT);
+	assert_int_equal(cursor_of(f), 0);
+	/* skip: its tables are skipped and counted. */
+	assert_int_equal(apply(f, SEC "on_conflict = skip\n", false, true, &diff, &res), 0);
+	assert_non_null(diff.data);
+	assert_non_null(strstr(diff.data, "skip table sec.secret (database not created by this rule)\n"));
+	textbuf_free(&diff);
+	assert_int_equal(apply(f, SEC "on_conflict = skip\n", false, false, NULL, &res), 0);
+	assert_int_equal(res.conflicts_skipped, 1);
+	assert_int_equal(target_table(f, "sec", "secret", &t), -ENOENT);
+	/* adopt: the rule takes it, and it is the rule's from then on. */
+	assert_int_equal(apply(f, SEC "adopt = sec\n", false, true, &diff, &res), 0);
+	assert_non_null(strstr(diff.data, "adopt database sec\ncreate table sec.secret\n"));
+	textbuf_free(&diff);
+	assert_int_equal(apply(f, SEC "adopt = sec\n", false, false, NULL, &res), 0);
+	assert_int_equal(target_table(f, "sec", "secret", &t), 0);
+	assert_int_equal(t.owner_uid, (uint32_t)getuid());
+	store_table_clear(&t);
+	/* Its owner stays who made it. */
+	txn = rbegin(f->dst.store);
+	assert_int_equal(store_database_get(txn, "sec", &d), 0);
+	assert_int_equal(d.owner_uid, 4242);
+	store_abort(txn);
+#undef SEC
+	/* A table that names the rule does not make its database the rule's. */
+	make_table(f->src.store, "sec2", "t", "id:bigint", "", NULL);
+	make_table(f->dst.store, "sec2", "t", "id:bigint", "", "metafs.mirror.rule=r1\n");
+	assert_int_equal(apply(f, "source = warehouse.sec2.*\ntarget = lake\n", false, false, NULL, &res),
+			 -EEXIST);
+	assert_string_equal(res.conflict, "database sec2 exists on lake and was not created by rule r1");
+}
+
+static void test_what_the_rule_creates_is_owned_by_the_process_user(void **state)
+{
+	struct fixture *f = *state;
+	store_database d;
+	store_txn *txn;
+	sync_result res;
+	store_table t;
+
+	txn = wbegin(f->src.store);
+	assert_int_equal(store_database_create(txn, "hr", 4242, 4243, STORE_ORIGIN_FS, NULL), 0);
+	commit(txn);
+	make_table(f->src.store, "hr", "people", "id:bigint", "", NULL);
+	assert_int_equal(apply(f, "source = warehouse.hr.*\ntarget = lake\n", false, false, NULL, &res), 0);
+	txn = rbegin(f->dst.store);
+	assert_int_equal(store_database_get(txn, "hr", &d), 0);
+	assert_int_equal(d.owner_uid, (uint32_t)getuid());
+	assert_int_equal(d.owner_gid, (uint32_t)getgid());
+	store_abort(txn);
+	assert_int_equal(target_table(f, "hr", "people", &t), 0);
+	assert_int_equal(t.owner_uid, (uint32_t)getuid());
+	store_table_clear(&t);
 }
 
 int main(void)
@@ -945,6 +1035,8 @@ int main(void)
 		TEST(test_an_interrupted_redefinition_is_finished_by_the_next_apply),
 		TEST(test_narrowing_drops_the_databases_the_rule_made_and_no_longer_fills),
 		TEST(test_a_database_recreated_on_the_target_is_not_the_rules),
+		TEST(test_a_database_the_rule_did_not_create_is_a_conflict),
+		TEST(test_what_the_rule_creates_is_owned_by_the_process_user),
 		TEST(test_a_dropped_source_database_drops_the_rules_empty_database),
 		TEST(test_an_interrupted_narrowing_still_shows_the_database_to_drop),
 		TEST(test_changing_the_target_retires_the_mirrors_on_the_former_one),

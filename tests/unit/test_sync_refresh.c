@@ -5,7 +5,7 @@
  */
 #include "sync_fixture.h"
 
-#define RULE "source = warehouse.sales.*\ntarget = lake\n"
+#define RULE "source = warehouse.sales.*\ntarget = lake\nadopt = sales\n"
 
 /* Mirror everything, then fill *T with the mirror of sales.orders. */
 static void mirror(struct fixture *f, store_table *t)

@@ -63,7 +63,8 @@ static void test_rule_interval_units(void **state)
 		const char *v;
 		uint64_t ms;
 	} cases[] = { { "30s", 30000 }, { "5m", 300000 }, { "1h", 3600000 }, { "1d", 86400000 },
-		      { "45", 45000 }, { "250ms", 250 } };
+		      { "45", 45000 }, { "1500ms", 1500 }, { "1s", 1000 },
+		      { "0", 0 } };
 	char text[128], err[256];
 	sync_rule r;
 
@@ -104,6 +105,11 @@ static void test_rule_errors_name_the_line(void **state)
 		{ "source = a.b.c\ntarget = a\n", "line 2: target 'a' is the source platform" },
 		{ "source = a.b.c\ntarget = d\ninterval = 5 weeks\n", "line 3: interval '5 weeks' has an unknown unit" },
 		{ "source = a.b.c\ntarget = d\ninterval = soon\n", "line 3: interval 'soon' is not a duration" },
+		{ "source = a.b.c\ntarget = d\ninterval = 1ms\n", "line 3: interval '1ms' is shorter than 1s (0 for none)" },
+		{ "source = a.b.c\ntarget = d\ninterval = 999ms\n", "line 3: interval '999ms' is shorter than 1s" },
+		{ "source = a.b.c\ntarget = d\nadopt = x, x\n", "line 3: adopt: 'x' is listed twice" },
+		{ "source = a.b.c\ntarget = d\nadopt = s*\n", "line 3: adopt: 's*' is not a database name" },
+		{ "source = a.b.c\ntarget = d\nadopt = a.b\n", "line 3: adopt: 'a.b' is not a database name" },
 		{ "source = a.b.c\ntarget = d\non_conflict = maybe\n", "line 3: on_conflict 'maybe'" },
 		{ "source = a.b.c\ntarget = d\nmirror = schema, stats\n", "line 3: unknown mirror item 'stats'" },
 		{ "source = a.b.c\ntarget = d\nmirror = properties\n", "line 3: mirror must include schema" },
@@ -128,7 +134,7 @@ static void test_rule_errors_name_the_line(void **state)
 static void test_rule_format_parses_back_to_the_same_rule(void **state)
 {
 	const char *text = "source=w.s*.o?ders\ntarget=lake\nmirror=partitions,schema\n"
-			   "drop_columns=email, phone\ninterval=90s\non_conflict=skip\n";
+			   "drop_columns=email, phone\ninterval=90s\non_conflict=skip\nadopt=sales,ops\n";
 	textbuf out = TEXTBUF_INIT;
 	sync_rule r, back;
 	char err[256];
@@ -138,7 +144,10 @@ static void test_rule_format_parses_back_to_the_same_rule(void **state)
 	sync_rule_format(&r, &out);
 	assert_int_equal(textbuf_error(&out), 0);
 	assert_string_equal(out.data, "source = w.s*.o?ders\ntarget = lake\nmirror = schema, partitions\n"
-				      "drop_columns = email, phone\ninterval = 90s\non_conflict = skip\n");
+				      "drop_columns = email, phone\nadopt = sales, ops\ninterval = 90s\n"
+				      "on_conflict = skip\n");
+	assert_true(sync_rule_adopts(&r, "ops"));
+	assert_false(sync_rule_adopts(&r, "hr"));
 	assert_int_equal(sync_rule_parse("r1", out.data, out.len, &back, err, sizeof err), 0);
 	assert_memory_equal(&r, &back, sizeof r);
 	textbuf_free(&out);
