@@ -86,7 +86,12 @@
  *   2. the access management mutex (mgr_access.c "manage": one grant
  *      change or reload at a time) - held across the manager environment's
  *      write transaction (so across LMDB's writer lock and the commit
- *      observer, 6) and the snapshot's rwlock (5).
+ *      observer, 6) and the snapshot's rwlock (5).  One exception, taken
+ *      the other way: a drop removes the grants of what it drops
+ *      (mgr_grants_drop_object) while it holds its platform's writer lock,
+ *      before it commits.  Nothing that holds this mutex ever waits for a
+ *      platform's writer lock (it writes only the manager's environment and
+ *      only reads the platforms'), so that cannot deadlock.
  *   3. the change-log follower's subs_lock (mgr_daemon.c) - held while
  *      subscribers run: the sync scheduler's kick takes the sync lock (4);
  *      the mount's invalidator sends kernel notifications, which may wait

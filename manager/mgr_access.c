@@ -1011,6 +1011,66 @@ int mgr_revoke(mgr *m, const mgr_principal *who, unsigned privs, const mgr_objec
 	return privs_change(m, who, privs, obj, from, false, err, errlen);
 }
 
+struct dropped_grants {
+	store_grant *v;
+	size_t n, cap;
+};
+
+static int dropped_grant_note(const store_grant *g, void *arg)
+{
+	struct dropped_grants *d = arg;
+	return arr_push((void **)&d->v, &d->n, &d->cap, sizeof *g, g);
+}
+
+int mgr_grants_drop_object(mgr *m, const mgr_object *obj)
+{
+	if (!m || !obj || !object_ok(obj) || obj->level < MGR_OBJ_DATABASE)
+		return -EINVAL;
+	store_grant key;
+	memset(&key, 0, sizeof key);
+	grant_set_object(&key, obj);
+	struct dropped_grants d = {0};
+	char err[160] = "", path[3 * (STORE_NAME_MAX + 1) + 2];
+	mgr_object_path(obj, path, sizeof path);
+	store_txn *txn;
+	int rc = manage_begin(m, &txn, err, sizeof err);
+	if (rc == 0) {
+		rc = store_grant_drop_object(txn, &key, dropped_grant_note, &d);
+		if (rc == 0 && d.n == 0) {
+			manage_skip(m, txn);
+		} else {
+			if (rc)
+				set_err(err, sizeof err, "%s", store_strerror(rc));
+			rc = manage_end(m, txn, rc, err, sizeof err);
+		}
+	}
+	if (rc) {
+		mgr_log(MGR_LOG_ERROR, "access: cannot remove the grants on %s, which is not "
+			"dropped: %s", path, err);
+		free(d.v);
+		return rc;
+	}
+	/* Committed: each removal is a revoke by the daemon. */
+	for (size_t i = 0; i < d.n; i++) {
+		const store_grant *g = &d.v[i];
+		mgr_grantee gt = {.kind = g->kind == STORE_GRANTEE_USER    ? MGR_GRANTEE_USER
+					  : g->kind == STORE_GRANTEE_GROUP ? MGR_GRANTEE_GROUP
+									   : MGR_GRANTEE_ROLE,
+				  .id = g->id};
+		snprintf(gt.role, sizeof gt.role, "%s", g->role);
+		char who[STORE_NAME_MAX + 16], detail[STORE_NAME_MAX + 128], gpath[sizeof path];
+		mgr_object o;
+		grantee_text(&gt, who, sizeof who);
+		snprintf(detail, sizeof detail, "%s from %s dropped with its object",
+			 mgr_priv_name(g->privs), who);
+		grant_object(g, &o);
+		mgr_object_path(&o, gpath, sizeof gpath);
+		mgr_audit(m, m->superuser_uid, "revoke", gpath, true, 0, detail);
+	}
+	free(d.v);
+	return 0;
+}
+
 /* ---- names of users and groups ---------------------------------------------------------- */
 
 static bool parse_id(const char *s, uint32_t *out)

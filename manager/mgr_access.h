@@ -142,6 +142,20 @@ int mgr_grant(mgr *m, const mgr_principal *who, unsigned privs, const mgr_object
 int mgr_revoke(mgr *m, const mgr_principal *who, unsigned privs, const mgr_object *obj,
 	       const mgr_grantee *from, char *err, size_t errlen);
 
+/* Grants go with their object.  Before a database or a table is dropped,
+ * whatever the path (rmdir on the mount, SQL DROP, a sync rule), the grants
+ * on it and on every object below it are removed, in one transaction of
+ * the manager's environment, and each removal is audited as a revoke by
+ * the daemon's uid with the detail "... dropped with its object".  So a
+ * new object of the same name starts without grants.  The drop itself
+ * commits in the platform's environment, after this: the caller has made
+ * the drop in its open write transaction (so it is known to succeed) and
+ * commits it once this returned 0; a crash or a failure in between leaves
+ * the object without grants, which fails closed.  OBJ is a database or a
+ * table; platforms are never dropped.  0 or a negative errno, when the
+ * caller must not drop. */
+int mgr_grants_drop_object(mgr *m, const mgr_object *obj);
+
 /* Resolve a user or group name (or a decimal id) for GRANT ... TO USER x.
  * -ENOENT with a message when unknown. */
 int mgr_grantee_user(const char *name, mgr_grantee *out, char *err, size_t errlen);

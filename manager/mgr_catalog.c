@@ -3,6 +3,7 @@
  * metastore records and the data-store directories that mirror them.
  */
 #include "manager.h"
+#include "mgr_access.h"
 #include "mgr_int.h"
 #include "sql.h"
 #include "sync.h"
@@ -107,12 +108,22 @@ int mgr_database_create(mgr_platform *p, const char *name, uint32_t uid, uint32_
 	return rc;
 }
 
+/* Remove the grants on what TXN has just dropped (DB, or its TABLE), before
+ * TXN commits: see mgr_grants_drop_object. */
+static int drop_grants(mgr_platform *p, const char *db, const char *table)
+{
+	mgr_object o = {table ? MGR_OBJ_TABLE : MGR_OBJ_DATABASE, p->name, db, table};
+	return mgr_grants_drop_object(p->mgr, &o);
+}
+
 int mgr_database_drop(mgr_platform *p, const char *name, store_origin origin)
 {
 	store_txn *txn = NULL;
 	int rc = store_write_begin(p->store, &txn);
 	if (rc == 0)
 		rc = store_database_drop(txn, name, origin);
+	if (rc == 0)
+		rc = drop_grants(p, name, NULL);
 	if (rc == 0)
 		rc = store_commit(txn);
 	else
@@ -193,6 +204,8 @@ int mgr_table_drop(mgr_platform *p, const char *db, const char *name, store_orig
 		rc = table_is_empty(txn, &t);
 	if (rc == 0)
 		rc = store_table_drop(txn, db, name, origin);
+	if (rc == 0)
+		rc = drop_grants(p, db, name);
 	if (rc == 0)
 		rc = store_commit(txn);
 	else
@@ -580,6 +593,8 @@ int mgr_table_purge(mgr_platform *p, const char *db, const char *name, store_ori
 	int rc = store_write_begin(p->store, &txn);
 	if (rc == 0)
 		rc = store_table_drop(txn, db, name, origin);
+	if (rc == 0)
+		rc = drop_grants(p, db, name);
 	if (rc == 0) {
 		rc = store_commit(txn);
 		txn = NULL;

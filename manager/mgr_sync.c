@@ -50,13 +50,22 @@ struct mgr_syncs {
 	char key_id[9];
 };
 
+/* A rule dropped DB (or DB.TABLE) of platform ARG: its grants go first. */
+static int sync_dropping(void *arg, const char *db, const char *table)
+{
+	mgr_platform *p = arg;
+	mgr_object o = {table ? MGR_OBJ_TABLE : MGR_OBJ_DATABASE, p->name, db, table};
+
+	return mgr_grants_drop_object(p->mgr, &o);
+}
+
 /* P as sync sees it; with SS, carrying the exchange key (for apply). */
 static sync_platform as_sync(const struct mgr_syncs *ss, const mgr_platform *p)
 {
 	bool key = ss && ss->have_key;
 
 	return (sync_platform){p->name, p->data_dir, p->store, key ? ss->key : NULL,
-			       key ? ss->key_id : NULL};
+			       key ? ss->key_id : NULL, sync_dropping, (void *)p};
 }
 
 /* Rule number I + 1, deleted or not (the lock held). */

@@ -447,6 +447,12 @@ int store_grant_get(store_txn *txn, const store_grant *key, store_grant *out);
 int store_grant_drop(store_txn *txn, const store_grant *key);
 /* Every grant, in key order. */
 int store_grant_iter(store_txn *txn, store_grant_fn fn, void *arg);
+/* Drop every grant on the object of KEY (its LEVEL, 1 or more, and NAMES;
+ * the rest of KEY is not read) and on every object below it, calling FN
+ * (when not NULL) with each before it goes; FN returning non-zero stops
+ * the walk with that value, and the caller then aborts.  What goes with a
+ * dropped database or table (see mgr_grants_drop_object). */
+int store_grant_drop_object(store_txn *txn, const store_grant *key, store_grant_fn fn, void *arg);
 
 
 /* ---- names ------------------------------------------------------------------ */

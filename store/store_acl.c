@@ -15,7 +15,8 @@
  * The object and the grantee are in the key only, so a grant's value is
  * fixed size.  Dropping a role removes its memberships (one range) and the
  * grants to it (a scan of all grants: there are few, and roles are dropped
- * rarely).
+ * rarely).  Dropping a database or a table removes the grants on it and
+ * below it: one key range a level.
  *
  * Like the catalog functions, every check comes before the first write, so
  * a refusal leaves the transaction usable.
@@ -502,6 +503,7 @@ struct grant_iter {
 	store_grant_fn fn;
 	void *arg;
 	const char *drop_role;  /* delete the grants to this role instead */
+	bool drop;              /* delete every grant walked, after FN */
 };
 
 static int grant_step(const MDB_val *k, const MDB_val *v, void *arg)
@@ -514,12 +516,13 @@ static int grant_step(const MDB_val *k, const MDB_val *v, void *arg)
 		return rc;
 	if (gi->drop_role)
 		return g.kind == STORE_GRANTEE_ROLE && strcmp(g.role, gi->drop_role) == 0;
-	return gi->fn(&g, gi->arg);
+	rc = gi->fn ? gi->fn(&g, gi->arg) : 0;
+	return rc != 0 ? rc : gi->drop;
 }
 
 int store_grant_iter(store_txn *txn, store_grant_fn fn, void *arg)
 {
-	struct grant_iter gi = { fn, arg, NULL };
+	struct grant_iter gi = { fn, arg, NULL, false };
 	int rc = acl_txn_check(txn, false);
 
 	if (rc == -ENOENT)
@@ -531,12 +534,44 @@ int store_grant_iter(store_txn *txn, store_grant_fn fn, void *arg)
 	return acl_walk(txn, txn->env->grants, NULL, 0, grant_step, &gi);
 }
 
+/* The object's grants have keys starting with its level and names; those
+ * of the objects below it, with a deeper level and the same names first:
+ * one prefix a level, each name ending in its NUL so that "sec" does not
+ * take in "sec2". */
+int store_grant_drop_object(store_txn *txn, const store_grant *key, store_grant_fn fn, void *arg)
+{
+	struct grant_iter gi = { fn, arg, NULL, true };
+	uint8_t prefix[STORE_KEY_MAX];
+	size_t plen = 1, len;
+	int rc;
+
+	rc = acl_txn_check(txn, true);
+	if (rc != 0)
+		return rc;
+	if (key == NULL || key->level < 1 || key->level > STORE_ACL_LEVEL_MAX)
+		return -EINVAL;
+	for (uint32_t i = 0; i < key->level; i++) {
+		if (!store_name_valid(key->names[i], NULL))
+			return -EINVAL;
+		len = strlen(key->names[i]);
+		if (plen + len + 1 > sizeof prefix)
+			return -ENAMETOOLONG;
+		memcpy(prefix + plen, key->names[i], len + 1);
+		plen += len + 1;
+	}
+	for (uint32_t level = key->level; rc == 0 && level <= STORE_ACL_LEVEL_MAX; level++) {
+		prefix[0] = (uint8_t)level;
+		rc = acl_walk(txn, txn->env->grants, prefix, plen, grant_step, &gi);
+	}
+	return rc;
+}
+
 /* ---- dropping a role -------------------------------------------------------------- */
 
 int store_role_drop(store_txn *txn, const char *name)
 {
 	struct member_iter mi = { NULL, NULL, true };
-	struct grant_iter gi = { NULL, NULL, name };
+	struct grant_iter gi = { NULL, NULL, name, false };
 	uint8_t prefix[STORE_NAME_MAX + 1];
 	size_t plen;
 	int rc;

@@ -113,6 +113,14 @@ typedef struct sync_platform {
 	 * otherwise (such a rule then fails). */
 	const uint8_t *mask_key;
 	const char *mask_key_id;
+	/* Called (when not NULL, never by a dry run) when apply has dropped
+	 * database DB (TABLE NULL) or table DB.TABLE of this platform in its
+	 * open write transaction, before that commits: the manager removes the
+	 * grants on it (mgr_grants_drop_object).  Not called when a mirror is
+	 * made again for new partition keys of the same source.  Non-zero
+	 * fails the run and the drop is not committed. */
+	int (*dropping)(void *arg, const char *db, const char *table);
+	void *dropping_arg;
 } sync_platform;
 
 /* Parse a rule definition (the text written to sync/NAME.rule; format in

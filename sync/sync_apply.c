@@ -358,6 +358,15 @@ static int txn_need(struct apply *a)
 	return store_write_begin(a->dst->store, &a->w);
 }
 
+/* DB (TABLE NULL) or DB.TABLE was just dropped in W: tell the target's
+ * owner before W commits (sync_platform.dropping). */
+static int dropping(struct apply *a, const char *db, const char *table)
+{
+	if (a->dry_run || a->dst->dropping == NULL)
+		return 0;
+	return a->dst->dropping(a->dst->dropping_arg, db, table);
+}
+
 /* End the current batch: its records, and the cursor when WITH_CURSOR, in
  * one commit.  A dry run keeps its single transaction. */
 static int batch_commit(struct apply *a, bool with_cursor, uint64_t cursor)
@@ -571,6 +580,8 @@ static int db_release(struct apply *a, const char *db)
 	if (rc != -ENOENT)
 		return rc;
 	rc = store_database_drop(a->w, db, STORE_ORIGIN_SYNC);
+	if (rc == 0)
+		rc = dropping(a, db, NULL);
 	if (rc == 0)
 		rc = db_mark_put(a->w, a->rule->name, db, 0);
 	if (rc == 0) {
@@ -831,15 +842,25 @@ static int table_create(struct apply *a, const store_table *src, store_table *m)
 	return rc;
 }
 
-static int table_drop(struct apply *a, const char *db, const char *name)
+/* Drop DB.NAME in W; with GRANTS, its grants go too (not when the same
+ * mirror of the same source is only made again). */
+static int table_drop_as(struct apply *a, const char *db, const char *name, bool grants)
 {
 	int rc = store_table_drop(a->w, db, name, STORE_ORIGIN_SYNC);
+
+	if (rc == 0 && grants)
+		rc = dropping(a, db, name);
 
 	/* Its pnodes are gone: forget every target pnode id. */
 	idmap_clear(&a->map);
 	idmap_clear(&a->copied);
 	mirror_forget(a);
 	return rc;
+}
+
+static int table_drop(struct apply *a, const char *db, const char *name)
+{
+	return table_drop_as(a, db, name, true);
 }
 
 /* Count and report a skipped conflict once per table, however many events
@@ -946,8 +967,9 @@ static int mirror_table(struct apply *a, const store_table *src, struct mirrored
 	} else {
 		rc = store_table_alter(a->w, &m, STORE_ORIGIN_SYNC);
 		if (rc == -ENOTEMPTY) {
-			/* New partition keys: the old pnodes mean nothing. */
-			rc = table_drop(a, m.db, m.name);
+			/* New partition keys: the old pnodes mean nothing.  The
+			 * same mirror of the same source: its grants stay. */
+			rc = table_drop_as(a, m.db, m.name, false);
 			if (rc == 0)
 				rc = table_create(a, src, &m);
 			out->fresh = true;

@@ -361,6 +361,88 @@ static void test_drop_role(void **state)
 	assert_int_equal(mgr_role_drop(f->m, &f->su, "nobody", true, err, sizeof err), 0);
 }
 
+/* Grants go with their object: a new object of the same name starts
+ * without them. */
+static void test_drop_object(void **state)
+{
+	struct fixture *f = *state;
+	char err[256] = "", audit[16384];
+	mgr_object sq = {.level = MGR_OBJ_DATABASE, .platform = "warehouse", .db = "sq"};
+	mgr_object sq_t = {.level = MGR_OBJ_TABLE, .platform = "warehouse", .db = "sq",
+			   .table = "t"};
+	mgr_object sq2 = {.level = MGR_OBJ_DATABASE, .platform = "warehouse", .db = "sq2"};
+	mgr_grantee me = user(U_OTHER);
+	/* The squatter makes sq and sq.t and grants himself on both (owners
+	 * hold ADMIN); others' grants are there too. */
+	assert_int_equal(mgr_database_create(f->wh, "sq", U_OTHER, G_NONE, STORE_ORIGIN_TOOL, NULL), 0);
+	assert_int_equal(mgr_table_create(f->wh, "sq", "t", U_OTHER, G_NONE, STORE_ORIGIN_TOOL,
+					  NULL), 0);
+	assert_int_equal(mgr_database_create(f->wh, "sq2", f->su.uid, f->su.gid, STORE_ORIGIN_TOOL,
+					     NULL), 0);
+	assert_int_equal(mgr_grant(f->m, &f->other, MGR_PRIV_SELECT, &sq, &me, err, sizeof err), 0);
+	assert_int_equal(mgr_grant(f->m, &f->other, MGR_PRIV_SELECT, &sq_t, &me, err, sizeof err), 0);
+	assert_int_equal(mgr_role_create(f->m, &f->su, "readers", false, err, sizeof err), 0);
+	grant_ok(f, MGR_PRIV_MODIFY, &sq_t, role("readers"));
+	grant_ok(f, MGR_PRIV_SELECT, &sq_t, group(G_TEAM));
+	grant_ok(f, MGR_PRIV_SELECT, &sq2, me);
+	grant_ok(f, MGR_PRIV_SELECT, &o_people, me);
+	/* A drop that fails (the database holds a table) keeps them all. */
+	assert_int_equal(mgr_database_drop(f->wh, "sq", STORE_ORIGIN_FS), -ENOTEMPTY);
+	textbuf t = TEXTBUF_INIT;
+	assert_int_equal(mgr_grants_render(f->m, NULL, NULL, &t), 0);
+	assert_non_null(strstr(t.data, "/warehouse/sq\tuser\t"));
+	assert_non_null(strstr(t.data, "/warehouse/sq/t\trole\treaders\t"));
+	textbuf_free(&t);
+	/* The table's go with the table; the database's stay. */
+	assert_int_equal(mgr_table_drop(f->wh, "sq", "t", STORE_ORIGIN_FS), 0);
+	assert_int_equal(mgr_grants_render(f->m, &sq_t, NULL, &t), 0);
+	assert_null(strstr(t.data, "/warehouse/sq/t"));
+	assert_non_null(strstr(t.data, "/warehouse/sq\tuser\t"));
+	textbuf_free(&t);
+	assert_int_equal(mgr_database_drop(f->wh, "sq", STORE_ORIGIN_FS), 0);
+	/* The superuser makes sq and sq.t again: the squatter holds nothing. */
+	assert_int_equal(mgr_database_create(f->wh, "sq", f->su.uid, f->su.gid, STORE_ORIGIN_TOOL,
+					     NULL), 0);
+	assert_int_equal(mgr_table_create(f->wh, "sq", "t", f->su.uid, f->su.gid,
+					  STORE_ORIGIN_TOOL, NULL), 0);
+	assert_int_equal(mgr_access_privs(f->m, &f->other, &sq), 0);
+	assert_int_equal(mgr_access_privs(f->m, &f->other, &sq_t), 0);
+	assert_int_equal(mgr_access_privs(f->m, &f->third, &sq_t), 0);
+	assert_false(mgr_access_visible(f->m, &f->other, &sq));
+	/* What is not below the dropped objects stays, "sq2" included. */
+	assert_int_equal(mgr_grants_render(f->m, NULL, NULL, &t), 0);
+	assert_null(strstr(t.data, "/warehouse/sq\t"));
+	assert_null(strstr(t.data, "/warehouse/sq/"));
+	assert_non_null(strstr(t.data, "/warehouse/hr/people\tuser\t"));
+	assert_non_null(strstr(t.data, "/warehouse/sq2\tuser\t"));
+	textbuf_free(&t);
+	/* A purged table (SQL DROP TABLE) loses its grants too. */
+	mgr_grantee third = user(U_THIRD);
+	assert_int_equal(mgr_grant(f->m, &f->su, MGR_PRIV_SELECT, &sq_t, &third, err, sizeof err), 0);
+	assert_int_equal(mgr_table_purge(f->wh, "sq", "t", STORE_ORIGIN_JOB), 0);
+	assert_int_equal(mgr_grants_render(f->m, NULL, NULL, &t), 0);
+	assert_null(strstr(t.data, "/warehouse/sq/t"));
+	textbuf_free(&t);
+	/* Each removal is a revoke by the daemon's uid, audited. */
+	audit_read(f, "", audit, sizeof audit);
+	char line[256];
+	const char *want[] = {"/warehouse/sq/t\tallow\t-\tSELECT from user 50002 dropped",
+			      "/warehouse/sq/t\tallow\t-\tMODIFY from role readers dropped",
+			      "/warehouse/sq/t\tallow\t-\tSELECT from group 60001 dropped",
+			      "/warehouse/sq\tallow\t-\tSELECT from user 50002 dropped",
+			      "/warehouse/sq/t\tallow\t-\tSELECT from user 50003 dropped"};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		snprintf(line, sizeof line, "\t%u\trevoke\t%s with its object\n",
+			 (unsigned)f->su.uid, want[i]);
+		if (!strstr(audit, line))
+			print_error("no audit line \"%s\" in:\n%s", line, audit);
+		assert_non_null(strstr(audit, line));
+	}
+	/* Not a database or a table: refused. */
+	assert_int_equal(mgr_grants_drop_object(f->m, &o_wh), -EINVAL);
+	assert_int_equal(mgr_grants_drop_object(f->m, &o_root), -EINVAL);
+}
+
 static void test_admin_implies(void **state)
 {
 	struct fixture *f = *state;
@@ -829,6 +911,7 @@ int main(void)
 		TEST(test_roles_and_groups),
 		TEST(test_revoke),
 		TEST(test_drop_role),
+		TEST(test_drop_object),
 		TEST(test_admin_implies),
 		TEST(test_who_may_grant),
 		TEST(test_role_management_needs_admin),

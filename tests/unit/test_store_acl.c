@@ -186,6 +186,14 @@ static void test_members(void **state)
 	store_abort(txn);
 }
 
+static int collect_grant_stop(const store_grant *g, void *arg)
+{
+	struct collect *c = arg;
+
+	collect_grant(g, c);
+	return ++c->seen == c->stop_after ? 42 : 0;
+}
+
 static void test_grants(void **state)
 {
 	struct fixture *f = *state;
@@ -293,6 +301,80 @@ static void test_role_drop_cascades(void **state)
 	store_abort(txn);
 }
 
+static void test_object_drop_cascades(void **state)
+{
+	struct fixture *f = *state;
+	store_txn *txn = wbegin(f->env);
+	store_grant g;
+	struct collect c = { .len = 0 }, gone = { .len = 0 };
+
+	role_add(txn, "analysts");
+	g = grant_make(0, NULL, NULL, NULL, STORE_GRANTEE_USER, 1, NULL, 1);
+	assert_int_equal(store_grant_put(txn, &g), 0);
+	g = grant_make(1, "lake", NULL, NULL, STORE_GRANTEE_USER, 1, NULL, 4);
+	assert_int_equal(store_grant_put(txn, &g), 0);
+	g = grant_make(2, "lake", "sec", NULL, STORE_GRANTEE_USER, 1001, NULL, 1);
+	assert_int_equal(store_grant_put(txn, &g), 0);
+	g = grant_make(2, "lake", "sec", NULL, STORE_GRANTEE_ROLE, 0, "analysts", 3);
+	assert_int_equal(store_grant_put(txn, &g), 0);
+	g = grant_make(3, "lake", "sec", "secret", STORE_GRANTEE_GROUP, 50, NULL, 1);
+	assert_int_equal(store_grant_put(txn, &g), 0);
+	g = grant_make(3, "lake", "sec", "other", STORE_GRANTEE_USER, 1001, NULL, 2);
+	assert_int_equal(store_grant_put(txn, &g), 0);
+	/* Names the dropped ones are a prefix of, and the same names elsewhere. */
+	g = grant_make(2, "lake", "sec2", NULL, STORE_GRANTEE_USER, 1001, NULL, 1);
+	assert_int_equal(store_grant_put(txn, &g), 0);
+	g = grant_make(3, "lake", "sec2", "secret", STORE_GRANTEE_USER, 1001, NULL, 1);
+	assert_int_equal(store_grant_put(txn, &g), 0);
+	g = grant_make(2, "warehouse", "sec", NULL, STORE_GRANTEE_USER, 1001, NULL, 1);
+	assert_int_equal(store_grant_put(txn, &g), 0);
+	g = grant_make(3, "lakehouse", "sec", "secret", STORE_GRANTEE_USER, 1001, NULL, 1);
+	assert_int_equal(store_grant_put(txn, &g), 0);
+	assert_int_equal(store_commit(txn), 0);
+
+	/* A table: its grants only. */
+	txn = wbegin(f->env);
+	g = grant_make(3, "lake", "sec", "other", 0, 0, NULL, 0);
+	assert_int_equal(store_grant_drop_object(txn, &g, collect_grant, &gone), 0);
+	assert_string_equal(gone.text, "3/lake/sec/other 1:1001 2\n");
+	/* A database: its grants and those of its tables, each shown first. */
+	gone = (struct collect){ .len = 0 };
+	g = grant_make(2, "lake", "sec", NULL, 0, 0, NULL, 0);
+	assert_int_equal(store_grant_drop_object(txn, &g, collect_grant, &gone), 0);
+	assert_string_equal(gone.text, "2/lake/sec 1:1001 1\n"
+				       "2/lake/sec role:analysts 3\n"
+				       "3/lake/sec/secret 2:50 1\n");
+	/* Nothing left: not an error; no callback. */
+	assert_int_equal(store_grant_drop_object(txn, &g, NULL, NULL), 0);
+	/* The metastore, a bad level or a bad name: refused. */
+	g = grant_make(0, NULL, NULL, NULL, 0, 0, NULL, 0);
+	assert_int_equal(store_grant_drop_object(txn, &g, NULL, NULL), -EINVAL);
+	g = grant_make(4, "a", "b", "c", 0, 0, NULL, 0);
+	assert_int_equal(store_grant_drop_object(txn, &g, NULL, NULL), -EINVAL);
+	g = grant_make(2, "lake", "a/b", NULL, 0, 0, NULL, 0);
+	assert_int_equal(store_grant_drop_object(txn, &g, NULL, NULL), -EINVAL);
+	assert_int_equal(store_commit(txn), 0);
+
+	txn = rbegin(f->env);
+	assert_int_equal(store_grant_iter(txn, collect_grant, &c), 0);
+	assert_string_equal(c.text, "0 1:1 1\n"
+				    "1/lake 1:1 4\n"
+				    "2/lake/sec2 1:1001 1\n"
+				    "2/warehouse/sec 1:1001 1\n"
+				    "3/lake/sec2/secret 1:1001 1\n"
+				    "3/lakehouse/sec/secret 1:1001 1\n");
+	/* Read-only: refused. */
+	g = grant_make(1, "lake", NULL, NULL, 0, 0, NULL, 0);
+	assert_int_equal(store_grant_drop_object(txn, &g, NULL, NULL), -EROFS);
+	store_abort(txn);
+
+	/* A callback's error stops the walk and is returned. */
+	txn = wbegin(f->env);
+	gone = (struct collect){ .len = 0, .stop_after = 1 };
+	assert_int_equal(store_grant_drop_object(txn, &g, collect_grant_stop, &gone), 42);
+	store_abort(txn);
+}
+
 static void test_persist_and_stamp(void **state)
 {
 	struct fixture *f = *state;
@@ -367,6 +449,7 @@ int main(void)
 		TEST(test_members),
 		TEST(test_grants),
 		TEST(test_role_drop_cascades),
+		TEST(test_object_drop_cascades),
 		TEST(test_persist_and_stamp),
 		TEST(test_older_environment),
 	};

@@ -169,6 +169,51 @@ static void test_apply_propagates_a_table_drop(void **state)
 	assert_int_equal(target_table(f, "sales", "orders", &t), -ENOENT);
 }
 
+/* What the target's dropping hook was told, one "db[.table]" a line. */
+static int dropping_note(void *arg, const char *db, const char *table)
+{
+	char *seen = arg;
+	size_t n = strlen(seen);
+
+	snprintf(seen + n, 256 - n, "%s%s%s\n", db, table ? "." : "", table ? table : "");
+	return table && strcmp(table, "refused") == 0 ? -EIO : 0;
+}
+
+static void test_apply_tells_the_target_what_it_drops(void **state)
+{
+	struct fixture *f = *state;
+	store_txn *txn;
+	sync_result res;
+	store_table t;
+	char seen[256] = "";
+
+	f->dst.dropping = dropping_note;
+	f->dst.dropping_arg = seen;
+	make_table(f->src.store, "sales", "orders", "id:bigint", "", NULL);
+	make_table(f->src.store, "sales", "refused", "id:bigint", "", NULL);
+	assert_int_equal(apply(f, RULE, false, false, NULL, &res), 0);
+	assert_string_equal(seen, "");
+	txn = wbegin(f->src.store);
+	assert_int_equal(store_table_drop(txn, "sales", "orders", STORE_ORIGIN_FS), 0);
+	commit(txn);
+	/* A dry run drops nothing: not told. */
+	assert_int_equal(apply(f, RULE, false, true, NULL, &res), 0);
+	assert_string_equal(seen, "");
+	assert_int_equal(apply(f, RULE, false, false, NULL, &res), 0);
+	assert_string_equal(seen, "sales.orders\n");
+	assert_int_equal(target_table(f, "sales", "orders", &t), -ENOENT);
+	/* A refusal fails the run, and the mirror stays. */
+	txn = wbegin(f->src.store);
+	assert_int_equal(store_table_drop(txn, "sales", "refused", STORE_ORIGIN_FS), 0);
+	commit(txn);
+	seen[0] = '\0';
+	assert_int_equal(apply(f, RULE, false, false, NULL, &res), -EIO);
+	assert_string_equal(seen, "sales.refused\n");
+	assert_int_equal(target_table(f, "sales", "refused", &t), 0);
+	store_table_clear(&t);
+	f->dst.dropping = NULL;
+}
+
 static void test_apply_recognises_a_recreated_source_table_by_id(void **state)
 {
 	struct fixture *f = *state;
@@ -1016,6 +1061,7 @@ int main(void)
 		TEST(test_apply_commits_cursor_and_records_together),
 		TEST(test_apply_commits_each_batch_with_its_cursor),
 		TEST(test_apply_propagates_a_table_drop),
+		TEST(test_apply_tells_the_target_what_it_drops),
 		TEST(test_apply_recognises_a_recreated_source_table_by_id),
 		TEST(test_apply_propagates_a_schema_change),
 		TEST(test_conflict_fail_stops_and_names_the_object),
