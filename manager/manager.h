@@ -283,6 +283,11 @@ int mgr_table_purge(mgr_platform *p, const char *db, const char *name, store_ori
  * (sync_property_reserved), whoever asks. */
 int mgr_table_define(mgr_platform *p, const char *db, const char *name, const char *text,
 		     size_t len, store_origin origin, char *err, size_t errlen);
+/* Parse schema TEXT into T (format, header, columns, properties; has_schema
+ * set), storing nothing: what mgr_table_define would set, with its errors.
+ * mgr_render_schema of the result parses back to the same table.  Free T
+ * with store_table_clear(). */
+int mgr_schema_parse(const char *text, size_t len, store_table *t, char *err, size_t errlen);
 
 /* Create the partition directory NAME ("key=escaped-value") under PARENT_ID
  * (0: the table's first level) of table T. */

@@ -283,8 +283,11 @@ static int schema_parse(const char *text, size_t len, store_table *t, char *err,
 			}
 			*eq = '\0';
 			char *key = trim(s), *value = trim(eq + 1);
-			if (!*key || strchr(key, '=') || strpbrk(value, "\r")) {
-				snprintf(err, errlen, "line %u: bad property", lineno);
+			char why[160];
+			/* Only what renders back as this very line is stored. */
+			if (store_property_check(key, strlen(key), value, strlen(value), why,
+						 sizeof why)) {
+				snprintf(err, errlen, "line %u: %s", lineno, why);
 				rc = -EINVAL;
 				goto out_props;
 			}
@@ -339,9 +342,11 @@ static int schema_parse(const char *text, size_t len, store_table *t, char *err,
 				rc = -EINVAL;
 				goto out_props;
 			}
-			if (!store_name_valid(arg1, &why) || strchr(arg1, '=')) {
+			if (!store_name_valid(arg1, &why) || strchr(arg1, '=') ||
+			    store_text_control(arg1, strlen(arg1)) >= 0) {
 				snprintf(err, errlen, "line %u: bad column name \"%.40s\": %s", lineno,
-					 arg1, why ? why : "'=' is not allowed");
+					 arg1, why ? why : strchr(arg1, '=') ? "'=' is not allowed"
+						   : "name contains a control character");
 				rc = -EINVAL;
 				goto out_props;
 			}
@@ -390,6 +395,9 @@ static int schema_parse(const char *text, size_t len, store_table *t, char *err,
 		rc = -EINVAL;
 		goto out_props;
 	}
+	/* header applies to csv only, and is rendered for csv only. */
+	if (t->format != STORE_FORMAT_CSV)
+		t->header = false;
 	if ((rc = textbuf_error(&props)))
 		goto out_props;
 	t->properties = props.len ? textbuf_steal(&props, NULL) : NULL;
@@ -397,6 +405,15 @@ out_props:
 	textbuf_free(&props);
 out:
 	free(copy);
+	return rc;
+}
+
+int mgr_schema_parse(const char *text, size_t len, store_table *t, char *err, size_t errlen)
+{
+	int rc = mgr_definition_check_text(text, len, err, errlen);
+	if (rc == 0)
+		rc = schema_parse(text, len, t, err, errlen);
+	t->has_schema = rc == 0;
 	return rc;
 }
 

@@ -404,10 +404,24 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 		}
 		rc = store_data_place(p->data_dir, w->staging, w->fd, path, NULL);
 		if (rc == -ELOOP || rc == -EXDEV) {
-			/* The file's directory was refused: audited like any open. */
+			/* The file's directory was refused: audited like any open,
+			 * once.  The refusal is final: the bytes go with their
+			 * intent, and a later commit of this writer (the last
+			 * close, which the kernel sends after close(2) returned)
+			 * fails at once instead of trying, and auditing, again. */
 			char dir[PATH_MAX];
 			snprintf(dir, sizeof dir, "%.*s", (int)(strrchr(path, '/') - path), path);
 			refuse_link(p, dir, w->uid, "open", rc);
+			mgr_writer_fail(w, rc);
+			writer_discard(w);
+			if (store_write_begin(p->store, &txn) == 0) {
+				if (store_intent_clear(txn, w->id) == 0) {
+					store_commit(txn);   /* a failure leaves it to the start */
+					txn = NULL;
+				}
+				store_abort(txn);
+				txn = NULL;
+			}
 		} else if (rc) {
 			/* The staged bytes may not be on disk (a failed fsync):
 			 * they are never committed, not even by a later retry. */

@@ -226,6 +226,51 @@ static void schema_text(const sql_stmt *s, const sql_plan *query, textbuf *out)
 			textbuf_printf(out, "property %s = %s\n", s->props[i].key, s->props[i].value);
 }
 
+/* Can NAME be a column of the schema text: one word that reads back as
+ * itself?  Else the reason, at LINE:COL. */
+static int schema_name_check(struct run_ctx *rc, const char *name, uint32_t line, uint32_t col)
+{
+	long c = store_text_control(name, strlen(name));
+	const char *why = NULL;
+	char shown[68];
+	store_text_shown(name, strlen(name), shown, sizeof shown);
+	if (c >= 0)
+		sql_error_set(&rc->err, line, col, "column '%s': name holds a control character "
+			      "(U+%04lX)", shown, (unsigned long)c);
+	else if (strchr(name, ' '))
+		sql_error_set(&rc->err, line, col, "column '%s': name holds a space", shown);
+	else if (strchr(name, '='))
+		sql_error_set(&rc->err, line, col, "column '%s': name holds '='", shown);
+	else if (!store_name_valid(name, &why))
+		sql_error_set(&rc->err, line, col, "column '%s': %s", shown, why);
+	else
+		return 0;
+	return -EINVAL;
+}
+
+/* Refuse, before anything is made, what schema_text would write as other
+ * lines than it means: every name and property is checked as .schema
+ * reads it back. */
+static int schema_check(struct run_ctx *rc, const sql_stmt *s, const sql_plan *query)
+{
+	int err = 0;
+	if (query)
+		for (uint32_t i = 0; i < query->noutput && !err; i++)
+			err = schema_name_check(rc, query->output[i].name, s->line, s->col);
+	for (uint32_t i = 0; i < s->ncolumns && !err; i++)
+		err = schema_name_check(rc, s->columns[i].name, s->columns[i].line, s->columns[i].col);
+	for (uint32_t i = 0; i < s->npartcols && !err; i++)
+		err = schema_name_check(rc, s->partcols[i].name, s->partcols[i].line, s->partcols[i].col);
+	for (uint32_t i = 0; i < s->nprops && !err; i++) {
+		char why[160];
+		const char *k = s->props[i].key, *v = s->props[i].value;
+		err = store_property_check(k, strlen(k), v, strlen(v), why, sizeof why);
+		if (err)
+			sql_error_set(&rc->err, s->line, s->col, "%s", why);
+	}
+	return err;
+}
+
 static int create_table(struct run_ctx *rc, const sql_stmt *s, const sql_plan *query,
 			mgr_platform **pout, const char **names)
 {
@@ -233,7 +278,10 @@ static int create_table(struct run_ctx *rc, const sql_stmt *s, const sql_plan *q
 	if (!p)
 		return -EINVAL;
 	*pout = p;
-	int err = mgr_table_create(p, names[0], names[1], rc->uid, rc->gid, STORE_ORIGIN_JOB, NULL);
+	int err = schema_check(rc, s, query);
+	if (err)
+		return err;
+	err = mgr_table_create(p, names[0], names[1], rc->uid, rc->gid, STORE_ORIGIN_JOB, NULL);
 	if (err == -EEXIST && s->if_not_exists)
 		return -EEXIST;   /* the caller does nothing, as Spark does */
 	if (err == -EEXIST) {

@@ -2139,8 +2139,14 @@ static int an_check_columns(an_ctx *c, const sql_column_def *cols, uint32_t n,
 		const sql_column_def *x = i < n ? &cols[i] : &more[i - n];
 		const char *why = NULL;
 
-		if (!store_name_valid(x->name, &why))
-			return an_fail(c, x->line, x->col, "bad column name \"%s\": %s", x->name, why);
+		if (!store_name_valid(x->name, &why)) {
+			/* Shown without its control characters: the message is
+			 * one line of the job's status. */
+			char shown[STORE_NAME_MAX + 4];
+
+			store_text_shown(x->name, strlen(x->name), shown, sizeof shown);
+			return an_fail(c, x->line, x->col, "bad column name \"%s\": %s", shown, why);
+		}
 		for (uint32_t j = 0; j < i; j++) {
 			const sql_column_def *y = j < n ? &cols[j] : &more[j - n];
 

@@ -1602,21 +1602,28 @@ static int sql_parse_props(sql_parser *p, sql_stmt *s)
 		return rc;
 	do {
 		sql_property *pr;
-		uint32_t n;
+		uint32_t kn, vn, line = p->tok.line, col = p->tok.col;
+		char why[160];
 
 		s->props = sql_array_push(p->a, s->props, &s->nprops, &cap, sizeof *s->props);
 		pr = &s->props[s->nprops - 1];
 		if (p->tok.type != SQL_TOK_STRING)
 			return sql_parse_expected(p, "a property name in quotes");
-		pr->key = sql_parse_unescape(p, &p->tok, &n);
+		pr->key = sql_parse_unescape(p, &p->tok, &kn);
 		sql_parse_advance(p);
 		rc = sql_parse_expect_op(p, "=");
 		if (rc)
 			return rc;
 		if (p->tok.type != SQL_TOK_STRING)
 			return sql_parse_expected(p, "a property value in quotes");
-		pr->value = sql_parse_unescape(p, &p->tok, &n);
+		pr->value = sql_parse_unescape(p, &p->tok, &vn);
 		sql_parse_advance(p);
+		/* A property becomes a line of the table's .schema: refuse what
+		 * would not read back as itself (a newline would add lines). */
+		if (store_property_check(pr->key, kn, pr->value, vn, why, sizeof why)) {
+			sql_error_set(p->err, line, col, "%s", why);
+			return -EINVAL;
+		}
 	} while (sql_parse_accept_op(p, ","));
 	return sql_parse_expect_op(p, ")");
 }

@@ -465,6 +465,24 @@ int store_hive_escape(const char *raw, char *out, size_t cap);
 /* Inverse; -EINVAL on a malformed escape. */
 int store_hive_unescape(const char *escaped, char *out, size_t cap);
 
+/* The first control character in the N bytes at S, as a code point: a C0
+ * control (NUL, tab, newline and carriage return included), DEL, or a C1
+ * control in UTF-8 (U+0080..U+009F); -1 if there is none. */
+long store_text_control(const char *s, size_t n);
+/* The N bytes at S as a message may show them: each control character of
+ * store_text_control() becomes '?'; cut to fit CAP bytes with its NUL, an
+ * ellipsis saying so. */
+void store_text_shown(const char *s, size_t n, char *out, size_t cap);
+/* Can KEY = VALUE (KLEN and VLEN bytes, NULs counted) be a table property:
+ * does the .schema line "property KEY = VALUE" read back as this key and
+ * value?  Spaces around either are not part of it (.schema drops them).
+ * Refused: a control character anywhere, an empty key, '=' in the key, and
+ * a '#' that starts the key or the value or follows a space in them (it
+ * would read as a comment).  On refusal -EINVAL, the reason in ERR naming
+ * the property ("property 'k': value holds a control character (U+000A)"). */
+int store_property_check(const char *key, size_t klen, const char *value, size_t vlen, char *err,
+			 size_t errlen);
+
 /* Type names as written in .schema ("string", "bigint", ...); parse accepts
  * any case and the alias "int".  Parse returns 0 or -EINVAL. */
 const char *store_type_name(store_type t);

@@ -12,6 +12,7 @@
  * than a different partition.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -117,6 +118,94 @@ int store_hive_unescape(const char *escaped, char *out, size_t cap)
 out:
 	out[rc == 0 ? o : 0] = '\0';
 	return rc;
+}
+
+long store_text_control(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0; i < n; i++) {
+		if (u[i] < 0x20 || u[i] == 0x7f)
+			return u[i];
+		/* U+0080..U+009F are C2 80..C2 9F in UTF-8. */
+		if (u[i] == 0xc2 && i + 1 < n && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f)
+			return u[i + 1];
+	}
+	return -1;
+}
+
+/* Does the N bytes at S, without surrounding spaces, hold a '#' that .schema
+ * would read as the start of a comment (first, or after a space)?  A tab
+ * before it is a control character, refused before. */
+static bool property_comment(const char *s, size_t n)
+{
+	while (n && *s == ' ') {
+		s++;
+		n--;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '#' && (i == 0 || s[i - 1] == ' '))
+			return true;
+	return false;
+}
+
+void store_text_shown(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t o = 0, i;
+
+	if (cap < 4) {
+		if (cap)
+			out[0] = '\0';
+		return;
+	}
+	for (i = 0; i < n && o + 4 < cap; i++) {
+		if (store_text_control(s + i, 1) >= 0) {
+			out[o++] = '?';
+		} else if ((unsigned char)s[i] == 0xc2 &&
+			   store_text_control(s + i, i + 1 < n ? 2 : 1) >= 0) {
+			out[o++] = '?';         /* a C1 control: two bytes */
+			i++;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	if (i < n) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
+
+int store_property_check(const char *key, size_t klen, const char *value, size_t vlen, char *err,
+			 size_t errlen)
+{
+	char shown[68];
+	size_t i;
+	long c;
+	bool blank = true;
+
+	store_text_shown(key, klen, shown, sizeof shown);
+	for (i = 0; i < klen; i++)
+		blank &= key[i] == ' ';
+	if ((c = store_text_control(key, klen)) >= 0)
+		snprintf(err, errlen, "property '%s': name holds a control character (U+%04lX)", shown,
+			 (unsigned long)c);
+	else if (blank)
+		snprintf(err, errlen, "property '%s': empty name", shown);
+	else if (memchr(key, '=', klen))
+		snprintf(err, errlen, "property '%s': name holds '='", shown);
+	else if (property_comment(key, klen))
+		snprintf(err, errlen, "property '%s': name holds a '#' that .schema reads as a comment",
+			 shown);
+	else if ((c = store_text_control(value, vlen)) >= 0)
+		snprintf(err, errlen, "property '%s': value holds a control character (U+%04lX)", shown,
+			 (unsigned long)c);
+	else if (property_comment(value, vlen))
+		snprintf(err, errlen, "property '%s': value holds a '#' that .schema reads as a comment",
+			 shown);
+	else
+		return 0;
+	return -EINVAL;
 }
 
 static const char *const type_names[] = {

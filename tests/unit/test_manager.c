@@ -158,6 +158,221 @@ static void test_schema_roundtrips_through_render(void **state)
 	store_table_clear(&t);
 }
 
+/* A and B are the same table: format, header, columns and properties. */
+static void assert_same_table(const store_table *a, const store_table *b)
+{
+	assert_int_equal(a->format, b->format);
+	assert_int_equal(a->header, b->header);
+	assert_int_equal(a->ncolumns, b->ncolumns);
+	assert_int_equal(a->npartkeys, b->npartkeys);
+	for (uint32_t i = 0; i < a->ncolumns + a->npartkeys; i++) {
+		assert_string_equal(a->columns[i].name, b->columns[i].name);
+		assert_int_equal(a->columns[i].type, b->columns[i].type);
+	}
+	assert_string_equal(a->properties ? a->properties : "", b->properties ? b->properties : "");
+}
+
+/* Render T, parse the text back, render again: the same table and text. */
+static void assert_roundtrip(const store_table *t)
+{
+	textbuf one = TEXTBUF_INIT, two = TEXTBUF_INIT;
+	store_table back = {0};
+	char err[256] = "";
+	assert_int_equal(mgr_render_schema(t, &one), 0);
+	if (mgr_schema_parse(one.data, one.len, &back, err, sizeof err))
+		fail_msg("the rendered schema does not parse: %s\n%s", err, one.data);
+	assert_same_table(t, &back);
+	assert_int_equal(mgr_render_schema(&back, &two), 0);
+	assert_int_equal(one.len, two.len);
+	assert_memory_equal(one.data, two.data, one.len);
+	store_table_clear(&back);
+	textbuf_free(&one);
+	textbuf_free(&two);
+}
+
+static void test_schema_with_awkward_names_roundtrips(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const props[][3] = {
+		/* key, value as written, the stored key=value */
+		{"team", "sales eng", "team=sales eng"},
+		{" spaced key ", "  a  b  ", "spaced key=a  b"},
+		{"eq", "x = y == z", "eq=x = y == z"},
+		{"quotes'\"", "it's \"quoted\" `x`", "quotes'\"=it's \"quoted\" `x`"},
+		{"h#sh", "a#b c#d", "h#sh=a#b c#d"},
+		{"\xc3\xa9t\xc3\xa9", "\xe2\x82\xac \xf0\x9f\x98\x80 \xc2\xa0nbsp", NULL},
+		{"empty", "", "empty="},
+		{"format", "jsonl", "format=jsonl"},
+		{"column", "x bigint", "column=x bigint"},
+		{"k", "property k = v", "k=property k = v"},
+	};
+	textbuf text = TEXTBUF_INIT, want = TEXTBUF_INIT;
+	textbuf_puts(&text, "format csv\nheader true\ncolumn id bigint\ncolumn \xc3\xa9l\xc3\xa9ment string\n"
+			    "column #c string\ncolumn it's string\ncolumn a#b double\npartition \"dt\" date\n");
+	for (size_t i = 0; i < sizeof props / sizeof props[0]; i++) {
+		textbuf_printf(&text, "property %s = %s\n", props[i][0], props[i][1]);
+		if (props[i][2])
+			textbuf_printf(&want, "%s\n", props[i][2]);
+		else
+			textbuf_printf(&want, "%s=%s\n", props[i][0], props[i][1]);
+	}
+	assert_int_equal(textbuf_error(&text), 0);
+	store_table t = {0};
+	make_table(f, text.data, &t);
+	assert_string_equal(t.properties, want.data);
+	assert_int_equal(t.ncolumns, 5);
+	assert_int_equal(t.npartkeys, 1);
+	assert_string_equal(t.columns[2].name, "#c");
+	assert_string_equal(t.columns[5].name, "\"dt\"");
+	assert_roundtrip(&t);
+	/* What the mount serves defines the same table elsewhere. */
+	textbuf out = TEXTBUF_INIT;
+	char err[256] = "";
+	assert_int_equal(mgr_render_schema(&t, &out), 0);
+	assert_int_equal(mgr_table_create(f->wh, "sales", "copy", 0, 0, STORE_ORIGIN_TOOL, NULL), 0);
+	assert_int_equal(mgr_table_define(f->wh, "sales", "copy", out.data, out.len, STORE_ORIGIN_TOOL,
+					  err, sizeof err), 0);
+	store_txn *txn;
+	store_table copy = {0};
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_table_get(txn, "sales", "copy", &copy), 0);
+	store_abort(txn);
+	assert_same_table(&t, &copy);
+	store_table_clear(&copy);
+	store_table_clear(&t);
+	textbuf_free(&out);
+	textbuf_free(&text);
+	textbuf_free(&want);
+}
+
+/* ---- fuzz: property keys and values from a hostile alphabet ---- */
+
+static uint64_t fuzz_next(uint64_t *s)
+{
+	/* xorshift64*: the same sequence on every run */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+/* Append 0..MAX pieces: mostly harmless, some control characters, some
+ * text that would be other .schema lines. */
+static void fuzz_text(uint64_t *seed, unsigned max, textbuf *out)
+{
+	static const char *const safe[] = {
+		"a", "B", "z9", " ", "  ", "=", "#", "'", "\"", "\\", "`", ".", "-", "\xc3\xa9",
+		"\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xc2\xa0", "format jsonl", "column x bigint",
+		"partition p int", "header true", "property k = v", "metafs_ok",
+	};
+	static const struct { const char *s; size_t n; } bad[] = {
+		{"\n", 1}, {"\r", 1}, {"\r\n", 2}, {"\0", 1}, {"\t", 1}, {"\x01", 1}, {"\x1b", 1},
+		{"\x7f", 1}, {"\v", 1}, {"\f", 1}, {"\xc2\x85", 2}, {"\xc2\x9f", 2},
+		{"\nformat jsonl\n", 14}, {"\ncolumn evil string", 19}, {"\npartition p int", 16},
+	};
+	unsigned n = (unsigned)(fuzz_next(seed) % (max + 1));
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t r = fuzz_next(seed);
+		if (r % 8 == 0) {
+			unsigned j = (unsigned)((r >> 8) % (sizeof bad / sizeof bad[0]));
+			textbuf_append(out, bad[j].s, bad[j].n);
+		} else {
+			textbuf_puts(out, safe[(r >> 8) % (sizeof safe / sizeof safe[0])]);
+		}
+	}
+}
+
+/* The N bytes at S without surrounding spaces, into OUT. */
+static void fuzz_trimmed(const char *s, size_t n, textbuf *out)
+{
+	while (n && *s == ' ') {
+		s++;
+		n--;
+	}
+	while (n && s[n - 1] == ' ')
+		n--;
+	textbuf_append(out, s, n);
+}
+
+static void test_schema_fuzz_properties_refused_or_roundtrip(void **state)
+{
+	(void)state;
+	uint64_t seed = 0x6d657461667321ULL;
+	unsigned accepted_checked = 0, refused_checked = 0, accepted_raw = 0;
+	for (unsigned iter = 0; iter < 20000; iter++) {
+		textbuf key = TEXTBUF_INIT, value = TEXTBUF_INIT;
+		textbuf_puts(&key, "");
+		textbuf_puts(&value, "");
+		fuzz_text(&seed, 4, &key);
+		fuzz_text(&seed, 6, &value);
+		assert_int_equal(textbuf_error(&key), 0);
+		assert_int_equal(textbuf_error(&value), 0);
+		char err[256] = "";
+		store_table t = {0};
+
+		/* As a job writes it: checked, then one line "property K = V". */
+		if (store_property_check(key.data, key.len, value.data, value.len, err, sizeof err)) {
+			if (strncmp(err, "property '", 10))
+				fail_msg("refusal without the property's name: %s", err);
+			refused_checked++;
+		} else {
+			textbuf text = TEXTBUF_INIT, want = TEXTBUF_INIT;
+			textbuf_puts(&text, "column id bigint\nproperty ");
+			textbuf_append(&text, key.data, key.len);
+			textbuf_puts(&text, " = ");
+			textbuf_append(&text, value.data, value.len);
+			textbuf_puts(&text, "\n");
+			fuzz_trimmed(key.data, key.len, &want);
+			textbuf_puts(&want, "=");
+			fuzz_trimmed(value.data, value.len, &want);
+			textbuf_puts(&want, "\n");
+			if (mgr_schema_parse(text.data, text.len, &t, err, sizeof err))
+				fail_msg("iteration %u: checked property refused by .schema: %s", iter, err);
+			assert_int_equal(t.ncolumns, 1);
+			assert_int_equal(t.npartkeys, 0);
+			assert_int_equal(t.format, STORE_FORMAT_CSV);
+			assert_false(t.header);
+			assert_non_null(t.properties);
+			assert_string_equal(t.properties, want.data);
+			assert_roundtrip(&t);
+			store_table_clear(&t);
+			textbuf_free(&text);
+			textbuf_free(&want);
+			accepted_checked++;
+		}
+
+		/* As a .schema written through the mount: the raw bytes. */
+		textbuf text = TEXTBUF_INIT;
+		textbuf_puts(&text, "column id bigint\nproperty ");
+		textbuf_append(&text, key.data, key.len);
+		textbuf_puts(&text, " = ");
+		textbuf_append(&text, value.data, value.len);
+		textbuf_puts(&text, "\n");
+		memset(&t, 0, sizeof t);
+		if (mgr_schema_parse(text.data, text.len, &t, err, sizeof err) == 0) {
+			/* Without a line break it is one property line, nothing else. */
+			if (!memchr(key.data, '\n', key.len) && !memchr(value.data, '\n', value.len)) {
+				assert_int_equal(t.ncolumns, 1);
+				assert_int_equal(t.npartkeys, 0);
+				assert_int_equal(t.format, STORE_FORMAT_CSV);
+				assert_false(t.header);
+				assert_true(!t.properties || !strchr(t.properties, '\n') ||
+					    !strchr(strchr(t.properties, '\n') + 1, '\n'));
+			}
+			assert_roundtrip(&t);
+			accepted_raw++;
+		}
+		store_table_clear(&t);
+		textbuf_free(&text);
+		textbuf_free(&key);
+		textbuf_free(&value);
+	}
+	/* The alphabet exercises both ways. */
+	assert_true(accepted_checked > 1000);
+	assert_true(refused_checked > 1000);
+	assert_true(accepted_raw > 1000);
+}
+
 static void expect_schema_error(struct fixture *f, const char *schema, const char *message)
 {
 	char err[256] = "";
@@ -1038,6 +1253,8 @@ int main(void)
 		cmocka_unit_test(test_config_unknown_key_names_file_and_line),
 		cmocka_unit_test(test_config_reads_platforms_in_order_with_sizes),
 		cmocka_unit_test_setup_teardown(test_schema_roundtrips_through_render, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_with_awkward_names_roundtrips, setup, teardown),
+		cmocka_unit_test(test_schema_fuzz_properties_refused_or_roundtrip),
 		cmocka_unit_test_setup_teardown(test_schema_errors_name_the_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_cannot_be_defined_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partition_name_checks_key_and_unescapes, setup, teardown),

@@ -548,6 +548,23 @@ static void test_parse_create_table_with_partitions_format_and_properties(void *
 	assert_string_equal(s->props[1].value, "it's");
 }
 
+static void test_parse_properties_refuse_control_characters(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("CREATE TABLE d.t (a string) TBLPROPERTIES "
+					"('k'='a\\nformat jsonl')"),
+			    "line 1, column 44: property 'k': value holds a control character (U+000A)");
+	assert_string_equal(parse_error("CREATE TABLE d.t (a string) TBLPROPERTIES ('x'='1', "
+					"'k'='a\nformat jsonl')"),
+			    "line 1, column 53: property 'k': value holds a control character (U+000A)");
+	assert_string_equal(parse_error("CREATE TABLE d.t (a string) TBLPROPERTIES ('k'='a\\0b')"),
+			    "line 1, column 44: property 'k': value holds a control character (U+0000)");
+	assert_string_equal(parse_error("ALTER TABLE d.t SET TBLPROPERTIES ('k\\r'='v')"),
+			    "line 1, column 36: property 'k?': name holds a control character (U+000D)");
+	assert_string_equal(parse_error("CREATE TABLE d.t (a string) TBLPROPERTIES ('a=b'='v')"),
+			    "line 1, column 44: property 'a=b': name holds '='");
+}
+
 static void test_parse_create_table_defaults_to_csv(void **state)
 {
 	sql_stmt *s;
@@ -1169,6 +1186,7 @@ int main(void)
 		cmocka_unit_test(test_parse_positions_of_expressions),
 		cmocka_unit_test(test_parse_create_database),
 		cmocka_unit_test(test_parse_create_table_with_partitions_format_and_properties),
+		cmocka_unit_test(test_parse_properties_refuse_control_characters),
 		cmocka_unit_test(test_parse_create_table_defaults_to_csv),
 		cmocka_unit_test(test_parse_create_table_errors),
 		cmocka_unit_test(test_parse_create_table_as_select_with_partition_names),

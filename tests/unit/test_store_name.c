@@ -212,12 +212,61 @@ static void test_type_name_parses_back_to_the_same_type(void **state)
 	assert_null(store_type_name((store_type)7));
 }
 
+/* A property must read back from its .schema line as itself. */
+static void expect_property(const char *key, size_t klen, const char *value, size_t vlen,
+			    const char *message)
+{
+	char err[200] = "";
+	int rc = store_property_check(key, klen, value, vlen, err, sizeof err);
+
+	if (!message) {
+		if (rc != 0)
+			fail_msg("refused: %s", err);
+		return;
+	}
+	assert_int_equal(rc, -EINVAL);
+	if (strcmp(err, message))
+		fail_msg("expected \"%s\", got \"%s\"", message, err);
+}
+
+#define PROP(k, v, m) expect_property(k, sizeof k - 1, v, sizeof v - 1, m)
+
+static void test_property_check_refuses_what_would_not_read_back(void **state)
+{
+	(void)state;
+	PROP("owner", "sales eng", NULL);
+	PROP("a b", "x = y", NULL);
+	PROP(" team ", " 'q' \"d\" ", NULL);
+	PROP("k#1", "a#b", NULL);
+	PROP("\xc3\xa9t\xc3\xa9", "\xe2\x82\xac \xf0\x9f\x98\x80", NULL);
+	PROP("k", "", NULL);
+	PROP("k", "a\nformat jsonl", "property 'k': value holds a control character (U+000A)");
+	PROP("k", "a\rb", "property 'k': value holds a control character (U+000D)");
+	PROP("k", "a\0format jsonl", "property 'k': value holds a control character (U+0000)");
+	PROP("k", "a\tb", "property 'k': value holds a control character (U+0009)");
+	PROP("k", "a\x7f", "property 'k': value holds a control character (U+007F)");
+	PROP("k", "a\xc2\x85z", "property 'k': value holds a control character (U+0085)");
+	PROP("k\nformat", "v", "property 'k?format': name holds a control character (U+000A)");
+	PROP("k\xc2\x9b", "v", "property 'k?': name holds a control character (U+009B)");
+	PROP("", "v", "property '': empty name");
+	PROP("  ", "v", "property '  ': empty name");
+	PROP("a=b", "v", "property 'a=b': name holds '='");
+	PROP("#k", "v", "property '#k': name holds a '#' that .schema reads as a comment");
+	PROP("k", "#v", "property 'k': value holds a '#' that .schema reads as a comment");
+	PROP("k", " #v", "property 'k': value holds a '#' that .schema reads as a comment");
+	PROP("k", "a #v", "property 'k': value holds a '#' that .schema reads as a comment");
+	assert_int_equal(store_text_control("abc", 3), -1);
+	assert_int_equal(store_text_control("\xc2\xa0", 2), -1);   /* U+00A0 is no control */
+	assert_int_equal(store_text_control("\xc2", 1), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_accepts_ordinary_names),
 		cmocka_unit_test(test_name_rejects_dot_dotdot_slash_and_long),
 		cmocka_unit_test(test_name_rejects_control_characters),
+		cmocka_unit_test(test_property_check_refuses_what_would_not_read_back),
 		cmocka_unit_test(test_hive_escape_matches_hive_character_set),
 		cmocka_unit_test(test_hive_escape_of_path_like_values),
 		cmocka_unit_test(test_hive_escape_roundtrip_all_bytes),
