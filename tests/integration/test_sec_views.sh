@@ -13,7 +13,9 @@
 #   - /.metafs/log shows U the lines of U's own requests and runs: the reason
 #     of U's refused mkdir (dt=notadate) and U's failed job (naming a value);
 #     not root's failed job nor the daemon's own lines; A sees none of U's
-#     lines; root (ADMIN) sees every line
+#     lines; root (ADMIN) sees every line; the exchange's refusal to serve
+#     a malformed source file of a masked mirror U reads is the daemon's line
+#     (it names the source's data path): root's, not U's
 #   - /.metafs/events shows U the events of what U can see (pub, the lake
 #     mirror), nothing of warehouse's vault: no table name, no partition value
 #   - /.metafs/grants and SHOW GRANTS show U the grants on what U can see and
@@ -136,6 +138,26 @@ assert_eq "A's /.metafs/log has nothing of U's" "" "$(printf '%s\n' "$LOG_A" | g
 assert_eq "A's /.metafs/log has nothing of root's or the daemon's" "" \
 	"$(printf '%s\n' "$LOG_A" | grep -E 'job bad |hidden|mounted ')"
 assert_ok "test -r says U can read /.metafs/log" mf_as "$U" test -r "$M/.metafs/log"
+
+mkdir -p "$W/mvault/masked" || mf_abort "mkdir mvault/masked"
+mf_put_schema "$W/mvault/masked" "$SCHEMA" || mf_abort "mvault/masked/.schema" "$MF_OUT"
+mkdir "$W/mvault/masked/region=zzmaskedval" || mf_abort "mkdir mvault/masked/region=zzmaskedval"
+printf 'id,amount\n1,1.5\n2,"unterminated\n' >"$MF_TMP/bad.csv"
+cp "$MF_TMP/bad.csv" "$W/mvault/masked/region=zzmaskedval/part-0.csv" || mf_abort "mvault/masked's file"
+printf 'source = warehouse.mvault.masked\ntarget = lake\nmirror = schema, properties, partitions\nmask = amount:redact\n' \
+	>"$MF_TMP/mx.rule"
+cp "$MF_TMP/mx.rule" "$M/sync/mx.rule" || mf_abort "the masked rule" "$(cat "$M/sync/mx/status" 2>&1)"
+mf_poll "$WAIT_SYNC" test -e "$L/mvault/masked/region=zzmaskedval/part-0.csv" ||
+	mf_abort "the masked mirror appears in lake" "$(cat "$M/sync/mx/status" 2>&1)"
+run_job g3 "GRANT SELECT ON TABLE lake.mvault.masked TO USER $U;"
+assert_eq "root grants U SELECT on the masked mirror" "succeeded" "$STATE" || note "$STATUS"
+expect_fail_errno "U's read of the malformed masked file fails" "Input/output error" \
+	mf_as "$U" cat "$L/mvault/masked/region=zzmaskedval/part-0.csv"
+assert_match "root's /.metafs/log says why, naming the source's file" \
+	"exchange: cannot serve [^ ]*/warehouse/mvault/masked/region=zzmaskedval/part-0.csv masked" \
+	"$(cat "$M/.metafs/log" 2>&1)"
+assert_eq "U's /.metafs/log has nothing of the exchange or the source's path" "" \
+	"$(mf_as "$U" cat "$M/.metafs/log" 2>&1 | grep -E 'exchange|/warehouse/')"
 assert_eq "U's read of /.metafs/log is not a denial" 0 "$(mf_audit_count "$UUID_" read /.metafs/log deny)"
 
 # ---------------------------------------------------------------- /.metafs/events
