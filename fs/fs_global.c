@@ -4,9 +4,11 @@
  * platforms and the mount's own directories; jobs/, sync/ and pipelines/
  * have their families' rows (fs_kinds.c).
  *
- * events and grants are rendered for who opens them (the entries about
- * what that user may see), log and audit need ADMIN on the metastore; the
- * per-caller files have size 0, are read with direct_io and never cached.
+ * events, grants and log are rendered for who opens them (the entries about
+ * what that user may see; ADMIN on the metastore reads every line of the
+ * log, anyone else the lines of that user's own requests and runs), audit
+ * needs ADMIN on the metastore; the per-caller files have size 0, are read
+ * with direct_io and never cached.
  */
 #include "fs_int.h"
 
@@ -89,7 +91,7 @@ static void global_attr(const fs_node *n, struct stat *st)
 		st->st_nlink = 2;
 	} else {
 		st->st_mode = S_IFREG |
-			      (n->id == FS_GLOBAL_AUDIT || n->id == FS_GLOBAL_LOG ? 0400 : 0444);
+			      (n->id == FS_GLOBAL_AUDIT ? 0400 : 0444);
 		st->st_size = (off_t)n->size;
 	}
 }
@@ -226,15 +228,15 @@ static int global_readdir(fs_node *dir, off_t off, fs_dirfill *df)
 	return rc;
 }
 
-/* The text of a per-caller file, as H's opener may see it (the log: its
- * opener was checked for ADMIN). */
+/* The text of a per-caller file, as H's opener may see it (the log: all of
+ * it for ADMIN on the metastore, else the lines about the opener). */
 static int render_for(const fs_node *n, fs_handle *h)
 {
 	switch (n->id) {
 	case FS_GLOBAL_EVENTS:
 		return mgr_render_events(fs_state.m, &h->who, FS_EVENTS_SHOWN, &h->text);
 	case FS_GLOBAL_LOG:
-		return mgr_log_render(&h->text);
+		return mgr_log_render(&h->text, fs_metastore_admin(&h->who), h->who.uid);
 	default:
 		return mgr_grants_render_as(fs_state.m, &h->who, NULL, NULL, &h->text);
 	}
@@ -277,22 +279,21 @@ static int global_rmdir(fs_node *dir, fs_node *child, const mgr_principal *who)
 	return child->id == FS_GLOBAL_METADIR ? -EACCES : -ENOTDIR;
 }
 
-/* The audit log and the daemon's log (which names any user's objects,
- * values and paths): ADMIN on the metastore. */
+/* The audit log (which names any user's objects and paths): ADMIN on the
+ * metastore. */
 static int global_check_open(const mgr_principal *who, const fs_node *n, bool writing)
 {
 	(void)writing;
-	if (n->id != FS_GLOBAL_AUDIT && n->id != FS_GLOBAL_LOG)
+	if (n->id != FS_GLOBAL_AUDIT)
 		return 0;
 	mgr_object all = {MGR_OBJ_METASTORE, NULL, NULL, NULL};
-	return mgr_authorize(fs_state.m, who, MGR_PRIV_ADMIN, &all, "read",
-			     n->id == FS_GLOBAL_AUDIT ? "/.metafs/audit" : "/.metafs/log");
+	return mgr_authorize(fs_state.m, who, MGR_PRIV_ADMIN, &all, "read", "/.metafs/audit");
 }
 
 static int global_check_access(const mgr_principal *who, const fs_node *n, int mask)
 {
 	bool w = mask & W_OK, x = mask & X_OK;
-	if (n->id == FS_GLOBAL_AUDIT || n->id == FS_GLOBAL_LOG)
+	if (n->id == FS_GLOBAL_AUDIT)
 		return !w && !x && fs_metastore_admin(who) ? 0 : -EACCES;
 	if (is_dir_id(n->id))
 		return w ? -EACCES : 0;

@@ -19,6 +19,19 @@ static void count(int op)
 	__atomic_add_fetch(&fs_state.requests[op], 1, __ATOMIC_RELAXED);
 }
 
+/* Every handler starts here: the lines it logs are about UID, the caller (a
+ * handle's requests: who opened it), or no one (MGR_LOG_NO_UID).  A FUSE
+ * thread serves one request at a time, so no request inherits another's. */
+static void log_for(uint32_t uid)
+{
+	mgr_log_set_uid(uid);
+}
+
+static void log_for_caller(fuse_req_t req)
+{
+	log_for(fs_principal(req).uid);
+}
+
 static bool is_uncached(const fs_node *n)
 {
 	return fs_node_flags(n) & FS_NODE_UNCACHED;
@@ -38,6 +51,7 @@ static void reply_entry_or_err(fuse_req_t req, int rc, fs_node *child)
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
+	log_for(MGR_LOG_NO_UID);
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
 	if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO)
@@ -52,12 +66,14 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 static void op_destroy(void *userdata)
 {
 	(void)userdata;
+	log_for(MGR_LOG_NO_UID);
 	fs_invalidator_stop();
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	count(FS_OP_LOOKUP);
+	log_for_caller(req);
 	fs_node p, child;
 	memset(&child, 0, sizeof child);
 	mgr_principal who = fs_principal(req);
@@ -83,6 +99,7 @@ static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
 	(void)ino;
 	(void)nlookup;
+	log_for(MGR_LOG_NO_UID);
 	fuse_reply_none(req);   /* nothing to release: inodes are addresses */
 }
 
@@ -90,6 +107,7 @@ static void op_forget_multi(fuse_req_t req, size_t count_, struct fuse_forget_da
 {
 	(void)count_;
 	(void)forgets;
+	log_for(MGR_LOG_NO_UID);
 	fuse_reply_none(req);
 }
 
@@ -97,6 +115,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	(void)fi;
 	count(FS_OP_GETATTR);
+	log_for_caller(req);
 	fs_node n;
 	struct stat st;
 	double timeout = 0;
@@ -117,6 +136,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	log_for_caller(req);
 	fs_node n;
 	mgr_principal who = fs_principal(req);
 	int rc = fs_node_load(ino, &n);
@@ -151,6 +171,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
+	log_for(MGR_LOG_NO_UID);
 	free((fs_handle *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
@@ -159,6 +180,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
 	count(FS_OP_READDIR);
+	log_for_caller(req);
 	fs_handle *dh = (fs_handle *)(uintptr_t)fi->fh;
 	fs_node dir;
 	fs_dirfill df = {req, NULL, size, 0, plus, false, dh, fs_principal(req)};
@@ -204,6 +226,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 {
 	(void)mode;
 	count(FS_OP_MKDIR);
+	log_for_caller(req);
 	mgr_principal who = fs_principal(req);
 	fs_node p, child;
 	memset(&child, 0, sizeof child);
@@ -242,6 +265,7 @@ static int load_removable(fuse_ino_t parent, const char *name, const mgr_princip
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	count(FS_OP_RMDIR);
+	log_for_caller(req);
 	fs_node p, child;
 	mgr_principal who = fs_principal(req);
 	int rc = load_removable(parent, name, &who, &p, &child);
@@ -261,6 +285,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 {
 	(void)mode;
 	count(FS_OP_CREATE);
+	log_for_caller(req);
 	fs_node p;
 	struct fuse_entry_param e;
 	fs_handle *h = calloc(1, sizeof *h);
@@ -290,6 +315,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	count(FS_OP_OPEN);
+	log_for_caller(req);
 	fs_node n;
 	fs_handle *h = NULL;
 	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY;
@@ -341,6 +367,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	(void)ino;
 	count(FS_OP_READ);
 	fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
+	log_for(h->who.uid);
 	if (h->type == FS_HANDLE_READ_FD || h->type == FS_HANDLE_WRITER) {
 		struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
 		buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
@@ -382,6 +409,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 	(void)ino;
 	count(FS_OP_WRITE);
 	fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
+	log_for(h->who.uid);
 	if (h->type == FS_HANDLE_WRITER) {
 		int rc = mgr_writer_stage(h->writer);
 		if (rc) {
@@ -451,6 +479,7 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	(void)ino;
 	count(FS_OP_FLUSH);
 	fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
+	log_for(h->who.uid);
 	/* A shell opens a redirection's file, moves it to its descriptor and
 	 * closes the first one: a flush before any byte is written.  An
 	 * overwrite committed then would show readers an empty file before the
@@ -475,13 +504,16 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
 {
 	(void)ino;
 	(void)datasync;
-	fuse_reply_err(req, -handle_commit((fs_handle *)(uintptr_t)fi->fh));
+	fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
+	log_for(h->who.uid);
+	fuse_reply_err(req, -handle_commit(h));
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
 	fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
+	log_for(h->who.uid);
 	fuse_ino_t changed = 0, dropped = 0, file = 0;
 	char name[STORE_NAME_MAX + 1] = "";
 	if (h->type == FS_HANDLE_WRITER) {
@@ -515,6 +547,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	count(FS_OP_UNLINK);
+	log_for_caller(req);
 	fs_node p, child;
 	mgr_principal who = fs_principal(req);
 	int rc = load_removable(parent, name, &who, &p, &child);
@@ -534,6 +567,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		      const char *newname, unsigned int flags)
 {
 	count(FS_OP_RENAME);
+	log_for_caller(req);
 	fs_node from, to, child;
 	memset(&to, 0, sizeof to);
 	memset(&child, 0, sizeof child);
@@ -565,6 +599,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		       struct fuse_file_info *fi)
 {
 	count(FS_OP_SETATTR);
+	log_for_caller(req);
 	fs_node n;
 	struct stat st;
 	double timeout = 0;
@@ -593,6 +628,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 /* Links would let a path of the mount lead somewhere else: refused. */
 static void refuse_link(fuse_req_t req, fuse_ino_t parent, const char *name, const char *what)
 {
+	log_for_caller(req);
 	mgr_principal who = fs_principal(req);
 	fs_node p;
 	mgr_object o;
@@ -621,6 +657,7 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const 
 /* access(2), test -r/-w/-x, chdir: the answers the operations would give. */
 static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
+	log_for_caller(req);
 	mgr_principal who = fs_principal(req);
 	fs_node n;
 	int rc = fs_node_load(ino, &n);
@@ -637,6 +674,7 @@ static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	(void)ino;
+	log_for(MGR_LOG_NO_UID);
 	struct statvfs sv;
 	mgr_platform *p = mgr_platform_at(fs_state.m, 0);
 	if (statvfs(p->data_dir, &sv))

@@ -120,7 +120,8 @@
  *
  * Nothing here includes a FUSE header: the fs/ layer maps these int results
  * (0 or a negative errno) to replies.  Reasons for refusals are logged with
- * mgr_log() so a user can read them at /.metafs/log.
+ * mgr_log() so a user can read them at /.metafs/log (each user the lines
+ * of that user's requests and runs: see mgr_log_set_uid).
  */
 #ifndef METAFS_MANAGER_H
 #define METAFS_MANAGER_H
@@ -260,8 +261,15 @@ enum { MGR_LOG_ERROR = 0, MGR_LOG_WARN = 1, MGR_LOG_INFO = 2, MGR_LOG_DEBUG = 3 
  * store_log_set_sink) are logged here too, as errors. */
 void mgr_log_setup(bool to_stderr, int level);
 void mgr_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Append the ring's lines, oldest first, to OUT. */
-int mgr_log_render(textbuf *out);
+/* A line of the ring concerns no user (the daemon's own), or the uid set
+ * for the calling thread: a FUSE request's handler sets its caller's, the
+ * job, sync and pipeline runners the submitter's or owner's around a run.
+ * Returns the thread's previous uid, to be set back. */
+#define MGR_LOG_NO_UID UINT32_MAX
+uint32_t mgr_log_set_uid(uint32_t uid);
+/* Append the ring's lines, oldest first, to OUT: all of them with ALL, else
+ * only those that concern UID (never the daemon's own). */
+int mgr_log_render(textbuf *out, bool all, uint32_t uid);
 
 /* ---- catalog operations ------------------------------------------------------- */
 /* UID/GID are the caller's; ORIGIN says who asks.  All return 0 or -errno. */

@@ -259,6 +259,8 @@ int mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, bool
 		a->lost = 0;
 	}
 	pthread_mutex_unlock(&a->lock);
+	/* The audit log's troubles are the daemon's, whoever's entry met them. */
+	uint32_t log_was = mgr_log_set_uid(MGR_LOG_NO_UID);
 	if (rrc)
 		mgr_log(MGR_LOG_ERROR, "audit: cannot rotate '%s': %s", a->path, strerror(-rrc));
 	if (broken)
@@ -269,6 +271,7 @@ int mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, bool
 	if (lost)
 		mgr_log(MGR_LOG_WARN, "audit: writing '%s' again; %llu entries could not be written",
 			a->path, (unsigned long long)lost);
+	mgr_log_set_uid(log_was);
 	textbuf_free(&line);
 	return rc;
 }

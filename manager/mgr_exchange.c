@@ -32,6 +32,16 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+/* The exchange's lines are the daemon's own, whoever's read met the trouble:
+ * they name a mirror's source data paths and the exchange key, which the
+ * readers of a mirror may not see (mgr_log_set_uid). */
+#define exchange_log(...)                                               \
+	do {                                                            \
+		uint32_t log_was_ = mgr_log_set_uid(MGR_LOG_NO_UID);    \
+		mgr_log(__VA_ARGS__);                                   \
+		mgr_log_set_uid(log_was_);                              \
+	} while (0)
+
 /* The key, read once per home. */
 static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
 static char key_home[PATH_MAX];
@@ -50,7 +60,7 @@ static int exchange_key(mgr *m, uint8_t key[SYNC_MASK_KEY_BYTES], char id[9])
 		if (rc == 0)
 			snprintf(key_home, sizeof key_home, "%s", m->cfg.home);
 		else
-			mgr_log(MGR_LOG_ERROR, "exchange: %s", err[0] ? err : strerror(-rc));
+			exchange_log(MGR_LOG_ERROR, "exchange: %s", err[0] ? err : strerror(-rc));
 	}
 	if (rc == 0) {
 		memcpy(key, key_bytes, SYNC_MASK_KEY_BYTES);
@@ -108,7 +118,7 @@ static int exchange_build(mgr *m, const store_table *mirror, const store_table *
 		rc = sync_mask_parse(text, &policy, err, sizeof err);
 		free(text);
 		if (rc) {
-			mgr_log(MGR_LOG_ERROR, "exchange: %s.%s: bad %s: %s", mirror->db, mirror->name,
+			exchange_log(MGR_LOG_ERROR, "exchange: %s.%s: bad %s: %s", mirror->db, mirror->name,
 				SYNC_PROP_MASK_POLICY, err);
 			return -EIO;
 		}
@@ -124,7 +134,7 @@ static int exchange_build(mgr *m, const store_table *mirror, const store_table *
 			       sizeof err);
 	explicit_bzero(key, sizeof key);
 	if (rc) {
-		mgr_log(MGR_LOG_ERROR, "exchange: %s.%s: %s", mirror->db, mirror->name, err);
+		exchange_log(MGR_LOG_ERROR, "exchange: %s.%s: %s", mirror->db, mirror->name, err);
 		return -EIO;
 	}
 	if (!sync_exchange_active(e->x)) {
@@ -216,10 +226,10 @@ static int materialize(mgr *m, const struct exchange *e, int src_fd, const char 
 	if (rc != 0) {
 		unlink(tmp);
 		if (rc == -EINVAL) {
-			mgr_log(MGR_LOG_ERROR, "exchange: cannot serve %s masked: %s", src_path, err);
+			exchange_log(MGR_LOG_ERROR, "exchange: cannot serve %s masked: %s", src_path, err);
 			return -EIO;
 		}
-		mgr_log(MGR_LOG_ERROR, "exchange: cannot materialize %s: %s", src_path,
+		exchange_log(MGR_LOG_ERROR, "exchange: cannot materialize %s: %s", src_path,
 			err[0] ? err : strerror(-rc));
 		return rc;
 	}
@@ -244,6 +254,16 @@ static int source_open(mgr *m, const char *path, uint32_t uid)
 	return -EXDEV;
 }
 
+/* A mirror's source file, opened as source_open does; its lines are the
+ * daemon's own (they name the source's data path). */
+static int mirror_source_open(mgr *m, const char *path, uint32_t uid)
+{
+	uint32_t log_was = mgr_log_set_uid(MGR_LOG_NO_UID);
+	int fd = source_open(m, path, uid);
+	mgr_log_set_uid(log_was);
+	return fd;
+}
+
 static int exchange_fd(mgr *m, const struct exchange *e, const store_file *f, const char *src_path,
 		       uint32_t uid, int *fd_out)
 {
@@ -251,7 +271,7 @@ static int exchange_fd(mgr *m, const struct exchange *e, const store_file *f, co
 	struct stat st;
 	int src, fd, rc = 0;
 
-	src = source_open(m, src_path, uid);
+	src = mirror_source_open(m, src_path, uid);
 	if (src < 0)
 		return src;
 	if (fstat(src, &st) != 0) {
@@ -295,7 +315,7 @@ static int exchange_open(mgr *m, const store_table *mirror, const store_table *s
 	if (rc)
 		return rc;
 	if (e.x == NULL) {
-		int fd = source_open(m, src_path, uid);
+		int fd = mirror_source_open(m, src_path, uid);
 		if (fd < 0)
 			return fd;
 		*fd_out = fd;
@@ -633,7 +653,7 @@ int mgr_exchange_clean(mgr *m)
 	}
 	closedir(d);
 	if (removed)
-		mgr_log(MGR_LOG_INFO, "exchange: removed %u materialized files not used for a day",
+		exchange_log(MGR_LOG_INFO, "exchange: removed %u materialized files not used for a day",
 			removed);
 	return 0;
 }

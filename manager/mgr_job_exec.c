@@ -1494,6 +1494,7 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 	rc->catalog.access = job_access;
 	rc->catalog.access_ctx = rc;
 	rc->who = (mgr_principal){rc->uid, rc->gid};
+	uint32_t log_was = mgr_log_set_uid(rc->uid);   /* the run's lines are its submitter's */
 	job->runs[run - 1].started_ns = store_now_ns();
 	job->runs[run - 1].progress = &rc->progress;
 	mgr_job_unlock(job);
@@ -1597,4 +1598,5 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 		textbuf_free(&rc->engine_stmts[i]);
 	sql_arena_free(a);
 	free(rc);
+	mgr_log_set_uid(log_was);
 }

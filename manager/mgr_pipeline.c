@@ -408,6 +408,7 @@ static void run_one(struct mgr_pipes *ps, struct pipeline *p)
 	textbuf out = TEXTBUF_INIT;
 	int64_t t0 = store_now_ns();
 	mgr_principal owner = p->base.owner;
+	uint32_t log_was = mgr_log_set_uid(owner.uid);   /* the run's lines are its owner's */
 	char why[256] = "";
 	int code = run_process(ps, name, &owner, &out, why, sizeof why);
 	if (why[0]) {
@@ -417,6 +418,7 @@ static void run_one(struct mgr_pipes *ps, struct pipeline *p)
 	char when[40];
 	mgr_format_time(t0, when);
 	mgr_log(code == 0 ? MGR_LOG_INFO : MGR_LOG_WARN, "pipeline %s exited with %d", name, code);
+	mgr_log_set_uid(log_was);
 
 	pthread_mutex_lock(&ps->lock);
 	snprintf(p->reason, sizeof p->reason, "%s", why);

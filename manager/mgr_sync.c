@@ -207,6 +207,7 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 	mgr *m = ss->m;
 	sync_rule rule = r->rule;
 	mgr_principal owner = r->base.owner;
+	uint32_t log_was = mgr_log_set_uid(owner.uid);   /* the run's lines are its owner's */
 	r->base.state = MGR_REG_RUNNING;
 	pthread_mutex_unlock(&ss->lock);
 
@@ -289,6 +290,7 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 		mgr_pipelines_notify(m, rule.target_platform);
 		pthread_mutex_lock(&ss->lock);
 	}
+	mgr_log_set_uid(log_was);
 }
 
 /* Does R have work: its source log moved past its cursor (and, after a

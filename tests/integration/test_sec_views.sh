@@ -3,13 +3,19 @@
 # that user may see.  As root, with a real user U and a mount with
 # -o allow_other: a table warehouse.vault.hidden U holds nothing on, a table
 # warehouse.vault.secrets mirrored into lake (U holds SELECT on the mirror,
-# not on the source), a table warehouse.pub.t U may read, a pipeline of
-# root's with a webhook_token, and a job of root's that fails naming the
-# hidden table.  Then:
+# not on the source), a table warehouse.pub.t U may read, a table
+# warehouse.pub.d partitioned by a DATE that U and a second user A may modify,
+# a pipeline of root's with a webhook_token, and a job of root's that fails
+# naming the hidden table.  Then:
 #   - pipelines/NAME.ini is readable by its owner and ADMIN only: U's read of
 #     root's definition is EACCES and audited; U reads U's own, and root
 #     reads U's
-#   - /.metafs/log needs ADMIN: U's read is EACCES and audited; root reads it
+#   - /.metafs/log shows U the lines of U's own requests and runs: the reason
+#     of U's refused mkdir (dt=notadate) and U's failed job (naming a value);
+#     not root's failed job nor the daemon's own lines; A sees none of U's
+#     lines; root (ADMIN) sees every line; the exchange's refusal to serve
+#     a malformed source file of a masked mirror U reads is the daemon's line
+#     (it names the source's data path): root's, not U's
 #   - /.metafs/events shows U the events of what U can see (pub, the lake
 #     mirror), nothing of warehouse's vault: no table name, no partition value
 #   - /.metafs/grants and SHOW GRANTS show U the grants on what U can see and
@@ -31,6 +37,8 @@ mf_init
 U=mfv_$$_u
 mf_add_user "$U"
 UUID_=$(id -u "$U")
+A=mfv_$$_a
+mf_add_user "$A"
 mf_mount "$H" "$M" -o allow_other || mf_abort "mount with -o allow_other"
 AUDIT=$H/manager/audit.log
 J=$M/jobs
@@ -50,6 +58,8 @@ table() {
 table vault hidden zzhiddenval
 table vault secrets zzsecretval
 table pub t pubval
+mkdir -p "$W/pub/d" || mf_abort "mkdir pub/d"
+mf_put_schema "$W/pub/d" $'format csv\ncolumn id bigint\npartition dt date\n' || mf_abort "pub/d/.schema" "$MF_OUT"
 printf 'source = warehouse.vault.secrets\ntarget = lake\nmirror = schema, properties\n' >"$MF_TMP/m.rule"
 cp "$MF_TMP/m.rule" "$M/sync/m.rule" || mf_abort "the sync rule" "$(cat "$M/sync/m/status" 2>&1)"
 mf_poll "$WAIT_SYNC" test -e "$L/vault/secrets/.table" ||
@@ -58,7 +68,9 @@ run_job g1 "CREATE ROLE auditors;
 GRANT SELECT ON TABLE warehouse.vault.hidden TO ROLE auditors;
 GRANT SELECT ON TABLE warehouse.pub.t TO USER $U;
 GRANT SELECT ON TABLE lake.vault.secrets TO USER $U;
-GRANT SUBMIT ON PLATFORM lake TO USER $U;"
+GRANT SUBMIT ON PLATFORM lake TO USER $U;
+GRANT MODIFY ON TABLE warehouse.pub.d TO USER $U;
+GRANT MODIFY ON TABLE warehouse.pub.d TO USER $A;"
 assert_eq "root's GRANT job succeeds" "succeeded" "$STATE" || note "$STATUS"
 run_job bad "SELECT nosuchcolumn FROM warehouse.vault.hidden;"
 assert_eq "root's job on the hidden table fails" "failed" "$STATE" || note "$STATUS"
@@ -99,9 +111,54 @@ assert_ok "U reads the status of root's pipeline" mf_as "$U" cat "$PL/rootpipe/s
 assert_ok "U reads the log of U's pipeline" mf_as "$U" cat "$PL/upipe/log"
 
 # ---------------------------------------------------------------- /.metafs/log
-assert_match "root's failed job is in /.metafs/log" "job bad run 1 failed" "$(cat "$M/.metafs/log" 2>&1)"
-expect_fail_errno "U cannot read /.metafs/log (ADMIN)" "Permission denied" mf_as "$U" cat "$M/.metafs/log"
-mf_check_audit "the refused read of /.metafs/log is audited" "$UUID_" read /.metafs/log deny
+expect_fail_errno "U's mkdir of a partition that is not a date is refused" "Invalid argument" \
+	mf_as "$U" mkdir "$W/pub/d/dt=notadate"
+assert_ok "A makes a partition" mf_as "$A" mkdir "$W/pub/d/dt=2024-05-01"
+expect_fail_errno "A's mkdir of a bad partition name is refused" "Invalid argument" \
+	mf_as "$A" mkdir "$W/pub/d/day=zzalicevalue"
+printf 'SELECT DATE %s;\n' "'zzbobdatum'" >"$MF_TMP/ubad.sql"
+mf_run mf_as_sh "$U" "cat '$MF_TMP/ubad.sql' >'$J/ubad.sql'"
+assert_eq "U submits a job" 0 "$MF_RC" || note "$MF_OUT"
+timeout -k 5 60 cat "$J/ubad/wait" >/dev/null 2>&1
+LOG_ROOT=$(cat "$M/.metafs/log" 2>&1)
+LOG_U=$(mf_as "$U" cat "$M/.metafs/log" 2>&1)
+LOG_A=$(mf_as "$A" cat "$M/.metafs/log" 2>&1)
+assert_match "root's failed job is in root's /.metafs/log" "job bad run 1 failed" "$LOG_ROOT"
+assert_match "root's /.metafs/log has U's refused mkdir" 'refused partition name "dt=notadate" in pub.d: "notadate" is not a date' "$LOG_ROOT"
+assert_match "root's /.metafs/log has U's failed job" "job ubad run 1 failed: .*zzbobdatum" "$LOG_ROOT"
+assert_match "root's /.metafs/log has A's refused mkdir" 'refused partition name "day=zzalicevalue"' "$LOG_ROOT"
+assert_match "root's /.metafs/log has the daemon's own lines" "info mounted " "$LOG_ROOT"
+assert_eq "U reads why U's mkdir was refused, a line as root reads it" 1 \
+	"$(printf '%s\n' "$LOG_U" | grep -cxE '[^ ]+ warning refused partition name "dt=notadate" in pub.d: "notadate" is not a date')"
+assert_match "U reads why U's job failed" "job ubad run 1 failed: .*zzbobdatum" "$LOG_U"
+assert_eq "U's /.metafs/log has nothing of root's job, A or the daemon" "" \
+	"$(printf '%s\n' "$LOG_U" | grep -E 'job bad |hidden|zzalicevalue|mounted ')"
+assert_match "A reads why A's mkdir was refused" 'refused partition name "day=zzalicevalue"' "$LOG_A"
+assert_eq "A's /.metafs/log has nothing of U's" "" "$(printf '%s\n' "$LOG_A" | grep -E 'notadate|zzbobdatum|ubad')"
+assert_eq "A's /.metafs/log has nothing of root's or the daemon's" "" \
+	"$(printf '%s\n' "$LOG_A" | grep -E 'job bad |hidden|mounted ')"
+assert_ok "test -r says U can read /.metafs/log" mf_as "$U" test -r "$M/.metafs/log"
+
+mkdir -p "$W/mvault/masked" || mf_abort "mkdir mvault/masked"
+mf_put_schema "$W/mvault/masked" "$SCHEMA" || mf_abort "mvault/masked/.schema" "$MF_OUT"
+mkdir "$W/mvault/masked/region=zzmaskedval" || mf_abort "mkdir mvault/masked/region=zzmaskedval"
+printf 'id,amount\n1,1.5\n2,"unterminated\n' >"$MF_TMP/bad.csv"
+cp "$MF_TMP/bad.csv" "$W/mvault/masked/region=zzmaskedval/part-0.csv" || mf_abort "mvault/masked's file"
+printf 'source = warehouse.mvault.masked\ntarget = lake\nmirror = schema, properties, partitions\nmask = amount:redact\n' \
+	>"$MF_TMP/mx.rule"
+cp "$MF_TMP/mx.rule" "$M/sync/mx.rule" || mf_abort "the masked rule" "$(cat "$M/sync/mx/status" 2>&1)"
+mf_poll "$WAIT_SYNC" test -e "$L/mvault/masked/region=zzmaskedval/part-0.csv" ||
+	mf_abort "the masked mirror appears in lake" "$(cat "$M/sync/mx/status" 2>&1)"
+run_job g3 "GRANT SELECT ON TABLE lake.mvault.masked TO USER $U;"
+assert_eq "root grants U SELECT on the masked mirror" "succeeded" "$STATE" || note "$STATUS"
+expect_fail_errno "U's read of the malformed masked file fails" "Input/output error" \
+	mf_as "$U" cat "$L/mvault/masked/region=zzmaskedval/part-0.csv"
+assert_match "root's /.metafs/log says why, naming the source's file" \
+	"exchange: cannot serve [^ ]*/warehouse/mvault/masked/region=zzmaskedval/part-0.csv masked" \
+	"$(cat "$M/.metafs/log" 2>&1)"
+assert_eq "U's /.metafs/log has nothing of the exchange or the source's path" "" \
+	"$(mf_as "$U" cat "$M/.metafs/log" 2>&1 | grep -E 'exchange|/warehouse/')"
+assert_eq "U's read of /.metafs/log is not a denial" 0 "$(mf_audit_count "$UUID_" read /.metafs/log deny)"
 
 # ---------------------------------------------------------------- /.metafs/events
 EV_ROOT=$(cat "$M/.metafs/events" 2>&1)
