@@ -774,7 +774,7 @@ SELECT count(DISTINCT meeting_id) AS meetings, count(DISTINCT region) AS regions
 FROM qa.calls
 SQL
 
-# ---------------------------------------------------------------- ORDER BY positions and aliases
+# ---------------------------------------------------------------- ORDER BY positions and aliases, literals
 
 diffq order_by_position_over_union_all --ordered <<'SQL'
 SELECT region AS r, count(*) AS n FROM qa.calls WHERE region LIKE 'us-%' GROUP BY region
@@ -808,6 +808,14 @@ SQL
 
 diffq order_by_position_after_group_by --ordered <<'SQL'
 SELECT dt, count(*) AS n, max(mos) AS best FROM qa.calls GROUP BY dt ORDER BY 2 DESC, 1 LIMIT 3
+SQL
+
+diffq smallest_bigint_literal --bools same <<'SQL'
+SELECT CAST(-9223372036854775808 AS STRING) AS s, length(CAST(-9223372036854775808 AS STRING)) AS len,
+  (-9223372036854775808 + 1) % 1000 AS next_up, -9223372036854775807 - 1 = -9223372036854775808 AS same
+==== sqlite
+SELECT CAST(-9223372036854775808 AS TEXT) AS s, length(CAST(-9223372036854775808 AS TEXT)) AS len,
+  (-9223372036854775808 + 1) % 1000 AS next_up, -9223372036854775807 - 1 = -9223372036854775808 AS same
 SQL
 
 # ---------------------------------------------------------------- writes, then queries

@@ -675,6 +675,19 @@ static void test_order_by_position_out_of_range_is_an_error_naming_it(void **sta
 			       "ORDER BY position -1 is not in the select list"));
 }
 
+static void test_smallest_bigint_literal_is_a_bigint(void **state)
+{
+	struct efx *e = *state;
+
+	assert_string_equal(rows_of(e, "SELECT -9223372036854775808, -9223372036854775808 + 1, "
+				       "-9223372036854775807 - 1, -9223372036854775809"),
+			    "-9223372036854775808|-9223372036854775807|-9223372036854775808|"
+			    "-9.223372036854776E18");
+	assert_string_equal(rows_of(e, "SELECT col1 FROM (VALUES -9223372036854775808, 1, "
+				       "9223372036854775807) v ORDER BY 1 DESC"),
+			    "9223372036854775807 1 -9223372036854775808");
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -702,6 +715,7 @@ int main(void)
 		TEST(test_scan_without_a_source_hook_reads_only_its_own_files),
 		TEST(test_order_by_position_and_alias_name_the_output_column),
 		TEST(test_order_by_position_out_of_range_is_an_error_naming_it),
+		TEST(test_smallest_bigint_literal_is_a_bigint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
