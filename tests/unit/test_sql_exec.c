@@ -688,6 +688,38 @@ static void test_smallest_bigint_literal_is_a_bigint(void **state)
 			    "9223372036854775807 1 -9223372036854775808");
 }
 
+static void test_upper_and_lower_map_every_script(void **state)
+{
+	struct efx *e = *state;
+
+	assert_string_equal(rows_of(e, "SELECT upper('h\xc3\xa9llo'), lower('\xc3\x89T\xc3\x89')"),
+			    "H\xc3\x89LLO|\xc3\xa9t\xc3\xa9");
+	/* Greek, Cyrillic, Latin Extended, fullwidth. */
+	assert_string_equal(rows_of(e, "SELECT upper('\xce\xb1\xce\xb2\xce\xb3 \xd0\xbf\xd1\x80\xd0\xb8"
+				       " \xc5\x82\xc3\xb8 \xef\xbd\x81')"),
+			    "\xce\x91\xce\x92\xce\x93 \xd0\x9f\xd0\xa0\xd0\x98 \xc5\x81\xc3\x98 \xef\xbc\xa1");
+	assert_string_equal(rows_of(e, "SELECT lower('\xce\xa3\xce\xa9 \xd0\x96 \xc3\x84\xc3\x96')"),
+			    "\xcf\x83\xcf\x89 \xd0\xb6 \xc3\xa4\xc3\xb6");
+	/* No simple mapping: unchanged (sharp s, CJK, digits). */
+	assert_string_equal(rows_of(e, "SELECT upper('\xc3\x9f\xe4\xb8\xad" "1'), lower('\xe4\xb8\xad')"),
+			    "\xc3\x9f\xe4\xb8\xad" "1|\xe4\xb8\xad");
+}
+
+static void test_upper_and_lower_pass_invalid_utf8_through(void **state)
+{
+	struct efx *e = *state;
+	static const char in[] = "a\xff" "b\xc3(\xe9";
+	char out[32];
+	sql_value arg = {.type = SQL_TYPE_STRING, .u.s = {in, sizeof in - 1}}, v;
+
+	assert_int_equal(sql_func_apply(e->f.a, SQL_FUNC_UPPER, &arg, 1, &v), 0);
+	assert_int_equal(v.u.s.len, sizeof in - 1);
+	memcpy(out, v.u.s.ptr, v.u.s.len);
+	assert_memory_equal(out, "A\xff" "B\xc3(\xe9", sizeof in - 1);
+	assert_int_equal(sql_func_apply(e->f.a, SQL_FUNC_LOWER, &v, 1, &v), 0);
+	assert_memory_equal(v.u.s.ptr, in, sizeof in - 1);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -716,6 +748,8 @@ int main(void)
 		TEST(test_order_by_position_and_alias_name_the_output_column),
 		TEST(test_order_by_position_out_of_range_is_an_error_naming_it),
 		TEST(test_smallest_bigint_literal_is_a_bigint),
+		TEST(test_upper_and_lower_map_every_script),
+		TEST(test_upper_and_lower_pass_invalid_utf8_through),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
