@@ -774,7 +774,7 @@ SELECT count(DISTINCT meeting_id) AS meetings, count(DISTINCT region) AS regions
 FROM qa.calls
 SQL
 
-# ---------------------------------------------------------------- ORDER BY positions and aliases, literals
+# ---------------------------------------------------------------- ORDER BY positions and aliases, literals, LIKE
 
 diffq order_by_position_over_union_all --ordered <<'SQL'
 SELECT region AS r, count(*) AS n FROM qa.calls WHERE region LIKE 'us-%' GROUP BY region
@@ -816,6 +816,14 @@ SELECT CAST(-9223372036854775808 AS STRING) AS s, length(CAST(-92233720368547758
 ==== sqlite
 SELECT CAST(-9223372036854775808 AS TEXT) AS s, length(CAST(-9223372036854775808 AS TEXT)) AS len,
   (-9223372036854775808 + 1) % 1000 AS next_up, -9223372036854775807 - 1 = -9223372036854775808 AS same
+SQL
+
+diffq like_wildcards_count_characters --bools a,b,c,d,e <<'SQL'
+SELECT 'é' LIKE '_' AS a, 'é' LIKE '__' AS b, 'aéz' LIKE 'a_z' AS c, 'a_é' LIKE 'a\__' AS d,
+  'abé' LIKE 'a\__' AS e
+==== sqlite
+SELECT 'é' LIKE '_' AS a, 'é' LIKE '__' AS b, 'aéz' LIKE 'a_z' AS c, 'a_é' LIKE 'a\__' ESCAPE '\' AS d,
+  'abé' LIKE 'a\__' ESCAPE '\' AS e
 SQL
 
 # ---------------------------------------------------------------- writes, then queries

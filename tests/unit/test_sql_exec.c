@@ -720,6 +720,19 @@ static void test_upper_and_lower_pass_invalid_utf8_through(void **state)
 	assert_memory_equal(v.u.s.ptr, in, sizeof in - 1);
 }
 
+static void test_like_wildcards_match_characters_not_bytes(void **state)
+{
+	struct efx *e = *state;
+
+	assert_string_equal(rows_of(e, "SELECT '\xc3\xa9' LIKE '_', '\xc3\xa9' LIKE '__', "
+				       "'\xe4\xb8\xad\xc3\xa9x' LIKE '_\xc3\xa9_', '\xf0\x9f\x98\x80' LIKE '_', "
+				       "'a\xc3\xa9z' LIKE 'a%z', 'a\xc3\xa9z' LIKE '%\xc3\xa9_'"),
+			    "true|false|true|true|true|true");
+	assert_string_equal(rows_of(e, "SELECT 'a_\xc3\xa9' LIKE 'a\\\\__', 'ab\xc3\xa9' LIKE 'a\\\\__', "
+				       "'5%' LIKE '_\\\\%', '\xc3\xa9%' LIKE '_\\\\%'"),
+			    "true|false|true|true");
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -750,6 +763,7 @@ int main(void)
 		TEST(test_smallest_bigint_literal_is_a_bigint),
 		TEST(test_upper_and_lower_map_every_script),
 		TEST(test_upper_and_lower_pass_invalid_utf8_through),
+		TEST(test_like_wildcards_match_characters_not_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
