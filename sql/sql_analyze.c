@@ -1512,6 +1512,22 @@ static void an_fix_ordinals(sql_expr *e, const sql_attr *attrs, uint32_t n)
 		an_fix_ordinals(e->args[i], attrs, n);
 }
 
+/* ORDER BY 2 names the second select-list column, as in Spark, whatever
+ * the query's shape: *SLOT (an integer literal) becomes a reference to
+ * that column of LIST's output (the select list, a DISTINCT or a UNION),
+ * of which the first VISIBLE columns are the select list's. */
+static int an_order_position(an_ctx *c, sql_expr **slot, const sql_plan *list, uint32_t visible)
+{
+	const sql_expr *e = *slot;
+	int64_t k = e->value.u.i;
+
+	if (k < 1 || (uint64_t)k > visible)
+		return an_fail(c, e->line, e->col, "ORDER BY position %lld is not in the select list",
+			       (long long)k);
+	*slot = an_column_ref(c, list->output, (uint32_t)(k - 1), e->line, e->col);
+	return 0;
+}
+
 /* P (FILTER or SORT) sits on a select list: resolve its expressions there.
  * Hidden columns added below are dropped again by a PROJECT on top. */
 static int an_over_select(an_ctx *c, sql_plan **slot, sql_plan *below, const char *clause)
@@ -1529,16 +1545,8 @@ static int an_over_select(an_ctx *c, sql_plan **slot, sql_plan *below, const cha
 		for (uint32_t i = 0; i < p->nsort && rc == 0; i++) {
 			sql_expr *e = p->sort[i].expr;
 
-			/* ORDER BY 2 names the second select-list column, as in Spark. */
 			if (an_is_int_literal(e)) {
-				int64_t k = e->value.u.i;
-
-				if (k < 1 || (uint64_t)k > visible)
-					return an_fail(c, e->line, e->col,
-						       "ORDER BY position %lld is not in the select list",
-						       (long long)k);
-				p->sort[i].expr = an_column_ref(c, below->output, (uint32_t)(k - 1), e->line,
-								e->col);
+				rc = an_order_position(c, &p->sort[i].expr, below, visible);
 				continue;
 			}
 			rc = an_extra(c, &p->sort[i].expr, below, clause);
@@ -1874,11 +1882,18 @@ static int an_plan(an_ctx *c, sql_plan **slot)
 			rc = an_over_select(c, slot, below, "ORDER BY");
 			break;
 		}
+		/* Over DISTINCT or UNION: the child's output is the select list. */
 		s.clause = "ORDER BY";
 		s.attrs = p->child[0]->output;
 		s.n = p->child[0]->noutput;
-		for (uint32_t i = 0; i < p->nsort && rc == 0; i++)
-			rc = an_expr(c, &p->sort[i].expr, &s);
+		for (uint32_t i = 0; i < p->nsort && rc == 0; i++) {
+			sql_expr **e = &p->sort[i].expr;
+
+			if (an_is_int_literal(*e))
+				rc = an_order_position(c, e, p->child[0], p->child[0]->noutput);
+			else
+				rc = an_expr(c, e, &s);
+		}
 		if (rc == 0)
 			rc = sql_plan_compute_output(c->a, p);
 		break;

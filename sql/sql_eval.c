@@ -10,8 +10,9 @@
  *   - operands of different types are coerced with sql_type_common() (the
  *     analyzer normally inserts the casts; this is the safety net), and every
  *     result is cast to the expression's resolved type.
- * Strings are byte strings: comparison is bytewise, LIKE's _ matches one
- * byte, lower/upper change ASCII letters only.
+ * Strings are byte strings: comparison is bytewise; LIKE's _ matches one
+ * UTF-8 character, and lower/upper map every character with a simple
+ * Unicode case mapping (sql_value.c).
  */
 #include "sql_int.h"
 
@@ -453,9 +454,22 @@ int sql_eval_const(sql_arena *a, const sql_expr *e, sql_value *out)
 	return sql_eval_node(a, e, NULL, out);
 }
 
-/* LIKE: % any run of bytes, _ one byte, \ makes the next pattern byte
- * literal.  Greedy with one backtrack point (the last %), which is enough
- * because % matches anything: linear in practice, O(n*m) at worst. */
+/* Bytes of the character at S[I] (N bytes in all): its first byte and the
+ * continuation bytes after it, as length() counts characters. */
+static size_t sql_like_char(const char *s, size_t n, size_t i)
+{
+	size_t j = i + 1;
+
+	while (j < n && ((unsigned char)s[j] & 0xC0) == 0x80)
+		j++;
+	return j - i;
+}
+
+/* LIKE: % any run of characters, _ one character (a UTF-8 code point; a
+ * byte that is not UTF-8 counts as one), \ makes the next pattern byte
+ * literal; other pattern bytes match themselves.  Greedy with one backtrack
+ * point (the last %), which is enough because % matches anything: linear
+ * in practice, O(n*m) at worst. */
 bool sql_like(const char *s, size_t n, const char *p, size_t pn)
 {
 	size_t si = 0, pi = 0, star_p = (size_t)-1, star_s = 0;
@@ -477,14 +491,16 @@ bool sql_like(const char *s, size_t n, const char *p, size_t pn)
 			}
 			if (any || pc == s[si]) {
 				pi += adv;
-				si++;
+				si += any ? sql_like_char(s, n, si) : 1;
 				continue;
 			}
 		}
 		if (star_p == (size_t)-1)
 			return false;
+		/* % takes one more character, never part of one. */
 		pi = star_p;
-		si = ++star_s;
+		star_s += sql_like_char(s, n, star_s);
+		si = star_s;
 	}
 	while (pi < pn && p[pi] == '%')
 		pi++;

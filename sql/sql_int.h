@@ -84,7 +84,7 @@ int sql_type_common(sql_type a, sql_type b, sql_type *out);
 int sql_eval(sql_arena *a, const sql_expr *e, const sql_value *row, sql_value *out);
 /* Evaluate an expression that references no column (constant folding). */
 int sql_eval_const(sql_arena *a, const sql_expr *e, sql_value *out);
-/* LIKE with % and _ (and \ as escape). */
+/* LIKE with % and _ over characters (UTF-8 code points), \ as escape. */
 bool sql_like(const char *s, size_t n, const char *pattern, size_t pn);
 
 /* ---- functions (sql_value.c) ---------------------------------------------------------- */

@@ -447,6 +447,21 @@ static int sql_parse_number(sql_parser *p, sql_expr **out)
 	return 0;
 }
 
+/* Whether T is the integer 9223372036854775808 (2^63, leading zeros
+ * allowed): out of bigint range, so a double on its own, but a bigint after
+ * a minus. */
+static bool sql_parse_is_int_min(const sql_token *t)
+{
+	static const char digits[] = "9223372036854775808";
+	uint32_t i = 0;
+
+	if (t->type != SQL_TOK_INTEGER)
+		return false;
+	while (i + 1 < t->len && t->ptr[i] == '0')
+		i++;
+	return t->len - i == sizeof digits - 1 && memcmp(t->ptr + i, digits, sizeof digits - 1) == 0;
+}
+
 /* DATE '...' or TIMESTAMP '...': the current token is the word. */
 static int sql_parse_typed_literal(sql_parser *p, bool timestamp, sql_expr **out)
 {
@@ -722,9 +737,9 @@ static int sql_parse_primary(sql_parser *p, sql_expr **out)
  * -1 is a literal, as a partition value must be. */
 static int sql_parse_unary(sql_parser *p, int minprec, sql_expr **out)
 {
-	uint32_t line = p->tok.line, col = p->tok.col;
+	uint32_t line = p->tok.line, col = p->tok.col, min_line, min_col;
 	bool is_not = sql_parse_is(p, "NOT");
-	bool minus = sql_parse_is_op(p, "-");
+	bool minus = sql_parse_is_op(p, "-"), int_min;
 	sql_expr *arg, *e;
 	int rc;
 
@@ -734,11 +749,24 @@ static int sql_parse_unary(sql_parser *p, int minprec, sql_expr **out)
 	if (rc)
 		return rc;
 	sql_parse_advance(p);
+	min_line = p->tok.line;
+	min_col = p->tok.col;
+	int_min = minus && sql_parse_is_int_min(&p->tok);
 	rc = sql_parse_binary(p, is_not ? SQL_PREC_NOT : SQL_PREC_UNARY, &arg);
 	sql_parse_leave(p);
 	if (rc)
 		return rc;
 	if (!is_not && !minus) {
+		*out = arg;
+		return 0;
+	}
+	if (int_min && arg->kind == SQL_EXPR_LITERAL && arg->line == min_line &&
+	    arg->col == min_col) {
+		/* -9223372036854775808: the one bigint whose magnitude is not one. */
+		arg->value.type = arg->type = SQL_TYPE_BIGINT;
+		arg->value.u.i = INT64_MIN;
+		arg->line = line;
+		arg->col = col;
 		*out = arg;
 		return 0;
 	}

@@ -19,11 +19,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <wctype.h>
 
 #define SQL_US_PER_DAY INT64_C(86400000000)
 
@@ -798,9 +801,131 @@ int sql_func_type(sql_func func, const sql_type *args, uint32_t nargs, sql_type 
 
 /* ---- function evaluation ------------------------------------------------------------- */
 
-/* Strings are byte strings: lower/upper/trim act on ASCII only and leave other
- * bytes alone; length and substr count UTF-8 characters (a byte that is not a
- * continuation byte starts one), as Spark does. */
+/* Strings are byte strings: trim acts on ASCII spaces only; length and
+ * substr count UTF-8 characters (a byte that is not a continuation byte
+ * starts one), as Spark does; lower and upper map every character that has
+ * a simple Unicode case mapping and leave bytes that are not UTF-8 alone. */
+
+/* The C.UTF-8 locale's character classes, for towupper_l/towlower_l
+ * (Unicode's simple case mappings, kept up to date by the C library); no
+ * global setlocale, so any thread may use it.  (locale_t)0 when the system
+ * lacks it: then only ASCII letters change case. */
+static locale_t sql_utf8_locale;
+static pthread_once_t sql_utf8_locale_once = PTHREAD_ONCE_INIT;
+
+static void sql_utf8_locale_init(void)
+{
+	sql_utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (sql_utf8_locale == (locale_t)0)
+		sql_utf8_locale = newlocale(LC_CTYPE_MASK, "C.utf8", (locale_t)0);
+}
+
+/* Decode the well-formed UTF-8 character at S (N bytes left, N > 0): its
+ * length, with the code point in *CP, or 0 when the bytes are not one
+ * (overlong forms, surrogates and values above U+10FFFF are not). */
+static uint32_t sql_utf8_decode(const unsigned char *s, uint32_t n, uint32_t *cp)
+{
+	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	uint32_t len, c = s[0];
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+		c &= 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		c &= 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		c &= 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (uint32_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3F);
+	}
+	if (c < min[len] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static uint32_t sql_utf8_encode(uint32_t c, char *out)
+{
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xC0 | c >> 6);
+		out[1] = (char)(0x80 | (c & 0x3F));
+		return 2;
+	}
+	if (c < 0x10000) {
+		out[0] = (char)(0xE0 | c >> 12);
+		out[1] = (char)(0x80 | (c >> 6 & 0x3F));
+		out[2] = (char)(0x80 | (c & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | c >> 18);
+	out[1] = (char)(0x80 | (c >> 12 & 0x3F));
+	out[2] = (char)(0x80 | (c >> 6 & 0x3F));
+	out[3] = (char)(0x80 | (c & 0x3F));
+	return 4;
+}
+
+/* upper (UPPER) or lower of the N bytes at S, in A: each UTF-8 character
+ * by its simple case mapping (one character to one: ß stays ß, where
+ * Spark's full mapping makes SS), every other byte as it is. */
+static const char *sql_case_map(sql_arena *a, const char *s, uint32_t n, bool upper,
+				uint32_t *len)
+{
+	const unsigned char *in = (const unsigned char *)s;
+	/* A mapped character is at most 3/2 of its bytes (2 -> 3). */
+	char *out = sql_arena_alloc(a, (size_t)n * 2 + 1);
+	uint32_t o = 0, i = 0;
+
+	pthread_once(&sql_utf8_locale_once, sql_utf8_locale_init);
+	while (i < n) {
+		uint32_t cp, k;
+
+		if (in[i] < 0x80) {
+			out[o++] = (char)(upper ? (in[i] >= 'a' && in[i] <= 'z' ? in[i] - 32 : in[i])
+					        : (in[i] >= 'A' && in[i] <= 'Z' ? in[i] + 32 : in[i]));
+			i++;
+			continue;
+		}
+		k = sql_utf8_decode(in + i, n - i, &cp);
+		if (k == 0) {
+			out[o++] = (char)in[i++];     /* not UTF-8: as it is */
+			continue;
+		}
+		if (sql_utf8_locale != (locale_t)0) {
+			wint_t m = upper ? towupper_l((wint_t)cp, sql_utf8_locale)
+					 : towlower_l((wint_t)cp, sql_utf8_locale);
+
+			/* (To ASCII too: U+0131 dotless i -> I.) */
+			if (m != (wint_t)cp && m <= 0x10FFFF && !(m >= 0xD800 && m <= 0xDFFF)) {
+				o += sql_utf8_encode((uint32_t)m, out + o);
+				i += k;
+				continue;
+			}
+		}
+		memcpy(out + o, in + i, k);
+		o += k;
+		i += k;
+	}
+	out[o] = '\0';
+	*len = o;
+	return out;
+}
 
 static uint32_t sql_utf8_chars(const char *s, uint32_t n)
 {
@@ -937,13 +1062,8 @@ int sql_func_apply(sql_arena *a, sql_func func, const sql_value *args, uint32_t 
 			return rc;
 		if (!a)
 			return -EINVAL;
-		char *p = sql_arena_alloc(a, s.u.s.len + 1);
-		for (uint32_t i = 0; i < s.u.s.len; i++) {
-			unsigned char c = (unsigned char)s.u.s.ptr[i];
-			p[i] = (char)(func == SQL_FUNC_LOWER ? (c < 0x80 ? tolower(c) : c)
-							     : (c < 0x80 ? toupper(c) : c));
-		}
-		r = (sql_value){.type = SQL_TYPE_STRING, .u.s = {p, s.u.s.len}};
+		r = (sql_value){.type = SQL_TYPE_STRING};
+		r.u.s.ptr = sql_case_map(a, s.u.s.ptr, s.u.s.len, func == SQL_FUNC_UPPER, &r.u.s.len);
 		break;
 	}
 	case SQL_FUNC_TRIM: {

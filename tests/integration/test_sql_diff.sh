@@ -774,6 +774,58 @@ SELECT count(DISTINCT meeting_id) AS meetings, count(DISTINCT region) AS regions
 FROM qa.calls
 SQL
 
+# ---------------------------------------------------------------- ORDER BY positions and aliases, literals, LIKE
+
+diffq order_by_position_over_union_all --ordered <<'SQL'
+SELECT region AS r, count(*) AS n FROM qa.calls WHERE region LIKE 'us-%' GROUP BY region
+UNION ALL
+SELECT client_type, count(*) FROM qa.calls WHERE client_type IS NOT NULL GROUP BY client_type
+ORDER BY 2 DESC, 1
+LIMIT 5
+SQL
+
+diffq order_by_position_over_union --ordered <<'SQL'
+SELECT region FROM qa.calls WHERE region IS NOT NULL
+UNION
+SELECT region FROM qa.regions WHERE region IS NOT NULL
+ORDER BY 1 DESC
+LIMIT 4
+SQL
+
+diffq order_by_alias_over_union_all --ordered <<'SQL'
+SELECT 2 AS x UNION ALL SELECT 3 UNION ALL SELECT 1 ORDER BY x LIMIT 2
+SQL
+
+diffq order_by_position_after_distinct --ordered <<'SQL'
+SELECT DISTINCT client_type, dt FROM qa.calls WHERE client_type IS NOT NULL
+ORDER BY 2 DESC, 1
+LIMIT 10
+SQL
+
+diffq order_by_alias_after_distinct --ordered <<'SQL'
+SELECT DISTINCT region AS r FROM qa.calls WHERE region IS NOT NULL ORDER BY r DESC
+SQL
+
+diffq order_by_position_after_group_by --ordered <<'SQL'
+SELECT dt, count(*) AS n, max(mos) AS best FROM qa.calls GROUP BY dt ORDER BY 2 DESC, 1 LIMIT 3
+SQL
+
+diffq smallest_bigint_literal --bools same <<'SQL'
+SELECT CAST(-9223372036854775808 AS STRING) AS s, length(CAST(-9223372036854775808 AS STRING)) AS len,
+  (-9223372036854775808 + 1) % 1000 AS next_up, -9223372036854775807 - 1 = -9223372036854775808 AS same
+==== sqlite
+SELECT CAST(-9223372036854775808 AS TEXT) AS s, length(CAST(-9223372036854775808 AS TEXT)) AS len,
+  (-9223372036854775808 + 1) % 1000 AS next_up, -9223372036854775807 - 1 = -9223372036854775808 AS same
+SQL
+
+diffq like_wildcards_count_characters --bools a,b,c,d,e <<'SQL'
+SELECT 'é' LIKE '_' AS a, 'é' LIKE '__' AS b, 'aéz' LIKE 'a_z' AS c, 'a_é' LIKE 'a\__' AS d,
+  'abé' LIKE 'a\__' AS e
+==== sqlite
+SELECT 'é' LIKE '_' AS a, 'é' LIKE '__' AS b, 'aéz' LIKE 'a_z' AS c, 'a_é' LIKE 'a\__' ESCAPE '\' AS d,
+  'abé' LIKE 'a\__' ESCAPE '\' AS e
+SQL
+
 # ---------------------------------------------------------------- writes, then queries
 
 diffq ctas_then_query <<'SQL'

@@ -54,6 +54,62 @@ static int run(struct efx *e, sql_plan *plan)
 	return sql_engine_embedded.run_query(&e->ctx, plan, NULL, &sink, &e->err);
 }
 
+/* Parse, analyze, optimize and plan the one query in TEXT, and run it:
+ * 0 and the rows in e->rows, or the first failing stage's error. */
+static int query(struct efx *e, const char *text)
+{
+	static const sql_limits limits = { .threads = 2, .memory_per_operator = 1 << 24,
+					   .memory_per_job = 1 << 26 };
+	sql_script script;
+	sql_stmt *st;
+	int rc;
+
+	fx_rows_free(&e->rows);
+	memset(&e->err, 0, sizeof e->err);
+	rc = sql_parse(e->f.a, text, strlen(text), &script, &e->err);
+	if (rc)
+		return rc;
+	assert_int_equal(script.nstmts, 1);
+	st = script.stmts[0];
+	rc = sql_analyze(e->f.a, &e->f.cat, st, &e->err);
+	if (rc == 0)
+		rc = sql_optimize(e->f.a, &e->f.cat, &st->query, NULL, &e->err);
+	if (rc == 0)
+		rc = sql_plan_physical(e->f.a, &limits, st->query, &e->err);
+	if (rc)
+		return rc;
+	return run(e, st->query);
+}
+
+/* The rows of TEXT, joined with spaces; fails the test if the query does. */
+static const char *rows_of(struct efx *e, const char *text)
+{
+	static char buf[4096];
+	size_t n = 0;
+	int rc = query(e, text);
+
+	if (rc) {
+		char msg[600];
+
+		sql_error_format(&e->err, msg, sizeof msg);
+		fail_msg("%s: %s", text, msg);
+	}
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < e->rows.n; i++)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? " " : "", e->rows.rows[i]);
+	return buf;
+}
+
+/* The error message of TEXT, which must fail. */
+static const char *error_of(struct efx *e, const char *text)
+{
+	static char msg[600];
+
+	assert_int_not_equal(query(e, text), 0);
+	sql_error_format(&e->err, msg, sizeof msg);
+	return msg;
+}
+
 /* sales.orders (id bigint, region string, amount double) PARTITIONED BY (dt string),
  * three days of two files each... */
 static void make_orders(struct efx *e)
@@ -578,6 +634,105 @@ static void test_scan_without_a_source_hook_reads_only_its_own_files(void **stat
 	assert_int_equal(e->rows.n, 0);
 }
 
+/* Column c: 2, 3, 1, 2. */
+#define V4 "(SELECT col1 AS c FROM (VALUES 2, 3, 1, 2) t) v"
+
+static void test_order_by_position_and_alias_name_the_output_column(void **state)
+{
+	struct efx *e = *state;
+
+	assert_string_equal(rows_of(e, "SELECT 2 AS x UNION ALL SELECT 3 UNION ALL SELECT 1 ORDER BY 1 LIMIT 1"),
+			    "1");
+	assert_string_equal(rows_of(e, "SELECT 2 AS x UNION ALL SELECT 3 UNION ALL SELECT 1 ORDER BY x DESC"),
+			    "3 2 1");
+	assert_string_equal(rows_of(e, "SELECT 2 AS x UNION SELECT 3 UNION SELECT 2 ORDER BY 1 DESC"), "3 2");
+	assert_string_equal(rows_of(e, "SELECT DISTINCT c FROM " V4 " ORDER BY 1 DESC"), "3 2 1");
+	assert_string_equal(rows_of(e, "SELECT DISTINCT c AS k FROM " V4 " ORDER BY k LIMIT 2"), "1 2");
+	assert_string_equal(rows_of(e, "SELECT DISTINCT 10 - c, c FROM " V4 " ORDER BY 2"),
+			    "9|1 8|2 7|3");
+	assert_string_equal(rows_of(e, "SELECT c, count(*) FROM " V4 " GROUP BY c "
+				       "ORDER BY 2 DESC, 1 LIMIT 2"), "2|2 1|1");
+	assert_string_equal(rows_of(e, "SELECT DISTINCT count(*) AS n FROM " V4 " "
+				       "GROUP BY c ORDER BY 1 DESC"), "2 1");
+	assert_string_equal(rows_of(e, "SELECT c, count(*) FROM " V4 " GROUP BY c "
+				       "HAVING count(*) > 0 ORDER BY 2, 1 DESC"), "3|1 1|1 2|2");
+	assert_string_equal(rows_of(e, "SELECT -c FROM " V4 " ORDER BY 1"), "-3 -2 -2 -1");
+	assert_string_equal(rows_of(e, "SELECT * FROM (SELECT 2 AS x UNION ALL SELECT 1) u ORDER BY 1"),
+			    "1 2");
+}
+
+static void test_order_by_position_out_of_range_is_an_error_naming_it(void **state)
+{
+	struct efx *e = *state;
+
+	assert_non_null(strstr(error_of(e, "SELECT 1 UNION ALL SELECT 2 ORDER BY 2"),
+			       "ORDER BY position 2 is not in the select list"));
+	assert_non_null(strstr(error_of(e, "SELECT DISTINCT c FROM " V4 " ORDER BY 0"),
+			       "ORDER BY position 0 is not in the select list"));
+	assert_non_null(strstr(error_of(e, "SELECT 1 UNION SELECT 2 ORDER BY 3 DESC"),
+			       "ORDER BY position 3 is not in the select list"));
+	assert_non_null(strstr(error_of(e, "SELECT c FROM " V4 " ORDER BY -1"),
+			       "ORDER BY position -1 is not in the select list"));
+}
+
+static void test_smallest_bigint_literal_is_a_bigint(void **state)
+{
+	struct efx *e = *state;
+
+	assert_string_equal(rows_of(e, "SELECT -9223372036854775808, -9223372036854775808 + 1, "
+				       "-9223372036854775807 - 1, -9223372036854775809"),
+			    "-9223372036854775808|-9223372036854775807|-9223372036854775808|"
+			    "-9.223372036854776E18");
+	assert_string_equal(rows_of(e, "SELECT col1 FROM (VALUES -9223372036854775808, 1, "
+				       "9223372036854775807) v ORDER BY 1 DESC"),
+			    "9223372036854775807 1 -9223372036854775808");
+}
+
+static void test_upper_and_lower_map_every_script(void **state)
+{
+	struct efx *e = *state;
+
+	assert_string_equal(rows_of(e, "SELECT upper('h\xc3\xa9llo'), lower('\xc3\x89T\xc3\x89')"),
+			    "H\xc3\x89LLO|\xc3\xa9t\xc3\xa9");
+	/* Greek, Cyrillic, Latin Extended, fullwidth. */
+	assert_string_equal(rows_of(e, "SELECT upper('\xce\xb1\xce\xb2\xce\xb3 \xd0\xbf\xd1\x80\xd0\xb8"
+				       " \xc5\x82\xc3\xb8 \xef\xbd\x81')"),
+			    "\xce\x91\xce\x92\xce\x93 \xd0\x9f\xd0\xa0\xd0\x98 \xc5\x81\xc3\x98 \xef\xbc\xa1");
+	assert_string_equal(rows_of(e, "SELECT lower('\xce\xa3\xce\xa9 \xd0\x96 \xc3\x84\xc3\x96')"),
+			    "\xcf\x83\xcf\x89 \xd0\xb6 \xc3\xa4\xc3\xb6");
+	/* No simple mapping: unchanged (sharp s, CJK, digits). */
+	assert_string_equal(rows_of(e, "SELECT upper('\xc3\x9f\xe4\xb8\xad" "1'), lower('\xe4\xb8\xad')"),
+			    "\xc3\x9f\xe4\xb8\xad" "1|\xe4\xb8\xad");
+}
+
+static void test_upper_and_lower_pass_invalid_utf8_through(void **state)
+{
+	struct efx *e = *state;
+	static const char in[] = "a\xff" "b\xc3(\xe9";
+	char out[32];
+	sql_value arg = {.type = SQL_TYPE_STRING, .u.s = {in, sizeof in - 1}}, v;
+
+	assert_int_equal(sql_func_apply(e->f.a, SQL_FUNC_UPPER, &arg, 1, &v), 0);
+	assert_int_equal(v.u.s.len, sizeof in - 1);
+	memcpy(out, v.u.s.ptr, v.u.s.len);
+	assert_memory_equal(out, "A\xff" "B\xc3(\xe9", sizeof in - 1);
+	assert_int_equal(sql_func_apply(e->f.a, SQL_FUNC_LOWER, &v, 1, &v), 0);
+	assert_memory_equal(v.u.s.ptr, in, sizeof in - 1);
+}
+
+static void test_like_wildcards_match_characters_not_bytes(void **state)
+{
+	struct efx *e = *state;
+
+	assert_string_equal(rows_of(e, "SELECT '\xc3\xa9' LIKE '_', '\xc3\xa9' LIKE '__', "
+				       "'\xe4\xb8\xad\xc3\xa9x' LIKE '_\xc3\xa9_', '\xf0\x9f\x98\x80' LIKE '_', "
+				       "'a\xc3\xa9z' LIKE 'a%z', 'a\xc3\xa9z' LIKE '%\xc3\xa9_'"),
+			    "true|false|true|true|true|true");
+	assert_string_equal(rows_of(e, "SELECT 'a_\xc3\xa9' LIKE 'a\\\\__', 'ab\xc3\xa9' LIKE 'a\\\\__', "
+				       "'5%' LIKE '_\\\\%', '\xc3\xa9%' LIKE '_\\\\%'"),
+			    "true|false|true|true");
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -603,6 +758,12 @@ int main(void)
 		TEST(test_cancel_stops_the_query),
 		TEST(test_scan_source_reads_another_tables_files_through_open_file),
 		TEST(test_scan_without_a_source_hook_reads_only_its_own_files),
+		TEST(test_order_by_position_and_alias_name_the_output_column),
+		TEST(test_order_by_position_out_of_range_is_an_error_naming_it),
+		TEST(test_smallest_bigint_literal_is_a_bigint),
+		TEST(test_upper_and_lower_map_every_script),
+		TEST(test_upper_and_lower_pass_invalid_utf8_through),
+		TEST(test_like_wildcards_match_characters_not_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

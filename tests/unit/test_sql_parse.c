@@ -414,6 +414,36 @@ static void test_parse_literals_of_every_type(void **state)
 	assert_int_equal(e[9]->value.type, SQL_TYPE_DOUBLE);
 }
 
+static void test_parse_smallest_bigint_literal_folds_its_minus(void **state)
+{
+	sql_stmt *s;
+	sql_expr **e;
+
+	(void)state;
+	s = parse_one("SELECT -9223372036854775808, 9223372036854775808, -9223372036854775809, "
+		      "-9223372036854775808.0, - 9223372036854775808 * 2, -00009223372036854775808, "
+		      "-(-9223372036854775808)");
+	e = s->query->exprs;
+	assert_int_equal(e[0]->kind, SQL_EXPR_LITERAL);
+	assert_int_equal(e[0]->value.type, SQL_TYPE_BIGINT);
+	assert_true(e[0]->value.u.i == INT64_MIN);
+	assert_int_equal(e[0]->col, 8);
+	/* Without the minus it is out of range: a double (Spark's DECIMAL(19,0)). */
+	assert_int_equal(e[1]->value.type, SQL_TYPE_DOUBLE);
+	assert_int_equal(e[2]->value.type, SQL_TYPE_DOUBLE);
+	assert_true(e[2]->value.u.d < -9.2e18);
+	assert_int_equal(e[3]->value.type, SQL_TYPE_DOUBLE);
+	/* The minus binds tighter than *: (-9223372036854775808) * 2. */
+	assert_int_equal(e[4]->kind, SQL_EXPR_BINARY);
+	assert_int_equal(e[4]->args[0]->value.type, SQL_TYPE_BIGINT);
+	assert_true(e[4]->args[0]->value.u.i == INT64_MIN);
+	assert_int_equal(e[5]->value.type, SQL_TYPE_BIGINT);
+	assert_true(e[5]->value.u.i == INT64_MIN);
+	/* Negating the smallest bigint again is left to the evaluator. */
+	assert_int_equal(e[6]->kind, SQL_EXPR_UNARY);
+	assert_true(e[6]->args[0]->value.u.i == INT64_MIN);
+}
+
 static void test_parse_string_escapes(void **state)
 {
 	sql_stmt *s;
@@ -1177,6 +1207,7 @@ int main(void)
 		cmocka_unit_test(test_parse_boolean_precedence_or_and_not),
 		cmocka_unit_test(test_parse_predicates_in_between_like_is),
 		cmocka_unit_test(test_parse_literals_of_every_type),
+		cmocka_unit_test(test_parse_smallest_bigint_literal_folds_its_minus),
 		cmocka_unit_test(test_parse_string_escapes),
 		cmocka_unit_test(test_parse_date_column_is_a_column_not_a_literal),
 		cmocka_unit_test(test_parse_invalid_date_literal_names_its_place),
