@@ -1463,7 +1463,7 @@ static int exec_join_build(exec_join *j)
 			j->next[rowi] = j->head[item];
 			j->head[item] = rowi + 1;
 		}
-		if ((rc = exec_mem(n, exec_join_bytes(j), "BroadcastHashJoin")))
+		if ((rc = exec_mem(n, exec_join_bytes(j), "HashJoin")))
 			return rc;
 	}
 }

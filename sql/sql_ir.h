@@ -230,7 +230,7 @@ typedef struct sql_scan {
 
 /* Physical annotations, filled by the physical planner. */
 typedef struct sql_phys {
-	const char *op;          /* "FileScan csv", "Filter", "HashAggregate", "BroadcastHashJoin", ... */
+	const char *op;          /* "FileScan csv", "Filter", "HashAggregate", "HashJoin", ... */
 	uint32_t stage;          /* pipeline stage (printed *(N)) */
 	uint32_t threads;        /* worker threads for this stage */
 	uint64_t memory_budget;  /* bytes this operator may hold before it spills or fails */

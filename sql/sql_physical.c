@@ -9,7 +9,10 @@
  *
  *   parallelism   input splits of a stage: the partitions a scan reads (a
  *                 partition is the unit the engine hands to a worker);
- *   threads       min(parallelism, the daemon's worker threads);
+ *   threads       for a scan, min(parallelism, the daemon's worker threads):
+ *                 the engine starts that many workers, each parsing and
+ *                 filtering whole files; every other operator runs in the
+ *                 job's one worker thread, and says so (threads=1);
  *   memory        for operators that hold rows (hash aggregate, hash join
  *                 build side, sort, distinct): an estimate of what they will
  *                 hold, at most memory_per_operator, and all of a job's
@@ -31,8 +34,6 @@
  * hash table overhead.  Deliberately generous. */
 #define HELD_BYTES_PER_ROW 96
 #define MIN_BUDGET ((uint64_t)4 << 20)
-/* A join whose build side is at most this big is a broadcast join. */
-#define BROADCAST_BYTES ((uint64_t)10 << 20)
 
 struct planner {
 	const sql_limits *limits;
@@ -103,17 +104,6 @@ static uint64_t held_rows(const sql_plan *p)
 	}
 }
 
-static uint64_t scan_bytes(const sql_plan *p)
-{
-	if (p->kind == SQL_PLAN_SCAN)
-		return p->scan->bytes_selected;
-	uint64_t b = 0;
-	for (int i = 0; i < 2; i++)
-		if (p->child[i])
-			b += scan_bytes(p->child[i]);
-	return b;
-}
-
 static const char *operator_name(const sql_plan *p)
 {
 	switch (p->kind) {
@@ -123,7 +113,9 @@ static const char *operator_name(const sql_plan *p)
 	case SQL_PLAN_PROJECT: return "Project";
 	case SQL_PLAN_AGGREGATE: return "HashAggregate";
 	case SQL_PLAN_JOIN:
-		return scan_bytes(p->child[1]) <= BROADCAST_BYTES ? "BroadcastHashJoin" : "ShuffledHashJoin";
+		/* One join runs, whatever the sizes: a hash table built from the
+		 * right side, probed with the left (printed BuildRight). */
+		return "HashJoin";
 	case SQL_PLAN_SORT: return "Sort";
 	case SQL_PLAN_LIMIT: return "CollectLimit";
 	case SQL_PLAN_DISTINCT: return "HashAggregate";
@@ -176,7 +168,10 @@ static int plan_node(struct planner *pl, sql_plan *p, sql_error *err)
 		p->phys.stage = p->child[0]->phys.stage;
 	uint32_t splits = stage_parallelism(p);
 	p->phys.parallelism = splits ? splits : 1;
+	/* Only a scan runs on several threads (sql_exec.c). */
 	uint32_t threads = pl->limits->threads ? pl->limits->threads : 1;
+	if (p->kind != SQL_PLAN_SCAN)
+		threads = 1;
 	p->phys.threads = p->phys.parallelism < threads ? p->phys.parallelism : threads;
 	if (holds_rows(p)) {
 		uint64_t want = held_rows(p) * HELD_BYTES_PER_ROW;

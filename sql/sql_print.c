@@ -318,6 +318,8 @@ static void sql_print_physical(const sql_plan *p, textbuf *out)
 				sql_expr_print(p->cond, true, out);
 			}
 		}
+		/* The engine builds its hash table from the right side. */
+		textbuf_puts(out, ", BuildRight");
 		break;
 	case SQL_PLAN_SORT:
 		textbuf_puts(out, " ");

@@ -54,9 +54,9 @@ static int run(struct efx *e, sql_plan *plan)
 	return sql_engine_embedded.run_query(&e->ctx, plan, NULL, &sink, &e->err);
 }
 
-/* Parse, analyze, optimize and plan the one query in TEXT, and run it:
- * 0 and the rows in e->rows, or the first failing stage's error. */
-static int query(struct efx *e, const char *text)
+/* Parse, analyze, optimize and plan the one query in TEXT: 0 and the
+ * physical plan in *OUT, or the first failing stage's error. */
+static int plan_query(struct efx *e, const char *text, sql_plan **out)
 {
 	static const sql_limits limits = { .threads = 2, .memory_per_operator = 1 << 24,
 					   .memory_per_job = 1 << 26 };
@@ -76,9 +76,27 @@ static int query(struct efx *e, const char *text)
 		rc = sql_optimize(e->f.a, &e->f.cat, &st->query, NULL, &e->err);
 	if (rc == 0)
 		rc = sql_plan_physical(e->f.a, &limits, st->query, &e->err);
-	if (rc)
-		return rc;
-	return run(e, st->query);
+	*out = st->query;
+	return rc;
+}
+
+/* Plan the one query in TEXT and run it: 0 and the rows in e->rows, or the
+ * first failing stage's error. */
+static int query(struct efx *e, const char *text)
+{
+	sql_plan *p;
+	int rc = plan_query(e, text, &p);
+
+	return rc ? rc : run(e, p);
+}
+
+/* The first node of KIND in P, depth first. */
+static sql_plan *find_node(sql_plan *p, sql_plan_kind kind)
+{
+	if (!p || p->kind == kind)
+		return p;
+	sql_plan *c = find_node(p->child[0], kind);
+	return c ? c : find_node(p->child[1], kind);
 }
 
 /* The rows of TEXT, joined with spaces; fails the test if the query does. */
@@ -733,6 +751,36 @@ static void test_like_wildcards_match_characters_not_bytes(void **state)
 			    "true|false|true|true");
 }
 
+/* Only scans run on several threads; everything else says threads=1, and
+ * the one join the engine has is named for what it is. */
+static void test_plan_states_the_threads_and_join_that_run(void **state)
+{
+	struct efx *e = *state;
+	sql_plan *p, *n;
+
+	make_orders(e);
+	assert_int_equal(plan_query(e, "SELECT a.region, count(*) AS n FROM sales.orders a "
+				       "JOIN sales.orders b ON a.id = b.id GROUP BY a.region "
+				       "ORDER BY n", &p), 0);
+	n = find_node(p, SQL_PLAN_SCAN);
+	assert_non_null(n);
+	assert_int_equal(n->phys.threads, 2);
+	n = find_node(p, SQL_PLAN_JOIN);
+	assert_non_null(n);
+	assert_string_equal(n->phys.op, "HashJoin");
+	assert_int_equal(n->phys.threads, 1);
+	assert_int_equal(find_node(p, SQL_PLAN_AGGREGATE)->phys.threads, 1);
+	assert_int_equal(find_node(p, SQL_PLAN_SORT)->phys.threads, 1);
+
+	textbuf b = TEXTBUF_INIT;
+	sql_plan_print(p, true, true, &b);
+	assert_int_equal(textbuf_error(&b), 0);
+	assert_non_null(strstr(b.data, "HashJoin [id#"));
+	assert_non_null(strstr(b.data, "Inner, BuildRight, threads=1"));
+	assert_null(strstr(b.data, "Broadcast"));
+	textbuf_free(&b);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -764,6 +812,7 @@ int main(void)
 		TEST(test_upper_and_lower_map_every_script),
 		TEST(test_upper_and_lower_pass_invalid_utf8_through),
 		TEST(test_like_wildcards_match_characters_not_bytes),
+		TEST(test_plan_states_the_threads_and_join_that_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -338,13 +338,13 @@ static sql_plan *physical_aggregate(void)
 				 .memory_budget = 64u << 20, .parallelism = 3 };
 	proj->exprs = list(1, col("region", 2, SQL_TYPE_STRING));
 	proj->nexprs = 1;
-	proj->phys = (sql_phys){ .op = "Project", .stage = 1, .threads = 2 };
+	proj->phys = (sql_phys){ .op = "Project", .stage = 1, .threads = 1 };
 	agg->groups = list(1, col("region", 2, SQL_TYPE_STRING));
 	agg->ngroups = 1;
 	agg->exprs = list(2, col("region", 2, SQL_TYPE_STRING), n);
 	agg->nexprs = 2;
 	set_output(agg, 2, col("region", 2, SQL_TYPE_STRING), col("n", 10, SQL_TYPE_BIGINT));
-	agg->phys = (sql_phys){ .op = "HashAggregate", .stage = 2, .threads = 4,
+	agg->phys = (sql_phys){ .op = "HashAggregate", .stage = 2, .threads = 1,
 				.memory_budget = 256u << 20, .parallelism = 4 };
 	return agg;
 }
@@ -376,10 +376,10 @@ static void test_print_physical_join_and_engine_counters(void **state)
 	j->lkeys = list(1, col("order_id", 1, SQL_TYPE_BIGINT));
 	j->rkeys = list(1, col("order_id", 4, SQL_TYPE_BIGINT));
 	j->nkeys = 1;
-	j->phys = (sql_phys){ .op = "BroadcastHashJoin", .stage = 1, .threads = 2,
+	j->phys = (sql_phys){ .op = "HashJoin", .stage = 1, .threads = 1,
 			      .memory_budget = 3ull << 30 };
 	assert_string_equal(render(j, true, true),
-			    "*(1) BroadcastHashJoin [order_id#1], [order_id#4], LeftOuter, threads=2, "
+			    "*(1) HashJoin [order_id#1], [order_id#4], LeftOuter, BuildRight, threads=1, "
 			    "memory=3.0 GiB\n"
 			    ":- *(1) FileScan csv warehouse.sales.orders[order_id#1,region#2,dt#3] "
 			    "PartitionFilters: [], PushedFilters: [], partitions: 3 of 365, threads=2\n"
