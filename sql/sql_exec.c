@@ -238,6 +238,7 @@ struct exec_node {
 	uint64_t rows_in_extra;  /* rows consumed that do not come from a child (scan) */
 	uint64_t worker_ns;      /* CPU time of scan workers */
 	uint64_t peak;
+	uint64_t peak_rows;      /* most rows held at once (SORT, TopN) */
 	bool done;
 };
 
@@ -1002,6 +1003,7 @@ static int exec_project_next(exec_node *n, exec_batch **out)
 typedef struct exec_limit {
 	exec_node base;
 	int64_t seen;
+	int64_t skipped;          /* of the plan's offset */
 } exec_limit;
 
 static int exec_limit_next(exec_node *n, exec_batch **out)
@@ -1011,17 +1013,29 @@ static int exec_limit_next(exec_node *n, exec_batch **out)
 	int rc;
 
 	*out = NULL;
-	if (n->plan->limit >= 0 && l->seen >= n->plan->limit)
+	for (;;) {
+		if (n->plan->limit >= 0 && l->seen >= n->plan->limit)
+			return 0;
+		if ((rc = exec_pull(n->child[0], &in)) || !in)
+			return rc;
+		n->out = *in;
+		n->out.cap = 0;  /* borrowed: never freed or grown here */
+		if (l->skipped < n->plan->offset) {
+			int64_t skip = n->plan->offset - l->skipped;
+			if (skip > (int64_t)in->nrows)
+				skip = in->nrows;
+			l->skipped += skip;
+			n->out.v += (size_t)skip * in->ncols;
+			n->out.nrows -= (uint32_t)skip;
+			if (!n->out.nrows)
+				continue;
+		}
+		if (n->plan->limit >= 0 && (int64_t)n->out.nrows > n->plan->limit - l->seen)
+			n->out.nrows = (uint32_t)(n->plan->limit - l->seen);
+		l->seen += n->out.nrows;
+		*out = &n->out;
 		return 0;
-	if ((rc = exec_pull(n->child[0], &in)) || !in)
-		return rc;
-	n->out = *in;
-	if (n->plan->limit >= 0 && (int64_t)in->nrows > n->plan->limit - l->seen)
-		n->out.nrows = (uint32_t)(n->plan->limit - l->seen);
-	n->out.cap = 0;  /* borrowed: never freed or grown here */
-	l->seen += n->out.nrows;
-	*out = &n->out;
-	return 0;
+	}
 }
 
 static void exec_borrowed_close(exec_node *n)
@@ -1551,19 +1565,29 @@ static void exec_join_close(exec_node *n)
 	free(j->rows);
 }
 
-/* ---- SORT -------------------------------------------------------------------------------- */
+/* ---- SORT and TopN ------------------------------------------------------------------------ */
 
 typedef struct exec_sort_row {
 	sql_value *row;
 	sql_value *keys;
 	uint64_t seq;             /* input order, for a stable sort */
+	size_t bytes;             /* TopN: the malloc'ed block ROW is (keys follow the row) */
 } exec_sort_row;
 
+/* A full sort keeps every row in its arena and sorts them at the end.  A
+ * TopN (phys.topn) keeps at most phys.topn_rows rows in a max-heap ordered by
+ * exec_sort_cmp, the worst kept row on top: a row better than the top
+ * replaces it, and the heap is sorted at the end.  exec_sort_cmp is a total
+ * order (input order breaks ties), so the rows kept and their order are
+ * exactly those of the full sort followed by the limit.  A TopN's rows are
+ * blocks of their own, freed when replaced, so what it holds stays bounded
+ * by topn_rows whatever the input. */
 typedef struct exec_sort {
 	exec_node base;
 	exec_sort_row *rows;
 	size_t cap;
-	uint64_t nrows, emitted;
+	uint64_t nrows, emitted, seq;
+	uint64_t held;            /* TopN: bytes of the kept rows' blocks */
 	bool built;
 } exec_sort;
 
@@ -1590,16 +1614,134 @@ static int exec_sort_cmp(const void *pa, const void *pb, void *arg)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* N values and their strings as one malloc'ed block at *OUT (BYTES long). */
+static int exec_row_block(const sql_value *src, uint32_t n, sql_value **out, size_t *bytes)
+{
+	size_t size = (n ? n : 1) * sizeof(sql_value);
+
+	for (uint32_t i = 0; i < n; i++)
+		if (src[i].type == SQL_TYPE_STRING && !src[i].null)
+			size += src[i].u.s.len;
+	sql_value *v = malloc(size);
+	if (!v)
+		return -ENOMEM;
+	char *str = (char *)(v + (n ? n : 1));
+	for (uint32_t i = 0; i < n; i++) {
+		v[i] = src[i];
+		if (src[i].type == SQL_TYPE_STRING && !src[i].null && src[i].u.s.len) {
+			memcpy(str, src[i].u.s.ptr, src[i].u.s.len);
+			v[i].u.s.ptr = str;
+			str += src[i].u.s.len;
+		}
+	}
+	*out = v;
+	*bytes = size;
+	return 0;
+}
+
+static void exec_heap_down(exec_sort_row *h, uint64_t n, uint64_t i, const sql_plan *p)
+{
+	for (;;) {
+		uint64_t l = 2 * i + 1, r = l + 1, top = i;
+		if (l < n && exec_sort_cmp(&h[l], &h[top], (void *)p) > 0)
+			top = l;
+		if (r < n && exec_sort_cmp(&h[r], &h[top], (void *)p) > 0)
+			top = r;
+		if (top == i)
+			return;
+		exec_sort_row t = h[i];
+		h[i] = h[top];
+		h[top] = t;
+		i = top;
+	}
+}
+
+static void exec_heap_up(exec_sort_row *h, uint64_t i, const sql_plan *p)
+{
+	while (i) {
+		uint64_t up = (i - 1) / 2;
+		if (exec_sort_cmp(&h[i], &h[up], (void *)p) <= 0)
+			return;
+		exec_sort_row t = h[i];
+		h[i] = h[up];
+		h[up] = t;
+		i = up;
+	}
+}
+
+/* Offer one input row (its values ROW and its sort KEYS) to a TopN. */
+static int exec_topn_add(exec_sort *s, const sql_value *row, const sql_value *keys)
+{
+	exec_node *n = &s->base;
+	const sql_plan *p = n->plan;
+	uint32_t nv = n->ncols + p->nsort;
+	exec_sort_row cand = {.keys = (sql_value *)keys, .seq = s->seq++};
+	int rc;
+
+	if (s->nrows >= p->phys.topn_rows) {
+		/* Full: only a row that sorts before the worst kept one gets in. */
+		if (!s->nrows || exec_sort_cmp(&cand, &s->rows[0], (void *)p) >= 0)
+			return 0;
+	}
+	sql_value vals[nv ? nv : 1];
+	memcpy(vals, row, n->ncols * sizeof *vals);
+	memcpy(vals + n->ncols, keys, p->nsort * sizeof *vals);
+	if ((rc = exec_row_block(vals, nv, &cand.row, &cand.bytes)))
+		return rc;
+	cand.keys = cand.row + n->ncols;
+	s->held += cand.bytes;
+	if (s->nrows >= p->phys.topn_rows) {
+		s->held -= s->rows[0].bytes;
+		free(s->rows[0].row);
+		s->rows[0] = cand;
+		exec_heap_down(s->rows, s->nrows, 0, p);
+		return 0;
+	}
+	if ((rc = BASE_ARRAY_RESERVE(s->rows, s->cap, (size_t)s->nrows + 1))) {
+		s->held -= cand.bytes;
+		free(cand.row);
+		return rc;
+	}
+	s->rows[s->nrows] = cand;
+	exec_heap_up(s->rows, s->nrows++, p);
+	if (s->nrows > n->peak_rows)
+		n->peak_rows = s->nrows;
+	return 0;
+}
+
+/* Keep one input row for a full sort. */
+static int exec_sort_add(exec_sort *s, const sql_value *row, const sql_value *keys)
+{
+	exec_node *n = &s->base;
+	int rc;
+
+	if ((rc = BASE_ARRAY_RESERVE(s->rows, s->cap, (size_t)s->nrows + 1)))
+		return rc;
+	exec_sort_row *sr = &s->rows[s->nrows];
+	sr->row = sql_arena_alloc(n->arena, (n->ncols + n->plan->nsort + 1) * sizeof(sql_value));
+	sr->keys = sr->row + n->ncols;
+	sr->bytes = 0;
+	exec_copy_values(n->arena, sr->row, row, n->ncols);
+	exec_copy_values(n->arena, sr->keys, keys, n->plan->nsort);
+	sr->seq = s->seq++;
+	s->nrows++;
+	if (s->nrows > n->peak_rows)
+		n->peak_rows = s->nrows;
+	return 0;
+}
+
 static int exec_sort_next(exec_node *n, exec_batch **out)
 {
 	exec_sort *s = (exec_sort *)n;
+	bool topn = n->plan->phys.topn;
 	exec_batch *in;
 	int rc;
 
 	*out = NULL;
 	if (!s->built) {
 		s->built = true;
-		for (;;) {
+		/* TopN of no rows: nothing to read. */
+		for (; !topn || n->plan->phys.topn_rows;) {
 			if ((rc = exec_pull(n->child[0], &in)))
 				return rc;
 			if (!in)
@@ -1611,16 +1753,12 @@ static int exec_sort_next(exec_node *n, exec_batch **out)
 				for (uint32_t k = 0; k < n->plan->nsort; k++)
 					if ((rc = sql_eval(n->scratch, n->plan->sort[k].expr, row, &keys[k])))
 						return exec_eval_error(n, n->plan->sort[k].expr, rc);
-				if ((rc = BASE_ARRAY_RESERVE(s->rows, s->cap, (size_t)s->nrows + 1)))
+				rc = topn ? exec_topn_add(s, row, keys) : exec_sort_add(s, row, keys);
+				if (rc)
 					return rc;
-				exec_sort_row *sr = &s->rows[s->nrows];
-				sr->row = sql_arena_alloc(n->arena, (n->ncols + n->plan->nsort + 1) * sizeof(sql_value));
-				sr->keys = sr->row + n->ncols;
-				exec_copy_values(n->arena, sr->row, row, n->ncols);
-				exec_copy_values(n->arena, sr->keys, keys, n->plan->nsort);
-				sr->seq = s->nrows++;
 			}
-			if ((rc = exec_mem(n, sql_arena_used(n->arena) + s->cap * sizeof *s->rows, "Sort")))
+			uint64_t bytes = (topn ? s->held : sql_arena_used(n->arena)) + s->cap * sizeof *s->rows;
+			if ((rc = exec_mem(n, bytes, topn ? "TopN" : "Sort")))
 				return rc;
 		}
 		if (s->nrows > 1)
@@ -1641,7 +1779,12 @@ static int exec_sort_next(exec_node *n, exec_batch **out)
 
 static void exec_sort_close(exec_node *n)
 {
-	free(((exec_sort *)n)->rows);
+	exec_sort *s = (exec_sort *)n;
+
+	if (n->plan->phys.topn)
+		for (uint64_t i = 0; i < s->nrows; i++)
+			free(s->rows[i].row);
+	free(s->rows);
 }
 
 /* ---- building the operator tree ----------------------------------------------------------- */
@@ -1663,6 +1806,7 @@ static void exec_free(exec_node *n)
 	n->plan->phys.cpu_ns = ns;
 	n->plan->phys.rows_in = in;
 	n->plan->phys.peak_memory = n->peak;
+	n->plan->phys.peak_rows = n->peak_rows;
 	for (uint32_t i = 0; i < 2; i++)
 		exec_free(n->child[i]);
 	free(n->out.v);

@@ -235,8 +235,13 @@ typedef struct sql_phys {
 	uint32_t threads;        /* worker threads for this stage */
 	uint64_t memory_budget;  /* bytes this operator may hold before it spills or fails */
 	uint32_t parallelism;    /* input splits (partitions or file ranges) */
+	/* SORT right under a LIMIT: a TopN that keeps only the first topn_rows
+	 * rows of the order (the limit plus the offset), never all its input. */
+	bool topn;
+	uint64_t topn_rows;
 	/* Filled by the engine while and after it runs. */
 	uint64_t rows_in, rows_out, peak_memory, cpu_ns;
+	uint64_t peak_rows;      /* most rows a SORT or TopN held at once */
 } sql_phys;
 
 typedef struct sql_plan sql_plan;
@@ -262,6 +267,7 @@ struct sql_plan {
 	sql_sort_key *sort;      /* SORT */
 	uint32_t nsort;
 	int64_t limit;           /* LIMIT */
+	int64_t offset;          /* LIMIT: rows skipped before the first returned (OFFSET) */
 	const char *alias;       /* ALIAS */
 	sql_expr ***rows;        /* VALUES: nrows rows of ncols expressions */
 	uint32_t nrows, ncols;

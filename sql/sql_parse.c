@@ -1401,7 +1401,32 @@ static int sql_parse_with(sql_parser *p, sql_plan **out)
 	return 0;
 }
 
-/* [WITH ...] term [UNION [ALL] term]... [ORDER BY ...] [LIMIT n] */
+/* The row count after LIMIT or OFFSET (WHAT) into *OUT. */
+static int sql_parse_row_count(sql_parser *p, const char *what, int64_t *out)
+{
+	char buf[32];
+
+	if (p->tok.type != SQL_TOK_INTEGER) {
+		snprintf(buf, sizeof buf, "a row count after %s", what);
+		return sql_parse_expected(p, buf);
+	}
+	if (p->tok.len >= sizeof buf) {
+		sql_error_set(p->err, p->tok.line, p->tok.col, "%s is too large", what);
+		return -EINVAL;
+	}
+	memcpy(buf, p->tok.ptr, p->tok.len);
+	buf[p->tok.len] = '\0';
+	errno = 0;
+	*out = strtoll(buf, NULL, 10);
+	if (errno == ERANGE) {
+		sql_error_set(p->err, p->tok.line, p->tok.col, "%s is too large", what);
+		return -EINVAL;
+	}
+	sql_parse_advance(p);
+	return 0;
+}
+
+/* [WITH ...] term [UNION [ALL] term]... [ORDER BY ...] [LIMIT n [OFFSET m]] */
 static int sql_parse_query(sql_parser *p, sql_plan **out)
 {
 	sql_plan *with = NULL, *top, *right, *u;
@@ -1449,25 +1474,16 @@ static int sql_parse_query(sql_parser *p, sql_plan **out)
 	}
 	if (sql_parse_is(p, "LIMIT")) {
 		uint32_t line = p->tok.line, col = p->tok.col;
-		char buf[32];
 
 		sql_parse_advance(p);
-		if (p->tok.type != SQL_TOK_INTEGER)
-			return sql_parse_expected(p, "a row count after LIMIT");
-		if (p->tok.len >= sizeof buf) {
-			sql_error_set(p->err, p->tok.line, p->tok.col, "LIMIT is too large");
-			return -EINVAL;
-		}
-		memcpy(buf, p->tok.ptr, p->tok.len);
-		buf[p->tok.len] = '\0';
-		errno = 0;
 		top = sql_parse_wrap(p, SQL_PLAN_LIMIT, top, line, col);
-		top->limit = strtoll(buf, NULL, 10);
-		if (errno == ERANGE) {
-			sql_error_set(p->err, p->tok.line, p->tok.col, "LIMIT is too large");
-			return -EINVAL;
+		rc = sql_parse_row_count(p, "LIMIT", &top->limit);
+		if (!rc && sql_parse_is(p, "OFFSET")) {
+			sql_parse_advance(p);
+			rc = sql_parse_row_count(p, "OFFSET", &top->offset);
 		}
-		sql_parse_advance(p);
+		if (rc)
+			return rc;
 	}
 	if (with) {
 		with->child[0] = top;

@@ -21,6 +21,9 @@
  *                 more fails with a message naming its budget: it never
  *                 takes the daemon down.
  *
+ * A sort right under a LIMIT is a TopN: it keeps the limit plus the offset
+ * rows, and is sized for those.
+ *
  * Stages follow Spark's whole-stage code generation boundaries: an operator
  * that must see all its input before producing output (aggregate, sort,
  * distinct, the build side of a join) ends the stage below it.
@@ -70,6 +73,7 @@ static uint64_t estimate_rows(const sql_plan *p)
 		return estimate_rows(p->child[0]) + estimate_rows(p->child[1]);
 	case SQL_PLAN_LIMIT: {
 		uint64_t c = estimate_rows(p->child[0]);
+		c = c > (uint64_t)p->offset ? c - (uint64_t)p->offset : 0;
 		return p->limit >= 0 && (uint64_t)p->limit < c ? (uint64_t)p->limit : c;
 	}
 	case SQL_PLAN_VALUES:
@@ -95,8 +99,10 @@ static uint64_t held_rows(const sql_plan *p)
 	case SQL_PLAN_AGGREGATE:
 	case SQL_PLAN_DISTINCT:
 		return estimate_rows(p);
-	case SQL_PLAN_SORT:
-		return estimate_rows(p->child[0]);
+	case SQL_PLAN_SORT: {
+		uint64_t c = estimate_rows(p->child[0]);
+		return p->phys.topn && p->phys.topn_rows < c ? p->phys.topn_rows : c;
+	}
 	case SQL_PLAN_JOIN:
 		return estimate_rows(p->child[1]);
 	default:
@@ -116,7 +122,7 @@ static const char *operator_name(const sql_plan *p)
 		/* One join runs, whatever the sizes: a hash table built from the
 		 * right side, probed with the left (printed BuildRight). */
 		return "HashJoin";
-	case SQL_PLAN_SORT: return "Sort";
+	case SQL_PLAN_SORT: return p->phys.topn ? "TopN" : "Sort";
 	case SQL_PLAN_LIMIT: return "CollectLimit";
 	case SQL_PLAN_DISTINCT: return "HashAggregate";
 	case SQL_PLAN_UNION: return "Union";
@@ -146,6 +152,13 @@ static uint32_t stage_parallelism(const sql_plan *p)
 
 static int plan_node(struct planner *pl, sql_plan *p, sql_error *err)
 {
+	/* ORDER BY ... LIMIT n [OFFSET m]: the sort only ever needs its first
+	 * n + m rows, so it becomes a TopN that keeps no more than those. */
+	if (p->kind == SQL_PLAN_LIMIT && p->limit >= 0 && p->child[0] &&
+	    p->child[0]->kind == SQL_PLAN_SORT) {
+		p->child[0]->phys.topn = true;
+		p->child[0]->phys.topn_rows = (uint64_t)p->limit + (uint64_t)p->offset;
+	}
 	for (int i = 0; i < 2; i++)
 		if (p->child[i]) {
 			int rc = plan_node(pl, p->child[i], err);

@@ -220,6 +220,8 @@ static void sql_print_logical(const sql_plan *p, bool resolved, textbuf *out)
 		break;
 	case SQL_PLAN_LIMIT:
 		textbuf_printf(out, "Limit %" PRId64, p->limit);
+		if (p->offset)
+			textbuf_printf(out, ", offset=%" PRId64, p->offset);
 		break;
 	case SQL_PLAN_DISTINCT:
 		textbuf_puts(out, "Distinct");
@@ -324,10 +326,15 @@ static void sql_print_physical(const sql_plan *p, textbuf *out)
 	case SQL_PLAN_SORT:
 		textbuf_puts(out, " ");
 		sql_print_sort_keys(p, true, out);
-		textbuf_puts(out, ", true");
+		if (ph->topn)
+			textbuf_printf(out, ", limit=%" PRIu64, ph->topn_rows);
+		else
+			textbuf_puts(out, ", true");
 		break;
 	case SQL_PLAN_LIMIT:
 		textbuf_printf(out, " %" PRId64, p->limit);
+		if (p->offset)
+			textbuf_printf(out, ", offset=%" PRId64, p->offset);
 		break;
 	case SQL_PLAN_ALIAS:
 		textbuf_printf(out, " %s", p->alias);

@@ -3,6 +3,7 @@
  * IR constructors, against a temporary metastore and data files.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -781,6 +782,111 @@ static void test_plan_states_the_threads_and_join_that_run(void **state)
 	textbuf_free(&b);
 }
 
+/* sales.rnd (id bigint, k bigint, s string, d double): ROWS seeded random
+ * rows in one file (so one scan thread, and input order is file order),
+ * with few distinct keys (many ties) and NULLs in every key. */
+static void make_random(struct efx *e, uint32_t rows)
+{
+	textbuf b = TEXTBUF_INIT;
+	uint64_t x = 42;
+
+	assert_int_equal(fx_table(&e->f, "sales", "rnd", STORE_FORMAT_CSV, true,
+				  "id:bigint,k:bigint,s:string,d:double", ""), 0);
+	textbuf_puts(&b, "id,k,s,d\n");
+	for (uint32_t i = 0; i < rows; i++) {
+		uint32_t r[3];
+		for (int j = 0; j < 3; j++) {
+			x = x * 6364136223846793005u + 1442695040888963407u;
+			r[j] = (uint32_t)(x >> 33);
+		}
+		textbuf_printf(&b, "%u,", i);
+		if (r[0] % 7)
+			textbuf_printf(&b, "%u", r[0] % 5);
+		textbuf_puts(&b, ",");
+		if (r[1] % 5)
+			textbuf_printf(&b, "s%u", r[1] % 4);
+		textbuf_puts(&b, ",");
+		if (r[2] % 6)
+			textbuf_printf(&b, "%u.5", r[2] % 9);
+		textbuf_puts(&b, "\n");
+	}
+	assert_int_equal(textbuf_error(&b), 0);
+	assert_int_equal(fx_add_file(&e->f, "sales", "rnd", NULL, "part-0.csv", b.data), 0);
+	textbuf_free(&b);
+}
+
+/* ORDER BY ... LIMIT n [OFFSET m] keeps no more than n + m rows, and gives
+ * exactly the rows and order of the full sort cut to the limit. */
+static void test_top_n_equals_sort_then_limit_and_holds_only_n_rows(void **state)
+{
+	struct efx *e = *state;
+	static const char *orders[] = {
+		"k", "k DESC", "k NULLS LAST, s DESC", "s DESC NULLS FIRST, d", "d DESC, k, s",
+	};
+	static const struct { int64_t n, off; } cuts[] = {
+		{0, 0}, {1, 0}, {7, 0}, {100, 0}, {499, 0}, {500, 0}, {1000, 0},
+		{1, 3}, {10, 95}, {50, 480}, {5, 500}, {0, 10},
+	};
+	enum { ROWS = 500 };
+	char *full[ROWS];
+	char text[256];
+	sql_plan *p;
+
+	make_random(e, ROWS);
+	for (size_t o = 0; o < sizeof orders / sizeof *orders; o++) {
+		snprintf(text, sizeof text, "SELECT id, k, s, d FROM sales.rnd ORDER BY %s", orders[o]);
+		assert_int_equal(plan_query(e, text, &p), 0);
+		assert_string_equal(find_node(p, SQL_PLAN_SORT)->phys.op, "Sort");
+		assert_int_equal(run(e, p), 0);
+		assert_int_equal(e->rows.n, ROWS);
+		assert_int_equal(find_node(p, SQL_PLAN_SORT)->phys.peak_rows, ROWS);
+		for (uint32_t i = 0; i < ROWS; i++)
+			full[i] = strdup(e->rows.rows[i]);
+		for (size_t c = 0; c < sizeof cuts / sizeof *cuts; c++) {
+			int64_t n = cuts[c].n, off = cuts[c].off;
+			int len = snprintf(text, sizeof text, "SELECT id, k, s, d FROM sales.rnd "
+					   "ORDER BY %s LIMIT %" PRId64, orders[o], n);
+			if (off)
+				snprintf(text + len, sizeof text - (size_t)len, " OFFSET %" PRId64, off);
+			assert_int_equal(plan_query(e, text, &p), 0);
+			sql_plan *sort = find_node(p, SQL_PLAN_SORT);
+			assert_string_equal(sort->phys.op, "TopN");
+			assert_int_equal(sort->phys.topn_rows, (uint64_t)(n + off));
+			assert_int_equal(run(e, p), 0);
+			int64_t want = ROWS - off < n ? ROWS - off : n;
+			if (want < 0)
+				want = 0;
+			assert_int_equal(e->rows.n, (uint32_t)want);
+			for (uint32_t i = 0; i < e->rows.n; i++)
+				assert_string_equal(e->rows.rows[i], full[off + i]);
+			assert_true(sort->phys.peak_rows <= (uint64_t)(n + off));
+			assert_true(sort->phys.peak_rows <= ROWS);
+		}
+		for (uint32_t i = 0; i < ROWS; i++)
+			free(full[i]);
+	}
+}
+
+static void test_limit_offset_skips_rows_and_plans_show_top_n(void **state)
+{
+	struct efx *e = *state;
+	sql_plan *p;
+
+	assert_string_equal(rows_of(e, "SELECT col1 FROM (VALUES 5, 3, NULL, 1, 4, 2) v "
+				       "ORDER BY col1 DESC LIMIT 2 OFFSET 1"), "4 3");
+	assert_string_equal(rows_of(e, "SELECT col1 FROM (VALUES 5, 3, 1) v LIMIT 5 OFFSET 1"), "3 1");
+	assert_string_equal(rows_of(e, "SELECT col1 FROM (VALUES 5, 3, 1) v LIMIT 2 OFFSET 3"), "");
+	assert_int_equal(plan_query(e, "SELECT col1 FROM (VALUES 5, 3, 1) v ORDER BY col1 "
+				       "LIMIT 2 OFFSET 1", &p), 0);
+	textbuf b = TEXTBUF_INIT;
+	sql_plan_print(p, true, true, &b);
+	assert_int_equal(textbuf_error(&b), 0);
+	assert_non_null(strstr(b.data, "CollectLimit 2, offset=1, threads=1"));
+	assert_non_null(strstr(b.data, "TopN [col1#"));
+	assert_non_null(strstr(b.data, " ASC NULLS FIRST], limit=3, threads=1"));
+	textbuf_free(&b);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -813,6 +919,8 @@ int main(void)
 		TEST(test_upper_and_lower_pass_invalid_utf8_through),
 		TEST(test_like_wildcards_match_characters_not_bytes),
 		TEST(test_plan_states_the_threads_and_join_that_run),
+		TEST(test_top_n_equals_sort_then_limit_and_holds_only_n_rows),
+		TEST(test_limit_offset_skips_rows_and_plans_show_top_n),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
