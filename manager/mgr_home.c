@@ -163,9 +163,13 @@ static void fix_one(struct fix *f, int fd, const char *path, const struct stat *
 		f->changed++;
 }
 
+/* What a directory of the walk is: the home, its pipeline-state (whose
+ * children are each a user's own), or any other. */
+enum fix_dir { FIX_OTHER, FIX_HOME, FIX_PSTATE };
+
 /* Fix PATH, open as FD (O_NOFOLLOW), and below it when it is a directory.
  * Takes FD. */
-static void fix_tree(struct fix *f, int fd, const char *path, bool own_only, bool is_pstate)
+static void fix_tree(struct fix *f, int fd, const char *path, bool own_only, enum fix_dir kind)
 {
 	struct stat st;
 	struct statfs sfs;
@@ -211,7 +215,8 @@ static void fix_tree(struct fix *f, int fd, const char *path, bool own_only, boo
 			continue;
 		}
 		/* Below HOME/pipeline-state each user's own directory. */
-		fix_tree(f, cfd, child, own_only || is_pstate, false);
+		bool pstate = kind == FIX_HOME && !strcmp(de->d_name, PIPELINE_STATE_DIR);
+		fix_tree(f, cfd, child, own_only || kind == FIX_PSTATE, pstate ? FIX_PSTATE : FIX_OTHER);
 	}
 	closedir(d);
 }
@@ -224,41 +229,7 @@ static void fix_root(struct fix *f, const char *root, bool is_home)
 			fix_fail(f, root, "open", errno);
 		return;
 	}
-	if (!is_home) {
-		fix_tree(f, fd, root, false, false);
-		return;
-	}
-	/* The home: its pipeline-state is walked with the knowledge of what
-	 * it is; the rest as it comes. */
-	struct stat st;
-	if (fstat(fd, &st) == 0)
-		fix_one(f, fd, root, &st, false);
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		fix_fail(f, root, "read", errno);
-		close(fd);
-		return;
-	}
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		char child[PATH_MAX];
-		struct stat cst;
-		if (base_path_format(child, sizeof child, "%s/%s", root, de->d_name) ||
-		    fstatat(dirfd(d), de->d_name, &cst, AT_SYMLINK_NOFOLLOW) ||
-		    (!S_ISDIR(cst.st_mode) && !S_ISREG(cst.st_mode)))
-			continue;
-		int cfd = openat(dirfd(d), de->d_name,
-				 O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-		if (cfd < 0) {
-			if (errno != ENOENT && errno != ELOOP)
-				fix_fail(f, child, "open", errno);
-			continue;
-		}
-		fix_tree(f, cfd, child, false, !strcmp(de->d_name, PIPELINE_STATE_DIR));
-	}
-	closedir(d);
+	fix_tree(f, fd, root, false, is_home ? FIX_HOME : FIX_OTHER);
 }
 
 /* Is PATH HOME or below it? */
