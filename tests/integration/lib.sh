@@ -660,6 +660,25 @@ mf_users_remove() {
 	MF_USERS=()
 }
 
+# mf_shared_home : the start of a test of several users (needs root): a
+# temporary directory the users can only pass through to the mount point,
+# and a new home.  Add the users, then mf_mount_shared.
+mf_shared_home() {
+	mf_require_root
+	mf_require_fuse
+	mf_require_binaries
+	mf_tmpdir
+	chmod 711 "$MF_TMP"   # the users reach the mount point, nothing else
+	mf_init
+}
+
+# mf_mount_shared : mount $H on $M with -o allow_other (aborts on failure)
+# and point AUDIT at the home's audit log.
+mf_mount_shared() {
+	mf_mount "$H" "$M" -o allow_other || mf_abort "mount with -o allow_other"
+	AUDIT=$H/manager/audit.log
+}
+
 # mf_as USER CMD... : run CMD as USER (its uid and primary gid, no other
 # groups), with the command timeout
 mf_as() {

@@ -11,20 +11,14 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-mf_require_root
-mf_require_fuse
-mf_require_binaries
-mf_tmpdir
-chmod 711 "$MF_TMP"   # the users reach the mount point, nothing else
-mf_init
+mf_shared_home
 ALICE=mfa_$$_alice
 BOB=mfa_$$_bob
 mf_add_user "$ALICE"
 mf_add_user "$BOB"
 AUID=$(id -u "$ALICE")
 BUID=$(id -u "$BOB")
-mf_mount "$H" "$M" -o allow_other || mf_abort "mount with -o allow_other"
-AUDIT=$H/manager/audit.log
+mf_mount_shared
 J=$M/jobs
 
 # ---------------------------------------------------------------- the superuser's data

@@ -15,20 +15,14 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-mf_require_root
-mf_require_fuse
-mf_require_binaries
-mf_tmpdir
-chmod 711 "$MF_TMP"   # the users reach the mount point, nothing else
-mf_init
+mf_shared_home
 A=mfn_$$_a
 B=mfn_$$_b
 mf_add_user "$A"
 mf_add_user "$B"
 AUID=$(id -u "$A")
 BUID=$(id -u "$B")
-mf_mount "$H" "$M" -o allow_other || mf_abort "mount with -o allow_other"
-AUDIT=$H/manager/audit.log
+mf_mount_shared
 J=$M/jobs
 JD=$H/manager/jobs
 chmod 755 "$SRC"

@@ -11,17 +11,11 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-mf_require_root
-mf_require_fuse
-mf_require_binaries
-mf_tmpdir
-chmod 711 "$MF_TMP"   # the user reaches the mount point, nothing else
-mf_init
+mf_shared_home
 BOB=mft_$$_gbob
 mf_add_user "$BOB"
 BUID=$(id -u "$BOB")
-mf_mount "$H" "$M" -o allow_other || mf_abort "mount with -o allow_other"
-AUDIT=$H/manager/audit.log
+mf_mount_shared
 J=$M/jobs
 S=$M/sync
 L=$M/lake

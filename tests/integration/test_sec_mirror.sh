@@ -13,17 +13,11 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-mf_require_root
-mf_require_fuse
-mf_require_binaries
-mf_tmpdir
-chmod 711 "$MF_TMP"
-mf_init
+mf_shared_home
 U=mfs_$$_m
 mf_add_user "$U"
 UUID=$(id -u "$U")
-mf_mount "$H" "$M" -o allow_other || mf_abort "mount with -o allow_other"
-AUDIT=$H/manager/audit.log
+mf_mount_shared
 J=$M/jobs
 SECRET=123-45-6789
 

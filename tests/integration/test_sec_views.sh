@@ -28,19 +28,13 @@
 
 WAIT_SYNC=10
 
-mf_require_root
-mf_require_fuse
-mf_require_binaries
-mf_tmpdir
-chmod 711 "$MF_TMP"   # the users reach the mount point, nothing else
-mf_init
+mf_shared_home
 U=mfv_$$_u
 mf_add_user "$U"
 UUID_=$(id -u "$U")
 A=mfv_$$_a
 mf_add_user "$A"
-mf_mount "$H" "$M" -o allow_other || mf_abort "mount with -o allow_other"
-AUDIT=$H/manager/audit.log
+mf_mount_shared
 J=$M/jobs
 PL=$M/pipelines
 SCHEMA=$'format csv\nheader true\ncolumn id bigint\ncolumn amount double\npartition region string\n'
