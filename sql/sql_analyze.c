@@ -815,6 +815,11 @@ static int an_expr(an_ctx *c, sql_expr **slot, an_scope *s)
 	case SQL_EXPR_STAR:
 		rc = an_fail(c, e->line, e->col, "* is only allowed in a select list or count(*)");
 		break;
+	case SQL_EXPR_SCALAR_SUBQUERY:
+	case SQL_EXPR_EXISTS:
+	case SQL_EXPR_IN_SUBQUERY:
+		rc = an_fail(c, e->line, e->col, "subqueries in expressions are not supported yet");
+		break;
 	case SQL_EXPR_UNARY:
 		rc = an_args(c, e, s, 0);
 		if (rc)

@@ -590,5 +590,17 @@ void sql_expr_print(const sql_expr *e, bool resolved, textbuf *out)
 		else
 			textbuf_printf(out, " AS %s#?", e->name);
 		break;
+	case SQL_EXPR_SCALAR_SUBQUERY:
+		textbuf_puts(out, "scalar-subquery");
+		break;
+	case SQL_EXPR_EXISTS:
+		textbuf_puts(out, e->negated ? "NOT exists(subquery)" : "exists(subquery)");
+		break;
+	case SQL_EXPR_IN_SUBQUERY:
+		if (e->negated)
+			textbuf_puts(out, "NOT ");
+		sql_expr_print(e->args[0], resolved, out);
+		textbuf_puts(out, " IN (list)");
+		break;
 	}
 }

@@ -109,6 +109,11 @@ typedef enum sql_expr_kind {
 	SQL_EXPR_FUNC,           /* name(args...); resolved: func */
 	SQL_EXPR_AGG,            /* agg(args[0]) or count(*) with nargs 0; distinct */
 	SQL_EXPR_ALIAS,          /* args[0] AS name; attr_id is the new attribute */
+	/* Subquery expressions (subquery holds the query); the optimizer
+	 * rewrites each into a join before planning. */
+	SQL_EXPR_SCALAR_SUBQUERY,/* (SELECT one column ...) */
+	SQL_EXPR_EXISTS,         /* [NOT] EXISTS (subquery) (negated) */
+	SQL_EXPR_IN_SUBQUERY,    /* args[0] [NOT] IN (subquery) (negated) */
 } sql_expr_kind;
 
 typedef enum sql_op {
@@ -136,6 +141,7 @@ typedef enum sql_func {
 } sql_func;
 
 typedef struct sql_expr sql_expr;
+typedef struct sql_plan sql_plan;
 struct sql_expr {
 	sql_expr_kind kind;
 	sql_type type;           /* set by the analyzer (SQL_TYPE_NULL before) */
@@ -157,6 +163,7 @@ struct sql_expr {
 	/* CASE args: [operand] when1 then1 when2 then2 ... [else] */
 	sql_expr **args;
 	uint32_t nargs;
+	sql_plan *subquery;      /* SCALAR_SUBQUERY, EXISTS, IN_SUBQUERY */
 };
 
 /* ---- plans ---------------------------------------------------------------------------- */
@@ -188,7 +195,15 @@ typedef enum sql_plan_kind {
 	SQL_PLAN_ONE_ROW,        /* SELECT without FROM */
 } sql_plan_kind;
 
-typedef enum sql_join_type { SQL_JOIN_INNER = 1, SQL_JOIN_LEFT } sql_join_type;
+/* Join types as Catalyst names them.  LEFT_SEMI and LEFT_ANTI output only
+ * the left side's columns: a left row once if it has a match (semi) or
+ * none (anti).  A null-aware anti join (plan->null_aware, for NOT IN)
+ * also drops every left row when the right side holds a NULL key, and a
+ * left row whose key is NULL unless the right side is empty. */
+typedef enum sql_join_type {
+	SQL_JOIN_INNER = 1, SQL_JOIN_LEFT, SQL_JOIN_RIGHT, SQL_JOIN_FULL,
+	SQL_JOIN_LEFT_SEMI, SQL_JOIN_LEFT_ANTI,
+} sql_join_type;
 
 typedef struct sql_sort_key {
 	sql_expr *expr;
@@ -244,7 +259,6 @@ typedef struct sql_phys {
 	uint64_t peak_rows;      /* most rows a SORT or TopN held at once */
 } sql_phys;
 
-typedef struct sql_plan sql_plan;
 struct sql_plan {
 	sql_plan_kind kind;
 	uint32_t line, col;
@@ -258,6 +272,7 @@ struct sql_plan {
 	sql_scan *scan;          /* SCAN */
 	sql_expr *cond;          /* FILTER, JOIN (NULL: cross join, refused by the analyzer) */
 	sql_join_type join_type;
+	bool null_aware;         /* JOIN LEFT_ANTI: NOT IN's NULL semantics */
 	sql_expr **lkeys, **rkeys;   /* JOIN equi keys, over child[0] and child[1] outputs */
 	uint32_t nkeys;
 	sql_expr **exprs;        /* PROJECT, AGGREGATE output */

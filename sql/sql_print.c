@@ -137,7 +137,12 @@ static void sql_print_scan_columns(const sql_plan *p, textbuf *out)
 
 static void sql_print_join_type(sql_join_type t, textbuf *out)
 {
-	textbuf_puts(out, t == SQL_JOIN_LEFT ? "LeftOuter" : "Inner");
+	static const char *const names[] = {
+		[SQL_JOIN_INNER] = "Inner", [SQL_JOIN_LEFT] = "LeftOuter",
+		[SQL_JOIN_RIGHT] = "RightOuter", [SQL_JOIN_FULL] = "FullOuter",
+		[SQL_JOIN_LEFT_SEMI] = "LeftSemi", [SQL_JOIN_LEFT_ANTI] = "LeftAnti",
+	};
+	textbuf_puts(out, (unsigned)t < sizeof names / sizeof names[0] && names[t] ? names[t] : "Inner");
 }
 
 /* Every aggregate call under E, for HashAggregate's functions=[...]. */
