@@ -169,6 +169,9 @@ typedef struct sql_exec_ctx {
 	/* Log a line (skipped rows are sampled here); may be NULL. */
 	void (*log)(void *log_ctx, const char *line);
 	void *log_ctx;
+	/* Where operators over their memory budget write spill files (see
+	 * sql_spill.c); NULL: $TMPDIR, else /tmp. */
+	const char *spill_dir;
 } sql_exec_ctx;
 
 /* The engine interface: narrow and versioned, so an external engine (Spark

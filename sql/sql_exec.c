@@ -218,6 +218,7 @@ static int exec_hash_insert(exec_hash *h, uint64_t hash, const sql_value *key, u
 typedef struct exec_run {
 	const sql_exec_ctx *ctx;
 	sql_error *err;
+	const char *spill_dir;   /* ctx->spill_dir, or $TMPDIR, or /tmp */
 } exec_run;
 
 typedef struct exec_node exec_node;
@@ -272,25 +273,61 @@ static const char *exec_op_name(const exec_node *n, const char *fallback)
 	return n->plan->phys.op && n->plan->phys.op[0] ? n->plan->phys.op : fallback;
 }
 
-/* Account BYTES held by N; fail once they pass the budget. */
-static int exec_mem(exec_node *n, uint64_t bytes, const char *op)
+/* Note that N holds BYTES now (for its peak_memory). */
+static void exec_held(exec_node *n, uint64_t bytes)
 {
-	uint64_t budget = n->plan->phys.memory_budget;
-
 	if (bytes > n->peak)
 		n->peak = bytes;
-	if (!budget || bytes <= budget)
-		return 0;
+}
+
+/* Fail N because WHAT needs more than its whole memory budget: spilling
+ * cannot help, only a larger budget can. */
+static int exec_mem_fail(exec_node *n, const char *op, const char *what)
+{
+	uint64_t budget = n->plan->phys.memory_budget;
 	char size[32];
+
 	if (budget % EXEC_MIB == 0)
 		snprintf(size, sizeof size, "%llu", (unsigned long long)(budget / EXEC_MIB));
 	else
 		snprintf(size, sizeof size, "%.2f", (double)budget / (double)EXEC_MIB);
 	/* Column 0: the message names the line of the operator's clause only. */
 	sql_error_set(n->run->err, n->plan->line, 0,
-		      "%s needs more than its memory budget of %s MiB (raise memory_per_operator in metafs.ini)",
-		      exec_op_name(n, op), size);
+		      "%s needs more than its memory budget of %s MiB %s (raise memory_per_job in metafs.ini)",
+		      exec_op_name(n, op), size, what);
 	return -ENOMEM;
+}
+
+/* Account BYTES held by N, an operator that cannot spill what it holds;
+ * fail once they pass the budget. */
+static int exec_mem(exec_node *n, uint64_t bytes, const char *op, const char *what)
+{
+	uint64_t budget = n->plan->phys.memory_budget;
+
+	exec_held(n, bytes);
+	if (!budget || bytes <= budget)
+		return 0;
+	return exec_mem_fail(n, op, what);
+}
+
+/* A new spill file of NCOLS columns for N, counted in its phys. */
+static int exec_spill_new(exec_node *n, uint32_t ncols, sql_spill_file **out)
+{
+	int rc = sql_spill_create(n->run->spill_dir, ncols, out, n->run->err);
+
+	if (!rc)
+		n->plan->phys.spill_files++;
+	return rc;
+}
+
+/* Close F, counting what was written to it. */
+static void exec_spill_close(exec_node *n, sql_spill_file *f)
+{
+	if (!f)
+		return;
+	n->plan->phys.spill_bytes += sql_spill_bytes(f);
+	n->plan->phys.spill_rows += sql_spill_rows(f);
+	sql_spill_close(f);
 }
 
 static int exec_eval_error(exec_node *n, const sql_expr *e, int rc)
@@ -1101,9 +1138,32 @@ typedef struct exec_agg_state {
 	bool has;
 } exec_agg_state;
 
+/*
+ * A hash aggregate or DISTINCT that reaches its memory budget (less a
+ * quarter kept for the growth of the groups it holds: count(DISTINCT)
+ * values, min and max strings) stops adding groups: the table it holds is
+ * frozen.  Input rows of groups in the table
+ * still update them (or, for DISTINCT, are dropped as seen); a row of any
+ * other group goes to one of FANOUT spill files chosen by its key's hash.
+ * When the input ends the frozen table's groups are complete and are
+ * output; then each partition is read back and aggregated the same way
+ * with an empty table, a partition that is still too big being partitioned
+ * again with the next round's hash seed.  A group is never split, so
+ * partial states are never merged, and exec_agg_update/exec_agg_result
+ * work on whole groups whatever aggregates they compute.
+ */
+#define EXEC_AGG_MAX_FANOUT 16
+#define EXEC_AGG_MAX_ROUNDS 8
+
+typedef struct exec_agg_part {
+	sql_spill_file *f;        /* rows of the child's columns */
+	uint32_t level;           /* the partitioning round that wrote it, from 1 */
+} exec_agg_part;
+
 typedef struct exec_agg {
 	exec_node base;
 	uint32_t child_cols;
+	sql_arena *fixed;         /* aggs, outs, needed: outlive each partition's table */
 	sql_expr **aggs;          /* the AGG nodes of the output, one slot each */
 	uint32_t naggs, aggs_cap;
 	sql_expr **outs;          /* output exprs with AGG nodes replaced by slot columns */
@@ -1116,12 +1176,20 @@ typedef struct exec_agg {
 	uint32_t emitted;
 	bool built;
 	bool distinct_node;       /* a DISTINCT: groups are whole rows, no aggregates */
+	/* Spilling (see above). */
+	uint32_t fanout;
+	uint32_t level;           /* round of the input being read: 0 the child, else a partition's */
+	sql_spill_file *src;      /* the partition being read, NULL: the child */
+	bool frozen;
+	sql_spill_file *parts[EXEC_AGG_MAX_FANOUT];
+	exec_agg_part *pending;   /* partitions still to aggregate (a stack) */
+	uint32_t npending, pending_cap;
 } exec_agg;
 
 /* Copy E, replacing each AGG node by a column at CHILD_COLS + its slot. */
 static sql_expr *exec_agg_rewrite(exec_agg *g, const sql_expr *e)
 {
-	sql_arena *a = g->base.arena;
+	sql_arena *a = g->fixed;
 
 	if (!e)
 		return NULL;
@@ -1159,8 +1227,38 @@ static sql_expr *exec_agg_rewrite(exec_agg *g, const sql_expr *e)
 
 static uint64_t exec_agg_bytes(const exec_agg *g)
 {
-	return sql_arena_used(g->base.arena) + exec_hash_bytes(&g->groups) + exec_hash_bytes(&g->seen) +
-	       (uint64_t)g->reps_cap * (sizeof *g->reps + sizeof *g->states);
+	uint64_t bytes = sql_arena_used(g->base.arena) + exec_hash_bytes(&g->groups) +
+			 exec_hash_bytes(&g->seen) + (uint64_t)g->reps_cap * (sizeof *g->reps + sizeof *g->states);
+
+	for (uint32_t p = 0; p < g->fanout; p++)
+		if (g->parts[p])
+			bytes += sql_spill_held(g->parts[p]);
+	if (g->src)
+		bytes += sql_spill_held(g->src);
+	return bytes;
+}
+
+/* What one more group with key KEY (from input row ROW) will add to what
+ * the aggregate holds, the tables' growth included. */
+static uint64_t exec_agg_group_need(const exec_agg *g, const sql_value *key, const sql_value *row)
+{
+	const exec_hash *h = &g->groups;
+	uint64_t need = (uint64_t)(h->nkeys + g->child_cols + 1) * sizeof(sql_value) +
+			(uint64_t)g->naggs * sizeof(exec_agg_state);
+
+	for (uint32_t i = 0; i < h->nkeys; i++)
+		if (key[i].type == SQL_TYPE_STRING && !key[i].null)
+			need += key[i].u.s.len;
+	for (uint32_t i = 0; i < g->child_cols && !g->distinct_node; i++)
+		if (g->needed[i] && row[i].type == SQL_TYPE_STRING && !row[i].null)
+			need += row[i].u.s.len;
+	if ((uint64_t)(h->n + 1) * 2 > h->cap)
+		need += (uint64_t)(h->cap ? h->cap * 2 : 1024) * sizeof *h->slots;
+	if (h->n + 1 > h->items_cap)
+		need += (uint64_t)(h->items_cap ? h->items_cap : 16) * (sizeof *h->hashes + sizeof *h->keys);
+	if (h->n + 1 > g->reps_cap)
+		need += (uint64_t)(g->reps_cap ? g->reps_cap : 16) * (sizeof *g->reps + sizeof *g->states);
+	return need;
 }
 
 static int exec_agg_new_group(exec_agg *g, const sql_value *key, uint64_t hash, const sql_value *row,
@@ -1280,59 +1378,162 @@ static sql_value exec_agg_result(const sql_expr *e, const exec_agg_state *st)
 	return r;
 }
 
-static int exec_agg_build(exec_agg *g)
+/* Send ROW, of a group not in the frozen table, to its partition. */
+static int exec_agg_spill_row(exec_agg *g, uint64_t hash, const sql_value *row)
 {
 	exec_node *n = &g->base;
-	uint32_t nkeys = g->distinct_node ? g->child_cols : n->plan->ngroups;
-	sql_value *key = NULL;
-	exec_batch *in;
+	/* A seed per round, so a partition splits again in the next one. */
+	uint64_t h = exec_mix(hash ^ (UINT64_C(0x9e3779b97f4a7c15) * (g->level + 1)));
+	uint32_t p = (uint32_t)((h >> 32) % g->fanout);
 	int rc;
 
-	for (;;) {
-		if ((rc = exec_pull(n->child[0], &in)) || !in)
-			break;
-		exec_new_scratch(n);
-		if (n->run->ctx->progress && n->run->ctx->progress->cancel)
-			return -ECANCELED;
-		for (uint32_t r = 0; r < in->nrows && !rc; r++) {
-			const sql_value *row = in->v + (size_t)r * in->ncols;
-			uint32_t group;
-			if (!key)
-				key = sql_arena_alloc(n->arena, (nkeys ? nkeys : 1) * sizeof *key);
-			if (g->distinct_node) {
-				memcpy(key, row, nkeys * sizeof *key);
-			} else {
-				for (uint32_t k = 0; k < nkeys && !rc; k++)
-					if ((rc = sql_eval(n->scratch, n->plan->groups[k], row, &key[k])))
-						rc = exec_eval_error(n, n->plan->groups[k], rc);
-			}
-			if (rc)
-				break;
-			uint64_t h = exec_hash_row(key, nkeys);
-			group = exec_hash_find(&g->groups, h, key);
-			if (group == UINT32_MAX) {
-				/* Keep the key: copy its strings, and start a fresh buffer for the next. */
-				exec_copy_values(n->arena, key, key, nkeys);
-				if ((rc = exec_agg_new_group(g, key, h, row, &group)))
-					break;
-				key = NULL;
-				if (g->distinct_node) {
-					/* DISTINCT streams: a row is output when first seen. */
-					if ((rc = exec_batch_reserve(&n->out, n->out.nrows + 1)))
-						break;
-					memcpy(n->out.v + (size_t)n->out.nrows++ * n->ncols,
-					       g->groups.keys[group], n->ncols * sizeof(sql_value));
-				}
-			}
-			if (!g->distinct_node)
-				rc = exec_agg_update(g, group, row);
-		}
-		if (!rc)
-			rc = exec_mem(n, exec_agg_bytes(g), "HashAggregate");
-		if (rc || (g->distinct_node && n->out.nrows))
-			break;
+	if (!g->parts[p] && (rc = exec_spill_new(n, g->child_cols, &g->parts[p])))
+		return rc;
+	return sql_spill_write(g->parts[p], row, n->run->err);
+}
+
+/* Aggregate one input row: update its group, start it, or spill it. */
+static int exec_agg_consume(exec_agg *g, const sql_value *row)
+{
+	exec_node *n = &g->base;
+	uint32_t nkeys = g->groups.nkeys;
+	uint64_t budget = n->plan->phys.memory_budget;
+	sql_value key[nkeys ? nkeys : 1];
+	uint32_t group;
+	int rc;
+
+	if (g->distinct_node) {
+		memcpy(key, row, nkeys * sizeof *key);
+	} else {
+		for (uint32_t k = 0; k < nkeys; k++)
+			if ((rc = sql_eval(n->scratch, n->plan->groups[k], row, &key[k])))
+				return exec_eval_error(n, n->plan->groups[k], rc);
 	}
-	return rc;
+	uint64_t h = exec_hash_row(key, nkeys);
+	group = exec_hash_find(&g->groups, h, key);
+	if (group == UINT32_MAX) {
+		if (!g->frozen && budget) {
+			/* Room for the partitions' buffers, and a quarter of the
+			 * budget for the groups held to grow as they are updated. */
+			uint64_t reserve = (uint64_t)g->fanout *
+					   (SQL_SPILL_BUFFER + (g->child_cols + 1) * sizeof(sql_value));
+			uint64_t need = exec_agg_bytes(g) + exec_agg_group_need(g, key, row) + reserve;
+			if (need > budget - budget / 4) {
+				if (!g->groups.n)
+					return exec_mem_fail(n, "HashAggregate", "for a single group");
+				if (g->level >= EXEC_AGG_MAX_ROUNDS)
+					return exec_mem_fail(n, "HashAggregate", "for groups of one hash");
+				g->frozen = true;
+				if (n->plan->phys.spill_passes < g->level + 1)
+					n->plan->phys.spill_passes = g->level + 1;
+			}
+		}
+		if (g->frozen)
+			return exec_agg_spill_row(g, h, row);
+		/* Keep the key: its values and their strings. */
+		sql_value *kept = sql_arena_alloc(n->arena, (nkeys ? nkeys : 1) * sizeof *kept);
+		exec_copy_values(n->arena, kept, key, nkeys);
+		if ((rc = exec_agg_new_group(g, kept, h, row, &group)))
+			return rc;
+		if (g->distinct_node) {
+			/* DISTINCT streams: a row is output when first seen. */
+			if ((rc = exec_batch_reserve(&n->out, n->out.nrows + 1)))
+				return rc;
+			memcpy(n->out.v + (size_t)n->out.nrows++ * n->ncols, g->groups.keys[group],
+			       n->ncols * sizeof(sql_value));
+		}
+	}
+	if (!g->distinct_node)
+		return exec_agg_update(g, group, row);
+	return 0;
+}
+
+/* Aggregate one chunk of the input: a batch of the child's, or up to
+ * EXEC_BATCH rows of the partition being read.  0, 1 when the input has
+ * ended (nothing was read), or -errno. */
+static int exec_agg_feed(exec_agg *g)
+{
+	exec_node *n = &g->base;
+	uint32_t count = 0;
+	exec_batch *in;
+	int rc = 0;
+
+	if (n->run->ctx->progress && n->run->ctx->progress->cancel)
+		return -ECANCELED;
+	if (!g->src) {
+		if ((rc = exec_pull(n->child[0], &in)) || !in)
+			return rc ? rc : 1;
+		exec_new_scratch(n);
+		for (uint32_t r = 0; r < in->nrows && !rc; r++)
+			rc = exec_agg_consume(g, in->v + (size_t)r * in->ncols);
+	} else {
+		exec_new_scratch(n);
+		for (; count < EXEC_BATCH && !rc; count++) {
+			const sql_value *row;
+			if ((rc = sql_spill_read(g->src, &row, n->run->err)))
+				break;
+			rc = exec_agg_consume(g, row);
+		}
+		if (rc == 1)
+			rc = count ? 0 : 1;
+	}
+	if (rc)
+		return rc;
+	uint64_t bytes = exec_agg_bytes(g);
+	exec_held(n, bytes);
+	/* New groups never take it past its budget (exec_agg_consume); the
+	 * groups held may still grow (count(DISTINCT) values, min and max
+	 * strings), and that cannot be spilled. */
+	if (n->plan->phys.memory_budget && bytes > n->plan->phys.memory_budget) {
+		return exec_mem_fail(n, "HashAggregate", "for the groups it holds");
+	}
+	return 0;
+}
+
+/* The input has ended: what was spilled becomes partitions to aggregate. */
+static int exec_agg_end_input(exec_agg *g)
+{
+	exec_node *n = &g->base;
+	int rc;
+
+	exec_spill_close(n, g->src);
+	g->src = NULL;
+	for (uint32_t p = 0; p < g->fanout; p++) {
+		if (!g->parts[p])
+			continue;
+		if ((rc = BASE_ARRAY_RESERVE(g->pending, g->pending_cap, (size_t)g->npending + 1)))
+			return rc;
+		g->pending[g->npending++] = (exec_agg_part){g->parts[p], g->level + 1};
+		g->parts[p] = NULL;
+		if ((rc = sql_spill_rewind(g->pending[g->npending - 1].f, n->run->err)))
+			return rc;
+	}
+	return 0;
+}
+
+/* Drop the table and start reading the next partition. */
+static void exec_agg_next_partition(exec_agg *g)
+{
+	exec_node *n = &g->base;
+	uint32_t nkeys = g->groups.nkeys;
+
+	exec_hash_free(&g->groups);
+	exec_hash_free(&g->seen);
+	g->groups.nkeys = nkeys;
+	g->seen.nkeys = 3;
+	free(g->reps);
+	free(g->states);
+	g->reps = NULL;
+	g->states = NULL;
+	g->reps_cap = 0;
+	g->emitted = 0;
+	g->built = false;
+	g->frozen = false;
+	sql_arena_free(n->arena);
+	n->arena = sql_arena_new();
+	exec_agg_part part = g->pending[--g->npending];
+	g->src = part.f;
+	g->level = part.level;
 }
 
 static int exec_distinct_next(exec_node *n, exec_batch **out)
@@ -1342,15 +1543,22 @@ static int exec_distinct_next(exec_node *n, exec_batch **out)
 
 	*out = NULL;
 	n->out.nrows = 0;
-	if (n->done)
-		return 0;
-	if ((rc = exec_agg_build(g)))
-		return rc;
-	if (!n->out.nrows) {
-		n->done = true;
-		return 0;
+	while (!n->done) {
+		if ((rc = exec_agg_feed(g)) < 0)
+			return rc;
+		if (rc == 1) {
+			if ((rc = exec_agg_end_input(g)))
+				return rc;
+			if (g->npending)
+				exec_agg_next_partition(g);
+			else
+				n->done = true;
+		}
+		if (n->out.nrows) {
+			*out = &n->out;
+			return 0;
+		}
 	}
-	*out = &n->out;
 	return 0;
 }
 
@@ -1360,10 +1568,12 @@ static int exec_agg_next(exec_node *n, exec_batch **out)
 	int rc;
 
 	*out = NULL;
-	if (!g->built) {
-		g->built = true;
-		if ((rc = exec_agg_build(g)))
+	while (!g->built) {
+		while ((rc = exec_agg_feed(g)) == 0)
+			;
+		if (rc < 0 || (rc = exec_agg_end_input(g)))
 			return rc;
+		g->built = true;
 		/* A global aggregate has one row even when its input had none. */
 		if (n->plan->ngroups == 0 && g->groups.n == 0) {
 			uint32_t idx;
@@ -1375,8 +1585,12 @@ static int exec_agg_next(exec_node *n, exec_batch **out)
 				return rc;
 		}
 	}
-	if (g->emitted >= g->groups.n)
-		return 0;
+	if (g->emitted >= g->groups.n) {
+		if (!g->npending)
+			return 0;
+		exec_agg_next_partition(g);
+		return exec_agg_next(n, out);
+	}
 	exec_new_scratch(n);
 	uint32_t count = g->groups.n - g->emitted;
 	if (count > EXEC_BATCH)
@@ -1404,6 +1618,13 @@ static void exec_agg_close(exec_node *n)
 {
 	exec_agg *g = (exec_agg *)n;
 
+	exec_spill_close(n, g->src);
+	for (uint32_t p = 0; p < EXEC_AGG_MAX_FANOUT; p++)
+		exec_spill_close(n, g->parts[p]);
+	for (uint32_t i = 0; i < g->npending; i++)
+		exec_spill_close(n, g->pending[i].f);
+	free(g->pending);
+	sql_arena_free(g->fixed);
 	exec_hash_free(&g->groups);
 	exec_hash_free(&g->seen);
 	free(g->reps);
@@ -1477,7 +1698,7 @@ static int exec_join_build(exec_join *j)
 			j->next[rowi] = j->head[item];
 			j->head[item] = rowi + 1;
 		}
-		if ((rc = exec_mem(n, exec_join_bytes(j), "HashJoin")))
+		if ((rc = exec_mem(n, exec_join_bytes(j), "HashJoin", "for its build side")))
 			return rc;
 	}
 }
@@ -1582,6 +1803,16 @@ typedef struct exec_sort_row {
  * exactly those of the full sort followed by the limit.  A TopN's rows are
  * blocks of their own, freed when replaced, so what it holds stays bounded
  * by topn_rows whatever the input. */
+/*
+ * A full sort that reaches its memory budget is an external merge sort: the
+ * rows it holds are sorted and written to a spill file as one sorted run,
+ * and it starts again with an empty arena.  At the end of its input the runs
+ * are merged, at most fan_in at once (what the budget allows in read
+ * buffers): while there are more runs than that, consecutive groups of them
+ * are merged into longer runs (a pass each), and the last pass streams its
+ * rows out.  Ties between runs go to the earlier run, so the order is the
+ * in-memory sort's, input order breaking ties.
+ */
 typedef struct exec_sort {
 	exec_node base;
 	exec_sort_row *rows;
@@ -1589,6 +1820,15 @@ typedef struct exec_sort {
 	uint64_t nrows, emitted, seq;
 	uint64_t held;            /* TopN: bytes of the kept rows' blocks */
 	bool built;
+	/* External sort: sorted runs (ncols + nsort values a row), in input order. */
+	sql_spill_file **runs;
+	uint32_t nruns, runs_cap;
+	/* The merge being read: its inputs and a min-heap of their current rows
+	 * (seq: the input's index, which breaks ties). */
+	sql_spill_file **in;
+	exec_sort_row *heap;
+	uint32_t nin, nheap;
+	bool merging;
 } exec_sort;
 
 static int exec_sort_cmp(const void *pa, const void *pb, void *arg)
@@ -1709,16 +1949,70 @@ static int exec_topn_add(exec_sort *s, const sql_value *row, const sql_value *ke
 	return 0;
 }
 
-/* Keep one input row for a full sort. */
+/* The bytes a full sort holds in memory. */
+static uint64_t exec_sort_bytes(const exec_sort *s)
+{
+	return sql_arena_used(s->base.arena) + s->cap * sizeof *s->rows;
+}
+
+/* Write the rows held, sorted, as one more run, and start holding anew. */
+static int exec_sort_spill_run(exec_sort *s)
+{
+	exec_node *n = &s->base;
+	uint32_t nv = n->ncols + n->plan->nsort;
+	sql_spill_file *f;
+	int rc;
+
+	if (s->nrows > 1)
+		qsort_r(s->rows, s->nrows, sizeof *s->rows, exec_sort_cmp, n->plan);
+	if ((rc = BASE_ARRAY_RESERVE(s->runs, s->runs_cap, (size_t)s->nruns + 1)) ||
+	    (rc = exec_spill_new(n, nv, &f)))
+		return rc;
+	s->runs[s->nruns++] = f;
+	/* Row and keys are one array (exec_sort_add). */
+	for (uint64_t i = 0; i < s->nrows; i++)
+		if ((rc = sql_spill_write(f, s->rows[i].row, n->run->err)))
+			return rc;
+	if ((rc = sql_spill_rewind(f, n->run->err)))
+		return rc;
+	exec_held(n, exec_sort_bytes(s) + sql_spill_held(f));
+	sql_arena_free(n->arena);
+	n->arena = sql_arena_new();
+	s->nrows = 0;
+	return 0;
+}
+
+/* Keep one input row for a full sort; first write a run when the row would
+ * not fit in the budget beside the rows held. */
 static int exec_sort_add(exec_sort *s, const sql_value *row, const sql_value *keys)
 {
 	exec_node *n = &s->base;
+	uint64_t budget = n->plan->phys.memory_budget;
+	uint32_t nv = n->ncols + n->plan->nsort;
 	int rc;
 
+	if (budget) {
+		/* What the row will take, and a run file's buffer for when it spills. */
+		uint64_t need = (nv + 1) * sizeof(sql_value) + SQL_SPILL_BUFFER;
+		for (uint32_t i = 0; i < n->ncols; i++)
+			if (row[i].type == SQL_TYPE_STRING && !row[i].null)
+				need += row[i].u.s.len;
+		for (uint32_t i = 0; i < n->plan->nsort; i++)
+			if (keys[i].type == SQL_TYPE_STRING && !keys[i].null)
+				need += keys[i].u.s.len;
+		if (s->nrows == s->cap)
+			need += (s->cap ? s->cap : 8) * sizeof *s->rows;
+		if (exec_sort_bytes(s) + need > budget) {
+			if (!s->nrows)
+				return exec_mem_fail(n, "Sort", "for a single row");
+			if ((rc = exec_sort_spill_run(s)))
+				return rc;
+		}
+	}
 	if ((rc = BASE_ARRAY_RESERVE(s->rows, s->cap, (size_t)s->nrows + 1)))
 		return rc;
 	exec_sort_row *sr = &s->rows[s->nrows];
-	sr->row = sql_arena_alloc(n->arena, (n->ncols + n->plan->nsort + 1) * sizeof(sql_value));
+	sr->row = sql_arena_alloc(n->arena, (nv + 1) * sizeof(sql_value));
 	sr->keys = sr->row + n->ncols;
 	sr->bytes = 0;
 	exec_copy_values(n->arena, sr->row, row, n->ncols);
@@ -1727,7 +2021,153 @@ static int exec_sort_add(exec_sort *s, const sql_value *row, const sql_value *ke
 	s->nrows++;
 	if (s->nrows > n->peak_rows)
 		n->peak_rows = s->nrows;
+	exec_held(n, exec_sort_bytes(s));
 	return 0;
+}
+
+static void exec_merge_down(exec_sort *s, uint32_t i)
+{
+	const sql_plan *p = s->base.plan;
+	exec_sort_row *h = s->heap;
+
+	for (;;) {
+		uint32_t l = 2 * i + 1, r = l + 1, top = i;
+		if (l < s->nheap && exec_sort_cmp(&h[l], &h[top], (void *)p) < 0)
+			top = l;
+		if (r < s->nheap && exec_sort_cmp(&h[r], &h[top], (void *)p) < 0)
+			top = r;
+		if (top == i)
+			return;
+		exec_sort_row t = h[i];
+		h[i] = h[top];
+		h[top] = t;
+		i = top;
+	}
+}
+
+/* Read input I's next row into heap slot SLOT, or drop the slot at its end. */
+static int exec_merge_fill(exec_sort *s, uint32_t slot, uint32_t i)
+{
+	exec_node *n = &s->base;
+	const sql_value *row;
+	int rc = sql_spill_read(s->in[i], &row, n->run->err);
+
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		s->heap[slot] = s->heap[--s->nheap];
+		return 0;
+	}
+	s->heap[slot] = (exec_sort_row){.row = (sql_value *)row, .keys = (sql_value *)row + n->ncols,
+					.seq = i};
+	return 0;
+}
+
+/* Start merging the K runs at IN (which the merge now owns). */
+static int exec_merge_open(exec_sort *s, sql_spill_file **in, uint32_t k)
+{
+	int rc;
+
+	s->in = in;
+	s->nin = k;
+	s->heap = calloc(k ? k : 1, sizeof *s->heap);
+	if (!s->heap)
+		return -ENOMEM;
+	s->nheap = k;
+	uint64_t held = 0;
+	for (uint32_t i = k; i-- > 0;) {
+		if ((rc = sql_spill_rewind(in[i], s->base.run->err)) || (rc = exec_merge_fill(s, i, i)))
+			return rc;
+		held += sql_spill_held(in[i]);
+	}
+	exec_held(&s->base, held);
+	for (uint32_t i = s->nheap / 2 + 1; i-- > 0;)
+		exec_merge_down(s, i);
+	return 0;
+}
+
+/* After the top row was used: the next row of its input. */
+static int exec_merge_advance(exec_sort *s)
+{
+	int rc = exec_merge_fill(s, 0, (uint32_t)s->heap[0].seq);
+
+	if (!rc)
+		exec_merge_down(s, 0);
+	return rc;
+}
+
+static void exec_merge_close(exec_sort *s)
+{
+	for (uint32_t i = 0; i < s->nin; i++)
+		exec_spill_close(&s->base, s->in[i]);
+	free(s->in);
+	free(s->heap);
+	s->in = NULL;
+	s->heap = NULL;
+	s->nin = s->nheap = 0;
+}
+
+/* Merge runs until at most FAN_IN are left, then open the last merge. */
+static int exec_sort_merge_runs(exec_sort *s)
+{
+	exec_node *n = &s->base;
+	uint64_t budget = n->plan->phys.memory_budget;
+	uint64_t per = 2 * SQL_SPILL_BUFFER + 16 * (n->ncols + n->plan->nsort) * sizeof(sql_value);
+	uint64_t fan = budget ? budget / per : 256;
+	uint32_t fan_in = fan < 2 ? 2 : fan > 256 ? 256 : (uint32_t)fan;
+	int rc;
+
+	/* Nothing is held in memory any more but the runs' buffers. */
+	free(s->rows);
+	s->rows = NULL;
+	s->cap = 0;
+	sql_arena_free(n->arena);
+	n->arena = sql_arena_new();
+	while (s->nruns > fan_in) {
+		uint32_t nout = (s->nruns + fan_in - 1) / fan_in;
+		sql_spill_file **out = calloc(nout, sizeof *out);
+		if (!out)
+			return -ENOMEM;
+		for (uint32_t g = 0; g < nout; g++) {
+			uint32_t first = g * fan_in, k = s->nruns - first < fan_in ? s->nruns - first : fan_in;
+			sql_spill_file **in = malloc(k * sizeof *in);
+			if (!in)
+				rc = -ENOMEM;
+			else {
+				memcpy(in, s->runs + first, k * sizeof *in);
+				memset(s->runs + first, 0, k * sizeof *in);
+				rc = exec_merge_open(s, in, k);
+			}
+			if (!rc)
+				rc = exec_spill_new(n, n->ncols + n->plan->nsort, &out[g]);
+			while (!rc && s->nheap) {
+				if (!(rc = sql_spill_write(out[g], s->heap[0].row, n->run->err)))
+					rc = exec_merge_advance(s);
+			}
+			if (!in)
+				break;
+			exec_merge_close(s);
+			if (rc)
+				break;
+		}
+		if (rc) {
+			for (uint32_t g = 0; g < nout; g++)
+				exec_spill_close(n, out[g]);
+			free(out);
+			return rc;
+		}
+		free(s->runs);
+		s->runs = out;
+		s->nruns = s->runs_cap = nout;
+		n->plan->phys.spill_passes++;
+	}
+	sql_spill_file **in = s->runs;
+	uint32_t k = s->nruns;
+	s->runs = NULL;
+	s->nruns = s->runs_cap = 0;
+	n->plan->phys.spill_passes++;
+	s->merging = true;
+	return exec_merge_open(s, in, k);
 }
 
 static int exec_sort_next(exec_node *n, exec_batch **out)
@@ -1757,12 +2197,34 @@ static int exec_sort_next(exec_node *n, exec_batch **out)
 				if (rc)
 					return rc;
 			}
-			uint64_t bytes = (topn ? s->held : sql_arena_used(n->arena)) + s->cap * sizeof *s->rows;
-			if ((rc = exec_mem(n, bytes, topn ? "TopN" : "Sort")))
+			/* A TopN holds its limit's rows and never more: those must fit. */
+			if (topn && (rc = exec_mem(n, s->held + s->cap * sizeof *s->rows, "TopN",
+						   "for the rows of its limit")))
 				return rc;
 		}
-		if (s->nrows > 1)
+		if (s->nruns) {
+			if ((s->nrows && (rc = exec_sort_spill_run(s))) || (rc = exec_sort_merge_runs(s)))
+				return rc;
+		} else if (s->nrows > 1) {
 			qsort_r(s->rows, s->nrows, sizeof *s->rows, exec_sort_cmp, n->plan);
+		}
+	}
+	if (s->merging) {
+		if (!s->nheap)
+			return 0;
+		exec_new_scratch(n);
+		uint32_t count = 0;
+		if ((rc = exec_batch_reserve(&n->out, EXEC_BATCH)))
+			return rc;
+		while (count < EXEC_BATCH && s->nheap) {
+			exec_copy_values(n->scratch, n->out.v + (size_t)count++ * n->ncols, s->heap[0].row,
+					 n->ncols);
+			if ((rc = exec_merge_advance(s)))
+				return rc;
+		}
+		n->out.nrows = count;
+		*out = &n->out;
+		return 0;
 	}
 	if (s->emitted >= s->nrows)
 		return 0;
@@ -1785,6 +2247,10 @@ static void exec_sort_close(exec_node *n)
 		for (uint64_t i = 0; i < s->nrows; i++)
 			free(s->rows[i].row);
 	free(s->rows);
+	exec_merge_close(s);
+	for (uint32_t i = 0; i < s->nruns; i++)
+		exec_spill_close(n, s->runs[i]);
+	free(s->runs);
 }
 
 /* ---- building the operator tree ----------------------------------------------------------- */
@@ -1922,7 +2388,13 @@ static int exec_build(exec_run *run, sql_plan *plan, exec_node **out)
 	case SQL_PLAN_AGGREGATE:
 	case SQL_PLAN_DISTINCT: {
 		exec_agg *g = (exec_agg *)n;
+		uint64_t budget = plan->phys.memory_budget;
 		g->child_cols = n->child[0]->ncols;
+		g->fixed = sql_arena_new();
+		/* Partition buffers take at most a quarter of the budget. */
+		g->fanout = EXEC_AGG_MAX_FANOUT;
+		while (budget && g->fanout > 2 && (uint64_t)g->fanout * SQL_SPILL_BUFFER * 4 > budget)
+			g->fanout /= 2;
 		g->groups.nkeys = plan->kind == SQL_PLAN_DISTINCT ? g->child_cols : plan->ngroups;
 		g->seen.nkeys = 3;
 		g->distinct_node = plan->kind == SQL_PLAN_DISTINCT;
@@ -1932,8 +2404,8 @@ static int exec_build(exec_run *run, sql_plan *plan, exec_node **out)
 			n->next = exec_distinct_next;
 			break;
 		}
-		g->needed = sql_arena_alloc(n->arena, (g->child_cols + 1) * sizeof *g->needed);
-		g->outs = sql_arena_alloc(n->arena, (plan->nexprs + 1) * sizeof *g->outs);
+		g->needed = sql_arena_alloc(g->fixed, (g->child_cols + 1) * sizeof *g->needed);
+		g->outs = sql_arena_alloc(g->fixed, (plan->nexprs + 1) * sizeof *g->outs);
 		for (uint32_t i = 0; i < plan->nexprs; i++)
 			g->outs[i] = exec_agg_rewrite(g, plan->exprs[i]);
 		rc = exec_types_from_exprs(n, plan->exprs, plan->nexprs);
@@ -1975,13 +2447,17 @@ out:
 static int exec_run_query(const sql_exec_ctx *ctx, sql_plan *plan, const char *text, sql_sink *sink,
 			  sql_error *err)
 {
-	exec_run run = {.ctx = ctx, .err = err};
+	exec_run run = {.ctx = ctx, .err = err, .spill_dir = ctx->spill_dir};
 	exec_node *root = NULL;
 	exec_batch *b;
 	int rc;
 
 	(void)text;
 	err->message[0] = '\0';
+	if (!run.spill_dir || !run.spill_dir[0])
+		run.spill_dir = getenv("TMPDIR");
+	if (!run.spill_dir || !run.spill_dir[0])
+		run.spill_dir = "/tmp";
 	if ((rc = exec_build(&run, plan, &root)))
 		goto out;
 	for (;;) {

@@ -134,6 +134,31 @@ void sql_reader_close(sql_reader *r);   /* NULL allowed */
  * Strings point into RAW. */
 void sql_partition_value(const char *raw, sql_type type, sql_value *out);
 
+/* ---- spill files (sql_spill.c), used by the engine (sql_exec.c) ------------------------ */
+
+/* Bytes of a spill file's buffer: what an open spill file holds in memory. */
+#define SQL_SPILL_BUFFER ((size_t)8 << 10)
+
+/* A file of rows of NCOLS values each, written once and then read back in
+ * order, that no one else can see and that disappears when it is closed or
+ * the process dies (see sql_spill.c).  Errors name the directory. */
+typedef struct sql_spill_file sql_spill_file;
+/* Create one in DIR (which must outlive it); *OUT is the caller's to close. */
+int sql_spill_create(const char *dir, uint32_t ncols, sql_spill_file **out, sql_error *err);
+/* Append ROW (NCOLS values; strings are copied). */
+int sql_spill_write(sql_spill_file *f, const sql_value *row, sql_error *err);
+/* Finish writing (or restart reading) and read from the first row. */
+int sql_spill_rewind(sql_spill_file *f, sql_error *err);
+/* 0 and *ROW (valid until the next call), 1 after the last row, or -errno. */
+int sql_spill_read(sql_spill_file *f, const sql_value **row, sql_error *err);
+uint64_t sql_spill_bytes(const sql_spill_file *f);   /* written */
+uint64_t sql_spill_rows(const sql_spill_file *f);    /* written */
+uint64_t sql_spill_held(const sql_spill_file *f);    /* memory it holds */
+void sql_spill_close(sql_spill_file *f);             /* NULL allowed */
+/* Remove what a crash may have left in DIR: the names sql_spill_create()
+ * gives for an instant where O_TMPFILE is not supported.  0 or -errno. */
+int sql_spill_sweep(const char *dir);
+
 /* ---- plan helpers (sql_ir.c) ------------------------------------------------------------- */
 
 /* Edit distance, for "did you mean" suggestions. */

@@ -257,6 +257,12 @@ typedef struct sql_phys {
 	/* Filled by the engine while and after it runs. */
 	uint64_t rows_in, rows_out, peak_memory, cpu_ns;
 	uint64_t peak_rows;      /* most rows a SORT or TopN held at once */
+	/* What the operator wrote to spill files because its input did not
+	 * fit memory_budget: bytes and rows written, files created, and passes
+	 * (a sort's merge passes; an aggregate's or a join's partitioning
+	 * rounds, 2 when a partition had to be partitioned again). */
+	uint64_t spill_bytes, spill_rows, spill_files;
+	uint32_t spill_passes;
 } sql_phys;
 
 struct sql_plan {

@@ -32,6 +32,7 @@ static int setup(void **state)
 		return -1;
 	e->ctx.catalog = &e->f.cat;
 	e->ctx.progress = &e->progress;
+	e->ctx.spill_dir = e->f.dir;
 	*state = e;
 	return 0;
 }
@@ -480,58 +481,180 @@ static void test_project_and_one_row(void **state)
 	assert_string_equal(e->rows.rows[0], "3|ab");
 }
 
-static void test_aggregate_over_its_memory_budget_fails_with_the_setting_to_raise(void **state)
-{
-	struct efx *e = *state;
-	fx *f = &e->f;
-	textbuf data = TEXTBUF_INIT;
+/* ---- spilling: operators over their memory budget ---------------------------------- */
 
-	assert_int_equal(fx_table(f, "s", "wide", STORE_FORMAT_CSV, false, "k:string", NULL), 0);
-	for (int i = 0; i < 40000; i++)
-		textbuf_printf(&data, "key-%08d-padding-padding-padding\n", i);
-	assert_int_equal(fx_add_file(f, "s", "wide", NULL, "a.csv", data.data), 0);
-	textbuf_free(&data);
-	sql_plan *agg = fx_node(f, SQL_PLAN_AGGREGATE, fx_scan(f, "s", "wide"), 7);
-	agg->ngroups = 1;
-	agg->groups = sql_arena_alloc(f->a, sizeof *agg->groups);
-	agg->groups[0] = fx_col(f, 0, SQL_TYPE_STRING);
-	agg->nexprs = 1;
-	agg->exprs = sql_arena_alloc(f->a, sizeof *agg->exprs);
-	agg->exprs[0] = fx_col(f, 0, SQL_TYPE_STRING);
-	agg->phys.op = "HashAggregate";
-	agg->phys.memory_budget = 1 << 20;
-	assert_int_equal(run(e, agg), -ENOMEM);
-	char msg[600];
-	sql_error_format(&e->err, msg, sizeof msg);
-	assert_string_equal(msg, "line 7: HashAggregate needs more than its memory budget of 1 MiB "
-				 "(raise memory_per_operator in metafs.ini)");
-	/* Without a budget the same plan runs. */
-	agg->phys.memory_budget = 0;
-	sql_plan *count = fx_node(f, SQL_PLAN_AGGREGATE, agg, 1);
-	count->nexprs = 1;
-	count->exprs = sql_arena_alloc(f->a, sizeof *count->exprs);
-	count->exprs[0] = fx_agg(f, SQL_AGG_COUNT, SQL_TYPE_BIGINT, NULL, false);
-	assert_int_equal(run(e, count), 0);
-	assert_string_equal(e->rows.rows[0], "40000");
+/* A sink that keeps a digest of the rows: their count, a hash of them in
+ * order, and one that ignores the order. */
+typedef struct digest {
+	uint64_t n, ordered, unordered;
+} digest;
+
+static int digest_row(void *ctx, const sql_value *v, uint32_t n)
+{
+	digest *d = ctx;
+	textbuf b = TEXTBUF_INIT;
+	uint64_t h = UINT64_C(1469598103934665603);
+
+	for (uint32_t i = 0; i < n; i++) {
+		textbuf_puts(&b, "|");
+		sql_value_print(&v[i], &b);
+	}
+	for (size_t i = 0; i < b.len; i++)
+		h = (h ^ (unsigned char)b.data[i]) * UINT64_C(1099511628211);
+	textbuf_free(&b);
+	h ^= h >> 29;
+	d->n++;
+	d->ordered = d->ordered * UINT64_C(0x100000001b3) + h;
+	d->unordered += h * UINT64_C(0x9e3779b97f4a7c15) ^ (h >> 17);
+	return 0;
 }
 
-static void test_sort_over_its_memory_budget_fails(void **state)
+/* Run PLAN with its NODE's budget set to BUDGET; the rows' digest. */
+static digest run_digest(struct efx *e, sql_plan *plan, sql_plan *node, uint64_t budget)
+{
+	digest d = {0};
+	sql_sink sink = {.ctx = &d, .row = digest_row};
+
+	node->phys.memory_budget = budget;
+	memset(&e->err, 0, sizeof e->err);
+	int rc = sql_engine_embedded.run_query(&e->ctx, plan, NULL, &sink, &e->err);
+	if (rc)
+		fail_msg("query failed: %s", e->err.message);
+	return d;
+}
+
+/* s.big (k bigint, s string, v double): ROWS rows, k = i % GROUPS, some
+ * v NULL, and strings of different lengths. */
+static void make_big(struct efx *e, int rows, int groups)
+{
+	fx *f = &e->f;
+	textbuf data = TEXTBUF_INIT;
+
+	assert_int_equal(fx_table(f, "s", "big", STORE_FORMAT_CSV, false, "k:bigint,s:string,v:double",
+				  NULL), 0);
+	for (int i = 0; i < rows; i++) {
+		int k = (int)(((int64_t)i * 7919) % groups);
+		if (i % 11 == 0)
+			textbuf_printf(&data, "%d,s-%d%s,\n", k, i % 977, i % 3 ? "" : "-longer-string");
+		else
+			textbuf_printf(&data, "%d,s-%d%s,%d.5\n", k, i % 977, i % 3 ? "" : "-longer-string", i % 1000);
+	}
+	assert_int_equal(fx_add_file(f, "s", "big", NULL, "a.csv", data.data), 0);
+	textbuf_free(&data);
+}
+
+static void test_sort_over_its_budget_spills_sorted_runs_and_merges_them(void **state)
+{
+	struct efx *e = *state;
+	sql_plan *p;
+
+	make_big(e, 200000, 1000);
+	/* Many ties on k: the order among them (input order) must hold too. */
+	assert_int_equal(plan_query(e, "SELECT k, s, v FROM s.big ORDER BY k DESC", &p), 0);
+	sql_plan *srt = find_node(p, SQL_PLAN_SORT);
+	digest big = run_digest(e, p, srt, (uint64_t)1 << 30);
+	assert_int_equal(big.n, 200000);
+	assert_int_equal(srt->phys.spill_files, 0);
+	digest small = run_digest(e, p, srt, 256 << 10);
+	assert_int_equal(small.n, big.n);
+	assert_true(small.ordered == big.ordered);
+	assert_true(srt->phys.spill_bytes > 0);
+	assert_true(srt->phys.spill_rows >= 200000);
+	assert_true(srt->phys.spill_files > 20);
+	/* More runs than 256 KiB of read buffers can merge at once: two passes or more. */
+	assert_true(srt->phys.spill_passes >= 2);
+	assert_true(srt->phys.peak_memory <= 256 << 10);
+}
+
+static void test_sort_of_a_row_larger_than_its_budget_names_memory_per_job(void **state)
 {
 	struct efx *e = *state;
 	fx *f = &e->f;
 	textbuf data = TEXTBUF_INIT;
+	sql_plan *p;
 
-	assert_int_equal(fx_table(f, "s", "nums", STORE_FORMAT_CSV, false, "n:bigint", NULL), 0);
-	for (int i = 0; i < 50000; i++)
-		textbuf_printf(&data, "%d\n", i);
-	assert_int_equal(fx_add_file(f, "s", "nums", NULL, "a.csv", data.data), 0);
+	assert_int_equal(fx_table(f, "s", "wide", STORE_FORMAT_CSV, false, "n:bigint,s:string", NULL), 0);
+	textbuf_puts(&data, "1,");
+	for (int i = 0; i < 300000; i++)
+		textbuf_puts(&data, "x");
+	textbuf_puts(&data, "\n2,y\n");
+	assert_int_equal(fx_add_file(f, "s", "wide", NULL, "a.csv", data.data), 0);
 	textbuf_free(&data);
-	sql_plan *s = sort(f, fx_scan(f, "s", "nums"), false, false);
-	s->line = 9;
-	s->phys.memory_budget = 1 << 20;
-	assert_int_equal(run(e, s), -ENOMEM);
-	assert_int_equal(e->err.line, 9);
-	assert_non_null(strstr(e->err.message, "Sort needs more than its memory budget of 1 MiB"));
+	assert_int_equal(plan_query(e, "SELECT n, length(s) AS l FROM (SELECT n, s FROM s.wide ORDER BY n DESC) t",
+				    &p), 0);
+	sql_plan *srt = find_node(p, SQL_PLAN_SORT);
+	srt->line = 9;
+	srt->phys.memory_budget = 256 << 10;
+	assert_int_equal(run(e, p), -ENOMEM);
+	char msg[600];
+	sql_error_format(&e->err, msg, sizeof msg);
+	assert_string_equal(msg, "line 9: Sort needs more than its memory budget of 0.25 MiB for a single row "
+				 "(raise memory_per_job in metafs.ini)");
+	srt->phys.memory_budget = 1 << 20;
+	assert_int_equal(run(e, p), 0);
+	assert_int_equal(e->rows.n, 2);
+	assert_string_equal(e->rows.rows[0], "2|1");
+	assert_string_equal(e->rows.rows[1], "1|300000");
+}
+
+static void test_aggregate_over_its_budget_partitions_its_input_by_hash(void **state)
+{
+	struct efx *e = *state;
+	sql_plan *p;
+
+	make_big(e, 200000, 50000);
+	assert_int_equal(plan_query(e, "SELECT k, count(*) AS n, sum(v) AS sv, avg(v) AS av, min(s) AS mn, "
+				       "max(s) AS mx FROM s.big GROUP BY k", &p), 0);
+	sql_plan *agg = find_node(p, SQL_PLAN_AGGREGATE);
+	digest big = run_digest(e, p, agg, (uint64_t)1 << 30);
+	assert_int_equal(big.n, 50000);
+	assert_int_equal(agg->phys.spill_files, 0);
+	digest small = run_digest(e, p, agg, 512 << 10);
+	assert_int_equal(small.n, 50000);
+	assert_true(small.unordered == big.unordered);
+	assert_true(agg->phys.spill_bytes > 0);
+	assert_true(agg->phys.spill_files > 0);
+	/* 50000 groups do not fit a sixteenth of 512 KiB: partitions split again. */
+	assert_int_equal(agg->phys.spill_passes, 2);
+	assert_true(agg->phys.peak_memory <= 512 << 10);
+}
+
+static void test_distinct_over_its_budget_partitions_its_input_by_hash(void **state)
+{
+	struct efx *e = *state;
+	sql_plan *p;
+
+	make_big(e, 100000, 50000);
+	assert_int_equal(plan_query(e, "SELECT DISTINCT k, s FROM s.big", &p), 0);
+	sql_plan *d = find_node(p, SQL_PLAN_DISTINCT);
+	if (!d)
+		d = find_node(p, SQL_PLAN_AGGREGATE);
+	digest big = run_digest(e, p, d, (uint64_t)1 << 30);
+	digest small = run_digest(e, p, d, 256 << 10);
+	assert_true(big.n > 50000);
+	assert_int_equal(small.n, big.n);
+	assert_true(small.unordered == big.unordered);
+	assert_true(d->phys.spill_bytes > 0);
+}
+
+static void test_a_group_larger_than_its_budget_names_memory_per_job(void **state)
+{
+	struct efx *e = *state;
+	sql_plan *p;
+
+	make_big(e, 100000, 1);
+	assert_int_equal(plan_query(e, "SELECT count(DISTINCT v) AS n FROM s.big WHERE k = 0", &p), 0);
+	sql_plan *agg = find_node(p, SQL_PLAN_AGGREGATE);
+	agg->line = 7;
+	agg->phys.memory_budget = 64 << 10;
+	assert_int_equal(run(e, p), -ENOMEM);
+	char msg[600];
+	sql_error_format(&e->err, msg, sizeof msg);
+	assert_string_equal(msg, "line 7: HashAggregate needs more than its memory budget of 0.06 MiB for the "
+				 "groups it holds (raise memory_per_job in metafs.ini)");
+	agg->phys.memory_budget = 8 << 20;
+	assert_int_equal(run(e, p), 0);
+	assert_string_equal(e->rows.rows[0], "1000");
 }
 
 static void test_bad_rows_fail_the_query_or_are_skipped(void **state)
@@ -906,8 +1029,11 @@ int main(void)
 		TEST(test_distinct_removes_duplicate_rows_including_nulls),
 		TEST(test_union_all_keeps_both_sides),
 		TEST(test_project_and_one_row),
-		TEST(test_aggregate_over_its_memory_budget_fails_with_the_setting_to_raise),
-		TEST(test_sort_over_its_memory_budget_fails),
+		TEST(test_sort_over_its_budget_spills_sorted_runs_and_merges_them),
+		TEST(test_sort_of_a_row_larger_than_its_budget_names_memory_per_job),
+		TEST(test_aggregate_over_its_budget_partitions_its_input_by_hash),
+		TEST(test_distinct_over_its_budget_partitions_its_input_by_hash),
+		TEST(test_a_group_larger_than_its_budget_names_memory_per_job),
 		TEST(test_bad_rows_fail_the_query_or_are_skipped),
 		TEST(test_cancel_stops_the_query),
 		TEST(test_scan_source_reads_another_tables_files_through_open_file),
