@@ -158,8 +158,9 @@ typedef struct mgr_config {
 	/* [jobs] */
 	unsigned job_workers;           /* jobs run at once */
 	unsigned job_threads;           /* worker threads one job may use */
-	size_t memory_per_operator;     /* bytes one operator of a job may hold */
+	size_t memory_per_operator;     /* cap on one operator's share (0: none) */
 	size_t memory_per_job;          /* bytes all operators of one job may hold */
+	char spill_dir[PATH_MAX];       /* where operators over their budget spill */
 	bool bad_rows_skip;             /* default policy for malformed rows */
 	/* [access] */
 	unsigned nadmins;

@@ -195,6 +195,9 @@ static int config_handler(void *user, const char *section, const char *key, cons
 		} else if (strcmp(key, "memory_per_job") == 0) {
 			if (parse_size(value, &cfg->memory_per_job))
 				return config_fail(cp, "bad size \"%s\" (example: 1G)", value);
+		} else if (strcmp(key, "spill_dir") == 0) {
+			if (!*value || resolve_path(cfg->home, value, cfg->spill_dir, sizeof cfg->spill_dir))
+				return config_fail(cp, "bad spill_dir \"%s\"", value);
 		} else if (strcmp(key, "bad_rows") == 0) {
 			if (strcmp(value, "fail") && strcmp(value, "skip"))
 				return config_fail(cp, "bad_rows is fail or skip, not \"%s\"", value);
@@ -255,7 +258,9 @@ int mgr_config_load(const char *home, mgr_config *cfg, char *err, size_t errlen)
 	cfg->job_workers = 2;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg->job_threads = ncpu > 0 ? (unsigned)ncpu : 1;
-	cfg->memory_per_operator = (size_t)256 << 20;
+	/* A job's memory is shared among its operators; memory_per_operator
+	 * (older homes set it) only caps one operator's share. */
+	cfg->memory_per_operator = 0;
 	cfg->memory_per_job = (size_t)1 << 30;
 	cfg->audit_max_bytes = DEFAULT_AUDIT_MAX_BYTES;
 	struct config_parse cp = {.cfg = cfg, .current = -1};
@@ -279,6 +284,11 @@ int mgr_config_load(const char *home, mgr_config *cfg, char *err, size_t errlen)
 	if (cfg->nplatforms == 0) {
 		snprintf(err, errlen, "%s: no [platform NAME] section", file);
 		return -EINVAL;
+	}
+	if (!cfg->spill_dir[0] &&
+	    base_path_format(cfg->spill_dir, sizeof cfg->spill_dir, "%s/manager/spill", cfg->home)) {
+		snprintf(err, errlen, "%s: the home's path is too long", file);
+		return -ENAMETOOLONG;
 	}
 	return 0;
 }
@@ -344,8 +354,9 @@ int mgr_home_init_group(const char *home, unsigned n, const char *const *names,
 			   "entry_timeout = 3600   ; seconds the kernel caches entries and attributes\n"
 			   "\n[jobs]\n"
 			   "workers = 2                  ; jobs that run at once\n"
-			   "memory_per_operator = 256M   ; what one operator may hold before it fails\n"
-			   "memory_per_job = 1G          ; what all operators of one job may hold\n"
+			   "memory_per_job = 1G          ; what a job's operators may hold; past it they spill\n"
+			   "; memory_per_operator = 256M ; a cap on one operator's share of memory_per_job\n"
+			   "; spill_dir = /var/tmp       ; where spill files go (default: manager/spill)\n"
 			   "bad_rows = fail              ; malformed rows: fail the job, or skip and count them\n"
 			   "\n[access]\n"
 			   "; admins = alice, 1001       ; superusers besides the user the daemon runs as\n"

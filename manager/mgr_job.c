@@ -314,6 +314,9 @@ int mgr_jobs_start(mgr *m, unsigned workers)
 		if (de->d_name[0] != '.' && mgr_job_name_valid(de->d_name, NULL))
 			rc = load_job(js, de->d_name);
 	closedir(d);
+	/* Before any run starts: what spilling runs of a killed daemon left. */
+	if (rc == 0)
+		mgr_job_spill_prepare(m);
 	/* Before any run starts: an interrupted run's uncommitted output goes. */
 	if (rc == 0 && js->ninterrupted)
 		mgr_output_sweep(m, js->interrupted, js->ninterrupted);

@@ -1231,9 +1231,12 @@ static void record_resources(struct run_ctx *rc, const sql_plan *p, int depth)
 		textbuf_printf(&rc->resources, "%*s%s (stage %u): threads=%u parallelism=%u", depth * 2, "",
 			       p->phys.op, p->phys.stage, p->phys.threads, p->phys.parallelism);
 		if (p->phys.memory_budget)
-			textbuf_printf(&rc->resources, " memory_budget=%.1f MiB peak_memory=%.1f MiB",
+			textbuf_printf(&rc->resources, " memory_budget=%.2f MiB peak_memory=%.2f MiB"
+				       " spilled=%.2f MiB spill_files=%llu spill_passes=%u",
 				       (double)p->phys.memory_budget / 1048576.0,
-				       (double)p->phys.peak_memory / 1048576.0);
+				       (double)p->phys.peak_memory / 1048576.0,
+				       (double)p->phys.spill_bytes / 1048576.0,
+				       (unsigned long long)p->phys.spill_files, p->phys.spill_passes);
 		textbuf_printf(&rc->resources, " rows_in=%llu rows_out=%llu cpu=%.3f ms\n",
 			       (unsigned long long)p->phys.rows_in, (unsigned long long)p->phys.rows_out,
 			       (double)p->phys.cpu_ns / 1e6);
@@ -1285,6 +1288,7 @@ static int run_query_to(struct run_ctx *rc, sql_plan *query, sql_sink *sink)
 		.bad_rows = rc->m->cfg.bad_rows_skip ? SQL_BAD_ROWS_SKIP : SQL_BAD_ROWS_FAIL,
 		.log = engine_log,
 		.log_ctx = rc,
+		.spill_dir = rc->m->cfg.spill_dir,
 	};
 	return rc->engine->run_query(&ctx, query, rc->text, sink, &rc->err);
 }
@@ -1465,6 +1469,17 @@ static void engines_status(struct run_ctx *rc, textbuf *out)
 	}
 }
 
+void mgr_job_spill_prepare(mgr *m)
+{
+	const char *dir = m->cfg.spill_dir;
+	int rc = base_fs_mkdirs(dir, BASE_MODE_DIR);
+
+	if (rc == 0)
+		rc = sql_spill_sweep(dir);
+	if (rc)
+		mgr_log(MGR_LOG_WARN, "spill directory %s: %s", dir, strerror(-rc));
+}
+
 void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 {
 	struct run_ctx *rc = calloc(1, sizeof *rc);
@@ -1500,9 +1515,12 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 	mgr_job_unlock(job);
 	mgr_job_set_state(job, run, MGR_JOB_RUNNING, NULL);
 	int64_t t0 = store_now_ns();
-	textbuf_printf(&rc->resources, "limits: threads=%u memory_per_operator=%.1f MiB memory_per_job=%.1f MiB\n",
-		       rc->limits.threads, (double)rc->limits.memory_per_operator / 1048576.0,
+	textbuf_printf(&rc->resources, "limits: threads=%u memory_per_job=%.1f MiB", rc->limits.threads,
 		       (double)rc->limits.memory_per_job / 1048576.0);
+	if (rc->limits.memory_per_operator)
+		textbuf_printf(&rc->resources, " memory_per_operator=%.1f MiB",
+			       (double)rc->limits.memory_per_operator / 1048576.0);
+	textbuf_printf(&rc->resources, " spill_dir=%s\n", m->cfg.spill_dir);
 
 	int err = mgr_job_read(m, job->id, run, MGR_JOB_FILE_SQL, &sqltext);
 	sql_script script = {0};

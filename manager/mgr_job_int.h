@@ -27,6 +27,10 @@ struct job {
 };
 
 int mgr_job_run_dir(const struct job *job, uint32_t run, char *out, size_t cap);
+/* Create the spill directory (spill_dir) and empty it of what a killed
+ * daemon's runs left there; problems are logged (a run that spills then
+ * fails naming the directory).  Called at start-up, before any run. */
+void mgr_job_spill_prepare(mgr *m);
 int mgr_job_write_file(const struct job *job, uint32_t run, mgr_job_file file, const char *text,
 		       size_t len);
 /* Record a new state (status file, waits fired when the run ended). */

@@ -191,6 +191,11 @@ typedef struct sql_engine_methods {
 
 extern const sql_engine_methods sql_engine_embedded;
 
+/* Remove what a crash may have left in the spill directory DIR: the names
+ * a spill file has for an instant where O_TMPFILE is not supported
+ * (sql_spill.c).  The daemon calls it at start-up.  0 or -errno. */
+int sql_spill_sweep(const char *dir);
+
 /* ---- values the manager needs -------------------------------------------------------- */
 
 /* Render a value as the engine writes it to CSV (NULL: nothing). */

@@ -155,9 +155,6 @@ uint64_t sql_spill_bytes(const sql_spill_file *f);   /* written */
 uint64_t sql_spill_rows(const sql_spill_file *f);    /* written */
 uint64_t sql_spill_held(const sql_spill_file *f);    /* memory it holds */
 void sql_spill_close(sql_spill_file *f);             /* NULL allowed */
-/* Remove what a crash may have left in DIR: the names sql_spill_create()
- * gives for an instant where O_TMPFILE is not supported.  0 or -errno. */
-int sql_spill_sweep(const char *dir);
 
 /* ---- plan helpers (sql_ir.c) ------------------------------------------------------------- */
 

@@ -13,13 +13,18 @@
  *                 the engine starts that many workers, each parsing and
  *                 filtering whole files; every other operator runs in the
  *                 job's one worker thread, and says so (threads=1);
- *   memory        for operators that hold rows (hash aggregate, hash join
- *                 build side, sort, distinct): an estimate of what they will
- *                 hold, at most memory_per_operator, and all of a job's
- *                 holders together at most memory_per_job (shared out in
- *                 proportion to their estimates).  An operator that needs
- *                 more fails with a message naming its budget: it never
- *                 takes the daemon down.
+ *   memory        memory_per_job is what a job may hold, and it is shared
+ *                 out among the operators that hold rows (hash aggregate,
+ *                 DISTINCT, the build side of a hash join, sort and TopN):
+ *                 each gets a floor (1 MiB, or a sixteenth of the job's
+ *                 memory when that is less) and the rest goes in proportion
+ *                 to what each is estimated to hold, so the budgets add up
+ *                 to memory_per_job.  memory_per_operator, when set, caps
+ *                 each budget.  A budget is exactly what the operator may
+ *                 hold: past it a sort writes sorted runs to spill files, an
+ *                 aggregate or a join partitions its input into them
+ *                 (sql_exec.c); only what cannot be split (one row, one
+ *                 group) fails, naming memory_per_job.
  *
  * A sort right under a LIMIT is a TopN: it keeps the limit plus the offset
  * rows, and is sized for those.
@@ -34,14 +39,15 @@
 #include <string.h>
 
 /* Average bytes an operator holds per row it keeps: key and values plus
- * hash table overhead.  Deliberately generous. */
+ * hash table overhead.  Only the ratio between operators matters. */
 #define HELD_BYTES_PER_ROW 96
-#define MIN_BUDGET ((uint64_t)4 << 20)
+#define BUDGET_FLOOR ((uint64_t)1 << 20)
 
 struct planner {
 	const sql_limits *limits;
 	uint32_t next_stage;
 	uint64_t held_estimate_total;   /* sum over holders, for sharing memory_per_job */
+	uint32_t holders;
 };
 
 /* Estimated output rows of NODE, for sizing the operators above it. */
@@ -187,17 +193,17 @@ static int plan_node(struct planner *pl, sql_plan *p, sql_error *err)
 		threads = 1;
 	p->phys.threads = p->phys.parallelism < threads ? p->phys.parallelism : threads;
 	if (holds_rows(p)) {
-		uint64_t want = held_rows(p) * HELD_BYTES_PER_ROW;
-		if (want < MIN_BUDGET)
-			want = MIN_BUDGET;
-		p->phys.memory_budget = want;   /* capped in share_memory() */
+		uint64_t want = held_rows(p) * HELD_BYTES_PER_ROW + 1;
+		p->phys.memory_budget = want;   /* the estimate, until share_memory() */
 		pl->held_estimate_total += want;
+		pl->holders++;
 	}
 	return 0;
 }
 
-/* Cap every holder at memory_per_operator, and all of them together at
- * memory_per_job, shared in proportion to what each expects to hold. */
+/* Share memory_per_job among the holders: the floor each, the rest in
+ * proportion to their estimates; then cap each at memory_per_operator.
+ * Without memory_per_job, each gets memory_per_operator (0: no limit). */
 static void share_memory(struct planner *pl, sql_plan *p)
 {
 	for (int i = 0; i < 2; i++)
@@ -205,16 +211,25 @@ static void share_memory(struct planner *pl, sql_plan *p)
 			share_memory(pl, p->child[i]);
 	if (!p->phys.memory_budget)
 		return;
-	uint64_t budget = p->phys.memory_budget;
 	const sql_limits *lim = pl->limits;
-	if (lim->memory_per_job && pl->held_estimate_total > lim->memory_per_job) {
-		long double share = (long double)budget / (long double)pl->held_estimate_total;
-		budget = (uint64_t)(share * (long double)lim->memory_per_job);
-	}
-	if (lim->memory_per_operator && budget > lim->memory_per_operator)
+	uint64_t job = lim->memory_per_job, budget;
+	if (!job) {
 		budget = lim->memory_per_operator;
-	if (budget < MIN_BUDGET)
-		budget = MIN_BUDGET;
+	} else {
+		uint64_t floor = job / 16 < BUDGET_FLOOR ? job / 16 : BUDGET_FLOOR;
+		uint64_t floors = floor * pl->holders;
+		if (floors >= job) {
+			budget = job / pl->holders;
+		} else {
+			long double share = (long double)p->phys.memory_budget /
+					    (long double)pl->held_estimate_total;
+			budget = floor + (uint64_t)(share * (long double)(job - floors));
+		}
+		if (lim->memory_per_operator && budget > lim->memory_per_operator)
+			budget = lim->memory_per_operator;
+		if (!budget)
+			budget = 1;
+	}
 	p->phys.memory_budget = budget;
 }
 
