@@ -657,6 +657,76 @@ static void test_a_group_larger_than_its_budget_names_memory_per_job(void **stat
 	assert_string_equal(e->rows.rows[0], "1000");
 }
 
+static void test_the_planner_shares_memory_per_job_among_the_operators_that_hold_rows(void **state)
+{
+	struct efx *e = *state;
+	sql_plan *p;
+
+	make_big(e, 1000, 10);
+	assert_int_equal(plan_query(e, "SELECT k, count(*) AS n FROM s.big GROUP BY k ORDER BY n", &p), 0);
+	sql_plan *agg = find_node(p, SQL_PLAN_AGGREGATE), *srt = find_node(p, SQL_PLAN_SORT);
+	sql_limits lim = {.threads = 1, .memory_per_job = 1 << 20};
+	assert_int_equal(sql_plan_physical(e->f.a, &lim, p, &e->err), 0);
+	/* A floor of a sixteenth each, the rest by estimate: all of it, no more. */
+	assert_true(agg->phys.memory_budget >= (1 << 16) && srt->phys.memory_budget >= (1 << 16));
+	assert_true(agg->phys.memory_budget + srt->phys.memory_budget <= 1 << 20);
+	assert_true(agg->phys.memory_budget + srt->phys.memory_budget >= (1 << 20) - 2);
+	lim.memory_per_job = (uint64_t)1 << 30;
+	assert_int_equal(sql_plan_physical(e->f.a, &lim, p, &e->err), 0);
+	assert_true(srt->phys.memory_budget >= (1 << 20));
+	lim.memory_per_operator = 1 << 22;
+	assert_int_equal(sql_plan_physical(e->f.a, &lim, p, &e->err), 0);
+	assert_int_equal(agg->phys.memory_budget, 1 << 22);
+}
+
+/* Every field of every type of value comes back from a spill file as it
+ * was written, whatever fields sql_value has. */
+static void test_a_spill_file_gives_back_every_value_as_written(void **state)
+{
+	struct efx *e = *state;
+	sql_value row[8];
+	sql_spill_file *f;
+	const sql_value *back;
+	char big[20000];
+
+	memset(row, 0, sizeof row);
+	memset(big, 'b', sizeof big);
+	row[0] = (sql_value){.type = SQL_TYPE_BIGINT, .u.i = INT64_MIN};
+	row[1] = (sql_value){.type = SQL_TYPE_DOUBLE, .u.d = -0.5};
+	row[2] = (sql_value){.type = SQL_TYPE_BOOLEAN, .u.b = true};
+	row[3] = (sql_value){.type = SQL_TYPE_DATE, .u.i = 19845};
+	row[4] = (sql_value){.type = SQL_TYPE_TIMESTAMP, .u.i = 1714521600123456};
+	row[5] = (sql_value){.type = SQL_TYPE_STRING, .u.s = {"h\0llo", 5}};
+	row[6] = (sql_value){.type = SQL_TYPE_STRING, .u.s = {big, sizeof big}};
+	row[7] = (sql_value){.type = SQL_TYPE_DOUBLE, .null = true};
+	assert_int_equal(sql_spill_create(e->f.dir, 8, &f, &e->err), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sql_spill_write(f, row, &e->err), 0);
+	assert_int_equal(sql_spill_rewind(f, &e->err), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(sql_spill_read(f, &back, &e->err), 0);
+		for (int c = 0; c < 8; c++) {
+			sql_value x = row[c], y = back[c];
+			assert_int_equal(x.type, y.type);
+			assert_int_equal(x.null, y.null);
+			if (x.null)
+				continue;
+			if (x.type == SQL_TYPE_STRING) {
+				assert_int_equal(x.u.s.len, y.u.s.len);
+				assert_memory_equal(x.u.s.ptr, y.u.s.ptr, x.u.s.len);
+				x.u.s.ptr = y.u.s.ptr = NULL;
+			}
+			assert_memory_equal(&x, &y, sizeof x);
+		}
+	}
+	assert_int_equal(sql_spill_read(f, &back, &e->err), 1);
+	assert_true(sql_spill_bytes(f) > 3 * sizeof big);
+	assert_int_equal(sql_spill_rows(f), 3);
+	sql_spill_close(f);
+	/* Nothing of it has a name in the directory. */
+	assert_int_equal(sql_spill_sweep(e->f.dir), 0);
+}
+
 static void test_bad_rows_fail_the_query_or_are_skipped(void **state)
 {
 	struct efx *e = *state;
@@ -1034,6 +1104,8 @@ int main(void)
 		TEST(test_aggregate_over_its_budget_partitions_its_input_by_hash),
 		TEST(test_distinct_over_its_budget_partitions_its_input_by_hash),
 		TEST(test_a_group_larger_than_its_budget_names_memory_per_job),
+		TEST(test_the_planner_shares_memory_per_job_among_the_operators_that_hold_rows),
+		TEST(test_a_spill_file_gives_back_every_value_as_written),
 		TEST(test_bad_rows_fail_the_query_or_are_skipped),
 		TEST(test_cancel_stops_the_query),
 		TEST(test_scan_source_reads_another_tables_files_through_open_file),
