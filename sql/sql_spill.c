@@ -12,7 +12,7 @@
  * between the create and the unlink.
  *
  * Format.  A row is its values one after another, each a tag byte: 0 for a
- * NULL (then one byte of its type), 1 for a value, followed by the whole
+ * NULL (then its type, 4 bytes, parameters included), 1 for a value, followed by the whole
  * sql_value struct as it is in memory and, for a string, its bytes.  Every
  * field of sql_value round-trips, whatever types it gains, with no change
  * here; a string's pointer is replaced on reading.  Files live only as long
@@ -141,8 +141,11 @@ int sql_spill_write(sql_spill_file *f, const sql_value *row, sql_error *err)
 	for (uint32_t i = 0; i < f->ncols; i++) {
 		const sql_value *v = &row[i];
 		if (v->null) {
-			unsigned char tag[2] = {0, (unsigned char)v->type};
-			rc = spill_put(f, tag, sizeof tag, err);
+			unsigned char tag = 0;
+			uint32_t type = (uint32_t)v->type;   /* with a type's parameter bits */
+			rc = spill_put(f, &tag, 1, err);
+			if (!rc)
+				rc = spill_put(f, &type, sizeof type, err);
 		} else {
 			unsigned char tag = 1;
 			rc = spill_put(f, &tag, 1, err);
@@ -215,8 +218,8 @@ int sql_spill_read(sql_spill_file *f, const sql_value **row, sql_error *err)
 		if ((rc = spill_get(f, &tag, 1, err)))
 			return rc;
 		if (tag == 0) {
-			unsigned char type;
-			if ((rc = spill_get(f, &type, 1, err)))
+			uint32_t type;
+			if ((rc = spill_get(f, &type, sizeof type, err)))
 				return rc;
 			memset(v, 0, sizeof *v);
 			v->type = (sql_type)type;

@@ -684,7 +684,7 @@ static void test_the_planner_shares_memory_per_job_among_the_operators_that_hold
 static void test_a_spill_file_gives_back_every_value_as_written(void **state)
 {
 	struct efx *e = *state;
-	sql_value row[8];
+	sql_value row[9];
 	sql_spill_file *f;
 	const sql_value *back;
 	char big[20000];
@@ -699,13 +699,15 @@ static void test_a_spill_file_gives_back_every_value_as_written(void **state)
 	row[5] = (sql_value){.type = SQL_TYPE_STRING, .u.s = {"h\0llo", 5}};
 	row[6] = (sql_value){.type = SQL_TYPE_STRING, .u.s = {big, sizeof big}};
 	row[7] = (sql_value){.type = SQL_TYPE_DOUBLE, .null = true};
-	assert_int_equal(sql_spill_create(e->f.dir, 8, &f, &e->err), 0);
+	/* A NULL of a type with parameter bits (decimal(15,2)'s encoding). */
+	row[8] = (sql_value){.type = (sql_type)(7 | 15 << 8 | 2 << 16), .null = true};
+	assert_int_equal(sql_spill_create(e->f.dir, 9, &f, &e->err), 0);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(sql_spill_write(f, row, &e->err), 0);
 	assert_int_equal(sql_spill_rewind(f, &e->err), 0);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(sql_spill_read(f, &back, &e->err), 0);
-		for (int c = 0; c < 8; c++) {
+		for (int c = 0; c < 9; c++) {
 			sql_value x = row[c], y = back[c];
 			assert_int_equal(x.type, y.type);
 			assert_int_equal(x.null, y.null);
