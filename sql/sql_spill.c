@@ -19,7 +19,9 @@
  * as one query in one process, so the in-memory layout is the file layout.
  *
  * Buffers.  Writes and reads go through a buffer of SQL_SPILL_BUFFER bytes,
- * which the operator counts as memory it holds.
+ * which the operator counts as memory it holds.  The buffer exists only
+ * while the file is being written or read: a file waiting to be read, or
+ * read to its end, holds no memory.
  */
 #include "sql_int.h"
 
@@ -39,7 +41,7 @@ struct sql_spill_file {
 	const char *dir;          /* for messages; the caller's string */
 	uint32_t ncols;
 	bool reading;
-	char *buf;                /* SQL_SPILL_BUFFER bytes */
+	char *buf;                /* SQL_SPILL_BUFFER bytes, or NULL between uses */
 	size_t len, pos;          /* writing: bytes buffered; reading: bytes in buf, next byte */
 	uint64_t bytes, rows;     /* written */
 	uint64_t rows_read;
@@ -68,9 +70,8 @@ int sql_spill_create(const char *dir, uint32_t ncols, sql_spill_file **out, sql_
 	f->fd = -1;
 	f->dir = dir;
 	f->ncols = ncols;
-	f->buf = malloc(SQL_SPILL_BUFFER);
 	f->row = calloc(ncols ? ncols : 1, sizeof *f->row);
-	if (!f->buf || !f->row) {
+	if (!f->row) {
 		sql_spill_close(f);
 		return -ENOMEM;
 	}
@@ -121,6 +122,8 @@ static int spill_put(sql_spill_file *f, const void *p, size_t n, sql_error *err)
 	const char *src = p;
 	int rc;
 
+	if (!f->buf && !(f->buf = malloc(SQL_SPILL_BUFFER)))
+		return -ENOMEM;
 	while (n) {
 		if (f->len == SQL_SPILL_BUFFER && (rc = spill_flush(f, err)))
 			return rc;
@@ -169,6 +172,8 @@ int sql_spill_rewind(sql_spill_file *f, sql_error *err)
 		return rc;
 	if (lseek(f->fd, 0, SEEK_SET) < 0)
 		return spill_fail(f, err, -errno, "rewind");
+	free(f->buf);
+	f->buf = NULL;
 	f->reading = true;
 	f->len = f->pos = 0;
 	f->rows_read = 0;
@@ -179,6 +184,8 @@ static int spill_get(sql_spill_file *f, void *p, size_t n, sql_error *err)
 {
 	char *dst = p;
 
+	if (!f->buf && !(f->buf = malloc(SQL_SPILL_BUFFER)))
+		return -ENOMEM;
 	while (n) {
 		if (f->pos == f->len) {
 			ssize_t r = read(f->fd, f->buf, SQL_SPILL_BUFFER);
@@ -208,8 +215,14 @@ int sql_spill_read(sql_spill_file *f, const sql_value **row, sql_error *err)
 	size_t used = 0;
 	int rc;
 
-	if (f->rows_read == f->rows)
+	if (f->rows_read == f->rows) {
+		/* Read to its end: it holds nothing more (a rewind reads it again). */
+		free(f->buf);
+		free(f->str);
+		f->buf = f->str = NULL;
+		f->str_cap = 0;
 		return 1;
+	}
 	/* Two passes over the row would need a seek: take the strings as they
 	 * come, and point the values at them once the row is complete. */
 	for (uint32_t i = 0; i < f->ncols; i++) {
@@ -268,7 +281,7 @@ uint64_t sql_spill_rows(const sql_spill_file *f)
 
 uint64_t sql_spill_held(const sql_spill_file *f)
 {
-	return SQL_SPILL_BUFFER + f->str_cap + (uint64_t)f->ncols * sizeof(sql_value);
+	return (f->buf ? SQL_SPILL_BUFFER : 0) + f->str_cap + (uint64_t)f->ncols * sizeof(sql_value);
 }
 
 void sql_spill_close(sql_spill_file *f)
