@@ -20,10 +20,15 @@
  * batches pile up.
  *
  * Memory.  A hash aggregate, DISTINCT, a join's build side and a sort keep
- * rows; they count the bytes they hold (their arena plus their tables) and
- * fail the query once that passes phys.memory_budget, naming the operator and
- * the setting to raise.  Nothing spills.  A budget of 0 means no limit and 0
- * threads means one, so plans that never met the physical planner still run.
+ * rows; they count the bytes they hold (their arena, their tables and their
+ * spill files' buffers) and never hold more than phys.memory_budget: past it
+ * a sort writes sorted runs to spill files and merges them, an aggregate,
+ * DISTINCT and a join partition their input into spill files by hash
+ * (sql_spill.c; each section says how).  Only what cannot be split (one
+ * row, one group, a TopN's limit, a join without equi keys) fails the query,
+ * naming the operator and memory_per_job.  phys records what was spilled.
+ * A budget of 0 means no limit and 0 threads means one, so plans that never
+ * met the physical planner still run.
  *
  * Semantics.  NULL keys group together in GROUP BY and DISTINCT but never
  * match in a join; a global aggregate (no GROUP BY) yields one row even over
@@ -1142,9 +1147,9 @@ typedef struct exec_agg_state {
  * A hash aggregate or DISTINCT that reaches its memory budget (less a
  * quarter kept for the growth of the groups it holds: count(DISTINCT)
  * values, min and max strings) stops adding groups: the table it holds is
- * frozen.  Input rows of groups in the table
- * still update them (or, for DISTINCT, are dropped as seen); a row of any
- * other group goes to one of FANOUT spill files chosen by its key's hash.
+ * frozen.  Input rows of groups in the table still update them (or, for
+ * DISTINCT, are dropped as seen); a row of any other group goes to one of
+ * FANOUT spill files chosen by its key's hash.
  * When the input ends the frozen table's groups are complete and are
  * output; then each partition is read back and aggregated the same way
  * with an empty table, a partition that is still too big being partitioned
