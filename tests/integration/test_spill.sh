@@ -45,11 +45,11 @@ set_jobs() {
 	mf_mount_fg || mf_abort "remount with $1 = $2"
 }
 
-# spill_fds: the daemon's open spill files (O_TMPFILE or unlinked: "(deleted)").
+# spill_fds: the daemon's open spill files (O_TMPFILE or unlinked: "DIR/... (deleted)").
 spill_fds() {
 	local fd
 	for fd in /proc/"$MF_DPID"/fd/*; do
-		case $(readlink "$fd" 2>/dev/null) in *"(deleted)"*) echo "$fd" ;; esac
+		case $(readlink "$fd" 2>/dev/null) in "$(mf_realpath "$SPILL")/"*"(deleted)") echo "$fd" ;; esac
 	done
 }
 
