@@ -141,6 +141,29 @@ static void test_config_reads_platforms_in_order_with_sizes(void **state)
 	rmdir(dir);
 }
 
+static void test_config_shares_memory_per_job_and_keeps_old_memory_per_operator(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/metafs-unit-XXXXXX", path[128], err[1024], want[PATH_MAX + 32];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/metafs.ini", dir);
+	/* A home written before spilling: its memory_per_operator still loads. */
+	write_file(path, "[jobs]\nmemory_per_operator = 256M\nmemory_per_job = 1M\n[platform a]\ndata = d\n");
+	mgr_config cfg;
+	assert_int_equal(mgr_config_load(dir, &cfg, err, sizeof err), 0);
+	assert_true(cfg.memory_per_operator == (size_t)256 << 20);
+	assert_true(cfg.memory_per_job == (size_t)1 << 20);
+	snprintf(want, sizeof want, "%s/manager/spill", cfg.home);
+	assert_string_equal(cfg.spill_dir, want);
+	write_file(path, "[jobs]\nspill_dir = scratch\n[platform a]\ndata = d\n");
+	assert_int_equal(mgr_config_load(dir, &cfg, err, sizeof err), 0);
+	assert_true(cfg.memory_per_operator == 0);
+	snprintf(want, sizeof want, "%s/scratch", cfg.home);
+	assert_string_equal(cfg.spill_dir, want);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_schema_roundtrips_through_render(void **state)
 {
 	struct fixture *f = *state;
@@ -1252,6 +1275,7 @@ int main(void)
 		cmocka_unit_test(test_init_rejects_reserved_platform_names),
 		cmocka_unit_test(test_config_unknown_key_names_file_and_line),
 		cmocka_unit_test(test_config_reads_platforms_in_order_with_sizes),
+		cmocka_unit_test(test_config_shares_memory_per_job_and_keeps_old_memory_per_operator),
 		cmocka_unit_test_setup_teardown(test_schema_roundtrips_through_render, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_with_awkward_names_roundtrips, setup, teardown),
 		cmocka_unit_test(test_schema_fuzz_properties_refused_or_roundtrip),
