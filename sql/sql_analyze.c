@@ -146,6 +146,8 @@ static bool an_value_equal(const sql_value *x, const sql_value *y)
 	case SQL_TYPE_NULL:
 		return true;
 	default:
+		if (sql_type_is_decimal(x->type))
+			return x->u.dec == y->u.dec;
 		return x->u.i == y->u.i;
 	}
 }
@@ -303,7 +305,27 @@ static uint32_t an_new_id(an_ctx *c)
 
 static bool an_is_numeric(sql_type t)
 {
-	return t == SQL_TYPE_BIGINT || t == SQL_TYPE_DOUBLE;
+	return t == SQL_TYPE_BIGINT || t == SQL_TYPE_DOUBLE || sql_type_is_decimal(t);
+}
+
+/* The decimal type a bigint operand takes next to a decimal, as Spark's
+ * DecimalPrecision does: an integer literal the fewest digits that hold it
+ * (literalPickMinimumPrecision: 1 is decimal(1,0)), any other bigint
+ * decimal(20,0).  Other types are returned as they are. */
+static sql_type an_decimal_operand(const sql_expr *e)
+{
+	if (e->type != SQL_TYPE_BIGINT)
+		return e->type;
+	if (e->kind == SQL_EXPR_LITERAL && !e->value.null && e->value.type == SQL_TYPE_BIGINT) {
+		uint64_t m = e->value.u.i < 0 ? 0 - (uint64_t)e->value.u.i : (uint64_t)e->value.u.i;
+		unsigned digits = 1;
+		while (m >= 10) {
+			m /= 10;
+			digits++;
+		}
+		return sql_type_decimal(digits, 0);
+	}
+	return sql_type_decimal(20, 0);
 }
 
 static bool an_is_null_literal(const sql_expr *e)
@@ -567,10 +589,16 @@ static int an_need_boolean(an_ctx *c, sql_expr **slot, const char *what)
 /* Coerce args[from..] of E to one common type for a comparison-like operator. */
 static int an_compare_types(an_ctx *c, sql_expr *e, uint32_t from, uint32_t to, sql_type *common)
 {
-	sql_type t = e->args[from]->type;
+	bool dec = false;
+
+	/* Next to a decimal, an integer literal is the smallest decimal that
+	 * holds it, so l_quantity < 24 compares as decimal(15,2). */
+	for (uint32_t i = from; i < to; i++)
+		dec |= sql_type_is_decimal(e->args[i]->type);
+	sql_type t = dec ? an_decimal_operand(e->args[from]) : e->args[from]->type;
 
 	for (uint32_t i = from + 1; i < to; i++) {
-		sql_type u = e->args[i]->type, r;
+		sql_type u = dec ? an_decimal_operand(e->args[i]) : e->args[i]->type, r;
 
 		if (sql_type_common(t, u, &r) != 0)
 			return an_fail(c, e->line, e->col, "cannot compare %s with %s",
@@ -632,6 +660,22 @@ static int an_binary(an_ctx *c, sql_expr *e)
 	if (!an_is_numeric(l) || !an_is_numeric(r))
 		return an_fail(c, e->line, e->col, "cannot apply %s to %s and %s", op,
 			       sql_type_name(e->args[0]->type), sql_type_name(e->args[1]->type));
+	if ((sql_type_is_decimal(l) || sql_type_is_decimal(r)) && l != SQL_TYPE_DOUBLE &&
+	    r != SQL_TYPE_DOUBLE) {
+		/* Spark's DecimalPrecision: a bigint operand becomes a decimal
+		 * (an_decimal_operand), each operand keeps its own precision and
+		 * scale, and the result type follows from both. */
+		if (!sql_type_is_decimal(l))
+			l = e->args[0]->type == SQL_TYPE_BIGINT ? an_decimal_operand(e->args[0])
+								: sql_type_decimal(20, 0);
+		if (!sql_type_is_decimal(r))
+			r = e->args[1]->type == SQL_TYPE_BIGINT ? an_decimal_operand(e->args[1])
+								: sql_type_decimal(20, 0);
+		an_coerce(c, &e->args[0], l);
+		an_coerce(c, &e->args[1], r);
+		e->type = sql_decimal_result_type(e->op, l, r);
+		return 0;
+	}
 	t = (l == SQL_TYPE_DOUBLE || r == SQL_TYPE_DOUBLE || e->op == SQL_OP_DIV) ? SQL_TYPE_DOUBLE
 										 : SQL_TYPE_BIGINT;
 	an_coerce(c, &e->args[0], t);
@@ -717,6 +761,23 @@ static int an_func(an_ctx *c, sql_expr *e, an_scope *s)
 	if (sql_func_type(fi->id, types, e->nargs, &e->type, &why) != 0)
 		return an_fail(c, e->line, e->col, "%s: %s", fi->name, why ? why : "wrong argument types");
 	e->func = fi->id;
+	if (fi->id == SQL_FUNC_ROUND && sql_type_is_decimal(e->type)) {
+		/* Spark's Round of decimal(p,s) to n digits: decimal(p - s + 1 +
+		 * min(s, n), min(s, n)), or for n < 0 decimal(max(p - s + 1, 1 - n), 0);
+		 * n must be a constant. */
+		sql_value n = {.type = SQL_TYPE_BIGINT};
+		if (e->nargs == 2 && (sql_eval_const(c->a, e->args[1], &n) || n.null))
+			return an_fail(c, e->line, e->col, "round: the scale must be a constant");
+		int p = (int)sql_type_precision(e->type), sc = (int)sql_type_scale(e->type);
+		int64_t want = e->nargs == 2 ? n.u.i : 0;
+		if (want < 0) {
+			int64_t np = p - sc + 1 > 1 - want ? p - sc + 1 : 1 - want;
+			e->type = sql_decimal_bounded(np > 38 ? 38 : (int)np, 0);
+		} else {
+			int ns = want < sc ? (int)want : sc;
+			e->type = sql_decimal_bounded(p - sc + 1 + ns, ns);
+		}
+	}
 	if (fi->id == SQL_FUNC_COALESCE)
 		for (uint32_t i = 0; i < e->nargs; i++)
 			an_coerce(c, &e->args[i], e->type);
@@ -767,6 +828,14 @@ static int an_agg(an_ctx *c, sql_expr *e, an_scope *s)
 		if (!an_is_numeric(t))
 			return an_fail(c, e->line, e->col, "%s needs a number, not %s", name,
 				       sql_type_name(t));
+		if (sql_type_is_decimal(t)) {
+			/* Spark: sum of decimal(p,s) is decimal(p+10,s), avg is
+			 * decimal(p+4,s+4), both capped at 38. */
+			int p = (int)sql_type_precision(t), sc = (int)sql_type_scale(t);
+			e->type = e->agg == SQL_AGG_AVG ? sql_decimal_bounded(p + 4, sc + 4)
+							: sql_decimal_bounded(p + 10, sc);
+			break;
+		}
 		e->type = e->agg == SQL_AGG_AVG ? SQL_TYPE_DOUBLE : t;
 		break;
 	default:

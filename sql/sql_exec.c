@@ -104,6 +104,16 @@ static uint64_t exec_hash_value(const sql_value *v)
 	case SQL_TYPE_BOOLEAN:
 		return exec_mix(v->u.b + 1);
 	default:
+		if (sql_type_is_decimal(v->type)) {
+			/* Equal decimals of any scales (1.5 and 1.50) convert to
+			 * the same double, the correctly rounded one, so they
+			 * hash equal; distinct values almost never collide. */
+			double d = sql_decimal_to_double(v->u.dec, sql_type_scale(v->type));
+			uint64_t bits;
+			d = d == 0 ? 0.0 : d;
+			memcpy(&bits, &d, sizeof bits);
+			return exec_mix(bits ^ UINT64_C(0x5bd1e9955bd1e995));
+		}
 		return exec_mix((uint64_t)v->u.i);
 	}
 }
@@ -1097,6 +1107,8 @@ typedef struct exec_agg_state {
 	int64_t count;
 	int64_t i;
 	double d;
+	sql_int128 dec;           /* decimal sum/avg: unscaled, at the argument's scale */
+	bool overflow;            /* the decimal sum left 38 digits: the result is NULL */
 	sql_value v;              /* min/max */
 	bool has;
 } exec_agg_state;
@@ -1225,7 +1237,13 @@ static int exec_agg_update(exec_agg *g, uint32_t group, const sql_value *row)
 		case SQL_AGG_SUM:
 		case SQL_AGG_AVG:
 			st->count++;
-			if (e->agg == SQL_AGG_SUM && e->type == SQL_TYPE_BIGINT && v.type == SQL_TYPE_BIGINT)
+			if (sql_type_is_decimal(e->type) && sql_type_is_decimal(v.type)) {
+				/* Exact: every value has the argument's scale. */
+				sql_int128 lim = sql_decimal_pow10(SQL_DECIMAL_MAX_PRECISION);
+				if (__builtin_add_overflow(st->dec, v.u.dec, &st->dec) ||
+				    st->dec >= lim || st->dec <= -lim)
+					st->overflow = true;
+			} else if (e->agg == SQL_AGG_SUM && e->type == SQL_TYPE_BIGINT && v.type == SQL_TYPE_BIGINT)
 				st->i = (int64_t)((uint64_t)st->i + (uint64_t)v.u.i);
 			else if ((rc = sql_value_cast(NULL, &v, SQL_TYPE_DOUBLE, &v)) == 0 && !v.null)
 				st->d += v.u.d;
@@ -1260,7 +1278,11 @@ static sql_value exec_agg_result(const sql_expr *e, const exec_agg_state *st)
 		if (!st->count)
 			break;
 		r.null = false;
-		if (e->type == SQL_TYPE_BIGINT)
+		if (sql_type_is_decimal(e->type))
+			r.null = st->overflow ||
+				 !sql_decimal_rescale(st->dec, sql_type_scale(e->args[0]->type), e->type,
+						      &r.u.dec);
+		else if (e->type == SQL_TYPE_BIGINT)
 			r.u.i = st->i;
 		else
 			r.u.d = st->d;
@@ -1269,6 +1291,21 @@ static sql_value exec_agg_result(const sql_expr *e, const exec_agg_state *st)
 		if (!st->count)
 			break;
 		r.null = false;
+		if (sql_type_is_decimal(e->type)) {
+			/* As Spark: the decimal(p+10,s) sum divided by the count as
+			 * decimal(20,0) (DecimalPrecision's division type), then
+			 * cast to decimal(p+4,s+4), both rounding HALF_UP. */
+			sql_type at = e->args[0]->type, ct = sql_type_decimal(20, 0);
+			sql_type st_type = sql_decimal_bounded((int)sql_type_precision(at) + 10,
+							       (int)sql_type_scale(at));
+			sql_type qt = sql_decimal_result_type(SQL_OP_DIV, st_type, ct);
+			sql_int128 q;
+			r.null = st->overflow ||
+				 sql_decimal_arith(SQL_OP_DIV, st->dec, sql_type_scale(at), st->count, 0,
+						   qt, &q) != 0 ||
+				 !sql_decimal_rescale(q, sql_type_scale(qt), e->type, &r.u.dec);
+			break;
+		}
 		r.type = SQL_TYPE_DOUBLE;
 		r.u.d = st->d / (double)st->count;
 		break;

@@ -62,6 +62,18 @@ void sql_error_format(const sql_error *e, char *out, size_t cap);
 
 /* ---- types and values ---------------------------------------------------------- */
 
+/* Types.  DECIMAL(p,s) is the one parameterised type, and its precision
+ * and scale travel inside the sql_type value itself: bits 0-7 hold the base
+ * type (SQL_TYPE_DECIMAL), bits 8-15 the precision (1..38), bits 16-23 the
+ * scale (0..p).  So every place that carries a type (sql_expr.type and
+ * cast_type, sql_attr.type, sql_scan.types, sql_column_def.type, a
+ * sql_value's type) carries the full decimal type with no extra field, two
+ * types are the same exactly when the values are equal (decimal(15,2) is not
+ * decimal(16,2)), and the store's column type uses the same encoding
+ * (store_type_decimal), so sql_type_from_store/to_store keep it.  Code that
+ * asks "is this a decimal" uses sql_type_is_decimal(); a bare
+ * SQL_TYPE_DECIMAL (precision 0) is never the type of a value.  The other
+ * types have no parameter bits, so `t == SQL_TYPE_BIGINT` still works. */
 typedef enum sql_type {
 	SQL_TYPE_NULL = 0,       /* the type of a bare NULL literal before coercion */
 	SQL_TYPE_STRING = 1,
@@ -70,16 +82,39 @@ typedef enum sql_type {
 	SQL_TYPE_BOOLEAN = 4,
 	SQL_TYPE_DATE = 5,       /* days since 1970-01-01 */
 	SQL_TYPE_TIMESTAMP = 6,  /* microseconds since 1970-01-01T00:00:00 UTC */
+	SQL_TYPE_DECIMAL = 7,    /* base of decimal(p,s): unscaled 128-bit integer x 10^-s */
 } sql_type;
 
+#define SQL_DECIMAL_MAX_PRECISION 38
+
+static inline sql_type sql_type_decimal(unsigned precision, unsigned scale)
+{
+	return (sql_type)(SQL_TYPE_DECIMAL | (precision << 8) | (scale << 16));
+}
+static inline bool sql_type_is_decimal(sql_type t)
+{
+	return ((unsigned)t & 0xffu) == SQL_TYPE_DECIMAL;
+}
+static inline unsigned sql_type_precision(sql_type t)
+{
+	return ((unsigned)t >> 8) & 0xffu;
+}
+static inline unsigned sql_type_scale(sql_type t)
+{
+	return ((unsigned)t >> 16) & 0xffu;
+}
+
 /* Catalyst's short type names for plan output: string, bigint, double,
- * boolean, date, timestamp, null. */
+ * boolean, date, timestamp, null, decimal(15,2).  The string is static. */
 const char *sql_type_name(sql_type t);
 sql_type sql_type_from_store(store_type t);
 store_type sql_type_to_store(sql_type t);
 
+/* The unscaled value of a DECIMAL: |v| < 10^precision. */
+__extension__ typedef __int128 sql_int128;
+
 typedef struct sql_value {
-	sql_type type;
+	sql_type type;           /* a decimal's value carries its precision and scale */
 	bool null;
 	union {
 		int64_t i;           /* BIGINT; TIMESTAMP (us); DATE (days) */
@@ -89,6 +124,7 @@ typedef struct sql_value {
 			const char *ptr; /* not NUL-terminated; owner depends on context */
 			uint32_t len;
 		} s;                 /* STRING */
+		sql_int128 dec;      /* DECIMAL: the value is dec x 10^-scale */
 	} u;
 } sql_value;
 

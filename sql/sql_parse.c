@@ -359,6 +359,52 @@ static char *sql_parse_unescape(sql_parser *p, const sql_token *t, uint32_t *len
 	return s;
 }
 
+/* One integer of DECIMAL(p, s) into *V; 0 or -EINVAL. */
+static int sql_parse_type_param(sql_parser *p, unsigned *v)
+{
+	const sql_token *t = &p->tok;
+
+	if (t->type != SQL_TOK_INTEGER || t->len > 3)
+		return sql_parse_expected(p, "an integer");
+	*v = 0;
+	for (uint32_t i = 0; i < t->len; i++)
+		*v = *v * 10 + (unsigned)(t->ptr[i] - '0');
+	sql_parse_advance(p);
+	return 0;
+}
+
+/* DECIMAL, DECIMAL(p), DECIMAL(p, s) (also NUMERIC and DEC), as Spark:
+ * decimal alone is decimal(10,0), decimal(p) is decimal(p,0); 1 <= p <= 38
+ * and s <= p. */
+static int sql_parse_decimal_type(sql_parser *p, sql_type *out)
+{
+	uint32_t line = p->tok.line, col = p->tok.col;
+	unsigned prec = 10, scale = 0;
+	int rc;
+
+	sql_parse_advance(p);
+	if (sql_parse_accept_op(p, "(")) {
+		if ((rc = sql_parse_type_param(p, &prec)))
+			return rc;
+		if (sql_parse_accept_op(p, ",") && (rc = sql_parse_type_param(p, &scale)))
+			return rc;
+		if ((rc = sql_parse_expect_op(p, ")")))
+			return rc;
+	}
+	if (prec < 1 || prec > SQL_DECIMAL_MAX_PRECISION) {
+		sql_error_set(p->err, line, col, "decimal precision %u is out of range: it must be "
+			      "1 to 38", prec);
+		return -EINVAL;
+	}
+	if (scale > prec) {
+		sql_error_set(p->err, line, col, "decimal scale %u is larger than its precision %u",
+			      scale, prec);
+		return -EINVAL;
+	}
+	*out = sql_type_decimal(prec, scale);
+	return 0;
+}
+
 static int sql_parse_type(sql_parser *p, sql_type *out)
 {
 	static const struct { const char *name; sql_type type; } types[] = {
@@ -378,8 +424,10 @@ static int sql_parse_type(sql_parser *p, sql_type *out)
 			return 0;
 		}
 	}
+	if (sql_token_is(t, "decimal") || sql_token_is(t, "numeric") || sql_token_is(t, "dec"))
+		return sql_parse_decimal_type(p, out);
 	sql_error_set(p->err, t->line, t->col, "unknown type \"%.*s\": expected string, bigint, int, "
-		      "double, boolean, date or timestamp", (int)t->len, t->ptr);
+		      "double, decimal(p,s), boolean, date or timestamp", (int)t->len, t->ptr);
 	return -EINVAL;
 }
 
@@ -418,6 +466,39 @@ static int sql_parse_expr_list(sql_parser *p, sql_expr ***list, uint32_t *n)
 	return 0;
 }
 
+/* A number without exponent (12, 1.5, 0.06, .5) as Spark types it: a
+ * decimal with as many fraction digits as written and the precision its
+ * digits need, so 0.06 is decimal(2,2), 1.50 decimal(3,2) and a too-big
+ * integer decimal(p,0).  False when it has an exponent or more than 38
+ * digits. */
+static bool sql_parse_decimal_literal(const char *s, sql_value *v)
+{
+	unsigned digits = 0, scale = 0;
+	bool point = false, lead = true;
+
+	for (const char *c = s; *c; c++) {
+		if (*c == '.') {
+			point = true;
+			continue;
+		}
+		if (*c < '0' || *c > '9')
+			return false;
+		if (point)
+			scale++;
+		if (lead && *c == '0')
+			continue;
+		lead = false;
+		digits++;
+	}
+	if (digits == 0)
+		digits = 1;
+	unsigned prec = digits > scale ? digits : scale;
+	if (prec > SQL_DECIMAL_MAX_PRECISION)
+		return false;
+	v->type = sql_type_decimal(prec, scale);
+	return sql_decimal_parse(s, strlen(s), v->type, &v->u.dec) == 0;
+}
+
 static int sql_parse_number(sql_parser *p, sql_expr **out)
 {
 	const sql_token *t = &p->tok;
@@ -430,13 +511,14 @@ static int sql_parse_number(sql_parser *p, sql_expr **out)
 
 		errno = 0;
 		e->value.u.i = strtoll(s, &end, 10);
-		/* Spark makes a too-big integer a decimal; a double is the
-		 * nearest we have. */
+		/* Spark makes a too-big integer a decimal (a double beyond
+		 * 38 digits). */
 		exact = errno != ERANGE;
 	}
 	if (exact) {
 		e->value.type = SQL_TYPE_BIGINT;
-	} else {
+	} else if (!sql_parse_decimal_literal(s, &e->value)) {
+		/* An exponent (1e3), or more than 38 digits: a double. */
 		e->value.type = SQL_TYPE_DOUBLE;
 		e->value.u.d = strtod(s, NULL);
 	}
@@ -771,9 +853,12 @@ static int sql_parse_unary(sql_parser *p, int minprec, sql_expr **out)
 		return 0;
 	}
 	if (minus && arg->kind == SQL_EXPR_LITERAL && !arg->value.null &&
-	    (arg->value.type == SQL_TYPE_BIGINT || arg->value.type == SQL_TYPE_DOUBLE) &&
+	    (arg->value.type == SQL_TYPE_BIGINT || arg->value.type == SQL_TYPE_DOUBLE ||
+	     sql_type_is_decimal(arg->value.type)) &&
 	    !(arg->value.type == SQL_TYPE_BIGINT && arg->value.u.i == INT64_MIN)) {
-		if (arg->value.type == SQL_TYPE_BIGINT)
+		if (sql_type_is_decimal(arg->value.type))
+			arg->value.u.dec = -arg->value.u.dec;
+		else if (arg->value.type == SQL_TYPE_BIGINT)
 			arg->value.u.i = -arg->value.u.i;
 		else
 			arg->value.u.d = -arg->value.u.d;

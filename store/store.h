@@ -74,7 +74,33 @@ typedef enum store_type {
 	STORE_TYPE_BOOLEAN = 4,
 	STORE_TYPE_DATE = 5,
 	STORE_TYPE_TIMESTAMP = 6,
+	/* decimal(p,s): the value holds p in bits 8-15 and s in bits 16-23 above
+	 * this base (store_type_decimal); the table record persists both. */
+	STORE_TYPE_DECIMAL = 7,
 } store_type;
+
+#define STORE_DECIMAL_MAX_PRECISION 38
+
+static inline store_type store_type_decimal(unsigned precision, unsigned scale)
+{
+	return (store_type)(STORE_TYPE_DECIMAL | (precision << 8) | (scale << 16));
+}
+/* The base type of T (STORE_TYPE_DECIMAL for any decimal(p,s)). */
+static inline store_type store_type_base(store_type t)
+{
+	return (store_type)((unsigned)t & 0xffu);
+}
+static inline unsigned store_type_precision(store_type t)
+{
+	return ((unsigned)t >> 8) & 0xffu;
+}
+static inline unsigned store_type_scale(store_type t)
+{
+	return ((unsigned)t >> 16) & 0xffu;
+}
+/* Whether T is a type a column may have: a base type without parameter
+ * bits, or decimal(p,s) with 1 <= p <= 38 and 0 <= s <= p. */
+bool store_type_valid(store_type t);
 
 typedef enum store_format {
 	STORE_FORMAT_CSV = 1,
@@ -483,8 +509,11 @@ void store_text_shown(const char *s, size_t n, char *out, size_t cap);
 int store_property_check(const char *key, size_t klen, const char *value, size_t vlen, char *err,
 			 size_t errlen);
 
-/* Type names as written in .schema ("string", "bigint", ...); parse accepts
- * any case and the alias "int".  Parse returns 0 or -EINVAL. */
+/* Type names as written in .schema ("string", "bigint", "decimal(15,2)",
+ * ...; the name is static); parse accepts any case, the alias "int",
+ * "decimal" alone as decimal(10,0) (Spark's default), "decimal(p)" as
+ * decimal(p,0), and "numeric"/"dec" for "decimal", spaces allowed inside the
+ * parentheses.  Parse returns 0 or -EINVAL. */
 const char *store_type_name(store_type t);
 int store_type_parse(const char *s, store_type *out);
 

@@ -843,8 +843,7 @@ static bool schema_ok(const store_table *t)
 	    t->npartkeys > STORE_MAX_PARTKEYS || t->columns == NULL)
 		return false;
 	for (uint32_t i = 0; i < n; i++) {
-		if (!column_name_ok(t->columns[i].name) || t->columns[i].type < STORE_TYPE_STRING ||
-		    t->columns[i].type > STORE_TYPE_TIMESTAMP)
+		if (!column_name_ok(t->columns[i].name) || !store_type_valid(t->columns[i].type))
 			return false;
 		/* SQL names are case-insensitive: "Region" and "region" clash. */
 		for (uint32_t j = 0; j < i; j++)
