@@ -396,8 +396,8 @@ static void test_parse_literals_of_every_type(void **state)
 	assert_int_equal(e[0]->value.u.i, 42);
 	assert_int_equal(e[1]->kind, SQL_EXPR_LITERAL);
 	assert_int_equal(e[1]->value.u.i, -7);
-	assert_int_equal(e[2]->value.type, SQL_TYPE_DOUBLE);
-	assert_true(e[2]->value.u.d == 1.5);
+	assert_int_equal(e[2]->value.type, sql_type_decimal(2, 1));
+	assert_true(e[2]->value.u.dec == 15);
 	assert_int_equal(e[3]->value.type, SQL_TYPE_STRING);
 	assert_int_equal(e[3]->value.u.s.len, 4);
 	assert_memory_equal(e[3]->value.u.s.ptr, "it's", 4);
@@ -410,8 +410,8 @@ static void test_parse_literals_of_every_type(void **state)
 	assert_int_equal(e[8]->value.type, SQL_TYPE_TIMESTAMP);
 	assert_int_equal(e[8]->value.u.i, 19844LL * 86400000000LL + 45005250000LL);
 	assert_string_equal(expr_text(e[8]), "2024-05-01 12:30:05.250000");
-	/* Too big for a bigint: a double, as Spark makes it a decimal. */
-	assert_int_equal(e[9]->value.type, SQL_TYPE_DOUBLE);
+	/* Too big for a bigint: a decimal, as in Spark. */
+	assert_int_equal(e[9]->value.type, sql_type_decimal(20, 0));
 }
 
 static void test_parse_smallest_bigint_literal_folds_its_minus(void **state)
@@ -428,11 +428,11 @@ static void test_parse_smallest_bigint_literal_folds_its_minus(void **state)
 	assert_int_equal(e[0]->value.type, SQL_TYPE_BIGINT);
 	assert_true(e[0]->value.u.i == INT64_MIN);
 	assert_int_equal(e[0]->col, 8);
-	/* Without the minus it is out of range: a double (Spark's DECIMAL(19,0)). */
-	assert_int_equal(e[1]->value.type, SQL_TYPE_DOUBLE);
-	assert_int_equal(e[2]->value.type, SQL_TYPE_DOUBLE);
-	assert_true(e[2]->value.u.d < -9.2e18);
-	assert_int_equal(e[3]->value.type, SQL_TYPE_DOUBLE);
+	/* Without the minus it is out of range: Spark's DECIMAL(19,0). */
+	assert_int_equal(e[1]->value.type, sql_type_decimal(19, 0));
+	assert_int_equal(e[2]->value.type, sql_type_decimal(19, 0));
+	assert_true(e[2]->value.u.dec == (sql_int128)INT64_MIN - 1);
+	assert_int_equal(e[3]->value.type, sql_type_decimal(20, 1));
 	/* The minus binds tighter than *: (-9223372036854775808) * 2. */
 	assert_int_equal(e[4]->kind, SQL_EXPR_BINARY);
 	assert_int_equal(e[4]->args[0]->value.type, SQL_TYPE_BIGINT);
@@ -611,7 +611,7 @@ static void test_parse_create_table_errors(void **state)
 	(void)state;
 	assert_string_equal(parse_error("CREATE TABLE d.t (a varchar)"),
 			    "line 1, column 21: unknown type \"varchar\": expected string, bigint, "
-			    "int, double, boolean, date or timestamp");
+			    "int, double, decimal(p,s), boolean, date or timestamp");
 	assert_string_equal(parse_error("CREATE TABLE d.t (a int, A string)"),
 			    "line 1, column 26: column \"A\" is defined twice");
 	assert_string_equal(parse_error("CREATE TABLE d.t (a int, dt date) PARTITIONED BY (dt date)"),
