@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -393,6 +394,91 @@ static void test_aggregates_are_not_evaluated_here(void **state)
 	assert_int_equal(sql_eval_const(arena, e, &v), -EINVAL);
 }
 
+/* ---- decimals ---------------------------------------------------------------------------- */
+
+#define D(p, s) sql_type_decimal((p), (s))
+
+static sql_expr *dec(sql_type t, const char *text)
+{
+	sql_value v = {.type = t};
+
+	assert_int_equal(sql_decimal_parse(text, strlen(text), t, &v.u.dec), 0);
+	return lit(v);
+}
+
+static const char *text_of(const sql_expr *e)
+{
+	static char buf[64];
+	sql_value v = eval(e);
+	textbuf b = TEXTBUF_INIT;
+
+	assert_int_equal(v.type, e->type);
+	sql_value_print(&v, &b);
+	snprintf(buf, sizeof buf, "%s", b.data ? b.data : "");
+	textbuf_free(&b);
+	return buf;
+}
+
+static void test_decimal_arithmetic_mixes_precisions_and_scales(void **state)
+{
+	(void)state;
+	assert_int_equal(truth(bin(SQL_OP_EQ, SQL_TYPE_BOOLEAN,
+				   bin(SQL_OP_ADD, D(3, 2), dec(D(2, 2), "0.06"), dec(D(2, 2), "0.01")),
+				   dec(D(2, 2), "0.07"))), T);
+	/* Operands keep their own scales; the result is rounded into its type. */
+	assert_string_equal(text_of(bin(SQL_OP_MUL, D(32, 4), dec(D(15, 2), "21168.23"),
+					bin(SQL_OP_SUB, D(16, 2), dec(D(1, 0), "1"),
+					    dec(D(15, 2), "0.04")))),
+			    "20321.5008");
+	assert_string_equal(text_of(bin(SQL_OP_DIV, D(7, 6), dec(D(2, 1), "1.0"), dec(D(1, 0), "3"))),
+			    "0.333333");
+	/* A bigint operand is read as decimal(20,0). */
+	assert_string_equal(text_of(bin(SQL_OP_ADD, D(23, 2), big(INT64_MAX), dec(D(3, 2), "0.50"))),
+			    "9223372036854775807.50");
+	sql_expr *neg = node(SQL_EXPR_UNARY, D(3, 2), 1, dec(D(3, 2), "1.25"));
+	neg->op = SQL_OP_NEG;
+	assert_string_equal(text_of(neg), "-1.25");
+}
+
+static void test_decimal_overflow_and_division_by_zero_are_null(void **state)
+{
+	(void)state;
+	sql_value v = eval(bin(SQL_OP_ADD, D(38, 0),
+			       dec(D(38, 0), "99999999999999999999999999999999999999"),
+			       dec(D(1, 0), "1")));
+	assert_true(v.null);
+	assert_int_equal(v.type, D(38, 0));
+	assert_true(eval(bin(SQL_OP_DIV, D(9, 6), dec(D(3, 1), "1.5"), dec(D(1, 0), "0"))).null);
+	assert_true(eval(bin(SQL_OP_MOD, D(2, 1), dec(D(3, 1), "1.5"), dec(D(1, 0), "0"))).null);
+	assert_true(eval(bin(SQL_OP_ADD, D(3, 2), dec(D(2, 2), "0.06"), null_of(D(2, 2)))).null);
+}
+
+static void test_decimal_comparisons_ignore_the_scale(void **state)
+{
+	(void)state;
+	assert_int_equal(truth(bin(SQL_OP_EQ, SQL_TYPE_BOOLEAN, dec(D(3, 1), "1.5"),
+				   dec(D(10, 4), "1.5000"))), T);
+	assert_int_equal(truth(bin(SQL_OP_LT, SQL_TYPE_BOOLEAN, dec(D(15, 2), "0.05"),
+				   dec(D(2, 2), "0.06"))), T);
+	assert_int_equal(truth(node(SQL_EXPR_BETWEEN, SQL_TYPE_BOOLEAN, 3, dec(D(15, 2), "0.07"),
+				    dec(D(2, 2), "0.05"), dec(D(2, 2), "0.07"))), T);
+	assert_int_equal(truth(node(SQL_EXPR_IN, SQL_TYPE_BOOLEAN, 3, dec(D(15, 2), "2.00"),
+				    dec(D(2, 1), "1.5"), dec(D(1, 0), "2"))), T);
+	assert_int_equal(truth(bin(SQL_OP_EQ, SQL_TYPE_BOOLEAN, dec(D(15, 2), "3.00"), big(3))), T);
+	assert_int_equal(truth(bin(SQL_OP_GT, SQL_TYPE_BOOLEAN, dec(D(15, 2), "0.1"), dbl(0.1))), F);
+}
+
+static void test_decimal_cast_expression_rounds_half_up(void **state)
+{
+	(void)state;
+	sql_expr *c = node(SQL_EXPR_CAST, D(3, 2), 1, dec(D(4, 3), "2.345"));
+	c->cast_type = D(3, 2);
+	assert_string_equal(text_of(c), "2.35");
+	c = node(SQL_EXPR_CAST, D(3, 2), 1, str("123.456"));
+	c->cast_type = D(3, 2);
+	assert_true(eval(c).null);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -417,6 +503,10 @@ int main(void)
 		TEST(test_columns_read_the_row_by_ordinal),
 		TEST(test_cast_expression_of_bad_text_is_null),
 		TEST(test_aggregates_are_not_evaluated_here),
+		TEST(test_decimal_arithmetic_mixes_precisions_and_scales),
+		TEST(test_decimal_overflow_and_division_by_zero_are_null),
+		TEST(test_decimal_comparisons_ignore_the_scale),
+		TEST(test_decimal_cast_expression_rounds_half_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
