@@ -819,6 +819,136 @@ static void test_analyze_sql_order_by_position_names_a_select_column(void **stat
 			 "line 1, column 42: ORDER BY position 3 is not in the select list");
 }
 
+/* ---- decimals ------------------------------------------------------------------------------ */
+
+/* sales.ledger (id bigint, price decimal(15,2), rate decimal(5,4), amount
+ * double, note string, qty bigint) */
+static void make_ledger(struct fixture *f)
+{
+	const store_column cols[] = {
+		{ "id", STORE_TYPE_BIGINT }, { "price", store_type_decimal(15, 2) },
+		{ "rate", store_type_decimal(5, 4) }, { "amount", STORE_TYPE_DOUBLE },
+		{ "note", STORE_TYPE_STRING }, { "qty", STORE_TYPE_BIGINT },
+	};
+
+	make_table(f->env, "sales", "ledger", cols, 6, 0);
+}
+
+/* The analyzed output schema of the one query in TEXT, on one line. */
+static const char *schema_of(struct fixture *f, const char *text, sql_stmt **out)
+{
+	static char buf[1024];
+	sql_script script;
+	textbuf b = TEXTBUF_INIT;
+
+	assert_int_equal(sql_parse(f->a, text, strlen(text), &script, &f->err), 0);
+	if (analyze(f, script.stmts[0])) {
+		sql_error_format(&f->err, buf, sizeof buf);
+		fail_msg("%s: %s", text, buf);
+	}
+	sql_plan_print_schema(script.stmts[0]->query, &b);
+	snprintf(buf, sizeof buf, "%s", b.data ? b.data : "");
+	buf[strcspn(buf, "\n")] = '\0';
+	textbuf_free(&b);
+	if (out)
+		*out = script.stmts[0];
+	return buf;
+}
+
+static void test_analyze_decimal_literals_are_typed_as_spark_types_them(void **state)
+{
+	struct fixture *f = F(state);
+
+	assert_string_equal(schema_of(f, "SELECT 0.06 AS a, 1.5 AS b, .5 AS c, 100.0 AS d, 007.50 AS e, "
+					 "1e3 AS g, 12 AS h, -0.06 AS i", NULL),
+			    "a: decimal(2,2), b: decimal(2,1), c: decimal(1,1), d: decimal(4,1), "
+			    "e: decimal(3,2), g: double, h: bigint, i: decimal(2,2)");
+	assert_string_equal(schema_of(f, "SELECT 0.06 + 0.01 AS s, 0.06 - 0.01 AS t", NULL),
+			    "s: decimal(3,2), t: decimal(3,2)");
+	assert_string_equal(schema_of(f, "SELECT 12345678901234567890123456789012345678 AS x", NULL),
+			    "x: decimal(38,0)");
+	assert_string_equal(schema_of(f, "SELECT 123456789012345678901234567890123456789 AS x", NULL),
+			    "x: double");
+}
+
+static void test_analyze_decimal_arithmetic_result_types(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st;
+
+	make_ledger(f);
+	assert_string_equal(schema_of(f, "SELECT price * qty AS a, price + 1 AS b, price * amount AS c, "
+					 "price / rate AS d, price % 7 AS e, -price AS g, note + price AS h, "
+					 "price * rate AS i FROM sales.ledger", &st),
+			    "a: decimal(36,2), b: decimal(16,2), c: double, d: decimal(25,8), "
+			    "e: decimal(3,2), g: decimal(15,2), h: double, i: decimal(21,6)");
+	/* The bigint column is read as decimal(20,0), the literal 1 as decimal(1,0). */
+	sql_expr *a = st->query->exprs[0]->args[0], *b = st->query->exprs[1]->args[0];
+	assert_int_equal(a->args[1]->kind, SQL_EXPR_CAST);
+	assert_int_equal(a->args[1]->cast_type, sql_type_decimal(20, 0));
+	assert_int_equal(b->args[1]->kind, SQL_EXPR_CAST);
+	assert_int_equal(b->args[1]->cast_type, sql_type_decimal(1, 0));
+	/* Past 38 digits: the integral digits stay, the scale gives way down to 6. */
+	assert_string_equal(schema_of(f, "SELECT price * (1 - rate) * (1 + rate) * price AS x, "
+					 "CAST(price AS DECIMAL(38,10)) / 3 AS y FROM sales.ledger", NULL),
+			    "x: decimal(38,6), y: decimal(38,10)");
+}
+
+static void test_analyze_decimal_comparisons_meet_at_the_wider_decimal(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st;
+
+	make_ledger(f);
+	schema_of(f, "SELECT id FROM sales.ledger WHERE price < 24 AND rate BETWEEN 0.05 AND 0.07 "
+		     "AND price = qty", &st);
+	sql_expr *w = st->query->child[0]->cond;
+	sql_expr *lt = w->args[0]->args[0], *between = w->args[0]->args[1], *eq = w->args[1];
+	/* 24 is decimal(2,0) next to a decimal: decimal(15,2) holds both. */
+	assert_int_equal(lt->args[1]->type, sql_type_decimal(15, 2));
+	assert_int_equal(lt->args[0]->type, sql_type_decimal(15, 2));
+	assert_int_equal(between->args[0]->type, sql_type_decimal(5, 4));
+	assert_int_equal(between->args[1]->type, sql_type_decimal(5, 4));
+	/* A bigint column is decimal(20,0): decimal(22,2) holds both. */
+	assert_int_equal(eq->args[0]->type, sql_type_decimal(22, 2));
+	assert_int_equal(eq->args[1]->type, sql_type_decimal(22, 2));
+}
+
+static void test_analyze_decimal_aggregates_and_functions(void **state)
+{
+	struct fixture *f = F(state);
+
+	make_ledger(f);
+	assert_string_equal(schema_of(f, "SELECT sum(price) AS a, avg(price) AS b, sum(rate) AS c, "
+					 "avg(rate) AS d, min(price) AS e, sum(CAST(price AS DECIMAL(38,2))) AS g, "
+					 "avg(CAST(price AS DECIMAL(36,36))) AS h FROM sales.ledger", NULL),
+			    "a: decimal(25,2), b: decimal(19,6), c: decimal(15,4), d: decimal(9,8), "
+			    "e: decimal(15,2), g: decimal(38,2), h: decimal(38,38)");
+	assert_string_equal(schema_of(f, "SELECT round(price, 1) AS a, round(price) AS b, "
+					 "round(price, 5) AS c, round(price, -2) AS d, abs(rate) AS e, "
+					 "CAST(price AS STRING) AS g, CAST(note AS DEC(7)) AS h, "
+					 "CAST(note AS NUMERIC) AS i FROM sales.ledger", NULL),
+			    "a: decimal(15,1), b: decimal(14,0), c: decimal(16,2), d: decimal(14,0), "
+			    "e: decimal(5,4), g: string, h: decimal(7,0), i: decimal(10,0)");
+}
+
+static void test_analyze_decimal_type_errors(void **state)
+{
+	struct fixture *f = F(state);
+	sql_script script;
+
+	assert_int_equal(sql_parse(f->a, "SELECT CAST(1 AS DECIMAL(39,2))", 31, &script, &f->err),
+			 -EINVAL);
+	assert_string_equal(f->err.message, "decimal precision 39 is out of range: it must be 1 to 38");
+	assert_int_equal(sql_parse(f->a, "SELECT CAST(1 AS DECIMAL(5,6))", 30, &script, &f->err),
+			 -EINVAL);
+	assert_string_equal(f->err.message, "decimal scale 6 is larger than its precision 5");
+	make_ledger(f);
+	assert_int_equal(sql_parse(f->a, "SELECT price + DATE '2024-01-01' FROM sales.ledger", 49,
+				   &script, &f->err), 0);
+	assert_int_not_equal(analyze(f, script.stmts[0]), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -862,6 +992,11 @@ int main(void)
 		TEST(test_analyze_show_partitions_of_unpartitioned_table),
 		TEST(test_analyze_sql_errors_name_line_and_column),
 		TEST(test_analyze_sql_order_by_alias_and_group_by_position),
+		TEST(test_analyze_decimal_literals_are_typed_as_spark_types_them),
+		TEST(test_analyze_decimal_arithmetic_result_types),
+		TEST(test_analyze_decimal_comparisons_meet_at_the_wider_decimal),
+		TEST(test_analyze_decimal_aggregates_and_functions),
+		TEST(test_analyze_decimal_type_errors),
 		cmocka_unit_test_setup_teardown(test_analyze_hidden_table_answers_as_missing_byte_for_byte,
 						setup_hidden, teardown),
 		cmocka_unit_test_setup_teardown(test_analyze_did_you_mean_offers_only_visible_tables,
