@@ -66,6 +66,8 @@ struct sql_reader {
 	json_t *json;             /* the current JSONL object, alive until the next row */
 	const char *line_text;    /* the current JSONL line, for the text of decimal numbers */
 	size_t line_len;
+	bool ints_as_real;        /* the line was parsed with JSON_DECODE_INT_AS_REAL */
+	bool scan_has_decimal;    /* a decimal column is read */
 };
 
 void sql_partition_value(const char *raw, sql_type type, sql_value *out)
@@ -127,6 +129,10 @@ int sql_reader_open_fd(const sql_exec_ctx *ctx, const sql_scan *scan, const char
 	r->scan = scan;
 	r->fd = fd;
 	r->line = 1;
+	for (uint32_t j = 0; j < scan->nout; j++)
+		if (scan->columns[j] < scan->ncolumns &&
+		    sql_type_is_decimal(scan->types[scan->columns[j]]))
+			r->scan_has_decimal = true;
 	r->path = strdup(path);
 	r->row = calloc(scan->nout ? scan->nout : 1, sizeof *r->row);
 	r->fields = calloc(scan->ncolumns ? scan->ncolumns : 1, sizeof *r->fields);
@@ -472,6 +478,17 @@ static int sql_jsonl_value(sql_reader *r, json_t *j, sql_type t, const char *nam
 		v->u.s.len = (uint32_t)json_string_length(j);
 		return 0;
 	case SQL_TYPE_BIGINT:
+		if (r->ints_as_real && json_is_real(j)) {
+			/* Integers of this line were parsed as reals (one is too
+			 * big for 64 bits): take this one from its text. */
+			const char *txt;
+			size_t n;
+			if (sql_jsonl_number_text(r->line_text, r->line_len, name, &txt, &n) &&
+			    !memchr(txt, '.', n) && !memchr(txt, 'e', n) && !memchr(txt, 'E', n) &&
+			    sql_read_bigint(txt, (uint32_t)n, &v->u.i))
+				return 0;
+			return -EINVAL;
+		}
 		if (!json_is_integer(j))
 			return -EINVAL;
 		v->u.i = json_integer_value(j);
@@ -552,6 +569,14 @@ static int sql_jsonl_next(sql_reader *r, const sql_value **row, sql_error *err)
 		json_t *obj = json_loadb(d + p, e - p, 0, &jerr);
 		r->line_text = d + p;
 		r->line_len = e - p;
+		r->ints_as_real = false;
+		if (!obj && r->scan_has_decimal && strstr(jerr.text, "too big")) {
+			/* A decimal(p,0) beyond 64 bits is a valid JSON number
+			 * the parser refuses as an integer: parse the line again
+			 * with integers as reals, and read numbers from their text. */
+			obj = json_loadb(d + p, e - p, JSON_DECODE_INT_AS_REAL, &jerr);
+			r->ints_as_real = obj != NULL;
+		}
 		int rc = 0;
 		if (!obj || !json_is_object(obj)) {
 			rc = sql_reader_bad_row(r, line, err, "%s", obj ? "not a JSON object" : jerr.text);

@@ -449,6 +449,31 @@ static void test_jsonl_decimals_come_from_the_number_text(void **state)
 	fx_rows_free(&rows);
 }
 
+static void test_jsonl_decimal_beyond_64_bits_is_read_with_the_other_integers(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_decimal_amount(r, STORE_FORMAT_JSONL, 38, 0);
+	rfx_file(r, "g.jsonl",
+		 "{\"id\": 9223372036854775807, \"amount\": 99999999999999999999999999999999999999}\n"
+		 "{\"id\": -3, \"amount\": -12345678901234567890}\n");
+	if (rfx_read(r, NULL, &rows, &err))
+		fail_msg("%s", err.message);
+	assert_int_equal(rows.n, 2);
+	assert_string_equal(rows.rows[0], "9223372036854775807|NULL|99999999999999999999999999999999999999");
+	assert_string_equal(rows.rows[1], "-3|NULL|-12345678901234567890");
+	fx_rows_free(&rows);
+	/* A bigint column still refuses a number that is not a 64-bit integer. */
+	rfx_file(r, "h.jsonl", "{\"id\": 9223372036854775808, \"amount\": 1}\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), -EINVAL);
+	fx_rows_free(&rows);
+	rfx_file(r, "h.jsonl", "{\"id\": 1.0, \"amount\": 99999999999999999999}\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), -EINVAL);
+	fx_rows_free(&rows);
+}
+
 static void test_decimal_partition_values(void **state)
 {
 	(void)state;
@@ -482,6 +507,7 @@ int main(void)
 		TEST(test_csv_decimals_are_read_exactly_and_rounded_half_up),
 		TEST(test_csv_decimal_too_wide_or_not_a_number_is_malformed),
 		TEST(test_jsonl_decimals_come_from_the_number_text),
+		TEST(test_jsonl_decimal_beyond_64_bits_is_read_with_the_other_integers),
 		cmocka_unit_test(test_decimal_partition_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
