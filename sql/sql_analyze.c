@@ -684,6 +684,18 @@ static int an_binary(an_ctx *c, sql_expr *e)
 	return 0;
 }
 
+/* The type E contributes to a common type (CASE branches, coalesce): next
+ * to a decimal, an integer literal that fits 32 bits is Spark's IntegerType,
+ * decimal(10,0), so CASE WHEN ... THEN l_discount ELSE 0 END stays
+ * decimal(15,2) as in Spark; other types are their own. */
+static sql_type an_wider_operand(const sql_expr *e, bool dec)
+{
+	if (dec && e->type == SQL_TYPE_BIGINT && e->kind == SQL_EXPR_LITERAL && !e->value.null &&
+	    e->value.u.i >= INT32_MIN && e->value.u.i <= INT32_MAX)
+		return sql_type_decimal(10, 0);
+	return e->type;
+}
+
 static int an_case(an_ctx *c, sql_expr *e)
 {
 	uint32_t first = e->case_operand ? 1 : 0;
@@ -710,13 +722,18 @@ static int an_case(an_ctx *c, sql_expr *e)
 				return -EINVAL;
 	}
 	/* THEN values, then the ELSE value, meet at one result type */
+	bool dec = false;
+	for (uint32_t i = first + 1; i < end; i += 2)
+		dec |= sql_type_is_decimal(e->args[i]->type);
+	if (e->case_else)
+		dec |= sql_type_is_decimal(e->args[e->nargs - 1]->type);
 	for (uint32_t i = first + 1; i <= e->nargs; i += 2) {
 		/* k walks the THEN values (i < end), then the ELSE value once */
 		uint32_t k = i < end ? i : e->nargs - 1;
 
 		if (i >= end && !e->case_else)
 			break;
-		if (sql_type_common(rt, e->args[k]->type, &r) != 0)
+		if (sql_type_common(rt, an_wider_operand(e->args[k], dec), &r) != 0)
 			return an_fail(c, e->args[k]->line, e->args[k]->col,
 				       "CASE branches have incompatible types %s and %s",
 				       sql_type_name(rt), sql_type_name(e->args[k]->type));
@@ -756,8 +773,12 @@ static int an_func(an_ctx *c, sql_expr *e, an_scope *s)
 	rc = an_args(c, e, s, 0);
 	if (rc)
 		return rc;
+	bool dec = false;
 	for (uint32_t i = 0; i < e->nargs; i++)
-		types[i] = e->args[i]->type;
+		dec |= sql_type_is_decimal(e->args[i]->type);
+	for (uint32_t i = 0; i < e->nargs; i++)
+		types[i] = fi->id == SQL_FUNC_COALESCE ? an_wider_operand(e->args[i], dec)
+						       : e->args[i]->type;
 	if (sql_func_type(fi->id, types, e->nargs, &e->type, &why) != 0)
 		return an_fail(c, e->line, e->col, "%s: %s", fi->name, why ? why : "wrong argument types");
 	e->func = fi->id;

@@ -924,6 +924,12 @@ static void test_analyze_decimal_aggregates_and_functions(void **state)
 					 "avg(CAST(price AS DECIMAL(36,36))) AS h FROM sales.ledger", NULL),
 			    "a: decimal(25,2), b: decimal(19,6), c: decimal(15,4), d: decimal(9,8), "
 			    "e: decimal(15,2), g: decimal(38,2), h: decimal(38,38)");
+	/* An integer literal beside a decimal branch is decimal(10,0), as
+	 * Spark's int literal; a bigint column decimal(20,0). */
+	assert_string_equal(schema_of(f, "SELECT CASE WHEN id > 0 THEN rate ELSE 0 END AS a, "
+					 "coalesce(rate, 1) AS b, CASE WHEN id > 0 THEN rate ELSE qty END AS c, "
+					 "coalesce(price, 10000000000) AS d FROM sales.ledger", NULL),
+			    "a: decimal(14,4), b: decimal(14,4), c: decimal(24,4), d: decimal(22,2)");
 	assert_string_equal(schema_of(f, "SELECT round(price, 1) AS a, round(price) AS b, "
 					 "round(price, 5) AS c, round(price, -2) AS d, abs(rate) AS e, "
 					 "CAST(price AS STRING) AS g, CAST(note AS DEC(7)) AS h, "
