@@ -1243,7 +1243,8 @@ static int exec_agg_update(exec_agg *g, uint32_t group, const sql_value *row)
 				if (__builtin_add_overflow(st->dec, v.u.dec, &st->dec) ||
 				    st->dec >= lim || st->dec <= -lim)
 					st->overflow = true;
-			} else if (e->agg == SQL_AGG_SUM && e->type == SQL_TYPE_BIGINT && v.type == SQL_TYPE_BIGINT)
+			} else if (e->agg == SQL_AGG_SUM && e->type == SQL_TYPE_BIGINT &&
+				   v.type == SQL_TYPE_BIGINT)
 				st->i = (int64_t)((uint64_t)st->i + (uint64_t)v.u.i);
 			else if ((rc = sql_value_cast(NULL, &v, SQL_TYPE_DOUBLE, &v)) == 0 && !v.null)
 				st->d += v.u.d;
@@ -1278,14 +1279,14 @@ static sql_value exec_agg_result(const sql_expr *e, const exec_agg_state *st)
 		if (!st->count)
 			break;
 		r.null = false;
-		if (sql_type_is_decimal(e->type))
-			r.null = st->overflow ||
-				 !sql_decimal_rescale(st->dec, sql_type_scale(e->args[0]->type), e->type,
-						      &r.u.dec);
-		else if (e->type == SQL_TYPE_BIGINT)
+		if (sql_type_is_decimal(e->type)) {
+			unsigned sc = sql_type_scale(e->args[0]->type);
+			r.null = st->overflow || !sql_decimal_rescale(st->dec, sc, e->type, &r.u.dec);
+		} else if (e->type == SQL_TYPE_BIGINT) {
 			r.u.i = st->i;
-		else
+		} else {
 			r.u.d = st->d;
+		}
 		break;
 	case SQL_AGG_AVG:
 		if (!st->count)
@@ -1301,8 +1302,8 @@ static sql_value exec_agg_result(const sql_expr *e, const exec_agg_state *st)
 			sql_type qt = sql_decimal_result_type(SQL_OP_DIV, st_type, ct);
 			sql_int128 q;
 			r.null = st->overflow ||
-				 sql_decimal_arith(SQL_OP_DIV, st->dec, sql_type_scale(at), st->count, 0,
-						   qt, &q) != 0 ||
+				 sql_decimal_arith(SQL_OP_DIV, st->dec, sql_type_scale(at),
+						   st->count, 0, qt, &q) != 0 ||
 				 !sql_decimal_rescale(q, sql_type_scale(qt), e->type, &r.u.dec);
 			break;
 		}

@@ -526,15 +526,15 @@ static int sql_jsonl_value(sql_reader *r, json_t *j, sql_type t, const char *nam
 			if (sql_jsonl_number_text(r->line_text, r->line_len, name, &txt, &n))
 				return sql_read_text(txt, (uint32_t)n, t, v) ? 0 : -EINVAL;
 			if (json_is_integer(j)) {
-				sql_value i = {.type = SQL_TYPE_BIGINT, .u.i = json_integer_value(j)};
-				return sql_value_cast(NULL, &i, t, v) == 0 && !v->null ? 0 : -EINVAL;
+				sql_value i = {.type = SQL_TYPE_BIGINT};
+				i.u.i = json_integer_value(j);
+				return sql_value_cast(NULL, &i, t, v) || v->null ? -EINVAL : 0;
 			}
 			return -EINVAL;
 		}
-		if (json_is_string(j))
-			return sql_read_text(json_string_value(j), (uint32_t)json_string_length(j), t, v)
-				       ? 0
-				       : -EINVAL;
+		if (json_is_string(j) &&
+		    sql_read_text(json_string_value(j), (uint32_t)json_string_length(j), t, v))
+			return 0;
 		return -EINVAL;
 	}
 }

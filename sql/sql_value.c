@@ -1,14 +1,16 @@
 /*
  * sql_value.c - values: casts, comparison, text rendering, the calendar
- * (DATE and TIMESTAMP parse and format), the common type of two operands,
- * and the table of scalar functions with their result types.
+ * (DATE and TIMESTAMP parse and format), exact DECIMAL arithmetic and
+ * Spark's decimal result types, the common type of two operands, and the
+ * table of scalar functions with their result types.
  *
  * Semantics follow Spark's non-ANSI mode, because jobs are written against
  * Spark and must give the same answers here:
  *   - a cast of a string that does not parse yields NULL, not an error;
  *   - double to bigint truncates toward zero and saturates, as Java's (long);
  *   - doubles render as Java's Double.toString does (1.0, 1.0E10, NaN);
- *   - NaN sorts above every other double and equals itself, -0.0 equals 0.0.
+ *   - NaN sorts above every other double and equals itself, -0.0 equals 0.0;
+ *   - a decimal that does not fit its type is NULL; decimals round HALF_UP.
  * Dates are days since 1970-01-01 in the proleptic Gregorian calendar;
  * timestamps are microseconds since the epoch, always UTC (there is no
  * session time zone).
@@ -633,7 +635,7 @@ static void sql_wide_signed_add(bool xn, const sql_wide *x, bool yn, const sql_w
 int sql_decimal_arith(sql_op op, sql_int128 x, unsigned xs, sql_int128 y, unsigned ys, sql_type t,
 		      sql_int128 *out)
 {
-	unsigned s = xs > ys ? xs : ys;
+	unsigned s = xs > ys ? xs : ys, ts = sql_type_scale(t), tp = sql_type_precision(t);
 	sql_int128 a, b, r;
 	bool xn = x < 0, yn = y < 0, rn;
 	sql_wide wx = sql_wide_from(sql_dec_abs(x)), wy = sql_wide_from(sql_dec_abs(y)), w;
@@ -648,8 +650,7 @@ int sql_decimal_arith(sql_op op, sql_int128 x, unsigned xs, sql_int128 y, unsign
 		if (!__builtin_mul_overflow(x, (sql_int128)sql_p10[s - xs], &a) &&
 		    !__builtin_mul_overflow(y, (sql_int128)sql_p10[s - ys], &b) &&
 		    !__builtin_add_overflow(a, b, &r))
-			return sql_dec_scale128(r, s, sql_type_scale(t), sql_type_precision(t), out)
-				       ? 0 : -ERANGE;
+			return sql_dec_scale128(r, s, ts, tp, out) ? 0 : -ERANGE;
 		{
 			sql_wide fx = sql_wide_pow10(s - xs), fy = sql_wide_pow10(s - ys);
 			wx = sql_wide_mul(&wx, &fx);
@@ -659,8 +660,7 @@ int sql_decimal_arith(sql_op op, sql_int128 x, unsigned xs, sql_int128 y, unsign
 		return sql_wide_finish(rn, w, s, t, out) ? 0 : -ERANGE;
 	case SQL_OP_MUL:
 		if (!__builtin_mul_overflow(x, y, &r))
-			return sql_dec_scale128(r, xs + ys, sql_type_scale(t), sql_type_precision(t), out)
-				       ? 0 : -ERANGE;
+			return sql_dec_scale128(r, xs + ys, ts, tp, out) ? 0 : -ERANGE;
 		w = sql_wide_mul(&wx, &wy);
 		return sql_wide_finish(xn != yn, w, xs + ys, t, out) ? 0 : -ERANGE;
 	case SQL_OP_DIV: {
@@ -1007,8 +1007,7 @@ static int sql_decimal_cast(const sql_value *v, sql_type type, sql_value *r)
 			rc = sql_decimal_from_bigint(v->u.b, type, &r->u.dec);
 			break;
 		case SQL_TYPE_TIMESTAMP:
-			rc = sql_dec_scale128(v->u.i, 6, sql_type_scale(type), sql_type_precision(type),
-					      &r->u.dec) ? 0 : -ERANGE;
+			rc = sql_decimal_rescale(v->u.i, 6, type, &r->u.dec) ? 0 : -ERANGE;
 			break;
 		case SQL_TYPE_DOUBLE:
 			if (isnan(v->u.d) || isinf(v->u.d)) {
@@ -1021,8 +1020,8 @@ static int sql_decimal_cast(const sql_value *v, sql_type type, sql_value *r)
 		default:
 			if (!sql_type_is_decimal(v->type))
 				return -EINVAL;
-			rc = sql_dec_scale128(v->u.dec, sql_type_scale(v->type), sql_type_scale(type),
-					      sql_type_precision(type), &r->u.dec) ? 0 : -ERANGE;
+			rc = sql_decimal_rescale(v->u.dec, sql_type_scale(v->type), type, &r->u.dec)
+				     ? 0 : -ERANGE;
 			break;
 		}
 		r->null = rc != 0;
@@ -1199,7 +1198,8 @@ int sql_value_compare(const sql_value *a, const sql_value *b)
 		const sql_value *o = ad ? b : a, *d = ad ? a : b;
 		int sign = ad ? 1 : -1;
 		if (o->type == SQL_TYPE_BIGINT)
-			return sign * sql_decimal_compare(d->u.dec, sql_type_scale(d->type), o->u.i, 0);
+			return sign *
+			       sql_decimal_compare(d->u.dec, sql_type_scale(d->type), o->u.i, 0);
 		if (o->type == SQL_TYPE_DOUBLE)
 			return sign * sql_double_compare(sql_decimal_to_double(d->u.dec,
 									       sql_type_scale(d->type)),
@@ -1835,7 +1835,8 @@ int sql_func_apply(sql_arena *a, sql_func func, const sql_value *args, uint32_t 
 			if (scale >= sc)
 				break;
 			int64_t ns = scale < 0 ? 0 : scale, k = sc - scale;
-			sql_uint128 m = k > 38 ? 0 : sql_dec_div_round(sql_dec_abs(r.u.dec), sql_p10[k]);
+			sql_uint128 m = sql_dec_abs(r.u.dec);
+			m = k > 38 ? 0 : sql_dec_div_round(m, sql_p10[k]);
 			r.type = sql_type_decimal(38, (unsigned)ns);
 			if (scale < 0 && m != 0 &&
 			    (-scale > 38 || __builtin_mul_overflow(m, sql_p10[-scale], &m)))

@@ -238,8 +238,8 @@ static void decimal_names_init(void)
 {
 	for (unsigned p = 1; p <= STORE_DECIMAL_MAX_PRECISION; p++)
 		for (unsigned sc = 0; sc <= p; sc++)
-			snprintf(decimal_names[p][sc], sizeof decimal_names[p][sc], "decimal(%u,%u)", p,
-				 sc);
+			snprintf(decimal_names[p][sc], sizeof decimal_names[p][sc],
+				 "decimal(%u,%u)", p, sc);
 }
 
 /* NULL for a value that is not a store_type. */
