@@ -691,6 +691,9 @@ int sql_decimal_arith(sql_op op, sql_int128 x, unsigned xs, sql_int128 y, unsign
 		if (y == 0)
 			return -EDOM;
 		/* Java's BigDecimal.remainder: the sign of the dividend. */
+		if (!__builtin_mul_overflow(x, (sql_int128)sql_p10[s - xs], &a) &&
+		    !__builtin_mul_overflow(y, (sql_int128)sql_p10[s - ys], &b))
+			return sql_dec_scale128(a % b, s, ts, tp, out) ? 0 : -ERANGE;
 		sql_wide fx = sql_wide_pow10(s - xs), fy = sql_wide_pow10(s - ys), q, rem;
 		wx = sql_wide_mul(&wx, &fx);
 		wy = sql_wide_mul(&wy, &fy);

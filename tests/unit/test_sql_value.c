@@ -611,6 +611,14 @@ static void test_decimal_arithmetic_is_exact_then_rounded_half_up(void **state)
 			       dec(D(38, 37), "3.0000000000000000000000000000000000000"), D(38, 17), buf),
 			 0);
 	assert_string_equal(buf, "3333333333333333333.33333333333333333");
+	/* A remainder whose operands align beyond 128 bits. */
+	assert_int_equal(arith(SQL_OP_MOD, dec(D(38, 0), "-12345678901234567890"),
+			       dec(D(38, 38), "0.00000000000000000000000000000000000007"),
+			       D(38, 38), buf), 0);
+	assert_string_equal(buf, "-0.00000000000000000000000000000000000002");
+	assert_int_equal(arith(SQL_OP_MOD, dec(D(38, 0), "99999999999999999999999999999999999999"),
+			       dec(D(1, 1), "0.3"), D(1, 1), buf), 0);
+	assert_string_equal(buf, "0.0");
 }
 
 static void test_decimal_overflow_and_division_by_zero_are_refused(void **state)
