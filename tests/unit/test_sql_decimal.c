@@ -202,6 +202,28 @@ static void test_precision_loss_keeps_six_digits_of_scale(void **state)
 			    "12345678913580246791.358025");
 }
 
+static void test_plans_print_decimal_types_and_literals(void **state)
+{
+	struct efx *e = *state;
+	sql_script script;
+	textbuf b = TEXTBUF_INIT;
+	const char *text = "SELECT l_quantity * l_orderkey, l_discount + 0.05 FROM tpch.lineitem "
+			   "WHERE l_discount BETWEEN 0.06 - 0.01 AND 0.06 + 0.01";
+
+	make_lineitem(e);
+	assert_int_equal(sql_parse(e->f.a, text, strlen(text), &script, &e->err), 0);
+	assert_int_equal(sql_analyze(e->f.a, &e->f.cat, script.stmts[0], &e->err), 0);
+	assert_int_equal(sql_optimize(e->f.a, &e->f.cat, &script.stmts[0]->query, NULL, &e->err), 0);
+	sql_plan_print(script.stmts[0]->query, true, false, &b);
+	assert_non_null(b.data);
+	assert_non_null(strstr(b.data, "(l_quantity#2 * cast(l_orderkey#1 as decimal(20,0)))"));
+	assert_non_null(strstr(b.data, "(l_discount#4 + 0.05)"));
+	/* The bounds are folded into literals of the column's type. */
+	assert_non_null(strstr(b.data, "0.05"));
+	assert_non_null(strstr(b.data, "0.07"));
+	textbuf_free(&b);
+}
+
 static void test_overflow_is_null(void **state)
 {
 	struct efx *e = *state;
@@ -342,6 +364,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_arithmetic_result_types_follow_decimal_precision,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_precision_loss_keeps_six_digits_of_scale, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_plans_print_decimal_types_and_literals, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_overflow_is_null, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rounding_is_half_up, setup, teardown),
