@@ -1238,8 +1238,11 @@ static int exec_agg_update(exec_agg *g, uint32_t group, const sql_value *row)
 		case SQL_AGG_AVG:
 			st->count++;
 			if (sql_type_is_decimal(e->type) && sql_type_is_decimal(v.type)) {
-				/* Exact: every value has the argument's scale. */
-				sql_int128 lim = sql_decimal_pow10(SQL_DECIMAL_MAX_PRECISION);
+				/* Exact: every value has the argument's scale.  The
+				 * sum's type is decimal(p+10,s) (at most 38 digits),
+				 * as Spark's; a sum that leaves it once is NULL. */
+				unsigned p = sql_type_precision(e->args[0]->type) + 10;
+				sql_int128 lim = sql_decimal_pow10(p < 38 ? p : 38);
 				if (__builtin_add_overflow(st->dec, v.u.dec, &st->dec) ||
 				    st->dec >= lim || st->dec <= -lim)
 					st->overflow = true;
