@@ -1830,11 +1830,14 @@ static int an_values(an_ctx *c, sql_plan *p)
 	p->noutput = ncols;
 	for (uint32_t k = 0; k < ncols; k++) {
 		sql_type t = SQL_TYPE_NULL;
+		bool dec = false;
 
+		for (uint32_t r = 0; r < p->nrows; r++)
+			dec |= sql_type_is_decimal(p->rows[r][k]->type);
 		for (uint32_t r = 0; r < p->nrows; r++) {
 			sql_expr *e = p->rows[r][k];
 
-			if (sql_type_common(t, e->type, &t) != 0)
+			if (sql_type_common(t, an_wider_operand(e, dec), &t) != 0)
 				return an_fail(c, e->line, e->col,
 					       "VALUES column %u mixes %s and %s", k + 1,
 					       sql_type_name(p->rows[0][k]->type), sql_type_name(e->type));

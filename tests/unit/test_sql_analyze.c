@@ -930,6 +930,8 @@ static void test_analyze_decimal_aggregates_and_functions(void **state)
 					 "coalesce(rate, 1) AS b, CASE WHEN id > 0 THEN rate ELSE qty END AS c, "
 					 "coalesce(price, 10000000000) AS d FROM sales.ledger", NULL),
 			    "a: decimal(14,4), b: decimal(14,4), c: decimal(24,4), d: decimal(22,2)");
+	assert_string_equal(schema_of(f, "SELECT col1, col2 FROM (VALUES (1.5, 1), (2, 2.25))", NULL),
+			    "col1: decimal(11,1), col2: decimal(12,2)");
 	assert_string_equal(schema_of(f, "SELECT round(price, 1) AS a, round(price) AS b, "
 					 "round(price, 5) AS c, round(price, -2) AS d, abs(rate) AS e, "
 					 "CAST(price AS STRING) AS g, CAST(note AS DEC(7)) AS h, "
