@@ -302,9 +302,12 @@ static bool sql_read_text(const char *s, uint32_t n, sql_type type, sql_value *v
 	default:
 		/* A decimal is read from its text exactly, rounded HALF_UP to
 		 * the column's scale, as Spark's CSV reader does; one that does
-		 * not fit the column's precision is malformed. */
+		 * not fit the column's precision, or has spaces around it (as a
+		 * bigint may not), is malformed. */
 		if (sql_type_is_decimal(type))
-			return n < 128 && sql_decimal_parse(s, n, type, &v->u.dec) == 0;
+			return n > 0 && n < 128 && !isspace((unsigned char)s[0]) &&
+			       !isspace((unsigned char)s[n - 1]) &&
+			       sql_decimal_parse(s, n, type, &v->u.dec) == 0;
 		return false;
 	}
 }

@@ -419,6 +419,9 @@ static void test_csv_decimal_too_wide_or_not_a_number_is_malformed(void **state)
 	rfx_file(r, "e.csv", "1,a,1.2.3\n");
 	assert_int_equal(rfx_read(r, NULL, &rows, &err), -EINVAL);
 	fx_rows_free(&rows);
+	rfx_file(r, "e.csv", "1,a, 1.5\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), -EINVAL);
+	fx_rows_free(&rows);
 }
 
 static void test_jsonl_decimals_come_from_the_number_text(void **state)
