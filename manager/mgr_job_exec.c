@@ -549,6 +549,126 @@ static int run_ddl(struct run_ctx *rc, const sql_stmt *s)
 	}
 }
 
+/* ---- views ------------------------------------------------------------------------------ */
+
+/* CREATE VIEW and DROP VIEW.  A temporary view (one-part name) lives in the
+ * job's catalog until the job ends.  A persistent one is a record of its
+ * platform's metastore (store_view_*); replacing or dropping one needs its
+ * ownership or ADMIN on its database (CREATE on the database was checked
+ * with the statement's other privileges). */
+static int run_view(struct run_ctx *rc, const sql_stmt *s)
+{
+	const char *names[2] = {NULL, NULL};
+	mgr_platform *p;
+	store_txn *txn = NULL;
+	store_view old = {0}, v = {0};
+	bool create = s->kind == SQL_STMT_CREATE_VIEW;
+	int err;
+
+	if (s->ntarget == 1) {
+		if (create) {
+			err = sql_temp_view_create(rc->catalog.temp_views, s, rc->text, &rc->err);
+			return err == -ENOMEM ? fail_errno(rc, s, err, "cannot create the view") : err;
+		}
+		err = sql_temp_view_drop(rc->catalog.temp_views, s->target[0]);
+		if (err == -ENOENT && s->if_exists)
+			return 0;
+		if (err)
+			sql_error_set(&rc->err, s->line, s->col, "unknown temporary view \"%s\"",
+				      s->target[0]);
+		return err;
+	}
+	if (!(p = target_platform(rc, s, 2, names)))
+		return -EINVAL;
+	err = store_write_begin(p->store, &txn);
+	if (err)
+		return fail_errno(rc, s, err, "cannot write the metastore");
+	err = store_view_get(txn, names[0], names[1], &old);
+	if (err == -ENOENT && !create && s->if_exists) {
+		store_abort(txn);
+		return 0;
+	}
+	if (err == -ENOENT && !create) {
+		store_abort(txn);
+		sql_error_set(&rc->err, s->line, s->col, "unknown view %s.%s.%s", p->name, names[0],
+			      names[1]);
+		return err;
+	}
+	if (err && err != -ENOENT) {
+		store_abort(txn);
+		return fail_errno(rc, s, err, "cannot read the view");
+	}
+	if (err == 0 && create && s->if_not_exists) {
+		store_view_clear(&old);
+		store_abort(txn);
+		run_log(rc, "view exists: nothing to do");
+		return 0;
+	}
+	if (err == 0) {
+		/* Replace or drop an existing view: its owner, or ADMIN on the database. */
+		mgr_object db = {MGR_OBJ_DATABASE, p->name, names[0], NULL};
+		bool owner = old.owner_uid == rc->uid;
+		char path[3 * (STORE_NAME_MAX + 1) + 2];
+		snprintf(path, sizeof path, "/%s/%s/%s", p->name, names[0], names[1]);
+		store_view_clear(&old);
+		if (!owner && mgr_authorize(rc->m, &rc->who, MGR_PRIV_ADMIN, &db, "drop", path) != 0) {
+			store_abort(txn);
+			sql_error_set(&rc->err, s->line, s->col, "permission denied: uid %u neither owns "
+				      "view %s.%s.%s nor holds ADMIN on %s.%s", rc->uid, p->name,
+				      names[0], names[1], p->name, names[0]);
+			return -EACCES;
+		}
+	}
+	if (create) {
+		const char *text;
+		size_t len;
+		sql_view_text(s, rc->text, &text, &len);
+		snprintf(v.db, sizeof v.db, "%s", names[0]);
+		snprintf(v.name, sizeof v.name, "%s", names[1]);
+		v.owner_uid = rc->uid;
+		v.owner_gid = rc->gid;
+		v.text = strndup(text, len);
+		v.columns = calloc(s->ncolumns + 1, sizeof *v.columns);
+		err = v.text && v.columns ? 0 : -ENOMEM;
+		for (uint32_t i = 0; err == 0 && i < s->ncolumns; i++) {
+			v.columns[i] = strdup(s->columns[i].name);
+			err = v.columns[i] ? 0 : -ENOMEM;
+			v.ncolumns = i + 1;
+		}
+		if (err == 0)
+			err = store_view_put(txn, &v, s->or_replace);
+		store_view_clear(&v);
+	} else {
+		err = store_view_drop(txn, names[0], names[1]);
+	}
+	if (err == 0)
+		err = store_commit(txn);
+	else
+		store_abort(txn);
+	if (err == -EEXIST)
+		sql_error_set(&rc->err, s->line, s->col, "%s.%s.%s already exists", p->name, names[0],
+			      names[1]);
+	else if (err == -ENOENT)
+		sql_error_set(&rc->err, s->line, s->col, "unknown database %s.%s", p->name, names[0]);
+	else if (err)
+		fail_errno(rc, s, err, create ? "cannot create the view" : "cannot drop the view");
+	return err;
+}
+
+/* Is DB.NAME of platform PI a persistent view? */
+static bool is_view(const struct run_ctx *rc, unsigned pi, const char *db, const char *name)
+{
+	store_txn *txn = NULL;
+	store_view v;
+	bool found = false;
+	if (store_read_begin(rc->platforms[pi].store, &txn) == 0) {
+		found = store_view_get(txn, db, name, &v) == 0;
+		store_view_clear(&v);
+		store_commit(txn);
+	}
+	return found;
+}
+
 /* ---- engines and privileges ------------------------------------------------------------ */
 
 /* The index of platform NAME (any case, as the analyzer compares), or DEF. */
@@ -601,6 +721,8 @@ static unsigned stmt_engine_platform(const struct run_ctx *rc, const sql_stmt *s
 	case SQL_STMT_SET_PROPERTIES:
 	case SQL_STMT_MSCK_REPAIR:
 	case SQL_STMT_SHOW_PARTITIONS:
+	case SQL_STMT_CREATE_VIEW:
+	case SQL_STMT_DROP_VIEW:
 		return s->ntarget == 3 ? platform_index(rc, s->target[0], def) : def;
 	default:
 		return def;
@@ -646,7 +768,10 @@ static void need_reads(const struct run_ctx *rc, sql_arena *a, const sql_plan *p
 	if (p->kind == SQL_PLAN_UNRESOLVED_RELATION && (p->nnames == 2 || p->nnames == 3)) {
 		unsigned pi = p->nnames == 3 ? platform_index(rc, p->names[0], rc->catalog.default_platform)
 					     : rc->catalog.default_platform;
-		need_add(a, nd, MGR_PRIV_SELECT, MGR_OBJ_TABLE, rc->platforms[pi].name,
+		/* A view is read with the reader's privileges on the tables it
+		 * reads, which the analyzer checks as it expands it. */
+		if (!is_view(rc, pi, p->names[p->nnames - 2], p->names[p->nnames - 1]))
+			need_add(a, nd, MGR_PRIV_SELECT, MGR_OBJ_TABLE, rc->platforms[pi].name,
 			 p->names[p->nnames - 2], p->names[p->nnames - 1], "read", p->line, p->col);
 	} else if (p->kind == SQL_PLAN_SCAN && p->scan) {
 		need_add(a, nd, MGR_PRIV_SELECT, MGR_OBJ_TABLE, rc->platforms[p->scan->platform].name,
@@ -699,6 +824,11 @@ static void stmt_needs(const struct run_ctx *rc, sql_arena *a, const sql_stmt *s
 		case SQL_STMT_CREATE_DATABASE:
 			need_add(a, nd, MGR_PRIV_CREATE, MGR_OBJ_PLATFORM, tname, NULL, NULL, "create",
 				 q->line, q->col);
+			break;
+		case SQL_STMT_CREATE_VIEW:
+			if (db && !q->temporary && q->ntarget >= 2)
+				need_add(a, nd, MGR_PRIV_CREATE, MGR_OBJ_DATABASE, tname, db, NULL, "create",
+					 q->line, q->col);
 			break;
 		case SQL_STMT_DROP_TABLE:
 			if (table)
@@ -1372,6 +1502,13 @@ static int run_statement(struct run_ctx *rc, sql_arena *a, sql_stmt *s)
 	err = stmt_authorize(rc, a, s, &reads, rc->prechecked[s->index - 1]);
 	if (err)
 		return err;
+	if (q->kind == SQL_STMT_CREATE_VIEW || q->kind == SQL_STMT_DROP_VIEW) {
+		if (explain) {
+			textbuf_puts(&rc->plan, "== Physical Plan ==\nExecute command (no query plan)\n");
+			return 0;
+		}
+		return run_view(rc, q);
+	}
 	if (!has_query) {
 		if (explain) {
 			textbuf_puts(&rc->plan, "== Physical Plan ==\nExecute command (no query plan)\n");
@@ -1493,6 +1630,7 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 	mgr_exchange_catalog(&rc->scans, &rc->catalog);
 	rc->catalog.access = job_access;
 	rc->catalog.access_ctx = rc;
+	rc->catalog.temp_views = sql_temp_views_new();   /* NULL: no temporary views */
 	rc->who = (mgr_principal){rc->uid, rc->gid};
 	uint32_t log_was = mgr_log_set_uid(rc->uid);   /* the run's lines are its submitter's */
 	job->runs[run - 1].started_ns = store_now_ns();
@@ -1597,6 +1735,7 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 	for (unsigned i = 0; i < MGR_MAX_PLATFORMS; i++)
 		textbuf_free(&rc->engine_stmts[i]);
 	sql_arena_free(a);
+	sql_temp_views_free(rc->catalog.temp_views);
 	free(rc);
 	mgr_log_set_uid(log_was);
 }
