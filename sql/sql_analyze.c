@@ -64,6 +64,7 @@ typedef struct an_ctx {
 	unsigned depth;
 	unsigned views;          /* views being expanded, one inside another */
 	bool no_temp_views;      /* in a persistent view: temporary views are not there */
+	bool view_loop;          /* the error is the view nesting limit: not prefixed again */
 } an_ctx;
 
 /* Where an expression is resolved and what it may contain. */
@@ -1310,9 +1311,11 @@ static int an_view(an_ctx *c, sql_plan **slot, const char *name, const char *wri
 	bool saved_temp = c->no_temp_views;
 	int rc;
 
-	if (c->views >= AN_MAX_VIEWS)
+	if (c->views >= AN_MAX_VIEWS) {
+		c->view_loop = true;
 		return an_fail(c, line, col, "views nested more than %d deep in \"%s\" "
 			       "(does a view read itself?)", AN_MAX_VIEWS, written);
+	}
 	rc = sql_parse(c->a, copy, strlen(copy), &sc, &verr);
 	if (rc == 0 && (sc.nstmts != 1 || sc.stmts[0]->kind != SQL_STMT_SELECT))
 		sql_error_set(&verr, 1, 1, "not one query");
@@ -1343,11 +1346,13 @@ static int an_view(an_ctx *c, sql_plan **slot, const char *name, const char *wri
 		char why[sizeof c->err->message];
 
 		sql_error_format(c->err, why, sizeof why);
-		if (strncmp(why, "in view ", 8) == 0)
-			sql_error_set(c->err, line, col, "%s", why);
-		else
+		if (c->view_loop) {
+			c->err->line = line;
+			c->err->col = col;
+		} else {
 			sql_error_set(c->err, line, col, "in view \"%.*s\": %.*s", 200, written,
 				      (int)(sizeof why - 220), why);
+		}
 		return rc;
 	}
 	*slot = al;
