@@ -2539,9 +2539,6 @@ static int an_view_target(an_ctx *c, const sql_stmt *st, unsigned privs, unsigne
 	store_table t;
 	int rc;
 
-	if (st->ntarget == 1)
-		return an_fail(c, st->line, st->col, "view name \"%s\" needs a database (db.view), "
-			       "or CREATE TEMPORARY VIEW", st->target[0]);
 	rc = an_table_name(c, st->target, st->ntarget, st->line, st->col, platform, db, name);
 	if (rc)
 		return rc;

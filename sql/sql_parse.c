@@ -2050,6 +2050,11 @@ static int sql_parse_create_view(sql_parser *p, sql_stmt *s)
 		return -EINVAL;
 	}
 	rc = sql_parse_target(p, 3, "a view name", s);
+	/* A one-part name has no database to be kept in: the view lives for
+	 * the job, as TPC-H's Q15 (create view revenue0 ...; drop view
+	 * revenue0) needs. */
+	if (!rc && s->ntarget == 1)
+		s->temporary = true;
 	if (!rc && sql_parse_is_op(p, "("))
 		rc = sql_parse_columns(p, false, &s->columns, &s->ncolumns);
 	if (!rc)

@@ -1310,6 +1310,8 @@ static void test_parse_q15_job_is_three_statements(void **state)
 	assert_int_equal(sql_parse(arena, text, strlen(text), &sc, &err), 0);
 	assert_int_equal(sc.nstmts, 3);
 	assert_int_equal(sc.stmts[0]->kind, SQL_STMT_CREATE_VIEW);
+	/* A one-part view name: the view lives for the job. */
+	assert_true(sc.stmts[0]->temporary);
 	assert_int_equal(sc.stmts[1]->kind, SQL_STMT_SELECT);
 	assert_int_equal(sc.stmts[2]->kind, SQL_STMT_DROP_VIEW);
 	assert_memory_equal(text + sc.stmts[0]->query_start, "select l_suppkey", 16);
