@@ -668,16 +668,23 @@ static const struct { const char *unit; int64_t months, micros; } sql_parse_inte
 };
 
 /* Whether the current token starts an interval literal: INTERVAL followed
- * by a number, a quoted number or a sign. */
+ * by a number or a quoted number (either may follow a minus) and a word.
+ * A column named interval still reads as one (interval - 1). */
 static bool sql_parse_at_interval(const sql_parser *p)
 {
-	sql_token next;
+	sql_token next, unit;
+	unsigned at = 1;
 
 	if (!sql_parse_is(p, "INTERVAL"))
 		return false;
-	sql_parse_peek(p, 1, &next);
-	return next.type == SQL_TOK_STRING || next.type == SQL_TOK_INTEGER ||
-	       next.type == SQL_TOK_DECIMAL || sql_parse_tok_is_op(&next, "-");
+	sql_parse_peek(p, at, &next);
+	if (sql_parse_tok_is_op(&next, "-"))
+		sql_parse_peek(p, ++at, &next);
+	sql_parse_peek(p, at + 1, &unit);
+	if (next.type == SQL_TOK_STRING && at == 1)
+		return true;    /* INTERVAL '1 day' too */
+	return (next.type == SQL_TOK_STRING || next.type == SQL_TOK_INTEGER ||
+		next.type == SQL_TOK_DECIMAL) && unit.type == SQL_TOK_IDENT;
 }
 
 /* The N bytes at S as a signed decimal number of units in millionths: "90",
@@ -710,24 +717,106 @@ static bool sql_parse_interval_number(const char *s, size_t n, int64_t *milliont
 	return true;
 }
 
-/* INTERVAL n unit [(precision)] [n unit ...]: n an integer, a quoted one
- * (either may have a sign; seconds may have decimals).  Becomes the
- * unresolved call interval(months, days, microseconds). */
+/* The unit named by the N bytes at S (any case), an index into
+ * sql_parse_interval_units, or -1. */
+static int sql_parse_interval_unit(const char *s, size_t n)
+{
+	for (size_t u = 0; u < sizeof sql_parse_interval_units / sizeof sql_parse_interval_units[0];
+	     u++)
+		if (strlen(sql_parse_interval_units[u].unit) == n &&
+		    strncasecmp(sql_parse_interval_units[u].unit, s, n) == 0)
+			return (int)u;
+	return -1;
+}
+
+/* Add N millionths of unit U to ACC (months, days, microseconds): 0,
+ * -EDOM for a fraction of a month or year, -ERANGE on overflow.  Whole
+ * days and weeks stay days: a date plus days is a date. */
+static int sql_parse_interval_add(int64_t n, int u, int64_t acc[3])
+{
+	int64_t amount, per = sql_parse_interval_units[u].micros;
+
+	if (sql_parse_interval_units[u].months) {
+		if (n % 1000000)
+			return -EDOM;
+		amount = n / 1000000 * sql_parse_interval_units[u].months;
+		return __builtin_add_overflow(acc[0], amount, &acc[0]) ? -ERANGE : 0;
+	}
+	if (per % INT64_C(86400000000) == 0 && n % 1000000 == 0) {
+		if (__builtin_mul_overflow(n / 1000000, per / INT64_C(86400000000), &amount) ||
+		    __builtin_add_overflow(acc[1], amount, &acc[1]))
+			return -ERANGE;
+		return 0;
+	}
+	__extension__ __int128 x = (__int128)n * per / 1000000;
+	if (x > INT64_MAX || x < INT64_MIN || __builtin_add_overflow(acc[2], (int64_t)x, &acc[2]))
+		return -ERANGE;
+	return 0;
+}
+
+/* The quoted form INTERVAL '1 year 2 months': pairs of a number and a unit
+ * in TEXT (LEN bytes), added to ACC.  0, or -EINVAL with the reason in
+ * WHY. */
+static int sql_parse_interval_text(const char *text, size_t len, int64_t acc[3], const char **why)
+{
+	size_t i = 0, pairs = 0;
+
+	for (;;) {
+		size_t a, b;
+		int64_t n;
+		int u, rc;
+
+		while (i < len && text[i] == ' ')
+			i++;
+		if (i == len)
+			break;
+		for (a = i; i < len && text[i] != ' '; i++)
+			;
+		if (!sql_parse_interval_number(text + a, i - a, &n)) {
+			*why = "a number";
+			return -EINVAL;
+		}
+		while (i < len && text[i] == ' ')
+			i++;
+		for (b = i; i < len && text[i] != ' '; i++)
+			;
+		u = sql_parse_interval_unit(text + b, i - b);
+		if (u < 0) {
+			*why = "a unit";
+			return -EINVAL;
+		}
+		rc = sql_parse_interval_add(n, u, acc);
+		if (rc) {
+			*why = rc == -EDOM ? "whole months and years" : "a value in range";
+			return -EINVAL;
+		}
+		pairs++;
+	}
+	if (pairs == 0) {
+		*why = "a number and a unit";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* INTERVAL n unit [(precision)] [n unit ...], n an integer or a quoted one
+ * (either may have a sign; seconds may have decimals), or INTERVAL 'n unit
+ * ...'.  Becomes the unresolved call interval(months, days, microseconds). */
 static int sql_parse_interval(sql_parser *p, sql_expr **out)
 {
 	uint32_t line = p->tok.line, col = p->tok.col;
-	int64_t months = 0, micros = 0, days = 0;
+	int64_t acc[3] = { 0, 0, 0 };
 	sql_expr *e;
 
 	sql_parse_advance(p);   /* INTERVAL */
 	do {
 		uint32_t nline = p->tok.line, ncol = p->tok.col;
 		bool neg = sql_parse_accept_op(p, "-");
-		int64_t n, amount;
-		size_t u = 0, nunits = sizeof sql_parse_interval_units /
-				       sizeof sql_parse_interval_units[0];
-		const char *text;
+		const char *text, *why = NULL;
+		sql_token unit;
+		int64_t n;
 		uint32_t len;
+		int u, rc;
 
 		if (p->tok.type == SQL_TOK_STRING) {
 			text = sql_parse_unescape(p, &p->tok, &len);
@@ -737,6 +826,17 @@ static int sql_parse_interval(sql_parser *p, sql_expr **out)
 		} else {
 			return sql_parse_expected(p, "a number after INTERVAL");
 		}
+		sql_parse_peek(p, 1, &unit);
+		if (p->tok.type == SQL_TOK_STRING && !neg && unit.type != SQL_TOK_IDENT) {
+			/* INTERVAL '1 year 2 months' */
+			if (sql_parse_interval_text(text, len, acc, &why)) {
+				sql_error_set(p->err, nline, ncol, "invalid interval '%.*s': expected %s",
+					      (int)len, text, why);
+				return -EINVAL;
+			}
+			sql_parse_advance(p);
+			break;
+		}
 		if (!sql_parse_interval_number(text, len, &n)) {
 			sql_error_set(p->err, nline, ncol, "invalid interval value '%.*s'", (int)len,
 				      text);
@@ -745,33 +845,20 @@ static int sql_parse_interval(sql_parser *p, sql_expr **out)
 		if (neg)
 			n = -n;
 		sql_parse_advance(p);
-		while (u < nunits && !sql_parse_is(p, sql_parse_interval_units[u].unit))
-			u++;
-		if (u == nunits)
+		u = p->tok.type == SQL_TOK_IDENT && !p->tok.quoted
+			    ? sql_parse_interval_unit(p->tok.ptr, p->tok.len) : -1;
+		if (u < 0)
 			return sql_parse_expected(p, "an interval unit (YEAR, MONTH, WEEK, DAY, HOUR, "
 						  "MINUTE or SECOND)");
-		if (sql_parse_interval_units[u].months) {
-			if (n % 1000000) {
-				sql_error_set(p->err, nline, ncol, "an interval of %.*s must be a whole "
-					      "number", (int)p->tok.len, p->tok.ptr);
-				return -EINVAL;
-			}
-			amount = n / 1000000 * sql_parse_interval_units[u].months;
-			if (__builtin_add_overflow(months, amount, &months))
-				goto range;
-		} else if (sql_parse_interval_units[u].micros % INT64_C(86400000000) == 0 &&
-			   n % 1000000 == 0) {
-			/* Whole days (and weeks) stay days: a date plus days is a date. */
-			if (__builtin_mul_overflow(n / 1000000, sql_parse_interval_units[u].micros /
-					      INT64_C(86400000000), &amount) ||
-			    __builtin_add_overflow(days, amount, &days))
-				goto range;
-		} else {
-			__extension__ __int128 x = (__int128)n * sql_parse_interval_units[u].micros /
-						   1000000;
-			if (x > INT64_MAX || x < INT64_MIN ||
-			    __builtin_add_overflow(micros, (int64_t)x, &micros))
-				goto range;
+		rc = sql_parse_interval_add(n, u, acc);
+		if (rc == -EDOM) {
+			sql_error_set(p->err, nline, ncol, "an interval of %.*s must be a whole number",
+				      (int)p->tok.len, p->tok.ptr);
+			return -EINVAL;
+		}
+		if (rc) {
+			sql_error_set(p->err, line, col, "interval out of range");
+			return -EINVAL;
 		}
 		sql_parse_advance(p);   /* the unit */
 		/* DAY(3): SQL's leading field precision, accepted and ignored. */
@@ -795,15 +882,12 @@ static int sql_parse_interval(sql_parser *p, sql_expr **out)
 		sql_expr *v = sql_parse_node(p, SQL_EXPR_LITERAL, line, col, 0);
 
 		v->value.type = v->type = SQL_TYPE_BIGINT;
-		v->value.u.i = i == 0 ? months : i == 1 ? days : micros;
+		v->value.u.i = acc[i];
 		v->resolved = true;
 		e->args[i] = v;
 	}
 	*out = e;
 	return 0;
-range:
-	sql_error_set(p->err, line, col, "interval out of range");
-	return -EINVAL;
 }
 
 /* name(args): the current token is the name, the next "(". */

@@ -1215,8 +1215,19 @@ static void test_parse_interval_literals_carry_months_days_and_microseconds(void
 	assert_string_equal(parsed_expr("ts - interval '-2' hour"),
 			    "('ts - 'interval(0, 0, -7200000000))");
 	assert_string_equal(parsed_expr("dt + interval -1 day"), "('dt + 'interval(0, -1, 0))");
+	assert_string_equal(parsed_expr("dt + interval '1 year 2 months 3 days'"),
+			    "('dt + 'interval(14, 3, 0))");
+	assert_string_equal(parsed_expr("ts + INTERVAL '-1 hour 30 minutes'"),
+			    "('ts + 'interval(0, 0, -1800000000))");
+	assert_string_equal(parse_error("SELECT dt + interval '1 fortnight' FROM d.t"),
+			    "line 1, column 22: invalid interval '1 fortnight': expected a unit");
+	assert_string_equal(parse_error("SELECT dt + interval '1.5 months' FROM d.t"),
+			    "line 1, column 22: invalid interval '1.5 months': expected whole months "
+			    "and years");
 	/* A column named interval is still a column. */
 	assert_string_equal(parsed_expr("interval + 1"), "('interval + 1)");
+	assert_string_equal(parsed_expr("interval - 1"), "('interval - 1)");
+	assert_string_equal(parsed_expr("interval"), "'interval");
 	assert_string_equal(parse_error("SELECT dt + interval '1' fortnight FROM d.t"),
 			    "line 1, column 26: expected an interval unit (YEAR, MONTH, WEEK, DAY, "
 			    "HOUR, MINUTE or SECOND), found \"fortnight\"");
