@@ -655,6 +655,41 @@ static int run_view(struct run_ctx *rc, const sql_stmt *s)
 	return err;
 }
 
+static int show_view(const store_view *v, void *arg)
+{
+	textbuf_printf(arg, "%s\n", v->name);
+	return 0;
+}
+
+/* SHOW VIEWS IN [platform.]db: a line "view", then the names of its
+ * persistent views in name order (names only: a view's text may name
+ * tables the caller does not see). */
+static int show_views(struct run_ctx *rc, const sql_stmt *s)
+{
+	const char *names[1] = {NULL};
+	mgr_platform *p;
+	store_txn *txn = NULL;
+	textbuf lines = TEXTBUF_INIT;
+	int err;
+
+	if (!(p = target_platform(rc, s, 1, names)))
+		return -EINVAL;
+	err = store_read_begin(p->store, &txn);
+	if (err == 0) {
+		err = store_view_iter(txn, names[0], show_view, &lines);
+		store_commit(txn);
+	}
+	if (err == 0) {
+		if (rc->result.len)
+			textbuf_puts(&rc->result, "\n");
+		textbuf_puts(&rc->result, "view\n");
+		if (lines.len)
+			textbuf_append(&rc->result, lines.data, lines.len);
+	}
+	textbuf_free(&lines);
+	return err ? fail_errno(rc, s, err, "cannot list the views") : 0;
+}
+
 /* Is DB.NAME of platform PI a persistent view? */
 static bool is_view(const struct run_ctx *rc, unsigned pi, const char *db, const char *name)
 {
@@ -724,6 +759,8 @@ static unsigned stmt_engine_platform(const struct run_ctx *rc, const sql_stmt *s
 	case SQL_STMT_CREATE_VIEW:
 	case SQL_STMT_DROP_VIEW:
 		return s->ntarget == 3 ? platform_index(rc, s->target[0], def) : def;
+	case SQL_STMT_SHOW_VIEWS:
+		return s->ntarget == 2 ? platform_index(rc, s->target[0], def) : def;
 	default:
 		return def;
 	}
@@ -1502,12 +1539,13 @@ static int run_statement(struct run_ctx *rc, sql_arena *a, sql_stmt *s)
 	err = stmt_authorize(rc, a, s, &reads, rc->prechecked[s->index - 1]);
 	if (err)
 		return err;
-	if (q->kind == SQL_STMT_CREATE_VIEW || q->kind == SQL_STMT_DROP_VIEW) {
+	if (q->kind == SQL_STMT_CREATE_VIEW || q->kind == SQL_STMT_DROP_VIEW ||
+	    q->kind == SQL_STMT_SHOW_VIEWS) {
 		if (explain) {
 			textbuf_puts(&rc->plan, "== Physical Plan ==\nExecute command (no query plan)\n");
 			return 0;
 		}
-		return run_view(rc, q);
+		return q->kind == SQL_STMT_SHOW_VIEWS ? show_views(rc, q) : run_view(rc, q);
 	}
 	if (!has_query) {
 		if (explain) {

@@ -2683,6 +2683,32 @@ int sql_analyze(sql_arena *a, const sql_catalog *cat, sql_stmt *stmt, sql_error 
 		return an_create_view(&c, stmt);
 	case SQL_STMT_DROP_VIEW:
 		return an_drop_view(&c, stmt);
+	case SQL_STMT_SHOW_VIEWS: {
+		/* The database must exist and be visible. */
+		store_txn *txn = NULL;
+		store_database d;
+		const char *db = stmt->target[stmt->ntarget - 1];
+
+		if (stmt->ntarget == 2 && an_platform(&c, stmt->target[0], &platform) == NULL)
+			return an_fail(&c, stmt->line, stmt->col, "unknown platform \"%s\"",
+				       stmt->target[0]);
+		if (stmt->ntarget != 2)
+			platform = cat->default_platform;
+		if (platform >= cat->nplatforms)
+			return an_fail(&c, stmt->line, stmt->col, "no platform for \"%s\"", db);
+		rc = store_read_begin(cat->platforms[platform].store, &txn);
+		if (rc == 0) {
+			rc = store_database_get(txn, db, &d);
+			store_commit(txn);
+		}
+		if (rc == 0)
+			rc = an_access(&c, platform, db, NULL, 0, stmt->line, stmt->col);
+		if (rc == -EACCES)
+			return rc;
+		if (rc)
+			return an_fail(&c, stmt->line, stmt->col, "unknown database \"%s\"", db);
+		return 0;
+	}
 	case SQL_STMT_DROP_TABLE:
 		rc = an_table_exists(&c, stmt, &exists);
 		if (rc == 0 && !exists && !stmt->if_exists)

@@ -340,6 +340,7 @@ typedef enum sql_stmt_kind {
 	 * query_start to end. */
 	SQL_STMT_CREATE_VIEW,
 	SQL_STMT_DROP_VIEW,          /* DROP VIEW [IF EXISTS] name */
+	SQL_STMT_SHOW_VIEWS,         /* SHOW VIEWS {IN | FROM} [platform.]db */
 } sql_stmt_kind;
 
 /* Privileges of GRANT and REVOKE, a bit set.  The bits are those of

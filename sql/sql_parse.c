@@ -2547,9 +2547,15 @@ static int sql_parse_stmt_body(sql_parser *p, sql_stmt *s)
 			s->kind = SQL_STMT_SHOW_ROLES;
 			return 0;
 		}
+		if (sql_parse_accept(p, "VIEWS")) {
+			s->kind = SQL_STMT_SHOW_VIEWS;
+			if (!sql_parse_accept(p, "IN") && !sql_parse_accept(p, "FROM"))
+				return sql_parse_expected(p, "IN");
+			return sql_parse_target(p, 2, "a database name", s);
+		}
 		s->kind = SQL_STMT_SHOW_PARTITIONS;
 		if (!sql_parse_accept(p, "PARTITIONS"))
-			return sql_parse_expected(p, "PARTITIONS, GRANTS or ROLES");
+			return sql_parse_expected(p, "PARTITIONS, VIEWS, GRANTS or ROLES");
 		return sql_parse_target(p, 3, "a table name", s);
 	}
 	if (sql_parse_accept(p, "GRANT"))

@@ -83,6 +83,14 @@ assert_eq "the mount does not show a view" "lineitem
 orders
 supplier" "$(mf_ls "$W/tpch")"
 expect_fail_errno "mkdir of a view's name fails" "File exists" mkdir "$W/tpch/rev"
+run_job showv "SHOW VIEWS IN tpch; SHOW VIEWS IN warehouse.tpch;"
+assert_eq "SHOW VIEWS lists the database's views" "view
+rev
+
+view
+rev" "$(result showv)" || note "$STATUS"
+run_job shownodb "SHOW VIEWS IN nodb;"
+assert_match "SHOW VIEWS of a missing database fails" "unknown database \"nodb\"" "$STATUS"
 run_job droptbl "DROP VIEW tpch.supplier;"
 assert_match "DROP VIEW of a table says to use DROP TABLE" "is a table: use DROP TABLE" "$STATUS"
 run_job replace "CREATE OR REPLACE VIEW tpch.rev AS SELECT s_suppkey AS k FROM tpch.supplier

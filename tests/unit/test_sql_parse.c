@@ -1145,7 +1145,7 @@ static void test_parse_show_grants_and_roles(void **state)
 	assert_string_equal(parse_error("SHOW GRANTS FOR alice"),
 			    "line 1, column 17: expected USER, GROUP or ROLE, found \"alice\"");
 	assert_string_equal(parse_error("SHOW TABLES"),
-			    "line 1, column 6: expected PARTITIONS, GRANTS or ROLES, found \"TABLES\"");
+			    "line 1, column 6: expected PARTITIONS, VIEWS, GRANTS or ROLES, found \"TABLES\"");
 }
 
 static void test_parse_access_control_errors_name_line_and_column(void **state)
@@ -1297,6 +1297,13 @@ static void test_parse_create_and_drop_view(void **state)
 	assert_int_equal(s->kind, SQL_STMT_DROP_VIEW);
 	assert_true(s->if_exists);
 	assert_int_equal(s->ntarget, 3);
+	s = parse_one("SHOW VIEWS IN p.d");
+	assert_int_equal(s->kind, SQL_STMT_SHOW_VIEWS);
+	assert_int_equal(s->ntarget, 2);
+	s = parse_one("show views from d");
+	assert_int_equal(s->kind, SQL_STMT_SHOW_VIEWS);
+	assert_string_equal(s->target[0], "d");
+	assert_string_equal(parse_error("SHOW VIEWS d"), "line 1, column 12: expected IN, found \"d\"");
 	assert_string_equal(parse_error("CREATE OR REPLACE TABLE d.t (a bigint)"),
 			    "line 1, column 19: expected VIEW, found \"TABLE\"");
 	assert_string_equal(parse_error("CREATE VIEW d.v AS INSERT INTO d.t VALUES (1)"),
