@@ -580,27 +580,24 @@ static int run_view(struct run_ctx *rc, const sql_stmt *s)
 	}
 	if (!(p = target_platform(rc, s, 2, names)))
 		return -EINVAL;
-	err = store_write_begin(p->store, &txn);
-	if (err)
-		return fail_errno(rc, s, err, "cannot write the metastore");
-	err = store_view_get(txn, names[0], names[1], &old);
-	if (err == -ENOENT && !create && s->if_exists) {
-		store_abort(txn);
-		return 0;
+	/* The view as it is, read (and its owner checked) before the write. */
+	err = store_read_begin(p->store, &txn);
+	if (err == 0) {
+		err = store_view_get(txn, names[0], names[1], &old);
+		store_commit(txn);
+		txn = NULL;
 	}
+	if (err == -ENOENT && !create && s->if_exists)
+		return 0;
 	if (err == -ENOENT && !create) {
-		store_abort(txn);
 		sql_error_set(&rc->err, s->line, s->col, "unknown view %s.%s.%s", p->name, names[0],
 			      names[1]);
 		return err;
 	}
-	if (err && err != -ENOENT) {
-		store_abort(txn);
+	if (err && err != -ENOENT)
 		return fail_errno(rc, s, err, "cannot read the view");
-	}
 	if (err == 0 && create && s->if_not_exists) {
 		store_view_clear(&old);
-		store_abort(txn);
 		run_log(rc, "view exists: nothing to do");
 		return 0;
 	}
@@ -612,13 +609,15 @@ static int run_view(struct run_ctx *rc, const sql_stmt *s)
 		snprintf(path, sizeof path, "/%s/%s/%s", p->name, names[0], names[1]);
 		store_view_clear(&old);
 		if (!owner && mgr_authorize(rc->m, &rc->who, MGR_PRIV_ADMIN, &db, "drop", path) != 0) {
-			store_abort(txn);
 			sql_error_set(&rc->err, s->line, s->col, "permission denied: uid %u neither owns "
 				      "view %s.%s.%s nor holds ADMIN on %s.%s", rc->uid, p->name,
 				      names[0], names[1], p->name, names[0]);
 			return -EACCES;
 		}
 	}
+	err = store_write_begin(p->store, &txn);
+	if (err)
+		return fail_errno(rc, s, err, "cannot write the metastore");
 	if (create) {
 		const char *text;
 		size_t len;
@@ -648,8 +647,11 @@ static int run_view(struct run_ctx *rc, const sql_stmt *s)
 	if (err == -EEXIST)
 		sql_error_set(&rc->err, s->line, s->col, "%s.%s.%s already exists", p->name, names[0],
 			      names[1]);
-	else if (err == -ENOENT)
+	else if (err == -ENOENT && create)
 		sql_error_set(&rc->err, s->line, s->col, "unknown database %s.%s", p->name, names[0]);
+	else if (err == -ENOENT)
+		sql_error_set(&rc->err, s->line, s->col, "unknown view %s.%s.%s", p->name, names[0],
+			      names[1]);
 	else if (err)
 		fail_errno(rc, s, err, create ? "cannot create the view" : "cannot drop the view");
 	return err;
