@@ -692,20 +692,6 @@ static int show_views(struct run_ctx *rc, const sql_stmt *s)
 	return err ? fail_errno(rc, s, err, "cannot list the views") : 0;
 }
 
-/* Is DB.NAME of platform PI a persistent view? */
-static bool is_view(const struct run_ctx *rc, unsigned pi, const char *db, const char *name)
-{
-	store_txn *txn = NULL;
-	store_view v;
-	bool found = false;
-	if (store_read_begin(rc->platforms[pi].store, &txn) == 0) {
-		found = store_view_get(txn, db, name, &v) == 0;
-		store_view_clear(&v);
-		store_commit(txn);
-	}
-	return found;
-}
-
 /* ---- engines and privileges ------------------------------------------------------------ */
 
 /* The index of platform NAME (any case, as the analyzer compares), or DEF. */
@@ -779,6 +765,9 @@ struct need {
 struct needs {
 	struct need *v;
 	uint32_t n, cap;
+	/* need_reads inside a view: how deep, and whether in a persistent one. */
+	uint32_t view_depth;
+	bool persistent;
 };
 
 static void need_add(sql_arena *a, struct needs *nd, unsigned priv, mgr_object_level level,
@@ -796,30 +785,108 @@ static void need_add(sql_arena *a, struct needs *nd, unsigned priv, mgr_object_l
 	nd->v[nd->n - 1] = (struct need){priv, {level, platform, db, table}, action, line, col};
 }
 
+static void need_reads(const struct run_ctx *rc, sql_arena *a, const sql_plan *p, struct needs *nd);
+
+/* The query text of view DB.NAME of platform PI, or with DB NULL of the
+ * job's temporary view NAME, copied into A; NULL when there is none. */
+static char *view_text(const struct run_ctx *rc, sql_arena *a, unsigned pi, const char *db,
+		       const char *name)
+{
+	store_txn *txn = NULL;
+	store_view v;
+	char *text = NULL;
+	if (db == NULL) {
+		const char *t, *const *cols;
+		uint32_t n;
+		if (sql_temp_view_get(rc->catalog.temp_views, name, &t, &cols, &n) == 0)
+			text = sql_arena_strdup(a, t);
+		return text;
+	}
+	if (store_read_begin(rc->platforms[pi].store, &txn) == 0) {
+		if (store_view_get(txn, db, name, &v) == 0)
+			text = sql_arena_strdup(a, v.text);
+		store_view_clear(&v);
+		store_commit(txn);
+	}
+	return text;
+}
+
+/* Does plan P (anywhere in it) define a WITH query NAME? */
+static bool plan_has_cte(const sql_plan *p, const char *name)
+{
+	if (!p)
+		return false;
+	for (uint32_t i = 0; i < p->nctes; i++)
+		if (strcasecmp(p->cte_names[i], name) == 0 || plan_has_cte(p->ctes[i], name))
+			return true;
+	return plan_has_cte(p->child[0], name) || plan_has_cte(p->child[1], name);
+}
+
+/* When relation P (of the query ROOT) names a view, the reads of the view's
+ * query (a view is read with the reader's own privileges on its tables),
+ * placed where P names the view; true if it is a view.  A one-part name is
+ * a temporary view unless a WITH query of ROOT has it, and not inside a
+ * persistent view (PERSISTENT).  Views nested deeper than the analyzer
+ * reads them are left to it. */
+static bool need_view_reads(const struct run_ctx *rc, sql_arena *a, const sql_plan *p,
+			    const sql_plan *root, struct needs *nd)
+{
+	unsigned pi = rc->catalog.default_platform;
+	const char *db = NULL;
+	if (p->nnames < 1 || p->nnames > 3 || (p->nnames == 1 && plan_has_cte(root, p->names[0])))
+		return false;
+	if (p->nnames >= 2) {
+		if (p->nnames == 3)
+			pi = platform_index(rc, p->names[0], pi);
+		db = p->names[p->nnames - 2];
+	}
+	char *text = view_text(rc, a, pi, db, p->names[p->nnames - 1]);
+	if (!text)
+		return false;
+	sql_script sc;
+	sql_error e = {0};
+	if (nd->view_depth < 32 && sql_parse(a, text, strlen(text), &sc, &e) == 0 && sc.nstmts == 1) {
+		struct needs inner = {0};
+		inner.view_depth = nd->view_depth + 1;
+		inner.persistent = nd->persistent || db != NULL;
+		need_reads(rc, a, sc.stmts[0]->query, &inner);
+		for (uint32_t i = 0; i < inner.n; i++)
+			need_add(a, nd, inner.v[i].priv, inner.v[i].obj.level, inner.v[i].obj.platform,
+				 inner.v[i].obj.db, inner.v[i].obj.table, inner.v[i].action, p->line, p->col);
+	}
+	return true;
+}
+
 /* SELECT on every table plan P reads, as written: taken from the parsed
  * plan, before the analyzer resolves names (it may resolve a table of
  * another platform to the mirror the exchange reads it through; the
  * privilege is still needed on the table named). */
-static void need_reads(const struct run_ctx *rc, sql_arena *a, const sql_plan *p, struct needs *nd)
+static void need_reads_in(const struct run_ctx *rc, sql_arena *a, const sql_plan *p,
+			  const sql_plan *root, struct needs *nd)
 {
 	if (!p)
 		return;
 	if (p->kind == SQL_PLAN_UNRESOLVED_RELATION && (p->nnames == 2 || p->nnames == 3)) {
 		unsigned pi = p->nnames == 3 ? platform_index(rc, p->names[0], rc->catalog.default_platform)
 					     : rc->catalog.default_platform;
-		/* A view is read with the reader's privileges on the tables it
-		 * reads, which the analyzer checks as it expands it. */
-		if (!is_view(rc, pi, p->names[p->nnames - 2], p->names[p->nnames - 1]))
+		if (!need_view_reads(rc, a, p, root, nd))
 			need_add(a, nd, MGR_PRIV_SELECT, MGR_OBJ_TABLE, rc->platforms[pi].name,
-			 p->names[p->nnames - 2], p->names[p->nnames - 1], "read", p->line, p->col);
+				 p->names[p->nnames - 2], p->names[p->nnames - 1], "read", p->line, p->col);
+	} else if (p->kind == SQL_PLAN_CTE_REF && p->nnames == 1 && !nd->persistent) {
+		need_view_reads(rc, a, p, root, nd);
 	} else if (p->kind == SQL_PLAN_SCAN && p->scan) {
 		need_add(a, nd, MGR_PRIV_SELECT, MGR_OBJ_TABLE, rc->platforms[p->scan->platform].name,
 			 p->scan->db, p->scan->table, "read", p->line, p->col);
 	}
-	need_reads(rc, a, p->child[0], nd);
-	need_reads(rc, a, p->child[1], nd);
+	need_reads_in(rc, a, p->child[0], root, nd);
+	need_reads_in(rc, a, p->child[1], root, nd);
 	for (uint32_t i = 0; i < p->nctes; i++)
-		need_reads(rc, a, p->ctes[i], nd);
+		need_reads_in(rc, a, p->ctes[i], root, nd);
+}
+
+static void need_reads(const struct run_ctx *rc, sql_arena *a, const sql_plan *p, struct needs *nd)
+{
+	need_reads_in(rc, a, p, p, nd);
 }
 
 /* What statement S needs, but for its reads (need_reads, on the parsed

@@ -228,6 +228,8 @@ GRANT SELECT ON TABLE warehouse.tpch.supplier TO USER $U;"
 	assert_eq "U reads a view over a table U may read" "succeeded" "$STATE" || note "$STATUS"
 	assert_eq "... with its rows" "s_name
 Supplier#2" "$(mf_as "$U" cat "$J/usup/result" 2>&1)"
+	assert_ne "U's read of supplier through the view is audited" "0" \
+		"$(mf_audit_count "$(id -u "$U")" read /warehouse/tpch/supplier allow)"
 	u_job uli "SELECT count(*) AS n FROM tpch.li;"
 	assert_eq "U may not read a view over a table U may not read" "failed" "$STATE"
 	assert_match "... the reason names the view" "in view \"tpch.li\"" "$STATUS"
