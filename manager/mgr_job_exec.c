@@ -11,7 +11,8 @@
  *
  * Privileges (mgr_access.h).  Every statement runs as the job's submitter
  * and needs: SUBMIT on the platform whose engine runs it, SELECT on every
- * table it reads (each table its parsed plan names), and for its target
+ * table it reads (each table its parsed plan names, and those the queries
+ * of the views it names name: a view grants nothing), and for its target
  * MODIFY (INSERT, ADD/DROP PARTITION, MSCK REPAIR), CREATE on the database
  * (CREATE TABLE [AS]) or on the platform (CREATE DATABASE), ADMIN (DROP
  * TABLE, DROP DATABASE) or SELECT (SHOW PARTITIONS).  So that a denial
