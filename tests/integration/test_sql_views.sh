@@ -5,8 +5,9 @@
 #
 #   - a persistent view (CREATE VIEW db.v) made by one job is read by a
 #     second job, refuses a second CREATE and a table's name (a mkdir of its
-#     name fails too), is not shown in the mount, and DROP VIEW removes it;
-#     CREATE OR REPLACE redefines it
+#     name fails too), is not shown in the mount but by SHOW VIEWS, survives
+#     a restart of the daemon, and DROP VIEW removes it; CREATE OR REPLACE
+#     redefines it
 #   - a temporary view lives for its job only: a second job does not see it
 #   - TPC-H Q15 as one job file (create view revenue0 ...; select ... from
 #     supplier join revenue0 ...; drop view revenue0), checked against
@@ -20,7 +21,9 @@
 #   - as root with a second user U (SUBMIT, SELECT on tpch.supplier only):
 #     U reads a view over supplier, not one over lineitem (a view is read
 #     with the reader's own privileges on its tables); U may not drop
-#     root's view nor create one in tpch (no CREATE there)
+#     root's view nor create one in tpch (no CREATE there); with MODIFY on
+#     lineitem (so U sees it) the view over it fails for the missing SELECT;
+#     U's reads through a view are audited
 # The second-user part needs root (useradd, setpriv) and is skipped without.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -196,6 +199,18 @@ SELECT k, phone FROM t WHERE k = 2;"
 assert_eq "WITH t (a, b) names the columns" "k,phone
 2,22-555-0102" "$(result cte)" || note "$STATUS"
 
+# ---------------------------------------------------------------- a restart keeps views
+mf_umount || mf_abort "unmount before the remount"
+if [ "$MULTI" = 1 ]; then
+	mf_mount "$H" "$M" -o allow_other || mf_abort "remount with -o allow_other"
+else
+	mf_mount || mf_abort "remount"
+fi
+run_job afterrestart "SELECT k FROM tpch.rev ORDER BY k;"
+assert_eq "a persistent view survives a restart of the daemon" "k
+1
+3" "$(result afterrestart)" || note "$STATUS"
+
 # ---------------------------------------------------------------- DROP VIEW
 run_job dropv "DROP VIEW tpch.rev;"
 assert_eq "DROP VIEW succeeds" "succeeded" "$STATE" || note "$STATUS"
@@ -233,6 +248,12 @@ Supplier#2" "$(mf_as "$U" cat "$J/usup/result" 2>&1)"
 	u_job uli "SELECT count(*) AS n FROM tpch.li;"
 	assert_eq "U may not read a view over a table U may not read" "failed" "$STATE"
 	assert_match "... the reason names the view" "in view \"tpch.li\"" "$STATUS"
+	run_job gmod "GRANT MODIFY ON TABLE warehouse.tpch.lineitem TO USER $U;"
+	assert_eq "root grants U MODIFY (not SELECT) on lineitem" "succeeded" "$STATE" || note "$STATUS"
+	u_job uli2 "SELECT count(*) AS n FROM tpch.li;"
+	assert_eq "U, who sees lineitem now, still may not read it through the view" "failed" "$STATE"
+	assert_match "... the reason is the missing SELECT on the table" \
+		"lacks SELECT on warehouse.tpch.lineitem" "$STATUS"
 	u_job udrop "DROP VIEW tpch.sup;"
 	assert_eq "U may not drop root's view" "failed" "$STATE"
 	assert_match "... permission denied" "permission denied" "$STATUS"
