@@ -62,6 +62,9 @@ typedef struct an_ctx {
 	uint32_t next_id;
 	an_cte *ctes;
 	unsigned depth;
+	unsigned views;          /* views being expanded, one inside another */
+	bool no_temp_views;      /* in a persistent view: temporary views are not there */
+	bool view_loop;          /* the error is the view nesting limit: not prefixed again */
 } an_ctx;
 
 /* Where an expression is resolved and what it may contain. */
@@ -756,6 +759,9 @@ static int an_func(an_ctx *c, sql_expr *e, an_scope *s)
 	const char *why = NULL;
 	int rc;
 
+	if (e->func == SQL_FUNC_INTERVAL)
+		return an_fail(c, e->line, e->col, "an interval can only be added to or subtracted "
+			       "from a date or timestamp");
 	if (fi == NULL)
 		return an_unknown_function(c, e);
 	if ((int)e->nargs < fi->min_args || (fi->max_args >= 0 && (int)e->nargs > fi->max_args)) {
@@ -882,6 +888,106 @@ static int an_column(an_ctx *c, sql_expr *e, an_scope *s)
 	return 0;
 }
 
+/* ---- intervals ------------------------------------------------------------------------ */
+
+static bool an_is_interval(const sql_expr *e)
+{
+	return e->kind == SQL_EXPR_FUNC && e->func == SQL_FUNC_INTERVAL && !e->resolved;
+}
+
+static sql_expr *an_bigint(an_ctx *c, int64_t v, uint32_t line, uint32_t col)
+{
+	sql_expr *e = sql_expr_new(c->a, SQL_EXPR_LITERAL, line, col);
+
+	e->value.type = e->type = SQL_TYPE_BIGINT;
+	e->value.u.i = v;
+	e->resolved = true;
+	return e;
+}
+
+/* A resolved call of FUNC (NAME, as plans print it) on X and the bigints V. */
+static sql_expr *an_call(an_ctx *c, sql_func func, const char *name, sql_type type, sql_expr *x,
+			 const int64_t *v, uint32_t nv)
+{
+	sql_expr *e = sql_expr_new(c->a, SQL_EXPR_FUNC, x->line, x->col);
+
+	e->func = func;
+	e->name = name;
+	e->type = type;
+	e->resolved = true;
+	e->nargs = nv + 1;
+	e->args = sql_arena_alloc(c->a, (nv + 1) * sizeof *e->args);
+	e->args[0] = x;
+	for (uint32_t i = 0; i < nv; i++)
+		e->args[i + 1] = an_bigint(c, v[i], x->line, x->col);
+	return e;
+}
+
+/* x + interval, interval + x, x - interval: X a date or a timestamp.  As
+ * Spark: months first (add_months, the day clamped to the month's end),
+ * then days, then the time.  A date plus whole days and months stays a
+ * date (date_add, add_months); anything with a time is a timestamp
+ * (time_add). */
+static int an_interval_arith(an_ctx *c, sql_expr **slot, an_scope *s)
+{
+	sql_expr *e = *slot, *iv, **xslot, *x;
+	bool left = an_is_interval(e->args[0]);
+	int64_t months, days, micros, total;
+	sql_type t;
+	int rc;
+
+	iv = left ? e->args[0] : e->args[1];
+	xslot = left ? &e->args[1] : &e->args[0];
+	if ((e->op != SQL_OP_ADD && e->op != SQL_OP_SUB) || an_is_interval(*xslot) ||
+	    (left && e->op == SQL_OP_SUB))
+		return an_fail(c, e->line, e->col, "an interval can only be added to or "
+			       "subtracted from a date or timestamp");
+	rc = an_expr(c, xslot, s);
+	if (rc)
+		return rc;
+	t = (*xslot)->type;
+	if (t == SQL_TYPE_NULL) {
+		an_coerce(c, xslot, SQL_TYPE_DATE);
+		t = SQL_TYPE_DATE;
+	}
+	if (t != SQL_TYPE_DATE && t != SQL_TYPE_TIMESTAMP)
+		return an_fail(c, e->line, e->col, "an interval can only be added to or "
+			       "subtracted from a date or timestamp, not %s", sql_type_name(t));
+	months = iv->args[0]->value.u.i;
+	days = iv->args[1]->value.u.i;
+	micros = iv->args[2]->value.u.i;
+	if (e->op == SQL_OP_SUB) {
+		if (months == INT64_MIN || days == INT64_MIN || micros == INT64_MIN)
+			return an_fail(c, e->line, e->col, "interval out of range");
+		months = -months;
+		days = -days;
+		micros = -micros;
+	}
+	if (months > INT32_MAX || months < INT32_MIN)
+		return an_fail(c, e->line, e->col, "interval out of range");
+	x = *xslot;
+	if (t == SQL_TYPE_DATE && micros == 0) {
+		if (months)
+			x = an_call(c, SQL_FUNC_ADD_MONTHS, "add_months", SQL_TYPE_DATE, x, &months, 1);
+		if (days)
+			x = an_call(c, SQL_FUNC_DATE_ADD, "date_add", SQL_TYPE_DATE, x, &days, 1);
+	} else {
+		int64_t v[2];
+
+		if (__builtin_mul_overflow(days, INT64_C(86400000000), &total) ||
+		    __builtin_add_overflow(total, micros, &total))
+			return an_fail(c, e->line, e->col, "interval out of range");
+		an_coerce(c, xslot, SQL_TYPE_TIMESTAMP);
+		v[0] = months;
+		v[1] = total;
+		x = an_call(c, SQL_FUNC_TIME_ADD, "time_add", SQL_TYPE_TIMESTAMP, *xslot, v, 2);
+	}
+	x->line = e->line;
+	x->col = e->col;
+	*slot = x;
+	return 0;
+}
+
 static int an_expr(an_ctx *c, sql_expr **slot, an_scope *s)
 {
 	sql_expr *e = *slot;
@@ -929,6 +1035,10 @@ static int an_expr(an_ctx *c, sql_expr **slot, an_scope *s)
 		e->type = t;
 		break;
 	case SQL_EXPR_BINARY:
+		if (an_is_interval(e->args[0]) || an_is_interval(e->args[1])) {
+			rc = an_interval_arith(c, slot, s);
+			break;
+		}
 		rc = an_args(c, e, s, 0);
 		if (rc == 0)
 			rc = an_binary(c, e);
@@ -1243,6 +1353,126 @@ static sql_plan *an_copy_plan(an_ctx *c, const sql_plan *p)
 	return q;
 }
 
+/* ---- column aliases and views -------------------------------------------------------------- */
+
+/* ALIAS node P names its child's columns (P->alias_columns): a PROJECT of
+ * new attributes goes between, as Spark's UnresolvedSubqueryColumnAliases
+ * becomes, so the names outlive the aliases the optimizer removes. */
+static int an_alias_columns(an_ctx *c, sql_plan *p)
+{
+	sql_plan *child = p->child[0], *proj;
+
+	if (p->nalias_columns == 0)
+		return 0;
+	if (p->nalias_columns != child->noutput)
+		return an_fail(c, p->line, p->col, "\"%s\" names %u columns but its query has %u",
+			       p->alias ? p->alias : "?", p->nalias_columns, child->noutput);
+	proj = sql_plan_new(c->a, SQL_PLAN_PROJECT, p->line, p->col);
+	proj->child[0] = child;
+	proj->nexprs = child->noutput;
+	proj->exprs = sql_arena_alloc(c->a, (child->noutput + 1) * sizeof *proj->exprs);
+	for (uint32_t i = 0; i < child->noutput; i++)
+		proj->exprs[i] = an_alias(c, an_column_ref(c, child->output, i, p->line, p->col),
+					  p->alias_columns[i]);
+	if (sql_plan_compute_output(c->a, proj))
+		return an_fail(c, p->line, p->col, "cannot name the columns of \"%s\"", p->alias);
+	p->child[0] = proj;
+	/* Applied: a second analysis of this node must not rename again. */
+	p->nalias_columns = 0;
+	return 0;
+}
+
+#define AN_MAX_VIEWS 32
+
+/* The view NAME (as written: WRITTEN), defined by TEXT and column names
+ * COLS, read at LINE:COL: its query parsed and analyzed in place of the
+ * name, under a SubqueryAlias ALIAS (or the view's name).  A persistent
+ * view (PERSISTENT) sees no WITH query and no temporary view of the
+ * statement that reads it, only tables; a temporary one no WITH query. */
+static int an_view(an_ctx *c, sql_plan **slot, const char *name, const char *written,
+		   const char *text, const char *const *cols, uint32_t ncols, bool persistent,
+		   const char *alias, uint32_t line, uint32_t col)
+{
+	char *copy = sql_arena_strdup(c->a, text);
+	sql_error verr = { 0 };
+	sql_script sc;
+	sql_plan *al;
+	an_cte *saved = c->ctes;
+	bool saved_temp = c->no_temp_views;
+	int rc;
+
+	if (c->views >= AN_MAX_VIEWS) {
+		c->view_loop = true;
+		return an_fail(c, line, col, "views nested more than %d deep in \"%s\" "
+			       "(does a view read itself?)", AN_MAX_VIEWS, written);
+	}
+	rc = sql_parse(c->a, copy, strlen(copy), &sc, &verr);
+	if (rc == 0 && (sc.nstmts != 1 || sc.stmts[0]->kind != SQL_STMT_SELECT))
+		sql_error_set(&verr, 1, 1, "not one query");
+	if (rc || sc.nstmts != 1 || sc.stmts[0]->kind != SQL_STMT_SELECT) {
+		char why[sizeof verr.message + 64];
+
+		sql_error_format(&verr, why, sizeof why);
+		return an_fail(c, line, col, "view \"%s\" cannot be read: %s", written, why);
+	}
+	al = sql_plan_new(c->a, SQL_PLAN_ALIAS, line, col);
+	al->alias = alias ? alias : name;
+	al->child[0] = sc.stmts[0]->query;
+	if (ncols) {
+		al->alias_columns = sql_arena_alloc(c->a, ncols * sizeof *al->alias_columns);
+		for (uint32_t i = 0; i < ncols; i++)
+			al->alias_columns[i] = sql_arena_strdup(c->a, cols[i]);
+		al->nalias_columns = ncols;
+	}
+	c->ctes = NULL;
+	c->no_temp_views = saved_temp || persistent;
+	c->views++;
+	rc = an_plan(c, &al);
+	c->views--;
+	c->ctes = saved;
+	c->no_temp_views = saved_temp;
+	if (rc) {
+		/* The place is the view's name; what went wrong, inside it. */
+		char why[sizeof c->err->message];
+
+		sql_error_format(c->err, why, sizeof why);
+		if (c->view_loop) {
+			c->err->line = line;
+			c->err->col = col;
+		} else {
+			sql_error_set(c->err, line, col, "in view \"%.*s\": %.*s", 200, written,
+				      (int)(sizeof why - 220), why);
+		}
+		return rc;
+	}
+	*slot = al;
+	return 0;
+}
+
+/* The persistent view PLATFORM.DB.NAME into *V (store_view_clear() it):
+ * 0, or -ENOENT when there is none or the caller may not see its database
+ * (the name is then resolved as a table). */
+static int an_view_get(an_ctx *c, unsigned platform, const char *db, const char *name,
+		       store_view *v)
+{
+	store_txn *txn = NULL;
+	int rc;
+
+	memset(v, 0, sizeof *v);
+	if (!store_name_valid(db, NULL) || !store_name_valid(name, NULL))
+		return -ENOENT;
+	rc = store_read_begin(c->cat->platforms[platform].store, &txn);
+	if (rc)
+		return -ENOENT;   /* an_table_get reports the metastore */
+	rc = store_view_get(txn, db, name, v);
+	store_commit(txn);
+	if (rc == 0 && an_access(c, platform, db, NULL, 0, 0, 0) != 0) {
+		store_view_clear(v);
+		rc = -ENOENT;
+	}
+	return rc == 0 ? 0 : -ENOENT;
+}
+
 /* Resolve a relation name: a CTE (single name) or a table. */
 static int an_relation(an_ctx *c, sql_plan **slot, const char *alias)
 {
@@ -1258,8 +1488,20 @@ static int an_relation(an_ctx *c, sql_plan **slot, const char *alias)
 		an_cte *saved = c->ctes;
 		sql_plan *body, *al;
 
-		if (x == NULL)
+		if (x == NULL) {
+			const char *text, *const *cols;
+			uint32_t ncols;
+
+			if (sql_temp_view_get(c->cat->temp_views, p->names[0], &text, &cols,
+					      &ncols) == 0) {
+				if (c->no_temp_views)
+					return an_fail(c, p->line, p->col, "a persistent view cannot "
+						       "read temporary view \"%s\"", written);
+				return an_view(c, slot, p->names[0], written, text, cols, ncols,
+					       false, alias, p->line, p->col);
+			}
 			return an_fail(c, p->line, p->col, "unknown table \"%s\"", written);
+		}
 		body = an_copy_plan(c, x->def);
 		c->ctes = x->scope;
 		rc = an_plan(c, &body);
@@ -1283,6 +1525,17 @@ static int an_relation(an_ctx *c, sql_plan **slot, const char *alias)
 	rc = an_table_name(c, p->names, p->nnames, p->line, p->col, &platform, &db, &table);
 	if (rc)
 		return rc;
+	{
+		store_view v;
+
+		if (an_view_get(c, platform, db, table, &v) == 0) {
+			rc = an_view(c, slot, v.name, written, v.text,
+				     (const char *const *)v.columns, v.ncolumns, true, alias, p->line,
+				     p->col);
+			store_view_clear(&v);
+			return rc;
+		}
+	}
 	rc = an_table_get(c, platform, db, table, SQL_PRIV_SELECT, written, p->line, p->col, &t);
 	if (rc)
 		return rc;
@@ -1913,6 +2166,16 @@ static int an_plan(an_ctx *c, sql_plan **slot)
 			if (p->child[0]->kind == SQL_PLAN_CTE_REF)
 				p->child[0]->nnames = 1;
 			rc = an_relation(c, &p->child[0], p->alias);
+			if (rc == 0 && p->nalias_columns) {
+				/* t AS x (a, b): the relation's alias names its columns. */
+				sql_plan *r = p->child[0];
+
+				r->alias_columns = p->alias_columns;
+				r->nalias_columns = p->nalias_columns;
+				rc = an_alias_columns(c, r);
+				if (rc == 0)
+					rc = sql_plan_compute_output(c->a, r);
+			}
 			if (rc == 0)
 				*slot = p->child[0];
 			goto out;
@@ -2001,8 +2264,12 @@ static int an_plan(an_ctx *c, sql_plan **slot)
 		else
 			rc = sql_plan_compute_output(c->a, p);
 		break;
-	case SQL_PLAN_DISTINCT:
 	case SQL_PLAN_ALIAS:
+		rc = an_alias_columns(c, p);
+		if (rc == 0)
+			rc = sql_plan_compute_output(c->a, p);
+		break;
+	case SQL_PLAN_DISTINCT:
 		rc = sql_plan_compute_output(c->a, p);
 		break;
 	case SQL_PLAN_UNION:
@@ -2353,6 +2620,137 @@ static int an_create_table(an_ctx *c, sql_stmt *st)
 	return 0;
 }
 
+/* Where a persistent view's name is: 0 with the database checked to exist
+ * and be visible (needing PRIVS on it), and *KIND what the name is now:
+ * 0 nothing, 1 a view, 2 a table. */
+static int an_view_target(an_ctx *c, const sql_stmt *st, unsigned privs, unsigned *platform,
+			  const char **db, const char **name, int *kind)
+{
+	store_txn *txn = NULL;
+	store_database d;
+	store_view v;
+	store_table t;
+	int rc;
+
+	rc = an_table_name(c, st->target, st->ntarget, st->line, st->col, platform, db, name);
+	if (rc)
+		return rc;
+	rc = store_read_begin(c->cat->platforms[*platform].store, &txn);
+	if (rc) {
+		sql_error_set(c->err, st->line, st->col, "cannot read the metastore: %s",
+			      store_strerror(rc));
+		return rc;
+	}
+	rc = store_database_get(txn, *db, &d);
+	if (rc == 0)
+		rc = an_access(c, *platform, d.name, NULL, privs, st->line, st->col);
+	if (rc == -EACCES) {
+		store_commit(txn);
+		return rc;
+	}
+	if (rc) {
+		store_commit(txn);
+		return an_fail(c, st->line, st->col, "unknown database \"%s\"", *db);
+	}
+	*kind = 0;
+	if (store_view_get(txn, *db, *name, &v) == 0) {
+		*kind = 1;
+		store_view_clear(&v);
+	} else if (store_table_get(txn, *db, *name, &t) == 0) {
+		*kind = 2;
+		store_table_clear(&t);
+	}
+	store_commit(txn);
+	return 0;
+}
+
+/* CREATE [OR REPLACE] [TEMPORARY] VIEW: the name, and the query analyzed
+ * as the view will be read (under its name and column list). */
+static int an_create_view(an_ctx *c, sql_stmt *st)
+{
+	const char *written = an_joined_name(c, st->target, st->ntarget), *db, *name;
+	unsigned platform = 0;
+	int kind = 0, rc;
+	sql_plan *al;
+
+	if (st->temporary) {
+		if (st->ntarget != 1)
+			return an_fail(c, st->line, st->col, "a temporary view's name has one part, "
+				       "not \"%s\"", written);
+		name = st->target[0];
+		if (!store_name_valid(name, NULL))
+			return an_fail(c, st->line, st->col, "bad view name \"%s\"", name);
+		if (!st->or_replace && !st->if_not_exists) {
+			const char *text, *const *cols;
+			uint32_t n;
+
+			if (sql_temp_view_get(c->cat->temp_views, name, &text, &cols, &n) == 0)
+				return an_fail(c, st->line, st->col,
+					       "temporary view \"%s\" already exists", name);
+		}
+	} else {
+		rc = an_view_target(c, st, SQL_PRIV_CREATE, &platform, &db, &name, &kind);
+		if (rc)
+			return rc;
+		if (kind == 2)
+			return an_fail(c, st->line, st->col, "\"%s\" is a table, not a view", written);
+		if (kind == 1 && !st->or_replace && !st->if_not_exists)
+			return an_fail(c, st->line, st->col, "view \"%s\" already exists", written);
+		c->no_temp_views = true;
+	}
+	for (uint32_t i = 0; i < st->ncolumns; i++)
+		if (!store_name_valid(st->columns[i].name, NULL))
+			return an_fail(c, st->columns[i].line, st->columns[i].col,
+				       "bad column name \"%s\"", st->columns[i].name);
+	al = sql_plan_new(c->a, SQL_PLAN_ALIAS, st->line, st->col);
+	al->alias = name;
+	al->child[0] = st->query;
+	if (st->ncolumns) {
+		al->alias_columns = sql_arena_alloc(c->a, st->ncolumns * sizeof *al->alias_columns);
+		for (uint32_t i = 0; i < st->ncolumns; i++)
+			al->alias_columns[i] = st->columns[i].name;
+		al->nalias_columns = st->ncolumns;
+	}
+	rc = an_plan(c, &al);
+	c->no_temp_views = false;
+	if (rc)
+		return rc;
+	for (uint32_t i = 0; i < al->noutput; i++)
+		for (uint32_t j = 0; j < i; j++)
+			if (strcasecmp(al->output[i].name, al->output[j].name) == 0)
+				return an_fail(c, st->line, st->col, "view \"%s\" has two columns "
+					       "named \"%s\": name them (AS, or a column list)",
+					       written, al->output[i].name);
+	st->query = al;
+	return 0;
+}
+
+/* DROP VIEW [IF EXISTS]: a one-part name is a temporary view. */
+static int an_drop_view(an_ctx *c, const sql_stmt *st)
+{
+	const char *written = an_joined_name(c, st->target, st->ntarget), *db, *name;
+	unsigned platform = 0;
+	int kind = 0, rc;
+
+	if (st->ntarget == 1) {
+		const char *text, *const *cols;
+		uint32_t n;
+
+		if (sql_temp_view_get(c->cat->temp_views, st->target[0], &text, &cols, &n) != 0 &&
+		    !st->if_exists)
+			return an_fail(c, st->line, st->col, "unknown temporary view \"%s\"", written);
+		return 0;
+	}
+	rc = an_view_target(c, st, 0, &platform, &db, &name, &kind);
+	if (rc)
+		return rc;
+	if (kind == 2)
+		return an_fail(c, st->line, st->col, "\"%s\" is a table: use DROP TABLE", written);
+	if (kind == 0 && !st->if_exists)
+		return an_fail(c, st->line, st->col, "unknown view \"%s\"", written);
+	return 0;
+}
+
 int sql_analyze(sql_arena *a, const sql_catalog *cat, sql_stmt *stmt, sql_error *err)
 {
 	an_ctx c = { .a = a, .cat = cat, .err = err, .next_id = 1 };
@@ -2374,6 +2772,36 @@ int sql_analyze(sql_arena *a, const sql_catalog *cat, sql_stmt *stmt, sql_error 
 	case SQL_STMT_CREATE_TABLE:
 	case SQL_STMT_CREATE_TABLE_AS:
 		return an_create_table(&c, stmt);
+	case SQL_STMT_CREATE_VIEW:
+		return an_create_view(&c, stmt);
+	case SQL_STMT_DROP_VIEW:
+		return an_drop_view(&c, stmt);
+	case SQL_STMT_SHOW_VIEWS: {
+		/* The database must exist and be visible. */
+		store_txn *txn = NULL;
+		store_database d;
+		const char *db = stmt->target[stmt->ntarget - 1];
+
+		if (stmt->ntarget == 2 && an_platform(&c, stmt->target[0], &platform) == NULL)
+			return an_fail(&c, stmt->line, stmt->col, "unknown platform \"%s\"",
+				       stmt->target[0]);
+		if (stmt->ntarget != 2)
+			platform = cat->default_platform;
+		if (platform >= cat->nplatforms)
+			return an_fail(&c, stmt->line, stmt->col, "no platform for \"%s\"", db);
+		rc = store_read_begin(cat->platforms[platform].store, &txn);
+		if (rc == 0) {
+			rc = store_database_get(txn, db, &d);
+			store_commit(txn);
+		}
+		if (rc == 0)
+			rc = an_access(&c, platform, db, NULL, 0, stmt->line, stmt->col);
+		if (rc == -EACCES)
+			return rc;
+		if (rc)
+			return an_fail(&c, stmt->line, stmt->col, "unknown database \"%s\"", db);
+		return 0;
+	}
 	case SQL_STMT_DROP_TABLE:
 		rc = an_table_exists(&c, stmt, &exists);
 		if (rc == 0 && !exists && !stmt->if_exists)

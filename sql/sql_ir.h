@@ -173,6 +173,18 @@ typedef enum sql_func {
 	SQL_FUNC_LENGTH, SQL_FUNC_TRIM, SQL_FUNC_TO_DATE, SQL_FUNC_YEAR, SQL_FUNC_MONTH,
 	SQL_FUNC_DAY, SQL_FUNC_HOUR, SQL_FUNC_DATE_ADD, SQL_FUNC_DATEDIFF, SQL_FUNC_DATE_TRUNC,
 	SQL_FUNC_ABS, SQL_FUNC_ROUND,
+	/* EXTRACT(field FROM x) fields beyond year, month, day and hour. */
+	SQL_FUNC_QUARTER, SQL_FUNC_MINUTE, SQL_FUNC_SECOND, SQL_FUNC_DAYOFWEEK,
+	SQL_FUNC_WEEKOFYEAR, SQL_FUNC_DAYOFYEAR,
+	SQL_FUNC_ADD_MONTHS, SQL_FUNC_DATE_SUB,
+	/* INTERVAL '90' DAY as the parser writes it: name "interval", args the
+	 * months, days and microseconds (bigint literals).  The analyzer turns
+	 * date +/- interval into date_add, add_months or time_add and refuses
+	 * an interval anywhere else. */
+	SQL_FUNC_INTERVAL,
+	/* time_add(ts, months, micros): a timestamp plus an interval (not
+	 * callable by name: only the analyzer writes it). */
+	SQL_FUNC_TIME_ADD,
 	SQL_FUNC_COUNT_
 } sql_func;
 
@@ -320,6 +332,10 @@ struct sql_plan {
 	int64_t limit;           /* LIMIT */
 	int64_t offset;          /* LIMIT: rows skipped before the first returned (OFFSET) */
 	const char *alias;       /* ALIAS */
+	/* ALIAS: the column names of `(query) AS t (a, b)`, `WITH t (a, b) AS`
+	 * and a view's column list, as written (NULL: the child's names). */
+	const char **alias_columns;
+	uint32_t nalias_columns;
 	sql_expr ***rows;        /* VALUES: nrows rows of ncols expressions */
 	uint32_t nrows, ncols;
 	/* WITH: ctes[i] named cte_names[i] */
@@ -355,6 +371,12 @@ typedef enum sql_stmt_kind {
 	SQL_STMT_REVOKE_ROLE,        /* REVOKE ROLE roles FROM grantees */
 	SQL_STMT_SHOW_GRANTS,        /* SHOW GRANTS [ON object] [FOR grantees[0]] */
 	SQL_STMT_SHOW_ROLES,         /* SHOW ROLES */
+	/* CREATE [OR REPLACE] [TEMPORARY] VIEW name [(cols)] AS query: columns
+	 * (untyped) the column list, query the query, its text from
+	 * query_start to end. */
+	SQL_STMT_CREATE_VIEW,
+	SQL_STMT_DROP_VIEW,          /* DROP VIEW [IF EXISTS] name */
+	SQL_STMT_SHOW_VIEWS,         /* SHOW VIEWS {IN | FROM} [platform.]db */
 } sql_stmt_kind;
 
 /* Privileges of GRANT and REVOKE, a bit set.  The bits are those of
@@ -454,6 +476,9 @@ struct sql_stmt {
 	uint32_t ngrantees;
 	sql_grantee *roles;          /* CREATE/DROP ROLE, GRANT/REVOKE ROLE (kind ROLE) */
 	uint32_t nroles;
+	/* CREATE VIEW. */
+	bool temporary, or_replace;
+	size_t query_start;          /* byte offset of the view's query in the job text */
 };
 
 /* A parsed job file: its statements in order. */

@@ -647,6 +647,331 @@ static sql_agg_fn sql_parse_agg_fn(const char *name)
 	return 0;
 }
 
+/* ---- special call syntax: EXTRACT(f FROM x), SUBSTRING(s FROM a FOR b), INTERVAL ---------- */
+
+/* EXTRACT's fields and the functions they are, as Spark maps them. */
+static const struct { const char *field; const char *func; } sql_parse_extract_fields[] = {
+	{ "YEAR", "year" }, { "YEARS", "year" }, { "Y", "year" }, { "YR", "year" },
+	{ "YRS", "year" }, { "QUARTER", "quarter" }, { "QTR", "quarter" },
+	{ "MONTH", "month" }, { "MONTHS", "month" }, { "MON", "month" }, { "MONS", "month" },
+	{ "WEEK", "weekofyear" }, { "WEEKS", "weekofyear" }, { "W", "weekofyear" },
+	{ "DAY", "day" }, { "DAYS", "day" }, { "D", "day" },
+	{ "DAYOFWEEK", "dayofweek" }, { "DOW", "dayofweek" }, { "DAYOFYEAR", "dayofyear" },
+	{ "DOY", "dayofyear" }, { "HOUR", "hour" }, { "HOURS", "hour" }, { "H", "hour" },
+	{ "HR", "hour" }, { "HRS", "hour" }, { "MINUTE", "minute" }, { "MINUTES", "minute" },
+	{ "MIN", "minute" }, { "MINS", "minute" }, { "M", "minute" }, { "SECOND", "second" },
+	{ "SECONDS", "second" }, { "S", "second" }, { "SEC", "second" }, { "SECS", "second" },
+};
+
+/* Whether the tokens are EXTRACT ( field FROM: the current token is EXTRACT. */
+static bool sql_parse_at_extract(const sql_parser *p)
+{
+	sql_token t2, t3;
+
+	if (!sql_parse_is(p, "EXTRACT"))
+		return false;
+	sql_parse_peek(p, 2, &t2);
+	sql_parse_peek(p, 3, &t3);
+	return t2.type == SQL_TOK_IDENT && !t2.quoted && sql_token_is(&t3, "FROM");
+}
+
+/* EXTRACT(field FROM x): the function of the field (year(x), ...). */
+static int sql_parse_extract(sql_parser *p, sql_expr **out)
+{
+	uint32_t line = p->tok.line, col = p->tok.col;
+	const char *func = NULL;
+	sql_expr *e;
+
+	sql_parse_advance(p);   /* EXTRACT */
+	sql_parse_advance(p);   /* ( */
+	for (size_t i = 0; i < sizeof sql_parse_extract_fields / sizeof sql_parse_extract_fields[0];
+	     i++)
+		if (sql_parse_is(p, sql_parse_extract_fields[i].field))
+			func = sql_parse_extract_fields[i].func;
+	if (func == NULL) {
+		sql_error_set(p->err, p->tok.line, p->tok.col, "EXTRACT cannot take \"%.*s\": "
+			      "use YEAR, QUARTER, MONTH, WEEK, DAY, DAYOFWEEK, DAYOFYEAR, HOUR, MINUTE "
+			      "or SECOND", (int)p->tok.len, p->tok.ptr);
+		return -EINVAL;
+	}
+	sql_parse_advance(p);   /* the field */
+	sql_parse_advance(p);   /* FROM */
+	e = sql_parse_node(p, SQL_EXPR_FUNC, line, col, 1);
+	e->name = func;
+	*out = e;
+	if (sql_parse_expr(p, &e->args[0]))
+		return -EINVAL;
+	return sql_parse_expect_op(p, ")");
+}
+
+/* SUBSTRING(s FROM a [FOR b]) or SUBSTRING(s, a [, b]) (also SUBSTR): the
+ * current token is the name. */
+static int sql_parse_substring(sql_parser *p, sql_expr **out)
+{
+	sql_expr *e = sql_parse_node(p, SQL_EXPR_FUNC, p->tok.line, p->tok.col, 0);
+	uint32_t cap = 0;
+	int rc;
+
+	rc = sql_parse_ident(p, "a function name", &e->name);
+	if (rc)
+		return rc;
+	sql_parse_advance(p);   /* ( */
+	*out = e;
+	e->args = sql_array_push(p->a, e->args, &e->nargs, &cap, sizeof *e->args);
+	rc = sql_parse_expr(p, &e->args[0]);
+	if (rc)
+		return rc;
+	if (sql_parse_accept(p, "FROM")) {
+		e->args = sql_array_push(p->a, e->args, &e->nargs, &cap, sizeof *e->args);
+		rc = sql_parse_expr(p, &e->args[1]);
+		if (!rc && sql_parse_accept(p, "FOR")) {
+			e->args = sql_array_push(p->a, e->args, &e->nargs, &cap, sizeof *e->args);
+			rc = sql_parse_expr(p, &e->args[2]);
+		}
+	} else {
+		while (!rc && sql_parse_accept_op(p, ",")) {
+			e->args = sql_array_push(p->a, e->args, &e->nargs, &cap, sizeof *e->args);
+			rc = sql_parse_expr(p, &e->args[e->nargs - 1]);
+		}
+	}
+	return rc ? rc : sql_parse_expect_op(p, ")");
+}
+
+/* Interval units: months or microseconds per unit. */
+static const struct { const char *unit; int64_t months, micros; } sql_parse_interval_units[] = {
+	{ "YEAR", 12, 0 }, { "YEARS", 12, 0 }, { "MONTH", 1, 0 }, { "MONTHS", 1, 0 },
+	{ "WEEK", 0, INT64_C(604800000000) }, { "WEEKS", 0, INT64_C(604800000000) },
+	{ "DAY", 0, INT64_C(86400000000) }, { "DAYS", 0, INT64_C(86400000000) },
+	{ "HOUR", 0, INT64_C(3600000000) }, { "HOURS", 0, INT64_C(3600000000) },
+	{ "MINUTE", 0, 60000000 }, { "MINUTES", 0, 60000000 },
+	{ "SECOND", 0, 1000000 }, { "SECONDS", 0, 1000000 },
+	{ "MILLISECOND", 0, 1000 }, { "MILLISECONDS", 0, 1000 },
+	{ "MICROSECOND", 0, 1 }, { "MICROSECONDS", 0, 1 },
+};
+
+/* Whether the current token starts an interval literal: INTERVAL followed
+ * by a number or a quoted number (either may follow a minus) and a word.
+ * A column named interval still reads as one (interval - 1). */
+static bool sql_parse_at_interval(const sql_parser *p)
+{
+	sql_token next, unit;
+	unsigned at = 1;
+
+	if (!sql_parse_is(p, "INTERVAL"))
+		return false;
+	sql_parse_peek(p, at, &next);
+	if (sql_parse_tok_is_op(&next, "-"))
+		sql_parse_peek(p, ++at, &next);
+	sql_parse_peek(p, at + 1, &unit);
+	if (next.type == SQL_TOK_STRING && at == 1)
+		return true;    /* INTERVAL '1 day' too */
+	return (next.type == SQL_TOK_STRING || next.type == SQL_TOK_INTEGER ||
+		next.type == SQL_TOK_DECIMAL) && unit.type == SQL_TOK_IDENT;
+}
+
+/* The N bytes at S as a signed decimal number of units in millionths: "90",
+ * "-3", "1.5" (at most six decimals).  False when it is not one or too big. */
+static bool sql_parse_interval_number(const char *s, size_t n, int64_t *millionths)
+{
+	size_t i = 0, digits = 0;
+	int64_t whole = 0, frac = 0, scale = 100000;
+	bool neg = false;
+
+	while (i < n && s[i] == ' ')
+		i++;
+	while (n > i && s[n - 1] == ' ')
+		n--;
+	if (i < n && (s[i] == '-' || s[i] == '+'))
+		neg = s[i++] == '-';
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++)
+		if (__builtin_mul_overflow(whole, 10, &whole) ||
+		    __builtin_add_overflow(whole, s[i] - '0', &whole))
+			return false;
+	if (i < n && s[i] == '.') {
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+			frac += (s[i] - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (i != n || digits == 0 || __builtin_mul_overflow(whole, 1000000, &whole))
+		return false;
+	*millionths = neg ? -(whole + frac) : whole + frac;
+	return true;
+}
+
+/* The unit named by the N bytes at S (any case), an index into
+ * sql_parse_interval_units, or -1. */
+static int sql_parse_interval_unit(const char *s, size_t n)
+{
+	for (size_t u = 0; u < sizeof sql_parse_interval_units / sizeof sql_parse_interval_units[0];
+	     u++)
+		if (strlen(sql_parse_interval_units[u].unit) == n &&
+		    strncasecmp(sql_parse_interval_units[u].unit, s, n) == 0)
+			return (int)u;
+	return -1;
+}
+
+/* Add N millionths of unit U to ACC (months, days, microseconds): 0,
+ * -EDOM for a fraction of a month or year, -ERANGE on overflow.  Whole
+ * days and weeks stay days: a date plus days is a date. */
+static int sql_parse_interval_add(int64_t n, int u, int64_t acc[3])
+{
+	int64_t amount, per = sql_parse_interval_units[u].micros;
+
+	if (sql_parse_interval_units[u].months) {
+		if (n % 1000000)
+			return -EDOM;
+		amount = n / 1000000 * sql_parse_interval_units[u].months;
+		return __builtin_add_overflow(acc[0], amount, &acc[0]) ? -ERANGE : 0;
+	}
+	if (per % INT64_C(86400000000) == 0 && n % 1000000 == 0) {
+		if (__builtin_mul_overflow(n / 1000000, per / INT64_C(86400000000), &amount) ||
+		    __builtin_add_overflow(acc[1], amount, &acc[1]))
+			return -ERANGE;
+		return 0;
+	}
+	__extension__ __int128 x = (__int128)n * per / 1000000;
+	if (x > INT64_MAX || x < INT64_MIN || __builtin_add_overflow(acc[2], (int64_t)x, &acc[2]))
+		return -ERANGE;
+	return 0;
+}
+
+/* The quoted form INTERVAL '1 year 2 months': pairs of a number and a unit
+ * in TEXT (LEN bytes), added to ACC.  0, or -EINVAL with the reason in
+ * WHY. */
+static int sql_parse_interval_text(const char *text, size_t len, int64_t acc[3], const char **why)
+{
+	size_t i = 0, pairs = 0;
+
+	for (;;) {
+		size_t a, b;
+		int64_t n;
+		int u, rc;
+
+		while (i < len && text[i] == ' ')
+			i++;
+		if (i == len)
+			break;
+		for (a = i; i < len && text[i] != ' '; i++)
+			;
+		if (!sql_parse_interval_number(text + a, i - a, &n)) {
+			*why = "a number";
+			return -EINVAL;
+		}
+		while (i < len && text[i] == ' ')
+			i++;
+		for (b = i; i < len && text[i] != ' '; i++)
+			;
+		u = sql_parse_interval_unit(text + b, i - b);
+		if (u < 0) {
+			*why = "a unit";
+			return -EINVAL;
+		}
+		rc = sql_parse_interval_add(n, u, acc);
+		if (rc) {
+			*why = rc == -EDOM ? "whole months and years" : "a value in range";
+			return -EINVAL;
+		}
+		pairs++;
+	}
+	if (pairs == 0) {
+		*why = "a number and a unit";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* INTERVAL n unit [(precision)] [n unit ...], n an integer or a quoted one
+ * (either may have a sign; seconds may have decimals), or INTERVAL 'n unit
+ * ...'.  Becomes the unresolved call interval(months, days, microseconds). */
+static int sql_parse_interval(sql_parser *p, sql_expr **out)
+{
+	uint32_t line = p->tok.line, col = p->tok.col;
+	int64_t acc[3] = { 0, 0, 0 };
+	sql_expr *e;
+
+	sql_parse_advance(p);   /* INTERVAL */
+	do {
+		uint32_t nline = p->tok.line, ncol = p->tok.col;
+		bool neg = sql_parse_accept_op(p, "-");
+		const char *text, *why = NULL;
+		sql_token unit;
+		int64_t n;
+		uint32_t len;
+		int u, rc;
+
+		if (p->tok.type == SQL_TOK_STRING) {
+			text = sql_parse_unescape(p, &p->tok, &len);
+		} else if (p->tok.type == SQL_TOK_INTEGER || p->tok.type == SQL_TOK_DECIMAL) {
+			text = p->tok.ptr;
+			len = p->tok.len;
+		} else {
+			return sql_parse_expected(p, "a number after INTERVAL");
+		}
+		sql_parse_peek(p, 1, &unit);
+		if (p->tok.type == SQL_TOK_STRING && !neg && unit.type != SQL_TOK_IDENT) {
+			/* INTERVAL '1 year 2 months' */
+			if (sql_parse_interval_text(text, len, acc, &why)) {
+				sql_error_set(p->err, nline, ncol, "invalid interval '%.*s': expected %s",
+					      (int)len, text, why);
+				return -EINVAL;
+			}
+			sql_parse_advance(p);
+			break;
+		}
+		if (!sql_parse_interval_number(text, len, &n)) {
+			sql_error_set(p->err, nline, ncol, "invalid interval value '%.*s'", (int)len,
+				      text);
+			return -EINVAL;
+		}
+		if (neg)
+			n = -n;
+		sql_parse_advance(p);
+		u = p->tok.type == SQL_TOK_IDENT && !p->tok.quoted
+			    ? sql_parse_interval_unit(p->tok.ptr, p->tok.len) : -1;
+		if (u < 0)
+			return sql_parse_expected(p, "an interval unit (YEAR, MONTH, WEEK, DAY, HOUR, "
+						  "MINUTE or SECOND)");
+		rc = sql_parse_interval_add(n, u, acc);
+		if (rc == -EDOM) {
+			sql_error_set(p->err, nline, ncol, "an interval of %.*s must be a whole number",
+				      (int)p->tok.len, p->tok.ptr);
+			return -EINVAL;
+		}
+		if (rc) {
+			sql_error_set(p->err, line, col, "interval out of range");
+			return -EINVAL;
+		}
+		sql_parse_advance(p);   /* the unit */
+		/* DAY(3): SQL's leading field precision, accepted and ignored. */
+		if (sql_parse_is_op(p, "(")) {
+			sql_token next;
+
+			sql_parse_peek(p, 1, &next);
+			if (next.type == SQL_TOK_INTEGER) {
+				sql_parse_advance(p);
+				sql_parse_advance(p);
+				if (sql_parse_expect_op(p, ")"))
+					return -EINVAL;
+			}
+		}
+	} while (p->tok.type == SQL_TOK_STRING || p->tok.type == SQL_TOK_INTEGER ||
+		 p->tok.type == SQL_TOK_DECIMAL);
+	e = sql_parse_node(p, SQL_EXPR_FUNC, line, col, 3);
+	e->name = "interval";
+	e->func = SQL_FUNC_INTERVAL;
+	for (int i = 0; i < 3; i++) {
+		sql_expr *v = sql_parse_node(p, SQL_EXPR_LITERAL, line, col, 0);
+
+		v->value.type = v->type = SQL_TYPE_BIGINT;
+		v->value.u.i = acc[i];
+		v->resolved = true;
+		e->args[i] = v;
+	}
+	*out = e;
+	return 0;
+}
+
 /* name(args): the current token is the name, the next "(". */
 static int sql_parse_call(sql_parser *p, sql_expr **out)
 {
@@ -657,6 +982,10 @@ static int sql_parse_call(sql_parser *p, sql_expr **out)
 	bool distinct;
 	int rc;
 
+	if (sql_parse_at_extract(p))
+		return sql_parse_extract(p, out);
+	if (sql_parse_is(p, "SUBSTRING") || sql_parse_is(p, "SUBSTR"))
+		return sql_parse_substring(p, out);
 	rc = sql_parse_ident(p, "a function name", &name);
 	if (rc)
 		return rc;
@@ -780,6 +1109,8 @@ static int sql_parse_primary(sql_parser *p, sql_expr **out)
 		if (next.type == SQL_TOK_STRING && (sql_parse_is(p, "DATE") ||
 						    sql_parse_is(p, "TIMESTAMP")))
 			return sql_parse_typed_literal(p, sql_parse_is(p, "TIMESTAMP"), out);
+		if (sql_parse_at_interval(p))
+			return sql_parse_interval(p, out);
 		if (sql_parse_tok_is_op(&next, "(")) {
 			rc = sql_parse_enter(p);
 			if (rc)
@@ -1126,6 +1457,34 @@ static sql_plan *sql_parse_wrap(sql_parser *p, sql_plan_kind kind, sql_plan *chi
 
 static int sql_parse_join_chain(sql_parser *p, sql_plan **out);
 
+/* (a, b, ...): the column names of an alias (ALIAS node R), after a
+ * relation's alias or a WITH query's name; the current token is "(". */
+static int sql_parse_alias_columns(sql_parser *p, sql_plan *r)
+{
+	uint32_t cap = 0;
+	int rc;
+
+	sql_parse_advance(p);   /* ( */
+	do {
+		uint32_t line = p->tok.line, col = p->tok.col;
+		const char *name;
+
+		rc = sql_parse_ident(p, "a column name", &name);
+		if (rc)
+			return rc;
+		for (uint32_t i = 0; i < r->nalias_columns; i++) {
+			if (strcasecmp(r->alias_columns[i], name) == 0) {
+				sql_error_set(p->err, line, col, "column \"%s\" is named twice", name);
+				return -EINVAL;
+			}
+		}
+		r->alias_columns = sql_array_push(p->a, r->alias_columns, &r->nalias_columns, &cap,
+						  sizeof *r->alias_columns);
+		r->alias_columns[r->nalias_columns - 1] = name;
+	} while (sql_parse_accept_op(p, ","));
+	return sql_parse_expect_op(p, ")");
+}
+
 /* A table name, (subquery) or (join), each with an optional alias. */
 static int sql_parse_relation(sql_parser *p, sql_plan **out)
 {
@@ -1168,6 +1527,12 @@ static int sql_parse_relation(sql_parser *p, sql_plan **out)
 	if (alias) {
 		r = sql_parse_wrap(p, SQL_PLAN_ALIAS, r, line, col);
 		r->alias = alias;
+		/* (query) AS t (a, b): the alias names the columns too. */
+		if (sql_parse_is_op(p, "(")) {
+			rc = sql_parse_alias_columns(p, r);
+			if (rc)
+				return rc;
+		}
 	}
 	*out = r;
 	return 0;
@@ -1457,6 +1822,14 @@ static int sql_parse_with(sql_parser *p, sql_plan **out)
 				return -EINVAL;
 			}
 		}
+		alias = sql_plan_new(p->a, SQL_PLAN_ALIAS, line, col);
+		alias->alias = name;
+		/* WITH t (a, b) AS (...) */
+		if (sql_parse_is_op(p, "(")) {
+			rc = sql_parse_alias_columns(p, alias);
+			if (rc)
+				return rc;
+		}
 		rc = sql_parse_expect(p, "AS");
 		if (rc)
 			return rc;
@@ -1474,8 +1847,7 @@ static int sql_parse_with(sql_parser *p, sql_plan **out)
 			return rc;
 		/* Each CTE is a SubqueryAlias of its name, as in Spark, so that
 		 * inlining it yields columns qualified by the CTE's name. */
-		alias = sql_parse_wrap(p, SQL_PLAN_ALIAS, body, line, col);
-		alias->alias = name;
+		alias->child[0] = body;
 		w->ctes = sql_array_push(p->a, w->ctes, &w->nctes, &cap, sizeof *w->ctes);
 		w->ctes[w->nctes - 1] = alias;
 		w->cte_names = sql_array_push(p->a, w->cte_names, &nnames, &ncap,
@@ -1830,11 +2202,55 @@ static int sql_parse_create_table(sql_parser *p, sql_stmt *s)
 	return 0;
 }
 
+/* CREATE [OR REPLACE] [TEMPORARY] VIEW [IF NOT EXISTS] name [(cols)] AS
+ * query: the current token is VIEW. */
+static int sql_parse_create_view(sql_parser *p, sql_stmt *s)
+{
+	int rc;
+
+	s->kind = SQL_STMT_CREATE_VIEW;
+	sql_parse_advance(p);   /* VIEW */
+	rc = sql_parse_if_not_exists(p, &s->if_not_exists);
+	if (rc)
+		return rc;
+	if (s->if_not_exists && s->or_replace) {
+		sql_error_set(p->err, s->line, s->col,
+			      "CREATE OR REPLACE VIEW cannot have IF NOT EXISTS");
+		return -EINVAL;
+	}
+	rc = sql_parse_target(p, 3, "a view name", s);
+	/* A one-part name has no database to be kept in: the view lives for
+	 * the job, as TPC-H's Q15 (create view revenue0 ...; drop view
+	 * revenue0) needs. */
+	if (!rc && s->ntarget == 1)
+		s->temporary = true;
+	if (!rc && sql_parse_is_op(p, "("))
+		rc = sql_parse_columns(p, false, &s->columns, &s->ncolumns);
+	if (!rc)
+		rc = sql_parse_expect(p, "AS");
+	if (rc)
+		return rc;
+	if (!sql_parse_at_query(p))
+		return sql_parse_expected(p, "SELECT");
+	s->query_start = p->tok.offset;
+	return sql_parse_query(p, &s->query);
+}
+
 static int sql_parse_role_name(sql_parser *p, sql_stmt *s, uint32_t *cap);
 
 static int sql_parse_create(sql_parser *p, sql_stmt *s)
 {
 	sql_parse_advance(p);   /* CREATE */
+	if (sql_parse_accept(p, "OR")) {
+		if (sql_parse_expect(p, "REPLACE"))
+			return -EINVAL;
+		s->or_replace = true;
+	}
+	s->temporary = sql_parse_accept(p, "TEMPORARY") || sql_parse_accept(p, "TEMP");
+	if (sql_parse_is(p, "VIEW"))
+		return sql_parse_create_view(p, s);
+	if (s->or_replace || s->temporary)
+		return sql_parse_expected(p, "VIEW");
 	if (sql_parse_accept(p, "TABLE"))
 		return sql_parse_create_table(p, s);
 	if (sql_parse_accept(p, "ROLE")) {
@@ -1851,7 +2267,7 @@ static int sql_parse_create(sql_parser *p, sql_stmt *s)
 			return -EINVAL;
 		return sql_parse_target(p, 2, "a database name", s);
 	}
-	return sql_parse_expected(p, "TABLE, DATABASE or ROLE");
+	return sql_parse_expected(p, "TABLE, VIEW, DATABASE or ROLE");
 }
 
 static int sql_parse_drop(sql_parser *p, sql_stmt *s)
@@ -1870,15 +2286,19 @@ static int sql_parse_drop(sql_parser *p, sql_stmt *s)
 	if (sql_parse_accept(p, "TABLE")) {
 		s->kind = SQL_STMT_DROP_TABLE;
 		max = 3;
+	} else if (sql_parse_accept(p, "VIEW")) {
+		s->kind = SQL_STMT_DROP_VIEW;
+		max = 3;
 	} else if (sql_parse_accept(p, "DATABASE") || sql_parse_accept(p, "SCHEMA")) {
 		s->kind = SQL_STMT_DROP_DATABASE;
 		max = 2;
 	} else {
-		return sql_parse_expected(p, "TABLE, DATABASE or ROLE");
+		return sql_parse_expected(p, "TABLE, VIEW, DATABASE or ROLE");
 	}
 	if (sql_parse_if_exists(p, &s->if_exists))
 		return -EINVAL;
-	return sql_parse_target(p, max, max == 3 ? "a table name" : "a database name", s);
+	return sql_parse_target(p, max, s->kind == SQL_STMT_DROP_VIEW ? "a view name" :
+				max == 3 ? "a table name" : "a database name", s);
 }
 
 static int sql_parse_alter(sql_parser *p, sql_stmt *s)
@@ -2212,9 +2632,15 @@ static int sql_parse_stmt_body(sql_parser *p, sql_stmt *s)
 			s->kind = SQL_STMT_SHOW_ROLES;
 			return 0;
 		}
+		if (sql_parse_accept(p, "VIEWS")) {
+			s->kind = SQL_STMT_SHOW_VIEWS;
+			if (!sql_parse_accept(p, "IN") && !sql_parse_accept(p, "FROM"))
+				return sql_parse_expected(p, "IN");
+			return sql_parse_target(p, 2, "a database name", s);
+		}
 		s->kind = SQL_STMT_SHOW_PARTITIONS;
 		if (!sql_parse_accept(p, "PARTITIONS"))
-			return sql_parse_expected(p, "PARTITIONS, GRANTS or ROLES");
+			return sql_parse_expected(p, "PARTITIONS, VIEWS, GRANTS or ROLES");
 		return sql_parse_target(p, 3, "a table name", s);
 	}
 	if (sql_parse_accept(p, "GRANT"))

@@ -1316,23 +1316,31 @@ int sql_type_common(sql_type a, sql_type b, sql_type *out)
 
 static const sql_func_info sql_funcs[] = {
 	{"abs", SQL_FUNC_ABS, 1, 1},
+	{"add_months", SQL_FUNC_ADD_MONTHS, 2, 2},
 	{"coalesce", SQL_FUNC_COALESCE, 1, -1},
 	{"concat", SQL_FUNC_CONCAT, 1, -1},
 	{"date_add", SQL_FUNC_DATE_ADD, 2, 2},
+	{"date_sub", SQL_FUNC_DATE_SUB, 2, 2},
 	{"date_trunc", SQL_FUNC_DATE_TRUNC, 2, 2},
 	{"datediff", SQL_FUNC_DATEDIFF, 2, 2},
 	{"day", SQL_FUNC_DAY, 1, 1},
 	{"dayofmonth", SQL_FUNC_DAY, 1, 1},
+	{"dayofweek", SQL_FUNC_DAYOFWEEK, 1, 1},
+	{"dayofyear", SQL_FUNC_DAYOFYEAR, 1, 1},
 	{"hour", SQL_FUNC_HOUR, 1, 1},
 	{"length", SQL_FUNC_LENGTH, 1, 1},
 	{"lower", SQL_FUNC_LOWER, 1, 1},
+	{"minute", SQL_FUNC_MINUTE, 1, 1},
 	{"month", SQL_FUNC_MONTH, 1, 1},
+	{"quarter", SQL_FUNC_QUARTER, 1, 1},
 	{"round", SQL_FUNC_ROUND, 1, 2},
+	{"second", SQL_FUNC_SECOND, 1, 1},
 	{"substr", SQL_FUNC_SUBSTR, 2, 3},
 	{"substring", SQL_FUNC_SUBSTR, 2, 3},
 	{"to_date", SQL_FUNC_TO_DATE, 1, 1},
 	{"trim", SQL_FUNC_TRIM, 1, 1},
 	{"upper", SQL_FUNC_UPPER, 1, 1},
+	{"weekofyear", SQL_FUNC_WEEKOFYEAR, 1, 1},
 	{"year", SQL_FUNC_YEAR, 1, 1},
 };
 
@@ -1413,6 +1421,34 @@ int sql_func_type(sql_func func, const sql_type *args, uint32_t nargs, sql_type 
 			reason = "date_add requires a date as its first argument";
 		else if (args[1] != SQL_TYPE_BIGINT && args[1] != SQL_TYPE_NULL)
 			reason = "date_add requires an integer number of days";
+		break;
+	case SQL_FUNC_QUARTER:
+	case SQL_FUNC_MINUTE:
+	case SQL_FUNC_SECOND:
+	case SQL_FUNC_DAYOFWEEK:
+	case SQL_FUNC_WEEKOFYEAR:
+	case SQL_FUNC_DAYOFYEAR:
+		t = SQL_TYPE_BIGINT;
+		if (nargs < 1 || !sql_type_datelike(args[0]))
+			reason = "requires a date or timestamp argument";
+		break;
+	case SQL_FUNC_DATE_SUB:
+	case SQL_FUNC_ADD_MONTHS:
+		t = SQL_TYPE_DATE;
+		if (nargs != 2 || !sql_type_datelike(args[0]))
+			reason = "requires a date as its first argument";
+		else if (args[1] != SQL_TYPE_BIGINT && args[1] != SQL_TYPE_NULL)
+			reason = func == SQL_FUNC_DATE_SUB ? "requires an integer number of days"
+							   : "requires an integer number of months";
+		break;
+	case SQL_FUNC_TIME_ADD:
+		t = SQL_TYPE_TIMESTAMP;
+		if (nargs != 3 || !sql_type_datelike(args[0]) || args[1] != SQL_TYPE_BIGINT ||
+		    args[2] != SQL_TYPE_BIGINT)
+			reason = "requires a timestamp, months and microseconds";
+		break;
+	case SQL_FUNC_INTERVAL:
+		reason = "an interval can only be added to or subtracted from a date or timestamp";
 		break;
 	case SQL_FUNC_DATEDIFF:
 		t = SQL_TYPE_BIGINT;
@@ -1695,6 +1731,50 @@ static bool sql_date_trunc(const char *unit, uint32_t n, int64_t us, int64_t *ou
 	return true;
 }
 
+/* DAYS plus MONTHS months, the day of the month clamped to the length of
+ * the month reached (Spark's add_months: 2024-01-31 + 1 month is
+ * 2024-02-29). */
+static int64_t sql_add_months(int64_t days, int64_t months)
+{
+	int64_t y, total;
+	unsigned m, d, last;
+
+	base_date_from_days(days, &y, &m, &d);
+	total = y * 12 + (int64_t)(m - 1) + months;
+	y = sql_floor_div(total, 12);
+	m = (unsigned)(total - y * 12) + 1;
+	last = base_date_month_days(y, m);
+	return base_date_to_days(y, m, d > last ? last : d);
+}
+
+/* The parts of a date that EXTRACT reads beyond year, month and day. */
+static int64_t sql_date_part(sql_func func, int64_t days)
+{
+	int64_t y, jan1;
+	unsigned m, d;
+
+	base_date_from_days(days, &y, &m, &d);
+	switch (func) {
+	case SQL_FUNC_QUARTER:
+		return (m - 1) / 3 + 1;
+	case SQL_FUNC_DAYOFWEEK:
+		/* 1 Sunday .. 7 Saturday; 1970-01-01 was a Thursday. */
+		return days - sql_floor_div(days + 4, 7) * 7 + 4 + 1;
+	case SQL_FUNC_DAYOFYEAR:
+		return days - base_date_to_days(y, 1, 1) + 1;
+	default: {
+		/* ISO 8601 week: the week (Monday to Sunday) whose Thursday is
+		 * in the year counts. */
+		int64_t iso_dow = days + 3 - sql_floor_div(days + 3, 7) * 7;   /* 0 Monday */
+		int64_t thursday = days - iso_dow + 3;
+
+		base_date_from_days(thursday, &y, &m, &d);
+		jan1 = base_date_to_days(y, 1, 1);
+		return (thursday - jan1) / 7 + 1;
+	}
+	}
+}
+
 int sql_func_apply(sql_arena *a, sql_func func, const sql_value *args, uint32_t nargs,
 		   sql_value *out)
 {
@@ -1803,6 +1883,60 @@ int sql_func_apply(sql_arena *a, sql_func func, const sql_value *args, uint32_t 
 		r.null = false;
 		r.u.i = (int64_t)((uint64_t)x + (uint64_t)args[1].u.i);
 		break;
+	case SQL_FUNC_QUARTER:
+	case SQL_FUNC_DAYOFWEEK:
+	case SQL_FUNC_WEEKOFYEAR:
+	case SQL_FUNC_DAYOFYEAR:
+		r.type = SQL_TYPE_BIGINT;
+		if (!sql_arg_days(&args[0], &x))
+			break;
+		r.null = false;
+		r.u.i = sql_date_part(func, x);
+		break;
+	case SQL_FUNC_MINUTE:
+	case SQL_FUNC_SECOND:
+		r.type = SQL_TYPE_BIGINT;
+		if (!sql_arg_micros(&args[0], &x))
+			break;
+		r.null = false;
+		x = sql_floor_div(x - sql_floor_div(x, SQL_US_PER_DAY) * SQL_US_PER_DAY, 1000000);
+		r.u.i = func == SQL_FUNC_MINUTE ? x / 60 % 60 : x % 60;
+		break;
+	case SQL_FUNC_DATE_SUB:
+		r.type = SQL_TYPE_DATE;
+		if (args[1].type != SQL_TYPE_BIGINT || !sql_arg_days(&args[0], &x))
+			break;
+		r.null = false;
+		r.u.i = (int64_t)((uint64_t)x - (uint64_t)args[1].u.i);
+		break;
+	case SQL_FUNC_ADD_MONTHS:
+		r.type = SQL_TYPE_DATE;
+		if (args[1].type != SQL_TYPE_BIGINT || !sql_arg_days(&args[0], &x))
+			break;
+		if (args[1].u.i > INT32_MAX || args[1].u.i < INT32_MIN)
+			return -ERANGE;
+		r.null = false;
+		r.u.i = sql_add_months(x, args[1].u.i);
+		break;
+	case SQL_FUNC_TIME_ADD: {
+		int64_t days, rest;
+
+		r.type = SQL_TYPE_TIMESTAMP;
+		if (args[1].type != SQL_TYPE_BIGINT || args[2].type != SQL_TYPE_BIGINT ||
+		    !sql_arg_micros(&args[0], &x))
+			break;
+		if (args[1].u.i > INT32_MAX || args[1].u.i < INT32_MIN)
+			return -ERANGE;
+		/* Months first, on the day (the time of day kept), then the rest. */
+		days = sql_floor_div(x, SQL_US_PER_DAY);
+		rest = x - days * SQL_US_PER_DAY;
+		if (args[1].u.i)
+			days = sql_add_months(days, args[1].u.i);
+		r.null = false;
+		r.u.i = (int64_t)((uint64_t)days * (uint64_t)SQL_US_PER_DAY + (uint64_t)rest +
+				  (uint64_t)args[2].u.i);
+		break;
+	}
 	case SQL_FUNC_DATEDIFF:
 		r.type = SQL_TYPE_BIGINT;
 		if (!sql_arg_days(&args[0], &x) || !sql_arg_days(&args[1], &y2))

@@ -754,7 +754,10 @@ int store_database_drop(store_txn *txn, const char *name, store_origin origin)
 		rc = rc == 0 ? -ENOTEMPTY : rc;
 		goto out;
 	}
-	rc = kv_del(txn, txn->env->databases, name, len);
+	/* Views go with their database (they hold no data). */
+	rc = store_views_drop_database(txn, name);
+	if (rc == 0)
+		rc = kv_del(txn, txn->env->databases, name, len);
 	if (rc == 0)
 		rc = ids_del(txn, d.id);
 	if (rc == 0)
@@ -787,6 +790,10 @@ int store_table_create(store_txn *txn, const char *db, const char *name, uint32_
 	if (rc != 0)
 		return rc;
 	rc = kv_exists(txn, txn->env->tables, key, klen);
+	if (rc != -ENOENT)
+		return rc == 0 ? -EEXIST : rc;
+	/* Tables and views share the names of a database. */
+	rc = store_view_exists(txn, db, name);
 	if (rc != -ENOENT)
 		return rc == 0 ? -EEXIST : rc;
 	rc = id_alloc(txn, &t.id);

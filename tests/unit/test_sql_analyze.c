@@ -957,6 +957,331 @@ static void test_analyze_decimal_type_errors(void **state)
 	assert_int_not_equal(analyze(f, script.stmts[0]), 0);
 }
 
+/* ---- TPC-H syntax: intervals, EXTRACT, column alias lists, views ------------------------------ */
+
+/* Parse SQL and analyze each statement in turn, keeping the temporary
+ * views it defines (as the manager does when the statements run).  The
+ * first error, formatted, into OUT ("" when all analyze); the last
+ * statement in *LAST. */
+static void run_sql(struct fixture *f, const char *sql, char *out, size_t cap, sql_stmt **last)
+{
+	sql_script sc;
+
+	memset(&f->err, 0, sizeof f->err);
+	out[0] = '\0';
+	if (sql_parse(f->a, sql, strlen(sql), &sc, &f->err) != 0) {
+		sql_error_format(&f->err, out, cap);
+		return;
+	}
+	for (uint32_t i = 0; i < sc.nstmts; i++) {
+		sql_stmt *s = sc.stmts[i];
+
+		if (last)
+			*last = s;
+		if (analyze(f, s) != 0) {
+			sql_error_format(&f->err, out, cap);
+			return;
+		}
+		if (s->kind == SQL_STMT_CREATE_VIEW && s->temporary)
+			assert_int_equal(sql_temp_view_create(f->cat.temp_views, s, sql, &f->err), 0);
+		if (s->kind == SQL_STMT_DROP_VIEW && s->ntarget == 1)
+			sql_temp_view_drop(f->cat.temp_views, s->target[0]);
+	}
+}
+
+/* The plan of the last statement of SQL (which must analyze), analyzed
+ * (OPTIMIZED: and optimized), as text. */
+static const char *plan_of(struct fixture *f, const char *sql, bool optimized)
+{
+	static char buf[4096];
+	char err[600];
+	sql_stmt *st = NULL;
+	textbuf tb = TEXTBUF_INIT;
+
+	run_sql(f, sql, err, sizeof err, &st);
+	if (err[0])
+		fail_msg("%s: %s", sql, err);
+	if (optimized)
+		assert_int_equal(sql_optimize(f->a, &f->cat, &st->query, &f->log, &f->err), 0);
+	sql_plan_print(st->query, true, false, &tb);
+	snprintf(buf, sizeof buf, "%s", tb.data ? tb.data : "");
+	textbuf_free(&tb);
+	return buf;
+}
+
+static const char *error_of(struct fixture *f, const char *sql)
+{
+	static char buf[600];
+
+	run_sql(f, sql, buf, sizeof buf, NULL);
+	return buf;
+}
+
+static int setup_views(void **state)
+{
+	struct fixture *f;
+
+	if (setup(state))
+		return -1;
+	f = *state;
+	f->cat.temp_views = sql_temp_views_new();
+	return f->cat.temp_views ? 0 : -1;
+}
+
+static int teardown_views(void **state)
+{
+	struct fixture *f = *state;
+
+	sql_temp_views_free(f->cat.temp_views);
+	return teardown(state);
+}
+
+static void put_view(struct fixture *f, const char *db, const char *name, const char *text,
+		     const char *const *cols, uint32_t ncols)
+{
+	store_txn *txn = NULL;
+	store_view v = { .owner_uid = 7, .owner_gid = 7, .text = (char *)text,
+			 .ncolumns = ncols, .columns = (char **)cols };
+
+	snprintf(v.db, sizeof v.db, "%s", db);
+	snprintf(v.name, sizeof v.name, "%s", name);
+	assert_int_equal(store_write_begin(f->env, &txn), 0);
+	assert_int_equal(store_view_put(txn, &v, false), 0);
+	assert_int_equal(store_commit(txn), 0);
+}
+
+static void test_analyze_date_plus_interval_becomes_date_functions(void **state)
+{
+	struct fixture *f = F(state);
+	const char *plan = plan_of(f, "SELECT dt + interval '3' month AS a, "
+				   "dt - interval '90' day (3) AS b, "
+				   "dt + interval 1 year 2 days AS c, "
+				   "interval '1' month + dt AS d FROM sales.orders", false);
+
+	assert_non_null(strstr(plan, "add_months(dt#5, 3) AS a#6, date_add(dt#5, -90) AS b#7, "
+				     "date_add(add_months(dt#5, 12), 2) AS c#8, "
+				     "add_months(dt#5, 1) AS d#9"));
+	plan = plan_of(f, "SELECT dt + interval 1 hour AS a, "
+		       "cast(dt AS timestamp) - interval '1' day AS b FROM sales.orders", false);
+	assert_non_null(strstr(plan, "time_add(cast(dt#5 as timestamp), 0, 3600000000) AS a#"));
+	assert_non_null(strstr(plan, "time_add(cast(dt#5 as timestamp), 0, -86400000000) AS b#"));
+}
+
+static void test_analyze_interval_types(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = NULL;
+	char err[600];
+
+	run_sql(f, "SELECT dt + interval '1' month, dt + interval '1' minute, "
+		   "dt - interval '2' week FROM sales.orders", err, sizeof err, &st);
+	assert_string_equal(err, "");
+	assert_int_equal(st->query->output[0].type, SQL_TYPE_DATE);
+	assert_int_equal(st->query->output[1].type, SQL_TYPE_TIMESTAMP);
+	assert_int_equal(st->query->output[2].type, SQL_TYPE_DATE);
+}
+
+static void test_analyze_interval_outside_date_arithmetic_is_refused(void **state)
+{
+	struct fixture *f = F(state);
+
+	assert_string_equal(error_of(f, "SELECT interval '1' day FROM sales.orders"),
+			    "line 1, column 8: an interval can only be added to or subtracted from "
+			    "a date or timestamp");
+	assert_string_equal(error_of(f, "SELECT qty + interval '1' day FROM sales.orders"),
+			    "line 1, column 8: an interval can only be added to or subtracted from "
+			    "a date or timestamp, not bigint");
+	assert_string_equal(error_of(f, "SELECT interval '1' day - dt FROM sales.orders"),
+			    "line 1, column 8: an interval can only be added to or subtracted from "
+			    "a date or timestamp");
+	assert_string_equal(error_of(f, "SELECT dt * interval '1' day FROM sales.orders"),
+			    "line 1, column 8: an interval can only be added to or subtracted from "
+			    "a date or timestamp");
+	assert_string_equal(error_of(f, "SELECT id FROM sales.orders WHERE interval 1 day"),
+			    "line 1, column 35: an interval can only be added to or subtracted from "
+			    "a date or timestamp");
+}
+
+static void test_analyze_date_plus_interval_folds_to_a_partition_filter_literal(void **state)
+{
+	struct fixture *f = F(state);
+	const char *plan = plan_of(f, "SELECT id FROM sales.orders WHERE dt >= date '1994-01-01' "
+				   "AND dt < date '1994-01-01' + interval '1' year", true);
+
+	assert_non_null(strstr(plan, "PartitionFilters: [(dt#5 >= 1994-01-01), (dt#5 < 1995-01-01)]"));
+}
+
+static void test_analyze_extract_is_a_bigint_of_a_date(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = NULL;
+	char err[600];
+
+	run_sql(f, "SELECT extract(year FROM dt) AS y, extract(quarter FROM dt) q FROM sales.orders",
+		err, sizeof err, &st);
+	assert_string_equal(err, "");
+	assert_int_equal(st->query->output[0].type, SQL_TYPE_BIGINT);
+	assert_int_equal(st->query->exprs[0]->args[0]->func, SQL_FUNC_YEAR);
+	assert_int_equal(st->query->exprs[1]->args[0]->func, SQL_FUNC_QUARTER);
+	assert_string_equal(error_of(f, "SELECT extract(year FROM true) FROM sales.orders"),
+			    "line 1, column 8: year: requires a date or timestamp argument");
+}
+
+static void test_analyze_derived_table_column_aliases_rename_and_survive_optimization(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = NULL;
+	char err[600];
+
+	run_sql(f, "SELECT c_count, count(*) AS custdist FROM (SELECT id, count(*) FROM sales.orders "
+		   "GROUP BY id) AS c_orders (c_custkey, c_count) GROUP BY c_count", err, sizeof err,
+		&st);
+	assert_string_equal(err, "");
+	assert_string_equal(st->query->output[0].name, "c_count");
+	run_sql(f, "SELECT * FROM (SELECT id, region FROM sales.orders) t (a, b)", err, sizeof err,
+		&st);
+	assert_string_equal(err, "");
+	assert_int_equal(sql_optimize(f->a, &f->cat, &st->query, &f->log, &f->err), 0);
+	assert_string_equal(st->query->output[0].name, "a");
+	assert_string_equal(st->query->output[1].name, "b");
+	run_sql(f, "SELECT x.k FROM sales.customers AS x (k, n, r, act)", err, sizeof err, &st);
+	assert_string_equal(err, "");
+	assert_string_equal(st->query->output[0].name, "k");
+	assert_string_equal(error_of(f, "SELECT a FROM (SELECT id, region FROM sales.orders) t (a)"),
+			    "line 1, column 15: \"t\" names 1 columns but its query has 2");
+	assert_string_equal(error_of(f, "SELECT id FROM (SELECT id FROM sales.orders) t (a)"),
+			    "line 1, column 8: unknown column \"id\" (did you mean \"a\"?)");
+}
+
+static void test_analyze_cte_column_aliases(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = NULL;
+	char err[600];
+
+	run_sql(f, "WITH t (a, b) AS (SELECT id, region FROM sales.orders) SELECT t.b FROM t", err,
+		sizeof err, &st);
+	assert_string_equal(err, "");
+	assert_string_equal(st->query->output[0].name, "b");
+	assert_string_equal(error_of(f, "WITH t (a, b, c) AS (SELECT id, region FROM sales.orders) "
+				     "SELECT a FROM t"),
+			    "line 1, column 6: \"t\" names 3 columns but its query has 2");
+}
+
+static void test_analyze_temporary_view_lives_until_dropped(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = NULL;
+	char err[600];
+
+	run_sql(f, "CREATE TEMPORARY VIEW big (r, n) AS SELECT region, qty FROM sales.orders "
+		   "WHERE qty > 10;\n"
+		   "SELECT b.r, n FROM big b JOIN sales.customers c ON b.r = c.region", err,
+		sizeof err, &st);
+	assert_string_equal(err, "");
+	assert_string_equal(st->query->output[0].name, "r");
+	assert_string_equal(error_of(f, "CREATE TEMPORARY VIEW big AS SELECT 1"),
+			    "line 1, column 1: temporary view \"big\" already exists");
+	assert_string_equal(error_of(f, "CREATE OR REPLACE TEMPORARY VIEW big AS SELECT 1 AS one;"
+				     "SELECT one FROM big"), "");
+	assert_string_equal(error_of(f, "DROP VIEW big; SELECT * FROM big"),
+			    "line 1, column 30: unknown table \"big\"");
+	assert_string_equal(error_of(f, "DROP VIEW big"),
+			    "line 1, column 1: unknown temporary view \"big\"");
+	assert_string_equal(error_of(f, "DROP VIEW IF EXISTS big"), "");
+	/* A WITH query of the same name hides the view. */
+	assert_string_equal(error_of(f, "CREATE TEMP VIEW w AS SELECT 1 AS one;"
+				     "WITH w AS (SELECT 2 AS two) SELECT two FROM w"), "");
+}
+
+static void test_analyze_persistent_view_expands_its_text(void **state)
+{
+	struct fixture *f = F(state);
+	static const char *const cols[] = { "r", "q" };
+	sql_stmt *st = NULL;
+	char err[600];
+
+	put_view(f, "sales", "recent", "SELECT region, qty FROM sales.orders\n"
+		 "WHERE dt >= date '2023-01-01'", cols, 2);
+	run_sql(f, "SELECT v.r, sum(q) FROM hive.sales.recent v GROUP BY v.r", err, sizeof err, &st);
+	assert_string_equal(err, "");
+	assert_string_equal(st->query->output[0].name, "r");
+	assert_non_null(strstr(plan_of(f, "SELECT * FROM sales.recent", false),
+			       "SubqueryAlias recent"));
+	/* The name is taken: by a view for a table, by a table for a view. */
+	{
+		store_txn *txn = NULL;
+
+		assert_int_equal(store_write_begin(f->env, &txn), 0);
+		assert_int_equal(store_table_create(txn, "sales", "recent", 0, 0, STORE_ORIGIN_TOOL,
+						    NULL), -EEXIST);
+		store_abort(txn);
+	}
+	assert_string_equal(error_of(f, "CREATE VIEW sales.orders AS SELECT 1 AS one"),
+			    "line 1, column 1: \"sales.orders\" is a table, not a view");
+	assert_string_equal(error_of(f, "CREATE VIEW sales.recent AS SELECT 1 AS one"),
+			    "line 1, column 1: view \"sales.recent\" already exists");
+	assert_string_equal(error_of(f, "CREATE OR REPLACE VIEW sales.recent AS SELECT 1 AS one"), "");
+	assert_string_equal(error_of(f, "DROP VIEW sales.orders"),
+			    "line 1, column 1: \"sales.orders\" is a table: use DROP TABLE");
+	assert_string_equal(error_of(f, "DROP VIEW sales.gone"),
+			    "line 1, column 1: unknown view \"sales.gone\"");
+	assert_string_equal(error_of(f, "DROP VIEW IF EXISTS sales.gone"), "");
+	/* A one-part name is a temporary view. */
+	assert_string_equal(error_of(f, "CREATE VIEW recent2 AS SELECT 1 AS one;"
+				     "SELECT one FROM recent2"), "");
+	assert_string_equal(error_of(f, "CREATE VIEW nodb.v AS SELECT 1 AS one"),
+			    "line 1, column 1: unknown database \"nodb\"");
+	assert_string_equal(error_of(f, "CREATE VIEW sales.two AS SELECT id, id FROM sales.orders"),
+			    "line 1, column 1: view \"sales.two\" has two columns named \"id\": name "
+			    "them (AS, or a column list)");
+	assert_string_equal(error_of(f, "CREATE VIEW sales.cnt (a, b) AS SELECT id FROM sales.orders"),
+			    "line 1, column 1: \"cnt\" names 2 columns but its query has 1");
+}
+
+static void test_analyze_persistent_view_reads_no_temporary_view(void **state)
+{
+	struct fixture *f = F(state);
+
+	assert_string_equal(error_of(f, "CREATE TEMP VIEW t AS SELECT 1 AS one;"
+				     "CREATE VIEW sales.p AS SELECT one FROM t"),
+			    "line 1, column 78: a persistent view cannot read temporary view \"t\"");
+}
+
+static void test_analyze_view_errors_name_the_view(void **state)
+{
+	struct fixture *f = F(state);
+
+	put_view(f, "sales", "broken", "SELECT regin FROM sales.orders", NULL, 0);
+	put_view(f, "sales", "loop", "SELECT * FROM sales.loop", NULL, 0);
+	assert_string_equal(error_of(f, "SELECT * FROM sales.broken"),
+			    "line 1, column 15: in view \"sales.broken\": line 1, column 8: unknown "
+			    "column \"regin\" (did you mean \"region\"?)");
+	assert_string_equal(error_of(f, "SELECT * FROM sales.loop"),
+			    "line 1, column 15: views nested more than 32 deep in \"sales.loop\" "
+			    "(does a view read itself?)");
+}
+
+static void test_analyze_database_drop_takes_its_views(void **state)
+{
+	struct fixture *f = F(state);
+	store_txn *txn = NULL;
+	store_view v;
+
+	assert_int_equal(store_write_begin(f->env, &txn), 0);
+	assert_int_equal(store_database_create(txn, "empty", 0, 0, STORE_ORIGIN_TOOL, NULL), 0);
+	assert_int_equal(store_commit(txn), 0);
+	put_view(f, "empty", "v", "SELECT 1 AS one", NULL, 0);
+	assert_int_equal(store_write_begin(f->env, &txn), 0);
+	assert_int_equal(store_view_get(txn, "empty", "v", &v), 0);
+	assert_string_equal(v.text, "SELECT 1 AS one");
+	assert_int_equal(v.owner_uid, 7);
+	store_view_clear(&v);
+	assert_int_equal(store_database_drop(txn, "empty", STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(store_view_get(txn, "empty", "v", &v), -ENOENT);
+	assert_int_equal(store_commit(txn), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1011,6 +1336,19 @@ int main(void)
 						setup_hidden, teardown),
 		cmocka_unit_test_setup_teardown(test_analyze_column_error_only_after_select_check,
 						setup_hidden, teardown),
+#define VTEST(t) cmocka_unit_test_setup_teardown(t, setup_views, teardown_views)
+		VTEST(test_analyze_date_plus_interval_becomes_date_functions),
+		VTEST(test_analyze_interval_types),
+		VTEST(test_analyze_interval_outside_date_arithmetic_is_refused),
+		VTEST(test_analyze_date_plus_interval_folds_to_a_partition_filter_literal),
+		VTEST(test_analyze_extract_is_a_bigint_of_a_date),
+		VTEST(test_analyze_derived_table_column_aliases_rename_and_survive_optimization),
+		VTEST(test_analyze_cte_column_aliases),
+		VTEST(test_analyze_temporary_view_lives_until_dropped),
+		VTEST(test_analyze_persistent_view_expands_its_text),
+		VTEST(test_analyze_persistent_view_reads_no_temporary_view),
+		VTEST(test_analyze_view_errors_name_the_view),
+		VTEST(test_analyze_database_drop_takes_its_views),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

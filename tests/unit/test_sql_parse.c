@@ -653,8 +653,8 @@ static void test_parse_drop_table_and_database(void **state)
 	s = parse_one("DROP DATABASE d");
 	assert_int_equal(s->kind, SQL_STMT_DROP_DATABASE);
 	assert_false(s->if_exists);
-	assert_string_equal(parse_error("DROP VIEW v"),
-			    "line 1, column 6: expected TABLE, DATABASE or ROLE, found \"VIEW\"");
+	assert_string_equal(parse_error("DROP INDEX v"),
+			    "line 1, column 6: expected TABLE, VIEW, DATABASE or ROLE, found \"INDEX\"");
 }
 
 static void test_parse_alter_table_add_and_drop_partitions(void **state)
@@ -1145,7 +1145,7 @@ static void test_parse_show_grants_and_roles(void **state)
 	assert_string_equal(parse_error("SHOW GRANTS FOR alice"),
 			    "line 1, column 17: expected USER, GROUP or ROLE, found \"alice\"");
 	assert_string_equal(parse_error("SHOW TABLES"),
-			    "line 1, column 6: expected PARTITIONS, GRANTS or ROLES, found \"TABLES\"");
+			    "line 1, column 6: expected PARTITIONS, VIEWS, GRANTS or ROLES, found \"TABLES\"");
 }
 
 static void test_parse_access_control_errors_name_line_and_column(void **state)
@@ -1179,6 +1179,161 @@ static void test_parse_explain_of_a_grant_wraps_it(void **state)
 	assert_int_equal(s->kind, SQL_STMT_EXPLAIN);
 	assert_int_equal(s->inner->kind, SQL_STMT_GRANT);
 	assert_null(s->inner->query);
+}
+
+/* ---- TPC-H syntax: EXTRACT, INTERVAL, SUBSTRING FROM, column aliases, views ---------------- */
+
+static void test_parse_extract_becomes_the_field_function(void **state)
+{
+	(void)state;
+	assert_string_equal(parsed_expr("extract(year FROM dt)"), "'year('dt)");
+	assert_string_equal(parsed_expr("EXTRACT(Month FROM dt)"), "'month('dt)");
+	assert_string_equal(parsed_expr("extract(day from t.dt)"), "'day('t.dt)");
+	assert_string_equal(parsed_expr("extract(quarter from dt)"), "'quarter('dt)");
+	assert_string_equal(parsed_expr("extract(week from dt)"), "'weekofyear('dt)");
+	assert_string_equal(parsed_expr("extract(dow from dt)"), "'dayofweek('dt)");
+	assert_string_equal(parsed_expr("extract(second from ts)"), "'second('ts)");
+	assert_string_equal(parse_error("SELECT extract(fortnight FROM dt) FROM d.t"),
+			    "line 1, column 16: EXTRACT cannot take \"fortnight\": use YEAR, QUARTER, "
+			    "MONTH, WEEK, DAY, DAYOFWEEK, DAYOFYEAR, HOUR, MINUTE or SECOND");
+}
+
+static void test_parse_interval_literals_carry_months_days_and_microseconds(void **state)
+{
+	(void)state;
+	/* TPC-H Q1 writes the leading field precision DAY (3): ignored. */
+	assert_string_equal(parsed_expr("date '1998-12-01' - interval '90' day (3)"),
+			    "(1998-12-01 - 'interval(0, 90, 0))");
+	assert_string_equal(parsed_expr("dt + interval '3' month"), "('dt + 'interval(3, 0, 0))");
+	assert_string_equal(parsed_expr("dt + interval '1' year"), "('dt + 'interval(12, 0, 0))");
+	assert_string_equal(parsed_expr("dt + INTERVAL 3 MONTHS"), "('dt + 'interval(3, 0, 0))");
+	assert_string_equal(parsed_expr("dt + interval 1 year 2 months"),
+			    "('dt + 'interval(14, 0, 0))");
+	assert_string_equal(parsed_expr("dt + interval 2 weeks"), "('dt + 'interval(0, 14, 0))");
+	assert_string_equal(parsed_expr("ts + interval '1.5' second"),
+			    "('ts + 'interval(0, 0, 1500000))");
+	assert_string_equal(parsed_expr("ts - interval '-2' hour"),
+			    "('ts - 'interval(0, 0, -7200000000))");
+	assert_string_equal(parsed_expr("dt + interval -1 day"), "('dt + 'interval(0, -1, 0))");
+	assert_string_equal(parsed_expr("dt + interval '1 year 2 months 3 days'"),
+			    "('dt + 'interval(14, 3, 0))");
+	assert_string_equal(parsed_expr("ts + INTERVAL '-1 hour 30 minutes'"),
+			    "('ts + 'interval(0, 0, -1800000000))");
+	assert_string_equal(parse_error("SELECT dt + interval '1 fortnight' FROM d.t"),
+			    "line 1, column 22: invalid interval '1 fortnight': expected a unit");
+	assert_string_equal(parse_error("SELECT dt + interval '1.5 months' FROM d.t"),
+			    "line 1, column 22: invalid interval '1.5 months': expected whole months "
+			    "and years");
+	/* A column named interval is still a column. */
+	assert_string_equal(parsed_expr("interval + 1"), "('interval + 1)");
+	assert_string_equal(parsed_expr("interval - 1"), "('interval - 1)");
+	assert_string_equal(parsed_expr("interval"), "'interval");
+	assert_string_equal(parse_error("SELECT dt + interval '1' fortnight FROM d.t"),
+			    "line 1, column 26: expected an interval unit (YEAR, MONTH, WEEK, DAY, "
+			    "HOUR, MINUTE or SECOND), found \"fortnight\"");
+	assert_string_equal(parse_error("SELECT dt + interval '1.5' month FROM d.t"),
+			    "line 1, column 22: an interval of month must be a whole number");
+	assert_string_equal(parse_error("SELECT dt + interval 'x' day FROM d.t"),
+			    "line 1, column 22: invalid interval value 'x'");
+}
+
+static void test_parse_substring_from_for(void **state)
+{
+	(void)state;
+	assert_string_equal(parsed_expr("substring(c_phone from 1 for 2)"),
+			    "'substring('c_phone, 1, 2)");
+	assert_string_equal(parsed_expr("substring(name FROM 3)"), "'substring('name, 3)");
+	assert_string_equal(parsed_expr("substr(name, 1, 2)"), "'substr('name, 1, 2)");
+	assert_string_equal(parsed_expr("SUBSTRING(name, 2)"), "'SUBSTRING('name, 2)");
+}
+
+static void test_parse_derived_table_and_cte_column_aliases(void **state)
+{
+	sql_stmt *s;
+	sql_plan *al;
+
+	(void)state;
+	s = parse_one("SELECT c_count FROM (SELECT a, count(*) FROM d.t GROUP BY a) AS "
+		      "c_orders (c_custkey, c_count)");
+	al = s->query->child[0];
+	assert_int_equal(al->kind, SQL_PLAN_ALIAS);
+	assert_string_equal(al->alias, "c_orders");
+	assert_int_equal(al->nalias_columns, 2);
+	assert_string_equal(al->alias_columns[0], "c_custkey");
+	assert_string_equal(al->alias_columns[1], "c_count");
+	s = parse_one("WITH t (a, b) AS (SELECT 1, 2) SELECT a FROM t");
+	assert_int_equal(s->query->kind, SQL_PLAN_WITH);
+	assert_int_equal(s->query->ctes[0]->nalias_columns, 2);
+	assert_string_equal(s->query->ctes[0]->alias_columns[1], "b");
+	assert_string_equal(s->query->cte_names[0], "t");
+	assert_string_equal(parse_error("SELECT 1 FROM (SELECT 1, 2) x (a, A)"),
+			    "line 1, column 35: column \"A\" is named twice");
+}
+
+static void test_parse_create_and_drop_view(void **state)
+{
+	const char *text = "CREATE OR REPLACE TEMPORARY VIEW v (a, b) AS SELECT x, y FROM d.t";
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one(text);
+	assert_int_equal(s->kind, SQL_STMT_CREATE_VIEW);
+	assert_true(s->or_replace);
+	assert_true(s->temporary);
+	assert_int_equal(s->ntarget, 1);
+	assert_string_equal(s->target[0], "v");
+	assert_int_equal(s->ncolumns, 2);
+	assert_string_equal(s->columns[1].name, "b");
+	assert_string_equal(text + s->query_start, "SELECT x, y FROM d.t");
+	assert_int_equal(s->end, strlen(text));
+	assert_int_equal(s->query->kind, SQL_PLAN_PROJECT);
+	s = parse_one("create view if not exists db.revenue0 as select 1 AS one");
+	assert_int_equal(s->kind, SQL_STMT_CREATE_VIEW);
+	assert_false(s->temporary);
+	assert_true(s->if_not_exists);
+	assert_int_equal(s->ntarget, 2);
+	assert_int_equal(s->ncolumns, 0);
+	s = parse_one("DROP VIEW IF EXISTS p.d.v");
+	assert_int_equal(s->kind, SQL_STMT_DROP_VIEW);
+	assert_true(s->if_exists);
+	assert_int_equal(s->ntarget, 3);
+	s = parse_one("SHOW VIEWS IN p.d");
+	assert_int_equal(s->kind, SQL_STMT_SHOW_VIEWS);
+	assert_int_equal(s->ntarget, 2);
+	s = parse_one("show views from d");
+	assert_int_equal(s->kind, SQL_STMT_SHOW_VIEWS);
+	assert_string_equal(s->target[0], "d");
+	assert_string_equal(parse_error("SHOW VIEWS d"), "line 1, column 12: expected IN, found \"d\"");
+	assert_string_equal(parse_error("CREATE OR REPLACE TABLE d.t (a bigint)"),
+			    "line 1, column 19: expected VIEW, found \"TABLE\"");
+	assert_string_equal(parse_error("CREATE VIEW d.v AS INSERT INTO d.t VALUES (1)"),
+			    "line 1, column 20: expected SELECT, found \"INSERT\"");
+}
+
+static void test_parse_q15_job_is_three_statements(void **state)
+{
+	const char *text =
+		"create view revenue0 (supplier_no, total_revenue) as\n"
+		"  select l_suppkey, sum(l_extendedprice * (1 - l_discount)) from tpch.lineitem\n"
+		"  where l_shipdate >= date '1996-01-01'\n"
+		"    and l_shipdate < date '1996-01-01' + interval '3' month\n"
+		"  group by l_suppkey;\n"
+		"select s_suppkey, total_revenue from tpch.supplier, revenue0\n"
+		"where s_suppkey = supplier_no;\n"
+		"drop view revenue0;\n";
+	sql_script sc;
+	sql_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(sql_parse(arena, text, strlen(text), &sc, &err), 0);
+	assert_int_equal(sc.nstmts, 3);
+	assert_int_equal(sc.stmts[0]->kind, SQL_STMT_CREATE_VIEW);
+	/* A one-part view name: the view lives for the job. */
+	assert_true(sc.stmts[0]->temporary);
+	assert_int_equal(sc.stmts[1]->kind, SQL_STMT_SELECT);
+	assert_int_equal(sc.stmts[2]->kind, SQL_STMT_DROP_VIEW);
+	assert_memory_equal(text + sc.stmts[0]->query_start, "select l_suppkey", 16);
+	assert_int_equal(text[sc.stmts[0]->end - 1], 'y');
 }
 
 int main(void)
@@ -1253,6 +1408,12 @@ int main(void)
 		cmocka_unit_test(test_parse_show_grants_and_roles),
 		cmocka_unit_test(test_parse_access_control_errors_name_line_and_column),
 		cmocka_unit_test(test_parse_explain_of_a_grant_wraps_it),
+		cmocka_unit_test(test_parse_extract_becomes_the_field_function),
+		cmocka_unit_test(test_parse_interval_literals_carry_months_days_and_microseconds),
+		cmocka_unit_test(test_parse_substring_from_for),
+		cmocka_unit_test(test_parse_derived_table_and_cte_column_aliases),
+		cmocka_unit_test(test_parse_create_and_drop_view),
+		cmocka_unit_test(test_parse_q15_job_is_three_statements),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
