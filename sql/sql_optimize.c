@@ -16,10 +16,16 @@
  * (a SCAN reads only the columns used above it), CollapseProject and
  * PruneFilters and RemoveNoopOperators, after EliminateSubqueryAliases has removed the analyzer's
  * SubqueryAliases.  Each run of a rule that changes the plan is counted in the
- * rule log.  PartitionPruning runs once at the end: the partition-only part
- * of a scan's pushed filter decides which partitions are read, with the
- * comparisons on the first partition key as metastore cursor ranges, and
- * the metastore is walked to count what is selected.
+ * rule log.  PartitionPruning runs once the rules are done: the
+ * partition-only part of a scan's pushed filter decides which partitions
+ * are read, with the comparisons on the first partition key as metastore
+ * cursor ranges, and the metastore is walked to count what is selected.
+ * Then ReorderJoin orders the relations of each region of inner joins by
+ * those counts, turning WHERE equalities into join keys (see its section),
+ * and the rules run again over the new order.
+ *
+ * Predicates and outer joins: a filter may move below a join only into a
+ * side whose rows the join never pads with NULLs (op_join_pushable).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -201,9 +207,17 @@ static int op_refresh(op_ctx *c, sql_plan *p)
 			if (rc == 0)
 				rc = op_fix(c, p->rkeys[i], r->output, r->noutput);
 		}
-		/* The residual reads the left row then the right row: the join's output. */
-		if (rc == 0)
-			rc = op_fix(c, p->cond, p->output, p->noutput);
+		/* The residual reads the left row then the right row (the join's
+		 * output, except for a semi or anti join, which outputs the left
+		 * row only). */
+		if (rc == 0 && p->cond) {
+			uint32_t nboth = l->noutput + r->noutput;
+			sql_attr *both = sql_arena_alloc(c->a, (nboth + 1) * sizeof *both);
+
+			memcpy(both, l->output, l->noutput * sizeof *both);
+			memcpy(both + l->noutput, r->output, r->noutput * sizeof *both);
+			rc = op_fix(c, p->cond, both, nboth);
+		}
 		return rc;
 	}
 	if (p->kind == SQL_PLAN_FILTER)
@@ -492,15 +506,54 @@ static bool op_filter_sides(op_ctx *c, sql_plan *j, sql_expr *left, sql_expr *ri
 	return true;
 }
 
+/* Which sides of join J a predicate may filter before the join without
+ * changing its result.  A WHERE predicate above the join (ON false) may
+ * filter a side whose rows the join preserves (outputs even without a
+ * match), never the side whose missing rows it pads with NULLs: there it
+ * would remove rows the join would have padded instead.  An ON condition
+ * only decides which pairs match, so it may filter the other way round:
+ * the side that is not preserved (its rows only ever appear matched).
+ * Inner and semi joins preserve nothing and pad nothing: both sides, both
+ * ways.  An anti join outputs exactly the left rows without a match, so
+ * its ON condition may filter only the right side. */
+static void op_join_pushable(const sql_plan *j, bool on, bool *left, bool *right)
+{
+	switch (j->join_type) {
+	case SQL_JOIN_LEFT:
+		*left = !on;
+		*right = on;
+		return;
+	case SQL_JOIN_RIGHT:
+		*left = on;
+		*right = !on;
+		return;
+	case SQL_JOIN_FULL:
+		*left = *right = false;
+		return;
+	case SQL_JOIN_LEFT_ANTI:
+		/* Above it only left columns exist. */
+		*left = !on;
+		*right = on;
+		return;
+	default:
+		*left = *right = true;
+		return;
+	}
+}
+
 static bool op_push_into_join(op_ctx *c, sql_plan **slot)
 {
 	sql_plan *p = *slot, *j = p->child[0];
 	sql_expr *left, *right, *rest;
+	bool to_left, to_right;
 
 	op_split_sides(c, p->cond, j, &left, &right, &rest);
-	/* Below a LEFT join, a filter on the right side would turn its
-	 * misses into NULL rows instead of removing them: it stays above. */
-	if (j->join_type == SQL_JOIN_LEFT && right) {
+	op_join_pushable(j, false, &to_left, &to_right);
+	if (left && !to_left) {
+		rest = sql_expr_and(c->a, left, rest);
+		left = NULL;
+	}
+	if (right && !to_right) {
 		rest = sql_expr_and(c->a, right, rest);
 		right = NULL;
 	}
@@ -510,18 +563,24 @@ static bool op_push_into_join(op_ctx *c, sql_plan **slot)
 	return true;
 }
 
-/* A JOIN's own residual condition: for an inner join its one-sided
- * conjuncts filter that side; for a LEFT join only the right side's. */
+/* A JOIN's own residual condition: its one-sided conjuncts filter the
+ * sides op_join_pushable allows. */
 static bool op_push_join_condition(op_ctx *c, sql_plan *j)
 {
 	sql_expr *left, *right, *rest;
+	bool to_left, to_right;
 
 	if (j->cond == NULL)
 		return false;
 	op_split_sides(c, j->cond, j, &left, &right, &rest);
-	if (j->join_type == SQL_JOIN_LEFT && left) {
+	op_join_pushable(j, true, &to_left, &to_right);
+	if (left && !to_left) {
 		rest = sql_expr_and(c->a, left, rest);
 		left = NULL;
+	}
+	if (right && !to_right) {
+		rest = sql_expr_and(c->a, right, rest);
+		right = NULL;
 	}
 	if (!op_filter_sides(c, j, left, right))
 		return false;
@@ -1194,6 +1253,269 @@ static bool op_eliminate_aliases(op_ctx *c, sql_plan **slot)
 	return changed;
 }
 
+/* ---- join reordering ------------------------------------------------------------------------------- */
+
+/*
+ * ReorderJoin.  A region of inner joins (the relations of FROM a, b, c and
+ * of a chain of [INNER] JOINs, with the filters between and above them) is
+ * taken apart into its relations and the conjuncts of every condition
+ * (equi keys become equalities again), and rebuilt left-deep, greedily:
+ * the largest relation by the metastore's statistics starts as the side
+ * that is streamed (probed), and each step joins the smallest relation
+ * that an equality connects to those already joined, as the build side.
+ * So every join has an equi key when the conditions connect the relations
+ * at all (a relation no equality reaches is joined last, as a nested loop),
+ * and the hash tables hold the small, filtered relations.  Each conjunct
+ * goes to the lowest join that has all its columns: an equality between
+ * the joined relations and the new one as a key, anything else as the
+ * join's residual.  A PROJECT restores the region's column order when the
+ * new order differs.  Outer, semi and anti joins are never reordered:
+ * they are relations of the region around them.
+ */
+
+#define OP_REORDER_MAX 64   /* relations of one region (a bit mask each) */
+
+typedef struct op_region {
+	sql_plan **rels;
+	uint32_t nrels, rels_cap;
+	sql_expr **conj;
+	uint32_t nconj, conj_cap;
+	uint32_t nkeys;           /* equi keys the region had */
+} op_region;
+
+static bool op_is_inner_join(const sql_plan *p)
+{
+	return p->kind == SQL_PLAN_JOIN && p->join_type == SQL_JOIN_INNER;
+}
+
+static void op_region_add_conj(op_ctx *c, op_region *r, sql_expr *cond)
+{
+	sql_expr **conj;
+	uint32_t n;
+
+	sql_expr_conjuncts(c->a, cond, &conj, &n);
+	for (uint32_t i = 0; i < n; i++) {
+		r->conj = sql_array_push(c->a, r->conj, &r->nconj, &r->conj_cap, sizeof *r->conj);
+		r->conj[r->nconj - 1] = conj[i];
+	}
+}
+
+static sql_expr *op_equal(op_ctx *c, sql_expr *l, sql_expr *r)
+{
+	sql_expr *e = sql_expr_new(c->a, SQL_EXPR_BINARY, l->line, l->col);
+
+	e->op = SQL_OP_EQ;
+	e->type = SQL_TYPE_BOOLEAN;
+	e->resolved = true;
+	e->nargs = 2;
+	e->args = sql_arena_alloc(c->a, 2 * sizeof *e->args);
+	e->args[0] = l;
+	e->args[1] = r;
+	return e;
+}
+
+static void op_region_collect(op_ctx *c, op_region *r, sql_plan *p)
+{
+	if (op_is_inner_join(p)) {
+		for (uint32_t k = 0; k < p->nkeys; k++)
+			op_region_add_conj(c, r, op_equal(c, p->lkeys[k], p->rkeys[k]));
+		r->nkeys += p->nkeys;
+		op_region_add_conj(c, r, p->cond);
+		op_region_collect(c, r, p->child[0]);
+		op_region_collect(c, r, p->child[1]);
+		return;
+	}
+	if (p->kind == SQL_PLAN_FILTER && op_is_inner_join(p->child[0])) {
+		op_region_add_conj(c, r, p->cond);
+		op_region_collect(c, r, p->child[0]);
+		return;
+	}
+	r->rels = sql_array_push(c->a, r->rels, &r->nrels, &r->rels_cap, sizeof *r->rels);
+	r->rels[r->nrels - 1] = p;
+}
+
+/* The relations E reads, as a bit mask; all bits for a column no relation
+ * of the region has (it then stays in a filter above the region). */
+static uint64_t op_rel_mask(const op_region *r, const sql_expr *e)
+{
+	uint64_t m = 0;
+
+	if (e->kind == SQL_EXPR_COLUMN) {
+		for (uint32_t i = 0; i < r->nrels; i++)
+			if (op_in_attrs(r->rels[i]->output, r->rels[i]->noutput, e->attr_id))
+				return UINT64_C(1) << i;
+		return ~UINT64_C(0);
+	}
+	for (uint32_t i = 0; i < e->nargs; i++)
+		m |= op_rel_mask(r, e->args[i]);
+	return m;
+}
+
+/* Is conjunct E an equality between an expression over the relations in
+ * HAVE and one over the relations in ADD?  Which side is which in *SWAP. */
+static bool op_equi_between(const op_region *r, const sql_expr *e, uint64_t have, uint64_t add,
+			    bool *swap)
+{
+	if (e->kind != SQL_EXPR_BINARY || e->op != SQL_OP_EQ)
+		return false;
+	uint64_t a = op_rel_mask(r, e->args[0]), b = op_rel_mask(r, e->args[1]);
+	if (!a || !b)
+		return false;
+	if ((a & ~have) == 0 && (b & ~add) == 0) {
+		*swap = false;
+		return true;
+	}
+	if ((b & ~have) == 0 && (a & ~add) == 0) {
+		*swap = true;
+		return true;
+	}
+	return false;
+}
+
+static sql_expr *op_column_of(op_ctx *c, const sql_attr *a, uint32_t ordinal)
+{
+	sql_expr *e = sql_expr_new(c->a, SQL_EXPR_COLUMN, 0, 0);
+
+	e->name = a->name;
+	e->qualifier = a->qualifier;
+	e->type = a->type;
+	e->attr_id = a->id;
+	e->ordinal = (int32_t)ordinal;
+	e->resolved = true;
+	return e;
+}
+
+/* Rebuild the region rooted at *SLOT; *CHANGED when the order of its
+ * relations or its keys changed. */
+static void op_reorder_region(op_ctx *c, sql_plan **slot, op_region *r, bool *changed)
+{
+	sql_plan *root = *slot, *cur;
+	uint64_t est[OP_REORDER_MAX], have;
+	uint32_t order[OP_REORDER_MAX], nkeys = 0, start = 0;
+	bool *used = sql_arena_alloc(c->a, (r->nconj + 1) * sizeof *used);
+	bool connected = false;
+
+	for (uint32_t i = 0; i < r->nrels; i++)
+		est[i] = sql_plan_estimate_rows(r->rels[i]);
+	/* Start from the largest relation an equality connects to another. */
+	for (uint32_t i = 0; i < r->nrels; i++) {
+		bool edge = false, swap;
+		for (uint32_t k = 0; k < r->nconj && !edge; k++)
+			edge = op_equi_between(r, r->conj[k], UINT64_C(1) << i,
+					       ~(UINT64_C(1) << i), &swap);
+		if (edge && (!connected || est[i] > est[start])) {
+			start = i;
+			connected = true;
+		}
+	}
+	order[0] = start;
+	have = UINT64_C(1) << start;
+	cur = r->rels[start];
+	for (uint32_t step = 1; step < r->nrels; step++) {
+		uint32_t best = UINT32_MAX;
+		bool best_edge = false;
+
+		for (uint32_t i = 0; i < r->nrels; i++) {
+			bool edge = false, swap;
+			if (have & (UINT64_C(1) << i))
+				continue;
+			for (uint32_t k = 0; k < r->nconj && !edge; k++)
+				edge = !used[k] && op_equi_between(r, r->conj[k], have, UINT64_C(1) << i,
+								   &swap);
+			if (best == UINT32_MAX || (edge && !best_edge) ||
+			    (edge == best_edge && est[i] < est[best])) {
+				best = i;
+				best_edge = edge;
+			}
+		}
+		order[step] = best;
+		uint64_t add = UINT64_C(1) << best;
+		sql_plan *j = sql_plan_new(c->a, SQL_PLAN_JOIN, root->line, root->col);
+		uint32_t kcap = 0, rcap = 0;
+
+		j->join_type = SQL_JOIN_INNER;
+		j->child[0] = cur;
+		j->child[1] = r->rels[best];
+		for (uint32_t k = 0; k < r->nconj; k++) {
+			sql_expr *e = r->conj[k];
+			bool swap;
+			if (used[k] || (op_rel_mask(r, e) & ~(have | add)))
+				continue;
+			used[k] = true;
+			if (op_equi_between(r, e, have, add, &swap)) {
+				uint32_t n = j->nkeys;
+				j->lkeys = sql_array_push(c->a, j->lkeys, &n, &kcap, sizeof *j->lkeys);
+				n = j->nkeys;
+				j->rkeys = sql_array_push(c->a, j->rkeys, &n, &rcap, sizeof *j->rkeys);
+				j->lkeys[n - 1] = e->args[swap ? 1 : 0];
+				j->rkeys[n - 1] = e->args[swap ? 0 : 1];
+				j->nkeys = n;
+				nkeys++;
+			} else {
+				j->cond = sql_expr_and(c->a, j->cond, e);
+			}
+		}
+		sql_plan_compute_output(c->a, j);
+		have |= add;
+		cur = j;
+	}
+	/* What no join could take (a column from outside the region). */
+	sql_expr *rest = NULL;
+	for (uint32_t k = 0; k < r->nconj; k++)
+		if (!used[k])
+			rest = sql_expr_and(c->a, rest, r->conj[k]);
+	if (rest)
+		cur = op_filter(c, rest, cur);
+	/* The region's columns in their original order. */
+	bool same = cur->noutput == root->noutput;
+	for (uint32_t i = 0; same && i < cur->noutput; i++)
+		same = cur->output[i].id == root->output[i].id;
+	if (!same) {
+		sql_plan *pr = sql_plan_new(c->a, SQL_PLAN_PROJECT, root->line, root->col);
+		pr->child[0] = cur;
+		pr->nexprs = root->noutput;
+		pr->exprs = sql_arena_alloc(c->a, (root->noutput + 1) * sizeof *pr->exprs);
+		for (uint32_t i = 0; i < root->noutput; i++)
+			pr->exprs[i] = op_column_of(c, &root->output[i], i);
+		sql_plan_compute_output(c->a, pr);
+		cur = pr;
+	}
+	for (uint32_t i = 0; i < r->nrels; i++)
+		*changed |= order[i] != i;
+	*changed |= nkeys != r->nkeys;
+	*slot = cur;
+}
+
+static bool op_reorder_joins(op_ctx *c, sql_plan **slot)
+{
+	sql_plan *p = *slot;
+	bool changed = false;
+
+	if (op_is_inner_join(p) || (p->kind == SQL_PLAN_FILTER && op_is_inner_join(p->child[0]))) {
+		op_region r = { 0 };
+
+		op_region_collect(c, &r, p);
+		for (uint32_t i = 0; i < r.nrels; i++)
+			changed |= op_reorder_joins(c, &r.rels[i]);
+		if (r.nrels <= OP_REORDER_MAX) {
+			bool moved = false;
+
+			op_reorder_region(c, slot, &r, &moved);
+			/* Keep the old tree when nothing moved in or below it:
+			 * the rebuilt one is the same plan, and the rule log
+			 * should say so. */
+			if (!moved && !changed)
+				*slot = p;
+			changed |= moved;
+		}
+		return changed;
+	}
+	for (int i = 0; i < 2; i++)
+		if (p->child[i])
+			changed |= op_reorder_joins(c, &p->child[i]);
+	return changed;
+}
+
 /* ---- driver -------------------------------------------------------------------------------------------- */
 
 static bool op_rule_constant_folding(op_ctx *c, sql_plan **slot)
@@ -1245,6 +1567,29 @@ static const struct {
 	{ "RemoveNoopOperators", op_rule_remove_noop },
 };
 
+/* Run the rules until none changes the plan. */
+static int op_fixed_point(op_ctx *c, sql_plan **plan)
+{
+	int rc;
+
+	for (int iter = 0; iter < OP_MAX_ITERATIONS; iter++) {
+		bool any = false;
+
+		for (size_t r = 0; r < sizeof op_rules / sizeof op_rules[0]; r++) {
+			if (!op_rules[r].apply(c, plan))
+				continue;
+			op_log(c, op_rules[r].name);
+			any = true;
+			rc = op_refresh(c, *plan);
+			if (rc)
+				return rc;
+		}
+		if (!any)
+			break;
+	}
+	return 0;
+}
+
 int sql_optimize(sql_arena *a, const sql_catalog *cat, sql_plan **plan, sql_rule_log *log,
 		 sql_error *err)
 {
@@ -1255,29 +1600,32 @@ int sql_optimize(sql_arena *a, const sql_catalog *cat, sql_plan **plan, sql_rule
 	if (op_eliminate_aliases(&c, plan))
 		op_log(&c, "EliminateSubqueryAliases");
 	rc = op_refresh(&c, *plan);
+	if (rc == 0)
+		rc = op_fixed_point(&c, plan);
 	if (rc)
 		return rc;
-	for (int iter = 0; iter < OP_MAX_ITERATIONS; iter++) {
-		bool any = false;
-
-		for (size_t r = 0; r < sizeof op_rules / sizeof op_rules[0]; r++) {
-			if (!op_rules[r].apply(&c, plan))
-				continue;
-			op_log(&c, op_rules[r].name);
-			any = true;
-			rc = op_refresh(&c, *plan);
-			if (rc)
-				return rc;
-		}
-		if (!any)
-			break;
-	}
+	/* Partition pruning first, so the join order sees how much of each
+	 * table is read; then the rules again for what the new order allows. */
 	rc = op_prune_partitions(&c, *plan, &changed);
 	if (rc)
 		return rc;
 	if (changed) {
 		op_log(&c, "PartitionPruning");
 		rc = op_refresh(&c, *plan);
+		if (rc)
+			return rc;
+	}
+	if (op_reorder_joins(&c, plan)) {
+		op_log(&c, "ReorderJoin");
+		rc = op_refresh(&c, *plan);
+		if (rc == 0)
+			rc = op_fixed_point(&c, plan);
+		if (rc)
+			return rc;
+		changed = false;
+		rc = op_prune_partitions(&c, *plan, &changed);
+		if (rc == 0 && changed)
+			rc = op_refresh(&c, *plan);
 	}
 	return rc;
 }
