@@ -446,6 +446,172 @@ static void test_partition_pruning_contradiction_selects_nothing(void **state)
 	assert_int_equal(s->nranges, 1);
 }
 
+/* ---- joins and outer joins ------------------------------------------------------------------------ */
+
+/* Parse, analyze and optimize the one query in SQL. */
+static sql_plan *optimize_sql(struct fixture *f, const char *sql)
+{
+	sql_script sc;
+	char buf[600];
+
+	if (sql_parse(f->a, sql, strlen(sql), &sc, &f->err) != 0 ||
+	    sql_analyze(f->a, &f->cat, sc.stmts[0], &f->err) != 0 ||
+	    sql_optimize(f->a, &f->cat, &sc.stmts[0]->query, &f->log, &f->err) != 0) {
+		sql_error_format(&f->err, buf, sizeof buf);
+		fail_msg("%s: %s", sql, buf);
+	}
+	return sc.stmts[0]->query;
+}
+
+/* The filters pushed into the scan of TABLE under P, as text ("" for none). */
+static const char *pushed(sql_plan *p, const char *table)
+{
+	if (p == NULL)
+		return NULL;
+	if (p->kind == SQL_PLAN_SCAN && strcmp(p->scan->table, table) == 0)
+		return p->scan->data_filter ? text(p->scan->data_filter) : "";
+	const char *x = pushed(p->child[0], table);
+	return x ? x : pushed(p->child[1], table);
+}
+
+#define OC_JOIN "SELECT o.id FROM sales.orders o %s JOIN sales.customers c ON o.id = c.id"
+
+static sql_plan *outer_join_where(struct fixture *f, const char *type, const char *rest)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof sql, OC_JOIN " %s", type, rest);
+	return optimize_sql(f, sql);
+}
+
+static void test_optimize_where_filters_only_the_preserved_side_of_an_outer_join(void **state)
+{
+	struct fixture *f = F(state);
+	const char *where = "WHERE o.qty > 5 AND c.active";
+	sql_plan *p;
+
+	p = outer_join_where(f, "LEFT", where);
+	assert_string_equal(pushed(p, "orders"), "(qty#4 > 5)");
+	assert_string_equal(pushed(p, "customers"), "");
+	assert_string_equal(text(find(p, SQL_PLAN_FILTER)->cond), "active#9");
+	p = outer_join_where(f, "RIGHT", where);
+	assert_string_equal(pushed(p, "orders"), "");
+	assert_string_equal(pushed(p, "customers"), "active#9");
+	assert_string_equal(text(find(p, SQL_PLAN_FILTER)->cond), "(qty#4 > 5)");
+	p = outer_join_where(f, "FULL", where);
+	assert_string_equal(pushed(p, "orders"), "");
+	assert_string_equal(pushed(p, "customers"), "");
+	assert_string_equal(text(find(p, SQL_PLAN_FILTER)->cond), "((qty#4 > 5) AND active#9)");
+}
+
+static void test_optimize_on_filters_only_the_side_an_outer_join_does_not_preserve(void **state)
+{
+	struct fixture *f = F(state);
+	const char *on = "AND o.qty > 5 AND c.active";
+	sql_plan *p;
+
+	p = outer_join_where(f, "LEFT", on);
+	assert_string_equal(pushed(p, "orders"), "");
+	assert_string_equal(pushed(p, "customers"), "active#9");
+	assert_string_equal(text(find(p, SQL_PLAN_JOIN)->cond), "(qty#4 > 5)");
+	p = outer_join_where(f, "RIGHT", on);
+	assert_string_equal(pushed(p, "orders"), "(qty#4 > 5)");
+	assert_string_equal(pushed(p, "customers"), "");
+	assert_string_equal(text(find(p, SQL_PLAN_JOIN)->cond), "active#9");
+	p = outer_join_where(f, "FULL", on);
+	assert_string_equal(pushed(p, "orders"), "");
+	assert_string_equal(pushed(p, "customers"), "");
+	assert_string_equal(text(find(p, SQL_PLAN_JOIN)->cond), "((qty#4 > 5) AND active#9)");
+}
+
+static void test_optimize_semi_join_filters_both_sides_anti_join_only_the_right(void **state)
+{
+	struct fixture *f = F(state);
+	const char *on = "AND o.qty > 5 AND c.active WHERE o.amount > 1";
+	sql_plan *p;
+
+	p = outer_join_where(f, "LEFT SEMI", on);
+	assert_string_equal(pushed(p, "orders"), "((amount#3 > 1.0) AND (qty#4 > 5))");
+	assert_string_equal(pushed(p, "customers"), "active#9");
+	assert_null(find(p, SQL_PLAN_JOIN)->cond);
+	/* A left row failing the ON condition has no match, so it is output. */
+	p = outer_join_where(f, "LEFT ANTI", on);
+	assert_string_equal(pushed(p, "orders"), "(amount#3 > 1.0)");
+	assert_string_equal(pushed(p, "customers"), "active#9");
+	assert_string_equal(text(find(p, SQL_PLAN_JOIN)->cond), "(qty#4 > 5)");
+}
+
+/* An unpartitioned table db.NAME of COLS whose one file holds ROWS rows. */
+static void make_sized_table(struct fixture *f, const char *name, const char *cols, uint64_t rows)
+{
+	store_column c[16];
+	uint32_t n = fx_columns(cols, c);
+	uint64_t id = make_table(f->env, "h", name, c, n, 0);
+	store_txn *txn = NULL;
+	store_file file = { .pnode_id = id, .rows = rows, .bytes = rows * 100 };
+
+	snprintf(file.name, sizeof file.name, "part-0.csv");
+	assert_int_equal(store_write_begin(f->env, &txn), 0);
+	assert_int_equal(store_file_put(txn, &file, STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(store_commit(txn), 0);
+}
+
+static void test_optimize_comma_join_is_reordered_so_every_join_has_keys(void **state)
+{
+	struct fixture *f = F(state);
+	static const sql_limits limits = { .threads = 1 };
+	sql_plan *p;
+	textbuf tb = TEXTBUF_INIT;
+
+	make_sized_table(f, "part", "p_partkey:bigint,p_name:string", 2000);
+	make_sized_table(f, "supplier", "s_suppkey:bigint,s_nationkey:bigint", 100);
+	make_sized_table(f, "lineitem", "l_partkey:bigint,l_suppkey:bigint,l_qty:double", 60000);
+	make_sized_table(f, "nation", "n_nationkey:bigint,n_name:string", 25);
+	/* TPC-H Q8's order: part and supplier share no predicate. */
+	p = optimize_sql(f, "SELECT n_name, sum(l_qty) AS q FROM h.part, h.supplier, h.lineitem, "
+			 "h.nation WHERE p_partkey = l_partkey AND s_suppkey = l_suppkey "
+			 "AND s_nationkey = n_nationkey AND p_name LIKE '%green%' GROUP BY n_name");
+	assert_true(fired(f, "ReorderJoin"));
+	assert_int_equal(sql_plan_physical(f->a, &limits, p, &f->err), 0);
+	sql_plan_print(p, true, true, &tb);
+	/* lineitem, the largest, is probed; then, smallest first, what an
+	 * equality reaches from what is joined: supplier (100 rows) rather
+	 * than part (2000, half of them after its filter), then nation (25)
+	 * through supplier, then part. */
+	assert_string_equal(strstr(tb.data, "HashJoin"),
+		"HashJoin [l_partkey#5], [p_partkey#1], Inner, BuildRight, threads=1, memory=4.0 MiB, parallelism=1\n"
+		"      :- *(4) HashJoin [s_nationkey#4], [n_nationkey#8], Inner, BuildRight, threads=1, memory=4.0 MiB, parallelism=1\n"
+		"      :  :- *(1) HashJoin [l_suppkey#6], [s_suppkey#3], Inner, BuildRight, threads=1, memory=4.0 MiB, parallelism=1\n"
+		"      :  :  :- *(1) FileScan csv hive.h.lineitem[l_partkey#5,l_suppkey#6,l_qty#7] PartitionFilters: [], PushedFilters: [], partitions: 0 of 0, threads=1, parallelism=1\n"
+		"      :  :  +- *(2) FileScan csv hive.h.supplier[s_suppkey#3,s_nationkey#4] PartitionFilters: [], PushedFilters: [], partitions: 0 of 0, threads=1, parallelism=1\n"
+		"      :  +- *(3) FileScan csv hive.h.nation[n_nationkey#8,n_name#9] PartitionFilters: [], PushedFilters: [], partitions: 0 of 0, threads=1, parallelism=1\n"
+		"      +- *(5) FileScan csv hive.h.part[p_partkey#1,p_name#2] PartitionFilters: [], PushedFilters: [p_name#2 LIKE %green%], partitions: 0 of 0, threads=1, parallelism=1\n");
+	textbuf_free(&tb);
+}
+
+static void test_optimize_relations_no_equality_reaches_join_last_without_keys(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p, *top;
+
+	make_sized_table(f, "a", "x:bigint", 10);
+	make_sized_table(f, "b", "y:bigint", 1000);
+	make_sized_table(f, "c", "z:bigint", 100);
+	p = optimize_sql(f, "SELECT x, y, z FROM h.a, h.b, h.c WHERE x = y AND z < y + x");
+	top = find(p, SQL_PLAN_JOIN);
+	/* (b JOIN a ON y = x) JOIN c ON nothing, with the rest as residual. */
+	assert_int_equal(top->nkeys, 0);
+	assert_string_equal(text(top->cond), "(z#3 < (y#2 + x#1))");
+	assert_string_equal(top->child[1]->scan->table, "c");
+	assert_int_equal(top->child[0]->nkeys, 1);
+	assert_string_equal(top->child[0]->child[0]->scan->table, "b");
+	assert_string_equal(text(top->child[0]->lkeys[0]), "y#2");
+	assert_string_equal(text(top->child[0]->rkeys[0]), "x#1");
+	/* The columns keep the order the query wrote. */
+	assert_string_equal(p->output[0].name, "x");
+	assert_string_equal(p->output[2].name, "z");
+}
+
 /* ---- the whole optimized plan, as EXPLAIN prints it ------------------------------------------------- */
 
 static void test_optimize_plan_text_for_a_pruned_aggregate(void **state)
@@ -501,6 +667,11 @@ int main(void)
 		TEST(test_partition_pruning_function_of_key_filters_without_ranges),
 		TEST(test_partition_pruning_contradiction_selects_nothing),
 		TEST(test_optimize_plan_text_for_a_pruned_aggregate),
+		TEST(test_optimize_where_filters_only_the_preserved_side_of_an_outer_join),
+		TEST(test_optimize_on_filters_only_the_side_an_outer_join_does_not_preserve),
+		TEST(test_optimize_semi_join_filters_both_sides_anti_join_only_the_right),
+		TEST(test_optimize_comma_join_is_reordered_so_every_join_has_keys),
+		TEST(test_optimize_relations_no_equality_reaches_join_last_without_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
