@@ -304,8 +304,88 @@ static bool op_fold(op_ctx *c, sql_expr **slot)
 	return true;
 }
 
+/* The disjuncts of E (a OR b OR c -> a, b, c) appended to *OUT. */
+static void op_disjuncts(op_ctx *c, sql_expr *e, sql_expr ***out, uint32_t *n, uint32_t *cap)
+{
+	if (e->kind == SQL_EXPR_BINARY && e->op == SQL_OP_OR) {
+		op_disjuncts(c, e->args[0], out, n, cap);
+		op_disjuncts(c, e->args[1], out, n, cap);
+		return;
+	}
+	*out = sql_array_push(c->a, *out, n, cap, sizeof **out);
+	(*out)[*n - 1] = e;
+}
+
+static sql_expr *op_or(op_ctx *c, sql_expr *l, sql_expr *r)
+{
+	sql_expr *e;
+
+	if (l == NULL)
+		return r;
+	e = sql_expr_new(c->a, SQL_EXPR_BINARY, l->line, l->col);
+	e->op = SQL_OP_OR;
+	e->type = SQL_TYPE_BOOLEAN;
+	e->resolved = true;
+	e->nargs = 2;
+	e->args = sql_arena_alloc(c->a, 2 * sizeof *e->args);
+	e->args[0] = l;
+	e->args[1] = r;
+	return e;
+}
+
+/* (a AND b) OR (a AND c) is a AND (b OR c), and (a) OR (a AND c) is a:
+ * AND and OR distribute over each other in three-valued logic too.  This
+ * is what lets TPC-H Q19, whose join key is repeated in each branch of an
+ * OR, run as a hash join. */
+static bool op_factor_or(op_ctx *c, sql_expr **slot)
+{
+	sql_expr **dis = NULL, **first, *common = NULL, *rest = NULL;
+	uint32_t ndis = 0, dcap = 0, nfirst;
+	bool absorbed = false;
+
+	op_disjuncts(c, *slot, &dis, &ndis, &dcap);
+	sql_expr_conjuncts(c->a, dis[0], &first, &nfirst);
+	bool *is_common = sql_arena_alloc(c->a, (nfirst + 1) * sizeof *is_common);
+	for (uint32_t i = 0; i < nfirst; i++) {
+		bool all = true;
+		for (uint32_t d = 1; d < ndis && all; d++) {
+			sql_expr **conj;
+			uint32_t n;
+			bool found = false;
+			sql_expr_conjuncts(c->a, dis[d], &conj, &n);
+			for (uint32_t k = 0; k < n && !found; k++)
+				found = sql_expr_equal(first[i], conj[k]);
+			all = found;
+		}
+		if (all) {
+			is_common[i] = true;
+			common = sql_expr_and(c->a, common, first[i]);
+		}
+	}
+	if (common == NULL)
+		return false;
+	for (uint32_t d = 0; d < ndis; d++) {
+		sql_expr **conj, *left = NULL;
+		uint32_t n;
+		sql_expr_conjuncts(c->a, dis[d], &conj, &n);
+		for (uint32_t k = 0; k < n; k++) {
+			bool shared = false;
+			for (uint32_t i = 0; i < nfirst && !shared; i++)
+				shared = is_common[i] && sql_expr_equal(first[i], conj[k]);
+			if (!shared)
+				left = sql_expr_and(c->a, left, conj[k]);
+		}
+		if (left == NULL)
+			absorbed = true;
+		rest = op_or(c, rest, left ? left : common);
+	}
+	*slot = absorbed ? common : sql_expr_and(c->a, common, rest);
+	return true;
+}
+
 /* BooleanSimplification: TRUE/FALSE absorbed by AND and OR, x AND x is x,
- * NOT NOT x is x.  NULL is left alone (x AND NULL is not x). */
+ * NOT NOT x is x, common conjuncts of the branches of an OR factored out.
+ * NULL is left alone (x AND NULL is not x). */
 static bool op_simplify(op_ctx *c, sql_expr **slot)
 {
 	sql_expr *e = *slot;
@@ -313,6 +393,8 @@ static bool op_simplify(op_ctx *c, sql_expr **slot)
 
 	for (uint32_t i = 0; i < e->nargs; i++)
 		changed |= op_simplify(c, &e->args[i]);
+	if (e->kind == SQL_EXPR_BINARY && e->op == SQL_OP_OR && op_factor_or(c, slot))
+		return true;
 	if (e->kind == SQL_EXPR_BINARY && (e->op == SQL_OP_AND || e->op == SQL_OP_OR)) {
 		bool and = e->op == SQL_OP_AND;
 		sql_expr *l = e->args[0], *r = e->args[1];

@@ -191,6 +191,15 @@ else
 	fail "comma join: the plan is readable" "$(cat "$MF_TMP/plan")"
 fi
 
+# TPC-H Q19: the join key repeated in every branch of an OR.
+diffq comma_join_key_in_every_or_branch <<'SQL'
+SELECT c.meeting_id, r.country, c.mos
+FROM qa.calls c, qa.regions r
+WHERE (c.region = r.region AND r.tier = 'gold' AND c.mos < 2.5)
+   OR (c.region = r.region AND r.tier = 'silver' AND c.participants > 8)
+   OR (r.tier = 'bronze' AND c.region = r.region)
+SQL
+
 # ---------------------------------------------------------------- outer joins
 
 diffq right_join <<'SQL'

@@ -612,6 +612,31 @@ static void test_optimize_relations_no_equality_reaches_join_last_without_keys(v
 	assert_string_equal(p->output[2].name, "z");
 }
 
+static void test_optimize_or_branches_share_their_join_key(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p, *j;
+
+	/* TPC-H Q19's shape: the key repeated in every branch of an OR. */
+	p = optimize_sql(f, "SELECT o.id FROM sales.orders o, sales.customers c "
+			 "WHERE (o.id = c.id AND o.qty > 5 AND c.active) "
+			 "OR (o.id = c.id AND o.qty < 2) OR (o.qty = 3 AND o.id = c.id)");
+	assert_true(fired(f, "BooleanSimplification"));
+	j = find(p, SQL_PLAN_JOIN);
+	assert_int_equal(j->nkeys, 1);
+	assert_string_equal(text(j->lkeys[0]), "id#1");
+	assert_string_equal(text(j->rkeys[0]), "id#6");
+	assert_string_equal(text(j->cond),
+			    "((((qty#4 > 5) AND active#9) OR (qty#4 < 2)) OR (qty#4 = 3))");
+	/* A branch that is only the common part absorbs the others. */
+	p = optimize_sql(f, "SELECT o.id FROM sales.orders o, sales.customers c "
+			 "WHERE o.id = c.id OR (o.id = c.id AND o.qty < 2)");
+	j = find(p, SQL_PLAN_JOIN);
+	assert_int_equal(j->nkeys, 1);
+	assert_null(j->cond);
+	assert_null(find(p, SQL_PLAN_FILTER));
+}
+
 /* ---- the whole optimized plan, as EXPLAIN prints it ------------------------------------------------- */
 
 static void test_optimize_plan_text_for_a_pruned_aggregate(void **state)
@@ -672,6 +697,7 @@ int main(void)
 		TEST(test_optimize_semi_join_filters_both_sides_anti_join_only_the_right),
 		TEST(test_optimize_comma_join_is_reordered_so_every_join_has_keys),
 		TEST(test_optimize_relations_no_equality_reaches_join_last_without_keys),
+		TEST(test_optimize_or_branches_share_their_join_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
