@@ -1341,18 +1341,22 @@ static bool op_eliminate_aliases(op_ctx *c, sql_plan **slot)
  * ReorderJoin.  A region of inner joins (the relations of FROM a, b, c and
  * of a chain of [INNER] JOINs, with the filters between and above them) is
  * taken apart into its relations and the conjuncts of every condition
- * (equi keys become equalities again), and rebuilt left-deep, greedily:
- * the largest relation by the metastore's statistics starts as the side
- * that is streamed (probed), and each step joins the smallest relation
- * that an equality connects to those already joined, as the build side.
- * So every join has an equi key when the conditions connect the relations
- * at all (a relation no equality reaches is joined last, as a nested loop),
- * and the hash tables hold the small, filtered relations.  Each conjunct
- * goes to the lowest join that has all its columns: an equality between
- * the joined relations and the new one as a key, anything else as the
- * join's residual.  A PROJECT restores the region's column order when the
- * new order differs.  Outer, semi and anti joins are never reordered:
- * they are relations of the region around them.
+ * (equi keys become equalities again), and rebuilt left-deep the way
+ * Catalyst's ReorderJoin does: from the first relation that an equality
+ * connects to another, each step joins the first relation, in the order
+ * written, that an equality connects to those already joined.  So every
+ * join has an equi key when the conditions connect the relations at all (a
+ * relation no equality reaches is joined after them, as a nested loop),
+ * while the order otherwise stays the one written: without statistics of
+ * distinct values nothing tells a join on a foreign key from one that
+ * multiplies rows, and queries are written along their keys.  What the
+ * metastore's row counts do decide is each join's build side: the new
+ * relation, unless what is joined so far is estimated smaller.  Each
+ * conjunct goes to the lowest join that has all its columns: an equality
+ * between the two sides as a key, anything else as the join's residual.  A
+ * PROJECT restores the region's column order when the new order differs.
+ * Outer, semi and anti joins are never reordered: they are relations of
+ * the region around them, and their inputs are regions of their own.
  */
 
 #define OP_REORDER_MAX 64   /* relations of one region (a bit mask each) */
@@ -1472,31 +1476,31 @@ static sql_expr *op_column_of(op_ctx *c, const sql_attr *a, uint32_t ordinal)
 static void op_reorder_region(op_ctx *c, sql_plan **slot, op_region *r, bool *changed)
 {
 	sql_plan *root = *slot, *cur;
-	uint64_t est[OP_REORDER_MAX], have;
+	uint64_t est[OP_REORDER_MAX], have, cur_est;
 	uint32_t order[OP_REORDER_MAX], nkeys = 0, start = 0;
 	bool *used = sql_arena_alloc(c->a, (r->nconj + 1) * sizeof *used);
 	bool connected = false;
 
 	for (uint32_t i = 0; i < r->nrels; i++)
 		est[i] = sql_plan_estimate_rows(r->rels[i]);
-	/* Start from the largest relation an equality connects to another. */
-	for (uint32_t i = 0; i < r->nrels; i++) {
-		bool edge = false, swap;
-		for (uint32_t k = 0; k < r->nconj && !edge; k++)
-			edge = op_equi_between(r, r->conj[k], UINT64_C(1) << i,
-					       ~(UINT64_C(1) << i), &swap);
-		if (edge && (!connected || est[i] > est[start])) {
+	/* Start from the first relation an equality connects to another. */
+	for (uint32_t i = 0; i < r->nrels && !connected; i++) {
+		bool swap;
+		for (uint32_t k = 0; k < r->nconj && !connected; k++)
+			connected = op_equi_between(r, r->conj[k], UINT64_C(1) << i,
+						    ~(UINT64_C(1) << i), &swap);
+		if (connected)
 			start = i;
-			connected = true;
-		}
 	}
 	order[0] = start;
 	have = UINT64_C(1) << start;
 	cur = r->rels[start];
+	cur_est = est[start];
 	for (uint32_t step = 1; step < r->nrels; step++) {
 		uint32_t best = UINT32_MAX;
-		bool best_edge = false;
 
+		/* The first relation, in the order written, that an equality
+		 * connects to those joined; else the first one left. */
 		for (uint32_t i = 0; i < r->nrels; i++) {
 			bool edge = false, swap;
 			if (have & (UINT64_C(1) << i))
@@ -1504,20 +1508,25 @@ static void op_reorder_region(op_ctx *c, sql_plan **slot, op_region *r, bool *ch
 			for (uint32_t k = 0; k < r->nconj && !edge; k++)
 				edge = !used[k] && op_equi_between(r, r->conj[k], have, UINT64_C(1) << i,
 								   &swap);
-			if (best == UINT32_MAX || (edge && !best_edge) ||
-			    (edge == best_edge && est[i] < est[best])) {
+			if (best == UINT32_MAX)
 				best = i;
-				best_edge = edge;
+			if (edge) {
+				best = i;
+				break;
 			}
 		}
 		order[step] = best;
 		uint64_t add = UINT64_C(1) << best;
 		sql_plan *j = sql_plan_new(c->a, SQL_PLAN_JOIN, root->line, root->col);
 		uint32_t kcap = 0, rcap = 0;
+		/* The hash table holds the smaller side: the new relation unless
+		 * what is joined so far is estimated smaller. */
+		bool build_cur = est[best] > cur_est;
 
+		*changed |= build_cur;
 		j->join_type = SQL_JOIN_INNER;
-		j->child[0] = cur;
-		j->child[1] = r->rels[best];
+		j->child[0] = build_cur ? r->rels[best] : cur;
+		j->child[1] = build_cur ? cur : r->rels[best];
 		for (uint32_t k = 0; k < r->nconj; k++) {
 			sql_expr *e = r->conj[k];
 			bool swap;
@@ -1526,11 +1535,13 @@ static void op_reorder_region(op_ctx *c, sql_plan **slot, op_region *r, bool *ch
 			used[k] = true;
 			if (op_equi_between(r, e, have, add, &swap)) {
 				uint32_t n = j->nkeys;
+				/* args[swap] is over what is joined, the other over the new one. */
+				sql_expr *over_cur = e->args[swap ? 1 : 0], *over_new = e->args[swap ? 0 : 1];
 				j->lkeys = sql_array_push(c->a, j->lkeys, &n, &kcap, sizeof *j->lkeys);
 				n = j->nkeys;
 				j->rkeys = sql_array_push(c->a, j->rkeys, &n, &rcap, sizeof *j->rkeys);
-				j->lkeys[n - 1] = e->args[swap ? 1 : 0];
-				j->rkeys[n - 1] = e->args[swap ? 0 : 1];
+				j->lkeys[n - 1] = build_cur ? over_new : over_cur;
+				j->rkeys[n - 1] = build_cur ? over_cur : over_new;
 				j->nkeys = n;
 				nkeys++;
 			} else {
@@ -1540,6 +1551,7 @@ static void op_reorder_region(op_ctx *c, sql_plan **slot, op_region *r, bool *ch
 		sql_plan_compute_output(c->a, j);
 		have |= add;
 		cur = j;
+		cur_est = sql_plan_estimate_rows(j);
 	}
 	/* What no join could take (a column from outside the region). */
 	sql_expr *rest = NULL;

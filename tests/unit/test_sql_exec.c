@@ -637,8 +637,8 @@ static void test_comma_join_runs_with_keys_from_where(void **state)
 	/* part and supplier, written first, share no predicate. */
 	assert_int_equal(plan_query(e, q, &p), 0);
 	assert_true(every_join_has_keys(p));
-	/* partsupp, the largest, is probed; part, the smallest it reaches, is
-	 * built first; region's filter went into its scan. */
+	/* part, written first, is joined to partsupp, which is larger, so part
+	 * is built and partsupp probed; region's filter went into its scan. */
 	textbuf b = TEXTBUF_INIT;
 	sql_plan_print(p, true, true, &b);
 	assert_int_equal(textbuf_error(&b), 0);

@@ -574,18 +574,18 @@ static void test_optimize_comma_join_is_reordered_so_every_join_has_keys(void **
 	assert_true(fired(f, "ReorderJoin"));
 	assert_int_equal(sql_plan_physical(f->a, &limits, p, &f->err), 0);
 	sql_plan_print(p, true, true, &tb);
-	/* lineitem, the largest, is probed; then, smallest first, what an
-	 * equality reaches from what is joined: supplier (100 rows) rather
-	 * than part (2000, half of them after its filter), then nation (25)
-	 * through supplier, then part. */
+	/* In the order written, skipping supplier until an equality reaches
+	 * it: part, lineitem, supplier, nation.  The first join builds part
+	 * (1000 rows after its filter) and streams lineitem (60000); the
+	 * others build the new relation, smaller than what is joined. */
 	assert_string_equal(strstr(tb.data, "HashJoin"),
-		"HashJoin [l_partkey#5], [p_partkey#1], Inner, BuildRight, threads=1, memory=4.0 MiB, parallelism=1\n"
-		"      :- *(4) HashJoin [s_nationkey#4], [n_nationkey#8], Inner, BuildRight, threads=1, memory=4.0 MiB, parallelism=1\n"
-		"      :  :- *(1) HashJoin [l_suppkey#6], [s_suppkey#3], Inner, BuildRight, threads=1, memory=4.0 MiB, parallelism=1\n"
+		"HashJoin [s_nationkey#4], [n_nationkey#8], Inner, BuildRight, threads=1, memory=4.0 MiB, parallelism=1\n"
+		"      :- *(4) HashJoin [l_suppkey#6], [s_suppkey#3], Inner, BuildRight, threads=1, memory=4.0 MiB, parallelism=1\n"
+		"      :  :- *(1) HashJoin [l_partkey#5], [p_partkey#1], Inner, BuildRight, threads=1, memory=4.0 MiB, parallelism=1\n"
 		"      :  :  :- *(1) FileScan csv hive.h.lineitem[l_partkey#5,l_suppkey#6,l_qty#7] PartitionFilters: [], PushedFilters: [], partitions: 0 of 0, threads=1, parallelism=1\n"
-		"      :  :  +- *(2) FileScan csv hive.h.supplier[s_suppkey#3,s_nationkey#4] PartitionFilters: [], PushedFilters: [], partitions: 0 of 0, threads=1, parallelism=1\n"
-		"      :  +- *(3) FileScan csv hive.h.nation[n_nationkey#8,n_name#9] PartitionFilters: [], PushedFilters: [], partitions: 0 of 0, threads=1, parallelism=1\n"
-		"      +- *(5) FileScan csv hive.h.part[p_partkey#1,p_name#2] PartitionFilters: [], PushedFilters: [p_name#2 LIKE %green%], partitions: 0 of 0, threads=1, parallelism=1\n");
+		"      :  :  +- *(2) FileScan csv hive.h.part[p_partkey#1,p_name#2] PartitionFilters: [], PushedFilters: [p_name#2 LIKE %green%], partitions: 0 of 0, threads=1, parallelism=1\n"
+		"      :  +- *(3) FileScan csv hive.h.supplier[s_suppkey#3,s_nationkey#4] PartitionFilters: [], PushedFilters: [], partitions: 0 of 0, threads=1, parallelism=1\n"
+		"      +- *(5) FileScan csv hive.h.nation[n_nationkey#8,n_name#9] PartitionFilters: [], PushedFilters: [], partitions: 0 of 0, threads=1, parallelism=1\n");
 	textbuf_free(&tb);
 }
 
