@@ -20,9 +20,10 @@
  * partition-only part of a scan's pushed filter decides which partitions
  * are read, with the comparisons on the first partition key as metastore
  * cursor ranges, and the metastore is walked to count what is selected.
- * Then ReorderJoin orders the relations of each region of inner joins by
- * those counts, turning WHERE equalities into join keys (see its section),
- * and the rules run again over the new order.
+ * Then ReorderJoin orders the relations of each region of inner joins,
+ * turning WHERE equalities into join keys, and JoinBuildSide turns outer
+ * joins around so that the smaller side is built (see their sections); the
+ * rules run again over the new plan.
  *
  * Predicates and outer joins: a filter may move below a join only into a
  * side whose rows the join never pads with NULLs (op_join_pushable).
@@ -1471,6 +1472,8 @@ static sql_expr *op_column_of(op_ctx *c, const sql_attr *a, uint32_t ordinal)
 	return e;
 }
 
+static sql_plan *op_restore_columns(op_ctx *c, sql_plan *p, const sql_attr *attrs, uint32_t n);
+
 /* Rebuild the region rooted at *SLOT; *CHANGED when the order of its
  * relations or its keys changed. */
 static void op_reorder_region(op_ctx *c, sql_plan **slot, op_region *r, bool *changed)
@@ -1564,16 +1567,8 @@ static void op_reorder_region(op_ctx *c, sql_plan **slot, op_region *r, bool *ch
 	bool same = cur->noutput == root->noutput;
 	for (uint32_t i = 0; same && i < cur->noutput; i++)
 		same = cur->output[i].id == root->output[i].id;
-	if (!same) {
-		sql_plan *pr = sql_plan_new(c->a, SQL_PLAN_PROJECT, root->line, root->col);
-		pr->child[0] = cur;
-		pr->nexprs = root->noutput;
-		pr->exprs = sql_arena_alloc(c->a, (root->noutput + 1) * sizeof *pr->exprs);
-		for (uint32_t i = 0; i < root->noutput; i++)
-			pr->exprs[i] = op_column_of(c, &root->output[i], i);
-		sql_plan_compute_output(c->a, pr);
-		cur = pr;
-	}
+	if (!same)
+		cur = op_restore_columns(c, cur, root->output, root->noutput);
 	for (uint32_t i = 0; i < r->nrels; i++)
 		*changed |= order[i] != i;
 	*changed |= nkeys != r->nkeys;
@@ -1608,6 +1603,57 @@ static bool op_reorder_joins(op_ctx *c, sql_plan **slot)
 		if (p->child[i])
 			changed |= op_reorder_joins(c, &p->child[i]);
 	return changed;
+}
+
+/*
+ * JoinBuildSide.  The engine builds every join's hash table from its right
+ * side.  An outer join whose right side is estimated larger than its left
+ * is turned around: LEFT becomes RIGHT (and RIGHT LEFT, FULL stays FULL)
+ * with the sides and keys swapped, so the smaller side is the one held in
+ * memory, and a PROJECT restores the column order.  Inner joins got their
+ * sides from ReorderJoin; semi and anti joins cannot be turned around.
+ */
+static sql_plan *op_restore_columns(op_ctx *c, sql_plan *p, const sql_attr *attrs, uint32_t n)
+{
+	sql_plan *pr = sql_plan_new(c->a, SQL_PLAN_PROJECT, p->line, p->col);
+
+	pr->child[0] = p;
+	pr->nexprs = n;
+	pr->exprs = sql_arena_alloc(c->a, (n + 1) * sizeof *pr->exprs);
+	for (uint32_t i = 0; i < n; i++)
+		pr->exprs[i] = op_column_of(c, &attrs[i], i);
+	sql_plan_compute_output(c->a, pr);
+	return pr;
+}
+
+static bool op_outer_build_sides(op_ctx *c, sql_plan **slot)
+{
+	sql_plan *p = *slot;
+	bool changed = false;
+
+	for (int i = 0; i < 2; i++)
+		if (p->child[i])
+			changed |= op_outer_build_sides(c, &p->child[i]);
+	if (p->kind != SQL_PLAN_JOIN ||
+	    (p->join_type != SQL_JOIN_LEFT && p->join_type != SQL_JOIN_RIGHT &&
+	     p->join_type != SQL_JOIN_FULL))
+		return changed;
+	if (sql_plan_estimate_rows(p->child[1]) <= sql_plan_estimate_rows(p->child[0]))
+		return changed;
+	const sql_attr *before = p->output;
+	uint32_t nbefore = p->noutput;
+	sql_plan *l = p->child[0];
+	sql_expr **lk = p->lkeys;
+
+	p->child[0] = p->child[1];
+	p->child[1] = l;
+	p->lkeys = p->rkeys;
+	p->rkeys = lk;
+	if (p->join_type != SQL_JOIN_FULL)
+		p->join_type = p->join_type == SQL_JOIN_LEFT ? SQL_JOIN_RIGHT : SQL_JOIN_LEFT;
+	sql_plan_compute_output(c->a, p);
+	*slot = op_restore_columns(c, p, before, nbefore);
+	return true;
 }
 
 /* ---- driver -------------------------------------------------------------------------------------------- */
@@ -1709,8 +1755,15 @@ int sql_optimize(sql_arena *a, const sql_catalog *cat, sql_plan **plan, sql_rule
 		if (rc)
 			return rc;
 	}
-	if (op_reorder_joins(&c, plan)) {
+	bool reordered = op_reorder_joins(&c, plan);
+
+	if (reordered)
 		op_log(&c, "ReorderJoin");
+	if (op_outer_build_sides(&c, plan)) {
+		op_log(&c, "JoinBuildSide");
+		reordered = true;
+	}
+	if (reordered) {
 		rc = op_refresh(&c, *plan);
 		if (rc == 0)
 			rc = op_fixed_point(&c, plan);

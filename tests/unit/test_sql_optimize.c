@@ -612,6 +612,37 @@ static void test_optimize_relations_no_equality_reaches_join_last_without_keys(v
 	assert_string_equal(p->output[2].name, "z");
 }
 
+static void test_optimize_outer_join_builds_its_smaller_side(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p, *j;
+
+	make_sized_table(f, "small", "x:bigint,s:string", 10);
+	make_sized_table(f, "big", "y:bigint,b:string", 5000);
+	/* small LEFT JOIN big runs as big RIGHT JOIN small: big is probed. */
+	p = optimize_sql(f, "SELECT * FROM h.small LEFT JOIN h.big ON x = y AND b <> s");
+	assert_true(fired(f, "JoinBuildSide"));
+	j = find(p, SQL_PLAN_JOIN);
+	assert_int_equal(j->join_type, SQL_JOIN_RIGHT);
+	assert_string_equal(j->child[0]->scan->table, "big");
+	assert_string_equal(text(j->lkeys[0]), "y#3");
+	assert_string_equal(text(j->rkeys[0]), "x#1");
+	/* The residual reads big's row, then small's. */
+	assert_int_equal(j->cond->args[0]->ordinal, 1);
+	assert_int_equal(j->cond->args[1]->ordinal, 3);
+	assert_int_equal(p->kind, SQL_PLAN_PROJECT);
+	assert_string_equal(p->output[0].name, "x");
+	assert_string_equal(p->output[3].name, "b");
+	/* A FULL join stays FULL; a semi join keeps its sides. */
+	p = optimize_sql(f, "SELECT * FROM h.small FULL JOIN h.big ON x = y");
+	j = find(p, SQL_PLAN_JOIN);
+	assert_int_equal(j->join_type, SQL_JOIN_FULL);
+	assert_string_equal(j->child[0]->scan->table, "big");
+	p = optimize_sql(f, "SELECT * FROM h.small LEFT SEMI JOIN h.big ON x = y");
+	j = find(p, SQL_PLAN_JOIN);
+	assert_string_equal(j->child[0]->scan->table, "small");
+}
+
 static void test_optimize_or_branches_share_their_join_key(void **state)
 {
 	struct fixture *f = F(state);
@@ -698,6 +729,7 @@ int main(void)
 		TEST(test_optimize_comma_join_is_reordered_so_every_join_has_keys),
 		TEST(test_optimize_relations_no_equality_reaches_join_last_without_keys),
 		TEST(test_optimize_or_branches_share_their_join_key),
+		TEST(test_optimize_outer_join_builds_its_smaller_side),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
