@@ -26,7 +26,8 @@
  * threads means one, so plans that never met the physical planner still run.
  *
  * Semantics.  NULL keys group together in GROUP BY and DISTINCT but never
- * match in a join (a null-aware anti join aside, see JOIN); a global aggregate (no GROUP BY) yields one row even over
+ * match in a join (a null-aware anti join aside, see JOIN); a global
+ * aggregate (no GROUP BY) yields one row even over
  * no input; count(x) counts non-NULL x; sum/min/max of only NULLs is NULL;
  * sum keeps bigint as bigint (wrapping) and double as double; avg is a double.
  */
@@ -1452,6 +1453,11 @@ typedef struct exec_join_table {
 	uint32_t nrows, rows_cap, next_cap, matched_cap, items_cap, nnull, null_cap;
 } exec_join_table;
 
+/* The candidates of a left row: the build rows of its bucket; then, for
+ * NOT IN, the build rows with a NULL key; for NOT IN and a left row with a
+ * NULL key, every build row instead; or none (a NULL key otherwise). */
+enum { EXEC_JOIN_BUCKET, EXEC_JOIN_NULL_ROWS, EXEC_JOIN_ALL_ROWS, EXEC_JOIN_NONE };
+
 /* Where the probe of one left batch stands, so that a left row with many
  * matches can fill several output batches. */
 typedef struct exec_join_cursor {
@@ -1459,8 +1465,8 @@ typedef struct exec_join_cursor {
 	bool started;             /* its keys are evaluated and its candidates set up */
 	bool key_null;            /* one of its keys is NULL */
 	bool matched;             /* it matched at least once */
-	uint8_t phase;            /* candidates: 0 its bucket, 1 NULL-key build rows, 2 all rows */
-	uint32_t chain;           /* phase 0: next build row + 1; phases 1, 2: next index */
+	uint8_t phase;            /* where its candidates come from (EXEC_JOIN_*) */
+	uint32_t chain;           /* BUCKET: next build row + 1; NULL_ROWS, ALL_ROWS: next index */
 	sql_value *key;           /* nkeys values (in the node's arena) */
 } exec_join_cursor;
 
@@ -1618,33 +1624,33 @@ static uint32_t exec_join_candidate(const exec_join *j, const exec_join_table *t
 	const sql_plan *p = j->base.plan;
 	uint32_t nk = p->nkeys;
 
-	for (;;) {
-		if (c->phase == 0) {
-			if (c->chain) {
-				uint32_t bi = c->chain - 1;
-				c->chain = t->next[bi];
-				return bi;
-			}
-			if (!p->null_aware)
-				return UINT32_MAX;
-			c->phase = 1;
-			c->chain = 0;
+	switch (c->phase) {
+	case EXEC_JOIN_BUCKET:
+		if (c->chain) {
+			uint32_t bi = c->chain - 1;
+			c->chain = t->next[bi];
+			return bi;
 		}
-		if (c->phase == 1) {
-			/* NOT IN, left key not NULL: the build rows with a NULL key. */
-			while (c->chain < t->nnull) {
-				uint32_t bi = t->null_rows[c->chain++];
-				if (exec_join_maybe_equal(c->key, t->rows[bi] + j->rcols, nk))
-					return bi;
-			}
+		if (!p->null_aware)
 			return UINT32_MAX;
+		c->phase = EXEC_JOIN_NULL_ROWS;
+		c->chain = 0;
+		/* fall through */
+	case EXEC_JOIN_NULL_ROWS:
+		while (c->chain < t->nnull) {
+			uint32_t bi = t->null_rows[c->chain++];
+			if (exec_join_maybe_equal(c->key, t->rows[bi] + j->rcols, nk))
+				return bi;
 		}
-		/* Phase 2, NOT IN, left key NULL: any build row might be equal. */
+		return UINT32_MAX;
+	case EXEC_JOIN_ALL_ROWS:
 		while (c->chain < t->nrows) {
 			uint32_t bi = c->chain++;
 			if (exec_join_maybe_equal(c->key, t->rows[bi] + j->rcols, nk))
 				return bi;
 		}
+		return UINT32_MAX;
+	default:
 		return UINT32_MAX;
 	}
 }
@@ -1664,12 +1670,10 @@ static int exec_join_start_row(exec_join *j, const exec_join_table *t, exec_join
 	c->chain = 0;
 	if (c->key_null) {
 		/* Only NOT IN looks further: any build row may be equal. */
-		c->phase = n->plan->null_aware ? 2 : 1;
-		if (!n->plan->null_aware)
-			c->chain = t->nnull;   /* phase 1 exhausted: no candidate */
+		c->phase = n->plan->null_aware ? EXEC_JOIN_ALL_ROWS : EXEC_JOIN_NONE;
 		return 0;
 	}
-	c->phase = 0;
+	c->phase = EXEC_JOIN_BUCKET;
 	uint32_t item = exec_hash_find(&t->hash, exec_hash_row(c->key, nk), c->key);
 	c->chain = item == UINT32_MAX ? 0 : t->head[item];
 	return 0;
