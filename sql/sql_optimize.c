@@ -1584,11 +1584,11 @@ static bool op_reorder_joins(op_ctx *c, sql_plan **slot)
 		op_region r = { 0 };
 
 		op_region_collect(c, &r, p);
-		for (uint32_t i = 0; i < r.nrels; i++)
-			changed |= op_reorder_joins(c, &r.rels[i]);
 		if (r.nrels <= OP_REORDER_MAX) {
 			bool moved = false;
 
+			for (uint32_t i = 0; i < r.nrels; i++)
+				changed |= op_reorder_joins(c, &r.rels[i]);
 			op_reorder_region(c, slot, &r, &moved);
 			/* Keep the old tree when nothing moved in or below it:
 			 * the rebuilt one is the same plan, and the rule log
@@ -1596,8 +1596,8 @@ static bool op_reorder_joins(op_ctx *c, sql_plan **slot)
 			if (!moved && !changed)
 				*slot = p;
 			changed |= moved;
+			return changed;
 		}
-		return changed;
 	}
 	for (int i = 0; i < 2; i++)
 		if (p->child[i])
