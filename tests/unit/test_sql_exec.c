@@ -651,6 +651,87 @@ static void test_comma_join_runs_with_keys_from_where(void **state)
 			    "gear|s14|FRANCE|6.0 nut|s14|FRANCE|7.0 bolt|s12|GERMANY|8.0");
 }
 
+/* The TPC-H tables, with the columns the join shapes below use. */
+static void make_tpch_tables(struct efx *e)
+{
+	static const char *const tables[][2] = {
+		{"region", "r_regionkey:bigint,r_name:string"},
+		{"nation", "n_nationkey:bigint,n_name:string,n_regionkey:bigint"},
+		{"supplier", "s_suppkey:bigint,s_name:string,s_nationkey:bigint,s_acctbal:double"},
+		{"customer", "c_custkey:bigint,c_name:string,c_nationkey:bigint,c_mktsegment:string"},
+		{"part", "p_partkey:bigint,p_name:string,p_type:string,p_size:bigint,p_brand:string"},
+		{"partsupp", "ps_partkey:bigint,ps_suppkey:bigint,ps_supplycost:double"},
+		{"orders", "o_orderkey:bigint,o_custkey:bigint,o_orderdate:date"},
+		{"lineitem", "l_orderkey:bigint,l_partkey:bigint,l_suppkey:bigint,l_quantity:double,"
+			     "l_extendedprice:double,l_discount:double,l_shipdate:date,l_shipmode:string"},
+	};
+
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+		assert_int_equal(fx_table(&e->f, "tpch", tables[i][0], STORE_FORMAT_CSV, true,
+					  tables[i][1], NULL), 0);
+}
+
+/* The comma joins of TPC-H Q2, Q5, Q7, Q8, Q9 and Q19 (their subqueries
+ * and date arithmetic left out) plan with equi keys on every join. */
+static void test_tpch_comma_joins_plan_every_join_with_keys(void **state)
+{
+	struct efx *e = *state;
+	static const char *const queries[] = {
+		/* Q2 */
+		"SELECT s_acctbal, s_name, n_name, p_partkey FROM tpch.part, tpch.supplier, "
+		"tpch.partsupp, tpch.nation, tpch.region WHERE p_partkey = ps_partkey "
+		"AND s_suppkey = ps_suppkey AND p_size = 15 AND p_type LIKE '%BRASS' "
+		"AND s_nationkey = n_nationkey AND n_regionkey = r_regionkey AND r_name = 'EUROPE'",
+		/* Q5 */
+		"SELECT n_name, sum(l_extendedprice * (1 - l_discount)) AS revenue FROM tpch.customer, "
+		"tpch.orders, tpch.lineitem, tpch.supplier, tpch.nation, tpch.region "
+		"WHERE c_custkey = o_custkey AND l_orderkey = o_orderkey AND l_suppkey = s_suppkey "
+		"AND c_nationkey = s_nationkey AND s_nationkey = n_nationkey "
+		"AND n_regionkey = r_regionkey AND r_name = 'ASIA' "
+		"AND o_orderdate >= DATE '1994-01-01' GROUP BY n_name",
+		/* Q7 */
+		"SELECT n1.n_name AS supp_nation, n2.n_name AS cust_nation, year(l_shipdate) AS y "
+		"FROM tpch.supplier, tpch.lineitem, tpch.orders, tpch.customer, tpch.nation n1, "
+		"tpch.nation n2 WHERE s_suppkey = l_suppkey AND o_orderkey = l_orderkey "
+		"AND c_custkey = o_custkey AND s_nationkey = n1.n_nationkey "
+		"AND c_nationkey = n2.n_nationkey AND ((n1.n_name = 'FRANCE' AND n2.n_name = 'GERMANY') "
+		"OR (n1.n_name = 'GERMANY' AND n2.n_name = 'FRANCE'))",
+		/* Q8 */
+		"SELECT year(o_orderdate) AS o_year, n2.n_name AS nation FROM tpch.part, tpch.supplier, "
+		"tpch.lineitem, tpch.orders, tpch.customer, tpch.nation n1, tpch.nation n2, "
+		"tpch.region WHERE p_partkey = l_partkey AND s_suppkey = l_suppkey "
+		"AND l_orderkey = o_orderkey AND o_custkey = c_custkey AND c_nationkey = n1.n_nationkey "
+		"AND n1.n_regionkey = r_regionkey AND r_name = 'AMERICA' "
+		"AND s_nationkey = n2.n_nationkey AND p_type = 'ECONOMY ANODIZED STEEL'",
+		/* Q9 */
+		"SELECT n_name AS nation, year(o_orderdate) AS o_year, "
+		"l_extendedprice * (1 - l_discount) - ps_supplycost * l_quantity AS amount "
+		"FROM tpch.part, tpch.supplier, tpch.lineitem, tpch.partsupp, tpch.orders, tpch.nation "
+		"WHERE s_suppkey = l_suppkey AND ps_suppkey = l_suppkey AND ps_partkey = l_partkey "
+		"AND p_partkey = l_partkey AND o_orderkey = l_orderkey AND s_nationkey = n_nationkey "
+		"AND p_name LIKE '%green%'",
+		/* Q19 */
+		"SELECT sum(l_extendedprice * (1 - l_discount)) AS revenue FROM tpch.lineitem, tpch.part "
+		"WHERE (p_partkey = l_partkey AND p_brand = 'Brand#12' AND l_quantity <= 11 "
+		"AND l_shipmode IN ('AIR', 'AIR REG')) OR (p_partkey = l_partkey "
+		"AND p_brand = 'Brand#23' AND l_quantity >= 10 AND l_shipmode IN ('AIR', 'AIR REG'))",
+	};
+	sql_plan *p;
+
+	make_tpch_tables(e);
+	for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+		int rc = plan_query(e, queries[i], &p);
+		if (rc) {
+			char msg[600];
+			sql_error_format(&e->err, msg, sizeof msg);
+			fail_msg("%s: %s", queries[i], msg);
+		}
+		if (!every_join_has_keys(p))
+			fail_msg("a join without keys in the plan of %s", queries[i]);
+		assert_int_equal(run(e, p), 0);
+	}
+}
+
 static void test_every_join_type_from_sql(void **state)
 {
 	struct efx *e = *state;
@@ -1250,6 +1331,7 @@ int main(void)
 		TEST(test_join_output_larger_than_a_batch_is_complete),
 		TEST(test_comma_join_runs_with_keys_from_where),
 		TEST(test_every_join_type_from_sql),
+		TEST(test_tpch_comma_joins_plan_every_join_with_keys),
 		TEST(test_sort_places_nulls_first_or_last_in_either_direction),
 		TEST(test_sort_is_stable_for_equal_keys),
 		TEST(test_limit_stops_after_n_rows),
