@@ -1422,11 +1422,14 @@ static void op_region_collect(op_ctx *c, op_region *r, sql_plan *p)
 }
 
 /* The relations E reads, as a bit mask; all bits for a column no relation
- * of the region has (it then stays in a filter above the region). */
+ * of the region has, and for a subquery not yet made a join (whose columns
+ * cannot be seen from here): it then stays in a filter above the region. */
 static uint64_t op_rel_mask(const op_region *r, const sql_expr *e)
 {
 	uint64_t m = 0;
 
+	if (e->subquery)
+		return ~UINT64_C(0);
 	if (e->kind == SQL_EXPR_COLUMN) {
 		for (uint32_t i = 0; i < r->nrels; i++)
 			if (op_in_attrs(r->rels[i]->output, r->rels[i]->noutput, e->attr_id))
