@@ -117,6 +117,30 @@ static uint64_t held_rows(const sql_plan *p)
 	}
 }
 
+/* Average bytes of a row of P's data files, from the first scan down its
+ * left spine (0 when unknown): the strings a held row copies. */
+static uint64_t file_row_bytes(const sql_plan *p)
+{
+	while (p && p->kind != SQL_PLAN_SCAN)
+		p = p->child[0];
+	if (!p || !p->scan->rows_selected)
+		return 0;
+	return p->scan->bytes_selected / p->scan->rows_selected;
+}
+
+/* Bytes an operator holds per row it keeps.  A join keeps every column of
+ * its build side and the evaluated keys (a value each), the row's strings
+ * and its place in the hash table and chains, so its rows are wider than
+ * the flat estimate of the others. */
+static uint64_t held_bytes_per_row(const sql_plan *p)
+{
+	if (p->kind != SQL_PLAN_JOIN)
+		return HELD_BYTES_PER_ROW;
+	const sql_plan *build = p->child[1];
+	return HELD_BYTES_PER_ROW + (uint64_t)(build->noutput + p->nkeys + 1) * sizeof(sql_value) +
+	       file_row_bytes(build);
+}
+
 static const char *operator_name(const sql_plan *p)
 {
 	switch (p->kind) {
@@ -196,7 +220,7 @@ static int plan_node(struct planner *pl, sql_plan *p, sql_error *err)
 		threads = 1;
 	p->phys.threads = p->phys.parallelism < threads ? p->phys.parallelism : threads;
 	if (holds_rows(p)) {
-		uint64_t want = held_rows(p) * HELD_BYTES_PER_ROW;
+		uint64_t want = held_rows(p) * held_bytes_per_row(p);
 		if (want < MIN_BUDGET)
 			want = MIN_BUDGET;
 		p->phys.memory_budget = want;   /* capped in share_memory() */

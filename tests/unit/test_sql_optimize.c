@@ -643,6 +643,24 @@ static void test_optimize_outer_join_builds_its_smaller_side(void **state)
 	assert_string_equal(j->child[0]->scan->table, "small");
 }
 
+static void test_join_budget_counts_the_build_rows_columns_and_bytes(void **state)
+{
+	struct fixture *f = F(state);
+	static const sql_limits limits = { .threads = 1 };
+	sql_plan *p, *j;
+
+	make_sized_table(f, "fact", "k:bigint,v:double", 4000000);
+	/* One million rows of 100 bytes in their file, two columns. */
+	make_sized_table(f, "dim", "k:bigint,name:string", 1000000);
+	p = optimize_sql(f, "SELECT v, name FROM h.fact f JOIN h.dim d ON f.k = d.k");
+	assert_int_equal(sql_plan_physical(f->a, &limits, p, &f->err), 0);
+	j = find(p, SQL_PLAN_JOIN);
+	assert_string_equal(j->child[1]->scan->table, "dim");
+	/* Per row: the flat 96 bytes, 2 columns + 1 key + 1 values, 100 bytes
+	 * of file. */
+	assert_int_equal(j->phys.memory_budget, UINT64_C(1000000) * (96 + 4 * sizeof(sql_value) + 100));
+}
+
 static void test_optimize_or_branches_share_their_join_key(void **state)
 {
 	struct fixture *f = F(state);
@@ -729,6 +747,7 @@ int main(void)
 		TEST(test_optimize_comma_join_is_reordered_so_every_join_has_keys),
 		TEST(test_optimize_relations_no_equality_reaches_join_last_without_keys),
 		TEST(test_optimize_or_branches_share_their_join_key),
+		TEST(test_join_budget_counts_the_build_rows_columns_and_bytes),
 		TEST(test_optimize_outer_join_builds_its_smaller_side),
 	};
 
