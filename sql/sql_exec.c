@@ -1729,7 +1729,9 @@ static int exec_join_probe(exec_join *j, exec_join_table *t, exec_join_cursor *c
 			   const exec_batch *in, exec_batch *out, bool *done)
 {
 	const sql_plan *p = j->base.plan;
+	const sql_progress *pg = j->base.run->ctx->progress;
 	sql_join_type type = p->join_type;
+	uint32_t tried = 0;
 	int rc;
 
 	*done = false;
@@ -1740,6 +1742,9 @@ static int exec_join_probe(exec_join *j, exec_join_table *t, exec_join_cursor *c
 		for (;;) {
 			if (out->nrows >= EXEC_BATCH)
 				return 0;
+			/* A nested loop may try millions of pairs between batches. */
+			if (++tried % 65536 == 0 && pg && pg->cancel)
+				return -ECANCELED;
 			uint32_t bi = exec_join_candidate(j, t, c);
 			if (bi == UINT32_MAX)
 				break;
