@@ -847,6 +847,19 @@ static void assert_sql_error(struct fixture *f, const char *sql, const char *wan
 	assert_error(f, sc.stmts[0], want);
 }
 
+static void test_analyze_right_side_of_a_semi_join_is_not_visible_above_it(void **state)
+{
+	struct fixture *f = F(state);
+
+	assert_sql_error(f, "SELECT c.name FROM sales.orders o LEFT SEMI JOIN sales.customers c "
+			    "ON o.id = c.id",
+			 "line 1, column 8: unknown column \"c.name\"");
+	/* id is no longer ambiguous: only the left side's id is there. */
+	assert_sql_error(f, "SELECT id FROM sales.orders o LEFT ANTI JOIN sales.customers c "
+			    "ON o.id = c.id WHERE active",
+			 "line 1, column 85: unknown column \"active\"");
+}
+
 static void test_analyze_sql_errors_name_line_and_column(void **state)
 {
 	struct fixture *f = F(state);
@@ -939,6 +952,7 @@ int main(void)
 		TEST(test_analyze_cross_join_has_no_keys_and_no_condition),
 		TEST(test_analyze_semi_and_anti_joins_output_only_the_left_side),
 		TEST(test_analyze_outer_joins_make_the_missing_side_nullable),
+		TEST(test_analyze_right_side_of_a_semi_join_is_not_visible_above_it),
 		TEST(test_analyze_insert_casts_to_target_types),
 		TEST(test_analyze_insert_with_static_partition_needs_data_columns_only),
 		TEST(test_analyze_insert_column_count_mismatch),
