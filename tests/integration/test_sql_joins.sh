@@ -259,6 +259,30 @@ SELECT call_region, dim_region, count(*) AS n, count(meeting_id) AS legs FROM (
 GROUP BY call_region, dim_region
 SQL
 
+# The smaller side written on the left: both run turned around (JoinBuildSide).
+diffq full_join_small_left_side <<'SQL'
+SELECT r.region AS dim_region, r.tier, c.meeting_id, c.region AS call_region
+FROM qa.regions r FULL JOIN qa.calls c ON r.region = c.region AND c.mos > 4.3
+==== sqlite
+SELECT r.region AS dim_region, r.tier, c.meeting_id, c.region AS call_region
+FROM qa.regions r LEFT JOIN qa.calls c ON r.region = c.region AND c.mos > 4.3
+UNION ALL
+SELECT NULL, NULL, c.meeting_id, c.region FROM qa.calls c
+WHERE NOT EXISTS (SELECT 1 FROM qa.regions r WHERE r.region = c.region AND c.mos > 4.3)
+SQL
+
+diffq right_join_small_left_side <<'SQL'
+SELECT r.country, c.meeting_id, c.client_type
+FROM qa.regions r RIGHT JOIN qa.calls c ON r.region = c.region AND r.tier <> 'gold'
+WHERE c.dt = DATE '2024-05-03'
+==== sqlite
+SELECT r.country, c.meeting_id, c.client_type
+FROM qa.calls c LEFT JOIN qa.regions r ON r.region = c.region AND r.tier <> 'gold'
+WHERE c.dt = '2024-05-03'
+SQL
+plan_check "a right join with the larger right side builds its left side" \
+	right_join_small_left_side 'LeftOuter, BuildRight'
+
 # TPC-H Q13: a condition on the right side inside a LEFT OUTER JOIN's ON.
 diffq left_outer_join_count_distribution <<'SQL'
 SELECT c_count, count(*) AS regions
