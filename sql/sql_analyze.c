@@ -247,8 +247,17 @@ int sql_plan_compute_output(sql_arena *a, sql_plan *p)
 		}
 		return 0;
 	case SQL_PLAN_JOIN:
+		/* A semi or anti join outputs the left side only; an outer join
+		 * makes the side that may be missing nullable. */
 		p->output = an_input(a, p, &p->noutput);
-		if (p->join_type == SQL_JOIN_LEFT)
+		if (p->join_type == SQL_JOIN_LEFT_SEMI || p->join_type == SQL_JOIN_LEFT_ANTI) {
+			p->noutput = p->child[0]->noutput;
+			return 0;
+		}
+		if (p->join_type == SQL_JOIN_RIGHT || p->join_type == SQL_JOIN_FULL)
+			for (uint32_t i = 0; i < p->child[0]->noutput; i++)
+				p->output[i].nullable = true;
+		if (p->join_type == SQL_JOIN_LEFT || p->join_type == SQL_JOIN_FULL)
 			for (uint32_t i = p->child[0]->noutput; i < p->noutput; i++)
 				p->output[i].nullable = true;
 		return 0;
@@ -1969,8 +1978,12 @@ static int an_join(an_ctx *c, sql_plan *p)
 	uint32_t nconj, nleft = p->child[0]->noutput, cap = 0, rcap = 0;
 	int rc;
 
+	p->lkeys = p->rkeys = NULL;
+	p->nkeys = 0;
+	/* CROSS JOIN and FROM a, b: no condition.  The optimizer may still
+	 * find keys for it in the WHERE clause. */
 	if (p->cond == NULL)
-		return an_fail(c, p->line, p->col, "only equi-joins are supported (the join has no ON)");
+		return sql_plan_compute_output(c->a, p);
 	s.attrs = an_input(c->a, p, &s.n);
 	rc = an_expr(c, &p->cond, &s);
 	if (rc)
@@ -1979,8 +1992,6 @@ static int an_join(an_ctx *c, sql_plan *p)
 	if (rc)
 		return rc;
 	sql_expr_conjuncts(c->a, p->cond, &conj, &nconj);
-	p->lkeys = p->rkeys = NULL;
-	p->nkeys = 0;
 	for (uint32_t i = 0; i < nconj; i++) {
 		sql_expr *e = conj[i];
 
@@ -2010,9 +2021,8 @@ static int an_join(an_ctx *c, sql_plan *p)
 		}
 		residual = sql_expr_and(c->a, residual, e);
 	}
-	if (p->nkeys == 0)
-		return an_fail(c, p->cond->line, p->cond->col,
-			       "only equi-joins are supported (no equality between the two sides)");
+	/* Without an equality between the sides the join compares every
+	 * pair of rows (a nested loop): allowed, as Spark allows it. */
 	p->cond = residual;
 	return sql_plan_compute_output(c->a, p);
 }

@@ -173,6 +173,13 @@ unsigned sql_edit_distance(const char *a, const char *b);
 /* The expression as text, Catalyst style: (a#1 + 1), count(1), 'region (unresolved). */
 void sql_expr_print(const sql_expr *e, bool resolved, textbuf *out);
 
+/* ---- estimates (sql_physical.c) -------------------------------------------------------------- */
+
+/* Estimated output rows of P from the scans' metastore statistics (no data
+ * is read): what the physical planner sizes memory by and the optimizer
+ * orders joins by. */
+uint64_t sql_plan_estimate_rows(const sql_plan *p);
+
 /* ---- analyzer helpers the optimizer shares (sql_analyze.c) ------------------------------- */
 
 /* The conjuncts of E (a AND b AND c -> a, b, c), left to right, in an array

@@ -231,7 +231,7 @@ typedef enum sql_plan_kind {
 	SQL_PLAN_FILTER,         /* cond */
 	SQL_PLAN_PROJECT,        /* exprs (each COLUMN or ALIAS after analysis) */
 	SQL_PLAN_AGGREGATE,      /* groups; exprs = output (groups and aggregates) */
-	SQL_PLAN_JOIN,           /* join_type, cond; after analysis lkeys/rkeys = equi keys */
+	SQL_PLAN_JOIN,           /* join_type, keys, residual cond: see the fields */
 	SQL_PLAN_SORT,           /* sort keys */
 	SQL_PLAN_LIMIT,          /* limit */
 	SQL_PLAN_DISTINCT,       /* child rows, duplicates removed */
@@ -318,10 +318,37 @@ struct sql_plan {
 	const char *names[3];
 	uint32_t nnames;
 	sql_scan *scan;          /* SCAN */
-	sql_expr *cond;          /* FILTER, JOIN (NULL: cross join, refused by the analyzer) */
+	sql_expr *cond;          /* FILTER; JOIN: see below */
+	/* JOIN, after analysis (and after every optimizer rule), which is what
+	 * the engine runs and what a rewrite that builds a join must produce:
+	 *   lkeys[i], rkeys[i]  the equi keys, i < nkeys (nkeys 0: none, every
+	 *                       pair of rows is a candidate, a nested loop);
+	 *                       lkeys over child[0]'s output (ordinals into
+	 *                       it), rkeys over child[1]'s output (ordinals
+	 *                       into it, from 0), lkeys[i] and rkeys[i] of one
+	 *                       type (casts inserted); a NULL key matches
+	 *                       nothing (null_aware aside).
+	 *   cond                the residual, or NULL: a boolean over the row
+	 *                       child[0]'s output then child[1]'s (ordinals
+	 *                       0 .. l->noutput + r->noutput - 1), evaluated
+	 *                       on each key match; a pair matches when it is
+	 *                       TRUE.  For LEFT_SEMI and LEFT_ANTI too, though
+	 *                       they output child[0]'s columns only.
+	 *   output              INNER, LEFT, RIGHT, FULL: child[0]'s attributes
+	 *                       then child[1]'s (the padded side nullable);
+	 *                       LEFT_SEMI, LEFT_ANTI: child[0]'s.
+	 *   null_aware          LEFT_ANTI only, for x NOT IN (subquery): a
+	 *                       right row also matches when a key of either
+	 *                       row is NULL and the other keys are equal (and
+	 *                       cond is TRUE), so a NULL on the right removes
+	 *                       every left row and a left row with a NULL key
+	 *                       stays only when no right row passes cond.
+	 * Columns carry attr_id as well: the optimizer recomputes ordinals from
+	 * ids, so a rewrite may leave ordinals to it.  Before analysis cond is
+	 * the ON condition as written (NULL for CROSS JOIN and FROM a, b). */
 	sql_join_type join_type;
-	bool null_aware;         /* JOIN LEFT_ANTI: NOT IN's NULL semantics */
-	sql_expr **lkeys, **rkeys;   /* JOIN equi keys, over child[0] and child[1] outputs */
+	bool null_aware;
+	sql_expr **lkeys, **rkeys;
 	uint32_t nkeys;
 	sql_expr **exprs;        /* PROJECT, AGGREGATE output */
 	uint32_t nexprs;

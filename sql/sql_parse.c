@@ -166,7 +166,7 @@ static bool sql_parse_alias_typo(sql_parser *p)
 		"FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", NULL };
 	static const char *const in_from[] = {
 		"WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", "JOIN", "LEFT", "INNER",
-		"ON", NULL };
+		"RIGHT", "FULL", "CROSS", "ON", NULL };
 	const char *const *list = p->alias_in_select ? in_select : in_from;
 
 	if (!p->alias_end || p->alias_end != p->prev_end)
@@ -1552,14 +1552,22 @@ static int sql_parse_join_chain(sql_parser *p, sql_plan **out)
 		sql_join_type type = SQL_JOIN_INNER;
 		bool cross = false;
 
-		if (sql_parse_is(p, "RIGHT") || sql_parse_is(p, "FULL")) {
-			sql_error_set(p->err, line, col, "%.*s JOIN is not supported: only inner and "
-				      "left joins", (int)p->tok.len, p->tok.ptr);
-			rc = -EINVAL;
-			goto out;
-		}
 		if (sql_parse_accept(p, "LEFT")) {
-			type = SQL_JOIN_LEFT;
+			/* Spark's LEFT SEMI JOIN and LEFT ANTI JOIN: the left rows
+			 * with (without) a match, and only their columns. */
+			if (sql_parse_accept(p, "SEMI"))
+				type = SQL_JOIN_LEFT_SEMI;
+			else if (sql_parse_accept(p, "ANTI"))
+				type = SQL_JOIN_LEFT_ANTI;
+			else {
+				type = SQL_JOIN_LEFT;
+				sql_parse_accept(p, "OUTER");
+			}
+		} else if (sql_parse_accept(p, "RIGHT")) {
+			type = SQL_JOIN_RIGHT;
+			sql_parse_accept(p, "OUTER");
+		} else if (sql_parse_accept(p, "FULL")) {
+			type = SQL_JOIN_FULL;
 			sql_parse_accept(p, "OUTER");
 		} else if (sql_parse_accept(p, "CROSS")) {
 			cross = true;
@@ -1592,8 +1600,9 @@ out:
 	return rc;
 }
 
-/* FROM a, b: a join without a condition, which the analyzer refuses
- * with its own message (cross joins are too easy to write by mistake). */
+/* FROM a, b, c: inner joins without a condition, left to right.  The
+ * WHERE clause usually relates them; the optimizer turns its equalities
+ * into join keys and orders the relations so that each join has some. */
 static int sql_parse_from(sql_parser *p, sql_plan **out)
 {
 	sql_plan *left, *j;

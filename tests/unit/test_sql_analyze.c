@@ -439,15 +439,102 @@ static void test_analyze_join_splits_equi_keys_and_residual(void **state)
 	assert_int_equal(st->query->exprs[0]->ordinal, 6);
 }
 
-static void test_analyze_join_without_equality_is_refused(void **state)
+static void test_analyze_join_without_equality_keeps_its_condition_as_residual(void **state)
 {
 	struct fixture *f = F(state);
 	sql_plan *j = join(SQL_JOIN_INNER, aliased(rel("sales", "orders"), "o"),
 			   aliased(rel("sales", "customers"), "c"),
 			   bin_at(SQL_OP_LT, qcol("o", "id"), qcol("c", "id"), 2, 9));
+	sql_stmt *st = select_stmt(list(SQL_PLAN_PROJECT, j, 1, star(NULL)));
 
-	assert_error(f, select_stmt(list(SQL_PLAN_PROJECT, j, 1, star(NULL))),
-		     "line 2, column 9: only equi-joins are supported (no equality between the two sides)");
+	assert_int_equal(analyze(f, st), 0);
+	j = st->query->child[0];
+	assert_int_equal(j->nkeys, 0);
+	assert_non_null(j->cond);
+	assert_int_equal(j->cond->op, SQL_OP_LT);
+	/* The residual reads the left row then the right row. */
+	assert_int_equal(j->cond->args[0]->ordinal, 0);
+	assert_int_equal(j->cond->args[1]->ordinal, 5);
+}
+
+static void test_analyze_cross_join_has_no_keys_and_no_condition(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *j = join(SQL_JOIN_INNER, rel("sales", "orders"), rel("sales", "customers"), NULL);
+	sql_stmt *st = select_stmt(list(SQL_PLAN_PROJECT, j, 1, star(NULL)));
+
+	assert_int_equal(analyze(f, st), 0);
+	j = st->query->child[0];
+	assert_int_equal(j->nkeys, 0);
+	assert_null(j->cond);
+	assert_int_equal(j->noutput, 9);
+	assert_int_equal(st->query->nexprs, 9);
+}
+
+/* Analyze SELECT * FROM orders o <TYPE> JOIN customers c ON o.id = c.id
+ * AND o.qty < 3 and return the join. */
+static sql_plan *analyzed_join(struct fixture *f, sql_join_type type)
+{
+	sql_expr *on = bin(SQL_OP_AND, bin(SQL_OP_EQ, qcol("o", "id"), qcol("c", "id")),
+			   bin(SQL_OP_LT, qcol("o", "qty"), qcol("c", "id")));
+	sql_plan *j = join(type, aliased(rel("sales", "orders"), "o"),
+			   aliased(rel("sales", "customers"), "c"), on);
+	sql_stmt *st = select_stmt(list(SQL_PLAN_PROJECT, j, 1, star(NULL)));
+
+	assert_int_equal(analyze(f, st), 0);
+	return st->query->child[0];
+}
+
+static void test_analyze_semi_and_anti_joins_output_only_the_left_side(void **state)
+{
+	struct fixture *f = F(state);
+	sql_join_type types[] = { SQL_JOIN_LEFT_SEMI, SQL_JOIN_LEFT_ANTI };
+
+	for (int i = 0; i < 2; i++) {
+		sql_plan *j = analyzed_join(f, types[i]);
+
+		assert_int_equal(j->noutput, 5);
+		assert_string_equal(j->output[4].name, "dt");
+		assert_int_equal(j->nkeys, 1);
+		/* The residual still reads both sides: c.id is at 5 + 0. */
+		assert_int_equal(j->cond->args[1]->ordinal, 5);
+	}
+}
+
+/* The join's output nullability for TYPE over sides whose columns are
+ * not nullable (scans' columns always are, so the test clears them). */
+static sql_plan *join_over_non_nullable(struct fixture *f, sql_join_type type)
+{
+	sql_plan *j = analyzed_join(f, SQL_JOIN_INNER);
+
+	for (int s = 0; s < 2; s++)
+		for (uint32_t i = 0; i < j->child[s]->noutput; i++)
+			j->child[s]->output[i].nullable = false;
+	j->join_type = type;
+	assert_int_equal(sql_plan_compute_output(f->a, j), 0);
+	return j;
+}
+
+static void test_analyze_outer_joins_make_the_missing_side_nullable(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *j;
+
+	j = join_over_non_nullable(f, SQL_JOIN_INNER);
+	assert_false(j->output[0].nullable);
+	assert_false(j->output[8].nullable);
+	j = join_over_non_nullable(f, SQL_JOIN_LEFT);
+	assert_false(j->output[4].nullable);
+	assert_true(j->output[5].nullable);
+	j = join_over_non_nullable(f, SQL_JOIN_RIGHT);
+	assert_true(j->output[4].nullable);
+	assert_false(j->output[5].nullable);
+	j = join_over_non_nullable(f, SQL_JOIN_FULL);
+	assert_true(j->output[0].nullable);
+	assert_true(j->output[8].nullable);
+	j = join_over_non_nullable(f, SQL_JOIN_LEFT_SEMI);
+	assert_int_equal(j->noutput, 5);
+	assert_false(j->output[0].nullable);
 }
 
 /* ---- INSERT, CREATE TABLE AS, DDL ---------------------------------------------------------------------- */
@@ -760,6 +847,19 @@ static void assert_sql_error(struct fixture *f, const char *sql, const char *wan
 	assert_error(f, sc.stmts[0], want);
 }
 
+static void test_analyze_right_side_of_a_semi_join_is_not_visible_above_it(void **state)
+{
+	struct fixture *f = F(state);
+
+	assert_sql_error(f, "SELECT c.name FROM sales.orders o LEFT SEMI JOIN sales.customers c "
+			    "ON o.id = c.id",
+			 "line 1, column 8: unknown column \"c.name\"");
+	/* id is no longer ambiguous: only the left side's id is there. */
+	assert_sql_error(f, "SELECT id FROM sales.orders o LEFT ANTI JOIN sales.customers c "
+			    "ON o.id = c.id WHERE active",
+			 "line 1, column 85: unknown column \"active\"");
+}
+
 static void test_analyze_sql_errors_name_line_and_column(void **state)
 {
 	struct fixture *f = F(state);
@@ -776,8 +876,6 @@ static void test_analyze_sql_errors_name_line_and_column(void **state)
 			 "line 1, column 16: expression \"qty\" is neither in GROUP BY nor an aggregate");
 	assert_sql_error(f, "SELECT * FROM orders",
 			 "line 1, column 15: unknown table \"orders\"");
-	assert_sql_error(f, "SELECT * FROM sales.orders o JOIN sales.customers c ON o.id < c.id",
-			 "line 1, column 56: only equi-joins are supported (no equality between the two sides)");
 }
 
 static void test_analyze_sql_order_by_alias_and_group_by_position(void **state)
@@ -1313,7 +1411,11 @@ int main(void)
 		TEST(test_analyze_order_by_select_alias),
 		TEST(test_analyze_order_by_unselected_column_is_hidden),
 		TEST(test_analyze_join_splits_equi_keys_and_residual),
-		TEST(test_analyze_join_without_equality_is_refused),
+		TEST(test_analyze_join_without_equality_keeps_its_condition_as_residual),
+		TEST(test_analyze_cross_join_has_no_keys_and_no_condition),
+		TEST(test_analyze_semi_and_anti_joins_output_only_the_left_side),
+		TEST(test_analyze_outer_joins_make_the_missing_side_nullable),
+		TEST(test_analyze_right_side_of_a_semi_join_is_not_visible_above_it),
 		TEST(test_analyze_insert_casts_to_target_types),
 		TEST(test_analyze_insert_with_static_partition_needs_data_columns_only),
 		TEST(test_analyze_insert_column_count_mismatch),

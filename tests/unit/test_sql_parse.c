@@ -232,11 +232,70 @@ static void test_parse_comma_join_has_no_condition(void **state)
 	assert_null(s->query->child[0]->cond);
 }
 
-static void test_parse_right_join_is_refused(void **state)
+/* The join type of the Nth join of FROM d.a <JOIN> d.b ON ... (the only one). */
+static sql_join_type parsed_join_type(const char *join)
+{
+	char text[256];
+	sql_stmt *s;
+
+	snprintf(text, sizeof text, "SELECT * FROM d.a %s d.b ON a.x = b.x", join);
+	s = parse_one(text);
+	assert_int_equal(s->query->child[0]->kind, SQL_PLAN_JOIN);
+	assert_non_null(s->query->child[0]->cond);
+	return s->query->child[0]->join_type;
+}
+
+static void test_parse_every_join_type_with_and_without_outer(void **state)
 {
 	(void)state;
-	assert_string_equal(parse_error("SELECT * FROM d.a RIGHT JOIN d.b ON a.x = b.x"),
-			    "line 1, column 19: RIGHT JOIN is not supported: only inner and left joins");
+	assert_int_equal(parsed_join_type("JOIN"), SQL_JOIN_INNER);
+	assert_int_equal(parsed_join_type("INNER JOIN"), SQL_JOIN_INNER);
+	assert_int_equal(parsed_join_type("LEFT JOIN"), SQL_JOIN_LEFT);
+	assert_int_equal(parsed_join_type("left outer join"), SQL_JOIN_LEFT);
+	assert_int_equal(parsed_join_type("RIGHT JOIN"), SQL_JOIN_RIGHT);
+	assert_int_equal(parsed_join_type("RIGHT OUTER JOIN"), SQL_JOIN_RIGHT);
+	assert_int_equal(parsed_join_type("FULL JOIN"), SQL_JOIN_FULL);
+	assert_int_equal(parsed_join_type("FULL OUTER JOIN"), SQL_JOIN_FULL);
+	assert_int_equal(parsed_join_type("LEFT SEMI JOIN"), SQL_JOIN_LEFT_SEMI);
+	assert_int_equal(parsed_join_type("left anti join"), SQL_JOIN_LEFT_ANTI);
+}
+
+static void test_parse_semi_and_anti_are_still_names_elsewhere(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	/* SEMI and ANTI are words only after LEFT: a table alias may be one. */
+	s = parse_one("SELECT semi.x FROM d.a semi LEFT ANTI JOIN d.b anti ON semi.x = anti.x");
+	assert_int_equal(s->query->child[0]->join_type, SQL_JOIN_LEFT_ANTI);
+	assert_string_equal(s->query->child[0]->child[0]->alias, "semi");
+	assert_string_equal(s->query->child[0]->child[1]->alias, "anti");
+}
+
+static void test_parse_cross_join_and_comma_joins_have_no_condition(void **state)
+{
+	sql_stmt *s;
+	sql_plan *j;
+
+	(void)state;
+	s = parse_one("SELECT * FROM d.a CROSS JOIN d.b, d.c, d.e WHERE a.x = c.x");
+	assert_int_equal(s->query->child[0]->kind, SQL_PLAN_FILTER);
+	j = s->query->child[0]->child[0];
+	/* Left to right: ((a CROSS JOIN b), c), e. */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(j->kind, SQL_PLAN_JOIN);
+		assert_int_equal(j->join_type, SQL_JOIN_INNER);
+		assert_null(j->cond);
+		j = j->child[0];
+	}
+	assert_string_equal(j->names[1], "a");
+}
+
+static void test_parse_semi_join_needs_join(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("SELECT * FROM d.a LEFT SEMI d.b ON a.x = b.x"),
+			    "line 1, column 29: expected JOIN, found \"d\"");
 }
 
 static void test_parse_join_needs_on(void **state)
@@ -1349,7 +1408,10 @@ int main(void)
 		cmocka_unit_test(test_parse_with_refuses_a_name_defined_twice),
 		cmocka_unit_test(test_parse_inner_and_left_joins_keep_their_conditions),
 		cmocka_unit_test(test_parse_comma_join_has_no_condition),
-		cmocka_unit_test(test_parse_right_join_is_refused),
+		cmocka_unit_test(test_parse_every_join_type_with_and_without_outer),
+		cmocka_unit_test(test_parse_semi_and_anti_are_still_names_elsewhere),
+		cmocka_unit_test(test_parse_cross_join_and_comma_joins_have_no_condition),
+		cmocka_unit_test(test_parse_semi_join_needs_join),
 		cmocka_unit_test(test_parse_join_needs_on),
 		cmocka_unit_test(test_parse_union_all_and_union_distinct),
 		cmocka_unit_test(test_parse_subquery_in_from_with_alias),
