@@ -1737,6 +1737,31 @@ typedef struct exec_join_cursor {
 	sql_value *key;           /* nkeys values (in the node's arena) */
 } exec_join_cursor;
 
+/*
+ * Grace hash join.  When the build side outgrows the join's memory budget
+ * (less room for the partitions' buffers), the rows held are written to
+ * FANOUT build partitions by a hash of their keys, and so is the rest of
+ * the right side; then the whole left side is written to left partitions
+ * by the same hash.  Each pair of partitions is then joined as above: its
+ * build partition becomes the table, its left partition is probed against
+ * it, and (RIGHT, FULL) its unmatched build rows follow.  Equal keys hash
+ * alike, so every match is within one pair; a row with a NULL key matches
+ * nothing and goes to any pair, where it is output unmatched if the join
+ * type wants it.  A build partition still too big is partitioned
+ * again, with its left partition, with the next round's hash seed.  A join
+ * without equi keys, and a null-aware anti join (where a NULL key on one
+ * side meets every row of the other), cannot be partitioned: past their
+ * budget they fail, naming memory_per_job.
+ */
+#define EXEC_JOIN_MAX_FANOUT 16
+#define EXEC_JOIN_MAX_ROUNDS 8
+
+typedef struct exec_join_pair {
+	sql_spill_file *build;    /* rcols + nkeys values a row; NULL: no rows */
+	sql_spill_file *left;     /* lcols values a row; NULL: no rows */
+	uint32_t level;           /* partitioning rounds behind it, from 1 */
+} exec_join_pair;
+
 typedef struct exec_join {
 	exec_node base;
 	uint32_t lcols, rcols;
@@ -1746,6 +1771,16 @@ typedef struct exec_join {
 	sql_value *pair;          /* lcols + rcols: the row the residual reads */
 	uint32_t unmatched;       /* RIGHT, FULL: next build row to check after the probe */
 	bool built, probed;
+	/* Grace hash join (see above). */
+	bool grace;
+	uint32_t fanout;
+	sql_spill_file *bparts[EXEC_JOIN_MAX_FANOUT], *lparts[EXEC_JOIN_MAX_FANOUT];   /* being written */
+	exec_join_pair *pending;  /* pairs still to join (a stack) */
+	uint32_t npending, pending_cap;
+	sql_spill_file *lsrc;     /* the left partition being probed */
+	exec_batch lbatch;        /* its rows, strings in larena */
+	sql_arena *larena;
+	uint32_t null_turn;       /* where the next row with a NULL key goes */
 } exec_join;
 
 static bool exec_join_keeps_unmatched_build(const sql_plan *p)
@@ -1840,7 +1875,159 @@ static int exec_join_table_add(exec_join_table *t, uint32_t rcols, uint32_t nkey
 	return 0;
 }
 
-/* Read the whole right side into J's table. */
+/* What J holds: its table and the spill files it is writing or reading. */
+static uint64_t exec_join_held(const exec_join *j)
+{
+	uint64_t bytes = exec_join_table_bytes(&j->table);
+
+	for (uint32_t p = 0; p < j->fanout; p++) {
+		if (j->bparts[p])
+			bytes += sql_spill_held(j->bparts[p]);
+		if (j->lparts[p])
+			bytes += sql_spill_held(j->lparts[p]);
+	}
+	if (j->lsrc)
+		bytes += sql_spill_held(j->lsrc) + sql_arena_used(j->larena) +
+			 (uint64_t)j->lbatch.cap * j->lcols * sizeof(sql_value);
+	return bytes;
+}
+
+/* Whether the table has outgrown the budget, less room for the buffers of
+ * the partitions it would be written to. */
+static bool exec_join_over(const exec_join *j)
+{
+	const exec_node *n = &j->base;
+	uint64_t budget = n->plan->phys.memory_budget;
+	uint32_t widest = j->lcols > j->rcols + n->plan->nkeys ? j->lcols : j->rcols + n->plan->nkeys;
+	uint64_t reserve = (uint64_t)(j->fanout + 1) * (SQL_SPILL_BUFFER + (widest + 1) * sizeof(sql_value));
+
+	return budget && exec_join_table_bytes(&j->table) + reserve > budget;
+}
+
+/* The partition of a row with KEY in the partitioning round SEED.  A row
+ * with a NULL key matches nothing and may go anywhere: in turn to each. */
+static uint32_t exec_join_part_of(exec_join *j, const sql_value *key, bool key_null, uint32_t seed)
+{
+	if (key_null)
+		return j->null_turn++ % j->fanout;
+	uint64_t h = exec_mix(exec_hash_row(key, j->base.plan->nkeys) ^
+			      (UINT64_C(0x9e3779b97f4a7c15) * (seed + 1)));
+	return (uint32_t)((h >> 32) % j->fanout);
+}
+
+/* Write ROWKEY (a build row's rcols values, then its keys) to its partition
+ * among J's bparts. */
+static int exec_join_spill_build(exec_join *j, const sql_value *rowkey, bool key_null, uint32_t seed)
+{
+	exec_node *n = &j->base;
+	uint32_t p = exec_join_part_of(j, rowkey + j->rcols, key_null, seed);
+	int rc;
+
+	if (!j->bparts[p] && (rc = exec_spill_new(n, j->rcols + n->plan->nkeys, &j->bparts[p])))
+		return rc;
+	return sql_spill_write(j->bparts[p], rowkey, n->run->err);
+}
+
+/* Write the left row ROW to its partition among J's lparts. */
+static int exec_join_spill_left(exec_join *j, const sql_value *row, uint32_t seed)
+{
+	exec_node *n = &j->base;
+	sql_join_type type = n->plan->join_type;
+	sql_value key[n->plan->nkeys ? n->plan->nkeys : 1];
+	bool key_null;
+	int rc;
+
+	if ((rc = exec_join_keys(n, n->plan->lkeys, row, key, &key_null)))
+		return rc;
+	/* A left row with a NULL key is output only unmatched. */
+	if (key_null && type != SQL_JOIN_LEFT && type != SQL_JOIN_FULL && type != SQL_JOIN_LEFT_ANTI)
+		return 0;
+	uint32_t p = exec_join_part_of(j, key, key_null, seed);
+	if (!j->lparts[p] && (rc = exec_spill_new(n, j->lcols, &j->lparts[p])))
+		return rc;
+	return sql_spill_write(j->lparts[p], row, n->run->err);
+}
+
+static bool exec_key_null(const sql_value *key, uint32_t nk)
+{
+	for (uint32_t k = 0; k < nk; k++)
+		if (key[k].null || key[k].type == SQL_TYPE_NULL)
+			return true;
+	return false;
+}
+
+/* Drop the table (its rows and their arena). */
+static void exec_join_table_reset(exec_join *j)
+{
+	uint32_t nk = j->table.hash.nkeys;
+
+	sql_arena_free(j->table.arena);
+	exec_join_table_free(&j->table);
+	j->table.arena = sql_arena_new();
+	j->table.hash.nkeys = nk;
+}
+
+/* Move the table's rows to build partitions (round SEED), and drop it. */
+static int exec_join_dump_table(exec_join *j, uint32_t seed)
+{
+	uint32_t nk = j->base.plan->nkeys;
+	int rc;
+
+	for (uint32_t i = 0; i < j->table.nrows; i++) {
+		const sql_value *rowkey = j->table.rows[i];
+		if ((rc = exec_join_spill_build(j, rowkey, exec_key_null(rowkey + j->rcols, nk), seed)))
+			return rc;
+	}
+	exec_join_table_reset(j);
+	return 0;
+}
+
+/* The partitions written (round SEED) become pairs to join, at LEVEL. */
+static int exec_join_push_pairs(exec_join *j, uint32_t level)
+{
+	exec_node *n = &j->base;
+	sql_join_type type = n->plan->join_type;
+	/* A pair without left rows only matters for its unmatched build rows;
+	 * one without build rows only for its unmatched left rows. */
+	bool need_left = type != SQL_JOIN_RIGHT && type != SQL_JOIN_FULL;
+	bool need_build = type == SQL_JOIN_INNER || type == SQL_JOIN_LEFT_SEMI || type == SQL_JOIN_RIGHT;
+	int rc;
+
+	if (n->plan->phys.spill_passes < level)
+		n->plan->phys.spill_passes = level;
+	for (uint32_t p = j->fanout; p-- > 0;) {
+		exec_join_pair pair = {j->bparts[p], j->lparts[p], level};
+		j->bparts[p] = j->lparts[p] = NULL;
+		if ((!pair.left && need_left) || (!pair.build && need_build) || (!pair.left && !pair.build)) {
+			exec_spill_close(n, pair.build);
+			exec_spill_close(n, pair.left);
+			continue;
+		}
+		if ((rc = BASE_ARRAY_RESERVE(j->pending, j->pending_cap, (size_t)j->npending + 1))) {
+			exec_spill_close(n, pair.build);
+			exec_spill_close(n, pair.left);
+			return rc;
+		}
+		j->pending[j->npending++] = pair;
+		if ((pair.build && (rc = sql_spill_rewind(pair.build, n->run->err))) ||
+		    (pair.left && (rc = sql_spill_rewind(pair.left, n->run->err))))
+			return rc;
+	}
+	return 0;
+}
+
+/* Fail: the table cannot be partitioned. */
+static int exec_join_cannot_partition(exec_join *j)
+{
+	exec_node *n = &j->base;
+
+	return exec_mem_fail(n, "HashJoin", n->plan->nkeys
+			     ? "for the right side of a NOT IN, which it cannot partition"
+			     : "for its right side, which it cannot partition without an equality key");
+}
+
+/* Read the whole right side into J's table; when it does not fit, into
+ * build partitions, and then the left side into left partitions. */
 static int exec_join_build(exec_join *j)
 {
 	exec_node *n = &j->base;
@@ -1850,25 +2037,139 @@ static int exec_join_build(exec_join *j)
 	int rc;
 
 	for (;;) {
-		if ((rc = exec_pull(n->child[1], &in)) || !in)
+		if ((rc = exec_pull(n->child[1], &in)))
 			return rc;
+		if (!in)
+			break;
 		exec_new_scratch(n);
 		for (uint32_t r = 0; r < in->nrows; r++) {
 			const sql_value *row = in->v + (size_t)r * in->ncols;
-			sql_value key[nk ? nk : 1];
+			sql_value rowkey[j->rcols + nk + 1];
 			bool key_null;
-			if ((rc = exec_join_keys(n, n->plan->rkeys, row, key, &key_null)))
+			if ((rc = exec_join_keys(n, n->plan->rkeys, row, rowkey + j->rcols, &key_null)))
 				return rc;
 			/* A NULL key matches nothing: an inner, left or semi join, and
 			 * an anti join that is not null-aware, never need the row. */
 			if (key_null && !keep_null)
 				continue;
-			if ((rc = exec_join_table_add(&j->table, j->rcols, nk, row, key, key_null)))
+			if (j->grace) {
+				memcpy(rowkey, row, j->rcols * sizeof *rowkey);
+				rc = exec_join_spill_build(j, rowkey, key_null, 0);
+			} else {
+				rc = exec_join_table_add(&j->table, j->rcols, nk, row, rowkey + j->rcols, key_null);
+			}
+			if (rc)
 				return rc;
+			if (!j->grace && exec_join_over(j)) {
+				if (!nk || n->plan->null_aware)
+					return exec_join_cannot_partition(j);
+				exec_held(n, exec_join_held(j));
+				j->grace = true;
+				if ((rc = exec_join_dump_table(j, 0)))
+					return rc;
+			}
 		}
-		if ((rc = exec_mem(n, exec_join_table_bytes(&j->table), "HashJoin", "for its build side")))
+		exec_held(n, exec_join_held(j));
+	}
+	if (!j->grace)
+		return 0;
+	for (;;) {
+		if ((rc = exec_pull(n->child[0], &in)))
+			return rc;
+		if (!in)
+			break;
+		exec_new_scratch(n);
+		for (uint32_t r = 0; r < in->nrows; r++)
+			if ((rc = exec_join_spill_left(j, in->v + (size_t)r * in->ncols, 0)))
+				return rc;
+		exec_held(n, exec_join_held(j));
+	}
+	return exec_join_push_pairs(j, 1);
+}
+
+/* Make the next pair's build partition the table and its left partition
+ * the probe's input, partitioning a pair again while its build side does
+ * not fit.  1 when a pair is loaded, 0 when none is left, or -errno. */
+static int exec_join_load_pair(exec_join *j)
+{
+	exec_node *n = &j->base;
+	uint32_t nk = n->plan->nkeys;
+	const sql_value *row;
+	int rc;
+
+	while (j->npending) {
+		exec_join_pair pair = j->pending[--j->npending];
+		bool split = false;
+		rc = 0;
+		exec_join_table_reset(j);
+		while (pair.build && (rc = sql_spill_read(pair.build, &row, n->run->err)) == 0) {
+			if (split) {
+				rc = exec_join_spill_build(j, row, exec_key_null(row + j->rcols, nk), pair.level);
+			} else {
+				rc = exec_join_table_add(&j->table, j->rcols, nk, row, row + j->rcols,
+							 exec_key_null(row + j->rcols, nk));
+				if (!rc && exec_join_over(j)) {
+					if (pair.level >= EXEC_JOIN_MAX_ROUNDS)
+						rc = exec_mem_fail(n, "HashJoin", "for the rows of one join key");
+					else if (!(rc = exec_join_dump_table(j, pair.level)))
+						split = true;
+				}
+			}
+			if (rc)
+				break;
+		}
+		exec_held(n, exec_join_held(j));
+		exec_spill_close(n, pair.build);
+		if (rc < 0) {
+			exec_spill_close(n, pair.left);
+			return rc;
+		}
+		if (!split) {
+			j->lsrc = pair.left;
+			return 1;
+		}
+		for (uint32_t count = 0; pair.left && (rc = sql_spill_read(pair.left, &row, n->run->err)) == 0;) {
+			if (count++ % EXEC_BATCH == 0)
+				exec_new_scratch(n);
+			if ((rc = exec_join_spill_left(j, row, pair.level)))
+				break;
+		}
+		exec_held(n, exec_join_held(j));
+		exec_spill_close(n, pair.left);
+		if (rc < 0 || (rc = exec_join_push_pairs(j, pair.level + 1)))
 			return rc;
 	}
+	return 0;
+}
+
+/* The next batch of the left partition being probed, or *IN NULL at its end. */
+static int exec_join_read_left(exec_join *j, exec_batch **in)
+{
+	exec_node *n = &j->base;
+	const sql_value *row;
+	int rc = 0;
+
+	*in = NULL;
+	if (!j->lsrc)
+		return 0;
+	sql_arena_free(j->larena);
+	j->larena = sql_arena_new();
+	j->lbatch.ncols = j->lcols;
+	j->lbatch.nrows = 0;
+	if ((rc = exec_batch_reserve(&j->lbatch, EXEC_BATCH)))
+		return rc;
+	while (j->lbatch.nrows < EXEC_BATCH && (rc = sql_spill_read(j->lsrc, &row, n->run->err)) == 0)
+		exec_copy_values(j->larena, j->lbatch.v + (size_t)j->lbatch.nrows++ * j->lcols, row, j->lcols);
+	if (rc < 0)
+		return rc;
+	exec_held(n, exec_join_held(j));
+	if (j->lbatch.nrows)
+		*in = &j->lbatch;
+	else {
+		exec_spill_close(n, j->lsrc);
+		j->lsrc = NULL;
+	}
+	return 0;
 }
 
 /* Whether build row B might have a key equal to the left key (NOT IN):
@@ -2063,51 +2364,77 @@ static int exec_join_next(exec_node *n, exec_batch **out)
 {
 	exec_join *j = (exec_join *)n;
 	bool done;
-	int rc;
+	int rc = 0;
 
 	*out = NULL;
 	if (!j->built) {
 		j->built = true;
 		if ((rc = exec_join_build(j)))
 			return rc;
+		if (j->grace && (rc = exec_join_load_pair(j)) <= 0) {
+			j->probed = true;
+			return rc;
+		}
 	}
 	n->out.nrows = 0;
-	while (!j->probed) {
-		if (!j->in) {
-			/* Rows out point into the left batch: hand them over before
-			 * the next pull invalidates it. */
-			if (n->out.nrows)
-				break;
-			if ((rc = exec_pull(n->child[0], &j->in)))
-				return rc;
+	for (;;) {
+		while (!j->probed) {
 			if (!j->in) {
-				j->probed = true;
-				break;
+				/* Rows out point into the left batch: hand them over before
+				 * the next pull invalidates it. */
+				if (n->out.nrows)
+					break;
+				if ((rc = j->grace ? exec_join_read_left(j, &j->in) : exec_pull(n->child[0], &j->in)))
+					return rc;
+				if (!j->in) {
+					j->probed = true;
+					break;
+				}
+				exec_new_scratch(n);
+				j->cur.row = 0;
+				j->cur.started = false;
 			}
-			exec_new_scratch(n);
-			j->cur.row = 0;
-			j->cur.started = false;
+			if ((rc = exec_join_probe(j, &j->table, &j->cur, j->in, &n->out, &done)))
+				return rc;
+			if (done)
+				j->in = NULL;
+			if (n->out.nrows >= EXEC_BATCH)
+				break;
 		}
-		if ((rc = exec_join_probe(j, &j->table, &j->cur, j->in, &n->out, &done)))
+		if (j->probed && n->out.nrows < EXEC_BATCH && exec_join_keeps_unmatched_build(n->plan) &&
+		    (rc = exec_join_unmatched(j, &j->table, &j->unmatched, &n->out, &done)))
 			return rc;
-		if (done)
-			j->in = NULL;
-		if (n->out.nrows >= EXEC_BATCH)
-			break;
+		if (n->out.nrows) {
+			*out = &n->out;
+			return 0;
+		}
+		/* Nothing more from this table: the next pair of partitions. */
+		if (!j->grace || !j->probed || (rc = exec_join_load_pair(j)) <= 0)
+			return rc < 0 ? rc : 0;
+		j->probed = false;
+		j->in = NULL;
+		j->unmatched = 0;
 	}
-	if (j->probed && n->out.nrows < EXEC_BATCH && exec_join_keeps_unmatched_build(n->plan) &&
-	    (rc = exec_join_unmatched(j, &j->table, &j->unmatched, &n->out, &done)))
-		return rc;
-	if (n->out.nrows)
-		*out = &n->out;
-	return 0;
 }
 
 static void exec_join_close(exec_node *n)
 {
 	exec_join *j = (exec_join *)n;
 
+	sql_arena_free(j->table.arena);
 	exec_join_table_free(&j->table);
+	for (uint32_t p = 0; p < EXEC_JOIN_MAX_FANOUT; p++) {
+		exec_spill_close(n, j->bparts[p]);
+		exec_spill_close(n, j->lparts[p]);
+	}
+	for (uint32_t i = 0; i < j->npending; i++) {
+		exec_spill_close(n, j->pending[i].build);
+		exec_spill_close(n, j->pending[i].left);
+	}
+	free(j->pending);
+	exec_spill_close(n, j->lsrc);
+	free(j->lbatch.v);
+	sql_arena_free(j->larena);
 }
 
 /* ---- SORT and TopN ------------------------------------------------------------------------ */
@@ -2740,8 +3067,13 @@ static int exec_build(exec_run *run, sql_plan *plan, exec_node **out)
 		exec_join *j = (exec_join *)n;
 		j->lcols = n->child[0]->ncols;
 		j->rcols = n->child[1]->ncols;
-		j->table.arena = n->arena;
+		j->table.arena = sql_arena_new();
 		j->table.hash.nkeys = plan->nkeys;
+		/* Partition buffers take at most a quarter of the budget. */
+		j->fanout = EXEC_JOIN_MAX_FANOUT;
+		while (plan->phys.memory_budget && j->fanout > 2 &&
+		       (uint64_t)j->fanout * SQL_SPILL_BUFFER * 4 > plan->phys.memory_budget)
+			j->fanout /= 2;
 		j->cur.key = sql_arena_alloc(n->arena, (plan->nkeys + 1) * sizeof *j->cur.key);
 		j->pair = sql_arena_alloc(n->arena, (j->lcols + j->rcols + 1) * sizeof *j->pair);
 		rc = exec_types_copy(n, n->child[0], n->child[1]);

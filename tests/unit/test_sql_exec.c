@@ -1075,6 +1075,78 @@ static void test_a_group_larger_than_its_budget_names_memory_per_job(void **stat
 	assert_string_equal(e->rows.rows[0], "1000");
 }
 
+/* s.l (k bigint, v string), 100000 rows, and s.r (k bigint, w string),
+ * 100000 rows: keys that repeat, match or not, and some NULL keys. */
+static void make_join_sides(struct efx *e)
+{
+	fx *f = &e->f;
+	textbuf l = TEXTBUF_INIT, r = TEXTBUF_INIT;
+
+	assert_int_equal(fx_table(f, "s", "l", STORE_FORMAT_CSV, false, "k:bigint,v:string", NULL), 0);
+	assert_int_equal(fx_table(f, "s", "r", STORE_FORMAT_CSV, false, "k:bigint,w:string", NULL), 0);
+	for (int i = 0; i < 100000; i++) {
+		if (i % 13 == 0)
+			textbuf_printf(&l, ",v-%d\n", i);
+		else
+			textbuf_printf(&l, "%d,v-%d\n", i % 60000, i);
+	}
+	for (int i = 0; i < 100000; i++) {
+		if (i % 17 == 0)
+			textbuf_printf(&r, ",w-%d\n", i);
+		else
+			textbuf_printf(&r, "%d,w-%d\n", (i * 7) % 80000, i);
+	}
+	assert_int_equal(fx_add_file(f, "s", "l", NULL, "a.csv", l.data), 0);
+	assert_int_equal(fx_add_file(f, "s", "r", NULL, "a.csv", r.data), 0);
+	textbuf_free(&l);
+	textbuf_free(&r);
+}
+
+static void test_join_over_its_budget_partitions_both_sides(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+	static const sql_join_type types[] = {SQL_JOIN_INNER, SQL_JOIN_LEFT, SQL_JOIN_RIGHT, SQL_JOIN_FULL,
+					      SQL_JOIN_LEFT_SEMI, SQL_JOIN_LEFT_ANTI};
+
+	make_join_sides(e);
+	for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+		/* A residual condition too, where it decides unmatched rows. */
+		int variants = types[t] == SQL_JOIN_FULL || types[t] == SQL_JOIN_LEFT_ANTI ? 2 : 1;
+		for (int residual = 0; residual < variants; residual++) {
+			sql_plan *j = join(f, types[t], fx_scan(f, "s", "l"), fx_scan(f, "s", "r"));
+			if (residual)
+				j->cond = fx_bin(f, SQL_OP_LT, SQL_TYPE_BOOLEAN, fx_col(f, 1, SQL_TYPE_STRING),
+						 fx_col(f, 3, SQL_TYPE_STRING));
+			digest big = run_digest(e, j, j, (uint64_t)1 << 30);
+			assert_int_equal(j->phys.spill_files, 0);
+			digest small = run_digest(e, j, j, 256 << 10);
+			assert_int_equal(small.n, big.n);
+			assert_true(small.unordered == big.unordered);
+			assert_true(j->phys.spill_bytes > 0);
+			assert_true(j->phys.spill_files > 0);
+			assert_true(j->phys.spill_passes >= 1);
+			assert_true(j->phys.peak_memory <= 256 << 10);
+		}
+	}
+}
+
+static void test_join_without_keys_over_its_budget_names_memory_per_job(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+
+	make_join_sides(e);
+	sql_plan *j = no_keys(join(f, SQL_JOIN_INNER, fx_scan(f, "s", "l"), fx_scan(f, "s", "r")));
+	j->line = 4;
+	j->phys.memory_budget = 1 << 20;
+	assert_int_equal(run(e, j), -ENOMEM);
+	char msg[600];
+	sql_error_format(&e->err, msg, sizeof msg);
+	assert_string_equal(msg, "line 4: HashJoin needs more than its memory budget of 1 MiB for its right side, "
+				 "which it cannot partition without an equality key (raise memory_per_job in metafs.ini)");
+}
+
 static void test_the_planner_shares_memory_per_job_among_the_operators_that_hold_rows(void **state)
 {
 	struct efx *e = *state;
@@ -1539,6 +1611,8 @@ int main(void)
 		TEST(test_aggregate_over_its_budget_partitions_its_input_by_hash),
 		TEST(test_distinct_over_its_budget_partitions_its_input_by_hash),
 		TEST(test_a_group_larger_than_its_budget_names_memory_per_job),
+		TEST(test_join_over_its_budget_partitions_both_sides),
+		TEST(test_join_without_keys_over_its_budget_names_memory_per_job),
 		TEST(test_the_planner_shares_memory_per_job_among_the_operators_that_hold_rows),
 		TEST(test_a_spill_file_gives_back_every_value_as_written),
 		TEST(test_bad_rows_fail_the_query_or_are_skipped),
