@@ -54,7 +54,8 @@ spill_fds() {
 }
 
 run_job setup "CREATE DATABASE s;
-CREATE TABLE s.big (k BIGINT, s STRING, v DOUBLE);"
+CREATE TABLE s.big (k BIGINT, s STRING, v DOUBLE);
+CREATE TABLE s.dim (k BIGINT, name STRING);"
 assert_eq "setup job succeeds" "succeeded" "$STATE" || mf_abort "setup" "$STATUS"
 # 200000 rows, about 6 MiB: 50000 groups of k, strings of two lengths, some NULL v
 awk 'BEGIN { for (i = 0; i < 200000; i++) {
@@ -62,17 +63,22 @@ awk 'BEGIN { for (i = 0; i < 200000; i++) {
 	printf "%d,s-%d%s,%s\n", k, i % 977, (i % 3 ? "" : "-a-longer-string"), (i % 11 ? (i % 1000) ".5" : "")
 } }' >"$MF_TMP/big.csv"
 cp "$MF_TMP/big.csv" "$W/s/big/part-0.csv" || mf_abort "cp the data"
+# 100000 rows, half of them matching a k of s.big, some NULL keys
+awk 'BEGIN { for (i = 0; i < 100000; i++) printf "%s,name-%d\n", (i % 19 ? i * 2 % 100000 : ""), i }' \
+	>"$MF_TMP/dim.csv"
+cp "$MF_TMP/dim.csv" "$W/s/dim/part-0.csv" || mf_abort "cp the dimension"
 assert_eq "the table holds every row" "200000" "$(mf_field "$W/s/big/.table" rows)"
 
 Q_SORT="SELECT k, s, v FROM s.big ORDER BY k DESC, s;"
 Q_AGG="SELECT k, count(*) AS n, sum(v) AS sv, min(s) AS mn, max(s) AS mx FROM s.big GROUP BY k ORDER BY k;"
 Q_DISTINCT="SELECT DISTINCT s, v FROM s.big;"
+Q_JOIN="SELECT b.k, b.s, d.name FROM s.big b JOIN s.dim d ON b.k = d.k;"
 
 # run_all TAG: the three queries as jobs TAG_sort, TAG_agg, TAG_distinct
 run_all() {
 	local q
-	for q in sort agg distinct; do
-		case $q in sort) sql=$Q_SORT ;; agg) sql=$Q_AGG ;; distinct) sql=$Q_DISTINCT ;; esac
+	for q in sort agg distinct join; do
+		case $q in sort) sql=$Q_SORT ;; agg) sql=$Q_AGG ;; distinct) sql=$Q_DISTINCT ;; join) sql=$Q_JOIN ;; esac
 		run_job "$1_$q" "$sql"
 		assert_eq "$1: the $q job succeeds" "succeeded" "$STATE" || note "$STATUS"
 	done
@@ -92,6 +98,11 @@ for q in sort agg; do
 done
 assert_eq "with 1M DISTINCT gives the rows it gives with 1G" "$(sort "$J/big_distinct/result")" \
 	"$(sort "$J/small_distinct/result")"
+matches=$(awk -F, 'NR == FNR { if ($1 != "") n[$1]++; next } { m += n[$1] } END { print m }' \
+	"$MF_TMP/dim.csv" "$MF_TMP/big.csv")
+assert_eq "the join's result holds every match" "$((matches + 1))" "$(wc -l <"$J/big_join/result")"
+assert_eq "with 1M the join gives the rows it gives with 1G" "$(sort "$J/big_join/result")" \
+	"$(sort "$J/small_join/result")"
 sort_line=$(grep -E '^ *Sort ' "$J/small_sort/resources")
 assert_match "the sort got the whole 1 MiB" "memory_budget=1\.00 MiB" "$sort_line"
 assert_match "the sort spilled" "spilled=[0-9.]+ MiB spill_files=[1-9][0-9]* spill_passes=[1-9]" "$sort_line"
@@ -99,6 +110,9 @@ peak=$(printf '%s\n' "$sort_line" | sed -n 's/.*peak_memory=\([0-9.]*\) MiB.*/\1
 assert_eq "the sort held no more than its budget" "1" "$(awk -v p="$peak" 'BEGIN { print (p <= 1.0) }')"
 agg_line=$(grep -E '^ *HashAggregate ' "$J/small_agg/resources" | head -n 1)
 assert_match "the aggregate spilled" "spill_files=[1-9][0-9]* spill_passes=[1-9]" "$agg_line"
+join_line=$(grep -E '^ *HashJoin ' "$J/small_join/resources")
+assert_match "the join got the whole 1 MiB and spilled" \
+	"memory_budget=1\.00 MiB .*spill_files=[1-9][0-9]* spill_passes=[1-9]" "$join_line"
 dist_line=$(grep -E '^ *HashAggregate ' "$J/small_distinct/resources" | head -n 1)
 assert_match "DISTINCT spilled" "spill_files=[1-9][0-9]* spill_passes=[1-9]" "$dist_line"
 budgets=$(grep -E '^ *(Sort|HashAggregate) ' "$J/small_agg/resources" |
