@@ -70,7 +70,8 @@ cp "$MF_TMP/dim.csv" "$W/s/dim/part-0.csv" || mf_abort "cp the dimension"
 assert_eq "the table holds every row" "200000" "$(mf_field "$W/s/big/.table" rows)"
 
 Q_SORT="SELECT k, s, v FROM s.big ORDER BY k DESC, s;"
-Q_AGG="SELECT k, count(*) AS n, sum(v) AS sv, min(s) AS mn, max(s) AS mx FROM s.big GROUP BY k ORDER BY k;"
+Q_AGG="SELECT k, count(*) AS n, sum(v) AS sv, min(s) AS mn, max(s) AS mx, sum(CAST(v AS DECIMAL(12,2))) AS dv
+FROM s.big GROUP BY k ORDER BY k;"
 Q_DISTINCT="SELECT DISTINCT s, v FROM s.big;"
 Q_JOIN="SELECT b.k, b.s, d.name FROM s.big b JOIN s.dim d ON b.k = d.k;"
 

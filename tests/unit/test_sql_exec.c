@@ -968,7 +968,8 @@ static void test_sort_over_its_budget_spills_sorted_runs_and_merges_them(void **
 
 	make_big(e, 200000, 1000);
 	/* Many ties on k: the order among them (input order) must hold too. */
-	assert_int_equal(plan_query(e, "SELECT k, s, v FROM s.big ORDER BY k DESC", &p), 0);
+	assert_int_equal(plan_query(e, "SELECT k, s, v, CAST(v AS DECIMAL(20,3)) AS dv FROM s.big ORDER BY k DESC",
+				    &p), 0);
 	sql_plan *srt = find_node(p, SQL_PLAN_SORT);
 	digest big = run_digest(e, p, srt, (uint64_t)1 << 30);
 	assert_int_equal(big.n, 200000);
@@ -1022,7 +1023,8 @@ static void test_aggregate_over_its_budget_partitions_its_input_by_hash(void **s
 
 	make_big(e, 200000, 50000);
 	assert_int_equal(plan_query(e, "SELECT k, count(*) AS n, sum(v) AS sv, avg(v) AS av, min(s) AS mn, "
-				       "max(s) AS mx FROM s.big GROUP BY k", &p), 0);
+				       "max(s) AS mx, sum(CAST(v AS DECIMAL(12,2))) AS dv, "
+				       "avg(CAST(v AS DECIMAL(12,2))) AS da FROM s.big GROUP BY k", &p), 0);
 	sql_plan *agg = find_node(p, SQL_PLAN_AGGREGATE);
 	digest big = run_digest(e, p, agg, (uint64_t)1 << 30);
 	assert_int_equal(big.n, 50000);
@@ -1174,7 +1176,7 @@ static void test_the_planner_shares_memory_per_job_among_the_operators_that_hold
 static void test_a_spill_file_gives_back_every_value_as_written(void **state)
 {
 	struct efx *e = *state;
-	sql_value row[9];
+	sql_value row[10];
 	sql_spill_file *f;
 	const sql_value *back;
 	char big[20000];
@@ -1190,14 +1192,17 @@ static void test_a_spill_file_gives_back_every_value_as_written(void **state)
 	row[6] = (sql_value){.type = SQL_TYPE_STRING, .u.s = {big, sizeof big}};
 	row[7] = (sql_value){.type = SQL_TYPE_DOUBLE, .null = true};
 	/* A NULL of a type with parameter bits (decimal(15,2)'s encoding). */
-	row[8] = (sql_value){.type = (sql_type)(7 | 15 << 8 | 2 << 16), .null = true};
-	assert_int_equal(sql_spill_create(e->f.dir, 9, &f, &e->err), 0);
+	row[8] = (sql_value){.type = sql_type_decimal(15, 2), .null = true};
+	/* A decimal's 128 bits, both halves. */
+	row[9] = (sql_value){.type = sql_type_decimal(38, 4)};
+	row[9].u.dec = (sql_int128)INT64_MAX * 1000000007 + 12345;
+	assert_int_equal(sql_spill_create(e->f.dir, 10, &f, &e->err), 0);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(sql_spill_write(f, row, &e->err), 0);
 	assert_int_equal(sql_spill_rewind(f, &e->err), 0);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(sql_spill_read(f, &back, &e->err), 0);
-		for (int c = 0; c < 9; c++) {
+		for (int c = 0; c < 10; c++) {
 			sql_value x = row[c], y = back[c];
 			assert_int_equal(x.type, y.type);
 			assert_int_equal(x.null, y.null);
