@@ -24,7 +24,9 @@
  *                 hold: past it a sort writes sorted runs to spill files, an
  *                 aggregate or a join partitions its input into them
  *                 (sql_exec.c); only what cannot be split (one row, one
- *                 group) fails, naming memory_per_job.
+ *                 group) fails, naming memory_per_job.  Without
+ *                 memory_per_job (a plan made outside the daemon) each gets
+ *                 its estimate, at least 4 MiB.
  *
  * A sort right under a LIMIT is a TopN: it keeps the limit plus the offset
  * rows, and is sized for those.
@@ -42,6 +44,9 @@
  * hash table overhead.  Only the ratio between operators matters. */
 #define HELD_BYTES_PER_ROW 96
 #define BUDGET_FLOOR ((uint64_t)1 << 20)
+/* Without memory_per_job (plans made outside the daemon): the estimate, at
+ * least this. */
+#define UNSHARED_MIN_BUDGET ((uint64_t)4 << 20)
 
 struct planner {
 	const sql_limits *limits;
@@ -226,7 +231,7 @@ static int plan_node(struct planner *pl, sql_plan *p, sql_error *err)
 		threads = 1;
 	p->phys.threads = p->phys.parallelism < threads ? p->phys.parallelism : threads;
 	if (holds_rows(p)) {
-		uint64_t want = held_rows(p) * held_bytes_per_row(p) + 1;
+		uint64_t want = held_rows(p) * held_bytes_per_row(p);
 		p->phys.memory_budget = want;   /* the estimate, until share_memory() */
 		pl->held_estimate_total += want;
 		pl->holders++;
@@ -235,35 +240,36 @@ static int plan_node(struct planner *pl, sql_plan *p, sql_error *err)
 }
 
 /* Share memory_per_job among the holders: the floor each, the rest in
- * proportion to their estimates; then cap each at memory_per_operator.
- * Without memory_per_job, each gets memory_per_operator (0: no limit). */
+ * proportion to their estimates (evenly when every estimate is 0); then
+ * cap each at memory_per_operator.  Without memory_per_job (a plan made
+ * outside the daemon), each gets its estimate, at least
+ * UNSHARED_MIN_BUDGET, at most memory_per_operator. */
 static void share_memory(struct planner *pl, sql_plan *p)
 {
 	for (int i = 0; i < 2; i++)
 		if (p->child[i])
 			share_memory(pl, p->child[i]);
-	if (!p->phys.memory_budget)
+	if (!holds_rows(p))
 		return;
 	const sql_limits *lim = pl->limits;
 	uint64_t job = lim->memory_per_job, budget;
 	if (!job) {
-		budget = lim->memory_per_operator;
+		budget = p->phys.memory_budget < UNSHARED_MIN_BUDGET ? UNSHARED_MIN_BUDGET : p->phys.memory_budget;
 	} else {
 		uint64_t floor = job / 16 < BUDGET_FLOOR ? job / 16 : BUDGET_FLOOR;
 		uint64_t floors = floor * pl->holders;
 		if (floors >= job) {
 			budget = job / pl->holders;
 		} else {
-			long double share = (long double)p->phys.memory_budget /
-					    (long double)pl->held_estimate_total;
+			long double share = pl->held_estimate_total
+				? (long double)p->phys.memory_budget / (long double)pl->held_estimate_total
+				: 1.0L / pl->holders;
 			budget = floor + (uint64_t)(share * (long double)(job - floors));
 		}
-		if (lim->memory_per_operator && budget > lim->memory_per_operator)
-			budget = lim->memory_per_operator;
-		if (!budget)
-			budget = 1;
 	}
-	p->phys.memory_budget = budget;
+	if (lim->memory_per_operator && budget > lim->memory_per_operator)
+		budget = lim->memory_per_operator;
+	p->phys.memory_budget = budget ? budget : 1;
 }
 
 int sql_plan_physical(sql_arena *a, const sql_limits *limits, sql_plan *plan, sql_error *err)
