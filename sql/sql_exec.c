@@ -1748,10 +1748,16 @@ typedef struct exec_join_cursor {
  * alike, so every match is within one pair; a row with a NULL key matches
  * nothing and goes to any pair, where it is output unmatched if the join
  * type wants it.  A build partition still too big is partitioned
- * again, with its left partition, with the next round's hash seed.  A join
- * without equi keys, and a null-aware anti join (where a NULL key on one
- * side meets every row of the other), cannot be partitioned: past their
- * budget they fail, naming memory_per_job.
+ * again, with its left partition, with the next round's hash seed.
+ *
+ * A null-aware anti join (NOT IN) of one key and no residual partitions
+ * too: a NULL key on the right removes every left row, so once one is
+ * seen nothing is output; without one, a left row with a NULL key is
+ * removed by the right side (not empty, since it outgrew the budget), and
+ * the other left rows are those of a plain anti join.  A join without equi
+ * keys, and a null-aware anti join of several keys or with a residual
+ * (where a NULL key on one side may meet any row of the other), cannot be
+ * partitioned: past their budget they fail, naming memory_per_job.
  */
 #define EXEC_JOIN_MAX_FANOUT 16
 #define EXEC_JOIN_MAX_ROUNDS 8
@@ -1781,6 +1787,7 @@ typedef struct exec_join {
 	exec_batch lbatch;        /* its rows, strings in larena */
 	sql_arena *larena;
 	uint32_t null_turn;       /* where the next row with a NULL key goes */
+	bool na_null;             /* partitioned NOT IN: the right side holds a NULL key */
 } exec_join;
 
 static bool exec_join_keeps_unmatched_build(const sql_plan *p)
@@ -1923,6 +1930,10 @@ static int exec_join_spill_build(exec_join *j, const sql_value *rowkey, bool key
 	uint32_t p = exec_join_part_of(j, rowkey + j->rcols, key_null, seed);
 	int rc;
 
+	if (key_null && n->plan->null_aware) {
+		j->na_null = true;   /* NOT IN (..., NULL, ...): no left row survives */
+		return 0;
+	}
 	if (!j->bparts[p] && (rc = exec_spill_new(n, j->rcols + n->plan->nkeys, &j->bparts[p])))
 		return rc;
 	return sql_spill_write(j->bparts[p], rowkey, n->run->err);
@@ -1939,8 +1950,10 @@ static int exec_join_spill_left(exec_join *j, const sql_value *row, uint32_t see
 
 	if ((rc = exec_join_keys(n, n->plan->lkeys, row, key, &key_null)))
 		return rc;
-	/* A left row with a NULL key is output only unmatched. */
-	if (key_null && type != SQL_JOIN_LEFT && type != SQL_JOIN_FULL && type != SQL_JOIN_LEFT_ANTI)
+	/* A left row with a NULL key is output only unmatched, and NOT IN over
+	 * a right side that is not empty removes it. */
+	if (key_null && ((type != SQL_JOIN_LEFT && type != SQL_JOIN_FULL && type != SQL_JOIN_LEFT_ANTI) ||
+			 n->plan->null_aware))
 		return 0;
 	uint32_t p = exec_join_part_of(j, key, key_null, seed);
 	if (!j->lparts[p] && (rc = exec_spill_new(n, j->lcols, &j->lparts[p])))
@@ -2022,7 +2035,8 @@ static int exec_join_cannot_partition(exec_join *j)
 	exec_node *n = &j->base;
 
 	return exec_mem_fail(n, "HashJoin", n->plan->nkeys
-			     ? "for the right side of a NOT IN, which it cannot partition"
+			     ? "for the right side of a NOT IN of several columns or with a condition, "
+			       "which it cannot partition"
 			     : "for its right side, which it cannot partition without an equality key");
 }
 
@@ -2061,7 +2075,7 @@ static int exec_join_build(exec_join *j)
 			if (rc)
 				return rc;
 			if (!j->grace && exec_join_over(j)) {
-				if (!nk || n->plan->null_aware)
+				if (!nk || (n->plan->null_aware && (nk != 1 || n->plan->cond)))
 					return exec_join_cannot_partition(j);
 				exec_held(n, exec_join_held(j));
 				j->grace = true;
@@ -2073,6 +2087,14 @@ static int exec_join_build(exec_join *j)
 	}
 	if (!j->grace)
 		return 0;
+	if (j->na_null) {
+		/* NOT IN with a NULL on the right: no row to output, none to read. */
+		for (uint32_t p = 0; p < j->fanout; p++) {
+			exec_spill_close(n, j->bparts[p]);
+			j->bparts[p] = NULL;
+		}
+		return 0;
+	}
 	for (;;) {
 		if ((rc = exec_pull(n->child[0], &in)))
 			return rc;

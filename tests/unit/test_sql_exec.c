@@ -1133,6 +1133,43 @@ static void test_join_over_its_budget_partitions_both_sides(void **state)
 	}
 }
 
+static void test_not_in_over_its_budget_partitions_both_sides(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+
+	make_join_sides(e);
+	/* s.r holds NULL keys: NOT IN is never true. */
+	sql_plan *j = null_aware(join(f, SQL_JOIN_LEFT_ANTI, fx_scan(f, "s", "l"), fx_scan(f, "s", "r")));
+	digest big = run_digest(e, j, j, (uint64_t)1 << 30);
+	digest small = run_digest(e, j, j, 256 << 10);
+	assert_int_equal(big.n, 0);
+	assert_int_equal(small.n, 0);
+	assert_true(j->phys.spill_files > 0);
+	/* Without them: the left rows whose key is not on the right, and not NULL. */
+	sql_plan *nonnull = fx_node(f, SQL_PLAN_FILTER, fx_scan(f, "s", "r"), 1);
+	nonnull->cond = sql_expr_new(f->a, SQL_EXPR_IS_NULL, 1, 1);
+	nonnull->cond->type = SQL_TYPE_BOOLEAN;
+	nonnull->cond->resolved = true;
+	nonnull->cond->negated = true;
+	nonnull->cond->nargs = 1;
+	nonnull->cond->args = sql_arena_alloc(f->a, sizeof *nonnull->cond->args);
+	nonnull->cond->args[0] = fx_col(f, 0, SQL_TYPE_BIGINT);
+	j = null_aware(join(f, SQL_JOIN_LEFT_ANTI, fx_scan(f, "s", "l"), nonnull));
+	big = run_digest(e, j, j, (uint64_t)1 << 30);
+	small = run_digest(e, j, j, 256 << 10);
+	assert_true(big.n > 1000);
+	assert_int_equal(small.n, big.n);
+	assert_true(small.unordered == big.unordered);
+	assert_true(j->phys.spill_files > 0);
+	/* With a residual it cannot be partitioned. */
+	j->cond = fx_bin(f, SQL_OP_LT, SQL_TYPE_BOOLEAN, fx_col(f, 1, SQL_TYPE_STRING), fx_col(f, 3, SQL_TYPE_STRING));
+	j->phys.memory_budget = 256 << 10;
+	assert_int_equal(run(e, j), -ENOMEM);
+	assert_non_null(strstr(e->err.message, "for the right side of a NOT IN of several columns or with a "
+				"condition, which it cannot partition (raise memory_per_job in metafs.ini)"));
+}
+
 static void test_join_without_keys_over_its_budget_names_memory_per_job(void **state)
 {
 	struct efx *e = *state;
@@ -1617,6 +1654,7 @@ int main(void)
 		TEST(test_distinct_over_its_budget_partitions_its_input_by_hash),
 		TEST(test_a_group_larger_than_its_budget_names_memory_per_job),
 		TEST(test_join_over_its_budget_partitions_both_sides),
+		TEST(test_not_in_over_its_budget_partitions_both_sides),
 		TEST(test_join_without_keys_over_its_budget_names_memory_per_job),
 		TEST(test_the_planner_shares_memory_per_job_among_the_operators_that_hold_rows),
 		TEST(test_a_spill_file_gives_back_every_value_as_written),
