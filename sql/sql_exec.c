@@ -25,7 +25,7 @@
  * a sort writes sorted runs to spill files and merges them, an aggregate,
  * DISTINCT and a join partition their input into spill files by hash
  * (sql_spill.c; each section says how).  Only what cannot be split (one
- * row, one group, a TopN's limit, a join without equi keys) fails the query,
+ * row, one group, a join that cannot be partitioned) fails the query,
  * naming the operator and memory_per_job.  phys records what was spilled.
  * A budget of 0 means no limit and 0 threads means one, so plans that never
  * met the physical planner still run.
@@ -312,18 +312,6 @@ static int exec_mem_fail(exec_node *n, const char *op, const char *what)
 		      "%s needs more than its memory budget of %s MiB %s (raise memory_per_job in metafs.ini)",
 		      exec_op_name(n, op), size, what);
 	return -ENOMEM;
-}
-
-/* Account BYTES held by N, an operator that cannot spill what it holds;
- * fail once they pass the budget. */
-static int exec_mem(exec_node *n, uint64_t bytes, const char *op, const char *what)
-{
-	uint64_t budget = n->plan->phys.memory_budget;
-
-	exec_held(n, bytes);
-	if (!budget || bytes <= budget)
-		return 0;
-	return exec_mem_fail(n, op, what);
 }
 
 /* A new spill file of NCOLS columns for N, counted in its phys. */
@@ -2493,6 +2481,7 @@ typedef struct exec_sort {
 	uint64_t nrows, emitted, seq;
 	uint64_t held;            /* TopN: bytes of the kept rows' blocks */
 	bool built;
+	bool blocks;              /* rows are malloc'ed blocks (a TopN's), not in the arena */
 	/* External sort: sorted runs (ncols + nsort values a row), in input order. */
 	sql_spill_file **runs;
 	uint32_t nruns, runs_cap;
@@ -2843,16 +2832,48 @@ static int exec_sort_merge_runs(exec_sort *s)
 	return exec_merge_open(s, in, k);
 }
 
+/* A TopN whose limit's rows outgrow its budget: they become the first
+ * sorted run of an external sort, which takes the rest of the input.  The
+ * LIMIT above keeps the first rows of the order, which are the same: a row
+ * the TopN dropped was behind limit rows it had already seen. */
+static int exec_topn_to_sort(exec_sort *s)
+{
+	exec_node *n = &s->base;
+	sql_spill_file *f;
+	int rc;
+
+	if (s->nrows > 1)
+		qsort_r(s->rows, s->nrows, sizeof *s->rows, exec_sort_cmp, n->plan);
+	if ((rc = BASE_ARRAY_RESERVE(s->runs, s->runs_cap, (size_t)s->nruns + 1)) ||
+	    (rc = exec_spill_new(n, n->ncols + n->plan->nsort, &f)))
+		return rc;
+	s->runs[s->nruns++] = f;
+	/* A block holds the row, then its keys. */
+	for (uint64_t i = 0; i < s->nrows; i++)
+		if ((rc = sql_spill_write(f, s->rows[i].row, n->run->err)))
+			return rc;
+	if ((rc = sql_spill_rewind(f, n->run->err)))
+		return rc;
+	for (uint64_t i = 0; i < s->nrows; i++)
+		free(s->rows[i].row);
+	s->nrows = 0;
+	s->held = 0;
+	s->blocks = false;
+	return 0;
+}
+
 static int exec_sort_next(exec_node *n, exec_batch **out)
 {
 	exec_sort *s = (exec_sort *)n;
 	bool topn = n->plan->phys.topn;
+	uint64_t budget = n->plan->phys.memory_budget;
 	exec_batch *in;
 	int rc;
 
 	*out = NULL;
 	if (!s->built) {
 		s->built = true;
+		s->blocks = topn;
 		/* TopN of no rows: nothing to read. */
 		for (; !topn || n->plan->phys.topn_rows;) {
 			if ((rc = exec_pull(n->child[0], &in)))
@@ -2869,11 +2890,16 @@ static int exec_sort_next(exec_node *n, exec_batch **out)
 				rc = topn ? exec_topn_add(s, row, keys) : exec_sort_add(s, row, keys);
 				if (rc)
 					return rc;
+				if (topn) {
+					uint64_t held = s->held + s->cap * sizeof *s->rows;
+					exec_held(n, held);
+					if (budget && held + SQL_SPILL_BUFFER > budget) {
+						if ((rc = exec_topn_to_sort(s)))
+							return rc;
+						topn = false;
+					}
+				}
 			}
-			/* A TopN holds its limit's rows and never more: those must fit. */
-			if (topn && (rc = exec_mem(n, s->held + s->cap * sizeof *s->rows, "TopN",
-						   "for the rows of its limit")))
-				return rc;
 		}
 		if (s->nruns) {
 			if ((s->nrows && (rc = exec_sort_spill_run(s))) || (rc = exec_sort_merge_runs(s)))
@@ -2916,7 +2942,7 @@ static void exec_sort_close(exec_node *n)
 {
 	exec_sort *s = (exec_sort *)n;
 
-	if (n->plan->phys.topn)
+	if (s->blocks)
 		for (uint64_t i = 0; i < s->nrows; i++)
 			free(s->rows[i].row);
 	free(s->rows);

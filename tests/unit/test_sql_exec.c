@@ -985,6 +985,25 @@ static void test_sort_over_its_budget_spills_sorted_runs_and_merges_them(void **
 	assert_true(srt->phys.peak_memory <= 256 << 10);
 }
 
+static void test_topn_whose_limit_outgrows_its_budget_becomes_an_external_sort(void **state)
+{
+	struct efx *e = *state;
+	sql_plan *p;
+
+	make_big(e, 200000, 1000);
+	assert_int_equal(plan_query(e, "SELECT k, s, v FROM s.big ORDER BY k, s LIMIT 150000 OFFSET 10", &p), 0);
+	sql_plan *srt = find_node(p, SQL_PLAN_SORT);
+	assert_true(srt->phys.topn);
+	digest big = run_digest(e, p, srt, (uint64_t)1 << 30);
+	assert_int_equal(big.n, 150000);
+	assert_int_equal(srt->phys.spill_files, 0);
+	digest small = run_digest(e, p, srt, 256 << 10);
+	assert_int_equal(small.n, big.n);
+	assert_true(small.ordered == big.ordered);
+	assert_true(srt->phys.spill_files > 1);
+	assert_true(srt->phys.peak_memory <= 256 << 10);
+}
+
 static void test_sort_of_a_row_larger_than_its_budget_names_memory_per_job(void **state)
 {
 	struct efx *e = *state;
@@ -1650,6 +1669,7 @@ int main(void)
 		TEST(test_project_and_one_row),
 		TEST(test_sort_over_its_budget_spills_sorted_runs_and_merges_them),
 		TEST(test_sort_of_a_row_larger_than_its_budget_names_memory_per_job),
+		TEST(test_topn_whose_limit_outgrows_its_budget_becomes_an_external_sort),
 		TEST(test_aggregate_over_its_budget_partitions_its_input_by_hash),
 		TEST(test_distinct_over_its_budget_partitions_its_input_by_hash),
 		TEST(test_a_group_larger_than_its_budget_names_memory_per_job),
