@@ -201,9 +201,16 @@ static int op_refresh(op_ctx *c, sql_plan *p)
 			if (rc == 0)
 				rc = op_fix(c, p->rkeys[i], r->output, r->noutput);
 		}
-		/* The residual reads the left row then the right row: the join's output. */
-		if (rc == 0)
-			rc = op_fix(c, p->cond, p->output, p->noutput);
+		/* The residual reads the left row then the right row (the join's
+		 * output, but for a semi or anti join, which outputs the left only). */
+		if (rc == 0 && p->cond) {
+			uint32_t n = l->noutput + r->noutput;
+			sql_attr *both = sql_arena_alloc(c->a, (n + 1) * sizeof *both);
+
+			memcpy(both, l->output, l->noutput * sizeof *both);
+			memcpy(both + l->noutput, r->output, r->noutput * sizeof *both);
+			rc = op_fix(c, p->cond, both, n);
+		}
 		return rc;
 	}
 	if (p->kind == SQL_PLAN_FILTER)
@@ -519,7 +526,8 @@ static bool op_push_join_condition(op_ctx *c, sql_plan *j)
 	if (j->cond == NULL)
 		return false;
 	op_split_sides(c, j->cond, j, &left, &right, &rest);
-	if (j->join_type == SQL_JOIN_LEFT && left) {
+	/* A left row an anti join's condition rejects is kept, not dropped. */
+	if ((j->join_type == SQL_JOIN_LEFT || j->join_type == SQL_JOIN_LEFT_ANTI) && left) {
 		rest = sql_expr_and(c->a, left, rest);
 		left = NULL;
 	}
@@ -1249,9 +1257,16 @@ int sql_optimize(sql_arena *a, const sql_catalog *cat, sql_plan **plan, sql_rule
 		 sql_error *err)
 {
 	op_ctx c = { .a = a, .cat = cat, .log = log, .err = err };
-	bool changed = false;
+	bool changed = false, predicate = false, scalar = false;
 	int rc;
 
+	rc = sql_rewrite_subqueries(a, plan, &predicate, &scalar, err);
+	if (rc)
+		return rc;
+	if (predicate)
+		op_log(&c, "RewritePredicateSubquery");
+	if (scalar)
+		op_log(&c, "RewriteCorrelatedScalarSubquery");
 	if (op_eliminate_aliases(&c, plan))
 		op_log(&c, "EliminateSubqueryAliases");
 	rc = op_refresh(&c, *plan);
