@@ -385,6 +385,29 @@ static uint32_t sql_print_nchildren(const sql_plan *p)
 	return p->child[1] ? 2 : p->child[0] ? 1 : 0;
 }
 
+static void sql_print_tree(const sql_plan *p, bool resolved, bool physical, textbuf *prefix,
+			   const char *connector, textbuf *out);
+
+/* The plans of the subquery expressions under E, each drawn as Spark draws
+ * them: below the node, before its children, behind ":  ". */
+static void sql_print_subqueries(const sql_expr *e, bool resolved, bool physical, textbuf *prefix,
+				 uint32_t nchild, textbuf *out)
+{
+	if (e == NULL)
+		return;
+	if (e->subquery) {
+		size_t inner = prefix->len;
+
+		textbuf_puts(prefix, nchild ? ":  " : "   ");
+		sql_print_tree(e->subquery, resolved, physical, prefix, "+- ", out);
+		prefix->len = inner;
+		if (prefix->data)
+			prefix->data[inner] = '\0';
+	}
+	for (uint32_t i = 0; i < e->nargs; i++)
+		sql_print_subqueries(e->args[i], resolved, physical, prefix, nchild, out);
+}
+
 /* PREFIX holds the drawing in front of this node's connector; CONNECTOR
  * is "" for the root, ":- " or "+- " below it. */
 static void sql_print_tree(const sql_plan *p, bool resolved, bool physical, textbuf *prefix,
@@ -410,6 +433,13 @@ static void sql_print_tree(const sql_plan *p, bool resolved, bool physical, text
 				       i + 1 == p->nctes ? "+- " : ":- ", out);
 		prefix->len = inner;
 	}
+	sql_print_subqueries(p->cond, resolved, physical, prefix, nchild, out);
+	for (uint32_t i = 0; i < p->nexprs; i++)
+		sql_print_subqueries(p->exprs[i], resolved, physical, prefix, nchild, out);
+	for (uint32_t i = 0; i < p->ngroups; i++)
+		sql_print_subqueries(p->groups[i], resolved, physical, prefix, nchild, out);
+	for (uint32_t i = 0; i < p->nsort; i++)
+		sql_print_subqueries(p->sort[i].expr, resolved, physical, prefix, nchild, out);
 	for (uint32_t i = 0; i < nchild; i++) {
 		if (!p->child[i])
 			continue;

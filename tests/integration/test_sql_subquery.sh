@@ -285,7 +285,10 @@ PLAN=$(timeout -k 5 "$MF_CMD_TIMEOUT" cat "$J/explain/plan" 2>&1)
 ANALYZED=$(printf '%s\n' "$PLAN" | sed -n '/== Analyzed Logical Plan ==/,/== Optimized Logical Plan ==/p')
 OPTIMIZED=$(printf '%s\n' "$PLAN" | sed -n '/== Optimized Logical Plan ==/,/== Physical Plan ==/p')
 has "the analyzed plan shows the EXISTS subquery" "$ANALYZED" "NOT exists(subquery)"
-has "the analyzed plan shows the correlated reference" "$ANALYZED" "scalar-subquery"
+has "the analyzed plan shows the scalar subquery" "$ANALYZED" "scalar-subquery"
+has "the analyzed plan draws the subquery with its correlated reference" "$ANALYZED" \
+	"(partkey#"
+has "the correlated reference is outer(...)" "$ANALYZED" "outer(partkey#"
 has "IN became a left semi join" "$OPTIMIZED" "Join LeftSemi"
 has "NOT EXISTS became a left anti join" "$OPTIMIZED" "Join LeftAnti"
 has "the scalar subquery became a left outer join" "$OPTIMIZED" "Join LeftOuter"

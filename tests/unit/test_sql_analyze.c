@@ -942,6 +942,29 @@ static void test_analyze_outer_column_beside_aggregate_is_allowed(void **state)
 	assert_non_null(st->query);
 }
 
+/* The analyzed plan draws each subquery's plan below the node that holds
+ * it, as Spark does, with its correlated references as outer(...). */
+static void test_analyze_plan_text_shows_subquery_plans(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = analyzed(f, "SELECT id FROM sales.customers c WHERE EXISTS "
+				   "(SELECT 1 FROM sales.orders o WHERE o.region = c.region)");
+	textbuf tb = TEXTBUF_INIT;
+	const char *want =
+		"Project [id#1]\n"
+		"+- Filter exists(subquery)\n"
+		"   :  +- Project [1 AS 1#10]\n"
+		"   :     +- Filter (region#6 = outer(region#3))\n"
+		"   :        +- SubqueryAlias o\n"
+		"   :           +- Relation hive.sales.orders[id#5,region#6,amount#7,qty#8,dt#9] csv\n"
+		"   +- SubqueryAlias c\n"
+		"      +- Relation hive.sales.customers[id#1,name#2,region#3,active#4] csv\n";
+
+	sql_plan_print(st->query, true, false, &tb);
+	assert_string_equal(tb.data, want);
+	textbuf_free(&tb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -991,6 +1014,7 @@ int main(void)
 		TEST(test_analyze_in_subquery_coerces_to_a_common_type),
 		TEST(test_analyze_subquery_errors_name_their_place),
 		TEST(test_analyze_outer_column_beside_aggregate_is_allowed),
+		TEST(test_analyze_plan_text_shows_subquery_plans),
 		cmocka_unit_test_setup_teardown(test_analyze_hidden_table_answers_as_missing_byte_for_byte,
 						setup_hidden, teardown),
 		cmocka_unit_test_setup_teardown(test_analyze_did_you_mean_offers_only_visible_tables,
