@@ -213,10 +213,24 @@ static void sql_print_logical(const sql_plan *p, bool resolved, textbuf *out)
 	case SQL_PLAN_JOIN:
 		textbuf_puts(out, "Join ");
 		sql_print_join_type(p->join_type, out);
-		if (p->cond) {
+		if (p->null_aware && p->nkeys == 1) {
+			/* NOT IN, as Catalyst writes its condition. */
+			textbuf_puts(out, ", ((");
+			sql_expr_print(p->lkeys[0], resolved, out);
+			textbuf_puts(out, " = ");
+			sql_expr_print(p->rkeys[0], resolved, out);
+			textbuf_puts(out, ") OR isnull((");
+			sql_expr_print(p->lkeys[0], resolved, out);
+			textbuf_puts(out, " = ");
+			sql_expr_print(p->rkeys[0], resolved, out);
+			textbuf_puts(out, ")))");
+			if (p->cond)
+				textbuf_puts(out, " AND ");
+		} else if (p->cond) {
 			textbuf_puts(out, ", ");
-			sql_expr_print(p->cond, resolved, out);
 		}
+		if (p->cond)
+			sql_expr_print(p->cond, resolved, out);
 		break;
 	case SQL_PLAN_SORT:
 		textbuf_puts(out, "Sort ");
@@ -327,6 +341,8 @@ static void sql_print_physical(const sql_plan *p, textbuf *out)
 		}
 		/* The engine builds its hash table from the right side. */
 		textbuf_puts(out, ", BuildRight");
+		if (p->null_aware)
+			textbuf_puts(out, ", true");   /* Spark's isNullAwareAntiJoin */
 		break;
 	case SQL_PLAN_SORT:
 		textbuf_puts(out, " ");
