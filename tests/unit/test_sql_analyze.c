@@ -932,6 +932,23 @@ static void test_analyze_subquery_errors_name_their_place(void **state)
 	assert_non_null(strstr(buf, "column \"name\" belongs to a query two or more levels out"));
 }
 
+/* A CTE that holds a subquery, named twice: each reference analyzes its
+ * own copy of the subquery too. */
+static void test_analyze_cte_with_subquery_named_twice(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = analyzed(f, "WITH x AS (SELECT id FROM sales.orders o WHERE EXISTS "
+				   "(SELECT 1 FROM sales.customers c WHERE c.id = o.qty)) "
+				   "SELECT a.id FROM x a JOIN x b ON a.id = b.id");
+	sql_plan *j = first_of(st->query, SQL_PLAN_JOIN);
+	sql_plan *fa = first_of(j->child[0], SQL_PLAN_FILTER), *fb = first_of(j->child[1], SQL_PLAN_FILTER);
+
+	assert_non_null(fa);
+	assert_non_null(fb);
+	assert_ptr_not_equal(fa->cond->subquery, fb->cond->subquery);
+	assert_int_not_equal(fa->cond->subquery->output[0].id, fb->cond->subquery->output[0].id);
+}
+
 /* An outer column is a constant of the subquery: it needs no GROUP BY. */
 static void test_analyze_outer_column_beside_aggregate_is_allowed(void **state)
 {
@@ -1015,6 +1032,7 @@ int main(void)
 		TEST(test_analyze_subquery_errors_name_their_place),
 		TEST(test_analyze_outer_column_beside_aggregate_is_allowed),
 		TEST(test_analyze_plan_text_shows_subquery_plans),
+		TEST(test_analyze_cte_with_subquery_named_twice),
 		cmocka_unit_test_setup_teardown(test_analyze_hidden_table_answers_as_missing_byte_for_byte,
 						setup_hidden, teardown),
 		cmocka_unit_test_setup_teardown(test_analyze_did_you_mean_offers_only_visible_tables,
