@@ -429,7 +429,17 @@ static int sq_predicate(sq_ctx *c, sql_plan **child, sql_expr *e)
 	sq_preds ps = { 0 };
 	sq_join b;
 	bool agg = false;
-	int rc = sq_prepare(c, &e->subquery, &ps, &agg);
+	int rc;
+
+	/* Whether a row exists does not depend on the order of the rows nor
+	 * on a limit that keeps at least one: EXISTS (... ORDER BY x LIMIT 1)
+	 * is EXISTS (...), which lets its correlation be pulled. */
+	while (e->kind == SQL_EXPR_EXISTS &&
+	       ((e->subquery->kind == SQL_PLAN_LIMIT && e->subquery->limit >= 1 &&
+		 e->subquery->offset == 0) ||
+		e->subquery->kind == SQL_PLAN_SORT))
+		e->subquery = e->subquery->child[0];
+	rc = sq_prepare(c, &e->subquery, &ps, &agg);
 
 	if (rc)
 		return rc;

@@ -809,6 +809,24 @@ static void test_subquery_nested_subqueries(void **state)
 	assert_non_null(find_join(p, SQL_JOIN_LEFT));
 }
 
+/* EXISTS does not depend on order or on a limit of at least one row. */
+static void test_subquery_exists_ignores_order_and_limit(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT id FROM sales.customers c WHERE EXISTS (SELECT 1 FROM sales.orders o "
+		"WHERE o.id = c.id ORDER BY o.qty LIMIT 1)");
+	sql_plan *j = find_join(p, SQL_JOIN_LEFT_SEMI);
+
+	assert_non_null(j);
+	assert_int_equal(j->nkeys, 1);
+	assert_null(find(j->child[1], SQL_PLAN_LIMIT));
+	/* a correlated reference under a limit that may cut rows is refused */
+	assert_null(optimize_text(f, "SELECT id FROM sales.customers c WHERE id IN "
+				     "(SELECT o.id FROM sales.orders o WHERE o.region = c.region LIMIT 2)"));
+	assert_non_null(strstr(f->err.message, "the correlated reference to region is only supported"));
+}
+
 static void test_subquery_exists_in_or_is_refused(void **state)
 {
 	struct fixture *f = F(state);
@@ -872,6 +890,7 @@ int main(void)
 		TEST(test_subquery_correlated_scalar_must_be_aggregated),
 		TEST(test_subquery_scalar_in_select_list_and_having),
 		TEST(test_subquery_nested_subqueries),
+		TEST(test_subquery_exists_ignores_order_and_limit),
 		TEST(test_subquery_exists_in_or_is_refused),
 		TEST(test_subquery_plan_text_shows_the_joins),
 	};
