@@ -205,6 +205,23 @@ diffq in_mixed_types <<'SQL'
 SELECT name FROM qs.parts WHERE size IN (SELECT cost * 10 FROM qs.supply)
 SQL
 
+# Q18's shape: IN over a grouped subquery with HAVING
+diffq in_grouped_subquery_with_having <<'SQL'
+SELECT name, size FROM qs.parts
+WHERE partkey IN (SELECT partkey FROM qs.supply GROUP BY partkey HAVING sum(qty) > 4)
+SQL
+
+diffq exists_with_order_and_limit <<'SQL'
+SELECT name FROM qs.parts p
+WHERE EXISTS (SELECT s.cost FROM qs.supply s WHERE s.partkey = p.partkey ORDER BY s.cost LIMIT 1)
+SQL
+
+# in HAVING, correlated to a grouping column
+diffq exists_in_having <<'SQL'
+SELECT cat, count(*) AS n FROM qs.parts p GROUP BY cat
+HAVING EXISTS (SELECT 1 FROM qs.parts q WHERE q.cat = p.cat AND q.size > 45)
+SQL
+
 # ---------------------------------------------------------------- scalar subqueries
 
 diffq scalar_uncorrelated <<'SQL'
@@ -213,6 +230,13 @@ SQL
 
 diffq scalar_uncorrelated_no_rows <<'SQL'
 SELECT name, (SELECT max(cost) FROM qs.supply WHERE cost > 100) AS m FROM qs.parts
+SQL
+
+diffq scalar_in_case_and_or <<'SQL'
+SELECT name,
+  CASE WHEN size > (SELECT avg(size) FROM qs.parts) THEN 'big' ELSE 'small' END AS kind
+FROM qs.parts
+WHERE size IS NULL OR size < (SELECT max(qty) * 3 FROM qs.supply)
 SQL
 
 # Q2's shape
