@@ -259,6 +259,12 @@ SELECT p.partkey, p.name,
 FROM qs.parts p
 SQL
 
+diffq scalar_correlated_count_zero_in_where <<'SQL'
+SELECT p.partkey, p.name FROM qs.parts p
+WHERE (SELECT count(*) FROM qs.supply s WHERE s.partkey = p.partkey) = 0
+   OR (SELECT count(s.qty) FROM qs.supply s WHERE s.partkey = p.partkey) = 1
+SQL
+
 diffq scalar_in_select_list <<'SQL'
 SELECT name, size - (SELECT min(size) FROM qs.parts) AS d FROM qs.parts
 SQL
