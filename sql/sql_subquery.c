@@ -36,6 +36,7 @@ typedef struct sq_ctx {
 	sql_error *err;
 	uint32_t next_id;
 	bool predicate, scalar;  /* which rewrites happened (for the rule log) */
+	bool grouped;            /* the last pull passed an aggregate grouped by more */
 } sq_ctx;
 
 typedef struct sq_preds {
@@ -252,6 +253,17 @@ static void sq_add_columns(sq_ctx *c, sql_plan *p, const sql_expr *e, bool group
 
 /* ---- pulling correlated predicates up ------------------------------------------------------------ */
 
+/* Does E read the inner column COL? */
+static bool sq_reads(const sql_expr *e, const sql_expr *col)
+{
+	if (e->kind == SQL_EXPR_COLUMN)
+		return !e->outer && col->kind == SQL_EXPR_COLUMN && e->attr_id == col->attr_id;
+	for (uint32_t i = 0; i < e->nargs; i++)
+		if (sq_reads(e->args[i], col))
+			return true;
+	return false;
+}
+
 /* Take the correlated conjuncts out of the subquery plan *SLOT into PS,
  * adding what they read to the outputs they pass.  *AGG tells whether they
  * passed an Aggregate (which then groups by their inner columns). */
@@ -287,8 +299,20 @@ static int sq_pull(sq_ctx *c, sql_plan **slot, sq_preds *ps, bool *agg)
 		for (uint32_t i = before; i < ps->n && rc == 0; i++)
 			sq_add_columns(c, p, ps->v[i], false);
 		break;
-	case SQL_PLAN_AGGREGATE:
+	case SQL_PLAN_AGGREGATE: {
+		uint32_t ngroups = p->ngroups;
+
 		rc = sq_pull(c, &p->child[0], ps, agg);
+		/* A group that is not a correlated column makes several rows per
+		 * outer row possible. */
+		for (uint32_t g = 0; g < ngroups && rc == 0 && ps->n > before; g++) {
+			bool corr = false;
+
+			for (uint32_t i = before; i < ps->n && !corr; i++)
+				corr = sq_reads(ps->v[i], p->groups[g]);
+			if (!corr)
+				c->grouped = true;
+		}
 		for (uint32_t i = before; i < ps->n && rc == 0; i++) {
 			const sql_expr *e = ps->v[i];
 
@@ -304,6 +328,7 @@ static int sq_pull(sq_ctx *c, sql_plan **slot, sq_preds *ps, bool *agg)
 		if (ps->n > before)
 			*agg = true;
 		break;
+	}
 	case SQL_PLAN_JOIN:
 		rc = sq_pull(c, &p->child[0], ps, agg);
 		if (rc == 0 && p->join_type == SQL_JOIN_INNER)
@@ -355,6 +380,7 @@ static int sq_prepare(sq_ctx *c, sql_plan **q, sq_preds *ps, bool *agg)
 
 	if (rc)
 		return rc;
+	c->grouped = false;
 	rc = sq_pull(c, q, ps, agg);
 	if (rc)
 		return rc;
@@ -597,6 +623,10 @@ static int sq_scalar(sq_ctx *c, sql_plan **child, sql_expr **slot)
 		return sq_fail(c, e->line, e->col,
 			       "a correlated scalar subquery must be aggregated (e.g. SELECT max(x) "
 			       "... WHERE y = outer_column)");
+	if (ps.n > 0 && c->grouped)
+		return sq_fail(c, e->line, e->col,
+			       "a correlated scalar subquery may group only by its correlated columns: "
+			       "another group could return more than one row");
 	val = sq_col(c, &q->output[0], e->line, e->col);
 	if (ps.n > 0) {
 		sql_plan *ag = NULL;

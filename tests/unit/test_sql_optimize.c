@@ -800,6 +800,15 @@ static void test_subquery_correlated_scalar_must_be_aggregated(void **state)
 {
 	struct fixture *f = F(state);
 
+	/* grouped by a correlated column: one row per outer row still */
+	assert_non_null(optimize_text(f, "SELECT name FROM sales.customers c WHERE id = "
+				      "(SELECT max(qty) FROM sales.orders o WHERE o.region = c.region "
+				      "GROUP BY o.region)"));
+	assert_null(optimize_text(f, "SELECT name FROM sales.customers c WHERE id = "
+				     "(SELECT max(qty) FROM sales.orders o WHERE o.region = c.region "
+				     "GROUP BY o.dt)"));
+	assert_non_null(strstr(f->err.message, "may group only by its correlated columns"));
+
 	assert_null(optimize_text(f, "SELECT name FROM sales.customers c WHERE id = "
 				     "(SELECT qty FROM sales.orders o WHERE o.region = c.region)"));
 	assert_non_null(strstr(f->err.message, "must be aggregated"));
