@@ -350,10 +350,12 @@ static int schema_parse(const char *text, size_t len, store_table *t, char *err,
 				rc = -EINVAL;
 				goto out_props;
 			}
-			if (strpbrk(arg2, " \t") || store_type_parse(arg2, &type)) {
+			/* Spaces only inside decimal(p, s)'s parentheses. */
+			if ((strpbrk(arg2, " \t") && !strchr(arg2, '(')) ||
+			    store_type_parse(arg2, &type)) {
 				snprintf(err, errlen,
 					 "line %u: unknown type \"%.40s\" (string, bigint, int, double, "
-					 "boolean, date, timestamp)", lineno, arg2);
+					 "decimal(p,s), boolean, date, timestamp)", lineno, arg2);
 				rc = -EINVAL;
 				goto out_props;
 			}

@@ -11,7 +11,8 @@
  *
  * Privileges (mgr_access.h).  Every statement runs as the job's submitter
  * and needs: SUBMIT on the platform whose engine runs it, SELECT on every
- * table it reads (each table its parsed plan names), and for its target
+ * table it reads (each table its parsed plan names, and those the queries
+ * of the views it names name: a view grants nothing), and for its target
  * MODIFY (INSERT, ADD/DROP PARTITION, MSCK REPAIR), CREATE on the database
  * (CREATE TABLE [AS]) or on the platform (CREATE DATABASE), ADMIN (DROP
  * TABLE, DROP DATABASE) or SELECT (SHOW PARTITIONS).  So that a denial
@@ -549,6 +550,149 @@ static int run_ddl(struct run_ctx *rc, const sql_stmt *s)
 	}
 }
 
+/* ---- views ------------------------------------------------------------------------------ */
+
+/* CREATE VIEW and DROP VIEW.  A temporary view (one-part name) lives in the
+ * job's catalog until the job ends.  A persistent one is a record of its
+ * platform's metastore (store_view_*); replacing or dropping one needs its
+ * ownership or ADMIN on its database (CREATE on the database was checked
+ * with the statement's other privileges). */
+static int run_view(struct run_ctx *rc, const sql_stmt *s)
+{
+	const char *names[2] = {NULL, NULL};
+	mgr_platform *p;
+	store_txn *txn = NULL;
+	store_view old = {0}, v = {0};
+	bool create = s->kind == SQL_STMT_CREATE_VIEW;
+	int err;
+
+	if (s->ntarget == 1) {
+		if (create) {
+			err = sql_temp_view_create(rc->catalog.temp_views, s, rc->text, &rc->err);
+			return err == -ENOMEM ? fail_errno(rc, s, err, "cannot create the view") : err;
+		}
+		err = sql_temp_view_drop(rc->catalog.temp_views, s->target[0]);
+		if (err == -ENOENT && s->if_exists)
+			return 0;
+		if (err)
+			sql_error_set(&rc->err, s->line, s->col, "unknown temporary view \"%s\"",
+				      s->target[0]);
+		return err;
+	}
+	if (!(p = target_platform(rc, s, 2, names)))
+		return -EINVAL;
+	/* The view as it is, read (and its owner checked) before the write. */
+	err = store_read_begin(p->store, &txn);
+	if (err == 0) {
+		err = store_view_get(txn, names[0], names[1], &old);
+		store_commit(txn);
+		txn = NULL;
+	}
+	if (err == -ENOENT && !create && s->if_exists)
+		return 0;
+	if (err == -ENOENT && !create) {
+		sql_error_set(&rc->err, s->line, s->col, "unknown view %s.%s.%s", p->name, names[0],
+			      names[1]);
+		return err;
+	}
+	if (err && err != -ENOENT)
+		return fail_errno(rc, s, err, "cannot read the view");
+	if (err == 0 && create && s->if_not_exists) {
+		store_view_clear(&old);
+		run_log(rc, "view exists: nothing to do");
+		return 0;
+	}
+	if (err == 0) {
+		/* Replace or drop an existing view: its owner, or ADMIN on the database. */
+		mgr_object db = {MGR_OBJ_DATABASE, p->name, names[0], NULL};
+		bool owner = old.owner_uid == rc->uid;
+		char path[3 * (STORE_NAME_MAX + 1) + 2];
+		snprintf(path, sizeof path, "/%s/%s/%s", p->name, names[0], names[1]);
+		store_view_clear(&old);
+		if (!owner && mgr_authorize(rc->m, &rc->who, MGR_PRIV_ADMIN, &db, "drop", path) != 0) {
+			sql_error_set(&rc->err, s->line, s->col, "permission denied: uid %u neither owns "
+				      "view %s.%s.%s nor holds ADMIN on %s.%s", rc->uid, p->name,
+				      names[0], names[1], p->name, names[0]);
+			return -EACCES;
+		}
+	}
+	err = store_write_begin(p->store, &txn);
+	if (err)
+		return fail_errno(rc, s, err, "cannot write the metastore");
+	if (create) {
+		const char *text;
+		size_t len;
+		sql_view_text(s, rc->text, &text, &len);
+		snprintf(v.db, sizeof v.db, "%s", names[0]);
+		snprintf(v.name, sizeof v.name, "%s", names[1]);
+		v.owner_uid = rc->uid;
+		v.owner_gid = rc->gid;
+		v.text = strndup(text, len);
+		v.columns = calloc(s->ncolumns + 1, sizeof *v.columns);
+		err = v.text && v.columns ? 0 : -ENOMEM;
+		for (uint32_t i = 0; err == 0 && i < s->ncolumns; i++) {
+			v.columns[i] = strdup(s->columns[i].name);
+			err = v.columns[i] ? 0 : -ENOMEM;
+			v.ncolumns = i + 1;
+		}
+		if (err == 0)
+			err = store_view_put(txn, &v, s->or_replace);
+		store_view_clear(&v);
+	} else {
+		err = store_view_drop(txn, names[0], names[1]);
+	}
+	if (err == 0)
+		err = store_commit(txn);
+	else
+		store_abort(txn);
+	if (err == -EEXIST)
+		sql_error_set(&rc->err, s->line, s->col, "%s.%s.%s already exists", p->name, names[0],
+			      names[1]);
+	else if (err == -ENOENT && create)
+		sql_error_set(&rc->err, s->line, s->col, "unknown database %s.%s", p->name, names[0]);
+	else if (err == -ENOENT)
+		sql_error_set(&rc->err, s->line, s->col, "unknown view %s.%s.%s", p->name, names[0],
+			      names[1]);
+	else if (err)
+		fail_errno(rc, s, err, create ? "cannot create the view" : "cannot drop the view");
+	return err;
+}
+
+static int show_view(const store_view *v, void *arg)
+{
+	textbuf_printf(arg, "%s\n", v->name);
+	return 0;
+}
+
+/* SHOW VIEWS IN [platform.]db: a line "view", then the names of its
+ * persistent views in name order (names only: a view's text may name
+ * tables the caller does not see). */
+static int show_views(struct run_ctx *rc, const sql_stmt *s)
+{
+	const char *names[1] = {NULL};
+	mgr_platform *p;
+	store_txn *txn = NULL;
+	textbuf lines = TEXTBUF_INIT;
+	int err;
+
+	if (!(p = target_platform(rc, s, 1, names)))
+		return -EINVAL;
+	err = store_read_begin(p->store, &txn);
+	if (err == 0) {
+		err = store_view_iter(txn, names[0], show_view, &lines);
+		store_commit(txn);
+	}
+	if (err == 0) {
+		if (rc->result.len)
+			textbuf_puts(&rc->result, "\n");
+		textbuf_puts(&rc->result, "view\n");
+		if (lines.len)
+			textbuf_append(&rc->result, lines.data, lines.len);
+	}
+	textbuf_free(&lines);
+	return err ? fail_errno(rc, s, err, "cannot list the views") : 0;
+}
+
 /* ---- engines and privileges ------------------------------------------------------------ */
 
 /* The index of platform NAME (any case, as the analyzer compares), or DEF. */
@@ -601,7 +745,11 @@ static unsigned stmt_engine_platform(const struct run_ctx *rc, const sql_stmt *s
 	case SQL_STMT_SET_PROPERTIES:
 	case SQL_STMT_MSCK_REPAIR:
 	case SQL_STMT_SHOW_PARTITIONS:
+	case SQL_STMT_CREATE_VIEW:
+	case SQL_STMT_DROP_VIEW:
 		return s->ntarget == 3 ? platform_index(rc, s->target[0], def) : def;
+	case SQL_STMT_SHOW_VIEWS:
+		return s->ntarget == 2 ? platform_index(rc, s->target[0], def) : def;
 	default:
 		return def;
 	}
@@ -618,6 +766,9 @@ struct need {
 struct needs {
 	struct need *v;
 	uint32_t n, cap;
+	/* need_reads inside a view: how deep, and whether in a persistent one. */
+	uint32_t view_depth;
+	bool persistent;
 };
 
 static void need_add(sql_arena *a, struct needs *nd, unsigned priv, mgr_object_level level,
@@ -635,27 +786,108 @@ static void need_add(sql_arena *a, struct needs *nd, unsigned priv, mgr_object_l
 	nd->v[nd->n - 1] = (struct need){priv, {level, platform, db, table}, action, line, col};
 }
 
+static void need_reads(const struct run_ctx *rc, sql_arena *a, const sql_plan *p, struct needs *nd);
+
+/* The query text of view DB.NAME of platform PI, or with DB NULL of the
+ * job's temporary view NAME, copied into A; NULL when there is none. */
+static char *view_text(const struct run_ctx *rc, sql_arena *a, unsigned pi, const char *db,
+		       const char *name)
+{
+	store_txn *txn = NULL;
+	store_view v;
+	char *text = NULL;
+	if (db == NULL) {
+		const char *t, *const *cols;
+		uint32_t n;
+		if (sql_temp_view_get(rc->catalog.temp_views, name, &t, &cols, &n) == 0)
+			text = sql_arena_strdup(a, t);
+		return text;
+	}
+	if (store_read_begin(rc->platforms[pi].store, &txn) == 0) {
+		if (store_view_get(txn, db, name, &v) == 0)
+			text = sql_arena_strdup(a, v.text);
+		store_view_clear(&v);
+		store_commit(txn);
+	}
+	return text;
+}
+
+/* Does plan P (anywhere in it) define a WITH query NAME? */
+static bool plan_has_cte(const sql_plan *p, const char *name)
+{
+	if (!p)
+		return false;
+	for (uint32_t i = 0; i < p->nctes; i++)
+		if (strcasecmp(p->cte_names[i], name) == 0 || plan_has_cte(p->ctes[i], name))
+			return true;
+	return plan_has_cte(p->child[0], name) || plan_has_cte(p->child[1], name);
+}
+
+/* When relation P (of the query ROOT) names a view, the reads of the view's
+ * query (a view is read with the reader's own privileges on its tables),
+ * placed where P names the view; true if it is a view.  A one-part name is
+ * a temporary view unless a WITH query of ROOT has it, and not inside a
+ * persistent view (PERSISTENT).  Views nested deeper than the analyzer
+ * reads them are left to it. */
+static bool need_view_reads(const struct run_ctx *rc, sql_arena *a, const sql_plan *p,
+			    const sql_plan *root, struct needs *nd)
+{
+	unsigned pi = rc->catalog.default_platform;
+	const char *db = NULL;
+	if (p->nnames < 1 || p->nnames > 3 || (p->nnames == 1 && plan_has_cte(root, p->names[0])))
+		return false;
+	if (p->nnames >= 2) {
+		if (p->nnames == 3)
+			pi = platform_index(rc, p->names[0], pi);
+		db = p->names[p->nnames - 2];
+	}
+	char *text = view_text(rc, a, pi, db, p->names[p->nnames - 1]);
+	if (!text)
+		return false;
+	sql_script sc;
+	sql_error e = {0};
+	if (nd->view_depth < 32 && sql_parse(a, text, strlen(text), &sc, &e) == 0 && sc.nstmts == 1) {
+		struct needs inner = {0};
+		inner.view_depth = nd->view_depth + 1;
+		inner.persistent = nd->persistent || db != NULL;
+		need_reads(rc, a, sc.stmts[0]->query, &inner);
+		for (uint32_t i = 0; i < inner.n; i++)
+			need_add(a, nd, inner.v[i].priv, inner.v[i].obj.level, inner.v[i].obj.platform,
+				 inner.v[i].obj.db, inner.v[i].obj.table, inner.v[i].action, p->line, p->col);
+	}
+	return true;
+}
+
 /* SELECT on every table plan P reads, as written: taken from the parsed
  * plan, before the analyzer resolves names (it may resolve a table of
  * another platform to the mirror the exchange reads it through; the
  * privilege is still needed on the table named). */
-static void need_reads(const struct run_ctx *rc, sql_arena *a, const sql_plan *p, struct needs *nd)
+static void need_reads_in(const struct run_ctx *rc, sql_arena *a, const sql_plan *p,
+			  const sql_plan *root, struct needs *nd)
 {
 	if (!p)
 		return;
 	if (p->kind == SQL_PLAN_UNRESOLVED_RELATION && (p->nnames == 2 || p->nnames == 3)) {
 		unsigned pi = p->nnames == 3 ? platform_index(rc, p->names[0], rc->catalog.default_platform)
 					     : rc->catalog.default_platform;
-		need_add(a, nd, MGR_PRIV_SELECT, MGR_OBJ_TABLE, rc->platforms[pi].name,
-			 p->names[p->nnames - 2], p->names[p->nnames - 1], "read", p->line, p->col);
+		if (!need_view_reads(rc, a, p, root, nd))
+			need_add(a, nd, MGR_PRIV_SELECT, MGR_OBJ_TABLE, rc->platforms[pi].name,
+				 p->names[p->nnames - 2], p->names[p->nnames - 1], "read", p->line, p->col);
+	} else if (p->kind == SQL_PLAN_CTE_REF && p->nnames == 1 && !nd->persistent) {
+		need_view_reads(rc, a, p, root, nd);
 	} else if (p->kind == SQL_PLAN_SCAN && p->scan) {
 		need_add(a, nd, MGR_PRIV_SELECT, MGR_OBJ_TABLE, rc->platforms[p->scan->platform].name,
 			 p->scan->db, p->scan->table, "read", p->line, p->col);
 	}
-	need_reads(rc, a, p->child[0], nd);
-	need_reads(rc, a, p->child[1], nd);
+	need_reads_in(rc, a, p->child[0], root, nd);
+	need_reads_in(rc, a, p->child[1], root, nd);
 	for (uint32_t i = 0; i < p->nctes; i++)
-		need_reads(rc, a, p->ctes[i], nd);
+		need_reads_in(rc, a, p->ctes[i], root, nd);
+}
+
+static void need_reads(const struct run_ctx *rc, sql_arena *a, const sql_plan *p, struct needs *nd)
+{
+	need_reads_in(rc, a, p, p, nd);
 }
 
 /* What statement S needs, but for its reads (need_reads, on the parsed
@@ -699,6 +931,11 @@ static void stmt_needs(const struct run_ctx *rc, sql_arena *a, const sql_stmt *s
 		case SQL_STMT_CREATE_DATABASE:
 			need_add(a, nd, MGR_PRIV_CREATE, MGR_OBJ_PLATFORM, tname, NULL, NULL, "create",
 				 q->line, q->col);
+			break;
+		case SQL_STMT_CREATE_VIEW:
+			if (db && !q->temporary && q->ntarget >= 2)
+				need_add(a, nd, MGR_PRIV_CREATE, MGR_OBJ_DATABASE, tname, db, NULL, "create",
+					 q->line, q->col);
 			break;
 		case SQL_STMT_DROP_TABLE:
 			if (table)
@@ -1372,6 +1609,14 @@ static int run_statement(struct run_ctx *rc, sql_arena *a, sql_stmt *s)
 	err = stmt_authorize(rc, a, s, &reads, rc->prechecked[s->index - 1]);
 	if (err)
 		return err;
+	if (q->kind == SQL_STMT_CREATE_VIEW || q->kind == SQL_STMT_DROP_VIEW ||
+	    q->kind == SQL_STMT_SHOW_VIEWS) {
+		if (explain) {
+			textbuf_puts(&rc->plan, "== Physical Plan ==\nExecute command (no query plan)\n");
+			return 0;
+		}
+		return q->kind == SQL_STMT_SHOW_VIEWS ? show_views(rc, q) : run_view(rc, q);
+	}
 	if (!has_query) {
 		if (explain) {
 			textbuf_puts(&rc->plan, "== Physical Plan ==\nExecute command (no query plan)\n");
@@ -1493,6 +1738,7 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 	mgr_exchange_catalog(&rc->scans, &rc->catalog);
 	rc->catalog.access = job_access;
 	rc->catalog.access_ctx = rc;
+	rc->catalog.temp_views = sql_temp_views_new();   /* NULL: no temporary views */
 	rc->who = (mgr_principal){rc->uid, rc->gid};
 	uint32_t log_was = mgr_log_set_uid(rc->uid);   /* the run's lines are its submitter's */
 	job->runs[run - 1].started_ns = store_now_ns();
@@ -1597,6 +1843,7 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 	for (unsigned i = 0; i < MGR_MAX_PLATFORMS; i++)
 		textbuf_free(&rc->engine_stmts[i]);
 	sql_arena_free(a);
+	sql_temp_views_free(rc->catalog.temp_views);
 	free(rc);
 	mgr_log_set_uid(log_was);
 }

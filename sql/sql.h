@@ -65,6 +65,29 @@ typedef enum sql_access {
 	SQL_ACCESS_DENIED = 2,       /* visible, a privilege is missing: the reason in ERR */
 } sql_access;
 
+/* The temporary views of one job (CREATE TEMPORARY VIEW): each a name, the
+ * names it gives its columns and its query text, copied, until the job's
+ * end.  A statement reads the views its catalog's temp_views holds when it
+ * is analyzed; the manager adds and removes them as the statements run. */
+typedef struct sql_temp_views sql_temp_views;
+/* NULL when out of memory. */
+sql_temp_views *sql_temp_views_new(void);
+void sql_temp_views_free(sql_temp_views *v);     /* NULL allowed */
+/* Define the view of CREATE TEMPORARY VIEW statement S (analyzed), whose
+ * job text is TEXT: -EEXIST (ERR filled) when the name is taken and S says
+ * neither OR REPLACE nor IF NOT EXISTS; 0 (nothing changed) when it says IF
+ * NOT EXISTS. */
+int sql_temp_view_create(sql_temp_views *v, const sql_stmt *s, const char *text, sql_error *err);
+/* Drop temporary view NAME (any case): 0, or -ENOENT when there is none. */
+int sql_temp_view_drop(sql_temp_views *v, const char *name);
+/* The view NAME (any case): its query text and column names (NCOLS 0: the
+ * query's own), valid until it is dropped or replaced; -ENOENT if none. */
+int sql_temp_view_get(const sql_temp_views *v, const char *name, const char **text,
+		      const char *const **cols, uint32_t *ncols);
+/* The query text of CREATE VIEW statement S of job text TEXT: from
+ * S->query_start to S->end, into *PTR and *LEN. */
+void sql_view_text(const sql_stmt *s, const char *text, const char **ptr, size_t *len);
+
 /* sql_catalog.access flags. */
 #define SQL_ACCESS_PROBE 1u      /* a "did you mean" candidate: decide only, record nothing */
 
@@ -102,6 +125,9 @@ typedef struct sql_catalog {
 			     const char *db, const char *table, unsigned privs, unsigned flags,
 			     sql_error *err);
 	void *access_ctx;
+	/* The job's temporary views (NULL: none): one-part names in FROM that
+	 * are no WITH query's name. */
+	sql_temp_views *temp_views;
 } sql_catalog;
 
 /* The daemon's limits, from which the physical planner sizes each stage. */

@@ -72,6 +72,9 @@ typedef struct an_ctx {
 	an_cte *ctes;
 	an_outer *outer;         /* NULL outside subquery expressions */
 	unsigned depth;
+	unsigned views;          /* views being expanded, one inside another */
+	bool no_temp_views;      /* in a persistent view: temporary views are not there */
+	bool view_loop;          /* the error is the view nesting limit: not prefixed again */
 } an_ctx;
 
 /* Where an expression is resolved and what it may contain. */
@@ -156,6 +159,8 @@ static bool an_value_equal(const sql_value *x, const sql_value *y)
 	case SQL_TYPE_NULL:
 		return true;
 	default:
+		if (sql_type_is_decimal(x->type))
+			return x->u.dec == y->u.dec;
 		return x->u.i == y->u.i;
 	}
 }
@@ -252,14 +257,17 @@ int sql_plan_compute_output(sql_arena *a, sql_plan *p)
 		}
 		return 0;
 	case SQL_PLAN_JOIN:
+		/* A semi or anti join outputs the left side only; an outer join
+		 * makes the side that may be missing nullable. */
+		p->output = an_input(a, p, &p->noutput);
 		if (p->join_type == SQL_JOIN_LEFT_SEMI || p->join_type == SQL_JOIN_LEFT_ANTI) {
-			/* Only the left side's rows come out. */
-			p->output = l->output;
-			p->noutput = l->noutput;
+			p->noutput = p->child[0]->noutput;
 			return 0;
 		}
-		p->output = an_input(a, p, &p->noutput);
-		if (p->join_type == SQL_JOIN_LEFT)
+		if (p->join_type == SQL_JOIN_RIGHT || p->join_type == SQL_JOIN_FULL)
+			for (uint32_t i = 0; i < p->child[0]->noutput; i++)
+				p->output[i].nullable = true;
+		if (p->join_type == SQL_JOIN_LEFT || p->join_type == SQL_JOIN_FULL)
 			for (uint32_t i = p->child[0]->noutput; i < p->noutput; i++)
 				p->output[i].nullable = true;
 		return 0;
@@ -319,7 +327,27 @@ static uint32_t an_new_id(an_ctx *c)
 
 static bool an_is_numeric(sql_type t)
 {
-	return t == SQL_TYPE_BIGINT || t == SQL_TYPE_DOUBLE;
+	return t == SQL_TYPE_BIGINT || t == SQL_TYPE_DOUBLE || sql_type_is_decimal(t);
+}
+
+/* The decimal type a bigint operand takes next to a decimal, as Spark's
+ * DecimalPrecision does: an integer literal the fewest digits that hold it
+ * (literalPickMinimumPrecision: 1 is decimal(1,0)), any other bigint
+ * decimal(20,0).  Other types are returned as they are. */
+static sql_type an_decimal_operand(const sql_expr *e)
+{
+	if (e->type != SQL_TYPE_BIGINT)
+		return e->type;
+	if (e->kind == SQL_EXPR_LITERAL && !e->value.null && e->value.type == SQL_TYPE_BIGINT) {
+		uint64_t m = e->value.u.i < 0 ? 0 - (uint64_t)e->value.u.i : (uint64_t)e->value.u.i;
+		unsigned digits = 1;
+		while (m >= 10) {
+			m /= 10;
+			digits++;
+		}
+		return sql_type_decimal(digits, 0);
+	}
+	return sql_type_decimal(20, 0);
 }
 
 static bool an_is_null_literal(const sql_expr *e)
@@ -595,10 +623,16 @@ static int an_need_boolean(an_ctx *c, sql_expr **slot, const char *what)
 /* Coerce args[from..] of E to one common type for a comparison-like operator. */
 static int an_compare_types(an_ctx *c, sql_expr *e, uint32_t from, uint32_t to, sql_type *common)
 {
-	sql_type t = e->args[from]->type;
+	bool dec = false;
+
+	/* Next to a decimal, an integer literal is the smallest decimal that
+	 * holds it, so l_quantity < 24 compares as decimal(15,2). */
+	for (uint32_t i = from; i < to; i++)
+		dec |= sql_type_is_decimal(e->args[i]->type);
+	sql_type t = dec ? an_decimal_operand(e->args[from]) : e->args[from]->type;
 
 	for (uint32_t i = from + 1; i < to; i++) {
-		sql_type u = e->args[i]->type, r;
+		sql_type u = dec ? an_decimal_operand(e->args[i]) : e->args[i]->type, r;
 
 		if (sql_type_common(t, u, &r) != 0)
 			return an_fail(c, e->line, e->col, "cannot compare %s with %s",
@@ -660,12 +694,40 @@ static int an_binary(an_ctx *c, sql_expr *e)
 	if (!an_is_numeric(l) || !an_is_numeric(r))
 		return an_fail(c, e->line, e->col, "cannot apply %s to %s and %s", op,
 			       sql_type_name(e->args[0]->type), sql_type_name(e->args[1]->type));
+	if ((sql_type_is_decimal(l) || sql_type_is_decimal(r)) && l != SQL_TYPE_DOUBLE &&
+	    r != SQL_TYPE_DOUBLE) {
+		/* Spark's DecimalPrecision: a bigint operand becomes a decimal
+		 * (an_decimal_operand), each operand keeps its own precision and
+		 * scale, and the result type follows from both. */
+		if (!sql_type_is_decimal(l))
+			l = e->args[0]->type == SQL_TYPE_BIGINT ? an_decimal_operand(e->args[0])
+								: sql_type_decimal(20, 0);
+		if (!sql_type_is_decimal(r))
+			r = e->args[1]->type == SQL_TYPE_BIGINT ? an_decimal_operand(e->args[1])
+								: sql_type_decimal(20, 0);
+		an_coerce(c, &e->args[0], l);
+		an_coerce(c, &e->args[1], r);
+		e->type = sql_decimal_result_type(e->op, l, r);
+		return 0;
+	}
 	t = (l == SQL_TYPE_DOUBLE || r == SQL_TYPE_DOUBLE || e->op == SQL_OP_DIV) ? SQL_TYPE_DOUBLE
 										 : SQL_TYPE_BIGINT;
 	an_coerce(c, &e->args[0], t);
 	an_coerce(c, &e->args[1], t);
 	e->type = t;
 	return 0;
+}
+
+/* The type E contributes to a common type (CASE branches, coalesce): next
+ * to a decimal, an integer literal that fits 32 bits is Spark's IntegerType,
+ * decimal(10,0), so CASE WHEN ... THEN l_discount ELSE 0 END stays
+ * decimal(15,2) as in Spark; other types are their own. */
+static sql_type an_wider_operand(const sql_expr *e, bool dec)
+{
+	if (dec && e->type == SQL_TYPE_BIGINT && e->kind == SQL_EXPR_LITERAL && !e->value.null &&
+	    e->value.u.i >= INT32_MIN && e->value.u.i <= INT32_MAX)
+		return sql_type_decimal(10, 0);
+	return e->type;
 }
 
 static int an_case(an_ctx *c, sql_expr *e)
@@ -694,13 +756,18 @@ static int an_case(an_ctx *c, sql_expr *e)
 				return -EINVAL;
 	}
 	/* THEN values, then the ELSE value, meet at one result type */
+	bool dec = false;
+	for (uint32_t i = first + 1; i < end; i += 2)
+		dec |= sql_type_is_decimal(e->args[i]->type);
+	if (e->case_else)
+		dec |= sql_type_is_decimal(e->args[e->nargs - 1]->type);
 	for (uint32_t i = first + 1; i <= e->nargs; i += 2) {
 		/* k walks the THEN values (i < end), then the ELSE value once */
 		uint32_t k = i < end ? i : e->nargs - 1;
 
 		if (i >= end && !e->case_else)
 			break;
-		if (sql_type_common(rt, e->args[k]->type, &r) != 0)
+		if (sql_type_common(rt, an_wider_operand(e->args[k], dec), &r) != 0)
 			return an_fail(c, e->args[k]->line, e->args[k]->col,
 				       "CASE branches have incompatible types %s and %s",
 				       sql_type_name(rt), sql_type_name(e->args[k]->type));
@@ -723,6 +790,9 @@ static int an_func(an_ctx *c, sql_expr *e, an_scope *s)
 	const char *why = NULL;
 	int rc;
 
+	if (e->func == SQL_FUNC_INTERVAL)
+		return an_fail(c, e->line, e->col, "an interval can only be added to or subtracted "
+			       "from a date or timestamp");
 	if (fi == NULL)
 		return an_unknown_function(c, e);
 	if ((int)e->nargs < fi->min_args || (fi->max_args >= 0 && (int)e->nargs > fi->max_args)) {
@@ -740,11 +810,32 @@ static int an_func(an_ctx *c, sql_expr *e, an_scope *s)
 	rc = an_args(c, e, s, 0);
 	if (rc)
 		return rc;
+	bool dec = false;
 	for (uint32_t i = 0; i < e->nargs; i++)
-		types[i] = e->args[i]->type;
+		dec |= sql_type_is_decimal(e->args[i]->type);
+	for (uint32_t i = 0; i < e->nargs; i++)
+		types[i] = fi->id == SQL_FUNC_COALESCE ? an_wider_operand(e->args[i], dec)
+						       : e->args[i]->type;
 	if (sql_func_type(fi->id, types, e->nargs, &e->type, &why) != 0)
 		return an_fail(c, e->line, e->col, "%s: %s", fi->name, why ? why : "wrong argument types");
 	e->func = fi->id;
+	if (fi->id == SQL_FUNC_ROUND && sql_type_is_decimal(e->type)) {
+		/* Spark's Round of decimal(p,s) to n digits: decimal(p - s + 1 +
+		 * min(s, n), min(s, n)), or for n < 0 decimal(max(p - s + 1, 1 - n), 0);
+		 * n must be a constant. */
+		sql_value n = {.type = SQL_TYPE_BIGINT};
+		if (e->nargs == 2 && (sql_eval_const(c->a, e->args[1], &n) || n.null))
+			return an_fail(c, e->line, e->col, "round: the scale must be a constant");
+		int p = (int)sql_type_precision(e->type), sc = (int)sql_type_scale(e->type);
+		int64_t want = e->nargs == 2 ? n.u.i : 0;
+		if (want < 0) {
+			int64_t np = p - sc + 1 > 1 - want ? p - sc + 1 : 1 - want;
+			e->type = sql_decimal_bounded(np > 38 ? 38 : (int)np, 0);
+		} else {
+			int ns = want < sc ? (int)want : sc;
+			e->type = sql_decimal_bounded(p - sc + 1 + ns, ns);
+		}
+	}
 	if (fi->id == SQL_FUNC_COALESCE)
 		for (uint32_t i = 0; i < e->nargs; i++)
 			an_coerce(c, &e->args[i], e->type);
@@ -795,6 +886,14 @@ static int an_agg(an_ctx *c, sql_expr *e, an_scope *s)
 		if (!an_is_numeric(t))
 			return an_fail(c, e->line, e->col, "%s needs a number, not %s", name,
 				       sql_type_name(t));
+		if (sql_type_is_decimal(t)) {
+			/* Spark: sum of decimal(p,s) is decimal(p+10,s), avg is
+			 * decimal(p+4,s+4), both capped at 38. */
+			int p = (int)sql_type_precision(t), sc = (int)sql_type_scale(t);
+			e->type = e->agg == SQL_AGG_AVG ? sql_decimal_bounded(p + 4, sc + 4)
+							: sql_decimal_bounded(p + 10, sc);
+			break;
+		}
 		e->type = e->agg == SQL_AGG_AVG ? SQL_TYPE_DOUBLE : t;
 		break;
 	default:
@@ -887,6 +986,106 @@ static int an_subquery(an_ctx *c, sql_expr *e, an_scope *s)
 	}
 }
 
+/* ---- intervals ------------------------------------------------------------------------ */
+
+static bool an_is_interval(const sql_expr *e)
+{
+	return e->kind == SQL_EXPR_FUNC && e->func == SQL_FUNC_INTERVAL && !e->resolved;
+}
+
+static sql_expr *an_bigint(an_ctx *c, int64_t v, uint32_t line, uint32_t col)
+{
+	sql_expr *e = sql_expr_new(c->a, SQL_EXPR_LITERAL, line, col);
+
+	e->value.type = e->type = SQL_TYPE_BIGINT;
+	e->value.u.i = v;
+	e->resolved = true;
+	return e;
+}
+
+/* A resolved call of FUNC (NAME, as plans print it) on X and the bigints V. */
+static sql_expr *an_call(an_ctx *c, sql_func func, const char *name, sql_type type, sql_expr *x,
+			 const int64_t *v, uint32_t nv)
+{
+	sql_expr *e = sql_expr_new(c->a, SQL_EXPR_FUNC, x->line, x->col);
+
+	e->func = func;
+	e->name = name;
+	e->type = type;
+	e->resolved = true;
+	e->nargs = nv + 1;
+	e->args = sql_arena_alloc(c->a, (nv + 1) * sizeof *e->args);
+	e->args[0] = x;
+	for (uint32_t i = 0; i < nv; i++)
+		e->args[i + 1] = an_bigint(c, v[i], x->line, x->col);
+	return e;
+}
+
+/* x + interval, interval + x, x - interval: X a date or a timestamp.  As
+ * Spark: months first (add_months, the day clamped to the month's end),
+ * then days, then the time.  A date plus whole days and months stays a
+ * date (date_add, add_months); anything with a time is a timestamp
+ * (time_add). */
+static int an_interval_arith(an_ctx *c, sql_expr **slot, an_scope *s)
+{
+	sql_expr *e = *slot, *iv, **xslot, *x;
+	bool left = an_is_interval(e->args[0]);
+	int64_t months, days, micros, total;
+	sql_type t;
+	int rc;
+
+	iv = left ? e->args[0] : e->args[1];
+	xslot = left ? &e->args[1] : &e->args[0];
+	if ((e->op != SQL_OP_ADD && e->op != SQL_OP_SUB) || an_is_interval(*xslot) ||
+	    (left && e->op == SQL_OP_SUB))
+		return an_fail(c, e->line, e->col, "an interval can only be added to or "
+			       "subtracted from a date or timestamp");
+	rc = an_expr(c, xslot, s);
+	if (rc)
+		return rc;
+	t = (*xslot)->type;
+	if (t == SQL_TYPE_NULL) {
+		an_coerce(c, xslot, SQL_TYPE_DATE);
+		t = SQL_TYPE_DATE;
+	}
+	if (t != SQL_TYPE_DATE && t != SQL_TYPE_TIMESTAMP)
+		return an_fail(c, e->line, e->col, "an interval can only be added to or "
+			       "subtracted from a date or timestamp, not %s", sql_type_name(t));
+	months = iv->args[0]->value.u.i;
+	days = iv->args[1]->value.u.i;
+	micros = iv->args[2]->value.u.i;
+	if (e->op == SQL_OP_SUB) {
+		if (months == INT64_MIN || days == INT64_MIN || micros == INT64_MIN)
+			return an_fail(c, e->line, e->col, "interval out of range");
+		months = -months;
+		days = -days;
+		micros = -micros;
+	}
+	if (months > INT32_MAX || months < INT32_MIN)
+		return an_fail(c, e->line, e->col, "interval out of range");
+	x = *xslot;
+	if (t == SQL_TYPE_DATE && micros == 0) {
+		if (months)
+			x = an_call(c, SQL_FUNC_ADD_MONTHS, "add_months", SQL_TYPE_DATE, x, &months, 1);
+		if (days)
+			x = an_call(c, SQL_FUNC_DATE_ADD, "date_add", SQL_TYPE_DATE, x, &days, 1);
+	} else {
+		int64_t v[2];
+
+		if (__builtin_mul_overflow(days, INT64_C(86400000000), &total) ||
+		    __builtin_add_overflow(total, micros, &total))
+			return an_fail(c, e->line, e->col, "interval out of range");
+		an_coerce(c, xslot, SQL_TYPE_TIMESTAMP);
+		v[0] = months;
+		v[1] = total;
+		x = an_call(c, SQL_FUNC_TIME_ADD, "time_add", SQL_TYPE_TIMESTAMP, *xslot, v, 2);
+	}
+	x->line = e->line;
+	x->col = e->col;
+	*slot = x;
+	return 0;
+}
+
 static int an_expr(an_ctx *c, sql_expr **slot, an_scope *s)
 {
 	sql_expr *e = *slot;
@@ -941,6 +1140,10 @@ static int an_expr(an_ctx *c, sql_expr **slot, an_scope *s)
 		e->type = t;
 		break;
 	case SQL_EXPR_BINARY:
+		if (an_is_interval(e->args[0]) || an_is_interval(e->args[1])) {
+			rc = an_interval_arith(c, slot, s);
+			break;
+		}
 		rc = an_args(c, e, s, 0);
 		if (rc == 0)
 			rc = an_binary(c, e);
@@ -1276,6 +1479,126 @@ static sql_plan *an_copy_plan(an_ctx *c, const sql_plan *p)
 	return q;
 }
 
+/* ---- column aliases and views -------------------------------------------------------------- */
+
+/* ALIAS node P names its child's columns (P->alias_columns): a PROJECT of
+ * new attributes goes between, as Spark's UnresolvedSubqueryColumnAliases
+ * becomes, so the names outlive the aliases the optimizer removes. */
+static int an_alias_columns(an_ctx *c, sql_plan *p)
+{
+	sql_plan *child = p->child[0], *proj;
+
+	if (p->nalias_columns == 0)
+		return 0;
+	if (p->nalias_columns != child->noutput)
+		return an_fail(c, p->line, p->col, "\"%s\" names %u columns but its query has %u",
+			       p->alias ? p->alias : "?", p->nalias_columns, child->noutput);
+	proj = sql_plan_new(c->a, SQL_PLAN_PROJECT, p->line, p->col);
+	proj->child[0] = child;
+	proj->nexprs = child->noutput;
+	proj->exprs = sql_arena_alloc(c->a, (child->noutput + 1) * sizeof *proj->exprs);
+	for (uint32_t i = 0; i < child->noutput; i++)
+		proj->exprs[i] = an_alias(c, an_column_ref(c, child->output, i, p->line, p->col),
+					  p->alias_columns[i]);
+	if (sql_plan_compute_output(c->a, proj))
+		return an_fail(c, p->line, p->col, "cannot name the columns of \"%s\"", p->alias);
+	p->child[0] = proj;
+	/* Applied: a second analysis of this node must not rename again. */
+	p->nalias_columns = 0;
+	return 0;
+}
+
+#define AN_MAX_VIEWS 32
+
+/* The view NAME (as written: WRITTEN), defined by TEXT and column names
+ * COLS, read at LINE:COL: its query parsed and analyzed in place of the
+ * name, under a SubqueryAlias ALIAS (or the view's name).  A persistent
+ * view (PERSISTENT) sees no WITH query and no temporary view of the
+ * statement that reads it, only tables; a temporary one no WITH query. */
+static int an_view(an_ctx *c, sql_plan **slot, const char *name, const char *written,
+		   const char *text, const char *const *cols, uint32_t ncols, bool persistent,
+		   const char *alias, uint32_t line, uint32_t col)
+{
+	char *copy = sql_arena_strdup(c->a, text);
+	sql_error verr = { 0 };
+	sql_script sc;
+	sql_plan *al;
+	an_cte *saved = c->ctes;
+	bool saved_temp = c->no_temp_views;
+	int rc;
+
+	if (c->views >= AN_MAX_VIEWS) {
+		c->view_loop = true;
+		return an_fail(c, line, col, "views nested more than %d deep in \"%s\" "
+			       "(does a view read itself?)", AN_MAX_VIEWS, written);
+	}
+	rc = sql_parse(c->a, copy, strlen(copy), &sc, &verr);
+	if (rc == 0 && (sc.nstmts != 1 || sc.stmts[0]->kind != SQL_STMT_SELECT))
+		sql_error_set(&verr, 1, 1, "not one query");
+	if (rc || sc.nstmts != 1 || sc.stmts[0]->kind != SQL_STMT_SELECT) {
+		char why[sizeof verr.message + 64];
+
+		sql_error_format(&verr, why, sizeof why);
+		return an_fail(c, line, col, "view \"%s\" cannot be read: %s", written, why);
+	}
+	al = sql_plan_new(c->a, SQL_PLAN_ALIAS, line, col);
+	al->alias = alias ? alias : name;
+	al->child[0] = sc.stmts[0]->query;
+	if (ncols) {
+		al->alias_columns = sql_arena_alloc(c->a, ncols * sizeof *al->alias_columns);
+		for (uint32_t i = 0; i < ncols; i++)
+			al->alias_columns[i] = sql_arena_strdup(c->a, cols[i]);
+		al->nalias_columns = ncols;
+	}
+	c->ctes = NULL;
+	c->no_temp_views = saved_temp || persistent;
+	c->views++;
+	rc = an_plan(c, &al);
+	c->views--;
+	c->ctes = saved;
+	c->no_temp_views = saved_temp;
+	if (rc) {
+		/* The place is the view's name; what went wrong, inside it. */
+		char why[sizeof c->err->message];
+
+		sql_error_format(c->err, why, sizeof why);
+		if (c->view_loop) {
+			c->err->line = line;
+			c->err->col = col;
+		} else {
+			sql_error_set(c->err, line, col, "in view \"%.*s\": %.*s", 200, written,
+				      (int)(sizeof why - 220), why);
+		}
+		return rc;
+	}
+	*slot = al;
+	return 0;
+}
+
+/* The persistent view PLATFORM.DB.NAME into *V (store_view_clear() it):
+ * 0, or -ENOENT when there is none or the caller may not see its database
+ * (the name is then resolved as a table). */
+static int an_view_get(an_ctx *c, unsigned platform, const char *db, const char *name,
+		       store_view *v)
+{
+	store_txn *txn = NULL;
+	int rc;
+
+	memset(v, 0, sizeof *v);
+	if (!store_name_valid(db, NULL) || !store_name_valid(name, NULL))
+		return -ENOENT;
+	rc = store_read_begin(c->cat->platforms[platform].store, &txn);
+	if (rc)
+		return -ENOENT;   /* an_table_get reports the metastore */
+	rc = store_view_get(txn, db, name, v);
+	store_commit(txn);
+	if (rc == 0 && an_access(c, platform, db, NULL, 0, 0, 0) != 0) {
+		store_view_clear(v);
+		rc = -ENOENT;
+	}
+	return rc == 0 ? 0 : -ENOENT;
+}
+
 /* Resolve a relation name: a CTE (single name) or a table. */
 static int an_relation(an_ctx *c, sql_plan **slot, const char *alias)
 {
@@ -1291,8 +1614,20 @@ static int an_relation(an_ctx *c, sql_plan **slot, const char *alias)
 		an_cte *saved = c->ctes;
 		sql_plan *body, *al;
 
-		if (x == NULL)
+		if (x == NULL) {
+			const char *text, *const *cols;
+			uint32_t ncols;
+
+			if (sql_temp_view_get(c->cat->temp_views, p->names[0], &text, &cols,
+					      &ncols) == 0) {
+				if (c->no_temp_views)
+					return an_fail(c, p->line, p->col, "a persistent view cannot "
+						       "read temporary view \"%s\"", written);
+				return an_view(c, slot, p->names[0], written, text, cols, ncols,
+					       false, alias, p->line, p->col);
+			}
 			return an_fail(c, p->line, p->col, "unknown table \"%s\"", written);
+		}
 		body = an_copy_plan(c, x->def);
 		c->ctes = x->scope;
 		rc = an_plan(c, &body);
@@ -1316,6 +1651,17 @@ static int an_relation(an_ctx *c, sql_plan **slot, const char *alias)
 	rc = an_table_name(c, p->names, p->nnames, p->line, p->col, &platform, &db, &table);
 	if (rc)
 		return rc;
+	{
+		store_view v;
+
+		if (an_view_get(c, platform, db, table, &v) == 0) {
+			rc = an_view(c, slot, v.name, written, v.text,
+				     (const char *const *)v.columns, v.ncolumns, true, alias, p->line,
+				     p->col);
+			store_view_clear(&v);
+			return rc;
+		}
+	}
 	rc = an_table_get(c, platform, db, table, SQL_PRIV_SELECT, written, p->line, p->col, &t);
 	if (rc)
 		return rc;
@@ -1750,8 +2096,12 @@ static int an_join(an_ctx *c, sql_plan *p)
 	uint32_t nconj, nleft = p->child[0]->noutput, cap = 0, rcap = 0;
 	int rc;
 
+	p->lkeys = p->rkeys = NULL;
+	p->nkeys = 0;
+	/* CROSS JOIN and FROM a, b: no condition.  The optimizer may still
+	 * find keys for it in the WHERE clause. */
 	if (p->cond == NULL)
-		return an_fail(c, p->line, p->col, "only equi-joins are supported (the join has no ON)");
+		return sql_plan_compute_output(c->a, p);
 	s.attrs = an_input(c->a, p, &s.n);
 	rc = an_expr(c, &p->cond, &s);
 	if (rc)
@@ -1760,8 +2110,6 @@ static int an_join(an_ctx *c, sql_plan *p)
 	if (rc)
 		return rc;
 	sql_expr_conjuncts(c->a, p->cond, &conj, &nconj);
-	p->lkeys = p->rkeys = NULL;
-	p->nkeys = 0;
 	for (uint32_t i = 0; i < nconj; i++) {
 		sql_expr *e = conj[i];
 
@@ -1791,9 +2139,8 @@ static int an_join(an_ctx *c, sql_plan *p)
 		}
 		residual = sql_expr_and(c->a, residual, e);
 	}
-	if (p->nkeys == 0)
-		return an_fail(c, p->cond->line, p->cond->col,
-			       "only equi-joins are supported (no equality between the two sides)");
+	/* Without an equality between the sides the join compares every
+	 * pair of rows (a nested loop): allowed, as Spark allows it. */
 	p->cond = residual;
 	return sql_plan_compute_output(c->a, p);
 }
@@ -1864,11 +2211,14 @@ static int an_values(an_ctx *c, sql_plan *p)
 	p->noutput = ncols;
 	for (uint32_t k = 0; k < ncols; k++) {
 		sql_type t = SQL_TYPE_NULL;
+		bool dec = false;
 
+		for (uint32_t r = 0; r < p->nrows; r++)
+			dec |= sql_type_is_decimal(p->rows[r][k]->type);
 		for (uint32_t r = 0; r < p->nrows; r++) {
 			sql_expr *e = p->rows[r][k];
 
-			if (sql_type_common(t, e->type, &t) != 0)
+			if (sql_type_common(t, an_wider_operand(e, dec), &t) != 0)
 				return an_fail(c, e->line, e->col,
 					       "VALUES column %u mixes %s and %s", k + 1,
 					       sql_type_name(p->rows[0][k]->type), sql_type_name(e->type));
@@ -1944,6 +2294,16 @@ static int an_plan(an_ctx *c, sql_plan **slot)
 			if (p->child[0]->kind == SQL_PLAN_CTE_REF)
 				p->child[0]->nnames = 1;
 			rc = an_relation(c, &p->child[0], p->alias);
+			if (rc == 0 && p->nalias_columns) {
+				/* t AS x (a, b): the relation's alias names its columns. */
+				sql_plan *r = p->child[0];
+
+				r->alias_columns = p->alias_columns;
+				r->nalias_columns = p->nalias_columns;
+				rc = an_alias_columns(c, r);
+				if (rc == 0)
+					rc = sql_plan_compute_output(c->a, r);
+			}
 			if (rc == 0)
 				*slot = p->child[0];
 			goto out;
@@ -2032,8 +2392,12 @@ static int an_plan(an_ctx *c, sql_plan **slot)
 		else
 			rc = sql_plan_compute_output(c->a, p);
 		break;
-	case SQL_PLAN_DISTINCT:
 	case SQL_PLAN_ALIAS:
+		rc = an_alias_columns(c, p);
+		if (rc == 0)
+			rc = sql_plan_compute_output(c->a, p);
+		break;
+	case SQL_PLAN_DISTINCT:
 		rc = sql_plan_compute_output(c->a, p);
 		break;
 	case SQL_PLAN_UNION:
@@ -2384,6 +2748,137 @@ static int an_create_table(an_ctx *c, sql_stmt *st)
 	return 0;
 }
 
+/* Where a persistent view's name is: 0 with the database checked to exist
+ * and be visible (needing PRIVS on it), and *KIND what the name is now:
+ * 0 nothing, 1 a view, 2 a table. */
+static int an_view_target(an_ctx *c, const sql_stmt *st, unsigned privs, unsigned *platform,
+			  const char **db, const char **name, int *kind)
+{
+	store_txn *txn = NULL;
+	store_database d;
+	store_view v;
+	store_table t;
+	int rc;
+
+	rc = an_table_name(c, st->target, st->ntarget, st->line, st->col, platform, db, name);
+	if (rc)
+		return rc;
+	rc = store_read_begin(c->cat->platforms[*platform].store, &txn);
+	if (rc) {
+		sql_error_set(c->err, st->line, st->col, "cannot read the metastore: %s",
+			      store_strerror(rc));
+		return rc;
+	}
+	rc = store_database_get(txn, *db, &d);
+	if (rc == 0)
+		rc = an_access(c, *platform, d.name, NULL, privs, st->line, st->col);
+	if (rc == -EACCES) {
+		store_commit(txn);
+		return rc;
+	}
+	if (rc) {
+		store_commit(txn);
+		return an_fail(c, st->line, st->col, "unknown database \"%s\"", *db);
+	}
+	*kind = 0;
+	if (store_view_get(txn, *db, *name, &v) == 0) {
+		*kind = 1;
+		store_view_clear(&v);
+	} else if (store_table_get(txn, *db, *name, &t) == 0) {
+		*kind = 2;
+		store_table_clear(&t);
+	}
+	store_commit(txn);
+	return 0;
+}
+
+/* CREATE [OR REPLACE] [TEMPORARY] VIEW: the name, and the query analyzed
+ * as the view will be read (under its name and column list). */
+static int an_create_view(an_ctx *c, sql_stmt *st)
+{
+	const char *written = an_joined_name(c, st->target, st->ntarget), *db, *name;
+	unsigned platform = 0;
+	int kind = 0, rc;
+	sql_plan *al;
+
+	if (st->temporary) {
+		if (st->ntarget != 1)
+			return an_fail(c, st->line, st->col, "a temporary view's name has one part, "
+				       "not \"%s\"", written);
+		name = st->target[0];
+		if (!store_name_valid(name, NULL))
+			return an_fail(c, st->line, st->col, "bad view name \"%s\"", name);
+		if (!st->or_replace && !st->if_not_exists) {
+			const char *text, *const *cols;
+			uint32_t n;
+
+			if (sql_temp_view_get(c->cat->temp_views, name, &text, &cols, &n) == 0)
+				return an_fail(c, st->line, st->col,
+					       "temporary view \"%s\" already exists", name);
+		}
+	} else {
+		rc = an_view_target(c, st, SQL_PRIV_CREATE, &platform, &db, &name, &kind);
+		if (rc)
+			return rc;
+		if (kind == 2)
+			return an_fail(c, st->line, st->col, "\"%s\" is a table, not a view", written);
+		if (kind == 1 && !st->or_replace && !st->if_not_exists)
+			return an_fail(c, st->line, st->col, "view \"%s\" already exists", written);
+		c->no_temp_views = true;
+	}
+	for (uint32_t i = 0; i < st->ncolumns; i++)
+		if (!store_name_valid(st->columns[i].name, NULL))
+			return an_fail(c, st->columns[i].line, st->columns[i].col,
+				       "bad column name \"%s\"", st->columns[i].name);
+	al = sql_plan_new(c->a, SQL_PLAN_ALIAS, st->line, st->col);
+	al->alias = name;
+	al->child[0] = st->query;
+	if (st->ncolumns) {
+		al->alias_columns = sql_arena_alloc(c->a, st->ncolumns * sizeof *al->alias_columns);
+		for (uint32_t i = 0; i < st->ncolumns; i++)
+			al->alias_columns[i] = st->columns[i].name;
+		al->nalias_columns = st->ncolumns;
+	}
+	rc = an_plan(c, &al);
+	c->no_temp_views = false;
+	if (rc)
+		return rc;
+	for (uint32_t i = 0; i < al->noutput; i++)
+		for (uint32_t j = 0; j < i; j++)
+			if (strcasecmp(al->output[i].name, al->output[j].name) == 0)
+				return an_fail(c, st->line, st->col, "view \"%s\" has two columns "
+					       "named \"%s\": name them (AS, or a column list)",
+					       written, al->output[i].name);
+	st->query = al;
+	return 0;
+}
+
+/* DROP VIEW [IF EXISTS]: a one-part name is a temporary view. */
+static int an_drop_view(an_ctx *c, const sql_stmt *st)
+{
+	const char *written = an_joined_name(c, st->target, st->ntarget), *db, *name;
+	unsigned platform = 0;
+	int kind = 0, rc;
+
+	if (st->ntarget == 1) {
+		const char *text, *const *cols;
+		uint32_t n;
+
+		if (sql_temp_view_get(c->cat->temp_views, st->target[0], &text, &cols, &n) != 0 &&
+		    !st->if_exists)
+			return an_fail(c, st->line, st->col, "unknown temporary view \"%s\"", written);
+		return 0;
+	}
+	rc = an_view_target(c, st, 0, &platform, &db, &name, &kind);
+	if (rc)
+		return rc;
+	if (kind == 2)
+		return an_fail(c, st->line, st->col, "\"%s\" is a table: use DROP TABLE", written);
+	if (kind == 0 && !st->if_exists)
+		return an_fail(c, st->line, st->col, "unknown view \"%s\"", written);
+	return 0;
+}
+
 int sql_analyze(sql_arena *a, const sql_catalog *cat, sql_stmt *stmt, sql_error *err)
 {
 	an_ctx c = { .a = a, .cat = cat, .err = err, .next_id = 1 };
@@ -2405,6 +2900,36 @@ int sql_analyze(sql_arena *a, const sql_catalog *cat, sql_stmt *stmt, sql_error 
 	case SQL_STMT_CREATE_TABLE:
 	case SQL_STMT_CREATE_TABLE_AS:
 		return an_create_table(&c, stmt);
+	case SQL_STMT_CREATE_VIEW:
+		return an_create_view(&c, stmt);
+	case SQL_STMT_DROP_VIEW:
+		return an_drop_view(&c, stmt);
+	case SQL_STMT_SHOW_VIEWS: {
+		/* The database must exist and be visible. */
+		store_txn *txn = NULL;
+		store_database d;
+		const char *db = stmt->target[stmt->ntarget - 1];
+
+		if (stmt->ntarget == 2 && an_platform(&c, stmt->target[0], &platform) == NULL)
+			return an_fail(&c, stmt->line, stmt->col, "unknown platform \"%s\"",
+				       stmt->target[0]);
+		if (stmt->ntarget != 2)
+			platform = cat->default_platform;
+		if (platform >= cat->nplatforms)
+			return an_fail(&c, stmt->line, stmt->col, "no platform for \"%s\"", db);
+		rc = store_read_begin(cat->platforms[platform].store, &txn);
+		if (rc == 0) {
+			rc = store_database_get(txn, db, &d);
+			store_commit(txn);
+		}
+		if (rc == 0)
+			rc = an_access(&c, platform, db, NULL, 0, stmt->line, stmt->col);
+		if (rc == -EACCES)
+			return rc;
+		if (rc)
+			return an_fail(&c, stmt->line, stmt->col, "unknown database \"%s\"", db);
+		return 0;
+	}
 	case SQL_STMT_DROP_TABLE:
 		rc = an_table_exists(&c, stmt, &exists);
 		if (rc == 0 && !exists && !stmt->if_exists)

@@ -7,6 +7,9 @@
  *   - x IN (list) is NULL when nothing matched and the list holds a NULL;
  *   - division or remainder by zero is NULL, not an error;
  *   - bigint arithmetic wraps on overflow, as Java's long does;
+ *   - decimal arithmetic is exact, rounded HALF_UP into the result type the
+ *     analyzer gave (Spark's DecimalPrecision rules), and a result that does
+ *     not fit that type is NULL;
  *   - operands of different types are coerced with sql_type_common() (the
  *     analyzer normally inserts the casts; this is the safety net), and every
  *     result is cast to the expression's resolved type.
@@ -116,6 +119,31 @@ static int sql_eval_arith(sql_arena *a, const sql_expr *e, sql_value l, sql_valu
 		return -EINVAL;
 	if (sql_is_null(&l) || sql_is_null(&r)) {
 		*out = sql_null_of(t);
+		return 0;
+	}
+	if (sql_type_is_decimal(t)) {
+		/* Each operand keeps its own precision and scale (a bigint is
+		 * decimal(20,0)); the exact result is rounded into T. */
+		sql_value *ops[2] = {&l, &r};
+		for (int i = 0; i < 2; i++) {
+			if (sql_type_is_decimal(ops[i]->type))
+				continue;
+			int rc = sql_value_cast(a, ops[i], sql_type_decimal(38, 0), ops[i]);
+			if (rc)
+				return rc;
+			if (ops[i]->null) {
+				*out = sql_null_of(t);
+				return 0;
+			}
+		}
+		sql_value v = {.type = t};
+		int rc = sql_decimal_arith(e->op, l.u.dec, sql_type_scale(l.type), r.u.dec,
+					   sql_type_scale(r.type), t, &v.u.dec);
+		if (rc == -ERANGE || rc == -EDOM)
+			v.null = true;   /* overflow and division by zero are NULL */
+		else if (rc)
+			return rc;
+		*out = v;
 		return 0;
 	}
 	if (t == SQL_TYPE_DATE) {
@@ -238,7 +266,9 @@ static int sql_eval_unary(sql_arena *a, const sql_expr *e, const sql_value *row,
 		*out = sql_null_of(e->type ? e->type : v.type);
 		return 0;
 	}
-	if (v.type == SQL_TYPE_BIGINT)
+	if (sql_type_is_decimal(v.type))
+		v.u.dec = -v.u.dec;
+	else if (v.type == SQL_TYPE_BIGINT)
 		v.u.i = (int64_t)(0 - (uint64_t)v.u.i);
 	else if (v.type == SQL_TYPE_DOUBLE)
 		v.u.d = -v.u.d;

@@ -26,7 +26,8 @@
  * threads means one, so plans that never met the physical planner still run.
  *
  * Semantics.  NULL keys group together in GROUP BY and DISTINCT but never
- * match in a join; a global aggregate (no GROUP BY) yields one row even over
+ * match in a join (a null-aware anti join aside, see JOIN); a global
+ * aggregate (no GROUP BY) yields one row even over
  * no input; count(x) counts non-NULL x; sum/min/max of only NULLs is NULL;
  * sum keeps bigint as bigint (wrapping) and double as double; avg is a double.
  */
@@ -104,6 +105,16 @@ static uint64_t exec_hash_value(const sql_value *v)
 	case SQL_TYPE_BOOLEAN:
 		return exec_mix(v->u.b + 1);
 	default:
+		if (sql_type_is_decimal(v->type)) {
+			/* Equal decimals of any scales (1.5 and 1.50) convert to
+			 * the same double, the correctly rounded one, so they
+			 * hash equal; distinct values almost never collide. */
+			double d = sql_decimal_to_double(v->u.dec, sql_type_scale(v->type));
+			uint64_t bits;
+			d = d == 0 ? 0.0 : d;
+			memcpy(&bits, &d, sizeof bits);
+			return exec_mix(bits ^ UINT64_C(0x5bd1e9955bd1e995));
+		}
 		return exec_mix((uint64_t)v->u.i);
 	}
 }
@@ -1097,6 +1108,8 @@ typedef struct exec_agg_state {
 	int64_t count;
 	int64_t i;
 	double d;
+	sql_int128 dec;           /* decimal sum/avg: unscaled, at the argument's scale */
+	bool overflow;            /* the decimal sum left 38 digits: the result is NULL */
 	sql_value v;              /* min/max */
 	bool has;
 } exec_agg_state;
@@ -1225,7 +1238,17 @@ static int exec_agg_update(exec_agg *g, uint32_t group, const sql_value *row)
 		case SQL_AGG_SUM:
 		case SQL_AGG_AVG:
 			st->count++;
-			if (e->agg == SQL_AGG_SUM && e->type == SQL_TYPE_BIGINT && v.type == SQL_TYPE_BIGINT)
+			if (sql_type_is_decimal(e->type) && sql_type_is_decimal(v.type)) {
+				/* Exact: every value has the argument's scale.  The
+				 * sum's type is decimal(p+10,s) (at most 38 digits),
+				 * as Spark's; a sum that leaves it once is NULL. */
+				unsigned p = sql_type_precision(e->args[0]->type) + 10;
+				sql_int128 lim = sql_decimal_pow10(p < 38 ? p : 38);
+				if (__builtin_add_overflow(st->dec, v.u.dec, &st->dec) ||
+				    st->dec >= lim || st->dec <= -lim)
+					st->overflow = true;
+			} else if (e->agg == SQL_AGG_SUM && e->type == SQL_TYPE_BIGINT &&
+				   v.type == SQL_TYPE_BIGINT)
 				st->i = (int64_t)((uint64_t)st->i + (uint64_t)v.u.i);
 			else if ((rc = sql_value_cast(NULL, &v, SQL_TYPE_DOUBLE, &v)) == 0 && !v.null)
 				st->d += v.u.d;
@@ -1260,15 +1283,34 @@ static sql_value exec_agg_result(const sql_expr *e, const exec_agg_state *st)
 		if (!st->count)
 			break;
 		r.null = false;
-		if (e->type == SQL_TYPE_BIGINT)
+		if (sql_type_is_decimal(e->type)) {
+			unsigned sc = sql_type_scale(e->args[0]->type);
+			r.null = st->overflow || !sql_decimal_rescale(st->dec, sc, e->type, &r.u.dec);
+		} else if (e->type == SQL_TYPE_BIGINT) {
 			r.u.i = st->i;
-		else
+		} else {
 			r.u.d = st->d;
+		}
 		break;
 	case SQL_AGG_AVG:
 		if (!st->count)
 			break;
 		r.null = false;
+		if (sql_type_is_decimal(e->type)) {
+			/* As Spark: the decimal(p+10,s) sum divided by the count as
+			 * decimal(20,0) (DecimalPrecision's division type), then
+			 * cast to decimal(p+4,s+4), both rounding HALF_UP. */
+			sql_type at = e->args[0]->type, ct = sql_type_decimal(20, 0);
+			sql_type st_type = sql_decimal_bounded((int)sql_type_precision(at) + 10,
+							       (int)sql_type_scale(at));
+			sql_type qt = sql_decimal_result_type(SQL_OP_DIV, st_type, ct);
+			sql_int128 q;
+			r.null = st->overflow ||
+				 sql_decimal_arith(SQL_OP_DIV, st->dec, sql_type_scale(at),
+						   st->count, 0, qt, &q) != 0 ||
+				 !sql_decimal_rescale(q, sql_type_scale(qt), e->type, &r.u.dec);
+			break;
+		}
 		r.type = SQL_TYPE_DOUBLE;
 		r.u.d = st->d / (double)st->count;
 		break;
@@ -1412,28 +1454,172 @@ static void exec_agg_close(exec_node *n)
 
 /* ---- JOIN -------------------------------------------------------------------------------- */
 
+/*
+ * Every join type runs as a hash join that builds from the right side
+ * (child[1]) and probes with the left (child[0]); a join without equi keys
+ * puts every build row in one bucket, so it is a nested loop.
+ *
+ * For each left row the candidates are the build rows whose keys equal its
+ * keys (a NULL key equals nothing); the residual condition (plan->cond),
+ * evaluated on the left row followed by the build row, decides which
+ * candidates match.  Then:
+ *   INNER, LEFT, RIGHT, FULL  each match is an output row;
+ *   LEFT, FULL                a left row without a match is output with
+ *                             NULLs for the right columns;
+ *   RIGHT, FULL               once the left side is exhausted, every build
+ *                             row that never matched is output with NULLs
+ *                             for the left columns;
+ *   LEFT_SEMI                 a left row with a match is output once;
+ *   LEFT_ANTI                 a left row without a match is output.
+ * A null-aware anti join (NOT IN) also counts as matches the build rows
+ * whose keys might equal the left row's: where a key of either row is NULL
+ * and the other keys are equal.  Without a residual that means: a NULL key
+ * on the right removes every left row, and a left row with a NULL key
+ * survives only an empty right side.
+ *
+ * The table (exec_join_table) and the probe (exec_join_probe) know nothing
+ * of where their rows come from: a join that partitions its input can build
+ * one table per partition and probe it with that partition's rows.
+ */
+
+/* The build side in memory. */
+typedef struct exec_join_table {
+	sql_arena *arena;         /* owns the kept rows (not owned by the table) */
+	exec_hash hash;           /* build keys -> item */
+	uint32_t *head;           /* per item: first build row + 1 */
+	uint32_t *next;           /* per build row: next row + 1 with the same key */
+	sql_value **rows;         /* build rows: rcols values, then nkeys key values */
+	uint8_t *matched;         /* per build row: matched a left row (RIGHT, FULL) */
+	uint32_t *null_rows;      /* build rows with a NULL key */
+	uint32_t nrows, rows_cap, next_cap, matched_cap, items_cap, nnull, null_cap;
+} exec_join_table;
+
+/* The candidates of a left row: the build rows of its bucket; then, for
+ * NOT IN, the build rows with a NULL key; for NOT IN and a left row with a
+ * NULL key, every build row instead; or none (a NULL key otherwise). */
+enum { EXEC_JOIN_BUCKET, EXEC_JOIN_NULL_ROWS, EXEC_JOIN_ALL_ROWS, EXEC_JOIN_NONE };
+
+/* Where the probe of one left batch stands, so that a left row with many
+ * matches can fill several output batches. */
+typedef struct exec_join_cursor {
+	uint32_t row;             /* left row being probed */
+	bool started;             /* its keys are evaluated and its candidates set up */
+	bool key_null;            /* one of its keys is NULL */
+	bool matched;             /* it matched at least once */
+	uint8_t phase;            /* where its candidates come from (EXEC_JOIN_*) */
+	uint32_t chain;           /* BUCKET: next build row + 1; NULL_ROWS, ALL_ROWS: next index */
+	sql_value *key;           /* nkeys values (in the node's arena) */
+} exec_join_cursor;
+
 typedef struct exec_join {
 	exec_node base;
 	uint32_t lcols, rcols;
-	exec_hash table;          /* build keys -> item */
-	uint32_t *head;           /* per item: first build row + 1 */
-	uint32_t *next;           /* per build row: next row + 1 with the same key */
-	sql_value **rows;         /* build rows */
-	uint32_t nrows, rows_cap, items_cap;
-	bool built;
+	exec_join_table table;
+	exec_join_cursor cur;
+	exec_batch *in;           /* the left batch being probed, NULL between batches */
+	sql_value *pair;          /* lcols + rcols: the row the residual reads */
+	uint32_t unmatched;       /* RIGHT, FULL: next build row to check after the probe */
+	bool built, probed;
 } exec_join;
 
-static uint64_t exec_join_bytes(const exec_join *j)
+static bool exec_join_keeps_unmatched_build(const sql_plan *p)
 {
-	return sql_arena_used(j->base.arena) + exec_hash_bytes(&j->table) +
-	       (uint64_t)j->items_cap * sizeof *j->head +
-	       (uint64_t)j->rows_cap * (sizeof *j->next + sizeof *j->rows);
+	return p->join_type == SQL_JOIN_RIGHT || p->join_type == SQL_JOIN_FULL;
 }
 
+static bool exec_join_outputs_right(const sql_plan *p)
+{
+	return p->join_type != SQL_JOIN_LEFT_SEMI && p->join_type != SQL_JOIN_LEFT_ANTI;
+}
+
+static uint64_t exec_join_table_bytes(const exec_join_table *t)
+{
+	return sql_arena_used(t->arena) + exec_hash_bytes(&t->hash) +
+	       (uint64_t)t->items_cap * sizeof *t->head +
+	       (uint64_t)t->rows_cap * sizeof *t->rows + (uint64_t)t->next_cap * sizeof *t->next +
+	       (uint64_t)t->matched_cap * sizeof *t->matched +
+	       (uint64_t)t->null_cap * sizeof *t->null_rows;
+}
+
+static void exec_join_table_free(exec_join_table *t)
+{
+	exec_hash_free(&t->hash);
+	free(t->head);
+	free(t->next);
+	free(t->rows);
+	free(t->matched);
+	free(t->null_rows);
+	memset(t, 0, sizeof *t);
+}
+
+/* Evaluate N's key expressions KEYS over ROW into KEY (strings in the
+ * scratch arena); *KEY_NULL tells whether one of them is NULL. */
+static int exec_join_keys(exec_node *n, sql_expr *const *keys, const sql_value *row, sql_value *key,
+			  bool *key_null)
+{
+	int rc;
+
+	*key_null = false;
+	for (uint32_t k = 0; k < n->plan->nkeys; k++) {
+		if ((rc = sql_eval(n->scratch, keys[k], row, &key[k])))
+			return exec_eval_error(n, keys[k], rc);
+		*key_null |= key[k].null || key[k].type == SQL_TYPE_NULL;
+	}
+	return 0;
+}
+
+/* Keep build ROW (RCOLS values) with its evaluated KEY (NKEYS values) in T.
+ * A row with a NULL key goes into no bucket: only the outer joins (to
+ * output it unmatched) and the null-aware anti join (where it removes
+ * left rows) need it. */
+static int exec_join_table_add(exec_join_table *t, uint32_t rcols, uint32_t nkeys,
+			       const sql_value *row, const sql_value *key, bool key_null)
+{
+	int rc;
+	uint32_t rcap = t->rows_cap, ncap = t->next_cap, mcap = t->matched_cap;
+
+	if ((rc = BASE_ARRAY_RESERVE(t->rows, rcap, (size_t)t->nrows + 1)) ||
+	    (rc = BASE_ARRAY_RESERVE(t->next, ncap, (size_t)t->nrows + 1)) ||
+	    (rc = BASE_ARRAY_RESERVE(t->matched, mcap, (size_t)t->nrows + 1)))
+		return rc;
+	t->rows_cap = rcap;
+	t->next_cap = ncap;
+	t->matched_cap = mcap;
+	sql_value *kept = sql_arena_alloc(t->arena, (rcols + nkeys + 1) * sizeof *kept);
+	exec_copy_values(t->arena, kept, row, rcols);
+	exec_copy_values(t->arena, kept + rcols, key, nkeys);
+	uint32_t rowi = t->nrows++;
+	t->rows[rowi] = kept;
+	t->matched[rowi] = 0;
+	t->next[rowi] = 0;
+	if (key_null) {
+		if ((rc = BASE_ARRAY_RESERVE(t->null_rows, t->null_cap, (size_t)t->nnull + 1)))
+			return rc;
+		t->null_rows[t->nnull++] = rowi;
+		return 0;
+	}
+	uint64_t h = exec_hash_row(kept + rcols, nkeys);
+	uint32_t item = exec_hash_find(&t->hash, h, kept + rcols);
+	if (item == UINT32_MAX) {
+		if ((rc = exec_hash_insert(&t->hash, h, kept + rcols, &item)))
+			return rc;
+		if ((rc = BASE_ARRAY_RESERVE(t->head, t->items_cap, (size_t)item + 1)))
+			return rc;
+		t->head[item] = 0;
+	}
+	/* Prepend; the probe walks the chain backwards, so rows of one key
+	 * come out in reverse build order (no order is promised). */
+	t->next[rowi] = t->head[item];
+	t->head[item] = rowi + 1;
+	return 0;
+}
+
+/* Read the whole right side into J's table. */
 static int exec_join_build(exec_join *j)
 {
 	exec_node *n = &j->base;
 	uint32_t nk = n->plan->nkeys;
+	bool keep_null = exec_join_keeps_unmatched_build(n->plan) || n->plan->null_aware;
 	exec_batch *in;
 	int rc;
 
@@ -1444,49 +1630,213 @@ static int exec_join_build(exec_join *j)
 		for (uint32_t r = 0; r < in->nrows; r++) {
 			const sql_value *row = in->v + (size_t)r * in->ncols;
 			sql_value key[nk ? nk : 1];
-			bool has_null = false;
-			for (uint32_t k = 0; k < nk; k++) {
-				if ((rc = sql_eval(n->scratch, n->plan->rkeys[k], row, &key[k])))
-					return exec_eval_error(n, n->plan->rkeys[k], rc);
-				has_null |= key[k].null || key[k].type == SQL_TYPE_NULL;
-			}
-			/* A NULL key matches nothing: the row can never join. */
-			if (has_null)
-				continue;
-			uint32_t rcap = j->rows_cap, ncap = j->rows_cap;
-			if ((rc = BASE_ARRAY_RESERVE(j->rows, rcap, (size_t)j->nrows + 1)) ||
-			    (rc = BASE_ARRAY_RESERVE(j->next, ncap, (size_t)j->nrows + 1)))
+			bool key_null;
+			if ((rc = exec_join_keys(n, n->plan->rkeys, row, key, &key_null)))
 				return rc;
-			j->rows_cap = rcap;
-			sql_value *kept = sql_arena_alloc(n->arena, (j->rcols + nk + 1) * sizeof *kept);
-			exec_copy_values(n->arena, kept, row, j->rcols);
-			exec_copy_values(n->arena, kept + j->rcols, key, nk);
-			uint32_t rowi = j->nrows++;
-			j->rows[rowi] = kept;
-			uint64_t h = exec_hash_row(kept + j->rcols, nk);
-			uint32_t item = exec_hash_find(&j->table, h, kept + j->rcols);
-			if (item == UINT32_MAX) {
-				if ((rc = exec_hash_insert(&j->table, h, kept + j->rcols, &item)))
-					return rc;
-				if ((rc = BASE_ARRAY_RESERVE(j->head, j->items_cap, (size_t)item + 1)))
-					return rc;
-				j->head[item] = 0;
-			}
-			/* Prepend; the probe walks the chain backwards, so rows of one key
-			 * come out in reverse build order (no order is promised). */
-			j->next[rowi] = j->head[item];
-			j->head[item] = rowi + 1;
+			/* A NULL key matches nothing: an inner, left or semi join, and
+			 * an anti join that is not null-aware, never need the row. */
+			if (key_null && !keep_null)
+				continue;
+			if ((rc = exec_join_table_add(&j->table, j->rcols, nk, row, key, key_null)))
+				return rc;
 		}
-		if ((rc = exec_mem(n, exec_join_bytes(j), "HashJoin")))
+		if ((rc = exec_mem(n, exec_join_table_bytes(&j->table), "HashJoin")))
 			return rc;
 	}
+}
+
+/* Whether build row B might have a key equal to the left key (NOT IN):
+ * every pair of keys is equal or has a NULL. */
+static bool exec_join_maybe_equal(const sql_value *lkey, const sql_value *bkey, uint32_t nk)
+{
+	for (uint32_t k = 0; k < nk; k++) {
+		if (lkey[k].null || lkey[k].type == SQL_TYPE_NULL || bkey[k].null ||
+		    bkey[k].type == SQL_TYPE_NULL)
+			continue;
+		if (sql_value_compare(&lkey[k], &bkey[k]) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* The next candidate build row for the cursor's left row, or UINT32_MAX. */
+static uint32_t exec_join_candidate(const exec_join *j, const exec_join_table *t, exec_join_cursor *c)
+{
+	const sql_plan *p = j->base.plan;
+	uint32_t nk = p->nkeys;
+
+	switch (c->phase) {
+	case EXEC_JOIN_BUCKET:
+		if (c->chain) {
+			uint32_t bi = c->chain - 1;
+			c->chain = t->next[bi];
+			return bi;
+		}
+		if (!p->null_aware)
+			return UINT32_MAX;
+		c->phase = EXEC_JOIN_NULL_ROWS;
+		c->chain = 0;
+		/* fall through */
+	case EXEC_JOIN_NULL_ROWS:
+		while (c->chain < t->nnull) {
+			uint32_t bi = t->null_rows[c->chain++];
+			if (exec_join_maybe_equal(c->key, t->rows[bi] + j->rcols, nk))
+				return bi;
+		}
+		return UINT32_MAX;
+	case EXEC_JOIN_ALL_ROWS:
+		while (c->chain < t->nrows) {
+			uint32_t bi = c->chain++;
+			if (exec_join_maybe_equal(c->key, t->rows[bi] + j->rcols, nk))
+				return bi;
+		}
+		return UINT32_MAX;
+	default:
+		return UINT32_MAX;
+	}
+}
+
+/* Set the cursor up for its left row LEFT: keys and the first candidates. */
+static int exec_join_start_row(exec_join *j, const exec_join_table *t, exec_join_cursor *c,
+			       const sql_value *left)
+{
+	exec_node *n = &j->base;
+	uint32_t nk = n->plan->nkeys;
+	int rc;
+
+	if ((rc = exec_join_keys(n, n->plan->lkeys, left, c->key, &c->key_null)))
+		return rc;
+	c->started = true;
+	c->matched = false;
+	c->chain = 0;
+	if (c->key_null) {
+		/* Only NOT IN looks further: any build row may be equal. */
+		c->phase = n->plan->null_aware ? EXEC_JOIN_ALL_ROWS : EXEC_JOIN_NONE;
+		return 0;
+	}
+	c->phase = EXEC_JOIN_BUCKET;
+	uint32_t item = exec_hash_find(&t->hash, exec_hash_row(c->key, nk), c->key);
+	c->chain = item == UINT32_MAX ? 0 : t->head[item];
+	return 0;
+}
+
+/* Append a row to OUT: LEFT (or NULLs) then RIGHT (or NULLs), or only the
+ * left columns for a semi or anti join. */
+static int exec_join_emit(exec_join *j, exec_batch *out, const sql_value *left, const sql_value *right)
+{
+	exec_node *n = &j->base;
+	int rc;
+
+	if ((rc = exec_batch_reserve(out, out->nrows + 1)))
+		return rc;
+	sql_value *o = out->v + (size_t)out->nrows++ * out->ncols;
+	if (left)
+		memcpy(o, left, j->lcols * sizeof *o);
+	else
+		for (uint32_t i = 0; i < j->lcols; i++)
+			o[i] = (sql_value){.type = n->types[i], .null = true};
+	if (!exec_join_outputs_right(n->plan))
+		return 0;
+	if (right)
+		memcpy(o + j->lcols, right, j->rcols * sizeof *o);
+	else
+		for (uint32_t i = 0; i < j->rcols; i++)
+			o[j->lcols + i] = (sql_value){.type = n->types[j->lcols + i], .null = true};
+	return 0;
+}
+
+/* Does build row BI match the left row LEFT under the residual? */
+static int exec_join_residual(exec_join *j, const exec_join_table *t, const sql_value *left,
+			      uint32_t bi, bool *ok)
+{
+	exec_node *n = &j->base;
+	sql_value v;
+	int rc;
+
+	*ok = true;
+	if (!n->plan->cond)
+		return 0;
+	memcpy(j->pair, left, j->lcols * sizeof *j->pair);
+	memcpy(j->pair + j->lcols, t->rows[bi], j->rcols * sizeof *j->pair);
+	if ((rc = sql_eval(n->scratch, n->plan->cond, j->pair, &v)))
+		return exec_eval_error(n, n->plan->cond, rc);
+	*ok = !v.null && v.type == SQL_TYPE_BOOLEAN && v.u.b;
+	return 0;
+}
+
+/* Probe T with the rows of IN from the cursor on, appending output rows to
+ * OUT until it holds EXEC_BATCH rows or IN is used up (*DONE). */
+static int exec_join_probe(exec_join *j, exec_join_table *t, exec_join_cursor *c,
+			   const exec_batch *in, exec_batch *out, bool *done)
+{
+	const sql_plan *p = j->base.plan;
+	const sql_progress *pg = j->base.run->ctx->progress;
+	sql_join_type type = p->join_type;
+	uint32_t tried = 0;
+	int rc;
+
+	*done = false;
+	for (; c->row < in->nrows; c->row++, c->started = false) {
+		const sql_value *left = in->v + (size_t)c->row * in->ncols;
+		if (!c->started && (rc = exec_join_start_row(j, t, c, left)))
+			return rc;
+		for (;;) {
+			if (out->nrows >= EXEC_BATCH)
+				return 0;
+			/* A nested loop may try millions of pairs between batches. */
+			if (++tried % 65536 == 0 && pg && pg->cancel)
+				return -ECANCELED;
+			uint32_t bi = exec_join_candidate(j, t, c);
+			if (bi == UINT32_MAX)
+				break;
+			bool ok;
+			if ((rc = exec_join_residual(j, t, left, bi, &ok)))
+				return rc;
+			if (!ok)
+				continue;
+			c->matched = true;
+			if (type == SQL_JOIN_LEFT_SEMI || type == SQL_JOIN_LEFT_ANTI)
+				break;
+			t->matched[bi] = 1;
+			if ((rc = exec_join_emit(j, out, left, t->rows[bi])))
+				return rc;
+		}
+		if (out->nrows >= EXEC_BATCH)
+			return 0;
+		bool emit = false;
+		if (type == SQL_JOIN_LEFT || type == SQL_JOIN_FULL || type == SQL_JOIN_LEFT_ANTI)
+			emit = !c->matched;
+		else if (type == SQL_JOIN_LEFT_SEMI)
+			emit = c->matched;
+		if (emit && (rc = exec_join_emit(j, out, left, NULL)))
+			return rc;
+	}
+	*done = true;
+	return 0;
+}
+
+/* RIGHT and FULL: after the probe, the build rows that never matched, from
+ * *NEXT on, into OUT until it holds EXEC_BATCH rows; *DONE at the end. */
+static int exec_join_unmatched(exec_join *j, exec_join_table *t, uint32_t *next, exec_batch *out,
+			       bool *done)
+{
+	int rc;
+
+	*done = false;
+	for (; *next < t->nrows; (*next)++) {
+		if (out->nrows >= EXEC_BATCH)
+			return 0;
+		if (!t->matched[*next] && (rc = exec_join_emit(j, out, NULL, t->rows[*next])))
+			return rc;
+	}
+	*done = true;
+	return 0;
 }
 
 static int exec_join_next(exec_node *n, exec_batch **out)
 {
 	exec_join *j = (exec_join *)n;
-	uint32_t nk = n->plan->nkeys;
-	exec_batch *in;
+	bool done;
 	int rc;
 
 	*out = NULL;
@@ -1495,74 +1845,43 @@ static int exec_join_next(exec_node *n, exec_batch **out)
 		if ((rc = exec_join_build(j)))
 			return rc;
 	}
-	for (;;) {
-		if ((rc = exec_pull(n->child[0], &in)) || !in)
+	n->out.nrows = 0;
+	while (!j->probed) {
+		if (!j->in) {
+			/* Rows out point into the left batch: hand them over before
+			 * the next pull invalidates it. */
+			if (n->out.nrows)
+				break;
+			if ((rc = exec_pull(n->child[0], &j->in)))
+				return rc;
+			if (!j->in) {
+				j->probed = true;
+				break;
+			}
+			exec_new_scratch(n);
+			j->cur.row = 0;
+			j->cur.started = false;
+		}
+		if ((rc = exec_join_probe(j, &j->table, &j->cur, j->in, &n->out, &done)))
 			return rc;
-		exec_new_scratch(n);
-		n->out.nrows = 0;
-		for (uint32_t r = 0; r < in->nrows; r++) {
-			const sql_value *left = in->v + (size_t)r * in->ncols;
-			sql_value key[nk ? nk : 1];
-			bool has_null = false, matched = false;
-			for (uint32_t k = 0; k < nk; k++) {
-				if ((rc = sql_eval(n->scratch, n->plan->lkeys[k], left, &key[k])))
-					return exec_eval_error(n, n->plan->lkeys[k], rc);
-				has_null |= key[k].null || key[k].type == SQL_TYPE_NULL;
-			}
-			uint32_t chain = 0;
-			if (!has_null) {
-				if (nk == 0) {
-					/* No equi keys: every build row is a candidate for COND. */
-					chain = j->nrows ? 1 : 0;
-				} else {
-					/* Both sides' keys have one type (the analyzer coerces them). */
-					uint64_t h = exec_hash_row(key, nk);
-					uint32_t item = exec_hash_find(&j->table, h, key);
-					chain = item == UINT32_MAX ? 0 : j->head[item];
-				}
-			}
-			while (chain) {
-				uint32_t bi = chain - 1;
-				chain = nk == 0 ? (bi + 1 < j->nrows ? bi + 2 : 0) : j->next[bi];
-				if ((rc = exec_batch_reserve(&n->out, n->out.nrows + 1)))
-					return rc;
-				sql_value *o = n->out.v + (size_t)n->out.nrows * n->ncols;
-				memcpy(o, left, j->lcols * sizeof *o);
-				memcpy(o + j->lcols, j->rows[bi], j->rcols * sizeof *o);
-				if (n->plan->cond) {
-					sql_value v;
-					if ((rc = sql_eval(n->scratch, n->plan->cond, o, &v)))
-						return exec_eval_error(n, n->plan->cond, rc);
-					if (v.null || !v.u.b)
-						continue;
-				}
-				n->out.nrows++;
-				matched = true;
-			}
-			if (!matched && n->plan->join_type == SQL_JOIN_LEFT) {
-				if ((rc = exec_batch_reserve(&n->out, n->out.nrows + 1)))
-					return rc;
-				sql_value *o = n->out.v + (size_t)n->out.nrows++ * n->ncols;
-				memcpy(o, left, j->lcols * sizeof *o);
-				for (uint32_t i = 0; i < j->rcols; i++)
-					o[j->lcols + i] = (sql_value){.type = n->types[j->lcols + i], .null = true};
-			}
-		}
-		if (n->out.nrows) {
-			*out = &n->out;
-			return 0;
-		}
+		if (done)
+			j->in = NULL;
+		if (n->out.nrows >= EXEC_BATCH)
+			break;
 	}
+	if (j->probed && n->out.nrows < EXEC_BATCH && exec_join_keeps_unmatched_build(n->plan) &&
+	    (rc = exec_join_unmatched(j, &j->table, &j->unmatched, &n->out, &done)))
+		return rc;
+	if (n->out.nrows)
+		*out = &n->out;
+	return 0;
 }
 
 static void exec_join_close(exec_node *n)
 {
 	exec_join *j = (exec_join *)n;
 
-	exec_hash_free(&j->table);
-	free(j->head);
-	free(j->next);
-	free(j->rows);
+	exec_join_table_free(&j->table);
 }
 
 /* ---- SORT and TopN ------------------------------------------------------------------------ */
@@ -1944,8 +2263,14 @@ static int exec_build(exec_run *run, sql_plan *plan, exec_node **out)
 		exec_join *j = (exec_join *)n;
 		j->lcols = n->child[0]->ncols;
 		j->rcols = n->child[1]->ncols;
-		j->table.nkeys = plan->nkeys;
+		j->table.arena = n->arena;
+		j->table.hash.nkeys = plan->nkeys;
+		j->cur.key = sql_arena_alloc(n->arena, (plan->nkeys + 1) * sizeof *j->cur.key);
+		j->pair = sql_arena_alloc(n->arena, (j->lcols + j->rcols + 1) * sizeof *j->pair);
 		rc = exec_types_copy(n, n->child[0], n->child[1]);
+		/* A semi or anti join outputs only the left side's columns. */
+		if (rc == 0 && !exec_join_outputs_right(plan))
+			n->ncols = j->lcols;
 		n->next = exec_join_next;
 		n->close = exec_join_close;
 		break;

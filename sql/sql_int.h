@@ -77,6 +77,38 @@ void sql_value_print(const sql_value *v, textbuf *out);
  * returns -EINVAL when there is none (e.g. boolean and date). */
 int sql_type_common(sql_type a, sql_type b, sql_type *out);
 
+/* ---- decimals (sql_value.c) ------------------------------------------------------------ */
+
+/* 10^N for N <= 38 (0 beyond). */
+sql_int128 sql_decimal_pow10(unsigned n);
+/* Text to decimal type T, Java's BigDecimal syntax (sign, digits, point,
+ * exponent; spaces around are ignored), rounded HALF_UP to T's scale: 0,
+ * -EINVAL when it is not a number, -ERANGE when it does not fit T. */
+int sql_decimal_parse(const char *s, size_t n, sql_type t, sql_int128 *out);
+/* Plain text of V x 10^-SCALE ("1.50", "-0.06", "15"): at most 41 bytes and
+ * a NUL in OUT (48 bytes); returns the length. */
+size_t sql_decimal_format(sql_int128 v, unsigned scale, char *out);
+/* V at scale FROM_SCALE as a value of decimal type TO (HALF_UP); false when
+ * it does not fit TO's precision. */
+bool sql_decimal_rescale(sql_int128 v, unsigned from_scale, sql_type to, sql_int128 *out);
+/* X (scale XS) OP Y (scale YS), exact, then rounded HALF_UP into decimal
+ * type T: 0, -ERANGE when the result does not fit T, -EDOM for a division
+ * or remainder by zero (both are NULL to the caller). */
+int sql_decimal_arith(sql_op op, sql_int128 x, unsigned xs, sql_int128 y, unsigned ys, sql_type t,
+		      sql_int128 *out);
+/* Exact three-way comparison of X x 10^-XS and Y x 10^-YS. */
+int sql_decimal_compare(sql_int128 x, unsigned xs, sql_int128 y, unsigned ys);
+/* The nearest double (BigDecimal.doubleValue). */
+double sql_decimal_to_double(sql_int128 v, unsigned scale);
+/* Spark's DecimalPrecision rules: the result type of decimal A OP decimal B
+ * (+ - * / %), after adjustPrecisionScale; the decimal type that holds two
+ * decimals (widerDecimalType); adjustPrecisionScale and bounded for
+ * precision P and scale S that may exceed 38. */
+sql_type sql_decimal_result_type(sql_op op, sql_type a, sql_type b);
+sql_type sql_decimal_wider(sql_type a, sql_type b);
+sql_type sql_decimal_adjust(int p, int s);
+sql_type sql_decimal_bounded(int p, int s);
+
 /* Evaluate a resolved expression over ROW (the input row of the node that
  * owns it).  Strings of the result may point into ROW or into the arena A
  * (per-row scratch, reset by the caller).  Errors (e.g. division by zero is
@@ -150,6 +182,13 @@ void sql_expr_print(const sql_expr *e, bool resolved, textbuf *out);
  * the subquery when its form is not supported. */
 int sql_rewrite_subqueries(sql_arena *a, sql_plan **plan, bool *predicate, bool *scalar,
 			   sql_error *err);
+
+/* ---- estimates (sql_physical.c) -------------------------------------------------------------- */
+
+/* Estimated output rows of P from the scans' metastore statistics (no data
+ * is read): what the physical planner sizes memory by and the optimizer
+ * orders joins by. */
+uint64_t sql_plan_estimate_rows(const sql_plan *p);
 
 /* ---- analyzer helpers the optimizer shares (sql_analyze.c) ------------------------------- */
 

@@ -168,6 +168,10 @@ void sql_error_format(const sql_error *e, char *out, size_t cap)
 
 const char *sql_type_name(sql_type t)
 {
+	if (sql_type_is_decimal(t)) {
+		const char *name = store_type_name((store_type)t);
+		return name ? name : "decimal";
+	}
 	switch (t) {
 	case SQL_TYPE_NULL: return "null";
 	case SQL_TYPE_STRING: return "string";
@@ -176,14 +180,17 @@ const char *sql_type_name(sql_type t)
 	case SQL_TYPE_BOOLEAN: return "boolean";
 	case SQL_TYPE_DATE: return "date";
 	case SQL_TYPE_TIMESTAMP: return "timestamp";
+	case SQL_TYPE_DECIMAL: break;
 	}
 	return "unknown";
 }
 
 /* The two enums share their numbering on purpose; the switches keep that
- * an implementation detail. */
+ * an implementation detail.  Decimals share the parameter bits too. */
 sql_type sql_type_from_store(store_type t)
 {
+	if (store_type_base(t) == STORE_TYPE_DECIMAL)
+		return sql_type_decimal(store_type_precision(t), store_type_scale(t));
 	switch (t) {
 	case STORE_TYPE_STRING: return SQL_TYPE_STRING;
 	case STORE_TYPE_BIGINT: return SQL_TYPE_BIGINT;
@@ -191,6 +198,7 @@ sql_type sql_type_from_store(store_type t)
 	case STORE_TYPE_BOOLEAN: return SQL_TYPE_BOOLEAN;
 	case STORE_TYPE_DATE: return SQL_TYPE_DATE;
 	case STORE_TYPE_TIMESTAMP: return SQL_TYPE_TIMESTAMP;
+	case STORE_TYPE_DECIMAL: break;
 	}
 	return SQL_TYPE_NULL;
 }
@@ -199,6 +207,8 @@ sql_type sql_type_from_store(store_type t)
  * which is what Hive does with a void column. */
 store_type sql_type_to_store(sql_type t)
 {
+	if (sql_type_is_decimal(t))
+		return store_type_decimal(sql_type_precision(t), sql_type_scale(t));
 	switch (t) {
 	case SQL_TYPE_BIGINT: return STORE_TYPE_BIGINT;
 	case SQL_TYPE_DOUBLE: return STORE_TYPE_DOUBLE;
@@ -207,6 +217,7 @@ store_type sql_type_to_store(sql_type t)
 	case SQL_TYPE_TIMESTAMP: return STORE_TYPE_TIMESTAMP;
 	case SQL_TYPE_STRING:
 	case SQL_TYPE_NULL:
+	case SQL_TYPE_DECIMAL:
 		break;
 	}
 	return STORE_TYPE_STRING;
@@ -372,6 +383,10 @@ static void sql_ir_print_literal(const sql_value *v, textbuf *out)
 		textbuf_puts(out, "null");
 		return;
 	}
+	if (sql_type_is_decimal(v->type)) {
+		sql_value_print(v, out);
+		return;
+	}
 	switch (v->type) {
 	case SQL_TYPE_STRING:
 		textbuf_append(out, v->u.s.ptr ? v->u.s.ptr : "", v->u.s.len);
@@ -402,6 +417,7 @@ static void sql_ir_print_literal(const sql_value *v, textbuf *out)
 			textbuf_printf(out, ".%06" PRId64, us);
 		break;
 	case SQL_TYPE_NULL:
+	case SQL_TYPE_DECIMAL:
 		break;
 	}
 }

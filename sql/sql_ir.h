@@ -62,6 +62,18 @@ void sql_error_format(const sql_error *e, char *out, size_t cap);
 
 /* ---- types and values ---------------------------------------------------------- */
 
+/* Types.  DECIMAL(p,s) is the one parameterised type, and its precision
+ * and scale travel inside the sql_type value itself: bits 0-7 hold the base
+ * type (SQL_TYPE_DECIMAL), bits 8-15 the precision (1..38), bits 16-23 the
+ * scale (0..p).  So every place that carries a type (sql_expr.type and
+ * cast_type, sql_attr.type, sql_scan.types, sql_column_def.type, a
+ * sql_value's type) carries the full decimal type with no extra field, two
+ * types are the same exactly when the values are equal (decimal(15,2) is not
+ * decimal(16,2)), and the store's column type uses the same encoding
+ * (store_type_decimal), so sql_type_from_store/to_store keep it.  Code that
+ * asks "is this a decimal" uses sql_type_is_decimal(); a bare
+ * SQL_TYPE_DECIMAL (precision 0) is never the type of a value.  The other
+ * types have no parameter bits, so `t == SQL_TYPE_BIGINT` still works. */
 typedef enum sql_type {
 	SQL_TYPE_NULL = 0,       /* the type of a bare NULL literal before coercion */
 	SQL_TYPE_STRING = 1,
@@ -70,16 +82,39 @@ typedef enum sql_type {
 	SQL_TYPE_BOOLEAN = 4,
 	SQL_TYPE_DATE = 5,       /* days since 1970-01-01 */
 	SQL_TYPE_TIMESTAMP = 6,  /* microseconds since 1970-01-01T00:00:00 UTC */
+	SQL_TYPE_DECIMAL = 7,    /* base of decimal(p,s): unscaled 128-bit integer x 10^-s */
 } sql_type;
 
+#define SQL_DECIMAL_MAX_PRECISION 38
+
+static inline sql_type sql_type_decimal(unsigned precision, unsigned scale)
+{
+	return (sql_type)(SQL_TYPE_DECIMAL | (precision << 8) | (scale << 16));
+}
+static inline bool sql_type_is_decimal(sql_type t)
+{
+	return ((unsigned)t & 0xffu) == SQL_TYPE_DECIMAL;
+}
+static inline unsigned sql_type_precision(sql_type t)
+{
+	return ((unsigned)t >> 8) & 0xffu;
+}
+static inline unsigned sql_type_scale(sql_type t)
+{
+	return ((unsigned)t >> 16) & 0xffu;
+}
+
 /* Catalyst's short type names for plan output: string, bigint, double,
- * boolean, date, timestamp, null. */
+ * boolean, date, timestamp, null, decimal(15,2).  The string is static. */
 const char *sql_type_name(sql_type t);
 sql_type sql_type_from_store(store_type t);
 store_type sql_type_to_store(sql_type t);
 
+/* The unscaled value of a DECIMAL: |v| < 10^precision. */
+__extension__ typedef __int128 sql_int128;
+
 typedef struct sql_value {
-	sql_type type;
+	sql_type type;           /* a decimal's value carries its precision and scale */
 	bool null;
 	union {
 		int64_t i;           /* BIGINT; TIMESTAMP (us); DATE (days) */
@@ -89,6 +124,7 @@ typedef struct sql_value {
 			const char *ptr; /* not NUL-terminated; owner depends on context */
 			uint32_t len;
 		} s;                 /* STRING */
+		sql_int128 dec;      /* DECIMAL: the value is dec x 10^-scale */
 	} u;
 } sql_value;
 
@@ -137,6 +173,18 @@ typedef enum sql_func {
 	SQL_FUNC_LENGTH, SQL_FUNC_TRIM, SQL_FUNC_TO_DATE, SQL_FUNC_YEAR, SQL_FUNC_MONTH,
 	SQL_FUNC_DAY, SQL_FUNC_HOUR, SQL_FUNC_DATE_ADD, SQL_FUNC_DATEDIFF, SQL_FUNC_DATE_TRUNC,
 	SQL_FUNC_ABS, SQL_FUNC_ROUND,
+	/* EXTRACT(field FROM x) fields beyond year, month, day and hour. */
+	SQL_FUNC_QUARTER, SQL_FUNC_MINUTE, SQL_FUNC_SECOND, SQL_FUNC_DAYOFWEEK,
+	SQL_FUNC_WEEKOFYEAR, SQL_FUNC_DAYOFYEAR,
+	SQL_FUNC_ADD_MONTHS, SQL_FUNC_DATE_SUB,
+	/* INTERVAL '90' DAY as the parser writes it: name "interval", args the
+	 * months, days and microseconds (bigint literals).  The analyzer turns
+	 * date +/- interval into date_add, add_months or time_add and refuses
+	 * an interval anywhere else. */
+	SQL_FUNC_INTERVAL,
+	/* time_add(ts, months, micros): a timestamp plus an interval (not
+	 * callable by name: only the analyzer writes it). */
+	SQL_FUNC_TIME_ADD,
 	SQL_FUNC_COUNT_
 } sql_func;
 
@@ -187,7 +235,7 @@ typedef enum sql_plan_kind {
 	SQL_PLAN_FILTER,         /* cond */
 	SQL_PLAN_PROJECT,        /* exprs (each COLUMN or ALIAS after analysis) */
 	SQL_PLAN_AGGREGATE,      /* groups; exprs = output (groups and aggregates) */
-	SQL_PLAN_JOIN,           /* join_type, cond; after analysis lkeys/rkeys = equi keys */
+	SQL_PLAN_JOIN,           /* join_type, keys, residual cond: see the fields */
 	SQL_PLAN_SORT,           /* sort keys */
 	SQL_PLAN_LIMIT,          /* limit */
 	SQL_PLAN_DISTINCT,       /* child rows, duplicates removed */
@@ -274,10 +322,37 @@ struct sql_plan {
 	const char *names[3];
 	uint32_t nnames;
 	sql_scan *scan;          /* SCAN */
-	sql_expr *cond;          /* FILTER, JOIN (NULL: cross join, refused by the analyzer) */
+	sql_expr *cond;          /* FILTER; JOIN: see below */
+	/* JOIN, after analysis (and after every optimizer rule), which is what
+	 * the engine runs and what a rewrite that builds a join must produce:
+	 *   lkeys[i], rkeys[i]  the equi keys, i < nkeys (nkeys 0: none, every
+	 *                       pair of rows is a candidate, a nested loop);
+	 *                       lkeys over child[0]'s output (ordinals into
+	 *                       it), rkeys over child[1]'s output (ordinals
+	 *                       into it, from 0), lkeys[i] and rkeys[i] of one
+	 *                       type (casts inserted); a NULL key matches
+	 *                       nothing (null_aware aside).
+	 *   cond                the residual, or NULL: a boolean over the row
+	 *                       child[0]'s output then child[1]'s (ordinals
+	 *                       0 .. l->noutput + r->noutput - 1), evaluated
+	 *                       on each key match; a pair matches when it is
+	 *                       TRUE.  For LEFT_SEMI and LEFT_ANTI too, though
+	 *                       they output child[0]'s columns only.
+	 *   output              INNER, LEFT, RIGHT, FULL: child[0]'s attributes
+	 *                       then child[1]'s (the padded side nullable);
+	 *                       LEFT_SEMI, LEFT_ANTI: child[0]'s.
+	 *   null_aware          LEFT_ANTI only, for x NOT IN (subquery): a
+	 *                       right row also matches when a key of either
+	 *                       row is NULL and the other keys are equal (and
+	 *                       cond is TRUE), so a NULL on the right removes
+	 *                       every left row and a left row with a NULL key
+	 *                       stays only when no right row passes cond.
+	 * Columns carry attr_id as well: the optimizer recomputes ordinals from
+	 * ids, so a rewrite may leave ordinals to it.  Before analysis cond is
+	 * the ON condition as written (NULL for CROSS JOIN and FROM a, b). */
 	sql_join_type join_type;
-	bool null_aware;         /* JOIN LEFT_ANTI: NOT IN's NULL semantics */
-	sql_expr **lkeys, **rkeys;   /* JOIN equi keys, over child[0] and child[1] outputs */
+	bool null_aware;
+	sql_expr **lkeys, **rkeys;
 	uint32_t nkeys;
 	sql_expr **exprs;        /* PROJECT, AGGREGATE output */
 	uint32_t nexprs;
@@ -288,6 +363,10 @@ struct sql_plan {
 	int64_t limit;           /* LIMIT */
 	int64_t offset;          /* LIMIT: rows skipped before the first returned (OFFSET) */
 	const char *alias;       /* ALIAS */
+	/* ALIAS: the column names of `(query) AS t (a, b)`, `WITH t (a, b) AS`
+	 * and a view's column list, as written (NULL: the child's names). */
+	const char **alias_columns;
+	uint32_t nalias_columns;
 	sql_expr ***rows;        /* VALUES: nrows rows of ncols expressions */
 	uint32_t nrows, ncols;
 	/* WITH: ctes[i] named cte_names[i] */
@@ -323,6 +402,12 @@ typedef enum sql_stmt_kind {
 	SQL_STMT_REVOKE_ROLE,        /* REVOKE ROLE roles FROM grantees */
 	SQL_STMT_SHOW_GRANTS,        /* SHOW GRANTS [ON object] [FOR grantees[0]] */
 	SQL_STMT_SHOW_ROLES,         /* SHOW ROLES */
+	/* CREATE [OR REPLACE] [TEMPORARY] VIEW name [(cols)] AS query: columns
+	 * (untyped) the column list, query the query, its text from
+	 * query_start to end. */
+	SQL_STMT_CREATE_VIEW,
+	SQL_STMT_DROP_VIEW,          /* DROP VIEW [IF EXISTS] name */
+	SQL_STMT_SHOW_VIEWS,         /* SHOW VIEWS {IN | FROM} [platform.]db */
 } sql_stmt_kind;
 
 /* Privileges of GRANT and REVOKE, a bit set.  The bits are those of
@@ -422,6 +507,9 @@ struct sql_stmt {
 	uint32_t ngrantees;
 	sql_grantee *roles;          /* CREATE/DROP ROLE, GRANT/REVOKE ROLE (kind ROLE) */
 	uint32_t nroles;
+	/* CREATE VIEW. */
+	bool temporary, or_replace;
+	size_t query_start;          /* byte offset of the view's query in the job text */
 };
 
 /* A parsed job file: its statements in order. */

@@ -16,10 +16,17 @@
  * (a SCAN reads only the columns used above it), CollapseProject and
  * PruneFilters and RemoveNoopOperators, after EliminateSubqueryAliases has removed the analyzer's
  * SubqueryAliases.  Each run of a rule that changes the plan is counted in the
- * rule log.  PartitionPruning runs once at the end: the partition-only part
- * of a scan's pushed filter decides which partitions are read, with the
- * comparisons on the first partition key as metastore cursor ranges, and
- * the metastore is walked to count what is selected.
+ * rule log.  PartitionPruning runs once the rules are done: the
+ * partition-only part of a scan's pushed filter decides which partitions
+ * are read, with the comparisons on the first partition key as metastore
+ * cursor ranges, and the metastore is walked to count what is selected.
+ * Then ReorderJoin orders the relations of each region of inner joins,
+ * turning WHERE equalities into join keys, and JoinBuildSide turns outer
+ * joins around so that the smaller side is built (see their sections); the
+ * rules run again over the new plan.
+ *
+ * Predicates and outer joins: a filter may move below a join only into a
+ * side whose rows the join never pads with NULLs (op_join_pushable).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -202,14 +209,15 @@ static int op_refresh(op_ctx *c, sql_plan *p)
 				rc = op_fix(c, p->rkeys[i], r->output, r->noutput);
 		}
 		/* The residual reads the left row then the right row (the join's
-		 * output, but for a semi or anti join, which outputs the left only). */
+		 * output, except for a semi or anti join, which outputs the left
+		 * row only). */
 		if (rc == 0 && p->cond) {
-			uint32_t n = l->noutput + r->noutput;
-			sql_attr *both = sql_arena_alloc(c->a, (n + 1) * sizeof *both);
+			uint32_t nboth = l->noutput + r->noutput;
+			sql_attr *both = sql_arena_alloc(c->a, (nboth + 1) * sizeof *both);
 
 			memcpy(both, l->output, l->noutput * sizeof *both);
 			memcpy(both + l->noutput, r->output, r->noutput * sizeof *both);
-			rc = op_fix(c, p->cond, both, n);
+			rc = op_fix(c, p->cond, both, nboth);
 		}
 		return rc;
 	}
@@ -297,8 +305,88 @@ static bool op_fold(op_ctx *c, sql_expr **slot)
 	return true;
 }
 
+/* The disjuncts of E (a OR b OR c -> a, b, c) appended to *OUT. */
+static void op_disjuncts(op_ctx *c, sql_expr *e, sql_expr ***out, uint32_t *n, uint32_t *cap)
+{
+	if (e->kind == SQL_EXPR_BINARY && e->op == SQL_OP_OR) {
+		op_disjuncts(c, e->args[0], out, n, cap);
+		op_disjuncts(c, e->args[1], out, n, cap);
+		return;
+	}
+	*out = sql_array_push(c->a, *out, n, cap, sizeof **out);
+	(*out)[*n - 1] = e;
+}
+
+static sql_expr *op_or(op_ctx *c, sql_expr *l, sql_expr *r)
+{
+	sql_expr *e;
+
+	if (l == NULL)
+		return r;
+	e = sql_expr_new(c->a, SQL_EXPR_BINARY, l->line, l->col);
+	e->op = SQL_OP_OR;
+	e->type = SQL_TYPE_BOOLEAN;
+	e->resolved = true;
+	e->nargs = 2;
+	e->args = sql_arena_alloc(c->a, 2 * sizeof *e->args);
+	e->args[0] = l;
+	e->args[1] = r;
+	return e;
+}
+
+/* (a AND b) OR (a AND c) is a AND (b OR c), and (a) OR (a AND c) is a:
+ * AND and OR distribute over each other in three-valued logic too.  This
+ * is what lets TPC-H Q19, whose join key is repeated in each branch of an
+ * OR, run as a hash join. */
+static bool op_factor_or(op_ctx *c, sql_expr **slot)
+{
+	sql_expr **dis = NULL, **first, *common = NULL, *rest = NULL;
+	uint32_t ndis = 0, dcap = 0, nfirst;
+	bool absorbed = false;
+
+	op_disjuncts(c, *slot, &dis, &ndis, &dcap);
+	sql_expr_conjuncts(c->a, dis[0], &first, &nfirst);
+	bool *is_common = sql_arena_alloc(c->a, (nfirst + 1) * sizeof *is_common);
+	for (uint32_t i = 0; i < nfirst; i++) {
+		bool all = true;
+		for (uint32_t d = 1; d < ndis && all; d++) {
+			sql_expr **conj;
+			uint32_t n;
+			bool found = false;
+			sql_expr_conjuncts(c->a, dis[d], &conj, &n);
+			for (uint32_t k = 0; k < n && !found; k++)
+				found = sql_expr_equal(first[i], conj[k]);
+			all = found;
+		}
+		if (all) {
+			is_common[i] = true;
+			common = sql_expr_and(c->a, common, first[i]);
+		}
+	}
+	if (common == NULL)
+		return false;
+	for (uint32_t d = 0; d < ndis; d++) {
+		sql_expr **conj, *left = NULL;
+		uint32_t n;
+		sql_expr_conjuncts(c->a, dis[d], &conj, &n);
+		for (uint32_t k = 0; k < n; k++) {
+			bool shared = false;
+			for (uint32_t i = 0; i < nfirst && !shared; i++)
+				shared = is_common[i] && sql_expr_equal(first[i], conj[k]);
+			if (!shared)
+				left = sql_expr_and(c->a, left, conj[k]);
+		}
+		if (left == NULL)
+			absorbed = true;
+		rest = op_or(c, rest, left ? left : common);
+	}
+	*slot = absorbed ? common : sql_expr_and(c->a, common, rest);
+	return true;
+}
+
 /* BooleanSimplification: TRUE/FALSE absorbed by AND and OR, x AND x is x,
- * NOT NOT x is x.  NULL is left alone (x AND NULL is not x). */
+ * NOT NOT x is x, common conjuncts of the branches of an OR factored out.
+ * NULL is left alone (x AND NULL is not x). */
 static bool op_simplify(op_ctx *c, sql_expr **slot)
 {
 	sql_expr *e = *slot;
@@ -306,6 +394,8 @@ static bool op_simplify(op_ctx *c, sql_expr **slot)
 
 	for (uint32_t i = 0; i < e->nargs; i++)
 		changed |= op_simplify(c, &e->args[i]);
+	if (e->kind == SQL_EXPR_BINARY && e->op == SQL_OP_OR && op_factor_or(c, slot))
+		return true;
 	if (e->kind == SQL_EXPR_BINARY && (e->op == SQL_OP_AND || e->op == SQL_OP_OR)) {
 		bool and = e->op == SQL_OP_AND;
 		sql_expr *l = e->args[0], *r = e->args[1];
@@ -499,15 +589,54 @@ static bool op_filter_sides(op_ctx *c, sql_plan *j, sql_expr *left, sql_expr *ri
 	return true;
 }
 
+/* Which sides of join J a predicate may filter before the join without
+ * changing its result.  A WHERE predicate above the join (ON false) may
+ * filter a side whose rows the join preserves (outputs even without a
+ * match), never the side whose missing rows it pads with NULLs: there it
+ * would remove rows the join would have padded instead.  An ON condition
+ * only decides which pairs match, so it may filter the other way round:
+ * the side that is not preserved (its rows only ever appear matched).
+ * Inner and semi joins preserve nothing and pad nothing: both sides, both
+ * ways.  An anti join outputs exactly the left rows without a match, so
+ * its ON condition may filter only the right side. */
+static void op_join_pushable(const sql_plan *j, bool on, bool *left, bool *right)
+{
+	switch (j->join_type) {
+	case SQL_JOIN_LEFT:
+		*left = !on;
+		*right = on;
+		return;
+	case SQL_JOIN_RIGHT:
+		*left = on;
+		*right = !on;
+		return;
+	case SQL_JOIN_FULL:
+		*left = *right = false;
+		return;
+	case SQL_JOIN_LEFT_ANTI:
+		/* Above it only left columns exist. */
+		*left = !on;
+		*right = on;
+		return;
+	default:
+		*left = *right = true;
+		return;
+	}
+}
+
 static bool op_push_into_join(op_ctx *c, sql_plan **slot)
 {
 	sql_plan *p = *slot, *j = p->child[0];
 	sql_expr *left, *right, *rest;
+	bool to_left, to_right;
 
 	op_split_sides(c, p->cond, j, &left, &right, &rest);
-	/* Below a LEFT join, a filter on the right side would turn its
-	 * misses into NULL rows instead of removing them: it stays above. */
-	if (j->join_type == SQL_JOIN_LEFT && right) {
+	op_join_pushable(j, false, &to_left, &to_right);
+	if (left && !to_left) {
+		rest = sql_expr_and(c->a, left, rest);
+		left = NULL;
+	}
+	if (right && !to_right) {
 		rest = sql_expr_and(c->a, right, rest);
 		right = NULL;
 	}
@@ -517,19 +646,24 @@ static bool op_push_into_join(op_ctx *c, sql_plan **slot)
 	return true;
 }
 
-/* A JOIN's own residual condition: for an inner join its one-sided
- * conjuncts filter that side; for a LEFT join only the right side's. */
+/* A JOIN's own residual condition: its one-sided conjuncts filter the
+ * sides op_join_pushable allows. */
 static bool op_push_join_condition(op_ctx *c, sql_plan *j)
 {
 	sql_expr *left, *right, *rest;
+	bool to_left, to_right;
 
 	if (j->cond == NULL)
 		return false;
 	op_split_sides(c, j->cond, j, &left, &right, &rest);
-	/* A left row an anti join's condition rejects is kept, not dropped. */
-	if ((j->join_type == SQL_JOIN_LEFT || j->join_type == SQL_JOIN_LEFT_ANTI) && left) {
+	op_join_pushable(j, true, &to_left, &to_right);
+	if (left && !to_left) {
 		rest = sql_expr_and(c->a, left, rest);
 		left = NULL;
+	}
+	if (right && !to_right) {
+		rest = sql_expr_and(c->a, right, rest);
+		right = NULL;
 	}
 	if (!op_filter_sides(c, j, left, right))
 		return false;
@@ -1202,6 +1336,329 @@ static bool op_eliminate_aliases(op_ctx *c, sql_plan **slot)
 	return changed;
 }
 
+/* ---- join reordering ------------------------------------------------------------------------------- */
+
+/*
+ * ReorderJoin.  A region of inner joins (the relations of FROM a, b, c and
+ * of a chain of [INNER] JOINs, with the filters between and above them) is
+ * taken apart into its relations and the conjuncts of every condition
+ * (equi keys become equalities again), and rebuilt left-deep the way
+ * Catalyst's ReorderJoin does: from the first relation that an equality
+ * connects to another, each step joins the first relation, in the order
+ * written, that an equality connects to those already joined.  So every
+ * join has an equi key when the conditions connect the relations at all (a
+ * relation no equality reaches is joined after them, as a nested loop),
+ * while the order otherwise stays the one written: without statistics of
+ * distinct values nothing tells a join on a foreign key from one that
+ * multiplies rows, and queries are written along their keys.  What the
+ * metastore's row counts do decide is each join's build side: the new
+ * relation, unless what is joined so far is estimated smaller.  Each
+ * conjunct goes to the lowest join that has all its columns: an equality
+ * between the two sides as a key, anything else as the join's residual.  A
+ * PROJECT restores the region's column order when the new order differs.
+ * Outer, semi and anti joins are never reordered: they are relations of
+ * the region around them, and their inputs are regions of their own.
+ */
+
+#define OP_REORDER_MAX 64   /* relations of one region (a bit mask each) */
+
+typedef struct op_region {
+	sql_plan **rels;
+	uint32_t nrels, rels_cap;
+	sql_expr **conj;
+	uint32_t nconj, conj_cap;
+	uint32_t nkeys;           /* equi keys the region had */
+} op_region;
+
+static bool op_is_inner_join(const sql_plan *p)
+{
+	return p->kind == SQL_PLAN_JOIN && p->join_type == SQL_JOIN_INNER;
+}
+
+static void op_region_add_conj(op_ctx *c, op_region *r, sql_expr *cond)
+{
+	sql_expr **conj;
+	uint32_t n;
+
+	sql_expr_conjuncts(c->a, cond, &conj, &n);
+	for (uint32_t i = 0; i < n; i++) {
+		r->conj = sql_array_push(c->a, r->conj, &r->nconj, &r->conj_cap, sizeof *r->conj);
+		r->conj[r->nconj - 1] = conj[i];
+	}
+}
+
+static sql_expr *op_equal(op_ctx *c, sql_expr *l, sql_expr *r)
+{
+	sql_expr *e = sql_expr_new(c->a, SQL_EXPR_BINARY, l->line, l->col);
+
+	e->op = SQL_OP_EQ;
+	e->type = SQL_TYPE_BOOLEAN;
+	e->resolved = true;
+	e->nargs = 2;
+	e->args = sql_arena_alloc(c->a, 2 * sizeof *e->args);
+	e->args[0] = l;
+	e->args[1] = r;
+	return e;
+}
+
+static void op_region_collect(op_ctx *c, op_region *r, sql_plan *p)
+{
+	if (op_is_inner_join(p)) {
+		for (uint32_t k = 0; k < p->nkeys; k++)
+			op_region_add_conj(c, r, op_equal(c, p->lkeys[k], p->rkeys[k]));
+		r->nkeys += p->nkeys;
+		op_region_add_conj(c, r, p->cond);
+		op_region_collect(c, r, p->child[0]);
+		op_region_collect(c, r, p->child[1]);
+		return;
+	}
+	if (p->kind == SQL_PLAN_FILTER && op_is_inner_join(p->child[0])) {
+		op_region_add_conj(c, r, p->cond);
+		op_region_collect(c, r, p->child[0]);
+		return;
+	}
+	r->rels = sql_array_push(c->a, r->rels, &r->nrels, &r->rels_cap, sizeof *r->rels);
+	r->rels[r->nrels - 1] = p;
+}
+
+/* The relations E reads, as a bit mask; all bits for a column no relation
+ * of the region has, and for a subquery not yet made a join (whose columns
+ * cannot be seen from here): it then stays in a filter above the region. */
+static uint64_t op_rel_mask(const op_region *r, const sql_expr *e)
+{
+	uint64_t m = 0;
+
+	if (e->subquery)
+		return ~UINT64_C(0);
+	if (e->kind == SQL_EXPR_COLUMN) {
+		for (uint32_t i = 0; i < r->nrels; i++)
+			if (op_in_attrs(r->rels[i]->output, r->rels[i]->noutput, e->attr_id))
+				return UINT64_C(1) << i;
+		return ~UINT64_C(0);
+	}
+	for (uint32_t i = 0; i < e->nargs; i++)
+		m |= op_rel_mask(r, e->args[i]);
+	return m;
+}
+
+/* Is conjunct E an equality between an expression over the relations in
+ * HAVE and one over the relations in ADD?  Which side is which in *SWAP. */
+static bool op_equi_between(const op_region *r, const sql_expr *e, uint64_t have, uint64_t add,
+			    bool *swap)
+{
+	if (e->kind != SQL_EXPR_BINARY || e->op != SQL_OP_EQ)
+		return false;
+	uint64_t a = op_rel_mask(r, e->args[0]), b = op_rel_mask(r, e->args[1]);
+	if (!a || !b)
+		return false;
+	if ((a & ~have) == 0 && (b & ~add) == 0) {
+		*swap = false;
+		return true;
+	}
+	if ((b & ~have) == 0 && (a & ~add) == 0) {
+		*swap = true;
+		return true;
+	}
+	return false;
+}
+
+static sql_expr *op_column_of(op_ctx *c, const sql_attr *a, uint32_t ordinal)
+{
+	sql_expr *e = sql_expr_new(c->a, SQL_EXPR_COLUMN, 0, 0);
+
+	e->name = a->name;
+	e->qualifier = a->qualifier;
+	e->type = a->type;
+	e->attr_id = a->id;
+	e->ordinal = (int32_t)ordinal;
+	e->resolved = true;
+	return e;
+}
+
+static sql_plan *op_restore_columns(op_ctx *c, sql_plan *p, const sql_attr *attrs, uint32_t n);
+
+/* Rebuild the region rooted at *SLOT; *CHANGED when the order of its
+ * relations or its keys changed. */
+static void op_reorder_region(op_ctx *c, sql_plan **slot, op_region *r, bool *changed)
+{
+	sql_plan *root = *slot, *cur;
+	uint64_t est[OP_REORDER_MAX], have, cur_est;
+	uint32_t order[OP_REORDER_MAX], nkeys = 0, start = 0;
+	bool *used = sql_arena_alloc(c->a, (r->nconj + 1) * sizeof *used);
+	bool connected = false;
+
+	for (uint32_t i = 0; i < r->nrels; i++)
+		est[i] = sql_plan_estimate_rows(r->rels[i]);
+	/* Start from the first relation an equality connects to another. */
+	for (uint32_t i = 0; i < r->nrels && !connected; i++) {
+		bool swap;
+		for (uint32_t k = 0; k < r->nconj && !connected; k++)
+			connected = op_equi_between(r, r->conj[k], UINT64_C(1) << i,
+						    ~(UINT64_C(1) << i), &swap);
+		if (connected)
+			start = i;
+	}
+	order[0] = start;
+	have = UINT64_C(1) << start;
+	cur = r->rels[start];
+	cur_est = est[start];
+	for (uint32_t step = 1; step < r->nrels; step++) {
+		uint32_t best = UINT32_MAX;
+
+		/* The first relation, in the order written, that an equality
+		 * connects to those joined; else the first one left. */
+		for (uint32_t i = 0; i < r->nrels; i++) {
+			bool edge = false, swap;
+			if (have & (UINT64_C(1) << i))
+				continue;
+			for (uint32_t k = 0; k < r->nconj && !edge; k++)
+				edge = !used[k] && op_equi_between(r, r->conj[k], have, UINT64_C(1) << i,
+								   &swap);
+			if (best == UINT32_MAX)
+				best = i;
+			if (edge) {
+				best = i;
+				break;
+			}
+		}
+		order[step] = best;
+		uint64_t add = UINT64_C(1) << best;
+		sql_plan *j = sql_plan_new(c->a, SQL_PLAN_JOIN, root->line, root->col);
+		uint32_t kcap = 0, rcap = 0;
+		/* The hash table holds the smaller side: the new relation unless
+		 * what is joined so far is estimated smaller. */
+		bool build_cur = est[best] > cur_est;
+
+		*changed |= build_cur;
+		j->join_type = SQL_JOIN_INNER;
+		j->child[0] = build_cur ? r->rels[best] : cur;
+		j->child[1] = build_cur ? cur : r->rels[best];
+		for (uint32_t k = 0; k < r->nconj; k++) {
+			sql_expr *e = r->conj[k];
+			bool swap;
+			if (used[k] || (op_rel_mask(r, e) & ~(have | add)))
+				continue;
+			used[k] = true;
+			if (op_equi_between(r, e, have, add, &swap)) {
+				uint32_t n = j->nkeys;
+				/* args[swap] is over what is joined, the other over the new one. */
+				sql_expr *over_cur = e->args[swap ? 1 : 0], *over_new = e->args[swap ? 0 : 1];
+				j->lkeys = sql_array_push(c->a, j->lkeys, &n, &kcap, sizeof *j->lkeys);
+				n = j->nkeys;
+				j->rkeys = sql_array_push(c->a, j->rkeys, &n, &rcap, sizeof *j->rkeys);
+				j->lkeys[n - 1] = build_cur ? over_new : over_cur;
+				j->rkeys[n - 1] = build_cur ? over_cur : over_new;
+				j->nkeys = n;
+				nkeys++;
+			} else {
+				j->cond = sql_expr_and(c->a, j->cond, e);
+			}
+		}
+		sql_plan_compute_output(c->a, j);
+		have |= add;
+		cur = j;
+		cur_est = sql_plan_estimate_rows(j);
+	}
+	/* What no join could take (a column from outside the region). */
+	sql_expr *rest = NULL;
+	for (uint32_t k = 0; k < r->nconj; k++)
+		if (!used[k])
+			rest = sql_expr_and(c->a, rest, r->conj[k]);
+	if (rest)
+		cur = op_filter(c, rest, cur);
+	/* The region's columns in their original order. */
+	bool same = cur->noutput == root->noutput;
+	for (uint32_t i = 0; same && i < cur->noutput; i++)
+		same = cur->output[i].id == root->output[i].id;
+	if (!same)
+		cur = op_restore_columns(c, cur, root->output, root->noutput);
+	for (uint32_t i = 0; i < r->nrels; i++)
+		*changed |= order[i] != i;
+	*changed |= nkeys != r->nkeys;
+	*slot = cur;
+}
+
+static bool op_reorder_joins(op_ctx *c, sql_plan **slot)
+{
+	sql_plan *p = *slot;
+	bool changed = false;
+
+	if (op_is_inner_join(p) || (p->kind == SQL_PLAN_FILTER && op_is_inner_join(p->child[0]))) {
+		op_region r = { 0 };
+
+		op_region_collect(c, &r, p);
+		if (r.nrels <= OP_REORDER_MAX) {
+			bool moved = false;
+
+			for (uint32_t i = 0; i < r.nrels; i++)
+				changed |= op_reorder_joins(c, &r.rels[i]);
+			op_reorder_region(c, slot, &r, &moved);
+			/* Keep the old tree when nothing moved in or below it:
+			 * the rebuilt one is the same plan, and the rule log
+			 * should say so. */
+			if (!moved && !changed)
+				*slot = p;
+			changed |= moved;
+			return changed;
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (p->child[i])
+			changed |= op_reorder_joins(c, &p->child[i]);
+	return changed;
+}
+
+/*
+ * JoinBuildSide.  The engine builds every join's hash table from its right
+ * side.  An outer join whose right side is estimated larger than its left
+ * is turned around: LEFT becomes RIGHT (and RIGHT LEFT, FULL stays FULL)
+ * with the sides and keys swapped, so the smaller side is the one held in
+ * memory, and a PROJECT restores the column order.  Inner joins got their
+ * sides from ReorderJoin; semi and anti joins cannot be turned around.
+ */
+static sql_plan *op_restore_columns(op_ctx *c, sql_plan *p, const sql_attr *attrs, uint32_t n)
+{
+	sql_plan *pr = sql_plan_new(c->a, SQL_PLAN_PROJECT, p->line, p->col);
+
+	pr->child[0] = p;
+	pr->nexprs = n;
+	pr->exprs = sql_arena_alloc(c->a, (n + 1) * sizeof *pr->exprs);
+	for (uint32_t i = 0; i < n; i++)
+		pr->exprs[i] = op_column_of(c, &attrs[i], i);
+	sql_plan_compute_output(c->a, pr);
+	return pr;
+}
+
+static bool op_outer_build_sides(op_ctx *c, sql_plan **slot)
+{
+	sql_plan *p = *slot;
+	bool changed = false;
+
+	for (int i = 0; i < 2; i++)
+		if (p->child[i])
+			changed |= op_outer_build_sides(c, &p->child[i]);
+	if (p->kind != SQL_PLAN_JOIN ||
+	    (p->join_type != SQL_JOIN_LEFT && p->join_type != SQL_JOIN_RIGHT &&
+	     p->join_type != SQL_JOIN_FULL))
+		return changed;
+	if (sql_plan_estimate_rows(p->child[1]) <= sql_plan_estimate_rows(p->child[0]))
+		return changed;
+	const sql_attr *before = p->output;
+	uint32_t nbefore = p->noutput;
+	sql_plan *l = p->child[0];
+	sql_expr **lk = p->lkeys;
+
+	p->child[0] = p->child[1];
+	p->child[1] = l;
+	p->lkeys = p->rkeys;
+	p->rkeys = lk;
+	if (p->join_type != SQL_JOIN_FULL)
+		p->join_type = p->join_type == SQL_JOIN_LEFT ? SQL_JOIN_RIGHT : SQL_JOIN_LEFT;
+	sql_plan_compute_output(c->a, p);
+	*slot = op_restore_columns(c, p, before, nbefore);
+	return true;
+}
+
 /* ---- driver -------------------------------------------------------------------------------------------- */
 
 static bool op_rule_constant_folding(op_ctx *c, sql_plan **slot)
@@ -1253,6 +1710,29 @@ static const struct {
 	{ "RemoveNoopOperators", op_rule_remove_noop },
 };
 
+/* Run the rules until none changes the plan. */
+static int op_fixed_point(op_ctx *c, sql_plan **plan)
+{
+	int rc;
+
+	for (int iter = 0; iter < OP_MAX_ITERATIONS; iter++) {
+		bool any = false;
+
+		for (size_t r = 0; r < sizeof op_rules / sizeof op_rules[0]; r++) {
+			if (!op_rules[r].apply(c, plan))
+				continue;
+			op_log(c, op_rules[r].name);
+			any = true;
+			rc = op_refresh(c, *plan);
+			if (rc)
+				return rc;
+		}
+		if (!any)
+			break;
+	}
+	return 0;
+}
+
 int sql_optimize(sql_arena *a, const sql_catalog *cat, sql_plan **plan, sql_rule_log *log,
 		 sql_error *err)
 {
@@ -1270,29 +1750,39 @@ int sql_optimize(sql_arena *a, const sql_catalog *cat, sql_plan **plan, sql_rule
 	if (op_eliminate_aliases(&c, plan))
 		op_log(&c, "EliminateSubqueryAliases");
 	rc = op_refresh(&c, *plan);
+	if (rc == 0)
+		rc = op_fixed_point(&c, plan);
 	if (rc)
 		return rc;
-	for (int iter = 0; iter < OP_MAX_ITERATIONS; iter++) {
-		bool any = false;
-
-		for (size_t r = 0; r < sizeof op_rules / sizeof op_rules[0]; r++) {
-			if (!op_rules[r].apply(&c, plan))
-				continue;
-			op_log(&c, op_rules[r].name);
-			any = true;
-			rc = op_refresh(&c, *plan);
-			if (rc)
-				return rc;
-		}
-		if (!any)
-			break;
-	}
+	/* Partition pruning first, so the join order sees how much of each
+	 * table is read; then the rules again for what the new order allows. */
 	rc = op_prune_partitions(&c, *plan, &changed);
 	if (rc)
 		return rc;
 	if (changed) {
 		op_log(&c, "PartitionPruning");
 		rc = op_refresh(&c, *plan);
+		if (rc)
+			return rc;
+	}
+	bool reordered = op_reorder_joins(&c, plan);
+
+	if (reordered)
+		op_log(&c, "ReorderJoin");
+	if (op_outer_build_sides(&c, plan)) {
+		op_log(&c, "JoinBuildSide");
+		reordered = true;
+	}
+	if (reordered) {
+		rc = op_refresh(&c, *plan);
+		if (rc == 0)
+			rc = op_fixed_point(&c, plan);
+		if (rc)
+			return rc;
+		changed = false;
+		rc = op_prune_partitions(&c, *plan, &changed);
+		if (rc == 0 && changed)
+			rc = op_refresh(&c, *plan);
 	}
 	return rc;
 }

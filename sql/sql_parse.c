@@ -166,7 +166,7 @@ static bool sql_parse_alias_typo(sql_parser *p)
 		"FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", NULL };
 	static const char *const in_from[] = {
 		"WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", "JOIN", "LEFT", "INNER",
-		"ON", NULL };
+		"RIGHT", "FULL", "CROSS", "ON", NULL };
 	const char *const *list = p->alias_in_select ? in_select : in_from;
 
 	if (!p->alias_end || p->alias_end != p->prev_end)
@@ -359,6 +359,52 @@ static char *sql_parse_unescape(sql_parser *p, const sql_token *t, uint32_t *len
 	return s;
 }
 
+/* One integer of DECIMAL(p, s) into *V; 0 or -EINVAL. */
+static int sql_parse_type_param(sql_parser *p, unsigned *v)
+{
+	const sql_token *t = &p->tok;
+
+	if (t->type != SQL_TOK_INTEGER || t->len > 3)
+		return sql_parse_expected(p, "an integer");
+	*v = 0;
+	for (uint32_t i = 0; i < t->len; i++)
+		*v = *v * 10 + (unsigned)(t->ptr[i] - '0');
+	sql_parse_advance(p);
+	return 0;
+}
+
+/* DECIMAL, DECIMAL(p), DECIMAL(p, s) (also NUMERIC and DEC), as Spark:
+ * decimal alone is decimal(10,0), decimal(p) is decimal(p,0); 1 <= p <= 38
+ * and s <= p. */
+static int sql_parse_decimal_type(sql_parser *p, sql_type *out)
+{
+	uint32_t line = p->tok.line, col = p->tok.col;
+	unsigned prec = 10, scale = 0;
+	int rc;
+
+	sql_parse_advance(p);
+	if (sql_parse_accept_op(p, "(")) {
+		if ((rc = sql_parse_type_param(p, &prec)))
+			return rc;
+		if (sql_parse_accept_op(p, ",") && (rc = sql_parse_type_param(p, &scale)))
+			return rc;
+		if ((rc = sql_parse_expect_op(p, ")")))
+			return rc;
+	}
+	if (prec < 1 || prec > SQL_DECIMAL_MAX_PRECISION) {
+		sql_error_set(p->err, line, col, "decimal precision %u is out of range: it must be "
+			      "1 to 38", prec);
+		return -EINVAL;
+	}
+	if (scale > prec) {
+		sql_error_set(p->err, line, col, "decimal scale %u is larger than its precision %u",
+			      scale, prec);
+		return -EINVAL;
+	}
+	*out = sql_type_decimal(prec, scale);
+	return 0;
+}
+
 static int sql_parse_type(sql_parser *p, sql_type *out)
 {
 	static const struct { const char *name; sql_type type; } types[] = {
@@ -378,8 +424,10 @@ static int sql_parse_type(sql_parser *p, sql_type *out)
 			return 0;
 		}
 	}
+	if (sql_token_is(t, "decimal") || sql_token_is(t, "numeric") || sql_token_is(t, "dec"))
+		return sql_parse_decimal_type(p, out);
 	sql_error_set(p->err, t->line, t->col, "unknown type \"%.*s\": expected string, bigint, int, "
-		      "double, boolean, date or timestamp", (int)t->len, t->ptr);
+		      "double, decimal(p,s), boolean, date or timestamp", (int)t->len, t->ptr);
 	return -EINVAL;
 }
 
@@ -418,6 +466,39 @@ static int sql_parse_expr_list(sql_parser *p, sql_expr ***list, uint32_t *n)
 	return 0;
 }
 
+/* A number without exponent (12, 1.5, 0.06, .5) as Spark types it: a
+ * decimal with as many fraction digits as written and the precision its
+ * digits need, so 0.06 is decimal(2,2), 1.50 decimal(3,2) and a too-big
+ * integer decimal(p,0).  False when it has an exponent or more than 38
+ * digits. */
+static bool sql_parse_decimal_literal(const char *s, sql_value *v)
+{
+	unsigned digits = 0, scale = 0;
+	bool point = false, lead = true;
+
+	for (const char *c = s; *c; c++) {
+		if (*c == '.') {
+			point = true;
+			continue;
+		}
+		if (*c < '0' || *c > '9')
+			return false;
+		if (point)
+			scale++;
+		if (lead && *c == '0')
+			continue;
+		lead = false;
+		digits++;
+	}
+	if (digits == 0)
+		digits = 1;
+	unsigned prec = digits > scale ? digits : scale;
+	if (prec > SQL_DECIMAL_MAX_PRECISION)
+		return false;
+	v->type = sql_type_decimal(prec, scale);
+	return sql_decimal_parse(s, strlen(s), v->type, &v->u.dec) == 0;
+}
+
 static int sql_parse_number(sql_parser *p, sql_expr **out)
 {
 	const sql_token *t = &p->tok;
@@ -430,13 +511,14 @@ static int sql_parse_number(sql_parser *p, sql_expr **out)
 
 		errno = 0;
 		e->value.u.i = strtoll(s, &end, 10);
-		/* Spark makes a too-big integer a decimal; a double is the
-		 * nearest we have. */
+		/* Spark makes a too-big integer a decimal (a double beyond
+		 * 38 digits). */
 		exact = errno != ERANGE;
 	}
 	if (exact) {
 		e->value.type = SQL_TYPE_BIGINT;
-	} else {
+	} else if (!sql_parse_decimal_literal(s, &e->value)) {
+		/* An exponent (1e3), or more than 38 digits: a double. */
 		e->value.type = SQL_TYPE_DOUBLE;
 		e->value.u.d = strtod(s, NULL);
 	}
@@ -565,6 +647,331 @@ static sql_agg_fn sql_parse_agg_fn(const char *name)
 	return 0;
 }
 
+/* ---- special call syntax: EXTRACT(f FROM x), SUBSTRING(s FROM a FOR b), INTERVAL ---------- */
+
+/* EXTRACT's fields and the functions they are, as Spark maps them. */
+static const struct { const char *field; const char *func; } sql_parse_extract_fields[] = {
+	{ "YEAR", "year" }, { "YEARS", "year" }, { "Y", "year" }, { "YR", "year" },
+	{ "YRS", "year" }, { "QUARTER", "quarter" }, { "QTR", "quarter" },
+	{ "MONTH", "month" }, { "MONTHS", "month" }, { "MON", "month" }, { "MONS", "month" },
+	{ "WEEK", "weekofyear" }, { "WEEKS", "weekofyear" }, { "W", "weekofyear" },
+	{ "DAY", "day" }, { "DAYS", "day" }, { "D", "day" },
+	{ "DAYOFWEEK", "dayofweek" }, { "DOW", "dayofweek" }, { "DAYOFYEAR", "dayofyear" },
+	{ "DOY", "dayofyear" }, { "HOUR", "hour" }, { "HOURS", "hour" }, { "H", "hour" },
+	{ "HR", "hour" }, { "HRS", "hour" }, { "MINUTE", "minute" }, { "MINUTES", "minute" },
+	{ "MIN", "minute" }, { "MINS", "minute" }, { "M", "minute" }, { "SECOND", "second" },
+	{ "SECONDS", "second" }, { "S", "second" }, { "SEC", "second" }, { "SECS", "second" },
+};
+
+/* Whether the tokens are EXTRACT ( field FROM: the current token is EXTRACT. */
+static bool sql_parse_at_extract(const sql_parser *p)
+{
+	sql_token t2, t3;
+
+	if (!sql_parse_is(p, "EXTRACT"))
+		return false;
+	sql_parse_peek(p, 2, &t2);
+	sql_parse_peek(p, 3, &t3);
+	return t2.type == SQL_TOK_IDENT && !t2.quoted && sql_token_is(&t3, "FROM");
+}
+
+/* EXTRACT(field FROM x): the function of the field (year(x), ...). */
+static int sql_parse_extract(sql_parser *p, sql_expr **out)
+{
+	uint32_t line = p->tok.line, col = p->tok.col;
+	const char *func = NULL;
+	sql_expr *e;
+
+	sql_parse_advance(p);   /* EXTRACT */
+	sql_parse_advance(p);   /* ( */
+	for (size_t i = 0; i < sizeof sql_parse_extract_fields / sizeof sql_parse_extract_fields[0];
+	     i++)
+		if (sql_parse_is(p, sql_parse_extract_fields[i].field))
+			func = sql_parse_extract_fields[i].func;
+	if (func == NULL) {
+		sql_error_set(p->err, p->tok.line, p->tok.col, "EXTRACT cannot take \"%.*s\": "
+			      "use YEAR, QUARTER, MONTH, WEEK, DAY, DAYOFWEEK, DAYOFYEAR, HOUR, MINUTE "
+			      "or SECOND", (int)p->tok.len, p->tok.ptr);
+		return -EINVAL;
+	}
+	sql_parse_advance(p);   /* the field */
+	sql_parse_advance(p);   /* FROM */
+	e = sql_parse_node(p, SQL_EXPR_FUNC, line, col, 1);
+	e->name = func;
+	*out = e;
+	if (sql_parse_expr(p, &e->args[0]))
+		return -EINVAL;
+	return sql_parse_expect_op(p, ")");
+}
+
+/* SUBSTRING(s FROM a [FOR b]) or SUBSTRING(s, a [, b]) (also SUBSTR): the
+ * current token is the name. */
+static int sql_parse_substring(sql_parser *p, sql_expr **out)
+{
+	sql_expr *e = sql_parse_node(p, SQL_EXPR_FUNC, p->tok.line, p->tok.col, 0);
+	uint32_t cap = 0;
+	int rc;
+
+	rc = sql_parse_ident(p, "a function name", &e->name);
+	if (rc)
+		return rc;
+	sql_parse_advance(p);   /* ( */
+	*out = e;
+	e->args = sql_array_push(p->a, e->args, &e->nargs, &cap, sizeof *e->args);
+	rc = sql_parse_expr(p, &e->args[0]);
+	if (rc)
+		return rc;
+	if (sql_parse_accept(p, "FROM")) {
+		e->args = sql_array_push(p->a, e->args, &e->nargs, &cap, sizeof *e->args);
+		rc = sql_parse_expr(p, &e->args[1]);
+		if (!rc && sql_parse_accept(p, "FOR")) {
+			e->args = sql_array_push(p->a, e->args, &e->nargs, &cap, sizeof *e->args);
+			rc = sql_parse_expr(p, &e->args[2]);
+		}
+	} else {
+		while (!rc && sql_parse_accept_op(p, ",")) {
+			e->args = sql_array_push(p->a, e->args, &e->nargs, &cap, sizeof *e->args);
+			rc = sql_parse_expr(p, &e->args[e->nargs - 1]);
+		}
+	}
+	return rc ? rc : sql_parse_expect_op(p, ")");
+}
+
+/* Interval units: months or microseconds per unit. */
+static const struct { const char *unit; int64_t months, micros; } sql_parse_interval_units[] = {
+	{ "YEAR", 12, 0 }, { "YEARS", 12, 0 }, { "MONTH", 1, 0 }, { "MONTHS", 1, 0 },
+	{ "WEEK", 0, INT64_C(604800000000) }, { "WEEKS", 0, INT64_C(604800000000) },
+	{ "DAY", 0, INT64_C(86400000000) }, { "DAYS", 0, INT64_C(86400000000) },
+	{ "HOUR", 0, INT64_C(3600000000) }, { "HOURS", 0, INT64_C(3600000000) },
+	{ "MINUTE", 0, 60000000 }, { "MINUTES", 0, 60000000 },
+	{ "SECOND", 0, 1000000 }, { "SECONDS", 0, 1000000 },
+	{ "MILLISECOND", 0, 1000 }, { "MILLISECONDS", 0, 1000 },
+	{ "MICROSECOND", 0, 1 }, { "MICROSECONDS", 0, 1 },
+};
+
+/* Whether the current token starts an interval literal: INTERVAL followed
+ * by a number or a quoted number (either may follow a minus) and a word.
+ * A column named interval still reads as one (interval - 1). */
+static bool sql_parse_at_interval(const sql_parser *p)
+{
+	sql_token next, unit;
+	unsigned at = 1;
+
+	if (!sql_parse_is(p, "INTERVAL"))
+		return false;
+	sql_parse_peek(p, at, &next);
+	if (sql_parse_tok_is_op(&next, "-"))
+		sql_parse_peek(p, ++at, &next);
+	sql_parse_peek(p, at + 1, &unit);
+	if (next.type == SQL_TOK_STRING && at == 1)
+		return true;    /* INTERVAL '1 day' too */
+	return (next.type == SQL_TOK_STRING || next.type == SQL_TOK_INTEGER ||
+		next.type == SQL_TOK_DECIMAL) && unit.type == SQL_TOK_IDENT;
+}
+
+/* The N bytes at S as a signed decimal number of units in millionths: "90",
+ * "-3", "1.5" (at most six decimals).  False when it is not one or too big. */
+static bool sql_parse_interval_number(const char *s, size_t n, int64_t *millionths)
+{
+	size_t i = 0, digits = 0;
+	int64_t whole = 0, frac = 0, scale = 100000;
+	bool neg = false;
+
+	while (i < n && s[i] == ' ')
+		i++;
+	while (n > i && s[n - 1] == ' ')
+		n--;
+	if (i < n && (s[i] == '-' || s[i] == '+'))
+		neg = s[i++] == '-';
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++)
+		if (__builtin_mul_overflow(whole, 10, &whole) ||
+		    __builtin_add_overflow(whole, s[i] - '0', &whole))
+			return false;
+	if (i < n && s[i] == '.') {
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+			frac += (s[i] - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (i != n || digits == 0 || __builtin_mul_overflow(whole, 1000000, &whole))
+		return false;
+	*millionths = neg ? -(whole + frac) : whole + frac;
+	return true;
+}
+
+/* The unit named by the N bytes at S (any case), an index into
+ * sql_parse_interval_units, or -1. */
+static int sql_parse_interval_unit(const char *s, size_t n)
+{
+	for (size_t u = 0; u < sizeof sql_parse_interval_units / sizeof sql_parse_interval_units[0];
+	     u++)
+		if (strlen(sql_parse_interval_units[u].unit) == n &&
+		    strncasecmp(sql_parse_interval_units[u].unit, s, n) == 0)
+			return (int)u;
+	return -1;
+}
+
+/* Add N millionths of unit U to ACC (months, days, microseconds): 0,
+ * -EDOM for a fraction of a month or year, -ERANGE on overflow.  Whole
+ * days and weeks stay days: a date plus days is a date. */
+static int sql_parse_interval_add(int64_t n, int u, int64_t acc[3])
+{
+	int64_t amount, per = sql_parse_interval_units[u].micros;
+
+	if (sql_parse_interval_units[u].months) {
+		if (n % 1000000)
+			return -EDOM;
+		amount = n / 1000000 * sql_parse_interval_units[u].months;
+		return __builtin_add_overflow(acc[0], amount, &acc[0]) ? -ERANGE : 0;
+	}
+	if (per % INT64_C(86400000000) == 0 && n % 1000000 == 0) {
+		if (__builtin_mul_overflow(n / 1000000, per / INT64_C(86400000000), &amount) ||
+		    __builtin_add_overflow(acc[1], amount, &acc[1]))
+			return -ERANGE;
+		return 0;
+	}
+	__extension__ __int128 x = (__int128)n * per / 1000000;
+	if (x > INT64_MAX || x < INT64_MIN || __builtin_add_overflow(acc[2], (int64_t)x, &acc[2]))
+		return -ERANGE;
+	return 0;
+}
+
+/* The quoted form INTERVAL '1 year 2 months': pairs of a number and a unit
+ * in TEXT (LEN bytes), added to ACC.  0, or -EINVAL with the reason in
+ * WHY. */
+static int sql_parse_interval_text(const char *text, size_t len, int64_t acc[3], const char **why)
+{
+	size_t i = 0, pairs = 0;
+
+	for (;;) {
+		size_t a, b;
+		int64_t n;
+		int u, rc;
+
+		while (i < len && text[i] == ' ')
+			i++;
+		if (i == len)
+			break;
+		for (a = i; i < len && text[i] != ' '; i++)
+			;
+		if (!sql_parse_interval_number(text + a, i - a, &n)) {
+			*why = "a number";
+			return -EINVAL;
+		}
+		while (i < len && text[i] == ' ')
+			i++;
+		for (b = i; i < len && text[i] != ' '; i++)
+			;
+		u = sql_parse_interval_unit(text + b, i - b);
+		if (u < 0) {
+			*why = "a unit";
+			return -EINVAL;
+		}
+		rc = sql_parse_interval_add(n, u, acc);
+		if (rc) {
+			*why = rc == -EDOM ? "whole months and years" : "a value in range";
+			return -EINVAL;
+		}
+		pairs++;
+	}
+	if (pairs == 0) {
+		*why = "a number and a unit";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* INTERVAL n unit [(precision)] [n unit ...], n an integer or a quoted one
+ * (either may have a sign; seconds may have decimals), or INTERVAL 'n unit
+ * ...'.  Becomes the unresolved call interval(months, days, microseconds). */
+static int sql_parse_interval(sql_parser *p, sql_expr **out)
+{
+	uint32_t line = p->tok.line, col = p->tok.col;
+	int64_t acc[3] = { 0, 0, 0 };
+	sql_expr *e;
+
+	sql_parse_advance(p);   /* INTERVAL */
+	do {
+		uint32_t nline = p->tok.line, ncol = p->tok.col;
+		bool neg = sql_parse_accept_op(p, "-");
+		const char *text, *why = NULL;
+		sql_token unit;
+		int64_t n;
+		uint32_t len;
+		int u, rc;
+
+		if (p->tok.type == SQL_TOK_STRING) {
+			text = sql_parse_unescape(p, &p->tok, &len);
+		} else if (p->tok.type == SQL_TOK_INTEGER || p->tok.type == SQL_TOK_DECIMAL) {
+			text = p->tok.ptr;
+			len = p->tok.len;
+		} else {
+			return sql_parse_expected(p, "a number after INTERVAL");
+		}
+		sql_parse_peek(p, 1, &unit);
+		if (p->tok.type == SQL_TOK_STRING && !neg && unit.type != SQL_TOK_IDENT) {
+			/* INTERVAL '1 year 2 months' */
+			if (sql_parse_interval_text(text, len, acc, &why)) {
+				sql_error_set(p->err, nline, ncol, "invalid interval '%.*s': expected %s",
+					      (int)len, text, why);
+				return -EINVAL;
+			}
+			sql_parse_advance(p);
+			break;
+		}
+		if (!sql_parse_interval_number(text, len, &n)) {
+			sql_error_set(p->err, nline, ncol, "invalid interval value '%.*s'", (int)len,
+				      text);
+			return -EINVAL;
+		}
+		if (neg)
+			n = -n;
+		sql_parse_advance(p);
+		u = p->tok.type == SQL_TOK_IDENT && !p->tok.quoted
+			    ? sql_parse_interval_unit(p->tok.ptr, p->tok.len) : -1;
+		if (u < 0)
+			return sql_parse_expected(p, "an interval unit (YEAR, MONTH, WEEK, DAY, HOUR, "
+						  "MINUTE or SECOND)");
+		rc = sql_parse_interval_add(n, u, acc);
+		if (rc == -EDOM) {
+			sql_error_set(p->err, nline, ncol, "an interval of %.*s must be a whole number",
+				      (int)p->tok.len, p->tok.ptr);
+			return -EINVAL;
+		}
+		if (rc) {
+			sql_error_set(p->err, line, col, "interval out of range");
+			return -EINVAL;
+		}
+		sql_parse_advance(p);   /* the unit */
+		/* DAY(3): SQL's leading field precision, accepted and ignored. */
+		if (sql_parse_is_op(p, "(")) {
+			sql_token next;
+
+			sql_parse_peek(p, 1, &next);
+			if (next.type == SQL_TOK_INTEGER) {
+				sql_parse_advance(p);
+				sql_parse_advance(p);
+				if (sql_parse_expect_op(p, ")"))
+					return -EINVAL;
+			}
+		}
+	} while (p->tok.type == SQL_TOK_STRING || p->tok.type == SQL_TOK_INTEGER ||
+		 p->tok.type == SQL_TOK_DECIMAL);
+	e = sql_parse_node(p, SQL_EXPR_FUNC, line, col, 3);
+	e->name = "interval";
+	e->func = SQL_FUNC_INTERVAL;
+	for (int i = 0; i < 3; i++) {
+		sql_expr *v = sql_parse_node(p, SQL_EXPR_LITERAL, line, col, 0);
+
+		v->value.type = v->type = SQL_TYPE_BIGINT;
+		v->value.u.i = acc[i];
+		v->resolved = true;
+		e->args[i] = v;
+	}
+	*out = e;
+	return 0;
+}
+
 /* name(args): the current token is the name, the next "(". */
 static int sql_parse_call(sql_parser *p, sql_expr **out)
 {
@@ -575,6 +982,10 @@ static int sql_parse_call(sql_parser *p, sql_expr **out)
 	bool distinct;
 	int rc;
 
+	if (sql_parse_at_extract(p))
+		return sql_parse_extract(p, out);
+	if (sql_parse_is(p, "SUBSTRING") || sql_parse_is(p, "SUBSTR"))
+		return sql_parse_substring(p, out);
 	rc = sql_parse_ident(p, "a function name", &name);
 	if (rc)
 		return rc;
@@ -737,6 +1148,8 @@ static int sql_parse_primary(sql_parser *p, sql_expr **out)
 		if (next.type == SQL_TOK_STRING && (sql_parse_is(p, "DATE") ||
 						    sql_parse_is(p, "TIMESTAMP")))
 			return sql_parse_typed_literal(p, sql_parse_is(p, "TIMESTAMP"), out);
+		if (sql_parse_at_interval(p))
+			return sql_parse_interval(p, out);
 		if (sql_parse_tok_is_op(&next, "(")) {
 			rc = sql_parse_enter(p);
 			if (rc)
@@ -807,9 +1220,12 @@ static int sql_parse_unary(sql_parser *p, int minprec, sql_expr **out)
 		return 0;
 	}
 	if (minus && arg->kind == SQL_EXPR_LITERAL && !arg->value.null &&
-	    (arg->value.type == SQL_TYPE_BIGINT || arg->value.type == SQL_TYPE_DOUBLE) &&
+	    (arg->value.type == SQL_TYPE_BIGINT || arg->value.type == SQL_TYPE_DOUBLE ||
+	     sql_type_is_decimal(arg->value.type)) &&
 	    !(arg->value.type == SQL_TYPE_BIGINT && arg->value.u.i == INT64_MIN)) {
-		if (arg->value.type == SQL_TYPE_BIGINT)
+		if (sql_type_is_decimal(arg->value.type))
+			arg->value.u.dec = -arg->value.u.dec;
+		else if (arg->value.type == SQL_TYPE_BIGINT)
 			arg->value.u.i = -arg->value.u.i;
 		else
 			arg->value.u.d = -arg->value.u.d;
@@ -1081,6 +1497,34 @@ static sql_plan *sql_parse_wrap(sql_parser *p, sql_plan_kind kind, sql_plan *chi
 
 static int sql_parse_join_chain(sql_parser *p, sql_plan **out);
 
+/* (a, b, ...): the column names of an alias (ALIAS node R), after a
+ * relation's alias or a WITH query's name; the current token is "(". */
+static int sql_parse_alias_columns(sql_parser *p, sql_plan *r)
+{
+	uint32_t cap = 0;
+	int rc;
+
+	sql_parse_advance(p);   /* ( */
+	do {
+		uint32_t line = p->tok.line, col = p->tok.col;
+		const char *name;
+
+		rc = sql_parse_ident(p, "a column name", &name);
+		if (rc)
+			return rc;
+		for (uint32_t i = 0; i < r->nalias_columns; i++) {
+			if (strcasecmp(r->alias_columns[i], name) == 0) {
+				sql_error_set(p->err, line, col, "column \"%s\" is named twice", name);
+				return -EINVAL;
+			}
+		}
+		r->alias_columns = sql_array_push(p->a, r->alias_columns, &r->nalias_columns, &cap,
+						  sizeof *r->alias_columns);
+		r->alias_columns[r->nalias_columns - 1] = name;
+	} while (sql_parse_accept_op(p, ","));
+	return sql_parse_expect_op(p, ")");
+}
+
 /* A table name, (subquery) or (join), each with an optional alias. */
 static int sql_parse_relation(sql_parser *p, sql_plan **out)
 {
@@ -1123,6 +1567,12 @@ static int sql_parse_relation(sql_parser *p, sql_plan **out)
 	if (alias) {
 		r = sql_parse_wrap(p, SQL_PLAN_ALIAS, r, line, col);
 		r->alias = alias;
+		/* (query) AS t (a, b): the alias names the columns too. */
+		if (sql_parse_is_op(p, "(")) {
+			rc = sql_parse_alias_columns(p, r);
+			if (rc)
+				return rc;
+		}
 	}
 	*out = r;
 	return 0;
@@ -1142,14 +1592,22 @@ static int sql_parse_join_chain(sql_parser *p, sql_plan **out)
 		sql_join_type type = SQL_JOIN_INNER;
 		bool cross = false;
 
-		if (sql_parse_is(p, "RIGHT") || sql_parse_is(p, "FULL")) {
-			sql_error_set(p->err, line, col, "%.*s JOIN is not supported: only inner and "
-				      "left joins", (int)p->tok.len, p->tok.ptr);
-			rc = -EINVAL;
-			goto out;
-		}
 		if (sql_parse_accept(p, "LEFT")) {
-			type = SQL_JOIN_LEFT;
+			/* Spark's LEFT SEMI JOIN and LEFT ANTI JOIN: the left rows
+			 * with (without) a match, and only their columns. */
+			if (sql_parse_accept(p, "SEMI"))
+				type = SQL_JOIN_LEFT_SEMI;
+			else if (sql_parse_accept(p, "ANTI"))
+				type = SQL_JOIN_LEFT_ANTI;
+			else {
+				type = SQL_JOIN_LEFT;
+				sql_parse_accept(p, "OUTER");
+			}
+		} else if (sql_parse_accept(p, "RIGHT")) {
+			type = SQL_JOIN_RIGHT;
+			sql_parse_accept(p, "OUTER");
+		} else if (sql_parse_accept(p, "FULL")) {
+			type = SQL_JOIN_FULL;
 			sql_parse_accept(p, "OUTER");
 		} else if (sql_parse_accept(p, "CROSS")) {
 			cross = true;
@@ -1182,8 +1640,9 @@ out:
 	return rc;
 }
 
-/* FROM a, b: a join without a condition, which the analyzer refuses
- * with its own message (cross joins are too easy to write by mistake). */
+/* FROM a, b, c: inner joins without a condition, left to right.  The
+ * WHERE clause usually relates them; the optimizer turns its equalities
+ * into join keys and orders the relations so that each join has some. */
 static int sql_parse_from(sql_parser *p, sql_plan **out)
 {
 	sql_plan *left, *j;
@@ -1412,6 +1871,14 @@ static int sql_parse_with(sql_parser *p, sql_plan **out)
 				return -EINVAL;
 			}
 		}
+		alias = sql_plan_new(p->a, SQL_PLAN_ALIAS, line, col);
+		alias->alias = name;
+		/* WITH t (a, b) AS (...) */
+		if (sql_parse_is_op(p, "(")) {
+			rc = sql_parse_alias_columns(p, alias);
+			if (rc)
+				return rc;
+		}
 		rc = sql_parse_expect(p, "AS");
 		if (rc)
 			return rc;
@@ -1429,8 +1896,7 @@ static int sql_parse_with(sql_parser *p, sql_plan **out)
 			return rc;
 		/* Each CTE is a SubqueryAlias of its name, as in Spark, so that
 		 * inlining it yields columns qualified by the CTE's name. */
-		alias = sql_parse_wrap(p, SQL_PLAN_ALIAS, body, line, col);
-		alias->alias = name;
+		alias->child[0] = body;
 		w->ctes = sql_array_push(p->a, w->ctes, &w->nctes, &cap, sizeof *w->ctes);
 		w->ctes[w->nctes - 1] = alias;
 		w->cte_names = sql_array_push(p->a, w->cte_names, &nnames, &ncap,
@@ -1785,11 +2251,55 @@ static int sql_parse_create_table(sql_parser *p, sql_stmt *s)
 	return 0;
 }
 
+/* CREATE [OR REPLACE] [TEMPORARY] VIEW [IF NOT EXISTS] name [(cols)] AS
+ * query: the current token is VIEW. */
+static int sql_parse_create_view(sql_parser *p, sql_stmt *s)
+{
+	int rc;
+
+	s->kind = SQL_STMT_CREATE_VIEW;
+	sql_parse_advance(p);   /* VIEW */
+	rc = sql_parse_if_not_exists(p, &s->if_not_exists);
+	if (rc)
+		return rc;
+	if (s->if_not_exists && s->or_replace) {
+		sql_error_set(p->err, s->line, s->col,
+			      "CREATE OR REPLACE VIEW cannot have IF NOT EXISTS");
+		return -EINVAL;
+	}
+	rc = sql_parse_target(p, 3, "a view name", s);
+	/* A one-part name has no database to be kept in: the view lives for
+	 * the job, as TPC-H's Q15 (create view revenue0 ...; drop view
+	 * revenue0) needs. */
+	if (!rc && s->ntarget == 1)
+		s->temporary = true;
+	if (!rc && sql_parse_is_op(p, "("))
+		rc = sql_parse_columns(p, false, &s->columns, &s->ncolumns);
+	if (!rc)
+		rc = sql_parse_expect(p, "AS");
+	if (rc)
+		return rc;
+	if (!sql_parse_at_query(p))
+		return sql_parse_expected(p, "SELECT");
+	s->query_start = p->tok.offset;
+	return sql_parse_query(p, &s->query);
+}
+
 static int sql_parse_role_name(sql_parser *p, sql_stmt *s, uint32_t *cap);
 
 static int sql_parse_create(sql_parser *p, sql_stmt *s)
 {
 	sql_parse_advance(p);   /* CREATE */
+	if (sql_parse_accept(p, "OR")) {
+		if (sql_parse_expect(p, "REPLACE"))
+			return -EINVAL;
+		s->or_replace = true;
+	}
+	s->temporary = sql_parse_accept(p, "TEMPORARY") || sql_parse_accept(p, "TEMP");
+	if (sql_parse_is(p, "VIEW"))
+		return sql_parse_create_view(p, s);
+	if (s->or_replace || s->temporary)
+		return sql_parse_expected(p, "VIEW");
 	if (sql_parse_accept(p, "TABLE"))
 		return sql_parse_create_table(p, s);
 	if (sql_parse_accept(p, "ROLE")) {
@@ -1806,7 +2316,7 @@ static int sql_parse_create(sql_parser *p, sql_stmt *s)
 			return -EINVAL;
 		return sql_parse_target(p, 2, "a database name", s);
 	}
-	return sql_parse_expected(p, "TABLE, DATABASE or ROLE");
+	return sql_parse_expected(p, "TABLE, VIEW, DATABASE or ROLE");
 }
 
 static int sql_parse_drop(sql_parser *p, sql_stmt *s)
@@ -1825,15 +2335,19 @@ static int sql_parse_drop(sql_parser *p, sql_stmt *s)
 	if (sql_parse_accept(p, "TABLE")) {
 		s->kind = SQL_STMT_DROP_TABLE;
 		max = 3;
+	} else if (sql_parse_accept(p, "VIEW")) {
+		s->kind = SQL_STMT_DROP_VIEW;
+		max = 3;
 	} else if (sql_parse_accept(p, "DATABASE") || sql_parse_accept(p, "SCHEMA")) {
 		s->kind = SQL_STMT_DROP_DATABASE;
 		max = 2;
 	} else {
-		return sql_parse_expected(p, "TABLE, DATABASE or ROLE");
+		return sql_parse_expected(p, "TABLE, VIEW, DATABASE or ROLE");
 	}
 	if (sql_parse_if_exists(p, &s->if_exists))
 		return -EINVAL;
-	return sql_parse_target(p, max, max == 3 ? "a table name" : "a database name", s);
+	return sql_parse_target(p, max, s->kind == SQL_STMT_DROP_VIEW ? "a view name" :
+				max == 3 ? "a table name" : "a database name", s);
 }
 
 static int sql_parse_alter(sql_parser *p, sql_stmt *s)
@@ -2167,9 +2681,15 @@ static int sql_parse_stmt_body(sql_parser *p, sql_stmt *s)
 			s->kind = SQL_STMT_SHOW_ROLES;
 			return 0;
 		}
+		if (sql_parse_accept(p, "VIEWS")) {
+			s->kind = SQL_STMT_SHOW_VIEWS;
+			if (!sql_parse_accept(p, "IN") && !sql_parse_accept(p, "FROM"))
+				return sql_parse_expected(p, "IN");
+			return sql_parse_target(p, 2, "a database name", s);
+		}
 		s->kind = SQL_STMT_SHOW_PARTITIONS;
 		if (!sql_parse_accept(p, "PARTITIONS"))
-			return sql_parse_expected(p, "PARTITIONS, GRANTS or ROLES");
+			return sql_parse_expected(p, "PARTITIONS, VIEWS, GRANTS or ROLES");
 		return sql_parse_target(p, 3, "a table name", s);
 	}
 	if (sql_parse_accept(p, "GRANT"))

@@ -44,8 +44,7 @@ struct planner {
 	uint64_t held_estimate_total;   /* sum over holders, for sharing memory_per_job */
 };
 
-/* Estimated output rows of NODE, for sizing the operators above it. */
-static uint64_t estimate_rows(const sql_plan *p)
+uint64_t sql_plan_estimate_rows(const sql_plan *p)
 {
 	switch (p->kind) {
 	case SQL_PLAN_SCAN: {
@@ -56,23 +55,31 @@ static uint64_t estimate_rows(const sql_plan *p)
 		return s->data_filter ? rows / 2 + 1 : rows;
 	}
 	case SQL_PLAN_FILTER:
-		return estimate_rows(p->child[0]) / 2 + 1;
+		return sql_plan_estimate_rows(p->child[0]) / 2 + 1;
 	case SQL_PLAN_AGGREGATE:
 		if (p->ngroups == 0)
 			return 1;
 		/* Group count is unknown without column statistics: assume a tenth
 		 * of the input, the usual guess, bounded below by one. */
-		return estimate_rows(p->child[0]) / 10 + 1;
+		return sql_plan_estimate_rows(p->child[0]) / 10 + 1;
 	case SQL_PLAN_DISTINCT:
-		return estimate_rows(p->child[0]) / 2 + 1;
+		return sql_plan_estimate_rows(p->child[0]) / 2 + 1;
 	case SQL_PLAN_JOIN: {
-		uint64_t l = estimate_rows(p->child[0]), r = estimate_rows(p->child[1]);
+		uint64_t l = sql_plan_estimate_rows(p->child[0]), r = sql_plan_estimate_rows(p->child[1]);
+		if (p->join_type == SQL_JOIN_LEFT_SEMI || p->join_type == SQL_JOIN_LEFT_ANTI)
+			return l;
+		/* Without equi keys every pair is a candidate: a cross product
+		 * unless a residual narrows it (assume it keeps a tenth). */
+		if (p->nkeys == 0 && l && r) {
+			uint64_t pairs = r > UINT64_MAX / l ? UINT64_MAX : l * r;
+			return p->cond ? pairs / 10 + 1 : pairs;
+		}
 		return l > r ? l : r;
 	}
 	case SQL_PLAN_UNION:
-		return estimate_rows(p->child[0]) + estimate_rows(p->child[1]);
+		return sql_plan_estimate_rows(p->child[0]) + sql_plan_estimate_rows(p->child[1]);
 	case SQL_PLAN_LIMIT: {
-		uint64_t c = estimate_rows(p->child[0]);
+		uint64_t c = sql_plan_estimate_rows(p->child[0]);
 		c = c > (uint64_t)p->offset ? c - (uint64_t)p->offset : 0;
 		return p->limit >= 0 && (uint64_t)p->limit < c ? (uint64_t)p->limit : c;
 	}
@@ -81,7 +88,7 @@ static uint64_t estimate_rows(const sql_plan *p)
 	case SQL_PLAN_ONE_ROW:
 		return 1;
 	default:
-		return p->child[0] ? estimate_rows(p->child[0]) : 1;
+		return p->child[0] ? sql_plan_estimate_rows(p->child[0]) : 1;
 	}
 }
 
@@ -98,16 +105,40 @@ static uint64_t held_rows(const sql_plan *p)
 	switch (p->kind) {
 	case SQL_PLAN_AGGREGATE:
 	case SQL_PLAN_DISTINCT:
-		return estimate_rows(p);
+		return sql_plan_estimate_rows(p);
 	case SQL_PLAN_SORT: {
-		uint64_t c = estimate_rows(p->child[0]);
+		uint64_t c = sql_plan_estimate_rows(p->child[0]);
 		return p->phys.topn && p->phys.topn_rows < c ? p->phys.topn_rows : c;
 	}
 	case SQL_PLAN_JOIN:
-		return estimate_rows(p->child[1]);
+		return sql_plan_estimate_rows(p->child[1]);
 	default:
 		return 0;
 	}
+}
+
+/* Average bytes of a row of P's data files, from the first scan down its
+ * left spine (0 when unknown): the strings a held row copies. */
+static uint64_t file_row_bytes(const sql_plan *p)
+{
+	while (p && p->kind != SQL_PLAN_SCAN)
+		p = p->child[0];
+	if (!p || !p->scan->rows_selected)
+		return 0;
+	return p->scan->bytes_selected / p->scan->rows_selected;
+}
+
+/* Bytes an operator holds per row it keeps.  A join keeps every column of
+ * its build side and the evaluated keys (a value each), the row's strings
+ * and its place in the hash table and chains, so its rows are wider than
+ * the flat estimate of the others. */
+static uint64_t held_bytes_per_row(const sql_plan *p)
+{
+	if (p->kind != SQL_PLAN_JOIN)
+		return HELD_BYTES_PER_ROW;
+	const sql_plan *build = p->child[1];
+	return HELD_BYTES_PER_ROW + (uint64_t)(build->noutput + p->nkeys + 1) * sizeof(sql_value) +
+	       file_row_bytes(build);
 }
 
 static const char *operator_name(const sql_plan *p)
@@ -119,9 +150,11 @@ static const char *operator_name(const sql_plan *p)
 	case SQL_PLAN_PROJECT: return "Project";
 	case SQL_PLAN_AGGREGATE: return "HashAggregate";
 	case SQL_PLAN_JOIN:
-		/* One join runs, whatever the sizes: a hash table built from the
-		 * right side, probed with the left (printed BuildRight). */
-		return "HashJoin";
+		/* Every join builds a hash table from the right side and probes it
+		 * with the left (printed BuildRight); the optimizer puts the smaller
+		 * input on the right where the join type allows.  Without equi keys
+		 * the table is one bucket: every left row meets every build row. */
+		return p->nkeys ? "HashJoin" : "NestedLoopJoin";
 	case SQL_PLAN_SORT: return p->phys.topn ? "TopN" : "Sort";
 	case SQL_PLAN_LIMIT: return "CollectLimit";
 	case SQL_PLAN_DISTINCT: return "HashAggregate";
@@ -187,7 +220,7 @@ static int plan_node(struct planner *pl, sql_plan *p, sql_error *err)
 		threads = 1;
 	p->phys.threads = p->phys.parallelism < threads ? p->phys.parallelism : threads;
 	if (holds_rows(p)) {
-		uint64_t want = held_rows(p) * HELD_BYTES_PER_ROW;
+		uint64_t want = held_rows(p) * held_bytes_per_row(p);
 		if (want < MIN_BUDGET)
 			want = MIN_BUDGET;
 		p->phys.memory_budget = want;   /* capped in share_memory() */

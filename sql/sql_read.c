@@ -64,6 +64,10 @@ struct sql_reader {
 	} *unq;
 	textbuf scratch;
 	json_t *json;             /* the current JSONL object, alive until the next row */
+	const char *line_text;    /* the current JSONL line, for the text of decimal numbers */
+	size_t line_len;
+	bool ints_as_real;        /* the line was parsed with JSON_DECODE_INT_AS_REAL */
+	bool scan_has_decimal;    /* a decimal column is read */
 };
 
 void sql_partition_value(const char *raw, sql_type type, sql_value *out)
@@ -125,6 +129,10 @@ int sql_reader_open_fd(const sql_exec_ctx *ctx, const sql_scan *scan, const char
 	r->scan = scan;
 	r->fd = fd;
 	r->line = 1;
+	for (uint32_t j = 0; j < scan->nout; j++)
+		if (scan->columns[j] < scan->ncolumns &&
+		    sql_type_is_decimal(scan->types[scan->columns[j]]))
+			r->scan_has_decimal = true;
 	r->path = strdup(path);
 	r->row = calloc(scan->nout ? scan->nout : 1, sizeof *r->row);
 	r->fields = calloc(scan->ncolumns ? scan->ncolumns : 1, sizeof *r->fields);
@@ -292,6 +300,14 @@ static bool sql_read_text(const char *s, uint32_t n, sql_type type, sql_value *v
 	case SQL_TYPE_TIMESTAMP:
 		return sql_timestamp_parse(s, n, &v->u.i) == 0;
 	default:
+		/* A decimal is read from its text exactly, rounded HALF_UP to
+		 * the column's scale, as Spark's CSV reader does; one that does
+		 * not fit the column's precision, or has spaces around it (as a
+		 * bigint may not), is malformed. */
+		if (sql_type_is_decimal(type))
+			return n > 0 && n < 128 && !isspace((unsigned char)s[0]) &&
+			       !isspace((unsigned char)s[n - 1]) &&
+			       sql_decimal_parse(s, n, type, &v->u.dec) == 0;
 		return false;
 	}
 }
@@ -374,7 +390,82 @@ static int sql_csv_next(sql_reader *r, const sql_value **row, sql_error *err)
 
 /* ---- JSON Lines ---------------------------------------------------------------------- */
 
-static int sql_jsonl_value(sql_reader *r, json_t *j, sql_type t, sql_value *v)
+/* The text of the number that is the value of top-level key KEY in the JSON
+ * object LINE (the last one, as the parser keeps the last of duplicate
+ * keys), for decimals, which must not go through a double.  False when
+ * there is none, or the key is written with escapes. */
+static bool sql_jsonl_number_text(const char *line, size_t n, const char *key, const char **txt,
+				  size_t *tlen)
+{
+	size_t klen = strlen(key), i = 0;
+	bool found = false;
+
+#define SQL_JSON_WS(c) ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n')
+	while (i < n && SQL_JSON_WS(line[i]))
+		i++;
+	if (i >= n || line[i++] != '{')
+		return false;
+	for (;;) {
+		while (i < n && SQL_JSON_WS(line[i]))
+			i++;
+		if (i >= n || line[i] != '"')
+			return found;
+		size_t ks = ++i;
+		bool escaped = false;
+		while (i < n && line[i] != '"') {
+			if (line[i] == '\\') {
+				escaped = true;
+				i++;
+			}
+			i++;
+		}
+		if (i >= n)
+			return found;
+		bool match = !escaped && i - ks == klen && !memcmp(line + ks, key, klen);
+		i++;
+		while (i < n && SQL_JSON_WS(line[i]))
+			i++;
+		if (i >= n || line[i++] != ':')
+			return found;
+		while (i < n && SQL_JSON_WS(line[i]))
+			i++;
+		size_t vs = i;
+		int depth = 0;
+		bool in_str = false;
+		for (; i < n; i++) {
+			char c = line[i];
+			if (in_str) {
+				if (c == '\\')
+					i++;
+				else if (c == '"')
+					in_str = false;
+				continue;
+			}
+			if (c == '"')
+				in_str = true;
+			else if (c == '{' || c == '[')
+				depth++;
+			else if ((c == '}' || c == ']') && depth > 0)
+				depth--;
+			else if (depth == 0 && (c == ',' || c == '}' || SQL_JSON_WS(c)))
+				break;
+		}
+		if (match && i > vs && (line[vs] == '-' || (line[vs] >= '0' && line[vs] <= '9'))) {
+			*txt = line + vs;
+			*tlen = i - vs;
+			found = true;
+		} else if (match) {
+			found = false;
+		}
+		while (i < n && SQL_JSON_WS(line[i]))
+			i++;
+		if (i >= n || line[i++] != ',')
+			return found;
+	}
+#undef SQL_JSON_WS
+}
+
+static int sql_jsonl_value(sql_reader *r, json_t *j, sql_type t, const char *name, sql_value *v)
 {
 	v->type = t;
 	v->null = false;
@@ -390,6 +481,17 @@ static int sql_jsonl_value(sql_reader *r, json_t *j, sql_type t, sql_value *v)
 		v->u.s.len = (uint32_t)json_string_length(j);
 		return 0;
 	case SQL_TYPE_BIGINT:
+		if (r->ints_as_real && json_is_real(j)) {
+			/* Integers of this line were parsed as reals (one is too
+			 * big for 64 bits): take this one from its text. */
+			const char *txt;
+			size_t n;
+			if (sql_jsonl_number_text(r->line_text, r->line_len, name, &txt, &n) &&
+			    !memchr(txt, '.', n) && !memchr(txt, 'e', n) && !memchr(txt, 'E', n) &&
+			    sql_read_bigint(txt, (uint32_t)n, &v->u.i))
+				return 0;
+			return -EINVAL;
+		}
 		if (!json_is_integer(j))
 			return -EINVAL;
 		v->u.i = json_integer_value(j);
@@ -413,11 +515,29 @@ static int sql_jsonl_value(sql_reader *r, json_t *j, sql_type t, sql_value *v)
 	case SQL_TYPE_TIMESTAMP:
 		if (!json_is_string(j))
 			return -EINVAL;
-		(void)r;
 		return sql_read_text(json_string_value(j), (uint32_t)json_string_length(j), t, v)
 			       ? 0
 			       : -EINVAL;
 	default:
+		if (!sql_type_is_decimal(t))
+			return -EINVAL;
+		/* A number from its text in the line (1.50 stays 1.50), or a
+		 * string holding one. */
+		if (json_is_number(j)) {
+			const char *txt;
+			size_t n;
+			if (sql_jsonl_number_text(r->line_text, r->line_len, name, &txt, &n))
+				return sql_read_text(txt, (uint32_t)n, t, v) ? 0 : -EINVAL;
+			if (json_is_integer(j)) {
+				sql_value i = {.type = SQL_TYPE_BIGINT};
+				i.u.i = json_integer_value(j);
+				return sql_value_cast(NULL, &i, t, v) || v->null ? -EINVAL : 0;
+			}
+			return -EINVAL;
+		}
+		if (json_is_string(j) &&
+		    sql_read_text(json_string_value(j), (uint32_t)json_string_length(j), t, v))
+			return 0;
 		return -EINVAL;
 	}
 }
@@ -450,6 +570,16 @@ static int sql_jsonl_next(sql_reader *r, const sql_value **row, sql_error *err)
 			r->line++;
 		json_error_t jerr;
 		json_t *obj = json_loadb(d + p, e - p, 0, &jerr);
+		r->line_text = d + p;
+		r->line_len = e - p;
+		r->ints_as_real = false;
+		if (!obj && r->scan_has_decimal && strstr(jerr.text, "too big")) {
+			/* A decimal(p,0) beyond 64 bits is a valid JSON number
+			 * the parser refuses as an integer: parse the line again
+			 * with integers as reals, and read numbers from their text. */
+			obj = json_loadb(d + p, e - p, JSON_DECODE_INT_AS_REAL, &jerr);
+			r->ints_as_real = obj != NULL;
+		}
 		int rc = 0;
 		if (!obj || !json_is_object(obj)) {
 			rc = sql_reader_bad_row(r, line, err, "%s", obj ? "not a JSON object" : jerr.text);
@@ -464,7 +594,7 @@ static int sql_jsonl_next(sql_reader *r, const sql_value **row, sql_error *err)
 			if (c >= sc->ncolumns)
 				continue;
 			json_t *jv = json_object_get(obj, sc->names[c]);
-			if (sql_jsonl_value(r, jv, sc->types[c], &r->row[j])) {
+			if (sql_jsonl_value(r, jv, sc->types[c], sc->names[c], &r->row[j])) {
 				char *txt = json_dumps(jv, JSON_ENCODE_ANY | JSON_COMPACT);
 				bad = true;
 				rc = sql_reader_bad_row(r, line, err, "column \"%s\": %.64s is not a %s",

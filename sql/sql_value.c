@@ -1,14 +1,16 @@
 /*
  * sql_value.c - values: casts, comparison, text rendering, the calendar
- * (DATE and TIMESTAMP parse and format), the common type of two operands,
- * and the table of scalar functions with their result types.
+ * (DATE and TIMESTAMP parse and format), exact DECIMAL arithmetic and
+ * Spark's decimal result types, the common type of two operands, and the
+ * table of scalar functions with their result types.
  *
  * Semantics follow Spark's non-ANSI mode, because jobs are written against
  * Spark and must give the same answers here:
  *   - a cast of a string that does not parse yields NULL, not an error;
  *   - double to bigint truncates toward zero and saturates, as Java's (long);
  *   - doubles render as Java's Double.toString does (1.0, 1.0E10, NaN);
- *   - NaN sorts above every other double and equals itself, -0.0 equals 0.0.
+ *   - NaN sorts above every other double and equals itself, -0.0 equals 0.0;
+ *   - a decimal that does not fit its type is NULL; decimals round HALF_UP.
  * Dates are days since 1970-01-01 in the proleptic Gregorian calendar;
  * timestamps are microseconds since the epoch, always UTC (there is no
  * session time zone).
@@ -311,14 +313,549 @@ static double sql_double_round(double d, int64_t scale)
 	return strtod(text, NULL);
 }
 
+/* ---- decimals ------------------------------------------------------------------ */
+
+/* A DECIMAL value is its unscaled integer (|u| < 10^precision <= 10^38, so
+ * it fits a signed 128-bit integer) and the scale of its type.  Results are
+ * computed exactly and then rounded HALF_UP (away from zero on a tie) to
+ * the result type's scale; a result that does not fit the result type's
+ * precision is NULL, as in Spark's non-ANSI mode.  Most operations fit in
+ * 128 bits; when an exact intermediate does not (a product of two large
+ * values, a division's scaled dividend, operands aligned to a large scale),
+ * it is carried in a 384-bit magnitude, which holds any of them. */
+
+__extension__ typedef unsigned __int128 sql_uint128;
+
+static const sql_uint128 sql_p10[39] = {
+#define SQL_P10(x) ((sql_uint128)(x))
+	SQL_P10(UINT64_C(1)), SQL_P10(UINT64_C(10)), SQL_P10(UINT64_C(100)),
+	SQL_P10(UINT64_C(1000)), SQL_P10(UINT64_C(10000)), SQL_P10(UINT64_C(100000)),
+	SQL_P10(UINT64_C(1000000)), SQL_P10(UINT64_C(10000000)), SQL_P10(UINT64_C(100000000)),
+	SQL_P10(UINT64_C(1000000000)), SQL_P10(UINT64_C(10000000000)),
+	SQL_P10(UINT64_C(100000000000)), SQL_P10(UINT64_C(1000000000000)),
+	SQL_P10(UINT64_C(10000000000000)), SQL_P10(UINT64_C(100000000000000)),
+	SQL_P10(UINT64_C(1000000000000000)), SQL_P10(UINT64_C(10000000000000000)),
+	SQL_P10(UINT64_C(100000000000000000)), SQL_P10(UINT64_C(1000000000000000000)),
+	SQL_P10(UINT64_C(10000000000000000000)),
+	SQL_P10(UINT64_C(10000000000000000000)) * 10u,
+	SQL_P10(UINT64_C(10000000000000000000)) * 100u,
+	SQL_P10(UINT64_C(10000000000000000000)) * 1000u,
+	SQL_P10(UINT64_C(10000000000000000000)) * 10000u,
+	SQL_P10(UINT64_C(10000000000000000000)) * 100000u,
+	SQL_P10(UINT64_C(10000000000000000000)) * 1000000u,
+	SQL_P10(UINT64_C(10000000000000000000)) * 10000000u,
+	SQL_P10(UINT64_C(10000000000000000000)) * 100000000u,
+	SQL_P10(UINT64_C(10000000000000000000)) * 1000000000u,
+	SQL_P10(UINT64_C(10000000000000000000)) * UINT64_C(10000000000),
+	SQL_P10(UINT64_C(10000000000000000000)) * UINT64_C(100000000000),
+	SQL_P10(UINT64_C(10000000000000000000)) * UINT64_C(1000000000000),
+	SQL_P10(UINT64_C(10000000000000000000)) * UINT64_C(10000000000000),
+	SQL_P10(UINT64_C(10000000000000000000)) * UINT64_C(100000000000000),
+	SQL_P10(UINT64_C(10000000000000000000)) * UINT64_C(1000000000000000),
+	SQL_P10(UINT64_C(10000000000000000000)) * UINT64_C(10000000000000000),
+	SQL_P10(UINT64_C(10000000000000000000)) * UINT64_C(100000000000000000),
+	SQL_P10(UINT64_C(10000000000000000000)) * UINT64_C(1000000000000000000),
+	SQL_P10(UINT64_C(10000000000000000000)) * UINT64_C(10000000000000000000),
+#undef SQL_P10
+};
+
+sql_int128 sql_decimal_pow10(unsigned n)
+{
+	return n <= 38 ? (sql_int128)sql_p10[n] : 0;
+}
+
+static sql_uint128 sql_dec_abs(sql_int128 v)
+{
+	return v < 0 ? (sql_uint128)0 - (sql_uint128)v : (sql_uint128)v;
+}
+
+/* M / D rounded HALF_UP (D > 0). */
+static sql_uint128 sql_dec_div_round(sql_uint128 m, sql_uint128 d)
+{
+	sql_uint128 q = m / d, r = m % d;
+
+	return r >= d - r ? q + 1 : q;
+}
+
+/* V (at scale FROM) at scale TO with at most PREC digits; false when it
+ * does not fit.  Rounds HALF_UP when TO < FROM. */
+static bool sql_dec_scale128(sql_int128 v, unsigned from, unsigned to, unsigned prec,
+			     sql_int128 *out)
+{
+	sql_uint128 m = sql_dec_abs(v);
+
+	if (to >= from) {
+		if (to - from > 38 || __builtin_mul_overflow(m, sql_p10[to - from], &m))
+			return false;
+	} else {
+		m = from - to > 38 ? 0 : sql_dec_div_round(m, sql_p10[from - to]);
+	}
+	if (prec > 38 || m >= sql_p10[prec])
+		return false;
+	*out = v < 0 ? -(sql_int128)m : (sql_int128)m;
+	return true;
+}
+
+bool sql_decimal_rescale(sql_int128 v, unsigned from_scale, sql_type to, sql_int128 *out)
+{
+	return sql_dec_scale128(v, from_scale, sql_type_scale(to), sql_type_precision(to), out);
+}
+
+/* ---- 384-bit magnitudes, for exact intermediates --------------------------------- */
+
+#define SQL_WIDE_LIMBS 12
+typedef struct sql_wide {
+	uint32_t w[SQL_WIDE_LIMBS];     /* little-endian */
+} sql_wide;
+
+static sql_wide sql_wide_from(sql_uint128 v)
+{
+	sql_wide r = {{0}};
+
+	for (int i = 0; i < 4; i++, v >>= 32)
+		r.w[i] = (uint32_t)v;
+	return r;
+}
+
+static bool sql_wide_fits128(const sql_wide *a, sql_uint128 *out)
+{
+	sql_uint128 v = 0;
+
+	for (int i = SQL_WIDE_LIMBS - 1; i >= 4; i--)
+		if (a->w[i])
+			return false;
+	for (int i = 3; i >= 0; i--)
+		v = (v << 32) | a->w[i];
+	*out = v;
+	return true;
+}
+
+static int sql_wide_cmp(const sql_wide *a, const sql_wide *b)
+{
+	for (int i = SQL_WIDE_LIMBS - 1; i >= 0; i--)
+		if (a->w[i] != b->w[i])
+			return a->w[i] < b->w[i] ? -1 : 1;
+	return 0;
+}
+
+static sql_wide sql_wide_add(const sql_wide *a, const sql_wide *b)
+{
+	sql_wide r;
+	uint64_t c = 0;
+
+	for (int i = 0; i < SQL_WIDE_LIMBS; i++) {
+		c += (uint64_t)a->w[i] + b->w[i];
+		r.w[i] = (uint32_t)c;
+		c >>= 32;
+	}
+	return r;
+}
+
+/* A - B for A >= B. */
+static sql_wide sql_wide_sub(const sql_wide *a, const sql_wide *b)
+{
+	sql_wide r;
+	int64_t c = 0;
+
+	for (int i = 0; i < SQL_WIDE_LIMBS; i++) {
+		c += (int64_t)a->w[i] - (int64_t)b->w[i];
+		r.w[i] = (uint32_t)c;
+		c = c < 0 ? -1 : 0;
+	}
+	return r;
+}
+
+/* The low 384 bits of A x B (callers keep products below 2^384). */
+static sql_wide sql_wide_mul(const sql_wide *a, const sql_wide *b)
+{
+	sql_wide r = {{0}};
+
+	for (int i = 0; i < SQL_WIDE_LIMBS; i++) {
+		uint64_t c = 0;
+		if (!a->w[i])
+			continue;
+		for (int j = 0; i + j < SQL_WIDE_LIMBS; j++) {
+			c += (uint64_t)a->w[i] * b->w[j] + r.w[i + j];
+			r.w[i + j] = (uint32_t)c;
+			c >>= 32;
+		}
+	}
+	return r;
+}
+
+static sql_wide sql_wide_pow10(unsigned n)
+{
+	sql_wide r = sql_wide_from(sql_p10[n > 38 ? 38 : n]);
+
+	while (n > 38) {
+		unsigned k = n - 38 > 38 ? 38 : n - 38;
+		sql_wide f = sql_wide_from(sql_p10[k]);
+		r = sql_wide_mul(&r, &f);
+		n -= k;
+	}
+	return r;
+}
+
+static bool sql_wide_bit(const sql_wide *a, int i)
+{
+	return (a->w[i / 32] >> (i % 32)) & 1u;
+}
+
+static void sql_wide_shl1(sql_wide *a)
+{
+	for (int i = SQL_WIDE_LIMBS - 1; i > 0; i--)
+		a->w[i] = (a->w[i] << 1) | (a->w[i - 1] >> 31);
+	a->w[0] <<= 1;
+}
+
+/* Q = A / D and R = A % D (D > 0): shift and subtract, from A's top bit. */
+static void sql_wide_divmod(const sql_wide *a, const sql_wide *d, sql_wide *q, sql_wide *r)
+{
+	int top = SQL_WIDE_LIMBS * 32 - 1;
+
+	*q = (sql_wide){{0}};
+	*r = (sql_wide){{0}};
+	while (top >= 0 && !sql_wide_bit(a, top))
+		top--;
+	for (int i = top; i >= 0; i--) {
+		sql_wide_shl1(r);
+		r->w[0] |= sql_wide_bit(a, i);
+		if (sql_wide_cmp(r, d) >= 0) {
+			*r = sql_wide_sub(r, d);
+			q->w[i / 32] |= 1u << (i % 32);
+		}
+	}
+}
+
+/* N / D rounded HALF_UP. */
+static sql_wide sql_wide_div_round(const sql_wide *n, const sql_wide *d)
+{
+	sql_wide q, r, rest, one = sql_wide_from(1);
+
+	sql_wide_divmod(n, d, &q, &r);
+	rest = sql_wide_sub(d, &r);
+	if (sql_wide_cmp(&r, &rest) >= 0)
+		q = sql_wide_add(&q, &one);
+	return q;
+}
+
+/* The exact value NEG, M x 10^-SCALE as a value of decimal type T. */
+static bool sql_wide_finish(bool neg, sql_wide m, unsigned scale, sql_type t, sql_int128 *out)
+{
+	unsigned ts = sql_type_scale(t), tp = sql_type_precision(t);
+	sql_uint128 v;
+
+	if (ts < scale) {
+		sql_wide d = sql_wide_pow10(scale - ts);
+		m = sql_wide_div_round(&m, &d);
+		scale = ts;
+	}
+	if (!sql_wide_fits128(&m, &v) || v >= sql_p10[38])
+		return false;
+	return sql_dec_scale128(neg ? -(sql_int128)v : (sql_int128)v, scale, ts, tp, out);
+}
+
+/* ---- decimal operations ------------------------------------------------------------ */
+
+/* Spark's DecimalType.adjustPrecisionScale with allowPrecisionLoss: a
+ * precision above 38 keeps the integral digits and gives up scale, down to
+ * min(scale, 6). */
+sql_type sql_decimal_adjust(int p, int s)
+{
+	if (p <= SQL_DECIMAL_MAX_PRECISION)
+		return sql_type_decimal((unsigned)p, (unsigned)s);
+	int intdigits = p - s, minscale = s < 6 ? s : 6;
+	int scale = SQL_DECIMAL_MAX_PRECISION - intdigits;
+	if (scale < minscale)
+		scale = minscale;
+	return sql_type_decimal(SQL_DECIMAL_MAX_PRECISION, (unsigned)scale);
+}
+
+/* Spark's DecimalType.bounded: both capped at 38. */
+sql_type sql_decimal_bounded(int p, int s)
+{
+	if (p > SQL_DECIMAL_MAX_PRECISION)
+		p = SQL_DECIMAL_MAX_PRECISION;
+	if (s > SQL_DECIMAL_MAX_PRECISION)
+		s = SQL_DECIMAL_MAX_PRECISION;
+	return sql_type_decimal((unsigned)p, (unsigned)s);
+}
+
+sql_type sql_decimal_result_type(sql_op op, sql_type a, sql_type b)
+{
+	int p1 = (int)sql_type_precision(a), s1 = (int)sql_type_scale(a);
+	int p2 = (int)sql_type_precision(b), s2 = (int)sql_type_scale(b);
+	int s, p;
+
+	switch (op) {
+	case SQL_OP_ADD:
+	case SQL_OP_SUB:
+		s = s1 > s2 ? s1 : s2;
+		p = (p1 - s1 > p2 - s2 ? p1 - s1 : p2 - s2) + s + 1;
+		return sql_decimal_adjust(p, s);
+	case SQL_OP_MUL:
+		return sql_decimal_adjust(p1 + p2 + 1, s1 + s2);
+	case SQL_OP_DIV:
+		s = s1 + p2 + 1 > 6 ? s1 + p2 + 1 : 6;
+		return sql_decimal_adjust(p1 - s1 + s2 + s, s);
+	case SQL_OP_MOD:
+		s = s1 > s2 ? s1 : s2;
+		p = (p1 - s1 < p2 - s2 ? p1 - s1 : p2 - s2) + s;
+		return sql_decimal_adjust(p, s);
+	default:
+		return a;
+	}
+}
+
+sql_type sql_decimal_wider(sql_type a, sql_type b)
+{
+	int p1 = (int)sql_type_precision(a), s1 = (int)sql_type_scale(a);
+	int p2 = (int)sql_type_precision(b), s2 = (int)sql_type_scale(b);
+	int s = s1 > s2 ? s1 : s2, range = p1 - s1 > p2 - s2 ? p1 - s1 : p2 - s2;
+
+	return sql_decimal_bounded(range + s, s);
+}
+
+/* Signed aligned addition in wide magnitudes. */
+static void sql_wide_signed_add(bool xn, const sql_wide *x, bool yn, const sql_wide *y, bool *rn,
+				sql_wide *r)
+{
+	if (xn == yn) {
+		*r = sql_wide_add(x, y);
+		*rn = xn;
+	} else if (sql_wide_cmp(x, y) >= 0) {
+		*r = sql_wide_sub(x, y);
+		*rn = xn;
+	} else {
+		*r = sql_wide_sub(y, x);
+		*rn = yn;
+	}
+}
+
+int sql_decimal_arith(sql_op op, sql_int128 x, unsigned xs, sql_int128 y, unsigned ys, sql_type t,
+		      sql_int128 *out)
+{
+	unsigned s = xs > ys ? xs : ys, ts = sql_type_scale(t), tp = sql_type_precision(t);
+	sql_int128 a, b, r;
+	bool xn = x < 0, yn = y < 0, rn;
+	sql_wide wx = sql_wide_from(sql_dec_abs(x)), wy = sql_wide_from(sql_dec_abs(y)), w;
+
+	switch (op) {
+	case SQL_OP_ADD:
+	case SQL_OP_SUB:
+		if (op == SQL_OP_SUB) {
+			y = -y;
+			yn = !yn && y != 0;
+		}
+		if (!__builtin_mul_overflow(x, (sql_int128)sql_p10[s - xs], &a) &&
+		    !__builtin_mul_overflow(y, (sql_int128)sql_p10[s - ys], &b) &&
+		    !__builtin_add_overflow(a, b, &r))
+			return sql_dec_scale128(r, s, ts, tp, out) ? 0 : -ERANGE;
+		{
+			sql_wide fx = sql_wide_pow10(s - xs), fy = sql_wide_pow10(s - ys);
+			wx = sql_wide_mul(&wx, &fx);
+			wy = sql_wide_mul(&wy, &fy);
+		}
+		sql_wide_signed_add(xn, &wx, yn, &wy, &rn, &w);
+		return sql_wide_finish(rn, w, s, t, out) ? 0 : -ERANGE;
+	case SQL_OP_MUL:
+		if (!__builtin_mul_overflow(x, y, &r))
+			return sql_dec_scale128(r, xs + ys, ts, tp, out) ? 0 : -ERANGE;
+		w = sql_wide_mul(&wx, &wy);
+		return sql_wide_finish(xn != yn, w, xs + ys, t, out) ? 0 : -ERANGE;
+	case SQL_OP_DIV: {
+		if (y == 0)
+			return -EDOM;
+		/* x/10^xs / (y/10^ys) at scale ts is x x 10^(ts - xs + ys) / y. */
+		int e = (int)sql_type_scale(t) - (int)xs + (int)ys;
+		sql_uint128 m = sql_dec_abs(x), d = sql_dec_abs(y), q;
+		if (e >= 0 ? (e <= 38 && !__builtin_mul_overflow(m, sql_p10[e], &m))
+			   : (-e <= 38 && !__builtin_mul_overflow(d, sql_p10[-e], &d))) {
+			q = sql_dec_div_round(m, d);
+			if (q >= sql_p10[sql_type_precision(t)])
+				return -ERANGE;
+			*out = xn != yn ? -(sql_int128)q : (sql_int128)q;
+			return 0;
+		}
+		if (e >= 0) {
+			sql_wide f = sql_wide_pow10((unsigned)e);
+			wx = sql_wide_mul(&wx, &f);
+		} else {
+			sql_wide f = sql_wide_pow10((unsigned)-e);
+			wy = sql_wide_mul(&wy, &f);
+		}
+		w = sql_wide_div_round(&wx, &wy);
+		return sql_wide_finish(xn != yn, w, sql_type_scale(t), t, out) ? 0 : -ERANGE;
+	}
+	case SQL_OP_MOD: {
+		if (y == 0)
+			return -EDOM;
+		/* Java's BigDecimal.remainder: the sign of the dividend. */
+		if (!__builtin_mul_overflow(x, (sql_int128)sql_p10[s - xs], &a) &&
+		    !__builtin_mul_overflow(y, (sql_int128)sql_p10[s - ys], &b))
+			return sql_dec_scale128(a % b, s, ts, tp, out) ? 0 : -ERANGE;
+		sql_wide fx = sql_wide_pow10(s - xs), fy = sql_wide_pow10(s - ys), q, rem;
+		wx = sql_wide_mul(&wx, &fx);
+		wy = sql_wide_mul(&wy, &fy);
+		sql_wide_divmod(&wx, &wy, &q, &rem);
+		return sql_wide_finish(xn, rem, s, t, out) ? 0 : -ERANGE;
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
+int sql_decimal_compare(sql_int128 x, unsigned xs, sql_int128 y, unsigned ys)
+{
+	sql_int128 a = x, b = y;
+
+	if (xs < ys && __builtin_mul_overflow(x, (sql_int128)sql_p10[ys - xs], &a))
+		return x < 0 ? -1 : 1;   /* |x| x 10^k is beyond any decimal */
+	if (ys < xs && __builtin_mul_overflow(y, (sql_int128)sql_p10[xs - ys], &b))
+		return y < 0 ? 1 : -1;
+	return a < b ? -1 : a > b;
+}
+
+size_t sql_decimal_format(sql_int128 v, unsigned scale, char *out)
+{
+	char digits[48];
+	size_t nd = 0, n = 0;
+	sql_uint128 m = sql_dec_abs(v);
+
+	do {
+		digits[nd++] = (char)('0' + (int)(m % 10));
+		m /= 10;
+	} while (m);
+	while (nd < (size_t)scale + 1)
+		digits[nd++] = '0';
+	if (v < 0)
+		out[n++] = '-';
+	for (size_t i = nd; i > 0; i--) {
+		if (i == scale && scale)
+			out[n++] = '.';
+		out[n++] = digits[i - 1];
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* Java's BigDecimal(String): [sign] digits [. digits] [e|E [sign] digits],
+ * at least one digit; Spark trims spaces first.  Rounded HALF_UP to T's
+ * scale; -EINVAL when it is not a number, -ERANGE when it does not fit T. */
+int sql_decimal_parse(const char *s, size_t n, sql_type t, sql_int128 *out)
+{
+	const char *end = s + n;
+	char sig[80];
+	size_t nsig = 0;
+	long frac = 0, exp = 0, ignored = 0;
+	bool neg = false, any = false, point = false;
+	unsigned ts = sql_type_scale(t), tp = sql_type_precision(t);
+
+	sql_trim_space(&s, &end);
+	if (s < end && (*s == '-' || *s == '+')) {
+		neg = *s == '-';
+		s++;
+	}
+	for (; s < end; s++) {
+		if (*s == '.' && !point) {
+			point = true;
+			continue;
+		}
+		if (!isdigit((unsigned char)*s))
+			break;
+		any = true;
+		if (point)
+			frac++;
+		if (nsig == 0 && *s == '0')
+			continue;          /* leading zeros carry no digit */
+		if (nsig < sizeof sig)
+			sig[nsig++] = *s;
+		else if (point)
+			frac--;            /* beyond any rounding digit: only its place counts */
+		else
+			ignored++;
+	}
+	if (!any)
+		return -EINVAL;
+	if (s < end && (*s == 'e' || *s == 'E')) {
+		bool eneg = false, edig = false;
+		s++;
+		if (s < end && (*s == '-' || *s == '+')) {
+			eneg = *s == '-';
+			s++;
+		}
+		for (; s < end && isdigit((unsigned char)*s); s++) {
+			edig = true;
+			if (exp < 100000)
+				exp = exp * 10 + (*s - '0');
+		}
+		if (!edig)
+			return -EINVAL;
+		if (eneg)
+			exp = -exp;
+	}
+	if (s != end)
+		return -EINVAL;
+	/* value = SIG x 10^(exp + ignored - frac); we want it x 10^ts. */
+	long k = exp + ignored - frac + (long)ts;
+	bool up = false;
+	if (k < 0) {
+		long drop = -k;
+		if ((long)nsig < drop) {
+			up = (long)nsig == drop && nsig > 0 && sig[0] >= '5';
+			nsig = 0;
+		} else {
+			nsig -= (size_t)drop;
+			up = sig[nsig] >= '5';
+		}
+		k = 0;
+	}
+	if (nsig > 38)
+		return -ERANGE;
+	sql_uint128 m = 0;
+	for (size_t i = 0; i < nsig; i++)
+		m = m * 10 + (sql_uint128)(sig[i] - '0');
+	if (up)
+		m++;
+	if (nsig > 0 || up) {
+		if (k > 38 || __builtin_mul_overflow(m, sql_p10[k], &m))
+			return -ERANGE;
+	}
+	if (m >= sql_p10[tp])
+		return -ERANGE;
+	*out = neg ? -(sql_int128)m : (sql_int128)m;
+	return 0;
+}
+
+/* A bigint as decimal(20,0) (or T, when given): 0, or -ERANGE. */
+static int sql_decimal_from_bigint(int64_t i, sql_type t, sql_int128 *out)
+{
+	return sql_dec_scale128(i, 0, sql_type_scale(t), sql_type_precision(t), out) ? 0 : -ERANGE;
+}
+
+double sql_decimal_to_double(sql_int128 v, unsigned scale)
+{
+	static const double p10d[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+					1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+					1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+	char buf[64];
+
+	/* Both exact doubles: one correctly rounded division, as BigDecimal's
+	 * doubleValue gives. */
+	if (scale <= 22 && sql_dec_abs(v) <= ((sql_uint128)1 << 53))
+		return (double)v / p10d[scale];
+	sql_decimal_format(v, scale, buf);
+	return strtod(buf, NULL);
+}
+
 /* ---- casts ----------------------------------------------------------------------- */
 
 /* Text for a cast to string when the caller gives no arena: a small ring of
  * per-thread buffers, enough for the few values of one expression.  Only
- * non-string values render here, and they fit in 32 bytes. */
+ * non-string values render here, and they fit in 64 bytes. */
 static char *sql_scratch_text(void)
 {
-	static _Thread_local char ring[16][40];
+	static _Thread_local char ring[16][64];
 	static _Thread_local unsigned next;
 
 	return ring[next++ % 16];
@@ -326,6 +863,8 @@ static char *sql_scratch_text(void)
 
 static size_t sql_value_text(const sql_value *v, char *buf)
 {
+	if (sql_type_is_decimal(v->type))
+		return sql_decimal_format(v->u.dec, sql_type_scale(v->type), buf);
 	switch (v->type) {
 	case SQL_TYPE_BIGINT:
 		return (size_t)snprintf(buf, 32, "%" PRId64, v->u.i);
@@ -450,6 +989,74 @@ static int64_t sql_double_to_bigint(double d)
 	return (int64_t)d;
 }
 
+/* Casts to and from decimals (Spark, non-ANSI): a value that does not fit
+ * the target decimal, or text that is no number, is NULL; to a smaller
+ * scale rounds HALF_UP; decimal to bigint truncates toward zero (and keeps
+ * the low 64 bits, as BigDecimal.longValue does); a double goes through its
+ * shortest decimal text, as Spark's Decimal(double) does. */
+static int sql_decimal_cast(const sql_value *v, sql_type type, sql_value *r)
+{
+	if (sql_type_is_decimal(type)) {
+		int rc = 0;
+		char buf[64];
+		switch (v->type) {
+		case SQL_TYPE_STRING:
+			rc = sql_decimal_parse(v->u.s.ptr, v->u.s.len, type, &r->u.dec);
+			break;
+		case SQL_TYPE_BIGINT:
+			rc = sql_decimal_from_bigint(v->u.i, type, &r->u.dec);
+			break;
+		case SQL_TYPE_BOOLEAN:
+			rc = sql_decimal_from_bigint(v->u.b, type, &r->u.dec);
+			break;
+		case SQL_TYPE_TIMESTAMP:
+			rc = sql_decimal_rescale(v->u.i, 6, type, &r->u.dec) ? 0 : -ERANGE;
+			break;
+		case SQL_TYPE_DOUBLE:
+			if (isnan(v->u.d) || isinf(v->u.d)) {
+				rc = -ERANGE;
+				break;
+			}
+			sql_double_format(v->u.d, buf);
+			rc = sql_decimal_parse(buf, strlen(buf), type, &r->u.dec);
+			break;
+		default:
+			if (!sql_type_is_decimal(v->type))
+				return -EINVAL;
+			rc = sql_decimal_rescale(v->u.dec, sql_type_scale(v->type), type, &r->u.dec)
+				     ? 0 : -ERANGE;
+			break;
+		}
+		r->null = rc != 0;
+		return 0;
+	}
+	/* From a decimal to another type. */
+	unsigned sc = sql_type_scale(v->type);
+	switch (type) {
+	case SQL_TYPE_STRING:
+		return -EAGAIN;           /* the caller renders the text */
+	case SQL_TYPE_BIGINT:
+		r->u.i = (int64_t)(uint64_t)(sql_uint128)(v->u.dec / (sql_int128)sql_p10[sc]);
+		return 0;
+	case SQL_TYPE_DOUBLE:
+		r->u.d = sql_decimal_to_double(v->u.dec, sc);
+		return 0;
+	case SQL_TYPE_BOOLEAN:
+		r->u.b = v->u.dec != 0;
+		return 0;
+	case SQL_TYPE_TIMESTAMP: {
+		sql_int128 us;
+		if (!sql_dec_scale128(v->u.dec, sc, 6, 38, &us) || us > INT64_MAX || us < INT64_MIN)
+			r->null = true;
+		else
+			r->u.i = (int64_t)us;
+		return 0;
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
 int sql_value_cast(sql_arena *a, const sql_value *v, sql_type type, sql_value *out)
 {
 	sql_value r = {.type = type};
@@ -463,9 +1070,18 @@ int sql_value_cast(sql_arena *a, const sql_value *v, sql_type type, sql_value *o
 		*out = *v;
 		return 0;
 	}
+	if (sql_type_is_decimal(type) || sql_type_is_decimal(v->type)) {
+		int rc = sql_decimal_cast(v, type, &r);
+		if (rc == 0) {
+			*out = r;
+			return 0;
+		}
+		if (rc != -EAGAIN)
+			return rc;
+	}
 	switch (type) {
 	case SQL_TYPE_STRING: {
-		char tmp[40];
+		char tmp[64];
 		size_t n = sql_value_text(v, tmp);
 		char *s = a ? sql_arena_strndup(a, tmp, n) : memcpy(sql_scratch_text(), tmp, n + 1);
 		r.u.s.ptr = s;
@@ -574,6 +1190,25 @@ static int sql_double_compare(double x, double y)
 
 int sql_value_compare(const sql_value *a, const sql_value *b)
 {
+	bool ad = sql_type_is_decimal(a->type), bd = sql_type_is_decimal(b->type);
+
+	if (ad || bd) {
+		/* Decimals compare exactly whatever their scales; with a bigint
+		 * exactly too, with a double as doubles. */
+		if (ad && bd)
+			return sql_decimal_compare(a->u.dec, sql_type_scale(a->type), b->u.dec,
+						   sql_type_scale(b->type));
+		const sql_value *o = ad ? b : a, *d = ad ? a : b;
+		int sign = ad ? 1 : -1;
+		if (o->type == SQL_TYPE_BIGINT)
+			return sign *
+			       sql_decimal_compare(d->u.dec, sql_type_scale(d->type), o->u.i, 0);
+		if (o->type == SQL_TYPE_DOUBLE)
+			return sign * sql_double_compare(sql_decimal_to_double(d->u.dec,
+									       sql_type_scale(d->type)),
+							 o->u.d);
+		return a->type < b->type ? -1 : 1;
+	}
 	if (a->type != b->type) {
 		/* Mixed numbers compare by value; the analyzer normally coerces first. */
 		if ((a->type == SQL_TYPE_BIGINT || a->type == SQL_TYPE_DOUBLE) &&
@@ -608,7 +1243,7 @@ int sql_value_compare(const sql_value *a, const sql_value *b)
  * their bytes, unquoted, as Catalyst prints string literals. */
 void sql_value_print(const sql_value *v, textbuf *out)
 {
-	char buf[40];
+	char buf[64];
 
 	if (v->null || v->type == SQL_TYPE_NULL) {
 		textbuf_puts(out, "NULL");
@@ -628,6 +1263,10 @@ void sql_value_print(const sql_value *v, textbuf *out)
  *   string and date -> date, string and timestamp -> timestamp (so dt = '2024-05-01' compares dates);
  *   date and timestamp -> timestamp;
  *   string and bigint/double -> double (a comparison of '1.5' with 1 must not truncate);
+ *   decimal and decimal -> the wider decimal (Spark's widerDecimalType: the
+ *     larger scale, the larger integral part, capped at 38 digits);
+ *   decimal and bigint -> the wider of it and decimal(20,0);
+ *   decimal and double or string -> double;
  *   string and boolean -> boolean;
  *   anything else (boolean with a number, a date with a number) has none. */
 int sql_type_common(sql_type a, sql_type b, sql_type *out)
@@ -638,6 +1277,18 @@ int sql_type_common(sql_type a, sql_type b, sql_type *out)
 	}
 	if (a == SQL_TYPE_NULL || b == SQL_TYPE_NULL) {
 		*out = a == SQL_TYPE_NULL ? b : a;
+		return 0;
+	}
+	if (sql_type_is_decimal(a) || sql_type_is_decimal(b)) {
+		sql_type o = sql_type_is_decimal(a) ? b : a, d = sql_type_is_decimal(a) ? a : b;
+		if (sql_type_is_decimal(o))
+			*out = sql_decimal_wider(a, b);
+		else if (o == SQL_TYPE_BIGINT)
+			*out = sql_decimal_wider(d, sql_type_decimal(20, 0));
+		else if (o == SQL_TYPE_DOUBLE || o == SQL_TYPE_STRING)
+			*out = SQL_TYPE_DOUBLE;
+		else
+			return -EINVAL;
 		return 0;
 	}
 	if (a > b) {
@@ -665,23 +1316,31 @@ int sql_type_common(sql_type a, sql_type b, sql_type *out)
 
 static const sql_func_info sql_funcs[] = {
 	{"abs", SQL_FUNC_ABS, 1, 1},
+	{"add_months", SQL_FUNC_ADD_MONTHS, 2, 2},
 	{"coalesce", SQL_FUNC_COALESCE, 1, -1},
 	{"concat", SQL_FUNC_CONCAT, 1, -1},
 	{"date_add", SQL_FUNC_DATE_ADD, 2, 2},
+	{"date_sub", SQL_FUNC_DATE_SUB, 2, 2},
 	{"date_trunc", SQL_FUNC_DATE_TRUNC, 2, 2},
 	{"datediff", SQL_FUNC_DATEDIFF, 2, 2},
 	{"day", SQL_FUNC_DAY, 1, 1},
 	{"dayofmonth", SQL_FUNC_DAY, 1, 1},
+	{"dayofweek", SQL_FUNC_DAYOFWEEK, 1, 1},
+	{"dayofyear", SQL_FUNC_DAYOFYEAR, 1, 1},
 	{"hour", SQL_FUNC_HOUR, 1, 1},
 	{"length", SQL_FUNC_LENGTH, 1, 1},
 	{"lower", SQL_FUNC_LOWER, 1, 1},
+	{"minute", SQL_FUNC_MINUTE, 1, 1},
 	{"month", SQL_FUNC_MONTH, 1, 1},
+	{"quarter", SQL_FUNC_QUARTER, 1, 1},
 	{"round", SQL_FUNC_ROUND, 1, 2},
+	{"second", SQL_FUNC_SECOND, 1, 1},
 	{"substr", SQL_FUNC_SUBSTR, 2, 3},
 	{"substring", SQL_FUNC_SUBSTR, 2, 3},
 	{"to_date", SQL_FUNC_TO_DATE, 1, 1},
 	{"trim", SQL_FUNC_TRIM, 1, 1},
 	{"upper", SQL_FUNC_UPPER, 1, 1},
+	{"weekofyear", SQL_FUNC_WEEKOFYEAR, 1, 1},
 	{"year", SQL_FUNC_YEAR, 1, 1},
 };
 
@@ -701,7 +1360,8 @@ const sql_func_info *sql_func_all(size_t *n)
 
 static bool sql_type_numeric(sql_type t)
 {
-	return t == SQL_TYPE_BIGINT || t == SQL_TYPE_DOUBLE || t == SQL_TYPE_NULL;
+	return t == SQL_TYPE_BIGINT || t == SQL_TYPE_DOUBLE || t == SQL_TYPE_NULL ||
+	       sql_type_is_decimal(t);
 }
 
 /* Arguments a date function takes: a date, a timestamp, or text that the
@@ -761,6 +1421,34 @@ int sql_func_type(sql_func func, const sql_type *args, uint32_t nargs, sql_type 
 			reason = "date_add requires a date as its first argument";
 		else if (args[1] != SQL_TYPE_BIGINT && args[1] != SQL_TYPE_NULL)
 			reason = "date_add requires an integer number of days";
+		break;
+	case SQL_FUNC_QUARTER:
+	case SQL_FUNC_MINUTE:
+	case SQL_FUNC_SECOND:
+	case SQL_FUNC_DAYOFWEEK:
+	case SQL_FUNC_WEEKOFYEAR:
+	case SQL_FUNC_DAYOFYEAR:
+		t = SQL_TYPE_BIGINT;
+		if (nargs < 1 || !sql_type_datelike(args[0]))
+			reason = "requires a date or timestamp argument";
+		break;
+	case SQL_FUNC_DATE_SUB:
+	case SQL_FUNC_ADD_MONTHS:
+		t = SQL_TYPE_DATE;
+		if (nargs != 2 || !sql_type_datelike(args[0]))
+			reason = "requires a date as its first argument";
+		else if (args[1] != SQL_TYPE_BIGINT && args[1] != SQL_TYPE_NULL)
+			reason = func == SQL_FUNC_DATE_SUB ? "requires an integer number of days"
+							   : "requires an integer number of months";
+		break;
+	case SQL_FUNC_TIME_ADD:
+		t = SQL_TYPE_TIMESTAMP;
+		if (nargs != 3 || !sql_type_datelike(args[0]) || args[1] != SQL_TYPE_BIGINT ||
+		    args[2] != SQL_TYPE_BIGINT)
+			reason = "requires a timestamp, months and microseconds";
+		break;
+	case SQL_FUNC_INTERVAL:
+		reason = "an interval can only be added to or subtracted from a date or timestamp";
 		break;
 	case SQL_FUNC_DATEDIFF:
 		t = SQL_TYPE_BIGINT;
@@ -1043,6 +1731,50 @@ static bool sql_date_trunc(const char *unit, uint32_t n, int64_t us, int64_t *ou
 	return true;
 }
 
+/* DAYS plus MONTHS months, the day of the month clamped to the length of
+ * the month reached (Spark's add_months: 2024-01-31 + 1 month is
+ * 2024-02-29). */
+static int64_t sql_add_months(int64_t days, int64_t months)
+{
+	int64_t y, total;
+	unsigned m, d, last;
+
+	base_date_from_days(days, &y, &m, &d);
+	total = y * 12 + (int64_t)(m - 1) + months;
+	y = sql_floor_div(total, 12);
+	m = (unsigned)(total - y * 12) + 1;
+	last = base_date_month_days(y, m);
+	return base_date_to_days(y, m, d > last ? last : d);
+}
+
+/* The parts of a date that EXTRACT reads beyond year, month and day. */
+static int64_t sql_date_part(sql_func func, int64_t days)
+{
+	int64_t y, jan1;
+	unsigned m, d;
+
+	base_date_from_days(days, &y, &m, &d);
+	switch (func) {
+	case SQL_FUNC_QUARTER:
+		return (m - 1) / 3 + 1;
+	case SQL_FUNC_DAYOFWEEK:
+		/* 1 Sunday .. 7 Saturday; 1970-01-01 was a Thursday. */
+		return days - sql_floor_div(days + 4, 7) * 7 + 4 + 1;
+	case SQL_FUNC_DAYOFYEAR:
+		return days - base_date_to_days(y, 1, 1) + 1;
+	default: {
+		/* ISO 8601 week: the week (Monday to Sunday) whose Thursday is
+		 * in the year counts. */
+		int64_t iso_dow = days + 3 - sql_floor_div(days + 3, 7) * 7;   /* 0 Monday */
+		int64_t thursday = days - iso_dow + 3;
+
+		base_date_from_days(thursday, &y, &m, &d);
+		jan1 = base_date_to_days(y, 1, 1);
+		return (thursday - jan1) / 7 + 1;
+	}
+	}
+}
+
 int sql_func_apply(sql_arena *a, sql_func func, const sql_value *args, uint32_t nargs,
 		   sql_value *out)
 {
@@ -1151,6 +1883,60 @@ int sql_func_apply(sql_arena *a, sql_func func, const sql_value *args, uint32_t 
 		r.null = false;
 		r.u.i = (int64_t)((uint64_t)x + (uint64_t)args[1].u.i);
 		break;
+	case SQL_FUNC_QUARTER:
+	case SQL_FUNC_DAYOFWEEK:
+	case SQL_FUNC_WEEKOFYEAR:
+	case SQL_FUNC_DAYOFYEAR:
+		r.type = SQL_TYPE_BIGINT;
+		if (!sql_arg_days(&args[0], &x))
+			break;
+		r.null = false;
+		r.u.i = sql_date_part(func, x);
+		break;
+	case SQL_FUNC_MINUTE:
+	case SQL_FUNC_SECOND:
+		r.type = SQL_TYPE_BIGINT;
+		if (!sql_arg_micros(&args[0], &x))
+			break;
+		r.null = false;
+		x = sql_floor_div(x - sql_floor_div(x, SQL_US_PER_DAY) * SQL_US_PER_DAY, 1000000);
+		r.u.i = func == SQL_FUNC_MINUTE ? x / 60 % 60 : x % 60;
+		break;
+	case SQL_FUNC_DATE_SUB:
+		r.type = SQL_TYPE_DATE;
+		if (args[1].type != SQL_TYPE_BIGINT || !sql_arg_days(&args[0], &x))
+			break;
+		r.null = false;
+		r.u.i = (int64_t)((uint64_t)x - (uint64_t)args[1].u.i);
+		break;
+	case SQL_FUNC_ADD_MONTHS:
+		r.type = SQL_TYPE_DATE;
+		if (args[1].type != SQL_TYPE_BIGINT || !sql_arg_days(&args[0], &x))
+			break;
+		if (args[1].u.i > INT32_MAX || args[1].u.i < INT32_MIN)
+			return -ERANGE;
+		r.null = false;
+		r.u.i = sql_add_months(x, args[1].u.i);
+		break;
+	case SQL_FUNC_TIME_ADD: {
+		int64_t days, rest;
+
+		r.type = SQL_TYPE_TIMESTAMP;
+		if (args[1].type != SQL_TYPE_BIGINT || args[2].type != SQL_TYPE_BIGINT ||
+		    !sql_arg_micros(&args[0], &x))
+			break;
+		if (args[1].u.i > INT32_MAX || args[1].u.i < INT32_MIN)
+			return -ERANGE;
+		/* Months first, on the day (the time of day kept), then the rest. */
+		days = sql_floor_div(x, SQL_US_PER_DAY);
+		rest = x - days * SQL_US_PER_DAY;
+		if (args[1].u.i)
+			days = sql_add_months(days, args[1].u.i);
+		r.null = false;
+		r.u.i = (int64_t)((uint64_t)days * (uint64_t)SQL_US_PER_DAY + (uint64_t)rest +
+				  (uint64_t)args[2].u.i);
+		break;
+	}
 	case SQL_FUNC_DATEDIFF:
 		r.type = SQL_TYPE_BIGINT;
 		if (!sql_arg_days(&args[0], &x) || !sql_arg_days(&args[1], &y2))
@@ -1166,7 +1952,9 @@ int sql_func_apply(sql_arena *a, sql_func func, const sql_value *args, uint32_t 
 		break;
 	case SQL_FUNC_ABS:
 		r = args[0];
-		if (r.type == SQL_TYPE_BIGINT)
+		if (sql_type_is_decimal(r.type))
+			r.u.dec = r.u.dec < 0 ? -r.u.dec : r.u.dec;
+		else if (r.type == SQL_TYPE_BIGINT)
 			r.u.i = r.u.i < 0 ? (int64_t)(0 - (uint64_t)r.u.i) : r.u.i; /* abs(MIN) is MIN, as in Java */
 		else if (r.type == SQL_TYPE_DOUBLE)
 			r.u.d = fabs(r.u.d);
@@ -1176,7 +1964,24 @@ int sql_func_apply(sql_arena *a, sql_func func, const sql_value *args, uint32_t 
 	case SQL_FUNC_ROUND: {
 		int64_t scale = nargs == 2 ? args[1].u.i : 0;
 		r = args[0];
-		if (r.type == SQL_TYPE_DOUBLE) {
+		if (sql_type_is_decimal(r.type)) {
+			/* HALF_UP to SCALE digits; the value comes out at scale
+			 * max(SCALE, 0) (or its own, when smaller), and the
+			 * evaluator brings it to the type the analyzer gave. */
+			int64_t sc = (int64_t)sql_type_scale(r.type);
+			if (scale >= sc)
+				break;
+			int64_t ns = scale < 0 ? 0 : scale, k = sc - scale;
+			sql_uint128 m = sql_dec_abs(r.u.dec);
+			m = k > 38 ? 0 : sql_dec_div_round(m, sql_p10[k]);
+			r.type = sql_type_decimal(38, (unsigned)ns);
+			if (scale < 0 && m != 0 &&
+			    (-scale > 38 || __builtin_mul_overflow(m, sql_p10[-scale], &m)))
+				r.null = true;
+			if (m >= sql_p10[38])
+				r.null = true;
+			r.u.dec = args[0].u.dec < 0 ? -(sql_int128)m : (sql_int128)m;
+		} else if (r.type == SQL_TYPE_DOUBLE) {
 			r.u.d = sql_double_round(r.u.d, scale);
 		} else if (r.type == SQL_TYPE_BIGINT) {
 			if (scale < 0) {

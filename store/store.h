@@ -74,7 +74,33 @@ typedef enum store_type {
 	STORE_TYPE_BOOLEAN = 4,
 	STORE_TYPE_DATE = 5,
 	STORE_TYPE_TIMESTAMP = 6,
+	/* decimal(p,s): the value holds p in bits 8-15 and s in bits 16-23 above
+	 * this base (store_type_decimal); the table record persists both. */
+	STORE_TYPE_DECIMAL = 7,
 } store_type;
+
+#define STORE_DECIMAL_MAX_PRECISION 38
+
+static inline store_type store_type_decimal(unsigned precision, unsigned scale)
+{
+	return (store_type)(STORE_TYPE_DECIMAL | (precision << 8) | (scale << 16));
+}
+/* The base type of T (STORE_TYPE_DECIMAL for any decimal(p,s)). */
+static inline store_type store_type_base(store_type t)
+{
+	return (store_type)((unsigned)t & 0xffu);
+}
+static inline unsigned store_type_precision(store_type t)
+{
+	return ((unsigned)t >> 8) & 0xffu;
+}
+static inline unsigned store_type_scale(store_type t)
+{
+	return ((unsigned)t >> 16) & 0xffu;
+}
+/* Whether T is a type a column may have: a base type without parameter
+ * bits, or decimal(p,s) with 1 <= p <= 38 and 0 <= s <= p. */
+bool store_type_valid(store_type t);
 
 typedef enum store_format {
 	STORE_FORMAT_CSV = 1,
@@ -304,6 +330,41 @@ typedef union store_object {
 } store_object;
 int store_object_by_id(store_txn *txn, uint64_t id, store_kind *kind, store_object *out);
 
+/* ---- views (store_view.c) ----------------------------------------------------- */
+/* A view is a named query, kept as Hive keeps a virtual view: its text,
+ * expanded by the SQL analyzer wherever the view is read.  Sub-database
+ * "views", key db name, NUL, view name (as tables); the record layout is in
+ * metafs(5).  Views and tables share one namespace per database: a view
+ * cannot take a table's name nor a table a view's (store_table_create gives
+ * -EEXIST).  Views have no id, no pnodes and no files, append no events
+ * (sync does not carry them) and go with their database
+ * (store_database_drop drops them). */
+typedef struct store_view {
+	char db[STORE_NAME_MAX + 1];
+	char name[STORE_NAME_MAX + 1];
+	uint32_t owner_uid, owner_gid;
+	int64_t created_ns;
+	char *text;               /* the query, NUL-terminated; owned */
+	uint32_t ncolumns;        /* names the view gives its columns (0: the query's) */
+	char **columns;           /* ncolumns names; owned */
+} store_view;
+
+/* Create view V->db/V->name (V's owner, created_ns, text and columns; a
+ * created_ns of 0 is now), or with REPLACE also replace one.  -ENOENT if
+ * the database is missing, -EEXIST if a table has the name or (without
+ * REPLACE) a view has, -EINVAL for a bad name, an empty text or a column
+ * name that is not a name. */
+int store_view_put(store_txn *txn, const store_view *v, bool replace);
+/* OUT's text and columns are allocated: store_view_clear() it. */
+int store_view_get(store_txn *txn, const char *db, const char *name, store_view *out);
+/* -ENOENT if there is no such view. */
+int store_view_drop(store_txn *txn, const char *db, const char *name);
+void store_view_clear(store_view *v);
+/* The views of DB in name order: FN(view, ARG) for each (return non-zero
+ * to stop with that value). */
+int store_view_iter(store_txn *txn, const char *db, int (*fn)(const store_view *v, void *arg),
+		    void *arg);
+
 /* ---- iteration -------------------------------------------------------------- */
 /* A cursor over one listing, in key order.  AFTER (may be NULL) resumes after
  * the entry with that name.  Next returns 0 and fills OUT, or -ENOENT at the
@@ -483,8 +544,11 @@ void store_text_shown(const char *s, size_t n, char *out, size_t cap);
 int store_property_check(const char *key, size_t klen, const char *value, size_t vlen, char *err,
 			 size_t errlen);
 
-/* Type names as written in .schema ("string", "bigint", ...); parse accepts
- * any case and the alias "int".  Parse returns 0 or -EINVAL. */
+/* Type names as written in .schema ("string", "bigint", "decimal(15,2)",
+ * ...; the name is static); parse accepts any case, the alias "int",
+ * "decimal" alone as decimal(10,0) (Spark's default), "decimal(p)" as
+ * decimal(p,0), and "numeric"/"dec" for "decimal", spaces allowed inside the
+ * parentheses.  Parse returns 0 or -EINVAL. */
 const char *store_type_name(store_type t);
 int store_type_parse(const char *s, store_type *out);
 

@@ -754,7 +754,10 @@ int store_database_drop(store_txn *txn, const char *name, store_origin origin)
 		rc = rc == 0 ? -ENOTEMPTY : rc;
 		goto out;
 	}
-	rc = kv_del(txn, txn->env->databases, name, len);
+	/* Views go with their database (they hold no data). */
+	rc = store_views_drop_database(txn, name);
+	if (rc == 0)
+		rc = kv_del(txn, txn->env->databases, name, len);
 	if (rc == 0)
 		rc = ids_del(txn, d.id);
 	if (rc == 0)
@@ -787,6 +790,10 @@ int store_table_create(store_txn *txn, const char *db, const char *name, uint32_
 	if (rc != 0)
 		return rc;
 	rc = kv_exists(txn, txn->env->tables, key, klen);
+	if (rc != -ENOENT)
+		return rc == 0 ? -EEXIST : rc;
+	/* Tables and views share the names of a database. */
+	rc = store_view_exists(txn, db, name);
 	if (rc != -ENOENT)
 		return rc == 0 ? -EEXIST : rc;
 	rc = id_alloc(txn, &t.id);
@@ -843,8 +850,7 @@ static bool schema_ok(const store_table *t)
 	    t->npartkeys > STORE_MAX_PARTKEYS || t->columns == NULL)
 		return false;
 	for (uint32_t i = 0; i < n; i++) {
-		if (!column_name_ok(t->columns[i].name) || t->columns[i].type < STORE_TYPE_STRING ||
-		    t->columns[i].type > STORE_TYPE_TIMESTAMP)
+		if (!column_name_ok(t->columns[i].name) || !store_type_valid(t->columns[i].type))
 			return false;
 		/* SQL names are case-insensitive: "Region" and "region" clash. */
 		for (uint32_t j = 0; j < i; j++)

@@ -236,6 +236,12 @@ static int env_open_dbs(store_env *env, const char *dir)
 	rc = open_later_dbs(env, txn, intent_names, intent_dbis, 1, &env->have_intents);
 	if (rc != 0)
 		goto out;
+	/* And the views. */
+	static const char *const view_names[] = { "views" };
+	MDB_dbi *view_dbis[] = { &env->views };
+	rc = open_later_dbs(env, txn, view_names, view_dbis, 1, &env->have_views);
+	if (rc != 0)
+		goto out;
 	rc = meta_get_u32(txn, env->meta, "format", &format);
 	if (rc == -ENOENT && !env->read_only) {
 		rc = meta_init(txn, env->meta);

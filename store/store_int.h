@@ -33,6 +33,8 @@ struct store_env {
 	bool have_acl;                  /* false: a read-only open of an older environment */
 	MDB_dbi intents;                /* data files being moved into place (store_intent_*) */
 	bool have_intents;              /* false: a read-only open of an older environment */
+	MDB_dbi views;                  /* views (store_view.c) */
+	bool have_views;                /* false: a read-only open of an older environment */
 	/* Each thread's reusable read transaction (see store_env.c). */
 	pthread_key_t reader_key;
 	pthread_mutex_t readers_lock;
@@ -69,6 +71,11 @@ void store_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Called by store_commit/store_abort: closes the cursors of TXN's open
  * iterators, which stay allocated until store_iter_close. */
 void store_txn_detach_iters(store_txn *txn);
+
+/* Views (store_view.c) for the table and database functions: whether
+ * DB.NAME is a view (0, or -ENOENT), and dropping every view of DB. */
+int store_view_exists(store_txn *txn, const char *db, const char *name);
+int store_views_drop_database(store_txn *txn, const char *db);
 
 /* Number of entries the iterator's cursor has landed on so far. */
 uint64_t store_iter_reads(const store_iter *it);

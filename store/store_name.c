@@ -12,6 +12,8 @@
  * than a different partition.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -217,12 +219,94 @@ static const char *const type_names[] = {
 	[STORE_TYPE_TIMESTAMP] = "timestamp",
 };
 
+bool store_type_valid(store_type t)
+{
+	unsigned p = store_type_precision(t), sc = store_type_scale(t);
+
+	if (store_type_base(t) == STORE_TYPE_DECIMAL)
+		return ((unsigned)t >> 24) == 0 && p >= 1 && p <= STORE_DECIMAL_MAX_PRECISION &&
+		       sc <= p;
+	return t >= STORE_TYPE_STRING && t <= STORE_TYPE_TIMESTAMP;
+}
+
+/* "decimal(p,s)" for every valid p and s, made once: names are static so
+ * that callers can print them as they print "bigint". */
+static char decimal_names[STORE_DECIMAL_MAX_PRECISION + 1][STORE_DECIMAL_MAX_PRECISION + 1][16];
+static pthread_once_t decimal_names_once = PTHREAD_ONCE_INIT;
+
+static void decimal_names_init(void)
+{
+	for (unsigned p = 1; p <= STORE_DECIMAL_MAX_PRECISION; p++)
+		for (unsigned sc = 0; sc <= p; sc++)
+			snprintf(decimal_names[p][sc], sizeof decimal_names[p][sc],
+				 "decimal(%u,%u)", p, sc);
+}
+
 /* NULL for a value that is not a store_type. */
 const char *store_type_name(store_type t)
 {
-	if ((unsigned)t >= sizeof type_names / sizeof type_names[0])
+	if (!store_type_valid(t))
 		return NULL;
+	if (store_type_base(t) == STORE_TYPE_DECIMAL) {
+		pthread_once(&decimal_names_once, decimal_names_init);
+		return decimal_names[store_type_precision(t)][store_type_scale(t)];
+	}
 	return type_names[t];
+}
+
+/* An unsigned decimal number of at most two digits at *P, spaces around it. */
+static bool parse_small(const char **p, unsigned *out)
+{
+	const char *s = *p;
+	unsigned v = 0, n = 0;
+
+	while (*s == ' ')
+		s++;
+	while (*s >= '0' && *s <= '9' && n < 3) {
+		v = v * 10 + (unsigned)(*s++ - '0');
+		n++;
+	}
+	while (*s == ' ')
+		s++;
+	if (n == 0 || n > 2)
+		return false;
+	*p = s;
+	*out = v;
+	return true;
+}
+
+/* decimal, decimal(p), decimal(p,s); numeric and dec are the same word. */
+static int parse_decimal(const char *s, store_type *out)
+{
+	static const char *const words[] = {"decimal", "numeric", "dec"};
+	unsigned p = 10, sc = 0;
+	size_t n = 0;
+
+	for (size_t i = 0; i < 3 && n == 0; i++)
+		if (strncasecmp(s, words[i], strlen(words[i])) == 0 &&
+		    (s[strlen(words[i])] == '\0' || s[strlen(words[i])] == '('))
+			n = strlen(words[i]);
+	if (n == 0)
+		return -EINVAL;
+	s += n;
+	if (*s == '(') {
+		s++;
+		if (!parse_small(&s, &p))
+			return -EINVAL;
+		if (*s == ',') {
+			s++;
+			if (!parse_small(&s, &sc))
+				return -EINVAL;
+		} else {
+			sc = 0;
+		}
+		if (*s++ != ')')
+			return -EINVAL;
+	}
+	if (*s != '\0' || p < 1 || p > STORE_DECIMAL_MAX_PRECISION || sc > p)
+		return -EINVAL;
+	*out = store_type_decimal(p, sc);
+	return 0;
 }
 
 int store_type_parse(const char *s, store_type *out)
@@ -239,5 +323,5 @@ int store_type_parse(const char *s, store_type *out)
 			return 0;
 		}
 	}
-	return -EINVAL;
+	return parse_decimal(s, out);
 }

@@ -15,7 +15,8 @@
  *             i64 created_ns, i64 modified_ns,
  *             u8 flags (1 has_schema, 2 header, 4 properties present),
  *             u8 format, u32 ncolumns, u32 npartkeys,
- *             (ncolumns + npartkeys) x { str name, u8 type },
+ *             (ncolumns + npartkeys) x { str name, u8 type
+ *                                        [, u8 precision, u8 scale: type 7] },
  *             [u32 length, bytes: properties, only if flag 4],
  *             u64 npartitions, u64 nfiles, u64 rows, u64 bytes
  *   pnode     u8 ver, u64 id, u64 table_id, u64 parent_id, u32 depth, bool leaf,
@@ -25,6 +26,12 @@
  *             i64 created_ns, i64 modified_ns, u64 bytes, u64 rows, 16 checksum
  *   event     u8 ver, u64 seq, i64 time_ns, u8 op, u8 kind, u8 origin,
  *             u64 object_id, u64 parent_id, u64 etag, str path
+ *
+ * A decimal column (type 7, added later) is the one whose type is followed
+ * by its precision and scale: tables without one encode exactly as before
+ * (same bytes, same etag), and every older record stays readable.  A
+ * reader that does not know type 7 refuses the record rather than misread
+ * it.
  *
  * The etag of a record is XXH3-64 of these bytes, version byte included; it
  * is not stored, decode computes it.  A new field means a new version byte
@@ -201,7 +208,12 @@ static long name_len(const char *name)
 
 static bool type_ok(uint32_t t)
 {
-	return t >= STORE_TYPE_STRING && t <= STORE_TYPE_TIMESTAMP;
+	return store_type_valid((store_type)t);
+}
+
+static bool type_is_decimal(store_type t)
+{
+	return store_type_base(t) == STORE_TYPE_DECIMAL;
 }
 
 static bool format_ok(uint32_t f)
@@ -266,7 +278,7 @@ static int encode_table(const store_table *t, void **buf, size_t *len)
 
 		if (n < 0 || !type_ok(t->columns[i].type))
 			return -EINVAL;
-		size += 2 + (size_t)n + 1;
+		size += 2 + (size_t)n + 1 + (type_is_decimal(t->columns[i].type) ? 2 : 0);
 	}
 	if (t->properties) {
 		plen = strlen(t->properties);
@@ -300,7 +312,11 @@ static int encode_table(const store_table *t, void **buf, size_t *len)
 	put_u32(&w, t->npartkeys);
 	for (uint32_t i = 0; i < ncols; i++) {
 		put_str(&w, t->columns[i].name, strlen(t->columns[i].name));
-		put_u8(&w, (uint8_t)t->columns[i].type);
+		put_u8(&w, (uint8_t)store_type_base(t->columns[i].type));
+		if (type_is_decimal(t->columns[i].type)) {
+			put_u8(&w, (uint8_t)store_type_precision(t->columns[i].type));
+			put_u8(&w, (uint8_t)store_type_scale(t->columns[i].type));
+		}
 	}
 	if (t->properties) {
 		put_u32(&w, (uint32_t)plen);
@@ -493,6 +509,10 @@ static int decode_table(struct rbuf *r, store_table *t)
 	for (uint32_t i = 0; i < ncols && !r->bad; i++) {
 		get_name(r, t->columns[i].name);
 		t->columns[i].type = get_u8(r);
+		if (t->columns[i].type == STORE_TYPE_DECIMAL) {
+			unsigned p = get_u8(r);
+			t->columns[i].type = store_type_decimal(p, get_u8(r));
+		}
 		if (!type_ok(t->columns[i].type))
 			r->bad = true;
 	}

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -393,11 +394,206 @@ static void test_aggregates_are_not_evaluated_here(void **state)
 	assert_int_equal(sql_eval_const(arena, e, &v), -EINVAL);
 }
 
+/* ---- decimals ---------------------------------------------------------------------------- */
+
+#define D(p, s) sql_type_decimal((p), (s))
+
+static sql_expr *dec(sql_type t, const char *text)
+{
+	sql_value v = {.type = t};
+
+	assert_int_equal(sql_decimal_parse(text, strlen(text), t, &v.u.dec), 0);
+	return lit(v);
+}
+
+static const char *text_of(const sql_expr *e)
+{
+	static char buf[64];
+	sql_value v = eval(e);
+	textbuf b = TEXTBUF_INIT;
+
+	assert_int_equal(v.type, e->type);
+	sql_value_print(&v, &b);
+	snprintf(buf, sizeof buf, "%s", b.data ? b.data : "");
+	textbuf_free(&b);
+	return buf;
+}
+
+static void test_decimal_arithmetic_mixes_precisions_and_scales(void **state)
+{
+	(void)state;
+	assert_int_equal(truth(bin(SQL_OP_EQ, SQL_TYPE_BOOLEAN,
+				   bin(SQL_OP_ADD, D(3, 2), dec(D(2, 2), "0.06"), dec(D(2, 2), "0.01")),
+				   dec(D(2, 2), "0.07"))), T);
+	/* Operands keep their own scales; the result is rounded into its type. */
+	assert_string_equal(text_of(bin(SQL_OP_MUL, D(32, 4), dec(D(15, 2), "21168.23"),
+					bin(SQL_OP_SUB, D(16, 2), dec(D(1, 0), "1"),
+					    dec(D(15, 2), "0.04")))),
+			    "20321.5008");
+	assert_string_equal(text_of(bin(SQL_OP_DIV, D(7, 6), dec(D(2, 1), "1.0"), dec(D(1, 0), "3"))),
+			    "0.333333");
+	/* A bigint operand is read as decimal(20,0). */
+	assert_string_equal(text_of(bin(SQL_OP_ADD, D(23, 2), big(INT64_MAX), dec(D(3, 2), "0.50"))),
+			    "9223372036854775807.50");
+	sql_expr *neg = node(SQL_EXPR_UNARY, D(3, 2), 1, dec(D(3, 2), "1.25"));
+	neg->op = SQL_OP_NEG;
+	assert_string_equal(text_of(neg), "-1.25");
+}
+
+static void test_decimal_overflow_and_division_by_zero_are_null(void **state)
+{
+	(void)state;
+	sql_value v = eval(bin(SQL_OP_ADD, D(38, 0),
+			       dec(D(38, 0), "99999999999999999999999999999999999999"),
+			       dec(D(1, 0), "1")));
+	assert_true(v.null);
+	assert_int_equal(v.type, D(38, 0));
+	assert_true(eval(bin(SQL_OP_DIV, D(9, 6), dec(D(3, 1), "1.5"), dec(D(1, 0), "0"))).null);
+	assert_true(eval(bin(SQL_OP_MOD, D(2, 1), dec(D(3, 1), "1.5"), dec(D(1, 0), "0"))).null);
+	assert_true(eval(bin(SQL_OP_ADD, D(3, 2), dec(D(2, 2), "0.06"), null_of(D(2, 2)))).null);
+}
+
+static void test_decimal_comparisons_ignore_the_scale(void **state)
+{
+	(void)state;
+	assert_int_equal(truth(bin(SQL_OP_EQ, SQL_TYPE_BOOLEAN, dec(D(3, 1), "1.5"),
+				   dec(D(10, 4), "1.5000"))), T);
+	assert_int_equal(truth(bin(SQL_OP_LT, SQL_TYPE_BOOLEAN, dec(D(15, 2), "0.05"),
+				   dec(D(2, 2), "0.06"))), T);
+	assert_int_equal(truth(node(SQL_EXPR_BETWEEN, SQL_TYPE_BOOLEAN, 3, dec(D(15, 2), "0.07"),
+				    dec(D(2, 2), "0.05"), dec(D(2, 2), "0.07"))), T);
+	assert_int_equal(truth(node(SQL_EXPR_IN, SQL_TYPE_BOOLEAN, 3, dec(D(15, 2), "2.00"),
+				    dec(D(2, 1), "1.5"), dec(D(1, 0), "2"))), T);
+	assert_int_equal(truth(bin(SQL_OP_EQ, SQL_TYPE_BOOLEAN, dec(D(15, 2), "3.00"), big(3))), T);
+	assert_int_equal(truth(bin(SQL_OP_GT, SQL_TYPE_BOOLEAN, dec(D(15, 2), "0.1"), dbl(0.1))), F);
+}
+
+static void test_decimal_cast_expression_rounds_half_up(void **state)
+{
+	(void)state;
+	sql_expr *c = node(SQL_EXPR_CAST, D(3, 2), 1, dec(D(4, 3), "2.345"));
+	c->cast_type = D(3, 2);
+	assert_string_equal(text_of(c), "2.35");
+	c = node(SQL_EXPR_CAST, D(3, 2), 1, str("123.456"));
+	c->cast_type = D(3, 2);
+	assert_true(eval(c).null);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+/* ---- date parts and date arithmetic (EXTRACT, INTERVAL) --------------------------------------- */
+
+static sql_expr *day_of(const char *text)
+{
+	sql_value v = {.type = SQL_TYPE_DATE};
+
+	assert_int_equal(sql_date_parse(text, strlen(text), &v.u.i), 0);
+	return lit(v);
+}
+
+static sql_expr *ts_of(const char *text)
+{
+	sql_value v = {.type = SQL_TYPE_TIMESTAMP};
+
+	assert_int_equal(sql_timestamp_parse(text, strlen(text), &v.u.i), 0);
+	return lit(v);
+}
+
+static sql_expr *call(sql_func func, sql_type type, sql_expr *a, sql_expr *b, sql_expr *c)
+{
+	sql_expr *e = node(SQL_EXPR_FUNC, type, c ? 3 : b ? 2 : 1, a, b, c);
+
+	e->func = func;
+	return e;
+}
+
+/* The result of E (a date or timestamp) as text. */
+static const char *when(const sql_expr *e)
+{
+	static char buf[64];
+	sql_value v = eval(e);
+
+	assert_false(v.null);
+	if (v.type == SQL_TYPE_DATE)
+		sql_date_format(v.u.i, buf);
+	else
+		sql_timestamp_format(v.u.i, buf);
+	return buf;
+}
+
+static int64_t part(sql_func func, sql_expr *x)
+{
+	sql_value v = eval(call(func, SQL_TYPE_BIGINT, x, NULL, NULL));
+
+	assert_false(v.null);
+	return v.u.i;
+}
+
+static void test_add_months_clamps_to_the_end_of_the_month(void **state)
+{
+	(void)state;
+	assert_string_equal(when(call(SQL_FUNC_ADD_MONTHS, SQL_TYPE_DATE, day_of("2024-01-31"),
+				      big(1), NULL)), "2024-02-29");
+	assert_string_equal(when(call(SQL_FUNC_ADD_MONTHS, SQL_TYPE_DATE, day_of("2023-01-31"),
+				      big(1), NULL)), "2023-02-28");
+	assert_string_equal(when(call(SQL_FUNC_ADD_MONTHS, SQL_TYPE_DATE, day_of("2024-03-31"),
+				      big(-1), NULL)), "2024-02-29");
+	assert_string_equal(when(call(SQL_FUNC_ADD_MONTHS, SQL_TYPE_DATE, day_of("1994-01-01"),
+				      big(12), NULL)), "1995-01-01");
+	assert_string_equal(when(call(SQL_FUNC_ADD_MONTHS, SQL_TYPE_DATE, day_of("2020-12-15"),
+				      big(-13), NULL)), "2019-11-15");
+	assert_true(eval(call(SQL_FUNC_ADD_MONTHS, SQL_TYPE_DATE, null_of(SQL_TYPE_DATE), big(1),
+			      NULL)).null);
+}
+
+static void test_date_sub_and_time_add(void **state)
+{
+	(void)state;
+	/* TPC-H Q1: date '1998-12-01' - interval '90' day. */
+	assert_string_equal(when(call(SQL_FUNC_DATE_SUB, SQL_TYPE_DATE, day_of("1998-12-01"),
+				      big(90), NULL)), "1998-09-02");
+	assert_string_equal(when(call(SQL_FUNC_DATE_ADD, SQL_TYPE_DATE, day_of("1998-12-01"),
+				      big(-90), NULL)), "1998-09-02");
+	assert_string_equal(when(call(SQL_FUNC_TIME_ADD, SQL_TYPE_TIMESTAMP,
+				      ts_of("2024-01-31 10:00:00"), big(1), big(3600000000))),
+			    "2024-02-29 11:00:00");
+	assert_string_equal(when(call(SQL_FUNC_TIME_ADD, SQL_TYPE_TIMESTAMP,
+				      ts_of("1970-01-01 00:00:00"), big(0), big(-1000000))),
+			    "1969-12-31 23:59:59");
+	assert_string_equal(when(call(SQL_FUNC_TIME_ADD, SQL_TYPE_TIMESTAMP, day_of("2024-02-29"),
+				      big(12), big(0))), "2025-02-28 00:00:00");
+}
+
+static void test_extract_parts_of_dates_and_timestamps(void **state)
+{
+	(void)state;
+	assert_int_equal(part(SQL_FUNC_YEAR, day_of("1995-03-15")), 1995);
+	assert_int_equal(part(SQL_FUNC_QUARTER, day_of("2024-08-15")), 3);
+	assert_int_equal(part(SQL_FUNC_QUARTER, day_of("2024-01-01")), 1);
+	/* dayofweek: 1 Sunday .. 7 Saturday, as Spark. */
+	assert_int_equal(part(SQL_FUNC_DAYOFWEEK, day_of("2024-12-01")), 1);
+	assert_int_equal(part(SQL_FUNC_DAYOFWEEK, day_of("1970-01-01")), 5);
+	assert_int_equal(part(SQL_FUNC_DAYOFWEEK, day_of("1969-12-27")), 7);
+	/* ISO weeks: 2021-01-01 is in week 53 of 2020, 2024-12-30 in week 1 of 2025. */
+	assert_int_equal(part(SQL_FUNC_WEEKOFYEAR, day_of("2021-01-01")), 53);
+	assert_int_equal(part(SQL_FUNC_WEEKOFYEAR, day_of("2024-12-30")), 1);
+	assert_int_equal(part(SQL_FUNC_WEEKOFYEAR, day_of("2024-06-15")), 24);
+	assert_int_equal(part(SQL_FUNC_DAYOFYEAR, day_of("2024-12-31")), 366);
+	assert_int_equal(part(SQL_FUNC_MINUTE, ts_of("2024-01-02 03:04:05")), 4);
+	assert_int_equal(part(SQL_FUNC_SECOND, ts_of("2024-01-02 03:04:05.9")), 5);
+	assert_int_equal(part(SQL_FUNC_MINUTE, ts_of("1969-12-31 23:59:58")), 59);
+	assert_int_equal(part(SQL_FUNC_SECOND, ts_of("1969-12-31 23:59:58")), 58);
+	assert_int_equal(part(SQL_FUNC_SECOND, day_of("2024-01-02")), 0);
+	assert_true(eval(call(SQL_FUNC_QUARTER, SQL_TYPE_BIGINT, null_of(SQL_TYPE_DATE), NULL,
+			      NULL)).null);
+}
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		TEST(test_add_months_clamps_to_the_end_of_the_month),
+		TEST(test_date_sub_and_time_add),
+		TEST(test_extract_parts_of_dates_and_timestamps),
 		TEST(test_and_or_follow_three_valued_logic),
 		TEST(test_not_of_null_is_null),
 		TEST(test_false_and_skips_the_right_side),
@@ -417,6 +613,10 @@ int main(void)
 		TEST(test_columns_read_the_row_by_ordinal),
 		TEST(test_cast_expression_of_bad_text_is_null),
 		TEST(test_aggregates_are_not_evaluated_here),
+		TEST(test_decimal_arithmetic_mixes_precisions_and_scales),
+		TEST(test_decimal_overflow_and_division_by_zero_are_null),
+		TEST(test_decimal_comparisons_ignore_the_scale),
+		TEST(test_decimal_cast_expression_rounds_half_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -446,6 +446,246 @@ static void test_partition_pruning_contradiction_selects_nothing(void **state)
 	assert_int_equal(s->nranges, 1);
 }
 
+/* ---- joins and outer joins ------------------------------------------------------------------------ */
+
+/* Parse, analyze and optimize the one query in SQL. */
+static sql_plan *optimize_sql(struct fixture *f, const char *sql)
+{
+	sql_script sc;
+	char buf[600];
+
+	if (sql_parse(f->a, sql, strlen(sql), &sc, &f->err) != 0 ||
+	    sql_analyze(f->a, &f->cat, sc.stmts[0], &f->err) != 0 ||
+	    sql_optimize(f->a, &f->cat, &sc.stmts[0]->query, &f->log, &f->err) != 0) {
+		sql_error_format(&f->err, buf, sizeof buf);
+		fail_msg("%s: %s", sql, buf);
+	}
+	return sc.stmts[0]->query;
+}
+
+/* The filters pushed into the scan of TABLE under P, as text ("" for none). */
+static const char *pushed(sql_plan *p, const char *table)
+{
+	if (p == NULL)
+		return NULL;
+	if (p->kind == SQL_PLAN_SCAN && strcmp(p->scan->table, table) == 0)
+		return p->scan->data_filter ? text(p->scan->data_filter) : "";
+	const char *x = pushed(p->child[0], table);
+	return x ? x : pushed(p->child[1], table);
+}
+
+#define OC_JOIN "SELECT o.id FROM sales.orders o %s JOIN sales.customers c ON o.id = c.id"
+
+static sql_plan *outer_join_where(struct fixture *f, const char *type, const char *rest)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof sql, OC_JOIN " %s", type, rest);
+	return optimize_sql(f, sql);
+}
+
+static void test_optimize_where_filters_only_the_preserved_side_of_an_outer_join(void **state)
+{
+	struct fixture *f = F(state);
+	const char *where = "WHERE o.qty > 5 AND c.active";
+	sql_plan *p;
+
+	p = outer_join_where(f, "LEFT", where);
+	assert_string_equal(pushed(p, "orders"), "(qty#4 > 5)");
+	assert_string_equal(pushed(p, "customers"), "");
+	assert_string_equal(text(find(p, SQL_PLAN_FILTER)->cond), "active#9");
+	p = outer_join_where(f, "RIGHT", where);
+	assert_string_equal(pushed(p, "orders"), "");
+	assert_string_equal(pushed(p, "customers"), "active#9");
+	assert_string_equal(text(find(p, SQL_PLAN_FILTER)->cond), "(qty#4 > 5)");
+	p = outer_join_where(f, "FULL", where);
+	assert_string_equal(pushed(p, "orders"), "");
+	assert_string_equal(pushed(p, "customers"), "");
+	assert_string_equal(text(find(p, SQL_PLAN_FILTER)->cond), "((qty#4 > 5) AND active#9)");
+}
+
+static void test_optimize_on_filters_only_the_side_an_outer_join_does_not_preserve(void **state)
+{
+	struct fixture *f = F(state);
+	const char *on = "AND o.qty > 5 AND c.active";
+	sql_plan *p;
+
+	p = outer_join_where(f, "LEFT", on);
+	assert_string_equal(pushed(p, "orders"), "");
+	assert_string_equal(pushed(p, "customers"), "active#9");
+	assert_string_equal(text(find(p, SQL_PLAN_JOIN)->cond), "(qty#4 > 5)");
+	p = outer_join_where(f, "RIGHT", on);
+	assert_string_equal(pushed(p, "orders"), "(qty#4 > 5)");
+	assert_string_equal(pushed(p, "customers"), "");
+	assert_string_equal(text(find(p, SQL_PLAN_JOIN)->cond), "active#9");
+	p = outer_join_where(f, "FULL", on);
+	assert_string_equal(pushed(p, "orders"), "");
+	assert_string_equal(pushed(p, "customers"), "");
+	assert_string_equal(text(find(p, SQL_PLAN_JOIN)->cond), "((qty#4 > 5) AND active#9)");
+}
+
+static void test_optimize_semi_join_filters_both_sides_anti_join_only_the_right(void **state)
+{
+	struct fixture *f = F(state);
+	const char *on = "AND o.qty > 5 AND c.active WHERE o.amount > 1";
+	sql_plan *p;
+
+	p = outer_join_where(f, "LEFT SEMI", on);
+	assert_string_equal(pushed(p, "orders"), "((amount#3 > 1.0) AND (qty#4 > 5))");
+	assert_string_equal(pushed(p, "customers"), "active#9");
+	assert_null(find(p, SQL_PLAN_JOIN)->cond);
+	/* A left row failing the ON condition has no match, so it is output. */
+	p = outer_join_where(f, "LEFT ANTI", on);
+	assert_string_equal(pushed(p, "orders"), "(amount#3 > 1.0)");
+	assert_string_equal(pushed(p, "customers"), "active#9");
+	assert_string_equal(text(find(p, SQL_PLAN_JOIN)->cond), "(qty#4 > 5)");
+}
+
+/* An unpartitioned table db.NAME of COLS whose one file holds ROWS rows. */
+static void make_sized_table(struct fixture *f, const char *name, const char *cols, uint64_t rows)
+{
+	store_column c[16];
+	uint32_t n = fx_columns(cols, c);
+	uint64_t id = make_table(f->env, "h", name, c, n, 0);
+	store_txn *txn = NULL;
+	store_file file = { .pnode_id = id, .rows = rows, .bytes = rows * 100 };
+
+	snprintf(file.name, sizeof file.name, "part-0.csv");
+	assert_int_equal(store_write_begin(f->env, &txn), 0);
+	assert_int_equal(store_file_put(txn, &file, STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(store_commit(txn), 0);
+}
+
+static void test_optimize_comma_join_is_reordered_so_every_join_has_keys(void **state)
+{
+	struct fixture *f = F(state);
+	static const sql_limits limits = { .threads = 1 };
+	sql_plan *p;
+	textbuf tb = TEXTBUF_INIT;
+
+	make_sized_table(f, "part", "p_partkey:bigint,p_name:string", 2000);
+	make_sized_table(f, "supplier", "s_suppkey:bigint,s_nationkey:bigint", 100);
+	make_sized_table(f, "lineitem", "l_partkey:bigint,l_suppkey:bigint,l_qty:double", 60000);
+	make_sized_table(f, "nation", "n_nationkey:bigint,n_name:string", 25);
+	/* TPC-H Q8's order: part and supplier share no predicate. */
+	p = optimize_sql(f, "SELECT n_name, sum(l_qty) AS q FROM h.part, h.supplier, h.lineitem, "
+			 "h.nation WHERE p_partkey = l_partkey AND s_suppkey = l_suppkey "
+			 "AND s_nationkey = n_nationkey AND p_name LIKE '%green%' GROUP BY n_name");
+	assert_true(fired(f, "ReorderJoin"));
+	assert_int_equal(sql_plan_physical(f->a, &limits, p, &f->err), 0);
+	sql_plan_print(p, true, true, &tb);
+	/* In the order written, skipping supplier until an equality reaches
+	 * it: part, lineitem, supplier, nation.  The first join builds part
+	 * (1000 rows after its filter) and streams lineitem (60000); the
+	 * others build the new relation, smaller than what is joined. */
+	assert_string_equal(strstr(tb.data, "HashJoin"),
+		"HashJoin [s_nationkey#4], [n_nationkey#8], Inner, BuildRight, threads=1, memory=4.0 MiB, parallelism=1\n"
+		"      :- *(4) HashJoin [l_suppkey#6], [s_suppkey#3], Inner, BuildRight, threads=1, memory=4.0 MiB, parallelism=1\n"
+		"      :  :- *(1) HashJoin [l_partkey#5], [p_partkey#1], Inner, BuildRight, threads=1, memory=4.0 MiB, parallelism=1\n"
+		"      :  :  :- *(1) FileScan csv hive.h.lineitem[l_partkey#5,l_suppkey#6,l_qty#7] PartitionFilters: [], PushedFilters: [], partitions: 0 of 0, threads=1, parallelism=1\n"
+		"      :  :  +- *(2) FileScan csv hive.h.part[p_partkey#1,p_name#2] PartitionFilters: [], PushedFilters: [p_name#2 LIKE %green%], partitions: 0 of 0, threads=1, parallelism=1\n"
+		"      :  +- *(3) FileScan csv hive.h.supplier[s_suppkey#3,s_nationkey#4] PartitionFilters: [], PushedFilters: [], partitions: 0 of 0, threads=1, parallelism=1\n"
+		"      +- *(5) FileScan csv hive.h.nation[n_nationkey#8,n_name#9] PartitionFilters: [], PushedFilters: [], partitions: 0 of 0, threads=1, parallelism=1\n");
+	textbuf_free(&tb);
+}
+
+static void test_optimize_relations_no_equality_reaches_join_last_without_keys(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p, *top;
+
+	make_sized_table(f, "a", "x:bigint", 10);
+	make_sized_table(f, "b", "y:bigint", 1000);
+	make_sized_table(f, "c", "z:bigint", 100);
+	p = optimize_sql(f, "SELECT x, y, z FROM h.a, h.b, h.c WHERE x = y AND z < y + x");
+	top = find(p, SQL_PLAN_JOIN);
+	/* (b JOIN a ON y = x) JOIN c ON nothing, with the rest as residual. */
+	assert_int_equal(top->nkeys, 0);
+	assert_string_equal(text(top->cond), "(z#3 < (y#2 + x#1))");
+	assert_string_equal(top->child[1]->scan->table, "c");
+	assert_int_equal(top->child[0]->nkeys, 1);
+	assert_string_equal(top->child[0]->child[0]->scan->table, "b");
+	assert_string_equal(text(top->child[0]->lkeys[0]), "y#2");
+	assert_string_equal(text(top->child[0]->rkeys[0]), "x#1");
+	/* The columns keep the order the query wrote. */
+	assert_string_equal(p->output[0].name, "x");
+	assert_string_equal(p->output[2].name, "z");
+}
+
+static void test_optimize_outer_join_builds_its_smaller_side(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p, *j;
+
+	make_sized_table(f, "small", "x:bigint,s:string", 10);
+	make_sized_table(f, "big", "y:bigint,b:string", 5000);
+	/* small LEFT JOIN big runs as big RIGHT JOIN small: big is probed. */
+	p = optimize_sql(f, "SELECT * FROM h.small LEFT JOIN h.big ON x = y AND b <> s");
+	assert_true(fired(f, "JoinBuildSide"));
+	j = find(p, SQL_PLAN_JOIN);
+	assert_int_equal(j->join_type, SQL_JOIN_RIGHT);
+	assert_string_equal(j->child[0]->scan->table, "big");
+	assert_string_equal(text(j->lkeys[0]), "y#3");
+	assert_string_equal(text(j->rkeys[0]), "x#1");
+	/* The residual reads big's row, then small's. */
+	assert_int_equal(j->cond->args[0]->ordinal, 1);
+	assert_int_equal(j->cond->args[1]->ordinal, 3);
+	assert_int_equal(p->kind, SQL_PLAN_PROJECT);
+	assert_string_equal(p->output[0].name, "x");
+	assert_string_equal(p->output[3].name, "b");
+	/* A FULL join stays FULL; a semi join keeps its sides. */
+	p = optimize_sql(f, "SELECT * FROM h.small FULL JOIN h.big ON x = y");
+	j = find(p, SQL_PLAN_JOIN);
+	assert_int_equal(j->join_type, SQL_JOIN_FULL);
+	assert_string_equal(j->child[0]->scan->table, "big");
+	p = optimize_sql(f, "SELECT * FROM h.small LEFT SEMI JOIN h.big ON x = y");
+	j = find(p, SQL_PLAN_JOIN);
+	assert_string_equal(j->child[0]->scan->table, "small");
+}
+
+static void test_join_budget_counts_the_build_rows_columns_and_bytes(void **state)
+{
+	struct fixture *f = F(state);
+	static const sql_limits limits = { .threads = 1 };
+	sql_plan *p, *j;
+
+	make_sized_table(f, "fact", "k:bigint,v:double", 4000000);
+	/* One million rows of 100 bytes in their file, two columns. */
+	make_sized_table(f, "dim", "k:bigint,name:string", 1000000);
+	p = optimize_sql(f, "SELECT v, name FROM h.fact f JOIN h.dim d ON f.k = d.k");
+	assert_int_equal(sql_plan_physical(f->a, &limits, p, &f->err), 0);
+	j = find(p, SQL_PLAN_JOIN);
+	assert_string_equal(j->child[1]->scan->table, "dim");
+	/* Per row: the flat 96 bytes, 2 columns + 1 key + 1 values, 100 bytes
+	 * of file. */
+	assert_int_equal(j->phys.memory_budget, UINT64_C(1000000) * (96 + 4 * sizeof(sql_value) + 100));
+}
+
+static void test_optimize_or_branches_share_their_join_key(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p, *j;
+
+	/* TPC-H Q19's shape: the key repeated in every branch of an OR. */
+	p = optimize_sql(f, "SELECT o.id FROM sales.orders o, sales.customers c "
+			 "WHERE (o.id = c.id AND o.qty > 5 AND c.active) "
+			 "OR (o.id = c.id AND o.qty < 2) OR (o.qty = 3 AND o.id = c.id)");
+	assert_true(fired(f, "BooleanSimplification"));
+	j = find(p, SQL_PLAN_JOIN);
+	assert_int_equal(j->nkeys, 1);
+	assert_string_equal(text(j->lkeys[0]), "id#1");
+	assert_string_equal(text(j->rkeys[0]), "id#6");
+	assert_string_equal(text(j->cond),
+			    "((((qty#4 > 5) AND active#9) OR (qty#4 < 2)) OR (qty#4 = 3))");
+	/* A branch that is only the common part absorbs the others. */
+	p = optimize_sql(f, "SELECT o.id FROM sales.orders o, sales.customers c "
+			 "WHERE o.id = c.id OR (o.id = c.id AND o.qty < 2)");
+	j = find(p, SQL_PLAN_JOIN);
+	assert_int_equal(j->nkeys, 1);
+	assert_null(j->cond);
+	assert_null(find(p, SQL_PLAN_FILTER));
+}
+
 /* ---- the whole optimized plan, as EXPLAIN prints it ------------------------------------------------- */
 
 static void test_optimize_plan_text_for_a_pruned_aggregate(void **state)
@@ -924,6 +1164,14 @@ int main(void)
 		TEST(test_partition_pruning_function_of_key_filters_without_ranges),
 		TEST(test_partition_pruning_contradiction_selects_nothing),
 		TEST(test_optimize_plan_text_for_a_pruned_aggregate),
+		TEST(test_optimize_where_filters_only_the_preserved_side_of_an_outer_join),
+		TEST(test_optimize_on_filters_only_the_side_an_outer_join_does_not_preserve),
+		TEST(test_optimize_semi_join_filters_both_sides_anti_join_only_the_right),
+		TEST(test_optimize_comma_join_is_reordered_so_every_join_has_keys),
+		TEST(test_optimize_relations_no_equality_reaches_join_last_without_keys),
+		TEST(test_optimize_or_branches_share_their_join_key),
+		TEST(test_join_budget_counts_the_build_rows_columns_and_bytes),
+		TEST(test_optimize_outer_join_builds_its_smaller_side),
 		TEST(test_subquery_exists_is_left_semi_join_on_correlated_keys),
 		TEST(test_subquery_not_exists_is_left_anti_join),
 		TEST(test_subquery_uncorrelated_exists_is_join_without_keys),

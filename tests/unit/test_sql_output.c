@@ -360,6 +360,64 @@ static void test_open_with_a_partition_value_too_long_fails_and_frees_it(void **
 	assert_false(exists(path));
 }
 
+/* ---- decimals ------------------------------------------------------------------------ */
+
+static sql_value DEC(unsigned p, unsigned sc, const char *text)
+{
+	sql_value v = {.type = sql_type_decimal(p, sc)};
+
+	assert_int_equal(sql_decimal_parse(text, strlen(text), v.type, &v.u.dec), 0);
+	return v;
+}
+
+/* sales.prices (id bigint, p decimal(15,2)) PARTITIONED BY (rate decimal(4,3)) */
+static void make_prices(fx *f, store_format format)
+{
+	store_column c[3] = {{"id", STORE_TYPE_BIGINT}, {"p", store_type_decimal(15, 2)},
+			     {"rate", store_type_decimal(4, 3)}};
+
+	assert_int_equal(fx_table_create(f->env, "sales", "prices", format, false, c, 2, 1, NULL), 0);
+}
+
+static void test_decimals_are_written_with_their_scale(void **state)
+{
+	fx *f = *state;
+	sql_output *o = NULL;
+	sql_output_stats st = {0};
+	sql_error err = {0};
+	char path[PATH_MAX + 64];
+
+	make_prices(f, STORE_FORMAT_CSV);
+	assert_int_equal(sql_output_open(&f->cat, 0, "sales", "prices", false, NULL, "d1", &o, &err), 0);
+	put(o, I(1), DEC(15, 2, "1.5"), DEC(4, 3, "0.075"));
+	put(o, I(2), DEC(15, 2, "-0.06"), DEC(4, 3, "0.075"));
+	put(o, I(3), (sql_value){.type = sql_type_decimal(15, 2), .null = true}, DEC(4, 3, "0.075"));
+	put(o, I(4), DEC(15, 2, "1234567890123.45"), DEC(4, 3, "1"));
+	assert_int_equal(sql_output_commit(o, STORE_ORIGIN_JOB, &st, &err), 0);
+	assert_int_equal(st.partitions_created, 2);
+	snprintf(path, sizeof path, "%s/sales/prices/rate=0.075/part-d1-00000.csv", f->data);
+	assert_string_equal(slurp(path), "1,1.50\n2,-0.06\n3,\n");
+	snprintf(path, sizeof path, "%s/sales/prices/rate=1.000/part-d1-00000.csv", f->data);
+	assert_string_equal(slurp(path), "4,1234567890123.45\n");
+}
+
+static void test_jsonl_writes_decimals_as_exact_numbers(void **state)
+{
+	fx *f = *state;
+	sql_output *o = NULL;
+	sql_output_stats st = {0};
+	sql_error err = {0};
+	char path[PATH_MAX + 64];
+
+	make_prices(f, STORE_FORMAT_JSONL);
+	assert_int_equal(sql_output_open(&f->cat, 0, "sales", "prices", false, NULL, "j1", &o, &err), 0);
+	put(o, I(1), DEC(15, 2, "1.5"), DEC(4, 3, "0.5"));
+	put(o, I(2), DEC(15, 2, "9007199254740.99"), DEC(4, 3, "0.5"));
+	assert_int_equal(sql_output_commit(o, STORE_ORIGIN_JOB, &st, &err), 0);
+	snprintf(path, sizeof path, "%s/sales/prices/rate=0.500/part-j1-00000.jsonl", f->data);
+	assert_string_equal(slurp(path), "{\"id\":1,\"p\":1.50}\n{\"id\":2,\"p\":9007199254740.99}\n");
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -376,6 +434,8 @@ int main(void)
 		TEST(test_unpartitioned_overwrite_replaces_every_file),
 		TEST(test_open_of_a_missing_table_fails_naming_it),
 		TEST(test_open_with_a_partition_value_too_long_fails_and_frees_it),
+		TEST(test_decimals_are_written_with_their_scale),
+		TEST(test_jsonl_writes_decimals_as_exact_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

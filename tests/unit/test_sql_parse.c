@@ -232,11 +232,70 @@ static void test_parse_comma_join_has_no_condition(void **state)
 	assert_null(s->query->child[0]->cond);
 }
 
-static void test_parse_right_join_is_refused(void **state)
+/* The join type of the Nth join of FROM d.a <JOIN> d.b ON ... (the only one). */
+static sql_join_type parsed_join_type(const char *join)
+{
+	char text[256];
+	sql_stmt *s;
+
+	snprintf(text, sizeof text, "SELECT * FROM d.a %s d.b ON a.x = b.x", join);
+	s = parse_one(text);
+	assert_int_equal(s->query->child[0]->kind, SQL_PLAN_JOIN);
+	assert_non_null(s->query->child[0]->cond);
+	return s->query->child[0]->join_type;
+}
+
+static void test_parse_every_join_type_with_and_without_outer(void **state)
 {
 	(void)state;
-	assert_string_equal(parse_error("SELECT * FROM d.a RIGHT JOIN d.b ON a.x = b.x"),
-			    "line 1, column 19: RIGHT JOIN is not supported: only inner and left joins");
+	assert_int_equal(parsed_join_type("JOIN"), SQL_JOIN_INNER);
+	assert_int_equal(parsed_join_type("INNER JOIN"), SQL_JOIN_INNER);
+	assert_int_equal(parsed_join_type("LEFT JOIN"), SQL_JOIN_LEFT);
+	assert_int_equal(parsed_join_type("left outer join"), SQL_JOIN_LEFT);
+	assert_int_equal(parsed_join_type("RIGHT JOIN"), SQL_JOIN_RIGHT);
+	assert_int_equal(parsed_join_type("RIGHT OUTER JOIN"), SQL_JOIN_RIGHT);
+	assert_int_equal(parsed_join_type("FULL JOIN"), SQL_JOIN_FULL);
+	assert_int_equal(parsed_join_type("FULL OUTER JOIN"), SQL_JOIN_FULL);
+	assert_int_equal(parsed_join_type("LEFT SEMI JOIN"), SQL_JOIN_LEFT_SEMI);
+	assert_int_equal(parsed_join_type("left anti join"), SQL_JOIN_LEFT_ANTI);
+}
+
+static void test_parse_semi_and_anti_are_still_names_elsewhere(void **state)
+{
+	sql_stmt *s;
+
+	(void)state;
+	/* SEMI and ANTI are words only after LEFT: a table alias may be one. */
+	s = parse_one("SELECT semi.x FROM d.a semi LEFT ANTI JOIN d.b anti ON semi.x = anti.x");
+	assert_int_equal(s->query->child[0]->join_type, SQL_JOIN_LEFT_ANTI);
+	assert_string_equal(s->query->child[0]->child[0]->alias, "semi");
+	assert_string_equal(s->query->child[0]->child[1]->alias, "anti");
+}
+
+static void test_parse_cross_join_and_comma_joins_have_no_condition(void **state)
+{
+	sql_stmt *s;
+	sql_plan *j;
+
+	(void)state;
+	s = parse_one("SELECT * FROM d.a CROSS JOIN d.b, d.c, d.e WHERE a.x = c.x");
+	assert_int_equal(s->query->child[0]->kind, SQL_PLAN_FILTER);
+	j = s->query->child[0]->child[0];
+	/* Left to right: ((a CROSS JOIN b), c), e. */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(j->kind, SQL_PLAN_JOIN);
+		assert_int_equal(j->join_type, SQL_JOIN_INNER);
+		assert_null(j->cond);
+		j = j->child[0];
+	}
+	assert_string_equal(j->names[1], "a");
+}
+
+static void test_parse_semi_join_needs_join(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_error("SELECT * FROM d.a LEFT SEMI d.b ON a.x = b.x"),
+			    "line 1, column 29: expected JOIN, found \"d\"");
 }
 
 static void test_parse_join_needs_on(void **state)
@@ -396,8 +455,8 @@ static void test_parse_literals_of_every_type(void **state)
 	assert_int_equal(e[0]->value.u.i, 42);
 	assert_int_equal(e[1]->kind, SQL_EXPR_LITERAL);
 	assert_int_equal(e[1]->value.u.i, -7);
-	assert_int_equal(e[2]->value.type, SQL_TYPE_DOUBLE);
-	assert_true(e[2]->value.u.d == 1.5);
+	assert_int_equal(e[2]->value.type, sql_type_decimal(2, 1));
+	assert_true(e[2]->value.u.dec == 15);
 	assert_int_equal(e[3]->value.type, SQL_TYPE_STRING);
 	assert_int_equal(e[3]->value.u.s.len, 4);
 	assert_memory_equal(e[3]->value.u.s.ptr, "it's", 4);
@@ -410,8 +469,8 @@ static void test_parse_literals_of_every_type(void **state)
 	assert_int_equal(e[8]->value.type, SQL_TYPE_TIMESTAMP);
 	assert_int_equal(e[8]->value.u.i, 19844LL * 86400000000LL + 45005250000LL);
 	assert_string_equal(expr_text(e[8]), "2024-05-01 12:30:05.250000");
-	/* Too big for a bigint: a double, as Spark makes it a decimal. */
-	assert_int_equal(e[9]->value.type, SQL_TYPE_DOUBLE);
+	/* Too big for a bigint: a decimal, as in Spark. */
+	assert_int_equal(e[9]->value.type, sql_type_decimal(20, 0));
 }
 
 static void test_parse_smallest_bigint_literal_folds_its_minus(void **state)
@@ -428,11 +487,11 @@ static void test_parse_smallest_bigint_literal_folds_its_minus(void **state)
 	assert_int_equal(e[0]->value.type, SQL_TYPE_BIGINT);
 	assert_true(e[0]->value.u.i == INT64_MIN);
 	assert_int_equal(e[0]->col, 8);
-	/* Without the minus it is out of range: a double (Spark's DECIMAL(19,0)). */
-	assert_int_equal(e[1]->value.type, SQL_TYPE_DOUBLE);
-	assert_int_equal(e[2]->value.type, SQL_TYPE_DOUBLE);
-	assert_true(e[2]->value.u.d < -9.2e18);
-	assert_int_equal(e[3]->value.type, SQL_TYPE_DOUBLE);
+	/* Without the minus it is out of range: Spark's DECIMAL(19,0). */
+	assert_int_equal(e[1]->value.type, sql_type_decimal(19, 0));
+	assert_int_equal(e[2]->value.type, sql_type_decimal(19, 0));
+	assert_true(e[2]->value.u.dec == (sql_int128)INT64_MIN - 1);
+	assert_int_equal(e[3]->value.type, sql_type_decimal(20, 1));
 	/* The minus binds tighter than *: (-9223372036854775808) * 2. */
 	assert_int_equal(e[4]->kind, SQL_EXPR_BINARY);
 	assert_int_equal(e[4]->args[0]->value.type, SQL_TYPE_BIGINT);
@@ -611,7 +670,7 @@ static void test_parse_create_table_errors(void **state)
 	(void)state;
 	assert_string_equal(parse_error("CREATE TABLE d.t (a varchar)"),
 			    "line 1, column 21: unknown type \"varchar\": expected string, bigint, "
-			    "int, double, boolean, date or timestamp");
+			    "int, double, decimal(p,s), boolean, date or timestamp");
 	assert_string_equal(parse_error("CREATE TABLE d.t (a int, A string)"),
 			    "line 1, column 26: column \"A\" is defined twice");
 	assert_string_equal(parse_error("CREATE TABLE d.t (a int, dt date) PARTITIONED BY (dt date)"),
@@ -653,8 +712,8 @@ static void test_parse_drop_table_and_database(void **state)
 	s = parse_one("DROP DATABASE d");
 	assert_int_equal(s->kind, SQL_STMT_DROP_DATABASE);
 	assert_false(s->if_exists);
-	assert_string_equal(parse_error("DROP VIEW v"),
-			    "line 1, column 6: expected TABLE, DATABASE or ROLE, found \"VIEW\"");
+	assert_string_equal(parse_error("DROP INDEX v"),
+			    "line 1, column 6: expected TABLE, VIEW, DATABASE or ROLE, found \"INDEX\"");
 }
 
 static void test_parse_alter_table_add_and_drop_partitions(void **state)
@@ -1199,7 +1258,7 @@ static void test_parse_show_grants_and_roles(void **state)
 	assert_string_equal(parse_error("SHOW GRANTS FOR alice"),
 			    "line 1, column 17: expected USER, GROUP or ROLE, found \"alice\"");
 	assert_string_equal(parse_error("SHOW TABLES"),
-			    "line 1, column 6: expected PARTITIONS, GRANTS or ROLES, found \"TABLES\"");
+			    "line 1, column 6: expected PARTITIONS, VIEWS, GRANTS or ROLES, found \"TABLES\"");
 }
 
 static void test_parse_access_control_errors_name_line_and_column(void **state)
@@ -1235,6 +1294,161 @@ static void test_parse_explain_of_a_grant_wraps_it(void **state)
 	assert_null(s->inner->query);
 }
 
+/* ---- TPC-H syntax: EXTRACT, INTERVAL, SUBSTRING FROM, column aliases, views ---------------- */
+
+static void test_parse_extract_becomes_the_field_function(void **state)
+{
+	(void)state;
+	assert_string_equal(parsed_expr("extract(year FROM dt)"), "'year('dt)");
+	assert_string_equal(parsed_expr("EXTRACT(Month FROM dt)"), "'month('dt)");
+	assert_string_equal(parsed_expr("extract(day from t.dt)"), "'day('t.dt)");
+	assert_string_equal(parsed_expr("extract(quarter from dt)"), "'quarter('dt)");
+	assert_string_equal(parsed_expr("extract(week from dt)"), "'weekofyear('dt)");
+	assert_string_equal(parsed_expr("extract(dow from dt)"), "'dayofweek('dt)");
+	assert_string_equal(parsed_expr("extract(second from ts)"), "'second('ts)");
+	assert_string_equal(parse_error("SELECT extract(fortnight FROM dt) FROM d.t"),
+			    "line 1, column 16: EXTRACT cannot take \"fortnight\": use YEAR, QUARTER, "
+			    "MONTH, WEEK, DAY, DAYOFWEEK, DAYOFYEAR, HOUR, MINUTE or SECOND");
+}
+
+static void test_parse_interval_literals_carry_months_days_and_microseconds(void **state)
+{
+	(void)state;
+	/* TPC-H Q1 writes the leading field precision DAY (3): ignored. */
+	assert_string_equal(parsed_expr("date '1998-12-01' - interval '90' day (3)"),
+			    "(1998-12-01 - 'interval(0, 90, 0))");
+	assert_string_equal(parsed_expr("dt + interval '3' month"), "('dt + 'interval(3, 0, 0))");
+	assert_string_equal(parsed_expr("dt + interval '1' year"), "('dt + 'interval(12, 0, 0))");
+	assert_string_equal(parsed_expr("dt + INTERVAL 3 MONTHS"), "('dt + 'interval(3, 0, 0))");
+	assert_string_equal(parsed_expr("dt + interval 1 year 2 months"),
+			    "('dt + 'interval(14, 0, 0))");
+	assert_string_equal(parsed_expr("dt + interval 2 weeks"), "('dt + 'interval(0, 14, 0))");
+	assert_string_equal(parsed_expr("ts + interval '1.5' second"),
+			    "('ts + 'interval(0, 0, 1500000))");
+	assert_string_equal(parsed_expr("ts - interval '-2' hour"),
+			    "('ts - 'interval(0, 0, -7200000000))");
+	assert_string_equal(parsed_expr("dt + interval -1 day"), "('dt + 'interval(0, -1, 0))");
+	assert_string_equal(parsed_expr("dt + interval '1 year 2 months 3 days'"),
+			    "('dt + 'interval(14, 3, 0))");
+	assert_string_equal(parsed_expr("ts + INTERVAL '-1 hour 30 minutes'"),
+			    "('ts + 'interval(0, 0, -1800000000))");
+	assert_string_equal(parse_error("SELECT dt + interval '1 fortnight' FROM d.t"),
+			    "line 1, column 22: invalid interval '1 fortnight': expected a unit");
+	assert_string_equal(parse_error("SELECT dt + interval '1.5 months' FROM d.t"),
+			    "line 1, column 22: invalid interval '1.5 months': expected whole months "
+			    "and years");
+	/* A column named interval is still a column. */
+	assert_string_equal(parsed_expr("interval + 1"), "('interval + 1)");
+	assert_string_equal(parsed_expr("interval - 1"), "('interval - 1)");
+	assert_string_equal(parsed_expr("interval"), "'interval");
+	assert_string_equal(parse_error("SELECT dt + interval '1' fortnight FROM d.t"),
+			    "line 1, column 26: expected an interval unit (YEAR, MONTH, WEEK, DAY, "
+			    "HOUR, MINUTE or SECOND), found \"fortnight\"");
+	assert_string_equal(parse_error("SELECT dt + interval '1.5' month FROM d.t"),
+			    "line 1, column 22: an interval of month must be a whole number");
+	assert_string_equal(parse_error("SELECT dt + interval 'x' day FROM d.t"),
+			    "line 1, column 22: invalid interval value 'x'");
+}
+
+static void test_parse_substring_from_for(void **state)
+{
+	(void)state;
+	assert_string_equal(parsed_expr("substring(c_phone from 1 for 2)"),
+			    "'substring('c_phone, 1, 2)");
+	assert_string_equal(parsed_expr("substring(name FROM 3)"), "'substring('name, 3)");
+	assert_string_equal(parsed_expr("substr(name, 1, 2)"), "'substr('name, 1, 2)");
+	assert_string_equal(parsed_expr("SUBSTRING(name, 2)"), "'SUBSTRING('name, 2)");
+}
+
+static void test_parse_derived_table_and_cte_column_aliases(void **state)
+{
+	sql_stmt *s;
+	sql_plan *al;
+
+	(void)state;
+	s = parse_one("SELECT c_count FROM (SELECT a, count(*) FROM d.t GROUP BY a) AS "
+		      "c_orders (c_custkey, c_count)");
+	al = s->query->child[0];
+	assert_int_equal(al->kind, SQL_PLAN_ALIAS);
+	assert_string_equal(al->alias, "c_orders");
+	assert_int_equal(al->nalias_columns, 2);
+	assert_string_equal(al->alias_columns[0], "c_custkey");
+	assert_string_equal(al->alias_columns[1], "c_count");
+	s = parse_one("WITH t (a, b) AS (SELECT 1, 2) SELECT a FROM t");
+	assert_int_equal(s->query->kind, SQL_PLAN_WITH);
+	assert_int_equal(s->query->ctes[0]->nalias_columns, 2);
+	assert_string_equal(s->query->ctes[0]->alias_columns[1], "b");
+	assert_string_equal(s->query->cte_names[0], "t");
+	assert_string_equal(parse_error("SELECT 1 FROM (SELECT 1, 2) x (a, A)"),
+			    "line 1, column 35: column \"A\" is named twice");
+}
+
+static void test_parse_create_and_drop_view(void **state)
+{
+	const char *text = "CREATE OR REPLACE TEMPORARY VIEW v (a, b) AS SELECT x, y FROM d.t";
+	sql_stmt *s;
+
+	(void)state;
+	s = parse_one(text);
+	assert_int_equal(s->kind, SQL_STMT_CREATE_VIEW);
+	assert_true(s->or_replace);
+	assert_true(s->temporary);
+	assert_int_equal(s->ntarget, 1);
+	assert_string_equal(s->target[0], "v");
+	assert_int_equal(s->ncolumns, 2);
+	assert_string_equal(s->columns[1].name, "b");
+	assert_string_equal(text + s->query_start, "SELECT x, y FROM d.t");
+	assert_int_equal(s->end, strlen(text));
+	assert_int_equal(s->query->kind, SQL_PLAN_PROJECT);
+	s = parse_one("create view if not exists db.revenue0 as select 1 AS one");
+	assert_int_equal(s->kind, SQL_STMT_CREATE_VIEW);
+	assert_false(s->temporary);
+	assert_true(s->if_not_exists);
+	assert_int_equal(s->ntarget, 2);
+	assert_int_equal(s->ncolumns, 0);
+	s = parse_one("DROP VIEW IF EXISTS p.d.v");
+	assert_int_equal(s->kind, SQL_STMT_DROP_VIEW);
+	assert_true(s->if_exists);
+	assert_int_equal(s->ntarget, 3);
+	s = parse_one("SHOW VIEWS IN p.d");
+	assert_int_equal(s->kind, SQL_STMT_SHOW_VIEWS);
+	assert_int_equal(s->ntarget, 2);
+	s = parse_one("show views from d");
+	assert_int_equal(s->kind, SQL_STMT_SHOW_VIEWS);
+	assert_string_equal(s->target[0], "d");
+	assert_string_equal(parse_error("SHOW VIEWS d"), "line 1, column 12: expected IN, found \"d\"");
+	assert_string_equal(parse_error("CREATE OR REPLACE TABLE d.t (a bigint)"),
+			    "line 1, column 19: expected VIEW, found \"TABLE\"");
+	assert_string_equal(parse_error("CREATE VIEW d.v AS INSERT INTO d.t VALUES (1)"),
+			    "line 1, column 20: expected SELECT, found \"INSERT\"");
+}
+
+static void test_parse_q15_job_is_three_statements(void **state)
+{
+	const char *text =
+		"create view revenue0 (supplier_no, total_revenue) as\n"
+		"  select l_suppkey, sum(l_extendedprice * (1 - l_discount)) from tpch.lineitem\n"
+		"  where l_shipdate >= date '1996-01-01'\n"
+		"    and l_shipdate < date '1996-01-01' + interval '3' month\n"
+		"  group by l_suppkey;\n"
+		"select s_suppkey, total_revenue from tpch.supplier, revenue0\n"
+		"where s_suppkey = supplier_no;\n"
+		"drop view revenue0;\n";
+	sql_script sc;
+	sql_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(sql_parse(arena, text, strlen(text), &sc, &err), 0);
+	assert_int_equal(sc.nstmts, 3);
+	assert_int_equal(sc.stmts[0]->kind, SQL_STMT_CREATE_VIEW);
+	/* A one-part view name: the view lives for the job. */
+	assert_true(sc.stmts[0]->temporary);
+	assert_int_equal(sc.stmts[1]->kind, SQL_STMT_SELECT);
+	assert_int_equal(sc.stmts[2]->kind, SQL_STMT_DROP_VIEW);
+	assert_memory_equal(text + sc.stmts[0]->query_start, "select l_suppkey", 16);
+	assert_int_equal(text[sc.stmts[0]->end - 1], 'y');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1248,7 +1462,10 @@ int main(void)
 		cmocka_unit_test(test_parse_with_refuses_a_name_defined_twice),
 		cmocka_unit_test(test_parse_inner_and_left_joins_keep_their_conditions),
 		cmocka_unit_test(test_parse_comma_join_has_no_condition),
-		cmocka_unit_test(test_parse_right_join_is_refused),
+		cmocka_unit_test(test_parse_every_join_type_with_and_without_outer),
+		cmocka_unit_test(test_parse_semi_and_anti_are_still_names_elsewhere),
+		cmocka_unit_test(test_parse_cross_join_and_comma_joins_have_no_condition),
+		cmocka_unit_test(test_parse_semi_join_needs_join),
 		cmocka_unit_test(test_parse_join_needs_on),
 		cmocka_unit_test(test_parse_union_all_and_union_distinct),
 		cmocka_unit_test(test_parse_subquery_in_from_with_alias),
@@ -1309,6 +1526,12 @@ int main(void)
 		cmocka_unit_test(test_parse_show_grants_and_roles),
 		cmocka_unit_test(test_parse_access_control_errors_name_line_and_column),
 		cmocka_unit_test(test_parse_explain_of_a_grant_wraps_it),
+		cmocka_unit_test(test_parse_extract_becomes_the_field_function),
+		cmocka_unit_test(test_parse_interval_literals_carry_months_days_and_microseconds),
+		cmocka_unit_test(test_parse_substring_from_for),
+		cmocka_unit_test(test_parse_derived_table_and_cte_column_aliases),
+		cmocka_unit_test(test_parse_create_and_drop_view),
+		cmocka_unit_test(test_parse_q15_job_is_three_statements),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -370,6 +370,121 @@ static void test_partition_value_check_follows_the_engine(void **state)
 	assert_int_equal(sql_partition_value_check("__HIVE_DEFAULT_PARTITION__", STORE_TYPE_DATE), 0);
 }
 
+/* ---- decimals ------------------------------------------------------------------------ */
+
+/* The amount column as decimal(P,S). */
+static void rfx_decimal_amount(struct rfx *r, store_format format, unsigned p, unsigned s)
+{
+	rfx_scan(r, format, false, 0);
+	r->types[2] = sql_type_decimal(p, s);
+}
+
+static void test_csv_decimals_are_read_exactly_and_rounded_half_up(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_decimal_amount(r, STORE_FORMAT_CSV, 15, 2);
+	rfx_file(r, "d.csv", "1,a,0.1\n2,b,1234567890123.45\n3,c,-0.005\n4,d,7\n5,e,\n6,f,1.5E2\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), 0);
+	assert_int_equal(rows.n, 6);
+	assert_string_equal(rows.rows[0], "1|a|0.10");
+	assert_string_equal(rows.rows[1], "2|b|1234567890123.45");
+	assert_string_equal(rows.rows[2], "3|c|-0.01");
+	assert_string_equal(rows.rows[3], "4|d|7.00");
+	assert_string_equal(rows.rows[4], "5|e|NULL");
+	assert_string_equal(rows.rows[5], "6|f|150.00");
+	/* More digits than a double holds, kept: no detour through double. */
+	fx_rows_free(&rows);
+	r->types[2] = sql_type_decimal(38, 2);
+	rfx_file(r, "d.csv", "7,g,9007199254740993.01\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), 0);
+	assert_string_equal(rows.rows[0], "7|g|9007199254740993.01");
+	fx_rows_free(&rows);
+}
+
+static void test_csv_decimal_too_wide_or_not_a_number_is_malformed(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_decimal_amount(r, STORE_FORMAT_CSV, 4, 2);
+	rfx_file(r, "e.csv", "1,a,99.99\n2,b,100.00\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), -EINVAL);
+	assert_non_null(strstr(err.message, "e.csv line 2: column \"amount\": \"100.00\" is not a "
+					    "decimal(4,2)"));
+	fx_rows_free(&rows);
+	rfx_file(r, "e.csv", "1,a,1.2.3\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), -EINVAL);
+	fx_rows_free(&rows);
+	rfx_file(r, "e.csv", "1,a, 1.5\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), -EINVAL);
+	fx_rows_free(&rows);
+}
+
+static void test_jsonl_decimals_come_from_the_number_text(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_decimal_amount(r, STORE_FORMAT_JSONL, 38, 18);
+	rfx_file(r, "d.jsonl",
+		 "{\"id\": 1, \"amount\": 0.1}\n"
+		 "{\"amount\": 12345678901234567890.123456789012345678, \"id\": 2}\n"
+		 "{\"id\": 3, \"name\": \"amount\", \"amount\" : \"-2.5\"}\n"
+		 "{\"id\": 4, \"amount\": 7, \"x\": {\"amount\": 1}}\n"
+		 "{\"id\": 5, \"amount\": null}\n"
+		 "{\"id\": 6, \"amount\": 1e-3}\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), 0);
+	assert_int_equal(rows.n, 6);
+	assert_string_equal(rows.rows[0], "1|NULL|0.100000000000000000");
+	assert_string_equal(rows.rows[1], "2|NULL|12345678901234567890.123456789012345678");
+	assert_string_equal(rows.rows[2], "3|amount|-2.500000000000000000");
+	assert_string_equal(rows.rows[3], "4|NULL|7.000000000000000000");
+	assert_string_equal(rows.rows[4], "5|NULL|NULL");
+	assert_string_equal(rows.rows[5], "6|NULL|0.001000000000000000");
+	fx_rows_free(&rows);
+	rfx_file(r, "e.jsonl", "{\"id\": 1, \"amount\": true}\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), -EINVAL);
+	fx_rows_free(&rows);
+}
+
+static void test_jsonl_decimal_beyond_64_bits_is_read_with_the_other_integers(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_decimal_amount(r, STORE_FORMAT_JSONL, 38, 0);
+	rfx_file(r, "g.jsonl",
+		 "{\"id\": 9223372036854775807, \"amount\": 99999999999999999999999999999999999999}\n"
+		 "{\"id\": -3, \"amount\": -12345678901234567890}\n");
+	if (rfx_read(r, NULL, &rows, &err))
+		fail_msg("%s", err.message);
+	assert_int_equal(rows.n, 2);
+	assert_string_equal(rows.rows[0], "9223372036854775807|NULL|99999999999999999999999999999999999999");
+	assert_string_equal(rows.rows[1], "-3|NULL|-12345678901234567890");
+	fx_rows_free(&rows);
+	/* A bigint column still refuses a number that is not a 64-bit integer. */
+	rfx_file(r, "h.jsonl", "{\"id\": 9223372036854775808, \"amount\": 1}\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), -EINVAL);
+	fx_rows_free(&rows);
+	rfx_file(r, "h.jsonl", "{\"id\": 1.0, \"amount\": 99999999999999999999}\n");
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), -EINVAL);
+	fx_rows_free(&rows);
+}
+
+static void test_decimal_partition_values(void **state)
+{
+	(void)state;
+	assert_int_equal(sql_partition_value_check("12.50", store_type_decimal(4, 2)), 0);
+	assert_int_equal(sql_partition_value_check("123.5", store_type_decimal(4, 2)), -EINVAL);
+	assert_int_equal(sql_partition_value_check("x", store_type_decimal(4, 2)), -EINVAL);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -392,6 +507,11 @@ int main(void)
 		TEST(test_jsonl_line_that_is_not_an_object_is_malformed),
 		TEST(test_empty_file_has_no_rows),
 		TEST(test_missing_file_is_an_error_naming_it),
+		TEST(test_csv_decimals_are_read_exactly_and_rounded_half_up),
+		TEST(test_csv_decimal_too_wide_or_not_a_number_is_malformed),
+		TEST(test_jsonl_decimals_come_from_the_number_text),
+		TEST(test_jsonl_decimal_beyond_64_bits_is_read_with_the_other_integers),
+		cmocka_unit_test(test_decimal_partition_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -481,6 +481,270 @@ static void test_abs_and_round(void **state)
 	sql_arena_free(a);
 }
 
+/* ---- decimals ------------------------------------------------------------------------ */
+
+#define D(p, s) sql_type_decimal((p), (s))
+
+static sql_value dec(sql_type t, const char *text)
+{
+	sql_value v = {.type = t};
+
+	assert_int_equal(sql_decimal_parse(text, strlen(text), t, &v.u.dec), 0);
+	return v;
+}
+
+static sql_int128 unscaled(const char *text, sql_type t)
+{
+	sql_int128 v = 0;
+
+	assert_int_equal(sql_decimal_parse(text, strlen(text), t, &v), 0);
+	return v;
+}
+
+static void test_decimal_parse_rounds_half_up_to_the_scale(void **state)
+{
+	sql_int128 v;
+
+	(void)state;
+	assert_true(unscaled("1.5", D(5, 2)) == 150);
+	assert_true(unscaled(" -0.005 ", D(5, 2)) == -1);    /* a tie goes away from zero */
+	assert_true(unscaled("0.004999", D(5, 2)) == 0);
+	assert_true(unscaled("2.345", D(3, 2)) == 235);
+	assert_true(unscaled("+.5", D(1, 0)) == 1);
+	assert_true(unscaled("1e2", D(5, 2)) == 10000);
+	assert_true(unscaled("12345E-4", D(5, 4)) == 12345);
+	assert_true(unscaled("0000000000000000000000000000000000000000000001.25", D(3, 2)) == 125);
+	/* Digits far beyond any scale only decide nothing. */
+	assert_true(unscaled("0.12500000000000000000000000000000000000000000000000000000000000000"
+			     "000000000000000000000000000000000001", D(2, 2)) == 13);
+	assert_true(unscaled("99999999999999999999999999999999999999", D(38, 0)) ==
+		    sql_decimal_pow10(38) - 1);
+	assert_int_equal(sql_decimal_parse("1000", 4, D(5, 2), &v), -ERANGE);
+	assert_int_equal(sql_decimal_parse("9.995", 5, D(3, 2), &v), -ERANGE);  /* rounds to 10.00 */
+	assert_int_equal(sql_decimal_parse("1e40", 4, D(38, 0), &v), -ERANGE);
+	assert_int_equal(sql_decimal_parse("abc", 3, D(5, 2), &v), -EINVAL);
+	assert_int_equal(sql_decimal_parse("1.2.3", 5, D(5, 2), &v), -EINVAL);
+	assert_int_equal(sql_decimal_parse("1e", 2, D(5, 2), &v), -EINVAL);
+	assert_int_equal(sql_decimal_parse("", 0, D(5, 2), &v), -EINVAL);
+	assert_int_equal(sql_decimal_parse(".", 1, D(5, 2), &v), -EINVAL);
+}
+
+static void test_decimal_format_writes_every_digit_of_the_scale(void **state)
+{
+	char buf[48];
+
+	(void)state;
+	sql_decimal_format(150, 2, buf);
+	assert_string_equal(buf, "1.50");
+	sql_decimal_format(-6, 2, buf);
+	assert_string_equal(buf, "-0.06");
+	sql_decimal_format(0, 3, buf);
+	assert_string_equal(buf, "0.000");
+	sql_decimal_format(15, 0, buf);
+	assert_string_equal(buf, "15");
+	assert_int_equal(sql_decimal_format(-(sql_decimal_pow10(38) - 1), 38, buf), 41);
+	assert_string_equal(buf, "-0.99999999999999999999999999999999999999");
+	assert_prints(dec(D(15, 2), "1234.5"), "1234.50");
+}
+
+static void test_decimal_result_types_follow_decimal_precision(void **state)
+{
+	(void)state;
+	assert_int_equal(sql_decimal_result_type(SQL_OP_ADD, D(15, 2), D(10, 4)), D(18, 4));
+	assert_int_equal(sql_decimal_result_type(SQL_OP_SUB, D(1, 0), D(15, 2)), D(16, 2));
+	assert_int_equal(sql_decimal_result_type(SQL_OP_MUL, D(15, 2), D(16, 2)), D(32, 4));
+	/* Beyond 38 digits the integral part stays and the scale shrinks to 6 at least. */
+	assert_int_equal(sql_decimal_result_type(SQL_OP_MUL, D(32, 4), D(16, 2)), D(38, 6));
+	assert_int_equal(sql_decimal_result_type(SQL_OP_MUL, D(38, 10), D(38, 10)), D(38, 6));
+	assert_int_equal(sql_decimal_result_type(SQL_OP_MUL, D(38, 2), D(38, 2)), D(38, 4));
+	assert_int_equal(sql_decimal_result_type(SQL_OP_ADD, D(38, 0), D(38, 38)), D(38, 6));
+	assert_int_equal(sql_decimal_result_type(SQL_OP_DIV, D(15, 2), D(15, 2)), D(33, 18));
+	assert_int_equal(sql_decimal_result_type(SQL_OP_DIV, D(2, 1), D(1, 0)), D(7, 6));
+	assert_int_equal(sql_decimal_result_type(SQL_OP_DIV, D(25, 2), D(20, 0)), D(38, 15));
+	assert_int_equal(sql_decimal_result_type(SQL_OP_MOD, D(15, 2), D(10, 0)), D(12, 2));
+	assert_int_equal(sql_decimal_bounded(48, 2), D(38, 2));
+	assert_int_equal(sql_decimal_bounded(42, 40), D(38, 38));
+}
+
+static int arith(sql_op op, sql_value x, sql_value y, sql_type t, char *out)
+{
+	sql_int128 r;
+	int rc = sql_decimal_arith(op, x.u.dec, sql_type_scale(x.type), y.u.dec,
+				   sql_type_scale(y.type), t, &r);
+
+	if (rc == 0)
+		sql_decimal_format(r, sql_type_scale(t), out);
+	return rc;
+}
+
+static void test_decimal_arithmetic_is_exact_then_rounded_half_up(void **state)
+{
+	char buf[48];
+
+	(void)state;
+	assert_int_equal(arith(SQL_OP_ADD, dec(D(2, 2), "0.06"), dec(D(2, 2), "0.01"), D(3, 2), buf), 0);
+	assert_string_equal(buf, "0.07");
+	assert_int_equal(arith(SQL_OP_SUB, dec(D(1, 0), "1"), dec(D(15, 2), "0.04"), D(16, 2), buf), 0);
+	assert_string_equal(buf, "0.96");
+	assert_int_equal(arith(SQL_OP_DIV, dec(D(2, 1), "2.0"), dec(D(1, 0), "3"), D(7, 6), buf), 0);
+	assert_string_equal(buf, "0.666667");
+	assert_int_equal(arith(SQL_OP_DIV, dec(D(2, 1), "-2.0"), dec(D(1, 0), "3"), D(7, 6), buf), 0);
+	assert_string_equal(buf, "-0.666667");
+	assert_int_equal(arith(SQL_OP_MOD, dec(D(3, 1), "-10.5"), dec(D(1, 0), "3"), D(2, 1), buf), 0);
+	assert_string_equal(buf, "-1.5");
+	/* A product of 76 digits, exact before it is rounded to (38,6). */
+	assert_int_equal(arith(SQL_OP_MUL, dec(D(38, 10), "1234567890123456789012345678.9012345678"),
+			       dec(D(38, 10), "0.0000000001"), D(38, 6), buf), 0);
+	assert_string_equal(buf, "123456789012345678.901235");
+	/* Aligning 38 integral digits to scale 38 needs more than 128 bits. */
+	assert_int_equal(arith(SQL_OP_ADD, dec(D(38, 0), "12345"), dec(D(38, 38), "0.00000049"),
+			       D(38, 6), buf), 0);
+	assert_string_equal(buf, "12345.000000");
+	assert_int_equal(arith(SQL_OP_ADD, dec(D(38, 0), "12345"), dec(D(38, 38), "0.0000005"),
+			       D(38, 6), buf), 0);
+	assert_string_equal(buf, "12345.000001");
+	/* A dividend scaled beyond 128 bits. */
+	assert_int_equal(arith(SQL_OP_DIV, dec(D(38, 0), "99999999999999999999999999999999999999"),
+			       dec(D(38, 37), "3.0000000000000000000000000000000000000"), D(38, 6), buf),
+			 -ERANGE);
+	assert_int_equal(arith(SQL_OP_DIV, dec(D(20, 0), "10000000000000000000"),
+			       dec(D(38, 37), "3.0000000000000000000000000000000000000"), D(38, 17), buf),
+			 0);
+	assert_string_equal(buf, "3333333333333333333.33333333333333333");
+	/* A remainder whose operands align beyond 128 bits. */
+	assert_int_equal(arith(SQL_OP_MOD, dec(D(38, 0), "-12345678901234567890"),
+			       dec(D(38, 38), "0.00000000000000000000000000000000000007"),
+			       D(38, 38), buf), 0);
+	assert_string_equal(buf, "-0.00000000000000000000000000000000000002");
+	assert_int_equal(arith(SQL_OP_MOD, dec(D(38, 0), "99999999999999999999999999999999999999"),
+			       dec(D(1, 1), "0.3"), D(1, 1), buf), 0);
+	assert_string_equal(buf, "0.0");
+}
+
+static void test_decimal_overflow_and_division_by_zero_are_refused(void **state)
+{
+	char buf[48];
+
+	(void)state;
+	assert_int_equal(arith(SQL_OP_ADD, dec(D(38, 0), "99999999999999999999999999999999999999"),
+			       dec(D(1, 0), "1"), D(38, 0), buf), -ERANGE);
+	assert_int_equal(arith(SQL_OP_MUL, dec(D(38, 0), "99999999999999999999999999999999999999"),
+			       dec(D(38, 0), "99999999999999999999999999999999999999"), D(38, 0), buf),
+			 -ERANGE);
+	assert_int_equal(arith(SQL_OP_DIV, dec(D(3, 1), "1.5"), dec(D(1, 0), "0"), D(9, 6), buf),
+			 -EDOM);
+	assert_int_equal(arith(SQL_OP_MOD, dec(D(3, 1), "1.5"), dec(D(1, 0), "0"), D(2, 1), buf),
+			 -EDOM);
+}
+
+static void test_decimal_casts_follow_spark(void **state)
+{
+	sql_arena *a = sql_arena_new();
+	sql_value v;
+
+	(void)state;
+	assert_int_equal(sql_value_cast(a, &(sql_value){.type = SQL_TYPE_DOUBLE, .u.d = 0.1}, D(5, 3), &v), 0);
+	assert_prints(v, "0.100");
+	assert_int_equal(sql_value_cast(a, &(sql_value){.type = SQL_TYPE_DOUBLE, .u.d = 1e300}, D(38, 0), &v), 0);
+	assert_true(v.null);
+	assert_int_equal(sql_value_cast(a, &(sql_value){.type = SQL_TYPE_DOUBLE, .u.d = NAN}, D(5, 0), &v), 0);
+	assert_true(v.null);
+	assert_int_equal(sql_value_cast(a, &(sql_value){.type = SQL_TYPE_BIGINT, .u.i = 100}, D(3, 1), &v), 0);
+	assert_true(v.null);
+	assert_int_equal(sql_value_cast(a, &(sql_value){.type = SQL_TYPE_BIGINT, .u.i = -99}, D(3, 1), &v), 0);
+	assert_prints(v, "-99.0");
+	sql_value x = dec(D(5, 2), "-12.99");
+	assert_int_equal(sql_value_cast(a, &x, SQL_TYPE_BIGINT, &v), 0);
+	assert_int_equal(v.u.i, -12);
+	assert_int_equal(sql_value_cast(a, &x, SQL_TYPE_DOUBLE, &v), 0);
+	assert_true(v.u.d == -12.99);
+	assert_int_equal(sql_value_cast(a, &x, SQL_TYPE_STRING, &v), 0);
+	assert_int_equal(v.u.s.len, 6);
+	assert_memory_equal(v.u.s.ptr, "-12.99", 6);
+	assert_int_equal(sql_value_cast(a, &x, D(4, 1), &v), 0);
+	assert_prints(v, "-13.0");
+	assert_int_equal(sql_value_cast(a, &x, D(2, 1), &v), 0);
+	assert_true(v.null);
+	assert_int_equal(sql_value_cast(a, &x, SQL_TYPE_BOOLEAN, &v), 0);
+	assert_true(v.u.b);
+	sql_value s = str(" 7.125 ");
+	assert_int_equal(sql_value_cast(a, &s, D(4, 2), &v), 0);
+	assert_prints(v, "7.13");
+	s = str("seven");
+	assert_int_equal(sql_value_cast(a, &s, D(4, 2), &v), 0);
+	assert_true(v.null);
+	/* 2^53 + 1 and more digits than a double holds: the nearest double. */
+	x = dec(D(38, 2), "9007199254740993.00");
+	assert_int_equal(sql_value_cast(a, &x, SQL_TYPE_DOUBLE, &v), 0);
+	assert_true(v.u.d == 9007199254740992.0);
+	assert_int_equal(sql_value_cast(a, &x, SQL_TYPE_DATE, &v), -EINVAL);
+	sql_arena_free(a);
+}
+
+static void test_decimals_compare_by_value_whatever_the_scale(void **state)
+{
+	sql_value a = dec(D(3, 1), "1.5"), b = dec(D(10, 4), "1.5000"), c = dec(D(38, 0), "-2");
+
+	(void)state;
+	assert_int_equal(sql_value_compare(&a, &b), 0);
+	assert_int_equal(sql_value_compare(&c, &a), -1);
+	assert_int_equal(sql_value_compare(&a, &c), 1);
+	sql_value big_v = dec(D(38, 0), "99999999999999999999999999999999999999");
+	sql_value tiny = dec(D(38, 38), "0.00000000000000000000000000000000000001");
+	assert_int_equal(sql_value_compare(&big_v, &tiny), 1);
+	assert_int_equal(sql_value_compare(&tiny, &big_v), -1);
+	sql_value two = big(2), d15 = dbl(1.5);
+	assert_int_equal(sql_value_compare(&c, &two), -1);
+	assert_int_equal(sql_value_compare(&two, &a), 1);
+	assert_int_equal(sql_value_compare(&a, &d15), 0);
+}
+
+static void test_decimal_common_types(void **state)
+{
+	sql_type t;
+
+	(void)state;
+	assert_int_equal(sql_type_common(D(15, 2), D(10, 4), &t), 0);
+	assert_int_equal(t, D(17, 4));
+	assert_int_equal(sql_type_common(D(15, 2), SQL_TYPE_BIGINT, &t), 0);
+	assert_int_equal(t, D(22, 2));
+	assert_int_equal(sql_type_common(SQL_TYPE_DOUBLE, D(15, 2), &t), 0);
+	assert_int_equal(t, SQL_TYPE_DOUBLE);
+	assert_int_equal(sql_type_common(D(38, 0), D(38, 38), &t), 0);
+	assert_int_equal(t, D(38, 38));
+	assert_int_equal(sql_type_common(SQL_TYPE_NULL, D(5, 1), &t), 0);
+	assert_int_equal(t, D(5, 1));
+	assert_int_equal(sql_type_common(SQL_TYPE_DATE, D(5, 1), &t), -EINVAL);
+	assert_string_equal(sql_type_name(D(15, 2)), "decimal(15,2)");
+	assert_int_equal(sql_type_from_store(sql_type_to_store(D(38, 38))), D(38, 38));
+}
+
+static void test_decimal_abs_and_round(void **state)
+{
+	sql_arena *a = sql_arena_new();
+	sql_value v;
+
+	(void)state;
+	assert_prints(apply(a, SQL_FUNC_ABS, 1, dec(D(3, 2), "-1.50")), "1.50");
+	/* round leaves the value at its new scale; the evaluator casts it to
+	 * the analyzer's type. */
+	v = apply(a, SQL_FUNC_ROUND, 2, dec(D(5, 3), "2.345"), big(2));
+	assert_prints(v, "2.35");
+	v = apply(a, SQL_FUNC_ROUND, 2, dec(D(5, 3), "-2.345"), big(2));
+	assert_prints(v, "-2.35");
+	v = apply(a, SQL_FUNC_ROUND, 1, dec(D(3, 1), "-2.5"));
+	assert_prints(v, "-3");
+	v = apply(a, SQL_FUNC_ROUND, 2, dec(D(4, 1), "125.5"), big(-1));
+	assert_prints(v, "130");
+	v = apply(a, SQL_FUNC_ROUND, 2, dec(D(4, 1), "125.5"), big(3));
+	assert_prints(v, "125.5");
+	sql_type t;
+	sql_type args[2] = {D(5, 3), SQL_TYPE_BIGINT};
+	assert_int_equal(sql_func_type(SQL_FUNC_ABS, args, 1, &t, NULL), 0);
+	assert_int_equal(t, D(5, 3));
+	sql_arena_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +775,15 @@ int main(void)
 		cmocka_unit_test(test_date_arithmetic_crosses_leap_days_and_the_epoch),
 		cmocka_unit_test(test_date_trunc_units),
 		cmocka_unit_test(test_abs_and_round),
+		cmocka_unit_test(test_decimal_parse_rounds_half_up_to_the_scale),
+		cmocka_unit_test(test_decimal_format_writes_every_digit_of_the_scale),
+		cmocka_unit_test(test_decimal_result_types_follow_decimal_precision),
+		cmocka_unit_test(test_decimal_arithmetic_is_exact_then_rounded_half_up),
+		cmocka_unit_test(test_decimal_overflow_and_division_by_zero_are_refused),
+		cmocka_unit_test(test_decimal_casts_follow_spark),
+		cmocka_unit_test(test_decimals_compare_by_value_whatever_the_scale),
+		cmocka_unit_test(test_decimal_common_types),
+		cmocka_unit_test(test_decimal_abs_and_round),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /*
- * test_store_catalog.c - databases, tables, pnodes, files, ids, events and
+ * test_store_catalog.c - databases, tables, views, pnodes, files, ids, events and
  * listings, each against a fresh environment in its own temporary directory.
  */
 #include <errno.h>
@@ -1479,6 +1479,95 @@ static void test_intent_needs_a_write_txn_an_id_and_a_name(void **state)
 	store_abort(txn);
 }
 
+/* ---- views ------------------------------------------------------------------------------ */
+
+static int collect_view(const store_view *v, void *arg)
+{
+	char *out = arg;
+
+	strcat(out, v->name);
+	strcat(out, ":");
+	strcat(out, v->text);
+	strcat(out, ";");
+	return 0;
+}
+
+static void test_view_put_get_replace_drop_round_trip(void **state)
+{
+	char *cols[] = { "a", "b" };
+	store_view v = { .owner_uid = 1001, .owner_gid = 1002, .text = "SELECT 1, 2",
+			 .ncolumns = 2, .columns = cols }, got;
+	char listed[256] = "";
+	store_txn *txn = wbegin(state);
+
+	snprintf(v.db, sizeof v.db, "sales");
+	snprintf(v.name, sizeof v.name, "v");
+	assert_int_equal(store_view_put(txn, &v, false), -ENOENT);    /* no database yet */
+	assert_int_equal(store_database_create(txn, "sales", 0, 0, STORE_ORIGIN_TOOL, NULL), 0);
+	assert_int_equal(store_view_put(txn, &v, false), 0);
+	assert_int_equal(store_view_put(txn, &v, false), -EEXIST);
+	commit(txn);
+	txn = rbegin(state);
+	assert_int_equal(store_view_get(txn, "sales", "v", &got), 0);
+	assert_string_equal(got.text, "SELECT 1, 2");
+	assert_int_equal(got.ncolumns, 2);
+	assert_string_equal(got.columns[1], "b");
+	assert_int_equal(got.owner_uid, 1001);
+	assert_int_equal(got.owner_gid, 1002);
+	assert_true(got.created_ns > 0);
+	store_view_clear(&got);
+	assert_int_equal(store_view_get(txn, "sales", "w", &got), -ENOENT);
+	commit(txn);
+	txn = wbegin(state);
+	v.text = "SELECT 3";
+	v.ncolumns = 0;
+	assert_int_equal(store_view_put(txn, &v, true), 0);
+	snprintf(v.name, sizeof v.name, "u");
+	assert_int_equal(store_view_put(txn, &v, false), 0);
+	assert_int_equal(store_view_iter(txn, "sales", collect_view, listed), 0);
+	assert_string_equal(listed, "u:SELECT 3;v:SELECT 3;");
+	assert_int_equal(store_view_drop(txn, "sales", "v"), 0);
+	assert_int_equal(store_view_drop(txn, "sales", "v"), -ENOENT);
+	assert_int_equal(store_view_get(txn, "sales", "v", &got), -ENOENT);
+	commit(txn);
+}
+
+static void test_views_and_tables_share_names(void **state)
+{
+	store_view v = { .text = "SELECT 1" };
+	store_txn *txn = wbegin(state);
+
+	make_table(txn, "sales", "t", 1, NULL, 0);
+	snprintf(v.db, sizeof v.db, "sales");
+	snprintf(v.name, sizeof v.name, "t");
+	assert_int_equal(store_view_put(txn, &v, true), -EEXIST);
+	snprintf(v.name, sizeof v.name, "v");
+	assert_int_equal(store_view_put(txn, &v, false), 0);
+	assert_int_equal(store_table_create(txn, "sales", "v", 0, 0, STORE_ORIGIN_FS, NULL), -EEXIST);
+	v.text = "";
+	assert_int_equal(store_view_put(txn, &v, true), -EINVAL);
+	commit(txn);
+}
+
+static void test_database_drop_drops_its_views_only(void **state)
+{
+	store_view v = { .text = "SELECT 1" }, got;
+	store_txn *txn = wbegin(state);
+
+	assert_int_equal(store_database_create(txn, "a", 0, 0, STORE_ORIGIN_TOOL, NULL), 0);
+	assert_int_equal(store_database_create(txn, "ab", 0, 0, STORE_ORIGIN_TOOL, NULL), 0);
+	snprintf(v.db, sizeof v.db, "a");
+	snprintf(v.name, sizeof v.name, "v");
+	assert_int_equal(store_view_put(txn, &v, false), 0);
+	snprintf(v.db, sizeof v.db, "ab");
+	assert_int_equal(store_view_put(txn, &v, false), 0);
+	assert_int_equal(store_database_drop(txn, "a", STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(store_view_get(txn, "a", "v", &got), -ENOENT);
+	assert_int_equal(store_view_get(txn, "ab", "v", &got), 0);
+	store_view_clear(&got);
+	commit(txn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1487,6 +1576,9 @@ int main(void)
 		TEST(test_table_alter_replaces_schema_keeping_id_and_stats),
 		TEST(test_partition_create_equals_pnode_create_and_file_puts),
 		TEST(test_database_create_get_drop),
+		TEST(test_view_put_get_replace_drop_round_trip),
+		TEST(test_views_and_tables_share_names),
+		TEST(test_database_drop_drops_its_views_only),
 		TEST(test_database_create_refuses_duplicates_and_bad_names),
 		TEST(test_database_drop_refuses_nonempty),
 		TEST(test_database_drop_ignores_tables_of_similar_names),

@@ -212,6 +212,54 @@ static void test_type_name_parses_back_to_the_same_type(void **state)
 	assert_null(store_type_name((store_type)7));
 }
 
+static void test_decimal_types_parse_with_precision_and_scale(void **state)
+{
+	store_type t;
+
+	(void)state;
+	assert_int_equal(store_type_parse("decimal(15,2)", &t), 0);
+	assert_int_equal(t, store_type_decimal(15, 2));
+	assert_int_equal(store_type_base(t), STORE_TYPE_DECIMAL);
+	assert_int_equal(store_type_precision(t), 15);
+	assert_int_equal(store_type_scale(t), 2);
+	assert_int_equal(store_type_parse("DECIMAL( 38 , 38 )", &t), 0);
+	assert_int_equal(t, store_type_decimal(38, 38));
+	assert_int_equal(store_type_parse("numeric(5)", &t), 0);
+	assert_int_equal(t, store_type_decimal(5, 0));
+	assert_int_equal(store_type_parse("Dec", &t), 0);
+	assert_int_equal(t, store_type_decimal(10, 0));
+	assert_int_equal(store_type_parse("decimal", &t), 0);
+	assert_int_equal(t, store_type_decimal(10, 0));
+	const char *bad[] = {"decimal(39,2)", "decimal(5,6)", "decimal(0)", "decimal(15,2",
+			     "decimal(15,2)x", "decimal (15,2)", "decimal(,2)", "decimal(123,1)",
+			     "decimal()", "decimals", "decimal(1,2,3)", "decimal(-1,0)"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (store_type_parse(bad[i], &t) != -EINVAL)
+			fail_msg("accepted \"%s\"", bad[i]);
+}
+
+static void test_decimal_type_names_parse_back(void **state)
+{
+	store_type back;
+
+	(void)state;
+	for (unsigned p = 1; p <= STORE_DECIMAL_MAX_PRECISION; p++) {
+		for (unsigned sc = 0; sc <= p; sc++) {
+			const char *name = store_type_name(store_type_decimal(p, sc));
+
+			assert_non_null(name);
+			assert_int_equal(store_type_parse(name, &back), 0);
+			assert_int_equal(back, store_type_decimal(p, sc));
+		}
+	}
+	assert_string_equal(store_type_name(store_type_decimal(15, 2)), "decimal(15,2)");
+	assert_null(store_type_name(store_type_decimal(39, 0)));
+	assert_null(store_type_name(store_type_decimal(5, 6)));
+	assert_true(store_type_valid(store_type_decimal(1, 1)));
+	assert_false(store_type_valid(store_type_decimal(0, 0)));
+	assert_false(store_type_valid((store_type)(STORE_TYPE_BIGINT | (5u << 8))));
+}
+
 /* A property must read back from its .schema line as itself. */
 static void expect_property(const char *key, size_t klen, const char *value, size_t vlen,
 			    const char *message)
@@ -275,6 +323,8 @@ int main(void)
 		cmocka_unit_test(test_hive_unescape_accepts_either_hex_case),
 		cmocka_unit_test(test_type_parse_accepts_any_case_and_int_alias),
 		cmocka_unit_test(test_type_name_parses_back_to_the_same_type),
+		cmocka_unit_test(test_decimal_types_parse_with_precision_and_scale),
+		cmocka_unit_test(test_decimal_type_names_parse_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

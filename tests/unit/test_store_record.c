@@ -93,7 +93,11 @@ static void rand_table(store_table *t)
 		assert_non_null(t->columns);
 		for (uint32_t i = 0; i < n; i++) {
 			rand_name(t->columns[i].name);
-			t->columns[i].type = (store_type)(STORE_TYPE_STRING + rand() % 6);
+			t->columns[i].type = (store_type)(STORE_TYPE_STRING + rand() % 7);
+			if (t->columns[i].type == STORE_TYPE_DECIMAL) {
+				unsigned prec = 1 + (unsigned)rand() % STORE_DECIMAL_MAX_PRECISION;
+				t->columns[i].type = store_type_decimal(prec, (unsigned)rand() % (prec + 1));
+			}
 		}
 	}
 	switch (rand() % 4) {
@@ -493,7 +497,7 @@ static void test_decode_rejects_out_of_range_fields(void **state)
 		assert_int_equal(store_record_decode(STORE_KIND_TABLE, buf, len, &out), -EINVAL);
 		buf[fmt] = STORE_FORMAT_CSV;
 		assert_int_equal(buf[type_b], STORE_TYPE_BIGINT);
-		buf[type_b] = 7;
+		buf[type_b] = 8;
 		assert_int_equal(store_record_decode(STORE_KIND_TABLE, buf, len, &out), -EINVAL);
 		buf[type_b] = 0;
 		assert_int_equal(store_record_decode(STORE_KIND_TABLE, buf, len, &out), -EINVAL);
@@ -508,6 +512,43 @@ static void test_decode_rejects_out_of_range_fields(void **state)
 	buf[1 + 8 + 8 + 8 + 4] = 2;
 	assert_int_equal(store_record_decode(STORE_KIND_PNODE, buf, len, &out), -EINVAL);
 	free(buf);
+}
+
+/* A decimal column's type byte is followed by its precision and scale;
+ * the other columns encode as they always did. */
+static void test_decimal_columns_persist_precision_and_scale(void **state)
+{
+	store_column cols[3] = { { "a", STORE_TYPE_STRING }, { "b", store_type_decimal(15, 2) },
+				 { "c", STORE_TYPE_BIGINT } };
+	store_table t = { .name = "t", .db = "db", .has_schema = true, .format = STORE_FORMAT_CSV,
+			  .ncolumns = 3, .columns = cols };
+	store_object out;
+	uint8_t *buf;
+	size_t len;
+	size_t type_a = 1 + 8 + 8 + 4 + 3 + 4 + 4 + 8 + 8 + 1 + 1 + 4 + 4 + 3;
+	size_t type_b = type_a + 1 + 3;
+
+	(void)state;
+	assert_int_equal(store_record_encode(STORE_KIND_TABLE, &t, (void **)&buf, &len), 0);
+	assert_int_equal(buf[type_a], STORE_TYPE_STRING);
+	assert_int_equal(buf[type_b], STORE_TYPE_DECIMAL);
+	assert_int_equal(buf[type_b + 1], 15);
+	assert_int_equal(buf[type_b + 2], 2);
+	assert_int_equal(buf[type_b + 3 + 3], STORE_TYPE_BIGINT);
+	assert_int_equal(store_record_decode(STORE_KIND_TABLE, buf, len, &out), 0);
+	assert_int_equal(out.table.columns[1].type, store_type_decimal(15, 2));
+	assert_int_equal(out.table.columns[2].type, STORE_TYPE_BIGINT);
+	store_table_clear(&out.table);
+	/* A precision of 0 or above 38, or a scale above the precision, is refused. */
+	buf[type_b + 1] = 0;
+	assert_int_equal(store_record_decode(STORE_KIND_TABLE, buf, len, &out), -EINVAL);
+	buf[type_b + 1] = 39;
+	assert_int_equal(store_record_decode(STORE_KIND_TABLE, buf, len, &out), -EINVAL);
+	buf[type_b + 1] = 1;
+	assert_int_equal(store_record_decode(STORE_KIND_TABLE, buf, len, &out), -EINVAL);
+	free(buf);
+	cols[1].type = store_type_decimal(3, 4);
+	assert_int_equal(store_record_encode(STORE_KIND_TABLE, &t, (void **)&buf, &len), -EINVAL);
 }
 
 static void test_decode_survives_random_garbage(void **state)
@@ -632,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_decode_rejects_truncated_buffers),
 		cmocka_unit_test(test_decode_rejects_trailing_bytes_and_unknown_versions),
 		cmocka_unit_test(test_decode_rejects_out_of_range_fields),
+		cmocka_unit_test(test_decimal_columns_persist_precision_and_scale),
 		cmocka_unit_test(test_decode_survives_random_garbage),
 		cmocka_unit_test(test_encode_rejects_invalid_records),
 		cmocka_unit_test(test_etag_changes_when_any_field_changes),
