@@ -706,6 +706,172 @@ static int sq_scalars(sq_ctx *c, sql_plan **child, sql_expr **slot)
 	return 0;
 }
 
+/* ---- subqueries in an aggregate's select list ---------------------------------------------------- */
+
+/* Does E read the aggregate's input (a column or an aggregate)? */
+static bool sq_reads_input(const sql_expr *e)
+{
+	if (e->kind == SQL_EXPR_COLUMN || e->kind == SQL_EXPR_AGG)
+		return true;
+	for (uint32_t i = 0; i < e->nargs; i++)
+		if (sq_reads_input(e->args[i]))
+			return true;
+	return false;
+}
+
+/* Append E to P's exprs as a hidden output; a reference to it. */
+static sql_expr *sq_hidden(sq_ctx *c, sql_plan *p, sql_expr *e, const char *name)
+{
+	uint32_t n = p->nexprs, cap = n;
+	sql_expr *al = e->kind == SQL_EXPR_COLUMN ? e : sq_alias(c, e, name);
+	sql_attr at = { .name = al->name, .type = al->type, .id = al->attr_id };
+
+	if (e->kind == SQL_EXPR_COLUMN && sq_defines(p->exprs, p->nexprs, e->attr_id))
+		return sq_col(c, &at, e->line, e->col);
+	p->exprs = sql_array_push(c->a, p->exprs, &n, &cap, sizeof *p->exprs);
+	p->exprs[n - 1] = al;
+	p->nexprs = n;
+	return sq_col(c, &at, e->line, e->col);
+}
+
+/* E (an aggregate's output expression holding subqueries) over the
+ * aggregate's output: each largest part without a subquery that reads the
+ * input becomes a hidden output of AGG. */
+static sql_expr *sq_hoist(sq_ctx *c, sql_plan *agg, sql_expr *e)
+{
+	if (sq_is_subquery(e))
+		return e;
+	if (!sq_has_subquery(e))
+		return sq_reads_input(e) ? sq_hidden(c, agg, e, "subquery_arg") : e;
+	for (uint32_t i = 0; i < e->nargs; i++)
+		e->args[i] = sq_hoist(c, agg, e->args[i]);
+	return e;
+}
+
+/* The outer columns of Q that AGG does not output yet become hidden
+ * outputs when they are grouping columns; anything else is refused. */
+static int sq_expose_outer(sq_ctx *c, sql_plan *agg, const sql_plan *q);
+
+static int sq_expose_expr(sq_ctx *c, sql_plan *agg, const sql_expr *e)
+{
+	if (e == NULL)
+		return 0;
+	if (e->kind == SQL_EXPR_COLUMN && e->outer) {
+		bool grouped = false;
+
+		if (sq_defines(agg->exprs, agg->nexprs, e->attr_id))
+			return 0;
+		for (uint32_t g = 0; g < agg->ngroups && !grouped; g++)
+			grouped = agg->groups[g]->kind == SQL_EXPR_COLUMN &&
+				  agg->groups[g]->attr_id == e->attr_id;
+		if (!grouped)
+			return sq_fail(c, e->line, e->col,
+				       "a subquery in the select list of an aggregate may only refer to "
+				       "its grouping columns");
+		sq_hidden(c, agg, sq_unouter(c, e), e->name);
+		return 0;
+	}
+	for (uint32_t i = 0; i < e->nargs; i++) {
+		int rc = sq_expose_expr(c, agg, e->args[i]);
+
+		if (rc)
+			return rc;
+	}
+	return e->subquery ? sq_expose_outer(c, agg, e->subquery) : 0;
+}
+
+static int sq_expose_outer(sq_ctx *c, sql_plan *agg, const sql_plan *q)
+{
+	int rc = 0;
+
+	if (q == NULL)
+		return 0;
+	rc = sq_expose_expr(c, agg, q->cond);
+	for (uint32_t i = 0; i < q->nexprs && rc == 0; i++)
+		rc = sq_expose_expr(c, agg, q->exprs[i]);
+	for (uint32_t i = 0; i < q->ngroups && rc == 0; i++)
+		rc = sq_expose_expr(c, agg, q->groups[i]);
+	for (uint32_t i = 0; i < q->nsort && rc == 0; i++)
+		rc = sq_expose_expr(c, agg, q->sort[i].expr);
+	if (rc == 0)
+		rc = sq_expose_outer(c, agg, q->child[0]);
+	if (rc == 0)
+		rc = sq_expose_outer(c, agg, q->child[1]);
+	return rc;
+}
+
+static int sq_expose_subqueries(sq_ctx *c, sql_plan *agg, const sql_expr *e)
+{
+	int rc;
+
+	if (e->subquery)
+		return sq_expose_outer(c, agg, e->subquery);
+	for (uint32_t i = 0; i < e->nargs; i++) {
+		rc = sq_expose_subqueries(c, agg, e->args[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* An aggregate whose select list holds scalar subqueries: the subqueries
+ * are evaluated over its output, as Spark does, by a Project on top that
+ * joins them there, the aggregate computing what they are combined with:
+ * Aggregate [g], [g, sum(x) / scalar-subquery AS share] becomes
+ * Project [g, (subquery_arg / col) AS share] over the join of
+ * Aggregate [g], [g, sum(x) AS subquery_arg] with the subquery. */
+static int sq_aggregate(sq_ctx *c, sql_plan **slot)
+{
+	sql_plan *agg = *slot, *top;
+	uint32_t n = agg->nexprs, keep = 0;
+	sql_attr *out = sql_arena_alloc(c->a, (n + 1) * sizeof *out);
+	sql_expr **tops = sql_arena_alloc(c->a, (n + 1) * sizeof *tops);
+	bool *moved = sql_arena_alloc(c->a, (n + 1) * sizeof *moved);
+	int rc;
+
+	memcpy(out, agg->output, n * sizeof *out);
+	for (uint32_t i = 0; i < n; i++) {
+		sql_expr *e = agg->exprs[i], *al;
+
+		if (!sq_has_subquery(e)) {
+			tops[i] = sq_col(c, &out[i], e->line, e->col);
+			continue;
+		}
+		if (e->kind != SQL_EXPR_ALIAS)
+			return sq_fail(c, e->line, e->col, "internal error: an unnamed aggregate output");
+		rc = sq_expose_subqueries(c, agg, e);
+		if (rc)
+			return rc;
+		/* the analyzer names every computed output: e is an ALIAS */
+		al = sql_arena_alloc(c->a, sizeof *al);
+		*al = *e;
+		al->args = sql_arena_alloc(c->a, sizeof *al->args);
+		al->args[0] = sq_hoist(c, agg, e->args[0]);
+		tops[i] = al;
+		moved[i] = true;
+	}
+	for (uint32_t i = 0; i < agg->nexprs; i++)
+		if (i >= n || !moved[i])
+			agg->exprs[keep++] = agg->exprs[i];
+	agg->nexprs = keep;
+	rc = sql_plan_compute_output(c->a, agg);
+	if (rc)
+		return rc;
+	top = sql_plan_new(c->a, SQL_PLAN_PROJECT, agg->line, agg->col);
+	top->child[0] = agg;
+	top->exprs = tops;
+	top->nexprs = n;
+	for (uint32_t i = 0; i < n; i++) {
+		rc = sq_scalars(c, &top->child[0], &top->exprs[i]);
+		if (rc)
+			return rc;
+	}
+	rc = sql_plan_compute_output(c->a, top);
+	if (rc == 0)
+		*slot = top;
+	return rc;
+}
+
 /* ---- the plan walk ------------------------------------------------------------------------------- */
 
 /* A Project of exactly P's output (after a rewrite added columns to it). */
@@ -787,6 +953,18 @@ static int sq_plan(sq_ctx *c, sql_plan **slot)
 		}
 		return sql_plan_compute_output(c->a, p);
 	}
+	if (p->kind == SQL_PLAN_AGGREGATE) {
+		bool any = false;
+
+		for (uint32_t i = 0; i < p->nexprs; i++)
+			any |= sq_has_subquery(p->exprs[i]);
+		for (uint32_t g = 0; g < p->ngroups && any; g++)
+			if (sq_has_subquery(p->groups[g]))
+				return sq_fail(c, p->groups[g]->line, p->groups[g]->col,
+					       "subqueries are not supported in GROUP BY");
+		if (any)
+			return sq_aggregate(c, slot);
+	}
 	/* Anywhere else a subquery is not rewritten: say where. */
 	for (uint32_t i = 0; i < p->nexprs && !bad; i++)
 		if (sq_has_subquery(p->exprs[i]))
@@ -805,8 +983,7 @@ static int sq_plan(sq_ctx *c, sql_plan **slot)
 				bad = p->rows[r][k];
 	if (bad)
 		return sq_fail(c, bad->line, bad->col,
-			       "subqueries are supported in WHERE, HAVING and a select list without "
-			       "aggregates, not here");
+			       "subqueries are supported in WHERE, HAVING and select lists, not here");
 	return 0;
 }
 

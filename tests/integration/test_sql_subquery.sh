@@ -269,6 +269,23 @@ diffq scalar_in_select_list <<'SQL'
 SELECT name, size - (SELECT min(size) FROM qs.parts) AS d FROM qs.parts
 SQL
 
+diffq scalar_in_aggregate_select_list <<'SQL'
+SELECT partkey, sum(cost) / (SELECT sum(cost) FROM qs.supply) AS share,
+  count(*) + (SELECT count(*) FROM qs.parts) AS n
+FROM qs.supply GROUP BY partkey
+SQL
+
+# a global aggregate over no rows is still one row, with the subquery's value
+diffq scalar_in_global_aggregate_over_no_rows <<'SQL'
+SELECT count(*) AS n, (SELECT max(qty) FROM qs.supply) AS m FROM qs.parts WHERE size > 1000
+SQL
+
+diffq scalar_correlated_to_a_group <<'SQL'
+SELECT cat, count(*) AS n,
+  (SELECT count(*) FROM qs.parts q WHERE q.cat = p.cat AND q.size > 25) AS big
+FROM qs.parts p GROUP BY cat
+SQL
+
 # Q11's shape
 diffq scalar_in_having <<'SQL'
 SELECT partkey, sum(cost) AS total FROM qs.supply GROUP BY partkey

@@ -1085,6 +1085,45 @@ static uint32_t count_joins(const sql_plan *p, sql_join_type t)
 	       count_joins(p->child[1], t);
 }
 
+/* In an aggregate's select list a subquery is joined above the aggregate,
+ * which computes what the subquery's value is combined with. */
+static void test_subquery_scalar_in_aggregate_select_list(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT region, sum(amount) / (SELECT sum(amount) FROM sales.orders) AS share "
+		"FROM sales.orders GROUP BY region");
+	sql_plan *sub, *j;
+	sql_expr **skeys, **okeys;
+
+	assert_true(plan_clean(p));
+	assert_int_equal(p->noutput, 2);
+	assert_string_equal(p->output[0].name, "region");
+	assert_string_equal(p->output[1].name, "share");
+	j = scalar_join(p, &sub, &skeys, &okeys);
+	assert_int_equal(j->nkeys, 0);
+	/* the grouped aggregate is below the join, the subquery's beside it */
+	assert_int_equal(find(sub, SQL_PLAN_AGGREGATE)->ngroups, 0);
+	assert_int_equal(find(j->child[sub == j->child[0] ? 1 : 0], SQL_PLAN_AGGREGATE)->ngroups, 1);
+
+	/* correlated on a grouping column: joined on it */
+	p = optimize_ok(f,
+		"SELECT c.region, count(*) AS n, (SELECT count(*) FROM sales.orders o "
+		"WHERE o.region = c.region) AS orders FROM sales.customers c GROUP BY c.region");
+	assert_true(plan_clean(p));
+	assert_int_equal(p->noutput, 3);
+	assert_string_equal(p->output[2].name, "orders");
+	j = scalar_join(p, &sub, &skeys, &okeys);
+	assert_int_equal(j->nkeys, 1);
+	assert_string_equal(okeys[0]->name, "region");
+
+	/* on anything else: refused */
+	assert_null(optimize_text(f, "SELECT region, count(*) AS n, (SELECT max(qty) FROM "
+				     "sales.orders o WHERE o.id = c.id) AS m FROM sales.customers c "
+				     "GROUP BY region"));
+	assert_non_null(strstr(f->err.message, "may only refer to its grouping columns"));
+}
+
 /* Subqueries inside subqueries (Q20's shape) rewrite from the inside out. */
 static void test_subquery_nested_subqueries(void **state)
 {
@@ -1187,6 +1226,7 @@ int main(void)
 		TEST(test_subquery_correlated_count_gives_zero_for_no_rows),
 		TEST(test_subquery_correlated_scalar_must_be_aggregated),
 		TEST(test_subquery_scalar_in_select_list_and_having),
+		TEST(test_subquery_scalar_in_aggregate_select_list),
 		TEST(test_subquery_nested_subqueries),
 		TEST(test_subquery_exists_ignores_order_and_limit),
 		TEST(test_subquery_exists_in_or_is_refused),
