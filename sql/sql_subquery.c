@@ -15,7 +15,16 @@
  *     the columns its correlated equalities read and joined on them.  When
  *     its value over no rows is not NULL (count(*) is 0), a column
  *     alwaysTrue tells a missing group from a NULL result, so the join's
- *     miss gives that value, not NULL, as in Spark.
+ *     miss gives that value, not NULL, as in Spark.  In the select list of
+ *     an aggregate the join sits over the aggregate, which computes the
+ *     rest of the expression as hidden columns.  An uncorrelated scalar
+ *     subquery that may return more rows is refused when the plan is made,
+ *     with Spark's message (the engine has no run-time check for it).
+ *
+ * An ORDER BY and a LIMIT of at least one row on top of an EXISTS subquery
+ * are dropped first.  EXISTS and IN elsewhere than as conjuncts of a filter
+ * (under OR, in a select list) are refused: Catalyst's ExistenceJoin has no
+ * counterpart in the engine.
  *
  * Correlated predicates (those reading outer(...) columns) are pulled out
  * of the subquery's WHERE and up through its Project, Aggregate and inner
