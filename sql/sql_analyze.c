@@ -1542,7 +1542,8 @@ static int an_view(an_ctx *c, sql_plan **slot, const char *name, const char *wri
 		return an_fail(c, line, col, "view \"%s\" cannot be read: %s", written, why);
 	}
 	al = sql_plan_new(c->a, SQL_PLAN_ALIAS, line, col);
-	al->alias = alias ? alias : name;
+	/* NAME may be the caller's (a store_view it clears): the arena's copy. */
+	al->alias = sql_arena_strdup(c->a, alias ? alias : name);
 	al->child[0] = sc.stmts[0]->query;
 	if (ncols) {
 		al->alias_columns = sql_arena_alloc(c->a, ncols * sizeof *al->alias_columns);

@@ -139,6 +139,7 @@ PY
 	printf 'CREATE TABLE supply (partkey INTEGER, suppkey INTEGER, cost REAL, qty INTEGER);\n'
 	to_inserts parts "$PARTS"
 	to_inserts supply "$SUPPLY"
+	printf 'CREATE VIEW costly (partkey, cost) AS SELECT partkey, cost FROM supply WHERE cost > 4;\n'
 } >"$MF_TMP/load.sqlite"
 if ! out=$(sqlite3 -batch "$REF" <"$MF_TMP/load.sqlite" 2>&1); then
 	mf_abort "sqlite3 loads the data" "$out"
@@ -309,6 +310,17 @@ WHERE partkey IN (SELECT partkey FROM qs.supply s
                     AND s.qty > (SELECT 0.5 * sum(s3.qty) FROM qs.supply s3
                                  WHERE s3.partkey = s.partkey))
 SQL
+
+# Q15's shape: a view in the query and in its subquery
+printf 'CREATE VIEW qs.costly (partkey, cost) AS SELECT partkey, cost FROM qs.supply WHERE cost > 4;\n' \
+	>"$Q/view.sql"
+run_job view "$Q/view.sql" || fail "CREATE VIEW qs.costly succeeds" "$STATUS"
+diffq view_in_query_and_subquery <<'SQL'
+SELECT s.partkey, s.suppkey, c.cost FROM qs.supply s, qs.costly c
+WHERE s.partkey = c.partkey AND s.cost = c.cost AND c.cost = (SELECT max(cost) FROM qs.costly)
+SQL
+PLAN=$(timeout -k 5 "$MF_CMD_TIMEOUT" cat "$J/view_in_query_and_subquery/plan" 2>&1)
+has "the view read in the subquery is named in the plan" "$PLAN" ":     +- SubqueryAlias costly"
 
 # ---------------------------------------------------------------- refusals and plans
 
