@@ -55,12 +55,22 @@ struct an_cte {
 	an_cte *next;
 };
 
+/* The input rows of the queries around a subquery, innermost first: where
+ * a name the subquery's own FROM does not know is looked up next. */
+typedef struct an_outer an_outer;
+struct an_outer {
+	const sql_attr *attrs;
+	uint32_t n;
+	an_outer *next;
+};
+
 typedef struct an_ctx {
 	sql_arena *a;
 	const sql_catalog *cat;
 	sql_error *err;
 	uint32_t next_id;
 	an_cte *ctes;
+	an_outer *outer;         /* NULL outside subquery expressions */
 	unsigned depth;
 	unsigned views;          /* views being expanded, one inside another */
 	bool no_temp_views;      /* in a persistent view: temporary views are not there */
@@ -416,6 +426,18 @@ static void an_normalize_agg(sql_expr *e)
 			return;
 		}
 	}
+}
+
+static bool an_contains_subquery(const sql_expr *e)
+{
+	if (e == NULL)
+		return false;
+	if (e->subquery)
+		return true;
+	for (uint32_t i = 0; i < e->nargs; i++)
+		if (an_contains_subquery(e->args[i]))
+			return true;
+	return false;
 }
 
 static bool an_contains_agg(sql_expr *e)
@@ -886,6 +908,28 @@ static int an_column(an_ctx *c, sql_expr *e, an_scope *s)
 	uint32_t ord;
 	int rc = an_find_attr(c, s->attrs, s->n, e->qualifier, e->name, e->line, e->col, &ord);
 
+	if (rc == -ENOENT && c->outer) {
+		/* A correlated reference to the query around the subquery. */
+		rc = an_find_attr(c, c->outer->attrs, c->outer->n, e->qualifier, e->name, e->line,
+				  e->col, &ord);
+		if (rc == 0) {
+			e->outer = true;
+			e->ordinal = -1;
+			e->attr_id = c->outer->attrs[ord].id;
+			e->type = c->outer->attrs[ord].type;
+			e->name = c->outer->attrs[ord].name;
+			return 0;
+		}
+		for (const an_outer *o = c->outer->next; o && rc == -ENOENT; o = o->next) {
+			rc = an_find_attr(c, o->attrs, o->n, e->qualifier, e->name, e->line, e->col,
+					  &ord);
+			if (rc == 0)
+				return an_fail(c, e->line, e->col,
+					       "column \"%s\" belongs to a query two or more levels out: "
+					       "a subquery may only refer to the query right around it",
+					       e->name);
+		}
+	}
 	if (rc == -ENOENT)
 		return an_unknown_column(c, e, s->attrs, s->n);
 	if (rc)
@@ -895,6 +939,51 @@ static int an_column(an_ctx *c, sql_expr *e, an_scope *s)
 	e->type = s->attrs[ord].type;
 	e->name = s->attrs[ord].name;
 	return 0;
+}
+
+/* A subquery expression: its query is analyzed with the input row of S as
+ * the outer scope, for correlated references. */
+static int an_subquery(an_ctx *c, sql_expr *e, an_scope *s)
+{
+	an_outer frame = { .attrs = s->attrs, .n = s->n, .next = c->outer };
+	sql_type t;
+	int rc;
+
+	if (e->kind == SQL_EXPR_IN_SUBQUERY) {
+		rc = an_args(c, e, s, 0);
+		if (rc)
+			return rc;
+	}
+	c->outer = &frame;
+	rc = an_plan(c, &e->subquery);
+	c->outer = frame.next;
+	if (rc)
+		return rc;
+	switch (e->kind) {
+	case SQL_EXPR_SCALAR_SUBQUERY:
+		if (e->subquery->noutput != 1)
+			return an_fail(c, e->line, e->col,
+				       "a scalar subquery must return one column, not %u",
+				       e->subquery->noutput);
+		e->type = e->subquery->output[0].type;
+		return 0;
+	case SQL_EXPR_IN_SUBQUERY:
+		if (e->subquery->noutput != 1)
+			return an_fail(c, e->line, e->col,
+				       "the subquery of IN must return one column, not %u",
+				       e->subquery->noutput);
+		t = e->subquery->output[0].type;
+		if (sql_type_common(e->args[0]->type, t, &t) != 0)
+			return an_fail(c, e->line, e->col, "cannot compare %s with %s",
+				       sql_type_name(e->args[0]->type),
+				       sql_type_name(e->subquery->output[0].type));
+		an_coerce(c, &e->args[0], t);
+		e->type = SQL_TYPE_BOOLEAN;
+		return 0;
+	default:
+		e->type = SQL_TYPE_BOOLEAN;
+		return 0;
+	}
 }
 
 /* ---- intervals ------------------------------------------------------------------------ */
@@ -1023,12 +1112,19 @@ static int an_expr(an_ctx *c, sql_expr **slot, an_scope *s)
 	case SQL_EXPR_SCALAR_SUBQUERY:
 	case SQL_EXPR_EXISTS:
 	case SQL_EXPR_IN_SUBQUERY:
-		rc = an_fail(c, e->line, e->col, "subqueries in expressions are not supported yet");
+		rc = an_subquery(c, e, s);
 		break;
 	case SQL_EXPR_UNARY:
 		rc = an_args(c, e, s, 0);
 		if (rc)
 			break;
+		if (e->op == SQL_OP_NOT && (e->args[0]->kind == SQL_EXPR_EXISTS ||
+					    e->args[0]->kind == SQL_EXPR_IN_SUBQUERY)) {
+			/* NOT EXISTS (q), NOT x IN (q): the negated forms. */
+			e->args[0]->negated = !e->args[0]->negated;
+			*slot = e->args[0];
+			break;
+		}
 		if (e->op == SQL_OP_NOT) {
 			rc = an_need_boolean(c, &e->args[0], "NOT");
 			e->type = SQL_TYPE_BOOLEAN;
@@ -1317,6 +1413,27 @@ static an_cte *an_cte_find(an_ctx *c, const char *name)
 
 /* ---- plan copies (a CTE is analyzed afresh at each reference) ------------------------------ */
 
+static sql_plan *an_copy_plan(an_ctx *c, const sql_plan *p);
+
+/* sql_expr_copy shares subquery plans: each copy gets its own here. */
+static void an_copy_subqueries(an_ctx *c, sql_expr *e)
+{
+	if (e == NULL)
+		return;
+	if (e->subquery)
+		e->subquery = an_copy_plan(c, e->subquery);
+	for (uint32_t i = 0; i < e->nargs; i++)
+		an_copy_subqueries(c, e->args[i]);
+}
+
+static sql_expr *an_copy_expr(an_ctx *c, const sql_expr *e)
+{
+	sql_expr *x = sql_expr_copy(c->a, e);
+
+	an_copy_subqueries(c, x);
+	return x;
+}
+
 static sql_expr **an_copy_exprs(an_ctx *c, sql_expr *const *v, uint32_t n)
 {
 	sql_expr **out;
@@ -1325,7 +1442,7 @@ static sql_expr **an_copy_exprs(an_ctx *c, sql_expr *const *v, uint32_t n)
 		return NULL;
 	out = sql_arena_alloc(c->a, (n + 1) * sizeof *out);
 	for (uint32_t i = 0; i < n; i++)
-		out[i] = v[i] ? sql_expr_copy(c->a, v[i]) : NULL;
+		out[i] = v[i] ? an_copy_expr(c, v[i]) : NULL;
 	return out;
 }
 
@@ -1339,14 +1456,14 @@ static sql_plan *an_copy_plan(an_ctx *c, const sql_plan *p)
 	*q = *p;
 	q->child[0] = an_copy_plan(c, p->child[0]);
 	q->child[1] = an_copy_plan(c, p->child[1]);
-	q->cond = p->cond ? sql_expr_copy(c->a, p->cond) : NULL;
+	q->cond = p->cond ? an_copy_expr(c, p->cond) : NULL;
 	q->exprs = an_copy_exprs(c, p->exprs, p->nexprs);
 	q->groups = an_copy_exprs(c, p->groups, p->ngroups);
 	if (p->sort) {
 		q->sort = sql_arena_alloc(c->a, (p->nsort + 1) * sizeof *q->sort);
 		for (uint32_t i = 0; i < p->nsort; i++) {
 			q->sort[i] = p->sort[i];
-			q->sort[i].expr = sql_expr_copy(c->a, p->sort[i].expr);
+			q->sort[i].expr = an_copy_expr(c, p->sort[i].expr);
 		}
 	}
 	if (p->rows) {
@@ -1425,7 +1542,8 @@ static int an_view(an_ctx *c, sql_plan **slot, const char *name, const char *wri
 		return an_fail(c, line, col, "view \"%s\" cannot be read: %s", written, why);
 	}
 	al = sql_plan_new(c->a, SQL_PLAN_ALIAS, line, col);
-	al->alias = alias ? alias : name;
+	/* NAME may be the caller's (a store_view it clears): the arena's copy. */
+	al->alias = sql_arena_strdup(c->a, alias ? alias : name);
 	al->child[0] = sc.stmts[0]->query;
 	if (ncols) {
 		al->alias_columns = sql_arena_alloc(c->a, ncols * sizeof *al->alias_columns);
@@ -1654,7 +1772,7 @@ static int an_check_grouped(an_ctx *c, const sql_expr *e, const sql_plan *p)
 	for (uint32_t g = 0; g < p->ngroups; g++)
 		if (sql_expr_equal(e, p->groups[g]))
 			return 0;
-	if (e->kind == SQL_EXPR_AGG || e->kind == SQL_EXPR_LITERAL)
+	if (e->kind == SQL_EXPR_AGG || e->kind == SQL_EXPR_LITERAL || e->outer)
 		return 0;
 	if (e->kind == SQL_EXPR_COLUMN)
 		return an_fail(c, e->line, e->col,
@@ -1791,7 +1909,8 @@ static int an_extra(an_ctx *c, sql_expr **slot, sql_plan *below, const char *cla
 			return rc;
 	}
 	if (e->kind != SQL_EXPR_COLUMN && e->kind != SQL_EXPR_AGG) {
-		if (below->kind == SQL_PLAN_AGGREGATE && !an_contains_agg(e)) {
+		if (below->kind == SQL_PLAN_AGGREGATE && !an_contains_agg(e) &&
+		    !an_contains_subquery(e)) {
 			/* A grouping expression repeated: match it whole first. */
 			sql_expr *copy = sql_expr_copy(c->a, e);
 

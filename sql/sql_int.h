@@ -195,6 +195,16 @@ unsigned sql_edit_distance(const char *a, const char *b);
 /* The expression as text, Catalyst style: (a#1 + 1), count(1), 'region (unresolved). */
 void sql_expr_print(const sql_expr *e, bool resolved, textbuf *out);
 
+/* ---- subquery rewrite (sql_subquery.c), the optimizer's first rule ---------------------- */
+
+/* Rewrite every subquery expression of the analyzed *PLAN into a join
+ * (EXISTS and IN into LeftSemi/LeftAnti joins, scalar subqueries into
+ * LeftOuter joins with their result).  *PREDICATE and *SCALAR tell which
+ * kinds were rewritten, for the rule log.  0, or -EINVAL with ERR set at
+ * the subquery when its form is not supported. */
+int sql_rewrite_subqueries(sql_arena *a, sql_plan **plan, bool *predicate, bool *scalar,
+			   sql_error *err);
+
 /* ---- estimates (sql_physical.c) -------------------------------------------------------------- */
 
 /* Estimated output rows of P from the scans' metastore statistics (no data

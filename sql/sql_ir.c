@@ -491,7 +491,10 @@ void sql_expr_print(const sql_expr *e, bool resolved, textbuf *out)
 		break;
 	case SQL_EXPR_COLUMN:
 		if (resolved && (e->resolved || e->attr_id)) {
-			textbuf_printf(out, "%s#%" PRIu32, e->name, e->attr_id);
+			if (e->outer)
+				textbuf_printf(out, "outer(%s#%" PRIu32 ")", e->name, e->attr_id);
+			else
+				textbuf_printf(out, "%s#%" PRIu32, e->name, e->attr_id);
 		} else {
 			textbuf_puts(out, "'");
 			if (e->qualifier)

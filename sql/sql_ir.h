@@ -212,6 +212,10 @@ struct sql_expr {
 	sql_expr **args;
 	uint32_t nargs;
 	sql_plan *subquery;      /* SCALAR_SUBQUERY, EXISTS, IN_SUBQUERY */
+	/* COLUMN inside a subquery that names an attribute of the query
+	 * around it (a correlated reference, printed outer(name#id)); its
+	 * ordinal is -1 until the optimizer's rewrite makes it a join key. */
+	bool outer;
 };
 
 /* ---- plans ---------------------------------------------------------------------------- */

@@ -1737,9 +1737,16 @@ int sql_optimize(sql_arena *a, const sql_catalog *cat, sql_plan **plan, sql_rule
 		 sql_error *err)
 {
 	op_ctx c = { .a = a, .cat = cat, .log = log, .err = err };
-	bool changed = false;
+	bool changed = false, predicate = false, scalar = false;
 	int rc;
 
+	rc = sql_rewrite_subqueries(a, plan, &predicate, &scalar, err);
+	if (rc)
+		return rc;
+	if (predicate)
+		op_log(&c, "RewritePredicateSubquery");
+	if (scalar)
+		op_log(&c, "RewriteCorrelatedScalarSubquery");
 	if (op_eliminate_aliases(&c, plan))
 		op_log(&c, "EliminateSubqueryAliases");
 	rc = op_refresh(&c, *plan);

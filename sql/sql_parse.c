@@ -1057,6 +1057,39 @@ static int sql_parse_column(sql_parser *p, sql_expr **out)
 	return 0;
 }
 
+/* Is the token after T's "(" the start of a query (SELECT or WITH)? */
+static bool sql_parse_at_subquery(const sql_parser *p, unsigned n)
+{
+	sql_token open, next;
+
+	sql_parse_peek(p, n, &open);
+	if (!sql_parse_tok_is_op(&open, "("))
+		return false;
+	sql_parse_peek(p, n + 1, &next);
+	return sql_token_is(&next, "SELECT") || sql_token_is(&next, "WITH");
+}
+
+/* ( query ) at the current "(": a subquery expression of KIND at LINE:COL. */
+static int sql_parse_subquery(sql_parser *p, sql_expr_kind kind, uint32_t line, uint32_t col,
+			      sql_expr **out)
+{
+	sql_expr *e;
+	int rc = sql_parse_enter(p);
+
+	if (rc)
+		return rc;
+	sql_parse_advance(p);
+	e = sql_parse_node(p, kind, line, col, 0);
+	rc = sql_parse_query(p, &e->subquery);
+	if (!rc)
+		rc = sql_parse_expect_op(p, ")");
+	sql_parse_leave(p);
+	if (rc)
+		return rc;
+	*out = e;
+	return 0;
+}
+
 static int sql_parse_primary(sql_parser *p, sql_expr **out)
 {
 	const sql_token *t = &p->tok;
@@ -1106,6 +1139,12 @@ static int sql_parse_primary(sql_parser *p, sql_expr **out)
 		break;
 	case SQL_TOK_IDENT:
 		sql_parse_peek(p, 1, &next);
+		if (sql_parse_is(p, "EXISTS") && sql_parse_at_subquery(p, 1)) {
+			uint32_t line = t->line, col = t->col;
+
+			sql_parse_advance(p);
+			return sql_parse_subquery(p, SQL_EXPR_EXISTS, line, col, out);
+		}
 		if (next.type == SQL_TOK_STRING && (sql_parse_is(p, "DATE") ||
 						    sql_parse_is(p, "TIMESTAMP")))
 			return sql_parse_typed_literal(p, sql_parse_is(p, "TIMESTAMP"), out);
@@ -1122,12 +1161,9 @@ static int sql_parse_primary(sql_parser *p, sql_expr **out)
 		return sql_parse_column(p, out);
 	case SQL_TOK_OP:
 		if (sql_parse_is_op(p, "(")) {
-			sql_parse_peek(p, 1, &next);
-			if (sql_token_is(&next, "SELECT") || sql_token_is(&next, "WITH")) {
-				sql_error_set(p->err, t->line, t->col,
-					      "subqueries in expressions are not supported");
-				return -EINVAL;
-			}
+			if (sql_parse_at_subquery(p, 0))
+				return sql_parse_subquery(p, SQL_EXPR_SCALAR_SUBQUERY, t->line, t->col,
+							  out);
 			rc = sql_parse_enter(p);
 			if (rc)
 				return rc;
@@ -1254,17 +1290,21 @@ static int sql_parse_predicate(sql_parser *p, sql_expr *left, sql_expr **out)
 	if (sql_parse_accept(p, "NOT"))
 		negated = true;
 	if (sql_parse_accept(p, "IN")) {
-		sql_token next;
 		sql_expr **list;
 		uint32_t n;
 
 		if (!sql_parse_is_op(p, "("))
 			return sql_parse_expected(p, "\"(\"");
-		sql_parse_peek(p, 1, &next);
-		if (sql_token_is(&next, "SELECT") || sql_token_is(&next, "WITH")) {
-			sql_error_set(p->err, p->tok.line, p->tok.col,
-				      "IN (subquery) is not supported: use a JOIN");
-			return -EINVAL;
+		if (sql_parse_at_subquery(p, 0)) {
+			rc = sql_parse_subquery(p, SQL_EXPR_IN_SUBQUERY, left->line, left->col, &e);
+			if (rc)
+				return rc;
+			e->args = sql_arena_alloc(p->a, sizeof *e->args);
+			e->args[0] = left;
+			e->nargs = 1;
+			e->negated = negated;
+			*out = e;
+			return 0;
 		}
 		rc = sql_parse_enter(p);
 		if (rc)

@@ -213,10 +213,24 @@ static void sql_print_logical(const sql_plan *p, bool resolved, textbuf *out)
 	case SQL_PLAN_JOIN:
 		textbuf_puts(out, "Join ");
 		sql_print_join_type(p->join_type, out);
-		if (p->cond) {
+		if (p->null_aware && p->nkeys == 1) {
+			/* NOT IN, as Catalyst writes its condition. */
+			textbuf_puts(out, ", ((");
+			sql_expr_print(p->lkeys[0], resolved, out);
+			textbuf_puts(out, " = ");
+			sql_expr_print(p->rkeys[0], resolved, out);
+			textbuf_puts(out, ") OR isnull((");
+			sql_expr_print(p->lkeys[0], resolved, out);
+			textbuf_puts(out, " = ");
+			sql_expr_print(p->rkeys[0], resolved, out);
+			textbuf_puts(out, ")))");
+			if (p->cond)
+				textbuf_puts(out, " AND ");
+		} else if (p->cond) {
 			textbuf_puts(out, ", ");
-			sql_expr_print(p->cond, resolved, out);
 		}
+		if (p->cond)
+			sql_expr_print(p->cond, resolved, out);
 		break;
 	case SQL_PLAN_SORT:
 		textbuf_puts(out, "Sort ");
@@ -327,6 +341,8 @@ static void sql_print_physical(const sql_plan *p, textbuf *out)
 		}
 		/* The engine builds its hash table from the right side. */
 		textbuf_puts(out, ", BuildRight");
+		if (p->null_aware)
+			textbuf_puts(out, ", true");   /* Spark's isNullAwareAntiJoin */
 		break;
 	case SQL_PLAN_SORT:
 		textbuf_puts(out, " ");
@@ -385,6 +401,29 @@ static uint32_t sql_print_nchildren(const sql_plan *p)
 	return p->child[1] ? 2 : p->child[0] ? 1 : 0;
 }
 
+static void sql_print_tree(const sql_plan *p, bool resolved, bool physical, textbuf *prefix,
+			   const char *connector, textbuf *out);
+
+/* The plans of the subquery expressions under E, each drawn as Spark draws
+ * them: below the node, before its children, behind ":  ". */
+static void sql_print_subqueries(const sql_expr *e, bool resolved, bool physical, textbuf *prefix,
+				 uint32_t nchild, textbuf *out)
+{
+	if (e == NULL)
+		return;
+	if (e->subquery) {
+		size_t inner = prefix->len;
+
+		textbuf_puts(prefix, nchild ? ":  " : "   ");
+		sql_print_tree(e->subquery, resolved, physical, prefix, "+- ", out);
+		prefix->len = inner;
+		if (prefix->data)
+			prefix->data[inner] = '\0';
+	}
+	for (uint32_t i = 0; i < e->nargs; i++)
+		sql_print_subqueries(e->args[i], resolved, physical, prefix, nchild, out);
+}
+
 /* PREFIX holds the drawing in front of this node's connector; CONNECTOR
  * is "" for the root, ":- " or "+- " below it. */
 static void sql_print_tree(const sql_plan *p, bool resolved, bool physical, textbuf *prefix,
@@ -410,6 +449,13 @@ static void sql_print_tree(const sql_plan *p, bool resolved, bool physical, text
 				       i + 1 == p->nctes ? "+- " : ":- ", out);
 		prefix->len = inner;
 	}
+	sql_print_subqueries(p->cond, resolved, physical, prefix, nchild, out);
+	for (uint32_t i = 0; i < p->nexprs; i++)
+		sql_print_subqueries(p->exprs[i], resolved, physical, prefix, nchild, out);
+	for (uint32_t i = 0; i < p->ngroups; i++)
+		sql_print_subqueries(p->groups[i], resolved, physical, prefix, nchild, out);
+	for (uint32_t i = 0; i < p->nsort; i++)
+		sql_print_subqueries(p->sort[i].expr, resolved, physical, prefix, nchild, out);
 	for (uint32_t i = 0; i < nchild; i++) {
 		if (!p->child[i])
 			continue;

@@ -917,6 +917,169 @@ static void test_analyze_sql_order_by_position_names_a_select_column(void **stat
 			 "line 1, column 42: ORDER BY position 3 is not in the select list");
 }
 
+/* ---- subquery expressions -------------------------------------------------------------------- */
+
+/* SQL's first statement analyzed (which must succeed). */
+static sql_stmt *analyzed(struct fixture *f, const char *sql)
+{
+	sql_script sc;
+	char buf[600];
+
+	assert_int_equal(sql_parse(f->a, sql, strlen(sql), &sc, &f->err), 0);
+	if (analyze(f, sc.stmts[0]) != 0) {
+		sql_error_format(&f->err, buf, sizeof buf);
+		fail_msg("analyze: %s", buf);
+	}
+	return sc.stmts[0];
+}
+
+static sql_plan *first_of(sql_plan *p, sql_plan_kind kind)
+{
+	sql_plan *x;
+
+	if (p == NULL)
+		return NULL;
+	if (p->kind == kind)
+		return p;
+	x = first_of(p->child[0], kind);
+	return x ? x : first_of(p->child[1], kind);
+}
+
+static void test_analyze_subquery_marks_correlated_references(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = analyzed(f, "SELECT id FROM sales.customers c WHERE NOT EXISTS "
+				   "(SELECT 1 FROM sales.orders o WHERE o.region = c.region)");
+	sql_plan *outer = first_of(st->query, SQL_PLAN_FILTER), *inner;
+	const sql_expr *ex = outer->cond, *eq;
+	uint32_t region_id = 0;
+
+	/* NOT EXISTS is one negated EXISTS */
+	assert_int_equal(ex->kind, SQL_EXPR_EXISTS);
+	assert_true(ex->negated);
+	assert_int_equal(ex->type, SQL_TYPE_BOOLEAN);
+	inner = first_of(ex->subquery, SQL_PLAN_FILTER);
+	assert_non_null(inner);
+	eq = inner->cond;
+	assert_false(eq->args[0]->outer);
+	assert_true(eq->args[1]->outer);
+	assert_int_equal(eq->args[1]->ordinal, -1);
+	for (uint32_t i = 0; i < outer->child[0]->noutput; i++)
+		if (strcmp(outer->child[0]->output[i].name, "region") == 0)
+			region_id = outer->child[0]->output[i].id;
+	assert_int_equal(eq->args[1]->attr_id, region_id);
+	assert_string_equal(eq->args[1]->name, "region");
+}
+
+static void test_analyze_scalar_subquery_has_its_column_type(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = analyzed(f, "SELECT (SELECT max(amount) FROM sales.orders) AS m, id "
+				   "FROM sales.customers");
+	const sql_expr *m = st->query->exprs[0];
+
+	assert_int_equal(m->kind, SQL_EXPR_ALIAS);
+	assert_int_equal(m->args[0]->kind, SQL_EXPR_SCALAR_SUBQUERY);
+	assert_int_equal(m->args[0]->type, SQL_TYPE_DOUBLE);
+	assert_int_equal(st->query->output[0].type, SQL_TYPE_DOUBLE);
+}
+
+static void test_analyze_scalar_subquery_must_return_one_column(void **state)
+{
+	struct fixture *f = F(state);
+	char buf[600];
+
+	sql_error_of(f, "SELECT id FROM sales.customers\nWHERE id = (SELECT id, qty FROM sales.orders)",
+		     buf, sizeof buf);
+	assert_string_equal(buf, "line 2, column 12: a scalar subquery must return one column, not 2");
+	sql_error_of(f, "SELECT id FROM sales.customers WHERE id IN (SELECT * FROM sales.orders)",
+		     buf, sizeof buf);
+	assert_string_equal(buf,
+			    "line 1, column 38: the subquery of IN must return one column, not 5");
+}
+
+static void test_analyze_in_subquery_coerces_to_a_common_type(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = analyzed(f, "SELECT id FROM sales.customers WHERE id IN "
+				   "(SELECT amount FROM sales.orders)");
+	const sql_expr *in = first_of(st->query, SQL_PLAN_FILTER)->cond;
+	char buf[600];
+
+	assert_int_equal(in->kind, SQL_EXPR_IN_SUBQUERY);
+	assert_int_equal(in->args[0]->kind, SQL_EXPR_CAST);
+	assert_int_equal(in->args[0]->type, SQL_TYPE_DOUBLE);
+	sql_error_of(f, "SELECT id FROM sales.customers WHERE active IN "
+			"(SELECT dt FROM sales.orders)", buf, sizeof buf);
+	assert_string_equal(buf, "line 1, column 38: cannot compare boolean with date");
+}
+
+static void test_analyze_subquery_errors_name_their_place(void **state)
+{
+	struct fixture *f = F(state);
+	char buf[600];
+
+	sql_error_of(f, "SELECT id FROM sales.customers c WHERE EXISTS\n"
+			"  (SELECT 1 FROM sales.orders o WHERE o.regin = c.region)", buf, sizeof buf);
+	assert_string_equal(buf,
+			    "line 2, column 39: unknown column \"o.regin\" (did you mean \"region\"?)");
+	/* two levels out is not the query right around the subquery */
+	sql_error_of(f, "SELECT id FROM sales.customers c WHERE EXISTS (SELECT 1 FROM sales.orders o "
+			"WHERE o.id IN (SELECT n.text FROM sales.notes n WHERE n.text = c.name))",
+		     buf, sizeof buf);
+	assert_non_null(strstr(buf, "column \"name\" belongs to a query two or more levels out"));
+}
+
+/* A CTE that holds a subquery, named twice: each reference analyzes its
+ * own copy of the subquery too. */
+static void test_analyze_cte_with_subquery_named_twice(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = analyzed(f, "WITH x AS (SELECT id FROM sales.orders o WHERE EXISTS "
+				   "(SELECT 1 FROM sales.customers c WHERE c.id = o.qty)) "
+				   "SELECT a.id FROM x a JOIN x b ON a.id = b.id");
+	sql_plan *j = first_of(st->query, SQL_PLAN_JOIN);
+	sql_plan *fa = first_of(j->child[0], SQL_PLAN_FILTER), *fb = first_of(j->child[1], SQL_PLAN_FILTER);
+
+	assert_non_null(fa);
+	assert_non_null(fb);
+	assert_ptr_not_equal(fa->cond->subquery, fb->cond->subquery);
+	assert_int_not_equal(fa->cond->subquery->output[0].id, fb->cond->subquery->output[0].id);
+}
+
+/* An outer column is a constant of the subquery: it needs no GROUP BY. */
+static void test_analyze_outer_column_beside_aggregate_is_allowed(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = analyzed(f, "SELECT id FROM sales.customers c WHERE id < "
+				   "(SELECT max(o.qty) + c.id FROM sales.orders o)");
+
+	assert_non_null(st->query);
+}
+
+/* The analyzed plan draws each subquery's plan below the node that holds
+ * it, as Spark does, with its correlated references as outer(...). */
+static void test_analyze_plan_text_shows_subquery_plans(void **state)
+{
+	struct fixture *f = F(state);
+	sql_stmt *st = analyzed(f, "SELECT id FROM sales.customers c WHERE EXISTS "
+				   "(SELECT 1 FROM sales.orders o WHERE o.region = c.region)");
+	textbuf tb = TEXTBUF_INIT;
+	const char *want =
+		"Project [id#1]\n"
+		"+- Filter exists(subquery)\n"
+		"   :  +- Project [1 AS 1#10]\n"
+		"   :     +- Filter (region#6 = outer(region#3))\n"
+		"   :        +- SubqueryAlias o\n"
+		"   :           +- Relation hive.sales.orders[id#5,region#6,amount#7,qty#8,dt#9] csv\n"
+		"   +- SubqueryAlias c\n"
+		"      +- Relation hive.sales.customers[id#1,name#2,region#3,active#4] csv\n";
+
+	sql_plan_print(st->query, true, false, &tb);
+	assert_string_equal(tb.data, want);
+	textbuf_free(&tb);
+}
+
 /* ---- decimals ------------------------------------------------------------------------------ */
 
 /* sales.ledger (id bigint, price decimal(15,2), rate decimal(5,4), amount
@@ -1427,6 +1590,14 @@ int main(void)
 		TEST(test_analyze_show_partitions_of_unpartitioned_table),
 		TEST(test_analyze_sql_errors_name_line_and_column),
 		TEST(test_analyze_sql_order_by_alias_and_group_by_position),
+		TEST(test_analyze_subquery_marks_correlated_references),
+		TEST(test_analyze_scalar_subquery_has_its_column_type),
+		TEST(test_analyze_scalar_subquery_must_return_one_column),
+		TEST(test_analyze_in_subquery_coerces_to_a_common_type),
+		TEST(test_analyze_subquery_errors_name_their_place),
+		TEST(test_analyze_outer_column_beside_aggregate_is_allowed),
+		TEST(test_analyze_plan_text_shows_subquery_plans),
+		TEST(test_analyze_cte_with_subquery_named_twice),
 		TEST(test_analyze_decimal_literals_are_typed_as_spark_types_them),
 		TEST(test_analyze_decimal_arithmetic_result_types),
 		TEST(test_analyze_decimal_comparisons_meet_at_the_wider_decimal),

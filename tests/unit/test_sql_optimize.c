@@ -718,6 +718,468 @@ static void test_optimize_plan_text_for_a_pruned_aggregate(void **state)
 	assert_int_equal(find(sc.stmts[0]->query, SQL_PLAN_SCAN)->scan->partitions_selected, 31);
 }
 
+/* ---- subqueries rewritten into joins ---------------------------------------------------------- */
+
+/* Parse, analyze and optimize SQL; the optimized plan, or NULL with f->err
+ * set when the optimizer refuses it. */
+static sql_plan *optimize_text(struct fixture *f, const char *sql)
+{
+	sql_script sc;
+	char buf[600];
+
+	assert_int_equal(sql_parse(f->a, sql, strlen(sql), &sc, &f->err), 0);
+	if (sql_analyze(f->a, &f->cat, sc.stmts[0], &f->err) != 0) {
+		sql_error_format(&f->err, buf, sizeof buf);
+		fail_msg("analyze: %s", buf);
+	}
+	if (sql_optimize(f->a, &f->cat, &sc.stmts[0]->query, &f->log, &f->err) != 0)
+		return NULL;
+	return sc.stmts[0]->query;
+}
+
+static sql_plan *optimize_ok(struct fixture *f, const char *sql)
+{
+	sql_plan *p = optimize_text(f, sql);
+	char buf[600];
+
+	if (p == NULL) {
+		sql_error_format(&f->err, buf, sizeof buf);
+		fail_msg("optimize: %s", buf);
+	}
+	return p;
+}
+
+/* The join of type T in P, or NULL. */
+static sql_plan *find_join(sql_plan *p, sql_join_type t)
+{
+	sql_plan *x;
+
+	if (p == NULL)
+		return NULL;
+	if (p->kind == SQL_PLAN_JOIN && p->join_type == t)
+		return p;
+	x = find_join(p->child[0], t);
+	return x ? x : find_join(p->child[1], t);
+}
+
+/* No subquery expression is left anywhere in P. */
+static bool no_subqueries(const sql_expr *e)
+{
+	if (e == NULL)
+		return true;
+	if (e->kind == SQL_EXPR_SCALAR_SUBQUERY || e->kind == SQL_EXPR_EXISTS ||
+	    e->kind == SQL_EXPR_IN_SUBQUERY || e->subquery || e->outer)
+		return false;
+	for (uint32_t i = 0; i < e->nargs; i++)
+		if (!no_subqueries(e->args[i]))
+			return false;
+	return true;
+}
+
+static bool plan_clean(const sql_plan *p)
+{
+	if (p == NULL)
+		return true;
+	if (!no_subqueries(p->cond))
+		return false;
+	for (uint32_t i = 0; i < p->nexprs; i++)
+		if (!no_subqueries(p->exprs[i]))
+			return false;
+	for (uint32_t i = 0; i < p->nkeys; i++)
+		if (!no_subqueries(p->lkeys[i]) || !no_subqueries(p->rkeys[i]))
+			return false;
+	return plan_clean(p->child[0]) && plan_clean(p->child[1]);
+}
+
+static void test_subquery_exists_is_left_semi_join_on_correlated_keys(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT c.id FROM sales.customers c WHERE c.active AND EXISTS "
+		"(SELECT * FROM sales.orders o WHERE o.region = c.region AND o.qty <> c.id "
+		"AND o.amount > 10)");
+	sql_plan *j = find_join(p, SQL_JOIN_LEFT_SEMI);
+
+	assert_true(fired(f, "RewritePredicateSubquery"));
+	assert_non_null(j);
+	assert_true(plan_clean(p));
+	assert_int_equal(j->nkeys, 1);
+	assert_string_equal(j->lkeys[0]->name, "region");
+	assert_string_equal(j->rkeys[0]->name, "region");
+	/* keys read their own side's row, by ordinal */
+	assert_int_equal(j->child[0]->output[j->lkeys[0]->ordinal].id, j->lkeys[0]->attr_id);
+	assert_int_equal(j->child[1]->output[j->rkeys[0]->ordinal].id, j->rkeys[0]->attr_id);
+	/* the non-equality correlated predicate is the residual, over both sides */
+	assert_non_null(j->cond);
+	assert_non_null(strstr(text(j->cond), "!="));
+	assert_false(j->null_aware);
+	/* the semi join outputs the left side only */
+	assert_int_equal(j->noutput, j->child[0]->noutput);
+	/* the uncorrelated conjunct stays in the subquery, pushed into its scan */
+	assert_non_null(find(j->child[1], SQL_PLAN_SCAN)->scan->data_filter);
+}
+
+static void test_subquery_not_exists_is_left_anti_join(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT id FROM sales.customers c WHERE NOT EXISTS "
+		"(SELECT 1 FROM sales.orders o WHERE o.id = c.id)");
+	sql_plan *j = find_join(p, SQL_JOIN_LEFT_ANTI);
+
+	assert_non_null(j);
+	assert_null(find_join(p, SQL_JOIN_LEFT_SEMI));
+	assert_int_equal(j->nkeys, 1);
+	assert_null(j->cond);
+	assert_false(j->null_aware);
+	assert_true(plan_clean(p));
+}
+
+static void test_subquery_uncorrelated_exists_is_join_without_keys(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT id FROM sales.customers WHERE EXISTS (SELECT id FROM sales.orders "
+		"WHERE qty > 5)");
+	sql_plan *j = find_join(p, SQL_JOIN_LEFT_SEMI);
+
+	assert_non_null(j);
+	assert_int_equal(j->nkeys, 0);
+	assert_null(j->cond);
+}
+
+static void test_subquery_in_is_left_semi_join_on_the_column(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT name FROM sales.customers WHERE id IN (SELECT qty FROM sales.orders "
+		"WHERE amount > 1)");
+	sql_plan *j = find_join(p, SQL_JOIN_LEFT_SEMI);
+
+	assert_non_null(j);
+	assert_int_equal(j->nkeys, 1);
+	assert_string_equal(j->lkeys[0]->name, "id");
+	assert_string_equal(j->rkeys[0]->name, "qty");
+	assert_false(j->null_aware);
+	assert_true(plan_clean(p));
+}
+
+static void test_subquery_in_coerces_both_sides_to_a_common_type(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT name FROM sales.customers WHERE id IN (SELECT amount FROM sales.orders)");
+	sql_plan *j = find_join(p, SQL_JOIN_LEFT_SEMI);
+
+	assert_non_null(j);
+	assert_int_equal(j->lkeys[0]->type, SQL_TYPE_DOUBLE);
+	assert_int_equal(j->rkeys[0]->type, SQL_TYPE_DOUBLE);
+}
+
+/* NOT IN keeps a row only when it differs from every value of the
+ * subquery: a NULL on either side makes x NOT IN (q) NULL, so the join
+ * must be null-aware, not a plain anti join on x = y. */
+static void test_subquery_not_in_is_null_aware_anti_join(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT name FROM sales.customers WHERE id NOT IN (SELECT qty FROM sales.orders)");
+	sql_plan *j = find_join(p, SQL_JOIN_LEFT_ANTI);
+
+	assert_non_null(j);
+	assert_true(j->null_aware);
+	assert_int_equal(j->nkeys, 1);
+	assert_null(j->cond);
+}
+
+/* NOT (x IN (q)) is x NOT IN (q). */
+static void test_subquery_not_of_in_is_not_in(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT name FROM sales.customers WHERE NOT id IN (SELECT qty FROM sales.orders)");
+	sql_plan *j = find_join(p, SQL_JOIN_LEFT_ANTI);
+
+	assert_non_null(j);
+	assert_true(j->null_aware);
+}
+
+/* Correlated NOT IN: the row goes when some row of its own subquery equals
+ * it or may equal it (x = y is NULL), Spark's rewrite. */
+static void test_subquery_correlated_not_in_keeps_null_semantics_in_condition(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT name FROM sales.customers c WHERE id NOT IN "
+		"(SELECT qty FROM sales.orders o WHERE o.region = c.region)");
+	sql_plan *j = find_join(p, SQL_JOIN_LEFT_ANTI);
+
+	assert_non_null(j);
+	assert_false(j->null_aware);
+	assert_int_equal(j->nkeys, 1);
+	assert_string_equal(j->lkeys[0]->name, "region");
+	assert_non_null(j->cond);
+	assert_non_null(strstr(text(j->cond), " OR "));
+	assert_non_null(strstr(text(j->cond), "isnull((id#"));
+}
+
+/* The join a scalar subquery became: a LeftOuter join with the subquery's
+ * result on the right, which the join rules may turn into a RightOuter join
+ * with the sides swapped (or an Inner join under a filter that rejects
+ * NULLs).  *SUB is the subquery's side, *SKEYS its keys, *OKEYS the other
+ * side's. */
+static sql_plan *scalar_join(sql_plan *p, sql_plan **sub, sql_expr ***skeys, sql_expr ***okeys)
+{
+	sql_plan *j = find_join(p, SQL_JOIN_LEFT);
+	bool swapped = false;
+
+	if (j == NULL) {
+		j = find_join(p, SQL_JOIN_RIGHT);
+		swapped = j != NULL;
+	}
+	if (j == NULL) {
+		j = find_join(p, SQL_JOIN_INNER);
+		swapped = j && find(j->child[0], SQL_PLAN_AGGREGATE) &&
+			  !find(j->child[1], SQL_PLAN_AGGREGATE);
+	}
+	assert_non_null(j);
+	*sub = j->child[swapped ? 0 : 1];
+	*skeys = swapped ? j->lkeys : j->rkeys;
+	*okeys = swapped ? j->rkeys : j->lkeys;
+	return j;
+}
+
+static void test_subquery_uncorrelated_scalar_joins_its_one_row(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT id FROM sales.orders WHERE amount > (SELECT avg(amount) FROM sales.orders)");
+	sql_plan *sub, *j;
+	sql_expr **skeys, **okeys;
+
+	j = scalar_join(p, &sub, &skeys, &okeys);
+	assert_true(fired(f, "RewriteCorrelatedScalarSubquery"));
+	assert_int_equal(j->nkeys, 0);
+	assert_null(j->cond);
+	assert_int_equal(sub->kind, SQL_PLAN_AGGREGATE);
+	assert_int_equal(sub->ngroups, 0);
+	assert_true(plan_clean(p));
+	/* the output is the query's, not the join's */
+	assert_int_equal(p->noutput, 1);
+	assert_string_equal(p->output[0].name, "id");
+}
+
+static void test_subquery_scalar_that_may_return_rows_is_refused(void **state)
+{
+	struct fixture *f = F(state);
+
+	assert_null(optimize_text(f, "SELECT id FROM sales.orders\n"
+				     "WHERE amount > (SELECT amount FROM sales.orders)"));
+	assert_non_null(strstr(f->err.message,
+			       "more than one row returned by a subquery used as an expression"));
+	assert_int_equal(f->err.line, 2);
+	assert_int_equal(f->err.col, 16);
+}
+
+static void test_subquery_scalar_with_limit_one_is_one_row(void **state)
+{
+	struct fixture *f = F(state);
+
+	assert_non_null(optimize_text(f, "SELECT id FROM sales.orders WHERE amount > "
+				      "(SELECT amount FROM sales.orders ORDER BY amount LIMIT 1)"));
+}
+
+/* Q17's shape: the aggregate is grouped by the correlation key and joined on it. */
+static void test_subquery_correlated_scalar_aggregate_groups_by_correlation_key(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT c.name FROM sales.customers c WHERE c.id < "
+		"(SELECT 0.2 * avg(o.qty) FROM sales.orders o WHERE o.region = c.region)");
+	sql_plan *sub, *j, *agg;
+	sql_expr **skeys, **okeys;
+
+	j = scalar_join(p, &sub, &skeys, &okeys);
+	assert_true(fired(f, "RewriteCorrelatedScalarSubquery"));
+	assert_int_equal(j->nkeys, 1);
+	assert_string_equal(okeys[0]->name, "region");
+	assert_string_equal(skeys[0]->name, "region");
+	assert_int_not_equal(okeys[0]->attr_id, skeys[0]->attr_id);
+	agg = find(sub, SQL_PLAN_AGGREGATE);
+	assert_non_null(agg);
+	assert_int_equal(agg->ngroups, 1);
+	assert_string_equal(agg->groups[0]->name, "region");
+	/* avg over no rows is NULL: no count-bug marker is needed */
+	assert_null(strstr(text(agg->exprs[agg->nexprs - 1]), "alwaysTrue"));
+	assert_true(plan_clean(p));
+	assert_string_equal(p->output[0].name, "name");
+	assert_int_equal(p->noutput, 1);
+}
+
+/* count(*) of a group that does not exist is 0, not NULL (Spark's count bug fix). */
+static void test_subquery_correlated_count_gives_zero_for_no_rows(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT c.name FROM sales.customers c WHERE "
+		"(SELECT count(*) FROM sales.orders o WHERE o.region = c.region) = 0");
+	sql_plan *sub, *fl = find(p, SQL_PLAN_FILTER);
+	sql_expr **skeys, **okeys;
+	sql_plan *j = scalar_join(p, &sub, &skeys, &okeys);
+	char *cond;
+
+	/* the join keeps the rows without a group: it stays an outer join */
+	assert_int_not_equal(j->join_type, SQL_JOIN_INNER);
+	assert_non_null(fl);
+	cond = text(fl->cond);
+	assert_non_null(strstr(cond, "CASE WHEN isnull(alwaysTrue#"));
+	assert_non_null(strstr(cond, ") THEN 0 ELSE count(1)#"));
+}
+
+static void test_subquery_correlated_scalar_must_be_aggregated(void **state)
+{
+	struct fixture *f = F(state);
+
+	/* grouped by a correlated column: one row per outer row still */
+	assert_non_null(optimize_text(f, "SELECT name FROM sales.customers c WHERE id = "
+				      "(SELECT max(qty) FROM sales.orders o WHERE o.region = c.region "
+				      "GROUP BY o.region)"));
+	assert_null(optimize_text(f, "SELECT name FROM sales.customers c WHERE id = "
+				     "(SELECT max(qty) FROM sales.orders o WHERE o.region = c.region "
+				     "GROUP BY o.dt)"));
+	assert_non_null(strstr(f->err.message, "may group only by its correlated columns"));
+
+	assert_null(optimize_text(f, "SELECT name FROM sales.customers c WHERE id = "
+				     "(SELECT qty FROM sales.orders o WHERE o.region = c.region)"));
+	assert_non_null(strstr(f->err.message, "must be aggregated"));
+}
+
+static void test_subquery_scalar_in_select_list_and_having(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT id, (SELECT max(amount) FROM sales.orders) AS top FROM sales.customers");
+	sql_plan *sub;
+	sql_expr **skeys, **okeys;
+
+	scalar_join(p, &sub, &skeys, &okeys);
+	assert_non_null(find(sub, SQL_PLAN_AGGREGATE));
+	assert_true(plan_clean(p));
+	assert_int_equal(p->noutput, 2);
+	assert_string_equal(p->output[1].name, "top");
+
+	p = optimize_ok(f,
+		"SELECT region, sum(amount) AS s FROM sales.orders GROUP BY region "
+		"HAVING sum(amount) > (SELECT sum(amount) * 0.1 FROM sales.orders)");
+	scalar_join(p, &sub, &skeys, &okeys);
+	assert_true(plan_clean(p));
+	assert_int_equal(p->noutput, 2);
+	assert_string_equal(p->output[1].name, "s");
+}
+
+static uint32_t count_joins(const sql_plan *p, sql_join_type t)
+{
+	if (p == NULL)
+		return 0;
+	return (p->kind == SQL_PLAN_JOIN && p->join_type == t) + count_joins(p->child[0], t) +
+	       count_joins(p->child[1], t);
+}
+
+/* In an aggregate's select list a subquery is joined above the aggregate,
+ * which computes what the subquery's value is combined with. */
+static void test_subquery_scalar_in_aggregate_select_list(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT region, sum(amount) / (SELECT sum(amount) FROM sales.orders) AS share "
+		"FROM sales.orders GROUP BY region");
+	sql_plan *sub, *j;
+	sql_expr **skeys, **okeys;
+
+	assert_true(plan_clean(p));
+	assert_int_equal(p->noutput, 2);
+	assert_string_equal(p->output[0].name, "region");
+	assert_string_equal(p->output[1].name, "share");
+	j = scalar_join(p, &sub, &skeys, &okeys);
+	assert_int_equal(j->nkeys, 0);
+	/* the grouped aggregate is below the join, the subquery's beside it */
+	assert_int_equal(find(sub, SQL_PLAN_AGGREGATE)->ngroups, 0);
+	assert_int_equal(find(j->child[sub == j->child[0] ? 1 : 0], SQL_PLAN_AGGREGATE)->ngroups, 1);
+
+	/* correlated on a grouping column: joined on it */
+	p = optimize_ok(f,
+		"SELECT c.region, count(*) AS n, (SELECT count(*) FROM sales.orders o "
+		"WHERE o.region = c.region) AS orders FROM sales.customers c GROUP BY c.region");
+	assert_true(plan_clean(p));
+	assert_int_equal(p->noutput, 3);
+	assert_string_equal(p->output[2].name, "orders");
+	j = scalar_join(p, &sub, &skeys, &okeys);
+	assert_int_equal(j->nkeys, 1);
+	assert_string_equal(okeys[0]->name, "region");
+
+	/* on anything else: refused */
+	assert_null(optimize_text(f, "SELECT region, count(*) AS n, (SELECT max(qty) FROM "
+				     "sales.orders o WHERE o.id = c.id) AS m FROM sales.customers c "
+				     "GROUP BY region"));
+	assert_non_null(strstr(f->err.message, "may only refer to its grouping columns"));
+}
+
+/* Subqueries inside subqueries (Q20's shape) rewrite from the inside out. */
+static void test_subquery_nested_subqueries(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT name FROM sales.customers WHERE id IN (SELECT o.id FROM sales.orders o "
+		"WHERE o.region IN (SELECT region FROM sales.customers WHERE active) AND "
+		"o.qty > (SELECT 0.5 * sum(o2.qty) FROM sales.orders o2 WHERE o2.id = o.id))");
+
+	assert_true(plan_clean(p));
+	assert_int_equal(count_joins(p, SQL_JOIN_LEFT_SEMI), 2);
+	assert_int_equal(count_joins(p, SQL_JOIN_LEFT) + count_joins(p, SQL_JOIN_RIGHT) +
+			 count_joins(p, SQL_JOIN_INNER), 1);
+}
+
+static void test_subquery_exists_ignores_order_and_limit(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT id FROM sales.customers c WHERE EXISTS (SELECT 1 FROM sales.orders o "
+		"WHERE o.id = c.id ORDER BY o.qty LIMIT 1)");
+	sql_plan *j = find_join(p, SQL_JOIN_LEFT_SEMI);
+
+	assert_non_null(j);
+	assert_int_equal(j->nkeys, 1);
+	assert_null(find(j->child[1], SQL_PLAN_LIMIT));
+	/* a correlated reference under a limit that may cut rows is refused */
+	assert_null(optimize_text(f, "SELECT id FROM sales.customers c WHERE id IN "
+				     "(SELECT o.id FROM sales.orders o WHERE o.region = c.region LIMIT 2)"));
+	assert_non_null(strstr(f->err.message, "the correlated reference to region is only supported"));
+}
+
+static void test_subquery_exists_in_or_is_refused(void **state)
+{
+	struct fixture *f = F(state);
+
+	assert_null(optimize_text(f, "SELECT id FROM sales.customers c WHERE active OR EXISTS "
+				     "(SELECT 1 FROM sales.orders o WHERE o.id = c.id)"));
+	assert_non_null(strstr(f->err.message, "joined by AND"));
+}
+
+static void test_subquery_plan_text_shows_the_joins(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT id FROM sales.customers c WHERE id NOT IN (SELECT qty FROM sales.orders) "
+		"AND EXISTS (SELECT 1 FROM sales.orders o WHERE o.region = c.region)");
+	textbuf tb = TEXTBUF_INIT;
+
+	sql_plan_print(p, true, false, &tb);
+	assert_non_null(strstr(tb.data, "Join LeftAnti, ((id#1 = qty#8) OR isnull((id#1 = qty#8)))\n"));
+	assert_non_null(strstr(tb.data, "Join LeftSemi\n"));
+	assert_null(strstr(tb.data, "subquery"));
+	textbuf_free(&tb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -749,6 +1211,26 @@ int main(void)
 		TEST(test_optimize_or_branches_share_their_join_key),
 		TEST(test_join_budget_counts_the_build_rows_columns_and_bytes),
 		TEST(test_optimize_outer_join_builds_its_smaller_side),
+		TEST(test_subquery_exists_is_left_semi_join_on_correlated_keys),
+		TEST(test_subquery_not_exists_is_left_anti_join),
+		TEST(test_subquery_uncorrelated_exists_is_join_without_keys),
+		TEST(test_subquery_in_is_left_semi_join_on_the_column),
+		TEST(test_subquery_in_coerces_both_sides_to_a_common_type),
+		TEST(test_subquery_not_in_is_null_aware_anti_join),
+		TEST(test_subquery_not_of_in_is_not_in),
+		TEST(test_subquery_correlated_not_in_keeps_null_semantics_in_condition),
+		TEST(test_subquery_uncorrelated_scalar_joins_its_one_row),
+		TEST(test_subquery_scalar_that_may_return_rows_is_refused),
+		TEST(test_subquery_scalar_with_limit_one_is_one_row),
+		TEST(test_subquery_correlated_scalar_aggregate_groups_by_correlation_key),
+		TEST(test_subquery_correlated_count_gives_zero_for_no_rows),
+		TEST(test_subquery_correlated_scalar_must_be_aggregated),
+		TEST(test_subquery_scalar_in_select_list_and_having),
+		TEST(test_subquery_scalar_in_aggregate_select_list),
+		TEST(test_subquery_nested_subqueries),
+		TEST(test_subquery_exists_ignores_order_and_limit),
+		TEST(test_subquery_exists_in_or_is_refused),
+		TEST(test_subquery_plan_text_shows_the_joins),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

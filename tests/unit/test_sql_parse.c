@@ -935,11 +935,65 @@ static void test_parse_not_is_refused_as_an_arithmetic_operand(void **state)
 			    "line 1, column 12: expected an expression, found \"NOT\"");
 }
 
-static void test_parse_subquery_in_expression_is_refused(void **state)
+static void test_parse_in_subquery_is_told_from_in_list(void **state)
 {
+	sql_stmt *s = parse_one("SELECT a FROM d.t WHERE a NOT IN (SELECT b FROM d.u) AND "
+				"b IN ((1), 2)");
+	const sql_expr *w = s->query->child[0]->cond, *in, *list;
+
 	(void)state;
-	assert_string_equal(parse_error("SELECT a FROM d.t WHERE a IN (SELECT b FROM d.u)"),
-			    "line 1, column 30: IN (subquery) is not supported: use a JOIN");
+	assert_int_equal(w->kind, SQL_EXPR_BINARY);
+	in = w->args[0];
+	list = w->args[1];
+	assert_int_equal(in->kind, SQL_EXPR_IN_SUBQUERY);
+	assert_true(in->negated);
+	assert_int_equal(in->nargs, 1);
+	assert_string_equal(in->args[0]->name, "a");
+	assert_non_null(in->subquery);
+	assert_int_equal(in->subquery->kind, SQL_PLAN_PROJECT);
+	assert_int_equal(in->line, 1);
+	assert_int_equal(in->col, 25);
+	assert_int_equal(list->kind, SQL_EXPR_IN);
+	assert_int_equal(list->nargs, 3);
+	assert_null(list->subquery);
+}
+
+static void test_parse_exists_and_not_exists(void **state)
+{
+	sql_stmt *s = parse_one("SELECT a FROM d.t WHERE NOT EXISTS (SELECT * FROM d.u "
+				"WHERE u.b = t.a) AND exists(WITH x AS (SELECT 1) SELECT * FROM x)");
+	const sql_expr *w = s->query->child[0]->cond;
+
+	(void)state;
+	/* NOT EXISTS parses as NOT over EXISTS; the analyzer folds it */
+	assert_int_equal(w->args[0]->kind, SQL_EXPR_UNARY);
+	assert_int_equal(w->args[0]->args[0]->kind, SQL_EXPR_EXISTS);
+	assert_int_equal(w->args[0]->args[0]->col, 29);
+	assert_int_equal(w->args[0]->args[0]->subquery->kind, SQL_PLAN_PROJECT);
+	assert_int_equal(w->args[1]->kind, SQL_EXPR_EXISTS);
+	assert_int_equal(w->args[1]->subquery->kind, SQL_PLAN_WITH);
+	/* exists as a column name, and as a function call, stays what it was */
+	assert_string_equal(parsed_expr("exists + 1"), "('exists + 1)");
+	assert_string_equal(parsed_expr("exists(1)"), "'exists(1)");
+}
+
+static void test_parse_scalar_subquery_in_expressions(void **state)
+{
+	sql_stmt *s = parse_one("SELECT (SELECT max(b) FROM d.u) + 1 AS m FROM d.t "
+				"WHERE a > (SELECT 0.2 * avg(b) FROM d.u WHERE u.k = t.k ORDER BY 1 "
+				"LIMIT 1)");
+	const sql_expr *e = s->query->exprs[0]->args[0], *w = s->query->child[0]->cond;
+
+	(void)state;
+	assert_int_equal(e->kind, SQL_EXPR_BINARY);
+	assert_int_equal(e->args[0]->kind, SQL_EXPR_SCALAR_SUBQUERY);
+	assert_int_equal(e->args[0]->col, 8);
+	assert_int_equal(w->args[1]->kind, SQL_EXPR_SCALAR_SUBQUERY);
+	assert_int_equal(w->args[1]->subquery->kind, SQL_PLAN_LIMIT);
+	/* a parenthesized expression is still one */
+	assert_string_equal(parsed_expr("(a + 1) * 2"), "(('a + 1) * 2)");
+	assert_string_equal(parse_error("SELECT a FROM d.t WHERE a IN (SELECT b FROM d.u"),
+			    "line 1, column 48: unexpected end of input: expected \")\"");
 }
 
 static void test_parse_limit_needs_a_row_count(void **state)
@@ -1455,7 +1509,9 @@ int main(void)
 		cmocka_unit_test(test_parse_reports_unknown_statement),
 		cmocka_unit_test(test_parse_keyword_cannot_be_a_column_unless_quoted),
 		cmocka_unit_test(test_parse_not_is_refused_as_an_arithmetic_operand),
-		cmocka_unit_test(test_parse_subquery_in_expression_is_refused),
+		cmocka_unit_test(test_parse_in_subquery_is_told_from_in_list),
+		cmocka_unit_test(test_parse_exists_and_not_exists),
+		cmocka_unit_test(test_parse_scalar_subquery_in_expressions),
 		cmocka_unit_test(test_parse_limit_needs_a_row_count),
 		cmocka_unit_test(test_parse_accepts_nesting_below_the_depth_cap),
 		cmocka_unit_test(test_parse_refuses_nesting_past_the_depth_cap_instead_of_overflowing),
