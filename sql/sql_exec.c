@@ -2035,6 +2035,7 @@ static int exec_join_build(exec_join *j)
 	exec_node *n = &j->base;
 	uint32_t nk = n->plan->nkeys;
 	bool keep_null = exec_join_keeps_unmatched_build(n->plan) || n->plan->null_aware;
+	uint64_t seen = 0;
 	exec_batch *in;
 	int rc;
 
@@ -2043,6 +2044,14 @@ static int exec_join_build(exec_join *j)
 			return rc;
 		if (!in)
 			break;
+		/* An uncorrelated scalar subquery: its second row fails the job,
+		 * before the row is kept or spilled. */
+		seen += in->nrows;
+		if (n->plan->one_row && seen > 1) {
+			sql_error_set(n->run->err, n->plan->line, n->plan->col,
+				      "more than one row returned by a subquery used as an expression");
+			return -EINVAL;
+		}
 		exec_new_scratch(n);
 		for (uint32_t r = 0; r < in->nrows; r++) {
 			const sql_value *row = in->v + (size_t)r * in->ncols;

@@ -353,11 +353,19 @@ struct sql_plan {
 	 *                       cond is TRUE), so a NULL on the right removes
 	 *                       every left row and a left row with a NULL key
 	 *                       stays only when no right row passes cond.
+	 *   one_row             LEFT only, for an uncorrelated scalar
+	 *                       subquery (child[1]): the engine fails the job
+	 *                       with "more than one row returned by a subquery
+	 *                       used as an expression" (at line, col: the
+	 *                       subquery's position) when child[1] yields more
+	 *                       than one row; none gives NULL.  child[1] stays
+	 *                       the build side (the optimizer does not swap it).
 	 * Columns carry attr_id as well: the optimizer recomputes ordinals from
 	 * ids, so a rewrite may leave ordinals to it.  Before analysis cond is
 	 * the ON condition as written (NULL for CROSS JOIN and FROM a, b). */
 	sql_join_type join_type;
 	bool null_aware;
+	bool one_row;
 	sql_expr **lkeys, **rkeys;
 	uint32_t nkeys;
 	sql_expr **exprs;        /* PROJECT, AGGREGATE output */

@@ -1639,8 +1639,8 @@ static bool op_outer_build_sides(op_ctx *c, sql_plan **slot)
 			changed |= op_outer_build_sides(c, &p->child[i]);
 	if (p->kind != SQL_PLAN_JOIN ||
 	    (p->join_type != SQL_JOIN_LEFT && p->join_type != SQL_JOIN_RIGHT &&
-	     p->join_type != SQL_JOIN_FULL))
-		return changed;
+	     p->join_type != SQL_JOIN_FULL) || p->one_row)
+		return changed;   /* a one_row join checks its right side as it builds */
 	if (sql_plan_estimate_rows(p->child[1]) <= sql_plan_estimate_rows(p->child[0]))
 		return changed;
 	const sql_attr *before = p->output;

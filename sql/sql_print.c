@@ -161,6 +161,46 @@ static void sql_print_aggs(const sql_expr *e, bool *first, textbuf *out)
 		sql_print_aggs(e->args[i], first, out);
 }
 
+/* One equi key of join P as Catalyst writes it: (l = r); for NOT IN
+ * ((l = r) OR isnull((l = r))). */
+static void sql_print_join_key(const sql_plan *p, uint32_t k, bool resolved, textbuf *out)
+{
+	for (int i = 0; i < (p->null_aware ? 2 : 1); i++) {
+		textbuf_puts(out, i ? " OR isnull((" : p->null_aware ? "((" : "(");
+		sql_expr_print(p->lkeys[k], resolved, out);
+		textbuf_puts(out, " = ");
+		sql_expr_print(p->rkeys[k], resolved, out);
+		textbuf_puts(out, i ? ")))" : ")");
+	}
+}
+
+/* Join P's condition as Catalyst's one expression: its equi keys, then its
+ * residual, ANDed left to right (", " first; nothing when there is none). */
+static void sql_print_join_condition(const sql_plan *p, bool resolved, textbuf *out)
+{
+	uint32_t nterms = p->nkeys + (p->cond ? 1u : 0u);
+
+	if (nterms == 0)
+		return;
+	textbuf_puts(out, ", ");
+	for (uint32_t i = 1; i < nterms; i++)
+		textbuf_puts(out, "(");
+	for (uint32_t k = 0; k < p->nkeys; k++) {
+		if (k)
+			textbuf_puts(out, " AND ");
+		sql_print_join_key(p, k, resolved, out);
+		if (k)
+			textbuf_puts(out, ")");
+	}
+	if (p->cond) {
+		if (p->nkeys)
+			textbuf_puts(out, " AND ");
+		sql_expr_print(p->cond, resolved, out);
+		if (p->nkeys)
+			textbuf_puts(out, ")");
+	}
+}
+
 /* ---- one node ---------------------------------------------------------------------- */
 
 static void sql_print_logical(const sql_plan *p, bool resolved, textbuf *out)
@@ -213,24 +253,9 @@ static void sql_print_logical(const sql_plan *p, bool resolved, textbuf *out)
 	case SQL_PLAN_JOIN:
 		textbuf_puts(out, "Join ");
 		sql_print_join_type(p->join_type, out);
-		if (p->null_aware && p->nkeys == 1) {
-			/* NOT IN, as Catalyst writes its condition. */
-			textbuf_puts(out, ", ((");
-			sql_expr_print(p->lkeys[0], resolved, out);
-			textbuf_puts(out, " = ");
-			sql_expr_print(p->rkeys[0], resolved, out);
-			textbuf_puts(out, ") OR isnull((");
-			sql_expr_print(p->lkeys[0], resolved, out);
-			textbuf_puts(out, " = ");
-			sql_expr_print(p->rkeys[0], resolved, out);
-			textbuf_puts(out, ")))");
-			if (p->cond)
-				textbuf_puts(out, " AND ");
-		} else if (p->cond) {
-			textbuf_puts(out, ", ");
-		}
-		if (p->cond)
-			sql_expr_print(p->cond, resolved, out);
+		sql_print_join_condition(p, resolved, out);
+		if (p->one_row)
+			textbuf_puts(out, ", one row");
 		break;
 	case SQL_PLAN_SORT:
 		textbuf_puts(out, "Sort ");
@@ -343,6 +368,8 @@ static void sql_print_physical(const sql_plan *p, textbuf *out)
 		textbuf_puts(out, ", BuildRight");
 		if (p->null_aware)
 			textbuf_puts(out, ", true");   /* Spark's isNullAwareAntiJoin */
+		if (p->one_row)
+			textbuf_puts(out, ", one row");  /* fails on a second right row */
 		break;
 	case SQL_PLAN_SORT:
 		textbuf_puts(out, " ");

@@ -10,16 +10,19 @@
  *     side keeps the row out, as SQL's three-valued NOT IN does);
  *   - a scalar subquery becomes a LeftOuter join with its result, and the
  *     expression a reference to the result's column: an uncorrelated one
- *     must provably return at most one row (an aggregate without GROUP BY,
- *     LIMIT 1, ...); a correlated one must be aggregated, and is grouped by
- *     the columns its correlated equalities read and joined on them.  When
+ *     that may return more than one row makes a join marked one_row: the
+ *     engine fails the job with Spark's message ("more than one row
+ *     returned by a subquery used as an expression") when the subquery's
+ *     side yields a second row, and none gives NULL; one whose shape proves
+ *     it returns at most one row (an aggregate without GROUP BY, LIMIT 1,
+ *     ...) needs no check.  A correlated one must be aggregated, and is
+ *     grouped by the columns its correlated equalities read and joined on
+ *     them.  When
  *     its value over no rows is not NULL (count(*) is 0), a column
  *     alwaysTrue tells a missing group from a NULL result, so the join's
  *     miss gives that value, not NULL, as in Spark.  In the select list of
  *     an aggregate the join sits over the aggregate, which computes the
- *     rest of the expression as hidden columns.  An uncorrelated scalar
- *     subquery that may return more rows is refused when the plan is made,
- *     with Spark's message (the engine has no run-time check for it).
+ *     rest of the expression as hidden columns.
  *
  * An ORDER BY and a LIMIT of at least one row on top of an EXISTS subquery
  * are dropped first.  EXISTS and IN elsewhere than as conjuncts of a filter
@@ -623,11 +626,6 @@ static int sq_scalar(sq_ctx *c, sql_plan **child, sql_expr **slot)
 
 	if (rc)
 		return rc;
-	if (ps.n == 0 && !sq_at_most_one_row(q))
-		return sq_fail(c, e->line, e->col,
-			       "a scalar subquery must return at most one row: this one may return "
-			       "more (more than one row returned by a subquery used as an "
-			       "expression); aggregate it or add LIMIT 1");
 	if (ps.n > 0 && !agg)
 		return sq_fail(c, e->line, e->col,
 			       "a correlated scalar subquery must be aggregated (e.g. SELECT max(x) "
@@ -682,6 +680,9 @@ static int sq_scalar(sq_ctx *c, sql_plan **child, sql_expr **slot)
 		}
 	}
 	sq_join_new(c, &b, SQL_JOIN_LEFT, *child, q, e);
+	/* Uncorrelated: the engine checks that q yields at most one row,
+	 * unless its shape proves it (an aggregate without GROUP BY, ...). */
+	b.j->one_row = ps.n == 0 && !sq_at_most_one_row(q);
 	for (uint32_t i = 0; i < ps.n; i++)
 		sq_join_pred(c, &b, ps.v[i]);
 	rc = sq_join_done(c, &b);

@@ -969,16 +969,44 @@ static void test_subquery_uncorrelated_scalar_joins_its_one_row(void **state)
 	assert_string_equal(p->output[0].name, "id");
 }
 
-static void test_subquery_scalar_that_may_return_rows_is_refused(void **state)
+static void test_subquery_scalar_that_may_return_rows_is_checked_when_run(void **state)
 {
 	struct fixture *f = F(state);
+	sql_plan *p = optimize_text(f, "SELECT id FROM sales.orders\n"
+				       "WHERE amount > (SELECT amount FROM sales.orders WHERE id = 5)");
+	sql_plan *j;
+	textbuf tb = TEXTBUF_INIT;
 
-	assert_null(optimize_text(f, "SELECT id FROM sales.orders\n"
-				     "WHERE amount > (SELECT amount FROM sales.orders)"));
-	assert_non_null(strstr(f->err.message,
-			       "more than one row returned by a subquery used as an expression"));
-	assert_int_equal(f->err.line, 2);
-	assert_int_equal(f->err.col, 16);
+	assert_non_null(p);
+	j = find_join(p, SQL_JOIN_LEFT);
+	assert_non_null(j);
+	/* the subquery stays the build side, and the join its position */
+	assert_true(j->one_row);
+	assert_non_null(find(j->child[1], SQL_PLAN_SCAN));
+	assert_int_equal(j->line, 2);
+	assert_int_equal(j->col, 16);
+	sql_plan_print(p, true, false, &tb);
+	assert_non_null(strstr(tb.data, "Join LeftOuter, one row\n"));
+	textbuf_free(&tb);
+}
+
+static void test_subquery_scalar_proven_one_row_is_not_checked(void **state)
+{
+	struct fixture *f = F(state);
+	sql_plan *p = optimize_ok(f,
+		"SELECT id FROM sales.orders WHERE amount > (SELECT avg(amount) FROM sales.orders)");
+	sql_plan *j = find_join(p, SQL_JOIN_LEFT);
+
+	assert_non_null(j);
+	assert_false(j->one_row);
+	/* correlated ones are aggregated per group: no check either */
+	p = optimize_ok(f, "SELECT id FROM sales.customers c WHERE 1 < "
+			   "(SELECT count(*) FROM sales.orders o WHERE o.region = c.region)");
+	j = find_join(p, SQL_JOIN_LEFT);
+	if (!j)
+		j = find_join(p, SQL_JOIN_RIGHT);
+	assert_non_null(j);
+	assert_false(j->one_row);
 }
 
 static void test_subquery_scalar_with_limit_one_is_one_row(void **state)
@@ -1175,7 +1203,7 @@ static void test_subquery_plan_text_shows_the_joins(void **state)
 
 	sql_plan_print(p, true, false, &tb);
 	assert_non_null(strstr(tb.data, "Join LeftAnti, ((id#1 = qty#8) OR isnull((id#1 = qty#8)))\n"));
-	assert_non_null(strstr(tb.data, "Join LeftSemi\n"));
+	assert_non_null(strstr(tb.data, "Join LeftSemi, (region#3 = region#11)\n"));
 	assert_null(strstr(tb.data, "subquery"));
 	textbuf_free(&tb);
 }
@@ -1220,7 +1248,8 @@ int main(void)
 		TEST(test_subquery_not_of_in_is_not_in),
 		TEST(test_subquery_correlated_not_in_keeps_null_semantics_in_condition),
 		TEST(test_subquery_uncorrelated_scalar_joins_its_one_row),
-		TEST(test_subquery_scalar_that_may_return_rows_is_refused),
+		TEST(test_subquery_scalar_that_may_return_rows_is_checked_when_run),
+		TEST(test_subquery_scalar_proven_one_row_is_not_checked),
 		TEST(test_subquery_scalar_with_limit_one_is_one_row),
 		TEST(test_subquery_correlated_scalar_aggregate_groups_by_correlation_key),
 		TEST(test_subquery_correlated_count_gives_zero_for_no_rows),

@@ -388,6 +388,74 @@ static void test_print_physical_join_and_engine_counters(void **state)
 			    "memory=1.5 KiB, rows: 7 in, 7 out, peak=2.0 KiB, cpu=2.5 ms\n");
 }
 
+/* TEXT's first line (without its newline). */
+static const char *first_line(const char *text)
+{
+	static char line[512];
+	size_t n = strcspn(text, "\n");
+
+	assert_true(n < sizeof line);
+	memcpy(line, text, n);
+	line[n] = '\0';
+	return line;
+}
+
+static void test_print_logical_join_shows_keys_anded_with_the_residual(void **state)
+{
+	sql_plan *left = orders_scan(), *right = orders_scan();
+	sql_plan *j = plan(SQL_PLAN_JOIN, left);
+	const char *text;
+
+	(void)state;
+	set_output(right, 3, col("order_id", 4, SQL_TYPE_BIGINT), col("region", 5, SQL_TYPE_STRING),
+		   col("dt", 6, SQL_TYPE_DATE));
+	j->child[1] = right;
+	j->join_type = SQL_JOIN_INNER;
+	/* no key, no residual: the type alone */
+	text = render(j, true, false);
+	assert_string_equal(first_line(text), "Join Inner");
+	/* one key */
+	j->lkeys = list(2, col("order_id", 1, SQL_TYPE_BIGINT), col("region", 2, SQL_TYPE_STRING));
+	j->rkeys = list(2, col("order_id", 4, SQL_TYPE_BIGINT), col("region", 5, SQL_TYPE_STRING));
+	j->nkeys = 1;
+	text = render(j, true, false);
+	assert_string_equal(first_line(text), "Join Inner, (order_id#1 = order_id#4)");
+	/* two keys and a residual, ANDed left to right as Catalyst prints them */
+	j->nkeys = 2;
+	j->cond = node(SQL_EXPR_BINARY, SQL_OP_LT, col("dt", 3, SQL_TYPE_DATE),
+		       col("dt", 6, SQL_TYPE_DATE));
+	text = render(j, true, false);
+	assert_string_equal(first_line(text),
+			    "Join Inner, (((order_id#1 = order_id#4) AND (region#2 = region#5)) "
+			    "AND (dt#3 < dt#6))");
+	/* a residual alone */
+	j->nkeys = 0;
+	text = render(j, true, false);
+	assert_string_equal(first_line(text), "Join Inner, (dt#3 < dt#6)");
+	/* NOT IN of two columns */
+	j->cond = NULL;
+	j->nkeys = 2;
+	j->join_type = SQL_JOIN_LEFT_ANTI;
+	j->null_aware = true;
+	text = render(j, true, false);
+	assert_string_equal(first_line(text),
+			    "Join LeftAnti, (((order_id#1 = order_id#4) OR isnull((order_id#1 = "
+			    "order_id#4))) AND ((region#2 = region#5) OR isnull((region#2 = region#5))))");
+	/* an uncorrelated scalar subquery's run-time check */
+	j->null_aware = false;
+	j->nkeys = 0;
+	j->join_type = SQL_JOIN_LEFT;
+	j->one_row = true;
+	text = render(j, true, false);
+	assert_string_equal(first_line(text), "Join LeftOuter, one row");
+	j->phys = (sql_phys){ .op = "NestedLoopJoin", .stage = 1, .threads = 1 };
+	left->phys = (sql_phys){ .op = "FileScan csv", .stage = 1, .threads = 2 };
+	right->phys = (sql_phys){ .op = "FileScan csv", .threads = 1 };
+	text = render(j, true, true);
+	assert_string_equal(first_line(text),
+			    "*(1) NestedLoopJoin LeftOuter, BuildRight, one row, threads=1");
+}
+
 static void test_print_physical_mode_falls_back_to_logical_for_unannotated_nodes(void **state)
 {
 	sql_plan *p = plan(SQL_PLAN_LIMIT, physical_aggregate());
@@ -547,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_print_relation_shows_filters_the_optimizer_pushed_into_it),
 		cmocka_unit_test(test_print_physical_plan_shows_stages_scans_and_resources),
 		cmocka_unit_test(test_print_physical_join_and_engine_counters),
+		cmocka_unit_test(test_print_logical_join_shows_keys_anded_with_the_residual),
 		cmocka_unit_test(test_print_physical_mode_falls_back_to_logical_for_unannotated_nodes),
 		cmocka_unit_test(test_print_dot_has_a_node_per_operator_and_edges_toward_the_root),
 		cmocka_unit_test(test_print_literals_as_catalyst_shows_them),
