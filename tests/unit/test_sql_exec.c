@@ -557,6 +557,66 @@ static void test_join_without_keys_compares_every_pair(void **state)
 	assert_string_equal(join_rows(e, j), "NULL|NULL|7|25");
 }
 
+/* An uncorrelated scalar subquery's join (one_row): no right row gives
+ * NULLs, one is joined to every left row, a second fails the query with
+ * Spark's message at the subquery's position. */
+static void test_one_row_join_fails_on_a_second_right_row(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+	static const int64_t one[][2] = {{7, 25}};
+	static const int64_t two[][2] = {{7, 25}, {8, 26}};
+	char msg[600];
+	sql_plan *j;
+
+	j = no_keys(join(f, SQL_JOIN_LEFT, values2(f, 4, LEFT), values2(f, 0, NO_ROWS)));
+	j->one_row = true;
+	assert_string_equal(join_rows(e, j), "1|10|NULL|NULL 2|20|NULL|NULL 4|40|NULL|NULL NULL|30|NULL|NULL");
+	j = no_keys(join(f, SQL_JOIN_LEFT, values2(f, 4, LEFT), values2(f, 1, one)));
+	j->one_row = true;
+	assert_string_equal(join_rows(e, j), "1|10|7|25 2|20|7|25 4|40|7|25 NULL|30|7|25");
+	j = no_keys(join(f, SQL_JOIN_LEFT, values2(f, 4, LEFT), values2(f, 2, two)));
+	j->line = 3;
+	j->col = 9;
+	j->one_row = true;
+	assert_int_equal(run(e, j), -EINVAL);
+	sql_error_format(&e->err, msg, sizeof msg);
+	assert_string_equal(msg, "line 3, column 9: more than one row returned by a subquery used as an "
+				 "expression");
+	assert_int_equal(e->rows.n, 0);
+	/* the subquery is checked even when no left row would read it */
+	j = no_keys(join(f, SQL_JOIN_LEFT, values2(f, 0, NO_ROWS), values2(f, 2, two)));
+	j->one_row = true;
+	assert_int_equal(run(e, j), -EINVAL);
+	assert_non_null(strstr(e->err.message, "more than one row returned by a subquery"));
+	/* without the flag the same join is a plain cross product */
+	j = no_keys(join(f, SQL_JOIN_LEFT, values2(f, 1, one), values2(f, 2, two)));
+	assert_string_equal(join_rows(e, j), "7|25|7|25 7|25|8|26");
+}
+
+/* A one_row join with keys, over a budget so small that its first right
+ * row would make it partition: a second right row fails the query with
+ * the subquery's message before anything is kept or spilled. */
+static void test_one_row_join_checks_when_it_spills(void **state)
+{
+	struct efx *e = *state;
+	fx *f = &e->f;
+	static const int64_t two[][2] = {{1, 25}, {4, 26}};
+	sql_plan *j;
+
+	j = join(f, SQL_JOIN_LEFT, values2(f, 4, LEFT), values2(f, 2, two));
+	j->one_row = true;
+	j->phys.memory_budget = 1024;
+	assert_int_equal(run(e, j), -EINVAL);
+	assert_string_equal(e->err.message, "more than one row returned by a subquery used as an expression");
+	assert_int_equal(j->phys.spill_files, 0);
+	/* without the check the same join partitions its sides */
+	j = join(f, SQL_JOIN_LEFT, values2(f, 4, LEFT), values2(f, 2, two));
+	j->phys.memory_budget = 1024;
+	assert_int_not_equal(run(e, j), -EINVAL);
+	assert_true(j->phys.spill_files > 0);
+}
+
 /* N rows (i, i % 3) for i in 0..N-1. */
 static sql_plan *values_seq(fx *f, uint32_t n)
 {
@@ -959,6 +1019,35 @@ static void make_big(struct efx *e, int rows, int groups)
 	}
 	assert_int_equal(fx_add_file(f, "s", "big", NULL, "a.csv", data.data), 0);
 	textbuf_free(&data);
+}
+
+/* A scalar subquery that nothing proves to return one row runs: its one
+ * row is used, none gives NULL, and a second fails the query. */
+static void test_scalar_subquery_is_checked_for_one_row_when_it_runs(void **state)
+{
+	struct efx *e = *state;
+	sql_plan *p;
+	textbuf b = TEXTBUF_INIT;
+
+	/* s.big: (i * 7919 % 5, ..., i % 1000 + 0.5), v NULL when i % 11 = 0 */
+	make_big(e, 20, 5);
+	/* v = 3.5: i = 3 alone, k = 2 */
+	assert_string_equal(rows_of(e, "SELECT count(*) FROM s.big WHERE k = (SELECT k FROM s.big WHERE v = 3.5)"),
+			    "4");
+	assert_string_equal(rows_of(e, "SELECT count(*) FROM s.big WHERE k = (SELECT k FROM s.big WHERE v > 99)"),
+			    "0");
+	assert_string_equal(rows_of(e, "SELECT (SELECT k FROM s.big WHERE v > 99) IS NULL AS n FROM s.big "
+				       "WHERE v = 1.5"),
+			    "true");
+	/* v < 3: i = 1 and 2 */
+	assert_string_equal(error_of(e, "SELECT count(*) FROM s.big\n"
+				        "WHERE k = (SELECT k FROM s.big WHERE v < 3)"),
+			    "line 2, column 11: more than one row returned by a subquery used as an expression");
+	/* the plan shows the check */
+	assert_int_equal(plan_query(e, "SELECT k FROM s.big WHERE k = (SELECT k FROM s.big WHERE v < 3)", &p), 0);
+	sql_plan_print(p, true, true, &b);
+	assert_non_null(strstr(b.data, "LeftOuter, BuildRight, one row"));
+	textbuf_free(&b);
 }
 
 static void test_sort_over_its_budget_spills_sorted_runs_and_merges_them(void **state)
@@ -1656,6 +1745,9 @@ int main(void)
 		TEST(test_null_aware_anti_join_residual_decides_which_nulls_count),
 		TEST(test_joins_over_an_empty_side),
 		TEST(test_join_without_keys_compares_every_pair),
+		TEST(test_one_row_join_fails_on_a_second_right_row),
+		TEST(test_one_row_join_checks_when_it_spills),
+		TEST(test_scalar_subquery_is_checked_for_one_row_when_it_runs),
 		TEST(test_join_output_larger_than_a_batch_is_complete),
 		TEST(test_comma_join_runs_with_keys_from_where),
 		TEST(test_every_join_type_from_sql),
