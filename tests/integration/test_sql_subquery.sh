@@ -8,10 +8,11 @@
 # The data: qs.parts and qs.supply, small hand-written tables with NULL keys
 # and values on both sides, loaded into metafs through the mount
 # (mkdir + .schema, the CSV files copied in) and into SQLite with INSERTs
-# made from the same rows.  Also: a scalar subquery that may return more
-# than one row is refused with Spark's message, and EXPLAIN EXTENDED shows
-# the subqueries in the analyzed plan and the joins they became in the
-# optimized one.
+# made from the same rows.  Also: a scalar subquery that nothing proves to
+# return one row runs, and fails the job with Spark's message only when it
+# does return more (a failed INSERT leaves the committed rows as they were);
+# EXPLAIN EXTENDED shows the subqueries in the analyzed plan and the joins
+# they became in the optimized one, the run-time check in the physical one.
 #
 # Needs python3 and sqlite3 (skipped when missing).  MF_KEEP=1 keeps the
 # temporary directory.
@@ -322,13 +323,52 @@ SQL
 PLAN=$(timeout -k 5 "$MF_CMD_TIMEOUT" cat "$J/view_in_query_and_subquery/plan" 2>&1)
 has "the view read in the subquery is named in the plan" "$PLAN" ":     +- SubqueryAlias costly"
 
-# ---------------------------------------------------------------- refusals and plans
+# ---------------------------------------------------------------- scalar subqueries checked when run
 
-printf 'SELECT name FROM qs.parts WHERE size = (SELECT size FROM qs.parts);\n' >"$Q/many_rows.sql"
+# nothing proves these return one row: they are checked as they run
+diffq scalar_one_row_by_its_data <<'SQL'
+SELECT partkey, name, (SELECT name FROM qs.parts WHERE partkey = 5) AS g FROM qs.parts
+WHERE size < (SELECT size FROM qs.parts WHERE partkey = 4)
+SQL
+
+diffq scalar_no_row_by_its_data <<'SQL'
+SELECT partkey, (SELECT size FROM qs.parts WHERE partkey = 99) AS s FROM qs.parts
+SQL
+
+# the subquery reads more rows than the query around it
+diffq scalar_one_row_over_a_bigger_side <<'SQL'
+SELECT name, size * (SELECT cost FROM qs.supply WHERE suppkey = 103) AS c FROM qs.parts
+WHERE partkey = 2
+SQL
+
+printf 'SELECT name FROM qs.parts\nWHERE size = (SELECT size FROM qs.parts);\n' >"$Q/many_rows.sql"
 run_job many_rows "$Q/many_rows.sql"
 assert_eq "a scalar subquery of many rows fails the job" "failed" "$STATE"
-has "the failure says a subquery returned more than one row" "$STATUS" \
+has "the failure says a subquery returned more than one row, where" "$STATUS" \
+	"line 2, column 14: more than one row returned by a subquery used as an expression"
+
+# a job whose second statement fails that way: the first one's rows stay,
+# the failed INSERT OVERWRITE replaces nothing
+printf 'CREATE TABLE qs.snap AS SELECT partkey, name FROM qs.parts WHERE partkey < 3;\n' >"$Q/snap.sql"
+run_job snap "$Q/snap.sql" || fail "CREATE TABLE qs.snap succeeds" "$STATUS"
+cat >"$Q/snap_fail.sql" <<'SQL'
+INSERT INTO qs.snap VALUES (9, 'late');
+INSERT OVERWRITE TABLE qs.snap
+SELECT partkey, (SELECT name FROM qs.parts WHERE cat = 'a') FROM qs.parts;
+SQL
+run_job snap_fail "$Q/snap_fail.sql"
+assert_eq "an INSERT with a scalar subquery of many rows fails the job" "failed" "$STATE"
+has "its failure says a subquery returned more than one row" "$STATUS" \
 	"more than one row returned by a subquery used as an expression"
+if ! out=$(sqlite3 -batch "$REF" "CREATE TABLE snap AS SELECT partkey, name FROM parts WHERE partkey < 3;
+INSERT INTO snap VALUES (9, 'late');" 2>&1); then
+	fail "sqlite3 makes snap (a test bug)" "$out"
+fi
+diffq snap_intact_after_the_failed_insert <<'SQL'
+SELECT partkey, name FROM qs.snap
+SQL
+
+# ---------------------------------------------------------------- plans
 
 cat >"$Q/explain.sql" <<'SQL'
 EXPLAIN EXTENDED
@@ -352,9 +392,26 @@ has "IN became a left semi join" "$OPTIMIZED" "Join LeftSemi"
 has "NOT EXISTS became a left anti join" "$OPTIMIZED" "Join LeftAnti"
 has "the scalar subquery became a left outer join" "$OPTIMIZED" "Join LeftOuter"
 has "the correlated aggregate is grouped by its key" "$OPTIMIZED" "Aggregate [partkey#"
+has "the semi join shows its key" "$OPTIMIZED" "Join LeftSemi, (partkey#"
 case $OPTIMIZED in
 *subquery*) fail "no subquery is left in the optimized plan" "$OPTIMIZED" ;;
 *) pass "no subquery is left in the optimized plan" ;;
+esac
+
+printf 'EXPLAIN SELECT name FROM qs.parts WHERE size < (SELECT size FROM qs.parts WHERE partkey = 4);\n' \
+	>"$Q/explain_one_row.sql"
+run_job explain_one_row "$Q/explain_one_row.sql"
+assert_eq "EXPLAIN of an unproven scalar subquery succeeds" "succeeded" "$STATE" || note "$STATUS"
+PLAN=$(timeout -k 5 "$MF_CMD_TIMEOUT" cat "$J/explain_one_row/plan" 2>&1)
+has "the physical plan shows the one-row check" "$PLAN" "LeftOuter, BuildRight, one row"
+printf 'EXPLAIN SELECT name FROM qs.parts WHERE size < (SELECT max(size) FROM qs.parts);\n' \
+	>"$Q/explain_agg.sql"
+run_job explain_agg "$Q/explain_agg.sql"
+PLAN=$(timeout -k 5 "$MF_CMD_TIMEOUT" cat "$J/explain_agg/plan" 2>&1)
+case $PLAN in
+*"one row"*) fail "an aggregate subquery needs no one-row check" "$PLAN" ;;
+*LeftOuter*) pass "an aggregate subquery needs no one-row check" ;;
+*) fail "EXPLAIN of an aggregate subquery shows its join" "$STATUS" "$PLAN" ;;
 esac
 
 mf_finish
