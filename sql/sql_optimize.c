@@ -1614,7 +1614,8 @@ static bool op_reorder_joins(op_ctx *c, sql_plan **slot)
  * is turned around: LEFT becomes RIGHT (and RIGHT LEFT, FULL stays FULL)
  * with the sides and keys swapped, so the smaller side is the one held in
  * memory, and a PROJECT restores the column order.  Inner joins got their
- * sides from ReorderJoin; semi and anti joins cannot be turned around.
+ * sides from ReorderJoin; semi and anti joins cannot be turned around,
+ * nor a scalar subquery's one_row join, whose right side the engine counts.
  */
 static sql_plan *op_restore_columns(op_ctx *c, sql_plan *p, const sql_attr *attrs, uint32_t n)
 {
@@ -1640,7 +1641,7 @@ static bool op_outer_build_sides(op_ctx *c, sql_plan **slot)
 	if (p->kind != SQL_PLAN_JOIN ||
 	    (p->join_type != SQL_JOIN_LEFT && p->join_type != SQL_JOIN_RIGHT &&
 	     p->join_type != SQL_JOIN_FULL) || p->one_row)
-		return changed;   /* a one_row join checks its right side as it builds */
+		return changed;
 	if (sql_plan_estimate_rows(p->child[1]) <= sql_plan_estimate_rows(p->child[0]))
 		return changed;
 	const sql_attr *before = p->output;

@@ -988,6 +988,14 @@ static void test_subquery_scalar_that_may_return_rows_is_checked_when_run(void *
 	sql_plan_print(p, true, false, &tb);
 	assert_non_null(strstr(tb.data, "Join LeftOuter, one row\n"));
 	textbuf_free(&tb);
+	/* a subquery estimated larger than the rows around it stays the
+	 * right side, where the engine counts its rows */
+	p = optimize_ok(f, "SELECT id FROM sales.orders WHERE id = 1 AND region = 'eu' AND "
+			   "amount > (SELECT amount FROM sales.orders)");
+	assert_null(find_join(p, SQL_JOIN_RIGHT));
+	j = find_join(p, SQL_JOIN_LEFT);
+	assert_non_null(j);
+	assert_true(j->one_row);
 }
 
 static void test_subquery_scalar_proven_one_row_is_not_checked(void **state)
