@@ -1044,7 +1044,8 @@ static void test_scalar_subquery_is_checked_for_one_row_when_it_runs(void **stat
 				        "WHERE k = (SELECT k FROM s.big WHERE v < 3)"),
 			    "line 2, column 11: more than one row returned by a subquery used as an expression");
 	/* a subquery of more rows than the query around it too */
-	assert_non_null(strstr(error_of(e, "SELECT s FROM s.big WHERE v = 1.5 AND k > (SELECT k FROM s.big WHERE v < 10)"),
+	assert_non_null(strstr(error_of(e, "SELECT s FROM s.big WHERE v = 1.5 AND "
+					   "k > (SELECT k FROM s.big WHERE v < 10)"),
 			       "more than one row returned by a subquery used as an expression"));
 	/* the plan shows the check */
 	assert_int_equal(plan_query(e, "SELECT k FROM s.big WHERE k = (SELECT k FROM s.big WHERE v < 3)", &p), 0);
