@@ -341,6 +341,18 @@ SELECT name, size * (SELECT cost FROM qs.supply WHERE suppkey = 103) AS c FROM q
 WHERE partkey = 2
 SQL
 
+# inside an IN subquery, in an aggregate's select list, in HAVING
+diffq scalar_one_row_nested_in_in <<'SQL'
+SELECT name FROM qs.parts
+WHERE partkey IN (SELECT partkey FROM qs.supply
+                  WHERE suppkey = (SELECT suppkey FROM qs.supply WHERE cost = 9.0))
+SQL
+
+diffq scalar_one_row_in_aggregate_and_having <<'SQL'
+SELECT cat, count(*) + (SELECT size FROM qs.parts WHERE partkey = 1) AS n FROM qs.parts
+GROUP BY cat HAVING count(*) > (SELECT qty FROM qs.supply WHERE suppkey = 103)
+SQL
+
 printf 'SELECT name FROM qs.parts\nWHERE size = (SELECT size FROM qs.parts);\n' >"$Q/many_rows.sql"
 run_job many_rows "$Q/many_rows.sql"
 assert_eq "a scalar subquery of many rows fails the job" "failed" "$STATE"
