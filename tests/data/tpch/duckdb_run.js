@@ -2,9 +2,10 @@
 // duckdb_run.js - run TPC-H queries in DuckDB over the CSV files metafs-tpch
 // wrote, for the reference answers and the benchmark.
 //
-//   node duckdb_run.js [--threads N] [--out-dir DIR] CSVDIR QUERY.sql...
+//   node duckdb_run.js [--threads N] [--out-dir DIR] [--schema FILE] CSVDIR QUERY.sql...
 //
-// CSVDIR is metafs-tpch's --out directory: its schema.sql gives each table's
+// CSVDIR is metafs-tpch's --out directory (or a metafs data store's tpch
+// database directory, which holds the same files): its schema.sql (or FILE) gives each table's
 // columns and types (DECIMAL stays DECIMAL, STRING is VARCHAR), and each
 // table becomes a view tpch.TABLE over read_csv of its files (header line,
 // Hive partition directories for orders and lineitem), so every query reads
@@ -40,13 +41,13 @@ function loadDuckDB() {
 }
 
 function usage() {
-	process.stderr.write('usage: node duckdb_run.js [--threads N] [--out-dir DIR] CSVDIR QUERY.sql...\n');
+	process.stderr.write('usage: node duckdb_run.js [--threads N] [--out-dir DIR] [--schema FILE] CSVDIR QUERY.sql...\n');
 	process.exit(2);
 }
 
 // The CREATE TABLE statements of schema.sql as { name, cols: [[name, type]], part: [name, type] }.
-function readSchema(csvdir) {
-	const text = fs.readFileSync(path.join(csvdir, 'schema.sql'), 'utf8');
+function readSchema(file) {
+	const text = fs.readFileSync(file, 'utf8');
 	const tables = [];
 	const re = /CREATE TABLE tpch\.(\w+) \((.*?)\)(?: PARTITIONED BY \((\w+) (\w+)\))? STORED AS CSV/g;
 	let m;
@@ -62,7 +63,7 @@ function readSchema(csvdir) {
 		tables.push({ name: m[1], cols, part: m[3] ? [m[3], m[4]] : null });
 	}
 	if (tables.length !== 8)
-		throw new Error(`${csvdir}/schema.sql: expected 8 tables, found ${tables.length}`);
+		throw new Error(`${file}: expected 8 tables, found ${tables.length}`);
 	return tables;
 }
 
@@ -127,12 +128,15 @@ async function main() {
 	const args = process.argv.slice(2);
 	let threads = null;
 	let outDir = null;
+	let schema = null;
 	while (args.length && args[0].startsWith('--')) {
 		const a = args.shift();
 		if (a === '--threads')
 			threads = parseInt(args.shift(), 10);
 		else if (a === '--out-dir')
 			outDir = args.shift();
+		else if (a === '--schema')
+			schema = args.shift();
 		else
 			usage();
 	}
@@ -145,7 +149,7 @@ async function main() {
 	if (threads !== null)
 		await con.run(`SET threads = ${threads}`);
 	await con.run('CREATE SCHEMA tpch');
-	for (const t of readSchema(csvdir))
+	for (const t of readSchema(schema || path.join(csvdir, 'schema.sql')))
 		await con.run(viewSQL(csvdir, t));
 	for (const qfile of args) {
 		const name = path.basename(qfile).replace(/\.sql$/, '');
