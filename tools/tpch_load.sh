@@ -64,6 +64,8 @@ if [ -z "$GEN" ]; then
 fi
 
 if [ -z "$PLATFORM" ]; then
+	# the root lists the platforms in configuration order (a glob would sort them)
+	# shellcheck disable=SC2010
 	PLATFORM=$(ls -1U "$MNT" | grep -vxE 'jobs|sync|pipelines' | head -n 1)
 	[ -n "$PLATFORM" ] || die "no platform in $MNT"
 fi

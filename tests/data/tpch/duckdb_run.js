@@ -5,11 +5,11 @@
 //   node duckdb_run.js [--threads N] [--out-dir DIR] [--schema FILE] CSVDIR QUERY.sql...
 //
 // CSVDIR is metafs-tpch's --out directory (or a metafs data store's tpch
-// database directory, which holds the same files): its schema.sql (or FILE) gives each table's
-// columns and types (DECIMAL stays DECIMAL, STRING is VARCHAR), and each
-// table becomes a view tpch.TABLE over read_csv of its files (header line,
-// Hive partition directories for orders and lineitem), so every query reads
-// the CSV files again, as a metafs job does.
+// database directory, which holds the same files): its schema.sql (or FILE)
+// gives each table's columns and types (DECIMAL stays DECIMAL, STRING is
+// VARCHAR), and each table becomes a view tpch.TABLE over read_csv of its
+// files (header line, Hive partition directories for orders and lineitem),
+// so every query reads the CSV files again, as a metafs job does.
 //
 // Each query file is split into statements at ';' (Q15 creates, uses and
 // drops a view); the rows of the statements that return rows are its result.
