@@ -1668,6 +1668,128 @@ SQL
 
 batch_end
 
+# ---------------------------------------------------------------- traps of the new rewrites
+# A condition on one side only in an outer or anti join's ON must not filter
+# that side's rows; a correlated aggregate's value over no rows is the
+# aggregate's over empty input; joins without equalities.
+
+batch_begin batch_traps_new
+
+diffq trap_left_join_on_left_only_condition <<'SQL'
+SELECT c.region, count(*) AS legs, count(r.tier) AS matched
+FROM qa.calls c LEFT JOIN qa.regions r ON c.region = r.region AND c.dropped AND r.tier <> 'bronze'
+GROUP BY c.region
+SQL
+
+diffq trap_right_join_on_right_only_condition <<'SQL'
+SELECT t.region, count(*) AS n, count(r.region) AS matched
+FROM qa.regions r RIGHT JOIN qa.tariffs t ON r.region = t.region AND t.fee > 200 AND r.tier = 'gold'
+GROUP BY t.region
+SQL
+
+diffq trap_full_join_one_side_conditions <<'SQL'
+SELECT r.region AS rr, t.tariff_id FROM qa.regions r
+FULL JOIN qa.tariffs t ON r.region = t.region AND t.tax = 0.06 AND r.tier IN ('gold', 'silver')
+==== sqlite
+SELECT r.region AS rr, t.tariff_id FROM qa.regions r
+FULL JOIN qa.tariffs t ON r.region = t.region AND t.tax_c = 6 AND r.tier IN ('gold', 'silver')
+SQL
+
+diffq trap_anti_join_on_left_only_condition <<'SQL'
+SELECT c.region, count(*) AS n FROM qa.calls c
+LEFT ANTI JOIN qa.regions r ON c.region = r.region AND c.mos < 2.5
+GROUP BY c.region
+==== sqlite
+SELECT c.region, count(*) AS n FROM qa.calls c
+WHERE NOT EXISTS (SELECT 1 FROM qa.regions r WHERE c.region = r.region AND c.mos < 2.5)
+GROUP BY c.region
+SQL
+
+diffq trap_not_exists_outer_only_condition <<'SQL'
+SELECT t.tariff_id, t.fee FROM qa.tariffs t
+WHERE NOT EXISTS (SELECT 1 FROM qa.regions r WHERE r.region = t.region AND t.fee > 300)
+SQL
+
+diffq trap_outer_joins_without_equality <<'SQL'
+SELECT r.region, t.tariff_id FROM qa.regions r
+FULL JOIN qa.tariffs t ON r.tier = 'bronze' AND t.fee > 450
+==== sqlite
+SELECT r.region, t.tariff_id FROM qa.regions r
+FULL JOIN qa.tariffs t ON r.tier = 'bronze' AND t.fee_c > 45000
+SQL
+
+diffq trap_left_join_without_equality <<'SQL'
+SELECT t.tariff_id, count(u.tariff_id) AS cheaper FROM qa.tariffs t
+LEFT JOIN qa.tariffs u ON u.fee < t.fee AND u.tax > t.tax
+GROUP BY t.tariff_id
+SQL
+
+diffq trap_correlated_aggregates_over_no_rows <<'SQL'
+SELECT r.region,
+  (SELECT coalesce(sum(c.duration_s), 0) FROM qa.calls c WHERE c.region = r.region) AS secs,
+  (SELECT count(*) * 2 + 1 FROM qa.calls c WHERE c.region = r.region) AS odd,
+  (SELECT count(c.mos) FROM qa.calls c WHERE c.region = r.region AND c.mos > 4.0 AND c.dropped) AS good,
+  (SELECT max(t.fee) FROM qa.tariffs t WHERE t.region = r.region) AS top
+FROM qa.regions r
+SQL
+
+diffq trap_exists_over_grouped_subquery <<'SQL'
+SELECT r.region, r.tier FROM qa.regions r
+WHERE EXISTS (SELECT c.region FROM qa.calls c WHERE c.region = r.region GROUP BY c.region HAVING count(*) > 250)
+SQL
+
+diffq trap_in_over_union <<'SQL'
+SELECT region, count(*) AS n FROM qa.calls
+WHERE region IN (SELECT region FROM qa.regions WHERE tier = 'bronze' UNION SELECT region FROM qa.tariffs WHERE fee > 480)
+GROUP BY region
+SQL
+
+diffq trap_in_correlated_aggregate <<'SQL'
+SELECT t.tariff_id, t.fee FROM qa.tariffs t
+WHERE t.fee IN (SELECT max(u.fee) FROM qa.tariffs u WHERE u.client_type = t.client_type GROUP BY u.tax)
+SQL
+
+diffq trap_scalar_decimal_subquery --scaled fee=2 <<'SQL'
+SELECT tariff_id, fee FROM qa.tariffs WHERE fee > (SELECT avg(fee) FROM qa.tariffs) + 150
+==== sqlite
+SELECT tariff_id, fee_c AS fee FROM qa.tariffs WHERE fee > (SELECT avg(fee) FROM qa.tariffs) + 150
+SQL
+
+diffq trap_cte_column_list_renames_by_position <<'SQL'
+WITH t (a, b) AS (SELECT region AS b, count(*) AS a FROM qa.tariffs GROUP BY region)
+SELECT a, b FROM t WHERE b > 4
+SQL
+
+diffq trap_cte_shadows_temporary_view <<'SQL'
+CREATE TEMP VIEW v_shadow AS SELECT region, tier FROM qa.regions;
+WITH v_shadow AS (SELECT region, count(*) AS tier FROM qa.tariffs GROUP BY region)
+SELECT region, tier FROM v_shadow
+SQL
+
+diffq trap_distinct_decimals_across_written_scales --scaled lo=2,hi=2 <<'SQL'
+SELECT count(DISTINCT tax) AS taxes, count(DISTINCT tax_cap) AS caps, min(tax) AS lo, max(tax) AS hi FROM qa.tariffs
+==== sqlite
+SELECT count(DISTINCT tax_c) AS taxes, count(DISTINCT cap_m) AS caps, min(tax_c) AS lo, max(tax_c) AS hi FROM qa.tariffs
+SQL
+
+diffq trap_interval_several_units <<'SQL'
+SELECT tariff_id, valid_from + INTERVAL 1 YEAR 2 MONTHS AS ym, valid_from - INTERVAL '1 month 3 days' AS md,
+  CAST(valid_from AS TIMESTAMP) + INTERVAL 36 HOURS AS h36
+FROM qa.tariffs
+==== sqlite
+SELECT tariff_id, date(valid_from, '+1 year', '+2 months') AS ym, date(valid_from, '-1 month', '-3 days') AS md,
+  datetime(valid_from, '+36 hours') AS h36
+FROM qa.tariffs
+SQL
+
+diffq trap_parenthesized_join_outer <<'SQL'
+SELECT r.region, count(x.tariff_id) AS n FROM qa.regions r
+LEFT JOIN (qa.tariffs x JOIN qa.regions y ON x.region = y.region AND y.tier = 'gold') ON r.region = x.region
+GROUP BY r.region
+SQL
+
+batch_end
+
 # ---------------------------------------------------------------- writes, then queries
 
 diffq ctas_then_query <<'SQL'
