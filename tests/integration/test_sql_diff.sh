@@ -1788,6 +1788,73 @@ LEFT JOIN (qa.tariffs x JOIN qa.regions y ON x.region = y.region AND y.tier = 'g
 GROUP BY r.region
 SQL
 
+diffq trap_decimal_precision_loss --scaled p5=13,per_rate=9 <<'SQL'
+SELECT tariff_id, rate * rate * rate * fee * fee * tax AS p5, fee / rate AS per_rate
+FROM qa.tariffs WHERE fee IS NOT NULL AND rate IS NOT NULL
+==== sqlite
+SELECT tariff_id,
+  CASE WHEN rate_u * rate_u * rate_u * fee_c * fee_c * tax_c >= 0
+       THEN (rate_u * rate_u * rate_u * fee_c * fee_c * tax_c + 50000) / 100000
+       ELSE -((-(rate_u * rate_u * rate_u * fee_c * fee_c * tax_c) + 50000) / 100000) END AS p5,
+  CASE WHEN fee_c >= 0 THEN (fee_c * 200000000000 + rate_u) / (2 * rate_u)
+       ELSE -((-fee_c * 200000000000 + rate_u) / (2 * rate_u)) END AS per_rate
+FROM qa.tariffs WHERE fee IS NOT NULL AND rate IS NOT NULL
+SQL
+
+diffq trap_extract_boundary_dates <<'SQL'
+SELECT d, EXTRACT(WEEK FROM d) AS w, EXTRACT(DOW FROM d) AS dow, EXTRACT(DOY FROM d) AS doy,
+  EXTRACT(QUARTER FROM d) AS q, d + INTERVAL 1 DAY AS next_day, d - INTERVAL 1 YEAR AS last_year
+FROM (VALUES DATE '2020-12-31', DATE '2021-01-01', DATE '2021-01-03', DATE '2021-01-04', DATE '2024-02-29',
+  DATE '2024-12-30', DATE '2027-01-01', DATE '1999-12-31', DATE '2023-01-01') AS v (d)
+==== sqlite
+SELECT d, (CAST(strftime('%j', date(d, '-3 days', 'weekday 4')) AS INTEGER) - 1) / 7 + 1 AS w,
+  CAST(strftime('%w', d) AS INTEGER) + 1 AS dow, CAST(strftime('%j', d) AS INTEGER) AS doy,
+  (CAST(strftime('%m', d) AS INTEGER) + 2) / 3 AS q, date(d, '+1 day') AS next_day,
+  CASE WHEN d = '2024-02-29' THEN '2023-02-28' ELSE date(d, '-1 year') END AS last_year
+FROM (SELECT column1 AS d FROM (VALUES ('2020-12-31'), ('2021-01-01'), ('2021-01-03'), ('2021-01-04'),
+  ('2024-02-29'), ('2024-12-30'), ('2027-01-01'), ('1999-12-31'), ('2023-01-01'))) v
+SQL
+
+diffq trap_correlation_through_a_join <<'SQL'
+SELECT r.tier, c.client_type, count(*) AS n FROM qa.calls c JOIN qa.regions r ON c.region = r.region
+WHERE EXISTS (SELECT 1 FROM qa.tariffs t WHERE t.region = r.region AND t.client_type = c.client_type AND t.fee > 200)
+  AND c.dt = DATE '2024-05-07'
+GROUP BY r.tier, c.client_type
+==== sqlite
+SELECT r.tier, c.client_type, count(*) AS n FROM qa.calls c JOIN qa.regions r ON c.region = r.region
+WHERE EXISTS (SELECT 1 FROM qa.tariffs t WHERE t.region = r.region AND t.client_type = c.client_type AND t.fee > 200)
+  AND c.dt = '2024-05-07'
+GROUP BY r.tier, c.client_type
+SQL
+
+diffq trap_correlated_on_an_expression --bools d <<'SQL'
+SELECT c.meeting_id, c.dropped AS d,
+  (SELECT count(*) FROM qa.regions r WHERE r.tier = CASE WHEN c.dropped THEN 'gold' ELSE 'silver' END) AS tiers
+FROM qa.calls c WHERE c.dt = DATE '2024-05-05' AND c.latency_ms < 60
+==== sqlite
+SELECT c.meeting_id, c.dropped AS d,
+  (SELECT count(*) FROM qa.regions r WHERE r.tier = CASE WHEN c.dropped THEN 'gold' ELSE 'silver' END) AS tiers
+FROM qa.calls c WHERE c.dt = '2024-05-05' AND c.latency_ms < 60
+SQL
+
+diffq trap_not_in_in_having_and_decimal_in <<'SQL'
+SELECT participants, count(*) AS n FROM qa.calls
+WHERE participants NOT IN (SELECT tax * 100 FROM qa.tariffs WHERE tax IS NOT NULL)
+GROUP BY participants
+HAVING participants NOT IN (SELECT tariff_id FROM qa.tariffs WHERE fee < 0)
+==== sqlite
+SELECT participants, count(*) AS n FROM qa.calls
+WHERE participants NOT IN (SELECT tax_c FROM qa.tariffs WHERE tax IS NOT NULL)
+GROUP BY participants
+HAVING participants NOT IN (SELECT tariff_id FROM qa.tariffs WHERE fee < 0)
+SQL
+
+diffq trap_scalar_subquery_in_case_ordered --ordered <<'SQL'
+SELECT t.tariff_id,
+  CASE WHEN (SELECT count(*) FROM qa.calls c WHERE c.region = t.region) > 300 THEN 'busy' ELSE 'quiet' END AS load
+FROM qa.tariffs t ORDER BY t.tariff_id DESC LIMIT 20
+SQL
+
 batch_end
 
 # ---------------------------------------------------------------- writes, then queries
