@@ -1855,6 +1855,76 @@ SELECT t.tariff_id,
 FROM qa.tariffs t ORDER BY t.tariff_id DESC LIMIT 20
 SQL
 
+diffq trap_select_star_right_join <<'SQL'
+SELECT * FROM qa.regions r RIGHT JOIN (SELECT tariff_id, region AS t_region FROM qa.tariffs) t
+  ON r.region = t.t_region AND t.tariff_id > 20
+SQL
+
+diffq trap_select_star_semi_join <<'SQL'
+SELECT * FROM qa.regions r LEFT SEMI JOIN (SELECT region AS reg, fee FROM qa.tariffs) t ON r.region = t.reg AND t.fee > 400
+==== sqlite
+SELECT * FROM qa.regions r WHERE EXISTS (SELECT 1 FROM qa.tariffs t WHERE r.region = t.region AND t.fee > 400)
+SQL
+
+diffq trap_select_star_full_join_subqueries <<'SQL'
+SELECT * FROM (SELECT region AS a, count(*) AS n FROM qa.tariffs WHERE fee > 250 GROUP BY region) x
+FULL JOIN (SELECT region AS b, count(*) AS m FROM qa.tariffs WHERE tax >= 0.08 GROUP BY region) y ON x.a = y.b
+SQL
+
+diffq trap_order_by_scalar_subquery_alias --ordered <<'SQL'
+SELECT r.region, (SELECT count(*) FROM qa.tariffs t WHERE t.region = r.region) AS k
+FROM qa.regions r ORDER BY k DESC, r.region LIMIT 5 OFFSET 1
+SQL
+
+diffq trap_exists_in_derived_table <<'SQL'
+SELECT x.tier, count(*) AS n FROM
+  (SELECT r.region, r.tier FROM qa.regions r
+   WHERE EXISTS (SELECT 1 FROM qa.tariffs t WHERE t.region = r.region AND t.fee > 300)) x
+GROUP BY x.tier
+SQL
+
+diffq trap_cte_with_subqueries_used_twice <<'SQL'
+WITH hot AS (SELECT region, client_type FROM qa.tariffs t
+             WHERE t.region IN (SELECT region FROM qa.regions WHERE tier <> 'bronze')
+               AND NOT EXISTS (SELECT 1 FROM qa.tariffs u WHERE u.region = t.region AND u.fee < 0))
+SELECT a.region, count(*) AS pairs FROM hot a JOIN hot b ON a.region = b.region AND a.client_type < b.client_type
+GROUP BY a.region
+SQL
+
+diffq trap_view_with_correlated_subquery_self_join <<'SQL'
+CREATE TEMP VIEW v_rank AS
+SELECT t.tariff_id, t.region, (SELECT count(*) FROM qa.tariffs u WHERE u.region = t.region) AS peers
+FROM qa.tariffs t;
+SELECT a.tariff_id AS a, b.tariff_id AS b, a.peers FROM v_rank a JOIN v_rank b
+  ON a.region = b.region AND a.tariff_id + 1 = b.tariff_id
+SQL
+
+diffq trap_decimal_case_mixed_scales --scaled x=3 <<'SQL'
+SELECT tariff_id, CASE WHEN tax IS NULL THEN tax_cap WHEN fee < 0 THEN 0.5 ELSE tax END AS x FROM qa.tariffs
+==== sqlite
+SELECT tariff_id, CASE WHEN tax_c IS NULL THEN cap_m WHEN fee_c < 0 THEN 500 ELSE tax_c * 10 END AS x FROM qa.tariffs
+SQL
+
+diffq trap_decimal_order_desc_nulls_first --ordered --scaled tax=2,tax_cap=3 <<'SQL'
+SELECT tariff_id, tax, tax_cap FROM qa.tariffs ORDER BY tax DESC NULLS FIRST, tax_cap, tariff_id LIMIT 25
+==== sqlite
+SELECT tariff_id, tax_c AS tax, cap_m AS tax_cap FROM qa.tariffs ORDER BY tax_c DESC NULLS FIRST, cap_m, tariff_id LIMIT 25
+SQL
+
+diffq trap_union_decimal_and_double <<'SQL'
+SELECT kind, count(*) AS n, sum(v) AS total, max(v) AS hi FROM (
+  SELECT 'fee' AS kind, fee AS v FROM qa.tariffs
+  UNION ALL
+  SELECT 'mos' AS kind, mos AS v FROM qa.calls WHERE dt = DATE '2024-05-01'
+) u GROUP BY kind
+==== sqlite
+SELECT kind, count(*) AS n, sum(v) AS total, max(v) AS hi FROM (
+  SELECT 'fee' AS kind, fee AS v FROM qa.tariffs
+  UNION ALL
+  SELECT 'mos' AS kind, mos AS v FROM qa.calls WHERE dt = '2024-05-01'
+) u GROUP BY kind
+SQL
+
 batch_end
 
 # ---------------------------------------------------------------- writes, then queries
