@@ -1925,6 +1925,29 @@ SELECT kind, count(*) AS n, sum(v) AS total, max(v) AS hi FROM (
 ) u GROUP BY kind
 SQL
 
+# an EXISTS subquery's ORDER BY and LIMIT n > 0 do not change it; LIMIT 0 does
+diffq trap_exists_with_limit <<'SQL'
+SELECT r.region, r.tier FROM qa.regions r
+WHERE EXISTS (SELECT t.fee FROM qa.tariffs t WHERE t.region = r.region AND t.fee > 350 ORDER BY t.fee LIMIT 1)
+  AND NOT EXISTS (SELECT 1 FROM qa.tariffs LIMIT 0)
+SQL
+
+diffq trap_exists_limit_0_is_false <<'SQL'
+SELECT count(*) AS n, count(region) AS r FROM qa.calls WHERE EXISTS (SELECT 1 FROM qa.regions LIMIT 0)
+SQL
+
+diffq trap_in_distinct_ordered_subquery --scaled fee=2 <<'SQL'
+SELECT tariff_id, fee FROM qa.tariffs
+WHERE region IN (SELECT DISTINCT region FROM qa.calls WHERE dropped ORDER BY region)
+  AND fee < (SELECT fee FROM qa.tariffs WHERE fee IS NOT NULL ORDER BY fee DESC, tariff_id LIMIT 1)
+  AND tariff_id NOT IN (SELECT tariff_id FROM qa.tariffs ORDER BY fee DESC, tariff_id LIMIT 5)
+==== sqlite
+SELECT tariff_id, fee_c AS fee FROM qa.tariffs
+WHERE region IN (SELECT DISTINCT region FROM qa.calls WHERE dropped ORDER BY region)
+  AND fee < (SELECT fee FROM qa.tariffs WHERE fee IS NOT NULL ORDER BY fee DESC, tariff_id LIMIT 1)
+  AND tariff_id NOT IN (SELECT tariff_id FROM qa.tariffs ORDER BY fee DESC, tariff_id LIMIT 5)
+SQL
+
 batch_end
 
 # ---------------------------------------------------------------- writes, then queries
