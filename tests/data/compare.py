@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
 """compare.py - compare a metafs job result with the same query's SQLite output.
 
-    compare.py [--ordered] [--bools COL,...] [--doubles COL,...] [--rel-tol T]
-               METAFS.csv SQLITE.csv
+    compare.py [--ordered] [--bools COL,...] [--scaled COL=S,...] [--doubles COL,...]
+               [--rel-tol T] METAFS.csv SQLITE.csv
+    compare.py --batch LIST
+
+With --batch, each line of LIST is one comparison: a name, then the
+arguments above (words split as the shell splits them); for each, in order,
+a line "== NAME STATUS" and then what the comparison prints.  The exit
+status is then 0, or 2 on bad usage of --batch itself.
 
 Both files are CSV with a header line (sqlite3 -csv -header omits the header
 when there are no rows; then only the row count is compared).  Exit status 0
@@ -26,24 +32,50 @@ Agreement:
   - SQLite has no boolean type: in the columns named by --bools its 1 and 0
     are read as true and false.  Nothing else is normalised, in particular
     not metafs's side.
+  - DECIMAL columns are compared exactly with --scaled COL=S: SQLite
+    computes the value as an integer n in units of 10^-S (cents for S = 2,
+    so no double rounding is involved), which is written as plain decimal
+    text with exactly S digits after the point ("-0.06", "15" for S = 0),
+    and metafs's field must be that text byte for byte: the same value and
+    the scale of the result's DECIMAL type.  A SQLite field there that is not
+    an integer is a test bug, reported as a difference.
 """
 import argparse
+import contextlib
 import decimal
 import difflib
+import io
 import math
 import re
+import shlex
 import sys
 
 NUM = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
-class Field:
-    """One CSV field: text, or None for NULL (an empty field not quoted)."""
-    __slots__ = ("text", "num")
+INT = re.compile(r"^[+-]?\d+$")
 
-    def __init__(self, text):
+
+def scaled_text(text, scale):
+    """SQLite's integer text in units of 10^-scale as plain decimal text with
+    scale digits after the point; None if it is not an integer."""
+    if not INT.match(text):
+        return None
+    n = int(text)
+    digits = str(abs(n)).rjust(scale + 1, "0")
+    whole, frac = digits[:len(digits) - scale], digits[len(digits) - scale:]
+    return ("-" if n < 0 else "") + whole + ("." + frac if frac else "")
+
+
+class Field:
+    """One CSV field: text, or None for NULL (an empty field not quoted).
+    An exact field (a --scaled column) equals only the same text."""
+    __slots__ = ("text", "num", "exact")
+
+    def __init__(self, text, exact=False):
         self.text = text
         self.num = float(text) if text is not None and NUM.match(text) else None
+        self.exact = exact
 
     def sort_key(self):
         if self.text is None:
@@ -118,6 +150,8 @@ SCALED = re.compile(r"^[+-]?\d*\.(\d{6,})$")
 def fields_equal(a, b, tol, exact=False, rounded=False):
     if a.text is None or b.text is None:
         return a.text is None and b.text is None
+    if a.exact or b.exact:
+        return a.text == b.text
     if a.num is not None and b.num is not None:
         if exact:
             return decimal.Decimal(a.text) == decimal.Decimal(b.text)
@@ -146,15 +180,16 @@ def show_row(r, raw=True):
     return ",".join(f.show(raw) for f in r)
 
 
-def main():
-    ap = argparse.ArgumentParser()
+def compare(argv):
+    ap = argparse.ArgumentParser(prog="compare.py")
     ap.add_argument("--ordered", action="store_true")
     ap.add_argument("--bools", default="")
+    ap.add_argument("--scaled", default="")
     ap.add_argument("--doubles", default=None)
     ap.add_argument("--rel-tol", type=float, default=1e-9)
     ap.add_argument("metafs")
     ap.add_argument("sqlite")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
 
     try:
         with open(a.metafs, encoding="utf-8", newline="") as f:
@@ -191,6 +226,23 @@ def main():
             if k < len(r):
                 r[k] = {"1": "true", "0": "false"}.get(r[k], r[k]) if r[k] is not None else None
 
+    scaled = {}
+    for item in [c for c in a.scaled.split(",") if c]:
+        col, _, sc = item.partition("=")
+        if col not in mhead or not sc.isdigit():
+            print("compare.py: --scaled %r: want COL=S with COL in the result %s" % (item, mhead))
+            return 2
+        scaled[mhead.index(col)] = int(sc)
+    for r in srows:
+        for k, sc in scaled.items():
+            if k < len(r) and r[k] is not None:
+                t = scaled_text(r[k], sc)
+                if t is None:
+                    problems.append("sqlite: %r in --scaled column %s is not an integer (a test bug)"
+                                    % (r[k], mhead[k]))
+                else:
+                    r[k] = t
+
     exact = None
     if a.doubles is not None:
         doubles = [c for c in a.doubles.split(",") if c]
@@ -200,8 +252,8 @@ def main():
                 return 2
         exact = frozenset(k for k, c in enumerate(mhead) if c not in doubles)
 
-    mrows = [[Field(x) for x in r] for r in mrows]
-    srows = [[Field(x) for x in r] for r in srows]
+    mrows = [[Field(x, k in scaled) for k, x in enumerate(r)] for r in mrows]
+    srows = [[Field(x, k in scaled) for k, x in enumerate(r)] for r in srows]
     for label, rows, width in (("metafs", mrows, len(mhead)), ("sqlite", srows, len(shead or mhead))):
         bad = [i for i, r in enumerate(rows) if len(r) != width]
         if bad:
@@ -239,6 +291,33 @@ def main():
         if len(d) > 60:
             print("... %d more diff lines" % (len(d) - 60))
     return 1
+
+
+def batch(path):
+    """One comparison per line of path; see the module's text."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = [ln for ln in f.read().split("\n") if ln.strip()]
+    except OSError as e:
+        print("compare.py: %s" % e, file=sys.stderr)
+        return 2
+    for ln in lines:
+        words = shlex.split(ln)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            try:
+                rc = compare(words[1:])
+            except SystemExit as e:   # argparse's usage errors
+                rc = e.code if isinstance(e.code, int) else 2
+        print("== %s %d" % (words[0], rc))
+        sys.stdout.write(out.getvalue())
+    return 0
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--batch":
+        return batch(sys.argv[2])
+    return compare(sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ writes
     OUT/calls/dt=YYYY-MM-DD/part-00000.csv   one file per day, with a header line
     OUT/regions.csv                          the region dimension, with a header line
     OUT/calls.count                          the number of call rows written
+    OUT/tariffs.csv                          per-minute tariffs (DECIMAL columns), with a header line
 
 calls(meeting_id, region, client_type, participants, duration_s, jitter_ms,
 packet_loss_pct, latency_ms, mos, dropped, started_at), partitioned by dt: one
@@ -20,6 +21,12 @@ what a differential test needs:
     regions that no call uses (af-south);
   - correlated measures (loss and jitter lower the MOS and raise drops), so
     filters and group-bys give uneven groups.
+tariffs(tariff_id, region, client_type, rate, fee, tax, tax_cap, valid_from)
+is a small table of exact amounts for DECIMAL(6,4), DECIMAL(8,2), DECIMAL(4,2)
+and DECIMAL(6,3) columns: NULLs, negative fees, values written without
+trailing zeros ("12.5", "7") and tax / tax_cap values that are equal across
+the two scales (0.06 and 0.060).  It comes from its own random stream, so the
+calls data is the same with or without it.
 The same seed always gives the same bytes (Python's random is stable across
 versions for random(), randint() is not used).  Standard library only.
 """
@@ -76,6 +83,47 @@ def fmt(v):
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)
+
+
+def fmt_dec(n, scale, short=False):
+    """n * 10^-scale as plain decimal text with scale digits after the point;
+    short drops trailing zeros (and the point), as hand-written files do."""
+    sign = "-" if n < 0 else ""
+    digits = str(abs(n)).rjust(scale + 1, "0")
+    whole, frac = digits[:len(digits) - scale], digits[len(digits) - scale:]
+    if short:
+        frac = frac.rstrip("0")
+    return sign + whole + ("." + frac if frac else "")
+
+
+def write_tariffs(path, seed, start):
+    rng = random.Random(seed * 7 + 1)
+    regions = [r for r, _ in REGIONS] + ["af-south"]
+    clients = ["desktop", "web", "mobile-ios", "mobile-android", "room-system", None]
+    taxes = [5, 6, 6, 7, 8, 10, 20, None]            # DECIMAL(4,2), in cents
+    caps = [50, 60, 65, 70, 100, 125, None]          # DECIMAL(6,3), in thousandths
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["tariff_id", "region", "client_type", "rate", "fee", "tax", "tax_cap", "valid_from"])
+        for i in range(1, 61):
+            short = i % 7 == 0
+            rate = 10 + int(rng.random() * 490)                 # 0.0010 .. 0.0499
+            fee = int(rng.random() * 55000) - 5000             # -50.00 .. 499.99
+            if i % 9 == 0:
+                fee = (fee // 100) * 100                       # a whole amount
+            tax = taxes[int(rng.random() * len(taxes))]
+            cap = caps[int(rng.random() * len(caps))]
+            day = start + datetime.timedelta(days=int(rng.random() * 15) - 3)
+            w.writerow([
+                i,
+                fmt(regions[int(rng.random() * len(regions))]),
+                fmt(clients[int(rng.random() * len(clients))]),
+                "" if rng.random() < 0.05 else fmt_dec(rate, 4, short),
+                "" if rng.random() < 0.08 else fmt_dec(fee, 2, short),
+                "" if tax is None else fmt_dec(tax, 2, short),
+                "" if cap is None else fmt_dec(cap, 3, short),
+                day.isoformat(),
+            ])
 
 
 def main():
@@ -148,6 +196,7 @@ def main():
         w.writerow(["region", "country", "tier"])
         for r in REGION_DIM:
             w.writerow(r)
+    write_tariffs(os.path.join(a.out, "tariffs.csv"), a.seed, start)
     with open(os.path.join(a.out, "calls.count"), "w") as f:
         f.write("%d\n" % written)
 
