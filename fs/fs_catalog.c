@@ -193,7 +193,8 @@ static void file_attr(const fs_node *n, struct stat *st)
 	st->st_blocks = (blkcnt_t)((n->size + 511) / 512);
 	st->st_uid = n->file.owner_uid;
 	st->st_gid = n->file.owner_gid;
-	set_times(st, n->file.modified_ns);
+	/* A time set by utimensat(2), else the commit time; atime and ctime alike. */
+	set_times(st, n->file.mtime_ns ? n->file.mtime_ns : n->file.modified_ns);
 	/* A data file served masked (mgr_exchange.h) has the transform's size:
 	 * the materialized file's, or 0 until it is (reads use direct_io). */
 	uint64_t size = 0;

@@ -595,6 +595,35 @@ out:
 	fs_node_clear(&from);
 }
 
+#define SET_TIMES (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_ATIME | \
+		   FUSE_SET_ATTR_ATIME_NOW)
+
+/* utimensat(2) on N.  A data file keeps its mtime in its record (not a data
+ * change: no version, no event); its atime is not kept (it reads as the
+ * mtime), so setting the atime alone changes nothing.  Setting either needs
+ * MODIFY on the file, as a write does.  The times of directories and
+ * metadata files are the catalog's (the last change under them): accepted
+ * and left as they are, so that rsync -a and tar -x, which set them too,
+ * succeed. */
+static int set_times(fs_node *n, const struct stat *attr, int to_set, const mgr_principal *who)
+{
+	if (n->kind != FS_KIND_FILE || n->view_target)
+		return 0;
+	if (fs_node_read_only(n))
+		return -EROFS;
+	int rc = fs_node_authorize(who, n, MGR_PRIV_MODIFY, "write");
+	if (rc || !(to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW)))
+		return rc;
+	/* A file not yet closed has no record to hold a time: its mtime is
+	 * its commit time. */
+	if (n->in_progress)
+		return 0;
+	int64_t ns = (to_set & FUSE_SET_ATTR_MTIME_NOW)
+			     ? store_now_ns()
+			     : (int64_t)attr->st_mtim.tv_sec * 1000000000 + attr->st_mtim.tv_nsec;
+	return mgr_file_set_mtime(n->p, n->file.pnode_id, n->file.name, n->file.id, ns);
+}
+
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		       struct fuse_file_info *fi)
 {
@@ -604,13 +633,21 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	struct stat st;
 	double timeout = 0;
 	int rc = fs_node_load(ino, &n);
-	/* Modes, owners and times are the catalog's: kept as they are. */
+	/* Modes and owners are the catalog's: kept as they are. */
 	if (rc == 0 && (to_set & FUSE_SET_ATTR_SIZE)) {
 		const struct fs_kind_ops *ops = fs_node_ops(&n);
 		fs_handle *h = fi ? (fs_handle *)(uintptr_t)fi->fh : NULL;
 		mgr_principal who = fs_principal(req);
 		rc = ops->truncate ? ops->truncate(&n, attr->st_size, h, &who)
 				   : fs_node_truncate_refused(&n);
+		if (rc == 0) {
+			fs_node_clear(&n);
+			rc = fs_node_load(ino, &n);
+		}
+	}
+	if (rc == 0 && (to_set & SET_TIMES)) {
+		mgr_principal who = fs_principal(req);
+		rc = set_times(&n, attr, to_set, &who);
 		if (rc == 0) {
 			fs_node_clear(&n);
 			rc = fs_node_load(ino, &n);

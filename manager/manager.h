@@ -369,6 +369,13 @@ int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_container,
 		    const char *from, uint64_t to_container, const char *to,
 		    store_origin origin);
+/* Set the mtime of data file NAME (id ID) in CONTAINER_ID to MTIME_NS, as
+ * utimensat(2) does: recorded in its file record only (store_file_set_mtime),
+ * not a data change - no new version, no event, the etag unchanged.  Under
+ * the name's lock, so a commit of the name does not interleave.  -ENOENT if
+ * the name now holds another file. */
+int mgr_file_set_mtime(mgr_platform *p, uint64_t container_id, const char *name, uint64_t id,
+		       int64_t mtime_ns);
 
 /* Finish or undo every data-file commit of P that a crash left between its
  * intent and its record (see "writing" above): a file in place with exactly

@@ -610,6 +610,26 @@ out:
 	return rc;
 }
 
+/* ---- times ------------------------------------------------------------------- */
+
+int mgr_file_set_mtime(mgr_platform *p, uint64_t container_id, const char *name, uint64_t id,
+		       int64_t mtime_ns)
+{
+	store_txn *txn = NULL;
+	unsigned lk[2];
+	names_lock(p, container_id, name, 0, NULL, lk);
+	int rc = store_write_begin(p->store, &txn);
+	if (rc == 0)
+		rc = store_file_set_mtime(txn, container_id, name, id, mtime_ns);
+	if (rc == 0) {
+		rc = store_commit(txn);
+		txn = NULL;
+	}
+	store_abort(txn);
+	names_unlock(lk);
+	return rc;
+}
+
 /* ---- repair ------------------------------------------------------------------ */
 
 struct repair {
