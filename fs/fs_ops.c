@@ -458,9 +458,26 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 }
 
 /* Make what was written visible.  Called on every close (flush) and fsync. */
+/* A time set while H was open for writing (set_times): recorded once its
+ * bytes are committed. */
+static void writer_times(fs_handle *h)
+{
+	if (h->type != FS_HANDLE_WRITER || !h->mtime_ns || mgr_writer_dirty(h->writer) ||
+	    mgr_writer_failed(h->writer))
+		return;
+	int rc = mgr_writer_set_mtime(h->writer, h->mtime_ns);
+	if (rc && rc != -ENOENT)
+		mgr_log(MGR_LOG_ERROR, "the time of file %s was not recorded: %s", h->name,
+			store_strerror(rc));
+	h->mtime_ns = 0;
+}
+
 static int handle_commit(fs_handle *h)
 {
-	return h->commit ? h->commit(h) : 0;
+	int rc = h->commit ? h->commit(h) : 0;
+	if (rc == 0)
+		writer_times(h);
+	return rc;
 }
 
 /* A data file's commit makes it part of its directory's listing.  The
@@ -531,6 +548,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 				changed = h->parent;
 			}
 		}
+		writer_times(h);
 	} else {
 		handle_commit(h);   /* a close with no caller: committed as who opened it */
 	}
@@ -614,13 +632,22 @@ static int set_times(fs_node *n, const struct stat *attr, int to_set, const mgr_
 	int rc = fs_node_authorize(who, n, MGR_PRIV_MODIFY, "write");
 	if (rc || !(to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW)))
 		return rc;
-	/* A file not yet closed has no record to hold a time: its mtime is
-	 * its commit time. */
-	if (n->in_progress)
-		return 0;
 	int64_t ns = (to_set & FUSE_SET_ATTR_MTIME_NOW)
 			     ? store_now_ns()
 			     : (int64_t)attr->st_mtim.tv_sec * 1000000000 + attr->st_mtim.tv_nsec;
+	/* A file open for writing (tar -x sets the time before its close):
+	 * the commit would make its mtime the commit time, so the time is
+	 * recorded after it. */
+	bool open = false;
+	pthread_mutex_lock(&fs_state.writers_lock);
+	for (fs_handle *h = fs_state.writers; h; h = h->next_writer)
+		if (h->ino == n->ino) {
+			h->mtime_ns = ns;
+			open = true;
+		}
+	pthread_mutex_unlock(&fs_state.writers_lock);
+	if (open || n->in_progress)
+		return 0;
 	return mgr_file_set_mtime(n->p, n->file.pnode_id, n->file.name, n->file.id, ns);
 }
 

@@ -376,6 +376,9 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
  * the name now holds another file. */
 int mgr_file_set_mtime(mgr_platform *p, uint64_t container_id, const char *name, uint64_t id,
 		       int64_t mtime_ns);
+/* mgr_file_set_mtime on the file W writes, once committed (futimens(2) on
+ * a file being written takes effect at its commit); -ENOENT before. */
+int mgr_writer_set_mtime(mgr_writer *w, int64_t mtime_ns);
 
 /* Finish or undo every data-file commit of P that a crash left between its
  * intent and its record (see "writing" above): a file in place with exactly

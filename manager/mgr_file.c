@@ -630,6 +630,11 @@ int mgr_file_set_mtime(mgr_platform *p, uint64_t container_id, const char *name,
 	return rc;
 }
 
+int mgr_writer_set_mtime(mgr_writer *w, int64_t mtime_ns)
+{
+	return mgr_file_set_mtime(w->p, w->container_id, w->name, w->id, mtime_ns);
+}
+
 /* ---- repair ------------------------------------------------------------------ */
 
 struct repair {
