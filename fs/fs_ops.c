@@ -635,18 +635,19 @@ static int set_times(fs_node *n, const struct stat *attr, int to_set, const mgr_
 	int64_t ns = (to_set & FUSE_SET_ATTR_MTIME_NOW)
 			     ? store_now_ns()
 			     : (int64_t)attr->st_mtim.tv_sec * 1000000000 + attr->st_mtim.tv_nsec;
-	/* A file open for writing (tar -x sets the time before its close):
-	 * the commit would make its mtime the commit time, so the time is
-	 * recorded after it. */
-	bool open = false;
+	/* A file written but not yet committed (tar -x sets the time before
+	 * its close): the commit would make its mtime the commit time, so the
+	 * time is recorded after it.  A writer whose bytes are committed (a
+	 * close whose release has not come yet) has nothing pending. */
+	bool pending = false;
 	pthread_mutex_lock(&fs_state.writers_lock);
 	for (fs_handle *h = fs_state.writers; h; h = h->next_writer)
-		if (h->ino == n->ino) {
+		if (h->ino == n->ino && (n->in_progress || mgr_writer_dirty(h->writer))) {
 			h->mtime_ns = ns;
-			open = true;
+			pending = true;
 		}
 	pthread_mutex_unlock(&fs_state.writers_lock);
-	if (open || n->in_progress)
+	if (pending || n->in_progress)
 		return 0;
 	return mgr_file_set_mtime(n->p, n->file.pnode_id, n->file.name, n->file.id, ns);
 }

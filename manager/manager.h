@@ -325,7 +325,8 @@ typedef struct mgr_writer mgr_writer;
 /* Start writing file NAME in CONTAINER_ID (a leaf pnode, or the table id of an
  * unpartitioned table).  FILE_ID: 0 for a new file (an id is reserved), else
  * the existing file's id; with KEEP the current bytes are copied into the
- * staging file first (an open without O_TRUNC).  *out is yours. */
+ * staging file first (an open without O_TRUNC), and W is not dirty until
+ * mgr_writer_touch: its bytes are the committed ones.  *out is yours. */
 int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
 		    const char *name, uint64_t file_id, bool keep, uint32_t uid, uint32_t gid,
 		    mgr_writer **out);

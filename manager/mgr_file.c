@@ -231,6 +231,7 @@ int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
 	}
 	w->staged = true;
 	w->dirty = true;   /* even an empty new file is committed on close */
+	bool copied = false;
 	if (keep) {
 		store_txn *txn = NULL;
 		store_table t = {0};
@@ -247,11 +248,17 @@ int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
 			} else {
 				rc = copy_fd(src, w->fd);
 				close(src);
+				copied = rc == 0;
 			}
 		}
 		if (rc)
 			goto out;
 	}
+	/* The committed bytes, unchanged until a write or size change
+	 * (mgr_writer_touch): an open and close alone (touch(1)) is no new
+	 * version of the file. */
+	if (copied && file_id != 0)
+		w->dirty = false;
 	*out = w;
 	w = NULL;
 out:
