@@ -111,6 +111,19 @@ assert_eq "a directory's mtime stays the last change under it" "$pt" "$(mtime "$
 touch -d '2019-01-01' "$P/new.csv"
 assert_eq "setting a file's time is not a change of its partition" "$pt" "$(mtime "$P")"
 
+# ---------------------------------------------------------------- a mirror
+printf 'source = warehouse.sales.t\ntarget = lake\nmirror = schema\non_conflict = fail\n' \
+	>"$MF_TMP/times.rule"
+assert_ok "a sync rule mirrors the table into lake" cp "$MF_TMP/times.rule" "$M/sync/times.rule"
+if mf_poll 10 test -e "$L/sales/t/dt=2024-05-02/f2.csv"; then
+	pass "the mirrored file appears in lake"
+else
+	fail "the mirrored file appears in lake" "$(cat "$M/sync/times/status" 2>&1)"
+fi
+assert_eq "the mirror shows the source's set mtime" "$(mtime "$P2/f2.csv")" \
+	"$(mtime "$L/sales/t/dt=2024-05-02/f2.csv")"
+assert_eq "and the one tar -x set" "$(mtime "$P3/g2.csv")" "$(mtime "$L/sales/t/dt=2024-05-03/g2.csv")"
+
 # ---------------------------------------------------------------- another user
 if [ $USERS = 1 ]; then
 	run_job g1 "GRANT SELECT ON TABLE warehouse.sales.t TO USER $BOB;"
