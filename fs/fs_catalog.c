@@ -148,8 +148,15 @@ static int file_load(fs_node *n)
 
 static void set_times(struct stat *st, int64_t modified)
 {
-	st->st_mtim.tv_sec = modified / 1000000000;
-	st->st_mtim.tv_nsec = modified % 1000000000;
+	/* Floored, so a time before the epoch (touch -d 1960-...) has
+	 * 0 <= tv_nsec < 1e9. */
+	int64_t sec = modified / 1000000000, nsec = modified % 1000000000;
+	if (nsec < 0) {
+		sec--;
+		nsec += 1000000000;
+	}
+	st->st_mtim.tv_sec = (time_t)sec;
+	st->st_mtim.tv_nsec = (long)nsec;
 	st->st_ctim = st->st_mtim;
 	st->st_atim = st->st_mtim;
 }
