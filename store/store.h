@@ -39,7 +39,8 @@
  * cheap: store_read_begin() reuses a per-thread reader (MDB_NOTLS with
  * reset/renew).  Every catalog change made through the functions below
  * appends an event in the same write transaction, so the log and the catalog
- * can never disagree.
+ * can never disagree; the one exception is a file's mtime set by utimensat(2)
+ * (store_file_set_mtime), which is not a change of the data.
  */
 #ifndef METAFS_STORE_H
 #define METAFS_STORE_H

@@ -730,7 +730,8 @@ static void test_file_record_version_2_appends_the_mtime(void **state)
 	memcpy(expect, file_v1, sizeof file_v1);
 	expect[0] = 2;
 	/* mtime_ns = -3 (before the epoch): two's complement, little-endian */
-	memcpy(expect + sizeof file_v1, (const uint8_t[]){ 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, 8);
+	memcpy(expect + sizeof file_v1,
+	       (const uint8_t[]){ 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, 8);
 	file_v1_record(&f);
 	f.mtime_ns = -3;
 	assert_int_equal(store_record_encode(STORE_KIND_FILE, &f, (void **)&buf, &len), 0);
