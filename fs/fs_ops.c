@@ -638,12 +638,13 @@ static int set_times(fs_node *n, const struct stat *attr, int to_set, const mgr_
 	/* A file written but not yet committed (tar -x sets the time before
 	 * its close): the commit would make its mtime the commit time, so the
 	 * time is recorded after it.  A writer whose bytes are committed (a
-	 * close whose release has not come yet) has nothing pending. */
+	 * close whose release has not come yet) has nothing pending.  "Now"
+	 * needs nothing: the commit time is later still. */
 	bool pending = false;
 	pthread_mutex_lock(&fs_state.writers_lock);
 	for (fs_handle *h = fs_state.writers; h; h = h->next_writer)
 		if (h->ino == n->ino && (n->in_progress || mgr_writer_dirty(h->writer))) {
-			h->mtime_ns = ns;
+			h->mtime_ns = (to_set & FUSE_SET_ATTR_MTIME_NOW) ? 0 : ns;
 			pending = true;
 		}
 	pthread_mutex_unlock(&fs_state.writers_lock);

@@ -63,6 +63,11 @@ assert_ok "a rewrite makes the mtime its commit time again" \
 	test "$(mtime "$P/a.csv")" -gt "$(date -d '2019-01-01 12:00:00' +%s)000000000"
 touch -d '2019-01-01 12:00:00' "$P/a.csv"
 
+assert_ok "touch creates a new data file" touch "$P/b.csv"
+assert_eq "the new empty file is there" "0" "$(stat -c %s -- "$P/b.csv" 2>&1)"
+assert_ok "its mtime is its commit time, not before the file before it" \
+	test "$(mtime "$P/b.csv")" -ge "$now"
+
 # ---------------------------------------------------------------- rsync -a twice
 mkdir -p "$MF_TMP/rs"
 for i in 1 2 3; do printf '%s,x\n' "$i" >"$MF_TMP/rs/f$i.csv"; done
