@@ -148,17 +148,69 @@ static int file_load(fs_node *n)
 
 static void set_times(struct stat *st, int64_t modified)
 {
-	st->st_mtim.tv_sec = modified / 1000000000;
-	st->st_mtim.tv_nsec = modified % 1000000000;
+	/* Floored, so a time before the epoch (touch -d 1960-...) has
+	 * 0 <= tv_nsec < 1e9. */
+	int64_t sec = modified / 1000000000, nsec = modified % 1000000000;
+	if (nsec < 0) {
+		sec--;
+		nsec += 1000000000;
+	}
+	st->st_mtim.tv_sec = (time_t)sec;
+	st->st_mtim.tv_nsec = (long)nsec;
 	st->st_ctim = st->st_mtim;
 	st->st_atim = st->st_mtim;
 }
 
+/* The time of the newest event in P's change log (0: none): the last change
+ * anywhere in the platform.  One read of the log's last key. */
+static int64_t platform_changed(mgr_platform *p)
+{
+	store_txn *txn = NULL;
+	store_iter *it = NULL;
+	store_event ev;
+	uint64_t head = 0;
+	int64_t t = 0;
+	if (store_read_begin(p->store, &txn))
+		return 0;
+	if (store_event_head(txn, &head) == 0 && head > 0 &&
+	    store_iter_events(txn, head - 1, &it) == 0 && store_iter_next(it, &ev) == 0)
+		t = ev.time_ns;
+	store_iter_close(it);
+	store_abort(txn);
+	return t;
+}
+
+/* The last change under database N: the newest of its creation and its
+ * tables' times (each table's time moves with every change in it).  One
+ * read of each table record, none of partitions or files.  A dropped table
+ * leaves no time behind. */
+static int64_t database_changed(const fs_node *n)
+{
+	store_txn *txn = NULL;
+	store_iter *it = NULL;
+	store_table t;
+	int64_t newest = n->db.created_ns;
+	if (store_read_begin(n->p->store, &txn))
+		return newest;
+	if (store_iter_tables(txn, n->db.name, NULL, &it) == 0) {
+		while (store_iter_next(it, &t) == 0) {
+			if (t.modified_ns > newest)
+				newest = t.modified_ns;
+			store_table_clear(&t);
+		}
+	}
+	store_iter_close(it);
+	store_abort(txn);
+	return newest;
+}
+
 static void platform_attr(const fs_node *n, struct stat *st)
 {
-	(void)n;
 	st->st_mode = S_IFDIR | 0755;
 	st->st_nlink = 2;
+	int64_t t = platform_changed(n->p);
+	if (t)
+		set_times(st, t);
 }
 
 /* A catalog directory: its owner's and its time. */
@@ -173,7 +225,7 @@ static void dir_attr(struct stat *st, uint32_t uid, uint32_t gid, int64_t modifi
 
 static void database_attr(const fs_node *n, struct stat *st)
 {
-	dir_attr(st, n->db.owner_uid, n->db.owner_gid, n->db.created_ns);
+	dir_attr(st, n->db.owner_uid, n->db.owner_gid, database_changed(n));
 }
 
 static void table_attr(const fs_node *n, struct stat *st)
@@ -183,7 +235,13 @@ static void table_attr(const fs_node *n, struct stat *st)
 
 static void pnode_attr(const fs_node *n, struct stat *st)
 {
-	dir_attr(st, n->pn.owner_uid, n->pn.owner_gid, n->pn.modified_ns);
+	/* A partition's time moves with its files; a level above partitions
+	 * has no time of its own beyond its creation: it shows its table's,
+	 * the last change anywhere in the table (no walk below it). */
+	int64_t t = n->pn.modified_ns;
+	if (!n->pn.leaf && n->have_table && n->table.modified_ns > t)
+		t = n->table.modified_ns;
+	dir_attr(st, n->pn.owner_uid, n->pn.owner_gid, t);
 }
 
 static void file_attr(const fs_node *n, struct stat *st)
@@ -193,7 +251,8 @@ static void file_attr(const fs_node *n, struct stat *st)
 	st->st_blocks = (blkcnt_t)((n->size + 511) / 512);
 	st->st_uid = n->file.owner_uid;
 	st->st_gid = n->file.owner_gid;
-	set_times(st, n->file.modified_ns);
+	/* A time set by utimensat(2), else the commit time; atime and ctime alike. */
+	set_times(st, n->file.mtime_ns ? n->file.mtime_ns : n->file.modified_ns);
 	/* A data file served masked (mgr_exchange.h) has the transform's size:
 	 * the materialized file's, or 0 until it is (reads use direct_io). */
 	uint64_t size = 0;
@@ -808,8 +867,10 @@ static int file_truncate(fs_node *n, off_t size, fs_handle *h, const mgr_princip
 				     true, who->uid, who->gid, &w);
 	if (rc == 0 && ftruncate(mgr_writer_fd(w), size))
 		rc = -errno;
-	if (rc == 0)
+	if (rc == 0) {
+		mgr_writer_touch(w);
 		rc = mgr_writer_commit(w, STORE_ORIGIN_FS);
+	}
 	mgr_writer_close(w);
 	return rc;
 }

@@ -154,6 +154,7 @@ struct fs_handle {
 	mgr_writer *writer;      /* WRITER */
 	bool overwrite;          /* WRITER: of a file already committed */
 	bool wrote;              /* WRITER: a write or a size change came through it */
+	int64_t mtime_ns;        /* WRITER: set by futimens(2) while open, recorded after the commit */
 	uint64_t container_id;   /* WRITER: where the file lives */
 	fuse_ino_t parent;       /* WRITER: that directory's inode */
 	char name[STORE_NAME_MAX + 1];

@@ -125,7 +125,13 @@ int fs_node_stat(fs_node *n, struct stat *st, double *timeout)
 			return rc;
 	}
 	fs_node_attr(n, st);
-	*timeout = ((flags & (FS_NODE_RENDERED | FS_NODE_UNCACHED)) || n->in_progress || per_caller(n))
+	/* The mtime of a platform, database, table or level above partitions
+	 * is the last change anywhere under it (fs_catalog.c), which the
+	 * kernel does not see coming: their attributes are not cached. */
+	bool derived_time = n->kind == FS_KIND_PLATFORM || n->kind == FS_KIND_DATABASE ||
+			    n->kind == FS_KIND_TABLE || (n->kind == FS_KIND_PNODE && !n->pn.leaf);
+	*timeout = ((flags & (FS_NODE_RENDERED | FS_NODE_UNCACHED)) || n->in_progress || per_caller(n) ||
+		    derived_time)
 			   ? 0 : fs_state.entry_timeout;
 	return 0;
 }

@@ -458,9 +458,26 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 }
 
 /* Make what was written visible.  Called on every close (flush) and fsync. */
+/* A time set while H was open for writing (set_times): recorded once its
+ * bytes are committed. */
+static void writer_times(fs_handle *h)
+{
+	if (h->type != FS_HANDLE_WRITER || !h->mtime_ns || mgr_writer_dirty(h->writer) ||
+	    mgr_writer_failed(h->writer))
+		return;
+	int rc = mgr_writer_set_mtime(h->writer, h->mtime_ns);
+	if (rc && rc != -ENOENT)
+		mgr_log(MGR_LOG_ERROR, "the time of file %s was not recorded: %s", h->name,
+			store_strerror(rc));
+	h->mtime_ns = 0;
+}
+
 static int handle_commit(fs_handle *h)
 {
-	return h->commit ? h->commit(h) : 0;
+	int rc = h->commit ? h->commit(h) : 0;
+	if (rc == 0)
+		writer_times(h);
+	return rc;
 }
 
 /* A data file's commit makes it part of its directory's listing.  The
@@ -531,6 +548,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 				changed = h->parent;
 			}
 		}
+		writer_times(h);
 	} else {
 		handle_commit(h);   /* a close with no caller: committed as who opened it */
 	}
@@ -595,6 +613,46 @@ out:
 	fs_node_clear(&from);
 }
 
+#define SET_TIMES (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_ATIME | \
+		   FUSE_SET_ATTR_ATIME_NOW)
+
+/* utimensat(2) on N.  A data file keeps its mtime in its record (not a data
+ * change: no version, no event); its atime is not kept (it reads as the
+ * mtime), so setting the atime alone changes nothing.  Setting either needs
+ * MODIFY on the file, as a write does.  The times of directories and
+ * metadata files are the catalog's (the last change under them): accepted
+ * and left as they are, so that rsync -a and tar -x, which set them too,
+ * succeed. */
+static int set_times(fs_node *n, const struct stat *attr, int to_set, const mgr_principal *who)
+{
+	if (n->kind != FS_KIND_FILE || n->view_target)
+		return 0;
+	if (fs_node_read_only(n))
+		return -EROFS;
+	int rc = fs_node_authorize(who, n, MGR_PRIV_MODIFY, "write");
+	if (rc || !(to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW)))
+		return rc;
+	int64_t ns = (to_set & FUSE_SET_ATTR_MTIME_NOW)
+			     ? store_now_ns()
+			     : (int64_t)attr->st_mtim.tv_sec * 1000000000 + attr->st_mtim.tv_nsec;
+	/* A file written but not yet committed (tar -x sets the time before
+	 * its close): the commit would make its mtime the commit time, so the
+	 * time is recorded after it.  A writer whose bytes are committed (a
+	 * close whose release has not come yet) has nothing pending.  "Now"
+	 * needs nothing: the commit time is later still. */
+	bool pending = false;
+	pthread_mutex_lock(&fs_state.writers_lock);
+	for (fs_handle *h = fs_state.writers; h; h = h->next_writer)
+		if (h->ino == n->ino && (n->in_progress || mgr_writer_dirty(h->writer))) {
+			h->mtime_ns = (to_set & FUSE_SET_ATTR_MTIME_NOW) ? 0 : ns;
+			pending = true;
+		}
+	pthread_mutex_unlock(&fs_state.writers_lock);
+	if (pending || n->in_progress)
+		return 0;
+	return mgr_file_set_mtime(n->p, n->file.pnode_id, n->file.name, n->file.id, ns);
+}
+
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		       struct fuse_file_info *fi)
 {
@@ -604,13 +662,21 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	struct stat st;
 	double timeout = 0;
 	int rc = fs_node_load(ino, &n);
-	/* Modes, owners and times are the catalog's: kept as they are. */
+	/* Modes and owners are the catalog's: kept as they are. */
 	if (rc == 0 && (to_set & FUSE_SET_ATTR_SIZE)) {
 		const struct fs_kind_ops *ops = fs_node_ops(&n);
 		fs_handle *h = fi ? (fs_handle *)(uintptr_t)fi->fh : NULL;
 		mgr_principal who = fs_principal(req);
 		rc = ops->truncate ? ops->truncate(&n, attr->st_size, h, &who)
 				   : fs_node_truncate_refused(&n);
+		if (rc == 0) {
+			fs_node_clear(&n);
+			rc = fs_node_load(ino, &n);
+		}
+	}
+	if (rc == 0 && (to_set & SET_TIMES)) {
+		mgr_principal who = fs_principal(req);
+		rc = set_times(&n, attr, to_set, &who);
 		if (rc == 0) {
 			fs_node_clear(&n);
 			rc = fs_node_load(ino, &n);

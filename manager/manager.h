@@ -325,7 +325,8 @@ typedef struct mgr_writer mgr_writer;
 /* Start writing file NAME in CONTAINER_ID (a leaf pnode, or the table id of an
  * unpartitioned table).  FILE_ID: 0 for a new file (an id is reserved), else
  * the existing file's id; with KEEP the current bytes are copied into the
- * staging file first (an open without O_TRUNC).  *out is yours. */
+ * staging file first (an open without O_TRUNC), and W is not dirty until
+ * mgr_writer_touch: its bytes are the committed ones.  *out is yours. */
 int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
 		    const char *name, uint64_t file_id, bool keep, uint32_t uid, uint32_t gid,
 		    mgr_writer **out);
@@ -369,6 +370,16 @@ int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_container,
 		    const char *from, uint64_t to_container, const char *to,
 		    store_origin origin);
+/* Set the mtime of data file NAME (id ID) in CONTAINER_ID to MTIME_NS, as
+ * utimensat(2) does: recorded in its file record only (store_file_set_mtime),
+ * not a data change - no new version, no event, the etag unchanged.  Under
+ * the name's lock, so a commit of the name does not interleave.  -ENOENT if
+ * the name now holds another file. */
+int mgr_file_set_mtime(mgr_platform *p, uint64_t container_id, const char *name, uint64_t id,
+		       int64_t mtime_ns);
+/* mgr_file_set_mtime on the file W writes, once committed (futimens(2) on
+ * a file being written takes effect at its commit); -ENOENT before. */
+int mgr_writer_set_mtime(mgr_writer *w, int64_t mtime_ns);
 
 /* Finish or undo every data-file commit of P that a crash left between its
  * intent and its record (see "writing" above): a file in place with exactly

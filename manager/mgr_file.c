@@ -231,6 +231,7 @@ int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
 	}
 	w->staged = true;
 	w->dirty = true;   /* even an empty new file is committed on close */
+	bool copied = false;
 	if (keep) {
 		store_txn *txn = NULL;
 		store_table t = {0};
@@ -247,11 +248,17 @@ int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
 			} else {
 				rc = copy_fd(src, w->fd);
 				close(src);
+				copied = rc == 0;
 			}
 		}
 		if (rc)
 			goto out;
 	}
+	/* The committed bytes, unchanged until a write or size change
+	 * (mgr_writer_touch): an open and close alone (touch(1)) is no new
+	 * version of the file. */
+	if (copied && file_id != 0)
+		w->dirty = false;
 	*out = w;
 	w = NULL;
 out:
@@ -608,6 +615,31 @@ out:
 	store_abort(txn);
 	names_unlock(lk);
 	return rc;
+}
+
+/* ---- times ------------------------------------------------------------------- */
+
+int mgr_file_set_mtime(mgr_platform *p, uint64_t container_id, const char *name, uint64_t id,
+		       int64_t mtime_ns)
+{
+	store_txn *txn = NULL;
+	unsigned lk[2];
+	names_lock(p, container_id, name, 0, NULL, lk);
+	int rc = store_write_begin(p->store, &txn);
+	if (rc == 0)
+		rc = store_file_set_mtime(txn, container_id, name, id, mtime_ns);
+	if (rc == 0) {
+		rc = store_commit(txn);
+		txn = NULL;
+	}
+	store_abort(txn);
+	names_unlock(lk);
+	return rc;
+}
+
+int mgr_writer_set_mtime(mgr_writer *w, int64_t mtime_ns)
+{
+	return mgr_file_set_mtime(w->p, w->container_id, w->name, w->id, mtime_ns);
 }
 
 /* ---- repair ------------------------------------------------------------------ */

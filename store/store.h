@@ -39,7 +39,8 @@
  * cheap: store_read_begin() reuses a per-thread reader (MDB_NOTLS with
  * reset/renew).  Every catalog change made through the functions below
  * appends an event in the same write transaction, so the log and the catalog
- * can never disagree.
+ * can never disagree; the one exception is a file's mtime set by utimensat(2)
+ * (store_file_set_mtime), which is not a change of the data.
  */
 #ifndef METAFS_STORE_H
 #define METAFS_STORE_H
@@ -175,7 +176,8 @@ typedef struct store_file {
 	int64_t created_ns, modified_ns;
 	uint64_t bytes, rows;
 	uint8_t checksum[16];     /* XXH3-128 of the data file's bytes */
-	uint64_t etag;
+	int64_t mtime_ns;         /* set by utimensat(2); 0: none, the mtime is modified_ns */
+	uint64_t etag;            /* not covering mtime_ns: a time is not a data change */
 } store_file;
 
 typedef struct store_event {
@@ -314,6 +316,13 @@ int store_pnode_values(store_txn *txn, uint64_t pnode_id, char values[][STORE_NA
  * success F->id and F->etag are set. */
 int store_file_put(store_txn *txn, store_file *f, store_origin origin);
 int store_file_get(store_txn *txn, uint64_t pnode_id, const char *name, store_file *out);
+/* Set the mtime of file NAME in PNODE_ID to MTIME_NS (0: none, the commit
+ * time shows) if its id is still ID (-ENOENT otherwise).  A time is not a
+ * data change: the record's etag, the statistics of its partition and table
+ * and their times stay as they are, and no event is appended (the one
+ * catalog change without one). */
+int store_file_set_mtime(store_txn *txn, uint64_t pnode_id, const char *name, uint64_t id,
+			 int64_t mtime_ns);
 int store_file_drop(store_txn *txn, uint64_t pnode_id, const char *name, store_origin origin);
 
 /* Reserve a fresh id (for an object whose record is written later, e.g. a file
@@ -558,6 +567,10 @@ int store_type_parse(const char *s, store_type *out);
  * unknown-version buffer. */
 int store_record_encode(store_kind kind, const void *rec, void **buf, size_t *len);
 int store_record_decode(store_kind kind, const void *buf, size_t len, void *out);
+/* The etag of the encoded record BUF/LEN of KIND: XXH3-64 of its bytes, but
+ * for a file record of version 2 that of the version 1 bytes it holds (the
+ * set mtime is not covered). */
+uint64_t store_record_etag(store_kind kind, const void *buf, size_t len);
 int store_event_encode(const store_event *ev, void **buf, size_t *len);
 int store_event_decode(const void *buf, size_t len, store_event *out);
 

@@ -142,7 +142,7 @@ static int record_put(store_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
 		return rc;
 	rc = kv_put(txn, dbi, key, klen, buf, len, flags);
 	if (rc == 0)
-		*etag = XXH3_64bits(buf, len);
+		*etag = store_record_etag(kind, buf, len);
 	free(buf);
 	return rc;
 }
@@ -1655,6 +1655,28 @@ int store_file_get(store_txn *txn, uint64_t pnode_id, const char *name, store_fi
 	if (rc != 0)
 		return rc;
 	return record_get(txn, txn->env->files, key, klen, STORE_KIND_FILE, out);
+}
+
+int store_file_set_mtime(store_txn *txn, uint64_t pnode_id, const char *name, uint64_t id,
+			 int64_t mtime_ns)
+{
+	uint8_t key[8 + STORE_NAME_MAX];
+	store_file f;
+	size_t klen;
+	int rc;
+
+	rc = require_write(txn);
+	if (rc != 0)
+		return rc;
+	rc = file_key(pnode_id, name, key, &klen);
+	if (rc == 0)
+		rc = record_get(txn, txn->env->files, key, klen, STORE_KIND_FILE, &f);
+	if (rc == 0 && f.id != id)
+		rc = -ENOENT;
+	if (rc != 0 || f.mtime_ns == mtime_ns)
+		return rc;
+	f.mtime_ns = mtime_ns;
+	return record_put(txn, txn->env->files, key, klen, STORE_KIND_FILE, &f, 0, &f.etag);
 }
 
 int store_file_drop(store_txn *txn, uint64_t pnode_id, const char *name, store_origin origin)

@@ -24,6 +24,7 @@
  *             u64 nfiles, u64 rows, u64 bytes, 16 checksum
  *   file      u8 ver, u64 id, u64 pnode_id, str name, u32 uid, u32 gid,
  *             i64 created_ns, i64 modified_ns, u64 bytes, u64 rows, 16 checksum
+ *             [, i64 mtime_ns: version 2 only]
  *   event     u8 ver, u64 seq, i64 time_ns, u8 op, u8 kind, u8 origin,
  *             u64 object_id, u64 parent_id, u64 etag, str path
  *
@@ -33,9 +34,17 @@
  * reader that does not know type 7 refuses the record rather than misread
  * it.
  *
+ * A file record with a time set by utimensat(2) (mtime_ns, added later) is
+ * version 2: the version 1 bytes with version byte 2 and the mtime appended.
+ * A file without one encodes exactly as before (version 1, same bytes, same
+ * etag), and every older record stays readable.  A version 2 record with an
+ * mtime of 0 is refused: there is one encoding of every record.
+ *
  * The etag of a record is XXH3-64 of these bytes, version byte included; it
  * is not stored, decode computes it.  A new field means a new version byte
- * and a decoder that still reads the old one.
+ * and a decoder that still reads the old one.  The etag of a version 2 file
+ * record is that of the version 1 record it holds: setting a time is not a
+ * data change, and nothing that compares etags sees one.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -370,12 +379,12 @@ static int encode_file(const store_file *f, void **buf, size_t *len)
 
 	if (n < 0)
 		return -EINVAL;
-	size = 1 + 8 + 8 + 2 + (size_t)n + 4 + 4 + 8 + 8 + 8 + 8 + 16;
+	size = 1 + 8 + 8 + 2 + (size_t)n + 4 + 4 + 8 + 8 + 8 + 8 + 16 + (f->mtime_ns ? 8 : 0);
 	*buf = malloc(size);
 	if (*buf == NULL)
 		return -ENOMEM;
 	w.p = *buf;
-	put_u8(&w, STORE_RECORD_VERSION);
+	put_u8(&w, f->mtime_ns ? STORE_FILE_RECORD_VERSION_MTIME : STORE_RECORD_VERSION);
 	put_u64(&w, f->id);
 	put_u64(&w, f->pnode_id);
 	put_str(&w, f->name, (size_t)n);
@@ -386,6 +395,8 @@ static int encode_file(const store_file *f, void **buf, size_t *len)
 	put_u64(&w, f->bytes);
 	put_u64(&w, f->rows);
 	put_bytes(&w, f->checksum, 16);
+	if (f->mtime_ns)
+		put_u64(&w, (uint64_t)f->mtime_ns);
 	*len = size;
 	return 0;
 }
@@ -561,7 +572,7 @@ static void decode_pnode(struct rbuf *r, store_pnode *p)
 		r->bad = true;
 }
 
-static void decode_file(struct rbuf *r, store_file *f)
+static void decode_file(struct rbuf *r, store_file *f, uint8_t version)
 {
 	f->id = get_u64(r);
 	f->pnode_id = get_u64(r);
@@ -573,21 +584,44 @@ static void decode_file(struct rbuf *r, store_file *f)
 	f->bytes = get_u64(r);
 	f->rows = get_u64(r);
 	get_bytes(r, f->checksum, 16);
+	f->mtime_ns = 0;
+	if (version == STORE_FILE_RECORD_VERSION_MTIME) {
+		f->mtime_ns = (int64_t)get_u64(r);
+		if (f->mtime_ns == 0)
+			r->bad = true;
+	}
+}
+
+uint64_t store_record_etag(store_kind kind, const void *buf, size_t len)
+{
+	/* A file record is at most 1 + 8 + 8 + 2 + 255 + 4 + 4 + 5 * 8 + 16 + 8 bytes. */
+	uint8_t v1[512];
+
+	if (kind != STORE_KIND_FILE || len < 1 + 8 || len > sizeof v1 ||
+	    ((const uint8_t *)buf)[0] != STORE_FILE_RECORD_VERSION_MTIME)
+		return XXH3_64bits(buf, len);
+	/* The version 1 record: its version byte, then all but the mtime. */
+	memcpy(v1, buf, len - 8);
+	v1[0] = STORE_RECORD_VERSION;
+	return XXH3_64bits(v1, len - 8);
 }
 
 int store_record_decode(store_kind kind, const void *buf, size_t len, void *out)
 {
 	struct rbuf r = { buf, len, false };
 	uint64_t etag;
+	uint8_t version;
 	int rc = 0;
 
 	if (out == NULL || (buf == NULL && len > 0))
 		return -EINVAL;
 	if (kind == STORE_KIND_TABLE)
 		memset(out, 0, sizeof(store_table));
-	if (get_u8(&r) != STORE_RECORD_VERSION)
+	version = get_u8(&r);
+	if (version != STORE_RECORD_VERSION &&
+	    !(kind == STORE_KIND_FILE && version == STORE_FILE_RECORD_VERSION_MTIME))
 		return -EINVAL;
-	etag = XXH3_64bits(buf, len);
+	etag = store_record_etag(kind, buf, len);
 	switch (kind) {
 	case STORE_KIND_DATABASE:
 		decode_database(&r, out);
@@ -604,7 +638,7 @@ int store_record_decode(store_kind kind, const void *buf, size_t len, void *out)
 		((store_pnode *)out)->etag = etag;
 		break;
 	case STORE_KIND_FILE:
-		decode_file(&r, out);
+		decode_file(&r, out, version);
 		((store_file *)out)->etag = etag;
 		break;
 	default:

@@ -1181,6 +1181,7 @@ static int file_mirror(struct apply *a, const store_table *t, uint64_t dst, cons
 	f.owner_gid = sf->owner_gid;
 	f.created_ns = sf->created_ns;
 	f.modified_ns = sf->modified_ns;
+	f.mtime_ns = sf->mtime_ns;   /* the source's time as of its last data change */
 	f.rows = sf->rows;
 	f.bytes = sf->bytes;
 	memcpy(f.checksum, sf->checksum, sizeof f.checksum);

@@ -762,6 +762,64 @@ static void test_file_rewrite_keeps_id_and_adjusts_stats(void **state)
 	commit(txn);
 }
 
+static void test_file_set_mtime_is_no_change_event_or_version(void **state)
+{
+	uint64_t table, leaf, before;
+	store_file f, g, moved;
+	store_pnode p0, p;
+	store_table t0, t;
+	store_object o;
+	store_kind kind;
+	store_txn *txn = wbegin(state);
+
+	table = make_table(txn, "db", "t", 1, dt_hour, 1);
+	leaf = make_pnode(txn, table, 0, "2024-05-01");
+	f = put_file(txn, leaf, "part-0.csv", 10, 100);
+	assert_int_equal(f.mtime_ns, 0);
+	assert_int_equal(store_pnode_get(txn, table, 0, "2024-05-01", &p0), 0);
+	t0 = get_table(txn, "db", "t");
+	before = head(txn);
+	assert_int_equal(store_file_set_mtime(txn, leaf, "part-0.csv", f.id, -5), 0);
+	commit(txn);
+
+	txn = wbegin(state);
+	assert_int_equal(store_file_get(txn, leaf, "part-0.csv", &g), 0);
+	assert_int_equal(g.mtime_ns, -5);
+	assert_int_equal(g.modified_ns, f.modified_ns);
+	assert_int_equal(g.etag, f.etag);
+	assert_int_equal(store_object_by_id(txn, f.id, &kind, &o), 0);
+	assert_int_equal(o.file.mtime_ns, -5);
+	/* no event, and the partition and table are as they were */
+	assert_int_equal(head(txn), before);
+	assert_int_equal(store_pnode_get(txn, table, 0, "2024-05-01", &p), 0);
+	assert_int_equal(p.modified_ns, p0.modified_ns);
+	assert_int_equal(p.etag, p0.etag);
+	t = get_table(txn, "db", "t");
+	assert_int_equal(t.modified_ns, t0.modified_ns);
+	assert_int_equal(t.etag, t0.etag);
+	store_table_clear(&t);
+	store_table_clear(&t0);
+	/* another id under the name: refused; a missing name too */
+	assert_int_equal(store_file_set_mtime(txn, leaf, "part-0.csv", f.id + 1000, 7), -ENOENT);
+	assert_int_equal(store_file_set_mtime(txn, leaf, "none.csv", f.id, 7), -ENOENT);
+	/* a record put again as read (a rename does so) keeps the time */
+	assert_int_equal(store_file_drop(txn, leaf, "part-0.csv", STORE_ORIGIN_FS), 0);
+	moved = g;
+	snprintf(moved.name, sizeof moved.name, "part-9.csv");
+	assert_int_equal(store_file_put(txn, &moved, STORE_ORIGIN_FS), 0);
+	assert_int_equal(store_file_get(txn, leaf, "part-9.csv", &g), 0);
+	assert_int_equal(g.mtime_ns, -5);
+	/* 0 clears it: the record is version 1 again */
+	assert_int_equal(store_file_set_mtime(txn, leaf, "part-9.csv", g.id, 0), 0);
+	assert_int_equal(store_file_get(txn, leaf, "part-9.csv", &g), 0);
+	assert_int_equal(g.mtime_ns, 0);
+	commit(txn);
+
+	txn = rbegin(state);
+	assert_int_equal(store_file_set_mtime(txn, leaf, "part-9.csv", g.id, 1), -EROFS);
+	commit(txn);
+}
+
 static void test_file_replaced_by_new_id_drops_old_id(void **state)
 {
 	uint64_t table, leaf, before;
@@ -1595,6 +1653,7 @@ int main(void)
 		TEST(test_pnode_spec_too_long_rejected),
 		TEST(test_file_put_updates_partition_and_table_stats),
 		TEST(test_file_rewrite_keeps_id_and_adjusts_stats),
+		TEST(test_file_set_mtime_is_no_change_event_or_version),
 		TEST(test_file_replaced_by_new_id_drops_old_id),
 		TEST(test_file_put_accepts_only_reserved_unused_ids),
 		TEST(test_file_put_refuses_inner_pnodes_and_partitioned_tables),

@@ -661,6 +661,162 @@ static void test_etag_changes_when_any_field_changes(void **state)
 	free(buf);
 }
 
+/* A file record as version 1 wrote it (before mtimes were kept), byte for
+ * byte: name "f", id 0x0102..08, pnode 9, uid 10, gid 11, created 12,
+ * modified 13, 14 bytes, 15 rows, checksum 0..15. */
+static const uint8_t file_v1[] = {
+	1,                                              /* version */
+	0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, /* id */
+	9, 0, 0, 0, 0, 0, 0, 0,                         /* pnode_id */
+	1, 0, 'f',                                      /* name */
+	10, 0, 0, 0,                                    /* uid */
+	11, 0, 0, 0,                                    /* gid */
+	12, 0, 0, 0, 0, 0, 0, 0,                        /* created_ns */
+	13, 0, 0, 0, 0, 0, 0, 0,                        /* modified_ns */
+	14, 0, 0, 0, 0, 0, 0, 0,                        /* bytes */
+	15, 0, 0, 0, 0, 0, 0, 0,                        /* rows */
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, /* checksum */
+};
+
+static void file_v1_record(store_file *f)
+{
+	memset(f, 0, sizeof *f);
+	f->id = 0x0102030405060708;
+	f->pnode_id = 9;
+	strcpy(f->name, "f");
+	f->owner_uid = 10;
+	f->owner_gid = 11;
+	f->created_ns = 12;
+	f->modified_ns = 13;
+	f->bytes = 14;
+	f->rows = 15;
+	for (int i = 0; i < 16; i++)
+		f->checksum[i] = (uint8_t)i;
+}
+
+static void test_file_record_version_1_is_unchanged_and_readable(void **state)
+{
+	store_file f, out;
+	void *buf;
+	size_t len;
+
+	(void)state;
+	/* A file without a set mtime encodes exactly as before: same bytes,
+	 * same etag. */
+	file_v1_record(&f);
+	assert_int_equal(store_record_encode(STORE_KIND_FILE, &f, &buf, &len), 0);
+	assert_int_equal(len, sizeof file_v1);
+	assert_memory_equal(buf, file_v1, sizeof file_v1);
+	free(buf);
+	/* A stored version 1 record reads with no mtime. */
+	memset(&out, 0xa5, sizeof out);
+	assert_int_equal(store_record_decode(STORE_KIND_FILE, file_v1, sizeof file_v1, &out), 0);
+	assert_int_equal(out.mtime_ns, 0);
+	assert_int_equal(out.modified_ns, 13);
+	assert_int_equal(out.rows, 15);
+	assert_int_equal(out.etag, XXH3_64bits(file_v1, sizeof file_v1));
+	assert_int_equal(store_record_etag(STORE_KIND_FILE, file_v1, sizeof file_v1),
+			 XXH3_64bits(file_v1, sizeof file_v1));
+}
+
+static void test_file_record_version_2_appends_the_mtime(void **state)
+{
+	uint8_t expect[sizeof file_v1 + 8];
+	store_file f, out;
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	memcpy(expect, file_v1, sizeof file_v1);
+	expect[0] = 2;
+	/* mtime_ns = -3 (before the epoch): two's complement, little-endian */
+	memcpy(expect + sizeof file_v1,
+	       (const uint8_t[]){ 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, 8);
+	file_v1_record(&f);
+	f.mtime_ns = -3;
+	assert_int_equal(store_record_encode(STORE_KIND_FILE, &f, (void **)&buf, &len), 0);
+	assert_int_equal(len, sizeof expect);
+	assert_memory_equal(buf, expect, sizeof expect);
+	memset(&out, 0xa5, sizeof out);
+	assert_int_equal(store_record_decode(STORE_KIND_FILE, buf, len, &out), 0);
+	assert_int_equal(out.mtime_ns, -3);
+	assert_int_equal(out.modified_ns, 13);
+	assert_string_equal(out.name, "f");
+	assert_memory_equal(out.checksum, f.checksum, 16);
+	/* The etag does not cover the mtime: it is the version 1 record's. */
+	assert_int_equal(out.etag, XXH3_64bits(file_v1, sizeof file_v1));
+	assert_int_equal(store_record_etag(STORE_KIND_FILE, buf, len),
+			 XXH3_64bits(file_v1, sizeof file_v1));
+	free(buf);
+}
+
+static void test_file_record_version_2_roundtrips_and_keeps_the_etag(void **state)
+{
+	store_file in, out, plain;
+	void *buf, *buf1;
+	size_t len, len1;
+
+	(void)state;
+	srand(11);
+	for (int r = 0; r < ROUNDS; r++) {
+		rand_file(&in);
+		do
+			in.mtime_ns = (int64_t)rand64();
+		while (in.mtime_ns == 0);
+		plain = in;
+		plain.mtime_ns = 0;
+		assert_int_equal(store_record_encode(STORE_KIND_FILE, &in, &buf, &len), 0);
+		assert_int_equal(store_record_encode(STORE_KIND_FILE, &plain, &buf1, &len1), 0);
+		assert_int_equal(((uint8_t *)buf)[0], 2);
+		assert_int_equal(((uint8_t *)buf1)[0], 1);
+		assert_int_equal(len, len1 + 8);
+		assert_memory_equal((uint8_t *)buf + 1, (uint8_t *)buf1 + 1, len1 - 1);
+		memset(&out, 0xa5, sizeof out);
+		assert_int_equal(store_record_decode(STORE_KIND_FILE, buf, len, &out), 0);
+		assert_int_equal(out.mtime_ns, in.mtime_ns);
+		assert_int_equal(out.id, in.id);
+		assert_int_equal(out.created_ns, in.created_ns);
+		assert_int_equal(out.modified_ns, in.modified_ns);
+		assert_int_equal(out.bytes, in.bytes);
+		assert_int_equal(out.rows, in.rows);
+		assert_memory_equal(out.checksum, in.checksum, 16);
+		assert_int_equal(out.etag, XXH3_64bits(buf1, len1));
+		free(buf);
+		free(buf1);
+	}
+}
+
+static void test_file_record_version_2_rejects_bad_encodings(void **state)
+{
+	store_file f, out;
+	uint8_t *buf;
+	size_t len;
+	store_object o;
+
+	(void)state;
+	file_v1_record(&f);
+	f.mtime_ns = 1;
+	assert_int_equal(store_record_encode(STORE_KIND_FILE, &f, (void **)&buf, &len), 0);
+	/* Short of the mtime, or of part of it. */
+	for (size_t cut = 1; cut <= 8; cut++)
+		assert_int_equal(store_record_decode(STORE_KIND_FILE, buf, len - cut, &out), -EINVAL);
+	/* A version 1 record with eight bytes too many. */
+	buf[0] = 1;
+	assert_int_equal(store_record_decode(STORE_KIND_FILE, buf, len, &out), -EINVAL);
+	/* Version 2 with a zero mtime: there is one encoding of "no mtime". */
+	buf[0] = 2;
+	memset(buf + len - 8, 0, 8);
+	assert_int_equal(store_record_decode(STORE_KIND_FILE, buf, len, &out), -EINVAL);
+	free(buf);
+	/* Version 2 is a file record's only. */
+	for (store_kind k = STORE_KIND_DATABASE; k <= STORE_KIND_PNODE; k++) {
+		encode_random(k, &o, (void **)&buf, &len);
+		buf[0] = 2;
+		assert_int_equal(store_record_decode(k, buf, len, &out), -EINVAL);
+		free(buf);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -677,6 +833,10 @@ int main(void)
 		cmocka_unit_test(test_decode_survives_random_garbage),
 		cmocka_unit_test(test_encode_rejects_invalid_records),
 		cmocka_unit_test(test_etag_changes_when_any_field_changes),
+		cmocka_unit_test(test_file_record_version_1_is_unchanged_and_readable),
+		cmocka_unit_test(test_file_record_version_2_appends_the_mtime),
+		cmocka_unit_test(test_file_record_version_2_roundtrips_and_keeps_the_etag),
+		cmocka_unit_test(test_file_record_version_2_rejects_bad_encodings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
