@@ -223,6 +223,8 @@ static void pipe_state_format(const mgr_reg_entry *e, textbuf *out)
 		textbuf_puts(out, " skipped 1");
 	if (p->timed_out)
 		textbuf_puts(out, " timed_out 1");
+	if (p->pending)
+		textbuf_puts(out, " pending 1");
 	textbuf_puts(out, "\n");
 	if (p->log.len)
 		textbuf_append(out, p->log.data, p->log.len);
@@ -259,6 +261,12 @@ static void pipe_state_parse(mgr_reg_entry *e, const char *text)
 	p->skipped = sk && (!nl || sk < nl);
 	const char *to = strstr(text, " timed_out 1");
 	p->timed_out = to && (!nl || to < nl);
+	/* An activation the previous daemon had not run (or not finished). */
+	const char *pe = strstr(text, " pending 1");
+	if (pe && (!nl || pe < nl)) {
+		p->pending = true;
+		p->pending_since = p->due = now_ns();
+	}
 	if (nl)
 		textbuf_puts(&p->log, nl + 1);
 }
@@ -719,7 +727,6 @@ void mgr_pipelines_notify(mgr *m, const char *platform)
 		if (w[i].ok) {
 			p->input = w[i].fp;
 			p->has_input = true;
-			mgr_registry_save_locked(&ps->reg, &p->base);
 		}
 		if (!p->pending) {
 			p->pending = true;
@@ -732,6 +739,7 @@ void mgr_pipelines_notify(mgr *m, const char *platform)
 			int64_t due = now + debounce, cap = p->pending_since + 5 * debounce;
 			p->due = due < cap ? due : cap;
 		}
+		mgr_registry_save_locked(&ps->reg, &p->base);   /* the fingerprint, and pending */
 		mgr_log(MGR_LOG_INFO, "pipeline %s activated: its source %s/%s/%s changed", p->base.name,
 			platform, p->def.db, p->def.table);
 		any = true;
