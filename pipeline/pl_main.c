@@ -829,6 +829,11 @@ int main(int argc, char **argv)
 		free(r);
 		return PL_EXIT_USAGE;
 	}
+	if (r->has_since && r->def.op != PL_OP_PREDICT) {
+		fprintf(stderr, PROG ": --since is for predict pipelines\n");
+		free(r);
+		return PL_EXIT_USAGE;
+	}
 	st = resolve_paths(r, opt_mount, opt_state);
 	if (st != PL_EXIT_OK) {
 		free(r);
