@@ -8,7 +8,9 @@
 #       unchanged" in its status and log;
 #   (d) a pipeline over its time limit is killed and recorded failed, while
 #       another pipeline activated with it runs (two workers);
-#   (e) the state survives a remount.
+#   (e) the state survives a remount;
+#   (f) a predict pipeline's first run scores every partition, or with
+#       `since` (or --since) only what came after a snapshot.
 # The daemon runs a wrapper as metafs-pipeline (METAFS_PIPELINE): it notes
 # each run in a file, sleeps for a pipeline named slow*, prints for count*
 # and quick*, and runs the real metafs-pipeline for the others.
@@ -188,5 +190,33 @@ assert_match "(e) the failed run survives a remount" $'(^|\n)failed(\n|$)' "$(ca
 assert_eq "(e) the run counts survive a remount" "1 2" "$(runs count) $(runs trainer)"
 settle
 assert_eq "(e) a remount runs nothing" "1 2 1" "$(runs count) $(runs trainer) $(runs quick)"
+
+# ---------------------------------------------------------------- (f) what predict's first run scores
+# by hand, with the model the train pipeline wrote: 40 rows a file
+SNAP=$(awk '$1 == "snapshot" {print $2}' "$L/sales/orders/.refresh")
+assert_ok "(f) a new partition of warehouse.sales.orders" commit orders 04 part-0.csv
+# mkpredict NAME [SINCE]: a predict definition with its own state
+mkpredict() {
+	printf '[pipeline]\nname = %s\nsource = lake/sales/orders\noperation = predict\nfeatures = x, y\n' "$1"
+	printf 'state = %s\nmodel = %s\n' "$PST/$1" "$PST/trainer/model.json"
+	[ -z "${2:-}" ] || printf 'since = %s\n' "$2"
+}
+mkpredict p_all >"$MF_TMP/p_all.ini"
+mkpredict p_since "$SNAP" >"$MF_TMP/p_since.ini"
+mkpredict p_over "$SNAP" >"$MF_TMP/p_over.ini"
+mf_run "$REAL_PIPELINE" --mount "$M" "$MF_TMP/p_all.ini"
+assert_match "(f) without since, the first run scores every row" "p_all — 280 rows scored" "$MF_OUT"
+mf_run "$REAL_PIPELINE" --mount "$M" "$MF_TMP/p_since.ini"
+assert_match "(f) with since = the snapshot before, the first run scores the new partition only" \
+	"p_since — 40 rows scored" "$MF_OUT"
+mf_run "$REAL_PIPELINE" --mount "$M" "$MF_TMP/p_since.ini"
+assert_match "(f) the next run continues from the recorded snapshot" "p_since: nothing new since snapshot" "$MF_OUT"
+mf_run "$REAL_PIPELINE" --mount "$M" --since all "$MF_TMP/p_over.ini"
+assert_match "(f) --since all overrides the key" "p_over — 280 rows scored" "$MF_OUT"
+mf_run "$REAL_PIPELINE" --mount "$M" --since "$SNAP" "$MF_TMP/p_over.ini"
+assert_match "(f) --since N overrides the recorded snapshot" "p_over — 40 rows scored" "$MF_OUT"
+mf_run "$REAL_PIPELINE" --mount "$M" --since 3 "$MF_TMP/trainer.ini"
+assert_eq "(f) --since is refused for a train pipeline" "2" "$MF_RC"
+assert_match "(f) ... saying so" "--since is for predict pipelines" "$MF_OUT"
 
 mf_finish
