@@ -30,6 +30,17 @@ mf_init --platform warehouse --platform lake --platform edge
 sed -i 's/^\[metafs\]$/[metafs]\npipeline_debounce_ms = 1500\npipeline_workers = 2\npipeline_timeout = 600/' "$H/metafs.ini"
 grep -q '^pipeline_debounce_ms = 1500' "$H/metafs.ini" ||
 	printf '[metafs]\npipeline_debounce_ms = 1500\npipeline_workers = 2\npipeline_timeout = 600\n' >>"$H/metafs.ini"
+# metafs.ini's pipeline keys are checked when the daemon starts
+for bad in "pipeline_workers = 0" "pipeline_timeout = soon" "pipeline_debounce_ms = -1"; do
+	rm -rf "$MF_TMP/badhome"
+	"$METAFS" init "$MF_TMP/badhome" >/dev/null 2>&1
+	printf '[metafs]\n%s\n' "$bad" >>"$MF_TMP/badhome/metafs.ini"
+	mkdir -p "$MF_TMP/badmnt"
+	mf_register_mount "$MF_TMP/badmnt"   # unmounted at the end should it mount
+	mf_run "$METAFSD" --home "$MF_TMP/badhome" "$MF_TMP/badmnt"
+	assert_ne "metafsd refuses $bad" "0" "$MF_RC"
+	assert_match "... naming the key" "bad ${bad%% *}" "$MF_OUT"
+done
 E=$M/edge
 PST=$MF_TMP/pst
 RUNS=$MF_TMP/runs.log
