@@ -162,6 +162,10 @@ typedef struct mgr_config {
 	size_t memory_per_job;          /* bytes all operators of one job may hold */
 	char spill_dir[PATH_MAX];       /* where operators over their budget spill */
 	bool bad_rows_skip;             /* default policy for malformed rows */
+	/* [metafs] pipeline_* (mgr_pipeline.c) */
+	unsigned pipeline_workers;      /* pipelines run at once (default 2) */
+	double pipeline_timeout;        /* seconds a run may take; 0: no limit (default 3600) */
+	unsigned pipeline_debounce_ms;  /* quiet time after a change before a run (default 1000) */
 	/* [access] */
 	unsigned nadmins;
 	uint32_t admins[MGR_MAX_ADMINS];   /* uids that are superusers besides the daemon's */

@@ -174,6 +174,33 @@ static int config_access(struct config_parse *cp, const char *key, const char *v
 	return config_fail(cp, "unknown key \"%s\" in [access]", key);
 }
 
+/* [metafs] pipeline_workers, pipeline_timeout, pipeline_debounce_ms: how
+ * the daemon runs pipelines (mgr_pipeline.c). */
+static int config_pipeline(struct config_parse *cp, const char *key, const char *value)
+{
+	mgr_config *cfg = cp->cfg;
+	char *end;
+	if (strcmp(key, "pipeline_workers") == 0) {
+		long v = strtol(value, &end, 10);
+		if (end == value || *end || v < 1 || v > 64)
+			return config_fail(cp, "bad pipeline_workers \"%s\" (1 to 64)", value);
+		cfg->pipeline_workers = (unsigned)v;
+	} else if (strcmp(key, "pipeline_timeout") == 0) {
+		double v = strtod(value, &end);
+		if (end == value || (*end && strcmp(end, "s")) || !(v >= 0) || v > 1e7)
+			return config_fail(cp, "bad pipeline_timeout \"%s\" (seconds, 0: none)", value);
+		cfg->pipeline_timeout = v;
+	} else if (strcmp(key, "pipeline_debounce_ms") == 0) {
+		long v = strtol(value, &end, 10);
+		if (end == value || *end || v < 0 || v > 3600000)
+			return config_fail(cp, "bad pipeline_debounce_ms \"%s\" (0 to 3600000)", value);
+		cfg->pipeline_debounce_ms = (unsigned)v;
+	} else {
+		return config_fail(cp, "unknown key \"%s\" in [metafs]", key);
+	}
+	return 1;
+}
+
 static int config_handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct config_parse *cp = user;
@@ -209,6 +236,8 @@ static int config_handler(void *user, const char *section, const char *key, cons
 	}
 	if (strcmp(section, "access") == 0)
 		return config_access(cp, key, value);
+	if (strcmp(section, "metafs") == 0 && strncmp(key, "pipeline_", 9) == 0)
+		return config_pipeline(cp, key, value);
 	if (strcmp(section, "metafs") == 0) {
 		if (strcmp(key, "mapsize") == 0) {
 			if (parse_size(value, &cfg->map_size))
@@ -256,6 +285,9 @@ int mgr_config_load(const char *home, mgr_config *cfg, char *err, size_t errlen)
 	cfg->map_size = DEFAULT_MAP_SIZE;
 	cfg->entry_timeout = DEFAULT_ENTRY_TIMEOUT;
 	cfg->job_workers = 2;
+	cfg->pipeline_workers = 2;
+	cfg->pipeline_timeout = 3600;
+	cfg->pipeline_debounce_ms = 1000;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg->job_threads = ncpu > 0 ? (unsigned)ncpu : 1;
 	/* A job's memory is shared among its operators; memory_per_operator

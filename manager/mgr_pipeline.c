@@ -2,15 +2,27 @@
  * mgr_pipeline.c - pipeline definitions and their activation (see
  * mgr_pipeline.h).
  *
- * One worker thread runs activations one after the other: a pipeline is a
- * separate process that reads through the mount, which this daemon serves
- * from its own FUSE threads, so the worker only waits for it.  Runs of the
- * same pipeline never overlap; an activation that arrives while it runs
- * makes it run once more afterwards, not once per activation.
+ * Activation.  After a sync run that changed its platform, the daemon
+ * computes each of the platform's pipelines' input fingerprint: XXH3-64 of
+ * its source table's partition listing (what .refresh gives, less the
+ * trailer, whose number moves with every event of the source platform)
+ * seeded with the table record's etag.  Only a pipeline whose fingerprint
+ * moved is activated, so a commit to another table or platform runs
+ * nothing.  An activation is due `pipeline_debounce_ms` after the last
+ * change seen (at most five times that after the first), so a burst of
+ * commits gives one run; a run asked for by a read of run is due at once.
+ *
+ * `pipeline_workers` worker threads run the due activations: a pipeline is
+ * a separate process that reads through the mount, which this daemon
+ * serves from its own FUSE threads, so a worker only waits for it, and
+ * kills its process group when its time limit is over.  Runs of the same
+ * pipeline never overlap; an activation that arrives while it runs makes
+ * it run once more afterwards, not once per activation.
  */
 #include "mgr_pipeline.h"
 #include "mgr_int.h"
 #include "mgr_registry.h"
+#include "mgr_sync.h"
 #include "base_prog.h"
 
 #include <errno.h>
@@ -18,6 +30,7 @@
 #include <grp.h>
 #include <ini.h>
 #include <pwd.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,8 +40,12 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #define LOG_KEEP (64 * 1024)   /* bytes of output kept per pipeline */
+#define MAX_WORKERS 64
+/* What metafs-pipeline prints when a train run found its input unchanged. */
+#define SKIPPED_LINE "skipped: input unchanged"
 
 const char *const mgr_pipeline_file_names[MGR_PIPELINE_FILE_COUNT] = {
 	"status", "log", "delivered", "run",
@@ -39,6 +56,7 @@ struct pipe_def {
 	char platform[STORE_NAME_MAX + 1];   /* of its source table */
 	char db[STORE_NAME_MAX + 1], table[STORE_NAME_MAX + 1];
 	bool webhook;
+	double timeout_s;                    /* [pipeline] timeout; < 0: metafs.ini's; 0: none */
 };
 
 struct pipeline {
@@ -47,7 +65,13 @@ struct pipeline {
 	int exit_code;                       /* of the last run; -1: none yet */
 	char last_run[64];
 	uint64_t delivered;
-	bool pending;                        /* activation waiting for the worker */
+	bool pending;                        /* activation waiting for a worker */
+	bool busy;                           /* a worker runs it */
+	int64_t pending_since, due;          /* CLOCK_REALTIME ns: first activation, when it runs */
+	bool has_input;                      /* INPUT is known */
+	uint64_t input;                      /* the fingerprint of the last activation */
+	bool skipped;                        /* the last run found its input unchanged */
+	bool timed_out;                      /* the last run was killed at its time limit */
 	textbuf log;
 	char reason[256];                    /* why the last activation could not run */
 };
@@ -58,15 +82,24 @@ struct mgr_pipes {
 	pthread_mutex_t lock;
 	pthread_cond_t wake, done;
 	mgr_registry reg;                    /* the pipelines, under LOCK; its dir: HOME/manager/pipelines */
-	pthread_t worker;
-	bool running, stopping;
+	pthread_t workers[MAX_WORKERS];
+	unsigned nworkers;
+	bool stopping;
 };
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 /* ---- definitions ------------------------------------------------------------------ */
 
 struct def_scan {
 	char source[PATH_MAX];
 	bool webhook;
+	char timeout[64];
 };
 
 static int def_handler(void *user, const char *section, const char *key, const char *value)
@@ -76,6 +109,8 @@ static int def_handler(void *user, const char *section, const char *key, const c
 		snprintf(d->source, sizeof d->source, "%s", value);
 	if (!strcmp(section, "output") && !strcmp(key, "webhook_url") && value[0])
 		d->webhook = true;
+	if (!strcmp(section, "pipeline") && !strcmp(key, "timeout"))
+		snprintf(d->timeout, sizeof d->timeout, "%s", value);
 	return 1;
 }
 
@@ -84,7 +119,7 @@ static int def_handler(void *user, const char *section, const char *key, const c
 static int def_check(mgr *m, const char *text, size_t len, struct pipe_def *def, char *err,
 		     size_t errlen)
 {
-	struct def_scan d = {{0}, false};
+	struct def_scan d = {{0}, false, {0}};
 	char *copy = strndup(text, len);
 	if (!copy)
 		return -ENOMEM;
@@ -93,6 +128,17 @@ static int def_check(mgr *m, const char *text, size_t len, struct pipe_def *def,
 	if (line) {
 		snprintf(err, errlen, "line %d: not an ini line", line);
 		return -EINVAL;
+	}
+	double timeout = -1;
+	if (d.timeout[0]) {
+		char *end;
+		timeout = strtod(d.timeout, &end);
+		if (end == d.timeout || (*end && strcmp(end, "s")) || !(timeout >= 0) ||
+		    timeout > 1e7) {
+			snprintf(err, errlen, "[pipeline] timeout must be a number of seconds (0: none), "
+					      "not \"%s\"", d.timeout);
+			return -EINVAL;
+		}
 	}
 	char p[STORE_NAME_MAX + 1], db[STORE_NAME_MAX + 1], table[STORE_NAME_MAX + 1];
 	if (!d.source[0] || sscanf(d.source, "%255[^/]/%255[^/]/%255[^/]", p, db, table) != 3) {
@@ -119,6 +165,7 @@ static int def_check(mgr *m, const char *text, size_t len, struct pipe_def *def,
 	snprintf(def->db, sizeof def->db, "%s", db);
 	snprintf(def->table, sizeof def->table, "%s", table);
 	def->webhook = d.webhook;
+	def->timeout_s = timeout;
 	return 0;
 }
 
@@ -167,9 +214,18 @@ static void pipe_assign(mgr_reg_entry *e, const void *def, bool fresh)
 static void pipe_state_format(const mgr_reg_entry *e, textbuf *out)
 {
 	const struct pipeline *p = (const struct pipeline *)e;
-	textbuf_printf(out, "runs %llu delivered %llu exit_code %d last_run %s owner %u:%u\n",
+	textbuf_printf(out, "runs %llu delivered %llu exit_code %d last_run %s owner %u:%u",
 		       (unsigned long long)e->runs, (unsigned long long)p->delivered, p->exit_code,
 		       p->last_run, e->owner.uid, e->owner.gid);
+	if (p->has_input)
+		textbuf_printf(out, " input %016llx", (unsigned long long)p->input);
+	if (p->skipped)
+		textbuf_puts(out, " skipped 1");
+	if (p->timed_out)
+		textbuf_puts(out, " timed_out 1");
+	if (p->pending)
+		textbuf_puts(out, " pending 1");
+	textbuf_puts(out, "\n");
 	if (p->log.len)
 		textbuf_append(out, p->log.data, p->log.len);
 }
@@ -195,6 +251,22 @@ static void pipe_state_parse(mgr_reg_entry *e, const char *text)
 		e->owner.uid = uid;
 		e->owner.gid = gid;
 	}
+	const char *in = strstr(text, " input ");
+	unsigned long long fp;
+	if (in && (!nl || in < nl) && sscanf(in, " input %llx", &fp) == 1) {
+		p->input = fp;
+		p->has_input = true;
+	}
+	const char *sk = strstr(text, " skipped 1");
+	p->skipped = sk && (!nl || sk < nl);
+	const char *to = strstr(text, " timed_out 1");
+	p->timed_out = to && (!nl || to < nl);
+	/* An activation the previous daemon had not run (or not finished). */
+	const char *pe = strstr(text, " pending 1");
+	if (pe && (!nl || pe < nl)) {
+		p->pending = true;
+		p->pending_since = p->due = now_ns();
+	}
 	if (nl)
 		textbuf_puts(&p->log, nl + 1);
 }
@@ -202,8 +274,13 @@ static void pipe_state_parse(mgr_reg_entry *e, const char *text)
 static void pipe_request_locked(mgr_registry *reg, mgr_reg_entry *e)
 {
 	struct mgr_pipes *ps = reg->owner;
-	((struct pipeline *)e)->pending = true;
-	pthread_cond_signal(&ps->wake);
+	struct pipeline *p = (struct pipeline *)e;
+	int64_t now = now_ns();
+	if (!p->pending)
+		p->pending_since = now;
+	p->pending = true;
+	p->due = now;   /* asked for: no debounce */
+	pthread_cond_broadcast(&ps->wake);
 }
 
 static void render_status(const struct pipeline *p, textbuf *out)
@@ -215,6 +292,8 @@ static void render_status(const struct pipeline *p, textbuf *out)
 		       p->base.owner.uid);
 	if (p->exit_code >= 0)
 		textbuf_printf(out, "exit_code: %d\n", p->exit_code);
+	if (p->skipped)
+		textbuf_puts(out, "result: " SKIPPED_LINE "\n");
 	textbuf_printf(out, "runs: %llu\n", (unsigned long long)p->base.runs);
 }
 
@@ -275,9 +354,10 @@ static void pipeline_program(char *out, size_t cap)
 
 /* Run pipeline NAME once as OWNER; its output into OUT; returns its exit
  * code or -errno (-EPERM with the reason in WHY when it cannot run as
- * OWNER). */
+ * OWNER).  With TIMEOUT_S > 0 the process group is killed (SIGKILL) once
+ * that many seconds have passed, and *TIMED_OUT says so. */
 static int run_process(struct mgr_pipes *ps, const char *name, const mgr_principal *owner,
-		       textbuf *out, char *why, size_t whycap)
+		       double timeout_s, bool *timed_out, textbuf *out, char *why, size_t whycap)
 {
 	char prog[PATH_MAX], def[PATH_MAX + 300], state[PATH_MAX + 32], mountenv[PATH_MAX + 16],
 		stateenv[PATH_MAX + 48];
@@ -350,7 +430,9 @@ static int run_process(struct mgr_pipes *ps, const char *name, const mgr_princip
 		return -e;
 	}
 	if (pid == 0) {
-		/* Only the mount, a state directory, and the usual PATH/HOME. */
+		/* Only the mount, a state directory, and the usual PATH/HOME;
+		 * a process group of its own, which a timeout kills whole. */
+		setpgid(0, 0);
 		dup2(fds[1], 1);
 		dup2(fds[1], 2);
 		int null = open("/dev/null", O_RDONLY);
@@ -380,14 +462,39 @@ static int run_process(struct mgr_pipes *ps, const char *name, const mgr_princip
 		fprintf(stderr, "metafsd: cannot run %s: %s\n", prog, strerror(errno));
 		_exit(127);
 	}
+	setpgid(pid, pid);   /* also here: whichever of the two runs first */
 	close(fds[1]);
 	if (statefd >= 0)
 		close(statefd);
 	char buf[4096];
-	ssize_t n;
-	while ((n = read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-		if (n > 0)
-			textbuf_append(out, buf, (size_t)n);
+	int64_t deadline = timeout_s > 0 ? now_ns() + (int64_t)(timeout_s * 1e9) : 0;
+	for (;;) {
+		int wait_ms = -1;
+		if (deadline) {
+			int64_t left = deadline - now_ns();
+			if (left <= 0) {
+				/* Over its time limit: the whole group goes, so no
+				 * child of it keeps the pipe open. */
+				kill(-pid, SIGKILL);
+				kill(pid, SIGKILL);
+				*timed_out = true;
+				break;
+			}
+			wait_ms = left / 1000000 > 1000 ? 1000 : (int)(left / 1000000) + 1;
+		}
+		struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+		int r = poll(&pfd, 1, wait_ms);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r <= 0)
+			continue;
+		ssize_t n = read(fds[0], buf, sizeof buf);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			break;
+		textbuf_append(out, buf, (size_t)n);
+	}
 	close(fds[0]);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -403,6 +510,8 @@ static void run_one(struct mgr_pipes *ps, struct pipeline *p)
 	snprintf(name, sizeof name, "%s", p->base.name);
 	p->base.state = MGR_REG_RUNNING;
 	p->pending = false;
+	p->busy = true;
+	double timeout = p->def.timeout_s >= 0 ? p->def.timeout_s : ps->m->cfg.pipeline_timeout;
 	pthread_mutex_unlock(&ps->lock);
 
 	textbuf out = TEXTBUF_INIT;
@@ -410,7 +519,10 @@ static void run_one(struct mgr_pipes *ps, struct pipeline *p)
 	mgr_principal owner = p->base.owner;
 	uint32_t log_was = mgr_log_set_uid(owner.uid);   /* the run's lines are its owner's */
 	char why[256] = "";
-	int code = run_process(ps, name, &owner, &out, why, sizeof why);
+	bool timed_out = false;
+	int code = run_process(ps, name, &owner, timeout, &timed_out, &out, why, sizeof why);
+	if (timed_out)
+		snprintf(why, sizeof why, "killed after its time limit of %g s", timeout);
 	if (why[0]) {
 		mgr_log(MGR_LOG_WARN, "pipeline %s: %s", name, why);
 		textbuf_printf(&out, "metafsd: %s\n", why);
@@ -424,9 +536,19 @@ static void run_one(struct mgr_pipes *ps, struct pipeline *p)
 	snprintf(p->reason, sizeof p->reason, "%s", why);
 	p->exit_code = code;
 	p->base.runs++;
-	if (code == 0 && p->def.webhook)
+	p->busy = false;
+	p->timed_out = timed_out;
+	/* A train run that found its input unchanged says so on a line of
+	 * its own, "NAME: skipped: input unchanged ...", and sends nothing. */
+	p->skipped = false;
+	for (const char *s = out.data; code == 0 && s && (s = strstr(s, ": " SKIPPED_LINE)); s++) {
+		const char *eol = s + 2 + strlen(SKIPPED_LINE);
+		if (*eol == '\n' || *eol == ' ' || *eol == '\0')
+			p->skipped = true;
+	}
+	if (code == 0 && p->def.webhook && !p->skipped)
 		p->delivered++;
-	p->base.state = code == 0 ? MGR_REG_IDLE : MGR_REG_FAILED;
+	p->base.state = code == 0 && !timed_out ? MGR_REG_IDLE : MGR_REG_FAILED;
 	snprintf(p->last_run, sizeof p->last_run, "%s", when);
 	textbuf_printf(&p->log, "== %s exit %d (%.3f s)\n", when, code, (double)(store_now_ns() - t0) / 1e9);
 	if (out.len)
@@ -439,6 +561,7 @@ static void run_one(struct mgr_pipes *ps, struct pipeline *p)
 	textbuf_free(&out);
 	mgr_registry_save_locked(&ps->reg, &p->base);
 	pthread_cond_broadcast(&ps->done);
+	pthread_cond_broadcast(&ps->wake);   /* an activation that waited for this run */
 }
 
 static void *worker_main(void *arg)
@@ -447,17 +570,65 @@ static void *worker_main(void *arg)
 	pthread_mutex_lock(&ps->lock);
 	while (!ps->stopping) {
 		struct pipeline *next = NULL;
-		for (uint32_t i = 0; i < ps->reg.n && !next; i++)
-			if (!pipe_at(ps, i)->base.deleted && pipe_at(ps, i)->pending)
-				next = pipe_at(ps, i);
-		if (next)
+		int64_t now = now_ns(), wake = INT64_MAX;
+		for (uint32_t i = 0; i < ps->reg.n && !next; i++) {
+			struct pipeline *p = pipe_at(ps, i);
+			if (p->base.deleted || !p->pending || p->busy)
+				continue;
+			if (p->due <= now)
+				next = p;
+			else if (p->due < wake)
+				wake = p->due;
+		}
+		if (next) {
 			run_one(ps, next);
-		else
+		} else if (wake == INT64_MAX) {
 			pthread_cond_wait(&ps->wake, &ps->lock);
+		} else {
+			struct timespec ts = {(time_t)(wake / 1000000000LL), (long)(wake % 1000000000LL)};
+			pthread_cond_timedwait(&ps->wake, &ps->lock, &ts);
+		}
 	}
 	pthread_mutex_unlock(&ps->lock);
 	return NULL;
 }
+
+/* The input fingerprint of a pipeline on DB.TABLE of PLATFORM (see the top
+ * of this file); -errno when the table cannot be read.  Takes no lock of
+ * this file. */
+static int input_fingerprint(mgr *m, const char *platform, const char *db, const char *table,
+			     uint64_t *fp)
+{
+	mgr_platform *pl = mgr_platform_find(m, platform);
+	if (!pl)
+		return -ENOENT;
+	store_txn *txn = NULL;
+	store_table t = {0};
+	int rc = store_read_begin(pl->store, &txn);
+	if (rc == 0)
+		rc = store_table_get(txn, db, table, &t);
+	store_abort(txn);
+	if (rc) {
+		store_table_clear(&t);
+		return rc;
+	}
+	textbuf list = TEXTBUF_INIT;
+	size_t len = 0;
+	if (mgr_refresh(m, pl, &t, 0, &list) == 0 && list.data) {
+		/* Less the trailer, "snapshot N": the last line. */
+		len = list.len;
+		if (len && list.data[len - 1] == '\n')
+			len--;
+		while (len && list.data[len - 1] != '\n')
+			len--;
+	}
+	*fp = XXH3_64bits_withSeed(list.data ? list.data : "", len, t.etag);
+	textbuf_free(&list);
+	store_table_clear(&t);
+	return 0;
+}
+
+/* ---- the interface ------------------------------------------------------------------ */
 
 /* ---- the interface ------------------------------------------------------------------ */
 
@@ -477,10 +648,19 @@ int mgr_pipelines_start(mgr *m, const char *mountpoint)
 		rc = mgr_registry_load(&ps->reg);
 	if (rc)
 		return rc;
-	if (pthread_create(&ps->worker, NULL, worker_main, ps))
-		return -EAGAIN;
-	ps->running = true;
-	return 0;
+	unsigned want = m->cfg.pipeline_workers ? m->cfg.pipeline_workers : 2;
+	if (want > MAX_WORKERS)
+		want = MAX_WORKERS;
+	pthread_mutex_lock(&ps->lock);
+	for (unsigned i = 0; i < want; i++) {
+		if (pthread_create(&ps->workers[i], NULL, worker_main, ps)) {
+			rc = -EAGAIN;
+			break;
+		}
+		ps->nworkers++;
+	}
+	pthread_mutex_unlock(&ps->lock);
+	return rc;
 }
 
 void mgr_pipelines_stop(mgr *m)
@@ -493,8 +673,8 @@ void mgr_pipelines_stop(mgr *m)
 	pthread_cond_broadcast(&ps->wake);
 	pthread_cond_broadcast(&ps->done);
 	pthread_mutex_unlock(&ps->lock);
-	if (ps->running)
-		pthread_join(ps->worker, NULL);
+	for (unsigned i = 0; i < ps->nworkers; i++)
+		pthread_join(ps->workers[i], NULL);
 	mgr_registry_fini(&ps->reg);
 	pthread_mutex_destroy(&ps->lock);
 	pthread_cond_destroy(&ps->wake);
@@ -503,21 +683,71 @@ void mgr_pipelines_stop(mgr *m)
 	m->pipes = NULL;
 }
 
+struct watched {
+	uint32_t id;
+	char db[STORE_NAME_MAX + 1], table[STORE_NAME_MAX + 1];
+	uint64_t fp;
+	bool ok;
+};
+
 void mgr_pipelines_notify(mgr *m, const char *platform)
 {
 	struct mgr_pipes *ps = m->pipes;
 	if (!ps)
 		return;
+	/* The platform's pipelines, then their fingerprints without the lock
+	 * (they read the stores), then the activations under it. */
+	pthread_mutex_lock(&ps->lock);
+	uint32_t n = 0;
+	struct watched *w = calloc(ps->reg.n ? ps->reg.n : 1, sizeof *w);
+	for (uint32_t i = 0; w && i < ps->reg.n; i++) {
+		struct pipeline *p = pipe_at(ps, i);
+		if (p->base.deleted || strcmp(p->def.platform, platform))
+			continue;
+		w[n].id = p->base.id;
+		snprintf(w[n].db, sizeof w[n].db, "%s", p->def.db);
+		snprintf(w[n].table, sizeof w[n].table, "%s", p->def.table);
+		n++;
+	}
+	pthread_mutex_unlock(&ps->lock);
+	if (!w)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		w[i].ok = input_fingerprint(m, platform, w[i].db, w[i].table, &w[i].fp) == 0;
 	pthread_mutex_lock(&ps->lock);
 	bool any = false;
-	for (uint32_t i = 0; i < ps->reg.n; i++)
-		if (!pipe_at(ps, i)->base.deleted && !strcmp(pipe_at(ps, i)->def.platform, platform)) {
-			pipe_at(ps, i)->pending = true;
-			any = true;
+	int64_t now = now_ns(), debounce = (int64_t)m->cfg.pipeline_debounce_ms * 1000000LL;
+	for (uint32_t i = 0; i < n; i++) {
+		struct pipeline *p = (struct pipeline *)mgr_registry_get_locked(&ps->reg, w[i].id);
+		if (!p || strcmp(p->def.db, w[i].db) || strcmp(p->def.table, w[i].table))
+			continue;
+		/* A table that cannot be read activates: the run says why. */
+		if (w[i].ok && p->has_input && p->input == w[i].fp)
+			continue;
+		if (w[i].ok) {
+			p->input = w[i].fp;
+			p->has_input = true;
 		}
+		if (!p->pending) {
+			p->pending = true;
+			p->pending_since = now;
+			p->due = now + debounce;
+		} else if (p->due > now) {
+			/* Still gathering: wait for the burst to end, but not
+			 * more than five debounce periods after its first
+			 * change. */
+			int64_t due = now + debounce, cap = p->pending_since + 5 * debounce;
+			p->due = due < cap ? due : cap;
+		}
+		mgr_registry_save_locked(&ps->reg, &p->base);   /* the fingerprint, and pending */
+		mgr_log(MGR_LOG_INFO, "pipeline %s activated: its source %s/%s/%s changed", p->base.name,
+			platform, p->def.db, p->def.table);
+		any = true;
+	}
 	if (any)
-		pthread_cond_signal(&ps->wake);
+		pthread_cond_broadcast(&ps->wake);
 	pthread_mutex_unlock(&ps->lock);
+	free(w);
 }
 
 int mgr_pipeline_define_as(mgr *m, const mgr_principal *who, const char *name, const char *text,
@@ -528,9 +758,23 @@ int mgr_pipeline_define_as(mgr *m, const mgr_principal *who, const char *name, c
 	if (!ps)
 		return -ENOTSUP;
 	int rc = mgr_registry_define(&ps->reg, who, name, text, len, &def, err, errlen);
-	if (rc == 0)
-		mgr_log(MGR_LOG_INFO, "pipeline %s defined on %s", name, def.platform);
-	return rc;
+	if (rc)
+		return rc;
+	mgr_log(MGR_LOG_INFO, "pipeline %s defined on %s", name, def.platform);
+	/* What it reads now is its baseline: only a later change activates it. */
+	uint64_t fp;
+	if (input_fingerprint(m, def.platform, def.db, def.table, &fp) == 0) {
+		pthread_mutex_lock(&ps->lock);
+		struct pipeline *p = (struct pipeline *)mgr_registry_find_locked(&ps->reg, name);
+		if (p && !strcmp(p->def.db, def.db) && !strcmp(p->def.table, def.table) &&
+		    !strcmp(p->def.platform, def.platform)) {
+			p->input = fp;
+			p->has_input = true;
+			mgr_registry_save_locked(&ps->reg, &p->base);
+		}
+		pthread_mutex_unlock(&ps->lock);
+	}
+	return 0;
 }
 
 int mgr_pipeline_delete(mgr *m, const char *name)

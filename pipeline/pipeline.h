@@ -71,6 +71,9 @@ typedef struct pl_def {
 	char mount[PATH_MAX];         /* the `mount` key ("" when not set) */
 	char state[PATH_MAX];         /* the `state` key, absolute ("" when not set) */
 	char model[PATH_MAX];         /* as written; default "model.json" */
+	bool has_since;               /* the `since` key is set */
+	uint64_t since;               /* predict: the first run reads what came after it (0: all) */
+	double timeout;               /* the daemon's time limit, seconds (-1: not set, 0: none) */
 
 	/* [xgboost]: every key except num_round and holdout, in file order */
 	pl_param params[PL_MAX_XGB_PARAMS];

@@ -203,6 +203,31 @@ static int on_pipeline(struct parse *p, const char *name, const char *value)
 			return fail(p, "key 'threshold': '%s' is not a number", value);
 		return 1;
 	}
+	if (strcmp(name, "since") == 0) {
+		/* predict: where a run without a recorded snapshot starts */
+		char *end;
+
+		if (strcmp(value, "all") == 0) {
+			d->since = 0;
+		} else {
+			errno = 0;
+			d->since = strtoull(value, &end, 10);
+			if (errno || end == value || *end || value[0] == '-')
+				return fail(p, "key 'since': '%s' is not all or a snapshot number", value);
+		}
+		d->has_since = true;
+		return 1;
+	}
+	if (strcmp(name, "timeout") == 0) {
+		/* the daemon's time limit for a run: seconds, 0 for none */
+		char *end;
+
+		d->timeout = strtod(value, &end);
+		if (end == value || (*end && strcmp(end, "s") != 0) || !(d->timeout >= 0) ||
+		    d->timeout > 1e7)
+			return fail(p, "key 'timeout': '%s' is not a number of seconds", value);
+		return 1;
+	}
 	if (strcmp(name, "mount") == 0)
 		COPY_KEY(mount);
 	if (strcmp(name, "state") == 0) {
@@ -354,6 +379,7 @@ static void def_defaults(pl_def *d, const char *file)
 		d->name[n] = '\0';
 	}
 	d->threshold = 0.5;
+	d->timeout = -1;
 	strcpy(d->model, "model.json");
 	strcpy(d->objective, "binary:logistic");
 	d->num_round = 50;
@@ -411,6 +437,10 @@ int pl_def_parse(const char *file, const char *text, size_t len, pl_def *def, ch
 	}
 	if (def->op == PL_OP_TRAIN && def->label[0] == '\0') {
 		snprintf(err, errlen, "%s: missing key 'label' in [pipeline] (train needs it)", file);
+		return -EINVAL;
+	}
+	if (def->has_since && def->op != PL_OP_PREDICT) {
+		snprintf(err, errlen, "%s: key 'since' is for predict pipelines", file);
 		return -EINVAL;
 	}
 	if (def->webhook_token[0] != '\0' && def->webhook_token_file[0] != '\0') {

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <xxhash.h>
 
 #include "base_fs.h"
 #include "base_path.h"
@@ -43,19 +44,29 @@ struct run {
 	pl_dataset ds;
 	pl_message msg;
 	uint64_t last;                /* the recorded snapshot (0: none) */
+	bool force;                   /* --force: train even when the input is unchanged */
+	bool has_since;               /* --since given */
+	uint64_t since;               /* --since N (0: all) */
+	uint64_t input;               /* train: the input snapshot's hash (see input_hash) */
 	char err[PL_ERR_MAX];
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: " PROG " [--mount DIR] [--state DIR] [--dry-run] [--verbose] DEFINITION.ini\n"
+		"usage: " PROG " [--mount DIR] [--state DIR] [--since N|all] [--force] [--dry-run]\n"
+		"       [--verbose] DEFINITION.ini\n"
 		"       " PROG " --help | --version\n"
 		"Run the pipeline DEFINITION.ini once over a table of a metafs mount:\n"
 		"train or predict with XGBoost, post the result to a webhook.\n"
 		"  --mount DIR   the metafs mount (default: $METAFS_MOUNT, else the 'mount' key)\n"
 		"  --state DIR   the state directory (default: the 'state' key,\n"
 		"                else $METAFS_STATE_DIR/NAME, else ~/.local/state/" PROG "/NAME)\n"
+		"  --since N     predict: score the partitions added or changed after\n"
+		"                snapshot N ('all' or 0: every partition), whatever the\n"
+		"                state records (default: the recorded snapshot, else the\n"
+		"                'since' key, else all)\n"
+		"  --force       train even when the input is unchanged since the last run\n"
 		"  --dry-run     read and compute, print the message; write and send nothing\n"
 		"  --verbose     say what it does on stderr\n"
 		"Exit status: 0 success, 1 the run failed, 2 usage or definition error,\n"
@@ -154,6 +165,67 @@ static int state_record(struct run *r, uint64_t snapshot)
 	return rc;
 }
 
+/* The input snapshot of the last train run that delivered or spooled its
+ * message: STATE/input, 16 hex digits; false when there is none. */
+static bool state_input(const struct run *r, uint64_t *input)
+{
+	char path[PATH_MAX], *text, *end;
+	size_t len;
+	bool ok;
+
+	if (base_path_format(path, sizeof path, "%s/input", r->state) ||
+	    pl_read_file(path, &text, &len) != 0)
+		return false;
+	errno = 0;
+	*input = strtoull(text, &end, 16);
+	ok = errno == 0 && end != text && (*end == '\n' || *end == '\0');
+	free(text);
+	return ok;
+}
+
+static int state_record_input(struct run *r)
+{
+	char path[PATH_MAX], text[32];
+	int rc;
+
+	snprintf(text, sizeof text, "%016llx\n", (unsigned long long)r->input);
+	rc = base_path_format(path, sizeof path, "%s/input", r->state);
+	if (rc == 0)
+		rc = base_fs_file_replace(path, text, strlen(text), BASE_MODE_FILE);
+	if (rc != 0)
+		fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(-rc));
+	return rc;
+}
+
+/* What a train run reads, as one number: XXH3-64 of the definition's text
+ * and of the .refresh listing less its trailer (every partition with its
+ * rows, bytes and etag, which changes with any file of it).  The trailer's
+ * snapshot number moves with every event of the source platform, so it is
+ * left out. */
+static uint64_t input_hash(const struct run *r, const char *listing, size_t len)
+{
+	XXH3_state_t *st = XXH3_createState();
+	char *def = NULL;
+	size_t deflen = 0;
+	uint64_t h;
+
+	if (st == NULL)
+		return 0;
+	if (len && listing[len - 1] == '\n')
+		len--;
+	while (len && listing[len - 1] != '\n')
+		len--;
+	XXH3_64bits_reset(st);
+	if (pl_read_file(r->def.file, &def, &deflen) == 0)
+		XXH3_64bits_update(st, def, deflen);
+	free(def);
+	XXH3_64bits_update(st, "\0", 1);
+	XXH3_64bits_update(st, listing, len);
+	h = XXH3_64bits_digest(st);
+	XXH3_freeState(st);
+	return h;
+}
+
 /* ---- reading ------------------------------------------------------------------------------ */
 
 static int read_mount_file(struct run *r, const char *rel, char **text, size_t *len)
@@ -225,7 +297,13 @@ static int read_refresh(struct run *r)
 	size_t len;
 	int rc = -ENOENT;
 
-	if (r->def.op == PL_OP_PREDICT && (r->last = state_snapshot(r)) != 0) {
+	if (r->def.op == PL_OP_PREDICT) {
+		/* --since, else the recorded snapshot, else the `since` key. */
+		r->last = r->has_since ? r->since : state_snapshot(r);
+		if (!r->has_since && r->last == 0 && r->def.has_since)
+			r->last = r->def.since;
+	}
+	if (r->def.op == PL_OP_PREDICT && r->last != 0) {
 		snprintf(rel, sizeof rel, "%s/.refresh@%llu", r->def.source,
 			 (unsigned long long)r->last);
 		rc = read_mount_file(r, rel, &text, &len);
@@ -248,6 +326,8 @@ static int read_refresh(struct run *r)
 		}
 	}
 	say(r, "read %s", rel);
+	if (r->def.op == PL_OP_TRAIN)
+		r->input = input_hash(r, text, len);
 	rc = pl_refresh_parse(r->def.source, text, len, incremental, &r->refresh, r->err,
 			      sizeof r->err);
 	free(text);
@@ -655,6 +735,18 @@ static int run_pipeline(struct run *r)
 			state_record(r, r->refresh.snapshot);
 		return PL_EXIT_OK;
 	}
+	if (r->def.op == PL_OP_TRAIN && !r->force && !r->dry_run) {
+		uint64_t was;
+
+		if (state_input(r, &was) && was == r->input) {
+			/* The daemon looks for this line ("NAME: skipped: input
+			 * unchanged"): nothing is trained or sent. */
+			printf("%s: skipped: input unchanged (%zu partitions, as at the last run; "
+			       "snapshot %llu)\n", r->def.name, r->refresh.nparts,
+			       (unsigned long long)r->refresh.snapshot);
+			return PL_EXIT_OK;
+		}
+	}
 	pl_dataset_init(&r->ds, r->def.nfeatures);
 	if (pl_dataset_load(r->mount, &r->def, &r->info, &r->refresh, need_label, &r->ds, r->err,
 			    sizeof r->err) != 0) {
@@ -676,6 +768,8 @@ static int run_pipeline(struct run *r)
 		return st;
 	if (state_record(r, r->refresh.snapshot) != 0)
 		return PL_EXIT_FAILED;
+	if (r->def.op == PL_OP_TRAIN && state_record_input(r) != 0)
+		return PL_EXIT_FAILED;
 	return st;
 }
 
@@ -684,6 +778,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"mount", required_argument, NULL, 'm'}, {"state", required_argument, NULL, 's'},
 		{"dry-run", no_argument, NULL, 'n'},     {"verbose", no_argument, NULL, 'v'},
+		{"since", required_argument, NULL, 'S'}, {"force", no_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},        {"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
@@ -697,11 +792,27 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": out of memory\n");
 		return PL_EXIT_FAILED;
 	}
-	while ((c = getopt_long(argc, argv, "m:s:nvhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:s:nvhVS:f", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': opt_mount = optarg; break;
 		case 's': opt_state = optarg; break;
 		case 'n': r->dry_run = true; break;
+		case 'f': r->force = true; break;
+		case 'S': {
+			char *end;
+
+			errno = 0;
+			r->since = strcmp(optarg, "all") == 0 ? 0 : strtoull(optarg, &end, 10);
+			if (strcmp(optarg, "all") != 0 &&
+			    (errno || end == optarg || *end || optarg[0] == '-')) {
+				fprintf(stderr, PROG ": --since: '%s' is not all or a snapshot number\n",
+					optarg);
+				free(r);
+				return PL_EXIT_USAGE;
+			}
+			r->has_since = true;
+			break;
+		}
 		case 'v': r->verbose = true; break;
 		case 'h': usage(stdout); free(r); return PL_EXIT_OK;
 		case 'V': printf(PROG " " METAFS_VERSION "\n"); free(r); return PL_EXIT_OK;
@@ -715,6 +826,11 @@ int main(int argc, char **argv)
 	}
 	if (pl_def_load(argv[optind], &r->def, r->err, sizeof r->err) != 0) {
 		fprintf(stderr, PROG ": %s\n", r->err);
+		free(r);
+		return PL_EXIT_USAGE;
+	}
+	if (r->has_since && r->def.op != PL_OP_PREDICT) {
+		fprintf(stderr, PROG ": --since is for predict pipelines\n");
 		free(r);
 		return PL_EXIT_USAGE;
 	}

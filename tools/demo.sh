@@ -10,12 +10,19 @@
 #   3. a sync rule mirrors it to lake (schema and properties, no partitions);
 #      lake's .refresh lists the source's partitions;
 #   4. two pipeline definitions (train, then predict: XGBoost on the network
-#      metrics, label 'dropped') go into MOUNT/pipelines/; train runs now;
-#   5. a new day of calls lands through the mount and a daily job adds it to
-#      the feature table: the sync and the daemon's activation run the
-#      pipelines, which read lake's tree only and post to a local webhook
-#      receiver (tools/webhook_receiver.py on 127.0.0.1);
-#   6. the messages the receiver got are printed at the end.
+#      metrics, label 'dropped') go into MOUNT/pipelines/; train runs now, on
+#      the six days; predict starts after the snapshot .refresh shows now
+#      (`since`), so it scores what arrives later, not the six days;
+#   5. a new day of calls lands through the mount (which changes ucaas.calls
+#      only: no pipeline runs) and a daily job adds it to the feature table:
+#      the sync and the daemon's activation run both pipelines once, which
+#      read lake's tree only and post to a local webhook receiver
+#      (tools/webhook_receiver.py on 127.0.0.1): train on the seven days,
+#      predict on the new day;
+#   6. the messages the receiver got are printed at the end.  A first run
+#      of the script trains twice (six days, then seven) and scores the new
+#      day once; a run again adds a day, skips the training asked for at
+#      step 4 (its input is unchanged), then trains and scores once more.
 #
 # Without MOUNT/pipelines/ (a daemon without pipeline activation) the script
 # runs metafs-pipeline itself at steps 4 and 5.  The mount and the receiver
@@ -174,6 +181,8 @@ mkdef() {
       printf 'label = dropped\n'
     else
       printf 'id_column = meeting_id\ngroup_by = region\nthreshold = 0.5\n'
+      # the first run scores what comes after this snapshot, not the days trained on
+      printf 'since = %s\n' "$since"
     fi
     printf 'state = %s\nmodel = %s\n' "$abs/state/$name" "$abs/state/call_quality.model.json"
     printf '\n[xgboost]\nobjective = binary:logistic\nmax_depth = 4\neta = 0.3\nnum_round = 50\nseed = 7\nholdout = 0.2\n'
@@ -182,6 +191,7 @@ mkdef() {
   } > "$pdir/$name.ini"
   mkdir -p "$abs/state/$name"
 }
+since=$(awk '$1 == "snapshot" {print $2}' "$lake/ucaas/call_features/.refresh")
 mkdef call_quality_train train
 mkdef call_quality_predict predict
 cat "$pdir/call_quality_predict.ini"
@@ -194,6 +204,7 @@ if [ $activation = 1 ]; then
   cat "$mnt/pipelines/call_quality_train/run"
   cp "$pdir/call_quality_predict.ini" "$mnt/pipelines/call_quality_predict.ini"
   echo "\$ ls $mnt/pipelines"; ls "$mnt/pipelines"
+  train_runs=$(awk '$1 == "runs:" {print $2}' "$mnt/pipelines/call_quality_train/status")
 else
   echo "(no $mnt/pipelines: this daemon does not activate pipelines; running metafs-pipeline here)"
   echo "\$ metafs-pipeline --mount $mnt $pdir/call_quality_train.ini"
@@ -228,7 +239,13 @@ if [ $activation = 1 ]; then
   wait_for 60 "a prediction delivered by the activated pipeline" scored
   wait_for 30 "the predict pipeline's status exit_code 0" \
     grep -Eq 'exit_code[:= ]+0\b' "$mnt/pipelines/call_quality_predict/status"
+  trained_again() {
+    [ "$(awk '$1 == "runs:" {print $2}' "$mnt/pipelines/call_quality_train/status")" -gt "$train_runs" ] &&
+      [ "$(head -n 1 "$mnt/pipelines/call_quality_train/status")" != running ]
+  }
+  wait_for 60 "the train pipeline's activated run" trained_again
   echo "\$ cat $mnt/pipelines/call_quality_predict/status"; cat "$mnt/pipelines/call_quality_predict/status"
+  echo "\$ cat $mnt/pipelines/call_quality_train/status"; cat "$mnt/pipelines/call_quality_train/status"
 else
   echo "\$ metafs-pipeline --mount $mnt $pdir/call_quality_predict.ini"
   "$pipeline" --mount "$mnt" "$pdir/call_quality_predict.ini" ||
@@ -238,6 +255,15 @@ fi
 echo "\$ tail -n 2 $lake/ucaas/call_features/.refresh"; tail -n 2 "$lake/ucaas/call_features/.refresh"
 
 step "what the channel received"
+python3 -c '
+import json, sys
+msgs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def title(m):
+    b = m["body"]
+    return b["head"].get("text", "") if isinstance(b.get("head"), dict) else b.get("text", "").split("\n")[0]
+print("trainings: %d, predictions: %d" % (sum("trained" in title(m) for m in msgs),
+                                          sum("rows scored" in title(m) for m in msgs)))
+' "$demo/webhook.jsonl"
 python3 -c '
 import json, sys
 for l in open(sys.argv[1]):

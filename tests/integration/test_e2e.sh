@@ -59,6 +59,15 @@ RECEIVED=$(sed -n '/^== what the channel received/,$p' "$OUT")
 assert_match "the printed messages carry the token" "Authorization: Bearer demo-token" "$RECEIVED"
 assert_match "the printed messages include the trained model and its AUC" "trained.*AUC[: ]+0?\.[0-9]+" "$(printf "%s" "$RECEIVED" | tr "\n" " ")"
 assert_match "the printed messages include the prediction" "rows scored" "$RECEIVED"
+# One training on the six days (asked for), one on the seven once the new
+# day is in the feature table; the new day of calls alone runs nothing, and
+# the predict pipeline's first run scores the new day only (its `since`).
+assert_match "the demo trains twice and predicts once" "trainings: 2, predictions: 1" "$(grep -F 'trainings:' "$OUT")"
+assert_match "the first training is on six partitions" "snapshot [0-9]+, 6 partitions" \
+	"$(printf "%s" "$RECEIVED" | grep -F 'source: lake/ucaas/call_features' | head -n 1)"
+assert_match "the second training is on seven partitions" "snapshot [0-9]+, 7 partitions" \
+	"$(printf "%s" "$RECEIVED" | grep -F 'source: lake/ucaas/call_features' | sed -n 2p)"
+assert_match "the prediction scores the new day's 5000 rows only" " 5000 rows scored" "$RECEIVED"
 for r in ap-south eu-west sa-east us-east; do
 	assert_match "the prediction has a line for $r" $'\n  [^\n]*'"$r" "$RECEIVED"
 done

@@ -113,6 +113,49 @@ static void test_def_defaults(void **state)
 	assert_int_equal(def.format, PL_FORMAT_FULL);
 	assert_string_equal(def.webhook_url, "");
 	assert_string_equal(def.label, "");
+	assert_false(def.has_since);
+	assert_true(def.since == 0);
+	assert_true(def.timeout == -1);
+}
+
+static void test_def_since_and_timeout(void **state)
+{
+	(void)state;
+	const char *head = "[pipeline]\nsource = lake/a/b\noperation = predict\nfeatures = x\n";
+	char text[512];
+
+	snprintf(text, sizeof text, "%ssince = 41\ntimeout = 90\n", head);
+	assert_int_equal(parse(text), 0);
+	assert_true(def.has_since);
+	assert_true(def.since == 41);
+	assert_true(def.timeout == 90);
+	snprintf(text, sizeof text, "%ssince = all\ntimeout = 2.5s\n", head);
+	assert_int_equal(parse(text), 0);
+	assert_true(def.has_since);
+	assert_true(def.since == 0);
+	assert_true(def.timeout == 2.5);
+	snprintf(text, sizeof text, "%stimeout = 0\n", head);
+	assert_int_equal(parse(text), 0);
+	assert_true(def.timeout == 0);
+	snprintf(text, sizeof text, "%ssince = yesterday\n", head);
+	assert_int_equal(parse(text), -EINVAL);
+	assert_string_equal(err, "/etc/p/call_quality.ini:5: key 'since': 'yesterday' is not all or a "
+				 "snapshot number");
+	snprintf(text, sizeof text, "%ssince = -3\n", head);
+	assert_int_equal(parse(text), -EINVAL);
+	assert_non_null(strstr(err, ":5: key 'since'"));
+	snprintf(text, sizeof text, "%stimeout = soon\n", head);
+	assert_int_equal(parse(text), -EINVAL);
+	assert_string_equal(err, "/etc/p/call_quality.ini:5: key 'timeout': 'soon' is not a number of "
+				 "seconds");
+	snprintf(text, sizeof text, "%stimeout = -1\n", head);
+	assert_int_equal(parse(text), -EINVAL);
+	/* since says where a predict pipeline starts: a train pipeline reads
+	 * every partition */
+	assert_int_equal(parse("[pipeline]\nsource = lake/a/b\noperation = train\nfeatures = x\n"
+			       "label = y\nsince = 4\n"),
+			 -EINVAL);
+	assert_string_equal(err, "/etc/p/call_quality.ini: key 'since' is for predict pipelines");
 }
 
 static void test_def_unknown_key_names_file_line_and_key(void **state)
@@ -278,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_def_parses_the_contract_example),
 		cmocka_unit_test(test_def_passes_xgboost_keys_through_except_num_round_and_holdout),
 		cmocka_unit_test(test_def_defaults),
+		cmocka_unit_test(test_def_since_and_timeout),
 		cmocka_unit_test(test_def_unknown_key_names_file_line_and_key),
 		cmocka_unit_test(test_def_unknown_key_in_output),
 		cmocka_unit_test(test_def_unknown_section_names_it),
