@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """compare.py - compare a metafs job result with the same query's SQLite output.
 
-    compare.py [--ordered] [--bools COL,...] [--rel-tol T] METAFS.csv SQLITE.csv
+    compare.py [--ordered] [--bools COL,...] [--doubles COL,...] [--rel-tol T]
+               METAFS.csv SQLITE.csv
 
 Both files are CSV with a header line (sqlite3 -csv -header omits the header
 when there are no rows; then only the row count is compared).  Exit status 0
@@ -16,11 +17,18 @@ Agreement:
     are equal when |a - b| <= T * max(|a|, |b|) (T = 1e-9 by default), so 3
     and 3.0 agree but 3 and 3.5 do not; anything else compares as text,
     byte for byte (dates, timestamps, strings, true/false).
+  - with --doubles, the tolerance holds in the named columns only: numbers in
+    the other columns (DECIMAL, BIGINT) must be equal exactly, as decimal
+    numbers (1.50 equals 1.5, 0.105 does not equal 0.1050000001); in the
+    named columns a number metafs writes with 6 or more decimal places (a
+    DECIMAL average or quotient, as Spark types them) also agrees when it is
+    the other value rounded to those places (0.050225 and 0.0502246883).
   - SQLite has no boolean type: in the columns named by --bools its 1 and 0
     are read as true and false.  Nothing else is normalised, in particular
     not metafs's side.
 """
 import argparse
+import decimal
 import difflib
 import math
 import re
@@ -104,10 +112,20 @@ def parse_csv(data, path):
     return records
 
 
-def fields_equal(a, b, tol):
+SCALED = re.compile(r"^[+-]?\d*\.(\d{6,})$")
+
+
+def fields_equal(a, b, tol, exact=False, rounded=False):
     if a.text is None or b.text is None:
         return a.text is None and b.text is None
     if a.num is not None and b.num is not None:
+        if exact:
+            return decimal.Decimal(a.text) == decimal.Decimal(b.text)
+        m = SCALED.match(a.text) if rounded else None
+        if m and not math.isnan(b.num):
+            half = decimal.Decimal(5).scaleb(-len(m.group(1)) - 1)
+            if abs(decimal.Decimal(a.text) - decimal.Decimal(repr(b.num))) <= half:
+                return True
         if a.num == b.num:
             return True
         if math.isnan(a.num) or math.isnan(b.num):
@@ -116,8 +134,12 @@ def fields_equal(a, b, tol):
     return a.text == b.text
 
 
-def rows_equal(r, s, tol):
-    return len(r) == len(s) and all(fields_equal(a, b, tol) for a, b in zip(r, s))
+def rows_equal(r, s, tol, exact=None):
+    """exact: None (tolerance everywhere) or the columns compared exactly;
+    the others then also take metafs's rounded decimals (r is metafs's row)."""
+    return len(r) == len(s) and all(
+        fields_equal(a, b, tol, exact is not None and k in exact, exact is not None)
+        for k, (a, b) in enumerate(zip(r, s)))
 
 
 def show_row(r, raw=True):
@@ -128,6 +150,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ordered", action="store_true")
     ap.add_argument("--bools", default="")
+    ap.add_argument("--doubles", default=None)
     ap.add_argument("--rel-tol", type=float, default=1e-9)
     ap.add_argument("metafs")
     ap.add_argument("sqlite")
@@ -168,6 +191,15 @@ def main():
             if k < len(r):
                 r[k] = {"1": "true", "0": "false"}.get(r[k], r[k]) if r[k] is not None else None
 
+    exact = None
+    if a.doubles is not None:
+        doubles = [c for c in a.doubles.split(",") if c]
+        for c in doubles:
+            if c not in mhead:
+                print("compare.py: --doubles column %r is not in the result %s" % (c, mhead))
+                return 2
+        exact = frozenset(k for k, c in enumerate(mhead) if c not in doubles)
+
     mrows = [[Field(x) for x in r] for r in mrows]
     srows = [[Field(x) for x in r] for r in srows]
     for label, rows, width in (("metafs", mrows, len(mhead)), ("sqlite", srows, len(shead or mhead))):
@@ -184,7 +216,7 @@ def main():
     first = None
     ndiff = 0
     for i, (r, s) in enumerate(zip(mrows, srows)):
-        if not rows_equal(r, s, a.rel_tol):
+        if not rows_equal(r, s, a.rel_tol, exact):
             ndiff += 1
             if first is None:
                 first = i
