@@ -223,10 +223,50 @@ static uint32_t exec_hash_find(const exec_hash *h, uint64_t hash, const sql_valu
 		if (!e)
 			return UINT32_MAX;
 		uint32_t it = (uint32_t)e;
-		if ((e & UINT64_C(0xffffffff00000000)) == tag && h->hashes[it - 1] == hash &&
+		if ((e & UINT64_C(0xffffffff00000000)) == tag &&
 		    exec_row_equal(h->keys[it - 1], key, h->nkeys))
 			return it - 1;
 	}
+}
+
+/* Before a batch is looked up in H (a table too large for the cache): load,
+ * for each row, the slot its key hashes to, then the item's key pointer,
+ * then the key, each step as prefetches over the whole batch, so that the
+ * rows' cache misses overlap instead of coming one after the other.  Only
+ * for keys that are plain columns of the row, hashed as they are; anything
+ * else (or a key whose value the evaluation would cast) only makes useless
+ * prefetches. */
+#define EXEC_HASH_PREFETCH_SLOTS ((uint32_t)1 << 17)
+static void exec_hash_prefetch(const exec_hash *h, sql_expr *const *keys, uint32_t nkeys,
+			       const exec_batch *in)
+{
+	static __thread uint64_t hashes[EXEC_BATCH];
+	static __thread uint32_t items[EXEC_BATCH];
+	sql_value key[4];
+	uint32_t n = in->nrows < EXEC_BATCH ? in->nrows : EXEC_BATCH;
+
+	if (h->cap < EXEC_HASH_PREFETCH_SLOTS || nkeys == 0 || nkeys > 4)
+		return;
+	for (uint32_t k = 0; k < nkeys; k++)
+		if (keys[k]->kind != SQL_EXPR_COLUMN || keys[k]->ordinal < 0 ||
+		    (uint32_t)keys[k]->ordinal >= in->ncols)
+			return;
+	for (uint32_t r = 0; r < n; r++) {
+		const sql_value *row = in->v + (size_t)r * in->ncols;
+		for (uint32_t k = 0; k < nkeys; k++)
+			key[k] = row[keys[k]->ordinal];
+		hashes[r] = exec_hash_row(key, nkeys);
+		__builtin_prefetch(&h->slots[(uint32_t)hashes[r] & (h->cap - 1)]);
+	}
+	for (uint32_t r = 0; r < n; r++) {
+		uint64_t e = h->slots[(uint32_t)hashes[r] & (h->cap - 1)];
+		items[r] = (uint32_t)e;
+		if (e)
+			__builtin_prefetch(&h->keys[(uint32_t)e - 1]);
+	}
+	for (uint32_t r = 0; r < n; r++)
+		if (items[r])
+			__builtin_prefetch(h->keys[items[r] - 1]);
 }
 
 /* Add KEY (not present; it must outlive the table) as a new item. */
@@ -1522,6 +1562,8 @@ static int exec_agg_feed(exec_agg *g)
 		if ((rc = exec_pull(n->child[0], &in)) || !in)
 			return rc ? rc : 1;
 		exec_new_scratch(n);
+		if (!g->distinct_node)
+			exec_hash_prefetch(&g->groups, n->plan->groups, g->groups.nkeys, in);
 		for (uint32_t r = 0; r < in->nrows && !rc; r++)
 			rc = exec_agg_consume(g, in->v + (size_t)r * in->ncols);
 	} else {
@@ -2424,6 +2466,7 @@ static int exec_join_next(exec_node *n, exec_batch **out)
 					break;
 				}
 				exec_new_scratch(n);
+				exec_hash_prefetch(&j->table.hash, n->plan->lkeys, n->plan->nkeys, j->in);
 				j->cur.row = 0;
 				j->cur.started = false;
 			}
