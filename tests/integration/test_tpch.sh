@@ -16,12 +16,14 @@
 # the query has an ORDER BY, as sorted rows otherwise; numbers exactly equal
 # except in the columns DuckDB typed DOUBLE (qN.types), which agree within a
 # relative 1e-9 or as metafs's decimal rounding of the value.  A summary line
-# per query follows the checks.
+# per query follows the checks.  A few known pairs first check that the
+# comparator keeps decimals exact and DOUBLE columns within its tolerance.
 #
 # MF_TPCH_MONEY=double loads the money columns as DOUBLE instead of
 # DECIMAL(15,2) (for an engine without DECIMAL); numbers then agree within the
-# tolerance in every column.  MF_TPCH_QUERIES="1 6 14" runs only those queries.  MF_KEEP=1 keeps the
-# temporary directory (data, results).  Needs python3.
+# tolerance in every column.  MF_TPCH_QUERIES="1 6 14" runs only those
+# queries.  MF_KEEP=1 keeps the temporary directory (data, results).  Needs
+# python3.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -42,6 +44,30 @@ case $MONEY in decimal | double) ;; *) mf_skip "MF_TPCH_MONEY is decimal or doub
 
 mf_setup
 DATA=$MF_TMP/data
+
+# ---------------------------------------------------------------- the comparator can fail
+# compare.py --doubles as used below: decimals exact, DOUBLE columns within
+# the tolerance or as metafs's decimal rounding, nothing more.
+cmp_case() { # NAME EXPECTED-STATUS METAFS-TEXT ANSWER-TEXT OPTS...
+	local name=$1 want=$2 rc
+	printf '%s' "$3" >"$MF_TMP/cm.csv"
+	printf '%s' "$4" >"$MF_TMP/ca.csv"
+	python3 "$COMPARE" "${@:5}" "$MF_TMP/cm.csv" "$MF_TMP/ca.csv" >"$MF_TMP/cmp.out" 2>&1
+	rc=$?
+	if [ "$rc" = "$want" ]; then pass "comparator: $name"; else
+		fail "comparator: $name" "exit status $rc, expected $want" "$(cat "$MF_TMP/cmp.out")"
+	fi
+}
+cmp_case "decimals agree whatever their scale" 0 $'s,a\n12.50,0.25\n' $'s,a\n12.5000,0.25\n' --doubles a
+cmp_case "decimals one unit in the last place apart differ" 1 \
+	$'s,a\n491636888.7508,0.25\n' $'s,a\n491636888.7509,0.25\n' --doubles a
+cmp_case "a decimal average rounded to 6 places agrees with the double" 0 \
+	$'s,a\n1,25.284354\n' $'s,a\n1,25.284354021098782\n' --doubles a
+cmp_case "a decimal average off by more than its rounding differs" 1 \
+	$'s,a\n1,25.284355\n' $'s,a\n1,25.284354021098782\n' --doubles a
+cmp_case "a double 1e-6 relative apart differs" 1 $'s,a\n1,0.05022474000000001\n' $'s,a\n1,0.05022469\n' --doubles a
+cmp_case "the rounding rule is for DOUBLE columns only" 1 \
+	$'s,a\n25.284354,1\n' $'s,a\n25.284354021098782,1\n' --doubles a
 OUT=$MF_TMP/results
 mkdir -p "$OUT"
 
