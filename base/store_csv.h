@@ -62,6 +62,30 @@ static inline const char *store_csv_raw(const store_csv *c, const store_csv_fiel
 	return c->data + f->off - (f->quoted ? 1 : 0);
 }
 
+/* Where the unquoted field at P (of data D, N bytes) ends: the first ',' or
+ * LF at or after P, or N.  Eight bytes at a time where the byte order lets
+ * the first match be found from the lowest set bit. */
+static inline size_t store_csv_plain_end(const char *d, size_t p, size_t n)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+	while (p + 8 <= n) {
+		uint64_t w;
+		__builtin_memcpy(&w, d + p, sizeof w);
+		/* A zero byte of C or L is a ',' or LF in W; the lowest flagged
+		 * byte is exact (false flags only come above a true one). */
+		uint64_t c = w ^ (ones * (uint8_t)','), l = w ^ (ones * (uint8_t)'\n');
+		uint64_t m = (((c - ones) & ~c) | ((l - ones) & ~l)) & highs;
+		if (m)
+			return p + ((unsigned)__builtin_ctzll(m) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < n && d[p] != ',' && d[p] != '\n')
+		p++;
+	return p;
+}
+
 /* Split the record at c->pos: 1 at the end of the data; 0 with a record of
  * *NFIELDS fields starting on physical line *START_LINE; -EINVAL for a
  * malformed record (c->why: an unterminated quoted field, which takes the
@@ -125,8 +149,7 @@ static inline int store_csv_next(store_csv *c, uint32_t *nfields, uint64_t *star
 			}
 		} else {
 			size_t s = p;
-			while (p < n && d[p] != ',' && d[p] != '\n')
-				p++;
+			p = store_csv_plain_end(d, p, n);
 			size_t e = p;
 			if (e > s && d[e - 1] == '\r' && (e == n || d[e] == '\n'))
 				e--;

@@ -137,6 +137,24 @@ static uint64_t exec_hash_row(const sql_value *v, uint32_t n)
 static bool exec_row_equal(const sql_value *a, const sql_value *b, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
+		if (a[i].type == b[i].type && !a[i].null && !b[i].null) {
+			/* The common case first: two non-NULL values of one type. */
+			switch (a[i].type) {
+			case SQL_TYPE_BIGINT:
+			case SQL_TYPE_DATE:
+			case SQL_TYPE_TIMESTAMP:
+				if (a[i].u.i != b[i].u.i)
+					return false;
+				continue;
+			case SQL_TYPE_STRING:
+				if (a[i].u.s.len != b[i].u.s.len ||
+				    (a[i].u.s.len && memcmp(a[i].u.s.ptr, b[i].u.s.ptr, a[i].u.s.len)))
+					return false;
+				continue;
+			default:
+				break;
+			}
+		}
 		bool an = a[i].null || a[i].type == SQL_TYPE_NULL;
 		bool bn = b[i].null || b[i].type == SQL_TYPE_NULL;
 		if (an != bn)
@@ -153,7 +171,7 @@ static bool exec_row_equal(const sql_value *a, const sql_value *b, uint32_t n)
 typedef struct exec_hash {
 	uint32_t nkeys;
 	uint32_t n, cap;          /* items; slots (a power of two) */
-	uint32_t *slots;          /* item + 1, 0 for empty */
+	uint64_t *slots;          /* the hash's high 32 bits << 32 | item + 1; 0 for empty */
 	uint64_t *hashes;         /* per item */
 	const sql_value **keys;   /* per item */
 	uint32_t items_cap;
@@ -176,7 +194,7 @@ static uint64_t exec_hash_bytes(const exec_hash *h)
 static int exec_hash_grow(exec_hash *h)
 {
 	uint32_t cap = h->cap ? h->cap * 2 : 1024;
-	uint32_t *slots = calloc(cap, sizeof *slots);
+	uint64_t *slots = calloc(cap, sizeof *slots);
 
 	if (!slots)
 		return -ENOMEM;
@@ -184,7 +202,7 @@ static int exec_hash_grow(exec_hash *h)
 		uint32_t s = (uint32_t)h->hashes[i] & (cap - 1);
 		while (slots[s])
 			s = (s + 1) & (cap - 1);
-		slots[s] = i + 1;
+		slots[s] = (h->hashes[i] & UINT64_C(0xffffffff00000000)) | (i + 1);
 	}
 	free(h->slots);
 	h->slots = slots;
@@ -197,13 +215,58 @@ static uint32_t exec_hash_find(const exec_hash *h, uint64_t hash, const sql_valu
 {
 	if (!h->cap)
 		return UINT32_MAX;
+	/* The slot's copy of the hash's high bits turns most other keys away
+	 * without a look at the item's arrays. */
+	uint64_t tag = hash & UINT64_C(0xffffffff00000000);
 	for (uint32_t s = (uint32_t)hash & (h->cap - 1);; s = (s + 1) & (h->cap - 1)) {
-		uint32_t it = h->slots[s];
-		if (!it)
+		uint64_t e = h->slots[s];
+		if (!e)
 			return UINT32_MAX;
-		if (h->hashes[it - 1] == hash && exec_row_equal(h->keys[it - 1], key, h->nkeys))
+		uint32_t it = (uint32_t)e;
+		if ((e & UINT64_C(0xffffffff00000000)) == tag &&
+		    exec_row_equal(h->keys[it - 1], key, h->nkeys))
 			return it - 1;
 	}
+}
+
+/* Before a batch is looked up in H (a table too large for the cache): load,
+ * for each row, the slot its key hashes to, then the item's key pointer,
+ * then the key, each step as prefetches over the whole batch, so that the
+ * rows' cache misses overlap instead of coming one after the other.  Only
+ * for keys that are plain columns of the row, hashed as they are; anything
+ * else (or a key whose value the evaluation would cast) only makes useless
+ * prefetches. */
+#define EXEC_HASH_PREFETCH_SLOTS ((uint32_t)1 << 17)
+static void exec_hash_prefetch(const exec_hash *h, sql_expr *const *keys, uint32_t nkeys,
+			       const exec_batch *in)
+{
+	static __thread uint64_t hashes[EXEC_BATCH];
+	static __thread uint32_t items[EXEC_BATCH];
+	sql_value key[4];
+	uint32_t n = in->nrows < EXEC_BATCH ? in->nrows : EXEC_BATCH;
+
+	if (h->cap < EXEC_HASH_PREFETCH_SLOTS || nkeys == 0 || nkeys > 4)
+		return;
+	for (uint32_t k = 0; k < nkeys; k++)
+		if (keys[k]->kind != SQL_EXPR_COLUMN || keys[k]->ordinal < 0 ||
+		    (uint32_t)keys[k]->ordinal >= in->ncols)
+			return;
+	for (uint32_t r = 0; r < n; r++) {
+		const sql_value *row = in->v + (size_t)r * in->ncols;
+		for (uint32_t k = 0; k < nkeys; k++)
+			key[k] = row[keys[k]->ordinal];
+		hashes[r] = exec_hash_row(key, nkeys);
+		__builtin_prefetch(&h->slots[(uint32_t)hashes[r] & (h->cap - 1)]);
+	}
+	for (uint32_t r = 0; r < n; r++) {
+		uint64_t e = h->slots[(uint32_t)hashes[r] & (h->cap - 1)];
+		items[r] = (uint32_t)e;
+		if (e)
+			__builtin_prefetch(&h->keys[(uint32_t)e - 1]);
+	}
+	for (uint32_t r = 0; r < n; r++)
+		if (items[r])
+			__builtin_prefetch(h->keys[items[r] - 1]);
 }
 
 /* Add KEY (not present; it must outlive the table) as a new item. */
@@ -222,7 +285,7 @@ static int exec_hash_insert(exec_hash *h, uint64_t hash, const sql_value *key, u
 	uint32_t s = (uint32_t)hash & (h->cap - 1);
 	while (h->slots[s])
 		s = (s + 1) & (h->cap - 1);
-	h->slots[s] = h->n + 1;
+	h->slots[s] = (hash & UINT64_C(0xffffffff00000000)) | (h->n + 1);
 	h->hashes[h->n] = hash;
 	h->keys[h->n] = key;
 	*item = h->n++;
@@ -1499,6 +1562,8 @@ static int exec_agg_feed(exec_agg *g)
 		if ((rc = exec_pull(n->child[0], &in)) || !in)
 			return rc ? rc : 1;
 		exec_new_scratch(n);
+		if (!g->distinct_node)
+			exec_hash_prefetch(&g->groups, n->plan->groups, g->groups.nkeys, in);
 		for (uint32_t r = 0; r < in->nrows && !rc; r++)
 			rc = exec_agg_consume(g, in->v + (size_t)r * in->ncols);
 	} else {
@@ -2410,6 +2475,7 @@ static int exec_join_next(exec_node *n, exec_batch **out)
 					break;
 				}
 				exec_new_scratch(n);
+				exec_hash_prefetch(&j->table.hash, n->plan->lkeys, n->plan->nkeys, j->in);
 				j->cur.row = 0;
 				j->cur.started = false;
 			}

@@ -53,6 +53,7 @@ struct planner {
 	uint32_t next_stage;
 	uint64_t held_estimate_total;   /* sum over holders, for sharing memory_per_job */
 	uint32_t holders;
+	uint64_t level;                 /* share_memory()'s cap on a want; 0: in proportion */
 };
 
 uint64_t sql_plan_estimate_rows(const sql_plan *p)
@@ -239,10 +240,41 @@ static int plan_node(struct planner *pl, sql_plan *p, sql_error *err)
 	return 0;
 }
 
-/* Share memory_per_job among the holders: the floor each, the rest in
- * proportion to their estimates (evenly when every estimate is 0); then
- * cap each at memory_per_operator.  Without memory_per_job (a plan made
- * outside the daemon), each gets its estimate, at least
+/* What a holder asks for when memory_per_job cannot give every holder
+ * that much: twice its estimate (the estimates are guesses; a small build
+ * side that misses its budget by a little spills the whole probe side). */
+static uint64_t holder_want(const sql_plan *p)
+{
+	uint64_t e = p->phys.memory_budget;
+	return e > UINT64_MAX / 2 ? UINT64_MAX : e * 2;
+}
+
+/* The sum over the holders under P of min(want, CAP), saturating. */
+static uint64_t capped_wants(const sql_plan *p, uint64_t cap)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < 2; i++)
+		if (p->child[i]) {
+			uint64_t c = capped_wants(p->child[i], cap);
+			sum = c > UINT64_MAX - sum ? UINT64_MAX : sum + c;
+		}
+	if (holds_rows(p)) {
+		uint64_t w = holder_want(p);
+		w = w < cap ? w : cap;
+		sum = w > UINT64_MAX - sum ? UINT64_MAX : sum + w;
+	}
+	return sum;
+}
+
+/* Share memory_per_job among the holders: the floor each, then the rest:
+ * when it covers every holder's want (holder_want()), in proportion to
+ * their estimates (evenly when every estimate is 0); otherwise filled
+ * from the smallest want up, each holder getting its want or the level
+ * (pl->level) the rest allows, whichever is less: the small ones get what
+ * they need and the large ones, which spill anyway, share what remains.
+ * Then cap each at memory_per_operator.  Without memory_per_job (a plan
+ * made outside the daemon), each gets its estimate, at least
  * UNSHARED_MIN_BUDGET, at most memory_per_operator. */
 static void share_memory(struct planner *pl, sql_plan *p)
 {
@@ -260,6 +292,9 @@ static void share_memory(struct planner *pl, sql_plan *p)
 		uint64_t floors = floor * pl->holders;
 		if (floors >= job) {
 			budget = job / pl->holders;
+		} else if (pl->level) {
+			uint64_t w = holder_want(p);
+			budget = floor + (w < pl->level ? w : pl->level);
 		} else {
 			long double share = pl->held_estimate_total
 				? (long double)p->phys.memory_budget / (long double)pl->held_estimate_total
@@ -277,7 +312,25 @@ int sql_plan_physical(sql_arena *a, const sql_limits *limits, sql_plan *plan, sq
 	(void)a;
 	struct planner pl = {.limits = limits};
 	int rc = plan_node(&pl, plan, err);
-	if (rc == 0)
-		share_memory(&pl, plan);
+	if (rc)
+		return rc;
+	uint64_t job = limits->memory_per_job;
+	uint64_t floor = job / 16 < BUDGET_FLOOR ? job / 16 : BUDGET_FLOOR;
+	if (job && pl.holders && floor * pl.holders < job) {
+		uint64_t avail = job - floor * pl.holders;
+		if (capped_wants(plan, UINT64_MAX) > avail) {
+			/* The highest level whose capped wants fit what is left. */
+			uint64_t lo = 0, hi = avail;
+			while (lo < hi) {
+				uint64_t mid = lo + (hi - lo + 1) / 2;
+				if (capped_wants(plan, mid) <= avail)
+					lo = mid;
+				else
+					hi = mid - 1;
+			}
+			pl.level = lo ? lo : 1;
+		}
+	}
+	share_memory(&pl, plan);
 	return rc;
 }

@@ -252,6 +252,17 @@ static bool sql_read_bigint(const char *s, uint32_t n, int64_t *out)
 	}
 	if (i == n)
 		return false;
+	if (n - i <= 18) {
+		/* Up to 18 digits cannot overflow: no test per digit. */
+		for (; i < n; i++) {
+			unsigned d = (unsigned)(unsigned char)s[i] - '0';
+			if (d > 9)
+				return false;
+			v = v * 10 + d;
+		}
+		*out = neg ? -(int64_t)v : (int64_t)v;
+		return true;
+	}
 	uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
 	for (; i < n; i++) {
 		if (!isdigit((unsigned char)s[i]))

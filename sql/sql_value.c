@@ -384,7 +384,9 @@ static bool sql_dec_scale128(sql_int128 v, unsigned from, unsigned to, unsigned 
 {
 	sql_uint128 m = sql_dec_abs(v);
 
-	if (to >= from) {
+	if (to == from) {
+		/* The common case: no change of scale, only the precision's check. */
+	} else if (to > from) {
 		if (to - from > 38 || __builtin_mul_overflow(m, sql_p10[to - from], &m))
 			return false;
 	} else {
@@ -632,8 +634,44 @@ static void sql_wide_signed_add(bool xn, const sql_wide *x, bool yn, const sql_w
 	}
 }
 
+static int sql_decimal_arith_any(sql_op op, sql_int128 x, unsigned xs, sql_int128 y, unsigned ys,
+				 sql_type t, sql_int128 *out);
+
 int sql_decimal_arith(sql_op op, sql_int128 x, unsigned xs, sql_int128 y, unsigned ys, sql_type t,
 		      sql_int128 *out)
+{
+	/* Operands within 64 bits (nearly every value read from a file): a
+	 * product, or a sum after scaling by at most 10^18, is exact in 128
+	 * bits, no overflow test needed. */
+	if (x >= INT64_MIN && x <= INT64_MAX && y >= INT64_MIN && y <= INT64_MAX) {
+		int64_t x64 = (int64_t)x, y64 = (int64_t)y;
+		unsigned s = xs > ys ? xs : ys;
+		switch (op) {
+		case SQL_OP_MUL:
+			return sql_dec_scale128((sql_int128)x64 * y64, xs + ys, sql_type_scale(t),
+						sql_type_precision(t), out)
+				       ? 0
+				       : -ERANGE;
+		case SQL_OP_ADD:
+		case SQL_OP_SUB:
+			if (s - xs <= 18 && s - ys <= 18) {
+				sql_int128 a = (sql_int128)x64 * (int64_t)sql_p10[s - xs];
+				sql_int128 b = (sql_int128)y64 * (int64_t)sql_p10[s - ys];
+				return sql_dec_scale128(op == SQL_OP_ADD ? a + b : a - b, s,
+							sql_type_scale(t), sql_type_precision(t), out)
+					       ? 0
+					       : -ERANGE;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return sql_decimal_arith_any(op, x, xs, y, ys, t, out);
+}
+
+static int sql_decimal_arith_any(sql_op op, sql_int128 x, unsigned xs, sql_int128 y, unsigned ys,
+				 sql_type t, sql_int128 *out)
 {
 	unsigned s = xs > ys ? xs : ys, ts = sql_type_scale(t), tp = sql_type_precision(t);
 	sql_int128 a, b, r;
@@ -751,6 +789,34 @@ int sql_decimal_parse(const char *s, size_t n, sql_type t, sql_int128 *out)
 	bool neg = false, any = false, point = false;
 	unsigned ts = sql_type_scale(t), tp = sql_type_precision(t);
 
+	{
+		/* The common form first: [-]digits[.digits], at most 18 digits
+		 * and no more fraction digits than the scale: exact in 64 bits,
+		 * nothing to round.  Anything else takes the general path. */
+		const char *p = s;
+		bool fneg = p < end && *p == '-', fpoint = false;
+		uint64_t m = 0;
+		unsigned nd = 0, nf = 0;
+		for (p += fneg; p < end; p++) {
+			unsigned d = (unsigned)(unsigned char)*p - '0';
+			if (d < 10) {
+				m = m * 10 + d;
+				nd++;
+				nf += fpoint;
+			} else if (*p == '.' && !fpoint) {
+				fpoint = true;
+			} else {
+				break;
+			}
+		}
+		if (p == end && nd > 0 && nd <= 18 && nf <= ts && tp <= 38) {
+			sql_uint128 v;
+			if (__builtin_mul_overflow((sql_uint128)m, sql_p10[ts - nf], &v) || v >= sql_p10[tp])
+				return -ERANGE;
+			*out = fneg ? -(sql_int128)v : (sql_int128)v;
+			return 0;
+		}
+	}
 	sql_trim_space(&s, &end);
 	if (s < end && (*s == '-' || *s == '+')) {
 		neg = *s == '-';
