@@ -155,6 +155,7 @@ typedef struct mgr_config {
 	char home[PATH_MAX];
 	size_t map_size;
 	double entry_timeout;           /* seconds */
+	double hidden_grace;            /* seconds a hidden file may stay before repair removes it */
 	/* [jobs] */
 	unsigned job_workers;           /* jobs run at once */
 	unsigned job_threads;           /* worker threads one job may use */
@@ -363,8 +364,26 @@ void mgr_writer_close(mgr_writer *w);
 int mgr_data_open(mgr_platform *p, const char *data_dir, const char *path, int flags, mode_t mode,
 		  uint32_t uid);
 
+/* Remove file NAME of CONTAINER_ID: a data file's record and bytes (see
+ * "dropping"), a hidden file's bytes (it has no record). */
 int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 		  const char *name, store_origin origin);
+/* Hidden files (base_name_hidden: ".f.XXXXXX", "_SUCCESS") are never data
+ * files: a writer of one commits its bytes under its name in the
+ * partition's directory of the data store, with no record and no change
+ * event; a rename of one to a data name is that file's commit (intent,
+ * rename, record: one event); a rename of a data file to a hidden name
+ * drops its record.  The mount knows hidden files by ids kept in memory.
+ * Lookup gives the id of the hidden file NAME of CONTAINER_ID of table T
+ * (one is reserved the first time): 0, or -ENOENT when there is no such
+ * regular file or NAME is not hidden.  Get describes the file known by ID
+ * as a record would (size, owner and times from the bytes); after a rename
+ * over an existing data file, which kept its own id, ID still names that
+ * file (the kernel knows the renamed file by it).  -ENOENT when unknown or
+ * gone. */
+int mgr_hidden_lookup(mgr_platform *p, const store_table *t, uint64_t container_id,
+		      const char *name, uint64_t *id);
+int mgr_hidden_get(mgr_platform *p, uint64_t id, store_file *out);
 /* Rename a data file within one table (containers may differ). */
 int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_container,
 		    const char *from, uint64_t to_container, const char *to,
@@ -403,10 +422,19 @@ typedef struct mgr_job_run_ref {
  * scan commits every few thousand changes; a crash between those commits
  * leaves what was committed, every record true to its bytes, and a repair
  * run again finishes the rest. */
+typedef void mgr_repair_hidden_fn(void *arg, const char *path, double age_s, bool removed);
 typedef struct mgr_repair_stats {
 	uint64_t partitions_added, files_added, files_removed, files_updated;
 	uint64_t files_skipped;
 	uint64_t files_in_commit;
+	/* Hidden files (base_name_hidden) of the table's data directories,
+	 * never registered: those unchanged for longer than the configured
+	 * hidden_grace are removed, the others kept.  ON_HIDDEN, when the
+	 * caller sets it before the call (it is kept; the counts are
+	 * zeroed), is told of each one with its age and what was done. */
+	uint64_t hidden_kept, hidden_removed;
+	mgr_repair_hidden_fn *on_hidden;
+	void *on_hidden_arg;
 } mgr_repair_stats;
 int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_origin origin,
 		     mgr_repair_stats *stats);

@@ -18,6 +18,7 @@
 
 #define DEFAULT_MAP_SIZE ((size_t)64 << 30)
 #define DEFAULT_ENTRY_TIMEOUT 3600.0
+#define DEFAULT_HIDDEN_GRACE 3600.0
 #define DEFAULT_AUDIT_MAX_BYTES ((size_t)64 << 20)
 
 static const char *const reserved_platform_names[] = {"jobs", "sync", "pipelines"};
@@ -218,6 +219,11 @@ static int config_handler(void *user, const char *section, const char *key, cons
 			cfg->entry_timeout = strtod(value, &end);
 			if (end == value || *end || cfg->entry_timeout < 0)
 				return config_fail(cp, "bad entry_timeout \"%s\" (seconds)", value);
+		} else if (strcmp(key, "hidden_grace") == 0) {
+			char *end;
+			cfg->hidden_grace = strtod(value, &end);
+			if (end == value || *end || !(cfg->hidden_grace >= 0))
+				return config_fail(cp, "bad hidden_grace \"%s\" (seconds)", value);
 		} else {
 			return config_fail(cp, "unknown key \"%s\" in [metafs]", key);
 		}
@@ -255,6 +261,7 @@ int mgr_config_load(const char *home, mgr_config *cfg, char *err, size_t errlen)
 	snprintf(file, sizeof file, "%s/metafs.ini", cfg->home);
 	cfg->map_size = DEFAULT_MAP_SIZE;
 	cfg->entry_timeout = DEFAULT_ENTRY_TIMEOUT;
+	cfg->hidden_grace = DEFAULT_HIDDEN_GRACE;
 	cfg->job_workers = 2;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg->job_threads = ncpu > 0 ? (unsigned)ncpu : 1;
