@@ -429,15 +429,17 @@ typedef struct mgr_repair_stats {
 	uint64_t files_in_commit;
 	/* Hidden files (base_name_hidden) of the table's data directories,
 	 * never registered: those unchanged for longer than the configured
-	 * hidden_grace are removed, the others kept.  ON_HIDDEN, when the
-	 * caller sets it before the call (it is kept; the counts are
-	 * zeroed), is told of each one with its age and what was done. */
+	 * hidden_grace are removed, the others kept. */
 	uint64_t hidden_kept, hidden_removed;
-	mgr_repair_hidden_fn *on_hidden;
-	void *on_hidden_arg;
 } mgr_repair_stats;
 int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_origin origin,
 		     mgr_repair_stats *stats);
+/* mgr_table_repair, telling ON_HIDDEN(ARG, ...) of each hidden file found:
+ * its data-store path, its age (seconds since its last change) and whether
+ * it was removed.  ON_HIDDEN may be NULL. */
+int mgr_table_repair_report(mgr_platform *p, const char *db, const char *name,
+			    store_origin origin, mgr_repair_stats *stats,
+			    mgr_repair_hidden_fn *on_hidden, void *arg);
 
 /* ---- renderings of the metadata files (formats in metafs(5)) -------------------- */
 

@@ -539,6 +539,21 @@ static void writer_discard(mgr_writer *w)
 		w->staged = false;
 }
 
+/* Whether NAME is hidden and has no record.  A metastore written before
+ * hidden files were kept apart may hold records of hidden names: those are
+ * dropped and renamed as the data files they were recorded as. */
+static bool hidden_unrecorded(mgr_platform *p, uint64_t container_id, const char *name)
+{
+	if (!base_name_hidden(name))
+		return false;
+	store_txn *txn = NULL;
+	store_file f;
+	bool recorded = store_read_begin(p->store, &txn) == 0 &&
+			store_file_get(txn, container_id, name, &f) == 0;
+	store_abort(txn);
+	return !recorded;
+}
+
 /* The commit of a hidden file: its bytes go in place under its name, durably,
  * with no intent, no record and no change event (see "hidden files"). */
 static int hidden_commit(mgr_writer *w, const char *path)
@@ -595,7 +610,7 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 	txn = NULL;
 	if (rc)
 		goto out;
-	if (base_name_hidden(w->name)) {
+	if (hidden_unrecorded(p, w->container_id, w->name)) {
 		rc = hidden_commit(w, path);
 		goto out;
 	}
@@ -752,7 +767,7 @@ static int hidden_drop(mgr_platform *p, const store_table *t, uint64_t container
 int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 		  const char *name, store_origin origin)
 {
-	if (base_name_hidden(name))
+	if (hidden_unrecorded(p, container_id, name))
 		return hidden_drop(p, t, container_id, name);
 	char path[PATH_MAX];
 	store_txn *txn = NULL;
@@ -991,7 +1006,8 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
 		mgr_log(MGR_LOG_WARN, "refused file name \"%.80s\": %s", to, why);
 		return -EINVAL;
 	}
-	if (base_name_hidden(from) || base_name_hidden(to)) {
+	bool from_hidden = hidden_unrecorded(p, from_container, from);
+	if (from_hidden || base_name_hidden(to)) {
 		char hsrc[PATH_MAX], hdst[PATH_MAX];
 		store_txn *rtxn = NULL;
 		unsigned hlk[2];
@@ -1004,9 +1020,9 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
 			hrc = store_data_path(rtxn, p->data_dir, t, to_container, to, hdst,
 					      sizeof hdst);
 		store_abort(rtxn);
-		if (hrc == 0 && base_name_hidden(from) && base_name_hidden(to))
+		if (hrc == 0 && from_hidden && base_name_hidden(to))
 			hrc = hidden_rename(p, t, from_container, from, to_container, to, hsrc, hdst);
-		else if (hrc == 0 && base_name_hidden(from))
+		else if (hrc == 0 && from_hidden)
 			hrc = hidden_commit_rename(p, t, from_container, from, to_container, to, hsrc,
 						   hdst, origin);
 		else if (hrc == 0)
@@ -1076,6 +1092,8 @@ struct repair {
 	unsigned pending;          /* changes in the open transaction */
 	store_intent *intents;     /* the pending intents as TXN sees them */
 	size_t nintents;
+	mgr_repair_hidden_fn *on_hidden;
+	void *on_hidden_arg;
 };
 
 /* Read the pending intents into R as the open write transaction sees them.
@@ -1163,8 +1181,8 @@ static void repair_hidden(struct repair *r, DIR *d, const char *dir, const char 
 		mgr_log(MGR_LOG_INFO, "repair kept hidden file %s: unchanged for %.0f s, within "
 				      "hidden_grace (%.0f s)", path, age, grace);
 	}
-	if (r->stats->on_hidden)
-		r->stats->on_hidden(r->stats->on_hidden_arg, path, age, removed);
+	if (r->on_hidden)
+		r->on_hidden(r->on_hidden_arg, path, age, removed);
 }
 
 /* Open a directory of the table for the scan, without following symlinks. */
@@ -1384,13 +1402,17 @@ static int repair_level(struct repair *r, uint64_t parent, uint32_t depth, const
 int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_origin origin,
 		     mgr_repair_stats *stats)
 {
-	mgr_repair_hidden_fn *on_hidden = stats->on_hidden;
-	void *on_hidden_arg = stats->on_hidden_arg;
+	return mgr_table_repair_report(p, db, name, origin, stats, NULL, NULL);
+}
+
+int mgr_table_repair_report(mgr_platform *p, const char *db, const char *name,
+			    store_origin origin, mgr_repair_stats *stats,
+			    mgr_repair_hidden_fn *on_hidden, void *arg)
+{
 	memset(stats, 0, sizeof *stats);
-	stats->on_hidden = on_hidden;
-	stats->on_hidden_arg = on_hidden_arg;
 	store_table t = {0};
-	struct repair r = {.p = p, .t = &t, .origin = origin, .stats = stats};
+	struct repair r = {.p = p, .t = &t, .origin = origin, .stats = stats,
+			   .on_hidden = on_hidden, .on_hidden_arg = arg};
 	int rc = store_write_begin(p->store, &r.txn);
 	if (rc == 0)
 		rc = store_table_get(r.txn, db, name, &t);

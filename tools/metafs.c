@@ -268,9 +268,8 @@ static int cmd_repair(int argc, char **argv)
 			       "%llu dropped, %llu replaced files removed\n", spec,
 			       (unsigned long long)istats.finished, (unsigned long long)istats.dropped,
 			       (unsigned long long)istats.removed);
-		stats.on_hidden = repair_report_hidden;
-		stats.on_hidden_arg = NULL;
-		r = mgr_table_repair(p, db, table, STORE_ORIGIN_TOOL, &stats);
+		r = mgr_table_repair_report(p, db, table, STORE_ORIGIN_TOOL, &stats,
+					    repair_report_hidden, NULL);
 		if (r == -EINVAL)
 			fprintf(stderr, "metafs: cannot repair %s.%s.%s: the table has no schema\n", spec, db, table);
 		else if (r)
