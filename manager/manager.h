@@ -384,6 +384,10 @@ int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 int mgr_hidden_lookup(mgr_platform *p, const store_table *t, uint64_t container_id,
 		      const char *name, uint64_t *id);
 int mgr_hidden_get(mgr_platform *p, uint64_t id, store_file *out);
+/* Remove the hidden files (regular files only) directly in DIR, a
+ * directory of P's data store: the drop of an empty partition or table
+ * takes them with it (the mount showed the directory empty). */
+void mgr_hidden_remove_all(mgr_platform *p, const char *dir);
 /* Rename a data file within one table (containers may differ). */
 int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_container,
 		    const char *from, uint64_t to_container, const char *to,

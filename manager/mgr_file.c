@@ -360,6 +360,29 @@ int mgr_hidden_get(mgr_platform *p, uint64_t id, store_file *out)
 	return 0;
 }
 
+void mgr_hidden_remove_all(mgr_platform *p, const char *dir)
+{
+	int fd = mgr_data_open(p, p->data_dir, dir, O_RDONLY | O_DIRECTORY, 0, (uint32_t)getuid());
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (!base_name_hidden(de->d_name) || !strcmp(de->d_name, ".") ||
+		    !strcmp(de->d_name, "..") ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0))
+			mgr_log(MGR_LOG_WARN, "cannot remove hidden file %s/%s: %s", dir, de->d_name,
+				strerror(errno));
+	}
+	closedir(d);
+}
+
 /* Create a new staging file for W, its name in PATH; the fd or -errno. */
 static int staging_create(mgr_writer *w, char *path, size_t cap)
 {

@@ -6,7 +6,7 @@
 # files placed in the partition; repair lists a hidden file and removes it
 # once older than hidden_grace; the pipeline's file set (the mount's listing
 # without hidden names) is the job's; a daemon restart keeps a closed
-# hidden file.
+# hidden file; the drop of a partition takes its hidden files.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -139,5 +139,14 @@ assert_eq "after the restart the partition still records 5 files" "5" "$(files_r
 run_job cnt2 "SELECT count(*) AS n FROM sales.t;"
 assert_eq "after repair a job still counts 10 rows" "n
 10" "$(cat "$M/jobs/cnt2/result" 2>&1)" || note "$STATUS"
+
+# ---------------------------------------------------------------- a drop takes hidden files
+P2=$T/dt=2024-05-02
+mkdir "$P2" || fail "mkdir $P2"
+cp "$SRC/h.csv" "$P2/_SUCCESS" || fail "place _SUCCESS in $P2"
+assert_ok "rmdir of a partition holding only hidden files succeeds" rmdir "$P2"
+assert_not_exists "its directory is gone from the data store" "$DS/sales/t/dt=2024-05-02"
+mkdir "$P2" || fail "mkdir $P2 again"
+assert_not_exists "a partition made again does not find the old hidden file" "$P2/_SUCCESS"
 
 mf_finish
