@@ -67,6 +67,16 @@
  *               leaves the bytes in place and the daemon's start removes
  *               them (the drop was committed), so a listed partition never
  *               holds a data file it does not list.
+ *   hidden    - a file name base_name_hidden() calls hidden (a leading '.'
+ *               or '_': rsync's .f.XXXXXX, vim's .swp, _SUCCESS) is never
+ *               a data file.  Its writer stages and fsyncs like any other,
+ *               and its commit renames the bytes into the partition's
+ *               directory under the hidden name, with no intent, no record
+ *               and no change event; a daemon restart finds them there.  A
+ *               rename of it to a data name is its commit, with the
+ *               protocol of "writing" (intent, rename, record: one event).
+ *               Repair removes hidden files older than hidden_grace; a
+ *               partition's or table's drop removes them.
  *   one name  - a file's commit (intent, rename, record), its drop (record,
  *               unlink) and a rename hold the manager's lock of the file's
  *               name (mgr_file.c, striped by a hash) from their first
