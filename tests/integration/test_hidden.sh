@@ -56,6 +56,19 @@ assert_eq "the swap file reads back" "swap" "$(cat "$P/.x.csv.swp" 2>&1)"
 assert_ok "the swap file is removed at the end" rm "$P/.x.csv.swp"
 assert_not_exists "the swap file is gone" "$P/.x.csv.swp"
 assert_eq "after the save the partition records 4 files" "4" "$(files_recorded)"
+if command -v vim >/dev/null; then
+	before=$(events '/x\.csv$')
+	sh_c 'cd "$1" && HOME="$2" vim -u NONE -N -i NONE -es -c "normal Go9" -c wq x.csv </dev/null' \
+		_ "$P" "$MF_TMP"
+	assert_eq "vim's own save is one event" "1" "$(($(events '/x\.csv$') - before))"
+	assert_eq "vim's save is in place" "7,g
+8,h
+9" "$(cat "$P/x.csv" 2>&1)"
+	sh_c 'printf "7,g\n8,h\n" >"$1/x.csv"' _ "$P"
+	assert_eq "vim leaves no file behind" "4" "$(files_recorded)"
+else
+	note "vim is not installed: only the vim-style save is checked"
+fi
 
 # ---------------------------------------------------------------- Python tempfile + os.replace
 cat >"$MF_TMP/replace.py" <<'EOF'
