@@ -118,6 +118,7 @@ struct hidden_file {
 	const mgr_platform *p;
 	uint64_t table_id, container_id, id;
 	char name[STORE_NAME_MAX + 1];
+	uint32_t uid, gid;          /* its writer's; the daemon's for a file met on disk */
 	bool alias;                 /* renamed onto a data file that kept its own id */
 };
 
@@ -150,7 +151,7 @@ static void hidden_remove_at(size_t i)
 /* Remember that P's hidden file NAME in CONTAINER_ID is known by ID (an
  * alias: that the data file NAME is). */
 static void hidden_remember(const mgr_platform *p, uint64_t table_id, uint64_t container_id,
-			    const char *name, uint64_t id, bool alias)
+			    const char *name, uint64_t id, uint32_t uid, uint32_t gid, bool alias)
 {
 	pthread_mutex_lock(&hidden_lock);
 	long i = hidden_find(p, id, 0, NULL);
@@ -169,7 +170,7 @@ static void hidden_remember(const mgr_platform *p, uint64_t table_id, uint64_t c
 	if (BASE_ARRAY_RESERVE(hidden_files, hidden_cap, nhidden + 1) == 0) {
 		struct hidden_file *h = &hidden_files[nhidden++];
 		*h = (struct hidden_file){.p = p, .table_id = table_id, .container_id = container_id,
-					  .id = id, .alias = alias};
+					  .id = id, .uid = uid, .gid = gid, .alias = alias};
 		snprintf(h->name, sizeof h->name, "%s", name);
 		nhidden_aliases += alias;
 	}
@@ -315,7 +316,7 @@ int mgr_hidden_lookup(mgr_platform *p, const store_table *t, uint64_t container_
 	}
 	store_abort(txn);
 	if (rc == 0)
-		hidden_remember(p, t->id, container_id, name, *id, false);
+		hidden_remember(p, t->id, container_id, name, *id, st.st_uid, st.st_gid, false);
 	return rc;
 }
 
@@ -353,8 +354,8 @@ int mgr_hidden_get(mgr_platform *p, uint64_t id, store_file *out)
 	out->pnode_id = h.container_id;
 	snprintf(out->name, sizeof out->name, "%s", h.name);
 	out->bytes = (uint64_t)st.st_size;
-	out->owner_uid = st.st_uid;
-	out->owner_gid = st.st_gid;
+	out->owner_uid = h.uid;
+	out->owner_gid = h.gid;
 	out->modified_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	out->created_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
 	return 0;
@@ -606,7 +607,7 @@ static int hidden_commit(mgr_writer *w, const char *path)
 		mgr_writer_fail(w, rc);
 		goto out;
 	}
-	hidden_remember(p, w->table_id, w->container_id, w->name, w->id, false);
+	hidden_remember(p, w->table_id, w->container_id, w->name, w->id, w->uid, w->gid, false);
 	w->dirty = false;
 out:
 	names_unlock(lk);
@@ -858,15 +859,15 @@ static int hidden_rename(mgr_platform *p, const store_table *t, uint64_t from_co
 	else if (renameat(sfd, sbase, dfd, dbase))
 		rc = -errno;
 	if (rc == 0) {
-		uint64_t id = 0;
+		struct hidden_file h = {0};
 		pthread_mutex_lock(&hidden_lock);
 		long i = hidden_find(p, 0, from_container, from);
 		if (i >= 0)
-			id = hidden_files[i].id;
+			h = hidden_files[i];
 		pthread_mutex_unlock(&hidden_lock);
 		hidden_forget(p, from_container, from);
-		if (id)
-			hidden_remember(p, t->id, to_container, to, id, false);
+		if (h.id)
+			hidden_remember(p, t->id, to_container, to, h.id, h.uid, h.gid, false);
 	}
 	if (sfd >= 0)
 		close(sfd);
@@ -891,10 +892,16 @@ static int hidden_commit_rename(mgr_platform *p, const store_table *t, uint64_t 
 	int sfd = -1, dfd = -1, fd = -1, rc = 0;
 	struct stat st;
 	uint64_t hidden_id = 0;
+	uint32_t uid = 0, gid = 0;
+	bool known = false;
 	pthread_mutex_lock(&hidden_lock);
 	long i = hidden_find(p, 0, from_container, from);
-	if (i >= 0)
+	if (i >= 0) {
 		hidden_id = hidden_files[i].id;
+		uid = hidden_files[i].uid;
+		gid = hidden_files[i].gid;
+		known = true;
+	}
 	pthread_mutex_unlock(&hidden_lock);
 	if ((sfd = parent_open(p, src, (uint32_t)getuid(), &sbase)) < 0 ||
 	    (dfd = parent_open(p, dst, (uint32_t)getuid(), &dbase)) < 0) {
@@ -909,6 +916,10 @@ static int hidden_commit_rename(mgr_platform *p, const store_table *t, uint64_t 
 	if (!S_ISREG(st.st_mode)) {
 		rc = -ENOENT;
 		goto out;
+	}
+	if (!known) {
+		uid = st.st_uid;
+		gid = st.st_gid;
 	}
 	if (fsync(fd)) {
 		rc = -errno;
@@ -926,7 +937,7 @@ static int hidden_commit_rename(mgr_platform *p, const store_table *t, uint64_t 
 	else if (rc == 0)
 		rc = store_id_reserve(txn, &f.id);
 	store_intent in = {.file_id = f.id, .table_id = t->id, .container_id = to_container,
-			   .bytes = f.bytes, .rows = f.rows, .uid = st.st_uid, .gid = st.st_gid};
+			   .bytes = f.bytes, .rows = f.rows, .uid = uid, .gid = gid};
 	memcpy(in.checksum, f.checksum, sizeof in.checksum);
 	snprintf(in.name, sizeof in.name, "%s", to);
 	if (rc == 0)
@@ -939,10 +950,21 @@ static int hidden_commit_rename(mgr_platform *p, const store_table *t, uint64_t 
 	txn = NULL;
 	if (rc)
 		goto out;
-	if (renameat(sfd, sbase, dfd, dbase) || fsync(dfd) || (sfd != dfd && fsync(sfd))) {
+	if (renameat(sfd, sbase, dfd, dbase)) {
 		rc = -errno;
 		mgr_log(MGR_LOG_ERROR, "cannot move %s into place as %s: %s", src, dst, strerror(-rc));
-		/* The intent stays if the rename happened: the next start finishes it. */
+		/* Nothing moved: the intent goes (a failure leaves it to the start). */
+		if (store_write_begin(p->store, &txn) == 0 && store_intent_clear(txn, f.id) == 0 &&
+		    store_commit(txn) == 0)
+			txn = NULL;
+		goto out;
+	}
+	if (fsync(dfd)) {
+		/* The rename may not survive a crash; the intent stays, and the
+		 * next start records the file if it is in place. */
+		rc = -errno;
+		mgr_log(MGR_LOG_ERROR, "cannot make the rename of %s to %s durable: %s", src, dst,
+			strerror(-rc));
 		goto out;
 	}
 	rc = store_write_begin(p->store, &txn);
@@ -950,8 +972,8 @@ static int hidden_commit_rename(mgr_platform *p, const store_table *t, uint64_t 
 		goto out;
 	f.pnode_id = to_container;
 	snprintf(f.name, sizeof f.name, "%s", to);
-	f.owner_uid = exists ? old.owner_uid : st.st_uid;
-	f.owner_gid = exists ? old.owner_gid : st.st_gid;
+	f.owner_uid = exists ? old.owner_uid : uid;
+	f.owner_gid = exists ? old.owner_gid : gid;
 	f.created_ns = exists ? old.created_ns : 0;
 	f.modified_ns = store_now_ns();
 	rc = store_file_put(txn, &f, origin);
@@ -964,7 +986,7 @@ static int hidden_commit_rename(mgr_platform *p, const store_table *t, uint64_t 
 	if (rc == 0) {
 		hidden_forget(p, from_container, from);
 		if (hidden_id && hidden_id != f.id)
-			hidden_remember(p, t->id, to_container, to, hidden_id, true);
+			hidden_remember(p, t->id, to_container, to, hidden_id, uid, gid, true);
 	}
 out:
 	store_abort(txn);
@@ -1010,7 +1032,7 @@ static int hidden_uncommit_rename(mgr_platform *p, const store_table *t, uint64_
 	if (rc)
 		renameat(dfd, dbase, sfd, sbase);
 	else
-		hidden_remember(p, t->id, to_container, to, f.id, false);
+		hidden_remember(p, t->id, to_container, to, f.id, f.owner_uid, f.owner_gid, false);
 out:
 	if (sfd >= 0)
 		close(sfd);
