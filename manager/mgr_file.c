@@ -177,6 +177,22 @@ static void hidden_remember(const mgr_platform *p, uint64_t table_id, uint64_t c
 	pthread_mutex_unlock(&hidden_lock);
 }
 
+void mgr_hidden_forget_platform(const mgr_platform *p)
+{
+	pthread_mutex_lock(&hidden_lock);
+	for (size_t i = 0; i < nhidden;)
+		if (hidden_files[i].p == p)
+			hidden_remove_at(i);
+		else
+			i++;
+	if (nhidden == 0) {
+		free(hidden_files);
+		hidden_files = NULL;
+		hidden_cap = 0;
+	}
+	pthread_mutex_unlock(&hidden_lock);
+}
+
 static void hidden_forget(const mgr_platform *p, uint64_t container_id, const char *name)
 {
 	pthread_mutex_lock(&hidden_lock);
