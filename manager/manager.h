@@ -126,7 +126,8 @@
  *      takes only the follower's wake_lock (a leaf).  No manager lock of 4
  *      is held across a write transaction.
  *   7. leaves: the log ring (mgr_log.c), the follower's wake_lock, the
- *      exchange key lock (mgr_exchange.c), the store's readers_lock.
+ *      exchange key lock (mgr_exchange.c), the store's readers_lock, the
+ *      table of hidden files' ids (mgr_file.c hidden_lock).
  *
  * Nothing here includes a FUSE header: the fs/ layer maps these int results
  * (0 or a negative errno) to replies.  Reasons for refusals are logged with
