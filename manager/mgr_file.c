@@ -1313,8 +1313,8 @@ static bool repair_only_uncommitted(struct repair *r, uint32_t depth, const char
 	bool only = true;
 	struct dirent *de;
 	while (only && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
+		if (repair_ignored(de->d_name))
+			continue;   /* ".", "..", and hidden files, which are not data */
 		char child[PATH_MAX];
 		mgr_job_run_ref ref;
 		mgr_job_state state;
