@@ -15,3 +15,8 @@ int base_path_format(char *buf, size_t cap, const char *fmt, ...)
 		return -EINVAL;
 	return (size_t)n < cap ? 0 : -ENAMETOOLONG;
 }
+
+bool base_name_hidden(const char *name)
+{
+	return name != NULL && (name[0] == '.' || name[0] == '_');
+}

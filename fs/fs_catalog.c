@@ -6,6 +6,7 @@
  * read-only.
  */
 #include "fs_int.h"
+#include "base_path.h"
 #include "mgr_exchange.h"
 #include "mgr_sync.h"
 
@@ -138,6 +139,10 @@ static int file_load(fs_node *n)
 			n->file.owner_gid = fs_state.gid;
 			n->file.created_ns = n->file.modified_ns = store_now_ns();
 			rc = 0;
+		} else if (mgr_hidden_get(n->p, n->id, &n->file) == 0) {
+			/* A hidden file, closed: its bytes are its only record. */
+			n->size = n->file.bytes;
+			rc = load_container(txn, n->file.pnode_id, n);
 		}
 	}
 	store_abort(txn);
@@ -311,6 +316,10 @@ static int lookup_in_container(fs_node *parent, uint64_t container_id, const cha
 	fuse_ino_t ino;
 	if (rc == -ENOENT && fs_writers_find(0, container_id, name, &ino, NULL))
 		return fs_node_load(ino, child);
+	uint64_t hidden_id;
+	if (rc == -ENOENT && base_name_hidden(name) && parent->have_table &&
+	    mgr_hidden_lookup(parent->p, &parent->table, container_id, name, &hidden_id) == 0)
+		return fs_node_load(fs_ino_of(parent->p, FS_KIND_FILE, hidden_id), child);
 	return rc;
 }
 

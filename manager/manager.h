@@ -67,6 +67,16 @@
  *               leaves the bytes in place and the daemon's start removes
  *               them (the drop was committed), so a listed partition never
  *               holds a data file it does not list.
+ *   hidden    - a file name base_name_hidden() calls hidden (a leading '.'
+ *               or '_': rsync's .f.XXXXXX, vim's .swp, _SUCCESS) is never
+ *               a data file.  Its writer stages and fsyncs like any other,
+ *               and its commit renames the bytes into the partition's
+ *               directory under the hidden name, with no intent, no record
+ *               and no change event; a daemon restart finds them there.  A
+ *               rename of it to a data name is its commit, with the
+ *               protocol of "writing" (intent, rename, record: one event).
+ *               Repair removes hidden files older than hidden_grace; a
+ *               partition's or table's drop removes them.
  *   one name  - a file's commit (intent, rename, record), its drop (record,
  *               unlink) and a rename hold the manager's lock of the file's
  *               name (mgr_file.c, striped by a hash) from their first
@@ -116,7 +126,8 @@
  *      takes only the follower's wake_lock (a leaf).  No manager lock of 4
  *      is held across a write transaction.
  *   7. leaves: the log ring (mgr_log.c), the follower's wake_lock, the
- *      exchange key lock (mgr_exchange.c), the store's readers_lock.
+ *      exchange key lock (mgr_exchange.c), the store's readers_lock, the
+ *      table of hidden files' ids (mgr_file.c hidden_lock).
  *
  * Nothing here includes a FUSE header: the fs/ layer maps these int results
  * (0 or a negative errno) to replies.  Reasons for refusals are logged with
@@ -155,6 +166,7 @@ typedef struct mgr_config {
 	char home[PATH_MAX];
 	size_t map_size;
 	double entry_timeout;           /* seconds */
+	double hidden_grace;            /* seconds a hidden file may stay before repair removes it */
 	/* [jobs] */
 	unsigned job_workers;           /* jobs run at once */
 	unsigned job_threads;           /* worker threads one job may use */
@@ -368,8 +380,30 @@ void mgr_writer_close(mgr_writer *w);
 int mgr_data_open(mgr_platform *p, const char *data_dir, const char *path, int flags, mode_t mode,
 		  uint32_t uid);
 
+/* Remove file NAME of CONTAINER_ID: a data file's record and bytes (see
+ * "dropping"), a hidden file's bytes (it has no record). */
 int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 		  const char *name, store_origin origin);
+/* Hidden files (base_name_hidden: ".f.XXXXXX", "_SUCCESS") are never data
+ * files: a writer of one commits its bytes under its name in the
+ * partition's directory of the data store, with no record and no change
+ * event; a rename of one to a data name is that file's commit (intent,
+ * rename, record: one event); a rename of a data file to a hidden name
+ * drops its record.  The mount knows hidden files by ids kept in memory.
+ * Lookup gives the id of the hidden file NAME of CONTAINER_ID of table T
+ * (one is reserved the first time): 0, or -ENOENT when there is no such
+ * regular file or NAME is not hidden.  Get describes the file known by ID
+ * as a record would (size, owner and times from the bytes); after a rename
+ * over an existing data file, which kept its own id, ID still names that
+ * file (the kernel knows the renamed file by it).  -ENOENT when unknown or
+ * gone. */
+int mgr_hidden_lookup(mgr_platform *p, const store_table *t, uint64_t container_id,
+		      const char *name, uint64_t *id);
+int mgr_hidden_get(mgr_platform *p, uint64_t id, store_file *out);
+/* Remove the hidden files (regular files only) directly in DIR, a
+ * directory of P's data store: the drop of an empty partition or table
+ * takes them with it (the mount showed the directory empty). */
+void mgr_hidden_remove_all(mgr_platform *p, const char *dir);
 /* Rename a data file within one table (containers may differ). */
 int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_container,
 		    const char *from, uint64_t to_container, const char *to,
@@ -418,13 +452,24 @@ typedef struct mgr_job_run_ref {
  * scan commits every few thousand changes; a crash between those commits
  * leaves what was committed, every record true to its bytes, and a repair
  * run again finishes the rest. */
+typedef void mgr_repair_hidden_fn(void *arg, const char *path, double age_s, bool removed);
 typedef struct mgr_repair_stats {
 	uint64_t partitions_added, files_added, files_removed, files_updated;
 	uint64_t files_skipped;
 	uint64_t files_in_commit;
+	/* Hidden files (base_name_hidden) of the table's data directories,
+	 * never registered: those unchanged for longer than the configured
+	 * hidden_grace are removed, the others kept. */
+	uint64_t hidden_kept, hidden_removed;
 } mgr_repair_stats;
 int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_origin origin,
 		     mgr_repair_stats *stats);
+/* mgr_table_repair, telling ON_HIDDEN(ARG, ...) of each hidden file found:
+ * its data-store path, its age (seconds since its last change) and whether
+ * it was removed.  ON_HIDDEN may be NULL. */
+int mgr_table_repair_report(mgr_platform *p, const char *db, const char *name,
+			    store_origin origin, mgr_repair_stats *stats,
+			    mgr_repair_hidden_fn *on_hidden, void *arg);
 
 /* ---- renderings of the metadata files (formats in metafs(5)) -------------------- */
 

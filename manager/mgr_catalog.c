@@ -214,8 +214,10 @@ int mgr_table_drop(mgr_platform *p, const char *db, const char *name, store_orig
 	if (rc)
 		return rc;
 	char path[PATH_MAX];
-	if (path_join(path, sizeof path, p->data_dir, db, name) == 0 && rmdir(path) &&
-	    errno != ENOENT)
+	int joined = path_join(path, sizeof path, p->data_dir, db, name);
+	if (joined == 0)
+		mgr_hidden_remove_all(p, path);
+	if (joined == 0 && rmdir(path) && errno != ENOENT)
 		mgr_log(MGR_LOG_WARN, "dropped table %s.%s.%s but kept its directory %s: %s",
 			p->name, db, name, path, strerror(errno));
 	return 0;
@@ -600,6 +602,8 @@ int mgr_pnode_drop(mgr_platform *p, const store_table *t, uint64_t pnode_id,
 		txn = NULL;
 	}
 	store_abort(txn);
+	if (rc == 0)
+		mgr_hidden_remove_all(p, path);
 	if (rc == 0 && rmdir(path) && errno != ENOENT)
 		mgr_log(MGR_LOG_WARN, "dropped partition but kept its directory %s: %s", path,
 			strerror(errno));

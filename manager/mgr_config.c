@@ -18,6 +18,7 @@
 
 #define DEFAULT_MAP_SIZE ((size_t)64 << 30)
 #define DEFAULT_ENTRY_TIMEOUT 3600.0
+#define DEFAULT_HIDDEN_GRACE 3600.0
 #define DEFAULT_AUDIT_MAX_BYTES ((size_t)64 << 20)
 
 static const char *const reserved_platform_names[] = {"jobs", "sync", "pipelines"};
@@ -247,6 +248,11 @@ static int config_handler(void *user, const char *section, const char *key, cons
 			cfg->entry_timeout = strtod(value, &end);
 			if (end == value || *end || cfg->entry_timeout < 0)
 				return config_fail(cp, "bad entry_timeout \"%s\" (seconds)", value);
+		} else if (strcmp(key, "hidden_grace") == 0) {
+			char *end;
+			cfg->hidden_grace = strtod(value, &end);
+			if (end == value || *end || !(cfg->hidden_grace >= 0))
+				return config_fail(cp, "bad hidden_grace \"%s\" (seconds)", value);
 		} else {
 			return config_fail(cp, "unknown key \"%s\" in [metafs]", key);
 		}
@@ -284,6 +290,7 @@ int mgr_config_load(const char *home, mgr_config *cfg, char *err, size_t errlen)
 	snprintf(file, sizeof file, "%s/metafs.ini", cfg->home);
 	cfg->map_size = DEFAULT_MAP_SIZE;
 	cfg->entry_timeout = DEFAULT_ENTRY_TIMEOUT;
+	cfg->hidden_grace = DEFAULT_HIDDEN_GRACE;
 	cfg->job_workers = 2;
 	cfg->pipeline_workers = 2;
 	cfg->pipeline_timeout = 3600;
@@ -597,8 +604,10 @@ void mgr_close(mgr *m)
 		return;
 	mgr_access_fini(m);
 	mgr_audit_fini(m);
-	for (unsigned i = 0; i < m->nplatforms; i++)
+	for (unsigned i = 0; i < m->nplatforms; i++) {
+		mgr_hidden_forget_platform(&m->platforms[i]);
 		store_close(m->platforms[i].store);
+	}
 	store_close(m->manager_store);
 	if (m->lock_fd >= 0)
 		close(m->lock_fd);   /* releases the lock */

@@ -16,6 +16,8 @@
 #include "mgr_access.h"
 #include "mgr_int.h"
 #include "mgr_job.h"
+#include "base_array.h"
+#include "base_path.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -92,6 +94,112 @@ static void names_unlock(const unsigned idx[2])
 	if (idx[1] != idx[0])
 		pthread_mutex_unlock(&name_locks[idx[1]]);
 	pthread_mutex_unlock(&name_locks[idx[0]]);
+}
+
+/* ---- hidden files ----------------------------------------------------------------
+ *
+ * A file whose name base_name_hidden() calls hidden (".f.XXXXXX", ".x.swp",
+ * "_SUCCESS") is never a data file: it has no record, so no listing, job,
+ * statistic, sync or change event knows it.  Its bytes are staged like any
+ * file's while it is open; a commit (fsync, close) puts them in the
+ * partition's directory of the data store under the hidden name, where a
+ * daemon restart finds them again, and where repair removes them once they
+ * are older than the grace period.  A rename to a data name is that file's
+ * one commit (intent, rename, record: one change event).
+ *
+ * The mount names a file by its store id.  A hidden file has none in the
+ * store, so the ids the mount knows hidden files by are reserved ids kept
+ * here, in memory: a restarted daemon (a new mount) hands out new ones as
+ * it meets the files again.  After a rename over an existing data file the
+ * record keeps that file's id (one change event, not a drop and a create),
+ * and the hidden file's id stays here as an alias of the name, because the
+ * kernel goes on calling the renamed file by it. */
+struct hidden_file {
+	const mgr_platform *p;
+	uint64_t table_id, container_id, id;
+	char name[STORE_NAME_MAX + 1];
+	uint32_t uid, gid;          /* its writer's; the daemon's for a file met on disk */
+	bool alias;                 /* renamed onto a data file that kept its own id */
+};
+
+#define HIDDEN_ALIASES_MAX 1024
+static pthread_mutex_t hidden_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hidden_file *hidden_files;
+static size_t nhidden, hidden_cap, nhidden_aliases;
+
+/* Under hidden_lock: the index of the entry of P with ID, or of
+ * (CONTAINER_ID, NAME) when ID is 0; -1 when there is none. */
+static long hidden_find(const mgr_platform *p, uint64_t id, uint64_t container_id, const char *name)
+{
+	for (size_t i = 0; i < nhidden; i++) {
+		const struct hidden_file *h = &hidden_files[i];
+		if (h->p != p)
+			continue;
+		if (id ? h->id == id
+		       : !h->alias && h->container_id == container_id && !strcmp(h->name, name))
+			return (long)i;
+	}
+	return -1;
+}
+
+static void hidden_remove_at(size_t i)
+{
+	nhidden_aliases -= hidden_files[i].alias;
+	hidden_files[i] = hidden_files[--nhidden];
+}
+
+/* Remember that P's hidden file NAME in CONTAINER_ID is known by ID (an
+ * alias: that the data file NAME is). */
+static void hidden_remember(const mgr_platform *p, uint64_t table_id, uint64_t container_id,
+			    const char *name, uint64_t id, uint32_t uid, uint32_t gid, bool alias)
+{
+	pthread_mutex_lock(&hidden_lock);
+	long i = hidden_find(p, id, 0, NULL);
+	if (i < 0 && !alias)
+		i = hidden_find(p, 0, container_id, name);
+	if (i >= 0) {
+		hidden_remove_at((size_t)i);
+	} else if (alias && nhidden_aliases >= HIDDEN_ALIASES_MAX) {
+		/* The oldest alias goes: the kernel has long looked the name up again. */
+		for (size_t k = 0; k < nhidden; k++)
+			if (hidden_files[k].alias) {
+				hidden_remove_at(k);
+				break;
+			}
+	}
+	if (BASE_ARRAY_RESERVE(hidden_files, hidden_cap, nhidden + 1) == 0) {
+		struct hidden_file *h = &hidden_files[nhidden++];
+		*h = (struct hidden_file){.p = p, .table_id = table_id, .container_id = container_id,
+					  .id = id, .uid = uid, .gid = gid, .alias = alias};
+		snprintf(h->name, sizeof h->name, "%s", name);
+		nhidden_aliases += alias;
+	}
+	pthread_mutex_unlock(&hidden_lock);
+}
+
+void mgr_hidden_forget_platform(const mgr_platform *p)
+{
+	pthread_mutex_lock(&hidden_lock);
+	for (size_t i = 0; i < nhidden;)
+		if (hidden_files[i].p == p)
+			hidden_remove_at(i);
+		else
+			i++;
+	if (nhidden == 0) {
+		free(hidden_files);
+		hidden_files = NULL;
+		hidden_cap = 0;
+	}
+	pthread_mutex_unlock(&hidden_lock);
+}
+
+static void hidden_forget(const mgr_platform *p, uint64_t container_id, const char *name)
+{
+	pthread_mutex_lock(&hidden_lock);
+	long i = hidden_find(p, 0, container_id, name);
+	if (i >= 0)
+		hidden_remove_at((size_t)i);
+	pthread_mutex_unlock(&hidden_lock);
 }
 
 
@@ -171,6 +279,125 @@ static int locate(mgr_platform *p, store_txn *txn, uint64_t table_id, uint64_t c
 		return -ENOENT;
 	*t = obj.table;
 	return store_data_path(txn, p->data_dir, t, container_id, name, path, cap);
+}
+
+/* lstat the data-store file PATH of P without following a symlink below the
+ * data store: 0 for a regular file, -ENOENT for anything else. */
+static int hidden_stat(mgr_platform *p, const char *path, struct stat *st)
+{
+	const char *base;
+	int dfd = parent_open(p, path, (uint32_t)getuid(), &base);
+	if (dfd < 0)
+		return dfd;
+	int rc = fstatat(dfd, base, st, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+	close(dfd);
+	if (rc == 0 && !S_ISREG(st->st_mode))
+		rc = -ENOENT;
+	return rc;
+}
+
+int mgr_hidden_lookup(mgr_platform *p, const store_table *t, uint64_t container_id,
+		      const char *name, uint64_t *id)
+{
+	if (!base_name_hidden(name) || !store_name_valid(name, NULL))
+		return -ENOENT;
+	char path[PATH_MAX];
+	struct stat st;
+	store_txn *txn = NULL;
+	int rc = store_read_begin(p->store, &txn);
+	if (rc == 0)
+		rc = store_data_path(txn, p->data_dir, t, container_id, name, path, sizeof path);
+	store_abort(txn);
+	if (rc == 0)
+		rc = hidden_stat(p, path, &st);
+	if (rc) {
+		hidden_forget(p, container_id, name);
+		return rc;
+	}
+	pthread_mutex_lock(&hidden_lock);
+	long i = hidden_find(p, 0, container_id, name);
+	if (i >= 0)
+		*id = hidden_files[i].id;
+	pthread_mutex_unlock(&hidden_lock);
+	if (i >= 0)
+		return 0;
+	/* Met for the first time (made before this daemon started, or by
+	 * someone on the host): it gets an id of its own. */
+	rc = store_write_begin(p->store, &txn);
+	if (rc == 0)
+		rc = store_id_reserve(txn, id);
+	if (rc == 0) {
+		rc = store_commit(txn);
+		txn = NULL;
+	}
+	store_abort(txn);
+	if (rc == 0)
+		hidden_remember(p, t->id, container_id, name, *id, st.st_uid, st.st_gid, false);
+	return rc;
+}
+
+int mgr_hidden_get(mgr_platform *p, uint64_t id, store_file *out)
+{
+	pthread_mutex_lock(&hidden_lock);
+	long i = hidden_find(p, id, 0, NULL);
+	struct hidden_file h = i >= 0 ? hidden_files[i] : (struct hidden_file){0};
+	pthread_mutex_unlock(&hidden_lock);
+	if (i < 0)
+		return -ENOENT;
+	store_txn *txn = NULL;
+	store_table t = {0};
+	char path[PATH_MAX];
+	struct stat st;
+	int rc = store_read_begin(p->store, &txn);
+	if (rc)
+		return rc;
+	if (h.alias) {
+		rc = store_file_get(txn, h.container_id, h.name, out);
+		store_abort(txn);
+		return rc;
+	}
+	rc = locate(p, txn, h.table_id, h.container_id, h.name, &t, path, sizeof path);
+	store_abort(txn);
+	store_table_clear(&t);
+	if (rc == 0)
+		rc = hidden_stat(p, path, &st);
+	if (rc) {
+		hidden_forget(p, h.container_id, h.name);
+		return rc;
+	}
+	memset(out, 0, sizeof *out);
+	out->id = h.id;
+	out->pnode_id = h.container_id;
+	snprintf(out->name, sizeof out->name, "%s", h.name);
+	out->bytes = (uint64_t)st.st_size;
+	out->owner_uid = h.uid;
+	out->owner_gid = h.gid;
+	out->modified_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	out->created_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+	return 0;
+}
+
+void mgr_hidden_remove_all(mgr_platform *p, const char *dir)
+{
+	int fd = mgr_data_open(p, p->data_dir, dir, O_RDONLY | O_DIRECTORY, 0, (uint32_t)getuid());
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (!base_name_hidden(de->d_name) || !strcmp(de->d_name, ".") ||
+		    !strcmp(de->d_name, "..") ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0))
+			mgr_log(MGR_LOG_WARN, "cannot remove hidden file %s/%s: %s", dir, de->d_name,
+				strerror(errno));
+	}
+	closedir(d);
 }
 
 /* Create a new staging file for W, its name in PATH; the fd or -errno. */
@@ -359,6 +586,57 @@ static void writer_discard(mgr_writer *w)
 		w->staged = false;
 }
 
+/* Whether NAME is hidden and has no record.  A metastore written before
+ * hidden files were kept apart may hold records of hidden names: those are
+ * dropped and renamed as the data files they were recorded as. */
+static bool hidden_unrecorded(mgr_platform *p, uint64_t container_id, const char *name)
+{
+	if (!base_name_hidden(name))
+		return false;
+	store_txn *txn = NULL;
+	store_file f;
+	bool recorded = store_read_begin(p->store, &txn) == 0 &&
+			store_file_get(txn, container_id, name, &f) == 0;
+	store_abort(txn);
+	return !recorded;
+}
+
+/* The commit of a hidden file: its bytes go in place under its name, durably,
+ * with no intent, no record and no change event (see "hidden files"). */
+static int hidden_commit(mgr_writer *w, const char *path)
+{
+	mgr_platform *p = w->p;
+	unsigned lk[2];
+	int rc = 0;
+	names_lock(p, w->container_id, w->name, 0, NULL, lk);
+	if (w->staged) {
+		rc = store_data_place(p->data_dir, w->staging, w->fd, path, NULL);
+		if (rc == -ELOOP || rc == -EXDEV) {
+			char dir[PATH_MAX];
+			snprintf(dir, sizeof dir, "%.*s", (int)(strrchr(path, '/') - path), path);
+			refuse_link(p, dir, w->uid, "open", rc);
+		} else if (rc) {
+			mgr_log(MGR_LOG_ERROR, "cannot move %s into place: %s", path, strerror(-rc));
+		}
+		if (rc) {
+			mgr_writer_fail(w, rc);
+			writer_discard(w);
+			goto out;
+		}
+		w->staged = false;
+	} else if (fsync(w->fd)) {
+		rc = -errno;
+		mgr_log(MGR_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
+		mgr_writer_fail(w, rc);
+		goto out;
+	}
+	hidden_remember(p, w->table_id, w->container_id, w->name, w->id, w->uid, w->gid, false);
+	w->dirty = false;
+out:
+	names_unlock(lk);
+	return rc;
+}
+
 int mgr_writer_commit(mgr_writer *w, store_origin origin)
 {
 	if (w->failed) {
@@ -379,6 +657,10 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 	txn = NULL;
 	if (rc)
 		goto out;
+	if (hidden_unrecorded(p, w->container_id, w->name)) {
+		rc = hidden_commit(w, path);
+		goto out;
+	}
 	rc = store_file_scan(w->fd, t.format, t.header, &f.rows, &f.bytes, f.checksum);
 	if (rc) {
 		mgr_log(MGR_LOG_ERROR, "cannot read back %s: %s", path, strerror(-rc));
@@ -503,9 +785,37 @@ void mgr_writer_close(mgr_writer *w)
  * with no daemon) removes them, so a listed partition never keeps bytes its
  * listing lacks and a committed drop is never undone.  A crash after the
  * unlink leaves no file, and the start drops the intent. */
+/* A hidden file has no record: its bytes go, and nothing else changes. */
+static int hidden_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
+		       const char *name)
+{
+	char path[PATH_MAX];
+	store_txn *txn = NULL;
+	unsigned lk[2];
+	names_lock(p, container_id, name, 0, NULL, lk);
+	int rc = store_read_begin(p->store, &txn);
+	if (rc == 0)
+		rc = store_data_path(txn, p->data_dir, t, container_id, name, path, sizeof path);
+	store_abort(txn);
+	const char *base;
+	int dfd = rc ? rc : parent_open(p, path, (uint32_t)getuid(), &base);
+	if (dfd >= 0) {
+		rc = unlinkat(dfd, base, 0) ? -errno : 0;
+		close(dfd);
+	} else {
+		rc = dfd;
+	}
+	if (rc == 0 || rc == -ENOENT)
+		hidden_forget(p, container_id, name);
+	names_unlock(lk);
+	return rc;
+}
+
 int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 		  const char *name, store_origin origin)
 {
+	if (hidden_unrecorded(p, container_id, name))
+		return hidden_drop(p, t, container_id, name);
 	char path[PATH_MAX];
 	store_txn *txn = NULL;
 	store_file old;
@@ -558,6 +868,203 @@ out:
 	return rc;
 }
 
+/* Rename the hidden file FROM to the hidden name TO: bytes only. */
+static int hidden_rename(mgr_platform *p, const store_table *t, uint64_t from_container,
+			 const char *from, uint64_t to_container, const char *to, const char *src,
+			 const char *dst)
+{
+	const char *sbase, *dbase;
+	int rc = 0, sfd = -1, dfd = -1;
+	(void)t;
+	if ((sfd = parent_open(p, src, (uint32_t)getuid(), &sbase)) < 0 ||
+	    (dfd = parent_open(p, dst, (uint32_t)getuid(), &dbase)) < 0)
+		rc = sfd < 0 ? sfd : dfd;
+	else if (renameat(sfd, sbase, dfd, dbase))
+		rc = -errno;
+	if (rc == 0) {
+		struct hidden_file h = {0};
+		pthread_mutex_lock(&hidden_lock);
+		long i = hidden_find(p, 0, from_container, from);
+		if (i >= 0)
+			h = hidden_files[i];
+		pthread_mutex_unlock(&hidden_lock);
+		hidden_forget(p, from_container, from);
+		if (h.id)
+			hidden_remember(p, t->id, to_container, to, h.id, h.uid, h.gid, false);
+	}
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
+}
+
+/* The rename of the hidden file FROM (at SRC) over the data name TO (at
+ * DST) is that file's commit, with the protocol of a writer's ("writing" in
+ * manager.h; the rename is the move into place): an intent, the rename and
+ * the directory's fsync, then the record.  An existing file TO keeps its id
+ * (one change event, as an overwrite); a new one takes the id the mount
+ * knows the hidden file by.  Called with both names locked. */
+static int hidden_commit_rename(mgr_platform *p, const store_table *t, uint64_t from_container,
+				const char *from, uint64_t to_container, const char *to,
+				const char *src, const char *dst, store_origin origin)
+{
+	store_txn *txn = NULL;
+	store_file f = {0}, old;
+	const char *sbase, *dbase;
+	int sfd = -1, dfd = -1, fd = -1, rc = 0;
+	struct stat st;
+	uint64_t hidden_id = 0;
+	uint32_t uid = 0, gid = 0;
+	bool known = false;
+	pthread_mutex_lock(&hidden_lock);
+	long i = hidden_find(p, 0, from_container, from);
+	if (i >= 0) {
+		hidden_id = hidden_files[i].id;
+		uid = hidden_files[i].uid;
+		gid = hidden_files[i].gid;
+		known = true;
+	}
+	pthread_mutex_unlock(&hidden_lock);
+	if ((sfd = parent_open(p, src, (uint32_t)getuid(), &sbase)) < 0 ||
+	    (dfd = parent_open(p, dst, (uint32_t)getuid(), &dbase)) < 0) {
+		rc = sfd < 0 ? sfd : dfd;
+		goto out;
+	}
+	fd = openat(sfd, sbase, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		rc = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = -ENOENT;
+		goto out;
+	}
+	if (!known) {
+		uid = st.st_uid;
+		gid = st.st_gid;
+	}
+	if (fsync(fd)) {
+		rc = -errno;
+		goto out;
+	}
+	rc = store_file_scan(fd, t->format, t->header, &f.rows, &f.bytes, f.checksum);
+	if (rc)
+		goto out;
+	rc = store_write_begin(p->store, &txn);
+	bool exists = rc == 0 && store_file_get(txn, to_container, to, &old) == 0;
+	if (rc == 0 && exists)
+		f.id = old.id;
+	else if (rc == 0 && hidden_id)
+		f.id = hidden_id;
+	else if (rc == 0)
+		rc = store_id_reserve(txn, &f.id);
+	store_intent in = {.file_id = f.id, .table_id = t->id, .container_id = to_container,
+			   .bytes = f.bytes, .rows = f.rows, .uid = uid, .gid = gid};
+	memcpy(in.checksum, f.checksum, sizeof in.checksum);
+	snprintf(in.name, sizeof in.name, "%s", to);
+	if (rc == 0)
+		rc = store_intent_put(txn, &in);
+	if (rc == 0) {
+		rc = store_commit(txn);
+		txn = NULL;
+	}
+	store_abort(txn);
+	txn = NULL;
+	if (rc)
+		goto out;
+	if (renameat(sfd, sbase, dfd, dbase)) {
+		rc = -errno;
+		mgr_log(MGR_LOG_ERROR, "cannot move %s into place as %s: %s", src, dst, strerror(-rc));
+		/* Nothing moved: the intent goes (a failure leaves it to the start). */
+		if (store_write_begin(p->store, &txn) == 0 && store_intent_clear(txn, f.id) == 0 &&
+		    store_commit(txn) == 0)
+			txn = NULL;
+		goto out;
+	}
+	if (fsync(dfd)) {
+		/* The rename may not survive a crash; the intent stays, and the
+		 * next start records the file if it is in place. */
+		rc = -errno;
+		mgr_log(MGR_LOG_ERROR, "cannot make the rename of %s to %s durable: %s", src, dst,
+			strerror(-rc));
+		goto out;
+	}
+	rc = store_write_begin(p->store, &txn);
+	if (rc)
+		goto out;
+	f.pnode_id = to_container;
+	snprintf(f.name, sizeof f.name, "%s", to);
+	f.owner_uid = exists ? old.owner_uid : uid;
+	f.owner_gid = exists ? old.owner_gid : gid;
+	f.created_ns = exists ? old.created_ns : 0;
+	f.modified_ns = store_now_ns();
+	rc = store_file_put(txn, &f, origin);
+	if (rc == 0)
+		rc = store_intent_clear(txn, f.id);
+	if (rc == 0) {
+		rc = store_commit(txn);
+		txn = NULL;
+	}
+	if (rc == 0) {
+		hidden_forget(p, from_container, from);
+		if (hidden_id && hidden_id != f.id)
+			hidden_remember(p, t->id, to_container, to, hidden_id, uid, gid, true);
+	}
+out:
+	store_abort(txn);
+	if (fd >= 0)
+		close(fd);
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
+}
+
+/* The rename of the data file FROM to the hidden name TO: the record goes
+ * (a drop, as an unlink), the bytes stay under the new name, known to the
+ * mount by the id the file had.  Called with both names locked. */
+static int hidden_uncommit_rename(mgr_platform *p, const store_table *t, uint64_t from_container,
+				  const char *from, uint64_t to_container, const char *to,
+				  const char *src, const char *dst, store_origin origin)
+{
+	store_txn *txn = NULL;
+	store_file f;
+	const char *sbase, *dbase;
+	int sfd = -1, dfd = -1;
+	int rc = store_write_begin(p->store, &txn);
+	if (rc == 0)
+		rc = store_file_get(txn, from_container, from, &f);
+	if (rc == 0)
+		rc = store_file_drop(txn, from_container, from, origin);
+	if (rc)
+		goto out;
+	if ((sfd = parent_open(p, src, (uint32_t)getuid(), &sbase)) < 0 ||
+	    (dfd = parent_open(p, dst, (uint32_t)getuid(), &dbase)) < 0) {
+		rc = sfd < 0 ? sfd : dfd;
+		goto out;
+	}
+	/* Under the write transaction, as a data rename: no commit interleaves. */
+	if (renameat(sfd, sbase, dfd, dbase)) {
+		rc = -errno;
+		goto out;
+	}
+	rc = store_commit(txn);
+	txn = NULL;
+	if (rc)
+		renameat(dfd, dbase, sfd, sbase);
+	else
+		hidden_remember(p, t->id, to_container, to, f.id, f.owner_uid, f.owner_gid, false);
+out:
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	store_abort(txn);
+	return rc;
+}
+
 int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_container,
 		    const char *from, uint64_t to_container, const char *to,
 		    store_origin origin)
@@ -566,6 +1073,31 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
 	if (!store_name_valid(to, &why)) {
 		mgr_log(MGR_LOG_WARN, "refused file name \"%.80s\": %s", to, why);
 		return -EINVAL;
+	}
+	bool from_hidden = hidden_unrecorded(p, from_container, from);
+	if (from_hidden || base_name_hidden(to)) {
+		char hsrc[PATH_MAX], hdst[PATH_MAX];
+		store_txn *rtxn = NULL;
+		unsigned hlk[2];
+		names_lock(p, from_container, from, to_container, to, hlk);
+		int hrc = store_read_begin(p->store, &rtxn);
+		if (hrc == 0)
+			hrc = store_data_path(rtxn, p->data_dir, t, from_container, from, hsrc,
+					      sizeof hsrc);
+		if (hrc == 0)
+			hrc = store_data_path(rtxn, p->data_dir, t, to_container, to, hdst,
+					      sizeof hdst);
+		store_abort(rtxn);
+		if (hrc == 0 && from_hidden && base_name_hidden(to))
+			hrc = hidden_rename(p, t, from_container, from, to_container, to, hsrc, hdst);
+		else if (hrc == 0 && from_hidden)
+			hrc = hidden_commit_rename(p, t, from_container, from, to_container, to, hsrc,
+						   hdst, origin);
+		else if (hrc == 0)
+			hrc = hidden_uncommit_rename(p, t, from_container, from, to_container, to,
+						     hsrc, hdst, origin);
+		names_unlock(hlk);
+		return hrc;
 	}
 	char src[PATH_MAX], dst[PATH_MAX];
 	store_txn *txn = NULL;
@@ -653,6 +1185,8 @@ struct repair {
 	unsigned pending;          /* changes in the open transaction */
 	store_intent *intents;     /* the pending intents as TXN sees them */
 	size_t nintents;
+	mgr_repair_hidden_fn *on_hidden;
+	void *on_hidden_arg;
 };
 
 /* Read the pending intents into R as the open write transaction sees them.
@@ -705,7 +1239,43 @@ static bool repair_in_commit(struct repair *r, uint64_t container, const char *d
 static bool repair_ignored(const char *name)
 {
 	/* Hive and Spark ignore hidden files and markers such as _SUCCESS. */
-	return name[0] == '.' || name[0] == '_';
+	return base_name_hidden(name);
+}
+
+/* A hidden file in a partition directory: never registered.  One older than
+ * the grace period ([metafs] hidden_grace) was left behind by a writer that
+ * never renamed it (an interrupted rsync, a crashed editor) and is removed;
+ * a younger one may still be in use, and is only reported.  Both are given
+ * to the caller's on_hidden. */
+static void repair_hidden(struct repair *r, DIR *d, const char *dir, const char *name)
+{
+	struct stat st;
+	if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+		return;
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	double grace = mgr_get_config(r->p->mgr)->hidden_grace;
+	int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	double age = (double)(store_now_ns() - mtime) / 1e9;
+	bool removed = false;
+	if (age > grace) {
+		if (unlinkat(dirfd(d), name, 0) == 0) {
+			removed = true;
+			r->stats->hidden_removed++;
+			mgr_log(MGR_LOG_INFO, "repair removed hidden file %s: unchanged for %.0f s, "
+					      "longer than hidden_grace (%.0f s)", path, age, grace);
+		} else {
+			mgr_log(MGR_LOG_WARN, "repair cannot remove hidden file %s: %s", path,
+				strerror(errno));
+		}
+	}
+	if (!removed) {
+		r->stats->hidden_kept++;
+		mgr_log(MGR_LOG_INFO, "repair kept hidden file %s: unchanged for %.0f s, within "
+				      "hidden_grace (%.0f s)", path, age, grace);
+	}
+	if (r->on_hidden)
+		r->on_hidden(r->on_hidden_arg, path, age, removed);
 }
 
 /* Open a directory of the table for the scan, without following symlinks. */
@@ -775,8 +1345,8 @@ static bool repair_only_uncommitted(struct repair *r, uint32_t depth, const char
 	bool only = true;
 	struct dirent *de;
 	while (only && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
+		if (repair_ignored(de->d_name))
+			continue;   /* ".", "..", and hidden files, which are not data */
 		char child[PATH_MAX];
 		mgr_job_run_ref ref;
 		mgr_job_state state;
@@ -801,8 +1371,13 @@ static int repair_files(struct repair *r, uint64_t container, const char *dir)
 	int rc = 0;
 	struct dirent *de;
 	while (rc == 0 && (de = readdir(d))) {
-		if (repair_ignored(de->d_name) || de->d_type == DT_DIR || repair_symlink(r, d, dir, de))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || de->d_type == DT_DIR ||
+		    repair_symlink(r, d, dir, de))
 			continue;
+		if (repair_ignored(de->d_name)) {
+			repair_hidden(r, d, dir, de->d_name);
+			continue;
+		}
 		int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
 			continue;
@@ -920,9 +1495,17 @@ static int repair_level(struct repair *r, uint64_t parent, uint32_t depth, const
 int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_origin origin,
 		     mgr_repair_stats *stats)
 {
+	return mgr_table_repair_report(p, db, name, origin, stats, NULL, NULL);
+}
+
+int mgr_table_repair_report(mgr_platform *p, const char *db, const char *name,
+			    store_origin origin, mgr_repair_stats *stats,
+			    mgr_repair_hidden_fn *on_hidden, void *arg)
+{
 	memset(stats, 0, sizeof *stats);
 	store_table t = {0};
-	struct repair r = {.p = p, .t = &t, .origin = origin, .stats = stats};
+	struct repair r = {.p = p, .t = &t, .origin = origin, .stats = stats,
+			   .on_hidden = on_hidden, .on_hidden_arg = arg};
 	int rc = store_write_begin(p->store, &r.txn);
 	if (rc == 0)
 		rc = store_table_get(r.txn, db, name, &t);

@@ -66,4 +66,8 @@ void mgr_home_umask(const mgr_config *cfg);
  * group and mode.  0 or -errno. */
 int mgr_home_mkdir(const mgr_config *cfg, const char *path);
 
+/* mgr_file.c: forget the ids of P's hidden files (at mgr_close: a platform
+ * opened later at the same address is another one). */
+void mgr_hidden_forget_platform(const mgr_platform *p);
+
 #endif

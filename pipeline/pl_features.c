@@ -266,7 +266,9 @@ int pl_dataset_load(const char *mount, const pl_def *def, const pl_table_info *i
 			snprintf(err, errlen, "cannot list partition '%s': %s", part->path, strerror(-rc));
 		}
 		while (d && (de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.' || de->d_name[0] == '_')
+			/* The mount lists data files only; a hidden name reached
+			 * some other way (an older daemon) is still not data. */
+			if (base_name_hidden(de->d_name))
 				continue;
 			if ((rc = BASE_ARRAY_RESERVE(names, cap, nnames + 1)))
 				break;

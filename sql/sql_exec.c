@@ -37,6 +37,7 @@
  * sum keeps bigint as bigint (wrapping) and double as double; avg is a double.
  */
 #include "base_array.h"
+#include "base_path.h"
 #include "sql_int.h"
 
 #include <errno.h>
@@ -536,6 +537,8 @@ static int exec_scan_list_files(exec_scan *s, store_txn *txn, const char *data_d
 	if ((rc = store_iter_files(txn, id, NULL, &it)))
 		return rc;
 	while ((rc = store_iter_next(it, &f)) == 0) {
+		if (base_name_hidden(f.name))
+			continue;   /* not data; recorded only by daemons before hidden files */
 		if ((rc = store_data_path(txn, data_dir, t, id, f.name, path, sizeof path)) ||
 		    (rc = exec_scan_add_work(s, path, f.bytes, part)))
 			break;

@@ -529,6 +529,9 @@ int store_grant_drop_object(store_txn *txn, const store_grant *key, store_grant_
 /* A name is valid if it is 1..255 bytes, not "." or "..", and holds no '/' or NUL.
  * On failure returns false and, if WHY is not NULL, points it at a static reason. */
 bool store_name_valid(const char *name, const char **why);
+/* Whether a valid file name is data or hidden (a leading '.' or '_') is
+ * base_name_hidden() in base/base_path.h: base/, so that metafs-pipeline,
+ * which links nothing else, applies the same rule. */
 /* Hive path escaping of a partition value ("a/b" -> "a%2Fb"); writes at most
  * CAP bytes including NUL; -ENAMETOOLONG if it does not fit. */
 int store_hive_escape(const char *raw, char *out, size_t cap);

@@ -93,6 +93,7 @@
 
 #include "base_array.h"
 #include "base_msg.h"
+#include "base_path.h"
 
 /* ---- source pnode id -> target pnode id ------------------------------------------ */
 
@@ -1092,7 +1093,8 @@ static int leaf_create(struct apply *a, const store_table *t, uint64_t dparent,
 		if ((rc = BASE_ARRAY_RESERVE(a->files, a->files_cap, n + 1)))
 			break;
 		rc = store_iter_next(it, &a->files[n]);
-		if (rc == 0)
+		/* A hidden name an older daemon recorded is not data: not mirrored. */
+		if (rc == 0 && !base_name_hidden(a->files[n].name))
 			n++;
 	}
 	store_iter_close(it);
@@ -1486,6 +1488,8 @@ static int compare_files(struct apply *a, const store_table *t, uint64_t src, ui
 
 	rc = store_iter_files(a->s, src, NULL, &it);
 	while (rc == 0 && (rc = store_iter_next(it, &f)) == 0) {
+		if (base_name_hidden(f.name))
+			continue;   /* not data (see leaf_create) */
 		rc = step(a);
 		if (rc == 0)
 			rc = file_mirror(a, t, dst, &f, fresh);
@@ -1498,9 +1502,9 @@ static int compare_files(struct apply *a, const store_table *t, uint64_t src, ui
 	rc = store_iter_files(a->w, dst, NULL, &it);
 	while (rc == 0 && (rc = store_iter_next(it, &f)) == 0) {
 		rc = store_file_get(a->s, src, f.name, &sf);
-		if (rc == 0)
+		if (rc == 0 && !base_name_hidden(f.name))
 			continue;
-		if (rc != -ENOENT)
+		if (rc != 0 && rc != -ENOENT)
 			break;
 		rc = 0;
 		if ((rc = names_push(&gone, &ngone, &cap, f.name)))

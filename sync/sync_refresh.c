@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "base_array.h"
+#include "base_path.h"
 #include "sync_int.h"
 
 #define SPEC_MAX (STORE_MAX_PARTKEYS * (STORE_NAME_MAX + 2) + 3 * STORE_PSPEC_MAX)
@@ -330,6 +331,9 @@ static int list_changes(struct listing *l, store_txn *s, uint64_t since, uint64_
 		if (ev.kind == STORE_KIND_FILE) {
 			const char *slash = strrchr(rest, '/');
 
+			/* Not data: a record an older daemon made of a hidden file. */
+			if (base_name_hidden(slash ? slash + 1 : rest))
+				continue;
 			rlen = slash ? (size_t)(slash - rest) : 0;
 		}
 		/* Partitions only: inner levels come and go with their leaves. */

@@ -159,6 +159,14 @@ static int cmd_mount(int argc, char **argv)
 	return 1;
 }
 
+/* Repair's report of one hidden file of the table (never data). */
+static void repair_report_hidden(void *arg, const char *path, double age_s, bool removed)
+{
+	(void)arg;
+	printf("%s hidden file %s (unchanged for %.0f s)\n", removed ? "removed" : "kept", path,
+	       age_s);
+}
+
 /* metafs repair --fix-permissions --home DIR: make an older home private. */
 static int repair_permissions(const char *home)
 {
@@ -197,6 +205,9 @@ static int cmd_repair(int argc, char **argv)
 			       "files that are gone (like MSCK REPAIR TABLE).  Safe while mounted.\n"
 			       "Files named as a job run's output (part-JOB-RUN-STMT-NNNNN.EXT) are\n"
 			       "registered only if that run succeeded; others are left and reported.\n"
+			       "Hidden files (names starting with '.' or '_') are never data: each is\n"
+			       "listed, and removed once unchanged for longer than hidden_grace\n"
+			       "([metafs] in metafs.ini, seconds; default 3600).\n"
 			       "\n"
 			       "When no daemon has the home mounted, repair first finishes or undoes\n"
 			       "the platform's file commits that a crash cut short (pending intents),\n"
@@ -257,7 +268,8 @@ static int cmd_repair(int argc, char **argv)
 			       "%llu dropped, %llu replaced files removed\n", spec,
 			       (unsigned long long)istats.finished, (unsigned long long)istats.dropped,
 			       (unsigned long long)istats.removed);
-		r = mgr_table_repair(p, db, table, STORE_ORIGIN_TOOL, &stats);
+		r = mgr_table_repair_report(p, db, table, STORE_ORIGIN_TOOL, &stats,
+					    repair_report_hidden, NULL);
 		if (r == -EINVAL)
 			fprintf(stderr, "metafs: cannot repair %s.%s.%s: the table has no schema\n", spec, db, table);
 		else if (r)
@@ -274,6 +286,10 @@ static int cmd_repair(int argc, char **argv)
 				printf("skipped %llu files named as output of job runs that did not "
 				       "commit them (left in place)\n",
 				       (unsigned long long)stats.files_skipped);
+			if (stats.hidden_kept)
+				printf("kept %llu hidden files younger than hidden_grace (%.0f s); a later "
+				       "repair removes them\n", (unsigned long long)stats.hidden_kept,
+				       mgr_get_config(m)->hidden_grace);
 			if (stats.files_in_commit)
 				printf("left %llu files whose commit is in progress to the daemon\n",
 				       (unsigned long long)stats.files_in_commit);

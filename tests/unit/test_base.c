@@ -226,6 +226,21 @@ static void test_path_format_refuses_a_cut_path(void **state)
 	assert_int_equal(base_path_format(big, sizeof big, "/%s", name), -ENAMETOOLONG);
 }
 
+static void test_name_hidden_is_a_leading_dot_or_underscore(void **state)
+{
+	(void)state;
+	static const char *const hidden[] = {".f.AbC123", ".x.swp", ".hidden.csv", "_tmp.csv",
+					     "_SUCCESS", "_temporary", ".", "_"};
+	static const char *const data[] = {"part-0.csv", "x.csv", "4913", "a.b", "a_b", "x~",
+					   "SUCCESS", "-x", " .x"};
+	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++)
+		assert_true(base_name_hidden(hidden[i]));
+	for (size_t i = 0; i < sizeof data / sizeof data[0]; i++)
+		assert_false(base_name_hidden(data[i]));
+	assert_false(base_name_hidden(""));
+	assert_false(base_name_hidden(NULL));
+}
+
 static void test_msg_format_that_fits_is_whole(void **state)
 {
 	(void)state;
@@ -365,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_fs_sync_of_file_and_dir),
 		cmocka_unit_test(test_path_format_fits_exactly),
 		cmocka_unit_test(test_path_format_refuses_a_cut_path),
+		cmocka_unit_test(test_name_hidden_is_a_leading_dot_or_underscore),
 		cmocka_unit_test(test_msg_format_that_fits_is_whole),
 		cmocka_unit_test(test_msg_format_marks_a_cut),
 		cmocka_unit_test(test_fs_file_replace_swaps_whole_and_leaves_no_temporary),

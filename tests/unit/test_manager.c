@@ -569,6 +569,74 @@ static void test_writer_closed_without_commit_leaves_nothing(void **state)
 	store_table_clear(&t);
 }
 
+/* A hidden name (base_name_hidden): the commit puts the bytes in the
+ * partition's directory under that name and records nothing; the rename to
+ * a data name records the file once, with the hidden file's bytes; a drop
+ * of a hidden file removes its bytes. */
+static void test_hidden_file_is_kept_unrecorded_until_renamed_to_a_data_name(void **state)
+{
+	struct fixture *f = *state;
+	store_table t = {0};
+	make_table(f, "column a int\npartition dt date\n", &t);
+	store_pnode pn;
+	assert_int_equal(mgr_pnode_create(f->wh, &t, 0, "dt=2024-05-01", 0, 0, STORE_ORIGIN_TOOL, &pn), 0);
+	mgr_writer *w;
+	assert_int_equal(mgr_writer_open(f->wh, t.id, pn.id, ".f.AbC123", 0, false, 0, 0, &w), 0);
+	assert_int_equal(write(mgr_writer_fd(w), "1\n2\n", 4), 4);
+	mgr_writer_touch(w);
+	assert_int_equal(mgr_writer_commit(w, STORE_ORIGIN_TOOL), 0);
+	uint64_t hidden_id = mgr_writer_id(w);
+	mgr_writer_close(w);
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	assert_int_equal(base_path_format(dir, sizeof dir, "%s/sales/orders/dt=2024-05-01",
+					  f->wh->data_dir), 0);
+	snprintf(path, sizeof path, "%s/.f.AbC123", dir);
+	assert_int_equal(access(path, F_OK), 0);
+
+	store_txn *txn;
+	store_file file;
+	store_table after = {0};
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_file_get(txn, pn.id, ".f.AbC123", &file), -ENOENT);
+	assert_int_equal(store_table_get(txn, "sales", "orders", &after), 0);
+	store_abort(txn);
+	assert_int_equal(after.nfiles, 0);
+	assert_int_equal(after.rows, 0);
+	store_table_clear(&after);
+	uint64_t id = 0;
+	assert_int_equal(mgr_hidden_lookup(f->wh, &t, pn.id, ".f.AbC123", &id), 0);
+	assert_int_equal(id, hidden_id);
+	assert_int_equal(mgr_hidden_get(f->wh, id, &file), 0);
+	assert_int_equal(file.bytes, 4);
+	assert_int_equal(mgr_hidden_lookup(f->wh, &t, pn.id, "f.csv", &id), -ENOENT);
+
+	assert_int_equal(mgr_file_rename(f->wh, &t, pn.id, ".f.AbC123", pn.id, "f.csv",
+					 STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_file_get(txn, pn.id, "f.csv", &file), 0);
+	assert_int_equal(store_table_get(txn, "sales", "orders", &after), 0);
+	store_abort(txn);
+	assert_int_equal(file.id, hidden_id);
+	assert_int_equal(file.rows, 2);
+	assert_int_equal(after.nfiles, 1);
+	assert_int_equal(after.rows, 2);
+	store_table_clear(&after);
+
+	/* _SUCCESS written and dropped: bytes in place, then gone. */
+	assert_int_equal(mgr_writer_open(f->wh, t.id, pn.id, "_SUCCESS", 0, false, 0, 0, &w), 0);
+	assert_int_equal(mgr_writer_commit(w, STORE_ORIGIN_TOOL), 0);
+	mgr_writer_close(w);
+	snprintf(path, sizeof path, "%s/_SUCCESS", dir);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(mgr_file_drop(f->wh, &t, pn.id, "_SUCCESS", STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	mgr_repair_stats st;
+	assert_int_equal(mgr_table_repair(f->wh, "sales", "orders", STORE_ORIGIN_TOOL, &st), 0);
+	assert_int_equal(st.files_added + st.files_removed + st.files_updated, 0);
+	store_table_clear(&t);
+}
+
 static mode_t mode_of(const char *path)
 {
 	struct stat st;
@@ -645,6 +713,7 @@ static void test_repair_registers_and_forgets_files(void **state)
 	assert_int_equal(mgr_table_repair(f->wh, "sales", "orders", STORE_ORIGIN_TOOL, &st), 0);
 	assert_int_equal(st.partitions_added, 2);
 	assert_int_equal(st.files_added, 2);
+	assert_int_equal(st.hidden_kept, 1);   /* _SUCCESS: younger than hidden_grace */
 	/* Repair twice is repair once. */
 	assert_int_equal(mgr_table_repair(f->wh, "sales", "orders", STORE_ORIGIN_TOOL, &st), 0);
 	assert_int_equal(st.partitions_added + st.files_added + st.files_removed + st.files_updated, 0);
@@ -1286,6 +1355,7 @@ int main(void)
 		cmocka_unit_test(test_scan_counts_nonblank_jsonl_lines),
 		cmocka_unit_test_setup_teardown(test_writer_commit_records_file_and_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_closed_without_commit_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hidden_file_is_kept_unrecorded_until_renamed_to_a_data_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_cleans_staging_left_by_a_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_home_is_private_and_a_readable_one_is_refused_then_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repair_registers_and_forgets_files, setup, teardown),

@@ -16,7 +16,9 @@
 
 #include <cmocka.h>
 
+#include "base_path.h"
 #include "pipeline.h"
+#include "testdir.h"
 
 static char err[PL_ERR_MAX];
 
@@ -141,6 +143,47 @@ static void test_table_info_reads_format_header_columns_and_keys(void **state)
 	assert_int_equal(info.nkeys, 2);
 	assert_string_equal(info.keys[1].name, "hour");
 	pl_table_info_free(&info);
+}
+
+/* The pipeline reads the files a partition directory lists and skips hidden
+ * names by the rule jobs and the mount use (base_name_hidden): .f.XXXXXX,
+ * .hidden.csv, _tmp.csv and _SUCCESS never give rows. */
+static void test_dataset_load_skips_hidden_files(void **state)
+{
+	char root[PATH_MAX], dir[PATH_MAX], file[PATH_MAX];
+	static const char *const names[] = {"a.csv", "b.csv", ".f.AbC123", ".hidden.csv",
+					    "_tmp.csv", "_SUCCESS"};
+	pl_refresh r = {0};
+	pl_part part = {.spec = "dt=2024-05-01", .path = "lake/ucaas/calls/dt=2024-05-01"};
+	pl_dataset ds;
+	size_t data = 0;
+
+	(void)state;
+	setup_def(calls_def);
+	setup_table("csv", "false",
+		    "column id string\ncolumn region string\ncolumn loss double\ncolumn jitter double\n"
+		    "column video boolean\ncolumn dropped boolean\npartition dt date\n");
+	assert_int_equal(testdir_make(root), 0);
+	assert_int_equal(base_path_format(dir, sizeof dir, "%s/%s", root, part.path), 0);
+	assert_int_equal(base_fs_mkdirs(dir, 0700), 0);
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		FILE *f;
+
+		assert_int_equal(base_path_format(file, sizeof file, "%s/%s", dir, names[i]), 0);
+		assert_non_null(f = fopen(file, "w"));
+		fputs("x,eu,1,2,true,1\n", f);
+		fclose(f);
+		data += !base_name_hidden(names[i]);
+	}
+	r.parts = &part;
+	r.nparts = 1;
+	pl_dataset_init(&ds, def.nfeatures);
+	assert_int_equal(pl_dataset_load(root, &def, &info, &r, true, &ds, err, sizeof err), 0);
+	assert_int_equal(data, 2);
+	assert_int_equal(ds.nrows, data);
+	pl_dataset_free(&ds);
+	pl_table_info_free(&info);
+	assert_int_equal(testdir_remove(root), 0);
 }
 
 static void test_csv_features_nulls_empty_bad_numbers_and_booleans(void **state)
@@ -419,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_refresh_without_trailer_is_refused),
 		cmocka_unit_test(test_refresh_empty_list_is_just_the_trailer),
 		cmocka_unit_test(test_table_info_reads_format_header_columns_and_keys),
+		cmocka_unit_test(test_dataset_load_skips_hidden_files),
 		cmocka_unit_test(test_csv_features_nulls_empty_bad_numbers_and_booleans),
 		cmocka_unit_test(test_csv_quoted_fields_with_commas_quotes_and_newlines),
 		cmocka_unit_test(test_csv_unclosed_quote_is_an_error_naming_the_file),
