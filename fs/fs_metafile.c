@@ -157,6 +157,14 @@ static bool source_readable(const mgr_principal *who, const fs_node *n)
 	return ok;
 }
 
+/* What WHO reads: the rendering their stat reports too. */
+static int tablemeta_snapshot(fs_node *n, const mgr_principal *who, textbuf *out, uint64_t *len)
+{
+	int rc = mgr_render_table(n->p, &n->table, source_readable(who, n), out);
+	*len = out->len;
+	return rc;
+}
+
 static int tablemeta_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_info *fi)
 {
 	(void)fi;
@@ -178,6 +186,7 @@ const struct fs_kind_ops fs_tablemeta_ops = {
 	.load = fs_catalog_load_table,
 	.attr = tablemeta_attr,
 	.render = tablemeta_render,
+	.snapshot = tablemeta_snapshot,
 	.open = tablemeta_open,
 	.check_access = metafile_check_access,
 };
