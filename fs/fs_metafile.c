@@ -133,8 +133,9 @@ static void tablemeta_attr(const fs_node *n, struct stat *st)
 	set_times(st, n->table.modified_ns);
 }
 
-/* A stat's rendering: without a mirror's source properties, so that its
- * size tells nothing of them. */
+/* The rendering for no particular reader: without a mirror's source
+ * properties.  A stat and an open render for their caller
+ * (tablemeta_snapshot). */
 static int tablemeta_render(fs_node *n, textbuf *out)
 {
 	return mgr_render_table(n->p, &n->table, !mgr_is_mirror(fs_state.m, n->p, &n->table), out);
