@@ -50,7 +50,7 @@ check "$L/s/t/.table"
 check "$W/s/t/dt=2024-05-01/.partition"
 check "$L/s/t/.refresh"
 check "$L/s/t/.refresh@0"
-for f in status plan resources log result; do
+for f in status plan resources progress log dag.dot result; do
 	check "$J/q/$f"
 	check "$J/q/runs/1/$f"
 done
