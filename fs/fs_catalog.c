@@ -238,6 +238,8 @@ static int lookup_in_container(fs_node *parent, uint64_t container_id, const cha
 		uint64_t size;
 		child_from_record(child, parent, FS_KIND_FILE, f.id);
 		child->file = f;
+		child->unmasked = !parent->view_target && parent->have_table &&
+				  !mgr_is_mirror(fs_state.m, parent->p, &parent->table);
 		child->size = fs_writers_find(child->ino, 0, NULL, NULL, &size) ? size : f.bytes;
 		return 0;
 	}
@@ -456,6 +458,8 @@ static int list_files(fs_dirfill *df, fs_node *dir, store_txn *txn, uint64_t con
 {
 	int rc = store_iter_files(txn, container, after, it);
 	child->kind = FS_KIND_FILE;
+	child->unmasked = !dir->view_target && dir->have_table &&
+			  !mgr_is_mirror(fs_state.m, dir->p, &dir->table);
 	while (rc == 0 && (rc = store_iter_next(*it, &child->file)) == 0) {
 		child->ino = fs_view_ino(dir, FS_KIND_FILE, child->file.id);
 		child->size = child->file.bytes;
@@ -760,7 +764,7 @@ static int file_data_path(fs_node *n, char path[PATH_MAX])
 static int file_size(fs_node *n, const mgr_principal *who)
 {
 	uint64_t size = 0;
-	if (!n->have_table && !n->in_progress) {
+	if (!n->have_table && !n->in_progress && !n->unmasked) {
 		/* Found by a lookup or a listing, without its table: load it whole. */
 		fs_node full;
 		if (fs_node_load(n->ino, &full) == 0 && full.have_table && !full.in_progress) {

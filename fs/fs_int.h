@@ -125,6 +125,7 @@ typedef struct fs_node {
 	store_file file;
 	bool in_progress;        /* FILE: being written, not yet committed */
 	uint64_t size;           /* FILE: current size; virtual files: rendered size */
+	bool unmasked;           /* FILE found without its table: the table is no mirror */
 	/* A view (fs_view.c): a source partition or file seen from a mirror in
 	 * the target platform VIEW_TARGET (index + 1), read-only; or .refresh. */
 	unsigned view_target;
