@@ -55,7 +55,8 @@ static bool is_dir_id(uint64_t id)
 }
 
 /* Files whose text depends on who reads them (or who may read them):
- * rendered at open for the caller, never for a stat. */
+ * rendered for the caller of the stat or the open (global_snapshot), never
+ * cached by the kernel. */
 static bool per_caller(uint64_t id)
 {
 	return id == FS_GLOBAL_EVENTS || id == FS_GLOBAL_LOG || id == FS_GLOBAL_GRANTS;
@@ -67,7 +68,7 @@ static unsigned global_flags(const fs_node *n)
 	if (is_dir_id(n->id))
 		flags |= FS_NODE_DIR;
 	/* The audit log is served from its file, the per-caller files rendered
-	 * at open, the others rendered. */
+	 * for their caller (global_snapshot), the others rendered. */
 	if (in_metadir((unsigned)n->id) && n->id != FS_GLOBAL_AUDIT && !per_caller(n->id))
 		flags |= FS_NODE_RENDERED;
 	/* Who may read these depends on grants that change at any time. */

@@ -227,7 +227,7 @@ typedef struct fs_dirfill {
 /* What a node is, beyond its kind's row (fs_kind_ops.flags). */
 enum {
 	FS_NODE_DIR = 1,         /* a directory */
-	FS_NODE_RENDERED = 2,    /* a metadata file: size from a fresh rendering, never cached */
+	FS_NODE_RENDERED = 2,    /* a metadata file: size from its rendering (fs_snapshot.c), never cached */
 	FS_NODE_UNCACHED = 4,    /* changes as jobs and rules run: the kernel caches nothing of it */
 };
 
