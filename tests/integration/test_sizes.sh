@@ -128,6 +128,14 @@ if [ "$(id -u)" = 0 ] || [ -r "$M/.metafs/audit" ]; then
 	else
 		fail "tar of the growing audit log exits 0" "$(head -n 3 "$MF_TMP/tar.err")"
 	fi
+	assert_ok "audit: stat, open and fstat in one process agree with the bytes read" python3 -c '
+import os, sys
+p = sys.argv[1]
+n = os.stat(p).st_size
+with open(p, "rb") as f:
+    data = f.read()
+    m = os.fstat(f.fileno()).st_size
+sys.exit(0 if n == len(data) == m and n > 0 else 1)' "$M/.metafs/audit"
 fi
 
 # ---------------------------------------------------------------- DuckDB read_text
