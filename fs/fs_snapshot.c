@@ -12,10 +12,11 @@
  * opens, reads st_size bytes and stats again - tar says "file changed as we
  * read it" when the two stats differ.  So a rendering is kept, per node and
  * per caller (inode, uid, gid and the calling process), and serves:
- *   - the stats and the open of that process for FS_SNAPSHOT_TTL_NS after it
- *     was made: stat, open and fstat see the same bytes;
+ *   - the stats and the opens of that process for FS_SNAPSHOT_TTL_NS after
+ *     it was made: stat, open and fstat see the same bytes;
  *   - while an open made from it is not released, every stat of that
- *     process: the fstat after the last read agrees with the first lstat.
+ *     process (until a newer rendering is made): the fstat after the last
+ *     read agrees with the first lstat, however long the reads took.
  * When the last open made from a rendering is released, the rendering is
  * dropped: the next stat renders afresh.  Another process never sees this
  * one's rendering, so a change (a run ending) shows at once to the next
@@ -93,11 +94,15 @@ static void prune(unsigned b, int64_t now)
 	}
 }
 
-static struct fs_snapshot *find(fuse_ino_t ino, const mgr_principal *who, pid_t pid, int64_t now)
+/* The newest rendering of INO kept for WHO in process PID: for a stat, one
+ * made within the TTL or being read; for an open, one made within the TTL
+ * (an open long after does not inherit an older open's bytes). */
+static struct fs_snapshot *find(fuse_ino_t ino, const mgr_principal *who, pid_t pid, int64_t now,
+				bool opening)
 {
 	for (struct fs_snapshot *s = snaps.bucket[bucket_of(ino, who->uid, pid)]; s; s = s->next)
 		if (s->ino == ino && s->uid == who->uid && s->gid == who->gid && s->pid == pid &&
-		    live(s, now))
+		    (opening ? now - s->made_ns < FS_SNAPSHOT_TTL_NS : live(s, now)))
 			return s;
 	return NULL;
 }
@@ -124,7 +129,7 @@ int fs_snapshot_take(fs_node *n, const mgr_principal *who, fs_handle *h, uint64_
 	pid_t pid = caller_pid;
 	int64_t now = store_now_ns();
 	pthread_mutex_lock(&snaps.lock);
-	struct fs_snapshot *s = find(n->ino, who, pid, now);
+	struct fs_snapshot *s = find(n->ino, who, pid, now, h != NULL);
 	if (!s) {
 		pthread_mutex_unlock(&snaps.lock);
 		struct fs_snapshot *fresh = calloc(1, sizeof *fresh);
