@@ -258,14 +258,6 @@ static void file_attr(const fs_node *n, struct stat *st)
 	st->st_gid = n->file.owner_gid;
 	/* A time set by utimensat(2), else the commit time; atime and ctime alike. */
 	set_times(st, n->file.mtime_ns ? n->file.mtime_ns : n->file.modified_ns);
-	/* A data file served masked (mgr_exchange.h) has the transform's size:
-	 * the materialized file's, or 0 until it is (reads use direct_io). */
-	uint64_t size = 0;
-	if (n->have_table && (n->view_target || mgr_is_mirror(fs_state.m, n->p, &n->table)) &&
-	    mgr_exchange_data_size(fs_state.m, n->p, &n->table, n->view_target, &n->file, &size) > 0) {
-		st->st_size = (off_t)size;
-		st->st_blocks = (blkcnt_t)((size + 511) / 512);
-	}
 }
 
 static bool platform_object(const fs_node *n, mgr_object *o)
@@ -310,6 +302,8 @@ static int lookup_in_container(fs_node *parent, uint64_t container_id, const cha
 		uint64_t size;
 		child_from_record(child, parent, FS_KIND_FILE, f.id);
 		child->file = f;
+		child->unmasked = !parent->view_target && parent->have_table &&
+				  !mgr_is_mirror(fs_state.m, parent->p, &parent->table);
 		child->size = fs_writers_find(child->ino, 0, NULL, NULL, &size) ? size : f.bytes;
 		return 0;
 	}
@@ -532,6 +526,8 @@ static int list_files(fs_dirfill *df, fs_node *dir, store_txn *txn, uint64_t con
 {
 	int rc = store_iter_files(txn, container, after, it);
 	child->kind = FS_KIND_FILE;
+	child->unmasked = !dir->view_target && dir->have_table &&
+			  !mgr_is_mirror(fs_state.m, dir->p, &dir->table);
 	while (rc == 0 && (rc = store_iter_next(*it, &child->file)) == 0) {
 		child->ino = fs_view_ino(dir, FS_KIND_FILE, child->file.id);
 		child->size = child->file.bytes;
@@ -762,7 +758,7 @@ static int catalog_create(fs_node *dir, const char *name, const mgr_principal *w
 	if (rc == 0)
 		rc = fs_node_load(h->ino, &child);
 	if (rc == 0)
-		rc = fs_node_entry(&child, e);
+		rc = fs_node_entry(&child, who, e);
 	if (rc == -EPERM)
 		mgr_log(MGR_LOG_WARN, "refused to create file \"%.80s\": data files live in leaf "
 				      "partitions, or in an unpartitioned table with a schema", name);
@@ -805,15 +801,9 @@ static int catalog_create(fs_node *dir, const char *name, const mgr_principal *w
  * kernel allows it with direct_io only when asked at init, which libfuse
  * 3.14 cannot do); private maps work.
  */
-static int file_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_info *fi)
+static int file_data_path(fs_node *n, char path[PATH_MAX])
 {
-	if (n->in_progress)
-		return -EBUSY;
 	uint64_t container = n->file.pnode_id;
-	if (writing)
-		return open_writer(n, n->table.id, container, n->file.name, n->file.id,
-				   !(fi->flags & O_TRUNC), h);
-	char path[PATH_MAX];
 	store_txn *txn = NULL;
 	const char *data_dir = n->p->data_dir;
 	store_table where = n->table;   /* shallow: only db and name may change */
@@ -830,8 +820,60 @@ static int file_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_in
 	}
 	int rc = store_read_begin(n->p->store, &txn);
 	if (rc == 0)
-		rc = store_data_path(txn, data_dir, &where, container, n->file.name, path, sizeof path);
+		rc = store_data_path(txn, data_dir, &where, container, n->file.name, path, PATH_MAX);
 	store_abort(txn);
+	return rc;
+}
+
+/* A data file served masked (mgr_exchange.h) has the transform's size,
+ * whatever the source's: a stat materializes the transform (once: it is
+ * kept, named by everything it depends on) and reports its size, which is
+ * what every read of it returns.  Materialized as WHO, as the open would. */
+static int file_size(fs_node *n, const mgr_principal *who)
+{
+	uint64_t size = 0;
+	if (!n->have_table && !n->in_progress && !n->unmasked) {
+		/* Found by a lookup or a listing, without its table: load it whole. */
+		fs_node full;
+		if (fs_node_load(n->ino, &full) == 0 && full.have_table && !full.in_progress) {
+			int rc = file_size(&full, who);
+			n->size = full.size;
+			fs_node_clear(&full);
+			return rc;
+		}
+		fs_node_clear(&full);
+		return 0;
+	}
+	if (n->in_progress || !n->have_table ||
+	    !(n->view_target || mgr_is_mirror(fs_state.m, n->p, &n->table)) ||
+	    mgr_exchange_data_size(fs_state.m, n->p, &n->table, n->view_target, &n->file, &size) <= 0)
+		return 0;
+	char path[PATH_MAX];
+	bool masked = false;
+	int fd = -1;
+	struct stat st;
+	if (file_data_path(n, path) == 0 &&
+	    mgr_exchange_open_data(fs_state.m, n->p, &n->table, n->view_target, &n->file, path,
+				   who->uid, &fd, &masked) == 0) {
+		if (masked && fstat(fd, &st) == 0)
+			size = (uint64_t)st.st_size;
+		close(fd);
+	}
+	/* Not materialized (a malformed source row: its read fails, EIO): the
+	 * materialized size if there is one, else 0. */
+	n->size = size;
+	return 0;
+}
+
+static int file_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_info *fi)
+{
+	if (n->in_progress)
+		return -EBUSY;
+	if (writing)
+		return open_writer(n, n->table.id, n->file.pnode_id, n->file.name, n->file.id,
+				   !(fi->flags & O_TRUNC), h);
+	char path[PATH_MAX];
+	int rc = file_data_path(n, path);
 	if (rc)
 		return rc;
 	/* A mirror's data goes through its exchange (masks, dropped columns). */
@@ -843,7 +885,7 @@ static int file_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_in
 		return fs_refusal_errno(rc);
 	h->type = FS_HANDLE_READ_FD;
 	h->fd = fd;
-	(void)masked;   /* a masked file's size is the transform's: direct_io covers it too */
+	(void)masked;   /* its size is the transform's (file_size): stat and reads agree */
 	fi->direct_io = 1;   /* see the comment above file_open */
 	return 0;
 }
@@ -1012,6 +1054,7 @@ const struct fs_kind_ops fs_file_ops = {
 	.in_platform = true,
 	.load = file_load,
 	.attr = file_attr,
+	.size = file_size,
 	.open = file_open,
 	.truncate = file_truncate,
 	.unlink = file_unlink,

@@ -7,8 +7,11 @@
  * events, grants and log are rendered for who opens them (the entries about
  * what that user may see; ADMIN on the metastore reads every line of the
  * log, anyone else the lines of that user's own requests and runs), audit
- * needs ADMIN on the metastore; the per-caller files have size 0, are read
- * with direct_io and never cached.
+ * needs ADMIN on the metastore.  Every file's size is that of the rendering
+ * its reader gets (fs_snapshot.c: the per-caller files are rendered for who
+ * stats them), the audit log's that of its file when stat'ed, which the
+ * reads of the open that follows do not pass; all are read with direct_io
+ * and the per-caller files never cached.
  */
 #include "fs_int.h"
 
@@ -52,7 +55,8 @@ static bool is_dir_id(uint64_t id)
 }
 
 /* Files whose text depends on who reads them (or who may read them):
- * rendered at open for the caller, never for a stat. */
+ * rendered for the caller of the stat or the open (global_snapshot), never
+ * cached by the kernel. */
 static bool per_caller(uint64_t id)
 {
 	return id == FS_GLOBAL_EVENTS || id == FS_GLOBAL_LOG || id == FS_GLOBAL_GRANTS;
@@ -64,7 +68,7 @@ static unsigned global_flags(const fs_node *n)
 	if (is_dir_id(n->id))
 		flags |= FS_NODE_DIR;
 	/* The audit log is served from its file, the per-caller files rendered
-	 * at open, the others rendered. */
+	 * for their caller (global_snapshot), the others rendered. */
 	if (in_metadir((unsigned)n->id) && n->id != FS_GLOBAL_AUDIT && !per_caller(n->id))
 		flags |= FS_NODE_RENDERED;
 	/* Who may read these depends on grants that change at any time. */
@@ -228,18 +232,34 @@ static int global_readdir(fs_node *dir, off_t off, fs_dirfill *df)
 	return rc;
 }
 
-/* The text of a per-caller file, as H's opener may see it (the log: all of
- * it for ADMIN on the metastore, else the lines about the opener). */
-static int render_for(const fs_node *n, fs_handle *h)
+/* The text of a per-caller file, as WHO may see it (the log: all of it for
+ * ADMIN on the metastore, else the lines about WHO). */
+static int render_for(const fs_node *n, const mgr_principal *who, textbuf *out)
 {
 	switch (n->id) {
 	case FS_GLOBAL_EVENTS:
-		return mgr_render_events(fs_state.m, &h->who, FS_EVENTS_SHOWN, &h->text);
+		return mgr_render_events(fs_state.m, who, FS_EVENTS_SHOWN, out);
 	case FS_GLOBAL_LOG:
-		return mgr_log_render(&h->text, fs_metastore_admin(&h->who), h->who.uid);
+		return mgr_log_render(out, fs_metastore_admin(who), who->uid);
 	default:
-		return mgr_grants_render_as(fs_state.m, &h->who, NULL, NULL, &h->text);
+		return mgr_grants_render_as(fs_state.m, who, NULL, NULL, out);
 	}
+}
+
+/* What a reader of .metafs's file N gets; the audit log is read from its
+ * file, up to the size it has now (1). */
+static int global_snapshot(fs_node *n, const mgr_principal *who, textbuf *out, uint64_t *len)
+{
+	if (!in_metadir((unsigned)n->id))
+		return -ENODATA;
+	if (n->id == FS_GLOBAL_AUDIT) {
+		struct stat st;
+		*len = stat(mgr_audit_path(fs_state.m), &st) == 0 ? (uint64_t)st.st_size : 0;
+		return 1;
+	}
+	int rc = per_caller(n->id) ? render_for(n, who, out) : global_render(n, out);
+	*len = out->len;
+	return rc;
 }
 
 /* The audit log is served from its file itself, read with direct_io. */
@@ -250,7 +270,7 @@ static int global_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_
 		return -EACCES;
 	if (n->id != FS_GLOBAL_AUDIT) {
 		h->type = FS_HANDLE_TEXT;
-		return per_caller(n->id) ? render_for(n, h) : fs_node_render(n, &h->text);
+		return per_caller(n->id) ? render_for(n, &h->who, &h->text) : fs_node_render(n, &h->text);
 	}
 	h->type = FS_HANDLE_READ_FD;
 	h->fd = open(mgr_audit_path(fs_state.m), O_RDONLY | O_CLOEXEC);
@@ -306,6 +326,7 @@ const struct fs_kind_ops fs_global_ops = {
 	.load = global_load,
 	.attr = global_attr,
 	.render = global_render,
+	.snapshot = global_snapshot,
 	.lookup = global_lookup,
 	.readdir = global_readdir,
 	.open = global_open,

@@ -31,6 +31,9 @@
  *   fs_sync.c      sync/ and pipelines/ (the managed trees)
  *   fs_view.c      .refresh and a mirror's source seen from the target
  *
+ * fs_snapshot.c keeps the renderings of generated files between a stat and
+ * the open that follows it, so that st_size is what a read returns.
+ *
  * and the table from kind to row is in fs_kinds.c.  Adding a kind means its
  * value in fs_kind, its row in the family's file (declared below) and one
  * line in that table; no handler changes.
@@ -122,6 +125,7 @@ typedef struct fs_node {
 	store_file file;
 	bool in_progress;        /* FILE: being written, not yet committed */
 	uint64_t size;           /* FILE: current size; virtual files: rendered size */
+	bool unmasked;           /* FILE found without its table: the table is no mirror */
 	/* A view (fs_view.c): a source partition or file seen from a mirror in
 	 * the target platform VIEW_TARGET (index + 1), read-only; or .refresh. */
 	unsigned view_target;
@@ -172,6 +176,12 @@ struct fs_handle {
 	int (*commit)(fs_handle *h);
 	int (*prepare_read)(fuse_req_t req, fs_handle *h);
 	size_t text_max;         /* a text being written (a definition): at most this long */
+	/* TEXT, and READ_FD of the audit log: the rendering (fs_snapshot.c)
+	 * this open serves, pinned until the release. */
+	struct fs_snapshot *snapshot;
+	/* READ_FD: reads end at LIMIT (the size a stat reported) when LIMITED. */
+	uint64_t limit;
+	bool limited;
 };
 
 /* The longest definition (schema, sync rule, pipeline) written through the mount. */
@@ -218,7 +228,7 @@ typedef struct fs_dirfill {
 /* What a node is, beyond its kind's row (fs_kind_ops.flags). */
 enum {
 	FS_NODE_DIR = 1,         /* a directory */
-	FS_NODE_RENDERED = 2,    /* a metadata file: size from a fresh rendering, never cached */
+	FS_NODE_RENDERED = 2,    /* a metadata file: size from its rendering (fs_snapshot.c), never cached */
 	FS_NODE_UNCACHED = 4,    /* changes as jobs and rules run: the kernel caches nothing of it */
 };
 
@@ -240,6 +250,17 @@ struct fs_kind_ops {
 	void (*attr)(const fs_node *n, struct stat *st);
 	/* A metadata file's text (default: -EINVAL). */
 	int (*render)(fs_node *n, textbuf *out);
+	/* The bytes WHO reads from N when they are generated: rendered into
+	 * OUT with their length in *LEN (0), or only *LEN with OUT left empty
+	 * when the open serves them from a file (1: the audit log); -ENODATA when the
+	 * read itself makes them (a job's wait, a rule's run).  A stat reports
+	 * *LEN and the open that follows serves the same rendering
+	 * (fs_snapshot.c).  Default: render for an FS_NODE_RENDERED node, else
+	 * -ENODATA (the node's size is its own). */
+	int (*snapshot)(fs_node *n, const mgr_principal *who, textbuf *out, uint64_t *len);
+	/* Set N's size for WHO's stat when it takes work beyond the load (a
+	 * masked data file is materialized); default: none. */
+	int (*size)(fs_node *n, const mgr_principal *who);
 	/* The catalog object access is decided on (default: N's table, if any). */
 	bool (*object)(const fs_node *n, mgr_object *o);
 	/* NAME in the directory N (default: -ENOTDIR). */
@@ -305,9 +326,10 @@ void fs_node_clear(fs_node *n);
 unsigned fs_node_flags(const fs_node *n);
 static inline bool fs_node_is_dir(const fs_node *n) { return fs_node_flags(n) & FS_NODE_DIR; }
 void fs_node_attr(const fs_node *n, struct stat *st);
-/* Attributes and how long the kernel may keep them. */
-int fs_node_stat(fs_node *n, struct stat *st, double *timeout);
-int fs_node_entry(fs_node *n, struct fuse_entry_param *e);
+/* Attributes (as WHO sees them: a generated file's size is that of its
+ * rendering for WHO) and how long the kernel may keep them. */
+int fs_node_stat(fs_node *n, const mgr_principal *who, struct stat *st, double *timeout);
+int fs_node_entry(fs_node *n, const mgr_principal *who, struct fuse_entry_param *e);
 /* Look NAME up under PARENT; fills *child (caller clears it). */
 int fs_node_lookup(fs_node *parent, const char *name, fs_node *child);
 /* Render a metadata file's text. */
@@ -386,6 +408,19 @@ int fs_catalog_load_pnode(fs_node *n);
 fuse_ino_t fs_view_ino(const fs_node *dir, fs_kind kind, uint64_t id);
 /* In a mirrored table: .refresh, .refresh@N, or a partition of the source. */
 int fs_view_lookup(fs_node *parent, const char *name, fs_node *child);
+
+/* fs_snapshot.c: the renderings of generated files.  The handlers name the
+ * calling process first (a rendering serves that process only).  Take N's
+ * rendering for WHO - the one kept for this process, or a new one - and its
+ * length in *LEN; with H (an open for reading) copy its bytes into H's text
+ * and pin it until fs_snapshot_release(H).  0, or 1 when the open serves a
+ * file (the audit log) which its reads must not pass *LEN of; -ENODATA: N
+ * is not generated. */
+void fs_snapshot_caller(pid_t pid);
+int fs_snapshot_take(fs_node *n, const mgr_principal *who, fs_handle *h, uint64_t *len);
+void fs_snapshot_release(fs_handle *h);
+/* Drop every rendering not being read (a change made through the mount). */
+void fs_snapshot_forget(void);
 
 /* fs_invalidate.c: subscribe to the change-log follower (at FUSE init) and
  * unsubscribe (at destroy). */

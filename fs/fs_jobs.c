@@ -12,6 +12,8 @@
  *   JOBFILE                   id = job << 32 | run << 8 | file   (run 0: the latest)
  * Everything here changes while jobs run, so nothing is cached by the kernel:
  * entries and attributes have timeout 0 and files are read with direct_io.
+ * A file's size is that of its text as the open that follows a stat serves
+ * it (fs_snapshot.c); `wait` is 0 until its read makes its text.
  * Loading a node decodes its id into fs_node's job, run and job_file, so the
  * rows below share most of their members.
  */
@@ -82,16 +84,25 @@ static int file_load(fs_node *n)
 
 /* ---- attributes ---------------------------------------------------------------------- */
 
-/* Size of a job file: its current text (0 for `wait`, which has none until
- * its run ends). */
-static uint64_t file_size(uint32_t job, uint32_t run, unsigned file)
+/* The text of a job file (fs_snapshot.c): its size is the text's.  `wait`
+ * has none until its run ends, when its read makes it: size 0. */
+static int sql_snapshot(fs_node *n, const mgr_principal *who, textbuf *out, uint64_t *len)
 {
-	if (file == WAIT_FILE)
-		return 0;
-	textbuf t = TEXTBUF_INIT;
-	uint64_t size = mgr_job_read(fs_state.m, job, run, (mgr_job_file)file, &t) == 0 ? t.len : 0;
-	textbuf_free(&t);
-	return size;
+	(void)who;
+	/* A job declared by a create has no text until its close submits it. */
+	int rc = mgr_job_read(fs_state.m, n->job, 0, MGR_JOB_FILE_SQL, out);
+	*len = out->len;
+	return rc ? -ENODATA : 0;
+}
+
+static int file_snapshot(fs_node *n, const mgr_principal *who, textbuf *out, uint64_t *len)
+{
+	(void)who;
+	if (n->job_file == WAIT_FILE)
+		return -ENODATA;
+	int rc = mgr_job_read(fs_state.m, n->job, n->run, (mgr_job_file)n->job_file, out);
+	*len = out->len;
+	return rc ? -ENODATA : 0;   /* the open reports why it cannot be read */
 }
 
 /* jobs/: anyone may drop a job (like /tmp). */
@@ -112,13 +123,13 @@ static void dir_attr(const fs_node *n, struct stat *st)
 static void sql_attr(const fs_node *n, struct stat *st)
 {
 	st->st_mode = S_IFREG | 0644;
-	st->st_size = (off_t)file_size(n->job, 0, MGR_JOB_FILE_SQL);
+	st->st_size = (off_t)n->size;
 }
 
 static void file_attr(const fs_node *n, struct stat *st)
 {
 	st->st_mode = S_IFREG | 0444;
-	st->st_size = (off_t)file_size(n->job, n->run, n->job_file);
+	st->st_size = (off_t)n->size;
 }
 
 /* ---- lookup and listing -------------------------------------------------------------- */
@@ -357,7 +368,7 @@ static int root_create(fs_node *dir, const char *name, const mgr_principal *who,
 	if (rc == 0)
 		rc = sql_open(&child, true, h, NULL);
 	if (rc == 0)
-		rc = fs_node_entry(&child, e);
+		rc = fs_node_entry(&child, who, e);
 	if (rc == 0)
 		h->ino = child.ino;
 	fs_node_clear(&child);
@@ -455,6 +466,7 @@ const struct fs_kind_ops fs_jobsql_ops = {
 	.flags = FS_NODE_UNCACHED,
 	.load = job_load,
 	.attr = sql_attr,
+	.snapshot = sql_snapshot,
 	.open = sql_open,
 	.truncate = sql_truncate,
 	.create = fs_create_refused,
@@ -468,6 +480,7 @@ const struct fs_kind_ops fs_jobfile_ops = {
 	.flags = FS_NODE_UNCACHED,
 	.load = file_load,
 	.attr = file_attr,
+	.snapshot = file_snapshot,
 	.open = file_open,
 	.create = fs_create_refused,
 	.check_list = job_check_list,

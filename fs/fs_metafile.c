@@ -133,8 +133,9 @@ static void tablemeta_attr(const fs_node *n, struct stat *st)
 	set_times(st, n->table.modified_ns);
 }
 
-/* A stat's rendering: without a mirror's source properties, so that its
- * size tells nothing of them. */
+/* The rendering for no particular reader: without a mirror's source
+ * properties.  A stat and an open render for their caller
+ * (tablemeta_snapshot). */
 static int tablemeta_render(fs_node *n, textbuf *out)
 {
 	return mgr_render_table(n->p, &n->table, !mgr_is_mirror(fs_state.m, n->p, &n->table), out);
@@ -155,6 +156,14 @@ static bool source_readable(const mgr_principal *who, const fs_node *n)
 	bool ok = mgr_access_holds(fs_state.m, who, MGR_PRIV_SELECT, &o);
 	store_table_clear(&st);
 	return ok;
+}
+
+/* What WHO reads: the rendering their stat reports too. */
+static int tablemeta_snapshot(fs_node *n, const mgr_principal *who, textbuf *out, uint64_t *len)
+{
+	int rc = mgr_render_table(n->p, &n->table, source_readable(who, n), out);
+	*len = out->len;
+	return rc;
 }
 
 static int tablemeta_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_info *fi)
@@ -178,6 +187,7 @@ const struct fs_kind_ops fs_tablemeta_ops = {
 	.load = fs_catalog_load_table,
 	.attr = tablemeta_attr,
 	.render = tablemeta_render,
+	.snapshot = tablemeta_snapshot,
 	.open = tablemeta_open,
 	.check_access = metafile_check_access,
 };

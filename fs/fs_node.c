@@ -112,18 +112,21 @@ static bool per_caller(const fs_node *n)
 }
 
 /* Metadata files change whenever the catalog does: their attributes are not
- * cached and their size is that of a fresh rendering. */
-int fs_node_stat(fs_node *n, struct stat *st, double *timeout)
+ * cached.  A generated file's size is that of its rendering for WHO, the
+ * one the open that follows serves (fs_snapshot.c); a masked data file's
+ * that of its transform. */
+int fs_node_stat(fs_node *n, const mgr_principal *who, struct stat *st, double *timeout)
 {
 	unsigned flags = fs_node_flags(n);
-	if (flags & FS_NODE_RENDERED) {
-		textbuf text = TEXTBUF_INIT;
-		int rc = fs_node_render(n, &text);
-		n->size = text.len;
-		textbuf_free(&text);
-		if (rc)
-			return rc;
-	}
+	const struct fs_kind_ops *ops = fs_node_ops(n);
+	uint64_t len = 0;
+	int rc = fs_snapshot_take(n, who, NULL, &len);
+	if (rc >= 0)
+		n->size = len;
+	else if (rc != -ENODATA)
+		return rc;
+	if (ops->size && (rc = ops->size(n, who)) != 0)
+		return rc;
 	fs_node_attr(n, st);
 	/* The mtime of a platform, database, table or level above partitions
 	 * is the last change anywhere under it (fs_catalog.c), which the
@@ -136,10 +139,10 @@ int fs_node_stat(fs_node *n, struct stat *st, double *timeout)
 	return 0;
 }
 
-int fs_node_entry(fs_node *n, struct fuse_entry_param *e)
+int fs_node_entry(fs_node *n, const mgr_principal *who, struct fuse_entry_param *e)
 {
 	memset(e, 0, sizeof *e);
-	int rc = fs_node_stat(n, &e->attr, &e->attr_timeout);
+	int rc = fs_node_stat(n, who, &e->attr, &e->attr_timeout);
 	e->ino = n->ino;
 	e->entry_timeout = (fs_node_flags(n) & FS_NODE_UNCACHED) || per_caller(n) ? 0 : fs_state.entry_timeout;
 	return rc;
@@ -167,7 +170,7 @@ bool fs_dir_add(fs_dirfill *df, const char *name, fs_node *node, off_t off, cons
 	size_t need;
 	if (df->plus) {
 		struct fuse_entry_param e;
-		if (fs_node_entry(node, &e))
+		if (fs_node_entry(node, &df->who, &e))
 			memset(&e, 0, sizeof e);   /* listed without attributes */
 		need = fuse_add_direntry_plus(df->req, df->buf + df->used, df->size - df->used, name,
 					      &e, off);
@@ -203,6 +206,7 @@ void fs_handle_discard(fs_handle *h)
 {
 	if (!h)
 		return;
+	fs_snapshot_release(h);
 	if (h->type == FS_HANDLE_WRITER) {
 		fs_writers_remove(h);
 		mgr_writer_close(h->writer);

@@ -30,6 +30,7 @@ static void log_for(uint32_t uid)
 static void log_for_caller(fuse_req_t req)
 {
 	log_for(fs_principal(req).uid);
+	fs_snapshot_caller(fuse_req_ctx(req)->pid);   /* whose renderings it sees */
 }
 
 static bool is_uncached(const fs_node *n)
@@ -40,8 +41,9 @@ static bool is_uncached(const fs_node *n)
 static void reply_entry_or_err(fuse_req_t req, int rc, fs_node *child)
 {
 	struct fuse_entry_param e;
+	mgr_principal who = fs_principal(req);
 	if (rc == 0)
-		rc = fs_node_entry(child, &e);
+		rc = fs_node_entry(child, &who, &e);
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else
@@ -124,7 +126,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	if (rc == 0)
 		rc = fs_check_lookup(&who, &n);
 	if (rc == 0)
-		rc = fs_node_stat(&n, &st, &timeout);
+		rc = fs_node_stat(&n, &who, &st, &timeout);
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else
@@ -340,16 +342,33 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	h->ino = ino;
 	h->who = who;
 	h->fd = -1;
-	if (ops->open) {
+	/* A generated file serves the rendering a stat of this process just
+	 * reported (fs_snapshot.c), or a new one. */
+	uint64_t len = 0;
+	int snap = writing ? -ENODATA : fs_snapshot_take(&n, &who, h, &len);
+	if (snap < 0 && snap != -ENODATA) {
+		rc = snap;
+	} else if (snap == 0) {
+		h->type = FS_HANDLE_TEXT;
+	} else if (ops->open) {
 		rc = ops->open(&n, writing, h, fi);
+		if (rc == 0 && snap == 1 && h->type == FS_HANDLE_READ_FD) {
+			h->limited = true;   /* no further than the size the stat reported */
+			h->limit = len;
+		}
 	} else if (writing) {
 		rc = -EACCES;
 	} else {
 		h->type = FS_HANDLE_TEXT;
 		rc = fs_node_render(&n, &h->text);
 	}
+	/* A generated file's reads are served from the open's own rendering,
+	 * never from the kernel's page cache: the kernel keeps one size and one
+	 * cache per inode, and two opens of a changing file (a growing log,
+	 * metrics) hold different renderings.  Their size is the rendering's
+	 * (fs_snapshot.c); direct_io keeps each open's reads to its own. */
 	if (rc == 0 && h->type != FS_HANDLE_READ_FD && h->type != FS_HANDLE_WRITER)
-		fi->direct_io = 1;   /* size comes from the rendering, not the kernel's cache */
+		fi->direct_io = 1;
 out:
 	if (rc) {
 		fs_handle_discard(h);
@@ -369,6 +388,14 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
 	log_for(h->who.uid);
 	if (h->type == FS_HANDLE_READ_FD || h->type == FS_HANDLE_WRITER) {
+		if (h->limited) {   /* the audit log: what the stat reported */
+			if ((uint64_t)off >= h->limit) {
+				fuse_reply_buf(req, NULL, 0);
+				return;
+			}
+			if (size > h->limit - (uint64_t)off)
+				size = (size_t)(h->limit - (uint64_t)off);
+		}
 		struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
 		buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 		buf.buf[0].fd = h->type == FS_HANDLE_READ_FD ? h->fd : mgr_writer_fd(h->writer);
@@ -457,7 +484,6 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		fuse_reply_write(req, size);
 }
 
-/* Make what was written visible.  Called on every close (flush) and fsync. */
 /* A time set while H was open for writing (set_times): recorded once its
  * bytes are committed. */
 static void writer_times(fs_handle *h)
@@ -472,9 +498,13 @@ static void writer_times(fs_handle *h)
 	h->mtime_ns = 0;
 }
 
+/* Make what was written visible.  Called on every close (flush) and fsync. */
 static int handle_commit(fs_handle *h)
 {
-	int rc = h->commit ? h->commit(h) : 0;
+	if (!h->commit)
+		return 0;
+	int rc = h->commit(h);
+	fs_snapshot_forget();   /* what it defined shows in the next stat */
 	if (rc == 0)
 		writer_times(h);
 	return rc;
@@ -682,8 +712,10 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 			rc = fs_node_load(ino, &n);
 		}
 	}
-	if (rc == 0)
-		rc = fs_node_stat(&n, &st, &timeout);
+	if (rc == 0) {
+		mgr_principal who = fs_principal(req);
+		rc = fs_node_stat(&n, &who, &st, &timeout);
+	}
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else

@@ -276,7 +276,23 @@ static void item_attr(const fs_node *n, struct stat *st)
 		return;
 	}
 	st->st_mode = S_IFREG | (what == SYNC_SUB_RULE ? 0644 : 0444);
-	st->st_size = 0;   /* generated at open: read with direct_io */
+	st->st_size = (off_t)n->size;   /* the rendering's (fs_snapshot.c); `run`: 0 */
+}
+
+/* What a reader gets: the definition or a state file, rendered; `run` has
+ * no bytes until its read runs the item. */
+static int item_snapshot(fs_node *n, const mgr_principal *who, textbuf *out, uint64_t *len)
+{
+	(void)who;
+	unsigned what;
+	const struct managed_tree *t = item_tree(n, &what);
+	uint32_t item = sync_rule_of(n->id);
+	if (!t || what == SYNC_SUB_DIR || (what == SYNC_SUB_FILE && sync_file(n->id) == t->run_file))
+		return -ENODATA;
+	int rc = what == SYNC_SUB_RULE ? t->read_def(fs_state.m, item, out)
+				       : t->read(fs_state.m, item, sync_file(n->id), out);
+	*len = out->len;
+	return rc;
 }
 
 static int item_lookup(fs_node *parent, const char *name, fs_node *child)
@@ -439,6 +455,7 @@ const struct fs_kind_ops fs_sync_ops = {
 	.attr = item_attr,
 	.lookup = item_lookup,
 	.readdir = item_readdir,
+	.snapshot = item_snapshot,
 	.open = item_open,
 	.truncate = item_truncate,
 	.create = item_create,

@@ -126,13 +126,21 @@ static int view_load(fs_node *n)
 	return load_view(n, fs_ino_plat(n->ino));
 }
 
-/* .refresh: generated at open, read with direct_io. */
+/* .refresh: its size is that of the list a stat renders, which the open
+ * that follows serves (fs_snapshot.c); read with direct_io. */
 static void view_attr(const fs_node *n, struct stat *st)
 {
-	(void)n;
 	st->st_mode = S_IFREG | 0444;
-	st->st_size = 0;
+	st->st_size = (off_t)n->size;
 	st->st_nlink = 1;
+}
+
+static int view_snapshot(fs_node *n, const mgr_principal *who, textbuf *out, uint64_t *len)
+{
+	(void)who;
+	int rc = mgr_refresh(fs_state.m, n->p, &n->table, n->since, out);
+	*len = out->len;
+	return rc;
 }
 
 /* Lookup in a mirrored table (PARENT, in the target platform) of a name the
@@ -193,6 +201,7 @@ const struct fs_kind_ops fs_view_ops = {
 	.flags = FS_NODE_UNCACHED,
 	.load = view_load,
 	.attr = view_attr,
+	.snapshot = view_snapshot,
 	.open = view_open,
 	.create = fs_create_refused,   /* as beside a job file */
 	.check_access = view_check_access,

@@ -89,6 +89,42 @@ static void test_metadata_files_are_rendered(void **state)
 	}
 }
 
+/* Every file whose bytes are generated reports their length: its kind
+ * renders them for a stat (fs_snapshot.c), a metadata file through its
+ * rendering; a data file's size member makes a masked file's transform's. */
+static void test_generated_files_have_a_size(void **state)
+{
+	(void)state;
+	const fs_kind generated[] = {FS_KIND_TABLEMETA, FS_KIND_JOBSQL, FS_KIND_JOBFILE, FS_KIND_SYNC,
+				     FS_KIND_VIEW, FS_KIND_GLOBAL};
+	for (size_t i = 0; i < sizeof generated / sizeof generated[0]; i++) {
+		fs_node n = node_of(generated[i], 1);
+		assert_non_null(fs_node_ops(&n)->snapshot);
+	}
+	const fs_kind rendered[] = {FS_KIND_SCHEMA, FS_KIND_PARTMETA};
+	for (size_t i = 0; i < sizeof rendered / sizeof rendered[0]; i++) {
+		fs_node n = node_of(rendered[i], 1);
+		assert_true(fs_node_ops(&n)->snapshot || (fs_node_flags(&n) & FS_NODE_RENDERED));
+	}
+	fs_node f = node_of(FS_KIND_FILE, 1);
+	assert_non_null(fs_node_ops(&f)->size);
+	assert_null(fs_node_ops(&f)->snapshot);
+}
+
+/* A node that is not generated has no rendering: its size is its own. */
+static void test_a_node_not_generated_has_no_snapshot(void **state)
+{
+	(void)state;
+	const fs_kind plain[] = {FS_KIND_PLATFORM, FS_KIND_DATABASE, FS_KIND_TABLE, FS_KIND_PNODE,
+				 FS_KIND_FILE, FS_KIND_JOBDIR, FS_KIND_JOBRUNS, FS_KIND_JOBRUN};
+	mgr_principal who = {1000, 1000};
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+		fs_node n = node_of(plain[i], 1);
+		uint64_t len = 7;
+		assert_int_equal(fs_snapshot_take(&n, &who, NULL, &len), -ENODATA);
+	}
+}
+
 static void test_mount_directories_get_their_family_row(void **state)
 {
 	(void)state;
@@ -124,6 +160,8 @@ int main(void)
 		cmocka_unit_test(test_only_global_nodes_live_outside_a_platform),
 		cmocka_unit_test(test_catalog_directories_are_directories_and_files_are_not),
 		cmocka_unit_test(test_metadata_files_are_rendered),
+		cmocka_unit_test(test_generated_files_have_a_size),
+		cmocka_unit_test(test_a_node_not_generated_has_no_snapshot),
 		cmocka_unit_test(test_mount_directories_get_their_family_row),
 		cmocka_unit_test(test_inode_numbers_round_trip_kind_platform_and_id),
 	};
