@@ -412,7 +412,8 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
  * utimensat(2) does: recorded in its file record only (store_file_set_mtime),
  * not a data change - no new version, no event, the etag unchanged.  Under
  * the name's lock, so a commit of the name does not interleave.  -ENOENT if
- * the name now holds another file. */
+ * the name now holds another file.  A hidden file's time is kept in memory
+ * and recorded when a rename to a data name commits it. */
 int mgr_file_set_mtime(mgr_platform *p, uint64_t container_id, const char *name, uint64_t id,
 		       int64_t mtime_ns);
 /* mgr_file_set_mtime on the file W writes, once committed (futimens(2) on

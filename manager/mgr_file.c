@@ -113,12 +113,17 @@ static void names_unlock(const unsigned idx[2])
  * it meets the files again.  After a rename over an existing data file the
  * record keeps that file's id (one change event, not a drop and a create),
  * and the hidden file's id stays here as an alias of the name, because the
- * kernel goes on calling the renamed file by it. */
+ * kernel goes on calling the renamed file by it.
+ *
+ * A time set on a hidden file (rsync -a sets it between the close and the
+ * rename) is kept here too, until its next commit of new bytes, and its
+ * rename to a data name records it as that file's mtime_ns. */
 struct hidden_file {
 	const mgr_platform *p;
 	uint64_t table_id, container_id, id;
 	char name[STORE_NAME_MAX + 1];
 	uint32_t uid, gid;          /* its writer's; the daemon's for a file met on disk */
+	int64_t mtime_ns;           /* set by utimensat(2); 0: none, the mtime is its bytes' */
 	bool alias;                 /* renamed onto a data file that kept its own id */
 };
 
@@ -191,6 +196,20 @@ void mgr_hidden_forget_platform(const mgr_platform *p)
 		hidden_cap = 0;
 	}
 	pthread_mutex_unlock(&hidden_lock);
+}
+
+/* Set the time of P's hidden file NAME in CONTAINER_ID, known by ID:
+ * -ENOENT if the name now holds another file. */
+static int hidden_set_mtime(const mgr_platform *p, uint64_t container_id, const char *name,
+			    uint64_t id, int64_t mtime_ns)
+{
+	pthread_mutex_lock(&hidden_lock);
+	long i = hidden_find(p, 0, container_id, name);
+	int rc = i >= 0 && hidden_files[i].id == id ? 0 : -ENOENT;
+	if (rc == 0)
+		hidden_files[i].mtime_ns = mtime_ns;
+	pthread_mutex_unlock(&hidden_lock);
+	return rc;
 }
 
 static void hidden_forget(const mgr_platform *p, uint64_t container_id, const char *name)
@@ -372,6 +391,7 @@ int mgr_hidden_get(mgr_platform *p, uint64_t id, store_file *out)
 	out->bytes = (uint64_t)st.st_size;
 	out->owner_uid = h.uid;
 	out->owner_gid = h.gid;
+	out->mtime_ns = h.mtime_ns;
 	out->modified_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	out->created_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
 	return 0;
@@ -889,8 +909,10 @@ static int hidden_rename(mgr_platform *p, const store_table *t, uint64_t from_co
 			h = hidden_files[i];
 		pthread_mutex_unlock(&hidden_lock);
 		hidden_forget(p, from_container, from);
-		if (h.id)
+		if (h.id) {
 			hidden_remember(p, t->id, to_container, to, h.id, h.uid, h.gid, false);
+			hidden_set_mtime(p, to_container, to, h.id, h.mtime_ns);
+		}
 	}
 	if (sfd >= 0)
 		close(sfd);
@@ -916,6 +938,7 @@ static int hidden_commit_rename(mgr_platform *p, const store_table *t, uint64_t 
 	struct stat st;
 	uint64_t hidden_id = 0;
 	uint32_t uid = 0, gid = 0;
+	int64_t mtime_ns = 0;
 	bool known = false;
 	pthread_mutex_lock(&hidden_lock);
 	long i = hidden_find(p, 0, from_container, from);
@@ -923,6 +946,7 @@ static int hidden_commit_rename(mgr_platform *p, const store_table *t, uint64_t 
 		hidden_id = hidden_files[i].id;
 		uid = hidden_files[i].uid;
 		gid = hidden_files[i].gid;
+		mtime_ns = hidden_files[i].mtime_ns;
 		known = true;
 	}
 	pthread_mutex_unlock(&hidden_lock);
@@ -999,6 +1023,7 @@ static int hidden_commit_rename(mgr_platform *p, const store_table *t, uint64_t 
 	f.owner_gid = exists ? old.owner_gid : gid;
 	f.created_ns = exists ? old.created_ns : 0;
 	f.modified_ns = store_now_ns();
+	f.mtime_ns = mtime_ns;   /* a time set on the hidden file (rsync -a) */
 	rc = store_file_put(txn, &f, origin);
 	if (rc == 0)
 		rc = store_intent_clear(txn, f.id);
@@ -1157,6 +1182,11 @@ int mgr_file_set_mtime(mgr_platform *p, uint64_t container_id, const char *name,
 	store_txn *txn = NULL;
 	unsigned lk[2];
 	names_lock(p, container_id, name, 0, NULL, lk);
+	if (hidden_unrecorded(p, container_id, name)) {
+		int rc = hidden_set_mtime(p, container_id, name, id, mtime_ns);
+		names_unlock(lk);
+		return rc;
+	}
 	int rc = store_write_begin(p->store, &txn);
 	if (rc == 0)
 		rc = store_file_set_mtime(txn, container_id, name, id, mtime_ns);

@@ -3,7 +3,8 @@
 # touch -d sets a data file's mtime, kept in its record across a restart and
 # without a change event; rsync -a run twice transfers nothing the second
 # time and records no event; tar -x keeps mtimes (set while the file is still
-# open); atime reads as mtime; a partition's and a table's mtime move when a
+# open); a time set on a hidden file (closed, or still open for writing) shows
+# in its stat and is what its rename to a data name records; atime reads as mtime; a partition's and a table's mtime move when a
 # file is added under them; a user without MODIFY cannot set times (needs
 # root for the second user; that part is skipped otherwise).
 # shellcheck source=lib.sh
@@ -33,7 +34,8 @@ mf_make_table "$W/sales/t" $'column id bigint\ncolumn v string\npartition dt dat
 P=$W/sales/t/dt=2024-05-01
 P2=$W/sales/t/dt=2024-05-02
 P3=$W/sales/t/dt=2024-05-03
-mkdir "$P" "$P2" "$P3" || mf_abort "mkdir partitions"
+P4=$W/sales/t/dt=2024-05-04
+mkdir "$P" "$P2" "$P3" "$P4" || mf_abort "mkdir partitions"
 
 # ---------------------------------------------------------------- touch -d
 printf '1,a\n' >"$P/a.csv" || mf_abort "write a.csv"
@@ -101,6 +103,39 @@ assert_eq "tar -x keeps g1.csv's mtime" "$(mtime "$MF_TMP/tr/g1.csv")" "$(mtime 
 assert_eq "tar -x keeps g2.csv's mtime" "$(mtime "$MF_TMP/tr/g2.csv")" "$(mtime "$P3/g2.csv")"
 assert_eq "tar -x wrote the data" "7,t" "$(cat "$P3/g1.csv")"
 
+# ---------------------------------------------------------------- hidden files
+t1=$(date -d '2016-06-06 06:06:06' +%s)000000000
+printf '11,h\n' >"$P4/.h1.csv.tmp"
+assert_ok "touch -d on a closed hidden file succeeds" touch -d '2016-06-06 06:06:06' "$P4/.h1.csv.tmp"
+assert_eq "the hidden file's stat shows the time" "$t1" "$(mtime "$P4/.h1.csv.tmp")"
+assert_ok "mv -n .h1.csv.tmp h1.csv" mv -n "$P4/.h1.csv.tmp" "$P4/h1.csv"
+assert_eq "its rename to a data name records the time" "$t1" "$(mtime "$P4/h1.csv")"
+printf '12,i\n' >"$P4/.h2.csv.tmp"
+touch -d '2016-06-06 06:06:06' "$P4/.h2.csv.tmp"
+assert_ok "mv .h2.csv.tmp .h3.csv.tmp" mv "$P4/.h2.csv.tmp" "$P4/.h3.csv.tmp"
+assert_eq "a rename to another hidden name keeps the time" "$t1" "$(mtime "$P4/.h3.csv.tmp")"
+assert_ok "mv -f .h3.csv.tmp over h1.csv" mv -f "$P4/.h3.csv.tmp" "$P4/h1.csv"
+assert_eq "a rename over a data file records the hidden file's time" "$t1" "$(mtime "$P4/h1.csv")"
+assert_eq "and its bytes" "12,i" "$(cat "$P4/h1.csv" 2>&1)"
+printf '13,j\n' >"$P4/.h4.csv.tmp"
+assert_ok "mv -f a hidden file with no time set over h1.csv" mv -f "$P4/.h4.csv.tmp" "$P4/h1.csv"
+assert_ok "the data file's mtime is the rename's commit time" \
+	test "$(mtime "$P4/h1.csv")" -gt "$t1"
+# cp -p and tar -x set the time before the close
+cat >"$MF_TMP/futimens.py" <<'EOF'
+import os, sys
+d = sys.argv[1]
+fd = os.open(os.path.join(d, ".h5.csv.tmp"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+os.write(fd, b"14,k\n")
+os.utime(fd, ns=(1500000000123456789, 1500000000123456789))
+os.close(fd)
+os.rename(os.path.join(d, ".h5.csv.tmp"), os.path.join(d, "h5.csv"))
+EOF
+assert_ok "futimens on a hidden file open for writing, then its rename" \
+	python3 "$MF_TMP/futimens.py" "$P4"
+assert_eq "the rename records the time set before the close" "1500000000123456789" \
+	"$(mtime "$P4/h5.csv")"
+
 # ---------------------------------------------------------------- directories
 pt=$(mtime "$P")
 tt=$(mtime "$W/sales/t")
@@ -143,6 +178,12 @@ if [ $USERS = 1 ]; then
 	expect_fail_errno "bob cannot set them to now either" "Permission denied" \
 		mf_as "$BOB" touch "$P/a.csv"
 	assert_eq "the refused touch left the mtime" "$m" "$(mtime "$P/a.csv")"
+	printf '15,l\n' >"$P4/.h6.csv.tmp"
+	m=$(mtime "$P4/.h6.csv.tmp")
+	expect_fail_errno "bob cannot set a hidden file's times either" "Permission denied" \
+		mf_as "$BOB" touch -d '2001-01-01' "$P4/.h6.csv.tmp"
+	assert_eq "the refused touch left the hidden file's mtime" "$m" "$(mtime "$P4/.h6.csv.tmp")"
+	rm -f "$P4/.h6.csv.tmp"
 else
 	note "not root: the second user's refusal is not tested"
 fi
