@@ -129,9 +129,16 @@ static int file_load(fs_node *n)
 		n->size = fs_writers_find(n->ino, 0, NULL, NULL, &size) ? size : n->file.bytes;
 		rc = load_container(txn, n->file.pnode_id, n);
 	} else if (rc == -ENOENT) {
-		/* Created but not yet closed: only the writer knows it. */
 		uint64_t size;
-		if (fs_writers_find(n->ino, 0, NULL, NULL, &size)) {
+		if (mgr_hidden_get(n->p, n->id, &n->file) == 0) {
+			/* A hidden file, committed: its bytes are its only record.
+			 * Its writer may still be registered (it is written again,
+			 * or the release of its close has not come yet): that one
+			 * has the current size, as for a data file. */
+			n->size = fs_writers_find(n->ino, 0, NULL, NULL, &size) ? size : n->file.bytes;
+			rc = load_container(txn, n->file.pnode_id, n);
+		} else if (fs_writers_find(n->ino, 0, NULL, NULL, &size)) {
+			/* Created but not yet committed: only the writer knows it. */
 			n->in_progress = true;
 			n->size = size;
 			n->file.id = n->id;
@@ -139,10 +146,6 @@ static int file_load(fs_node *n)
 			n->file.owner_gid = fs_state.gid;
 			n->file.created_ns = n->file.modified_ns = store_now_ns();
 			rc = 0;
-		} else if (mgr_hidden_get(n->p, n->id, &n->file) == 0) {
-			/* A hidden file, closed: its bytes are its only record. */
-			n->size = n->file.bytes;
-			rc = load_container(txn, n->file.pnode_id, n);
 		}
 	}
 	store_abort(txn);

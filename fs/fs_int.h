@@ -158,6 +158,7 @@ struct fs_handle {
 	mgr_writer *writer;      /* WRITER */
 	bool overwrite;          /* WRITER: of a file already committed */
 	bool wrote;              /* WRITER: a write or a size change came through it */
+	bool committed;          /* WRITER: of a new file, committed once (writers_lock) */
 	int64_t mtime_ns;        /* WRITER: set by futimens(2) while open, recorded after the commit */
 	uint64_t container_id;   /* WRITER: where the file lives */
 	fuse_ino_t parent;       /* WRITER: that directory's inode */
@@ -355,7 +356,10 @@ void fs_handle_discard(fs_handle *h);
 /* The writer registry. */
 void fs_writers_add(fs_handle *h);
 void fs_writers_remove(fs_handle *h);
-/* Find an in-progress file by inode or by (container, name); fills size. */
+/* Find an in-progress file by inode or by (container, name); fills size.  By
+ * name, only a new file never committed: once committed, its record (or
+ * hidden file) is what its name leads to, and after a rename or an unlink of
+ * it, nothing. */
 bool fs_writers_find(fuse_ino_t ino, uint64_t container_id, const char *name, fuse_ino_t *ino_out,
 		     uint64_t *size);
 /* Map a store id of kind KIND on platform P to its inode. */

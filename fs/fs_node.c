@@ -242,7 +242,9 @@ bool fs_writers_find(fuse_ino_t ino, uint64_t container_id, const char *name, fu
 	bool found = false;
 	pthread_mutex_lock(&fs_state.writers_lock);
 	for (fs_handle *h = fs_state.writers; h; h = h->next_writer) {
-		if (ino ? h->ino != ino : (h->container_id != container_id || strcmp(h->name, name)))
+		if (ino ? h->ino != ino
+			: (h->overwrite || h->committed || h->container_id != container_id ||
+			   strcmp(h->name, name)))
 			continue;
 		found = true;
 		if (ino_out)

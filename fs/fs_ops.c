@@ -505,6 +505,11 @@ static int handle_commit(fs_handle *h)
 		return 0;
 	int rc = h->commit(h);
 	fs_snapshot_forget();   /* what it defined shows in the next stat */
+	if (rc == 0 && h->type == FS_HANDLE_WRITER && !mgr_writer_dirty(h->writer)) {
+		pthread_mutex_lock(&fs_state.writers_lock);
+		h->committed = true;
+		pthread_mutex_unlock(&fs_state.writers_lock);
+	}
 	if (rc == 0)
 		writer_times(h);
 	return rc;

@@ -6,7 +6,9 @@
 # files placed in the partition; repair lists a hidden file and removes it
 # once older than hidden_grace; the pipeline's file set (the mount's listing
 # without hidden names) is the job's; a daemon restart keeps a closed
-# hidden file; the drop of a partition takes its hidden files.
+# hidden file; the drop of a partition takes its hidden files; a hidden file
+# committed (fsync) while still open is renamed, timed and unlinked like a
+# closed one, and an unlinked name no longer leads to the open file.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -88,6 +90,46 @@ assert_ok "python writes a temporary file and replaces a new name with it" \
 assert_eq "python's replace is one event" "1" "$(events '/py\.csv$')"
 assert_eq "python's temporary name has no event" "0" "$(events '/\.py-')"
 assert_eq "after python the partition records 5 files" "5" "$(files_recorded)"
+
+# ---------------------------------------------------------------- committed, still open
+# The state of every closed file until the kernel's release reaches the
+# daemon (later than close(2) returns): a swap file unlinked then, or an
+# rsync temporary file renamed then, is no file in progress.
+U=$W/sales/u/dt=2024-05-01
+mf_make_table "$W/sales/u" $'format csv\nheader false\ncolumn id bigint\ncolumn v string\npartition dt date\n'
+mkdir "$U" || mf_abort "mkdir $U"
+cat >"$MF_TMP/open.py" <<'EOF'
+import errno, os, sys
+d = sys.argv[1]
+def check(what, ok):
+    if not ok:
+        sys.exit(what)
+for name in (".o.swp", "o.csv"):
+    p = os.path.join(d, name)
+    fd = os.open(p, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, b"1,a\n")
+    os.fsync(fd)
+    os.unlink(p)
+    check(name + " unlinked while open still exists", not os.path.exists(p))
+    try:
+        os.close(os.open(p, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+        os.unlink(p)
+    except OSError as e:
+        check(name + " cannot be created again: " + os.strerror(e.errno), False)
+    os.close(fd)
+fd = os.open(os.path.join(d, ".o2.tmp"), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+os.write(fd, b"2,b\n")
+os.fsync(fd)
+os.utime(os.path.join(d, ".o2.tmp"), ns=(1400000000000000000, 1400000000000000000))
+os.rename(os.path.join(d, ".o2.tmp"), os.path.join(d, "o2.csv"))
+os.close(fd)
+EOF
+mf_run python3 "$MF_TMP/open.py" "$U"
+assert_eq "hidden and data files committed while open are unlinked, renamed and timed" 0 \
+	"$MF_RC" || note "$MF_OUT"
+assert_eq "the rename of the open hidden file committed it" "2,b" "$(cat "$U/o2.csv" 2>&1)"
+assert_eq "with the time set on it" "1400000000000000000" "$(date -r "$U/o2.csv" +%s%N 2>&1)"
+assert_eq "nothing else is left" "o2.csv" "$(mf_ls_a "$U" | grep -v '^\.\.\?$')"
 
 # ---------------------------------------------------------------- jobs, statistics, .refresh
 printf '100,x\n101,y\n' >"$SRC/h.csv"
