@@ -791,7 +791,7 @@ static void test_file_record_version_2_rejects_bad_encodings(void **state)
 	store_file f, out;
 	uint8_t *buf;
 	size_t len;
-	store_object o;
+	store_object o, decoded;
 
 	(void)state;
 	file_v1_record(&f);
@@ -812,7 +812,8 @@ static void test_file_record_version_2_rejects_bad_encodings(void **state)
 	for (store_kind k = STORE_KIND_DATABASE; k <= STORE_KIND_PNODE; k++) {
 		encode_random(k, &o, (void **)&buf, &len);
 		buf[0] = 2;
-		assert_int_equal(store_record_decode(k, buf, len, &out), -EINVAL);
+		/* Decoded into room for any kind: a table's decode clears a whole store_table. */
+		assert_int_equal(store_record_decode(k, buf, len, &decoded), -EINVAL);
 		free(buf);
 	}
 }
