@@ -47,6 +47,7 @@
 #include "base_date.h"
 #include "base_fs.h"
 #include "base_path.h"
+#include "base_rng.h"
 
 int cmd_gen(int argc, char **argv);
 
@@ -63,14 +64,6 @@ typedef struct {
 	double spare;
 } rng_t;
 
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* A bijection of 64-bit values (splitmix64's finalizer): unique ids that look random. */
 static uint64_t mix64(uint64_t z)
 {
@@ -83,28 +76,14 @@ static void rng_seed(rng_t *r, uint64_t seed, uint64_t stream)
 {
 	uint64_t x = seed ^ mix64(stream + 0x5851f42d4c957f2dULL);
 	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&x);
+		r->s[i] = base_splitmix64(&x);
 	r->has_spare = false;
 	r->spare = 0;
 }
 
-static inline uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
 static inline uint64_t rng_next(rng_t *r)
 {
-	uint64_t *s = r->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
+	return base_xoshiro_next(r->s);
 }
 
 /* uniform in [0, 1) */

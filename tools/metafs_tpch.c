@@ -49,6 +49,7 @@
 
 #include "base_date.h"
 #include "base_fs.h"
+#include "base_rng.h"
 
 #define USAGE                                                                                  \
 	"usage: metafs-tpch [--sf SF] [--seed S] [--money-type decimal|double] --out DIR\n"    \
@@ -64,38 +65,16 @@ typedef struct {
 	uint64_t s[4];
 } rng_t;
 
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static void rng_seed(rng_t *r, uint64_t seed, uint64_t stream)
 {
 	uint64_t x = seed * 0x2545f4914f6cdd1dULL + stream;
 	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&x);
-}
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
+		r->s[i] = base_splitmix64(&x);
 }
 
 static inline uint64_t rng_next(rng_t *r)
 {
-	uint64_t *s = r->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
+	return base_xoshiro_next(r->s);
 }
 
 /* uniform in [lo, hi] (integer arithmetic only, so no platform differences) */
