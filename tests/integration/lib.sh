@@ -542,18 +542,40 @@ mf_put_schema() {
 	mf_run cp -- "$f" "$1/.schema"
 }
 
-# run_job NAME SQL : submit SQL as job NAME through $M/jobs and wait for it
-# (a blocking read of its `wait` file); the final status text in $STATUS,
-# its first line in $STATE.
-run_job() {
-	printf '%s\n' "$2" >"$MF_TMP/$1.sql"
-	if ! timeout -k 5 30 cp "$MF_TMP/$1.sql" "$M/jobs/$1.sql" 2>"$MF_TMP/err"; then
+# mf_job_file NAME FILE : submit the SQL in FILE as job NAME through
+# $M/jobs and wait for it (a blocking read of its `wait` file); the final
+# status text in $STATUS, its first line in $STATE (none when the submit
+# failed).  Succeeds when the job did.
+mf_job_file() {
+	if ! timeout -k 5 "$MF_CMD_TIMEOUT" cp "$2" "$M/jobs/$1.sql" 2>"$MF_TMP/err"; then
 		STATUS="submit failed: $(cat "$MF_TMP/err")"
 		STATE=none
 		return 1
 	fi
 	STATUS=$(timeout -k 5 300 cat "$M/jobs/$1/wait" 2>&1)
 	STATE=$(printf '%s\n' "$STATUS" | head -n 1)
+	[ "$STATE" = succeeded ]
+}
+
+# run_job NAME SQL : mf_job_file with the SQL text itself (kept in
+# $MF_TMP/NAME.sql); fails only when the submit did: callers read $STATE.
+run_job() {
+	printf '%s\n' "$2" >"$MF_TMP/$1.sql"
+	mf_job_file "$1" "$MF_TMP/$1.sql"
+	[ "$STATE" != none ]
+}
+
+# mf_sqlite_ref DB SCHEMA SQL-FILE OUT-FILE : run the statements of SQL-FILE
+# in sqlite3 with the database DB attached as SCHEMA (so table names match
+# metafs's db.table), CSV output with headers and case-sensitive LIKE (as
+# Spark's); stderr in OUT-FILE.err.
+mf_sqlite_ref() {
+	{
+		printf '.bail on\n.mode csv\n.headers on\n'
+		printf 'PRAGMA case_sensitive_like = ON;\n'
+		printf "ATTACH '%s' AS %s;\n" "$1" "$2"
+		cat "$3"
+	} | timeout -k 5 "$MF_CMD_TIMEOUT" sqlite3 -batch :memory: >"$4" 2>"$4.err"
 }
 
 # mf_realpath PATH

@@ -52,27 +52,11 @@ mkdir -p "$Q"
 
 # run_job NAME FILE : submit FILE as job NAME and wait for it; the final
 # status text in $STATUS, its first line in $STATE.
-run_job() {
-	if ! timeout -k 5 "$MF_CMD_TIMEOUT" cp "$2" "$J/$1.sql" 2>"$MF_TMP/err"; then
-		STATUS="submit failed: $(cat "$MF_TMP/err")"
-		STATE=none
-		return 1
-	fi
-	STATUS=$(timeout -k 5 300 cat "$J/$1/wait" 2>&1)
-	STATE=$(printf '%s\n' "$STATUS" | head -n 1)
-	[ "$STATE" = succeeded ]
-}
+run_job() { mf_job_file "$@"; }
 
 # sqlite_run SQL-FILE OUT-FILE : run the statements in the reference database
 # with CSV output and headers; stderr in OUT-FILE.err.
-sqlite_run() {
-	{
-		printf '.bail on\n.mode csv\n.headers on\n'
-		printf 'PRAGMA case_sensitive_like = ON;\n'
-		printf "ATTACH '%s' AS qa;\n" "$REF"
-		cat "$1"
-	} | timeout -k 5 "$MF_CMD_TIMEOUT" sqlite3 -batch :memory: >"$2" 2>"$2.err"
-}
+sqlite_run() { mf_sqlite_ref "$REF" qa "$@"; }
 
 # diffq NAME [--ordered] [--bools COL,...] [--scaled COL=S,...] <<'SQL'
 #   metafs SQL

@@ -30,24 +30,9 @@ REF=$MF_TMP/ref.db     # attached as schema qs so table names match
 mkdir -p "$Q"
 
 # run_job NAME FILE : submit FILE as job NAME and wait; status in $STATUS, $STATE.
-run_job() {
-	if ! timeout -k 5 "$MF_CMD_TIMEOUT" cp "$2" "$J/$1.sql" 2>"$MF_TMP/err"; then
-		STATUS="submit failed: $(cat "$MF_TMP/err")"
-		STATE=none
-		return 1
-	fi
-	STATUS=$(timeout -k 5 300 cat "$J/$1/wait" 2>&1)
-	STATE=$(printf '%s\n' "$STATUS" | head -n 1)
-	[ "$STATE" = succeeded ]
-}
+run_job() { mf_job_file "$@"; }
 
-sqlite_run() {
-	{
-		printf '.bail on\n.mode csv\n.headers on\n'
-		printf "ATTACH '%s' AS qs;\n" "$REF"
-		cat "$1"
-	} | timeout -k 5 "$MF_CMD_TIMEOUT" sqlite3 -batch :memory: >"$2" 2>"$2.err"
-}
+sqlite_run() { mf_sqlite_ref "$REF" qs "$@"; }
 
 # diffq NAME [compare.py options] <<'SQL' : the query (one text for both
 # engines) must run as a job and agree with SQLite.
