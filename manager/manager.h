@@ -480,8 +480,9 @@ int mgr_render_schema(const store_table *t, textbuf *out);
 int mgr_render_table(mgr_platform *p, const store_table *t, bool show_source, textbuf *out);
 int mgr_render_partition(mgr_platform *p, store_txn *txn, const store_table *t,
 			 const store_pnode *pn, textbuf *out);
-/* The newest MAX events of every platform; with WHO, only those about what
- * WHO may see (metafs(5)); NULL: all of them. */
+/* The newest MAX events of all platforms together, as one stream in commit
+ * order (time, then the platforms' order, then seq); with WHO, only those
+ * about what WHO may see (metafs(5)); NULL: all of them. */
 struct mgr_principal;
 int mgr_render_events(mgr *m, const struct mgr_principal *who, unsigned max, textbuf *out);
 /* RFC 3339 UTC time with nanoseconds. */

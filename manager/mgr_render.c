@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -188,33 +189,98 @@ static bool event_visible(mgr *m, const mgr_principal *who, const mgr_platform *
 	return mgr_access_holds(m, who, MGR_PRIV_SELECT, &o);
 }
 
+/* One platform's part of /.metafs/events.  Its read transaction is the
+ * snapshot of both passes: the first reads the keys (time, seq) of the
+ * platform's newest events, the second the events the merge keeps. */
+typedef struct event_source {
+	store_txn *txn;
+	store_iter *it;
+	struct event_key {
+		int64_t time_ns;
+		uint64_t seq;
+	} *keys;
+	size_t n, pos;
+} event_source;
+
+/* The source whose next event comes first in the merged stream: the
+ * oldest commit time, then the platform's order, then seq (NULL: all are
+ * done).  Each source is in seq order, so this is a k-way merge. */
+static event_source *events_next_source(event_source *src, unsigned nsrc)
+{
+	event_source *best = NULL;
+	for (unsigned i = 0; i < nsrc; i++) {
+		event_source *s = &src[i];
+		if (s->pos == s->n)
+			continue;
+		const struct event_key *k = &s->keys[s->pos];
+		if (!best || k->time_ns < best->keys[best->pos].time_ns)
+			best = s;   /* on equal times the earlier platform stays */
+	}
+	return best;
+}
+
+static int events_load_keys(mgr_platform *p, unsigned max, event_source *s)
+{
+	uint64_t head = 0;
+	store_event ev;
+	int rc = store_read_begin(p->store, &s->txn);
+	if (rc == 0)
+		rc = store_event_head(s->txn, &head);
+	if (rc == 0 && head && max)
+		rc = store_iter_events(s->txn, head > max ? head - max : 0, &s->it);
+	if (rc == 0 && s->it && !(s->keys = calloc(max, sizeof *s->keys)))
+		rc = -ENOMEM;
+	while (rc == 0 && s->it && s->n < max && (rc = store_iter_next(s->it, &ev)) == 0)
+		s->keys[s->n++] = (struct event_key){ev.time_ns, ev.seq};
+	if (rc == -ENOENT)
+		rc = 0;
+	store_iter_close(s->it);
+	s->it = NULL;
+	return rc;
+}
+
+/* The newest MAX events of all platforms as one stream in commit order
+ * (see metafs(5)), of which WHO (NULL: everyone) sees the visible ones. */
 int mgr_render_events(mgr *m, const mgr_principal *who, unsigned max, textbuf *out)
 {
+	event_source src[MGR_MAX_PLATFORMS] = {0};
+	unsigned nsrc = m->nplatforms;
+	size_t total = 0;
 	int rc = 0;
-	for (unsigned i = 0; rc == 0 && i < m->nplatforms; i++) {
-		mgr_platform *p = &m->platforms[i];
-		store_txn *txn = NULL;
-		store_iter *it = NULL;
-		uint64_t head = 0;
-		store_event ev;
-		rc = store_read_begin(p->store, &txn);
-		if (rc == 0)
-			rc = store_event_head(txn, &head);
-		if (rc == 0)
-			rc = store_iter_events(txn, head > max ? head - max : 0, &it);
-		while (rc == 0 && (rc = store_iter_next(it, &ev)) == 0) {
-			if (who && !event_visible(m, who, p, &ev))
-				continue;
-			char when[40];
-			mgr_format_time(ev.time_ns, when);
-			textbuf_printf(out, "%s %llu %s %s %s %s %s etag=%016llx\n", p->name,
-				       (unsigned long long)ev.seq, when, op_name(ev.op), kind_name(ev.kind),
-				       origin_name(ev.origin), ev.path, (unsigned long long)ev.etag);
+	for (unsigned i = 0; rc == 0 && i < nsrc; i++) {
+		rc = events_load_keys(&m->platforms[i], max, &src[i]);
+		total += src[i].n;
+	}
+	/* Skip the oldest of the merged stream, then start each platform's
+	 * cursor at its first event kept. */
+	for (size_t skip = total > max ? total - max : 0; rc == 0 && skip; skip--)
+		events_next_source(src, nsrc)->pos++;
+	for (unsigned i = 0; rc == 0 && i < nsrc; i++)
+		if (src[i].pos < src[i].n)
+			rc = store_iter_events(src[i].txn, src[i].keys[src[i].pos].seq - 1, &src[i].it);
+	event_source *s;
+	store_event ev;
+	while (rc == 0 && (s = events_next_source(src, nsrc))) {
+		mgr_platform *p = &m->platforms[s - src];
+		if ((rc = store_iter_next(s->it, &ev)))
+			break;
+		if (ev.seq != s->keys[s->pos].seq) {
+			rc = -EIO;   /* the snapshot does not change under its transaction */
+			break;
 		}
-		if (rc == -ENOENT)
-			rc = 0;
-		store_iter_close(it);
-		store_abort(txn);
+		s->pos++;
+		if (who && !event_visible(m, who, p, &ev))
+			continue;
+		char when[40];
+		mgr_format_time(ev.time_ns, when);
+		textbuf_printf(out, "%s %llu %s %s %s %s %s etag=%016llx\n", p->name,
+			       (unsigned long long)ev.seq, when, op_name(ev.op), kind_name(ev.kind),
+			       origin_name(ev.origin), ev.path, (unsigned long long)ev.etag);
+	}
+	for (unsigned i = 0; i < nsrc; i++) {
+		store_iter_close(src[i].it);
+		store_abort(src[i].txn);
+		free(src[i].keys);
 	}
 	return rc ? rc : textbuf_error(out);
 }
