@@ -7,6 +7,8 @@
 #include "manager.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,68 +21,118 @@
 #define METAFSD_PATH "metafsd"
 #endif
 
-static void usage(FILE *to)
+/* One command of the command line.  This table (at the end of the file) is
+ * the one list of the commands: `metafs --help` prints it, `metafs
+ * --commands` gives it to the shell completion (tools/metafs.bash-completion),
+ * and each command's --help and usage errors come from its entry. */
+typedef struct command {
+	const char *name;             /* "init", "sync now" */
+	const char *synopsis;         /* after "metafs NAME": one form a line */
+	const char *summary;          /* one line for `metafs --help` */
+	const char *help;             /* the rest of `metafs NAME --help`; NULL: RUN prints it */
+	const struct option *options; /* NULL: no options (but --help) */
+	const char *operands;         /* for completion: dir file job rule platform table */
+	int (*run)(const struct command *cmd, int argc, char **argv);
+} command;
+
+/* The usage of CMD: all its forms, or only form ONLY (from 0). */
+static void print_synopsis(FILE *to, const command *cmd, int only)
 {
-	fprintf(to,
-		"usage: metafs COMMAND [ARGS]\n"
-		"\n"
-		"commands:\n"
-		"  init [--platform NAME[=DATADIR]]... [--group GROUP] DIR\n"
-		"                  create a home (default platforms: warehouse, lake)\n"
-		"  mount DIR MOUNTPOINT [-f] [-o OPTIONS]\n"
-		"                  mount a home (runs metafsd)\n"
-		"  repair --home DIR PLATFORM.DB.TABLE\n"
-		"                  register partitions and files found in the data store\n"
-		"  repair --fix-permissions --home DIR\n"
-		"                  make an older home private\n"
-		"  submit [--mount DIR] [--name NAME] [--wait] FILE.sql\n"
-		"                  submit a SQL job (copies FILE into MOUNT/jobs/NAME.sql)\n"
-		"  wait [--mount DIR] JOB\n"
-		"                  wait for a job's latest run; exit 0 if it succeeded\n"
-		"  trim-log --home DIR [--keep N] PLATFORM\n"
-		"                  drop all but the newest N events of a platform's change log\n"
-		"  sync now [--mount DIR] RULE\n"
-		"                  run a sync rule now and wait for it\n"
-		"  sync diff [--mount DIR] RULE\n"
-		"                  print what running the rule would change (dry run)\n"
-		"  gen [--rows N] [--days D] [--start YYYY-MM-DD] [--seed S] [--format csv|jsonl] [--files-per-day K] DIR\n"
-		"                  write a seeded UCaaS call-quality data set (--print-schema: its .schema)\n"
-		"\n"
-		"  metafs COMMAND --help   help on one command\n"
-		"  metafs --version        show the version\n"
-		"\n"
-		"See metafs(1), metafsd(8) and metafs(5).\n");
+	const char *form = cmd->synopsis;
+	bool first = true;
+	for (int i = 0; first || *form; i++) {
+		const char *nl = strchr(form, '\n');
+		int n = nl ? (int)(nl - form) : (int)strlen(form);
+		if (only < 0 || i == only) {
+			fprintf(to, "%s metafs %s %.*s\n", first ? "usage:" : "      ", cmd->name, n, form);
+			first = false;
+		}
+		form += n + (nl ? 1 : 0);
+	}
 }
 
-static int cmd_init(int argc, char **argv)
+/* metafs CMD --help: the usage and the help text on stdout, exit 0. */
+static int command_help(const command *cmd)
 {
-	static const struct option longopts[] = {
-		{"platform", required_argument, NULL, 'p'},
-		{"group", required_argument, NULL, 'g'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
+	print_synopsis(stdout, cmd, -1);
+	if (cmd->help)
+		printf("\n%s", cmd->help);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int command_vmisuse(const command *cmd, int form, const char *fmt, va_list ap)
+{
+	if (fmt) {
+		fprintf(stderr, "metafs %s: ", cmd->name);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	print_synopsis(stderr, cmd, form);
+	fprintf(stderr, "Try 'metafs %s --help'.\n", cmd->name);
+	return 2;
+}
+
+/* A usage error: the problem in one line (FMT; NULL when getopt has said
+ * it), then the usage, on stderr; exit status 2. */
+__attribute__((format(printf, 2, 3)))
+static int command_misuse(const command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = command_vmisuse(cmd, -1, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The same about the command's form FORM (from 0) only. */
+__attribute__((format(printf, 3, 4)))
+static int command_misuse_form(const command *cmd, int form, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = command_vmisuse(cmd, form, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The operands left after the options must be N, named WHAT (for the
+ * error).  0, or the exit status of the usage error. */
+static int command_operands(const command *cmd, int argc, char **argv, int n, const char *what)
+{
+	if (argc - optind < n)
+		return command_misuse(cmd, "missing %s", what);
+	if (argc - optind > n)
+		return command_misuse(cmd, "unexpected argument '%s'", argv[optind + n]);
+	return 0;
+}
+
+static const struct option init_options[] = {
+	{"platform", required_argument, NULL, 'p'},
+	{"group", required_argument, NULL, 'g'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static int cmd_init(const command *cmd, int argc, char **argv)
+{
 	const char *names[MGR_MAX_PLATFORMS], *data[MGR_MAX_PLATFORMS];
 	char *owned[MGR_MAX_PLATFORMS];
 	const char *group = NULL;
 	unsigned n = 0;
 	int c, rc = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", cmd->options, NULL)) != -1) {
 		if (c == 'h') {
-			printf("usage: metafs init [--platform NAME[=DATADIR]]... [--group GROUP] DIR\n\n"
-			       "Create a metafs home in DIR: metafs.ini, one metastore per platform\n"
-			       "under DIR/meta/, and data stores under DIR/data/ (or DATADIR).\n"
-			       "Without --platform the home has 'warehouse' and 'lake'.  The home is\n"
-			       "private to you (mode 0700); with --group, GROUP may read it too\n"
-			       "([access] home_group).\n");
-			return 0;
+			rc = command_help(cmd);
+			goto out;
 		}
 		if (c == 'g') {
 			group = optarg;
 			continue;
 		}
-		if (c != 'p')
-			return 2;
+		if (c != 'p') {
+			rc = command_misuse(cmd, NULL);
+			goto out;
+		}
 		if (n == MGR_MAX_PLATFORMS) {
 			fprintf(stderr, "metafs: at most %d platforms\n", MGR_MAX_PLATFORMS);
 			goto out;
@@ -95,9 +147,8 @@ static int cmd_init(int argc, char **argv)
 		data[n] = eq;
 		n++;
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "usage: metafs init [--platform NAME[=DATADIR]]... [--group GROUP] DIR\n");
-		rc = 2;
+	if ((c = command_operands(cmd, argc, argv, 1, "DIR"))) {
+		rc = c;
 		goto out;
 	}
 	if (n == 0) {
@@ -125,18 +176,25 @@ out:
 	return rc;
 }
 
-static int cmd_mount(int argc, char **argv)
+static const struct option mount_options[] = {
+	{"f", no_argument, NULL, 'f'},
+	{"o", required_argument, NULL, 'o'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+/* The options after DIR MOUNTPOINT are metafsd's (metafsd(8)), passed on
+ * as they are. */
+static int cmd_mount(const command *cmd, int argc, char **argv)
 {
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: metafs mount DIR MOUNTPOINT [-f] [-o OPTIONS]\n\n"
-		       "Mount the home DIR at MOUNTPOINT; the same as\n"
-		       "'metafsd --home DIR [-f] [-o OPTIONS] MOUNTPOINT'.\n");
-		return 0;
-	}
-	if (argc < 3) {
-		fprintf(stderr, "usage: metafs mount DIR MOUNTPOINT [-f] [-o OPTIONS]\n");
-		return 2;
-	}
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return command_help(cmd);
+	if (argc < 3)
+		return command_misuse(cmd, "missing %s", argc < 2 ? "DIR and MOUNTPOINT" : "MOUNTPOINT");
+	if (argv[1][0] == '-' || argv[2][0] == '-')
+		return command_misuse(cmd, "options come after DIR MOUNTPOINT, not '%s'",
+				      argv[1][0] == '-' ? argv[1] : argv[2]);
 	char **args = calloc((size_t)argc + 4, sizeof *args);
 	if (!args)
 		return 1;
@@ -181,63 +239,45 @@ static int repair_permissions(const char *home)
 	return 0;
 }
 
-static int cmd_repair(int argc, char **argv)
+static const struct option repair_options[] = {
+	{"home", required_argument, NULL, 'H'},
+	{"fix-permissions", no_argument, NULL, 'P'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static int cmd_repair(const command *cmd, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"home", required_argument, NULL, 'H'},
-		{"fix-permissions", no_argument, NULL, 'P'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *home = NULL;
 	bool fix_permissions = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", cmd->options, NULL)) != -1) {
 		if (c == 'H')
 			home = optarg;
 		else if (c == 'P')
 			fix_permissions = true;
-		else if (c == 'h') {
-			printf("usage: metafs repair --home DIR PLATFORM.DB.TABLE\n"
-			       "       metafs repair --fix-permissions --home DIR\n\n"
-			       "Register partition directories and data files found in the table's\n"
-			       "data-store directory that the metastore lacks, and drop records of\n"
-			       "files that are gone (like MSCK REPAIR TABLE).  Safe while mounted.\n"
-			       "Files named as a job run's output (part-JOB-RUN-STMT-NNNNN.EXT) are\n"
-			       "registered only if that run succeeded; others are left and reported.\n"
-			       "Hidden files (names starting with '.' or '_') are never data: each is\n"
-			       "listed, and removed once unchanged for longer than hidden_grace\n"
-			       "([metafs] in metafs.ini, seconds; default 3600).\n"
-			       "\n"
-			       "When no daemon has the home mounted, repair first finishes or undoes\n"
-			       "the platform's file commits that a crash cut short (pending intents),\n"
-			       "as the daemon does when it starts, holding the home's lock meanwhile.\n"
-			       "When a daemon runs, its pending intents are commits in progress: they\n"
-			       "are left to it, and no file one of them names is registered.\n"
-			       "\n"
-			       "With --fix-permissions, make every file of the home private instead\n"
-			       "(the daemon's user, and the home's group for reading).\n");
-			return 0;
-		} else
-			return 2;
+		else if (c == 'h')
+			return command_help(cmd);
+		else
+			return command_misuse(cmd, NULL);
 	}
 	if (fix_permissions) {
-		if (home && optind == argc)
-			return repair_permissions(home);
-		fprintf(stderr, "usage: metafs repair --fix-permissions --home DIR\n");
-		return 2;
+		if (!home)
+			return command_misuse_form(cmd, 1, "missing --home DIR");
+		if (optind < argc)
+			return command_misuse_form(cmd, 1, "unexpected argument '%s'", argv[optind]);
+		return repair_permissions(home);
 	}
-	if (!home || optind != argc - 1) {
-		fprintf(stderr, "usage: metafs repair --home DIR PLATFORM.DB.TABLE\n");
-		return 2;
-	}
+	if (!home)
+		return command_misuse_form(cmd, 0, "missing --home DIR");
+	if ((c = command_operands(cmd, argc, argv, 1, "PLATFORM.DB.TABLE")))
+		return c;
 	char spec[3 * (STORE_NAME_MAX + 1)];
 	snprintf(spec, sizeof spec, "%s", argv[optind]);
 	char *db = strchr(spec, '.');
 	char *table = db ? strchr(db + 1, '.') : NULL;
 	if (!db || !table || strchr(table + 1, '.')) {
-		fprintf(stderr, "metafs: expected PLATFORM.DB.TABLE, got '%s'\n", argv[optind]);
-		return 2;
+		return command_misuse(cmd, "expected PLATFORM.DB.TABLE, got '%s'", argv[optind]);
 	}
 	*db++ = '\0';
 	*table++ = '\0';
@@ -404,32 +444,27 @@ static int wait_dir(const char *dir, bool bar)
 	return strncmp(text, "succeeded", 9) == 0 ? 0 : 1;
 }
 
-static int cmd_wait(int argc, char **argv)
+/* --mount DIR: the options of the commands that work through a mount. */
+static const struct option mount_dir_options[] = {
+	{"mount", required_argument, NULL, 'm'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static int cmd_wait(const command *cmd, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"mount", required_argument, NULL, 'm'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *mount = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", cmd->options, NULL)) != -1) {
 		if (c == 'm')
 			mount = optarg;
-		else if (c == 'h') {
-			printf("usage: metafs wait [--mount DIR] JOB\n\n"
-			       "Wait until the latest run of JOB has ended and print its status; exit 0\n"
-			       "if it succeeded, 1 if it failed.  JOB is a job directory (MOUNT/jobs/NAME,\n"
-			       "or jobs/NAME from the mount's root), a run directory (.../runs/N), or a\n"
-			       "job name.\n");
-			return 0;
-		} else
-			return 2;
+		else if (c == 'h')
+			return command_help(cmd);
+		else
+			return command_misuse(cmd, NULL);
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "usage: metafs wait [--mount DIR] JOB\n");
-		return 2;
-	}
+	if ((c = command_operands(cmd, argc, argv, 1, "JOB")))
+		return c;
 	char dir[PATH_MAX], mnt[PATH_MAX];
 	const char *job = argv[optind];
 	struct stat st;
@@ -449,36 +484,30 @@ static int cmd_wait(int argc, char **argv)
 	return wait_dir(dir, false);
 }
 
-static int cmd_submit(int argc, char **argv)
+static const struct option submit_options[] = {
+	{"mount", required_argument, NULL, 'm'},
+	{"name", required_argument, NULL, 'n'},
+	{"wait", no_argument, NULL, 'w'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static int cmd_submit(const command *cmd, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"mount", required_argument, NULL, 'm'},
-		{"name", required_argument, NULL, 'n'},
-		{"wait", no_argument, NULL, 'w'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *mount = NULL, *name = NULL;
 	bool wait = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", cmd->options, NULL)) != -1) {
 		switch (c) {
 		case 'm': mount = optarg; break;
 		case 'n': name = optarg; break;
 		case 'w': wait = true; break;
-		case 'h':
-			printf("usage: metafs submit [--mount DIR] [--name NAME] [--wait] FILE.sql\n\n"
-			       "Submit FILE as job NAME (default: FILE's name without .sql) by copying it\n"
-			       "to MOUNT/jobs/NAME.sql.  With --wait, wait for the run (a progress bar on\n"
-			       "a terminal) and exit 0 if it succeeded, 1 if it failed.\n");
-			return 0;
-		default: return 2;
+		case 'h': return command_help(cmd);
+		default: return command_misuse(cmd, NULL);
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "usage: metafs submit [--mount DIR] [--name NAME] [--wait] FILE.sql\n");
-		return 2;
-	}
+	if ((c = command_operands(cmd, argc, argv, 1, "FILE.sql")))
+		return c;
 	const char *file = argv[optind];
 	char base[PATH_MAX], mnt[PATH_MAX];
 	const char *slash = strrchr(file, '/');
@@ -536,40 +565,35 @@ static int cmd_submit(int argc, char **argv)
 
 /* metafs trim-log: change-log retention.  Sync rules whose cursor falls
  * before what is kept fall back to a full compare by etag. */
-static int cmd_trim_log(int argc, char **argv)
+static const struct option trim_log_options[] = {
+	{"home", required_argument, NULL, 'H'},
+	{"keep", required_argument, NULL, 'k'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static int cmd_trim_log(const command *cmd, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"home", required_argument, NULL, 'H'},
-		{"keep", required_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *home = NULL;
 	unsigned long long keep = 100000;
 	int c;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", cmd->options, NULL)) != -1) {
 		if (c == 'H')
 			home = optarg;
 		else if (c == 'k') {
 			char *end;
 			keep = strtoull(optarg, &end, 10);
-			if (*end || optarg[0] == '-') {
-				fprintf(stderr, "metafs: --keep takes a number of events\n");
-				return 2;
-			}
-		} else if (c == 'h') {
-			printf("usage: metafs trim-log --home DIR [--keep N] PLATFORM\n\n"
-			       "Delete all but the newest N events (default 100000) of PLATFORM's change\n"
-			       "log.  Safe while mounted.  A sync rule whose cursor is older than what is\n"
-			       "kept falls back to a full compare by etag on its next run.\n");
-			return 0;
-		} else
-			return 2;
+			if (*end || optarg[0] == '-' || !optarg[0])
+				return command_misuse(cmd, "--keep takes a number of events, not '%s'", optarg);
+		} else if (c == 'h')
+			return command_help(cmd);
+		else
+			return command_misuse(cmd, NULL);
 	}
-	if (!home || optind != argc - 1) {
-		fprintf(stderr, "usage: metafs trim-log --home DIR [--keep N] PLATFORM\n");
-		return 2;
-	}
+	if (!home)
+		return command_misuse(cmd, "missing --home DIR");
+	if ((c = command_operands(cmd, argc, argv, 1, "PLATFORM")))
+		return c;
 	char err[PATH_MAX + 256];
 	mgr *m = NULL;
 	if (mgr_open(home, false, &m, err, sizeof err)) {
@@ -598,39 +622,21 @@ static int cmd_trim_log(int argc, char **argv)
 }
 
 /* metafs sync now|diff RULE: read MOUNT/sync/RULE/run or .../diff. */
-static int cmd_sync(int argc, char **argv)
+static int cmd_sync(const command *cmd, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"mount", required_argument, NULL, 'm'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *mount = NULL;
+	const char *what = strchr(cmd->name, ' ') + 1;
 	int c;
-	if (argc < 2 || (strcmp(argv[1], "now") && strcmp(argv[1], "diff"))) {
-		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-			printf("usage: metafs sync now|diff [--mount DIR] RULE\n\n"
-			       "now:  run the rule at once, wait for it, print the result; exit 0 if\n"
-			       "      the rule is idle (not failed) afterwards\n"
-			       "diff: print what a run would change now, changing nothing\n");
-			return 0;
-		}
-		fprintf(stderr, "usage: metafs sync now|diff [--mount DIR] RULE\n");
-		return 2;
-	}
-	const char *what = argv[1];
-	argc--;
-	argv++;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", cmd->options, NULL)) != -1) {
 		if (c == 'm')
 			mount = optarg;
+		else if (c == 'h')
+			return command_help(cmd);
 		else
-			return 2;
+			return command_misuse(cmd, NULL);
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "usage: metafs sync %s [--mount DIR] RULE\n", what);
-		return 2;
-	}
+	if ((c = command_operands(cmd, argc, argv, 1, "RULE")))
+		return c;
 	char mnt[PATH_MAX], path[PATH_MAX * 2];
 	if (find_mount(mount, mnt, sizeof mnt))
 		return 1;
@@ -659,40 +665,185 @@ static int cmd_sync(int argc, char **argv)
 }
 
 int cmd_gen(int argc, char **argv); /* metafs_gen.c */
+extern const struct option cmd_gen_options[];
+
+static int run_gen(const command *cmd, int argc, char **argv)
+{
+	(void)cmd;
+	return cmd_gen(argc, argv);
+}
+
+static const command commands[] = {
+	{"init", "[--platform NAME[=DATADIR]]... [--group GROUP] DIR",
+	 "create a home (default platforms: warehouse, lake)",
+	 "Create a metafs home in DIR: metafs.ini, one metastore per platform\n"
+	 "under DIR/meta/, and data stores under DIR/data/ (or DATADIR).\n"
+	 "Without --platform the home has 'warehouse' and 'lake'.  The home is\n"
+	 "private to you (mode 0700); with --group, GROUP may read it too\n"
+	 "([access] home_group).\n",
+	 init_options, "dir", cmd_init},
+	{"mount", "DIR MOUNTPOINT [-f] [-o OPTIONS]", "mount a home (runs metafsd)",
+	 "Mount the home DIR at MOUNTPOINT; the same as\n"
+	 "'metafsd --home DIR [-f] [-o OPTIONS] MOUNTPOINT'.\n",
+	 mount_options, "dir dir", cmd_mount},
+	{"repair", "--home DIR PLATFORM.DB.TABLE\n--fix-permissions --home DIR",
+	 "register partitions and files found in the data store; make an older home private",
+	 "Register partition directories and data files found in the table's\n"
+	 "data-store directory that the metastore lacks, and drop records of\n"
+	 "files that are gone (like MSCK REPAIR TABLE).  Safe while mounted.\n"
+	 "Files named as a job run's output (part-JOB-RUN-STMT-NNNNN.EXT) are\n"
+	 "registered only if that run succeeded; others are left and reported.\n"
+	 "Hidden files (names starting with '.' or '_') are never data: each is\n"
+	 "listed, and removed once unchanged for longer than hidden_grace\n"
+	 "([metafs] in metafs.ini, seconds; default 3600).\n"
+	 "\n"
+	 "When no daemon has the home mounted, repair first finishes or undoes\n"
+	 "the platform's file commits that a crash cut short (pending intents),\n"
+	 "as the daemon does when it starts, holding the home's lock meanwhile.\n"
+	 "When a daemon runs, its pending intents are commits in progress: they\n"
+	 "are left to it, and no file one of them names is registered.\n"
+	 "\n"
+	 "With --fix-permissions, make every file of the home private instead\n"
+	 "(the daemon's user, and the home's group for reading).\n",
+	 repair_options, "table", cmd_repair},
+	{"submit", "[--mount DIR] [--name NAME] [--wait] FILE.sql",
+	 "submit a SQL job (copies FILE into MOUNT/jobs/NAME.sql)",
+	 "Submit FILE as job NAME (default: FILE's name without .sql) by copying it\n"
+	 "to MOUNT/jobs/NAME.sql.  With --wait, wait for the run (a progress bar on\n"
+	 "a terminal) and exit 0 if it succeeded, 1 if it failed.\n",
+	 submit_options, "file", cmd_submit},
+	{"wait", "[--mount DIR] JOB", "wait for a job's latest run; exit 0 if it succeeded",
+	 "Wait until the latest run of JOB has ended and print its status; exit 0\n"
+	 "if it succeeded, 1 if it failed.  JOB is a job directory (MOUNT/jobs/NAME,\n"
+	 "or jobs/NAME from the mount's root), a run directory (.../runs/N), or a\n"
+	 "job name.\n",
+	 mount_dir_options, "job", cmd_wait},
+	{"trim-log", "--home DIR [--keep N] PLATFORM",
+	 "drop all but the newest N events of a platform's change log",
+	 "Delete all but the newest N events (default 100000) of PLATFORM's change\n"
+	 "log.  Safe while mounted.  A sync rule whose cursor is older than what is\n"
+	 "kept falls back to a full compare by etag on its next run.\n",
+	 trim_log_options, "platform", cmd_trim_log},
+	{"sync now", "[--mount DIR] RULE", "run a sync rule now and wait for it",
+	 "Run the sync rule RULE (MOUNT/sync/RULE) at once, wait for it and print\n"
+	 "the result; exit 0 if the rule is idle (not failed) afterwards.\n",
+	 mount_dir_options, "rule", cmd_sync},
+	{"sync diff", "[--mount DIR] RULE", "print what running the rule would change (dry run)",
+	 "Print what a run of the sync rule RULE would change now, changing\n"
+	 "nothing.\n",
+	 mount_dir_options, "rule", cmd_sync},
+	{"gen",
+	 "[--rows N] [--days D] [--start YYYY-MM-DD] [--seed S] [--format csv|jsonl] "
+	 "[--files-per-day K] DIR\n--print-schema [--format csv|jsonl]",
+	 "write a seeded UCaaS call-quality data set (--print-schema: its .schema)", NULL,
+	 cmd_gen_options, "dir", run_gen},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+/* Is WORD the first word of a command of two ("sync" of "sync now")? */
+static bool command_group(const char *word)
+{
+	size_t n = strlen(word);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strncmp(commands[i].name, word, n) && commands[i].name[n] == ' ')
+			return true;
+	return false;
+}
+
+/* `metafs --help`, or the commands of GROUP ("sync"; NULL: all). */
+static void usage(FILE *to, const char *group)
+{
+	size_t n = group ? strlen(group) : 0;
+	if (group)
+		fprintf(to, "usage: metafs %s SUBCOMMAND [ARGS]\n\ncommands:\n", group);
+	else
+		fprintf(to, "usage: metafs COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		const command *c = &commands[i];
+		if (group && (strncmp(c->name, group, n) || c->name[n] != ' '))
+			continue;
+		const char *form = c->synopsis;
+		while (*form) {
+			const char *nl = strchr(form, '\n');
+			int len = nl ? (int)(nl - form) : (int)strlen(form);
+			fprintf(to, "  %s %.*s\n", c->name, len, form);
+			form += len + (nl ? 1 : 0);
+		}
+		fprintf(to, "                  %s\n", c->summary);
+	}
+	fprintf(to, "\n"
+		    "  metafs COMMAND --help   help on one command\n"
+		    "  metafs --version        show the version\n"
+		    "\n"
+		    "See metafs(1), metafsd(8) and metafs(5).\n");
+}
+
+/* `metafs --commands`, for the shell completion: one command a line,
+ * tab-separated: its name, its options (short ones as -X, long ones as
+ * --NAME; '=' after one that takes a value), the kinds of its operands. */
+static int list_commands(void)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		const command *c = &commands[i];
+		printf("%s\t", c->name);
+		for (const struct option *o = c->options; o && o->name; o++)
+			printf("%s%s%s%s", o == c->options ? "" : " ", strlen(o->name) == 1 ? "-" : "--",
+			       o->name, o->has_arg == required_argument ? "=" : "");
+		printf("\t%s\n", c->operands);
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static bool is_help(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
 
 int main(int argc, char **argv)
 {
 	mgr_log_setup(true, MGR_LOG_WARN);
 	if (argc < 2) {
-		usage(stderr);
+		fprintf(stderr, "metafs: missing command\n");
+		usage(stderr, NULL);
 		return 2;
 	}
-	const char *cmd = argv[1];
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-		usage(stdout);
+	const char *word = argv[1];
+	if (is_help(word) || !strcmp(word, "help")) {
+		usage(stdout, NULL);
 		return 0;
 	}
-	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") || !strcmp(cmd, "version")) {
+	if (!strcmp(word, "--commands"))
+		return list_commands();
+	if (!strcmp(word, "--version") || !strcmp(word, "-V") || !strcmp(word, "version")) {
 		printf("metafs %s (store format %d)\n", METAFS_VERSION, STORE_FORMAT_VERSION);
 		return 0;
 	}
-	if (!strcmp(cmd, "init"))
-		return cmd_init(argc - 1, argv + 1);
-	if (!strcmp(cmd, "mount"))
-		return cmd_mount(argc - 1, argv + 1);
-	if (!strcmp(cmd, "repair"))
-		return cmd_repair(argc - 1, argv + 1);
-	if (!strcmp(cmd, "submit"))
-		return cmd_submit(argc - 1, argv + 1);
-	if (!strcmp(cmd, "wait"))
-		return cmd_wait(argc - 1, argv + 1);
-	if (!strcmp(cmd, "sync"))
-		return cmd_sync(argc - 1, argv + 1);
-	if (!strcmp(cmd, "trim-log"))
-		return cmd_trim_log(argc - 1, argv + 1);
-	if (!strcmp(cmd, "gen"))
-		return cmd_gen(argc - 1, argv + 1);
-	fprintf(stderr, "metafs: unknown command '%s'\n", cmd);
-	usage(stderr);
+	int skip = 1;   /* the words of the command's name */
+	char name[64];
+	snprintf(name, sizeof name, "%s", word);
+	if (command_group(word)) {
+		if (argc < 3 || argv[2][0] == '-') {
+			bool help = argc >= 3 && is_help(argv[2]);
+			if (!help)
+				fprintf(stderr, argc < 3 ? "metafs %s: missing subcommand\n"
+							 : "metafs %s: expected a subcommand before '%s'\n",
+					word, argc < 3 ? "" : argv[2]);
+			usage(help ? stdout : stderr, word);
+			return help ? 0 : 2;
+		}
+		snprintf(name, sizeof name, "%s %s", word, argv[2]);
+		skip = 2;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(commands[i].name, name))
+			continue;
+		/* getopt names the command in its messages by argv[0]. */
+		char prog[80];
+		snprintf(prog, sizeof prog, "metafs %s", name);
+		argv[skip] = prog;
+		return commands[i].run(&commands[i], argc - skip, argv + skip);
+	}
+	fprintf(stderr, "metafs: unknown command '%s'\n", name);
+	usage(stderr, skip == 2 ? word : NULL);
 	return 2;
 }

@@ -50,6 +50,7 @@
 #include "base_rng.h"
 
 int cmd_gen(int argc, char **argv);
+extern const struct option cmd_gen_options[];
 
 #define GEN_USAGE                                                                              \
 	"usage: metafs gen [--rows N] [--days D] [--start YYYY-MM-DD] [--seed S]\n"            \
@@ -548,24 +549,26 @@ static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return true;
 }
 
+/* Also what the shell completion offers (metafs --commands). */
+const struct option cmd_gen_options[] = {
+	{"rows", required_argument, NULL, 'n'},
+	{"days", required_argument, NULL, 'd'},
+	{"start", required_argument, NULL, 's'},
+	{"seed", required_argument, NULL, 'S'},
+	{"format", required_argument, NULL, 'f'},
+	{"files-per-day", required_argument, NULL, 'k'},
+	{"print-schema", no_argument, NULL, 'P'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
 int cmd_gen(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"rows", required_argument, NULL, 'n'},
-		{"days", required_argument, NULL, 'd'},
-		{"start", required_argument, NULL, 's'},
-		{"seed", required_argument, NULL, 'S'},
-		{"format", required_argument, NULL, 'f'},
-		{"files-per-day", required_argument, NULL, 'k'},
-		{"print-schema", no_argument, NULL, 'P'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	uint64_t rows = 100000, days = 7, seed = 1, files = 1;
 	const char *start_text = "2024-05-01";
 	bool jsonl = false, schema_only = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", cmd_gen_options, NULL)) != -1) {
 		const char *bad = NULL;
 		switch (c) {
 		case 'n':
@@ -626,14 +629,17 @@ int cmd_gen(int argc, char **argv)
 	}
 	if (schema_only) {
 		if (optind < argc - 1) {
-			fprintf(stderr, GEN_USAGE);
+			fprintf(stderr, "metafs gen: unexpected argument '%s'\n" GEN_USAGE, argv[optind + 1]);
 			return 2;
 		}
 		print_schema(jsonl);
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, GEN_USAGE);
+		if (optind == argc)
+			fprintf(stderr, "metafs gen: missing DIR\n" GEN_USAGE);
+		else
+			fprintf(stderr, "metafs gen: unexpected argument '%s'\n" GEN_USAGE, argv[optind + 1]);
 		return 2;
 	}
 	int64_t start;
