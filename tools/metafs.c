@@ -190,11 +190,12 @@ static int cmd_mount(const command *cmd, int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return command_help(cmd);
+	for (int i = 1; i < argc && i < 3; i++)
+		if (argv[i][0] == '-')
+			return command_misuse(cmd, "unrecognized option '%s' (metafsd's options come "
+					      "after DIR MOUNTPOINT)", argv[i]);
 	if (argc < 3)
 		return command_misuse(cmd, "missing %s", argc < 2 ? "DIR and MOUNTPOINT" : "MOUNTPOINT");
-	if (argv[1][0] == '-' || argv[2][0] == '-')
-		return command_misuse(cmd, "options come after DIR MOUNTPOINT, not '%s'",
-				      argv[1][0] == '-' ? argv[1] : argv[2]);
 	char **args = calloc((size_t)argc + 4, sizeof *args);
 	if (!args)
 		return 1;

@@ -34,6 +34,84 @@ done
 run_split "$METAFS" no-such-command
 assert_ne "metafs with an unknown command exits non-zero" "0" "$RC"
 
+# Every command `metafs --help` lists (with its subcommand: "sync now")
+# answers --help and -h on stdout with status 0, naming itself.
+CMDS=$("$METAFS" --help 2>/dev/null | awk '/^  [a-z]/ && $1 != "metafs" {
+	c = $1; if ($2 ~ /^[a-z]+$/) c = c " " $2; if (!seen[c]++) print c }')
+assert_match "metafs --help lists sync now and sync diff" $'sync now\nsync diff' "$CMDS"
+assert_eq "metafs --help lists the same commands as metafs --commands" \
+	"$("$METAFS" --commands 2>&1 | cut -f1)" "$CMDS"
+while IFS= read -r c; do
+	# shellcheck disable=SC2086  # "sync now" is two words
+	for h in --help -h; do
+		run_split "$METAFS" $c $h
+		assert_eq "metafs $c $h exits 0" "0" "$RC" || note "$ERR"
+		assert_match "metafs $c $h prints its usage on stdout, naming it" "usage: metafs $c" "$OUT"
+		assert_eq "metafs $c $h prints nothing on stderr" "" "$ERR"
+	done
+	# shellcheck disable=SC2086
+	run_split "$METAFS" $c --no-such-option
+	assert_eq "metafs $c with an unknown option exits 2" "2" "$RC"
+	assert_eq "metafs $c with an unknown option prints nothing on stdout" "" "$OUT"
+	assert_match "metafs $c with an unknown option says which, in one line" \
+		"^metafs $c: .*no-such-option" "$(head -n 1 <<<"$ERR")"
+	assert_match "metafs $c with an unknown option shows its usage on stderr" "usage: metafs $c" "$ERR"
+done <<<"$CMDS"
+run_split "$METAFS" sync --help
+assert_eq "metafs sync --help exits 0" "0" "$RC"
+assert_match "metafs sync --help lists its subcommands" $'sync now.*\n.*\n  sync diff' "$OUT"
+for args in "sync now" "sync diff" "wait" "submit" "init" "trim-log --home /nowhere" "repair --home /nowhere"; do
+	# shellcheck disable=SC2086
+	run_split "$METAFS" $args
+	assert_eq "metafs $args without its operand exits 2" "2" "$RC"
+	assert_match "metafs $args without its operand says what is missing" "^metafs [a-z -]+: missing " "$ERR"
+	assert_match "metafs $args without its operand shows the usage" $'\nusage: metafs ' "$ERR"
+done
+run_split "$METAFS" sync now --mount
+assert_eq "metafs sync now --mount without its value exits 2" "2" "$RC"
+assert_match "and says the option needs a value" "^metafs sync now: option '--mount' requires an argument" "$ERR"
+run_split "$METAFS" sync
+assert_eq "metafs sync without a subcommand exits 2" "2" "$RC"
+assert_match "and says so, listing the subcommands" $'^metafs sync: missing subcommand\n.*sync now' "$ERR"
+run_split "$METAFS" sync later x
+assert_eq "metafs sync with an unknown subcommand exits 2" "2" "$RC"
+assert_match "and names it" "unknown command 'sync later'" "$ERR"
+
+# ---------------------------------------------------------------- bash completion
+COMPLETION=$METAFS_SRCDIR/tools/metafs.bash-completion
+# complete WORD... : the completions of the last word (COMPREPLY, one a line),
+# by the completion function in a clean bash, with the metafs under test
+complete_words() {
+	env PATH="$(dirname "$METAFS"):$PATH" bash --norc --noprofile -c '
+		. "$1" || exit 1
+		shift
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		COMP_LINE="$*"
+		_metafs
+		printf "%s\n" "${COMPREPLY[@]}"' complete_words "$COMPLETION" metafs "$@" 2>&1
+}
+assert_eq "the completion script registers _metafs for metafs" "complete -F _metafs metafs" \
+	"$(bash --norc --noprofile -c '. "$1" && complete -p metafs' x "$COMPLETION" 2>&1)"
+assert_eq "metafs sy<TAB> completes sync" "sync" "$(complete_words sy)"
+assert_eq "metafs sync n<TAB> completes now" "now" "$(complete_words sync n)"
+assert_eq "metafs <TAB> offers every command, from metafs --commands" \
+	"$("$METAFS" --commands | cut -f1 | cut -d' ' -f1 | sort -u)" "$(complete_words '' | sort)"
+assert_eq "metafs sync <TAB> offers now and diff" $'diff\nnow' "$(complete_words sync '' | sort)"
+assert_eq "metafs tr<TAB> completes trim-log" "trim-log" "$(complete_words tr)"
+assert_eq "metafs submit --<TAB> offers its options" $'--help\n--mount\n--name\n--wait' \
+	"$(complete_words submit -- | sort)"
+assert_eq "metafs sync now --m<TAB> completes --mount" "--mount" "$(complete_words sync now --m)"
+assert_eq "metafs gen --format <TAB> offers the formats" $'csv\njsonl' "$(complete_words gen --format '' | sort)"
+mkdir -p "$MF_TMP/comp/alpha" "$MF_TMP/comp/beta"
+touch "$MF_TMP/comp/afile.sql"
+assert_eq "metafs init <TAB> completes a directory" "$MF_TMP/comp/alpha" "$(complete_words init "$MF_TMP/comp/al")"
+assert_eq "metafs submit <TAB> completes a file" "$MF_TMP/comp/afile.sql" \
+	"$(complete_words submit --name x "$MF_TMP/comp/af")"
+"$METAFS" init --platform north --platform south "$MF_TMP/comp/home" >/dev/null 2>&1
+assert_eq "metafs trim-log --home DIR <TAB> offers the home's platforms" $'north\nsouth' \
+	"$(complete_words trim-log --home "$MF_TMP/comp/home" '' | sort)"
+
 run_split "$METAFSD" --help
 assert_eq "metafsd --help exits 0" "0" "$RC"
 assert_match "metafsd --help prints usage on stdout" '[Uu]sage' "$OUT"
@@ -169,6 +247,14 @@ assert_ne "a second metafsd for a mounted home fails" "0" "$RC"
 assert_match "a second metafsd says the home is already mounted, naming the pid" \
 	"already mounted by metafsd \(pid [0-9]+\)" "$ERR"
 assert_eq "a second metafsd leaves no mount behind" "no" "$(mountpoint -q "$MNT7B" && echo yes || echo no)"
+printf 'SHOW DATABASES;\n' >"$MF_TMP/comp/q.sql"
+cp "$MF_TMP/comp/q.sql" "$MNT7/jobs/quarterly.sql" 2>/dev/null && cat "$MNT7/jobs/quarterly/wait" >/dev/null 2>&1
+assert_eq "metafs wait --mount MNT <TAB> offers the mount's jobs" "quarterly" \
+	"$(complete_words wait --mount "$MNT7" qu)"
+assert_eq "metafs wait <TAB> finds the mount through METAFS_MOUNT" "quarterly" \
+	"$(METAFS_MOUNT=$MNT7 complete_words wait q)"
+assert_eq "metafs sync now <TAB> offers nothing when the mount has no rules" "" \
+	"$(complete_words sync now --mount "$MNT7" '')"
 if mf_umount "$MNT7"; then pass "fusermount3 -u of a metafs mount; daemon exits"; else fail "fusermount3 -u of a metafs mount; daemon exits"; fi
 
 mf_finish
