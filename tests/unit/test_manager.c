@@ -874,6 +874,56 @@ static void test_table_drop_refuses_partitions(void **state)
 	store_table_clear(&t);
 }
 
+/* The platform and path of each line of /.metafs/events' text, as
+ * "platform:path" lines. */
+static void events_summary(const char *text, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (const char *line = text; *line;) {
+		char plat[64], path[256];
+		assert_int_equal(sscanf(line, "%63s %*s %*s %*s %*s %*s %255s", plat, path), 2);
+		n += (size_t)snprintf(out + n, cap - n, "%s:%s\n", plat, path);
+		assert_true(n < cap);
+		const char *nl = strchr(line, '\n');
+		assert_non_null(nl);
+		line = nl + 1;
+	}
+}
+
+static void test_events_are_one_stream_in_commit_order_limited_in_total(void **state)
+{
+	struct fixture *f = *state;
+	mgr_platform *lake = mgr_platform_find(f->m, "lake");
+	assert_non_null(lake);
+	store_database db;
+	/* Interleaved commits: each platform's log alone cannot order them. */
+	assert_int_equal(mgr_database_create(f->wh, "a1", 0, 0, STORE_ORIGIN_TOOL, &db), 0);
+	assert_int_equal(mgr_database_create(lake, "b1", 0, 0, STORE_ORIGIN_TOOL, &db), 0);
+	assert_int_equal(mgr_database_create(lake, "b2", 0, 0, STORE_ORIGIN_TOOL, &db), 0);
+	assert_int_equal(mgr_database_create(f->wh, "a2", 0, 0, STORE_ORIGIN_TOOL, &db), 0);
+	assert_int_equal(mgr_database_create(lake, "b3", 0, 0, STORE_ORIGIN_TOOL, &db), 0);
+	assert_int_equal(mgr_database_create(f->wh, "a3", 0, 0, STORE_ORIGIN_TOOL, &db), 0);
+	char got[1024];
+	textbuf out = {0};
+	assert_int_equal(mgr_render_events(f->m, NULL, 100, &out), 0);
+	events_summary(out.data, got, sizeof got);
+	assert_string_equal(got, "warehouse:a1\nlake:b1\nlake:b2\nwarehouse:a2\nlake:b3\nwarehouse:a3\n");
+	/* The newest 4 in total, not 4 of each platform. */
+	textbuf_reset(&out);
+	assert_int_equal(mgr_render_events(f->m, NULL, 4, &out), 0);
+	events_summary(out.data, got, sizeof got);
+	assert_string_equal(got, "lake:b2\nwarehouse:a2\nlake:b3\nwarehouse:a3\n");
+	textbuf_reset(&out);
+	assert_int_equal(mgr_render_events(f->m, NULL, 1, &out), 0);
+	events_summary(out.data, got, sizeof got);
+	assert_string_equal(got, "warehouse:a3\n");
+	textbuf_reset(&out);
+	assert_int_equal(mgr_render_events(f->m, NULL, 0, &out), 0);
+	assert_int_equal(out.len, 0);
+	textbuf_free(&out);
+}
+
 static void test_textbuf_grows_and_steals(void **state)
 {
 	(void)state;
@@ -1362,6 +1412,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_repair_leaves_files_of_pending_intents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_home_lock_is_refused_while_a_daemon_holds_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_drop_refuses_partitions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_are_one_stream_in_commit_order_limited_in_total, setup, teardown),
 		cmocka_unit_test(test_textbuf_grows_and_steals),
 		cmocka_unit_test(test_registry_state_names_are_the_words_status_files_show),
 		cmocka_unit_test_setup_teardown(test_registry_define_numbers_entries_from_one_in_order, setup, teardown),
