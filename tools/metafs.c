@@ -1,6 +1,9 @@
 /*
  * metafs.c - the metafs command line: create a home, mount it, repair a
- * table from its data store.
+ * table from its data store, submit and wait for jobs, run sync rules,
+ * trim a change log.  The commands are listed once, in the table `commands`
+ * at the end: their help, their usage errors, `metafs --help` and the words
+ * of the bash completion (`metafs --commands`) all come from it.
  */
 #include "base_path.h"
 #include "base_prog.h"
@@ -176,6 +179,8 @@ out:
 	return rc;
 }
 
+/* What `metafs --commands` offers after DIR MOUNTPOINT: cmd_mount reads
+ * only --help itself and passes the rest to metafsd. */
 static const struct option mount_options[] = {
 	{"f", no_argument, NULL, 'f'},
 	{"o", required_argument, NULL, 'o'},
@@ -277,9 +282,8 @@ static int cmd_repair(const command *cmd, int argc, char **argv)
 	snprintf(spec, sizeof spec, "%s", argv[optind]);
 	char *db = strchr(spec, '.');
 	char *table = db ? strchr(db + 1, '.') : NULL;
-	if (!db || !table || strchr(table + 1, '.')) {
+	if (!db || !table || strchr(table + 1, '.'))
 		return command_misuse(cmd, "expected PLATFORM.DB.TABLE, got '%s'", argv[optind]);
-	}
 	*db++ = '\0';
 	*table++ = '\0';
 	char err[PATH_MAX + 256];
