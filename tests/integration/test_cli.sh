@@ -103,9 +103,15 @@ assert_eq "metafs submit --<TAB> offers its options" $'--help\n--mount\n--name\n
 	"$(complete_words submit -- | sort)"
 assert_eq "metafs sync now --m<TAB> completes --mount" "--mount" "$(complete_words sync now --m)"
 assert_eq "metafs gen --format <TAB> offers the formats" $'csv\njsonl' "$(complete_words gen --format '' | sort)"
+assert_eq "metafs gen --format=j<TAB> (split at '=' by bash) completes jsonl" "jsonl" \
+	"$(complete_words gen --format = j)"
 mkdir -p "$MF_TMP/comp/alpha" "$MF_TMP/comp/beta"
 touch "$MF_TMP/comp/afile.sql"
 assert_eq "metafs init <TAB> completes a directory" "$MF_TMP/comp/alpha" "$(complete_words init "$MF_TMP/comp/al")"
+assert_eq "metafs gen --rows 5 <TAB>: an option's value is no operand" "$MF_TMP/comp/alpha" \
+	"$(complete_words gen --rows 5 "$MF_TMP/comp/al")"
+assert_eq "metafs init DIR <TAB>: nothing after the one operand" "" \
+	"$(complete_words init "$MF_TMP/comp/beta" "$MF_TMP/comp/al")"
 assert_eq "metafs submit <TAB> completes a file" "$MF_TMP/comp/afile.sql" \
 	"$(complete_words submit --name x "$MF_TMP/comp/af")"
 "$METAFS" init --platform north --platform south "$MF_TMP/comp/home" >/dev/null 2>&1
