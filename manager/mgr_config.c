@@ -604,6 +604,7 @@ void mgr_close(mgr *m)
 		return;
 	mgr_access_fini(m);
 	mgr_audit_fini(m);
+	mgr_metrics_free(m);
 	for (unsigned i = 0; i < m->nplatforms; i++) {
 		mgr_hidden_forget_platform(&m->platforms[i]);
 		store_close(m->platforms[i].store);
