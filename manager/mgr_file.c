@@ -440,6 +440,7 @@ int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
 		    const char *name, uint64_t file_id, bool keep, uint32_t uid, uint32_t gid,
 		    mgr_writer **out)
 {
+	MGR_COMMIT_PATH(MGR_COMMIT_FILE);
 	*out = NULL;
 	const char *why = NULL;
 	if (!store_name_valid(name, &why)) {

@@ -32,7 +32,7 @@
 
 typedef enum mgr_commit_path {
 	MGR_COMMIT_MOUNT = 0,   /* unmarked: other requests through the mount */
-	MGR_COMMIT_FILE,        /* a file written through the mount (close, fsync, rename in) */
+	MGR_COMMIT_FILE,        /* a file written through the mount (create, close, fsync, mtime) */
 	MGR_COMMIT_DROP,        /* a file unlinked through the mount */
 	MGR_COMMIT_RENAME,      /* a file renamed through the mount */
 	MGR_COMMIT_JOB,         /* a job's output and catalog changes */
