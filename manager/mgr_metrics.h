@@ -21,7 +21,7 @@
  * (mgr_commit_path_enter); the functions that commit a file through the
  * mount, drop or rename a file, repair a table or resolve intents mark
  * their own extent (MGR_COMMIT_PATH, undone when the function returns), so
- * the innermost mark wins: a job's REPAIR TABLE counts as repair.  A
+ * the innermost mark wins: a job's MSCK REPAIR TABLE counts as repair.  A
  * thread with no mark (the FUSE threads: mkdir, .schema, grants ...) counts
  * its commits as "mount".
  */
@@ -38,7 +38,7 @@ typedef enum mgr_commit_path {
 	MGR_COMMIT_JOB,         /* a job's output and catalog changes */
 	MGR_COMMIT_SYNC,        /* a sync rule's apply */
 	MGR_COMMIT_PIPELINE,    /* a pipeline worker */
-	MGR_COMMIT_REPAIR,      /* a table repair (REPAIR TABLE, metafs repair) */
+	MGR_COMMIT_REPAIR,      /* a table repair (MSCK REPAIR TABLE in a job) */
 	MGR_COMMIT_RECOVERY,    /* intents resolved at start */
 	MGR_COMMIT_PATH_COUNT
 } mgr_commit_path;

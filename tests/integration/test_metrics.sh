@@ -4,7 +4,7 @@
 #   (a) a file copied in with cp counts its commits under path="file";
 #   (b) a job that succeeds and one that fails move the job counters and
 #       the duration histogram by one each, and the job's output commit
-#       counts under path="job";
+#       counts under path="job"; a job's MSCK REPAIR TABLE under "repair";
 #   (c) a sync rule's runs, applied objects and events read are those of
 #       its history, its lag is that of its lag file (0 once caught up), its
 #       last success the time of its history's last ok line; a rule stopped
@@ -112,6 +112,18 @@ assert_eq "(b) the duration sum grew" "1" \
 	"$(awk -v x="$(d b0 b1 metafs_job_duration_seconds_sum)" 'BEGIN { print (x > 0) }')"
 # The insert commits its output once; the failed run commits nothing.
 assert_eq "(b) the jobs' commits count under path=\"job\" only" "job+1" "$(paths_moved b0 b1)"
+
+# A repair found the new file (written straight into the data store) and
+# records it: its commits are the repair's, though a job ran it.
+rows 2 10 >"$H/data/warehouse/db/t/dt=a/part-9.csv" || fail "(b) setup: a file written into the data store"
+snap b2
+run_job fix "MSCK REPAIR TABLE warehouse.db.t;"
+assert_eq "(b) MSCK REPAIR TABLE succeeds" "succeeded" "$STATE" || note "$STATUS"
+snap b3
+# One commit records what it found (it commits every few thousand changes).
+assert_eq "(b) the repair's commit counts under path=\"repair\" only" "repair+1" "$(paths_moved b2 b3)"
+assert_eq "(b) ... and the file it found is recorded" "part-0.csv
+part-9.csv" "$(mf_ls "$W/db/t/dt=a" | grep '^part-')"
 
 # ---------------------------------------------------------------- (c) sync
 # hist_sum RULE KEY: the sum of KEY=N over the rule's history lines
