@@ -604,7 +604,6 @@ void mgr_close(mgr *m)
 		return;
 	mgr_access_fini(m);
 	mgr_audit_fini(m);
-	mgr_metrics_free(m);
 	for (unsigned i = 0; i < m->nplatforms; i++) {
 		mgr_hidden_forget_platform(&m->platforms[i]);
 		store_close(m->platforms[i].store);
@@ -612,6 +611,7 @@ void mgr_close(mgr *m)
 	store_close(m->manager_store);
 	if (m->lock_fd >= 0)
 		close(m->lock_fd);   /* releases the lock */
+	mgr_metrics_free(m);
 	free(m);
 }
 

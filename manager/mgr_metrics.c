@@ -438,7 +438,8 @@ static int outbox_key(void *user, const char *section, const char *key, const ch
 
 /* Messages waiting in pipeline ID's outbox: the .json files of the
  * directory metafs-pipeline spools to when the daemon runs it (its state
- * directory, see run_process in mgr_pipeline.c); -1 when unknown. */
+ * directory, see run_process in mgr_pipeline.c); -1 when unknown (a
+ * relative state key, which names a place under the mount). */
 static long outbox_size(mgr *m, uint32_t id, const char *name)
 {
 	struct outbox_keys *k = calloc(1, sizeof *k);
@@ -454,13 +455,18 @@ static long outbox_size(mgr *m, uint32_t id, const char *name)
 		goto out;
 	ini_parse_string(copy, outbox_key, k);
 	free(copy);
+	/* The process starts in the mount, or for another owner in that
+	 * owner's directory HOME/pipeline-state/UID, given as ".". */
 	char state[PATH_MAX], dir[PATH_MAX];
+	bool other = owner.uid != (uint32_t)getuid();
 	int w;
-	if (k->state[0])
+	if (k->state[0] == '/')
 		w = snprintf(state, sizeof state, "%s", k->state);
-	else if (owner.uid != (uint32_t)getuid())
+	else if (k->state[0] && !other)
+		goto out;   /* under the mount, which the manager does not know */
+	else if (other)
 		w = snprintf(state, sizeof state, "%s/pipeline-state/%u/%s", m->cfg.home, owner.uid,
-			     k->name);
+			     k->state[0] ? k->state : k->name);
 	else
 		w = snprintf(state, sizeof state, "%s/manager/pipelines/state/%s", m->cfg.home, k->name);
 	if (w < 0 || (size_t)w >= sizeof state)
