@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_metrics.sh - /.metafs/metrics tells the truth about what the daemon
 # did, and standard tools can read it:
-#   (a) a file copied in with cp counts its commits under path="file";
+#   (a) a file copied in with cp counts its commits under path="file", one
+#       renamed with mv under "rename", one removed with rm under "drop";
 #   (b) a job that succeeds and one that fails move the job counters and
 #       the duration histogram by one each, and the job's output commit
 #       counts under path="job"; a job's MSCK REPAIR TABLE under "repair";
@@ -93,6 +94,15 @@ snap a1
 # are renamed into place, then its record.
 assert_eq "(a) cp's commits count under path=\"file\" only" "file+3" "$(paths_moved a0 a1)"
 assert_eq "(a) ... and in metafs_store_commits_total" "3" "$(d a0 a1 metafs_store_commits_total)"
+assert_ok "(a) a second file" cp "$MF_TMP/part.csv" "$W/db/t/dt=a/part-1.csv"
+snap a2
+assert_ok "(a) mv renames it" mv "$W/db/t/dt=a/part-1.csv" "$W/db/t/dt=a/part-2.csv"
+snap a3
+assert_eq "(a) mv's commit counts under path=\"rename\" only" "rename+1" "$(paths_moved a2 a3)"
+assert_ok "(a) rm drops it" rm "$W/db/t/dt=a/part-2.csv"
+snap a4
+# The record goes with an intent to remove the bytes, cleared once they are gone.
+assert_eq "(a) rm's commits count under path=\"drop\" only" "drop+2" "$(paths_moved a3 a4)"
 
 # ---------------------------------------------------------------- (b) jobs
 snap b0
