@@ -225,11 +225,18 @@ static void sample_u64(textbuf *out, const char *metric, const char *label, cons
 	sample(out, metric, label, value, num);
 }
 
-static void sample_f(textbuf *out, const char *metric, const char *label, const char *value,
-		     double x)
+/* Seconds to the microsecond (what a double holds of a time since the
+ * epoch), without trailing zeros: "0", "12.5", "1796316618.895404". */
+static void sample_seconds(textbuf *out, const char *metric, const char *label,
+			   const char *value, double x)
 {
 	char num[64];
-	snprintf(num, sizeof num, "%.9g", x);
+	snprintf(num, sizeof num, "%.6f", x);
+	char *end = num + strlen(num);
+	while (end[-1] == '0')
+		*--end = '\0';
+	if (end[-1] == '.')
+		*--end = '\0';
 	sample(out, metric, label, value, num);
 }
 
@@ -311,17 +318,22 @@ static double parse_time(const char *s)
  * -1 for what cannot be known. */
 struct rule_state {
 	char name[STORE_NAME_MAX + 1];
-	double lag_events, lag_seconds, last_success;
+	bool has_lag;
+	uint64_t lag_events;
+	double lag_seconds, last_success;
 };
 
 static int rule_state(mgr *m, uint32_t id, struct rule_state *rs)
 {
-	rs->lag_events = rs->lag_seconds = rs->last_success = -1;
+	rs->has_lag = false;
+	rs->lag_seconds = rs->last_success = -1;
 	if (mgr_sync_info(m, id, rs->name))
 		return -ENOENT;
 	textbuf t = TEXTBUF_INIT;
-	if (mgr_sync_read(m, id, MGR_SYNC_LAG, &t) == 0 && t.data)
-		rs->lag_events = strtod(t.data, NULL);
+	if (mgr_sync_read(m, id, MGR_SYNC_LAG, &t) == 0 && t.data) {
+		rs->lag_events = strtoull(t.data, NULL, 10);
+		rs->has_lag = true;
+	}
 	textbuf_reset(&t);
 	sync_rule *rule = calloc(1, sizeof *rule);
 	char err[256];
@@ -403,19 +415,20 @@ static void render_sync(mgr *m, struct mgr_metrics *mm, textbuf *out)
 	family(out, "metafs_sync_lag_events", "gauge",
 	       "Source log events a sync rule has not applied (its lag file).");
 	for (uint32_t i = 0; i < n; i++)
-		if (rs[i].name[0] && rs[i].lag_events >= 0)
-			sample_f(out, "metafs_sync_lag_events", "rule", rs[i].name, rs[i].lag_events);
+		if (rs[i].name[0] && rs[i].has_lag)
+			sample_u64(out, "metafs_sync_lag_events", "rule", rs[i].name, rs[i].lag_events);
 	family(out, "metafs_sync_lag_seconds", "gauge",
 	       "Age of the oldest source log event a sync rule has not applied (0: none).");
 	for (uint32_t i = 0; i < n; i++)
 		if (rs[i].name[0] && rs[i].lag_seconds >= 0)
-			sample_f(out, "metafs_sync_lag_seconds", "rule", rs[i].name, rs[i].lag_seconds);
+			sample_seconds(out, "metafs_sync_lag_seconds", "rule", rs[i].name,
+				       rs[i].lag_seconds);
 	family(out, "metafs_sync_last_success_timestamp_seconds", "gauge",
 	       "When a sync rule's last successful run started (seconds since the epoch).");
 	for (uint32_t i = 0; i < n; i++)
 		if (rs[i].name[0] && rs[i].last_success >= 0)
-			sample_f(out, "metafs_sync_last_success_timestamp_seconds", "rule", rs[i].name,
-				 rs[i].last_success);
+			sample_seconds(out, "metafs_sync_last_success_timestamp_seconds", "rule",
+				       rs[i].name, rs[i].last_success);
 	free(rs);
 }
 
