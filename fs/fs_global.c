@@ -14,6 +14,7 @@
  * and the per-caller files never cached.
  */
 #include "fs_int.h"
+#include "mgr_metrics.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -161,7 +162,7 @@ static int render_metrics(textbuf *out)
 		       (unsigned long long)__atomic_load_n(&fs_state.invalidations, __ATOMIC_RELAXED),
 		       (unsigned long long)mgr_audit_failures(fs_state.m),
 		       (long long)((store_now_ns() - fs_state.started_ns) / 1000000000));
-	return textbuf_error(out);
+	return mgr_metrics_render(fs_state.m, out);
 }
 
 static int global_render(fs_node *n, textbuf *out)

@@ -41,6 +41,7 @@ static void commit_observed(store_env *env, void *arg)
 	mgr *m = arg;
 	(void)env;
 	__atomic_add_fetch(&m->commits, 1, __ATOMIC_RELAXED);
+	mgr_metrics_commit(m);
 	mgr_follower_wake(m);
 }
 

@@ -611,6 +611,7 @@ void mgr_close(mgr *m)
 	store_close(m->manager_store);
 	if (m->lock_fd >= 0)
 		close(m->lock_fd);   /* releases the lock */
+	mgr_metrics_free(m);
 	free(m);
 }
 

@@ -440,6 +440,7 @@ int mgr_writer_open(mgr_platform *p, uint64_t table_id, uint64_t container_id,
 		    const char *name, uint64_t file_id, bool keep, uint32_t uid, uint32_t gid,
 		    mgr_writer **out)
 {
+	MGR_COMMIT_PATH(MGR_COMMIT_FILE);
 	*out = NULL;
 	const char *why = NULL;
 	if (!store_name_valid(name, &why)) {
@@ -659,6 +660,7 @@ out:
 
 int mgr_writer_commit(mgr_writer *w, store_origin origin)
 {
+	MGR_COMMIT_PATH(MGR_COMMIT_FILE);
 	if (w->failed) {
 		writer_discard(w);
 		return w->failed;
@@ -834,6 +836,7 @@ static int hidden_drop(mgr_platform *p, const store_table *t, uint64_t container
 int mgr_file_drop(mgr_platform *p, const store_table *t, uint64_t container_id,
 		  const char *name, store_origin origin)
 {
+	MGR_COMMIT_PATH(MGR_COMMIT_DROP);
 	if (hidden_unrecorded(p, container_id, name))
 		return hidden_drop(p, t, container_id, name);
 	char path[PATH_MAX];
@@ -1094,6 +1097,7 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
 		    const char *from, uint64_t to_container, const char *to,
 		    store_origin origin)
 {
+	MGR_COMMIT_PATH(MGR_COMMIT_RENAME);
 	const char *why = NULL;
 	if (!store_name_valid(to, &why)) {
 		mgr_log(MGR_LOG_WARN, "refused file name \"%.80s\": %s", to, why);
@@ -1179,6 +1183,7 @@ out:
 int mgr_file_set_mtime(mgr_platform *p, uint64_t container_id, const char *name, uint64_t id,
 		       int64_t mtime_ns)
 {
+	MGR_COMMIT_PATH(MGR_COMMIT_FILE);
 	store_txn *txn = NULL;
 	unsigned lk[2];
 	names_lock(p, container_id, name, 0, NULL, lk);
@@ -1532,6 +1537,7 @@ int mgr_table_repair_report(mgr_platform *p, const char *db, const char *name,
 			    store_origin origin, mgr_repair_stats *stats,
 			    mgr_repair_hidden_fn *on_hidden, void *arg)
 {
+	MGR_COMMIT_PATH(MGR_COMMIT_REPAIR);
 	memset(stats, 0, sizeof *stats);
 	store_table t = {0};
 	struct repair r = {.p = p, .t = &t, .origin = origin, .stats = stats,
@@ -1815,6 +1821,7 @@ out:
 
 int mgr_intents_resolve(mgr_platform *p, mgr_intent_stats *stats)
 {
+	MGR_COMMIT_PATH(MGR_COMMIT_RECOVERY);
 	mgr_intent_stats ignored;
 	if (!stats)
 		stats = &ignored;

@@ -8,6 +8,7 @@
 #include "base_msg.h"
 #include "base_path.h"
 #include "manager.h"
+#include "mgr_metrics.h"
 
 struct mgr {
 	mgr_config cfg;
@@ -23,6 +24,7 @@ struct mgr {
 	uint32_t superuser_uid;     /* the uid the daemon (the opening process) runs as */
 	struct mgr_access *access;  /* grants, roles and memberships in memory, see mgr_access.c */
 	struct mgr_audit *audit;    /* the audit log, see mgr_audit.c */
+	struct mgr_metrics *metrics;  /* see mgr_metrics.c; made on first use */
 };
 
 bool mgr_platform_name_valid(const char *name, const char **why);

@@ -167,6 +167,7 @@ void mgr_job_set_state(struct job *job, uint32_t run, mgr_job_state state, const
 	textbuf_free(&text);
 
 	pthread_mutex_lock(&js->lock);
+	mgr_metrics_job_state(js->m, job->runs[run - 1].state, state, job->runs[run - 1].started_ns);
 	job->runs[run - 1].state = state;
 	if (state == MGR_JOB_SUCCEEDED || state == MGR_JOB_FAILED)
 		pthread_cond_broadcast(&js->ended);
@@ -178,6 +179,7 @@ void mgr_job_set_state(struct job *job, uint32_t run, mgr_job_state state, const
 static void *worker_main(void *arg)
 {
 	struct mgr_jobs *js = arg;
+	mgr_commit_path_enter(MGR_COMMIT_JOB);
 	pthread_mutex_lock(&js->lock);
 	for (;;) {
 		while (!js->stopping && js->qlen == 0)

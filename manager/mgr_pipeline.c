@@ -549,6 +549,9 @@ static void run_one(struct mgr_pipes *ps, struct pipeline *p)
 	if (code == 0 && p->def.webhook && !p->skipped)
 		p->delivered++;
 	p->base.state = code == 0 && !timed_out ? MGR_REG_IDLE : MGR_REG_FAILED;
+	mgr_metrics_pipeline_run(ps->m, name, code != 0 || timed_out,
+				 code == 0 && p->def.webhook && !p->skipped,
+				 code == MGR_PIPELINE_EXIT_SPOOLED);
 	snprintf(p->last_run, sizeof p->last_run, "%s", when);
 	textbuf_printf(&p->log, "== %s exit %d (%.3f s)\n", when, code, (double)(store_now_ns() - t0) / 1e9);
 	if (out.len)
@@ -567,6 +570,7 @@ static void run_one(struct mgr_pipes *ps, struct pipeline *p)
 static void *worker_main(void *arg)
 {
 	struct mgr_pipes *ps = arg;
+	mgr_commit_path_enter(MGR_COMMIT_PIPELINE);
 	pthread_mutex_lock(&ps->lock);
 	while (!ps->stopping) {
 		struct pipeline *next = NULL;

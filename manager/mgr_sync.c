@@ -238,6 +238,7 @@ static void run_rule(struct mgr_syncs *ss, struct rule_entry *r, bool full)
 		res.dropped += retired;
 	}
 	double ms = (double)(store_now_ns() - t0) / 1e6;
+	mgr_metrics_sync_run(m, rule.name, rc, res.applied, res.events_read);
 	char when[40];
 	mgr_format_time(t0, when);
 	char line[1024];
@@ -338,6 +339,7 @@ static long next_full_ms(struct mgr_syncs *ss)
 static void *scheduler_main(void *arg)
 {
 	struct mgr_syncs *ss = arg;
+	mgr_commit_path_enter(MGR_COMMIT_SYNC);
 	pthread_mutex_lock(&ss->lock);
 	while (!ss->stopping) {
 		int64_t now = store_now_ns();
