@@ -248,9 +248,15 @@ static bool stmt_makes_result(const sql_stmt *s)
 static void schema_text(const sql_stmt *s, const sql_plan *query, textbuf *out)
 {
 	textbuf_printf(out, "format %s\n", s->format == STORE_FORMAT_JSONL ? "jsonl" : "csv");
+	/* A csv table made by a job starts its files with a header line unless
+	 * the statement says 'header' = 'false': other engines then read the
+	 * column names from the files. */
+	bool header = true;
 	for (uint32_t i = 0; i < s->nprops; i++)
-		if (!strcasecmp(s->props[i].key, "header") && s->format != STORE_FORMAT_JSONL)
-			textbuf_printf(out, "header %s\n", !strcasecmp(s->props[i].value, "true") ? "true" : "false");
+		if (!strcasecmp(s->props[i].key, "header"))
+			header = !strcasecmp(s->props[i].value, "true");
+	if (s->format != STORE_FORMAT_JSONL)
+		textbuf_printf(out, "header %s\n", header ? "true" : "false");
 	if (query) {
 		/* CREATE TABLE AS: the query's columns; those named in PARTITIONED BY
 		 * become the partition keys, in that order. */
