@@ -1906,8 +1906,9 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 		mgr_log(MGR_LOG_WARN, "job %s run %u failed: %s", job->name, run, msg);
 		mgr_job_set_state(job, run, MGR_JOB_FAILED, details.data);
 	} else {
-		textbuf_printf(&details, "statements: %u\nrows_written: %llu\npartitions_written: %llu\n",
-			       script.nstmts, (unsigned long long)rc->rows_written,
+		textbuf_printf(&details, "statements: %u\nresults: %u\nrows_written: %llu\n"
+			       "partitions_written: %llu\n",
+			       script.nstmts, rc->nresults, (unsigned long long)rc->rows_written,
 			       (unsigned long long)rc->partitions_written);
 		engines_status(rc, &details);
 		textbuf_printf(&details, "elapsed: %.3f s\n", secs);

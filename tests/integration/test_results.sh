@@ -55,6 +55,7 @@ assert_eq "results/3.csv: SHOW PARTITIONS is a result of its own" "partition
 dt=2024-01-01
 dt=2024-01-02" "$(cat "$J/three/results/3.csv" 2>&1)"
 assert_cmp "result holds the same bytes as the last result" "$J/three/results/3.csv" "$J/three/result"
+assert_match "status counts the results" "results: 3" "$STATUS"
 assert_cmp "runs/1/results/ is the run's own" "$J/three/results/2.csv" "$J/three/runs/1/results/2.csv"
 
 for f in "$J/three/result" "$J/three/results/1.csv" "$J/three/results/2.csv" "$J/three/results/3.csv"; do
