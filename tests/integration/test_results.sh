@@ -123,6 +123,19 @@ assert_eq "CREATE TABLE AS, with and without a header, and INSERT succeed" "succ
 assert_file_has_line "a csv table made by CREATE TABLE AS has header true" "$W/r/made/.schema" "header true"
 made=$(find "$W/r/made" -name '*.csv' | head -n 1)
 assert_eq "its file starts with the header line" "id,name" "$(head -n 1 "$made" 2>&1)"
+if command -v node >/dev/null && node -e 'require("@duckdb/node-api")' 2>/dev/null; then
+	got=$(node -e '
+const { DuckDBInstance } = require("@duckdb/node-api");
+(async () => {
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  const r = await c.runAndReadAll("SELECT * FROM read_csv(\x27" + process.argv[1] + "\x27) ORDER BY 1");
+  process.stdout.write(r.columnNames().join(",") + ";" + r.getRows().length);
+})();' "$made" 2>&1)
+	assert_eq "DuckDB read_csv gets the column names and the rows" "id,name;2" "$got"
+else
+	note "node with @duckdb/node-api is not installed: read_csv is not checked"
+fi
 assert_file_has_line "'header'='false' makes a table without one" "$W/r/plain/.schema" "header false"
 plain=$(find "$W/r/plain" -name '*.csv' | head -n 1)
 assert_eq "its file starts with a row" "1,a" "$(sort "$plain" | head -n 1)"
