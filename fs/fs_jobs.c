@@ -1,7 +1,9 @@
 /*
  * fs_jobs.c - the jobs/ tree: dropping NAME.sql submits a run, NAME/ shows
  * the latest run's files, NAME/runs/N/ every run's, and reading a `wait`
- * file blocks until its run has ended.  Job names are per submitter
+ * file blocks until its run has ended.  A run's results/ directory holds
+ * N.csv for each of its results, and `result` is there only while the run
+ * has a result (mgr_job.h).  Job names are per submitter
  * (mgr_job.h): writing NAME.sql of another user's job is refused at open,
  * at create and again at the submission, audited and logged.
  *
@@ -10,6 +12,9 @@
  *   JOBDIR, JOBSQL, JOBRUNS   id = job
  *   JOBRUN                    id = job << 32 | run
  *   JOBFILE                   id = job << 32 | run << 8 | file   (run 0: the latest)
+ * where file is a mgr_job_file, WAIT_FILE, RESULTS_DIR (results/, the one
+ * directory of the kind) or RESULT_FIRST + N - 1 for results/N.csv; so a
+ * job has at most MGR_JOB_RESULTS_MAX results.
  * Everything here changes while jobs run, so nothing is cached by the kernel:
  * entries and attributes have timeout 0 and files are read with direct_io.
  * A file's size is that of its text as the open that follows a stat serves
@@ -29,6 +34,17 @@
 
 #define WAIT_FILE MGR_JOB_FILE_COUNT     /* the file index of `wait` */
 #define NFILES (MGR_JOB_FILE_COUNT + 1)
+#define RESULTS_DIR 15                   /* results/ */
+#define RESULT_FIRST 16                  /* results/1.csv */
+
+_Static_assert(NFILES <= RESULTS_DIR, "the job files and results/ share the file byte");
+_Static_assert(RESULT_FIRST + MGR_JOB_RESULTS_MAX - 1 <= 0xff, "results/N.csv fit the file byte");
+
+/* N of results/N.csv for a file index, else 0. */
+static uint32_t result_of(unsigned f)
+{
+	return f >= RESULT_FIRST ? f - RESULT_FIRST + 1 : 0;
+}
 
 static const char *file_name(unsigned f)
 {
@@ -75,11 +91,21 @@ static int file_load(fs_node *n)
 	int rc = mgr_job_info(fs_state.m, n->job, NULL, &runs);
 	if (rc)
 		return rc;
-	if (n->job_file >= NFILES || n->run > runs || runs == 0)
+	if ((n->job_file >= NFILES && n->job_file < RESULTS_DIR) || n->run > runs || runs == 0)
 		return -ENOENT;
 	if (n->job_file == MGR_JOB_FILE_SQL && n->run == 0)
 		return -ENOENT;
+	/* A result is a file only while the run has it. */
+	uint32_t result = result_of(n->job_file);
+	if ((result || n->job_file == MGR_JOB_FILE_RESULT) &&
+	    !mgr_job_result_exists(fs_state.m, n->job, n->run, result))
+		return -ENOENT;
 	return 0;
+}
+
+static unsigned file_flags(const fs_node *n)
+{
+	return FS_NODE_UNCACHED | (id_file(n->id) == RESULTS_DIR ? FS_NODE_DIR : 0);
 }
 
 /* ---- attributes ---------------------------------------------------------------------- */
@@ -98,9 +124,14 @@ static int sql_snapshot(fs_node *n, const mgr_principal *who, textbuf *out, uint
 static int file_snapshot(fs_node *n, const mgr_principal *who, textbuf *out, uint64_t *len)
 {
 	(void)who;
-	if (n->job_file == WAIT_FILE)
+	if (n->job_file == WAIT_FILE || n->job_file == RESULTS_DIR)
 		return -ENODATA;
-	int rc = mgr_job_read(fs_state.m, n->job, n->run, (mgr_job_file)n->job_file, out);
+	int rc;
+	uint32_t result = result_of(n->job_file);
+	if (result || n->job_file == MGR_JOB_FILE_RESULT)
+		rc = mgr_job_read_result(fs_state.m, n->job, n->run, result, out);
+	else
+		rc = mgr_job_read(fs_state.m, n->job, n->run, (mgr_job_file)n->job_file, out);
 	*len = out->len;
 	return rc ? -ENODATA : 0;   /* the open reports why it cannot be read */
 }
@@ -128,6 +159,10 @@ static void sql_attr(const fs_node *n, struct stat *st)
 
 static void file_attr(const fs_node *n, struct stat *st)
 {
+	if (n->job_file == RESULTS_DIR) {
+		dir_attr(n, st);
+		return;
+	}
 	st->st_mode = S_IFREG | 0444;
 	st->st_size = (off_t)n->size;
 }
@@ -166,10 +201,22 @@ static int dir_lookup(fs_node *parent, const char *name, fs_node *child)
 	fuse_ino_t ino = 0;
 	if (parent->run == 0 && !strcmp(name, "runs"))
 		return fs_node_load(fs_ino_make(0, FS_KIND_JOBRUNS, parent->job), child);
+	if (!strcmp(name, "results"))
+		return fs_node_load(ino_file(parent->job, parent->run, RESULTS_DIR), child);
 	for (unsigned f = parent->run ? 0 : 1; f < NFILES; f++)
 		if (!strcmp(name, file_name(f)))
 			ino = ino_file(parent->job, parent->run, f);
 	return ino ? fs_node_load(ino, child) : -ENOENT;
+}
+
+/* results/N.csv */
+static int results_lookup(fs_node *parent, const char *name, fs_node *child)
+{
+	char *end;
+	unsigned long n = strtoul(name, &end, 10);
+	if (name[0] < '1' || name[0] > '9' || strcmp(end, ".csv") || n > MGR_JOB_RESULTS_MAX)
+		return -ENOENT;
+	return fs_node_load(ino_file(parent->job, parent->run, RESULT_FIRST + (unsigned)n - 1), child);
 }
 
 static int runs_lookup(fs_node *parent, const char *name, fs_node *child)
@@ -220,20 +267,58 @@ static int runs_readdir(fs_node *dir, off_t off, fs_dirfill *df)
 	return 0;
 }
 
+/* The files, results/, and runs/ in NAME/; `result` only while there is one. */
 static int dir_readdir(fs_node *dir, off_t off, fs_dirfill *df)
 {
 	unsigned first = dir->run ? 0 : 1;
-	unsigned total = NFILES - first + (dir->run ? 0 : 1);    /* + runs/ in NAME/ */
+	unsigned total = NFILES - first + 1 + (dir->run ? 0 : 1);
 	for (unsigned i = off < 3 ? 0 : (unsigned)(off - 2); i < total; i++) {
 		unsigned f = first + i;
-		bool more = f < NFILES
-				    ? fs_dir_add_ino(df, file_name(f), ino_file(dir->job, dir->run, f), (off_t)i + 3)
-				    : fs_dir_add_ino(df, "runs", fs_ino_make(0, FS_KIND_JOBRUNS, dir->job),
-						     (off_t)i + 3);
+		bool more;
+		if (f == MGR_JOB_FILE_RESULT && !mgr_job_result_exists(fs_state.m, dir->job, dir->run, 0))
+			continue;
+		if (f < NFILES)
+			more = fs_dir_add_ino(df, file_name(f), ino_file(dir->job, dir->run, f), (off_t)i + 3);
+		else if (f == NFILES)
+			more = fs_dir_add_ino(df, "results", ino_file(dir->job, dir->run, RESULTS_DIR),
+					      (off_t)i + 3);
+		else
+			more = fs_dir_add_ino(df, "runs", fs_ino_make(0, FS_KIND_JOBRUNS, dir->job),
+					      (off_t)i + 3);
 		if (!more)
 			break;
 	}
 	return 0;
+}
+
+/* results/: 1.csv .. K.csv. */
+static int results_readdir(fs_node *dir, off_t off, fs_dirfill *df)
+{
+	uint32_t count = 0;
+	int rc = mgr_job_results(fs_state.m, dir->job, dir->run, &count);
+	if (rc)
+		return rc;
+	if (count > MGR_JOB_RESULTS_MAX)
+		count = MGR_JOB_RESULTS_MAX;
+	for (uint32_t n = off < 3 ? 1 : (uint32_t)(off - 1); n <= count; n++) {
+		char name[24];
+		snprintf(name, sizeof name, "%u.csv", n);
+		if (!fs_dir_add_ino(df, name, ino_file(dir->job, dir->run, RESULT_FIRST + n - 1),
+				    (off_t)n + 2))
+			break;
+	}
+	return 0;
+}
+
+/* Only results/ of the JOBFILE kind is a directory. */
+static int file_lookup(fs_node *dir, const char *name, fs_node *child)
+{
+	return dir->job_file == RESULTS_DIR ? results_lookup(dir, name, child) : -ENOTDIR;
+}
+
+static int file_readdir(fs_node *dir, off_t off, fs_dirfill *df)
+{
+	return dir->job_file == RESULTS_DIR ? results_readdir(dir, off, df) : -ENOTDIR;
 }
 
 /* ---- files --------------------------------------------------------------------------- */
@@ -334,6 +419,9 @@ static int file_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_in
 		return 0;
 	}
 	h->type = FS_HANDLE_TEXT;
+	uint32_t result = result_of(n->job_file);
+	if (result || n->job_file == MGR_JOB_FILE_RESULT)
+		return mgr_job_read_result(fs_state.m, h->job, h->run, result, &h->text);
 	return mgr_job_read(fs_state.m, h->job, h->run, (mgr_job_file)n->job_file, &h->text);
 }
 
@@ -429,6 +517,8 @@ static int sql_check_access(const mgr_principal *who, const fs_node *n, int mask
 
 static int file_check_access(const mgr_principal *who, const fs_node *n, int mask)
 {
+	if (n->job_file == RESULTS_DIR)
+		return dir_check_access(who, n, mask);
 	if (mask & (W_OK | X_OK))
 		return -EACCES;
 	return check_job(who, n, false, NULL);
@@ -475,11 +565,14 @@ const struct fs_kind_ops fs_jobsql_ops = {
 	.check_access = sql_check_access,
 };
 
+/* A run's files and its results/ directory (RESULTS_DIR). */
 const struct fs_kind_ops fs_jobfile_ops = {
 	.name = "job run file",
-	.flags = FS_NODE_UNCACHED,
+	.node_flags = file_flags,
 	.load = file_load,
 	.attr = file_attr,
+	.lookup = file_lookup,
+	.readdir = file_readdir,
 	.snapshot = file_snapshot,
 	.open = file_open,
 	.create = fs_create_refused,

@@ -266,6 +266,7 @@ static int load_job(struct mgr_jobs *js, const char *name)
 			mgr_job_set_state(job, run, MGR_JOB_FAILED,
 					  "error: the daemon stopped while the job ran; nothing it had not "
 					  "committed is visible\n");
+			mgr_job_drop_results(job, run);
 			/* It may have renamed output into partition directories
 			 * before its commit: mgr_jobs_start removes that. */
 			if ((rc = BASE_ARRAY_RESERVE(js->interrupted, js->capinterrupted,
@@ -473,7 +474,8 @@ int mgr_job_submit(mgr *m, const char *name, const char *text, size_t len, uint3
 	if (rc == 0)
 		rc = mgr_job_write_file(job, r, MGR_JOB_FILE_SQL, text, len);
 	for (int f = MGR_JOB_FILE_PLAN; rc == 0 && f < MGR_JOB_FILE_COUNT; f++)
-		rc = mgr_job_write_file(job, r, (mgr_job_file)f, "", 0);
+		if (f != MGR_JOB_FILE_RESULT)   /* made by the first result (mgr_job_result.c) */
+			rc = mgr_job_write_file(job, r, (mgr_job_file)f, "", 0);
 	char owner[64], opath[PATH_MAX + 16];
 	if (rc == 0) {
 		/* Who submitted the run, kept beside it: the run executes as that
@@ -525,6 +527,18 @@ static struct job *job_run_locked(struct mgr_jobs *js, uint32_t job_id, uint32_t
 	if (*run == 0)
 		*run = job->nruns;
 	return *run >= 1 && *run <= job->nruns ? job : NULL;
+}
+
+int mgr_job_run_path(mgr *m, uint32_t job_id, uint32_t run, char *out, size_t cap)
+{
+	struct mgr_jobs *js = m->jobs;
+	if (!js)
+		return -ENOENT;
+	pthread_mutex_lock(&js->lock);
+	struct job *job = job_run_locked(js, job_id, &run);
+	int rc = job ? mgr_job_run_dir(job, run, out, cap) : -ENOENT;
+	pthread_mutex_unlock(&js->lock);
+	return rc;
 }
 
 int mgr_job_info(mgr *m, uint32_t job_id, char name[MGR_JOB_NAME_MAX + 1], uint32_t *runs)

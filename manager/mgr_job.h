@@ -13,7 +13,10 @@
  *   progress     partitions, bytes and rows done (live while running)
  *   log          what happened, with times
  *   dag.dot      graphviz of the physical plans
- *   result       rows of SELECT / SHOW statements (CSV with a header line)
+ *   results/N.csv  the rows of the Nth statement that produces rows
+ *                (SELECT, VALUES, WITH, SHOW ...): CSV with a header line
+ *   result       the same bytes as the last results/N.csv; absent when
+ *                no statement produced rows, and when the run failed
  *
  * Each file is replaced atomically (write, fsync, rename), so a reader sees
  * a whole old version or a whole new one, and a crash leaves every run
@@ -102,6 +105,19 @@ bool mgr_job_output_name(const char *name, mgr_job_run_ref *ref);
 int mgr_job_run_owner(mgr *m, uint32_t job_id, uint32_t run, uint32_t *uid, uint32_t *gid);
 /* The text of one file of a run (RUN 0: the latest). */
 int mgr_job_read(mgr *m, uint32_t job_id, uint32_t run, mgr_job_file file, textbuf *out);
+
+/* Results.  Every statement that produces rows leaves them in
+ * results/N.csv of its run, N counting those statements from 1 in job
+ * order, as soon as it has ended; `result` is then replaced by a copy.  A
+ * failed run keeps none of them.  A job produces at most
+ * MGR_JOB_RESULTS_MAX results (a job with more fails before it runs). */
+#define MGR_JOB_RESULTS_MAX 240
+/* How many results run RUN of JOB_ID (0: the latest) has now. */
+int mgr_job_results(mgr *m, uint32_t job_id, uint32_t run, uint32_t *count);
+/* Whether result N (0: `result`) of the run is there now. */
+bool mgr_job_result_exists(mgr *m, uint32_t job_id, uint32_t run, uint32_t n);
+/* The bytes of result N (0: `result`); -ENOENT when it is not there. */
+int mgr_job_read_result(mgr *m, uint32_t job_id, uint32_t run, uint32_t n, textbuf *out);
 
 /* Block until run RUN of JOB_ID (0: the latest) has ended, and give its
  * final state.  STOP is asked about ten times a second whether to give up

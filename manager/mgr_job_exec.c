@@ -94,9 +94,10 @@ struct run_ctx {
 	sql_platform platforms[MGR_MAX_PLATFORMS];
 	sql_limits limits;
 	sql_progress progress;
-	textbuf plan, log, dot, result, resources;
+	textbuf plan, log, dot, resources;
+	textbuf result;             /* the rows of the current statement that produces rows */
+	uint32_t nresults;          /* results written so far (results/N.csv) */
 	uint64_t rows_written, partitions_written;
-	bool result_header_done;
 	sql_error err;
 	sql_arena *arena;
 	mgr_principal who;          /* the submitter */
@@ -190,14 +191,72 @@ static int fail_errno(struct run_ctx *rc, const sql_stmt *s, int err, const char
 	return err;
 }
 
+/* ---- results ------------------------------------------------------------------------- */
+
+/* Every statement that produces rows makes one result (mgr_job.h): its
+ * CSV, header line first, collects in rc->result from result_begin() and
+ * becomes results/N.csv and `result` at result_end(), once the statement
+ * has produced all of it. */
+static void csv_field(textbuf *out, const char *s, size_t n);
+
+static void result_begin(struct run_ctx *rc)
+{
+	textbuf_reset(&rc->result);
+}
+
+/* One line of fields, each CSV-quoted as needed. */
+static void result_line(struct run_ctx *rc, const char *const *fields, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (i)
+			textbuf_append(&rc->result, ",", 1);
+		csv_field(&rc->result, fields[i], strlen(fields[i]));
+	}
+	textbuf_append(&rc->result, "\n", 1);
+}
+
+static int result_end(struct run_ctx *rc, const sql_stmt *s)
+{
+	int err = textbuf_error(&rc->result);
+	if (err == 0)
+		err = mgr_job_write_result(rc->job, rc->run, rc->nresults + 1,
+					   rc->result.data ? rc->result.data : "", rc->result.len);
+	textbuf_reset(&rc->result);
+	if (err)
+		return fail_errno(rc, s, err, "cannot write the result");
+	rc->nresults++;
+	return 0;
+}
+
+/* Does S (as it runs, not explained) produce rows? */
+static bool stmt_makes_result(const sql_stmt *s)
+{
+	switch (s->kind) {
+	case SQL_STMT_SELECT:
+	case SQL_STMT_SHOW_PARTITIONS:
+	case SQL_STMT_SHOW_GRANTS:
+	case SQL_STMT_SHOW_ROLES:
+	case SQL_STMT_SHOW_VIEWS:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* ---- DDL --------------------------------------------------------------------------- */
 
 static void schema_text(const sql_stmt *s, const sql_plan *query, textbuf *out)
 {
 	textbuf_printf(out, "format %s\n", s->format == STORE_FORMAT_JSONL ? "jsonl" : "csv");
+	/* A csv table made by a job starts its files with a header line unless
+	 * the statement says 'header' = 'false': other engines then read the
+	 * column names from the files. */
+	bool header = true;
 	for (uint32_t i = 0; i < s->nprops; i++)
-		if (!strcasecmp(s->props[i].key, "header") && s->format != STORE_FORMAT_JSONL)
-			textbuf_printf(out, "header %s\n", !strcasecmp(s->props[i].value, "true") ? "true" : "false");
+		if (!strcasecmp(s->props[i].key, "header"))
+			header = !strcasecmp(s->props[i].value, "true");
+	if (s->format != STORE_FORMAT_JSONL)
+		textbuf_printf(out, "header %s\n", header ? "true" : "false");
 	if (query) {
 		/* CREATE TABLE AS: the query's columns; those named in PARTITIONED BY
 		 * become the partition keys, in that order. */
@@ -427,7 +486,9 @@ static int show_partitions(struct run_ctx *rc, const sql_stmt *s)
 	int err = load_target(rc, s, &p, &t);
 	if (err)
 		return err;
-	textbuf_puts(&rc->result, "partition\n");
+	const char *header = "partition";
+	result_begin(rc);
+	result_line(rc, &header, 1);
 	/* Depth-first over the levels, in key order. */
 	store_txn *txn = NULL;
 	err = store_read_begin(p->store, &txn);
@@ -457,7 +518,8 @@ static int show_partitions(struct run_ctx *rc, const sql_stmt *s)
 		char path[1024];
 		snprintf(path, sizeof path, "%s%s%s", stack[depth].prefix, depth ? "/" : "", name);
 		if (pn.leaf) {
-			textbuf_printf(&rc->result, "%s\n", path);
+			const char *field = path;
+			result_line(rc, &field, 1);
 		} else if (depth + 1 < STORE_MAX_PARTKEYS) {
 			depth++;
 			snprintf(stack[depth].prefix, sizeof stack[depth].prefix, "%s", path);
@@ -469,7 +531,7 @@ static int show_partitions(struct run_ctx *rc, const sql_stmt *s)
 			store_iter_close(stack[depth--].it);
 	store_abort(txn);
 	store_table_clear(&t);
-	return err ? fail_errno(rc, s, err, "cannot list partitions") : 0;
+	return err ? fail_errno(rc, s, err, "cannot list partitions") : result_end(rc, s);
 }
 
 static int run_ddl(struct run_ctx *rc, const sql_stmt *s)
@@ -660,7 +722,8 @@ static int run_view(struct run_ctx *rc, const sql_stmt *s)
 
 static int show_view(const store_view *v, void *arg)
 {
-	textbuf_printf(arg, "%s\n", v->name);
+	const char *field = v->name;
+	result_line(arg, &field, 1);
 	return 0;
 }
 
@@ -670,27 +733,21 @@ static int show_view(const store_view *v, void *arg)
 static int show_views(struct run_ctx *rc, const sql_stmt *s)
 {
 	const char *names[1] = {NULL};
+	const char *header = "view";
 	mgr_platform *p;
 	store_txn *txn = NULL;
-	textbuf lines = TEXTBUF_INIT;
 	int err;
 
 	if (!(p = target_platform(rc, s, 1, names)))
 		return -EINVAL;
+	result_begin(rc);
+	result_line(rc, &header, 1);
 	err = store_read_begin(p->store, &txn);
 	if (err == 0) {
-		err = store_view_iter(txn, names[0], show_view, &lines);
+		err = store_view_iter(txn, names[0], show_view, rc);
 		store_commit(txn);
 	}
-	if (err == 0) {
-		if (rc->result.len)
-			textbuf_puts(&rc->result, "\n");
-		textbuf_puts(&rc->result, "view\n");
-		if (lines.len)
-			textbuf_append(&rc->result, lines.data, lines.len);
-	}
-	textbuf_free(&lines);
-	return err ? fail_errno(rc, s, err, "cannot list the views") : 0;
+	return err ? fail_errno(rc, s, err, "cannot list the views") : result_end(rc, s);
 }
 
 /* ---- engines and privileges ------------------------------------------------------------ */
@@ -1291,13 +1348,6 @@ static void privs_text(unsigned privs, char *out, size_t cap)
 /* Tab-separated lines to CSV rows. */
 static void tsv_to_csv(textbuf *out, const char *text, size_t len);
 
-static void result_begin(struct run_ctx *rc, const char *header)
-{
-	if (rc->result.len)
-		textbuf_puts(&rc->result, "\n");   /* results of several statements, a blank line apart */
-	textbuf_printf(&rc->result, "%s\n", header);
-}
-
 static int run_access(struct run_ctx *rc, const sql_stmt *s)
 {
 	char why[512] = "", privs[128];
@@ -1384,12 +1434,13 @@ static int run_access(struct run_ctx *rc, const sql_stmt *s)
 			textbuf_free(&t);
 			return fail_errno(rc, s, err, "cannot list grants");
 		}
-		result_begin(rc, s->kind == SQL_STMT_SHOW_ROLES
-					 ? "role,members"
-					 : "object,grantee_kind,grantee,privileges,grantor_uid,time");
+		result_begin(rc);
+		textbuf_puts(&rc->result, s->kind == SQL_STMT_SHOW_ROLES
+						  ? "role,members\n"
+						  : "object,grantee_kind,grantee,privileges,grantor_uid,time\n");
 		tsv_to_csv(&rc->result, t.data ? t.data : "", t.len);
 		textbuf_free(&t);
-		return textbuf_error(&rc->result);
+		return result_end(rc, s);
 	}
 	default:
 		sql_error_set(&rc->err, s->line, s->col, "internal error: not an access control statement");
@@ -1634,8 +1685,7 @@ static int run_statement(struct run_ctx *rc, sql_arena *a, sql_stmt *s)
 		return 0;
 	switch (q->kind) {
 	case SQL_STMT_SELECT: {
-		if (q->query->noutput && rc->result.len)
-			textbuf_puts(&rc->result, "\n");   /* results of several SELECTs, a blank line apart */
+		result_begin(rc);
 		for (uint32_t i = 0; i < q->query->noutput; i++) {
 			if (i)
 				textbuf_puts(&rc->result, ",");
@@ -1644,6 +1694,8 @@ static int run_statement(struct run_ctx *rc, sql_arena *a, sql_stmt *s)
 		textbuf_puts(&rc->result, "\n");
 		sql_sink sink = {rc, result_row};
 		err = run_query_to(rc, q->query, &sink);
+		if (err == 0)
+			err = result_end(rc, q);
 		break;
 	}
 	case SQL_STMT_INSERT:
@@ -1694,8 +1746,6 @@ static void flush_files(struct run_ctx *rc)
 			   rc->plan.len);
 	mgr_job_write_file(rc->job, rc->run, MGR_JOB_FILE_DOT, rc->dot.data ? rc->dot.data : "",
 			   rc->dot.len);
-	mgr_job_write_file(rc->job, rc->run, MGR_JOB_FILE_RESULT, rc->result.data ? rc->result.data : "",
-			   rc->result.len);
 	mgr_job_write_file(rc->job, rc->run, MGR_JOB_FILE_RESOURCES,
 			   rc->resources.data ? rc->resources.data : "", rc->resources.len);
 }
@@ -1779,6 +1829,16 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 		sql_error_set(&rc->err, 0, 0, "cannot read the job text: %s", store_strerror(err));
 	}
 	uint32_t failed_at = 0;
+	/* A run picked up again after a restart starts with no results. */
+	mgr_job_drop_results(job, run);
+	for (uint32_t i = 0, n = 0; err == 0 && i < script.nstmts; i++)
+		if (stmt_makes_result(script.stmts[i]) && ++n > MGR_JOB_RESULTS_MAX) {
+			failed_at = i + 1;
+			sql_error_set(&rc->err, script.stmts[i]->line, script.stmts[i]->col,
+				      "a job produces at most %u results (statements that return rows)",
+				      MGR_JOB_RESULTS_MAX);
+			err = -EINVAL;
+		}
 	if (err == 0) {
 		rc->prechecked = sql_arena_alloc(a, (script.nstmts + 1) * sizeof *rc->prechecked);
 		err = preflight(rc, script.nstmts, &failed_at);
@@ -1834,6 +1894,9 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 	textbuf_free(&prog);
 	flush_files(rc);
 	if (err) {
+		/* A failed run leaves no result: what it produced before the
+		 * failure is gone before its state says failed. */
+		mgr_job_drop_results(job, run);
 		if (failed_at)
 			textbuf_printf(&details, "statement: %u\n", failed_at);
 		textbuf_printf(&details, "error: %s\n", msg);
@@ -1843,8 +1906,9 @@ void mgr_job_execute(mgr *m, struct job *job, uint32_t run)
 		mgr_log(MGR_LOG_WARN, "job %s run %u failed: %s", job->name, run, msg);
 		mgr_job_set_state(job, run, MGR_JOB_FAILED, details.data);
 	} else {
-		textbuf_printf(&details, "statements: %u\nrows_written: %llu\npartitions_written: %llu\n",
-			       script.nstmts, (unsigned long long)rc->rows_written,
+		textbuf_printf(&details, "statements: %u\nresults: %u\nrows_written: %llu\n"
+			       "partitions_written: %llu\n",
+			       script.nstmts, rc->nresults, (unsigned long long)rc->rows_written,
 			       (unsigned long long)rc->partitions_written);
 		engines_status(rc, &details);
 		textbuf_printf(&details, "elapsed: %.3f s\n", secs);

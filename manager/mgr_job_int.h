@@ -27,12 +27,20 @@ struct job {
 };
 
 int mgr_job_run_dir(const struct job *job, uint32_t run, char *out, size_t cap);
+/* The same for run RUN of JOB_ID (0: its latest); -ENOENT when there is none. */
+int mgr_job_run_path(mgr *m, uint32_t job_id, uint32_t run, char *out, size_t cap);
 /* Create the spill directory (spill_dir) and empty it of what a killed
  * daemon's runs left there; problems are logged (a run that spills then
  * fails naming the directory).  Called at start-up, before any run. */
 void mgr_job_spill_prepare(mgr *m);
 int mgr_job_write_file(const struct job *job, uint32_t run, mgr_job_file file, const char *text,
 		       size_t len);
+/* mgr_job_result.c: result N (from 1) of a run is TEXT: results/N.csv,
+ * and `result` becomes the same bytes. */
+int mgr_job_write_result(const struct job *job, uint32_t run, uint32_t n, const char *text,
+			 size_t len);
+/* Remove every result of a run (it failed, or starts again). */
+void mgr_job_drop_results(const struct job *job, uint32_t run);
 /* Record a new state (status file, waits fired when the run ended). */
 void mgr_job_set_state(struct job *job, uint32_t run, mgr_job_state state, const char *details);
 void mgr_job_lock(struct job *job);

@@ -12,8 +12,8 @@ mf_setup
 J=$M/jobs
 AUDIT=$H/manager/audit.log
 
-# The result's grant lines without their time (the last field).
-grants_of() { sed -n "$2" "$J/$1/result" | sed 's/,[^,]*$//'; }
+# The lines of a job's result FILE (under jobs/) without their time (the last field).
+grants_of() { sed -n "$2" "$J/$1" | sed 's/,[^,]*$//'; }
 
 run_job ddl "CREATE DATABASE s;
 CREATE TABLE s.t (id BIGINT, email STRING);
@@ -39,14 +39,15 @@ assert_eq "SHOW GRANTS lists every grant as CSV, sorted by object then grantee" 
 /lake,user,4242,SUBMIT,0
 /lake,group,4343,SUBMIT,0
 /lake/ml,role,data eng,CREATE,0
-/warehouse/s/t,role,analysts,\"SELECT, MODIFY\",0" "$(grants_of grant '1,/^$/p' | sed '/^$/d')"
-assert_eq "SHOW ROLES lists the roles and their members after a blank line" "role,members
+/warehouse/s/t,role,analysts,\"SELECT, MODIFY\",0" "$(grants_of grant/results/1.csv '1,$p')"
+assert_eq "SHOW ROLES lists the roles and their members in the second result, the last" "role,members
 analysts,user:4242
-data eng,user:4242" "$(sed -n '/^role,members$/,$p' "$J/grant/result")"
+data eng,user:4242" "$(cat "$J/grant/results/2.csv")"
+assert_cmp "result is the last result" "$J/grant/results/2.csv" "$J/grant/result"
 assert_file_contains "the log tells what was granted" "$J/grant/log" \
 	"granted SELECT, MODIFY on warehouse.s.t to role analysts"
 assert_match "a grant time is RFC 3339 UTC" \
-	'^/lake,user,4242,SUBMIT,0,[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$' "$(grep '^/lake,user' "$J/grant/result")"
+	'^/lake,user,4242,SUBMIT,0,[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$' "$(grep '^/lake,user' "$J/grant/results/1.csv")"
 
 run_job show_on "SHOW GRANTS ON TABLE warehouse.s.t;
 SHOW GRANTS FOR USER 4242;
@@ -63,7 +64,7 @@ object,grantee_kind,grantee,privileges,grantor_uid
 /warehouse/s/t,role,analysts,\"SELECT, MODIFY\",0
 
 object,grantee_kind,grantee,privileges,grantor_uid
-/lake/ml,role,data eng,CREATE,0" "$(grants_of show_on '1,$p')"
+/lake/ml,role,data eng,CREATE,0" "$(for n in 1 2 3; do grants_of "show_on/results/$n.csv" '1,$p'; echo; done)"
 
 run_job revoke "REVOKE INSERT ON s.t FROM ROLE analysts;
 REVOKE SUBMIT ON CATALOG lake FROM GROUP 4343;
@@ -77,7 +78,7 @@ assert_eq "what is revoked is gone, and a dropped role's grants with it" \
 "object,grantee_kind,grantee,privileges,grantor_uid
 /,user,4444,\"SELECT, MODIFY, CREATE, SUBMIT, SYNC, ADMIN\",0
 /lake,user,4242,SUBMIT,0
-/warehouse/s/t,role,analysts,SELECT,0" "$(grants_of revoke '1,/^$/p' | sed '/^$/d')"
+/warehouse/s/t,role,analysts,SELECT,0" "$(grants_of revoke/results/1.csv '1,$p')"
 assert_eq "a dropped role is no longer listed" "role,members
 analysts,user:4242" "$(sed -n '/^role,members$/,$p' "$J/revoke/result")"
 
@@ -94,7 +95,7 @@ GRANT SELECT,
 assert_eq "an unknown privilege fails the job" "failed" "$STATE"
 assert_match "the error names the privilege's line and column" \
 	'line 3, column 7: unknown privilege "UPDATE"' "$STATUS"
-assert_eq "a job that does not parse runs nothing" "" "$(cat "$J/err_priv/result" 2>&1)"
+assert_not_exists "a job that does not parse runs nothing" "$J/err_priv/result"
 
 run_job err_obj "GRANT SELECT ON TABLE s.nosuch TO USER 0;"
 assert_eq "a grant on an unknown table fails" "failed" "$STATE"
@@ -146,7 +147,7 @@ assert_eq "the data lands in lake's data store" "1" \
 	"$(find "$H/data/lake/ml/t" -name '*.csv' -type f | wc -l)"
 assert_eq "and not in the warehouse's" "" "$(find "$DS" -path '*/ml/*' -print)"
 assert_eq "the lake table holds the rows" "n
-3" "$(sed -n '1,2p' "$J/to_lake/result")"
+3" "$(cat "$J/to_lake/results/1.csv")"
 assert_eq "lake's .table counts them" "3" "$(mf_field "$L/ml/t/.table" rows)"
 assert_match "the lake job's SUBMIT was checked on lake" \
 	$'\tsubmit\t/lake\tallow\tSUBMIT\t' "$(cat "$AUDIT" 2>&1)"

@@ -19,8 +19,8 @@ DELAYS=(0.2 1.5 3.5)   # into reading, writing and committing
 J=$M/jobs
 
 run_job setup "CREATE DATABASE c;
-CREATE TABLE c.src (a BIGINT, b STRING) PARTITIONED BY (p BIGINT);
-CREATE TABLE c.dst (a BIGINT, b STRING) PARTITIONED BY (p BIGINT);"
+CREATE TABLE c.src (a BIGINT, b STRING) PARTITIONED BY (p BIGINT) TBLPROPERTIES ('header'='false');
+CREATE TABLE c.dst (a BIGINT, b STRING) PARTITIONED BY (p BIGINT) TBLPROPERTIES ('header'='false');"
 assert_eq "setup job succeeds" "succeeded" "$STATE" || mf_abort "setup" "$STATUS"
 for ((p = 0; p < NPART; p++)); do
 	mkdir "$W/c/src/p=$p" || mf_abort "mkdir p=$p"

@@ -18,8 +18,8 @@ J=$M/jobs
 JH=$H/manager/jobs
 
 run_job setup "CREATE DATABASE c;
-CREATE TABLE c.src (a BIGINT, b STRING) PARTITIONED BY (p BIGINT);
-CREATE TABLE c.dst (a BIGINT, b STRING) PARTITIONED BY (p BIGINT);"
+CREATE TABLE c.src (a BIGINT, b STRING) PARTITIONED BY (p BIGINT) TBLPROPERTIES ('header'='false');
+CREATE TABLE c.dst (a BIGINT, b STRING) PARTITIONED BY (p BIGINT) TBLPROPERTIES ('header'='false');"
 assert_eq "setup job succeeds" "succeeded" "$STATE" || mf_abort "setup" "$STATUS"
 mkdir "$W/c/src/p=1" || mf_abort "mkdir src p=1"
 printf '1,a\n2,b\n3,c\n' >"$MF_TMP/src.csv"

@@ -68,7 +68,7 @@ run_job ok "CREATE TABLE sales.ok (id BIGINT) TBLPROPERTIES ('owner'='sales eng'
   'q'='it''s \"q\"', 'h#sh'='a#b', 'u'='été €');"
 assert_eq "awkward but legal properties are accepted" "succeeded" "$STATE" || note "$STATUS"
 WANT="format csv
-header false
+header true
 column id bigint
 property owner = sales eng
 property eq = x = y

@@ -54,8 +54,8 @@ spill_fds() {
 }
 
 run_job setup "CREATE DATABASE s;
-CREATE TABLE s.big (k BIGINT, s STRING, v DOUBLE);
-CREATE TABLE s.dim (k BIGINT, name STRING);"
+CREATE TABLE s.big (k BIGINT, s STRING, v DOUBLE) TBLPROPERTIES ('header'='false');
+CREATE TABLE s.dim (k BIGINT, name STRING) TBLPROPERTIES ('header'='false');"
 assert_eq "setup job succeeds" "succeeded" "$STATE" || mf_abort "setup" "$STATUS"
 # 200000 rows, about 6 MiB: 50000 groups of k, strings of two lengths, some NULL v
 awk 'BEGIN { for (i = 0; i < 200000; i++) {

@@ -78,6 +78,22 @@ static void test_catalog_directories_are_directories_and_files_are_not(void **st
 	}
 }
 
+/* A run's results/ is the one directory of the run file kind (file byte
+ * 15, see fs_jobs.c); its N.csv files and the other run files are files. */
+static void test_a_runs_results_directory_is_the_one_directory_of_run_files(void **state)
+{
+	(void)state;
+	const uint64_t run = (UINT64_C(3) << 32) | (UINT64_C(2) << 8);
+	fs_node dir = node_of(FS_KIND_JOBFILE, run | 15);
+	assert_true(fs_node_is_dir(&dir));
+	assert_non_null(fs_node_ops(&dir)->readdir);
+	const uint64_t files[] = {0, 1, 7, 8, 16, 17, 255};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		fs_node n = node_of(FS_KIND_JOBFILE, run | files[i]);
+		assert_false(fs_node_is_dir(&n));
+	}
+}
+
 static void test_metadata_files_are_rendered(void **state)
 {
 	(void)state;
@@ -161,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_catalog_directories_are_directories_and_files_are_not),
 		cmocka_unit_test(test_metadata_files_are_rendered),
 		cmocka_unit_test(test_generated_files_have_a_size),
+		cmocka_unit_test(test_a_runs_results_directory_is_the_one_directory_of_run_files),
 		cmocka_unit_test(test_a_node_not_generated_has_no_snapshot),
 		cmocka_unit_test(test_mount_directories_get_their_family_row),
 		cmocka_unit_test(test_inode_numbers_round_trip_kind_platform_and_id),
