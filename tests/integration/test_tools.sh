@@ -155,6 +155,13 @@ for f in status plan log; do
 done
 assert_eq "the job's status says succeeded" "succeeded" "$(head -n 1 "$J/q/status" 2>&1)"
 
+# a role and a grant, so that /.metafs/roles and grants hold text
+run_job r1 "CREATE ROLE analysts;"
+assert_eq "CREATE ROLE succeeds" "succeeded" "$STATE" || note "$STATUS"
+run_job g1 "GRANT SELECT ON TABLE warehouse.sales.orders TO ROLE analysts;"
+assert_eq "GRANT SELECT to the role succeeds" "succeeded" "$STATE" || note "$STATUS"
+assert_file_contains "/.metafs/roles lists the role" "$M/.metafs/roles" "analysts"
+assert_file_contains "/.metafs/grants lists the grant" "$M/.metafs/grants" "analysts"
 # /.metafs: metrics change with every request, see below
 for f in version events grants roles log; do
 	self_consistent "/.metafs/$f" "$M/.metafs/$f"
@@ -243,6 +250,39 @@ assert_match "the second rsync transfers nothing" 'Number of regular files trans
 assert_eq "the second rsync itemizes no file" "" "$(printf '%s\n' "$MF_OUT" | grep -E '^[<>ch.*]f')"
 assert_eq "the second rsync records no event" "$ev" "$(events)"
 
+# rsync -a of a local tree of partitions into the table, twice
+mkdir -p "$SRC/tree/dt=2024-05-07" "$SRC/tree/dt=2024-05-08"
+printf 'id,email,amount\n21,m@example.com,1.25\n' >"$SRC/tree/dt=2024-05-07/a.csv"
+printf 'id,email,amount\n22,n@example.com,2.25\n' >"$SRC/tree/dt=2024-05-07/b.csv"
+printf 'id,email,amount\n23,o@example.com,3.25\n' >"$SRC/tree/dt=2024-05-08/c.csv"
+touch -d '2015-05-05 05:05:05' "$SRC/tree/dt=2024-05-07/a.csv"
+ev=$(events)
+mf_run rsync -a --stats "$SRC/tree/" "$T/"
+assert_eq "rsync -a of a tree of partitions into the table succeeds" 0 "$MF_RC" || note "$MF_OUT"
+assert_match "it transfers the 3 files" 'Number of regular files transferred: 3' "$MF_OUT"
+assert_eq "it records 2 partitions and 3 files: 5 events" "$((ev + 5))" "$(events)"
+mf_run diff -r "$SRC/tree/dt=2024-05-07" "$T/dt=2024-05-07"
+assert_eq "the tree's files read back whole" 0 "$MF_RC" || note "$MF_OUT"
+assert_eq "and keep their mtimes" "$(cd "$SRC/tree" && stat -c '%n %.9Y' */*.csv)" \
+	"$(cd "$T" && stat -c '%n %.9Y' dt=2024-05-07/*.csv dt=2024-05-08/*.csv 2>&1)"
+ev=$(events)
+mf_run rsync -a --itemize-changes --stats "$SRC/tree/" "$T/"
+assert_eq "rsync -a of the tree again succeeds" 0 "$MF_RC" || note "$MF_OUT"
+assert_match "and transfers nothing" 'Number of regular files transferred: 0' "$MF_OUT"
+assert_eq "and itemizes no file" "" "$(printf '%s\n' "$MF_OUT" | grep -E '^[<>ch.*]f')"
+assert_eq "and records no event" "$ev" "$(events)"
+rm -r "$T/dt=2024-05-07" "$T/dt=2024-05-08" || fail "rm -r the tree's partitions"
+
+# cp -p and cp -a keep times
+ev=$(events)
+assert_ok "cp -a of a partition directory into the table" cp -a "$SRC/tree/dt=2024-05-07" "$T/"
+assert_eq "cp -a kept the mtime" "$(mtime "$SRC/tree/dt=2024-05-07/a.csv")" "$(mtime "$T/dt=2024-05-07/a.csv")"
+assert_eq "cp -a is one event per partition and file" "$((ev + 3))" "$(events)"
+assert_ok "cp -p of a file into a partition" cp -p "$SRC/tree/dt=2024-05-07/a.csv" "$T/dt=2024-05-07/a2.csv"
+assert_eq "cp -p kept the mtime" "$(mtime "$SRC/tree/dt=2024-05-07/a.csv")" "$(mtime "$T/dt=2024-05-07/a2.csv")"
+assert_eq "cp -p is one event" "$((ev + 4))" "$(events)"
+rm -r "$T/dt=2024-05-07" || fail "rm -r dt=2024-05-07"
+
 # rsync -a out of the mount: the warehouse table and its masked mirror
 SRC3=$MF_TMP/orders-all
 cp -r "$SRC/orders" "$SRC3" && mkdir "$SRC3/dt=2024-05-03" && cp -p "$SRC/rs/"*.csv "$SRC3/dt=2024-05-03/"
@@ -252,7 +292,9 @@ mf_run diff -r "$SRC3" "$MF_TMP/out-w"
 assert_eq "rsync -a copied every file of the table whole" 0 "$MF_RC" || note "$MF_OUT"
 assert_eq "rsync -a out kept the mount's mtimes" "$(cd "$T" && stat -c '%n %.9Y' */*.csv)" \
 	"$(cd "$MF_TMP/out-w" && stat -c '%n %.9Y' */*.csv)"
-if mf_poll 10 test -e "$LT/dt=2024-05-03/r2.csv"; then
+# (the partitions made and removed since are gone from the mirror too)
+if mf_poll 10 sh_c '[ "$(ls "$1" | tr "\n" " ")" = "dt=2024-05-01 dt=2024-05-02 dt=2024-05-03 " ] &&
+	[ -e "$1/dt=2024-05-03/r2.csv" ]' _ "$LT"; then
 	pass "the rsynced partition reaches the mirror"
 else
 	fail "the rsynced partition reaches the mirror" "$(cat "$M/sync/orders/status" 2>&1)"
@@ -439,6 +481,8 @@ EOF
 		GROUP BY dt ORDER BY dt")
 	want=$(cd "$T" && for p in dt=*; do printf '%s %s\n' "${p#dt=}" "$(cat "$p"/*.csv | grep -vc '^id,')"; done)
 	assert_eq "DuckDB's read_csv sees each partition's rows" "$want" "$got"
+	mf_poll 10 sh_c '[ "$(cat "$1/sync/orders/lag")" = 0 ] && [ "$(ls "$2")" = "$(ls "$3")" ]' _ "$M" "$T" "$LT" ||
+		fail "the mirror catches up with the table" "$(cat "$M/sync/orders/status" 2>&1)"
 	got=$(duck "SELECT count(*), count(DISTINCT email), min(length(email)), max(length(email))
 		FROM read_csv('$LT/*/*.csv', hive_partitioning = true)")
 	want=$(cd "$T" && awk -F, 'FNR > 1 { n++; if (!($2 in s)) { s[$2]; d++ } } END { print n, d, 32, 32 }' ./*/*.csv)
