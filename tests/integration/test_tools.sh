@@ -206,6 +206,11 @@ sh_c 'cat "$1" >"$2/cat.csv"' _ "$SRC/orders/dt=2024-05-01/part-0.csv" "$P6"
 assert_eq "cat SRC > the data file again is one event" "$((ev + 1))" "$(events)"
 assert_cmp "cat SRC > the data file rewrote it" "$SRC/orders/dt=2024-05-01/part-0.csv" "$P6/cat.csv"
 ev=$(events)
+sh_c 'cat "$1" >>"$2/app.csv"' _ "$SRC/orders/dt=2024-05-02/part-0.csv" "$P6"
+assert_eq "cat SRC >> a new data file is one event" "$((ev + 1))" "$(events)"
+assert_cmp "cat SRC >> a new data file wrote it" "$SRC/orders/dt=2024-05-02/part-0.csv" "$P6/app.csv"
+rm "$P6/app.csv" || fail "rm app.csv"
+ev=$(events)
 sh_c 'head -n 1 "$1" | dd of="$2/dd.csv" status=none' _ "$SRC/orders/dt=2024-05-01/part-0.csv" "$P6"
 assert_eq "dd of= a new data file is one event" "$((ev + 1))" "$(events)"
 assert_eq "dd wrote it" "id,email,amount" "$(cat "$P6/dd.csv" 2>&1)"
