@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # test_tools.sh - the standard tools a data engineer uses, on a real mount
-# holding a partitioned CSV table and a sync rule mirroring it into lake with
-# a masked column:
-#   cat and cp read every byte of data files, masked mirrors, .refresh,
-#     .refresh@N, a job's files and /.metafs's files, and stat's size is the
+# holding a partitioned CSV table, a sync rule mirroring it with its
+# partitions into lake (email hashed) and one mirroring its schema only into
+# edge (email redacted: its .refresh paths are views of the source):
+#   cat and cp read every byte of data files, masked mirrors and views,
+#     .refresh, .refresh@N, a job's files and /.metafs's files (compared with
+#     the source or a recomputation of the masks), and stat's size is the
 #     number of bytes read;
-#   rsync -a into a partition, twice: the second run transfers nothing and
-#     records no event, the mtimes are the source's; rsync -a out of the
-#     mount (the masked mirror included) copies every byte;
+#   shell redirections (>, >>, dd of=) into a new data file are one event;
+#   rsync -a of files into a partition, and of a tree of partitions into the
+#     table, twice: the second run transfers nothing and records no event,
+#     the mtimes are the source's; cp -a and cp -p keep mtimes; rsync -a out
+#     of the mount (masked mirror and view included) copies every byte;
 #   tar -c of a table exits 0 without "file changed as we read it", its
 #     members' sizes are right; tar -x into a new partition keeps mtimes;
 #   touch -d sets a data file's mtime, kept across a remount, no event;
-#   vim's save and a vim-style save (swap file, hidden temporary file,
-#     rename over), Python's NamedTemporaryFile + os.replace (prefixes '.'
-#     and '_'): one event each, no temporary file recorded, the bytes right;
-#   DuckDB (when node and @duckdb/node-api are installed): read_text of
-#     .refresh is its text, read_csv of the tree with hive_partitioning has
-#     the rows and sums awk computes from the source files.
+#   vim's save in place and a vim-style save (swap file, hidden temporary
+#     file renamed over), Python's NamedTemporaryFile + os.replace (prefixes
+#     '.' and '_tmp'): one event each, no temporary file listed or recorded;
+#   DuckDB (when node and @duckdb/node-api are installed, as tools/deps.sh
+#     --bench-tpch does): read_text of .refresh is its text, read_csv of the
+#     tree with hive_partitioning has the rows and sums awk computes from the
+#     source files, and of the masked mirror and the paths of .refresh the
+#     rows with their emails masked.
 # (awk reads ./dt=.../f.csv: an operand NAME=VALUE would be an assignment.)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -24,9 +30,10 @@
 command -v rsync >/dev/null || mf_skip "rsync is missing"
 command -v tar >/dev/null || mf_skip "tar is missing"
 
-mf_setup
+mf_setup --platform warehouse --platform lake --platform edge
 T=$W/sales/orders
 LT=$L/sales/orders
+ET=$M/edge/sales/orders
 J=$M/jobs
 
 # mtime FILE: in ns since the epoch
@@ -95,6 +102,14 @@ else
 	fail "the masked mirror appears in lake" "$(cat "$M/sync/orders/status" 2>&1)"
 fi
 
+# a second rule mirrors the schema only into edge, the email redacted: its
+# .refresh paths lead to views of the source's partitions
+printf 'source = warehouse.sales.*\ntarget = edge\nmirror = schema\nmask = email:redact\n' \
+	>"$MF_TMP/edge.rule"
+assert_ok "a schema-only rule with a redacted column is accepted" cp "$MF_TMP/edge.rule" "$M/sync/edge.rule"
+mf_poll 10 test -e "$ET/.refresh" || fail "the schema-only mirror appears in edge" "$(cat "$M/sync/edge/status" 2>&1)"
+redacted() { awk -F, -v OFS=, 'NR > 1 { $2 = "REDACTED" } { print }' "$1"; }
+
 # masked SRC-FILE: the mirror's bytes, computed here: the email column (the
 # 2nd) as the first 16 bytes of HMAC-SHA256 under the home's exchange key
 cat >"$MF_TMP/mask.py" <<'EOF'
@@ -118,6 +133,18 @@ for f in dt=2024-05-01/part-0.csv dt=2024-05-02/part-0.csv dt=2024-05-02/part-1.
 	same_bytes "lake (masked) $f" "$LT/$f" "$MF_TMP/want.csv"
 done
 assert_eq "the mask hides every address" "0" "$(cat "$LT"/*/*.csv | grep -c @)"
+assert_eq "the schema-only mirror lists no partition" "" "$(mf_ls "$ET")"
+for p in $(awk '$1 ~ /^dt=/ {print $2}' "$ET/.refresh"); do
+	for f in $(mf_ls "$M/$p"); do
+		redacted "$SRC/orders/${p##*/}/$f" >"$MF_TMP/want.csv"
+		same_bytes "the view $p/$f (redacted)" "$M/$p/$f" "$MF_TMP/want.csv"
+	done
+done
+assert_eq ".refresh of edge leads to every source file" "3" "$(cd "$M" && awk '$1 ~ /^dt=/ {print $2}' "$ET/.refresh" | xargs -I{} ls {} | wc -l)"
+mf_run rsync -a "$ET/dt=2024-05-02/" "$MF_TMP/out-e/"
+assert_eq "rsync -a of a view succeeds" 0 "$MF_RC" || note "$MF_OUT"
+redacted "$SRC/orders/dt=2024-05-02/part-1.csv" >"$MF_TMP/want.csv"
+assert_cmp "rsync -a of a view copies every redacted byte" "$MF_TMP/want.csv" "$MF_TMP/out-e/part-1.csv"
 
 # .refresh: one line per partition (rows without the header, the masked
 # files' bytes), then the snapshot; recomputed from the source files
@@ -492,6 +519,13 @@ EOF
 		FROM read_csv('$LT/*/*.csv', hive_partitioning = true)")
 	want=$(cd "$T" && awk -F, 'FNR > 1 { n++; if (!($2 in s)) { s[$2]; d++ } } END { print n, d, 32, 32 }' ./*/*.csv)
 	assert_eq "DuckDB reads the masked mirror: every row, emails hashed" "$want" "$got"
+	# an engine reading a table through .refresh: the paths it lists, views
+	# of the source's partitions with the email redacted
+	list=$(awk -v m="$M" '$1 ~ /^dt=/ { printf "%s\x27%s/%s/*.csv\x27", (n++ ? ", " : ""), m, $2 }' "$ET/.refresh")
+	got=$(duck "SELECT count(*), count(*) FILTER (WHERE email = 'REDACTED'), count(DISTINCT dt)
+		FROM read_csv([$list], hive_partitioning = true)")
+	want=$(cd "$T" && awk -F, 'FNR > 1 { n++ } END { print n, n }' ./*/*.csv)" $(ls "$T" | wc -l)"
+	assert_eq "DuckDB reads the paths of .refresh: every row, the email redacted" "$want" "$got"
 else
 	echo "skip: DuckDB not available"
 fi
