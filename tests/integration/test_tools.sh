@@ -390,6 +390,24 @@ for f in t1.csv t2.csv; do
 done
 assert_eq "tar -x records one event per file" "$((ev + 2))" "$(events)"
 
+# tar -x of a tree of partitions into the table (it sets the directories'
+# times too, which succeeds and changes nothing)
+tar -cf "$MF_TMP/tree.tar" -C "$SRC/tree" dt=2024-05-07 dt=2024-05-08
+ev=$(events)
+if tar -xf "$MF_TMP/tree.tar" -C "$T" 2>"$MF_TMP/tar.err"; then
+	pass "tar -x of a tree of partitions into the table"
+else
+	fail "tar -x of a tree of partitions into the table" "$(cat "$MF_TMP/tar.err")"
+fi
+assert_eq "tar -x of the tree warns of nothing" "" "$(cat "$MF_TMP/tar.err")"
+# (tar's default format keeps whole seconds)
+assert_eq "tar -x of the tree kept the mtimes" "$(cd "$SRC/tree" && stat -c '%n %Y' */*.csv)" \
+	"$(cd "$T" && stat -c '%n %.9Y' dt=2024-05-07/*.csv dt=2024-05-08/*.csv 2>&1 | sed 's/\.000000000$//')"
+mf_run diff -r "$SRC/tree/dt=2024-05-08" "$T/dt=2024-05-08"
+assert_eq "tar -x of the tree wrote the files whole" 0 "$MF_RC" || note "$MF_OUT"
+assert_eq "tar -x of the tree is one event per partition and file" "$((ev + 5))" "$(events)"
+rm -r "$T/dt=2024-05-07" "$T/dt=2024-05-08" || fail "rm -r the tree's partitions"
+
 # ---------------------------------------------------------------- touch -d, kept across a remount
 D=$T/dt=2024-05-02/part-0.csv
 ev=$(events)
