@@ -479,6 +479,19 @@ assert_eq "... an alter of v.csv" "$((alters + 1))" "$(events_of '^alter sales/o
 assert_eq "no swap or temporary file is listed" "v.csv" "$(listed "$P5")"
 assert_eq "no swap or temporary file is recorded" "v.csv" "$(recorded "$P5")"
 
+# sed -i writes a temporary file sedXXXXXX (not a hidden name) and renames
+# it over: only the end state is checked; sed into a hidden file and mv is
+# one event
+cp "$P5/v.csv" "$MF_TMP/v3.csv" && sed -i 's/z@example.com/y@example.com/' "$MF_TMP/v3.csv"
+assert_ok "sed -i on a data file" sed -i 's/z@example.com/y@example.com/' "$P5/v.csv"
+assert_cmp "sed -i wrote the edit" "$MF_TMP/v3.csv" "$P5/v.csv"
+assert_eq "sed -i leaves only v.csv" "v.csv" "$(listed "$P5"; recorded "$P5" | grep -vx v.csv)"
+sed -i 's/y@example.com/x@example.com/' "$MF_TMP/v3.csv"
+ev=$(events)
+sh_c 'cd "$1" && sed "s/y@example.com/x@example.com/" v.csv >.v.csv.tmp && mv .v.csv.tmp v.csv' _ "$P5"
+assert_cmp "sed into a hidden file and mv over wrote the edit" "$MF_TMP/v3.csv" "$P5/v.csv"
+assert_eq "sed into a hidden file and mv over is one event" "$((ev + 1))" "$(events)"
+
 # ---------------------------------------------------------------- python temp file + os.replace
 cat >"$MF_TMP/replace.py" <<'EOF'
 import os, sys, tempfile
