@@ -158,7 +158,6 @@ struct fs_handle {
 	mgr_writer *writer;      /* WRITER */
 	bool overwrite;          /* WRITER: of a file already committed */
 	bool wrote;              /* WRITER: a write or a size change came through it */
-	bool redirect;           /* WRITER: of a new file, created with O_TRUNC or O_APPEND */
 	bool committed;          /* WRITER: of a new file, committed once (writers_lock) */
 	int64_t mtime_ns;        /* WRITER: set by futimens(2) while open, recorded after the commit */
 	uint64_t container_id;   /* WRITER: where the file lives */

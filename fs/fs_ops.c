@@ -308,8 +308,6 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 		fi->fh = (uint64_t)(uintptr_t)h;
 		if (h->type != FS_HANDLE_WRITER)
 			fi->direct_io = 1;   /* size comes from the rendering, not the kernel's cache */
-		else
-			h->redirect = (fi->flags & (O_TRUNC | O_APPEND)) != 0;
 		if (fuse_reply_create(req, &e, fi) == -ENOENT)
 			fs_handle_discard(h);   /* the caller was interrupted */
 	}
@@ -534,15 +532,13 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	count(FS_OP_FLUSH);
 	fs_handle *h = (fs_handle *)(uintptr_t)fi->fh;
 	log_for(h->who.uid);
-	/* A shell opens a redirection's file (O_TRUNC, or O_APPEND for >>),
-	 * moves it to its descriptor and closes the first one: a flush before
-	 * any byte is written.  An overwrite committed then would show readers
-	 * an empty file before the new one, a new file committed then would be
-	 * an empty version and a second event before the one of its bytes;
-	 * either waits for bytes, or for the release (the last close), which
-	 * commits it whatever was written.  A new file opened with neither
-	 * (touch) is committed at once. */
-	if (h->type == FS_HANDLE_WRITER && (h->overwrite || h->redirect) && !h->wrote &&
+	/* A shell opens a redirection's file, moves it to its descriptor and
+	 * closes the first one: a flush before any byte is written.  An
+	 * overwrite committed then would show readers an empty file before the
+	 * new one; it waits for bytes, or for the release (the last close),
+	 * which commits it whatever was written.  A new file is committed at
+	 * once: no reader can have seen an older version of it. */
+	if (h->type == FS_HANDLE_WRITER && h->overwrite && !h->wrote &&
 	    !mgr_writer_failed(h->writer)) {
 		fuse_reply_err(req, 0);
 		return;
