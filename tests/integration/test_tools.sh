@@ -510,7 +510,8 @@ py.csv
 v.csv" "$(listed "$P5"; recorded "$P5")"
 done
 assert_eq "no event names a hidden file" "0" "$(events_of '/[._][^/]*$')"
-assert_eq "the data store holds no temporary file" "" "$(ls -A "$DS/sales/orders/dt=2024-05-05" | grep -E '^[._]')"
+assert_eq "the data store holds no temporary file" "" \
+	"$(find "$DS/sales/orders/dt=2024-05-05" -mindepth 1 -maxdepth 1 -name '[._]*' 2>&1)"
 
 # ---------------------------------------------------------------- DuckDB
 NODE_MODS=$METAFS_SRCDIR/tests/data/tpch/.node/node_modules
