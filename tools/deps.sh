@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Install what metafs needs to build and test on Debian (bookworm or later).
 # Safe to run again; does nothing when everything is present.
-#   --bench-tpch  also what tools/bench/bench_tpch.sh needs: node and npm, and
-#                 @duckdb/node-api installed into tests/data/tpch/.node (which
-#                 git ignores); only this option uses the npm registry.
+#   --duckdb      also DuckDB for the tests' and benchmarks' comparisons: node
+#                 and npm, and @duckdb/node-api installed into
+#                 tests/data/tpch/.node (which git ignores); only this option
+#                 uses the npm registry.  --bench-tpch is the same.
 set -euo pipefail
 bench_tpch=0
 for a in "$@"; do
   case $a in
-    --bench-tpch) bench_tpch=1 ;;
-    *) echo "usage: tools/deps.sh [--bench-tpch]" >&2; exit 2 ;;
+    --duckdb|--bench-tpch) bench_tpch=1 ;;
+    *) echo "usage: tools/deps.sh [--duckdb]" >&2; exit 2 ;;
   esac
 done
 packages=(

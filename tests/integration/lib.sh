@@ -565,6 +565,15 @@ run_job() {
 	[ "$STATE" != none ]
 }
 
+# mf_have_duckdb : true when node can load @duckdb/node-api, from
+# tests/data/tpch/.node (where tools/deps.sh --duckdb installs it) or
+# NODE_PATH; exports the NODE_PATH that finds it.  Tests compare with DuckDB
+# only when this holds and say what they skipped otherwise.
+mf_have_duckdb() {
+	export NODE_PATH=$METAFS_SRCDIR/tests/data/tpch/.node/node_modules${NODE_PATH:+:$NODE_PATH}
+	command -v node >/dev/null && node -e 'require("@duckdb/node-api")' 2>/dev/null
+}
+
 # mf_sqlite_ref DB SCHEMA SQL-FILE OUT-FILE : run the statements of SQL-FILE
 # in sqlite3 with the database DB attached as SCHEMA (so table names match
 # metafs's db.table), CSV output with headers and case-sensitive LIKE (as

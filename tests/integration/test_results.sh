@@ -123,7 +123,7 @@ assert_eq "CREATE TABLE AS, with and without a header, and INSERT succeed" "succ
 assert_file_has_line "a csv table made by CREATE TABLE AS has header true" "$W/r/made/.schema" "header true"
 made=$(find "$W/r/made" -name '*.csv' | head -n 1)
 assert_eq "its file starts with the header line" "id,name" "$(head -n 1 "$made" 2>&1)"
-if command -v node >/dev/null && node -e 'require("@duckdb/node-api")' 2>/dev/null; then
+if mf_have_duckdb; then
 	got=$(node -e '
 const { DuckDBInstance } = require("@duckdb/node-api");
 (async () => {

@@ -139,7 +139,7 @@ sys.exit(0 if n == len(data) == m and n > 0 else 1)' "$M/.metafs/audit"
 fi
 
 # ---------------------------------------------------------------- DuckDB read_text
-if command -v node >/dev/null && node -e 'require("@duckdb/node-api")' 2>/dev/null; then
+if mf_have_duckdb; then
 	got=$(node -e '
 const { DuckDBInstance } = require("@duckdb/node-api");
 (async () => {

@@ -514,9 +514,7 @@ assert_eq "the data store holds no temporary file" "" \
 	"$(find "$DS/sales/orders/dt=2024-05-05" -mindepth 1 -maxdepth 1 -name '[._]*' 2>&1)"
 
 # ---------------------------------------------------------------- DuckDB
-NODE_MODS=$METAFS_SRCDIR/tests/data/tpch/.node/node_modules
-export NODE_PATH=$NODE_MODS${NODE_PATH:+:$NODE_PATH}
-if command -v node >/dev/null && node -e 'require("@duckdb/node-api")' 2>/dev/null; then
+if mf_have_duckdb; then
 	cat >"$MF_TMP/duck.js" <<'EOF'
 const { DuckDBInstance } = require("@duckdb/node-api");
 (async () => {
