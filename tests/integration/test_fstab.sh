@@ -103,6 +103,28 @@ fi
 assert_cmp "umount && mount: the data file is there" "$SRC/part-0.csv" "$W/sales/orders/part-0.csv"
 check_umount "umount && mount" umount "$M"
 
+# A daemon still closing the home after its umount holds the home's lock
+# with no mount of the home left: a new mount waits for it.  Here the holder
+# is a process that records its pid in the lock file as the daemon does.
+LOCK=$H/.metafsd.lock
+OLD=$(cat "$LOCK" 2>/dev/null)
+flock -x "$LOCK" bash -c 'echo $$ >"$1"; sleep 2' _ "$LOCK" </dev/null >/dev/null 2>&1 &
+MF_FG_PIDS+=("$!")
+if mf_poll 10 bash -c '[ "$(cat "$1")" != "$2" ]' _ "$LOCK" "$OLD"; then
+	assert_ok "mount waits for a holder of the home's lock that has no mount of it" \
+		mount -t fuse.metafsd "$H" "$M"
+	check_mounted "after the lock holder"
+	# with the home mounted, a second mount of it fails at once, naming the daemon
+	M2=$MF_TMP/mnt2
+	mkdir -p "$M2"
+	mf_register_mount "$M2"
+	expect_fail_errno "a second mount of a mounted home fails" "already mounted by metafsd" \
+		mount -t fuse.metafsd "$H" "$M2"
+	check_umount "after the lock holder" umount "$M"
+else
+	fail "setup: a process holds the home's lock" "the lock file still says '$OLD'"
+fi
+
 # ---------------------------------------------------------------- an fstab line
 FSTAB=$MF_TMP/fstab
 printf '# metafs\n%s\t%s\tfuse.metafsd\tdefaults,allow_other,_netdev,nofail,noatime,x-systemd.after=network-online.target\t0 0\n' \
