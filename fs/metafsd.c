@@ -57,7 +57,7 @@ struct options {
 };
 
 /* Options of mount(8) and /etc/fstab that concern only mount(8), systemd
- * or mount.fuse3: accepted and dropped.  An entry ending in '=' or '.'
+ * or mount.fuse3: accepted and dropped.  An entry ending in '=' or '-'
  * is a prefix. */
 static const char *const ignored_options[] = {
 	"defaults", "auto", "noauto", "user", "nouser", "users", "owner", "group",
