@@ -7,6 +7,13 @@
  * child opens the home itself and reports back through a pipe.  The parent
  * exits only when the mount is ready (status 0) or has failed (status 1,
  * with the child's message on stderr), so `metafsd ... && ls MOUNT` works.
+ *
+ * Besides `metafsd --home DIR MOUNTPOINT`, the daemon takes the form that
+ * mount.fuse3(8) runs for `mount -t fuse.metafsd DIR MOUNTPOINT -o OPTS` and
+ * for an /etc/fstab line: `metafsd DIR MOUNTPOINT -o OPTS`, where OPTS may
+ * hold fstab bookkeeping (defaults, noauto, _netdev, x-systemd.*, ...) that
+ * is dropped, and FUSE and generic mount options, which are checked against
+ * the list libfuse takes before anything starts.
  */
 #include "fs_int.h"
 
@@ -17,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,17 +32,21 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: metafsd --home DIR [-f] [-d] [-o OPTIONS] MOUNTPOINT\n"
+		"       metafsd DIR MOUNTPOINT [-f] [-d] [-o OPTIONS]\n"
 		"\n"
 		"Mount the metastores of a metafs home as a file system.\n"
 		"\n"
 		"  --home DIR     the home created by 'metafs init DIR'\n"
 		"  -f             stay in the foreground; log to stderr\n"
 		"  -d             debug: foreground, FUSE request tracing\n"
-		"  -o OPTIONS     FUSE mount options (e.g. allow_other)\n"
+		"  -o OPTIONS     mount options (e.g. allow_other,ro; see metafsd(8))\n"
 		"  -h, --help     show this help\n"
 		"  -V, --version  show the version\n"
 		"\n"
-		"Unmount with 'fusermount3 -u MOUNTPOINT'.  See metafsd(8) and metafs(5).\n");
+		"As a file system type: mount -t fuse.metafsd DIR MOUNTPOINT, or in /etc/fstab\n"
+		"  DIR  MOUNTPOINT  fuse.metafsd  defaults,allow_other,_netdev  0 0\n"
+		"Unmount with 'umount MOUNTPOINT' or 'fusermount3 -u MOUNTPOINT'.\n"
+		"See metafsd(8) and metafs(5).\n");
 }
 
 struct options {
@@ -43,6 +55,60 @@ struct options {
 	bool foreground, debug;
 	char fuse_opts[4096];
 };
+
+/* Options of mount(8) and /etc/fstab that concern only mount(8), systemd
+ * or mount.fuse3: accepted and dropped.  An entry ending in '=' or '-'
+ * is a prefix. */
+static const char *const ignored_options[] = {
+	"defaults", "auto", "noauto", "user", "nouser", "users", "owner", "group",
+	"nofail", "_netdev", "x-", "comment=", NULL,
+};
+
+/* Options libfuse 3 takes for a mount (fuse(8)): FUSE's own and the
+ * generic mount flags it passes to the kernel.  (relatime, lazytime and
+ * the like are not among them: libfuse refuses them.) */
+static const char *const fuse_options[] = {
+	"allow_other", "allow_root", "auto_unmount", "default_permissions",
+	"ro", "rw", "dev", "nodev", "suid", "nosuid", "exec", "noexec",
+	"sync", "async", "dirsync", "atime", "noatime", NULL,
+};
+
+static bool option_in(const char *opt, size_t len, const char *const *list)
+{
+	for (const char *const *e = list; *e; e++) {
+		size_t n = strlen(*e);
+		bool prefix = (*e)[n - 1] == '=' || (*e)[n - 1] == '-';
+		if (prefix ? len >= n && !strncmp(opt, *e, n) : len == n && !strncmp(opt, *e, n))
+			return true;
+	}
+	return false;
+}
+
+/* Append the comma-separated OPTS to o->fuse_opts, dropping what only
+ * mount(8) uses; an option metafsd does not know is an error naming it. */
+static int add_options(struct options *o, const char *opts)
+{
+	for (const char *s = opts;;) {
+		size_t len = strcspn(s, ",");
+		if (len && !option_in(s, len, ignored_options)) {
+			if (!option_in(s, len, fuse_options)) {
+				fprintf(stderr, "metafsd: unknown mount option '%.*s' (see metafsd(8))\n",
+					(int)len, s);
+				return -1;
+			}
+			size_t used = strlen(o->fuse_opts);
+			if (used + len + 2 > sizeof o->fuse_opts) {
+				fprintf(stderr, "metafsd: mount options too long\n");
+				return -1;
+			}
+			snprintf(o->fuse_opts + used, sizeof o->fuse_opts - used, "%s%.*s",
+				 used ? "," : "", (int)len, s);
+		}
+		if (!s[len])
+			return 0;
+		s += len + 1;
+	}
+}
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -53,23 +119,30 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{NULL, 0, NULL, 0},
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "+fdo:hV", longopts, NULL)) != -1) {
+	/* Options may follow the operands: mount.fuse3 puts -o last. */
+	while ((c = getopt_long(argc, argv, "fdo:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'H': o->home = optarg; break;
 		case 'f': o->foreground = true; break;
 		case 'd': o->debug = o->foreground = true; break;
-		case 'o': {
-			size_t len = strlen(o->fuse_opts);
-			snprintf(o->fuse_opts + len, sizeof o->fuse_opts - len, "%s%s", len ? "," : "", optarg);
+		case 'o':
+			if (add_options(o, optarg))
+				return -1;
 			break;
-		}
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("metafsd %s (store format %d)\n", METAFS_VERSION, STORE_FORMAT_VERSION); exit(0);
 		default: usage(stderr); return -1;
 		}
 	}
-	if (optind != argc - 1 || !o->home) {
-		fprintf(stderr, "metafsd: %s\n", !o->home ? "missing --home DIR" : "expected one MOUNTPOINT");
+	int operands = argc - optind;
+	if (!o->home && operands == 2) {
+		o->home = argv[optind++];
+		operands--;
+	}
+	if (operands != 1 || !o->home) {
+		fprintf(stderr, "metafsd: %s\n",
+			!o->home && operands < 2 ? "missing --home DIR (or DIR MOUNTPOINT)"
+						 : "expected one MOUNTPOINT");
 		usage(stderr);
 		return -1;
 	}
@@ -89,6 +162,62 @@ static bool mount_option(const char *opts, const char *name)
 		s += len + (comma ? 1 : 0);
 	}
 	return false;
+}
+
+/* Is HOME the source of a metafs mount in this namespace?  The daemon
+ * mounts with fsname=HOME, which /proc/self/mountinfo shows with spaces,
+ * tabs, newlines and backslashes as \ooo. */
+static bool home_mounted(const char *home)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	if (!f)
+		return true;
+	char line[3 * PATH_MAX];
+	bool found = false;
+	while (!found && fgets(line, sizeof line, f)) {
+		const char *sep = strstr(line, " - ");
+		char type[64], src[2 * PATH_MAX];
+		if (!sep || sscanf(sep + 3, "%63s %8191s", type, src) != 2 ||
+		    (strcmp(type, "fuse.metafsd") && strcmp(type, "fuse.metafs")))
+			continue;
+		char *w = src;
+		for (const char *r = src; *r; r++) {
+			if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] && r[3]) {
+				*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+				r += 3;
+			} else {
+				*w++ = *r;
+			}
+		}
+		*w = '\0';
+		found = !strcmp(src, home);
+	}
+	fclose(f);
+	return found;
+}
+
+/* `umount MOUNTPOINT` returns as soon as the kernel lets go; the daemon
+ * that served it then still closes its metastores, holding the home's
+ * lock.  So that `umount M && mount M` works, wait (bounded) while the
+ * lock is held and no mount of HOME is left: the holder is on its way out.
+ * A live holder with a mount is left to mgr_open() to report. */
+static void wait_for_unmounted_holder(const char *home)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/.metafsd.lock", home);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (int tries = 0; tries < 600; tries++) {   /* 30 s */
+		if (!flock(fd, LOCK_SH | LOCK_NB)) {
+			flock(fd, LOCK_UN);
+			break;
+		}
+		if (errno != EWOULDBLOCK || home_mounted(home))
+			break;
+		usleep(50000);
+	}
+	close(fd);
 }
 
 /* Tell the waiting parent how the start went: one status byte, then a message. */
@@ -141,6 +270,7 @@ static int serve(struct options *o, int status_fd)
 		return 1;
 	}
 	mgr_log_setup(o->foreground, MGR_LOG_INFO);
+	wait_for_unmounted_holder(o->home);
 	if (mgr_open(o->home, true, &fs_state.m, err, sizeof err)) {
 		report(status_fd, 1, err);
 		return 1;
@@ -160,10 +290,21 @@ static int serve(struct options *o, int status_fd)
 		return 1;
 	}
 
-	char opts[4200];
-	/* No default_permissions: the kernel checks no mode bits and every
-	 * decision is the access control list's (fs_access.c). */
-	snprintf(opts, sizeof opts, "fsname=metafs,subtype=metafs%s%s", o->fuse_opts[0] ? "," : "",
+	/* The source is the home and the type fuse.metafsd, as an fstab line
+	 * names them, so `mount -a` and findmnt(8) match the mount to its line.
+	 * libfuse reads a backslash as an escape: commas in the home are kept. */
+	char fsname[2 * PATH_MAX];
+	size_t fl = 0;
+	for (const char *r = o->home; *r && fl + 2 < sizeof fsname; r++) {
+		if (*r == ',' || *r == '\\')
+			fsname[fl++] = '\\';
+		fsname[fl++] = *r;
+	}
+	fsname[fl] = '\0';
+	char opts[sizeof fsname + sizeof o->fuse_opts + 32];
+	/* No default_permissions unless asked for: the kernel checks no mode
+	 * bits and every decision is the access control list's (fs_access.c). */
+	snprintf(opts, sizeof opts, "fsname=%s,subtype=metafsd%s%s", fsname, o->fuse_opts[0] ? "," : "",
 		 o->fuse_opts);
 	fs_state.shared = mount_option(o->fuse_opts, "allow_other") ||
 			  mount_option(o->fuse_opts, "allow_root");
@@ -224,6 +365,14 @@ int main(int argc, char **argv)
 	struct options o = {0};
 	if (parse_options(argc, argv, &o))
 		return 2;
+	/* mount.fuse3's drop_privileges hands over a mounted /dev/fuse as
+	 * /dev/fd/N: the daemon needs the mount point's path (pipelines are
+	 * given it) and opens its home before it mounts. */
+	if (!strncmp(o.mountpoint, "/dev/fd/", 8)) {
+		fprintf(stderr, "metafsd: the mount option drop_privileges is not supported; "
+				"use setuid=USER (see metafsd(8))\n");
+		return 2;
+	}
 	/* Absolute paths: the child moves to /, and pipelines are given the mount. */
 	char home[PATH_MAX], mnt[PATH_MAX];
 	if (!realpath(o.home, home)) {
@@ -244,8 +393,10 @@ int main(int argc, char **argv)
 		setenv("METAFS_PIPELINE", progabs, 1);
 	if (o.foreground)
 		return serve(&o, -1);
+	/* Close-on-exec: a fusermount3 that libfuse starts (auto_unmount)
+	 * must not hold the pipe, or the parent would wait for it. */
 	int pipefd[2];
-	if (pipe(pipefd)) {
+	if (pipe2(pipefd, O_CLOEXEC)) {
 		perror("metafsd: pipe");
 		return 1;
 	}

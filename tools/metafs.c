@@ -362,8 +362,10 @@ static int find_mount(const char *given, char *out, size_t cap)
 	char line[PATH_MAX + 256];
 	int found = 0;
 	while (fgets(line, sizeof line, f)) {
-		char dev[256], dir[PATH_MAX], type[64];
-		if (sscanf(line, "%255s %4095s %63s", dev, dir, type) != 3 || strcmp(type, "fuse.metafs"))
+		/* the source (the home, any length) is skipped */
+		char dir[PATH_MAX], type[64];
+		if (sscanf(line, "%*s %4095s %63s", dir, type) != 2 ||
+		    (strcmp(type, "fuse.metafsd") && strcmp(type, "fuse.metafs")))
 			continue;
 		/* /proc/mounts escapes spaces and the like as \ooo */
 		char *w = dir;
