@@ -827,7 +827,9 @@ int main(int argc, char **argv)
 	}
 	int skip = 1;   /* the words of the command's name */
 	char name[64];
-	snprintf(name, sizeof name, "%s", word);
+	size_t wlen = strnlen(word, sizeof name - 1);
+	memcpy(name, word, wlen);
+	name[wlen] = '\0';
 	if (command_group(word)) {
 		if (argc < 3 || argv[2][0] == '-') {
 			bool help = argc >= 3 && is_help(argv[2]);
