@@ -45,7 +45,7 @@
  *   decimal(p,s) -> INT32 (p <= 9), INT64 (p <= 18) or FIXED_LEN_BYTE_ARRAY
  *     of the fewest bytes that hold p digits, with DECIMAL logical and
  *     converted types;
- * data pages v1 with RLE definition levels; a column chunk is dictionary
+ * data pages v1 (v2 when asked) with RLE definition levels; a column chunk is dictionary
  * encoded (RLE_DICTIONARY) when its distinct values are few against its
  * values, else PLAIN; statistics min_value/max_value/null_count per chunk;
  * created_by "metafs version VERSION".
@@ -249,13 +249,14 @@ typedef struct fmt_parquet_write_options {
 	uint64_t row_group_bytes;    /* ... or at about this many bytes of values */
 	uint64_t page_bytes;         /* a data page holds about this many bytes of values */
 	fmt_pq_dictionary dictionary;
+	bool data_page_v2;           /* DATA_PAGE_V2 pages (levels apart, uncompressed) */
 } fmt_parquet_write_options;
 
 /* Spark's defaults: SNAPPY, 128 MiB row groups (and at most 1M rows, to bound
  * the writer's memory), 1 MiB pages, dictionaries when they pay. */
 #define FMT_PARQUET_WRITE_OPTIONS_INIT                                                    \
 	{FMT_PQ_SNAPPY, 0, UINT64_C(1) << 20, UINT64_C(128) << 20, UINT64_C(1) << 20,       \
-	 FMT_PQ_DICT_AUTO}
+	 FMT_PQ_DICT_AUTO, false}
 
 typedef struct fmt_parquet_writer fmt_parquet_writer;   /* opaque */
 

@@ -7,9 +7,9 @@
  *     collected (up to PQ_DICT_MAX_ENTRIES / PQ_DICT_MAX_BYTES); with AUTO a
  *     dictionary is used when they are at most half of the values, which is
  *     where the indices plus the dictionary beat PLAIN values clearly;
- *   - an optional dictionary page (PLAIN values), then data pages v1 of about
- *     page_bytes of values each: RLE definition levels (every column is
- *     OPTIONAL, as Spark writes them) and the non-NULL values, PLAIN or
+ *   - an optional dictionary page (PLAIN values), then data pages (v1, or v2
+ *     when asked) of about page_bytes of values each: RLE definition levels
+ *     (every column is OPTIONAL, as Spark writes them) and the non-NULL values, PLAIN or
  *     RLE_DICTIONARY indices, each page compressed on its own;
  *   - statistics of the chunk: min_value/max_value (NaN never counts, a zero
  *     minimum is -0.0 and a zero maximum +0.0, as parquet.thrift asks),
@@ -62,7 +62,7 @@ struct fmt_parquet_writer {
 	fmt_parquet_rowgroup *groups;
 	size_t ngroups, groups_cap;
 	/* scratch */
-	textbuf body, comp, hdr, dict;
+	textbuf body, comp, hdr, dict, levels_buf;
 	uint32_t *idx;               /* dictionary index of each non-NULL value */
 	size_t idx_cap;
 	uint32_t *levels;
@@ -326,6 +326,7 @@ static void writer_free(fmt_parquet_writer *w)
 	textbuf_free(&w->comp);
 	textbuf_free(&w->hdr);
 	textbuf_free(&w->dict);
+	textbuf_free(&w->levels_buf);
 	free(w->idx);
 	free(w->levels);
 	free(w->slots);
@@ -570,30 +571,34 @@ static int dict_build(fmt_parquet_writer *w, const wcol *c, const fmt_vector *v,
 
 /* ---- pages ---- */
 
-/* Compress w->body and write it with its page header H (sizes filled here).
- * Adds to the chunk's sizes. */
-static int write_page(fmt_parquet_writer *w, fmt_parquet_chunk *ch, pq_page_header *h, fmt_error *err)
+/* Compress w->body and write it with its page header H (sizes filled here),
+ * after the uncompressed LEVELS of a v2 page (NULL for other pages).  Adds
+ * to the chunk's sizes. */
+static int write_page(fmt_parquet_writer *w, fmt_parquet_chunk *ch, pq_page_header *h, const textbuf *levels,
+		      fmt_error *err)
 {
-	if (textbuf_error(&w->body))
+	if (textbuf_error(&w->body) || (levels && textbuf_error(levels)))
 		return wfail(w, err, -ENOMEM, "out of memory");
-	if (w->body.len > INT32_MAX)
+	size_t lv = levels ? levels->len : 0;
+	if (w->body.len > INT32_MAX - lv)
 		return wfail(w, err, -EFBIG, "column '%s': page of %zu bytes", ch->path, w->body.len);
 	int rc = pq_compress(w->o.codec, w->o.level, (const uint8_t *)w->body.data, w->body.len, &w->comp);
 	if (rc)
 		return wfail(w, err, rc, "column '%s': %s compression failed", ch->path, pq_codec_name(w->o.codec));
-	if (w->comp.len > INT32_MAX)
+	if (w->comp.len > INT32_MAX - lv)
 		return wfail(w, err, -EFBIG, "column '%s': page of %zu bytes", ch->path, w->comp.len);
-	h->uncompressed_size = (int32_t)w->body.len;
-	h->compressed_size = (int32_t)w->comp.len;
+	h->uncompressed_size = (int32_t)(lv + w->body.len);
+	h->compressed_size = (int32_t)(lv + w->comp.len);
 	textbuf_reset(&w->hdr);
 	pq_page_header_encode(h, &w->hdr);
 	if (textbuf_error(&w->hdr))
 		return wfail(w, err, -ENOMEM, "out of memory");
 	if ((rc = write_all(w, w->hdr.data, w->hdr.len, err)) ||
+	    (lv && (rc = write_all(w, levels->data, lv, err))) ||
 	    (rc = write_all(w, w->comp.data ? w->comp.data : "", w->comp.len, err)))
 		return rc;
-	ch->total_uncompressed_size += (int64_t)(w->hdr.len + w->body.len);
-	ch->total_compressed_size += (int64_t)(w->hdr.len + w->comp.len);
+	ch->total_uncompressed_size += (int64_t)(w->hdr.len + lv + w->body.len);
+	ch->total_compressed_size += (int64_t)(w->hdr.len + lv + w->comp.len);
 	return 0;
 }
 
@@ -736,7 +741,7 @@ static int write_chunk(fmt_parquet_writer *w, wcol *c, fmt_parquet_chunk *ch, fm
 		textbuf_append(&w->body, w->dict.data ? w->dict.data : "", w->dict.len);
 		pq_page_header h = {.type = PQ_PAGE_DICTIONARY, .num_values = (int32_t)w->nentries,
 				    .encoding = PQ_ENC_PLAIN};
-		if ((rc = write_page(w, ch, &h, err)))
+		if ((rc = write_page(w, ch, &h, NULL, err)))
 			return rc;
 	} else {
 		ch->encodings |= 1u << PQ_ENC_PLAIN;
@@ -759,13 +764,19 @@ static int write_chunk(fmt_parquet_writer *w, wcol *c, fmt_parquet_chunk *ch, fm
 			nn += !v->nulls[i];
 		}
 		textbuf_reset(&w->body);
-		/* definition levels: a 4-byte length, then the hybrid runs */
-		textbuf_append(&w->body, "\0\0\0\0", 4);
-		size_t before = w->body.len;
-		pq_rle_encode(&w->body, w->levels, nv, 1);
-		if (textbuf_error(&w->body))
-			return wfail(w, err, -ENOMEM, "out of memory");
-		st32((uint8_t *)w->body.data + before - 4, (uint32_t)(w->body.len - before));
+		textbuf_reset(&w->levels_buf);
+		if (w->o.data_page_v2) {
+			/* v2: the levels apart, uncompressed, their length in the header */
+			pq_rle_encode(&w->levels_buf, w->levels, nv, 1);
+		} else {
+			/* v1: a 4-byte length, then the hybrid runs */
+			textbuf_append(&w->body, "\0\0\0\0", 4);
+			size_t before = w->body.len;
+			pq_rle_encode(&w->body, w->levels, nv, 1);
+			if (textbuf_error(&w->body))
+				return wfail(w, err, -ENOMEM, "out of memory");
+			st32((uint8_t *)w->body.data + before - 4, (uint32_t)(w->body.len - before));
+		}
 		if (use_dict) {
 			char b = (char)iw;
 			textbuf_append(&w->body, &b, 1);
@@ -794,7 +805,15 @@ static int write_chunk(fmt_parquet_writer *w, wcol *c, fmt_parquet_chunk *ch, fm
 		pq_page_header h = {.type = PQ_PAGE_DATA, .num_values = (int32_t)nv,
 				    .encoding = use_dict ? PQ_ENC_RLE_DICTIONARY : PQ_ENC_PLAIN,
 				    .def_encoding = PQ_ENC_RLE, .rep_encoding = PQ_ENC_RLE};
-		if ((rc = write_page(w, ch, &h, err)))
+		if (w->o.data_page_v2) {
+			h.type = PQ_PAGE_DATA_V2;
+			h.num_nulls = (int32_t)(nv - nn);
+			h.num_rows = (int32_t)nv;
+			h.def_len = (int32_t)w->levels_buf.len;
+			h.rep_len = 0;
+			h.is_compressed = true;
+		}
+		if ((rc = write_page(w, ch, &h, w->o.data_page_v2 ? &w->levels_buf : NULL, err)))
 			return rc;
 		row = end;
 		if (v->n == 0)

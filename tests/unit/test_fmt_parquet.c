@@ -172,6 +172,18 @@ static void check_sample(fmt_parquet *p, size_t n)
 	}
 }
 
+/* The bytes of FD (a memfd). */
+static uint8_t *fd_bytes(int fd, size_t *len)
+{
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	uint8_t *b = malloc((size_t)st.st_size);
+	assert_non_null(b);
+	assert_int_equal(pread(fd, b, (size_t)st.st_size, 0), st.st_size);
+	*len = (size_t)st.st_size;
+	return b;
+}
+
 static fmt_parquet *open_fd_ok(int fd)
 {
 	fmt_parquet *p = NULL;
@@ -228,6 +240,35 @@ static void test_round_trip_zstd(void **state)
 {
 	(void)state;
 	round_trip(FMT_PQ_ZSTD);
+}
+
+/* Data pages v2: levels apart and uncompressed, values compressed. */
+static void test_round_trip_data_page_v2(void **state)
+{
+	(void)state;
+	fmt_parquet_write_options o = FMT_PARQUET_WRITE_OPTIONS_INIT;
+	o.data_page_v2 = true;
+	o.row_group_rows = 600;
+	o.page_bytes = 1024;
+	for (int k = 0; k < 2; k++) {
+		o.codec = k ? FMT_PQ_ZSTD : FMT_PQ_UNCOMPRESSED;
+		int fd = sample_file(1500, 1500, &o);
+		fmt_parquet *p = open_fd_ok(fd);
+		size_t len;
+		uint8_t *b = fd_bytes(fd, &len);
+		const fmt_parquet_chunk *ch = &fmt_parquet_rowgroup_at(p, 0)->chunks[C_NOTE];
+		pq_page_header h;
+		size_t used;
+		char msg[256];
+		assert_int_equal(pq_page_header_decode(b + ch->data_page_offset, len - (size_t)ch->data_page_offset,
+						       &h, &used, msg, sizeof msg), 0);
+		assert_int_equal(h.type, PQ_PAGE_DATA_V2);
+		assert_true(h.num_nulls > 0);
+		free(b);
+		check_sample(p, 1500);
+		fmt_parquet_close(p);
+		close(fd);
+	}
 }
 
 static void test_dictionary_never_and_always(void **state)
@@ -437,18 +478,6 @@ static void test_writer_refuses_out_of_range(void **state)
 }
 
 /* ---- malformed files ---- */
-
-/* The bytes of FD (a memfd). */
-static uint8_t *fd_bytes(int fd, size_t *len)
-{
-	struct stat st;
-	assert_int_equal(fstat(fd, &st), 0);
-	uint8_t *b = malloc((size_t)st.st_size);
-	assert_non_null(b);
-	assert_int_equal(pread(fd, b, (size_t)st.st_size, 0), st.st_size);
-	*len = (size_t)st.st_size;
-	return b;
-}
 
 /* Open LEN bytes and read every chunk: 0 when all of it worked, else the
  * first error (with its message in ERR). */
@@ -792,7 +821,7 @@ static const char *srcdir(void)
  *   ts TIMESTAMP = 2024-01-01 00:00:00 + i seconds (NULL when i % 11 = 0);
  *   dec9 DECIMAL(9,2) = i * 3.25; dec18 DECIMAL(18,3) = i * 1000.125;
  *   dec38 DECIMAL(38,4) = i * 12345678901.5 (NULL when i % 3 = 0);
- *   i32 INTEGER = i - 500.
+ *   i32 INTEGER = i - 500; u VARCHAR = 'user-' || (i * 7919).
  */
 static void check_duckdb_file(const char *file, size_t nrows, size_t min_groups)
 {
@@ -809,14 +838,14 @@ static void check_duckdb_file(const char *file, size_t nrows, size_t min_groups)
 	assert_int_equal(fmt_parquet_nrows(p), (int64_t)nrows);
 	assert_true(fmt_parquet_nrowgroups(p) >= min_groups);
 	assert_non_null(strstr(fmt_parquet_created_by(p), "DuckDB"));
-	static const char *names[] = {"id", "d", "s", "b", "dt", "ts", "dec9", "dec18", "dec38", "i32"};
+	static const char *names[] = {"id", "d", "s", "b", "dt", "ts", "dec9", "dec18", "dec38", "i32", "u"};
 	const store_type types[] = {STORE_TYPE_BIGINT, STORE_TYPE_DOUBLE, STORE_TYPE_STRING,
 				    STORE_TYPE_BOOLEAN, STORE_TYPE_DATE, STORE_TYPE_TIMESTAMP,
 				    store_type_decimal(9, 2), store_type_decimal(18, 3),
-				    store_type_decimal(38, 4), STORE_TYPE_BIGINT};
-	assert_int_equal(fmt_parquet_ncolumns(p), 10);
+				    store_type_decimal(38, 4), STORE_TYPE_BIGINT, STORE_TYPE_STRING};
+	assert_int_equal(fmt_parquet_ncolumns(p), 11);
 	int64_t day0 = base_date_to_days(2024, 1, 1);
-	for (size_t c = 0; c < 10; c++) {
+	for (size_t c = 0; c < 11; c++) {
 		const fmt_parquet_column *col = fmt_parquet_column_at(p, c);
 		assert_string_equal(col->name, names[c]);
 		assert_int_equal(col->type, types[c]);
@@ -853,8 +882,14 @@ static void check_duckdb_file(const char *file, size_t nrows, size_t min_groups)
 			case 5: assert_int_equal(v.v.i64[i], day0 * 86400000000 + (int64_t)i * 1000000); break;
 			case 6: assert_true(v.v.dec[i] == (fmt_int128)i * 325); break;
 			case 7: assert_true(v.v.dec[i] == (fmt_int128)i * 1000125); break;
-			case 8: assert_true(v.v.dec[i] == (fmt_int128)i * 123456789015); break;
+			case 8: assert_true(v.v.dec[i] == (fmt_int128)i * 123456789015000); break;
 			case 9: assert_int_equal(v.v.i64[i], (int64_t)i - 500); break;
+			case 10:
+				snprintf(buf, sizeof buf, "user-%zu", i * 7919);
+				s = fmt_vector_str(&v, i, &sl);
+				assert_int_equal(sl, strlen(buf));
+				assert_memory_equal(s, buf, sl);
+				break;
 			}
 		}
 		fmt_vector_free(&v);
@@ -865,37 +900,59 @@ static void check_duckdb_file(const char *file, size_t nrows, size_t min_groups)
 static void test_duckdb_default(void **state)
 {
 	(void)state;
-	check_duckdb_file("duckdb_default.parquet", 1000, 1);
+	check_duckdb_file("duckdb_default.parquet", 120, 1);
 }
 
 static void test_duckdb_uncompressed(void **state)
 {
 	(void)state;
-	check_duckdb_file("duckdb_uncompressed.parquet", 1000, 1);
+	check_duckdb_file("duckdb_uncompressed.parquet", 120, 1);
 }
 
 static void test_duckdb_gzip(void **state)
 {
 	(void)state;
-	check_duckdb_file("duckdb_gzip.parquet", 1000, 1);
+	check_duckdb_file("duckdb_gzip.parquet", 120, 1);
 }
 
 static void test_duckdb_zstd(void **state)
 {
 	(void)state;
-	check_duckdb_file("duckdb_zstd.parquet", 1000, 1);
+	check_duckdb_file("duckdb_zstd.parquet", 120, 1);
 }
 
 static void test_duckdb_small_row_groups(void **state)
 {
 	(void)state;
-	check_duckdb_file("duckdb_row_groups.parquet", 1000, 3);
+	check_duckdb_file("duckdb_row_groups.parquet", 120, 3);
 }
 
 static void test_duckdb_v2_pages_and_delta_encodings(void **state)
 {
 	(void)state;
-	check_duckdb_file("duckdb_v2.parquet", 1000, 1);
+	check_duckdb_file("duckdb_v2.parquet", 120, 1);
+	/* the file is what this test means to cover: delta and
+	 * byte-stream-split encodings (DuckDB writes them in v1 pages) */
+	char path[4096];
+	snprintf(path, sizeof path, "%s/parquet/duckdb_v2.parquet", srcdir());
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	fmt_parquet *p = open_fd_ok(fd);
+	const fmt_parquet_rowgroup *rg = fmt_parquet_rowgroup_at(p, 0);
+	assert_true(rg->chunks[0].encodings & (1u << PQ_ENC_DELTA_BINARY_PACKED));
+	assert_true(rg->chunks[1].encodings & (1u << PQ_ENC_BYTE_STREAM_SPLIT));
+	assert_true(rg->chunks[10].encodings & (1u << PQ_ENC_DELTA_LENGTH_BYTE_ARRAY));
+	size_t len;
+	uint8_t *b = fd_bytes(fd, &len);
+	pq_page_header h;
+	size_t used;
+	char msg[256];
+	int64_t off = rg->chunks[0].data_page_offset;
+	assert_int_equal(pq_page_header_decode(b + off, len - (size_t)off, &h, &used, msg, sizeof msg), 0);
+	assert_int_equal(h.encoding, PQ_ENC_DELTA_BINARY_PACKED);
+	free(b);
+	fmt_parquet_close(p);
+	close(fd);
 }
 
 int main(void)
@@ -905,6 +962,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_snappy),
 		cmocka_unit_test(test_round_trip_gzip),
 		cmocka_unit_test(test_round_trip_zstd),
+		cmocka_unit_test(test_round_trip_data_page_v2),
 		cmocka_unit_test(test_dictionary_never_and_always),
 		cmocka_unit_test(test_row_groups_by_bytes),
 		cmocka_unit_test(test_schema_maps_types_like_spark),
