@@ -9,6 +9,11 @@
  *                                       (fmt_parquet_sample FILE), and compares
  *                                       its rows and types with the same table
  *                                       computed by DuckDB itself
+ *   node duckdb_fixtures.js roundtrip SAMPLE
+ *                                       runs SAMPLE (fmt_parquet_sample) for
+ *                                       every codec, v1 and v2 pages, and checks
+ *                                       each file; exit 77 (skip) without
+ *                                       @duckdb/node-api
  *
  * @duckdb/node-api is looked up in $DUCKDB_NODE_MODULES, else
  * tests/data/tpch/.node/node_modules (tools/deps.sh --bench-tpch), else
@@ -51,11 +56,18 @@ function loadDuckdb() {
 
 async function main() {
 	const [mode, arg] = process.argv.slice(2);
-	if (!mode || !arg || !['gen', 'check'].includes(mode)) {
-		console.error('usage: duckdb_fixtures.js gen DIR | check FILE');
+	if (!mode || !arg || !['gen', 'check', 'roundtrip'].includes(mode)) {
+		console.error('usage: duckdb_fixtures.js gen DIR | check FILE | roundtrip SAMPLE');
 		process.exit(2);
 	}
-	const { DuckDBInstance } = loadDuckdb();
+	let duck;
+	try {
+		duck = loadDuckdb();
+	} catch (e) {
+		console.error(e.message);
+		process.exit(mode === 'roundtrip' ? 77 : 1);
+	}
+	const { DuckDBInstance } = duck;
 	const db = await DuckDBInstance.create(':memory:');
 	const con = await db.connect();
 	const q = (s) => con.runAndReadAll(s);
@@ -76,6 +88,29 @@ async function main() {
 		}
 		return;
 	}
+	if (mode === 'roundtrip') {
+		const os = require('os');
+		const { execFileSync } = require('child_process');
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'metafs-parquet-'));
+		let bad = 0;
+		try {
+			for (const codec of ['uncompressed', 'snappy', 'gzip', 'zstd']) {
+				for (const v2 of ['', 'v2']) {
+					const f = path.join(dir, `${codec}${v2}.parquet`);
+					execFileSync(arg, [f, codec, ...(v2 ? [v2] : [])], { stdio: 'inherit' });
+					bad += await check(q, f);
+				}
+			}
+		} finally {
+			fs.rmSync(dir, { recursive: true, force: true });
+		}
+		process.exit(bad ? 1 : 0);
+	}
+	process.exit(await check(q, arg));
+}
+
+/* 0 when DuckDB reads FILE as the table, with the types metafs writes. */
+async function check(q, arg) {
 	/* check: the same columns, types as metafs writes them, the same rows */
 	const want = {
 		id: 'BIGINT', d: 'DOUBLE', s: 'VARCHAR', b: 'BOOLEAN', dt: 'DATE',
@@ -102,7 +137,7 @@ async function main() {
 	console.log(`${arg}: ${rows} rows, ${diff} differing from DuckDB's own table`);
 	if (diff !== 0 || rows !== NROWS)
 		bad++;
-	process.exit(bad ? 1 : 0);
+	return bad ? 1 : 0;
 }
 
 main().catch((e) => {
