@@ -35,7 +35,11 @@
  *
  * The reader faces files from anywhere: a malformed file is an error with a
  * message, never a crash, an endless loop or an allocation the file's size
- * does not justify (beyond FMT_PARQUET_MAX_ROWS values per row group).
+ * does not justify (beyond FMT_PARQUET_MAX_ROWS values per column chunk,
+ * FMT_PARQUET_MAX_PAGE_VALUES per page).  A mapped file must not shrink
+ * while it is open (metafs never rewrites a data file in place).  One
+ * fmt_parquet is used by one thread at a time (it keeps decoding buffers);
+ * separate ones are independent.
  *
  * Writing.  fmt_parquet_writer_open() takes the table's columns
  * (store_column) and writes the way Spark does: every column OPTIONAL,
@@ -71,8 +75,12 @@ typedef struct fmt_error {
 	char msg[FMT_ERROR_MAX];
 } fmt_error;
 
-/* The most values the reader decodes from one column chunk. */
-#define FMT_PARQUET_MAX_ROWS (UINT64_C(1) << 28)
+/* The most values the reader decodes from one column chunk (a chunk is
+ * decoded whole: 64 Mi rows is the largest row group pyarrow ever wrote by
+ * default) and from one page (writers cut pages at 20000 rows or 1 MiB; a
+ * page of millions of values in a few bytes is a memory bomb). */
+#define FMT_PARQUET_MAX_ROWS (UINT64_C(1) << 26)
+#define FMT_PARQUET_MAX_PAGE_VALUES (INT32_C(1) << 24)
 
 /* Parquet's enums, with Parquet's numbers. */
 typedef enum fmt_pq_physical {

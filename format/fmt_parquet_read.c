@@ -1269,6 +1269,11 @@ int fmt_parquet_read_column(fmt_parquet *p, size_t g, size_t col, fmt_vector *ou
 				rc = cfail(&r, -EINVAL, "data page without its header");
 				break;
 			}
+			if (h.num_values > FMT_PARQUET_MAX_PAGE_VALUES) {
+				rc = cfail(&r, -ENOTSUP, "page of %d values, more than metafs reads (%d)",
+					   (int)h.num_values, (int)FMT_PARQUET_MAX_PAGE_VALUES);
+				break;
+			}
 			if (h.num_values < 0 || (size_t)h.num_values > want - got) {
 				rc = cfail(&r, -EINVAL, "page of %d values where %zu are left", (int)h.num_values,
 					   want - got);

@@ -35,6 +35,8 @@
 
 #define PQ_DICT_MAX_ENTRIES (1u << 16)
 #define PQ_DICT_MAX_BYTES (UINT64_C(1) << 20)
+/* a data page ends at this many rows too (parquet-mr's and Arrow's limit) */
+#define PQ_PAGE_ROWS 20000
 /* rows copied into the buffers between two checks of the row group's size */
 #define PQ_APPEND_SLICE 4096
 
@@ -754,7 +756,7 @@ static int write_chunk(fmt_parquet_writer *w, wcol *c, fmt_parquet_chunk *ch, fm
 	while (row < v->n || (row == 0 && v->n == 0)) {
 		/* this page's rows: about page_bytes of values */
 		size_t end = row, bytes = 0;
-		while (end < v->n && (end == row || bytes < w->o.page_bytes)) {
+		while (end < v->n && (end == row || (bytes < w->o.page_bytes && end - row < PQ_PAGE_ROWS))) {
 			bytes += use_dict ? (iw + 7) / 8 + (v->nulls[end] ? 0 : 1) : value_cost(c, v, end) + 1;
 			end++;
 		}

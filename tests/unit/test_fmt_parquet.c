@@ -609,6 +609,322 @@ static void one_chunk_footer(textbuf *out, int64_t size, int64_t nrows)
 	assert_int_equal(textbuf_error(out), 0);
 }
 
+/* ---- hand-made files: encodings and types the writer does not produce ---- */
+
+static void put_uleb(textbuf *b, uint64_t v)
+{
+	do {
+		char c = (char)(v & 0x7f);
+		v >>= 7;
+		if (v)
+			c = (char)(c | 0x80);
+		textbuf_append(b, &c, 1);
+	} while (v);
+}
+
+static void put_zigzag(textbuf *b, int64_t v)
+{
+	put_uleb(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+/* DELTA_BINARY_PACKED of N (1..129) values: one block of 128 in 4
+ * miniblocks of 32, every used miniblock at the same width. */
+static void delta_encode(textbuf *b, const int64_t *v, size_t n)
+{
+	put_uleb(b, 128);
+	put_uleb(b, 4);
+	put_uleb(b, n);
+	put_zigzag(b, v[0]);
+	if (n < 2)
+		return;
+	int64_t min = v[1] - v[0];
+	for (size_t i = 1; i < n; i++)
+		if (v[i] - v[i - 1] < min)
+			min = v[i] - v[i - 1];
+	uint64_t max = 0;
+	for (size_t i = 1; i < n; i++)
+		if ((uint64_t)(v[i] - v[i - 1] - min) > max)
+			max = (uint64_t)(v[i] - v[i - 1] - min);
+	unsigned w = 0;
+	while (w < 64 && (max >> w))
+		w++;
+	put_zigzag(b, min);
+	size_t nd = n - 1, used = (nd + 31) / 32;
+	for (size_t m = 0; m < 4; m++) {
+		char c = (char)(m < used ? w : 0);
+		textbuf_append(b, &c, 1);
+	}
+	for (size_t m = 0; m < used; m++) {
+		uint8_t bytes[32 * 8];
+		memset(bytes, 0, sizeof bytes);
+		for (size_t i = 0; i < 32; i++) {
+			size_t k = m * 32 + i;
+			uint64_t x = k < nd ? (uint64_t)(v[k + 1] - v[k] - min) : 0;
+			for (unsigned bit = 0; bit < w; bit++)
+				if ((x >> bit) & 1)
+					bytes[(i * w + bit) / 8] |= (uint8_t)(1u << ((i * w + bit) % 8));
+		}
+		textbuf_append(b, (const char *)bytes, 32 * w / 8);
+	}
+}
+
+/* Append a page: header H (sizes from LEN, uncompressed) and its body. */
+static void put_page(textbuf *out, pq_page_header h, const void *body, size_t len)
+{
+	h.uncompressed_size = h.compressed_size = (int32_t)len;
+	pq_page_header_encode(&h, out);
+	textbuf_append(out, body, len);
+}
+
+static pq_schema leaf_schema(const char *name, fmt_pq_physical physical, int repetition)
+{
+	pq_schema s;
+	memset(&s, 0, sizeof s);
+	s.type_length = s.converted = s.scale = s.precision = s.field_id = s.num_children = -1;
+	s.name = (char *)name;
+	s.physical = physical;
+	s.repetition = repetition;
+	return s;
+}
+
+/* A file of one column (LEAF) whose chunk is PAGES, of NROWS rows; the
+ * first DICT_LEN bytes of PAGES are a dictionary page when DICT_LEN > 0. */
+static uint8_t *one_column_file(const pq_schema *leaf, const textbuf *pages, int64_t nrows, size_t dict_len,
+				size_t *len)
+{
+	pq_schema s[2] = {leaf_schema("schema", FMT_PQ_BOOLEAN, -1), *leaf};
+	s[0].physical = -1;
+	s[0].num_children = 1;
+	fmt_parquet_chunk ch;
+	memset(&ch, 0, sizeof ch);
+	ch.path = leaf->name;
+	ch.physical = (fmt_pq_physical)leaf->physical;
+	ch.codec = FMT_PQ_UNCOMPRESSED;
+	ch.num_values = nrows;
+	ch.dictionary_page_offset = dict_len ? 4 : -1;
+	ch.data_page_offset = 4 + (int64_t)dict_len;
+	ch.total_compressed_size = ch.total_uncompressed_size = (int64_t)pages->len;
+	ch.encodings = 1u << PQ_ENC_PLAIN;
+	fmt_parquet_rowgroup g = {.num_rows = nrows, .nchunks = 1, .chunks = &ch};
+	pq_footer f = {.version = 1, .schema = s, .nschema = 2, .num_rows = nrows, .rowgroups = &g,
+		       .nrowgroups = 1};
+	textbuf t = TEXTBUF_INIT;
+	pq_footer_encode(&f, &t);
+	assert_int_equal(textbuf_error(&t), 0);
+	uint8_t *b = wrap_file(pages->data, pages->len, t.data, t.len, len);
+	textbuf_free(&t);
+	return b;
+}
+
+/* Read the one column of the file B into V (of the column's type). */
+static void read_one(const uint8_t *b, size_t len, fmt_vector *v, store_type want)
+{
+	fmt_parquet *p;
+	fmt_error err = {{0}};
+	if (fmt_parquet_open_mem(b, len, "x.parquet", &p, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(fmt_parquet_column_at(p, 0)->type, want);
+	fmt_vector_init(v, want);
+	if (fmt_parquet_read_column(p, 0, 0, v, &err))
+		fail_msg("%s", err.msg);
+	fmt_parquet_close(p);
+}
+
+static void test_delta_byte_array_strings(void **state)
+{
+	(void)state;
+	static const char *vals[] = {"apple", "applesauce", "apply", "banana", "", "band"};
+	const int64_t prefix[] = {0, 5, 4, 0, 0, 0};
+	const int64_t suffix[] = {5, 5, 1, 6, 0, 4};
+	const char *bytes = "applesauceybananaband";
+	textbuf body = TEXTBUF_INIT, pages = TEXTBUF_INIT;
+	delta_encode(&body, prefix, 6);
+	delta_encode(&body, suffix, 6);
+	textbuf_append(&body, bytes, strlen(bytes));
+	pq_page_header h = {.type = PQ_PAGE_DATA, .num_values = 6, .encoding = PQ_ENC_DELTA_BYTE_ARRAY,
+			    .def_encoding = PQ_ENC_RLE, .rep_encoding = PQ_ENC_RLE};
+	put_page(&pages, h, body.data, body.len);
+	pq_schema leaf = leaf_schema("s", FMT_PQ_BYTE_ARRAY, PQ_REQUIRED);
+	size_t len;
+	uint8_t *b = one_column_file(&leaf, &pages, 6, 0, &len);
+	fmt_vector v;
+	read_one(b, len, &v, STORE_TYPE_STRING);
+	assert_int_equal(v.n, 6);
+	for (size_t i = 0; i < 6; i++) {
+		size_t l;
+		const char *x = fmt_vector_str(&v, i, &l);
+		assert_int_equal(l, strlen(vals[i]));
+		assert_memory_equal(x, vals[i], l);
+	}
+	fmt_vector_free(&v);
+	free(b);
+
+	/* a prefix longer than the value before it is an error */
+	const int64_t bad_prefix[] = {0, 9, 4, 0, 0, 0};
+	textbuf_reset(&body);
+	textbuf_reset(&pages);
+	delta_encode(&body, bad_prefix, 6);
+	delta_encode(&body, suffix, 6);
+	textbuf_append(&body, bytes, strlen(bytes));
+	put_page(&pages, h, body.data, body.len);
+	b = one_column_file(&leaf, &pages, 6, 0, &len);
+	fmt_error err;
+	assert_int_equal(read_all(b, len, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "prefix of 9 bytes of a value of 5"));
+	free(b);
+	textbuf_free(&body);
+	textbuf_free(&pages);
+}
+
+/* DELTA_BINARY_PACKED across miniblocks, with negative and wide deltas. */
+static void test_delta_binary_packed_wide_deltas(void **state)
+{
+	(void)state;
+	int64_t vals[100];
+	for (int i = 0; i < 100; i++)
+		vals[i] = i % 3 == 0 ? INT64_C(1) << 50 : -(int64_t)i * 1000003;
+	vals[99] = INT64_MIN / 4;
+	textbuf body = TEXTBUF_INIT, pages = TEXTBUF_INIT;
+	delta_encode(&body, vals, 100);
+	pq_page_header h = {.type = PQ_PAGE_DATA, .num_values = 100, .encoding = PQ_ENC_DELTA_BINARY_PACKED,
+			    .def_encoding = PQ_ENC_RLE, .rep_encoding = PQ_ENC_RLE};
+	put_page(&pages, h, body.data, body.len);
+	pq_schema leaf = leaf_schema("n", FMT_PQ_INT64, PQ_REQUIRED);
+	size_t len;
+	uint8_t *b = one_column_file(&leaf, &pages, 100, 0, &len);
+	fmt_vector v;
+	read_one(b, len, &v, STORE_TYPE_BIGINT);
+	assert_int_equal(v.n, 100);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(v.v.i64[i], vals[i]);
+	fmt_vector_free(&v);
+	free(b);
+	textbuf_free(&body);
+	textbuf_free(&pages);
+}
+
+/* INT96 timestamps (Impala, Hive, old Spark): nanoseconds of the day, then
+ * the Julian day. */
+static void test_int96_timestamps(void **state)
+{
+	(void)state;
+	const int64_t jd[] = {2440588, 2440588 + 19723, 2440587};
+	const int64_t ns[] = {1000, INT64_C(43200000000000), 999};
+	const int64_t want[] = {1, INT64_C(19723) * 86400000000 + INT64_C(43200000000), -INT64_C(86400000000)};
+	uint8_t body[36];
+	for (int i = 0; i < 3; i++) {
+		for (int k = 0; k < 8; k++)
+			body[i * 12 + k] = (uint8_t)((uint64_t)ns[i] >> (8 * k));
+		for (int k = 0; k < 4; k++)
+			body[i * 12 + 8 + k] = (uint8_t)((uint64_t)jd[i] >> (8 * k));
+	}
+	textbuf pages = TEXTBUF_INIT;
+	pq_page_header h = {.type = PQ_PAGE_DATA, .num_values = 3, .encoding = PQ_ENC_PLAIN,
+			    .def_encoding = PQ_ENC_RLE, .rep_encoding = PQ_ENC_RLE};
+	put_page(&pages, h, body, sizeof body);
+	pq_schema leaf = leaf_schema("ts", FMT_PQ_INT96, PQ_REQUIRED);
+	size_t len;
+	uint8_t *b = one_column_file(&leaf, &pages, 3, 0, &len);
+	fmt_vector v;
+	read_one(b, len, &v, STORE_TYPE_TIMESTAMP);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(v.v.i64[i], want[i]);
+	fmt_vector_free(&v);
+	free(b);
+	textbuf_free(&pages);
+}
+
+/* TIMESTAMP in milliseconds and nanoseconds becomes microseconds; unsigned
+ * INT32 reads as unsigned; UINT_64 as decimal(20,0). */
+static void test_timestamp_units_and_unsigned(void **state)
+{
+	(void)state;
+	struct {
+		fmt_pq_physical physical;
+		int logical, unit, converted, bits;
+		int64_t raw;
+		store_type type;
+		int64_t want;
+	} cases[] = {
+		{FMT_PQ_INT64, FMT_PQ_LOGICAL_TIMESTAMP, FMT_PQ_MILLIS, -1, 0, 1500, STORE_TYPE_TIMESTAMP, 1500000},
+		{FMT_PQ_INT64, FMT_PQ_LOGICAL_TIMESTAMP, FMT_PQ_NANOS, -1, 0, -1500, STORE_TYPE_TIMESTAMP, -2},
+		{FMT_PQ_INT64, 0, 0, FMT_PQ_TIMESTAMP_MILLIS, 0, -7, STORE_TYPE_TIMESTAMP, -7000},
+		{FMT_PQ_INT32, FMT_PQ_LOGICAL_INTEGER, 0, -1, 32, -1, STORE_TYPE_BIGINT, 4294967295},
+		{FMT_PQ_INT32, 0, 0, FMT_PQ_INT_16, 0, -5, STORE_TYPE_BIGINT, -5},
+		{FMT_PQ_INT64, 0, 0, FMT_PQ_UINT_64, 0, -1, (store_type)(STORE_TYPE_DECIMAL | (20 << 8)), 0},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		pq_schema leaf = leaf_schema("x", cases[k].physical, PQ_REQUIRED);
+		leaf.logical = cases[k].logical;
+		leaf.l_unit = cases[k].unit;
+		leaf.converted = cases[k].converted;
+		leaf.l_bits = cases[k].bits;
+		leaf.l_signed = false;
+		uint8_t body[8];
+		size_t w = cases[k].physical == FMT_PQ_INT32 ? 4 : 8;
+		for (size_t i = 0; i < w; i++)
+			body[i] = (uint8_t)((uint64_t)cases[k].raw >> (8 * i));
+		textbuf pages = TEXTBUF_INIT;
+		pq_page_header h = {.type = PQ_PAGE_DATA, .num_values = 1, .encoding = PQ_ENC_PLAIN,
+				    .def_encoding = PQ_ENC_RLE, .rep_encoding = PQ_ENC_RLE};
+		put_page(&pages, h, body, w);
+		size_t len;
+		uint8_t *b = one_column_file(&leaf, &pages, 1, 0, &len);
+		fmt_vector v;
+		read_one(b, len, &v, cases[k].type);
+		if (store_type_base(cases[k].type) == STORE_TYPE_DECIMAL)
+			assert_true(v.v.dec[0] == (fmt_int128)UINT64_MAX);
+		else
+			assert_int_equal(v.v.i64[0], cases[k].want);
+		fmt_vector_free(&v);
+		free(b);
+		textbuf_free(&pages);
+	}
+}
+
+/* The deprecated BIT_PACKED definition levels (most significant bit first)
+ * and PLAIN_DICTIONARY pages, as parquet-mr 1.x wrote them. */
+static void test_bit_packed_levels_and_plain_dictionary(void **state)
+{
+	(void)state;
+	textbuf pages = TEXTBUF_INIT;
+	const uint8_t dict[] = {7, 0, 0, 0, 9, 0, 0, 0};
+	pq_page_header dh = {.type = PQ_PAGE_DICTIONARY, .num_values = 2, .encoding = PQ_ENC_PLAIN_DICTIONARY};
+	put_page(&pages, dh, dict, sizeof dict);
+	size_t dict_len = pages.len;
+	/* levels 1 0 1 1 0 -> 10110000; indices 1 0 1: width 1, one bit-packed group */
+	const uint8_t data[] = {0xb0, 0x01, 0x03, 0x05};
+	pq_page_header h = {.type = PQ_PAGE_DATA, .num_values = 5, .encoding = PQ_ENC_PLAIN_DICTIONARY,
+			    .def_encoding = PQ_ENC_BIT_PACKED, .rep_encoding = PQ_ENC_BIT_PACKED};
+	put_page(&pages, h, data, sizeof data);
+	pq_schema leaf = leaf_schema("k", FMT_PQ_INT32, PQ_OPTIONAL);
+	size_t len;
+	uint8_t *b = one_column_file(&leaf, &pages, 5, dict_len, &len);
+	fmt_vector v;
+	read_one(b, len, &v, STORE_TYPE_BIGINT);
+	assert_int_equal(v.n, 5);
+	assert_false(v.nulls[0]);
+	assert_int_equal(v.v.i64[0], 9);
+	assert_true(v.nulls[1]);
+	assert_int_equal(v.v.i64[2], 7);
+	assert_int_equal(v.v.i64[3], 9);
+	assert_true(v.nulls[4]);
+	fmt_vector_free(&v);
+	free(b);
+
+	/* an index past the dictionary */
+	textbuf_reset(&pages);
+	put_page(&pages, dh, dict, sizeof dict);
+	const uint8_t bad[] = {0xb0, 0x02, 0x03, 0x07, 0x00};   /* width 2: indices 3 1 0 */
+	put_page(&pages, h, bad, sizeof bad);
+	b = one_column_file(&leaf, &pages, 5, dict_len, &len);
+	fmt_error err;
+	assert_int_equal(read_all(b, len, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "dictionary index 3 of a dictionary of 2"));
+	free(b);
+	textbuf_free(&pages);
+}
+
 static void test_page_size_past_the_file(void **state)
 {
 	(void)state;
@@ -971,6 +1287,11 @@ int main(void)
 		cmocka_unit_test(test_writer_refuses_out_of_range),
 		cmocka_unit_test(test_truncated_files_are_errors),
 		cmocka_unit_test(test_bad_magic_and_footer_length),
+		cmocka_unit_test(test_delta_byte_array_strings),
+		cmocka_unit_test(test_delta_binary_packed_wide_deltas),
+		cmocka_unit_test(test_int96_timestamps),
+		cmocka_unit_test(test_timestamp_units_and_unsigned),
+		cmocka_unit_test(test_bit_packed_levels_and_plain_dictionary),
 		cmocka_unit_test(test_page_size_past_the_file),
 		cmocka_unit_test(test_absurd_counts_in_footer),
 		cmocka_unit_test(test_deep_nesting_in_thrift),
