@@ -795,6 +795,8 @@ static int decode_values(rd *r, int enc, const uint8_t *b, size_t len, size_t n)
 	fmt_vector *out = r->out;
 	const uint8_t *end = b + len;
 	int rc;
+	if (n == 0)
+		return 0;   /* a page of NULLs: some writers leave the values empty */
 	switch (enc) {
 	case PQ_ENC_PLAIN:
 		return decode_plain(r, out, b, len, n);
@@ -802,8 +804,6 @@ static int decode_values(rd *r, int enc, const uint8_t *b, size_t len, size_t n)
 	case PQ_ENC_RLE_DICTIONARY: {
 		if (!r->has_dict)
 			return cfail(r, -EINVAL, "dictionary-encoded page without a dictionary");
-		if (n == 0)
-			return 0;
 		if (len < 1)
 			return cfail(r, -EINVAL, "dictionary page data is empty");
 		unsigned w = b[0];

@@ -410,6 +410,12 @@ int fmt_parquet_writer_open(int fd, const char *name, const store_column *column
 			goto fail;
 		}
 	}
+	/* the footer's offsets count from the writer's first byte */
+	off_t at = lseek(fd, 0, SEEK_CUR);
+	if (at > 0) {
+		rc = wfail(w, err, -EINVAL, "writing must start at offset 0, not %lld", (long long)at);
+		goto fail;
+	}
 	if ((rc = write_all(w, "PAR1", 4, err)))
 		goto fail;
 	*out = w;

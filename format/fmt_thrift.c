@@ -32,6 +32,8 @@
  */
 #include "fmt_parquet_int.h"
 
+#include "base_array.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -597,6 +599,22 @@ static void rowgroup_free(fmt_parquet_rowgroup *g)
 	g->nchunks = 0;
 }
 
+/* Room for N zeroed elements of SIZE bytes in *ITEMS (capacity *CAP).  Lists
+ * grow as their elements parse, never to the count a list header claims:
+ * the memory follows the bytes really there. */
+static int grow(void *items, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+	memcpy(&p, items, sizeof p);
+	size_t old = *cap;
+	if (base_array_reserve(&p, cap, n, size))
+		return -ENOMEM;
+	if (*cap > old)
+		memset((char *)p + old * size, 0, (*cap - old) * size);
+	memcpy(items, &p, sizeof p);
+	return 0;
+}
+
 static int rd_chunks(tc_in *in, fmt_parquet_rowgroup *g)
 {
 	int et;
@@ -606,10 +624,10 @@ static int rd_chunks(tc_in *in, fmt_parquet_rowgroup *g)
 	if (et != TC_STRUCT)
 		return tc_fail(in, "row group columns is not a list of structs");
 	rowgroup_free(g);
-	g->chunks = calloc(count ? count : 1, sizeof *g->chunks);
-	if (!g->chunks)
-		return -ENOMEM;
+	size_t cap = 0;
 	for (size_t i = 0; i < count; i++) {
+		if (grow(&g->chunks, &cap, i + 1, sizeof *g->chunks))
+			return -ENOMEM;
 		g->nchunks = i + 1;
 		int rc = rd_chunk(in, &g->chunks[i]);
 		if (rc)
@@ -664,10 +682,10 @@ static int rd_struct_list(tc_in *in, void **items, size_t *n, size_t size,
 		return tc_fail(in, "%s is not a list of structs", what);
 	if (*items)
 		return tc_fail(in, "%s given twice", what);
-	*items = calloc(count ? count : 1, size);
-	if (!*items)
-		return -ENOMEM;
+	size_t cap = 0;
 	for (size_t i = 0; i < count; i++) {
+		if (grow(items, &cap, i + 1, size))
+			return -ENOMEM;
 		*n = i + 1;
 		int rc = fn(in, (char *)*items + i * size);
 		if (rc)
