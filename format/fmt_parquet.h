@@ -242,6 +242,17 @@ int fmt_parquet_read_column(fmt_parquet *p, size_t rg, size_t col, fmt_vector *o
 int fmt_parquet_stat_decode(const fmt_parquet_column *c, const uint8_t *b, size_t len,
 			    fmt_vector *out);
 
+/*
+ * Whether the file's columns are the table's data columns COLUMNS (NCOLUMNS,
+ * partition keys excluded): as many, in order, names equal ignoring ASCII
+ * case (as Hive and Spark match them), and each file column decoding to the
+ * table column's type, where a decimal may be narrower with the same scale
+ * (what a widening INSERT leaves in old files).  -EINVAL with a message
+ * naming the first column that differs.
+ */
+int fmt_parquet_check_schema(const fmt_parquet *p, const store_column *columns, size_t ncolumns,
+			     fmt_error *err);
+
 /* ---- writing ---------------------------------------------------------------------- */
 
 typedef enum fmt_pq_dictionary {

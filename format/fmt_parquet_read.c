@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <zlib.h>
@@ -1289,6 +1290,34 @@ int fmt_parquet_read_column(fmt_parquet *p, size_t g, size_t col, fmt_vector *ou
 		rc = cfail(&r, -EINVAL, "decoded %zu values, not %zu", out->n - base, want);
 	fmt_vector_free(&r.dict);
 	return rc;
+}
+
+int fmt_parquet_check_schema(const fmt_parquet *p, const store_column *columns, size_t ncolumns,
+			     fmt_error *err)
+{
+	if (p->ncols != ncolumns)
+		return fail(p, err, -EINVAL, "%zu columns, the table has %zu", p->ncols, ncolumns);
+	for (size_t i = 0; i < ncolumns; i++) {
+		const fmt_parquet_column *c = &p->cols[i];
+		const store_column *t = &columns[i];
+		if (strcasecmp(c->name, t->name) != 0)
+			return fail(p, err, -EINVAL, "column %zu is '%s', the table's is '%s'", i + 1, c->name, t->name);
+		if (c->type == t->type)
+			continue;
+		bool ok = store_type_base(c->type) == STORE_TYPE_DECIMAL &&
+			  store_type_base(t->type) == STORE_TYPE_DECIMAL &&
+			  store_type_scale(c->type) == store_type_scale(t->type) &&
+			  store_type_precision(c->type) <= store_type_precision(t->type);
+		if (!ok) {
+			const char *why = "a type metafs does not read";
+			if (c->type == 0)
+				column_type(c, &why);
+			const char *tn = store_type_name(t->type);
+			return fail(p, err, -EINVAL, "column '%s' is %s, the table's is %s", c->name,
+				    c->type ? store_type_name(c->type) : why, tn ? tn : "not a type");
+		}
+	}
+	return 0;
 }
 
 int fmt_parquet_stat_decode(const fmt_parquet_column *c, const uint8_t *b, size_t len, fmt_vector *out)

@@ -421,6 +421,38 @@ static void test_statistics_in_footer(void **state)
 	close(fd);
 }
 
+/* A file matches its table when its columns are the table's, by name
+ * (any case) and type; a narrower decimal of the same scale fits. */
+static void test_check_schema_against_table(void **state)
+{
+	(void)state;
+	int fd = sample_file(5, 5, NULL);
+	fmt_parquet *p = open_fd_ok(fd);
+	store_column cols[NCOLS];
+	memcpy(cols, sample_cols, sizeof cols);
+	fmt_error err = {{0}};
+	assert_int_equal(fmt_parquet_check_schema(p, cols, NCOLS, &err), 0);
+	strcpy(cols[C_ID].name, "ID");
+	assert_int_equal(fmt_parquet_check_schema(p, cols, NCOLS, &err), 0);
+	cols[C_D5].type = store_type_decimal(7, 2);
+	assert_int_equal(fmt_parquet_check_schema(p, cols, NCOLS, &err), 0);
+	cols[C_D5].type = store_type_decimal(7, 3);
+	assert_int_equal(fmt_parquet_check_schema(p, cols, NCOLS, &err), -EINVAL);
+	assert_string_equal(err.msg, "sample.parquet: column 'd5' is decimal(5,2), the table's is decimal(7,3)");
+	cols[C_D5].type = sample_cols[C_D5].type;
+	cols[C_DAY].type = STORE_TYPE_TIMESTAMP;
+	assert_int_equal(fmt_parquet_check_schema(p, cols, NCOLS, &err), -EINVAL);
+	assert_string_equal(err.msg, "sample.parquet: column 'day' is date, the table's is timestamp");
+	cols[C_DAY].type = STORE_TYPE_DATE;
+	strcpy(cols[C_NOTE].name, "notes");
+	assert_int_equal(fmt_parquet_check_schema(p, cols, NCOLS, &err), -EINVAL);
+	assert_string_equal(err.msg, "sample.parquet: column 5 is 'note', the table's is 'notes'");
+	assert_int_equal(fmt_parquet_check_schema(p, cols, NCOLS - 1, &err), -EINVAL);
+	assert_string_equal(err.msg, "sample.parquet: 10 columns, the table has 9");
+	fmt_parquet_close(p);
+	close(fd);
+}
+
 /* A column of NULLs only, and a table of one row. */
 static void test_all_nulls_and_one_row(void **state)
 {
@@ -1283,6 +1315,7 @@ int main(void)
 		cmocka_unit_test(test_row_groups_by_bytes),
 		cmocka_unit_test(test_schema_maps_types_like_spark),
 		cmocka_unit_test(test_statistics_in_footer),
+		cmocka_unit_test(test_check_schema_against_table),
 		cmocka_unit_test(test_all_nulls_and_one_row),
 		cmocka_unit_test(test_writer_refuses_out_of_range),
 		cmocka_unit_test(test_truncated_files_are_errors),
