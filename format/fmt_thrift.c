@@ -1018,13 +1018,18 @@ static void wr_schema(tc_out *o, const pq_schema *s)
 static void wr_stats(tc_out *o, const fmt_parquet_stats *st)
 {
 	tc_begin(o);
+	/* the deprecated fields only when the struct says so (old writers' files) */
+	if (st->min_max_deprecated && st->has_max)
+		tc_put_binary(o, 1, st->max, st->max_len);
+	if (st->min_max_deprecated && st->has_min)
+		tc_put_binary(o, 2, st->min, st->min_len);
 	if (st->has_null_count)
 		tc_put_i64(o, 3, st->null_count);
 	if (st->has_distinct_count)
 		tc_put_i64(o, 4, st->distinct_count);
-	if (st->has_max)
+	if (!st->min_max_deprecated && st->has_max)
 		tc_put_binary(o, 5, st->max, st->max_len);
-	if (st->has_min)
+	if (!st->min_max_deprecated && st->has_min)
 		tc_put_binary(o, 6, st->min, st->min_len);
 	tc_end(o);
 }

@@ -957,6 +957,43 @@ static void test_bit_packed_levels_and_plain_dictionary(void **state)
 	textbuf_free(&pages);
 }
 
+/* Files of old writers carry only the deprecated min/max: they are read,
+ * and marked so; min_value/max_value are not marked. */
+static void test_deprecated_min_max(void **state)
+{
+	(void)state;
+	textbuf footer = TEXTBUF_INIT;
+	one_chunk_footer(&footer, 0, 0);
+	pq_footer f;
+	char msg[256];
+	assert_int_equal(pq_footer_decode((const uint8_t *)footer.data, footer.len, &f, msg, sizeof msg), 0);
+	fmt_parquet_stats *st = &f.rowgroups[0].chunks[0].stats;
+	const uint8_t lo[8] = {1}, hi[8] = {9};
+	*st = (fmt_parquet_stats){.has_min = true, .has_max = true, .min = lo, .max = hi, .min_len = 8,
+				  .max_len = 8, .min_max_deprecated = true, .has_null_count = true};
+	textbuf_reset(&footer);
+	pq_footer_encode(&f, &footer);
+	pq_footer g;
+	assert_int_equal(pq_footer_decode((const uint8_t *)footer.data, footer.len, &g, msg, sizeof msg), 0);
+	const fmt_parquet_stats *gs = &g.rowgroups[0].chunks[0].stats;
+	assert_true(gs->has_min && gs->has_max && gs->min_max_deprecated);
+	assert_int_equal(gs->min[0], 1);
+	assert_int_equal(gs->max[0], 9);
+	assert_int_equal(gs->null_count, 0);
+	pq_footer_free(&g);
+	st->min_max_deprecated = false;
+	textbuf_reset(&footer);
+	pq_footer_encode(&f, &footer);
+	assert_int_equal(pq_footer_decode((const uint8_t *)footer.data, footer.len, &g, msg, sizeof msg), 0);
+	assert_false(g.rowgroups[0].chunks[0].stats.min_max_deprecated);
+	assert_int_equal(g.rowgroups[0].chunks[0].stats.max[0], 9);
+	pq_footer_free(&g);
+	/* the statistics pointed into FOOTER's old bytes: no free of them */
+	memset(st, 0, sizeof *st);
+	pq_footer_free(&f);
+	textbuf_free(&footer);
+}
+
 static void test_page_size_past_the_file(void **state)
 {
 	(void)state;
@@ -1251,6 +1288,46 @@ static void test_duckdb_default(void **state)
 	check_duckdb_file("duckdb_default.parquet", 120, 1);
 }
 
+/* DuckDB's footer statistics decode to the values it wrote. */
+static void test_duckdb_statistics(void **state)
+{
+	(void)state;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/parquet/duckdb_default.parquet", srcdir());
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	fmt_parquet *p = open_fd_ok(fd);
+	close(fd);
+	const fmt_parquet_rowgroup *rg = fmt_parquet_rowgroup_at(p, 0);
+	struct {
+		size_t col;
+		int64_t nulls;
+	} want[] = {{0, 0}, {1, 24}, {2, 18}, {5, 11}, {8, 40}};
+	for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
+		const fmt_parquet_stats *st = &rg->chunks[want[k].col].stats;
+		assert_true(st->has_null_count);
+		assert_int_equal(st->null_count, want[k].nulls);
+		assert_true(st->has_min && st->has_max);
+		assert_false(st->min_max_deprecated);
+	}
+	fmt_vector v;
+	const fmt_parquet_column *c = fmt_parquet_column_at(p, 0);
+	fmt_vector_init(&v, c->type);
+	assert_int_equal(fmt_parquet_stat_decode(c, rg->chunks[0].stats.min, rg->chunks[0].stats.min_len, &v), 0);
+	assert_int_equal(fmt_parquet_stat_decode(c, rg->chunks[0].stats.max, rg->chunks[0].stats.max_len, &v), 0);
+	assert_int_equal(v.v.i64[0], 0);
+	assert_int_equal(v.v.i64[1], 119);
+	fmt_vector_free(&v);
+	c = fmt_parquet_column_at(p, 8);
+	fmt_vector_init(&v, c->type);
+	assert_int_equal(fmt_parquet_stat_decode(c, rg->chunks[8].stats.min, rg->chunks[8].stats.min_len, &v), 0);
+	assert_int_equal(fmt_parquet_stat_decode(c, rg->chunks[8].stats.max, rg->chunks[8].stats.max_len, &v), 0);
+	assert_true(v.v.dec[0] == (fmt_int128)1 * 123456789015000);
+	assert_true(v.v.dec[1] == (fmt_int128)119 * 123456789015000);
+	fmt_vector_free(&v);
+	fmt_parquet_close(p);
+}
+
 static void test_duckdb_uncompressed(void **state)
 {
 	(void)state;
@@ -1325,12 +1402,14 @@ int main(void)
 		cmocka_unit_test(test_int96_timestamps),
 		cmocka_unit_test(test_timestamp_units_and_unsigned),
 		cmocka_unit_test(test_bit_packed_levels_and_plain_dictionary),
+		cmocka_unit_test(test_deprecated_min_max),
 		cmocka_unit_test(test_page_size_past_the_file),
 		cmocka_unit_test(test_absurd_counts_in_footer),
 		cmocka_unit_test(test_deep_nesting_in_thrift),
 		cmocka_unit_test(test_nested_schema_refused),
 		cmocka_unit_test(test_corrupted_bytes_never_crash),
 		cmocka_unit_test(test_duckdb_default),
+		cmocka_unit_test(test_duckdb_statistics),
 		cmocka_unit_test(test_duckdb_uncompressed),
 		cmocka_unit_test(test_duckdb_gzip),
 		cmocka_unit_test(test_duckdb_zstd),
