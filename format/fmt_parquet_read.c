@@ -719,6 +719,33 @@ static int decode_plain(rd *r, fmt_vector *v, const uint8_t *b, size_t len, size
 	size_t w = plain_width(c);
 	if (w == 0 || n > len / w)
 		return cfail(r, -EINVAL, "%zu values of %zu bytes in %zu bytes", n, w, len);
+	/* the common cases straight into the arrays (room reserved above) */
+	store_type t = store_type_base(v->type);
+	bool plain64 = c->physical == FMT_PQ_INT64 && (t == STORE_TYPE_BIGINT ||
+		       (t == STORE_TYPE_TIMESTAMP && c->unit == FMT_PQ_MICROS));
+	bool plain32 = c->physical == FMT_PQ_INT32 && (t == STORE_TYPE_DATE ||
+		       (t == STORE_TYPE_BIGINT && !(c->int_bits && c->int_bits <= 32 && !c->int_signed)));
+	if (plain64 || plain32 || c->physical == FMT_PQ_DOUBLE) {
+		uint8_t *nulls = v->nulls + v->n;
+		memset(nulls, 0, n);
+		if (c->physical == FMT_PQ_DOUBLE) {
+			double *d = v->v.f64 + v->n;
+			for (size_t i = 0; i < n; i++) {
+				uint64_t u = ld64(b + 8 * i);
+				memcpy(&d[i], &u, 8);
+			}
+		} else if (plain64) {
+			int64_t *d = v->v.i64 + v->n;
+			for (size_t i = 0; i < n; i++)
+				d[i] = (int64_t)ld64(b + 8 * i);
+		} else {
+			int64_t *d = v->v.i64 + v->n;
+			for (size_t i = 0; i < n; i++)
+				d[i] = (int32_t)ld32(b + 4 * i);
+		}
+		v->n += n;
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++)
 		if ((rc = put_fixed(r, v, b + i * w)))
 			return rc == -ENOMEM ? cfail(r, rc, "out of memory") : rc;
@@ -816,13 +843,33 @@ static int decode_values(rd *r, int enc, const uint8_t *b, size_t len, size_t n)
 			return cfail(r, -EINVAL, "dictionary indices past the end of their page");
 		if (fmt_vector_reserve(out, n, 0))
 			return cfail(r, -ENOMEM, "out of memory");
-		for (size_t i = 0; i < n; i++) {
-			uint32_t k = r->p->u32[i];
-			if (k >= r->dict.n)
-				return cfail(r, -EINVAL, "dictionary index %u of a dictionary of %zu", k, r->dict.n);
-			if (fmt_vector_push_from(out, &r->dict, k))
-				return cfail(r, -ENOMEM, "out of memory");
+		const uint32_t *idx = r->p->u32;
+		for (size_t i = 0; i < n; i++)
+			if (idx[i] >= r->dict.n)
+				return cfail(r, -EINVAL, "dictionary index %u of a dictionary of %zu", idx[i],
+					     r->dict.n);
+		store_type t = store_type_base(out->type);
+		if (t == STORE_TYPE_STRING) {
+			for (size_t i = 0; i < n; i++)
+				if (fmt_vector_push_from(out, &r->dict, idx[i]))
+					return cfail(r, -ENOMEM, "out of memory");
+			return 0;
 		}
+		/* fixed-width values: a gather (dictionary values are never NULL) */
+		memset(out->nulls + out->n, 0, n);
+		if (t == STORE_TYPE_DECIMAL)
+			for (size_t i = 0; i < n; i++)
+				out->v.dec[out->n + i] = r->dict.v.dec[idx[i]];
+		else if (t == STORE_TYPE_DOUBLE)
+			for (size_t i = 0; i < n; i++)
+				out->v.f64[out->n + i] = r->dict.v.f64[idx[i]];
+		else if (t == STORE_TYPE_BOOLEAN)
+			for (size_t i = 0; i < n; i++)
+				out->v.b[out->n + i] = r->dict.v.b[idx[i]];
+		else
+			for (size_t i = 0; i < n; i++)
+				out->v.i64[out->n + i] = r->dict.v.i64[idx[i]];
+		out->n += n;
 		return 0;
 	}
 	case PQ_ENC_RLE: {
