@@ -49,6 +49,7 @@
  * catalog's engine_platform: the scans of other platforms' tables then read
  * through the exchange (mgr_exchange_catalog).
  */
+#include "fmt.h"
 #include "mgr_access.h"
 #include "mgr_job_int.h"
 #include "sync.h"
@@ -247,7 +248,7 @@ static bool stmt_makes_result(const sql_stmt *s)
 
 static void schema_text(const sql_stmt *s, const sql_plan *query, textbuf *out)
 {
-	textbuf_printf(out, "format %s\n", s->format == STORE_FORMAT_JSONL ? "jsonl" : "csv");
+	textbuf_printf(out, "format %s\n", fmt_name(s->format));
 	/* A csv table made by a job starts its files with a header line unless
 	 * the statement says 'header' = 'false': other engines then read the
 	 * column names from the files. */
@@ -255,7 +256,7 @@ static void schema_text(const sql_stmt *s, const sql_plan *query, textbuf *out)
 	for (uint32_t i = 0; i < s->nprops; i++)
 		if (!strcasecmp(s->props[i].key, "header"))
 			header = !strcasecmp(s->props[i].value, "true");
-	if (s->format != STORE_FORMAT_JSONL)
+	if (s->format == STORE_FORMAT_CSV)
 		textbuf_printf(out, "header %s\n", header ? "true" : "false");
 	if (query) {
 		/* CREATE TABLE AS: the query's columns; those named in PARTITIONED BY

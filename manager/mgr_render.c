@@ -3,6 +3,7 @@
  * .partition, /.metafs/events).  Formats are specified in metafs(5); keep
  * the two in step.
  */
+#include "fmt.h"
 #include "manager.h"
 #include "mgr_access.h"
 #include "mgr_int.h"
@@ -61,7 +62,7 @@ int mgr_render_table(mgr_platform *p, const store_table *t, bool show_source, te
 		       "platform: %s\ndatabase: %s\ntable: %s\nid: %llu\nlocation: %s/%s/%s\n"
 		       "format: %s\nheader: %s\nowner: %u:%u\ncreated: %s\nmodified: %s\n",
 		       p->name, t->db, t->name, (unsigned long long)t->id, p->data_dir, t->db, t->name,
-		       t->format == STORE_FORMAT_JSONL ? "jsonl" : "csv", t->header ? "true" : "false",
+		       fmt_name(t->format), t->header ? "true" : "false",
 		       t->owner_uid, t->owner_gid, created, modified);
 	render_columns(out, "columns", t, 0, t->has_schema ? t->ncolumns : 0);
 	render_columns(out, "partition_keys", t, t->ncolumns,

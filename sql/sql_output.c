@@ -41,6 +41,7 @@
  * The run tag must be unique per run: a file is renamed over any file of the
  * same name, listed or not.
  */
+#include "fmt.h"
 #include "sql_int.h"
 
 #include "base_array.h"
@@ -368,10 +369,16 @@ int sql_output_open(const sql_catalog *cat, unsigned platform, const char *db, c
 		rc = -EINVAL;
 		goto out;
 	}
+	if (o->t.format == STORE_FORMAT_PARQUET) {
+		sql_error_set(err, 0, 0, "table %s.%s.%s: the engine does not write parquet files yet",
+			      o->pf->name, db, table);
+		rc = -ENOTSUP;
+		goto out;
+	}
 	if ((rc = store_data_path(txn, o->pf->data_dir, &o->t, o->t.id, NULL, o->table_dir,
 				  sizeof o->table_dir)))
 		goto out;
-	o->ext = o->t.format == STORE_FORMAT_JSONL ? "jsonl" : "csv";
+	o->ext = fmt_extension(o->t.format);
 	o->run_tag = strdup(run_tag);
 	o->static_values = calloc(o->t.npartkeys ? o->t.npartkeys : 1, sizeof *o->static_values);
 	if (!o->run_tag || !o->static_values) {

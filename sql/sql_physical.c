@@ -157,7 +157,9 @@ static const char *operator_name(const sql_plan *p)
 {
 	switch (p->kind) {
 	case SQL_PLAN_SCAN:
-		return p->scan->format == STORE_FORMAT_JSONL ? "FileScan json" : "FileScan csv";
+		return p->scan->format == STORE_FORMAT_JSONL ? "FileScan json"
+		       : p->scan->format == STORE_FORMAT_PARQUET ? "FileScan parquet"
+							  : "FileScan csv";
 	case SQL_PLAN_FILTER: return "Filter";
 	case SQL_PLAN_PROJECT: return "Project";
 	case SQL_PLAN_AGGREGATE: return "HashAggregate";

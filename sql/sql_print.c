@@ -18,6 +18,7 @@
  * operator the planner chose, its pipeline stage as *(N), and the
  * resources it was given.
  */
+#include "fmt.h"
 #include "sql_int.h"
 
 #include <inttypes.h>
@@ -109,7 +110,7 @@ static void sql_print_sort_keys(const sql_plan *p, bool resolved, textbuf *out)
 
 static const char *sql_print_format(store_format f)
 {
-	return f == STORE_FORMAT_JSONL ? "jsonl" : "csv";
+	return fmt_name(f);
 }
 
 static void sql_print_table_name(const sql_scan *s, textbuf *out)

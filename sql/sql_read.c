@@ -121,6 +121,13 @@ int sql_reader_open_fd(const sql_exec_ctx *ctx, const sql_scan *scan, const char
 	struct stat st;
 	int rc = 0;
 
+	if (scan->format == STORE_FORMAT_PARQUET) {
+		free(r);
+		close(fd);
+		sql_error_set(err, 0, 0, "cannot read %s: the engine does not read parquet files yet",
+			      path);
+		return -ENOTSUP;
+	}
 	if (!r) {
 		close(fd);
 		return -ENOMEM;

@@ -106,7 +106,10 @@ bool store_type_valid(store_type t);
 typedef enum store_format {
 	STORE_FORMAT_CSV = 1,
 	STORE_FORMAT_JSONL = 2,
+	STORE_FORMAT_PARQUET = 3,
 } store_format;
+/* Whether F is one of the formats above. */
+bool store_format_valid(uint32_t f);
 
 typedef enum store_op {
 	STORE_OP_CREATE = 1,

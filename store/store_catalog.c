@@ -845,7 +845,7 @@ static bool schema_ok(const store_table *t)
 {
 	uint32_t n = t->ncolumns + t->npartkeys;
 
-	if ((t->format != STORE_FORMAT_CSV && t->format != STORE_FORMAT_JSONL) ||
+	if (!store_format_valid(t->format) ||
 	    t->ncolumns < 1 || t->ncolumns > STORE_MAX_COLUMNS ||
 	    t->npartkeys > STORE_MAX_PARTKEYS || t->columns == NULL)
 		return false;

@@ -225,11 +225,6 @@ static bool type_is_decimal(store_type t)
 	return store_type_base(t) == STORE_TYPE_DECIMAL;
 }
 
-static bool format_ok(uint32_t f)
-{
-	return f == STORE_FORMAT_CSV || f == STORE_FORMAT_JSONL;
-}
-
 /* A partition value: 1..255 bytes; anything but NUL (it is escaped for paths). */
 static long value_len(const char *v)
 {
@@ -273,7 +268,7 @@ static int encode_table(const store_table *t, void **buf, size_t *len)
 	uint8_t flags = 0;
 	struct wbuf w;
 
-	if (ndb < 0 || nname < 0 || !format_ok(t->format))
+	if (ndb < 0 || nname < 0 || !store_format_valid(t->format))
 		return -EINVAL;
 	if (t->ncolumns > STORE_MAX_COLUMNS || t->npartkeys > STORE_MAX_PARTKEYS)
 		return -EINVAL;
@@ -504,7 +499,7 @@ static int decode_table(struct rbuf *r, store_table *t)
 	t->has_schema = flags & TABLE_HAS_SCHEMA;
 	t->header = flags & TABLE_HEADER;
 	if (r->bad || (flags & ~(TABLE_HAS_SCHEMA | TABLE_HEADER | TABLE_HAS_PROPERTIES)) ||
-	    !format_ok(t->format) || t->ncolumns > STORE_MAX_COLUMNS ||
+	    !store_format_valid(t->format) || t->ncolumns > STORE_MAX_COLUMNS ||
 	    t->npartkeys > STORE_MAX_PARTKEYS || (!t->has_schema && t->ncolumns + t->npartkeys))
 		goto bad;
 	ncols = t->ncolumns + t->npartkeys;

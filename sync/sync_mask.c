@@ -800,6 +800,10 @@ int sync_exchange_file(const sync_exchange *cx, int in_fd, int out_fd, uint64_t 
 		return -EINVAL;
 	if (rows)
 		*rows = 0;
+	if (x->format == STORE_FORMAT_PARQUET) {
+		set_err(err, errlen, "masking parquet files is not supported yet");
+		return -ENOTSUP;
+	}
 	if (fstat(in_fd, &st) != 0)
 		return -errno;
 	size = (size_t)st.st_size;
