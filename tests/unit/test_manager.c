@@ -418,7 +418,7 @@ static void test_schema_errors_name_the_line(void **state)
 			    "line 3: columns come before partition keys");
 	expect_schema_error(f, "colum a int\n", "line 1: unknown keyword");
 	expect_schema_error(f, "column a/b int\n", "line 1: bad column name");
-	expect_schema_error(f, "format parquet\ncolumn a int\n", "line 1: unknown format");
+	expect_schema_error(f, "format orc\ncolumn a int\n", "line 1: unknown format \"orc\" (csv, jsonl or parquet)");
 	/* The table is left without a schema after every failure. */
 	store_txn *txn;
 	store_table t = {0};

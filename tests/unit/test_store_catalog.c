@@ -353,7 +353,7 @@ static void test_table_set_schema_rejects_invalid_schemas(void **state)
 	cols[0].type = (store_type)0;
 	assert_int_equal(store_table_set_schema(txn, &t, STORE_ORIGIN_FS), -EINVAL);
 	cols[0].type = STORE_TYPE_DOUBLE;
-	t.format = (store_format)3;
+	t.format = (store_format)9;
 	assert_int_equal(store_table_set_schema(txn, &t, STORE_ORIGIN_FS), -EINVAL);
 	t.format = STORE_FORMAT_CSV;
 	t.columns = NULL;

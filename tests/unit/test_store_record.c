@@ -493,7 +493,7 @@ static void test_decode_rejects_out_of_range_fields(void **state)
 		size_t type_b = fmt + 1 + 4 + 4 + 4 + 3;
 
 		assert_int_equal(buf[fmt], STORE_FORMAT_CSV);
-		buf[fmt] = 3;
+		buf[fmt] = 9;
 		assert_int_equal(store_record_decode(STORE_KIND_TABLE, buf, len, &out), -EINVAL);
 		buf[fmt] = STORE_FORMAT_CSV;
 		assert_int_equal(buf[type_b], STORE_TYPE_BIGINT);
