@@ -17,10 +17,11 @@
  * (below).  fmt_parquet_read_column() decodes one column chunk into a
  * fmt_vector of the column's metafs type:
  *   BOOLEAN                                   -> boolean
- *   INT32, INT64 (plain, INT(8..64), UINT(8..32), TIME) -> bigint
+ *   INT32, INT64 (plain, INT(8..64), UINT(8..32),
+ *     TIME in its own unit)                   -> bigint
  *   INT32 DATE                                -> date (days)
  *   INT64 TIMESTAMP(MILLIS|MICROS|NANOS)      -> timestamp (micros; nanos
- *                                                are truncated toward -inf)
+ *                                                are rounded down)
  *   INT96 (Impala/Hive/Spark timestamps)      -> timestamp (micros)
  *   FLOAT, DOUBLE                             -> double
  *   DECIMAL(p,s) on INT32, INT64, BYTE_ARRAY,
@@ -49,10 +50,14 @@
  *   decimal(p,s) -> INT32 (p <= 9), INT64 (p <= 18) or FIXED_LEN_BYTE_ARRAY
  *     of the fewest bytes that hold p digits, with DECIMAL logical and
  *     converted types;
- * data pages v1 (v2 when asked) with RLE definition levels; a column chunk is dictionary
- * encoded (RLE_DICTIONARY) when its distinct values are few against its
- * values, else PLAIN; statistics min_value/max_value/null_count per chunk;
- * created_by "metafs version VERSION".
+ * data pages v1 (v2 when asked) with RLE definition levels, cut at about
+ * page_bytes or 20000 rows; a column chunk is dictionary encoded
+ * (RLE_DICTIONARY) when its distinct values are few against its values,
+ * else PLAIN; statistics min_value/max_value/null_count per chunk, with
+ * TYPE_ORDER column orders; created_by "metafs version VERSION" (Parquet's
+ * "<application> version <version>" form, which readers parse).  A value its
+ * Parquet type cannot hold (a date beyond 32-bit days, a decimal with more
+ * digits than its precision) fails the row group with -ERANGE.
  *
  * Errors: functions return 0 or a negative errno value (-EINVAL a malformed
  * file or a bad argument, -ENOTSUP a valid feature metafs does not read,

@@ -507,6 +507,19 @@ static void test_writer_refuses_out_of_range(void **state)
 	assert_non_null(strstr(err.msg, "column 'd'"));
 	fmt_vector_free(&v);
 	close(fd);
+
+	/* a decimal(5,2) of six digits */
+	cols[0] = (store_column){"amount", store_type_decimal(5, 2)};
+	fd = memfd_create("range.parquet", 0);
+	assert_int_equal(fmt_parquet_writer_open(fd, "range.parquet", cols, 1, NULL, &w, &err), 0);
+	fmt_vector_init(&v, cols[0].type);
+	assert_int_equal(fmt_vector_push_dec(&v, -99999), 0);
+	assert_int_equal(fmt_vector_push_dec(&v, 100000), 0);
+	assert_int_equal(fmt_parquet_writer_append(w, &v, &err), 0);
+	assert_int_equal(fmt_parquet_writer_close(w, NULL, NULL, &err), -ERANGE);
+	assert_non_null(strstr(err.msg, "column 'amount'"));
+	fmt_vector_free(&v);
+	close(fd);
 }
 
 /* ---- malformed files ---- */
