@@ -36,8 +36,9 @@
  *
  * The reader faces files from anywhere: a malformed file is an error with a
  * message, never a crash, an endless loop or an allocation the file's size
- * does not justify (beyond FMT_PARQUET_MAX_ROWS values per column chunk,
- * FMT_PARQUET_MAX_PAGE_VALUES per page).  A mapped file must not shrink
+ * does not justify (beyond FMT_PARQUET_MAX_ROWS values and
+ * FMT_PARQUET_MAX_BYTES bytes of strings per column chunk,
+ * FMT_PARQUET_MAX_PAGE_VALUES values per page).  A mapped file must not shrink
  * while it is open (metafs never rewrites a data file in place).  One
  * fmt_parquet is used by one thread at a time (it keeps decoding buffers);
  * separate ones are independent.
@@ -86,6 +87,10 @@ typedef struct fmt_error {
  * page of millions of values in a few bytes is a memory bomb). */
 #define FMT_PARQUET_MAX_ROWS (UINT64_C(1) << 26)
 #define FMT_PARQUET_MAX_PAGE_VALUES (INT32_C(1) << 24)
+/* The most bytes of strings one column chunk decodes to: dictionary indices
+ * and DELTA_BYTE_ARRAY prefixes repeat bytes, so a small page can expand
+ * without bound. */
+#define FMT_PARQUET_MAX_BYTES (UINT64_C(1) << 30)
 
 /* Parquet's enums, with Parquet's numbers. */
 typedef enum fmt_pq_physical {

@@ -9,7 +9,10 @@
  * than its chunk has left, a run no more than its page, a dictionary index
  * points into the dictionary.  Memory grows with the values really decoded,
  * never with a count a file merely claims, except for the one page buffer,
- * whose size is capped (PQ_MAX_PAGE).
+ * whose size is capped (PQ_MAX_PAGE) and checked against the codec's best
+ * ratio; values that repeat bytes (dictionary indices, DELTA_BYTE_ARRAY
+ * prefixes) are capped in total (FMT_PARQUET_MAX_BYTES), and a page holds
+ * at most FMT_PARQUET_MAX_PAGE_VALUES values.
  */
 #include "fmt_parquet_int.h"
 
@@ -627,6 +630,12 @@ static int put_int96(rd *r, fmt_vector *v, const uint8_t *b)
 	return fmt_vector_push_i64(v, us);
 }
 
+static int too_many_bytes(rd *r)
+{
+	return cfail(r, -ENOTSUP, "more than %llu bytes of strings in one column chunk",
+		     (unsigned long long)FMT_PARQUET_MAX_BYTES);
+}
+
 static int put_bytes(rd *r, fmt_vector *v, const uint8_t *b, size_t n)
 {
 	if (store_type_base(v->type) == STORE_TYPE_DECIMAL) {
@@ -634,6 +643,8 @@ static int put_bytes(rd *r, fmt_vector *v, const uint8_t *b, size_t n)
 			return cfail(r, -EINVAL, "decimal of %zu bytes", n);
 		return fmt_vector_push_dec(v, dec_from_be(b, n));
 	}
+	if (n > FMT_PARQUET_MAX_BYTES - v->str_len)
+		return too_many_bytes(r);
 	return fmt_vector_push_str(v, b, n);
 }
 
@@ -850,6 +861,11 @@ static int decode_values(rd *r, int enc, const uint8_t *b, size_t len, size_t n)
 					     r->dict.n);
 		store_type t = store_type_base(out->type);
 		if (t == STORE_TYPE_STRING) {
+			uint64_t total = 0;
+			for (size_t i = 0; i < n; i++)
+				total += r->dict.str_off[idx[i] + 1] - r->dict.str_off[idx[i]];
+			if (total > FMT_PARQUET_MAX_BYTES - out->str_len)
+				return too_many_bytes(r);
 			for (size_t i = 0; i < n; i++)
 				if (fmt_vector_push_from(out, &r->dict, idx[i]))
 					return cfail(r, -ENOMEM, "out of memory");
@@ -940,6 +956,10 @@ static int decode_values(rd *r, int enc, const uint8_t *b, size_t len, size_t n)
 			size_t vlen = (size_t)l;
 			if (prefix) {
 				int64_t pl = prefix[i];
+				if (pl >= 0 && (uint64_t)pl + vlen > FMT_PARQUET_MAX_BYTES - out->str_len) {
+					rc = too_many_bytes(r);
+					break;
+				}
 				if (pl < 0 || (uint64_t)pl > prev_len) {
 					rc = cfail(r, -EINVAL, "prefix of %lld bytes of a value of %zu", (long long)pl,
 						   prev_len);

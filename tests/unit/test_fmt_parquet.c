@@ -970,6 +970,33 @@ static void test_bit_packed_levels_and_plain_dictionary(void **state)
 	textbuf_free(&pages);
 }
 
+/* A dictionary of one 1 MiB string and 2000 indices to it would decode to
+ * 2 GiB from a 1 MiB file: refused before it is built. */
+static void test_dictionary_bomb_refused(void **state)
+{
+	(void)state;
+	size_t big = 1u << 20;
+	uint8_t *dict = calloc(1, 4 + big);
+	dict[2] = 0x10;    /* length 1 MiB, little-endian */
+	textbuf pages = TEXTBUF_INIT;
+	pq_page_header dh = {.type = PQ_PAGE_DICTIONARY, .num_values = 1, .encoding = PQ_ENC_PLAIN};
+	put_page(&pages, dh, dict, 4 + big);
+	size_t dict_len = pages.len;
+	const uint8_t data[] = {0x01, 0xa0, 0x1f, 0x00};   /* width 1, a run of 2000 zeros */
+	pq_page_header h = {.type = PQ_PAGE_DATA, .num_values = 2000, .encoding = PQ_ENC_RLE_DICTIONARY,
+			    .def_encoding = PQ_ENC_RLE, .rep_encoding = PQ_ENC_RLE};
+	put_page(&pages, h, data, sizeof data);
+	pq_schema leaf = leaf_schema("s", FMT_PQ_BYTE_ARRAY, PQ_REQUIRED);
+	size_t len;
+	uint8_t *b = one_column_file(&leaf, &pages, 2000, dict_len, &len);
+	fmt_error err;
+	assert_int_equal(read_all(b, len, &err), -ENOTSUP);
+	assert_non_null(strstr(err.msg, "more than 1073741824 bytes of strings in one column chunk"));
+	free(b);
+	free(dict);
+	textbuf_free(&pages);
+}
+
 /* Files of old writers carry only the deprecated min/max: they are read,
  * and marked so; min_value/max_value are not marked. */
 static void test_deprecated_min_max(void **state)
@@ -1415,6 +1442,7 @@ int main(void)
 		cmocka_unit_test(test_int96_timestamps),
 		cmocka_unit_test(test_timestamp_units_and_unsigned),
 		cmocka_unit_test(test_bit_packed_levels_and_plain_dictionary),
+		cmocka_unit_test(test_dictionary_bomb_refused),
 		cmocka_unit_test(test_deprecated_min_max),
 		cmocka_unit_test(test_page_size_past_the_file),
 		cmocka_unit_test(test_absurd_counts_in_footer),
