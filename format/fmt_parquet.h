@@ -245,6 +245,22 @@ int fmt_parquet_read_column(fmt_parquet *p, size_t rg, size_t col, fmt_vector *o
 			    fmt_error *err);
 
 /*
+ * The same, a page at a time, so that a large row group is read in bounded
+ * memory: fmt_parquet_pages_open() checks the chunk's place in the file;
+ * each fmt_parquet_pages_next() decodes the next data page (reading the
+ * dictionary page first when there is one) and appends its values to OUT,
+ * *N of them (at most FMT_PARQUET_MAX_PAGE_VALUES); *N is 0 at the end of the
+ * chunk.  The vector may change from call to call (it may be cleared between
+ * calls).  Page readers of one file may be interleaved, in the file's one
+ * thread.  *OUT is yours (fmt_parquet_pages_close()); it borrows P.
+ */
+typedef struct fmt_parquet_pages fmt_parquet_pages;
+int fmt_parquet_pages_open(fmt_parquet *p, size_t rg, size_t col, fmt_parquet_pages **out,
+			   fmt_error *err);
+int fmt_parquet_pages_next(fmt_parquet_pages *pg, fmt_vector *out, size_t *n, fmt_error *err);
+void fmt_parquet_pages_close(fmt_parquet_pages *pg);
+
+/*
  * Decode one statistics value (a min or a max in PLAIN encoding) of column C
  * and append it to OUT (a vector of C's type).  -EINVAL when the bytes do not
  * fit the column's physical type.

@@ -242,6 +242,52 @@ static void test_round_trip_zstd(void **state)
 	round_trip(FMT_PQ_ZSTD);
 }
 
+/* A chunk read a page at a time, the vector cleared between pages, gives
+ * the same values as the whole chunk. */
+static void test_pages_read_one_at_a_time(void **state)
+{
+	(void)state;
+	fmt_parquet_write_options o = FMT_PARQUET_WRITE_OPTIONS_INIT;
+	o.row_group_rows = 2000;
+	o.page_bytes = 512;
+	int fd = sample_file(2000, 2000, &o);
+	fmt_parquet *p = open_fd_ok(fd);
+	for (int c = 0; c < NCOLS; c++) {
+		fmt_vector want, page, all;
+		fmt_vector_init(&want, sample_cols[c].type);
+		fmt_vector_init(&page, sample_cols[c].type);
+		fmt_vector_init(&all, sample_cols[c].type);
+		for (size_t i = 0; i < 2000; i++)
+			sample_push(&want, c, i);
+		fmt_parquet_pages *pg;
+		fmt_error err = {{0}};
+		assert_int_equal(fmt_parquet_pages_open(p, 0, (size_t)c, &pg, &err), 0);
+		size_t n, pages = 0;
+		for (;;) {
+			fmt_vector_clear(&page);
+			if (fmt_parquet_pages_next(pg, &page, &n, &err))
+				fail_msg("%s", err.msg);
+			if (n == 0)
+				break;
+			assert_int_equal(page.n, n);
+			pages++;
+			for (size_t i = 0; i < n; i++)
+				assert_int_equal(fmt_vector_push_from(&all, &page, i), 0);
+		}
+		fmt_parquet_pages_close(pg);
+		assert_true(pages > 1);
+		assert_int_equal(all.n, 2000);
+		for (size_t i = 0; i < 2000; i++)
+			if (!fmt_vector_value_equal(&want, i, &all, i))
+				fail_msg("column %s row %zu differs", sample_cols[c].name, i);
+		fmt_vector_free(&want);
+		fmt_vector_free(&page);
+		fmt_vector_free(&all);
+	}
+	fmt_parquet_close(p);
+	close(fd);
+}
+
 /* Data pages v2: levels apart and uncompressed, values compressed. */
 static void test_round_trip_data_page_v2(void **state)
 {
@@ -1428,6 +1474,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_gzip),
 		cmocka_unit_test(test_round_trip_zstd),
 		cmocka_unit_test(test_round_trip_data_page_v2),
+		cmocka_unit_test(test_pages_read_one_at_a_time),
 		cmocka_unit_test(test_dictionary_never_and_always),
 		cmocka_unit_test(test_row_groups_by_bytes),
 		cmocka_unit_test(test_schema_maps_types_like_spark),
