@@ -568,6 +568,27 @@ static void test_writer_refuses_out_of_range(void **state)
 	close(fd);
 }
 
+/* A failed write is an error with the system's reason, and the writer
+ * refuses to start anywhere but at offset 0. */
+static void test_write_errors_reported(void **state)
+{
+	(void)state;
+	store_column cols[1] = {{"x", STORE_TYPE_BIGINT}};
+	int fd = open("/dev/null", O_RDONLY);
+	assert_true(fd >= 0);
+	fmt_parquet_writer *w = NULL;
+	fmt_error err = {{0}};
+	assert_int_equal(fmt_parquet_writer_open(fd, "ro.parquet", cols, 1, NULL, &w, &err), -EBADF);
+	assert_null(w);
+	assert_string_equal(err.msg, "ro.parquet: write: Bad file descriptor");
+	close(fd);
+	fd = memfd_create("off.parquet", 0);
+	assert_int_equal(write(fd, "x", 1), 1);
+	assert_int_equal(fmt_parquet_writer_open(fd, "off.parquet", cols, 1, NULL, &w, &err), -EINVAL);
+	assert_string_equal(err.msg, "off.parquet: writing must start at offset 0, not 1");
+	close(fd);
+}
+
 /* ---- malformed files ---- */
 
 /* Open LEN bytes and read every chunk: 0 when all of it worked, else the
@@ -1482,6 +1503,7 @@ int main(void)
 		cmocka_unit_test(test_check_schema_against_table),
 		cmocka_unit_test(test_all_nulls_and_one_row),
 		cmocka_unit_test(test_writer_refuses_out_of_range),
+		cmocka_unit_test(test_write_errors_reported),
 		cmocka_unit_test(test_truncated_files_are_errors),
 		cmocka_unit_test(test_bad_magic_and_footer_length),
 		cmocka_unit_test(test_delta_byte_array_strings),
