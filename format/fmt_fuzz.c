@@ -47,7 +47,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				(void)fmt_parquet_stat_decode(col, st->min, st->min_len, &v);
 			if (st->has_max)
 				(void)fmt_parquet_stat_decode(col, st->max, st->max_len, &v);
-			(void)fmt_parquet_read_column(p, g, c, &v, &err);
+			/* a page at a time, as the engine reads (read_column is the same loop) */
+			fmt_parquet_pages *pg;
+			if (fmt_parquet_pages_open(p, g, c, &pg, &err) == 0) {
+				size_t n;
+				do
+					fmt_vector_clear(&v);
+				while (fmt_parquet_pages_next(pg, &v, &n, &err) == 0 && n > 0);
+				fmt_parquet_pages_close(pg);
+			}
 			fmt_vector_free(&v);
 		}
 	}

@@ -17,10 +17,11 @@
  * (below).  fmt_parquet_read_column() decodes one column chunk into a
  * fmt_vector of the column's metafs type:
  *   BOOLEAN                                   -> boolean
- *   INT32, INT64 (plain, INT(8..64), UINT(8..32), TIME) -> bigint
+ *   INT32, INT64 (plain, INT(8..64), UINT(8..32),
+ *     TIME in its own unit)                   -> bigint
  *   INT32 DATE                                -> date (days)
  *   INT64 TIMESTAMP(MILLIS|MICROS|NANOS)      -> timestamp (micros; nanos
- *                                                are truncated toward -inf)
+ *                                                are rounded down)
  *   INT96 (Impala/Hive/Spark timestamps)      -> timestamp (micros)
  *   FLOAT, DOUBLE                             -> double
  *   DECIMAL(p,s) on INT32, INT64, BYTE_ARRAY,
@@ -35,8 +36,9 @@
  *
  * The reader faces files from anywhere: a malformed file is an error with a
  * message, never a crash, an endless loop or an allocation the file's size
- * does not justify (beyond FMT_PARQUET_MAX_ROWS values per column chunk,
- * FMT_PARQUET_MAX_PAGE_VALUES per page).  A mapped file must not shrink
+ * does not justify (beyond FMT_PARQUET_MAX_ROWS values and
+ * FMT_PARQUET_MAX_BYTES bytes of strings per column chunk,
+ * FMT_PARQUET_MAX_PAGE_VALUES values per page).  A mapped file must not shrink
  * while it is open (metafs never rewrites a data file in place).  One
  * fmt_parquet is used by one thread at a time (it keeps decoding buffers);
  * separate ones are independent.
@@ -49,10 +51,14 @@
  *   decimal(p,s) -> INT32 (p <= 9), INT64 (p <= 18) or FIXED_LEN_BYTE_ARRAY
  *     of the fewest bytes that hold p digits, with DECIMAL logical and
  *     converted types;
- * data pages v1 (v2 when asked) with RLE definition levels; a column chunk is dictionary
- * encoded (RLE_DICTIONARY) when its distinct values are few against its
- * values, else PLAIN; statistics min_value/max_value/null_count per chunk;
- * created_by "metafs version VERSION".
+ * data pages v1 (v2 when asked) with RLE definition levels, cut at about
+ * page_bytes or 20000 rows; a column chunk is dictionary encoded
+ * (RLE_DICTIONARY) when its distinct values are few against its values,
+ * else PLAIN; statistics min_value/max_value/null_count per chunk, with
+ * TYPE_ORDER column orders; created_by "metafs version VERSION" (Parquet's
+ * "<application> version <version>" form, which readers parse).  A value its
+ * Parquet type cannot hold (a date beyond 32-bit days, a decimal with more
+ * digits than its precision) fails the row group with -ERANGE.
  *
  * Errors: functions return 0 or a negative errno value (-EINVAL a malformed
  * file or a bad argument, -ENOTSUP a valid feature metafs does not read,
@@ -81,6 +87,10 @@ typedef struct fmt_error {
  * page of millions of values in a few bytes is a memory bomb). */
 #define FMT_PARQUET_MAX_ROWS (UINT64_C(1) << 26)
 #define FMT_PARQUET_MAX_PAGE_VALUES (INT32_C(1) << 24)
+/* The most bytes of strings one column chunk decodes to: dictionary indices
+ * and DELTA_BYTE_ARRAY prefixes repeat bytes, so a small page can expand
+ * without bound. */
+#define FMT_PARQUET_MAX_BYTES (UINT64_C(1) << 30)
 
 /* Parquet's enums, with Parquet's numbers. */
 typedef enum fmt_pq_physical {
@@ -233,6 +243,22 @@ const char *fmt_parquet_kv(const fmt_parquet *p, const char *key);
  */
 int fmt_parquet_read_column(fmt_parquet *p, size_t rg, size_t col, fmt_vector *out,
 			    fmt_error *err);
+
+/*
+ * The same, a page at a time, so that a large row group is read in bounded
+ * memory: fmt_parquet_pages_open() checks the chunk's place in the file;
+ * each fmt_parquet_pages_next() decodes the next data page (reading the
+ * dictionary page first when there is one) and appends its values to OUT,
+ * *N of them (at most FMT_PARQUET_MAX_PAGE_VALUES); *N is 0 at the end of the
+ * chunk.  The vector may change from call to call (it may be cleared between
+ * calls).  Page readers of one file may be interleaved, in the file's one
+ * thread.  *OUT is yours (fmt_parquet_pages_close()); it borrows P.
+ */
+typedef struct fmt_parquet_pages fmt_parquet_pages;
+int fmt_parquet_pages_open(fmt_parquet *p, size_t rg, size_t col, fmt_parquet_pages **out,
+			   fmt_error *err);
+int fmt_parquet_pages_next(fmt_parquet_pages *pg, fmt_vector *out, size_t *n, fmt_error *err);
+void fmt_parquet_pages_close(fmt_parquet_pages *pg);
 
 /*
  * Decode one statistics value (a min or a max in PLAIN encoding) of column C

@@ -9,7 +9,10 @@
  * than its chunk has left, a run no more than its page, a dictionary index
  * points into the dictionary.  Memory grows with the values really decoded,
  * never with a count a file merely claims, except for the one page buffer,
- * whose size is capped (PQ_MAX_PAGE).
+ * whose size is capped (PQ_MAX_PAGE) and checked against the codec's best
+ * ratio; values that repeat bytes (dictionary indices, DELTA_BYTE_ARRAY
+ * prefixes) are capped in total (FMT_PARQUET_MAX_BYTES), and a page holds
+ * at most FMT_PARQUET_MAX_PAGE_VALUES values.
  */
 #include "fmt_parquet_int.h"
 
@@ -627,6 +630,12 @@ static int put_int96(rd *r, fmt_vector *v, const uint8_t *b)
 	return fmt_vector_push_i64(v, us);
 }
 
+static int too_many_bytes(rd *r)
+{
+	return cfail(r, -ENOTSUP, "more than %llu bytes of strings in one column chunk",
+		     (unsigned long long)FMT_PARQUET_MAX_BYTES);
+}
+
 static int put_bytes(rd *r, fmt_vector *v, const uint8_t *b, size_t n)
 {
 	if (store_type_base(v->type) == STORE_TYPE_DECIMAL) {
@@ -634,6 +643,8 @@ static int put_bytes(rd *r, fmt_vector *v, const uint8_t *b, size_t n)
 			return cfail(r, -EINVAL, "decimal of %zu bytes", n);
 		return fmt_vector_push_dec(v, dec_from_be(b, n));
 	}
+	if (n > FMT_PARQUET_MAX_BYTES - v->str_len)
+		return too_many_bytes(r);
 	return fmt_vector_push_str(v, b, n);
 }
 
@@ -850,6 +861,11 @@ static int decode_values(rd *r, int enc, const uint8_t *b, size_t len, size_t n)
 					     r->dict.n);
 		store_type t = store_type_base(out->type);
 		if (t == STORE_TYPE_STRING) {
+			uint64_t total = 0;
+			for (size_t i = 0; i < n; i++)
+				total += r->dict.str_off[idx[i] + 1] - r->dict.str_off[idx[i]];
+			if (total > FMT_PARQUET_MAX_BYTES - out->str_len)
+				return too_many_bytes(r);
 			for (size_t i = 0; i < n; i++)
 				if (fmt_vector_push_from(out, &r->dict, idx[i]))
 					return cfail(r, -ENOMEM, "out of memory");
@@ -940,6 +956,10 @@ static int decode_values(rd *r, int enc, const uint8_t *b, size_t len, size_t n)
 			size_t vlen = (size_t)l;
 			if (prefix) {
 				int64_t pl = prefix[i];
+				if (pl >= 0 && (uint64_t)pl + vlen > FMT_PARQUET_MAX_BYTES - out->str_len) {
+					rc = too_many_bytes(r);
+					break;
+				}
 				if (pl < 0 || (uint64_t)pl > prev_len) {
 					rc = cfail(r, -EINVAL, "prefix of %lld bytes of a value of %zu", (long long)pl,
 						   prev_len);
@@ -1239,21 +1259,35 @@ static int read_dict_page(rd *r, const fmt_parquet_chunk *ch, const pq_page_head
 	return 0;
 }
 
-int fmt_parquet_read_column(fmt_parquet *p, size_t g, size_t col, fmt_vector *out, fmt_error *err)
+struct fmt_parquet_pages {
+	rd r;                        /* the file, the column, the dictionary */
+	const fmt_parquet_chunk *ch;
+	const uint8_t *pos, *end;    /* the pages not read yet */
+	size_t want, got;            /* values of the chunk, values decoded */
+};
+
+void fmt_parquet_pages_close(fmt_parquet_pages *pg)
 {
+	if (!pg)
+		return;
+	fmt_vector_free(&pg->r.dict);
+	free(pg);
+}
+
+int fmt_parquet_pages_open(fmt_parquet *p, size_t g, size_t col, fmt_parquet_pages **out, fmt_error *err)
+{
+	*out = NULL;
 	if (g >= p->f.nrowgroups || col >= p->ncols)
 		return fail(p, err, -EINVAL, "no column %zu in row group %zu", col, g);
 	const fmt_parquet_column *c = &p->cols[col];
 	const fmt_parquet_rowgroup *rg = &p->f.rowgroups[g];
 	const fmt_parquet_chunk *ch = &rg->chunks[col];
-	rd r = {.p = p, .c = c, .out = out, .err = err};
+	rd r = {.p = p, .c = c, .err = err};
 	if (c->type == 0) {
 		const char *why = "a type metafs does not read";
 		column_type(c, &why);
 		return cfail(&r, -ENOTSUP, "%s", why);
 	}
-	if (out->type != c->type)
-		return cfail(&r, -EINVAL, "read into a vector of another type");
 	if (ch->num_values != rg->num_rows)
 		return cfail(&r, -EINVAL, "%lld values in a row group of %lld rows", (long long)ch->num_values,
 			     (long long)rg->num_rows);
@@ -1269,73 +1303,92 @@ int fmt_parquet_read_column(fmt_parquet *p, size_t g, size_t col, fmt_vector *ou
 	if (size < 0 || (uint64_t)size > p->footer_start - (uint64_t)start)
 		return cfail(&r, -EINVAL, "chunk of %lld bytes at %lld past the end of the file's data",
 			     (long long)size, (long long)start);
-	fmt_vector_init(&r.dict, c->type);
-	const uint8_t *pos = p->data + start, *end = pos + size;
-	size_t want = (size_t)rg->num_rows, got = 0;
-	size_t base = out->n;
-	int rc = 0;
-	while (got < want) {
-		if (pos >= end) {
-			rc = cfail(&r, -EINVAL, "chunk ends after %zu of %zu values", got, want);
-			break;
-		}
+	fmt_parquet_pages *pg = calloc(1, sizeof *pg);
+	if (!pg)
+		return cfail(&r, -ENOMEM, "out of memory");
+	pg->r = r;
+	fmt_vector_init(&pg->r.dict, c->type);
+	pg->ch = ch;
+	pg->pos = p->data + start;
+	pg->end = pg->pos + size;
+	pg->want = (size_t)rg->num_rows;
+	*out = pg;
+	return 0;
+}
+
+int fmt_parquet_pages_next(fmt_parquet_pages *pg, fmt_vector *out, size_t *n, fmt_error *err)
+{
+	rd *r = &pg->r;
+	const fmt_parquet *p = r->p;
+	r->out = out;
+	r->err = err;
+	*n = 0;
+	if (out->type != r->c->type)
+		return cfail(r, -EINVAL, "read into a vector of another type");
+	while (pg->got < pg->want) {
+		if (pg->pos >= pg->end)
+			return cfail(r, -EINVAL, "chunk ends after %zu of %zu values", pg->got, pg->want);
 		pq_page_header h;
 		size_t used;
 		char msg[256];
-		if (pq_page_header_decode(pos, (size_t)(end - pos), &h, &used, msg, sizeof msg)) {
-			rc = cfail(&r, -EINVAL, "bad page header at offset %lld: %s",
-				   (long long)(pos - p->data), msg);
-			break;
-		}
-		pos += used;
+		if (pq_page_header_decode(pg->pos, (size_t)(pg->end - pg->pos), &h, &used, msg, sizeof msg))
+			return cfail(r, -EINVAL, "bad page header at offset %lld: %s", (long long)(pg->pos - p->data),
+				     msg);
+		pg->pos += used;
 		size_t clen = (size_t)h.compressed_size;
-		if (clen > (size_t)(end - pos)) {
-			rc = cfail(&r, -EINVAL, "page size %zu past the end of the %s", clen,
-				   (size_t)(p->data + p->footer_start - pos) < clen ? "file" : "column chunk");
-			break;
-		}
-		if (h.uncompressed_size > PQ_MAX_PAGE) {
-			rc = cfail(&r, -EINVAL, "page of %d bytes uncompressed, more than metafs reads",
-				   (int)h.uncompressed_size);
-			break;
-		}
-		const uint8_t *body = pos;
-		pos += clen;
+		if (clen > (size_t)(pg->end - pg->pos))
+			return cfail(r, -EINVAL, "page size %zu past the end of the %s", clen,
+				     (size_t)(p->data + p->footer_start - pg->pos) < clen ? "file" : "column chunk");
+		if (h.uncompressed_size > PQ_MAX_PAGE)
+			return cfail(r, -EINVAL, "page of %d bytes uncompressed, more than metafs reads",
+				     (int)h.uncompressed_size);
+		const uint8_t *body = pg->pos;
+		pg->pos += clen;
 		if (h.type == PQ_PAGE_DICTIONARY) {
-			if (!h.has_dict) {
-				rc = cfail(&r, -EINVAL, "dictionary page without its header");
-				break;
-			}
-			if (got > 0) {
-				rc = cfail(&r, -EINVAL, "dictionary page after data pages");
-				break;
-			}
-			if ((rc = read_dict_page(&r, ch, &h, body, clen)))
-				break;
+			if (!h.has_dict)
+				return cfail(r, -EINVAL, "dictionary page without its header");
+			if (pg->got > 0)
+				return cfail(r, -EINVAL, "dictionary page after data pages");
+			int rc = read_dict_page(r, pg->ch, &h, body, clen);
+			if (rc)
+				return rc;
 		} else if (h.type == PQ_PAGE_DATA || h.type == PQ_PAGE_DATA_V2) {
-			if ((h.type == PQ_PAGE_DATA && !h.has_data) || (h.type == PQ_PAGE_DATA_V2 && !h.has_v2)) {
-				rc = cfail(&r, -EINVAL, "data page without its header");
-				break;
-			}
-			if (h.num_values > FMT_PARQUET_MAX_PAGE_VALUES) {
-				rc = cfail(&r, -ENOTSUP, "page of %d values, more than metafs reads (%d)",
-					   (int)h.num_values, (int)FMT_PARQUET_MAX_PAGE_VALUES);
-				break;
-			}
-			if (h.num_values < 0 || (size_t)h.num_values > want - got) {
-				rc = cfail(&r, -EINVAL, "page of %d values where %zu are left", (int)h.num_values,
-					   want - got);
-				break;
-			}
-			if ((rc = read_data_page(&r, ch, &h, body, clen)))
-				break;
-			got += (size_t)h.num_values;
+			if ((h.type == PQ_PAGE_DATA && !h.has_data) || (h.type == PQ_PAGE_DATA_V2 && !h.has_v2))
+				return cfail(r, -EINVAL, "data page without its header");
+			if (h.num_values > FMT_PARQUET_MAX_PAGE_VALUES)
+				return cfail(r, -ENOTSUP, "page of %d values, more than metafs reads (%d)",
+					     (int)h.num_values, (int)FMT_PARQUET_MAX_PAGE_VALUES);
+			if (h.num_values < 0 || (size_t)h.num_values > pg->want - pg->got)
+				return cfail(r, -EINVAL, "page of %d values where %zu are left", (int)h.num_values,
+					     pg->want - pg->got);
+			size_t base = out->n;
+			int rc = read_data_page(r, pg->ch, &h, body, clen);
+			if (rc)
+				return rc;
+			if (out->n != base + (size_t)h.num_values)
+				return cfail(r, -EINVAL, "page decoded to %zu values, not %d", out->n - base,
+					     (int)h.num_values);
+			pg->got += (size_t)h.num_values;
+			*n = (size_t)h.num_values;
+			if (*n > 0)
+				return 0;
 		}
-		/* index pages and unknown page types are skipped */
+		/* index pages, unknown page types and empty data pages are skipped */
 	}
-	if (rc == 0 && out->n != base + want)
-		rc = cfail(&r, -EINVAL, "decoded %zu values, not %zu", out->n - base, want);
-	fmt_vector_free(&r.dict);
+	return 0;
+}
+
+int fmt_parquet_read_column(fmt_parquet *p, size_t g, size_t col, fmt_vector *out, fmt_error *err)
+{
+	fmt_parquet_pages *pg;
+	int rc = fmt_parquet_pages_open(p, g, col, &pg, err);
+	if (rc)
+		return rc;
+	size_t n;
+	do
+		rc = fmt_parquet_pages_next(pg, out, &n, err);
+	while (rc == 0 && n > 0);
+	fmt_parquet_pages_close(pg);
 	return rc;
 }
 

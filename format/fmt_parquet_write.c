@@ -48,6 +48,7 @@ typedef struct wcol {
 	pq_schema schema;            /* the leaf element written to the footer */
 	fmt_pq_physical physical;
 	size_t width;                /* PLAIN bytes of a fixed-width value, 0 for strings/booleans */
+	fmt_int128 dec_limit;        /* decimal(p,s): 10^p, the first value out of range */
 	fmt_vector buf;              /* the current row group's values */
 } wcol;
 
@@ -294,6 +295,9 @@ static int column_setup(wcol *c, const store_column *sc)
 		s->logical = FMT_PQ_LOGICAL_DECIMAL;
 		s->scale = s->l_scale = (int32_t)sc_;
 		s->precision = s->l_precision = (int32_t)p;
+		c->dec_limit = 1;
+		for (unsigned i = 0; i < p; i++)
+			c->dec_limit *= 10;
 		break;
 	}
 	default:
@@ -432,6 +436,8 @@ fail:
 static int value_bytes(const wcol *c, const fmt_vector *v, size_t i, uint8_t *tmp, const uint8_t **p,
 		       size_t *len)
 {
+	if (c->dec_limit && (v->v.dec[i] >= c->dec_limit || v->v.dec[i] <= -c->dec_limit))
+		return -ERANGE;
 	switch (c->physical) {
 	case FMT_PQ_INT32: {
 		int64_t x = store_type_base(c->type) == STORE_TYPE_DECIMAL ? (int64_t)v->v.dec[i] : v->v.i64[i];

@@ -242,6 +242,52 @@ static void test_round_trip_zstd(void **state)
 	round_trip(FMT_PQ_ZSTD);
 }
 
+/* A chunk read a page at a time, the vector cleared between pages, gives
+ * the same values as the whole chunk. */
+static void test_pages_read_one_at_a_time(void **state)
+{
+	(void)state;
+	fmt_parquet_write_options o = FMT_PARQUET_WRITE_OPTIONS_INIT;
+	o.row_group_rows = 2000;
+	o.page_bytes = 512;
+	int fd = sample_file(2000, 2000, &o);
+	fmt_parquet *p = open_fd_ok(fd);
+	for (int c = 0; c < NCOLS; c++) {
+		fmt_vector want, page, all;
+		fmt_vector_init(&want, sample_cols[c].type);
+		fmt_vector_init(&page, sample_cols[c].type);
+		fmt_vector_init(&all, sample_cols[c].type);
+		for (size_t i = 0; i < 2000; i++)
+			sample_push(&want, c, i);
+		fmt_parquet_pages *pg;
+		fmt_error err = {{0}};
+		assert_int_equal(fmt_parquet_pages_open(p, 0, (size_t)c, &pg, &err), 0);
+		size_t n, pages = 0;
+		for (;;) {
+			fmt_vector_clear(&page);
+			if (fmt_parquet_pages_next(pg, &page, &n, &err))
+				fail_msg("%s", err.msg);
+			if (n == 0)
+				break;
+			assert_int_equal(page.n, n);
+			pages++;
+			for (size_t i = 0; i < n; i++)
+				assert_int_equal(fmt_vector_push_from(&all, &page, i), 0);
+		}
+		fmt_parquet_pages_close(pg);
+		assert_true(pages > 1);
+		assert_int_equal(all.n, 2000);
+		for (size_t i = 0; i < 2000; i++)
+			if (!fmt_vector_value_equal(&want, i, &all, i))
+				fail_msg("column %s row %zu differs", sample_cols[c].name, i);
+		fmt_vector_free(&want);
+		fmt_vector_free(&page);
+		fmt_vector_free(&all);
+	}
+	fmt_parquet_close(p);
+	close(fd);
+}
+
 /* Data pages v2: levels apart and uncompressed, values compressed. */
 static void test_round_trip_data_page_v2(void **state)
 {
@@ -506,6 +552,40 @@ static void test_writer_refuses_out_of_range(void **state)
 	assert_int_equal(fmt_parquet_writer_close(w, NULL, NULL, &err), -ERANGE);
 	assert_non_null(strstr(err.msg, "column 'd'"));
 	fmt_vector_free(&v);
+	close(fd);
+
+	/* a decimal(5,2) of six digits */
+	cols[0] = (store_column){"amount", store_type_decimal(5, 2)};
+	fd = memfd_create("range.parquet", 0);
+	assert_int_equal(fmt_parquet_writer_open(fd, "range.parquet", cols, 1, NULL, &w, &err), 0);
+	fmt_vector_init(&v, cols[0].type);
+	assert_int_equal(fmt_vector_push_dec(&v, -99999), 0);
+	assert_int_equal(fmt_vector_push_dec(&v, 100000), 0);
+	assert_int_equal(fmt_parquet_writer_append(w, &v, &err), 0);
+	assert_int_equal(fmt_parquet_writer_close(w, NULL, NULL, &err), -ERANGE);
+	assert_non_null(strstr(err.msg, "column 'amount'"));
+	fmt_vector_free(&v);
+	close(fd);
+}
+
+/* A failed write is an error with the system's reason, and the writer
+ * refuses to start anywhere but at offset 0. */
+static void test_write_errors_reported(void **state)
+{
+	(void)state;
+	store_column cols[1] = {{"x", STORE_TYPE_BIGINT}};
+	int fd = open("/dev/null", O_RDONLY);
+	assert_true(fd >= 0);
+	fmt_parquet_writer *w = NULL;
+	fmt_error err = {{0}};
+	assert_int_equal(fmt_parquet_writer_open(fd, "ro.parquet", cols, 1, NULL, &w, &err), -EBADF);
+	assert_null(w);
+	assert_string_equal(err.msg, "ro.parquet: write: Bad file descriptor");
+	close(fd);
+	fd = memfd_create("off.parquet", 0);
+	assert_int_equal(write(fd, "x", 1), 1);
+	assert_int_equal(fmt_parquet_writer_open(fd, "off.parquet", cols, 1, NULL, &w, &err), -EINVAL);
+	assert_string_equal(err.msg, "off.parquet: writing must start at offset 0, not 1");
 	close(fd);
 }
 
@@ -957,6 +1037,33 @@ static void test_bit_packed_levels_and_plain_dictionary(void **state)
 	textbuf_free(&pages);
 }
 
+/* A dictionary of one 1 MiB string and 2000 indices to it would decode to
+ * 2 GiB from a 1 MiB file: refused before it is built. */
+static void test_dictionary_bomb_refused(void **state)
+{
+	(void)state;
+	size_t big = 1u << 20;
+	uint8_t *dict = calloc(1, 4 + big);
+	dict[2] = 0x10;    /* length 1 MiB, little-endian */
+	textbuf pages = TEXTBUF_INIT;
+	pq_page_header dh = {.type = PQ_PAGE_DICTIONARY, .num_values = 1, .encoding = PQ_ENC_PLAIN};
+	put_page(&pages, dh, dict, 4 + big);
+	size_t dict_len = pages.len;
+	const uint8_t data[] = {0x01, 0xa0, 0x1f, 0x00};   /* width 1, a run of 2000 zeros */
+	pq_page_header h = {.type = PQ_PAGE_DATA, .num_values = 2000, .encoding = PQ_ENC_RLE_DICTIONARY,
+			    .def_encoding = PQ_ENC_RLE, .rep_encoding = PQ_ENC_RLE};
+	put_page(&pages, h, data, sizeof data);
+	pq_schema leaf = leaf_schema("s", FMT_PQ_BYTE_ARRAY, PQ_REQUIRED);
+	size_t len;
+	uint8_t *b = one_column_file(&leaf, &pages, 2000, dict_len, &len);
+	fmt_error err;
+	assert_int_equal(read_all(b, len, &err), -ENOTSUP);
+	assert_non_null(strstr(err.msg, "more than 1073741824 bytes of strings in one column chunk"));
+	free(b);
+	free(dict);
+	textbuf_free(&pages);
+}
+
 /* Files of old writers carry only the deprecated min/max: they are read,
  * and marked so; min_value/max_value are not marked. */
 static void test_deprecated_min_max(void **state)
@@ -1388,6 +1495,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_gzip),
 		cmocka_unit_test(test_round_trip_zstd),
 		cmocka_unit_test(test_round_trip_data_page_v2),
+		cmocka_unit_test(test_pages_read_one_at_a_time),
 		cmocka_unit_test(test_dictionary_never_and_always),
 		cmocka_unit_test(test_row_groups_by_bytes),
 		cmocka_unit_test(test_schema_maps_types_like_spark),
@@ -1395,6 +1503,7 @@ int main(void)
 		cmocka_unit_test(test_check_schema_against_table),
 		cmocka_unit_test(test_all_nulls_and_one_row),
 		cmocka_unit_test(test_writer_refuses_out_of_range),
+		cmocka_unit_test(test_write_errors_reported),
 		cmocka_unit_test(test_truncated_files_are_errors),
 		cmocka_unit_test(test_bad_magic_and_footer_length),
 		cmocka_unit_test(test_delta_byte_array_strings),
@@ -1402,6 +1511,7 @@ int main(void)
 		cmocka_unit_test(test_int96_timestamps),
 		cmocka_unit_test(test_timestamp_units_and_unsigned),
 		cmocka_unit_test(test_bit_packed_levels_and_plain_dictionary),
+		cmocka_unit_test(test_dictionary_bomb_refused),
 		cmocka_unit_test(test_deprecated_min_max),
 		cmocka_unit_test(test_page_size_past_the_file),
 		cmocka_unit_test(test_absurd_counts_in_footer),
