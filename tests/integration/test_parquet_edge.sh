@@ -12,7 +12,11 @@
 #       Parquet with the masked values the CSV mirror has for the same rows;
 #       stat's size is the bytes a read returns;
 #   (d) metafs-pipeline trains on the Parquet mirror's .refresh partitions and
-#       posts to a local webhook receiver; predict scores its rows.
+#       posts to a local webhook receiver; predict scores its rows;
+#   (e) `metafs gen --format parquet` straight into the mount: the same bytes,
+#       and the masked mirror serves the new day;
+#   (f) a file that is not Parquet in the Parquet table is never served raw
+#       through lake (refused at commit, or EIO on the masked read).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -243,5 +247,34 @@ mf_run "$METAFS_PIPELINE" --mount "$M" "$PST/pq_predict.ini"
 assert_eq "(d) predict over the Parquet mirror exits 0" "0" "$MF_RC" || note "$MF_OUT"
 assert_match "(d) the prediction message counts the 6000 rows scored" "6000 rows scored" "$(msg 1 'b["head"]["text"]')"
 assert_match "(d) with a line per region (group_by region, read from Parquet)" "us-east" "$(msg 1 'text')"
+
+# ---------------------------------------------------------------- (e) gen into the mount
+"$METAFS" gen --rows 800 --days 1 --start 2024-05-04 --seed 6 --format parquet "$MF_TMP/day4" >/dev/null 2>&1
+assert_ok "(e) metafs gen --format parquet writes straight into the mount" \
+	"$METAFS" gen --rows 800 --days 1 --start 2024-05-04 --seed 6 --format parquet "$W/ucaas/calls_pq"
+assert_ok "(e) the committed file is the bytes gen writes elsewhere" \
+	cmp "$W/ucaas/calls_pq/dt=2024-05-04/part-00000.parquet" "$MF_TMP/day4/dt=2024-05-04/part-00000.parquet"
+if mf_poll "$WAIT" test -e "$L/ucaas/calls_pq/dt=2024-05-04/part-00000.parquet"; then
+	pass "(e) the mirror gets the new day"
+else
+	fail "(e) the mirror gets the new day" "$(cat "$S/pq/status" 2>&1)"
+fi
+assert_eq "(e) the new day's masked file has its 800 rows" "801" \
+	"$("$PQCAT" "$L/ucaas/calls_pq/dt=2024-05-04/part-00000.parquet" 2>&1 | grep -c .)"
+assert_eq "(e) .refresh lists the four days" "4" "$(grep -c '^dt=' "$L/ucaas/calls_pq/.refresh" 2>&1)"
+
+# ---------------------------------------------------------------- (f) not Parquet
+mkdir -p "$W/ucaas/calls_pq/dt=2024-05-05" || mf_abort "mkdir dt=2024-05-05"
+printf 'mtg-raw-secret-0001,eu-west,desktop\n' >"$MF_TMP/bad.parquet"
+if cp "$MF_TMP/bad.parquet" "$W/ucaas/calls_pq/dt=2024-05-05/bad.parquet" 2>"$MF_TMP/bad.err"; then
+	mf_poll "$WAIT" test -e "$L/ucaas/calls_pq/dt=2024-05-05/bad.parquet" ||
+		fail "(f) the mirror lists the file" "$(cat "$S/pq/status" 2>&1)"
+	expect_fail_errno "(f) a file that is not Parquet is not served masked (EIO)" "Input/output error" \
+		cat "$L/ucaas/calls_pq/dt=2024-05-05/bad.parquet"
+	assert_eq "(f) its raw bytes are never read through lake" "0" \
+		"$(cat "$L/ucaas/calls_pq/dt=2024-05-05/bad.parquet" 2>/dev/null | grep -c raw-secret)"
+else
+	pass "(f) a file that is not Parquet is refused at commit: $(cat "$MF_TMP/bad.err")"
+fi
 
 mf_finish
