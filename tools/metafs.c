@@ -740,8 +740,8 @@ static const command commands[] = {
 	 "nothing.\n",
 	 mount_dir_options, "rule", cmd_sync},
 	{"gen",
-	 "[--rows N] [--days D] [--start YYYY-MM-DD] [--seed S] [--format csv|jsonl] "
-	 "[--files-per-day K] DIR\n--print-schema [--format csv|jsonl]",
+	 "[--rows N] [--days D] [--start YYYY-MM-DD] [--seed S] [--format csv|jsonl|parquet] "
+	 "[--files-per-day K] DIR\n--print-schema [--format csv|jsonl|parquet]",
 	 "write a seeded UCaaS call-quality data set (--print-schema: its .schema)", NULL,
 	 cmd_gen_options, "dir", run_gen},
 };
