@@ -1,7 +1,7 @@
 /*
- * fmt_text.c - the text of a typed value (see fmt_text.h).  The forms are
- * those of the SQL engine's CSV writer (sql_value.c): a test compares them
- * value by value.
+ * fmt_text.c - the text of a typed value (see fmt_text.h): the one
+ * implementation, used by the SQL engine (sql_value.c), the masked exchange
+ * and the pipeline.
  */
 #include "fmt_text.h"
 
@@ -23,7 +23,7 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-static size_t date_text(int64_t days, char *out)
+size_t fmt_date_text(int64_t days, char *out)
 {
 	int64_t y;
 	unsigned m, d;
@@ -34,11 +34,11 @@ static size_t date_text(int64_t days, char *out)
 	return n < 0 ? 0 : (size_t)n;
 }
 
-static size_t timestamp_text(int64_t micros, char *out)
+size_t fmt_timestamp_text(int64_t micros, char *out)
 {
 	int64_t days = floor_div(micros, US_PER_DAY);
 	int64_t rest = micros - days * US_PER_DAY;
-	size_t n = date_text(days, out);
+	size_t n = fmt_date_text(days, out);
 	int64_t secs = rest / 1000000, frac = rest % 1000000;
 
 	n += (size_t)snprintf(out + n, 32 - n, " %02d:%02d:%02d", (int)(secs / 3600),
@@ -57,7 +57,7 @@ static size_t timestamp_text(int64_t micros, char *out)
 
 /* The shortest digits that read back as D (finite, > 0) into DIGITS; the
  * return value E gives D = 0.DIGITS x 10^E. */
-static int double_digits(double d, char digits[24])
+int fmt_double_digits(double d, char digits[24])
 {
 	char buf[40];
 	int prec;
@@ -78,7 +78,7 @@ static int double_digits(double d, char digits[24])
 	return atoi(p + 1) + 1;
 }
 
-static size_t double_text(double d, char *out)
+size_t fmt_double_text(double d, char *out)
 {
 	char digits[24];
 	size_t n = 0;
@@ -93,7 +93,7 @@ static size_t double_text(double d, char *out)
 		out[n++] = '-';
 		d = -d;
 	}
-	int e = double_digits(d, digits);
+	int e = fmt_double_digits(d, digits);
 	int nd = (int)strlen(digits);
 	if (d >= 1e-3 && d < 1e7) {
 		if (e <= 0) {
@@ -129,7 +129,7 @@ static size_t double_text(double d, char *out)
 	return n;
 }
 
-static size_t decimal_text(fmt_int128 v, unsigned scale, char *out)
+size_t fmt_decimal_text(fmt_int128 v, unsigned scale, char *out)
 {
 	__extension__ typedef unsigned __int128 u128;
 	char digits[48];
@@ -159,15 +159,15 @@ size_t fmt_value_text(const fmt_vector *v, size_t i, char out[FMT_TEXT_MAX])
 	case STORE_TYPE_BIGINT:
 		return (size_t)snprintf(out, FMT_TEXT_MAX, "%" PRId64, v->v.i64[i]);
 	case STORE_TYPE_DOUBLE:
-		return double_text(v->v.f64[i], out);
+		return fmt_double_text(v->v.f64[i], out);
 	case STORE_TYPE_BOOLEAN:
 		return (size_t)snprintf(out, FMT_TEXT_MAX, "%s", v->v.b[i] ? "true" : "false");
 	case STORE_TYPE_DATE:
-		return date_text(v->v.i64[i], out);
+		return fmt_date_text(v->v.i64[i], out);
 	case STORE_TYPE_TIMESTAMP:
-		return timestamp_text(v->v.i64[i], out);
+		return fmt_timestamp_text(v->v.i64[i], out);
 	case STORE_TYPE_DECIMAL:
-		return decimal_text(v->v.dec[i], store_type_scale(v->type), out);
+		return fmt_decimal_text(v->v.dec[i], store_type_scale(v->type), out);
 	default:
 		out[0] = '\0';
 		return 0;

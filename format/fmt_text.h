@@ -21,6 +21,7 @@
 #include "fmt_vector.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Room for the longest text (a decimal(38,s) with sign and point is 40). */
 #define FMT_TEXT_MAX 64
@@ -28,5 +29,15 @@
 /* The text of value I of V (not NULL, V not a STRING vector) into OUT
  * (NUL-terminated); returns its length. */
 size_t fmt_value_text(const fmt_vector *v, size_t i, char out[FMT_TEXT_MAX]);
+
+/* The same forms for one value (OUT at least 32 bytes; 48 for a decimal);
+ * each returns the length and writes a NUL. */
+size_t fmt_date_text(int64_t days, char *out);          /* days since 1970-01-01 */
+size_t fmt_timestamp_text(int64_t micros, char *out);   /* micros since the epoch */
+size_t fmt_double_text(double d, char *out);
+size_t fmt_decimal_text(fmt_int128 v, unsigned scale, char *out);   /* v x 10^-scale */
+/* The shortest decimal digits that read back as D (finite, > 0) into
+ * DIGITS, without a point; returns E such that D = 0.DIGITS x 10^E. */
+int fmt_double_digits(double d, char digits[24]);
 
 #endif

@@ -55,9 +55,7 @@ const char *sql_lex_error_reason(const sql_token *t);
  * 0 or -EINVAL. */
 int sql_date_parse(const char *s, size_t n, int64_t *days);
 int sql_timestamp_parse(const char *s, size_t n, int64_t *micros);
-/* Format into OUT (at least 32 bytes); returns the length. */
-size_t sql_date_format(int64_t days, char *out);
-size_t sql_timestamp_format(int64_t micros, char *out);
+/* Their text: fmt_date_text() and fmt_timestamp_text() (fmt_text.h). */
 /* Parse the N bytes at S, all of them, as a double: decimal or exponent
  * notation, "NaN", "Infinity" or "-Infinity" (no spaces, no hex floats, no
  * "inf").  False when they are not a number or are 128 bytes or more. */
@@ -85,9 +83,8 @@ sql_int128 sql_decimal_pow10(unsigned n);
  * exponent; spaces around are ignored), rounded HALF_UP to T's scale: 0,
  * -EINVAL when it is not a number, -ERANGE when it does not fit T. */
 int sql_decimal_parse(const char *s, size_t n, sql_type t, sql_int128 *out);
-/* Plain text of V x 10^-SCALE ("1.50", "-0.06", "15"): at most 41 bytes and
- * a NUL in OUT (48 bytes); returns the length. */
-size_t sql_decimal_format(sql_int128 v, unsigned scale, char *out);
+/* The plain text of a decimal ("1.50", "-0.06", "15") is fmt_decimal_text()
+ * (fmt_text.h). */
 /* V at scale FROM_SCALE as a value of decimal type TO (HALF_UP); false when
  * it does not fit TO's precision. */
 bool sql_decimal_rescale(sql_int128 v, unsigned from_scale, sql_type to, sql_int128 *out);

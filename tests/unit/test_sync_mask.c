@@ -681,7 +681,8 @@ static void test_parquet_malformed_or_foreign_file_fails(void **state)
 	sync_exchange_free(x);
 }
 
-/* fmt_value_text is the SQL engine's CSV text, value for value. */
+/* fmt_value_text of a vector and the engine's sql_value_print of the same
+ * value give the same text: each picks the form by the value's type. */
 static void check_text(const fmt_vector *v, size_t i, const sql_value *sv)
 {
 	char buf[FMT_TEXT_MAX];
