@@ -47,7 +47,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store_csv.h"
+#include "fmt_csv.h"
 #include "sync_mask.h"
 
 #define FLUSH_BYTES (1u << 20)

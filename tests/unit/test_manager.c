@@ -20,6 +20,7 @@
 #include <xxhash.h>
 
 #include "base_path.h"
+#include "fmt_scan.h"
 #include "manager.h"
 #include "mgr_pipeline.h"
 #include "mgr_registry.h"

@@ -1,5 +1,5 @@
 /*
- * test_store_csv.c - the CSV record splitter (store_csv.h) and the record
+ * test_fmt_csv.c - the CSV record splitter (fmt_csv.h) and the record
  * counts store_file_scan() derives from it.
  */
 #include <errno.h>
@@ -15,7 +15,8 @@
 #include <cmocka.h>
 
 #include "store.h"
-#include "store_csv.h"
+#include "fmt_csv.h"
+#include "fmt_scan.h"
 
 /* The text of field I of the last record, unescaped. */
 static char *field_text(const store_csv *c, uint32_t i)
