@@ -488,6 +488,14 @@ int mgr_render_schema(const store_table *t, textbuf *out);
 int mgr_render_table(mgr_platform *p, const store_table *t, bool show_source, textbuf *out);
 int mgr_render_partition(mgr_platform *p, store_txn *txn, const store_table *t,
 			 const store_pnode *pn, textbuf *out);
+/* The column statistics of table T over the files of CONTAINER_ID (a leaf
+ * pnode, T->id for an unpartitioned table, 0 for the whole table): OUT gets
+ * T->ncolumns entries, as store_column_stats() in a fresh read snapshot of
+ * P's metastore.  The bounds a planner may use to skip partitions and
+ * files (a truncated string max, STORE_STAT_MAX_TRUNCATED, bounds prefixes
+ * only). */
+int mgr_column_stats(mgr_platform *p, const store_table *t, uint64_t container_id,
+		     store_colstat *out, uint64_t *nfiles);
 /* The newest MAX events of all platforms together, as one stream in commit
  * order (time, then the platforms' order, then seq); with WHO, only those
  * about what WHO may see (metafs(5)); NULL: all of them. */
