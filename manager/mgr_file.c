@@ -1008,14 +1008,11 @@ static int hidden_commit_rename(mgr_platform *p, const store_table *t, uint64_t 
 		rc = -errno;
 		goto out;
 	}
+	/* Refused bytes: nothing is recorded or moved, and as with any failed
+	 * rename(2) the hidden file stays as it was (a tool that retries the
+	 * rename, as mv(1) does after EINVAL, is refused again, not told the
+	 * file vanished); repair removes it once it is older than the grace. */
 	rc = commit_scan(p, fd, dst, t, &scan);
-	if (rc == -EINVAL) {
-		/* Refused: nothing is recorded, and the bytes meant for DST go. */
-		if (unlinkat(sfd, sbase, 0) == 0)
-			hidden_forget(p, from_container, from);
-		else
-			mgr_log(MGR_LOG_WARN, "cannot remove %s, refused: %s", src, strerror(errno));
-	}
 	if (rc)
 		goto out;
 	fmt_file_stats_to_record(&scan, &f);
