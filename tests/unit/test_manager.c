@@ -20,6 +20,7 @@
 #include <xxhash.h>
 
 #include "base_path.h"
+#include "fmt_parquet.h"
 #include "fmt_scan.h"
 #include "manager.h"
 #include "mgr_pipeline.h"
@@ -545,6 +546,112 @@ static void test_writer_commit_records_file_and_stats(void **state)
 	assert_non_null(strstr(out.data, "spec: dt=2024-05-01\n"));
 	assert_non_null(strstr(out.data, "rows: 3\n"));
 	assert_non_null(strstr(out.data, "file: part-0.csv bytes=8 rows=3 xxh128="));
+	textbuf_free(&out);
+	store_table_clear(&after);
+	store_table_clear(&t);
+}
+
+/* The commit check: bytes not of the table's format are refused with
+ * EINVAL, nothing is recorded, the staged bytes go; a Parquet file of a
+ * Parquet table records its footer's rows and column statistics. */
+static void test_writer_commit_refuses_bytes_not_of_the_tables_format(void **state)
+{
+	struct fixture *f = *state;
+	store_table t = {0};
+	make_table(f, "column a int\n", &t);
+	mgr_writer *w;
+	assert_int_equal(mgr_writer_open(f->wh, t.id, t.id, "x.parquet", 0, false, 0, 0, &w), 0);
+	assert_int_equal(write(mgr_writer_fd(w), "PAR1 not csv\n", 13), 13);
+	mgr_writer_touch(w);
+	assert_int_equal(mgr_writer_commit(w, STORE_ORIGIN_TOOL), -EINVAL);
+	/* and stays refused: the last close commits nothing either */
+	assert_int_equal(mgr_writer_commit(w, STORE_ORIGIN_TOOL), -EINVAL);
+	mgr_writer_close(w);
+	char path[PATH_MAX], cmd[PATH_MAX * 2];
+	assert_int_equal(base_path_format(path, sizeof path, "%s/sales/orders/x.parquet",
+					  f->wh->data_dir), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s/.metafs-staging')\"", f->wh->data_dir);
+	assert_int_equal(run(cmd), 0);
+	store_txn *txn;
+	store_file file;
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_file_get(txn, t.id, "x.parquet", &file), -ENOENT);
+	store_abort(txn);
+	/* The same bytes placed directly: repair skips them. */
+	write_file(path, "PAR1 not csv\n");
+	mgr_repair_stats st;
+	assert_int_equal(mgr_table_repair(f->wh, "sales", "orders", STORE_ORIGIN_TOOL, &st), 0);
+	assert_int_equal(st.files_refused, 1);
+	assert_int_equal(st.files_added, 0);
+	store_table_clear(&t);
+}
+
+static void test_writer_commit_records_parquet_statistics(void **state)
+{
+	struct fixture *f = *state;
+	store_table t = {0};
+	make_table(f, "format parquet\ncolumn a bigint\ncolumn s string\n", &t);
+	mgr_writer *w;
+	assert_int_equal(mgr_writer_open(f->wh, t.id, t.id, "p.parquet", 0, false, 0, 0, &w), 0);
+	fmt_parquet_writer *pw = NULL;
+	fmt_error err;
+	assert_int_equal(fmt_parquet_writer_open(mgr_writer_fd(w), "p.parquet", t.columns, 2, NULL,
+						 &pw, &err), 0);
+	fmt_vector v[2];
+	fmt_vector_init(&v[0], STORE_TYPE_BIGINT);
+	fmt_vector_init(&v[1], STORE_TYPE_STRING);
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(fmt_vector_push_i64(&v[0], 100 - i), 0);
+		if (i % 4 == 0)
+			assert_int_equal(fmt_vector_push_null(&v[1]), 0);
+		else
+			assert_int_equal(fmt_vector_push_str(&v[1], i % 2 ? "odd" : "even", i % 2 ? 3 : 4),
+					 0);
+	}
+	assert_int_equal(fmt_parquet_writer_append(pw, v, &err), 0);
+	assert_int_equal(fmt_parquet_writer_close(pw, NULL, NULL, &err), 0);
+	fmt_vector_free(&v[0]);
+	fmt_vector_free(&v[1]);
+	mgr_writer_touch(w);
+	assert_int_equal(mgr_writer_commit(w, STORE_ORIGIN_TOOL), 0);
+	mgr_writer_close(w);
+
+	store_txn *txn;
+	store_file file;
+	store_colstat *st = NULL;
+	uint32_t n = 0;
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_file_get(txn, t.id, "p.parquet", &file), 0);
+	assert_int_equal(file.rows, 10);
+	assert_int_equal(file.nstats, 2);
+	assert_int_equal(store_file_stats(txn, t.id, "p.parquet", &st, &n), 0);
+	store_abort(txn);
+	assert_int_equal(n, 2);
+	assert_int_equal(st[0].flags, STORE_STAT_MIN | STORE_STAT_MAX | STORE_STAT_NULLS);
+	assert_int_equal(st[0].min[0], 91);
+	assert_int_equal(st[0].max[0], 100);
+	assert_int_equal(st[1].nulls, 3);
+	assert_int_equal(st[1].min_len, 4);
+	assert_memory_equal(st[1].min, "even", 4);
+	assert_memory_equal(st[1].max, "odd", 3);
+	free(st);
+	/* The getter for planners: the same over the table's files. */
+	store_colstat cs[2];
+	uint64_t nfiles = 0;
+	assert_int_equal(mgr_column_stats(f->wh, &t, 0, cs, &nfiles), 0);
+	assert_int_equal(nfiles, 1);
+	assert_int_equal(cs[0].min[0], 91);
+	assert_int_equal(cs[1].nulls, 3);
+	/* .table shows them. */
+	textbuf out = TEXTBUF_INIT;
+	store_table after = {0};
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_table_get(txn, "sales", "orders", &after), 0);
+	store_abort(txn);
+	assert_int_equal(mgr_render_table(f->wh, &after, true, &out), 0);
+	assert_non_null(strstr(out.data, "stats: a min=91 max=100 nulls=0\n"));
+	assert_non_null(strstr(out.data, "stats: s min=\"even\" max=\"odd\" nulls=3\n"));
 	textbuf_free(&out);
 	store_table_clear(&after);
 	store_table_clear(&t);
@@ -1405,6 +1512,10 @@ int main(void)
 		cmocka_unit_test(test_scan_counts_csv_records_not_lines),
 		cmocka_unit_test(test_scan_counts_nonblank_jsonl_lines),
 		cmocka_unit_test_setup_teardown(test_writer_commit_records_file_and_stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_commit_refuses_bytes_not_of_the_tables_format,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_commit_records_parquet_statistics, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_writer_closed_without_commit_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hidden_file_is_kept_unrecorded_until_renamed_to_a_data_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_cleans_staging_left_by_a_crash, setup, teardown),
