@@ -711,6 +711,16 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 		rc = hidden_commit(w, path);
 		goto out;
 	}
+	struct stat st;
+	if (fstat(w->fd, &st) == 0 && st.st_size == 0 && t.format == STORE_FORMAT_PARQUET) {
+		/* No bytes yet, which no Parquet file is: this close is
+		 * refused, but the writer goes on, for a shell's redirection
+		 * (it closes its first descriptor of a new file before the
+		 * command writes the bytes the last close commits). */
+		mgr_log(MGR_LOG_DEBUG, "did not commit %s: empty, not a Parquet file", path);
+		rc = -EINVAL;
+		goto out;
+	}
 	rc = commit_scan(p, w->fd, path, &t, &scan);
 	if (rc) {
 		/* Refused bytes are never committed, and go at once. */

@@ -100,6 +100,15 @@ expect_fail_errno "cp of a truncated Parquet file fails with EINVAL" \
 	"Invalid argument" cp "$SRC/trunc.parquet" "$PQ/t.parquet"
 assert_match "/.metafs/log names the truncated file" 'refused to commit /warehouse/d/pq/p=1/t\.parquet' \
 	"$(timeout 10 cat "$M/.metafs/log")"
+# a shell's redirection into a new file closes it once empty, before cat
+# writes: that close commits nothing, the last one commits the bytes
+assert_ok "cat into a new Parquet file through a redirection succeeds" \
+	sh_c 'cat "$1" >"$2"' _ "$SRC/rg.parquet" "$PQ/redir.parquet"
+assert_eq "the redirected file is recorded with the footer's rows" \
+	"rows=120" "$(grep '^file: redir.parquet ' "$PQ/.partition" | grep -o 'rows=[0-9]*')"
+assert_ok "the redirected file goes" rm "$PQ/redir.parquet"
+expect_fail_errno "touch of a new Parquet file fails with EINVAL (empty is no Parquet file)" \
+	"Invalid argument" touch "$PQ/e.parquet"
 assert_eq "only the committed Parquet files are listed" "a.parquet
 b.parquet" "$(mf_ls "$PQ")"
 assert_eq ".partition still counts two files" "2" "$(mf_field "$PQ/.partition" files)"
