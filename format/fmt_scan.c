@@ -6,6 +6,7 @@
 #include "fmt_scan.h"
 #include "fmt.h"
 #include "fmt_csv.h"
+#include "fmt_parquet_int.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -216,6 +217,21 @@ static int parquet_scan(const void *data, size_t len, const char *name, const st
 		if (err)
 			snprintf(err->msg, sizeof err->msg, "%s", perr.msg);
 		return rc == -ENOTSUP ? -EINVAL : rc;
+	}
+	/* The codecs are in the footer: a file the reader cannot decode is
+	 * refused now, not by every job that reads the table later. */
+	for (size_t g = 0; g < fmt_parquet_nrowgroups(p); g++) {
+		const fmt_parquet_rowgroup *rg = fmt_parquet_rowgroup_at(p, g);
+		for (size_t c = 0; c < rg->nchunks; c++) {
+			fmt_pq_codec k = rg->chunks[c].codec;
+			if (k == FMT_PQ_UNCOMPRESSED || k == FMT_PQ_SNAPPY || k == FMT_PQ_GZIP ||
+			    k == FMT_PQ_ZSTD)
+				continue;
+			rc = refuse(err, name, "column '%s': %s compression, which metafs does not "
+					       "read", rg->chunks[c].path, pq_codec_name(k));
+			fmt_parquet_close(p);
+			return rc;
+		}
 	}
 	int64_t rows = fmt_parquet_nrows(p);
 	out->rows = rows > 0 ? (uint64_t)rows : 0;

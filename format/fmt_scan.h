@@ -17,7 +17,8 @@
  *   parquet  rows: the footer's num_rows, without reading a data page.
  *            Checked: the magic at both ends, the footer (fmt_parquet_open_*
  *            parses it strictly: a truncated file fails), and its columns
- *            against the table's data columns (fmt_parquet_check_schema).
+ *            against the table's data columns (fmt_parquet_check_schema),
+ *            and every column chunk's codec (one the reader decodes).
  *            Statistics: per data column, from the row groups' column
  *            chunk statistics: the null count when every chunk has one, the
  *            least min and the greatest max when every chunk with a value

@@ -432,7 +432,8 @@ static void mount_path(const mgr_platform *p, const char *path, char *out, size_
  * T, into S (fmt_file_scan).  Bytes that are not of T's format (a Parquet
  * file in a csv table, a truncated Parquet file, one whose columns are not
  * the table's ...) are refused with -EINVAL, logged with the file and the
- * reason; the caller records nothing and removes the bytes it staged. */
+ * reason; the caller records nothing (and a writer removes the bytes it
+ * staged). */
 static int commit_scan(mgr_platform *p, int fd, const char *path, const store_table *t,
 		       fmt_file_stats *s)
 {

@@ -358,6 +358,57 @@ static void test_store_file_scan_compat(void **state)
 	close(fd);
 }
 
+/* A footer naming a codec the reader does not decode (LZ4) is refused at
+ * once.  The codec is ColumnMetaData field 4, an i32 in Thrift's compact
+ * protocol: after field 3 its header is 0x15 and UNCOMPRESSED is 0x00;
+ * LZ4 (5) is zigzag 0x0a.  Each candidate pair of the footer is tried. */
+static void test_parquet_codec_refused(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/metafs-scan-lz-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	store_column cols[1] = {{"k", STORE_TYPE_BIGINT}};
+	fmt_parquet_write_options o = FMT_PARQUET_WRITE_OPTIONS_INIT;
+	o.codec = FMT_PQ_UNCOMPRESSED;
+	fmt_parquet_writer *w = NULL;
+	fmt_error err;
+	assert_int_equal(fmt_parquet_writer_open(fd, "w.parquet", cols, 1, &o, &w, &err), 0);
+	fmt_vector v;
+	fmt_vector_init(&v, STORE_TYPE_BIGINT);
+	assert_int_equal(fmt_vector_push_i64(&v, 1), 0);
+	assert_int_equal(fmt_parquet_writer_append(w, &v, &err), 0);
+	uint64_t bytes = 0;
+	assert_int_equal(fmt_parquet_writer_close(w, NULL, &bytes, &err), 0);
+	fmt_vector_free(&v);
+	uint8_t *b = malloc(bytes);
+	assert_non_null(b);
+	assert_int_equal(pread(fd, b, bytes, 0), (ssize_t)bytes);
+	close(fd);
+	store_table t = {.format = STORE_FORMAT_PARQUET, .has_schema = true, .ncolumns = 1,
+			 .columns = cols, .db = "db", .name = "t"};
+	fmt_file_stats s;
+	assert_int_equal(fmt_file_scan_mem(b, bytes, "w.parquet", &t, &s, &err), 0);
+	fmt_file_stats_clear(&s);
+	uint32_t flen = (uint32_t)b[bytes - 8] | (uint32_t)b[bytes - 7] << 8 |
+			(uint32_t)b[bytes - 6] << 16 | (uint32_t)b[bytes - 5] << 24;
+	int refused = 0;
+	for (size_t i = bytes - 8 - flen; i + 1 < bytes - 8; i++) {
+		if (b[i] != 0x15 || b[i + 1] != 0x00)
+			continue;
+		b[i + 1] = 0x0a;
+		int rc = fmt_file_scan_mem(b, bytes, "w.parquet", &t, &s, &err);
+		if (rc == 0)
+			fmt_file_stats_clear(&s);
+		else if (strstr(err.msg, "w.parquet: column 'k': LZ4 compression, which metafs does not read"))
+			refused++;
+		b[i + 1] = 0x00;
+	}
+	assert_int_equal(refused, 1);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_parquet_stats),
 		cmocka_unit_test(test_parquet_refused),
 		cmocka_unit_test(test_parquet_writer_truncated),
+		cmocka_unit_test(test_parquet_codec_refused),
 		cmocka_unit_test(test_store_file_scan_compat),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
