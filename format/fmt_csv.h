@@ -1,7 +1,7 @@
 /*
  * fmt_csv.h - the CSV record splitter: the one definition of what a CSV
  * record and its fields are, for every layer that reads CSV data files
- * (store_file_scan counts records, the SQL engine's reader converts fields,
+ * (fmt_file_scan counts records, the SQL engine's reader converts fields,
  * the exchange transform masks them).
  *
  * Rules (RFC 4180, as metafs(5) describes the csv format):
