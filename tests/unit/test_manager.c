@@ -674,6 +674,85 @@ static void test_writer_commit_records_parquet_statistics(void **state)
 	store_table_clear(&t);
 }
 
+static store_colstat le_stat(uint32_t c, store_type t, uint64_t lo_min, uint64_t hi_min,
+			     uint64_t lo_max, uint64_t hi_max)
+{
+	store_colstat s = {.column = c, .type = t,
+			   .flags = STORE_STAT_MIN | STORE_STAT_MAX | STORE_STAT_NULLS};
+	size_t w = store_stat_value_width(t);
+	s.min_len = s.max_len = (uint8_t)w;
+	for (size_t i = 0; i < 8 && i < w; i++) {
+		s.min[i] = (uint8_t)(lo_min >> (8 * i));
+		s.max[i] = (uint8_t)(lo_max >> (8 * i));
+	}
+	for (size_t i = 8; i < w; i++) {
+		s.min[i] = (uint8_t)(hi_min >> (8 * (i - 8)));
+		s.max[i] = (uint8_t)(hi_max >> (8 * (i - 8)));
+	}
+	return s;
+}
+
+/* The stats: lines of .partition, value by value (metafs(5)). */
+static void test_partition_renders_column_statistics(void **state)
+{
+	struct fixture *f = *state;
+	store_table t = {0};
+	make_table(f, "format parquet\ncolumn d decimal(10,2)\ncolumn ts timestamp\n"
+		      "column x double\ncolumn s string\ncolumn b boolean\ncolumn dt date\n"
+		      "column n bigint\npartition p int\n", &t);
+	store_pnode pn;
+	assert_int_equal(mgr_pnode_create(f->wh, &t, 0, "p=1", 0, 0, STORE_ORIGIN_TOOL, &pn), 0);
+	double lo = -0.25, hi = 1e300;
+	uint64_t lob, hib;
+	memcpy(&lob, &lo, 8);
+	memcpy(&hib, &hi, 8);
+	store_colstat st[7] = {
+		/* -1.05 .. 123.40 */
+		le_stat(0, t.columns[0].type, (uint64_t)-105, UINT64_MAX, 12340, 0),
+		/* 1969-12-31T23:59:59.999999Z .. 1970-01-01T00:00:00.000001Z */
+		le_stat(1, STORE_TYPE_TIMESTAMP, (uint64_t)-1, 0, 1, 0),
+		le_stat(2, STORE_TYPE_DOUBLE, lob, 0, hib, 0),
+		{.column = 3, .type = STORE_TYPE_STRING,
+		 .flags = STORE_STAT_MIN | STORE_STAT_MAX | STORE_STAT_MAX_TRUNCATED | STORE_STAT_NULLS,
+		 .min_len = 5, .max_len = 3, .nulls = 2},
+		le_stat(4, STORE_TYPE_BOOLEAN, 0, 0, 1, 0),
+		/* 1969-12-31 .. 2024-02-29 */
+		le_stat(5, STORE_TYPE_DATE, (uint64_t)-1, 0, 19782, 0),
+		{.column = 6, .type = STORE_TYPE_BIGINT, .flags = STORE_STAT_NULLS, .nulls = 9},
+	};
+	memcpy(st[3].min, "a\"b\\\n", 5);
+	memcpy(st[3].max, "zz\x01", 3);
+	store_txn *txn;
+	assert_int_equal(store_write_begin(f->wh->store, &txn), 0);
+	store_file file = {.pnode_id = pn.id, .rows = 9, .bytes = 100, .stats = st, .nstats = 7};
+	snprintf(file.name, sizeof file.name, "a.parquet");
+	assert_int_equal(store_file_put(txn, &file, STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(store_commit(txn), 0);
+
+	textbuf out = TEXTBUF_INIT;
+	store_table after = {0};
+	store_pnode now;
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_table_get(txn, "sales", "orders", &after), 0);
+	assert_int_equal(store_pnode_get(txn, t.id, 0, "1", &now), 0);
+	assert_int_equal(mgr_render_partition(f->wh, txn, &after, &now, &out), 0);
+	store_abort(txn);
+	const char *want =
+		"stats: d min=-1.05 max=123.40 nulls=0\n"
+		"stats: ts min=1969-12-31T23:59:59.999999Z max=1970-01-01T00:00:00.000001Z nulls=0\n"
+		"stats: x min=-0.25 max=1.0000000000000001e+300 nulls=0\n"
+		"stats: s min=\"a\\\"b\\\\\\x0a\" max_prefix=\"zz\\x01\" nulls=2\n"
+		"stats: b min=false max=true nulls=0\n"
+		"stats: dt min=1969-12-31 max=2024-02-29 nulls=0\n"
+		"stats: n nulls=9\n";
+	const char *at = strstr(out.data, "stats: ");
+	assert_non_null(at);
+	assert_string_equal(at, want);
+	textbuf_free(&out);
+	store_table_clear(&after);
+	store_table_clear(&t);
+}
+
 static void test_writer_closed_without_commit_leaves_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -1532,6 +1611,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_writer_commit_refuses_bytes_not_of_the_tables_format,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_commit_records_parquet_statistics, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_partition_renders_column_statistics, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_writer_closed_without_commit_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hidden_file_is_kept_unrecorded_until_renamed_to_a_data_name, setup, teardown),
