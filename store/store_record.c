@@ -64,6 +64,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_STATIC_LINKING_ONLY   /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 #include "store_int.h"
@@ -787,20 +788,16 @@ uint64_t store_record_etag(store_kind kind, const void *buf, size_t len)
 		size_t at = file_mtime_offset(buf, len);
 		if (at == 0)
 			return XXH3_64bits(buf, len);
-		/* The bytes with the mtime as 0. */
-		XXH3_state_t *st = XXH3_createState();
-		uint64_t h;
-		if (st == NULL || XXH3_64bits_reset(st) == XXH_ERROR) {
-			XXH3_freeState(st);
-			return XXH3_64bits(buf, len);
-		}
+		/* The bytes with the mtime as 0 (streamed: the same hash as
+		 * over one copy of them). */
 		static const uint8_t zero[8];
-		XXH3_64bits_update(st, buf, at);
-		XXH3_64bits_update(st, zero, sizeof zero);
-		XXH3_64bits_update(st, (const uint8_t *)buf + at + 8, len - at - 8);
-		h = XXH3_64bits_digest(st);
-		XXH3_freeState(st);
-		return h;
+		XXH3_state_t st;
+		XXH3_INITSTATE(&st);
+		XXH3_64bits_reset(&st);
+		XXH3_64bits_update(&st, buf, at);
+		XXH3_64bits_update(&st, zero, sizeof zero);
+		XXH3_64bits_update(&st, (const uint8_t *)buf + at + 8, len - at - 8);
+		return XXH3_64bits_digest(&st);
 	}
 	if (kind != STORE_KIND_FILE || len < 1 + 8 || len > sizeof v1 ||
 	    ((const uint8_t *)buf)[0] != STORE_FILE_RECORD_VERSION_MTIME)
