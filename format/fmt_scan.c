@@ -35,6 +35,20 @@ __attribute__((format(printf, 3, 4))) static int refuse(fmt_error *err, const ch
 	return -EINVAL;
 }
 
+/* Whether the LEN bytes at D are a Parquet file, whole or cut: "PAR1" at
+ * the start, and "PAR1" at the end or a control character right after the
+ * magic (the first page header's Thrift field byte, 0x15 or 0x18, which no
+ * text has).  Text that merely starts with "PAR1" ("PAR123,x") is not. */
+static bool looks_parquet(const char *d, size_t len)
+{
+	if (len < 5 || memcmp(d, parquet_magic, 4) != 0)
+		return false;
+	if (len >= 8 && memcmp(d + len - 4, parquet_magic, 4) == 0)
+		return true;
+	unsigned char c = (unsigned char)d[4];
+	return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
+
 /* csv: the records the splitter splits, a malformed one counting as one. */
 static uint64_t csv_records(const char *d, size_t n)
 {
@@ -260,7 +274,7 @@ int fmt_file_scan_mem(const void *data, size_t len, const char *name, const stor
 	memset(out, 0, sizeof *out);
 	if (err)
 		err->msg[0] = '\0';
-	bool magic = len >= 4 && memcmp(d, parquet_magic, 4) == 0;
+	bool magic = looks_parquet(d, len);
 	switch (t->format) {
 	case STORE_FORMAT_CSV:
 		if (magic)

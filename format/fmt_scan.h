@@ -8,10 +8,12 @@
  * Per format:
  *   csv      rows: the records store_csv_next() splits (fmt_csv.h), a
  *            malformed one counting as one, the first one not counted when
- *            the table has a header.  Checked: the file does not start with
- *            Parquet's magic "PAR1".  The records themselves are not parsed
- *            here (a malformed row is the engine's to report).
- *   jsonl    rows: the non-blank lines.  Checked: not "PAR1", and the first
+ *            the table has a header.  Checked: the file is not a Parquet
+ *            file, whole or cut: it does not start with "PAR1" and then
+ *            either end with "PAR1" or go on with a control character (a
+ *            page header's first byte).  The records themselves are not
+ *            parsed here (a malformed row is the engine's to report).
+ *   jsonl    rows: the non-blank lines.  Checked: not Parquet, and the first
  *            byte that is not blank (space, tab, CR, LF) is '{' (an empty
  *            or blank file is fine: no rows).
  *   parquet  rows: the footer's num_rows, without reading a data page.

@@ -110,6 +110,15 @@ static void test_csv(void **state)
 	assert_int_equal(fmt_file_scan(fd, "x.csv", &t, &s, &err), 0);
 	assert_int_equal(s.rows, 3);
 	close(fd);
+	/* Text that only starts with the magic is text. */
+	fd = tmp_file("PAR123,x\nPAR1\n", 14);
+	assert_int_equal(fmt_file_scan(fd, "x.csv", &t, &s, &err), 0);
+	assert_int_equal(s.rows, 2);
+	close(fd);
+	/* A cut Parquet file: the magic, then a page header's first byte. */
+	fd = tmp_file("PAR1\x15\x00\x15", 7);
+	assert_int_equal(fmt_file_scan(fd, "x.csv", &t, &s, &err), -EINVAL);
+	close(fd);
 	/* Not parsed beyond the splitter: a malformed row counts, and is the
 	 * engine's to report. */
 	fd = tmp_file("a,\"b\"c\n", 7);
