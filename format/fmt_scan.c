@@ -136,7 +136,8 @@ static void stat_value(const fmt_vector *v, store_type t, uint8_t *out, uint8_t 
 }
 
 /* Whether the old signed min/max fields order column C's values as metafs
- * does: numbers of signed physical types only. */
+ * does: numbers of signed physical types only.  (INT96 has no defined
+ * order at all: its bounds are never used, see parquet_column_stats.) */
 static bool deprecated_order_ok(const fmt_parquet_column *c)
 {
 	if (c->physical == FMT_PQ_BYTE_ARRAY || c->physical == FMT_PQ_FIXED_LEN_BYTE_ARRAY ||
@@ -157,6 +158,9 @@ static bool chunk_bound(const fmt_parquet_column *c, store_type t, const uint8_t
 
 	fmt_vector_init(&v, c->type);
 	ok = fmt_parquet_stat_decode(c, b, blen, &v) == 0 && v.n == 1 && !fmt_vector_is_null(&v, 0);
+	/* A NaN bound (which writers should not write) bounds nothing. */
+	if (ok && store_type_base(c->type) == STORE_TYPE_DOUBLE && v.v.f64[0] != v.v.f64[0])
+		ok = false;
 	if (ok)
 		stat_value(&v, t, out, len, trunc);
 	fmt_vector_free(&v);
@@ -182,7 +186,7 @@ static void parquet_column_stats(const fmt_parquet *p, size_t col, store_type t,
 			continue;   /* all NULL: no bound to miss */
 		uint8_t mn[STORE_STAT_VALUE_MAX], mx[STORE_STAT_VALUE_MAX], mnl = 0, mxl = 0;
 		bool mnt = false, mxt = false;
-		if (!bounds_known || !st->has_min || !st->has_max ||
+		if (!bounds_known || !st->has_min || !st->has_max || c->physical == FMT_PQ_INT96 ||
 		    (st->min_max_deprecated && !deprecated_order_ok(c)) ||
 		    !chunk_bound(c, t, st->min, st->min_len, mn, &mnl, &mnt) ||
 		    !chunk_bound(c, t, st->max, st->max_len, mx, &mxl, &mxt)) {
