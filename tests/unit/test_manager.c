@@ -578,7 +578,8 @@ static void test_writer_commit_refuses_bytes_not_of_the_tables_format(void **sta
 	make_table(f, "column a int\n", &t);
 	mgr_writer *w;
 	assert_int_equal(mgr_writer_open(f->wh, t.id, t.id, "x.parquet", 0, false, 0, 0, &w), 0);
-	assert_int_equal(write(mgr_writer_fd(w), "PAR1 not csv\n", 13), 13);
+	/* Parquet's magic, a page header's first bytes, the magic again */
+	assert_int_equal(write(mgr_writer_fd(w), "PAR1\x15\x00\x15\x00PAR1", 12), 12);
 	mgr_writer_touch(w);
 	assert_int_equal(mgr_writer_commit(w, STORE_ORIGIN_TOOL), -EINVAL);
 	/* and stays refused: the last close commits nothing either */
@@ -596,7 +597,7 @@ static void test_writer_commit_refuses_bytes_not_of_the_tables_format(void **sta
 	assert_int_equal(store_file_get(txn, t.id, "x.parquet", &file), -ENOENT);
 	store_abort(txn);
 	/* The same bytes placed directly: repair skips them. */
-	write_file(path, "PAR1 not csv\n");
+	write_file(path, "PAR1\x15\x01 cut short");
 	mgr_repair_stats st;
 	assert_int_equal(mgr_table_repair(f->wh, "sales", "orders", STORE_ORIGIN_TOOL, &st), 0);
 	assert_int_equal(st.files_refused, 1);
