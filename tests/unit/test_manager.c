@@ -940,6 +940,56 @@ static void test_repair_registers_and_forgets_files(void **state)
 /* A file renamed into place whose intent is pending: repair leaves it to
  * its commit (a daemon's in progress), an overwrite too; resolving the
  * intents finishes the commit, and a second repair changes nothing. */
+/* A Parquet file whose commit a crash cut short after its rename: the
+ * start's resolution of its intent records it with its statistics. */
+static void test_intent_resolution_records_parquet_statistics(void **state)
+{
+	struct fixture *f = *state;
+	store_table t = {0};
+	make_table(f, "format parquet\ncolumn a bigint\n", &t);
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof path, "%s/sales/orders/r.parquet", f->wh->data_dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	fmt_parquet_writer *pw = NULL;
+	fmt_error err;
+	assert_int_equal(fmt_parquet_writer_open(fd, "r.parquet", t.columns, 1, NULL, &pw, &err), 0);
+	fmt_vector v;
+	fmt_vector_init(&v, STORE_TYPE_BIGINT);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(fmt_vector_push_i64(&v, i * 10), 0);
+	assert_int_equal(fmt_parquet_writer_append(pw, &v, &err), 0);
+	assert_int_equal(fmt_parquet_writer_close(pw, NULL, NULL, &err), 0);
+	fmt_vector_free(&v);
+	store_intent in = {.table_id = t.id, .container_id = t.id};
+	assert_int_equal(scan_fd(fd, t.format, t.header, &in.rows, &in.bytes, in.checksum), 0);
+	close(fd);
+	assert_int_equal(in.rows, 5);
+	snprintf(in.name, sizeof in.name, "r.parquet");
+	store_txn *txn;
+	assert_int_equal(store_write_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_id_reserve(txn, &in.file_id), 0);
+	assert_int_equal(store_intent_put(txn, &in), 0);
+	assert_int_equal(store_commit(txn), 0);
+
+	mgr_intent_stats is;
+	assert_int_equal(mgr_intents_resolve(f->wh, &is), 0);
+	assert_int_equal(is.finished, 1);
+	store_colstat *st = NULL;
+	uint32_t n = 0;
+	store_file rec;
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_file_get(txn, t.id, "r.parquet", &rec), 0);
+	assert_int_equal(store_file_stats(txn, t.id, "r.parquet", &st, &n), 0);
+	store_abort(txn);
+	assert_int_equal(rec.rows, 5);
+	assert_int_equal(n, 1);
+	assert_int_equal(st[0].min[0], 0);
+	assert_int_equal(st[0].max[0], 40);
+	free(st);
+	store_table_clear(&t);
+}
+
 static void test_repair_leaves_files_of_pending_intents(void **state)
 {
 	struct fixture *f = *state;
@@ -1620,6 +1670,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_cleans_staging_left_by_a_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_home_is_private_and_a_readable_one_is_refused_then_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repair_registers_and_forgets_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_intent_resolution_records_parquet_statistics,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repair_leaves_files_of_pending_intents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_home_lock_is_refused_while_a_daemon_holds_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_drop_refuses_partitions, setup, teardown),
