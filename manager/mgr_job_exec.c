@@ -599,10 +599,12 @@ static int run_ddl(struct run_ctx *rc, const sql_stmt *s)
 			return fail_errno(rc, s, err, "cannot repair the table");
 		else
 			run_log(rc, "repaired %s.%s.%s: %llu partitions added, %llu files added, %llu files "
-				    "removed, %llu files updated%s", p->name, names[0], names[1],
+				    "removed, %llu files updated%s%s", p->name, names[0], names[1],
 				(unsigned long long)st.partitions_added, (unsigned long long)st.files_added,
 				(unsigned long long)st.files_removed, (unsigned long long)st.files_updated,
-				st.files_skipped ? "; uncommitted job output skipped (see the log)" : "");
+				st.files_skipped ? "; uncommitted job output skipped (see the log)" : "",
+				st.files_refused ? "; files not of the table's format skipped (see the log)"
+						 : "");
 		return err;
 	}
 	case SQL_STMT_SHOW_PARTITIONS:

@@ -42,6 +42,7 @@
  * same name, listed or not.
  */
 #include "fmt.h"
+#include "fmt_scan.h"
 #include "sql_int.h"
 
 #include "base_array.h"

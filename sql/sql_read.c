@@ -29,7 +29,7 @@
  * line on which the record starts, counting the header.
  */
 #include "sql_int.h"
-#include "store_csv.h"
+#include "fmt_csv.h"
 
 #include <ctype.h>
 #include <errno.h>

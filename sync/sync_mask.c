@@ -57,9 +57,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fmt_csv.h"
 #include "fmt_parquet.h"
 #include "fmt_text.h"
-#include "store_csv.h"
 #include "sync_mask.h"
 
 #define FLUSH_BYTES (1u << 20)

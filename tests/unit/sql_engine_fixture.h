@@ -18,6 +18,7 @@
 
 #include "base_fs.h"
 #include "base_path.h"
+#include "fmt_scan.h"
 #include "sql_int.h"
 #include "testdir.h"
 
