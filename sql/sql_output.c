@@ -5,9 +5,13 @@
  *
  * Staging.  Rows are written to DATASTORE/.metafs-staging/<run_tag>/, in the
  * same Hive layout as the table (k=v/k2=v2/), one file per target partition:
- * part-<run_tag>-00000.csv (or .jsonl).  Each partition buffers up to 64 KiB
- * and appends it to its file, so any number of partitions costs no open file
- * descriptors between flushes.
+ * part-<run_tag>-00000.csv (or .jsonl, .parquet).  Each partition buffers up
+ * to 64 KiB and appends it to its file, so any number of partitions costs no
+ * open file descriptors between flushes.  A Parquet table's partition
+ * gathers rows column by column and hands every 4096 to its own writer
+ * (format/fmt_parquet.h), which keeps the staged file open and cuts row
+ * groups at the table's parquet.block.size; the commit writes each file's
+ * footer, and records the rows the writer counted.
  *
  * The commit protocol.  Readers (the engine, the mount, .refresh) see only
  * the files the metastore lists; a file in a partition directory that the
@@ -42,6 +46,7 @@
  * same name, listed or not.
  */
 #include "fmt.h"
+#include "fmt_parquet.h"
 #include "sql_int.h"
 
 #include "base_array.h"
@@ -54,10 +59,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define OUT_FLUSH_BYTES (64 * 1024)
+#define OUT_PARQUET_BATCH 4096
 #define OUT_DEFAULT_PARTITION "__HIVE_DEFAULT_PARTITION__"
 
 typedef struct out_part {
@@ -67,6 +74,13 @@ typedef struct out_part {
 	textbuf buf;              /* rows not yet appended to it */
 	uint64_t rows;
 	bool has_file;            /* the staged file exists */
+	/* Parquet: rows gathered column by column (ncolumns vectors), appended
+	 * to the partition's writer every OUT_PARQUET_BATCH rows; the writer
+	 * keeps its staged file open until the commit finishes it. */
+	fmt_vector *cols;
+	fmt_parquet_writer *pw;
+	int pw_fd;
+	uint64_t pq_rows;         /* the finished file's rows (its footer's) */
 } out_part;
 
 struct sql_output {
@@ -84,6 +98,7 @@ struct sql_output {
 	uint32_t index_cap;
 	uint64_t rows;
 	textbuf tmp;
+	fmt_parquet_write_options pq;   /* Parquet: from the table's properties */
 };
 
 static uint64_t out_hash(const char *s)
@@ -95,6 +110,23 @@ static uint64_t out_hash(const char *s)
 		h *= UINT64_C(1099511628211);
 	}
 	return h;
+}
+
+/* Let go of P's Parquet writer and vectors (the staged bytes stay). */
+static void out_parquet_drop(sql_output *o, out_part *p)
+{
+	if (p->pw) {
+		fmt_parquet_writer_abort(p->pw);
+		p->pw = NULL;
+	}
+	if (p->pw_fd >= 0) {
+		close(p->pw_fd);
+		p->pw_fd = -1;
+	}
+	for (uint32_t i = 0; p->cols && i < o->t.ncolumns; i++)
+		fmt_vector_free(&p->cols[i]);
+	free(p->cols);
+	p->cols = NULL;
 }
 
 static void out_free(sql_output *o)
@@ -109,6 +141,7 @@ static void out_free(sql_output *o)
 		free(p->rel);
 		free(p->stage_path);
 		textbuf_free(&p->buf);
+		out_parquet_drop(o, p);
 	}
 	free(o->parts);
 	free(o->index);
@@ -248,6 +281,159 @@ static int out_flush(sql_output *o, out_part *p)
 	return rc;
 }
 
+/* The value of table property KEY (exact), copied into VAL; false if unset. */
+static bool out_property(const sql_output *o, const char *key, char *val, size_t cap)
+{
+	size_t klen = strlen(key);
+
+	for (const char *l = o->t.properties; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+		if (n > klen && !memcmp(l, key, klen) && l[klen] == '=') {
+			size_t vn = n - klen - 1;
+			if (vn >= cap)
+				vn = cap - 1;
+			memcpy(val, l + klen + 1, vn);
+			val[vn] = '\0';
+			return true;
+		}
+		l = nl ? nl + 1 : l + n;
+	}
+	return false;
+}
+
+/* The writer's options from the table's properties: parquet.compression
+ * (or compression) snappy | zstd | gzip | uncompressed (also none),
+ * parquet.block.size the bytes of a row group. */
+static int out_parquet_options(sql_output *o, sql_error *err)
+{
+	static const struct {
+		const char *name;
+		fmt_pq_codec codec;
+	} codecs[] = {{"snappy", FMT_PQ_SNAPPY}, {"zstd", FMT_PQ_ZSTD}, {"gzip", FMT_PQ_GZIP},
+		      {"uncompressed", FMT_PQ_UNCOMPRESSED}, {"none", FMT_PQ_UNCOMPRESSED}};
+	fmt_parquet_write_options def = FMT_PARQUET_WRITE_OPTIONS_INIT;
+	char val[128];
+
+	o->pq = def;
+	const char *key = "parquet.compression";
+	if (out_property(o, key, val, sizeof val) ||
+	    out_property(o, key = "compression", val, sizeof val)) {
+		size_t i = 0;
+		while (i < sizeof codecs / sizeof codecs[0] && strcasecmp(val, codecs[i].name))
+			i++;
+		if (i == sizeof codecs / sizeof codecs[0]) {
+			sql_error_set(err, 0, 0,
+				      "table %s.%s.%s: property %s is '%s', not one of snappy, zstd, gzip, uncompressed",
+				      o->pf->name, o->t.db, o->t.name, key, val);
+			return -EINVAL;
+		}
+		o->pq.codec = codecs[i].codec;
+	}
+	if (out_property(o, "parquet.block.size", val, sizeof val)) {
+		char *end;
+		errno = 0;
+		unsigned long long b = strtoull(val, &end, 10);
+		if (errno || end == val || *end || b == 0 || val[0] == '-') {
+			sql_error_set(err, 0, 0,
+				      "table %s.%s.%s: property parquet.block.size is '%s', not a number of bytes",
+				      o->pf->name, o->t.db, o->t.name, val);
+			return -EINVAL;
+		}
+		o->pq.row_group_bytes = b;
+	}
+	return 0;
+}
+
+/* V (a value of table column C) onto the end of vector OUT. */
+static int out_parquet_push(const store_column *c, const sql_value *v, fmt_vector *out)
+{
+	sql_type t = sql_type_from_store(c->type);
+	sql_value cv;
+
+	if (v->null || v->type == SQL_TYPE_NULL)
+		return fmt_vector_push_null(out);
+	if (v->type != t) {
+		if (sql_type_is_decimal(t) && sql_type_is_decimal(v->type)) {
+			cv = (sql_value){.type = t};
+			if (!sql_decimal_rescale(v->u.dec, sql_type_scale(v->type), t, &cv.u.dec))
+				return -ERANGE;
+		} else if (sql_value_cast(NULL, v, t, &cv)) {
+			return -EINVAL;
+		}
+		if (cv.null)
+			return fmt_vector_push_null(out);
+		v = &cv;
+	}
+	switch (t) {
+	case SQL_TYPE_STRING:
+		return fmt_vector_push_str(out, v->u.s.ptr, v->u.s.len);
+	case SQL_TYPE_BOOLEAN:
+		return fmt_vector_push_bool(out, v->u.b);
+	case SQL_TYPE_DOUBLE:
+		return fmt_vector_push_f64(out, v->u.d);
+	case SQL_TYPE_BIGINT:
+	case SQL_TYPE_DATE:
+	case SQL_TYPE_TIMESTAMP:
+		return fmt_vector_push_i64(out, v->u.i);
+	default:
+		if (sql_type_is_decimal(t))
+			return fmt_vector_push_dec(out, v->u.dec);
+		return -EINVAL;
+	}
+}
+
+/* Hand P's gathered rows to its writer, which is opened on the staged
+ * file the first time. */
+static int out_parquet_flush(sql_output *o, out_part *p, sql_error *err)
+{
+	fmt_error ferr = {{0}};
+	int rc;
+
+	if (!p->cols || p->cols[0].n == 0)
+		return 0;
+	if (!p->pw) {
+		int fd = store_data_open_path(o->pf->data_dir, p->stage_path,
+					      O_WRONLY | O_CREAT | O_TRUNC, BASE_MODE_FILE);
+		if (fd < 0)
+			return fd;
+		rc = fmt_parquet_writer_open(fd, p->stage_path, o->t.columns, o->t.ncolumns, &o->pq,
+					     &p->pw, &ferr);
+		if (rc) {
+			close(fd);
+			if (err)
+				sql_error_set(err, 0, 0, "cannot write %s", ferr.msg);
+			return rc;
+		}
+		p->pw_fd = fd;
+		p->has_file = true;
+	}
+	rc = fmt_parquet_writer_append(p->pw, p->cols, &ferr);
+	if (rc && err)
+		sql_error_set(err, 0, 0, "cannot write %s", ferr.msg);
+	for (uint32_t i = 0; i < o->t.ncolumns; i++)
+		fmt_vector_clear(&p->cols[i]);
+	return rc;
+}
+
+/* Write P's last rows and its file's footer. */
+static int out_parquet_finish(sql_output *o, out_part *p, sql_error *err)
+{
+	fmt_error ferr = {{0}};
+	int rc = out_parquet_flush(o, p, err);
+
+	if (rc || !p->pw)
+		return rc;
+	rc = fmt_parquet_writer_close(p->pw, &p->pq_rows, NULL, &ferr);
+	p->pw = NULL;
+	if (rc)
+		sql_error_set(err, 0, 0, "cannot write %s", ferr.msg);
+	if (close(p->pw_fd) && !rc)
+		rc = -errno;
+	p->pw_fd = -1;
+	return rc;
+}
+
 static int out_index_add(sql_output *o, uint32_t part)
 {
 	if ((uint64_t)(o->nparts + 1) * 2 > o->index_cap) {
@@ -302,6 +488,7 @@ static int out_part_get(sql_output *o, char **values, out_part **out)
 		return rc;
 	out_part *p = &o->parts[o->nparts];
 	memset(p, 0, sizeof *p);
+	p->pw_fd = -1;
 	p->rel = strdup(rel);
 	p->values = calloc(o->t.npartkeys ? o->t.npartkeys : 1, sizeof *p->values);
 	rc = -ENOMEM;
@@ -320,6 +507,15 @@ static int out_part_get(sql_output *o, char **values, out_part **out)
 	}
 	if ((rc = base_fs_mkdirs(dir, BASE_MODE_DIR)))
 		goto fail;
+	if (o->t.format == STORE_FORMAT_PARQUET) {
+		p->cols = calloc(o->t.ncolumns ? o->t.ncolumns : 1, sizeof *p->cols);
+		if (!p->cols) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		for (uint32_t i = 0; i < o->t.ncolumns; i++)
+			fmt_vector_init(&p->cols[i], o->t.columns[i].type);
+	}
 	if (asprintf(&p->stage_path, "%s/part-%s-00000.%s", dir, o->run_tag, o->ext) < 0) {
 		p->stage_path = NULL;
 		rc = -ENOMEM;
@@ -331,6 +527,7 @@ static int out_part_get(sql_output *o, char **values, out_part **out)
 	*out = p;
 	return 0;
 fail:
+	free(p->cols);
 	for (uint32_t k = 0; p->values && k < o->t.npartkeys; k++)
 		free(p->values[k]);
 	free(p->values);
@@ -369,12 +566,8 @@ int sql_output_open(const sql_catalog *cat, unsigned platform, const char *db, c
 		rc = -EINVAL;
 		goto out;
 	}
-	if (o->t.format == STORE_FORMAT_PARQUET) {
-		sql_error_set(err, 0, 0, "table %s.%s.%s: the engine does not write parquet files yet",
-			      o->pf->name, db, table);
-		rc = -ENOTSUP;
+	if (o->t.format == STORE_FORMAT_PARQUET && (rc = out_parquet_options(o, err)))
 		goto out;
-	}
 	if ((rc = store_data_path(txn, o->pf->data_dir, &o->t, o->t.id, NULL, o->table_dir,
 				  sizeof o->table_dir)))
 		goto out;
@@ -470,7 +663,12 @@ int sql_output_row(sql_output *o, const sql_value *values, uint32_t n)
 		}
 		textbuf_append(&p->buf, "\n", 1);
 	}
-	if (o->t.format == STORE_FORMAT_JSONL) {
+	if (o->t.format == STORE_FORMAT_PARQUET) {
+		for (uint32_t i = 0; i < o->t.ncolumns && !rc; i++)
+			rc = out_parquet_push(&o->t.columns[i], &values[i], &p->cols[i]);
+		if (rc)
+			goto out;   /* fails the query: the output is aborted */
+	} else if (o->t.format == STORE_FORMAT_JSONL) {
 		if ((rc = out_json_row(o, &p->buf, values)))
 			goto out;
 	} else {
@@ -483,7 +681,9 @@ int sql_output_row(sql_output *o, const sql_value *values, uint32_t n)
 	}
 	p->rows++;
 	o->rows++;
-	if (p->buf.len >= OUT_FLUSH_BYTES)
+	if (p->cols && p->cols[0].n >= OUT_PARQUET_BATCH)
+		rc = out_parquet_flush(o, p, NULL);
+	else if (p->buf.len >= OUT_FLUSH_BYTES)
 		rc = out_flush(o, p);
 out:
 	for (uint32_t k = 0; k < nk; k++)
@@ -563,7 +763,8 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 
 	/* 1. Everything staged is written (store_data_place syncs each file). */
 	for (uint32_t i = 0; i < o->nparts && !rc; i++)
-		rc = out_flush(o, &o->parts[i]);
+		rc = o->parts[i].cols ? out_parquet_finish(o, &o->parts[i], err)
+				      : out_flush(o, &o->parts[i]);
 	if (rc)
 		goto out;
 	/* 2. Into the partition directories, under names no record uses yet. */
@@ -610,6 +811,10 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 		close(fd);
 		if (rc)
 			goto out;
+		/* A Parquet file's rows are its footer's, which the writer counted
+		 * (store_file_scan counts lines). */
+		if (o->t.format == STORE_FORMAT_PARQUET)
+			f->rec.rows = p->pq_rows;
 	}
 	/* 3. One transaction switches readers over. */
 	step = "commit";
