@@ -495,6 +495,7 @@ static int exec_scan_add_work(exec_scan *s, const char *path, uint64_t bytes, ui
 
 	if (rc)
 		return rc;
+	memset(&s->work[s->nwork], 0, sizeof s->work[s->nwork]);
 	if (!(s->work[s->nwork].path = strdup(path)))
 		return -ENOMEM;
 	s->work[s->nwork].bytes = bytes;

@@ -8,7 +8,8 @@
  * part-<run_tag>-00000.csv (or .jsonl, .parquet).  Each partition buffers up
  * to 64 KiB and appends it to its file, so any number of partitions costs no
  * open file descriptors between flushes.  A Parquet table's partition
- * gathers rows column by column and hands every 4096 to its own writer
+ * gathers rows column by column and hands them to its own writer, 4096 at
+ * a time (fewer for a small parquet.block.size)
  * (format/fmt_parquet.h), which keeps the staged file open and cuts row
  * groups at the table's parquet.block.size; the commit writes each file's
  * footer, and records the rows the writer counted.
@@ -99,6 +100,9 @@ struct sql_output {
 	uint64_t rows;
 	textbuf tmp;
 	fmt_parquet_write_options pq;   /* Parquet: from the table's properties */
+	/* Rows handed to a writer at once: the writer cuts a row group only
+	 * between appends, so a small parquet.block.size gets small ones. */
+	size_t pq_batch;
 };
 
 static uint64_t out_hash(const char *s)
@@ -342,6 +346,11 @@ static int out_parquet_options(sql_output *o, sql_error *err)
 		}
 		o->pq.row_group_bytes = b;
 	}
+	o->pq_batch = (size_t)(o->pq.row_group_bytes / 256);
+	if (o->pq_batch < 16)
+		o->pq_batch = 16;
+	if (o->pq_batch > OUT_PARQUET_BATCH)
+		o->pq_batch = OUT_PARQUET_BATCH;
 	return 0;
 }
 
@@ -681,7 +690,7 @@ int sql_output_row(sql_output *o, const sql_value *values, uint32_t n)
 	}
 	p->rows++;
 	o->rows++;
-	if (p->cols && p->cols[0].n >= OUT_PARQUET_BATCH)
+	if (p->cols && p->cols[0].n >= o->pq_batch)
 		rc = out_parquet_flush(o, p, NULL);
 	else if (p->buf.len >= OUT_FLUSH_BYTES)
 		rc = out_flush(o, p);
