@@ -418,6 +418,78 @@ static void test_jsonl_writes_decimals_as_exact_numbers(void **state)
 	assert_string_equal(slurp(path), "{\"id\":1,\"p\":1.50}\n{\"id\":2,\"p\":9007199254740.99}\n");
 }
 
+/* ---- Parquet ------------------------------------------------------------------------ */
+
+static void test_parquet_write_commits_footer_rows_and_overwrite_replaces_a_partition(void **state)
+{
+	fx *f = *state;
+	sql_output *o = NULL;
+	sql_output_stats st = {0};
+	sql_error err = {0};
+	char names[512], path[PATH_MAX + 64], magic[4];
+	uint64_t rows;
+	fx_rows got = {0};
+	sql_exec_ctx ctx = {.catalog = &f->cat};
+	sql_sink sink = {.ctx = &got, .row = fx_rows_add};
+
+	make_daily(f, STORE_FORMAT_PARQUET, false);
+	assert_int_equal(sql_output_open(&f->cat, 0, "sales", "daily", false, NULL, "run1", &o, &err), 0);
+	put(o, I(1), S("plain"), S("2024-05-01"));
+	put(o, I(2), S("line\nbreak,\"q\""), S("2024-05-02"));
+	put(o, I(3), (sql_value){.type = SQL_TYPE_STRING, .null = true}, S("2024-05-01"));
+	put(o, I(4), S(""), S("2024-05-01"));
+	assert_int_equal(sql_output_commit(o, STORE_ORIGIN_JOB, &st, &err), 0);
+	assert_int_equal(st.rows, 4);
+	assert_int_equal(st.files, 2);
+	listed(f, "daily", "2024-05-01", names, sizeof names, &rows);
+	assert_string_equal(names, "part-run1-00000.parquet");
+	/* The footer's rows, where counting lines would find none or more. */
+	assert_int_equal(rows, 3);
+	listed(f, "daily", "2024-05-02", names, sizeof names, &rows);
+	assert_int_equal(rows, 1);
+	snprintf(path, sizeof path, "%s/sales/daily/dt=2024-05-01/part-run1-00000.parquet", f->data);
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fread(magic, 1, 4, fp), 4);
+	fclose(fp);
+	assert_memory_equal(magic, "PAR1", 4);
+
+	/* OVERWRITE replaces only the partition that receives rows. */
+	assert_int_equal(sql_output_open(&f->cat, 0, "sales", "daily", true, NULL, "run2", &o, &err), 0);
+	put(o, I(9), S("new"), S("2024-05-01"));
+	assert_int_equal(sql_output_commit(o, STORE_ORIGIN_JOB, &st, &err), 0);
+	assert_int_equal(st.files_replaced, 1);
+	listed(f, "daily", "2024-05-01", names, sizeof names, &rows);
+	assert_string_equal(names, "part-run2-00000.parquet");
+	assert_int_equal(rows, 1);
+	assert_false(exists(path));
+	assert_int_equal(sql_engine_embedded.run_query(&ctx, fx_scan(f, "sales", "daily"), NULL, &sink, &err), 0);
+	fx_rows_sort(&got);
+	assert_int_equal(got.n, 2);
+	assert_string_equal(got.rows[0], "2|line\nbreak,\"q\"|2024-05-02");
+	assert_string_equal(got.rows[1], "9|new|2024-05-01");
+	fx_rows_free(&got);
+}
+
+static void test_parquet_abort_leaves_nothing_behind(void **state)
+{
+	fx *f = *state;
+	sql_output *o = NULL;
+	sql_error err = {0};
+	char path[PATH_MAX + 64], names[512];
+	uint64_t rows;
+
+	make_daily(f, STORE_FORMAT_PARQUET, false);
+	assert_int_equal(sql_output_open(&f->cat, 0, "sales", "daily", false, NULL, "ab", &o, &err), 0);
+	for (int i = 0; i < 10000; i++)
+		put(o, I(i), S("x"), S("2024-05-01"));
+	sql_output_abort(o);
+	snprintf(path, sizeof path, "%s/.metafs-staging/ab", f->data);
+	assert_false(exists(path));
+	listed(f, "daily", "2024-05-01", names, sizeof names, &rows);
+	assert_string_equal(names, "(no partition)");
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -436,6 +508,8 @@ int main(void)
 		TEST(test_open_with_a_partition_value_too_long_fails_and_frees_it),
 		TEST(test_decimals_are_written_with_their_scale),
 		TEST(test_jsonl_writes_decimals_as_exact_numbers),
+		TEST(test_parquet_write_commits_footer_rows_and_overwrite_replaces_a_partition),
+		TEST(test_parquet_abort_leaves_nothing_behind),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
