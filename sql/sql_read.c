@@ -919,7 +919,8 @@ static bool sql_parquet_cmp_none(const sql_pq_range *rg, sql_type cast, sql_op o
 
 /* Whether filter E is TRUE for no row of row group G, by its statistics:
  * comparisons of a column with a literal, IN lists of literals, IS [NOT]
- * NULL, BETWEEN, and AND / OR of them.  False when it cannot tell. */
+ * NULL, BETWEEN, a boolean column or NOT one, and AND / OR of them.  False
+ * when it cannot tell. */
 static bool sql_parquet_none(sql_reader *r, uint32_t g, const sql_expr *e)
 {
 	sql_pq_range rg;
@@ -931,6 +932,17 @@ static bool sql_parquet_none(sql_reader *r, uint32_t g, const sql_expr *e)
 	switch (e->kind) {
 	case SQL_EXPR_LITERAL:
 		return e->value.null || (e->value.type == SQL_TYPE_BOOLEAN && !e->value.u.b);
+	case SQL_EXPR_COLUMN:
+	case SQL_EXPR_UNARY: {
+		/* A boolean column, or NOT one: col = true, col = false. */
+		bool neg = e->kind == SQL_EXPR_UNARY;
+		const sql_expr *c = neg ? e->args[0] : e;
+		sql_value lit = {.type = SQL_TYPE_BOOLEAN, .u.b = !neg};
+		if ((neg && e->op != SQL_OP_NOT) || c->type != SQL_TYPE_BOOLEAN ||
+		    !sql_parquet_column_ref(r, c, &col, &cast) || cast != SQL_TYPE_NULL)
+			return false;
+		return sql_parquet_stats(r, g, col, &rg) && sql_parquet_cmp_none(&rg, cast, SQL_OP_EQ, &lit);
+	}
 	case SQL_EXPR_BINARY:
 		if (e->op == SQL_OP_AND)
 			return sql_parquet_none(r, g, e->args[0]) || sql_parquet_none(r, g, e->args[1]);

@@ -1829,6 +1829,15 @@ static void pq_numbers(struct efx *e, const char *props, int n)
 	assert_int_equal(sql_output_commit(o, STORE_ORIGIN_JOB, NULL, &e->err), 0);
 }
 
+/* The one SCAN of P. */
+static sql_plan *pq_scan_node(sql_plan *p)
+{
+	sql_plan *s = find_node(p, SQL_PLAN_SCAN);
+
+	assert_non_null(s);
+	return s;
+}
+
 static void test_parquet_every_type_with_nulls_reads_back(void **state)
 {
 	struct efx *e = *state;
@@ -1880,15 +1889,29 @@ static void test_parquet_every_type_with_nulls_reads_back(void **state)
 			    "y|-0.05 x|12.34");
 	assert_string_equal(rows_of(e, "SELECT count(*), count(ts), sum(amt) FROM sales.pall"),
 			    "3|2|12.29");
-}
 
-/* The one SCAN of P. */
-static sql_plan *pq_scan_node(sql_plan *p)
-{
-	sql_plan *s = find_node(p, SQL_PLAN_SCAN);
-
-	assert_non_null(s);
-	return s;
+	/* Filters of every type skip the file (one row group) that cannot match. */
+	static const struct {
+		const char *where, *rows;
+		uint64_t read;
+	} f[] = {{"amt > 1.5", "1", 1}, {"amt > 100", "", 0}, {"b > 1.5", "", 0},
+		 {"b IN (1, 2.5)", "1", 1}, {"day >= DATE '2024-01-01'", "1", 1},
+		 {"ts < TIMESTAMP '1970-01-01 00:00:00'", "-7", 1}, {"big = 1", "", 0},
+		 {"big = -1", "-7", 1}, {"s = 'a,b'", "1", 1}, {"ok", "1", 1}, {"NOT ok", "-7", 1},
+		 {"b IS NULL", "NULL", 1}, {"d <= -0.25", "-7", 1}};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		char q[160];
+		sql_plan *p;
+		snprintf(q, sizeof q, "SELECT b FROM sales.pall WHERE %s", f[i].where);
+		assert_int_equal(plan_query(e, q, &p), 0);
+		assert_int_equal(run(e, p), 0);
+		assert_string_equal(e->rows.n ? e->rows.rows[0] : "", f[i].rows);
+		if (pq_scan_node(p)->phys.rowgroups_read != f[i].read)
+			fail_msg("%s: %" PRIu64 " row groups read, not %" PRIu64, q,
+				 pq_scan_node(p)->phys.rowgroups_read, f[i].read);
+		assert_int_equal(pq_scan_node(p)->phys.rowgroups_read +
+				 pq_scan_node(p)->phys.rowgroups_skipped, 2);
+	}
 }
 
 static void test_parquet_row_groups_are_skipped_by_their_statistics(void **state)
