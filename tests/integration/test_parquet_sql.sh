@@ -125,9 +125,14 @@ const { DuckDBInstance } = require("@duckdb/node-api");
   for (const row of r.getRows()) console.log(row.map(v => v === null ? "" : String(v)).join(","));
 })().catch(e => { console.error(e.message); process.exit(1); });
 EOF
-	got=$(timeout 120 node "$MF_TMP/duck.js" "SELECT region, count(*), sum(id) FROM
-		read_parquet('$W/db/t/*/*.parquet', hive_partitioning=true) GROUP BY region ORDER BY region" 2>&1)
-	run_job mine "SELECT region, count(*), sum(id) FROM db.t GROUP BY region ORDER BY region;"
+	got=$(timeout 120 node "$MF_TMP/duck.js" "SELECT region, count(*), count(name), sum(id),
+		sum(amount)::VARCHAR, count(score), min(day)::VARCHAR, (max(ts) AT TIME ZONE 'UTC')::VARCHAR, count(ok),
+		sum(CASE WHEN ok THEN 1 ELSE 0 END)
+		FROM read_parquet('$W/db/t/*/*.parquet', hive_partitioning=true)
+		GROUP BY region ORDER BY region" 2>&1)
+	run_job mine "SELECT region, count(*), count(name), sum(id), sum(amount), count(score), min(day),
+		max(ts), count(ok), sum(CASE WHEN ok THEN 1 ELSE 0 END)
+		FROM db.t GROUP BY region ORDER BY region;"
 	assert_eq "DuckDB reads the Parquet table's files through the mount" "$(result mine)" "$got"
 	# A file DuckDB wrote, copied into a partition, read by a job.
 	timeout 120 node "$MF_TMP/duck.js" "COPY (SELECT (90000 + i)::BIGINT AS id, 'd' || i AS name,
