@@ -8,11 +8,15 @@
  * part-<run_tag>-00000.csv (or .jsonl, .parquet).  Each partition buffers up
  * to 64 KiB and appends it to its file, so any number of partitions costs no
  * open file descriptors between flushes.  A Parquet table's partition
- * gathers rows column by column and hands them to its own writer, 4096 at
- * a time (fewer for a small parquet.block.size)
- * (format/fmt_parquet.h), which keeps the staged file open and cuts row
- * groups at the table's parquet.block.size; the commit writes each file's
- * footer, and records the rows the writer counted.
+ * gathers rows column by column and hands them to its own writer
+ * (format/fmt_parquet.h), 4096 at a time (fewer for a small
+ * parquet.block.size), which keeps its staged file open and cuts row groups
+ * at the table's parquet.block.size.  At most OUT_PARQUET_MAX_OPEN writers
+ * are open (each holds a file descriptor and its row group's values): past
+ * that the one used least recently writes its footer, and its partition's
+ * next rows go to its next file, part-<run_tag>-00001.parquet and so on.
+ * The commit writes the open files' footers, and records for each file the
+ * rows its writer counted.
  *
  * The commit protocol.  Readers (the engine, the mount, .refresh) see only
  * the files the metastore lists; a file in a partition directory that the
@@ -66,6 +70,9 @@
 
 #define OUT_FLUSH_BYTES (64 * 1024)
 #define OUT_PARQUET_BATCH 4096
+/* Parquet writers open at once: past it, the one used least recently
+ * finishes its file, and its partition's next rows start another. */
+#define OUT_PARQUET_MAX_OPEN 32
 #define OUT_DEFAULT_PARTITION "__HIVE_DEFAULT_PARTITION__"
 
 typedef struct out_part {
@@ -81,7 +88,9 @@ typedef struct out_part {
 	fmt_vector *cols;
 	fmt_parquet_writer *pw;
 	int pw_fd;
-	uint64_t pq_rows;         /* the finished file's rows (its footer's) */
+	uint32_t nfiles;          /* staged files part-<tag>-00000 .. nfiles - 1 */
+	uint64_t *file_rows;      /* the finished ones' rows (their footers') */
+	uint64_t last_use;        /* when rows last went to the writer */
 } out_part;
 
 struct sql_output {
@@ -103,6 +112,8 @@ struct sql_output {
 	/* Rows handed to a writer at once: the writer cuts a row group only
 	 * between appends, so a small parquet.block.size gets small ones. */
 	size_t pq_batch;
+	uint32_t pq_open;         /* writers open */
+	uint64_t pq_tick;
 };
 
 static uint64_t out_hash(const char *s)
@@ -131,6 +142,8 @@ static void out_parquet_drop(sql_output *o, out_part *p)
 		fmt_vector_free(&p->cols[i]);
 	free(p->cols);
 	p->cols = NULL;
+	free(p->file_rows);
+	p->file_rows = NULL;
 }
 
 static void out_free(sql_output *o)
@@ -392,31 +405,64 @@ static int out_parquet_push(const store_column *c, const sql_value *v, fmt_vecto
 	}
 }
 
-/* Hand P's gathered rows to its writer, which is opened on the staged
- * file the first time. */
+/* The staged path of P's file K: its first file's name with K for 00000. */
+static int out_stage_file(const sql_output *o, const out_part *p, uint32_t k, char *out, size_t cap)
+{
+	const char *slash = strrchr(p->stage_path, '/');
+	int dn = (int)(slash - p->stage_path);
+
+	if (snprintf(out, cap, "%.*s/part-%s-%05u.%s", dn, p->stage_path, o->run_tag, k, o->ext) >=
+	    (int)cap)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int out_parquet_finish(sql_output *o, out_part *p, sql_error *err);
+
+/* Hand P's gathered rows to its writer, which is opened on a new staged
+ * file when P has none (finishing the least recently used one when
+ * OUT_PARQUET_MAX_OPEN are open). */
 static int out_parquet_flush(sql_output *o, out_part *p, sql_error *err)
 {
 	fmt_error ferr = {{0}};
+	char path[PATH_MAX];
 	int rc;
 
 	if (!p->cols || p->cols[0].n == 0)
 		return 0;
 	if (!p->pw) {
-		int fd = store_data_open_path(o->pf->data_dir, p->stage_path,
-					      O_WRONLY | O_CREAT | O_TRUNC, BASE_MODE_FILE);
+		if (o->pq_open >= OUT_PARQUET_MAX_OPEN) {
+			out_part *lru = NULL;
+			for (uint32_t i = 0; i < o->nparts; i++)
+				if (o->parts[i].pw && (!lru || o->parts[i].last_use < lru->last_use))
+					lru = &o->parts[i];
+			if (lru && (rc = out_parquet_finish(o, lru, err)))
+				return rc;
+		}
+		uint64_t *fr = realloc(p->file_rows, ((size_t)p->nfiles + 1) * sizeof *fr);
+		if (!fr)
+			return -ENOMEM;
+		p->file_rows = fr;
+		if ((rc = out_stage_file(o, p, p->nfiles, path, sizeof path)))
+			return rc;
+		int fd = store_data_open_path(o->pf->data_dir, path, O_WRONLY | O_CREAT | O_TRUNC,
+					      BASE_MODE_FILE);
 		if (fd < 0)
 			return fd;
-		rc = fmt_parquet_writer_open(fd, p->stage_path, o->t.columns, o->t.ncolumns, &o->pq,
-					     &p->pw, &ferr);
+		rc = fmt_parquet_writer_open(fd, path, o->t.columns, o->t.ncolumns, &o->pq, &p->pw,
+					     &ferr);
 		if (rc) {
 			close(fd);
 			if (err)
 				sql_error_set(err, 0, 0, "cannot write %s", ferr.msg);
 			return rc;
 		}
+		p->file_rows[p->nfiles++] = 0;
 		p->pw_fd = fd;
 		p->has_file = true;
+		o->pq_open++;
 	}
+	p->last_use = ++o->pq_tick;
 	rc = fmt_parquet_writer_append(p->pw, p->cols, &ferr);
 	if (rc && err)
 		sql_error_set(err, 0, 0, "cannot write %s", ferr.msg);
@@ -425,7 +471,7 @@ static int out_parquet_flush(sql_output *o, out_part *p, sql_error *err)
 	return rc;
 }
 
-/* Write P's last rows and its file's footer. */
+/* Write P's last rows and its open file's footer. */
 static int out_parquet_finish(sql_output *o, out_part *p, sql_error *err)
 {
 	fmt_error ferr = {{0}};
@@ -433,9 +479,10 @@ static int out_parquet_finish(sql_output *o, out_part *p, sql_error *err)
 
 	if (rc || !p->pw)
 		return rc;
-	rc = fmt_parquet_writer_close(p->pw, &p->pq_rows, NULL, &ferr);
+	rc = fmt_parquet_writer_close(p->pw, &p->file_rows[p->nfiles - 1], NULL, &ferr);
 	p->pw = NULL;
-	if (rc)
+	o->pq_open--;
+	if (rc && err)
 		sql_error_set(err, 0, 0, "cannot write %s", ferr.msg);
 	if (close(p->pw_fd) && !rc)
 		rc = -errno;
@@ -778,7 +825,10 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 		goto out;
 	/* 2. Into the partition directories, under names no record uses yet. */
 	step = "place";
-	placed = calloc(o->nparts ? o->nparts : 1, sizeof *placed);
+	size_t nfiles = 0;
+	for (uint32_t i = 0; i < o->nparts; i++)
+		nfiles += o->parts[i].cols ? o->parts[i].nfiles : 1;
+	placed = calloc(nfiles ? nfiles : 1, sizeof *placed);
 	if (!placed) {
 		rc = -ENOMEM;
 		goto out;
@@ -795,35 +845,44 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 		}
 		if ((rc = base_fs_mkdirs(dir, BASE_MODE_DIR)))
 			goto out;
-		out_file *f = &placed[nplaced];
-		f->part = i;
-		snprintf(f->rec.name, sizeof f->rec.name, "part-%s-00000.%s", o->run_tag, o->ext);
-		if (snprintf(f->path, sizeof f->path, "%s/%s", dir, f->rec.name) >= (int)sizeof f->path) {
-			rc = -ENAMETOOLONG;
-			goto out;
+		/* A csv or jsonl partition has one file, a Parquet one nfiles. */
+		uint32_t nk = p->cols ? p->nfiles : 1;
+		for (uint32_t k = 0; k < nk; k++) {
+			out_file *f = &placed[nplaced];
+			char stage[PATH_MAX];
+			f->part = i;
+			snprintf(f->rec.name, sizeof f->rec.name, "part-%s-%05u.%s", o->run_tag, k, o->ext);
+			if (snprintf(f->path, sizeof f->path, "%s/%s", dir, f->rec.name) >=
+			    (int)sizeof f->path) {
+				rc = -ENAMETOOLONG;
+				goto out;
+			}
+			if ((rc = out_stage_file(o, p, k, stage, sizeof stage)))
+				goto out;
+			/* Into the directory as opened without following symlinks
+			 * (a link planted in the data store never receives the
+			 * output), durably: new directories need their parents
+			 * synced too, up to the table's directory.
+			 * store_data_place syncs the file first. */
+			if ((rc = store_data_place(o->pf->data_dir, stage, -1, f->path, o->table_dir)))
+				goto out;
+			nplaced++;
+			int fd = store_data_open_path(o->pf->data_dir, f->path, O_RDONLY, 0);
+			if (fd < 0) {
+				rc = fd;
+				goto out;
+			}
+			rc = store_file_scan(fd, o->t.format, o->t.header, &f->rec.rows, &f->rec.bytes,
+					     f->rec.checksum);
+			close(fd);
+			if (rc)
+				goto out;
+			/* A Parquet file's rows are its footer's, which the
+			 * writer counted (store_file_scan counts lines). */
+			if (p->cols)
+				f->rec.rows = p->file_rows[k];
 		}
-		/* Into the directory as opened without following symlinks (a link
-		 * planted in the data store never receives the output), durably:
-		 * new directories need their parents synced too, up to the
-		 * table's directory.  store_data_place syncs the file first. */
-		if ((rc = store_data_place(o->pf->data_dir, p->stage_path, -1, f->path, o->table_dir)))
-			goto out;
-		nplaced++;
 		p->has_file = false;
-		int fd = store_data_open_path(o->pf->data_dir, f->path, O_RDONLY, 0);
-		if (fd < 0) {
-			rc = fd;
-			goto out;
-		}
-		rc = store_file_scan(fd, o->t.format, o->t.header, &f->rec.rows, &f->rec.bytes,
-				     f->rec.checksum);
-		close(fd);
-		if (rc)
-			goto out;
-		/* A Parquet file's rows are its footer's, which the writer counted
-		 * (store_file_scan counts lines). */
-		if (o->t.format == STORE_FORMAT_PARQUET)
-			f->rec.rows = p->pq_rows;
 	}
 	/* 3. One transaction switches readers over. */
 	step = "commit";
@@ -842,17 +901,25 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 		if ((rc = out_pnodes(o, txn, p->values, &leaf, &st.partitions_created)))
 			goto out;
 		st.partitions_written++;
-		out_file *mine = NULL;
-		for (uint32_t k = 0; k < nplaced; k++)
-			if (placed[k].part == i)
-				mine = &placed[k];
+		/* This partition's new files: placed[first_mine .. end_mine). */
+		uint32_t first_mine = nplaced, end_mine = nplaced;
+		for (uint32_t k = 0; k < nplaced; k++) {
+			if (placed[k].part != i)
+				continue;
+			if (first_mine == nplaced)
+				first_mine = k;
+			end_mine = k + 1;
+		}
 		if (o->overwrite) {
 			store_iter *it = NULL;
 			store_file f;
 			if ((rc = store_iter_files(txn, leaf, NULL, &it)))
 				goto out;
 			while ((rc = store_iter_next(it, &f)) == 0) {
-				if (mine && !strcmp(f.name, mine->rec.name))
+				bool new_file = false;
+				for (uint32_t k = first_mine; k < end_mine && !new_file; k++)
+					new_file = !strcmp(f.name, placed[k].rec.name);
+				if (new_file)
 					continue;
 				if ((rc = BASE_ARRAY_RESERVE(old, old_cap, (size_t)nold + 1)))
 					break;
@@ -878,7 +945,8 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 				st.files_replaced++;
 			}
 		}
-		if (mine) {
+		for (uint32_t k = first_mine; k < end_mine; k++) {
+			const out_file *mine = &placed[k];
 			store_file f = {0};
 			store_file existing;
 			/* A rerun with the same tag rewrites the record it left. */
