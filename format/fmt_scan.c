@@ -395,19 +395,3 @@ void fmt_file_stats_to_record(const fmt_file_stats *s, store_file *f)
 	f->stats = s->stats;
 	f->nstats = s->stats ? s->nstats : 0;
 }
-
-int store_file_scan(int fd, store_format format, bool header, uint64_t *rows, uint64_t *bytes,
-		    uint8_t checksum[16])
-{
-	store_table t = {.format = format, .header = header, .db = "?", .name = "?"};
-	fmt_file_stats s;
-	int rc = fmt_file_scan(fd, NULL, &t, &s, NULL);
-
-	if (rc)
-		return rc;
-	*rows = s.rows;
-	*bytes = s.bytes;
-	memcpy(checksum, s.checksum, 16);
-	fmt_file_stats_clear(&s);
-	return 0;
-}

@@ -68,10 +68,4 @@ int fmt_file_checksum(int fd, uint64_t *bytes, uint8_t checksum[16]);
  * statistics (borrowed from S: keep S until the record is put). */
 void fmt_file_stats_to_record(const fmt_file_stats *s, store_file *f);
 
-/* The former store_file_scan, for callers that have only a format and a
- * header: fmt_file_scan of a table with no columns, without statistics
- * (rows, bytes, checksum).  New code calls fmt_file_scan. */
-int store_file_scan(int fd, store_format format, bool header, uint64_t *rows, uint64_t *bytes,
-		    uint8_t checksum[16]);
-
 #endif

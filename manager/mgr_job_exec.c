@@ -1528,9 +1528,15 @@ static void record_resources(struct run_ctx *rc, const sql_plan *p, int depth)
 				       (double)p->phys.peak_memory / 1048576.0,
 				       (double)p->phys.spill_bytes / 1048576.0,
 				       (unsigned long long)p->phys.spill_files, p->phys.spill_passes);
-		textbuf_printf(&rc->resources, " rows_in=%llu rows_out=%llu cpu=%.3f ms\n",
+		textbuf_printf(&rc->resources, " rows_in=%llu rows_out=%llu cpu=%.3f ms",
 			       (unsigned long long)p->phys.rows_in, (unsigned long long)p->phys.rows_out,
 			       (double)p->phys.cpu_ns / 1e6);
+		/* A Parquet scan: row groups decoded, and skipped by their statistics. */
+		if (p->phys.rowgroups_read || p->phys.rowgroups_skipped)
+			textbuf_printf(&rc->resources, " row_groups_read=%llu row_groups_skipped=%llu",
+				       (unsigned long long)p->phys.rowgroups_read,
+				       (unsigned long long)p->phys.rowgroups_skipped);
+		textbuf_puts(&rc->resources, "\n");
 	}
 	record_resources(rc, p->child[0], depth + 1);
 	record_resources(rc, p->child[1], depth + 1);

@@ -5,6 +5,7 @@
  */
 #include "base_date.h"
 #include "fmt.h"
+#include "fmt_text.h"
 #include "manager.h"
 #include "mgr_access.h"
 #include "mgr_int.h"
@@ -53,11 +54,13 @@ static int64_t stat_i64(const uint8_t *b)
 }
 
 /* One statistics value of type T as .partition shows it (metafs(5)):
- * numbers as SQL prints them, dates YYYY-MM-DD, timestamps
+ * numbers and dates as SQL prints them (fmt_text.h), timestamps
  * YYYY-MM-DDTHH:MM:SS.ffffffZ, strings in double quotes with \", \\ and
  * \xHH for a control character or a byte of a non-text value. */
 static void render_stat_value(textbuf *out, store_type t, const uint8_t *b, size_t len)
 {
+	char text[64];
+
 	switch (store_type_base(t)) {
 	case STORE_TYPE_BOOLEAN:
 		textbuf_puts(out, b[0] ? "true" : "false");
@@ -69,54 +72,32 @@ static void render_stat_value(textbuf *out, store_type t, const uint8_t *b, size
 		uint64_t bits = (uint64_t)stat_i64(b);
 		double d;
 		memcpy(&d, &bits, sizeof d);
-		textbuf_printf(out, "%.17g", d);
+		fmt_double_text(d, text);
+		textbuf_puts(out, text);
 		return;
 	}
-	case STORE_TYPE_DATE: {
-		int64_t y;
-		unsigned m, d;
-		base_date_from_days(stat_i64(b), &y, &m, &d);
-		textbuf_printf(out, "%04lld-%02u-%02u", (long long)y, m, d);
+	case STORE_TYPE_DATE:
+		fmt_date_text(stat_i64(b), text);
+		textbuf_puts(out, text);
 		return;
-	}
 	case STORE_TYPE_TIMESTAMP: {
 		int64_t us = stat_i64(b), days = us / 86400000000LL, rest = us % 86400000000LL;
 		if (rest < 0) {
 			rest += 86400000000LL;
 			days--;
 		}
-		int64_t y;
-		unsigned m, d;
-		base_date_from_days(days, &y, &m, &d);
+		fmt_date_text(days, text);
 		int64_t secs = rest / 1000000;
-		textbuf_printf(out, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", (long long)y, m, d,
-			       (long long)(secs / 3600), (long long)(secs / 60 % 60),
-			       (long long)(secs % 60), (long long)(rest % 1000000));
+		textbuf_printf(out, "%sT%02lld:%02lld:%02lld.%06lldZ", text, (long long)(secs / 3600),
+			       (long long)(secs / 60 % 60), (long long)(secs % 60),
+			       (long long)(rest % 1000000));
 		return;
 	}
 	case STORE_TYPE_DECIMAL: {
-		__extension__ typedef __int128 i128;
 		__extension__ typedef unsigned __int128 u128;
 		u128 u = (u128)(uint64_t)stat_i64(b + 8) << 64 | (uint64_t)stat_i64(b);
-		i128 v = (i128)u;
-		bool neg = v < 0;
-		u = neg ? (u128)0 - u : u;
-		char digits[48];
-		int n = 0;
-		do {
-			digits[n++] = (char)('0' + (int)(u % 10));
-			u /= 10;
-		} while (u);
-		unsigned scale = store_type_scale(t);
-		while ((unsigned)n <= scale)
-			digits[n++] = '0';
-		if (neg)
-			textbuf_puts(out, "-");
-		for (int i = n - 1; i >= 0; i--) {
-			textbuf_printf(out, "%c", digits[i]);
-			if (i == (int)scale && scale > 0)
-				textbuf_puts(out, ".");
-		}
+		fmt_decimal_text((fmt_int128)u, store_type_scale(t), text);
+		textbuf_puts(out, text);
 		return;
 	}
 	default:

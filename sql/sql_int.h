@@ -158,6 +158,22 @@ int sql_reader_next(sql_reader *r, const sql_value **row, sql_error *err);
 /* Bytes of the file consumed so far. */
 uint64_t sql_reader_offset(const sql_reader *r);
 void sql_reader_close(sql_reader *r);   /* NULL allowed */
+/* Parquet files (scan->format STORE_FORMAT_PARQUET) are read row group by
+ * row group: only the columns the scan produces are decoded, and a row
+ * group whose column chunk statistics (min, max, null count) prove that the
+ * scan's data_filter holds for none of its rows is skipped.  The file's
+ * schema must be the table's data columns (fmt_parquet_check_schema); a
+ * mismatch fails the open, naming the table, the file and the column. */
+/* The number of row groups of the Parquet file at PATH (opened as
+ * sql_reader_open() does), for splitting a file among a scan's threads. */
+int sql_reader_parquet_rowgroups(const sql_exec_ctx *ctx, const char *path, uint32_t *n,
+				 sql_error *err);
+/* Read only the COUNT row groups from FIRST of a Parquet reader's file
+ * (before the first sql_reader_next(); clipped to the file's).  The bytes
+ * sql_reader_offset() reaches are then that range's share of the file. */
+void sql_reader_set_rowgroups(sql_reader *r, uint32_t first, uint32_t count);
+/* Row groups of a Parquet reader decoded and skipped so far (0 for others). */
+void sql_reader_rowgroup_counts(const sql_reader *r, uint64_t *read, uint64_t *skipped);
 /* A partition directory's raw value as a value of TYPE: Hive's
  * __HIVE_DEFAULT_PARTITION__ is NULL; a value that does not parse is NULL.
  * Strings point into RAW. */

@@ -10,7 +10,7 @@
  *
  * The transform reads the whole source file (mapped) and writes the
  * transformed one.  CSV records are split by store_csv_next() (the reader's
- * and store_file_scan's rules): fields separated by ',', records by LF or CRLF, a field
+ * and fmt_file_scan's rules): fields separated by ',', records by LF or CRLF, a field
  * starting with '"' is quoted and may hold commas, newlines and "" (one
  * quote), blank lines are not records.  An unmasked kept field is copied byte
  * for byte (its quoting included); a masked field is written unquoted when it

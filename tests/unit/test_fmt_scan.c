@@ -349,24 +349,6 @@ static void test_parquet_writer_truncated(void **state)
 	fmt_file_stats_clear(&s);
 }
 
-/* The former entry point still counts (no statistics). */
-static void test_store_file_scan_compat(void **state)
-{
-	(void)state;
-	int fd = fixture_fd("duckdb_row_groups.parquet");
-	uint64_t rows = 0, bytes = 0;
-	uint8_t sum[16];
-	assert_int_equal(store_file_scan(fd, STORE_FORMAT_PARQUET, false, &rows, &bytes, sum), 0);
-	assert_int_equal(rows, 120);
-	assert_int_equal(store_file_scan(fd, STORE_FORMAT_CSV, false, &rows, &bytes, sum), -EINVAL);
-	uint64_t b2 = 0;
-	uint8_t sum2[16];
-	assert_int_equal(fmt_file_checksum(fd, &b2, sum2), 0);
-	assert_int_equal(b2, bytes);
-	assert_memory_equal(sum, sum2, 16);
-	close(fd);
-}
-
 /* A footer naming a codec the reader does not decode (LZ4) is refused at
  * once.  The codec is ColumnMetaData field 4, an i32 in Thrift's compact
  * protocol: after field 3 its header is 0x15 and UNCOMPRESSED is 0x00;
@@ -428,7 +410,6 @@ int main(void)
 		cmocka_unit_test(test_parquet_refused),
 		cmocka_unit_test(test_parquet_writer_truncated),
 		cmocka_unit_test(test_parquet_codec_refused),
-		cmocka_unit_test(test_store_file_scan_compat),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -741,7 +741,7 @@ static void test_partition_renders_column_statistics(void **state)
 	const char *want =
 		"stats: d min=-1.05 max=123.40 nulls=0\n"
 		"stats: ts min=1969-12-31T23:59:59.999999Z max=1970-01-01T00:00:00.000001Z nulls=0\n"
-		"stats: x min=-0.25 max=1.0000000000000001e+300 nulls=0\n"
+		"stats: x min=-0.25 max=1.0E300 nulls=0\n"
 		"stats: s min=\"a\\\"b\\\\\\x0a\" max_prefix=\"zz\\x01\" nulls=2\n"
 		"stats: b min=false max=true nulls=0\n"
 		"stats: dt min=1969-12-31 max=2024-02-29 nulls=0\n"
