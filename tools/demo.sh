@@ -5,33 +5,29 @@
 # the catalog.  Then the whole seed flow:
 #
 #   1. `metafs gen` writes six days of UCaaS call-quality records into
-#      warehouse's data store; `metafs repair` registers them (ucaas.calls,
-#      CSV);
-#   2. a SQL job builds the partitioned daily summary ucaas.call_quality;
-#   3. the feature table ucaas.call_features is Parquet: `metafs gen
-#      --format parquet` writes the same six days as Parquet files, which are
-#      copied into the table through the mount;
-#   4. a sync rule mirrors it to lake (schema and properties, no partitions;
+#      warehouse's data store; `metafs repair` registers them (ucaas.calls);
+#   2. a SQL job builds the partitioned feature table ucaas.call_features, in
+#      Parquet (CREATE TABLE ... STORED AS PARQUET AS SELECT);
+#   3. a sync rule mirrors it to lake (schema and properties, no partitions;
 #      the meeting ids masked: the pipelines see their keyed hashes);
 #      lake's .refresh lists the source's partitions;
-#   5. two pipeline definitions (train, then predict: XGBoost on the network
+#   4. two pipeline definitions (train, then predict: XGBoost on the network
 #      metrics, label 'dropped') go into MOUNT/pipelines/; train runs now, on
-#      the six days, reading the Parquet files; predict starts after the
-#      snapshot .refresh shows now (`since`), so it scores what arrives
-#      later, not the six days;
-#   6. a new day of calls lands through the mount (which changes ucaas.calls
-#      only: no pipeline runs), a daily job adds it to the summary, and the
-#      day's Parquet file is copied into the feature table: the sync and the
-#      daemon's activation run both pipelines once, which read lake's tree
-#      only and post to a local webhook receiver (tools/webhook_receiver.py
-#      on 127.0.0.1): train on the seven days, predict on the new day;
-#   7. the messages the receiver got are printed at the end.  A first run
+#      the six days; predict starts after the snapshot .refresh shows now
+#      (`since`), so it scores what arrives later, not the six days;
+#   5. a new day of calls lands through the mount (which changes ucaas.calls
+#      only: no pipeline runs) and a daily job adds it to the feature table:
+#      the sync and the daemon's activation run both pipelines once, which
+#      read lake's tree only and post to a local webhook receiver
+#      (tools/webhook_receiver.py on 127.0.0.1): train on the seven days,
+#      predict on the new day;
+#   6. the messages the receiver got are printed at the end.  A first run
 #      of the script trains twice (six days, then seven) and scores the new
 #      day once; a run again adds a day, skips the training asked for at
 #      step 4 (its input is unchanged), then trains and scores once more.
 #
 # Without MOUNT/pipelines/ (a daemon without pipeline activation) the script
-# runs metafs-pipeline itself at steps 5 and 6.  The mount and the receiver
+# runs metafs-pipeline itself at steps 4 and 5.  The mount and the receiver
 # stay up; the last lines say how to unmount and stop.  Running it again adds
 # the next day.
 #
@@ -157,39 +153,17 @@ fi
 echo "\$ cat $calls/.schema"; cat "$calls/.schema"
 echo "\$ ls $calls"; ls "$calls"
 
-step "a SQL job builds the partitioned daily summary ucaas.call_quality"
-cat > "$demo/call_quality.sql" <<'SQL'
-CREATE TABLE IF NOT EXISTS ucaas.call_quality PARTITIONED BY (dt) STORED AS CSV
-  TBLPROPERTIES ('header' = 'true') AS
-SELECT region, count(*) AS legs, avg(mos) AS mos, avg(packet_loss_pct) AS loss_pct,
-       sum(CASE WHEN dropped THEN 1 ELSE 0 END) AS dropped, dt
-FROM ucaas.calls GROUP BY region, dt;
+step "a SQL job builds the partitioned feature table ucaas.call_features"
+cat > "$demo/call_features.sql" <<'SQL'
+CREATE TABLE IF NOT EXISTS ucaas.call_features PARTITIONED BY (dt) STORED AS PARQUET AS
+SELECT meeting_id, region, client_type, participants, duration_s, jitter_ms,
+       packet_loss_pct, latency_ms, mos, hour(started_at) AS start_hour, dropped, dt
+FROM ucaas.calls;
 SQL
-cat "$demo/call_quality.sql"
-$metafs submit --mount "$mnt" --name call_quality --wait "$demo/call_quality.sql"
-echo "\$ sed -n '/== Physical Plan ==/,\$p' $mnt/jobs/call_quality/plan"
-sed -n '/== Physical Plan ==/,$p' "$mnt/jobs/call_quality/plan"
-
-step "the feature table ucaas.call_features: the same calls as Parquet files, copied in through the mount"
-features=$wh/ucaas/call_features
-# put_day DIR: copy the partition directory DIR (dt=...) of `metafs gen`'s
-# output into the feature table, file by file, through the mount
-put_day() {
-  mkdir -p "$features/$(basename "$1")"
-  cp "$1"/*.parquet "$features/$(basename "$1")/"
-}
-if [ ! -e "$features/.schema" ]; then
-  mkdir -p "$features"
-  $metafs gen --print-schema --format parquet > "$demo/call_features.schema"
-  cp "$demo/call_features.schema" "$features/.schema"
-  rm -rf "$demo/gen"
-  echo "\$ metafs gen --format parquet --rows $rows --days 6 --start 2024-05-01 --seed 7 --files-per-day 2 $demo/gen"
-  $metafs gen --format parquet --rows "$rows" --days 6 --start 2024-05-01 --seed 7 --files-per-day 2 "$demo/gen" | grep '^wrote'
-  for d in "$demo"/gen/dt=*; do put_day "$d"; done
-fi
-echo "\$ cat $features/.schema"; cat "$features/.schema"
-echo "\$ ls $features/dt=2024-05-01"; ls "$features/dt=2024-05-01"
-echo "\$ cat $features/dt=2024-05-01/.partition"; cat "$features/dt=2024-05-01/.partition"
+cat "$demo/call_features.sql"
+$metafs submit --mount "$mnt" --name call_features --wait "$demo/call_features.sql"
+echo "\$ sed -n '/== Physical Plan ==/,\$p' $mnt/jobs/call_features/plan"
+sed -n '/== Physical Plan ==/,$p' "$mnt/jobs/call_features/plan"
 
 step "a sync rule mirrors the feature table to lake, the meeting ids masked"
 printf 'source = warehouse.ucaas.call_features\ntarget = lake\nmask = meeting_id:hash\n' > "$demo/ucaas.rule"
@@ -239,7 +213,7 @@ else
     { echo "demo: metafs-pipeline (train) exited with status $?" >&2; exit 1; }
 fi
 
-step "a new day of calls lands; the daily job adds it to the summary, its Parquet file to the feature table"
+step "a new day of calls lands; the daily job adds it to the feature table"
 last=$(find "$calls" -mindepth 1 -maxdepth 1 -name "dt=*" -printf "%f\n" | sed "s/^dt=//" | sort | tail -n 1)
 next=$(date -u -d "$last + 1 day" +%F)
 before=$(grep -c . "$demo/webhook.jsonl" || true)
@@ -247,18 +221,13 @@ seed=$(($(date -u -d "$next" +%s) / 86400))   # a seed of its own for each day
 echo "\$ metafs gen --rows $((rows / 6)) --days 1 --start $next --seed $seed $calls"
 $metafs gen --rows "$((rows / 6))" --days 1 --start "$next" --seed "$seed" "$calls" | grep '^wrote' 
 cat > "$demo/daily.sql" <<SQL
-INSERT INTO ucaas.call_quality
-SELECT region, count(*), avg(mos), avg(packet_loss_pct),
-       sum(CASE WHEN dropped THEN 1 ELSE 0 END), dt
-FROM ucaas.calls WHERE dt = DATE '$next' GROUP BY region, dt;
+INSERT INTO ucaas.call_features
+SELECT meeting_id, region, client_type, participants, duration_s, jitter_ms,
+       packet_loss_pct, latency_ms, mos, hour(started_at), dropped, dt
+FROM ucaas.calls WHERE dt = DATE '$next';
 SQL
 cat "$demo/daily.sql"
 $metafs submit --mount "$mnt" --name daily --wait "$demo/daily.sql"
-rm -rf "$demo/gen-day"
-echo "\$ metafs gen --format parquet --rows $((rows / 6)) --days 1 --start $next --seed $seed $demo/gen-day"
-$metafs gen --format parquet --rows "$((rows / 6))" --days 1 --start "$next" --seed "$seed" "$demo/gen-day" | grep '^wrote'
-echo "\$ cp $demo/gen-day/dt=$next/part-00000.parquet $features/dt=$next/"
-put_day "$demo/gen-day/dt=$next"
 
 scored() { python3 -c '
 import json, sys
