@@ -1,6 +1,6 @@
 /*
  * base/ - the few helpers every folder of metafs needs and none of them owns:
- * text buffers (textbuf.h), the CSV record splitter (store_csv.h), growth of
+ * text buffers (textbuf.h), growth of
  * arrays (base_array.h), deterministic crash points for the crash tests
  * (base_crash.h), directory trees and durable writes (base_fs.h),
  * checked path building (base_path.h), messages cut
@@ -25,7 +25,6 @@
 #include "base_msg.h"
 #include "base_path.h"
 #include "base_prog.h"
-#include "store_csv.h"
 #include "textbuf.h"
 
 #endif

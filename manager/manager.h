@@ -458,6 +458,9 @@ typedef struct mgr_repair_stats {
 	uint64_t partitions_added, files_added, files_removed, files_updated;
 	uint64_t files_skipped;
 	uint64_t files_in_commit;
+	/* Files whose bytes are not of the table's format (a Parquet file in
+	 * a csv table, junk in a Parquet table ...): never registered. */
+	uint64_t files_refused;
 	/* Hidden files (base_name_hidden) of the table's data directories,
 	 * never registered: those unchanged for longer than the configured
 	 * hidden_grace are removed, the others kept. */
@@ -465,12 +468,17 @@ typedef struct mgr_repair_stats {
 } mgr_repair_stats;
 int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_origin origin,
 		     mgr_repair_stats *stats);
+typedef void mgr_repair_refused_fn(void *arg, const char *path, const char *why);
 /* mgr_table_repair, telling ON_HIDDEN(ARG, ...) of each hidden file found:
  * its data-store path, its age (seconds since its last change) and whether
- * it was removed.  ON_HIDDEN may be NULL. */
+ * it was removed; and ON_REFUSED(ARG, ...) of each file it did not register
+ * because its bytes are not of the table's format: its data-store path and
+ * why (fmt_file_scan's message, naming the file as the mount shows it).
+ * Either may be NULL. */
 int mgr_table_repair_report(mgr_platform *p, const char *db, const char *name,
 			    store_origin origin, mgr_repair_stats *stats,
-			    mgr_repair_hidden_fn *on_hidden, void *arg);
+			    mgr_repair_hidden_fn *on_hidden, mgr_repair_refused_fn *on_refused,
+			    void *arg);
 
 /* ---- renderings of the metadata files (formats in metafs(5)) -------------------- */
 
@@ -480,6 +488,14 @@ int mgr_render_schema(const store_table *t, textbuf *out);
 int mgr_render_table(mgr_platform *p, const store_table *t, bool show_source, textbuf *out);
 int mgr_render_partition(mgr_platform *p, store_txn *txn, const store_table *t,
 			 const store_pnode *pn, textbuf *out);
+/* The column statistics of table T over the files of CONTAINER_ID (a leaf
+ * pnode, T->id for an unpartitioned table, 0 for the whole table): OUT gets
+ * T->ncolumns entries, as store_column_stats() in a fresh read snapshot of
+ * P's metastore.  The bounds a planner may use to skip partitions and
+ * files (a truncated string max, STORE_STAT_MAX_TRUNCATED, bounds prefixes
+ * only). */
+int mgr_column_stats(mgr_platform *p, const store_table *t, uint64_t container_id,
+		     store_colstat *out, uint64_t *nfiles);
 /* The newest MAX events of all platforms together, as one stream in commit
  * order (time, then the platforms' order, then seq); with WHO, only those
  * about what WHO may see (metafs(5)); NULL: all of them. */

@@ -2,6 +2,7 @@
  * mgr_catalog.c - databases, tables and partition directories: the
  * metastore records and the data-store directories that mirror them.
  */
+#include "fmt.h"
 #include "manager.h"
 #include "mgr_access.h"
 #include "mgr_int.h"
@@ -315,13 +316,12 @@ static int schema_parse(const char *text, size_t len, store_table *t, char *err,
 				arg2 = NULL;
 		}
 		if (!strcasecmp(kw, "format")) {
-			if (!strcasecmp(arg1, "csv") && !arg2)
-				t->format = STORE_FORMAT_CSV;
-			else if (!strcasecmp(arg1, "jsonl") && !arg2)
-				t->format = STORE_FORMAT_JSONL;
+			store_format f;
+			if (!arg2 && fmt_from_name(arg1, strlen(arg1), &f))
+				t->format = f;
 			else {
-				snprintf(err, errlen, "line %u: unknown format \"%.40s\" (csv or jsonl)",
-					 lineno, arg1);
+				snprintf(err, errlen, "line %u: unknown format \"%.40s\" (%s)",
+					 lineno, arg1, fmt_names_list());
 				rc = -EINVAL;
 				goto out_props;
 			}
@@ -455,7 +455,7 @@ int mgr_render_schema(const store_table *t, textbuf *out)
 {
 	if (!t->has_schema)
 		return textbuf_error(out);
-	textbuf_printf(out, "format %s\n", t->format == STORE_FORMAT_JSONL ? "jsonl" : "csv");
+	textbuf_printf(out, "format %s\n", fmt_name(t->format));
 	if (t->format == STORE_FORMAT_CSV)
 		textbuf_printf(out, "header %s\n", t->header ? "true" : "false");
 	for (uint32_t i = 0; i < t->ncolumns + t->npartkeys; i++)

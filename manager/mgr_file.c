@@ -18,6 +18,7 @@
 #include "mgr_job.h"
 #include "base_array.h"
 #include "base_path.h"
+#include "fmt_scan.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -420,6 +421,33 @@ void mgr_hidden_remove_all(mgr_platform *p, const char *dir)
 	closedir(d);
 }
 
+/* The path of the data-store file PATH as the mount shows it, for messages. */
+static void mount_path(const mgr_platform *p, const char *path, char *out, size_t cap)
+{
+	const char *rel = store_data_relative(p->data_dir, path);
+	snprintf(out, cap, "/%s/%s", p->name, rel ? rel : path);
+}
+
+/* Read FD, the bytes about to be committed as the data file PATH of table
+ * T, into S (fmt_file_scan).  Bytes that are not of T's format (a Parquet
+ * file in a csv table, a truncated Parquet file, one whose columns are not
+ * the table's ...) are refused with -EINVAL, logged with the file and the
+ * reason; the caller records nothing (and a writer removes the bytes it
+ * staged). */
+static int commit_scan(mgr_platform *p, int fd, const char *path, const store_table *t,
+		       fmt_file_stats *s)
+{
+	char shown[PATH_MAX + STORE_NAME_MAX + 2];
+	fmt_error err = {{0}};
+	mount_path(p, path, shown, sizeof shown);
+	int rc = fmt_file_scan(fd, shown, t, s, &err);
+	if (rc == -EINVAL)
+		mgr_log(MGR_LOG_WARN, "refused to commit %s", err.msg);
+	else if (rc)
+		mgr_log(MGR_LOG_ERROR, "cannot read back %s: %s", shown, strerror(-rc));
+	return rc;
+}
+
 /* Create a new staging file for W, its name in PATH; the fd or -errno. */
 static int staging_create(mgr_writer *w, char *path, size_t cap)
 {
@@ -672,6 +700,7 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 	store_table t = {0};
 	char path[PATH_MAX];
 	store_file f = {0};
+	fmt_file_stats scan = {0};
 	int rc = store_read_begin(p->store, &txn);
 	if (rc == 0)
 		rc = locate(p, txn, w->table_id, w->container_id, w->name, &t, path, sizeof path);
@@ -683,12 +712,25 @@ int mgr_writer_commit(mgr_writer *w, store_origin origin)
 		rc = hidden_commit(w, path);
 		goto out;
 	}
-	rc = store_file_scan(w->fd, t.format, t.header, &f.rows, &f.bytes, f.checksum);
-	if (rc) {
-		mgr_log(MGR_LOG_ERROR, "cannot read back %s: %s", path, strerror(-rc));
-		mgr_writer_fail(w, rc);
+	struct stat st;
+	if (fstat(w->fd, &st) == 0 && st.st_size == 0 && t.format == STORE_FORMAT_PARQUET) {
+		/* No bytes yet, which no Parquet file is: this close is
+		 * refused, but the writer goes on, for a shell's redirection
+		 * (it closes its first descriptor of a new file before the
+		 * command writes the bytes the last close commits). */
+		mgr_log(MGR_LOG_DEBUG, "did not commit %s: empty, not a Parquet file", path);
+		rc = -EINVAL;
 		goto out;
 	}
+	rc = commit_scan(p, w->fd, path, &t, &scan);
+	if (rc) {
+		/* Refused bytes are never committed, and go at once. */
+		mgr_writer_fail(w, rc);
+		if (rc == -EINVAL)
+			writer_discard(w);
+		goto out;
+	}
+	fmt_file_stats_to_record(&scan, &f);
 	unsigned lk[2];
 	names_lock(p, w->container_id, w->name, 0, NULL, lk);
 	if (w->staged) {
@@ -786,6 +828,7 @@ unlock:
 out:
 	store_abort(txn);
 	store_table_clear(&t);
+	fmt_file_stats_clear(&scan);
 	return rc;
 }
 
@@ -936,6 +979,7 @@ static int hidden_commit_rename(mgr_platform *p, const store_table *t, uint64_t 
 {
 	store_txn *txn = NULL;
 	store_file f = {0}, old;
+	fmt_file_stats scan = {0};
 	const char *sbase, *dbase;
 	int sfd = -1, dfd = -1, fd = -1, rc = 0;
 	struct stat st;
@@ -975,9 +1019,14 @@ static int hidden_commit_rename(mgr_platform *p, const store_table *t, uint64_t 
 		rc = -errno;
 		goto out;
 	}
-	rc = store_file_scan(fd, t->format, t->header, &f.rows, &f.bytes, f.checksum);
+	/* Refused bytes: nothing is recorded or moved, and as with any failed
+	 * rename(2) the hidden file stays as it was (a tool that retries the
+	 * rename, as mv(1) does after EINVAL, is refused again, not told the
+	 * file vanished); repair removes it once it is older than the grace. */
+	rc = commit_scan(p, fd, dst, t, &scan);
 	if (rc)
 		goto out;
+	fmt_file_stats_to_record(&scan, &f);
 	rc = store_write_begin(p->store, &txn);
 	bool exists = rc == 0 && store_file_get(txn, to_container, to, &old) == 0;
 	if (rc == 0 && exists)
@@ -1041,6 +1090,7 @@ static int hidden_commit_rename(mgr_platform *p, const store_table *t, uint64_t 
 	}
 out:
 	store_abort(txn);
+	fmt_file_stats_clear(&scan);
 	if (fd >= 0)
 		close(fd);
 	if (sfd >= 0)
@@ -1131,6 +1181,8 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
 	char src[PATH_MAX], dst[PATH_MAX];
 	store_txn *txn = NULL;
 	store_file f, old;
+	store_colstat *fstats = NULL;
+	uint32_t nfstats = 0;
 	int sfd = -1, dfd = -1;
 	unsigned lk[2];
 	names_lock(p, from_container, from, to_container, to, lk);
@@ -1143,6 +1195,11 @@ int mgr_file_rename(mgr_platform *p, const store_table *t, uint64_t from_contain
 	    (rc = store_data_path(txn, p->data_dir, t, from_container, from, src, sizeof src)) ||
 	    (rc = store_data_path(txn, p->data_dir, t, to_container, to, dst, sizeof dst)))
 		goto out;
+	/* The statistics go with the bytes. */
+	if (f.nstats && (rc = store_file_stats(txn, from_container, from, &fstats, &nfstats)))
+		goto out;
+	f.stats = fstats;
+	f.nstats = nfstats;
 	if (store_file_get(txn, to_container, to, &old) == 0 &&
 	    (rc = store_file_drop(txn, to_container, to, origin)))
 		goto out;
@@ -1174,6 +1231,7 @@ out:
 	if (dfd >= 0)
 		close(dfd);
 	store_abort(txn);
+	free(fstats);
 	names_unlock(lk);
 	return rc;
 }
@@ -1221,6 +1279,7 @@ struct repair {
 	store_intent *intents;     /* the pending intents as TXN sees them */
 	size_t nintents;
 	mgr_repair_hidden_fn *on_hidden;
+	mgr_repair_refused_fn *on_refused;
 	void *on_hidden_arg;
 };
 
@@ -1418,21 +1477,37 @@ static int repair_files(struct repair *r, uint64_t container, const char *dir)
 			continue;
 		struct stat st;
 		store_file f = {0}, old;
+		fmt_file_stats scan = {0};
 		if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !store_name_valid(de->d_name, NULL)) {
 			close(fd);
 			continue;
 		}
-		rc = store_file_scan(fd, r->t->format, r->t->header, &f.rows, &f.bytes, f.checksum);
+		char path[PATH_MAX], shown[PATH_MAX + STORE_NAME_MAX + 2];
+		fmt_error err = {{0}};
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		mount_path(r->p, path, shown, sizeof shown);
+		rc = fmt_file_scan(fd, shown, r->t, &scan, &err);
 		close(fd);
+		if (rc == -EINVAL) {
+			/* Not of the table's format: never registered. */
+			mgr_log(MGR_LOG_WARN, "repair skipped %s", err.msg);
+			r->stats->files_refused++;
+			if (r->on_refused)
+				r->on_refused(r->on_hidden_arg, path, err.msg);
+			rc = 0;
+			continue;
+		}
 		if (rc)
 			break;
+		fmt_file_stats_to_record(&scan, &f);
 		bool exists = store_file_get(r->txn, container, de->d_name, &old) == 0;
-		if (exists && old.bytes == f.bytes && !memcmp(old.checksum, f.checksum, 16))
+		if ((exists && old.bytes == f.bytes && !memcmp(old.checksum, f.checksum, 16) &&
+		     (old.nstats || !f.nstats)) ||
+		    repair_in_commit(r, container, dir, de->d_name) ||
+		    (!exists && repair_uncommitted_output(r, dir, de->d_name))) {
+			fmt_file_stats_clear(&scan);
 			continue;
-		if (repair_in_commit(r, container, dir, de->d_name))
-			continue;
-		if (!exists && repair_uncommitted_output(r, dir, de->d_name))
-			continue;
+		}
 		f.id = exists ? old.id : 0;
 		f.pnode_id = container;
 		snprintf(f.name, sizeof f.name, "%s", de->d_name);
@@ -1441,6 +1516,7 @@ static int repair_files(struct repair *r, uint64_t container, const char *dir)
 		f.created_ns = exists ? old.created_ns : store_now_ns();
 		f.modified_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 		rc = store_file_put(r->txn, &f, r->origin);
+		fmt_file_stats_clear(&scan);
 		if (rc == 0) {
 			if (exists)
 				r->stats->files_updated++;
@@ -1530,18 +1606,19 @@ static int repair_level(struct repair *r, uint64_t parent, uint32_t depth, const
 int mgr_table_repair(mgr_platform *p, const char *db, const char *name, store_origin origin,
 		     mgr_repair_stats *stats)
 {
-	return mgr_table_repair_report(p, db, name, origin, stats, NULL, NULL);
+	return mgr_table_repair_report(p, db, name, origin, stats, NULL, NULL, NULL);
 }
 
 int mgr_table_repair_report(mgr_platform *p, const char *db, const char *name,
 			    store_origin origin, mgr_repair_stats *stats,
-			    mgr_repair_hidden_fn *on_hidden, void *arg)
+			    mgr_repair_hidden_fn *on_hidden, mgr_repair_refused_fn *on_refused,
+			    void *arg)
 {
 	MGR_COMMIT_PATH(MGR_COMMIT_REPAIR);
 	memset(stats, 0, sizeof *stats);
 	store_table t = {0};
 	struct repair r = {.p = p, .t = &t, .origin = origin, .stats = stats,
-			   .on_hidden = on_hidden, .on_hidden_arg = arg};
+			   .on_hidden = on_hidden, .on_refused = on_refused, .on_hidden_arg = arg};
 	int rc = store_write_begin(p->store, &r.txn);
 	if (rc == 0)
 		rc = store_table_get(r.txn, db, name, &t);
@@ -1717,11 +1794,12 @@ static int intent_remove(mgr_platform *p, const store_intent *in, mgr_intent_sta
 	int e = locate(p, txn, in->table_id, in->container_id, in->name, &t, path, sizeof path);
 	if (e == 0 && store_file_get(txn, in->container_id, in->name, &rec) == -ENOENT) {
 		int fd = store_data_open_path(p->data_dir, path, O_RDONLY, 0);
-		uint64_t rows = 0, bytes = 0;
+		uint64_t bytes = 0;
 		uint8_t sum[16];
 		if (fd >= 0) {
-			bool same = store_file_scan(fd, t.format, t.header, &rows, &bytes, sum) == 0 &&
-				    bytes == in->bytes && memcmp(sum, in->checksum, sizeof sum) == 0;
+			/* Compared by bytes alone, whatever they are. */
+			bool same = fmt_file_checksum(fd, &bytes, sum) == 0 && bytes == in->bytes &&
+				    memcmp(sum, in->checksum, sizeof sum) == 0;
 			close(fd);
 			const char *base;
 			int dfd = same ? parent_open(p, path, (uint32_t)getuid(), &base) : -1;
@@ -1753,6 +1831,7 @@ static int intent_resolve(mgr_platform *p, const store_intent *in, mgr_intent_st
 	store_table t = {0};
 	char path[PATH_MAX];
 	bool finish = false;
+	fmt_file_stats scan = {0};
 	int rc = store_read_begin(p->store, &txn);
 	if (rc == 0)
 		rc = locate(p, txn, in->table_id, in->container_id, in->name, &t, path, sizeof path);
@@ -1760,11 +1839,11 @@ static int intent_resolve(mgr_platform *p, const store_intent *in, mgr_intent_st
 	txn = NULL;
 	if (rc == 0) {
 		int fd = store_data_open_path(p->data_dir, path, O_RDONLY, 0);
-		uint64_t rows = 0, bytes = 0;
-		uint8_t sum[16];
 		if (fd >= 0) {
-			finish = store_file_scan(fd, t.format, t.header, &rows, &bytes, sum) == 0 &&
-				 bytes == in->bytes && memcmp(sum, in->checksum, sizeof sum) == 0;
+			/* The commit checked the bytes before its intent. */
+			finish = fmt_file_scan(fd, NULL, &t, &scan, NULL) == 0 &&
+				 scan.bytes == in->bytes &&
+				 memcmp(scan.checksum, in->checksum, sizeof scan.checksum) == 0;
 			close(fd);
 		}
 	} else if (rc != -ENOENT) {
@@ -1794,6 +1873,8 @@ static int intent_resolve(mgr_platform *p, const store_intent *in, mgr_intent_st
 		f.rows = in->rows;
 		f.bytes = in->bytes;
 		memcpy(f.checksum, in->checksum, sizeof f.checksum);
+		f.stats = scan.stats;
+		f.nstats = scan.nstats;
 		rc = store_file_put(txn, &f, STORE_ORIGIN_FS);
 	}
 	if (rc == 0)
@@ -1816,6 +1897,7 @@ static int intent_resolve(mgr_platform *p, const store_intent *in, mgr_intent_st
 out:
 	store_abort(txn);
 	store_table_clear(&t);
+	fmt_file_stats_clear(&scan);
 	return rc;
 }
 

@@ -49,6 +49,7 @@
  * catalog's engine_platform: the scans of other platforms' tables then read
  * through the exchange (mgr_exchange_catalog).
  */
+#include "fmt.h"
 #include "mgr_access.h"
 #include "mgr_job_int.h"
 #include "sync.h"
@@ -247,7 +248,7 @@ static bool stmt_makes_result(const sql_stmt *s)
 
 static void schema_text(const sql_stmt *s, const sql_plan *query, textbuf *out)
 {
-	textbuf_printf(out, "format %s\n", s->format == STORE_FORMAT_JSONL ? "jsonl" : "csv");
+	textbuf_printf(out, "format %s\n", fmt_name(s->format));
 	/* A csv table made by a job starts its files with a header line unless
 	 * the statement says 'header' = 'false': other engines then read the
 	 * column names from the files. */
@@ -255,7 +256,7 @@ static void schema_text(const sql_stmt *s, const sql_plan *query, textbuf *out)
 	for (uint32_t i = 0; i < s->nprops; i++)
 		if (!strcasecmp(s->props[i].key, "header"))
 			header = !strcasecmp(s->props[i].value, "true");
-	if (s->format != STORE_FORMAT_JSONL)
+	if (s->format == STORE_FORMAT_CSV)
 		textbuf_printf(out, "header %s\n", header ? "true" : "false");
 	if (query) {
 		/* CREATE TABLE AS: the query's columns; those named in PARTITIONED BY
@@ -598,10 +599,12 @@ static int run_ddl(struct run_ctx *rc, const sql_stmt *s)
 			return fail_errno(rc, s, err, "cannot repair the table");
 		else
 			run_log(rc, "repaired %s.%s.%s: %llu partitions added, %llu files added, %llu files "
-				    "removed, %llu files updated%s", p->name, names[0], names[1],
+				    "removed, %llu files updated%s%s", p->name, names[0], names[1],
 				(unsigned long long)st.partitions_added, (unsigned long long)st.files_added,
 				(unsigned long long)st.files_removed, (unsigned long long)st.files_updated,
-				st.files_skipped ? "; uncommitted job output skipped (see the log)" : "");
+				st.files_skipped ? "; uncommitted job output skipped (see the log)" : "",
+				st.files_refused ? "; files not of the table's format skipped (see the log)"
+						 : "");
 		return err;
 	}
 	case SQL_STMT_SHOW_PARTITIONS:
@@ -1525,9 +1528,15 @@ static void record_resources(struct run_ctx *rc, const sql_plan *p, int depth)
 				       (double)p->phys.peak_memory / 1048576.0,
 				       (double)p->phys.spill_bytes / 1048576.0,
 				       (unsigned long long)p->phys.spill_files, p->phys.spill_passes);
-		textbuf_printf(&rc->resources, " rows_in=%llu rows_out=%llu cpu=%.3f ms\n",
+		textbuf_printf(&rc->resources, " rows_in=%llu rows_out=%llu cpu=%.3f ms",
 			       (unsigned long long)p->phys.rows_in, (unsigned long long)p->phys.rows_out,
 			       (double)p->phys.cpu_ns / 1e6);
+		/* A Parquet scan: row groups decoded, and skipped by their statistics. */
+		if (p->phys.rowgroups_read || p->phys.rowgroups_skipped)
+			textbuf_printf(&rc->resources, " row_groups_read=%llu row_groups_skipped=%llu",
+				       (unsigned long long)p->phys.rowgroups_read,
+				       (unsigned long long)p->phys.rowgroups_skipped);
+		textbuf_puts(&rc->resources, "\n");
 	}
 	record_resources(rc, p->child[0], depth + 1);
 	record_resources(rc, p->child[1], depth + 1);

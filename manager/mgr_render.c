@@ -3,6 +3,9 @@
  * .partition, /.metafs/events).  Formats are specified in metafs(5); keep
  * the two in step.
  */
+#include "base_date.h"
+#include "fmt.h"
+#include "fmt_text.h"
 #include "manager.h"
 #include "mgr_access.h"
 #include "mgr_int.h"
@@ -42,6 +45,125 @@ static void render_columns(textbuf *out, const char *label, const store_table *t
 	textbuf_puts(out, "\n");
 }
 
+static int64_t stat_i64(const uint8_t *b)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | b[i];
+	return (int64_t)v;
+}
+
+/* One statistics value of type T as .partition shows it (metafs(5)):
+ * numbers and dates as SQL prints them (fmt_text.h), timestamps
+ * YYYY-MM-DDTHH:MM:SS.ffffffZ, strings in double quotes with \", \\ and
+ * \xHH for a control character or a byte of a non-text value. */
+static void render_stat_value(textbuf *out, store_type t, const uint8_t *b, size_t len)
+{
+	char text[64];
+
+	switch (store_type_base(t)) {
+	case STORE_TYPE_BOOLEAN:
+		textbuf_puts(out, b[0] ? "true" : "false");
+		return;
+	case STORE_TYPE_BIGINT:
+		textbuf_printf(out, "%lld", (long long)stat_i64(b));
+		return;
+	case STORE_TYPE_DOUBLE: {
+		uint64_t bits = (uint64_t)stat_i64(b);
+		double d;
+		memcpy(&d, &bits, sizeof d);
+		fmt_double_text(d, text);
+		textbuf_puts(out, text);
+		return;
+	}
+	case STORE_TYPE_DATE:
+		fmt_date_text(stat_i64(b), text);
+		textbuf_puts(out, text);
+		return;
+	case STORE_TYPE_TIMESTAMP: {
+		int64_t us = stat_i64(b), days = us / 86400000000LL, rest = us % 86400000000LL;
+		if (rest < 0) {
+			rest += 86400000000LL;
+			days--;
+		}
+		fmt_date_text(days, text);
+		int64_t secs = rest / 1000000;
+		textbuf_printf(out, "%sT%02lld:%02lld:%02lld.%06lldZ", text, (long long)(secs / 3600),
+			       (long long)(secs / 60 % 60), (long long)(secs % 60),
+			       (long long)(rest % 1000000));
+		return;
+	}
+	case STORE_TYPE_DECIMAL: {
+		__extension__ typedef unsigned __int128 u128;
+		u128 u = (u128)(uint64_t)stat_i64(b + 8) << 64 | (uint64_t)stat_i64(b);
+		fmt_decimal_text((fmt_int128)u, store_type_scale(t), text);
+		textbuf_puts(out, text);
+		return;
+	}
+	default:
+		textbuf_puts(out, "\"");
+		for (size_t i = 0; i < len; i++) {
+			uint8_t c = b[i];
+			if (c == '"' || c == '\\')
+				textbuf_printf(out, "\\%c", c);
+			else if (c < 0x20 || c == 0x7f)
+				textbuf_printf(out, "\\x%02x", c);
+			else
+				textbuf_printf(out, "%c", c);
+		}
+		textbuf_puts(out, "\"");
+		return;
+	}
+}
+
+/* The "stats:" lines of table T's data columns (see metafs(5)). */
+static void render_stats(textbuf *out, const store_table *t, const store_colstat *st)
+{
+	for (uint32_t c = 0; c < t->ncolumns; c++) {
+		const store_colstat *s = &st[c];
+		textbuf_printf(out, "stats: %s", t->columns[c].name);
+		if (s->flags & STORE_STAT_MIN) {
+			textbuf_puts(out, s->flags & STORE_STAT_MIN_TRUNCATED ? " min_prefix=" : " min=");
+			render_stat_value(out, s->type, s->min, s->min_len);
+		}
+		if (s->flags & STORE_STAT_MAX) {
+			textbuf_puts(out, s->flags & STORE_STAT_MAX_TRUNCATED ? " max_prefix=" : " max=");
+			render_stat_value(out, s->type, s->max, s->max_len);
+		}
+		if (s->flags & STORE_STAT_NULLS)
+			textbuf_printf(out, " nulls=%llu", (unsigned long long)s->nulls);
+		textbuf_puts(out, "\n");
+	}
+}
+
+/* The stats lines of the files of CONTAINER_ID of T (0: all of them), when
+ * at least one has statistics recorded (see store_column_stats). */
+static int render_container_stats(store_txn *txn, const store_table *t, uint64_t container_id,
+				  textbuf *out)
+{
+	if (!t->has_schema || t->ncolumns == 0)
+		return 0;
+	store_colstat *st = calloc(t->ncolumns, sizeof *st);
+	if (!st)
+		return -ENOMEM;
+	int rc = store_column_stats(txn, t, container_id, st, NULL);
+	if (rc == 0)
+		render_stats(out, t, st);
+	free(st);
+	return rc;
+}
+
+int mgr_column_stats(mgr_platform *p, const store_table *t, uint64_t container_id,
+		     store_colstat *out, uint64_t *nfiles)
+{
+	store_txn *txn = NULL;
+	int rc = store_read_begin(p->store, &txn);
+	if (rc == 0)
+		rc = store_column_stats(txn, t, container_id, out, nfiles);
+	store_abort(txn);
+	return rc;
+}
+
 /* Is property KEY (N bytes) of a mirror about its source (metafs.mirror.*
  * but the rule's name)? */
 static bool source_property(const char *key, size_t n)
@@ -61,7 +183,7 @@ int mgr_render_table(mgr_platform *p, const store_table *t, bool show_source, te
 		       "platform: %s\ndatabase: %s\ntable: %s\nid: %llu\nlocation: %s/%s/%s\n"
 		       "format: %s\nheader: %s\nowner: %u:%u\ncreated: %s\nmodified: %s\n",
 		       p->name, t->db, t->name, (unsigned long long)t->id, p->data_dir, t->db, t->name,
-		       t->format == STORE_FORMAT_JSONL ? "jsonl" : "csv", t->header ? "true" : "false",
+		       fmt_name(t->format), t->header ? "true" : "false",
 		       t->owner_uid, t->owner_gid, created, modified);
 	render_columns(out, "columns", t, 0, t->has_schema ? t->ncolumns : 0);
 	render_columns(out, "partition_keys", t, t->ncolumns,
@@ -70,6 +192,16 @@ int mgr_render_table(mgr_platform *p, const store_table *t, bool show_source, te
 		       (unsigned long long)t->npartitions, (unsigned long long)t->nfiles,
 		       (unsigned long long)t->rows, (unsigned long long)t->bytes,
 		       (unsigned long long)t->etag);
+	/* A Parquet table's column statistics over all its files. */
+	if (t->format == STORE_FORMAT_PARQUET && t->has_schema && t->nfiles > 0) {
+		store_txn *txn = NULL;
+		int rc = store_read_begin(p->store, &txn);
+		if (rc == 0)
+			rc = render_container_stats(txn, t, 0, out);
+		store_abort(txn);
+		if (rc)
+			return rc;
+	}
 	for (const char *s = t->properties; s && *s;) {
 		const char *nl = strchr(s, '\n');
 		size_t n = nl ? (size_t)(nl - s) : strlen(s);
@@ -113,15 +245,19 @@ int mgr_render_partition(mgr_platform *p, store_txn *txn, const store_table *t,
 		       (unsigned long long)pn->bytes, sum, (unsigned long long)pn->etag);
 	store_iter *it = NULL;
 	store_file f;
+	bool stats = false;
 	rc = store_iter_files(txn, pn->id, NULL, &it);
 	while (rc == 0 && (rc = store_iter_next(it, &f)) == 0) {
 		mgr_format_hex(f.checksum, 16, sum);
 		textbuf_printf(out, "file: %s bytes=%llu rows=%llu xxh128=%s\n", f.name,
 			       (unsigned long long)f.bytes, (unsigned long long)f.rows, sum);
+		stats |= f.nstats > 0;
 	}
 	store_iter_close(it);
 	if (rc == -ENOENT)
 		rc = 0;
+	if (rc == 0 && stats)
+		rc = render_container_stats(txn, t, pn->id, out);
 	return rc ? rc : textbuf_error(out);
 }
 

@@ -140,7 +140,7 @@ int pl_refresh_parse(const char *source, const char *text, size_t len, bool incr
 		     pl_refresh *r, char *err, size_t errlen);
 void pl_refresh_free(pl_refresh *r);
 
-typedef enum pl_data_format { PL_DATA_CSV = 0, PL_DATA_JSONL = 1 } pl_data_format;
+typedef enum pl_data_format { PL_DATA_CSV = 0, PL_DATA_JSONL = 1, PL_DATA_PARQUET = 2 } pl_data_format;
 
 typedef struct pl_column {
 	char name[PL_NAME_MAX];
@@ -162,8 +162,10 @@ int pl_table_info_parse(const char *table_text, const char *schema_text, pl_tabl
 			char *err, size_t errlen);
 void pl_table_info_free(pl_table_info *info);
 
-/* One value of a row as the readers see it: NULL, text or (JSON) a typed
- * scalar.  TEXT is not NUL-terminated; it lives as long as the row. */
+/* One value of a row as the readers see it: NULL, text or (JSON, Parquet)
+ * a typed scalar.  TEXT is not NUL-terminated; it lives as long as the row.
+ * A Parquet number also has its TEXT (as metafs writes it in CSV), which is
+ * what pl_value_to_text gives; a JSON number has none (TEXT NULL). */
 typedef enum pl_vkind {
 	PL_V_NULL = 0, PL_V_TEXT, PL_V_NUMBER, PL_V_BOOL,
 } pl_vkind;
@@ -186,9 +188,11 @@ typedef struct pl_wanted {
 /* Called once a row with VALS[i] for WANTED[i]; return non-zero to stop. */
 typedef int (*pl_row_fn)(void *ctx, const pl_value *vals, unsigned n);
 
-/* Read a CSV (RFC 4180) or JSONL text of one data file and call FN per row.
- * KEYVALS[k] is the (unescaped) value of partition key k for every row.
- * FILE names the data in errors.  -EINVAL on malformed data. */
+/* Read one data file (its LEN bytes at TEXT: CSV per RFC 4180, JSONL, or a
+ * Parquet file, read with format/'s reader, its columns selected by name,
+ * exactly or else ignoring ASCII case) and call FN per row.  KEYVALS[k] is
+ * the (unescaped) value of partition key k for every row.  FILE names the
+ * data in errors.  -EINVAL on malformed data. */
 int pl_read_rows(const pl_table_info *info, const char *file, const char *text, size_t len,
 		 pl_wanted *wanted, unsigned nwanted, char *const *keyvals, pl_row_fn fn,
 		 void *ctx, char *err, size_t errlen);

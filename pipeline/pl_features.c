@@ -83,6 +83,14 @@ char *pl_value_to_text(const pl_value *v)
 		}
 		return s;
 	case PL_V_NUMBER:
+		if (v->text) {
+			s = malloc(v->len + 1);
+			if (s) {
+				memcpy(s, v->text, v->len);
+				s[v->len] = '\0';
+			}
+			return s;
+		}
 		snprintf(buf, sizeof buf, "%.17g", v->number);
 		return strdup(buf);
 	case PL_V_BOOL:

@@ -10,7 +10,12 @@
  * The readers hand each row's wanted values to a callback without copying:
  * CSV per RFC 4180 (quoted fields with "" and newlines; an unquoted empty
  * field is NULL, a quoted empty field the empty string), JSONL one object a
- * line (null or a missing key is NULL).
+ * line (null or a missing key is NULL).  Parquet files are decoded with
+ * format/'s reader (fmt_parquet.h) one row group at a time, only the wanted
+ * columns; a wanted column the file lacks is NULL, as a missing CSV column
+ * or JSON key is.  Numbers are handed over as numbers with their CSV text,
+ * booleans as booleans, dates, timestamps and strings as text: a value of a
+ * Parquet file is what the same value of a CSV file would be.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,6 +27,9 @@
 #include <jansson.h>
 
 #include "base_array.h"
+#include "fmt.h"
+#include "fmt_parquet.h"
+#include "fmt_text.h"
 #include "pipeline.h"
 
 /* ---- .refresh ------------------------------------------------------------------------- */
@@ -218,6 +226,18 @@ static bool word(const char **p, const char *end, const char **w, size_t *wlen)
 	return true;
 }
 
+/* The reader of the format named by the LEN bytes at NAME (fmt.h's names). */
+static bool data_format(const char *name, size_t len, pl_data_format *out)
+{
+	store_format f;
+
+	if (!fmt_from_name(name, len, &f))
+		return false;
+	*out = f == STORE_FORMAT_JSONL ? PL_DATA_JSONL
+	       : f == STORE_FORMAT_PARQUET ? PL_DATA_PARQUET : PL_DATA_CSV;
+	return true;
+}
+
 int pl_table_info_parse(const char *table_text, const char *schema_text, pl_table_info *info,
 			char *err, size_t errlen)
 {
@@ -232,11 +252,7 @@ int pl_table_info_parse(const char *table_text, const char *schema_text, pl_tabl
 
 		if (n >= 8 && strncmp(p, "format: ", 8) == 0) {
 			have_format = true;
-			if (n - 8 == 5 && strncmp(p + 8, "jsonl", 5) == 0)
-				info->format = PL_DATA_JSONL;
-			else if (n - 8 == 3 && strncmp(p + 8, "csv", 3) == 0)
-				info->format = PL_DATA_CSV;
-			else {
+			if (!data_format(p + 8, n - 8, &info->format)) {
 				snprintf(err, errlen, ".table: unknown format '%.*s'", (int)(n - 8), p + 8);
 				return -EINVAL;
 			}
@@ -272,8 +288,8 @@ int pl_table_info_parse(const char *table_text, const char *schema_text, pl_tabl
 				goto fail;
 			}
 		} else if (kwlen == 6 && strncasecmp(kw, "format", 6) == 0 && !have_format) {
-			if (word(&line, end, &name, &nlen) && nlen == 5 && strncasecmp(name, "jsonl", 5) == 0)
-				info->format = PL_DATA_JSONL;
+			if (word(&line, end, &name, &nlen))
+				(void)data_format(name, nlen, &info->format);
 		} else if (kwlen == 6 && strncasecmp(kw, "header", 6) == 0 && !have_header) {
 			if (word(&line, end, &name, &nlen))
 				info->header = nlen == 4 && strncasecmp(name, "true", 4) == 0;
@@ -562,10 +578,141 @@ static int read_jsonl(const char *file, const char *text, size_t len, pl_wanted 
 	return rc;
 }
 
+/* ---- Parquet ------------------------------------------------------------------------------ */
+
+/* The file's column named NAME: exactly, else ignoring ASCII case; -1. */
+static int parquet_column(const fmt_parquet *p, const char *name)
+{
+	size_t n = fmt_parquet_ncolumns(p);
+
+	for (size_t c = 0; c < n; c++)
+		if (strcmp(fmt_parquet_column_at(p, c)->name, name) == 0)
+			return (int)c;
+	for (size_t c = 0; c < n; c++)
+		if (strcasecmp(fmt_parquet_column_at(p, c)->name, name) == 0)
+			return (int)c;
+	return -1;
+}
+
+/* Value R of V as the readers hand it over; TEXT is its CSV text's room. */
+static void parquet_value(const fmt_vector *v, size_t r, char text[FMT_TEXT_MAX], pl_value *out)
+{
+	memset(out, 0, sizeof *out);
+	if (fmt_vector_is_null(v, r))
+		return;
+	switch (store_type_base(v->type)) {
+	case STORE_TYPE_STRING:
+		out->kind = PL_V_TEXT;
+		out->text = fmt_vector_str(v, r, &out->len);
+		if (out->len == 0)
+			out->text = "";
+		return;
+	case STORE_TYPE_BOOLEAN:
+		out->kind = PL_V_BOOL;
+		out->boolean = v->v.b[r] != 0;
+		return;
+	case STORE_TYPE_BIGINT:
+	case STORE_TYPE_DOUBLE:
+	case STORE_TYPE_DECIMAL:
+		out->kind = PL_V_NUMBER;
+		out->len = fmt_value_text(v, r, text);
+		out->text = text;
+		out->number = store_type_base(v->type) == STORE_TYPE_BIGINT ? (double)v->v.i64[r]
+			      : store_type_base(v->type) == STORE_TYPE_DOUBLE ? v->v.f64[r]
+									: strtod(text, NULL);
+		return;
+	default:   /* dates and timestamps: their text, as in a CSV file */
+		out->kind = PL_V_TEXT;
+		out->len = fmt_value_text(v, r, text);
+		out->text = text;
+		return;
+	}
+}
+
+static int read_parquet(const char *file, const char *data, size_t len, pl_wanted *wanted,
+			unsigned nwanted, char *const *keyvals, pl_row_fn fn, void *ctx, char *err,
+			size_t errlen)
+{
+	fmt_parquet *p = NULL;
+	fmt_error fe = {""};
+	size_t n = nwanted ? nwanted : 1;
+	pl_value *vals = calloc(n, sizeof *vals);
+	fmt_vector *vecs = calloc(n, sizeof *vecs);
+	char (*text)[FMT_TEXT_MAX] = calloc(n, sizeof *text);
+	int rc;
+
+	if (vals == NULL || vecs == NULL || text == NULL) {
+		rc = -ENOMEM;
+		goto done;
+	}
+	rc = fmt_parquet_open_mem(data, len, file, &p, &fe);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", fe.msg);
+		goto done;
+	}
+	for (unsigned i = 0; i < nwanted; i++) {
+		wanted[i].pos = wanted[i].key >= 0 ? -1 : parquet_column(p, wanted[i].name);
+		fmt_vector_init(&vecs[i], wanted[i].pos >= 0
+						  ? fmt_parquet_column_at(p, (size_t)wanted[i].pos)->type
+						  : STORE_TYPE_STRING);
+	}
+	for (size_t g = 0; g < fmt_parquet_nrowgroups(p) && rc == 0; g++) {
+		size_t rows = (size_t)fmt_parquet_rowgroup_at(p, g)->num_rows;
+
+		for (unsigned i = 0; i < nwanted && rc == 0; i++) {
+			fmt_vector_clear(&vecs[i]);
+			if (wanted[i].pos < 0)
+				continue;
+			rc = fmt_parquet_read_column(p, g, (size_t)wanted[i].pos, &vecs[i], &fe);
+			if (rc != 0)
+				snprintf(err, errlen, "%s", fe.msg);
+			else if (vecs[i].n != rows) {
+				snprintf(err, errlen, "%s: row group %zu: column '%s' has %zu values, not %zu",
+					 file, g, wanted[i].name, vecs[i].n, rows);
+				rc = -EINVAL;
+			}
+		}
+		for (size_t r = 0; r < rows && rc == 0; r++) {
+			for (unsigned i = 0; i < nwanted; i++) {
+				if (wanted[i].key >= 0) {
+					const char *kv = keyvals ? keyvals[wanted[i].key] : NULL;
+
+					memset(&vals[i], 0, sizeof vals[i]);
+					if (kv) {
+						vals[i].kind = PL_V_TEXT;
+						vals[i].text = kv;
+						vals[i].len = strlen(kv);
+					}
+				} else if (wanted[i].pos < 0) {
+					memset(&vals[i], 0, sizeof vals[i]);
+				} else {
+					parquet_value(&vecs[i], r, text[i], &vals[i]);
+				}
+			}
+			if (fn(ctx, vals, nwanted) != 0)
+				rc = -ECANCELED;
+		}
+	}
+done:
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", file);
+	else if (rc != 0 && rc != -ECANCELED)
+		rc = -EINVAL;   /* a file the reader cannot decode is malformed data here */
+	for (unsigned i = 0; vecs && i < nwanted; i++)
+		fmt_vector_free(&vecs[i]);
+	fmt_parquet_close(p);
+	free(vals);
+	free(vecs);
+	free(text);
+	return rc;
+}
+
 int pl_read_rows(const pl_table_info *info, const char *file, const char *text, size_t len,
 		 pl_wanted *wanted, unsigned nwanted, char *const *keyvals, pl_row_fn fn,
 		 void *ctx, char *err, size_t errlen)
 {
+	if (info->format == PL_DATA_PARQUET)
+		return read_parquet(file, text, len, wanted, nwanted, keyvals, fn, ctx, err, errlen);
 	if (info->format == PL_DATA_JSONL)
 		return read_jsonl(file, text, len, wanted, nwanted, keyvals, fn, ctx, err, errlen);
 	return read_csv(info, file, text, len, wanted, nwanted, keyvals, fn, ctx, err, errlen);

@@ -11,7 +11,9 @@
  * operator holds (hash tables, sort buffers).
  *
  * Parallelism.  A SCAN starts phys.threads worker threads.  Each takes whole
- * files from the scan's work list, parses them (sql_read.c), applies the
+ * files from the scan's work list (or, for Parquet files when there are few
+ * files for the threads, ranges of a file's row groups), parses them
+ * (sql_read.c), applies the
  * pushed-down data filter, copies the surviving rows into batches that own
  * their strings, and queues them; the rest of the plan runs in the calling
  * thread.  Parsing and filtering dominate a scan-filter-aggregate query, so
@@ -414,6 +416,9 @@ typedef struct exec_work {
 	uint32_t part;            /* index into the scan's partitions */
 	uint64_t file_id;         /* the file record, for the catalog's open_file */
 	uint8_t checksum[16];
+	/* A Parquet file split among the threads: its row groups
+	 * [rg_first, rg_first + rg_count) (rg_count 0: the whole file). */
+	uint32_t rg_first, rg_count;
 } exec_work;
 
 typedef struct exec_part {
@@ -449,6 +454,7 @@ typedef struct exec_scan {
 	sql_error werr;
 	exec_qbatch *current;
 	uint64_t rows_read;       /* atomic */
+	uint64_t rg_read, rg_skipped;   /* atomic: Parquet row groups */
 	bool started;
 	sql_scan_source source;   /* where the catalog says the files come from */
 } exec_scan;
@@ -489,6 +495,7 @@ static int exec_scan_add_work(exec_scan *s, const char *path, uint64_t bytes, ui
 
 	if (rc)
 		return rc;
+	memset(&s->work[s->nwork], 0, sizeof s->work[s->nwork]);
 	if (!(s->work[s->nwork].path = strdup(path)))
 		return -ENOMEM;
 	s->work[s->nwork].bytes = bytes;
@@ -866,6 +873,8 @@ static void *exec_scan_worker(void *arg)
 		}
 		if (rc)
 			break;
+		if (wk->rg_count)
+			sql_reader_set_rowgroups(r, wk->rg_first, wk->rg_count);
 		uint64_t last_off = 0, rows = 0;
 		for (;;) {
 			const sql_value *row;
@@ -910,7 +919,10 @@ static void *exec_scan_worker(void *arg)
 				}
 			}
 		}
-		uint64_t off = sql_reader_offset(r);
+		uint64_t off = sql_reader_offset(r), rg_read, rg_skipped;
+		sql_reader_rowgroup_counts(r, &rg_read, &rg_skipped);
+		__atomic_add_fetch(&s->rg_read, rg_read, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&s->rg_skipped, rg_skipped, __ATOMIC_RELAXED);
 		sql_reader_close(r);
 		if (pg) {
 			__atomic_add_fetch(&pg->rows_read, rows, __ATOMIC_RELAXED);
@@ -947,6 +959,75 @@ static void *exec_scan_worker(void *arg)
 	return NULL;
 }
 
+/* A Parquet scan on several threads over fewer files than it has threads
+ * to keep busy: each file's row groups become several work items, ranges
+ * of row groups, so that the threads share a large file.  (With many files
+ * the files alone spread the work, and their footers are not read twice.) */
+static int exec_scan_split_rowgroups(exec_scan *s, uint32_t threads)
+{
+	const sql_exec_ctx *ctx = s->base.run->ctx;
+	exec_work *w = NULL;
+	uint32_t n = 0, cap = 0;
+	int rc = 0;
+
+	if (s->scan->format != STORE_FORMAT_PARQUET || threads < 2 || s->source.open_file ||
+	    s->nwork >= 2 * threads)
+		return 0;
+	for (uint32_t i = 0; i < s->nwork && !rc; i++) {
+		exec_work *wk = &s->work[i];
+		uint32_t groups = 0, pieces = 1;
+		if (wk->bytes > 0) {
+			if ((rc = sql_reader_parquet_rowgroups(ctx, wk->path, &groups, s->base.run->err)))
+				break;
+			pieces = groups < 2 * threads ? groups : 2 * threads;
+			if (pieces < 1)
+				pieces = 1;
+		}
+		if ((rc = BASE_ARRAY_RESERVE(w, cap, (size_t)n + pieces)))
+			break;
+		for (uint32_t k = 0; k < pieces; k++) {
+			uint32_t lo = (uint32_t)((uint64_t)groups * k / pieces);
+			uint32_t hi = (uint32_t)((uint64_t)groups * (k + 1) / pieces);
+			w[n] = *wk;
+			if (k) {
+				/* The path is each piece's own copy. */
+				if (!(w[n].path = strdup(wk->path))) {
+					rc = -ENOMEM;
+					break;
+				}
+				s->parts[wk->part].files_left++;
+			}
+			if (pieces > 1) {
+				w[n].rg_first = lo;
+				w[n].rg_count = hi - lo;
+				/* Progress bytes stay per file: each piece's reader counts its share. */
+			}
+			n++;
+		}
+		if (!rc)
+			wk->path = NULL;   /* now the first piece's */
+	}
+	if (rc) {
+		/* The pieces made so far own copies except the first of each file,
+		 * whose path is still in s->work unless moved. */
+		for (uint32_t i = 0; i < n; i++) {
+			bool moved = true;
+			for (uint32_t j = 0; j < s->nwork; j++)
+				if (s->work[j].path == w[i].path)
+					moved = false;
+			if (moved)
+				free(w[i].path);
+		}
+		free(w);
+		return rc;
+	}
+	free(s->work);
+	s->work = w;
+	s->nwork = n;
+	s->work_cap = cap;
+	return 0;
+}
+
 static int exec_scan_start(exec_scan *s)
 {
 	int rc = exec_scan_plan(s);
@@ -954,6 +1035,8 @@ static int exec_scan_start(exec_scan *s)
 	if (rc)
 		return rc;
 	uint32_t threads = s->base.plan->phys.threads ? s->base.plan->phys.threads : 1;
+	if ((rc = exec_scan_split_rowgroups(s, threads)))
+		return rc;
 	if (threads > s->nwork)
 		threads = s->nwork;
 	s->max_queued = 2 * threads + 2;
@@ -1047,6 +1130,8 @@ static void exec_scan_close(exec_node *n)
 	}
 	free(s->parts);
 	n->rows_in_extra = s->rows_read;
+	n->plan->phys.rowgroups_read = s->rg_read;
+	n->plan->phys.rowgroups_skipped = s->rg_skipped;
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->more);
 	pthread_cond_destroy(&s->room);

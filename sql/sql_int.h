@@ -55,9 +55,7 @@ const char *sql_lex_error_reason(const sql_token *t);
  * 0 or -EINVAL. */
 int sql_date_parse(const char *s, size_t n, int64_t *days);
 int sql_timestamp_parse(const char *s, size_t n, int64_t *micros);
-/* Format into OUT (at least 32 bytes); returns the length. */
-size_t sql_date_format(int64_t days, char *out);
-size_t sql_timestamp_format(int64_t micros, char *out);
+/* Their text: fmt_date_text() and fmt_timestamp_text() (fmt_text.h). */
 /* Parse the N bytes at S, all of them, as a double: decimal or exponent
  * notation, "NaN", "Infinity" or "-Infinity" (no spaces, no hex floats, no
  * "inf").  False when they are not a number or are 128 bytes or more. */
@@ -85,9 +83,8 @@ sql_int128 sql_decimal_pow10(unsigned n);
  * exponent; spaces around are ignored), rounded HALF_UP to T's scale: 0,
  * -EINVAL when it is not a number, -ERANGE when it does not fit T. */
 int sql_decimal_parse(const char *s, size_t n, sql_type t, sql_int128 *out);
-/* Plain text of V x 10^-SCALE ("1.50", "-0.06", "15"): at most 41 bytes and
- * a NUL in OUT (48 bytes); returns the length. */
-size_t sql_decimal_format(sql_int128 v, unsigned scale, char *out);
+/* The plain text of a decimal ("1.50", "-0.06", "15") is fmt_decimal_text()
+ * (fmt_text.h). */
 /* V at scale FROM_SCALE as a value of decimal type TO (HALF_UP); false when
  * it does not fit TO's precision. */
 bool sql_decimal_rescale(sql_int128 v, unsigned from_scale, sql_type to, sql_int128 *out);
@@ -161,6 +158,22 @@ int sql_reader_next(sql_reader *r, const sql_value **row, sql_error *err);
 /* Bytes of the file consumed so far. */
 uint64_t sql_reader_offset(const sql_reader *r);
 void sql_reader_close(sql_reader *r);   /* NULL allowed */
+/* Parquet files (scan->format STORE_FORMAT_PARQUET) are read row group by
+ * row group: only the columns the scan produces are decoded, and a row
+ * group whose column chunk statistics (min, max, null count) prove that the
+ * scan's data_filter holds for none of its rows is skipped.  The file's
+ * schema must be the table's data columns (fmt_parquet_check_schema); a
+ * mismatch fails the open, naming the table, the file and the column. */
+/* The number of row groups of the Parquet file at PATH (opened as
+ * sql_reader_open() does), for splitting a file among a scan's threads. */
+int sql_reader_parquet_rowgroups(const sql_exec_ctx *ctx, const char *path, uint32_t *n,
+				 sql_error *err);
+/* Read only the COUNT row groups from FIRST of a Parquet reader's file
+ * (before the first sql_reader_next(); clipped to the file's).  The bytes
+ * sql_reader_offset() reaches are then that range's share of the file. */
+void sql_reader_set_rowgroups(sql_reader *r, uint32_t first, uint32_t count);
+/* Row groups of a Parquet reader decoded and skipped so far (0 for others). */
+void sql_reader_rowgroup_counts(const sql_reader *r, uint64_t *read, uint64_t *skipped);
 /* A partition directory's raw value as a value of TYPE: Hive's
  * __HIVE_DEFAULT_PARTITION__ is NULL; a value that does not parse is NULL.
  * Strings point into RAW. */

@@ -6,6 +6,7 @@
  * allocates thousands of small nodes that all die together, so freeing them
  * one by one would only cost time and invite leaks on error paths.
  */
+#include "fmt_text.h"
 #include "sql_int.h"
 
 #include <ctype.h>
@@ -401,7 +402,7 @@ static void sql_ir_print_literal(const sql_value *v, textbuf *out)
 		textbuf_puts(out, v->u.b ? "true" : "false");
 		break;
 	case SQL_TYPE_DATE:
-		sql_date_format(v->u.i, buf);
+		fmt_date_text(v->u.i, buf);
 		textbuf_puts(out, buf);
 		break;
 	case SQL_TYPE_TIMESTAMP:
@@ -411,7 +412,7 @@ static void sql_ir_print_literal(const sql_value *v, textbuf *out)
 		us = v->u.i % 1000000;
 		if (us < 0)
 			us += 1000000;
-		sql_timestamp_format(v->u.i - us, buf);
+		fmt_timestamp_text(v->u.i - us, buf);
 		textbuf_puts(out, buf);
 		if (us)
 			textbuf_printf(out, ".%06" PRId64, us);

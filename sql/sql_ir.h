@@ -315,6 +315,8 @@ typedef struct sql_phys {
 	 * rounds, 2 when a partition had to be partitioned again). */
 	uint64_t spill_bytes, spill_rows, spill_files;
 	uint32_t spill_passes;
+	/* A Parquet scan: row groups decoded, and skipped by their statistics. */
+	uint64_t rowgroups_read, rowgroups_skipped;
 } sql_phys;
 
 struct sql_plan {

@@ -5,9 +5,18 @@
  *
  * Staging.  Rows are written to DATASTORE/.metafs-staging/<run_tag>/, in the
  * same Hive layout as the table (k=v/k2=v2/), one file per target partition:
- * part-<run_tag>-00000.csv (or .jsonl).  Each partition buffers up to 64 KiB
- * and appends it to its file, so any number of partitions costs no open file
- * descriptors between flushes.
+ * part-<run_tag>-00000.csv (or .jsonl, .parquet).  Each partition buffers up
+ * to 64 KiB and appends it to its file, so any number of partitions costs no
+ * open file descriptors between flushes.  A Parquet table's partition
+ * gathers rows column by column and hands them to its own writer
+ * (format/fmt_parquet.h), 4096 at a time (fewer for a small
+ * parquet.block.size), which keeps its staged file open and cuts row groups
+ * at the table's parquet.block.size.  At most OUT_PARQUET_MAX_OPEN writers
+ * are open (each holds a file descriptor and its row group's values): past
+ * that the one used least recently writes its footer, and its partition's
+ * next rows go to its next file, part-<run_tag>-00001.parquet and so on.
+ * The commit writes the open files' footers, and records for each file the
+ * rows its writer counted.
  *
  * The commit protocol.  Readers (the engine, the mount, .refresh) see only
  * the files the metastore lists; a file in a partition directory that the
@@ -41,6 +50,9 @@
  * The run tag must be unique per run: a file is renamed over any file of the
  * same name, listed or not.
  */
+#include "fmt.h"
+#include "fmt_parquet.h"
+#include "fmt_scan.h"
 #include "sql_int.h"
 
 #include "base_array.h"
@@ -53,10 +65,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define OUT_FLUSH_BYTES (64 * 1024)
+#define OUT_PARQUET_BATCH 4096
+/* Parquet writers open at once: past it, the one used least recently
+ * finishes its file, and its partition's next rows start another. */
+#define OUT_PARQUET_MAX_OPEN 32
 #define OUT_DEFAULT_PARTITION "__HIVE_DEFAULT_PARTITION__"
 
 typedef struct out_part {
@@ -66,6 +83,14 @@ typedef struct out_part {
 	textbuf buf;              /* rows not yet appended to it */
 	uint64_t rows;
 	bool has_file;            /* the staged file exists */
+	/* Parquet: rows gathered column by column (ncolumns vectors), appended
+	 * to the partition's writer every OUT_PARQUET_BATCH rows; the writer
+	 * keeps its staged file open until the commit finishes it. */
+	fmt_vector *cols;
+	fmt_parquet_writer *pw;
+	int pw_fd;
+	uint32_t nfiles;          /* staged files part-<tag>-00000 .. nfiles - 1 */
+	uint64_t last_use;        /* when rows last went to the writer */
 } out_part;
 
 struct sql_output {
@@ -83,6 +108,12 @@ struct sql_output {
 	uint32_t index_cap;
 	uint64_t rows;
 	textbuf tmp;
+	fmt_parquet_write_options pq;   /* Parquet: from the table's properties */
+	/* Rows handed to a writer at once: the writer cuts a row group only
+	 * between appends, so a small parquet.block.size gets small ones. */
+	size_t pq_batch;
+	uint32_t pq_open;         /* writers open */
+	uint64_t pq_tick;
 };
 
 static uint64_t out_hash(const char *s)
@@ -94,6 +125,23 @@ static uint64_t out_hash(const char *s)
 		h *= UINT64_C(1099511628211);
 	}
 	return h;
+}
+
+/* Let go of P's Parquet writer and vectors (the staged bytes stay). */
+static void out_parquet_drop(sql_output *o, out_part *p)
+{
+	if (p->pw) {
+		fmt_parquet_writer_abort(p->pw);
+		p->pw = NULL;
+	}
+	if (p->pw_fd >= 0) {
+		close(p->pw_fd);
+		p->pw_fd = -1;
+	}
+	for (uint32_t i = 0; p->cols && i < o->t.ncolumns; i++)
+		fmt_vector_free(&p->cols[i]);
+	free(p->cols);
+	p->cols = NULL;
 }
 
 static void out_free(sql_output *o)
@@ -108,6 +156,7 @@ static void out_free(sql_output *o)
 		free(p->rel);
 		free(p->stage_path);
 		textbuf_free(&p->buf);
+		out_parquet_drop(o, p);
 	}
 	free(o->parts);
 	free(o->index);
@@ -247,6 +296,194 @@ static int out_flush(sql_output *o, out_part *p)
 	return rc;
 }
 
+/* The value of table property KEY (exact), copied into VAL; false if unset. */
+static bool out_property(const sql_output *o, const char *key, char *val, size_t cap)
+{
+	size_t klen = strlen(key);
+
+	for (const char *l = o->t.properties; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+		if (n > klen && !memcmp(l, key, klen) && l[klen] == '=') {
+			size_t vn = n - klen - 1;
+			if (vn >= cap)
+				vn = cap - 1;
+			memcpy(val, l + klen + 1, vn);
+			val[vn] = '\0';
+			return true;
+		}
+		l = nl ? nl + 1 : l + n;
+	}
+	return false;
+}
+
+/* The writer's options from the table's properties: parquet.compression
+ * (or compression) snappy | zstd | gzip | uncompressed (also none),
+ * parquet.block.size the bytes of a row group. */
+static int out_parquet_options(sql_output *o, sql_error *err)
+{
+	static const struct {
+		const char *name;
+		fmt_pq_codec codec;
+	} codecs[] = {{"snappy", FMT_PQ_SNAPPY}, {"zstd", FMT_PQ_ZSTD}, {"gzip", FMT_PQ_GZIP},
+		      {"uncompressed", FMT_PQ_UNCOMPRESSED}, {"none", FMT_PQ_UNCOMPRESSED}};
+	fmt_parquet_write_options def = FMT_PARQUET_WRITE_OPTIONS_INIT;
+	char val[128];
+
+	o->pq = def;
+	const char *key = "parquet.compression";
+	if (out_property(o, key, val, sizeof val) ||
+	    out_property(o, key = "compression", val, sizeof val)) {
+		size_t i = 0;
+		while (i < sizeof codecs / sizeof codecs[0] && strcasecmp(val, codecs[i].name))
+			i++;
+		if (i == sizeof codecs / sizeof codecs[0]) {
+			sql_error_set(err, 0, 0,
+				      "table %s.%s.%s: property %s is '%s', not one of snappy, zstd, gzip, uncompressed",
+				      o->pf->name, o->t.db, o->t.name, key, val);
+			return -EINVAL;
+		}
+		o->pq.codec = codecs[i].codec;
+	}
+	if (out_property(o, "parquet.block.size", val, sizeof val)) {
+		char *end;
+		errno = 0;
+		unsigned long long b = strtoull(val, &end, 10);
+		if (errno || end == val || *end || b == 0 || val[0] == '-') {
+			sql_error_set(err, 0, 0,
+				      "table %s.%s.%s: property parquet.block.size is '%s', not a number of bytes",
+				      o->pf->name, o->t.db, o->t.name, val);
+			return -EINVAL;
+		}
+		o->pq.row_group_bytes = b;
+	}
+	o->pq_batch = (size_t)(o->pq.row_group_bytes / 256);
+	if (o->pq_batch < 16)
+		o->pq_batch = 16;
+	if (o->pq_batch > OUT_PARQUET_BATCH)
+		o->pq_batch = OUT_PARQUET_BATCH;
+	return 0;
+}
+
+/* V (a value of table column C) onto the end of vector OUT. */
+static int out_parquet_push(const store_column *c, const sql_value *v, fmt_vector *out)
+{
+	sql_type t = sql_type_from_store(c->type);
+	sql_value cv;
+
+	if (v->null || v->type == SQL_TYPE_NULL)
+		return fmt_vector_push_null(out);
+	if (v->type != t) {
+		if (sql_type_is_decimal(t) && sql_type_is_decimal(v->type)) {
+			cv = (sql_value){.type = t};
+			if (!sql_decimal_rescale(v->u.dec, sql_type_scale(v->type), t, &cv.u.dec))
+				return -ERANGE;
+		} else if (sql_value_cast(NULL, v, t, &cv)) {
+			return -EINVAL;
+		}
+		if (cv.null)
+			return fmt_vector_push_null(out);
+		v = &cv;
+	}
+	switch (t) {
+	case SQL_TYPE_STRING:
+		return fmt_vector_push_str(out, v->u.s.ptr, v->u.s.len);
+	case SQL_TYPE_BOOLEAN:
+		return fmt_vector_push_bool(out, v->u.b);
+	case SQL_TYPE_DOUBLE:
+		return fmt_vector_push_f64(out, v->u.d);
+	case SQL_TYPE_BIGINT:
+	case SQL_TYPE_DATE:
+	case SQL_TYPE_TIMESTAMP:
+		return fmt_vector_push_i64(out, v->u.i);
+	default:
+		if (sql_type_is_decimal(t))
+			return fmt_vector_push_dec(out, v->u.dec);
+		return -EINVAL;
+	}
+}
+
+/* The staged path of P's file K: its first file's name with K for 00000. */
+static int out_stage_file(const sql_output *o, const out_part *p, uint32_t k, char *out, size_t cap)
+{
+	const char *slash = strrchr(p->stage_path, '/');
+	int dn = (int)(slash - p->stage_path);
+
+	if (snprintf(out, cap, "%.*s/part-%s-%05u.%s", dn, p->stage_path, o->run_tag, k, o->ext) >=
+	    (int)cap)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int out_parquet_finish(sql_output *o, out_part *p, sql_error *err);
+
+/* Hand P's gathered rows to its writer, which is opened on a new staged
+ * file when P has none (finishing the least recently used one when
+ * OUT_PARQUET_MAX_OPEN are open). */
+static int out_parquet_flush(sql_output *o, out_part *p, sql_error *err)
+{
+	fmt_error ferr = {{0}};
+	char path[PATH_MAX];
+	int rc;
+
+	if (!p->cols || p->cols[0].n == 0)
+		return 0;
+	if (!p->pw) {
+		if (o->pq_open >= OUT_PARQUET_MAX_OPEN) {
+			out_part *lru = NULL;
+			for (uint32_t i = 0; i < o->nparts; i++)
+				if (o->parts[i].pw && (!lru || o->parts[i].last_use < lru->last_use))
+					lru = &o->parts[i];
+			if (lru && (rc = out_parquet_finish(o, lru, err)))
+				return rc;
+		}
+		if ((rc = out_stage_file(o, p, p->nfiles, path, sizeof path)))
+			return rc;
+		int fd = store_data_open_path(o->pf->data_dir, path, O_WRONLY | O_CREAT | O_TRUNC,
+					      BASE_MODE_FILE);
+		if (fd < 0)
+			return fd;
+		rc = fmt_parquet_writer_open(fd, path, o->t.columns, o->t.ncolumns, &o->pq, &p->pw,
+					     &ferr);
+		if (rc) {
+			close(fd);
+			if (err)
+				sql_error_set(err, 0, 0, "cannot write %s", ferr.msg);
+			return rc;
+		}
+		p->nfiles++;
+		p->pw_fd = fd;
+		p->has_file = true;
+		o->pq_open++;
+	}
+	p->last_use = ++o->pq_tick;
+	rc = fmt_parquet_writer_append(p->pw, p->cols, &ferr);
+	if (rc && err)
+		sql_error_set(err, 0, 0, "cannot write %s", ferr.msg);
+	for (uint32_t i = 0; i < o->t.ncolumns; i++)
+		fmt_vector_clear(&p->cols[i]);
+	return rc;
+}
+
+/* Write P's last rows and its open file's footer. */
+static int out_parquet_finish(sql_output *o, out_part *p, sql_error *err)
+{
+	fmt_error ferr = {{0}};
+	int rc = out_parquet_flush(o, p, err);
+
+	if (rc || !p->pw)
+		return rc;
+	rc = fmt_parquet_writer_close(p->pw, NULL, NULL, &ferr);
+	p->pw = NULL;
+	o->pq_open--;
+	if (rc && err)
+		sql_error_set(err, 0, 0, "cannot write %s", ferr.msg);
+	if (close(p->pw_fd) && !rc)
+		rc = -errno;
+	p->pw_fd = -1;
+	return rc;
+}
+
 static int out_index_add(sql_output *o, uint32_t part)
 {
 	if ((uint64_t)(o->nparts + 1) * 2 > o->index_cap) {
@@ -301,6 +538,7 @@ static int out_part_get(sql_output *o, char **values, out_part **out)
 		return rc;
 	out_part *p = &o->parts[o->nparts];
 	memset(p, 0, sizeof *p);
+	p->pw_fd = -1;
 	p->rel = strdup(rel);
 	p->values = calloc(o->t.npartkeys ? o->t.npartkeys : 1, sizeof *p->values);
 	rc = -ENOMEM;
@@ -319,6 +557,15 @@ static int out_part_get(sql_output *o, char **values, out_part **out)
 	}
 	if ((rc = base_fs_mkdirs(dir, BASE_MODE_DIR)))
 		goto fail;
+	if (o->t.format == STORE_FORMAT_PARQUET) {
+		p->cols = calloc(o->t.ncolumns ? o->t.ncolumns : 1, sizeof *p->cols);
+		if (!p->cols) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		for (uint32_t i = 0; i < o->t.ncolumns; i++)
+			fmt_vector_init(&p->cols[i], o->t.columns[i].type);
+	}
 	if (asprintf(&p->stage_path, "%s/part-%s-00000.%s", dir, o->run_tag, o->ext) < 0) {
 		p->stage_path = NULL;
 		rc = -ENOMEM;
@@ -330,6 +577,7 @@ static int out_part_get(sql_output *o, char **values, out_part **out)
 	*out = p;
 	return 0;
 fail:
+	free(p->cols);
 	for (uint32_t k = 0; p->values && k < o->t.npartkeys; k++)
 		free(p->values[k]);
 	free(p->values);
@@ -368,10 +616,12 @@ int sql_output_open(const sql_catalog *cat, unsigned platform, const char *db, c
 		rc = -EINVAL;
 		goto out;
 	}
+	if (o->t.format == STORE_FORMAT_PARQUET && (rc = out_parquet_options(o, err)))
+		goto out;
 	if ((rc = store_data_path(txn, o->pf->data_dir, &o->t, o->t.id, NULL, o->table_dir,
 				  sizeof o->table_dir)))
 		goto out;
-	o->ext = o->t.format == STORE_FORMAT_JSONL ? "jsonl" : "csv";
+	o->ext = fmt_extension(o->t.format);
 	o->run_tag = strdup(run_tag);
 	o->static_values = calloc(o->t.npartkeys ? o->t.npartkeys : 1, sizeof *o->static_values);
 	if (!o->run_tag || !o->static_values) {
@@ -463,7 +713,12 @@ int sql_output_row(sql_output *o, const sql_value *values, uint32_t n)
 		}
 		textbuf_append(&p->buf, "\n", 1);
 	}
-	if (o->t.format == STORE_FORMAT_JSONL) {
+	if (o->t.format == STORE_FORMAT_PARQUET) {
+		for (uint32_t i = 0; i < o->t.ncolumns && !rc; i++)
+			rc = out_parquet_push(&o->t.columns[i], &values[i], &p->cols[i]);
+		if (rc)
+			goto out;   /* fails the query: the output is aborted */
+	} else if (o->t.format == STORE_FORMAT_JSONL) {
 		if ((rc = out_json_row(o, &p->buf, values)))
 			goto out;
 	} else {
@@ -476,7 +731,9 @@ int sql_output_row(sql_output *o, const sql_value *values, uint32_t n)
 	}
 	p->rows++;
 	o->rows++;
-	if (p->buf.len >= OUT_FLUSH_BYTES)
+	if (p->cols && p->cols[0].n >= o->pq_batch)
+		rc = out_parquet_flush(o, p, NULL);
+	else if (p->buf.len >= OUT_FLUSH_BYTES)
 		rc = out_flush(o, p);
 out:
 	for (uint32_t k = 0; k < nk; k++)
@@ -508,6 +765,7 @@ typedef struct out_file {
 	char path[PATH_MAX];
 	uint32_t part;
 	store_file rec;
+	fmt_file_stats scan;      /* rows, bytes, checksum and column statistics */
 } out_file;
 
 /* Resolve (creating when missing) the pnodes of VALUES; *ID is the leaf. */
@@ -556,12 +814,16 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 
 	/* 1. Everything staged is written (store_data_place syncs each file). */
 	for (uint32_t i = 0; i < o->nparts && !rc; i++)
-		rc = out_flush(o, &o->parts[i]);
+		rc = o->parts[i].cols ? out_parquet_finish(o, &o->parts[i], err)
+				      : out_flush(o, &o->parts[i]);
 	if (rc)
 		goto out;
 	/* 2. Into the partition directories, under names no record uses yet. */
 	step = "place";
-	placed = calloc(o->nparts ? o->nparts : 1, sizeof *placed);
+	size_t nfiles = 0;
+	for (uint32_t i = 0; i < o->nparts; i++)
+		nfiles += o->parts[i].cols ? o->parts[i].nfiles : 1;
+	placed = calloc(nfiles ? nfiles : 1, sizeof *placed);
 	if (!placed) {
 		rc = -ENOMEM;
 		goto out;
@@ -578,31 +840,45 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 		}
 		if ((rc = base_fs_mkdirs(dir, BASE_MODE_DIR)))
 			goto out;
-		out_file *f = &placed[nplaced];
-		f->part = i;
-		snprintf(f->rec.name, sizeof f->rec.name, "part-%s-00000.%s", o->run_tag, o->ext);
-		if (snprintf(f->path, sizeof f->path, "%s/%s", dir, f->rec.name) >= (int)sizeof f->path) {
-			rc = -ENAMETOOLONG;
-			goto out;
+		/* A csv or jsonl partition has one file, a Parquet one nfiles. */
+		uint32_t nk = p->cols ? p->nfiles : 1;
+		for (uint32_t k = 0; k < nk; k++) {
+			out_file *f = &placed[nplaced];
+			char stage[PATH_MAX];
+			f->part = i;
+			snprintf(f->rec.name, sizeof f->rec.name, "part-%s-%05u.%s", o->run_tag, k, o->ext);
+			if (snprintf(f->path, sizeof f->path, "%s/%s", dir, f->rec.name) >=
+			    (int)sizeof f->path) {
+				rc = -ENAMETOOLONG;
+				goto out;
+			}
+			if ((rc = out_stage_file(o, p, k, stage, sizeof stage)))
+				goto out;
+			/* Into the directory as opened without following symlinks
+			 * (a link planted in the data store never receives the
+			 * output), durably: new directories need their parents
+			 * synced too, up to the table's directory.
+			 * store_data_place syncs the file first. */
+			if ((rc = store_data_place(o->pf->data_dir, stage, -1, f->path, o->table_dir)))
+				goto out;
+			nplaced++;
+			int fd = store_data_open_path(o->pf->data_dir, f->path, O_RDONLY, 0);
+			if (fd < 0) {
+				rc = fd;
+				goto out;
+			}
+			fmt_error ferr = {""};
+			rc = fmt_file_scan(fd, f->path, &o->t, &f->scan, &ferr);
+			close(fd);
+			if (rc) {
+				sql_error_set(err, 0, 0, "%s", ferr.msg);
+				goto out;
+			}
+			/* rows (a Parquet file's from its footer), bytes, checksum and
+			 * the column statistics of a Parquet footer */
+			fmt_file_stats_to_record(&f->scan, &f->rec);
 		}
-		/* Into the directory as opened without following symlinks (a link
-		 * planted in the data store never receives the output), durably:
-		 * new directories need their parents synced too, up to the
-		 * table's directory.  store_data_place syncs the file first. */
-		if ((rc = store_data_place(o->pf->data_dir, p->stage_path, -1, f->path, o->table_dir)))
-			goto out;
-		nplaced++;
 		p->has_file = false;
-		int fd = store_data_open_path(o->pf->data_dir, f->path, O_RDONLY, 0);
-		if (fd < 0) {
-			rc = fd;
-			goto out;
-		}
-		rc = store_file_scan(fd, o->t.format, o->t.header, &f->rec.rows, &f->rec.bytes,
-				     f->rec.checksum);
-		close(fd);
-		if (rc)
-			goto out;
 	}
 	/* 3. One transaction switches readers over. */
 	step = "commit";
@@ -621,17 +897,25 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 		if ((rc = out_pnodes(o, txn, p->values, &leaf, &st.partitions_created)))
 			goto out;
 		st.partitions_written++;
-		out_file *mine = NULL;
-		for (uint32_t k = 0; k < nplaced; k++)
-			if (placed[k].part == i)
-				mine = &placed[k];
+		/* This partition's new files: placed[first_mine .. end_mine). */
+		uint32_t first_mine = nplaced, end_mine = nplaced;
+		for (uint32_t k = 0; k < nplaced; k++) {
+			if (placed[k].part != i)
+				continue;
+			if (first_mine == nplaced)
+				first_mine = k;
+			end_mine = k + 1;
+		}
 		if (o->overwrite) {
 			store_iter *it = NULL;
 			store_file f;
 			if ((rc = store_iter_files(txn, leaf, NULL, &it)))
 				goto out;
 			while ((rc = store_iter_next(it, &f)) == 0) {
-				if (mine && !strcmp(f.name, mine->rec.name))
+				bool new_file = false;
+				for (uint32_t k = first_mine; k < end_mine && !new_file; k++)
+					new_file = !strcmp(f.name, placed[k].rec.name);
+				if (new_file)
 					continue;
 				if ((rc = BASE_ARRAY_RESERVE(old, old_cap, (size_t)nold + 1)))
 					break;
@@ -657,7 +941,8 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 				st.files_replaced++;
 			}
 		}
-		if (mine) {
+		for (uint32_t k = first_mine; k < end_mine; k++) {
+			const out_file *mine = &placed[k];
 			store_file f = {0};
 			store_file existing;
 			/* A rerun with the same tag rewrites the record it left. */
@@ -671,6 +956,8 @@ int sql_output_commit(sql_output *o, store_origin origin, sql_output_stats *stat
 			f.rows = mine->rec.rows;
 			f.bytes = mine->rec.bytes;
 			memcpy(f.checksum, mine->rec.checksum, sizeof f.checksum);
+			f.stats = mine->rec.stats;
+			f.nstats = mine->rec.nstats;
 			if ((rc = store_file_put(txn, &f, origin)))
 				goto out;
 			st.files++;
@@ -712,6 +999,8 @@ out:
 		base_fs_tree_remove(o->staging);
 	}
 	store_table_clear(&now);
+	for (uint32_t k = 0; placed && k < nplaced; k++)
+		fmt_file_stats_clear(&placed[k].scan);
 	free(placed);
 	free(old);
 	out_free(o);

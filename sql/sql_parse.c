@@ -22,6 +22,7 @@
  * The first error stops the parse; everything allocated lives in the
  * arena, so error paths free nothing.
  */
+#include "fmt.h"
 #include "sql_int.h"
 
 #include <errno.h>
@@ -2220,12 +2221,9 @@ static int sql_parse_create_table(sql_parser *p, sql_stmt *s)
 		} else {
 			sql_parse_advance(p);
 		}
-		if (sql_parse_is(p, "CSV"))
-			s->format = STORE_FORMAT_CSV;
-		else if (sql_parse_is(p, "JSONL") || sql_parse_is(p, "JSON"))
-			s->format = STORE_FORMAT_JSONL;
-		else
-			return sql_parse_expected(p, "CSV or JSONL");
+		if (p->tok.type != SQL_TOK_IDENT ||
+		    !fmt_from_name(p->tok.ptr, p->tok.len, &s->format))
+			return sql_parse_expected(p, "CSV, JSONL or PARQUET");
 		s->format_given = true;
 		sql_parse_advance(p);
 	}

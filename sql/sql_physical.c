@@ -11,7 +11,9 @@
  *                 partition is the unit the engine hands to a worker);
  *   threads       for a scan, min(parallelism, the daemon's worker threads):
  *                 the engine starts that many workers, each parsing and
- *                 filtering whole files; every other operator runs in the
+ *                 filtering whole files (a Parquet scan gets every worker
+ *                 thread, as its files split into row groups); every other
+ *                 operator runs in the
  *                 job's one worker thread, and says so (threads=1);
  *   memory        memory_per_job is what a job may hold, and it is shared
  *                 out among the operators that hold rows (hash aggregate,
@@ -157,7 +159,9 @@ static const char *operator_name(const sql_plan *p)
 {
 	switch (p->kind) {
 	case SQL_PLAN_SCAN:
-		return p->scan->format == STORE_FORMAT_JSONL ? "FileScan json" : "FileScan csv";
+		return p->scan->format == STORE_FORMAT_JSONL ? "FileScan json"
+		       : p->scan->format == STORE_FORMAT_PARQUET ? "FileScan parquet"
+							  : "FileScan csv";
 	case SQL_PLAN_FILTER: return "Filter";
 	case SQL_PLAN_PROJECT: return "Project";
 	case SQL_PLAN_AGGREGATE: return "HashAggregate";
@@ -231,6 +235,11 @@ static int plan_node(struct planner *pl, sql_plan *p, sql_error *err)
 	if (p->kind != SQL_PLAN_SCAN)
 		threads = 1;
 	p->phys.threads = p->phys.parallelism < threads ? p->phys.parallelism : threads;
+	/* A Parquet file splits into its row groups (sql_exec.c), which the
+	 * metastore does not count: such a scan gets every worker thread, and
+	 * the engine starts no more than it has pieces of work. */
+	if (p->kind == SQL_PLAN_SCAN && p->scan->format == STORE_FORMAT_PARQUET)
+		p->phys.threads = threads;
 	if (holds_rows(p)) {
 		uint64_t want = held_rows(p) * held_bytes_per_row(p);
 		p->phys.memory_budget = want;   /* the estimate, until share_memory() */

@@ -18,6 +18,7 @@
  * operator the planner chose, its pipeline stage as *(N), and the
  * resources it was given.
  */
+#include "fmt.h"
 #include "sql_int.h"
 
 #include <inttypes.h>
@@ -109,7 +110,7 @@ static void sql_print_sort_keys(const sql_plan *p, bool resolved, textbuf *out)
 
 static const char *sql_print_format(store_format f)
 {
-	return f == STORE_FORMAT_JSONL ? "jsonl" : "csv";
+	return fmt_name(f);
 }
 
 static void sql_print_table_name(const sql_scan *s, textbuf *out)
@@ -404,6 +405,11 @@ static void sql_print_physical(const sql_plan *p, textbuf *out)
 	}
 	if (ph->parallelism)
 		textbuf_printf(out, ", parallelism=%" PRIu32, ph->parallelism);
+	/* A Parquet scan that ran: row groups decoded and skipped by statistics. */
+	if (p->kind == SQL_PLAN_SCAN && p->scan && p->scan->format == STORE_FORMAT_PARQUET &&
+	    (ph->rowgroups_read || ph->rowgroups_skipped))
+		textbuf_printf(out, ", row groups: %" PRIu64 " read, %" PRIu64 " skipped",
+			       ph->rowgroups_read, ph->rowgroups_skipped);
 	/* What the engine measured, once it ran. */
 	if (ph->rows_in || ph->rows_out || ph->peak_memory || ph->cpu_ns) {
 		textbuf_printf(out, ", rows: %" PRIu64 " in, %" PRIu64 " out, peak=",

@@ -9,7 +9,7 @@
  * pruned scan of a wide file pays for splitting fields, not for parsing them.
  *
  * CSV rules (store_csv_next() splits the records, the same boundaries
- * store_file_scan() counts):
+ * fmt_file_scan() counts):
  *   - fields separated by ',', records by LF or CRLF; a field starting with '"'
  *     is quoted and may hold commas, newlines and "" (one quote);
  *   - blank lines are not records; with sql_scan.header the first record is
@@ -28,8 +28,9 @@
  * a query are logged, the rest only counted.  Line numbers are the physical
  * line on which the record starts, counting the header.
  */
+#include "fmt_parquet.h"
 #include "sql_int.h"
-#include "store_csv.h"
+#include "fmt_csv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -68,6 +69,17 @@ struct sql_reader {
 	size_t line_len;
 	bool ints_as_real;        /* the line was parsed with JSON_DECODE_INT_AS_REAL */
 	bool scan_has_decimal;    /* a decimal column is read */
+	/* Parquet: the open file, one vector per data column the scan
+	 * produces (need[c]), the row groups [rg_next, rg_end) still to read,
+	 * and the rows of the decoded one. */
+	fmt_parquet *pq;
+	fmt_vector *vec;          /* ncolumns */
+	bool *need;               /* ncolumns */
+	uint32_t rg_first, rg_next, rg_end;
+	size_t rg_rows, rg_pos;
+	uint64_t rg_read, rg_skipped;
+	bool tail_counted;        /* the bytes outside the row groups are in pos */
+	fmt_vector stat;          /* a decoded statistics value */
 };
 
 void sql_partition_value(const char *raw, sql_type type, sql_value *out)
@@ -95,10 +107,10 @@ int sql_partition_value_check(const char *raw, store_type type)
 	return v.null ? -EINVAL : 0;
 }
 
-int sql_reader_open(const sql_exec_ctx *ctx, const sql_scan *scan, const char *path,
-		    const char *const *partvals, sql_reader **out, sql_error *err)
+/* Open PATH for reading: below a data store root, no symlink followed
+ * (store_data_open). */
+static int sql_reader_open_path(const sql_exec_ctx *ctx, const char *path, sql_error *err)
 {
-	/* Below a data store root: no symlink followed (store_data_open). */
 	const char *root = NULL;
 	for (unsigned i = 0; ctx->catalog && i < ctx->catalog->nplatforms && !root; i++)
 		if (store_data_relative(ctx->catalog->platforms[i].data_dir, path))
@@ -111,7 +123,100 @@ int sql_reader_open(const sql_exec_ctx *ctx, const sql_scan *scan, const char *p
 		sql_error_set(err, 0, 0, "cannot read %s: %s", path, strerror(-rc));
 		return rc;
 	}
+	return fd;
+}
+
+int sql_reader_open(const sql_exec_ctx *ctx, const sql_scan *scan, const char *path,
+		    const char *const *partvals, sql_reader **out, sql_error *err)
+{
+	int fd = sql_reader_open_path(ctx, path, err);
+
+	if (fd < 0)
+		return fd;
 	return sql_reader_open_fd(ctx, scan, path, fd, partvals, out, err);
+}
+
+int sql_reader_parquet_rowgroups(const sql_exec_ctx *ctx, const char *path, uint32_t *n,
+				 sql_error *err)
+{
+	fmt_parquet *pq = NULL;
+	fmt_error ferr = {{0}};
+	int fd = sql_reader_open_path(ctx, path, err);
+
+	if (fd < 0)
+		return fd;
+	int rc = fmt_parquet_open_fd(fd, path, &pq, &ferr);
+	close(fd);
+	if (rc) {
+		sql_error_set(err, 0, 0, "cannot read %s", ferr.msg);
+		return rc;
+	}
+	size_t g = fmt_parquet_nrowgroups(pq);
+	*n = g > UINT32_MAX ? UINT32_MAX : (uint32_t)g;
+	fmt_parquet_close(pq);
+	return 0;
+}
+
+/* Open the Parquet file on R->fd (then closed) and check its schema. */
+static int sql_parquet_open(sql_reader *r, sql_error *err)
+{
+	const sql_scan *sc = r->scan;
+	fmt_error ferr = {{0}};
+	int rc = fmt_parquet_open_fd(r->fd, r->path, &r->pq, &ferr);
+
+	close(r->fd);
+	r->fd = -1;
+	if (rc) {
+		sql_error_set(err, 0, 0, "cannot read %s", ferr.msg);
+		return rc;
+	}
+	store_column *cols = calloc(sc->ncolumns ? sc->ncolumns : 1, sizeof *cols);
+	r->vec = calloc(sc->ncolumns ? sc->ncolumns : 1, sizeof *r->vec);
+	r->need = calloc(sc->ncolumns ? sc->ncolumns : 1, sizeof *r->need);
+	if (!cols || !r->vec || !r->need) {
+		free(cols);
+		return -ENOMEM;
+	}
+	for (uint32_t c = 0; c < sc->ncolumns; c++) {
+		snprintf(cols[c].name, sizeof cols[c].name, "%s", sc->names[c]);
+		cols[c].type = sql_type_to_store(sc->types[c]);
+	}
+	rc = fmt_parquet_check_schema(r->pq, cols, sc->ncolumns, &ferr);
+	free(cols);
+	if (rc) {
+		sql_error_set(err, 0, 0, "table %s.%s: %s", sc->db ? sc->db : "?",
+			      sc->table ? sc->table : "?", ferr.msg);
+		return rc;
+	}
+	for (uint32_t c = 0; c < sc->ncolumns; c++)
+		fmt_vector_init(&r->vec[c], fmt_parquet_column_at(r->pq, c)->type);
+	for (uint32_t j = 0; j < sc->nout; j++)
+		if (sc->columns[j] < sc->ncolumns)
+			r->need[sc->columns[j]] = true;
+	size_t g = fmt_parquet_nrowgroups(r->pq);
+	r->rg_first = r->rg_next = 0;
+	r->rg_end = g > UINT32_MAX ? UINT32_MAX : (uint32_t)g;
+	return 0;
+}
+
+void sql_reader_set_rowgroups(sql_reader *r, uint32_t first, uint32_t count)
+{
+	if (!r->pq)
+		return;
+	size_t g = fmt_parquet_nrowgroups(r->pq);
+	uint64_t end = (uint64_t)first + count;
+	if (first > g)
+		first = (uint32_t)g;
+	if (end > g)
+		end = g;
+	r->rg_first = r->rg_next = first;
+	r->rg_end = (uint32_t)end;
+}
+
+void sql_reader_rowgroup_counts(const sql_reader *r, uint64_t *read, uint64_t *skipped)
+{
+	*read = r->rg_read;
+	*skipped = r->rg_skipped;
 }
 
 int sql_reader_open_fd(const sql_exec_ctx *ctx, const sql_scan *scan, const char *path, int fd,
@@ -161,6 +266,10 @@ int sql_reader_open_fd(const sql_exec_ctx *ctx, const sql_scan *scan, const char
 		goto out;
 	}
 	r->size = (size_t)st.st_size;
+	if (scan->format == STORE_FORMAT_PARQUET) {
+		rc = sql_parquet_open(r, err);
+		goto out;
+	}
 	if (r->size) {
 		void *m = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, r->fd, 0);
 		if (m == MAP_FAILED) {
@@ -191,6 +300,12 @@ void sql_reader_close(sql_reader *r)
 		close(r->fd);
 	if (r->json)
 		json_decref(r->json);
+	for (uint32_t c = 0; r->vec && c < r->scan->ncolumns; c++)
+		fmt_vector_free(&r->vec[c]);
+	free(r->vec);
+	free(r->need);
+	fmt_vector_free(&r->stat);
+	fmt_parquet_close(r->pq);
 	for (uint32_t k = 0; r->partraw && k < r->scan->npartkeys; k++)
 		free(r->partraw[k]);
 	free(r->partraw);
@@ -627,8 +742,322 @@ static int sql_jsonl_next(sql_reader *r, const sql_value **row, sql_error *err)
 	}
 }
 
+/* ---- Parquet ---------------------------------------------------------------------- */
+
+/* Value I of vector V as a value of TYPE (the table column's: a decimal of
+ * the file may be narrower, with the same scale). */
+static void sql_parquet_value(const fmt_vector *v, size_t i, sql_type type, sql_value *out)
+{
+	*out = (sql_value){.type = type};
+	if (fmt_vector_is_null(v, i)) {
+		out->null = true;
+		return;
+	}
+	switch (store_type_base(v->type)) {
+	case STORE_TYPE_BOOLEAN:
+		out->u.b = v->v.b[i] != 0;
+		break;
+	case STORE_TYPE_DOUBLE:
+		out->u.d = v->v.f64[i];
+		break;
+	case STORE_TYPE_DECIMAL:
+		out->u.dec = v->v.dec[i];
+		break;
+	case STORE_TYPE_STRING: {
+		size_t n;
+		out->u.s.ptr = fmt_vector_str(v, i, &n);
+		out->u.s.len = (uint32_t)n;
+		break;
+	}
+	default:   /* bigint, date (days), timestamp (micros) */
+		out->u.i = v->v.i64[i];
+		break;
+	}
+}
+
+/* What the statistics of one column chunk say, for row group skipping. */
+typedef struct sql_pq_range {
+	bool all_null;            /* every value is NULL */
+	bool no_null;             /* no value is NULL */
+	bool has_range;           /* min and max are known (non-NULL values lie in them) */
+	sql_value min, max;       /* of the column's type; strings borrowed from the file */
+	bool is_double;           /* NaN is left out of a double chunk's min and max */
+} sql_pq_range;
+
+/* The statistics of table column C in row group G; false when there are
+ * none to trust. */
+static bool sql_parquet_stats(sql_reader *r, uint32_t g, uint32_t c, sql_pq_range *out)
+{
+	const fmt_parquet_rowgroup *rg = fmt_parquet_rowgroup_at(r->pq, g);
+	const fmt_parquet_column *col = fmt_parquet_column_at(r->pq, c);
+	const fmt_parquet_stats *st;
+	sql_type type = r->scan->types[c];
+
+	memset(out, 0, sizeof *out);
+	if (!rg || !col || c >= rg->nchunks)
+		return false;
+	st = &rg->chunks[c].stats;
+	out->is_double = type == SQL_TYPE_DOUBLE;
+	if (st->has_null_count && st->null_count >= 0) {
+		out->no_null = st->null_count == 0;
+		out->all_null = rg->num_rows > 0 && st->null_count >= rg->num_rows;
+	}
+	if (!st->has_min || !st->has_max)
+		return true;
+	/* The old min / max were written in signed order: trustworthy only
+	 * for signed numbers and booleans.  INT96 timestamps are never
+	 * ordered as their bytes. */
+	if (st->min_max_deprecated &&
+	    (col->physical == FMT_PQ_BYTE_ARRAY || col->physical == FMT_PQ_FIXED_LEN_BYTE_ARRAY ||
+	     (col->int_bits && !col->int_signed) || col->converted == FMT_PQ_UINT_8 ||
+	     col->converted == FMT_PQ_UINT_16 || col->converted == FMT_PQ_UINT_32 ||
+	     col->converted == FMT_PQ_UINT_64))
+		return true;
+	if (col->physical == FMT_PQ_INT96)
+		return true;
+	fmt_vector_free(&r->stat);
+	fmt_vector_init(&r->stat, col->type);
+	if (fmt_parquet_stat_decode(col, st->min, st->min_len, &r->stat) ||
+	    fmt_parquet_stat_decode(col, st->max, st->max_len, &r->stat) || r->stat.n != 2)
+		return true;
+	/* Strings point into r->stat, which stays until the next call. */
+	sql_parquet_value(&r->stat, 0, type, &out->min);
+	sql_parquet_value(&r->stat, 1, type, &out->max);
+	if (out->min.null || out->max.null)
+		return true;
+	if (out->is_double && (isnan(out->min.u.d) || isnan(out->max.u.d)))
+		return true;
+	out->has_range = true;
+	return true;
+}
+
+/* Whether the value of E over a row is a column read straight from the file
+ * (possibly through a cast that keeps the order of values): *COL the table
+ * column, *CAST the type it is cast to (0: none). */
+static bool sql_parquet_column_ref(const sql_reader *r, const sql_expr *e, uint32_t *col,
+				   sql_type *cast)
+{
+	const sql_scan *sc = r->scan;
+
+	*cast = SQL_TYPE_NULL;
+	if (e->kind == SQL_EXPR_CAST && e->nargs == 1) {
+		sql_type from = e->args[0]->type, to = e->cast_type;
+		bool num_from = from == SQL_TYPE_BIGINT || sql_type_is_decimal(from);
+		bool num_to = to == SQL_TYPE_DOUBLE || sql_type_is_decimal(to);
+		bool ok = (num_from && num_to) || (from == SQL_TYPE_DATE && to == SQL_TYPE_TIMESTAMP);
+		if (!ok)
+			return false;
+		*cast = to;
+		e = e->args[0];
+	}
+	if (e->kind != SQL_EXPR_COLUMN || e->outer || e->ordinal < 0 ||
+	    (uint32_t)e->ordinal >= sc->nout)
+		return false;
+	*col = sc->columns[e->ordinal];
+	return *col < sc->ncolumns;
+}
+
+/* Three-way comparison of a statistics value (cast to CAST when set) with
+ * literal L; false when they do not compare. */
+static bool sql_parquet_compare(const sql_value *stat, sql_type cast, const sql_value *l, int *out)
+{
+	sql_value v = *stat;
+
+	if (cast != SQL_TYPE_NULL) {
+		if (sql_value_cast(NULL, stat, cast, &v) || v.null)
+			return false;
+	}
+	bool vnum = v.type == SQL_TYPE_BIGINT || v.type == SQL_TYPE_DOUBLE || sql_type_is_decimal(v.type);
+	bool lnum = l->type == SQL_TYPE_BIGINT || l->type == SQL_TYPE_DOUBLE || sql_type_is_decimal(l->type);
+	if (v.type != l->type && !(vnum && lnum))
+		return false;
+	if ((v.type == SQL_TYPE_DOUBLE && isnan(v.u.d)) || (l->type == SQL_TYPE_DOUBLE && isnan(l->u.d)))
+		return false;
+	*out = sql_value_compare(&v, l);
+	return true;
+}
+
+static sql_op sql_op_flip(sql_op op)
+{
+	switch (op) {
+	case SQL_OP_LT: return SQL_OP_GT;
+	case SQL_OP_LE: return SQL_OP_GE;
+	case SQL_OP_GT: return SQL_OP_LT;
+	case SQL_OP_GE: return SQL_OP_LE;
+	default: return op;
+	}
+}
+
+/* Whether COL OP LIT holds for no row of a chunk described by RG. */
+static bool sql_parquet_cmp_none(const sql_pq_range *rg, sql_type cast, sql_op op, const sql_value *lit)
+{
+	int cmin, cmax;
+
+	if (lit->null || lit->type == SQL_TYPE_NULL)
+		return true;   /* a comparison with NULL is never TRUE */
+	if (rg->all_null)
+		return true;
+	if (!rg->has_range)
+		return false;
+	/* NaN values are in no double chunk's min and max, and NaN is above
+	 * every number: only what NaN cannot satisfy may skip. */
+	if (rg->is_double && (op == SQL_OP_GT || op == SQL_OP_GE || op == SQL_OP_NE))
+		return false;
+	if (!sql_parquet_compare(&rg->min, cast, lit, &cmin) ||
+	    !sql_parquet_compare(&rg->max, cast, lit, &cmax))
+		return false;
+	switch (op) {
+	case SQL_OP_EQ: return cmin > 0 || cmax < 0;
+	case SQL_OP_NE: return cmin == 0 && cmax == 0;
+	case SQL_OP_LT: return cmin >= 0;
+	case SQL_OP_LE: return cmin > 0;
+	case SQL_OP_GT: return cmax <= 0;
+	case SQL_OP_GE: return cmax < 0;
+	default: return false;
+	}
+}
+
+/* Whether filter E is TRUE for no row of row group G, by its statistics:
+ * comparisons of a column with a literal, IN lists of literals, IS [NOT]
+ * NULL, BETWEEN, a boolean column or NOT one, and AND / OR of them.  False
+ * when it cannot tell. */
+static bool sql_parquet_none(sql_reader *r, uint32_t g, const sql_expr *e)
+{
+	sql_pq_range rg;
+	uint32_t col;
+	sql_type cast;
+
+	if (!e)
+		return false;
+	switch (e->kind) {
+	case SQL_EXPR_LITERAL:
+		return e->value.null || (e->value.type == SQL_TYPE_BOOLEAN && !e->value.u.b);
+	case SQL_EXPR_COLUMN:
+	case SQL_EXPR_UNARY: {
+		/* A boolean column, or NOT one: col = true, col = false. */
+		bool neg = e->kind == SQL_EXPR_UNARY;
+		const sql_expr *c = neg ? e->args[0] : e;
+		sql_value lit = {.type = SQL_TYPE_BOOLEAN, .u.b = !neg};
+		if ((neg && e->op != SQL_OP_NOT) || c->type != SQL_TYPE_BOOLEAN ||
+		    !sql_parquet_column_ref(r, c, &col, &cast) || cast != SQL_TYPE_NULL)
+			return false;
+		return sql_parquet_stats(r, g, col, &rg) && sql_parquet_cmp_none(&rg, cast, SQL_OP_EQ, &lit);
+	}
+	case SQL_EXPR_BINARY:
+		if (e->op == SQL_OP_AND)
+			return sql_parquet_none(r, g, e->args[0]) || sql_parquet_none(r, g, e->args[1]);
+		if (e->op == SQL_OP_OR)
+			return sql_parquet_none(r, g, e->args[0]) && sql_parquet_none(r, g, e->args[1]);
+		if (e->op < SQL_OP_EQ || e->op > SQL_OP_GE)
+			return false;
+		if (e->args[1]->kind == SQL_EXPR_LITERAL &&
+		    sql_parquet_column_ref(r, e->args[0], &col, &cast))
+			return sql_parquet_stats(r, g, col, &rg) &&
+			       sql_parquet_cmp_none(&rg, cast, e->op, &e->args[1]->value);
+		if (e->args[0]->kind == SQL_EXPR_LITERAL &&
+		    sql_parquet_column_ref(r, e->args[1], &col, &cast))
+			return sql_parquet_stats(r, g, col, &rg) &&
+			       sql_parquet_cmp_none(&rg, cast, sql_op_flip(e->op), &e->args[0]->value);
+		return false;
+	case SQL_EXPR_IS_NULL:
+		if (!sql_parquet_column_ref(r, e->args[0], &col, &cast) ||
+		    !sql_parquet_stats(r, g, col, &rg))
+			return false;
+		return e->negated ? rg.all_null : rg.no_null;
+	case SQL_EXPR_IN:
+		if (e->negated || e->nargs < 2 || !sql_parquet_column_ref(r, e->args[0], &col, &cast) ||
+		    !sql_parquet_stats(r, g, col, &rg))
+			return false;
+		for (uint32_t i = 1; i < e->nargs; i++)
+			if (e->args[i]->kind != SQL_EXPR_LITERAL ||
+			    !sql_parquet_cmp_none(&rg, cast, SQL_OP_EQ, &e->args[i]->value))
+				return false;
+		return true;
+	case SQL_EXPR_BETWEEN:
+		if (e->negated || e->nargs != 3 || e->args[1]->kind != SQL_EXPR_LITERAL ||
+		    e->args[2]->kind != SQL_EXPR_LITERAL ||
+		    !sql_parquet_column_ref(r, e->args[0], &col, &cast) ||
+		    !sql_parquet_stats(r, g, col, &rg))
+			return false;
+		return sql_parquet_cmp_none(&rg, cast, SQL_OP_GE, &e->args[1]->value) ||
+		       sql_parquet_cmp_none(&rg, cast, SQL_OP_LE, &e->args[2]->value);
+	default:
+		return false;
+	}
+}
+
+static int sql_parquet_next(sql_reader *r, const sql_value **row, sql_error *err)
+{
+	const sql_scan *sc = r->scan;
+
+	for (;;) {
+		if (r->rg_pos < r->rg_rows) {
+			size_t i = r->rg_pos++;
+			for (uint32_t j = 0; j < sc->nout; j++) {
+				uint32_t c = sc->columns[j];
+				if (c < sc->ncolumns)
+					sql_parquet_value(&r->vec[c], i, sc->types[c], &r->row[j]);
+			}
+			*row = r->row;
+			return 0;
+		}
+		r->rg_rows = r->rg_pos = 0;
+		if (r->rg_next >= r->rg_end) {
+			/* The footer and whatever lies outside the row groups count
+			 * with the range that holds the first one, so the ranges of
+			 * a file add up to its size. */
+			if (r->rg_first == 0 && !r->tail_counted) {
+				uint64_t in_groups = 0;
+				size_t n = fmt_parquet_nrowgroups(r->pq);
+				for (size_t g = 0; g < n; g++) {
+					const fmt_parquet_rowgroup *rg = fmt_parquet_rowgroup_at(r->pq, g);
+					for (size_t c = 0; c < rg->nchunks; c++)
+						if (rg->chunks[c].total_compressed_size > 0)
+							in_groups += (uint64_t)rg->chunks[c].total_compressed_size;
+				}
+				if (in_groups < r->size)
+					r->pos += r->size - in_groups;
+				r->tail_counted = true;
+			}
+			return 1;
+		}
+		uint32_t g = r->rg_next++;
+		const fmt_parquet_rowgroup *rg = fmt_parquet_rowgroup_at(r->pq, g);
+		for (size_t c = 0; c < rg->nchunks; c++)
+			if (rg->chunks[c].total_compressed_size > 0)
+				r->pos += (uint64_t)rg->chunks[c].total_compressed_size;
+		if (rg->num_rows <= 0)
+			continue;
+		if (sc->data_filter && sql_parquet_none(r, g, sc->data_filter)) {
+			r->rg_skipped++;
+			continue;
+		}
+		r->rg_read++;
+		for (uint32_t c = 0; c < sc->ncolumns; c++) {
+			if (!r->need[c])
+				continue;
+			fmt_error ferr = {{0}};
+			fmt_vector_clear(&r->vec[c]);
+			int rc = fmt_parquet_read_column(r->pq, g, c, &r->vec[c], &ferr);
+			if (rc) {
+				sql_error_set(err, 0, 0, "cannot read %s", ferr.msg);
+				return rc;
+			}
+			if (r->vec[c].n != (uint64_t)rg->num_rows) {
+				sql_error_set(err, 0, 0,
+					      "cannot read %s: column '%s' of row group %u holds %zu values for %lld rows",
+					      r->path, sc->names[c], g, r->vec[c].n, (long long)rg->num_rows);
+				return -EINVAL;
+			}
+		}
+		r->rg_rows = (size_t)rg->num_rows;
+	}
+}
+
 int sql_reader_next(sql_reader *r, const sql_value **row, sql_error *err)
 {
+	if (r->pq)
+		return sql_parquet_next(r, row, err);
 	if (!r->data)
 		return 1;
 	if (r->scan->format == STORE_FORMAT_JSONL)

@@ -16,6 +16,7 @@
  * session time zone).
  */
 #include "base_date.h"
+#include "fmt_text.h"
 #include "sql_int.h"
 
 #include <ctype.h>
@@ -161,116 +162,7 @@ int sql_timestamp_parse(const char *s, size_t n, int64_t *micros)
 	return 0;
 }
 
-size_t sql_date_format(int64_t days, char *out)
-{
-	int64_t y;
-	unsigned m, d;
-
-	base_date_from_days(days, &y, &m, &d);
-	int n = snprintf(out, 32, y < 0 ? "%05" PRId64 "-%02u-%02u" : "%04" PRId64 "-%02u-%02u",
-			 y, m, d);
-	return n < 0 ? 0 : (size_t)n;
-}
-
-size_t sql_timestamp_format(int64_t micros, char *out)
-{
-	int64_t days = sql_floor_div(micros, SQL_US_PER_DAY);
-	int64_t rest = micros - days * SQL_US_PER_DAY;
-	size_t n = sql_date_format(days, out);
-	int64_t secs = rest / 1000000, frac = rest % 1000000;
-
-	n += (size_t)snprintf(out + n, 32 - n, " %02d:%02d:%02d", (int)(secs / 3600),
-			      (int)(secs / 60 % 60), (int)(secs % 60));
-	if (frac) {
-		/* Spark prints the fraction without trailing zeros. */
-		char f[8];
-		int len = 6;
-		snprintf(f, sizeof f, "%06d", (int)frac);
-		while (len > 0 && f[len - 1] == '0')
-			len--;
-		n += (size_t)snprintf(out + n, 32 - n, ".%.*s", len, f);
-	}
-	return n;
-}
-
-/* ---- doubles as Java prints them ---------------------------------------------- */
-
-/* The shortest decimal digits that read back as D (D finite, > 0): DIGITS
- * gets them without a point, the return value is the decimal exponent E so
- * that D = 0.DIGITS x 10^E. */
-static int sql_double_digits(double d, char digits[24])
-{
-	char buf[40];
-	int prec;
-
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
-		if (strtod(buf, NULL) == d)
-			break;
-	}
-	/* buf is "D.DDDDe[+-]XX" */
-	size_t n = 0;
-	const char *p = buf;
-	for (; *p && *p != 'e'; p++)
-		if (isdigit((unsigned char)*p))
-			digits[n++] = *p;
-	while (n > 1 && digits[n - 1] == '0')
-		n--;
-	digits[n] = '\0';
-	return atoi(p + 1) + 1;
-}
-
-static size_t sql_double_format(double d, char *out)
-{
-	char digits[24];
-	size_t n = 0;
-
-	if (isnan(d))
-		return (size_t)snprintf(out, 32, "NaN");
-	if (isinf(d))
-		return (size_t)snprintf(out, 32, d > 0 ? "Infinity" : "-Infinity");
-	if (d == 0)
-		return (size_t)snprintf(out, 32, signbit(d) ? "-0.0" : "0.0");
-	if (d < 0) {
-		out[n++] = '-';
-		d = -d;
-	}
-	int e = sql_double_digits(d, digits);
-	int nd = (int)strlen(digits);
-	if (d >= 1e-3 && d < 1e7) {
-		if (e <= 0) {
-			out[n++] = '0';
-			out[n++] = '.';
-			for (int i = 0; i < -e; i++)
-				out[n++] = '0';
-			memcpy(out + n, digits, (size_t)nd);
-			n += (size_t)nd;
-		} else {
-			for (int i = 0; i < e; i++)
-				out[n++] = i < nd ? digits[i] : '0';
-			out[n++] = '.';
-			if (nd > e) {
-				memcpy(out + n, digits + e, (size_t)(nd - e));
-				n += (size_t)(nd - e);
-			} else {
-				out[n++] = '0';
-			}
-		}
-		out[n] = '\0';
-		return n;
-	}
-	/* Computerized scientific notation: one digit before the point. */
-	out[n++] = digits[0];
-	out[n++] = '.';
-	if (nd > 1) {
-		memcpy(out + n, digits + 1, (size_t)(nd - 1));
-		n += (size_t)(nd - 1);
-	} else {
-		out[n++] = '0';
-	}
-	n += (size_t)snprintf(out + n, 32 - n, "E%d", e - 1);
-	return n;
-}
+/* ---- doubles as Java prints them (fmt_double_text) ----------------------------- */
 
 /* Spark rounds a double by way of its decimal text (BigDecimal(d.toString)),
  * so round(2.675, 2) is 2.68 even though 2.675 is stored a little below. */
@@ -285,7 +177,7 @@ static double sql_double_round(double d, int64_t scale)
 	if (scale < -330)
 		return 0.0 * d;
 	bool neg = d < 0;
-	int e = sql_double_digits(neg ? -d : d, digits);
+	int e = fmt_double_digits(neg ? -d : d, digits);
 	int nd = (int)strlen(digits);
 	/* Keep digits before position KEEP = e + scale (0.DIGITS x 10^e). */
 	int64_t keep = e + scale;
@@ -754,29 +646,6 @@ int sql_decimal_compare(sql_int128 x, unsigned xs, sql_int128 y, unsigned ys)
 	return a < b ? -1 : a > b;
 }
 
-size_t sql_decimal_format(sql_int128 v, unsigned scale, char *out)
-{
-	char digits[48];
-	size_t nd = 0, n = 0;
-	sql_uint128 m = sql_dec_abs(v);
-
-	do {
-		digits[nd++] = (char)('0' + (int)(m % 10));
-		m /= 10;
-	} while (m);
-	while (nd < (size_t)scale + 1)
-		digits[nd++] = '0';
-	if (v < 0)
-		out[n++] = '-';
-	for (size_t i = nd; i > 0; i--) {
-		if (i == scale && scale)
-			out[n++] = '.';
-		out[n++] = digits[i - 1];
-	}
-	out[n] = '\0';
-	return n;
-}
-
 /* Java's BigDecimal(String): [sign] digits [. digits] [e|E [sign] digits],
  * at least one digit; Spark trims spaces first.  Rounded HALF_UP to T's
  * scale; -EINVAL when it is not a number, -ERANGE when it does not fit T. */
@@ -910,7 +779,7 @@ double sql_decimal_to_double(sql_int128 v, unsigned scale)
 	 * doubleValue gives. */
 	if (scale <= 22 && sql_dec_abs(v) <= ((sql_uint128)1 << 53))
 		return (double)v / p10d[scale];
-	sql_decimal_format(v, scale, buf);
+	fmt_decimal_text(v, scale, buf);
 	return strtod(buf, NULL);
 }
 
@@ -930,18 +799,18 @@ static char *sql_scratch_text(void)
 static size_t sql_value_text(const sql_value *v, char *buf)
 {
 	if (sql_type_is_decimal(v->type))
-		return sql_decimal_format(v->u.dec, sql_type_scale(v->type), buf);
+		return fmt_decimal_text(v->u.dec, sql_type_scale(v->type), buf);
 	switch (v->type) {
 	case SQL_TYPE_BIGINT:
 		return (size_t)snprintf(buf, 32, "%" PRId64, v->u.i);
 	case SQL_TYPE_DOUBLE:
-		return sql_double_format(v->u.d, buf);
+		return fmt_double_text(v->u.d, buf);
 	case SQL_TYPE_BOOLEAN:
 		return (size_t)snprintf(buf, 32, "%s", v->u.b ? "true" : "false");
 	case SQL_TYPE_DATE:
-		return sql_date_format(v->u.i, buf);
+		return fmt_date_text(v->u.i, buf);
 	case SQL_TYPE_TIMESTAMP:
-		return sql_timestamp_format(v->u.i, buf);
+		return fmt_timestamp_text(v->u.i, buf);
 	default:
 		buf[0] = '\0';
 		return 0;
@@ -1083,7 +952,7 @@ static int sql_decimal_cast(const sql_value *v, sql_type type, sql_value *r)
 				rc = -ERANGE;
 				break;
 			}
-			sql_double_format(v->u.d, buf);
+			fmt_double_text(v->u.d, buf);
 			rc = sql_decimal_parse(buf, strlen(buf), type, &r->u.dec);
 			break;
 		default:

@@ -106,7 +106,10 @@ bool store_type_valid(store_type t);
 typedef enum store_format {
 	STORE_FORMAT_CSV = 1,
 	STORE_FORMAT_JSONL = 2,
+	STORE_FORMAT_PARQUET = 3,
 } store_format;
+/* Whether F is one of the formats above. */
+bool store_format_valid(uint32_t f);
 
 typedef enum store_op {
 	STORE_OP_CREATE = 1,
@@ -168,6 +171,40 @@ typedef struct store_pnode {
 	uint64_t etag;
 } store_pnode;
 
+/*
+ * Statistics of one data column of one file, as its format's own metadata
+ * gives them without reading the data (a Parquet footer): null count, the
+ * least and the greatest value.  A value is held as the typed bytes of the
+ * column's base type (store_stat_value):
+ *   BOOLEAN                    1 byte, 0 or 1
+ *   BIGINT, DATE, TIMESTAMP    8 bytes, the i64 little-endian (days, microseconds)
+ *   DOUBLE                     8 bytes, the IEEE 754 bits little-endian
+ *   DECIMAL(p,s)               16 bytes, the unscaled i128 little-endian
+ *   STRING                     the bytes, at most STORE_STAT_VALUE_MAX: a longer
+ *                              value keeps its first STORE_STAT_VALUE_MAX bytes
+ *                              and is marked truncated (a truncated min is still
+ *                              a lower bound; a truncated max bounds only the
+ *                              values' prefixes, see store_stat_value_cmp)
+ */
+#define STORE_STAT_VALUE_MAX 64
+enum {
+	STORE_STAT_MIN = 0x01,            /* min is set */
+	STORE_STAT_MAX = 0x02,            /* max is set */
+	STORE_STAT_NULLS = 0x04,          /* nulls is set */
+	STORE_STAT_MIN_TRUNCATED = 0x08,  /* min is a prefix of the least value */
+	STORE_STAT_MAX_TRUNCATED = 0x10,  /* max is a prefix of the greatest value */
+};
+#define STORE_STAT_FLAGS 0x1fu
+
+typedef struct store_colstat {
+	uint32_t column;          /* index of the data column in its table */
+	store_type type;          /* that column's type when the statistics were taken */
+	uint8_t flags;            /* STORE_STAT_* */
+	uint8_t min_len, max_len;
+	uint64_t nulls;
+	uint8_t min[STORE_STAT_VALUE_MAX], max[STORE_STAT_VALUE_MAX];
+} store_colstat;
+
 typedef struct store_file {
 	uint64_t id;
 	uint64_t pnode_id;
@@ -178,6 +215,14 @@ typedef struct store_file {
 	uint8_t checksum[16];     /* XXH3-128 of the data file's bytes */
 	int64_t mtime_ns;         /* set by utimensat(2); 0: none, the mtime is modified_ns */
 	uint64_t etag;            /* not covering mtime_ns: a time is not a data change */
+	/* Column statistics (see store_colstat), in column order, each column
+	 * at most once.  store_file_put records the NSTATS entries at STATS
+	 * (borrowed for the call; STATS NULL: none).  Getters and iterators
+	 * set STATS to NULL and NSTATS to how many the record holds: read them
+	 * with store_file_stats().  So a record read and put back (a rename)
+	 * loses its statistics unless the caller reads and passes them. */
+	const store_colstat *stats;
+	uint32_t nstats;
 } store_file;
 
 typedef struct store_event {
@@ -609,13 +654,41 @@ int store_data_open_path(const char *data_dir, const char *path, int flags, mode
  * mount's file commit, job output) places its bytes through this. */
 int store_data_place(const char *data_dir, const char *staged, int fd, const char *path,
 		     const char *top);
-/* Read the data file FD (mapped; a regular file opened for reading): count
- * its records (csv: the records store_csv_next() splits, see store_csv.h,
- * a malformed one counting as one, the first record not counted when
- * HEADER; jsonl: non-blank lines), its size, and its XXH3-128 checksum
- * (canonical big-endian bytes, as xxh128sum prints them). */
-int store_file_scan(int fd, store_format format, bool header, uint64_t *rows, uint64_t *bytes,
-		    uint8_t checksum[16]);
+/* What a data file holds (rows, bytes, checksum, column statistics) is
+ * read by format/ (fmt_file_scan in fmt_scan.h), which knows the formats. */
+
+/* ---- column statistics (store_record.c) -------------------------------------- */
+
+/* The column statistics of file NAME in PNODE_ID: *OUT (you own it, free())
+ * of *N entries; *OUT NULL and *N 0 when it has none. */
+int store_file_stats(store_txn *txn, uint64_t pnode_id, const char *name, store_colstat **out,
+		     uint32_t *n);
+/* The column statistics of the encoded file record BUF/LEN, as above. */
+int store_record_file_stats(const void *buf, size_t len, store_colstat **out, uint32_t *n);
+/* The width of a value of base type T in a store_colstat (STRING: 0, any
+ * length up to STORE_STAT_VALUE_MAX). */
+size_t store_stat_value_width(store_type t);
+/* Order two statistics values A/ALEN and B/BLEN of type T: <0, 0, >0 (strings
+ * bytewise unsigned, a prefix first; doubles by value, NaN last). */
+int store_stat_value_cmp(store_type t, const uint8_t *a, size_t alen, const uint8_t *b,
+			 size_t blen);
+/* Fold X into ACC (both of the same column and type): the least min, the
+ * greatest max, the sum of the null counts.  A bound or count X lacks is
+ * lost in ACC (no longer known over both).  ACC with flags 0 and column
+ * UINT32_MAX is the start: it takes X whole. */
+void store_colstat_merge(store_colstat *acc, const store_colstat *x);
+/*
+ * The statistics of table T's data columns over the files of CONTAINER_ID
+ * (a leaf pnode, or T->id for an unpartitioned table; 0: every file of the
+ * table): OUT has T->ncolumns entries, entry i for column i, its flags
+ * saying which of min, max and nulls are known over all the files (a
+ * bound is known only when every file with rows has it, and was recorded
+ * for the column's current type).  *NFILES (may be NULL) gets the files
+ * counted.  What a planner reads to skip partitions and files whose
+ * [min, max] cannot hold a predicate's values.
+ */
+int store_column_stats(store_txn *txn, const store_table *t, uint64_t container_id,
+		       store_colstat *out, uint64_t *nfiles);
 
 /* Current time in ns since the epoch (CLOCK_REALTIME). */
 int64_t store_now_ns(void);

@@ -845,7 +845,7 @@ static bool schema_ok(const store_table *t)
 {
 	uint32_t n = t->ncolumns + t->npartkeys;
 
-	if ((t->format != STORE_FORMAT_CSV && t->format != STORE_FORMAT_JSONL) ||
+	if (!store_format_valid(t->format) ||
 	    t->ncolumns < 1 || t->ncolumns > STORE_MAX_COLUMNS ||
 	    t->npartkeys > STORE_MAX_PARTKEYS || t->columns == NULL)
 		return false;
@@ -1676,7 +1676,136 @@ int store_file_set_mtime(store_txn *txn, uint64_t pnode_id, const char *name, ui
 	if (rc != 0 || f.mtime_ns == mtime_ns)
 		return rc;
 	f.mtime_ns = mtime_ns;
-	return record_put(txn, txn->env->files, key, klen, STORE_KIND_FILE, &f, 0, &f.etag);
+	/* The statistics stay with the record. */
+	store_colstat *stats = NULL;
+	uint32_t nstats = 0;
+	if (f.nstats)
+		rc = store_file_stats(txn, pnode_id, name, &stats, &nstats);
+	f.stats = stats;
+	f.nstats = nstats;
+	if (rc == 0)
+		rc = record_put(txn, txn->env->files, key, klen, STORE_KIND_FILE, &f, 0, &f.etag);
+	free(stats);
+	return rc;
+}
+
+int store_file_stats(store_txn *txn, uint64_t pnode_id, const char *name, store_colstat **out,
+		     uint32_t *n)
+{
+	uint8_t key[8 + STORE_NAME_MAX];
+	size_t klen;
+	MDB_val v;
+	int rc;
+
+	if (txn == NULL || out == NULL || n == NULL)
+		return -EINVAL;
+	*out = NULL;
+	*n = 0;
+	rc = file_key(pnode_id, name, key, &klen);
+	if (rc == 0)
+		rc = kv_get(txn, txn->env->files, key, klen, &v);
+	if (rc == 0)
+		rc = store_record_file_stats(v.mv_data, v.mv_size, out, n);
+	return rc;
+}
+
+/* What store_column_stats gathers per column: the bounds so far (OUT[c],
+ * once a file with values had them), whether a file with values was met,
+ * and the null count while every file had one. */
+struct colacc {
+	bool bounds_seen;
+	bool nulls_unknown;
+	uint64_t nulls;
+};
+
+/* Fold the statistics of the files of CONTAINER into OUT and ACC. */
+static int column_stats_container(store_txn *txn, const store_table *t, uint64_t container,
+				  store_colstat *out, struct colacc *acc, uint64_t *nfiles)
+{
+	store_iter *it = NULL;
+	store_file f;
+	int rc = store_iter_files(txn, container, NULL, &it);
+
+	while (rc == 0 && (rc = store_iter_next(it, &f)) == 0) {
+		store_colstat *st = NULL;
+		uint32_t n = 0;
+		if (f.name[0] == '.' || f.name[0] == '_')
+			continue;   /* hidden names are not data */
+		++*nfiles;
+		if (f.rows == 0)
+			continue;   /* no values: bounds nothing */
+		if (f.nstats && (rc = store_file_stats(txn, container, f.name, &st, &n)))
+			break;
+		for (uint32_t c = 0; c < t->ncolumns; c++) {
+			store_colstat none = {.column = c, .type = t->columns[c].type};
+			const store_colstat *x = &none;
+			for (uint32_t k = 0; k < n; k++)
+				if (st[k].column == c && st[k].type == t->columns[c].type)
+					x = &st[k];
+			if (x->flags & STORE_STAT_NULLS)
+				acc[c].nulls += x->nulls;
+			else
+				acc[c].nulls_unknown = true;
+			if ((x->flags & STORE_STAT_NULLS) && x->nulls >= f.rows)
+				continue;   /* all NULL: no bounds to miss */
+			store_colstat b = *x;
+			b.flags &= (uint8_t)~STORE_STAT_NULLS;
+			if (!acc[c].bounds_seen)
+				out[c] = b;
+			else
+				store_colstat_merge(&out[c], &b);
+			acc[c].bounds_seen = true;
+		}
+		free(st);
+	}
+	store_iter_close(it);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+static int column_stats_level(store_txn *txn, const store_table *t, uint64_t parent,
+			      store_colstat *out, struct colacc *acc, uint64_t *nfiles)
+{
+	store_iter *it = NULL;
+	store_pnode p;
+	int rc = store_iter_pnodes(txn, t->id, parent, NULL, &it);
+
+	while (rc == 0 && (rc = store_iter_next(it, &p)) == 0)
+		rc = p.leaf ? column_stats_container(txn, t, p.id, out, acc, nfiles)
+			    : column_stats_level(txn, t, p.id, out, acc, nfiles);
+	store_iter_close(it);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int store_column_stats(store_txn *txn, const store_table *t, uint64_t container_id,
+		       store_colstat *out, uint64_t *nfiles)
+{
+	uint64_t counted = 0;
+	struct colacc *acc;
+	int rc;
+
+	if (txn == NULL || t == NULL || out == NULL)
+		return -EINVAL;
+	acc = calloc(t->ncolumns ? t->ncolumns : 1, sizeof *acc);
+	if (acc == NULL)
+		return -ENOMEM;
+	if (container_id != 0 || t->npartkeys == 0)
+		rc = column_stats_container(txn, t, container_id ? container_id : t->id, out, acc,
+					    &counted);
+	else
+		rc = column_stats_level(txn, t, 0, out, acc, &counted);
+	for (uint32_t c = 0; c < t->ncolumns; c++) {
+		if (!acc[c].bounds_seen)
+			out[c] = (store_colstat){0};
+		out[c].column = c;
+		out[c].type = t->columns[c].type;
+		out[c].nulls = acc[c].nulls_unknown ? 0 : acc[c].nulls;
+		if (!acc[c].nulls_unknown)
+			out[c].flags |= STORE_STAT_NULLS;
+	}
+	free(acc);
+	if (nfiles)
+		*nfiles = counted;
+	return rc;
 }
 
 int store_file_drop(store_txn *txn, uint64_t pnode_id, const char *name, store_origin origin)

@@ -18,6 +18,8 @@
 #define STORE_RECORD_VERSION 1
 /* A file record with a set mtime (store_record.c). */
 #define STORE_FILE_RECORD_VERSION_MTIME 2
+/* A file record with column statistics (store_record.c). */
+#define STORE_FILE_RECORD_VERSION_STATS 3
 /* LMDB's compile-time key limit (MDB_MAXKEYSIZE in the default build). */
 #define STORE_KEY_MAX 511
 /* The longest pnode key: table id plus the partition spec. */

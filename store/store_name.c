@@ -219,6 +219,11 @@ static const char *const type_names[] = {
 	[STORE_TYPE_TIMESTAMP] = "timestamp",
 };
 
+bool store_format_valid(uint32_t f)
+{
+	return f == STORE_FORMAT_CSV || f == STORE_FORMAT_JSONL || f == STORE_FORMAT_PARQUET;
+}
+
 bool store_type_valid(store_type t)
 {
 	unsigned p = store_type_precision(t), sc = store_type_scale(t);

@@ -24,7 +24,13 @@
  *             u64 nfiles, u64 rows, u64 bytes, 16 checksum
  *   file      u8 ver, u64 id, u64 pnode_id, str name, u32 uid, u32 gid,
  *             i64 created_ns, i64 modified_ns, u64 bytes, u64 rows, 16 checksum
- *             [, i64 mtime_ns: version 2 only]
+ *             [, i64 mtime_ns: version 2 and 3]
+ *             [, u16 nstats, nstats x colstat: version 3 only]
+ *   colstat   u16 column, u32 type (as the table record's type and
+ *             parameters: base | precision << 8 | scale << 16), u8 flags
+ *             (1 min, 2 max, 4 nulls, 8 min truncated, 16 max truncated),
+ *             [u64 nulls: flag 4], [u8 length, bytes: min, flag 1],
+ *             [u8 length, bytes: max, flag 2]
  *   event     u8 ver, u64 seq, i64 time_ns, u8 op, u8 kind, u8 origin,
  *             u64 object_id, u64 parent_id, u64 etag, str path
  *
@@ -40,6 +46,15 @@
  * etag), and every older record stays readable.  A version 2 record with an
  * mtime of 0 is refused: there is one encoding of every record.
  *
+ * A file record with column statistics (added later, for Parquet files:
+ * null counts, min and max from the footer) is version 3: the version 1
+ * bytes with version byte 3, the mtime (0 allowed: none), and the
+ * statistics, at least one, columns strictly increasing; a value has its
+ * type's width (store_stat_value_width), a string at most 64 bytes, and
+ * only a string may be marked truncated.  A file without statistics encodes
+ * as before (version 1 or 2).  The etag of a version 3 record is XXH3-64
+ * of its bytes with the mtime as 0: a time is not a data change.
+ *
  * The etag of a record is XXH3-64 of these bytes, version byte included; it
  * is not stored, decode computes it.  A new field means a new version byte
  * and a decoder that still reads the old one.  The etag of a version 2 file
@@ -49,6 +64,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_STATIC_LINKING_ONLY   /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 #include "store_int.h"
@@ -225,11 +241,6 @@ static bool type_is_decimal(store_type t)
 	return store_type_base(t) == STORE_TYPE_DECIMAL;
 }
 
-static bool format_ok(uint32_t f)
-{
-	return f == STORE_FORMAT_CSV || f == STORE_FORMAT_JSONL;
-}
-
 /* A partition value: 1..255 bytes; anything but NUL (it is escaped for paths). */
 static long value_len(const char *v)
 {
@@ -273,7 +284,7 @@ static int encode_table(const store_table *t, void **buf, size_t *len)
 	uint8_t flags = 0;
 	struct wbuf w;
 
-	if (ndb < 0 || nname < 0 || !format_ok(t->format))
+	if (ndb < 0 || nname < 0 || !store_format_valid(t->format))
 		return -EINVAL;
 	if (t->ncolumns > STORE_MAX_COLUMNS || t->npartkeys > STORE_MAX_PARTKEYS)
 		return -EINVAL;
@@ -371,20 +382,122 @@ static int encode_pnode(const store_pnode *p, void **buf, size_t *len)
 	return 0;
 }
 
+size_t store_stat_value_width(store_type t)
+{
+	switch (store_type_base(t)) {
+	case STORE_TYPE_BOOLEAN:
+		return 1;
+	case STORE_TYPE_BIGINT:
+	case STORE_TYPE_DATE:
+	case STORE_TYPE_TIMESTAMP:
+	case STORE_TYPE_DOUBLE:
+		return 8;
+	case STORE_TYPE_DECIMAL:
+		return 16;
+	default:
+		return 0;
+	}
+}
+
+/* Whether S is a statistics entry the encoding can hold (and the decoder
+ * gives back): known flags, a valid type, values of the type's width. */
+static bool colstat_ok(const store_colstat *s)
+{
+	size_t w = store_stat_value_width(s->type);
+	bool str = store_type_base(s->type) == STORE_TYPE_STRING;
+
+	if (s->column >= STORE_MAX_COLUMNS || !type_ok(s->type) || (s->flags & ~STORE_STAT_FLAGS))
+		return false;
+	if (!str && (s->flags & (STORE_STAT_MIN_TRUNCATED | STORE_STAT_MAX_TRUNCATED)))
+		return false;
+	if ((s->flags & STORE_STAT_MIN_TRUNCATED) && !(s->flags & STORE_STAT_MIN))
+		return false;
+	if ((s->flags & STORE_STAT_MAX_TRUNCATED) && !(s->flags & STORE_STAT_MAX))
+		return false;
+	if ((s->flags & STORE_STAT_MIN) &&
+	    (str ? s->min_len > STORE_STAT_VALUE_MAX : s->min_len != w))
+		return false;
+	if ((s->flags & STORE_STAT_MAX) &&
+	    (str ? s->max_len > STORE_STAT_VALUE_MAX : s->max_len != w))
+		return false;
+	return true;
+}
+
+static size_t colstat_size(const store_colstat *s)
+{
+	return 2 + 4 + 1 + ((s->flags & STORE_STAT_NULLS) ? 8 : 0) +
+	       ((s->flags & STORE_STAT_MIN) ? 1 + (size_t)s->min_len : 0) +
+	       ((s->flags & STORE_STAT_MAX) ? 1 + (size_t)s->max_len : 0);
+}
+
+static void put_colstat(struct wbuf *w, const store_colstat *s)
+{
+	put_u16(w, (uint16_t)s->column);
+	put_u32(w, (uint32_t)s->type);
+	put_u8(w, s->flags);
+	if (s->flags & STORE_STAT_NULLS)
+		put_u64(w, s->nulls);
+	if (s->flags & STORE_STAT_MIN) {
+		put_u8(w, s->min_len);
+		put_bytes(w, s->min, s->min_len);
+	}
+	if (s->flags & STORE_STAT_MAX) {
+		put_u8(w, s->max_len);
+		put_bytes(w, s->max, s->max_len);
+	}
+}
+
+/* One entry, checked as colstat_ok checks what is encoded. */
+static void get_colstat(struct rbuf *r, store_colstat *s)
+{
+	memset(s, 0, sizeof *s);
+	s->column = get_u16(r);
+	s->type = (store_type)get_u32(r);
+	s->flags = get_u8(r);
+	if (s->flags & STORE_STAT_NULLS)
+		s->nulls = get_u64(r);
+	if (s->flags & STORE_STAT_MIN) {
+		s->min_len = get_u8(r);
+		if (s->min_len <= STORE_STAT_VALUE_MAX)
+			get_bytes(r, s->min, s->min_len);
+	}
+	if (s->flags & STORE_STAT_MAX) {
+		s->max_len = get_u8(r);
+		if (s->max_len <= STORE_STAT_VALUE_MAX)
+			get_bytes(r, s->max, s->max_len);
+	}
+	if (!r->bad && !colstat_ok(s))
+		r->bad = true;
+}
+
 static int encode_file(const store_file *f, void **buf, size_t *len)
 {
 	long n = name_len(f->name);
+	bool stats = f->stats != NULL && f->nstats > 0;
 	struct wbuf w;
 	size_t size;
 
 	if (n < 0)
 		return -EINVAL;
-	size = 1 + 8 + 8 + 2 + (size_t)n + 4 + 4 + 8 + 8 + 8 + 8 + 16 + (f->mtime_ns ? 8 : 0);
+	size = 1 + 8 + 8 + 2 + (size_t)n + 4 + 4 + 8 + 8 + 8 + 8 + 16 +
+	       (f->mtime_ns || stats ? 8 : 0);
+	if (stats) {
+		if (f->nstats > STORE_MAX_COLUMNS)
+			return -EINVAL;
+		size += 2;
+		for (uint32_t i = 0; i < f->nstats; i++) {
+			if (!colstat_ok(&f->stats[i]) ||
+			    (i > 0 && f->stats[i].column <= f->stats[i - 1].column))
+				return -EINVAL;
+			size += colstat_size(&f->stats[i]);
+		}
+	}
 	*buf = malloc(size);
 	if (*buf == NULL)
 		return -ENOMEM;
 	w.p = *buf;
-	put_u8(&w, f->mtime_ns ? STORE_FILE_RECORD_VERSION_MTIME : STORE_RECORD_VERSION);
+	put_u8(&w, stats ? STORE_FILE_RECORD_VERSION_STATS
+			 : f->mtime_ns ? STORE_FILE_RECORD_VERSION_MTIME : STORE_RECORD_VERSION);
 	put_u64(&w, f->id);
 	put_u64(&w, f->pnode_id);
 	put_str(&w, f->name, (size_t)n);
@@ -395,8 +508,13 @@ static int encode_file(const store_file *f, void **buf, size_t *len)
 	put_u64(&w, f->bytes);
 	put_u64(&w, f->rows);
 	put_bytes(&w, f->checksum, 16);
-	if (f->mtime_ns)
+	if (f->mtime_ns || stats)
 		put_u64(&w, (uint64_t)f->mtime_ns);
+	if (stats) {
+		put_u16(&w, (uint16_t)f->nstats);
+		for (uint32_t i = 0; i < f->nstats; i++)
+			put_colstat(&w, &f->stats[i]);
+	}
 	*len = size;
 	return 0;
 }
@@ -504,7 +622,7 @@ static int decode_table(struct rbuf *r, store_table *t)
 	t->has_schema = flags & TABLE_HAS_SCHEMA;
 	t->header = flags & TABLE_HEADER;
 	if (r->bad || (flags & ~(TABLE_HAS_SCHEMA | TABLE_HEADER | TABLE_HAS_PROPERTIES)) ||
-	    !format_ok(t->format) || t->ncolumns > STORE_MAX_COLUMNS ||
+	    !store_format_valid(t->format) || t->ncolumns > STORE_MAX_COLUMNS ||
 	    t->npartkeys > STORE_MAX_PARTKEYS || (!t->has_schema && t->ncolumns + t->npartkeys))
 		goto bad;
 	ncols = t->ncolumns + t->npartkeys;
@@ -585,18 +703,102 @@ static void decode_file(struct rbuf *r, store_file *f, uint8_t version)
 	f->rows = get_u64(r);
 	get_bytes(r, f->checksum, 16);
 	f->mtime_ns = 0;
+	f->stats = NULL;
+	f->nstats = 0;
 	if (version == STORE_FILE_RECORD_VERSION_MTIME) {
 		f->mtime_ns = (int64_t)get_u64(r);
 		if (f->mtime_ns == 0)
 			r->bad = true;
 	}
+	if (version == STORE_FILE_RECORD_VERSION_STATS) {
+		f->mtime_ns = (int64_t)get_u64(r);
+		f->nstats = get_u16(r);
+		if (f->nstats == 0 || f->nstats > STORE_MAX_COLUMNS)
+			r->bad = true;
+		/* Checked here, kept by store_record_file_stats(). */
+		uint32_t prev = 0;
+		for (uint32_t i = 0; i < f->nstats && !r->bad; i++) {
+			store_colstat cs;
+			get_colstat(r, &cs);
+			if (i > 0 && cs.column <= prev)
+				r->bad = true;
+			prev = cs.column;
+		}
+	}
+}
+
+/* Where the mtime of a version 3 file record BUF/LEN is: after the name
+ * and the fixed fields; 0 when the record is too short to say. */
+static size_t file_mtime_offset(const uint8_t *buf, size_t len)
+{
+	size_t at = 1 + 8 + 8;
+
+	if (len < at + 2)
+		return 0;
+	at += 2 + (size_t)(buf[at] | buf[at + 1] << 8) + 4 + 4 + 8 + 8 + 8 + 8 + 16;
+	return at + 8 <= len ? at : 0;
+}
+
+int store_record_file_stats(const void *buf, size_t len, store_colstat **out, uint32_t *n)
+{
+	const uint8_t *b = buf;
+	size_t at;
+	struct rbuf r;
+	uint32_t count;
+
+	*out = NULL;
+	*n = 0;
+	if (buf == NULL || len < 1)
+		return -EINVAL;
+	if (b[0] != STORE_FILE_RECORD_VERSION_STATS)
+		return b[0] == STORE_RECORD_VERSION || b[0] == STORE_FILE_RECORD_VERSION_MTIME
+			       ? 0 : -EINVAL;
+	at = file_mtime_offset(b, len);
+	if (at == 0)
+		return -EINVAL;
+	r = (struct rbuf){b + at + 8, len - at - 8, false};
+	count = get_u16(&r);
+	if (r.bad || count == 0 || count > STORE_MAX_COLUMNS)
+		return -EINVAL;
+	*out = calloc(count, sizeof **out);
+	if (*out == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < count && !r.bad; i++) {
+		get_colstat(&r, &(*out)[i]);
+		if (i > 0 && (*out)[i].column <= (*out)[i - 1].column)
+			r.bad = true;
+	}
+	if (r.bad || r.left != 0) {
+		free(*out);
+		*out = NULL;
+		return -EINVAL;
+	}
+	*n = count;
+	return 0;
 }
 
 uint64_t store_record_etag(store_kind kind, const void *buf, size_t len)
 {
-	/* A file record is at most 1 + 8 + 8 + 2 + 255 + 4 + 4 + 5 * 8 + 16 + 8 bytes. */
+	/* A file record without statistics is at most
+	 * 1 + 8 + 8 + 2 + 255 + 4 + 4 + 5 * 8 + 16 + 8 bytes. */
 	uint8_t v1[512];
 
+	if (kind == STORE_KIND_FILE && len >= 1 &&
+	    ((const uint8_t *)buf)[0] == STORE_FILE_RECORD_VERSION_STATS) {
+		size_t at = file_mtime_offset(buf, len);
+		if (at == 0)
+			return XXH3_64bits(buf, len);
+		/* The bytes with the mtime as 0 (streamed: the same hash as
+		 * over one copy of them). */
+		static const uint8_t zero[8];
+		XXH3_state_t st;
+		XXH3_INITSTATE(&st);
+		XXH3_64bits_reset(&st);
+		XXH3_64bits_update(&st, buf, at);
+		XXH3_64bits_update(&st, zero, sizeof zero);
+		XXH3_64bits_update(&st, (const uint8_t *)buf + at + 8, len - at - 8);
+		return XXH3_64bits_digest(&st);
+	}
 	if (kind != STORE_KIND_FILE || len < 1 + 8 || len > sizeof v1 ||
 	    ((const uint8_t *)buf)[0] != STORE_FILE_RECORD_VERSION_MTIME)
 		return XXH3_64bits(buf, len);
@@ -619,7 +821,8 @@ int store_record_decode(store_kind kind, const void *buf, size_t len, void *out)
 		memset(out, 0, sizeof(store_table));
 	version = get_u8(&r);
 	if (version != STORE_RECORD_VERSION &&
-	    !(kind == STORE_KIND_FILE && version == STORE_FILE_RECORD_VERSION_MTIME))
+	    !(kind == STORE_KIND_FILE && (version == STORE_FILE_RECORD_VERSION_MTIME ||
+					  version == STORE_FILE_RECORD_VERSION_STATS)))
 		return -EINVAL;
 	etag = store_record_etag(kind, buf, len);
 	switch (kind) {
@@ -690,4 +893,86 @@ void store_table_clear(store_table *t)
 	t->properties = NULL;
 	t->ncolumns = 0;
 	t->npartkeys = 0;
+}
+
+/* ---- column statistics -------------------------------------------------------- */
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+int store_stat_value_cmp(store_type t, const uint8_t *a, size_t alen, const uint8_t *b,
+			 size_t blen)
+{
+	switch (store_type_base(t)) {
+	case STORE_TYPE_BOOLEAN:
+		return (alen ? a[0] : 0) - (blen ? b[0] : 0);
+	case STORE_TYPE_BIGINT:
+	case STORE_TYPE_DATE:
+	case STORE_TYPE_TIMESTAMP: {
+		int64_t x = alen == 8 ? (int64_t)le64(a) : 0, y = blen == 8 ? (int64_t)le64(b) : 0;
+		return (x > y) - (x < y);
+	}
+	case STORE_TYPE_DOUBLE: {
+		uint64_t xb = alen == 8 ? le64(a) : 0, yb = blen == 8 ? le64(b) : 0;
+		double x, y;
+		memcpy(&x, &xb, sizeof x);
+		memcpy(&y, &yb, sizeof y);
+		if (x != x || y != y)
+			return (x != x) - (y != y);
+		return (x > y) - (x < y);
+	}
+	case STORE_TYPE_DECIMAL: {
+		if (alen != 16 || blen != 16)
+			return (int)alen - (int)blen;
+		int64_t xh = (int64_t)le64(a + 8), yh = (int64_t)le64(b + 8);
+		if (xh != yh)
+			return (xh > yh) - (xh < yh);
+		uint64_t xl = le64(a), yl = le64(b);
+		return (xl > yl) - (xl < yl);
+	}
+	default: {
+		int c = memcmp(a, b, alen < blen ? alen : blen);
+		if (c)
+			return c < 0 ? -1 : 1;
+		return (alen > blen) - (alen < blen);
+	}
+	}
+}
+
+void store_colstat_merge(store_colstat *acc, const store_colstat *x)
+{
+	if (acc->column == UINT32_MAX && acc->flags == 0) {
+		*acc = *x;
+		return;
+	}
+	uint8_t f = acc->flags & x->flags;
+	if ((f & STORE_STAT_MIN) &&
+	    store_stat_value_cmp(x->type, x->min, x->min_len, acc->min, acc->min_len) < 0) {
+		memcpy(acc->min, x->min, x->min_len);
+		acc->min_len = x->min_len;
+		acc->flags = (uint8_t)((acc->flags & ~STORE_STAT_MIN_TRUNCATED) |
+				       (x->flags & STORE_STAT_MIN_TRUNCATED));
+	}
+	if ((f & STORE_STAT_MAX) &&
+	    store_stat_value_cmp(x->type, x->max, x->max_len, acc->max, acc->max_len) > 0) {
+		memcpy(acc->max, x->max, x->max_len);
+		acc->max_len = x->max_len;
+		acc->flags = (uint8_t)((acc->flags & ~STORE_STAT_MAX_TRUNCATED) |
+				       (x->flags & STORE_STAT_MAX_TRUNCATED));
+	}
+	if (f & STORE_STAT_NULLS)
+		acc->nulls += x->nulls;
+	uint8_t keep = f & (STORE_STAT_MIN | STORE_STAT_MAX | STORE_STAT_NULLS);
+	if (!(keep & STORE_STAT_MIN))
+		acc->flags &= (uint8_t)~STORE_STAT_MIN_TRUNCATED;
+	if (!(keep & STORE_STAT_MAX))
+		acc->flags &= (uint8_t)~STORE_STAT_MAX_TRUNCATED;
+	acc->flags = (uint8_t)((acc->flags & (STORE_STAT_MIN_TRUNCATED | STORE_STAT_MAX_TRUNCATED)) |
+			       keep);
 }

@@ -10,7 +10,7 @@
  *
  * The transform reads the whole source file (mapped) and writes the
  * transformed one.  CSV records are split by store_csv_next() (the reader's
- * and store_file_scan's rules): fields separated by ',', records by LF or CRLF, a field
+ * and fmt_file_scan's rules): fields separated by ',', records by LF or CRLF, a field
  * starting with '"' is quoted and may hold commas, newlines and "" (one
  * quote), blank lines are not records.  An unmasked kept field is copied byte
  * for byte (its quoting included); a masked field is written unquoted when it
@@ -25,6 +25,16 @@
  * (or null), and the object is written back compactly, one a line.  A masked
  * value that is not a JSON string is masked through its JSON text (123,
  * true).
+ *
+ * Parquet: the file is read with format/'s reader and written with its
+ * writer (Spark's defaults: SNAPPY, row groups of up to 1M rows), one source
+ * row group at a time.  Its columns must be the table's (fmt_parquet_check_
+ * schema).  Kept columns keep their values and types; a dropped column is
+ * not written; a masked column is a string column whose values are the
+ * masks of the values' text: a string's bytes, any other type's text as
+ * metafs writes it in CSV (fmt_text.h), so a value masks to the same text
+ * whichever format held it; a `null` mask keeps the column's type with every
+ * value NULL.
  *
  * Any malformed record fails the whole transform: the caller discards the
  * output, so no half-transformed file is ever served.
@@ -47,7 +57,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store_csv.h"
+#include "fmt_csv.h"
+#include "fmt_parquet.h"
+#include "fmt_text.h"
 #include "sync_mask.h"
 
 #define FLUSH_BYTES (1u << 20)
@@ -786,6 +798,147 @@ static int jsonl_transform(sync_exchange *x, const char *d, size_t size, struct 
 	return 0;
 }
 
+/* ---- file transform: Parquet ------------------------------------------------------------- */
+
+/* Mask the values of IN (of the source column's type) into OUT: a STRING
+ * vector, or, for a `null` mask, a vector of IN's type. */
+static int parquet_mask_column(sync_exchange *x, const sync_mask *mk, const fmt_vector *in,
+			       fmt_vector *out)
+{
+	char text[FMT_TEXT_MAX];
+	int rc = 0;
+
+	for (size_t r = 0; r < in->n && rc == 0; r++) {
+		bool is_null = fmt_vector_is_null(in, r), out_null;
+		const char *s;
+		size_t len;
+
+		if (mk->kind == SYNC_MASK_NULL || is_null) {
+			rc = fmt_vector_push_null(out);
+			continue;
+		}
+		if (store_type_base(in->type) == STORE_TYPE_STRING) {
+			s = fmt_vector_str(in, r, &len);
+		} else {
+			len = fmt_value_text(in, r, text);
+			s = text;
+		}
+		sync_mask_value(mk, x->key, s, len, false, &x->masked, &out_null);
+		if (textbuf_error(&x->masked))
+			return -ENOMEM;
+		rc = out_null ? fmt_vector_push_null(out)
+			      : fmt_vector_push_str(out, x->masked.data ? x->masked.data : "",
+						    x->masked.len);
+	}
+	return rc;
+}
+
+static int parquet_transform(sync_exchange *x, const char *data, size_t size, int out_fd,
+			     uint64_t *rows, char *err, size_t errlen)
+{
+	fmt_parquet *p = NULL;
+	fmt_parquet_writer *w = NULL;
+	fmt_error fe = { "" };
+	store_column *cols = calloc(x->ncolumns ? x->ncolumns : 1, sizeof *cols);
+	uint32_t *src = calloc(x->ncolumns ? x->ncolumns : 1, sizeof *src);
+	fmt_vector *in = calloc(x->ncolumns ? x->ncolumns : 1, sizeof *in);
+	fmt_vector *out = calloc(x->ncolumns ? x->ncolumns : 1, sizeof *out);
+	uint32_t nout = 0;
+	uint64_t written = 0;
+	int rc;
+
+	if (cols == NULL || src == NULL || in == NULL || out == NULL) {
+		rc = -ENOMEM;
+		goto done;
+	}
+	rc = fmt_parquet_open_mem(data, size, "parquet file", &p, &fe);
+	if (rc == 0)
+		rc = fmt_parquet_check_schema(p, x->columns, x->ncolumns, &fe);
+	if (rc != 0) {
+		set_err(err, errlen, "%s", fe.msg);
+		rc = rc == -ENOMEM ? rc : -EINVAL;
+		goto done;
+	}
+	for (uint32_t i = 0; i < x->ncolumns; i++) {
+		int act = x->action[i];
+
+		if (act == ACT_DROP)
+			continue;
+		cols[nout] = x->columns[i];
+		if (act > 0 && x->policy.masks[act - 1].kind != SYNC_MASK_NULL)
+			cols[nout].type = STORE_TYPE_STRING;
+		src[nout] = i;
+		fmt_vector_init(&in[nout], fmt_parquet_column_at(p, i)->type);
+		fmt_vector_init(&out[nout], cols[nout].type);
+		nout++;
+	}
+	rc = fmt_parquet_writer_open(out_fd, "masked file", cols, nout, NULL, &w, &fe);
+	if (rc != 0) {
+		set_err(err, errlen, "%s", fe.msg);
+		goto done;
+	}
+	for (size_t g = 0; g < fmt_parquet_nrowgroups(p) && rc == 0; g++) {
+		for (uint32_t k = 0; k < nout && rc == 0; k++) {
+			int act = x->action[src[k]];
+
+			fmt_vector_clear(&in[k]);
+			fmt_vector_clear(&out[k]);
+			rc = fmt_parquet_read_column(p, g, src[k], &in[k], &fe);
+			if (rc != 0) {
+				/* A file the reader cannot decode is a malformed one here. */
+				set_err(err, errlen, "row group %zu: %s", g, fe.msg);
+				rc = rc == -ENOMEM || rc == -EIO ? rc : -EINVAL;
+				break;
+			}
+			if (act == ACT_KEEP) {
+				/* The file's type may be a narrower decimal of the same
+				 * scale: the same unscaled values. */
+				for (size_t r = 0; r < in[k].n && rc == 0; r++)
+					rc = store_type_base(in[k].type) == STORE_TYPE_DECIMAL &&
+							     in[k].type != out[k].type
+						     ? (fmt_vector_is_null(&in[k], r)
+								? fmt_vector_push_null(&out[k])
+								: fmt_vector_push_dec(&out[k], in[k].v.dec[r]))
+						     : fmt_vector_push_from(&out[k], &in[k], r);
+			} else {
+				rc = parquet_mask_column(x, &x->policy.masks[act - 1], &in[k], &out[k]);
+			}
+			if (rc == 0 && k > 0 && out[k].n != out[0].n) {
+				set_err(err, errlen, "row group %zu: column '%s' has %zu values, not %zu", g,
+					cols[k].name, out[k].n, out[0].n);
+				rc = -EINVAL;
+			}
+		}
+		if (rc == 0 && nout && out[0].n) {
+			rc = fmt_parquet_writer_append(w, out, &fe);
+			if (rc != 0)
+				set_err(err, errlen, "%s", fe.msg);
+			written += out[0].n;
+		}
+	}
+	if (rc == 0) {
+		rc = fmt_parquet_writer_close(w, NULL, NULL, &fe);
+		w = NULL;
+		if (rc != 0)
+			set_err(err, errlen, "%s", fe.msg);
+	}
+	if (rc == 0 && rows)
+		*rows = written;
+done:
+	if (w)
+		fmt_parquet_writer_abort(w);
+	for (uint32_t k = 0; k < nout; k++) {
+		fmt_vector_free(&in[k]);
+		fmt_vector_free(&out[k]);
+	}
+	fmt_parquet_close(p);
+	free(cols);
+	free(src);
+	free(in);
+	free(out);
+	return rc;
+}
+
 int sync_exchange_file(const sync_exchange *cx, int in_fd, int out_fd, uint64_t *rows, char *err,
 		       size_t errlen)
 {
@@ -811,7 +964,9 @@ int sync_exchange_file(const sync_exchange *cx, int in_fd, int out_fd, uint64_t 
 			return rc;
 		}
 	}
-	if (x->format == STORE_FORMAT_JSONL)
+	if (x->format == STORE_FORMAT_PARQUET)
+		rc = parquet_transform(x, map, size, out_fd, rows, err, errlen);
+	else if (x->format == STORE_FORMAT_JSONL)
 		rc = jsonl_transform(x, map, size, &o, rows, err, errlen);
 	else
 		rc = csv_transform(x, map, size, &o, rows, err, errlen);

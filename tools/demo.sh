@@ -6,8 +6,10 @@
 #
 #   1. `metafs gen` writes six days of UCaaS call-quality records into
 #      warehouse's data store; `metafs repair` registers them (ucaas.calls);
-#   2. a SQL job builds the partitioned feature table ucaas.call_features;
-#   3. a sync rule mirrors it to lake (schema and properties, no partitions);
+#   2. a SQL job builds the partitioned feature table ucaas.call_features, in
+#      Parquet (CREATE TABLE ... STORED AS PARQUET AS SELECT);
+#   3. a sync rule mirrors it to lake (schema and properties, no partitions;
+#      the meeting ids masked: the pipelines see their keyed hashes);
 #      lake's .refresh lists the source's partitions;
 #   4. two pipeline definitions (train, then predict: XGBoost on the network
 #      metrics, label 'dropped') go into MOUNT/pipelines/; train runs now, on
@@ -153,8 +155,7 @@ echo "\$ ls $calls"; ls "$calls"
 
 step "a SQL job builds the partitioned feature table ucaas.call_features"
 cat > "$demo/call_features.sql" <<'SQL'
-CREATE TABLE IF NOT EXISTS ucaas.call_features PARTITIONED BY (dt) STORED AS CSV
-  TBLPROPERTIES ('header' = 'true') AS
+CREATE TABLE IF NOT EXISTS ucaas.call_features PARTITIONED BY (dt) STORED AS PARQUET AS
 SELECT meeting_id, region, client_type, participants, duration_s, jitter_ms,
        packet_loss_pct, latency_ms, mos, hour(started_at) AS start_hour, dropped, dt
 FROM ucaas.calls;
@@ -164,8 +165,8 @@ $metafs submit --mount "$mnt" --name call_features --wait "$demo/call_features.s
 echo "\$ sed -n '/== Physical Plan ==/,\$p' $mnt/jobs/call_features/plan"
 sed -n '/== Physical Plan ==/,$p' "$mnt/jobs/call_features/plan"
 
-step "a sync rule mirrors the feature table to lake"
-printf 'source = warehouse.ucaas.call_features\ntarget = lake\n' > "$demo/ucaas.rule"
+step "a sync rule mirrors the feature table to lake, the meeting ids masked"
+printf 'source = warehouse.ucaas.call_features\ntarget = lake\nmask = meeting_id:hash\n' > "$demo/ucaas.rule"
 cp "$demo/ucaas.rule" "$mnt/sync/ucaas.rule"
 wait_for 10 "the mirror in lake" test -e "$lake/ucaas/call_features/.schema"
 echo "\$ cat $lake/ucaas/call_features/.refresh"; cat "$lake/ucaas/call_features/.refresh"

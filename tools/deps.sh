@@ -17,8 +17,9 @@ packages=(
   build-essential meson ninja-build pkg-config
   libfuse3-dev fuse3 liblmdb-dev lmdb-utils libxxhash-dev xxhash
   libcmocka-dev libinih-dev libjansson-dev libcurl4-openssl-dev libxgboost-dev
-  libssl-dev passwd
+  libssl-dev passwd libsnappy-dev libzstd-dev zlib1g-dev
   util-linux procps psmisc coreutils findutils python3 sqlite3 strace
+  clang
 )
 if [ "$bench_tpch" = 1 ]; then
   command -v node >/dev/null || packages+=(nodejs)

@@ -231,6 +231,14 @@ static void repair_report_hidden(void *arg, const char *path, double age_s, bool
 	       age_s);
 }
 
+/* Repair's report of one file it did not register: not of the table's format. */
+static void repair_report_refused(void *arg, const char *path, const char *why)
+{
+	(void)arg;
+	(void)path;   /* WHY names the file as the mount shows it */
+	printf("skipped %s (not registered)\n", why);
+}
+
 /* metafs repair --fix-permissions --home DIR: make an older home private. */
 static int repair_permissions(const char *home)
 {
@@ -314,7 +322,7 @@ static int cmd_repair(const command *cmd, int argc, char **argv)
 			       (unsigned long long)istats.finished, (unsigned long long)istats.dropped,
 			       (unsigned long long)istats.removed);
 		r = mgr_table_repair_report(p, db, table, STORE_ORIGIN_TOOL, &stats,
-					    repair_report_hidden, NULL);
+					    repair_report_hidden, repair_report_refused, NULL);
 		if (r == -EINVAL)
 			fprintf(stderr, "metafs: cannot repair %s.%s.%s: the table has no schema\n", spec, db, table);
 		else if (r)
@@ -335,6 +343,10 @@ static int cmd_repair(const command *cmd, int argc, char **argv)
 				printf("kept %llu hidden files younger than hidden_grace (%.0f s); a later "
 				       "repair removes them\n", (unsigned long long)stats.hidden_kept,
 				       mgr_get_config(m)->hidden_grace);
+			if (stats.files_refused)
+				printf("skipped %llu files that are not of the table's format (not "
+				       "registered, left in place)\n",
+				       (unsigned long long)stats.files_refused);
 			if (stats.files_in_commit)
 				printf("left %llu files whose commit is in progress to the daemon\n",
 				       (unsigned long long)stats.files_in_commit);
@@ -740,8 +752,8 @@ static const command commands[] = {
 	 "nothing.\n",
 	 mount_dir_options, "rule", cmd_sync},
 	{"gen",
-	 "[--rows N] [--days D] [--start YYYY-MM-DD] [--seed S] [--format csv|jsonl] "
-	 "[--files-per-day K] DIR\n--print-schema [--format csv|jsonl]",
+	 "[--rows N] [--days D] [--start YYYY-MM-DD] [--seed S] [--format csv|jsonl|parquet] "
+	 "[--files-per-day K] DIR\n--print-schema [--format csv|jsonl|parquet]",
 	 "write a seeded UCaaS call-quality data set (--print-schema: its .schema)", NULL,
 	 cmd_gen_options, "dir", run_gen},
 };

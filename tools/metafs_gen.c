@@ -4,6 +4,10 @@
  *
  *     DIR/dt=YYYY-MM-DD/part-00000.csv ... part-0000K.csv
  *
+ * (or .jsonl, or .parquet: --format names a format of fmt.h; Parquet files
+ * are written with format/'s writer, Spark's defaults, one per partition
+ * and --files-per-day).
+ *
  * One row is one participant's leg of a meeting (so a meeting_id repeats):
  *
  *     meeting_id string, region string, client_type string, participants bigint,
@@ -22,7 +26,9 @@
  *     jitter, latency, call length and mobile clients: a signal a model can
  *     learn (the AUC of the true probability is about 0.88), not a rule;
  *   - a few telemetry gaps: jitter, loss, latency and mos are NULL (an empty
- *     CSV field, JSON null) in a fraction of a percent of the rows.
+ *     CSV field, JSON null, a Parquet NULL) in a fraction of a percent of the
+ *     rows.  A Parquet file holds the values the CSV text reads as (12.30 is
+ *     the double 12.3): the same arguments give the same rows in every format.
  *
  * Every file has its own random stream derived from (seed, day, file), so
  * the files are generated in parallel and the same arguments always give the
@@ -48,14 +54,16 @@
 #include "base_fs.h"
 #include "base_path.h"
 #include "base_rng.h"
+#include "fmt.h"
+#include "fmt_parquet.h"
 
 int cmd_gen(int argc, char **argv);
 extern const struct option cmd_gen_options[];
 
 #define GEN_USAGE                                                                              \
 	"usage: metafs gen [--rows N] [--days D] [--start YYYY-MM-DD] [--seed S]\n"            \
-	"                  [--format csv|jsonl] [--files-per-day K] DIR\n"                    \
-	"       metafs gen --print-schema [--format csv|jsonl]\n"
+	"                  [--format csv|jsonl|parquet] [--files-per-day K] DIR\n"            \
+	"       metafs gen --print-schema [--format csv|jsonl|parquet]\n"
 
 /* ---- random numbers: xoshiro256** seeded by splitmix64 ---------------------------- */
 
@@ -291,7 +299,7 @@ typedef struct {
 	unsigned day_index, file_index;
 	int64_t day; /* days since the epoch */
 	uint64_t rows;
-	bool jsonl;
+	store_format format;
 	int incident_region; /* -1: none that day */
 	char path[PATH_MAX];
 	/* out */
@@ -367,9 +375,115 @@ static void new_meeting(rng_t *r, const job_t *j, uint64_t serial, meeting_t *m)
 	m->duration = (unsigned)clamp(dur, 60.0, 14400.0);
 }
 
+/* ---- Parquet: the rows as column vectors, appended in batches -------------------------- */
+
+#define PQ_BATCH 65536
+
+typedef struct {
+	store_column cols[NCOLUMNS];
+	fmt_vector v[NCOLUMNS];
+	fmt_parquet_writer *w;
+	fmt_error fe;
+	int rc;
+} pq_out;
+
+static store_type type_of(const char *name)
+{
+	if (!strcmp(name, "bigint"))
+		return STORE_TYPE_BIGINT;
+	if (!strcmp(name, "double"))
+		return STORE_TYPE_DOUBLE;
+	if (!strcmp(name, "boolean"))
+		return STORE_TYPE_BOOLEAN;
+	if (!strcmp(name, "timestamp"))
+		return STORE_TYPE_TIMESTAMP;
+	return STORE_TYPE_STRING;
+}
+
+static int pq_open(pq_out *q, int fd, const char *path)
+{
+	for (unsigned c = 0; c < NCOLUMNS; c++) {
+		snprintf(q->cols[c].name, sizeof q->cols[c].name, "%s", COLUMNS[c][0]);
+		q->cols[c].type = type_of(COLUMNS[c][1]);
+		fmt_vector_init(&q->v[c], q->cols[c].type);
+	}
+	q->rc = fmt_parquet_writer_open(fd, path, q->cols, NCOLUMNS, NULL, &q->w, &q->fe);
+	return q->rc;
+}
+
+static void pq_flush(pq_out *q)
+{
+	if (q->rc == 0 && q->v[0].n)
+		q->rc = fmt_parquet_writer_append(q->w, q->v, &q->fe);
+	for (unsigned c = 0; c < NCOLUMNS; c++)
+		fmt_vector_clear(&q->v[c]);
+}
+
+/* The double that put_fixed's text reads as. */
+static double fixed(double v, int dec)
+{
+	static const double pow10[] = {1, 10, 100, 1000};
+	return (double)llround(v * pow10[dec]) / pow10[dec];
+}
+
+static void pq_f64(pq_out *q, unsigned c, bool null, double v, int dec)
+{
+	int rc = null ? fmt_vector_push_null(&q->v[c]) : fmt_vector_push_f64(&q->v[c], fixed(v, dec));
+	if (rc && !q->rc)
+		q->rc = rc;
+}
+
+static void pq_row(pq_out *q, uint64_t meeting, const char *region, const char *client,
+		   unsigned participants, unsigned duration, bool no_jitter, double jitter,
+		   bool no_loss, double loss, bool no_latency, double latency, bool no_mos, double mos,
+		   bool dropped, int64_t started)
+{
+	char id[21] = "mtg-";
+	*put_hex64(id + 4, meeting) = '\0';
+	int rc = fmt_vector_push_str(&q->v[0], id, 20);
+	if (!rc)
+		rc = fmt_vector_push_str(&q->v[1], region, strlen(region));
+	if (!rc)
+		rc = fmt_vector_push_str(&q->v[2], client, strlen(client));
+	if (!rc)
+		rc = fmt_vector_push_i64(&q->v[3], participants);
+	if (!rc)
+		rc = fmt_vector_push_i64(&q->v[4], duration);
+	if (rc && !q->rc)
+		q->rc = rc;
+	pq_f64(q, 5, no_jitter, jitter, 2);
+	pq_f64(q, 6, no_loss, loss, 3);
+	pq_f64(q, 7, no_latency, latency, 1);
+	pq_f64(q, 8, no_mos, mos, 2);
+	rc = fmt_vector_push_bool(&q->v[9], dropped);
+	if (!rc)
+		rc = fmt_vector_push_i64(&q->v[10], started * 1000000);
+	if (rc && !q->rc)
+		q->rc = rc;
+	if (q->v[0].n >= PQ_BATCH)
+		pq_flush(q);
+}
+
+/* Finish the file; its size into *BYTES. */
+static int pq_close(pq_out *q, uint64_t *bytes)
+{
+	pq_flush(q);
+	if (q->rc == 0) {
+		q->rc = fmt_parquet_writer_close(q->w, NULL, bytes, &q->fe);
+	} else if (q->w) {
+		fmt_parquet_writer_abort(q->w);
+	}
+	q->w = NULL;
+	for (unsigned c = 0; c < NCOLUMNS; c++)
+		fmt_vector_free(&q->v[c]);
+	return q->rc;
+}
+
 static void *run_job(void *arg)
 {
 	job_t *j = arg;
+	bool jsonl = j->format == STORE_FORMAT_JSONL, parquet = j->format == STORE_FORMAT_PARQUET;
+	pq_out *q = NULL;
 	rng_t r;
 	rng_seed(&r, j->seed, ((uint64_t)j->day_index << 20) | j->file_index);
 	out_t o = {.fd = -1};
@@ -387,7 +501,19 @@ static void *run_job(void *arg)
 		free(o.buf);
 		return NULL;
 	}
-	if (!j->jsonl) {
+	if (parquet) {
+		q = calloc(1, sizeof *q);
+		if (!q || pq_open(q, o.fd, j->path) != 0) {
+			j->err = q ? -q->rc : ENOMEM;
+			j->what = "write";
+			if (q)
+				fprintf(stderr, "metafs gen: %s\n", q->fe.msg);
+			free(q);
+			close(o.fd);
+			free(o.buf);
+			return NULL;
+		}
+	} else if (!jsonl) {
 		char *p = out_reserve(&o);
 		for (unsigned c = 0; c < NCOLUMNS; c++) {
 			if (c)
@@ -445,11 +571,18 @@ static void *run_job(void *arg)
 		bool no_latency = gap >= 0.004 && gap < 0.006, no_mos = gap >= 0.006 && gap < 0.011;
 
 		/* timestamp */
+		if (parquet) {
+			pq_row(q, m.id, rg->name, ct->name, m.participants, duration, no_jitter, jitter,
+			       no_loss, loss, no_latency, latency, no_mos, mos, dropped, started);
+			if (q->rc)
+				break;
+			continue;
+		}
 		int64_t sod = started % 86400;
 		unsigned hh = (unsigned)(sod / 3600), mi = (unsigned)(sod / 60 % 60), ss = (unsigned)(sod % 60);
 		char *p = out_reserve(&o);
 		char *start = p;
-		if (!j->jsonl) {
+		if (!jsonl) {
 			p = put_str(p, "mtg-");
 			p = put_hex64(p, m.id);
 			*p++ = ',';
@@ -505,12 +638,20 @@ static void *run_job(void *arg)
 		p = put_2d(p, mi);
 		*p++ = ':';
 		p = put_2d(p, ss);
-		if (j->jsonl)
+		if (jsonl)
 			p = put_str(p, "\"}");
 		*p++ = '\n';
 		o.len += (size_t)(p - start);
 	}
 	out_flush(&o);
+	uint64_t pq_bytes = 0;
+	if (q && pq_close(q, &pq_bytes) != 0) {
+		fprintf(stderr, "metafs gen: %s\n", q->fe.msg);
+		o.err = q->rc == -ENOMEM ? ENOMEM : EIO;
+	}
+	if (q)
+		o.bytes = pq_bytes;
+	free(q);
 	int closed = close(o.fd);
 	if (o.err) {
 		j->err = o.err;
@@ -526,10 +667,10 @@ static void *run_job(void *arg)
 
 /* ---- the command ---------------------------------------------------------------------------- */
 
-static void print_schema(bool jsonl)
+static void print_schema(store_format format)
 {
-	printf("format %s\n", jsonl ? "jsonl" : "csv");
-	if (!jsonl)
+	printf("format %s\n", fmt_name(format));
+	if (format == STORE_FORMAT_CSV)
 		printf("header true\n");
 	for (unsigned c = 0; c < NCOLUMNS; c++)
 		printf("column %s %s\n", COLUMNS[c][0], COLUMNS[c][1]);
@@ -566,7 +707,8 @@ int cmd_gen(int argc, char **argv)
 {
 	uint64_t rows = 100000, days = 7, seed = 1, files = 1;
 	const char *start_text = "2024-05-01";
-	bool jsonl = false, schema_only = false;
+	store_format format = STORE_FORMAT_CSV;
+	bool schema_only = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", cmd_gen_options, NULL)) != -1) {
 		const char *bad = NULL;
@@ -587,11 +729,7 @@ int cmd_gen(int argc, char **argv)
 				bad = "--seed";
 			break;
 		case 'f':
-			if (!strcmp(optarg, "csv"))
-				jsonl = false;
-			else if (!strcmp(optarg, "jsonl"))
-				jsonl = true;
-			else
+			if (!fmt_from_name(optarg, strlen(optarg), &format))
 				bad = "--format";
 			break;
 		case 'k':
@@ -604,7 +742,7 @@ int cmd_gen(int argc, char **argv)
 		case 'h':
 			printf(GEN_USAGE "\n"
 			       "Write a seeded, realistic UCaaS call-quality data set into DIR as Hive\n"
-			       "partitions DIR/dt=YYYY-MM-DD/part-NNNNN.csv (or .jsonl), one row per\n"
+			       "partitions DIR/dt=YYYY-MM-DD/part-NNNNN.csv (.jsonl, .parquet), one row per\n"
 			       "participant leg of a meeting:\n"
 			       "  meeting_id, region, client_type, participants, duration_s, jitter_ms,\n"
 			       "  packet_loss_pct, latency_ms, mos, dropped, started_at\n"
@@ -614,7 +752,8 @@ int cmd_gen(int argc, char **argv)
 			       "  --days D            days, one partition each (default 7)\n"
 			       "  --start YYYY-MM-DD  the first day (default 2024-05-01)\n"
 			       "  --seed S            random seed (default 1)\n"
-			       "  --format csv|jsonl  csv with a header line (default), or JSON Lines\n"
+			       "  --format F          csv with a header line (default), jsonl (JSON Lines)\n"
+			       "                      or parquet (SNAPPY, as Spark writes it)\n"
 			       "  --files-per-day K   data files per partition (default 1)\n"
 			       "  --print-schema      print the table's .schema and exit\n");
 			return 0;
@@ -632,7 +771,7 @@ int cmd_gen(int argc, char **argv)
 			fprintf(stderr, "metafs gen: unexpected argument '%s'\n" GEN_USAGE, argv[optind + 1]);
 			return 2;
 		}
-		print_schema(jsonl);
+		print_schema(format);
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	if (optind != argc - 1) {
@@ -702,10 +841,10 @@ int cmd_gen(int argc, char **argv)
 			j->file_index = (unsigned)k;
 			j->day = start + (int64_t)d;
 			j->rows = day_rows / files + (k < day_rows % files);
-			j->jsonl = jsonl;
+			j->format = format;
 			j->incident_region = d == incident_day ? incident_region : -1;
 			if (base_path_format(j->path, sizeof j->path, "%s/part-%05u.%s", pdir,
-					     (unsigned)k, jsonl ? "jsonl" : "csv")) {
+					     (unsigned)k, fmt_extension(format))) {
 				fprintf(stderr, "metafs gen: %s: path too long\n", pdir);
 				rc = 1;
 				goto out;
@@ -753,9 +892,12 @@ int cmd_gen(int argc, char **argv)
 		printf("wrote %" PRIu64 " rows, %" PRIu64 " bytes in %zu files, %" PRIu64
 		       " partitions dt=%s..%s, to %s (seed %" PRIu64 ", %s; a network incident in %s "
 		       "on %s)\n",
-		       rows, bytes, njobs, days, first, last, dir, seed, jsonl ? "jsonl" : "csv",
+		       rows, bytes, njobs, days, first, last, dir, seed, fmt_name(format),
 		       REGIONS[incident_region].name, inc);
-		printf("schema: metafs gen --print-schema%s\n", jsonl ? " --format jsonl" : "");
+		if (format == STORE_FORMAT_CSV)
+			printf("schema: metafs gen --print-schema\n");
+		else
+			printf("schema: metafs gen --print-schema --format %s\n", fmt_name(format));
 	}
 	if (fflush(stdout) != 0)
 		rc = 1;

@@ -39,4 +39,8 @@ run_suite build
 echo "== build and test under address and undefined sanitizers"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false
+# The Parquet reader faces files from anywhere: a short libFuzzer run of its
+# footer and page decoders (30 s; tools/fuzz.sh 3600 for a longer one).
+echo "== fuzz the Parquet reader"
+bash tools/fuzz.sh 30 || { failed=$((failed + 1)); echo "tests: $passed passed, $failed failed"; exit 1; }
 echo "tests: $passed passed, $failed failed"

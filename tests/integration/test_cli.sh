@@ -102,7 +102,7 @@ assert_eq "metafs tr<TAB> completes trim-log" "trim-log" "$(complete_words tr)"
 assert_eq "metafs submit --<TAB> offers its options" $'--help\n--mount\n--name\n--wait' \
 	"$(complete_words submit -- | sort)"
 assert_eq "metafs sync now --m<TAB> completes --mount" "--mount" "$(complete_words sync now --m)"
-assert_eq "metafs gen --format <TAB> offers the formats" $'csv\njsonl' "$(complete_words gen --format '' | sort)"
+assert_eq "metafs gen --format <TAB> offers the formats" $'csv\njsonl\nparquet' "$(complete_words gen --format '' | sort)"
 assert_eq "metafs gen --format=j<TAB> (split at '=' by bash) completes jsonl" "jsonl" \
 	"$(complete_words gen --format = j)"
 mkdir -p "$MF_TMP/comp/alpha" "$MF_TMP/comp/beta"

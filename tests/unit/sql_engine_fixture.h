@@ -18,6 +18,7 @@
 
 #include "base_fs.h"
 #include "base_path.h"
+#include "fmt_scan.h"
 #include "sql_int.h"
 #include "testdir.h"
 
@@ -170,10 +171,14 @@ static inline int fx_add_file(fx *f, const char *db, const char *table, const ch
 	store_file rec = {.pnode_id = container};
 	snprintf(rec.name, sizeof rec.name, "%s", name);
 	int fd = open(path, O_RDONLY);
-	rc = store_file_scan(fd, t.format, t.header, &rec.rows, &rec.bytes, rec.checksum);
+	fmt_file_stats scan;
+	rc = fmt_file_scan(fd, path, &t, &scan, NULL);
 	close(fd);
-	if (!rc)
+	if (!rc) {
+		fmt_file_stats_to_record(&scan, &rec);
 		rc = store_file_put(txn, &rec, STORE_ORIGIN_TOOL);
+		fmt_file_stats_clear(&scan);
+	}
 out:
 	store_table_clear(&t);
 	if (rc) {

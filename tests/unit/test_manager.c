@@ -20,6 +20,8 @@
 #include <xxhash.h>
 
 #include "base_path.h"
+#include "fmt_parquet.h"
+#include "fmt_scan.h"
 #include "manager.h"
 #include "mgr_pipeline.h"
 #include "mgr_registry.h"
@@ -418,7 +420,7 @@ static void test_schema_errors_name_the_line(void **state)
 			    "line 3: columns come before partition keys");
 	expect_schema_error(f, "colum a int\n", "line 1: unknown keyword");
 	expect_schema_error(f, "column a/b int\n", "line 1: bad column name");
-	expect_schema_error(f, "format parquet\ncolumn a int\n", "line 1: unknown format");
+	expect_schema_error(f, "format orc\ncolumn a int\n", "line 1: unknown format \"orc\" (csv, jsonl or parquet)");
 	/* The table is left without a schema after every failure. */
 	store_txn *txn;
 	store_table t = {0};
@@ -463,6 +465,23 @@ static void test_partition_name_checks_key_and_unescapes(void **state)
 	store_table_clear(&t);
 }
 
+/* fmt_file_scan of FD as a file of a table of FORMAT (HEADER), no columns:
+ * its rows, bytes and checksum. */
+static int scan_fd(int fd, store_format format, bool header, uint64_t *rows, uint64_t *bytes,
+		   uint8_t sum[16])
+{
+	store_table t = {.format = format, .header = header, .db = "sales", .name = "orders"};
+	fmt_file_stats s;
+	int rc = fmt_file_scan(fd, "file", &t, &s, NULL);
+	if (rc == 0) {
+		*rows = s.rows;
+		*bytes = s.bytes;
+		memcpy(sum, s.checksum, 16);
+		fmt_file_stats_clear(&s);
+	}
+	return rc;
+}
+
 static void scan_text(const char *text, store_format format, bool header, uint64_t *rows)
 {
 	char path[] = "/tmp/metafs-scan-XXXXXX";
@@ -471,7 +490,7 @@ static void scan_text(const char *text, store_format format, bool header, uint64
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	uint64_t bytes;
 	uint8_t sum[16];
-	assert_int_equal(store_file_scan(fd, format, header, rows, &bytes, sum), 0);
+	assert_int_equal(scan_fd(fd, format, header, rows, &bytes, sum), 0);
 	assert_int_equal(bytes, strlen(text));
 	XXH128_canonical_t c;
 	XXH128_canonicalFromHash(&c, XXH3_128bits(text, strlen(text)));
@@ -544,6 +563,192 @@ static void test_writer_commit_records_file_and_stats(void **state)
 	assert_non_null(strstr(out.data, "spec: dt=2024-05-01\n"));
 	assert_non_null(strstr(out.data, "rows: 3\n"));
 	assert_non_null(strstr(out.data, "file: part-0.csv bytes=8 rows=3 xxh128="));
+	textbuf_free(&out);
+	store_table_clear(&after);
+	store_table_clear(&t);
+}
+
+/* The commit check: bytes not of the table's format are refused with
+ * EINVAL, nothing is recorded, the staged bytes go; a Parquet file of a
+ * Parquet table records its footer's rows and column statistics. */
+static void test_writer_commit_refuses_bytes_not_of_the_tables_format(void **state)
+{
+	struct fixture *f = *state;
+	store_table t = {0};
+	make_table(f, "column a int\n", &t);
+	mgr_writer *w;
+	assert_int_equal(mgr_writer_open(f->wh, t.id, t.id, "x.parquet", 0, false, 0, 0, &w), 0);
+	/* Parquet's magic, a page header's first bytes, the magic again */
+	assert_int_equal(write(mgr_writer_fd(w), "PAR1\x15\x00\x15\x00PAR1", 12), 12);
+	mgr_writer_touch(w);
+	assert_int_equal(mgr_writer_commit(w, STORE_ORIGIN_TOOL), -EINVAL);
+	/* and stays refused: the last close commits nothing either */
+	assert_int_equal(mgr_writer_commit(w, STORE_ORIGIN_TOOL), -EINVAL);
+	mgr_writer_close(w);
+	char path[PATH_MAX], cmd[PATH_MAX * 2];
+	assert_int_equal(base_path_format(path, sizeof path, "%s/sales/orders/x.parquet",
+					  f->wh->data_dir), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s/.metafs-staging')\"", f->wh->data_dir);
+	assert_int_equal(run(cmd), 0);
+	store_txn *txn;
+	store_file file;
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_file_get(txn, t.id, "x.parquet", &file), -ENOENT);
+	store_abort(txn);
+	/* The same bytes placed directly: repair skips them. */
+	write_file(path, "PAR1\x15\x01 cut short");
+	mgr_repair_stats st;
+	assert_int_equal(mgr_table_repair(f->wh, "sales", "orders", STORE_ORIGIN_TOOL, &st), 0);
+	assert_int_equal(st.files_refused, 1);
+	assert_int_equal(st.files_added, 0);
+	store_table_clear(&t);
+}
+
+static void test_writer_commit_records_parquet_statistics(void **state)
+{
+	struct fixture *f = *state;
+	store_table t = {0};
+	make_table(f, "format parquet\ncolumn a bigint\ncolumn s string\n", &t);
+	mgr_writer *w;
+	assert_int_equal(mgr_writer_open(f->wh, t.id, t.id, "p.parquet", 0, false, 0, 0, &w), 0);
+	fmt_parquet_writer *pw = NULL;
+	fmt_error err;
+	assert_int_equal(fmt_parquet_writer_open(mgr_writer_fd(w), "p.parquet", t.columns, 2, NULL,
+						 &pw, &err), 0);
+	fmt_vector v[2];
+	fmt_vector_init(&v[0], STORE_TYPE_BIGINT);
+	fmt_vector_init(&v[1], STORE_TYPE_STRING);
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(fmt_vector_push_i64(&v[0], 100 - i), 0);
+		if (i % 4 == 0)
+			assert_int_equal(fmt_vector_push_null(&v[1]), 0);
+		else
+			assert_int_equal(fmt_vector_push_str(&v[1], i % 2 ? "odd" : "even", i % 2 ? 3 : 4),
+					 0);
+	}
+	assert_int_equal(fmt_parquet_writer_append(pw, v, &err), 0);
+	assert_int_equal(fmt_parquet_writer_close(pw, NULL, NULL, &err), 0);
+	fmt_vector_free(&v[0]);
+	fmt_vector_free(&v[1]);
+	mgr_writer_touch(w);
+	assert_int_equal(mgr_writer_commit(w, STORE_ORIGIN_TOOL), 0);
+	mgr_writer_close(w);
+
+	store_txn *txn;
+	store_file file;
+	store_colstat *st = NULL;
+	uint32_t n = 0;
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_file_get(txn, t.id, "p.parquet", &file), 0);
+	assert_int_equal(file.rows, 10);
+	assert_int_equal(file.nstats, 2);
+	assert_int_equal(store_file_stats(txn, t.id, "p.parquet", &st, &n), 0);
+	store_abort(txn);
+	assert_int_equal(n, 2);
+	assert_int_equal(st[0].flags, STORE_STAT_MIN | STORE_STAT_MAX | STORE_STAT_NULLS);
+	assert_int_equal(st[0].min[0], 91);
+	assert_int_equal(st[0].max[0], 100);
+	assert_int_equal(st[1].nulls, 3);
+	assert_int_equal(st[1].min_len, 4);
+	assert_memory_equal(st[1].min, "even", 4);
+	assert_memory_equal(st[1].max, "odd", 3);
+	free(st);
+	/* The getter for planners: the same over the table's files. */
+	store_colstat cs[2];
+	uint64_t nfiles = 0;
+	assert_int_equal(mgr_column_stats(f->wh, &t, 0, cs, &nfiles), 0);
+	assert_int_equal(nfiles, 1);
+	assert_int_equal(cs[0].min[0], 91);
+	assert_int_equal(cs[1].nulls, 3);
+	/* .table shows them. */
+	textbuf out = TEXTBUF_INIT;
+	store_table after = {0};
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_table_get(txn, "sales", "orders", &after), 0);
+	store_abort(txn);
+	assert_int_equal(mgr_render_table(f->wh, &after, true, &out), 0);
+	assert_non_null(strstr(out.data, "stats: a min=91 max=100 nulls=0\n"));
+	assert_non_null(strstr(out.data, "stats: s min=\"even\" max=\"odd\" nulls=3\n"));
+	textbuf_free(&out);
+	store_table_clear(&after);
+	store_table_clear(&t);
+}
+
+static store_colstat le_stat(uint32_t c, store_type t, uint64_t lo_min, uint64_t hi_min,
+			     uint64_t lo_max, uint64_t hi_max)
+{
+	store_colstat s = {.column = c, .type = t,
+			   .flags = STORE_STAT_MIN | STORE_STAT_MAX | STORE_STAT_NULLS};
+	size_t w = store_stat_value_width(t);
+	s.min_len = s.max_len = (uint8_t)w;
+	for (size_t i = 0; i < 8 && i < w; i++) {
+		s.min[i] = (uint8_t)(lo_min >> (8 * i));
+		s.max[i] = (uint8_t)(lo_max >> (8 * i));
+	}
+	for (size_t i = 8; i < w; i++) {
+		s.min[i] = (uint8_t)(hi_min >> (8 * (i - 8)));
+		s.max[i] = (uint8_t)(hi_max >> (8 * (i - 8)));
+	}
+	return s;
+}
+
+/* The stats: lines of .partition, value by value (metafs(5)). */
+static void test_partition_renders_column_statistics(void **state)
+{
+	struct fixture *f = *state;
+	store_table t = {0};
+	make_table(f, "format parquet\ncolumn d decimal(10,2)\ncolumn ts timestamp\n"
+		      "column x double\ncolumn s string\ncolumn b boolean\ncolumn dt date\n"
+		      "column n bigint\npartition p int\n", &t);
+	store_pnode pn;
+	assert_int_equal(mgr_pnode_create(f->wh, &t, 0, "p=1", 0, 0, STORE_ORIGIN_TOOL, &pn), 0);
+	double lo = -0.25, hi = 1e300;
+	uint64_t lob, hib;
+	memcpy(&lob, &lo, 8);
+	memcpy(&hib, &hi, 8);
+	store_colstat st[7] = {
+		/* -1.05 .. 123.40 */
+		le_stat(0, t.columns[0].type, (uint64_t)-105, UINT64_MAX, 12340, 0),
+		/* 1969-12-31T23:59:59.999999Z .. 1970-01-01T00:00:00.000001Z */
+		le_stat(1, STORE_TYPE_TIMESTAMP, (uint64_t)-1, 0, 1, 0),
+		le_stat(2, STORE_TYPE_DOUBLE, lob, 0, hib, 0),
+		{.column = 3, .type = STORE_TYPE_STRING,
+		 .flags = STORE_STAT_MIN | STORE_STAT_MAX | STORE_STAT_MAX_TRUNCATED | STORE_STAT_NULLS,
+		 .min_len = 5, .max_len = 3, .nulls = 2},
+		le_stat(4, STORE_TYPE_BOOLEAN, 0, 0, 1, 0),
+		/* 1969-12-31 .. 2024-02-29 */
+		le_stat(5, STORE_TYPE_DATE, (uint64_t)-1, 0, 19782, 0),
+		{.column = 6, .type = STORE_TYPE_BIGINT, .flags = STORE_STAT_NULLS, .nulls = 9},
+	};
+	memcpy(st[3].min, "a\"b\\\n", 5);
+	memcpy(st[3].max, "zz\x01", 3);
+	store_txn *txn;
+	assert_int_equal(store_write_begin(f->wh->store, &txn), 0);
+	store_file file = {.pnode_id = pn.id, .rows = 9, .bytes = 100, .stats = st, .nstats = 7};
+	snprintf(file.name, sizeof file.name, "a.parquet");
+	assert_int_equal(store_file_put(txn, &file, STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(store_commit(txn), 0);
+
+	textbuf out = TEXTBUF_INIT;
+	store_table after = {0};
+	store_pnode now;
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_table_get(txn, "sales", "orders", &after), 0);
+	assert_int_equal(store_pnode_get(txn, t.id, 0, "1", &now), 0);
+	assert_int_equal(mgr_render_partition(f->wh, txn, &after, &now, &out), 0);
+	store_abort(txn);
+	const char *want =
+		"stats: d min=-1.05 max=123.40 nulls=0\n"
+		"stats: ts min=1969-12-31T23:59:59.999999Z max=1970-01-01T00:00:00.000001Z nulls=0\n"
+		"stats: x min=-0.25 max=1.0E300 nulls=0\n"
+		"stats: s min=\"a\\\"b\\\\\\x0a\" max_prefix=\"zz\\x01\" nulls=2\n"
+		"stats: b min=false max=true nulls=0\n"
+		"stats: dt min=1969-12-31 max=2024-02-29 nulls=0\n"
+		"stats: n nulls=9\n";
+	const char *at = strstr(out.data, "stats: ");
+	assert_non_null(at);
+	assert_string_equal(at, want);
 	textbuf_free(&out);
 	store_table_clear(&after);
 	store_table_clear(&t);
@@ -735,6 +940,56 @@ static void test_repair_registers_and_forgets_files(void **state)
 /* A file renamed into place whose intent is pending: repair leaves it to
  * its commit (a daemon's in progress), an overwrite too; resolving the
  * intents finishes the commit, and a second repair changes nothing. */
+/* A Parquet file whose commit a crash cut short after its rename: the
+ * start's resolution of its intent records it with its statistics. */
+static void test_intent_resolution_records_parquet_statistics(void **state)
+{
+	struct fixture *f = *state;
+	store_table t = {0};
+	make_table(f, "format parquet\ncolumn a bigint\n", &t);
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof path, "%s/sales/orders/r.parquet", f->wh->data_dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	fmt_parquet_writer *pw = NULL;
+	fmt_error err;
+	assert_int_equal(fmt_parquet_writer_open(fd, "r.parquet", t.columns, 1, NULL, &pw, &err), 0);
+	fmt_vector v;
+	fmt_vector_init(&v, STORE_TYPE_BIGINT);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(fmt_vector_push_i64(&v, i * 10), 0);
+	assert_int_equal(fmt_parquet_writer_append(pw, &v, &err), 0);
+	assert_int_equal(fmt_parquet_writer_close(pw, NULL, NULL, &err), 0);
+	fmt_vector_free(&v);
+	store_intent in = {.table_id = t.id, .container_id = t.id};
+	assert_int_equal(scan_fd(fd, t.format, t.header, &in.rows, &in.bytes, in.checksum), 0);
+	close(fd);
+	assert_int_equal(in.rows, 5);
+	snprintf(in.name, sizeof in.name, "r.parquet");
+	store_txn *txn;
+	assert_int_equal(store_write_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_id_reserve(txn, &in.file_id), 0);
+	assert_int_equal(store_intent_put(txn, &in), 0);
+	assert_int_equal(store_commit(txn), 0);
+
+	mgr_intent_stats is;
+	assert_int_equal(mgr_intents_resolve(f->wh, &is), 0);
+	assert_int_equal(is.finished, 1);
+	store_colstat *st = NULL;
+	uint32_t n = 0;
+	store_file rec;
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_file_get(txn, t.id, "r.parquet", &rec), 0);
+	assert_int_equal(store_file_stats(txn, t.id, "r.parquet", &st, &n), 0);
+	store_abort(txn);
+	assert_int_equal(rec.rows, 5);
+	assert_int_equal(n, 1);
+	assert_int_equal(st[0].min[0], 0);
+	assert_int_equal(st[0].max[0], 40);
+	free(st);
+	store_table_clear(&t);
+}
+
 static void test_repair_leaves_files_of_pending_intents(void **state)
 {
 	struct fixture *f = *state;
@@ -748,7 +1003,7 @@ static void test_repair_leaves_files_of_pending_intents(void **state)
 	int fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
 	store_intent in = {.table_id = t.id, .container_id = pn.id, .uid = 0, .gid = 0};
-	assert_int_equal(store_file_scan(fd, t.format, t.header, &in.rows, &in.bytes, in.checksum), 0);
+	assert_int_equal(scan_fd(fd, t.format, t.header, &in.rows, &in.bytes, in.checksum), 0);
 	close(fd);
 	snprintf(in.name, sizeof in.name, "a.csv");
 	store_txn *txn;
@@ -784,7 +1039,7 @@ static void test_repair_leaves_files_of_pending_intents(void **state)
 	write_file(path, "4\n");
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
-	assert_int_equal(store_file_scan(fd, t.format, t.header, &in.rows, &in.bytes, in.checksum), 0);
+	assert_int_equal(scan_fd(fd, t.format, t.header, &in.rows, &in.bytes, in.checksum), 0);
 	close(fd);
 	assert_int_equal(store_write_begin(f->wh->store, &txn), 0);
 	assert_int_equal(store_intent_put(txn, &in), 0);
@@ -811,7 +1066,7 @@ static void test_repair_leaves_files_of_pending_intents(void **state)
 	fd = open(bpath, O_RDONLY);
 	assert_true(fd >= 0);
 	store_intent rm = {.table_id = t.id, .container_id = pn.id, .remove = true};
-	assert_int_equal(store_file_scan(fd, t.format, t.header, &rm.rows, &rm.bytes, rm.checksum), 0);
+	assert_int_equal(scan_fd(fd, t.format, t.header, &rm.rows, &rm.bytes, rm.checksum), 0);
 	close(fd);
 	snprintf(rm.name, sizeof rm.name, "b.csv");
 	store_intent keep = rm;
@@ -1404,11 +1659,19 @@ int main(void)
 		cmocka_unit_test(test_scan_counts_csv_records_not_lines),
 		cmocka_unit_test(test_scan_counts_nonblank_jsonl_lines),
 		cmocka_unit_test_setup_teardown(test_writer_commit_records_file_and_stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_commit_refuses_bytes_not_of_the_tables_format,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_commit_records_parquet_statistics, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_partition_renders_column_statistics, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_writer_closed_without_commit_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hidden_file_is_kept_unrecorded_until_renamed_to_a_data_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_cleans_staging_left_by_a_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_home_is_private_and_a_readable_one_is_refused_then_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repair_registers_and_forgets_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_intent_resolution_records_parquet_statistics,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repair_leaves_files_of_pending_intents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_home_lock_is_refused_while_a_daemon_holds_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_drop_refuses_partitions, setup, teardown),

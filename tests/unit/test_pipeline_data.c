@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "base_path.h"
+#include "fmt_parquet.h"
 #include "pipeline.h"
 #include "testdir.h"
 
@@ -221,6 +222,124 @@ static void test_csv_features_nulls_empty_bad_numbers_and_booleans(void **state)
 	assert_true(ds.x[9] == 1000.0f && isnan(ds.x[10]) && isnan(ds.x[11]));
 	pl_dataset_free(&ds);
 	pl_table_info_free(&info);
+}
+
+/* A Parquet file's rows give the dataset the same rows as CSV text give:
+ * columns found by name (the file's order, case aside), a missing column is
+ * NULL, NULLs are NaN, booleans 1/0, numbers' ids their CSV text, several
+ * row groups. */
+static void test_parquet_rows_select_columns_by_name_like_csv(void **state)
+{
+	const store_column cols[] = {
+		{"dropped", STORE_TYPE_BOOLEAN}, {"Region", STORE_TYPE_STRING},
+		{"id", STORE_TYPE_DOUBLE},       {"jitter", STORE_TYPE_BIGINT},
+		{"loss", store_type_decimal(9, 2)},
+	};
+	/* the same rows as CSV (video is in neither file: NULL) */
+	const char *csv = "dropped,Region,id,jitter,loss\n"
+			  "true,eu,0.1,20,1.50\n"
+			  "false,,2.0,,-0.25\n"
+			  ",us,,7,\n"
+			  "true,eu,1.0E7,-3,0.00\n";
+	const char *def_text = "[pipeline]\nsource = lake/ucaas/calls\noperation = train\n"
+			       "features = jitter, loss, video\nlabel = dropped\n"
+			       "id_column = id\ngroup_by = region\n";
+	fmt_parquet_write_options o = FMT_PARQUET_WRITE_OPTIONS_INIT;
+	fmt_parquet_writer *w = NULL;
+	fmt_vector v[5];
+	fmt_error fe;
+	pl_dataset pq, cs;
+	char *bytes;
+	size_t len;
+	FILE *f = tmpfile();
+
+	(void)state;
+	for (unsigned c = 0; c < 5; c++)
+		fmt_vector_init(&v[c], cols[c].type);
+	assert_int_equal(fmt_vector_push_bool(&v[0], true), 0);
+	assert_int_equal(fmt_vector_push_bool(&v[0], false), 0);
+	assert_int_equal(fmt_vector_push_null(&v[0]), 0);
+	assert_int_equal(fmt_vector_push_bool(&v[0], true), 0);
+	assert_int_equal(fmt_vector_push_str(&v[1], "eu", 2), 0);
+	assert_int_equal(fmt_vector_push_null(&v[1]), 0);
+	assert_int_equal(fmt_vector_push_str(&v[1], "us", 2), 0);
+	assert_int_equal(fmt_vector_push_str(&v[1], "eu", 2), 0);
+	assert_int_equal(fmt_vector_push_f64(&v[2], 0.1), 0);
+	assert_int_equal(fmt_vector_push_f64(&v[2], 2.0), 0);
+	assert_int_equal(fmt_vector_push_null(&v[2]), 0);
+	assert_int_equal(fmt_vector_push_f64(&v[2], 1e7), 0);
+	assert_int_equal(fmt_vector_push_i64(&v[3], 20), 0);
+	assert_int_equal(fmt_vector_push_null(&v[3]), 0);
+	assert_int_equal(fmt_vector_push_i64(&v[3], 7), 0);
+	assert_int_equal(fmt_vector_push_i64(&v[3], -3), 0);
+	assert_int_equal(fmt_vector_push_dec(&v[4], 150), 0);
+	assert_int_equal(fmt_vector_push_dec(&v[4], -25), 0);
+	assert_int_equal(fmt_vector_push_null(&v[4]), 0);
+	assert_int_equal(fmt_vector_push_dec(&v[4], 0), 0);
+	o.row_group_rows = 3;
+	assert_non_null(f);
+	assert_int_equal(fmt_parquet_writer_open(fileno(f), "f.parquet", cols, 5, &o, &w, &fe), 0);
+	assert_int_equal(fmt_parquet_writer_append(w, v, &fe), 0);
+	assert_int_equal(fmt_parquet_writer_close(w, NULL, NULL, &fe), 0);
+	for (unsigned c = 0; c < 5; c++)
+		fmt_vector_free(&v[c]);
+	len = (size_t)ftell(f);
+	rewind(f);
+	bytes = malloc(len);
+	assert_non_null(bytes);
+	assert_int_equal(fread(bytes, 1, len, f), len);
+	fclose(f);
+
+	setup_def(def_text);
+	setup_table("parquet", "false",
+		    "column dropped boolean\ncolumn Region string\ncolumn id double\n"
+		    "column jitter bigint\ncolumn loss decimal(9,2)\n");
+	assert_int_equal(info.format, PL_DATA_PARQUET);
+	pl_dataset_init(&pq, def.nfeatures);
+	assert_int_equal(pl_dataset_add_text(&pq, &def, &info, "f.parquet", bytes, len, NULL, 0, false,
+					     err, sizeof err), 0);
+	pl_table_info_free(&info);
+	setup_table("csv", "true",
+		    "column dropped boolean\ncolumn Region string\ncolumn id double\n"
+		    "column jitter bigint\ncolumn loss decimal(9,2)\n");
+	pl_dataset_init(&cs, def.nfeatures);
+	assert_int_equal(pl_dataset_add_text(&cs, &def, &info, "f.csv", csv, strlen(csv), NULL, 0, false,
+					     err, sizeof err), 0);
+	assert_int_equal(pq.nrows, 4);
+	/* row 0: jitter 20, loss 1.5, video missing; label true; id "0.1" */
+	assert_true(pq.x[0] == 20.0f && pq.x[1] == 1.5f && isnan(pq.x[2]));
+	assert_true(pq.y[0] == 1.0f);
+	assert_string_equal(pq.ids[0], "0.1");
+	assert_string_equal(pq.ids[3], "1.0E7");
+	assert_null(pq.ids[2]);
+	assert_true(isnan(pq.y[2]));
+	assert_true(isnan(pq.x[3]) && pq.x[4] == -0.25f);
+	/* Region is found for group_by = region when no exact name matches. */
+	assert_string_equal(pq.groups[0], "eu");
+	assert_null(pq.groups[1]);
+	assert_int_equal(cs.nrows, pq.nrows);
+	for (size_t r = 0; r < pq.nrows; r++) {
+		for (unsigned k = 0; k < def.nfeatures; k++) {
+			float a = pq.x[r * def.nfeatures + k], b = cs.x[r * def.nfeatures + k];
+			assert_true((isnan(a) && isnan(b)) || a == b);
+		}
+		assert_true((isnan(pq.y[r]) && isnan(cs.y[r])) || pq.y[r] == cs.y[r]);
+		assert_true((pq.ids[r] == NULL) == (cs.ids[r] == NULL));
+		if (pq.ids[r])
+			assert_string_equal(pq.ids[r], cs.ids[r]);
+	}
+	/* Bytes that are not Parquet are malformed data. */
+	assert_int_equal(pl_dataset_add_text(&pq, &def, &info, "bad.parquet", "PAR1xxxx", 8, NULL, 0,
+					     false, err, sizeof err), 0);   /* info is csv now */
+	pl_table_info_free(&info);
+	setup_table("parquet", "false", "column id double\n");
+	assert_int_equal(pl_dataset_add_text(&pq, &def, &info, "bad.parquet", "PAR1xxxx", 8, NULL, 0,
+					     false, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "bad.parquet"));
+	pl_dataset_free(&pq);
+	pl_dataset_free(&cs);
+	pl_table_info_free(&info);
+	free(bytes);
 }
 
 static void test_csv_quoted_fields_with_commas_quotes_and_newlines(void **state)
@@ -462,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_refresh_without_trailer_is_refused),
 		cmocka_unit_test(test_refresh_empty_list_is_just_the_trailer),
 		cmocka_unit_test(test_table_info_reads_format_header_columns_and_keys),
+		cmocka_unit_test(test_parquet_rows_select_columns_by_name_like_csv),
 		cmocka_unit_test(test_dataset_load_skips_hidden_files),
 		cmocka_unit_test(test_csv_features_nulls_empty_bad_numbers_and_booleans),
 		cmocka_unit_test(test_csv_quoted_fields_with_commas_quotes_and_newlines),

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "fmt_text.h"
 #include "sql_arena_fixture.h"
 
 /* Three-valued truth: T, F, N(ULL). */
@@ -515,9 +516,9 @@ static const char *when(const sql_expr *e)
 
 	assert_false(v.null);
 	if (v.type == SQL_TYPE_DATE)
-		sql_date_format(v.u.i, buf);
+		fmt_date_text(v.u.i, buf);
 	else
-		sql_timestamp_format(v.u.i, buf);
+		fmt_timestamp_text(v.u.i, buf);
 	return buf;
 }
 

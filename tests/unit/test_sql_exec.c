@@ -1726,6 +1726,325 @@ static void test_limit_offset_skips_rows_and_plans_show_top_n(void **state)
 	textbuf_free(&b);
 }
 
+/* ---- Parquet tables ------------------------------------------------------------------------ */
+
+#include "fmt_parquet.h"
+
+/* Parquet table sales.NAME with the columns and partition keys COLS and
+ * PARTKEYS, and the table properties PROPS ("k=v\n" lines, or NULL). */
+static void pq_table(struct efx *e, const char *name, const char *cols, const char *partkeys,
+		     const char *props)
+{
+	store_txn *txn;
+	store_table t = {0};
+	store_column c[16];
+	uint32_t ncolumns = fx_columns(cols, c);
+	uint32_t npartkeys = fx_columns(partkeys, c + ncolumns);
+
+	assert_int_equal(fx_table_create(e->f.env, "sales", name, STORE_FORMAT_PARQUET, false, c,
+					 ncolumns, npartkeys, NULL), 0);
+	if (!props)
+		return;
+	assert_int_equal(store_write_begin(e->f.env, &txn), 0);
+	assert_int_equal(store_table_get(txn, "sales", name, &t), 0);
+	free(t.properties);
+	t.properties = strdup(props);
+	assert_int_equal(store_table_alter(txn, &t, STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(store_commit(txn), 0);
+	store_table_clear(&t);
+}
+
+static sql_value pq_v(sql_type t, const char *text)
+{
+	sql_value v = {.type = t};
+
+	if (!text) {
+		v.null = true;
+		return v;
+	}
+	size_t n = strlen(text);
+	if (t == SQL_TYPE_STRING) {
+		v.u.s.ptr = text;
+		v.u.s.len = (uint32_t)n;
+	} else if (t == SQL_TYPE_BIGINT) {
+		v.u.i = strtoll(text, NULL, 10);
+	} else if (t == SQL_TYPE_DOUBLE) {
+		v.u.d = strtod(text, NULL);
+	} else if (t == SQL_TYPE_BOOLEAN) {
+		v.u.b = !strcmp(text, "true");
+	} else if (t == SQL_TYPE_DATE) {
+		assert_int_equal(sql_date_parse(text, n, &v.u.i), 0);
+	} else if (t == SQL_TYPE_TIMESTAMP) {
+		assert_int_equal(sql_timestamp_parse(text, n, &v.u.i), 0);
+	} else {
+		assert_int_equal(sql_decimal_parse(text, n, t, &v.u.dec), 0);
+	}
+	return v;
+}
+
+/* The path of the one data file of unpartitioned table sales.NAME. */
+static void pq_only_file(struct efx *e, const char *name, char *path, size_t cap)
+{
+	store_txn *txn;
+	store_table t = {0};
+	store_iter *it;
+	store_file f;
+
+	assert_int_equal(store_read_begin(e->f.env, &txn), 0);
+	assert_int_equal(store_table_get(txn, "sales", name, &t), 0);
+	assert_int_equal(store_iter_files(txn, t.id, NULL, &it), 0);
+	assert_int_equal(store_iter_next(it, &f), 0);
+	assert_int_equal(store_data_path(txn, e->f.data, &t, t.id, f.name, path, cap), 0);
+	store_iter_close(it);
+	store_table_clear(&t);
+	store_abort(txn);
+}
+
+static fmt_parquet *pq_open(const char *path)
+{
+	fmt_parquet *p = NULL;
+	fmt_error ferr;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fmt_parquet_open_fd(fd, path, &p, &ferr), 0);
+	close(fd);
+	return p;
+}
+
+/* sales.pnums (id bigint, name string), rows 0..N-1 ("n<id>"), small row groups. */
+static void pq_numbers(struct efx *e, const char *props, int n)
+{
+	sql_output *o = NULL;
+	char name[32];
+
+	pq_table(e, "pnums", "id:bigint,name:string", NULL, props);
+	assert_int_equal(sql_output_open(&e->f.cat, 0, "sales", "pnums", false, NULL, "n1", &o, &e->err), 0);
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "n%d", i);
+		sql_value row[2] = {pq_v(SQL_TYPE_BIGINT, "0"), pq_v(SQL_TYPE_STRING, name)};
+		row[0].u.i = i;
+		assert_int_equal(sql_output_row(o, row, 2), 0);
+	}
+	assert_int_equal(sql_output_commit(o, STORE_ORIGIN_JOB, NULL, &e->err), 0);
+}
+
+/* The one SCAN of P. */
+static sql_plan *pq_scan_node(sql_plan *p)
+{
+	sql_plan *s = find_node(p, SQL_PLAN_SCAN);
+
+	assert_non_null(s);
+	return s;
+}
+
+static void test_parquet_every_type_with_nulls_reads_back(void **state)
+{
+	struct efx *e = *state;
+	sql_output *o = NULL;
+	sql_output_stats st = {0};
+	store_txn *txn;
+	store_table t = {0};
+	sql_type dec = sql_type_decimal(15, 2), big = sql_type_decimal(30, 5);
+	const sql_type types[9] = {SQL_TYPE_BIGINT, SQL_TYPE_DOUBLE, SQL_TYPE_BOOLEAN, SQL_TYPE_STRING,
+				   SQL_TYPE_DATE, SQL_TYPE_TIMESTAMP, dec, big, SQL_TYPE_STRING};
+	const char *rows[3][9] = {
+		{"1", "1.5", "true", "a,b", "2024-05-01", "2024-05-01 12:34:56.123456", "12.34",
+		 "123456789012345678901.12345", "x"},
+		{NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "x"},
+		{"-7", "-0.25", "false", "", "1969-12-31", "1960-01-01 00:00:00", "-0.05", "-1", "y"},
+	};
+
+	store_column cols[9] = {{"b", STORE_TYPE_BIGINT}, {"d", STORE_TYPE_DOUBLE},
+				{"ok", STORE_TYPE_BOOLEAN}, {"s", STORE_TYPE_STRING},
+				{"day", STORE_TYPE_DATE}, {"ts", STORE_TYPE_TIMESTAMP},
+				{"amt", store_type_decimal(15, 2)}, {"big", store_type_decimal(30, 5)},
+				{"dt", STORE_TYPE_STRING}};
+	assert_int_equal(fx_table_create(e->f.env, "sales", "pall", STORE_FORMAT_PARQUET, false, cols,
+					 8, 1, NULL), 0);
+	assert_int_equal(sql_output_open(&e->f.cat, 0, "sales", "pall", false, NULL, "a1", &o, &e->err), 0);
+	for (int r = 0; r < 3; r++) {
+		sql_value row[9];
+		for (int c = 0; c < 9; c++)
+			row[c] = pq_v(types[c], rows[r][c]);
+		assert_int_equal(sql_output_row(o, row, 9), 0);
+	}
+	assert_int_equal(sql_output_commit(o, STORE_ORIGIN_JOB, &st, &e->err), 0);
+	assert_int_equal(st.files, 2);
+	/* The recorded rows are the files' footers' (3), not a count of lines. */
+	assert_int_equal(st.rows, 3);
+	assert_int_equal(store_read_begin(e->f.env, &txn), 0);
+	assert_int_equal(store_table_get(txn, "sales", "pall", &t), 0);
+	assert_int_equal(t.rows, 3);
+	store_table_clear(&t);
+	store_abort(txn);
+
+	assert_string_equal(rows_of(e, "SELECT * FROM sales.pall ORDER BY b"),
+			    "NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|x "
+			    "-7|-0.25|false||1969-12-31|1960-01-01 00:00:00|-0.05|-1.00000|y "
+			    "1|1.5|true|a,b|2024-05-01|2024-05-01 12:34:56.123456|12.34|"
+			    "123456789012345678901.12345|x");
+	/* Projection, and partition values from the path. */
+	assert_string_equal(rows_of(e, "SELECT dt, amt FROM sales.pall WHERE s IS NOT NULL ORDER BY amt"),
+			    "y|-0.05 x|12.34");
+	assert_string_equal(rows_of(e, "SELECT count(*), count(ts), sum(amt) FROM sales.pall"),
+			    "3|2|12.29");
+
+	/* Filters of every type skip the file (one row group) that cannot match. */
+	static const struct {
+		const char *where, *rows;
+		uint64_t read;
+	} f[] = {{"amt > 1.5", "1", 1}, {"amt > 100", "", 0}, {"b > 1.5", "", 0},
+		 {"b IN (1, 2.5)", "1", 1}, {"day >= DATE '2024-01-01'", "1", 1},
+		 {"ts < TIMESTAMP '1970-01-01 00:00:00'", "-7", 1}, {"big = 1", "", 0},
+		 {"big = -1", "-7", 1}, {"s = 'a,b'", "1", 1}, {"ok", "1", 1}, {"NOT ok", "-7", 1},
+		 {"b IS NULL", "NULL", 1}, {"d <= -0.25", "-7", 1}};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		char q[160];
+		sql_plan *p;
+		snprintf(q, sizeof q, "SELECT b FROM sales.pall WHERE %s", f[i].where);
+		assert_int_equal(plan_query(e, q, &p), 0);
+		assert_int_equal(run(e, p), 0);
+		assert_string_equal(e->rows.n ? e->rows.rows[0] : "", f[i].rows);
+		if (pq_scan_node(p)->phys.rowgroups_read != f[i].read)
+			fail_msg("%s: %" PRIu64 " row groups read, not %" PRIu64, q,
+				 pq_scan_node(p)->phys.rowgroups_read, f[i].read);
+		assert_int_equal(pq_scan_node(p)->phys.rowgroups_read +
+				 pq_scan_node(p)->phys.rowgroups_skipped, 2);
+	}
+}
+
+static void test_parquet_row_groups_are_skipped_by_their_statistics(void **state)
+{
+	struct efx *e = *state;
+	char path[PATH_MAX + 64];
+	sql_plan *p;
+
+	pq_numbers(e, "parquet.block.size=2048\n", 2000);
+	pq_only_file(e, "pnums", path, sizeof path);
+	fmt_parquet *pq = pq_open(path);
+	uint64_t groups = fmt_parquet_nrowgroups(pq);
+	assert_int_equal(fmt_parquet_nrows(pq), 2000);
+	fmt_parquet_close(pq);
+	assert_true(groups >= 8);
+
+	/* Everything, no column decoded for count(*). */
+	assert_string_equal(rows_of(e, "SELECT count(*), sum(id), max(name) FROM sales.pnums"),
+			    "2000|1999000|n999");
+
+	/* A selective range: only the last row group(s) are decoded. */
+	assert_int_equal(plan_query(e, "SELECT count(*), sum(id) FROM sales.pnums WHERE id >= 1990", &p), 0);
+	assert_int_equal(run(e, p), 0);
+	assert_int_equal(e->rows.n, 1);
+	assert_string_equal(e->rows.rows[0], "10|19945");
+	sql_plan *s = pq_scan_node(p);
+	assert_true(s->phys.rowgroups_read >= 1);
+	assert_true(s->phys.rowgroups_read <= 2);
+	assert_int_equal(s->phys.rowgroups_read + s->phys.rowgroups_skipped, groups);
+	textbuf tb = TEXTBUF_INIT;
+	char want[96];
+	sql_plan_print(p, true, true, &tb);
+	snprintf(want, sizeof want, "row groups: %" PRIu64 " read, %" PRIu64 " skipped",
+		 s->phys.rowgroups_read, s->phys.rowgroups_skipped);
+	assert_non_null(strstr(tb.data, "FileScan parquet"));
+	assert_non_null(strstr(tb.data, want));
+	textbuf_free(&tb);
+
+	/* Equality with projection, an IN list, IS NULL, a literal on the left. */
+	assert_int_equal(plan_query(e, "SELECT name FROM sales.pnums WHERE id = 7", &p), 0);
+	assert_int_equal(run(e, p), 0);
+	assert_int_equal(e->rows.n, 1);
+	assert_string_equal(e->rows.rows[0], "n7");
+	assert_int_equal(pq_scan_node(p)->phys.rowgroups_read, 1);
+
+	assert_int_equal(plan_query(e, "SELECT id FROM sales.pnums WHERE id IN (3, 1999) ORDER BY id", &p), 0);
+	assert_int_equal(run(e, p), 0);
+	assert_int_equal(e->rows.n, 2);
+	assert_int_equal(pq_scan_node(p)->phys.rowgroups_read, 2);
+	assert_int_equal(pq_scan_node(p)->phys.rowgroups_skipped, groups - 2);
+
+	assert_int_equal(plan_query(e, "SELECT id FROM sales.pnums WHERE name IS NULL", &p), 0);
+	assert_int_equal(run(e, p), 0);
+	assert_int_equal(e->rows.n, 0);
+	assert_int_equal(pq_scan_node(p)->phys.rowgroups_read, 0);
+	assert_int_equal(pq_scan_node(p)->phys.rowgroups_skipped, groups);
+
+	assert_int_equal(plan_query(e, "SELECT count(*) FROM sales.pnums WHERE 100 > id AND name <> 'n5'", &p), 0);
+	assert_int_equal(run(e, p), 0);
+	assert_string_equal(e->rows.rows[0], "99");
+	assert_int_equal(pq_scan_node(p)->phys.rowgroups_read, 1);
+
+	/* A filter statistics cannot decide reads everything, and still filters. */
+	assert_int_equal(plan_query(e, "SELECT count(*) FROM sales.pnums WHERE id % 100 = 0", &p), 0);
+	assert_int_equal(run(e, p), 0);
+	assert_string_equal(e->rows.rows[0], "20");
+	assert_int_equal(pq_scan_node(p)->phys.rowgroups_read, groups);
+	assert_int_equal(pq_scan_node(p)->phys.rowgroups_skipped, 0);
+}
+
+static void test_parquet_file_of_another_schema_fails_naming_file_and_column(void **state)
+{
+	struct efx *e = *state;
+	store_txn *txn;
+	store_table t = {0};
+
+	pq_numbers(e, NULL, 10);
+	/* The table now says name is a bigint; its file says string. */
+	assert_int_equal(store_write_begin(e->f.env, &txn), 0);
+	assert_int_equal(store_table_get(txn, "sales", "pnums", &t), 0);
+	t.columns[1].type = STORE_TYPE_BIGINT;
+	assert_int_equal(store_table_alter(txn, &t, STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(store_commit(txn), 0);
+	store_table_clear(&t);
+	const char *msg = error_of(e, "SELECT id FROM sales.pnums");
+	assert_non_null(strstr(msg, "sales.pnums"));
+	assert_non_null(strstr(msg, "part-n1-00000.parquet"));
+	assert_non_null(strstr(msg, "column 'name' is string, the table's is bigint"));
+}
+
+static void test_parquet_compression_follows_the_table_property(void **state)
+{
+	struct efx *e = *state;
+	char path[PATH_MAX + 64];
+	static const struct {
+		const char *props;
+		fmt_pq_codec codec;
+	} cases[] = {{NULL, FMT_PQ_SNAPPY},
+		     {"parquet.compression=zstd\n", FMT_PQ_ZSTD},
+		     {"compression=gzip\n", FMT_PQ_GZIP},
+		     {"parquet.compression=UNCOMPRESSED\n", FMT_PQ_UNCOMPRESSED}};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		store_txn *txn;
+		if (i) {
+			assert_int_equal(store_write_begin(e->f.env, &txn), 0);
+			assert_int_equal(store_table_drop(txn, "sales", "pnums", STORE_ORIGIN_TOOL), 0);
+			assert_int_equal(store_commit(txn), 0);
+			assert_int_equal(base_fs_tree_remove(path), 0);
+		}
+		pq_numbers(e, cases[i].props, 300);
+		pq_only_file(e, "pnums", path, sizeof path);
+		fmt_parquet *pq = pq_open(path);
+		const fmt_parquet_rowgroup *rg = fmt_parquet_rowgroup_at(pq, 0);
+		assert_int_equal(rg->chunks[0].codec, cases[i].codec);
+		assert_int_equal(rg->chunks[1].codec, cases[i].codec);
+		fmt_parquet_close(pq);
+		assert_string_equal(rows_of(e, "SELECT count(*), sum(id), min(name) FROM sales.pnums"),
+				    "300|44850|n0");
+	}
+}
+
+static void test_parquet_unknown_compression_fails_naming_the_property(void **state)
+{
+	struct efx *e = *state;
+	sql_output *o = NULL;
+
+	pq_table(e, "pbad", "id:bigint", NULL, "parquet.compression=lz4\n");
+	assert_int_equal(sql_output_open(&e->f.cat, 0, "sales", "pbad", false, NULL, "b1", &o, &e->err),
+			 -EINVAL);
+	assert_non_null(strstr(e->err.message, "parquet.compression is 'lz4'"));
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1787,6 +2106,11 @@ int main(void)
 		TEST(test_plan_states_the_threads_and_join_that_run),
 		TEST(test_top_n_equals_sort_then_limit_and_holds_only_n_rows),
 		TEST(test_limit_offset_skips_rows_and_plans_show_top_n),
+		TEST(test_parquet_every_type_with_nulls_reads_back),
+		TEST(test_parquet_row_groups_are_skipped_by_their_statistics),
+		TEST(test_parquet_file_of_another_schema_fails_naming_file_and_column),
+		TEST(test_parquet_compression_follows_the_table_property),
+		TEST(test_parquet_unknown_compression_fails_naming_the_property),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -418,6 +418,138 @@ static void test_jsonl_writes_decimals_as_exact_numbers(void **state)
 	assert_string_equal(slurp(path), "{\"id\":1,\"p\":1.50}\n{\"id\":2,\"p\":9007199254740.99}\n");
 }
 
+/* ---- Parquet ------------------------------------------------------------------------ */
+
+static void test_parquet_write_commits_footer_rows_and_overwrite_replaces_a_partition(void **state)
+{
+	fx *f = *state;
+	sql_output *o = NULL;
+	sql_output_stats st = {0};
+	sql_error err = {0};
+	char names[512], path[PATH_MAX + 64], magic[4];
+	uint64_t rows;
+	fx_rows got = {0};
+	sql_exec_ctx ctx = {.catalog = &f->cat};
+	sql_sink sink = {.ctx = &got, .row = fx_rows_add};
+
+	make_daily(f, STORE_FORMAT_PARQUET, false);
+	assert_int_equal(sql_output_open(&f->cat, 0, "sales", "daily", false, NULL, "run1", &o, &err), 0);
+	put(o, I(1), S("plain"), S("2024-05-01"));
+	put(o, I(2), S("line\nbreak,\"q\""), S("2024-05-02"));
+	put(o, I(3), (sql_value){.type = SQL_TYPE_STRING, .null = true}, S("2024-05-01"));
+	put(o, I(4), S(""), S("2024-05-01"));
+	assert_int_equal(sql_output_commit(o, STORE_ORIGIN_JOB, &st, &err), 0);
+	assert_int_equal(st.rows, 4);
+	assert_int_equal(st.files, 2);
+	listed(f, "daily", "2024-05-01", names, sizeof names, &rows);
+	assert_string_equal(names, "part-run1-00000.parquet");
+	/* The footer's rows, where counting lines would find none or more. */
+	assert_int_equal(rows, 3);
+	listed(f, "daily", "2024-05-02", names, sizeof names, &rows);
+	assert_int_equal(rows, 1);
+	snprintf(path, sizeof path, "%s/sales/daily/dt=2024-05-01/part-run1-00000.parquet", f->data);
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fread(magic, 1, 4, fp), 4);
+	fclose(fp);
+	assert_memory_equal(magic, "PAR1", 4);
+
+	/* OVERWRITE replaces only the partition that receives rows. */
+	assert_int_equal(sql_output_open(&f->cat, 0, "sales", "daily", true, NULL, "run2", &o, &err), 0);
+	put(o, I(9), S("new"), S("2024-05-01"));
+	assert_int_equal(sql_output_commit(o, STORE_ORIGIN_JOB, &st, &err), 0);
+	assert_int_equal(st.files_replaced, 1);
+	listed(f, "daily", "2024-05-01", names, sizeof names, &rows);
+	assert_string_equal(names, "part-run2-00000.parquet");
+	assert_int_equal(rows, 1);
+	assert_false(exists(path));
+	assert_int_equal(sql_engine_embedded.run_query(&ctx, fx_scan(f, "sales", "daily"), NULL, &sink, &err), 0);
+	fx_rows_sort(&got);
+	assert_int_equal(got.n, 2);
+	assert_string_equal(got.rows[0], "2|line\nbreak,\"q\"|2024-05-02");
+	assert_string_equal(got.rows[1], "9|new|2024-05-01");
+	fx_rows_free(&got);
+}
+
+static void test_parquet_abort_leaves_nothing_behind(void **state)
+{
+	fx *f = *state;
+	sql_output *o = NULL;
+	sql_error err = {0};
+	char path[PATH_MAX + 64], names[512];
+	uint64_t rows;
+
+	make_daily(f, STORE_FORMAT_PARQUET, false);
+	assert_int_equal(sql_output_open(&f->cat, 0, "sales", "daily", false, NULL, "ab", &o, &err), 0);
+	for (int i = 0; i < 10000; i++)
+		put(o, I(i), S("x"), S("2024-05-01"));
+	sql_output_abort(o);
+	snprintf(path, sizeof path, "%s/.metafs-staging/ab", f->data);
+	assert_false(exists(path));
+	listed(f, "daily", "2024-05-01", names, sizeof names, &rows);
+	assert_string_equal(names, "(no partition)");
+}
+
+static void test_parquet_many_partitions_keep_few_writers_open(void **state)
+{
+	fx *f = *state;
+	sql_output *o = NULL;
+	sql_output_stats st = {0};
+	sql_error err = {0};
+	store_txn *txn;
+	store_table t = {0};
+	char names[2048], dt[32];
+	uint64_t rows;
+	fx_rows got = {0};
+	sql_exec_ctx ctx = {.catalog = &f->cat};
+	sql_sink sink = {.ctx = &got, .row = fx_rows_add};
+
+	make_daily(f, STORE_FORMAT_PARQUET, false);
+	/* Small row groups: rows go to the writers 16 at a time. */
+	assert_int_equal(store_write_begin(f->env, &txn), 0);
+	assert_int_equal(store_table_get(txn, "sales", "daily", &t), 0);
+	t.properties = strdup("parquet.block.size=1024\n");
+	assert_int_equal(store_table_alter(txn, &t, STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(store_commit(txn), 0);
+	store_table_clear(&t);
+
+	/* 40 partitions, their rows interleaved: more writers than stay open. */
+	assert_int_equal(sql_output_open(&f->cat, 0, "sales", "daily", false, NULL, "m1", &o, &err), 0);
+	for (int i = 0; i < 4000; i++) {
+		snprintf(dt, sizeof dt, "d%02d", i % 40);
+		put(o, I(i), S("x"), S(dt));
+	}
+	assert_int_equal(sql_output_commit(o, STORE_ORIGIN_JOB, &st, &err), 0);
+	assert_int_equal(st.rows, 4000);
+	assert_int_equal(st.partitions_written, 40);
+	assert_true(st.files > 40);
+	bool several = false;
+	for (int k = 0; k < 40; k++) {
+		snprintf(dt, sizeof dt, "d%02d", k);
+		listed(f, "daily", dt, names, sizeof names, &rows);
+		assert_int_equal(rows, 100);
+		assert_non_null(strstr(names, "part-m1-00000.parquet"));
+		several |= strstr(names, "part-m1-00001.parquet") != NULL;
+	}
+	/* A partition whose writer was closed for another's went on in a second file. */
+	assert_true(several);
+	assert_int_equal(sql_engine_embedded.run_query(&ctx, fx_scan(f, "sales", "daily"), NULL, &sink, &err), 0);
+	assert_int_equal(got.n, 4000);
+	fx_rows_free(&got);
+
+	/* OVERWRITE of those partitions replaces every file they hold. */
+	assert_int_equal(sql_output_open(&f->cat, 0, "sales", "daily", true, NULL, "m2", &o, &err), 0);
+	for (int i = 0; i < 40; i++) {
+		snprintf(dt, sizeof dt, "d%02d", i);
+		put(o, I(i), S("y"), S(dt));
+	}
+	assert_int_equal(sql_output_commit(o, STORE_ORIGIN_JOB, &st, &err), 0);
+	assert_true(st.files_replaced > 40);
+	listed(f, "daily", "d07", names, sizeof names, &rows);
+	assert_string_equal(names, "part-m2-00000.parquet");
+	assert_int_equal(rows, 1);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -436,6 +568,9 @@ int main(void)
 		TEST(test_open_with_a_partition_value_too_long_fails_and_frees_it),
 		TEST(test_decimals_are_written_with_their_scale),
 		TEST(test_jsonl_writes_decimals_as_exact_numbers),
+		TEST(test_parquet_write_commits_footer_rows_and_overwrite_replaces_a_partition),
+		TEST(test_parquet_abort_leaves_nothing_behind),
+		TEST(test_parquet_many_partitions_keep_few_writers_open),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

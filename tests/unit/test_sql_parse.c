@@ -635,6 +635,12 @@ static void test_parse_create_table_with_partitions_format_and_properties(void *
 	assert_int_equal(s->nprops, 2);
 	assert_string_equal(s->props[0].key, "header");
 	assert_string_equal(s->props[1].value, "it's");
+	/* Spark's and Hive's spellings of a Parquet table */
+	s = parse_one("CREATE TABLE d.p (a INT) STORED AS PARQUET");
+	assert_int_equal(s->format, STORE_FORMAT_PARQUET);
+	s = parse_one("CREATE TABLE d.p USING parquet AS SELECT 1 AS a");
+	assert_int_equal(s->format, STORE_FORMAT_PARQUET);
+	assert_true(s->format_given);
 }
 
 static void test_parse_properties_refuse_control_characters(void **state)
@@ -681,8 +687,8 @@ static void test_parse_create_table_errors(void **state)
 			    "query: drop the column list");
 	assert_string_equal(parse_error("CREATE TABLE d.t"),
 			    "line 1, column 17: unexpected end of input: expected \"(\" or AS");
-	assert_string_equal(parse_error("CREATE TABLE d.t (a int) STORED AS parquet"),
-			    "line 1, column 36: expected CSV or JSONL, found \"parquet\"");
+	assert_string_equal(parse_error("CREATE TABLE d.t (a int) STORED AS orc"),
+			    "line 1, column 36: expected CSV, JSONL or PARQUET, found \"orc\"");
 }
 
 static void test_parse_create_table_as_select_with_partition_names(void **state)

@@ -485,6 +485,220 @@ static void test_decimal_partition_values(void **state)
 	assert_int_equal(sql_partition_value_check("x", store_type_decimal(4, 2)), -EINVAL);
 }
 
+/* ---- Parquet ---------------------------------------------------------------------- */
+
+#include "fmt_parquet.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+/* Write R->path as a Parquet file of the rfx_scan columns (id bigint, name
+ * string, amount double): N rows, id i, name "n<i>" (NULL when i % 7 == 3),
+ * amount i / 2 (NULL when i % 5 == 4), in row groups of GROUP rows. */
+static void rfx_parquet(struct rfx *r, const char *name, int n, uint64_t group)
+{
+	store_column cols[3] = {{"id", STORE_TYPE_BIGINT}, {"name", STORE_TYPE_STRING},
+				{"amount", STORE_TYPE_DOUBLE}};
+	fmt_parquet_write_options o = FMT_PARQUET_WRITE_OPTIONS_INIT;
+	fmt_parquet_writer *w = NULL;
+	fmt_error ferr;
+	fmt_vector v[3];
+	char text[32];
+
+	o.row_group_rows = group;
+	snprintf(r->path, sizeof r->path, "%s/%s", r->dir, name);
+	int fd = open(r->path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(fmt_parquet_writer_open(fd, name, cols, 3, &o, &w, &ferr), 0);
+	for (int c = 0; c < 3; c++)
+		fmt_vector_init(&v[c], cols[c].type);
+	for (int i = 0; i < n; i++) {
+		snprintf(text, sizeof text, "n%d", i);
+		assert_int_equal(fmt_vector_push_i64(&v[0], i), 0);
+		assert_int_equal(i % 7 == 3 ? fmt_vector_push_null(&v[1])
+					    : fmt_vector_push_str(&v[1], text, strlen(text)), 0);
+		assert_int_equal(i % 5 == 4 ? fmt_vector_push_null(&v[2])
+					    : fmt_vector_push_f64(&v[2], i / 2.0), 0);
+	}
+	assert_int_equal(fmt_parquet_writer_append(w, v, &ferr), 0);
+	assert_int_equal(fmt_parquet_writer_close(w, NULL, NULL, &ferr), 0);
+	close(fd);
+	for (int c = 0; c < 3; c++)
+		fmt_vector_free(&v[c]);
+}
+
+static void test_parquet_reads_typed_columns_nulls_and_partition_values(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+	const char *const values[] = {"2024-05-01", "__HIVE_DEFAULT_PARTITION__"};
+
+	rfx_scan(r, STORE_FORMAT_PARQUET, false, 2);
+	rfx_parquet(r, "a.parquet", 5, 1000);
+	assert_int_equal(rfx_read(r, values, &rows, &err), 0);
+	assert_int_equal(rows.n, 5);
+	assert_string_equal(rows.rows[0], "0|n0|0.0|2024-05-01|NULL");
+	assert_string_equal(rows.rows[1], "1|n1|0.5|2024-05-01|NULL");
+	assert_string_equal(rows.rows[3], "3|NULL|1.5|2024-05-01|NULL");
+	assert_string_equal(rows.rows[4], "4|n4|NULL|2024-05-01|NULL");
+	fx_rows_free(&rows);
+}
+
+static void test_parquet_pruned_scan_decodes_only_its_columns(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+	fmt_parquet *pq = NULL;
+	fmt_error ferr;
+
+	rfx_scan(r, STORE_FORMAT_PARQUET, false, 0);
+	rfx_parquet(r, "p.parquet", 50, 1000);
+	/* Spoil the pages of column amount, leaving the footer as it was. */
+	int fd = open(r->path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(fmt_parquet_open_fd(fd, r->path, &pq, &ferr), 0);
+	const fmt_parquet_chunk *ch = &fmt_parquet_rowgroup_at(pq, 0)->chunks[2];
+	int64_t start = ch->dictionary_page_offset >= 0 ? ch->dictionary_page_offset : ch->data_page_offset;
+	size_t len = (size_t)ch->total_compressed_size;
+	fmt_parquet_close(pq);
+	char *junk = malloc(len);
+	memset(junk, 0xff, len);
+	assert_int_equal(pwrite(fd, junk, len, (off_t)start), (ssize_t)len);
+	free(junk);
+	close(fd);
+
+	/* Output only "name": the spoilt column is never decoded. */
+	r->columns[0] = 1;
+	r->scan.nout = 1;
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), 0);
+	assert_int_equal(rows.n, 50);
+	assert_string_equal(rows.rows[2], "n2");
+	fx_rows_free(&rows);
+	/* Reading amount fails, naming the file and the column. */
+	r->columns[0] = 2;
+	assert_int_not_equal(rfx_read(r, NULL, &rows, &err), 0);
+	assert_non_null(strstr(err.message, "p.parquet"));
+	assert_non_null(strstr(err.message, "amount"));
+	fx_rows_free(&rows);
+}
+
+/* Read R->path's row groups [FIRST, FIRST + COUNT) with the scan's filter:
+ * the rows, the bytes consumed, the row groups read and skipped. */
+static void rfx_read_groups(struct rfx *r, uint32_t first, uint32_t count, uint32_t *nrows,
+			   uint64_t *bytes, uint64_t *read, uint64_t *skipped)
+{
+	sql_reader *rd = NULL;
+	const sql_value *row;
+	sql_error err = {0};
+	int rc;
+
+	assert_int_equal(sql_reader_open(&r->ctx, &r->scan, r->path, NULL, &rd, &err), 0);
+	if (count)
+		sql_reader_set_rowgroups(rd, first, count);
+	*nrows = 0;
+	while ((rc = sql_reader_next(rd, &row, &err)) == 0)
+		(*nrows)++;
+	assert_int_equal(rc, 1);
+	*bytes = sql_reader_offset(rd);
+	sql_reader_rowgroup_counts(rd, read, skipped);
+	sql_reader_close(rd);
+}
+
+static void test_parquet_row_group_ranges_add_up_to_the_file(void **state)
+{
+	struct rfx *r = *state;
+	sql_error err = {0};
+	struct stat st;
+	uint32_t groups = 0, n1, n2;
+	uint64_t b1, b2, read, skipped;
+
+	rfx_scan(r, STORE_FORMAT_PARQUET, false, 0);
+	rfx_parquet(r, "g.parquet", 35, 10);
+	assert_int_equal(sql_reader_parquet_rowgroups(&r->ctx, r->path, &groups, &err), 0);
+	assert_int_equal(groups, 4);
+	assert_int_equal(stat(r->path, &st), 0);
+	rfx_read_groups(r, 0, 2, &n1, &b1, &read, &skipped);
+	assert_int_equal(n1, 20);
+	assert_int_equal(read, 2);
+	rfx_read_groups(r, 2, 2, &n2, &b2, &read, &skipped);
+	assert_int_equal(n2, 15);
+	assert_int_equal(read, 2);
+	assert_int_equal(b1 + b2, (uint64_t)st.st_size);
+	rfx_read_groups(r, 0, 0, &n1, &b1, &read, &skipped);
+	assert_int_equal(n1, 35);
+	assert_int_equal(b1, (uint64_t)st.st_size);
+}
+
+static void test_parquet_statistics_skip_row_groups(void **state)
+{
+	struct rfx *r = *state;
+	fx f = {0};
+	uint32_t n;
+	uint64_t bytes, read, skipped;
+
+	f.a = sql_arena_new();
+	rfx_scan(r, STORE_FORMAT_PARQUET, false, 0);
+	rfx_parquet(r, "s.parquet", 35, 10);
+	/* id > 25: groups 0-9 and 10-19 cannot hold one. */
+	r->scan.data_filter = fx_bin(&f, SQL_OP_GT, SQL_TYPE_BOOLEAN, fx_col(&f, 0, SQL_TYPE_BIGINT),
+				     fx_big(&f, 25));
+	rfx_read_groups(r, 0, 0, &n, &bytes, &read, &skipped);
+	assert_int_equal(n, 15);
+	assert_int_equal(read, 2);
+	assert_int_equal(skipped, 2);
+	/* 5 >= id (the literal on the left): only the first group. */
+	r->scan.data_filter = fx_bin(&f, SQL_OP_GE, SQL_TYPE_BOOLEAN, fx_big(&f, 5),
+				     fx_col(&f, 0, SQL_TYPE_BIGINT));
+	rfx_read_groups(r, 0, 0, &n, &bytes, &read, &skipped);
+	assert_int_equal(read, 1);
+	assert_int_equal(skipped, 3);
+	/* id = 12 OR name = 'n33': group 1 by id, groups 0 ("n0" to "n9" hold
+	 * "n33" as strings) and 3 by name; only group 2 ("n20" to "n29") goes. */
+	r->scan.data_filter = fx_bin(&f, SQL_OP_OR, SQL_TYPE_BOOLEAN,
+				     fx_bin(&f, SQL_OP_EQ, SQL_TYPE_BOOLEAN, fx_col(&f, 0, SQL_TYPE_BIGINT),
+					    fx_big(&f, 12)),
+				     fx_bin(&f, SQL_OP_EQ, SQL_TYPE_BOOLEAN, fx_col(&f, 1, SQL_TYPE_STRING),
+					    fx_str(&f, "n33")));
+	rfx_read_groups(r, 0, 0, &n, &bytes, &read, &skipped);
+	assert_int_equal(n, 25);
+	assert_int_equal(read, 3);
+	assert_int_equal(skipped, 1);
+	/* amount < 100 holds in every group: nothing skipped. */
+	r->scan.data_filter = fx_bin(&f, SQL_OP_LT, SQL_TYPE_BOOLEAN, fx_col(&f, 2, SQL_TYPE_DOUBLE),
+				     fx_lit(&f, (sql_value){.type = SQL_TYPE_DOUBLE, .u.d = 100}));
+	rfx_read_groups(r, 0, 0, &n, &bytes, &read, &skipped);
+	assert_int_equal(read, 4);
+	assert_int_equal(skipped, 0);
+	/* amount > 1000: NaN could be there, so a double's upper bound never skips. */
+	r->scan.data_filter = fx_bin(&f, SQL_OP_GT, SQL_TYPE_BOOLEAN, fx_col(&f, 2, SQL_TYPE_DOUBLE),
+				     fx_lit(&f, (sql_value){.type = SQL_TYPE_DOUBLE, .u.d = 1000}));
+	rfx_read_groups(r, 0, 0, &n, &bytes, &read, &skipped);
+	assert_int_equal(read, 4);
+	sql_arena_free(f.a);
+}
+
+static void test_parquet_file_of_another_schema_is_refused_naming_the_column(void **state)
+{
+	struct rfx *r = *state;
+	fx_rows rows = {0};
+	sql_error err = {0};
+
+	rfx_scan(r, STORE_FORMAT_PARQUET, false, 0);
+	rfx_parquet(r, "m.parquet", 3, 1000);
+	r->types[2] = SQL_TYPE_STRING;
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), -EINVAL);
+	assert_non_null(strstr(err.message, "sales.orders"));
+	assert_non_null(strstr(err.message, "m.parquet"));
+	assert_non_null(strstr(err.message, "column 'amount' is double, the table's is string"));
+	r->types[2] = SQL_TYPE_DOUBLE;
+	r->names[1] = "label";
+	assert_int_equal(rfx_read(r, NULL, &rows, &err), -EINVAL);
+	assert_non_null(strstr(err.message, "column 2 is 'name', the table's is 'label'"));
+	fx_rows_free(&rows);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -512,6 +726,11 @@ int main(void)
 		TEST(test_jsonl_decimals_come_from_the_number_text),
 		TEST(test_jsonl_decimal_beyond_64_bits_is_read_with_the_other_integers),
 		cmocka_unit_test(test_decimal_partition_values),
+		TEST(test_parquet_reads_typed_columns_nulls_and_partition_values),
+		TEST(test_parquet_pruned_scan_decodes_only_its_columns),
+		TEST(test_parquet_row_group_ranges_add_up_to_the_file),
+		TEST(test_parquet_statistics_skip_row_groups),
+		TEST(test_parquet_file_of_another_schema_is_refused_naming_the_column),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

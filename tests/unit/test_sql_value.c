@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "fmt_text.h"
 #include "sql_int.h"
 
 static sql_value str(const char *s)
@@ -85,9 +86,9 @@ static void test_dates_before_the_epoch_are_negative_days(void **state)
 	(void)state;
 	assert_int_equal(date_of("1969-12-31"), -1);
 	assert_int_equal(date_of("1900-01-01"), -25567);
-	sql_date_format(-1, buf);
+	fmt_date_text(-1, buf);
 	assert_string_equal(buf, "1969-12-31");
-	sql_date_format(-25567, buf);
+	fmt_date_text(-25567, buf);
 	assert_string_equal(buf, "1900-01-01");
 }
 
@@ -130,7 +131,7 @@ static void test_date_format_round_trips_over_four_centuries(void **state)
 	(void)state;
 	for (int64_t d = -146097; d <= 146097; d += 37) {
 		int64_t back;
-		size_t n = sql_date_format(d, buf);
+		size_t n = fmt_date_text(d, buf);
 		assert_int_equal(sql_date_parse(buf, n, &back), 0);
 		assert_int_equal(back, d);
 	}
@@ -144,11 +145,11 @@ static void test_timestamp_parse_and_format_with_fractions(void **state)
 	assert_int_equal(ts_of("1970-01-01 00:00:01"), 1000000);
 	assert_int_equal(ts_of("1970-01-01T00:00:00.5"), 500000);
 	assert_int_equal(ts_of("2024-05-01"), date_of("2024-05-01") * INT64_C(86400000000));
-	sql_timestamp_format(ts_of("2024-05-01 03:04:05.120000"), buf);
+	fmt_timestamp_text(ts_of("2024-05-01 03:04:05.120000"), buf);
 	assert_string_equal(buf, "2024-05-01 03:04:05.12");
-	sql_timestamp_format(ts_of("2024-05-01 23:59:59"), buf);
+	fmt_timestamp_text(ts_of("2024-05-01 23:59:59"), buf);
 	assert_string_equal(buf, "2024-05-01 23:59:59");
-	sql_timestamp_format(-1, buf);
+	fmt_timestamp_text(-1, buf);
 	assert_string_equal(buf, "1969-12-31 23:59:59.999999");
 }
 
@@ -534,15 +535,15 @@ static void test_decimal_format_writes_every_digit_of_the_scale(void **state)
 	char buf[48];
 
 	(void)state;
-	sql_decimal_format(150, 2, buf);
+	fmt_decimal_text(150, 2, buf);
 	assert_string_equal(buf, "1.50");
-	sql_decimal_format(-6, 2, buf);
+	fmt_decimal_text(-6, 2, buf);
 	assert_string_equal(buf, "-0.06");
-	sql_decimal_format(0, 3, buf);
+	fmt_decimal_text(0, 3, buf);
 	assert_string_equal(buf, "0.000");
-	sql_decimal_format(15, 0, buf);
+	fmt_decimal_text(15, 0, buf);
 	assert_string_equal(buf, "15");
-	assert_int_equal(sql_decimal_format(-(sql_decimal_pow10(38) - 1), 38, buf), 41);
+	assert_int_equal(fmt_decimal_text(-(sql_decimal_pow10(38) - 1), 38, buf), 41);
 	assert_string_equal(buf, "-0.99999999999999999999999999999999999999");
 	assert_prints(dec(D(15, 2), "1234.5"), "1234.50");
 }
@@ -573,7 +574,7 @@ static int arith(sql_op op, sql_value x, sql_value y, sql_type t, char *out)
 				   sql_type_scale(y.type), t, &r);
 
 	if (rc == 0)
-		sql_decimal_format(r, sql_type_scale(t), out);
+		fmt_decimal_text(r, sql_type_scale(t), out);
 	return rc;
 }
 

@@ -353,7 +353,7 @@ static void test_table_set_schema_rejects_invalid_schemas(void **state)
 	cols[0].type = (store_type)0;
 	assert_int_equal(store_table_set_schema(txn, &t, STORE_ORIGIN_FS), -EINVAL);
 	cols[0].type = STORE_TYPE_DOUBLE;
-	t.format = (store_format)3;
+	t.format = (store_format)9;
 	assert_int_equal(store_table_set_schema(txn, &t, STORE_ORIGIN_FS), -EINVAL);
 	t.format = STORE_FORMAT_CSV;
 	t.columns = NULL;
@@ -1626,9 +1626,129 @@ static void test_database_drop_drops_its_views_only(void **state)
 	commit(txn);
 }
 
+/* ---- column statistics ------------------------------------------------------------ */
+
+/* A bigint statistics entry of column C: [MIN, MAX], NULLS (flags FLAGS). */
+static store_colstat bigint_stat(uint32_t c, uint8_t flags, int64_t min, int64_t max,
+				 uint64_t nulls)
+{
+	store_colstat s = {.column = c, .type = STORE_TYPE_BIGINT, .flags = flags, .nulls = nulls};
+	if (flags & STORE_STAT_MIN) {
+		s.min_len = 8;
+		for (int i = 0; i < 8; i++)
+			s.min[i] = (uint8_t)((uint64_t)min >> (8 * i));
+	}
+	if (flags & STORE_STAT_MAX) {
+		s.max_len = 8;
+		for (int i = 0; i < 8; i++)
+			s.max[i] = (uint8_t)((uint64_t)max >> (8 * i));
+	}
+	return s;
+}
+
+static int64_t stat_i64(const uint8_t *b)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | b[i];
+	return (int64_t)v;
+}
+
+static void put_file_stats(store_txn *txn, uint64_t container, const char *name, uint64_t rows,
+			   const store_colstat *st, uint32_t n)
+{
+	store_file f = {0};
+	f.pnode_id = container;
+	snprintf(f.name, sizeof f.name, "%s", name);
+	f.rows = rows;
+	f.bytes = rows * 10;
+	f.stats = st;
+	f.nstats = n;
+	assert_int_equal(store_file_put(txn, &f, STORE_ORIGIN_JOB), 0);
+}
+
+/* Statistics are kept with the record (and through a set mtime), read back
+ * with store_file_stats, and folded per partition and per table by
+ * store_column_stats: all-NULL and empty files bound nothing, a file
+ * without statistics makes the bounds unknown. */
+static void test_column_stats_fold_over_files_and_partitions(void **state)
+{
+	static const char *const dt[] = {"dt"};
+	store_txn *txn = wbegin(state);
+	uint64_t table = make_table(txn, "db", "s", 2, dt, 1);
+	uint64_t a = make_pnode(txn, table, 0, "a"), b = make_pnode(txn, table, 0, "b");
+	store_colstat f1[2] = {
+		bigint_stat(0, STORE_STAT_MIN | STORE_STAT_MAX | STORE_STAT_NULLS, -5, 10, 1),
+		bigint_stat(1, STORE_STAT_NULLS, 0, 0, 4),   /* all NULL in its 4 rows */
+	};
+	store_colstat f2[2] = {
+		bigint_stat(0, STORE_STAT_MIN | STORE_STAT_MAX | STORE_STAT_NULLS, 3, 42, 0),
+		bigint_stat(1, STORE_STAT_MIN | STORE_STAT_MAX | STORE_STAT_NULLS, 7, 7, 0),
+	};
+	store_colstat f3[1] = {
+		bigint_stat(0, STORE_STAT_MIN | STORE_STAT_MAX | STORE_STAT_NULLS, -100, 0, 2),
+	};
+	put_file_stats(txn, a, "1.parquet", 4, f1, 2);
+	put_file_stats(txn, a, "2.parquet", 3, f2, 2);
+	put_file_stats(txn, a, "empty.parquet", 0, f3, 1);   /* no rows: bounds nothing */
+	put_file_stats(txn, b, "3.parquet", 5, f3, 1);
+	commit(txn);
+
+	txn = wbegin(state);
+	store_file got;
+	assert_int_equal(store_file_get(txn, a, "1.parquet", &got), 0);
+	assert_int_equal(got.nstats, 2);
+	assert_null(got.stats);
+	assert_int_equal(store_file_set_mtime(txn, a, "1.parquet", got.id, 77), 0);
+	store_colstat *st = NULL;
+	uint32_t n = 0;
+	assert_int_equal(store_file_stats(txn, a, "1.parquet", &st, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(stat_i64(st[0].min), -5);
+	assert_int_equal(st[1].nulls, 4);
+	free(st);
+	commit(txn);
+
+	txn = rbegin(state);
+	store_table t = get_table(txn, "db", "s");
+	store_colstat out[2];
+	uint64_t nfiles = 0;
+	/* partition a */
+	assert_int_equal(store_column_stats(txn, &t, a, out, &nfiles), 0);
+	assert_int_equal(nfiles, 3);
+	assert_int_equal(out[0].flags, STORE_STAT_MIN | STORE_STAT_MAX | STORE_STAT_NULLS);
+	assert_int_equal(stat_i64(out[0].min), -5);
+	assert_int_equal(stat_i64(out[0].max), 42);
+	assert_int_equal(out[0].nulls, 1);
+	assert_int_equal(out[1].flags, STORE_STAT_MIN | STORE_STAT_MAX | STORE_STAT_NULLS);
+	assert_int_equal(stat_i64(out[1].min), 7);
+	assert_int_equal(out[1].nulls, 4);
+	/* the whole table: b's file has no statistics of column 1 */
+	assert_int_equal(store_column_stats(txn, &t, 0, out, &nfiles), 0);
+	assert_int_equal(nfiles, 4);
+	assert_int_equal(stat_i64(out[0].min), -100);
+	assert_int_equal(stat_i64(out[0].max), 42);
+	assert_int_equal(out[0].nulls, 3);
+	assert_int_equal(out[1].flags, 0);
+	store_table_clear(&t);
+	store_abort(txn);
+
+	/* A file without statistics (a csv file) makes every bound unknown. */
+	txn = wbegin(state);
+	put_file(txn, b, "x.csv", 2, 20);
+	commit(txn);
+	txn = rbegin(state);
+	t = get_table(txn, "db", "s");
+	assert_int_equal(store_column_stats(txn, &t, b, out, NULL), 0);
+	assert_int_equal(out[0].flags, 0);
+	store_table_clear(&t);
+	store_abort(txn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		TEST(test_column_stats_fold_over_files_and_partitions),
 		TEST(test_cursor_reads_zero_until_put_then_round_trips),
 		TEST(test_events_trim_keeps_the_newest_and_sequence_continues),
 		TEST(test_table_alter_replaces_schema_keeping_id_and_stats),

@@ -493,7 +493,7 @@ static void test_decode_rejects_out_of_range_fields(void **state)
 		size_t type_b = fmt + 1 + 4 + 4 + 4 + 3;
 
 		assert_int_equal(buf[fmt], STORE_FORMAT_CSV);
-		buf[fmt] = 3;
+		buf[fmt] = 9;
 		assert_int_equal(store_record_decode(STORE_KIND_TABLE, buf, len, &out), -EINVAL);
 		buf[fmt] = STORE_FORMAT_CSV;
 		assert_int_equal(buf[type_b], STORE_TYPE_BIGINT);
@@ -818,6 +818,193 @@ static void test_file_record_version_2_rejects_bad_encodings(void **state)
 	}
 }
 
+
+/* Three column statistics: a bigint with everything, a string with a cut
+ * max, a decimal with a null count only. */
+static void three_stats(store_colstat st[3])
+{
+	memset(st, 0, 3 * sizeof *st);
+	st[0] = (store_colstat){.column = 0, .type = STORE_TYPE_BIGINT,
+				.flags = STORE_STAT_MIN | STORE_STAT_MAX | STORE_STAT_NULLS,
+				.min_len = 8, .max_len = 8, .nulls = 7};
+	st[0].min[0] = 0xfb;   /* -5 */
+	memset(st[0].min + 1, 0xff, 7);
+	st[0].max[0] = 200;
+	st[1] = (store_colstat){.column = 2, .type = STORE_TYPE_STRING,
+				.flags = STORE_STAT_MIN | STORE_STAT_MAX | STORE_STAT_MAX_TRUNCATED,
+				.min_len = 2, .max_len = STORE_STAT_VALUE_MAX};
+	memcpy(st[1].min, "ab", 2);
+	memset(st[1].max, 'z', STORE_STAT_VALUE_MAX);
+	st[2] = (store_colstat){.column = 5, .type = store_type_decimal(12, 3),
+				.flags = STORE_STAT_NULLS, .nulls = 1};
+}
+
+static void test_file_record_version_3_holds_column_statistics(void **state)
+{
+	store_colstat st[3], *got = NULL;
+	store_file f, out;
+	uint8_t *buf, *buf2;
+	size_t len, len2;
+	uint32_t n = 99;
+
+	(void)state;
+	three_stats(st);
+	file_v1_record(&f);
+	f.stats = st;
+	f.nstats = 3;
+	assert_int_equal(store_record_encode(STORE_KIND_FILE, &f, (void **)&buf, &len), 0);
+	/* The version 1 bytes, version 3, a zero mtime, then the statistics. */
+	assert_int_equal(buf[0], 3);
+	assert_memory_equal(buf + 1, file_v1 + 1, sizeof file_v1 - 1);
+	const uint8_t *p = buf + sizeof file_v1;
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(p[i], 0);
+	p += 8;
+	assert_int_equal(p[0] | p[1] << 8, 3);
+	p += 2;
+	/* u16 column 0, u32 type 2, flags 7, u64 nulls 7, min (8 bytes), max (8 bytes) */
+	const uint8_t first[] = {0, 0, 2, 0, 0, 0, 7, 7, 0, 0, 0, 0, 0, 0, 0,
+				 8, 0xfb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+				 8, 200, 0, 0, 0, 0, 0, 0, 0};
+	assert_memory_equal(p, first, sizeof first);
+	assert_int_equal(len, sizeof file_v1 + 8 + 2 + sizeof first +
+				      (2 + 4 + 1 + 1 + 2 + 1 + STORE_STAT_VALUE_MAX) +
+				      (2 + 4 + 1 + 8));
+	/* Decoded: the counts and fields; the statistics by store_record_file_stats. */
+	memset(&out, 0xa5, sizeof out);
+	assert_int_equal(store_record_decode(STORE_KIND_FILE, buf, len, &out), 0);
+	assert_int_equal(out.nstats, 3);
+	assert_null(out.stats);
+	assert_int_equal(out.mtime_ns, 0);
+	assert_int_equal(out.rows, 15);
+	assert_int_equal(store_record_file_stats(buf, len, &got, &n), 0);
+	assert_int_equal(n, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(got[i].column, st[i].column);
+		assert_int_equal(got[i].type, st[i].type);
+		assert_int_equal(got[i].flags, st[i].flags);
+		assert_int_equal(got[i].nulls, st[i].nulls);
+		assert_int_equal(got[i].min_len, st[i].min_len);
+		assert_int_equal(got[i].max_len, st[i].max_len);
+		assert_memory_equal(got[i].min, st[i].min, st[i].min_len);
+		assert_memory_equal(got[i].max, st[i].max, st[i].max_len);
+	}
+	free(got);
+	/* The etag covers the statistics, not the mtime. */
+	assert_int_equal(out.etag, XXH3_64bits(buf, len));
+	assert_true(out.etag != XXH3_64bits(file_v1, sizeof file_v1));
+	f.mtime_ns = 12345;
+	assert_int_equal(store_record_encode(STORE_KIND_FILE, &f, (void **)&buf2, &len2), 0);
+	assert_int_equal(len2, len);
+	assert_int_equal(store_record_decode(STORE_KIND_FILE, buf2, len2, &out), 0);
+	assert_int_equal(out.mtime_ns, 12345);
+	assert_int_equal(out.etag, store_record_etag(STORE_KIND_FILE, buf, len));
+	st[0].nulls = 8;
+	free(buf2);
+	assert_int_equal(store_record_encode(STORE_KIND_FILE, &f, (void **)&buf2, &len2), 0);
+	assert_true(store_record_etag(STORE_KIND_FILE, buf2, len2) !=
+		    store_record_etag(STORE_KIND_FILE, buf, len));
+	free(buf2);
+	free(buf);
+	/* Older records have none. */
+	assert_int_equal(store_record_file_stats(file_v1, sizeof file_v1, &got, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(got);
+	assert_int_equal(store_record_decode(STORE_KIND_FILE, file_v1, sizeof file_v1, &out), 0);
+	assert_int_equal(out.nstats, 0);
+}
+
+static void test_file_record_version_3_rejects_bad_statistics(void **state)
+{
+	store_colstat st[3], *got;
+	store_file f, out;
+	uint8_t *buf;
+	size_t len;
+	uint32_t n;
+
+	(void)state;
+	file_v1_record(&f);
+	f.stats = st;
+	f.nstats = 3;
+	three_stats(st);
+	st[1].column = 0;   /* not increasing */
+	assert_int_equal(store_record_encode(STORE_KIND_FILE, &f, (void **)&buf, &len), -EINVAL);
+	three_stats(st);
+	st[0].flags |= STORE_STAT_MIN_TRUNCATED;   /* only strings are cut */
+	assert_int_equal(store_record_encode(STORE_KIND_FILE, &f, (void **)&buf, &len), -EINVAL);
+	three_stats(st);
+	st[0].min_len = 4;   /* a bigint is 8 bytes */
+	assert_int_equal(store_record_encode(STORE_KIND_FILE, &f, (void **)&buf, &len), -EINVAL);
+	three_stats(st);
+	st[1].max_len = STORE_STAT_VALUE_MAX + 1;
+	assert_int_equal(store_record_encode(STORE_KIND_FILE, &f, (void **)&buf, &len), -EINVAL);
+	three_stats(st);
+	st[2].flags = 0x40;
+	assert_int_equal(store_record_encode(STORE_KIND_FILE, &f, (void **)&buf, &len), -EINVAL);
+	three_stats(st);
+	assert_int_equal(store_record_encode(STORE_KIND_FILE, &f, (void **)&buf, &len), 0);
+	/* Cut anywhere in the statistics: refused by both decoders. */
+	for (size_t cut = 1; cut < len - sizeof file_v1; cut++) {
+		assert_int_equal(store_record_decode(STORE_KIND_FILE, buf, len - cut, &out), -EINVAL);
+		assert_int_equal(store_record_file_stats(buf, len - cut, &got, &n), -EINVAL);
+	}
+	/* Flags of the first entry made unknown. */
+	buf[sizeof file_v1 + 8 + 2 + 6] = 0x80;
+	assert_int_equal(store_record_decode(STORE_KIND_FILE, buf, len, &out), -EINVAL);
+	/* No statistics at all: version 3 needs one. */
+	buf[sizeof file_v1 + 8 + 2 + 6] = 7;
+	buf[sizeof file_v1 + 8] = 0;
+	assert_int_equal(store_record_decode(STORE_KIND_FILE, buf, sizeof file_v1 + 10, &out),
+			 -EINVAL);
+	free(buf);
+	/* No statistics given: version 1 as before. */
+	f.nstats = 0;
+	assert_int_equal(store_record_encode(STORE_KIND_FILE, &f, (void **)&buf, &len), 0);
+	assert_int_equal(buf[0], 1);
+	free(buf);
+}
+
+static void test_stat_values_order_and_merge(void **state)
+{
+	(void)state;
+	uint8_t a[16] = {0}, b[16] = {0};
+	/* bigint: -1 < 1 */
+	memset(a, 0xff, 8);
+	b[0] = 1;
+	assert_true(store_stat_value_cmp(STORE_TYPE_BIGINT, a, 8, b, 8) < 0);
+	/* decimal: -1 < 1 over 16 bytes */
+	memset(a, 0xff, 16);
+	assert_true(store_stat_value_cmp(store_type_decimal(30, 2), a, 16, b, 16) < 0);
+	/* double: -0.5 < 0.25 */
+	double x = -0.5, y = 0.25;
+	memcpy(a, &x, 8);
+	memcpy(b, &y, 8);
+	assert_true(store_stat_value_cmp(STORE_TYPE_DOUBLE, a, 8, b, 8) < 0);
+	/* strings bytewise, a prefix first, bytes above 0x7f last */
+	assert_true(store_stat_value_cmp(STORE_TYPE_STRING, (const uint8_t *)"ab", 2,
+					 (const uint8_t *)"abc", 3) < 0);
+	assert_true(store_stat_value_cmp(STORE_TYPE_STRING, (const uint8_t *)"\xc3", 1,
+					 (const uint8_t *)"z", 1) > 0);
+
+	store_colstat st[3], acc = {.column = UINT32_MAX};
+	three_stats(st);
+	store_colstat other = st[0];
+	other.min[0] = 0xf0;   /* -16 */
+	other.max[0] = 100;
+	other.nulls = 3;
+	store_colstat_merge(&acc, &st[0]);
+	store_colstat_merge(&acc, &other);
+	assert_int_equal(acc.flags, STORE_STAT_MIN | STORE_STAT_MAX | STORE_STAT_NULLS);
+	assert_int_equal(acc.min[0], 0xf0);
+	assert_int_equal(acc.max[0], 200);
+	assert_int_equal(acc.nulls, 10);
+	/* A file without a max: the max is no longer known. */
+	other.flags = STORE_STAT_MIN | STORE_STAT_NULLS;
+	store_colstat_merge(&acc, &other);
+	assert_int_equal(acc.flags, STORE_STAT_MIN | STORE_STAT_NULLS);
+	assert_int_equal(acc.nulls, 13);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -838,6 +1025,9 @@ int main(void)
 		cmocka_unit_test(test_file_record_version_2_appends_the_mtime),
 		cmocka_unit_test(test_file_record_version_2_roundtrips_and_keeps_the_etag),
 		cmocka_unit_test(test_file_record_version_2_rejects_bad_encodings),
+		cmocka_unit_test(test_file_record_version_3_holds_column_statistics),
+		cmocka_unit_test(test_file_record_version_3_rejects_bad_statistics),
+		cmocka_unit_test(test_stat_values_order_and_merge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,8 @@
 /*
- * store_csv.c - the out-of-line part of the CSV splitter (store_csv.h): the
+ * fmt_csv.c - the out-of-line part of the CSV splitter (fmt_csv.h): the
  * unescaping of quoted fields, which only fields holding "" need.
  */
-#include "store_csv.h"
+#include "fmt_csv.h"
 
 #include <string.h>
 

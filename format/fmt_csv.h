@@ -1,7 +1,7 @@
 /*
- * store_csv.h - the CSV record splitter: the one definition of what a CSV
+ * fmt_csv.h - the CSV record splitter: the one definition of what a CSV
  * record and its fields are, for every layer that reads CSV data files
- * (store_file_scan counts records, the SQL engine's reader converts fields,
+ * (fmt_file_scan counts records, the SQL engine's reader converts fields,
  * the exchange transform masks them).
  *
  * Rules (RFC 4180, as metafs(5) describes the csv format):
@@ -20,8 +20,8 @@
  * The splitter sits in the engine's scan loop, one call per record: it is
  * static inline so that the field loop is compiled into the reader.
  */
-#ifndef METAFS_STORE_CSV_H
-#define METAFS_STORE_CSV_H
+#ifndef METAFS_FMT_CSV_H
+#define METAFS_FMT_CSV_H
 
 #include <errno.h>
 #include <stdbool.h>
