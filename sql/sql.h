@@ -54,6 +54,10 @@ typedef struct sql_scan_source {
 	int (*open_file)(void *open_ctx, const store_file *f, const char *path, int *fd,
 			 char *err, size_t errlen);
 	void *open_ctx;
+	/* OPEN_FILE changes the rows (masks, dropped columns): the files'
+	 * recorded statistics do not describe what the scan sees, so no file
+	 * is skipped by them.  False: OPEN_FILE gives the stored bytes. */
+	bool transformed;
 	/* Called once when the scan is done with OPEN_CTX (may be NULL). */
 	void (*release)(void *open_ctx);
 } sql_scan_source;

@@ -547,7 +547,7 @@ static int exec_scan_list_files(exec_scan *s, store_txn *txn, const char *data_d
 	 * change values) nor another table's files (their statistics are of
 	 * that table's columns). */
 	bool by_stats = s->scan->format == STORE_FORMAT_PARQUET && s->scan->data_filter &&
-			!s->source.from_source && !s->source.open_file;
+			!s->source.from_source && !s->source.transformed;
 	uint64_t skipped = 0;
 	if ((rc = store_iter_files(txn, id, NULL, &it)))
 		return rc;
@@ -582,7 +582,7 @@ static int exec_scan_list_files(exec_scan *s, store_txn *txn, const char *data_d
 	if (by_stats) {
 		s->files_read += s->parts[part].files_left;
 		s->files_skipped += skipped;
-		if (skipped && s->parts[part].files_left == 0)
+		if (nv && skipped && s->parts[part].files_left == 0)
 			s->parts_skipped++;
 	}
 	if (!rc && s->base.run->ctx->progress) {

@@ -1400,7 +1400,7 @@ static int op_files_container(op_files *f, uint64_t id, uint64_t rows)
 		return rc;
 	f->files += kept + skipped;
 	f->files_skipped += skipped;
-	if (skipped && !kept)
+	if (f->t->npartkeys && skipped && !kept)
 		f->parts_skipped++;
 	return 0;
 }
@@ -1463,7 +1463,7 @@ static int op_stats_scan(op_ctx *c, sql_plan *p)
 		sql_error e = { 0 };
 		memset(&src, 0, sizeof src);
 		rc = c->cat->scan_source(c->cat->scan_source_ctx, c->cat, s->platform, &t, &src, &e);
-		bool other = rc || src.from_source || src.open_file;
+		bool other = rc || src.from_source || src.transformed;
 		if (src.release)
 			src.release(src.open_ctx);
 		rc = 0;
@@ -1481,7 +1481,8 @@ static int op_stats_scan(op_ctx *c, sql_plan *p)
 		s->files_total = f->files;
 		s->files_skipped_by_stats = f->files_skipped;
 		s->partitions_skipped_by_stats = f->parts_skipped;
-		s->partitions_selected = f->partitions - f->parts_skipped;
+		if (t.npartkeys)
+			s->partitions_selected = f->partitions - f->parts_skipped;
 		s->bytes_selected = f->bytes;
 		s->rows_selected = f->rows;
 	}
