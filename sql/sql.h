@@ -163,7 +163,8 @@ int sql_plan_physical(sql_arena *a, const sql_limits *limits, sql_plan *plan, sq
  * analyzed and optimized forms); otherwise names as written, with
  * unresolved nodes and attributes marked by a leading "'" (the parsed
  * form).  PHYSICAL: operator names, stages (*(N)), resources, and for scans
- * PartitionFilters: [...], PushedFilters: [...], partitions: N of M. */
+ * PartitionFilters: [...], PushedFilters: [...], partitions: N of M (and,
+ * for a Parquet scan with pushed filters, files=N skipped_by_stats=M). */
 void sql_plan_print(const sql_plan *plan, bool resolved, bool physical, textbuf *out);
 /* The output schema line of the analyzed plan: "region: string, n: bigint". */
 void sql_plan_print_schema(const sql_plan *plan, textbuf *out);

@@ -1405,6 +1405,18 @@ static int op_files_container(op_files *f, uint64_t id, uint64_t rows)
 	return 0;
 }
 
+/* Is first-level value V inside one of the scan's cursor ranges (none: all)? */
+static bool op_files_in_ranges(const sql_scan *s, const char *v)
+{
+	for (uint32_t i = 0; i < s->nranges; i++) {
+		const sql_prange *r = &s->ranges[i];
+		int lo = r->lo ? strcmp(v, r->lo) : 1, hi = r->hi ? strcmp(v, r->hi) : -1;
+		if ((lo > 0 || (lo == 0 && !r->lo_open)) && (hi < 0 || (hi == 0 && !r->hi_open)))
+			return true;
+	}
+	return s->nranges == 0;
+}
+
 static int op_files_walk(op_files *f, uint64_t parent, uint32_t depth)
 {
 	store_iter *it = NULL;
@@ -1415,6 +1427,8 @@ static int op_files_walk(op_files *f, uint64_t parent, uint32_t depth)
 		return rc;
 	while ((rc = store_iter_next(it, &pn)) == 0) {
 		snprintf(f->values[depth - 1], sizeof f->values[0], "%s", pn.value);
+		if (depth == 1 && !op_files_in_ranges(f->s, pn.value))
+			continue;   /* the partition filter rules it out: not descended into */
 		if (!pn.leaf) {
 			rc = op_files_walk(f, pn.id, depth + 1);
 		} else {

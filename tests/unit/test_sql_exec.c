@@ -2273,6 +2273,17 @@ static void test_parquet_partitions_are_skipped_by_their_files_statistics(void *
 	/* With a partition filter too: the partitions it leaves, then their files. */
 	assert_string_equal(rows_of(e, "SELECT count(*) FROM sales.pparts WHERE p = 'b' AND id >= 15"),
 			    "5");
+	assert_int_equal(plan_query(e, "SELECT count(*) FROM sales.pparts WHERE p = 'b' AND id >= 15",
+				    &p), 0);
+	s = pq_scan_node(p);
+	assert_int_equal(s->scan->partitions_selected, 1);
+	assert_int_equal(s->scan->partitions_skipped_by_stats, 0);
+	assert_int_equal(s->scan->files_total, 2);
+	assert_int_equal(s->scan->files_skipped_by_stats, 1);
+	assert_int_equal(s->scan->rows_selected, 5);
+	assert_int_equal(run(e, p), 0);
+	assert_int_equal(s->phys.files_read, 1);
+	assert_int_equal(s->phys.files_skipped, 1);
 }
 
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
