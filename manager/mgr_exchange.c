@@ -570,6 +570,7 @@ static int scan_source(void *ctx, const sql_catalog *cat, unsigned table_platfor
 		so->m = m;
 		so->uid = xs->uid;
 		out->open_file = scan_open_file;
+		out->transformed = true;
 		out->open_ctx = so;
 		out->release = scan_release;
 		return 0;

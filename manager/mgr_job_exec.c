@@ -1536,6 +1536,14 @@ static void record_resources(struct run_ctx *rc, const sql_plan *p, int depth)
 			textbuf_printf(&rc->resources, " row_groups_read=%llu row_groups_skipped=%llu",
 				       (unsigned long long)p->phys.rowgroups_read,
 				       (unsigned long long)p->phys.rowgroups_skipped);
+		/* A Parquet scan with a pushed filter: files not opened because
+		 * their recorded statistics prove no row passes it. */
+		if (p->phys.files_read || p->phys.files_skipped)
+			textbuf_printf(&rc->resources,
+				       " files_read=%llu files_skipped=%llu partitions_skipped=%llu",
+				       (unsigned long long)p->phys.files_read,
+				       (unsigned long long)p->phys.files_skipped,
+				       (unsigned long long)p->phys.partitions_skipped);
 		textbuf_puts(&rc->resources, "\n");
 	}
 	record_resources(rc, p->child[0], depth + 1);

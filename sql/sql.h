@@ -54,6 +54,10 @@ typedef struct sql_scan_source {
 	int (*open_file)(void *open_ctx, const store_file *f, const char *path, int *fd,
 			 char *err, size_t errlen);
 	void *open_ctx;
+	/* OPEN_FILE changes the rows (masks, dropped columns): the files'
+	 * recorded statistics do not describe what the scan sees, so no file
+	 * is skipped by them.  False: OPEN_FILE gives the stored bytes. */
+	bool transformed;
 	/* Called once when the scan is done with OPEN_CTX (may be NULL). */
 	void (*release)(void *open_ctx);
 } sql_scan_source;
@@ -159,7 +163,8 @@ int sql_plan_physical(sql_arena *a, const sql_limits *limits, sql_plan *plan, sq
  * analyzed and optimized forms); otherwise names as written, with
  * unresolved nodes and attributes marked by a leading "'" (the parsed
  * form).  PHYSICAL: operator names, stages (*(N)), resources, and for scans
- * PartitionFilters: [...], PushedFilters: [...], partitions: N of M. */
+ * PartitionFilters: [...], PushedFilters: [...], partitions: N of M (and,
+ * for a Parquet scan with pushed filters, files=N skipped_by_stats=M). */
 void sql_plan_print(const sql_plan *plan, bool resolved, bool physical, textbuf *out);
 /* The output schema line of the analyzed plan: "region: string, n: bigint". */
 void sql_plan_print_schema(const sql_plan *plan, textbuf *out);

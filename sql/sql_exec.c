@@ -455,6 +455,7 @@ typedef struct exec_scan {
 	exec_qbatch *current;
 	uint64_t rows_read;       /* atomic */
 	uint64_t rg_read, rg_skipped;   /* atomic: Parquet row groups */
+	uint64_t files_read, files_skipped, parts_skipped;   /* by recorded statistics */
 	bool started;
 	sql_scan_source source;   /* where the catalog says the files come from */
 } exec_scan;
@@ -541,11 +542,30 @@ static int exec_scan_list_files(exec_scan *s, store_txn *txn, const char *data_d
 
 	if (rc)
 		return rc;
+	/* A Parquet file whose recorded statistics prove that no row passes
+	 * the pushed filter is not opened.  Not through a transform (masks
+	 * change values) nor another table's files (their statistics are of
+	 * that table's columns). */
+	bool by_stats = s->scan->format == STORE_FORMAT_PARQUET && s->scan->data_filter &&
+			!s->source.from_source && !s->source.transformed;
+	uint64_t skipped = 0;
 	if ((rc = store_iter_files(txn, id, NULL, &it)))
 		return rc;
 	while ((rc = store_iter_next(it, &f)) == 0) {
 		if (base_name_hidden(f.name))
 			continue;   /* not data; recorded only by daemons before hidden files */
+		if (by_stats && f.nstats) {
+			store_colstat *st = NULL;
+			uint32_t nst = 0;
+			if ((rc = store_file_stats(txn, id, f.name, &st, &nst)))
+				break;
+			bool none = sql_stats_none(s->scan, s->scan->data_filter, st, nst, f.rows);
+			free(st);
+			if (none) {
+				skipped++;
+				continue;
+			}
+		}
 		if ((rc = store_data_path(txn, data_dir, t, id, f.name, path, sizeof path)) ||
 		    (rc = exec_scan_add_work(s, path, f.bytes, part)))
 			break;
@@ -559,6 +579,12 @@ static int exec_scan_list_files(exec_scan *s, store_txn *txn, const char *data_d
 	store_iter_close(it);
 	if (rc == -ENOENT)
 		rc = 0;
+	if (by_stats) {
+		s->files_read += s->parts[part].files_left;
+		s->files_skipped += skipped;
+		if (nv && skipped && s->parts[part].files_left == 0)
+			s->parts_skipped++;
+	}
 	if (!rc && s->base.run->ctx->progress) {
 		__atomic_add_fetch(&s->base.run->ctx->progress->partitions_total, 1, __ATOMIC_RELAXED);
 		if (s->parts[part].files_left == 0)
@@ -1132,6 +1158,9 @@ static void exec_scan_close(exec_node *n)
 	n->rows_in_extra = s->rows_read;
 	n->plan->phys.rowgroups_read = s->rg_read;
 	n->plan->phys.rowgroups_skipped = s->rg_skipped;
+	n->plan->phys.files_read = s->files_read;
+	n->plan->phys.files_skipped = s->files_skipped;
+	n->plan->phys.partitions_skipped = s->parts_skipped;
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->more);
 	pthread_cond_destroy(&s->room);

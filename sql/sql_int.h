@@ -174,6 +174,35 @@ int sql_reader_parquet_rowgroups(const sql_exec_ctx *ctx, const char *path, uint
 void sql_reader_set_rowgroups(sql_reader *r, uint32_t first, uint32_t count);
 /* Row groups of a Parquet reader decoded and skipped so far (0 for others). */
 void sql_reader_rowgroup_counts(const sql_reader *r, uint64_t *read, uint64_t *skipped);
+
+/* ---- skipping by statistics (sql_stats.c) ------------------------------------------- */
+
+/* What is known of one data column over a set of rows (a Parquet row group,
+ * a data file, a partition): whether every value or none is NULL, and
+ * bounds of the non-NULL values (strings borrowed from the source). */
+typedef struct sql_bounds {
+	bool all_null;            /* every value is NULL */
+	bool no_null;             /* no value is NULL */
+	bool has_min, has_max;    /* min / max are bounds of the non-NULL values */
+	sql_value min, max;       /* of the column's type */
+	bool is_double;           /* NaN is left out of a double column's min and max */
+} sql_bounds;
+/* The bounds of table data column COL, or false when nothing is known. */
+typedef bool (*sql_bounds_fn)(void *ctx, uint32_t col, sql_bounds *out);
+/* Whether filter E (over SC's output, as SC->data_filter) is TRUE for no
+ * row of a set whose columns GET describes.  False when it cannot tell.
+ * The one predicate-vs-bounds decision: row groups, files and partitions
+ * are all skipped through it. */
+bool sql_bounds_none(const sql_scan *sc, const sql_expr *e, sql_bounds_fn get, void *ctx);
+/* The same over a data file's recorded statistics STATS/NSTATS
+ * (store_colstat; entries of another type than the column's now are
+ * ignored) and its ROWS: false when it has none. */
+bool sql_stats_none(const sql_scan *sc, const sql_expr *e, const store_colstat *stats,
+		    uint32_t nstats, uint64_t rows);
+/* The same over store_column_stats() of a container (SC->ncolumns entries)
+ * holding ROWS rows. */
+bool sql_table_stats_none(const sql_scan *sc, const sql_expr *e, const store_colstat *stats,
+			  uint64_t rows);
 /* A partition directory's raw value as a value of TYPE: Hive's
  * __HIVE_DEFAULT_PARTITION__ is NULL; a value that does not parse is NULL.
  * Strings point into RAW. */

@@ -293,6 +293,13 @@ typedef struct sql_scan {
 	uint32_t nranges;
 	/* Statistics from the metastore (filled by the analyzer / planner). */
 	uint64_t partitions_total, partitions_selected, bytes_selected, rows_selected;
+	/* A Parquet scan with a data_filter (stats_planned): the files of the
+	 * selected partitions, those whose recorded statistics prove no row
+	 * passes the filter (never opened), and the partitions all of whose
+	 * files are so skipped (left out of partitions_selected).
+	 * bytes_selected and rows_selected then count the remaining files. */
+	bool stats_planned;
+	uint64_t files_total, files_skipped_by_stats, partitions_skipped_by_stats;
 } sql_scan;
 
 /* Physical annotations, filled by the physical planner. */
@@ -317,6 +324,10 @@ typedef struct sql_phys {
 	uint32_t spill_passes;
 	/* A Parquet scan: row groups decoded, and skipped by their statistics. */
 	uint64_t rowgroups_read, rowgroups_skipped;
+	/* A Parquet scan with a pushed filter: files read, files skipped by
+	 * their recorded statistics (never opened), and partitions all of
+	 * whose files were skipped. */
+	uint64_t files_read, files_skipped, partitions_skipped;
 } sql_phys;
 
 struct sql_plan {

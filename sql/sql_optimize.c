@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base_path.h"
 #include "sql_int.h"
 
 #define OP_MAX_ITERATIONS 100
@@ -1318,6 +1319,206 @@ static int op_prune_partitions(op_ctx *c, sql_plan *p, bool *changed)
 	return op_count_partitions(c, p);
 }
 
+/* ---- file and partition skipping by recorded statistics ------------------------------------------- */
+
+typedef struct op_files {
+	op_ctx *c;
+	sql_scan *s;
+	store_txn *txn;
+	const store_table *t;
+	store_colstat *folded;    /* t->ncolumns */
+	char values[STORE_MAX_PARTKEYS][STORE_NAME_MAX + 1];
+	uint64_t partitions, parts_skipped, files, files_skipped, bytes, rows;
+} op_files;
+
+/* Does the partition with F->values pass the scan's partition filter? */
+static int op_files_part_selected(op_files *f, bool *keep)
+{
+	const sql_scan *s = f->s;
+	sql_arena *scratch;
+	sql_value *row, out;
+	int rc;
+
+	*keep = true;
+	if (!s->partition_filter)
+		return 0;
+	scratch = sql_arena_new();
+	row = sql_arena_alloc(scratch, (s->nout + 1) * sizeof *row);
+	for (uint32_t i = 0; i < s->nout; i++) {
+		uint32_t col = s->columns[i];
+		if (col < s->ncolumns)
+			row[i] = (sql_value){ .type = s->types[col], .null = true };
+		else
+			sql_partition_value(f->values[col - s->ncolumns], s->types[col], &row[i]);
+	}
+	rc = sql_eval(scratch, s->partition_filter, row, &out);
+	*keep = rc == 0 && !out.null && out.type == SQL_TYPE_BOOLEAN && out.u.b;
+	sql_arena_free(scratch);
+	return rc;
+}
+
+/* The files of container ID (a selected partition holding ROWS rows, or
+ * the table): each skipped when its statistics prove no row passes the
+ * data filter; the whole container at once when the folded statistics of
+ * its files do. */
+static int op_files_container(op_files *f, uint64_t id, uint64_t rows)
+{
+	store_iter *it = NULL;
+	store_file file;
+	uint64_t kept = 0, skipped = 0;
+	bool all = false;
+	int rc;
+
+	f->partitions++;
+	if (f->t->npartkeys && f->t->ncolumns &&
+	    store_column_stats(f->txn, f->t, id, f->folded, NULL) == 0)
+		all = sql_table_stats_none(f->s, f->s->data_filter, f->folded, rows);
+	if ((rc = store_iter_files(f->txn, id, NULL, &it)))
+		return rc;
+	while ((rc = store_iter_next(it, &file)) == 0) {
+		if (base_name_hidden(file.name))
+			continue;
+		bool none = all && file.nstats;
+		if (!all && file.nstats) {
+			store_colstat *st = NULL;
+			uint32_t n = 0;
+			if ((rc = store_file_stats(f->txn, id, file.name, &st, &n)))
+				break;
+			none = sql_stats_none(f->s, f->s->data_filter, st, n, file.rows);
+			free(st);
+		}
+		if (none) {
+			skipped++;
+			continue;
+		}
+		kept++;
+		f->bytes += file.bytes;
+		f->rows += file.rows;
+	}
+	store_iter_close(it);
+	if (rc != -ENOENT)
+		return rc;
+	f->files += kept + skipped;
+	f->files_skipped += skipped;
+	if (f->t->npartkeys && skipped && !kept)
+		f->parts_skipped++;
+	return 0;
+}
+
+/* Is first-level value V inside one of the scan's cursor ranges (none: all)? */
+static bool op_files_in_ranges(const sql_scan *s, const char *v)
+{
+	for (uint32_t i = 0; i < s->nranges; i++) {
+		const sql_prange *r = &s->ranges[i];
+		int lo = r->lo ? strcmp(v, r->lo) : 1, hi = r->hi ? strcmp(v, r->hi) : -1;
+		if ((lo > 0 || (lo == 0 && !r->lo_open)) && (hi < 0 || (hi == 0 && !r->hi_open)))
+			return true;
+	}
+	return s->nranges == 0;
+}
+
+static int op_files_walk(op_files *f, uint64_t parent, uint32_t depth)
+{
+	store_iter *it = NULL;
+	store_pnode pn;
+	int rc = store_iter_pnodes(f->txn, f->t->id, parent, NULL, &it);
+
+	if (rc)
+		return rc;
+	while ((rc = store_iter_next(it, &pn)) == 0) {
+		snprintf(f->values[depth - 1], sizeof f->values[0], "%s", pn.value);
+		if (depth == 1 && !op_files_in_ranges(f->s, pn.value))
+			continue;   /* the partition filter rules it out: not descended into */
+		if (!pn.leaf) {
+			rc = op_files_walk(f, pn.id, depth + 1);
+		} else {
+			bool keep;
+			rc = op_files_part_selected(f, &keep);
+			if (rc == 0 && keep)
+				rc = op_files_container(f, pn.id, pn.rows);
+		}
+		if (rc)
+			break;
+	}
+	store_iter_close(it);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* Which files a Parquet scan with a pushed filter reads: those whose
+ * recorded statistics (store_file.stats, folded per partition) do not
+ * prove that no row passes it.  Sets the scan's file counts, and its
+ * rows_selected and bytes_selected to the remaining files'.  Not for a
+ * table read through the catalog's transform or from another table's
+ * files (the engine then skips nothing either). */
+static int op_stats_scan(op_ctx *c, sql_plan *p)
+{
+	sql_scan *s = p->scan;
+	const sql_platform *pl;
+	store_table t = { 0 };
+	op_files *f;
+	int rc;
+
+	if (!c->cat || s->format != STORE_FORMAT_PARQUET || !s->data_filter ||
+	    s->platform >= c->cat->nplatforms)
+		return 0;
+	pl = &c->cat->platforms[s->platform];
+	f = sql_arena_alloc(c->a, sizeof *f);
+	f->c = c;
+	f->s = s;
+	if ((rc = store_read_begin(pl->store, &f->txn)))
+		return 0;   /* the engine will say what is wrong */
+	rc = store_table_get(f->txn, s->db, s->table, &t);
+	if (rc || t.id != s->table_id || t.ncolumns != s->ncolumns) {
+		rc = 0;
+		goto out;
+	}
+	if (c->cat->scan_source) {
+		sql_scan_source src;
+		sql_error e = { 0 };
+		memset(&src, 0, sizeof src);
+		rc = c->cat->scan_source(c->cat->scan_source_ctx, c->cat, s->platform, &t, &src, &e);
+		bool other = rc || src.from_source || src.transformed;
+		if (src.release)
+			src.release(src.open_ctx);
+		rc = 0;
+		if (other)
+			goto out;
+	}
+	f->t = &t;
+	f->folded = sql_arena_alloc(c->a, (t.ncolumns + 1) * sizeof *f->folded);
+	if (t.npartkeys == 0)
+		rc = op_files_container(f, t.id, t.rows);
+	else
+		rc = op_files_walk(f, 0, 1);
+	if (rc == 0) {
+		s->stats_planned = true;
+		s->files_total = f->files;
+		s->files_skipped_by_stats = f->files_skipped;
+		s->partitions_skipped_by_stats = f->parts_skipped;
+		if (t.npartkeys)
+			s->partitions_selected = f->partitions - f->parts_skipped;
+		s->bytes_selected = f->bytes;
+		s->rows_selected = f->rows;
+	}
+	rc = 0;   /* without counts the plan is only less well sized */
+out:
+	store_table_clear(&t);
+	store_abort(f->txn);
+	return rc;
+}
+
+static int op_stats_prune(op_ctx *c, sql_plan *p)
+{
+	int rc;
+
+	for (int i = 0; i < 2; i++)
+		if (p->child[i] && (rc = op_stats_prune(c, p->child[i])))
+			return rc;
+	if (p->kind == SQL_PLAN_SCAN && p->scan)
+		return op_stats_scan(c, p);
+	return 0;
+}
+
 /* EliminateSubqueryAliases: names were for the analyzer; attribute ids
  * carry the meaning from here on, and the aliases would stand between
  * nodes the rules want to see together. */
@@ -1785,5 +1986,8 @@ int sql_optimize(sql_arena *a, const sql_catalog *cat, sql_plan **plan, sql_rule
 		if (rc == 0 && changed)
 			rc = op_refresh(&c, *plan);
 	}
+	/* Last, over the filters as the engine will push them. */
+	if (rc == 0)
+		rc = op_stats_prune(&c, *plan);
 	return rc;
 }

@@ -4,8 +4,11 @@
  *
  * Resources come from the metastore's statistics, never from reading data:
  * a scan's partitions_selected, bytes_selected and rows_selected were
- * counted by partition pruning, so the planner knows how much input each
- * stage has before anything runs.  From that it derives
+ * counted by partition pruning (a CSV or JSONL scan: the selected
+ * partitions' recorded rows and bytes; a Parquet scan with a pushed filter:
+ * the recorded rows and bytes of the files left once those whose
+ * statistics rule the filter out are skipped), so the planner knows how
+ * much input each stage has before anything runs.  From that it derives
  *
  *   parallelism   input splits of a stage: the partitions a scan reads (a
  *                 partition is the unit the engine hands to a worker);

@@ -328,6 +328,11 @@ static void sql_print_physical(const sql_plan *p, textbuf *out)
 		sql_print_filter_list("PushedFilters", p->scan->data_filter, out);
 		textbuf_printf(out, ", partitions: %" PRIu64 " of %" PRIu64,
 			       p->scan->partitions_selected, p->scan->partitions_total);
+		/* Parquet files left out by their recorded statistics. */
+		if (p->scan->stats_planned)
+			textbuf_printf(out, ", files=%" PRIu64 " skipped_by_stats=%" PRIu64,
+				       p->scan->files_total - p->scan->files_skipped_by_stats,
+				       p->scan->files_skipped_by_stats);
 		break;
 	case SQL_PLAN_FILTER:
 		textbuf_puts(out, " ");
@@ -410,6 +415,9 @@ static void sql_print_physical(const sql_plan *p, textbuf *out)
 	    (ph->rowgroups_read || ph->rowgroups_skipped))
 		textbuf_printf(out, ", row groups: %" PRIu64 " read, %" PRIu64 " skipped",
 			       ph->rowgroups_read, ph->rowgroups_skipped);
+	if (p->kind == SQL_PLAN_SCAN && (ph->files_read || ph->files_skipped))
+		textbuf_printf(out, ", files: %" PRIu64 " read, %" PRIu64 " skipped by statistics",
+			       ph->files_read, ph->files_skipped);
 	/* What the engine measured, once it ran. */
 	if (ph->rows_in || ph->rows_out || ph->peak_memory || ph->cpu_ns) {
 		textbuf_printf(out, ", rows: %" PRIu64 " in, %" PRIu64 " out, peak=",

@@ -775,18 +775,10 @@ static void sql_parquet_value(const fmt_vector *v, size_t i, sql_type type, sql_
 	}
 }
 
-/* What the statistics of one column chunk say, for row group skipping. */
-typedef struct sql_pq_range {
-	bool all_null;            /* every value is NULL */
-	bool no_null;             /* no value is NULL */
-	bool has_range;           /* min and max are known (non-NULL values lie in them) */
-	sql_value min, max;       /* of the column's type; strings borrowed from the file */
-	bool is_double;           /* NaN is left out of a double chunk's min and max */
-} sql_pq_range;
-
-/* The statistics of table column C in row group G; false when there are
- * none to trust. */
-static bool sql_parquet_stats(sql_reader *r, uint32_t g, uint32_t c, sql_pq_range *out)
+/* The statistics of table column C in row group G, as bounds
+ * (sql_stats.c decides what they rule out); false when there are none to
+ * trust. */
+static bool sql_parquet_stats(sql_reader *r, uint32_t g, uint32_t c, sql_bounds *out)
 {
 	const fmt_parquet_rowgroup *rg = fmt_parquet_rowgroup_at(r->pq, g);
 	const fmt_parquet_column *col = fmt_parquet_column_at(r->pq, c);
@@ -827,163 +819,28 @@ static bool sql_parquet_stats(sql_reader *r, uint32_t g, uint32_t c, sql_pq_rang
 		return true;
 	if (out->is_double && (isnan(out->min.u.d) || isnan(out->max.u.d)))
 		return true;
-	out->has_range = true;
+	out->has_min = out->has_max = true;
 	return true;
 }
 
-/* Whether the value of E over a row is a column read straight from the file
- * (possibly through a cast that keeps the order of values): *COL the table
- * column, *CAST the type it is cast to (0: none). */
-static bool sql_parquet_column_ref(const sql_reader *r, const sql_expr *e, uint32_t *col,
-				   sql_type *cast)
-{
-	const sql_scan *sc = r->scan;
+typedef struct sql_parquet_group {
+	sql_reader *r;
+	uint32_t g;
+} sql_parquet_group;
 
-	*cast = SQL_TYPE_NULL;
-	if (e->kind == SQL_EXPR_CAST && e->nargs == 1) {
-		sql_type from = e->args[0]->type, to = e->cast_type;
-		bool num_from = from == SQL_TYPE_BIGINT || sql_type_is_decimal(from);
-		bool num_to = to == SQL_TYPE_DOUBLE || sql_type_is_decimal(to);
-		bool ok = (num_from && num_to) || (from == SQL_TYPE_DATE && to == SQL_TYPE_TIMESTAMP);
-		if (!ok)
-			return false;
-		*cast = to;
-		e = e->args[0];
-	}
-	if (e->kind != SQL_EXPR_COLUMN || e->outer || e->ordinal < 0 ||
-	    (uint32_t)e->ordinal >= sc->nout)
-		return false;
-	*col = sc->columns[e->ordinal];
-	return *col < sc->ncolumns;
+static bool sql_parquet_group_bounds(void *ctx, uint32_t col, sql_bounds *out)
+{
+	sql_parquet_group *pg = ctx;
+
+	return sql_parquet_stats(pg->r, pg->g, col, out);
 }
 
-/* Three-way comparison of a statistics value (cast to CAST when set) with
- * literal L; false when they do not compare. */
-static bool sql_parquet_compare(const sql_value *stat, sql_type cast, const sql_value *l, int *out)
-{
-	sql_value v = *stat;
-
-	if (cast != SQL_TYPE_NULL) {
-		if (sql_value_cast(NULL, stat, cast, &v) || v.null)
-			return false;
-	}
-	bool vnum = v.type == SQL_TYPE_BIGINT || v.type == SQL_TYPE_DOUBLE || sql_type_is_decimal(v.type);
-	bool lnum = l->type == SQL_TYPE_BIGINT || l->type == SQL_TYPE_DOUBLE || sql_type_is_decimal(l->type);
-	if (v.type != l->type && !(vnum && lnum))
-		return false;
-	if ((v.type == SQL_TYPE_DOUBLE && isnan(v.u.d)) || (l->type == SQL_TYPE_DOUBLE && isnan(l->u.d)))
-		return false;
-	*out = sql_value_compare(&v, l);
-	return true;
-}
-
-static sql_op sql_op_flip(sql_op op)
-{
-	switch (op) {
-	case SQL_OP_LT: return SQL_OP_GT;
-	case SQL_OP_LE: return SQL_OP_GE;
-	case SQL_OP_GT: return SQL_OP_LT;
-	case SQL_OP_GE: return SQL_OP_LE;
-	default: return op;
-	}
-}
-
-/* Whether COL OP LIT holds for no row of a chunk described by RG. */
-static bool sql_parquet_cmp_none(const sql_pq_range *rg, sql_type cast, sql_op op, const sql_value *lit)
-{
-	int cmin, cmax;
-
-	if (lit->null || lit->type == SQL_TYPE_NULL)
-		return true;   /* a comparison with NULL is never TRUE */
-	if (rg->all_null)
-		return true;
-	if (!rg->has_range)
-		return false;
-	/* NaN values are in no double chunk's min and max, and NaN is above
-	 * every number: only what NaN cannot satisfy may skip. */
-	if (rg->is_double && (op == SQL_OP_GT || op == SQL_OP_GE || op == SQL_OP_NE))
-		return false;
-	if (!sql_parquet_compare(&rg->min, cast, lit, &cmin) ||
-	    !sql_parquet_compare(&rg->max, cast, lit, &cmax))
-		return false;
-	switch (op) {
-	case SQL_OP_EQ: return cmin > 0 || cmax < 0;
-	case SQL_OP_NE: return cmin == 0 && cmax == 0;
-	case SQL_OP_LT: return cmin >= 0;
-	case SQL_OP_LE: return cmin > 0;
-	case SQL_OP_GT: return cmax <= 0;
-	case SQL_OP_GE: return cmax < 0;
-	default: return false;
-	}
-}
-
-/* Whether filter E is TRUE for no row of row group G, by its statistics:
- * comparisons of a column with a literal, IN lists of literals, IS [NOT]
- * NULL, BETWEEN, a boolean column or NOT one, and AND / OR of them.  False
- * when it cannot tell. */
+/* Whether filter E is TRUE for no row of row group G, by its statistics. */
 static bool sql_parquet_none(sql_reader *r, uint32_t g, const sql_expr *e)
 {
-	sql_pq_range rg;
-	uint32_t col;
-	sql_type cast;
+	sql_parquet_group pg = {.r = r, .g = g};
 
-	if (!e)
-		return false;
-	switch (e->kind) {
-	case SQL_EXPR_LITERAL:
-		return e->value.null || (e->value.type == SQL_TYPE_BOOLEAN && !e->value.u.b);
-	case SQL_EXPR_COLUMN:
-	case SQL_EXPR_UNARY: {
-		/* A boolean column, or NOT one: col = true, col = false. */
-		bool neg = e->kind == SQL_EXPR_UNARY;
-		const sql_expr *c = neg ? e->args[0] : e;
-		sql_value lit = {.type = SQL_TYPE_BOOLEAN, .u.b = !neg};
-		if ((neg && e->op != SQL_OP_NOT) || c->type != SQL_TYPE_BOOLEAN ||
-		    !sql_parquet_column_ref(r, c, &col, &cast) || cast != SQL_TYPE_NULL)
-			return false;
-		return sql_parquet_stats(r, g, col, &rg) && sql_parquet_cmp_none(&rg, cast, SQL_OP_EQ, &lit);
-	}
-	case SQL_EXPR_BINARY:
-		if (e->op == SQL_OP_AND)
-			return sql_parquet_none(r, g, e->args[0]) || sql_parquet_none(r, g, e->args[1]);
-		if (e->op == SQL_OP_OR)
-			return sql_parquet_none(r, g, e->args[0]) && sql_parquet_none(r, g, e->args[1]);
-		if (e->op < SQL_OP_EQ || e->op > SQL_OP_GE)
-			return false;
-		if (e->args[1]->kind == SQL_EXPR_LITERAL &&
-		    sql_parquet_column_ref(r, e->args[0], &col, &cast))
-			return sql_parquet_stats(r, g, col, &rg) &&
-			       sql_parquet_cmp_none(&rg, cast, e->op, &e->args[1]->value);
-		if (e->args[0]->kind == SQL_EXPR_LITERAL &&
-		    sql_parquet_column_ref(r, e->args[1], &col, &cast))
-			return sql_parquet_stats(r, g, col, &rg) &&
-			       sql_parquet_cmp_none(&rg, cast, sql_op_flip(e->op), &e->args[0]->value);
-		return false;
-	case SQL_EXPR_IS_NULL:
-		if (!sql_parquet_column_ref(r, e->args[0], &col, &cast) ||
-		    !sql_parquet_stats(r, g, col, &rg))
-			return false;
-		return e->negated ? rg.all_null : rg.no_null;
-	case SQL_EXPR_IN:
-		if (e->negated || e->nargs < 2 || !sql_parquet_column_ref(r, e->args[0], &col, &cast) ||
-		    !sql_parquet_stats(r, g, col, &rg))
-			return false;
-		for (uint32_t i = 1; i < e->nargs; i++)
-			if (e->args[i]->kind != SQL_EXPR_LITERAL ||
-			    !sql_parquet_cmp_none(&rg, cast, SQL_OP_EQ, &e->args[i]->value))
-				return false;
-		return true;
-	case SQL_EXPR_BETWEEN:
-		if (e->negated || e->nargs != 3 || e->args[1]->kind != SQL_EXPR_LITERAL ||
-		    e->args[2]->kind != SQL_EXPR_LITERAL ||
-		    !sql_parquet_column_ref(r, e->args[0], &col, &cast) ||
-		    !sql_parquet_stats(r, g, col, &rg))
-			return false;
-		return sql_parquet_cmp_none(&rg, cast, SQL_OP_GE, &e->args[1]->value) ||
-		       sql_parquet_cmp_none(&rg, cast, SQL_OP_LE, &e->args[2]->value);
-	default:
-		return false;
-	}
+	return sql_bounds_none(r->scan, e, sql_parquet_group_bounds, &pg);
 }
 
 static int sql_parquet_next(sql_reader *r, const sql_value **row, sql_error *err)

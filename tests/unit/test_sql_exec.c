@@ -1909,8 +1909,18 @@ static void test_parquet_every_type_with_nulls_reads_back(void **state)
 		if (pq_scan_node(p)->phys.rowgroups_read != f[i].read)
 			fail_msg("%s: %" PRIu64 " row groups read, not %" PRIu64, q,
 				 pq_scan_node(p)->phys.rowgroups_read, f[i].read);
+		/* The file whose recorded statistics rule it out is not even
+		 * opened: its row group is neither read nor skipped. */
 		assert_int_equal(pq_scan_node(p)->phys.rowgroups_read +
-				 pq_scan_node(p)->phys.rowgroups_skipped, 2);
+				 pq_scan_node(p)->phys.rowgroups_skipped +
+				 pq_scan_node(p)->phys.files_skipped, 2);
+		assert_int_equal(pq_scan_node(p)->phys.files_read +
+				 pq_scan_node(p)->phys.files_skipped, 2);
+		/* Each file's recorded statistics of every type decide as its
+		 * footer's do: the file that cannot match is not opened. */
+		if (pq_scan_node(p)->phys.files_read != f[i].read)
+			fail_msg("%s: %" PRIu64 " files read, not %" PRIu64, q,
+				 pq_scan_node(p)->phys.files_read, f[i].read);
 	}
 }
 
@@ -1966,8 +1976,10 @@ static void test_parquet_row_groups_are_skipped_by_their_statistics(void **state
 	assert_int_equal(plan_query(e, "SELECT id FROM sales.pnums WHERE name IS NULL", &p), 0);
 	assert_int_equal(run(e, p), 0);
 	assert_int_equal(e->rows.n, 0);
+	/* The file's recorded null count already says so: not opened. */
 	assert_int_equal(pq_scan_node(p)->phys.rowgroups_read, 0);
-	assert_int_equal(pq_scan_node(p)->phys.rowgroups_skipped, groups);
+	assert_int_equal(pq_scan_node(p)->phys.files_skipped, 1);
+	assert_int_equal(pq_scan_node(p)->phys.files_read, 0);
 
 	assert_int_equal(plan_query(e, "SELECT count(*) FROM sales.pnums WHERE 100 > id AND name <> 'n5'", &p), 0);
 	assert_int_equal(run(e, p), 0);
@@ -2045,6 +2057,235 @@ static void test_parquet_unknown_compression_fails_naming_the_property(void **st
 	assert_non_null(strstr(e->err.message, "parquet.compression is 'lz4'"));
 }
 
+/* Append one Parquet file to sales.NAME (id bigint, name string, note
+ * string): ids FIRST..FIRST+N-1, names LETTER x 70 then the id (longer than
+ * the 64 bytes statistics keep), notes "k<id>" or all NULL. */
+static void pq_append(struct efx *e, const char *name, int first, int n, char letter, bool nulls)
+{
+	sql_output *o = NULL;
+	char nm[96], note[32], tag[16];
+
+	/* Each its own run tag: its own file names. */
+	snprintf(tag, sizeof tag, "s%d", first);
+	assert_int_equal(sql_output_open(&e->f.cat, 0, "sales", name, false, NULL, tag, &o, &e->err), 0);
+	for (int i = first; i < first + n; i++) {
+		memset(nm, letter, 70);
+		snprintf(nm + 70, sizeof nm - 70, "%d", i);
+		snprintf(note, sizeof note, "k%d", i);
+		sql_value row[3] = {pq_v(SQL_TYPE_BIGINT, "0"), pq_v(SQL_TYPE_STRING, nm),
+				    pq_v(SQL_TYPE_STRING, nulls ? NULL : note)};
+		row[0].u.i = i;
+		assert_int_equal(sql_output_row(o, row, 3), 0);
+	}
+	assert_int_equal(sql_output_commit(o, STORE_ORIGIN_JOB, NULL, &e->err), 0);
+}
+
+/* Plan and run TEXT: its rows joined, and the scan's file counts, as
+ * planned (files_total, skipped) and as run (read, skipped). */
+static const char *pq_files_of(struct efx *e, const char *text, uint64_t *plan_files,
+			       uint64_t *plan_skipped, uint64_t *read, uint64_t *skipped)
+{
+	static char buf[4096];
+	size_t n = 0;
+	sql_plan *p;
+
+	if (plan_query(e, text, &p) || run(e, p)) {
+		char msg[600];
+		sql_error_format(&e->err, msg, sizeof msg);
+		fail_msg("%s: %s", text, msg);
+	}
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < e->rows.n; i++)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? " " : "", e->rows.rows[i]);
+	sql_plan *s = pq_scan_node(p);
+	assert_true(s->scan->stats_planned);
+	*plan_files = s->scan->files_total - s->scan->files_skipped_by_stats;
+	*plan_skipped = s->scan->files_skipped_by_stats;
+	*read = s->phys.files_read;
+	*skipped = s->phys.files_skipped;
+	return buf;
+}
+
+static void test_parquet_files_are_skipped_by_their_recorded_statistics(void **state)
+{
+	struct efx *e = *state;
+	uint64_t pf, ps, rd, sk;
+	sql_plan *p;
+
+	/* Five files of ten rows: ids 0-9, 100-109, ... 400-409; names of
+	 * 'a' .. 'e'; the last file's notes all NULL. */
+	pq_table(e, "pfiles", "id:bigint,name:string,note:string", NULL, NULL);
+	for (int k = 0; k < 5; k++)
+		pq_append(e, "pfiles", 100 * k, 10, (char)('a' + k), k == 4);
+
+	static const struct {
+		const char *where, *rows;
+		uint64_t read;
+	} f[] = {
+		{"id >= 300", "20", 2},
+		{"id BETWEEN 105 AND 108", "4", 1},
+		{"id = 1000", "0", 0},
+		{"id < 0 OR id > 400", "9", 1},
+		{"id IN (3, 203)", "2", 2},
+		{"note IS NULL", "10", 1},
+		{"note IS NOT NULL", "40", 4},
+		{"note = 'k7'", "1", 1},      /* strings order bytewise; NULLs never compare */
+		{"id % 100 = 0", "5", 5},     /* nothing to decide by */
+	};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		char q[160];
+		snprintf(q, sizeof q, "SELECT count(*) FROM sales.pfiles WHERE %s", f[i].where);
+		assert_string_equal(pq_files_of(e, q, &pf, &ps, &rd, &sk), f[i].rows);
+		if (rd != f[i].read || pf != f[i].read)
+			fail_msg("%s: %" PRIu64 " files read (%" PRIu64 " planned), not %" PRIu64, q, rd,
+				 pf, f[i].read);
+		assert_int_equal(sk, 5 - f[i].read);
+		assert_int_equal(ps, 5 - f[i].read);
+	}
+
+	/* Names are cut to 64 bytes in the statistics: a name past a file's
+	 * recorded max prefix may still be in it.  'c' x 70 then "205" is in
+	 * the third file; only the files whose least name is above it go. */
+	char q[200], nm[80];
+	memset(nm, 'c', 70);
+	snprintf(nm + 70, sizeof nm - 70, "205");
+	snprintf(q, sizeof q, "SELECT id FROM sales.pfiles WHERE name = '%s'", nm);
+	assert_string_equal(pq_files_of(e, q, &pf, &ps, &rd, &sk), "205");
+	assert_int_equal(rd, 3);
+	assert_int_equal(sk, 2);
+	snprintf(q, sizeof q, "SELECT count(*) FROM sales.pfiles WHERE name > '%s'", nm);
+	assert_string_equal(pq_files_of(e, q, &pf, &ps, &rd, &sk), "24");
+	assert_int_equal(sk, 0);
+
+	/* EXPLAIN: the files left and those skipped; the row estimate is the
+	 * remaining files' recorded rows. */
+	assert_int_equal(plan_query(e, "SELECT id FROM sales.pfiles WHERE id >= 300", &p), 0);
+	textbuf tb = TEXTBUF_INIT;
+	sql_plan_print(p, true, true, &tb);
+	if (!strstr(tb.data, "files=2 skipped_by_stats=3"))
+		fail_msg("%s", tb.data);
+	textbuf_free(&tb);
+	assert_int_equal(pq_scan_node(p)->scan->rows_selected, 20);
+	assert_int_equal(plan_query(e, "SELECT id FROM sales.pfiles", &p), 0);
+	assert_false(pq_scan_node(p)->scan->stats_planned);
+	assert_int_equal(pq_scan_node(p)->scan->rows_selected, 50);
+
+	/* A file recorded without statistics (before they existed) is read. */
+	store_txn *txn;
+	store_table t = {0};
+	store_iter *it;
+	store_file file;
+	assert_int_equal(store_write_begin(e->f.env, &txn), 0);
+	assert_int_equal(store_table_get(txn, "sales", "pfiles", &t), 0);
+	assert_int_equal(store_iter_files(txn, t.id, NULL, &it), 0);
+	bool found = false;
+	while (!found && store_iter_next(it, &file) == 0) {
+		store_colstat *st = NULL;
+		uint32_t n = 0;
+		assert_int_equal(store_file_stats(txn, t.id, file.name, &st, &n), 0);
+		for (uint32_t i = 0; i < n; i++)
+			if (st[i].column == 0 && st[i].min_len == 8 && st[i].min[0] == 0 &&
+			    st[i].min[1] == 0)
+				found = true;   /* ids from 0: the first file */
+		free(st);
+	}
+	store_iter_close(it);
+	assert_true(found);
+	assert_true(file.nstats > 0);
+	file.stats = NULL;
+	file.nstats = 0;
+	assert_int_equal(store_file_put(txn, &file, STORE_ORIGIN_TOOL), 0);
+	assert_int_equal(store_commit(txn), 0);
+	store_table_clear(&t);
+	assert_string_equal(pq_files_of(e, "SELECT count(*) FROM sales.pfiles WHERE id >= 300",
+					&pf, &ps, &rd, &sk), "20");
+	assert_int_equal(rd, 3);
+	assert_int_equal(sk, 2);
+	assert_int_equal(pf, 3);
+}
+
+/* A catalog whose files are read through a transform (a mask). */
+static int pq_transformed_source(void *ctx, const sql_catalog *cat, unsigned table_platform,
+				 const store_table *t, sql_scan_source *out, sql_error *err)
+{
+	(void)ctx, (void)cat, (void)table_platform, (void)t, (void)err;
+	out->transformed = true;
+	return 0;
+}
+
+static void test_parquet_files_read_through_a_transform_are_never_skipped(void **state)
+{
+	struct efx *e = *state;
+	uint64_t pf, ps, rd, sk;
+	sql_plan *p;
+
+	pq_table(e, "pmask", "id:bigint,name:string,note:string", NULL, NULL);
+	for (int k = 0; k < 3; k++)
+		pq_append(e, "pmask", 100 * k, 10, 'a', false);
+	assert_string_equal(pq_files_of(e, "SELECT count(*) FROM sales.pmask WHERE id >= 200", &pf,
+					&ps, &rd, &sk), "10");
+	assert_int_equal(sk, 2);
+	/* Masked values are not the recorded ones: every file is opened. */
+	e->f.cat.scan_source = pq_transformed_source;
+	assert_int_equal(plan_query(e, "SELECT count(*) FROM sales.pmask WHERE id >= 200", &p), 0);
+	assert_false(pq_scan_node(p)->scan->stats_planned);
+	assert_int_equal(run(e, p), 0);
+	assert_string_equal(e->rows.rows[0], "10");
+	assert_int_equal(pq_scan_node(p)->phys.files_skipped, 0);
+	e->f.cat.scan_source = NULL;
+}
+
+static void test_parquet_partitions_are_skipped_by_their_files_statistics(void **state)
+{
+	struct efx *e = *state;
+	sql_plan *p;
+
+	/* Partitions p=a (ids 0-9) and p=b (ids 10-19), two files each. */
+	pq_table(e, "pparts", "id:bigint", "p:string", NULL);
+	for (int k = 0; k < 4; k++) {
+		sql_output *o = NULL;
+		char tag[16];
+		snprintf(tag, sizeof tag, "p%d", k);
+		assert_int_equal(sql_output_open(&e->f.cat, 0, "sales", "pparts", false, NULL, tag, &o,
+						 &e->err), 0);
+		for (int i = 5 * k; i < 5 * k + 5; i++) {
+			sql_value row[2] = {pq_v(SQL_TYPE_BIGINT, "0"),
+					    pq_v(SQL_TYPE_STRING, i < 10 ? "a" : "b")};
+			row[0].u.i = i;
+			assert_int_equal(sql_output_row(o, row, 2), 0);
+		}
+		assert_int_equal(sql_output_commit(o, STORE_ORIGIN_JOB, NULL, &e->err), 0);
+	}
+	assert_int_equal(plan_query(e, "SELECT count(*), min(p) FROM sales.pparts WHERE id < 3", &p), 0);
+	sql_plan *s = pq_scan_node(p);
+	assert_true(s->scan->stats_planned);
+	assert_int_equal(s->scan->partitions_total, 2);
+	assert_int_equal(s->scan->partitions_selected, 1);
+	assert_int_equal(s->scan->partitions_skipped_by_stats, 1);
+	assert_int_equal(s->scan->files_total, 4);
+	assert_int_equal(s->scan->files_skipped_by_stats, 3);
+	assert_int_equal(run(e, p), 0);
+	assert_string_equal(e->rows.rows[0], "3|a");
+	assert_int_equal(s->phys.files_read, 1);
+	assert_int_equal(s->phys.files_skipped, 3);
+	assert_int_equal(s->phys.partitions_skipped, 1);
+
+	/* With a partition filter too: the partitions it leaves, then their files. */
+	assert_string_equal(rows_of(e, "SELECT count(*) FROM sales.pparts WHERE p = 'b' AND id >= 15"),
+			    "5");
+	assert_int_equal(plan_query(e, "SELECT count(*) FROM sales.pparts WHERE p = 'b' AND id >= 15",
+				    &p), 0);
+	s = pq_scan_node(p);
+	assert_int_equal(s->scan->partitions_selected, 1);
+	assert_int_equal(s->scan->partitions_skipped_by_stats, 0);
+	assert_int_equal(s->scan->files_total, 2);
+	assert_int_equal(s->scan->files_skipped_by_stats, 1);
+	assert_int_equal(s->scan->rows_selected, 5);
+	assert_int_equal(run(e, p), 0);
+	assert_int_equal(s->phys.files_read, 1);
+	assert_int_equal(s->phys.files_skipped, 1);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -2108,6 +2349,9 @@ int main(void)
 		TEST(test_limit_offset_skips_rows_and_plans_show_top_n),
 		TEST(test_parquet_every_type_with_nulls_reads_back),
 		TEST(test_parquet_row_groups_are_skipped_by_their_statistics),
+		TEST(test_parquet_files_are_skipped_by_their_recorded_statistics),
+		TEST(test_parquet_partitions_are_skipped_by_their_files_statistics),
+		TEST(test_parquet_files_read_through_a_transform_are_never_skipped),
 		TEST(test_parquet_file_of_another_schema_fails_naming_file_and_column),
 		TEST(test_parquet_compression_follows_the_table_property),
 		TEST(test_parquet_unknown_compression_fails_naming_the_property),
