@@ -53,6 +53,7 @@
 #include "fmt.h"
 #include "fmt_parquet.h"
 #include "fmt_scan.h"
+#include "fmt_csv.h"
 #include "sql_int.h"
 
 #include "base_array.h"
@@ -169,9 +170,8 @@ static void out_free(sql_output *o)
 	free(o);
 }
 
-/* Append V to B as a CSV field: NULL is an empty field; strings are quoted
- * when they hold a separator, a quote or a line break, or are empty (so the
- * empty string reads back as itself, not as NULL). */
+/* Append V to B as a CSV field (fmt_csv_field): NULL is an empty field,
+ * other values their text, strings quoted as needed. */
 static void out_csv_field(textbuf *b, const sql_value *v)
 {
 	if (v->null || v->type == SQL_TYPE_NULL)
@@ -180,22 +180,7 @@ static void out_csv_field(textbuf *b, const sql_value *v)
 		sql_value_print(v, b);
 		return;
 	}
-	const char *s = v->u.s.ptr;
-	uint32_t n = v->u.s.len;
-	bool quote = n == 0;
-	for (uint32_t i = 0; i < n && !quote; i++)
-		quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
-	if (!quote) {
-		textbuf_append(b, s, n);
-		return;
-	}
-	textbuf_append(b, "\"", 1);
-	for (uint32_t i = 0; i < n; i++) {
-		if (s[i] == '"')
-			textbuf_append(b, "\"", 1);
-		textbuf_append(b, s + i, 1);
-	}
-	textbuf_append(b, "\"", 1);
+	fmt_csv_field(b, v->u.s.ptr ? v->u.s.ptr : "", v->u.s.len);
 }
 
 static void out_csv_text(textbuf *b, const char *s)
