@@ -213,3 +213,30 @@ bool fmt_jsonl_number_text(const fmt_jsonl_record *rec, const char *key, const c
 	}
 #undef JSON_WS
 }
+
+int fmt_json_string_write(textbuf *b, const char *s, size_t n)
+{
+	json_t *j = json_stringn(s, n);
+
+	if (!j)
+		return -EINVAL;
+	char *txt = json_dumps(j, JSON_ENCODE_ANY);
+	json_decref(j);
+	if (!txt)
+		return -ENOMEM;
+	textbuf_puts(b, txt);
+	free(txt);
+	return 0;
+}
+
+int fmt_jsonl_object_write(textbuf *b, const json_t *obj)
+{
+	char *txt = json_dumps(obj, JSON_COMPACT);
+
+	if (!txt)
+		return -ENOMEM;
+	textbuf_puts(b, txt);
+	textbuf_append(b, "\n", 1);
+	free(txt);
+	return 0;
+}

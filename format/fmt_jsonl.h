@@ -11,9 +11,12 @@
  *     not blank to the LF or the end of the data);
  *   - a field is the value of a top-level key (the last one when a key is
  *     repeated); a missing key reads as null.
+ * Writers write one object a line, compact, ending in LF.
  */
 #ifndef METAFS_FMT_JSONL_H
 #define METAFS_FMT_JSONL_H
+
+#include "textbuf.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -96,5 +99,13 @@ bool fmt_jsonl_number_text(const fmt_jsonl_record *rec, const char *key, const c
 /* V as compact JSON text (a nested value, or any value for a message);
  * malloc'ed, NULL when out of memory or V is a missing key. */
 char *fmt_json_value_text(const fmt_json_value *v);
+
+/* ---- writing ---- */
+
+/* Append to B the N bytes at S as a JSON string (quoted, escaped): 0, or
+ * -EINVAL when they are not UTF-8 (JSON cannot carry them), -ENOMEM. */
+int fmt_json_string_write(textbuf *b, const char *s, size_t n);
+/* Append to B the object OBJ as one record: its compact text and LF. */
+int fmt_jsonl_object_write(textbuf *b, const json_t *obj);
 
 #endif

@@ -54,6 +54,7 @@
 #include "fmt_parquet.h"
 #include "fmt_scan.h"
 #include "fmt_csv.h"
+#include "fmt_jsonl.h"
 #include "sql_int.h"
 
 #include "base_array.h"
@@ -61,7 +62,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,21 +190,6 @@ static void out_csv_text(textbuf *b, const char *s)
 	out_csv_field(b, &v);
 }
 
-static int out_json_string(textbuf *b, const char *s, size_t n)
-{
-	json_t *j = json_stringn(s, n);
-
-	if (!j)
-		return -EINVAL;   /* not UTF-8: JSON cannot carry it */
-	char *txt = json_dumps(j, JSON_ENCODE_ANY);
-	json_decref(j);
-	if (!txt)
-		return -ENOMEM;
-	textbuf_puts(b, txt);
-	free(txt);
-	return 0;
-}
-
 /* One JSON object: the data columns, NULLs left out (as Spark writes them);
  * dates and timestamps as strings, doubles as Java prints them. */
 static int out_json_row(sql_output *o, textbuf *b, const sql_value *v)
@@ -219,12 +204,12 @@ static int out_json_row(sql_output *o, textbuf *b, const sql_value *v)
 		if (!first)
 			textbuf_append(b, ",", 1);
 		first = false;
-		if ((rc = out_json_string(b, o->t.columns[i].name, strlen(o->t.columns[i].name))))
+		if ((rc = fmt_json_string_write(b, o->t.columns[i].name, strlen(o->t.columns[i].name))))
 			return rc;
 		textbuf_append(b, ":", 1);
 		switch (v[i].type) {
 		case SQL_TYPE_STRING:
-			rc = out_json_string(b, v[i].u.s.ptr, v[i].u.s.len);
+			rc = fmt_json_string_write(b, v[i].u.s.ptr, v[i].u.s.len);
 			break;
 		case SQL_TYPE_DATE:
 		case SQL_TYPE_TIMESTAMP:

@@ -766,13 +766,12 @@ static int jsonl_transform(sync_exchange *x, const char *d, size_t size, struct 
 									    x->masked.len));
 			}
 		}
-		char *txt = json_dumps(obj, JSON_COMPACT);
+		int wrc = fmt_jsonl_object_write(&o->buf, obj);
 		json_decref(obj);
-		if (txt == NULL)
-			return -ENOMEM;
-		out_put(o, txt, strlen(txt));
-		out_put(o, "\n", 1);
-		free(txt);
+		if (wrc)
+			return wrc;
+		if (o->buf.len >= FLUSH_BYTES)
+			out_flush(o);
 		if (o->rc)
 			return o->rc;
 	}
