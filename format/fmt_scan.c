@@ -1,7 +1,8 @@
 /*
- * fmt_scan.c - what a data file holds, per format (fmt_scan.h): rows,
- * bytes, checksum, the check against the table's format, and a Parquet
- * file's column statistics from its footer.
+ * fmt_scan.c - what a data file holds (fmt_scan.h): rows, bytes, checksum
+ * and the check against the table's format, by the scan of the format's
+ * entry in fmt.c's table; Parquet's scan (the footer's column statistics)
+ * is here, CSV's and JSONL's are in their own files.
  */
 #include "fmt_scan.h"
 #include "fmt.h"

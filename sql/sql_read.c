@@ -18,7 +18,8 @@
  *     string for a string column and NULL for any other;
  *   - a record with the wrong number of fields, an unterminated quote, or a
  *     value that does not parse as its column's type is malformed.
- * JSON Lines: one object per non-blank line; a missing key or JSON null is
+ * JSON Lines (records and fields as fmt_jsonl.h defines them): one object
+ * per non-blank line; a missing key or JSON null is
  * NULL; a value of the wrong JSON type is malformed (a double column takes
  * integers too, and the strings "NaN", "Infinity", "-Infinity").
  *
