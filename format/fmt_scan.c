@@ -184,15 +184,16 @@ static void parquet_column_stats(const fmt_parquet *p, size_t col, store_type t,
 }
 
 int fmt_parquet_scan(const char *data, size_t len, const char *name, const store_table *t,
-			fmt_file_stats *out, fmt_error *err)
+		     fmt_file_stats *out, fmt_error *err)
 {
 	fmt_parquet *p = NULL;
 	fmt_error perr = {{0}};
 	int rc;
 
 	if (len < 4 || memcmp(data, parquet_magic, 4) != 0)
-		return fmt_refuse(err, name, "not a Parquet file (no PAR1 at its start), in %s table %s.%s",
-			      fmt_name(t->format), t->db, t->name);
+		return fmt_refuse(err, name,
+				  "not a Parquet file (no PAR1 at its start), in %s table %s.%s",
+				  fmt_name(t->format), t->db, t->name);
 	rc = fmt_parquet_open_mem(data, len, name ? name : "file", &p, &perr);
 	if (rc == 0 && t->ncolumns > 0 && t->columns)
 		rc = fmt_parquet_check_schema(p, t->columns, t->ncolumns, &perr);
@@ -212,7 +213,7 @@ int fmt_parquet_scan(const char *data, size_t len, const char *name, const store
 			    k == FMT_PQ_ZSTD)
 				continue;
 			rc = fmt_refuse(err, name, "column '%s': %s compression, which metafs does not "
-					       "read", rg->chunks[c].path, pq_codec_name(k));
+						   "read", rg->chunks[c].path, pq_codec_name(k));
 			fmt_parquet_close(p);
 			return rc;
 		}
@@ -248,8 +249,9 @@ int fmt_file_scan_mem(const void *data, size_t len, const char *name, const stor
 	if (!ops)
 		return fmt_refuse(err, name, "table %s.%s has no known format", t->db, t->name);
 	if (ops->text && looks_parquet(d, len))
-		return fmt_refuse(err, name, "a Parquet file (it starts with PAR1), in %s table %s.%s",
-				  ops->name, t->db, t->name);
+		return fmt_refuse(err, name,
+				  "a Parquet file (it starts with PAR1), in %s table %s.%s", ops->name,
+				  t->db, t->name);
 	rc = ops->scan(d, len, name, t, out, err);
 	if (rc) {
 		fmt_file_stats_clear(out);
