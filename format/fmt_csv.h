@@ -178,6 +178,15 @@ static inline int store_csv_next(store_csv *c, uint32_t *nfields, uint64_t *star
 	return 0;
 }
 
+/* Whether field F is NULL: empty and unquoted, or empty and quoted in a
+ * column that is not a string column (a quoted empty field of a string
+ * column is the empty string).  A reader that does not know the column's
+ * type takes it as a string column. */
+static inline bool store_csv_null(const store_csv_field *f, bool string_column)
+{
+	return f->len == 0 && (!f->quoted || !string_column);
+}
+
 /* Append to OUT the text of a quoted field whose bytes between the quotes
  * are TEXT (LEN bytes): each "" becomes one quote. */
 void store_csv_unquote(const char *text, size_t len, textbuf *out);

@@ -414,7 +414,7 @@ static int read_csv(const pl_table_info *info, const char *file, const char *tex
 				continue;
 			const store_csv_field *f = &fields[wanted[i].pos];
 
-			if (f->len == 0 && !f->quoted)
+			if (store_csv_null(f, true))
 				continue;   /* NULL */
 			v->kind = PL_V_TEXT;
 			v->text = f->len ? text + f->off : "";

@@ -493,7 +493,7 @@ static int sql_csv_next(sql_reader *r, const sql_value **row, sql_error *err)
 				s = r->scratch.data + r->unq[c].off;
 				len = (uint32_t)r->unq[c].len;
 			}
-			if (len == 0 && (!f->quoted || t != SQL_TYPE_STRING)) {
+			if (store_csv_null(f, t == SQL_TYPE_STRING)) {
 				r->row[j] = (sql_value){.type = t, .null = true};
 				continue;
 			}

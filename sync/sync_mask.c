@@ -666,7 +666,7 @@ static int csv_transform(sync_exchange *x, const char *data, size_t size, struct
 				continue;
 			}
 			size_t flen = f->len;
-			bool is_null = flen == 0 && (!f->quoted || x->columns[i].type != STORE_TYPE_STRING);
+			bool is_null = store_csv_null(f, x->columns[i].type == STORE_TYPE_STRING);
 			bool out_null;
 			const char *val = data + f->off;
 

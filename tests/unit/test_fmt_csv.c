@@ -224,6 +224,29 @@ static void test_field_writer_round_trip(void **state)
 	textbuf_free(&b);
 }
 
+/* NULL is an empty unquoted field; "" is the empty string in a string
+ * column and NULL in any other. */
+static void test_null_rule(void **state)
+{
+	const char *d = ",\"\",x,\"\"\"\"\n";
+	store_csv_field fields[4];
+	store_csv c;
+	uint32_t nf;
+	uint64_t line;
+
+	(void)state;
+	store_csv_init(&c, d, strlen(d), fields, 4);
+	assert_int_equal(store_csv_next(&c, &nf, &line), 0);
+	assert_int_equal(nf, 4);
+	assert_true(store_csv_null(&fields[0], true));
+	assert_true(store_csv_null(&fields[0], false));
+	assert_false(store_csv_null(&fields[1], true));
+	assert_true(store_csv_null(&fields[1], false));
+	assert_false(store_csv_null(&fields[2], false));
+	assert_false(store_csv_null(&fields[3], true));
+	assert_false(store_csv_null(&fields[3], false));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_unquote_runs),
 		cmocka_unit_test(test_scan_counts_records),
 		cmocka_unit_test(test_field_writer),
+		cmocka_unit_test(test_null_rule),
 		cmocka_unit_test(test_field_writer_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
