@@ -7,7 +7,10 @@
 
 #include <string.h>
 
-void store_csv_unquote(const char *text, size_t len, textbuf *out)
+/* TEXT (LEN bytes) to OUT in runs that end at a quote; after each quote,
+ * its twin is skipped (UNDOUBLE: reading a quoted field) or added (writing
+ * one). */
+static void quote_runs(const char *text, size_t len, textbuf *out, bool undouble)
 {
 	size_t i = 0;
 
@@ -15,12 +18,20 @@ void store_csv_unquote(const char *text, size_t len, textbuf *out)
 		const char *q = memchr(text + i, '"', len - i);
 		size_t run = q ? (size_t)(q - text) + 1 - i : len - i;
 
-		/* The run up to and including a quote; its twin is skipped. */
 		textbuf_append(out, text + i, run);
 		i += run;
-		if (q && i < len && text[i] == '"')
+		if (!q)
+			break;
+		if (!undouble)
+			textbuf_append(out, "\"", 1);
+		else if (i < len && text[i] == '"')
 			i++;
 	}
+}
+
+void store_csv_unquote(const char *text, size_t len, textbuf *out)
+{
+	quote_runs(text, len, out, true);
 }
 
 void fmt_csv_field(textbuf *out, const char *s, size_t len)
@@ -35,17 +46,7 @@ void fmt_csv_field(textbuf *out, const char *s, size_t len)
 		return;
 	}
 	textbuf_append(out, "\"", 1);
-	size_t i = 0;
-	while (i < len) {
-		const char *q = memchr(s + i, '"', len - i);
-		size_t run = q ? (size_t)(q - s) + 1 - i : len - i;
-
-		/* The run up to and including a quote, then its twin. */
-		textbuf_append(out, s + i, run);
-		i += run;
-		if (q)
-			textbuf_append(out, "\"", 1);
-	}
+	quote_runs(s, len, out, false);
 	textbuf_append(out, "\"", 1);
 }
 

@@ -371,23 +371,30 @@ static void test_csv_quoted_fields_with_commas_quotes_and_newlines(void **state)
 	pl_table_info_free(&info);
 }
 
-static void test_csv_unclosed_quote_is_an_error_naming_the_file(void **state)
+/* Load CSV (a file dt=1/f.csv of the calls table without header) into a
+ * dataset of calls_def; its return code, ERR filled on failure. */
+static int load_calls_csv(const char *csv)
 {
-	const char *csv = "a,eu,1,2,3,1\n\"b,eu,1,2,3,1\n";
 	pl_dataset ds;
+	int rc;
 
-	(void)state;
 	setup_def(calls_def);
 	setup_table("csv", "false",
 		    "column id string\ncolumn region string\ncolumn loss double\ncolumn jitter double\n"
 		    "column video double\ncolumn dropped bigint\n");
 	pl_dataset_init(&ds, def.nfeatures);
-	assert_int_equal(pl_dataset_add_text(&ds, &def, &info, "dt=1/f.csv", csv, strlen(csv), NULL, 0,
-					     true, err, sizeof err),
-			 -EINVAL);
-	assert_non_null(strstr(err, "dt=1/f.csv: record 2"));
+	rc = pl_dataset_add_text(&ds, &def, &info, "dt=1/f.csv", csv, strlen(csv), NULL, 0, true, err,
+				 sizeof err);
 	pl_dataset_free(&ds);
 	pl_table_info_free(&info);
+	return rc;
+}
+
+static void test_csv_unclosed_quote_is_an_error_naming_the_file(void **state)
+{
+	(void)state;
+	assert_int_equal(load_calls_csv("a,eu,1,2,3,1\n\"b,eu,1,2,3,1\n"), -EINVAL);
+	assert_non_null(strstr(err, "dt=1/f.csv: record 2"));
 }
 
 /* A quoted empty field is text of length 0, not NULL, even when no earlier field
@@ -437,20 +444,10 @@ static void test_csv_records_are_the_splitters(void **state)
 	const char *blank_first = "\r\n\nregion,id\neu,\"a\"\"b\"\n";
 	pl_wanted wanted[] = {{.name = "id", .key = -1}, {.name = "region", .key = -1}};
 	char *texts[4] = {0};
-	pl_dataset ds;
 
 	(void)state;
-	setup_def(calls_def);
-	setup_table("csv", "false",
-		    "column id string\ncolumn region string\ncolumn loss double\ncolumn jitter double\n"
-		    "column video double\ncolumn dropped bigint\n");
-	pl_dataset_init(&ds, def.nfeatures);
-	assert_int_equal(pl_dataset_add_text(&ds, &def, &info, "dt=1/f.csv", bad, strlen(bad), NULL, 0,
-					     true, err, sizeof err),
-			 -EINVAL);
+	assert_int_equal(load_calls_csv(bad), -EINVAL);
 	assert_string_equal(err, "dt=1/f.csv: record 2: unexpected text after a closing quote");
-	pl_dataset_free(&ds);
-	pl_table_info_free(&info);
 
 	setup_table("csv", "true", "column id string\ncolumn region string\n");
 	assert_int_equal(pl_read_rows(&info, "f.csv", blank_first, strlen(blank_first), wanted, 2,
