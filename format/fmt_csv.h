@@ -1,8 +1,11 @@
 /*
- * fmt_csv.h - the CSV record splitter: the one definition of what a CSV
+ * fmt_csv.h - CSV: the record splitter, the one definition of what a CSV
  * record and its fields are, for every layer that reads CSV data files
  * (fmt_file_scan counts records, the SQL engine's reader converts fields,
- * the exchange transform masks them).
+ * the exchange transform masks them, metafs-pipeline reads them); and the
+ * field writer, the one definition of how a value is written as a CSV field
+ * (the engine's output, job results, the exchange transform, the
+ * pipeline's scores).
  *
  * Rules (RFC 4180, as metafs(5) describes the csv format):
  *   - fields are separated by ',', records by LF or CRLF;
@@ -175,8 +178,24 @@ static inline int store_csv_next(store_csv *c, uint32_t *nfields, uint64_t *star
 	return 0;
 }
 
+/* Whether field F is NULL: empty and unquoted, or empty and quoted in a
+ * column that is not a string column (a quoted empty field of a string
+ * column is the empty string).  A reader that does not know the column's
+ * type takes it as a string column. */
+static inline bool store_csv_null(const store_csv_field *f, bool string_column)
+{
+	return f->len == 0 && (!f->quoted || !string_column);
+}
+
 /* Append to OUT the text of a quoted field whose bytes between the quotes
  * are TEXT (LEN bytes): each "" becomes one quote. */
 void store_csv_unquote(const char *text, size_t len, textbuf *out);
+
+/* Append to OUT the LEN bytes at S as one CSV field: quoted when they hold
+ * ',', '"', CR or LF, or are empty, each '"' doubled.  S NULL is SQL's NULL,
+ * written as an empty field: an empty string is written "" so that the two
+ * read back apart (as Spark's CSV writer does, and as the splitter's
+ * readers take them). */
+void fmt_csv_field(textbuf *out, const char *s, size_t len);
 
 #endif

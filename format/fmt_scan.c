@@ -1,11 +1,11 @@
 /*
- * fmt_scan.c - what a data file holds, per format (fmt_scan.h): rows,
- * bytes, checksum, the check against the table's format, and a Parquet
- * file's column statistics from its footer.
+ * fmt_scan.c - what a data file holds (fmt_scan.h): rows, bytes, checksum
+ * and the check against the table's format, by the scan of the format's
+ * entry in fmt.c's table; Parquet's scan (the footer's column statistics)
+ * is here, CSV's and JSONL's are in their own files.
  */
 #include "fmt_scan.h"
 #include "fmt.h"
-#include "fmt_csv.h"
 #include "fmt_parquet_int.h"
 
 #include <errno.h>
@@ -20,8 +20,7 @@
 
 static const char parquet_magic[4] = {'P', 'A', 'R', '1'};
 
-__attribute__((format(printf, 3, 4))) static int refuse(fmt_error *err, const char *name,
-							const char *fmt, ...)
+int fmt_refuse(fmt_error *err, const char *name, const char *fmt, ...)
 {
 	if (err) {
 		int n = snprintf(err->msg, sizeof err->msg, "%s: ", name ? name : "file");
@@ -47,39 +46,6 @@ static bool looks_parquet(const char *d, size_t len)
 		return true;
 	unsigned char c = (unsigned char)d[4];
 	return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
-}
-
-/* csv: the records the splitter splits, a malformed one counting as one. */
-static uint64_t csv_records(const char *d, size_t n)
-{
-	uint64_t records = 0;
-	store_csv c;
-	uint32_t nf;
-	uint64_t line;
-
-	store_csv_init(&c, d, n, NULL, 0);
-	while (store_csv_next(&c, &nf, &line) != 1)
-		records++;
-	return records;
-}
-
-/* jsonl: the non-blank lines. */
-static uint64_t jsonl_records(const char *d, size_t n)
-{
-	uint64_t records = 0;
-	bool line_has_data = false;
-
-	for (size_t i = 0; i < n; i++) {
-		char ch = d[i];
-		if (ch == '\n') {
-			if (line_has_data)
-				records++;
-			line_has_data = false;
-		} else if (ch != ' ' && ch != '\t' && ch != '\r') {
-			line_has_data = true;
-		}
-	}
-	return records + (line_has_data ? 1 : 0);
 }
 
 /* ---- Parquet statistics ------------------------------------------------------------ */
@@ -217,16 +183,17 @@ static void parquet_column_stats(const fmt_parquet *p, size_t col, store_type t,
 		s->nulls = 0;
 }
 
-static int parquet_scan(const void *data, size_t len, const char *name, const store_table *t,
-			fmt_file_stats *out, fmt_error *err)
+int fmt_parquet_scan(const char *data, size_t len, const char *name, const store_table *t,
+		     fmt_file_stats *out, fmt_error *err)
 {
 	fmt_parquet *p = NULL;
 	fmt_error perr = {{0}};
 	int rc;
 
 	if (len < 4 || memcmp(data, parquet_magic, 4) != 0)
-		return refuse(err, name, "not a Parquet file (no PAR1 at its start), in %s table %s.%s",
-			      fmt_name(t->format), t->db, t->name);
+		return fmt_refuse(err, name,
+				  "not a Parquet file (no PAR1 at its start), in %s table %s.%s",
+				  fmt_name(t->format), t->db, t->name);
 	rc = fmt_parquet_open_mem(data, len, name ? name : "file", &p, &perr);
 	if (rc == 0 && t->ncolumns > 0 && t->columns)
 		rc = fmt_parquet_check_schema(p, t->columns, t->ncolumns, &perr);
@@ -245,8 +212,8 @@ static int parquet_scan(const void *data, size_t len, const char *name, const st
 			if (k == FMT_PQ_UNCOMPRESSED || k == FMT_PQ_SNAPPY || k == FMT_PQ_GZIP ||
 			    k == FMT_PQ_ZSTD)
 				continue;
-			rc = refuse(err, name, "column '%s': %s compression, which metafs does not "
-					       "read", rg->chunks[c].path, pq_codec_name(k));
+			rc = fmt_refuse(err, name, "column '%s': %s compression, which metafs does not "
+						   "read", rg->chunks[c].path, pq_codec_name(k));
 			fmt_parquet_close(p);
 			return rc;
 		}
@@ -278,37 +245,14 @@ int fmt_file_scan_mem(const void *data, size_t len, const char *name, const stor
 	memset(out, 0, sizeof *out);
 	if (err)
 		err->msg[0] = '\0';
-	bool magic = looks_parquet(d, len);
-	switch (t->format) {
-	case STORE_FORMAT_CSV:
-		if (magic)
-			return refuse(err, name, "a Parquet file (it starts with PAR1), in csv table %s.%s",
-				      t->db, t->name);
-		out->rows = csv_records(d, len);
-		if (t->header && out->rows > 0)
-			out->rows--;
-		break;
-	case STORE_FORMAT_JSONL: {
-		if (magic)
-			return refuse(err, name,
-				      "a Parquet file (it starts with PAR1), in jsonl table %s.%s", t->db,
-				      t->name);
-		size_t i = 0;
-		while (i < len && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n'))
-			i++;
-		if (i < len && d[i] != '{')
-			return refuse(err, name,
-				      "not JSON lines (the first byte that is not blank is not '{'), "
-				      "in jsonl table %s.%s", t->db, t->name);
-		out->rows = jsonl_records(d, len);
-		break;
-	}
-	case STORE_FORMAT_PARQUET:
-		rc = parquet_scan(d, len, name, t, out, err);
-		break;
-	default:
-		return refuse(err, name, "table %s.%s has no known format", t->db, t->name);
-	}
+	const fmt_ops *ops = fmt_ops_of(t->format);
+	if (!ops)
+		return fmt_refuse(err, name, "table %s.%s has no known format", t->db, t->name);
+	if (ops->text && looks_parquet(d, len))
+		return fmt_refuse(err, name,
+				  "a Parquet file (it starts with PAR1), in %s table %s.%s", ops->name,
+				  t->db, t->name);
+	rc = ops->scan(d, len, name, t, out, err);
 	if (rc) {
 		fmt_file_stats_clear(out);
 		return rc;
@@ -346,7 +290,8 @@ int fmt_file_scan(int fd, const char *name, const store_table *t, fmt_file_stats
 					 name ? name : "file", strerror(errno));
 			return rc;
 		}
-		madvise(m, n, t->format == STORE_FORMAT_PARQUET ? MADV_RANDOM : MADV_SEQUENTIAL);
+		const fmt_ops *ops = fmt_ops_of(t->format);
+		madvise(m, n, ops && ops->random_access ? MADV_RANDOM : MADV_SEQUENTIAL);
 	}
 	int rc = fmt_file_scan_mem(m, n, name, t, out, err);
 	if (m)

@@ -5,7 +5,7 @@
  * commit of a data file (the mount's close and rename, a job's output,
  * repair, the resolution of a crash's intents) reads its file through this.
  *
- * Per format:
+ * Per format (the scan of each format's entry in fmt.c's table):
  *   csv      rows: the records store_csv_next() splits (fmt_csv.h), a
  *            malformed one counting as one, the first one not counted when
  *            the table has a header.  Checked: the file is not a Parquet
@@ -13,7 +13,7 @@
  *            either end with "PAR1" or go on with a control character (a
  *            page header's first byte).  The records themselves are not
  *            parsed here (a malformed row is the engine's to report).
- *   jsonl    rows: the non-blank lines.  Checked: not Parquet, and the first
+ *   jsonl    rows: the records fmt_jsonl_next() finds (fmt_jsonl.h).  Checked: not Parquet, and the first
  *            byte that is not blank (space, tab, CR, LF) is '{' (an empty
  *            or blank file is fine: no rows).
  *   parquet  rows: the footer's num_rows, without reading a data page.
@@ -63,6 +63,18 @@ void fmt_file_stats_clear(fmt_file_stats *s);
 
 /* The size and XXH3-128 checksum of the file FD, whatever its bytes are. */
 int fmt_file_checksum(int fd, uint64_t *bytes, uint8_t checksum[16]);
+
+/* ---- the scans of fmt.c's table (fmt_ops.scan), one per format's file ---- */
+
+int fmt_csv_scan(const char *data, size_t len, const char *name, const store_table *t,
+		 fmt_file_stats *out, fmt_error *err);      /* fmt_csv.c */
+int fmt_jsonl_scan(const char *data, size_t len, const char *name, const store_table *t,
+		   fmt_file_stats *out, fmt_error *err);    /* fmt_jsonl.c */
+int fmt_parquet_scan(const char *data, size_t len, const char *name, const store_table *t,
+		     fmt_file_stats *out, fmt_error *err);  /* fmt_scan.c */
+/* -EINVAL, with ERR (may be NULL) "NAME: " and the message. */
+__attribute__((format(printf, 3, 4))) int fmt_refuse(fmt_error *err, const char *name,
+						     const char *fmt, ...);
 
 /* The file record's fields from S: rows, bytes, checksum, and the
  * statistics (borrowed from S: keep S until the record is put). */

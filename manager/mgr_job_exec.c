@@ -50,6 +50,7 @@
  * through the exchange (mgr_exchange_catalog).
  */
 #include "fmt.h"
+#include "fmt_csv.h"
 #include "mgr_access.h"
 #include "mgr_job_int.h"
 #include "sync.h"
@@ -198,8 +199,6 @@ static int fail_errno(struct run_ctx *rc, const sql_stmt *s, int err, const char
  * CSV, header line first, collects in rc->result from result_begin() and
  * becomes results/N.csv and `result` at result_end(), once the statement
  * has produced all of it. */
-static void csv_field(textbuf *out, const char *s, size_t n);
-
 static void result_begin(struct run_ctx *rc)
 {
 	textbuf_reset(&rc->result);
@@ -211,7 +210,7 @@ static void result_line(struct run_ctx *rc, const char *const *fields, uint32_t 
 	for (uint32_t i = 0; i < n; i++) {
 		if (i)
 			textbuf_append(&rc->result, ",", 1);
-		csv_field(&rc->result, fields[i], strlen(fields[i]));
+		fmt_csv_field(&rc->result, fields[i], strlen(fields[i]));
 	}
 	textbuf_append(&rc->result, "\n", 1);
 }
@@ -1453,25 +1452,6 @@ static int run_access(struct run_ctx *rc, const sql_stmt *s)
 
 /* ---- queries ------------------------------------------------------------------------- */
 
-/* One CSV field, RFC 4180.  An empty string is written "" so that it
- * differs from NULL, which is an empty field (as Spark's CSV writer does). */
-static void csv_field(textbuf *out, const char *s, size_t n)
-{
-	bool quote = n == 0 || memchr(s, ',', n) || memchr(s, '"', n) || memchr(s, '\n', n) ||
-		     memchr(s, '\r', n);
-	if (!quote) {
-		textbuf_append(out, s, n);
-		return;
-	}
-	textbuf_append(out, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '"')
-			textbuf_append(out, "\"", 1);
-		textbuf_append(out, &s[i], 1);
-	}
-	textbuf_append(out, "\"", 1);
-}
-
 static void tsv_to_csv(textbuf *out, const char *text, size_t len)
 {
 	size_t i = 0;
@@ -1483,7 +1463,7 @@ static void tsv_to_csv(textbuf *out, const char *text, size_t len)
 			size_t fe = tab ? (size_t)(tab - text) : end;
 			if (f > i)
 				textbuf_append(out, ",", 1);
-			csv_field(out, text + f, fe - f);
+			fmt_csv_field(out, text + f, fe - f);
 			f = fe + 1;
 		}
 		textbuf_append(out, "\n", 1);
@@ -1502,7 +1482,7 @@ static int result_row(void *ctx, const sql_value *values, uint32_t n)
 			continue;
 		textbuf_reset(&cell);
 		sql_value_print(&values[i], &cell);
-		csv_field(&rc->result, cell.data ? cell.data : "", cell.len);
+		fmt_csv_field(&rc->result, cell.data ? cell.data : "", cell.len);
 	}
 	textbuf_free(&cell);
 	textbuf_append(&rc->result, "\n", 1);
@@ -1706,7 +1686,7 @@ static int run_statement(struct run_ctx *rc, sql_arena *a, sql_stmt *s)
 		for (uint32_t i = 0; i < q->query->noutput; i++) {
 			if (i)
 				textbuf_puts(&rc->result, ",");
-			csv_field(&rc->result, q->query->output[i].name, strlen(q->query->output[i].name));
+			fmt_csv_field(&rc->result, q->query->output[i].name, strlen(q->query->output[i].name));
 		}
 		textbuf_puts(&rc->result, "\n");
 		sql_sink sink = {rc, result_row};

@@ -188,8 +188,9 @@ typedef struct pl_wanted {
 /* Called once a row with VALS[i] for WANTED[i]; return non-zero to stop. */
 typedef int (*pl_row_fn)(void *ctx, const pl_value *vals, unsigned n);
 
-/* Read one data file (its LEN bytes at TEXT: CSV per RFC 4180, JSONL, or a
- * Parquet file, read with format/'s reader, its columns selected by name,
+/* Read one data file (its LEN bytes at TEXT: CSV per RFC 4180 split by
+ * format/'s splitter, JSONL read with fmt_jsonl.h, or a Parquet file, read
+ * with format/'s reader, its columns selected by name,
  * exactly or else ignoring ASCII case) and call FN per row.  KEYVALS[k] is
  * the (unescaped) value of partition key k for every row.  FILE names the
  * data in errors.  -EINVAL on malformed data. */

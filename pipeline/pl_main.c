@@ -27,6 +27,8 @@
 
 #include "base_fs.h"
 #include "base_path.h"
+#include "fmt_csv.h"
+#include "textbuf.h"
 #include "pipeline.h"
 
 #define PROG "metafs-pipeline"
@@ -486,21 +488,10 @@ static void summarise(struct run *r, const float *scores)
 	free(idx);
 }
 
-static void csv_field(FILE *f, const char *s)
+/* S as a CSV field at the end of B (fmt_csv_field; NULL is an empty field). */
+static void csv_field(textbuf *b, const char *s)
 {
-	if (s == NULL)
-		return;   /* NULL: an empty field */
-	if (s[0] == '\0' || strpbrk(s, ",\"\r\n")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
+	fmt_csv_field(b, s, s ? strlen(s) : 0);
 }
 
 /* The output table: created (mkdir + .schema) when missing, with the
@@ -601,21 +592,27 @@ static int write_output_table(struct run *r, const float *scores)
 				strerror(-rc));
 			return rc;
 		}
+		textbuf line = TEXTBUF_INIT;
 		fputs("id,grp,score,source_partition\n", f);
 		for (size_t i = 0; i < r->ds.nrows; i++) {
 			if (r->ds.part[i] != p)
 				continue;
-			csv_field(f, r->ds.ids[i]);
-			fputc(',', f);
-			csv_field(f, r->ds.groups[i]);
+			textbuf_reset(&line);
+			csv_field(&line, r->ds.ids[i]);
+			textbuf_append(&line, ",", 1);
+			csv_field(&line, r->ds.groups[i]);
 			snprintf(buf, sizeof buf, "%.6g", (double)scores[i]);
-			fprintf(f, ",%s,", buf);
-			csv_field(f, part->spec);
-			fputc('\n', f);
+			textbuf_printf(&line, ",%s,", buf);
+			csv_field(&line, part->spec);
+			textbuf_append(&line, "\n", 1);
+			if (textbuf_error(&line) || fwrite(line.data, 1, line.len, f) != line.len)
+				break;
 		}
+		bool oom = textbuf_error(&line) != 0;
+		textbuf_free(&line);
 		/* The daemon commits the file when it is closed: close reports it. */
-		if (ferror(f) | (fclose(f) != 0)) {
-			rc = errno ? -errno : -EIO;
+		if (oom | ferror(f) | (fclose(f) != 0)) {
+			rc = oom ? -ENOMEM : errno ? -errno : -EIO;
 			fprintf(stderr, PROG ": cannot write %s%s/%s: %s\n", r->def.table, rel, name,
 				strerror(-rc));
 			return rc;

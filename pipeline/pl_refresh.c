@@ -7,10 +7,12 @@
  * line is split from the right: the three statistics, then PATH, which is
  * always SOURCE/SPEC; SPEC is what comes before " SOURCE/SPEC".
  *
- * The readers hand each row's wanted values to a callback without copying:
- * CSV per RFC 4180 (quoted fields with "" and newlines; an unquoted empty
- * field is NULL, a quoted empty field the empty string), JSONL one object a
- * line (null or a missing key is NULL).  Parquet files are decoded with
+ * The readers hand each row's wanted values to a callback, read with
+ * format/'s definitions: CSV records from its splitter (fmt_csv.h: RFC 4180,
+ * quoted fields with "" and newlines; an unquoted empty field is NULL, a
+ * quoted empty field the empty string; a malformed record is an error),
+ * JSONL records and fields from fmt_jsonl.h (one object a line; null or a
+ * missing key is NULL).  Parquet files are decoded with
  * format/'s reader (fmt_parquet.h) one row group at a time, only the wanted
  * columns; a wanted column the file lacks is NULL, as a missing CSV column
  * or JSON key is.  Numbers are handed over as numbers with their CSV text,
@@ -24,10 +26,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
-
 #include "base_array.h"
 #include "fmt.h"
+#include "fmt_csv.h"
+#include "fmt_jsonl.h"
 #include "fmt_parquet.h"
 #include "fmt_text.h"
 #include "pipeline.h"
@@ -317,262 +319,203 @@ void pl_table_info_free(pl_table_info *info)
 
 /* ---- CSV ------------------------------------------------------------------------------------ */
 
-struct field {
-	size_t off, len;   /* into the record buffer */
-	bool quoted;
-};
-
-struct record {
-	char *buf;
-	size_t len, cap;
-	struct field *fields;
-	unsigned n, fcap;
-};
-
-static int rec_putc(struct record *r, char c)
+/* The partition key's value for WANTED, or NULL into V. */
+static void key_value(const pl_wanted *wanted, char *const *keyvals, pl_value *v)
 {
-	int rc = BASE_ARRAY_RESERVE(r->buf, r->cap, r->len + 1);
+	const char *kv = keyvals ? keyvals[wanted->key] : NULL;
 
-	if (rc)
-		return rc;
-	r->buf[r->len++] = c;
-	return 0;
-}
-
-static int rec_field(struct record *r, size_t off, bool quoted)
-{
-	int rc = BASE_ARRAY_RESERVE(r->fields, r->fcap, (size_t)r->n + 1);
-
-	if (rc)
-		return rc;
-	r->fields[r->n].off = off;
-	r->fields[r->n].len = r->len - off;
-	r->fields[r->n].quoted = quoted;
-	r->n++;
-	return 0;
-}
-
-/* Read one record from *P; 1 when one was read, 0 at the end, -EINVAL for an
- * unclosed quote.  A record that is an empty line is returned with n = 0. */
-static int csv_next(const char **pp, const char *end, struct record *r)
-{
-	const char *p = *pp;
-	size_t off;
-	bool quoted;
-	int rc;
-
-	r->len = 0;
-	r->n = 0;
-	if (p >= end)
-		return 0;
-	if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n')) {
-		*pp = p + (*p == '\r' ? 2 : 1);
-		return 1;
+	memset(v, 0, sizeof *v);
+	if (kv) {
+		v->kind = PL_V_TEXT;
+		v->text = kv;
+		v->len = strlen(kv);
 	}
-	for (;;) {
-		off = r->len;
-		quoted = false;
-		if (p < end && *p == '"') {
-			quoted = true;
-			p++;
-			for (;;) {
-				if (p >= end)
-					return -EINVAL;
-				if (*p == '"') {
-					if (p + 1 < end && p[1] == '"') {
-						if ((rc = rec_putc(r, '"')) != 0)
-							return rc;
-						p += 2;
-						continue;
-					}
-					p++;
-					break;
-				}
-				if ((rc = rec_putc(r, *p++)) != 0)
-					return rc;
-			}
-		}
-		/* unquoted text, or (leniently) text after a closing quote */
-		while (p < end && *p != ',' && *p != '\n') {
-			if (*p == '\r' && (p + 1 == end || p[1] == '\n')) {
-				p++;
-				continue;
-			}
-			if ((rc = rec_putc(r, *p++)) != 0)
-				return rc;
-		}
-		if ((rc = rec_field(r, off, quoted)) != 0)
-			return rc;
-		if (p < end && *p == ',') {
-			p++;
-			continue;
-		}
-		if (p < end)
-			p++;   /* the newline */
-		break;
-	}
-	*pp = p;
-	return 1;
 }
 
+/* Records as format/'s splitter splits them (fmt_csv.h); the fields of a
+ * record are all kept (the array grows to the widest record). */
 static int read_csv(const pl_table_info *info, const char *file, const char *text, size_t len,
 		    pl_wanted *wanted, unsigned nwanted, char *const *keyvals, pl_row_fn fn,
 		    void *ctx, char *err, size_t errlen)
 {
-	const char *p = text, *end = text + len;
-	struct record rec = {0};
+	store_csv c;
+	store_csv_field *fields = NULL;
+	uint32_t cap = info->ncolumns ? info->ncolumns : 1;
+	size_t *unq = NULL;     /* nwanted: where an escaped field's text is in SCRATCH */
+	textbuf scratch = TEXTBUF_INIT;
 	pl_value *vals;
 	size_t recno = 0;
 	int rc = 0;
 
 	vals = calloc(nwanted ? nwanted : 1, sizeof *vals);
-	if (vals == NULL)
-		return -ENOMEM;
+	unq = calloc(nwanted ? nwanted : 1, sizeof *unq);
+	fields = calloc(cap, sizeof *fields);
+	if (vals == NULL || unq == NULL || fields == NULL) {
+		rc = -ENOMEM;
+		goto done;
+	}
 	for (unsigned i = 0; i < nwanted; i++) {
 		wanted[i].pos = -1;
 		if (wanted[i].key >= 0 || info->header)
 			continue;
-		for (unsigned c = 0; c < info->ncolumns; c++)
-			if (strcmp(info->columns[c].name, wanted[i].name) == 0)
-				wanted[i].pos = (int)c;
+		for (unsigned col = 0; col < info->ncolumns; col++)
+			if (strcmp(info->columns[col].name, wanted[i].name) == 0)
+				wanted[i].pos = (int)col;
 	}
+	store_csv_init(&c, text, len, fields, cap);
 	for (;;) {
-		rc = csv_next(&p, end, &rec);
-		if (rc <= 0)
+		size_t pos = c.pos;
+		uint64_t line = c.line, start;
+		uint32_t nf = 0;
+
+		rc = store_csv_next(&c, &nf, &start);
+		if (rc == 0 && nf > cap) {
+			/* A wider record than any so far: split it again. */
+			store_csv_field *more = realloc(fields, nf * sizeof *fields);
+			if (more == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			fields = more;
+			cap = nf;
+			c.pos = pos;
+			c.line = line;
+			c.fields = fields;
+			c.cap = cap;
+			rc = store_csv_next(&c, &nf, &start);
+		}
+		if (rc == 1) {
+			rc = 0;
 			break;
+		}
 		recno++;
-		if (rec.n == 0)
-			continue;   /* an empty line */
+		if (rc != 0)
+			break;
 		if (recno == 1 && info->header) {
 			for (unsigned i = 0; i < nwanted; i++)
-				for (unsigned f = 0; f < rec.n && wanted[i].key < 0; f++)
-					if (rec.fields[f].len == strlen(wanted[i].name) &&
-					    memcmp(rec.buf + rec.fields[f].off, wanted[i].name,
-						   rec.fields[f].len) == 0) {
+				for (unsigned f = 0; f < nf && wanted[i].key < 0; f++)
+					if (fields[f].len == strlen(wanted[i].name) && !fields[f].escaped &&
+					    memcmp(text + fields[f].off, wanted[i].name, fields[f].len) == 0) {
 						wanted[i].pos = (int)f;
 						break;
 					}
 			continue;
 		}
+		textbuf_reset(&scratch);
 		for (unsigned i = 0; i < nwanted; i++) {
 			pl_value *v = &vals[i];
 
-			memset(v, 0, sizeof *v);
 			if (wanted[i].key >= 0) {
-				const char *kv = keyvals ? keyvals[wanted[i].key] : NULL;
-
-				if (kv) {
-					v->kind = PL_V_TEXT;
-					v->text = kv;
-					v->len = strlen(kv);
-				}
+				key_value(&wanted[i], keyvals, v);
 				continue;
 			}
-			if (wanted[i].pos < 0 || (unsigned)wanted[i].pos >= rec.n)
+			memset(v, 0, sizeof *v);
+			if (wanted[i].pos < 0 || (unsigned)wanted[i].pos >= nf)
 				continue;
-			const struct field *f = &rec.fields[wanted[i].pos];
+			const store_csv_field *f = &fields[wanted[i].pos];
 
-			if (f->len == 0 && !f->quoted)
+			if (store_csv_null(f, true))
 				continue;   /* NULL */
-			/* The record buffer is still NULL when no field so far had a byte
-			 * (",\n\"\""), and NULL + 0 is undefined: an empty text points at "". */
 			v->kind = PL_V_TEXT;
-			v->text = f->len ? rec.buf + f->off : "";
+			v->text = f->len ? text + f->off : "";
 			v->len = f->len;
+			if (f->escaped) {
+				unq[i] = scratch.len;
+				store_csv_unquote(text + f->off, f->len, &scratch);
+				v->len = scratch.len - unq[i];
+			}
 		}
+		if (textbuf_error(&scratch)) {
+			rc = -ENOMEM;
+			break;
+		}
+		/* The unescaped texts, now that SCRATCH no longer moves. */
+		for (unsigned i = 0; i < nwanted; i++)
+			if (wanted[i].key < 0 && wanted[i].pos >= 0 && (unsigned)wanted[i].pos < nf &&
+			    fields[wanted[i].pos].escaped)
+				vals[i].text = scratch.data + unq[i];
 		if (fn(ctx, vals, nwanted) != 0) {
 			rc = -ECANCELED;
 			break;
 		}
 	}
 	if (rc == -EINVAL)
-		snprintf(err, errlen, "%s: record %zu: a quoted field is not closed", file, recno + 1);
-	else if (rc == -ENOMEM)
+		snprintf(err, errlen, "%s: record %zu: %s", file, recno,
+			 strcmp(c.why, "unterminated quoted field") == 0 ? "a quoted field is not closed"
+									  : c.why);
+done:
+	if (rc == -ENOMEM)
 		snprintf(err, errlen, "%s: out of memory", file);
-	free(rec.buf);
-	free(rec.fields);
+	textbuf_free(&scratch);
+	free(fields);
+	free(unq);
 	free(vals);
 	return rc < 0 ? rc : 0;
 }
 
 /* ---- JSONL ------------------------------------------------------------------------------ */
 
-static void json_to_value(json_t *j, pl_value *v)
-{
-	memset(v, 0, sizeof *v);
-	switch (j ? json_typeof(j) : JSON_NULL) {
-	case JSON_STRING:
-		v->kind = PL_V_TEXT;
-		v->text = json_string_value(j);
-		v->len = json_string_length(j);
-		break;
-	case JSON_INTEGER:
-	case JSON_REAL:
-		v->kind = PL_V_NUMBER;
-		v->number = json_number_value(j);
-		break;
-	case JSON_TRUE:
-	case JSON_FALSE:
-		v->kind = PL_V_BOOL;
-		v->boolean = json_is_true(j);
-		break;
-	default:
-		v->kind = PL_V_NULL;   /* null, objects and arrays */
-		break;
-	}
-}
-
+/* Records and fields as format/ reads them (fmt_jsonl.h): a string is text,
+ * a number a number (without text), a boolean a boolean; null, a missing
+ * key, an object or an array are NULL. */
 static int read_jsonl(const char *file, const char *text, size_t len, pl_wanted *wanted,
 		      unsigned nwanted, char *const *keyvals, pl_row_fn fn, void *ctx, char *err,
 		      size_t errlen)
 {
-	const char *p = text, *end = text + len;
+	fmt_jsonl j;
+	const char *rtext;
+	size_t rlen;
+	uint64_t line;
 	pl_value *vals;
-	size_t lineno = 0;
 	int rc = 0;
 
 	vals = calloc(nwanted ? nwanted : 1, sizeof *vals);
 	if (vals == NULL)
 		return -ENOMEM;
-	while (p < end && rc == 0) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		const char *line = p;
-		json_error_t jerr;
-		json_t *obj;
-		bool blank = true;
+	fmt_jsonl_init(&j, text, len);
+	while (rc == 0 && fmt_jsonl_next(&j, &rtext, &rlen, &line) == 0) {
+		fmt_jsonl_record rec;
+		char why[FMT_JSONL_WHY_MAX];
+		bool syntax = false;
 
-		p = nl ? nl + 1 : end;
-		lineno++;
-		for (size_t i = 0; i < n && blank; i++)
-			blank = line[i] == ' ' || line[i] == '\t' || line[i] == '\r';
-		if (blank)
-			continue;
-		obj = json_loadb(line, n, 0, &jerr);
-		if (obj == NULL || !json_is_object(obj)) {
-			snprintf(err, errlen, "%s: line %zu: not a JSON object%s%s", file, lineno,
-				 obj ? "" : ": ", obj ? "" : jerr.text);
-			json_decref(obj);
+		if (fmt_jsonl_parse(rtext, rlen, false, &rec, why, &syntax)) {
+			snprintf(err, errlen, "%s: line %llu: not a JSON object%s%s", file,
+				 (unsigned long long)line, syntax ? ": " : "", syntax ? why : "");
 			rc = -EINVAL;
 			break;
 		}
 		for (unsigned i = 0; i < nwanted; i++) {
-			if (wanted[i].key >= 0) {
-				const char *kv = keyvals ? keyvals[wanted[i].key] : NULL;
+			pl_value *v = &vals[i];
+			fmt_json_value jv;
 
-				memset(&vals[i], 0, sizeof vals[i]);
-				if (kv) {
-					vals[i].kind = PL_V_TEXT;
-					vals[i].text = kv;
-					vals[i].len = strlen(kv);
-				}
+			if (wanted[i].key >= 0) {
+				key_value(&wanted[i], keyvals, v);
 				continue;
 			}
-			json_to_value(json_object_get(obj, wanted[i].name), &vals[i]);
+			memset(v, 0, sizeof *v);
+			fmt_jsonl_get(&rec, wanted[i].name, &jv);
+			switch (jv.kind) {
+			case FMT_JSON_STRING:
+				v->kind = PL_V_TEXT;
+				v->text = jv.str;
+				v->len = jv.len;
+				break;
+			case FMT_JSON_INTEGER:
+			case FMT_JSON_REAL:
+				v->kind = PL_V_NUMBER;
+				v->number = jv.d;
+				break;
+			case FMT_JSON_BOOLEAN:
+				v->kind = PL_V_BOOL;
+				v->boolean = jv.b;
+				break;
+			default:
+				break;   /* NULL */
+			}
 		}
 		if (fn(ctx, vals, nwanted) != 0)
 			rc = -ECANCELED;
-		json_decref(obj);
+		fmt_jsonl_record_free(&rec);
 	}
 	free(vals);
 	return rc;
@@ -675,14 +618,7 @@ static int read_parquet(const char *file, const char *data, size_t len, pl_wante
 		for (size_t r = 0; r < rows && rc == 0; r++) {
 			for (unsigned i = 0; i < nwanted; i++) {
 				if (wanted[i].key >= 0) {
-					const char *kv = keyvals ? keyvals[wanted[i].key] : NULL;
-
-					memset(&vals[i], 0, sizeof vals[i]);
-					if (kv) {
-						vals[i].kind = PL_V_TEXT;
-						vals[i].text = kv;
-						vals[i].len = strlen(kv);
-					}
+					key_value(&wanted[i], keyvals, &vals[i]);
 				} else if (wanted[i].pos < 0) {
 					memset(&vals[i], 0, sizeof vals[i]);
 				} else {

@@ -53,6 +53,8 @@
 #include "fmt.h"
 #include "fmt_parquet.h"
 #include "fmt_scan.h"
+#include "fmt_csv.h"
+#include "fmt_jsonl.h"
 #include "sql_int.h"
 
 #include "base_array.h"
@@ -60,7 +62,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,9 +170,8 @@ static void out_free(sql_output *o)
 	free(o);
 }
 
-/* Append V to B as a CSV field: NULL is an empty field; strings are quoted
- * when they hold a separator, a quote or a line break, or are empty (so the
- * empty string reads back as itself, not as NULL). */
+/* Append V to B as a CSV field (fmt_csv_field): NULL is an empty field,
+ * other values their text, strings quoted as needed. */
 static void out_csv_field(textbuf *b, const sql_value *v)
 {
 	if (v->null || v->type == SQL_TYPE_NULL)
@@ -180,22 +180,7 @@ static void out_csv_field(textbuf *b, const sql_value *v)
 		sql_value_print(v, b);
 		return;
 	}
-	const char *s = v->u.s.ptr;
-	uint32_t n = v->u.s.len;
-	bool quote = n == 0;
-	for (uint32_t i = 0; i < n && !quote; i++)
-		quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
-	if (!quote) {
-		textbuf_append(b, s, n);
-		return;
-	}
-	textbuf_append(b, "\"", 1);
-	for (uint32_t i = 0; i < n; i++) {
-		if (s[i] == '"')
-			textbuf_append(b, "\"", 1);
-		textbuf_append(b, s + i, 1);
-	}
-	textbuf_append(b, "\"", 1);
+	fmt_csv_field(b, v->u.s.ptr ? v->u.s.ptr : "", v->u.s.len);
 }
 
 static void out_csv_text(textbuf *b, const char *s)
@@ -203,21 +188,6 @@ static void out_csv_text(textbuf *b, const char *s)
 	sql_value v = {.type = SQL_TYPE_STRING, .u.s = {s, (uint32_t)strlen(s)}};
 
 	out_csv_field(b, &v);
-}
-
-static int out_json_string(textbuf *b, const char *s, size_t n)
-{
-	json_t *j = json_stringn(s, n);
-
-	if (!j)
-		return -EINVAL;   /* not UTF-8: JSON cannot carry it */
-	char *txt = json_dumps(j, JSON_ENCODE_ANY);
-	json_decref(j);
-	if (!txt)
-		return -ENOMEM;
-	textbuf_puts(b, txt);
-	free(txt);
-	return 0;
 }
 
 /* One JSON object: the data columns, NULLs left out (as Spark writes them);
@@ -234,12 +204,12 @@ static int out_json_row(sql_output *o, textbuf *b, const sql_value *v)
 		if (!first)
 			textbuf_append(b, ",", 1);
 		first = false;
-		if ((rc = out_json_string(b, o->t.columns[i].name, strlen(o->t.columns[i].name))))
+		if ((rc = fmt_json_string_write(b, o->t.columns[i].name, strlen(o->t.columns[i].name))))
 			return rc;
 		textbuf_append(b, ":", 1);
 		switch (v[i].type) {
 		case SQL_TYPE_STRING:
-			rc = out_json_string(b, v[i].u.s.ptr, v[i].u.s.len);
+			rc = fmt_json_string_write(b, v[i].u.s.ptr, v[i].u.s.len);
 			break;
 		case SQL_TYPE_DATE:
 		case SQL_TYPE_TIMESTAMP:

@@ -18,7 +18,8 @@
  *     string for a string column and NULL for any other;
  *   - a record with the wrong number of fields, an unterminated quote, or a
  *     value that does not parse as its column's type is malformed.
- * JSON Lines: one object per non-blank line; a missing key or JSON null is
+ * JSON Lines (records and fields as fmt_jsonl.h defines them): one object
+ * per non-blank line; a missing key or JSON null is
  * NULL; a value of the wrong JSON type is malformed (a double column takes
  * integers too, and the strings "NaN", "Infinity", "-Infinity").
  *
@@ -31,11 +32,11 @@
 #include "fmt_parquet.h"
 #include "sql_int.h"
 #include "fmt_csv.h"
+#include "fmt_jsonl.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,10 +65,8 @@ struct sql_reader {
 		size_t off, len;
 	} *unq;
 	textbuf scratch;
-	json_t *json;             /* the current JSONL object, alive until the next row */
-	const char *line_text;    /* the current JSONL line, for the text of decimal numbers */
-	size_t line_len;
-	bool ints_as_real;        /* the line was parsed with JSON_DECODE_INT_AS_REAL */
+	fmt_jsonl jsonl;          /* the JSONL records over the mapping */
+	fmt_jsonl_record json;    /* the current JSONL record, alive until the next row */
 	bool scan_has_decimal;    /* a decimal column is read */
 	/* Parquet: the open file, one vector per data column the scan
 	 * produces (need[c]), the row groups [rg_next, rg_end) still to read,
@@ -281,6 +280,7 @@ int sql_reader_open_fd(const sql_exec_ctx *ctx, const sql_scan *scan, const char
 		r->data = m;
 	}
 	store_csv_init(&r->csv, r->data, r->size, r->fields, scan->ncolumns);
+	fmt_jsonl_init(&r->jsonl, r->data, r->size);
 out:
 	if (rc) {
 		sql_reader_close(r);
@@ -298,8 +298,7 @@ void sql_reader_close(sql_reader *r)
 		munmap((void *)r->data, r->size);
 	if (r->fd >= 0)
 		close(r->fd);
-	if (r->json)
-		json_decref(r->json);
+	fmt_jsonl_record_free(&r->json);
 	for (uint32_t c = 0; r->vec && c < r->scan->ncolumns; c++)
 		fmt_vector_free(&r->vec[c]);
 	free(r->vec);
@@ -494,7 +493,7 @@ static int sql_csv_next(sql_reader *r, const sql_value **row, sql_error *err)
 				s = r->scratch.data + r->unq[c].off;
 				len = (uint32_t)r->unq[c].len;
 			}
-			if (len == 0 && (!f->quoted || t != SQL_TYPE_STRING)) {
+			if (store_csv_null(f, t == SQL_TYPE_STRING)) {
 				r->row[j] = (sql_value){.type = t, .null = true};
 				continue;
 			}
@@ -516,153 +515,78 @@ static int sql_csv_next(sql_reader *r, const sql_value **row, sql_error *err)
 
 /* ---- JSON Lines ---------------------------------------------------------------------- */
 
-/* The text of the number that is the value of top-level key KEY in the JSON
- * object LINE (the last one, as the parser keeps the last of duplicate
- * keys), for decimals, which must not go through a double.  False when
- * there is none, or the key is written with escapes. */
-static bool sql_jsonl_number_text(const char *line, size_t n, const char *key, const char **txt,
-				  size_t *tlen)
+/* Field V (of the record R) as a value of type T: 0, or -EINVAL when it is
+ * not one (nested values never are).  Numbers keep their text where a
+ * double would change them: decimals, and integers of a record parsed with
+ * integers as reals (fmt_jsonl_parse). */
+static int sql_jsonl_value(const fmt_jsonl_record *rec, const fmt_json_value *j, sql_type t,
+			   const char *name, sql_value *v)
 {
-	size_t klen = strlen(key), i = 0;
-	bool found = false;
+	const char *txt;
+	size_t n;
 
-#define SQL_JSON_WS(c) ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n')
-	while (i < n && SQL_JSON_WS(line[i]))
-		i++;
-	if (i >= n || line[i++] != '{')
-		return false;
-	for (;;) {
-		while (i < n && SQL_JSON_WS(line[i]))
-			i++;
-		if (i >= n || line[i] != '"')
-			return found;
-		size_t ks = ++i;
-		bool escaped = false;
-		while (i < n && line[i] != '"') {
-			if (line[i] == '\\') {
-				escaped = true;
-				i++;
-			}
-			i++;
-		}
-		if (i >= n)
-			return found;
-		bool match = !escaped && i - ks == klen && !memcmp(line + ks, key, klen);
-		i++;
-		while (i < n && SQL_JSON_WS(line[i]))
-			i++;
-		if (i >= n || line[i++] != ':')
-			return found;
-		while (i < n && SQL_JSON_WS(line[i]))
-			i++;
-		size_t vs = i;
-		int depth = 0;
-		bool in_str = false;
-		for (; i < n; i++) {
-			char c = line[i];
-			if (in_str) {
-				if (c == '\\')
-					i++;
-				else if (c == '"')
-					in_str = false;
-				continue;
-			}
-			if (c == '"')
-				in_str = true;
-			else if (c == '{' || c == '[')
-				depth++;
-			else if ((c == '}' || c == ']') && depth > 0)
-				depth--;
-			else if (depth == 0 && (c == ',' || c == '}' || SQL_JSON_WS(c)))
-				break;
-		}
-		if (match && i > vs && (line[vs] == '-' || (line[vs] >= '0' && line[vs] <= '9'))) {
-			*txt = line + vs;
-			*tlen = i - vs;
-			found = true;
-		} else if (match) {
-			found = false;
-		}
-		while (i < n && SQL_JSON_WS(line[i]))
-			i++;
-		if (i >= n || line[i++] != ',')
-			return found;
-	}
-#undef SQL_JSON_WS
-}
-
-static int sql_jsonl_value(sql_reader *r, json_t *j, sql_type t, const char *name, sql_value *v)
-{
 	v->type = t;
 	v->null = false;
-	if (!j || json_is_null(j)) {
+	if (j->kind == FMT_JSON_NULL) {
 		v->null = true;
 		return 0;
 	}
 	switch (t) {
 	case SQL_TYPE_STRING:
-		if (!json_is_string(j))
+		if (j->kind != FMT_JSON_STRING)
 			return -EINVAL;
-		v->u.s.ptr = json_string_value(j);
-		v->u.s.len = (uint32_t)json_string_length(j);
+		v->u.s.ptr = j->str;
+		v->u.s.len = (uint32_t)j->len;
 		return 0;
 	case SQL_TYPE_BIGINT:
-		if (r->ints_as_real && json_is_real(j)) {
+		if (rec->ints_as_real && j->kind == FMT_JSON_REAL) {
 			/* Integers of this line were parsed as reals (one is too
 			 * big for 64 bits): take this one from its text. */
-			const char *txt;
-			size_t n;
-			if (sql_jsonl_number_text(r->line_text, r->line_len, name, &txt, &n) &&
-			    !memchr(txt, '.', n) && !memchr(txt, 'e', n) && !memchr(txt, 'E', n) &&
+			if (fmt_jsonl_number_text(rec, name, &txt, &n) && !memchr(txt, '.', n) &&
+			    !memchr(txt, 'e', n) && !memchr(txt, 'E', n) &&
 			    sql_read_bigint(txt, (uint32_t)n, &v->u.i))
 				return 0;
 			return -EINVAL;
 		}
-		if (!json_is_integer(j))
+		if (j->kind != FMT_JSON_INTEGER)
 			return -EINVAL;
-		v->u.i = json_integer_value(j);
+		v->u.i = j->i;
 		return 0;
 	case SQL_TYPE_DOUBLE:
-		if (json_is_number(j)) {
-			v->u.d = json_number_value(j);
+		if (j->kind == FMT_JSON_INTEGER || j->kind == FMT_JSON_REAL) {
+			v->u.d = j->d;
 			return 0;
 		}
-		if (json_is_string(j) && sql_read_double(json_string_value(j),
-							 (uint32_t)json_string_length(j), &v->u.d) &&
+		if (j->kind == FMT_JSON_STRING && sql_read_double(j->str, (uint32_t)j->len, &v->u.d) &&
 		    (isnan(v->u.d) || isinf(v->u.d)))
 			return 0;
 		return -EINVAL;
 	case SQL_TYPE_BOOLEAN:
-		if (!json_is_boolean(j))
+		if (j->kind != FMT_JSON_BOOLEAN)
 			return -EINVAL;
-		v->u.b = json_is_true(j);
+		v->u.b = j->b;
 		return 0;
 	case SQL_TYPE_DATE:
 	case SQL_TYPE_TIMESTAMP:
-		if (!json_is_string(j))
+		if (j->kind != FMT_JSON_STRING)
 			return -EINVAL;
-		return sql_read_text(json_string_value(j), (uint32_t)json_string_length(j), t, v)
-			       ? 0
-			       : -EINVAL;
+		return sql_read_text(j->str, (uint32_t)j->len, t, v) ? 0 : -EINVAL;
 	default:
 		if (!sql_type_is_decimal(t))
 			return -EINVAL;
 		/* A number from its text in the line (1.50 stays 1.50), or a
 		 * string holding one. */
-		if (json_is_number(j)) {
-			const char *txt;
-			size_t n;
-			if (sql_jsonl_number_text(r->line_text, r->line_len, name, &txt, &n))
+		if (j->kind == FMT_JSON_INTEGER || j->kind == FMT_JSON_REAL) {
+			if (fmt_jsonl_number_text(rec, name, &txt, &n))
 				return sql_read_text(txt, (uint32_t)n, t, v) ? 0 : -EINVAL;
-			if (json_is_integer(j)) {
+			if (j->kind == FMT_JSON_INTEGER) {
 				sql_value i = {.type = SQL_TYPE_BIGINT};
-				i.u.i = json_integer_value(j);
+				i.u.i = j->i;
 				return sql_value_cast(NULL, &i, t, v) || v->null ? -EINVAL : 0;
 			}
 			return -EINVAL;
 		}
-		if (json_is_string(j) &&
-		    sql_read_text(json_string_value(j), (uint32_t)json_string_length(j), t, v))
+		if (j->kind == FMT_JSON_STRING && sql_read_text(j->str, (uint32_t)j->len, t, v))
 			return 0;
 		return -EINVAL;
 	}
@@ -672,45 +596,20 @@ static int sql_jsonl_next(sql_reader *r, const sql_value **row, sql_error *err)
 {
 	const sql_scan *sc = r->scan;
 
-	if (r->json) {
-		json_decref(r->json);
-		r->json = NULL;
-	}
+	fmt_jsonl_record_free(&r->json);
 	for (;;) {
-		const char *d = r->data;
-		size_t p = r->pos;
-		while (p < r->size && (d[p] == '\n' || d[p] == '\r' || d[p] == ' ' || d[p] == '\t')) {
-			if (d[p] == '\n')
-				r->line++;
-			p++;
-		}
-		if (p >= r->size) {
-			r->pos = p;
+		const char *text;
+		size_t len;
+		uint64_t line;
+		char why[FMT_JSONL_WHY_MAX];
+		int rc = fmt_jsonl_next(&r->jsonl, &text, &len, &line);
+
+		r->pos = r->jsonl.pos;
+		r->line = r->jsonl.line;
+		if (rc == 1)
 			return 1;
-		}
-		const char *nl = memchr(d + p, '\n', r->size - p);
-		size_t e = nl ? (size_t)(nl - d) : r->size;
-		uint64_t line = r->line;
-		r->pos = nl ? e + 1 : e;
-		if (nl)
-			r->line++;
-		json_error_t jerr;
-		json_t *obj = json_loadb(d + p, e - p, 0, &jerr);
-		r->line_text = d + p;
-		r->line_len = e - p;
-		r->ints_as_real = false;
-		if (!obj && r->scan_has_decimal && strstr(jerr.text, "too big")) {
-			/* A decimal(p,0) beyond 64 bits is a valid JSON number
-			 * the parser refuses as an integer: parse the line again
-			 * with integers as reals, and read numbers from their text. */
-			obj = json_loadb(d + p, e - p, JSON_DECODE_INT_AS_REAL, &jerr);
-			r->ints_as_real = obj != NULL;
-		}
-		int rc = 0;
-		if (!obj || !json_is_object(obj)) {
-			rc = sql_reader_bad_row(r, line, err, "%s", obj ? "not a JSON object" : jerr.text);
-			json_decref(obj);
-			if (rc)
+		if (fmt_jsonl_parse(text, len, r->scan_has_decimal, &r->json, why, NULL)) {
+			if ((rc = sql_reader_bad_row(r, line, err, "%s", why)))
 				return rc;
 			continue;
 		}
@@ -719,9 +618,10 @@ static int sql_jsonl_next(sql_reader *r, const sql_value **row, sql_error *err)
 			uint32_t c = sc->columns[j];
 			if (c >= sc->ncolumns)
 				continue;
-			json_t *jv = json_object_get(obj, sc->names[c]);
-			if (sql_jsonl_value(r, jv, sc->types[c], sc->names[c], &r->row[j])) {
-				char *txt = json_dumps(jv, JSON_ENCODE_ANY | JSON_COMPACT);
+			fmt_json_value jv;
+			fmt_jsonl_get(&r->json, sc->names[c], &jv);
+			if (sql_jsonl_value(&r->json, &jv, sc->types[c], sc->names[c], &r->row[j])) {
+				char *txt = fmt_json_value_text(&jv);
 				bad = true;
 				rc = sql_reader_bad_row(r, line, err, "column \"%s\": %.64s is not a %s",
 							sc->names[c], txt ? txt : "?",
@@ -730,13 +630,13 @@ static int sql_jsonl_next(sql_reader *r, const sql_value **row, sql_error *err)
 			}
 		}
 		if (bad) {
-			json_decref(obj);
+			fmt_jsonl_record_free(&r->json);
 			if (rc)
 				return rc;
 			continue;
 		}
-		/* Strings in the row point into OBJ: keep it until the next call. */
-		r->json = obj;
+		/* Strings in the row point into the record: keep it until the
+		 * next call. */
 		*row = r->row;
 		return 0;
 	}

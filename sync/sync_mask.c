@@ -13,13 +13,15 @@
  * and fmt_file_scan's rules): fields separated by ',', records by LF or CRLF, a field
  * starting with '"' is quoted and may hold commas, newlines and "" (one
  * quote), blank lines are not records.  An unmasked kept field is copied byte
- * for byte (its quoting included); a masked field is written unquoted when it
- * can be, quoted otherwise, and a NULL result is an empty unquoted field.  The
+ * for byte (its quoting included); a masked field is written by the one CSV
+ * field writer (fmt_csv_field: unquoted when it can be, quoted otherwise, an
+ * empty text as ""), and a NULL result is an empty unquoted field.  The
  * value a mask sees is the field's unescaped text; a field is NULL when it is
  * empty and unquoted, or empty and quoted in a column that is not a string
  * (the reader's rule).  Records are written with LF.
  *
- * JSONL: every non-blank line must be a JSON object; keys that are not kept
+ * JSONL: every record (fmt_jsonl.h: a non-blank line) must be a JSON
+ * object; keys that are not kept
  * columns of the mirror (dropped columns, and keys the schema does not name)
  * are removed when the exchange is active, masked keys carry the masked text
  * (or null), and the object is written back compactly, one a line.  A masked
@@ -58,6 +60,7 @@
 #include <unistd.h>
 
 #include "fmt_csv.h"
+#include "fmt_jsonl.h"
 #include "fmt_parquet.h"
 #include "fmt_text.h"
 #include "sync_mask.h"
@@ -606,20 +609,9 @@ static void csv_unquote(const store_csv *c, const store_csv_field *f, textbuf *b
 
 static void csv_put_value(struct out *o, const char *s, size_t len)
 {
-	bool quote = len == 0 || memchr(s, ',', len) || memchr(s, '"', len) ||
-		     memchr(s, '\n', len) || memchr(s, '\r', len);
-
-	if (!quote) {
-		out_put(o, s, len);
-		return;
-	}
-	out_put(o, "\"", 1);
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '"')
-			out_put(o, "\"", 1);
-		out_put(o, s + i, 1);
-	}
-	out_put(o, "\"", 1);
+	fmt_csv_field(&o->buf, s, len);
+	if (o->buf.len >= FLUSH_BYTES)
+		out_flush(o);
 }
 
 static int csv_transform(sync_exchange *x, const char *data, size_t size, struct out *o,
@@ -674,7 +666,7 @@ static int csv_transform(sync_exchange *x, const char *data, size_t size, struct
 				continue;
 			}
 			size_t flen = f->len;
-			bool is_null = flen == 0 && (!f->quoted || x->columns[i].type != STORE_TYPE_STRING);
+			bool is_null = store_csv_null(f, x->columns[i].type == STORE_TYPE_STRING);
 			bool out_null;
 			const char *val = data + f->off;
 
@@ -714,29 +706,23 @@ static bool kept_column(const sync_exchange *x, const char *name, int *act)
 static int jsonl_transform(sync_exchange *x, const char *d, size_t size, struct out *o,
 			   uint64_t *rows, char *err, size_t errlen)
 {
-	size_t p = 0;
-	uint64_t line = 1, row = 0;
+	fmt_jsonl j;
+	const char *text;
+	size_t len;
+	uint64_t line, row = 0;
+	char why[FMT_JSONL_WHY_MAX];
 
-	while (p < size) {
-		while (p < size && (d[p] == '\n' || d[p] == '\r' || d[p] == ' ' || d[p] == '\t')) {
-			if (d[p] == '\n')
-				line++;
-			p++;
-		}
-		if (p >= size)
-			break;
-		const char *nl = memchr(d + p, '\n', size - p);
-		size_t e = nl ? (size_t)(nl - d) : size;
-		json_error_t jerr;
-		json_t *obj = json_loadb(d + p, e - p, 0, &jerr);
+	fmt_jsonl_init(&j, d, size);
+	while (fmt_jsonl_next(&j, &text, &len, &line) == 0) {
+		fmt_jsonl_record rec;
 
 		row++;
-		if (obj == NULL || !json_is_object(obj)) {
+		if (fmt_jsonl_parse(text, len, false, &rec, why, NULL)) {
 			set_err(err, errlen, "row %llu (line %llu): %s", (unsigned long long)row,
-				(unsigned long long)line, obj ? "not a JSON object" : jerr.text);
-			json_decref(obj);
+				(unsigned long long)line, why);
 			return -EINVAL;
 		}
+		json_t *obj = rec.obj;
 		if (x->active) {
 			const char *k;
 			json_t *v;
@@ -748,28 +734,28 @@ static int jsonl_transform(sync_exchange *x, const char *d, size_t size, struct 
 					json_object_del(obj, k);
 					continue;
 				}
-				if (act <= 0 || json_is_null(v))
+				fmt_json_value jv;
+				fmt_json_classify(v, &jv);
+				if (act <= 0 || jv.kind == FMT_JSON_NULL)
 					continue;
-				char *text = NULL;
-				const char *s;
-				size_t len;
+				/* A string masks its text; any other value its JSON text. */
+				char *vtext = NULL;
+				const char *s = jv.str;
+				size_t slen = jv.len;
 				bool out_null;
 
-				if (json_is_string(v)) {
-					s = json_string_value(v);
-					len = json_string_length(v);
-				} else {
-					text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-					if (text == NULL) {
+				if (jv.kind != FMT_JSON_STRING) {
+					vtext = fmt_json_value_text(&jv);
+					if (vtext == NULL) {
 						json_decref(obj);
 						return -ENOMEM;
 					}
-					s = text;
-					len = strlen(text);
+					s = vtext;
+					slen = strlen(vtext);
 				}
-				sync_mask_value(&x->policy.masks[act - 1], x->key, s, len, false,
+				sync_mask_value(&x->policy.masks[act - 1], x->key, s, slen, false,
 						&x->masked, &out_null);
-				free(text);
+				free(vtext);
 				if (textbuf_error(&x->masked)) {
 					json_decref(obj);
 					return -ENOMEM;
@@ -780,18 +766,14 @@ static int jsonl_transform(sync_exchange *x, const char *d, size_t size, struct 
 									    x->masked.len));
 			}
 		}
-		char *txt = json_dumps(obj, JSON_COMPACT);
+		int wrc = fmt_jsonl_object_write(&o->buf, obj);
 		json_decref(obj);
-		if (txt == NULL)
-			return -ENOMEM;
-		out_put(o, txt, strlen(txt));
-		out_put(o, "\n", 1);
-		free(txt);
+		if (wrc)
+			return wrc;
+		if (o->buf.len >= FLUSH_BYTES)
+			out_flush(o);
 		if (o->rc)
 			return o->rc;
-		p = nl ? e + 1 : e;
-		if (nl)
-			line++;
 	}
 	if (rows)
 		*rows = row;

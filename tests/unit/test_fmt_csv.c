@@ -1,6 +1,6 @@
 /*
- * test_fmt_csv.c - the CSV record splitter (fmt_csv.h) and the record
- * counts fmt_file_scan() derives from it.
+ * test_fmt_csv.c - the CSV record splitter (fmt_csv.h), the record counts
+ * fmt_file_scan() derives from it, and the field writer.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -162,6 +162,91 @@ static void test_scan_counts_records(void **state)
 	assert_int_equal(scan_rows("\n\r\n", false), 0);
 }
 
+/* FIELD written by fmt_csv_field (LEN bytes; NULL for NULL), as text. */
+static char *written(const char *field, size_t len)
+{
+	static char buf[256];
+	textbuf b = TEXTBUF_INIT;
+
+	fmt_csv_field(&b, field, len);
+	assert_int_equal(textbuf_error(&b), 0);
+	snprintf(buf, sizeof buf, "%.*s", (int)b.len, b.data ? b.data : "");
+	textbuf_free(&b);
+	return buf;
+}
+
+/* The writer quotes only what needs it; NULL and "" differ. */
+static void test_field_writer(void **state)
+{
+	(void)state;
+	assert_string_equal(written("plain", 5), "plain");
+	assert_string_equal(written(NULL, 0), "");
+	assert_string_equal(written("", 0), "\"\"");
+	assert_string_equal(written("a,b", 3), "\"a,b\"");
+	assert_string_equal(written("say \"hi\"", 8), "\"say \"\"hi\"\"\"");
+	assert_string_equal(written("\"", 1), "\"\"\"\"");
+	assert_string_equal(written("two\nlines", 9), "\"two\nlines\"");
+	assert_string_equal(written("cr\r", 3), "\"cr\r\"");
+	assert_string_equal(written(" spaced ", 8), " spaced ");
+	assert_string_equal(written("abc", 2), "ab");
+}
+
+/* What the writer writes, the splitter reads back as the same text. */
+static void test_field_writer_round_trip(void **state)
+{
+	static const char *const values[] = {"x", "", "a,b", "\"q\"", "l1\nl2", "\"\",\r\n"};
+	const size_t n = sizeof values / sizeof values[0];
+	textbuf b = TEXTBUF_INIT;
+	store_csv_field fields[8];
+	store_csv c;
+	uint32_t nf;
+	uint64_t line;
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			textbuf_append(&b, ",", 1);
+		fmt_csv_field(&b, values[i], strlen(values[i]));
+	}
+	textbuf_append(&b, ",", 1);
+	fmt_csv_field(&b, NULL, 0);
+	textbuf_append(&b, "\n", 1);
+	store_csv_init(&c, b.data, b.len, fields, 8);
+	assert_int_equal(store_csv_next(&c, &nf, &line), 0);
+	assert_int_equal(nf, n + 1);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(fields[i].quoted == (i != 0));
+		assert_string_equal(field_text(&c, (uint32_t)i), values[i]);
+	}
+	assert_false(fields[n].quoted);
+	assert_int_equal(fields[n].len, 0);
+	assert_int_equal(store_csv_next(&c, &nf, &line), 1);
+	textbuf_free(&b);
+}
+
+/* NULL is an empty unquoted field; "" is the empty string in a string
+ * column and NULL in any other. */
+static void test_null_rule(void **state)
+{
+	const char *d = ",\"\",x,\"\"\"\"\n";
+	store_csv_field fields[4];
+	store_csv c;
+	uint32_t nf;
+	uint64_t line;
+
+	(void)state;
+	store_csv_init(&c, d, strlen(d), fields, 4);
+	assert_int_equal(store_csv_next(&c, &nf, &line), 0);
+	assert_int_equal(nf, 4);
+	assert_true(store_csv_null(&fields[0], true));
+	assert_true(store_csv_null(&fields[0], false));
+	assert_false(store_csv_null(&fields[1], true));
+	assert_true(store_csv_null(&fields[1], false));
+	assert_false(store_csv_null(&fields[2], false));
+	assert_false(store_csv_null(&fields[3], true));
+	assert_false(store_csv_null(&fields[3], false));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +255,9 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_unquote_runs),
 		cmocka_unit_test(test_scan_counts_records),
+		cmocka_unit_test(test_field_writer),
+		cmocka_unit_test(test_null_rule),
+		cmocka_unit_test(test_field_writer_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -371,23 +371,30 @@ static void test_csv_quoted_fields_with_commas_quotes_and_newlines(void **state)
 	pl_table_info_free(&info);
 }
 
-static void test_csv_unclosed_quote_is_an_error_naming_the_file(void **state)
+/* Load CSV (a file dt=1/f.csv of the calls table without header) into a
+ * dataset of calls_def; its return code, ERR filled on failure. */
+static int load_calls_csv(const char *csv)
 {
-	const char *csv = "a,eu,1,2,3,1\n\"b,eu,1,2,3,1\n";
 	pl_dataset ds;
+	int rc;
 
-	(void)state;
 	setup_def(calls_def);
 	setup_table("csv", "false",
 		    "column id string\ncolumn region string\ncolumn loss double\ncolumn jitter double\n"
 		    "column video double\ncolumn dropped bigint\n");
 	pl_dataset_init(&ds, def.nfeatures);
-	assert_int_equal(pl_dataset_add_text(&ds, &def, &info, "dt=1/f.csv", csv, strlen(csv), NULL, 0,
-					     true, err, sizeof err),
-			 -EINVAL);
-	assert_non_null(strstr(err, "dt=1/f.csv: record 2"));
+	rc = pl_dataset_add_text(&ds, &def, &info, "dt=1/f.csv", csv, strlen(csv), NULL, 0, true, err,
+				 sizeof err);
 	pl_dataset_free(&ds);
 	pl_table_info_free(&info);
+	return rc;
+}
+
+static void test_csv_unclosed_quote_is_an_error_naming_the_file(void **state)
+{
+	(void)state;
+	assert_int_equal(load_calls_csv("a,eu,1,2,3,1\n\"b,eu,1,2,3,1\n"), -EINVAL);
+	assert_non_null(strstr(err, "dt=1/f.csv: record 2"));
 }
 
 /* A quoted empty field is text of length 0, not NULL, even when no earlier field
@@ -425,6 +432,32 @@ static void test_csv_empty_quoted_field_after_empty_fields_is_empty_text(void **
 	assert_string_equal(texts[0], "");
 	assert_null(texts[1]);
 	free(texts[0]);
+	pl_table_info_free(&info);
+}
+
+/* Records are format/'s (fmt_csv.h): text after a closing quote makes a
+ * malformed record, an error naming the file and the record; blank lines are
+ * not records, so a header after one is still the header. */
+static void test_csv_records_are_the_splitters(void **state)
+{
+	const char *bad = "a,eu,1,2,3,1\n\"b\"x,eu,1,2,3,1\n";
+	const char *blank_first = "\r\n\nregion,id\neu,\"a\"\"b\"\n";
+	pl_wanted wanted[] = {{.name = "id", .key = -1}, {.name = "region", .key = -1}};
+	char *texts[4] = {0};
+
+	(void)state;
+	assert_int_equal(load_calls_csv(bad), -EINVAL);
+	assert_string_equal(err, "dt=1/f.csv: record 2: unexpected text after a closing quote");
+
+	setup_table("csv", "true", "column id string\ncolumn region string\n");
+	assert_int_equal(pl_read_rows(&info, "f.csv", blank_first, strlen(blank_first), wanted, 2,
+				      NULL, collect_texts, texts, err, sizeof err),
+			 0);
+	assert_string_equal(texts[0], "a\"b");
+	assert_string_equal(texts[1], "eu");
+	assert_null(texts[2]);
+	free(texts[0]);
+	free(texts[1]);
 	pl_table_info_free(&info);
 }
 
@@ -586,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_csv_features_nulls_empty_bad_numbers_and_booleans),
 		cmocka_unit_test(test_csv_quoted_fields_with_commas_quotes_and_newlines),
 		cmocka_unit_test(test_csv_unclosed_quote_is_an_error_naming_the_file),
+		cmocka_unit_test(test_csv_records_are_the_splitters),
 		cmocka_unit_test(test_csv_empty_quoted_field_after_empty_fields_is_empty_text),
 		cmocka_unit_test(test_rows_without_a_label_are_skipped_and_counted_in_training),
 		cmocka_unit_test(test_jsonl_features_nulls_missing_keys_booleans_and_strings),
