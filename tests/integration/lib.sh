@@ -182,7 +182,7 @@ mf_find_daemons() {
 		[ -n "$args" ] || continue
 		a0=$(basename "$(printf '%s\n' "$args" | head -n 1)")
 		case $a0 in metafsd | metafs) ;; *) continue ;; esac
-		if printf '%s\n' "$args" | grep -qxF -- "$mnt"; then
+		if grep -qxF -- "$mnt" <<<"$args"; then
 			printf '%s\n' "$p"
 		fi
 	done
@@ -420,7 +420,7 @@ assert_file_contains() {
 		fail "$1" "cannot read $2: $content"
 		return 1
 	fi
-	if printf '%s\n' "$content" | grep -qF -- "$3"; then
+	if grep -qF -- "$3" <<<"$content"; then
 		pass "$1"
 	else
 		fail "$1" "'$3' not found in $2:" "$content"
@@ -435,7 +435,7 @@ assert_file_has_line() {
 		fail "$1" "cannot read $2: $content"
 		return 1
 	fi
-	if printf '%s\n' "$content" | grep -qxF -- "$3"; then
+	if grep -qxF -- "$3" <<<"$content"; then
 		pass "$1"
 	else
 		fail "$1" "no line '$3' in $2:" "$content"
@@ -480,7 +480,7 @@ expect_fail_errno() {
 	err=$(mf_exec "$@" 2>&1 >/dev/null </dev/null)
 	rc=$?
 	[ "${MF_VERBOSE:-0}" = 1 ] && printf '     $ %s -> %s: %s\n' "$*" "$rc" "$err"
-	if [ $rc -ne 0 ] && printf '%s\n' "$err" | grep -qF -- "$msg"; then
+	if [ $rc -ne 0 ] && grep -qF -- "$msg" <<<"$err"; then
 		pass "$name"
 	else
 		fail "$name" "\$ $*" "expected failure with '$msg'; exit status $rc, stderr:" "$err"
@@ -627,7 +627,7 @@ mf_check_agree() {
 		for f in "$part"/*; do
 			[ -f "$f" ] || continue
 			case ${f##*/} in .* | _*) continue ;; esac
-			if ! printf '%s\n' "$rec" | grep -q "^file: ${f##*/} "; then
+			if ! grep -q "^file: ${f##*/} " <<<"$rec"; then
 				echo "$name/${f##*/}: in the data store, not recorded"
 			fi
 		done

@@ -72,11 +72,11 @@ scenario_job() {
 }
 scenario_job_overwrite() {
 	timeout 30 cp "$SRC/overwrite.sql" "$M/jobs/ow.sql" &&
-		timeout 60 cat "$M/jobs/ow/wait" | grep -q '^succeeded'
+		grep -q '^succeeded' <<<"$(timeout 60 cat "$M/jobs/ow/wait")"
 }
 scenario_sync() {
 	timeout 30 cp "$SRC/mir.rule" "$M/sync/mir.rule" &&
-		timeout 60 cat "$M/sync/mir/run" | grep -q '^idle'
+		grep -q '^idle' <<<"$(timeout 60 cat "$M/sync/mir/run")"
 }
 
 restore_home() {
@@ -100,8 +100,8 @@ check_overwrite() {
 	local files
 	check_home
 	files=$(mf_ls "$T/dt=a")
-	if printf '%s\n' "$files" | grep -qx 'part-0.csv' &&
-		printf '%s\n' "$files" | grep -q '^part-[0-9]*-[0-9]*-'; then
+	if grep -qx 'part-0.csv' <<<"$files" &&
+		grep -q '^part-[0-9]*-[0-9]*-' <<<"$files"; then
 		echo "dt=a lists the old and the new files:" $files
 	fi
 }

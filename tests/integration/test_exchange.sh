@@ -169,7 +169,7 @@ mkdir "$W/s/t/dt=2024-05-09" && cp "$MF_TMP/bad.csv" "$W/s/t/dt=2024-05-09/part-
 mf_poll "$WAIT" test -e "$L/s/t/dt=2024-05-09/part-0.csv" || fail "the bad partition is mirrored"
 expect_fail_errno "a malformed source row fails the read" "Input/output error" cat "$L/s/t/dt=2024-05-09/part-0.csv"
 assert_match "the reason is logged" 'exchange: cannot serve .*row 2' "$(cat "$M/.metafs/log" 2>&1)"
-if cat "$L/s/t/dt=2024-05-09/part-0.csv" 2>/dev/null | grep -q 'raw-leak'; then
+if grep -q 'raw-leak' "$L/s/t/dt=2024-05-09/part-0.csv" 2>/dev/null; then
 	fail "no partial raw data is served"
 else
 	pass "no partial raw data is served"

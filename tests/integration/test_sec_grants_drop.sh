@@ -34,7 +34,7 @@ grants_on() { grep -E "^$1(/|	)" "$M/.metafs/grants"; }
 
 # no_secret NAME TEXT : TEXT does not hold the secret value
 no_secret() {
-	if printf '%s\n' "$2" | grep -qF -- "$SECRET"; then
+	if grep -qF -- "$SECRET" <<<"$2"; then
 		fail "$1" "the secret was read:" "$2"
 	else
 		pass "$1"

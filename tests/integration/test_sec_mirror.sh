@@ -35,7 +35,7 @@ user_job() {
 
 # no_secret NAME TEXT : TEXT does not hold the secret value
 no_secret() {
-	if printf '%s\n' "$2" | grep -qF -- "$SECRET"; then
+	if grep -qF -- "$SECRET" <<<"$2"; then
 		fail "$1" "the secret was read:" "$2"
 	else
 		pass "$1"
@@ -109,7 +109,7 @@ user_job s_read "SELECT * FROM lake.mine.s"
 no_secret "nothing of the secret through a .schema table" "$ROWS"
 mf_run mf_as "$U" cat "$L/mine/s/.refresh"
 no_secret ".refresh of it shows nothing" "$MF_OUT"
-if printf '%s\n' "$MF_OUT" | grep -q 'dt=2024-01-01'; then
+if grep -q 'dt=2024-01-01' <<<"$MF_OUT"; then
 	fail ".refresh lists none of the source's partitions" "$MF_OUT"
 else
 	pass ".refresh lists none of the source's partitions"

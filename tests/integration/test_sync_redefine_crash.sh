@@ -143,10 +143,10 @@ m" "$LS"
 		"$(printf '%s\n' "$DIFF" | grep -c '^drop partition crash\.m/dt=')"
 	# what the crash left undone, as lake showed it (a kill under load may
 	# land after the last transaction)
-	if printf '%s\n' "$LS" | grep -qx a; then
+	if grep -qx a <<<"$LS"; then
 		assert_match "[$attempt] sync diff drops the stale mirror a" $'(^|\n)drop table crash\\.a(\n|$)' "$DIFF"
 	fi
-	if ! printf '%s\n' "$LS" | grep -qx n; then
+	if ! grep -qx n <<<"$LS"; then
 		assert_match "[$attempt] sync diff creates the new mirror n" $'(^|\n)create table crash\\.n(\n|$)' "$DIFF"
 	fi
 	assert_match "[$attempt] sync diff creates the mirror of k" $'(^|\n)create table crash\\.k(\n|$)' "$DIFF"
