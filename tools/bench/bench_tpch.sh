@@ -61,9 +61,10 @@
 # of about M MB and a CSV file of the same rows (the same arguments); each is
 # copied (cp) R times into a new partition of a table of its format through
 # the mount, and into a new directory on /dev/shm and next to the home (the
-# references, in the same run); the commit of a CSV file counts its rows by
-# reading it, a Parquet file's reads only its footer (row count and column
-# statistics).  Also timed: the commit alone, a rename through the mount of
+# references, in the same run); the commit hashes every byte of either
+# (XXH3-128 checksum), splits a CSV file's records to count its rows and
+# takes a Parquet file's row count and column statistics from its footer.
+# Also timed: the commit alone, a rename through the mount of
 # a hidden file already written into the partition to its data name (mv).
 # After each copy the table's row count is checked.
 #
@@ -96,7 +97,7 @@ GEN=${METAFS_TPCH:-$SRCDIR/build/tools/metafs-tpch}
 TPCH_DIR=$SRCDIR/tests/data/tpch
 
 usage() {
-	sed -n '2,73p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,74p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
