@@ -2,14 +2,20 @@
 // duckdb_run.js - run TPC-H queries in DuckDB over the CSV files metafs-tpch
 // wrote, for the reference answers and the benchmark.
 //
-//   node duckdb_run.js [--threads N] [--out-dir DIR] [--schema FILE] CSVDIR QUERY.sql...
+//   node duckdb_run.js [--threads N] [--out-dir DIR] [--schema FILE]
+//                      [--format csv|parquet] CSVDIR QUERY.sql...
 //
 // CSVDIR is metafs-tpch's --out directory (or a metafs data store's tpch
 // database directory, which holds the same files): its schema.sql (or FILE)
 // gives each table's columns and types (DECIMAL stays DECIMAL, STRING is
 // VARCHAR), and each table becomes a view tpch.TABLE over read_csv of its
 // files (header line, Hive partition directories for orders and lineitem),
-// so every query reads the CSV files again, as a metafs job does.
+// so every query reads the CSV files again, as a metafs job does.  With
+// --format parquet, DIR is the directory of a database of Parquet tables (a
+// metafs data store's, written by CREATE TABLE ... STORED AS PARQUET AS
+// SELECT from the CSV tables) and each view is a read_parquet of its
+// *.parquet files (the column types are the files'; names and partition
+// keys still come from schema.sql, which --schema then names).
 //
 // Each query file is split into statements at ';' (Q15 creates, uses and
 // drops a view); the rows of the statements that return rows are its result.
@@ -41,7 +47,7 @@ function loadDuckDB() {
 }
 
 function usage() {
-	process.stderr.write('usage: node duckdb_run.js [--threads N] [--out-dir DIR] [--schema FILE] CSVDIR QUERY.sql...\n');
+	process.stderr.write('usage: node duckdb_run.js [--threads N] [--out-dir DIR] [--schema FILE] [--format csv|parquet] CSVDIR QUERY.sql...\n');
 	process.exit(2);
 }
 
@@ -71,8 +77,16 @@ function sqlString(s) {
 	return "'" + s.replace(/'/g, "''") + "'";
 }
 
-function viewSQL(csvdir, t) {
+function viewSQL(csvdir, t, format) {
 	const dir = path.resolve(csvdir, t.name);
+	const names = t.cols.map(([n]) => n).concat(t.part ? [t.part[0]] : []).join(', ');
+	if (format === 'parquet') {
+		const glob = t.part ? `${dir}/*/*.parquet` : `${dir}/*.parquet`;
+		const opts = t.part
+			? `hive_partitioning = true, hive_types = {${sqlString(t.part[0])}: ${sqlString(t.part[1])}}`
+			: 'hive_partitioning = false';
+		return `CREATE VIEW tpch.${t.name} AS SELECT ${names} FROM read_parquet(${sqlString(glob)}, ${opts})`;
+	}
 	const glob = t.part ? `${dir}/*/*.csv` : `${dir}/*.csv`;
 	const cols = t.cols.map(([n, ty]) => `${sqlString(n)}: ${sqlString(ty)}`).join(', ');
 	let opts = `header = true, delim = ',', quote = '"', escape = '"', auto_detect = false, columns = {${cols}}`;
@@ -80,7 +94,6 @@ function viewSQL(csvdir, t) {
 		opts += `, hive_partitioning = true, hive_types = {${sqlString(t.part[0])}: ${sqlString(t.part[1])}}`;
 	else
 		opts += ', hive_partitioning = false';
-	const names = t.cols.map(([n]) => n).concat(t.part ? [t.part[0]] : []).join(', ');
 	return `CREATE VIEW tpch.${t.name} AS SELECT ${names} FROM read_csv(${sqlString(glob)}, ${opts})`;
 }
 
@@ -129,6 +142,7 @@ async function main() {
 	let threads = null;
 	let outDir = null;
 	let schema = null;
+	let format = 'csv';
 	while (args.length && args[0].startsWith('--')) {
 		const a = args.shift();
 		if (a === '--threads')
@@ -137,9 +151,13 @@ async function main() {
 			outDir = args.shift();
 		else if (a === '--schema')
 			schema = args.shift();
+		else if (a === '--format')
+			format = args.shift();
 		else
 			usage();
 	}
+	if (format !== 'csv' && format !== 'parquet')
+		usage();
 	if (args.length < 2 || (!outDir && args.length > 2) || (threads !== null && !(threads > 0)))
 		usage();
 	const csvdir = args.shift();
@@ -150,7 +168,7 @@ async function main() {
 		await con.run(`SET threads = ${threads}`);
 	await con.run('CREATE SCHEMA tpch');
 	for (const t of readSchema(schema || path.join(csvdir, 'schema.sql')))
-		await con.run(viewSQL(csvdir, t));
+		await con.run(viewSQL(csvdir, t, format));
 	for (const qfile of args) {
 		const name = path.basename(qfile).replace(/\.sql$/, '');
 		const lines = [];
