@@ -4,7 +4,9 @@
 # both, INSERT OVERWRITE of one partition, row groups skipped by a
 # selective filter (a small parquet.block.size makes many), the recorded
 # row counts, and, when DuckDB is there, DuckDB reading the table's files
-# through the mount and a file DuckDB wrote read by a metafs job.
+# through the mount (the same rows, each column's type as Spark writes it,
+# the footer statistics .partition shows) and a file DuckDB wrote read by a
+# metafs job.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -136,6 +138,22 @@ EOF
 		max(ts), count(ok), sum(CASE WHEN ok THEN 1 ELSE 0 END)
 		FROM db.t GROUP BY region ORDER BY region;"
 	assert_eq "DuckDB reads the Parquet table's files through the mount" "$(result mine)" "$got"
+	# The types DuckDB sees are the Spark mapping of the table's columns.
+	assert_eq "DuckDB sees each column's type as Spark writes it" \
+		"id,BIGINT;name,VARCHAR;amount,DECIMAL(12,2);score,DOUBLE;day,DATE;ts,TIMESTAMP WITH TIME ZONE;ok,BOOLEAN;region,VARCHAR" \
+		"$(timeout 120 node "$MF_TMP/duck.js" "SELECT column_name, column_type FROM (DESCRIBE
+			SELECT * FROM read_parquet('$W/db/t/*/*.parquet', hive_partitioning=true))" 2>&1 | paste -sd';')"
+	# DuckDB reads the footer statistics metafs wrote: the file's min and
+	# max of id are what .partition shows (recorded from the same footer)
+	# and what the rows hold.
+	f=$(ls "$W/db/t/region=north/" | grep '\.parquet$' | head -n 1)
+	duck_stats=$(timeout 120 node "$MF_TMP/duck.js" "SELECT min(stats_min_value::BIGINT), max(stats_max_value::BIGINT),
+		sum(stats_null_count) FROM parquet_metadata('$W/db/t/region=north/$f') WHERE path_in_schema = 'id'" 2>&1)
+	mine_stats=$(sed -n 's/^stats: id min=\([0-9]*\) max=\([0-9]*\) nulls=\([0-9]*\)$/\1,\2,\3/p' \
+		"$W/db/t/region=north/.partition" 2>&1)
+	assert_eq "DuckDB reads the footer's statistics of id as .partition shows them" "$mine_stats" "$duck_stats"
+	run_job northids "SELECT min(id), max(id), count(*) - count(id) FROM db.t WHERE region = 'north';"
+	assert_eq "and they are the rows' least and greatest id" "$(result northids)" "$duck_stats"
 	# A file DuckDB wrote, copied into a partition, read by a job.
 	timeout 120 node "$MF_TMP/duck.js" "COPY (SELECT (90000 + i)::BIGINT AS id, 'd' || i AS name,
 		(i / 4)::DECIMAL(12,2) AS amount, i / 2.0 AS score, DATE '2024-02-01' + i::INT AS day,
