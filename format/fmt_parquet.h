@@ -72,6 +72,7 @@
 #include "fmt_vector.h"
 #include "store.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -80,6 +81,9 @@
 typedef struct fmt_error {
 	char msg[FMT_ERROR_MAX];
 } fmt_error;
+/* Fill ERR (when not NULL) with "NAME: " and the message FMT makes of AP
+ * (NAME NULL: "file"); every message of format/ is made here. */
+void fmt_errorv(fmt_error *err, const char *name, const char *fmt, va_list ap);
 
 /* The most values the reader decodes from one column chunk (a chunk is
  * decoded whole: 64 Mi rows is the largest row group pyarrow ever wrote by

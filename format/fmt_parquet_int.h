@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Append V as an unsigned LEB128 varint (Thrift's compact integers, the
+ * RLE/bit-packed run headers). */
+void pq_put_uleb(textbuf *b, uint64_t v);
+
 /* Thrift nesting the footer parser follows before refusing the file. */
 #define PQ_THRIFT_MAX_DEPTH 32
 

@@ -59,15 +59,10 @@ struct fmt_parquet {
 __attribute__((format(printf, 4, 5))) static int fail(const fmt_parquet *p, fmt_error *err, int rc,
 						     const char *fmt, ...)
 {
-	if (err) {
-		int n = snprintf(err->msg, sizeof err->msg, "%s: ", p->name);
-		if (n < 0 || (size_t)n >= sizeof err->msg)
-			n = 0;
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	fmt_errorv(err, p->name, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 

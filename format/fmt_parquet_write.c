@@ -81,15 +81,10 @@ struct fmt_parquet_writer {
 __attribute__((format(printf, 4, 5))) static int wfail(fmt_parquet_writer *w, fmt_error *err, int rc,
 						      const char *fmt, ...)
 {
-	if (err) {
-		int n = snprintf(err->msg, sizeof err->msg, "%s: ", w->name);
-		if (n < 0 || (size_t)n >= sizeof err->msg)
-			n = 0;
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	fmt_errorv(err, w->name, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 
@@ -109,17 +104,6 @@ static void st64(uint8_t *p, uint64_t v)
 
 /* ---- RLE / bit-packed hybrid ---- */
 
-static void put_uleb(textbuf *b, uint64_t v)
-{
-	uint8_t buf[10];
-	size_t n = 0;
-	while (v >= 0x80) {
-		buf[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	buf[n++] = (uint8_t)v;
-	textbuf_append(b, (const char *)buf, n);
-}
 
 /* Bit-pack the N values at V (N a multiple of 8, or the last values, then
  * padded with zeros) as one bit-packed run. */
@@ -128,7 +112,7 @@ static void rle_literals(textbuf *out, const uint32_t *v, size_t n, unsigned wid
 	if (n == 0)
 		return;
 	size_t groups = (n + 7) / 8;
-	put_uleb(out, (uint64_t)groups << 1 | 1);
+	pq_put_uleb(out, (uint64_t)groups << 1 | 1);
 	uint64_t acc = 0;
 	unsigned bits = 0;
 	for (size_t i = 0; i < groups * 8; i++) {
@@ -146,7 +130,7 @@ static void rle_literals(textbuf *out, const uint32_t *v, size_t n, unsigned wid
 
 static void rle_run(textbuf *out, uint32_t v, size_t n, unsigned width)
 {
-	put_uleb(out, (uint64_t)n << 1);
+	pq_put_uleb(out, (uint64_t)n << 1);
 	for (unsigned i = 0; i < (width + 7) / 8; i++) {
 		char c = (char)(v >> (8 * i));
 		textbuf_append(out, &c, 1);

@@ -22,15 +22,10 @@ static const char parquet_magic[4] = {'P', 'A', 'R', '1'};
 
 int fmt_refuse(fmt_error *err, const char *name, const char *fmt, ...)
 {
-	if (err) {
-		int n = snprintf(err->msg, sizeof err->msg, "%s: ", name ? name : "file");
-		if (n < 0 || (size_t)n >= sizeof err->msg)
-			n = 0;
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	fmt_errorv(err, name, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }
 

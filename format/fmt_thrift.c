@@ -870,7 +870,7 @@ typedef struct tc_out {
 	int16_t last[PQ_THRIFT_MAX_DEPTH];
 } tc_out;
 
-static void tc_put_varint(tc_out *o, uint64_t v)
+void pq_put_uleb(textbuf *b, uint64_t v)
 {
 	uint8_t buf[10];
 	size_t n = 0;
@@ -879,7 +879,12 @@ static void tc_put_varint(tc_out *o, uint64_t v)
 		v >>= 7;
 	}
 	buf[n++] = (uint8_t)v;
-	textbuf_append(o->b, (const char *)buf, n);
+	textbuf_append(b, (const char *)buf, n);
+}
+
+static void tc_put_varint(tc_out *o, uint64_t v)
+{
+	pq_put_uleb(o->b, v);
 }
 
 static void tc_put_zigzag(tc_out *o, int64_t v)

@@ -565,6 +565,20 @@ run_job() {
 	[ "$STATE" != none ]
 }
 
+# mf_stat_read_agree PATH : true when one process's stat of PATH, the bytes
+# its open and read return and the fstat after the read all agree, and are
+# not empty (what tar, rsync and cp rely on).
+mf_stat_read_agree() {
+	timeout -k 5 "$MF_CMD_TIMEOUT" python3 -c '
+import os, sys
+p = sys.argv[1]
+n = os.stat(p).st_size
+with open(p, "rb") as f:
+    data = f.read()
+    m = os.fstat(f.fileno()).st_size
+sys.exit(0 if n == len(data) == m and n > 0 else 1)' "$1"
+}
+
 # mf_have_duckdb : true when node can load @duckdb/node-api, from
 # tests/data/tpch/.node (where tools/deps.sh --duckdb installs it) or
 # NODE_PATH; exports the NODE_PATH that finds it.  Tests compare with DuckDB
@@ -572,6 +586,14 @@ run_job() {
 mf_have_duckdb() {
 	export NODE_PATH=$METAFS_SRCDIR/tests/data/tpch/.node/node_modules${NODE_PATH:+:$NODE_PATH}
 	command -v node >/dev/null && node -e 'require("@duckdb/node-api")' 2>/dev/null
+}
+
+# mf_duckdb [-h] [-s SEP] SQL... : the rows DuckDB returns for the
+# statements, run in order in one in-memory database (duckdb_query.js):
+# a line a row, fields joined by SEP (default ","), NULL empty; -h: column
+# names first.  After mf_have_duckdb.
+mf_duckdb() {
+	timeout -k 5 "$MF_CMD_TIMEOUT" node "$MF_LIB_DIR/duckdb_query.js" "$@"
 }
 
 # mf_sqlite_ref DB SCHEMA SQL-FILE OUT-FILE : run the statements of SQL-FILE

@@ -166,25 +166,12 @@ assert_eq "(c) a second read gives the same bytes" "$(cksum <"$MF")" "$(cksum <"
 P=$(awk 'NR==2 {print $2}' "$L/ucaas/calls_pq/.refresh")
 assert_ok "(c) a .refresh path reads the masked file" cmp "$M/$P/part-00001.parquet" "$MF"
 if mf_have_duckdb; then
-	cat >"$MF_TMP/duck.js" <<'JS'
-const { DuckDBInstance } = require("@duckdb/node-api");
-(async () => {
-  const db = await DuckDBInstance.create(":memory:");
-  const c = await db.connect();
-  const r = await c.runAndReadAll(
-    `SELECT count(*)::VARCHAR, min(length(meeting_id))::VARCHAR, max(length(meeting_id))::VARCHAR,
-            count(mos)::VARCHAR, any_value(typeof(participants)), any_value(typeof(jitter_ms))
-     FROM read_parquet('${process.argv[2]}')`);
-  console.log(r.getRows()[0].join(" "));
-  const h = await c.runAndReadAll(
-    `SELECT meeting_id FROM read_parquet('${process.argv[2]}') LIMIT 3`);
-  for (const row of h.getRows()) console.log(row[0]);
-})().catch((e) => { console.error(String(e)); process.exit(1); });
-JS
 	assert_eq "(c) DuckDB reads the masked mirror through the mount" \
 		"$(($(grep -c . "$MF_TMP/masked_pq.csv") - 1)) 32 32 0 VARCHAR DOUBLE
 $(sed -n 2,4p "$MF_TMP/masked_csv.csv" | cut -d, -f1)" \
-		"$(node "$MF_TMP/duck.js" "$MF" 2>&1)"
+		"$(mf_duckdb -s ' ' "SELECT count(*), min(length(meeting_id)), max(length(meeting_id)),
+			count(mos), any_value(typeof(participants)), any_value(typeof(jitter_ms))
+			FROM read_parquet('$MF')" "SELECT meeting_id FROM read_parquet('$MF') LIMIT 3" 2>&1)"
 else
 	note "(c) DuckDB (@duckdb/node-api) is not installed: its read of the mirror is skipped; FMT_PARQUET_CAT read it"
 fi

@@ -120,16 +120,7 @@ assert_match "naming the property" "compression is 'lz4'" "$STATUS"
 
 # ---------------------------------------------------------------- DuckDB
 if mf_have_duckdb; then
-	cat >"$MF_TMP/duck.js" <<'EOF'
-const { DuckDBInstance } = require("@duckdb/node-api");
-(async () => {
-  const db = await DuckDBInstance.create(":memory:");
-  const c = await db.connect();
-  const r = await c.runAndReadAll(process.argv[2]);
-  for (const row of r.getRows()) console.log(row.map(v => v === null ? "" : String(v)).join(","));
-})().catch(e => { console.error(e.message); process.exit(1); });
-EOF
-	got=$(timeout 120 node "$MF_TMP/duck.js" "SELECT region, count(*), count(name), sum(id),
+	got=$(mf_duckdb "SELECT region, count(*), count(name), sum(id),
 		sum(amount)::VARCHAR, count(score), min(day)::VARCHAR, (max(ts) AT TIME ZONE 'UTC')::VARCHAR, count(ok),
 		sum(CASE WHEN ok THEN 1 ELSE 0 END)
 		FROM read_parquet('$W/db/t/*/*.parquet', hive_partitioning=true)
@@ -141,13 +132,13 @@ EOF
 	# The types DuckDB sees are the Spark mapping of the table's columns.
 	assert_eq "DuckDB sees each column's type as Spark writes it" \
 		"id,BIGINT;name,VARCHAR;amount,DECIMAL(12,2);score,DOUBLE;day,DATE;ts,TIMESTAMP WITH TIME ZONE;ok,BOOLEAN;region,VARCHAR" \
-		"$(timeout 120 node "$MF_TMP/duck.js" "SELECT column_name, column_type FROM (DESCRIBE
+		"$(mf_duckdb "SELECT column_name, column_type FROM (DESCRIBE
 			SELECT * FROM read_parquet('$W/db/t/*/*.parquet', hive_partitioning=true))" 2>&1 | paste -sd';')"
 	# DuckDB reads the footer statistics metafs wrote: the file's min and
 	# max of id are what .partition shows (recorded from the same footer)
 	# and what the rows hold.
 	f=$(ls "$W/db/t/region=north/" | grep '\.parquet$' | head -n 1)
-	duck_stats=$(timeout 120 node "$MF_TMP/duck.js" "SELECT min(stats_min_value::BIGINT), max(stats_max_value::BIGINT),
+	duck_stats=$(mf_duckdb "SELECT min(stats_min_value::BIGINT), max(stats_max_value::BIGINT),
 		sum(stats_null_count) FROM parquet_metadata('$W/db/t/region=north/$f') WHERE path_in_schema = 'id'" 2>&1)
 	mine_stats=$(sed -n 's/^stats: id min=\([0-9]*\) max=\([0-9]*\) nulls=\([0-9]*\)$/\1,\2,\3/p' \
 		"$W/db/t/region=north/.partition" 2>&1)
@@ -155,7 +146,7 @@ EOF
 	run_job northids "SELECT min(id), max(id), count(*) - count(id) FROM db.t WHERE region = 'north';"
 	assert_eq "and they are the rows' least and greatest id" "$(result northids)" "$duck_stats"
 	# A file DuckDB wrote, copied into a partition, read by a job.
-	timeout 120 node "$MF_TMP/duck.js" "COPY (SELECT (90000 + i)::BIGINT AS id, 'd' || i AS name,
+	mf_duckdb "COPY (SELECT (90000 + i)::BIGINT AS id, 'd' || i AS name,
 		(i / 4)::DECIMAL(12,2) AS amount, i / 2.0 AS score, DATE '2024-02-01' + i::INT AS day,
 		TIMESTAMP '2024-02-01 00:00:00' + INTERVAL (i) SECOND AS ts, i % 2 = 0 AS ok
 		FROM range(100) t(i)) TO '$MF_TMP/duck.parquet' (FORMAT parquet)" >/dev/null 2>&1 ||

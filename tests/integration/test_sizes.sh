@@ -67,14 +67,7 @@ assert_ne "a job's status is not empty" "0" "$(stat -c %s "$J/q/status")"
 assert_ne "events is not empty" "0" "$(stat -c %s "$M/.metafs/events")"
 
 # metrics change with every request: one process's stat and read agree.
-assert_ok "metrics: stat, open and fstat in one process agree with the bytes read" python3 -c '
-import os, sys
-p = sys.argv[1]
-n = os.stat(p).st_size
-with open(p, "rb") as f:
-    data = f.read()
-    m = os.fstat(f.fileno()).st_size
-sys.exit(0 if n == len(data) == m and n > 0 else 1)' "$M/.metafs/metrics"
+assert_ok "metrics: stat, open and fstat in one process agree with the bytes read" mf_stat_read_agree "$M/.metafs/metrics"
 
 # ---------------------------------------------------------------- rsync of a masked mirror
 MASKED_TEXT=$(cat "$MASKED")
@@ -128,26 +121,12 @@ if [ "$(id -u)" = 0 ] || [ -r "$M/.metafs/audit" ]; then
 	else
 		fail "tar of the growing audit log exits 0" "$(head -n 3 "$MF_TMP/tar.err")"
 	fi
-	assert_ok "audit: stat, open and fstat in one process agree with the bytes read" python3 -c '
-import os, sys
-p = sys.argv[1]
-n = os.stat(p).st_size
-with open(p, "rb") as f:
-    data = f.read()
-    m = os.fstat(f.fileno()).st_size
-sys.exit(0 if n == len(data) == m and n > 0 else 1)' "$M/.metafs/audit"
+	assert_ok "audit: stat, open and fstat in one process agree with the bytes read" mf_stat_read_agree "$M/.metafs/audit"
 fi
 
 # ---------------------------------------------------------------- DuckDB read_text
 if mf_have_duckdb; then
-	got=$(node -e '
-const { DuckDBInstance } = require("@duckdb/node-api");
-(async () => {
-  const db = await DuckDBInstance.create(":memory:");
-  const c = await db.connect();
-  const r = await c.runAndReadAll("SELECT content FROM read_text(\x27" + process.argv[1] + "\x27)");
-  process.stdout.write(String(r.getRows()[0][0]));
-})();' "$L/s/t/.refresh" 2>&1)
+	got=$(mf_duckdb "SELECT content FROM read_text('$L/s/t/.refresh')" 2>&1)
 	assert_eq "DuckDB read_text of .refresh returns its text" "$(cat "$L/s/t/.refresh")" "$got"
 else
 	note "node with @duckdb/node-api is not installed: read_text is not checked"

@@ -197,28 +197,14 @@ done
 assert_ok "/.metafs/events names the table's files" grep -q ' sales/orders/dt=2024-05-01/part-0.csv ' \
 	"$M/.metafs/events"
 if [ -r "$M/.metafs/audit" ]; then
-	assert_ok "/.metafs/audit: stat, reads and fstat in one process agree" python3 -c '
-import os, sys
-p = sys.argv[1]
-n = os.stat(p).st_size
-with open(p, "rb") as f:
-    data = f.read()
-    m = os.fstat(f.fileno()).st_size
-sys.exit(0 if n == len(data) == m and n > 0 else 1)' "$M/.metafs/audit"
+	assert_ok "/.metafs/audit: stat, reads and fstat in one process agree" mf_stat_read_agree "$M/.metafs/audit"
 	cp "$M/.metafs/audit" "$MF_TMP/audit" 2>/dev/null
 	assert_eq "cp of /.metafs/audit copies whole lines" "" "$(tail -c 1 "$MF_TMP/audit" | tr -d '\n')"
 fi
 cp "$M/.metafs/metrics" "$MF_TMP/metrics" 2>/dev/null
 assert_eq "cp of /.metafs/metrics copies whole lines" "" "$(tail -c 1 "$MF_TMP/metrics" | tr -d '\n')"
 assert_ne "cp of /.metafs/metrics copies text" "0" "$(wc -c <"$MF_TMP/metrics")"
-assert_ok "/.metafs/metrics: stat, reads and fstat in one process agree" python3 -c '
-import os, sys
-p = sys.argv[1]
-n = os.stat(p).st_size
-with open(p, "rb") as f:
-    data = f.read()
-    m = os.fstat(f.fileno()).st_size
-sys.exit(0 if n == len(data) == m and n > 0 else 1)' "$M/.metafs/metrics"
+assert_ok "/.metafs/metrics: stat, reads and fstat in one process agree" mf_stat_read_agree "$M/.metafs/metrics"
 
 # ---------------------------------------------------------------- shell redirections
 # The shell opens the file, moves it to descriptor 1 and closes the first
@@ -515,17 +501,7 @@ assert_eq "the data store holds no temporary file" "" \
 
 # ---------------------------------------------------------------- DuckDB
 if mf_have_duckdb; then
-	cat >"$MF_TMP/duck.js" <<'EOF'
-const { DuckDBInstance } = require("@duckdb/node-api");
-(async () => {
-  const db = await DuckDBInstance.create(":memory:");
-  const c = await db.connect();
-  const r = await c.runAndReadAll(process.argv[2]);
-  for (const row of r.getRows())
-    process.stdout.write(row.map(String).join(" ") + "\n");
-})().catch(e => { process.stderr.write(String(e) + "\n"); process.exit(1); });
-EOF
-	duck() { timeout -k 5 "$MF_CMD_TIMEOUT" node "$MF_TMP/duck.js" "$1" 2>&1; }
+	duck() { mf_duckdb -s ' ' "$1" 2>&1; }
 	got=$(duck "SELECT content FROM read_text('$LT/.refresh')")
 	assert_eq "DuckDB's read_text of .refresh returns all of it" "$(cat "$LT/.refresh")" "$got"
 	got=$(duck "SELECT count(*), sum(id), printf('%.2f', sum(amount)), count(DISTINCT dt)
