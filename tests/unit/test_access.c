@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "mgr_access.h"
+#include "mgr_fixture.h"
 #include "testdir.h"
 
 #define U_OWNER 50001u     /* creates the database sales */
@@ -92,13 +93,9 @@ static void reopen(struct fixture *f)
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	char err[512] = "";
 	const char *names[] = {"warehouse", "lake"};
 	assert_non_null(f);
-	assert_int_equal(testdir_make(f->home), 0);
-	assert_int_equal(mgr_home_init(f->home, 2, names, NULL, err, sizeof err), 0);
-	assert_int_equal(mgr_open(f->home, false, &f->m, err, sizeof err), 0);
-	f->wh = mgr_platform_find(f->m, "warehouse");
+	f->m = mgr_fx_open(f->home, 2, names, false, &f->wh);
 	f->su = (mgr_principal){(uint32_t)getuid(), (uint32_t)getgid()};
 	f->owner = (mgr_principal){U_OWNER, G_NONE};
 	f->other = (mgr_principal){U_OTHER, G_NONE};
@@ -118,8 +115,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	mgr_close(f->m);
-	testdir_remove(f->home);
+	mgr_fx_close(f->m, f->home);
 	free(f);
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "mgr_fixture.h"
 #include "base_path.h"
 #include "fmt_parquet.h"
 #include "fmt_scan.h"
@@ -28,7 +29,7 @@
 #include "mgr_sync.h"
 
 struct fixture {
-	char home[64];
+	char home[PATH_MAX];
 	mgr *m;
 	mgr_platform *wh;
 };
@@ -41,14 +42,9 @@ static int run(const char *cmd)
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	snprintf(f->home, sizeof f->home, "/tmp/metafs-unit-XXXXXX");
-	assert_non_null(mkdtemp(f->home));
-	char err[512];
+	assert_non_null(f);
 	const char *names[] = {"warehouse", "lake"};
-	assert_int_equal(mgr_home_init(f->home, 2, names, NULL, err, sizeof err), 0);
-	assert_int_equal(mgr_open(f->home, true, &f->m, err, sizeof err), 0);
-	f->wh = mgr_platform_find(f->m, "warehouse");
-	assert_non_null(f->wh);
+	f->m = mgr_fx_open(f->home, 2, names, true, &f->wh);
 	*state = f;
 	return 0;
 }
@@ -56,10 +52,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	mgr_close(f->m);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->home);
-	run(cmd);
+	mgr_fx_close(f->m, f->home);
 	free(f);
 	return 0;
 }
@@ -1321,7 +1314,7 @@ static mgr_principal daemon_user(void)
 
 static bool exists(const char *home, const char *rel)
 {
-	char path[256];
+	char path[PATH_MAX + 64];
 	snprintf(path, sizeof path, "%s/manager/%s", home, rel);
 	return access(path, F_OK) == 0;
 }
@@ -1453,7 +1446,7 @@ static void test_registry_load_restores_entries_with_their_state(void **state)
 	notes_open(f, &n);
 	assert_int_equal(note_define(&n, &me, "a", "first"), 0);
 	notes_close(&n);
-	char path[256];
+	char path[PATH_MAX + 64];
 	snprintf(path, sizeof path, "%s/manager/notes/a.state", f->home);
 	write_file(path, "owner 4242:77 runs 9\n");
 	snprintf(path, sizeof path, "%s/manager/notes/b.note", f->home);
@@ -1560,7 +1553,7 @@ static void test_sync_rule_with_an_unknown_platform_is_refused(void **state)
 static void test_sync_rule_owner_is_read_from_its_state_file(void **state)
 {
 	struct fixture *f = *state;
-	char path[256];
+	char path[PATH_MAX + 64];
 	snprintf(path, sizeof path, "%s/manager/sync", f->home);
 	assert_int_equal(mkdir(path, 0755), 0);
 	snprintf(path, sizeof path, "%s/manager/sync/r1.rule", f->home);
@@ -1620,7 +1613,7 @@ static void test_pipeline_owner_and_counters_are_read_from_its_state_file(void *
 	store_table t0;
 	make_table(f, "column a int\n", &t0);
 	store_table_clear(&t0);
-	char path[256];
+	char path[PATH_MAX + 64];
 	snprintf(path, sizeof path, "%s/manager/pipelines", f->home);
 	assert_int_equal(mkdir(path, 0755), 0);
 	snprintf(path, sizeof path, "%s/manager/pipelines/p1.ini", f->home);

@@ -18,6 +18,7 @@
 #include "manager.h"
 #include "mgr_job.h"
 #include "mgr_metrics.h"
+#include "mgr_fixture.h"
 #include "testdir.h"
 
 struct fixture {
@@ -30,13 +31,8 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
 	assert_non_null(f);
-	assert_int_equal(testdir_make(f->home), 0);
-	char err[512];
 	const char *names[] = {"warehouse"};
-	assert_int_equal(mgr_home_init(f->home, 1, names, NULL, err, sizeof err), 0);
-	assert_int_equal(mgr_open(f->home, true, &f->m, err, sizeof err), 0);
-	f->wh = mgr_platform_find(f->m, "warehouse");
-	assert_non_null(f->wh);
+	f->m = mgr_fx_open(f->home, 1, names, true, &f->wh);
 	*state = f;
 	return 0;
 }
@@ -44,8 +40,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	mgr_close(f->m);
-	testdir_remove(f->home);
+	mgr_fx_close(f->m, f->home);
 	free(f);
 	return 0;
 }

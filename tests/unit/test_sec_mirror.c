@@ -28,12 +28,13 @@
 #include "manager.h"
 #include "mgr_sync.h"
 #include "sync.h"
+#include "mgr_fixture.h"
 
 #define ITERATIONS 20000
 #define DEFINE_ITERATIONS 600
 
 struct fixture {
-	char home[64];
+	char home[PATH_MAX];
 	mgr *m;
 	mgr_platform *wh, *lake;
 	uint64_t secret_id;
@@ -73,13 +74,8 @@ static int setup(void **state)
 	uint32_t id = 0;
 
 	assert_non_null(f);
-	snprintf(f->home, sizeof f->home, "/tmp/metafs-unit-XXXXXX");
-	assert_non_null(mkdtemp(f->home));
-	assert_int_equal(mgr_home_init(f->home, 2, names, NULL, err, sizeof err), 0);
-	assert_int_equal(mgr_open(f->home, true, &f->m, err, sizeof err), 0);
-	f->wh = mgr_platform_find(f->m, "warehouse");
+	f->m = mgr_fx_open(f->home, 2, names, true, &f->wh);
 	f->lake = mgr_platform_find(f->m, "lake");
-	assert_non_null(f->wh);
 	assert_non_null(f->lake);
 	assert_int_equal(mgr_database_create(f->wh, "sec", 0, 0, STORE_ORIGIN_TOOL, &db), 0);
 	assert_int_equal(mgr_table_create(f->wh, "sec", "secret", 0, 0, STORE_ORIGIN_TOOL, NULL), 0);
@@ -105,12 +101,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
 	mgr_sync_stop(f->m);
-	mgr_close(f->m);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->home);
-	assert_int_equal(system(cmd), 0);
+	mgr_fx_close(f->m, f->home);
 	free(f);
 	return 0;
 }
