@@ -520,7 +520,7 @@ static int rd_encodings(tc_in *in, uint32_t *mask)
 	for (size_t i = 0; i < count; i++) {
 		if (et != TC_I32)
 			return tc_fail(in, "encodings is not a list of i32");
-		int32_t e;
+		int32_t e = -1;
 		if (tc_i32(in, &e))
 			return -EINVAL;
 		if (e >= 0 && e < 32)

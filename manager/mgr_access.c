@@ -820,7 +820,7 @@ static int role_member_change(mgr *m, const mgr_principal *who, const char *role
 		set_err(err, errlen, "a role is granted to a user or a group, not to a role");
 		return -EINVAL;
 	}
-	char gt[64], detail[STORE_NAME_MAX + 96];
+	char gt[STORE_NAME_MAX + 16], detail[STORE_NAME_MAX + 96];
 	grantee_text(g, gt, sizeof gt);
 	snprintf(detail, sizeof detail, "role %s %s %s", role, grant ? "to" : "from", gt);
 	rc = authorize(m, who, MGR_PRIV_ADMIN, &metastore_object, grant ? "grant-role" : "revoke-role",

@@ -60,9 +60,17 @@ static int parse_size(const char *s, size_t *out)
 /* Make PATH absolute relative to HOME. */
 static int resolve_path(const char *home, const char *path, char *out, size_t cap)
 {
-	int n = path[0] == '/' ? snprintf(out, cap, "%s", path)
-			       : snprintf(out, cap, "%s/%s", home, path);
-	return (n < 0 || (size_t)n >= cap) ? -ENAMETOOLONG : 0;
+	size_t hl = path[0] == '/' ? 0 : strlen(home), pl = strlen(path);
+
+	if (hl + (hl ? 1 : 0) + pl >= cap)
+		return -ENAMETOOLONG;
+	/* memmove: OUT and HOME may be fields of one configuration */
+	memmove(out + (hl ? hl + 1 : 0), path, pl + 1);
+	if (hl) {
+		memmove(out, home, hl);
+		out[hl] = '/';
+	}
+	return 0;
 }
 
 /* Record the first reason; inih reports the line of the first handler error. */

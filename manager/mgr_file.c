@@ -142,7 +142,7 @@ static long hidden_find(const mgr_platform *p, uint64_t id, uint64_t container_i
 		if (h->p != p)
 			continue;
 		if (id ? h->id == id
-		       : !h->alias && h->container_id == container_id && !strcmp(h->name, name))
+		       : !h->alias && h->container_id == container_id && name && !strcmp(h->name, name))
 			return (long)i;
 	}
 	return -1;
@@ -862,7 +862,7 @@ static int hidden_drop(mgr_platform *p, const store_table *t, uint64_t container
 	if (rc == 0)
 		rc = store_data_path(txn, p->data_dir, t, container_id, name, path, sizeof path);
 	store_abort(txn);
-	const char *base;
+	const char *base = NULL;
 	int dfd = rc ? rc : parent_open(p, path, (uint32_t)getuid(), &base);
 	if (dfd >= 0) {
 		rc = unlinkat(dfd, base, 0) ? -errno : 0;

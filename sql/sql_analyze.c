@@ -905,7 +905,7 @@ static int an_agg(an_ctx *c, sql_expr *e, an_scope *s)
 
 static int an_column(an_ctx *c, sql_expr *e, an_scope *s)
 {
-	uint32_t ord;
+	uint32_t ord = 0;
 	int rc = an_find_attr(c, s->attrs, s->n, e->qualifier, e->name, e->line, e->col, &ord);
 
 	if (rc == -ENOENT && c->outer) {
@@ -1606,7 +1606,7 @@ static int an_relation(an_ctx *c, sql_plan **slot, const char *alias)
 	sql_plan *p = *slot;
 	store_table t;
 	unsigned platform = 0;
-	const char *db, *table;
+	const char *db = NULL, *table = NULL;
 	const char *written = an_joined_name(c, p->names, p->nnames);
 	int rc;
 
@@ -1857,7 +1857,7 @@ static int an_aggregate(an_ctx *c, sql_plan *p)
 			p->groups[g] = sql_expr_copy(c->a, e);
 		} else if (e->kind == SQL_EXPR_COLUMN && e->qualifier == NULL && !e->resolved) {
 			/* GROUP BY a select-list alias, when no input column has the name. */
-			uint32_t ord;
+			uint32_t ord = 0;
 
 			if (an_find_attr(c, s.attrs, s.n, NULL, e->name, e->line, e->col, &ord) ==
 			    -ENOENT) {
@@ -1892,7 +1892,7 @@ static int an_extra(an_ctx *c, sql_expr **slot, sql_plan *below, const char *cla
 {
 	sql_expr *e = *slot;
 	an_scope s = { .clause = clause };
-	uint32_t ord;
+	uint32_t ord = 0;
 	int rc;
 
 	if (e->resolved)
@@ -2435,7 +2435,7 @@ static int an_target(an_ctx *c, const sql_stmt *st, unsigned *platform, const ch
 static int an_target_table(an_ctx *c, const sql_stmt *st, unsigned privs, unsigned *platform,
 			   store_table *t)
 {
-	const char *db, *table;
+	const char *db = NULL, *table = NULL;
 	int rc = an_target(c, st, platform, &db, &table);
 
 	if (rc)
@@ -2451,7 +2451,7 @@ static int an_target_table(an_ctx *c, const sql_stmt *st, unsigned privs, unsign
 static int an_table_exists(an_ctx *c, const sql_stmt *st, bool *exists)
 {
 	bool drop = st->kind == SQL_STMT_DROP_TABLE;
-	const char *db, *table;
+	const char *db = NULL, *table = NULL;
 	unsigned platform = 0;
 	store_txn *txn = NULL;
 	store_table t;
@@ -2696,7 +2696,7 @@ static int an_create_table(an_ctx *c, sql_stmt *st)
 	uint32_t nd = 0;
 
 	for (uint32_t k = 0; k < st->npartcols; k++) {
-		uint32_t ord;
+		uint32_t ord = 0;
 
 		rc = an_find_attr(c, q->output, q->noutput, NULL, st->partcols[k].name,
 				  st->partcols[k].line, st->partcols[k].col, &ord);

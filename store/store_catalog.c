@@ -777,7 +777,7 @@ int store_table_create(store_txn *txn, const char *db, const char *name, uint32_
 	char path[STORE_EVENT_PATH_MAX + 1];
 	store_database d;
 	store_table t = { 0 };
-	size_t klen;
+	size_t klen = 0;
 	int rc;
 
 	rc = change_check(txn, origin);
@@ -822,7 +822,7 @@ int store_table_create(store_txn *txn, const char *db, const char *name, uint32_
 int store_table_get(store_txn *txn, const char *db, const char *name, store_table *out)
 {
 	uint8_t key[STORE_KEY_MAX];
-	size_t klen;
+	size_t klen = 0;
 	int rc;
 
 	if (txn == NULL || out == NULL)
@@ -868,7 +868,7 @@ static int table_put_schema(store_txn *txn, const store_table *cur, const store_
 {
 	uint8_t key[STORE_KEY_MAX];
 	char path[STORE_EVENT_PATH_MAX + 1];
-	size_t klen;
+	size_t klen = 0;
 	/* REC borrows T's arrays; CUR keeps its own for store_table_clear. */
 	store_table rec = *cur;
 	int rc;
@@ -1007,7 +1007,7 @@ int store_table_drop(store_txn *txn, const char *db, const char *name, store_ori
 	store_table t = { 0 };
 	store_pnode p;
 	MDB_val k, v;
-	size_t klen;
+	size_t klen = 0;
 	int rc;
 
 	rc = change_check(txn, origin);
@@ -1202,7 +1202,7 @@ int store_partition_create(store_txn *txn, uint64_t table_id, uint64_t parent_id
 	XXH3_state_t *st = NULL;
 	store_file **sorted = NULL;
 	store_table t = { 0 };
-	size_t klen, tklen, vlen, fklen;
+	size_t klen = 0, tklen = 0, vlen = 0, fklen = 0;
 	int rc;
 
 	rc = change_check(txn, origin);
@@ -1376,7 +1376,7 @@ int store_pnode_drop(store_txn *txn, uint64_t pnode_id, store_origin origin)
 	MDB_cursor *pc = NULL, *fc = NULL;
 	store_table t = { 0 };
 	store_pnode p;
-	size_t klen, tklen;
+	size_t klen = 0, tklen = 0;
 	MDB_val k, v;
 	int rc;
 
@@ -1433,7 +1433,7 @@ int store_pnode_values(store_txn *txn, uint64_t pnode_id, char values[][STORE_NA
 	const uint8_t *v, *nul, *end;
 	store_kind kind;
 	uint32_t count = 0;
-	size_t klen;
+	size_t klen = 0;
 	int rc;
 
 	if (txn == NULL || n == NULL || (values == NULL && max > 0))
@@ -1476,7 +1476,7 @@ static int container_load(store_txn *txn, uint64_t id, struct container *c)
 {
 	store_kind kind;
 	uint8_t key[STORE_KEY_MAX];
-	size_t klen;
+	size_t klen = 0;
 	int rc;
 
 	memset(&c->table, 0, sizeof c->table);
@@ -1646,7 +1646,7 @@ out:
 int store_file_get(store_txn *txn, uint64_t pnode_id, const char *name, store_file *out)
 {
 	uint8_t key[8 + STORE_NAME_MAX];
-	size_t klen;
+	size_t klen = 0;
 	int rc;
 
 	if (txn == NULL || out == NULL)
@@ -1662,7 +1662,7 @@ int store_file_set_mtime(store_txn *txn, uint64_t pnode_id, const char *name, ui
 {
 	uint8_t key[8 + STORE_NAME_MAX];
 	store_file f;
-	size_t klen;
+	size_t klen = 0;
 	int rc;
 
 	rc = require_write(txn);
@@ -1693,7 +1693,7 @@ int store_file_stats(store_txn *txn, uint64_t pnode_id, const char *name, store_
 		     uint32_t *n)
 {
 	uint8_t key[8 + STORE_NAME_MAX];
-	size_t klen;
+	size_t klen = 0;
 	MDB_val v;
 	int rc;
 
@@ -1814,7 +1814,7 @@ int store_file_drop(store_txn *txn, uint64_t pnode_id, const char *name, store_o
 	char path[STORE_EVENT_PATH_MAX + 1];
 	struct container c;
 	store_file old;
-	size_t klen;
+	size_t klen = 0;
 	int rc;
 
 	rc = change_check(txn, origin);
@@ -1846,7 +1846,7 @@ int store_object_by_id(store_txn *txn, uint64_t id, store_kind *kind, store_obje
 {
 	uint8_t key[STORE_KEY_MAX];
 	store_kind k;
-	size_t klen;
+	size_t klen = 0;
 	MDB_dbi dbi;
 	int rc;
 
@@ -2083,7 +2083,7 @@ int store_iter_files(store_txn *txn, uint64_t pnode_id, const char *after, store
 {
 	uint8_t prefix[8], key[STORE_KEY_MAX];
 	store_kind kind;
-	size_t klen;
+	size_t klen = 0;
 	int rc;
 
 	if (out == NULL)
