@@ -24,7 +24,8 @@ void textbuf_append(textbuf *b, const char *s, size_t n)
 {
 	if (!textbuf_reserve(b, n))
 		return;
-	memcpy(b->data + b->len, s, n);
+	if (n)   /* S may be NULL when N is 0 */
+		memcpy(b->data + b->len, s, n);
 	b->len += n;
 	b->data[b->len] = '\0';
 }

@@ -89,7 +89,8 @@ static void stat_value(const fmt_vector *v, store_type t, uint8_t *out, uint8_t 
 			n = STORE_STAT_VALUE_MAX;
 			*trunc = true;
 		}
-		memcpy(out, s, n);
+		if (n)
+			memcpy(out, s, n);
 		*len = (uint8_t)n;
 		return;
 	}

@@ -77,7 +77,7 @@ static inline bool fmt_vector_is_null(const fmt_vector *v, size_t i)
 static inline const char *fmt_vector_str(const fmt_vector *v, size_t i, size_t *len)
 {
 	*len = (size_t)(v->str_off[i + 1] - v->str_off[i]);
-	return v->str + v->str_off[i];
+	return v->str ? v->str + v->str_off[i] : "";   /* no bytes yet: all empty */
 }
 
 /* Whether value I of A and value J of B are the same (both NULL counts as
