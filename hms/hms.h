@@ -29,6 +29,8 @@ typedef struct hms_server hms_server;
  * file://MOUNTPOINT.  On failure -errno with the reason in ERR.  *OUT is
  * yours: hms_server_stop() it before M is closed. */
 int hms_server_start(mgr *m, const char *mountpoint, hms_server **out, char *err, size_t errlen);
+/* The TCP port S listens on (the one the system chose for port 0). */
+int hms_server_port(const hms_server *s);
 /* Stop accepting, close every connection, wait for their threads, free S.
  * NULL is allowed. */
 void hms_server_stop(hms_server *s);

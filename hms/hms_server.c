@@ -450,6 +450,17 @@ fail:
 	return rc;
 }
 
+int hms_server_port(const hms_server *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	if (getsockname(s->lfd, (struct sockaddr *)&ss, &sl))
+		return -errno;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
 void hms_server_stop(hms_server *s)
 {
 	if (!s)
