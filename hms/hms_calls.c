@@ -330,11 +330,15 @@ static int call_set_ugi(hms_conn *c, hms_reader *r, hms_writer *w, const char *n
 		reply_exception(c, w, name, seqid, 1, msg);
 		goto out;
 	}
+	mgr_principal who = {.uid = (uint32_t)pw.pw_uid, .gid = (uint32_t)pw.pw_gid};
+	if (mgr_audit_decision(c->m, &who, "hms set_ugi", "/", true, 0, user)) {
+		reply_exception(c, w, name, seqid, 1, "set_ugi: the audit log cannot be written");
+		goto out;
+	}
 	c->has_user = true;
 	snprintf(c->user, sizeof c->user, "%s", user);
-	c->who.uid = (uint32_t)pw.pw_uid;
-	c->who.gid = (uint32_t)pw.pw_gid;
-	mgr_audit(c->m, c->who.uid, "hms set_ugi", "/", true, 0, user);
+	c->who = who;
+	mgr_log_set_uid(who.uid);
 	if ((rc = names_add(&groups, user)))
 		goto out;
 	reply_begin(c, w, name, seqid);
@@ -427,7 +431,10 @@ static int call_get_databases(hms_conn *c, hms_reader *r, hms_writer *w, const c
 	if (p) {
 		char path[STORE_NAME_MAX + 2];
 		snprintf(path, sizeof path, "/%s", p->name);
-		mgr_audit(c->m, c->who.uid, "list", path, true, 0, name);
+		if (mgr_audit_decision(c->m, &c->who, "list", path, true, 0, name)) {
+			reply_exception(c, w, name, seqid, 1, "the audit log cannot be written");
+			goto out;
+		}
 		if ((rc = list_databases(c, p, pattern, &out)))
 			goto out;
 	}
