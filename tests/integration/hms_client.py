@@ -9,6 +9,7 @@ what the mount shows.  Modes:
   refused USER     set_ugi USER, then get_all_databases
   nougi            a catalog call before set_ugi
   raw              malformed bytes on raw sockets (python3 socket)
+  many USER N      N connections one after another
 """
 import socket
 import struct
@@ -182,12 +183,27 @@ def raw():
     trans.close()
 
 
+def many(user, n):
+    """N connections one after another (more than LMDB's 126 reader
+    slots: each connection's thread must give its reader back)."""
+    answered = 0
+    for _ in range(n):
+        c, _, trans = connect()
+        c.set_ugi(user, [])
+        if "orders" in c.get_all_tables("sales"):
+            answered += 1
+        trans.close()
+    out("many", answered)
+
+
 if MODE == "main":
     main_calls(sys.argv[4])
 elif MODE == "other":
     other_calls(sys.argv[4])
 elif MODE == "refused":
     refused(sys.argv[4])
+elif MODE == "many":
+    many(sys.argv[4], int(sys.argv[5]))
 elif MODE == "nougi":
     nougi()
 elif MODE == "raw":

@@ -138,6 +138,10 @@ assert_eq "the connection answers after an unknown method" metafs "$(val unknown
 assert_ne "calls are audited as the set_ugi user" 0 \
 	"$(mf_audit_count "$(id -u "$ALICE")" read /warehouse/sales/orders allow get_table)"
 
+hms_call many "$ALICE" 300
+assert_eq "300 connections one after another are all answered (threads give their readers back)" 300 \
+	"$(val many)" || note "$OUT"
+
 # ---------------------------------------------------------------- a user without grants
 hms_call other "$BOB"
 assert_eq "the second user's calls return" 0 "$HMS_RC" || note "$OUT"
