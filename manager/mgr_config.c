@@ -442,6 +442,10 @@ int mgr_home_init_group(const char *home, unsigned n, const char *const *names,
 		textbuf_printf(&ini, "home_group = %s    ; may read the home; others may not\n", group);
 	else
 		textbuf_puts(&ini, "; home_group = metafs        ; may read the home; others may not\n");
+	textbuf_puts(&ini, "\n; The Hive Metastore API for Spark and Trino (metafsd(8)): uncomment to serve it.\n"
+			   "; [hms]\n"
+			   "; listen = 127.0.0.1:9083     ; ADDRESS:PORT\n"
+			   "; allow = 127.0.0.0/8, ::1    ; peers that may connect (CIDRs)\n");
 	for (unsigned i = 0; i < n; i++) {
 		textbuf_printf(&ini, "\n[platform %s]\n", names[i]);
 		if (data && data[i])
