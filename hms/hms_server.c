@@ -345,8 +345,16 @@ static void *accept_main(void *arg)
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof ss;
 		int fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			/* Out of descriptors: the pending connection stays
+			 * pending, so wait a little (or for the stop) rather
+			 * than spin on it. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				mgr_log(MGR_LOG_WARN, "hms: cannot accept a connection: %s", strerror(errno));
+				poll(&pf[1], 1, 100);
+			}
 			continue;
+		}
 		if (!peer_allowed(s, &ss)) {
 			char host[INET6_ADDRSTRLEN + 8] = "?";
 			getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, NULL, 0, NI_NUMERICHOST);
