@@ -16,6 +16,7 @@
  * the list libfuse takes before anything starts.
  */
 #include "fs_int.h"
+#include "hms.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -261,6 +262,7 @@ static int serve(struct options *o, int status_fd)
 	int rc = 1;
 	struct fuse_session *se = NULL;
 	struct fuse_loop_config *loop = NULL;
+	hms_server *hms = NULL;
 	struct stat st;
 
 	if (stat(o->mountpoint, &st) || !S_ISDIR(st.st_mode)) {
@@ -285,6 +287,14 @@ static int serve(struct options *o, int status_fd)
 		fs_state.home_mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	pthread_mutex_init(&fs_state.writers_lock, NULL);
 	if (mgr_start(fs_state.m, o->mountpoint, err, sizeof err)) {
+		mgr_close(fs_state.m);
+		report(status_fd, 1, err);
+		return 1;
+	}
+	/* The Hive Metastore API ([hms] listen): beside the mount, on the
+	 * same manager. */
+	if (hms_server_start(fs_state.m, o->mountpoint, &hms, err, sizeof err)) {
+		mgr_stop(fs_state.m);
 		mgr_close(fs_state.m);
 		report(status_fd, 1, err);
 		return 1;
@@ -354,6 +364,7 @@ out:
 	if (se)
 		fuse_session_destroy(se);
 	fuse_opt_free_args(&args);
+	hms_server_stop(hms);
 	mgr_stop(fs_state.m);
 	mgr_close(fs_state.m);
 	fs_state.m = NULL;

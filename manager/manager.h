@@ -185,6 +185,12 @@ typedef struct mgr_config {
 	bool has_home_group;            /* home_group = NAME: the group that may read the home */
 	uint32_t home_gid;
 	char home_group[64];            /* as written */
+	/* [hms] (hms/: the Hive Metastore Thrift API; off unless listen is set) */
+	char hms_listen[128];           /* ADDRESS:PORT ("" : not served) */
+	char hms_allow[1024];           /* comma list of CIDRs ("" : loopback only) */
+	unsigned hms_max_connections;   /* connections served at once (default 64) */
+	char hms_location_prefix[PATH_MAX];  /* "" : file:// + the mount point */
+	bool hms_allow_daemon_user;     /* may set_ugi name the daemon's own user */
 	unsigned nplatforms;
 	struct {
 		char name[STORE_NAME_MAX + 1];

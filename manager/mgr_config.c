@@ -106,7 +106,7 @@ static int config_section(struct config_parse *cp, const char *section)
 	mgr_config *cfg = cp->cfg;
 	snprintf(cp->section, sizeof cp->section, "%s", section);
 		if (strcmp(section, "metafs") == 0 || strcmp(section, "jobs") == 0 ||
-		    strcmp(section, "access") == 0) {
+		    strcmp(section, "access") == 0 || strcmp(section, "hms") == 0) {
 			cp->current = -1;
 			return 1;
 		}
@@ -210,6 +210,41 @@ static int config_pipeline(struct config_parse *cp, const char *key, const char 
 	return 1;
 }
 
+/* [hms] listen, allow, max_connections, location_prefix,
+ * allow_daemon_user: the Hive Metastore API (hms/, metafsd(8)).  The
+ * address and the CIDRs are checked again when the server starts. */
+static int config_hms(struct config_parse *cp, const char *key, const char *value)
+{
+	mgr_config *cfg = cp->cfg;
+	char *end;
+	if (strcmp(key, "listen") == 0) {
+		if (!strchr(value, ':') ||
+		    snprintf(cfg->hms_listen, sizeof cfg->hms_listen, "%s", value) >=
+			    (int)sizeof cfg->hms_listen)
+			return config_fail(cp, "bad listen \"%s\" (ADDRESS:PORT)", value);
+	} else if (strcmp(key, "allow") == 0) {
+		if (snprintf(cfg->hms_allow, sizeof cfg->hms_allow, "%s", value) >=
+		    (int)sizeof cfg->hms_allow)
+			return config_fail(cp, "%s", "allow: the list is too long");
+	} else if (strcmp(key, "max_connections") == 0) {
+		long v = strtol(value, &end, 10);
+		if (end == value || *end || v < 1 || v > 4096)
+			return config_fail(cp, "bad max_connections \"%s\" (1 to 4096)", value);
+		cfg->hms_max_connections = (unsigned)v;
+	} else if (strcmp(key, "location_prefix") == 0) {
+		if (snprintf(cfg->hms_location_prefix, sizeof cfg->hms_location_prefix, "%s", value) >=
+		    (int)sizeof cfg->hms_location_prefix)
+			return config_fail(cp, "%s", "location_prefix: too long");
+	} else if (strcmp(key, "allow_daemon_user") == 0) {
+		if (strcmp(value, "true") && strcmp(value, "false"))
+			return config_fail(cp, "allow_daemon_user is true or false, not \"%s\"", value);
+		cfg->hms_allow_daemon_user = strcmp(value, "true") == 0;
+	} else {
+		return config_fail(cp, "unknown key \"%s\" in [hms]", key);
+	}
+	return 1;
+}
+
 static int config_handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct config_parse *cp = user;
@@ -245,6 +280,8 @@ static int config_handler(void *user, const char *section, const char *key, cons
 	}
 	if (strcmp(section, "access") == 0)
 		return config_access(cp, key, value);
+	if (strcmp(section, "hms") == 0)
+		return config_hms(cp, key, value);
 	if (strcmp(section, "metafs") == 0 && strncmp(key, "pipeline_", 9) == 0)
 		return config_pipeline(cp, key, value);
 	if (strcmp(section, "metafs") == 0) {
@@ -310,6 +347,7 @@ int mgr_config_load(const char *home, mgr_config *cfg, char *err, size_t errlen)
 	cfg->memory_per_operator = 0;
 	cfg->memory_per_job = (size_t)1 << 30;
 	cfg->audit_max_bytes = DEFAULT_AUDIT_MAX_BYTES;
+	cfg->hms_max_connections = 64;
 	struct config_parse cp = {.cfg = cfg, .current = -1};
 	FILE *f = fopen(file, "r");
 	if (!f) {
@@ -412,6 +450,10 @@ int mgr_home_init_group(const char *home, unsigned n, const char *const *names,
 		textbuf_printf(&ini, "home_group = %s    ; may read the home; others may not\n", group);
 	else
 		textbuf_puts(&ini, "; home_group = metafs        ; may read the home; others may not\n");
+	textbuf_puts(&ini, "\n; The Hive Metastore API for Spark and Trino (metafsd(8)): uncomment to serve it.\n"
+			   "; [hms]\n"
+			   "; listen = 127.0.0.1:9083     ; ADDRESS:PORT\n"
+			   "; allow = 127.0.0.0/8, ::1    ; peers that may connect (CIDRs)\n");
 	for (unsigned i = 0; i < n; i++) {
 		textbuf_printf(&ini, "\n[platform %s]\n", names[i]);
 		if (data && data[i])

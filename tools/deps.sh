@@ -19,7 +19,7 @@ packages=(
   libcmocka-dev libinih-dev libjansson-dev libcurl4-openssl-dev libxgboost-dev
   libssl-dev passwd libsnappy-dev libzstd-dev zlib1g-dev
   util-linux procps psmisc coreutils findutils python3 sqlite3 strace
-  clang
+  clang thrift-compiler python3-thrift
 )
 if [ "$bench_tpch" = 1 ]; then
   command -v node >/dev/null || packages+=(nodejs)

@@ -1,0 +1,138 @@
+// hive_metastore.thrift - the subset of Hive's metastore API that metafsd
+// serves ([hms] listen in metafs.ini; see metafsd(8)).  Names, field ids and
+// types are those of Apache Hive's
+// standalone-metastore/src/main/thrift/hive_metastore.thrift and of
+// fb303.thrift, so a client generated from this file and Hive's own clients
+// speak the same bytes.  Fields metafs never sends are left out; a client
+// skips fields it does not know.
+
+namespace py hive_metastore
+
+// fb303 (share/fb303/if/fb303.thrift)
+enum fb_status {
+  DEAD = 0,
+  STARTING = 1,
+  ALIVE = 2,
+  STOPPING = 3,
+  STOPPED = 4,
+  WARNING = 5,
+}
+
+service FacebookService {
+  string getName(),
+  string getVersion(),
+  fb_status getStatus(),
+  i64 aliveSince(),
+}
+
+enum PrincipalType {
+  USER  = 1,
+  ROLE  = 2,
+  GROUP = 3,
+}
+
+struct FieldSchema {
+  1: string name,
+  2: string type,
+  3: string comment
+}
+
+struct Database {
+  1: string name,
+  2: string description,
+  3: string locationUri,
+  4: map<string, string> parameters,
+  6: optional string ownerName,
+  7: optional PrincipalType ownerType,
+  8: optional string catalogName
+}
+
+struct SerDeInfo {
+  1: string name,
+  2: string serializationLib,
+  3: map<string, string> parameters
+}
+
+struct Order {
+  1: string col,
+  2: i32 order
+}
+
+struct StorageDescriptor {
+  1: list<FieldSchema> cols,
+  2: string location,
+  3: string inputFormat,
+  4: string outputFormat,
+  5: bool compressed,
+  6: i32 numBuckets,
+  7: SerDeInfo serdeInfo,
+  8: list<string> bucketCols,
+  9: list<Order> sortCols,
+  10: map<string, string> parameters,
+  12: optional bool storedAsSubDirectories
+}
+
+struct Table {
+  1: string tableName,
+  2: string dbName,
+  3: string owner,
+  4: i32 createTime,
+  5: i32 lastAccessTime,
+  6: i32 retention,
+  7: StorageDescriptor sd,
+  8: list<FieldSchema> partitionKeys,
+  9: map<string, string> parameters,
+  10: string viewOriginalText,
+  11: string viewExpandedText,
+  12: string tableType,
+  17: optional string catName,
+  18: optional PrincipalType ownerType = PrincipalType.USER
+}
+
+struct ClientCapabilities {
+  1: required list<i32> values
+}
+
+struct GetTableRequest {
+  1: required string dbName,
+  2: required string tblName,
+  3: optional ClientCapabilities capabilities,
+  4: optional string catName
+}
+
+struct GetTableResult {
+  1: required Table table
+}
+
+exception MetaException {
+  1: string message
+}
+
+exception NoSuchObjectException {
+  1: string message
+}
+
+exception ConfigValSecurityException {
+  1: string message
+}
+
+service ThriftHiveMetastore extends FacebookService {
+  string get_config_value(1: string name, 2: string defaultValue)
+      throws (1: ConfigValSecurityException o1)
+
+  list<string> get_databases(1: string pattern) throws (1: MetaException o1)
+  list<string> get_all_databases() throws (1: MetaException o1)
+  Database get_database(1: string name)
+      throws (1: NoSuchObjectException o1, 2: MetaException o2)
+
+  list<string> get_tables(1: string db_name, 2: string pattern) throws (1: MetaException o1)
+  list<string> get_all_tables(1: string db_name) throws (1: MetaException o1)
+  Table get_table(1: string dbname, 2: string tbl_name)
+      throws (1: MetaException o1, 2: NoSuchObjectException o2)
+  GetTableResult get_table_req(1: GetTableRequest req)
+      throws (1: MetaException o1, 2: NoSuchObjectException o2)
+
+  // Returns group_names with user_name appended, as Hive's HMSHandler does.
+  list<string> set_ugi(1: string user_name, 2: list<string> group_names)
+      throws (1: MetaException o1)
+}
