@@ -1,14 +1,25 @@
 // hive_metastore.thrift - the subset of Hive's metastore API that metafsd
-// serves ([hms] listen in metafs.ini; see metafsd(8)).  Names, field ids and
-// types are those of Apache Hive's
-// standalone-metastore/src/main/thrift/hive_metastore.thrift and of
-// fb303.thrift, so a client generated from this file and Hive's own clients
-// speak the same bytes.  Fields metafs never sends are left out; a client
-// skips fields it does not know.
+// serves ([hms] listen in metafs.ini; see metafsd(8)).  Names, field ids,
+// types and requiredness are those of Apache Hive's
+// standalone-metastore/metastore-common/src/main/thrift/hive_metastore.thrift
+// (checked against apache/hive commit
+// 0078f1f0aafe72428411112d63c7005a63c3ea42) and of fb303.thrift (checked
+// against apache/thrift contrib/fb303/if/fb303.thrift, commit
+// 0b7d6fa5ee27dcfe60ed946c99fbc1c664bb4057), so a client generated from
+// this file and Hive's own clients speak the same bytes.  Every struct,
+// exception, enum and method below has the ids, types, requiredness and
+// declared exceptions of those files.  Optional fields metafs never sends
+// or reads are left out (Table 13-16 and 19-28, Database 5 and 9-13,
+// StorageDescriptor 11: skewedInfo, SerDeInfo 4-7,
+// GetTableRequest 6-11, GetTableResult 2: isStatsCompliant): a client skips
+// fields it does not know, and metafsd skips those a client sends.  None
+// of Hive's required fields of a reply is left out.  hms/hms_calls.c
+// writes these field ids by number.
 
 namespace py hive_metastore
 
-// fb303 (share/fb303/if/fb303.thrift)
+// fb303 (share/fb303/if/fb303.thrift, the file Hive includes); only the
+// methods metafsd serves are declared.
 enum fb_status {
   DEAD = 0,
   STARTING = 1,
@@ -89,8 +100,13 @@ struct Table {
   18: optional PrincipalType ownerType = PrincipalType.USER
 }
 
+enum ClientCapability {
+  TEST_CAPABILITY = 1,
+  INSERT_ONLY_TABLES = 2
+}
+
 struct ClientCapabilities {
-  1: required list<i32> values
+  1: required list<ClientCapability> values
 }
 
 struct GetTableRequest {
