@@ -2179,6 +2179,49 @@ static int sql_parse_props(sql_parser *p, sql_stmt *s)
 	return sql_parse_expect_op(p, ")");
 }
 
+/* PARTITIONED BY (...) of CREATE TABLE S. */
+static int sql_parse_partitioned_by(sql_parser *p, sql_stmt *s)
+{
+	sql_parse_advance(p);
+	int rc = sql_parse_expect(p, "BY");
+	if (rc)
+		return rc;
+	/* Hive style: typed keys after a column list; a CREATE TABLE AS
+	 * names its keys among the query's columns. */
+	rc = sql_parse_columns(p, s->ncolumns > 0, &s->partcols, &s->npartcols);
+	if (rc)
+		return rc;
+	for (uint32_t i = 0; i < s->npartcols; i++) {
+		for (uint32_t j = 0; j < s->ncolumns; j++) {
+			if (strcasecmp(s->partcols[i].name, s->columns[j].name) == 0) {
+				sql_error_set(p->err, s->partcols[i].line, s->partcols[i].col,
+					      "partition column \"%s\" is also a data column: "
+					      "list it only in PARTITIONED BY",
+					      s->partcols[i].name);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/* STORED AS FORMAT or USING FORMAT of CREATE TABLE S. */
+static int sql_parse_stored_as(sql_parser *p, sql_stmt *s)
+{
+	if (sql_parse_accept(p, "STORED")) {
+		int rc = sql_parse_expect(p, "AS");
+		if (rc)
+			return rc;
+	} else {
+		sql_parse_advance(p);
+	}
+	if (p->tok.type != SQL_TOK_IDENT || !fmt_from_name(p->tok.ptr, p->tok.len, &s->format))
+		return sql_parse_expected(p, "CSV, JSONL or PARQUET");
+	s->format_given = true;
+	sql_parse_advance(p);
+	return 0;
+}
+
 static int sql_parse_create_table(sql_parser *p, sql_stmt *s)
 {
 	int rc;
@@ -2191,44 +2234,39 @@ static int sql_parse_create_table(sql_parser *p, sql_stmt *s)
 		rc = sql_parse_columns(p, true, &s->columns, &s->ncolumns);
 	if (rc)
 		return rc;
-	if (sql_parse_is(p, "PARTITIONED")) {
-		sql_parse_advance(p);
-		rc = sql_parse_expect(p, "BY");
-		if (rc)
-			return rc;
-		/* Hive style: typed keys after a column list; a CREATE TABLE AS
-		 * names its keys among the query's columns. */
-		rc = sql_parse_columns(p, s->ncolumns > 0, &s->partcols, &s->npartcols);
-		if (rc)
-			return rc;
-		for (uint32_t i = 0; i < s->npartcols; i++) {
-			for (uint32_t j = 0; j < s->ncolumns; j++) {
-				if (strcasecmp(s->partcols[i].name, s->columns[j].name) == 0) {
-					sql_error_set(p->err, s->partcols[i].line, s->partcols[i].col,
-						      "partition column \"%s\" is also a data column: "
-						      "list it only in PARTITIONED BY",
-						      s->partcols[i].name);
-					return -EINVAL;
-				}
-			}
+	/* The clauses in any order, each once, as Spark takes them
+	 * (USING parquet PARTITIONED BY (dt) AS ...) and Hive writes them
+	 * (PARTITIONED BY (...) STORED AS ... TBLPROPERTIES (...)). */
+	bool partitioned = false, stored = false, props = false;
+	for (;;) {
+		uint32_t line = p->tok.line, col = p->tok.col;
+		bool *seen;
+		const char *clause;
+		if (sql_parse_is(p, "PARTITIONED")) {
+			seen = &partitioned;
+			clause = "PARTITIONED BY";
+		} else if (sql_parse_is(p, "STORED") || sql_parse_is(p, "USING")) {
+			seen = &stored;
+			clause = "the format (STORED AS or USING)";
+		} else if (sql_parse_is(p, "TBLPROPERTIES")) {
+			seen = &props;
+			clause = "TBLPROPERTIES";
+		} else {
+			break;
 		}
-	}
-	if (sql_parse_is(p, "STORED") || sql_parse_is(p, "USING")) {
-		if (sql_parse_accept(p, "STORED")) {
-			rc = sql_parse_expect(p, "AS");
-			if (rc)
-				return rc;
+		if (*seen) {
+			sql_error_set(p->err, line, col, "%s is given twice", clause);
+			return -EINVAL;
+		}
+		*seen = true;
+		if (seen == &partitioned) {
+			rc = sql_parse_partitioned_by(p, s);
+		} else if (seen == &stored) {
+			rc = sql_parse_stored_as(p, s);
 		} else {
 			sql_parse_advance(p);
+			rc = sql_parse_props(p, s);
 		}
-		if (p->tok.type != SQL_TOK_IDENT ||
-		    !fmt_from_name(p->tok.ptr, p->tok.len, &s->format))
-			return sql_parse_expected(p, "CSV, JSONL or PARQUET");
-		s->format_given = true;
-		sql_parse_advance(p);
-	}
-	if (sql_parse_accept(p, "TBLPROPERTIES")) {
-		rc = sql_parse_props(p, s);
 		if (rc)
 			return rc;
 	}

@@ -641,6 +641,15 @@ static void test_parse_create_table_with_partitions_format_and_properties(void *
 	s = parse_one("CREATE TABLE d.p USING parquet AS SELECT 1 AS a");
 	assert_int_equal(s->format, STORE_FORMAT_PARQUET);
 	assert_true(s->format_given);
+	/* the clauses in any order, as Spark takes them */
+	s = parse_one("CREATE TABLE d.p USING parquet PARTITIONED BY (dt) TBLPROPERTIES ('k'='v') "
+		      "AS SELECT 1 AS a, DATE '2024-01-01' AS dt");
+	assert_int_equal(s->format, STORE_FORMAT_PARQUET);
+	assert_int_equal(s->npartcols, 1);
+	assert_int_equal(s->nprops, 1);
+	s = parse_one("CREATE TABLE d.p (a INT) TBLPROPERTIES ('k'='v') STORED AS JSONL PARTITIONED BY (dt DATE)");
+	assert_int_equal(s->format, STORE_FORMAT_JSONL);
+	assert_int_equal(s->npartcols, 1);
 }
 
 static void test_parse_properties_refuse_control_characters(void **state)
@@ -687,6 +696,8 @@ static void test_parse_create_table_errors(void **state)
 			    "query: drop the column list");
 	assert_string_equal(parse_error("CREATE TABLE d.t"),
 			    "line 1, column 17: unexpected end of input: expected \"(\" or AS");
+	assert_string_equal(parse_error("CREATE TABLE d.t (a int) STORED AS csv USING parquet"),
+			    "line 1, column 40: the format (STORED AS or USING) is given twice");
 	assert_string_equal(parse_error("CREATE TABLE d.t (a int) STORED AS orc"),
 			    "line 1, column 36: expected CSV, JSONL or PARQUET, found \"orc\"");
 }
