@@ -355,16 +355,11 @@ out:
 }
 
 /* get_config_value(1: name, 2: defaultValue) -> string. */
-static int call_get_config_value(hms_conn *c, hms_reader *r, hms_writer *w, const char *name,
-				 int32_t seqid)
+static void call_get_config_value(hms_conn *c, call_args *a, hms_writer *w, const char *name,
+				  int32_t seqid)
 {
-	call_args a;
-	if (args_read(r, &a)) {
-		args_free(&a);
-		return r->err;
-	}
-	const char *key = a.s[1] ? a.s[1] : "";
-	const char *val = a.s[2] ? a.s[2] : "";
+	const char *key = a->s[1] ? a->s[1] : "";
+	const char *val = a->s[2] ? a->s[2] : "";
 	char buf[PATH_MAX + 300];
 	if (strcmp(key, "hive.metastore.warehouse.dir") == 0 ||
 	    strcmp(key, "metastore.warehouse.dir") == 0) {
@@ -377,8 +372,6 @@ static int call_get_config_value(hms_conn *c, hms_reader *r, hms_writer *w, cons
 	reply_begin(c, w, name, seqid);
 	hms_write_string_field(w, 0, val);
 	hms_write_field_stop(w);
-	args_free(&a);
-	return 0;
 }
 
 /* ---- databases ---------------------------------------------------------------- */
@@ -413,18 +406,13 @@ static int list_databases(hms_conn *c, mgr_platform *p, const char *pattern, nam
 
 /* get_all_databases() and get_databases(1: pattern) -> list<string>,
  * throws (1: MetaException). */
-static int call_get_databases(hms_conn *c, hms_reader *r, hms_writer *w, const char *name,
-			      int32_t seqid)
+static void call_get_databases(hms_conn *c, call_args *a, hms_writer *w, const char *name,
+			       int32_t seqid)
 {
-	call_args a;
 	name_list out = {0};
-	int rc = args_read(r, &a);
-	if (rc)
-		goto out;
-	if (!need_user(c, w, name, seqid, 1))
-		goto out;
+	int rc = 0;
 	const char *cat, *pattern;
-	split_catalog(a.s[1], &cat, &pattern);
+	split_catalog(a->s[1], &cat, &pattern);
 	if (strcmp(name, "get_all_databases") == 0)
 		pattern = NULL;
 	mgr_platform *p = catalog_platform(c, cat);
@@ -443,34 +431,20 @@ static int call_get_databases(hms_conn *c, hms_reader *r, hms_writer *w, const c
 	write_string_list(w, out.v, out.n);
 	hms_write_field_stop(w);
 out:
-	if (rc && rc == r->err) {
-		args_free(&a);
-		names_free(&out);
-		return rc;
-	}
 	if (rc) {
 		hms_writer_reset(w);
 		reply_exception(c, w, name, seqid, 1, strerror(-rc));
 	}
-	args_free(&a);
 	names_free(&out);
-	return 0;
 }
 
 /* get_database(1: name) -> Database, throws (1: NoSuchObjectException,
  * 2: MetaException). */
-static int call_get_database(hms_conn *c, hms_reader *r, hms_writer *w, const char *name,
-			     int32_t seqid)
+static void call_get_database(hms_conn *c, call_args *a, hms_writer *w, const char *name,
+			      int32_t seqid)
 {
-	call_args a;
-	if (args_read(r, &a)) {
-		args_free(&a);
-		return r->err;
-	}
-	if (!need_user(c, w, name, seqid, 2))
-		goto out;
 	const char *cat, *db;
-	split_catalog(a.s[1], &cat, &db);
+	split_catalog(a->s[1], &cat, &db);
 	mgr_platform *p = catalog_platform(c, cat);
 	store_database d;
 	int rc = -ENOENT;
@@ -492,7 +466,7 @@ static int call_get_database(hms_conn *c, hms_reader *r, hms_writer *w, const ch
 		char msg[300];
 		snprintf(msg, sizeof msg, "database %.200s not found", db);
 		reply_exception(c, w, name, seqid, 1, msg);
-		goto out;
+		return;
 	}
 	char owner[256], loc[PATH_MAX + 600];
 	user_name(d.owner_uid, owner, sizeof owner);
@@ -510,9 +484,6 @@ static int call_get_database(hms_conn *c, hms_reader *r, hms_writer *w, const ch
 	hms_write_string_field(w, 8, catalog_name(p));
 	hms_write_field_stop(w);
 	hms_write_field_stop(w);
-out:
-	args_free(&a);
-	return 0;
 }
 
 /* ---- tables ---------------------------------------------------------------------- */
@@ -554,21 +525,14 @@ static int list_tables(hms_conn *c, mgr_platform *p, const char *db, const char 
 /* get_all_tables(1: db_name) and get_tables(1: db_name, 2: pattern) ->
  * list<string>, throws (1: MetaException).  A database the user cannot
  * see lists as empty, as a missing one does. */
-static int call_get_tables(hms_conn *c, hms_reader *r, hms_writer *w, const char *name,
-			   int32_t seqid)
+static void call_get_tables(hms_conn *c, call_args *a, hms_writer *w, const char *name,
+			    int32_t seqid)
 {
-	call_args a;
 	name_list out = {0};
-	if (args_read(r, &a)) {
-		args_free(&a);
-		return r->err;
-	}
 	int rc = 0;
-	if (!need_user(c, w, name, seqid, 1))
-		goto out;
 	const char *cat, *db;
-	split_catalog(a.s[1], &cat, &db);
-	const char *pattern = strcmp(name, "get_tables") == 0 ? a.s[2] : NULL;
+	split_catalog(a->s[1], &cat, &db);
+	const char *pattern = strcmp(name, "get_tables") == 0 ? a->s[2] : NULL;
 	mgr_platform *p = catalog_platform(c, cat);
 	if (p && store_name_valid(db, NULL)) {
 		mgr_object o = {.level = MGR_OBJ_DATABASE, .platform = p->name, .db = db};
@@ -590,9 +554,7 @@ static int call_get_tables(hms_conn *c, hms_reader *r, hms_writer *w, const char
 	write_string_list(w, out.v, out.n);
 	hms_write_field_stop(w);
 out:
-	args_free(&a);
 	names_free(&out);
-	return 0;
 }
 
 static void type_name(store_type t, char *out, size_t cap)
@@ -786,29 +748,22 @@ static int table_lookup(hms_conn *c, const char *call, const char *cat, const ch
 /* get_table(1: dbname, 2: tbl_name) -> Table, throws (1: MetaException,
  * 2: NoSuchObjectException); get_table_req(1: GetTableRequest {1: dbName,
  * 2: tblName, 4: catName}) -> GetTableResult {1: Table}, the same throws. */
-static int call_get_table(hms_conn *c, hms_reader *r, hms_writer *w, const char *name,
-			  int32_t seqid)
+static void call_get_table(hms_conn *c, call_args *a, hms_writer *w, const char *name,
+			   int32_t seqid)
 {
-	call_args a;
-	if (args_read(r, &a)) {
-		args_free(&a);
-		return r->err;
-	}
-	if (!need_user(c, w, name, seqid, 1))
-		goto out;
 	bool req = strcmp(name, "get_table_req") == 0;
 	const char *cat, *db;
-	split_catalog(req ? a.req[1] : a.s[1], &cat, &db);
-	if (req && a.req[4])
-		cat = a.req[4];
-	const char *tbl = req ? a.req[2] : a.s[2];
+	split_catalog(req ? a->req[1] : a->s[1], &cat, &db);
+	if (req && a->req[4])
+		cat = a->req[4];
+	const char *tbl = req ? a->req[2] : a->s[2];
 	mgr_platform *p = NULL;
 	store_table t;
 	if (table_lookup(c, name, cat, db, tbl, &p, &t)) {
 		char msg[600];
 		snprintf(msg, sizeof msg, "%.255s.%.255s table not found", db, tbl ? tbl : "");
 		reply_exception(c, w, name, seqid, 2, msg);
-		goto out;
+		return;
 	}
 	reply_begin(c, w, name, seqid);
 	hms_write_field_begin(w, HMS_T_STRUCT, 0);
@@ -823,43 +778,59 @@ static int call_get_table(hms_conn *c, hms_reader *r, hms_writer *w, const char 
 		hms_writer_reset(w);
 		reply_exception(c, w, name, seqid, 1, strerror(-rc));
 	}
-out:
-	args_free(&a);
-	return 0;
 }
+
+/* A catalog call: its arguments read (call_args), its caller named by
+ * set_ugi; errors are replies (exceptions). */
+typedef void catalog_fn(hms_conn *c, call_args *a, hms_writer *w, const char *name,
+			int32_t seqid);
+/* A session call (fb303, set_ugi): reads its own arguments from R. */
+typedef int session_fn(hms_conn *c, hms_reader *r, hms_writer *w, const char *name,
+		       int32_t seqid);
 
 static const struct {
 	const char *name;
-	hms_call_fn *fn;
+	session_fn *session;
+	catalog_fn *catalog;
+	int16_t meta_exc;           /* the MetaException's field: refusal before set_ugi; 0: none */
 } calls[] = {
 	/* sorted by name (strcmp): bsearch */
-	{"aliveSince", call_alive_since},
-	{"getName", call_get_name},
-	{"getStatus", call_get_status},
-	{"getVersion", call_get_version},
-	{"get_all_databases", call_get_databases},
-	{"get_all_tables", call_get_tables},
-	{"get_config_value", call_get_config_value},
-	{"get_database", call_get_database},
-	{"get_databases", call_get_databases},
-	{"get_table", call_get_table},
-	{"get_table_req", call_get_table},
-	{"get_tables", call_get_tables},
-	{"set_ugi", call_set_ugi},
+	{"aliveSince", call_alive_since, NULL, 0},
+	{"getName", call_get_name, NULL, 0},
+	{"getStatus", call_get_status, NULL, 0},
+	{"getVersion", call_get_version, NULL, 0},
+	{"get_all_databases", NULL, call_get_databases, 1},
+	{"get_all_tables", NULL, call_get_tables, 1},
+	{"get_config_value", NULL, call_get_config_value, 0},
+	{"get_database", NULL, call_get_database, 2},
+	{"get_databases", NULL, call_get_databases, 1},
+	{"get_table", NULL, call_get_table, 1},
+	{"get_table_req", NULL, call_get_table, 1},
+	{"get_tables", NULL, call_get_tables, 1},
+	{"set_ugi", call_set_ugi, NULL, 0},
 };
 
-hms_call_fn *hms_call_find(const char *name)
+int hms_call(hms_conn *c, hms_reader *r, hms_writer *w, const char *name, int32_t seqid)
 {
 	size_t lo = 0, hi = sizeof calls / sizeof *calls;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		int cmp = strcmp(name, calls[mid].name);
-		if (cmp == 0)
-			return calls[mid].fn;
-		if (cmp < 0)
+		if (cmp < 0) {
 			hi = mid;
-		else
+		} else if (cmp > 0) {
 			lo = mid + 1;
+		} else if (calls[mid].session) {
+			return calls[mid].session(c, r, w, name, seqid);
+		} else {
+			call_args a;
+			int rc = args_read(r, &a);
+			if (rc == 0 && (!calls[mid].meta_exc ||
+					need_user(c, w, name, seqid, calls[mid].meta_exc)))
+				calls[mid].catalog(c, &a, w, name, seqid);
+			args_free(&a);
+			return rc ? r->err : 0;
+		}
 	}
-	return NULL;
+	return HMS_NOT_SERVED;
 }

@@ -22,14 +22,12 @@ typedef struct hms_conn {
 	mgr_principal who;
 } hms_conn;
 
-/* One call: read its arguments from R (the args struct, to its STOP) and
- * write the whole reply message to W.  0, or -errno when the connection
- * must close (malformed arguments). */
-typedef int hms_call_fn(hms_conn *c, hms_reader *r, hms_writer *w, const char *name,
-			int32_t seqid);
-
-/* The handler of method NAME, NULL when not served. */
-hms_call_fn *hms_call_find(const char *name);
+/* Serve one call of method NAME: read its arguments from R (the args
+ * struct, to its STOP) and write the whole reply message to W.  0;
+ * HMS_NOT_SERVED, having read nothing, when NAME is not served; or -errno
+ * when the connection must close (malformed arguments). */
+#define HMS_NOT_SERVED 1
+int hms_call(hms_conn *c, hms_reader *r, hms_writer *w, const char *name, int32_t seqid);
 /* Write an exception reply TApplicationException(TYPE, MESSAGE). */
 void hms_write_app_exception(hms_writer *w, bool old_style, const char *name, int32_t seqid,
 			     int type, const char *message);

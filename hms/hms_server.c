@@ -267,10 +267,9 @@ static int serve_one(hms_conn *c, hms_reader *r, hms_writer *w, int fd)
 	c->old_style = !(first & 0x80);
 	int rc = 0;
 	hms_writer_reset(w);
-	hms_call_fn *fn = type == HMS_CALL || type == HMS_ONEWAY ? hms_call_find(name) : NULL;
-	if (fn) {
-		rc = fn(c, r, w, name, seqid);
-	} else {
+	rc = type == HMS_CALL || type == HMS_ONEWAY ? hms_call(c, r, w, name, seqid) : HMS_NOT_SERVED;
+	if (rc == HMS_NOT_SERVED) {
+		rc = 0;
 		if (hms_skip(r, HMS_T_STRUCT)) {
 			rc = r->err;
 			goto out;
