@@ -20,6 +20,7 @@
  * data store and stay metafs's, whatever a client would do on a drop.
  */
 #include "hms_int.h"
+#include "hms_value.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -33,50 +34,6 @@
 
 #define FB303_ALIVE 2
 #define PRINCIPAL_USER 1
-#define NARGS 8
-
-/* The string arguments of a call by field id (1..NARGS-1), and those of
- * a request struct in field 1 (get_table_req). */
-typedef struct call_args {
-	char *s[NARGS];
-	char *req[NARGS];
-} call_args;
-
-static void args_free(call_args *a)
-{
-	for (int i = 0; i < NARGS; i++) {
-		free(a->s[i]);
-		free(a->req[i]);
-	}
-}
-
-static int read_strings(hms_reader *r, char **out, call_args *nested)
-{
-	for (;;) {
-		int t;
-		int16_t id;
-		if (hms_read_field_begin(r, &t, &id))
-			return r->err;
-		if (t == HMS_T_STOP)
-			return 0;
-		if (t == HMS_T_STRING && id > 0 && id < NARGS && !out[id]) {
-			if (hms_read_string(r, &out[id], NULL))
-				return r->err;
-		} else if (t == HMS_T_STRUCT && id == 1 && nested) {
-			if (read_strings(r, nested->req, NULL))
-				return r->err;
-		} else if (hms_skip(r, t)) {
-			return r->err;
-		}
-	}
-}
-
-static int args_read(hms_reader *r, call_args *a)
-{
-	memset(a, 0, sizeof *a);
-	return read_strings(r, a->s, a);
-}
-
 static void reply_begin(hms_conn *c, hms_writer *w, const char *name, int32_t seqid)
 {
 	hms_write_message_begin(w, name, HMS_REPLY, seqid, c->old_style);
@@ -355,11 +312,11 @@ out:
 }
 
 /* get_config_value(1: name, 2: defaultValue) -> string. */
-static void call_get_config_value(hms_conn *c, call_args *a, hms_writer *w, const char *name,
+static void call_get_config_value(hms_conn *c, const hms_value *a, hms_writer *w, const char *name,
 				  int32_t seqid)
 {
-	const char *key = a->s[1] ? a->s[1] : "";
-	const char *val = a->s[2] ? a->s[2] : "";
+	const char *key = hms_field_string(a, 1) ? hms_field_string(a, 1) : "";
+	const char *val = hms_field_string(a, 2) ? hms_field_string(a, 2) : "";
 	char buf[PATH_MAX + 300];
 	if (strcmp(key, "hive.metastore.warehouse.dir") == 0 ||
 	    strcmp(key, "metastore.warehouse.dir") == 0) {
@@ -406,13 +363,13 @@ static int list_databases(hms_conn *c, mgr_platform *p, const char *pattern, nam
 
 /* get_all_databases() and get_databases(1: pattern) -> list<string>,
  * throws (1: MetaException). */
-static void call_get_databases(hms_conn *c, call_args *a, hms_writer *w, const char *name,
+static void call_get_databases(hms_conn *c, const hms_value *a, hms_writer *w, const char *name,
 			       int32_t seqid)
 {
 	name_list out = {0};
 	int rc = 0;
 	const char *cat, *pattern;
-	split_catalog(a->s[1], &cat, &pattern);
+	split_catalog(hms_field_string(a, 1), &cat, &pattern);
 	if (strcmp(name, "get_all_databases") == 0)
 		pattern = NULL;
 	mgr_platform *p = catalog_platform(c, cat);
@@ -440,11 +397,11 @@ out:
 
 /* get_database(1: name) -> Database, throws (1: NoSuchObjectException,
  * 2: MetaException). */
-static void call_get_database(hms_conn *c, call_args *a, hms_writer *w, const char *name,
+static void call_get_database(hms_conn *c, const hms_value *a, hms_writer *w, const char *name,
 			      int32_t seqid)
 {
 	const char *cat, *db;
-	split_catalog(a->s[1], &cat, &db);
+	split_catalog(hms_field_string(a, 1), &cat, &db);
 	mgr_platform *p = catalog_platform(c, cat);
 	store_database d;
 	int rc = -ENOENT;
@@ -525,14 +482,14 @@ static int list_tables(hms_conn *c, mgr_platform *p, const char *db, const char 
 /* get_all_tables(1: db_name) and get_tables(1: db_name, 2: pattern) ->
  * list<string>, throws (1: MetaException).  A database the user cannot
  * see lists as empty, as a missing one does. */
-static void call_get_tables(hms_conn *c, call_args *a, hms_writer *w, const char *name,
+static void call_get_tables(hms_conn *c, const hms_value *a, hms_writer *w, const char *name,
 			    int32_t seqid)
 {
 	name_list out = {0};
 	int rc = 0;
 	const char *cat, *db;
-	split_catalog(a->s[1], &cat, &db);
-	const char *pattern = strcmp(name, "get_tables") == 0 ? a->s[2] : NULL;
+	split_catalog(hms_field_string(a, 1), &cat, &db);
+	const char *pattern = strcmp(name, "get_tables") == 0 ? hms_field_string(a, 2) : NULL;
 	mgr_platform *p = catalog_platform(c, cat);
 	if (p && store_name_valid(db, NULL)) {
 		mgr_object o = {.level = MGR_OBJ_DATABASE, .platform = p->name, .db = db};
@@ -748,15 +705,15 @@ static int table_lookup(hms_conn *c, const char *call, const char *cat, const ch
 /* get_table(1: dbname, 2: tbl_name) -> Table, throws (1: MetaException,
  * 2: NoSuchObjectException); get_table_req(1: GetTableRequest {1: dbName,
  * 2: tblName, 4: catName}) -> GetTableResult {1: Table}, the same throws. */
-static void call_get_table(hms_conn *c, call_args *a, hms_writer *w, const char *name,
+static void call_get_table(hms_conn *c, const hms_value *a, hms_writer *w, const char *name,
 			   int32_t seqid)
 {
 	bool req = strcmp(name, "get_table_req") == 0;
 	const char *cat, *db;
-	split_catalog(req ? a->req[1] : a->s[1], &cat, &db);
-	if (req && a->req[4])
-		cat = a->req[4];
-	const char *tbl = req ? a->req[2] : a->s[2];
+	split_catalog(req ? hms_field_string(hms_field(a, 1), 1) : hms_field_string(a, 1), &cat, &db);
+	if (req && hms_field_string(hms_field(a, 1), 4))
+		cat = hms_field_string(hms_field(a, 1), 4);
+	const char *tbl = req ? hms_field_string(hms_field(a, 1), 2) : hms_field_string(a, 2);
 	mgr_platform *p = NULL;
 	store_table t;
 	if (table_lookup(c, name, cat, db, tbl, &p, &t)) {
@@ -780,9 +737,9 @@ static void call_get_table(hms_conn *c, call_args *a, hms_writer *w, const char 
 	}
 }
 
-/* A catalog call: its arguments read (call_args), its caller named by
+/* A catalog call: its arguments read (A, the args struct), its caller named by
  * set_ugi; errors are replies (exceptions). */
-typedef void catalog_fn(hms_conn *c, call_args *a, hms_writer *w, const char *name,
+typedef void catalog_fn(hms_conn *c, const hms_value *a, hms_writer *w, const char *name,
 			int32_t seqid);
 /* A session call (fb303, set_ugi): reads its own arguments from R. */
 typedef int session_fn(hms_conn *c, hms_reader *r, hms_writer *w, const char *name,
@@ -823,13 +780,13 @@ int hms_call(hms_conn *c, hms_reader *r, hms_writer *w, const char *name, int32_
 		} else if (calls[mid].session) {
 			return calls[mid].session(c, r, w, name, seqid);
 		} else {
-			call_args a;
-			int rc = args_read(r, &a);
+			hms_value a;
+			int rc = hms_value_read(r, HMS_T_STRUCT, &a);
 			if (rc == 0 && (!calls[mid].meta_exc ||
 					need_user(c, w, name, seqid, calls[mid].meta_exc)))
 				calls[mid].catalog(c, &a, w, name, seqid);
-			args_free(&a);
-			return rc ? r->err : 0;
+			hms_value_free(&a);
+			return rc;
 		}
 	}
 	return HMS_NOT_SERVED;

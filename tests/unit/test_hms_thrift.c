@@ -17,6 +17,7 @@
 
 #include "hms.h"
 #include "hms_thrift.h"
+#include "hms_value.h"
 
 static void reader_of(hms_reader *r, const hms_writer *w)
 {
@@ -460,6 +461,78 @@ static void test_pattern_star_and_alternatives(void **state)
 	assert_false(hms_pattern_match("a.les", "sales"));
 }
 
+/* An args struct {1: "db", 2: [ "a", "b" ], 3: {4: i16 -1}, 5: map {"k": "v"}} read
+ * whole, looked up by id; missing fields and wrong types give the defaults. */
+static void test_value_tree_reads_a_struct_whole(void **state)
+{
+	(void)state;
+	hms_writer w;
+	hms_writer_init(&w);
+	hms_write_string_field(&w, 1, "db");
+	hms_write_field_begin(&w, HMS_T_LIST, 2);
+	hms_write_list_begin(&w, HMS_T_STRING, 2);
+	hms_write_string(&w, "a");
+	hms_write_string(&w, "b");
+	hms_write_field_begin(&w, HMS_T_STRUCT, 3);
+	hms_write_field_begin(&w, HMS_T_I16, 4);
+	hms_write_i16(&w, -1);
+	hms_write_field_stop(&w);
+	hms_write_field_begin(&w, HMS_T_MAP, 5);
+	hms_write_map_begin(&w, HMS_T_STRING, HMS_T_STRING, 1);
+	hms_write_string(&w, "k");
+	hms_write_string(&w, "v");
+	hms_write_field_stop(&w);
+	hms_reader r;
+	reader_of(&r, &w);
+	hms_value v;
+	assert_int_equal(hms_value_read(&r, HMS_T_STRUCT, &v), 0);
+	assert_int_equal(r.pos, w.len);
+	assert_string_equal(hms_field_string(&v, 1), "db");
+	const hms_value *l = hms_field_list(&v, 2, HMS_T_STRING);
+	assert_non_null(l);
+	assert_int_equal(l->n, 2);
+	assert_string_equal(l->v[1].s, "b");
+	assert_null(hms_field_list(&v, 2, HMS_T_I32));
+	assert_int_equal(hms_field_int(hms_field(&v, 3), 4, 7), -1);
+	assert_int_equal(hms_field_int(hms_field(&v, 3), 5, 7), 7);
+	assert_null(hms_field_string(&v, 3));
+	assert_null(hms_field(&v, 9));
+	const hms_value *m = hms_field(&v, 5);
+	assert_int_equal(m->n, 2);
+	assert_string_equal(m->v[0].s, "k");
+	assert_string_equal(m->v[1].s, "v");
+	hms_value_free(&v);
+
+	/* Cut anywhere: an error, never a crash or a leak. */
+	for (size_t cut = 0; cut < w.len; cut++) {
+		hms_reader_init_mem(&r, w.data, cut);
+		assert_int_not_equal(hms_value_read(&r, HMS_T_STRUCT, &v), 0);
+		hms_value_free(&v);
+	}
+	hms_writer_free(&w);
+}
+
+/* A list that announces a million structs and sends two bytes ends as an
+ * error after reading what came; nothing is allocated for the promise. */
+static void test_value_tree_announced_length_is_not_trusted(void **state)
+{
+	(void)state;
+	hms_writer w;
+	hms_writer_init(&w);
+	hms_write_field_begin(&w, HMS_T_LIST, 1);
+	hms_write_list_begin(&w, HMS_T_STRUCT, 1000000);
+	hms_write_field_stop(&w);
+	hms_reader r;
+	reader_of(&r, &w);
+	hms_value v;
+	assert_int_equal(hms_value_read(&r, HMS_T_STRUCT, &v), -EPIPE);
+	const hms_value *l = hms_field(&v, 1);
+	assert_non_null(l);
+	assert_true(l->n <= 2);
+	hms_value_free(&v);
+	hms_writer_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +557,8 @@ int main(void)
 		cmocka_unit_test(test_fill_reader_reads_across_refills),
 		cmocka_unit_test(test_fill_error_is_returned),
 		cmocka_unit_test(test_pattern_star_and_alternatives),
+		cmocka_unit_test(test_value_tree_reads_a_struct_whole),
+		cmocka_unit_test(test_value_tree_announced_length_is_not_trusted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
