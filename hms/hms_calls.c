@@ -34,31 +34,31 @@
 
 #define FB303_ALIVE 2
 #define PRINCIPAL_USER 1
-static void reply_begin(hms_conn *c, hms_writer *w, const char *name, int32_t seqid)
+void hms_reply_begin(hms_conn *c, hms_writer *w, const char *name, int32_t seqid)
 {
 	hms_write_message_begin(w, name, HMS_REPLY, seqid, c->old_style);
 }
 
 /* A result struct holding only exception ID (MetaException,
  * NoSuchObjectException, ...: each a struct with 1: string message). */
-static void reply_exception(hms_conn *c, hms_writer *w, const char *name, int32_t seqid,
+void hms_reply_exception(hms_conn *c, hms_writer *w, const char *name, int32_t seqid,
 			    int16_t id, const char *msg)
 {
-	reply_begin(c, w, name, seqid);
+	hms_reply_begin(c, w, name, seqid);
 	hms_write_field_begin(w, HMS_T_STRUCT, id);
 	hms_write_string_field(w, 1, msg);
 	hms_write_field_stop(w);
 	hms_write_field_stop(w);
 }
 
-static void write_string_list(hms_writer *w, char **v, size_t n)
+void hms_write_string_list(hms_writer *w, char **v, size_t n)
 {
 	hms_write_list_begin(w, HMS_T_STRING, (uint32_t)n);
 	for (size_t i = 0; i < n; i++)
 		hms_write_string(w, v[i]);
 }
 
-static void user_name(uint32_t uid, char *out, size_t cap)
+void hms_user_name(uint32_t uid, char *out, size_t cap)
 {
 	struct passwd pw, *res = NULL;
 	char buf[1024];
@@ -68,13 +68,7 @@ static void user_name(uint32_t uid, char *out, size_t cap)
 		snprintf(out, cap, "%u", uid);
 }
 
-/* A name list that grows. */
-typedef struct name_list {
-	char **v;
-	size_t n, cap;
-} name_list;
-
-static int names_add(name_list *l, const char *s)
+int hms_names_add(hms_names *l, const char *s)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 16;
@@ -90,7 +84,7 @@ static int names_add(name_list *l, const char *s)
 	return 0;
 }
 
-static void names_free(name_list *l)
+void hms_names_free(hms_names *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i]);
@@ -142,7 +136,7 @@ bool hms_pattern_match(const char *pattern, const char *name)
 
 /* Split Hive 3's "@CATALOG#DB" form ("!" for an empty DB); a plain name
  * keeps *CAT NULL.  RAW is modified in place. */
-static void split_catalog(char *raw, const char **cat, const char **db)
+void hms_split_catalog(char *raw, const char **cat, const char **db)
 {
 	*cat = NULL;
 	*db = raw ? raw : "";
@@ -161,14 +155,14 @@ static void split_catalog(char *raw, const char **cat, const char **db)
 }
 
 /* The platform of catalog CAT: "hive", none or "" the first one. */
-static mgr_platform *catalog_platform(hms_conn *c, const char *cat)
+mgr_platform *hms_catalog_platform(hms_conn *c, const char *cat)
 {
 	if (!cat || !*cat || strcasecmp(cat, "hive") == 0)
 		return mgr_platform_count(c->m) ? mgr_platform_at(c->m, 0) : NULL;
 	return mgr_platform_find(c->m, cat);
 }
 
-static const char *catalog_name(const mgr_platform *p)
+const char *hms_catalog_name(const mgr_platform *p)
 {
 	return p->index == 0 ? "hive" : p->name;
 }
@@ -178,7 +172,7 @@ static bool need_user(hms_conn *c, hms_writer *w, const char *name, int32_t seqi
 {
 	if (c->has_user)
 		return true;
-	reply_exception(c, w, name, seqid, exc_id, "set_ugi first: metafs decides every call as a named user");
+	hms_reply_exception(c, w, name, seqid, exc_id, "set_ugi first: metafs decides every call as a named user");
 	return false;
 }
 
@@ -188,7 +182,7 @@ static int call_get_name(hms_conn *c, hms_reader *r, hms_writer *w, const char *
 {
 	if (hms_skip(r, HMS_T_STRUCT))
 		return r->err;
-	reply_begin(c, w, name, seqid);
+	hms_reply_begin(c, w, name, seqid);
 	hms_write_string_field(w, 0, "metafs");
 	hms_write_field_stop(w);
 	return 0;
@@ -199,7 +193,7 @@ static int call_get_version(hms_conn *c, hms_reader *r, hms_writer *w, const cha
 {
 	if (hms_skip(r, HMS_T_STRUCT))
 		return r->err;
-	reply_begin(c, w, name, seqid);
+	hms_reply_begin(c, w, name, seqid);
 	hms_write_string_field(w, 0, METAFS_VERSION);
 	hms_write_field_stop(w);
 	return 0;
@@ -210,7 +204,7 @@ static int call_get_status(hms_conn *c, hms_reader *r, hms_writer *w, const char
 {
 	if (hms_skip(r, HMS_T_STRUCT))
 		return r->err;
-	reply_begin(c, w, name, seqid);
+	hms_reply_begin(c, w, name, seqid);
 	hms_write_field_begin(w, HMS_T_I32, 0);
 	hms_write_i32(w, FB303_ALIVE);
 	hms_write_field_stop(w);
@@ -222,19 +216,19 @@ static int call_alive_since(hms_conn *c, hms_reader *r, hms_writer *w, const cha
 {
 	if (hms_skip(r, HMS_T_STRUCT))
 		return r->err;
-	reply_begin(c, w, name, seqid);
+	hms_reply_begin(c, w, name, seqid);
 	hms_write_field_begin(w, HMS_T_I64, 0);
 	hms_write_i64(w, c->started_s);
 	hms_write_field_stop(w);
 	return 0;
 }
 
-/* set_ugi(1: string user_name, 2: list<string> group_names) -> list<string>:
+/* set_ugi(1: string hms_user_name, 2: list<string> group_names) -> list<string>:
  * the groups given, then the user name (as Hive's HMSHandler answers). */
 static int call_set_ugi(hms_conn *c, hms_reader *r, hms_writer *w, const char *name, int32_t seqid)
 {
 	char *user = NULL;
-	name_list groups = {0};
+	hms_names groups = {0};
 	int rc = 0;
 	for (;;) {
 		int t;
@@ -260,7 +254,7 @@ static int call_set_ugi(hms_conn *c, hms_reader *r, hms_writer *w, const char *n
 				}
 				if (hms_read_string(r, &g, NULL))
 					goto bad;
-				rc = names_add(&groups, g);
+				rc = hms_names_add(&groups, g);
 				free(g);
 				if (rc)
 					goto out;
@@ -276,7 +270,7 @@ static int call_set_ugi(hms_conn *c, hms_reader *r, hms_writer *w, const char *n
 		snprintf(msg, sizeof msg, "set_ugi: no user \"%.256s\" on the metastore's host",
 			 user ? user : "");
 		mgr_audit(c->m, MGR_LOG_NO_UID, "hms set_ugi", "/", false, 0, msg);
-		reply_exception(c, w, name, seqid, 1, msg);
+		hms_reply_exception(c, w, name, seqid, 1, msg);
 		goto out;
 	}
 	if (pw.pw_uid == getuid() && !c->allow_daemon_user) {
@@ -284,30 +278,30 @@ static int call_set_ugi(hms_conn *c, hms_reader *r, hms_writer *w, const char *n
 			 "set_ugi: \"%.256s\" is the daemon's own user ([hms] allow_daemon_user is off)", user);
 		mgr_audit(c->m, (uint32_t)pw.pw_uid, "hms set_ugi", "/", false, 0, msg);
 		mgr_log(MGR_LOG_WARN, "hms: %s", msg);
-		reply_exception(c, w, name, seqid, 1, msg);
+		hms_reply_exception(c, w, name, seqid, 1, msg);
 		goto out;
 	}
 	mgr_principal who = {.uid = (uint32_t)pw.pw_uid, .gid = (uint32_t)pw.pw_gid};
 	if (mgr_audit_decision(c->m, &who, "hms set_ugi", "/", true, 0, user)) {
-		reply_exception(c, w, name, seqid, 1, "set_ugi: the audit log cannot be written");
+		hms_reply_exception(c, w, name, seqid, 1, "set_ugi: the audit log cannot be written");
 		goto out;
 	}
 	c->has_user = true;
 	snprintf(c->user, sizeof c->user, "%s", user);
 	c->who = who;
 	mgr_log_set_uid(who.uid);
-	if ((rc = names_add(&groups, user)))
+	if ((rc = hms_names_add(&groups, user)))
 		goto out;
-	reply_begin(c, w, name, seqid);
+	hms_reply_begin(c, w, name, seqid);
 	hms_write_field_begin(w, HMS_T_LIST, 0);
-	write_string_list(w, groups.v, groups.n);
+	hms_write_string_list(w, groups.v, groups.n);
 	hms_write_field_stop(w);
 	goto out;
 bad:
 	rc = r->err;
 out:
 	free(user);
-	names_free(&groups);
+	hms_names_free(&groups);
 	return rc;
 }
 
@@ -320,24 +314,24 @@ static void call_get_config_value(hms_conn *c, const hms_value *a, hms_writer *w
 	char buf[PATH_MAX + 300];
 	if (strcmp(key, "hive.metastore.warehouse.dir") == 0 ||
 	    strcmp(key, "metastore.warehouse.dir") == 0) {
-		mgr_platform *p = catalog_platform(c, NULL);
+		mgr_platform *p = hms_catalog_platform(c, NULL);
 		snprintf(buf, sizeof buf, "%s/%s", c->location_prefix, p ? p->name : "");
 		val = buf;
 	} else if (strcmp(key, "metastore.catalog.default") == 0) {
 		val = "hive";
 	}
-	reply_begin(c, w, name, seqid);
+	hms_reply_begin(c, w, name, seqid);
 	hms_write_string_field(w, 0, val);
 	hms_write_field_stop(w);
 }
 
 /* ---- databases ---------------------------------------------------------------- */
 
-static int list_databases(hms_conn *c, mgr_platform *p, const char *pattern, name_list *out)
+static int list_databases(hms_conn *c, mgr_platform *p, const char *pattern, hms_names *out)
 {
 	store_txn *txn;
 	store_iter *it;
-	name_list all = {0};
+	hms_names all = {0};
 	int rc = store_read_begin(p->store, &txn);
 	if (rc)
 		return rc;
@@ -345,7 +339,7 @@ static int list_databases(hms_conn *c, mgr_platform *p, const char *pattern, nam
 	if (rc == 0) {
 		store_database d;
 		while ((rc = store_iter_next(it, &d)) == 0)
-			if (hms_pattern_match(pattern, d.name) && (rc = names_add(&all, d.name)))
+			if (hms_pattern_match(pattern, d.name) && (rc = hms_names_add(&all, d.name)))
 				break;
 		if (rc == -ENOENT)
 			rc = 0;
@@ -355,9 +349,9 @@ static int list_databases(hms_conn *c, mgr_platform *p, const char *pattern, nam
 	for (size_t i = 0; rc == 0 && i < all.n; i++) {
 		mgr_object o = {.level = MGR_OBJ_DATABASE, .platform = p->name, .db = all.v[i]};
 		if (mgr_access_visible(c->m, &c->who, &o))
-			rc = names_add(out, all.v[i]);
+			rc = hms_names_add(out, all.v[i]);
 	}
-	names_free(&all);
+	hms_names_free(&all);
 	return rc;
 }
 
@@ -366,33 +360,33 @@ static int list_databases(hms_conn *c, mgr_platform *p, const char *pattern, nam
 static void call_get_databases(hms_conn *c, const hms_value *a, hms_writer *w, const char *name,
 			       int32_t seqid)
 {
-	name_list out = {0};
+	hms_names out = {0};
 	int rc = 0;
 	const char *cat, *pattern;
-	split_catalog(hms_field_string(a, 1), &cat, &pattern);
+	hms_split_catalog(hms_field_string(a, 1), &cat, &pattern);
 	if (strcmp(name, "get_all_databases") == 0)
 		pattern = NULL;
-	mgr_platform *p = catalog_platform(c, cat);
+	mgr_platform *p = hms_catalog_platform(c, cat);
 	if (p) {
 		char path[STORE_NAME_MAX + 2];
 		snprintf(path, sizeof path, "/%s", p->name);
 		if (mgr_audit_decision(c->m, &c->who, "list", path, true, 0, name)) {
-			reply_exception(c, w, name, seqid, 1, "the audit log cannot be written");
+			hms_reply_exception(c, w, name, seqid, 1, "the audit log cannot be written");
 			goto out;
 		}
 		if ((rc = list_databases(c, p, pattern, &out)))
 			goto out;
 	}
-	reply_begin(c, w, name, seqid);
+	hms_reply_begin(c, w, name, seqid);
 	hms_write_field_begin(w, HMS_T_LIST, 0);
-	write_string_list(w, out.v, out.n);
+	hms_write_string_list(w, out.v, out.n);
 	hms_write_field_stop(w);
 out:
 	if (rc) {
 		hms_writer_reset(w);
-		reply_exception(c, w, name, seqid, 1, strerror(-rc));
+		hms_reply_exception(c, w, name, seqid, 1, strerror(-rc));
 	}
-	names_free(&out);
+	hms_names_free(&out);
 }
 
 /* get_database(1: name) -> Database, throws (1: NoSuchObjectException,
@@ -401,8 +395,8 @@ static void call_get_database(hms_conn *c, const hms_value *a, hms_writer *w, co
 			      int32_t seqid)
 {
 	const char *cat, *db;
-	split_catalog(hms_field_string(a, 1), &cat, &db);
-	mgr_platform *p = catalog_platform(c, cat);
+	hms_split_catalog(hms_field_string(a, 1), &cat, &db);
+	mgr_platform *p = hms_catalog_platform(c, cat);
 	store_database d;
 	int rc = -ENOENT;
 	char path[2 * STORE_NAME_MAX + 4];
@@ -422,13 +416,13 @@ static void call_get_database(hms_conn *c, const hms_value *a, hms_writer *w, co
 	if (mgr_audit_decision(c->m, &c->who, "read", path, seen, MGR_PRIV_SELECT, name)) {
 		char msg[300];
 		snprintf(msg, sizeof msg, "database %.200s not found", db);
-		reply_exception(c, w, name, seqid, 1, msg);
+		hms_reply_exception(c, w, name, seqid, 1, msg);
 		return;
 	}
 	char owner[256], loc[PATH_MAX + 600];
-	user_name(d.owner_uid, owner, sizeof owner);
+	hms_user_name(d.owner_uid, owner, sizeof owner);
 	snprintf(loc, sizeof loc, "%s/%s/%s", c->location_prefix, p->name, d.name);
-	reply_begin(c, w, name, seqid);
+	hms_reply_begin(c, w, name, seqid);
 	hms_write_field_begin(w, HMS_T_STRUCT, 0);
 	hms_write_string_field(w, 1, d.name);
 	hms_write_string_field(w, 2, "");
@@ -438,7 +432,7 @@ static void call_get_database(hms_conn *c, const hms_value *a, hms_writer *w, co
 	hms_write_string_field(w, 6, owner);
 	hms_write_field_begin(w, HMS_T_I32, 7);
 	hms_write_i32(w, PRINCIPAL_USER);
-	hms_write_string_field(w, 8, catalog_name(p));
+	hms_write_string_field(w, 8, hms_catalog_name(p));
 	hms_write_field_stop(w);
 	hms_write_field_stop(w);
 }
@@ -446,11 +440,11 @@ static void call_get_database(hms_conn *c, const hms_value *a, hms_writer *w, co
 /* ---- tables ---------------------------------------------------------------------- */
 
 static int list_tables(hms_conn *c, mgr_platform *p, const char *db, const char *pattern,
-		       name_list *out)
+		       hms_names *out)
 {
 	store_txn *txn;
 	store_iter *it;
-	name_list all = {0};
+	hms_names all = {0};
 	int rc = store_read_begin(p->store, &txn);
 	if (rc)
 		return rc;
@@ -459,7 +453,7 @@ static int list_tables(hms_conn *c, mgr_platform *p, const char *db, const char 
 		store_table t;
 		while ((rc = store_iter_next(it, &t)) == 0) {
 			if (hms_pattern_match(pattern, t.name))
-				rc = names_add(&all, t.name);
+				rc = hms_names_add(&all, t.name);
 			store_table_clear(&t);
 			if (rc)
 				break;
@@ -473,9 +467,9 @@ static int list_tables(hms_conn *c, mgr_platform *p, const char *db, const char 
 		mgr_object o = {.level = MGR_OBJ_TABLE, .platform = p->name, .db = db,
 				.table = all.v[i]};
 		if (mgr_access_visible(c->m, &c->who, &o))
-			rc = names_add(out, all.v[i]);
+			rc = hms_names_add(out, all.v[i]);
 	}
-	names_free(&all);
+	hms_names_free(&all);
 	return rc;
 }
 
@@ -485,12 +479,12 @@ static int list_tables(hms_conn *c, mgr_platform *p, const char *db, const char 
 static void call_get_tables(hms_conn *c, const hms_value *a, hms_writer *w, const char *name,
 			    int32_t seqid)
 {
-	name_list out = {0};
+	hms_names out = {0};
 	int rc = 0;
 	const char *cat, *db;
-	split_catalog(hms_field_string(a, 1), &cat, &db);
+	hms_split_catalog(hms_field_string(a, 1), &cat, &db);
 	const char *pattern = strcmp(name, "get_tables") == 0 ? hms_field_string(a, 2) : NULL;
-	mgr_platform *p = catalog_platform(c, cat);
+	mgr_platform *p = hms_catalog_platform(c, cat);
 	if (p && store_name_valid(db, NULL)) {
 		mgr_object o = {.level = MGR_OBJ_DATABASE, .platform = p->name, .db = db};
 		char path[2 * STORE_NAME_MAX + 4];
@@ -503,18 +497,18 @@ static void call_get_tables(hms_conn *c, const hms_value *a, hms_writer *w, cons
 		}
 	}
 	if (rc) {
-		reply_exception(c, w, name, seqid, 1, strerror(-rc));
+		hms_reply_exception(c, w, name, seqid, 1, strerror(-rc));
 		goto out;
 	}
-	reply_begin(c, w, name, seqid);
+	hms_reply_begin(c, w, name, seqid);
 	hms_write_field_begin(w, HMS_T_LIST, 0);
-	write_string_list(w, out.v, out.n);
+	hms_write_string_list(w, out.v, out.n);
 	hms_write_field_stop(w);
 out:
-	names_free(&out);
+	hms_names_free(&out);
 }
 
-static void type_name(store_type t, char *out, size_t cap)
+void hms_type_name(store_type t, char *out, size_t cap)
 {
 	switch (store_type_base(t)) {
 	case STORE_TYPE_STRING: snprintf(out, cap, "string"); break;
@@ -530,12 +524,12 @@ static void type_name(store_type t, char *out, size_t cap)
 	}
 }
 
-static void write_field_schemas(hms_writer *w, const store_column *cols, uint32_t n)
+void hms_write_field_schemas(hms_writer *w, const store_column *cols, uint32_t n)
 {
 	hms_write_list_begin(w, HMS_T_STRUCT, n);
 	for (uint32_t i = 0; i < n; i++) {
 		char tn[64];
-		type_name(cols[i].type, tn, sizeof tn);
+		hms_type_name(cols[i].type, tn, sizeof tn);
 		hms_write_string_field(w, 1, cols[i].name);
 		hms_write_string_field(w, 2, tn);
 		hms_write_string_field(w, 3, "");
@@ -544,7 +538,7 @@ static void write_field_schemas(hms_writer *w, const store_column *cols, uint32_
 }
 
 /* A string map written from KEYS[i] = VALS[i]. */
-static void write_map(hms_writer *w, char **keys, char **vals, size_t n)
+void hms_write_map(hms_writer *w, char **keys, char **vals, size_t n)
 {
 	hms_write_map_begin(w, HMS_T_STRING, HMS_T_STRING, (uint32_t)n);
 	for (size_t i = 0; i < n; i++) {
@@ -554,19 +548,19 @@ static void write_map(hms_writer *w, char **keys, char **vals, size_t n)
 }
 
 /* Add K = V unless RC already failed; the new RC. */
-static int param_add(name_list *keys, name_list *vals, const char *k, const char *v, int rc)
+static int param_add(hms_names *keys, hms_names *vals, const char *k, const char *v, int rc)
 {
 	if (rc)
 		return rc;
-	rc = names_add(keys, k);
-	return rc ? rc : names_add(vals, v);
+	rc = hms_names_add(keys, k);
+	return rc ? rc : hms_names_add(vals, v);
 }
 
 /* The Table struct of T (as a struct value, without its field header).
  * Properties under "metafs." are the daemon's and not shown. */
-static int write_table(hms_conn *c, hms_writer *w, mgr_platform *p, const store_table *t)
+int hms_write_table(hms_conn *c, hms_writer *w, mgr_platform *p, const store_table *t)
 {
-	name_list keys = {0}, vals = {0};
+	hms_names keys = {0}, vals = {0};
 	char num[32];
 	int rc = 0;
 	for (const char *line = t->properties; line && *line;) {
@@ -576,7 +570,7 @@ static int write_table(hms_conn *c, hms_writer *w, mgr_platform *p, const store_
 		if (eq && strncmp(line, "metafs.", 7) != 0) {
 			char *k = strndup(line, (size_t)(eq - line));
 			char *v = strndup(eq + 1, len - (size_t)(eq - line) - 1);
-			if (!k || !v || names_add(&keys, k) || names_add(&vals, v))
+			if (!k || !v || hms_names_add(&keys, k) || hms_names_add(&vals, v))
 				rc = -ENOMEM;
 			free(k);
 			free(v);
@@ -610,7 +604,7 @@ static int write_table(hms_conn *c, hms_writer *w, mgr_platform *p, const store_
 		serde = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
 	}
 	char owner[256], loc[PATH_MAX + 800];
-	user_name(t->owner_uid, owner, sizeof owner);
+	hms_user_name(t->owner_uid, owner, sizeof owner);
 	snprintf(loc, sizeof loc, "%s/%s/%s/%s", c->location_prefix, p->name, t->db, t->name);
 
 	hms_write_string_field(w, 1, t->name);
@@ -625,7 +619,7 @@ static int write_table(hms_conn *c, hms_writer *w, mgr_platform *p, const store_
 	/* 7: StorageDescriptor */
 	hms_write_field_begin(w, HMS_T_STRUCT, 7);
 	hms_write_field_begin(w, HMS_T_LIST, 1);
-	write_field_schemas(w, t->columns, t->has_schema ? t->ncolumns : 0);
+	hms_write_field_schemas(w, t->columns, t->has_schema ? t->ncolumns : 0);
 	hms_write_string_field(w, 2, loc);
 	hms_write_string_field(w, 3, in);
 	hms_write_string_field(w, 4, outf);
@@ -639,10 +633,10 @@ static int write_table(hms_conn *c, hms_writer *w, mgr_platform *p, const store_
 	hms_write_field_begin(w, HMS_T_MAP, 3);
 	if (t->format == STORE_FORMAT_CSV) {
 		char *k[] = {"field.delim", "serialization.format"}, *v[] = {",", ","};
-		write_map(w, k, v, 2);
+		hms_write_map(w, k, v, 2);
 	} else {
 		char *k[] = {"serialization.format"}, *v[] = {"1"};
-		write_map(w, k, v, 1);
+		hms_write_map(w, k, v, 1);
 	}
 	hms_write_field_stop(w);
 	hms_write_field_begin(w, HMS_T_LIST, 8);
@@ -656,27 +650,27 @@ static int write_table(hms_conn *c, hms_writer *w, mgr_platform *p, const store_
 	hms_write_field_stop(w);
 	/* 8: partitionKeys */
 	hms_write_field_begin(w, HMS_T_LIST, 8);
-	write_field_schemas(w, t->columns ? t->columns + t->ncolumns : NULL,
+	hms_write_field_schemas(w, t->columns ? t->columns + t->ncolumns : NULL,
 			    t->has_schema ? t->npartkeys : 0);
 	hms_write_field_begin(w, HMS_T_MAP, 9);
-	write_map(w, keys.v, vals.v, keys.n);
+	hms_write_map(w, keys.v, vals.v, keys.n);
 	hms_write_string_field(w, 12, "EXTERNAL_TABLE");
-	hms_write_string_field(w, 17, catalog_name(p));
+	hms_write_string_field(w, 17, hms_catalog_name(p));
 	hms_write_field_begin(w, HMS_T_I32, 18);
 	hms_write_i32(w, PRINCIPAL_USER);
 	hms_write_field_stop(w);
 out:
-	names_free(&keys);
-	names_free(&vals);
+	hms_names_free(&keys);
+	hms_names_free(&vals);
 	return rc;
 }
 
 /* Look up CAT/DB.TBL for C's user: 0 with *T filled (clear it), or
  * -ENOENT for a missing or unseen table (audited either way). */
-static int table_lookup(hms_conn *c, const char *call, const char *cat, const char *db,
+int hms_table_lookup(hms_conn *c, const char *call, const char *cat, const char *db,
 			const char *tbl, mgr_platform **pp, store_table *t)
 {
-	mgr_platform *p = catalog_platform(c, cat);
+	mgr_platform *p = hms_catalog_platform(c, cat);
 	int rc = -ENOENT;
 	memset(t, 0, sizeof *t);
 	char path[3 * STORE_NAME_MAX + 8];
@@ -710,47 +704,34 @@ static void call_get_table(hms_conn *c, const hms_value *a, hms_writer *w, const
 {
 	bool req = strcmp(name, "get_table_req") == 0;
 	const char *cat, *db;
-	split_catalog(req ? hms_field_string(hms_field(a, 1), 1) : hms_field_string(a, 1), &cat, &db);
+	hms_split_catalog(req ? hms_field_string(hms_field(a, 1), 1) : hms_field_string(a, 1), &cat, &db);
 	if (req && hms_field_string(hms_field(a, 1), 4))
 		cat = hms_field_string(hms_field(a, 1), 4);
 	const char *tbl = req ? hms_field_string(hms_field(a, 1), 2) : hms_field_string(a, 2);
 	mgr_platform *p = NULL;
 	store_table t;
-	if (table_lookup(c, name, cat, db, tbl, &p, &t)) {
+	if (hms_table_lookup(c, name, cat, db, tbl, &p, &t)) {
 		char msg[600];
 		snprintf(msg, sizeof msg, "%.255s.%.255s table not found", db, tbl ? tbl : "");
-		reply_exception(c, w, name, seqid, 2, msg);
+		hms_reply_exception(c, w, name, seqid, 2, msg);
 		return;
 	}
-	reply_begin(c, w, name, seqid);
+	hms_reply_begin(c, w, name, seqid);
 	hms_write_field_begin(w, HMS_T_STRUCT, 0);
 	if (req)
 		hms_write_field_begin(w, HMS_T_STRUCT, 1);
-	int rc = write_table(c, w, p, &t);
+	int rc = hms_write_table(c, w, p, &t);
 	if (req)
 		hms_write_field_stop(w);
 	hms_write_field_stop(w);
 	store_table_clear(&t);
 	if (rc) {
 		hms_writer_reset(w);
-		reply_exception(c, w, name, seqid, 1, strerror(-rc));
+		hms_reply_exception(c, w, name, seqid, 1, strerror(-rc));
 	}
 }
 
-/* A catalog call: its arguments read (A, the args struct), its caller named by
- * set_ugi; errors are replies (exceptions). */
-typedef void catalog_fn(hms_conn *c, const hms_value *a, hms_writer *w, const char *name,
-			int32_t seqid);
-/* A session call (fb303, set_ugi): reads its own arguments from R. */
-typedef int session_fn(hms_conn *c, hms_reader *r, hms_writer *w, const char *name,
-		       int32_t seqid);
-
-static const struct {
-	const char *name;
-	session_fn *session;
-	catalog_fn *catalog;
-	int16_t meta_exc;           /* the MetaException's field: refusal before set_ugi; 0: none */
-} calls[] = {
+const hms_call_def hms_read_calls[] = {
 	/* sorted by name (strcmp): bsearch */
 	{"aliveSince", call_alive_since, NULL, 0},
 	{"getName", call_get_name, NULL, 0},
@@ -765,28 +746,39 @@ static const struct {
 	{"get_table_req", NULL, call_get_table, 1},
 	{"get_tables", NULL, call_get_tables, 1},
 	{"set_ugi", call_set_ugi, NULL, 0},
+	{NULL, NULL, NULL, 0},
+};
+
+/* Every call table, each sorted by name and ended by a NULL name. */
+static const hms_call_def *const tables[] = {
+	hms_read_calls,
 };
 
 int hms_call(hms_conn *c, hms_reader *r, hms_writer *w, const char *name, int32_t seqid)
 {
-	size_t lo = 0, hi = sizeof calls / sizeof *calls;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int cmp = strcmp(name, calls[mid].name);
-		if (cmp < 0) {
-			hi = mid;
-		} else if (cmp > 0) {
-			lo = mid + 1;
-		} else if (calls[mid].session) {
-			return calls[mid].session(c, r, w, name, seqid);
-		} else {
-			hms_value a;
-			int rc = hms_value_read(r, HMS_T_STRUCT, &a);
-			if (rc == 0 && (!calls[mid].meta_exc ||
-					need_user(c, w, name, seqid, calls[mid].meta_exc)))
-				calls[mid].catalog(c, &a, w, name, seqid);
-			hms_value_free(&a);
-			return rc;
+	for (size_t k = 0; k < sizeof tables / sizeof *tables; k++) {
+		const hms_call_def *calls = tables[k];
+		size_t lo = 0, hi = 0;
+		while (calls[hi].name)
+			hi++;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			int cmp = strcmp(name, calls[mid].name);
+			if (cmp < 0) {
+				hi = mid;
+			} else if (cmp > 0) {
+				lo = mid + 1;
+			} else if (calls[mid].session) {
+				return calls[mid].session(c, r, w, name, seqid);
+			} else {
+				hms_value a;
+				int rc = hms_value_read(r, HMS_T_STRUCT, &a);
+				if (rc == 0 && (!calls[mid].meta_exc ||
+						need_user(c, w, name, seqid, calls[mid].meta_exc)))
+					calls[mid].catalog(c, &a, w, name, seqid);
+				hms_value_free(&a);
+				return rc;
+			}
 		}
 	}
 	return HMS_NOT_SERVED;
