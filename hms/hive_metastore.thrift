@@ -11,7 +11,8 @@
 // declared exceptions of those files.  Optional fields metafs never sends
 // or reads are left out (Table 13-16 and 19-28, Database 5 and 9-13,
 // StorageDescriptor 11: skewedInfo, SerDeInfo 4-7,
-// GetTableRequest 6-11, GetTableResult 2: isStatsCompliant): a client skips
+// GetTableRequest 6-11, GetTableResult 2: isStatsCompliant, Partition 8
+// and 10-13): a client skips
 // fields it does not know, and metafsd skips those a client sends.  None
 // of Hive's required fields of a reply is left out.  hms/hms_calls.c
 // writes these field ids by number.
@@ -120,6 +121,17 @@ struct GetTableResult {
   1: required Table table
 }
 
+struct Partition {
+  1: list<string> values,
+  2: string dbName,
+  3: string tableName,
+  4: i32 createTime,
+  5: i32 lastAccessTime,
+  6: StorageDescriptor sd,
+  7: map<string, string> parameters,
+  9: optional string catName
+}
+
 exception MetaException {
   1: string message
 }
@@ -131,6 +143,18 @@ exception NoSuchObjectException {
 exception ConfigValSecurityException {
   1: string message
 }
+
+// ---- structs and exceptions of the partition calls (hms/hms_parts.c)
+
+// ---- end of the partition calls' structs
+
+// ---- structs and exceptions of the write calls (hms/hms_write.c)
+
+// ---- end of the write calls' structs
+
+// ---- structs of schema, statistics, functions, notifications (hms/hms_misc.c)
+
+// ---- end of their structs
 
 service ThriftHiveMetastore extends FacebookService {
   string get_config_value(1: string name, 2: string defaultValue)
@@ -151,4 +175,16 @@ service ThriftHiveMetastore extends FacebookService {
   // Returns group_names with user_name appended, as Hive's HMSHandler does.
   list<string> set_ugi(1: string user_name, 2: list<string> group_names)
       throws (1: MetaException o1)
+
+  // ---- partitions (hms/hms_parts.c)
+
+  // ---- end of partitions
+
+  // ---- writes: databases, tables, partitions (hms/hms_write.c)
+
+  // ---- end of writes
+
+  // ---- schema, statistics, functions, notifications (hms/hms_misc.c)
+
+  // ---- end of schema, statistics, functions, notifications
 }

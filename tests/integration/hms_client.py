@@ -15,42 +15,10 @@ import socket
 import struct
 import sys
 
-sys.path.insert(0, sys.argv[1])
-PORT = int(sys.argv[2])
-MODE = sys.argv[3]
-
+from hms_lib import PORT, MODE, attempt, connect, out  # noqa: E402 (sets the path)
 from thrift.Thrift import TApplicationException, TMessageType  # noqa: E402
-from thrift.protocol import TBinaryProtocol  # noqa: E402
-from thrift.transport import TSocket, TTransport  # noqa: E402
 
-from hive_metastore import ThriftHiveMetastore  # noqa: E402
-from hive_metastore.ttypes import (GetTableRequest, MetaException,  # noqa: E402
-                                   NoSuchObjectException)
-
-
-def out(key, value):
-    print("%s\t%s" % (key, value), flush=True)
-
-
-def connect():
-    sock = TSocket.TSocket("127.0.0.1", PORT)
-    sock.setTimeout(20000)
-    trans = TTransport.TBufferedTransport(sock)
-    proto = TBinaryProtocol.TBinaryProtocol(trans)
-    client = ThriftHiveMetastore.Client(proto)
-    trans.open()
-    return client, proto, trans
-
-
-def attempt(key, fn):
-    """Call FN; print its answer, or the exception's class and message."""
-    try:
-        v = fn()
-    except (MetaException, NoSuchObjectException) as e:
-        out(key, "%s: %s" % (type(e).__name__, e.message))
-        return None
-    out(key, v)
-    return v
+from hive_metastore.ttypes import GetTableRequest  # noqa: E402
 
 
 def cols(fs):

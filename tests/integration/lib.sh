@@ -772,3 +772,41 @@ mf_check_audit() {
 			"$(tail -n 15 "${AUDIT:-$H/manager/audit.log}" 2>&1)"
 	fi
 }
+
+# ---- the Hive Metastore API ([hms] listen) ------------------------------------------------
+
+# mf_hms_setup: before mounting $H, make the test clients' code with
+# `thrift --gen py` from hms/hive_metastore.thrift (into $GEN), find a
+# python3 with Debian's thrift module ($PY) and a free port ($PORT), and
+# set [hms] listen in $H/metafs.ini.  Skips the test when thrift is missing.
+mf_hms_setup() {
+	command -v thrift >/dev/null || mf_skip "thrift (the compiler) is missing: tools/deps.sh installs it"
+	# The first python3 that has the thrift module (Debian's python3-thrift
+	# is for /usr/bin/python3, which another python3 on PATH may shadow).
+	PY=
+	local p
+	for p in python3 /usr/bin/python3; do
+		if "$p" -c 'import thrift' 2>/dev/null; then PY=$p; break; fi
+	done
+	[ -n "$PY" ] || mf_skip "python3-thrift is missing: tools/deps.sh installs it"
+	GEN=$MF_TMP/gen
+	mkdir -p "$GEN"
+	thrift --gen py -out "$GEN" "$METAFS_SRCDIR/hms/hive_metastore.thrift" ||
+		mf_abort "thrift --gen py hms/hive_metastore.thrift"
+	PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	printf '\n[hms]\nlisten = 127.0.0.1:%s\n' "$PORT" >>"$H/metafs.ini"
+}
+
+# hms_call CLIENT MODE [ARGS]: run tests/integration/CLIENT.py (a client on
+# hms_lib.py) against $PORT; its "key<TAB>value" lines in $OUT, its exit
+# status in $HMS_RC.
+hms_call() {
+	local client=$1
+	shift
+	OUT=$(timeout -k 5 "$MF_CMD_TIMEOUT" "$PY" "$METAFS_SRCDIR/tests/integration/$client.py" \
+		"$GEN" "$PORT" "$@" 2>&1)
+	HMS_RC=$?
+}
+
+# hms_val KEY: the value of KEY in $OUT (the first line with it).
+hms_val() { awk -F'\t' -v k="$1" '$1 == k { sub(/^[^\t]*\t/, ""); print; exit }' <<<"$OUT"; }
