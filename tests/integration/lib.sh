@@ -810,3 +810,17 @@ hms_call() {
 
 # hms_val KEY: the value of KEY in $OUT (the first line with it).
 hms_val() { awk -F'\t' -v k="$1" '$1 == k { sub(/^[^\t]*\t/, ""); print; exit }' <<<"$OUT"; }
+
+# mf_bulk_partitions PLATFORM DB TABLE N [FORMAT]: give table DB.TABLE of
+# PLATFORM (made through the mount, partitioned by one key) N empty
+# partitions named by `seq -f FORMAT` (default 'p=%07.0f': p=0000000 ...),
+# made with plain mkdir in the data store and registered with `metafs
+# repair`, far faster than N mkdirs through the mount.  The names are in
+# $MF_TMP/bulk-names.
+mf_bulk_partitions() {
+	local dir=$H/data/$1/$2/$3 names=$MF_TMP/bulk-names
+	seq -f "${5:-p=%07.0f}" 0 $(($4 - 1)) >"$names"
+	mkdir -p "$dir" || mf_abort "mkdir $dir"
+	(cd "$dir" && xargs -d '\n' -a "$names" mkdir --) || mf_abort "mkdir of $4 partitions in $dir"
+	mf_run "$METAFS" repair --home "$H" "$1.$2.$3" || mf_abort "metafs repair $1.$2.$3" "$MF_OUT"
+}
