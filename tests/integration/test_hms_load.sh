@@ -18,7 +18,7 @@ mf_require_binaries
 mf_tmpdir
 mf_init
 mf_hms_setup
-printf 'allow_daemon_user = true\nmax_connections = 64\n' >>"$H/metafs.ini"
+printf 'allow_daemon_user = true\n' >>"$H/metafs.ini"
 mf_mount || mf_abort "mount $H on $M"
 USER_NAME=$(id -un)
 T=$M/warehouse/load/t
