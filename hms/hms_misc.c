@@ -150,11 +150,9 @@ static int write_table_named(hms_conn *c, hms_writer *w, const char *call, const
 		return 0;   /* missing or unseen: left out, as Hive leaves out missing ones */
 	int rc = hms_names_add(names, tbl);
 	if (rc == 0)
-		rc = hms_write_table(c, w, p, &t);
-	if (rc == 0) {
-		hms_write_field_stop(w);
+		rc = hms_write_table(c, w, p, &t);   /* with its STOP */
+	if (rc == 0)
 		(*n)++;
-	}
 	store_table_clear(&t);
 	return rc;
 }
