@@ -12,7 +12,7 @@
 // or reads are left out (Table 13-16 and 19-28, Database 5 and 9-13,
 // StorageDescriptor 11: skewedInfo, SerDeInfo 4-7,
 // GetTableRequest 6-11, GetTableResult 2: isStatsCompliant, Partition 8
-// and 10-13): a client skips
+// and 10-13, GetTablesRequest 7: projectionSpec): a client skips
 // fields it does not know, and metafsd skips those a client sends.  None
 // of Hive's required fields of a reply is left out.  hms/hms_calls.c
 // writes these field ids by number.
