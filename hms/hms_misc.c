@@ -651,10 +651,10 @@ static bool event_map(store_txn *txn, const store_event *ev, hive_event *he)
 	char comp[2 + STORE_MAX_PARTKEYS + 1][2 * STORE_NAME_MAX + 2];
 	uint32_t n = 0;
 	const char *s = ev->path;
-	while (*s && n < sizeof comp / sizeof *comp) {
+	while (*s) {
 		const char *end = strchr(s, '/');
 		size_t len = end ? (size_t)(end - s) : strlen(s);
-		if (len >= sizeof comp[0])
+		if (len >= sizeof comp[0] || n == sizeof comp / sizeof *comp)
 			return false;
 		memcpy(comp[n], s, len);
 		comp[n][len] = '\0';
