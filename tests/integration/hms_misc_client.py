@@ -10,6 +10,8 @@ Prints one "key<TAB>value" line per answer.  Modes:
                        to the end: one "event.I" line per event
                        ("ID TYPE DB TABLE"), its message's fields, and the
                        size of each page
+  skip USER LAST TYPES the events after LAST but those of the TYPES
+                       (comma-separated eventTypeSkipList)
   count USER FROM DB   get_notification_events_count
   nougi                the calls without a throws clause, before set_ugi
 """
@@ -118,12 +120,13 @@ def main_calls(user):
     out("get_all_functions", c.get_all_functions().functions)
 
 
-def show_events(user, last, maxev):
+def show_events(user, last, maxev, skip=None):
     c = connect(user)[0]
     i = 0
     pages = []
     while True:
-        r = c.get_next_notification(NotificationEventRequest(lastEvent=last, maxEvents=maxev))
+        r = c.get_next_notification(NotificationEventRequest(lastEvent=last, maxEvents=maxev,
+                                                             eventTypeSkipList=skip))
         if not r.events:
             break
         pages.append(str(len(r.events)))
@@ -154,6 +157,8 @@ def show_events(user, last, maxev):
 
 if MODE == "main":
     main_calls(ARGS[0])
+elif MODE == "skip":
+    show_events(ARGS[0], int(ARGS[1]), 0, ARGS[2].split(","))
 elif MODE == "current":
     out("current", connect(ARGS[0])[0].get_current_notificationEventId().eventId)
 elif MODE == "events":

@@ -166,12 +166,20 @@ assert_eq "INSERT names the file's location in the mount" "file://$W/ev/t/dt=a%3
 	"$(hms_val event.6.msg.files)"
 FIRST=$(hms_val event.1 | cut -d' ' -f1)
 ALL=$OUT
+# hms_val_of TEXT KEY : hms_val over TEXT instead of $OUT
+hms_val_of() { OUT=$1 hms_val "$2"; }
 
 hms_call hms_misc_client events "$ALICE" "$CUR" 2
 assert_eq "maxEvents=2 pages through them two at a time" "2,2,2,1" "$(hms_val pages)"
 assert_eq "... the same events" "$(grep -P '^event\.\d+\t' <<<"$ALL")" "$(grep -P '^event\.\d+\t' <<<"$OUT")"
 hms_call hms_misc_client events "$ALICE" "$FIRST" 0
 assert_eq "from the first event's id: the six after it" 6 "$(hms_val events)"
+
+hms_call hms_misc_client skip "$ALICE" "$CUR" ADD_PARTITION,INSERT
+assert_eq "eventTypeSkipList leaves out the types named" \
+	"CREATE_DATABASE ev -,CREATE_TABLE ev t,ALTER_TABLE ev t,DROP_PARTITION ev t" \
+	"$(for i in 1 2 3 4; do hms_val "event.$i" | cut -d' ' -f2-; done | paste -sd,)"
+assert_eq "... and only those" 4 "$(hms_val events)"
 
 hms_call hms_misc_client count "$ALICE" "$CUR" ev
 assert_eq "get_notification_events_count of the database" 7 "$(hms_val count)"
@@ -185,11 +193,20 @@ assert_eq "... nor counts them" 0 "$(hms_val count)"
 assert_ne "notification reads are audited as the set_ugi user" 0 \
 	"$(mf_audit_count "$(id -u "$BOB")" read /.metafs/events allow get_next_notification)"
 
+# A data file removed: its partition's data changed.
+LAST=$(hms_val_of "$ALL" event.7 | cut -d' ' -f1)
+mf_run rm "$W/ev/t/dt=a%3Ab/a.csv" || mf_abort "rm a.csv" "$MF_OUT"
+hms_call hms_misc_client events "$ALICE" "$LAST" 0
+assert_eq "a file removed is an ALTER_PARTITION of its partition" "ALTER_PARTITION ev t" \
+	"$(hms_val event.1 | cut -d' ' -f2-)"
+assert_eq "... with the partition's values" '{"dt": "a:b"}' "$(hms_val event.1.msg.keyValues)"
+assert_eq "... and nothing else" 1 "$(hms_val events)"
+
 # The ids are the log's: the same after a remount.
 mf_umount "$M" || mf_abort "unmount"
 mf_mount_shared
 hms_call hms_misc_client events "$ALICE" "$CUR" 0
 assert_eq "after a remount the same events have the same ids" \
-	"$(grep -P '^event\.\d+\t' <<<"$ALL")" "$(grep -P '^event\.\d+\t' <<<"$OUT")"
+	"$(grep -P '^event\.\d+\t' <<<"$ALL")" "$(grep -P '^event\.\d+\t' <<<"$OUT" | head -n 7)"
 
 mf_finish
