@@ -14,8 +14,10 @@
  * carry them without a number metafs does not have: bigint (longStats),
  * double (doubleStats), date (dateStats) and decimal (decimalStats), each
  * with numNulls and the bounds known.  Hive requires numDVs in those
- * structs; metafs counts no distinct values and sends 0 (Hive's "not
- * computed").  Strings (maxColLen and avgColLen are required and unknown),
+ * structs; metafs counts no distinct values and sends 0, which says
+ * nothing true or false about them but which a reader may take as few
+ * (Trino reads 0 as 1 when a column has non-null values).  Strings
+ * (maxColLen and avgColLen are required and unknown),
  * booleans (numTrues and numFalses required) and timestamps are not
  * answered: such a column has no statistics here.
  *
