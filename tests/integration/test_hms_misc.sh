@@ -57,13 +57,18 @@ expect_stat() {
 # ---------------------------------------------------------------- schema, tables, statistics, functions
 hms_call hms_misc_client main "$ALICE"
 assert_eq "the client's calls all return" 0 "$HMS_RC" || note "$OUT"
-FIELDS="id:bigint,region:string,amount:decimal(10,2)"
+# the columns ("column NAME TYPE") and partition keys ("partition NAME TYPE") of .schema
+schema_of() { awk -v k="$2" '$1 == k { printf "%s%s:%s", n++ ? "," : "", $2, $3 }' "$1/.schema" 2>&1; }
+FIELDS=$(schema_of "$W/sales/orders" column)
+PKEYS=$(schema_of "$W/sales/orders" partition)
+assert_eq ".schema shows the columns" "id:bigint,region:string,amount:decimal(10,2)" "$FIELDS"
+assert_eq ".schema shows the partition keys" "dt:date,hour:bigint" "$PKEYS"
 assert_eq "get_fields: the data columns of .schema" "$FIELDS" "$(hms_val get_fields)"
 assert_eq "get_fields_with_environment_context: the same" "$FIELDS" "$(hms_val get_fields_env)"
 assert_eq "get_fields_req: the same" "$FIELDS" "$(hms_val get_fields_req)"
-assert_eq "get_schema: the columns, then the partition keys" "$FIELDS,dt:date,hour:bigint" "$(hms_val get_schema)"
-assert_eq "get_schema_with_environment_context: the same" "$FIELDS,dt:date,hour:bigint" "$(hms_val get_schema_env)"
-assert_eq "get_schema_req: the same" "$FIELDS,dt:date,hour:bigint" "$(hms_val get_schema_req)"
+assert_eq "get_schema: the columns, then the partition keys" "$FIELDS,$PKEYS" "$(hms_val get_schema)"
+assert_eq "get_schema_with_environment_context: the same" "$FIELDS,$PKEYS" "$(hms_val get_schema_env)"
+assert_eq "get_schema_req: the same" "$FIELDS,$PKEYS" "$(hms_val get_schema_req)"
 assert_match "get_fields of a missing table: UnknownTableException" '^UnknownTableException' \
 	"$(hms_val get_fields.missing)"
 assert_eq "get_schema of a hidden table answers as a missing one" \
