@@ -200,7 +200,12 @@ static void call_get_table_objects(hms_conn *c, const hms_value *a, hms_writer *
 			if ((rc = store_iter_tables(txn, db, NULL, &it)) == 0) {
 				store_table t;
 				while ((rc = store_iter_next(it, &t)) == 0) {
-					if (hms_pattern_match(pattern, t.name))
+					/* Only those the user sees: a listing, not a
+					 * refusal per hidden table. */
+					mgr_object o = {.level = MGR_OBJ_TABLE, .platform = p->name,
+							.db = db, .table = t.name};
+					if (hms_pattern_match(pattern, t.name) &&
+					    mgr_access_visible(c->m, &c->who, &o))
 						rc = hms_names_add(&all, t.name);
 					store_table_clear(&t);
 					if (rc)
