@@ -12,7 +12,7 @@
 // or reads are left out (Table 13-16 and 19-28, Database 5 and 9-13,
 // StorageDescriptor 11: skewedInfo, SerDeInfo 4-7,
 // GetTableRequest 6-11, GetTableResult 2: isStatsCompliant, Partition 8
-// and 10-13): a client skips
+// and 10-13, GetTablesRequest 7: projectionSpec): a client skips
 // fields it does not know, and metafsd skips those a client sends.  None
 // of Hive's required fields of a reply is left out.  hms/hms_calls.c
 // writes these field ids by number.
@@ -154,6 +154,288 @@ exception ConfigValSecurityException {
 
 // ---- structs of schema, statistics, functions, notifications (hms/hms_misc.c)
 
+struct EnvironmentContext {
+  1: map<string, string> properties
+}
+
+exception UnknownTableException {
+  1: string message
+}
+
+exception UnknownDBException {
+  1: string message
+}
+
+exception InvalidOperationException {
+  1: string message
+}
+
+exception InvalidObjectException {
+  1: string message
+}
+
+exception InvalidInputException {
+  1: string message
+}
+
+struct GetFieldsRequest {
+  1: optional string catName,
+  2: required string dbName,
+  3: required string tblName,
+  4: optional EnvironmentContext envContext,
+  5: optional string validWriteIdList,
+  6: optional i64 id = -1
+}
+
+struct GetFieldsResponse {
+  1: required list<FieldSchema> fields
+}
+
+struct GetSchemaRequest {
+  1: optional string catName,
+  2: required string dbName,
+  3: required string tblName,
+  4: optional EnvironmentContext envContext,
+  5: optional string validWriteIdList,
+  6: optional i64 id = -1
+}
+
+struct GetSchemaResponse {
+  1: required list<FieldSchema> fields
+}
+
+struct BooleanColumnStatsData {
+  1: required i64 numTrues,
+  2: required i64 numFalses,
+  3: required i64 numNulls,
+  4: optional binary bitVectors
+}
+
+struct DoubleColumnStatsData {
+  1: optional double lowValue,
+  2: optional double highValue,
+  3: required i64 numNulls,
+  4: required i64 numDVs,
+  5: optional binary bitVectors,
+  6: optional binary histogram
+}
+
+struct LongColumnStatsData {
+  1: optional i64 lowValue,
+  2: optional i64 highValue,
+  3: required i64 numNulls,
+  4: required i64 numDVs,
+  5: optional binary bitVectors,
+  6: optional binary histogram
+}
+
+struct StringColumnStatsData {
+  1: required i64 maxColLen,
+  2: required double avgColLen,
+  3: required i64 numNulls,
+  4: required i64 numDVs,
+  5: optional binary bitVectors
+}
+
+struct BinaryColumnStatsData {
+  1: required i64 maxColLen,
+  2: required double avgColLen,
+  3: required i64 numNulls,
+  4: optional binary bitVectors
+}
+
+struct Decimal {
+  3: required i16 scale,
+  1: required binary unscaled
+}
+
+struct DecimalColumnStatsData {
+  1: optional Decimal lowValue,
+  2: optional Decimal highValue,
+  3: required i64 numNulls,
+  4: required i64 numDVs,
+  5: optional binary bitVectors,
+  6: optional binary histogram
+}
+
+struct Date {
+  1: required i64 daysSinceEpoch
+}
+
+struct DateColumnStatsData {
+  1: optional Date lowValue,
+  2: optional Date highValue,
+  3: required i64 numNulls,
+  4: required i64 numDVs,
+  5: optional binary bitVectors,
+  6: optional binary histogram
+}
+
+struct Timestamp {
+  1: required i64 secondsSinceEpoch
+}
+
+struct TimestampColumnStatsData {
+  1: optional Timestamp lowValue,
+  2: optional Timestamp highValue,
+  3: required i64 numNulls,
+  4: required i64 numDVs,
+  5: optional binary bitVectors,
+  6: optional binary histogram
+}
+
+union ColumnStatisticsData {
+  1: BooleanColumnStatsData booleanStats,
+  2: LongColumnStatsData longStats,
+  3: DoubleColumnStatsData doubleStats,
+  4: StringColumnStatsData stringStats,
+  5: BinaryColumnStatsData binaryStats,
+  6: DecimalColumnStatsData decimalStats,
+  7: DateColumnStatsData dateStats,
+  8: TimestampColumnStatsData timestampStats
+}
+
+struct ColumnStatisticsObj {
+  1: required string colName,
+  2: required string colType,
+  3: required ColumnStatisticsData statsData
+}
+
+struct ColumnStatisticsDesc {
+  1: required bool isTblLevel,
+  2: required string dbName,
+  3: required string tableName,
+  4: optional string partName,
+  5: optional i64 lastAnalyzed,
+  6: optional string catName
+}
+
+struct ColumnStatistics {
+  1: required ColumnStatisticsDesc statsDesc,
+  2: required list<ColumnStatisticsObj> statsObj,
+  3: optional bool isStatsCompliant,
+  4: optional string engine
+}
+
+struct TableStatsRequest {
+  1: required string dbName,
+  2: required string tblName,
+  3: required list<string> colNames
+  4: optional string catName,
+  5: optional string validWriteIdList,
+  6: required string engine,
+  7: optional i64 id = -1
+}
+
+struct TableStatsResult {
+  1: required list<ColumnStatisticsObj> tableStats,
+  2: optional bool isStatsCompliant
+}
+
+struct PartitionsStatsRequest {
+  1: required string dbName,
+  2: required string tblName,
+  3: required list<string> colNames,
+  4: required list<string> partNames,
+  5: optional string catName,
+  6: optional string validWriteIdList,
+  7: required string engine
+}
+
+struct PartitionsStatsResult {
+  1: required map<string, list<ColumnStatisticsObj>> partStats,
+  2: optional bool isStatsCompliant
+}
+
+enum FunctionType {
+  JAVA = 1,
+}
+
+enum ResourceType {
+  JAR     = 1,
+  FILE    = 2,
+  ARCHIVE = 3,
+}
+
+struct ResourceUri {
+  1: ResourceType resourceType,
+  2: string       uri,
+}
+
+struct Function {
+  1: string           functionName,
+  2: string           dbName,
+  3: string           className,
+  4: string           ownerName,
+  5: PrincipalType    ownerType,
+  6: i32              createTime,
+  7: FunctionType     functionType,
+  8: list<ResourceUri> resourceUris,
+  9: optional string  catName
+}
+
+struct GetAllFunctionsResponse {
+  1: optional list<Function> functions
+}
+
+struct GetTablesRequest {
+  1: required string dbName,
+  2: optional list<string> tblNames,
+  3: optional ClientCapabilities capabilities,
+  4: optional string catName,
+  5: optional list<string> processorCapabilities,
+  6: optional string processorIdentifier,
+  8: optional string tablesPattern
+}
+
+struct GetTablesResult {
+  1: required list<Table> tables
+}
+
+struct GetDatabaseRequest {
+  1: optional string name,
+  2: optional string catalogName,
+  3: optional list<string> processorCapabilities,
+  4: optional string processorIdentifier
+}
+
+struct NotificationEventRequest {
+  1: required i64 lastEvent,
+  2: optional i32 maxEvents,
+  3: optional list<string> eventTypeSkipList,
+}
+
+struct NotificationEvent {
+  1: required i64 eventId,
+  2: required i32 eventTime,
+  3: required string eventType,
+  4: optional string dbName,
+  5: optional string tableName,
+  6: required string message,
+  7: optional string messageFormat,
+  8: optional string catName
+}
+
+struct NotificationEventResponse {
+  1: required list<NotificationEvent> events,
+}
+
+struct CurrentNotificationEventId {
+  1: required i64 eventId,
+}
+
+struct NotificationEventsCountRequest {
+  1: required i64 fromEventId,
+  2: required string dbName,
+  3: optional string catName,
+  4: optional i64 toEventId,
+  5: optional i64 limit
+}
+
+struct NotificationEventsCountResponse {
+  1: required i64 eventsCount,
+}
+
 // ---- end of their structs
 
 service ThriftHiveMetastore extends FacebookService {
@@ -185,6 +467,44 @@ service ThriftHiveMetastore extends FacebookService {
   // ---- end of writes
 
   // ---- schema, statistics, functions, notifications (hms/hms_misc.c)
+
+  Database get_database_req(1: GetDatabaseRequest request)
+      throws (1: NoSuchObjectException o1, 2: MetaException o2)
+
+  list<FieldSchema> get_fields(1: string db_name, 2: string table_name)
+      throws (1: MetaException o1, 2: UnknownTableException o2, 3: UnknownDBException o3)
+  list<FieldSchema> get_fields_with_environment_context(1: string db_name, 2: string table_name,
+      3: EnvironmentContext environment_context)
+      throws (1: MetaException o1, 2: UnknownTableException o2, 3: UnknownDBException o3)
+  GetFieldsResponse get_fields_req(1: GetFieldsRequest req)
+      throws (1: MetaException o1, 2: UnknownTableException o2, 3: UnknownDBException o3)
+  list<FieldSchema> get_schema(1: string db_name, 2: string table_name)
+      throws (1: MetaException o1, 2: UnknownTableException o2, 3: UnknownDBException o3)
+  list<FieldSchema> get_schema_with_environment_context(1: string db_name, 2: string table_name,
+      3: EnvironmentContext environment_context)
+      throws (1: MetaException o1, 2: UnknownTableException o2, 3: UnknownDBException o3)
+  GetSchemaResponse get_schema_req(1: GetSchemaRequest req)
+      throws (1: MetaException o1, 2: UnknownTableException o2, 3: UnknownDBException o3)
+
+  list<Table> get_table_objects_by_name(1: string dbname, 2: list<string> tbl_names)
+  GetTablesResult get_table_objects_by_name_req(1: GetTablesRequest req)
+      throws (1: MetaException o1, 2: InvalidOperationException o2, 3: UnknownDBException o3)
+
+  ColumnStatistics get_table_column_statistics(1: string db_name, 2: string tbl_name,
+      3: string col_name)
+      throws (1: NoSuchObjectException o1, 2: MetaException o2, 3: InvalidInputException o3,
+              4: InvalidObjectException o4)
+  TableStatsResult get_table_statistics_req(1: TableStatsRequest request)
+      throws (1: NoSuchObjectException o1, 2: MetaException o2)
+  PartitionsStatsResult get_partitions_statistics_req(1: PartitionsStatsRequest request)
+      throws (1: NoSuchObjectException o1, 2: MetaException o2)
+
+  list<string> get_functions(1: string dbName, 2: string pattern) throws (1: MetaException o1)
+  GetAllFunctionsResponse get_all_functions() throws (1: MetaException o1)
+
+  NotificationEventResponse get_next_notification(1: NotificationEventRequest rqst)
+  CurrentNotificationEventId get_current_notificationEventId()
+  NotificationEventsCountResponse get_notification_events_count(1: NotificationEventsCountRequest rqst)
 
   // ---- end of schema, statistics, functions, notifications
 }

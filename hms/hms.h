@@ -14,6 +14,19 @@
  * Catalogs.  Hive's default catalog "hive" (and a request that names no
  * catalog) is the first platform of metafs.ini; any other catalog name is
  * the platform of that name.
+ *
+ * Notifications (hms_misc.c).  The notification log is the change log of
+ * the first platform (store_iter_events), the default catalog's: an
+ * event's Hive eventId is its seq there.  So ids increase, are the same
+ * after a restart, and name one event each.  Two platforms have two logs
+ * that each count 1, 2, 3 ...; merging them would give ids that a client
+ * polling from its last id could miss (a slower log's events would arrive
+ * below it), so the other platforms' changes are not notified.  Events
+ * without a Hive form (a pnode above the leaves) and those the set_ugi
+ * user may not see (mgr_event_visible, as /.metafs/events) are left out:
+ * ids have gaps, which Hive 4's getNextNotification(request, true, filter)
+ * accepts.  A lastEvent older than the oldest event retained answers what
+ * the log still holds, as Hive does.
  */
 #ifndef METAFS_HMS_H
 #define METAFS_HMS_H

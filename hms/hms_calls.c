@@ -389,13 +389,12 @@ out:
 	hms_names_free(&out);
 }
 
-/* get_database(1: name) -> Database, throws (1: NoSuchObjectException,
- * 2: MetaException). */
-static void call_get_database(hms_conn *c, const hms_value *a, hms_writer *w, const char *name,
-			      int32_t seqid)
+/* The whole reply of NAME answering database CAT/DB: the Database in field
+ * 0, or NoSuchObjectException (1) for a missing one or one the user may
+ * not see, audited as "read" either way. */
+void hms_reply_database(hms_conn *c, hms_writer *w, const char *name, int32_t seqid,
+			const char *cat, const char *db)
 {
-	const char *cat, *db;
-	hms_split_catalog(hms_field_string(a, 1), &cat, &db);
 	mgr_platform *p = hms_catalog_platform(c, cat);
 	store_database d;
 	int rc = -ENOENT;
@@ -435,6 +434,16 @@ static void call_get_database(hms_conn *c, const hms_value *a, hms_writer *w, co
 	hms_write_string_field(w, 8, hms_catalog_name(p));
 	hms_write_field_stop(w);
 	hms_write_field_stop(w);
+}
+
+/* get_database(1: name) -> Database, throws (1: NoSuchObjectException,
+ * 2: MetaException). */
+static void call_get_database(hms_conn *c, const hms_value *a, hms_writer *w, const char *name,
+			      int32_t seqid)
+{
+	const char *cat, *db;
+	hms_split_catalog(hms_field_string(a, 1), &cat, &db);
+	hms_reply_database(c, w, name, seqid, cat, db);
 }
 
 /* ---- tables ---------------------------------------------------------------------- */
@@ -752,6 +761,7 @@ const hms_call_def hms_read_calls[] = {
 /* Every call table, each sorted by name and ended by a NULL name. */
 static const hms_call_def *const tables[] = {
 	hms_read_calls,
+	hms_misc_calls,
 };
 
 int hms_call(hms_conn *c, hms_reader *r, hms_writer *w, const char *name, int32_t seqid)

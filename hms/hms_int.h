@@ -48,6 +48,7 @@ typedef struct hms_call_def {
 /* Each table sorted by name (strcmp) and ended by {NULL}; hms_call()
  * searches them in turn.  Databases, tables and the session: hms_calls.c. */
 extern const hms_call_def hms_read_calls[];
+extern const hms_call_def hms_misc_calls[];   /* schema, statistics, functions, notifications: hms_misc.c */
 
 /* ---- shared by the call files ---------------------------------------------------- */
 
@@ -88,6 +89,9 @@ const char *hms_catalog_name(const mgr_platform *p);
  * table or one the user cannot see (existence is not revealed). */
 int hms_table_lookup(hms_conn *c, const char *call, const char *cat, const char *db,
 		     const char *tbl, mgr_platform **pp, store_table *t);
+/* The whole reply of NAME answering database CAT/DB (hms_calls.c). */
+void hms_reply_database(hms_conn *c, hms_writer *w, const char *name, int32_t seqid,
+			const char *cat, const char *db);
 /* The Table struct of T (a struct value, without its field header). */
 int hms_write_table(hms_conn *c, hms_writer *w, mgr_platform *p, const store_table *t);
 

@@ -507,6 +507,13 @@ int mgr_column_stats(mgr_platform *p, const store_table *t, uint64_t container_i
  * about what WHO may see (metafs(5)); NULL: all of them. */
 struct mgr_principal;
 int mgr_render_events(mgr *m, const struct mgr_principal *who, unsigned max, textbuf *out);
+/* May WHO see event EV of P: a database's if WHO sees the database, a
+ * table's if WHO sees the table, a partition's or a file's (which name
+ * partition values) if WHO holds SELECT on the table, as a listing would
+ * need.  What /.metafs/events and the Hive Metastore API's notifications
+ * show. */
+bool mgr_event_visible(mgr *m, const struct mgr_principal *who, const mgr_platform *p,
+		       const store_event *ev);
 /* RFC 3339 UTC time with nanoseconds. */
 void mgr_format_time(int64_t ns, char out[40]);
 void mgr_format_hex(const uint8_t *bytes, size_t n, char *out);

@@ -294,11 +294,9 @@ static const char *origin_name(store_origin o)
 	return "unknown";
 }
 
-/* May WHO see event EV: a database's if WHO sees the database, a table's
- * if WHO sees the table, a partition's or a file's (which name partition
- * values) if WHO holds SELECT on the table, as a listing would need. */
-static bool event_visible(mgr *m, const mgr_principal *who, const mgr_platform *p,
-			  const store_event *ev)
+/* May WHO see event EV of P (manager.h). */
+bool mgr_event_visible(mgr *m, const mgr_principal *who, const mgr_platform *p,
+		       const store_event *ev)
 {
 	char db[STORE_NAME_MAX + 1], table[STORE_NAME_MAX + 1];
 	mgr_object o = {MGR_OBJ_DATABASE, p->name, db, NULL};
@@ -405,7 +403,7 @@ int mgr_render_events(mgr *m, const mgr_principal *who, unsigned max, textbuf *o
 			break;
 		}
 		s->pos++;
-		if (who && !event_visible(m, who, p, &ev))
+		if (who && !mgr_event_visible(m, who, p, &ev))
 			continue;
 		char when[40];
 		mgr_format_time(ev.time_ns, when);
