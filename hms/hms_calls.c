@@ -752,6 +752,7 @@ const hms_call_def hms_read_calls[] = {
 /* Every call table, each sorted by name and ended by a NULL name. */
 static const hms_call_def *const tables[] = {
 	hms_read_calls,
+	hms_write_calls,
 };
 
 int hms_call(hms_conn *c, hms_reader *r, hms_writer *w, const char *name, int32_t seqid)

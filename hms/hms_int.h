@@ -48,6 +48,7 @@ typedef struct hms_call_def {
 /* Each table sorted by name (strcmp) and ended by {NULL}; hms_call()
  * searches them in turn.  Databases, tables and the session: hms_calls.c. */
 extern const hms_call_def hms_read_calls[];
+extern const hms_call_def hms_write_calls[];   /* hms_write.c */
 
 /* ---- shared by the call files ---------------------------------------------------- */
 
