@@ -685,6 +685,10 @@ int mgr_partitions_create(mgr_platform *p, const store_table *t, uint32_t n,
 			}
 		}
 	store_txn *txn = NULL;
+	/* The directories this call made, removed again if it does not commit
+	 * (repair would otherwise register them as partitions). */
+	char **dirs = NULL;
+	size_t ndirs = 0;
 	int rc = store_write_begin(p->store, &txn);
 	for (uint32_t i = 0; rc == 0 && i < n; i++) {
 		uint64_t parent = 0;
@@ -705,8 +709,19 @@ int mgr_partitions_create(mgr_platform *p, const store_table *t, uint32_t n,
 							t->columns[t->ncolumns + k].name, esc) >=
 						       (int)(sizeof path - len))
 					rc = -ENAMETOOLONG;
-				if (rc == 0 && mkdir(path, BASE_MODE_DIR) && errno != EEXIST)
+				if (rc == 0 && mkdir(path, BASE_MODE_DIR) == 0) {
+					char **d = realloc(dirs, (ndirs + 1) * sizeof *dirs);
+					if (d)
+						dirs = d;
+					if (d && (dirs[ndirs] = strdup(path))) {
+						ndirs++;
+					} else {
+						rmdir(path);
+						rc = -ENOMEM;
+					}
+				} else if (rc == 0 && errno != EEXIST) {
 					rc = -errno;
+				}
 				if (rc == 0)
 					rc = store_pnode_create(txn, t->id, parent, v, uid, gid, origin, &pn);
 				made = rc == 0 && k + 1 == keys;
@@ -723,6 +738,12 @@ int mgr_partitions_create(mgr_platform *p, const store_table *t, uint32_t n,
 		txn = NULL;
 	}
 	store_abort(txn);
+	for (size_t i = ndirs; i-- > 0;) {
+		if (rc)
+			rmdir(dirs[i]);
+		free(dirs[i]);
+	}
+	free(dirs);
 	if (rc == -ENAMETOOLONG) {
 		snprintf(err, errlen, "a partition of %s.%s: the partition spec is too long", t->db,
 			 t->name);
