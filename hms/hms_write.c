@@ -88,8 +88,9 @@ static bool map_type(const char *t, char *out, size_t cap)
 	} else if (!strcmp(low, "boolean") || !strcmp(low, "date") || !strcmp(low, "timestamp")) {
 		snprintf(out, cap, "%s", low);
 	} else if (!strcmp(low, "decimal") ||
-		   (sscanf(low, "decimal(%u)%c", &p, &tail) == 1 && strchr(low, ',') == NULL) ||
-		   sscanf(low, "decimal(%u,%u)%c", &p, &sc, &tail) == 2) {
+		   (low[n - 1] == ')' && ((sscanf(low, "decimal(%u)%c", &p, &tail) == 1 &&
+					   !strchr(low, ',')) ||
+					  sscanf(low, "decimal(%u,%u)%c", &p, &sc, &tail) == 2))) {
 		if (p < 1 || p > 38 || sc > p)
 			return false;
 		snprintf(out, cap, "decimal(%u,%u)", p, sc);
