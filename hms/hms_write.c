@@ -33,6 +33,7 @@
  */
 #include "hms_int.h"
 #include "hms_value.h"
+#include "mgr_sync.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -246,6 +247,29 @@ static int visible(hms_conn *c, mgr_platform *p, const mgr_object *o, store_tabl
 	return rc;
 }
 
+/* visible() of DB (TBL NULL) or DB.TBL of platform P (may be NULL: none),
+ * filling O. */
+static int lookup(hms_conn *c, mgr_platform *p, const char *db, const char *tbl, mgr_object *o,
+		  store_table *t)
+{
+	if (t)
+		memset(t, 0, sizeof *t);
+	if (!p)
+		return -ENOENT;
+	object_of(o, p, db, tbl);
+	return visible(c, p, o, t);
+}
+
+/* A table a sync rule maintains is read-only for everyone else, as in the
+ * mount: true, with the reason in MSG, when T is one. */
+static bool mirror_refused(hms_conn *c, const store_table *t, char *msg, size_t cap)
+{
+	if (!mgr_mirror_maintained(c->m, t))
+		return false;
+	snprintf(msg, cap, "table %.255s.%.255s is read-only: a sync rule maintains it", t->db, t->name);
+	return true;
+}
+
 /* mgr_authorize as C's user: 0, or the denial's message in MSG. */
 static int authorize(hms_conn *c, unsigned privs, const mgr_object *o, const char *action,
 		     char *msg, size_t cap)
@@ -359,7 +383,7 @@ static void call_drop_database(hms_conn *c, const hms_value *a, hms_writer *w, c
 	bool cascade = hms_field_int(a, 3, 0) != 0;
 	mgr_platform *p = platform_of(c, hms_field_string(a, 1), NULL, &db);
 	mgr_object o;
-	if (!p || (object_of(&o, p, db, NULL), visible(c, p, &o, NULL))) {
+	if (lookup(c, p, db, NULL, &o, NULL)) {
 		snprintf(msg, sizeof msg, "database %.255s not found", db);
 		hms_reply_exception(c, w, name, seqid, 1, msg);
 		return;
@@ -370,7 +394,23 @@ static void call_drop_database(hms_conn *c, const hms_value *a, hms_writer *w, c
 	}
 	hms_names tables = {0};
 	int rc = 0;
-	if (cascade && (rc = table_names(p, db, &tables)) == 0)
+	if (cascade && (rc = table_names(p, db, &tables)) == 0) {
+		/* A table a sync rule maintains is not dropped: nothing is. */
+		for (size_t i = 0; i < tables.n; i++) {
+			mgr_object to;
+			store_table t;
+			if (lookup(c, p, db, tables.v[i], &to, &t))
+				continue;
+			bool ro = mirror_refused(c, &t, msg, sizeof msg);
+			store_table_clear(&t);
+			if (ro) {
+				hms_reply_exception(c, w, name, seqid, 2, msg);
+				hms_names_free(&tables);
+				return;
+			}
+		}
+	}
+	if (cascade && rc == 0)
 		for (size_t i = 0; rc == 0 && i < tables.n; i++)
 			if ((rc = mgr_table_purge(p, db, tables.v[i], STORE_ORIGIN_HMS)) == -ENOENT)
 				rc = 0;
@@ -405,7 +445,7 @@ static void call_create_table(hms_conn *c, const hms_value *a, hms_writer *w, co
 	char msg[MSG_MAX] = "";
 	mgr_platform *p = platform_of(c, hms_field_string(t, 2), hms_field_string(t, 17), &db);
 	mgr_object o;
-	if (!p || (object_of(&o, p, db, NULL), visible(c, p, &o, NULL))) {
+	if (lookup(c, p, db, NULL, &o, NULL)) {
 		snprintf(msg, sizeof msg, "database %.255s not found", db);
 		hms_reply_exception(c, w, name, seqid, 4, msg);
 		return;
@@ -466,12 +506,16 @@ static void call_drop_table(hms_conn *c, const hms_value *a, hms_writer *w, cons
 	char msg[MSG_MAX];
 	mgr_platform *p = platform_of(c, hms_field_string(a, 1), NULL, &db);
 	mgr_object o;
-	if (!p || (object_of(&o, p, db, tbl), visible(c, p, &o, NULL))) {
+	store_table t;
+	if (lookup(c, p, db, tbl, &o, &t)) {
 		snprintf(msg, sizeof msg, "table %.255s.%.255s not found", db, tbl);
 		hms_reply_exception(c, w, name, seqid, 1, msg);
 		return;
 	}
-	if (authorize(c, MGR_PRIV_ADMIN, &o, "drop", msg, sizeof msg)) {
+	bool refused = mirror_refused(c, &t, msg, sizeof msg) ||
+		       authorize(c, MGR_PRIV_ADMIN, &o, "drop", msg, sizeof msg);
+	store_table_clear(&t);
+	if (refused) {
 		hms_reply_exception(c, w, name, seqid, 2, msg);
 		return;
 	}
@@ -514,10 +558,14 @@ static void call_alter_table(hms_conn *c, const hms_value *a, hms_writer *w, con
 	mgr_object o;
 	store_table cur = {0}, parsed = {0};
 	textbuf text = TEXTBUF_INIT;
-	if (!p || (object_of(&o, p, db, tbl), visible(c, p, &o, &cur))) {
+	if (lookup(c, p, db, tbl, &o, &cur)) {
 		snprintf(msg, sizeof msg, "table %.255s.%.255s not found", db, tbl);
 		hms_reply_exception(c, w, name, seqid, 1, msg);
 		return;
+	}
+	if (mirror_refused(c, &cur, msg, sizeof msg)) {
+		hms_reply_exception(c, w, name, seqid, 1, msg);
+		goto out;
 	}
 	const char *nname = hms_field_string(nt, 1), *ndb = hms_field_string(nt, 2);
 	const char *ncat, *ndbname = NULL;
@@ -698,12 +746,13 @@ static void add_partitions(hms_conn *c, hms_writer *w, const char *name, int32_t
 	mgr_object o;
 	const char **vals = NULL;
 	bool *created = NULL;
-	if (!p || (object_of(&o, p, db, tbl), visible(c, p, &o, &t))) {
+	if (lookup(c, p, db, tbl, &o, &t)) {
 		snprintf(msg, sizeof msg, "table %.255s.%.255s not found", db, tbl);
 		hms_reply_exception(c, w, name, seqid, 1, msg);
 		return;
 	}
-	if (authorize(c, MGR_PRIV_MODIFY, &o, "create", msg, sizeof msg)) {
+	if (mirror_refused(c, &t, msg, sizeof msg) ||
+	    authorize(c, MGR_PRIV_MODIFY, &o, "create", msg, sizeof msg)) {
 		hms_reply_exception(c, w, name, seqid, 3, msg);
 		goto out;
 	}
@@ -825,7 +874,7 @@ static void call_drop_partition(hms_conn *c, const hms_value *a, hms_writer *w, 
 	mgr_platform *p = platform_of(c, hms_field_string(a, 1), NULL, &db);
 	mgr_object o;
 	store_table t = {0};
-	if (!p || (object_of(&o, p, db, tbl), visible(c, p, &o, &t))) {
+	if (lookup(c, p, db, tbl, &o, &t)) {
 		snprintf(msg, sizeof msg, "table %.255s.%.255s not found", db, tbl);
 		hms_reply_exception(c, w, name, seqid, 1, msg);
 		return;
@@ -857,7 +906,8 @@ static void call_drop_partition(hms_conn *c, const hms_value *a, hms_writer *w, 
 	}
 	store_pnode pn;
 	uint64_t ids[STORE_MAX_PARTKEYS];
-	if (authorize(c, MGR_PRIV_MODIFY, &o, "drop", msg, sizeof msg)) {
+	if (mirror_refused(c, &t, msg, sizeof msg) ||
+	    authorize(c, MGR_PRIV_MODIFY, &o, "drop", msg, sizeof msg)) {
 		hms_reply_exception(c, w, name, seqid, 2, msg);
 		goto out;
 	}
@@ -903,7 +953,7 @@ static void call_alter_partition(hms_conn *c, const hms_value *a, hms_writer *w,
 	mgr_platform *p = platform_of(c, hms_field_string(a, 1), NULL, &db);
 	mgr_object o;
 	store_table t = {0};
-	if (!p || (object_of(&o, p, db, tbl), visible(c, p, &o, &t))) {
+	if (lookup(c, p, db, tbl, &o, &t)) {
 		snprintf(msg, sizeof msg, "table %.255s.%.255s not found", db, tbl);
 		hms_reply_exception(c, w, name, seqid, 1, msg);
 		return;
@@ -916,6 +966,10 @@ static void call_alter_partition(hms_conn *c, const hms_value *a, hms_writer *w,
 		n = l ? l->n : 0;
 	} else if ((parts = hms_field(a, 3)) && parts->type == HMS_T_STRUCT) {
 		n = 1;
+	}
+	if (mirror_refused(c, &t, msg, sizeof msg)) {
+		hms_reply_exception(c, w, name, seqid, 1, msg);
+		goto out;
 	}
 	if (authorize(c, MGR_PRIV_MODIFY, &o, "write", msg, sizeof msg)) {
 		hms_reply_exception(c, w, name, seqid, 2, msg);

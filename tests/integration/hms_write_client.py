@@ -15,6 +15,8 @@ message"); the test compares them with what the mount shows.  Modes:
   bad USER                  bad names, types, formats and values
   alter USER                alter_table and alter_partition(s)
   denied USER               every write, by a user who may not
+  hidden USER               writes of a table the user cannot see
+  mirror USER               writes of lake's mirror of hdb.events (read-only)
   drops USER                drop_database (refused), drop_table, drop_database
 """
 from hms_lib import MODE, ARGS, attempt, connect, out  # noqa: E402 (sets the path)
@@ -148,6 +150,12 @@ def main():
         attempt("hidden.add_partition", lambda: c.add_partition(part("2024-07-01")))
         attempt("hidden.drop_table", lambda: c.drop_table("hdb", "events", True))
         attempt("hidden.drop_database", lambda: c.drop_database("hdb", True, True))
+    elif MODE == "mirror":
+        mp = part("2024-06-11")
+        mp.catName = "lake"
+        attempt("mirror.add_partition", lambda: c.add_partition(mp))
+        attempt("mirror.drop_partition", lambda: c.drop_partition("@lake#hdb", "events", ["2024-06-02"], True))
+        attempt("mirror.drop_table", lambda: c.drop_table("@lake#hdb", "events", True))
     elif MODE == "drops":
         attempt("drops.database_not_empty", lambda: c.drop_database("hdb", True, False))
         attempt("drops.table", lambda: c.drop_table_with_environment_context(

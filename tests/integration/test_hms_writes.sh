@@ -201,6 +201,15 @@ if mf_poll 10 test -d "$L/hdb/events/dt=2024-06-09"; then
 else
 	fail "the sync rule mirrors the API-added partition" "$(cat "$M/sync/hmsw/status" 2>&1)"
 fi
+run_job grantl "GRANT SELECT, MODIFY, ADMIN ON DATABASE lake.hdb TO USER $ALICE;"
+assert_eq "GRANT on the mirror's database" succeeded "$STATE" || note "$STATUS"
+hms_call hms_write_client mirror "$ALICE"
+for k in add_partition drop_partition drop_table; do
+	assert_match "$k of a table a sync rule maintains is refused, as in the mount" \
+		'^MetaException: table hdb.events is read-only: a sync rule maintains it' "$(hms_val "mirror.$k")"
+done
+assert_not_exists "... and the mirror gets no partition of its own" "$L/hdb/events/dt=2024-06-11"
+assert_dir "... nor loses one" "$L/hdb/events/dt=2024-06-02"
 rm -f "$M/sync/hmsw.rule"
 
 # ---------------------------------------------------------------- drops
