@@ -12,7 +12,8 @@
  * audits each decision; a denial answers MetaException "permission denied:
  * ..." and changes nothing.  A database or table the user cannot see
  * answers as a missing one (existence is not revealed), audited as a
- * refused lookup.
+ * refused lookup.  A table a sync rule maintains is read-only, as in the
+ * mount.
  *
  * What changes.  Changes are recorded with the origin "hms" in the change
  * log (/.metafs/events): the mount's kernel caches are invalidated as for

@@ -17,7 +17,8 @@ message"); the test compares them with what the mount shows.  Modes:
   denied USER               every write, by a user who may not
   hidden USER               writes of a table the user cannot see
   mirror USER               writes of lake's mirror of hdb.events (read-only)
-  drops USER                drop_database (refused), drop_table, drop_database
+  drops USER                drop_database (refused), drop_table, drop_database;
+                            hdb2 with a JSONL and a Parquet table, dropped with cascade
 """
 from hms_lib import MODE, ARGS, attempt, connect, out  # noqa: E402 (sets the path)
 
@@ -161,6 +162,16 @@ def main():
         attempt("drops.table", lambda: c.drop_table_with_environment_context(
             "hdb", "events", True, EnvironmentContext({})))
         attempt("drops.database", lambda: c.drop_database("hdb", True, False))
+        attempt("drops.create_hdb2", lambda: c.create_database(
+            Database(name="hdb2", description="", locationUri="", parameters={})))
+        attempt("drops.create_json", lambda: c.create_table(table(
+            "hdb2", "logs", [("msg", "varchar(100)"), ("at", "timestamp")], [],
+            serde="org.apache.hive.hcatalog.data.JsonSerDe", serde_params={})))
+        attempt("drops.create_parquet", lambda: c.create_table(table(
+            "hdb2", "facts", [("k", "tinyint"), ("v", "float")], [("region", "string")],
+            serde="org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe", serde_params={},
+            inf="org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat")))
+        attempt("drops.cascade", lambda: c.drop_database("hdb2", True, True))
     trans.close()
 
 

@@ -227,6 +227,12 @@ assert_match "drop_database of a database with tables, without cascade: InvalidO
 assert_eq "drop_table succeeds" None "$(hms_val drops.table)"
 assert_eq "drop_database succeeds once it is empty" None "$(hms_val drops.database)"
 assert_eq "the mount no longer lists the database" "" "$(mf_ls "$W" | grep -x hdb)"
+assert_eq "a JSONL table (JsonSerDe) is made" None "$(hms_val drops.create_json)"
+assert_eq "a Parquet table (ParquetHiveSerDe) is made" None "$(hms_val drops.create_parquet)"
+assert_eq "drop_database with cascade drops a database with tables" None "$(hms_val drops.cascade)"
+assert_eq "... the mount no longer lists it" "" "$(mf_ls "$W" | grep -x hdb2)"
+assert_ne "... and its tables' drops are in the change log" 0 \
+	"$(timeout -k 5 "$MF_CMD_TIMEOUT" awk '$4=="drop" && $5=="table" && $6=="hms" && $7=="hdb2/facts"' "$EVF" | wc -l)"
 
 # ---------------------------------------------------------------- the change log
 EV=$MF_TMP/events
