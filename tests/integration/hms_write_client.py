@@ -171,6 +171,11 @@ def main():
             "hdb2", "facts", [("k", "tinyint"), ("v", "float")], [("region", "string")],
             serde="org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe", serde_params={},
             inf="org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat")))
+        logs = c.get_table("hdb2", "logs")
+        out("drops.json_serde", logs.sd.serdeInfo.serializationLib)
+        logs.sd.cols.append(FieldSchema("level", "string", ""))
+        attempt("drops.alter_empty_cols", lambda: c.alter_table("hdb2", "logs", logs))
+        out("drops.json_cols", ",".join("%s:%s" % (f.name, f.type) for f in c.get_table("hdb2", "logs").sd.cols))
         attempt("drops.cascade", lambda: c.drop_database("hdb2", True, True))
     trans.close()
 

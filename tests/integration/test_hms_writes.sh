@@ -229,6 +229,10 @@ assert_eq "drop_database succeeds once it is empty" None "$(hms_val drops.databa
 assert_eq "the mount no longer lists the database" "" "$(mf_ls "$W" | grep -x hdb)"
 assert_eq "a JSONL table (JsonSerDe) is made" None "$(hms_val drops.create_json)"
 assert_eq "a Parquet table (ParquetHiveSerDe) is made" None "$(hms_val drops.create_parquet)"
+assert_eq "... answered with JsonSerDe" org.apache.hive.hcatalog.data.JsonSerDe "$(hms_val drops.json_serde)"
+assert_eq "alter_table adds a column to a table that holds no partition or file" None \
+	"$(hms_val drops.alter_empty_cols)"
+assert_eq "... which get_table then shows" "msg:string,at:timestamp,level:string" "$(hms_val drops.json_cols)"
 assert_eq "drop_database with cascade drops a database with tables" None "$(hms_val drops.cascade)"
 assert_eq "... the mount no longer lists it" "" "$(mf_ls "$W" | grep -x hdb2)"
 assert_ne "... and its tables' drops are in the change log" 0 \
