@@ -271,11 +271,12 @@ static bool mirror_refused(hms_conn *c, const store_table *t, char *msg, size_t 
 	return true;
 }
 
-/* mgr_authorize as C's user: 0, or the denial's message in MSG. */
+/* mgr_authorize as C's user, audited with the call's name CALL as detail:
+ * 0, or the denial's message in MSG. */
 static int authorize(hms_conn *c, unsigned privs, const mgr_object *o, const char *action,
-		     char *msg, size_t cap)
+		     const char *call, char *msg, size_t cap)
 {
-	int rc = mgr_authorize(c->m, &c->who, privs, o, action, NULL);
+	int rc = mgr_authorize_detail(c->m, &c->who, privs, o, action, NULL, call);
 	if (rc == 0)
 		return 0;
 	char path[3 * (STORE_NAME_MAX + 1) + 2];
@@ -326,7 +327,7 @@ static void call_create_database(hms_conn *c, const hms_value *a, hms_writer *w,
 		return;
 	}
 	mgr_object o = {.level = MGR_OBJ_PLATFORM, .platform = p->name};
-	if (authorize(c, MGR_PRIV_CREATE, &o, "create", msg, sizeof msg)) {
+	if (authorize(c, MGR_PRIV_CREATE, &o, "create", name, msg, sizeof msg)) {
 		hms_reply_exception(c, w, name, seqid, 3, msg);
 		return;
 	}
@@ -389,7 +390,7 @@ static void call_drop_database(hms_conn *c, const hms_value *a, hms_writer *w, c
 		hms_reply_exception(c, w, name, seqid, 1, msg);
 		return;
 	}
-	if (authorize(c, MGR_PRIV_ADMIN, &o, "drop", msg, sizeof msg)) {
+	if (authorize(c, MGR_PRIV_ADMIN, &o, "drop", name, msg, sizeof msg)) {
 		hms_reply_exception(c, w, name, seqid, 3, msg);
 		return;
 	}
@@ -451,7 +452,7 @@ static void call_create_table(hms_conn *c, const hms_value *a, hms_writer *w, co
 		hms_reply_exception(c, w, name, seqid, 4, msg);
 		return;
 	}
-	if (authorize(c, MGR_PRIV_CREATE, &o, "create", msg, sizeof msg)) {
+	if (authorize(c, MGR_PRIV_CREATE, &o, "create", name, msg, sizeof msg)) {
 		hms_reply_exception(c, w, name, seqid, 3, msg);
 		return;
 	}
@@ -514,7 +515,7 @@ static void call_drop_table(hms_conn *c, const hms_value *a, hms_writer *w, cons
 		return;
 	}
 	bool refused = mirror_refused(c, &t, msg, sizeof msg) ||
-		       authorize(c, MGR_PRIV_ADMIN, &o, "drop", msg, sizeof msg);
+		       authorize(c, MGR_PRIV_ADMIN, &o, "drop", name, msg, sizeof msg);
 	store_table_clear(&t);
 	if (refused) {
 		hms_reply_exception(c, w, name, seqid, 2, msg);
@@ -585,7 +586,7 @@ static void call_alter_table(hms_conn *c, const hms_value *a, hms_writer *w, con
 		goto out;
 	}
 	bool shape = !cur.has_schema || !same_shape(&cur, &parsed);
-	if (authorize(c, shape ? MGR_PRIV_ADMIN : MGR_PRIV_MODIFY, &o, "write", msg, sizeof msg)) {
+	if (authorize(c, shape ? MGR_PRIV_ADMIN : MGR_PRIV_MODIFY, &o, "write", name, msg, sizeof msg)) {
 		hms_reply_exception(c, w, name, seqid, 2, msg);
 		goto out;
 	}
@@ -753,7 +754,7 @@ static void add_partitions(hms_conn *c, hms_writer *w, const char *name, int32_t
 		return;
 	}
 	if (mirror_refused(c, &t, msg, sizeof msg) ||
-	    authorize(c, MGR_PRIV_MODIFY, &o, "create", msg, sizeof msg)) {
+	    authorize(c, MGR_PRIV_MODIFY, &o, "create", name, msg, sizeof msg)) {
 		hms_reply_exception(c, w, name, seqid, 3, msg);
 		goto out;
 	}
@@ -908,7 +909,7 @@ static void call_drop_partition(hms_conn *c, const hms_value *a, hms_writer *w, 
 	store_pnode pn;
 	uint64_t ids[STORE_MAX_PARTKEYS];
 	if (mirror_refused(c, &t, msg, sizeof msg) ||
-	    authorize(c, MGR_PRIV_MODIFY, &o, "drop", msg, sizeof msg)) {
+	    authorize(c, MGR_PRIV_MODIFY, &o, "drop", name, msg, sizeof msg)) {
 		hms_reply_exception(c, w, name, seqid, 2, msg);
 		goto out;
 	}
@@ -972,7 +973,7 @@ static void call_alter_partition(hms_conn *c, const hms_value *a, hms_writer *w,
 		hms_reply_exception(c, w, name, seqid, 1, msg);
 		goto out;
 	}
-	if (authorize(c, MGR_PRIV_MODIFY, &o, "write", msg, sizeof msg)) {
+	if (authorize(c, MGR_PRIV_MODIFY, &o, "write", name, msg, sizeof msg)) {
 		hms_reply_exception(c, w, name, seqid, 2, msg);
 		goto out;
 	}

@@ -617,11 +617,9 @@ int mgr_pnode_create(mgr_platform *p, const store_table *t, uint64_t parent_id,
 	/* A mkdir through the mount names a new value, which must read back as
 	 * itself: the engine would read "dt=notadate" of a DATE key as NULL.
 	 * Jobs, repair and sync register what the data store holds and keep
-	 * their own rules, so only the mount's and the Hive Metastore API's
-	 * requests are checked here. */
+	 * their own rules, so only the mount's requests are checked here. */
 	store_type type = t->columns[t->ncolumns + depth - 1].type;
-	if ((origin == STORE_ORIGIN_FS || origin == STORE_ORIGIN_HMS) &&
-	    sql_partition_value_check(value, type)) {
+	if (origin == STORE_ORIGIN_FS && sql_partition_value_check(value, type)) {
 		mgr_log(MGR_LOG_WARN, "refused partition name \"%.80s\" in %s.%s: \"%.80s\" is not a %s",
 			name, t->db, t->name, value, store_type_name(type));
 		rc = -EINVAL;

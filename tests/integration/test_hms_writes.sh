@@ -173,10 +173,18 @@ done
 assert_eq "... nothing changed: the partitions" "$BEFORE_PARTS" "$(mf_ls "$T")"
 assert_eq "... nothing changed: the schema" "$BEFORE_SCHEMA" "$(cat "$T/.schema" 2>&1)"
 assert_eq "... nothing changed: the databases" "hdb" "$(mf_ls "$W" | grep -x 'hdb\|bobdb')"
-mf_check_audit "a refused add_partition is audited as a denial" "$(id -u "$BOB")" create \
-	/warehouse/hdb/events deny
-mf_check_audit "a refused drop_table is audited as a denial" "$(id -u "$BOB")" drop /warehouse/hdb/events deny
-mf_check_audit "an allowed add_partition is audited" "$(id -u "$ALICE")" create /warehouse/hdb/events allow
+mf_check_audit "a refused add_partition is audited as a denial, naming the call" "$(id -u "$BOB")" create \
+	/warehouse/hdb/events deny '^add_partition$'
+mf_check_audit "a refused drop_table is audited as a denial" "$(id -u "$BOB")" drop /warehouse/hdb/events deny \
+	'^drop_table$'
+mf_check_audit "a refused create_database is audited as a denial" "$(id -u "$BOB")" create /warehouse deny \
+	'^create_database$'
+mf_check_audit "an allowed add_partitions is audited" "$(id -u "$ALICE")" create /warehouse/hdb/events allow \
+	'^add_partitions$'
+mf_check_audit "an allowed create_table is audited" "$(id -u "$ALICE")" create /warehouse/hdb allow \
+	'^create_table$'
+mf_check_audit "an allowed alter_table is audited" "$(id -u "$ALICE")" write /warehouse/hdb/events allow \
+	'^alter_table$'
 
 hms_call hms_write_client hidden "$CAROL"
 assert_match "a table the user cannot see: add_partition answers as for a missing table" \
