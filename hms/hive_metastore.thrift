@@ -12,7 +12,8 @@
 // or reads are left out (Table 13-16 and 19-28, Database 5 and 9-13,
 // StorageDescriptor 11: skewedInfo, SerDeInfo 4-7,
 // GetTableRequest 6-11, GetTableResult 2: isStatsCompliant, Partition 8
-// and 10-13, GetTablesRequest 7: projectionSpec): a client skips
+// and 10-13, GetTablesRequest 7: projectionSpec, AddPartitionsResult 2-3,
+// AddPartitionsRequest 7-10): a client skips
 // fields it does not know, and metafsd skips those a client sends.  None
 // of Hive's required fields of a reply is left out.  hms/hms_calls.c
 // writes these field ids by number.
@@ -144,25 +145,9 @@ exception ConfigValSecurityException {
   1: string message
 }
 
-// ---- structs and exceptions of the partition calls (hms/hms_parts.c)
+// Shared by the call files below.
 
-// ---- end of the partition calls' structs
-
-// ---- structs and exceptions of the write calls (hms/hms_write.c)
-
-// ---- end of the write calls' structs
-
-// ---- structs of schema, statistics, functions, notifications (hms/hms_misc.c)
-
-struct EnvironmentContext {
-  1: map<string, string> properties
-}
-
-exception UnknownTableException {
-  1: string message
-}
-
-exception UnknownDBException {
+exception InvalidObjectException {
   1: string message
 }
 
@@ -170,7 +155,42 @@ exception InvalidOperationException {
   1: string message
 }
 
-exception InvalidObjectException {
+struct EnvironmentContext {
+  1: map<string, string> properties
+}
+
+// ---- structs and exceptions of the partition calls (hms/hms_parts.c)
+
+// ---- end of the partition calls' structs
+
+// ---- structs and exceptions of the write calls (hms/hms_write.c)
+
+exception AlreadyExistsException {
+  1: string message
+}
+
+struct AddPartitionsResult {
+  1: optional list<Partition> partitions
+}
+
+struct AddPartitionsRequest {
+  1: required string dbName,
+  2: required string tblName,
+  3: required list<Partition> parts,
+  4: required bool ifNotExists,
+  5: optional bool needResult = true,
+  6: optional string catName
+}
+
+// ---- end of the write calls' structs
+
+// ---- structs of schema, statistics, functions, notifications (hms/hms_misc.c)
+
+exception UnknownTableException {
+  1: string message
+}
+
+exception UnknownDBException {
   1: string message
 }
 
@@ -463,6 +483,61 @@ service ThriftHiveMetastore extends FacebookService {
   // ---- end of partitions
 
   // ---- writes: databases, tables, partitions (hms/hms_write.c)
+
+  void create_database(1: Database database)
+      throws (1: AlreadyExistsException o1, 2: InvalidObjectException o2, 3: MetaException o3)
+  void drop_database(1: string name, 2: bool deleteData, 3: bool cascade)
+      throws (1: NoSuchObjectException o1, 2: InvalidOperationException o2, 3: MetaException o3)
+
+  void create_table(1: Table tbl)
+      throws (1: AlreadyExistsException o1, 2: InvalidObjectException o2, 3: MetaException o3,
+              4: NoSuchObjectException o4)
+  void create_table_with_environment_context(1: Table tbl,
+      2: EnvironmentContext environment_context)
+      throws (1: AlreadyExistsException o1, 2: InvalidObjectException o2, 3: MetaException o3,
+              4: NoSuchObjectException o4)
+  void drop_table(1: string dbname, 2: string name, 3: bool deleteData)
+      throws (1: NoSuchObjectException o1, 2: MetaException o3)
+  void drop_table_with_environment_context(1: string dbname, 2: string name, 3: bool deleteData,
+      4: EnvironmentContext environment_context)
+      throws (1: NoSuchObjectException o1, 2: MetaException o3)
+  void alter_table(1: string dbname, 2: string tbl_name, 3: Table new_tbl)
+      throws (1: InvalidOperationException o1, 2: MetaException o2)
+  void alter_table_with_environment_context(1: string dbname, 2: string tbl_name,
+      3: Table new_tbl, 4: EnvironmentContext environment_context)
+      throws (1: InvalidOperationException o1, 2: MetaException o2)
+
+  Partition add_partition(1: Partition new_part)
+      throws (1: InvalidObjectException o1, 2: AlreadyExistsException o2, 3: MetaException o3)
+  Partition add_partition_with_environment_context(1: Partition new_part,
+      2: EnvironmentContext environment_context)
+      throws (1: InvalidObjectException o1, 2: AlreadyExistsException o2, 3: MetaException o3)
+  i32 add_partitions(1: list<Partition> new_parts)
+      throws (1: InvalidObjectException o1, 2: AlreadyExistsException o2, 3: MetaException o3)
+  AddPartitionsResult add_partitions_req(1: AddPartitionsRequest request)
+      throws (1: InvalidObjectException o1, 2: AlreadyExistsException o2, 3: MetaException o3)
+  bool drop_partition(1: string db_name, 2: string tbl_name, 3: list<string> part_vals,
+      4: bool deleteData)
+      throws (1: NoSuchObjectException o1, 2: MetaException o2)
+  bool drop_partition_with_environment_context(1: string db_name, 2: string tbl_name,
+      3: list<string> part_vals, 4: bool deleteData, 5: EnvironmentContext environment_context)
+      throws (1: NoSuchObjectException o1, 2: MetaException o2)
+  bool drop_partition_by_name(1: string db_name, 2: string tbl_name, 3: string part_name,
+      4: bool deleteData)
+      throws (1: NoSuchObjectException o1, 2: MetaException o2)
+  bool drop_partition_by_name_with_environment_context(1: string db_name, 2: string tbl_name,
+      3: string part_name, 4: bool deleteData, 5: EnvironmentContext environment_context)
+      throws (1: NoSuchObjectException o1, 2: MetaException o2)
+  void alter_partition(1: string db_name, 2: string tbl_name, 3: Partition new_part)
+      throws (1: InvalidOperationException o1, 2: MetaException o2)
+  void alter_partitions(1: string db_name, 2: string tbl_name, 3: list<Partition> new_parts)
+      throws (1: InvalidOperationException o1, 2: MetaException o2)
+  void alter_partitions_with_environment_context(1: string db_name, 2: string tbl_name,
+      3: list<Partition> new_parts, 4: EnvironmentContext environment_context)
+      throws (1: InvalidOperationException o1, 2: MetaException o2)
+  void alter_partition_with_environment_context(1: string db_name, 2: string tbl_name,
+      3: Partition new_part, 4: EnvironmentContext environment_context)
+      throws (1: InvalidOperationException o1, 2: MetaException o2)
 
   // ---- end of writes
 

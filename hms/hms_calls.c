@@ -762,6 +762,7 @@ const hms_call_def hms_read_calls[] = {
 static const hms_call_def *const tables[] = {
 	hms_read_calls,
 	hms_misc_calls,
+	hms_write_calls,
 };
 
 int hms_call(hms_conn *c, hms_reader *r, hms_writer *w, const char *name, int32_t seqid)

@@ -49,6 +49,7 @@ typedef struct hms_call_def {
  * searches them in turn.  Databases, tables and the session: hms_calls.c. */
 extern const hms_call_def hms_read_calls[];
 extern const hms_call_def hms_misc_calls[];   /* schema, statistics, functions, notifications: hms_misc.c */
+extern const hms_call_def hms_write_calls[];   /* hms_write.c */
 
 /* ---- shared by the call files ---------------------------------------------------- */
 

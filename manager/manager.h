@@ -314,6 +314,15 @@ int mgr_table_purge(mgr_platform *p, const char *db, const char *name, store_ori
  * (sync_property_reserved), whoever asks. */
 int mgr_table_define(mgr_platform *p, const char *db, const char *name, const char *text,
 		     size_t len, store_origin origin, char *err, size_t errlen);
+/* Change the schema of DB.NAME, which has one, to TEXT (the .schema
+ * format): its properties always; its format, header, columns and
+ * partition keys only while it holds no partition and no file (else
+ * -ENOTEMPTY).  One transaction, one ALTER event.  The daemon's own
+ * properties (metafs.*: sync_property_reserved) are kept; TEXT may not
+ * name them.  On a refusal ERR says why (-EINVAL a parse error, as
+ * mgr_table_define). */
+int mgr_table_alter(mgr_platform *p, const char *db, const char *name, const char *text,
+		    size_t len, store_origin origin, char *err, size_t errlen);
 /* Parse schema TEXT into T (format, header, columns, properties; has_schema
  * set), storing nothing: what mgr_table_define would set, with its errors.
  * mgr_render_schema of the result parses back to the same table.  Free T
@@ -325,6 +334,17 @@ int mgr_schema_parse(const char *text, size_t len, store_table *t, char *err, si
 int mgr_pnode_create(mgr_platform *p, const store_table *t, uint64_t parent_id,
 		     const char *name, uint32_t uid, uint32_t gid, store_origin origin,
 		     store_pnode *out);
+/* Create N partitions of T in one transaction (all or nothing): partition
+ * I has the raw values VALUES[I * T->npartkeys + K], one per key; missing
+ * upper levels are made, each level's directory before the commit as
+ * mgr_pnode_create does.  A partition that exists already (or twice in
+ * VALUES) is -EEXIST, or skipped with IF_NOT_EXISTS.  The mount's and the
+ * Hive Metastore API's values must read back as their key's type (else
+ * -EINVAL, nothing changed).  CREATED (N entries, may be NULL): which ones
+ * were made.  ERR says why on -EINVAL and -ENAMETOOLONG. */
+int mgr_partitions_create(mgr_platform *p, const store_table *t, uint32_t n,
+			  const char *const *values, bool if_not_exists, uint32_t uid, uint32_t gid,
+			  store_origin origin, bool *created, char *err, size_t errlen);
 /* Split and check a partition directory name against T's key at DEPTH
  * (1-based); the raw value goes to VALUE.  Logs the reason on -EINVAL. */
 int mgr_pnode_parse_name(const store_table *t, uint32_t depth, const char *name,

@@ -668,6 +668,12 @@ int mgr_authorize(mgr *m, const mgr_principal *who, unsigned privs, const mgr_ob
 	return authorize(m, who, privs, obj, action, path, NULL);
 }
 
+int mgr_authorize_detail(mgr *m, const mgr_principal *who, unsigned privs, const mgr_object *obj,
+			 const char *action, const char *path, const char *detail)
+{
+	return authorize(m, who, privs, obj, action, path, detail);
+}
+
 /* ---- managing roles and grants -------------------------------------------------------- */
 
 static const mgr_object metastore_object = {.level = MGR_OBJ_METASTORE};

@@ -113,6 +113,10 @@ bool mgr_access_visible(mgr *m, const mgr_principal *who, const mgr_object *obj)
  * allowed action cannot be written and WHO is not a superuser. */
 int mgr_authorize(mgr *m, const mgr_principal *who, unsigned privs, const mgr_object *obj,
 		  const char *action, const char *path);
+/* mgr_authorize with DETAIL (may be NULL) as the audit entry's detail: what
+ * asked (the Hive Metastore API writes give their call's name). */
+int mgr_authorize_detail(mgr *m, const mgr_principal *who, unsigned privs, const mgr_object *obj,
+			 const char *action, const char *path, const char *detail);
 
 /* Is WHO a superuser (see above)? */
 bool mgr_access_superuser(const mgr *m, const mgr_principal *who);

@@ -451,6 +451,76 @@ int mgr_table_define(mgr_platform *p, const char *db, const char *name, const ch
 	return rc;
 }
 
+/* Do A and B differ in format, header, columns or partition keys? */
+static bool shape_differs(const store_table *a, const store_table *b)
+{
+	if (a->format != b->format || a->header != b->header || a->ncolumns != b->ncolumns ||
+	    a->npartkeys != b->npartkeys)
+		return true;
+	for (uint32_t i = 0; i < a->ncolumns + a->npartkeys; i++)
+		if (strcmp(a->columns[i].name, b->columns[i].name) || a->columns[i].type != b->columns[i].type)
+			return true;
+	return false;
+}
+
+int mgr_table_alter(mgr_platform *p, const char *db, const char *name, const char *text,
+		    size_t len, store_origin origin, char *err, size_t errlen)
+{
+	store_table nt = {0}, cur = {0};
+	textbuf props = TEXTBUF_INIT;
+	store_txn *txn = NULL;
+	snprintf(err, errlen, "%s", "");
+	int rc = mgr_schema_parse(text, len, &nt, err, errlen);
+	if (rc)
+		goto out;
+	rc = store_write_begin(p->store, &txn);
+	if (rc == 0)
+		rc = store_table_get(txn, db, name, &cur);
+	if (rc == 0 && !cur.has_schema) {
+		snprintf(err, errlen, "the table has no schema yet");
+		rc = -EINVAL;
+	}
+	if (rc == 0 && shape_differs(&cur, &nt) && (rc = table_is_empty(txn, &cur)) == -ENOTEMPTY)
+		snprintf(err, errlen, "the format, columns or partition keys of a table that holds "
+				      "partitions or files cannot change");
+	if (rc)
+		goto out;
+	/* The daemon's own properties (metafs.*) stay as they are. */
+	for (const char *s = cur.properties; s && *s;) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+		const char *eq = memchr(s, '=', n);
+		if (eq && sync_property_reserved(s, (size_t)(eq - s)))
+			textbuf_printf(&props, "%.*s\n", (int)n, s);
+		s += n + (nl ? 1 : 0);
+	}
+	if (nt.properties)
+		textbuf_printf(&props, "%s", nt.properties);
+	if ((rc = textbuf_error(&props)))
+		goto out;
+	free(nt.properties);
+	nt.properties = props.data;
+	props = (textbuf)TEXTBUF_INIT;
+	snprintf(nt.db, sizeof nt.db, "%s", db);
+	snprintf(nt.name, sizeof nt.name, "%s", name);
+	rc = store_table_alter(txn, &nt, origin);
+	if (rc == 0) {
+		rc = store_commit(txn);
+		txn = NULL;
+	}
+	if (rc && !err[0])
+		snprintf(err, errlen, "%s", store_strerror(rc));
+out:
+	store_abort(txn);
+	if (rc && rc != -ENOENT)
+		mgr_log(MGR_LOG_WARN, "refused a change of the schema of %s.%s.%s: %s", p->name, db, name,
+			err);
+	textbuf_free(&props);
+	store_table_clear(&nt);
+	store_table_clear(&cur);
+	return rc;
+}
+
 int mgr_render_schema(const store_table *t, textbuf *out)
 {
 	if (!t->has_schema)
@@ -584,6 +654,99 @@ out:
 	if (rc == -ENAMETOOLONG)
 		mgr_log(MGR_LOG_WARN, "refused partition \"%.80s\" in %s.%s: the partition spec is too long",
 			name, t->db, t->name);
+	return rc;
+}
+
+int mgr_partitions_create(mgr_platform *p, const store_table *t, uint32_t n,
+			  const char *const *values, bool if_not_exists, uint32_t uid, uint32_t gid,
+			  store_origin origin, bool *created, char *err, size_t errlen)
+{
+	uint32_t keys = t->npartkeys;
+	snprintf(err, errlen, "%s", "");
+	if (!t->has_schema || keys == 0) {
+		snprintf(err, errlen, "table %s.%s is not partitioned", t->db, t->name);
+		return -EINVAL;
+	}
+	/* Every value first, so a bad one changes nothing. */
+	for (uint32_t i = 0; i < n; i++)
+		for (uint32_t k = 0; k < keys; k++) {
+			const char *v = values[(size_t)i * keys + k];
+			store_type type = t->columns[t->ncolumns + k].type;
+			if (!v || !*v || strlen(v) > STORE_NAME_MAX || strchr(v, '\n') ||
+			    ((origin == STORE_ORIGIN_FS || origin == STORE_ORIGIN_HMS) &&
+			     sql_partition_value_check(v, type))) {
+				snprintf(err, errlen, "partition value %s=\"%.200s\" of %s.%s is not a %s",
+					 t->columns[t->ncolumns + k].name, v ? v : "", t->db, t->name,
+					 store_type_name(type));
+				mgr_log(MGR_LOG_WARN, "refused %s", err);
+				return -EINVAL;
+			}
+		}
+	store_txn *txn = NULL;
+	/* The directories this call made, removed again if it does not commit
+	 * (repair would otherwise register them as partitions). */
+	char **dirs = NULL;
+	size_t ndirs = 0;
+	int rc = store_write_begin(p->store, &txn);
+	for (uint32_t i = 0; rc == 0 && i < n; i++) {
+		uint64_t parent = 0;
+		bool made = false;
+		for (uint32_t k = 0; rc == 0 && k < keys; k++) {
+			const char *v = values[(size_t)i * keys + k];
+			store_pnode pn;
+			rc = store_pnode_get(txn, t->id, parent, v, &pn);
+			if (rc == -ENOENT) {
+				/* The directory first, as mgr_pnode_create does. */
+				char path[PATH_MAX], esc[3 * STORE_NAME_MAX + 1];
+				rc = store_data_path(txn, p->data_dir, t, parent ? parent : t->id, NULL, path,
+						     sizeof path);
+				size_t len = strlen(path);
+				if (rc == 0)
+					rc = store_hive_escape(v, esc, sizeof esc);
+				if (rc == 0 && snprintf(path + len, sizeof path - len, "/%s=%s",
+							t->columns[t->ncolumns + k].name, esc) >=
+						       (int)(sizeof path - len))
+					rc = -ENAMETOOLONG;
+				if (rc == 0 && mkdir(path, BASE_MODE_DIR) == 0) {
+					char **d = realloc(dirs, (ndirs + 1) * sizeof *dirs);
+					if (d)
+						dirs = d;
+					if (d && (dirs[ndirs] = strdup(path))) {
+						ndirs++;
+					} else {
+						rmdir(path);
+						rc = -ENOMEM;
+					}
+				} else if (rc == 0 && errno != EEXIST) {
+					rc = -errno;
+				}
+				if (rc == 0)
+					rc = store_pnode_create(txn, t->id, parent, v, uid, gid, origin, &pn);
+				made = rc == 0 && k + 1 == keys;
+			}
+			parent = pn.id;
+		}
+		if (rc == 0 && !made && !if_not_exists)
+			rc = -EEXIST;
+		if (created)
+			created[i] = made;
+	}
+	if (rc == 0) {
+		rc = store_commit(txn);
+		txn = NULL;
+	}
+	store_abort(txn);
+	for (size_t i = ndirs; i-- > 0;) {
+		if (rc)
+			rmdir(dirs[i]);
+		free(dirs[i]);
+	}
+	free(dirs);
+	if (rc == -ENAMETOOLONG) {
+		snprintf(err, errlen, "a partition of %s.%s: the partition spec is too long", t->db,
+			 t->name);
+		mgr_log(MGR_LOG_WARN, "refused %s", err);
+	}
 	return rc;
 }
 

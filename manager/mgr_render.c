@@ -290,6 +290,7 @@ static const char *origin_name(store_origin o)
 	case STORE_ORIGIN_JOB: return "job";
 	case STORE_ORIGIN_SYNC: return "sync";
 	case STORE_ORIGIN_TOOL: return "tool";
+	case STORE_ORIGIN_HMS: return "hms";
 	}
 	return "unknown";
 }

@@ -123,6 +123,7 @@ typedef enum store_origin {
 	STORE_ORIGIN_JOB = 2,
 	STORE_ORIGIN_SYNC = 3,
 	STORE_ORIGIN_TOOL = 4,    /* the metafs command line, another process */
+	STORE_ORIGIN_HMS = 5,     /* a Hive Metastore API call (hms/) */
 } store_origin;
 
 typedef struct store_database {

@@ -40,7 +40,7 @@ static int require_write(const store_txn *txn)
 
 static bool origin_ok(store_origin o)
 {
-	return o >= STORE_ORIGIN_FS && o <= STORE_ORIGIN_TOOL;
+	return o >= STORE_ORIGIN_FS && o <= STORE_ORIGIN_HMS;
 }
 
 /* Every catalog change starts here: a write transaction and a known origin. */

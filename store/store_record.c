@@ -565,7 +565,7 @@ int store_event_encode(const store_event *ev, void **buf, size_t *len)
 		return -EINVAL;
 	if (ev->op < STORE_OP_CREATE || ev->op > STORE_OP_DROP ||
 	    ev->kind < STORE_KIND_DATABASE || ev->kind > STORE_KIND_FILE ||
-	    ev->origin < STORE_ORIGIN_FS || ev->origin > STORE_ORIGIN_TOOL)
+	    ev->origin < STORE_ORIGIN_FS || ev->origin > STORE_ORIGIN_HMS)
 		return -EINVAL;
 	size = 1 + 8 + 8 + 1 + 1 + 1 + 8 + 8 + 8 + 2 + n;
 	*buf = malloc(size);
@@ -875,7 +875,7 @@ int store_event_decode(const void *buf, size_t len, store_event *out)
 	get_str(&r, out->path, sizeof out->path - 1);
 	if (r.bad || r.left != 0 || op < STORE_OP_CREATE || op > STORE_OP_DROP ||
 	    kind < STORE_KIND_DATABASE || kind > STORE_KIND_FILE ||
-	    origin < STORE_ORIGIN_FS || origin > STORE_ORIGIN_TOOL)
+	    origin < STORE_ORIGIN_FS || origin > STORE_ORIGIN_HMS)
 		return -EINVAL;
 	out->op = op;
 	out->kind = kind;

@@ -435,6 +435,98 @@ static void test_schema_cannot_be_defined_twice(void **state)
 	store_table_clear(&t);
 }
 
+static bool has_pnode(struct fixture *f, const store_table *t, const char *v1, const char *v2)
+{
+	store_txn *txn;
+	store_pnode pn;
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	int rc = store_pnode_get(txn, t->id, 0, v1, &pn);
+	if (rc == 0 && v2)
+		rc = store_pnode_get(txn, t->id, pn.id, v2, &pn);
+	store_abort(txn);
+	return rc == 0;
+}
+
+static void test_partitions_create_is_all_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	store_table t = {0};
+	make_table(f, "column a bigint\npartition dt date\npartition hour bigint\n", &t);
+	char err[256];
+	bool made[2];
+	const char *two[] = {"2024-05-01", "1", "2024-05-01", "2"};
+	assert_int_equal(mgr_partitions_create(f->wh, &t, 2, two, false, 0, 0, STORE_ORIGIN_HMS, made,
+					       err, sizeof err), 0);
+	assert_true(made[0] && made[1]);
+	assert_true(has_pnode(f, &t, "2024-05-01", "1") && has_pnode(f, &t, "2024-05-01", "2"));
+	char path[PATH_MAX + 64];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/sales/orders/dt=2024-05-01/hour=2", f->wh->data_dir);
+	assert_int_equal(stat(path, &st), 0);
+	/* One existing partition: nothing of the call is made. */
+	const char *dup[] = {"2024-05-02", "1", "2024-05-01", "1"};
+	assert_int_equal(mgr_partitions_create(f->wh, &t, 2, dup, false, 0, 0, STORE_ORIGIN_HMS, made,
+					       err, sizeof err), -EEXIST);
+	assert_false(has_pnode(f, &t, "2024-05-02", NULL));
+	/* The same one twice in a call is a duplicate too. */
+	const char *twice[] = {"2024-05-03", "1", "2024-05-03", "1"};
+	assert_int_equal(mgr_partitions_create(f->wh, &t, 2, twice, false, 0, 0, STORE_ORIGIN_HMS, made,
+					       err, sizeof err), -EEXIST);
+	assert_false(has_pnode(f, &t, "2024-05-03", NULL));
+	snprintf(path, sizeof path, "%s/sales/orders/dt=2024-05-03", f->wh->data_dir);
+	assert_int_equal(stat(path, &st), -1);   /* its directory went again */
+	/* IF NOT EXISTS skips it and says which were made. */
+	assert_int_equal(mgr_partitions_create(f->wh, &t, 2, dup, true, 0, 0, STORE_ORIGIN_HMS, made,
+					       err, sizeof err), 0);
+	assert_true(made[0]);
+	assert_false(made[1]);
+	assert_true(has_pnode(f, &t, "2024-05-02", "1"));
+	/* A value that does not read back as its key's type: nothing made. */
+	const char *bad[] = {"2024-05-04", "1", "notadate", "1"};
+	assert_int_equal(mgr_partitions_create(f->wh, &t, 2, bad, false, 0, 0, STORE_ORIGIN_HMS, made,
+					       err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "is not a date"));
+	assert_false(has_pnode(f, &t, "2024-05-04", NULL));
+	store_table_clear(&t);
+}
+
+static void test_table_alter_changes_columns_only_while_empty(void **state)
+{
+	struct fixture *f = *state;
+	store_table t = {0};
+	make_table(f, "column a bigint\npartition dt date\nproperty x = 1\n", &t);
+	char err[256];
+	const char *props = "column a bigint\npartition dt date\nproperty x = 2\nproperty y = 3\n";
+	assert_int_equal(mgr_table_alter(f->wh, "sales", "orders", props, strlen(props),
+					 STORE_ORIGIN_HMS, err, sizeof err), 0);
+	const char *cols = "column a bigint\ncolumn b string\npartition dt date\nproperty x = 2\n";
+	assert_int_equal(mgr_table_alter(f->wh, "sales", "orders", cols, strlen(cols),
+					 STORE_ORIGIN_HMS, err, sizeof err), 0);
+	store_table now = {0};
+	store_txn *txn;
+	assert_int_equal(store_read_begin(f->wh->store, &txn), 0);
+	assert_int_equal(store_table_get(txn, "sales", "orders", &now), 0);
+	store_abort(txn);
+	assert_int_equal(now.ncolumns, 2);
+	assert_string_equal(now.properties, "x=2\n");
+	const char *v[] = {"2024-05-01"};
+	assert_int_equal(mgr_partitions_create(f->wh, &now, 1, v, false, 0, 0, STORE_ORIGIN_HMS, NULL,
+					       err, sizeof err), 0);
+	/* Now it holds a partition: the columns stay, properties still change. */
+	const char *back = "column a bigint\npartition dt date\nproperty x = 2\n";
+	assert_int_equal(mgr_table_alter(f->wh, "sales", "orders", back, strlen(back),
+					 STORE_ORIGIN_HMS, err, sizeof err), -ENOTEMPTY);
+	assert_non_null(strstr(err, "cannot change"));
+	const char *p4 = "column a bigint\ncolumn b string\npartition dt date\nproperty x = 4\n";
+	assert_int_equal(mgr_table_alter(f->wh, "sales", "orders", p4, strlen(p4),
+					 STORE_ORIGIN_HMS, err, sizeof err), 0);
+	const char *reserved = "column a bigint\ncolumn b string\npartition dt date\nproperty metafs.x = 1\n";
+	assert_int_equal(mgr_table_alter(f->wh, "sales", "orders", reserved, strlen(reserved),
+					 STORE_ORIGIN_HMS, err, sizeof err), -EPERM);
+	store_table_clear(&now);
+	store_table_clear(&t);
+}
+
 static void test_partition_name_checks_key_and_unescapes(void **state)
 {
 	struct fixture *f = *state;
@@ -1648,6 +1740,8 @@ int main(void)
 		cmocka_unit_test(test_schema_fuzz_properties_refused_or_roundtrip),
 		cmocka_unit_test_setup_teardown(test_schema_errors_name_the_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_cannot_be_defined_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partitions_create_is_all_or_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_alter_changes_columns_only_while_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partition_name_checks_key_and_unescapes, setup, teardown),
 		cmocka_unit_test(test_scan_counts_csv_records_not_lines),
 		cmocka_unit_test(test_scan_counts_nonblank_jsonl_lines),

@@ -167,7 +167,7 @@ static void rand_event(store_event *e)
 	e->time_ns = (int64_t)rand64();
 	e->op = (store_op)(STORE_OP_CREATE + rand() % 3);
 	e->kind = (store_kind)(STORE_KIND_DATABASE + rand() % 4);
-	e->origin = (store_origin)(STORE_ORIGIN_FS + rand() % 4);
+	e->origin = (store_origin)(STORE_ORIGIN_FS + rand() % 5);
 	e->object_id = rand64();
 	e->parent_id = rand64();
 	e->etag = rand64();
@@ -469,7 +469,7 @@ static void test_decode_rejects_out_of_range_fields(void **state)
 	buf[18] = 0;
 	assert_int_equal(store_event_decode(buf, len, &evout), -EINVAL);
 	buf[18] = STORE_KIND_TABLE;
-	buf[19] = 5;
+	buf[19] = STORE_ORIGIN_HMS + 1;
 	assert_int_equal(store_event_decode(buf, len, &evout), -EINVAL);
 	buf[19] = STORE_ORIGIN_FS;
 	assert_int_equal(store_event_decode(buf, len, &evout), 0);
