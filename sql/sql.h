@@ -275,8 +275,9 @@ int sql_partition_value_check(const char *raw, store_type type);
  * (see sql_hive_filter.c for the grammar).  Owns its memory; one thread at
  * a time. */
 typedef struct sql_hive_filter sql_hive_filter;
-/* The longest filter text accepted, in bytes. */
-#define SQL_HIVE_FILTER_MAX (4 << 20)
+/* The longest filter text accepted, in bytes (and at most 200,000
+ * literals). */
+#define SQL_HIVE_FILTER_MAX (1 << 20)
 /* Parse and resolve the LEN bytes of TEXT over T's partition keys (T is not
  * kept).  Empty text (blanks) passes every partition.  0 and *OUT (the
  * caller's to free), or -EINVAL with the reason and place in ERR (an

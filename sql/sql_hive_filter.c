@@ -44,6 +44,9 @@
 /* Nesting of parentheses and NOT: well below the analyzer's own cap
  * (expressions 200 deep), with room for the balanced AND/OR trees. */
 #define HF_MAX_DEPTH 100
+/* Literals in one filter: with SQL_HIVE_FILTER_MAX this bounds the memory
+ * a filter takes (a few hundred bytes a literal) whatever the text. */
+#define HF_MAX_VALUES 200000
 
 struct sql_hive_filter {
 	sql_arena *a;
@@ -61,6 +64,7 @@ typedef struct hf_parser {
 	sql_token tok;           /* current, not yet consumed */
 	sql_error *err;
 	unsigned depth;
+	uint32_t nvalues;        /* literals read so far */
 } hf_parser;
 
 static void hf_advance(hf_parser *p)
@@ -184,6 +188,11 @@ static int hf_literal(hf_parser *p, sql_expr **out)
 	sql_token at = p->tok;
 	sql_expr *e;
 
+	if (++p->nvalues > HF_MAX_VALUES) {
+		sql_error_set(p->err, at.line, at.col,
+			      "partition filter has more than %d literals", HF_MAX_VALUES);
+		return -EINVAL;
+	}
 	if (at.type == SQL_TOK_STRING) {
 		e = hf_literal_node(p, &at, SQL_TYPE_STRING);
 		e->value.u.s.ptr = sql_arena_strndup(p->a, at.ptr, at.len);
@@ -228,14 +237,19 @@ static int hf_literal(hf_parser *p, sql_expr **out)
 	if (minus)
 		hf_peek(p, 0, &num);
 	if (num.type == SQL_TOK_INTEGER && (!minus || num.offset == at.offset + 1)) {
-		char *s = sql_arena_strndup(p->a, minus ? at.ptr : num.ptr, num.len + (minus ? 1 : 0));
-		char *end;
+		size_t n = num.len + (minus ? 1 : 0);
+		char s[24], *end;
 
 		e = hf_literal_node(p, &at, SQL_TYPE_BIGINT);
 		errno = 0;
-		e->value.u.i = strtoll(s, &end, 10);
-		if (errno == ERANGE || *end) {
-			sql_error_set(p->err, at.line, at.col, "integer %s out of range", s);
+		if (n < sizeof s) {
+			memcpy(s, at.ptr, n);
+			s[n] = '\0';
+			e->value.u.i = strtoll(s, &end, 10);
+		}
+		if (n >= sizeof s || errno == ERANGE || *end) {
+			sql_error_set(p->err, at.line, at.col, "integer %.*s%s out of range",
+				      n > 40 ? 40 : (int)n, at.ptr, n > 40 ? "..." : "");
 			return -EINVAL;
 		}
 		hf_advance(p);
@@ -552,15 +566,17 @@ static int hf_fold(sql_arena *a, sql_expr **slot)
 			return rc;
 	}
 	if (e->kind == SQL_EXPR_CAST && e->args[0]->kind == SQL_EXPR_LITERAL) {
-		sql_expr *lit = sql_expr_new(a, SQL_EXPR_LITERAL, e->line, e->col);
+		sql_value v;
 
-		rc = sql_eval_const(a, e, &lit->value);
+		rc = sql_eval_const(a, e, &v);
 		if (rc)
 			return rc;
-		lit->value.type = e->type;
-		lit->type = e->type;
-		lit->resolved = true;
-		*slot = lit;
+		/* The CAST node becomes the literal: no memory for a new one. */
+		e->kind = SQL_EXPR_LITERAL;
+		e->value = v;
+		e->value.type = e->type;
+		e->args = NULL;
+		e->nargs = 0;
 	}
 	return 0;
 }
