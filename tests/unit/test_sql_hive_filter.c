@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "manager.h"
-#include "sql.h"
+#include "sql_engine_fixture.h"
 
 /* sales.events (id bigint, name string) partitioned by
  * (dt date, hour bigint, region string). */
@@ -440,6 +440,113 @@ static void test_unpartitioned_table_refuses_any_key(void **state)
 	mgr_part_filter_free(NULL);
 }
 
+/* ---- the same partitions as a job's WHERE -------------------------------------------------- */
+
+static const char *const agree_dt[] = { "2024-04-30", "2024-05-01", "2024-05-02", "notadate",
+					"__HIVE_DEFAULT_PARTITION__" };
+static const char *const agree_hour[] = { "9", "09", "10", "abc", "__HIVE_DEFAULT_PARTITION__" };
+static const char *const agree_region[] = { "eu", "us", "e_x", "__HIVE_DEFAULT_PARTITION__" };
+
+/* The partitions of sales.events a job reading WHERE COND would read,
+ * counted by the optimizer's partition pruning. */
+static uint64_t pruned_by_a_job(fx *f, const char *cond)
+{
+	char sql[512];
+	sql_script sc;
+	sql_error e = { 0 };
+	sql_rule_log log = { 0 };
+	sql_plan *p;
+	char msg[600];
+
+	snprintf(sql, sizeof sql, "SELECT id FROM sales.events WHERE %s", cond);
+	if (sql_parse(f->a, sql, strlen(sql), &sc, &e) ||
+	    sql_analyze(f->a, &f->cat, sc.stmts[0], &e) ||
+	    sql_optimize(f->a, &f->cat, &sc.stmts[0]->query, &log, &e)) {
+		sql_error_format(&e, msg, sizeof msg);
+		fail_msg("%s: %s", sql, msg);
+	}
+	for (p = sc.stmts[0]->query; p && p->kind != SQL_PLAN_SCAN; p = p->child[0])
+		;
+	/* No scan left: the optimizer proved the filter false. */
+	return p ? p->scan->partitions_selected : 0;
+}
+
+/* The partitions of the same table the Hive filter COND passes. */
+static uint64_t passed_by_the_filter(const store_table *t, const char *cond)
+{
+	mgr_part_filter *pf = NULL;
+	char values[3][STORE_NAME_MAX + 1];
+	uint64_t n = 0;
+
+	if (mgr_part_filter_parse(t, cond, &pf, err, sizeof err))
+		fail_msg("%s: %s", cond, err);
+	for (size_t d = 0; d < sizeof agree_dt / sizeof agree_dt[0]; d++)
+		for (size_t h = 0; h < sizeof agree_hour / sizeof agree_hour[0]; h++)
+			for (size_t r = 0; r < sizeof agree_region / sizeof agree_region[0]; r++) {
+				snprintf(values[0], sizeof values[0], "%s", agree_dt[d]);
+				snprintf(values[1], sizeof values[1], "%s", agree_hour[h]);
+				snprintf(values[2], sizeof values[2], "%s", agree_region[r]);
+				int rc = mgr_part_filter_match(pf, values);
+
+				assert_true(rc == 0 || rc == 1);
+				n += (uint64_t)rc;
+			}
+	mgr_part_filter_free(pf);
+	return n;
+}
+
+static void test_filter_passes_the_partitions_a_jobs_where_reads(void **state)
+{
+	(void)state;
+	/* Conditions that are both a Hive filter and a WHERE clause. */
+	static const char *const conds[] = {
+		"hour > 9", "hour = 9", "hour >= '9'", "9 < hour", "hour <> 10", "hour != 10",
+		"hour between 9 and 10", "hour not between 9 and 9", "hour in (9, 10)",
+		"hour not in (9)", "(hour) in (10)", "not hour = 9",
+		"region = \"eu\"", "region = 'eu'", "region > 'f'", "region like 'e%'",
+		"region like 'e_x'", "region not like 'e%'", "region in ('eu', 'us')",
+		"dt = '2024-05-01'", "dt < \"2024-05-02\"", "dt = date '2024-05-01'",
+		"dt between '2024-05-01' and '2024-05-31'", "dt >= timestamp '2024-05-01 00:00:00'",
+		"dt in ('2024-04-30', '2024-05-02')", "not dt > '2024-05-01'",
+		"hour = 10 and region = 'eu'", "hour = 10 or region = 'eu'",
+		"not (hour = 10 or region = 'us')", "(dt = '2024-05-01' or hour = 9) and region != 'us'",
+		"REGION = 'eu' AND `Hour` > 9",
+	};
+	fx f;
+	store_txn *txn;
+	store_table t = { 0 };
+
+	assert_int_equal(fx_open(&f), 0);
+	assert_int_equal(fx_table(&f, "sales", "events", STORE_FORMAT_CSV, true,
+				  "id:bigint,name:string", "dt:date,hour:bigint,region:string"),
+			 0);
+	for (size_t d = 0; d < sizeof agree_dt / sizeof agree_dt[0]; d++)
+		for (size_t h = 0; h < sizeof agree_hour / sizeof agree_hour[0]; h++)
+			for (size_t r = 0; r < sizeof agree_region / sizeof agree_region[0]; r++) {
+				const char *v[3] = { agree_dt[d], agree_hour[h], agree_region[r] };
+
+				assert_int_equal(fx_add_file(&f, "sales", "events", v, "part-0.csv",
+							     "id,name\n1,a\n"),
+						 0);
+			}
+	assert_int_equal(store_read_begin(f.env, &txn), 0);
+	assert_int_equal(store_table_get(txn, "sales", "events", &t), 0);
+	store_abort(txn);
+	for (size_t i = 0; i < sizeof conds / sizeof conds[0]; i++) {
+		uint64_t job = pruned_by_a_job(&f, conds[i]), filter = passed_by_the_filter(&t, conds[i]);
+
+		if (job != filter)
+			fail_msg("%s: a job reads %llu partitions, the filter passes %llu", conds[i],
+				 (unsigned long long)job, (unsigned long long)filter);
+	}
+	/* Not vacuous: the conditions select different partitions. */
+	assert_int_equal(passed_by_the_filter(&t, "hour > 9"), 5 * 4);
+	assert_int_equal(passed_by_the_filter(&t, "hour = 9"), 2 * 5 * 4);
+	assert_int_equal(passed_by_the_filter(&t, "region like 'e_x'"), 5 * 5);
+	store_table_clear(&t);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_huge_lists_are_answered),
 		cmocka_unit_test(test_too_long_a_filter_is_refused),
 		cmocka_unit_test(test_unpartitioned_table_refuses_any_key),
+		cmocka_unit_test(test_filter_passes_the_partitions_a_jobs_where_reads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
