@@ -24,17 +24,21 @@
  *              __HIVE_DEFAULT_PARTITION__, are NULL, and a partition passes
  *              only when the filter is TRUE.
  *
- * Choices where Hive versions differ: LIKE is SQL's (% and _ over
- * characters, \ escapes), as Hive's direct-SQL path and the engine have it,
- * not the Java regular expression of Hive's older JDO path.  A string's
- * value is its text between the quotes as written, as Hive takes it: a
- * backslash keeps the next character inside the string and stays in the
- * value.  AND and OR chains become balanced trees (they are associative),
- * so a long OR list, as Spark sends for IN, is no deeper than its log.
- * The text comes from the network: nesting is capped and so is its length.
+ * Choices where Hive versions differ: LIKE's pattern is read both as SQL's
+ * LIKE (% and _ over characters, \ escapes), as Hive 4 and the engine read
+ * it, and as the Java regular expression Hive 2 and 3 read and Spark 3
+ * writes ("abc.*"); a partition passes when either reading matches (see
+ * hf_like), since every client filters the partitions it gets again but
+ * one left out is lost.  A string's value is its text between the quotes
+ * as written, as Hive takes it: a backslash keeps the next character inside
+ * the string and stays in the value.  AND and OR chains become balanced
+ * trees (they are associative), so a long OR list, as Spark sends for IN,
+ * is no deeper than its log.  The text comes from the network: nesting is
+ * capped, and so are its length and its number of literals.
  */
 #include "sql_int.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -354,6 +358,78 @@ static sql_expr *hf_compare(hf_parser *p, bool like, sql_op op, sql_expr *l, sql
 	return e;
 }
 
+/* The LIKE pattern that matches what the Java regular expression P[0..N)
+ * matches (Pattern.matches: the whole value), for the regular expressions
+ * Spark writes (StartsWith as "abc.*", EndsWith ".*abc", Contains
+ * ".*abc.*"): literal characters, "." (one character), ".*" (any run),
+ * \ before punctuation, a leading ^ and a trailing $.  Anything else (a
+ * class, a group, another quantifier) gives "%": every value, a superset
+ * of what the regular expression could match.  A string in A. */
+static const char *hf_regex_as_like(sql_arena *a, const char *pat, uint32_t n, uint32_t *len)
+{
+	char *out = sql_arena_alloc(a, 2 * (size_t)n + 1), *w = out;
+
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)pat[i];
+
+		if ((c == '^' && i == 0) || (c == '$' && i + 1 == n))
+			continue;
+		if (c == '.' && i + 1 < n && pat[i + 1] == '*') {
+			*w++ = '%';
+			i++;
+			continue;
+		}
+		if (c == '.') {
+			*w++ = '_';
+			continue;
+		}
+		if (c == '\\') {
+			if (i + 1 == n || (pat[i + 1] & 0x80) || isalnum((unsigned char)pat[i + 1]))
+				goto any;   /* \d, \w, \Q...: not a literal character */
+			c = (unsigned char)pat[++i];
+		} else if (c && strchr("[](){}|+?*^$", c)) {
+			goto any;
+		}
+		if (c == '%' || c == '_' || c == '\\')
+			*w++ = '\\';
+		*w++ = (char)c;
+	}
+	*len = (uint32_t)(w - out);
+	return out;
+any:
+	*len = 1;
+	return "%";
+}
+
+/* KEY LIKE PAT.  Hive 4 reads the pattern as SQL's LIKE, older versions as
+ * a Java regular expression, and Spark writes it for those: the partition
+ * passes when either reading matches (KEY LIKE PAT OR KEY LIKE the
+ * pattern's regular expression as a LIKE pattern), so every client gets at
+ * least the partitions it asks for.  Both run as the engine's LIKE. */
+static sql_expr *hf_like(hf_parser *p, sql_expr *key, sql_expr *pat)
+{
+	sql_expr *e = hf_compare(p, true, SQL_OP_EQ, key, pat), *alt, *or;
+	uint32_t n = 0;
+	const char *s;
+
+	if (pat->value.type != SQL_TYPE_STRING)
+		return e;   /* the analyzer refuses it */
+	s = hf_regex_as_like(p->a, pat->value.u.s.ptr, pat->value.u.s.len, &n);
+	if (n == pat->value.u.s.len && memcmp(s, pat->value.u.s.ptr, n) == 0)
+		return e;
+	alt = sql_expr_new(p->a, SQL_EXPR_LITERAL, pat->line, pat->col);
+	alt->value = pat->value;
+	alt->value.u.s.ptr = s;
+	alt->value.u.s.len = n;
+	alt->type = SQL_TYPE_STRING;
+	alt->resolved = true;
+	or = hf_node(p, SQL_EXPR_BINARY, key, 2);
+	or->op = SQL_OP_OR;
+	or->args[0] = e;
+	or->args[1] = hf_compare(p, true, SQL_OP_EQ, sql_expr_copy(p->a, key), alt);
+	return or;
+}
+
 /* After KEY: OP literal, [NOT] BETWEEN a AND b, [NOT] IN (a, ...), [NOT] LIKE p. */
 static int hf_key_predicate(hf_parser *p, sql_expr *key, sql_expr **out)
 {
@@ -416,8 +492,20 @@ static int hf_key_predicate(hf_parser *p, sql_expr *key, sql_expr **out)
 	rc = hf_literal(p, &lit);
 	if (rc)
 		return rc;
-	e = hf_compare(p, like, op, key, lit);
-	e->negated = negated;
+	if (!like) {
+		*out = hf_compare(p, like, op, key, lit);
+		return 0;
+	}
+	e = hf_like(p, key, lit);
+	if (negated) {
+		sql_expr *not = sql_expr_new(p->a, SQL_EXPR_UNARY, key->line, key->col);
+
+		not->op = SQL_OP_NOT;
+		not->args = sql_arena_alloc(p->a, sizeof *not->args);
+		not->args[0] = e;
+		not->nargs = 1;
+		e = not;
+	}
 	*out = e;
 	return 0;
 }
@@ -506,6 +594,12 @@ static int hf_unary(hf_parser *p, sql_expr **out)
 		return rc;
 	if (!hf_comparison(p, &op, &like))
 		return hf_fail_at(p, &p->tok, "a comparison operator");
+	if (like) {
+		/* As Hive: the pattern is the literal on the right. */
+		sql_error_set(p->err, p->tok.line, p->tok.col,
+			      "LIKE needs the partition key on its left (key LIKE 'pattern')");
+		return -EINVAL;
+	}
 	hf_advance(p);
 	rc = hf_key(p, &e);
 	if (rc)

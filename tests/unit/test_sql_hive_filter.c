@@ -202,17 +202,50 @@ static void test_in_and_not_in(void **state)
 	assert_int_equal(m("dt in ('2024-05-01', '2024-06-01')"), 1);
 }
 
-static void test_like_is_sql_like(void **state)
+static void test_like_reads_sql_patterns(void **state)
 {
 	(void)state;
 	assert_int_equal(m("region like 'e%'"), 1);
 	assert_int_equal(m("region LIKE 'e_'"), 1);
+	assert_int_equal(m("region like '%u'"), 1);
 	assert_int_equal(m("region like 'e'"), 0);
-	assert_int_equal(m("region like 'e.*'"), 0);   /* not a regular expression */
+	assert_int_equal(m("region like 'u%'"), 0);
 	assert_int_equal(m("region not like 'u%'"), 1);
 	assert_int_equal(m("region not like '%u'"), 0);
+	assert_int_equal(m("not region like '%u'"), 0);
 	assert_int_equal(match("region like 'a\\%%'", "2024-05-01", "1", "a%b"), 1);
 	assert_int_equal(match("region like 'a\\%%'", "2024-05-01", "1", "ab"), 0);
+	assert_int_equal(match("region like 'a_c'", "2024-05-01", "1", "abc"), 1);
+	/* A pattern without regular expression syntax reads the same both ways. */
+	assert_string_equal(resolved("region like 'e%'"), "(region#3 LIKE e% OR region#3 LIKE e\\%)");
+	assert_string_equal(resolved("region like 'eu'"), "region#3 LIKE eu");
+}
+
+/* What Spark 3 sends for StartsWith, EndsWith and Contains, for Hive 2 and
+ * 3, which read LIKE as a Java regular expression. */
+static void test_like_reads_the_regular_expressions_spark_sends(void **state)
+{
+	(void)state;
+	assert_int_equal(m("region like \"e.*\""), 1);
+	assert_int_equal(m("region like \".*u\""), 1);
+	assert_int_equal(m("region like \".*eu.*\""), 1);
+	assert_int_equal(m("region like \"u.*\""), 0);
+	assert_int_equal(m("region like \".*x.*\""), 0);
+	assert_int_equal(m("region like \"e.\""), 1);
+	assert_int_equal(m("region like \"^eu$\""), 1);
+	/* An escaped dot is a dot. */
+	assert_int_equal(match("region like \"a\\.b.*\"", "2024-05-01", "1", "a.bc"), 1);
+	assert_int_equal(match("region like \"a\\.b.*\"", "2024-05-01", "1", "axbc"), 0);
+	/* % and _ of a regular expression are characters. */
+	assert_int_equal(match("region like \"5%.*\"", "2024-05-01", "1", "5%off"), 1);
+	/* Syntax beyond that (classes, groups, other quantifiers) passes every
+	 * value under that reading: more partitions, never fewer. */
+	assert_int_equal(m("region like \"(us|ca)\""), 1);
+	assert_int_equal(m("region like \"[xyz]+\""), 1);
+	assert_int_equal(match("region like \"[xyz]+\"", "2024-05-01", "1", "__HIVE_DEFAULT_PARTITION__"),
+			 0);
+	assert_string_equal(resolved("region like \"e.*\""),
+			    "(region#3 LIKE e.* OR region#3 LIKE e%)");
 }
 
 static void test_not_and_parentheses(void **state)
@@ -338,6 +371,9 @@ static void test_types_the_key_cannot_compare_with_are_refused(void **state)
 	assert_string_equal(refused("dt > 5"), "line 1, column 1: cannot compare date with bigint");
 	assert_string_equal(refused("hour like '1%'"),
 			    "line 1, column 1: LIKE needs strings, not bigint");
+	assert_string_equal(refused("'e%' like region"),
+			    "line 1, column 6: LIKE needs the partition key on its left (key LIKE "
+			    "'pattern')");
 }
 
 /* N copies of S, then T, then N copies of U, in one malloc'd string. */
@@ -558,7 +594,8 @@ int main(void)
 		cmocka_unit_test(test_date_key_compares_as_a_date),
 		cmocka_unit_test(test_between_and_not_between),
 		cmocka_unit_test(test_in_and_not_in),
-		cmocka_unit_test(test_like_is_sql_like),
+		cmocka_unit_test(test_like_reads_sql_patterns),
+		cmocka_unit_test(test_like_reads_the_regular_expressions_spark_sends),
 		cmocka_unit_test(test_not_and_parentheses),
 		cmocka_unit_test(test_names_in_any_case_and_backquoted),
 		cmocka_unit_test(test_values_that_are_not_of_the_key_type_match_nothing),
