@@ -5,7 +5,7 @@
  *
  * A filter is what Hive's metastore grammar (Filter.g, PartitionFilter.g4)
  * accepts: comparisons of a partition key with a literal, BETWEEN, IN,
- * LIKE, joined by AND, OR, NOT and parentheses.  It is read here into the
+ * LIKE, IN over a STRUCT of keys, joined by AND, OR, NOT and parentheses.  It is read here into the
  * engine's IR, as the WHERE clause of a job over the table would be:
  *
  *   tokens     the SQL lexer's (sql_lex.c): both quote kinds are strings,
@@ -348,6 +348,18 @@ static sql_expr *hf_node(hf_parser *p, sql_expr_kind kind, const sql_expr *at, u
 	return e;
 }
 
+/* NOT X, placed at LINE:COL. */
+static sql_expr *hf_not(hf_parser *p, uint32_t line, uint32_t col, sql_expr *x)
+{
+	sql_expr *e = sql_expr_new(p->a, SQL_EXPR_UNARY, line, col);
+
+	e->op = SQL_OP_NOT;
+	e->args = sql_arena_alloc(p->a, sizeof *e->args);
+	e->args[0] = x;
+	e->nargs = 1;
+	return e;
+}
+
 static sql_expr *hf_compare(hf_parser *p, bool like, sql_op op, sql_expr *l, sql_expr *r)
 {
 	sql_expr *e = hf_node(p, like ? SQL_EXPR_LIKE : SQL_EXPR_BINARY, l, 2);
@@ -497,20 +509,136 @@ static int hf_key_predicate(hf_parser *p, sql_expr *key, sql_expr **out)
 		return 0;
 	}
 	e = hf_like(p, key, lit);
-	if (negated) {
-		sql_expr *not = sql_expr_new(p->a, SQL_EXPR_UNARY, key->line, key->col);
-
-		not->op = SQL_OP_NOT;
-		not->args = sql_arena_alloc(p->a, sizeof *not->args);
-		not->args[0] = e;
-		not->nargs = 1;
-		e = not;
-	}
-	*out = e;
+	*out = negated ? hf_not(p, key->line, key->col, e) : e;
 	return 0;
 }
 
 static int hf_or(hf_parser *p, sql_expr **out);
+
+/* V[LO..HI) joined by OP as a balanced tree. */
+static sql_expr *hf_balanced(hf_parser *p, sql_op op, sql_expr **v, uint32_t lo, uint32_t hi)
+{
+	if (hi - lo == 1)
+		return v[lo];
+	uint32_t mid = lo + (hi - lo) / 2;
+	sql_expr *e = hf_node(p, SQL_EXPR_BINARY, v[lo], 2);
+
+	e->op = op;
+	e->args[0] = hf_balanced(p, op, v, lo, mid);
+	e->args[1] = hf_balanced(p, op, v, mid, hi);
+	return e;
+}
+
+/* ( STRUCT ( k1, k2, ... ) ) [NOT] IN ( [CONST] STRUCT ( v1, v2, ... ), ... ):
+ * Hive's IN over several keys, one STRUCT of values per combination. */
+static bool hf_at_struct_in(const hf_parser *p)
+{
+	sql_token t[2];
+
+	if (!hf_is_op(&p->tok, "("))
+		return false;
+	hf_peek(p, 0, &t[0]);
+	hf_peek(p, 1, &t[1]);
+	return sql_token_is(&t[0], "STRUCT") && hf_is_op(&t[1], "(");
+}
+
+static int hf_expect_op(hf_parser *p, const char *op, const char *what)
+{
+	if (!hf_is_op(&p->tok, op))
+		return hf_fail_at(p, &p->tok, what);
+	hf_advance(p);
+	return 0;
+}
+
+/* k1 = v1 AND k2 = v2 ... for one STRUCT of values, KEYS[0..NKEYS). */
+static int hf_struct_values(hf_parser *p, sql_expr **keys, uint32_t nkeys, sql_expr **out)
+{
+	sql_expr **eqs = sql_arena_alloc(p->a, nkeys * sizeof *eqs), *lit;
+	sql_token at;
+	uint32_t n = 0;
+	int rc;
+
+	at = p->tok;
+	if (sql_token_is(&p->tok, "CONST"))
+		hf_advance(p);
+	if (!sql_token_is(&p->tok, "STRUCT"))
+		return hf_fail_at(p, &p->tok, "STRUCT");
+	hf_advance(p);
+	rc = hf_expect_op(p, "(", "\"(\" after STRUCT");
+	do {
+		if (rc == 0 && n > 0)
+			hf_advance(p);   /* "," */
+		if (rc == 0)
+			rc = hf_literal(p, &lit);
+		if (rc == 0 && n < nkeys)
+			eqs[n] = hf_compare(p, false, SQL_OP_EQ, sql_expr_copy(p->a, keys[n]), lit);
+		n++;
+	} while (rc == 0 && hf_is_op(&p->tok, ","));
+	if (rc == 0)
+		rc = hf_expect_op(p, ")", "\",\" or \")\" in the STRUCT");
+	if (rc)
+		return rc;
+	if (n != nkeys) {
+		sql_error_set(p->err, at.line, at.col, "STRUCT has %u value%s for %u keys", n,
+			      n == 1 ? "" : "s", nkeys);
+		return -EINVAL;
+	}
+	*out = hf_balanced(p, SQL_OP_AND, eqs, 0, nkeys);
+	return 0;
+}
+
+static int hf_struct_in(hf_parser *p, sql_expr **out)
+{
+	sql_expr **keys = NULL, **alts = NULL, *e;
+	uint32_t nkeys = 0, kcap = 0, nalts = 0, acap = 0;
+	sql_token at = p->tok;
+	bool negated = false;
+	int rc;
+
+	hf_advance(p);   /* "(" */
+	hf_advance(p);   /* STRUCT */
+	hf_advance(p);   /* "(" */
+	do {
+		if (nkeys > 0)
+			hf_advance(p);   /* "," */
+		if (nkeys == STORE_MAX_PARTKEYS) {
+			sql_error_set(p->err, p->tok.line, p->tok.col,
+				      "STRUCT of more than %d keys", STORE_MAX_PARTKEYS);
+			return -EINVAL;
+		}
+		keys = sql_array_push(p->a, keys, &nkeys, &kcap, sizeof *keys);
+		rc = hf_key(p, &keys[nkeys - 1]);
+		if (rc)
+			return rc;
+	} while (hf_is_op(&p->tok, ","));
+	if ((rc = hf_expect_op(p, ")", "\",\" or \")\" in the STRUCT")) ||
+	    (rc = hf_expect_op(p, ")", "\")\"")))
+		return rc;
+	if (sql_token_is(&p->tok, "NOT")) {
+		negated = true;
+		hf_advance(p);
+	}
+	if (!sql_token_is(&p->tok, "IN"))
+		return hf_fail_at(p, &p->tok, "IN");
+	hf_advance(p);
+	rc = hf_expect_op(p, "(", "\"(\" after IN");
+	do {
+		if (rc == 0 && nalts > 0)
+			hf_advance(p);   /* "," */
+		if (rc == 0) {
+			alts = sql_array_push(p->a, alts, &nalts, &acap, sizeof *alts);
+			rc = hf_struct_values(p, keys, nkeys, &alts[nalts - 1]);
+		}
+	} while (rc == 0 && hf_is_op(&p->tok, ","));
+	if (rc == 0)
+		rc = hf_expect_op(p, ")", "\",\" or \")\" in the IN list");
+	if (rc)
+		return rc;
+	e = hf_balanced(p, SQL_OP_OR, alts, 0, nalts);
+	*out = negated ? hf_not(p, at.line, at.col, e) : e;
+	return 0;
+}
+
 
 /* ( KEY ) [NOT] IN (...): Hive's own client puts the key of IN in parentheses. */
 static bool hf_at_paren_key_in(const hf_parser *p)
@@ -545,14 +673,11 @@ static int hf_unary(hf_parser *p, sql_expr **out)
 		p->depth--;
 		if (rc)
 			return rc;
-		e = sql_expr_new(p->a, SQL_EXPR_UNARY, at.line, at.col);
-		e->op = SQL_OP_NOT;
-		e->args = sql_arena_alloc(p->a, sizeof *e->args);
-		e->args[0] = x;
-		e->nargs = 1;
-		*out = e;
+		*out = hf_not(p, at.line, at.col, x);
 		return 0;
 	}
+	if (hf_at_struct_in(p))
+		return hf_struct_in(p, out);
 	if (hf_at_paren_key_in(p)) {
 		hf_advance(p);
 		rc = hf_key(p, &x);
@@ -606,20 +731,6 @@ static int hf_unary(hf_parser *p, sql_expr **out)
 		return rc;
 	*out = hf_compare(p, like, op, x, e);
 	return 0;
-}
-
-/* V[LO..HI) joined by OP as a balanced tree. */
-static sql_expr *hf_balanced(hf_parser *p, sql_op op, sql_expr **v, uint32_t lo, uint32_t hi)
-{
-	if (hi - lo == 1)
-		return v[lo];
-	uint32_t mid = lo + (hi - lo) / 2;
-	sql_expr *e = hf_node(p, SQL_EXPR_BINARY, v[lo], 2);
-
-	e->op = op;
-	e->args[0] = hf_balanced(p, op, v, lo, mid);
-	e->args[1] = hf_balanced(p, op, v, mid, hi);
-	return e;
 }
 
 /* x AND y AND ... (AND_LEVEL) or x OR y OR ... */

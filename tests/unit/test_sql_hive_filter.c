@@ -248,6 +248,24 @@ static void test_like_reads_the_regular_expressions_spark_sends(void **state)
 			    "(region#3 LIKE e.* OR region#3 LIKE e%)");
 }
 
+static void test_struct_in_over_several_keys(void **state)
+{
+	(void)state;
+	assert_int_equal(m("(struct(dt, hour)) IN (const struct('2024-05-01', 10), "
+			   "const struct('2024-05-02', 11))"), 1);
+	assert_int_equal(m("(STRUCT(hour, region)) IN (STRUCT(10, 'us'), STRUCT(9, 'eu'))"), 0);
+	assert_int_equal(m("(struct(hour, region)) not in (const struct(10, 'eu'))"), 0);
+	assert_int_equal(m("(struct(hour, region)) not in (const struct(9, 'eu'))"), 1);
+	assert_int_equal(m("(struct(region)) in (struct(\"eu\")) and hour = 10"), 1);
+	assert_string_equal(refused("(struct(hour, region)) in (const struct(10))"),
+			    "line 1, column 28: STRUCT has 1 value for 2 keys");
+	assert_string_equal(refused("(struct(hour, name)) in (const struct(10, 'x'))"),
+			    "line 1, column 15: \"name\" is a data column of sales.events, not a "
+			    "partition key: a partition filter can only use partition keys");
+	assert_string_equal(refused("(struct(hour)) in (10)"),
+			    "line 1, column 20: expected STRUCT, found \"10\"");
+}
+
 static void test_not_and_parentheses(void **state)
 {
 	(void)state;
@@ -596,6 +614,7 @@ int main(void)
 		cmocka_unit_test(test_in_and_not_in),
 		cmocka_unit_test(test_like_reads_sql_patterns),
 		cmocka_unit_test(test_like_reads_the_regular_expressions_spark_sends),
+		cmocka_unit_test(test_struct_in_over_several_keys),
 		cmocka_unit_test(test_not_and_parentheses),
 		cmocka_unit_test(test_names_in_any_case_and_backquoted),
 		cmocka_unit_test(test_values_that_are_not_of_the_key_type_match_nothing),
