@@ -62,8 +62,6 @@ struct sql_hive_filter {
 typedef struct hf_parser {
 	sql_arena *a;
 	const store_table *t;
-	const char *text;
-	size_t len;
 	sql_lexer lx;
 	sql_token tok;           /* current, not yet consumed */
 	sql_error *err;
@@ -92,6 +90,17 @@ static bool hf_is_op(const sql_token *t, const char *op)
 	return t->type == SQL_TOK_OP && t->len == n && memcmp(t->ptr, op, n) == 0;
 }
 
+/* How many of the N bytes at S a message quotes: at most 40, cut at the
+ * start of a character, never inside one. */
+static size_t hf_shown(const char *s, size_t n)
+{
+	size_t k = n > 40 ? 40 : n;
+
+	while (k < n && k > 0 && (s[k] & 0xc0) == 0x80)
+		k--;
+	return k;
+}
+
 /* "found ..." for an error at token T: the token as written, shortened. */
 static int hf_fail_at(hf_parser *p, const sql_token *t, const char *what)
 {
@@ -104,10 +113,10 @@ static int hf_fail_at(hf_parser *p, const sql_token *t, const char *what)
 		/* Strings and `names` with their quotes, as written. */
 		bool q = t->type == SQL_TOK_STRING || t->quoted;
 		const char *s = t->ptr - (q ? 1 : 0);
-		size_t n = t->len + (q ? 2 : 0);
+		size_t n = t->len + (q ? 2 : 0), shown = hf_shown(s, n);
 
 		sql_error_set(p->err, t->line, t->col, "expected %s, found \"%.*s%s\"", what,
-			      n > 40 ? 40 : (int)n, s, n > 40 ? "..." : "");
+			      (int)shown, s, shown < n ? "..." : "");
 	}
 	return -EINVAL;
 }
@@ -216,8 +225,9 @@ static int hf_literal(hf_parser *p, sql_expr **out)
 		rc = ts ? sql_timestamp_parse(s.ptr, s.len, &e->value.u.i)
 			: sql_date_parse(s.ptr, s.len, &e->value.u.i);
 		if (rc) {
-			sql_error_set(p->err, at.line, at.col, "invalid %s literal '%.*s'",
-				      ts ? "TIMESTAMP" : "DATE", s.len > 40 ? 40 : (int)s.len, s.ptr);
+			sql_error_set(p->err, at.line, at.col, "invalid %s literal '%.*s%s'",
+				      ts ? "TIMESTAMP" : "DATE", (int)hf_shown(s.ptr, s.len), s.ptr,
+				      hf_shown(s.ptr, s.len) < s.len ? "..." : "");
 			return -EINVAL;
 		}
 		hf_advance(p);
@@ -856,8 +866,6 @@ int sql_hive_filter_parse(const store_table *t, const char *text, size_t len,
 
 	p.a = f->a;
 	p.t = t;
-	p.text = text;
-	p.len = len;
 	p.err = err;
 	sql_lex_init(&p.lx, text, len);
 	hf_advance(&p);

@@ -372,6 +372,24 @@ static void test_syntax_errors_say_what_was_expected(void **state)
 			    "line 1, column 10: unexpected character");
 }
 
+static void test_a_long_token_is_quoted_shortened_at_a_character(void **state)
+{
+	(void)state;
+	char text[256] = "region '", expected[256];
+	size_t n = strlen(text);
+
+	for (int i = 0; i < 30; i++, n += 2)
+		memcpy(text + n, "\xc3\xa9", 2);   /* é */
+	strcpy(text + n, "'");
+	/* The quote and 19 é are 39 bytes: the 20th é would not fit whole. */
+	strcpy(expected, "line 1, column 8: expected a comparison operator, IN, BETWEEN or LIKE, "
+			 "found \"'");
+	for (int i = 0; i < 19; i++)
+		strcat(expected, "\xc3\xa9");
+	strcat(expected, "...\"");
+	assert_string_equal(refused(text), expected);
+}
+
 static void test_unterminated_strings_are_refused(void **state)
 {
 	(void)state;
@@ -622,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_key_is_refused_with_the_keys),
 		cmocka_unit_test(test_data_column_is_refused),
 		cmocka_unit_test(test_syntax_errors_say_what_was_expected),
+		cmocka_unit_test(test_a_long_token_is_quoted_shortened_at_a_character),
 		cmocka_unit_test(test_unterminated_strings_are_refused),
 		cmocka_unit_test(test_types_the_key_cannot_compare_with_are_refused),
 		cmocka_unit_test(test_deep_nesting_is_refused_not_a_crash),
