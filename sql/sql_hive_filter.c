@@ -842,6 +842,11 @@ int sql_hive_filter_parse(const store_table *t, const char *text, size_t len,
 	int rc = 0;
 
 	*out = NULL;
+	if (t->npartkeys > STORE_MAX_PARTKEYS) {
+		sql_error_set(err, 0, 0, "%s.%s has more than %d partition keys", t->db, t->name,
+			      STORE_MAX_PARTKEYS);
+		return -EINVAL;
+	}
 	if (len > SQL_HIVE_FILTER_MAX) {
 		sql_error_set(err, 0, 0, "partition filter too long (%zu bytes, at most %d)", len,
 			      SQL_HIVE_FILTER_MAX);
@@ -888,15 +893,15 @@ out:
 int sql_hive_filter_match(const sql_hive_filter *f, const char *const *values)
 {
 	sql_arena *scratch;
-	sql_value *row, out;
+	sql_value row[STORE_MAX_PARTKEYS], out;
 	int rc;
 
 	if (f->cond == NULL)
 		return 1;
+	/* Memory only if the evaluation makes a string (a key cast to one). */
 	scratch = sql_arena_new();
 	if (scratch == NULL)
 		return -ENOMEM;
-	row = sql_arena_alloc(scratch, (f->nkeys + 1) * sizeof *row);
 	for (uint32_t i = 0; i < f->nkeys; i++)
 		sql_partition_value(values[i], f->types[i], &row[i]);
 	rc = sql_eval(scratch, f->cond, row, &out);
