@@ -441,6 +441,14 @@ static void test_deep_nesting_is_refused_not_a_crash(void **state)
 	text = repeat("not ", 100000, "hour = 10", "");
 	assert_non_null(strstr(refused(text), "nested too deeply"));
 	free(text);
+	/* Nesting within the parser's cap that the balanced chains make deeper
+	 * than the analyzer's: refused by the analyzer. */
+	text = repeat("hour = 1 or hour = 2 or hour = 3 or (", 100, "hour = 10", ")");
+	assert_non_null(strstr(refused(text), ": expression nested too deeply"));
+	free(text);
+	text = repeat("hour = 1 or hour = 2 or hour = 3 or (", 60, "hour = 10", ")");
+	assert_int_equal(m(text), 1);
+	free(text);
 	/* What real clients nest is answered. */
 	text = repeat("(", 50, "hour = 10", ")");
 	assert_int_equal(m(text), 1);
