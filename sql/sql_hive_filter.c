@@ -293,7 +293,7 @@ static int hf_key(hf_parser *p, sql_expr **out)
 
 		if (strcasecmp(key, name) == 0) {
 			e = sql_expr_new(p->a, SQL_EXPR_COLUMN, at.line, at.col);
-			e->name = key;
+			e->name = sql_arena_strdup(p->a, key);   /* T is not kept */
 			hf_advance(p);
 			*out = e;
 			return 0;
