@@ -48,6 +48,7 @@ typedef struct hms_call_def {
 /* Each table sorted by name (strcmp) and ended by {NULL}; hms_call()
  * searches them in turn.  Databases, tables and the session: hms_calls.c. */
 extern const hms_call_def hms_read_calls[];
+extern const hms_call_def hms_partition_calls[];   /* partition reads: hms_parts.c */
 
 /* ---- shared by the call files ---------------------------------------------------- */
 
@@ -90,6 +91,9 @@ int hms_table_lookup(hms_conn *c, const char *call, const char *cat, const char 
 		     const char *tbl, mgr_platform **pp, store_table *t);
 /* The Table struct of T (a struct value, without its field header). */
 int hms_write_table(hms_conn *c, hms_writer *w, mgr_platform *p, const store_table *t);
+/* The StorageDescriptor of T with LOCATION (a struct value, without its
+ * field header): one writer for a table's and each of its partitions'. */
+void hms_write_sd(hms_writer *w, const store_table *t, const char *location);
 
 /* Write an exception reply TApplicationException(TYPE, MESSAGE). */
 void hms_write_app_exception(hms_writer *w, bool old_style, const char *name, int32_t seqid,
