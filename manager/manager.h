@@ -338,6 +338,21 @@ int mgr_pnode_drop(mgr_platform *p, const store_table *t, uint64_t pnode_id,
 int mgr_pnode_purge(mgr_platform *p, const store_table *t, uint64_t pnode_id,
 		    store_origin origin);
 
+/* The Hive Metastore's partition filter (get_partitions_by_filter's text)
+ * over one table's partition keys, decided by the SQL engine as a job's
+ * partition pruning decides the same condition (mgr_part_filter.c; the
+ * grammar in metafsd(8)).  One object is used by one thread at a time. */
+typedef struct mgr_part_filter mgr_part_filter;
+/* Parse Hive metastore filter TEXT over T's partition keys (T is not kept;
+ * empty text passes every partition); on error -EINVAL and the reason in
+ * ERR ("line 1, column 7: unknown partition key ..."), or -ENOMEM. */
+int mgr_part_filter_parse(const store_table *t, const char *text, mgr_part_filter **out,
+			  char *err, size_t errlen);
+/* 1 when the partition whose raw values are VALUES[0..t->npartkeys-1] passes,
+ * 0 when not, -errno on failure. */
+int mgr_part_filter_match(mgr_part_filter *f, char values[][STORE_NAME_MAX + 1]);
+void mgr_part_filter_free(mgr_part_filter *f);   /* NULL allowed */
+
 /* ---- data files ---------------------------------------------------------------- */
 
 /* An open data file being written.  Bytes go to a staging file; commit makes

@@ -268,4 +268,30 @@ sql_sink sql_output_sink(sql_output *o);
  * ("notadate" for a DATE key, "1x" for a BIGINT one). */
 int sql_partition_value_check(const char *raw, store_type type);
 
+/* ---- the Hive Metastore's partition filter (sql_hive_filter.c) ------------------------- */
+
+/* The filter text of get_partitions_by_filter over one table's partition
+ * keys, decided as a job's partition pruning decides a WHERE over them
+ * (see sql_hive_filter.c for the grammar).  Owns its memory; one thread at
+ * a time. */
+typedef struct sql_hive_filter sql_hive_filter;
+/* The longest filter text accepted, in bytes (and at most 200,000
+ * literals). */
+#define SQL_HIVE_FILTER_MAX (1 << 20)
+/* Parse and resolve the LEN bytes of TEXT over T's partition keys (T is not
+ * kept).  Empty text (blanks) passes every partition.  0 and *OUT (the
+ * caller's to free), or -EINVAL with the reason and place in ERR (an
+ * unknown key, a data column, a syntax error, a type the key cannot be
+ * compared with), or -ENOMEM. */
+int sql_hive_filter_parse(const store_table *t, const char *text, size_t len,
+			  sql_hive_filter **out, sql_error *err);
+/* 1 when the partition whose raw (unescaped) values are VALUES[0 ..
+ * npartkeys-1] passes, 0 when it does not (a value that does not read as
+ * its key's type, or __HIVE_DEFAULT_PARTITION__, is NULL: it passes no
+ * comparison), or a negative errno. */
+int sql_hive_filter_match(const sql_hive_filter *f, const char *const *values);
+/* The resolved condition, as plans print it ("true" for an empty filter). */
+void sql_hive_filter_print(const sql_hive_filter *f, textbuf *out);
+void sql_hive_filter_free(sql_hive_filter *f);   /* NULL allowed */
+
 #endif
