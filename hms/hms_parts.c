@@ -272,9 +272,7 @@ struct part_walk {
 	int64_t max;                /* < 0: all */
 	int64_t count;              /* leaves taken */
 	part_leaf_fn *leaf;
-#ifdef HMS_HAVE_PART_FILTER
 	mgr_part_filter *filter;    /* or NULL */
-#endif
 	char vals[STORE_MAX_PARTKEYS][STORE_NAME_MAX + 1];
 };
 
@@ -292,16 +290,11 @@ static int walk_visit(part_walk *wk, const store_pnode *pn, uint32_t depth)
 		return pn->leaf ? 0 : walk_level(wk, pn->id, depth + 1);
 	if (!pn->leaf)
 		return 0;
-#ifdef HMS_HAVE_PART_FILTER
 	if (wk->filter) {
-		const char *v[STORE_MAX_PARTKEYS];
-		for (uint32_t i = 0; i < depth; i++)
-			v[i] = wk->vals[i];
-		int m = mgr_part_filter_match(wk->filter, v, depth);
+		int m = mgr_part_filter_match(wk->filter, wk->vals);
 		if (m <= 0)
 			return m;
 	}
-#endif
 	int rc = wk->leaf(wk, pn);
 	if (rc > 0) {
 		wk->count++;
@@ -438,7 +431,6 @@ static void call_list(hms_conn *c, const hms_value *a, hms_writer *w, const char
 			goto out;
 		}
 	}
-#ifdef HMS_HAVE_PART_FILTER
 	if (by_filter) {
 		const char *text = hms_field_string(a, 3);
 		char err[400] = "";
@@ -450,7 +442,6 @@ static void call_list(hms_conn *c, const hms_value *a, hms_writer *w, const char
 			goto out;
 		}
 	}
-#endif
 	hms_reply_begin(c, w, name, seqid);
 	if (count_only) {
 		int rc = walk(&wk);
@@ -472,10 +463,7 @@ static void call_list(hms_conn *c, const hms_value *a, hms_writer *w, const char
 	}
 	hms_write_field_stop(w);
 out:
-#ifdef HMS_HAVE_PART_FILTER
-	if (wk.filter)
-		mgr_part_filter_free(wk.filter);
-#endif
+	mgr_part_filter_free(wk.filter);
 	table_close(&pt);
 }
 
@@ -611,18 +599,14 @@ fail:
 const hms_call_def hms_partition_calls[] = {
 	/* sorted by name (strcmp): bsearch; the last member is the
 	 * MetaException's field of the call's throws clause */
-#ifdef HMS_HAVE_PART_FILTER
 	{"get_num_partitions_by_filter", NULL, call_list, 1},
-#endif
 	{"get_partition", NULL, call_get, 1},
 	{"get_partition_by_name", NULL, call_get, 1},
 	{"get_partition_names", NULL, call_list, 2},
 	{"get_partition_names_ps", NULL, call_list, 1},
 	{"get_partition_with_auth", NULL, call_get, 1},
 	{"get_partitions", NULL, call_list, 2},
-#ifdef HMS_HAVE_PART_FILTER
 	{"get_partitions_by_filter", NULL, call_list, 1},
-#endif
 	{"get_partitions_by_names", NULL, call_by_names, 1},
 	{"get_partitions_ps", NULL, call_list, 1},
 	{"get_partitions_ps_with_auth", NULL, call_list, 2},
