@@ -46,6 +46,18 @@
  * missing one (as hms_table_lookup does); a table the user sees without
  * SELECT answers MetaException.  user_name and group_names of the _with_auth
  * calls are ignored: the set_ugi user decides.
+ *
+ * Exceptions go in the fields of the current Hive IDL's throws clauses.
+ * Hive 2.x declared get_partition_names as throws (1: MetaException o2): a
+ * 2.x client reads the NoSuchObjectException of a missing table there as a
+ * MetaException with the same message, and a refusal (field 2) as a
+ * missing result; either way the call fails.
+ *
+ * Not served: the request forms of Hive 4 (get_partitions_req,
+ * get_partitions_by_names_req, get_partitions_ps_with_auth_req,
+ * get_partition_names_req, get_partitions_by_filter_req ...), which Hive
+ * 2.3 and 3.1 clients (Spark 3's built-in one) and Trino do not call, and
+ * get_partitions_by_expr, whose filter is a serialized Hive expression.
  */
 #include "hms_int.h"
 #include "hms_value.h"
