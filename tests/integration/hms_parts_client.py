@@ -12,7 +12,7 @@ Lists are printed with "|" between entries (no test value holds one).
 from hms_lib import ARGS, MODE, attempt, connect, out
 
 from thrift.Thrift import TException
-from hive_metastore.ttypes import MetaException, NoSuchObjectException  # noqa: F401
+from hive_metastore.ttypes import MetaException, NoSuchObjectException
 
 DB = "sales"
 
@@ -26,13 +26,22 @@ def names(parts):
     return res
 
 
+def call(key, fn):
+    """FN's answer; on an exception print its class and message as KEY.raw
+    (and KEY is left out) and give None."""
+    try:
+        return fn()
+    except TException as e:
+        out(key + ".raw", "%s: %s" % (type(e).__name__, getattr(e, "message", e)))
+        return None
+
+
 def show_parts(key, fn):
     """Call FN (a list of Partition); print the names, values, locations,
     statistics and other fields under KEY.*."""
-    parts = attempt(key + ".raw", lambda: len(fn()))
-    if parts is None:
+    ps = call(key, fn)
+    if ps is None:
         return None
-    ps = fn()
     out(key, "|".join(names(ps)))
     out(key + ".values", "|".join(",".join(p.values) for p in ps))
     out(key + ".locations", "|".join(p.sd.location for p in ps))
@@ -53,9 +62,9 @@ def show_parts(key, fn):
 
 
 def show_names(key, fn):
-    v = attempt(key + ".raw", lambda: len(fn()))
+    v = call(key, fn)
     if v is not None:
-        out(key, "|".join(fn()))
+        out(key, "|".join(v))
 
 
 def one(key, fn):
