@@ -116,6 +116,9 @@ def main(user):
     one("by_name.bad", lambda: c.get_partition_by_name(DB, ev, "hour=10/dt=2024-05-01"))
     one("get.notable", lambda: c.get_partition(DB, "nope", ["2024-05-01", "10"]))
     show_names("names.notable", lambda: c.get_partition_names(DB, "nope", -1))
+    show_names("flat.names", lambda: c.get_partition_names(DB, "flat", -1))
+    show_parts("flat.parts", lambda: c.get_partitions(DB, "flat", -1))
+    one("flat.get", lambda: c.get_partition(DB, "flat", []))
     # the string key whose values need escaping
     show_names("tags.names", lambda: c.get_partition_names(DB, tags, -1))
     show_parts("tags.parts", lambda: c.get_partitions(DB, tags, -1))

@@ -17,8 +17,10 @@ mf_shared_home
 mf_hms_setup
 ALICE=mfhpalice$$
 BOB=mfhpbob$$
+CAROL=mfhpcarol$$
 mf_add_user "$ALICE"
 mf_add_user "$BOB"
+mf_add_user "$CAROL"
 mf_mount_shared
 W=$M/warehouse
 EV=$W/sales/ev
@@ -45,8 +47,10 @@ for p in "$TAGDIR/n=1" "tag=plain/n=2"; do
 	mf_run mkdir -p "$TAGS/$p" || mf_abort "mkdir $p" "$MF_OUT"
 done
 mf_run cp "$MF_TMP/two.csv" "$TAGS/$TAGDIR/n=1/part-0.csv" || mf_abort "cp tags" "$MF_OUT"
-run_job grant "GRANT SELECT ON DATABASE warehouse.sales TO USER $ALICE;"
-assert_eq "GRANT SELECT on the database to the first user succeeds" succeeded "$STATE" || note "$STATUS"
+mf_make_table "$W/sales/flat" $'format csv\ncolumn id bigint\n'
+run_job grant "GRANT SELECT ON DATABASE warehouse.sales TO USER $ALICE;
+GRANT MODIFY ON TABLE warehouse.sales.ev TO USER $CAROL;"
+assert_eq "GRANT SELECT on the database to the first user (MODIFY on ev to the third) succeeds" succeeded "$STATE" || note "$STATUS"
 
 # The partitions as the mount lists them: "dt=.../hour=..." in the mount's
 # own order (ls -U: the order of readdir), and each one's .partition fields.
@@ -149,6 +153,9 @@ assert_match "get_partition of a missing table: NoSuchObjectException" '^NoSuchO
 	"$(hms_val get.notable)"
 assert_match "get_partition_names of a missing table: NoSuchObjectException" '^NoSuchObjectException' \
 	"$(hms_val names.notable.raw)"
+assert_eq "an unpartitioned table has no partition names" "" "$(hms_val flat.names)"
+assert_eq "... nor partitions" "" "$(hms_val flat.parts)"
+assert_match "... and get_partition: NoSuchObjectException" '^NoSuchObjectException' "$(hms_val flat.get)"
 
 # ---------------------------------------------------------------- Hive's escaping
 assert_eq "a value needing escapes: the name is the mount's directory names" \
@@ -203,6 +210,17 @@ assert_ne "the refusal of a listing is audited as a denial" 0 \
 	"$(mf_audit_count "$(id -u "$BOB")" list /warehouse/sales/ev deny get_partitions)"
 assert_ne "the refusal of a read is audited as a denial" 0 \
 	"$(mf_audit_count "$(id -u "$BOB")" read /warehouse/sales/ev deny get_partition_by_name)"
+
+# ---------------------------------------------------------------- seen, without SELECT
+# MODIFY alone shows the table, but listing its directory in the mount
+# needs SELECT: so do its partitions.
+hms_call hms_parts_client denied "$CAROL"
+assert_eq "the third user's calls return" 0 "$HMS_RC" || note "$OUT"
+assert_match "a table seen without SELECT: MetaException naming SELECT" '^MetaException: .*SELECT' \
+	"$(hms_val get_partitions)"
+assert_match "... for a single partition too" '^MetaException: .*SELECT' "$(hms_val get_partition_by_name)"
+assert_ne "... and the refusal is audited" 0 \
+	"$(mf_audit_count "$(id -u "$CAROL")" list /warehouse/sales/ev deny get_partitions)"
 
 # ---------------------------------------------------------------- 20,000 partitions
 # Made in the data store and registered by `metafs repair` (as MSCK REPAIR
