@@ -340,8 +340,8 @@ int mgr_pnode_purge(mgr_platform *p, const store_table *t, uint64_t pnode_id,
 
 /* The Hive Metastore's partition filter (get_partitions_by_filter's text)
  * over one table's partition keys, decided by the SQL engine as a job's
- * partition pruning decides the same condition (mgr_part_filter.c; the
- * grammar in metafsd(8)).  One object is used by one thread at a time. */
+ * partition pruning decides the same condition, LIKE aside (mgr_part_filter.c;
+ * the grammar in metafsd(8)).  One object is used by one thread at a time. */
 typedef struct mgr_part_filter mgr_part_filter;
 /* Parse Hive metastore filter TEXT over T's partition keys (T is not kept;
  * empty text passes every partition); on error -EINVAL and the reason in

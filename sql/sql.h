@@ -272,8 +272,9 @@ int sql_partition_value_check(const char *raw, store_type type);
 
 /* The filter text of get_partitions_by_filter over one table's partition
  * keys, decided as a job's partition pruning decides a WHERE over them
- * (see sql_hive_filter.c for the grammar).  Owns its memory; one thread at
- * a time. */
+ * (see sql_hive_filter.c for the grammar, and for LIKE, which also reads
+ * its pattern as the regular expression older Hive clients send).  Owns
+ * its memory; one thread at a time. */
 typedef struct sql_hive_filter sql_hive_filter;
 /* The longest filter text accepted, in bytes (and at most 200,000
  * literals). */

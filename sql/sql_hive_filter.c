@@ -5,7 +5,7 @@
  *
  * A filter is what Hive's metastore grammar (Filter.g, PartitionFilter.g4)
  * accepts: comparisons of a partition key with a literal, BETWEEN, IN,
- * LIKE, joined by AND, OR, NOT and parentheses.  It is read here into the
+ * LIKE, IN over a STRUCT of keys, joined by AND, OR, NOT and parentheses.  It is read here into the
  * engine's IR, as the WHERE clause of a job over the table would be:
  *
  *   tokens     the SQL lexer's (sql_lex.c): both quote kinds are strings,
@@ -24,17 +24,21 @@
  *              __HIVE_DEFAULT_PARTITION__, are NULL, and a partition passes
  *              only when the filter is TRUE.
  *
- * Choices where Hive versions differ: LIKE is SQL's (% and _ over
- * characters, \ escapes), as Hive's direct-SQL path and the engine have it,
- * not the Java regular expression of Hive's older JDO path.  A string's
- * value is its text between the quotes as written, as Hive takes it: a
- * backslash keeps the next character inside the string and stays in the
- * value.  AND and OR chains become balanced trees (they are associative),
- * so a long OR list, as Spark sends for IN, is no deeper than its log.
- * The text comes from the network: nesting is capped and so is its length.
+ * Choices where Hive versions differ: LIKE's pattern is read both as SQL's
+ * LIKE (% and _ over characters, \ escapes), as Hive 4 and the engine read
+ * it, and as the Java regular expression Hive 2 and 3 read and Spark 3
+ * writes ("abc.*"); a partition passes when either reading matches (see
+ * hf_like), since every client filters the partitions it gets again but
+ * one left out is lost.  A string's value is its text between the quotes
+ * as written, as Hive takes it: a backslash keeps the next character inside
+ * the string and stays in the value.  AND and OR chains become balanced
+ * trees (they are associative), so a long OR list, as Spark sends for IN,
+ * is no deeper than its log.  The text comes from the network: nesting is
+ * capped, and so are its length and its number of literals.
  */
 #include "sql_int.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,8 +62,6 @@ struct sql_hive_filter {
 typedef struct hf_parser {
 	sql_arena *a;
 	const store_table *t;
-	const char *text;
-	size_t len;
 	sql_lexer lx;
 	sql_token tok;           /* current, not yet consumed */
 	sql_error *err;
@@ -88,6 +90,17 @@ static bool hf_is_op(const sql_token *t, const char *op)
 	return t->type == SQL_TOK_OP && t->len == n && memcmp(t->ptr, op, n) == 0;
 }
 
+/* How many of the N bytes at S a message quotes: at most 40, cut at the
+ * start of a character, never inside one. */
+static size_t hf_shown(const char *s, size_t n)
+{
+	size_t k = n > 40 ? 40 : n;
+
+	while (k < n && k > 0 && (s[k] & 0xc0) == 0x80)
+		k--;
+	return k;
+}
+
 /* "found ..." for an error at token T: the token as written, shortened. */
 static int hf_fail_at(hf_parser *p, const sql_token *t, const char *what)
 {
@@ -100,10 +113,10 @@ static int hf_fail_at(hf_parser *p, const sql_token *t, const char *what)
 		/* Strings and `names` with their quotes, as written. */
 		bool q = t->type == SQL_TOK_STRING || t->quoted;
 		const char *s = t->ptr - (q ? 1 : 0);
-		size_t n = t->len + (q ? 2 : 0);
+		size_t n = t->len + (q ? 2 : 0), shown = hf_shown(s, n);
 
 		sql_error_set(p->err, t->line, t->col, "expected %s, found \"%.*s%s\"", what,
-			      n > 40 ? 40 : (int)n, s, n > 40 ? "..." : "");
+			      (int)shown, s, shown < n ? "..." : "");
 	}
 	return -EINVAL;
 }
@@ -212,8 +225,9 @@ static int hf_literal(hf_parser *p, sql_expr **out)
 		rc = ts ? sql_timestamp_parse(s.ptr, s.len, &e->value.u.i)
 			: sql_date_parse(s.ptr, s.len, &e->value.u.i);
 		if (rc) {
-			sql_error_set(p->err, at.line, at.col, "invalid %s literal '%.*s'",
-				      ts ? "TIMESTAMP" : "DATE", s.len > 40 ? 40 : (int)s.len, s.ptr);
+			sql_error_set(p->err, at.line, at.col, "invalid %s literal '%.*s%s'",
+				      ts ? "TIMESTAMP" : "DATE", (int)hf_shown(s.ptr, s.len), s.ptr,
+				      hf_shown(s.ptr, s.len) < s.len ? "..." : "");
 			return -EINVAL;
 		}
 		hf_advance(p);
@@ -279,7 +293,7 @@ static int hf_key(hf_parser *p, sql_expr **out)
 
 		if (strcasecmp(key, name) == 0) {
 			e = sql_expr_new(p->a, SQL_EXPR_COLUMN, at.line, at.col);
-			e->name = key;
+			e->name = sql_arena_strdup(p->a, key);   /* T is not kept */
 			hf_advance(p);
 			*out = e;
 			return 0;
@@ -344,6 +358,18 @@ static sql_expr *hf_node(hf_parser *p, sql_expr_kind kind, const sql_expr *at, u
 	return e;
 }
 
+/* NOT X, placed at LINE:COL. */
+static sql_expr *hf_not(hf_parser *p, uint32_t line, uint32_t col, sql_expr *x)
+{
+	sql_expr *e = sql_expr_new(p->a, SQL_EXPR_UNARY, line, col);
+
+	e->op = SQL_OP_NOT;
+	e->args = sql_arena_alloc(p->a, sizeof *e->args);
+	e->args[0] = x;
+	e->nargs = 1;
+	return e;
+}
+
 static sql_expr *hf_compare(hf_parser *p, bool like, sql_op op, sql_expr *l, sql_expr *r)
 {
 	sql_expr *e = hf_node(p, like ? SQL_EXPR_LIKE : SQL_EXPR_BINARY, l, 2);
@@ -352,6 +378,78 @@ static sql_expr *hf_compare(hf_parser *p, bool like, sql_op op, sql_expr *l, sql
 	e->args[0] = l;
 	e->args[1] = r;
 	return e;
+}
+
+/* The LIKE pattern that matches what the Java regular expression P[0..N)
+ * matches (Pattern.matches: the whole value), for the regular expressions
+ * Spark writes (StartsWith as "abc.*", EndsWith ".*abc", Contains
+ * ".*abc.*"): literal characters, "." (one character), ".*" (any run),
+ * \ before punctuation, a leading ^ and a trailing $.  Anything else (a
+ * class, a group, another quantifier) gives "%": every value, a superset
+ * of what the regular expression could match.  A string in A. */
+static const char *hf_regex_as_like(sql_arena *a, const char *pat, uint32_t n, uint32_t *len)
+{
+	char *out = sql_arena_alloc(a, 2 * (size_t)n + 1), *w = out;
+
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)pat[i];
+
+		if ((c == '^' && i == 0) || (c == '$' && i + 1 == n))
+			continue;
+		if (c == '.' && i + 1 < n && pat[i + 1] == '*') {
+			*w++ = '%';
+			i++;
+			continue;
+		}
+		if (c == '.') {
+			*w++ = '_';
+			continue;
+		}
+		if (c == '\\') {
+			if (i + 1 == n || (pat[i + 1] & 0x80) || isalnum((unsigned char)pat[i + 1]))
+				goto any;   /* \d, \w, \Q...: not a literal character */
+			c = (unsigned char)pat[++i];
+		} else if (c && strchr("[](){}|+?*^$", c)) {
+			goto any;
+		}
+		if (c == '%' || c == '_' || c == '\\')
+			*w++ = '\\';
+		*w++ = (char)c;
+	}
+	*len = (uint32_t)(w - out);
+	return out;
+any:
+	*len = 1;
+	return "%";
+}
+
+/* KEY LIKE PAT.  Hive 4 reads the pattern as SQL's LIKE, older versions as
+ * a Java regular expression, and Spark writes it for those: the partition
+ * passes when either reading matches (KEY LIKE PAT OR KEY LIKE the
+ * pattern's regular expression as a LIKE pattern), so every client gets at
+ * least the partitions it asks for.  Both run as the engine's LIKE. */
+static sql_expr *hf_like(hf_parser *p, sql_expr *key, sql_expr *pat)
+{
+	sql_expr *e = hf_compare(p, true, SQL_OP_EQ, key, pat), *alt, *or;
+	uint32_t n = 0;
+	const char *s;
+
+	if (pat->value.type != SQL_TYPE_STRING)
+		return e;   /* the analyzer refuses it */
+	s = hf_regex_as_like(p->a, pat->value.u.s.ptr, pat->value.u.s.len, &n);
+	if (n == pat->value.u.s.len && memcmp(s, pat->value.u.s.ptr, n) == 0)
+		return e;
+	alt = sql_expr_new(p->a, SQL_EXPR_LITERAL, pat->line, pat->col);
+	alt->value = pat->value;
+	alt->value.u.s.ptr = s;
+	alt->value.u.s.len = n;
+	alt->type = SQL_TYPE_STRING;
+	alt->resolved = true;
+	or = hf_node(p, SQL_EXPR_BINARY, key, 2);
+	or->op = SQL_OP_OR;
+	or->args[0] = e;
+	or->args[1] = hf_compare(p, true, SQL_OP_EQ, sql_expr_copy(p->a, key), alt);
+	return or;
 }
 
 /* After KEY: OP literal, [NOT] BETWEEN a AND b, [NOT] IN (a, ...), [NOT] LIKE p. */
@@ -416,13 +514,141 @@ static int hf_key_predicate(hf_parser *p, sql_expr *key, sql_expr **out)
 	rc = hf_literal(p, &lit);
 	if (rc)
 		return rc;
-	e = hf_compare(p, like, op, key, lit);
-	e->negated = negated;
-	*out = e;
+	if (!like) {
+		*out = hf_compare(p, like, op, key, lit);
+		return 0;
+	}
+	e = hf_like(p, key, lit);
+	*out = negated ? hf_not(p, key->line, key->col, e) : e;
 	return 0;
 }
 
 static int hf_or(hf_parser *p, sql_expr **out);
+
+/* V[LO..HI) joined by OP as a balanced tree. */
+static sql_expr *hf_balanced(hf_parser *p, sql_op op, sql_expr **v, uint32_t lo, uint32_t hi)
+{
+	if (hi - lo == 1)
+		return v[lo];
+	uint32_t mid = lo + (hi - lo) / 2;
+	sql_expr *e = hf_node(p, SQL_EXPR_BINARY, v[lo], 2);
+
+	e->op = op;
+	e->args[0] = hf_balanced(p, op, v, lo, mid);
+	e->args[1] = hf_balanced(p, op, v, mid, hi);
+	return e;
+}
+
+/* ( STRUCT ( k1, k2, ... ) ) [NOT] IN ( [CONST] STRUCT ( v1, v2, ... ), ... ):
+ * Hive's IN over several keys, one STRUCT of values per combination. */
+static bool hf_at_struct_in(const hf_parser *p)
+{
+	sql_token t[2];
+
+	if (!hf_is_op(&p->tok, "("))
+		return false;
+	hf_peek(p, 0, &t[0]);
+	hf_peek(p, 1, &t[1]);
+	return sql_token_is(&t[0], "STRUCT") && hf_is_op(&t[1], "(");
+}
+
+static int hf_expect_op(hf_parser *p, const char *op, const char *what)
+{
+	if (!hf_is_op(&p->tok, op))
+		return hf_fail_at(p, &p->tok, what);
+	hf_advance(p);
+	return 0;
+}
+
+/* k1 = v1 AND k2 = v2 ... for one STRUCT of values, KEYS[0..NKEYS). */
+static int hf_struct_values(hf_parser *p, sql_expr **keys, uint32_t nkeys, sql_expr **out)
+{
+	sql_expr **eqs = sql_arena_alloc(p->a, nkeys * sizeof *eqs), *lit;
+	sql_token at;
+	uint32_t n = 0;
+	int rc;
+
+	at = p->tok;
+	if (sql_token_is(&p->tok, "CONST"))
+		hf_advance(p);
+	if (!sql_token_is(&p->tok, "STRUCT"))
+		return hf_fail_at(p, &p->tok, "STRUCT");
+	hf_advance(p);
+	rc = hf_expect_op(p, "(", "\"(\" after STRUCT");
+	do {
+		if (rc == 0 && n > 0)
+			hf_advance(p);   /* "," */
+		if (rc == 0)
+			rc = hf_literal(p, &lit);
+		if (rc == 0 && n < nkeys)
+			eqs[n] = hf_compare(p, false, SQL_OP_EQ, sql_expr_copy(p->a, keys[n]), lit);
+		n++;
+	} while (rc == 0 && hf_is_op(&p->tok, ","));
+	if (rc == 0)
+		rc = hf_expect_op(p, ")", "\",\" or \")\" in the STRUCT");
+	if (rc)
+		return rc;
+	if (n != nkeys) {
+		sql_error_set(p->err, at.line, at.col, "STRUCT has %u value%s for %u keys", n,
+			      n == 1 ? "" : "s", nkeys);
+		return -EINVAL;
+	}
+	*out = hf_balanced(p, SQL_OP_AND, eqs, 0, nkeys);
+	return 0;
+}
+
+static int hf_struct_in(hf_parser *p, sql_expr **out)
+{
+	sql_expr **keys = NULL, **alts = NULL, *e;
+	uint32_t nkeys = 0, kcap = 0, nalts = 0, acap = 0;
+	sql_token at = p->tok;
+	bool negated = false;
+	int rc;
+
+	hf_advance(p);   /* "(" */
+	hf_advance(p);   /* STRUCT */
+	hf_advance(p);   /* "(" */
+	do {
+		if (nkeys > 0)
+			hf_advance(p);   /* "," */
+		if (nkeys == STORE_MAX_PARTKEYS) {
+			sql_error_set(p->err, p->tok.line, p->tok.col,
+				      "STRUCT of more than %d keys", STORE_MAX_PARTKEYS);
+			return -EINVAL;
+		}
+		keys = sql_array_push(p->a, keys, &nkeys, &kcap, sizeof *keys);
+		rc = hf_key(p, &keys[nkeys - 1]);
+		if (rc)
+			return rc;
+	} while (hf_is_op(&p->tok, ","));
+	if ((rc = hf_expect_op(p, ")", "\",\" or \")\" in the STRUCT")) ||
+	    (rc = hf_expect_op(p, ")", "\")\"")))
+		return rc;
+	if (sql_token_is(&p->tok, "NOT")) {
+		negated = true;
+		hf_advance(p);
+	}
+	if (!sql_token_is(&p->tok, "IN"))
+		return hf_fail_at(p, &p->tok, "IN");
+	hf_advance(p);
+	rc = hf_expect_op(p, "(", "\"(\" after IN");
+	do {
+		if (rc == 0 && nalts > 0)
+			hf_advance(p);   /* "," */
+		if (rc == 0) {
+			alts = sql_array_push(p->a, alts, &nalts, &acap, sizeof *alts);
+			rc = hf_struct_values(p, keys, nkeys, &alts[nalts - 1]);
+		}
+	} while (rc == 0 && hf_is_op(&p->tok, ","));
+	if (rc == 0)
+		rc = hf_expect_op(p, ")", "\",\" or \")\" in the IN list");
+	if (rc)
+		return rc;
+	e = hf_balanced(p, SQL_OP_OR, alts, 0, nalts);
+	*out = negated ? hf_not(p, at.line, at.col, e) : e;
+	return 0;
+}
+
 
 /* ( KEY ) [NOT] IN (...): Hive's own client puts the key of IN in parentheses. */
 static bool hf_at_paren_key_in(const hf_parser *p)
@@ -457,14 +683,11 @@ static int hf_unary(hf_parser *p, sql_expr **out)
 		p->depth--;
 		if (rc)
 			return rc;
-		e = sql_expr_new(p->a, SQL_EXPR_UNARY, at.line, at.col);
-		e->op = SQL_OP_NOT;
-		e->args = sql_arena_alloc(p->a, sizeof *e->args);
-		e->args[0] = x;
-		e->nargs = 1;
-		*out = e;
+		*out = hf_not(p, at.line, at.col, x);
 		return 0;
 	}
+	if (hf_at_struct_in(p))
+		return hf_struct_in(p, out);
 	if (hf_at_paren_key_in(p)) {
 		hf_advance(p);
 		rc = hf_key(p, &x);
@@ -506,26 +729,18 @@ static int hf_unary(hf_parser *p, sql_expr **out)
 		return rc;
 	if (!hf_comparison(p, &op, &like))
 		return hf_fail_at(p, &p->tok, "a comparison operator");
+	if (like) {
+		/* As Hive: the pattern is the literal on the right. */
+		sql_error_set(p->err, p->tok.line, p->tok.col,
+			      "LIKE needs the partition key on its left (key LIKE 'pattern')");
+		return -EINVAL;
+	}
 	hf_advance(p);
 	rc = hf_key(p, &e);
 	if (rc)
 		return rc;
 	*out = hf_compare(p, like, op, x, e);
 	return 0;
-}
-
-/* V[LO..HI) joined by OP as a balanced tree. */
-static sql_expr *hf_balanced(hf_parser *p, sql_op op, sql_expr **v, uint32_t lo, uint32_t hi)
-{
-	if (hi - lo == 1)
-		return v[lo];
-	uint32_t mid = lo + (hi - lo) / 2;
-	sql_expr *e = hf_node(p, SQL_EXPR_BINARY, v[lo], 2);
-
-	e->op = op;
-	e->args[0] = hf_balanced(p, op, v, lo, mid);
-	e->args[1] = hf_balanced(p, op, v, mid, hi);
-	return e;
 }
 
 /* x AND y AND ... (AND_LEVEL) or x OR y OR ... */
@@ -627,6 +842,11 @@ int sql_hive_filter_parse(const store_table *t, const char *text, size_t len,
 	int rc = 0;
 
 	*out = NULL;
+	if (t->npartkeys > STORE_MAX_PARTKEYS) {
+		sql_error_set(err, 0, 0, "%s.%s has more than %d partition keys", t->db, t->name,
+			      STORE_MAX_PARTKEYS);
+		return -EINVAL;
+	}
 	if (len > SQL_HIVE_FILTER_MAX) {
 		sql_error_set(err, 0, 0, "partition filter too long (%zu bytes, at most %d)", len,
 			      SQL_HIVE_FILTER_MAX);
@@ -651,8 +871,6 @@ int sql_hive_filter_parse(const store_table *t, const char *text, size_t len,
 
 	p.a = f->a;
 	p.t = t;
-	p.text = text;
-	p.len = len;
 	p.err = err;
 	sql_lex_init(&p.lx, text, len);
 	hf_advance(&p);
@@ -675,15 +893,15 @@ out:
 int sql_hive_filter_match(const sql_hive_filter *f, const char *const *values)
 {
 	sql_arena *scratch;
-	sql_value *row, out;
+	sql_value row[STORE_MAX_PARTKEYS], out;
 	int rc;
 
 	if (f->cond == NULL)
 		return 1;
+	/* Memory only if the evaluation makes a string (a key cast to one). */
 	scratch = sql_arena_new();
 	if (scratch == NULL)
 		return -ENOMEM;
-	row = sql_arena_alloc(scratch, (f->nkeys + 1) * sizeof *row);
 	for (uint32_t i = 0; i < f->nkeys; i++)
 		sql_partition_value(values[i], f->types[i], &row[i]);
 	rc = sql_eval(scratch, f->cond, row, &out);

@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "manager.h"
-#include "sql.h"
+#include "sql_engine_fixture.h"
 
 /* sales.events (id bigint, name string) partitioned by
  * (dt date, hour bigint, region string). */
@@ -202,17 +202,68 @@ static void test_in_and_not_in(void **state)
 	assert_int_equal(m("dt in ('2024-05-01', '2024-06-01')"), 1);
 }
 
-static void test_like_is_sql_like(void **state)
+static void test_like_reads_sql_patterns(void **state)
 {
 	(void)state;
 	assert_int_equal(m("region like 'e%'"), 1);
 	assert_int_equal(m("region LIKE 'e_'"), 1);
+	assert_int_equal(m("region like '%u'"), 1);
 	assert_int_equal(m("region like 'e'"), 0);
-	assert_int_equal(m("region like 'e.*'"), 0);   /* not a regular expression */
+	assert_int_equal(m("region like 'u%'"), 0);
 	assert_int_equal(m("region not like 'u%'"), 1);
 	assert_int_equal(m("region not like '%u'"), 0);
+	assert_int_equal(m("not region like '%u'"), 0);
 	assert_int_equal(match("region like 'a\\%%'", "2024-05-01", "1", "a%b"), 1);
 	assert_int_equal(match("region like 'a\\%%'", "2024-05-01", "1", "ab"), 0);
+	assert_int_equal(match("region like 'a_c'", "2024-05-01", "1", "abc"), 1);
+	/* A pattern without regular expression syntax reads the same both ways. */
+	assert_string_equal(resolved("region like 'e%'"), "(region#3 LIKE e% OR region#3 LIKE e\\%)");
+	assert_string_equal(resolved("region like 'eu'"), "region#3 LIKE eu");
+}
+
+/* What Spark 3 sends for StartsWith, EndsWith and Contains, for Hive 2 and
+ * 3, which read LIKE as a Java regular expression. */
+static void test_like_reads_the_regular_expressions_spark_sends(void **state)
+{
+	(void)state;
+	assert_int_equal(m("region like \"e.*\""), 1);
+	assert_int_equal(m("region like \".*u\""), 1);
+	assert_int_equal(m("region like \".*eu.*\""), 1);
+	assert_int_equal(m("region like \"u.*\""), 0);
+	assert_int_equal(m("region like \".*x.*\""), 0);
+	assert_int_equal(m("region like \"e.\""), 1);
+	assert_int_equal(m("region like \"^eu$\""), 1);
+	/* An escaped dot is a dot. */
+	assert_int_equal(match("region like \"a\\.b.*\"", "2024-05-01", "1", "a.bc"), 1);
+	assert_int_equal(match("region like \"a\\.b.*\"", "2024-05-01", "1", "axbc"), 0);
+	/* % and _ of a regular expression are characters. */
+	assert_int_equal(match("region like \"5%.*\"", "2024-05-01", "1", "5%off"), 1);
+	/* Syntax beyond that (classes, groups, other quantifiers) passes every
+	 * value under that reading: more partitions, never fewer. */
+	assert_int_equal(m("region like \"(us|ca)\""), 1);
+	assert_int_equal(m("region like \"[xyz]+\""), 1);
+	assert_int_equal(match("region like \"[xyz]+\"", "2024-05-01", "1", "__HIVE_DEFAULT_PARTITION__"),
+			 0);
+	assert_string_equal(resolved("region like \"e.*\""),
+			    "(region#3 LIKE e.* OR region#3 LIKE e%)");
+}
+
+static void test_struct_in_over_several_keys(void **state)
+{
+	(void)state;
+	assert_int_equal(m("(struct(dt, hour)) IN (const struct('2024-05-01', 10), "
+			   "const struct('2024-05-02', 11))"), 1);
+	assert_int_equal(m("(STRUCT(hour, region)) IN (STRUCT(10, 'us'), STRUCT(9, 'eu'))"), 0);
+	assert_int_equal(m("(struct(hour, region)) not in (const struct(10, 'eu'))"), 0);
+	assert_int_equal(m("(struct(hour, region)) not in (const struct(9, 'eu'))"), 1);
+	assert_int_equal(m("(struct(region)) in (struct(\"eu\")) and hour = 10"), 1);
+	assert_string_equal(refused("(struct(hour, region)) in (const struct(10))"),
+			    "line 1, column 28: STRUCT has 1 value for 2 keys");
+	assert_string_equal(refused("(struct(hour, name)) in (const struct(10, 'x'))"),
+			    "line 1, column 15: \"name\" is a data column of sales.events, not a "
+			    "partition key: a partition filter can only use partition keys");
+	assert_string_equal(refused("(struct(hour)) in (10)"),
+			    "line 1, column 20: expected STRUCT, found \"10\"");
 }
 
 static void test_not_and_parentheses(void **state)
@@ -321,6 +372,24 @@ static void test_syntax_errors_say_what_was_expected(void **state)
 			    "line 1, column 10: unexpected character");
 }
 
+static void test_a_long_token_is_quoted_shortened_at_a_character(void **state)
+{
+	(void)state;
+	char text[256] = "region '", expected[256];
+	size_t n = strlen(text);
+
+	for (int i = 0; i < 30; i++, n += 2)
+		memcpy(text + n, "\xc3\xa9", 2);   /* é */
+	strcpy(text + n, "'");
+	/* The quote and 19 é are 39 bytes: the 20th é would not fit whole. */
+	strcpy(expected, "line 1, column 8: expected a comparison operator, IN, BETWEEN or LIKE, "
+			 "found \"'");
+	for (int i = 0; i < 19; i++)
+		strcat(expected, "\xc3\xa9");
+	strcat(expected, "...\"");
+	assert_string_equal(refused(text), expected);
+}
+
 static void test_unterminated_strings_are_refused(void **state)
 {
 	(void)state;
@@ -338,6 +407,9 @@ static void test_types_the_key_cannot_compare_with_are_refused(void **state)
 	assert_string_equal(refused("dt > 5"), "line 1, column 1: cannot compare date with bigint");
 	assert_string_equal(refused("hour like '1%'"),
 			    "line 1, column 1: LIKE needs strings, not bigint");
+	assert_string_equal(refused("'e%' like region"),
+			    "line 1, column 6: LIKE needs the partition key on its left (key LIKE "
+			    "'pattern')");
 }
 
 /* N copies of S, then T, then N copies of U, in one malloc'd string. */
@@ -368,6 +440,14 @@ static void test_deep_nesting_is_refused_not_a_crash(void **state)
 	free(text);
 	text = repeat("not ", 100000, "hour = 10", "");
 	assert_non_null(strstr(refused(text), "nested too deeply"));
+	free(text);
+	/* Nesting within the parser's cap that the balanced chains make deeper
+	 * than the analyzer's: refused by the analyzer. */
+	text = repeat("hour = 1 or hour = 2 or hour = 3 or (", 100, "hour = 10", ")");
+	assert_non_null(strstr(refused(text), ": expression nested too deeply"));
+	free(text);
+	text = repeat("hour = 1 or hour = 2 or hour = 3 or (", 60, "hour = 10", ")");
+	assert_int_equal(m(text), 1);
 	free(text);
 	/* What real clients nest is answered. */
 	text = repeat("(", 50, "hour = 10", ")");
@@ -440,6 +520,113 @@ static void test_unpartitioned_table_refuses_any_key(void **state)
 	mgr_part_filter_free(NULL);
 }
 
+/* ---- the same partitions as a job's WHERE -------------------------------------------------- */
+
+static const char *const agree_dt[] = { "2024-04-30", "2024-05-01", "2024-05-02", "notadate",
+					"__HIVE_DEFAULT_PARTITION__" };
+static const char *const agree_hour[] = { "9", "09", "10", "abc", "__HIVE_DEFAULT_PARTITION__" };
+static const char *const agree_region[] = { "eu", "us", "e_x", "__HIVE_DEFAULT_PARTITION__" };
+
+/* The partitions of sales.events a job reading WHERE COND would read,
+ * counted by the optimizer's partition pruning. */
+static uint64_t pruned_by_a_job(fx *f, const char *cond)
+{
+	char sql[512];
+	sql_script sc;
+	sql_error e = { 0 };
+	sql_rule_log log = { 0 };
+	sql_plan *p;
+	char msg[600];
+
+	snprintf(sql, sizeof sql, "SELECT id FROM sales.events WHERE %s", cond);
+	if (sql_parse(f->a, sql, strlen(sql), &sc, &e) ||
+	    sql_analyze(f->a, &f->cat, sc.stmts[0], &e) ||
+	    sql_optimize(f->a, &f->cat, &sc.stmts[0]->query, &log, &e)) {
+		sql_error_format(&e, msg, sizeof msg);
+		fail_msg("%s: %s", sql, msg);
+	}
+	for (p = sc.stmts[0]->query; p && p->kind != SQL_PLAN_SCAN; p = p->child[0])
+		;
+	/* No scan left: the optimizer proved the filter false. */
+	return p ? p->scan->partitions_selected : 0;
+}
+
+/* The partitions of the same table the Hive filter COND passes. */
+static uint64_t passed_by_the_filter(const store_table *t, const char *cond)
+{
+	mgr_part_filter *pf = NULL;
+	char values[3][STORE_NAME_MAX + 1];
+	uint64_t n = 0;
+
+	if (mgr_part_filter_parse(t, cond, &pf, err, sizeof err))
+		fail_msg("%s: %s", cond, err);
+	for (size_t d = 0; d < sizeof agree_dt / sizeof agree_dt[0]; d++)
+		for (size_t h = 0; h < sizeof agree_hour / sizeof agree_hour[0]; h++)
+			for (size_t r = 0; r < sizeof agree_region / sizeof agree_region[0]; r++) {
+				snprintf(values[0], sizeof values[0], "%s", agree_dt[d]);
+				snprintf(values[1], sizeof values[1], "%s", agree_hour[h]);
+				snprintf(values[2], sizeof values[2], "%s", agree_region[r]);
+				int rc = mgr_part_filter_match(pf, values);
+
+				assert_true(rc == 0 || rc == 1);
+				n += (uint64_t)rc;
+			}
+	mgr_part_filter_free(pf);
+	return n;
+}
+
+static void test_filter_passes_the_partitions_a_jobs_where_reads(void **state)
+{
+	(void)state;
+	/* Conditions that are both a Hive filter and a WHERE clause. */
+	static const char *const conds[] = {
+		"hour > 9", "hour = 9", "hour >= '9'", "9 < hour", "hour <> 10", "hour != 10",
+		"hour between 9 and 10", "hour not between 9 and 9", "hour in (9, 10)",
+		"hour not in (9)", "(hour) in (10)", "not hour = 9",
+		"region = \"eu\"", "region = 'eu'", "region > 'f'", "region like 'e%'",
+		"region like 'e_x'", "region not like 'e%'", "region in ('eu', 'us')",
+		"dt = '2024-05-01'", "dt < \"2024-05-02\"", "dt = date '2024-05-01'",
+		"dt between '2024-05-01' and '2024-05-31'", "dt >= timestamp '2024-05-01 00:00:00'",
+		"dt in ('2024-04-30', '2024-05-02')", "not dt > '2024-05-01'",
+		"hour = 10 and region = 'eu'", "hour = 10 or region = 'eu'",
+		"not (hour = 10 or region = 'us')", "(dt = '2024-05-01' or hour = 9) and region != 'us'",
+		"REGION = 'eu' AND `Hour` > 9",
+	};
+	fx f;
+	store_txn *txn;
+	store_table t = { 0 };
+
+	assert_int_equal(fx_open(&f), 0);
+	assert_int_equal(fx_table(&f, "sales", "events", STORE_FORMAT_CSV, true,
+				  "id:bigint,name:string", "dt:date,hour:bigint,region:string"),
+			 0);
+	for (size_t d = 0; d < sizeof agree_dt / sizeof agree_dt[0]; d++)
+		for (size_t h = 0; h < sizeof agree_hour / sizeof agree_hour[0]; h++)
+			for (size_t r = 0; r < sizeof agree_region / sizeof agree_region[0]; r++) {
+				const char *v[3] = { agree_dt[d], agree_hour[h], agree_region[r] };
+
+				assert_int_equal(fx_add_file(&f, "sales", "events", v, "part-0.csv",
+							     "id,name\n1,a\n"),
+						 0);
+			}
+	assert_int_equal(store_read_begin(f.env, &txn), 0);
+	assert_int_equal(store_table_get(txn, "sales", "events", &t), 0);
+	store_abort(txn);
+	for (size_t i = 0; i < sizeof conds / sizeof conds[0]; i++) {
+		uint64_t job = pruned_by_a_job(&f, conds[i]), filter = passed_by_the_filter(&t, conds[i]);
+
+		if (job != filter)
+			fail_msg("%s: a job reads %llu partitions, the filter passes %llu", conds[i],
+				 (unsigned long long)job, (unsigned long long)filter);
+	}
+	/* Not vacuous: the conditions select different partitions. */
+	assert_int_equal(passed_by_the_filter(&t, "hour > 9"), 5 * 4);
+	assert_int_equal(passed_by_the_filter(&t, "hour = 9"), 2 * 5 * 4);
+	assert_int_equal(passed_by_the_filter(&t, "region like 'e_x'"), 5 * 5);
+	store_table_clear(&t);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -451,7 +638,9 @@ int main(void)
 		cmocka_unit_test(test_date_key_compares_as_a_date),
 		cmocka_unit_test(test_between_and_not_between),
 		cmocka_unit_test(test_in_and_not_in),
-		cmocka_unit_test(test_like_is_sql_like),
+		cmocka_unit_test(test_like_reads_sql_patterns),
+		cmocka_unit_test(test_like_reads_the_regular_expressions_spark_sends),
+		cmocka_unit_test(test_struct_in_over_several_keys),
 		cmocka_unit_test(test_not_and_parentheses),
 		cmocka_unit_test(test_names_in_any_case_and_backquoted),
 		cmocka_unit_test(test_values_that_are_not_of_the_key_type_match_nothing),
@@ -459,12 +648,14 @@ int main(void)
 		cmocka_unit_test(test_unknown_key_is_refused_with_the_keys),
 		cmocka_unit_test(test_data_column_is_refused),
 		cmocka_unit_test(test_syntax_errors_say_what_was_expected),
+		cmocka_unit_test(test_a_long_token_is_quoted_shortened_at_a_character),
 		cmocka_unit_test(test_unterminated_strings_are_refused),
 		cmocka_unit_test(test_types_the_key_cannot_compare_with_are_refused),
 		cmocka_unit_test(test_deep_nesting_is_refused_not_a_crash),
 		cmocka_unit_test(test_huge_lists_are_answered),
 		cmocka_unit_test(test_too_long_a_filter_is_refused),
 		cmocka_unit_test(test_unpartitioned_table_refuses_any_key),
+		cmocka_unit_test(test_filter_passes_the_partitions_a_jobs_where_reads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
