@@ -18,7 +18,11 @@
  * __HIVE_DEFAULT_PARTITION__, where metafs has no empty values (that name
  * is an ordinary value here).  Names a client sends (get_partition_by_name,
  * get_partitions_by_names) are unescaped with store_hive_unescape, which
- * takes either case of hex digit, as Hive's unescapePathName does.
+ * takes either case of hex digit, as Hive's unescapePathName does.  Key
+ * names are written as the table has them: Hive lower-cases and escapes
+ * them too, so a key with an upper-case letter or a character Hive escapes
+ * names its partitions differently in Hive (keys sent back are matched
+ * without regard to case).
  *
  * Order.  Hive returns partitions ordered by name.  metafs walks the pnodes
  * depth first, each level in its store order, the byte order of the raw

@@ -28,7 +28,7 @@ TAGS=$W/sales/tags
 
 # ---------------------------------------------------------------- the tables, through the mount
 mf_make_table "$EV" $'format csv\nheader true\ncolumn id bigint\ncolumn msg string
-partition dt date\npartition hour bigint\n'
+partition dt date\npartition hour int\n'
 for p in dt=2024-05-01/hour=10 dt=2024-05-01/hour=9 dt=2024-05-02/hour=3 dt=2024-05-02/hour=9 \
 	dt=2024-06-10/hour=10; do
 	mf_run mkdir -p "$EV/$p" || mf_abort "mkdir $p" "$MF_OUT"
