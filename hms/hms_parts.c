@@ -331,8 +331,8 @@ static int walk_level(part_walk *wk, uint64_t parent, uint32_t depth)
 	int rc;
 	if (want) {
 		rc = store_pnode_get(wk->pt->txn, wk->pt->t.id, parent, want, &pn);
-		if (rc == -ENOENT || rc == -EINVAL)
-			return 0;
+		if (rc == -ENOENT || rc == -EINVAL || rc == -ENAMETOOLONG)
+			return 0;   /* no such value, or one no pnode can have */
 		return rc ? rc : walk_visit(wk, &pn, depth);
 	}
 	store_iter *it = NULL;
@@ -513,9 +513,14 @@ static void call_get(hms_conn *c, const hms_value *a, hms_writer *w, const char 
 		n = nkeys(&pt.t);
 	} else {
 		const hms_value *l = hms_field_list(a, 3, HMS_T_STRING);
-		for (uint32_t i = 0; l && i < l->n && i < STORE_MAX_PARTKEYS; i++)
-			snprintf(vals[n++], sizeof vals[0], "%s", l->v[i].s ? l->v[i].s : "");
-		if (l && l->n > STORE_MAX_PARTKEYS)
+		/* A value too long for a pnode names none (never a truncated one). */
+		bool too_long = false;
+		for (uint32_t i = 0; l && i < l->n && i < STORE_MAX_PARTKEYS; i++) {
+			const char *v = l->v[i].s ? l->v[i].s : "";
+			too_long |= strlen(v) > STORE_NAME_MAX;
+			snprintf(vals[n++], sizeof vals[0], "%s", v);
+		}
+		if (too_long || (l && l->n > STORE_MAX_PARTKEYS))
 			n = 0;
 	}
 	store_pnode pn;

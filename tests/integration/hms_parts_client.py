@@ -109,6 +109,8 @@ def main(user):
     one("get", lambda: c.get_partition(DB, ev, ["2024-05-01", "10"]))
     one("get.missing", lambda: c.get_partition(DB, ev, ["2024-05-01", "11"]))
     one("get.short", lambda: c.get_partition(DB, ev, ["2024-05-01"]))
+    one("get.long", lambda: c.get_partition(DB, ev, ["2024-05-01", "10" + "0" * 300]))
+    show_names("names_ps.long", lambda: c.get_partition_names_ps(DB, ev, ["2024-05-01" + "x" * 300], -1))
     one("get.auth", lambda: c.get_partition_with_auth(DB, ev, ["2024-05-01", "10"], "x", []))
     one("get.catalog", lambda: c.get_partition("@hive#" + DB, ev, ["2024-05-01", "10"]))
     one("by_name", lambda: c.get_partition_by_name(DB, ev, "dt=2024-05-01/hour=10"))

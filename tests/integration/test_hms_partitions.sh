@@ -142,6 +142,9 @@ assert_match "get_partition of a missing partition: NoSuchObjectException" '^NoS
 	"$(hms_val get.missing)"
 assert_match "get_partition with fewer values than keys: NoSuchObjectException" '^NoSuchObjectException' \
 	"$(hms_val get.short)"
+assert_match "get_partition with a value longer than a name: NoSuchObjectException" '^NoSuchObjectException' \
+	"$(hms_val get.long)"
+assert_eq "get_partition_names_ps with a value longer than a name: none" "" "$(hms_val names_ps.long)"
 assert_eq "get_partition_with_auth" "dt=2024-05-01/hour=10" "$(hms_val get.auth)"
 assert_eq "get_partition takes @catalog#db" "dt=2024-05-01/hour=10" "$(hms_val get.catalog)"
 assert_eq "get_partition_by_name" "dt=2024-05-01/hour=10" "$(hms_val by_name)"
