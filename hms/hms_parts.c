@@ -28,9 +28,11 @@
  * depth first, each level in its store order, the byte order of the raw
  * values: so the order is by the values, the first key first.  That is
  * Hive's name order except where escaping or a value's end changes the
- * byte order of the names (a value holding '%' or a byte below '/': "a b"
- * lists before "a" in Hive's names of a table with two keys, after it
- * here).  Every listing call (names, partitions, filters, _ps) returns the
+ * byte order of the names: a character Hive escapes compares as '%' there
+ * ("a:" is "a%3A", before "a+" in Hive, after it here), and where one value
+ * is a prefix of another, the '/' that follows it in a name compares with
+ * the longer value's next byte ("a b" lists before "a" in Hive's names of
+ * a table with two keys, after it here).  Every listing call (names, partitions, filters, _ps) returns the
  * same order, so get_partition_names and get_partitions agree entry by
  * entry, and max_parts takes the first partitions of that order.
  * get_partitions_by_names answers in the order the names were asked, each
