@@ -479,6 +479,40 @@ service ThriftHiveMetastore extends FacebookService {
       throws (1: MetaException o1)
 
   // ---- partitions (hms/hms_parts.c)
+  // Hive's user_name and group_names of the _with_auth calls are read and
+  // ignored: the set_ugi user decides.  max_parts < 0: all.
+  list<Partition> get_partitions(1:string db_name, 2:string tbl_name, 3:i16 max_parts=-1)
+      throws(1:NoSuchObjectException o1, 2:MetaException o2)
+  list<Partition> get_partitions_with_auth(1:string db_name, 2:string tbl_name,
+      3:i16 max_parts=-1, 4:string user_name, 5:list<string> group_names)
+      throws(1:NoSuchObjectException o1, 2:MetaException o2)
+  list<string> get_partition_names(1:string db_name, 2:string tbl_name, 3:i16 max_parts=-1)
+      throws(1:NoSuchObjectException o1, 2:MetaException o2)
+  list<Partition> get_partitions_ps(1:string db_name, 2:string tbl_name,
+      3:list<string> part_vals, 4:i16 max_parts=-1)
+      throws(1:MetaException o1, 2:NoSuchObjectException o2)
+  list<Partition> get_partitions_ps_with_auth(1:string db_name, 2:string tbl_name,
+      3:list<string> part_vals, 4:i16 max_parts=-1, 5:string user_name,
+      6:list<string> group_names)
+      throws(1:NoSuchObjectException o1, 2:MetaException o2)
+  list<string> get_partition_names_ps(1:string db_name, 2:string tbl_name,
+      3:list<string> part_vals, 4:i16 max_parts=-1)
+      throws(1:MetaException o1, 2:NoSuchObjectException o2)
+  list<Partition> get_partitions_by_filter(1:string db_name, 2:string tbl_name,
+      3:string filter, 4:i16 max_parts=-1)
+      throws(1:MetaException o1, 2:NoSuchObjectException o2)
+  i32 get_num_partitions_by_filter(1:string db_name, 2:string tbl_name, 3:string filter)
+      throws(1:MetaException o1, 2:NoSuchObjectException o2)
+  list<Partition> get_partitions_by_names(1:string db_name, 2:string tbl_name,
+      3:list<string> names)
+      throws(1:MetaException o1, 2:NoSuchObjectException o2)
+  Partition get_partition(1:string db_name, 2:string tbl_name, 3:list<string> part_vals)
+      throws(1:MetaException o1, 2:NoSuchObjectException o2)
+  Partition get_partition_with_auth(1:string db_name, 2:string tbl_name,
+      3:list<string> part_vals, 4:string user_name, 5:list<string> group_names)
+      throws(1:MetaException o1, 2:NoSuchObjectException o2)
+  Partition get_partition_by_name(1:string db_name, 2:string tbl_name, 3:string part_name)
+      throws(1:MetaException o1, 2:NoSuchObjectException o2)
 
   // ---- end of partitions
 

@@ -565,6 +565,53 @@ static int param_add(hms_names *keys, hms_names *vals, const char *k, const char
 	return rc ? rc : hms_names_add(vals, v);
 }
 
+/* The StorageDescriptor of T with LOCATION (a struct value, without its
+ * field header): the table's own (hms_write_table) and each partition's
+ * (hms_parts.c), which differ only in the location. */
+void hms_write_sd(hms_writer *w, const store_table *t, const char *location)
+{
+	const char *in = "org.apache.hadoop.mapred.TextInputFormat";
+	const char *outf = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat";
+	const char *serde = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe";
+	if (t->format == STORE_FORMAT_JSONL) {
+		serde = "org.apache.hive.hcatalog.data.JsonSerDe";
+	} else if (t->format == STORE_FORMAT_PARQUET) {
+		in = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
+		outf = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
+		serde = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
+	}
+	hms_write_field_begin(w, HMS_T_LIST, 1);
+	hms_write_field_schemas(w, t->columns, t->has_schema ? t->ncolumns : 0);
+	hms_write_string_field(w, 2, location);
+	hms_write_string_field(w, 3, in);
+	hms_write_string_field(w, 4, outf);
+	hms_write_field_begin(w, HMS_T_BOOL, 5);
+	hms_write_bool(w, false);
+	hms_write_field_begin(w, HMS_T_I32, 6);
+	hms_write_i32(w, -1);
+	hms_write_field_begin(w, HMS_T_STRUCT, 7);     /* SerDeInfo */
+	hms_write_string_field(w, 1, t->name);
+	hms_write_string_field(w, 2, serde);
+	hms_write_field_begin(w, HMS_T_MAP, 3);
+	if (t->format == STORE_FORMAT_CSV) {
+		char *k[] = {"field.delim", "serialization.format"}, *v[] = {",", ","};
+		hms_write_map(w, k, v, 2);
+	} else {
+		char *k[] = {"serialization.format"}, *v[] = {"1"};
+		hms_write_map(w, k, v, 1);
+	}
+	hms_write_field_stop(w);
+	hms_write_field_begin(w, HMS_T_LIST, 8);
+	hms_write_list_begin(w, HMS_T_STRING, 0);
+	hms_write_field_begin(w, HMS_T_LIST, 9);
+	hms_write_list_begin(w, HMS_T_STRUCT, 0);
+	hms_write_field_begin(w, HMS_T_MAP, 10);
+	hms_write_map_begin(w, HMS_T_STRING, HMS_T_STRING, 0);
+	hms_write_field_begin(w, HMS_T_BOOL, 12);
+	hms_write_bool(w, false);
+	hms_write_field_stop(w);
+}
+
 /* The Table struct of T (as a struct value, without its field header).
  * Properties under "metafs." are the daemon's and not shown. */
 int hms_write_table(hms_conn *c, hms_writer *w, mgr_platform *p, const store_table *t)
@@ -602,16 +649,6 @@ int hms_write_table(hms_conn *c, hms_writer *w, mgr_platform *p, const store_tab
 	if (rc)
 		goto out;
 
-	const char *in = "org.apache.hadoop.mapred.TextInputFormat";
-	const char *outf = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat";
-	const char *serde = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe";
-	if (t->format == STORE_FORMAT_JSONL) {
-		serde = "org.apache.hive.hcatalog.data.JsonSerDe";
-	} else if (t->format == STORE_FORMAT_PARQUET) {
-		in = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
-		outf = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
-		serde = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
-	}
 	char owner[256], loc[PATH_MAX + 800];
 	hms_user_name(t->owner_uid, owner, sizeof owner);
 	snprintf(loc, sizeof loc, "%s/%s/%s/%s", c->location_prefix, p->name, t->db, t->name);
@@ -625,38 +662,8 @@ int hms_write_table(hms_conn *c, hms_writer *w, mgr_platform *p, const store_tab
 	hms_write_i32(w, 0);
 	hms_write_field_begin(w, HMS_T_I32, 6);
 	hms_write_i32(w, 0);
-	/* 7: StorageDescriptor */
 	hms_write_field_begin(w, HMS_T_STRUCT, 7);
-	hms_write_field_begin(w, HMS_T_LIST, 1);
-	hms_write_field_schemas(w, t->columns, t->has_schema ? t->ncolumns : 0);
-	hms_write_string_field(w, 2, loc);
-	hms_write_string_field(w, 3, in);
-	hms_write_string_field(w, 4, outf);
-	hms_write_field_begin(w, HMS_T_BOOL, 5);
-	hms_write_bool(w, false);
-	hms_write_field_begin(w, HMS_T_I32, 6);
-	hms_write_i32(w, -1);
-	hms_write_field_begin(w, HMS_T_STRUCT, 7);     /* SerDeInfo */
-	hms_write_string_field(w, 1, t->name);
-	hms_write_string_field(w, 2, serde);
-	hms_write_field_begin(w, HMS_T_MAP, 3);
-	if (t->format == STORE_FORMAT_CSV) {
-		char *k[] = {"field.delim", "serialization.format"}, *v[] = {",", ","};
-		hms_write_map(w, k, v, 2);
-	} else {
-		char *k[] = {"serialization.format"}, *v[] = {"1"};
-		hms_write_map(w, k, v, 1);
-	}
-	hms_write_field_stop(w);
-	hms_write_field_begin(w, HMS_T_LIST, 8);
-	hms_write_list_begin(w, HMS_T_STRING, 0);
-	hms_write_field_begin(w, HMS_T_LIST, 9);
-	hms_write_list_begin(w, HMS_T_STRUCT, 0);
-	hms_write_field_begin(w, HMS_T_MAP, 10);
-	hms_write_map_begin(w, HMS_T_STRING, HMS_T_STRING, 0);
-	hms_write_field_begin(w, HMS_T_BOOL, 12);
-	hms_write_bool(w, false);
-	hms_write_field_stop(w);
+	hms_write_sd(w, t, loc);
 	/* 8: partitionKeys */
 	hms_write_field_begin(w, HMS_T_LIST, 8);
 	hms_write_field_schemas(w, t->columns ? t->columns + t->ncolumns : NULL,
@@ -761,6 +768,7 @@ const hms_call_def hms_read_calls[] = {
 /* Every call table, each sorted by name and ended by a NULL name. */
 static const hms_call_def *const tables[] = {
 	hms_read_calls,
+	hms_partition_calls,
 	hms_misc_calls,
 	hms_write_calls,
 };

@@ -48,6 +48,7 @@ typedef struct hms_call_def {
 /* Each table sorted by name (strcmp) and ended by {NULL}; hms_call()
  * searches them in turn.  Databases, tables and the session: hms_calls.c. */
 extern const hms_call_def hms_read_calls[];
+extern const hms_call_def hms_partition_calls[];   /* partition reads: hms_parts.c */
 extern const hms_call_def hms_misc_calls[];   /* schema, statistics, functions, notifications: hms_misc.c */
 extern const hms_call_def hms_write_calls[];   /* hms_write.c */
 
@@ -95,6 +96,9 @@ void hms_reply_database(hms_conn *c, hms_writer *w, const char *name, int32_t se
 			const char *cat, const char *db);
 /* The Table struct of T (a struct value, without its field header). */
 int hms_write_table(hms_conn *c, hms_writer *w, mgr_platform *p, const store_table *t);
+/* The StorageDescriptor of T with LOCATION (a struct value, without its
+ * field header): one writer for a table's and each of its partitions'. */
+void hms_write_sd(hms_writer *w, const store_table *t, const char *location);
 
 /* Write an exception reply TApplicationException(TYPE, MESSAGE). */
 void hms_write_app_exception(hms_writer *w, bool old_style, const char *name, int32_t seqid,
