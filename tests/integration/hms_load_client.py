@@ -5,7 +5,8 @@ test_hms_load.sh.
 usage: hms_load_client.py GENDIR PORT MODE [ARGS...]
   lister USER DB TABLE BASE ADDED ROUNDS
         ROUNDS times: get_partition_names, then get_partitions_by_filter
-        (p >= "1"), of DB.TABLE.  Each answer must be a state some commit
+        (p >= "1"), of DB.TABLE.  Also prints "seen<TAB>j,j,...": how many
+        additions each get_partition_names saw.  Each answer must be a state some commit
         left: the BASE partitions p=0000000 ... and the first j of the
         ADDED partitions p=1000000, p=1000001 ... (added one at a time, in
         that order), for some j.  Prints "ok<TAB>R" or "bad<TAB>reason".
@@ -37,11 +38,14 @@ def consistent(names, base, added):
 
 def lister(user, db, table, base, added, rounds):
     c, _, trans = connect(user)
+    seen = []
     for r in range(rounds):
-        why = consistent(c.get_partition_names(db, table, -1), base, added)
+        names = c.get_partition_names(db, table, -1)
+        why = consistent(names, base, added)
         if why:
             out("bad", "get_partition_names: " + why)
             return
+        seen.append(len(names) - base)
         parts = c.get_partitions_by_filter(db, table, 'p >= "1"', -1)
         names = ["p=" + p.values[0] for p in parts]
         extra = sorted(n for n in names)
@@ -49,6 +53,7 @@ def lister(user, db, table, base, added, rounds):
             out("bad", "get_partitions_by_filter: %r" % extra[:5])
             return
     out("ok", rounds)
+    out("seen", ",".join(str(j) for j in seen))
     trans.close()
 
 
