@@ -77,18 +77,6 @@ bench_cleanup_more() { [ "$TMPFS_MOUNTED" = 1 ] && umount "$TMPFS" 2>/dev/null; 
 
 # ---------------------------------------------------------------- helpers
 
-mount_metafs() { # HOME
-	"$METAFSD" --home "$1" "$MNT" >"$T/metafsd.out" 2>&1 </dev/null || die "metafsd failed: $(cat "$T/metafsd.out")"
-	local i
-	for ((i = 0; i < 100; i++)); do
-		mountpoint -q "$MNT" && break
-		sleep 0.1
-	done
-	mountpoint -q "$MNT" || die "mount did not appear"
-	DPID=$(bench_daemon_pids | head -n 1)
-	[ -n "$DPID" ] || die "cannot find the daemon's pid"
-}
-
 BADFILE=$T/bad
 bad() {
 	echo "bench_commit.sh: $*" >&2
@@ -171,7 +159,7 @@ mkdir -p "$DISK"
 
 home=$T/home
 "$METAFS" init "$home" >/dev/null || die "metafs init $home"
-mount_metafs "$home"
+bench_mount "$home"
 TDIR=$MNT/warehouse/bench/t
 DSDIR=$home/data/warehouse/bench/t
 mkdir "$MNT/warehouse/bench" "$TDIR" || die "mkdir db/table"

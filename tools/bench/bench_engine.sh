@@ -93,16 +93,6 @@ DS=$H/data/warehouse/bench/calls     # the table's directory in the data store
 
 # ---------------------------------------------------------------- helpers
 
-mount_metafs() {
-	"$METAFSD" --home "$H" "$MNT" >"$T/metafsd.out" 2>&1 </dev/null || die "metafsd failed: $(cat "$T/metafsd.out")"
-	local i
-	for ((i = 0; i < 100; i++)); do
-		mountpoint -q "$MNT" && return 0
-		sleep 0.1
-	done
-	die "the mount did not appear"
-}
-
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 smaller() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(b == "" || a < b) }'; }
@@ -334,7 +324,7 @@ fi
 # ---------------------------------------------------------------- data
 echo "== metafs home and table" >&2
 "$METAFS" init "$H" >/dev/null || die "metafs init $H"
-mount_metafs
+bench_mount
 mkdir "$MNT/warehouse/bench" "$MNT/warehouse/bench/calls" || die "mkdir bench/calls through the mount"
 cat >"$T/schema" <<'EOF'
 format csv
@@ -377,7 +367,7 @@ GROUP BY region, client_type;"
 
 # ---------------------------------------------------------------- metafs
 echo "== metafs job" >&2
-mount_metafs
+bench_mount
 [ "$(awk '$1 == "rows:" { print $2; exit }' "$MNT/warehouse/bench/calls/.table" 2>/dev/null)" = "$ROWS" ] ||
 	echo "   warning: .table does not say rows: $ROWS" >&2
 printf '%s\n' "$QUERY" >"$T/q.sql"

@@ -81,9 +81,7 @@ best() { # CMD... : best of RUNS
 
 H=$T/home
 "$METAFS" init "$H" >/dev/null || die "metafs init"
-"$METAFSD" --home "$H" "$MNT" >"$T/metafsd.out" 2>&1 </dev/null || die "metafsd: $(cat "$T/metafsd.out")"
-for ((i = 0; i < 100; i++)); do mountpoint -q "$MNT" && break; sleep 0.1; done
-mountpoint -q "$MNT" || die "mount did not appear"
+bench_mount
 
 W=$MNT/warehouse
 L=$MNT/lake

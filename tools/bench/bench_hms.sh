@@ -70,7 +70,7 @@ for n in $((N / 10)) "$N"; do
 	"$METAFS" init "$home" >/dev/null || die "metafs init $home"
 	PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	printf '\n[hms]\nlisten = 127.0.0.1:%s\nallow_daemon_user = true\n' "$PORT" >>"$home/metafs.ini"
-	mount_metafs "$home"
+	bench_mount "$home"
 	mkdir "$MNT/warehouse/bench" "$MNT/warehouse/bench/t" || die "mkdir db/table"
 	printf 'column v string\npartition p string\n' >"$MNT/warehouse/bench/t/.schema" || die ".schema"
 	NAMES=$T/names-$n
@@ -79,7 +79,8 @@ for n in $((N / 10)) "$N"; do
 	mkdir -p "$ds" && (cd "$ds" && xargs -d '\n' -a "$NAMES" mkdir --) || die "mkdir in the data store"
 	"$METAFS" repair --home "$home" warehouse.bench.t >"$T/repair.out" 2>&1 || die "repair: $(cat "$T/repair.out")"
 	TENTH=$(printf '%07d' $((n - n / 10)))
-	shuf -n 12253 --random-source=<(yes) "$NAMES" >"$T/by-names-$n"
+	BYN=$((n < 12253 ? n : 12253))
+	shuf -n "$BYN" --random-source=<(yes) "$NAMES" >"$T/by-names-$n"
 
 	LS=$(median_ls "$MNT/warehouse/bench/t" $((n + 2)))
 	printf '%-10s %-34s %9s %10s %12s %9s\n' "$n" 'ls -f (mount)' "$n" "$LS" "$(per "$LS" "$n")" 1.00
@@ -93,7 +94,7 @@ get_partition_names|get_partition_names||$n
 get_partitions|get_partitions||$n
 get_partitions_by_filter (all)|get_partitions_by_filter|p >= "0"|$n
 get_partitions_by_filter (a tenth)|get_partitions_by_filter|p >= "$TENTH"|$((n / 10))
-get_partitions_by_names (12,253)|get_partitions_by_names|$T/by-names-$n|12253
+get_partitions_by_names ($BYN)|get_partitions_by_names|$T/by-names-$n|$BYN
 EOF_CALLS
 	bench_umount
 done

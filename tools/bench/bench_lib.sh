@@ -85,3 +85,19 @@ bench_umount() {
 	done
 	return 0
 }
+
+# bench_mount [HOME] : mount HOME (default $H) on $MNT with metafsd (its
+# output in $T/metafsd.out), wait for the mount and set DPID to the daemon's
+# pid; die if it does not come up.
+bench_mount() {
+	"$METAFSD" --home "${1:-$H}" "$MNT" >"$T/metafsd.out" 2>&1 </dev/null ||
+		die "metafsd failed: $(cat "$T/metafsd.out")"
+	local i
+	for ((i = 0; i < 100; i++)); do
+		mountpoint -q "$MNT" && break
+		sleep 0.1
+	done
+	mountpoint -q "$MNT" || die "the mount did not appear"
+	DPID=$(bench_daemon_pids | head -n 1)
+	[ -n "$DPID" ] || die "cannot find the daemon's pid"
+}

@@ -58,18 +58,6 @@ bench_cleanup_more() { [ "$TMPFS_MOUNTED" = 1 ] && umount "$TMPFS" 2>/dev/null; 
 
 # ---------------------------------------------------------------- helpers
 
-mount_metafs() { # HOME
-	"$METAFSD" --home "$1" "$MNT" >"$T/metafsd.out" 2>&1 </dev/null || die "metafsd failed: $(cat "$T/metafsd.out")"
-	local i
-	for ((i = 0; i < 100; i++)); do
-		mountpoint -q "$MNT" && break
-		sleep 0.1
-	done
-	mountpoint -q "$MNT" || die "mount did not appear"
-	DPID=$(bench_daemon_pids | head -n 1)
-	[ -n "$DPID" ] || die "cannot find the daemon's pid"
-}
-
 DROP_OK=unknown
 drop_caches() {
 	sync
@@ -130,7 +118,7 @@ for n in "$SMALL" "$N"; do
 	ds=$home/data/warehouse
 
 	# table with a schema, through the mount
-	mount_metafs "$home"
+	bench_mount "$home"
 	mkdir "$MNT/warehouse/bench" "$MNT/warehouse/bench/t" || die "mkdir db/table"
 	printf 'column v string\npartition dt string\n' >"$T/schema"
 	cp "$T/schema" "$MNT/warehouse/bench/t/.schema" || die "writing .schema"
@@ -162,7 +150,7 @@ for n in "$SMALL" "$N"; do
 		stat) label='stat every partition'; expect=$n ;;
 		esac
 		# cold: a fresh mount (empty kernel caches for the FUSE tree) + drop_caches
-		mount_metafs "$home"
+		bench_mount "$home"
 		drop_caches
 		mc=$(timeit "op_$op" "$MDIR" "$expect")
 		drop_caches

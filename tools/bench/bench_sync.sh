@@ -77,16 +77,6 @@ bad() {
 	echo "$*" >>"$BADFILE"
 }
 
-mount_metafs() { # HOME
-	"$METAFSD" --home "$1" "$MNT" >"$T/metafsd.out" 2>&1 </dev/null || die "metafsd failed: $(cat "$T/metafsd.out")"
-	local i
-	for ((i = 0; i < 100; i++)); do
-		mountpoint -q "$MNT" && break
-		sleep 0.1
-	done
-	mountpoint -q "$MNT" || die "mount did not appear"
-}
-
 # microseconds since the epoch, without a fork
 now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "$t"; }
 ms() { awk -v us="$1" 'BEGIN { printf "%.3f", us / 1000 }'; }   # us -> ms
@@ -102,7 +92,7 @@ prepare() {
 	local home=$1 n=$2 ds t0 t1
 	ds=$home/data/warehouse
 	"$METAFS" init "$home" >/dev/null || die "metafs init $home"
-	mount_metafs "$home"
+	bench_mount "$home"
 	mkdir "$MNT/warehouse/bench" "$MNT/warehouse/bench/t" || die "mkdir db/table"
 	printf 'format csv\ncolumn v string\npartition dt string\n' >"$T/schema"
 	cp "$T/schema" "$MNT/warehouse/bench/t/.schema" || die "writing .schema"
@@ -120,7 +110,7 @@ prepare() {
 	"$METAFS" repair --home "$home" warehouse.bench.t >"$T/repair.out" 2>&1 || die "repair: $(cat "$T/repair.out")"
 	t1=$(now_us)
 	echo "   $(cat "$T/repair.out") in $(ms $((t1 - t0))) ms" >&2
-	mount_metafs "$home"
+	bench_mount "$home"
 }
 
 RULE_TEXT='source       = warehouse.bench.*

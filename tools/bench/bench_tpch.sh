@@ -152,16 +152,6 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 smaller() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(b == "" || a < b) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "-" }'; }
 
-mount_metafs() {
-	"$METAFSD" --home "$H" "$MNT" >"$T/metafsd.out" 2>&1 </dev/null || die "metafsd failed: $(cat "$T/metafsd.out")"
-	local i
-	for ((i = 0; i < 100; i++)); do
-		mountpoint -q "$MNT" && return 0
-		sleep 0.1
-	done
-	die "the mount did not appear"
-}
-
 # peak_rss: the largest VmHWM (kB) of the daemons serving $MNT
 peak_rss() {
 	local p m best=0
@@ -197,7 +187,7 @@ BYTES=$(du -sb "$T/data" | cut -f1)
 cp "$T/data/schema.sql" "$T/schema.sql"
 echo "   $(awk -v b="$BYTES" 'BEGIN { printf "%.1f MB", b / 1e6 }') in $GEN_T s" >&2
 
-mount_metafs
+bench_mount
 echo "== tpch_load.sh (through the mount)" >&2
 t0=$(now)
 bash "$SRCDIR/tools/tpch_load.sh" --data "$T/data" "$MNT" >"$T/load.out" 2>&1 || die "tpch_load.sh failed: $(tail -n 20 "$T/load.out")"
@@ -255,7 +245,7 @@ declare -A TIME STATE
 # states in STATE[LABEL,n] (ok | failed: ...), results in OUTDIR/qN.csv
 run_metafs() {
 	local label=$1 out=$2 qdir=${3:-$TPCH_DIR} n i t t0 t1 status best
-	mount_metafs
+	bench_mount
 	for n in $QUERIES; do
 		best=''
 		STATE[$label,$n]=ok
@@ -451,7 +441,7 @@ for f in parquet csv; do
 	CB[$f]=$(wc -c <"${CF[$f]}")
 done
 mkdir -p "$T/disk" || exit 1
-mount_metafs
+bench_mount
 mkdir "$MNT/warehouse/bench" || die "mkdir database bench"
 for f in parquet csv; do
 	mkdir "$MNT/warehouse/bench/calls_$f" || die "mkdir table calls_$f"
