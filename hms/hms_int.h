@@ -99,6 +99,12 @@ int hms_write_table(hms_conn *c, hms_writer *w, mgr_platform *p, const store_tab
 /* The StorageDescriptor of T with LOCATION (a struct value, without its
  * field header): one writer for a table's and each of its partitions'. */
 void hms_write_sd(hms_writer *w, const store_table *t, const char *location);
+/* The Partition struct (a struct value, without its field header) of T's
+ * leaf partition PN whose raw values are VALS (T->npartkeys of them):
+ * values, names, times, the StorageDescriptor with the partition's
+ * location, its statistics as parameters, catName.  0 or -errno. */
+int hms_write_partition(hms_conn *c, hms_writer *w, const mgr_platform *p, const store_table *t,
+			char vals[][STORE_NAME_MAX + 1], const store_pnode *pn);
 
 /* Write an exception reply TApplicationException(TYPE, MESSAGE). */
 void hms_write_app_exception(hms_writer *w, bool old_style, const char *name, int32_t seqid,

@@ -233,12 +233,9 @@ static int find_leaf(part_table *pt, char vals[][STORE_NAME_MAX + 1], uint32_t n
 	return out->leaf ? 0 : -ENOENT;
 }
 
-/* Write the Partition struct (without its field header) of leaf PN with
- * the raw values VALS. */
-static int write_partition(hms_conn *c, hms_writer *w, const part_table *pt,
-			   char vals[][STORE_NAME_MAX + 1], const store_pnode *pn)
+int hms_write_partition(hms_conn *c, hms_writer *w, const mgr_platform *p, const store_table *t,
+			char vals[][STORE_NAME_MAX + 1], const store_pnode *pn)
 {
-	const store_table *t = &pt->t;
 	uint32_t n = nkeys(t);
 	char name[STORE_MAX_PARTKEYS * (4 * STORE_NAME_MAX + 2) + 1];
 	int rc = part_name(t, vals, n, name, sizeof name);
@@ -247,7 +244,7 @@ static int write_partition(hms_conn *c, hms_writer *w, const part_table *pt,
 	char *loc = malloc(strlen(c->location_prefix) + 3 * STORE_NAME_MAX + strlen(name) + 8);
 	if (!loc)
 		return -ENOMEM;
-	sprintf(loc, "%s/%s/%s/%s/%s", c->location_prefix, pt->p->name, t->db, t->name, name);
+	sprintf(loc, "%s/%s/%s/%s/%s", c->location_prefix, p->name, t->db, t->name, name);
 
 	hms_write_field_begin(w, HMS_T_LIST, 1);
 	hms_write_list_begin(w, HMS_T_STRING, n);
@@ -271,7 +268,7 @@ static int write_partition(hms_conn *c, hms_writer *w, const part_table *pt,
 	char *v[] = {files, rows, bytes, ddl};
 	hms_write_field_begin(w, HMS_T_MAP, 7);
 	hms_write_map(w, k, v, 4);
-	hms_write_string_field(w, 9, hms_catalog_name(pt->p));
+	hms_write_string_field(w, 9, hms_catalog_name(p));
 	hms_write_field_stop(w);
 	return w->err;
 }
@@ -367,7 +364,7 @@ static int leaf_name(part_walk *wk, const store_pnode *pn)
 
 static int leaf_partition(part_walk *wk, const store_pnode *pn)
 {
-	int rc = write_partition(wk->c, wk->w, wk->pt, wk->vals, pn);
+	int rc = hms_write_partition(wk->c, wk->w, wk->pt->p, &wk->pt->t, wk->vals, pn);
 	return rc ? rc : 1;
 }
 
@@ -542,7 +539,7 @@ static void call_get(hms_conn *c, const hms_value *a, hms_writer *w, const char 
 	}
 	hms_reply_begin(c, w, name, seqid);
 	hms_write_field_begin(w, HMS_T_STRUCT, 0);
-	if ((rc = write_partition(c, w, &pt, vals, &pn))) {
+	if ((rc = hms_write_partition(c, w, pt.p, &pt.t, vals, &pn))) {
 		reply_failure(c, w, name, seqid, rc);
 		goto out;
 	}
@@ -604,7 +601,7 @@ static void call_by_names(hms_conn *c, const hms_value *a, hms_writer *w, const 
 			continue;
 		if (!id_set_add(&seen, pn.id))
 			continue;
-		if ((rc = write_partition(c, w, &pt, vals, &pn)))
+		if ((rc = hms_write_partition(c, w, pt.p, &pt.t, vals, &pn)))
 			goto fail;
 		count++;
 	}

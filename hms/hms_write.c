@@ -609,80 +609,6 @@ out:
 
 /* ---- partitions ------------------------------------------------------------------ */
 
-/* The Partition struct (a struct value, without its field header) of the
- * leaf pnode PN of T, whose values are VALS. */
-static void write_partition(hms_conn *c, hms_writer *w, mgr_platform *p, const store_table *t,
-			    const store_pnode *pn, char (*vals)[STORE_NAME_MAX + 1])
-{
-	char loc[PATH_MAX + 1200];
-	int n = snprintf(loc, sizeof loc, "%s/%s/%s/%s", c->location_prefix, p->name, t->db, t->name);
-	hms_write_field_begin(w, HMS_T_LIST, 1);
-	hms_write_list_begin(w, HMS_T_STRING, t->npartkeys);
-	for (uint32_t k = 0; k < t->npartkeys; k++) {
-		char esc[3 * STORE_NAME_MAX + 1];
-		hms_write_string(w, vals[k]);
-		if (store_hive_escape(vals[k], esc, sizeof esc) == 0 && n > 0 && (size_t)n < sizeof loc)
-			n += snprintf(loc + n, sizeof loc - (size_t)n, "/%s=%s",
-				      t->columns[t->ncolumns + k].name, esc);
-	}
-	hms_write_string_field(w, 2, t->db);
-	hms_write_string_field(w, 3, t->name);
-	hms_write_field_begin(w, HMS_T_I32, 4);
-	hms_write_i32(w, (int32_t)(pn->created_ns / 1000000000));
-	hms_write_field_begin(w, HMS_T_I32, 5);
-	hms_write_i32(w, 0);
-	const char *in = "org.apache.hadoop.mapred.TextInputFormat";
-	const char *outf = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat";
-	const char *serde = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe";
-	if (t->format == STORE_FORMAT_JSONL) {
-		serde = "org.apache.hive.hcatalog.data.JsonSerDe";
-	} else if (t->format == STORE_FORMAT_PARQUET) {
-		in = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
-		outf = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
-		serde = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
-	}
-	hms_write_field_begin(w, HMS_T_STRUCT, 6);
-	hms_write_field_begin(w, HMS_T_LIST, 1);
-	hms_write_field_schemas(w, t->columns, t->ncolumns);
-	hms_write_string_field(w, 2, loc);
-	hms_write_string_field(w, 3, in);
-	hms_write_string_field(w, 4, outf);
-	hms_write_field_begin(w, HMS_T_BOOL, 5);
-	hms_write_bool(w, false);
-	hms_write_field_begin(w, HMS_T_I32, 6);
-	hms_write_i32(w, -1);
-	hms_write_field_begin(w, HMS_T_STRUCT, 7);
-	hms_write_string_field(w, 1, t->name);
-	hms_write_string_field(w, 2, serde);
-	hms_write_field_begin(w, HMS_T_MAP, 3);
-	if (t->format == STORE_FORMAT_CSV) {
-		char *k[] = {"field.delim", "serialization.format"}, *v[] = {",", ","};
-		hms_write_map(w, k, v, 2);
-	} else {
-		char *k[] = {"serialization.format"}, *v[] = {"1"};
-		hms_write_map(w, k, v, 1);
-	}
-	hms_write_field_stop(w);
-	hms_write_field_begin(w, HMS_T_LIST, 8);
-	hms_write_list_begin(w, HMS_T_STRING, 0);
-	hms_write_field_begin(w, HMS_T_LIST, 9);
-	hms_write_list_begin(w, HMS_T_STRUCT, 0);
-	hms_write_field_begin(w, HMS_T_MAP, 10);
-	hms_write_map_begin(w, HMS_T_STRING, HMS_T_STRING, 0);
-	hms_write_field_stop(w);
-	char num[4][32];
-	snprintf(num[0], sizeof num[0], "%llu", (unsigned long long)pn->rows);
-	snprintf(num[1], sizeof num[1], "%llu", (unsigned long long)pn->nfiles);
-	snprintf(num[2], sizeof num[2], "%llu", (unsigned long long)pn->bytes);
-	snprintf(num[3], sizeof num[3], "%lld", (long long)(pn->modified_ns / 1000000000));
-	char *k[] = {"numRows", "numFiles", "totalSize", "transient_lastDdlTime"};
-	char *v[] = {num[0], num[1], num[2], num[3]};
-	hms_write_field_begin(w, HMS_T_MAP, 7);
-	hms_write_map(w, k, v, 4);
-	hms_write_string_field(w, 9, hms_catalog_name(p));
-	hms_write_field_stop(w);
-}
-
 /* Find the leaf pnode of VALS (T->npartkeys raw values) in a fresh read
  * snapshot: 0 with *PN and the ids of its levels in IDS (may be NULL). */
 static int find_partition(mgr_platform *p, const store_table *t, const char *const *vals,
@@ -817,7 +743,7 @@ static void add_partitions(hms_conn *c, hms_writer *w, const char *name, int32_t
 				snprintf(pv[k], sizeof pv[k], "%s", vals[(size_t)i * keys + k]);
 			memset(&pn, 0, sizeof pn);
 			find_partition(p, &t, vals + (size_t)i * keys, &pn, NULL);
-			write_partition(c, w, p, &t, &pn, pv);
+			hms_write_partition(c, w, p, &t, pv, &pn);
 		}
 		if (result == 3)
 			hms_write_field_stop(w);
