@@ -448,12 +448,10 @@ static void call_get_database(hms_conn *c, const hms_value *a, hms_writer *w, co
 
 /* ---- tables ---------------------------------------------------------------------- */
 
-static int list_tables(hms_conn *c, mgr_platform *p, const char *db, const char *pattern,
-		       hms_names *out)
+int hms_table_names(mgr_platform *p, const char *db, const char *pattern, hms_names *out)
 {
 	store_txn *txn;
 	store_iter *it;
-	hms_names all = {0};
 	int rc = store_read_begin(p->store, &txn);
 	if (rc)
 		return rc;
@@ -462,7 +460,7 @@ static int list_tables(hms_conn *c, mgr_platform *p, const char *db, const char 
 		store_table t;
 		while ((rc = store_iter_next(it, &t)) == 0) {
 			if (hms_pattern_match(pattern, t.name))
-				rc = hms_names_add(&all, t.name);
+				rc = hms_names_add(out, t.name);
 			store_table_clear(&t);
 			if (rc)
 				break;
@@ -472,6 +470,15 @@ static int list_tables(hms_conn *c, mgr_platform *p, const char *db, const char 
 		store_iter_close(it);
 	}
 	store_commit(txn);
+	return rc;
+}
+
+/* The names of hms_table_names that C's user may see. */
+static int list_tables(hms_conn *c, mgr_platform *p, const char *db, const char *pattern,
+		       hms_names *out)
+{
+	hms_names all = {0};
+	int rc = hms_table_names(p, db, pattern, &all);
 	for (size_t i = 0; rc == 0 && i < all.n; i++) {
 		mgr_object o = {.level = MGR_OBJ_TABLE, .platform = p->name, .db = db,
 				.table = all.v[i]};
@@ -712,6 +719,17 @@ int hms_table_lookup(hms_conn *c, const char *call, const char *cat, const char 
 	return 0;
 }
 
+int hms_table_get(hms_conn *c, hms_writer *w, const char *name, int32_t seqid, int16_t exc_id,
+		  const char *cat, const char *db, const char *tbl, mgr_platform **pp, store_table *t)
+{
+	if (hms_table_lookup(c, name, cat, db, tbl, pp, t) == 0)
+		return 0;
+	char msg[600];
+	snprintf(msg, sizeof msg, "%.255s.%.255s table not found", db, tbl ? tbl : "");
+	hms_reply_exception(c, w, name, seqid, exc_id, msg);
+	return -ENOENT;
+}
+
 /* get_table(1: dbname, 2: tbl_name) -> Table, throws (1: MetaException,
  * 2: NoSuchObjectException); get_table_req(1: GetTableRequest {1: dbName,
  * 2: tblName, 4: catName}) -> GetTableResult {1: Table}, the same throws. */
@@ -726,12 +744,8 @@ static void call_get_table(hms_conn *c, const hms_value *a, hms_writer *w, const
 	const char *tbl = req ? hms_field_string(hms_field(a, 1), 2) : hms_field_string(a, 2);
 	mgr_platform *p = NULL;
 	store_table t;
-	if (hms_table_lookup(c, name, cat, db, tbl, &p, &t)) {
-		char msg[600];
-		snprintf(msg, sizeof msg, "%.255s.%.255s table not found", db, tbl ? tbl : "");
-		hms_reply_exception(c, w, name, seqid, 2, msg);
+	if (hms_table_get(c, w, name, seqid, 2, cat, db, tbl, &p, &t))
 		return;
-	}
 	hms_reply_begin(c, w, name, seqid);
 	hms_write_field_begin(w, HMS_T_STRUCT, 0);
 	if (req)

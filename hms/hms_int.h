@@ -94,6 +94,14 @@ int hms_table_lookup(hms_conn *c, const char *call, const char *cat, const char 
 /* The whole reply of NAME answering database CAT/DB (hms_calls.c). */
 void hms_reply_database(hms_conn *c, hms_writer *w, const char *name, int32_t seqid,
 			const char *cat, const char *db);
+/* The names of the tables of DB in P matching Hive PATTERN (NULL: all),
+ * whoever may see them: 0 or -errno (-ENOENT: no such database). */
+int hms_table_names(mgr_platform *p, const char *db, const char *pattern, hms_names *out);
+/* hms_table_lookup for call NAME, answering a missing or unseen table with
+ * exception EXC_ID ("DB.TBL table not found") itself: 0, or -ENOENT when
+ * the reply is written. */
+int hms_table_get(hms_conn *c, hms_writer *w, const char *name, int32_t seqid, int16_t exc_id,
+		  const char *cat, const char *db, const char *tbl, mgr_platform **pp, store_table *t);
 /* The Table struct of T (a struct value, without its field header). */
 int hms_write_table(hms_conn *c, hms_writer *w, mgr_platform *p, const store_table *t);
 /* The StorageDescriptor of T with LOCATION (a struct value, without its

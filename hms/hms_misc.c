@@ -97,12 +97,8 @@ static void call_get_fields(hms_conn *c, const hms_value *a, hms_writer *w, cons
 	tbl = hms_field_string(r, req ? 3 : 2);
 	mgr_platform *p = NULL;
 	store_table t;
-	if (hms_table_lookup(c, name, cat, db, tbl, &p, &t)) {
-		char msg[600];
-		snprintf(msg, sizeof msg, "%.255s.%.255s table not found", db, tbl ? tbl : "");
-		hms_reply_exception(c, w, name, seqid, 2, msg);
+	if (hms_table_get(c, w, name, seqid, 2, cat, db, tbl, &p, &t))
 		return;
-	}
 	uint32_t n = t.has_schema ? t.ncolumns + (schema ? t.npartkeys : 0) : 0;
 	hms_reply_begin(c, w, name, seqid);
 	if (req) {
@@ -402,11 +398,8 @@ static void call_get_table_column_statistics(hms_conn *c, const hms_value *a, hm
 	mgr_platform *p = NULL;
 	store_table t;
 	char msg[900];
-	if (hms_table_lookup(c, name, cat, db, tbl, &p, &t)) {
-		snprintf(msg, sizeof msg, "%.255s.%.255s table not found", db, tbl ? tbl : "");
-		hms_reply_exception(c, w, name, seqid, 1, msg);
+	if (hms_table_get(c, w, name, seqid, 1, cat, db, tbl, &p, &t))
 		return;
-	}
 	store_colstat *st = NULL;
 	int i = column_index(&t, col);
 	int rc = i >= 0 ? table_stats(p, &t, 0, &st) : 0;
@@ -472,12 +465,8 @@ static void call_get_table_statistics_req(hms_conn *c, const hms_value *a, hms_w
 	const char *tbl = hms_field_string(r, 2);
 	mgr_platform *p = NULL;
 	store_table t;
-	if (hms_table_lookup(c, name, cat, db, tbl, &p, &t)) {
-		char msg[600];
-		snprintf(msg, sizeof msg, "%.255s.%.255s table not found", db, tbl ? tbl : "");
-		hms_reply_exception(c, w, name, seqid, 1, msg);
+	if (hms_table_get(c, w, name, seqid, 1, cat, db, tbl, &p, &t))
 		return;
-	}
 	store_colstat *st = NULL;
 	int rc = table_stats(p, &t, 0, &st);
 	if (rc) {
@@ -553,12 +542,8 @@ static void call_get_partitions_statistics_req(hms_conn *c, const hms_value *a, 
 	const char *tbl = hms_field_string(r, 2);
 	mgr_platform *p = NULL;
 	store_table t;
-	if (hms_table_lookup(c, name, cat, db, tbl, &p, &t)) {
-		char msg[600];
-		snprintf(msg, sizeof msg, "%.255s.%.255s table not found", db, tbl ? tbl : "");
-		hms_reply_exception(c, w, name, seqid, 1, msg);
+	if (hms_table_get(c, w, name, seqid, 1, cat, db, tbl, &p, &t))
 		return;
-	}
 	const hms_value *cols = hms_field_list(r, 3, HMS_T_STRING);
 	const hms_value *parts = hms_field_list(r, 4, HMS_T_STRING);
 	hms_reply_begin(c, w, name, seqid);

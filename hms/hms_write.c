@@ -350,31 +350,6 @@ static void call_create_database(hms_conn *c, const hms_value *a, hms_writer *w,
 	}
 }
 
-/* The tables of DB (names). */
-static int table_names(mgr_platform *p, const char *db, hms_names *out)
-{
-	store_txn *txn;
-	store_iter *it;
-	int rc = store_read_begin(p->store, &txn);
-	if (rc)
-		return rc;
-	rc = store_iter_tables(txn, db, NULL, &it);
-	if (rc == 0) {
-		store_table t;
-		while ((rc = store_iter_next(it, &t)) == 0) {
-			rc = hms_names_add(out, t.name);
-			store_table_clear(&t);
-			if (rc)
-				break;
-		}
-		if (rc == -ENOENT)
-			rc = 0;
-		store_iter_close(it);
-	}
-	store_commit(txn);
-	return rc;
-}
-
 /* drop_database(1: name, 2: deleteData, 3: cascade) throws
  * (1: NoSuchObjectException, 2: InvalidOperationException, 3: MetaException). */
 static void call_drop_database(hms_conn *c, const hms_value *a, hms_writer *w, const char *name,
@@ -396,7 +371,7 @@ static void call_drop_database(hms_conn *c, const hms_value *a, hms_writer *w, c
 	}
 	hms_names tables = {0};
 	int rc = 0;
-	if (cascade && (rc = table_names(p, db, &tables)) == 0) {
+	if (cascade && (rc = hms_table_names(p, db, NULL, &tables)) == 0) {
 		/* A table a sync rule maintains is not dropped: nothing is. */
 		for (size_t i = 0; i < tables.n; i++) {
 			mgr_object to;
