@@ -107,6 +107,10 @@ int hms_write_table(hms_conn *c, hms_writer *w, mgr_platform *p, const store_tab
 /* The StorageDescriptor of T with LOCATION (a struct value, without its
  * field header): one writer for a table's and each of its partitions'. */
 void hms_write_sd(hms_writer *w, const store_table *t, const char *location);
+/* Split Hive partition name NAME ("k1=v1/k2=v2", each value escaped as
+ * Hive's FileUtils.escapePathName does) into T's raw values, all of its
+ * keys in order (a key may be named in any case).  0 or -EINVAL. */
+int hms_part_name_parse(const store_table *t, const char *name, char vals[][STORE_NAME_MAX + 1]);
 /* The Partition struct (a struct value, without its field header) of T's
  * leaf partition PN whose raw values are VALS (T->npartkeys of them):
  * values, names, times, the StorageDescriptor with the partition's

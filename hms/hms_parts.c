@@ -186,9 +186,7 @@ static int part_name(const store_table *t, char vals[][STORE_NAME_MAX + 1], uint
 	return 0;
 }
 
-/* Split Hive partition name NAME into T's raw values (all of its keys, in
- * order; a key may be named in any case).  0 or -EINVAL. */
-static int parse_name(const store_table *t, const char *name, char vals[][STORE_NAME_MAX + 1])
+int hms_part_name_parse(const store_table *t, const char *name, char vals[][STORE_NAME_MAX + 1])
 {
 	uint32_t n = nkeys(t);
 	const char *s = name;
@@ -503,7 +501,7 @@ static void call_get(hms_conn *c, const hms_value *a, hms_writer *w, const char 
 	int rc = -ENOENT;
 	if (by_name) {
 		const char *pname = hms_field_string(a, 3);
-		if (!pname || parse_name(&pt.t, pname, vals)) {
+		if (!pname || hms_part_name_parse(&pt.t, pname, vals)) {
 			snprintf(msg, sizeof msg, "\"%.300s\" is not a partition name of %.255s",
 				 pname ? pname : "", pt.t.name);
 			hms_reply_exception(c, w, name, seqid, ids.meta, msg);
@@ -596,7 +594,7 @@ static void call_by_names(hms_conn *c, const hms_value *a, hms_writer *w, const 
 	for (uint32_t i = 0; i < n; i++) {
 		char vals[STORE_MAX_PARTKEYS][STORE_NAME_MAX + 1];
 		store_pnode pn;
-		if (!l->v[i].s || parse_name(&pt.t, l->v[i].s, vals) ||
+		if (!l->v[i].s || hms_part_name_parse(&pt.t, l->v[i].s, vals) ||
 		    find_leaf(&pt, vals, nkeys(&pt.t), &pn))
 			continue;
 		if (!id_set_add(&seen, pn.id))

@@ -789,17 +789,9 @@ static void call_drop_partition(hms_conn *c, const hms_value *a, hms_writer *w, 
 		rc = -ENOENT;
 	} else if (by_name) {
 		/* "k1=v1/k2=v2", each level escaped as a directory name */
-		char *spec = strdup(str_or(hms_field_string(a, 3), ""));
-		char *save = NULL, *level = spec ? strtok_r(spec, "/", &save) : NULL;
-		uint32_t k = 0;
-		rc = spec ? 0 : -ENOMEM;
-		for (; rc == 0 && level; level = strtok_r(NULL, "/", &save), k++)
-			rc = k < t.npartkeys ? mgr_pnode_parse_name(&t, k + 1, level, raw[k]) : -EINVAL;
-		if (rc == 0 && k != t.npartkeys)
-			rc = -EINVAL;
-		for (uint32_t i = 0; i < k && i < t.npartkeys; i++)
+		rc = hms_part_name_parse(&t, str_or(hms_field_string(a, 3), ""), raw);
+		for (uint32_t i = 0; rc == 0 && i < t.npartkeys; i++)
 			vals[i] = raw[i];
-		free(spec);
 	} else {
 		const hms_value *l = hms_field_list(a, 3, HMS_T_STRING);
 		if (!l || l->n != t.npartkeys)
