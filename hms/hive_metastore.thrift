@@ -468,6 +468,8 @@ service ThriftHiveMetastore extends FacebookService {
       throws (1: NoSuchObjectException o1, 2: MetaException o2)
 
   list<string> get_tables(1: string db_name, 2: string pattern) throws (1: MetaException o1)
+  list<string> get_tables_by_type(1: string db_name, 2: string pattern, 3: string tableType)
+      throws (1: MetaException o1)
   list<string> get_all_tables(1: string db_name) throws (1: MetaException o1)
   Table get_table(1: string dbname, 2: string tbl_name)
       throws (1: MetaException o1, 2: NoSuchObjectException o2)

@@ -489,9 +489,11 @@ static int list_tables(hms_conn *c, mgr_platform *p, const char *db, const char 
 	return rc;
 }
 
-/* get_all_tables(1: db_name) and get_tables(1: db_name, 2: pattern) ->
- * list<string>, throws (1: MetaException).  A database the user cannot
- * see lists as empty, as a missing one does. */
+/* get_all_tables(1: db_name), get_tables(1: db_name, 2: pattern) and
+ * get_tables_by_type(1: db_name, 2: pattern, 3: tableType) -> list<string>,
+ * throws (1: MetaException).  A database the user cannot see lists as
+ * empty, as a missing one does.  Every table is an EXTERNAL_TABLE to the
+ * API: any other tableType (VIRTUAL_VIEW, MANAGED_TABLE ...) lists none. */
 static void call_get_tables(hms_conn *c, const hms_value *a, hms_writer *w, const char *name,
 			    int32_t seqid)
 {
@@ -499,8 +501,11 @@ static void call_get_tables(hms_conn *c, const hms_value *a, hms_writer *w, cons
 	int rc = 0;
 	const char *cat, *db;
 	hms_split_catalog(hms_field_string(a, 1), &cat, &db);
-	const char *pattern = strcmp(name, "get_tables") == 0 ? hms_field_string(a, 2) : NULL;
+	const char *pattern = strcmp(name, "get_all_tables") != 0 ? hms_field_string(a, 2) : NULL;
+	const char *type = strcmp(name, "get_tables_by_type") == 0 ? hms_field_string(a, 3) : NULL;
 	mgr_platform *p = hms_catalog_platform(c, cat);
+	if (type && *type && strcasecmp(type, "EXTERNAL_TABLE") != 0)
+		p = NULL;
 	if (p && store_name_valid(db, NULL)) {
 		mgr_object o = {.level = MGR_OBJ_DATABASE, .platform = p->name, .db = db};
 		char path[2 * STORE_NAME_MAX + 4];
@@ -775,6 +780,7 @@ const hms_call_def hms_read_calls[] = {
 	{"get_table", NULL, call_get_table, 1},
 	{"get_table_req", NULL, call_get_table, 1},
 	{"get_tables", NULL, call_get_tables, 1},
+	{"get_tables_by_type", NULL, call_get_tables, 1},
 	{"set_ugi", call_set_ugi, NULL, 0},
 	{NULL, NULL, NULL, 0},
 };

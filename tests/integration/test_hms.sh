@@ -64,6 +64,10 @@ EXPECT_TABLES=$(mf_ls "$W/sales" | paste -sd,)
 assert_eq "get_all_tables lists the tables the mount shows" "$EXPECT_TABLES" "$(hms_val get_all_tables)"
 assert_eq "get_tables matches a pattern" orders "$(hms_val get_tables.pattern)"
 assert_eq "get_tables takes @catalog#db" "$EXPECT_TABLES" "$(hms_val get_tables.catalog)"
+assert_eq "get_tables_by_type EXTERNAL_TABLE with a pattern" orders "$(hms_val get_tables_by_type.external)"
+assert_eq "get_tables_by_type without a type lists every table" "$EXPECT_TABLES" \
+	"$(hms_val get_tables_by_type.any)"
+assert_eq "get_tables_by_type VIRTUAL_VIEW lists none" "" "$(hms_val get_tables_by_type.view)"
 assert_eq "get_table: tableName" orders "$(hms_val orders.tableName)"
 assert_eq "get_table: dbName" sales "$(hms_val orders.dbName)"
 assert_eq "get_table: owner is the creator (the daemon's user)" "$(id -un)" "$(hms_val orders.owner)"
