@@ -416,48 +416,155 @@ static int pnode_lookup(fs_node *parent, const char *name, fs_node *child)
 
 /* ---- listing ------------------------------------------------------------------------- */
 
-/* The name to resume after when the kernel asks for offset OFF (an object id
- * + 2) without the handle having stopped there (seekdir, or a new handle). */
+/*
+ * Resuming a listing.  An entry's offset is its object id + 2 ("." and ".."
+ * are 1 and 2): unique, and the same on every handle, which the kernel's
+ * listing cache needs (it hands a cached offset to whichever handle reads on
+ * when its pages are gone).  A listing resumes after the key of the object
+ * the offset names.  When that object is gone (removed while a reader was
+ * between two reads), its key is still in the change log, in the event that
+ * dropped it: the listing resumes after that key, so no name is skipped and
+ * none repeats.  An offset that names nothing in this directory, live or in
+ * the log, is an error (ESTALE), never a listing cut short in silence.
+ */
+
+/* How far back the change log is searched for a departed entry. */
+#define RESUME_LOG_EVENTS 262144
+
+/* DIR's own object id (0 for a platform): the parent id of its children's
+ * events. */
+static uint64_t dir_object_id(const fs_node *dir)
+{
+	switch (dir->kind) {
+	case FS_KIND_DATABASE: return dir->db.id;
+	case FS_KIND_TABLE: return dir->table.id;
+	case FS_KIND_PNODE: return dir->pn.id;
+	default: return 0;
+	}
+}
+
+/* The store key of the last component COMP (escaped, as in event paths) of
+ * a child of DIR of kind KIND. */
+static int key_of_component(fs_node *dir, store_kind kind, const char *comp, char *out, size_t cap)
+{
+	char value[STORE_NAME_MAX + 1];
+	if (kind == STORE_KIND_PNODE) {
+		uint32_t depth = dir->kind == FS_KIND_PNODE ? dir->pn.depth + 1 : 1;
+		int rc = mgr_pnode_parse_name(&dir->table, depth, comp, value);
+		if (rc)
+			return rc;
+		comp = value;
+	}
+	size_t len = strlen(comp);
+	if (len >= cap)
+		return -ENAMETOOLONG;
+	memcpy(out, comp, len + 1);
+	return 0;
+}
+
+/* The key a child of DIR with object id ID had when it was dropped, from
+ * the newest of the last RESUME_LOG_EVENTS events: 0, or -ENOENT. */
+static int departed_name(fs_node *dir, store_txn *txn, uint64_t id, char *after, size_t cap)
+{
+	uint64_t head = 0, first = 0;
+	int rc = store_event_head(txn, &head);
+	if (rc == 0)
+		rc = store_event_first(txn, &first);
+	if (rc)
+		return rc;
+	uint64_t from = head > RESUME_LOG_EVENTS ? head - RESUME_LOG_EVENTS : 0;
+	if (first > 0 && from < first - 1)
+		from = first - 1;
+	store_iter *it = NULL;
+	if ((rc = store_iter_events(txn, from, &it)))
+		return rc;
+	store_event ev;
+	bool found = false;
+	store_kind kind = 0;
+	char comp[sizeof ev.path];
+	while ((rc = store_iter_next(it, &ev)) == 0) {
+		if (ev.op != STORE_OP_DROP || ev.object_id != id)
+			continue;
+		const char *slash = strrchr(ev.path, '/');
+		if (ev.parent_id != dir_object_id(dir))
+			continue;
+		snprintf(comp, sizeof comp, "%s", slash ? slash + 1 : ev.path);
+		kind = ev.kind;
+		found = true;
+	}
+	store_iter_close(it);
+	if (rc != -ENOENT)
+		return rc;
+	return found ? key_of_component(dir, kind, comp, after, cap) : -ENOENT;
+}
+
+/* The key to resume after when the kernel asks for offset OFF without the
+ * handle having stopped there (seekdir, a small reader's buffer, or a new
+ * handle reading on from the kernel's cache): that of the child of DIR
+ * with object id OFF - 2, live or departed.  -ESTALE when there is none. */
 static int resume_name(fs_node *dir, off_t off, char *after, size_t cap)
 {
 	uint64_t id = (uint64_t)off - 2;
 	store_txn *txn = NULL;
 	store_kind kind;
 	store_object obj;
+	bool mine = false;
 	int rc = store_read_begin(dir->p->store, &txn);
-	if (rc == 0)
-		rc = store_object_by_id(txn, id, &kind, &obj);
-	store_abort(txn);
 	if (rc)
 		return rc;
-	switch (kind) {
-	case STORE_KIND_DATABASE: snprintf(after, cap, "%s", obj.database.name); break;
-	case STORE_KIND_TABLE:
-		snprintf(after, cap, "%s", obj.table.name);
-		store_table_clear(&obj.table);
-		break;
-	case STORE_KIND_PNODE: snprintf(after, cap, "%s", obj.pnode.value); break;
-	case STORE_KIND_FILE: snprintf(after, cap, "%s", obj.file.name); break;
-	default: return -ENOENT;
+	rc = store_object_by_id(txn, id, &kind, &obj);
+	if (rc == 0) {
+		switch (kind) {
+		case STORE_KIND_DATABASE:
+			mine = dir->kind == FS_KIND_PLATFORM;
+			snprintf(after, cap, "%s", obj.database.name);
+			break;
+		case STORE_KIND_TABLE:
+			mine = dir->kind == FS_KIND_DATABASE && strcmp(obj.table.db, dir->db.name) == 0;
+			snprintf(after, cap, "%s", obj.table.name);
+			store_table_clear(&obj.table);
+			break;
+		case STORE_KIND_PNODE:
+			mine = (dir->kind == FS_KIND_TABLE || dir->kind == FS_KIND_PNODE) &&
+			       obj.pnode.table_id == dir->table.id &&
+			       obj.pnode.parent_id == (dir->kind == FS_KIND_PNODE ? dir->pn.id : 0);
+			snprintf(after, cap, "%s", obj.pnode.value);
+			break;
+		case STORE_KIND_FILE:
+			mine = obj.file.pnode_id == (dir->kind == FS_KIND_PNODE ? dir->pn.id : dir->table.id);
+			snprintf(after, cap, "%s", obj.file.name);
+			break;
+		default:
+			break;
+		}
+		rc = mine ? 0 : -ESTALE;
+	} else if (rc == -ENOENT) {
+		rc = departed_name(dir, txn, id, after, cap);
+		if (rc == -ENOENT)
+			rc = -ESTALE;
 	}
-	return 0;
+	store_abort(txn);
+	return rc;
 }
 
 /* Where a listing from OFF resumes: *AFTER is NULL from the start, else the
- * key to continue after (in BUF).  False when the entry it stopped at is
- * gone: the listing ends there. */
-static bool resume_after(fs_node *dir, off_t off, fs_dirfill *df, char *buf, size_t cap,
-			 const char **after)
+ * key to continue after (in BUF).  0, or -errno (-ESTALE: OFF names no
+ * entry of DIR, live or departed). */
+static int resume_after(fs_node *dir, off_t off, fs_dirfill *df, char *buf, size_t cap,
+			const char **after)
 {
 	*after = NULL;
 	if (off <= 2)
-		return true;
-	if (off == df->dh->last_off)
+		return 0;
+	if (off == df->dh->last_off) {
 		snprintf(buf, cap, "%s", df->dh->last_name);
-	else if (resume_name(dir, off, buf, cap) != 0)
-		return false;
+	} else {
+		int rc = resume_name(dir, off, buf, cap);
+		if (rc)
+			return rc;
+	}
 	*after = buf;
-	return true;
+	return 0;
 }
 
 /* One catalog listing: LIST iterates in a read transaction of DIR's store
@@ -470,12 +577,16 @@ static int catalog_list(fs_node *dir, off_t off, fs_dirfill *df, list_fn *list)
 {
 	char after_buf[STORE_NAME_MAX + 1];
 	const char *after;
-	if (!resume_after(dir, off, df, after_buf, sizeof after_buf, &after))
-		return 0;
+	int rc = resume_after(dir, off, df, after_buf, sizeof after_buf, &after);
+	if (rc) {
+		if (rc == -ESTALE)
+			mgr_log(MGR_LOG_WARN, "readdir: offset %lld names no entry of this directory, "
+				"live or in the change log: listing refused", (long long)off);
+		return rc;
+	}
 	store_txn *txn = NULL;
 	store_iter *it = NULL;
-	int rc = store_read_begin(dir->p->store, &txn);
-	if (rc)
+	if ((rc = store_read_begin(dir->p->store, &txn)))
 		return rc;
 	fs_node child;
 	memset(&child, 0, sizeof child);
