@@ -822,5 +822,7 @@ mf_bulk_partitions() {
 	seq -f "${5:-p=%07.0f}" 0 $(($4 - 1)) >"$names"
 	mkdir -p "$dir" || mf_abort "mkdir $dir"
 	(cd "$dir" && xargs -d '\n' -a "$names" mkdir --) || mf_abort "mkdir of $4 partitions in $dir"
-	mf_run "$METAFS" repair --home "$H" "$1.$2.$3" || mf_abort "metafs repair $1.$2.$3" "$MF_OUT"
+	# registering 10^6 directories takes minutes on a loaded machine
+	MF_CMD_TIMEOUT=900 mf_run "$METAFS" repair --home "$H" "$1.$2.$3" ||
+		mf_abort "metafs repair $1.$2.$3" "$MF_OUT"
 }
