@@ -259,6 +259,9 @@ static void file_attr(const fs_node *n, struct stat *st)
 	st->st_blocks = (blkcnt_t)((n->size + 511) / 512);
 	st->st_uid = n->file.owner_uid;
 	st->st_gid = n->file.owner_gid;
+	/* The size cat, cp and stdio read in: each read(2) of a data file is
+	 * one request to the daemon (direct_io, see file_open). */
+	st->st_blksize = FS_DATA_BLKSIZE;
 	/* A time set by utimensat(2), else the commit time; atime and ctime alike. */
 	set_times(st, n->file.mtime_ns ? n->file.mtime_ns : n->file.modified_ns);
 }
@@ -1001,6 +1004,7 @@ static int file_open(fs_node *n, bool writing, fs_handle *h, struct fuse_file_in
 	h->fd = fd;
 	(void)masked;   /* its size is the transform's (file_size): stat and reads agree */
 	fi->direct_io = 1;   /* see the comment above file_open */
+	fi->noflush = 1;     /* a reader's close commits nothing: no FLUSH round trip */
 	return 0;
 }
 
@@ -1019,7 +1023,12 @@ static int file_truncate(fs_node *n, off_t size, fs_handle *h, const mgr_princip
 			return rc;
 		}
 		mgr_writer_touch(h->writer);
-		h->wrote = h->wrote || size > 0;
+		/* With atomic O_TRUNC (fs_ops.c init) the open itself empties
+		 * the file, and a truncate through the handle is an ftruncate(2)
+		 * its writer asked for (truncate(1)): committed at the close like
+		 * a write, so that the next open reads it.  Without, the kernel
+		 * empties a file opened with O_TRUNC this way, which is no write. */
+		h->wrote = h->wrote || size > 0 || fs_state.atomic_o_trunc;
 		return 0;
 	}
 	if (n->in_progress)
