@@ -929,10 +929,15 @@ static int catalog_create(fs_node *dir, const char *name, const mgr_principal *w
  *    Answering a reader's getattr (it carries the reader's handle) with its
  *    version's size narrows this to the instant between that answer and
  *    the read, which another getattr can still land in.
- * So keep_cache needs a version of its own per inode (an inode number per
- * committed version, with writers opening a new one), which is a change
- * of the inode scheme (fs_int.h), not of the open; until then readers use
- * direct_io and cost a request per read(2).  FUSE_CAP_AUTO_INVAL_DATA
+ * An inode number per committed version does not end this: the kernel
+ * opens the inode the name led to, so a writer opens the one its readers
+ * read, and needs its own sizes there (its fstat(2), O_APPEND, its
+ * ftruncate(2)) while they need theirs.  A shared page cache and a
+ * rename-over are at odds on one inode; caching would mean in-place (POSIX)
+ * semantics for a reader open across an overwrite - it would see the new
+ * bytes, or the writer's truncate - which metafs.5 and
+ * integration_torn_reads promise against.  So readers use direct_io and
+ * cost a request per read(2).  FUSE_CAP_AUTO_INVAL_DATA
  * (libfuse's default) and attribute timeouts play no part in a direct_io
  * read.
  *
