@@ -103,14 +103,14 @@ run_job ow "INSERT OVERWRITE TABLE warehouse.rc.t PARTITION (dt = 'a') VALUES (4
 assert_eq "INSERT OVERWRITE succeeds" "succeeded" "$STATE" || note "$STATUS"
 expect_fail_errno "the overwritten partition's old file is gone" "No such file or directory" \
 	cat "$T/dt=a/f.csv"
-mnt_files=$(cd "$T/dt=a" && ls)
-ds_files=$(cd "$D/dt=a" && ls)
-assert_eq "the partition lists the data store's files" "$ds_files" "$mnt_files"
-(cd "$D/dt=a" && cat -- $ds_files) >"$MF_TMP/job.ds"
-(cd "$T/dt=a" && cat -- $mnt_files) >"$MF_TMP/job.mnt" 2>&1
+mapfile -t mnt_files < <(cd "$T/dt=a" && ls)
+mapfile -t ds_files < <(cd "$D/dt=a" && ls)
+assert_eq "the partition lists the data store's files" "${ds_files[*]}" "${mnt_files[*]}"
+(cd "$D/dt=a" && cat -- "${ds_files[@]}") >"$MF_TMP/job.ds"
+(cd "$T/dt=a" && cat -- "${mnt_files[@]}") >"$MF_TMP/job.mnt" 2>&1
 assert_cmp "the partition's files read as the data store's" "$MF_TMP/job.ds" "$MF_TMP/job.mnt"
 assert_match "they hold the job's rows" 'job-x' "$(cat "$MF_TMP/job.mnt")"
-for f in $mnt_files; do
+for f in "${mnt_files[@]}"; do
 	reads_as "warm read of the job's $f" "$T/dt=a/$f" "$D/dt=a/$f"
 done
 
