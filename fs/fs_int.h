@@ -185,6 +185,9 @@ struct fs_handle {
 	bool limited;
 };
 
+/* st_blksize of a data file: what readers ask for at once (fs_catalog.c). */
+#define FS_DATA_BLKSIZE (1 << 20)
+
 /* The longest definition (schema, sync rule, pipeline) written through the mount. */
 #define FS_DEFINITION_MAX (1 << 20)
 
@@ -202,6 +205,9 @@ struct fs {
 	 * kernel's caches, so nothing whose visibility depends on the caller
 	 * is cached (see fs_access.c). */
 	bool shared;
+	/* The kernel passes O_TRUNC to the open (FUSE_CAP_ATOMIC_O_TRUNC):
+	 * a truncate through a handle is then always its writer's own. */
+	bool atomic_o_trunc;
 	int64_t started_ns;
 	int64_t home_mtime_ns;   /* times of the mount's own directories: stable across remounts */
 	pthread_mutex_t writers_lock;

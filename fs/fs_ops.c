@@ -60,6 +60,9 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_READDIRPLUS_AUTO;
 	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
 		conn->want &= ~FUSE_CAP_CACHE_SYMLINKS;
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	fs_state.atomic_o_trunc = (conn->want & FUSE_CAP_ATOMIC_O_TRUNC) != 0;
 	if (fs_invalidator_start())
 		mgr_log(MGR_LOG_ERROR, "cannot start the cache invalidator: changes made by other "
 				       "processes will show only when cached entries expire");
