@@ -9,9 +9,10 @@
 #   ls -f | wc -l          (readdir of the table)
 #   find -type d | wc -l   (a walk)
 #   stat of every partition by name (xargs stat)
-# cold (metafs: freshly mounted; both: after drop_caches where allowed) and
-# warm (best of R runs), plus the daemon's peak resident memory (VmHWM) at
-# each size.  Partitions are registered with `metafs repair` over a data-store
+# cold (drop_caches right before the run; metafs: also freshly mounted) and
+# warm (one untimed run, then the median of R runs, on that tree alone before
+# the other tree is touched), plus the daemon's peak resident memory (VmHWM)
+# at each size.  Partitions are registered with `metafs repair` over a data-store
 # tree made with plain mkdir, which is much faster than mkdir through FUSE.
 # Needs root (tmpfs mount, drop_caches), /dev/fuse and fusermount3.
 #
@@ -87,14 +88,12 @@ timeit() {
 	elapsed "$t0" "$t1"
 }
 
-# best of RUNS
-best() {
-	local i t b=
-	for ((i = 0; i < RUNS; i++)); do
-		t=$(timeit "$@")
-		if [ -z "$b" ] || awk -v t="$t" -v b="$b" 'BEGIN { exit !(t < b) }'; then b=$t; fi
-	done
-	echo "$b"
+# warm OP DIR EXPECTED -> one untimed run, then the median of RUNS
+warm() {
+	local i
+	timeit "$@" >/dev/null
+	for ((i = 0; i < RUNS; i++)); do timeit "$@"; done |
+		sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.4f\n", m }'
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
@@ -149,14 +148,14 @@ for n in "$SMALL" "$N"; do
 		find) label='find -type d | wc -l'; expect=$((n + 1)) ;;
 		stat) label='stat every partition'; expect=$n ;;
 		esac
-		# cold: a fresh mount (empty kernel caches for the FUSE tree) + drop_caches
+		# metafs, then tmpfs; each side: cold (drop_caches right before
+		# it; metafs on a fresh mount, so the kernel has nothing of the
+		# FUSE tree), then its warm runs right after its own untimed one,
+		# so the other side's drop_caches never falls between them
 		bench_mount "$home"
 		drop_caches
 		mc=$(timeit "op_$op" "$MDIR" "$expect")
-		drop_caches
-		tc=$(timeit "op_$op" "$TDIR" "$expect")
-		mw=$(best "op_$op" "$MDIR" "$expect")
-		tw=$(best "op_$op" "$TDIR" "$expect")
+		mw=$(warm "op_$op" "$MDIR" "$expect")
 		h=$(vm "$DPID" VmHWM)
 		r=$(vm "$DPID" VmRSS)
 		# RssAnon is the daemon's own memory (heap, stacks); RssFile is
@@ -166,6 +165,9 @@ for n in "$SMALL" "$N"; do
 		[ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm=$h
 		[ -n "$a" ] && [ "$a" -gt "$anon" ] && anon=$a
 		bench_umount
+		drop_caches
+		tc=$(timeit "op_$op" "$TDIR" "$expect")
+		tw=$(warm "op_$op" "$TDIR" "$expect")
 		printf '%s\t%s\tcold\t%s\t%s\t%s\n' "$n" "$label" "$mc" "$tc" "$(ratio "$mc" "$tc")" >>"$RESULTS"
 		printf '%s\t%s\twarm\t%s\t%s\t%s\n' "$n" "$label" "$mw" "$tw" "$(ratio "$mw" "$tw")" >>"$RESULTS"
 	done
@@ -178,7 +180,7 @@ done
 # ---------------------------------------------------------------- report
 echo
 printf 'metafs listing benchmark (%s, %s CPUs, kernel %s)\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(nproc)" "$(uname -r)"
-printf 'warm = best of %d runs; drop_caches allowed: %s\n\n' "$RUNS" "$DROP_OK"
+printf 'warm = median of %d runs after an untimed one; drop_caches allowed: %s\n\n' "$RUNS" "$DROP_OK"
 printf '%-10s %-22s %-5s %12s %12s %8s\n' partitions operation cache 'metafs (s)' 'tmpfs (s)' ratio
 while IFS=$'\t' read -r n label c m t q; do
 	printf '%-10s %-22s %-5s %12s %12s %8s\n' "$n" "$label" "$c" "$m" "$t" "$q"
