@@ -154,6 +154,14 @@ void hms_split_catalog(char *raw, const char **cat, const char **db)
 	}
 }
 
+void hms_request_names(const hms_value *req, int16_t db_id, int16_t cat_id, const char **cat,
+		       const char **db)
+{
+	hms_split_catalog(hms_field_string(req, db_id), cat, db);
+	if (hms_field_string(req, cat_id))
+		*cat = hms_field_string(req, cat_id);
+}
+
 /* The platform of catalog CAT: "hive", none or "" the first one. */
 mgr_platform *hms_catalog_platform(hms_conn *c, const char *cat)
 {
@@ -743,10 +751,9 @@ static void call_get_table(hms_conn *c, const hms_value *a, hms_writer *w, const
 {
 	bool req = strcmp(name, "get_table_req") == 0;
 	const char *cat, *db;
-	hms_split_catalog(req ? hms_field_string(hms_field(a, 1), 1) : hms_field_string(a, 1), &cat, &db);
-	if (req && hms_field_string(hms_field(a, 1), 4))
-		cat = hms_field_string(hms_field(a, 1), 4);
-	const char *tbl = req ? hms_field_string(hms_field(a, 1), 2) : hms_field_string(a, 2);
+	const hms_value *r = req ? hms_field(a, 1) : a;
+	hms_request_names(r, 1, req ? 4 : 0, &cat, &db);
+	const char *tbl = hms_field_string(r, 2);
 	mgr_platform *p = NULL;
 	store_table t;
 	if (hms_table_get(c, w, name, seqid, 2, cat, db, tbl, &p, &t))

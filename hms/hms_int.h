@@ -81,6 +81,10 @@ void hms_user_name(uint32_t uid, char *out, size_t cap);
 /* Split Hive 3's "@CATALOG#DB" form ("!" for an empty DB); a plain name
  * keeps *CAT NULL.  RAW (may be NULL) is modified in place. */
 void hms_split_catalog(char *raw, const char **cat, const char **db);
+/* The catalog and database a request struct REQ names: its field DB_ID
+ * (maybe "@CAT#DB"), its field CAT_ID (catName; 0: none) overriding the catalog. */
+void hms_request_names(const hms_value *req, int16_t db_id, int16_t cat_id, const char **cat,
+		       const char **db);
 /* The platform of catalog CAT: "hive", NULL or "" the first one; NULL if none. */
 mgr_platform *hms_catalog_platform(hms_conn *c, const char *cat);
 /* The catalog name of P ("hive" for the first platform). */

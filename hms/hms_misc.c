@@ -70,9 +70,7 @@ static void call_get_database_req(hms_conn *c, const hms_value *a, hms_writer *w
 {
 	const hms_value *r = hms_field(a, 1);
 	const char *cat, *db;
-	hms_split_catalog(hms_field_string(r, 1), &cat, &db);
-	if (hms_field_string(r, 2))
-		cat = hms_field_string(r, 2);
+	hms_request_names(r, 1, 2, &cat, &db);
 	hms_reply_database(c, w, name, seqid, cat, db);
 }
 
@@ -91,9 +89,7 @@ static void call_get_fields(hms_conn *c, const hms_value *a, hms_writer *w, cons
 	bool schema = strncmp(name, "get_schema", 10) == 0;
 	const hms_value *r = req ? hms_field(a, 1) : a;
 	const char *cat, *db, *tbl;
-	hms_split_catalog(hms_field_string(r, req ? 2 : 1), &cat, &db);
-	if (req && hms_field_string(r, 1))
-		cat = hms_field_string(r, 1);
+	hms_request_names(r, req ? 2 : 1, req ? 1 : 0, &cat, &db);
 	tbl = hms_field_string(r, req ? 3 : 2);
 	mgr_platform *p = NULL;
 	store_table t;
@@ -459,9 +455,7 @@ static void call_get_table_statistics_req(hms_conn *c, const hms_value *a, hms_w
 {
 	const hms_value *r = hms_field(a, 1);
 	const char *cat, *db;
-	hms_split_catalog(hms_field_string(r, 1), &cat, &db);
-	if (hms_field_string(r, 4))
-		cat = hms_field_string(r, 4);
+	hms_request_names(r, 1, 4, &cat, &db);
 	const char *tbl = hms_field_string(r, 2);
 	mgr_platform *p = NULL;
 	store_table t;
@@ -536,9 +530,7 @@ static void call_get_partitions_statistics_req(hms_conn *c, const hms_value *a, 
 {
 	const hms_value *r = hms_field(a, 1);
 	const char *cat, *db;
-	hms_split_catalog(hms_field_string(r, 1), &cat, &db);
-	if (hms_field_string(r, 5))
-		cat = hms_field_string(r, 5);
+	hms_request_names(r, 1, 5, &cat, &db);
 	const char *tbl = hms_field_string(r, 2);
 	mgr_platform *p = NULL;
 	store_table t;
@@ -907,9 +899,7 @@ static void call_get_notification_events_count(hms_conn *c, const hms_value *a, 
 	int64_t from = hms_field_int(r, 1, 0), to = hms_field_int(r, 4, INT64_MAX);
 	int64_t limit = hms_field_int(r, 5, 0);
 	const char *cat, *db;
-	hms_split_catalog(hms_field_string(r, 2), &cat, &db);
-	if (hms_field_string(r, 3))
-		cat = hms_field_string(r, 3);
+	hms_request_names(r, 2, 3, &cat, &db);
 	mgr_platform *p = notification_platform(c);
 	if (p && hms_catalog_platform(c, cat) != p)
 		p = NULL;
