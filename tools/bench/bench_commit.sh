@@ -84,12 +84,10 @@ bad() {
 }
 
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 # rate COUNT SECONDS
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.1f", n / s; else print "-" }'; }
-# best and median of the numbers on stdin
-best_of() { sort -g | head -n 1; }
-median_of() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# the least of the numbers on stdin (median: bench_lib.sh)
+best() { sort -g | head -n 1; }
 
 # the sets: CSV rows "id,payload" of 64 bytes (column id bigint, column v string)
 SRC=$T/tmpfs/src
@@ -230,7 +228,7 @@ for set in "${sets[@]}"; do
 	for stat in best median; do
 		vals=()
 		for col in 3 4 5; do
-			v=$(awk -F '\t' -v s="$set" -v c="$col" '$1 == s { print $c }' "$RESULTS" | "${stat}_of")
+			v=$(awk -F '\t' -v s="$set" -v c="$col" '$1 == s { print $c }' "$RESULTS" | "$stat")
 			vals+=("$v")
 		done
 		printf '%-6s %-6s %10s %10s %10s %9s %9s %12s %12s %12s\n' "$set" "$stat" "${vals[0]}" "${vals[1]}" "${vals[2]}" \

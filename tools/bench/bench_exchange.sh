@@ -59,7 +59,6 @@ bench_cleanup_more() { if mountpoint -q "$TMPFS"; then umount "$TMPFS"; fi; }
 
 now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "$t"; }
 secs() { awk -v us="$1" 'BEGIN { printf "%.3f", us / 1e6 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 rate() { awk -v n="$N" -v us="$1" 'BEGIN { printf "%.1f", n / (us / 1e6) / 1e6 }'; }   # M rows/s
 
 # cat_all DIR... : cat every data file below DIRs to /dev/null; microseconds.

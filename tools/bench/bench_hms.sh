@@ -38,7 +38,6 @@ bench_workdir bench-hms
 USER_NAME=$(id -un)
 
 now() { date +%s.%N; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 per() { awk -v t="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.2f", t / n * 1e6; else print "-" }'; }
 
 # median_ls DIR EXPECTED: the median seconds of RUNS `ls -f DIR | wc -l`
@@ -51,7 +50,7 @@ median_ls() {
 		t1=$(now)
 		[ "$c" = "$2" ] || die "ls -f $1 counted $c, expected $2"
 		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
-	done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+	done | median
 }
 
 # call NAME ARG: "median count" of RUNS calls of NAME on bench.t (ARG:

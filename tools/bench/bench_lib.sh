@@ -101,3 +101,12 @@ bench_mount() {
 	DPID=$(bench_daemon_pids | head -n 1)
 	[ -n "$DPID" ] || die "cannot find the daemon's pid"
 }
+
+# ratio A B : A / B to two decimals, or "-" when either is not positive
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# median : the median of the numbers on standard input (one a line), to
+# four decimals (the mean of the middle two for an even count)
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.4f\n", m }'
+}

@@ -95,12 +95,11 @@ warm() {
 	local i
 	timeit "$@" >/dev/null
 	for ((i = 0; i < RUNS; i++)); do timeit "$@"; done |
-		sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.4f\n", m }'
+		median
 }
 
 # rate AMOUNT SECONDS
 rate() { awk -v a="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", a / s; else print "-" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
 
 # measure OP LABEL TABLE AMOUNT UNIT : metafs cold and warm, then the data
 # store cold and warm; one result line of rates

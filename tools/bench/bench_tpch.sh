@@ -150,7 +150,6 @@ mkdir -p "$T/metafs" "$T/metafs256" "$T/mfpq" "$T/duckdb" "$T/qpq" || exit 1
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 smaller() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(b == "" || a < b) }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 # peak_rss: the largest VmHWM (kB) of the daemons serving $MNT
 peak_rss() {
@@ -421,7 +420,6 @@ echo
 # the same rows, copied into a partition of a table of their format through
 # the mount, against the same cp into /dev/shm and next to the home
 [ "$DO_COMMIT" = 1 ] || exit 0
-median_of() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 best_of() { sort -g | head -n 1; }
 SHM=/dev/shm
 [ -d "$SHM" ] && [ -w "$SHM" ] || SHM=$T
@@ -507,8 +505,8 @@ for f in parquet csv; do
 	bm=$(col "$f" 3 | best_of) bs=$(col "$f" 4 | best_of) bd=$(col "$f" 5 | best_of) br=$(col "$f" 6 | best_of)
 	CB_BEST[$f]=$bm CR_BEST[$f]=$br
 	printf '%-8s %11s %16s %16s %16s %8s %8s %16s %9s\n' "$f" "${CB[$f]}" \
-		"$bm ($(col "$f" 3 | median_of))" "$bs ($(col "$f" 4 | median_of))" "$bd ($(col "$f" 5 | median_of))" \
-		"$(ratio "$bm" "$bs")" "$(ratio "$bm" "$bd")" "$br ($(col "$f" 6 | median_of))" \
+		"$bm ($(col "$f" 3 | median))" "$bs ($(col "$f" 4 | median))" "$bd ($(col "$f" 5 | median))" \
+		"$(ratio "$bm" "$bs")" "$(ratio "$bm" "$bd")" "$br ($(col "$f" 6 | median))" \
 		"$(awk -v b="${CB[$f]}" -v s="$bm" 'BEGIN { if (s > 0) printf "%.1f", b / 1e6 / s; else print "-" }')"
 done
 printf 'parquet/csv: bytes %s, cp through the mount %s, rename commit %s\n' "$(ratio "${CB[parquet]}" "${CB[csv]}")" \

@@ -140,10 +140,9 @@ warm() {
 	local i
 	timeit "$@" >/dev/null
 	for ((i = 0; i < RUNS; i++)); do timeit "$@"; done |
-		sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.4f\n", m }'
+		median
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 # make_table N WITHFILES -> H, MDIR, TDIR, NAMES: a fresh home with the table
 # warehouse.bench.t of N partitions (WITHFILES=1: one CSV file of one row in
