@@ -648,11 +648,13 @@ static int authorize(mgr *m, const mgr_principal *who, unsigned privs, const mgr
 {
 	char objpath[3 * (STORE_NAME_MAX + 1) + 2];
 	privs &= MGR_PRIV_ALL;
+	unsigned held = privs_held(m, who, obj, privs);
+	bool allowed = who && object_ok(obj) && (held & privs) == privs;
+	if (allowed && !mgr_audit_wanted(m, action, true))
+		return 0;   /* nothing to record: no path to format */
 	mgr_object_path(obj, objpath, sizeof objpath);
 	if (!path)
 		path = objpath;
-	unsigned held = privs_held(m, who, obj, privs);
-	bool allowed = who && object_ok(obj) && (held & privs) == privs;
 	int rc = mgr_audit(m, who ? who->uid : UINT32_MAX, action, path, allowed, privs, detail);
 	if (allowed)
 		return decided(m, who, action, path, allowed, rc);
