@@ -1058,7 +1058,8 @@ int mgr_grants_drop_object(mgr *m, const mgr_object *obj)
 		free(d.v);
 		return rc;
 	}
-	/* Committed: each removal is a revoke by the daemon. */
+	/* Committed: each removal is a revoke by the daemon, all written at once. */
+	mgr_audit_batch batch = MGR_AUDIT_BATCH_INIT;
 	for (size_t i = 0; i < d.n; i++) {
 		const store_grant *g = &d.v[i];
 		mgr_grantee gt = {.kind = g->kind == STORE_GRANTEE_USER    ? MGR_GRANTEE_USER
@@ -1073,8 +1074,9 @@ int mgr_grants_drop_object(mgr *m, const mgr_object *obj)
 			 mgr_priv_name(g->privs), who);
 		grant_object(g, &o);
 		mgr_object_path(&o, gpath, sizeof gpath);
-		mgr_audit(m, m->superuser_uid, "revoke", gpath, true, 0, detail);
+		mgr_audit_batch_add(m, &batch, m->superuser_uid, "revoke", gpath, true, 0, detail);
 	}
+	mgr_audit_batch_write(m, &batch);
 	free(d.v);
 	return 0;
 }

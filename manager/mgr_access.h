@@ -203,6 +203,20 @@ int mgr_roles_render(mgr *m, textbuf *out);
 int mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, bool allowed,
 	      unsigned privs, const char *detail);
 
+/* Several entries of one action written together: one write(2) for all,
+ * whole or none (for entries nothing waits on one by one, such as the
+ * revokes of the grants an object is dropped with).  Start with
+ * MGR_AUDIT_BATCH_INIT, add, then write (which also frees it): 0, or a
+ * negative errno when none could be written (each counted as lost). */
+typedef struct mgr_audit_batch {
+	textbuf text;
+	uint64_t n;
+} mgr_audit_batch;
+#define MGR_AUDIT_BATCH_INIT {TEXTBUF_INIT, 0}
+void mgr_audit_batch_add(mgr *m, mgr_audit_batch *b, uint32_t uid, const char *action,
+			 const char *object, bool allowed, unsigned privs, const char *detail);
+int mgr_audit_batch_write(mgr *m, mgr_audit_batch *b);
+
 /* What the audit log records ([access] audit, metafs(5)).  A denial is
  * always recorded; an allowed entry only when its class is configured.
  * The class follows from the action (mgr_audit_class):

@@ -3,7 +3,9 @@
  *
  * One line per decision, seven tab-separated fields (format in metafs(5)):
  *     TIME  UID  ACTION  OBJECT  DECISION  PRIVILEGES  DETAIL
- * Each line is built whole in memory and written with a single write(2) on
+ * Each line (or batch of lines, mgr_audit_batch: the entries of one action
+ * that nothing waits on one by one) is built whole in memory and written
+ * with a single write(2) on
  * a descriptor opened with O_APPEND, so lines from concurrent threads, and
  * from other processes of the same home, never interleave.  Tabs, newlines
  * and other control characters in the inputs become spaces and an empty
@@ -325,28 +327,27 @@ int mgr_audit_classes_parse(const char *value, unsigned *classes, char *err, siz
 
 /* ---- entries --------------------------------------------------------------------- */
 
-int mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, bool allowed,
-	      unsigned privs, const char *detail)
+/* Append one entry's line to TEXT. */
+static void audit_format(textbuf *text, uint32_t uid, const char *action, const char *object,
+			 bool allowed, unsigned privs, const char *detail)
 {
-	struct mgr_audit *a = m ? m->audit : NULL;
-	if (!a)
-		return 0;   /* no audit log at all (not opened through mgr_open) */
-	if (allowed && !(a->classes & mgr_audit_class(action)))
-		return 0;   /* a class the configuration does not record */
 	char when[40];
 	mgr_format_time(store_now_ns(), when);
-	textbuf line = TEXTBUF_INIT;
-	textbuf_printf(&line, "%s\t%u\t", when, (unsigned)uid);
-	audit_field(&line, action);
-	textbuf_append(&line, "\t", 1);
-	audit_field(&line, object);
-	textbuf_puts(&line, allowed ? "\tallow\t" : "\tdeny\t");
-	audit_field(&line, privs ? mgr_priv_name(privs) : NULL);
-	textbuf_append(&line, "\t", 1);
-	audit_field(&line, detail);
-	textbuf_append(&line, "\n", 1);
-	int rc = textbuf_error(&line);
+	textbuf_printf(text, "%s\t%u\t", when, (unsigned)uid);
+	audit_field(text, action);
+	textbuf_append(text, "\t", 1);
+	audit_field(text, object);
+	textbuf_puts(text, allowed ? "\tallow\t" : "\tdeny\t");
+	audit_field(text, privs ? mgr_priv_name(privs) : NULL);
+	textbuf_append(text, "\t", 1);
+	audit_field(text, detail);
+	textbuf_append(text, "\n", 1);
+}
 
+/* Append the N whole lines of TEXT to the log with one write(2), all or
+ * none (RC: an error building them, counted as N lost entries). */
+static int audit_write(struct mgr_audit *a, const textbuf *text, uint64_t n, int rc)
+{
 	uint64_t size = 0, lost = 0;
 	bool broken = false;
 	int rrc = 0;
@@ -354,16 +355,17 @@ int mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, bool
 	if (rc == 0)
 		rc = audit_lock_file(a, &size);
 	if (rc == 0) {
-		rc = audit_append(a, line.data, line.len, size, &broken);
-		if (rc == 0 && size + line.len >= a->max)
+		rc = audit_append(a, text->data, text->len, size, &broken);
+		if (rc == 0 && size + text->len >= a->max)
 			rrc = audit_rotate(a);
 		if (a->fd >= 0)
 			audit_flock(a->fd, LOCK_UN);
 	}
 	bool first = false;
 	if (rc) {
-		__atomic_add_fetch(&a->failures, 1, __ATOMIC_RELAXED);
-		first = a->lost++ == 0;
+		__atomic_add_fetch(&a->failures, n, __ATOMIC_RELAXED);
+		first = a->lost == 0;
+		a->lost += n;
 	} else if (a->lost) {
 		lost = a->lost;
 		a->lost = 0;
@@ -382,6 +384,40 @@ int mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, bool
 		mgr_log(MGR_LOG_WARN, "audit: writing '%s' again; %llu entries could not be written",
 			a->path, (unsigned long long)lost);
 	mgr_log_set_uid(log_was);
+	return rc;
+}
+
+int mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, bool allowed,
+	      unsigned privs, const char *detail)
+{
+	struct mgr_audit *a = m ? m->audit : NULL;
+	if (!a)
+		return 0;   /* no audit log at all (not opened through mgr_open) */
+	if (allowed && !(a->classes & mgr_audit_class(action)))
+		return 0;   /* a class the configuration does not record */
+	textbuf line = TEXTBUF_INIT;
+	audit_format(&line, uid, action, object, allowed, privs, detail);
+	int rc = audit_write(a, &line, 1, textbuf_error(&line));
 	textbuf_free(&line);
+	return rc;
+}
+
+void mgr_audit_batch_add(mgr *m, mgr_audit_batch *b, uint32_t uid, const char *action,
+			 const char *object, bool allowed, unsigned privs, const char *detail)
+{
+	struct mgr_audit *a = m ? m->audit : NULL;
+	if (!a || (allowed && !(a->classes & mgr_audit_class(action))))
+		return;
+	audit_format(&b->text, uid, action, object, allowed, privs, detail);
+	b->n++;
+}
+
+int mgr_audit_batch_write(mgr *m, mgr_audit_batch *b)
+{
+	struct mgr_audit *a = m ? m->audit : NULL;
+	int rc = a && b->n ? audit_write(a, &b->text, b->n, textbuf_error(&b->text)) : 0;
+	textbuf_free(&b->text);
+	b->text = (textbuf)TEXTBUF_INIT;
+	b->n = 0;
 	return rc;
 }

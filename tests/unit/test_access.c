@@ -714,6 +714,21 @@ static void test_audit_classes(void **state)
 	assert_non_null(strstr(text, "\thms set_ugi\t/\tallow\t"));
 	assert_null(strstr(text, "\tread\t/warehouse/hr/people\tallow"));
 
+	/* A batch: the entries its classes record, in one piece. */
+	mgr_audit_batch b = MGR_AUDIT_BATCH_INIT;
+	mgr_audit_batch_add(f->m, &b, 0, "revoke", "/warehouse/hr", true, 0, "one");
+	mgr_audit_batch_add(f->m, &b, 0, "list", "/warehouse/hr", true, 0, "skipped");
+	mgr_audit_batch_add(f->m, &b, 0, "revoke", "/warehouse/hr/people", true, 0, "two");
+	assert_int_equal(b.n, 2);
+	assert_int_equal(mgr_audit_batch_write(f->m, &b), 0);
+	assert_int_equal(b.n, 0);
+	assert_int_equal(mgr_audit_batch_write(f->m, &b), 0);   /* empty: nothing */
+	audit_read(f, "", text, sizeof text);
+	assert_int_equal(audit_lines_check(text), 6);
+	assert_non_null(strstr(text, "\trevoke\t/warehouse/hr\tallow\t-\tone\n"));
+	assert_non_null(strstr(text, "\trevoke\t/warehouse/hr/people\tallow\t-\ttwo\n"));
+	assert_null(strstr(text, "skipped"));
+
 	/* Only reads: changes are not written, denials still are. */
 	ini_set(f->home, "audit =", "audit = reads");
 	reopen(f);
@@ -723,7 +738,7 @@ static void test_audit_classes(void **state)
 	assert_int_equal(mgr_authorize(f->m, &f->other, MGR_PRIV_MODIFY, &o_people, "write", NULL),
 			 -EACCES);
 	audit_read(f, "", text, sizeof text);
-	assert_int_equal(audit_lines_check(text), 6);
+	assert_int_equal(audit_lines_check(text), 8);
 	assert_non_null(strstr(text, "\tread\t/warehouse/hr/people\tallow\t"));
 	assert_non_null(strstr(text, "\twrite\t/warehouse/hr/people\tdeny\t"));
 
