@@ -349,9 +349,14 @@ static int serve(struct options *o, int status_fd)
 		}
 	}
 	loop = fuse_loop_cfg_create();
-	/* Readers of jobs/.../wait hold a thread each until their job ends. */
-	fuse_loop_cfg_set_max_threads(loop, 64);
-	fuse_loop_cfg_set_idle_threads(loop, 4);
+	/* [metafs] fuse_threads bounds the threads serving requests.  Idle
+	 * ones stay (as many as were started, so no more than the bound):
+	 * with a small idle limit libfuse starts and ends a thread for each
+	 * burst of a walk.  Readers of jobs/.../wait hold a thread each until
+	 * their job ends (metafsd(8)). */
+	unsigned nthreads = mgr_get_config(fs_state.m)->fuse_threads;
+	fuse_loop_cfg_set_max_threads(loop, nthreads);
+	fuse_loop_cfg_set_idle_threads(loop, nthreads);
 	rc = fuse_session_loop_mt(se, loop) ? 1 : 0;
 	fuse_loop_cfg_destroy(loop);
 	fuse_session_unmount(se);

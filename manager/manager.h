@@ -178,10 +178,12 @@ typedef struct mgr_config {
 	unsigned pipeline_workers;      /* pipelines run at once (default 2) */
 	double pipeline_timeout;        /* seconds a run may take; 0: no limit (default 3600) */
 	unsigned pipeline_debounce_ms;  /* quiet time after a change before a run (default 1000) */
+	unsigned fuse_threads;          /* [metafs] fuse_threads: FUSE worker threads at most (16) */
 	/* [access] */
 	unsigned nadmins;
 	uint32_t admins[MGR_MAX_ADMINS];   /* uids that are superusers besides the daemon's */
 	size_t audit_max_bytes;         /* the audit log rotates past this size */
+	unsigned audit_classes;         /* audit = ...: MGR_AUDIT_* bits of allowed entries written */
 	bool has_home_group;            /* home_group = NAME: the group that may read the home */
 	uint32_t home_gid;
 	char home_group[64];            /* as written */

@@ -648,11 +648,13 @@ static int authorize(mgr *m, const mgr_principal *who, unsigned privs, const mgr
 {
 	char objpath[3 * (STORE_NAME_MAX + 1) + 2];
 	privs &= MGR_PRIV_ALL;
+	unsigned held = privs_held(m, who, obj, privs);
+	bool allowed = who && object_ok(obj) && (held & privs) == privs;
+	if (allowed && !mgr_audit_wanted(m, action, true))
+		return 0;   /* nothing to record: no path to format */
 	mgr_object_path(obj, objpath, sizeof objpath);
 	if (!path)
 		path = objpath;
-	unsigned held = privs_held(m, who, obj, privs);
-	bool allowed = who && object_ok(obj) && (held & privs) == privs;
 	int rc = mgr_audit(m, who ? who->uid : UINT32_MAX, action, path, allowed, privs, detail);
 	if (allowed)
 		return decided(m, who, action, path, allowed, rc);
@@ -1056,7 +1058,8 @@ int mgr_grants_drop_object(mgr *m, const mgr_object *obj)
 		free(d.v);
 		return rc;
 	}
-	/* Committed: each removal is a revoke by the daemon. */
+	/* Committed: each removal is a revoke by the daemon, all written at once. */
+	mgr_audit_batch batch = MGR_AUDIT_BATCH_INIT;
 	for (size_t i = 0; i < d.n; i++) {
 		const store_grant *g = &d.v[i];
 		mgr_grantee gt = {.kind = g->kind == STORE_GRANTEE_USER    ? MGR_GRANTEE_USER
@@ -1071,8 +1074,9 @@ int mgr_grants_drop_object(mgr *m, const mgr_object *obj)
 			 mgr_priv_name(g->privs), who);
 		grant_object(g, &o);
 		mgr_object_path(&o, gpath, sizeof gpath);
-		mgr_audit(m, m->superuser_uid, "revoke", gpath, true, 0, detail);
+		mgr_audit_batch_add(m, &batch, m->superuser_uid, "revoke", gpath, true, 0, detail);
 	}
+	mgr_audit_batch_write(m, &batch);
 	free(d.v);
 	return 0;
 }

@@ -202,6 +202,47 @@ int mgr_roles_render(mgr *m, textbuf *out);
  * then deny, except to a superuser. */
 int mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, bool allowed,
 	      unsigned privs, const char *detail);
+
+/* Several entries of one action written together: one write(2) for all,
+ * whole or none (for entries nothing waits on one by one, such as the
+ * revokes of the grants an object is dropped with).  Start with
+ * MGR_AUDIT_BATCH_INIT, add, then write (which also frees it): 0, or a
+ * negative errno when none could be written (each counted as lost). */
+typedef struct mgr_audit_batch {
+	textbuf text;
+	uint64_t n;
+} mgr_audit_batch;
+#define MGR_AUDIT_BATCH_INIT {TEXTBUF_INIT, 0}
+void mgr_audit_batch_add(mgr *m, mgr_audit_batch *b, uint32_t uid, const char *action,
+			 const char *object, bool allowed, unsigned privs, const char *detail);
+int mgr_audit_batch_write(mgr *m, mgr_audit_batch *b);
+
+/* What the audit log records ([access] audit, metafs(5)).  A denial is
+ * always recorded; an allowed entry only when its class is configured.
+ * The class follows from the action (mgr_audit_class):
+ *   reads    list, read, lookup: looking at what exists (opt-in)
+ *   changes  create, write, drop, delete, rename, submit, sync, pipeline
+ *            and any action not named here
+ *   grants   grant, revoke, grant-role, revoke-role, create-role, drop-role
+ *   admin    hms set_ugi (an HMS client acting as another user)
+ * An allowed entry of a class that is off costs nothing: mgr_audit returns
+ * 0 before the line is built and writes nothing. */
+enum {
+	MGR_AUDIT_READS = 1u << 0,
+	MGR_AUDIT_CHANGES = 1u << 1,
+	MGR_AUDIT_GRANTS = 1u << 2,
+	MGR_AUDIT_ADMIN = 1u << 3,
+	MGR_AUDIT_DEFAULT = MGR_AUDIT_CHANGES | MGR_AUDIT_GRANTS | MGR_AUDIT_ADMIN,
+	MGR_AUDIT_ALL = MGR_AUDIT_READS | MGR_AUDIT_DEFAULT,
+};
+/* The class of ACTION (one MGR_AUDIT_* bit). */
+unsigned mgr_audit_class(const char *action);
+/* Would an entry for ACTION with this decision be written? */
+bool mgr_audit_wanted(const mgr *m, const char *action, bool allowed);
+/* Parse the value of [access] audit: a comma list of denials, reads,
+ * changes, grants, admin, all.  0 with *CLASSES set, or -EINVAL with the
+ * bad word and the choices in ERR. */
+int mgr_audit_classes_parse(const char *value, unsigned *classes, char *err, size_t errlen);
 /* Audit a decision taken by the caller (ALLOWED) and give the result: 0
  * when allowed and audited (or allowed to a superuser whose entry could
  * not be written), else -EACCES.  A denial for want of the audit is also

@@ -3,7 +3,9 @@
  *
  * One line per decision, seven tab-separated fields (format in metafs(5)):
  *     TIME  UID  ACTION  OBJECT  DECISION  PRIVILEGES  DETAIL
- * Each line is built whole in memory and written with a single write(2) on
+ * Each line (or batch of lines, mgr_audit_batch: the entries of one action
+ * that nothing waits on one by one) is built whole in memory and written
+ * with a single write(2) on
  * a descriptor opened with O_APPEND, so lines from concurrent threads, and
  * from other processes of the same home, never interleave.  Tabs, newlines
  * and other control characters in the inputs become spaces and an empty
@@ -38,6 +40,13 @@
  * was rotated by another one sees that under the flock (the path names
  * another inode) and reopens before it writes.  The file is opened on the
  * first entry, so a process that audits nothing creates nothing.
+ *
+ * Classes.  [access] audit names what is recorded besides denials (always
+ * recorded): reads, changes, grants, admin (mgr_access.h; by default all
+ * but reads).  The class of an entry follows from its action, so every
+ * caller, in fs/, hms/ and manager/, is classified here in one table.  An
+ * allowed entry of a class that is off returns before its line is built:
+ * a walk of the tree by a user allowed to see it writes nothing.
  */
 #include "manager.h"
 #include "mgr_access.h"
@@ -46,6 +55,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +70,7 @@ struct mgr_audit {
 	pthread_mutex_t lock;
 	int fd;                     /* -1 until the first entry, or after a failure */
 	uint64_t max;
+	unsigned classes;           /* MGR_AUDIT_* of the allowed entries written */
 	uint64_t failures;          /* entries not written, since the open (atomic reads) */
 	uint64_t lost;              /* of them, since the last entry that was written */
 	char path[PATH_MAX];
@@ -78,6 +89,7 @@ int mgr_audit_init(mgr *m)
 	}
 	a->fd = -1;
 	a->max = m->cfg.audit_max_bytes ? m->cfg.audit_max_bytes : (uint64_t)64 << 20;
+	a->classes = m->cfg.audit_classes;
 	if (snprintf(a->path, sizeof a->path, "%s/manager/audit.log", m->cfg.home) >=
 		    (int)sizeof a->path ||
 	    snprintf(a->rotated, sizeof a->rotated, "%s.1", a->path) >= (int)sizeof a->rotated) {
@@ -217,26 +229,125 @@ static void audit_field(textbuf *line, const char *s)
 	textbuf_append(line, buf, n);
 }
 
-int mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, bool allowed,
-	      unsigned privs, const char *detail)
+/* ---- classes --------------------------------------------------------------------- */
+
+/* Every action an entry is written for, by class.  An action not listed
+ * is a change: recorded by default, so a new kind of entry is never lost
+ * for want of a line here. */
+static const struct {
+	const char *action;
+	unsigned cls;
+} audit_actions[] = {
+	{"list", MGR_AUDIT_READS},          /* readdir of the mount, HMS get_* that list */
+	{"read", MGR_AUDIT_READS},          /* open for reading, HMS get_*, a job's SELECT */
+	{"lookup", MGR_AUDIT_READS},        /* (only ever denied: not visible) */
+	{"create", MGR_AUDIT_CHANGES},
+	{"write", MGR_AUDIT_CHANGES},
+	{"drop", MGR_AUDIT_CHANGES},
+	{"delete", MGR_AUDIT_CHANGES},
+	{"rename", MGR_AUDIT_CHANGES},
+	{"submit", MGR_AUDIT_CHANGES},      /* a job */
+	{"sync", MGR_AUDIT_CHANGES},        /* a sync rule's definition or run */
+	{"pipeline", MGR_AUDIT_CHANGES},    /* a pipeline's definition or run */
+	{"grant", MGR_AUDIT_GRANTS},
+	{"revoke", MGR_AUDIT_GRANTS},
+	{"grant-role", MGR_AUDIT_GRANTS},
+	{"revoke-role", MGR_AUDIT_GRANTS},
+	{"create-role", MGR_AUDIT_GRANTS},
+	{"drop-role", MGR_AUDIT_GRANTS},
+	{"hms set_ugi", MGR_AUDIT_ADMIN},   /* an HMS client speaking for another user */
+};
+
+/* The words of [access] audit; "denials" is always on. */
+static const struct {
+	const char *word;
+	unsigned cls;
+} audit_words[] = {
+	{"denials", 0},
+	{"reads", MGR_AUDIT_READS},
+	{"changes", MGR_AUDIT_CHANGES},
+	{"grants", MGR_AUDIT_GRANTS},
+	{"admin", MGR_AUDIT_ADMIN},
+	{"all", MGR_AUDIT_ALL},
+};
+
+unsigned mgr_audit_class(const char *action)
 {
-	struct mgr_audit *a = m ? m->audit : NULL;
+	if (action)
+		for (size_t i = 0; i < sizeof audit_actions / sizeof *audit_actions; i++)
+			if (strcmp(action, audit_actions[i].action) == 0)
+				return audit_actions[i].cls;
+	return MGR_AUDIT_CHANGES;
+}
+
+bool mgr_audit_wanted(const mgr *m, const char *action, bool allowed)
+{
+	const struct mgr_audit *a = m ? m->audit : NULL;
 	if (!a)
-		return 0;   /* no audit log at all (not opened through mgr_open) */
+		return false;
+	return !allowed || (a->classes & mgr_audit_class(action)) != 0;
+}
+
+int mgr_audit_classes_parse(const char *value, unsigned *classes, char *err, size_t errlen)
+{
+	unsigned out = 0;
+	const char *p = value;
+	bool any = false;
+	while (*p) {
+		while (isspace((unsigned char)*p) || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		const char *w = p;
+		while (*p && *p != ',' && !isspace((unsigned char)*p))
+			p++;
+		size_t n = (size_t)(p - w);
+		size_t i = 0;
+		for (; i < sizeof audit_words / sizeof *audit_words; i++)
+			if (strlen(audit_words[i].word) == n && strncmp(w, audit_words[i].word, n) == 0)
+				break;
+		if (i == sizeof audit_words / sizeof *audit_words) {
+			snprintf(err, errlen,
+				 "audit: unknown class \"%.*s\" (a comma list of denials, reads, changes, "
+				 "grants, admin, or all; default: denials, changes, grants, admin)",
+				 (int)(n > 64 ? 64 : n), w);
+			return -EINVAL;
+		}
+		out |= audit_words[i].cls;
+		any = true;
+	}
+	if (!any) {
+		snprintf(err, errlen, "audit: no class given (a comma list of denials, reads, changes, "
+				      "grants, admin, or all; default: denials, changes, grants, admin)");
+		return -EINVAL;
+	}
+	*classes = out;
+	return 0;
+}
+
+/* ---- entries --------------------------------------------------------------------- */
+
+/* Append one entry's line to TEXT. */
+static void audit_format(textbuf *text, uint32_t uid, const char *action, const char *object,
+			 bool allowed, unsigned privs, const char *detail)
+{
 	char when[40];
 	mgr_format_time(store_now_ns(), when);
-	textbuf line = TEXTBUF_INIT;
-	textbuf_printf(&line, "%s\t%u\t", when, (unsigned)uid);
-	audit_field(&line, action);
-	textbuf_append(&line, "\t", 1);
-	audit_field(&line, object);
-	textbuf_puts(&line, allowed ? "\tallow\t" : "\tdeny\t");
-	audit_field(&line, privs ? mgr_priv_name(privs) : NULL);
-	textbuf_append(&line, "\t", 1);
-	audit_field(&line, detail);
-	textbuf_append(&line, "\n", 1);
-	int rc = textbuf_error(&line);
+	textbuf_printf(text, "%s\t%u\t", when, (unsigned)uid);
+	audit_field(text, action);
+	textbuf_append(text, "\t", 1);
+	audit_field(text, object);
+	textbuf_puts(text, allowed ? "\tallow\t" : "\tdeny\t");
+	audit_field(text, privs ? mgr_priv_name(privs) : NULL);
+	textbuf_append(text, "\t", 1);
+	audit_field(text, detail);
+	textbuf_append(text, "\n", 1);
+}
 
+/* Append the N whole lines of TEXT to the log with one write(2), all or
+ * none (RC: an error building them, counted as N lost entries). */
+static int audit_write(struct mgr_audit *a, const textbuf *text, uint64_t n, int rc)
+{
 	uint64_t size = 0, lost = 0;
 	bool broken = false;
 	int rrc = 0;
@@ -244,16 +355,17 @@ int mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, bool
 	if (rc == 0)
 		rc = audit_lock_file(a, &size);
 	if (rc == 0) {
-		rc = audit_append(a, line.data, line.len, size, &broken);
-		if (rc == 0 && size + line.len >= a->max)
+		rc = audit_append(a, text->data, text->len, size, &broken);
+		if (rc == 0 && size + text->len >= a->max)
 			rrc = audit_rotate(a);
 		if (a->fd >= 0)
 			audit_flock(a->fd, LOCK_UN);
 	}
 	bool first = false;
 	if (rc) {
-		__atomic_add_fetch(&a->failures, 1, __ATOMIC_RELAXED);
-		first = a->lost++ == 0;
+		__atomic_add_fetch(&a->failures, n, __ATOMIC_RELAXED);
+		first = a->lost == 0;
+		a->lost += n;
 	} else if (a->lost) {
 		lost = a->lost;
 		a->lost = 0;
@@ -272,6 +384,40 @@ int mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, bool
 		mgr_log(MGR_LOG_WARN, "audit: writing '%s' again; %llu entries could not be written",
 			a->path, (unsigned long long)lost);
 	mgr_log_set_uid(log_was);
+	return rc;
+}
+
+int mgr_audit(mgr *m, uint32_t uid, const char *action, const char *object, bool allowed,
+	      unsigned privs, const char *detail)
+{
+	struct mgr_audit *a = m ? m->audit : NULL;
+	if (!a)
+		return 0;   /* no audit log at all (not opened through mgr_open) */
+	if (allowed && !(a->classes & mgr_audit_class(action)))
+		return 0;   /* a class the configuration does not record */
+	textbuf line = TEXTBUF_INIT;
+	audit_format(&line, uid, action, object, allowed, privs, detail);
+	int rc = audit_write(a, &line, 1, textbuf_error(&line));
 	textbuf_free(&line);
+	return rc;
+}
+
+void mgr_audit_batch_add(mgr *m, mgr_audit_batch *b, uint32_t uid, const char *action,
+			 const char *object, bool allowed, unsigned privs, const char *detail)
+{
+	struct mgr_audit *a = m ? m->audit : NULL;
+	if (!a || (allowed && !(a->classes & mgr_audit_class(action))))
+		return;
+	audit_format(&b->text, uid, action, object, allowed, privs, detail);
+	b->n++;
+}
+
+int mgr_audit_batch_write(mgr *m, mgr_audit_batch *b)
+{
+	struct mgr_audit *a = m ? m->audit : NULL;
+	int rc = a && b->n ? audit_write(a, &b->text, b->n, textbuf_error(&b->text)) : 0;
+	textbuf_free(&b->text);
+	b->text = (textbuf)TEXTBUF_INIT;
+	b->n = 0;
 	return rc;
 }

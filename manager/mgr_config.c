@@ -3,6 +3,7 @@
  */
 #include "manager.h"
 #include "mgr_int.h"
+#include "mgr_access.h"     /* mgr_audit_classes_parse */
 #include "mgr_job_int.h"   /* mgr_engine_find */
 
 #include <ctype.h>
@@ -20,6 +21,7 @@
 #define DEFAULT_ENTRY_TIMEOUT 3600.0
 #define DEFAULT_HIDDEN_GRACE 3600.0
 #define DEFAULT_AUDIT_MAX_BYTES ((size_t)64 << 20)
+#define DEFAULT_FUSE_THREADS 16
 
 static const char *const reserved_platform_names[] = {"jobs", "sync", "pipelines"};
 
@@ -180,6 +182,12 @@ static int config_access(struct config_parse *cp, const char *key, const char *v
 			return config_fail(cp, "bad audit_max_bytes \"%s\" (example: 64M)", value);
 		return 1;
 	}
+	if (strcmp(key, "audit") == 0) {
+		char why[300];
+		if (mgr_audit_classes_parse(value, &cp->cfg->audit_classes, why, sizeof why))
+			return config_fail(cp, "%s", why);
+		return 1;
+	}
 	return config_fail(cp, "unknown key \"%s\" in [access]", key);
 }
 
@@ -293,6 +301,12 @@ static int config_handler(void *user, const char *section, const char *key, cons
 			cfg->entry_timeout = strtod(value, &end);
 			if (end == value || *end || cfg->entry_timeout < 0)
 				return config_fail(cp, "bad entry_timeout \"%s\" (seconds)", value);
+		} else if (strcmp(key, "fuse_threads") == 0) {
+			char *end;
+			long v = strtol(value, &end, 10);
+			if (end == value || *end || v < 1 || v > 1024)
+				return config_fail(cp, "bad fuse_threads \"%s\" (1 to 1024)", value);
+			cfg->fuse_threads = (unsigned)v;
 		} else if (strcmp(key, "hidden_grace") == 0) {
 			char *end;
 			cfg->hidden_grace = strtod(value, &end);
@@ -347,6 +361,8 @@ int mgr_config_load(const char *home, mgr_config *cfg, char *err, size_t errlen)
 	cfg->memory_per_operator = 0;
 	cfg->memory_per_job = (size_t)1 << 30;
 	cfg->audit_max_bytes = DEFAULT_AUDIT_MAX_BYTES;
+	cfg->audit_classes = MGR_AUDIT_DEFAULT;
+	cfg->fuse_threads = DEFAULT_FUSE_THREADS;
 	cfg->hms_max_connections = 64;
 	struct config_parse cp = {.cfg = cfg, .current = -1};
 	FILE *f = fopen(file, "r");
@@ -437,6 +453,7 @@ int mgr_home_init_group(const char *home, unsigned n, const char *const *names,
 			   "[metafs]\n"
 			   "mapsize = 64G          ; LMDB map size of each metastore\n"
 			   "entry_timeout = 3600   ; seconds the kernel caches entries and attributes\n"
+			   "fuse_threads = 16      ; threads serving the mount at most (1 to 1024)\n"
 			   "\n[jobs]\n"
 			   "workers = 2                  ; jobs that run at once\n"
 			   "memory_per_job = 1G          ; what a job's operators may hold; past it they spill\n"
@@ -445,7 +462,8 @@ int mgr_home_init_group(const char *home, unsigned n, const char *const *names,
 			   "bad_rows = fail              ; malformed rows: fail the job, or skip and count them\n"
 			   "\n[access]\n"
 			   "; admins = alice, 1001       ; superusers besides the user the daemon runs as\n"
-			   "audit_max_bytes = 64M        ; the audit log rotates to audit.log.1 past this\n");
+			   "audit_max_bytes = 64M        ; the audit log rotates to audit.log.1 past this\n"
+			   "audit = denials, changes, grants, admin  ; add reads (or: all) to record allowed reads\n");
 	if (group)
 		textbuf_printf(&ini, "home_group = %s    ; may read the home; others may not\n", group);
 	else

@@ -131,11 +131,18 @@ mf_tmpdir() {
 	mkdir -p "$M" "$SRC"
 }
 
-# mf_init [ARGS...] : `metafs init ARGS... $H`
+# mf_init [ARGS...] : `metafs init ARGS... $H`; with MF_AUDIT set, its
+# value becomes the home's [access] audit (e.g. MF_AUDIT=all for a test
+# that checks the entries of allowed reads).
 mf_init() {
 	local out
 	if ! out=$(timeout -k 5 "$MF_CMD_TIMEOUT" "$METAFS" init "$@" "$H" 2>&1 </dev/null); then
 		mf_abort "metafs init $* $H" "$out"
+	fi
+	if [ -n "${MF_AUDIT:-}" ]; then
+		sed -i "s/^audit = .*/audit = $MF_AUDIT/" "$H/metafs.ini"
+		grep -q "^audit = $MF_AUDIT\$" "$H/metafs.ini" ||
+			mf_abort "audit = $MF_AUDIT in $H/metafs.ini" "$(cat "$H/metafs.ini")"
 	fi
 	[ "${MF_VERBOSE:-0}" = 1 ] && printf '%s\n' "$out"
 	return 0

@@ -10,6 +10,7 @@
 # of each decision.  Needs root (it creates users); skipped otherwise.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+MF_AUDIT=all   # the test checks entries of allowed reads and lists
 
 mf_shared_home
 ALICE=mfa_$$_alice

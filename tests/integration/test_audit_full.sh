@@ -13,6 +13,7 @@
 # line joins).  Needs root (mounts a tmpfs, creates a user).
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+MF_AUDIT=all   # the test checks entries of allowed reads and lists
 
 mf_require_root
 command -v mount >/dev/null && command -v umount >/dev/null || mf_skip "mount(8) is missing"

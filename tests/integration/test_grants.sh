@@ -7,6 +7,7 @@
 # the second platform running on that platform's engine.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+MF_AUDIT=all   # the test checks entries of allowed reads and lists
 
 mf_setup
 J=$M/jobs

@@ -9,6 +9,7 @@
 # list length of 2^31-1, a truncated message) close only their connection.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+MF_AUDIT=all   # the test checks entries of allowed reads and lists
 
 mf_shared_home
 mf_hms_setup

@@ -11,6 +11,7 @@
 # remount.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+MF_AUDIT=all   # the test checks entries of allowed reads and lists
 
 mf_shared_home
 mf_hms_setup

@@ -12,6 +12,7 @@
 # table, and is audited; a table of 20,000 partitions is listed whole.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+MF_AUDIT=all   # the test checks entries of allowed reads and lists
 
 mf_shared_home
 mf_hms_setup

@@ -16,6 +16,7 @@
 # (EACCES on close, audited).  Needs root; skipped otherwise.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+MF_AUDIT=all   # the test checks entries of allowed reads and lists
 
 : "${METAFS_PIPELINE:=$(cd "$(dirname "$METAFS")/.." 2>/dev/null && pwd)/pipeline/metafs-pipeline}"
 export METAFS_PIPELINE

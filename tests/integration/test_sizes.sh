@@ -9,6 +9,7 @@
 # installed) returns its text.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+MF_AUDIT=all   # the test checks entries of allowed reads and lists
 
 mf_setup
 S=$M/sync

@@ -27,6 +27,7 @@
 # The second-user part needs root (useradd, setpriv) and is skipped without.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+MF_AUDIT=all   # the test checks entries of allowed reads and lists
 
 MULTI=0
 if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null && command -v setpriv >/dev/null; then

@@ -15,6 +15,7 @@
 # Needs root (it creates users); skipped otherwise.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+MF_AUDIT=all   # the test checks entries of allowed reads and lists
 
 mf_shared_home
 ALICE=mft_$$_alice

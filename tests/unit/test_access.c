@@ -90,6 +90,13 @@ static void reopen(struct fixture *f)
 	assert_non_null(f->wh);
 }
 
+/* Record allowed reads too ([access] audit = all). */
+static void audit_all(struct fixture *f)
+{
+	ini_set(f->home, "audit =", "audit = all");
+	reopen(f);
+}
+
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
@@ -599,6 +606,7 @@ static void test_audit_lines(void **state)
 	struct fixture *f = *state;
 	char text[16384];
 	regex_t re;
+	audit_all(f);
 	assert_int_equal(mgr_authorize(f->m, &f->su, MGR_PRIV_SELECT, &o_people, "read", NULL), 0);
 	assert_int_equal(mgr_authorize(f->m, &f->other, MGR_PRIV_SELECT | MGR_PRIV_MODIFY, &o_orders,
 				       "write", "/warehouse/sales/orders/part-0.csv"), -EACCES);
@@ -648,7 +656,7 @@ static void test_audit_rotation(void **state)
 	struct fixture *f = *state;
 	char text[16384], old[16384];
 	ini_set(f->home, "audit_max_bytes", "audit_max_bytes = 1K");
-	reopen(f);
+	audit_all(f);
 	/* Each line is some 100 bytes: 15 lines pass 1 KiB once. */
 	for (int i = 0; i < 15; i++)
 		assert_int_equal(mgr_authorize(f->m, &f->su, MGR_PRIV_SELECT, &o_people, "read",
@@ -668,6 +676,90 @@ static void test_audit_rotation(void **state)
 	assert_non_null(strstr(old, "\tdeny\t"));
 }
 
+/* [access] audit: by default denials, changes, grants and admin actions
+ * are recorded and allowed reads are not (no file is even created for
+ * them); reads when asked; a bad word names itself and the choices. */
+static void test_audit_classes(void **state)
+{
+	struct fixture *f = *state;
+	char text[16384], err[512] = "";
+	struct stat st;
+	assert_int_equal(mgr_get_config(f->m)->audit_classes, MGR_AUDIT_DEFAULT);
+	assert_int_equal(mgr_audit_class("list"), MGR_AUDIT_READS);
+	assert_int_equal(mgr_audit_class("read"), MGR_AUDIT_READS);
+	assert_int_equal(mgr_audit_class("rename"), MGR_AUDIT_CHANGES);
+	assert_int_equal(mgr_audit_class("submit"), MGR_AUDIT_CHANGES);
+	assert_int_equal(mgr_audit_class("no such action"), MGR_AUDIT_CHANGES);
+	assert_int_equal(mgr_audit_class("revoke-role"), MGR_AUDIT_GRANTS);
+	assert_int_equal(mgr_audit_class("hms set_ugi"), MGR_AUDIT_ADMIN);
+
+	/* Allowed reads and lists write nothing at all. */
+	assert_int_equal(mgr_authorize(f->m, &f->su, MGR_PRIV_SELECT, &o_people, "read", NULL), 0);
+	assert_int_equal(mgr_audit_decision(f->m, &f->other, "list", "/warehouse", true, 0, NULL), 0);
+	assert_int_equal(mgr_audit(f->m, U_OTHER, "read", "/warehouse/hr/people", true, 0, NULL), 0);
+	assert_int_equal(stat(mgr_audit_path(f->m), &st), -1);
+	assert_false(mgr_audit_wanted(f->m, "list", true));
+	assert_true(mgr_audit_wanted(f->m, "list", false));
+	/* A denied read, a change, a grant-type and an admin action are written. */
+	assert_int_equal(mgr_authorize(f->m, &f->other, MGR_PRIV_SELECT, &o_people, "read", NULL),
+			 -EACCES);
+	assert_int_equal(mgr_authorize(f->m, &f->su, MGR_PRIV_CREATE, &o_hr, "create", NULL), 0);
+	assert_int_equal(mgr_role_create(f->m, &f->su, "auditors", false, err, sizeof err), 0);
+	assert_int_equal(mgr_audit_decision(f->m, &f->su, "hms set_ugi", "/", true, 0, "bob"), 0);
+	audit_read(f, "", text, sizeof text);
+	assert_int_equal(audit_lines_check(text), 4);
+	assert_non_null(strstr(text, "\tread\t/warehouse/hr/people\tdeny\t"));
+	assert_non_null(strstr(text, "\tcreate\t/warehouse/hr\tallow\t"));
+	assert_non_null(strstr(text, "\tcreate-role\t/\tallow\t"));
+	assert_non_null(strstr(text, "\thms set_ugi\t/\tallow\t"));
+	assert_null(strstr(text, "\tread\t/warehouse/hr/people\tallow"));
+
+	/* A batch: the entries its classes record, in one piece. */
+	mgr_audit_batch b = MGR_AUDIT_BATCH_INIT;
+	mgr_audit_batch_add(f->m, &b, 0, "revoke", "/warehouse/hr", true, 0, "one");
+	mgr_audit_batch_add(f->m, &b, 0, "list", "/warehouse/hr", true, 0, "skipped");
+	mgr_audit_batch_add(f->m, &b, 0, "revoke", "/warehouse/hr/people", true, 0, "two");
+	assert_int_equal(b.n, 2);
+	assert_int_equal(mgr_audit_batch_write(f->m, &b), 0);
+	assert_int_equal(b.n, 0);
+	assert_int_equal(mgr_audit_batch_write(f->m, &b), 0);   /* empty: nothing */
+	audit_read(f, "", text, sizeof text);
+	assert_int_equal(audit_lines_check(text), 6);
+	assert_non_null(strstr(text, "\trevoke\t/warehouse/hr\tallow\t-\tone\n"));
+	assert_non_null(strstr(text, "\trevoke\t/warehouse/hr/people\tallow\t-\ttwo\n"));
+	assert_null(strstr(text, "skipped"));
+
+	/* Only reads: changes are not written, denials still are. */
+	ini_set(f->home, "audit =", "audit = reads");
+	reopen(f);
+	assert_int_equal(mgr_get_config(f->m)->audit_classes, MGR_AUDIT_READS);
+	assert_int_equal(mgr_authorize(f->m, &f->su, MGR_PRIV_SELECT, &o_people, "read", NULL), 0);
+	assert_int_equal(mgr_authorize(f->m, &f->su, MGR_PRIV_CREATE, &o_hr, "create", NULL), 0);
+	assert_int_equal(mgr_authorize(f->m, &f->other, MGR_PRIV_MODIFY, &o_people, "write", NULL),
+			 -EACCES);
+	audit_read(f, "", text, sizeof text);
+	assert_int_equal(audit_lines_check(text), 8);
+	assert_non_null(strstr(text, "\tread\t/warehouse/hr/people\tallow\t"));
+	assert_non_null(strstr(text, "\twrite\t/warehouse/hr/people\tdeny\t"));
+
+	ini_set(f->home, "audit =", "audit = denials,changes , grants,admin, all");
+	reopen(f);
+	assert_int_equal(mgr_get_config(f->m)->audit_classes, MGR_AUDIT_ALL);
+
+	/* A bad word: the key, the word and the choices. */
+	mgr_close(f->m);
+	f->m = NULL;
+	ini_set(f->home, "audit =", "audit = denials, writes");
+	assert_int_equal(mgr_open(f->home, false, &f->m, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "audit: unknown class \"writes\""));
+	assert_non_null(strstr(err, "denials, reads, changes, grants, admin, or all"));
+	ini_set(f->home, "audit =", "audit = ");
+	assert_int_equal(mgr_open(f->home, false, &f->m, err, sizeof err), -EINVAL);
+	ini_set(f->home, "audit =", "audit = denials, changes");
+	reopen(f);
+	assert_int_equal(mgr_get_config(f->m)->audit_classes, MGR_AUDIT_CHANGES);
+}
+
 /* An entry that cannot be written whole: the file size limit lets a write
  * store only part of a line (as a full disk does).  No fragment may stay
  * for the next line to join, the check fails closed for everyone but a
@@ -678,6 +770,7 @@ static void test_audit_fails_closed(void **state)
 	char text[16384];
 	struct stat st;
 	struct rlimit old, small;
+	audit_all(f);
 	grant_ok(f, MGR_PRIV_SELECT, &o_people, user(U_OTHER));
 	assert_int_equal(mgr_authorize(f->m, &f->other, MGR_PRIV_SELECT, &o_people, "read", NULL), 0);
 	assert_int_equal(mgr_audit_failures(f->m), 0);
@@ -755,6 +848,7 @@ static void test_concurrent(void **state)
 	struct checker c[NTHREADS];
 	char err[256] = "";
 	mgr_grantee g = user(U_OTHER);
+	audit_all(f);
 	for (int i = 0; i < NTHREADS; i++) {
 		c[i] = (struct checker){.f = f};
 		assert_int_equal(pthread_create(&th[i], NULL, checker_run, &c[i]), 0);
@@ -915,6 +1009,7 @@ int main(void)
 		TEST(test_other_process_change),
 		TEST(test_visible),
 		TEST(test_audit_lines),
+		TEST(test_audit_classes),
 		TEST(test_audit_rotation),
 		TEST(test_audit_fails_closed),
 		TEST(test_concurrent),
