@@ -261,6 +261,23 @@ static int lookup(hms_conn *c, mgr_platform *p, const char *db, const char *tbl,
 	return visible(c, p, o, t);
 }
 
+/* lookup, answering a missing or unseen database (TBL NULL) or table with
+ * exception EXC_ID itself: 0, or -ENOENT once the reply is written. */
+static int lookup_or_reply(hms_conn *c, hms_writer *w, const char *name, int32_t seqid,
+			   int16_t exc_id, mgr_platform *p, const char *db, const char *tbl,
+			   mgr_object *o, store_table *t)
+{
+	if (lookup(c, p, db, tbl, o, t) == 0)
+		return 0;
+	char msg[2 * STORE_NAME_MAX + 32];
+	if (tbl)
+		snprintf(msg, sizeof msg, "table %.255s.%.255s not found", db, tbl);
+	else
+		snprintf(msg, sizeof msg, "database %.255s not found", db);
+	hms_reply_exception(c, w, name, seqid, exc_id, msg);
+	return -ENOENT;
+}
+
 /* A table a sync rule maintains is read-only for everyone else, as in the
  * mount: true, with the reason in MSG, when T is one. */
 static bool mirror_refused(hms_conn *c, const store_table *t, char *msg, size_t cap)
@@ -360,11 +377,8 @@ static void call_drop_database(hms_conn *c, const hms_value *a, hms_writer *w, c
 	bool cascade = hms_field_int(a, 3, 0) != 0;
 	mgr_platform *p = platform_of(c, hms_field_string(a, 1), NULL, &db);
 	mgr_object o;
-	if (lookup(c, p, db, NULL, &o, NULL)) {
-		snprintf(msg, sizeof msg, "database %.255s not found", db);
-		hms_reply_exception(c, w, name, seqid, 1, msg);
+	if (lookup_or_reply(c, w, name, seqid, 1, p, db, NULL, &o, NULL))
 		return;
-	}
 	if (authorize(c, MGR_PRIV_ADMIN, &o, "drop", name, msg, sizeof msg)) {
 		hms_reply_exception(c, w, name, seqid, 3, msg);
 		return;
@@ -422,11 +436,8 @@ static void call_create_table(hms_conn *c, const hms_value *a, hms_writer *w, co
 	char msg[MSG_MAX] = "";
 	mgr_platform *p = platform_of(c, hms_field_string(t, 2), hms_field_string(t, 17), &db);
 	mgr_object o;
-	if (lookup(c, p, db, NULL, &o, NULL)) {
-		snprintf(msg, sizeof msg, "database %.255s not found", db);
-		hms_reply_exception(c, w, name, seqid, 4, msg);
+	if (lookup_or_reply(c, w, name, seqid, 4, p, db, NULL, &o, NULL))
 		return;
-	}
 	if (authorize(c, MGR_PRIV_CREATE, &o, "create", name, msg, sizeof msg)) {
 		hms_reply_exception(c, w, name, seqid, 3, msg);
 		return;
@@ -484,11 +495,8 @@ static void call_drop_table(hms_conn *c, const hms_value *a, hms_writer *w, cons
 	mgr_platform *p = platform_of(c, hms_field_string(a, 1), NULL, &db);
 	mgr_object o;
 	store_table t;
-	if (lookup(c, p, db, tbl, &o, &t)) {
-		snprintf(msg, sizeof msg, "table %.255s.%.255s not found", db, tbl);
-		hms_reply_exception(c, w, name, seqid, 1, msg);
+	if (lookup_or_reply(c, w, name, seqid, 1, p, db, tbl, &o, &t))
 		return;
-	}
 	bool refused = mirror_refused(c, &t, msg, sizeof msg) ||
 		       authorize(c, MGR_PRIV_ADMIN, &o, "drop", name, msg, sizeof msg);
 	store_table_clear(&t);
@@ -535,11 +543,8 @@ static void call_alter_table(hms_conn *c, const hms_value *a, hms_writer *w, con
 	mgr_object o;
 	store_table cur = {0}, parsed = {0};
 	textbuf text = TEXTBUF_INIT;
-	if (lookup(c, p, db, tbl, &o, &cur)) {
-		snprintf(msg, sizeof msg, "table %.255s.%.255s not found", db, tbl);
-		hms_reply_exception(c, w, name, seqid, 1, msg);
+	if (lookup_or_reply(c, w, name, seqid, 1, p, db, tbl, &o, &cur))
 		return;
-	}
 	if (mirror_refused(c, &cur, msg, sizeof msg)) {
 		hms_reply_exception(c, w, name, seqid, 1, msg);
 		goto out;
@@ -649,11 +654,8 @@ static void add_partitions(hms_conn *c, hms_writer *w, const char *name, int32_t
 	mgr_object o;
 	const char **vals = NULL;
 	bool *created = NULL;
-	if (lookup(c, p, db, tbl, &o, &t)) {
-		snprintf(msg, sizeof msg, "table %.255s.%.255s not found", db, tbl);
-		hms_reply_exception(c, w, name, seqid, 1, msg);
+	if (lookup_or_reply(c, w, name, seqid, 1, p, db, tbl, &o, &t))
 		return;
-	}
 	if (mirror_refused(c, &t, msg, sizeof msg) ||
 	    authorize(c, MGR_PRIV_MODIFY, &o, "create", name, msg, sizeof msg)) {
 		hms_reply_exception(c, w, name, seqid, 3, msg);
@@ -777,11 +779,8 @@ static void call_drop_partition(hms_conn *c, const hms_value *a, hms_writer *w, 
 	mgr_platform *p = platform_of(c, hms_field_string(a, 1), NULL, &db);
 	mgr_object o;
 	store_table t = {0};
-	if (lookup(c, p, db, tbl, &o, &t)) {
-		snprintf(msg, sizeof msg, "table %.255s.%.255s not found", db, tbl);
-		hms_reply_exception(c, w, name, seqid, 1, msg);
+	if (lookup_or_reply(c, w, name, seqid, 1, p, db, tbl, &o, &t))
 		return;
-	}
 	const char *vals[STORE_MAX_PARTKEYS];
 	char raw[STORE_MAX_PARTKEYS][STORE_NAME_MAX + 1];
 	int rc = 0;
@@ -848,11 +847,8 @@ static void call_alter_partition(hms_conn *c, const hms_value *a, hms_writer *w,
 	mgr_platform *p = platform_of(c, hms_field_string(a, 1), NULL, &db);
 	mgr_object o;
 	store_table t = {0};
-	if (lookup(c, p, db, tbl, &o, &t)) {
-		snprintf(msg, sizeof msg, "table %.255s.%.255s not found", db, tbl);
-		hms_reply_exception(c, w, name, seqid, 1, msg);
+	if (lookup_or_reply(c, w, name, seqid, 1, p, db, tbl, &o, &t))
 		return;
-	}
 	const hms_value *parts = NULL;
 	uint32_t n = 0;
 	if (many) {
